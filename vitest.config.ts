@@ -1,0 +1,25 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// fabric-contract-api reads `design:paramtypes` and `design:returntype`, which only a transform that
+// really emits decorator metadata produces. esbuild does not, so TypeScript goes through SWC here;
+// test/chaincodeMetadata.test.ts fails if a transaction's parameter types are missing.
+export default defineConfig({
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+        keepClassNames: true,
+      },
+      module: { type: 'es6' },
+    }),
+  ],
+  test: {
+    include: ['chaincode/src/**/*.test.ts', 'application/src/**/*.test.ts', 'network/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
