@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.tallystick/**', 'network/fabric/.bin/**', 'network/fabric/.run/**', '**/*.mjs', '**/*.js'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      '.tallystick/**',
+      'network/fabric/.bin/**',
+      'network/fabric/.run/**',
+      '**/*.mjs',
+      '**/*.js',
+    ],
   },
   ...tseslint.configs.strictTypeChecked,
   {
@@ -13,7 +23,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
@@ -27,17 +40,35 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'crypto', 'path', 'os', 'child_process', 'http', 'https', 'net'], message: 'The core is pure: no Node built-ins.' },
-            { group: ['fabric-*', '@hyperledger/*', 'pg', 'express'], message: 'The core knows nothing of Fabric, PostgreSQL or HTTP.' },
-            { group: ['../ledger/*', '../contract/*'], message: 'The core imports nothing from the layers above it.' },
+            {
+              group: ['node:*', 'fs', 'crypto', 'path', 'os', 'child_process', 'http', 'https', 'net'],
+              message: 'The core is pure: no Node built-ins.',
+            },
+            {
+              group: ['fabric-*', '@hyperledger/*', 'pg', 'express'],
+              message: 'The core knows nothing of Fabric, PostgreSQL or HTTP.',
+            },
+            {
+              group: ['../ledger/*', '../contract/*'],
+              message: 'The core imports nothing from the layers above it.',
+            },
           ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Chaincode time is the transaction timestamp: pass it in.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Chaincode time is the transaction timestamp: pass it in.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Chaincode is deterministic: no randomness.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Chaincode time is the transaction timestamp: pass it in.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Chaincode time is the transaction timestamp: pass it in.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Chaincode is deterministic: no randomness.',
+        },
       ],
     },
   },
@@ -48,9 +79,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Chaincode time is the transaction timestamp.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Chaincode time is the transaction timestamp.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Chaincode is deterministic.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Chaincode time is the transaction timestamp.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Chaincode time is the transaction timestamp.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Chaincode is deterministic.',
+        },
       ],
     },
   },

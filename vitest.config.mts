@@ -17,7 +17,12 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ['chaincode/src/**/*.test.ts', 'application/src/**/*.test.ts', 'network/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'chaincode/src/**/*.test.ts',
+      'application/src/**/*.test.ts',
+      'network/*/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

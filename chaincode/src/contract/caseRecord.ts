@@ -1,0 +1,51 @@
+import type { LegRole, RouteStop } from '../core/leg';
+import type { CaseStatus } from '../core/matching';
+
+/** A leg as the public case record shows it: who posted it where and when; its details are sealed. */
+export interface CaseLeg {
+  readonly legId: string;
+  readonly mspId: string;
+  readonly role: LegRole;
+  readonly route: readonly RouteStop[];
+  readonly postedAt: string;
+  readonly txId: string;
+  /** The leg as posted, sealed with the payment reference: only the parties can open it. */
+  readonly sealed: string;
+}
+
+export interface CaseBreakRef {
+  readonly findingKey: string;
+  readonly breakId: string;
+  readonly open: boolean;
+  readonly cleared: boolean;
+}
+
+/** The public record of a case: what every member may see. No amount, account or payment reference. */
+export interface CaseRecord {
+  readonly caseId: string;
+  readonly parties: readonly string[];
+  readonly expected: readonly RouteStop[];
+  readonly status: CaseStatus;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly matchedAt?: string;
+  readonly serviceLevelMs: number;
+  readonly dueAtMs: number;
+  /** Whether the case still sits in the due index (waits for legs). */
+  readonly awaitingLegs: boolean;
+  readonly legs: readonly CaseLeg[];
+  readonly breaks: readonly CaseBreakRef[];
+}
+
+/** The idempotency record of a posted leg. */
+export interface LegIndexRecord {
+  readonly caseId: string;
+  readonly inputHash: string;
+  readonly txId: string;
+  readonly postedAt: string;
+}
+
+export interface OpenBreakIndexEntry {
+  readonly breakId: string;
+  readonly caseId: string;
+}

@@ -1,0 +1,135 @@
+import { Context } from 'fabric-contract-api';
+
+import { parseRoles, type Actor } from '../core/actor';
+import { fail } from '../core/errors';
+import { canonicalJson, decode, encode } from '../ledger/codec';
+import {
+  LEDGER_CHANGES_EVENT,
+  type BreakChange,
+  type CaseChange,
+  type LedgerChanges,
+  type LegChange,
+} from '../ledger/events';
+import { sha256Hex } from '../ledger/seal';
+
+/**
+ * The transaction context: who acts (from the signed proposal), when (the transaction timestamp, read once),
+ * and a write-through view of the ledger in which the transaction sees its own writes (a Fabric stub does not).
+ */
+export class TallyContext extends Context {
+  private actorCache: Actor | undefined;
+  private nowCache: Date | undefined;
+  private readonly publicWrites = new Map<string, Uint8Array | null>();
+  private readonly privateWriteHashes = new Map<string, string | null>();
+  private readonly caseChanges = new Map<string, CaseChange>();
+  private readonly breakChanges: BreakChange[] = [];
+  private readonly legChanges: LegChange[] = [];
+
+  recordCase(change: CaseChange): void {
+    this.caseChanges.set(change.caseId, change);
+  }
+
+  recordBreak(change: BreakChange): void {
+    this.breakChanges.push(change);
+  }
+
+  recordLeg(change: LegChange): void {
+    this.legChanges.push(change);
+  }
+
+  /** One event per transaction, listing every change (Fabric keeps only the last event a transaction sets). */
+  emitChanges(): void {
+    if (this.caseChanges.size === 0 && this.breakChanges.length === 0 && this.legChanges.length === 0) return;
+    const payload: LedgerChanges = {
+      txId: this.txId,
+      at: this.nowIso,
+      cases: [...this.caseChanges.values()],
+      breaks: this.breakChanges,
+      legs: this.legChanges,
+    };
+    this.stub.setEvent(LEDGER_CHANGES_EVENT, Buffer.from(canonicalJson(payload), 'utf8'));
+  }
+
+  get actor(): Actor {
+    if (!this.actorCache) {
+      const ci = this.clientIdentity;
+      const id = ci.getID();
+      const name = ci.getAttributeValue('hf.EnrollmentID') ?? /CN=([^/:]+)/.exec(id)?.[1] ?? id;
+      this.actorCache = { mspId: ci.getMSPID(), id, name, roles: parseRoles(ci.getAttributeValue('roles')) };
+    }
+    return this.actorCache;
+  }
+
+  get now(): Date {
+    this.nowCache ??= this.stub.getDateTimestamp();
+    return this.nowCache;
+  }
+
+  get nowMs(): number {
+    return this.now.getTime();
+  }
+
+  get nowIso(): string {
+    return this.now.toISOString();
+  }
+
+  get txId(): string {
+    return this.stub.getTxID();
+  }
+
+  transient(name: string): string | undefined {
+    const value = this.stub.getTransient().get(name);
+    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+  }
+
+  transientJson(name: string): unknown {
+    const text = this.transient(name);
+    if (text === undefined)
+      fail(
+        'INVALID_INPUT',
+        `transient field '${name}' is required (private inputs travel in the transient map)`,
+      );
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return fail('INVALID_INPUT', `transient field '${name}' is not valid JSON`);
+    }
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    const own = this.publicWrites.get(key);
+    if (own !== undefined) return own === null ? undefined : decode<T>(own);
+    const bytes = await this.stub.getState(key);
+    return bytes.length === 0 ? undefined : decode<T>(bytes);
+  }
+
+  async putJson(key: string, value: unknown): Promise<void> {
+    const bytes = encode(value);
+    this.publicWrites.set(key, bytes);
+    await this.stub.putState(key, bytes);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.publicWrites.set(key, null);
+    await this.stub.deleteState(key);
+  }
+
+  async putPrivate(collection: string, key: string, value: string): Promise<void> {
+    const bytes = Buffer.from(value, 'utf8');
+    this.privateWriteHashes.set(`${collection}\u0000${key}`, sha256Hex(bytes));
+    await this.stub.putPrivateData(collection, key, bytes);
+  }
+
+  /** SHA-256 (hex) of a private value: readable on every peer, member of the collection or not. */
+  async privateHash(collection: string, key: string): Promise<string | undefined> {
+    const own = this.privateWriteHashes.get(`${collection}\u0000${key}`);
+    if (own !== undefined) return own ?? undefined;
+    const hash = await this.stub.getPrivateDataHash(collection, key);
+    return hash.length === 0 ? undefined : Buffer.from(hash).toString('hex');
+  }
+
+  async getPrivate(collection: string, key: string): Promise<string | undefined> {
+    const bytes = await this.stub.getPrivateData(collection, key);
+    return bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
+  }
+}

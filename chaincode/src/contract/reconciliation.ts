@@ -1,0 +1,510 @@
+import { hasAnyRole, type Role } from '../core/actor';
+import { applyBreakAction, openBreak, type BreakAction, type BreakRecord } from '../core/breakMachine';
+import { fail } from '../core/errors';
+import {
+  MATCH_FIELDS,
+  matchFieldText,
+  parseLeg,
+  parseRoute,
+  routeText,
+  type Leg,
+  type MatchField,
+} from '../core/leg';
+import { LIMITS } from '../core/limits';
+import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
+import { parseReference, parseText } from '../core/reference';
+import { canonicalJson } from '../ledger/codec';
+import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
+import { saltedFieldValue, seal, sha256Hex, unseal } from '../ledger/seal';
+import type { CaseBreakRef, CaseLeg, CaseRecord, LegIndexRecord, OpenBreakIndexEntry } from './caseRecord';
+import type { TallyContext } from './context';
+
+export function requireRole(ctx: TallyContext, roles: readonly Role[], what: string): void {
+  if (!hasAnyRole(ctx.actor, roles)) {
+    fail(
+      'ROLE_REQUIRED',
+      `${what} needs the role ${roles.join(' or ')}; ${ctx.actor.name} of ${ctx.actor.mspId} has ${ctx.actor.roles.join(', ') || 'none'}`,
+    );
+  }
+}
+
+export interface PostedLeg {
+  readonly legId: string;
+  readonly caseId: string;
+  readonly outcome: 'POSTED' | 'UNCHANGED';
+  readonly caseStatus: CaseRecord['status'];
+}
+
+/** Posts legs of the signing institution, all or nothing. Re-posting a leg unchanged is a no-op. */
+export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<PostedLeg[]> {
+  requireRole(ctx, ['submitter'], 'posting legs');
+  if (!Array.isArray(rawLegs)) fail('INVALID_INPUT', 'legs must be a JSON array');
+  if (rawLegs.length === 0) fail('INVALID_INPUT', 'legs is empty');
+  if (rawLegs.length > LIMITS.batchLegsMax) {
+    fail('BATCH_TOO_LARGE', `a batch holds at most ${LIMITS.batchLegsMax} legs, got ${rawLegs.length}`);
+  }
+  const mspId = ctx.actor.mspId;
+  // Validate the whole batch before touching the ledger: a bad leg anywhere fails the batch with its index.
+  const legs = rawLegs.map((raw, i) => parseLeg(raw, mspId, `legs[${i}]`));
+  const seen = new Map<string, number>();
+  legs.forEach((leg, i) => {
+    if (!leg.route.some((s) => s.mspId === mspId && s.role === leg.role)) {
+      fail('INVALID_INPUT', `legs[${i}].route does not include the poster ${mspId} as ${leg.role}`);
+    }
+    const earlier = seen.get(leg.legId);
+    if (earlier !== undefined)
+      fail('INVALID_INPUT', `legs[${i}].legId ${leg.legId} repeats legs[${earlier}]`);
+    seen.set(leg.legId, i);
+  });
+  const results: PostedLeg[] = [];
+  for (const leg of legs) results.push(await postOne(ctx, leg));
+  return results;
+}
+
+async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
+  const caseId = caseIdOf(leg.reference);
+  const inputHash = sha256Hex(canonicalJson(leg));
+  const indexKey = keys.leg(leg.mspId, leg.legId);
+  const existing = await ctx.getJson<LegIndexRecord>(indexKey);
+  if (existing) {
+    if (existing.inputHash !== inputHash) {
+      fail(
+        'IDEMPOTENCY_CONFLICT',
+        `leg ${leg.legId} of ${leg.mspId} was already posted with different content (tx ${existing.txId})`,
+      );
+    }
+    const current = await ctx.getJson<CaseRecord>(keys.case(existing.caseId));
+    return { legId: leg.legId, caseId, outcome: 'UNCHANGED', caseStatus: current?.status ?? 'PENDING' };
+  }
+
+  const collection = implicitCollection(leg.mspId);
+  const plain = canonicalJson(leg);
+  await ctx.putPrivate(collection, keys.legRecord(caseId, leg.legId), plain);
+  for (const f of MATCH_FIELDS) {
+    await ctx.putPrivate(
+      collection,
+      keys.legField(caseId, leg.legId, f),
+      saltedFieldValue(leg.reference, f, matchFieldText(leg, f)),
+    );
+  }
+
+  let record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+  if (!record) record = await newCase(ctx, caseId, leg);
+  const caseLeg: CaseLeg = {
+    legId: leg.legId,
+    mspId: leg.mspId,
+    role: leg.role,
+    route: leg.route,
+    postedAt: ctx.nowIso,
+    txId: ctx.txId,
+    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
+  };
+  const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
+  record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
+  record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
+
+  await ctx.putJson(indexKey, {
+    caseId,
+    inputHash,
+    txId: ctx.txId,
+    postedAt: ctx.nowIso,
+  } satisfies LegIndexRecord);
+  ctx.recordLeg({ mspId: leg.mspId, legId: leg.legId, caseId });
+  return { legId: leg.legId, caseId, outcome: 'POSTED', caseStatus: record.status };
+}
+
+async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<CaseRecord> {
+  const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(routeText(leg.route)));
+  const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
+  const dueAtMs = ctx.nowMs + serviceLevelMs;
+  await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });
+  return {
+    caseId,
+    parties: [],
+    expected: leg.route,
+    status: 'PENDING',
+    openedAt: ctx.nowIso,
+    updatedAt: ctx.nowIso,
+    serviceLevelMs,
+    dueAtMs,
+    awaitingLegs: true,
+    legs: [],
+    breaks: [],
+  };
+}
+
+async function legFacts(ctx: TallyContext, caseId: string, leg: CaseLeg): Promise<LegFacts> {
+  const digests = {} as Record<MatchField, string>;
+  for (const f of MATCH_FIELDS) {
+    const hash = await ctx.privateHash(implicitCollection(leg.mspId), keys.legField(caseId, leg.legId, f));
+    // A leg without its private field hashes cannot have been written by this chaincode.
+    if (hash === undefined)
+      fail('LEG_NOT_FOUND', `private data of leg ${leg.legId} (${leg.mspId}) is missing for field ${f}`);
+    digests[f] = hash;
+  }
+  return { legId: leg.legId, mspId: leg.mspId, role: leg.role, route: leg.route, digests };
+}
+
+/**
+ * Runs matching over the case's legs, opens a break for each new finding, clears the breaks whose cause is
+ * gone, takes the case out of the due index once every expected leg is in, and writes the case.
+ */
+async function reevaluate(
+  ctx: TallyContext,
+  record: CaseRecord,
+  serviceLevelPassed: boolean,
+): Promise<CaseRecord> {
+  const facts: LegFacts[] = [];
+  for (const leg of record.legs) facts.push(await legFacts(ctx, record.caseId, leg));
+  const verdict: Verdict = evaluateCase(facts, serviceLevelPassed);
+
+  const breaks: CaseBreakRef[] = [...record.breaks];
+  const live = new Set(verdict.findings.map((f) => f.key));
+  for (const finding of verdict.findings) {
+    const refs = breaks.filter((b) => b.findingKey === finding.key);
+    const current = refs.find((b) => b.open || !b.cleared);
+    if (current) {
+      // Still the same problem. A break resolved by the parties stays resolved; an open one gets the latest detail.
+      if (current.open) {
+        const b = await loadBreak(ctx, current.breakId);
+        if (
+          canonicalJson(b.detail) !== canonicalJson(finding.detail) ||
+          canonicalJson(b.parties) !== canonicalJson(record.parties)
+        ) {
+          await ctx.putJson(keys.break(b.breakId), {
+            ...b,
+            detail: finding.detail,
+            parties: record.parties,
+            updatedAt: ctx.nowIso,
+          });
+        }
+      }
+      continue;
+    }
+    const breakId = breakIdOf(record.caseId, finding.key, refs.length);
+    const opened = openBreak(
+      {
+        breakId,
+        caseId: record.caseId,
+        findingKey: finding.key,
+        reason: finding.reason,
+        detail: finding.detail,
+        parties: record.parties,
+      },
+      { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
+    );
+    await saveBreak(ctx, opened, 'OPEN');
+    breaks.push({ findingKey: finding.key, breakId, open: true, cleared: false });
+  }
+  for (let i = 0; i < breaks.length; i++) {
+    const ref = breaks[i];
+    if (!ref?.open || live.has(ref.findingKey)) continue;
+    const b = await loadBreak(ctx, ref.breakId);
+    const cleared = applyBreakAction(
+      b,
+      { type: 'CLEAR' },
+      { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
+    );
+    await saveBreak(ctx, cleared, 'CLEAR');
+    breaks[i] = { ...ref, open: false, cleared: true };
+  }
+
+  const present = new Set(record.legs.map((l) => `${l.mspId}/${l.role}`));
+  const complete = verdict.expected.every((s) => present.has(`${s.mspId}/${s.role}`));
+  let awaitingLegs = record.awaitingLegs;
+  if (awaitingLegs && (complete || serviceLevelPassed)) {
+    await ctx.delete(keys.due(record.dueAtMs, record.caseId));
+    awaitingLegs = false;
+  }
+  const next: CaseRecord = {
+    ...record,
+    expected: verdict.expected,
+    status: verdict.status,
+    updatedAt: ctx.nowIso,
+    awaitingLegs,
+    breaks,
+    ...(verdict.status === 'MATCHED' && !record.matchedAt ? { matchedAt: ctx.nowIso } : {}),
+  };
+  await ctx.putJson(keys.case(record.caseId), next);
+  ctx.recordCase({
+    caseId: next.caseId,
+    status: next.status,
+    parties: next.parties,
+    legCount: next.legs.length,
+  });
+  return next;
+}
+
+async function loadBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
+  const b = await ctx.getJson<BreakRecord>(keys.break(breakId));
+  if (!b) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
+  return b;
+}
+
+async function saveBreak(
+  ctx: TallyContext,
+  b: BreakRecord,
+  action: BreakAction['type'] | 'OPEN',
+): Promise<void> {
+  await ctx.putJson(keys.break(b.breakId), b);
+  for (const party of b.parties) {
+    const key = keys.openBreak(party, b.breakId);
+    if (b.status === 'RESOLVED') await ctx.delete(key);
+    else if (action === 'OPEN')
+      await ctx.putJson(key, { breakId: b.breakId, caseId: b.caseId } satisfies OpenBreakIndexEntry);
+  }
+  ctx.recordBreak({
+    breakId: b.breakId,
+    caseId: b.caseId,
+    reason: b.reason,
+    status: b.status,
+    action,
+    parties: b.parties,
+  });
+}
+
+/** Flags every case whose service level has run out with legs still missing. Deterministic: time is the tx's. */
+export async function sweep(
+  ctx: TallyContext,
+  limit: number,
+): Promise<{ flagged: number; examined: number; more: boolean }> {
+  requireRole(ctx, ['submitter', 'reconciler', 'admin'], 'sweeping overdue cases');
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.sweepMax)
+    fail('INVALID_INPUT', `limit must be 1-${LIMITS.sweepMax}`);
+  const [from, to] = keys.dueRangeUntil(ctx.nowMs);
+  const caseIds: string[] = [];
+  let more = false;
+  const iterator = await ctx.stub.getStateByRange(from, to);
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      if (caseIds.length === limit) {
+        more = true;
+        break;
+      }
+      caseIds.push((JSON.parse(Buffer.from(r.value.value).toString('utf8')) as { caseId: string }).caseId);
+    }
+  } finally {
+    await iterator.close();
+  }
+  let flagged = 0;
+  for (const caseId of caseIds) {
+    const record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+    if (!record) fail('CASE_NOT_FOUND', `due index names case ${caseId}, which does not exist`);
+    const before = record.breaks.length;
+    const after = await reevaluate(ctx, record, true);
+    if (after.breaks.length > before) flagged++;
+  }
+  return { flagged, examined: caseIds.length, more };
+}
+
+const ACTION_ROLES: Record<BreakAction['type'], readonly Role[]> = {
+  ASSIGN: ['reconciler', 'approver'],
+  PROPOSE: ['reconciler'],
+  APPROVE: ['approver'],
+  ACCEPT: ['reconciler', 'approver'],
+  REJECT: ['reconciler', 'approver'],
+  RESOLVE: ['reconciler', 'approver'],
+  CLEAR: [],
+  COMMENT: ['reconciler', 'approver'],
+};
+
+/**
+ * One step of the break workflow, signed by the person who takes it. The decision is also written to the
+ * acting institution's implicit collection, so the transaction is valid only if that institution endorsed it.
+ */
+export async function actOnBreak(
+  ctx: TallyContext,
+  breakId: string,
+  action: BreakAction,
+): Promise<BreakRecord> {
+  if (action.type === 'CLEAR') fail('INVALID_TRANSITION', 'breaks are cleared by matching, not by hand');
+  requireRole(ctx, ACTION_ROLES[action.type], action.type);
+  const b = await loadBreak(ctx, breakId);
+  if (!b.parties.includes(ctx.actor.mspId))
+    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to break ${breakId}`);
+  const comment = parseText(ctx.transient('comment'), 'comment', LIMITS.commentMax, false);
+  let stored = '';
+  if (comment !== '') {
+    const reference = parseReference(ctx.transient('reference'), 'transient reference');
+    if (caseIdOf(reference) !== b.caseId)
+      fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
+    stored = seal(reference, b.caseId, ctx.txId, `comment:${breakId}:${b.timeline.length}`, comment);
+  }
+  const next = applyBreakAction(b, action, {
+    actor: ctx.actor,
+    at: ctx.nowIso,
+    txId: ctx.txId,
+    comment: stored,
+  });
+  await saveBreak(ctx, next, action.type);
+  const entry = next.timeline[next.timeline.length - 1];
+  await ctx.putPrivate(
+    implicitCollection(ctx.actor.mspId),
+    `dec:${breakId}:${entry?.seq ?? 0}`,
+    canonicalJson({ breakId, action: action.type, seq: entry?.seq, by: ctx.actor.id, txId: ctx.txId }),
+  );
+  if (next.status === 'RESOLVED') {
+    const record = await ctx.getJson<CaseRecord>(keys.case(b.caseId));
+    if (record) {
+      const breaks = record.breaks.map((r) => (r.breakId === breakId ? { ...r, open: false } : r));
+      await ctx.putJson(keys.case(b.caseId), { ...record, breaks, updatedAt: ctx.nowIso });
+    }
+  }
+  return next;
+}
+
+export async function setServiceLevel(
+  ctx: TallyContext,
+  route: string,
+  serviceLevelMs: number,
+): Promise<void> {
+  requireRole(ctx, ['admin'], 'setting a service level');
+  const stops = route.split('>').map((s) => {
+    const [mspId, role] = s.split('/');
+    return { mspId, role };
+  });
+  const parsed = parseRoute(stops, 'route');
+  if (!parsed.some((s) => s.mspId === ctx.actor.mspId))
+    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not on route ${route}`);
+  if (
+    !Number.isInteger(serviceLevelMs) ||
+    serviceLevelMs < LIMITS.serviceLevelMsMin ||
+    serviceLevelMs > LIMITS.serviceLevelMsMax
+  ) {
+    fail(
+      'INVALID_INPUT',
+      `serviceLevelMs must be a whole number of ms from ${LIMITS.serviceLevelMsMin} to ${LIMITS.serviceLevelMsMax}`,
+    );
+  }
+  await ctx.putJson(keys.serviceLevel(routeText(parsed)), {
+    serviceLevelMs,
+    setBy: ctx.actor.mspId,
+    at: ctx.nowIso,
+  });
+}
+
+// ---- queries -------------------------------------------------------------------------------------------
+
+export async function loadCase(ctx: TallyContext, caseId: string): Promise<CaseRecord> {
+  const record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+  if (!record) fail('CASE_NOT_FOUND', `no case ${caseId}`);
+  return record;
+}
+
+/** A case with its details opened, for its parties only: they prove knowledge of the reference and membership. */
+export async function readCase(
+  ctx: TallyContext,
+): Promise<{ case: CaseRecord; legs: unknown[]; breaks: BreakRecord[] }> {
+  const reference = parseReference(ctx.transient('reference'), 'transient reference');
+  const record = await loadCase(ctx, caseIdOf(reference));
+  if (!record.parties.includes(ctx.actor.mspId))
+    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to this case`);
+  const legs = record.legs.map((l) => ({
+    ...l,
+    sealed: undefined,
+    detail: JSON.parse(unseal(reference, record.caseId, l.sealed)) as unknown,
+  }));
+  const breaks: BreakRecord[] = [];
+  for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
+  return { case: record, legs, breaks };
+}
+
+export function openComments(b: BreakRecord, reference: string): BreakRecord {
+  return {
+    ...b,
+    timeline: b.timeline.map((e) =>
+      e.comment ? { ...e, comment: unseal(reference, b.caseId, e.comment) } : e,
+    ),
+  };
+}
+
+export async function readBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
+  const b = await loadBreak(ctx, breakId);
+  const reference = ctx.transient('reference');
+  if (reference === undefined) return b;
+  if (!b.parties.includes(ctx.actor.mspId))
+    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to break ${breakId}`);
+  if (caseIdOf(parseReference(reference, 'transient reference')) !== b.caseId) {
+    fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
+  }
+  return openComments(b, reference);
+}
+
+export async function listOpenBreaks(
+  ctx: TallyContext,
+  mspId: string,
+  pageSize: number,
+  bookmark: string,
+): Promise<{ items: BreakRecord[]; bookmark: string }> {
+  if (mspId !== ctx.actor.mspId && !hasAnyRole(ctx.actor, ['auditor'])) {
+    fail('NOT_A_PARTY', `${ctx.actor.mspId} may list only its own open breaks`);
+  }
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIMITS.pageSizeMax)
+    fail('INVALID_INPUT', `pageSize must be 1-${LIMITS.pageSizeMax}`);
+  const [from, to] = keys.openBreakRange(mspId);
+  const { iterator, metadata } = await ctx.stub.getStateByRangeWithPagination(from, to, pageSize, bookmark);
+  const items: BreakRecord[] = [];
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      const entry = JSON.parse(Buffer.from(r.value.value).toString('utf8')) as OpenBreakIndexEntry;
+      items.push(await loadBreak(ctx, entry.breakId));
+    }
+  } finally {
+    await iterator.close();
+  }
+  return { items, bookmark: items.length < pageSize ? '' : metadata.bookmark };
+}
+
+export interface HistoryEntry {
+  readonly txId: string;
+  readonly timestamp: string;
+  readonly isDelete: boolean;
+  readonly value: unknown;
+}
+
+export async function history(ctx: TallyContext, kind: string, id: string): Promise<HistoryEntry[]> {
+  let key: string;
+  switch (kind) {
+    case 'case':
+      key = keys.case(id);
+      break;
+    case 'break':
+      key = keys.break(id);
+      break;
+    case 'leg': {
+      const [mspId, legId] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
+      if (!mspId || !legId) fail('INVALID_INPUT', 'a leg is named mspId:legId');
+      if (mspId !== ctx.actor.mspId && !hasAnyRole(ctx.actor, ['auditor']))
+        fail('NOT_A_PARTY', `${ctx.actor.mspId} may not read the legs of ${mspId}`);
+      key = keys.leg(mspId, legId);
+      break;
+    }
+    default:
+      return fail('INVALID_INPUT', `kind must be case, break or leg, got ${JSON.stringify(kind)}`);
+  }
+  if (ctx.actor.roles.length === 0) fail('ROLE_REQUIRED', 'reading history needs a role');
+  const out: HistoryEntry[] = [];
+  const iterator = await ctx.stub.getHistoryForKey(key);
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      const m = r.value;
+      const seconds = Number(m.timestamp.seconds);
+      const ms = seconds * 1000 + Math.floor(m.timestamp.nanos / 1e6);
+      const text = Buffer.from(m.value).toString('utf8');
+      out.push({
+        txId: m.txId,
+        timestamp: new Date(ms).toISOString(),
+        isDelete: m.isDelete,
+        value: text ? (JSON.parse(text) as unknown) : null,
+      });
+    }
+  } finally {
+    await iterator.close();
+  }
+  if (out.length === 0)
+    fail(
+      kind === 'case' ? 'CASE_NOT_FOUND' : kind === 'break' ? 'BREAK_NOT_FOUND' : 'LEG_NOT_FOUND',
+      `no history for ${kind} ${id}`,
+    );
+  return out;
+}

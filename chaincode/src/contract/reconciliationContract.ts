@@ -1,0 +1,131 @@
+import { Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+
+import { RESOLUTION_KINDS, type BreakAction, type ResolutionKind } from '../core/breakMachine';
+import { fail } from '../core/errors';
+import { parseText } from '../core/reference';
+import { canonicalJson } from '../ledger/codec';
+import { TallyContext } from './context';
+import * as rec from './reconciliation';
+
+/**
+ * The reconciliation contract. Each transaction loads, calls the pure core, writes and emits one event; private
+ * inputs (legs, references, comments) come in the transient map, never as arguments, because arguments are
+ * stored in the block for every member to read. Results are canonical JSON strings.
+ */
+@Info({
+  title: 'Tallystick reconciliation',
+  description: 'T+0 matching of payment legs and the break workflow',
+})
+export class ReconciliationContract extends Contract {
+  constructor() {
+    super('reconciliation');
+  }
+
+  override createContext(): TallyContext {
+    return new TallyContext();
+  }
+
+  override async afterTransaction(ctx: TallyContext): Promise<void> {
+    ctx.emitChanges();
+    await Promise.resolve();
+  }
+
+  /** Posts one leg (transient `leg`). */
+  @Transaction()
+  @Returns('string')
+  async postLeg(ctx: TallyContext): Promise<string> {
+    return canonicalJson(await rec.postLegs(ctx, [ctx.transientJson('leg')]));
+  }
+
+  /** Posts a batch of legs (transient `legs`, a JSON array), all or nothing. */
+  @Transaction()
+  @Returns('string')
+  async postLegs(ctx: TallyContext): Promise<string> {
+    return canonicalJson(await rec.postLegs(ctx, ctx.transientJson('legs')));
+  }
+
+  /** Flags cases past their service level with legs missing, at most `limit` per transaction. */
+  @Transaction()
+  @Returns('string')
+  async sweep(ctx: TallyContext, limit: number): Promise<string> {
+    return canonicalJson(await rec.sweep(ctx, limit));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async assignBreak(ctx: TallyContext, breakId: string, assignee: string): Promise<string> {
+    const name = parseText(assignee, 'assignee', 64);
+    return canonicalJson(await rec.actOnBreak(ctx, breakId, { type: 'ASSIGN', assignee: name }));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async proposeResolution(ctx: TallyContext, breakId: string, kind: string): Promise<string> {
+    if (!(RESOLUTION_KINDS as readonly string[]).includes(kind)) {
+      fail(
+        'INVALID_INPUT',
+        `kind must be one of ${RESOLUTION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+      );
+    }
+    return canonicalJson(
+      await rec.actOnBreak(ctx, breakId, { type: 'PROPOSE', kind: kind as ResolutionKind }),
+    );
+  }
+
+  /** APPROVE, ACCEPT, REJECT, RESOLVE or COMMENT (comment in transient `comment`, with transient `reference`). */
+  @Transaction()
+  @Returns('string')
+  async decideBreak(ctx: TallyContext, breakId: string, action: string): Promise<string> {
+    const simple: readonly string[] = ['APPROVE', 'ACCEPT', 'REJECT', 'RESOLVE', 'COMMENT'];
+    if (!simple.includes(action)) {
+      fail(
+        'INVALID_INPUT',
+        `action must be one of ${simple.join(', ')} (ASSIGN and PROPOSE have their own transactions), got ${JSON.stringify(action)}`,
+      );
+    }
+    return canonicalJson(await rec.actOnBreak(ctx, breakId, { type: action } as BreakAction));
+  }
+
+  @Transaction()
+  async setServiceLevel(ctx: TallyContext, route: string, serviceLevelMs: number): Promise<void> {
+    await rec.setServiceLevel(ctx, route, serviceLevelMs);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getCase(ctx: TallyContext, caseId: string): Promise<string> {
+    return canonicalJson(await rec.loadCase(ctx, caseId));
+  }
+
+  /** The case with legs and comments opened; transient `reference`; parties only. */
+  @Transaction(false)
+  @Returns('string')
+  async readCase(ctx: TallyContext): Promise<string> {
+    return canonicalJson(await rec.readCase(ctx));
+  }
+
+  /** A break; with transient `reference`, its comments opened (parties only). */
+  @Transaction(false)
+  @Returns('string')
+  async getBreak(ctx: TallyContext, breakId: string): Promise<string> {
+    return canonicalJson(await rec.readBreak(ctx, breakId));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async listOpenBreaks(
+    ctx: TallyContext,
+    mspId: string,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<string> {
+    return canonicalJson(await rec.listOpenBreaks(ctx, mspId, pageSize, bookmark));
+  }
+
+  /** Every committed version of a case, break or leg record, newest first, with transaction id and time. */
+  @Transaction(false)
+  @Returns('string')
+  async getHistory(ctx: TallyContext, kind: string, id: string): Promise<string> {
+    return canonicalJson(await rec.history(ctx, kind, id));
+  }
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Actor } from './actor';
+import {
+  applyBreakAction,
+  BREAK_STATUSES,
+  openBreak,
+  type BreakAction,
+  type BreakRecord,
+  type BreakStatus,
+} from './breakMachine';
+import { TallyError } from './errors';
+
+const person = (mspId: string, name: string, roles: Actor['roles']): Actor => ({
+  mspId,
+  name,
+  id: `x509::CN=${name}::${mspId}`,
+  roles,
+});
+const alice = person('BankAMSP', 'alice', ['reconciler']);
+const amir = person('BankAMSP', 'amir', ['reconciler']);
+const anna = person('BankAMSP', 'anna', ['approver']);
+const both = person('BankAMSP', 'boss', ['reconciler', 'approver']);
+const bruno = person('BankBMSP', 'bruno', ['reconciler']);
+const chen = person('ClearingHouseMSP', 'chen', ['reconciler']);
+const pavel = person('PayCoMSP', 'pavel', ['reconciler', 'approver']);
+
+let tick = 0;
+const act = (b: BreakRecord, action: BreakAction, actor: Actor, comment = 'because') =>
+  applyBreakAction(b, action, {
+    actor,
+    at: `2026-11-27T10:00:${String(tick++ % 60).padStart(2, '0')}.000Z`,
+    txId: `tx${tick}`,
+    comment,
+  });
+
+const fresh = (): BreakRecord =>
+  openBreak(
+    {
+      breakId: 'brk-1',
+      caseId: 'case-1',
+      findingKey: 'AMOUNT_MISMATCH',
+      reason: 'AMOUNT_MISMATCH',
+      detail: {},
+      parties: ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP'],
+    },
+    { actor: alice, at: '2026-11-27T09:59:00.000Z', txId: 'tx0', comment: '' },
+  );
+
+/** Walks a fresh break to the given status along the happy path. */
+function reach(status: BreakStatus): BreakRecord {
+  let b = fresh();
+  if (status === 'OPEN') return b;
+  b = act(b, { type: 'ASSIGN', assignee: 'alice' }, alice);
+  if (status === 'ASSIGNED') return b;
+  b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF' }, alice);
+  if (status === 'PROPOSED') return b;
+  b = act(b, { type: 'APPROVE' }, anna);
+  if (status === 'APPROVED') return b;
+  b = act(b, { type: 'ACCEPT' }, bruno);
+  b = act(b, { type: 'ACCEPT' }, chen);
+  if (status === 'ACCEPTED') return b;
+  return act(b, { type: 'RESOLVE' }, alice);
+}
+
+const codeOf = (f: () => unknown): string => {
+  try {
+    f();
+    return 'OK';
+  } catch (e) {
+    if (e instanceof TallyError) return e.code;
+    throw e;
+  }
+};
+
+describe('break state machine', () => {
+  it('walks the full four-eyes lifecycle and records who, when and what at each step', () => {
+    const b = reach('RESOLVED');
+    expect(b.status).toBe('RESOLVED');
+    expect(b.resolution).toBe('WRITE_OFF');
+    expect(b.timeline.map((e) => [e.action, e.from, e.to, e.actor.name])).toEqual([
+      ['OPEN', null, 'OPEN', 'alice'],
+      ['ASSIGN', 'OPEN', 'ASSIGNED', 'alice'],
+      ['PROPOSE', 'ASSIGNED', 'PROPOSED', 'alice'],
+      ['APPROVE', 'PROPOSED', 'APPROVED', 'anna'],
+      ['ACCEPT', 'APPROVED', 'APPROVED', 'bruno'],
+      ['ACCEPT', 'APPROVED', 'ACCEPTED', 'chen'],
+      ['RESOLVE', 'ACCEPTED', 'RESOLVED', 'alice'],
+    ]);
+    expect(b.timeline.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(new Set(b.timeline.map((e) => e.txId)).size).toBe(7);
+  });
+
+  // Every (status, action) pair: the expected answer for an actor who is otherwise entitled to act.
+  const actorFor: Record<BreakAction['type'], Actor> = {
+    ASSIGN: alice,
+    PROPOSE: alice,
+    APPROVE: anna,
+    ACCEPT: chen,
+    REJECT: bruno,
+    RESOLVE: alice,
+    CLEAR: alice,
+    COMMENT: bruno,
+  };
+  const actions: BreakAction[] = [
+    { type: 'ASSIGN', assignee: 'alice' },
+    { type: 'PROPOSE', kind: 'REFUND' },
+    { type: 'APPROVE' },
+    { type: 'ACCEPT' },
+    { type: 'REJECT' },
+    { type: 'RESOLVE' },
+    { type: 'CLEAR' },
+    { type: 'COMMENT' },
+  ];
+  const allowed: Record<BreakStatus, Partial<Record<BreakAction['type'], BreakStatus>>> = {
+    OPEN: { ASSIGN: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'OPEN' },
+    ASSIGNED: { ASSIGN: 'ASSIGNED', PROPOSE: 'PROPOSED', CLEAR: 'RESOLVED', COMMENT: 'ASSIGNED' },
+    // REJECT in PROPOSED belongs to the proposing institution: bruno (BankB) is refused with WRONG_INSTITUTION.
+    PROPOSED: { APPROVE: 'APPROVED', CLEAR: 'RESOLVED', COMMENT: 'PROPOSED' },
+    APPROVED: { ACCEPT: 'APPROVED', REJECT: 'OPEN', CLEAR: 'RESOLVED', COMMENT: 'APPROVED' },
+    ACCEPTED: { RESOLVE: 'RESOLVED', CLEAR: 'RESOLVED', COMMENT: 'ACCEPTED' },
+    RESOLVED: { COMMENT: 'RESOLVED' },
+  };
+  for (const status of BREAK_STATUSES) {
+    for (const action of actions) {
+      const expected = allowed[status][action.type];
+      it(`${status} + ${action.type} → ${expected ?? 'refused'}`, () => {
+        const b = reach(status);
+        if (expected) {
+          expect(act(b, action, actorFor[action.type]).status).toBe(expected);
+        } else {
+          expect(['INVALID_TRANSITION', 'WRONG_INSTITUTION']).toContain(
+            codeOf(() => act(b, action, actorFor[action.type])),
+          );
+        }
+      });
+    }
+  }
+
+  it('refuses self-approval, even by a person who holds both roles', () => {
+    let b = act(fresh(), { type: 'ASSIGN', assignee: 'boss' }, both);
+    b = act(b, { type: 'PROPOSE', kind: 'REVERSE' }, both);
+    expect(codeOf(() => act(b, { type: 'APPROVE' }, both))).toBe('SELF_APPROVAL');
+    expect(act(b, { type: 'APPROVE' }, anna).status).toBe('APPROVED');
+  });
+
+  it('lets only the proposing institution approve, and only approvers', () => {
+    const b = reach('PROPOSED');
+    expect(codeOf(() => act(b, { type: 'APPROVE' }, amir))).toBe('ROLE_REQUIRED');
+    expect(codeOf(() => act(b, { type: 'APPROVE' }, person('BankBMSP', 'bella', ['approver'])))).toBe(
+      'WRONG_INSTITUTION',
+    );
+  });
+
+  it('refuses non-parties and people without a role', () => {
+    const b = reach('OPEN');
+    expect(codeOf(() => act(b, { type: 'ASSIGN', assignee: 'pavel' }, pavel))).toBe('NOT_A_PARTY');
+    expect(
+      codeOf(() => act(b, { type: 'ASSIGN', assignee: 'x' }, person('BankAMSP', 'sys', ['submitter']))),
+    ).toBe('ROLE_REQUIRED');
+  });
+
+  it('returns a rejected proposal to OPEN, keeping it in the timeline', () => {
+    const b = act(reach('APPROVED'), { type: 'REJECT' }, bruno, 'amount is right on our side');
+    expect(b.status).toBe('OPEN');
+    expect(b.proposal).toBeUndefined();
+    expect(b.assignee).toBeUndefined();
+    expect(b.timeline.at(-1)).toMatchObject({
+      action: 'REJECT',
+      from: 'APPROVED',
+      to: 'OPEN',
+      comment: 'amount is right on our side',
+    });
+    expect(b.timeline.some((e) => e.action === 'PROPOSE')).toBe(true);
+  });
+
+  it('records each acceptance once', () => {
+    const b = act(reach('APPROVED'), { type: 'ACCEPT' }, bruno);
+    expect(b.acceptedBy).toEqual(['BankBMSP']);
+    expect(codeOf(() => act(b, { type: 'ACCEPT' }, bruno))).toBe('ALREADY_DECIDED');
+    expect(codeOf(() => act(b, { type: 'ACCEPT' }, alice))).toBe('WRONG_INSTITUTION');
+  });
+
+  it('requires a comment where a decision needs a reason', () => {
+    expect(codeOf(() => act(reach('ASSIGNED'), { type: 'PROPOSE', kind: 'REFUND' }, alice, ' '))).toBe(
+      'INVALID_INPUT',
+    );
+    expect(codeOf(() => act(reach('APPROVED'), { type: 'REJECT' }, bruno, ''))).toBe('INVALID_INPUT');
+  });
+});

@@ -1,0 +1,293 @@
+import { hasAnyRole, type Actor, type Role } from './actor';
+import { assertNever } from './assert';
+import { fail } from './errors';
+import type { BreakReason, FindingDetail } from './matching';
+
+export const BREAK_STATUSES = ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED', 'RESOLVED'] as const;
+export type BreakStatus = (typeof BREAK_STATUSES)[number];
+
+export const RESOLUTION_KINDS = ['CORRECT_LEG', 'REVERSE', 'REFUND', 'WRITE_OFF'] as const;
+export type ResolutionKind = (typeof RESOLUTION_KINDS)[number];
+
+export const BREAK_ACTIONS = [
+  'OPEN',
+  'ASSIGN',
+  'PROPOSE',
+  'APPROVE',
+  'ACCEPT',
+  'REJECT',
+  'RESOLVE',
+  'CLEAR',
+  'COMMENT',
+] as const;
+export type BreakActionType = (typeof BREAK_ACTIONS)[number];
+
+export type BreakAction =
+  | { readonly type: 'ASSIGN'; readonly assignee: string }
+  | { readonly type: 'PROPOSE'; readonly kind: ResolutionKind }
+  | { readonly type: 'APPROVE' }
+  | { readonly type: 'ACCEPT' }
+  | { readonly type: 'REJECT' }
+  | { readonly type: 'RESOLVE' }
+  | { readonly type: 'CLEAR' }
+  | { readonly type: 'COMMENT' };
+
+export interface PersonRef {
+  readonly mspId: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface TimelineEntry {
+  readonly seq: number;
+  readonly action: BreakActionType;
+  readonly from: BreakStatus | null;
+  readonly to: BreakStatus;
+  readonly actor: PersonRef;
+  readonly at: string;
+  readonly txId: string;
+  /** The person's comment; on the ledger it is sealed so that only the case's parties can read it. */
+  readonly comment: string;
+  readonly assignee?: string;
+  readonly kind?: ResolutionKind;
+}
+
+export interface BreakRecord {
+  readonly breakId: string;
+  readonly caseId: string;
+  readonly findingKey: string;
+  readonly reason: BreakReason;
+  readonly detail: FindingDetail;
+  readonly parties: readonly string[];
+  readonly status: BreakStatus;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly assignee?: PersonRef;
+  readonly proposal?: {
+    readonly kind: ResolutionKind;
+    readonly proposer: PersonRef;
+    readonly approver?: PersonRef;
+  };
+  readonly acceptedBy: readonly string[];
+  readonly resolution?: ResolutionKind | 'CLEARED';
+  readonly timeline: readonly TimelineEntry[];
+}
+
+export interface ActionContext {
+  readonly actor: Actor;
+  readonly at: string;
+  readonly txId: string;
+  readonly comment: string;
+}
+
+export const COMMENT_REQUIRED: ReadonlySet<BreakActionType> = new Set([
+  'PROPOSE',
+  'REJECT',
+  'RESOLVE',
+  'COMMENT',
+]);
+
+const person = (a: Actor): PersonRef => ({ mspId: a.mspId, id: a.id, name: a.name });
+
+function requireRole(actor: Actor, roles: readonly Role[], action: string): void {
+  if (!hasAnyRole(actor, roles))
+    fail(
+      'ROLE_REQUIRED',
+      `${action} needs the role ${roles.join(' or ')}; ${actor.name} has ${actor.roles.join(', ') || 'none'}`,
+    );
+}
+
+function requireStatus(b: BreakRecord, allowed: readonly BreakStatus[], action: string): void {
+  if (!allowed.includes(b.status)) {
+    fail(
+      'INVALID_TRANSITION',
+      `cannot ${action} break ${b.breakId} in status ${b.status} (allowed from ${allowed.join(', ')})`,
+    );
+  }
+}
+
+export function openBreak(
+  init: {
+    breakId: string;
+    caseId: string;
+    findingKey: string;
+    reason: BreakReason;
+    detail: FindingDetail;
+    parties: readonly string[];
+  },
+  ctx: ActionContext,
+): BreakRecord {
+  const entry: TimelineEntry = {
+    seq: 0,
+    action: 'OPEN',
+    from: null,
+    to: 'OPEN',
+    actor: person(ctx.actor),
+    at: ctx.at,
+    txId: ctx.txId,
+    comment: ctx.comment,
+  };
+  return {
+    ...init,
+    parties: [...init.parties].sort(),
+    status: 'OPEN',
+    openedAt: ctx.at,
+    updatedAt: ctx.at,
+    acceptedBy: [],
+    timeline: [entry],
+  };
+}
+
+/**
+ * The one place a break changes. Who may do what:
+ * - ASSIGN (OPEN/ASSIGNED): a reconciler or approver of a party, to someone of their own institution.
+ * - PROPOSE (ASSIGNED): a reconciler of the assignee's institution.
+ * - APPROVE (PROPOSED): an approver of the proposing institution who is not the proposer (four eyes).
+ * - REJECT: in PROPOSED by the proposer or an approver of that institution; in APPROVED by another party that
+ *   has not accepted. Either way the break goes back to OPEN and the proposal is dropped (it stays in the timeline).
+ * - ACCEPT (APPROVED): every party other than the proposing institution; the last acceptance makes it ACCEPTED.
+ * - RESOLVE (ACCEPTED): the proposing institution, once the correction is booked.
+ * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn).
+ * - COMMENT: any reconciler or approver of a party, in any status.
+ */
+export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: ActionContext): BreakRecord {
+  const { actor } = ctx;
+  if (action.type !== 'CLEAR' && !b.parties.includes(actor.mspId)) {
+    fail('NOT_A_PARTY', `${actor.mspId} is not a party to break ${b.breakId}`);
+  }
+  if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
+    fail('INVALID_INPUT', `${action.type} needs a comment`);
+  const staff: readonly Role[] = ['reconciler', 'approver'];
+  let next: BreakRecord;
+  let extra: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>> = {};
+
+  switch (action.type) {
+    case 'ASSIGN': {
+      requireRole(actor, staff, 'ASSIGN');
+      requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
+      const assignee = { mspId: actor.mspId, id: '', name: action.assignee };
+      next = { ...b, status: 'ASSIGNED', assignee };
+      extra = { assignee: action.assignee };
+      break;
+    }
+    case 'PROPOSE': {
+      requireRole(actor, ['reconciler'], 'PROPOSE');
+      requireStatus(b, ['ASSIGNED'], 'propose a resolution for');
+      if (b.assignee?.mspId !== actor.mspId) {
+        fail(
+          'WRONG_INSTITUTION',
+          `break ${b.breakId} is assigned to ${b.assignee?.mspId ?? 'nobody'}; ${actor.mspId} cannot propose`,
+        );
+      }
+      next = {
+        ...b,
+        status: 'PROPOSED',
+        proposal: { kind: action.kind, proposer: person(actor) },
+        acceptedBy: [],
+      };
+      extra = { kind: action.kind };
+      break;
+    }
+    case 'APPROVE': {
+      requireRole(actor, ['approver'], 'APPROVE');
+      requireStatus(b, ['PROPOSED'], 'approve');
+      const proposal = b.proposal;
+      if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
+      if (proposal.proposer.mspId !== actor.mspId) {
+        fail(
+          'WRONG_INSTITUTION',
+          `only ${proposal.proposer.mspId}, which proposed, approves; ${actor.mspId} accepts or rejects later`,
+        );
+      }
+      if (proposal.proposer.id === actor.id)
+        fail('SELF_APPROVAL', `${actor.name} proposed this resolution and cannot also approve it`);
+      const others = b.parties.filter((p) => p !== actor.mspId);
+      next = {
+        ...b,
+        status: others.length === 0 ? 'ACCEPTED' : 'APPROVED',
+        proposal: { ...proposal, approver: person(actor) },
+      };
+      break;
+    }
+    case 'ACCEPT': {
+      requireRole(actor, staff, 'ACCEPT');
+      requireStatus(b, ['APPROVED'], 'accept');
+      const proposer = b.proposal?.proposer.mspId;
+      if (proposer === actor.mspId)
+        fail('WRONG_INSTITUTION', `${actor.mspId} proposed this resolution; the other parties accept it`);
+      if (b.acceptedBy.includes(actor.mspId))
+        fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
+      const acceptedBy = [...b.acceptedBy, actor.mspId].sort();
+      const all = b.parties.filter((p) => p !== proposer).every((p) => acceptedBy.includes(p));
+      next = { ...b, status: all ? 'ACCEPTED' : 'APPROVED', acceptedBy };
+      break;
+    }
+    case 'REJECT': {
+      requireRole(actor, staff, 'REJECT');
+      requireStatus(b, ['PROPOSED', 'APPROVED'], 'reject');
+      const proposal = b.proposal;
+      if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
+      if (b.status === 'PROPOSED') {
+        const own = proposal.proposer.mspId === actor.mspId;
+        if (!own || (proposal.proposer.id !== actor.id && !hasAnyRole(actor, ['approver']))) {
+          fail(
+            'WRONG_INSTITUTION',
+            `a proposal awaiting approval is rejected by an approver of ${proposal.proposer.mspId} or withdrawn by its proposer`,
+          );
+        }
+      } else {
+        if (proposal.proposer.mspId === actor.mspId)
+          fail(
+            'WRONG_INSTITUTION',
+            `${actor.mspId} approved this proposal; the other parties decide on it now`,
+          );
+        if (b.acceptedBy.includes(actor.mspId))
+          fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
+      }
+      const { assignee: _a, proposal: _p, ...rest } = b;
+      next = { ...rest, status: 'OPEN', acceptedBy: [] };
+      break;
+    }
+    case 'RESOLVE': {
+      requireRole(actor, staff, 'RESOLVE');
+      requireStatus(b, ['ACCEPTED'], 'resolve');
+      if (b.proposal?.proposer.mspId !== actor.mspId) {
+        fail(
+          'WRONG_INSTITUTION',
+          `the proposing institution ${b.proposal?.proposer.mspId ?? '?'} books and resolves the correction`,
+        );
+      }
+      next = { ...b, status: 'RESOLVED', resolution: b.proposal.kind };
+      break;
+    }
+    case 'CLEAR': {
+      requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'clear');
+      next = { ...b, status: 'RESOLVED', resolution: 'CLEARED' };
+      break;
+    }
+    case 'COMMENT': {
+      requireRole(actor, staff, 'COMMENT');
+      next = b;
+      break;
+    }
+    default:
+      return assertNever(action, 'break action');
+  }
+
+  const entry: TimelineEntry = {
+    seq: b.timeline.length,
+    action: action.type,
+    from: b.status,
+    to: next.status,
+    actor: person(actor),
+    at: ctx.at,
+    txId: ctx.txId,
+    comment: ctx.comment,
+    ...extra,
+  };
+  return { ...next, updatedAt: ctx.at, timeline: [...b.timeline, entry] };
+}
+
+export function isOpenStatus(s: BreakStatus): boolean {
+  return s !== 'RESOLVED';
+}

@@ -1,0 +1,47 @@
+/**
+ * The closed set of error codes the ledger can answer with. Chaincode errors travel as their message
+ * `CODE: human text`; the gateway and HTTP layers map the code, people read the text.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'UNKNOWN_CURRENCY',
+  'INVALID_AMOUNT',
+  'INVALID_REFERENCE',
+  'BATCH_TOO_LARGE',
+  'IDEMPOTENCY_CONFLICT',
+  'CASE_NOT_FOUND',
+  'BREAK_NOT_FOUND',
+  'LEG_NOT_FOUND',
+  'NOT_A_PARTY',
+  'ROLE_REQUIRED',
+  'WRONG_INSTITUTION',
+  'INVALID_TRANSITION',
+  'SELF_APPROVAL',
+  'ALREADY_DECIDED',
+  'NOT_INITIALISED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class TallyError extends Error {
+  override readonly name = 'TallyError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+export function fail(code: ErrorCode, detail: string): never {
+  throw new TallyError(code, detail);
+}
+
+const CODE_PATTERN = new RegExp(`\\b(${ERROR_CODES.join('|')}): (.*)$`, 's');
+
+/** Recovers `{ code, detail }` from a message that went through a peer and an SDK, which add their own prefixes. */
+export function parseErrorMessage(message: string): { code: ErrorCode; detail: string } | undefined {
+  const m = CODE_PATTERN.exec(message);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  return { code: m[1] as ErrorCode, detail: m[2] };
+}

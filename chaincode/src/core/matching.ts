@@ -1,0 +1,150 @@
+import {
+  canonicalRoute,
+  MATCH_FIELDS,
+  routeText,
+  type LegRole,
+  type MatchField,
+  type RouteStop,
+} from './leg';
+
+export const BREAK_REASONS = [
+  'MISSING_LEG',
+  'AMOUNT_MISMATCH',
+  'CURRENCY_MISMATCH',
+  'VALUE_DATE_MISMATCH',
+  'ACCOUNT_MISMATCH',
+  'STATUS_CONFLICT',
+  'DUPLICATE',
+  'UNEXPECTED_LEG',
+] as const;
+export type BreakReason = (typeof BREAK_REASONS)[number];
+
+export type CaseStatus = 'PENDING' | 'MATCHED' | 'BROKEN';
+
+/** What matching knows of a leg: who posted it where, and one salted digest per match field. No plaintext. */
+export interface LegFacts {
+  readonly legId: string;
+  readonly mspId: string;
+  readonly role: LegRole;
+  readonly route: readonly RouteStop[];
+  readonly digests: Readonly<Record<MatchField, string>>;
+}
+
+export interface LegRef {
+  readonly legId: string;
+  readonly mspId: string;
+  readonly role: LegRole;
+}
+
+export interface FindingDetail {
+  /** The match fields that differ (mismatches). */
+  readonly fields?: readonly MatchField[];
+  /** Legs grouped by the value they hold for the differing field(s) or by the route they declare. */
+  readonly groups?: readonly (readonly LegRef[])[];
+  /** Legs involved (duplicates). */
+  readonly legs?: readonly LegRef[];
+  /** Route stops with no leg past the service level. */
+  readonly missing?: readonly RouteStop[];
+}
+
+export interface Finding {
+  /** Stable identity of the finding within its case: the same problem keeps the same key as legs arrive. */
+  readonly key: string;
+  readonly reason: BreakReason;
+  readonly detail: FindingDetail;
+}
+
+export interface Verdict {
+  readonly status: CaseStatus;
+  /** The route every stop of which is expected to post: the union of what the legs declare. */
+  readonly expected: readonly RouteStop[];
+  readonly findings: readonly Finding[];
+}
+
+const FIELD_REASON: Record<MatchField, BreakReason> = {
+  amountMinor: 'AMOUNT_MISMATCH',
+  currency: 'CURRENCY_MISMATCH',
+  valueDate: 'VALUE_DATE_MISMATCH',
+  payerRef: 'ACCOUNT_MISMATCH',
+  payeeRef: 'ACCOUNT_MISMATCH',
+  outcome: 'STATUS_CONFLICT',
+};
+
+const ref = (l: LegFacts): LegRef => ({ legId: l.legId, mspId: l.mspId, role: l.role });
+const byLegId = (a: { legId: string }, b: { legId: string }) =>
+  a.legId < b.legId ? -1 : a.legId > b.legId ? 1 : 0;
+const stopKey = (s: RouteStop) => `${s.mspId}/${s.role}`;
+
+function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The verdict on a case is a function of the set of its legs and of whether its service level has passed:
+ * it does not depend on the order in which legs arrived (a property test holds it to that).
+ */
+export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
+  const sorted = [...legs].sort(byLegId);
+  const findings: Finding[] = [];
+
+  const expectedByKey = new Map<string, RouteStop>();
+  for (const l of sorted) for (const s of l.route) expectedByKey.set(stopKey(s), s);
+  const expected = canonicalRoute([...expectedByKey.values()]);
+
+  const routeGroups = groupBy(sorted, (l) => routeText(l.route));
+  if (routeGroups.length > 1) {
+    findings.push({
+      key: 'UNEXPECTED_LEG:route',
+      reason: 'UNEXPECTED_LEG',
+      detail: { groups: routeGroups.map((g) => g.map(ref)) },
+    });
+  }
+
+  const byStop = groupBy(sorted, (l) => stopKey(l));
+  for (const group of byStop) {
+    if (group.length > 1) {
+      const first = group[0] as LegFacts;
+      findings.push({
+        key: `DUPLICATE:${stopKey(first)}`,
+        reason: 'DUPLICATE',
+        detail: { legs: group.map(ref) },
+      });
+    }
+  }
+
+  // One leg per stop takes part in field comparison (the lowest leg id, so the choice is order-free);
+  // extra legs at a stop are duplicates and already reported as such.
+  const primary = byStop.map((g) => g[0] as LegFacts);
+  const currencyDiffers = groupBy(primary, (l) => l.digests.currency).length > 1;
+  const differing = new Map<BreakReason, { fields: MatchField[]; groups: LegRef[][] }>();
+  for (const field of MATCH_FIELDS) {
+    // Amounts in different currencies do not compare: the currency break says it all.
+    if (field === 'amountMinor' && currencyDiffers) continue;
+    const groups = groupBy(primary, (l) => l.digests[field]);
+    if (groups.length < 2) continue;
+    const reason = FIELD_REASON[field];
+    const entry = differing.get(reason) ?? { fields: [], groups: [] };
+    entry.fields.push(field);
+    if (entry.groups.length === 0) entry.groups = groups.map((g) => g.map(ref));
+    differing.set(reason, entry);
+  }
+  for (const [reason, { fields, groups }] of differing)
+    findings.push({ key: reason, reason, detail: { fields, groups } });
+
+  const present = new Set(sorted.map(stopKey));
+  const missing = expected.filter((s) => !present.has(stopKey(s)));
+  if (serviceLevelPassed && missing.length > 0) {
+    findings.push({ key: 'MISSING_LEG', reason: 'MISSING_LEG', detail: { missing } });
+  }
+
+  findings.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const status: CaseStatus = findings.length > 0 ? 'BROKEN' : missing.length === 0 ? 'MATCHED' : 'PENDING';
+  return { status, expected, findings };
+}

@@ -1,0 +1,42 @@
+/**
+ * Every ledger key the chaincode uses, and nothing else builds keys. Simple (non-composite) keys, so that range
+ * queries work on them; ':' separates parts, and no part may contain ':' except the last.
+ */
+import { createHash } from 'node:crypto';
+
+export const IMPLICIT_COLLECTION_PREFIX = '_implicit_org_';
+export const implicitCollection = (mspId: string) => `${IMPLICIT_COLLECTION_PREFIX}${mspId}`;
+
+/** The public identity of a case: a domain-separated hash of the payment reference; the reference itself never leaves the parties. */
+export function caseIdOf(reference: string): string {
+  return createHash('sha256').update('tallystick/case/v1\u0000').update(reference, 'utf8').digest('hex');
+}
+
+export function breakIdOf(caseId: string, findingKey: string, generation: number): string {
+  return (
+    'brk-' +
+    createHash('sha256').update(`${caseId}\u0000${findingKey}\u0000${generation}`).digest('hex').slice(0, 28)
+  );
+}
+
+const DUE_WIDTH = 15;
+
+export const keys = {
+  case: (caseId: string) => `case:${caseId}`,
+  /** Idempotency record of a leg: which case it went to and the hash of what was posted. */
+  leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
+  break: (breakId: string) => `brk:${breakId}`,
+  /** Open breaks of one party, ordered by break id (pagination walks this range). */
+  openBreak: (mspId: string, breakId: string) => `open:${mspId}:${breakId}`,
+  openBreakRange: (mspId: string) => [`open:${mspId}:`, `open:${mspId};`] as const,
+  /** Cases that still wait for legs, ordered by the time their service level runs out. */
+  due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
+  dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
+  serviceLevel: (routeText: string) => `sla:${routeText}`,
+  /** Private (in the posting institution's implicit collection): one salted value per match field. */
+  legField: (caseId: string, legId: string, field: string) => `fld:${caseId}:${legId}:${field}`,
+  /** Private: the leg as posted, in canonical JSON. */
+  legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
+} as const;
+
+export type KeyKind = 'case' | 'break' | 'leg';

@@ -1,0 +1,50 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+
+/**
+ * Sealing: details a case's parties must share with each other (the legs side by side, comments) are stored
+ * encrypted with a key derived from the payment reference, which only the parties know. AES-256-GCM with a
+ * nonce derived from the transaction id and a purpose unique within the transaction, so every endorsing peer
+ * writes the same bytes and no key/nonce pair is ever used twice.
+ */
+const VERSION = 's1';
+
+function keyFor(reference: string, caseId: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(reference, 'utf8'), Buffer.from(caseId, 'hex'), 'tallystick/seal/v1', 32),
+  );
+}
+
+export function seal(
+  reference: string,
+  caseId: string,
+  txId: string,
+  purpose: string,
+  plaintext: string,
+): string {
+  const iv = createHash('sha256').update(`${txId}\u0000${purpose}`).digest().subarray(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(reference, caseId), iv);
+  cipher.setAAD(Buffer.from(caseId, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${VERSION}.${iv.toString('base64')}.${body.toString('base64')}`;
+}
+
+export function unseal(reference: string, caseId: string, sealed: string): string {
+  const [version, ivText, bodyText] = sealed.split('.');
+  if (version !== VERSION || !ivText || !bodyText) throw new Error('unseal: not a sealed value');
+  const body = Buffer.from(bodyText, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', keyFor(reference, caseId), Buffer.from(ivText, 'base64'));
+  decipher.setAAD(Buffer.from(caseId, 'utf8'));
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString(
+    'utf8',
+  );
+}
+
+/** The salted value stored per match field; its SHA-256 (what every peer sees) is what matching compares. */
+export function saltedFieldValue(reference: string, field: string, text: string): string {
+  return `${reference}\u001f${field}\u001f${text}`;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
