@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { findRepoRoot, layoutFor } from './layout.js';
+import type { NodeStatus } from './network.js';
+import { down, loadContext, reset, status, up } from './network.js';
+
+const USAGE = `usage: cli.js <up|down|reset|status> [--orderers 1|3]
+
+  up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel
+  down     stop every process that up started (by PID, from the run folder's pid file)
+  reset    down, then delete the run folder (ledgers, crypto, logs)
+  status   each node: up/down, block height per channel`;
+
+function parseOrderers(args: string[]): number {
+  const index = args.indexOf('--orderers');
+  if (index === -1) return 3;
+  const value = Number(args[index + 1]);
+  if (value !== 1 && value !== 3) throw new Error('--orderers must be 1 or 3');
+  return value;
+}
+
+function printStatus(rows: NodeStatus[]): void {
+  const lines = rows.map((row) => {
+    const heights = Object.entries(row.heights)
+      .map(([channel, height]) => `${channel}@${height}`)
+      .join(' ');
+    return [
+      row.name.padEnd(22),
+      row.kind.padEnd(8),
+      row.endpoint.padEnd(18),
+      (row.up ? 'up' : 'down').padEnd(5),
+      heights,
+    ].join(' ');
+  });
+  console.log(
+    ['node'.padEnd(22), 'kind'.padEnd(8), 'endpoint'.padEnd(18), 'state'.padEnd(5), 'channel@height'].join(
+      ' ',
+    ),
+  );
+  for (const line of lines) console.log(line);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = '', ...rest] = argv;
+  const ctx = loadContext(layoutFor(findRepoRoot(__dirname)), (line) => {
+    console.log(line);
+  });
+  switch (command) {
+    case 'up':
+      await up(ctx, parseOrderers(rest));
+      return 0;
+    case 'down':
+      await down(ctx);
+      return 0;
+    case 'reset':
+      await reset(ctx);
+      return 0;
+    case 'status': {
+      const rows = await status(ctx);
+      printStatus(rows);
+      return rows.every((row) => row.up) ? 0 : 3;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`✘ ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+
+/** The consortium both backends run (network/consortium.json): who the members are and who they enrol. */
+export interface ConsortiumUser {
+  id: string;
+  secret: string;
+  roles: string[];
+}
+export interface ConsortiumOrganisation {
+  mspId: string;
+  name: string;
+  kind: string;
+  users: ConsortiumUser[];
+}
+export interface Consortium {
+  channel: string;
+  chaincode: { name: string; version: string };
+  organisations: ConsortiumOrganisation[];
+}
+
+/** Where each node runs (network/fabric/topology.json). `listenHost` defaults to `host`. */
+export interface CaNode {
+  mspId: string;
+  host: string;
+  listenHost?: string;
+  port: number;
+  operationsPort: number;
+}
+export interface OrdererNode {
+  name: string;
+  mspId: string;
+  host: string;
+  listenHost?: string;
+  port: number;
+  adminPort: number;
+  operationsPort: number;
+}
+export interface PeerNode {
+  name: string;
+  mspId: string;
+  host: string;
+  listenHost?: string;
+  port: number;
+  chaincodePort: number;
+  operationsPort: number;
+}
+export interface OrderingSettings {
+  batchTimeoutMs: number;
+  batchMaxMessages: number;
+  batchPreferredMaxBytes: number;
+  raft: {
+    tickIntervalMs: number;
+    electionTick: number;
+    heartbeatTick: number;
+    snapshotIntervalBytes: number;
+  };
+}
+export interface Topology {
+  ordererOrganisations: { mspId: string; name: string }[];
+  cas: CaNode[];
+  orderers: OrdererNode[];
+  peers: PeerNode[];
+  chaincodeServer: { host: string; port: number };
+  ordering: OrderingSettings;
+}
+
+export function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+}
+
+/**
+ * Checks a topology against the consortium and returns every problem found (empty when valid), so a
+ * config mistake is reported all at once, by name, before any process starts.
+ */
+export function validateTopology(consortium: Consortium, topology: Topology): string[] {
+  const problems: string[] = [];
+  const memberIds = new Set(consortium.organisations.map((org) => org.mspId));
+  const ordererOrgIds = new Set(topology.ordererOrganisations.map((org) => org.mspId));
+  for (const id of ordererOrgIds) {
+    if (memberIds.has(id)) problems.push(`ordererOrganisations: ${id} is already a consortium member`);
+  }
+  const knownIds = new Set([...memberIds, ...ordererOrgIds]);
+  const caIds = new Set<string>();
+  for (const ca of topology.cas) {
+    if (!knownIds.has(ca.mspId)) problems.push(`cas: unknown organisation ${ca.mspId}`);
+    if (caIds.has(ca.mspId)) problems.push(`cas: ${ca.mspId} has more than one CA`);
+    caIds.add(ca.mspId);
+  }
+  for (const id of knownIds) {
+    if (!caIds.has(id)) problems.push(`cas: organisation ${id} has no CA`);
+  }
+  for (const org of consortium.organisations) {
+    if (!topology.peers.some((peer) => peer.mspId === org.mspId)) {
+      problems.push(`peers: organisation ${org.mspId} has no peer`);
+    }
+  }
+  for (const peer of topology.peers) {
+    if (!memberIds.has(peer.mspId))
+      problems.push(`peers: ${peer.name} belongs to unknown member ${peer.mspId}`);
+  }
+  if (topology.orderers.length === 0) problems.push('orderers: at least one orderer is needed');
+  for (const orderer of topology.orderers) {
+    if (!knownIds.has(orderer.mspId)) {
+      problems.push(`orderers: ${orderer.name} belongs to unknown organisation ${orderer.mspId}`);
+    }
+  }
+
+  const names = new Set<string>();
+  for (const name of [...topology.orderers.map((o) => o.name), ...topology.peers.map((p) => p.name)]) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      problems.push(`node name ${JSON.stringify(name)} must be [a-z0-9-]`);
+    if (names.has(name)) problems.push(`node name ${name} is used twice`);
+    names.add(name);
+  }
+
+  const endpoints = new Map<string, string>();
+  const claim = (owner: string, host: string, port: number): void => {
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      problems.push(`${owner}: port ${port} is out of range`);
+    const key = `${host}:${port}`;
+    const previous = endpoints.get(key);
+    if (previous !== undefined) problems.push(`${owner}: ${key} is already used by ${previous}`);
+    endpoints.set(key, owner);
+  };
+  for (const ca of topology.cas) {
+    const host = ca.listenHost ?? ca.host;
+    claim(`ca ${ca.mspId}`, host, ca.port);
+    claim(`ca ${ca.mspId} operations`, host, ca.operationsPort);
+  }
+  for (const orderer of topology.orderers) {
+    const host = orderer.listenHost ?? orderer.host;
+    claim(orderer.name, host, orderer.port);
+    claim(`${orderer.name} admin`, host, orderer.adminPort);
+    claim(`${orderer.name} operations`, host, orderer.operationsPort);
+  }
+  for (const peer of topology.peers) {
+    const host = peer.listenHost ?? peer.host;
+    claim(peer.name, host, peer.port);
+    claim(`${peer.name} chaincode`, host, peer.chaincodePort);
+    claim(`${peer.name} operations`, host, peer.operationsPort);
+  }
+  claim('chaincode server', topology.chaincodeServer.host, topology.chaincodeServer.port);
+
+  const { ordering } = topology;
+  if (ordering.batchTimeoutMs < 10 || ordering.batchTimeoutMs > 10_000) {
+    problems.push('ordering.batchTimeoutMs must be within 10..10000');
+  }
+  if (ordering.batchMaxMessages < 1) problems.push('ordering.batchMaxMessages must be at least 1');
+  if (ordering.raft.electionTick <= ordering.raft.heartbeatTick) {
+    problems.push('ordering.raft.electionTick must be greater than heartbeatTick');
+  }
+  return problems;
+}
+
+/** The Raft nodes to run: all of them, or only the first for a small machine. */
+export function selectOrderers(topology: Topology, count: number): OrdererNode[] {
+  if (count < 1 || count > topology.orderers.length) {
+    throw new Error(`--orderers ${count}: the topology has ${topology.orderers.length} orderer(s)`);
+  }
+  return topology.orderers.slice(0, count);
+}
+
+/** Every organisation with a CA: the members, then the ordering organisations. */
+export function allOrganisationIds(consortium: Consortium, topology: Topology): string[] {
+  return [
+    ...consortium.organisations.map((org) => org.mspId),
+    ...topology.ordererOrganisations.map((org) => org.mspId),
+  ];
+}
+
+export function caFor(topology: Topology, mspId: string): CaNode {
+  const ca = topology.cas.find((c) => c.mspId === mspId);
+  if (ca === undefined) throw new Error(`no CA for ${mspId} in topology.json`);
+  return ca;
+}
