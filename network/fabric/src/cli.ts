@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 import { findRepoRoot, layoutFor } from './layout.js';
 import type { NodeStatus } from './network.js';
+import { deploy } from './chaincode.js';
 import { down, loadContext, reset, status, up } from './network.js';
 
-const USAGE = `usage: cli.js <up|down|reset|status> [--orderers 1|3]
+const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
 
   up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel
   down     stop every process that up started (by PID, from the run folder's pid file)
   reset    down, then delete the run folder (ledgers, crypto, logs)
-  status   each node: up/down, block height per channel`;
+  status   each node: up/down, block height per channel
+  deploy   chaincode as a service: package once, install, start the server, approve by every org, commit`;
 
 function parseOrderers(args: string[]): number {
   const index = args.indexOf('--orderers');
@@ -54,6 +56,12 @@ async function main(argv: string[]): Promise<number> {
     case 'reset':
       await reset(ctx);
       return 0;
+    case 'deploy': {
+      const started = performance.now();
+      await deploy(ctx);
+      console.log(`✔ chaincode deployed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+      return 0;
+    }
     case 'status': {
       const rows = await status(ctx);
       printStatus(rows);
