@@ -1,0 +1,909 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CertificateAuthority, type Identity } from './ca';
+import { ChannelConfig, type CollectionConfig } from './channel';
+import { sha256, privateKeyFromPem, signLowS, verifyLowS } from './cryptoUtil';
+import { EndorsementError, TransactionInvalidError, type ValidationCode } from './errors';
+import { StateLock } from './lock';
+import { Membership, type VerifiedIdentity } from './msp';
+import {
+  checkProposal,
+  endorsementMessage,
+  loadChaincode,
+  Peer,
+  ProposalRejected,
+  type ChaincodeEventData,
+  type CheckedProposal,
+  type ContractClass,
+  type Endorsement,
+} from './peer';
+import { parsePolicy, satisfies, type Policy } from './policy';
+import { buildSignedProposal, serializeIdentity } from './proposal';
+import { RecordFile } from './recordFile';
+import {
+  privateWritesFromJson,
+  privateWritesToJson,
+  rwsetFromJson,
+  type PrivateWrites,
+  type TxRwSet,
+} from './rwset';
+import { SortedKeys } from './sortedKeys';
+import { ABSENT, packVersion, TX_PER_BLOCK_MAX, WorldState, type HashedEntry, type TxMeta } from './state';
+
+export type ChaincodeOptions = {
+  name: string;
+  version: string;
+  /** Contract classes (fabric-contract-api), dispatched by fabric-shim's ChaincodeFromContract. */
+  contracts: ContractClass[];
+  /** Chaincode-level endorsement policy; default: any one member organisation. */
+  endorsementPolicy?: Policy | string;
+  /** Explicit collections; every organisation's implicit collection exists without configuration. */
+  collections?: CollectionConfig[];
+};
+
+export type EmbeddedNetworkOptions = {
+  /** Everything persists here; starting on an existing directory restores it. */
+  dataDir: string;
+  channel: string;
+  /** MSP IDs; each organisation gets a CA and one peer. */
+  organisations: string[];
+  chaincode: ChaincodeOptions;
+  ordering?: { maxTxPerBlock?: number; batchTimeoutMs?: number };
+  /** 'fsync' (default): a commit is reported only once its block is on disk. */
+  durability?: 'fsync' | 'none';
+};
+
+export type SubmitRequest = {
+  fcn: string;
+  args?: string[];
+  transient?: Record<string, string | Buffer>;
+  /** Organisations whose peers endorse; default: the submitter's own organisation. */
+  endorsingOrgs?: string[];
+  /** The transaction timestamp the chaincode sees; default: now. */
+  timestamp?: Date;
+  /** The proposal nonce; normally random. Reusing one reproduces a transaction ID (for tests). */
+  nonce?: Buffer;
+};
+
+export type EvaluateRequest = {
+  fcn: string;
+  args?: string[];
+  transient?: Record<string, string | Buffer>;
+  /** The organisation whose peer answers; default: the caller's own. */
+  peerOrg?: string;
+  timestamp?: Date;
+};
+
+export type SubmitResult = {
+  txId: string;
+  blockNumber: bigint;
+  result: Buffer;
+  event?: { name: string; payload: Buffer };
+};
+
+export type CommittedTransaction = {
+  txId: string;
+  validationCode: string;
+  creatorMspId: string;
+  /** As ClientIdentity.getID(): `x509::<subject>::<issuer>`. */
+  creatorId: string;
+  /** The transaction timestamp, ISO-8601 UTC. */
+  timestamp: string;
+  endorsers: string[];
+  event?: { name: string; payload: Buffer };
+  /** Public keys written (empty for an invalid transaction, which changed nothing). */
+  writes: { key: string; isDelete: boolean }[];
+};
+
+export type CommittedBlock = {
+  number: bigint;
+  previousHash: string;
+  dataHash: string;
+  transactions: CommittedTransaction[];
+};
+
+type EndorsementRef = { mspId: string; certPem: string; signature: Buffer };
+
+type PendingTx = {
+  txId: string;
+  creator: VerifiedIdentity;
+  seconds: number;
+  nanos: number;
+  headerBytes: Uint8Array;
+  payloadBytes: Uint8Array;
+  actionText: string;
+  endorsements: EndorsementRef[];
+  clientSignature: Buffer;
+  rwset: TxRwSet;
+  privateWrites: PrivateWrites;
+  event: ChaincodeEventData | undefined;
+  result: Buffer;
+  resolve: (r: SubmitResult) => void;
+  reject: (e: Error) => void;
+};
+
+type GenesisConfig = {
+  channel: string;
+  organisations: string[];
+  chaincode: string;
+  caCertificates: Record<string, string>;
+};
+
+type BlockJson = {
+  number: number;
+  previousHash: string;
+  dataHash: string;
+  config?: GenesisConfig;
+  txs?: TxJson[];
+};
+
+type TxJson = {
+  txId: string;
+  code: ValidationCode;
+  creatorMspId: string;
+  creatorId: string;
+  seconds: number;
+  nanos: number;
+  header: string;
+  payload: string;
+  action: { rwset: unknown; event: { name: string; payload: string } | null };
+  endorsements: { mspId: string; cert: string; signature: string }[];
+  signature: string;
+};
+
+type Listener = {
+  fn: (b: CommittedBlock) => void;
+  next: number;
+  active: boolean;
+  pumping: boolean;
+};
+
+const DEFAULT_MAX_TX_PER_BLOCK = 500;
+const DEFAULT_BATCH_TIMEOUT_MS = 2;
+
+/** Fabric hashes a block header as the SHA-256 of DER SEQUENCE { number, previousHash, dataHash }. */
+export function blockHeaderHash(number: number, previousHash: Buffer, dataHash: Buffer): Buffer {
+  let hex = number.toString(16);
+  if (hex.length % 2 === 1) hex = '0' + hex;
+  let n = Buffer.from(hex, 'hex');
+  if ((n[0] ?? 0) & 0x80) n = Buffer.concat([Buffer.from([0]), n]);
+  const octets = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0x04, b.length]), b]);
+  const body = Buffer.concat([Buffer.from([0x02, n.length]), n, octets(previousHash), octets(dataHash)]);
+  return sha256(Buffer.concat([Buffer.from([0x30, body.length]), body]));
+}
+
+function isoTimestamp(seconds: number, nanos: number): string {
+  return new Date(seconds * 1000 + Math.floor(nanos / 1_000_000)).toISOString();
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Hash over what the client signs in the transaction envelope. */
+function transactionPayloadHash(
+  headerBytes: Uint8Array,
+  payloadBytes: Uint8Array,
+  actionHash: Buffer,
+  endorsements: readonly EndorsementRef[],
+): Buffer {
+  const parts: (Buffer | Uint8Array)[] = [headerBytes, sha256(payloadBytes), actionHash];
+  for (const e of endorsements) parts.push(serializeIdentity(e.mspId, e.certPem), e.signature);
+  return sha256(...parts);
+}
+
+/**
+ * A Fabric network in one process: one CA and one peer per organisation, an orderer that cuts blocks,
+ * and a committer that validates each transaction (signatures, endorsement policies, MVCC, phantom
+ * reads, duplicate IDs) and commits blocks to disk before applying them. Chaincode runs through
+ * fabric-shim's own stub and contract dispatcher, so it takes the same code path as on a peer.
+ */
+export class EmbeddedNetwork {
+  private readonly blocks: CommittedBlock[] = [];
+  private readonly listeners = new Set<Listener>();
+  private queue: PendingTx[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly channel: ChannelConfig,
+    private readonly cas: ReadonlyMap<string, CertificateAuthority>,
+    private readonly membership: Membership,
+    private readonly state: WorldState,
+    private readonly peers: ReadonlyMap<string, Peer>,
+    private readonly blockFile: RecordFile,
+    private readonly privateFiles: ReadonlyMap<string, RecordFile>,
+    private readonly lock: StateLock,
+    private readonly maxTxPerBlock: number,
+    private readonly batchTimeoutMs: number,
+    private nextBlock: number,
+    private previousHash: Buffer,
+    blocks: CommittedBlock[],
+  ) {
+    this.blocks = blocks;
+  }
+
+  static async start(options: EmbeddedNetworkOptions): Promise<EmbeddedNetwork> {
+    const orgs = [...options.organisations];
+    if (orgs.length === 0) throw new Error('EmbeddedNetwork: at least one organisation is needed');
+    if (new Set(orgs).size !== orgs.length)
+      throw new Error('EmbeddedNetwork: organisations must be distinct');
+    const maxTxPerBlock = options.ordering?.maxTxPerBlock ?? DEFAULT_MAX_TX_PER_BLOCK;
+    const batchTimeoutMs = options.ordering?.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS;
+    if (!Number.isInteger(maxTxPerBlock) || maxTxPerBlock < 1 || maxTxPerBlock >= TX_PER_BLOCK_MAX) {
+      throw new Error(
+        `EmbeddedNetwork: ordering.maxTxPerBlock must be an integer in [1, ${TX_PER_BLOCK_MAX})`,
+      );
+    }
+    const durable = (options.durability ?? 'fsync') === 'fsync';
+    const cc = options.chaincode;
+    const policy =
+      typeof cc.endorsementPolicy === 'string' ? parsePolicy(cc.endorsementPolicy) : cc.endorsementPolicy;
+    const channel = new ChannelConfig(options.channel, orgs, cc.name, policy, cc.collections ?? []);
+
+    await fs.mkdir(path.join(options.dataDir, 'ledger', 'private'), { recursive: true, mode: 0o700 });
+    const cas = new Map<string, CertificateAuthority>();
+    for (const org of orgs)
+      cas.set(org, await CertificateAuthority.open(path.join(options.dataDir, 'ca', org), org));
+    const caCertificates = new Map([...cas].map(([org, ca]) => [org, ca.certificatePem]));
+    const membership = new Membership(caCertificates);
+    const state = new WorldState(orgs);
+
+    const blocks: CommittedBlock[] = [];
+    let previousHash: Buffer = Buffer.alloc(0);
+    let replayError: Error | undefined;
+    const { file: blockFile } = await RecordFile.open(
+      path.join(options.dataDir, 'ledger', 'blocks.log'),
+      durable,
+      (payload, index) => {
+        if (replayError !== undefined) return;
+        try {
+          const block = JSON.parse(payload.toString('utf8')) as BlockJson;
+          if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
+            throw new Error(
+              `the block file is corrupt: record ${index} does not chain to the block before it`,
+            );
+          }
+          if (index === 0) checkGenesis(block, options, caCertificates);
+          else blocks.push(replayBlock(block, state));
+          if (index === 0) blocks.push(genesisSummary(block));
+          previousHash = blockHeaderHash(
+            block.number,
+            Buffer.from(block.previousHash, 'hex'),
+            Buffer.from(block.dataHash, 'hex'),
+          );
+        } catch (err) {
+          replayError = err as Error;
+        }
+      },
+    );
+    if (replayError !== undefined) {
+      await blockFile.close();
+      throw replayError;
+    }
+    if (blocks.length === 0) {
+      const config: GenesisConfig = {
+        channel: options.channel,
+        organisations: orgs,
+        chaincode: cc.name,
+        caCertificates: Object.fromEntries(caCertificates),
+      };
+      const dataHash = sha256(JSON.stringify(config));
+      const genesis: BlockJson = { number: 0, previousHash: '', dataHash: dataHash.toString('hex'), config };
+      await blockFile.append([Buffer.from(JSON.stringify(genesis))]);
+      blocks.push(genesisSummary(genesis));
+      previousHash = blockHeaderHash(0, Buffer.alloc(0), dataHash);
+    }
+    const height = blocks.length;
+
+    const privateFiles = new Map<string, RecordFile>();
+    for (const org of orgs) {
+      const seen = { stale: false };
+      const { file } = await RecordFile.open(
+        path.join(options.dataDir, 'ledger', 'private', `${org}.log`),
+        durable,
+        (payload) => {
+          const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
+          // Private data is written before its block; a record past the block file's end belongs to a
+          // block that never made it to disk.
+          if (rec.block >= height) seen.stale = true;
+          if (seen.stale) return;
+          for (const [txNum, writes] of rec.txs) {
+            applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
+          }
+        },
+      );
+      privateFiles.set(org, file);
+      if (seen.stale) {
+        await file.close();
+        await truncatePrivateFile(path.join(options.dataDir, 'ledger', 'private', `${org}.log`), height);
+        const reopened = await RecordFile.open(
+          path.join(options.dataDir, 'ledger', 'private', `${org}.log`),
+          durable,
+          () => undefined,
+        );
+        privateFiles.set(org, reopened.file);
+      }
+    }
+
+    const chaincode = loadChaincode(cc.contracts, cc.name, cc.version);
+    const lock = new StateLock();
+    const peers = new Map<string, Peer>();
+    for (const [org, ca] of cas) {
+      peers.set(org, new Peer(org, await ca.peerIdentity(), state, channel, chaincode, lock));
+    }
+    const net = new EmbeddedNetwork(
+      channel,
+      cas,
+      membership,
+      state,
+      peers,
+      blockFile,
+      privateFiles,
+      lock,
+      maxTxPerBlock,
+      batchTimeoutMs,
+      height,
+      previousHash,
+      blocks,
+    );
+    return net;
+  }
+
+  /** The certificate authority of an organisation. */
+  ca(mspId: string): CertificateAuthority {
+    const ca = this.cas.get(mspId);
+    if (ca === undefined) throw new Error(`No organisation ${mspId} in this network`);
+    return ca;
+  }
+
+  /** Number of blocks, the genesis block included (so the next block's number). */
+  height(): bigint {
+    return BigInt(this.nextBlock);
+  }
+
+  private checkOpen(): void {
+    if (this.stopped) throw new Error('EmbeddedNetwork is stopped');
+    if (this.failure !== undefined) throw new Error(`EmbeddedNetwork failed: ${this.failure.message}`);
+  }
+
+  private peer(org: string): Peer {
+    const p = this.peers.get(org);
+    if (p === undefined) throw new Error(`No peer for organisation ${org} in this network`);
+    return p;
+  }
+
+  private check(org: string, bytes: Uint8Array, txId: string): CheckedProposal {
+    try {
+      return checkProposal(bytes, this.channel, this.membership, (id) => this.state.txIds.has(id));
+    } catch (err) {
+      if (err instanceof ProposalRejected) throw new EndorsementError(err.message, txId, undefined, org);
+      throw err;
+    }
+  }
+
+  /** Queries one peer: the chaincode runs, nothing is ordered or committed. */
+  async evaluate(identity: Identity, req: EvaluateRequest): Promise<Buffer> {
+    this.checkOpen();
+    const org = req.peerOrg ?? identity.mspId;
+    const peer = this.peer(org);
+    const { txId, bytes } = buildSignedProposal(identity, {
+      channel: this.channel.channel,
+      chaincodeName: this.channel.chaincodeName,
+      fcn: req.fcn,
+      args: req.args ?? [],
+      transient: req.transient,
+      timestamp: req.timestamp ?? new Date(),
+    });
+    const outcome = await peer.simulate(this.check(org, bytes, txId));
+    if (outcome.status >= 400) throw new EndorsementError(outcome.message, txId, outcome.status, org);
+    return outcome.payload;
+  }
+
+  /** Endorses on the chosen peers, orders the transaction and resolves once its block is committed. */
+  async submit(identity: Identity, req: SubmitRequest): Promise<SubmitResult> {
+    this.checkOpen();
+    const orgs = [...new Set(req.endorsingOrgs ?? [identity.mspId])];
+    if (orgs.length === 0) throw new Error('submit: endorsingOrgs must name at least one organisation');
+    const peers = orgs.map((o) => this.peer(o));
+    const { txId, bytes } = buildSignedProposal(identity, {
+      channel: this.channel.channel,
+      chaincodeName: this.channel.chaincodeName,
+      fcn: req.fcn,
+      args: req.args ?? [],
+      transient: req.transient,
+      timestamp: req.timestamp ?? new Date(),
+      nonce: req.nonce,
+    });
+    // Each peer checks the proposal itself, as each Fabric endorser does.
+    const checkedByPeer = peers.map((p) => this.check(p.org, bytes, txId));
+    const responses = await Promise.all(peers.map((p, i) => p.endorse(checkedByPeer[i] as CheckedProposal)));
+    for (const [i, r] of responses.entries()) {
+      if (r.status >= 400) throw new EndorsementError(r.message, txId, r.status, orgs[i]);
+    }
+    const endorsements = responses as Endorsement[];
+    const first = endorsements[0] as Endorsement;
+    for (const e of endorsements) {
+      if (e.actionText !== first.actionText) {
+        throw new EndorsementError(
+          `ProposalResponsePayloads do not match: the peers of ${first.org} and ${e.org} returned different results or read/write sets`,
+          txId,
+          undefined,
+          e.org,
+        );
+      }
+    }
+    const checked = checkedByPeer[0] as CheckedProposal;
+    const refs: EndorsementRef[] = endorsements.map((e) => ({
+      mspId: e.org,
+      certPem: e.endorserCertPem,
+      signature: e.signature,
+    }));
+    const payloadHash = transactionPayloadHash(
+      checked.headerBytes,
+      checked.payloadBytes,
+      first.actionHash,
+      refs,
+    );
+    const clientSignature = signLowS(privateKeyFromPem(identity.privateKeyPem), payloadHash);
+    return new Promise<SubmitResult>((resolve, reject) => {
+      this.enqueue({
+        txId,
+        creator: checked.creator,
+        seconds: checked.seconds,
+        nanos: checked.nanos,
+        headerBytes: checked.headerBytes,
+        payloadBytes: checked.payloadBytes,
+        actionText: first.actionText,
+        endorsements: refs,
+        clientSignature,
+        rwset: first.rwset,
+        privateWrites: first.privateWrites,
+        event: first.event,
+        result: first.payload,
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Calls `listener` with every committed block from `startBlock` (default: the next block), first
+   * the ones already committed, then each new one as it commits. Returns a function that unsubscribes.
+   */
+  onBlock(listener: (b: CommittedBlock) => void, opts?: { startBlock?: bigint }): () => void {
+    const start = opts?.startBlock === undefined ? this.nextBlock : Number(opts.startBlock);
+    if (!Number.isSafeInteger(start) || start < 0) throw new Error('onBlock: startBlock must be >= 0');
+    const sub: Listener = { fn: listener, next: start, active: true, pumping: false };
+    this.listeners.add(sub);
+    queueMicrotask(() => {
+      this.pump(sub);
+    });
+    return () => {
+      sub.active = false;
+      this.listeners.delete(sub);
+    };
+  }
+
+  private pump(sub: Listener): void {
+    if (sub.pumping) return;
+    sub.pumping = true;
+    try {
+      while (sub.active && sub.next < this.blocks.length) {
+        const block = this.blocks[sub.next++] as CommittedBlock;
+        try {
+          sub.fn(block);
+        } catch (err) {
+          // A failing listener must not stop the ledger (Fabric's SDK logs and carries on too).
+          console.error(`EmbeddedNetwork: block listener failed on block ${block.number}:`, err);
+        }
+      }
+    } finally {
+      sub.pumping = false;
+    }
+  }
+
+  /** Waits for transactions in flight to commit, then closes the ledger files. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.runCommitter();
+    this.listeners.clear();
+    await this.blockFile.close();
+    for (const f of this.privateFiles.values()) await f.close();
+  }
+
+  // ---- ordering ----
+
+  private enqueue(tx: PendingTx): void {
+    this.queue.push(tx);
+    if (this.committing !== undefined) return; // the running committer takes it next
+    if (this.queue.length >= this.maxTxPerBlock) {
+      void this.runCommitter();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.runCommitter();
+      }, this.batchTimeoutMs);
+    }
+  }
+
+  // Cuts blocks while transactions wait. While one block is being committed, the next batch keeps
+  // filling, so under load blocks grow toward maxTxPerBlock and the disk sees one sync per block.
+  private runCommitter(): Promise<void> {
+    if (this.committing !== undefined) return this.committing;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.committing = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const batch = this.queue.splice(0, this.maxTxPerBlock);
+          if (this.failure !== undefined) {
+            for (const tx of batch) tx.reject(new Error(`EmbeddedNetwork failed: ${this.failure.message}`));
+            continue;
+          }
+          try {
+            await this.commitBlock(batch);
+          } catch (err) {
+            this.failure = err as Error;
+            for (const tx of batch) tx.reject(err as Error);
+          }
+        }
+      } finally {
+        this.committing = undefined;
+      }
+    })();
+    return this.committing;
+  }
+
+  // ---- validation and commit ----
+
+  private async commitBlock(batch: PendingTx[]): Promise<void> {
+    const number = this.nextBlock;
+    const codes = this.validate(batch);
+    const envelopeHashes: Buffer[] = [];
+    const txTexts: string[] = [];
+    const privateByOrg = new Map<string, [number, unknown][]>();
+    for (const [i, tx] of batch.entries()) {
+      const code = codes[i] as ValidationCode;
+      const actionHash = sha256(tx.actionText);
+      envelopeHashes.push(
+        sha256(
+          transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements),
+          tx.clientSignature,
+        ),
+      );
+      txTexts.push(txJson(tx, code));
+      if (code === 'VALID') {
+        for (const [org, writes] of this.privateWritesByMember(tx.privateWrites)) {
+          let list = privateByOrg.get(org);
+          if (list === undefined) privateByOrg.set(org, (list = []));
+          list.push([i, privateWritesToJson(writes)]);
+        }
+      }
+    }
+    const dataHash = sha256(...envelopeHashes);
+    const record = `{"number":${number},"previousHash":"${this.previousHash.toString('hex')}","dataHash":"${dataHash.toString('hex')}","txs":[${txTexts.join(',')}]}`;
+    // Private data first: a block on disk must never lack the private data its members committed.
+    await Promise.all(
+      [...privateByOrg].map(([org, txs]) =>
+        (this.privateFiles.get(org) as RecordFile).append([
+          Buffer.from(JSON.stringify({ block: number, txs })),
+        ]),
+      ),
+    );
+    await this.blockFile.append([Buffer.from(record)]);
+
+    const wait = this.lock.acquireWrite();
+    if (wait !== undefined) await wait;
+    const summaries: CommittedTransaction[] = [];
+    try {
+      for (const [i, tx] of batch.entries()) {
+        const code = codes[i] as ValidationCode;
+        const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
+        const version = packVersion(number, i);
+        const writes = code === 'VALID' ? applyPublic(this.state, tx.rwset, meta, version) : [];
+        if (code === 'VALID') {
+          for (const [org, pw] of this.privateWritesByMember(tx.privateWrites))
+            applyPrivate(this.state, org, pw, version);
+        }
+        this.state.txIds.add(tx.txId);
+        summaries.push({
+          txId: tx.txId,
+          validationCode: code,
+          creatorMspId: tx.creator.mspId,
+          creatorId: tx.creator.clientId,
+          timestamp: isoTimestamp(tx.seconds, tx.nanos),
+          endorsers: tx.endorsements.map((e) => e.mspId),
+          ...(tx.event === undefined ? {} : { event: tx.event }),
+          writes,
+        });
+      }
+    } finally {
+      this.lock.releaseWrite();
+    }
+    const block: CommittedBlock = {
+      number: BigInt(number),
+      previousHash: this.previousHash.toString('hex'),
+      dataHash: dataHash.toString('hex'),
+      transactions: summaries,
+    };
+    this.previousHash = blockHeaderHash(number, this.previousHash, dataHash);
+    this.nextBlock = number + 1;
+    this.blocks.push(block);
+    for (const sub of this.listeners) this.pump(sub);
+    for (const [i, tx] of batch.entries()) {
+      const code = codes[i] as ValidationCode;
+      if (code === 'VALID') {
+        tx.resolve({
+          txId: tx.txId,
+          blockNumber: block.number,
+          result: tx.result,
+          ...(tx.event === undefined ? {} : { event: tx.event }),
+        });
+      } else {
+        tx.reject(new TransactionInvalidError(code, tx.txId, block.number));
+      }
+    }
+  }
+
+  private privateWritesByMember(pw: PrivateWrites): Map<string, PrivateWrites> {
+    const out = new Map<string, PrivateWrites>();
+    for (const c of pw) {
+      for (const org of this.channel.collection(c.collection).members) {
+        let list = out.get(org);
+        if (list === undefined) out.set(org, (list = []));
+        list.push(c);
+      }
+    }
+    return out;
+  }
+
+  /** Validates every transaction of a block in order, as a committing peer does. */
+  private validate(batch: PendingTx[]): ValidationCode[] {
+    const seen = new Set<string>();
+    const blockWrites = new Set<string>();
+    let blockWriteIndex: SortedKeys | undefined;
+    const blockHashedWrites = new Map<string, Set<string>>();
+    const codes: ValidationCode[] = [];
+    for (const tx of batch) {
+      const code = this.validateOne(
+        tx,
+        seen,
+        blockWrites,
+        () => {
+          if (blockWriteIndex === undefined) {
+            blockWriteIndex = new SortedKeys();
+            for (const k of blockWrites) blockWriteIndex.add(k);
+          }
+          return blockWriteIndex;
+        },
+        blockHashedWrites,
+      );
+      seen.add(tx.txId);
+      codes.push(code);
+      if (code !== 'VALID') continue;
+      for (const [key] of tx.rwset.writes) {
+        blockWrites.add(key);
+        blockWriteIndex?.add(key);
+      }
+      for (const c of tx.rwset.collections) {
+        let set = blockHashedWrites.get(c.collection);
+        if (set === undefined) blockHashedWrites.set(c.collection, (set = new Set()));
+        for (const w of c.writes) set.add(w.keyHash);
+      }
+    }
+    return codes;
+  }
+
+  private validateOne(
+    tx: PendingTx,
+    seen: Set<string>,
+    blockWrites: Set<string>,
+    blockWriteIndex: () => SortedKeys,
+    blockHashedWrites: Map<string, Set<string>>,
+  ): ValidationCode {
+    if (this.state.txIds.has(tx.txId) || seen.has(tx.txId)) return 'DUPLICATE_TXID';
+
+    // The creator's signature over the transaction.
+    let creator: VerifiedIdentity;
+    try {
+      creator = this.membership.verify(tx.creator.mspId, tx.creator.certificatePem);
+    } catch {
+      return 'BAD_CREATOR_SIGNATURE';
+    }
+    const actionHash = sha256(tx.actionText);
+    const payloadHash = transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements);
+    if (!verifyLowS(creator.publicKey, payloadHash, tx.clientSignature)) return 'BAD_CREATOR_SIGNATURE';
+
+    // Endorsements: valid peer signatures over this action; each organisation counts once.
+    const endorsers: string[] = [];
+    for (const e of tx.endorsements) {
+      let endorser: VerifiedIdentity;
+      try {
+        endorser = this.membership.verify(e.mspId, e.certPem);
+      } catch {
+        continue;
+      }
+      if (endorser.type !== 'peer') continue;
+      const message = endorsementMessage(actionHash, serializeIdentity(e.mspId, e.certPem));
+      if (!verifyLowS(endorser.publicKey, message, e.signature)) continue;
+      if (!endorsers.includes(e.mspId)) endorsers.push(e.mspId);
+    }
+    const rw = tx.rwset;
+    let wrote = false;
+    if (rw.writes.length > 0) {
+      wrote = true;
+      if (!satisfies(this.channel.chaincodePolicy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
+    }
+    for (const c of rw.collections) {
+      if (c.writes.length === 0) continue;
+      wrote = true;
+      const policy = this.channel.collection(c.collection).endorsementPolicy ?? this.channel.chaincodePolicy;
+      if (!satisfies(policy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
+    }
+    if (!wrote && !satisfies(this.channel.chaincodePolicy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
+
+    // MVCC: every key read must still have the version it had during simulation, counting the
+    // writes of valid transactions earlier in this block.
+    const pub = this.state.publicState;
+    for (const [key, version] of rw.reads) {
+      if (blockWrites.has(key)) return 'MVCC_READ_CONFLICT';
+      if ((pub.get(key)?.version ?? ABSENT) !== version) return 'MVCC_READ_CONFLICT';
+    }
+    for (const c of rw.collections) {
+      const inBlock = blockHashedWrites.get(c.collection);
+      for (const [keyHash, version] of c.reads) {
+        if (inBlock?.has(keyHash) === true) return 'MVCC_READ_CONFLICT';
+        if ((this.state.hashedEntry(c.collection, keyHash)?.version ?? ABSENT) !== version)
+          return 'MVCC_READ_CONFLICT';
+      }
+    }
+    // Phantoms: re-run each range query up to where the simulation stopped reading.
+    for (const q of rw.ranges) {
+      const last = q.results[q.results.length - 1];
+      let i = 0;
+      for (const [key, entry] of pub.range(q.start, q.end)) {
+        if (!q.exhausted && i >= q.results.length) break;
+        const r = q.results[i];
+        if (r === undefined || r[0] !== key || r[1] !== entry.version) return 'PHANTOM_READ_CONFLICT';
+        i++;
+      }
+      if (i < q.results.length) return 'PHANTOM_READ_CONFLICT';
+      if (blockWrites.size > 0) {
+        const end = q.exhausted || last === undefined ? q.end : last[0] + '\u0000';
+        for (const _ of blockWriteIndex().range(q.start, end)) return 'PHANTOM_READ_CONFLICT';
+      }
+    }
+    return 'VALID';
+  }
+}
+
+function txJson(tx: PendingTx, code: ValidationCode): string {
+  const endorsements = tx.endorsements.map((e) => ({
+    mspId: e.mspId,
+    cert: e.certPem,
+    signature: e.signature.toString('base64'),
+  }));
+  return (
+    `{"txId":"${tx.txId}","code":"${code}","creatorMspId":${JSON.stringify(tx.creator.mspId)},` +
+    `"creatorId":${JSON.stringify(tx.creator.clientId)},"seconds":${tx.seconds},"nanos":${tx.nanos},` +
+    `"header":"${Buffer.from(tx.headerBytes).toString('base64')}","payload":"${Buffer.from(tx.payloadBytes).toString('base64')}",` +
+    `"action":${tx.actionText},"endorsements":${JSON.stringify(endorsements)},"signature":"${tx.clientSignature.toString('base64')}"}`
+  );
+}
+
+function applyPublic(
+  state: WorldState,
+  rw: TxRwSet,
+  meta: TxMeta,
+  version: number,
+): CommittedTransaction['writes'] {
+  const writes: CommittedTransaction['writes'] = [];
+  const pub = state.publicState;
+  for (const [key, value] of rw.writes) {
+    if (value === null) pub.delete(key);
+    else pub.set(key, { value, version });
+    state.appendHistory(key, { meta, value: value ?? undefined });
+    writes.push({ key, isDelete: value === null });
+  }
+  for (const c of rw.collections) {
+    if (c.writes.length === 0) continue;
+    let hashed = state.hashed.get(c.collection);
+    if (hashed === undefined) state.hashed.set(c.collection, (hashed = new Map<string, HashedEntry>()));
+    for (const w of c.writes) {
+      if (w.valueHash === null) hashed.delete(w.keyHash);
+      else hashed.set(w.keyHash, { valueHash: Buffer.from(w.valueHash, 'hex'), version });
+    }
+  }
+  state.txIds.add(meta.txId);
+  return writes;
+}
+
+function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {
+  for (const c of pw) {
+    const store = state.privateStore(org, c.collection, true);
+    if (store === undefined) continue;
+    for (const [key, value] of c.writes) {
+      if (value === null) store.delete(key);
+      else store.set(key, { value, version });
+    }
+  }
+}
+
+function checkGenesis(
+  block: BlockJson,
+  options: EmbeddedNetworkOptions,
+  cas: ReadonlyMap<string, string>,
+): void {
+  const config = block.config;
+  if (config === undefined) throw new Error('the block file is corrupt: block 0 is not a genesis block');
+  if (config.channel !== options.channel || config.chaincode !== options.chaincode.name) {
+    throw new Error(
+      `${options.dataDir} holds channel '${config.channel}' with chaincode '${config.chaincode}', not '${options.channel}' with '${options.chaincode.name}'`,
+    );
+  }
+  if (!sameList(config.organisations, options.organisations)) {
+    throw new Error(
+      `${options.dataDir} was created for organisations ${config.organisations.join(', ')}, not ${options.organisations.join(', ')}`,
+    );
+  }
+  for (const [org, pem] of cas) {
+    if (config.caCertificates[org] !== pem) {
+      throw new Error(
+        `the CA certificate of ${org} in ${options.dataDir} is not the one the channel was created with`,
+      );
+    }
+  }
+}
+
+function genesisSummary(block: BlockJson): CommittedBlock {
+  return { number: 0n, previousHash: '', dataHash: block.dataHash, transactions: [] };
+}
+
+function replayBlock(block: BlockJson, state: WorldState): CommittedBlock {
+  const transactions: CommittedTransaction[] = [];
+  for (const [i, tx] of (block.txs ?? []).entries()) {
+    const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
+    const writes =
+      tx.code === 'VALID'
+        ? applyPublic(state, rwsetFromJson(tx.action.rwset), meta, packVersion(block.number, i))
+        : [];
+    state.txIds.add(tx.txId);
+    const ev = tx.action.event;
+    transactions.push({
+      txId: tx.txId,
+      validationCode: tx.code,
+      creatorMspId: tx.creatorMspId,
+      creatorId: tx.creatorId,
+      timestamp: isoTimestamp(tx.seconds, tx.nanos),
+      endorsers: tx.endorsements.map((e) => e.mspId),
+      ...(ev === null ? {} : { event: { name: ev.name, payload: Buffer.from(ev.payload, 'base64') } }),
+      writes,
+    });
+  }
+  return {
+    number: BigInt(block.number),
+    previousHash: block.previousHash,
+    dataHash: block.dataHash,
+    transactions,
+  };
+}
+
+async function truncatePrivateFile(file: string, height: number): Promise<void> {
+  // Rewrites the file keeping only records of committed blocks (they come first: blocks are in order).
+  let keep = 0;
+  let offset = 0;
+  await RecordFile.open(file, false, (payload) => {
+    offset += 8 + payload.length;
+    const rec = JSON.parse(payload.toString('utf8')) as { block: number };
+    if (rec.block < height) keep = offset;
+  }).then(({ file: f }) => f.close());
+  await fs.truncate(file, keep);
+}

@@ -1,0 +1,251 @@
+import { common, msp, peer } from '@hyperledger/fabric-protos';
+import { JSONSerializer } from 'fabric-contract-api';
+import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract.js';
+import ChaincodeStub from 'fabric-shim/lib/stub.js';
+import type { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb.js';
+import type { Identity } from './ca';
+import type { ChannelConfig } from './channel';
+import { privateKeyFromPem, sha256, signLowS, verifyLowS } from './cryptoUtil';
+import type { StateLock } from './lock';
+import type { Membership, VerifiedIdentity } from './msp';
+import { computeTxId, serializeIdentity } from './proposal';
+import { rwsetToJson, type PrivateWrites, type TxRwSet } from './rwset';
+import { Simulation } from './simulator';
+import type { WorldState } from './state';
+
+/** A contract class as fabric-contract-api expects it: constructible without arguments. */
+export type ContractClass = new () => object;
+
+/** A proposal whose signature, creator and transaction ID a peer has checked. */
+export type CheckedProposal = {
+  txId: string;
+  channel: string;
+  seconds: number;
+  nanos: number;
+  creator: VerifiedIdentity;
+  /** The proposal Header bytes (channel header + signature header), as they go into the transaction. */
+  headerBytes: Uint8Array;
+  /** The ChaincodeProposalPayload without its transient map, as it goes into the transaction. */
+  payloadBytes: Uint8Array;
+  /** SHA-256 over header and transient-free payload: what binds a response to its proposal. */
+  proposalHash: Buffer;
+  input: peer.ChaincodeInput;
+  signedProposal: peer.SignedProposal;
+};
+
+export type ChaincodeEventData = { name: string; payload: Buffer };
+
+export type SimulationOutcome = {
+  status: number;
+  message: string;
+  payload: Buffer;
+  event: ChaincodeEventData | undefined;
+  rwset: TxRwSet;
+  privateWrites: PrivateWrites;
+};
+
+/** A signed proposal response: the action (response, event, rwset) and the endorser's signature. */
+export type Endorsement = SimulationOutcome & {
+  org: string;
+  actionText: string;
+  actionHash: Buffer;
+  endorserCertPem: string;
+  signature: Buffer;
+};
+
+export class ProposalRejected extends Error {}
+
+/** Checks a SignedProposal as a Fabric endorser does before it runs any chaincode. */
+export function checkProposal(
+  bytes: Uint8Array,
+  channel: ChannelConfig,
+  membership: Membership,
+  isCommitted: (txId: string) => boolean,
+): CheckedProposal {
+  let signedProposal: peer.SignedProposal;
+  let proposal: peer.Proposal;
+  let header: common.Header;
+  let channelHeader: common.ChannelHeader;
+  let signatureHeader: common.SignatureHeader;
+  let creatorId: msp.SerializedIdentity;
+  let payload: peer.ChaincodeProposalPayload;
+  let spec: peer.ChaincodeSpec | undefined;
+  try {
+    signedProposal = peer.SignedProposal.deserializeBinary(bytes);
+    proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
+    header = common.Header.deserializeBinary(proposal.getHeader_asU8());
+    channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+    signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+    creatorId = msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8());
+    payload = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
+    spec = peer.ChaincodeInvocationSpec.deserializeBinary(payload.getInput_asU8()).getChaincodeSpec();
+  } catch (err) {
+    throw new ProposalRejected(`error unpacking proposal: ${(err as Error).message}`);
+  }
+  if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) {
+    throw new ProposalRejected(`invalid header type ${channelHeader.getType()}`);
+  }
+  if (channelHeader.getChannelId() !== channel.channel) {
+    throw new ProposalRejected(`channel '${channelHeader.getChannelId()}' not found`);
+  }
+  const mspId = creatorId.getMspid();
+  let creator: VerifiedIdentity;
+  try {
+    creator = membership.verify(mspId, Buffer.from(creatorId.getIdBytes_asU8()).toString('utf8'));
+  } catch (err) {
+    throw new ProposalRejected(
+      `access denied: channel [${channel.channel}] creator org [${mspId}]: ${(err as Error).message}`,
+    );
+  }
+  if (
+    !verifyLowS(
+      creator.publicKey,
+      signedProposal.getProposalBytes_asU8(),
+      Buffer.from(signedProposal.getSignature_asU8()),
+    )
+  ) {
+    throw new ProposalRejected(
+      `access denied: channel [${channel.channel}] creator org [${mspId}]: the signature over the proposal is invalid`,
+    );
+  }
+  const txId = channelHeader.getTxId();
+  const expected = computeTxId(signatureHeader.getNonce_asU8(), signatureHeader.getCreator_asU8());
+  if (txId !== expected) throw new ProposalRejected(`invalid txid. got [${txId}], expected [${expected}]`);
+  if (isCommitted(txId)) throw new ProposalRejected(`duplicate transaction found [${txId}]`);
+  const ccName = spec?.getChaincodeId()?.getName() ?? '';
+  const input = spec?.getInput();
+  if (ccName !== channel.chaincodeName || input === undefined) {
+    throw new ProposalRejected(
+      `make sure the chaincode ${ccName} has been successfully defined on channel ${channel.channel} and try again: chaincode definition for '${ccName}' not found`,
+    );
+  }
+  // google-protobuf has no typings: fabric-protos' Timestamp type does not resolve without this.
+  const ts = channelHeader.getTimestamp() as unknown as Timestamp | undefined;
+  const stripped = new peer.ChaincodeProposalPayload();
+  stripped.setInput(payload.getInput_asU8());
+  const payloadBytes = stripped.serializeBinary();
+  const headerBytes = proposal.getHeader_asU8();
+  return {
+    txId,
+    channel: channel.channel,
+    seconds: ts?.getSeconds() ?? 0,
+    nanos: ts?.getNanos() ?? 0,
+    creator,
+    headerBytes,
+    payloadBytes,
+    proposalHash: sha256(headerBytes, payloadBytes),
+    input,
+    signedProposal,
+  };
+}
+
+// fabric-shim's stub answers getMspID() from the chaincode process environment (one process per peer
+// on Fabric); here one process serves every peer, so each stub is told which peer it runs on.
+class PeerStub extends ChaincodeStub {
+  constructor(
+    private readonly peerMspId: string,
+    ...args: ConstructorParameters<typeof ChaincodeStub>
+  ) {
+    super(...args);
+  }
+
+  override getMspID(): string {
+    return this.peerMspId;
+  }
+}
+
+export function loadChaincode(
+  contracts: readonly ContractClass[],
+  name: string,
+  version: string,
+): ChaincodeFromContract {
+  // The same construction as fabric-shim's contract bootstrap, with its default JSON serializer.
+  // ChaincodeFromContract appends its system contract to the array it is given: hand it a copy.
+  return new ChaincodeFromContract(
+    [...contracts],
+    { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
+    {},
+    name,
+    version,
+  );
+}
+
+/** One organisation's peer: simulates proposals against its view of the ledger and signs endorsements. */
+export class Peer {
+  private readonly serializedIdentity: Uint8Array;
+
+  constructor(
+    readonly org: string,
+    private readonly identity: Identity,
+    private readonly state: WorldState,
+    private readonly channel: ChannelConfig,
+    private readonly chaincode: ChaincodeFromContract,
+    private readonly lock: StateLock,
+  ) {
+    this.serializedIdentity = serializeIdentity(identity.mspId, identity.certificatePem);
+  }
+
+  async simulate(p: CheckedProposal): Promise<SimulationOutcome> {
+    const sim = new Simulation({
+      state: this.state,
+      channel: this.channel,
+      peerOrg: this.org,
+      creatorOrg: p.creator.mspId,
+      channelId: p.channel,
+      txId: p.txId,
+    });
+    const wait = this.lock.acquireRead();
+    if (wait !== undefined) await wait;
+    try {
+      const stub = new PeerStub(this.org, sim, p.channel, p.txId, p.input, p.signedProposal);
+      const response = await this.chaincode.Invoke(stub);
+      const ev = stub.chaincodeEvent;
+      const { rwset, privateWrites } = sim.results();
+      return {
+        status: response.status,
+        message: response.message ?? '',
+        payload: response.payload === undefined ? Buffer.alloc(0) : Buffer.from(response.payload),
+        event:
+          ev === undefined
+            ? undefined
+            : { name: ev.getEventName(), payload: Buffer.from(ev.getPayload_asU8()) },
+        rwset,
+        privateWrites,
+      };
+    } finally {
+      this.lock.releaseRead();
+    }
+  }
+
+  /** Simulates and, if the chaincode succeeded, signs the resulting action. */
+  async endorse(p: CheckedProposal): Promise<Endorsement | SimulationOutcome> {
+    const outcome = await this.simulate(p);
+    if (outcome.status >= 400) return outcome;
+    const actionText = actionJson(p.proposalHash, outcome);
+    const actionHash = sha256(actionText);
+    const signature = signLowS(
+      privateKeyFromPem(this.identity.privateKeyPem),
+      endorsementMessage(actionHash, this.serializedIdentity),
+    );
+    return {
+      ...outcome,
+      org: this.org,
+      actionText,
+      actionHash,
+      endorserCertPem: this.identity.certificatePem,
+      signature,
+    };
+  }
+}
+
+/** What an endorser signs: the action's hash followed by the endorser's serialized identity, as in Fabric. */
+export function endorsementMessage(actionHash: Buffer, serializedEndorser: Uint8Array): Buffer {
+  return Buffer.concat([actionHash, serializedEndorser]);
+}
+
+function actionJson(proposalHash: Buffer, o: SimulationOutcome): string {
+  const response = { status: o.status, message: o.message, payload: o.payload.toString('base64') };
+  const event =
+    o.event === undefined ? null : { name: o.event.name, payload: o.event.payload.toString('base64') };
+  return `{"proposalHash":"${proposalHash.toString('hex')}","response":${JSON.stringify(response)},"event":${JSON.stringify(event)},"rwset":${rwsetToJson(o.rwset)}}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * Endorsement policies, as Fabric's signature policies: a tree of "signed by a member of org X" leaves
+ * combined by "n out of these". Fabric's `OR('A.member','B.member')` syntax is accepted by parsePolicy.
+ */
+export type Policy = { signedBy: string } | { outOf: number; policies: Policy[] };
+
+export const signedBy = (mspId: string): Policy => ({ signedBy: mspId });
+export const anyOf = (...policies: Policy[]): Policy => ({ outOf: 1, policies });
+export const allOf = (...policies: Policy[]): Policy => ({ outOf: policies.length, policies });
+export const outOf = (n: number, ...policies: Policy[]): Policy => ({ outOf: n, policies });
+
+/** Any one member organisation: the default chaincode endorsement policy of the embedded network. */
+export function anyMember(mspIds: readonly string[]): Policy {
+  return anyOf(...mspIds.map(signedBy));
+}
+
+/**
+ * True when the organisations that endorsed satisfy the policy. Like Fabric, each endorsement is
+ * used at most once, so `AND('A.member','A.member')` needs two distinct endorsements from A.
+ */
+export function satisfies(policy: Policy, endorsers: readonly string[]): boolean {
+  return consume(policy, [...endorsers]) !== undefined;
+}
+
+// Returns what remains of the available endorsers after satisfying the policy, or undefined.
+function consume(policy: Policy, available: string[]): string[] | undefined {
+  if ('signedBy' in policy) {
+    const i = available.indexOf(policy.signedBy);
+    if (i < 0) return undefined;
+    return [...available.slice(0, i), ...available.slice(i + 1)];
+  }
+  return choose(policy.policies, 0, policy.outOf, available);
+}
+
+// Backtracking over which sub-policies to satisfy, as Fabric's cauthdsl evaluator does.
+function choose(policies: Policy[], from: number, needed: number, available: string[]): string[] | undefined {
+  if (needed <= 0) return available;
+  if (policies.length - from < needed) return undefined;
+  const first = policies[from];
+  if (first === undefined) return undefined;
+  const taken = consume(first, available);
+  if (taken !== undefined) {
+    const rest = choose(policies, from + 1, needed - 1, taken);
+    if (rest !== undefined) return rest;
+  }
+  return choose(policies, from + 1, needed, available);
+}
+
+export function describePolicy(policy: Policy): string {
+  if ('signedBy' in policy) return `'${policy.signedBy}.member'`;
+  const inner = policy.policies.map(describePolicy).join(',');
+  if (policy.outOf === 1) return `OR(${inner})`;
+  if (policy.outOf === policy.policies.length) return `AND(${inner})`;
+  return `OutOf(${policy.outOf},${inner})`;
+}
+
+/** Parses Fabric's policy language: `AND(...)`, `OR(...)`, `OutOf(n, ...)`, `'MSP.role'` leaves. */
+export function parsePolicy(text: string): Policy {
+  let pos = 0;
+  const fail = (what: string): never => {
+    throw new Error(`Invalid policy ${JSON.stringify(text)} at ${pos}: ${what}`);
+  };
+  const skip = (): void => {
+    while (pos < text.length && /\s/.test(text.charAt(pos))) pos++;
+  };
+  const expect = (ch: string): void => {
+    skip();
+    if (text.charAt(pos) !== ch) fail(`expected '${ch}'`);
+    pos++;
+  };
+  const parse = (): Policy => {
+    skip();
+    const quote = text.charAt(pos);
+    if (quote === "'" || quote === '"') {
+      const end = text.indexOf(quote, pos + 1);
+      if (end < 0) fail('unterminated principal');
+      const principal = text.slice(pos + 1, end);
+      pos = end + 1;
+      const dot = principal.lastIndexOf('.');
+      if (dot <= 0) fail(`principal '${principal}' is not MSPID.role`);
+      const role = principal.slice(dot + 1);
+      if (!['member', 'peer', 'client', 'admin', 'orderer'].includes(role)) fail(`unknown role '${role}'`);
+      return signedBy(principal.slice(0, dot));
+    }
+    const m = /^(AND|OR|OutOf)\s*\(/i.exec(text.slice(pos));
+    if (m === null) return fail('expected AND, OR, OutOf or a quoted principal');
+    pos += m[0].length;
+    const op = (m[1] ?? '').toUpperCase();
+    let n = -1;
+    if (op === 'OUTOF') {
+      skip();
+      const num = /^\d+/.exec(text.slice(pos));
+      if (num === null) return fail('expected a number');
+      n = Number(num[0]);
+      pos += num[0].length;
+      expect(',');
+    }
+    const policies: Policy[] = [parse()];
+    skip();
+    while (text.charAt(pos) === ',') {
+      pos++;
+      policies.push(parse());
+      skip();
+    }
+    expect(')');
+    if (op === 'AND') return allOf(...policies);
+    if (op === 'OR') return anyOf(...policies);
+    return outOf(n, ...policies);
+  };
+  const policy = parse();
+  skip();
+  if (pos !== text.length) fail('trailing text');
+  return policy;
+}

@@ -1,0 +1,85 @@
+import { isUtf8 } from 'node:buffer';
+
+/** A range query as simulated: Fabric re-runs it at validation to detect phantoms. */
+export type RangeRead = { start: string; end: string; exhausted: boolean; results: [string, number][] };
+
+export type HashedWrite = { keyHash: string; valueHash: string | null; purge: boolean };
+
+/** What goes into the block for one collection: hashes only, never plaintext. */
+export type CollectionHashedRwSet = { collection: string; reads: [string, number][]; writes: HashedWrite[] };
+
+/** The read/write set of one transaction on the chaincode's namespace, as ordered into the block. */
+export type TxRwSet = {
+  reads: [string, number][];
+  ranges: RangeRead[];
+  writes: [string, Buffer | null][];
+  collections: CollectionHashedRwSet[];
+};
+
+/** Plaintext private writes: kept beside the transaction for member peers, never in the block. */
+export type PrivateWrites = { collection: string; writes: [string, Buffer | null][] }[];
+
+type EncodedValue = [string, 0] | [string, 1, string] | [string, 2, string];
+
+// Values are stored as text when they are UTF-8 (nearly always JSON), as base64 otherwise.
+function encodeWrite(key: string, value: Buffer | null): EncodedValue {
+  if (value === null) return [key, 0];
+  return isUtf8(value) ? [key, 1, value.toString('utf8')] : [key, 2, value.toString('base64')];
+}
+
+function decodeWrite(w: unknown): [string, Buffer | null] {
+  const [key, kind, text] = w as EncodedValue;
+  if (kind === 0) return [key, null];
+  return [key, Buffer.from(text, kind === 1 ? 'utf8' : 'base64')];
+}
+
+/** Deterministic JSON of a read/write set: what endorsers sign and the block stores. */
+export function rwsetToJson(rw: TxRwSet): string {
+  return JSON.stringify({
+    r: rw.reads,
+    q: rw.ranges.map((q) => [q.start, q.end, q.exhausted ? 1 : 0, q.results]),
+    w: rw.writes.map(([k, v]) => encodeWrite(k, v)),
+    h: rw.collections.map((c) => [
+      c.collection,
+      c.reads,
+      c.writes.map((w) => (w.purge ? [w.keyHash, w.valueHash, 1] : [w.keyHash, w.valueHash])),
+    ]),
+  });
+}
+
+type RwSetJson = {
+  r: [string, number][];
+  q: [string, string, number, [string, number][]][];
+  w: unknown[];
+  h: [string, [string, number][], [string, string | null, number?][]][];
+};
+
+export function rwsetFromJson(value: unknown): TxRwSet {
+  const j = value as RwSetJson;
+  return {
+    reads: j.r,
+    ranges: j.q.map(([start, end, exhausted, results]) => ({
+      start,
+      end,
+      exhausted: exhausted === 1,
+      results,
+    })),
+    writes: j.w.map(decodeWrite),
+    collections: j.h.map(([collection, reads, writes]) => ({
+      collection,
+      reads,
+      writes: writes.map(([keyHash, valueHash, purge]) => ({ keyHash, valueHash, purge: purge === 1 })),
+    })),
+  };
+}
+
+export function privateWritesToJson(p: PrivateWrites): unknown {
+  return p.map((c) => [c.collection, c.writes.map(([k, v]) => encodeWrite(k, v))]);
+}
+
+export function privateWritesFromJson(value: unknown): PrivateWrites {
+  return (value as [string, unknown[]][]).map(([collection, writes]) => ({
+    collection,
+    writes: writes.map(decodeWrite),
+  }));
+}
