@@ -51,3 +51,11 @@ declare module 'google-protobuf/google/protobuf/timestamp_pb.js' {
     static fromDate(date: Date): Timestamp;
   }
 }
+
+declare module 'fabric-shim/lib/logger.js' {
+  export function getLogger(name: string): object;
+}
+
+declare module 'fabric-contract-api/lib/logger.js' {
+  export function getLogger(name: string): object;
+}

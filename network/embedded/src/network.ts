@@ -28,7 +28,15 @@ import {
   type TxRwSet,
 } from './rwset';
 import { SortedKeys } from './sortedKeys';
-import { ABSENT, packVersion, TX_PER_BLOCK_MAX, WorldState, type HashedEntry, type TxMeta } from './state';
+import {
+  ABSENT,
+  LargeMap,
+  packVersion,
+  TX_PER_BLOCK_MAX,
+  WorldState,
+  type HashedEntry,
+  type TxMeta,
+} from './state';
 
 export type ChaincodeOptions = {
   name: string;
@@ -808,15 +816,13 @@ function applyPublic(
   const writes: CommittedTransaction['writes'] = [];
   const pub = state.publicState;
   for (const [key, value] of rw.writes) {
-    if (value === null) pub.delete(key);
-    else pub.set(key, { value, version });
-    state.appendHistory(key, { meta, value: value ?? undefined });
+    pub.write(key, value, version, meta);
     writes.push({ key, isDelete: value === null });
   }
   for (const c of rw.collections) {
     if (c.writes.length === 0) continue;
     let hashed = state.hashed.get(c.collection);
-    if (hashed === undefined) state.hashed.set(c.collection, (hashed = new Map<string, HashedEntry>()));
+    if (hashed === undefined) state.hashed.set(c.collection, (hashed = new LargeMap<HashedEntry>()));
     for (const w of c.writes) {
       if (w.valueHash === null) hashed.delete(w.keyHash);
       else hashed.set(w.keyHash, { valueHash: Buffer.from(w.valueHash, 'hex'), version });

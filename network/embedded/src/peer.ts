@@ -11,6 +11,7 @@ import type { Membership, VerifiedIdentity } from './msp';
 import { computeTxId, serializeIdentity } from './proposal';
 import { rwsetToJson, type PrivateWrites, type TxRwSet } from './rwset';
 import { Simulation } from './simulator';
+import { skipDisabledShimLogging } from './shimLogging';
 import type { WorldState } from './state';
 
 /** A contract class as fabric-contract-api expects it: constructible without arguments. */
@@ -159,6 +160,7 @@ export function loadChaincode(
   name: string,
   version: string,
 ): ChaincodeFromContract {
+  skipDisabledShimLogging();
   // The same construction as fabric-shim's contract bootstrap, with its default JSON serializer.
   // ChaincodeFromContract appends its system contract to the array it is given: hand it a copy.
   return new ChaincodeFromContract(

@@ -2,7 +2,7 @@ import { ledger, peer } from '@hyperledger/fabric-protos';
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { HistoryQueryIterator, StateQueryIterator } from 'fabric-shim/lib/iterators.js';
 import type { ChannelConfig, ResolvedCollection } from './channel';
-import { sha256 } from './cryptoUtil';
+import { sha256Hex } from './cryptoUtil';
 import type { CollectionHashedRwSet, PrivateWrites, RangeRead, TxRwSet } from './rwset';
 import { ABSENT, describeVersion, type Entry, type HistoryEntry, type WorldState } from './state';
 
@@ -36,6 +36,8 @@ export type SimulationResults = { rwset: TxRwSet; privateWrites: PrivateWrites }
 
 type CollectionSim = {
   config: ResolvedCollection;
+  /** Key hashes computed so far: a key read and then written is hashed once. */
+  keyHashes: Map<string, string>;
   hashedReads: Map<string, number>;
   writes: Map<string, Buffer | null>;
   purges: Set<string>;
@@ -49,8 +51,13 @@ function checkKey(key: unknown): string {
   return key;
 }
 
-export function hashKey(key: string): string {
-  return sha256(key).toString('hex');
+function collectionKeyHash(c: CollectionSim, key: string): string {
+  let h = c.keyHashes.get(key);
+  if (h === undefined) {
+    h = sha256Hex(key);
+    c.keyHashes.set(key, h);
+  }
+  return h;
 }
 
 /**
@@ -77,6 +84,7 @@ export class Simulation {
     if (c === undefined) {
       c = {
         config: this.ctx.channel.collection(name),
+        keyHashes: new Map(),
         hashedReads: new Map(),
         writes: new Map(),
         purges: new Set(),
@@ -109,7 +117,7 @@ export class Simulation {
 
   private readPrivate(c: CollectionSim, key: string): Buffer {
     this.checkReadAccess(c);
-    const keyHash = hashKey(key);
+    const keyHash = collectionKeyHash(c, key);
     const hashVersion = this.recordHashedRead(c, keyHash);
     const entry = this.ctx.state.privateStore(this.ctx.peerOrg, c.config.name, false)?.get(key);
     const privateVersion = entry?.version ?? ABSENT;
@@ -135,7 +143,7 @@ export class Simulation {
 
   handleGetPrivateDataHash(collection: string, key: string): Promise<Buffer> {
     const c = this.collection(collection);
-    const keyHash = hashKey(checkKey(key));
+    const keyHash = collectionKeyHash(c, checkKey(key));
     this.recordHashedRead(c, keyHash);
     const entry = this.ctx.state.hashedEntry(collection, keyHash);
     return Promise.resolve(entry === undefined ? EMPTY : entry.valueHash);
@@ -195,7 +203,8 @@ export class Simulation {
       const entry = this.ctx.state.publicState.get(key);
       if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
     } else {
-      this.recordHashedRead(this.collection(collection), hashKey(checkKey(key)));
+      const c = this.collection(collection);
+      this.recordHashedRead(c, collectionKeyHash(c, checkKey(key)));
     }
     return Promise.resolve({});
   }
@@ -319,7 +328,7 @@ export class Simulation {
   }
 
   private recordRangeHashedRead(c: CollectionSim, key: string, entry: Entry): void {
-    const keyHash = hashKey(key);
+    const keyHash = collectionKeyHash(c, key);
     if (!c.hashedReads.has(keyHash)) c.hashedReads.set(keyHash, entry.version);
   }
 
@@ -358,7 +367,7 @@ export class Simulation {
 
   handleGetHistoryForKey(key: string): Promise<HistoryQueryIterator> {
     const id = String(this.nextQueryId++);
-    const q: OpenHistory = { kind: 'history', entries: this.ctx.state.historyNewestFirst(key), pos: 0 };
+    const q: OpenHistory = { kind: 'history', entries: this.ctx.state.publicState.history(key), pos: 0 };
     this.open.set(id, q);
     return Promise.resolve(
       new HistoryQueryIterator(this, this.ctx.channelId, this.ctx.txId, this.nextHistoryBatch(id, q)),
@@ -413,8 +422,8 @@ export class Simulation {
       const plain: [string, Buffer | null][] = [];
       for (const [key, value] of c.writes) {
         writes.push({
-          keyHash: hashKey(key),
-          valueHash: value === null ? null : sha256(value).toString('hex'),
+          keyHash: collectionKeyHash(c, key),
+          valueHash: value === null ? null : sha256Hex(value),
           purge: c.purges.has(key),
         });
         plain.push([key, value]);

@@ -35,6 +35,19 @@ export class SortedKeys {
   private chunks: string[][] = [];
   private count = 0;
 
+  /** Builds the index in one sort, far cheaper than inserting key by key. */
+  static from(keys: Iterable<string>): SortedKeys {
+    const all: string[] = [];
+    for (const k of keys) all.push(sortKey(k));
+    // The default sort compares UTF-16 code units, which on sort keys is code point order.
+    all.sort();
+    const index = new SortedKeys();
+    const half = CHUNK_MAX >>> 1;
+    for (let i = 0; i < all.length; i += half) index.chunks.push(all.slice(i, i + half));
+    index.count = all.length;
+    return index;
+  }
+
   get size(): number {
     return this.count;
   }
