@@ -1,4 +1,4 @@
-import type { LegRole, RouteStop } from '../core/leg';
+import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed. */
@@ -11,6 +11,8 @@ export interface CaseLeg {
   readonly txId: string;
   /** The leg as posted, sealed with the payment reference: only the parties can open it. */
   readonly sealed: string;
+  /** SHA-256 of `reference ␟ field ␟ value` per match field: what matching compares, what anyone can re-check. */
+  readonly digests: Readonly<Record<MatchField, string>>;
 }
 
 export interface CaseBreakRef {

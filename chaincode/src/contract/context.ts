@@ -10,7 +10,6 @@ import {
   type LedgerChanges,
   type LegChange,
 } from '../ledger/events';
-import { sha256Hex } from '../ledger/seal';
 
 /**
  * The transaction context: who acts (from the signed proposal), when (the transaction timestamp, read once),
@@ -20,7 +19,6 @@ export class TallyContext extends Context {
   private actorCache: Actor | undefined;
   private nowCache: Date | undefined;
   private readonly publicWrites = new Map<string, Uint8Array | null>();
-  private readonly privateWriteHashes = new Map<string, string | null>();
   private readonly caseChanges = new Map<string, CaseChange>();
   private readonly breakChanges: BreakChange[] = [];
   private readonly legChanges: LegChange[] = [];
@@ -115,21 +113,6 @@ export class TallyContext extends Context {
   }
 
   async putPrivate(collection: string, key: string, value: string): Promise<void> {
-    const bytes = Buffer.from(value, 'utf8');
-    this.privateWriteHashes.set(`${collection}\u0000${key}`, sha256Hex(bytes));
-    await this.stub.putPrivateData(collection, key, bytes);
-  }
-
-  /** SHA-256 (hex) of a private value: readable on every peer, member of the collection or not. */
-  async privateHash(collection: string, key: string): Promise<string | undefined> {
-    const own = this.privateWriteHashes.get(`${collection}\u0000${key}`);
-    if (own !== undefined) return own ?? undefined;
-    const hash = await this.stub.getPrivateDataHash(collection, key);
-    return hash.length === 0 ? undefined : Buffer.from(hash).toString('hex');
-  }
-
-  async getPrivate(collection: string, key: string): Promise<string | undefined> {
-    const bytes = await this.stub.getPrivateData(collection, key);
-    return bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
+    await this.stub.putPrivateData(collection, key, Buffer.from(value, 'utf8'));
   }
 }

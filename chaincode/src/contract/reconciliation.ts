@@ -15,7 +15,7 @@ import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
 import { parseReference, parseText } from '../core/reference';
 import { canonicalJson } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
-import { saltedFieldValue, seal, sha256Hex, unseal } from '../ledger/seal';
+import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
 import type { CaseBreakRef, CaseLeg, CaseRecord, LegIndexRecord, OpenBreakIndexEntry } from './caseRecord';
 import type { TallyContext } from './context';
 
@@ -63,7 +63,8 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
 
 async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   const caseId = caseIdOf(leg.reference);
-  const inputHash = sha256Hex(canonicalJson(leg));
+  const plain = canonicalJson(leg);
+  const inputHash = sha256Hex(plain);
   const indexKey = keys.leg(leg.mspId, leg.legId);
   const existing = await ctx.getJson<LegIndexRecord>(indexKey);
   if (existing) {
@@ -77,16 +78,9 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     return { legId: leg.legId, caseId, outcome: 'UNCHANGED', caseStatus: current?.status ?? 'PENDING' };
   }
 
-  const collection = implicitCollection(leg.mspId);
-  const plain = canonicalJson(leg);
-  await ctx.putPrivate(collection, keys.legRecord(caseId, leg.legId), plain);
-  for (const f of MATCH_FIELDS) {
-    await ctx.putPrivate(
-      collection,
-      keys.legField(caseId, leg.legId, f),
-      saltedFieldValue(leg.reference, f, matchFieldText(leg, f)),
-    );
-  }
+  // The leg in the poster's own implicit collection: a write only that institution's endorsement makes valid,
+  // so the whole transaction, the public digests below included, is provably the poster's.
+  await ctx.putPrivate(implicitCollection(leg.mspId), keys.legRecord(caseId, leg.legId), plain);
 
   let record = await ctx.getJson<CaseRecord>(keys.case(caseId));
   if (!record) record = await newCase(ctx, caseId, leg);
@@ -98,6 +92,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     postedAt: ctx.nowIso,
     txId: ctx.txId,
     sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
+    digests: fieldDigests(leg),
   };
   const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
   record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
@@ -133,16 +128,11 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
   };
 }
 
-async function legFacts(ctx: TallyContext, caseId: string, leg: CaseLeg): Promise<LegFacts> {
+/** One salted digest per match field: equal values give equal digests; without the reference nothing can be guessed. */
+function fieldDigests(leg: Leg): Record<MatchField, string> {
   const digests = {} as Record<MatchField, string>;
-  for (const f of MATCH_FIELDS) {
-    const hash = await ctx.privateHash(implicitCollection(leg.mspId), keys.legField(caseId, leg.legId, f));
-    // A leg without its private field hashes cannot have been written by this chaincode.
-    if (hash === undefined)
-      fail('LEG_NOT_FOUND', `private data of leg ${leg.legId} (${leg.mspId}) is missing for field ${f}`);
-    digests[f] = hash;
-  }
-  return { legId: leg.legId, mspId: leg.mspId, role: leg.role, route: leg.route, digests };
+  for (const f of MATCH_FIELDS) digests[f] = saltedDigest(leg.reference, f, matchFieldText(leg, f));
+  return digests;
 }
 
 /**
@@ -154,8 +144,7 @@ async function reevaluate(
   record: CaseRecord,
   serviceLevelPassed: boolean,
 ): Promise<CaseRecord> {
-  const facts: LegFacts[] = [];
-  for (const leg of record.legs) facts.push(await legFacts(ctx, record.caseId, leg));
+  const facts: readonly LegFacts[] = record.legs;
   const verdict: Verdict = evaluateCase(facts, serviceLevelPassed);
 
   const breaks: CaseBreakRef[] = [...record.breaks];

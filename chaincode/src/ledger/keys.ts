@@ -33,8 +33,6 @@ export const keys = {
   due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
   dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
   serviceLevel: (routeText: string) => `sla:${routeText}`,
-  /** Private (in the posting institution's implicit collection): one salted value per match field. */
-  legField: (caseId: string, legId: string, field: string) => `fld:${caseId}:${legId}:${field}`,
   /** Private: the leg as posted, in canonical JSON. */
   legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
 } as const;

@@ -8,10 +8,27 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:cry
  */
 const VERSION = 's1';
 
+const keyCache = new Map<string, Buffer>();
+const KEY_CACHE_MAX = 4096;
+
+/** A pure function of its inputs, so caching it across transactions cannot change what any peer writes. */
 function keyFor(reference: string, caseId: string): Buffer {
-  return Buffer.from(
-    hkdfSync('sha256', Buffer.from(reference, 'utf8'), Buffer.from(caseId, 'hex'), 'tallystick/seal/v1', 32),
-  );
+  const cacheKey = `${caseId}\u0000${reference}`;
+  let key = keyCache.get(cacheKey);
+  if (!key) {
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    key = Buffer.from(
+      hkdfSync(
+        'sha256',
+        Buffer.from(reference, 'utf8'),
+        Buffer.from(caseId, 'hex'),
+        'tallystick/seal/v1',
+        32,
+      ),
+    );
+    keyCache.set(cacheKey, key);
+  }
+  return key;
 }
 
 export function seal(
@@ -40,9 +57,9 @@ export function unseal(reference: string, caseId: string, sealed: string): strin
   );
 }
 
-/** The salted value stored per match field; its SHA-256 (what every peer sees) is what matching compares. */
-export function saltedFieldValue(reference: string, field: string, text: string): string {
-  return `${reference}\u001f${field}\u001f${text}`;
+/** The digest of one match field, salted with the payment reference (base64 of SHA-256). */
+export function saltedDigest(reference: string, field: string, text: string): string {
+  return createHash('sha256').update(`${reference}\u001f${field}\u001f${text}`, 'utf8').digest('base64');
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -1,0 +1,146 @@
+import {
+  EmbeddedNetwork,
+  EndorsementError,
+  TransactionInvalidError,
+  type CommittedBlock,
+} from '../../../network/embedded/src/index';
+import { contracts } from '../../../chaincode/src/index';
+import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
+import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { findUser, loadConsortium, type Consortium } from './consortium';
+import {
+  LedgerRejected,
+  LedgerUnavailable,
+  type ChangeNotice,
+  type Identity,
+  type SubmitOptions,
+} from './ledgerGateway';
+import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
+
+function mapError(e: unknown): Error {
+  if (e instanceof TransactionInvalidError) {
+    const code = ['MVCC_READ_CONFLICT', 'PHANTOM_READ_CONFLICT', 'ENDORSEMENT_POLICY_FAILURE'].includes(
+      e.code,
+    )
+      ? e.code
+      : 'TRANSACTION_INVALID';
+    return new LedgerRejected(
+      code as LedgerRejected['code'],
+      `transaction ${e.txId} invalid: ${e.code}`,
+      e.txId,
+    );
+  }
+  if (e instanceof EndorsementError)
+    return rejectionFrom(e.message) ?? new LedgerRejected('INVALID_INPUT', e.message);
+  if (e instanceof Error) return new LedgerUnavailable(e.message, { cause: e });
+  return new LedgerUnavailable(String(e));
+}
+
+export function changesOf(block: CommittedBlock): ChangeNotice[] {
+  const out: ChangeNotice[] = [];
+  for (const tx of block.transactions) {
+    if (tx.validationCode !== 'VALID' || tx.event?.name !== LEDGER_CHANGES_EVENT) continue;
+    out.push({
+      ...(JSON.parse(tx.event.payload.toString('utf8')) as LedgerChanges),
+      blockNumber: block.number,
+    });
+  }
+  return out;
+}
+
+class EmbeddedTransport implements LedgerTransport {
+  readonly backend = 'embedded' as const;
+  constructor(private readonly net: EmbeddedNetwork) {}
+
+  async submit(who: Identity, c: ContractCall, options?: SubmitOptions) {
+    try {
+      const r = await this.net.submit(who, {
+        fcn: c.fcn,
+        args: [...c.args],
+        transient: c.transient,
+        ...(options?.timestamp ? { timestamp: options.timestamp } : {}),
+      });
+      return { txId: r.txId, blockNumber: r.blockNumber, payload: r.result };
+    } catch (e) {
+      throw mapError(e);
+    }
+  }
+
+  async evaluate(who: Identity, c: ContractCall) {
+    try {
+      return await this.net.evaluate(who, { fcn: c.fcn, args: [...c.args], transient: c.transient });
+    } catch (e) {
+      throw mapError(e);
+    }
+  }
+
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
+    return this.net.onBlock(
+      (block) => {
+        for (const change of changesOf(block)) listener(change);
+      },
+      options?.startBlock === undefined ? {} : { startBlock: options.startBlock },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.net.stop();
+  }
+}
+
+export interface EmbeddedConsortium {
+  readonly consortium: Consortium;
+  readonly network: EmbeddedNetwork;
+  readonly gateway: TransportGateway;
+  /** Enrols (once) and returns the identity of a consortium user by enrolment id. */
+  identity(userId: string): Promise<Identity>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded network for the consortium described in network/consortium.json, registers its people
+ * with their role attributes (once: a restarted network keeps them) and opens a gateway on it.
+ */
+export async function startEmbeddedConsortium(options: {
+  dataDir: string;
+  consortium?: Consortium;
+  durability?: 'fsync' | 'none';
+}): Promise<EmbeddedConsortium> {
+  const consortium = options.consortium ?? loadConsortium();
+  const network = await EmbeddedNetwork.start({
+    dataDir: options.dataDir,
+    channel: consortium.channel,
+    organisations: consortium.organisations.map((o) => o.mspId),
+    chaincode: { name: consortium.chaincode.name, version: consortium.chaincode.version, contracts },
+    ...(options.durability ? { durability: options.durability } : {}),
+  });
+  for (const org of consortium.organisations) {
+    const ca = network.ca(org.mspId);
+    for (const user of org.users) {
+      if (!ca.isRegistered(user.id)) {
+        await ca.register(
+          user.id,
+          user.secret,
+          { roles: user.roles.join(',') },
+          user.roles.includes('admin') ? 'admin' : 'client',
+        );
+      }
+    }
+  }
+  const identities = new Map<string, Promise<Identity>>();
+  const gateway = new TransportGateway(new EmbeddedTransport(network));
+  return {
+    consortium,
+    network,
+    gateway,
+    identity(userId: string): Promise<Identity> {
+      const cached = identities.get(userId);
+      if (cached) return cached;
+      const { org, user } = findUser(consortium, userId);
+      const enrolled = network.ca(org.mspId).enroll(user.id, user.secret);
+      identities.set(userId, enrolled);
+      return enrolled;
+    },
+    stop: () => gateway.close(),
+  };
+}

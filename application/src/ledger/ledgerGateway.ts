@@ -1,0 +1,132 @@
+import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import type { ErrorCode } from '../../../chaincode/src/core/errors';
+import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
+import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
+import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
+
+/** An X.509 identity of one person or system, as fabric-ca issues it. */
+export interface Identity {
+  readonly mspId: string;
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+}
+
+/** A leg as a member system posts it. Amounts are integer minor units (bigint or decimal string). */
+export interface LegInput {
+  readonly legId: string;
+  readonly reference: string;
+  readonly role: LegRole;
+  readonly branch?: string;
+  readonly route: readonly RouteStop[];
+  readonly amountMinor: bigint | string;
+  readonly currency: string;
+  readonly valueDate: string;
+  readonly payerRef: string;
+  readonly payeeRef: string;
+  readonly outcome: Outcome;
+}
+
+export interface Committed<T> {
+  readonly txId: string;
+  readonly blockNumber: bigint;
+  readonly result: T;
+}
+
+export interface SubmitOptions {
+  /** The proposal timestamp (chaincode time). Only the embedded network and simulations set it. */
+  readonly timestamp?: Date;
+}
+
+export interface BreakActionOptions extends SubmitOptions {
+  readonly comment?: string;
+  /** The payment reference; needed to seal a comment so that only the case's parties can read it. */
+  readonly reference?: string;
+}
+
+export type DecisionAction = 'APPROVE' | 'ACCEPT' | 'REJECT' | 'RESOLVE' | 'COMMENT';
+
+export interface ChangeNotice extends LedgerChanges {
+  readonly blockNumber: bigint;
+}
+
+export interface OpenCase {
+  readonly case: CaseRecord;
+  readonly legs: readonly (Omit<CaseRecord['legs'][number], 'sealed'> & { detail: LegInput })[];
+  readonly breaks: readonly BreakRecord[];
+}
+
+/**
+ * The one seam between the application and a ledger. Typed use cases, not function names; nothing above it
+ * knows whether the embedded network or a live Fabric network answers.
+ */
+export interface LedgerGateway {
+  readonly backend: 'embedded' | 'fabric';
+  postLegs(
+    who: Identity,
+    legs: readonly LegInput[],
+    options?: SubmitOptions,
+  ): Promise<Committed<PostedLeg[]>>;
+  sweep(
+    who: Identity,
+    limit: number,
+    options?: SubmitOptions,
+  ): Promise<Committed<{ flagged: number; examined: number; more: boolean }>>;
+  assignBreak(
+    who: Identity,
+    breakId: string,
+    assignee: string,
+    options?: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>>;
+  proposeResolution(
+    who: Identity,
+    breakId: string,
+    kind: ResolutionKind,
+    options: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>>;
+  decideBreak(
+    who: Identity,
+    breakId: string,
+    action: DecisionAction,
+    options?: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>>;
+  setServiceLevel(who: Identity, route: string, serviceLevelMs: number): Promise<Committed<null>>;
+  getCase(who: Identity, caseId: string): Promise<CaseRecord>;
+  readCase(who: Identity, reference: string): Promise<OpenCase>;
+  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord>;
+  listOpenBreaks(
+    who: Identity,
+    mspId: string,
+    pageSize: number,
+    bookmark?: string,
+  ): Promise<{ items: BreakRecord[]; bookmark: string }>;
+  history(who: Identity, kind: 'case' | 'break' | 'leg', id: string): Promise<HistoryEntry[]>;
+  /** Every committed change, in block order, from `startBlock` (default: from now on). */
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
+  close(): Promise<void>;
+}
+
+/** The ledger refused: the chaincode's error code and message, or a validation code such as MVCC_READ_CONFLICT. */
+export class LedgerRejected extends Error {
+  override readonly name = 'LedgerRejected';
+  constructor(
+    readonly code:
+      | ErrorCode
+      | 'MVCC_READ_CONFLICT'
+      | 'PHANTOM_READ_CONFLICT'
+      | 'ENDORSEMENT_POLICY_FAILURE'
+      | 'TRANSACTION_INVALID',
+    readonly detail: string,
+    readonly txId?: string,
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+/** The ledger could not be reached or did not answer in time; the operation may be retried with the same ids. */
+export class LedgerUnavailable extends Error {
+  override readonly name = 'LedgerUnavailable';
+}
+
+/** Conflicts that are safe to retry: the transaction changed nothing and its inputs are idempotent. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['MVCC_READ_CONFLICT', 'PHANTOM_READ_CONFLICT']);

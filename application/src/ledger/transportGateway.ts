@@ -1,0 +1,189 @@
+import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import { parseErrorMessage } from '../../../chaincode/src/core/errors';
+import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
+import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import { canonicalJson } from '../../../chaincode/src/ledger/codec';
+import {
+  LedgerRejected,
+  RETRYABLE_CODES,
+  type BreakActionOptions,
+  type ChangeNotice,
+  type Committed,
+  type DecisionAction,
+  type Identity,
+  type LedgerGateway,
+  type LegInput,
+  type OpenCase,
+  type SubmitOptions,
+} from './ledgerGateway';
+
+export interface ContractCall {
+  readonly fcn: string;
+  readonly args: readonly string[];
+  readonly transient: Readonly<Record<string, string>>;
+}
+
+/** How one backend moves a call to the ledger and back. Errors come out as LedgerRejected / LedgerUnavailable. */
+export interface LedgerTransport {
+  readonly backend: 'embedded' | 'fabric';
+  submit(
+    who: Identity,
+    call: ContractCall,
+    options?: SubmitOptions,
+  ): Promise<{ txId: string; blockNumber: bigint; payload: Buffer }>;
+  evaluate(who: Identity, call: ContractCall): Promise<Buffer>;
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
+  close(): Promise<void>;
+}
+
+const CONTRACT = 'reconciliation';
+const call = (
+  name: string,
+  args: readonly (string | number)[] = [],
+  transient: Record<string, string> = {},
+): ContractCall => ({
+  fcn: `${CONTRACT}:${name}`,
+  args: args.map(String),
+  transient,
+});
+
+function actionTransient(options?: BreakActionOptions): Record<string, string> {
+  const t: Record<string, string> = {};
+  if (options?.comment) t.comment = options.comment;
+  if (options?.reference) t.reference = options.reference;
+  return t;
+}
+
+/** Maps an error message from a chaincode (through any SDK prefixes) to LedgerRejected when it carries a code. */
+export function rejectionFrom(message: string, txId?: string): LedgerRejected | undefined {
+  const parsed = parseErrorMessage(message);
+  return parsed ? new LedgerRejected(parsed.code, parsed.detail, txId) : undefined;
+}
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/**
+ * The use cases over any transport. Retries only what is safe: a transaction invalidated by an MVCC or phantom
+ * conflict changed nothing, and every write carries its own idempotency key, so it is submitted again as is.
+ */
+export class TransportGateway implements LedgerGateway {
+  readonly backend: 'embedded' | 'fabric';
+  retries = 0;
+
+  constructor(
+    readonly transport: LedgerTransport,
+    private readonly retry: RetryPolicy = { attempts: 8, backoffMs: 2 },
+  ) {
+    this.backend = transport.backend;
+  }
+
+  /** The same ledger, every conflict surfacing to the caller (tests observe MVCC this way). */
+  withoutRetries(): TransportGateway {
+    return new TransportGateway(this.transport, { attempts: 1, backoffMs: 0 });
+  }
+
+  private async submit<T>(who: Identity, c: ContractCall, options?: SubmitOptions): Promise<Committed<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await this.transport.submit(who, c, options);
+        const text = r.payload.toString('utf8');
+        return { txId: r.txId, blockNumber: r.blockNumber, result: (text ? JSON.parse(text) : null) as T };
+      } catch (e) {
+        if (e instanceof LedgerRejected && RETRYABLE_CODES.has(e.code) && attempt < this.retry.attempts) {
+          this.retries++;
+          await new Promise((res) => setTimeout(res, this.retry.backoffMs * attempt * (1 + Math.random())));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async evaluate<T>(who: Identity, c: ContractCall): Promise<T> {
+    const payload = await this.transport.evaluate(who, c);
+    return JSON.parse(payload.toString('utf8')) as T;
+  }
+
+  postLegs(
+    who: Identity,
+    legs: readonly LegInput[],
+    options?: SubmitOptions,
+  ): Promise<Committed<PostedLeg[]>> {
+    return this.submit(who, call('postLegs', [], { legs: canonicalJson(legs) }), options);
+  }
+
+  sweep(who: Identity, limit: number, options?: SubmitOptions) {
+    return this.submit<{ flagged: number; examined: number; more: boolean }>(
+      who,
+      call('sweep', [limit]),
+      options,
+    );
+  }
+
+  assignBreak(
+    who: Identity,
+    breakId: string,
+    assignee: string,
+    options?: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>> {
+    return this.submit(who, call('assignBreak', [breakId, assignee], actionTransient(options)), options);
+  }
+
+  proposeResolution(
+    who: Identity,
+    breakId: string,
+    kind: ResolutionKind,
+    options: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>> {
+    return this.submit(who, call('proposeResolution', [breakId, kind], actionTransient(options)), options);
+  }
+
+  decideBreak(
+    who: Identity,
+    breakId: string,
+    action: DecisionAction,
+    options?: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>> {
+    return this.submit(who, call('decideBreak', [breakId, action], actionTransient(options)), options);
+  }
+
+  setServiceLevel(who: Identity, route: string, serviceLevelMs: number): Promise<Committed<null>> {
+    return this.submit(who, call('setServiceLevel', [route, serviceLevelMs]));
+  }
+
+  getCase(who: Identity, caseId: string): Promise<CaseRecord> {
+    return this.evaluate(who, call('getCase', [caseId]));
+  }
+
+  readCase(who: Identity, reference: string): Promise<OpenCase> {
+    return this.evaluate(who, call('readCase', [], { reference }));
+  }
+
+  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord> {
+    return this.evaluate(who, call('getBreak', [breakId], reference ? { reference } : {}));
+  }
+
+  listOpenBreaks(
+    who: Identity,
+    mspId: string,
+    pageSize: number,
+    bookmark = '',
+  ): Promise<{ items: BreakRecord[]; bookmark: string }> {
+    return this.evaluate(who, call('listOpenBreaks', [mspId, pageSize, bookmark]));
+  }
+
+  history(who: Identity, kind: 'case' | 'break' | 'leg', id: string): Promise<HistoryEntry[]> {
+    return this.evaluate(who, call('getHistory', [kind, id]));
+  }
+
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
+    return this.transport.onChanges(listener, options);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}

@@ -1,0 +1,206 @@
+import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
+import type { BreakReason } from '../../../chaincode/src/core/matching';
+import { LIMITS } from '../../../chaincode/src/core/limits';
+import type { LegInput } from '../ledger/ledgerGateway';
+import { Random } from './random';
+
+/** The faults a simulated day injects, each with what the ledger must then report for that payment. */
+export const FAULTS = {
+  TIMEOUT: { reasons: ['STATUS_CONFLICT'], rate: 0.025, clears: false },
+  AMOUNT_MISMATCH: { reasons: ['AMOUNT_MISMATCH'], rate: 0.025, clears: false },
+  DUPLICATE: { reasons: ['DUPLICATE'], rate: 0.025, clears: false },
+  MISSING_LEG: { reasons: ['MISSING_LEG'], rate: 0.025, clears: false },
+  CURRENCY_MISMATCH: { reasons: ['CURRENCY_MISMATCH'], rate: 0.005, clears: false },
+  VALUE_DATE_MISMATCH: { reasons: ['VALUE_DATE_MISMATCH'], rate: 0.005, clears: false },
+  ACCOUNT_MISMATCH: { reasons: ['ACCOUNT_MISMATCH'], rate: 0.005, clears: false },
+  UNEXPECTED_LEG: { reasons: ['UNEXPECTED_LEG'], rate: 0.005, clears: false },
+  /** A leg that arrives after the service level: flagged MISSING_LEG, then cleared when it comes. */
+  LATE_LEG: { reasons: ['MISSING_LEG'], rate: 0.005, clears: true },
+} as const satisfies Record<string, { reasons: readonly BreakReason[]; rate: number; clears: boolean }>;
+export type Fault = keyof typeof FAULTS;
+
+/** A late leg comes this long after its service level: a sweep has flagged it by then for any window ≤ 40 s. */
+export const LATE_LEG_MARGIN_MS = 120_000;
+
+export interface PlannedPosting {
+  readonly poster: string;
+  /** Virtual wall-clock time at which the institution's system posts the leg (ms since epoch). */
+  readonly atMs: number;
+  readonly leg: LegInput;
+}
+
+export interface SimulatedPayment {
+  readonly reference: string;
+  readonly route: readonly RouteStop[];
+  readonly fault: Fault | null;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+}
+
+export interface BusinessDay {
+  readonly date: string;
+  readonly seed: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly serviceLevelMs: number;
+  readonly payments: readonly SimulatedPayment[];
+  readonly postings: readonly PlannedPosting[];
+}
+
+export interface DayOptions {
+  readonly seed: number;
+  readonly payments: number;
+  /** Business date, YYYY-MM-DD. Trading runs 09:00-17:00 China Standard Time (01:00-09:00 UTC). */
+  readonly date: string;
+  readonly institutions: {
+    readonly bankA: string;
+    readonly bankB: string;
+    readonly clearing: string;
+    readonly payco: string;
+    readonly branches: Readonly<Record<string, readonly string[]>>;
+  };
+}
+
+function nextDate(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+const digits = (rnd: Random, n: number) => Array.from({ length: n }, () => rnd.int(0, 9)).join('');
+
+/**
+ * Generates a business day of payments across the consortium's routes, with faults injected at known rates.
+ * The generator keeps the truth: which payment got which fault, so the run can be checked against it exactly.
+ */
+export function generateBusinessDay(o: DayOptions): BusinessDay {
+  const rnd = new Random(o.seed);
+  const { bankA, bankB, clearing, payco } = o.institutions;
+  const stop = (mspId: string, role: LegRole): RouteStop => ({ mspId, role });
+  const routes: { weight: number; route: RouteStop[] }[] = [
+    {
+      weight: 35,
+      route: [stop(bankA, 'DEBTOR_AGENT'), stop(clearing, 'CLEARING'), stop(bankB, 'CREDITOR_AGENT')],
+    },
+    {
+      weight: 30,
+      route: [stop(bankB, 'DEBTOR_AGENT'), stop(clearing, 'CLEARING'), stop(bankA, 'CREDITOR_AGENT')],
+    },
+    { weight: 15, route: [stop(bankA, 'DEBTOR_AGENT'), stop(payco, 'CREDITOR_AGENT')] },
+    {
+      weight: 20,
+      route: [stop(bankB, 'DEBTOR_AGENT'), stop(clearing, 'CLEARING'), stop(payco, 'CREDITOR_AGENT')],
+    },
+  ];
+  const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
+  const faultList = Object.entries(FAULTS) as [Fault, (typeof FAULTS)[Fault]][];
+
+  const startMs = Date.parse(`${o.date}T01:00:00Z`);
+  const endMs = Date.parse(`${o.date}T09:00:00Z`);
+  const sla = LIMITS.serviceLevelMsDefault;
+  const payments: SimulatedPayment[] = [];
+  const postings: PlannedPosting[] = [];
+  const seq = new Map<string, number>();
+  const legIdFor = (mspId: string) => {
+    const n = (seq.get(mspId) ?? 0) + 1;
+    seq.set(mspId, n);
+    return `${mspId.replace(/MSP$/, '')}-${o.date.replaceAll('-', '')}-${String(n).padStart(7, '0')}`;
+  };
+
+  for (let i = 0; i < o.payments; i++) {
+    let pickW = rnd.next() * totalWeight;
+    const route = (routes.find((r) => (pickW -= r.weight) < 0) ?? routes[0])?.route ?? [];
+    let fault: Fault | null = null;
+    let pickF = rnd.next();
+    for (const [name, f] of faultList) {
+      if ((pickF -= f.rate) < 0) {
+        fault = name;
+        break;
+      }
+    }
+    const currency = rnd.next() < 0.9 ? 'CNY' : rnd.pick(['USD', 'EUR']);
+    const amountMinor = BigInt(
+      Math.round(Math.exp(Math.log(100) + rnd.next() * (Math.log(5_000_000) - Math.log(100)))),
+    );
+    const reference = rnd.uuid();
+    const atMs = startMs + Math.floor(((endMs - startMs - 120_000) * i) / o.payments) + rnd.int(0, 999);
+    const payerRef = `6222${digits(rnd, 15)}`;
+    const payeeRef = route.some((s) => s.mspId === payco)
+      ? `PAYCO${digits(rnd, 12)}`
+      : `6217${digits(rnd, 15)}`;
+    payments.push({ reference, route, fault, amountMinor, currency });
+
+    const creditorIdx = route.findIndex((s) => s.role === 'CREDITOR_AGENT');
+    const faultyIdx =
+      fault === 'MISSING_LEG' || fault === 'DUPLICATE' ? rnd.int(0, route.length - 1) : creditorIdx;
+    route.forEach((s, idx) => {
+      if (fault === 'MISSING_LEG' && idx === faultyIdx) return;
+      const faulty = idx === faultyIdx;
+      const branches = o.institutions.branches[s.mspId] ?? [];
+      const leg: LegInput = {
+        legId: legIdFor(s.mspId),
+        reference,
+        role: s.role,
+        ...(branches.length > 0 ? { branch: rnd.pick(branches) } : {}),
+        route,
+        amountMinor:
+          faulty && fault === 'AMOUNT_MISMATCH'
+            ? amountMinor - BigInt(rnd.int(1, Math.min(500, Number(amountMinor) - 1)))
+            : amountMinor,
+        currency: faulty && fault === 'CURRENCY_MISMATCH' ? (currency === 'CNY' ? 'HKD' : 'CNY') : currency,
+        valueDate: faulty && fault === 'VALUE_DATE_MISMATCH' ? nextDate(o.date) : o.date,
+        payerRef,
+        payeeRef:
+          faulty && fault === 'ACCOUNT_MISMATCH'
+            ? `${payeeRef.slice(0, -1)}${(Number(payeeRef.slice(-1)) + 1) % 10}`
+            : payeeRef,
+        outcome: faulty && fault === 'TIMEOUT' ? 'TIMED_OUT' : 'SETTLED',
+      };
+      const delay =
+        s.role === 'DEBTOR_AGENT'
+          ? rnd.int(0, 2_000)
+          : s.role === 'CLEARING'
+            ? rnd.int(1_000, 5_000)
+            : rnd.int(2_000, 15_000);
+      // Late enough to be flagged whatever batching window the runner uses (up to LATE_LEG_MARGIN_MS / 3).
+      const late = faulty && fault === 'LATE_LEG' ? sla + LATE_LEG_MARGIN_MS + rnd.int(0, 60_000) : 0;
+      postings.push({ poster: s.mspId, atMs: atMs + delay + late, leg });
+      if (faulty && fault === 'DUPLICATE') {
+        postings.push({
+          poster: s.mspId,
+          atMs: atMs + delay + rnd.int(20_000, 40_000),
+          leg: { ...leg, legId: legIdFor(s.mspId) },
+        });
+      }
+    });
+    if (fault === 'UNEXPECTED_LEG') {
+      // A payment company books a credit for a payment that was routed to a bank: it declares itself the payee.
+      const creditor = route[creditorIdx];
+      const intruder = creditor?.mspId === payco ? bankB : payco;
+      const intruderRoute = route.map((s) =>
+        s.role === 'CREDITOR_AGENT' ? stop(intruder, 'CREDITOR_AGENT') : s,
+      );
+      postings.push({
+        poster: intruder,
+        atMs: atMs + rnd.int(3_000, 12_000),
+        leg: {
+          legId: legIdFor(intruder),
+          reference,
+          role: 'CREDITOR_AGENT',
+          route: intruderRoute,
+          amountMinor,
+          currency,
+          valueDate: o.date,
+          payerRef,
+          payeeRef,
+          outcome: 'SETTLED',
+          ...((o.institutions.branches[intruder] ?? []).length > 0
+            ? { branch: rnd.pick(o.institutions.branches[intruder] ?? []) }
+            : {}),
+        },
+      });
+    }
+  }
+  postings.sort((a, b) => a.atMs - b.atMs);
+  return { date: o.date, seed: o.seed, startMs, endMs, serviceLevelMs: sla, payments, postings };
+}

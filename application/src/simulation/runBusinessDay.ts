@@ -1,0 +1,234 @@
+import type { BreakReason, CaseStatus } from '../../../chaincode/src/core/matching';
+import { LIMITS } from '../../../chaincode/src/core/limits';
+import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import type { ChangeNotice, Identity, LedgerGateway } from '../ledger/ledgerGateway';
+import { FAULTS, LATE_LEG_MARGIN_MS, type BusinessDay, type Fault } from './businessDay';
+
+export interface RunOptions {
+  readonly gateway: LedgerGateway;
+  /** The posting system of each institution, by MSP ID. */
+  readonly systems: ReadonlyMap<string, Identity>;
+  /** Who runs the service-level sweep. */
+  readonly sweeper: Identity;
+  /** Legs are collected per institution over this much virtual time and posted as one batch (at most 40 s). */
+  readonly windowMs?: number;
+  readonly batchMax?: number;
+  readonly onProgress?: (p: { postedLegs: number; totalLegs: number; virtualMs: number }) => void;
+}
+
+export interface CaseOutcome {
+  readonly caseId: string;
+  readonly reference: string;
+  readonly fault: Fault | null;
+  readonly expected: readonly BreakReason[];
+  readonly found: readonly BreakReason[];
+  readonly status: CaseStatus | 'UNKNOWN';
+}
+
+export interface DayReport {
+  readonly date: string;
+  readonly seed: number;
+  readonly payments: number;
+  readonly legsPosted: number;
+  readonly transactions: number;
+  readonly retries: number;
+  readonly firstBlock: bigint;
+  readonly lastBlock: bigint;
+  readonly wallMs: number;
+  readonly statusCounts: Readonly<Record<string, number>>;
+  readonly injected: Readonly<Record<string, number>>;
+  readonly found: Readonly<Record<string, number>>;
+  readonly cleared: number;
+  readonly mismatches: readonly CaseOutcome[];
+  /** Submit → break event, wall clock, for breaks that a posted leg revealed. */
+  readonly detectionWallMs: readonly number[];
+  /** From the service level's expiry (counted from the first leg's posting time) to MISSING_LEG on the ledger, in ledger time. */
+  readonly missingLegLedgerMs: readonly number[];
+}
+
+/**
+ * Replays a business day through a ledger gateway: each institution's system posts its legs in batches as
+ * virtual time passes, a sweeper flags overdue cases, and every break event is compared with the truth the
+ * generator kept.
+ */
+export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<DayReport> {
+  const windowMs = o.windowMs ?? 30_000;
+  if (windowMs > LATE_LEG_MARGIN_MS / 3)
+    throw new Error(`windowMs must be at most ${LATE_LEG_MARGIN_MS / 3}`);
+  const batchMax = o.batchMax ?? 500;
+  const wallStart = performance.now();
+  const submitStarted = new Map<string, number>();
+  const txTimeMs = new Map<string, number>();
+  const reasonsByCase = new Map<string, Set<BreakReason>>();
+  const statusByCase = new Map<string, CaseStatus>();
+  const firstLegAtMs = new Map<string, number>();
+  const detectionWallMs: number[] = [];
+  const missingLegLedgerMs: number[] = [];
+  const pendingLatency: { txId: string; caseId: string; reason: BreakReason; receivedAt: number }[] = [];
+  let cleared = 0;
+  let transactions = 0;
+  let firstBlock: bigint | undefined;
+  let lastBlock = 0n;
+  const caseIds = new Set(day.payments.map((p) => caseIdOf(p.reference)));
+
+  const onChange = (c: ChangeNotice) => {
+    const receivedAt = performance.now();
+    firstBlock ??= c.blockNumber;
+    lastBlock = c.blockNumber;
+    for (const k of c.cases) if (caseIds.has(k.caseId)) statusByCase.set(k.caseId, k.status);
+    for (const b of c.breaks) {
+      if (!caseIds.has(b.caseId)) continue;
+      if (b.action === 'OPEN') {
+        let set = reasonsByCase.get(b.caseId);
+        if (!set) reasonsByCase.set(b.caseId, (set = new Set()));
+        set.add(b.reason);
+        pendingLatency.push({ txId: c.txId, caseId: b.caseId, reason: b.reason, receivedAt });
+      } else if (b.action === 'CLEAR') cleared++;
+    }
+  };
+  const unsubscribe = o.gateway.onChanges(onChange);
+
+  const totalLegs = day.postings.length;
+  let next = 0;
+  let postedLegs = 0;
+  const horizon = day.endMs + day.serviceLevelMs + 2 * windowMs;
+  try {
+    for (
+      let windowEnd = day.startMs + windowMs;
+      windowEnd <= horizon || next < totalLegs;
+      windowEnd += windowMs
+    ) {
+      const byPoster = new Map<string, (typeof day.postings)[number][]>();
+      while (next < totalLegs && (day.postings[next]?.atMs ?? Infinity) < windowEnd) {
+        const p = day.postings[next++];
+        if (!p) break;
+        const list = byPoster.get(p.poster) ?? [];
+        list.push(p);
+        byPoster.set(p.poster, list);
+      }
+      const timestamp = new Date(windowEnd);
+      // Each institution's system posts its batch in turn, as their schedules would have it. Posting them all at
+      // the same instant only makes them collide on the same cases (MVCC) and retry; the conformance suite
+      // covers that path.
+      for (const [poster, list] of [...byPoster].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const who = o.systems.get(poster);
+        if (!who) throw new Error(`no posting system for ${poster}`);
+        for (let i = 0; i < list.length; i += batchMax) {
+          const chunk = list.slice(i, i + batchMax);
+          const started = performance.now();
+          const r = await o.gateway.postLegs(
+            who,
+            chunk.map((p) => p.leg),
+            { timestamp },
+          );
+          transactions++;
+          submitStarted.set(r.txId, started);
+          txTimeMs.set(r.txId, windowEnd);
+          for (const p of chunk) {
+            const id = caseIdOf(p.leg.reference);
+            firstLegAtMs.set(id, Math.min(firstLegAtMs.get(id) ?? Infinity, p.atMs));
+          }
+          postedLegs += chunk.length;
+        }
+      }
+      for (let more = true; more;) {
+        const r = await o.gateway.sweep(o.sweeper, LIMITS.sweepMax, { timestamp });
+        transactions++;
+        submitStarted.set(r.txId, performance.now());
+        txTimeMs.set(r.txId, windowEnd);
+        more = r.result.more;
+      }
+      o.onProgress?.({ postedLegs, totalLegs, virtualMs: windowEnd - day.startMs });
+    }
+    // Events are delivered as blocks commit; let the last ones arrive.
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    unsubscribe();
+  }
+
+  for (const p of pendingLatency) {
+    if (p.reason === 'MISSING_LEG') {
+      const opened = firstLegAtMs.get(p.caseId);
+      const flaggedAt = txTimeMs.get(p.txId);
+      if (opened !== undefined && flaggedAt !== undefined)
+        missingLegLedgerMs.push(flaggedAt - (opened + day.serviceLevelMs));
+    } else {
+      const started = submitStarted.get(p.txId);
+      if (started !== undefined) detectionWallMs.push(p.receivedAt - started);
+    }
+  }
+
+  const injected: Record<string, number> = {};
+  const found: Record<string, number> = {};
+  const statusCounts: Record<string, number> = {};
+  const mismatches: CaseOutcome[] = [];
+  for (const p of day.payments) {
+    const caseId = caseIdOf(p.reference);
+    const expected = p.fault ? [...FAULTS[p.fault].reasons] : [];
+    const foundReasons = [...(reasonsByCase.get(caseId) ?? [])].sort();
+    for (const r of expected) injected[r] = (injected[r] ?? 0) + 1;
+    for (const r of foundReasons) found[r] = (found[r] ?? 0) + 1;
+    const status = statusByCase.get(caseId) ?? 'UNKNOWN';
+    statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+    const expectedStatus = p.fault === null || FAULTS[p.fault].clears ? 'MATCHED' : 'BROKEN';
+    if (expected.join(',') !== foundReasons.join(',') || status !== expectedStatus) {
+      mismatches.push({
+        caseId,
+        reference: p.reference,
+        fault: p.fault,
+        expected,
+        found: foundReasons,
+        status,
+      });
+    }
+  }
+
+  return {
+    date: day.date,
+    seed: day.seed,
+    payments: day.payments.length,
+    legsPosted: postedLegs,
+    transactions,
+    retries: 'retries' in o.gateway ? (o.gateway as { retries: number }).retries : 0,
+    firstBlock: firstBlock ?? 0n,
+    lastBlock,
+    wallMs: performance.now() - wallStart,
+    statusCounts,
+    injected,
+    found,
+    cleared,
+    mismatches,
+    detectionWallMs,
+    missingLegLedgerMs,
+  };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx] ?? NaN;
+}
+
+export function formatReport(r: DayReport): string {
+  const reasons = [...new Set([...Object.keys(r.injected), ...Object.keys(r.found)])].sort();
+  const lines = [
+    `Business day ${r.date} (seed ${r.seed})`,
+    `  payments            ${r.payments}`,
+    `  legs posted         ${r.legsPosted} in ${r.transactions} transactions (${r.retries} MVCC retries), blocks ${r.firstBlock}-${r.lastBlock}`,
+    `  matched             ${r.statusCounts.MATCHED ?? 0}   broken ${r.statusCounts.BROKEN ?? 0}   pending ${r.statusCounts.PENDING ?? 0}`,
+    `  breaks by reason    found / injected`,
+    ...reasons.map(
+      (k) =>
+        `    ${k.padEnd(20)} ${String(r.found[k] ?? 0).padStart(5)} / ${String(r.injected[k] ?? 0).padStart(5)}${(r.found[k] ?? 0) === (r.injected[k] ?? 0) ? '' : '   <-- differs'}`,
+    ),
+    `  late legs cleared   ${r.cleared}`,
+    `  detection latency   submit -> break event (wall): p50 ${percentile(r.detectionWallMs, 50).toFixed(1)} ms, p99 ${percentile(r.detectionWallMs, 99).toFixed(1)} ms over ${r.detectionWallMs.length} breaks`,
+    `                      service level -> MISSING_LEG (ledger time, from first leg's posting): p50 ${(percentile(r.missingLegLedgerMs, 50) / 1000).toFixed(1)} s, p99 ${(percentile(r.missingLegLedgerMs, 99) / 1000).toFixed(1)} s over ${r.missingLegLedgerMs.length}`,
+    `  wall time           ${(r.wallMs / 1000).toFixed(1)} s (${Math.round(r.legsPosted / (r.wallMs / 1000))} legs/s)`,
+    r.mismatches.length === 0
+      ? `  verdict             every injected fault found, nothing else reported: EXACT`
+      : `  verdict             ${r.mismatches.length} payments differ from the truth, e.g. ${JSON.stringify(r.mismatches.slice(0, 3))}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,256 @@
+import '../../application/src/cli/quiet';
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import {
+  startEmbeddedConsortium,
+  type EmbeddedConsortium,
+} from '../../application/src/ledger/embeddedLedgerGateway';
+import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
+import { repoRoot } from '../../application/src/ledger/consortium';
+import { generateBusinessDay } from '../../application/src/simulation/businessDay';
+import { percentile, runBusinessDay } from '../../application/src/simulation/runBusinessDay';
+import { Random } from '../../application/src/simulation/random';
+import { MATCH_FIELDS, type RouteStop } from '../../chaincode/src/core/leg';
+import { evaluateCase, type LegFacts } from '../../chaincode/src/core/matching';
+
+/**
+ * `npm run bench`: throughput and latency of the reconciliation core and the embedded network, written to
+ * bench/results/<date>-embedded.json. Not a test: numbers are measured, never asserted.
+ */
+const { values } = parseArgs({
+  options: {
+    'ledger-legs': { type: 'string', default: '1000000' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const bigLedgerLegs = values.quick ? 100_000 : Number(values['ledger-legs']);
+
+const ROUTE: RouteStop[] = [
+  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
+  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
+  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
+];
+
+function legsFor(
+  rnd: Random,
+  n: number,
+  tag: string,
+): { debit: LegInput[]; entry: LegInput[]; credit: LegInput[] } {
+  const debit: LegInput[] = [];
+  const entry: LegInput[] = [];
+  const credit: LegInput[] = [];
+  for (let i = 0; i < n; i++) {
+    const reference = rnd.uuid();
+    const base = {
+      reference,
+      route: ROUTE,
+      amountMinor: String(rnd.int(100, 10_000_000)),
+      currency: 'CNY',
+      valueDate: '2026-11-27',
+      payerRef: '6222020200112233445',
+      payeeRef: '6217000011112222333',
+      outcome: 'SETTLED' as const,
+    };
+    debit.push({ ...base, legId: `A-${tag}-${i}`, role: 'DEBTOR_AGENT', branch: '0001' });
+    entry.push({ ...base, legId: `C-${tag}-${i}`, role: 'CLEARING' });
+    credit.push({ ...base, legId: `B-${tag}-${i}`, role: 'CREDITOR_AGENT', branch: '0101' });
+  }
+  return { debit, entry, credit };
+}
+
+function matchingCore(): { casesPerSec: number; cases: number } {
+  const digest = (s: string) =>
+    Object.fromEntries(MATCH_FIELDS.map((f) => [f, `${f}:${s}`])) as LegFacts['digests'];
+  const cases = 200_000;
+  const legs: LegFacts[][] = [];
+  for (let i = 0; i < 1000; i++) {
+    legs.push([
+      { legId: `a${i}`, mspId: 'BankAMSP', role: 'DEBTOR_AGENT', route: ROUTE, digests: digest('x') },
+      { legId: `c${i}`, mspId: 'ClearingHouseMSP', role: 'CLEARING', route: ROUTE, digests: digest('x') },
+      {
+        legId: `b${i}`,
+        mspId: 'BankBMSP',
+        role: 'CREDITOR_AGENT',
+        route: ROUTE,
+        digests: digest(i % 10 === 0 ? 'y' : 'x'),
+      },
+    ]);
+  }
+  const t0 = performance.now();
+  let broken = 0;
+  for (let i = 0; i < cases; i++) if (evaluateCase(legs[i % 1000] ?? [], false).status === 'BROKEN') broken++;
+  const s = (performance.now() - t0) / 1000;
+  if (broken !== cases / 10) throw new Error('matching core benchmark: unexpected verdicts');
+  return { casesPerSec: Math.round(cases / s), cases };
+}
+
+async function postAll(
+  c: EmbeddedConsortium,
+  who: Identity,
+  legs: LegInput[],
+  batch: number,
+  concurrency: number,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < legs.length) {
+      const chunk = legs.slice(next, (next += batch));
+      await c.gateway.postLegs(who, chunk);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** Posts `cases` complete 3-leg payments (each leg by its own institution) and returns legs/s. */
+async function throughput(
+  c: EmbeddedConsortium,
+  ids: Identity[],
+  rnd: Random,
+  cases: number,
+  batch: number,
+  concurrency: number,
+  tag: string,
+) {
+  const { debit, entry, credit } = legsFor(rnd, cases, tag);
+  const [a, ch, b] = ids as [Identity, Identity, Identity];
+  const t0 = performance.now();
+  await postAll(c, a, debit, batch, concurrency);
+  await postAll(c, ch, entry, batch, concurrency);
+  await postAll(c, b, credit, batch, concurrency);
+  const s = (performance.now() - t0) / 1000;
+  return { legs: cases * 3, seconds: Number(s.toFixed(2)), legsPerSec: Math.round((cases * 3) / s) };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-'));
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+  };
+  try {
+    console.log('matching core ...');
+    results.matchingCore = matchingCore();
+    console.log(results.matchingCore);
+
+    const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync' });
+    const ids = await Promise.all(
+      ['banka-system', 'clearing-system', 'bankb-system'].map((u) => c.identity(u)),
+    );
+    const rnd = new Random(42);
+
+    console.log('embedded network, one leg per transaction ...');
+    results.singleLeg = await throughput(c, ids, rnd, 2_000, 1, 64, 'single');
+    console.log(results.singleLeg);
+    let onLedger = 6_000;
+
+    console.log('embedded network, batches of 500 legs, at ~10k legs on the ledger ...');
+    results.batchedSmallLedger = {
+      ledgerLegsBefore: onLedger,
+      ...(await throughput(c, ids, rnd, 10_000, 500, 4, 'small')),
+    };
+    console.log(results.batchedSmallLedger);
+    onLedger += 30_000;
+
+    console.log(`filling the ledger to ${bigLedgerLegs} legs ...`);
+    const fillStart = performance.now();
+    while (onLedger < bigLedgerLegs) {
+      const n = Math.min(50_000, Math.ceil((bigLedgerLegs - onLedger) / 3));
+      await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`);
+      onLedger += n * 3;
+      process.stdout.write(
+        `\r  ${onLedger} legs (${Math.round(onLedger / ((performance.now() - fillStart) / 1000))} legs/s)`,
+      );
+    }
+    process.stdout.write('\n');
+    console.log(`embedded network, batches of 500 legs, at ${onLedger} legs on the ledger ...`);
+    results.batchedLargeLedger = {
+      ledgerLegsBefore: onLedger,
+      ...(await throughput(c, ids, rnd, 10_000, 500, 4, 'large')),
+    };
+    console.log(results.batchedLargeLedger);
+    await c.stop();
+
+    console.log('restart: replaying the ledger from disk ...');
+    const t0 = performance.now();
+    const again = await startEmbeddedConsortium({ dataDir });
+    results.restart = {
+      legsOnLedger: onLedger,
+      blocks: Number(again.network.height()),
+      seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+    };
+    console.log(results.restart);
+    await again.stop();
+
+    console.log('business day of 10,000 payments: detection latency ...');
+    const dayDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-day-'));
+    try {
+      const d = await startEmbeddedConsortium({ dataDir: dayDir });
+      const systems = new Map<string, Identity>();
+      for (const [msp, u] of [
+        ['BankAMSP', 'banka-system'],
+        ['BankBMSP', 'bankb-system'],
+        ['ClearingHouseMSP', 'clearing-system'],
+        ['PayCoMSP', 'payco-system'],
+      ] as const) {
+        systems.set(msp, await d.identity(u));
+      }
+      const day = generateBusinessDay({
+        seed: 20261127,
+        payments: 10_000,
+        date: '2026-11-27',
+        institutions: {
+          bankA: 'BankAMSP',
+          bankB: 'BankBMSP',
+          clearing: 'ClearingHouseMSP',
+          payco: 'PayCoMSP',
+          branches: { BankAMSP: ['0001'], BankBMSP: ['0101'] },
+        },
+      });
+      const r = await runBusinessDay(day, {
+        gateway: d.gateway,
+        systems,
+        sweeper: systems.get('ClearingHouseMSP') as Identity,
+      });
+      results.businessDay = {
+        payments: r.payments,
+        legs: r.legsPosted,
+        transactions: r.transactions,
+        retries: r.retries,
+        seconds: Number((r.wallMs / 1000).toFixed(1)),
+        exact: r.mismatches.length === 0,
+        detectionLatencyMsP50: Number(percentile(r.detectionWallMs, 50).toFixed(1)),
+        detectionLatencyMsP99: Number(percentile(r.detectionWallMs, 99).toFixed(1)),
+        missingLegAfterServiceLevelMsP50: percentile(r.missingLegLedgerMs, 50),
+        missingLegAfterServiceLevelMsP99: percentile(r.missingLegLedgerMs, 99),
+      };
+      console.log(results.businessDay);
+      await d.stop();
+    } finally {
+      rmSync(dayDir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const outDir = join(repoRoot(), 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(
+    outDir,
+    `${new Date().toISOString().slice(0, 10)}-embedded${values.quick ? '-quick' : ''}.json`,
+  );
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(`written ${file}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

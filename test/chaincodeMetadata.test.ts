@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+
+import { JSONSerializer } from 'fabric-contract-api';
+// fabric-shim's own dispatcher: the same code that runs the contracts on a peer and in the embedded network.
+import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract.js';
+import { describe, expect, it } from 'vitest';
+
+import { contracts } from '../chaincode/src/index';
+
+interface TxMeta {
+  name: string;
+  tag?: string[];
+  parameters?: { name: string; schema: { type?: string } }[];
+}
+
+/**
+ * fabric-contract-api learns parameter types from `design:paramtypes`, which only a compiler that emits
+ * decorator metadata writes. Without it a numeric parameter arrives as a string and the metadata is empty,
+ * so this test fails if the transform that runs the tests (SWC here) or the build (tsc) stops emitting it.
+ */
+describe('chaincode metadata', () => {
+  const chaincode = new ChaincodeFromContract(
+    [...contracts],
+    { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
+    {},
+    'tallystick',
+    '0.1.0',
+  ) as unknown as {
+    metadata: { contracts: Record<string, { transactions: TxMeta[] }> };
+  };
+  const txs = chaincode.metadata.contracts.reconciliation?.transactions ?? [];
+  const byName = new Map(txs.map((t) => [t.name, t]));
+
+  it('describes every transaction of the reconciliation contract', () => {
+    expect([...byName.keys()].sort()).toEqual(
+      [
+        'assignBreak',
+        'decideBreak',
+        'getBreak',
+        'getCase',
+        'getHistory',
+        'listOpenBreaks',
+        'postLeg',
+        'postLegs',
+        'proposeResolution',
+        'readCase',
+        'setServiceLevel',
+        'sweep',
+      ].sort(),
+    );
+  });
+
+  it('knows each parameter’s type from the emitted decorator metadata', () => {
+    expect(byName.get('sweep')?.parameters?.map((p) => [p.name, p.schema.type])).toEqual([
+      ['limit', 'number'],
+    ]);
+    expect(byName.get('listOpenBreaks')?.parameters?.map((p) => [p.name, p.schema.type])).toEqual([
+      ['mspId', 'string'],
+      ['pageSize', 'number'],
+      ['bookmark', 'string'],
+    ]);
+    expect(byName.get('assignBreak')?.parameters?.map((p) => p.schema.type)).toEqual(['string', 'string']);
+  });
+
+  it('marks queries as evaluate-only and changes as submit', () => {
+    expect(byName.get('getCase')?.tag).toContain('EVALUATE');
+    expect(byName.get('postLegs')?.tag).toContain('SUBMIT');
+  });
+});
