@@ -5,6 +5,8 @@ import { JSONSerializer } from 'fabric-contract-api';
 import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract.js';
 import { describe, expect, it } from 'vitest';
 
+import { startBackend } from './support/backend';
+
 import { contracts } from '../chaincode/src/index';
 
 interface TxMeta {
@@ -65,5 +67,29 @@ describe('chaincode metadata', () => {
   it('marks queries as evaluate-only and changes as submit', () => {
     expect(byName.get('getCase')?.tag).toContain('EVALUATE');
     expect(byName.get('postLegs')?.tag).toContain('SUBMIT');
+  });
+
+  it('is served by the chaincode itself (org.hyperledger.fabric:GetMetadata), as a peer would serve it', async () => {
+    // GetMetadata serialises an object through class-transformer; a version without classToPlain breaks it.
+    const backend = await startBackend();
+    try {
+      const who = await backend.identity('audrey');
+      const gateway = backend.gateway as unknown as {
+        transport: { evaluate(w: unknown, c: unknown): Promise<Buffer> };
+      };
+      const payload = await gateway.transport.evaluate(who, {
+        fcn: 'org.hyperledger.fabric:GetMetadata',
+        args: [],
+        transient: {},
+      });
+      const served = JSON.parse(payload.toString('utf8')) as {
+        contracts: Record<string, { transactions: TxMeta[] }>;
+      };
+      expect(served.contracts.reconciliation?.transactions.map((t) => t.name).sort()).toEqual(
+        [...byName.keys()].sort(),
+      );
+    } finally {
+      await backend.stop();
+    }
   });
 });
