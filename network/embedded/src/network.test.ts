@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { KeyEndorsementPolicy } from 'fabric-shim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EmbeddedNetwork,
@@ -112,9 +113,23 @@ class LedgerOps extends Contract {
     }
   }
 
+  /** Key-level endorsement: from now on, writing `key` needs every one of `orgs` (comma-separated). */
   @Transaction()
-  async keyPolicy(ctx: Context): Promise<void> {
-    await ctx.stub.setStateValidationParameter('k', Buffer.from('x'));
+  async requireOrgs(ctx: Context, collection: string, key: string, orgs: string): Promise<void> {
+    const policy = new KeyEndorsementPolicy();
+    policy.addOrgs('MEMBER', ...orgs.split(','));
+    if (collection === '') await ctx.stub.setStateValidationParameter(key, policy.getPolicy());
+    else await ctx.stub.setPrivateDataValidationParameter(collection, key, policy.getPolicy());
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async requiredOrgs(ctx: Context, collection: string, key: string): Promise<string> {
+    const vp =
+      collection === ''
+        ? await ctx.stub.getStateValidationParameter(key)
+        : await ctx.stub.getPrivateDataValidationParameter(collection, key);
+    return new KeyEndorsementPolicy(vp).listOrgs().sort().join(',');
   }
 
   @Transaction(false)
@@ -318,9 +333,6 @@ describe('EmbeddedNetwork', () => {
     await expect(net.submit(alice, { fcn: 'richQuery' })).rejects.toThrow(
       'ExecuteQuery not supported for leveldb',
     );
-    await expect(net.submit(alice, { fcn: 'keyPolicy' })).rejects.toThrow(
-      /not supported by the embedded network/,
-    );
     await expect(net.submit(alice, { fcn: 'callOther' })).rejects.toThrow(
       /not supported by the embedded network/,
     );
@@ -405,6 +417,40 @@ describe('EmbeddedNetwork', () => {
       transient: { value: 'y' },
       endorsingOrgs: ['BankBMSP', 'BankAMSP'],
     });
+  });
+
+  it('enforces key-level endorsement policies (setStateValidationParameter), public and private', async () => {
+    await net.submit(alice, { fcn: 'put', args: ['kle', 'v1'] });
+    await net.submit(alice, { fcn: 'requireOrgs', args: ['', 'kle', 'BankAMSP,BankBMSP'] });
+    expect((await net.evaluate(bruno, { fcn: 'requiredOrgs', args: ['', 'kle'] })).toString()).toBe(
+      'BankAMSP,BankBMSP',
+    );
+    const alone = (await net
+      .submit(alice, { fcn: 'put', args: ['kle', 'v2'] })
+      .catch((e: unknown) => e)) as TransactionInvalidError;
+    expect(alone).toBeInstanceOf(TransactionInvalidError);
+    expect(alone.code).toBe('ENDORSEMENT_POLICY_FAILURE');
+    // Changing the policy itself needs the current one too.
+    const loosen = (await net
+      .submit(alice, { fcn: 'requireOrgs', args: ['', 'kle', 'BankAMSP'] })
+      .catch((e: unknown) => e)) as TransactionInvalidError;
+    expect(loosen.code).toBe('ENDORSEMENT_POLICY_FAILURE');
+    await net.submit(alice, { fcn: 'put', args: ['kle', 'v3'], endorsingOrgs: ['BankAMSP', 'BankBMSP'] });
+    expect((await net.evaluate(alice, { fcn: 'get', args: ['kle'] })).toString()).toBe('v3');
+    // Other keys still need only the chaincode policy.
+    await net.submit(alice, { fcn: 'put', args: ['not-kle', 'x'] });
+
+    const coll = implicitCollection('BankAMSP');
+    await net.submit(alice, { fcn: 'putPrivate', args: [coll, 'agreed'], transient: { value: 'a' } });
+    await net.submit(alice, { fcn: 'requireOrgs', args: [coll, 'agreed', 'BankAMSP,BankBMSP'] });
+    expect((await net.evaluate(bruno, { fcn: 'requiredOrgs', args: [coll, 'agreed'] })).toString()).toBe(
+      'BankAMSP,BankBMSP',
+    );
+    const privAlone = (await net
+      .submit(alice, { fcn: 'putPrivate', args: [coll, 'agreed'], transient: { value: 'b' } })
+      .catch((e: unknown) => e)) as TransactionInvalidError;
+    expect(privAlone.code).toBe('ENDORSEMENT_POLICY_FAILURE');
+    expect((await net.evaluate(alice, { fcn: 'getPrivate', args: [coll, 'agreed'] })).toString()).toBe('a');
   });
 
   it('reports a chaincode error as EndorsementError with the chaincode’s message', async () => {

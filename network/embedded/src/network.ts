@@ -17,7 +17,7 @@ import {
   type ContractClass,
   type Endorsement,
 } from './peer';
-import { parsePolicy, satisfies, type Policy } from './policy';
+import { parsePolicy, policyFromEnvelope, satisfies, type Policy } from './policy';
 import { buildSignedProposal, serializeIdentity } from './proposal';
 import { RecordFile } from './recordFile';
 import {
@@ -158,6 +158,24 @@ type TxJson = {
   endorsements: { mspId: string; cert: string; signature: string }[];
   signature: string;
 };
+
+/** What earlier valid transactions of the block being validated have changed. */
+type BlockOverlay = {
+  seen: Set<string>;
+  blockWrites: Set<string>;
+  blockHashedWrites: Map<string, Set<string>>;
+  parameterChanges: Set<string>;
+  hashedParameterChanges: Map<string, Set<string>>;
+  writeIndex: () => SortedKeys;
+};
+
+const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
+
+function validationParameter(metadata: [string, Buffer][] | undefined): Buffer | undefined {
+  if (metadata === undefined) return undefined;
+  for (const [name, value] of metadata) if (name === VALIDATION_PARAMETER) return value;
+  return undefined;
+}
 
 type Listener = {
   fn: (b: CommittedBlock) => void;
@@ -675,48 +693,102 @@ export class EmbeddedNetwork {
 
   /** Validates every transaction of a block in order, as a committing peer does. */
   private validate(batch: PendingTx[]): ValidationCode[] {
-    const seen = new Set<string>();
-    const blockWrites = new Set<string>();
-    let blockWriteIndex: SortedKeys | undefined;
-    const blockHashedWrites = new Map<string, Set<string>>();
+    let index: SortedKeys | undefined;
+    const block: BlockOverlay = {
+      seen: new Set(),
+      blockWrites: new Set(),
+      blockHashedWrites: new Map(),
+      parameterChanges: new Set(),
+      hashedParameterChanges: new Map(),
+      writeIndex: () => {
+        if (index === undefined) {
+          index = new SortedKeys();
+          for (const k of block.blockWrites) index.add(k);
+        }
+        return index;
+      },
+    };
     const codes: ValidationCode[] = [];
     for (const tx of batch) {
-      const code = this.validateOne(
-        tx,
-        seen,
-        blockWrites,
-        () => {
-          if (blockWriteIndex === undefined) {
-            blockWriteIndex = new SortedKeys();
-            for (const k of blockWrites) blockWriteIndex.add(k);
-          }
-          return blockWriteIndex;
-        },
-        blockHashedWrites,
-      );
-      seen.add(tx.txId);
+      const code = this.validateOne(tx, block);
+      block.seen.add(tx.txId);
       codes.push(code);
       if (code !== 'VALID') continue;
+      // What a valid transaction changes is seen by the ones after it in the block.
       for (const [key] of tx.rwset.writes) {
-        blockWrites.add(key);
-        blockWriteIndex?.add(key);
+        block.blockWrites.add(key);
+        index?.add(key);
+      }
+      for (const [key] of tx.rwset.metadataWrites) {
+        block.blockWrites.add(key);
+        index?.add(key);
+        block.parameterChanges.add(key);
       }
       for (const c of tx.rwset.collections) {
-        let set = blockHashedWrites.get(c.collection);
-        if (set === undefined) blockHashedWrites.set(c.collection, (set = new Set()));
+        let set = block.blockHashedWrites.get(c.collection);
+        if (set === undefined) block.blockHashedWrites.set(c.collection, (set = new Set()));
         for (const w of c.writes) set.add(w.keyHash);
+        if (c.metadataWrites.length === 0) continue;
+        let changed = block.hashedParameterChanges.get(c.collection);
+        if (changed === undefined) block.hashedParameterChanges.set(c.collection, (changed = new Set()));
+        for (const [keyHash] of c.metadataWrites) {
+          set.add(keyHash);
+          changed.add(keyHash);
+        }
       }
     }
     return codes;
   }
 
-  private validateOne(
-    tx: PendingTx,
-    seen: Set<string>,
-    blockWrites: Set<string>,
-    blockWriteIndex: () => SortedKeys,
-    blockHashedWrites: Map<string, Set<string>>,
-  ): ValidationCode {
+  /**
+   * Fabric's validation of endorsements: a written key with a validation parameter (key-level
+   * endorsement) needs that policy; other written keys need the collection's policy (private) or
+   * the chaincode's (public); a transaction that writes nothing needs the chaincode's. A key whose
+   * validation parameter an earlier transaction of the same block changed cannot be validated
+   * against it, and Fabric fails such a transaction's endorsement policy check.
+   */
+  private endorsementPolicySatisfied(rw: TxRwSet, endorsers: string[], block: BlockOverlay): boolean {
+    const pub = this.state.publicState;
+    let needChaincodePolicy = rw.writes.length === 0 && rw.metadataWrites.length === 0;
+    const checkPublicKey = (key: string): boolean => {
+      if (block.parameterChanges.has(key)) return false;
+      const vp = pub.metadataUsed ? validationParameter(pub.metadata(key)) : undefined;
+      if (vp === undefined) needChaincodePolicy = true;
+      else if (!satisfies(policyFromEnvelope(vp), endorsers)) return false;
+      return true;
+    };
+    for (const [key] of rw.writes) if (!checkPublicKey(key)) return false;
+    for (const [key] of rw.metadataWrites) if (!checkPublicKey(key)) return false;
+    let wroteCollection = false;
+    for (const c of rw.collections) {
+      if (c.writes.length === 0 && c.metadataWrites.length === 0) continue;
+      wroteCollection = true;
+      const fallback =
+        this.channel.collection(c.collection).endorsementPolicy ?? this.channel.chaincodePolicy;
+      const changed = block.hashedParameterChanges.get(c.collection);
+      const withMetadata = this.state.hashedMetadataUsed.has(c.collection);
+      const need = { fallback: false };
+      const checkHash = (keyHash: string): boolean => {
+        if (changed?.has(keyHash) === true) return false;
+        const vp = withMetadata
+          ? validationParameter(this.state.hashedEntry(c.collection, keyHash)?.metadata)
+          : undefined;
+        if (vp === undefined) need.fallback = true;
+        else if (!satisfies(policyFromEnvelope(vp), endorsers)) return false;
+        return true;
+      };
+      for (const w of c.writes) if (!checkHash(w.keyHash)) return false;
+      for (const [keyHash] of c.metadataWrites) if (!checkHash(keyHash)) return false;
+      if (need.fallback && !satisfies(fallback, endorsers)) return false;
+    }
+    if (wroteCollection && rw.writes.length === 0 && rw.metadataWrites.length === 0)
+      needChaincodePolicy = false;
+    return !needChaincodePolicy || satisfies(this.channel.chaincodePolicy, endorsers);
+  }
+
+  private validateOne(tx: PendingTx, block: BlockOverlay): ValidationCode {
+    const { seen, blockWrites, blockHashedWrites } = block;
+    const blockWriteIndex = block.writeIndex;
     if (this.state.txIds.has(tx.txId) || seen.has(tx.txId)) return 'DUPLICATE_TXID';
 
     // The creator's signature over the transaction.
@@ -745,18 +817,7 @@ export class EmbeddedNetwork {
       if (!endorsers.includes(e.mspId)) endorsers.push(e.mspId);
     }
     const rw = tx.rwset;
-    let wrote = false;
-    if (rw.writes.length > 0) {
-      wrote = true;
-      if (!satisfies(this.channel.chaincodePolicy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
-    }
-    for (const c of rw.collections) {
-      if (c.writes.length === 0) continue;
-      wrote = true;
-      const policy = this.channel.collection(c.collection).endorsementPolicy ?? this.channel.chaincodePolicy;
-      if (!satisfies(policy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
-    }
-    if (!wrote && !satisfies(this.channel.chaincodePolicy, endorsers)) return 'ENDORSEMENT_POLICY_FAILURE';
+    if (!this.endorsementPolicySatisfied(rw, endorsers, block)) return 'ENDORSEMENT_POLICY_FAILURE';
 
     // MVCC: every key read must still have the version it had during simulation, counting the
     // writes of valid transactions earlier in this block.
@@ -819,13 +880,28 @@ function applyPublic(
     pub.write(key, value, version, meta);
     writes.push({ key, isDelete: value === null });
   }
+  for (const [key, entries] of rw.metadataWrites) pub.writeMetadata(key, entries, version);
   for (const c of rw.collections) {
-    if (c.writes.length === 0) continue;
+    if (c.writes.length === 0 && c.metadataWrites.length === 0) continue;
     let hashed = state.hashed.get(c.collection);
     if (hashed === undefined) state.hashed.set(c.collection, (hashed = new LargeMap<HashedEntry>()));
+    const keepMetadata = state.hashedMetadataUsed.has(c.collection);
     for (const w of c.writes) {
-      if (w.valueHash === null) hashed.delete(w.keyHash);
-      else hashed.set(w.keyHash, { valueHash: Buffer.from(w.valueHash, 'hex'), version });
+      if (w.valueHash === null) {
+        hashed.delete(w.keyHash);
+      } else {
+        const valueHash = Buffer.from(w.valueHash, 'hex');
+        // A value write keeps the key's metadata, as in Fabric.
+        const metadata = keepMetadata ? hashed.get(w.keyHash)?.metadata : undefined;
+        hashed.set(w.keyHash, { valueHash, version, metadata });
+      }
+    }
+    for (const [keyHash, entries] of c.metadataWrites) {
+      const entry = hashed.get(keyHash);
+      if (entry === undefined) continue;
+      entry.metadata = entries.length === 0 ? undefined : entries;
+      entry.version = version;
+      state.hashedMetadataUsed.add(c.collection);
     }
   }
   state.txIds.add(meta.txId);
@@ -839,6 +915,10 @@ function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version
     for (const [key, value] of c.writes) {
       if (value === null) store.delete(key);
       else store.set(key, { value, version });
+    }
+    for (const key of c.metadataKeys) {
+      const entry = store.get(key);
+      if (entry !== undefined) entry.version = version;
     }
   }
 }

@@ -1,3 +1,5 @@
+import { common, msp } from '@hyperledger/fabric-protos';
+
 /**
  * Endorsement policies, as Fabric's signature policies: a tree of "signed by a member of org X" leaves
  * combined by "n out of these". Fabric's `OR('A.member','B.member')` syntax is accepted by parsePolicy.
@@ -110,5 +112,39 @@ export function parsePolicy(text: string): Policy {
   const policy = parse();
   skip();
   if (pos !== text.length) fail('trailing text');
+  return policy;
+}
+
+const envelopeCache = new Map<string, Policy>();
+
+/**
+ * Reads a key-level endorsement policy: the SignaturePolicyEnvelope bytes that fabric-shim's
+ * KeyEndorsementPolicy writes with setStateValidationParameter. Principals are MSP roles; the
+ * endorsers here are peers, which satisfy both the `member` and the `peer` role.
+ */
+export function policyFromEnvelope(bytes: Uint8Array): Policy {
+  const cacheKey = Buffer.from(bytes).toString('base64');
+  const cached = envelopeCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const envelope = common.SignaturePolicyEnvelope.deserializeBinary(bytes);
+  const principals = envelope.getIdentitiesList().map((p) => {
+    if (p.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) {
+      throw new Error('validation parameter: only MSP role principals are supported');
+    }
+    return msp.MSPRole.deserializeBinary(p.getPrincipal_asU8()).getMspIdentifier();
+  });
+  const convert = (rule: common.SignaturePolicy | undefined): Policy => {
+    if (rule === undefined) throw new Error('validation parameter: empty rule');
+    if (rule.hasSignedBy()) {
+      const mspId = principals[rule.getSignedBy()];
+      if (mspId === undefined) throw new Error('validation parameter: principal index out of range');
+      return signedBy(mspId);
+    }
+    const n = rule.getNOutOf();
+    if (n === undefined) throw new Error('validation parameter: rule is neither signed_by nor n_out_of');
+    return outOf(n.getN(), ...n.getRulesList().map(convert));
+  };
+  const policy = convert(envelope.getRule());
+  envelopeCache.set(cacheKey, policy);
   return policy;
 }

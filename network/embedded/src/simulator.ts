@@ -3,8 +3,15 @@ import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { HistoryQueryIterator, StateQueryIterator } from 'fabric-shim/lib/iterators.js';
 import type { ChannelConfig, ResolvedCollection } from './channel';
 import { sha256Hex } from './cryptoUtil';
-import type { CollectionHashedRwSet, PrivateWrites, RangeRead, TxRwSet } from './rwset';
-import { ABSENT, describeVersion, type Entry, type HistoryEntry, type WorldState } from './state';
+import type { CollectionHashedRwSet, MetadataWrite, PrivateWrites, RangeRead, TxRwSet } from './rwset';
+import {
+  ABSENT,
+  describeVersion,
+  type Entry,
+  type HashedEntry,
+  type HistoryEntry,
+  type WorldState,
+} from './state';
 
 const EMPTY = Buffer.alloc(0);
 // The peer hands results to the chaincode in batches of this size (Fabric's chaincode handler uses 100).
@@ -38,6 +45,7 @@ type CollectionSim = {
   config: ResolvedCollection;
   /** Key hashes computed so far: a key read and then written is hashed once. */
   keyHashes: Map<string, string>;
+  metadataWrites: Map<string, [string, Buffer][]>;
   hashedReads: Map<string, number>;
   writes: Map<string, Buffer | null>;
   purges: Set<string>;
@@ -71,6 +79,7 @@ export class Simulation {
   private readonly reads = new Map<string, number>();
   private readonly ranges: RangeRead[] = [];
   private readonly writes = new Map<string, Buffer | null>();
+  private readonly metadataWrites = new Map<string, [string, Buffer][]>();
   private readonly collections = new Map<string, CollectionSim>();
   private readonly open = new Map<string, OpenRange | OpenHistory>();
   private nextQueryId = 0;
@@ -85,6 +94,7 @@ export class Simulation {
       c = {
         config: this.ctx.channel.collection(name),
         keyHashes: new Map(),
+        metadataWrites: new Map(),
         hashedReads: new Map(),
         writes: new Map(),
         purges: new Set(),
@@ -109,16 +119,16 @@ export class Simulation {
     }
   }
 
-  private recordHashedRead(c: CollectionSim, keyHash: string): number {
-    const version = this.ctx.state.hashedEntry(c.config.name, keyHash)?.version ?? ABSENT;
-    if (!c.hashedReads.has(keyHash)) c.hashedReads.set(keyHash, version);
-    return version;
+  private recordHashedRead(c: CollectionSim, keyHash: string): HashedEntry | undefined {
+    const entry = this.ctx.state.hashedEntry(c.config.name, keyHash);
+    if (!c.hashedReads.has(keyHash)) c.hashedReads.set(keyHash, entry?.version ?? ABSENT);
+    return entry;
   }
 
   private readPrivate(c: CollectionSim, key: string): Buffer {
     this.checkReadAccess(c);
     const keyHash = collectionKeyHash(c, key);
-    const hashVersion = this.recordHashedRead(c, keyHash);
+    const hashVersion = this.recordHashedRead(c, keyHash)?.version ?? ABSENT;
     const entry = this.ctx.state.privateStore(this.ctx.peerOrg, c.config.name, false)?.get(key);
     const privateVersion = entry?.version ?? ABSENT;
     if (privateVersion !== hashVersion) {
@@ -141,15 +151,13 @@ export class Simulation {
     return Promise.resolve(entry === undefined ? EMPTY : entry.value);
   }
 
-  handleGetPrivateDataHash(collection: string, key: string): Promise<Buffer> {
+  handleGetPrivateDataHash(collection: string, key: string): Buffer {
     const c = this.collection(collection);
-    const keyHash = collectionKeyHash(c, checkKey(key));
-    this.recordHashedRead(c, keyHash);
-    const entry = this.ctx.state.hashedEntry(collection, keyHash);
-    return Promise.resolve(entry === undefined ? EMPTY : entry.valueHash);
+    const entry = this.recordHashedRead(c, collectionKeyHash(c, checkKey(key)));
+    return entry === undefined ? EMPTY : entry.valueHash;
   }
 
-  handlePutState(collection: string, key: string, value: Uint8Array): Promise<Buffer> {
+  handlePutState(collection: string, key: string, value: Uint8Array): Buffer {
     checkKey(key);
     this.noteWrite();
     // Fabric records a write of an empty value as a delete.
@@ -162,10 +170,10 @@ export class Simulation {
       c.writes.set(key, copy);
       c.purges.delete(key);
     }
-    return Promise.resolve(EMPTY);
+    return EMPTY;
   }
 
-  handleDeleteState(collection: string, key: string): Promise<Buffer> {
+  handleDeleteState(collection: string, key: string): Buffer {
     checkKey(key);
     this.noteWrite();
     if (collection === '') {
@@ -175,17 +183,17 @@ export class Simulation {
       this.checkWriteAccess(c);
       c.writes.set(key, null);
     }
-    return Promise.resolve(EMPTY);
+    return EMPTY;
   }
 
-  handlePurgeState(collection: string, key: string): Promise<Buffer> {
+  handlePurgeState(collection: string, key: string): Buffer {
     checkKey(key);
     this.noteWrite();
     const c = this.collection(collection);
     this.checkWriteAccess(c);
     c.writes.set(key, null);
     c.purges.add(key);
-    return Promise.resolve(EMPTY);
+    return EMPTY;
   }
 
   private checkWriteAccess(c: CollectionSim): void {
@@ -196,25 +204,33 @@ export class Simulation {
     }
   }
 
-  handleGetStateMetadata(collection: string, key: string): Promise<Record<string, Uint8Array>> {
-    // No key carries metadata here, because setting it is refused below: answer like a peer would
-    // for a key without a validation parameter, and record the read it implies.
+  /** Committed metadata of a key (its validation parameter); reading it is a read of the key. */
+  handleGetStateMetadata(collection: string, key: string): Record<string, Buffer> {
+    let metadata: [string, Buffer][] | undefined;
     if (collection === '') {
-      const entry = this.ctx.state.publicState.get(key);
+      const entry = this.ctx.state.publicState.get(checkKey(key));
       if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
+      metadata = this.ctx.state.publicState.metadata(key);
     } else {
       const c = this.collection(collection);
-      this.recordHashedRead(c, collectionKeyHash(c, checkKey(key)));
+      metadata = this.recordHashedRead(c, collectionKeyHash(c, checkKey(key)))?.metadata;
     }
-    return Promise.resolve({});
+    return Object.fromEntries(metadata ?? []);
   }
 
-  handlePutStateMetadata(): Promise<never> {
-    return Promise.reject(
-      new Error(
-        'key-level endorsement (setStateValidationParameter / setPrivateDataValidationParameter) is not supported by the embedded network',
-      ),
-    );
+  /** Like Fabric's peer, a metadata write replaces the key's metadata with this one entry. */
+  handlePutStateMetadata(collection: string, key: string, metakey: string, value: Uint8Array): Buffer {
+    checkKey(key);
+    this.noteWrite();
+    const entries: [string, Buffer][] = [[metakey, Buffer.from(value)]];
+    if (collection === '') {
+      this.metadataWrites.set(key, entries);
+    } else {
+      const c = this.collection(collection);
+      this.checkWriteAccess(c);
+      c.metadataWrites.set(key, entries);
+    }
+    return EMPTY;
   }
 
   handleInvokeChaincode(chaincodeName: string): Promise<never> {
@@ -428,12 +444,27 @@ export class Simulation {
         });
         plain.push([key, value]);
       }
-      if (writes.length === 0 && c.hashedReads.size === 0) continue;
-      collections.push({ collection: c.config.name, reads: [...c.hashedReads], writes });
-      if (plain.length > 0) privateWrites.push({ collection: c.config.name, writes: plain });
+      const metadataWrites: MetadataWrite[] = [];
+      for (const [key, entries] of c.metadataWrites)
+        metadataWrites.push([collectionKeyHash(c, key), entries]);
+      if (writes.length === 0 && c.hashedReads.size === 0 && metadataWrites.length === 0) continue;
+      collections.push({ collection: c.config.name, reads: [...c.hashedReads], writes, metadataWrites });
+      if (plain.length > 0 || c.metadataWrites.size > 0) {
+        privateWrites.push({
+          collection: c.config.name,
+          writes: plain,
+          metadataKeys: [...c.metadataWrites.keys()],
+        });
+      }
     }
     return {
-      rwset: { reads: [...this.reads], ranges: this.ranges, writes: [...this.writes], collections },
+      rwset: {
+        reads: [...this.reads],
+        ranges: this.ranges,
+        writes: [...this.writes],
+        metadataWrites: [...this.metadataWrites],
+        collections,
+      },
       privateWrites,
     };
   }

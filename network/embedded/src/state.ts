@@ -17,7 +17,7 @@ export function describeVersion(v: number): string {
 export type TxMeta = { txId: string; seconds: number; nanos: number };
 export type Entry = { value: Buffer; version: number };
 export type HistoryEntry = { meta: TxMeta; value: Buffer | undefined };
-export type HashedEntry = { valueHash: Buffer; version: number };
+export type HashedEntry = { valueHash: Buffer; version: number; metadata?: [string, Buffer][] | undefined };
 
 // A JavaScript Map holds at most 2^24 entries. Past a threshold new keys go to a further Map; until
 // then this is one Map and costs nothing extra.
@@ -84,6 +84,10 @@ class LazyIndex {
 
   constructor(private readonly allKeys: () => Iterable<string>) {}
 
+  get built(): boolean {
+    return this.index !== undefined;
+  }
+
   add(key: string): void {
     this.index?.add(key);
   }
@@ -108,14 +112,8 @@ export class KeyValueStore {
   }
 
   set(key: string, entry: Entry): void {
-    const existing = this.map.get(key);
-    if (existing === undefined) {
-      this.keys.add(key);
-      this.map.setNew(key, entry);
-    } else {
-      existing.value = entry.value;
-      existing.version = entry.version;
-    }
+    if (this.keys.built && this.map.get(key) === undefined) this.keys.add(key);
+    this.map.set(key, entry);
   }
 
   delete(key: string): void {
@@ -136,6 +134,7 @@ type KeyRecord = {
   version: number;
   meta: TxMeta;
   older: HistoryEntry[] | undefined;
+  metadata?: [string, Buffer][] | undefined;
 };
 
 /**
@@ -145,6 +144,8 @@ type KeyRecord = {
 export class PublicState {
   private readonly records = new LargeMap<KeyRecord>();
   private readonly keys = new LazyIndex(() => this.liveKeys());
+  /** Whether any key has ever carried metadata: until then validation skips the per-key lookup. */
+  metadataUsed = false;
 
   private *liveKeys(): Generator<string> {
     for (const key of this.records.keys()) if (this.get(key) !== undefined) yield key;
@@ -169,8 +170,24 @@ export class PublicState {
     r.value = value ?? undefined;
     r.version = version;
     r.meta = meta;
+    if (value === null) r.metadata = undefined;
     if (!wasLive && value !== null) this.keys.add(key);
     else if (wasLive && value === null) this.keys.delete(key);
+  }
+
+  /** Metadata of a live key (its validation parameter, if any). */
+  metadata(key: string): [string, Buffer][] | undefined {
+    const r = this.records.get(key);
+    return r === undefined || r.value === undefined ? undefined : r.metadata;
+  }
+
+  /** A metadata write: applies to a live key, and makes a new version of it, as in Fabric. */
+  writeMetadata(key: string, entries: [string, Buffer][], version: number): void {
+    const r = this.records.get(key);
+    if (r === undefined || r.value === undefined) return;
+    r.metadata = entries.length === 0 ? undefined : entries;
+    r.version = version;
+    this.metadataUsed = true;
   }
 
   *range(start: string, end: string): Generator<[string, Entry]> {
@@ -199,6 +216,8 @@ export class PublicState {
 export class WorldState {
   readonly publicState = new PublicState();
   readonly hashed = new Map<string, LargeMap<HashedEntry>>();
+  /** Collections in which some key hash has carried metadata. */
+  readonly hashedMetadataUsed = new Set<string>();
   readonly privateState = new Map<string, Map<string, KeyValueStore>>();
   readonly txIds = new Set<string>();
 
