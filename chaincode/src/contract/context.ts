@@ -67,8 +67,10 @@ export class TallyContext extends Context {
     return this.now.getTime();
   }
 
+  private nowIsoCache: string | undefined;
   get nowIso(): string {
-    return this.now.toISOString();
+    this.nowIsoCache ??= this.now.toISOString();
+    return this.nowIsoCache;
   }
 
   get txId(): string {

@@ -3,23 +3,39 @@
  * byte-identical values, so every value on the ledger goes through here.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(normalise(value));
+  const out = write(value);
+  if (out === undefined) throw new Error('canonicalJson: nothing to encode');
+  return out;
 }
 
-function normalise(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : normalise(v)));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = normalise(v);
+// Builds the text directly (no normalised copy of the value): this runs for every value the chaincode writes.
+function write(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error('canonicalJson: non-finite number');
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return `"${value.toString()}"`;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((v: unknown) => write(v) ?? 'null').join(',')}]`;
+      const record = value as Record<string, unknown>;
+      const parts: string[] = [];
+      for (const k of Object.keys(record).sort()) {
+        const v = write(record[k]);
+        if (v !== undefined) parts.push(`${JSON.stringify(k)}:${v}`);
+      }
+      return `{${parts.join(',')}}`;
     }
-    return out;
   }
-  if (typeof value === 'number' && !Number.isFinite(value))
-    throw new Error('canonicalJson: non-finite number');
-  return value;
 }
 
 export function encode(value: unknown): Uint8Array {

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { startEmbeddedConsortium } from '../application/src/ledger/embeddedLedgerGateway';
+import { caseIdOf } from '../chaincode/src/ledger/keys';
+import { paymentLegs } from './support/legs';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-restart-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the embedded consortium across a restart', () => {
+  it('loses nothing: cases, breaks, history, private data and enrolments survive', async () => {
+    const p = paymentLegs();
+    let height: bigint;
+    let breakId: string;
+    {
+      const c = await startEmbeddedConsortium({ dataDir });
+      await c.gateway.postLegs(await c.identity('banka-system'), [p.debit]);
+      await c.gateway.postLegs(await c.identity('clearing-system'), [p.entry]);
+      await c.gateway.postLegs(await c.identity('bankb-system'), [{ ...p.credit, amountMinor: '1' }]);
+      const bruno = await c.identity('bruno');
+      breakId = (await c.gateway.getCase(bruno, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      await c.gateway.assignBreak(bruno, breakId, 'bruno', {
+        reference: p.reference,
+        comment: 'looking into it',
+      });
+      height = c.network.height();
+      await c.stop();
+    }
+    const c = await startEmbeddedConsortium({ dataDir });
+    try {
+      expect(c.network.height()).toBe(height);
+      const bruno = await c.identity('bruno');
+      const opened = await c.gateway.readCase(bruno, p.reference);
+      expect(opened.case.status).toBe('BROKEN');
+      expect(opened.legs.map((l) => l.detail.amountMinor)).toEqual(['1234567', '1234567', '1']);
+      expect(opened.breaks[0]?.timeline.at(-1)).toMatchObject({
+        action: 'ASSIGN',
+        comment: 'looking into it',
+      });
+      expect(await c.gateway.history(bruno, 'break', breakId)).toHaveLength(2);
+      // the ledger goes on from where it stopped
+      const again = await c.gateway.postLegs(await c.identity('bankb-system'), [
+        { ...p.credit, amountMinor: '1' },
+      ]);
+      expect(again.result[0]?.outcome).toBe('UNCHANGED');
+      expect(again.blockNumber).toBe(height);
+    } finally {
+      await c.stop();
+    }
+  });
+});
