@@ -1,12 +1,12 @@
-import { anyMember, signedBy, type Policy } from './policy';
+import { anyMember, parsePolicy, signedBy, type Policy } from './policy';
 
 /** An explicit private data collection of the chaincode definition (Fabric's static collection config). */
 export type CollectionConfig = {
   name: string;
   /** MSP IDs of the organisations whose peers store the plaintext. */
   members: string[];
-  /** Replaces the chaincode endorsement policy for writes to this collection. */
-  endorsementPolicy?: Policy;
+  /** Replaces the chaincode endorsement policy for writes to this collection (a Policy or Fabric syntax). */
+  endorsementPolicy?: Policy | string;
   /** Only clients of member organisations may read (`getPrivateData`) from it. */
   memberOnlyRead?: boolean;
   /** Only clients of member organisations may write to it. */
@@ -62,7 +62,8 @@ export class ChannelConfig {
       this.collections.set(c.name, {
         name: c.name,
         members: new Set(c.members),
-        endorsementPolicy: c.endorsementPolicy,
+        endorsementPolicy:
+          typeof c.endorsementPolicy === 'string' ? parsePolicy(c.endorsementPolicy) : c.endorsementPolicy,
         memberOnlyRead: c.memberOnlyRead ?? false,
         memberOnlyWrite: c.memberOnlyWrite ?? false,
       });

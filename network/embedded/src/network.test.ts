@@ -531,3 +531,79 @@ describe('EmbeddedNetwork', () => {
     expect(tx?.endorsers).toEqual(['BankBMSP']);
   });
 });
+
+describe('EmbeddedNetwork with an explicit collection', () => {
+  let dataDir: string;
+  let net: EmbeddedNetwork;
+  let alice: Identity;
+  let bruno: Identity;
+  let audrey: Identity;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-coll-'));
+    net = await EmbeddedNetwork.start({
+      ...options(dataDir),
+      chaincode: {
+        name: 'tallystick',
+        version: '0.1.0',
+        contracts: [LedgerOps],
+        collections: [
+          {
+            name: 'bilateralAB',
+            members: ['BankAMSP', 'BankBMSP'],
+            endorsementPolicy: "AND('BankAMSP.peer','BankBMSP.peer')",
+            memberOnlyRead: true,
+            memberOnlyWrite: true,
+          },
+        ],
+      },
+    });
+    const enroll = async (org: string, id: string): Promise<Identity> => {
+      await net.ca(org).register(id, `${id}-pw`, {}, 'client');
+      return net.ca(org).enroll(id, `${id}-pw`);
+    };
+    [alice, bruno, audrey] = await Promise.all([
+      enroll('BankAMSP', 'alice'),
+      enroll('BankBMSP', 'bruno'),
+      enroll('AuditorMSP', 'audrey'),
+    ]);
+  });
+
+  afterAll(async () => {
+    await net.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('applies the collection’s membership, access and endorsement policy', async () => {
+    const write = (who: Identity, endorsingOrgs: string[]) =>
+      net.submit(who, {
+        fcn: 'putPrivate',
+        args: ['bilateralAB', 'k'],
+        transient: { value: 'shared' },
+        endorsingOrgs,
+      });
+    const one = (await write(bruno, ['BankBMSP']).catch((e: unknown) => e)) as TransactionInvalidError;
+    expect(one.code).toBe('ENDORSEMENT_POLICY_FAILURE');
+    await write(bruno, ['BankBMSP', 'BankAMSP']);
+    await expect(write(audrey, ['BankAMSP', 'BankBMSP'])).rejects.toThrow(/does not have write access/);
+    expect((await net.evaluate(alice, { fcn: 'getPrivate', args: ['bilateralAB', 'k'] })).toString()).toBe(
+      'shared',
+    );
+    expect((await net.evaluate(bruno, { fcn: 'getPrivate', args: ['bilateralAB', 'k'] })).toString()).toBe(
+      'shared',
+    );
+    await expect(net.evaluate(audrey, { fcn: 'getPrivate', args: ['bilateralAB', 'k'] })).rejects.toThrow(
+      /does not have read access/,
+    );
+    await expect(
+      net.evaluate(alice, { fcn: 'getPrivate', args: ['bilateralAB', 'k'], peerOrg: 'AuditorMSP' }),
+    ).rejects.toThrow(/not available/);
+    const hash = (
+      await net.evaluate(audrey, { fcn: 'getPrivateHash', args: ['bilateralAB', 'k'] })
+    ).toString();
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    await expect(net.evaluate(alice, { fcn: 'getPrivate', args: ['nosuch', 'k'] })).rejects.toThrow(
+      'collection nosuch not defined in the collection config for chaincode tallystick',
+    );
+  });
+});

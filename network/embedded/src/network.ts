@@ -18,7 +18,8 @@ import {
   type Endorsement,
 } from './peer';
 import { parsePolicy, policyFromEnvelope, satisfies, type Policy } from './policy';
-import { buildSignedProposal, serializeIdentity } from './proposal';
+import { common, msp } from '@hyperledger/fabric-protos';
+import { buildSignedProposal, computeTxId, serializeIdentity } from './proposal';
 import { RecordFile } from './recordFile';
 import {
   privateWritesFromJson,
@@ -546,6 +547,10 @@ export class EmbeddedNetwork {
   // ---- ordering ----
 
   private enqueue(tx: PendingTx): void {
+    if (this.stopped) {
+      tx.reject(new Error('EmbeddedNetwork is stopped'));
+      return;
+    }
     this.queue.push(tx);
     if (this.committing !== undefined) return; // the running committer takes it next
     if (this.queue.length >= this.maxTxPerBlock) {
@@ -789,12 +794,21 @@ export class EmbeddedNetwork {
   private validateOne(tx: PendingTx, block: BlockOverlay): ValidationCode {
     const { seen, blockWrites, blockHashedWrites } = block;
     const blockWriteIndex = block.writeIndex;
+    // The header as ordered, not what the client says about it: channel, transaction ID, creator.
+    let header: { channel: string; txId: string; mspId: string; certPem: string; expectedTxId: string };
+    try {
+      header = decodeHeader(tx.headerBytes);
+    } catch {
+      return 'BAD_PAYLOAD';
+    }
+    if (header.channel !== this.channel.channel) return 'TARGET_CHAIN_NOT_FOUND';
+    if (header.txId !== header.expectedTxId || header.txId !== tx.txId) return 'BAD_PROPOSAL_TXID';
     if (this.state.txIds.has(tx.txId) || seen.has(tx.txId)) return 'DUPLICATE_TXID';
 
     // The creator's signature over the transaction.
     let creator: VerifiedIdentity;
     try {
-      creator = this.membership.verify(tx.creator.mspId, tx.creator.certificatePem);
+      creator = this.membership.verify(header.mspId, header.certPem);
     } catch {
       return 'BAD_CREATOR_SIGNATURE';
     }
@@ -852,6 +866,26 @@ export class EmbeddedNetwork {
     }
     return 'VALID';
   }
+}
+
+function decodeHeader(bytes: Uint8Array): {
+  channel: string;
+  txId: string;
+  mspId: string;
+  certPem: string;
+  expectedTxId: string;
+} {
+  const header = common.Header.deserializeBinary(bytes);
+  const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+  const creator = msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8());
+  return {
+    channel: channelHeader.getChannelId(),
+    txId: channelHeader.getTxId(),
+    mspId: creator.getMspid(),
+    certPem: Buffer.from(creator.getIdBytes_asU8()).toString('utf8'),
+    expectedTxId: computeTxId(signatureHeader.getNonce_asU8(), signatureHeader.getCreator_asU8()),
+  };
 }
 
 function txJson(tx: PendingTx, code: ValidationCode): string {
