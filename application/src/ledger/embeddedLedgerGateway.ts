@@ -38,13 +38,14 @@ function mapError(e: unknown): Error {
 
 export function changesOf(block: CommittedBlock): ChangeNotice[] {
   const out: ChangeNotice[] = [];
-  for (const tx of block.transactions) {
-    if (tx.validationCode !== 'VALID' || tx.event?.name !== LEDGER_CHANGES_EVENT) continue;
+  block.transactions.forEach((tx, txIndex) => {
+    if (tx.validationCode !== 'VALID' || tx.event?.name !== LEDGER_CHANGES_EVENT) return;
     out.push({
       ...(JSON.parse(tx.event.payload.toString('utf8')) as LedgerChanges),
       blockNumber: block.number,
+      txIndex,
     });
-  }
+  });
   return out;
 }
 

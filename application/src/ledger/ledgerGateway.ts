@@ -46,8 +46,11 @@ export interface BreakActionOptions extends SubmitOptions {
 
 export type DecisionAction = 'APPROVE' | 'ACCEPT' | 'REJECT' | 'RESOLVE' | 'COMMENT';
 
+/** One transaction's changes, with where it sits on the ledger: (blockNumber, txIndex) orders all changes. */
 export interface ChangeNotice extends LedgerChanges {
   readonly blockNumber: bigint;
+  /** Position of the transaction within its block (invalid transactions count too, as in Fabric). */
+  readonly txIndex: number;
 }
 
 export interface OpenCase {

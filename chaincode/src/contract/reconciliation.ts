@@ -104,7 +104,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     txId: ctx.txId,
     postedAt: ctx.nowIso,
   } satisfies LegIndexRecord);
-  ctx.recordLeg({ mspId: leg.mspId, legId: leg.legId, caseId });
+  ctx.recordLeg({ mspId: leg.mspId, legId: leg.legId, caseId, role: leg.role, postedAt: ctx.nowIso });
   return { legId: leg.legId, caseId, outcome: 'POSTED', caseStatus: record.status };
 }
 
@@ -160,12 +160,11 @@ async function reevaluate(
           canonicalJson(b.detail) !== canonicalJson(finding.detail) ||
           canonicalJson(b.parties) !== canonicalJson(record.parties)
         ) {
-          await ctx.putJson(keys.break(b.breakId), {
-            ...b,
-            detail: finding.detail,
-            parties: record.parties,
-            updatedAt: ctx.nowIso,
-          });
+          await saveBreak(
+            ctx,
+            { ...b, detail: finding.detail, parties: record.parties, updatedAt: ctx.nowIso },
+            'UPDATE',
+          );
         }
       }
       continue;
@@ -220,6 +219,10 @@ async function reevaluate(
     status: next.status,
     parties: next.parties,
     legCount: next.legs.length,
+    expected: next.expected,
+    openedAt: next.openedAt,
+    updatedAt: next.updatedAt,
+    dueAtMs: next.dueAtMs,
   });
   return next;
 }
@@ -233,13 +236,13 @@ async function loadBreak(ctx: TallyContext, breakId: string): Promise<BreakRecor
 async function saveBreak(
   ctx: TallyContext,
   b: BreakRecord,
-  action: BreakAction['type'] | 'OPEN',
+  action: BreakAction['type'] | 'OPEN' | 'UPDATE',
 ): Promise<void> {
   await ctx.putJson(keys.break(b.breakId), b);
   for (const party of b.parties) {
     const key = keys.openBreak(party, b.breakId);
     if (b.status === 'RESOLVED') await ctx.delete(key);
-    else if (action === 'OPEN')
+    else if (action === 'OPEN' || action === 'UPDATE')
       await ctx.putJson(key, { breakId: b.breakId, caseId: b.caseId } satisfies OpenBreakIndexEntry);
   }
   ctx.recordBreak({
@@ -249,6 +252,12 @@ async function saveBreak(
     status: b.status,
     action,
     parties: b.parties,
+    findingKey: b.findingKey,
+    detail: b.detail,
+    openedAt: b.openedAt,
+    ...(b.assignee ? { assignee: b.assignee } : {}),
+    ...(b.resolution ? { resolution: b.resolution } : {}),
+    ...(action === 'UPDATE' ? {} : { entry: b.timeline[b.timeline.length - 1] }),
   });
 }
 
