@@ -121,6 +121,8 @@ type PendingTx = {
   headerBytes: Uint8Array;
   payloadBytes: Uint8Array;
   actionText: string;
+  /** Computed by the committer from actionText (validation), then reused for the block's data hash. */
+  actionHash: Buffer | undefined;
   endorsements: EndorsementRef[];
   clientSignature: Buffer;
   rwset: TxRwSet;
@@ -248,6 +250,7 @@ export class EmbeddedNetwork {
     private nextBlock: number,
     private previousHash: Buffer,
     blocks: CommittedBlock[],
+    private readonly lockFile: string,
   ) {
     this.blocks = blocks;
   }
@@ -271,6 +274,33 @@ export class EmbeddedNetwork {
     const channel = new ChannelConfig(options.channel, orgs, cc.name, policy, cc.collections ?? []);
 
     await fs.mkdir(path.join(options.dataDir, 'ledger', 'private'), { recursive: true, mode: 0o700 });
+    const lockFile = await acquireDataDir(options.dataDir);
+    try {
+      return await EmbeddedNetwork.open(
+        options,
+        orgs,
+        channel,
+        maxTxPerBlock,
+        batchTimeoutMs,
+        durable,
+        lockFile,
+      );
+    } catch (err) {
+      await releaseDataDir(lockFile);
+      throw err;
+    }
+  }
+
+  private static async open(
+    options: EmbeddedNetworkOptions,
+    orgs: string[],
+    channel: ChannelConfig,
+    maxTxPerBlock: number,
+    batchTimeoutMs: number,
+    durable: boolean,
+    lockFile: string,
+  ): Promise<EmbeddedNetwork> {
+    const cc = options.chaincode;
     const cas = new Map<string, CertificateAuthority>();
     for (const org of orgs)
       cas.set(org, await CertificateAuthority.open(path.join(options.dataDir, 'ca', org), org));
@@ -375,6 +405,7 @@ export class EmbeddedNetwork {
       height,
       previousHash,
       blocks,
+      lockFile,
     );
     return net;
   }
@@ -484,6 +515,7 @@ export class EmbeddedNetwork {
         headerBytes: checked.headerBytes,
         payloadBytes: checked.payloadBytes,
         actionText: first.actionText,
+        actionHash: undefined,
         endorsements: refs,
         clientSignature,
         rwset: first.rwset,
@@ -542,6 +574,7 @@ export class EmbeddedNetwork {
     this.listeners.clear();
     await this.blockFile.close();
     for (const f of this.privateFiles.values()) await f.close();
+    await releaseDataDir(this.lockFile);
   }
 
   // ---- ordering ----
@@ -603,7 +636,7 @@ export class EmbeddedNetwork {
     const privateByOrg = new Map<string, [number, unknown][]>();
     for (const [i, tx] of batch.entries()) {
       const code = codes[i] as ValidationCode;
-      const actionHash = sha256(tx.actionText);
+      const actionHash = tx.actionHash ?? sha256(tx.actionText);
       envelopeHashes.push(
         sha256(
           transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements),
@@ -813,6 +846,7 @@ export class EmbeddedNetwork {
       return 'BAD_CREATOR_SIGNATURE';
     }
     const actionHash = sha256(tx.actionText);
+    tx.actionHash = actionHash;
     const payloadHash = transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements);
     if (!verifyLowS(creator.publicKey, payloadHash, tx.clientSignature)) return 'BAD_CREATOR_SIGNATURE';
 
@@ -888,6 +922,44 @@ function decodeHeader(bytes: Uint8Array): {
   };
 }
 
+const openDataDirs = new Set<string>();
+
+// Two networks appending to the same files would corrupt them: a LOCK file names the process that
+// has the directory open. A lock left by a process that no longer runs is taken over.
+async function acquireDataDir(dataDir: string): Promise<string> {
+  const lockFile = path.join(path.resolve(dataDir), 'LOCK');
+  if (openDataDirs.has(lockFile))
+    throw new Error(`${dataDir} is already open in this process: stop() it first`);
+  for (;;) {
+    try {
+      await fs.writeFile(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+      openDataDirs.add(lockFile);
+      return lockFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processRuns(pid)) {
+      throw new Error(`${dataDir} is in use by process ${pid}`);
+    }
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function releaseDataDir(lockFile: string): Promise<void> {
+  openDataDirs.delete(lockFile);
+  await fs.rm(lockFile, { force: true });
+}
+
 function txJson(tx: PendingTx, code: ValidationCode): string {
   const endorsements = tx.endorsements.map((e) => ({
     mspId: e.mspId,
@@ -924,10 +996,9 @@ function applyPublic(
       if (w.valueHash === null) {
         hashed.delete(w.keyHash);
       } else {
-        const valueHash = Buffer.from(w.valueHash, 'hex');
         // A value write keeps the key's metadata, as in Fabric.
         const metadata = keepMetadata ? hashed.get(w.keyHash)?.metadata : undefined;
-        hashed.set(w.keyHash, { valueHash, version, metadata });
+        hashed.set(w.keyHash, { valueHash: w.valueHash, version, metadata });
       }
     }
     for (const [keyHash, entries] of c.metadataWrites) {

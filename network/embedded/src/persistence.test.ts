@@ -95,6 +95,7 @@ describe('EmbeddedNetwork persistence', () => {
   it('restores state, versions, history, private data, CAs and users after a restart', async () => {
     const dir = newDir();
     let net = await EmbeddedNetwork.start(options(dir));
+    await expect(EmbeddedNetwork.start(options(dir))).rejects.toThrow(/already open/);
     await net.ca('BankAMSP').register('alice', 'alice-pw', { roles: 'reconciler' }, 'client');
     await net.ca('BankBMSP').register('bruno', 'bruno-pw', { roles: 'reconciler' }, 'client');
     let alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');

@@ -154,7 +154,7 @@ export class Simulation {
   handleGetPrivateDataHash(collection: string, key: string): Buffer {
     const c = this.collection(collection);
     const entry = this.recordHashedRead(c, collectionKeyHash(c, checkKey(key)));
-    return entry === undefined ? EMPTY : entry.valueHash;
+    return entry === undefined ? EMPTY : Buffer.from(entry.valueHash, 'hex');
   }
 
   handlePutState(collection: string, key: string, value: Uint8Array): Buffer {

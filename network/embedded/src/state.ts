@@ -17,7 +17,8 @@ export function describeVersion(v: number): string {
 export type TxMeta = { txId: string; seconds: number; nanos: number };
 export type Entry = { value: Buffer; version: number };
 export type HistoryEntry = { meta: TxMeta; value: Buffer | undefined };
-export type HashedEntry = { valueHash: Buffer; version: number; metadata?: [string, Buffer][] | undefined };
+/** `valueHash` is hex: it is what the block carries, and is turned into bytes only when read. */
+export type HashedEntry = { valueHash: string; version: number; metadata?: [string, Buffer][] | undefined };
 
 // A JavaScript Map holds at most 2^24 entries. Past a threshold new keys go to a further Map; until
 // then this is one Map and costs nothing extra.
