@@ -35,6 +35,16 @@ class LedgerOps extends Contract {
     return (await ctx.stub.getState(key)).toString();
   }
 
+  /** Changes buffers after handing them to, or getting them from, the ledger. */
+  @Transaction()
+  async scribble(ctx: Context, key: string): Promise<void> {
+    const read = await ctx.stub.getState(key);
+    read.fill(0x21);
+    const written = Buffer.from('kept');
+    await ctx.stub.putState(`${key}-2`, written);
+    written.fill(0x21);
+  }
+
   @Transaction()
   async del(ctx: Context, key: string): Promise<void> {
     await ctx.stub.deleteState(key);
@@ -255,6 +265,9 @@ describe('EmbeddedNetwork', () => {
     expect(r.txId).toMatch(/^[0-9a-f]{64}$/);
     expect((await net.evaluate(alice, { fcn: 'get', args: ['greeting'] })).toString()).toBe('hello');
     expect((await net.evaluate(bruno, { fcn: 'get', args: ['greeting'] })).toString()).toBe('hello');
+    await net.submit(alice, { fcn: 'scribble', args: ['greeting'] });
+    expect((await net.evaluate(alice, { fcn: 'get', args: ['greeting'] })).toString()).toBe('hello');
+    expect((await net.evaluate(alice, { fcn: 'get', args: ['greeting-2'] })).toString()).toBe('kept');
     const inc = await net.submit(alice, { fcn: 'increment', args: ['own-write'] });
     expect(JSON.parse(inc.result.toString())).toEqual({ before: 0, seenAfterWrite: '' });
   });

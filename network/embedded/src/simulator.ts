@@ -138,17 +138,19 @@ export class Simulation {
         `private data matching public hash version is not available. Public hash version = ${describeVersion(hashVersion)}, Private data version = ${describeVersion(privateVersion)}`,
       );
     }
-    return entry === undefined ? EMPTY : entry.value;
+    return entry === undefined ? EMPTY : Buffer.from(entry.value);
   }
 
   // ---- the ChaincodeSupportClient surface used by fabric-shim's ChaincodeStub ----
 
-  handleGetState(collection: string, key: string): Promise<Buffer> {
-    if (collection !== '')
-      return Promise.resolve(this.readPrivate(this.collection(collection), checkKey(key)));
+  // The stub awaits what these return: plain values save a promise per ledger call; a throw becomes
+  // the rejection of the stub's own async method, as an error reply from a peer would. Values are
+  // copies, as a peer's replies are: a chaincode that changes a buffer it got cannot change the ledger.
+  handleGetState(collection: string, key: string): Buffer {
+    if (collection !== '') return this.readPrivate(this.collection(collection), checkKey(key));
     const entry = this.ctx.state.publicState.get(key);
     if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
-    return Promise.resolve(entry === undefined ? EMPTY : entry.value);
+    return entry === undefined ? EMPTY : Buffer.from(entry.value);
   }
 
   handleGetPrivateDataHash(collection: string, key: string): Buffer {
