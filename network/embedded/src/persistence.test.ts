@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { KeyEndorsementPolicy } from 'fabric-shim';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   EmbeddedNetwork,
@@ -54,6 +55,13 @@ class Store extends Contract {
     return JSON.stringify(out);
   }
 
+  @Transaction()
+  async requireOrgs(ctx: Context, key: string, orgs: string): Promise<void> {
+    const policy = new KeyEndorsementPolicy();
+    policy.addOrgs('MEMBER', ...orgs.split(','));
+    await ctx.stub.setStateValidationParameter(key, policy.getPolicy());
+  }
+
   /** Writes which peer ran it: two endorsers disagree. */
   @Transaction()
   async peerSpecific(ctx: Context): Promise<void> {
@@ -103,6 +111,8 @@ describe('EmbeddedNetwork persistence', () => {
     const first = await net.submit(alice, { fcn: 'put', args: ['k', 'v1'] });
     const second = await net.submit(alice, { fcn: 'put', args: ['k', 'v2'] });
     await net.submit(alice, { fcn: 'putPrivate', args: ['leg'], transient: { value: 'private-amount-991' } });
+    await net.submit(alice, { fcn: 'put', args: ['guarded', 'g1'] });
+    await net.submit(alice, { fcn: 'requireOrgs', args: ['guarded', 'BankAMSP,BankBMSP'] });
     const hashBefore = (
       await net.evaluate(bruno, { fcn: 'getPrivateHash', args: ['BankAMSP', 'leg'] })
     ).toString();
@@ -129,12 +139,21 @@ describe('EmbeddedNetwork persistence', () => {
       await expect(net.evaluate(bruno, { fcn: 'getPrivate', args: ['BankAMSP', 'leg'] })).rejects.toThrow(
         /not available/,
       );
+      // The key-level policy survived too.
+      await expect(net.submit(alice, { fcn: 'put', args: ['guarded', 'g2'] })).rejects.toMatchObject({
+        code: 'ENDORSEMENT_POLICY_FAILURE',
+      });
+      await net.submit(alice, {
+        fcn: 'put',
+        args: ['guarded', 'g2'],
+        endorsingOrgs: ['BankAMSP', 'BankBMSP'],
+      });
       // Registered users survive; the identity enrolled before the restart is still accepted.
       await net.submit(alice, { fcn: 'put', args: ['k', 'v3'] });
       alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
       await expect(net.ca('BankAMSP').enroll('alice', 'nope')).rejects.toThrow(/wrong secret/);
       const r = await net.submit(alice, { fcn: 'put', args: ['k', 'v4'] });
-      expect(r.blockNumber).toBe(heightBefore + 1n);
+      expect(r.blockNumber).toBe(heightBefore + 3n);
       const blocks = await allBlocks(net);
       expect(blocks.at(-1)?.previousHash).not.toBe('');
       expect((await net.evaluate(bruno, { fcn: 'get', args: ['k'] })).toString()).toBe('v4');
