@@ -1,0 +1,303 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import { paymentLegs } from '../../../test/support/legs';
+import { embeddedEnroller } from '../identity/embeddedEnroller';
+import { SessionStore } from '../identity/sessions';
+import { FileWallet } from '../identity/wallet';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { createApp, type LogEntry } from './createApp';
+import { openApiDocument } from './openapi';
+
+const dir = mkdtempSync(join(tmpdir(), 'tallystick-api-'));
+let consortium: EmbeddedConsortium;
+const nodes = new Map<
+  string,
+  { url: string; server: Server; app: express.Express; logs: LogEntry[]; clock: { now: number } }
+>();
+
+async function startNode(mspId: string, options: { rateLimit?: { perSec: number; burst: number } } = {}) {
+  const clock = { now: Date.now() };
+  const logs: LogEntry[] = [];
+  const app = createApp({
+    mspId,
+    gateway: consortium.gateway,
+    enroller: embeddedEnroller(consortium, mspId),
+    wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
+    sessions: new SessionStore(() => clock.now, { absoluteMs: 3_600_000, idleMs: 600_000 }),
+    log: (e) => logs.push(e),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => {
+      resolve(s);
+    });
+  });
+  const node = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    app,
+    logs,
+    clock,
+  };
+  nodes.set(mspId, node);
+  return node;
+}
+
+async function call(url: string, method: string, path: string, token?: string, payload?: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : null) as Record<string, unknown> & {
+      error?: { code: string; message: string };
+    },
+  };
+}
+
+async function login(mspId: string, enrollmentId: string, secret = `${enrollmentId}-pw`): Promise<string> {
+  const node = nodes.get(mspId);
+  if (!node) throw new Error(`no node ${mspId}`);
+  const r = await call(node.url, 'POST', '/v1/sessions', undefined, { enrollmentId, secret });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.token as string;
+}
+
+beforeAll(async () => {
+  consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
+  for (const msp of ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP', 'PayCoMSP']) await startNode(msp);
+});
+afterAll(async () => {
+  for (const n of nodes.values()) await new Promise((r) => n.server.close(r));
+  await consortium.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('institution node REST API', () => {
+  it('describes every route it serves in its OpenAPI document, and nothing else', () => {
+    const served = new Set<string>();
+    const app = nodes.get('BankAMSP')?.app as unknown as {
+      router: {
+        stack: {
+          name: string;
+          handle: { stack?: { route?: { path: string; methods: Record<string, boolean> } }[] };
+        }[];
+      };
+    };
+    for (const layer of app.router.stack) {
+      for (const inner of layer.handle.stack ?? []) {
+        if (!inner.route) continue;
+        const path = inner.route.path.replace(/:(\w+)/g, '{$1}');
+        for (const m of Object.keys(inner.route.methods)) served.add(`${m.toUpperCase()} ${path}`);
+      }
+    }
+    const described = new Set(
+      Object.entries(openApiDocument.paths).flatMap(([p, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+      ),
+    );
+    expect(served.size).toBeGreaterThan(15);
+    expect([...served].sort()).toEqual([...described].sort());
+  });
+
+  it('logs people in with their enrolment credentials and refuses others, without saying which part was wrong', async () => {
+    const a = nodes.get('BankAMSP');
+    if (!a) throw new Error('no node');
+    const ok = await call(a.url, 'POST', '/v1/sessions', undefined, {
+      enrollmentId: 'alice',
+      secret: 'alice-pw',
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body.user).toEqual({ enrollmentId: 'alice', mspId: 'BankAMSP', roles: ['reconciler'] });
+    const me = await call(a.url, 'GET', '/v1/me', ok.body.token as string);
+    expect(me.body).toEqual({ enrollmentId: 'alice', mspId: 'BankAMSP', roles: ['reconciler'] });
+    const wrongSecret = await call(a.url, 'POST', '/v1/sessions', undefined, {
+      enrollmentId: 'amir',
+      secret: 'nope',
+    });
+    const unknown = await call(a.url, 'POST', '/v1/sessions', undefined, {
+      enrollmentId: 'nobody',
+      secret: 'nope',
+    });
+    expect([wrongSecret.status, wrongSecret.body.error?.code]).toEqual([401, 'LOGIN_FAILED']);
+    expect(unknown.body.error?.message).toBe(wrongSecret.body.error?.message);
+    const other = await call(a.url, 'POST', '/v1/sessions', undefined, {
+      enrollmentId: 'bruno',
+      secret: 'bruno-pw',
+    });
+    expect(other.body.error?.code).toBe('LOGIN_FAILED');
+    expect((await call(a.url, 'GET', '/v1/me')).body.error?.code).toBe('UNAUTHENTICATED');
+    // secrets and keys never reach the logs
+    expect(JSON.stringify(a.logs)).not.toMatch(/alice-pw|PRIVATE KEY/);
+  });
+
+  it('keeps identities in a wallet readable by the node only, with the private key encrypted', () => {
+    const walletDir = join(dir, 'wallets', 'BankAMSP');
+    expect(statSync(walletDir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(walletDir);
+    expect(files).toContain('alice.id.json');
+    for (const f of files) expect(statSync(join(walletDir, f)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(walletDir, 'alice.id.json'), 'utf8')).not.toContain('PRIVATE KEY');
+  });
+
+  it('ends sessions on logout and after the idle time', async () => {
+    const a = nodes.get('BankAMSP');
+    if (!a) throw new Error('no node');
+    const t1 = await login('BankAMSP', 'amir');
+    expect((await call(a.url, 'DELETE', '/v1/sessions/current', t1)).status).toBe(204);
+    expect((await call(a.url, 'GET', '/v1/me', t1)).body.error?.code).toBe('UNAUTHENTICATED');
+    const t2 = await login('BankAMSP', 'amir');
+    a.clock.now += 599_000;
+    expect((await call(a.url, 'GET', '/v1/me', t2)).status).toBe(200);
+    a.clock.now += 600_001;
+    const expired = await call(a.url, 'GET', '/v1/me', t2);
+    expect([expired.status, expired.body.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
+  it('posts legs signed by the logged-in system and maps ledger refusals to stable codes', async () => {
+    const [a, c, b] = ['BankAMSP', 'ClearingHouseMSP', 'BankBMSP'].map((m) => nodes.get(m)?.url ?? '');
+    const [ta, tc, tb] = await Promise.all([
+      login('BankAMSP', 'banka-system'),
+      login('ClearingHouseMSP', 'clearing-system'),
+      login('BankBMSP', 'bankb-system'),
+    ]);
+    const p = paymentLegs();
+    const posted = await call(a ?? '', 'POST', '/v1/legs', ta, p.debit);
+    expect(posted.status).toBe(201);
+    expect(posted.body.result).toEqual([
+      { legId: p.debit.legId, caseId: caseIdOf(p.reference), outcome: 'POSTED', caseStatus: 'PENDING' },
+    ]);
+    expect(typeof posted.body.blockNumber).toBe('string');
+    const batch = await call(c ?? '', 'POST', '/v1/legs/batch', tc, { legs: [p.entry] });
+    expect(batch.status).toBe(201);
+    const bad = await call(b ?? '', 'POST', '/v1/legs', tb, { ...p.credit, currency: 'XYZ' });
+    expect([bad.status, bad.body.error?.code]).toEqual([400, 'UNKNOWN_CURRENCY']);
+    expect(bad.body.error?.message).toMatch(/legs\[0\]\.currency XYZ/);
+    const conflict = await call(a ?? '', 'POST', '/v1/legs', ta, { ...p.debit, amountMinor: '5' });
+    expect([conflict.status, conflict.body.error?.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
+    const notJson = await fetch(`${a ?? ''}/v1/legs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ta}` },
+      body: '{"legId":',
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    const reconcilerPosting = await call(
+      a ?? '',
+      'POST',
+      '/v1/legs',
+      await login('BankAMSP', 'alice'),
+      paymentLegs().debit,
+    );
+    expect([reconcilerPosting.status, reconcilerPosting.body.error?.code]).toEqual([403, 'ROLE_REQUIRED']);
+  });
+
+  it('resolves a break end to end across three institutions’ nodes, each step signed by the person', async () => {
+    const url = (m: string) => nodes.get(m)?.url ?? '';
+    const p = paymentLegs();
+    await call(url('BankAMSP'), 'POST', '/v1/legs', await login('BankAMSP', 'banka-system'), p.debit);
+    await call(
+      url('ClearingHouseMSP'),
+      'POST',
+      '/v1/legs',
+      await login('ClearingHouseMSP', 'clearing-system'),
+      p.entry,
+    );
+    await call(url('BankBMSP'), 'POST', '/v1/legs', await login('BankBMSP', 'bankb-system'), {
+      ...p.credit,
+      outcome: 'TIMED_OUT',
+    });
+    const bruno = await login('BankBMSP', 'bruno');
+    const queue = await call(url('BankBMSP'), 'GET', '/v1/breaks?limit=500', bruno);
+    const mine = (queue.body.items as { breakId: string; caseId: string; reason: string }[]).find(
+      (x) => x.caseId === caseIdOf(p.reference),
+    );
+    expect(mine?.reason).toBe('STATUS_CONFLICT');
+    const breakId = mine?.breakId ?? '';
+    const reference = p.reference;
+    const step = async (m: string, user: string, action: string, extra: Record<string, unknown> = {}) => {
+      const r = await call(url(m), 'POST', `/v1/breaks/${breakId}/${action}`, await login(m, user), {
+        reference,
+        ...extra,
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r;
+    };
+    await step('BankBMSP', 'bruno', 'assign', { assignee: 'bruno' });
+    await step('BankBMSP', 'bruno', 'propose', {
+      kind: 'CORRECT_LEG',
+      comment: 'core banking shows it settled',
+    });
+    const self = await call(url('BankBMSP'), 'POST', `/v1/breaks/${breakId}/approve`, bruno, {});
+    expect([self.status, self.body.error?.code]).toEqual([403, 'ROLE_REQUIRED']);
+    await step('BankBMSP', 'bella', 'approve');
+    await step('BankAMSP', 'alice', 'accept', { comment: 'ok for us' });
+    await step('ClearingHouseMSP', 'chen', 'accept');
+    const done = await step('BankBMSP', 'bruno', 'resolve', { comment: 'corrected: adjustment 881' });
+    expect((done.body.result as { status: string }).status).toBe('RESOLVED');
+    const opened = await call(
+      url('BankAMSP'),
+      'POST',
+      `/v1/breaks/${breakId}/open`,
+      await login('BankAMSP', 'alice'),
+      { reference },
+    );
+    expect(
+      (opened.body.timeline as { action: string; actor: { name: string }; comment: string }[]).map((e) => [
+        e.action,
+        e.actor.name,
+      ]),
+    ).toEqual([
+      ['OPEN', 'bankb-system'],
+      ['ASSIGN', 'bruno'],
+      ['PROPOSE', 'bruno'],
+      ['APPROVE', 'bella'],
+      ['ACCEPT', 'alice'],
+      ['ACCEPT', 'chen'],
+      ['RESOLVE', 'bruno'],
+    ]);
+    const audit = await call(
+      url('PayCoMSP'),
+      'GET',
+      `/v1/provenance/break/${breakId}`,
+      await login('PayCoMSP', 'pavel'),
+    );
+    expect((audit.body.history as unknown[]).length).toBe(7);
+  });
+
+  it('rate limits, echoes request ids, and serves health and Prometheus metrics', async () => {
+    const limited = await startNode('AuditorMSP', { rateLimit: { perSec: 1, burst: 3 } });
+    const token = await login('AuditorMSP', 'audrey');
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await call(limited.url, 'GET', '/v1/me', token)).status);
+    expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(codes.slice(3)).toContain(429);
+    const r = await fetch(`${limited.url}/healthz`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(r.headers.get('x-request-id')).toBe('trace-42');
+    expect(await r.json()).toEqual({ status: 'ok', mspId: 'AuditorMSP', ledger: 'embedded' });
+    const metrics = await (await fetch(`${limited.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /tallystick_http_requests_total\{method="GET",route="\/v1\/me",status="200"\} 3\b/,
+    );
+    expect(metrics).toMatch(
+      /tallystick_http_requests_total\{method="GET",route="unmatched",status="429"\} [1-9]/,
+    );
+    expect(limited.logs.find((l) => l.requestId === 'trace-42')).toMatchObject({
+      route: '/healthz',
+      status: 200,
+    });
+    expect((await call(limited.url, 'GET', '/nothing-here')).body.error?.code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+import { hasAnyRole, type Role } from '../../../chaincode/src/core/actor';
+import { RESOLUTION_KINDS, type ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import { LIMITS } from '../../../chaincode/src/core/limits';
+import type { Enroller } from '../identity/enroller';
+import { readCertificate } from '../identity/certificate';
+import type { SessionStore, Session } from '../identity/sessions';
+import type { FileWallet } from '../identity/wallet';
+import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
+import { ApiError, toErrorResponse } from './errors';
+import { openApiDocument } from './openapi';
+import { RateLimiter } from './rateLimit';
+
+export interface LogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+export interface AppDeps {
+  /** The institution this node serves: people of other institutions cannot log in here. */
+  readonly mspId: string;
+  readonly gateway: LedgerGateway;
+  readonly enroller: Enroller;
+  readonly wallet: FileWallet;
+  readonly sessions: SessionStore;
+  readonly log?: (entry: LogEntry) => void;
+  readonly rateLimit?: { readonly perSec: number; readonly burst: number };
+  readonly loginRateLimit?: { readonly perSec: number; readonly burst: number };
+}
+
+type Authed = Request & { session: Session; requestId: string };
+
+const str = (v: unknown, field: string, max = 256): string => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) {
+    throw new ApiError('VALIDATION_FAILED', `${field} is required: a string of 1-${max} characters`, {
+      field,
+    });
+  }
+  return v;
+};
+const optStr = (v: unknown, field: string, max: number = LIMITS.commentMax): string | undefined =>
+  v === undefined || v === null || v === '' ? undefined : str(v, field, max);
+const body = (req: Request): Record<string, unknown> => {
+  const b: unknown = req.body;
+  if (b === undefined) return {};
+  if (typeof b !== 'object' || b === null || Array.isArray(b))
+    throw new ApiError('VALIDATION_FAILED', 'the request body must be a JSON object');
+  return b as Record<string, unknown>;
+};
+
+/** An express application for one institution's node (no listen: the caller decides where). */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  const log =
+    deps.log ??
+    ((e: LogEntry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'tallystick_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'tallystick_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const ledgerTx = new Counter({
+    name: 'tallystick_ledger_transactions_total',
+    help: 'Ledger transactions submitted by this node',
+    labelNames: ['operation', 'outcome'],
+    registers: [registry],
+  });
+  const limiter = new RateLimiter(deps.rateLimit?.perSec ?? 200, deps.rateLimit?.burst ?? 400);
+  const loginLimiter = new RateLimiter(deps.loginRateLimit?.perSec ?? 0.2, deps.loginRateLimit?.burst ?? 10);
+
+  app.disable('x-powered-by');
+  app.set('json replacer', (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    (req as Authed).requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path
+        ? `${req.baseUrl}${(req.route as { path: string }).path}`
+        : 'unmatched';
+      const seconds = (performance.now() - started) / 1000;
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      duration.observe({ method: req.method, route }, seconds);
+      const s = (req as Partial<Authed>).session;
+      log({
+        level: res.statusCode >= 500 ? 'error' : 'info',
+        msg: 'request',
+        requestId,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000),
+        ...(s ? { user: s.enrollmentId, mspId: s.mspId } : {}),
+      });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', mspId: deps.mspId, ledger: deps.gateway.backend });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '8mb' }));
+
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  v1.post('/sessions', async (req, res) => {
+    const b = body(req);
+    const enrollmentId = str(b.enrollmentId, 'enrollmentId', 64);
+    const secret = str(b.secret, 'secret', 256);
+    const wait = loginLimiter.take(`${req.ip ?? ''}|${enrollmentId}`);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+      throw new ApiError('RATE_LIMITED', 'too many login attempts; try again later');
+    }
+    let identity;
+    try {
+      identity = await deps.enroller.enroll(enrollmentId, secret);
+    } catch {
+      // Never say whether the id or the secret was wrong.
+      throw new ApiError('LOGIN_FAILED', 'enrolment id or secret is wrong');
+    }
+    if (identity.mspId !== deps.mspId)
+      throw new ApiError(
+        'WRONG_NODE',
+        `this node serves ${deps.mspId}; log in at your own institution's node`,
+      );
+    const facts = readCertificate(identity.certificatePem);
+    await deps.wallet.put(enrollmentId, identity);
+    const { token, expiresAt } = deps.sessions.create({
+      enrollmentId,
+      mspId: identity.mspId,
+      roles: facts.roles,
+      identity,
+    });
+    res.status(201).json({
+      token,
+      expiresAt: expiresAt.toISOString(),
+      user: { enrollmentId, mspId: identity.mspId, roles: facts.roles },
+    });
+  });
+
+  // Everything below needs a session.
+  v1.use((req: Request, res: Response, next: NextFunction) => {
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const session = token ? deps.sessions.touch(token) : undefined;
+    if (!session)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        token
+          ? 'the session has expired or ended; log in again'
+          : 'log in first (Authorization: Bearer <token>)',
+      );
+    const wait = limiter.take(token ?? req.ip ?? '');
+    if (wait > 0) {
+      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+      throw new ApiError('RATE_LIMITED', 'too many requests');
+    }
+    (req as Authed).session = session;
+    next();
+  });
+  const who = (req: Request) => (req as Authed).session;
+  const needRole = (req: Request, roles: readonly Role[], what: string) => {
+    const s = who(req);
+    if (!hasAnyRole({ mspId: s.mspId, id: '', name: s.enrollmentId, roles: s.roles }, roles)) {
+      throw new ApiError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
+    }
+  };
+  const counted = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      const r = await work();
+      ledgerTx.inc({ operation, outcome: 'committed' });
+      return r;
+    } catch (e) {
+      ledgerTx.inc({ operation, outcome: 'refused' });
+      throw e;
+    }
+  };
+
+  v1.get('/me', (req, res) => {
+    const s = who(req);
+    res.json({ enrollmentId: s.enrollmentId, mspId: s.mspId, roles: s.roles });
+  });
+  v1.delete('/sessions/current', (req, res) => {
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    deps.sessions.end(token);
+    res.status(204).end();
+  });
+
+  v1.post('/legs', async (req, res) => {
+    const leg = body(req) as unknown as LegInput;
+    const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, [leg]));
+    res.status(201).json(r);
+  });
+  v1.post('/legs/batch', async (req, res) => {
+    const legs = body(req).legs;
+    if (!Array.isArray(legs))
+      throw new ApiError('VALIDATION_FAILED', 'legs must be an array of legs', { field: 'legs' });
+    const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, legs as LegInput[]));
+    res.status(201).json(r);
+  });
+  v1.post('/sweep', async (req, res) => {
+    const limitRaw = body(req).limit ?? LIMITS.sweepMax;
+    if (typeof limitRaw !== 'number')
+      throw new ApiError('VALIDATION_FAILED', 'limit must be a number', { field: 'limit' });
+    res.json(await counted('sweep', () => deps.gateway.sweep(who(req).identity, limitRaw)));
+  });
+
+  v1.get('/cases/:caseId', async (req, res) => {
+    res.json(await deps.gateway.getCase(who(req).identity, str(req.params.caseId, 'caseId', 64)));
+  });
+  // POST, not GET: the payment reference is a secret and must not appear in URLs or access logs.
+  v1.post('/cases/open', async (req, res) => {
+    res.json(await deps.gateway.readCase(who(req).identity, str(body(req).reference, 'reference', 64)));
+  });
+
+  v1.get('/breaks', async (req, res) => {
+    const s = who(req);
+    const mspId = typeof req.query.mspId === 'string' ? req.query.mspId : s.mspId;
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.pageSizeMax) {
+      throw new ApiError('VALIDATION_FAILED', `limit must be 1-${LIMITS.pageSizeMax}`, { field: 'limit' });
+    }
+    const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : '';
+    const page = await deps.gateway.listOpenBreaks(s.identity, mspId, limit, cursor);
+    res.json({ items: page.items, nextCursor: page.bookmark === '' ? null : page.bookmark });
+  });
+  v1.get('/breaks/:breakId', async (req, res) => {
+    res.json(await deps.gateway.getBreak(who(req).identity, str(req.params.breakId, 'breakId', 64)));
+  });
+  v1.post('/breaks/:breakId/open', async (req, res) => {
+    res.json(
+      await deps.gateway.getBreak(
+        who(req).identity,
+        str(req.params.breakId, 'breakId', 64),
+        str(body(req).reference, 'reference', 64),
+      ),
+    );
+  });
+  const actionOptions = (b: Record<string, unknown>) => {
+    const comment = optStr(b.comment, 'comment');
+    const reference = optStr(b.reference, 'reference', 64);
+    return { ...(comment ? { comment } : {}), ...(reference ? { reference } : {}) };
+  };
+  v1.post('/breaks/:breakId/assign', async (req, res) => {
+    needRole(req, ['reconciler', 'approver'], 'assigning a break');
+    const b = body(req);
+    const breakId = str(req.params.breakId, 'breakId', 64);
+    res.json(
+      await counted('assignBreak', () =>
+        deps.gateway.assignBreak(
+          who(req).identity,
+          breakId,
+          str(b.assignee, 'assignee', 64),
+          actionOptions(b),
+        ),
+      ),
+    );
+  });
+  v1.post('/breaks/:breakId/propose', async (req, res) => {
+    const b = body(req);
+    const kind = str(b.kind, 'kind', 32);
+    if (!(RESOLUTION_KINDS as readonly string[]).includes(kind)) {
+      throw new ApiError('VALIDATION_FAILED', `kind must be one of ${RESOLUTION_KINDS.join(', ')}`, {
+        field: 'kind',
+      });
+    }
+    const breakId = str(req.params.breakId, 'breakId', 64);
+    res.json(
+      await counted('proposeResolution', () =>
+        deps.gateway.proposeResolution(who(req).identity, breakId, kind as ResolutionKind, actionOptions(b)),
+      ),
+    );
+  });
+  for (const action of ['approve', 'accept', 'reject', 'resolve', 'comment'] as const) {
+    v1.post(`/breaks/:breakId/${action}`, async (req, res) => {
+      const breakId = str(req.params.breakId, 'breakId', 64);
+      const decision = action.toUpperCase() as DecisionAction;
+      res.json(
+        await counted('decideBreak', () =>
+          deps.gateway.decideBreak(who(req).identity, breakId, decision, actionOptions(body(req))),
+        ),
+      );
+    });
+  }
+
+  v1.get('/provenance/:kind/:id', async (req, res) => {
+    const kind = req.params.kind;
+    if (kind !== 'case' && kind !== 'break' && kind !== 'leg')
+      throw new ApiError('VALIDATION_FAILED', 'kind must be case, break or leg', { field: 'kind' });
+    res.json({
+      kind,
+      id: req.params.id,
+      history: await deps.gateway.history(who(req).identity, kind, str(req.params.id, 'id', 140)),
+    });
+  });
+
+  app.use('/v1', v1);
+  app.use((req: Request) => {
+    throw new ApiError('NOT_FOUND', `no route ${req.method} ${req.path}`);
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = (req as Partial<Authed>).requestId ?? randomUUID();
+    const { status, body: payload } = toErrorResponse(err, requestId);
+    if (status >= 500)
+      log({
+        level: 'error',
+        msg: 'request failed',
+        requestId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    res.status(status).json(payload);
+  });
+  return app;
+}

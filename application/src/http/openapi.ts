@@ -1,0 +1,452 @@
+import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
+import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import { LEG_ROLES, OUTCOMES } from '../../../chaincode/src/core/leg';
+import { STATUS_OF } from './errors';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      String(s),
+      {
+        description: `error (${Object.entries(STATUS_OF)
+          .filter(([, v]) => v === s)
+          .map(([k]) => k)
+          .join(', ')})`,
+        content: json(ref('Error')),
+      },
+    ]),
+  );
+const idParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const actionBody = { required: false, content: json(ref('BreakActionInput')) };
+const breakAction = (summary: string, description: string) => ({
+  summary,
+  description,
+  tags: ['breaks'],
+  parameters: [idParam('breakId', 'the break')],
+  requestBody: actionBody,
+  responses: {
+    '200': { description: 'committed', content: json(ref('CommittedBreak')) },
+    ...errors(400, 401, 403, 404, 409, 503),
+  },
+});
+
+/** The OpenAPI 3.1 description of /v1; a test holds it to the routes the application really serves. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Tallystick institution node',
+    version: '1.0.0',
+    description:
+      'One node per member institution. Every write is a ledger transaction signed by the logged-in person. Amounts are integer minor units as decimal strings. Errors: `{ error: { code, message, requestId } }` with a stable code.',
+  },
+  servers: [{ url: '/v1' }],
+  security: [{ bearer: [] }],
+  tags: [
+    { name: 'sessions' },
+    { name: 'legs' },
+    { name: 'cases' },
+    { name: 'breaks' },
+    { name: 'provenance' },
+    { name: 'meta' },
+  ],
+  paths: {
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        tags: ['meta'],
+        security: [],
+        responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+      },
+    },
+    '/sessions': {
+      post: {
+        summary: 'Log in with your enrolment id and secret',
+        description:
+          "Enrols you at your institution's CA; every later transaction is signed with that identity. Login attempts are rate limited.",
+        tags: ['sessions'],
+        security: [],
+        requestBody: { required: true, content: json(ref('LoginInput')) },
+        responses: {
+          '201': { description: 'session', content: json(ref('Session')) },
+          ...errors(400, 401, 403, 429),
+        },
+      },
+    },
+    '/sessions/current': {
+      delete: {
+        summary: 'Log out',
+        tags: ['sessions'],
+        responses: { '204': { description: 'ended' }, ...errors(401) },
+      },
+    },
+    '/me': {
+      get: {
+        summary: 'Who am I',
+        tags: ['sessions'],
+        responses: { '200': { description: 'the session user', content: json(ref('User')) }, ...errors(401) },
+      },
+    },
+    '/legs': {
+      post: {
+        summary: 'Post one leg',
+        description:
+          'Idempotent by legId: the same leg again is UNCHANGED; a different leg under the same id is IDEMPOTENCY_CONFLICT.',
+        tags: ['legs'],
+        requestBody: { required: true, content: json(ref('LegInput')) },
+        responses: {
+          '201': { description: 'committed', content: json(ref('CommittedLegs')) },
+          ...errors(400, 401, 403, 409, 413, 503),
+        },
+      },
+    },
+    '/legs/batch': {
+      post: {
+        summary: 'Post up to 1000 legs in one transaction, all or nothing',
+        tags: ['legs'],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['legs'],
+            properties: { legs: { type: 'array', maxItems: 1000, items: ref('LegInput') } },
+          }),
+        },
+        responses: {
+          '201': { description: 'committed', content: json(ref('CommittedLegs')) },
+          ...errors(400, 401, 403, 409, 413, 503),
+        },
+      },
+    },
+    '/sweep': {
+      post: {
+        summary: 'Flag cases past their service level with legs missing',
+        tags: ['cases'],
+        requestBody: {
+          required: false,
+          content: json({
+            type: 'object',
+            properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+          }),
+        },
+        responses: {
+          '200': { description: 'committed', content: json({ type: 'object' }) },
+          ...errors(400, 401, 403, 503),
+        },
+      },
+    },
+    '/cases/{caseId}': {
+      get: {
+        summary: 'A case as every member sees it (hashes, parties, statuses)',
+        tags: ['cases'],
+        parameters: [idParam('caseId', 'sha256 of the payment reference, hex')],
+        responses: {
+          '200': { description: 'public record', content: json(ref('Case')) },
+          ...errors(401, 404),
+        },
+      },
+    },
+    '/cases/open': {
+      post: {
+        summary: 'A case with its legs and comments opened (parties only)',
+        description: 'The reference travels in the body, never in a URL.',
+        tags: ['cases'],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['reference'],
+            properties: { reference: { type: 'string' } },
+          }),
+        },
+        responses: {
+          '200': { description: 'opened case', content: json({ type: 'object' }) },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/breaks': {
+      get: {
+        summary: 'Open breaks of an institution, a page at a time',
+        tags: ['breaks'],
+        parameters: [
+          {
+            name: 'mspId',
+            in: 'query',
+            required: false,
+            description: 'default: your institution; others need the auditor role',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: 'nextCursor of the previous page',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'a page',
+            content: json({
+              type: 'object',
+              properties: {
+                items: { type: 'array', items: ref('Break') },
+                nextCursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    '/breaks/{breakId}': {
+      get: {
+        summary: 'A break (comments sealed)',
+        tags: ['breaks'],
+        parameters: [idParam('breakId', 'the break')],
+        responses: { '200': { description: 'break', content: json(ref('Break')) }, ...errors(401, 404) },
+      },
+    },
+    '/breaks/{breakId}/open': {
+      post: {
+        summary: 'A break with its comments opened (parties only)',
+        tags: ['breaks'],
+        parameters: [idParam('breakId', 'the break')],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['reference'],
+            properties: { reference: { type: 'string' } },
+          }),
+        },
+        responses: {
+          '200': { description: 'break', content: json(ref('Break')) },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/breaks/{breakId}/assign': {
+      post: {
+        ...breakAction(
+          'Assign to yourself or a colleague',
+          'OPEN/ASSIGNED → ASSIGNED; reconciler or approver of a party.',
+        ),
+        requestBody: {
+          required: true,
+          content: json({
+            allOf: [
+              ref('BreakActionInput'),
+              { type: 'object', required: ['assignee'], properties: { assignee: { type: 'string' } } },
+            ],
+          }),
+        },
+      },
+    },
+    '/breaks/{breakId}/propose': {
+      post: {
+        ...breakAction(
+          'Propose a resolution',
+          "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; comment required.",
+        ),
+        requestBody: {
+          required: true,
+          content: json({
+            allOf: [
+              ref('BreakActionInput'),
+              {
+                type: 'object',
+                required: ['kind', 'comment', 'reference'],
+                properties: { kind: { enum: [...RESOLUTION_KINDS] } },
+              },
+            ],
+          }),
+        },
+      },
+    },
+    '/breaks/{breakId}/approve': {
+      post: breakAction(
+        'Approve (four eyes)',
+        'PROPOSED → APPROVED; an approver of the proposing institution other than the proposer.',
+      ),
+    },
+    '/breaks/{breakId}/accept': {
+      post: breakAction('Accept as a counterparty', 'APPROVED → ACCEPTED once every other party accepted.'),
+    },
+    '/breaks/{breakId}/reject': {
+      post: breakAction('Reject', 'PROPOSED/APPROVED → OPEN; comment required.'),
+    },
+    '/breaks/{breakId}/resolve': {
+      post: breakAction(
+        'Resolve once the correction is booked',
+        'ACCEPTED → RESOLVED; the proposing institution; comment required.',
+      ),
+    },
+    '/breaks/{breakId}/comment': { post: breakAction('Comment', 'Any status; comment required.') },
+    '/provenance/{kind}/{id}': {
+      get: {
+        summary: 'Every committed version of a case, break or leg record, with transaction id and time',
+        tags: ['provenance'],
+        parameters: [
+          { name: 'kind', in: 'path', required: true, schema: { enum: ['case', 'break', 'leg'] } },
+          idParam('id', 'caseId, breakId, or mspId:legId'),
+        ],
+        responses: {
+          '200': { description: 'history, newest first', content: json({ type: 'object' }) },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message', 'requestId'],
+            properties: {
+              code: { enum: Object.keys(STATUS_OF) },
+              message: { type: 'string' },
+              requestId: { type: 'string' },
+              details: {},
+            },
+          },
+        },
+      },
+      LoginInput: {
+        type: 'object',
+        required: ['enrollmentId', 'secret'],
+        properties: { enrollmentId: { type: 'string' }, secret: { type: 'string', format: 'password' } },
+      },
+      User: {
+        type: 'object',
+        properties: {
+          enrollmentId: { type: 'string' },
+          mspId: { type: 'string' },
+          roles: {
+            type: 'array',
+            items: { enum: ['submitter', 'reconciler', 'approver', 'auditor', 'admin'] },
+          },
+        },
+      },
+      Session: {
+        type: 'object',
+        properties: {
+          token: { type: 'string' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          user: ref('User'),
+        },
+      },
+      RouteStop: {
+        type: 'object',
+        required: ['mspId', 'role'],
+        properties: { mspId: { type: 'string' }, role: { enum: [...LEG_ROLES] } },
+      },
+      LegInput: {
+        type: 'object',
+        required: [
+          'legId',
+          'reference',
+          'role',
+          'route',
+          'amountMinor',
+          'currency',
+          'valueDate',
+          'payerRef',
+          'payeeRef',
+          'outcome',
+        ],
+        additionalProperties: false,
+        properties: {
+          legId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+          reference: { type: 'string', description: 'UETR (lowercase UUID v4) or EndToEndId' },
+          role: { enum: [...LEG_ROLES] },
+          branch: { type: 'string', pattern: '^[A-Za-z0-9]{1,11}$' },
+          route: { type: 'array', minItems: 2, maxItems: 6, items: ref('RouteStop') },
+          amountMinor: {
+            type: 'string',
+            pattern: '^[1-9][0-9]{0,17}$',
+            description: 'integer minor units as a decimal string',
+          },
+          currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+          valueDate: { type: 'string', format: 'date' },
+          payerRef: { type: 'string' },
+          payeeRef: { type: 'string' },
+          outcome: { enum: [...OUTCOMES] },
+        },
+      },
+      CommittedLegs: {
+        type: 'object',
+        properties: {
+          txId: { type: 'string' },
+          blockNumber: { type: 'string' },
+          result: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                legId: { type: 'string' },
+                caseId: { type: 'string' },
+                outcome: { enum: ['POSTED', 'UNCHANGED'] },
+                caseStatus: { enum: ['PENDING', 'MATCHED', 'BROKEN'] },
+              },
+            },
+          },
+        },
+      },
+      Case: {
+        type: 'object',
+        properties: {
+          caseId: { type: 'string' },
+          parties: { type: 'array', items: { type: 'string' } },
+          status: { enum: ['PENDING', 'MATCHED', 'BROKEN'] },
+          legs: { type: 'array' },
+          breaks: { type: 'array' },
+        },
+      },
+      Break: {
+        type: 'object',
+        properties: {
+          breakId: { type: 'string' },
+          caseId: { type: 'string' },
+          reason: { enum: [...BREAK_REASONS] },
+          status: { enum: [...BREAK_STATUSES] },
+          parties: { type: 'array', items: { type: 'string' } },
+          timeline: { type: 'array' },
+        },
+      },
+      BreakActionInput: {
+        type: 'object',
+        properties: {
+          comment: { type: 'string', maxLength: 2000 },
+          reference: {
+            type: 'string',
+            description: 'the payment reference; needed with a comment, which is sealed for the parties',
+          },
+        },
+      },
+      CommittedBreak: {
+        type: 'object',
+        properties: { txId: { type: 'string' }, blockNumber: { type: 'string' }, result: ref('Break') },
+      },
+    },
+  },
+} as const;
