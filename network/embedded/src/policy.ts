@@ -17,35 +17,38 @@ export function anyMember(mspIds: readonly string[]): Policy {
 }
 
 /**
- * True when the organisations that endorsed satisfy the policy. Like Fabric, each endorsement is
- * used at most once, so `AND('A.member','A.member')` needs two distinct endorsements from A.
+ * True when the organisations that endorsed satisfy the policy, evaluated as Fabric's cauthdsl does:
+ * each endorsement is used at most once, and sub-policies are tried in order, each keeping the
+ * endorsements it used when it succeeds (greedy, without backtracking: with endorsements A and B,
+ * `AND(OR('A.member','B.member'), 'A.member')` fails in Fabric, and here).
  */
 export function satisfies(policy: Policy, endorsers: readonly string[]): boolean {
-  return consume(policy, [...endorsers]) !== undefined;
+  return evaluate(
+    policy,
+    endorsers.map(() => false),
+    endorsers,
+  );
 }
 
-// Returns what remains of the available endorsers after satisfying the policy, or undefined.
-function consume(policy: Policy, available: string[]): string[] | undefined {
+function evaluate(policy: Policy, used: boolean[], endorsers: readonly string[]): boolean {
   if ('signedBy' in policy) {
-    const i = available.indexOf(policy.signedBy);
-    if (i < 0) return undefined;
-    return [...available.slice(0, i), ...available.slice(i + 1)];
+    for (let i = 0; i < endorsers.length; i++) {
+      if (!used[i] && endorsers[i] === policy.signedBy) {
+        used[i] = true;
+        return true;
+      }
+    }
+    return false;
   }
-  return choose(policy.policies, 0, policy.outOf, available);
-}
-
-// Backtracking over which sub-policies to satisfy, as Fabric's cauthdsl evaluator does.
-function choose(policies: Policy[], from: number, needed: number, available: string[]): string[] | undefined {
-  if (needed <= 0) return available;
-  if (policies.length - from < needed) return undefined;
-  const first = policies[from];
-  if (first === undefined) return undefined;
-  const taken = consume(first, available);
-  if (taken !== undefined) {
-    const rest = choose(policies, from + 1, needed - 1, taken);
-    if (rest !== undefined) return rest;
+  let verified = 0;
+  for (const sub of policy.policies) {
+    const tentative = [...used];
+    if (evaluate(sub, tentative, endorsers)) {
+      verified++;
+      for (let i = 0; i < used.length; i++) used[i] = tentative[i] ?? false;
+    }
   }
-  return choose(policies, from + 1, needed, available);
+  return verified >= policy.outOf;
 }
 
 export function describePolicy(policy: Policy): string {
