@@ -14,6 +14,8 @@ export interface ConsortiumOrganisation {
   readonly name: string;
   readonly kind: 'BANK' | 'CLEARING_HOUSE' | 'PAYMENT_COMPANY' | 'AUDITOR';
   readonly branches: readonly string[];
+  /** Port of the institution's application node when all nodes run on one machine. */
+  readonly apiPort: number;
   readonly users: readonly ConsortiumUser[];
 }
 
