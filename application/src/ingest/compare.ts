@@ -1,0 +1,335 @@
+import { createHash } from 'node:crypto';
+
+import { TallyError } from '../../../chaincode/src/core/errors';
+import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
+import { parseRoute } from '../../../chaincode/src/core/leg';
+import {
+  parseAccountRef,
+  parseClientId,
+  parseIsoDate,
+  parseReference,
+} from '../../../chaincode/src/core/reference';
+import type { LegInput } from '../ledger/ledgerGateway';
+import type { Side, StatementLine } from './statementLine';
+
+/** A leg as the shared ledger holds it for this institution (its own posted legs). */
+export type LedgerLeg = LegInput & { readonly mspId?: string };
+
+export type MatchedBy = 'UETR' | 'END_TO_END_ID' | 'LEG_ID';
+export const COMPARED_FIELDS = [
+  'amountMinor',
+  'currency',
+  'valueDate',
+  'side',
+  'outcome',
+  'payerRef',
+  'payeeRef',
+] as const;
+export type ComparedField = (typeof COMPARED_FIELDS)[number];
+
+export interface FieldDifference {
+  readonly field: ComparedField;
+  readonly mine: string;
+  readonly ledger: string;
+}
+
+export interface Mismatch {
+  readonly line: StatementLine;
+  readonly leg: LedgerLeg;
+  readonly matchedBy: MatchedBy;
+  readonly differences: readonly FieldDifference[];
+}
+
+/** The differences between one institution's books and its legs on the shared ledger. */
+export interface BooksComparison {
+  /** Booked in my books, with no leg on the ledger: candidates for `legsToPost`. */
+  readonly onlyInMyBooks: readonly StatementLine[];
+  /** On the ledger, not in my books. */
+  readonly onlyOnLedger: readonly LedgerLeg[];
+  /** The same payment on both sides, with fields that disagree. */
+  readonly fieldDifferences: readonly Mismatch[];
+  /** Pending or information-only lines (camt PDNG/INFO): not bookings, so neither compared nor posted. */
+  readonly notBooked: readonly StatementLine[];
+  /** Pairs that agree on every compared field. */
+  readonly matched: number;
+  readonly myLinesCompared: number;
+  readonly ledgerLegsCompared: number;
+}
+
+const UETR_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const NONE = -1;
+
+/** The direction a leg's role implies on the posting institution's books; a clearing leg implies none. */
+export function sideOfRole(role: LegRole): Side | undefined {
+  switch (role) {
+    case 'DEBTOR_AGENT':
+      return 'DEBIT';
+    case 'CREDITOR_AGENT':
+      return 'CREDIT';
+    case 'CLEARING':
+      return undefined;
+  }
+}
+
+/** The outcome a booked line stands for: a reversal means the payment did not settle. */
+export function outcomeOfLine(line: StatementLine): Outcome {
+  return line.reversal ? 'FAILED' : 'SETTLED';
+}
+
+/** Keys to lines, as a first index per key and a chain through `next`, so a million lines cost two arrays. */
+class Chains {
+  readonly first = new Map<string, number>();
+  readonly next: Int32Array;
+  private readonly last = new Map<string, number>();
+  constructor(n: number) {
+    this.next = new Int32Array(n).fill(NONE);
+  }
+  add(key: string, i: number): void {
+    const tail = this.last.get(key);
+    if (tail === undefined) this.first.set(key, i);
+    else this.next[tail] = i;
+    this.last.set(key, i);
+  }
+  /** Frees the tails, which are needed only while adding. */
+  sealed(): this {
+    this.last.clear();
+    return this;
+  }
+}
+
+function differences(line: StatementLine, leg: LedgerLeg): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  const legAmount = typeof leg.amountMinor === 'bigint' ? leg.amountMinor : BigInt(leg.amountMinor);
+  if (legAmount !== line.amountMinor)
+    out.push({ field: 'amountMinor', mine: line.amountMinor.toString(), ledger: legAmount.toString() });
+  if (leg.currency !== line.currency)
+    out.push({ field: 'currency', mine: line.currency, ledger: leg.currency });
+  if (line.valueDate !== undefined && leg.valueDate !== line.valueDate)
+    out.push({ field: 'valueDate', mine: line.valueDate, ledger: leg.valueDate });
+  const legSide = sideOfRole(leg.role);
+  if (legSide !== undefined && legSide !== line.side)
+    out.push({ field: 'side', mine: line.side, ledger: legSide });
+  const outcome = outcomeOfLine(line);
+  if (leg.outcome !== outcome) out.push({ field: 'outcome', mine: outcome, ledger: leg.outcome });
+  if (line.payerRef !== undefined && leg.payerRef !== line.payerRef)
+    out.push({ field: 'payerRef', mine: line.payerRef, ledger: leg.payerRef });
+  if (line.payeeRef !== undefined && leg.payeeRef !== line.payeeRef)
+    out.push({ field: 'payeeRef', mine: line.payeeRef, ledger: leg.payeeRef });
+  return out;
+}
+
+/** Amount, currency and date agree: what makes a shared EndToEndId the same payment rather than another one. */
+function sameMoneyAndDate(line: StatementLine, leg: LedgerLeg): boolean {
+  return (
+    line.currency === leg.currency &&
+    (line.valueDate === undefined || line.valueDate === leg.valueDate) &&
+    line.amountMinor === (typeof leg.amountMinor === 'bigint' ? leg.amountMinor : BigInt(leg.amountMinor))
+  );
+}
+
+/**
+ * Compares my books with my legs on the shared ledger. Pure and deterministic; time and memory are linear:
+ * my lines are indexed once by UETR, EndToEndId and leg id, and the ledger legs are read once, as they come
+ * (an iterable, so they can be streamed from the index rather than held).
+ *
+ * A leg is matched by its UETR, else by EndToEndId together with amount, currency and value date (payers
+ * reuse EndToEndIds, so an EndToEndId alone never makes two lines one), else by leg id. An EndToEndId left
+ * over on both sides exactly once is then taken as one payment whose fields differ.
+ */
+export function compareBooks(
+  myLines: readonly StatementLine[],
+  ledgerLegs: Iterable<LedgerLeg>,
+): BooksComparison {
+  const notBooked: StatementLine[] = [];
+  const booked: StatementLine[] = [];
+  for (const l of myLines) (l.status === 'BOOKED' ? booked : notBooked).push(l);
+  const n = booked.length;
+  const byUetr = new Chains(n);
+  const byE2e = new Chains(n);
+  const byLegId = new Chains(n);
+  for (let i = 0; i < n; i++) {
+    const l = booked[i];
+    if (!l) continue;
+    if (l.uetr !== undefined) byUetr.add(l.uetr, i);
+    if (l.endToEndId !== undefined) byE2e.add(l.endToEndId, i);
+    if (l.legId !== undefined) byLegId.add(l.legId, i);
+  }
+  byUetr.sealed();
+  byE2e.sealed();
+  byLegId.sealed();
+  const matched = new Uint8Array(n);
+  const fieldDifferences: Mismatch[] = [];
+  let agreed = 0;
+  let legsCompared = 0;
+
+  const take = (i: number, leg: LedgerLeg, matchedBy: MatchedBy): void => {
+    matched[i] = 1;
+    const line = booked[i];
+    if (!line) return;
+    const d = differences(line, leg);
+    if (d.length === 0) agreed++;
+    else fieldDifferences.push({ line, leg, matchedBy, differences: d });
+  };
+  /** First unmatched line on the chain that `accept`s the leg. */
+  const find = (chains: Chains, key: string, accept: (line: StatementLine) => boolean): number => {
+    for (let i = chains.first.get(key) ?? NONE; i !== NONE; i = chains.next[i] ?? NONE) {
+      const line = booked[i];
+      if (line && matched[i] === 0 && accept(line)) return i;
+    }
+    return NONE;
+  };
+
+  const pending: LedgerLeg[] = [];
+  for (const leg of ledgerLegs) {
+    legsCompared++;
+    const ref = leg.reference;
+    if (UETR_SHAPE.test(ref)) {
+      const uetr = ref.toLowerCase();
+      // The UETR names one payment: prefer the line that agrees, else the first one, and report its differences.
+      let i = find(byUetr, uetr, (l) => sameMoneyAndDate(l, leg));
+      if (i === NONE) i = find(byUetr, uetr, () => true);
+      if (i !== NONE) {
+        take(i, leg, 'UETR');
+        continue;
+      }
+    } else {
+      const i = find(byE2e, ref, (l) => sameMoneyAndDate(l, leg));
+      if (i !== NONE) {
+        take(i, leg, 'END_TO_END_ID');
+        continue;
+      }
+    }
+    const j = find(byLegId, leg.legId, () => true);
+    if (j !== NONE) {
+      take(j, leg, 'LEG_ID');
+      continue;
+    }
+    pending.push(leg);
+  }
+
+  // Left over: an EndToEndId seen exactly once on each side is one payment whose amount or date differs.
+  const pendingPerE2e = new Map<string, number>();
+  for (const leg of pending) pendingPerE2e.set(leg.reference, (pendingPerE2e.get(leg.reference) ?? 0) + 1);
+  const onlyOnLedger: LedgerLeg[] = [];
+  for (const leg of pending) {
+    if (!UETR_SHAPE.test(leg.reference) && pendingPerE2e.get(leg.reference) === 1) {
+      const first = find(byE2e, leg.reference, () => true);
+      const second = first === NONE ? NONE : find(byE2e, leg.reference, (l) => l !== booked[first]);
+      if (first !== NONE && second === NONE) {
+        take(first, leg, 'END_TO_END_ID');
+        continue;
+      }
+    }
+    onlyOnLedger.push(leg);
+  }
+
+  const onlyInMyBooks: StatementLine[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = booked[i];
+    if (l && matched[i] === 0) onlyInMyBooks.push(l);
+  }
+  return {
+    onlyInMyBooks,
+    onlyOnLedger,
+    fieldDifferences,
+    notBooked,
+    matched: agreed,
+    myLinesCompared: n,
+    ledgerLegsCompared: legsCompared,
+  };
+}
+
+/** How the institution posts its missing legs: who it is, and its rules for role and route. */
+export interface PostingContext {
+  /** The posting institution; the ledger still takes the identity from the signer, never from this. */
+  readonly mspId: string;
+  readonly roleFor: (line: StatementLine) => LegRole;
+  readonly routeFor: (line: StatementLine) => readonly RouteStop[];
+  /** Default: the line's own leg id, else one derived from the statement and the line (stable across uploads). */
+  readonly legIdFor?: (line: StatementLine) => string;
+  readonly branch?: string;
+}
+
+/** Debit on my books: I am the payer's bank; credit: the payee's. */
+export function roleBySide(line: StatementLine): LegRole {
+  return line.side === 'DEBIT' ? 'DEBTOR_AGENT' : 'CREDITOR_AGENT';
+}
+
+export class LegsNotPostable extends Error {
+  override readonly name = 'LegsNotPostable';
+  constructor(readonly problems: readonly { readonly at: number | string; readonly detail: string }[]) {
+    super(
+      `${problems.length} line(s) cannot be posted: ` +
+        problems
+          .slice(0, 5)
+          .map((p) => `${typeof p.at === 'number' ? `line ${p.at}` : p.at}: ${p.detail}`)
+          .join('; '),
+    );
+  }
+}
+
+function derivedLegId(mspId: string, line: StatementLine): string {
+  const h = createHash('sha256')
+    .update(
+      [
+        mspId,
+        line.format,
+        line.statementId,
+        line.account ?? '',
+        String(line.at),
+        line.uetr ?? line.endToEndId ?? '',
+        line.amountMinor.toString(),
+        line.currency,
+        line.valueDate ?? '',
+        line.side,
+      ].join('\u0000'),
+    )
+    .digest('hex');
+  return `stmt-${h.slice(0, 40)}`;
+}
+
+/**
+ * The legs to post for what is in my books and not on the ledger. All or nothing: if any line cannot become a
+ * valid leg (no reference, no accounts, zero amount, a route without this institution in that role), nothing is
+ * returned and `LegsNotPostable` lists every such line.
+ */
+export function legsToPost(report: BooksComparison, context: PostingContext): LegInput[] {
+  const legs: LegInput[] = [];
+  const problems: { at: number | string; detail: string }[] = [];
+  for (const line of report.onlyInMyBooks) {
+    try {
+      if (line.status !== 'BOOKED') throw new Error('not a booked line');
+      const reference = parseReference(line.uetr ?? line.endToEndId, 'reference (UETR or EndToEndId)');
+      if (line.amountMinor <= 0n) throw new Error('amount must be greater than zero');
+      if (line.valueDate === undefined) throw new Error('no value date');
+      const role = context.roleFor(line);
+      const route = parseRoute(context.routeFor(line));
+      if (!route.some((s) => s.mspId === context.mspId && s.role === role)) {
+        throw new Error(`the route does not list ${context.mspId} as ${role}`);
+      }
+      const payerRef = line.payerRef ?? (line.side === 'DEBIT' ? line.account : undefined);
+      const payeeRef = line.payeeRef ?? (line.side === 'CREDIT' ? line.account : undefined);
+      const legId = parseClientId(
+        context.legIdFor?.(line) ?? line.legId ?? derivedLegId(context.mspId, line),
+        'legId',
+      );
+      legs.push({
+        legId,
+        reference,
+        role,
+        ...(context.branch !== undefined && { branch: context.branch }),
+        route,
+        amountMinor: line.amountMinor.toString(),
+        currency: line.currency,
+        valueDate: parseIsoDate(line.valueDate, 'valueDate'),
+        payerRef: parseAccountRef(payerRef, 'payerRef'),
+        payeeRef: parseAccountRef(payeeRef, 'payeeRef'),
+        outcome: outcomeOfLine(line),
+      });
+    } catch (e) {
+      problems.push({ at: line.at, detail: e instanceof TallyError ? e.detail : (e as Error).message });
+    }
+  }
+  if (problems.length > 0) throw new LegsNotPostable(problems);
+  return legs;
+}

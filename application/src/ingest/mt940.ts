@@ -1,0 +1,337 @@
+import type { Currency } from '../../../chaincode/src/core/money';
+import { checkBalances } from './consistency';
+import { amountAt, currencyAt, dateAt, detach, textChunks, type StatementSource } from './source';
+import {
+  resolveLimits,
+  StatementRejected,
+  type IngestLimits,
+  type ParsedStatements,
+  type StatementFormat,
+  type StatementLine,
+  type StatementSummary,
+} from './statementLine';
+
+/** Tags an MT940/MT950 statement may carry. MT942 tags are recognised only to be refused with a clear message. */
+const STATEMENT_TAGS = new Set([
+  '20',
+  '21',
+  '25',
+  '28',
+  '28C',
+  '60F',
+  '60M',
+  '61',
+  '86',
+  '62F',
+  '62M',
+  '64',
+  '65',
+  'NS',
+]);
+const MT942_TAGS = new Set(['34F', '13', '13D', '90D', '90C']);
+const TAG_LINE = /^:(\d{2}[A-Z]?|NS):(.*)$/;
+const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d+(?:,\d*)?)$/;
+/** value date, entry date (or four spaces, or none), mark, funds code, amount, type, rest (references). */
+const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d[\d,]{0,14})([NSF][A-Z0-9 ]{3})?(.*)$/;
+/** Transmission envelope around a statement: SWIFT blocks, a bank's header lines, trailers. */
+const ENVELOPE = /^(\{[1-5]:.*|-?\}?|[A-Z0-9]{8,12}|:?94[02]:?( \d+)?|\d{4} \d{2}[A-Z0-9]+)$/;
+
+interface Field {
+  readonly tag: string;
+  value: string;
+  readonly line: number;
+}
+
+interface Draft {
+  readonly line: number;
+  readonly id: string;
+  account?: string;
+  currency?: Currency;
+  openingMinor?: bigint;
+  bookedNetMinor: bigint;
+  readonly lines: StatementLine[];
+}
+
+function date6(text: string, at: number, field: string): string {
+  const yy = Number(text.slice(0, 2));
+  const century = yy <= 69 ? '20' : '19';
+  return dateAt(`${century}${text.slice(0, 2)}-${text.slice(2, 4)}-${text.slice(4, 6)}`, at, field);
+}
+
+/** MMDD near `valueDate`: the entry date may fall in the year before or after the value date. */
+function entryDate(mmdd: string, valueDate: string, at: number): string {
+  let year = Number(valueDate.slice(0, 4));
+  const month = Number(mmdd.slice(0, 2));
+  const valueMonth = Number(valueDate.slice(5, 7));
+  if (month - valueMonth > 6) year--;
+  else if (valueMonth - month > 6) year++;
+  return dateAt(`${year}-${mmdd.slice(0, 2)}-${mmdd.slice(2, 4)}`, at, 'entry date');
+}
+
+/** The EndToEndId in :86:, as German (?20EREF+...) and Dutch (/EREF/...) banks structure it. */
+export function endToEndIdFromDetails(details: string): string | undefined {
+  const flat = details.replace(/\n/g, '');
+  // ?20 ... ?29 are the purpose lines; EREF+ may be split across them.
+  const parts = flat.split(/\?(\d\d)/);
+  let sub = '';
+  for (let i = 1; i + 1 < parts.length; i += 2) if (parts[i]?.startsWith('2')) sub += parts[i + 1] ?? '';
+  const german = /EREF\+(.*?)(?=(?:KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|IBAN|BIC)\+|$)/.exec(sub);
+  const dutch = /\/EREF\/([^/]*)/.exec(flat);
+  const id = (german?.[1] ?? dutch?.[1] ?? '').trim();
+  return id && id.toUpperCase() !== 'NOTPROVIDED' && id.toUpperCase() !== 'NONREF' ? id : undefined;
+}
+
+/**
+ * Parses SWIFT MT940 (and MT950, which has no :86:) while it streams in, one statement per :20: ... :62F:/:62M:.
+ * Amounts are read from their text with the comma as decimal mark. A statement whose opening balance and lines
+ * do not give its closing balance rejects the whole file.
+ */
+export async function parseMt940(source: StatementSource, limits?: IngestLimits): Promise<ParsedStatements> {
+  const { statementBytesMax, entriesMax } = resolveLimits(limits);
+  const lines: StatementLine[] = [];
+  const statements: StatementSummary[] = [];
+  let format: StatementFormat = 'mt940';
+  let field: Field | undefined;
+  let draft: Draft | undefined;
+  let lastTag = '';
+  let lineNo = 0;
+
+  const onField = (f: Field): void => {
+    const at = f.line;
+    const value = f.value;
+    if (MT942_TAGS.has(f.tag)) {
+      throw new StatementRejected(
+        'UNSUPPORTED_MESSAGE',
+        at,
+        `:${f.tag}: belongs to an MT942 interim report, which has no opening and closing balances: not a statement`,
+      );
+    }
+    if (f.tag === '20') {
+      if (draft) {
+        throw new StatementRejected(
+          'MISSING_FIELD',
+          draft.line,
+          `statement ${draft.id} has no closing balance :62F:/:62M:`,
+        );
+      }
+      draft = { line: at, id: detach(value.trim()), bookedNetMinor: 0n, lines: [] };
+      lastTag = f.tag;
+      return;
+    }
+    if (!draft) {
+      // After :62F:, available balances and information for the whole statement may follow.
+      const trailer = f.tag === '64' || f.tag === '65' || f.tag === 'NS' || f.tag === '86';
+      if (trailer && ['62F', '62M', '64', '65', '86', 'NS'].includes(lastTag)) {
+        lastTag = f.tag;
+        return;
+      }
+      throw new StatementRejected('MISSING_FIELD', at, `:${f.tag}: outside a statement (no :20: before it)`);
+    }
+    const d = draft;
+    switch (f.tag) {
+      case '21':
+      case '28':
+      case '28C':
+      case 'NS':
+      case '64':
+      case '65':
+        break;
+      case '25':
+        d.account = detach(value.trim());
+        break;
+      case '60F':
+      case '60M': {
+        if (d.openingMinor !== undefined)
+          throw new StatementRejected('INVALID_FIELD', at, 'a second opening balance');
+        const b = balance(value, at, `:${f.tag}:`);
+        d.currency = b.currency;
+        d.openingMinor = b.minor;
+        break;
+      }
+      case '61': {
+        if (d.openingMinor === undefined || !d.currency) {
+          throw new StatementRejected('MISSING_FIELD', at, ':61: before the opening balance :60F:/:60M:');
+        }
+        if (lines.length + d.lines.length >= entriesMax) {
+          throw new StatementRejected('TOO_MANY_ENTRIES', at, `more than entriesMax (${entriesMax}) lines`);
+        }
+        const l = statementLine(value, at, d, d.currency);
+        d.bookedNetMinor += l.side === 'CREDIT' ? l.amountMinor : -l.amountMinor;
+        d.lines.push(l);
+        break;
+      }
+      case '86': {
+        const last = d.lines[d.lines.length - 1];
+        if (last && (lastTag === '61' || lastTag === '86')) {
+          const details = last.details === undefined ? value : `${last.details}\n${value}`;
+          const e2e = endToEndIdFromDetails(details);
+          d.lines[d.lines.length - 1] = {
+            ...last,
+            details: detach(details),
+            ...(e2e !== undefined && { endToEndId: detach(e2e) }),
+          };
+        }
+        break;
+      }
+      case '62F':
+      case '62M': {
+        if (d.openingMinor === undefined || !d.currency) {
+          throw new StatementRejected(
+            'MISSING_FIELD',
+            d.line,
+            `statement ${d.id} has no opening balance :60F:/:60M:`,
+          );
+        }
+        const b = balance(value, at, `:${f.tag}:`);
+        if (b.currency !== d.currency) {
+          throw new StatementRejected(
+            'CURRENCY_MISMATCH',
+            at,
+            `closing balance in ${b.currency}, opening balance in ${d.currency}`,
+          );
+        }
+        checkBalances({
+          currency: d.currency,
+          openingMinor: d.openingMinor,
+          closingMinor: b.minor,
+          bookedNetMinor: d.bookedNetMinor,
+          at,
+        });
+        for (const l of d.lines) lines.push(l);
+        statements.push({
+          format,
+          statementId: d.id,
+          ...(d.account !== undefined && { account: d.account }),
+          currency: d.currency,
+          openingBalanceMinor: d.openingMinor,
+          closingBalanceMinor: b.minor,
+          entryCount: d.lines.length,
+          lineCount: d.lines.length,
+          at: d.line,
+        });
+        draft = undefined;
+        break;
+      }
+      default:
+        throw new StatementRejected('INVALID_FIELD', at, `unknown tag :${f.tag}:`);
+    }
+    lastTag = f.tag;
+  };
+
+  const balance = (value: string, at: number, name: string): { currency: Currency; minor: bigint } => {
+    const m = BALANCE.exec(value.trim());
+    if (!m?.[4] || !m[3] || !m[2]) {
+      throw new StatementRejected(
+        'INVALID_FIELD',
+        at,
+        `${name} must be C|D, YYMMDD, currency, amount (e.g. C240312EUR1234,56), got ${JSON.stringify(value.slice(0, 40))}`,
+      );
+    }
+    date6(m[2], at, `${name} date`);
+    const currency = currencyAt(m[3], at, `${name} currency`);
+    const minor = amountAt(m[4], currency, at);
+    return { currency, minor: m[1] === 'D' ? -minor : minor };
+  };
+
+  const statementLine = (value: string, at: number, d: Draft, currency: Currency): StatementLine => {
+    const newline = value.indexOf('\n');
+    const first = newline < 0 ? value : value.slice(0, newline);
+    const supplementary = newline < 0 ? '' : value.slice(newline + 1).trim();
+    const m = STATEMENT_LINE.exec(first);
+    if (!m?.[1] || !m[3] || !m[5]) {
+      throw new StatementRejected(
+        'INVALID_FIELD',
+        at,
+        `:61: must start with value date YYMMDD, [entry date MMDD], C|D|RC|RD, amount; got ${JSON.stringify(first.slice(0, 40))}`,
+      );
+    }
+    const valueDate = date6(m[1], at, ':61: value date');
+    const bookingDate = m[2] && m[2].trim() ? entryDate(m[2], valueDate, at) : undefined;
+    const mark = m[3];
+    const amountMinor = amountAt(m[5], currency, at);
+    const rest = m[7] ?? '';
+    const slash = rest.indexOf('//');
+    const customerRef = (slash < 0 ? rest : rest.slice(0, slash)).trim();
+    const bankRef = slash < 0 ? '' : rest.slice(slash + 2).trim();
+    return {
+      format,
+      statementId: d.id,
+      ...(d.account !== undefined && { account: d.account }),
+      at,
+      side: mark === 'C' || mark === 'RD' ? 'CREDIT' : 'DEBIT',
+      reversal: mark.startsWith('R'),
+      status: 'BOOKED',
+      amountMinor,
+      currency,
+      valueDate,
+      ...(bookingDate !== undefined && { bookingDate }),
+      ...(customerRef && customerRef !== 'NONREF' && { customerRef: detach(customerRef) }),
+      ...(bankRef && { accountServicerRef: detach(bankRef) }),
+      ...(supplementary && { details: detach(supplementary) }),
+    };
+  };
+
+  const onLine = (raw: string): void => {
+    lineNo++;
+    // SOH/ETX frame a transmission; CR ends a line on Windows.
+    const text = raw.replace(/[\r\u0001\u0003]/g, '');
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+      throw new StatementRejected('MALFORMED', lineNo, 'control characters: not an MT940 text file');
+    }
+    const tag = TAG_LINE.exec(text);
+    const tagName = tag?.[1];
+    if (tag && tagName !== undefined) {
+      const known = STATEMENT_TAGS.has(tagName) || MT942_TAGS.has(tagName);
+      // Wrapped :86: text can start with something that looks like a tag (":26:37" of a time): not a field.
+      if (known || field?.tag !== '86') {
+        if (field) onField(field);
+        field = { tag: tagName, value: tag[2] ?? '', line: lineNo };
+        return;
+      }
+    }
+    if (text.trim() === '-' || text.startsWith('-}')) {
+      if (field) onField(field);
+      field = undefined;
+      if (!draft) lastTag = '';
+      return;
+    }
+    if (field) {
+      field.value += `\n${text}`;
+      return;
+    }
+    if (text.trim() === '') return;
+    if (ENVELOPE.test(text.trim())) {
+      if (/^\{2:[IO]950/.test(text)) format = 'mt950';
+      return;
+    }
+    throw new StatementRejected(
+      'MALFORMED',
+      lineNo,
+      `${JSON.stringify(text.slice(0, 40))} is not an MT940 field (:tag:value)`,
+    );
+  };
+
+  let rest = '';
+  for await (const chunk of textChunks(
+    source,
+    statementBytesMax,
+    (pending) => lineNo + 1 + (pending.match(/\n/g)?.length ?? 0),
+  )) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) onLine(p);
+  }
+  if (rest.length > 0) onLine(rest);
+  if (field) onField(field);
+  const open = draft;
+  if (open) {
+    throw new StatementRejected(
+      'MISSING_FIELD',
+      open.line,
+      `statement ${open.id} has no closing balance :62F:/:62M:`,
+    );
+  }
+  if (statements.length === 0)
+    throw new StatementRejected('EMPTY_STATEMENT', 1, 'no MT940 statement (:20: ... :62F:) found');
+  return { statements, lines };
+}

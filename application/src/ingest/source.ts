@@ -1,0 +1,120 @@
+import { TallyError } from '../../../chaincode/src/core/errors';
+import { majorTextToMinor, parseCurrency, type Currency } from '../../../chaincode/src/core/money';
+import { parseIsoDate } from '../../../chaincode/src/core/reference';
+import { StatementRejected } from './statementLine';
+
+/**
+ * What a parser reads: a Node Readable, any (async) iterable of chunks, or, for small inputs, the whole text.
+ * Chunks are bytes (UTF-8) or strings.
+ */
+export type StatementSource =
+  AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Uint8Array | string;
+
+/**
+ * Yields the source as text, chunk by chunk, counting bytes as uploaded so an oversized file is refused as soon
+ * as it crosses the limit, before the rest is read. Multi-byte characters split across chunks are joined.
+ */
+export async function* textChunks(
+  source: StatementSource,
+  statementBytesMax: number,
+  /** Where the parser is; `pending` is the text decoded before the first invalid byte. */
+  where: (pending: string) => number | string,
+): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let bytes = 0;
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      const partial = chunk ? new TextDecoder('utf-8').decode(chunk) : '';
+      const bad = partial.indexOf('\ufffd');
+      throw new StatementRejected(
+        'MALFORMED',
+        where(bad < 0 ? '' : partial.slice(0, bad)),
+        'the file is not valid UTF-8',
+      );
+    }
+  };
+  const count = (n: number): void => {
+    bytes += n;
+    if (bytes > statementBytesMax) {
+      throw new StatementRejected(
+        'STATEMENT_TOO_LARGE',
+        where(''),
+        `the statement is larger than statementBytesMax (${statementBytesMax} bytes)`,
+      );
+    }
+  };
+  const iterable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
+    typeof source === 'string' || source instanceof Uint8Array ? [source] : source;
+  for await (const chunk of iterable) {
+    if (typeof chunk === 'string') {
+      count(Buffer.byteLength(chunk, 'utf8'));
+      if (chunk.length > 0) yield chunk;
+    } else {
+      count(chunk.byteLength);
+      const text = decode(chunk);
+      if (text.length > 0) yield text;
+    }
+  }
+  const tail = decode();
+  if (tail.length > 0) yield tail;
+}
+
+/**
+ * A copy of `s` that does not share memory with the chunk it was cut from. V8 keeps substrings as slices of
+ * their parent; a million of them would keep the whole file alive.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+const currencies = new Map<string, Currency>();
+
+/** Parses an ISO 4217 code into one shared string per currency. */
+export function currencyAt(text: string | undefined, at: number | string, field: string): Currency {
+  const code = (text ?? '').trim();
+  const known = currencies.get(code);
+  if (known) return known;
+  try {
+    const c = parseCurrency(code, field);
+    currencies.set(c, c);
+    return c;
+  } catch (e) {
+    throw rejectFrom(e, at, 'UNKNOWN_CURRENCY');
+  }
+}
+
+/** Signed minor units from the amount's text as written (never through a float). */
+export function amountAt(text: string, currency: Currency, at: number | string): bigint {
+  try {
+    return majorTextToMinor(text, currency);
+  } catch (e) {
+    throw rejectFrom(e, at, 'INVALID_AMOUNT');
+  }
+}
+
+const dates = new Map<string, string>();
+
+/** A real calendar date, YYYY-MM-DD, shared between the lines that carry it. */
+export function dateAt(text: string, at: number | string, field: string): string {
+  const known = dates.get(text);
+  if (known !== undefined) return known;
+  try {
+    const d = parseIsoDate(text, field);
+    if (dates.size < 100_000) dates.set(d, d);
+    return d;
+  } catch (e) {
+    throw rejectFrom(e, at, 'INVALID_DATE');
+  }
+}
+
+function rejectFrom(
+  e: unknown,
+  at: number | string,
+  code: 'INVALID_AMOUNT' | 'UNKNOWN_CURRENCY' | 'INVALID_DATE',
+): StatementRejected {
+  if (e instanceof TallyError) return new StatementRejected(code, at, e.detail);
+  if (e instanceof StatementRejected) return e;
+  return new StatementRejected(code, at, String(e));
+}
