@@ -1,0 +1,282 @@
+import type pg from 'pg';
+
+import type { ChangeNotice, LedgerGateway } from '../ledger/ledgerGateway';
+import { comparePositions, mergeProjections, project, type Position } from './projection';
+import { applyProjection, readCheckpoint, type Checkpoint } from './store';
+
+/** The points of one apply where a test may inject a crash. */
+export type IndexerStep = 'begin' | 'rows' | 'checkpoint' | 'commit' | 'committed';
+
+export type FaultHook = (
+  step: IndexerStep,
+  context: { readonly notices: readonly ChangeNotice[]; readonly client: pg.PoolClient },
+) => void | Promise<void>;
+
+export interface BlockIndexerOptions {
+  readonly gateway: Pick<LedgerGateway, 'onChanges'>;
+  readonly pool: pg.Pool;
+  /** The MSP ID whose index this is: decides `is_party`, own legs and the open-breaks queue. */
+  readonly institution: string;
+  /** Transactions applied per SQL transaction at most (catch-up groups them; live changes go one by one). */
+  readonly batchTransactionsMax?: number;
+  /** Legs per SQL transaction at most (a batch always takes at least one ledger transaction). */
+  readonly batchLegsMax?: number;
+  /** Notices buffered before the subscription pauses; it resumes from the last buffered block. */
+  readonly queueHighWater?: number;
+  /** Wait before re-subscribing from the checkpoint after a failed apply. */
+  readonly retryDelayMs?: number;
+  /** Test seam: called at each step of every apply; throwing there simulates a crash at that point. */
+  readonly faults?: FaultHook;
+  readonly log?: (message: string) => void;
+}
+
+export type IndexedListener = (checkpoint: Checkpoint, notices: readonly ChangeNotice[]) => void;
+
+const DEFAULTS = {
+  batchTransactionsMax: 256,
+  batchLegsMax: 5_000,
+  queueHighWater: 1_024,
+  retryDelayMs: 1_000,
+};
+
+/**
+ * Follows the ledger's change stream from the checkpoint and applies it to the index, each batch of
+ * transactions together with the new checkpoint in one SQL transaction. The stream may repeat (a resubscribe,
+ * a restart): whatever is at or before the checkpoint is skipped, and the store refuses anything out of order.
+ * A failed apply stops the stream, drops the buffer and resubscribes from the checkpoint after a delay, so a
+ * failure delays changes but never skips one.
+ */
+export class BlockIndexer {
+  private readonly options: Required<Omit<BlockIndexerOptions, 'faults' | 'log'>> &
+    Pick<BlockIndexerOptions, 'faults' | 'log'>;
+  private current: Checkpoint | undefined;
+  private queue: ChangeNotice[] = [];
+  /** The newest notice accepted into the queue (or the checkpoint): anything not after it is a repeat. */
+  private lastAccepted: Position | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Bumped on every (re)subscription: notices still arriving from an older one are dropped. */
+  private generation = 0;
+  private paused = false;
+  private draining: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly listeners = new Set<IndexedListener>();
+  private readonly waiters = new Set<{
+    txId: string;
+    test: (n: readonly ChangeNotice[]) => boolean;
+    done: () => void;
+  }>();
+  private failures = 0;
+  private error: unknown;
+
+  private constructor(options: BlockIndexerOptions) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Reads the checkpoint and subscribes from its block (from block 0 for an empty index). */
+  static async start(options: BlockIndexerOptions): Promise<BlockIndexer> {
+    const indexer = new BlockIndexer(options);
+    const cp = await readCheckpoint(options.pool);
+    if (cp && cp.institution !== options.institution)
+      throw new Error(`this index belongs to ${cp.institution}, not ${options.institution}`);
+    indexer.current = cp;
+    indexer.subscribe();
+    return indexer;
+  }
+
+  get checkpoint(): Checkpoint | undefined {
+    return this.current;
+  }
+
+  /** Failed applies so far, and the last error (cleared by the next successful apply). */
+  get health(): { failures: number; lastError: unknown } {
+    return { failures: this.failures, lastError: this.error };
+  }
+
+  /** Called after each committed batch. A listener that throws is logged; indexing goes on. */
+  onIndexed(listener: IndexedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once the transaction `txId` (committed in `blockNumber`) is in the index, or the index has passed
+   * its block (a transaction that changed nothing emits no notice).
+   */
+  async waitFor(tx: { txId: string; blockNumber: bigint }, timeoutMs = 30_000): Promise<void> {
+    const waiting = new Promise<void>((resolve, reject) => {
+      const waiter = {
+        txId: tx.txId,
+        test: (notices: readonly ChangeNotice[]) =>
+          notices.some((n) => n.txId === tx.txId) || (this.current?.blockNumber ?? -1n) > tx.blockNumber,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`index did not reach tx ${tx.txId} (block ${tx.blockNumber}) in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+    await this.settleWaitersFromDb();
+    return waiting;
+  }
+
+  /** A waiter whose transaction is already in the index (before it waited, or committed just before a crash). */
+  private async settleWaitersFromDb(): Promise<void> {
+    const pending = [...this.waiters];
+    if (pending.length === 0) return;
+    const r = await this.options.pool.query<{ tx_id: string }>(
+      'SELECT tx_id FROM indexed_transactions WHERE tx_id = ANY($1::text[])',
+      [pending.map((w) => w.txId)],
+    );
+    const found = new Set(r.rows.map((row) => row.tx_id));
+    for (const w of pending) if (found.has(w.txId) || w.test([])) w.done();
+  }
+
+  /** Stops following the ledger and waits for the apply in progress to finish (commit or roll back). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribeNow();
+    this.queue = [];
+    await this.draining;
+  }
+
+  private subscribe(): void {
+    if (this.stopped) return;
+    const from = this.lastAccepted ?? this.current;
+    this.lastAccepted = from;
+    const generation = ++this.generation;
+    this.paused = false;
+    this.unsubscribe = this.options.gateway.onChanges(
+      (notice) => {
+        this.receive(generation, notice);
+      },
+      { startBlock: from?.blockNumber ?? 0n },
+    );
+  }
+
+  private unsubscribeNow(): void {
+    this.generation++;
+    const off = this.unsubscribe;
+    this.unsubscribe = undefined;
+    off?.();
+  }
+
+  private receive(generation: number, notice: ChangeNotice): void {
+    if (generation !== this.generation || this.stopped) return;
+    if (this.lastAccepted && comparePositions(notice, this.lastAccepted) <= 0) return;
+    this.lastAccepted = { blockNumber: notice.blockNumber, txIndex: notice.txIndex };
+    this.queue.push(notice);
+    if (this.queue.length >= this.options.queueHighWater && !this.paused) {
+      // Back-pressure: the ledger pushes blocks as fast as it has them; stop until the queue drains.
+      this.unsubscribeNow();
+      this.paused = true;
+    }
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0 && !this.stopped) this.kick();
+    });
+  }
+
+  private takeBatch(): ChangeNotice[] {
+    const batch: ChangeNotice[] = [];
+    let legs = 0;
+    while (this.queue.length > 0 && batch.length < this.options.batchTransactionsMax) {
+      const next = this.queue[0];
+      if (!next) break;
+      if (batch.length > 0 && legs + next.legs.length > this.options.batchLegsMax) break;
+      batch.push(next);
+      legs += next.legs.length;
+      this.queue.shift();
+    }
+    return batch;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      const batch = this.takeBatch();
+      try {
+        await this.apply(batch);
+      } catch (e) {
+        await this.recover(e);
+        return;
+      }
+      if (this.paused && this.queue.length <= this.options.queueHighWater / 4) this.subscribe();
+    }
+  }
+
+  private async apply(notices: readonly ChangeNotice[]): Promise<void> {
+    const { pool, institution, faults } = this.options;
+    const projection = mergeProjections(notices.map((n) => project(n, institution)));
+    const client = await pool.connect();
+    let committed = false;
+    let broken: Error | undefined;
+    let checkpoint: Checkpoint;
+    try {
+      await faults?.('begin', { notices, client });
+      await client.query('BEGIN');
+      checkpoint = await applyProjection(client, projection, institution, async () => {
+        await faults?.('rows', { notices, client });
+      });
+      await faults?.('checkpoint', { notices, client });
+      await client.query('COMMIT');
+      committed = true;
+      await faults?.('commit', { notices, client });
+    } catch (e) {
+      if (!committed) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+    this.current = checkpoint;
+    this.error = undefined;
+    for (const listener of this.listeners) {
+      try {
+        listener(checkpoint, notices);
+      } catch (e) {
+        this.options.log?.(`index listener failed: ${String(e)}`);
+      }
+    }
+    for (const w of [...this.waiters]) if (w.test(notices)) w.done();
+  }
+
+  /**
+   * After a failed apply nothing of the batch is trusted: drop the buffer, re-read the checkpoint (the commit
+   * may have landed before the failure) and resubscribe from it after a delay.
+   */
+  private async recover(e: unknown): Promise<void> {
+    this.failures++;
+    this.error = e;
+    this.options.log?.(`index apply failed (retrying from the checkpoint): ${String(e)}`);
+    this.unsubscribeNow();
+    this.queue = [];
+    this.lastAccepted = undefined;
+    try {
+      this.current = await readCheckpoint(this.options.pool);
+      await this.settleWaitersFromDb();
+    } catch (readError) {
+      this.options.log?.(`index checkpoint unreadable: ${String(readError)}`);
+    }
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) this.subscribe();
+    }, this.options.retryDelayMs);
+  }
+}
