@@ -1,5 +1,22 @@
 import { isUtf8 } from 'node:buffer';
 
+/**
+ * A stored value: text when its bytes are UTF-8 (nearly always: JSON), else the bytes. Text is one
+ * immutable heap object instead of a Buffer, needs no defensive copy, and is what the block's JSON holds.
+ */
+export type Value = string | Buffer;
+
+/** The stored form of bytes a chaincode handed over (a copy, never the caller's buffer). */
+export function toValue(bytes: Uint8Array): Value {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(b) ? b.toString('utf8') : Buffer.from(b);
+}
+
+/** A fresh Buffer of a stored value, as a peer's reply would be. */
+export function valueBytes(v: Value): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+}
+
 /** A range query as simulated: Fabric re-runs it at validation to detect phantoms. */
 export type RangeRead = { start: string; end: string; exhausted: boolean; results: [string, number][] };
 
@@ -21,7 +38,7 @@ export type CollectionHashedRwSet = {
 export type TxRwSet = {
   reads: [string, number][];
   ranges: RangeRead[];
-  writes: [string, Buffer | null][];
+  writes: [string, Value | null][];
   metadataWrites: MetadataWrite[];
   collections: CollectionHashedRwSet[];
 };
@@ -32,22 +49,22 @@ export type TxRwSet = {
  */
 export type PrivateWrites = {
   collection: string;
-  writes: [string, Buffer | null][];
+  writes: [string, Value | null][];
   metadataKeys: string[];
 }[];
 
 type EncodedValue = [string, 0] | [string, 1, string] | [string, 2, string];
 
-// Values are stored as text when they are UTF-8 (nearly always JSON), as base64 otherwise.
-function encodeWrite(key: string, value: Buffer | null): EncodedValue {
+// Text values are stored as they are, others as base64.
+function encodeWrite(key: string, value: Value | null): EncodedValue {
   if (value === null) return [key, 0];
-  return isUtf8(value) ? [key, 1, value.toString('utf8')] : [key, 2, value.toString('base64')];
+  return typeof value === 'string' ? [key, 1, value] : [key, 2, value.toString('base64')];
 }
 
-function decodeWrite(w: unknown): [string, Buffer | null] {
+function decodeWrite(w: unknown): [string, Value | null] {
   const [key, kind, text] = w as EncodedValue;
   if (kind === 0) return [key, null];
-  return [key, Buffer.from(text, kind === 1 ? 'utf8' : 'base64')];
+  return [key, kind === 1 ? text : Buffer.from(text, 'base64')];
 }
 
 function encodeMetadata(m: MetadataWrite[]): [string, [string, string][]][] {

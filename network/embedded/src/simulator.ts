@@ -3,7 +3,16 @@ import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { HistoryQueryIterator, StateQueryIterator } from 'fabric-shim/lib/iterators.js';
 import type { ChannelConfig, ResolvedCollection } from './channel';
 import { sha256Hex } from './cryptoUtil';
-import type { CollectionHashedRwSet, MetadataWrite, PrivateWrites, RangeRead, TxRwSet } from './rwset';
+import {
+  toValue,
+  valueBytes,
+  type CollectionHashedRwSet,
+  type MetadataWrite,
+  type PrivateWrites,
+  type RangeRead,
+  type TxRwSet,
+  type Value,
+} from './rwset';
 import {
   ABSENT,
   describeVersion,
@@ -47,7 +56,7 @@ type CollectionSim = {
   keyHashes: Map<string, string>;
   metadataWrites: Map<string, [string, Buffer][]>;
   hashedReads: Map<string, number>;
-  writes: Map<string, Buffer | null>;
+  writes: Map<string, Value | null>;
   purges: Set<string>;
 };
 
@@ -78,7 +87,7 @@ function collectionKeyHash(c: CollectionSim, key: string): string {
 export class Simulation {
   private readonly reads = new Map<string, number>();
   private readonly ranges: RangeRead[] = [];
-  private readonly writes = new Map<string, Buffer | null>();
+  private readonly writes = new Map<string, Value | null>();
   private readonly metadataWrites = new Map<string, [string, Buffer][]>();
   private readonly collections = new Map<string, CollectionSim>();
   private readonly open = new Map<string, OpenRange | OpenHistory>();
@@ -138,7 +147,7 @@ export class Simulation {
         `private data matching public hash version is not available. Public hash version = ${describeVersion(hashVersion)}, Private data version = ${describeVersion(privateVersion)}`,
       );
     }
-    return entry === undefined ? EMPTY : Buffer.from(entry.value);
+    return entry === undefined ? EMPTY : valueBytes(entry.value);
   }
 
   // ---- the ChaincodeSupportClient surface used by fabric-shim's ChaincodeStub ----
@@ -150,7 +159,7 @@ export class Simulation {
     if (collection !== '') return this.readPrivate(this.collection(collection), checkKey(key));
     const entry = this.ctx.state.publicState.get(key);
     if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
-    return entry === undefined ? EMPTY : Buffer.from(entry.value);
+    return entry === undefined ? EMPTY : valueBytes(entry.value);
   }
 
   handleGetPrivateDataHash(collection: string, key: string): Buffer {
@@ -163,7 +172,7 @@ export class Simulation {
     checkKey(key);
     this.noteWrite();
     // Fabric records a write of an empty value as a delete.
-    const copy = value.length === 0 ? null : Buffer.from(value);
+    const copy = value.length === 0 ? null : toValue(value);
     if (collection === '') {
       this.writes.set(key, copy);
     } else {
@@ -361,7 +370,7 @@ export class Simulation {
       const kv = new ledger.queryresult.KV();
       kv.setNamespace(this.ctx.channel.chaincodeName);
       kv.setKey(key);
-      kv.setValue(entry.value);
+      kv.setValue(valueBytes(entry.value));
       const rb = new peer.QueryResultBytes();
       rb.setResultbytes(kv.serializeBinary());
       results.push(rb);
@@ -400,7 +409,7 @@ export class Simulation {
       const e = q.entries[q.pos] as HistoryEntry;
       const km = new ledger.queryresult.KeyModification();
       km.setTxId(e.meta.txId);
-      km.setValue(e.value ?? EMPTY);
+      km.setValue(e.value === undefined ? EMPTY : valueBytes(e.value));
       km.setIsDelete(e.value === undefined);
       const ts = new Timestamp();
       ts.setSeconds(e.meta.seconds);
@@ -437,7 +446,7 @@ export class Simulation {
     const privateWrites: PrivateWrites = [];
     for (const c of this.collections.values()) {
       const writes: CollectionHashedRwSet['writes'] = [];
-      const plain: [string, Buffer | null][] = [];
+      const plain: [string, Value | null][] = [];
       for (const [key, value] of c.writes) {
         writes.push({
           keyHash: collectionKeyHash(c, key),

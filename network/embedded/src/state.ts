@@ -1,3 +1,4 @@
+import type { Value } from './rwset';
 import { SortedKeys } from './sortedKeys';
 
 // A version is Fabric's (block number, transaction number) packed into one number, so read sets and
@@ -15,8 +16,8 @@ export function describeVersion(v: number): string {
 }
 
 export type TxMeta = { txId: string; seconds: number; nanos: number };
-export type Entry = { value: Buffer; version: number };
-export type HistoryEntry = { meta: TxMeta; value: Buffer | undefined };
+export type Entry = { value: Value; version: number };
+export type HistoryEntry = { meta: TxMeta; value: Value | undefined };
 /** `valueHash` is hex: it is what the block carries, and is turned into bytes only when read. */
 export type HashedEntry = { valueHash: string; version: number; metadata?: [string, Buffer][] | undefined };
 
@@ -131,7 +132,7 @@ export class KeyValueStore {
 
 /** A key's current value (undefined once deleted) with its version and history. */
 type KeyRecord = {
-  value: Buffer | undefined;
+  value: Value | undefined;
   version: number;
   meta: TxMeta;
   older: HistoryEntry[] | undefined;
@@ -157,7 +158,7 @@ export class PublicState {
     return r === undefined || r.value === undefined ? undefined : (r as Entry);
   }
 
-  write(key: string, value: Buffer | null, version: number, meta: TxMeta): void {
+  write(key: string, value: Value | null, version: number, meta: TxMeta): void {
     const r = this.records.get(key);
     if (r === undefined) {
       this.records.setNew(key, { value: value ?? undefined, version, meta, older: undefined });
