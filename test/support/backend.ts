@@ -2,15 +2,62 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { loadConsortium, repoRoot } from '../../application/src/ledger/consortium';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedgerGateway';
-import type { Identity, LedgerGateway } from '../../application/src/ledger/ledgerGateway';
+import { openFabricLedger, type FabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
+import type { Identity, LedgerGateway, SubmitOptions } from '../../application/src/ledger/ledgerGateway';
+
+/**
+ * Ledger time as a test sees it. On the embedded network time is virtual: every submit carries the
+ * clock's timestamp and `reach` jumps. On Fabric the proposal timestamp is the client's clock and cannot be
+ * injected, so `reach` waits real time, and tests use service levels short enough to wait for.
+ */
+export interface TestClock {
+  /** The service level (ms) a timing test sets on its route: 60 s of virtual time, or a short real one. */
+  readonly serviceLevelMs: number;
+  /** Options for a submit at the clock's current time. */
+  at(): SubmitOptions;
+  /** Moves ledger time to `offsetMs` after the clock was started (never backwards). */
+  reach(offsetMs: number): Promise<void>;
+  /** Time since start, in ledger terms. */
+  elapsedMs(): number;
+}
+
+function virtualClock(start: Date, serviceLevelMs: number): TestClock {
+  let offset = 0;
+  return {
+    serviceLevelMs,
+    at: () => ({ timestamp: new Date(start.getTime() + offset) }),
+    reach(offsetMs) {
+      offset = Math.max(offset, offsetMs);
+      return Promise.resolve();
+    },
+    elapsedMs: () => offset,
+  };
+}
+
+/** Fabric's minimum service level is 1 s; 2 s leaves room for the submits a test makes before the deadline. */
+export const FABRIC_TEST_SERVICE_LEVEL_MS = 2_000;
+
+function realClock(serviceLevelMs: number): TestClock {
+  const started = Date.now();
+  return {
+    serviceLevelMs,
+    at: () => ({}),
+    async reach(offsetMs) {
+      const wait = started + offsetMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    },
+    elapsedMs: () => Date.now() - started,
+  };
+}
 
 /**
  * A ledger backend for the conformance suite. The same tests run against every backend: the embedded
- * network (default) and, with TALLYSTICK_LEDGER=fabric, the live Fabric network.
+ * network (default) and, with TALLYSTICK_LEDGER=fabric, the live Fabric network of network/fabric.
  */
 export interface Backend {
   readonly name: 'embedded' | 'fabric';
@@ -19,16 +66,25 @@ export interface Backend {
   /** The same ledger without retries, to observe conflicts. */
   readonly rawGateway: LedgerGateway;
   identity(userId: string): Promise<Identity>;
+  /** One above the highest block this client has seen committed (enough to see that nothing was added). */
   height(): bigint;
+  /** A fresh clock for one timing test. */
+  clock(): TestClock;
   stop(): Promise<void>;
   /** Backend internals some tests look at (files on disk of the embedded network). */
   readonly embedded?: EmbeddedConsortium & { dataDir: string };
+  /** The live network's client (transport, wallets). */
+  readonly fabric?: FabricLedger & { runDir: string };
+}
+
+export function fabricRunDir(): string {
+  return process.env.TALLYSTICK_FABRIC_RUN ?? join(repoRoot(), 'network', 'fabric', '.run');
 }
 
 export async function startBackend(): Promise<Backend> {
   const which = process.env.TALLYSTICK_LEDGER ?? 'embedded';
-  if (which !== 'embedded')
-    throw new Error(`TALLYSTICK_LEDGER=${which}: only the embedded backend is wired into the suite so far`);
+  if (which === 'fabric') return startFabricBackend();
+  if (which !== 'embedded') throw new Error(`TALLYSTICK_LEDGER=${which}: expected embedded or fabric`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-test-'));
   const c = await startEmbeddedConsortium({ dataDir, durability: 'none' });
   const raw = c.gateway.withoutRetries();
@@ -38,10 +94,26 @@ export async function startBackend(): Promise<Backend> {
     rawGateway: raw,
     identity: (id) => c.identity(id),
     height: () => c.network.height(),
+    clock: () => virtualClock(new Date('2030-01-01T09:00:00Z'), 60_000),
     async stop() {
       await c.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
     embedded: { ...c, dataDir },
+  };
+}
+
+/** The live network of network/fabric (it must be up, with the chaincode committed: npm run network:up, network:deploy). */
+export async function startFabricBackend(runDir = fabricRunDir()): Promise<Backend> {
+  const ledger = await openFabricLedger({ runDir, consortium: loadConsortium() });
+  return {
+    name: 'fabric',
+    gateway: ledger.gateway,
+    rawGateway: ledger.gateway.withoutRetries(),
+    identity: (id) => ledger.identity(id),
+    height: () => ledger.transport.height(),
+    clock: () => realClock(FABRIC_TEST_SERVICE_LEVEL_MS),
+    stop: () => ledger.close(),
+    fabric: { ...ledger, runDir },
   };
 }

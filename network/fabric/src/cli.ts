@@ -58,8 +58,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'deploy': {
       const started = performance.now();
-      await deploy(ctx);
-      console.log(`✔ chaincode deployed (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+      const d = await deploy(ctx);
+      console.log(
+        `✔ chaincode sequence ${d.sequence} deployed (${((performance.now() - started) / 1000).toFixed(2)} s)`,
+      );
       return 0;
     }
     case 'status': {

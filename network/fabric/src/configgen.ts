@@ -225,6 +225,14 @@ export function peerEnv(layout: Layout, peer: PeerNode): Env {
     CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES: tls.ca,
     CORE_METRICS_PROVIDER: 'prometheus',
     CORE_CHAINCODE_EXTERNALBUILDERS: builders,
+    // A transaction that writes to an organisation's implicit collection but was endorsed by another one is
+    // invalid, and its private data exists only at the wrong endorser. By default the member peer would try to
+    // pull it for pullRetryThreshold (60 s) before committing the block, stalling its whole channel: any
+    // client could hold a member's peer back that way. Invalid transactions' private data is not needed.
+    CORE_PEER_GOSSIP_PVTDATA_SKIPPULLINGINVALIDTRANSACTIONSDURINGCOMMIT: 'true',
+    // Valid transactions write only the endorser's own implicit collection, so the data is local; a short
+    // threshold bounds the stall should a pull ever be needed (the reconciler fetches it later).
+    CORE_PEER_GOSSIP_PVTDATA_PULLRETRYTHRESHOLD: '5s',
   };
 }
 

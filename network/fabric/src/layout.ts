@@ -22,6 +22,10 @@ export interface Layout {
   nodeData: (node: string) => string;
   peerConfigDir: (node: string) => string;
   builderDir: string;
+  /** Connection profiles for fabric-network, one per member organisation: `<mspId>.json`. */
+  gatewayDir: string;
+  /** File-system wallets for fabric-network, one folder per organisation, one `<user>.id` per identity. */
+  walletDir: (mspId: string) => string;
   log: (node: string) => string;
 }
 
@@ -48,6 +52,8 @@ export function layoutFor(repoRoot: string): Layout {
     nodeData: (node) => join(runDir, 'data', node),
     peerConfigDir: (node) => join(runDir, 'config', node),
     builderDir: join(runDir, 'builders', 'ccaas'),
+    gatewayDir: join(runDir, 'gateway'),
+    walletDir: (mspId) => join(runDir, 'wallets', mspId),
     log: (node) => join(runDir, 'logs', `${node}.log`),
   };
 }

@@ -32,6 +32,8 @@ import type { Consortium, OrdererNode, PeerNode, Topology } from './topology.js'
 import { allOrganisationIds, readJson, selectOrderers, validateTopology } from './topology.js';
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
+import { serveCommitted } from './chaincode.js';
+import { writeGatewayFiles } from './gatewayFiles.js';
 
 /** What has been generated in the run folder, so a second `up` restarts nodes instead of regenerating. */
 interface RunState {
@@ -305,6 +307,9 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
     });
   }
 
+  writeGatewayFiles(layout, consortium, topology);
+  const served = await serveCommitted(ctx);
+  if (served !== undefined) ctx.log(`  chaincode sequence ${served} served again`);
   ctx.log(`network up in ${((performance.now() - total) / 1000).toFixed(2)} s; logs in ${layout.logDir}`);
 }
 

@@ -1,0 +1,462 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  DefaultEventHandlerStrategies,
+  DefaultQueryHandlerStrategies,
+  Gateway,
+  Wallets,
+  type BlockEvent,
+  type BlockListener,
+  type CommitListener,
+  type Contract,
+  type Network,
+  type X509Identity,
+} from 'fabric-network';
+
+import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
+import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { findUser, type Consortium } from './consortium';
+import {
+  LedgerRejected,
+  LedgerUnavailable,
+  type ChangeNotice,
+  type Identity,
+  type SubmitOptions,
+} from './ledgerGateway';
+import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
+
+/** Every call has a deadline; a submit that misses it has an unknown outcome and is retried with the same ids. */
+export interface FabricDeadlines {
+  readonly endorseMs: number;
+  readonly commitMs: number;
+  readonly evaluateMs: number;
+}
+
+export const DEFAULT_DEADLINES: FabricDeadlines = { endorseMs: 15_000, commitMs: 30_000, evaluateMs: 10_000 };
+
+export interface FabricTransportOptions {
+  readonly channel: string;
+  readonly chaincode: string;
+  /** fabric-network connection profiles by MSP ID (the launcher writes them to `.run/gateway/<mspId>.json`). */
+  readonly profiles: ReadonlyMap<string, Record<string, unknown>>;
+  /** Whose gateway carries the block stream behind `onChanges` (any member identity may read blocks). */
+  readonly listener: Identity;
+  readonly deadlines?: Partial<FabricDeadlines>;
+  /** Called when an onChanges listener throws; the stream itself carries on. */
+  readonly onListenerError?: (error: unknown) => void;
+}
+
+interface Connected {
+  readonly gateway: Gateway;
+  readonly network: Network;
+  readonly contract: Contract;
+}
+
+const VALIDATION_CODES = new Set([
+  'MVCC_READ_CONFLICT',
+  'PHANTOM_READ_CONFLICT',
+  'ENDORSEMENT_POLICY_FAILURE',
+]);
+
+function validationFailure(status: string, txId: string): LedgerRejected {
+  const code = VALIDATION_CODES.has(status) ? status : 'TRANSACTION_INVALID';
+  return new LedgerRejected(code as LedgerRejected['code'], `transaction ${txId} invalid: ${status}`, txId);
+}
+
+interface PeerResponse {
+  readonly response?: { readonly status?: number; readonly message?: string };
+}
+
+/**
+ * Maps what fabric-network throws to the same errors the embedded transport raises: a chaincode's
+ * `CODE: message` from any endorser → LedgerRejected(code); a peer that answered with an error but no code →
+ * LedgerRejected('INVALID_INPUT'), as the embedded network does; anything else (no peer reached, deadline,
+ * connection) → LedgerUnavailable.
+ */
+export function mapFabricError(e: unknown, txId?: string): Error {
+  if (e instanceof LedgerRejected || e instanceof LedgerUnavailable) return e;
+  const err = e as Error & { responses?: PeerResponse[]; status?: number; message?: string };
+  const answered = (err.responses ?? [])
+    .map((r) => r.response)
+    .filter((r): r is { status: number; message: string } => (r?.status ?? 0) >= 400);
+  for (const r of answered) {
+    const rejected = rejectionFrom(r.message, txId);
+    if (rejected) return rejected;
+  }
+  const message = typeof err.message === 'string' ? err.message : String(e);
+  // an evaluate answered by a peer with an error status ("peer error response: …")
+  if (answered.length > 0 || (typeof err.status === 'number' && err.status >= 400)) {
+    const detail = answered[0]?.message ?? message.replace(/^peer error response: /, '');
+    return rejectionFrom(detail, txId) ?? new LedgerRejected('INVALID_INPUT', detail, txId);
+  }
+  return new LedgerUnavailable(message, { cause: e });
+}
+
+function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new LedgerUnavailable(`${what}: no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([work, deadline]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/** The change notices of one block, in transaction order; invalid transactions are skipped. */
+export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
+  const blockNumber = BigInt(block.blockNumber.toString());
+  const out: ChangeNotice[] = [];
+  // getTransactionEvents() lists every transaction of the block, valid or not, in block order
+  block.getTransactionEvents().forEach((tx, txIndex) => {
+    if (!tx.isValid) return;
+    for (const ev of tx.getContractEvents()) {
+      if (ev.eventName !== LEDGER_CHANGES_EVENT || ev.payload === undefined) continue;
+      out.push({ ...(JSON.parse(ev.payload.toString('utf8')) as LedgerChanges), blockNumber, txIndex });
+    }
+  });
+  return out;
+}
+
+/**
+ * The live network behind the LedgerTransport seam, through fabric-network 2.2.
+ *
+ * - One Gateway per signing identity (fabric-network binds the identity to the gateway), with discovery.
+ * - Every submit is endorsed by the signer's own organisation: the chaincode writes to that organisation's
+ *   implicit collection, which only its own endorsement makes valid; discovery alone would pick any peer the
+ *   chaincode policy allows.
+ * - Commit is awaited with our own commit listener on the signer's organisation's peers, so the block number
+ *   and the validation code come back with the result (fabric-network's own handlers return neither).
+ * - The proposal timestamp is set by fabric-network from the local clock and cannot be injected:
+ *   `supportsInjectedTime` is false and a `timestamp` option is refused, never ignored.
+ */
+export class FabricTransport implements LedgerTransport {
+  readonly backend = 'fabric' as const;
+  readonly supportsInjectedTime = false;
+  private readonly deadlines: FabricDeadlines;
+  private readonly connections = new Map<string, Promise<Connected>>();
+  private highestBlock = -1n;
+  private stream:
+    | {
+        readonly ready: Promise<void>;
+        readonly listeners: Set<(c: ChangeNotice) => void>;
+        delivered: bigint;
+        readonly waiters: { block: bigint; resolve: () => void }[];
+        stop?: () => void;
+      }
+    | undefined;
+
+  constructor(private readonly options: FabricTransportOptions) {
+    this.deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+  }
+
+  /** Height as this client has seen it: one above the highest block it submitted to or streamed. */
+  height(): bigint {
+    return this.highestBlock + 1n;
+  }
+
+  private connect(who: Identity): Promise<Connected> {
+    const key = who.certificatePem;
+    const cached = this.connections.get(key);
+    if (cached) return cached;
+    const profile = this.options.profiles.get(who.mspId);
+    if (!profile) return Promise.reject(new Error(`no connection profile for ${who.mspId}`));
+    const identity: X509Identity = {
+      type: 'X.509',
+      mspId: who.mspId,
+      credentials: { certificate: who.certificatePem, privateKey: who.privateKeyPem },
+    };
+    const connecting = (async () => {
+      const gateway = new Gateway();
+      await gateway.connect(profile, {
+        identity,
+        discovery: { enabled: true, asLocalhost: false },
+        eventHandlerOptions: {
+          // our own commit listener waits (below); fabric-network's would hide the block number
+          strategy: DefaultEventHandlerStrategies.NONE,
+          endorseTimeout: Math.ceil(this.deadlines.endorseMs / 1000),
+          commitTimeout: Math.ceil(this.deadlines.commitMs / 1000),
+        },
+        queryHandlerOptions: {
+          // queries go to the caller's own organisation: private data is read from its own collection
+          strategy: DefaultQueryHandlerStrategies.MSPID_SCOPE_SINGLE,
+          timeout: Math.ceil(this.deadlines.evaluateMs / 1000),
+        },
+      });
+      const network = await gateway.getNetwork(this.options.channel);
+      return { gateway, network, contract: network.getContract(this.options.chaincode) };
+    })();
+    connecting.catch(() => this.connections.delete(key));
+    this.connections.set(key, connecting);
+    return connecting;
+  }
+
+  async submit(who: Identity, call: ContractCall, options?: SubmitOptions) {
+    if (options?.timestamp !== undefined) {
+      throw new TypeError(
+        'the Fabric transport cannot set the proposal timestamp (fabric-network takes it from the clock); ' +
+          'check supportsInjectedTime and let real time pass instead',
+      );
+    }
+    return this.submitEndorsedBy(who, call, [who.mspId]);
+  }
+
+  /**
+   * Submit endorsed by the given organisations. The application always uses the signer's own
+   * (`submit`); tests use another to show that validation rejects it.
+   */
+  async submitEndorsedBy(
+    who: Identity,
+    call: ContractCall,
+    endorsers: readonly string[],
+  ): Promise<{ txId: string; blockNumber: bigint; payload: Buffer }> {
+    const total = this.deadlines.endorseMs + this.deadlines.commitMs;
+    let txId: string | undefined;
+    const work = (async () => {
+      await this.stream?.ready;
+      const c = await this.connect(who);
+      const tx = c.contract.createTransaction(call.fcn).setEndorsingOrganizations(...endorsers);
+      const transient = Object.entries(call.transient);
+      if (transient.length > 0)
+        tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
+      txId = tx.getTransactionId();
+      const commit = await this.commitOf(c.network, who.mspId, txId);
+      let payload: Buffer;
+      try {
+        payload = await tx.submit(...call.args);
+      } catch (e) {
+        commit.cancel();
+        throw e;
+      }
+      const blockNumber = await commit.done;
+      if (blockNumber > this.highestBlock) this.highestBlock = blockNumber;
+      await this.streamed(blockNumber);
+      return { txId, blockNumber, payload };
+    })();
+    try {
+      return await withDeadline(total, `submit ${call.fcn}`, work);
+    } catch (e) {
+      throw mapFabricError(e, txId);
+    }
+  }
+
+  /** Registers for the commit of `txId` on the organisation's peers before the transaction is sent. */
+  private async commitOf(
+    network: Network,
+    mspId: string,
+    txId: string,
+  ): Promise<{ done: Promise<bigint>; cancel: () => void }> {
+    const peers = network.getChannel().getEndorsers(mspId);
+    if (peers.length === 0) throw new LedgerUnavailable(`no peer of ${mspId} known on the channel`);
+    let settle: { resolve: (b: bigint) => void; reject: (e: Error) => void } | undefined;
+    const done = new Promise<bigint>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    done.catch(() => undefined); // observed by the caller, or abandoned after a failed submit
+    const failed = new Set<string>();
+    const listener: CommitListener = (error, event) => {
+      if (event) {
+        network.removeCommitListener(listener);
+        if (event.isValid) settle?.resolve(BigInt(event.getBlockEvent().blockNumber.toString()));
+        else settle?.reject(validationFailure(event.status, txId));
+      } else if (error) {
+        failed.add(error.peer.name);
+        if (failed.size >= peers.length) {
+          network.removeCommitListener(listener);
+          settle?.reject(new LedgerUnavailable(`no commit event from ${mspId}: ${error.message}`));
+        }
+      }
+    };
+    await network.addCommitListener(listener, peers, txId);
+    return {
+      done,
+      cancel: () => {
+        network.removeCommitListener(listener);
+      },
+    };
+  }
+
+  async evaluate(who: Identity, call: ContractCall): Promise<Buffer> {
+    const work = (async () => {
+      const c = await this.connect(who);
+      const tx = c.contract.createTransaction(call.fcn);
+      const transient = Object.entries(call.transient);
+      if (transient.length > 0)
+        tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
+      return tx.evaluate(...call.args);
+    })();
+    try {
+      return await withDeadline(this.deadlines.evaluateMs, `evaluate ${call.fcn}`, work);
+    } catch (e) {
+      throw mapFabricError(e);
+    }
+  }
+
+  /** Resolves once the shared change stream (if running) has delivered `block` to its listeners. */
+  private async streamed(block: bigint): Promise<void> {
+    const s = this.stream;
+    if (!s || s.delivered > block) return;
+    await withDeadline(
+      this.deadlines.commitMs,
+      `change stream at block ${block}`,
+      new Promise<void>((resolve) => s.waiters.push({ block, resolve })),
+    ).catch(() => undefined); // committed all the same; listeners will see it late
+  }
+
+  private reportListenerError(e: unknown): void {
+    if (this.options.onListenerError) this.options.onListenerError(e);
+    else console.error('tallystick: onChanges listener or change stream failed', e);
+  }
+
+  private dispatch(listeners: Iterable<(c: ChangeNotice) => void>, change: ChangeNotice): void {
+    for (const l of listeners) {
+      try {
+        l(change);
+      } catch (e) {
+        this.reportListenerError(e);
+      }
+    }
+  }
+
+  private startStream(): NonNullable<FabricTransport['stream']> {
+    const stream: NonNullable<FabricTransport['stream']> = {
+      listeners: new Set(),
+      delivered: -1n,
+      waiters: [],
+      ready: Promise.resolve(),
+    };
+    const onBlock: BlockListener = (block) => {
+      const n = BigInt(block.blockNumber.toString());
+      if (n > this.highestBlock) this.highestBlock = n;
+      for (const change of changesOfBlock(block)) this.dispatch([...stream.listeners], change);
+      stream.delivered = n + 1n;
+      for (const w of stream.waiters.splice(0)) {
+        if (w.block < stream.delivered) w.resolve();
+        else stream.waiters.push(w);
+      }
+      return Promise.resolve();
+    };
+    const ready = (async () => {
+      const c = await this.connect(this.options.listener);
+      await c.network.addBlockListener(onBlock, { type: 'full' });
+      stream.stop = () => {
+        c.network.removeBlockListener(onBlock);
+      };
+    })();
+    (stream as { ready: Promise<void> }).ready = ready.catch((e: unknown) => {
+      this.stream = undefined;
+      this.reportListenerError(e);
+    });
+    return stream;
+  }
+
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
+    if (options?.startBlock !== undefined) {
+      // a replay from a given block: its own block source, so it neither delays nor skips the live stream
+      let stopped = false;
+      let remove: (() => void) | undefined;
+      const onBlock: BlockListener = (block) => {
+        if (!stopped) for (const change of changesOfBlock(block)) this.dispatch([listener], change);
+        return Promise.resolve();
+      };
+      void this.connect(this.options.listener).then(
+        async (c) => {
+          await c.network.addBlockListener(onBlock, {
+            type: 'full',
+            startBlock: options.startBlock?.toString() ?? '0',
+          });
+          remove = () => {
+            c.network.removeBlockListener(onBlock);
+          };
+          if (stopped) remove();
+        },
+        (e: unknown) => {
+          this.reportListenerError(e);
+        },
+      );
+      return () => {
+        stopped = true;
+        remove?.();
+      };
+    }
+    this.stream ??= this.startStream();
+    const stream = this.stream;
+    stream.listeners.add(listener);
+    return () => stream.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.stream?.stop?.();
+    this.stream = undefined;
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.gateway.disconnect();
+  }
+}
+
+/** Reads every `<mspId>.json` connection profile under `<runDir>/gateway`. */
+export function loadProfiles(runDir: string): Map<string, Record<string, unknown>> {
+  const dir = join(runDir, 'gateway');
+  const profiles = new Map<string, Record<string, unknown>>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')))
+    profiles.set(file.slice(0, -'.json'.length), JSON.parse(readFileSync(join(dir, file), 'utf8')) as never);
+  if (profiles.size === 0) throw new Error(`${dir} holds no connection profile; run npm run network:up`);
+  return profiles;
+}
+
+/** An identity from the file-system wallet the launcher wrote for `mspId` (`<runDir>/wallets/<mspId>`). */
+export async function walletIdentity(runDir: string, mspId: string, label: string): Promise<Identity> {
+  const wallet = await Wallets.newFileSystemWallet(join(runDir, 'wallets', mspId));
+  const entry = (await wallet.get(label)) as X509Identity | undefined;
+  if (!entry) throw new Error(`no identity ${label} in the ${mspId} wallet under ${runDir}/wallets`);
+  return {
+    mspId: entry.mspId,
+    certificatePem: entry.credentials.certificate,
+    privateKeyPem: entry.credentials.privateKey,
+  };
+}
+
+export interface FabricLedger {
+  readonly consortium: Consortium;
+  readonly transport: FabricTransport;
+  readonly gateway: TransportGateway;
+  /** A consortium user (by enrolment id) from the launcher's wallets. */
+  identity(userId: string): Promise<Identity>;
+  close(): Promise<void>;
+}
+
+/** Opens the live network the launcher runs, with its connection profiles and wallets. */
+export async function openFabricLedger(options: {
+  runDir: string;
+  consortium: Consortium;
+  deadlines?: Partial<FabricDeadlines>;
+}): Promise<FabricLedger> {
+  const { runDir, consortium } = options;
+  const [first] = consortium.organisations;
+  if (!first) throw new Error('the consortium has no organisation');
+  const listener = await walletIdentity(runDir, first.mspId, 'org-admin');
+  const transport = new FabricTransport({
+    channel: consortium.channel,
+    chaincode: consortium.chaincode.name,
+    profiles: loadProfiles(runDir),
+    listener,
+    ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+  });
+  const gateway = new TransportGateway(transport);
+  const identities = new Map<string, Promise<Identity>>();
+  return {
+    consortium,
+    transport,
+    gateway,
+    identity(userId) {
+      const cached = identities.get(userId);
+      if (cached) return cached;
+      const loaded = walletIdentity(runDir, findUser(consortium, userId).org.mspId, userId);
+      identities.set(userId, loaded);
+      return loaded;
+    },
+    close: () => gateway.close(),
+  };
+}

@@ -1,0 +1,75 @@
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ORG_ADMIN_ID, orgCaCert } from './configgen.js';
+import type { Layout } from './layout.js';
+import type { Consortium, PeerNode, Topology } from './topology.js';
+
+/**
+ * A common connection profile for fabric-network 2.2, for the applications of one member organisation.
+ * It names only that organisation's peers: discovery finds the other peers and the orderers from the
+ * channel configuration, so the profile does not go stale when another member moves a node.
+ */
+export function connectionProfile(
+  consortium: Consortium,
+  topology: Topology,
+  mspId: string,
+  caPem: (mspId: string) => string,
+): Record<string, unknown> {
+  const own = topology.peers.filter((p) => p.mspId === mspId);
+  if (own.length === 0) throw new Error(`topology has no peer of ${mspId}`);
+  const peerEntry = (p: PeerNode) => ({
+    url: `grpcs://${p.host}:${p.port}`,
+    tlsCACerts: { pem: caPem(p.mspId) },
+    grpcOptions: { 'ssl-target-name-override': p.host, hostnameOverride: p.host },
+  });
+  return {
+    name: `tallystick-${mspId}`,
+    version: '1.0.0',
+    client: { organization: mspId },
+    organizations: { [mspId]: { mspid: mspId, peers: own.map((p) => p.name) } },
+    peers: Object.fromEntries(own.map((p) => [p.name, peerEntry(p)])),
+    channels: {
+      [consortium.channel]: { peers: Object.fromEntries(own.map((p) => [p.name, {}])) },
+    },
+  };
+}
+
+/** The file-system wallet entry fabric-network reads (`Wallets.newFileSystemWallet`). */
+export function walletEntry(mspId: string, certificate: string, privateKey: string): string {
+  return `${JSON.stringify({ credentials: { certificate, privateKey }, mspId, type: 'X.509', version: 1 })}\n`;
+}
+
+/**
+ * Writes `.run/gateway/<mspId>.json` for every member and a wallet per member holding its consortium users
+ * and its organisation admin, from the MSP folders enrolment wrote. Wallet files hold private keys: 0600.
+ */
+export function writeGatewayFiles(layout: Layout, consortium: Consortium, topology: Topology): number {
+  mkdirSync(layout.gatewayDir, { recursive: true });
+  let identities = 0;
+  for (const org of consortium.organisations) {
+    const profile = connectionProfile(consortium, topology, org.mspId, (id) =>
+      readFileSync(orgCaCert(layout, id), 'utf8'),
+    );
+    writeFileSync(join(layout.gatewayDir, `${org.mspId}.json`), `${JSON.stringify(profile, null, 2)}\n`);
+    const wallet = layout.walletDir(org.mspId);
+    mkdirSync(wallet, { recursive: true, mode: 0o700 });
+    chmodSync(wallet, 0o700);
+    for (const id of [...org.users.map((u) => u.id), ORG_ADMIN_ID]) {
+      const msp = join(layout.userDir(org.mspId, id), 'msp');
+      const certificate = readFileSync(join(msp, 'signcerts', 'cert.pem'), 'utf8');
+      const [key] = readdirSync(join(msp, 'keystore')).filter((f) => f.endsWith('_sk'));
+      if (key === undefined) throw new Error(`${msp}/keystore has no private key`);
+      const file = join(wallet, `${id}.id`);
+      writeFileSync(
+        file,
+        walletEntry(org.mspId, certificate, readFileSync(join(msp, 'keystore', key), 'utf8')),
+        {
+          mode: 0o600,
+        },
+      );
+      chmodSync(file, 0o600);
+      identities++;
+    }
+  }
+  return identities;
+}

@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { repoRoot } from '../../application/src/ledger/consortium';
+import { LedgerRejected, type Identity, type LegInput } from '../../application/src/ledger/ledgerGateway';
+import { canonicalJson } from '../../chaincode/src/ledger/codec';
+import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { deploy } from '../../network/fabric/src/chaincode';
+import { layoutFor } from '../../network/fabric/src/layout';
+import { loadContext, status, up, type Context } from '../../network/fabric/src/network';
+import { readPids, stopProcesses, waitUntil } from '../../network/fabric/src/proc';
+import { startFabricBackend, type Backend } from '../support/backend';
+import { paymentLegs } from '../support/legs';
+import { defineReconciliationSuite } from './suite';
+
+// The live network: the one `npm run network:up` started (brought up here, one orderer, if it is not), with
+// the chaincode committed (deployed here if it is not). The chaincode server runs the compiled contracts,
+// so `npm run build` must have run. This is the only live-network file: they would share one network.
+const quiet = (_line: string) => undefined;
+const ctx: Context = loadContext(layoutFor(repoRoot()), quiet);
+
+async function ensureNetwork(): Promise<void> {
+  if (!existsSync(join(repoRoot(), 'dist', 'chaincode', 'src', 'index.js')))
+    throw new Error('the chaincode server runs dist/: run npm run build first');
+  const rows = await status(ctx);
+  if (!rows.every((r) => r.up)) {
+    const state = join(ctx.layout.runDir, 'state.json');
+    const orderers = existsSync(state)
+      ? (JSON.parse(readFileSync(state, 'utf8')) as { orderers: number }).orderers
+      : 1;
+    await up(ctx, orderers);
+  }
+  const pids = readPids(ctx.layout.pidFile);
+  if (!Object.keys(pids).some((k) => k.startsWith('chaincode-'))) await deploy(ctx);
+}
+
+async function heights(): Promise<Record<string, number>> {
+  const rows = await status(ctx);
+  return Object.fromEntries(
+    rows.filter((r) => r.kind === 'peer').map((r) => [r.name, r.heights[ctx.consortium.channel] ?? -1]),
+  );
+}
+
+/** Waits until every peer reports the same height, at least `atLeast`. */
+async function peersLevel(atLeast: bigint, timeoutMs = 30_000): Promise<Record<string, number>> {
+  let last: Record<string, number> = {};
+  const ok = await waitUntil(async () => {
+    last = await heights();
+    const values = Object.values(last);
+    return values.every((h) => h === values[0] && BigInt(h) >= atLeast);
+  }, timeoutMs);
+  expect(ok, `peers did not level at ≥ ${atLeast}: ${JSON.stringify(last)}`).toBe(true);
+  return last;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const st = statSync(path);
+    return st.isDirectory() ? filesUnder(path) : st.isFile() ? [path] : [];
+  });
+}
+
+/** Whether any file of a peer's ledger folder (state DB, private data store, blocks) holds the bytes. */
+function peerStores(peer: string, marker: string): boolean {
+  const needle = Buffer.from(marker, 'utf8');
+  return filesUnder(join(ctx.layout.nodeData(peer), 'production')).some((f) =>
+    readFileSync(f).includes(needle),
+  );
+}
+
+const getBackend = defineReconciliationSuite(async () => {
+  await ensureNetwork();
+  return startFabricBackend();
+}, 'live Fabric');
+
+describe('live Fabric network: what only a real network shows', () => {
+  const b = (): Backend => getBackend();
+  const fabric = () => {
+    const f = b().fabric;
+    if (!f) throw new Error('not the Fabric backend');
+    return f;
+  };
+
+  it('every node is up and every peer is on the channel', async () => {
+    const rows = await status(ctx);
+    expect(rows.filter((r) => !r.up).map((r) => r.name)).toEqual([]);
+    for (const r of rows.filter((x) => x.kind === 'peer'))
+      expect(r.heights[ctx.consortium.channel]).toBeGreaterThan(0);
+  });
+
+  it('rejects at validation a leg endorsed by another organisation (implicit collection policy)', async () => {
+    const sysA = await b().identity('banka-system');
+    const p = paymentLegs();
+    const call = {
+      fcn: 'reconciliation:postLegs',
+      args: [],
+      transient: { legs: canonicalJson([p.debit]) },
+    };
+    const e = await fabric()
+      .transport.submitEndorsedBy(sysA, call, ['BankBMSP'])
+      .then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+    expect(e).toBeInstanceOf(LedgerRejected);
+    expect((e as LedgerRejected).code).toBe('ENDORSEMENT_POLICY_FAILURE');
+    expect((e as LedgerRejected).txId).toMatch(/^[0-9a-f]{64}$/);
+    await expect(b().gateway.getCase(sysA, caseIdOf(p.reference))).rejects.toMatchObject({
+      code: 'CASE_NOT_FOUND',
+    });
+    // the same leg endorsed by its own organisation is valid
+    await b().gateway.postLegs(sysA, [p.debit]);
+  });
+
+  it('invalidates all but one of concurrent writers of one case (MVCC), and the retries converge', async () => {
+    const sysA = await b().identity('banka-system');
+    const sysB = await b().identity('bankb-system');
+    const sysC = await b().identity('clearing-system');
+    const p = paymentLegs();
+    const writes: [Identity, LegInput][] = [
+      [sysA, p.debit],
+      [sysC, p.entry],
+      [sysB, p.credit],
+      [sysA, { ...p.debit, legId: `${p.debit.legId}-dup` }],
+    ];
+    const results = await Promise.allSettled(writes.map(([who, leg]) => b().rawGateway.postLegs(who, [leg])));
+    const codes = results.map((r) => (r.status === 'fulfilled' ? 'OK' : (r.reason as LedgerRejected).code));
+    expect(codes.filter((c) => c === 'OK').length).toBeGreaterThanOrEqual(1);
+    expect(codes.filter((c) => c === 'MVCC_READ_CONFLICT').length).toBeGreaterThanOrEqual(1);
+    expect(codes.every((c) => c === 'OK' || c === 'MVCC_READ_CONFLICT')).toBe(true);
+    await Promise.all(writes.map(([who, leg]) => b().gateway.postLegs(who, [leg])));
+    const c = await b().gateway.readCase(sysA, p.reference);
+    expect(c.legs).toHaveLength(4);
+    expect(c.breaks.map((x) => x.reason)).toEqual(['DUPLICATE']);
+  });
+
+  it('keeps a case’s private data on the parties’ peers only', async () => {
+    const sysA = await b().identity('banka-system');
+    const sysB = await b().identity('bankb-system');
+    const sysC = await b().identity('clearing-system');
+    const marker = `PRIV${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.toUpperCase();
+    const p = paymentLegs({ payerRef: marker });
+    await b().gateway.postLegs(sysA, [p.debit]);
+    await b().gateway.postLegs(sysC, [p.entry]);
+    const last = await b().gateway.postLegs(sysB, [p.credit]);
+    await peersLevel(last.blockNumber + 1n);
+    const found = Object.fromEntries(
+      ctx.topology.peers.map((peer) => [peer.name, peerStores(peer.name, marker)]),
+    );
+    expect(found).toEqual({
+      'peer0-banka': true,
+      'peer0-bankb': true,
+      'peer0-clearing': true,
+      'peer0-payco': false,
+      'peer0-auditor': false,
+    });
+  });
+
+  it('a stopped peer restarts, catches up on what it missed and serves the same state', async () => {
+    const sysA = await b().identity('banka-system');
+    const sysB = await b().identity('bankb-system');
+    const sysC = await b().identity('clearing-system');
+    const pavel = await b().identity('pavel');
+    const alice = await b().identity('alice');
+    const name = 'peer0-payco';
+    const record = readPids(ctx.layout.pidFile)[name];
+    if (!record) throw new Error(`${name} has no PID record`);
+    expect(await stopProcesses({ [name]: record })).toEqual([name]);
+    const p = paymentLegs();
+    await b().gateway.postLegs(sysA, [p.debit]);
+    await b().gateway.postLegs(sysC, [p.entry]);
+    const last = await b().gateway.postLegs(sysB, [{ ...p.credit, amountMinor: '1' }]);
+    expect((await heights())[name]).toBe(-1); // down: no metrics
+    await up(ctx, (JSON.parse(readFileSync(ctx.layout.stateFile, 'utf8')) as { orderers: number }).orderers);
+    await peersLevel(last.blockNumber + 1n);
+    const caseId = caseIdOf(p.reference);
+    const expected = await b().gateway.getCase(alice, caseId);
+    let seen: unknown;
+    const ok = await waitUntil(async () => {
+      seen = await b().gateway.getCase(pavel, caseId); // answered by PayCo's own peer
+      return true;
+    }, 20_000);
+    expect(ok).toBe(true);
+    expect(seen).toEqual(expected);
+    expect(expected.status).toBe('BROKEN');
+  });
+});

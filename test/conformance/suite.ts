@@ -1,0 +1,540 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  LedgerRejected,
+  type ChangeNotice,
+  type Identity,
+  type LegInput,
+} from '../../application/src/ledger/ledgerGateway';
+import { routeText } from '../../chaincode/src/core/leg';
+import { evaluateCase } from '../../chaincode/src/core/matching';
+import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { startBackend, type Backend } from '../support/backend';
+import { paymentLegs, ROUTE } from '../support/legs';
+
+/**
+ * The conformance suite: the chaincode's behaviour through the LedgerGateway seam, the same on every backend.
+ * `reconciliation.test.ts` runs it on the backend TALLYSTICK_LEDGER names; `fabric.fabric.test.ts` on the live network.
+ * Returns the started backend, for suites that add backend-specific tests.
+ */
+export function defineReconciliationSuite(
+  start: () => Promise<Backend> = startBackend,
+  name: string = process.env.TALLYSTICK_LEDGER ?? 'embedded',
+): () => Backend {
+  let backend: Backend;
+  let sysA: Identity, sysB: Identity, sysC: Identity, sysP: Identity;
+  let alice: Identity,
+    amir: Identity,
+    anna: Identity,
+    bruno: Identity,
+    bella: Identity,
+    chen: Identity,
+    pavel: Identity,
+    audrey: Identity;
+  let adminA: Identity;
+
+  beforeAll(async () => {
+    backend = await start();
+    const id = (u: string) => backend.identity(u);
+    const users = await Promise.all(
+      [
+        'banka-system',
+        'bankb-system',
+        'clearing-system',
+        'payco-system',
+        'alice',
+        'amir',
+        'anna',
+        'bruno',
+        'bella',
+        'chen',
+        'pavel',
+        'audrey',
+        'banka-admin',
+      ].map(id),
+    );
+    [sysA, sysB, sysC, sysP, alice, amir, anna, bruno, bella, chen, pavel, audrey, adminA] = users as [
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+    ];
+  });
+  afterAll(async () => {
+    await backend.stop();
+  });
+
+  /** Expects the promise to be refused with the given code; returns the error for further checks. */
+  async function refused(p: Promise<unknown>, code: string): Promise<LedgerRejected> {
+    const e = await p.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e, `expected ${code}`).toBeInstanceOf(LedgerRejected);
+    expect((e as LedgerRejected).code).toBe(code);
+    return e as LedgerRejected;
+  }
+
+  const postAll = async (p: ReturnType<typeof paymentLegs>, at?: Date) => {
+    const o = at ? { timestamp: at } : {};
+    await backend.gateway.postLegs(sysA, [p.debit], o);
+    await backend.gateway.postLegs(sysC, [p.entry], o);
+    return backend.gateway.postLegs(sysB, [p.credit], o);
+  };
+
+  describe(`reconciliation chaincode on the ${name} network`, () => {
+    it('matches a payment once every leg on its route agrees, and says so in one event per transaction', async () => {
+      const events: ChangeNotice[] = [];
+      const stop = backend.gateway.onChanges((c) => events.push(c));
+      const p = paymentLegs();
+      await backend.gateway.postLegs(sysA, [p.debit]);
+      await backend.gateway.postLegs(sysC, [p.entry]);
+      const last = await backend.gateway.postLegs(sysB, [p.credit]);
+      expect(last.result).toEqual([
+        { legId: p.credit.legId, caseId: caseIdOf(p.reference), outcome: 'POSTED', caseStatus: 'MATCHED' },
+      ]);
+      const c = await backend.gateway.getCase(sysA, caseIdOf(p.reference));
+      expect(c.status).toBe('MATCHED');
+      expect(c.parties).toEqual(['BankAMSP', 'BankBMSP', 'ClearingHouseMSP']);
+      expect(c.legs.map((l) => l.mspId)).toEqual(['BankAMSP', 'ClearingHouseMSP', 'BankBMSP']);
+      await new Promise((r) => setTimeout(r, 20));
+      stop();
+      const mine = events.filter((e) => e.cases.some((k) => k.caseId === c.caseId));
+      expect(mine.map((e) => e.cases.find((k) => k.caseId === c.caseId)?.status)).toEqual([
+        'PENDING',
+        'PENDING',
+        'MATCHED',
+      ]);
+      expect(mine.at(-1)?.txId).toBe(last.txId);
+    });
+
+    it('reaches the same verdict whatever order the legs arrive in (every permutation, through the ledger)', async () => {
+      const verdicts = new Set<string>();
+      const perms = <T>(xs: T[]): T[][] =>
+        xs.length <= 1
+          ? [xs]
+          : xs.flatMap((x, i) => perms([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+      const who = { DEBTOR_AGENT: () => sysA, CLEARING: () => sysC, CREDITOR_AGENT: () => sysB } as const;
+      for (const order of perms([0, 1, 2, 3])) {
+        const p = paymentLegs();
+        // four legs: the three of the route, the creditor's with a fee taken off, and a duplicate debit
+        const legs: LegInput[] = [
+          p.debit,
+          p.entry,
+          { ...p.credit, amountMinor: '1234000' },
+          { ...p.debit, legId: `${p.debit.legId}-dup` },
+        ];
+        for (const i of order) {
+          const leg = legs[i] as LegInput;
+          await backend.gateway.postLegs(who[leg.role](), [leg]);
+        }
+        const c = await backend.gateway.readCase(sysA, p.reference);
+        verdicts.add(
+          JSON.stringify({
+            status: c.case.status,
+            breaks: c.breaks.map((b) => [b.reason, b.status, b.detail]).sort(),
+          })
+            .replaceAll(p.debit.legId, 'A')
+            .replaceAll(p.credit.legId, 'B')
+            .replaceAll(p.entry.legId, 'C'),
+        );
+      }
+      expect(verdicts.size).toBe(1);
+      const only = JSON.parse([...verdicts][0] ?? '{}') as { status: string; breaks: [string][] };
+      expect(only.status).toBe('BROKEN');
+      expect(only.breaks.map((b) => b[0]).sort()).toEqual(['AMOUNT_MISMATCH', 'DUPLICATE']);
+    });
+
+    it('verdicts are order-free for random leg sets too (property, seeded)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('1234567', '1234566'),
+          fc.constantFrom('SETTLED', 'TIMED_OUT'),
+          fc.boolean(),
+          async (creditAmount, creditOutcome, reverse) => {
+            const p = paymentLegs();
+            const credit = {
+              ...p.credit,
+              amountMinor: creditAmount,
+              outcome: creditOutcome as LegInput['outcome'],
+            };
+            const steps: [Identity, LegInput][] = [
+              [sysA, p.debit],
+              [sysC, p.entry],
+              [sysB, credit],
+            ];
+            for (const [who, leg] of reverse ? steps.reverse() : steps)
+              await backend.gateway.postLegs(who, [leg]);
+            const c = await backend.gateway.readCase(sysB, p.reference);
+            const expected = [
+              ...(creditAmount === '1234567' ? [] : ['AMOUNT_MISMATCH']),
+              ...(creditOutcome === 'SETTLED' ? [] : ['STATUS_CONFLICT']),
+            ];
+            expect(c.breaks.map((b) => b.reason).sort()).toEqual(expected);
+            expect(c.case.status).toBe(expected.length ? 'BROKEN' : 'MATCHED');
+          },
+        ),
+        { numRuns: 12, seed: 20261127 },
+      );
+    });
+
+    it('treats a re-posted leg as a no-op and refuses a different leg under the same id', async () => {
+      const p = paymentLegs();
+      await backend.gateway.postLegs(sysA, [p.debit]);
+      const caseId = caseIdOf(p.reference);
+      const before = await backend.gateway.history(sysA, 'case', caseId);
+      const again = await backend.gateway.postLegs(sysA, [p.debit]);
+      expect(again.result[0]?.outcome).toBe('UNCHANGED');
+      expect(await backend.gateway.history(sysA, 'case', caseId)).toEqual(before);
+      const e = await refused(
+        backend.gateway.postLegs(sysA, [{ ...p.debit, amountMinor: '1' }]),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      expect(e.detail).toContain(p.debit.legId);
+      expect(await backend.gateway.history(sysA, 'case', caseId)).toEqual(before);
+    });
+
+    it('invalidates one of two concurrent writers of the same case (MVCC) and lets the retry through', async () => {
+      const p = paymentLegs();
+      await backend.gateway.postLegs(sysA, [p.debit]);
+      const results = await Promise.allSettled([
+        backend.rawGateway.postLegs(sysC, [p.entry]),
+        backend.rawGateway.postLegs(sysB, [p.credit]),
+      ]);
+      const rejected = results.filter((r) => r.status === 'rejected');
+      expect(rejected).toHaveLength(1);
+      const reason = (rejected[0] as PromiseRejectedResult).reason as LedgerRejected;
+      expect(reason).toBeInstanceOf(LedgerRejected);
+      expect(reason.code).toBe('MVCC_READ_CONFLICT');
+      const mid = await backend.gateway.getCase(sysA, caseIdOf(p.reference));
+      expect(mid.legs).toHaveLength(2);
+      // the application's gateway retries the same, idempotent input
+      await backend.gateway.postLegs(sysC, [p.entry]);
+      await backend.gateway.postLegs(sysB, [p.credit]);
+      expect((await backend.gateway.getCase(sysA, caseIdOf(p.reference))).status).toBe('MATCHED');
+    });
+
+    it('posts a batch in one transaction, all or nothing, and emits one event listing every case', async () => {
+      const payments = Array.from({ length: 25 }, () => paymentLegs());
+      const events: ChangeNotice[] = [];
+      const stop = backend.gateway.onChanges((c) => events.push(c));
+      const r = await backend.gateway.postLegs(
+        sysA,
+        payments.map((p) => p.debit),
+      );
+      await new Promise((res) => setTimeout(res, 20));
+      stop();
+      const ev = events.filter((e) => e.txId === r.txId);
+      expect(ev).toHaveLength(1);
+      expect(ev[0]?.cases.map((c) => c.caseId).sort()).toEqual(
+        payments.map((p) => caseIdOf(p.reference)).sort(),
+      );
+      expect(ev[0]?.legs).toHaveLength(25);
+
+      const bad: LegInput[] = payments.map((p) => p.entry);
+      bad[17] = { ...bad[17], currency: 'ABC' } as LegInput;
+      const height = backend.height();
+      const e = await refused(backend.gateway.postLegs(sysC, bad), 'UNKNOWN_CURRENCY');
+      expect(e.detail).toContain('legs[17].currency');
+      expect(backend.height()).toBe(height);
+      expect((await backend.gateway.getCase(sysC, caseIdOf(payments[0]?.reference ?? ''))).legs).toHaveLength(
+        1,
+      );
+    });
+
+    describe('bad input is refused with a clear error and changes nothing', () => {
+      const cases: [string, (l: LegInput) => LegInput, string, RegExp][] = [
+        [
+          'unknown currency',
+          (l) => ({ ...l, currency: 'XYZ' }),
+          'UNKNOWN_CURRENCY',
+          /legs\[0\]\.currency XYZ is not an active ISO 4217 currency/,
+        ],
+        [
+          'negative amount',
+          (l) => ({ ...l, amountMinor: '-100' }),
+          'INVALID_AMOUNT',
+          /legs\[0\]\.amountMinor must not be negative/,
+        ],
+        [
+          'non-integer amount',
+          (l) => ({ ...l, amountMinor: '100.5' }),
+          'INVALID_AMOUNT',
+          /whole number of minor units/,
+        ],
+        [
+          'float amount',
+          (l) => ({ ...l, amountMinor: 100.5 as unknown as string }),
+          'INVALID_AMOUNT',
+          /not a JSON number/,
+        ],
+        [
+          'malformed UETR',
+          (l) => ({ ...l, reference: 'AB6305C9-1F7F-49DE-AED0-16487C27B42D' }),
+          'INVALID_REFERENCE',
+          /not a lowercase UUID v4/,
+        ],
+        [
+          'malformed reference',
+          (l) => ({ ...l, reference: 'a;b' }),
+          'INVALID_REFERENCE',
+          /legs\[0\]\.reference/,
+        ],
+        [
+          'unknown field',
+          (l) => ({ ...l, colour: 'red' }) as LegInput,
+          'INVALID_INPUT',
+          /legs\[0\]\.colour is not a leg field/,
+        ],
+        ['impossible date', (l) => ({ ...l, valueDate: '2026-02-30' }), 'INVALID_INPUT', /not a real date/],
+        [
+          'route without the poster',
+          (l) => ({ ...l, role: 'CREDITOR_AGENT' }),
+          'INVALID_INPUT',
+          /does not include the poster BankAMSP as CREDITOR_AGENT/,
+        ],
+      ];
+      for (const [name, mutate, code, message] of cases) {
+        it(name, async () => {
+          const p = paymentLegs();
+          const height = backend.height();
+          const e = await refused(backend.gateway.postLegs(sysA, [mutate(p.debit)]), code);
+          expect(e.message).toMatch(message);
+          expect(backend.height()).toBe(height);
+          await refused(backend.gateway.getCase(sysA, caseIdOf(p.reference)), 'CASE_NOT_FOUND');
+        });
+      }
+
+      it('an oversized batch', async () => {
+        const legs = Array.from({ length: 1001 }, () => paymentLegs().debit);
+        const e = await refused(backend.gateway.postLegs(sysA, legs), 'BATCH_TOO_LARGE');
+        expect(e.detail).toMatch(/at most 1000 legs, got 1001/);
+        await refused(backend.gateway.getCase(sysA, caseIdOf(legs[0]?.reference ?? '')), 'CASE_NOT_FOUND');
+      });
+    });
+
+    describe('access is checked inside the chaincode', () => {
+      it('only submitters post legs, and only their own institution’s', async () => {
+        const p = paymentLegs();
+        await refused(backend.gateway.postLegs(alice, [p.debit]), 'ROLE_REQUIRED');
+        const e = await refused(
+          backend.gateway.postLegs(sysB, [{ ...p.debit, mspId: 'BankAMSP' } as LegInput]),
+          'WRONG_INSTITUTION',
+        );
+        expect(e.detail).toMatch(/not the signing institution BankBMSP/);
+        await refused(backend.gateway.postLegs(audrey, [p.debit]), 'ROLE_REQUIRED');
+      });
+
+      it('only parties act on a break or open its case; only the owner or an auditor lists open breaks', async () => {
+        const p = paymentLegs();
+        await postAll({ ...p, credit: { ...p.credit, amountMinor: '1' } });
+        const c = await backend.gateway.getCase(pavel, caseIdOf(p.reference));
+        const breakId = c.breaks[0]?.breakId ?? '';
+        await refused(backend.gateway.assignBreak(pavel, breakId, 'pavel'), 'NOT_A_PARTY');
+        await refused(backend.gateway.readCase(pavel, p.reference), 'NOT_A_PARTY');
+        await refused(backend.gateway.readCase(audrey, p.reference), 'NOT_A_PARTY');
+        await refused(backend.gateway.listOpenBreaks(pavel, 'BankAMSP', 10), 'NOT_A_PARTY');
+        await refused(backend.gateway.assignBreak(sysA, breakId, 'alice'), 'ROLE_REQUIRED');
+        await refused(backend.gateway.history(sysB, 'leg', `BankAMSP:${p.debit.legId}`), 'NOT_A_PARTY');
+        const own = await backend.gateway.listOpenBreaks(alice, 'BankAMSP', 500);
+        expect(own.items.some((b) => b.breakId === breakId)).toBe(true);
+        const audited = await backend.gateway.listOpenBreaks(audrey, 'BankBMSP', 500);
+        expect(audited.items.some((b) => b.breakId === breakId)).toBe(true);
+        expect((await backend.gateway.history(audrey, 'leg', `BankAMSP:${p.debit.legId}`)).length).toBe(1);
+      });
+
+      it('service levels are set by an admin on the route', async () => {
+        const route = 'BankAMSP/DEBTOR_AGENT>PayCoMSP/CREDITOR_AGENT';
+        await refused(backend.gateway.setServiceLevel(alice, route, 30_000), 'ROLE_REQUIRED');
+        const adminB = await backend.identity('bankb-admin');
+        await refused(backend.gateway.setServiceLevel(adminB, route, 30_000), 'NOT_A_PARTY');
+        await refused(backend.gateway.setServiceLevel(adminA, route, 5), 'INVALID_INPUT');
+        await backend.gateway.setServiceLevel(adminA, route, 30_000);
+      });
+    });
+
+    it('keeps a case’s details from non-parties: they see hashes, parties and statuses only', async () => {
+      const p = paymentLegs({
+        amountMinor: '9876543',
+        payerRef: 'DE89370400440532013000',
+        payeeRef: 'GB82WEST12345698765432',
+      });
+      const events: ChangeNotice[] = [];
+      const stop = backend.gateway.onChanges((c) => events.push(c));
+      await postAll(p);
+      await new Promise((r) => setTimeout(r, 20));
+      stop();
+      const secrets = ['9876543', 'DE89370400440532013000', 'GB82WEST12345698765432', p.reference];
+      const seen = JSON.stringify(
+        [
+          await backend.gateway.getCase(pavel, caseIdOf(p.reference)),
+          await backend.gateway.history(pavel, 'case', caseIdOf(p.reference)),
+          events,
+        ],
+        (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+      );
+      for (const s of secrets) expect(seen).not.toContain(s);
+      // anyone (an auditor, say) can re-check the verdict from the public salted digests alone
+      const publicRecord = await backend.gateway.getCase(audrey, caseIdOf(p.reference));
+      expect(evaluateCase(publicRecord.legs, false).status).toBe(publicRecord.status);
+      expect(
+        evaluateCase(
+          [
+            ...publicRecord.legs.slice(0, 2),
+            {
+              ...publicRecord.legs[2],
+              digests: { ...publicRecord.legs[2]?.digests, amountMinor: 'forged' },
+            } as (typeof publicRecord.legs)[number],
+          ],
+          false,
+        ).status,
+      ).toBe('BROKEN');
+      // the parties open the same case in plaintext, including the counterparties' legs
+      const opened = await backend.gateway.readCase(sysB, p.reference);
+      expect(opened.legs.map((l) => [l.mspId, l.detail.amountMinor, l.detail.payerRef])).toEqual([
+        ['BankAMSP', '9876543', 'DE89370400440532013000'],
+        ['ClearingHouseMSP', '9876543', 'DE89370400440532013000'],
+        ['BankBMSP', '9876543', 'DE89370400440532013000'],
+      ]);
+    });
+
+    it('flags missing legs once the service level has passed by transaction time, and clears them when a late leg arrives', async () => {
+      // A route of its own, so its service level touches no other test. On Fabric the clock is real and the
+      // service level short; on the embedded network the clock is virtual and the level is the 60 s default.
+      const route = [ROUTE[0], ROUTE[1], { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' }] as LegInput['route'];
+      const clock = backend.clock();
+      const slaMs = clock.serviceLevelMs;
+      const margin = Math.min(slaMs / 4, 5_000);
+      await backend.gateway.setServiceLevel(adminA, routeText(route), slaMs);
+      const p = paymentLegs({ route });
+      const { branch: _b, ...credit } = p.credit;
+      await backend.gateway.postLegs(sysA, [p.debit], clock.at());
+      await backend.gateway.postLegs(sysC, [p.entry], clock.at());
+      const caseId = caseIdOf(p.reference);
+      await clock.reach(slaMs - margin);
+      await backend.gateway.sweep(sysC, 1000, clock.at());
+      expect((await backend.gateway.getCase(sysA, caseId)).status).toBe('PENDING');
+      await clock.reach(slaMs + margin);
+      let flagged = 0;
+      for (let more = true; more;) {
+        const r = await backend.gateway.sweep(sysC, 1000, clock.at());
+        flagged += r.result.flagged;
+        more = r.result.more;
+      }
+      expect(flagged).toBeGreaterThanOrEqual(1);
+      const broken = await backend.gateway.readCase(sysA, p.reference);
+      expect(broken.case.status).toBe('BROKEN');
+      expect(broken.breaks.map((b) => [b.reason, b.status, b.detail.missing])).toEqual([
+        ['MISSING_LEG', 'OPEN', [{ mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' }]],
+      ]);
+      await clock.reach(slaMs + 2 * margin);
+      await backend.gateway.postLegs(sysP, [{ ...credit, legId: `P-late-${credit.legId}` }], clock.at());
+      const healed = await backend.gateway.readCase(sysA, p.reference);
+      expect(healed.case.status).toBe('MATCHED');
+      expect(healed.breaks.map((b) => [b.status, b.resolution])).toEqual([['RESOLVED', 'CLEARED']]);
+      await refused(backend.gateway.sweep(alice, 0), 'INVALID_INPUT');
+    });
+
+    it('resolves a break across institutions with four eyes, every step signed by the person who took it', async () => {
+      const p = paymentLegs();
+      await postAll({ ...p, credit: { ...p.credit, outcome: 'TIMED_OUT' } });
+      const caseId = caseIdOf(p.reference);
+      const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
+      const g = backend.gateway;
+      const ref = { reference: p.reference };
+      await g.assignBreak(bruno, breakId, 'bruno', { ...ref, comment: 'mine: our side timed out' });
+      await g.proposeResolution(bruno, breakId, 'CORRECT_LEG', {
+        ...ref,
+        comment: 'core banking shows the credit settled at 10:02',
+      });
+      await refused(g.decideBreak(bruno, breakId, 'APPROVE'), 'ROLE_REQUIRED');
+      await refused(g.decideBreak(anna, breakId, 'APPROVE'), 'WRONG_INSTITUTION');
+      await g.decideBreak(bella, breakId, 'APPROVE', { ...ref, comment: 'checked the core banking log' });
+      await refused(g.decideBreak(bella, breakId, 'ACCEPT'), 'WRONG_INSTITUTION');
+      await g.decideBreak(alice, breakId, 'ACCEPT');
+      await refused(g.decideBreak(amir, breakId, 'ACCEPT'), 'ALREADY_DECIDED');
+      await g.decideBreak(chen, breakId, 'ACCEPT', { ...ref, comment: 'agreed' });
+      const done = await g.decideBreak(bruno, breakId, 'RESOLVE', {
+        ...ref,
+        comment: 'leg corrected, adjustment 2026-11-27/881',
+      });
+      expect(done.result.status).toBe('RESOLVED');
+      expect(done.result.resolution).toBe('CORRECT_LEG');
+
+      const opened = await g.getBreak(bruno, breakId, p.reference);
+      expect(opened.timeline.map((e) => [e.action, e.actor.mspId, e.actor.name, e.to])).toEqual([
+        ['OPEN', 'BankBMSP', 'bankb-system', 'OPEN'],
+        ['ASSIGN', 'BankBMSP', 'bruno', 'ASSIGNED'],
+        ['PROPOSE', 'BankBMSP', 'bruno', 'PROPOSED'],
+        ['APPROVE', 'BankBMSP', 'bella', 'APPROVED'],
+        ['ACCEPT', 'BankAMSP', 'alice', 'APPROVED'],
+        ['ACCEPT', 'ClearingHouseMSP', 'chen', 'ACCEPTED'],
+        ['RESOLVE', 'BankBMSP', 'bruno', 'RESOLVED'],
+      ]);
+      expect(opened.timeline[2]?.comment).toBe('core banking shows the credit settled at 10:02');
+      expect(opened.timeline.every((e) => e.actor.id.startsWith('x509::'))).toBe(true);
+      // a non-party sees that the steps happened and who took them, not what they wrote
+      const outsider = await g.getBreak(pavel, breakId);
+      expect(outsider.timeline[2]?.comment).not.toContain('core banking');
+      // the auditor proves the sequence from the key history: one committed version per step, each with its tx
+      const hist = await g.history(audrey, 'break', breakId);
+      expect(hist).toHaveLength(7);
+      expect(new Set(hist.map((h) => h.txId)).size).toBe(7);
+      const listed = await g.listOpenBreaks(alice, 'BankAMSP', 500);
+      expect(listed.items.some((b) => b.breakId === breakId)).toBe(false);
+    });
+
+    it('refuses self-approval by a person who both proposes and approves', async () => {
+      const p = paymentLegs();
+      await postAll({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });
+      const breakId = (await backend.gateway.getCase(alice, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      const ava = await backend.identity('ava'); // a supervisor: reconciler and approver
+      await backend.gateway.assignBreak(ava, breakId, 'ava');
+      await backend.gateway.proposeResolution(ava, breakId, 'REFUND', {
+        reference: p.reference,
+        comment: 'refund the difference',
+      });
+      const e = await refused(backend.gateway.decideBreak(ava, breakId, 'APPROVE'), 'SELF_APPROVAL');
+      expect(e.detail).toContain('ava proposed this resolution');
+      expect((await backend.gateway.getBreak(ava, breakId)).status).toBe('PROPOSED');
+      const back = await backend.gateway.decideBreak(anna, breakId, 'REJECT', {
+        reference: p.reference,
+        comment: 'refund amount unclear',
+      });
+      expect(back.result.status).toBe('OPEN');
+    });
+
+    it('pages through open breaks with a bookmark, each page distinct', async () => {
+      // PayCo books each of seven wallet credits twice: seven DUPLICATE breaks of its own
+      const walletRoute = [ROUTE[0], { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' }] as LegInput['route'];
+      for (let i = 0; i < 7; i++) {
+        const { branch: _b, ...credit } = paymentLegs({ route: walletRoute }).credit;
+        await backend.gateway.postLegs(sysP, [{ ...credit, legId: `P-page-${i}-${credit.legId}` }]);
+        await backend.gateway.postLegs(sysP, [{ ...credit, legId: `P-page-${i}-dup-${credit.legId}` }]);
+      }
+      const seen: string[] = [];
+      let bookmark = '';
+      let pages = 0;
+      do {
+        const page = await backend.gateway.listOpenBreaks(pavel, 'PayCoMSP', 3, bookmark);
+        seen.push(...page.items.map((b) => b.breakId));
+        bookmark = page.bookmark;
+        pages++;
+      } while (bookmark !== '' && pages < 20);
+      expect(seen.length).toBeGreaterThanOrEqual(7);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBeGreaterThanOrEqual(3);
+    });
+  });
+  return () => backend;
+}
