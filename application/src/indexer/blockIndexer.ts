@@ -5,7 +5,8 @@ import { comparePositions, mergeProjections, project, type Position } from './pr
 import { applyProjection, readCheckpoint, type Checkpoint } from './store';
 
 /** The points of one apply where a test may inject a crash. */
-export type IndexerStep = 'begin' | 'rows' | 'checkpoint' | 'commit' | 'committed';
+/** begin: before BEGIN; rows: rows written, no checkpoint; checkpoint: both written, before COMMIT; commit: after COMMIT. */
+export type IndexerStep = 'begin' | 'rows' | 'checkpoint' | 'commit';
 
 export type FaultHook = (
   step: IndexerStep,
