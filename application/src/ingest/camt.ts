@@ -4,6 +4,7 @@ import type { Currency } from '../../../chaincode/src/core/money';
 import { checkBalances, checkEntryCount } from './consistency';
 import { amountAt, currencyAt, dateAt, detach, textChunks, type StatementSource } from './source';
 import {
+  makeLine,
   resolveLimits,
   StatementRejected,
   type BookingStatus,
@@ -123,13 +124,11 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
   let tx: TxDraft | undefined;
   let txDepth = -1;
 
-  const path = (upTo = stack.length): string => {
-    let p = '';
-    for (let i = 0; i < upTo; i++) {
-      const f = stack[i];
-      if (f) p += INDEXED.has(f.name) ? `/${f.name}[${f.index}]` : `/${f.name}`;
-    }
-    return p;
+  // Joined (not concatenated) so that the path is one flat string, not a tree of pieces kept per line.
+  const path = (): string => {
+    const parts: string[] = [];
+    for (const f of stack) parts.push(INDEXED.has(f.name) ? `/${f.name}[${f.index}]` : `/${f.name}`);
+    return parts.join('');
   };
   const relative = (from: number): string => {
     let r = '';
@@ -206,7 +205,19 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
       entry = { at: path(), txs: [] };
       entryDepth = depth;
     } else if (name === 'TxDtls' && entry && !tx) {
-      tx = { at: path(), refs: {} };
+      tx = {
+        at: path(),
+        refs: {
+          uetr: undefined,
+          endToEndId: undefined,
+          txId: undefined,
+          instrId: undefined,
+          msgId: undefined,
+          pmtInfId: undefined,
+          payerRef: undefined,
+          payeeRef: undefined,
+        },
+      };
       entry.txs.push(tx);
       txDepth = depth;
     }
@@ -414,23 +425,34 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
       statementCurrency(s, currency, e.amount.at);
       s.bookedNetMinor += side === 'CREDIT' ? amountMinor : -amountMinor;
     }
-    const base = {
-      format,
-      statementId: s.id ?? '',
-      ...(s.account !== undefined && { account: s.account }),
-      reversal,
-      status,
-      currency,
-      ...(e.valueDate !== undefined && { valueDate: e.valueDate }),
-      ...(e.bookingDate !== undefined && { bookingDate: e.bookingDate }),
-      ...(e.accountServicerRef !== undefined && { accountServicerRef: e.accountServicerRef }),
-      ...(e.entryRef !== undefined && { entryRef: e.entryRef }),
-    };
+    const lineOf = (at: string, lineSide: Side, lineAmountMinor: bigint, refs: TxDraft['refs'] | undefined) =>
+      makeLine({
+        format,
+        statementId: s.id ?? '',
+        account: s.account,
+        at,
+        side: lineSide,
+        reversal,
+        status,
+        amountMinor: lineAmountMinor,
+        currency,
+        valueDate: e.valueDate,
+        bookingDate: e.bookingDate,
+        uetr: refs?.uetr,
+        endToEndId: refs?.endToEndId,
+        txId: refs?.txId,
+        instrId: refs?.instrId,
+        msgId: refs?.msgId,
+        pmtInfId: refs?.pmtInfId,
+        accountServicerRef: e.accountServicerRef,
+        entryRef: e.entryRef,
+        payerRef: refs?.payerRef,
+        payeeRef: refs?.payeeRef,
+      });
     const splits = e.txs.length > 1 && e.txs.every((t) => t.amount !== undefined);
     if (!splits) {
       // One transaction (or none, or a batch without amounts per transaction): one line with the entry amount.
-      const only = e.txs.length === 1 ? e.txs[0] : undefined;
-      push({ ...base, at: e.at, side, amountMinor, ...(only?.refs ?? {}) });
+      push(lineOf(e.at, side, amountMinor, e.txs.length === 1 ? e.txs[0]?.refs : undefined));
       return;
     }
     // A batch: one line per transaction, whose amounts must add up to the entry.
@@ -448,7 +470,7 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
       }
       const txSide = t.side === undefined ? side : sideOf(t.side, t.sideAt ?? t.at);
       netMinor += txSide === side ? m.amountMinor : -m.amountMinor;
-      txLines.push({ ...base, at: t.at, side: txSide, amountMinor: m.amountMinor, ...t.refs });
+      txLines.push(lineOf(t.at, txSide, m.amountMinor, t.refs));
     }
     if (netMinor !== amountMinor) {
       throw new StatementRejected(

@@ -76,24 +76,18 @@ export function outcomeOfLine(line: StatementLine): Outcome {
   return line.reversal ? 'FAILED' : 'SETTLED';
 }
 
-/** Keys to lines, as a first index per key and a chain through `next`, so a million lines cost two arrays. */
+/** Keys to lines, as a first index per key and a chain through `next`, so a million lines cost a map and an array. */
 class Chains {
   readonly first = new Map<string, number>();
   readonly next: Int32Array;
-  private readonly last = new Map<string, number>();
   constructor(n: number) {
     this.next = new Int32Array(n).fill(NONE);
   }
-  add(key: string, i: number): void {
-    const tail = this.last.get(key);
-    if (tail === undefined) this.first.set(key, i);
-    else this.next[tail] = i;
-    this.last.set(key, i);
-  }
-  /** Frees the tails, which are needed only while adding. */
-  sealed(): this {
-    this.last.clear();
-    return this;
+  /** Called in descending order of i, so that each chain runs in the order of the lines. */
+  prepend(key: string, i: number): void {
+    const head = this.first.get(key);
+    if (head !== undefined) this.next[i] = head;
+    this.first.set(key, i);
   }
 }
 
@@ -140,23 +134,19 @@ export function compareBooks(
   myLines: readonly StatementLine[],
   ledgerLegs: Iterable<LedgerLeg>,
 ): BooksComparison {
-  const notBooked: StatementLine[] = [];
-  const booked: StatementLine[] = [];
-  for (const l of myLines) (l.status === 'BOOKED' ? booked : notBooked).push(l);
-  const n = booked.length;
+  const n = myLines.length;
+  const booked = (i: number): StatementLine | undefined => {
+    const l = myLines[i];
+    return l?.status === 'BOOKED' ? l : undefined;
+  };
   const byUetr = new Chains(n);
   const byE2e = new Chains(n);
-  const byLegId = new Chains(n);
-  for (let i = 0; i < n; i++) {
-    const l = booked[i];
+  for (let i = n - 1; i >= 0; i--) {
+    const l = booked(i);
     if (!l) continue;
-    if (l.uetr !== undefined) byUetr.add(l.uetr, i);
-    if (l.endToEndId !== undefined) byE2e.add(l.endToEndId, i);
-    if (l.legId !== undefined) byLegId.add(l.legId, i);
+    if (l.uetr !== undefined) byUetr.prepend(l.uetr, i);
+    if (l.endToEndId !== undefined) byE2e.prepend(l.endToEndId, i);
   }
-  byUetr.sealed();
-  byE2e.sealed();
-  byLegId.sealed();
   const matched = new Uint8Array(n);
   const fieldDifferences: Mismatch[] = [];
   let agreed = 0;
@@ -164,7 +154,7 @@ export function compareBooks(
 
   const take = (i: number, leg: LedgerLeg, matchedBy: MatchedBy): void => {
     matched[i] = 1;
-    const line = booked[i];
+    const line = myLines[i];
     if (!line) return;
     const d = differences(line, leg);
     if (d.length === 0) agreed++;
@@ -173,19 +163,20 @@ export function compareBooks(
   /** First unmatched line on the chain that `accept`s the leg. */
   const find = (chains: Chains, key: string, accept: (line: StatementLine) => boolean): number => {
     for (let i = chains.first.get(key) ?? NONE; i !== NONE; i = chains.next[i] ?? NONE) {
-      const line = booked[i];
+      const line = myLines[i];
       if (line && matched[i] === 0 && accept(line)) return i;
     }
     return NONE;
   };
 
+  // 1. Streamed: UETR (it names one payment: the line that agrees, else the first), and EndToEndId with the
+  // same amount, currency and date.
   const pending: LedgerLeg[] = [];
   for (const leg of ledgerLegs) {
     legsCompared++;
     const ref = leg.reference;
-    if (UETR_SHAPE.test(ref)) {
+    if (ref.length === 36 && UETR_SHAPE.test(ref)) {
       const uetr = ref.toLowerCase();
-      // The UETR names one payment: prefer the line that agrees, else the first one, and report its differences.
       let i = find(byUetr, uetr, (l) => sameMoneyAndDate(l, leg));
       if (i === NONE) i = find(byUetr, uetr, () => true);
       if (i !== NONE) {
@@ -199,22 +190,30 @@ export function compareBooks(
         continue;
       }
     }
-    const j = find(byLegId, leg.legId, () => true);
-    if (j !== NONE) {
-      take(j, leg, 'LEG_ID');
-      continue;
-    }
     pending.push(leg);
   }
 
-  // Left over: an EndToEndId seen exactly once on each side is one payment whose amount or date differs.
-  const pendingPerE2e = new Map<string, number>();
-  for (const leg of pending) pendingPerE2e.set(leg.reference, (pendingPerE2e.get(leg.reference) ?? 0) + 1);
-  const onlyOnLedger: LedgerLeg[] = [];
+  // 2. What is left (few, in practice): by leg id, over the lines still unmatched.
+  const byLegId = new Map<string, number>();
+  for (let i = n - 1; i >= 0; i--) {
+    const l = booked(i);
+    if (l?.legId !== undefined && matched[i] === 0) byLegId.set(l.legId, i);
+  }
+  const leftover: LedgerLeg[] = [];
   for (const leg of pending) {
-    if (!UETR_SHAPE.test(leg.reference) && pendingPerE2e.get(leg.reference) === 1) {
+    const i = byLegId.get(leg.legId);
+    if (i !== undefined && matched[i] === 0) take(i, leg, 'LEG_ID');
+    else leftover.push(leg);
+  }
+
+  // 3. An EndToEndId left over exactly once on each side is one payment whose amount or date differs.
+  const leftPerE2e = new Map<string, number>();
+  for (const leg of leftover) leftPerE2e.set(leg.reference, (leftPerE2e.get(leg.reference) ?? 0) + 1);
+  const onlyOnLedger: LedgerLeg[] = [];
+  for (const leg of leftover) {
+    if (!UETR_SHAPE.test(leg.reference) && leftPerE2e.get(leg.reference) === 1) {
       const first = find(byE2e, leg.reference, () => true);
-      const second = first === NONE ? NONE : find(byE2e, leg.reference, (l) => l !== booked[first]);
+      const second = first === NONE ? NONE : find(byE2e, leg.reference, (l) => l !== myLines[first]);
       if (first !== NONE && second === NONE) {
         take(first, leg, 'END_TO_END_ID');
         continue;
@@ -224,9 +223,16 @@ export function compareBooks(
   }
 
   const onlyInMyBooks: StatementLine[] = [];
+  const notBooked: StatementLine[] = [];
+  let bookedCount = 0;
   for (let i = 0; i < n; i++) {
-    const l = booked[i];
-    if (l && matched[i] === 0) onlyInMyBooks.push(l);
+    const l = myLines[i];
+    if (!l) continue;
+    if (l.status !== 'BOOKED') notBooked.push(l);
+    else {
+      bookedCount++;
+      if (matched[i] === 0) onlyInMyBooks.push(l);
+    }
   }
   return {
     onlyInMyBooks,
@@ -234,7 +240,7 @@ export function compareBooks(
     fieldDifferences,
     notBooked,
     matched: agreed,
-    myLinesCompared: n,
+    myLinesCompared: bookedCount,
     ledgerLegsCompared: legsCompared,
   };
 }

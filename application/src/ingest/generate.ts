@@ -31,7 +31,9 @@ function mix(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex2 = (n: number): string => HEX[n & 255] ?? '00';
+const hex8 = (n: number): string => hex2(n >>> 24) + hex2(n >>> 16) + hex2(n >>> 8) + hex2(n);
 
 /** A UUID v4 unique per i (mix is a bijection on 32 bits). */
 export function generatedUetr(seed: number, i: number): string {

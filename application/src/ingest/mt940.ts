@@ -2,6 +2,7 @@ import type { Currency } from '../../../chaincode/src/core/money';
 import { checkBalances } from './consistency';
 import { amountAt, currencyAt, dateAt, detach, textChunks, type StatementSource } from './source';
 import {
+  makeLine,
   resolveLimits,
   StatementRejected,
   type IngestLimits,
@@ -165,11 +166,11 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
         if (last && (lastTag === '61' || lastTag === '86')) {
           const details = last.details === undefined ? value : `${last.details}\n${value}`;
           const e2e = endToEndIdFromDetails(details);
-          d.lines[d.lines.length - 1] = {
+          d.lines[d.lines.length - 1] = makeLine({
             ...last,
             details: detach(details),
             ...(e2e !== undefined && { endToEndId: detach(e2e) }),
-          };
+          });
         }
         break;
       }
@@ -253,7 +254,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     const slash = rest.indexOf('//');
     const customerRef = (slash < 0 ? rest : rest.slice(0, slash)).trim();
     const bankRef = slash < 0 ? '' : rest.slice(slash + 2).trim();
-    return {
+    return makeLine({
       format,
       statementId: d.id,
       ...(d.account !== undefined && { account: d.account }),
@@ -268,7 +269,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
       ...(customerRef && customerRef !== 'NONREF' && { customerRef: detach(customerRef) }),
       ...(bankRef && { accountServicerRef: detach(bankRef) }),
       ...(supplementary && { details: detach(supplementary) }),
-    };
+    });
   };
 
   const onLine = (raw: string): void => {

@@ -66,7 +66,7 @@ export async function* textChunks(
  * their parent; a million of them would keep the whole file alive.
  */
 export function detach(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 const currencies = new Map<string, Currency>();
