@@ -213,18 +213,23 @@ async function reevaluate(
     breaks,
     ...(verdict.status === 'MATCHED' && !record.matchedAt ? { matchedAt: ctx.nowIso } : {}),
   };
-  await ctx.putJson(keys.case(record.caseId), next);
-  ctx.recordCase({
-    caseId: next.caseId,
-    status: next.status,
-    parties: next.parties,
-    legCount: next.legs.length,
-    expected: next.expected,
-    openedAt: next.openedAt,
-    updatedAt: next.updatedAt,
-    dueAtMs: next.dueAtMs,
-  });
+  await writeCase(ctx, next);
   return next;
+}
+
+/** Every write of a case record goes with its line in the transaction's event, so an index can follow. */
+async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
+  await ctx.putJson(keys.case(record.caseId), record);
+  ctx.recordCase({
+    caseId: record.caseId,
+    status: record.status,
+    parties: record.parties,
+    legCount: record.legs.length,
+    expected: record.expected,
+    openedAt: record.openedAt,
+    updatedAt: record.updatedAt,
+    dueAtMs: record.dueAtMs,
+  });
 }
 
 async function loadBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
@@ -345,7 +350,7 @@ export async function actOnBreak(
     const record = await ctx.getJson<CaseRecord>(keys.case(b.caseId));
     if (record) {
       const breaks = record.breaks.map((r) => (r.breakId === breakId ? { ...r, open: false } : r));
-      await ctx.putJson(keys.case(b.caseId), { ...record, breaks, updatedAt: ctx.nowIso });
+      await writeCase(ctx, { ...record, breaks, updatedAt: ctx.nowIso });
     }
   }
   return next;
