@@ -236,6 +236,22 @@ describe('MT940: generated statements', () => {
     expect(e.at).toBe(6);
   });
 
+  it('reads an MT950 in its SWIFT envelope', async () => {
+    const text =
+      '{1:F01BANKDEFFAXXX0000000000}{2:O9501200261127BANKDEFFAXXX00000000002611271200N}{4:\r\n' +
+      statement(':61:2611271127D10,00NTRFREF1//B1\r\n', 'C261127EUR100,00', 'C261127EUR90,00').replace(
+        /-\r\n$/,
+        '-}\r\n',
+      );
+    const parsed = await parseMt940(text);
+    expect(parsed.lines[0]).toMatchObject({
+      format: 'mt950',
+      side: 'DEBIT',
+      amountMinor: 1000n,
+      customerRef: 'REF1',
+    });
+  });
+
   it('finds EndToEndIds in structured :86: text', () => {
     expect(endToEndIdFromDetails('166?00GUTSCHRIFT?20EREF+ABC 1?21 23SVWZ+text')).toBe('ABC 1 23');
     expect(endToEndIdFromDetails('/EREF/E2E-9/BENM//NAME/X')).toBe('E2E-9');

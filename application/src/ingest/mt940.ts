@@ -302,7 +302,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     }
     if (text.trim() === '') return;
     if (ENVELOPE.test(text.trim())) {
-      if (/^\{2:[IO]950/.test(text)) format = 'mt950';
+      if (/\{2:[IO]950/.test(text)) format = 'mt950';
       return;
     }
     throw new StatementRejected(
