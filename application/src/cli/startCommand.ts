@@ -159,6 +159,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     await net.stop();
     return code;
   }
+  for (const n of nodes) await n.startIndexer();
   console.log(
     '\nInstitution nodes (REST API /v1, OpenAPI at /v1/openapi.json), log in with an enrolment id and secret:',
   );

@@ -13,7 +13,10 @@ import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
-import { createApp, type LogEntry } from './createApp';
+import { migrate } from '../db/migrate';
+import { openTestDatabase } from '../db/testing';
+import { BlockIndexer } from '../indexer/blockIndexer';
+import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { openApiDocument } from './openapi';
 
 const dir = mkdtempSync(join(tmpdir(), 'tallystick-api-'));
@@ -23,7 +26,10 @@ const nodes = new Map<
   { url: string; server: Server; app: express.Express; logs: LogEntry[]; clock: { now: number } }
 >();
 
-async function startNode(mspId: string, options: { rateLimit?: { perSec: number; burst: number } } = {}) {
+async function startNode(
+  mspId: string,
+  options: { rateLimit?: { perSec: number; burst: number }; index?: AppDeps['index']; name?: string } = {},
+) {
   const clock = { now: Date.now() };
   const logs: LogEntry[] = [];
   const app = createApp({
@@ -34,6 +40,7 @@ async function startNode(mspId: string, options: { rateLimit?: { perSec: number;
     sessions: new SessionStore(() => clock.now, { absoluteMs: 3_600_000, idleMs: 600_000 }),
     log: (e) => logs.push(e),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.index ? { index: options.index } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => {
@@ -47,7 +54,7 @@ async function startNode(mspId: string, options: { rateLimit?: { perSec: number;
     logs,
     clock,
   };
-  nodes.set(mspId, node);
+  nodes.set(options.name ?? mspId, node);
   return node;
 }
 
@@ -299,5 +306,69 @@ describe('institution node REST API', () => {
       status: 200,
     });
     expect((await call(limited.url, 'GET', '/nothing-here')).body.error?.code).toBe('NOT_FOUND');
+  });
+
+  it('serves the work queue, the dashboard and an index check from its off-chain index', async () => {
+    const db = await openTestDatabase('api');
+    await migrate(db.pool);
+    const indexer = await BlockIndexer.start({
+      gateway: consortium.gateway,
+      pool: db.pool,
+      institution: 'BankBMSP',
+    });
+    try {
+      const node = await startNode('BankBMSP', { index: { pool: db.pool, indexer }, name: 'BankB-indexed' });
+      const sys = await call(node.url, 'POST', '/v1/sessions', undefined, {
+        enrollmentId: 'bankb-system',
+        secret: 'bankb-system-pw',
+      });
+      const p = paymentLegs();
+      const posted = await call(node.url, 'POST', '/v1/legs', sys.body.token as string, {
+        ...p.credit,
+        amountMinor: '99',
+      });
+      expect(posted.status).toBe(201);
+      const committed = await consortium.gateway.postLegs(await consortium.identity('banka-system'), [
+        p.debit,
+      ]);
+      await indexer.waitFor({ txId: committed.txId, blockNumber: committed.blockNumber });
+      const bruno = (
+        await call(node.url, 'POST', '/v1/sessions', undefined, { enrollmentId: 'bruno', secret: 'bruno-pw' })
+      ).body.token as string;
+      const queue = await call(node.url, 'GET', '/v1/queue?reason=AMOUNT_MISMATCH&limit=200', bruno);
+      expect(queue.status).toBe(200);
+      const item = (
+        queue.body.items as { caseId: string; reason: string; status: string; ageMs: number }[]
+      ).find((i) => i.caseId === caseIdOf(p.reference));
+      expect(item).toMatchObject({ reason: 'AMOUNT_MISMATCH', status: 'OPEN' });
+      expect((await call(node.url, 'GET', '/v1/queue?reason=NOPE', bruno)).body.error?.code).toBe(
+        'VALIDATION_FAILED',
+      );
+      const own = await db.pool.query<{ amount_minor: string }>(
+        'SELECT amount_minor::text FROM own_legs WHERE leg_id = $1',
+        [p.credit.legId],
+      );
+      expect(own.rows).toEqual([{ amount_minor: '99' }]);
+      const dash = await call(node.url, 'GET', '/v1/dashboard', bruno);
+      expect((dash.body.days as { legs_posted: string }[]).length).toBeGreaterThan(0);
+      expect(
+        (dash.body.openBreaksByReason as { reason: string }[]).some((r) => r.reason === 'AMOUNT_MISMATCH'),
+      ).toBe(true);
+      expect((await call(node.url, 'GET', '/v1/index/verify', bruno)).body.error?.code).toBe('FORBIDDEN');
+      const admin = (
+        await call(node.url, 'POST', '/v1/sessions', undefined, {
+          enrollmentId: 'bankb-admin',
+          secret: 'bankb-admin-pw',
+        })
+      ).body.token as string;
+      const verify = await call(node.url, 'GET', '/v1/index/verify', admin);
+      expect(verify.status).toBe(200);
+      expect(verify.body.differences).toEqual([]);
+      const health = await call(node.url, 'GET', '/healthz');
+      expect(health.body.index).toMatchObject({ block: expect.any(String) as unknown });
+    } finally {
+      await indexer.stop();
+      await db.close();
+    }
   });
 });

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type pg from 'pg';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 import { hasAnyRole, type Role } from '../../../chaincode/src/core/actor';
-import { RESOLUTION_KINDS, type ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import {
+  BREAK_STATUSES,
+  RESOLUTION_KINDS,
+  type BreakStatus,
+  type ResolutionKind,
+} from '../../../chaincode/src/core/breakMachine';
+import { BREAK_REASONS, type BreakReason } from '../../../chaincode/src/core/matching';
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import type { Enroller } from '../identity/enroller';
 import { readCertificate } from '../identity/certificate';
 import type { SessionStore, Session } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
+import type { BlockIndexer } from '../indexer/blockIndexer';
+import { listOpenBreaks as queueFromIndex, OPEN_BREAKS_PAGE_SIZE_MAX } from '../indexer/openBreaks';
+import { recordOwnLegs } from '../indexer/ownLegs';
+import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { ApiError, toErrorResponse } from './errors';
 import { openApiDocument } from './openapi';
@@ -31,6 +42,8 @@ export interface AppDeps {
   readonly log?: (entry: LogEntry) => void;
   readonly rateLimit?: { readonly perSec: number; readonly burst: number };
   readonly loginRateLimit?: { readonly perSec: number; readonly burst: number };
+  /** The node's off-chain index (PostgreSQL): the work queue, the dashboard, own legs in plaintext. */
+  readonly index?: { readonly pool: pg.Pool; readonly indexer?: BlockIndexer };
 }
 
 type Authed = Request & { session: Session; requestId: string };
@@ -114,7 +127,15 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', mspId: deps.mspId, ledger: deps.gateway.backend });
+    const cp = deps.index?.indexer?.checkpoint;
+    res.json({
+      status: 'ok',
+      mspId: deps.mspId,
+      ledger: deps.gateway.backend,
+      ...(deps.index
+        ? { index: cp ? { block: cp.blockNumber.toString(), txIndex: cp.txIndex } : { block: null } }
+        : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', registry.contentType);
@@ -211,17 +232,29 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(204).end();
   });
 
+  const post = async (req: Request, legs: LegInput[]) => {
+    const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, legs));
+    // The node knows what it sent: it keeps its own legs in plaintext beside the index (the ledger shows
+    // other members only digests). The ledger is the record; a failure here is logged, never hidden.
+    if (deps.index) {
+      await recordOwnLegs(deps.index.pool, who(req).mspId, legs, r).catch((e: unknown) => {
+        log({
+          level: 'error',
+          msg: 'own legs not recorded in the index',
+          error: e instanceof Error ? e.message : String(e),
+        });
+      });
+    }
+    return r;
+  };
   v1.post('/legs', async (req, res) => {
-    const leg = body(req) as unknown as LegInput;
-    const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, [leg]));
-    res.status(201).json(r);
+    res.status(201).json(await post(req, [body(req) as unknown as LegInput]));
   });
   v1.post('/legs/batch', async (req, res) => {
     const legs = body(req).legs;
     if (!Array.isArray(legs))
       throw new ApiError('VALIDATION_FAILED', 'legs must be an array of legs', { field: 'legs' });
-    const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, legs as LegInput[]));
-    res.status(201).json(r);
+    res.status(201).json(await post(req, legs as LegInput[]));
   });
   v1.post('/sweep', async (req, res) => {
     const limitRaw = body(req).limit ?? LIMITS.sweepMax;
@@ -307,6 +340,69 @@ export function createApp(deps: AppDeps): express.Express {
       );
     });
   }
+
+  const index = () => {
+    if (!deps.index) throw new ApiError('INDEX_UNAVAILABLE', 'this node runs without an off-chain index');
+    return deps.index;
+  };
+  v1.get('/queue', async (req, res) => {
+    const q = req.query;
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > OPEN_BREAKS_PAGE_SIZE_MAX) {
+      throw new ApiError('VALIDATION_FAILED', `limit must be 1-${OPEN_BREAKS_PAGE_SIZE_MAX}`, {
+        field: 'limit',
+      });
+    }
+    if (q.reason !== undefined && !(BREAK_REASONS as readonly unknown[]).includes(q.reason)) {
+      throw new ApiError('VALIDATION_FAILED', `reason must be one of ${BREAK_REASONS.join(', ')}`, {
+        field: 'reason',
+      });
+    }
+    if (q.status !== undefined && !(BREAK_STATUSES as readonly unknown[]).includes(q.status)) {
+      throw new ApiError('VALIDATION_FAILED', `status must be one of ${BREAK_STATUSES.join(', ')}`, {
+        field: 'status',
+      });
+    }
+    try {
+      const page = await queueFromIndex(index().pool, {
+        pageSize: limit,
+        now: new Date(),
+        ...(typeof q.cursor === 'string' ? { after: q.cursor } : {}),
+        ...(q.reason !== undefined ? { reason: q.reason as BreakReason } : {}),
+        ...(q.status !== undefined ? { status: q.status as BreakStatus } : {}),
+      });
+      res.json({ items: page.items, nextCursor: page.next ?? null });
+    } catch (e) {
+      if (e instanceof RangeError)
+        throw new ApiError('VALIDATION_FAILED', 'cursor is not one this node gave', { field: 'cursor' });
+      throw e;
+    }
+  });
+  v1.get('/dashboard', async (_req, res) => {
+    const { pool } = index();
+    const days = await pool.query<Record<string, string>>(
+      `SELECT day::text AS day, legs_posted::text, own_legs_posted::text, cases_opened::text, cases_matched::text,
+              breaks_opened::text, breaks_resolved::text
+         FROM daily_stats ORDER BY day DESC LIMIT 14`,
+    );
+    const reasons = await pool.query<Record<string, string>>(
+      `SELECT reason, count(*)::text AS open,
+              count(*) FILTER (WHERE opened_at < now() - interval '1 hour')::text AS older_than_1h,
+              count(*) FILTER (WHERE opened_at < now() - interval '1 day')::text AS older_than_1d
+         FROM open_breaks GROUP BY reason ORDER BY reason`,
+    );
+    res.json({ days: days.rows, openBreaksByReason: reasons.rows });
+  });
+  v1.get('/index/verify', async (req, res) => {
+    needRole(req, ['auditor', 'admin'], 'verifying the index');
+    const report = await verifyIndex({
+      pool: index().pool,
+      gateway: deps.gateway,
+      who: who(req).identity,
+      institution: deps.mspId,
+    });
+    res.json(report);
+  });
 
   v1.get('/provenance/:kind/:id', async (req, res) => {
     const kind = req.params.kind;

@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'LEDGER_UNAVAILABLE'
+  | 'INDEX_UNAVAILABLE'
   | 'INTERNAL';
 
 export type AnyErrorCode = ApiErrorCode | LedgerRejected['code'];
@@ -27,6 +28,7 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   LEDGER_UNAVAILABLE: 503,
+  INDEX_UNAVAILABLE: 503,
   INTERNAL: 500,
   INVALID_INPUT: 400,
   UNKNOWN_CURRENCY: 400,

@@ -297,6 +297,72 @@ export const openApiDocument = {
       ),
     },
     '/breaks/{breakId}/comment': { post: breakAction('Comment', 'Any status; comment required.') },
+    '/queue': {
+      get: {
+        summary: "The work queue from the node's index: open breaks with age, filtered, keyset pages",
+        tags: ['breaks'],
+        parameters: [
+          { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
+          { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'a page, oldest first',
+            content: json({
+              type: 'object',
+              properties: {
+                items: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      breakId: { type: 'string' },
+                      caseId: { type: 'string' },
+                      reason: { enum: [...BREAK_REASONS] },
+                      status: { enum: [...BREAK_STATUSES] },
+                      openedAt: { type: 'string' },
+                      ageMs: { type: 'integer' },
+                    },
+                  },
+                },
+                nextCursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errors(400, 401, 503),
+        },
+      },
+    },
+    '/dashboard': {
+      get: {
+        summary: 'Volume, matches and breaks per day, open breaks by reason and age (from the index)',
+        tags: ['breaks'],
+        responses: {
+          '200': { description: 'figures', content: json({ type: 'object' }) },
+          ...errors(401, 503),
+        },
+      },
+    },
+    '/index/verify': {
+      get: {
+        summary: "Compare the node's index with the ledger; every difference (auditor or admin)",
+        tags: ['provenance'],
+        responses: {
+          '200': {
+            description: 'report',
+            content: json({ type: 'object', properties: { differences: { type: 'array' } } }),
+          },
+          ...errors(401, 403, 503),
+        },
+      },
+    },
     '/provenance/{kind}/{id}': {
       get: {
         summary: 'Every committed version of a case, break or leg record, with transaction id and time',

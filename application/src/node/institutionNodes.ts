@@ -1,7 +1,11 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 
+import { readDatabaseConfig } from '../db/config';
+import { migrate } from '../db/migrate';
+import { openDatabase, type Database } from '../db/pool';
 import { createApp, type LogEntry } from '../http/createApp';
+import { BlockIndexer } from '../indexer/blockIndexer';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
@@ -10,6 +14,10 @@ import type { EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 export interface RunningNode {
   readonly mspId: string;
   readonly url: string;
+  /** Where the node's off-chain index lives (embedded PGlite or a PostgreSQL schema). */
+  readonly database: string;
+  /** Starts following the ledger into the index (from its checkpoint). */
+  startIndexer(): Promise<BlockIndexer>;
   close(): Promise<void>;
 }
 
@@ -20,17 +28,35 @@ export interface RunningNode {
  */
 export async function startInstitutionNodes(
   c: EmbeddedConsortium,
-  options: { dataDir: string; host?: string; log?: (e: LogEntry) => void; portOffset?: number },
+  options: {
+    dataDir: string;
+    host?: string;
+    log?: (e: LogEntry) => void;
+    portOffset?: number;
+    env?: Readonly<Record<string, string | undefined>>;
+  },
 ): Promise<RunningNode[]> {
   const host = options.host ?? '127.0.0.1';
   const nodes: RunningNode[] = [];
   try {
     for (const org of c.consortium.organisations) {
+      const nodeDir = join(options.dataDir, 'nodes', org.mspId);
+      // One index per node: its own PGlite, or its own schema when DATABASE_URL names a shared server.
+      const env = options.env ?? process.env;
+      const db: Database = await openDatabase(
+        readDatabaseConfig(
+          { ...env, DATABASE_SCHEMA: env.DATABASE_SCHEMA ?? `node_${org.mspId.toLowerCase()}` },
+          nodeDir,
+        ),
+      );
+      await migrate(db.pool);
+      const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
       const app = createApp({
+        index,
         mspId: org.mspId,
         gateway: c.gateway,
         enroller: embeddedEnroller(c, org.mspId),
-        wallet: await FileWallet.open(join(options.dataDir, 'wallets', org.mspId)),
+        wallet: await FileWallet.open(join(nodeDir, 'wallet')),
         sessions: new SessionStore(() => Date.now()),
         ...(options.log ? { log: options.log } : {}),
       });
@@ -46,13 +72,25 @@ export async function startInstitutionNodes(
       nodes.push({
         mspId: org.mspId,
         url: `http://${host}:${port}`,
-        close: () =>
-          new Promise<void>((resolve) => {
+        database: db.description,
+        async startIndexer() {
+          index.indexer ??= await BlockIndexer.start({
+            gateway: c.gateway,
+            pool: db.pool,
+            institution: org.mspId,
+          });
+          return index.indexer;
+        },
+        async close() {
+          await new Promise<void>((resolve) => {
             server.close(() => {
               resolve();
             });
             server.closeAllConnections();
-          }),
+          });
+          await index.indexer?.stop();
+          await db.close();
+        },
       });
     }
   } catch (e) {
