@@ -364,6 +364,52 @@ describe('institution node REST API', () => {
       const verify = await call(node.url, 'GET', '/v1/index/verify', admin);
       expect(verify.status).toBe(200);
       expect(verify.body.differences).toEqual([]);
+      // My books vs the ledger: five credits posted, the day's CSV with three planted differences.
+      const five = Array.from({ length: 5 }, () => paymentLegs({ valueDate: '2031-03-03' }).credit);
+      expect(
+        (await call(node.url, 'POST', '/v1/legs/batch', sys.body.token as string, { legs: five })).status,
+      ).toBe(201);
+      const row = (l: (typeof five)[number], amount = l.amountMinor) =>
+        `${l.reference},${(Number(amount) / 100).toFixed(2)},CNY,2031-03-03,CREDIT,${l.payerRef},${l.payeeRef},${l.legId}`;
+      const extra = paymentLegs({ valueDate: '2031-03-03' }).credit;
+      const csv = [
+        'reference,amount,currency,valueDate,side,payerRef,payeeRef,legId',
+        ...five.slice(0, 3).map((l) => row(l)),
+        row(five[3] as (typeof five)[number], '1234000'), // amount differs
+        row(extra), // in my books only
+        // five[4] is on the ledger only
+      ].join('\n');
+      const upload = await fetch(
+        `${node.url}/v1/statements?format=csv&counterparty=BankAMSP&clearing=ClearingHouseMSP`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', authorization: `Bearer ${bruno}` },
+          body: csv,
+        },
+      );
+      const report = (await upload.json()) as {
+        counts: Record<string, number>;
+        proposedLegs: { legId: string; route: unknown[] }[];
+        fieldDifferences: { differences: { field: string }[] }[];
+      };
+      expect(upload.status).toBe(200);
+      expect(report.counts).toMatchObject({
+        lines: 5,
+        matched: 3,
+        onlyInMyBooks: 1,
+        onlyOnLedger: 1,
+        fieldDifferences: 1,
+      });
+      expect(report.fieldDifferences[0]?.differences.map((d) => d.field)).toEqual(['amountMinor']);
+      expect(report.proposedLegs.map((l) => l.legId)).toEqual([extra.legId]);
+      expect(report.proposedLegs[0]?.route).toHaveLength(3);
+      const broken = await fetch(`${node.url}/v1/statements?format=camt`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', authorization: `Bearer ${bruno}` },
+        body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>',
+      });
+      expect(broken.status).toBe(400);
+      expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/DOCTYPE/i);
       const health = await call(node.url, 'GET', '/healthz');
       expect(health.body.index).toMatchObject({ block: expect.any(String) as unknown });
     } finally {

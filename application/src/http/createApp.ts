@@ -25,6 +25,7 @@ import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGa
 import { ApiError, toErrorResponse } from './errors';
 import { openApiDocument } from './openapi';
 import { RateLimiter } from './rateLimit';
+import { statementReport } from './statements';
 
 export interface LogEntry {
   readonly level: 'info' | 'warn' | 'error';
@@ -377,6 +378,10 @@ export function createApp(deps: AppDeps): express.Express {
         throw new ApiError('VALIDATION_FAILED', 'cursor is not one this node gave', { field: 'cursor' });
       throw e;
     }
+  });
+  // My books against the ledger: the statement file is the body, streamed into the parser.
+  v1.post('/statements', async (req, res) => {
+    res.json(await statementReport(req, index().pool, who(req).mspId));
   });
   v1.get('/dashboard', async (_req, res) => {
     const { pool } = index();

@@ -340,6 +340,31 @@ export const openApiDocument = {
         },
       },
     },
+    '/statements': {
+      post: {
+        summary: 'Compare my books (a statement file) with my legs on the ledger',
+        description:
+          'The body is the file itself (camt.052/053/054 XML, MT940/MT950, or CSV with a header row; a CSV mapping other than reference,amount,currency,valueDate,side,payerRef,payeeRef,legId goes in the x-csv-mapping header as JSON). A statement whose balances or entry count do not add up, or any DOCTYPE, is rejected with the element or line that is wrong. With counterparty (and clearing) the report proposes the legs to post for what is only in my books; post them with /legs/batch.',
+        tags: ['legs'],
+        parameters: [
+          { name: 'format', in: 'query', required: true, schema: { enum: ['camt', 'mt940', 'csv'] } },
+          { name: 'counterparty', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'clearing', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/xml': { schema: { type: 'string' } },
+            'text/plain': { schema: { type: 'string' } },
+            'text/csv': { schema: { type: 'string' } },
+          },
+        },
+        responses: {
+          '200': { description: 'difference report', content: json({ type: 'object' }) },
+          ...errors(400, 401, 503),
+        },
+      },
+    },
     '/dashboard': {
       get: {
         summary: 'Volume, matches and breaks per day, open breaks by reason and age (from the index)',
