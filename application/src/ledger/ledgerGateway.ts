@@ -55,7 +55,7 @@ export interface ChangeNotice extends LedgerChanges {
 
 export interface OpenCase {
   readonly case: CaseRecord;
-  readonly legs: readonly (Omit<CaseRecord['legs'][number], 'sealed'> & { detail: LegInput })[];
+  readonly legs: readonly (CaseRecord['legs'][number] & { detail: LegInput })[];
   readonly breaks: readonly BreakRecord[];
 }
 

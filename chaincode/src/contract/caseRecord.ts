@@ -1,7 +1,7 @@
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
-/** A leg as the public case record shows it: who posted it where and when; its details are sealed. */
+/** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (keys.sealedLeg). */
 export interface CaseLeg {
   readonly legId: string;
   readonly mspId: string;
@@ -9,8 +9,6 @@ export interface CaseLeg {
   readonly route: readonly RouteStop[];
   readonly postedAt: string;
   readonly txId: string;
-  /** The leg as posted, sealed with the payment reference: only the parties can open it. */
-  readonly sealed: string;
   /** SHA-256 of `reference ␟ field ␟ value` per match field: what matching compares, what anyone can re-check. */
   readonly digests: Readonly<Record<MatchField, string>>;
 }

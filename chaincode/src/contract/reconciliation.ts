@@ -91,9 +91,13 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     route: leg.route,
     postedAt: ctx.nowIso,
     txId: ctx.txId,
-    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
     digests: fieldDigests(leg),
   };
+  // The sealed copy is written once under its own key: the case record, rewritten at every leg and kept in
+  // every version by the key history, stays small.
+  await ctx.putJson(keys.sealedLeg(caseId, leg.mspId, leg.legId), {
+    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
+  });
   const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
   record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
@@ -402,11 +406,12 @@ export async function readCase(
   const record = await loadCase(ctx, caseIdOf(reference));
   if (!record.parties.includes(ctx.actor.mspId))
     fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to this case`);
-  const legs = record.legs.map((l) => ({
-    ...l,
-    sealed: undefined,
-    detail: JSON.parse(unseal(reference, record.caseId, l.sealed)) as unknown,
-  }));
+  const legs: unknown[] = [];
+  for (const l of record.legs) {
+    const stored = await ctx.getJson<{ sealed: string }>(keys.sealedLeg(record.caseId, l.mspId, l.legId));
+    if (!stored) fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
+    legs.push({ ...l, detail: JSON.parse(unseal(reference, record.caseId, stored.sealed)) as unknown });
+  }
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
   return { case: record, legs, breaks };

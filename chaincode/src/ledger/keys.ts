@@ -33,6 +33,8 @@ export const keys = {
   due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
   dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
   serviceLevel: (routeText: string) => `sla:${routeText}`,
+  /** Public: the leg as posted, sealed with the payment reference, so only the parties can open it. */
+  sealedLeg: (caseId: string, mspId: string, legId: string) => `sleg:${caseId}:${mspId}:${legId}`,
   /** Private: the leg as posted, in canonical JSON. */
   legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
 } as const;
