@@ -1,0 +1,135 @@
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import { paymentLegs } from '../../../test/support/legs';
+import { startTestNode } from '../../../test/support/node';
+import { runCli } from './tallystickCli';
+
+let node: Awaited<ReturnType<typeof startTestNode>>;
+beforeAll(async () => {
+  node = await startTestNode('BankBMSP');
+});
+afterAll(async () => {
+  await node.stop();
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  let err = '';
+  const code = await runCli([...argv, '--session', join(node.dir, 'session.json')], {
+    out: (l) => out.push(l),
+    err: (t) => {
+      err += t;
+    },
+    isTty: false,
+    env: {},
+  });
+  return { code, out: out.join('\n'), err };
+}
+
+describe('the tallystick command line', () => {
+  it('logs in, posts legs with progress, uploads books, works a break and verifies the index', async () => {
+    expect((await cli('breaks')).err).toMatch(/not logged in/);
+    expect(
+      (await cli('login', '--node', node.url, '--user', 'bankb-system', '--secret', 'wrong')).err,
+    ).toMatch(/LOGIN_FAILED/);
+    const login = await cli(
+      'login',
+      '--node',
+      node.url,
+      '--user',
+      'bankb-system',
+      '--secret',
+      'bankb-system-pw',
+    );
+    expect(login.out).toMatch(/logged in as bankb-system of BankBMSP \(submitter\)/);
+    expect(statSync(join(node.dir, 'session.json')).mode & 0o777).toBe(0o600);
+
+    const payments = Array.from({ length: 7 }, () => paymentLegs({ valueDate: '2031-04-04' }));
+    const legsFile = join(node.dir, 'legs.json');
+    writeFileSync(legsFile, JSON.stringify(payments.map((p) => p.credit)));
+    const posted = await cli('post', legsFile, '--batch', '3');
+    expect(posted.out).toBe('7 legs posted, 0 already on the ledger unchanged');
+    expect(posted.err).toMatch(/posting 100% 7\/7/);
+    expect((await cli('post', legsFile)).out).toBe('0 legs posted, 7 already on the ledger unchanged');
+
+    // the day's books: one payment missing from the ledger, one amount different, one leg not in the books
+    const extra = paymentLegs({ valueDate: '2031-04-04' }).credit;
+    const row = (l: (typeof payments)[number]['credit'], amount = '12345.67') =>
+      `${l.reference},${amount},CNY,2031-04-04,CREDIT,${l.payerRef},${l.payeeRef},${l.legId}`;
+    const books = join(node.dir, 'books.csv');
+    writeFileSync(
+      books,
+      [
+        'reference,amount,currency,valueDate,side,payerRef,payeeRef,legId',
+        ...payments.slice(0, 5).map((p) => row(p.credit)),
+        row(payments[5]?.credit ?? extra, '12340.00'),
+        row(extra),
+      ].join('\n'),
+    );
+    const upload = await cli(
+      'upload',
+      books,
+      '--format',
+      'csv',
+      '--counterparty',
+      'BankAMSP',
+      '--clearing',
+      'ClearingHouseMSP',
+      '--post',
+    );
+    expect(upload.out).toMatch(
+      /7 lines: 5 matched, 1 only in my books, 1 only on the ledger, 1 with differing fields/,
+    );
+    expect(upload.out).toMatch(new RegExp(`only on the ledger ${payments[6]?.credit.reference ?? ''}`));
+    expect(upload.out).toMatch(/amountMinor mine 1234000 \/ ledger 1234567/);
+    expect(upload.out).toMatch(/1 missing legs posted/);
+    expect(
+      (
+        await node.consortium.gateway.getCase(
+          await node.consortium.identity('bruno'),
+          caseIdOf(extra.reference),
+        )
+      ).legs,
+    ).toHaveLength(1);
+
+    // a duplicate makes a break of BankB's own; bruno assigns it to himself
+    const first = payments[0]?.credit ?? extra;
+    await node.consortium.gateway.postLegs(await node.consortium.identity('bankb-system'), [
+      { ...first, legId: 'dup-1' },
+    ]);
+    expect((await cli('login', '--node', node.url, '--user', 'bruno', '--secret', 'bruno-pw')).code).toBe(0);
+    let listed = { out: '' };
+    for (let i = 0; i < 50 && !/DUPLICATE/.test(listed.out); i++) {
+      listed = await cli('breaks', '--reason', 'DUPLICATE');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const breakId = /^(brk-\S+)\s+DUPLICATE/m.exec(listed.out)?.[1] ?? '';
+    expect(breakId).not.toBe('');
+    const assigned = await cli(
+      'break',
+      breakId,
+      'assign',
+      '--assignee',
+      'bruno',
+      '--comment',
+      'mine',
+      '--reference',
+      payments[0]?.reference ?? '',
+    );
+    expect(assigned.out).toMatch(new RegExp(`${breakId} is ASSIGNED`));
+    expect((await cli('break', breakId, 'approve')).err).toMatch(/ROLE_REQUIRED|INVALID_TRANSITION/);
+    expect((await cli('verify')).err).toMatch(/FORBIDDEN/);
+    expect(
+      (await cli('login', '--node', node.url, '--user', 'bankb-admin', '--secret', 'bankb-admin-pw')).code,
+    ).toBe(0);
+    const verified = await cli('verify');
+    expect(verified.out).toMatch(/0 differences/);
+    expect(verified.code).toBe(0);
+    expect((await cli('logout')).out).toBe('logged out');
+    expect((await cli('nonsense')).code).toBe(2);
+  });
+});

@@ -1,0 +1,318 @@
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+
+export const CLI_USAGE = `tallystick — the command line of an institution node
+
+  tallystick login --node URL --user ID --secret SECRET     log in (the session is kept in ~/.tallystick, 0600)
+  tallystick logout
+  tallystick post FILE.json [--batch N]                      post legs (a JSON array), in batches, idempotent
+  tallystick upload FILE --format camt|mt940|csv [--counterparty MSP] [--clearing MSP] [--post]
+                                                             compare my books with the ledger; --post posts
+                                                             the legs proposed for what is only in my books
+  tallystick breaks [--reason R] [--status S] [--limit N]    the open-breaks queue
+  tallystick break ID assign|propose|approve|accept|reject|resolve|comment
+                   [--assignee NAME] [--kind K] [--comment TEXT] [--reference REF]
+  tallystick verify                                          compare the node's index with the ledger
+
+Options: --session FILE (default ~/.tallystick/session.json, or TALLYSTICK_SESSION).`;
+
+interface SavedSession {
+  readonly node: string;
+  readonly token: string;
+  readonly user: string;
+  readonly mspId: string;
+}
+
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (text: string) => void;
+  readonly isTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+class CliError extends Error {}
+
+/** A progress bar on stderr when it is a terminal; a line per 10 % otherwise. */
+function progress(io: CliIo, label: string, total: number): (done: number) => void {
+  let lastDecile = -1;
+  return (done) => {
+    const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+    if (io.isTty) {
+      const width = 30;
+      const filled = Math.round((pct / 100) * width);
+      io.err(
+        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${done}/${total}`,
+      );
+      if (done >= total) io.err('\n');
+    } else if (Math.floor(pct / 10) > lastDecile) {
+      lastDecile = Math.floor(pct / 10);
+      io.err(`${label} ${pct}% ${done}/${total}\n`);
+    }
+  };
+}
+
+async function request(
+  s: Pick<SavedSession, 'node'> & { token?: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  let res: Response;
+  try {
+    res = await fetch(`${s.node}${path}`, {
+      method,
+      headers: {
+        ...(s.token ? { authorization: `Bearer ${s.token}` } : {}),
+        ...(body === undefined || body instanceof Readable ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined
+        ? {}
+        : body instanceof Readable
+          ? { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' }
+          : { body: JSON.stringify(body) }),
+    });
+  } catch (e) {
+    throw new CliError(`cannot reach ${s.node}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const text = await res.text();
+  const payload = (text ? JSON.parse(text) : null) as { error?: { code: string; message: string } } & Record<
+    string,
+    unknown
+  >;
+  if (!res.ok) throw new CliError(`${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`);
+  return payload;
+}
+
+/** Runs one command; returns the exit code. Output goes through `io` so tests can read it. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      node: { type: 'string' },
+      user: { type: 'string' },
+      secret: { type: 'string' },
+      session: { type: 'string' },
+      batch: { type: 'string', default: '500' },
+      format: { type: 'string' },
+      counterparty: { type: 'string' },
+      clearing: { type: 'string' },
+      post: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string', default: '50' },
+      assignee: { type: 'string' },
+      kind: { type: 'string' },
+      comment: { type: 'string' },
+      reference: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const sessionFile =
+    values.session ?? io.env.TALLYSTICK_SESSION ?? join(homedir(), '.tallystick', 'session.json');
+  const load = async (): Promise<SavedSession> => {
+    try {
+      return JSON.parse(await readFile(sessionFile, 'utf8')) as SavedSession;
+    } catch {
+      throw new CliError('not logged in: run `tallystick login --node URL --user ID --secret SECRET` first');
+    }
+  };
+  const [command, ...rest] = positionals;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+        io.out(CLI_USAGE);
+        return values.help || command === 'help' ? 0 : 2;
+      case 'login': {
+        if (!values.node || !values.user || !values.secret)
+          throw new CliError('login needs --node, --user and --secret');
+        const node = values.node.replace(/\/$/, '');
+        const r = (await request({ node }, 'POST', '/v1/sessions', {
+          enrollmentId: values.user,
+          secret: values.secret,
+        })) as unknown as {
+          token: string;
+          user: { enrollmentId: string; mspId: string; roles: string[] };
+        };
+        await mkdir(dirname(sessionFile), { recursive: true, mode: 0o700 });
+        await writeFile(
+          sessionFile,
+          JSON.stringify({
+            node,
+            token: r.token,
+            user: r.user.enrollmentId,
+            mspId: r.user.mspId,
+          } satisfies SavedSession),
+          { mode: 0o600 },
+        );
+        await chmod(sessionFile, 0o600);
+        io.out(
+          `logged in as ${r.user.enrollmentId} of ${r.user.mspId} (${r.user.roles.join(', ')}) at ${node}`,
+        );
+        return 0;
+      }
+      case 'logout': {
+        const s = await load();
+        await request(s, 'DELETE', '/v1/sessions/current').catch(() => undefined);
+        await writeFile(sessionFile, '{}', { mode: 0o600 });
+        io.out('logged out');
+        return 0;
+      }
+      case 'post': {
+        const s = await load();
+        const file = rest[0];
+        if (!file) throw new CliError('post needs a JSON file with an array of legs');
+        const legs = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        if (!Array.isArray(legs)) throw new CliError(`${file} must hold a JSON array of legs`);
+        const batch = Number(values.batch);
+        if (!Number.isInteger(batch) || batch < 1 || batch > 1000)
+          throw new CliError('--batch must be 1-1000');
+        const tick = progress(io, 'posting', legs.length);
+        let posted = 0;
+        let unchanged = 0;
+        for (let i = 0; i < legs.length; i += batch) {
+          const r = (await request(s, 'POST', '/v1/legs/batch', {
+            legs: legs.slice(i, i + batch),
+          })) as unknown as { result: { outcome: string }[] };
+          for (const l of r.result)
+            if (l.outcome === 'UNCHANGED') unchanged++;
+            else posted++;
+          tick(Math.min(legs.length, i + batch));
+        }
+        io.out(`${posted} legs posted, ${unchanged} already on the ledger unchanged`);
+        return 0;
+      }
+      case 'upload': {
+        const s = await load();
+        const file = rest[0];
+        if (!file || !values.format) throw new CliError('upload needs a file and --format camt|mt940|csv');
+        const size = (await stat(file)).size;
+        const tick = progress(io, 'uploading', size);
+        let sent = 0;
+        const stream = createReadStream(file);
+        stream.on('data', (chunk) => {
+          sent += chunk.length;
+          tick(sent);
+        });
+        const q = new URLSearchParams({ format: values.format });
+        if (values.counterparty) q.set('counterparty', values.counterparty);
+        if (values.clearing) q.set('clearing', values.clearing);
+        const type =
+          values.format === 'camt' ? 'application/xml' : values.format === 'csv' ? 'text/csv' : 'text/plain';
+        const report = (await request(s, 'POST', `/v1/statements?${q.toString()}`, stream, {
+          'content-type': type,
+        })) as unknown as {
+          counts: Record<string, number>;
+          onlyInMyBooks: {
+            at: unknown;
+            uetr?: string;
+            endToEndId?: string;
+            amountMinor: string;
+            currency: string;
+          }[];
+          onlyOnLedger: { legId: string; reference: string; amountMinor: string; currency: string }[];
+          fieldDifferences: {
+            leg: { legId: string };
+            differences: { field: string; mine: unknown; ledger: unknown }[];
+          }[];
+          proposedLegs?: unknown;
+        };
+        const c = report.counts;
+        io.out(
+          `${c.lines ?? 0} lines: ${c.matched ?? 0} matched, ${c.onlyInMyBooks ?? 0} only in my books, ${c.onlyOnLedger ?? 0} only on the ledger, ${c.fieldDifferences ?? 0} with differing fields, ${c.notBooked ?? 0} not booked`,
+        );
+        for (const l of report.onlyInMyBooks)
+          io.out(
+            `  only in my books   ${l.uetr ?? l.endToEndId ?? '?'}  ${l.amountMinor} ${l.currency}  (${String(l.at)})`,
+          );
+        for (const l of report.onlyOnLedger)
+          io.out(`  only on the ledger ${l.reference}  ${l.amountMinor} ${l.currency}  leg ${l.legId}`);
+        for (const m of report.fieldDifferences) {
+          io.out(
+            `  differs            leg ${m.leg.legId}: ${m.differences.map((d) => `${d.field} mine ${String(d.mine)} / ledger ${String(d.ledger)}`).join('; ')}`,
+          );
+        }
+        if (values.post) {
+          if (!Array.isArray(report.proposedLegs))
+            throw new CliError(
+              'nothing to post: give --counterparty (and --clearing) so the report can propose legs',
+            );
+          if (report.proposedLegs.length > 0)
+            await request(s, 'POST', '/v1/legs/batch', { legs: report.proposedLegs });
+          io.out(`${report.proposedLegs.length} missing legs posted`);
+        }
+        return 0;
+      }
+      case 'breaks': {
+        const s = await load();
+        const q = new URLSearchParams({ limit: values.limit });
+        if (values.reason) q.set('reason', values.reason);
+        if (values.status) q.set('status', values.status);
+        const page = (await request(s, 'GET', `/v1/queue?${q.toString()}`)) as unknown as {
+          items: {
+            breakId: string;
+            reason: string;
+            status: string;
+            ageMs: number;
+            assignee: { name: string } | null;
+          }[];
+        };
+        for (const b of page.items) {
+          io.out(
+            `${b.breakId}  ${b.reason.padEnd(20)} ${b.status.padEnd(9)} ${String(Math.round(b.ageMs / 60000)).padStart(6)} min  ${b.assignee?.name ?? '-'}`,
+          );
+        }
+        io.out(`${page.items.length} open breaks shown`);
+        return 0;
+      }
+      case 'break': {
+        const s = await load();
+        const [breakId, action] = rest;
+        const actions = ['assign', 'propose', 'approve', 'accept', 'reject', 'resolve', 'comment'];
+        if (!breakId || !action || !actions.includes(action))
+          throw new CliError(`break needs an id and one of ${actions.join(', ')}`);
+        const body: Record<string, string> = {};
+        if (values.comment) body.comment = values.comment;
+        if (values.reference) body.reference = values.reference;
+        if (values.assignee) body.assignee = values.assignee;
+        if (values.kind) body.kind = values.kind;
+        const r = (await request(
+          s,
+          'POST',
+          `/v1/breaks/${encodeURIComponent(breakId)}/${action}`,
+          body,
+        )) as unknown as { txId: string; result: { status: string } };
+        io.out(`${breakId} is ${r.result.status} (tx ${r.txId})`);
+        return 0;
+      }
+      case 'verify': {
+        const s = await load();
+        const r = (await request(s, 'GET', '/v1/index/verify')) as unknown as {
+          casesChecked: number;
+          breaksChecked: number;
+          differences: unknown[];
+        };
+        io.out(
+          `${r.casesChecked} cases and ${r.breaksChecked} breaks checked: ${r.differences.length} differences`,
+        );
+        for (const d of r.differences) io.out(`  ${JSON.stringify(d)}`);
+        return r.differences.length === 0 ? 0 : 1;
+      }
+      default:
+        throw new CliError(`unknown command ${command}\n\n${CLI_USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { migrate } from '../../application/src/db/migrate';
+import { openTestDatabase } from '../../application/src/db/testing';
+import { createApp } from '../../application/src/http/createApp';
+import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
+import { SessionStore } from '../../application/src/identity/sessions';
+import { FileWallet } from '../../application/src/identity/wallet';
+import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
+import {
+  startEmbeddedConsortium,
+  type EmbeddedConsortium,
+} from '../../application/src/ledger/embeddedLedgerGateway';
+
+/** One institution's node with its index, on a fresh embedded ledger, listening on a free loopback port. */
+export async function startTestNode(mspId: string): Promise<{
+  url: string;
+  consortium: EmbeddedConsortium;
+  indexer: BlockIndexer;
+  dir: string;
+  stop(): Promise<void>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'tallystick-node-'));
+  const consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
+  const db = await openTestDatabase('node');
+  await migrate(db.pool);
+  const indexer = await BlockIndexer.start({
+    gateway: consortium.gateway,
+    pool: db.pool,
+    institution: mspId,
+  });
+  const app = createApp({
+    mspId,
+    gateway: consortium.gateway,
+    enroller: embeddedEnroller(consortium, mspId),
+    wallet: await FileWallet.open(join(dir, 'wallet')),
+    sessions: new SessionStore(() => Date.now()),
+    index: { pool: db.pool, indexer },
+    log: () => undefined,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => {
+      resolve(s);
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    consortium,
+    indexer,
+    dir,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      await indexer.stop();
+      await db.close();
+      await consortium.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
