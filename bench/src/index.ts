@@ -1,3 +1,4 @@
+import { threeLegPayments } from './payments';
 import '../../application/src/cli/quiet';
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,6 @@ import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLe
 import type { Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
-import type { RouteStop } from '../../chaincode/src/core/leg';
 
 /**
  * The off-chain index, measured (not a test; nothing is asserted):
@@ -36,11 +36,6 @@ const legsTarget = Number(values.legs);
 const openBreaksTarget = Number(values['open-breaks']);
 const queries = Number(values.queries);
 
-const ROUTE: RouteStop[] = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-];
 const BATCH = 200;
 const IN_FLIGHT = 8;
 
@@ -66,24 +61,8 @@ async function catchUp(work: string): Promise<Record<string, unknown>> {
   const c = await startEmbeddedConsortium({ dataDir: join(work, 'ledger'), durability: 'none' });
   const rnd = new Random(20261127);
   const payments = Math.ceil(legsTarget / 3);
-  const legs: Record<'debit' | 'entry' | 'credit', LegInput[]> = { debit: [], entry: [], credit: [] };
-  for (let i = 0; i < payments; i++) {
-    const base = {
-      reference: rnd.uuid(),
-      route: ROUTE,
-      amountMinor: String(rnd.int(100, 10_000_000)),
-      currency: 'CNY',
-      valueDate: '2026-11-27',
-      payerRef: '6222020200112233445',
-      payeeRef: '6217000011112222333',
-      outcome: 'SETTLED' as const,
-    };
-    legs.debit.push({ ...base, legId: `A-${i}`, role: 'DEBTOR_AGENT', branch: '0001' });
-    legs.entry.push({ ...base, legId: `C-${i}`, role: 'CLEARING' });
-    // One payment in a hundred breaks: the creditor's amount differs.
-    const amountMinor = i % 100 === 0 ? String(Number(base.amountMinor) + 1) : base.amountMinor;
-    legs.credit.push({ ...base, amountMinor, legId: `B-${i}`, role: 'CREDITOR_AGENT', branch: '0101' });
-  }
+  // One payment in a hundred breaks: the creditor's amount differs.
+  const legs = threeLegPayments(rnd, payments, '', 100);
   const post = (who: Identity, l: LegInput[]) => c.gateway.postLegs(who, l);
   const t0 = performance.now();
   await postAll(post, await c.identity('banka-system'), legs.debit);

@@ -14,8 +14,9 @@ import { repoRoot } from '../../application/src/ledger/consortium';
 import { generateBusinessDay } from '../../application/src/simulation/businessDay';
 import { percentile, runBusinessDay } from '../../application/src/simulation/runBusinessDay';
 import { Random } from '../../application/src/simulation/random';
-import { MATCH_FIELDS, type RouteStop } from '../../chaincode/src/core/leg';
+import { MATCH_FIELDS } from '../../chaincode/src/core/leg';
 import { evaluateCase, type LegFacts } from '../../chaincode/src/core/matching';
+import { ROUTE, threeLegPayments } from './payments';
 
 /**
  * `npm run bench`: throughput and latency of the reconciliation core and the embedded network, written to
@@ -28,39 +29,6 @@ const { values } = parseArgs({
   },
 });
 const bigLedgerLegs = values.quick ? 100_000 : Number(values['ledger-legs']);
-
-const ROUTE: RouteStop[] = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-];
-
-function legsFor(
-  rnd: Random,
-  n: number,
-  tag: string,
-): { debit: LegInput[]; entry: LegInput[]; credit: LegInput[] } {
-  const debit: LegInput[] = [];
-  const entry: LegInput[] = [];
-  const credit: LegInput[] = [];
-  for (let i = 0; i < n; i++) {
-    const reference = rnd.uuid();
-    const base = {
-      reference,
-      route: ROUTE,
-      amountMinor: String(rnd.int(100, 10_000_000)),
-      currency: 'CNY',
-      valueDate: '2026-11-27',
-      payerRef: '6222020200112233445',
-      payeeRef: '6217000011112222333',
-      outcome: 'SETTLED' as const,
-    };
-    debit.push({ ...base, legId: `A-${tag}-${i}`, role: 'DEBTOR_AGENT', branch: '0001' });
-    entry.push({ ...base, legId: `C-${tag}-${i}`, role: 'CLEARING' });
-    credit.push({ ...base, legId: `B-${tag}-${i}`, role: 'CREDITOR_AGENT', branch: '0101' });
-  }
-  return { debit, entry, credit };
-}
 
 function matchingCore(): { casesPerSec: number; cases: number } {
   const digest = (s: string) =>
@@ -115,7 +83,7 @@ async function throughput(
   concurrency: number,
   tag: string,
 ) {
-  const { debit, entry, credit } = legsFor(rnd, cases, tag);
+  const { debit, entry, credit } = threeLegPayments(rnd, cases, `${tag}-`);
   const [a, ch, b] = ids as [Identity, Identity, Identity];
   const t0 = performance.now();
   await postAll(c, a, debit, batch, concurrency);
