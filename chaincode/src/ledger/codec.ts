@@ -8,14 +8,20 @@ export function canonicalJson(value: unknown): string {
   return out;
 }
 
-// Builds the text directly (no normalised copy of the value): this runs for every value the chaincode writes.
+// Characters a JSON string must escape, and surrogates (JSON.stringify escapes lone ones): only strings with one
+// of these go through JSON.stringify, the rest are quoted as they are.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+
+// Builds the text directly by concatenation (no normalised copy of the value, no part arrays): this runs for
+// every value the chaincode writes, and is most of its serialisation cost.
 function write(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new Error('canonicalJson: non-finite number');
-      return JSON.stringify(value);
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
@@ -26,14 +32,23 @@ function write(value: unknown): string | undefined {
       return undefined;
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((v: unknown) => write(v) ?? 'null').join(',')}]`;
-      const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const k of Object.keys(record).sort()) {
-        const v = write(record[k]);
-        if (v !== undefined) parts.push(`${JSON.stringify(k)}:${v}`);
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${write(value[i]) ?? 'null'}`;
+        return `${out}]`;
       }
-      return `{${parts.join(',')}}`;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = write(record[k]);
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${quote(k)}:${v}`;
+        first = false;
+      }
+      return `${out}}`;
     }
   }
 }

@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { canonicalJson } from './codec';
+
+/** The reference: sort every object's keys, then let JSON.stringify write it. */
+function reference(value: unknown): string {
+  const sortDeep = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return v.toString();
+    if (Array.isArray(v)) return v.map(sortDeep);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sortDeep(value));
+}
+
+describe('canonicalJson', () => {
+  it('writes exactly what JSON.stringify writes of the key-sorted value (property)', () => {
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.bigInt(),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary' }), tie('node'), { maxKeys: 5 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('orders keys and drops undefined members, as every endorser must', () => {
+    expect(canonicalJson({ b: 1, a: [undefined, 2n], c: undefined, 'é"': 'x\n' })).toBe(
+      '{"a":[null,"2"],"b":1,"é\\"":"x\\n"}',
+    );
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
+  });
+});
