@@ -1,4 +1,4 @@
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 import { parseCamt } from './camt';
 import { camt053Chunks, rows } from './generate';
-import { StatementRejected, type StatementErrorCode } from './statementLine';
+import type { StatementErrorCode } from './statementLine';
+import { listFiles, rejection } from './testSupport';
 
 /** The published samples (../shared/fixtures/statements from the repo root), read-only. */
 const CAMT = resolve(__dirname, '../../../../shared/fixtures/statements/camt');
@@ -126,23 +127,6 @@ const EXPECTED: Record<string, Expected> = {
     why: 'camt.053.001.03 is a version we read, but the Document is empty',
   },
 };
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? listFiles(p) : [p];
-  });
-}
-
-async function rejection(p: Promise<unknown>): Promise<StatementRejected> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatementRejected) return e;
-    throw e;
-  }
-  throw new Error('expected the statement to be rejected');
-}
 
 describe('camt: every published sample parses or is rejected for its stated reason', () => {
   const files = listFiles(CAMT)

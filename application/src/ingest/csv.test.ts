@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { parseCsv, type CsvMapping } from './csv';
-import { StatementRejected } from './statementLine';
+import { rejection } from './testSupport';
 
 const MAPPING: CsvMapping = {
   columns: {
@@ -23,16 +23,6 @@ const MAPPING: CsvMapping = {
 };
 const HEADER = 'Leg,Reference,D/C,Amount,Ccy,Value date,Payer,Payee,Status\r\n';
 const UETR = '8a562c67-ca16-48ba-b074-65581be6f001';
-
-async function rejection(p: Promise<unknown>): Promise<StatementRejected> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatementRejected) return e;
-    throw e;
-  }
-  throw new Error('expected the statement to be rejected');
-}
 
 describe('CSV', () => {
   it('reads rows by the declared mapping, with RFC 4180 quoting', async () => {

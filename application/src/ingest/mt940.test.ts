@@ -1,10 +1,11 @@
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { endToEndIdFromDetails, parseMt940 } from './mt940';
-import { StatementRejected, type StatementErrorCode } from './statementLine';
+import type { StatementErrorCode } from './statementLine';
+import { listFiles, rejection } from './testSupport';
 
 /** The published samples (../shared/fixtures/statements from the repo root), read-only. */
 const MT940 = resolve(__dirname, '../../../../shared/fixtures/statements/mt940/wolph');
@@ -111,26 +112,8 @@ const EXPECTED: Record<string, Expected> = {
   'self-provided/wrapped_timestamp.sta': { rejected: 'INVALID_DATE', line: 5, why: 'value date 2016-02-30' },
 };
 
-function listStatements(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return listStatements(p);
-    return /\.(sta|txt)$/.test(f) ? [p] : [];
-  });
-}
-
-async function rejection(p: Promise<unknown>): Promise<StatementRejected> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatementRejected) return e;
-    throw e;
-  }
-  throw new Error('expected the statement to be rejected');
-}
-
 describe('MT940: every published sample parses or is rejected for its stated reason', () => {
-  const files = listStatements(MT940)
+  const files = listFiles(MT940, (f) => /\.(sta|txt)$/.test(f))
     .map((f) => relative(MT940, f))
     .sort();
 
