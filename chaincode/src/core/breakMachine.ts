@@ -287,7 +287,3 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   };
   return { ...next, updatedAt: ctx.at, timeline: [...b.timeline, entry] };
 }
-
-export function isOpenStatus(s: BreakStatus): boolean {
-  return s !== 'RESOLVED';
-}

@@ -38,5 +38,3 @@ export const keys = {
   /** Private: the leg as posted, in canonical JSON. */
   legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
 } as const;
-
-export type KeyKind = 'case' | 'break' | 'leg';
