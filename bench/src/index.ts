@@ -1,7 +1,8 @@
-import { threeLegPayments } from './payments';
 import '../../application/src/cli/quiet';
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,10 @@ import { parseArgs } from 'node:util';
 import { readDatabaseConfig } from '../../application/src/db/config';
 import { migrate } from '../../application/src/db/migrate';
 import { openDatabase, type Database } from '../../application/src/db/pool';
+import { createApp } from '../../application/src/http/createApp';
+import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
+import { SessionStore } from '../../application/src/identity/sessions';
+import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 import { listOpenBreaks } from '../../application/src/indexer/openBreaks';
 import { repoRoot } from '../../application/src/ledger/consortium';
@@ -16,6 +21,7 @@ import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLe
 import type { Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
+import { threeLegPayments } from './payments';
 
 /**
  * The off-chain index, measured (not a test; nothing is asserted):
@@ -173,12 +179,62 @@ async function openBreaksQuery(work: string): Promise<Record<string, unknown>> {
         listOpenBreaks(db.pool, { pageSize: 50, now, ...(first.next ? { after: first.next } : {}) }),
       ),
       page200: await measure('first page of 200', () => listOpenBreaks(db.pool, { pageSize: 200, now })),
+      apiFirstPage: await apiQueue(work, db, measure),
       plan: plan.rows.map((r) => r['QUERY PLAN']),
       itemsOnFirstPage: deep.items.length,
       targetP99Ms: 100,
     };
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * The same first page through the node's REST API (GET /v1/queue over HTTP on loopback, with session check,
+ * rate limiter, JSON and logging): what a console or member system sees.
+ */
+async function apiQueue(
+  work: string,
+  db: Database,
+  measure: (name: string, run: () => Promise<unknown>) => Promise<Record<string, number>>,
+): Promise<Record<string, number>> {
+  const c = await startEmbeddedConsortium({ dataDir: join(work, 'api-ledger'), durability: 'none' });
+  const app = createApp({
+    mspId: 'BankBMSP',
+    gateway: c.gateway,
+    enroller: embeddedEnroller(c, 'BankBMSP'),
+    wallet: await FileWallet.open(join(work, 'api-wallet')),
+    sessions: new SessionStore(() => Date.now()),
+    index: { pool: db.pool },
+    log: () => undefined,
+    rateLimit: { perSec: 1_000_000, burst: 1_000_000 },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const srv = app.listen(0, '127.0.0.1', () => {
+      resolve(srv);
+    });
+  });
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const login = await fetch(`${url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollmentId: 'bruno', secret: 'bruno-pw' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    return await measure('API: GET /v1/queue?limit=50 over HTTP', async () => {
+      const r = await fetch(`${url}/v1/queue?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+      const page = (await r.json()) as { items: unknown[] };
+      if (r.status !== 200 || page.items.length !== 50) throw new Error(`queue answered ${r.status}`);
+    });
+  } finally {
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+      server.closeAllConnections();
+    });
+    await c.stop();
   }
 }
 
