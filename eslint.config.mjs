@@ -11,6 +11,7 @@ export default tseslint.config(
       '.tallystick/**',
       'network/fabric/.bin/**',
       'network/fabric/.run/**',
+      'application/console/dist/**',
       '**/*.mjs',
       '**/*.js',
     ],

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
@@ -45,6 +47,16 @@ export interface AppDeps {
   readonly loginRateLimit?: { readonly perSec: number; readonly burst: number };
   /** The node's off-chain index (PostgreSQL): the work queue, the dashboard, own legs in plaintext. */
   readonly index?: { readonly pool: pg.Pool; readonly indexer?: BlockIndexer };
+  /** The built web console (application/console/dist); served at `/` when the folder exists. */
+  readonly consoleDir?: string;
+}
+
+/** Where `npm run build` puts the console, seen from this file in the sources or in dist/. */
+function builtConsoleDir(): string | undefined {
+  return [
+    join(__dirname, '../../console/dist'),
+    join(__dirname, '../../../../application/console/dist'),
+  ].find((d) => existsSync(join(d, 'index.html')));
 }
 
 type Authed = Request & { session: Session; requestId: string };
@@ -421,6 +433,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use('/v1', v1);
+  const consoleDir = deps.consoleDir ?? builtConsoleDir();
+  if (consoleDir !== undefined && existsSync(join(consoleDir, 'index.html'))) {
+    app.use(express.static(consoleDir, { index: 'index.html', fallthrough: true }));
+  }
   app.use((req: Request) => {
     throw new ApiError('NOT_FOUND', `no route ${req.method} ${req.path}`);
   });
