@@ -201,6 +201,24 @@ describe('the web console in Chromium', () => {
     await expect.poll(() => bruno.getByText('Legs posted').count()).toBeGreaterThan(0);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
 
+    // Live: a new break shows on the open dashboard without a reload (polled every second in this slice).
+    const openMismatches = async () =>
+      Number(
+        (await bruno.getByTestId('by-reason').locator('tr', { hasText: 'Amount mismatch' }).allInnerTexts())
+          .join('')
+          .split('\t')[1] ?? 0,
+      );
+    const before = await openMismatches();
+    const q = paymentLegs();
+    const postedAt = Date.now();
+    await post('banka-system', q.debit);
+    await post('bankb-system', { ...q.credit, amountMinor: '1' });
+    await expect.poll(openMismatches, { timeout: 3000, interval: 50 }).toBe(before + 1);
+    const arrivalMs = Date.now() - postedAt;
+    expect(arrivalMs).toBeLessThan(3000);
+    await bruno.getByRole('button', { name: 'Breaks queue' }).click();
+    await bruno.getByRole('cell', { name: 'Amount mismatch' }).first().waitFor();
+
     // Auditor view: the break's provenance, one version per committed transaction.
     await bruno.getByRole('button', { name: 'Provenance' }).click();
     await bruno.getByLabel('Id').fill(id);

@@ -505,7 +505,7 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
                         : f === 'valueDate'
                           ? formatDate(locale, l.detail.valueDate)
                           : f === 'outcome'
-                            ? l.detail.outcome
+                            ? codeLabel(locale, l.detail.outcome)
                             : l.detail[f]}
                     </td>
                   ))}

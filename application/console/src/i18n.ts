@@ -190,6 +190,9 @@ const codes: Record<Locale, Record<string, string>> = {
     outcome: 'Outcome',
     role: 'Role',
     branch: 'Branch',
+    SETTLED: 'Settled',
+    FAILED: 'Failed',
+    TIMED_OUT: 'Timed out',
   },
   'zh-CN': {
     MISSING_LEG: '缺失',
@@ -226,6 +229,9 @@ const codes: Record<Locale, Record<string, string>> = {
     outcome: '结果',
     role: '角色',
     branch: '网点',
+    SETTLED: '已结算',
+    FAILED: '失败',
+    TIMED_OUT: '超时',
   },
 };
 
