@@ -160,7 +160,23 @@ describe('the web console in Chromium', () => {
     await bruno.getByRole('button', { name: 'Approve', exact: true }).click();
     await expect.poll(() => bruno.getByRole('alert').innerText()).toMatch(/approv/i);
 
-    const bella = await loginAs('BankBMSP', 'bella');
+    // Keyboard only: Bella logs in with Tab and Enter, and a wrong reference is refused with the node's message.
+    const bella = await (
+      await started(browser).newContext({ viewport: { width: 1280, height: 860 } })
+    ).newPage();
+    await bella.goto(urlOf('BankBMSP'));
+    await bella.keyboard.press('Tab'); // the language picker comes first
+    await bella.keyboard.press('Tab');
+    await bella.keyboard.type('bella');
+    await bella.keyboard.press('Tab');
+    await bella.keyboard.type('bella-pw');
+    await bella.keyboard.press('Enter');
+    await bella.getByText('Logged in as bella').waitFor();
+    await bella.getByRole('button', { name: `Open ${id}` }).click();
+    await bella.getByLabel('Payment reference').fill('not-the-reference');
+    await bella.keyboard.press('Enter');
+    await expect.poll(() => bella.getByRole('alert').count()).toBe(1);
+    await bella.getByRole('button', { name: 'Breaks queue' }).click();
     await openBreak(bella, id, p.reference);
     await act(bella, 'Approve');
 

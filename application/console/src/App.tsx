@@ -114,7 +114,7 @@ export function App() {
     <>
       <header>
         <h1>{t('appName')}</h1>
-        <nav aria-label="main">
+        <nav aria-label={t('navigation')}>
           {nav({ name: 'queue' }, t('navQueue'))}
           {nav({ name: 'dashboard' }, t('navDashboard'))}
           {nav({ name: 'provenance' }, t('navProvenance'))}
@@ -684,7 +684,7 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
             <th scope="col">{t('olderThan1h')}</th>
             <th scope="col">{t('olderThan1d')}</th>
             <th scope="col">
-              <span className="sr-only">chart</span>
+              <span className="sr-only">{t('chart')}</span>
             </th>
           </tr>
         </thead>
