@@ -246,4 +246,34 @@ describe('the web console in Chromium', () => {
     await bruno.getByRole('button', { name: 'Log in' }).waitFor();
     await bruno.screenshot({ path: join(SCREENSHOTS, 'login.png') });
   });
+
+  it('pages through the queue by cursor, filtered by reason', async () => {
+    // Twelve amount mismatches in two transactions: Bank A's debits, then Bank B's credits with other amounts.
+    const payments = Array.from({ length: 12 }, () => paymentLegs());
+    const c = started(consortium);
+    await c.gateway.postLegs(
+      await c.identity('banka-system'),
+      payments.map((x) => x.debit),
+    );
+    const last = await c.gateway.postLegs(
+      await c.identity('bankb-system'),
+      payments.map((x) => ({ ...x.credit, amountMinor: '7' })),
+    );
+    await started(indexers.get('BankBMSP')).waitFor({ txId: last.txId, blockNumber: last.blockNumber });
+
+    const page = await loginAs('BankBMSP', 'bruno');
+    await page.getByLabel('Reason').selectOption('AMOUNT_MISMATCH');
+    await page.getByLabel('Per page').selectOption('10');
+    const ids = async () => page.locator('main tbody td.mono').allInnerTexts();
+    await expect.poll(async () => (await ids()).length).toBe(10);
+    const first = await ids();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(async () => (await ids())[0]).not.toBe(first[0]);
+    const second = await ids();
+    expect(second.length).toBeGreaterThanOrEqual(2);
+    expect(second.filter((x) => first.includes(x))).toEqual([]);
+    await page.getByRole('button', { name: 'First page' }).click();
+    await expect.poll(ids).toEqual(first);
+    await page.context().close();
+  });
 });

@@ -242,13 +242,14 @@ function Queue({ ctx, onOpen }: { readonly ctx: Ctx; readonly onOpen: (breakId: 
   const { t, locale } = ctx;
   const [reason, setReason] = useState('');
   const [status, setStatus] = useState('');
-  // Cursors of the pages before this one, so that "first page" and "next page" work without offsets.
+  const [pageSize, setPageSize] = useState('50');
+  // The cursor of the page shown (none: the first); the server pages by (opened at, break id), never by offset.
   const [cursor, setCursor] = useState<string>();
   const [page, setPage] = useState<{ items: readonly QueueItem[]; nextCursor: string | null }>();
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    const q = new URLSearchParams({ limit: '50' });
+    const q = new URLSearchParams({ limit: pageSize });
     if (reason) q.set('reason', reason);
     if (status) q.set('status', status);
     if (cursor) q.set('cursor', cursor);
@@ -266,7 +267,7 @@ function Queue({ ctx, onOpen }: { readonly ctx: Ctx; readonly onOpen: (breakId: 
     return () => {
       live = false;
     };
-  }, [reason, status, cursor]);
+  }, [reason, status, cursor, pageSize]);
 
   return (
     <section aria-labelledby="queue-title">
@@ -289,6 +290,18 @@ function Queue({ ctx, onOpen }: { readonly ctx: Ctx; readonly onOpen: (breakId: 
           options={STATUSES.map((s) => ({ value: s, label: codeLabel(locale, s) }))}
           onChange={(v) => {
             setStatus(v);
+            setCursor(undefined);
+          }}
+        />
+        <Select
+          label={t('pageSize')}
+          value={pageSize}
+          options={['10', '25', '50', '100', '200'].map((n) => ({
+            value: n,
+            label: formatInteger(locale, n),
+          }))}
+          onChange={(v) => {
+            setPageSize(v);
             setCursor(undefined);
           }}
         />
