@@ -1,13 +1,21 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { createApp } from '../../application/src/http/createApp';
+import { fabricCaEnroller } from '../../application/src/identity/fabricCaEnroller';
+import { SessionStore } from '../../application/src/identity/sessions';
+import { FileWallet } from '../../application/src/identity/wallet';
 import { repoRoot } from '../../application/src/ledger/consortium';
 import { LedgerRejected, type Identity, type LegInput } from '../../application/src/ledger/ledgerGateway';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { deploy } from '../../network/fabric/src/chaincode';
+import { caUrl } from '../../network/fabric/src/crypto';
 import { layoutFor } from '../../network/fabric/src/layout';
 import { loadContext, status, up, type Context } from '../../network/fabric/src/network';
 import { readPids, stopProcesses, waitUntil } from '../../network/fabric/src/proc';
@@ -187,5 +195,64 @@ describe('live Fabric network: what only a real network shows', () => {
     expect(ok).toBe(true);
     expect(seen).toEqual(expected);
     expect(expected.status).toBe('BROKEN');
+  });
+
+  it('a person logs in at their node with fabric-ca credentials, and the ledger shows their own signature', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tallystick-fabric-node-'));
+    const caPem = readFileSync(join(ctx.layout.caHome('BankAMSP'), 'ca-cert.pem'), 'utf8');
+    const app = createApp({
+      mspId: 'BankAMSP',
+      gateway: b().gateway,
+      enroller: fabricCaEnroller({
+        url: caUrl(ctx.topology, 'BankAMSP'),
+        tlsCaPem: caPem,
+        mspId: 'BankAMSP',
+      }),
+      wallet: await FileWallet.open(join(dir, 'wallet')),
+      sessions: new SessionStore(() => Date.now()),
+      log: () => undefined,
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const srv = app.listen(0, '127.0.0.1', () => {
+        resolve(srv);
+      });
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const login = (enrollmentId: string, secret: string) =>
+        fetch(`${url}/v1/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ enrollmentId, secret }),
+        });
+      const wrong = await login('alice', 'not-her-secret');
+      expect(wrong.status).toBe(401);
+      const alice = (await (await login('alice', 'alice-pw')).json()) as {
+        user: { roles: string[]; mspId: string };
+      };
+      expect(alice.user).toMatchObject({ mspId: 'BankAMSP', roles: ['reconciler'] });
+      const system = (await (await login('banka-system', 'banka-system-pw')).json()) as { token: string };
+      const p = paymentLegs();
+      const posted = await fetch(`${url}/v1/legs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${system.token}` },
+        body: JSON.stringify(p.debit),
+      });
+      expect(posted.status).toBe(201);
+      const history = await fetch(`${url}/v1/provenance/leg/BankAMSP:${p.debit.legId}`, {
+        headers: { authorization: `Bearer ${system.token}` },
+      });
+      expect(((await history.json()) as { history: unknown[] }).history).toHaveLength(1);
+      const c = await b().gateway.getCase(await b().identity('audrey'), caseIdOf(p.reference));
+      expect(c.legs[0]?.mspId).toBe('BankAMSP');
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
