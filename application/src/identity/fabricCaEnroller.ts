@@ -16,7 +16,11 @@ export interface FabricCaOptions {
  * The CA issues a fresh key and certificate carrying the role attributes it registered (`roles`, ecert).
  */
 export function fabricCaEnroller(options: FabricCaOptions): Enroller {
-  const ca = new FabricCAServices(options.url, { trustedRoots: [options.tlsCaPem], verify: true }, options.caName);
+  const ca = new FabricCAServices(
+    options.url,
+    { trustedRoots: [options.tlsCaPem], verify: true },
+    options.caName,
+  );
   return {
     async enroll(enrollmentId, secret) {
       try {
