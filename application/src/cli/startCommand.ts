@@ -161,13 +161,23 @@ export async function start(argv: readonly string[]): Promise<number> {
   }
   for (const n of nodes) await n.startIndexer();
   console.log(
-    '\nInstitution nodes (REST API /v1, OpenAPI at /v1/openapi.json), log in with an enrolment id and secret:',
+    "\nEach institution's console (and REST API /v1, OpenAPI at /v1/openapi.json); log in with an enrolment id and secret:",
   );
   for (const n of nodes) {
     const org = net.consortium.organisations.find((o) => o.mspId === n.mspId);
     console.log(
       `  ${n.mspId.padEnd(18)} ${n.url}   ${(org?.users ?? []).map((u) => `${u.id}/${u.secret}`).join('  ')}`,
     );
+  }
+  // The payment reference is the parties' secret: a person opens a break with it, as staff would from their
+  // own books. A few of today's, with the parties and what was injected, to try the console with.
+  const samples = day.payments
+    .filter((p) => p.fault === 'TIMEOUT' || p.fault === 'AMOUNT_MISMATCH')
+    .slice(0, 4);
+  if (samples.length > 0)
+    console.log("\nSome of the day's payments with a break (open them with their reference):");
+  for (const p of samples) {
+    console.log(`  ${p.reference}  ${(p.fault ?? '').padEnd(16)} ${p.route.map((s) => s.mspId).join(' > ')}`);
   }
   // From here on the ledger runs in real time: a sweeper flags missing legs as service levels pass.
   const sweeping = setInterval(() => {
