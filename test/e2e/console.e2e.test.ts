@@ -165,6 +165,8 @@ describe('the web console in Chromium', () => {
       await started(browser).newContext({ viewport: { width: 1280, height: 860 } })
     ).newPage();
     await bella.goto(urlOf('BankBMSP'));
+    // Keys typed before the app has rendered its form would be lost: wait for the form first.
+    await bella.getByLabel('Enrolment id').waitFor();
     await bella.keyboard.press('Tab'); // the language picker comes first
     await bella.keyboard.press('Tab');
     await bella.keyboard.type('bella');
