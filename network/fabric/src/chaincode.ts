@@ -226,7 +226,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   ];
   await Promise.all(
     topology.peers.map((peer) =>
-      runOrThrow(
+      untilLeader(
         peerBin,
         [
           'lifecycle',
@@ -248,7 +248,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
     '--tlsRootCertFiles',
     orgCaCert(layout, peer.mspId),
   ]);
-  await runOrThrow(
+  await untilLeader(
     peerBin,
     ['lifecycle', 'chaincode', 'commit', ...ordererArgs, ...definition, ...peerArgs],
     {
@@ -268,4 +268,24 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   writePids(layout.pidFile, remaining);
   if (stopped.length > 0) ctx.log(`  stopped ${stopped.join(', ')}`);
   return { packageId, sequence, port: release.port, stopped };
+}
+
+/**
+ * A lifecycle call that goes to the ordering service. Right after the orderers (re)start, Raft has no leader
+ * for about an election timeout and the orderer answers SERVICE_UNAVAILABLE "no Raft leader": wait for one.
+ */
+async function untilLeader(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv },
+  attempts = 30,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOrThrow(file, args, options);
+    } catch (e) {
+      if (attempt >= attempts || !(e instanceof Error) || !/no Raft leader/.test(e.message)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
