@@ -22,20 +22,15 @@ import {
   type Locale,
 } from './format';
 import { codeLabel, translator, type Translate } from './i18n';
+import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
+import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 
-const REASONS = [
-  'MISSING_LEG',
-  'AMOUNT_MISMATCH',
-  'CURRENCY_MISMATCH',
-  'VALUE_DATE_MISMATCH',
-  'ACCOUNT_MISMATCH',
-  'STATUS_CONFLICT',
-  'DUPLICATE',
-  'UNEXPECTED_LEG',
-];
-const STATUSES = ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED', 'RESOLVED'];
-const KINDS = ['CORRECT_LEG', 'REVERSE', 'REFUND', 'WRITE_OFF'];
-const LEG_FIELDS = ['amountMinor', 'currency', 'valueDate', 'payerRef', 'payeeRef', 'outcome'] as const;
+// The closed lists come from the chaincode's pure core, so the console offers exactly what the ledger accepts.
+const REASONS = BREAK_REASONS;
+const STATUSES = BREAK_STATUSES;
+const KINDS = RESOLUTION_KINDS;
+const LEG_FIELDS = MATCH_FIELDS;
 
 type View =
   | { readonly name: 'queue' }
@@ -382,7 +377,7 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   const [notice, setNotice] = useState(false);
   const [comment, setComment] = useState('');
   const [assignee, setAssignee] = useState(user.enrollmentId);
-  const [kind, setKind] = useState(KINDS[0] ?? 'CORRECT_LEG');
+  const [kind, setKind] = useState<string>(KINDS[0]);
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(

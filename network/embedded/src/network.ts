@@ -442,19 +442,25 @@ export class EmbeddedNetwork {
     }
   }
 
-  /** Queries one peer: the chaincode runs, nothing is ordered or committed. */
-  async evaluate(identity: Identity, req: EvaluateRequest): Promise<Buffer> {
-    this.checkOpen();
-    const org = req.peerOrg ?? identity.mspId;
-    const peer = this.peer(org);
-    const { txId, bytes } = buildSignedProposal(identity, {
+  /** The client's signed proposal for a request on this channel's chaincode. */
+  private propose(identity: Identity, req: EvaluateRequest, nonce?: SubmitRequest['nonce']) {
+    return buildSignedProposal(identity, {
       channel: this.channel.channel,
       chaincodeName: this.channel.chaincodeName,
       fcn: req.fcn,
       args: req.args ?? [],
       transient: req.transient,
       timestamp: req.timestamp ?? new Date(),
+      nonce,
     });
+  }
+
+  /** Queries one peer: the chaincode runs, nothing is ordered or committed. */
+  async evaluate(identity: Identity, req: EvaluateRequest): Promise<Buffer> {
+    this.checkOpen();
+    const org = req.peerOrg ?? identity.mspId;
+    const peer = this.peer(org);
+    const { txId, bytes } = this.propose(identity, req);
     const outcome = await peer.simulate(this.check(org, bytes, txId));
     if (outcome.status >= 400) throw new EndorsementError(outcome.message, txId, outcome.status, org);
     return outcome.payload;
@@ -466,15 +472,7 @@ export class EmbeddedNetwork {
     const orgs = [...new Set(req.endorsingOrgs ?? [identity.mspId])];
     if (orgs.length === 0) throw new Error('submit: endorsingOrgs must name at least one organisation');
     const peers = orgs.map((o) => this.peer(o));
-    const { txId, bytes } = buildSignedProposal(identity, {
-      channel: this.channel.channel,
-      chaincodeName: this.channel.chaincodeName,
-      fcn: req.fcn,
-      args: req.args ?? [],
-      transient: req.transient,
-      timestamp: req.timestamp ?? new Date(),
-      nonce: req.nonce,
-    });
+    const { txId, bytes } = this.propose(identity, req, req.nonce);
     // Each peer checks the proposal itself, as each Fabric endorser does.
     const checkedByPeer = peers.map((p) => this.check(p.org, bytes, txId));
     const responses = await Promise.all(peers.map((p, i) => p.endorse(checkedByPeer[i] as CheckedProposal)));
