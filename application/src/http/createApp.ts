@@ -7,25 +7,30 @@ import type pg from 'pg';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 import { hasAnyRole, type Role } from '../../../chaincode/src/core/actor';
-import {
-  BREAK_STATUSES,
-  RESOLUTION_KINDS,
-  type BreakStatus,
-  type ResolutionKind,
-} from '../../../chaincode/src/core/breakMachine';
-import { BREAK_REASONS, type BreakReason } from '../../../chaincode/src/core/matching';
+import { RESOLUTION_KINDS, type ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import type { Enroller } from '../identity/enroller';
 import { readCertificate } from '../identity/certificate';
 import type { SessionStore, Session } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
 import type { BlockIndexer } from '../indexer/blockIndexer';
-import { listOpenBreaks as queueFromIndex, OPEN_BREAKS_PAGE_SIZE_MAX } from '../indexer/openBreaks';
 import { recordOwnLegs } from '../indexer/ownLegs';
 import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { ApiError, toErrorResponse } from './errors';
+import { LiveFeed } from './live';
 import { openApiDocument } from './openapi';
+import { provenanceCsv, withBlocks } from './provenance';
+import {
+  BULK_BREAKS_MAX,
+  colleagues,
+  deleteView,
+  listViews,
+  parseViewQuery,
+  queuePage,
+  saveView,
+  viewName,
+} from './queue';
 import { RateLimiter } from './rateLimit';
 import { statementReport } from './statements';
 
@@ -47,6 +52,12 @@ export interface AppDeps {
   readonly loginRateLimit?: { readonly perSec: number; readonly burst: number };
   /** The node's off-chain index (PostgreSQL): the work queue, the dashboard, own legs in plaintext. */
   readonly index?: { readonly pool: pg.Pool; readonly indexer?: BlockIndexer };
+  /**
+   * The change stream to browsers (server-sent events at /v1/events). The caller that starts the indexer later
+   * passes one, attaches the indexer to it and closes it on shutdown; without one the app makes its own and
+   * follows `index.indexer` if there is one.
+   */
+  readonly live?: LiveFeed;
   /** The built web console (application/console/dist); served at `/` when the folder exists. */
   readonly consoleDir?: string;
 }
@@ -106,6 +117,13 @@ export function createApp(deps: AppDeps): express.Express {
     labelNames: ['operation', 'outcome'],
     registers: [registry],
   });
+  const live =
+    deps.live ??
+    (() => {
+      const feed = new LiveFeed();
+      if (deps.index?.indexer) feed.attach(deps.index.indexer);
+      return feed;
+    })();
   const limiter = new RateLimiter(deps.rateLimit?.perSec ?? 200, deps.rateLimit?.burst ?? 400);
   const loginLimiter = new RateLimiter(deps.loginRateLimit?.perSec ?? 0.2, deps.loginRateLimit?.burst ?? 10);
 
@@ -242,6 +260,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.delete('/sessions/current', (req, res) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     deps.sessions.end(token);
+    live.endSession(token);
     res.status(204).end();
   });
 
@@ -312,6 +331,45 @@ export function createApp(deps: AppDeps): express.Express {
     const reference = optStr(b.reference, 'reference', 64);
     return { ...(comment ? { comment } : {}), ...(reference ? { reference } : {}) };
   };
+  // Bulk: each break is its own transaction signed by the person; one refusal does not stop the others.
+  v1.post('/breaks/assign', async (req, res) => {
+    needRole(req, ['reconciler', 'approver'], 'assigning a break');
+    const b = body(req);
+    const ids = b.breakIds;
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > BULK_BREAKS_MAX ||
+      !ids.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64)
+    )
+      throw new ApiError('VALIDATION_FAILED', `breakIds must be an array of 1-${BULK_BREAKS_MAX} break ids`, {
+        field: 'breakIds',
+      });
+    const assignee = str(b.assignee, 'assignee', 64);
+    const results = [];
+    for (const breakId of new Set(ids as string[])) {
+      try {
+        const r = await counted('assignBreak', () =>
+          deps.gateway.assignBreak(who(req).identity, breakId, assignee),
+        );
+        results.push({
+          breakId,
+          ok: true,
+          status: r.result.status,
+          txId: r.txId,
+          blockNumber: r.blockNumber.toString(),
+        });
+      } catch (e) {
+        const { body: failure } = toErrorResponse(e, (req as Authed).requestId);
+        results.push({
+          breakId,
+          ok: false,
+          error: { code: failure.error.code, message: failure.error.message },
+        });
+      }
+    }
+    res.json({ assigned: results.filter((r) => r.ok).length, results });
+  });
   v1.post('/breaks/:breakId/assign', async (req, res) => {
     needRole(req, ['reconciler', 'approver'], 'assigning a break');
     const b = body(req);
@@ -359,37 +417,53 @@ export function createApp(deps: AppDeps): express.Express {
     return deps.index;
   };
   v1.get('/queue', async (req, res) => {
-    const q = req.query;
-    const limit = q.limit === undefined ? 50 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > OPEN_BREAKS_PAGE_SIZE_MAX) {
-      throw new ApiError('VALIDATION_FAILED', `limit must be 1-${OPEN_BREAKS_PAGE_SIZE_MAX}`, {
-        field: 'limit',
-      });
-    }
-    if (q.reason !== undefined && !(BREAK_REASONS as readonly unknown[]).includes(q.reason)) {
-      throw new ApiError('VALIDATION_FAILED', `reason must be one of ${BREAK_REASONS.join(', ')}`, {
-        field: 'reason',
-      });
-    }
-    if (q.status !== undefined && !(BREAK_STATUSES as readonly unknown[]).includes(q.status)) {
-      throw new ApiError('VALIDATION_FAILED', `status must be one of ${BREAK_STATUSES.join(', ')}`, {
-        field: 'status',
-      });
-    }
-    try {
-      const page = await queueFromIndex(index().pool, {
-        pageSize: limit,
-        now: new Date(),
-        ...(typeof q.cursor === 'string' ? { after: q.cursor } : {}),
-        ...(q.reason !== undefined ? { reason: q.reason as BreakReason } : {}),
-        ...(q.status !== undefined ? { status: q.status as BreakStatus } : {}),
-      });
-      res.json({ items: page.items, nextCursor: page.next ?? null });
-    } catch (e) {
-      if (e instanceof RangeError)
-        throw new ApiError('VALIDATION_FAILED', 'cursor is not one this node gave', { field: 'cursor' });
-      throw e;
-    }
+    const q = req.query as Record<string, unknown>;
+    const page = await queuePage(index().pool, who(req), parseViewQuery(q), {
+      now: new Date(),
+      ...(typeof q.cursor === 'string' ? { cursor: q.cursor } : {}),
+      ...(q.count === 'true' ? { count: true } : {}),
+    });
+    res.json({
+      items: page.items,
+      nextCursor: page.next ?? null,
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    });
+  });
+  // POST: the search may be a payment reference, which must never appear in a URL or an access log.
+  v1.post('/queue/search', async (req, res) => {
+    const b = body(req);
+    const page = await queuePage(index().pool, who(req), parseViewQuery(b), {
+      now: new Date(),
+      ...(typeof b.cursor === 'string' && b.cursor !== '' ? { cursor: b.cursor } : {}),
+      ...(b.search !== undefined && b.search !== '' ? { search: str(b.search, 'search', 64) } : {}),
+      ...(b.count === true ? { count: true } : {}),
+    });
+    res.json({
+      items: page.items,
+      nextCursor: page.next ?? null,
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    });
+  });
+  v1.get('/views', async (req, res) => {
+    res.json({ items: await listViews(index().pool, who(req)) });
+  });
+  v1.put('/views/:name', async (req, res) => {
+    res.json(await saveView(index().pool, who(req), viewName(req.params.name), body(req).query));
+  });
+  v1.delete('/views/:name', async (req, res) => {
+    if (!(await deleteView(index().pool, who(req), viewName(req.params.name))))
+      throw new ApiError('NOT_FOUND', `no saved view ${req.params.name}`);
+    res.status(204).end();
+  });
+  v1.get('/people', async (req, res) => {
+    res.json({ items: await colleagues(index().pool, who(req).mspId, who(req).enrollmentId) });
+  });
+  // Server-sent events: after each block the index commits, the breaks of this institution that changed.
+  v1.get('/events', (req, res) => {
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    index();
+    if (!live.open(res, { mspId: who(req).mspId, token }, deps.index?.indexer?.checkpoint))
+      throw new ApiError('RATE_LIMITED', 'too many live streams on this node; try again later');
   });
   // My books against the ledger: the statement file is the body, streamed into the parser.
   v1.post('/statements', async (req, res) => {
@@ -425,11 +499,24 @@ export function createApp(deps: AppDeps): express.Express {
     const kind = req.params.kind;
     if (kind !== 'case' && kind !== 'break' && kind !== 'leg')
       throw new ApiError('VALIDATION_FAILED', 'kind must be case, break or leg', { field: 'kind' });
-    res.json({
-      kind,
-      id: req.params.id,
-      history: await deps.gateway.history(who(req).identity, kind, str(req.params.id, 'id', 140)),
-    });
+    const format = req.query.format ?? 'json';
+    if (format !== 'json' && format !== 'csv')
+      throw new ApiError('VALIDATION_FAILED', 'format must be json or csv', { field: 'format' });
+    const id = str(req.params.id, 'id', 140);
+    const history = await withBlocks(
+      deps.index?.pool,
+      await deps.gateway.history(who(req).identity, kind, id),
+    );
+    if (format === 'csv') {
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="provenance-${kind}-${id.replace(/[^\w.-]/g, '_')}.csv"`,
+      );
+      res.send(provenanceCsv(kind, id, history));
+      return;
+    }
+    res.json({ kind, id, history });
   });
 
   app.use('/v1', v1);

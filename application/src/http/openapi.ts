@@ -1,7 +1,9 @@
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
 import { LEG_ROLES, OUTCOMES } from '../../../chaincode/src/core/leg';
+import { QUEUE_SORTS, REFERENCE_PREFIX_MIN } from '../indexer/openBreaks';
 import { STATUS_OF } from './errors';
+import { BULK_BREAKS_MAX, SAVED_VIEWS_MAX } from './queue';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -299,11 +301,21 @@ export const openApiDocument = {
     '/breaks/{breakId}/comment': { post: breakAction('Comment', 'Any status; comment required.') },
     '/queue': {
       get: {
-        summary: "The work queue from the node's index: open breaks with age, filtered, keyset pages",
+        summary:
+          "The work queue from the node's index: open breaks with age, filtered and sorted, keyset pages",
         tags: ['breaks'],
         parameters: [
           { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
           { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
+          {
+            name: 'assignee',
+            in: 'query',
+            required: false,
+            description: '`me`, `none`, or an enrolment id of this institution',
+            schema: { type: 'string' },
+          },
+          { name: 'sort', in: 'query', required: false, schema: { enum: [...QUEUE_SORTS], default: 'age' } },
+          { name: 'order', in: 'query', required: false, schema: { enum: ['asc', 'desc'], default: 'asc' } },
           {
             name: 'limit',
             in: 'query',
@@ -311,31 +323,16 @@ export const openApiDocument = {
             schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
           },
           { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+          {
+            name: 'count',
+            in: 'query',
+            required: false,
+            description: '`true` adds `total`, the number of matching open breaks',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
         ],
         responses: {
-          '200': {
-            description: 'a page, oldest first',
-            content: json({
-              type: 'object',
-              properties: {
-                items: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: {
-                      breakId: { type: 'string' },
-                      caseId: { type: 'string' },
-                      reason: { enum: [...BREAK_REASONS] },
-                      status: { enum: [...BREAK_STATUSES] },
-                      openedAt: { type: 'string' },
-                      ageMs: { type: 'integer' },
-                    },
-                  },
-                },
-                nextCursor: { type: ['string', 'null'] },
-              },
-            }),
-          },
+          '200': { description: 'a page (default: oldest first)', content: json(ref('QueuePage')) },
           ...errors(400, 401, 503),
         },
       },
@@ -365,6 +362,151 @@ export const openApiDocument = {
         },
       },
     },
+    '/queue/search': {
+      post: {
+        summary:
+          'The work queue searched: by break id, case id, or payment reference (in the body, never a URL)',
+        description: `\`search\` is a break id (or its beginning, \`brk-…\`), a case id (64 hex digits), or a payment reference: the exact reference finds its case by hash; from ${String(REFERENCE_PREFIX_MIN)} characters, the beginning of one of this institution's own legs' references finds those cases too. The other fields are those of GET /queue.`,
+        tags: ['breaks'],
+        requestBody: {
+          required: true,
+          content: json({
+            allOf: [
+              ref('ViewQuery'),
+              {
+                type: 'object',
+                properties: {
+                  search: { type: 'string', maxLength: 64 },
+                  cursor: { type: 'string' },
+                  count: { type: 'boolean' },
+                },
+              },
+            ],
+          }),
+        },
+        responses: {
+          '200': { description: 'a page', content: json(ref('QueuePage')) },
+          ...errors(400, 401, 503),
+        },
+      },
+    },
+    '/views': {
+      get: {
+        summary: "Your saved views of the queue (this person's, on this node)",
+        tags: ['breaks'],
+        responses: {
+          '200': {
+            description: 'views by name',
+            content: json({
+              type: 'object',
+              properties: { items: { type: 'array', items: ref('SavedView') } },
+            }),
+          },
+          ...errors(401, 503),
+        },
+      },
+    },
+    '/views/{name}': {
+      put: {
+        summary: `Save (or replace) a view: the queue's filters and order (at most ${String(SAVED_VIEWS_MAX)} per person)`,
+        tags: ['breaks'],
+        parameters: [idParam('name', 'the view name, 1-64 characters')],
+        requestBody: {
+          required: true,
+          content: json({ type: 'object', required: ['query'], properties: { query: ref('ViewQuery') } }),
+        },
+        responses: {
+          '200': { description: 'saved', content: json(ref('SavedView')) },
+          ...errors(400, 401, 503),
+        },
+      },
+      delete: {
+        summary: 'Delete one of your saved views',
+        tags: ['breaks'],
+        parameters: [idParam('name', 'the view name')],
+        responses: { '204': { description: 'deleted' }, ...errors(400, 401, 404, 503) },
+      },
+    },
+    '/people': {
+      get: {
+        summary: 'People of your institution the index has seen at work (for assigning to a colleague)',
+        tags: ['breaks'],
+        responses: {
+          '200': {
+            description: 'enrolment ids',
+            content: json({
+              type: 'object',
+              properties: { items: { type: 'array', items: { type: 'string' } } },
+            }),
+          },
+          ...errors(401, 503),
+        },
+      },
+    },
+    '/events': {
+      get: {
+        summary:
+          'Server-sent events: after each block the index commits, the breaks of your institution that changed',
+        description:
+          'text/event-stream. `hello` on connect (`{ block }`), then `indexed` (`{ block, txIndex, transactions, breaks: [{ breakId, caseId, reason, status, action }] }`) after each committed batch; a comment every 15 s. Authenticate with the Authorization header (fetch with a streaming body; never a token in the URL). A stream ends after 5 minutes, at logout and at shutdown; reconnect.',
+        tags: ['breaks'],
+        responses: {
+          '200': {
+            description: 'the stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...errors(401, 429, 503),
+        },
+      },
+    },
+    '/breaks/assign': {
+      post: {
+        summary: `Assign up to ${String(BULK_BREAKS_MAX)} breaks to one person: one signed transaction per break`,
+        description:
+          'One refusal does not stop the others: each result says committed or the refusal with its code.',
+        tags: ['breaks'],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['breakIds', 'assignee'],
+            properties: {
+              breakIds: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: BULK_BREAKS_MAX },
+              assignee: { type: 'string' },
+            },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'per break',
+            content: json({
+              type: 'object',
+              properties: {
+                assigned: { type: 'integer' },
+                results: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      breakId: { type: 'string' },
+                      ok: { type: 'boolean' },
+                      status: { enum: [...BREAK_STATUSES] },
+                      txId: { type: 'string' },
+                      blockNumber: { type: 'string' },
+                      error: {
+                        type: 'object',
+                        properties: { code: { type: 'string' }, message: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...errors(400, 401, 403),
+        },
+      },
+    },
     '/dashboard': {
       get: {
         summary: 'Volume, matches and breaks per day, open breaks by reason and age (from the index)',
@@ -390,14 +532,36 @@ export const openApiDocument = {
     },
     '/provenance/{kind}/{id}': {
       get: {
-        summary: 'Every committed version of a case, break or leg record, with transaction id and time',
+        summary:
+          'Every committed version of a case, break or leg record: transaction id, time, block, signer; JSON or CSV',
+        description:
+          "The ledger's history of the key, joined with the node's index for each transaction's block number, position and signer (MSP ID, certificate subject and issuer from the block). `blockNumber` and `signer` are null for a transaction the index has not seen.",
         tags: ['provenance'],
         parameters: [
           { name: 'kind', in: 'path', required: true, schema: { enum: ['case', 'break', 'leg'] } },
           idParam('id', 'caseId, breakId, or mspId:legId'),
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            schema: { enum: ['json', 'csv'], default: 'json' },
+          },
         ],
         responses: {
-          '200': { description: 'history, newest first', content: json({ type: 'object' }) },
+          '200': {
+            description: 'history, newest version first',
+            content: {
+              ...json({
+                type: 'object',
+                properties: {
+                  kind: { type: 'string' },
+                  id: { type: 'string' },
+                  history: { type: 'array', items: ref('ProvenanceEntry') },
+                },
+              }),
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
           ...errors(400, 401, 403, 404),
         },
       },
@@ -406,6 +570,67 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
+      ViewQuery: {
+        type: 'object',
+        properties: {
+          reason: { enum: [...BREAK_REASONS] },
+          status: { enum: [...BREAK_STATUSES] },
+          assignee: { type: 'string', description: '`me`, `none` or an enrolment id' },
+          sort: { enum: [...QUEUE_SORTS] },
+          order: { enum: ['asc', 'desc'] },
+          limit: { type: 'integer', minimum: 1, maximum: 200 },
+        },
+      },
+      SavedView: {
+        type: 'object',
+        properties: { name: { type: 'string' }, query: ref('ViewQuery'), createdAt: { type: 'string' } },
+      },
+      QueuePage: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                breakId: { type: 'string' },
+                caseId: { type: 'string' },
+                reason: { enum: [...BREAK_REASONS] },
+                status: { enum: [...BREAK_STATUSES] },
+                openedAt: { type: 'string' },
+                updatedAt: { type: 'string' },
+                ageMs: { type: 'integer' },
+                assignee: {
+                  type: ['object', 'null'],
+                  properties: { mspId: { type: 'string' }, name: { type: 'string' } },
+                },
+              },
+            },
+          },
+          nextCursor: { type: ['string', 'null'] },
+          total: { type: 'integer' },
+        },
+      },
+      ProvenanceEntry: {
+        type: 'object',
+        properties: {
+          version: { type: 'integer' },
+          txId: { type: 'string' },
+          timestamp: { type: 'string' },
+          isDelete: { type: 'boolean' },
+          value: {},
+          blockNumber: { type: ['string', 'null'] },
+          txIndex: { type: ['integer', 'null'] },
+          signer: {
+            type: ['object', 'null'],
+            properties: {
+              mspId: { type: 'string' },
+              subject: { type: 'string' },
+              issuer: { type: 'string' },
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         required: ['error'],

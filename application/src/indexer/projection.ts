@@ -6,7 +6,7 @@ import type {
 } from '../../../chaincode/src/core/breakMachine';
 import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
 import type { BreakReason, CaseStatus, FindingDetail } from '../../../chaincode/src/core/matching';
-import type { ChangeNotice } from '../ledger/ledgerGateway';
+import type { ChangeNotice, TransactionCreator } from '../ledger/ledgerGateway';
 
 /**
  * Pure: what one ledger transaction's public changes mean for one institution's index. No I/O, no clock; the
@@ -98,7 +98,7 @@ export interface DailyCounts {
 
 export interface Projection {
   /** The transactions this projection covers, in ledger order; the last is the new checkpoint. */
-  readonly transactions: readonly (Origin & { readonly at: string })[];
+  readonly transactions: readonly (Origin & { readonly at: string; readonly creator?: TransactionCreator })[];
   readonly cases: ReadonlyMap<string, CaseRow>;
   readonly legs: readonly LegRow[];
   readonly breaks: ReadonlyMap<string, BreakRow>;
@@ -211,7 +211,7 @@ export function project(notice: ChangeNotice, institution: string): Projection {
   }
 
   return {
-    transactions: [{ ...origin, at: notice.at }],
+    transactions: [{ ...origin, at: notice.at, ...(notice.creator ? { creator: notice.creator } : {}) }],
     cases,
     legs,
     breaks,
@@ -233,7 +233,7 @@ export function mergeProjections(parts: readonly Projection[]): Projection {
   const daily = new Map<string, DailyCounts>();
   const legs: LegRow[] = [];
   const transitions: TransitionRow[] = [];
-  const transactions: (Origin & { at: string })[] = [];
+  const transactions: (Origin & { at: string; creator?: TransactionCreator })[] = [];
   for (const p of parts) {
     transactions.push(...p.transactions);
     for (const [id, c] of p.cases) {

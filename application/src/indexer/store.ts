@@ -70,13 +70,18 @@ export async function applyProjection(
   await checkTimelines(client, p);
 
   await client.query(
-    `INSERT INTO indexed_transactions (block_number, tx_index, tx_id, at)
-     SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[])`,
+    `INSERT INTO indexed_transactions (block_number, tx_index, tx_id, at, creator_msp_id, creator_subject,
+                                       creator_issuer)
+     SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
+                          $7::text[])`,
     [
       p.transactions.map((t) => t.blockNumber.toString()),
       p.transactions.map((t) => t.txIndex),
       p.transactions.map((t) => t.txId),
       p.transactions.map((t) => t.at),
+      p.transactions.map((t) => t.creator?.mspId ?? null),
+      p.transactions.map((t) => t.creator?.subject ?? null),
+      p.transactions.map((t) => t.creator?.issuer ?? null),
     ],
   );
 

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,6 +24,7 @@ import {
   type ChangeNotice,
   type Identity,
   type SubmitOptions,
+  type TransactionCreator,
 } from './ledgerGateway';
 import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
 
@@ -106,15 +108,39 @@ function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T>
 }
 
 /** The change notices of one block, in transaction order; invalid transactions are skipped. */
+/** The signer of the block's `txIndex`-th envelope (its signature header's creator), if the block carries it. */
+function creatorOfEnvelope(block: BlockEvent, txIndex: number): TransactionCreator | undefined {
+  const data = (block.blockData as { data?: { data?: unknown[] } }).data?.data?.[txIndex] as
+    | {
+        payload?: { header?: { signature_header?: { creator?: { mspid?: string; id_bytes?: Uint8Array } } } };
+      }
+    | undefined;
+  const creator = data?.payload?.header?.signature_header?.creator;
+  if (!creator?.mspid || !creator.id_bytes) return undefined;
+  try {
+    const cert = new X509Certificate(Buffer.from(creator.id_bytes));
+    const dn = (names: string) => `/${names.split('\n').join('/')}`;
+    return { mspId: creator.mspid, subject: dn(cert.subject), issuer: dn(cert.issuer) };
+  } catch {
+    return undefined;
+  }
+}
+
 export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
   const blockNumber = BigInt(block.blockNumber.toString());
   const out: ChangeNotice[] = [];
   // getTransactionEvents() lists every transaction of the block, valid or not, in block order
   block.getTransactionEvents().forEach((tx, txIndex) => {
     if (!tx.isValid) return;
+    const creator = creatorOfEnvelope(block, txIndex);
     for (const ev of tx.getContractEvents()) {
       if (ev.eventName !== LEDGER_CHANGES_EVENT || ev.payload === undefined) continue;
-      out.push({ ...(JSON.parse(ev.payload.toString('utf8')) as LedgerChanges), blockNumber, txIndex });
+      out.push({
+        ...(JSON.parse(ev.payload.toString('utf8')) as LedgerChanges),
+        blockNumber,
+        txIndex,
+        ...(creator ? { creator } : {}),
+      });
     }
   });
   return out;

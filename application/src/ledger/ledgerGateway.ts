@@ -51,6 +51,16 @@ export interface ChangeNotice extends LedgerChanges {
   readonly blockNumber: bigint;
   /** Position of the transaction within its block (invalid transactions count too, as in Fabric). */
   readonly txIndex: number;
+  /** Who signed the transaction (its creator in the block), when the change stream can tell. */
+  readonly creator?: TransactionCreator;
+}
+
+/** The signer of a transaction as the block records it: MSP ID and the certificate's subject and issuer. */
+export interface TransactionCreator {
+  readonly mspId: string;
+  /** Distinguished names as Fabric's ClientIdentity.getID() writes them: `/O=BankBMSP/OU=client/CN=bruno`. */
+  readonly subject: string;
+  readonly issuer: string;
 }
 
 export interface OpenCase {

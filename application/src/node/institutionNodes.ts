@@ -5,11 +5,13 @@ import { readDatabaseConfig } from '../db/config';
 import { migrate } from '../db/migrate';
 import { openDatabase, type Database } from '../db/pool';
 import { createApp, type LogEntry } from '../http/createApp';
+import { LiveFeed } from '../http/live';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import type { EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { embeddedChangeStream } from './embeddedChanges';
 
 export interface RunningNode {
   readonly mspId: string;
@@ -51,8 +53,10 @@ export async function startInstitutionNodes(
       );
       await migrate(db.pool);
       const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
+      const live = new LiveFeed();
       const app = createApp({
         index,
+        live,
         mspId: org.mspId,
         gateway: c.gateway,
         enroller: embeddedEnroller(c, org.mspId),
@@ -74,14 +78,20 @@ export async function startInstitutionNodes(
         url: `http://${host}:${port}`,
         database: db.description,
         async startIndexer() {
-          index.indexer ??= await BlockIndexer.start({
-            gateway: c.gateway,
-            pool: db.pool,
-            institution: org.mspId,
-          });
+          if (!index.indexer) {
+            // The embedded network's blocks name each transaction's signer: the index keeps it for auditors.
+            index.indexer = await BlockIndexer.start({
+              gateway: embeddedChangeStream(c),
+              pool: db.pool,
+              institution: org.mspId,
+            });
+            live.attach(index.indexer);
+          }
           return index.indexer;
         },
         async close() {
+          // Live streams never end by themselves: end them first, or closing the server would wait for them.
+          live.close();
           await new Promise<void>((resolve) => {
             server.close(() => {
               resolve();

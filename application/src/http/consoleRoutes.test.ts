@@ -1,0 +1,507 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import { paymentLegs } from '../../../test/support/legs';
+import { migrate } from '../db/migrate';
+import type { Database } from '../db/pool';
+import { openTestDatabase } from '../db/testing';
+import { embeddedEnroller } from '../identity/embeddedEnroller';
+import { SessionStore } from '../identity/sessions';
+import { FileWallet } from '../identity/wallet';
+import { BlockIndexer } from '../indexer/blockIndexer';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import type { Committed, LegInput } from '../ledger/ledgerGateway';
+import { embeddedChangeStream } from '../node/embeddedChanges';
+import { createApp } from './createApp';
+import { LiveFeed } from './live';
+import { toCsv } from './provenance';
+
+// The routes the console adds over the first slice: the live stream, the queue's sorts and searches, bulk
+// assignment, saved views, colleagues and provenance with blocks and signers. One node per institution, each
+// with its own index fed by the embedded network's blocks (which name each transaction's signer).
+
+const dir = mkdtempSync(join(tmpdir(), 'tallystick-console-api-'));
+let consortium: EmbeddedConsortium;
+interface Node {
+  url: string;
+  server: Server;
+  live: LiveFeed;
+  db: Database;
+  indexer: BlockIndexer;
+}
+const nodes = new Map<string, Node>();
+
+async function startNode(mspId: string): Promise<Node> {
+  const db = await openTestDatabase(`console${mspId}`);
+  await migrate(db.pool);
+  const indexer = await BlockIndexer.start({
+    gateway: embeddedChangeStream(consortium),
+    pool: db.pool,
+    institution: mspId,
+  });
+  const live = new LiveFeed();
+  live.attach(indexer);
+  const app = createApp({
+    mspId,
+    gateway: consortium.gateway,
+    enroller: embeddedEnroller(consortium, mspId),
+    wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
+    sessions: new SessionStore(() => Date.now()),
+    log: () => undefined,
+    index: { pool: db.pool, indexer },
+    live,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => {
+      resolve(s);
+    });
+  });
+  const node = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    live,
+    db,
+    indexer,
+  };
+  nodes.set(mspId, node);
+  return node;
+}
+
+const nodeOf = (mspId: string): Node => {
+  const n = nodes.get(mspId);
+  if (!n) throw new Error(`no node ${mspId}`);
+  return n;
+};
+
+async function call(mspId: string, method: string, path: string, token?: string, payload?: unknown) {
+  const res = await fetch(`${nodeOf(mspId).url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null) as Record<
+      string,
+      unknown
+    > & { error?: { code: string; message: string } },
+  };
+}
+
+async function login(mspId: string, enrollmentId: string): Promise<string> {
+  const r = await call(mspId, 'POST', '/v1/sessions', undefined, {
+    enrollmentId,
+    secret: `${enrollmentId}-pw`,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.token as string;
+}
+
+async function indexed(c: Committed<unknown>): Promise<void> {
+  for (const n of nodes.values()) await n.indexer.waitFor({ txId: c.txId, blockNumber: c.blockNumber });
+}
+
+/** Bank A's debit and Bank B's credit with another amount: an AMOUNT_MISMATCH break between the two banks. */
+async function amountBreak(
+  over: Partial<LegInput> = {},
+  viaNode?: string,
+  credit: Partial<LegInput> = { amountMinor: '5' },
+) {
+  const p = paymentLegs({
+    route: [p0('BankAMSP', 'DEBTOR_AGENT'), p0('BankBMSP', 'CREDITOR_AGENT')],
+    ...over,
+  });
+  await consortium.gateway.postLegs(await consortium.identity('banka-system'), [p.debit]);
+  let last: Committed<unknown>;
+  if (viaNode) {
+    const r = await call('BankBMSP', 'POST', '/v1/legs', viaNode, { ...p.credit, ...credit });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    last = { txId: r.body.txId as string, blockNumber: BigInt(r.body.blockNumber as string), result: null };
+  } else {
+    last = await consortium.gateway.postLegs(await consortium.identity('bankb-system'), [
+      { ...p.credit, ...credit },
+    ]);
+  }
+  await indexed(last);
+  return p;
+}
+const p0 = (mspId: string, role: 'DEBTOR_AGENT' | 'CREDITOR_AGENT') => ({ mspId, role });
+
+type Item = {
+  breakId: string;
+  caseId: string;
+  reason: string;
+  status: string;
+  openedAt: string;
+  updatedAt: string;
+};
+
+beforeAll(async () => {
+  consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
+  for (const msp of ['BankAMSP', 'BankBMSP', 'PayCoMSP', 'AuditorMSP']) await startNode(msp);
+});
+afterAll(async () => {
+  for (const n of nodes.values()) {
+    n.live.close();
+    await new Promise((r) => n.server.close(r));
+    await n.indexer.stop();
+    await n.db.close();
+  }
+  await consortium.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Reads a server-sent event stream until `until` says enough, or fails after `timeoutMs`. */
+async function readEvents(
+  res: Response,
+  until: (events: { event: string; data: unknown }[]) => boolean,
+  timeoutMs = 5000,
+): Promise<{ event: string; data: unknown }[]> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: { event: string; data: unknown }[] = [];
+  let buffer = '';
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!until(events)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no such events in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) => {
+          setTimeout(() => {
+            reject(new Error('timed out'));
+          }, left);
+        }),
+      ]);
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) as unknown });
+      }
+    }
+    return events;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+describe('console routes of a node', () => {
+  it('streams a new break to its parties within a second of its block, and nothing of it to others', async () => {
+    const bruno = await login('BankBMSP', 'bruno');
+    const pavel = await login('PayCoMSP', 'pavel');
+    const open = async (mspId: string, token?: string) =>
+      fetch(`${nodeOf(mspId).url}/v1/events`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await open('BankBMSP')).status).toBe(401);
+    const stream = await open('BankBMSP', bruno);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const other = await open('PayCoMSP', pavel);
+    const hello = await readEvents(stream, (e) => e.length >= 1);
+    expect(hello[0]?.event).toBe('hello');
+
+    const stream2 = await open('BankBMSP', bruno);
+    const started = Date.now();
+    const p = await amountBreak();
+    const caseId = caseIdOf(p.reference);
+    const events = await readEvents(stream2, (e) =>
+      e.some((x) => x.event === 'indexed' && JSON.stringify(x.data).includes(caseId)),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    const arrival = events.find((x) => x.event === 'indexed' && JSON.stringify(x.data).includes(caseId));
+    expect(arrival?.data).toMatchObject({
+      block: expect.stringMatching(/^\d+$/) as unknown,
+      breaks: [{ caseId, reason: 'AMOUNT_MISMATCH', status: 'OPEN', action: 'OPEN' }],
+    });
+    // PayCo is no party: its stream says a block was indexed, with none of the banks' breaks.
+    const theirs = await readEvents(other, (e) => e.filter((x) => x.event === 'indexed').length >= 2);
+    expect(JSON.stringify(theirs)).not.toContain(caseId);
+
+    // Logout ends the person's streams; closing the feed ends the rest (a node shuts down without waiting).
+    const stream3 = await open('BankBMSP', bruno);
+    await readEvents(stream3, (e) => e.length >= 1).catch(() => undefined);
+    const before = nodeOf('BankBMSP').live.size;
+    expect(before).toBeGreaterThanOrEqual(1);
+    await call('BankBMSP', 'DELETE', '/v1/sessions/current', bruno);
+    await expect.poll(() => nodeOf('BankBMSP').live.size).toBe(0);
+    expect(nodeOf('PayCoMSP').live.size).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sorts the queue by age, update, reason and status in both orders, paging by cursor without gaps', async () => {
+    for (let i = 0; i < 4; i++) await amountBreak();
+    // a second reason: Bank B's credit in another currency
+    await amountBreak({}, undefined, { currency: 'USD' });
+    const bruno = await login('BankBMSP', 'bruno');
+    const all = async (query: string) => {
+      const items: Item[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await call(
+          'BankBMSP',
+          'GET',
+          `/v1/queue?limit=2&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          bruno,
+        );
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        items.push(...(r.body.items as Item[]));
+        cursor = r.body.nextCursor as string | null;
+      } while (cursor);
+      return items;
+    };
+    const byAge = await all('sort=age&order=asc');
+    expect(byAge.length).toBeGreaterThanOrEqual(5);
+    const key = (i: Item, ...fields: (keyof Item)[]) => fields.map((f) => i[f]).join('|');
+    const sorted = (items: Item[], fields: (keyof Item)[], desc: boolean) =>
+      [...items].sort((a, b) => (key(a, ...fields) < key(b, ...fields) ? -1 : 1) * (desc ? -1 : 1));
+    expect(byAge.map((i) => i.breakId)).toEqual(
+      sorted(byAge, ['openedAt', 'breakId'], false).map((i) => i.breakId),
+    );
+    for (const [sort, fields] of [
+      ['age', ['openedAt', 'breakId']],
+      ['updated', ['updatedAt', 'breakId']],
+      ['reason', ['reason', 'openedAt', 'breakId']],
+      ['status', ['status', 'openedAt', 'breakId']],
+    ] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        const items = await all(`sort=${sort}&order=${order}`);
+        expect(
+          items.map((i) => i.breakId),
+          `${sort} ${order}`,
+        ).toEqual(sorted(byAge, [...fields], order === 'desc').map((i) => i.breakId));
+      }
+    }
+    const reasons = (await all('sort=reason')).map((i) => i.reason);
+    expect(new Set(reasons)).toEqual(new Set(['AMOUNT_MISMATCH', 'CURRENCY_MISMATCH']));
+    // A cursor of one order is refused by another, by name.
+    const first = await call('BankBMSP', 'GET', '/v1/queue?limit=1&sort=reason', bruno);
+    const wrong = await call(
+      'BankBMSP',
+      'GET',
+      `/v1/queue?limit=1&sort=status&cursor=${encodeURIComponent(first.body.nextCursor as string)}`,
+      bruno,
+    );
+    expect([wrong.status, wrong.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(wrong.body.error?.message).toMatch(/cursor/);
+    const bad = await call('BankBMSP', 'GET', '/v1/queue?sort=amount', bruno);
+    expect(bad.body.error?.message).toMatch(/sort must be one of age, updated, reason, status/);
+    const counted = await call(
+      'BankBMSP',
+      'GET',
+      '/v1/queue?limit=1&count=true&reason=CURRENCY_MISMATCH',
+      bruno,
+    );
+    expect(counted.body.total).toBe(reasons.filter((r) => r === 'CURRENCY_MISMATCH').length);
+  });
+
+  it('finds a break by its exact payment reference, by the beginning of an own leg reference, by break id', async () => {
+    const system = await login('BankBMSP', 'bankb-system');
+    const own = await amountBreak({}, system); // Bank B's leg posted through its node: its plaintext is known
+    const foreign = await amountBreak(); // posted around the node: only the hash is known here
+    const bruno = await login('BankBMSP', 'bruno');
+    const search = async (text: string) => {
+      const r = await call('BankBMSP', 'POST', '/v1/queue/search', bruno, { search: text, limit: 200 });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body.items as Item[]).map((i) => i.caseId);
+    };
+    expect(await search(foreign.reference)).toEqual([caseIdOf(foreign.reference)]);
+    expect(await search(own.reference)).toEqual([caseIdOf(own.reference)]);
+    expect(await search(own.reference.slice(0, 13))).toEqual([caseIdOf(own.reference)]);
+    // Only the node's own references are searched by prefix; a beginning that short finds nothing.
+    expect(await search(foreign.reference.slice(0, 13))).toEqual([]);
+    expect(await search(own.reference.slice(0, 3))).toEqual([]);
+    expect(await search(caseIdOf(foreign.reference))).toEqual([caseIdOf(foreign.reference)]);
+    const all = (await call('BankBMSP', 'GET', '/v1/queue?limit=200', bruno)).body.items as Item[];
+    const target = all.find((i) => i.caseId === caseIdOf(foreign.reference));
+    expect(await search(target?.breakId.slice(0, 12) ?? 'x')).toContain(caseIdOf(foreign.reference));
+    // Wildcards are literal: a search for "%" matches no reference.
+    expect(await search('%%%%')).toEqual([]);
+    const tooLong = await call('BankBMSP', 'POST', '/v1/queue/search', bruno, { search: 'x'.repeat(65) });
+    expect(tooLong.body.error?.message).toMatch(/search is required: a string of 1-64/);
+  });
+
+  it('assigns several breaks at once, each signed by the person, reporting each refusal on its own', async () => {
+    const a = await amountBreak();
+    const b = await amountBreak();
+    const bruno = await login('BankBMSP', 'bruno');
+    const items = (await call('BankBMSP', 'GET', '/v1/queue?limit=200&assignee=none', bruno)).body
+      .items as Item[];
+    const ids = [a, b].map((p) => items.find((i) => i.caseId === caseIdOf(p.reference))?.breakId ?? '');
+    const r = await call('BankBMSP', 'POST', '/v1/breaks/assign', bruno, {
+      breakIds: [...ids, 'brk-doesnotexist'],
+      assignee: 'bella',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.assigned).toBe(2);
+    expect(r.body.results).toEqual([
+      {
+        breakId: ids[0],
+        ok: true,
+        status: 'ASSIGNED',
+        txId: expect.any(String) as unknown,
+        blockNumber: expect.any(String) as unknown,
+      },
+      {
+        breakId: ids[1],
+        ok: true,
+        status: 'ASSIGNED',
+        txId: expect.any(String) as unknown,
+        blockNumber: expect.any(String) as unknown,
+      },
+      {
+        breakId: 'brk-doesnotexist',
+        ok: false,
+        error: { code: 'BREAK_NOT_FOUND', message: expect.any(String) as unknown },
+      },
+    ]);
+    const last = (r.body.results as { txId: string; blockNumber: string }[])[1];
+    const committed = await consortium.gateway.history(
+      await consortium.identity('bruno'),
+      'break',
+      ids[1] ?? '',
+    );
+    expect(committed[0]?.txId).toBe(last?.txId);
+    await nodeOf('BankBMSP').indexer.waitFor({
+      txId: last?.txId ?? '',
+      blockNumber: BigInt(last?.blockNumber ?? 0),
+    });
+    const bellas = await login('BankBMSP', 'bella');
+    const mine = (await call('BankBMSP', 'GET', '/v1/queue?limit=200&assignee=me', bellas)).body
+      .items as Item[];
+    expect(mine.map((i) => i.breakId).sort()).toEqual([...ids].sort());
+    const named = (await call('BankBMSP', 'GET', '/v1/queue?limit=200&assignee=bella', bruno)).body
+      .items as Item[];
+    expect(named.map((i) => i.breakId).sort()).toEqual([...ids].sort());
+    // The people the index has seen at work, for "assign to a colleague"; systems are not among them.
+    const people = await call('BankBMSP', 'GET', '/v1/people', bruno);
+    expect(people.body.items).toEqual(expect.arrayContaining(['bella', 'bruno']));
+    expect(people.body.items).not.toContain('bankb-system');
+    // An auditor may not assign; bad input is named.
+    const audrey = await login('AuditorMSP', 'audrey');
+    const refused = await call('AuditorMSP', 'POST', '/v1/breaks/assign', audrey, {
+      breakIds: ids,
+      assignee: 'x',
+    });
+    expect(refused.body.error?.code).toBe('FORBIDDEN');
+    const empty = await call('BankBMSP', 'POST', '/v1/breaks/assign', bruno, {
+      breakIds: [],
+      assignee: 'bella',
+    });
+    expect(empty.body.error?.message).toMatch(/breakIds must be an array of 1-100 break ids/);
+  });
+
+  it("keeps each person's saved views in the node's database, private to that person", async () => {
+    const bruno = await login('BankBMSP', 'bruno');
+    const bella = await login('BankBMSP', 'bella');
+    const put = (token: string, name: string, query: unknown) =>
+      call('BankBMSP', 'PUT', `/v1/views/${encodeURIComponent(name)}`, token, { query });
+    const saved = await put(bruno, 'My amounts', {
+      reason: 'AMOUNT_MISMATCH',
+      assignee: 'me',
+      sort: 'updated',
+      order: 'desc',
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body.query).toEqual({
+      reason: 'AMOUNT_MISMATCH',
+      assignee: 'me',
+      sort: 'updated',
+      order: 'desc',
+    });
+    await put(bruno, 'Oldest', { sort: 'age', limit: 100 });
+    await put(bruno, 'Oldest', { sort: 'age', limit: 25 }); // replaced, not doubled
+    const listed = await call('BankBMSP', 'GET', '/v1/views', bruno);
+    expect((listed.body.items as { name: string; query: unknown }[]).map((v) => [v.name, v.query])).toEqual([
+      ['My amounts', { reason: 'AMOUNT_MISMATCH', assignee: 'me', sort: 'updated', order: 'desc' }],
+      ['Oldest', { sort: 'age', limit: 25 }],
+    ]);
+    expect((await call('BankBMSP', 'GET', '/v1/views', bella)).body.items).toEqual([]);
+    // A search may be a payment reference: a view never stores one.
+    const withSearch = await put(bruno, 'x', { search: 'some-reference' });
+    expect(withSearch.body.error?.message).toMatch(/query may hold only .*; not search/);
+    expect((await put(bruno, 'x', { reason: 'NOPE' })).body.error?.message).toMatch(/reason must be one of/);
+    expect((await put(bruno, ' x', {})).body.error?.message).toMatch(/name must be 1-64/);
+    expect((await call('BankBMSP', 'DELETE', '/v1/views/Oldest', bella)).status).toBe(404);
+    expect((await call('BankBMSP', 'DELETE', '/v1/views/Oldest', bruno)).status).toBe(204);
+    expect(((await call('BankBMSP', 'GET', '/v1/views', bruno)).body.items as unknown[]).length).toBe(1);
+  });
+
+  it('shows every version of a break with its block, position and signer, as JSON and as CSV', async () => {
+    const p = await amountBreak();
+    const bruno = await login('BankBMSP', 'bruno');
+    const items = (await call('BankBMSP', 'POST', '/v1/queue/search', bruno, { search: p.reference })).body
+      .items as Item[];
+    const breakId = items[0]?.breakId ?? '';
+    const assigned = await call('BankBMSP', 'POST', `/v1/breaks/${breakId}/assign`, bruno, {
+      assignee: 'bruno',
+    });
+    expect(assigned.status).toBe(200);
+    await nodeOf('AuditorMSP').indexer.waitFor({
+      txId: assigned.body.txId as string,
+      blockNumber: BigInt(assigned.body.blockNumber as string),
+    });
+    const audrey = await login('AuditorMSP', 'audrey');
+    const r = await call('AuditorMSP', 'GET', `/v1/provenance/break/${breakId}`, audrey);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const history = r.body.history as {
+      version: number;
+      txId: string;
+      blockNumber: string;
+      signer: { mspId: string; subject: string; issuer: string };
+    }[];
+    expect(history.map((h) => h.version)).toEqual([2, 1]);
+    expect(history[0]).toMatchObject({
+      txId: assigned.body.txId,
+      blockNumber: assigned.body.blockNumber,
+      signer: { mspId: 'BankBMSP', subject: expect.stringContaining('CN=bruno') as unknown },
+    });
+    expect(history[0]?.signer.issuer).toContain('BankBMSP');
+    expect(history[1]?.signer).toMatchObject({
+      mspId: 'BankBMSP',
+      subject: expect.stringContaining('CN=bankb-system') as unknown,
+    });
+    const csv = await call('AuditorMSP', 'GET', `/v1/provenance/break/${breakId}?format=csv`, audrey);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toContain(`provenance-break-${breakId}.csv`);
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'kind,id,version,tx_id,block_number,tx_index,time,signer_msp_id,signer_subject,signer_issuer,deleted,status',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(
+      `break,${breakId},2,${assigned.body.txId as string},${assigned.body.blockNumber as string},`,
+    );
+    expect(lines[1]).toMatch(/,BankBMSP,.*CN=bruno.*,false,ASSIGNED$/);
+    expect(
+      (await call('AuditorMSP', 'GET', `/v1/provenance/break/${breakId}?format=xml`, audrey)).body.error
+        ?.message,
+    ).toMatch(/format must be json or csv/);
+    // The index agrees with the ledger (the auditor's check).
+    const verify = await call('AuditorMSP', 'GET', '/v1/index/verify', audrey);
+    expect([verify.status, verify.body.differences]).toEqual([200, []]);
+  });
+
+  it('writes CSV cells a spreadsheet cannot run as formulas', () => {
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['=1+1', 'x,"y"'],
+          [null, 3],
+        ],
+      ),
+    ).toBe('a,b\r\n\'=1+1,"x,""y"""\r\n,3\r\n');
+  });
+});

@@ -1,0 +1,151 @@
+import type { Response } from 'express';
+
+import type { BlockIndexer } from '../indexer/blockIndexer';
+import type { Checkpoint } from '../indexer/store';
+import type { ChangeNotice } from '../ledger/ledgerGateway';
+
+/** Streams open at once on one node; one more is refused (each console tab holds one). */
+export const EVENT_STREAMS_MAX = 200;
+/** A stream ends after this long and the browser reconnects (its session is checked again then). */
+export const EVENT_STREAM_MAX_MS = 5 * 60_000;
+/** A comment line this often keeps proxies from closing an idle stream. */
+export const EVENT_HEARTBEAT_MS = 15_000;
+
+/** What one committed batch of the index means for one institution: only the breaks it is a party to. */
+export interface IndexedEvent {
+  readonly block: string;
+  readonly txIndex: number;
+  readonly transactions: number;
+  readonly breaks: readonly {
+    readonly breakId: string;
+    readonly caseId: string;
+    readonly reason: string;
+    readonly status: string;
+    readonly action: string;
+  }[];
+}
+
+interface Stream {
+  readonly res: Response;
+  readonly mspId: string;
+  readonly token: string;
+  readonly heartbeat: NodeJS.Timeout;
+  readonly expiry: NodeJS.Timeout;
+}
+
+/**
+ * The node's change stream to browsers (server-sent events): after each batch the indexer commits, every open
+ * stream gets an `indexed` event naming the breaks of its institution that changed, so a console refreshes what
+ * it shows within the index's own latency. The feed follows an indexer attached at any time (the node may start
+ * indexing after it starts serving) and ends every stream on `close()`, so a node shuts down without waiting.
+ */
+export class LiveFeed {
+  private readonly streams = new Set<Stream>();
+  private detach: (() => void) | undefined;
+  private closed = false;
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  attach(indexer: Pick<BlockIndexer, 'onIndexed'>): void {
+    this.detach?.();
+    this.detach = indexer.onIndexed((checkpoint, notices) => {
+      this.publish(checkpoint, notices);
+    });
+  }
+
+  /** Takes over the response as an event stream; false if the node has too many or is closing. */
+  open(res: Response, who: { mspId: string; token: string }, checkpoint: Checkpoint | undefined): boolean {
+    if (this.closed || this.streams.size >= EVENT_STREAMS_MAX) return false;
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache, no-transform');
+    res.setHeader('x-accel-buffering', 'no');
+    res.flushHeaders();
+    const stream: Stream = {
+      res,
+      mspId: who.mspId,
+      token: who.token,
+      heartbeat: setInterval(() => {
+        res.write(': ping\n\n');
+      }, EVENT_HEARTBEAT_MS),
+      expiry: setTimeout(() => {
+        this.end(stream);
+      }, EVENT_STREAM_MAX_MS),
+    };
+    stream.heartbeat.unref();
+    stream.expiry.unref();
+    this.streams.add(stream);
+    res.on('close', () => {
+      this.drop(stream);
+    });
+    // Tells the browser to reconnect after 1 s if the stream breaks, and where the index stands.
+    res.write(
+      `retry: 1000\nevent: hello\ndata: ${JSON.stringify({ block: checkpoint?.blockNumber.toString() ?? null })}\n\n`,
+    );
+    return true;
+  }
+
+  /** Ends the streams of one session (its person logged out). */
+  endSession(token: string): void {
+    for (const s of [...this.streams]) if (s.token === token) this.end(s);
+  }
+
+  /** Ends every stream and takes no more: call before closing the server. */
+  close(): void {
+    this.closed = true;
+    this.detach?.();
+    this.detach = undefined;
+    for (const s of [...this.streams]) this.end(s);
+  }
+
+  private publish(checkpoint: Checkpoint, notices: readonly ChangeNotice[]): void {
+    if (this.streams.size === 0) return;
+    const byInstitution = new Map<string, string>();
+    for (const s of this.streams) {
+      let payload = byInstitution.get(s.mspId);
+      if (payload === undefined) {
+        payload = JSON.stringify(eventFor(s.mspId, checkpoint, notices));
+        byInstitution.set(s.mspId, payload);
+      }
+      s.res.write(`event: indexed\ndata: ${payload}\n\n`);
+    }
+  }
+
+  private end(s: Stream): void {
+    this.drop(s);
+    s.res.end();
+  }
+
+  private drop(s: Stream): void {
+    clearInterval(s.heartbeat);
+    clearTimeout(s.expiry);
+    this.streams.delete(s);
+  }
+}
+
+/** Pure: the event one institution gets for a committed batch (public facts of its own breaks only). */
+export function eventFor(
+  mspId: string,
+  checkpoint: Pick<Checkpoint, 'blockNumber' | 'txIndex'>,
+  notices: readonly ChangeNotice[],
+): IndexedEvent {
+  const breaks = new Map<string, IndexedEvent['breaks'][number]>();
+  for (const n of notices)
+    for (const b of n.breaks)
+      if (b.parties.includes(mspId))
+        breaks.set(b.breakId, {
+          breakId: b.breakId,
+          caseId: b.caseId,
+          reason: b.reason,
+          status: b.status,
+          action: b.action,
+        });
+  return {
+    block: checkpoint.blockNumber.toString(),
+    txIndex: checkpoint.txIndex,
+    transactions: notices.length,
+    breaks: [...breaks.values()],
+  };
+}
