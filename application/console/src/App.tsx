@@ -1,66 +1,36 @@
-import { useCallback, useEffect, useId, useState, type ReactNode, type SyntheticEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode, type SyntheticEvent } from 'react';
 
 import {
-  ApiFailure,
   call,
   login,
   logout,
   savedSession,
   type BreakRecord,
   type Dashboard,
+  type IndexedEvent,
   type OpenCase,
-  type QueueItem,
   type User,
 } from './api';
-import {
-  formatAge,
-  formatDate,
-  formatDateTime,
-  formatInteger,
-  formatMoney,
-  formatPercent,
-  type Locale,
-} from './format';
+import { Audit } from './Audit';
+import { formatDate, formatDateTime, formatInteger, formatMoney, formatPercent, type Locale } from './format';
 import { codeLabel, translator, type Translate } from './i18n';
-import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import { useLiveIndex } from './live';
+import { Queue } from './Queue';
+import { hrefOf, useRoute, type Route } from './route';
+import { Statements } from './Statements';
+import { ErrorBox, Fact, message, Select, type Ctx, type Live } from './ui';
+import { RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
 import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
-import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 
 // The closed lists come from the chaincode's pure core, so the console offers exactly what the ledger accepts.
-const REASONS = BREAK_REASONS;
-const STATUSES = BREAK_STATUSES;
 const KINDS = RESOLUTION_KINDS;
 const LEG_FIELDS = MATCH_FIELDS;
-
-type View =
-  | { readonly name: 'queue' }
-  | { readonly name: 'break'; readonly breakId: string }
-  | { readonly name: 'dashboard' }
-  | { readonly name: 'provenance' };
-
-interface Ctx {
-  readonly locale: Locale;
-  readonly t: Translate;
-  readonly user: User;
-}
-
-const message = (e: unknown): string =>
-  e instanceof ApiFailure ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e);
-
-function ErrorBox({ error }: { readonly error: string | undefined }) {
-  return error ? (
-    <p role="alert" className="error">
-      {error}
-    </p>
-  ) : null;
-}
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(() =>
     localStorage.getItem('tallystick.locale') === 'zh-CN' ? 'zh-CN' : 'en',
   );
   const [user, setUser] = useState<User | undefined>(() => savedSession()?.user);
-  const [view, setView] = useState<View>({ name: 'queue' });
   const t = translator(locale);
 
   useEffect(() => {
@@ -93,17 +63,50 @@ export function App() {
       </main>
     );
   }
-  const ctx: Ctx = { locale, t, user };
-  const nav = (target: View, label: string) => (
-    <button
-      type="button"
-      aria-current={view.name === target.name ? 'page' : undefined}
-      onClick={() => {
-        setView(target);
+  return (
+    <Shell
+      locale={locale}
+      t={t}
+      user={user}
+      languagePicker={languagePicker}
+      onLogout={() => {
+        setUser(undefined);
       }}
-    >
+    />
+  );
+}
+
+/** The screens of a logged-in person, the live stream from the node's index, and the navigation between them. */
+function Shell({
+  locale,
+  t,
+  user,
+  languagePicker,
+  onLogout,
+}: {
+  readonly locale: Locale;
+  readonly t: Translate;
+  readonly user: User;
+  readonly languagePicker: ReactNode;
+  readonly onLogout: () => void;
+}) {
+  const route = useRoute();
+  const [live, setLive] = useState<Live>({ blocks: 0, breaks: 0, last: undefined, changed: new Set() });
+  const liveState = useLiveIndex(
+    useCallback((e: IndexedEvent) => {
+      setLive((l) => ({
+        blocks: l.blocks + 1,
+        breaks: l.breaks + (e.breaks.length > 0 ? 1 : 0),
+        last: e,
+        changed: e.breaks.length > 0 ? new Set([...l.changed, ...e.breaks.map((b) => b.breakId)]) : l.changed,
+      }));
+    }, []),
+  );
+  const ctx: Ctx = { locale, t, user, live };
+  const nav = (target: Route, label: string) => (
+    <a className="nav" href={hrefOf(target)} aria-current={route.name === target.name ? 'page' : undefined}>
       {label}
-    </button>
+    </a>
   );
   return (
     <>
@@ -112,36 +115,31 @@ export function App() {
         <nav aria-label={t('navigation')}>
           {nav({ name: 'queue' }, t('navQueue'))}
           {nav({ name: 'dashboard' }, t('navDashboard'))}
-          {nav({ name: 'provenance' }, t('navProvenance'))}
+          {nav({ name: 'statements' }, t('navStatements'))}
+          {nav({ name: 'audit' }, t('navProvenance'))}
         </nav>
+        <span className={`live live-${liveState}`} role="status" data-testid="live-state">
+          {t(liveState === 'live' ? 'liveOn' : liveState === 'offline' ? 'liveOff' : 'liveConnecting')}
+        </span>
         <span className="who">
-          {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} ·{' '}
-          {user.roles.map((r) => r).join(', ')}
+          {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} · {user.roles.join(', ')}
         </span>
         {languagePicker}
         <button
           type="button"
           onClick={() => {
-            void logout().finally(() => {
-              setUser(undefined);
-            });
+            void logout().finally(onLogout);
           }}
         >
           {t('logout')}
         </button>
       </header>
       <main>
-        {view.name === 'queue' && (
-          <Queue
-            ctx={ctx}
-            onOpen={(breakId) => {
-              setView({ name: 'break', breakId });
-            }}
-          />
-        )}
-        {view.name === 'break' && <BreakDetail ctx={ctx} breakId={view.breakId} />}
-        {view.name === 'dashboard' && <DashboardView ctx={ctx} />}
-        {view.name === 'provenance' && <Provenance ctx={ctx} />}
+        {route.name === 'queue' && <Queue ctx={ctx} />}
+        {route.name === 'break' && <BreakDetail key={route.breakId} ctx={ctx} breakId={route.breakId} />}
+        {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
+        {route.name === 'statements' && <Statements ctx={ctx} />}
+        {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
       </main>
     </>
   );
@@ -200,174 +198,6 @@ function Login({ t, onLogin }: { readonly t: Translate; readonly onLogin: (u: Us
   );
 }
 
-function Select({
-  label,
-  value,
-  options,
-  onChange,
-  any,
-}: {
-  readonly label: string;
-  readonly value: string;
-  readonly options: readonly { readonly value: string; readonly label: string }[];
-  readonly onChange: (v: string) => void;
-  readonly any?: string;
-}) {
-  return (
-    <label>
-      {label}{' '}
-      <select
-        value={value}
-        onChange={(e) => {
-          onChange(e.target.value);
-        }}
-      >
-        {any !== undefined && <option value="">{any}</option>}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
-function Queue({ ctx, onOpen }: { readonly ctx: Ctx; readonly onOpen: (breakId: string) => void }) {
-  const { t, locale } = ctx;
-  const [reason, setReason] = useState('');
-  const [status, setStatus] = useState('');
-  const [pageSize, setPageSize] = useState('50');
-  // The cursor of the page shown (none: the first); the server pages by (opened at, break id), never by offset.
-  const [cursor, setCursor] = useState<string>();
-  const [page, setPage] = useState<{ items: readonly QueueItem[]; nextCursor: string | null }>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    const q = new URLSearchParams({ limit: pageSize });
-    if (reason) q.set('reason', reason);
-    if (status) q.set('status', status);
-    if (cursor) q.set('cursor', cursor);
-    let live = true;
-    call<{ items: QueueItem[]; nextCursor: string | null }>('GET', `/v1/queue?${q.toString()}`)
-      .then((p) => {
-        if (live) {
-          setPage(p);
-          setError(undefined);
-        }
-      })
-      .catch((e: unknown) => {
-        if (live) setError(message(e));
-      });
-    return () => {
-      live = false;
-    };
-  }, [reason, status, cursor, pageSize]);
-
-  return (
-    <section aria-labelledby="queue-title">
-      <h2 id="queue-title">{t('queueTitle')}</h2>
-      <div className="filters">
-        <Select
-          label={t('reason')}
-          value={reason}
-          any={t('any')}
-          options={REASONS.map((r) => ({ value: r, label: codeLabel(locale, r) }))}
-          onChange={(v) => {
-            setReason(v);
-            setCursor(undefined);
-          }}
-        />
-        <Select
-          label={t('status')}
-          value={status}
-          any={t('any')}
-          options={STATUSES.map((s) => ({ value: s, label: codeLabel(locale, s) }))}
-          onChange={(v) => {
-            setStatus(v);
-            setCursor(undefined);
-          }}
-        />
-        <Select
-          label={t('pageSize')}
-          value={pageSize}
-          options={['10', '25', '50', '100', '200'].map((n) => ({
-            value: n,
-            label: formatInteger(locale, n),
-          }))}
-          onChange={(v) => {
-            setPageSize(v);
-            setCursor(undefined);
-          }}
-        />
-      </div>
-      <ErrorBox error={error} />
-      {!page && !error && <p>{t('loading')}</p>}
-      {page && page.items.length === 0 && <p>{t('noBreaks')}</p>}
-      {page && page.items.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('breakId')}</th>
-              <th scope="col">{t('reason')}</th>
-              <th scope="col">{t('status')}</th>
-              <th scope="col">{t('age')}</th>
-              <th scope="col">{t('opened')}</th>
-              <th scope="col">{t('assignee')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('open')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((b) => (
-              <tr key={b.breakId}>
-                <td className="mono">{b.breakId}</td>
-                <td>{codeLabel(locale, b.reason)}</td>
-                <td>{codeLabel(locale, b.status)}</td>
-                <td>{formatAge(locale, b.ageMs)}</td>
-                <td>{formatDateTime(locale, b.openedAt)}</td>
-                <td>{b.assignee ? `${b.assignee.name} (${b.assignee.mspId})` : t('none')}</td>
-                <td>
-                  <button
-                    type="button"
-                    aria-label={`${t('open')} ${b.breakId}`}
-                    onClick={() => {
-                      onOpen(b.breakId);
-                    }}
-                  >
-                    {t('open')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <div className="pager">
-        <button
-          type="button"
-          disabled={!cursor}
-          onClick={() => {
-            setCursor(undefined);
-          }}
-        >
-          {t('firstPage')}
-        </button>
-        <button
-          type="button"
-          disabled={!page?.nextCursor}
-          onClick={() => {
-            setCursor(page?.nextCursor ?? undefined);
-          }}
-        >
-          {t('nextPage')}
-        </button>
-      </div>
-    </section>
-  );
-}
-
 function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: string }) {
   const { t, locale, user } = ctx;
   const refId = useId();
@@ -398,6 +228,14 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
       setError(message(err));
     });
   };
+
+  // Another person (here or at a counterparty) acted on this break: show the new state without a reload.
+  const { last } = ctx.live;
+  const openedReference = opened?.reference;
+  useEffect(() => {
+    if (openedReference === undefined || !last?.breaks.some((b) => b.breakId === breakId)) return;
+    load(openedReference).catch(() => undefined);
+  }, [last, breakId, openedReference, load]);
 
   const act = (action: string, extra: Record<string, unknown> = {}) => {
     if (!opened) return;
@@ -431,6 +269,10 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
 
   return (
     <section aria-labelledby="break-title">
+      <p className="crumbs">
+        <a href={hrefOf({ name: 'queue' })}>{t('backToQueue')}</a> ·{' '}
+        <a href={hrefOf({ name: 'audit', kind: 'break', id: breakId })}>{t('breakProvenance')}</a>
+      </p>
       <h2 id="break-title">
         {t('breakTitle')} <span className="mono">{breakId}</span>
       </h2>
@@ -629,41 +471,50 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   );
 }
 
-function Fact({ label, children }: { readonly label: string; readonly children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 function DashboardView({ ctx }: { readonly ctx: Ctx }) {
   const { t, locale } = ctx;
   const [data, setData] = useState<Dashboard>();
   const [error, setError] = useState<string>();
+  // Fetched again after every block the index commits (pushed by the node, no polling). While one fetch is out,
+  // further blocks only mark it stale: at most one more follows, however fast blocks come.
+  const fetching = useRef<{ inFlight: boolean; stale: boolean; mounted: boolean }>({
+    inFlight: false,
+    stale: false,
+    mounted: true,
+  });
+  const refresh = useCallback(() => {
+    const f = fetching.current;
+    if (f.inFlight) {
+      f.stale = true;
+      return;
+    }
+    f.inFlight = true;
+    call<Dashboard>('GET', '/v1/dashboard')
+      .then((d) => {
+        if (f.mounted) {
+          setData(d);
+          setError(undefined);
+        }
+      })
+      .catch((e: unknown) => {
+        if (f.mounted) setError(message(e));
+      })
+      .finally(() => {
+        f.inFlight = false;
+        if (f.stale && f.mounted) {
+          f.stale = false;
+          refresh();
+        }
+      });
+  }, []);
   useEffect(() => {
-    // Polled every second for this first slice; the index's change stream (SSE) replaces it later.
-    let live = true;
-    const tick = () => {
-      call<Dashboard>('GET', '/v1/dashboard')
-        .then((d) => {
-          if (live) {
-            setData(d);
-            setError(undefined);
-          }
-        })
-        .catch((e: unknown) => {
-          if (live) setError(message(e));
-        });
-    };
-    tick();
-    const timer = setInterval(tick, 1000);
+    const f = fetching.current;
+    f.mounted = true;
     return () => {
-      live = false;
-      clearInterval(timer);
+      f.mounted = false;
     };
   }, []);
+  useEffect(refresh, [refresh, ctx.live.blocks]);
   const today = data?.days[0];
   const opened = Number(today?.cases_opened ?? 0);
   const matched = Number(today?.cases_matched ?? 0);
@@ -731,82 +582,6 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
                 <td>{formatInteger(locale, d.cases_matched ?? '0')}</td>
                 <td>{formatInteger(locale, d.breaks_opened ?? '0')}</td>
                 <td>{formatInteger(locale, d.breaks_resolved ?? '0')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
-function Provenance({ ctx }: { readonly ctx: Ctx }) {
-  const { t, locale } = ctx;
-  const [kind, setKind] = useState('break');
-  const [id, setId] = useState('');
-  const [history, setHistory] =
-    useState<readonly { txId: string; timestamp: string; isDelete: boolean; value: unknown }[]>();
-  const [error, setError] = useState<string>();
-  const show = (e: SyntheticEvent) => {
-    e.preventDefault();
-    setError(undefined);
-    call<{ history: { txId: string; timestamp: string; isDelete: boolean; value: unknown }[] }>(
-      'GET',
-      `/v1/provenance/${kind}/${encodeURIComponent(id.trim())}`,
-    )
-      .then((r) => {
-        setHistory(r.history);
-      })
-      .catch((err: unknown) => {
-        setError(message(err));
-      });
-  };
-  return (
-    <section aria-labelledby="prov-title">
-      <h2 id="prov-title">{t('provenanceTitle')}</h2>
-      <form onSubmit={show} className="inline">
-        <Select
-          label={t('kind')}
-          value={kind}
-          options={['case', 'break', 'leg'].map((k) => ({ value: k, label: k }))}
-          onChange={setKind}
-        />
-        <label>
-          {t('id')}{' '}
-          <input
-            name="id"
-            required
-            value={id}
-            onChange={(e) => {
-              setId(e.target.value);
-            }}
-          />
-        </label>
-        <button type="submit">{t('show')}</button>
-      </form>
-      <ErrorBox error={error} />
-      {history?.length === 0 && <p>{t('noRecord')}</p>}
-      {history && history.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('version')}</th>
-              <th scope="col">{t('time')}</th>
-              <th scope="col">{t('txId')}</th>
-              <th scope="col">{t('status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((h, i) => (
-              <tr key={h.txId}>
-                <td>{formatInteger(locale, i + 1)}</td>
-                <td>{formatDateTime(locale, h.timestamp)}</td>
-                <td className="mono">{h.txId}</td>
-                <td>
-                  {typeof h.value === 'object' && h.value !== null && 'status' in h.value
-                    ? codeLabel(locale, String(h.value.status))
-                    : t('none')}
-                </td>
               </tr>
             ))}
           </tbody>

@@ -80,9 +80,92 @@ export interface Dashboard {
 }
 
 export interface ProvenanceEntry {
+  readonly version: number;
   readonly txId: string;
-  readonly timestamp?: string;
-  readonly [key: string]: unknown;
+  readonly timestamp: string;
+  readonly isDelete: boolean;
+  readonly value: unknown;
+  readonly blockNumber: string | null;
+  readonly txIndex: number | null;
+  readonly signer: { readonly mspId: string; readonly subject: string; readonly issuer: string } | null;
+}
+
+export interface QueuePage {
+  readonly items: readonly QueueItem[];
+  readonly nextCursor: string | null;
+  readonly total?: number;
+}
+
+/** The queue's filters and order as a saved view keeps them (never a search: it may be a payment reference). */
+export interface ViewQuery {
+  readonly reason?: string;
+  readonly status?: string;
+  readonly assignee?: string;
+  readonly sort?: string;
+  readonly order?: string;
+  readonly limit?: number;
+}
+
+export interface SavedView {
+  readonly name: string;
+  readonly query: ViewQuery;
+}
+
+export interface BulkResult {
+  readonly assigned: number;
+  readonly results: readonly {
+    readonly breakId: string;
+    readonly ok: boolean;
+    readonly error?: { readonly code: string; readonly message: string };
+  }[];
+}
+
+export interface IndexedEvent {
+  readonly block: string;
+  readonly breaks: readonly {
+    readonly breakId: string;
+    readonly caseId: string;
+    readonly reason: string;
+    readonly status: string;
+    readonly action: string;
+  }[];
+}
+
+export interface StatementLine {
+  readonly at: number | string;
+  readonly side: string;
+  readonly amountMinor: string;
+  readonly currency: string;
+  readonly valueDate?: string;
+  readonly uetr?: string;
+  readonly endToEndId?: string;
+  readonly legId?: string;
+}
+
+export interface LedgerLeg {
+  readonly legId: string;
+  readonly reference: string;
+  readonly amountMinor: string;
+  readonly currency: string;
+  readonly valueDate: string;
+}
+
+export interface StatementReport {
+  readonly period: { readonly from: string; readonly to: string };
+  readonly counts: Readonly<Record<string, number>>;
+  readonly onlyInMyBooks: readonly StatementLine[];
+  readonly onlyOnLedger: readonly LedgerLeg[];
+  readonly fieldDifferences: readonly {
+    readonly line: StatementLine;
+    readonly leg: LedgerLeg;
+    readonly differences: readonly {
+      readonly field: string;
+      readonly mine: string;
+      readonly ledger: string;
+    }[];
+  }[];
+  readonly proposedLegs?:
+    readonly Readonly<Record<string, unknown>>[] | { readonly problems: readonly unknown[] };
 }
 
 /** An API refusal: the stable code for programs, the message for people. */
@@ -105,22 +188,63 @@ export function savedSession(): { token: string; user: User } | undefined {
   return token && user ? { token, user: JSON.parse(user) as User } : undefined;
 }
 
-export async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export function authHeader(): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export async function call<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...authHeader(),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  return answer<T>(res);
+}
+
+/** A file as the request body (a statement), with its own content type. */
+export async function upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...authHeader() },
+    body: file,
+  });
+  return answer<T>(res);
+}
+
+/** A text download (CSV) fetched with the session, saved through a temporary object URL. */
+export async function download(path: string, fileName: string): Promise<void> {
+  const res = await fetch(path, { headers: authHeader() });
+  if (!res.ok) await answer(res);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 10_000);
+}
+
+async function answer<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
   const payload = (await res.json().catch(() => ({}))) as {
     error?: { code: string; message: string };
   };
   if (!res.ok) {
-    if (res.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+    if (res.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      sessionStorage.removeItem(USER_KEY);
+    }
     throw new ApiFailure(
       payload.error?.code ?? 'HTTP_' + String(res.status),
       payload.error?.message ?? res.statusText,

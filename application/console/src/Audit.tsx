@@ -1,0 +1,221 @@
+import { useEffect, useState, type SyntheticEvent } from 'react';
+
+import { call, download, type ProvenanceEntry } from './api';
+import { formatDateTime, formatInteger } from './format';
+import { codeLabel } from './i18n';
+import { navigate } from './route';
+import { ErrorBox, message, Select, type Ctx } from './ui';
+
+type Kind = 'case' | 'break' | 'leg';
+
+interface VerifyReport {
+  readonly checkpoint?: { readonly blockNumber: string; readonly txIndex: number } | null;
+  readonly casesChecked: number;
+  readonly breaksChecked: number;
+  readonly openBreaksOnLedger: number;
+  readonly differences: readonly {
+    readonly kind: string;
+    readonly id: string;
+    readonly field: string;
+    readonly index: unknown;
+    readonly ledger: unknown;
+  }[];
+}
+
+const statusOf = (value: unknown): string | undefined =>
+  typeof value === 'object' && value !== null && 'status' in value ? String(value.status) : undefined;
+
+/**
+ * The auditor's view: the complete history of a case, break or leg as the ledger keeps it — every version with
+ * its transaction id, block number, time and the certificate that signed it — exported to CSV; and a check that
+ * this node's index agrees with the ledger. The record shown is in the URL (#/audit/break/brk-…): ids are public.
+ */
+export function Audit({
+  ctx,
+  kind: routeKind,
+  id: routeId,
+}: {
+  readonly ctx: Ctx;
+  readonly kind: Kind | undefined;
+  readonly id: string | undefined;
+}) {
+  const { t, locale, user } = ctx;
+  const [kind, setKind] = useState<Kind>(routeKind ?? 'break');
+  const [id, setId] = useState(routeId ?? '');
+  const [history, setHistory] = useState<readonly ProvenanceEntry[]>();
+  const [error, setError] = useState<string>();
+  const [verify, setVerify] = useState<VerifyReport>();
+  const [verifyError, setVerifyError] = useState<string>();
+  const [checking, setChecking] = useState(false);
+
+  useEffect(() => {
+    if (!routeKind || !routeId) {
+      setHistory(undefined);
+      return;
+    }
+    setKind(routeKind);
+    setId(routeId);
+    let current = true;
+    setError(undefined);
+    call<{ history: ProvenanceEntry[] }>('GET', `/v1/provenance/${routeKind}/${encodeURIComponent(routeId)}`)
+      .then((r) => {
+        if (current) setHistory(r.history);
+      })
+      .catch((err: unknown) => {
+        if (current) {
+          setHistory(undefined);
+          setError(message(err));
+        }
+      });
+    return () => {
+      current = false;
+    };
+  }, [routeKind, routeId]);
+
+  const show = (e: SyntheticEvent) => {
+    e.preventDefault();
+    navigate({ name: 'audit', kind, id: id.trim() });
+  };
+
+  const exportCsv = () => {
+    if (!routeKind || !routeId) return;
+    download(
+      `/v1/provenance/${routeKind}/${encodeURIComponent(routeId)}?format=csv`,
+      `provenance-${routeKind}-${routeId.replace(/[^\w.-]/g, '_')}.csv`,
+    ).catch((err: unknown) => {
+      setError(message(err));
+    });
+  };
+
+  const check = () => {
+    setChecking(true);
+    setVerifyError(undefined);
+    call<VerifyReport>('GET', '/v1/index/verify')
+      .then(setVerify)
+      .catch((err: unknown) => {
+        setVerify(undefined);
+        setVerifyError(message(err));
+      })
+      .finally(() => {
+        setChecking(false);
+      });
+  };
+
+  const mayVerify = user.roles.includes('auditor') || user.roles.includes('admin');
+  return (
+    <section aria-labelledby="prov-title">
+      <h2 id="prov-title">{t('provenanceTitle')}</h2>
+      <form onSubmit={show} className="inline">
+        <Select
+          label={t('kind')}
+          value={kind}
+          options={(['case', 'break', 'leg'] as const).map((k) => ({ value: k, label: t(`kind_${k}`) }))}
+          onChange={(v) => {
+            setKind(v === 'case' || v === 'leg' ? v : 'break');
+          }}
+        />
+        <label>
+          {t('id')}{' '}
+          <input
+            name="id"
+            required
+            aria-describedby="prov-help"
+            value={id}
+            onChange={(e) => {
+              setId(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit">{t('show')}</button>
+        <button type="button" disabled={!history || history.length === 0} onClick={exportCsv}>
+          {t('exportCsv')}
+        </button>
+        <p id="prov-help" className="help">
+          {t('provenanceHelp')}
+        </p>
+      </form>
+      <ErrorBox error={error} />
+      {history?.length === 0 && <p>{t('noRecord')}</p>}
+      {history && history.length > 0 && (
+        <table data-testid="provenance">
+          <thead>
+            <tr>
+              <th scope="col">{t('version')}</th>
+              <th scope="col">{t('time')}</th>
+              <th scope="col">{t('block')}</th>
+              <th scope="col">{t('txId')}</th>
+              <th scope="col">{t('signer')}</th>
+              <th scope="col">{t('status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((h) => {
+              const status = statusOf(h.value);
+              return (
+                <tr key={h.txId}>
+                  <td>{formatInteger(locale, h.version)}</td>
+                  <td>{formatDateTime(locale, h.timestamp)}</td>
+                  <td>
+                    {h.blockNumber === null
+                      ? t('notIndexed')
+                      : `${formatInteger(locale, h.blockNumber)} · ${formatInteger(locale, h.txIndex ?? 0)}`}
+                  </td>
+                  <td className="mono small">{h.txId}</td>
+                  <td className="signer">
+                    {h.signer ? (
+                      <>
+                        <strong>{h.signer.mspId}</strong>
+                        <br />
+                        <span className="mono small">{h.signer.subject}</span>
+                        <br />
+                        <span className="mono small">
+                          {t('issuer')} {h.signer.issuer}
+                        </span>
+                      </>
+                    ) : (
+                      t('notIndexed')
+                    )}
+                  </td>
+                  <td>{h.isDelete ? t('deleted') : status ? codeLabel(locale, status) : t('none')}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+
+      <h3>{t('indexCheck')}</h3>
+      <p className="help">{t('indexCheckHelp')}</p>
+      <button type="button" disabled={checking || !mayVerify} onClick={check}>
+        {checking ? t('checking') : t('checkIndex')}
+      </button>
+      {!mayVerify && <span className="help"> {t('indexCheckRole')}</span>}
+      <ErrorBox error={verifyError} />
+      {verify && (
+        <div
+          role="status"
+          className={verify.differences.length === 0 ? 'notice' : 'error'}
+          data-testid="verify"
+        >
+          {(verify.differences.length === 0 ? t('indexAgrees') : t('indexDiffers'))
+            .replace('{cases}', formatInteger(locale, verify.casesChecked))
+            .replace('{breaks}', formatInteger(locale, verify.breaksChecked))
+            .replace('{n}', formatInteger(locale, verify.differences.length))
+            .replace(
+              '{block}',
+              verify.checkpoint ? formatInteger(locale, verify.checkpoint.blockNumber) : '—',
+            )}
+          {verify.differences.length > 0 && (
+            <ul>
+              {verify.differences.slice(0, 50).map((d) => (
+                <li key={`${d.kind}-${d.id}-${d.field}`}>
+                  {d.kind} {d.id} {d.field}: {JSON.stringify(d.index)} ≠ {JSON.stringify(d.ledger)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

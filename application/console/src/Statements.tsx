@@ -1,0 +1,260 @@
+import { useId, useState, type SyntheticEvent } from 'react';
+
+import { call, upload, type StatementLine, type StatementReport } from './api';
+import { formatDate, formatInteger, formatMoney } from './format';
+import { codeLabel } from './i18n';
+import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
+
+const CONTENT_TYPE: Record<string, string> = {
+  camt: 'application/xml',
+  mt940: 'text/plain',
+  csv: 'text/csv',
+};
+
+const lineRef = (l: StatementLine) => l.uetr ?? l.endToEndId ?? l.legId ?? '';
+
+/**
+ * My books against the ledger: the person uploads the institution's statement (camt.052/053/054, MT940/MT950
+ * or CSV), the node compares it with the institution's own legs and reports what is only in the books, only on
+ * the ledger, or different. The legs missing from the ledger can then be posted, signed by the person (the
+ * ledger takes legs only from people or systems with the submitter role).
+ */
+export function Statements({ ctx }: { readonly ctx: Ctx }) {
+  const { t, locale, user } = ctx;
+  const fileId = useId();
+  const [file, setFile] = useState<File>();
+  const [format, setFormat] = useState('csv');
+  const [counterparty, setCounterparty] = useState('');
+  const [clearing, setClearing] = useState('');
+  const [report, setReport] = useState<StatementReport>();
+  const [error, setError] = useState<string>();
+  const [posted, setPosted] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const compare = (e: SyntheticEvent) => {
+    e.preventDefault();
+    if (!file) return;
+    setBusy(true);
+    setError(undefined);
+    setPosted(undefined);
+    const q = new URLSearchParams({ format });
+    if (counterparty.trim()) q.set('counterparty', counterparty.trim());
+    if (clearing.trim()) q.set('clearing', clearing.trim());
+    upload<StatementReport>(`/v1/statements?${q.toString()}`, file, CONTENT_TYPE[format] ?? 'text/plain')
+      .then(setReport)
+      .catch((err: unknown) => {
+        setReport(undefined);
+        setError(message(err));
+      })
+      .finally(() => {
+        setBusy(false);
+      });
+  };
+
+  const legs = report?.proposedLegs;
+  const problems = legs && 'problems' in legs ? legs.problems : undefined;
+  const proposed = legs && !('problems' in legs) ? legs : undefined;
+
+  const post = () => {
+    if (!proposed || proposed.length === 0) return;
+    setBusy(true);
+    setError(undefined);
+    call<{ txId: string; blockNumber: string; result: unknown[] }>('POST', '/v1/legs/batch', {
+      legs: proposed,
+    })
+      .then((r) => {
+        setPosted(
+          t('legsPostedIn')
+            .replace('{n}', formatInteger(locale, r.result.length))
+            .replace('{block}', r.blockNumber)
+            .replace('{tx}', r.txId),
+        );
+      })
+      .catch((err: unknown) => {
+        setError(message(err));
+      })
+      .finally(() => {
+        setBusy(false);
+      });
+  };
+
+  const counts = report?.counts;
+  return (
+    <section aria-labelledby="statements-title">
+      <h2 id="statements-title">{t('statementsTitle')}</h2>
+      <p className="help">{t('statementsHelp')}</p>
+      <form onSubmit={compare} className="filters" aria-label={t('uploadStatement')}>
+        <label htmlFor={fileId}>{t('statementFile')}</label>
+        <input
+          id={fileId}
+          name="statement"
+          type="file"
+          required
+          accept=".xml,.txt,.sta,.mt940,.csv,text/csv,application/xml,text/plain"
+          onChange={(e) => {
+            setFile(e.target.files?.[0]);
+          }}
+        />
+        <Select
+          label={t('format')}
+          value={format}
+          options={[
+            { value: 'camt', label: 'camt.052 / 053 / 054' },
+            { value: 'mt940', label: 'MT940 / MT950' },
+            { value: 'csv', label: 'CSV' },
+          ]}
+          onChange={setFormat}
+        />
+        <label>
+          {t('counterparty')}{' '}
+          <input
+            name="counterparty"
+            placeholder="BankAMSP"
+            value={counterparty}
+            onChange={(e) => {
+              setCounterparty(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          {t('clearing')}{' '}
+          <input
+            name="clearing"
+            placeholder="ClearingHouseMSP"
+            value={clearing}
+            onChange={(e) => {
+              setClearing(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit" disabled={busy || !file}>
+          {t('compare')}
+        </button>
+      </form>
+      <ErrorBox error={error} />
+      {posted && (
+        <p role="status" className="notice">
+          {posted}
+        </p>
+      )}
+      {report && counts && (
+        <>
+          <h3>
+            {t('differenceReport')} · {formatDate(locale, report.period.from)} –{' '}
+            {formatDate(locale, report.period.to)}
+          </h3>
+          <dl className="tiles" data-testid="statement-counts">
+            <Fact label={t('statementLines')}>{formatInteger(locale, counts.lines ?? 0)}</Fact>
+            <Fact label={t('matched')}>{formatInteger(locale, counts.matched ?? 0)}</Fact>
+            <Fact label={t('onlyInMyBooks')}>{formatInteger(locale, counts.onlyInMyBooks ?? 0)}</Fact>
+            <Fact label={t('onlyOnLedger')}>{formatInteger(locale, counts.onlyOnLedger ?? 0)}</Fact>
+            <Fact label={t('fieldDifferences')}>{formatInteger(locale, counts.fieldDifferences ?? 0)}</Fact>
+            <Fact label={t('notBooked')}>{formatInteger(locale, counts.notBooked ?? 0)}</Fact>
+          </dl>
+
+          <h3>{t('onlyInMyBooks')}</h3>
+          {report.onlyInMyBooks.length === 0 ? (
+            <p>{t('nothing')}</p>
+          ) : (
+            <table data-testid="only-in-books">
+              <thead>
+                <tr>
+                  <th scope="col">{t('line')}</th>
+                  <th scope="col">{t('reference')}</th>
+                  <th scope="col">{t('side')}</th>
+                  <th scope="col">{codeLabel(locale, 'amountMinor')}</th>
+                  <th scope="col">{codeLabel(locale, 'valueDate')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.onlyInMyBooks.map((l) => (
+                  <tr key={`${String(l.at)}-${lineRef(l)}`}>
+                    <td>{String(l.at)}</td>
+                    <td className="mono">{lineRef(l)}</td>
+                    <td>{t(l.side === 'DEBIT' ? 'debit' : 'credit')}</td>
+                    <td>{formatMoney(locale, l.amountMinor, l.currency)}</td>
+                    <td>{l.valueDate ? formatDate(locale, l.valueDate) : t('none')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {proposed && proposed.length > 0 && (
+            <div className="row">
+              <button type="button" disabled={busy} onClick={post}>
+                {t('postMissing').replace('{n}', formatInteger(locale, proposed.length))}
+              </button>
+              {!user.roles.includes('submitter') && <span className="help">{t('postNeedsSubmitter')}</span>}
+            </div>
+          )}
+          {!proposed && !problems && report.onlyInMyBooks.length > 0 && (
+            <p className="help">{t('nameCounterparty')}</p>
+          )}
+          {problems && (
+            <p role="alert" className="error">
+              {t('cannotPost')} {JSON.stringify(problems.slice(0, 5))}
+            </p>
+          )}
+
+          <h3>{t('onlyOnLedger')}</h3>
+          {report.onlyOnLedger.length === 0 ? (
+            <p>{t('nothing')}</p>
+          ) : (
+            <table data-testid="only-on-ledger">
+              <thead>
+                <tr>
+                  <th scope="col">{t('legId')}</th>
+                  <th scope="col">{t('reference')}</th>
+                  <th scope="col">{codeLabel(locale, 'amountMinor')}</th>
+                  <th scope="col">{codeLabel(locale, 'valueDate')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.onlyOnLedger.map((l) => (
+                  <tr key={l.legId}>
+                    <td className="mono">{l.legId}</td>
+                    <td className="mono">{l.reference}</td>
+                    <td>{formatMoney(locale, l.amountMinor, l.currency)}</td>
+                    <td>{formatDate(locale, l.valueDate)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          <h3>{t('fieldDifferences')}</h3>
+          {report.fieldDifferences.length === 0 ? (
+            <p>{t('nothing')}</p>
+          ) : (
+            <table data-testid="field-differences">
+              <thead>
+                <tr>
+                  <th scope="col">{t('legId')}</th>
+                  <th scope="col">{t('field')}</th>
+                  <th scope="col">{t('inMyBooks')}</th>
+                  <th scope="col">{t('onTheLedger')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.fieldDifferences.flatMap((m) =>
+                  m.differences.map((d) => (
+                    <tr key={`${m.leg.legId}-${d.field}`} className="differs">
+                      <td className="mono">{m.leg.legId}</td>
+                      <th scope="row">{codeLabel(locale, d.field)}</th>
+                      <td>
+                        {d.field === 'amountMinor' ? formatMoney(locale, d.mine, m.line.currency) : d.mine}
+                      </td>
+                      <td>
+                        {d.field === 'amountMinor' ? formatMoney(locale, d.ledger, m.leg.currency) : d.ledger}
+                      </td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

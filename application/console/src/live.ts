@@ -1,0 +1,73 @@
+// The node's change stream (server-sent events at /v1/events), read with fetch so the session token travels in
+// the Authorization header: EventSource cannot set headers, and a token in the URL would land in access logs.
+import { useEffect, useRef, useState } from 'react';
+
+import { authHeader, type IndexedEvent } from './api';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+/** Parses `event:`/`data:` blocks out of a text stream; calls `onEvent` for each complete one. */
+export function sseParser(onEvent: (event: string, data: string) => void): (chunk: string) => void {
+  let buffer = '';
+  return (chunk) => {
+    buffer += chunk.replace(/\r\n?/g, '\n');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (data.length > 0) onEvent(event, data.join('\n'));
+    }
+  };
+}
+
+/**
+ * Follows the stream while mounted and reconnects a second after it ends or fails (the node ends each stream
+ * after a few minutes, at logout and at shutdown). `onIndexed` runs for every block the index commits.
+ */
+export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
+  const [state, setState] = useState<LiveState>('connecting');
+  const handler = useRef(onIndexed);
+  handler.current = onIndexed;
+  useEffect(() => {
+    let stopped = false;
+    let controller: AbortController | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connect = async () => {
+      controller = new AbortController();
+      try {
+        const res = await fetch('/v1/events', { headers: authHeader(), signal: controller.signal });
+        if (!res.ok || !res.body) throw new Error(`HTTP ${String(res.status)}`);
+        setState('live');
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        const feed = sseParser((event, data) => {
+          if (event === 'indexed') handler.current(JSON.parse(data) as IndexedEvent);
+        });
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          feed(value);
+        }
+      } catch {
+        // aborted on unmount, or the node is away: reconnect below
+      }
+      if (stopped) return;
+      setState('offline');
+      timer = setTimeout(() => {
+        void connect();
+      }, 1000);
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller?.abort();
+    };
+  }, []);
+  return state;
+}

@@ -1,0 +1,66 @@
+// Per-screen URLs in the hash (#/queue, #/break/brk-…, #/audit/break/brk-…), so a reload or a shared link keeps
+// the screen. Only public ids ever go in a URL: the payment reference is the parties' secret and never does.
+import { useEffect, useState } from 'react';
+
+export type Route =
+  | { readonly name: 'queue' }
+  | { readonly name: 'break'; readonly breakId: string }
+  | { readonly name: 'dashboard' }
+  | { readonly name: 'statements' }
+  | { readonly name: 'audit'; readonly kind?: 'case' | 'break' | 'leg'; readonly id?: string };
+
+const ID = /^[A-Za-z0-9:._-]{1,140}$/;
+
+export function parseRoute(hash: string): Route {
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return '';
+      }
+    });
+  const [screen, a, b] = parts;
+  if (screen === 'dashboard') return { name: 'dashboard' };
+  if (screen === 'statements') return { name: 'statements' };
+  if (screen === 'break')
+    return a !== undefined && ID.test(a) ? { name: 'break', breakId: a } : { name: 'queue' };
+  if (screen === 'audit')
+    return (a === 'case' || a === 'break' || a === 'leg') && b !== undefined && ID.test(b)
+      ? { name: 'audit', kind: a, id: b }
+      : { name: 'audit' };
+  return { name: 'queue' };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.name) {
+    case 'break':
+      return `#/break/${encodeURIComponent(route.breakId)}`;
+    case 'audit':
+      return route.kind && route.id ? `#/audit/${route.kind}/${encodeURIComponent(route.id)}` : '#/audit';
+    case 'queue':
+    case 'dashboard':
+    case 'statements':
+      return `#/${route.name}`;
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = hrefOf(route);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => {
+      setRoute(parseRoute(window.location.hash));
+    };
+    window.addEventListener('hashchange', onChange);
+    return () => {
+      window.removeEventListener('hashchange', onChange);
+    };
+  }, []);
+  return route;
+}
