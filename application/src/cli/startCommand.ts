@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 
 import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../node/institutionNodes';
-import type { Identity } from '../ledger/ledgerGateway';
-import { generateBusinessDay } from '../simulation/businessDay';
+import type { Committed, Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
+import type { PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import { FAULTS, generateBusinessDay } from '../simulation/businessDay';
 import { formatReport, runBusinessDay } from '../simulation/runBusinessDay';
 
 const USAGE = `usage: npm start -- [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--ledger embedded|fabric] [--exit] [--port-offset N]
@@ -136,8 +137,31 @@ export async function start(argv: readonly string[]): Promise<number> {
 
   console.log(`Replaying ${day.payments.length} payments (${day.postings.length} legs) of ${date} ...`);
   let lastPrinted = -1;
+  // Each institution's system posts around its node here (straight to the ledger, as a core banking system
+  // would through its own adapter); the node is told afterwards what its institution posted, so its console can
+  // search its own references and compare a statement with its own legs.
+  const posted = new Map<
+    string,
+    { legs: readonly LegInput[]; committed: Committed<readonly PostedLeg[]> }[]
+  >();
+  const recording: LedgerGateway = new Proxy(net.gateway, {
+    get(target, prop) {
+      if (prop === 'postLegs') {
+        return async (...args: Parameters<LedgerGateway['postLegs']>) => {
+          const committed = await target.postLegs(...args);
+          const [who, legs] = args;
+          const list = posted.get(who.mspId) ?? [];
+          list.push({ legs, committed });
+          posted.set(who.mspId, list);
+          return committed;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
   const report = await runBusinessDay(day, {
-    gateway: net.gateway,
+    gateway: recording,
     systems,
     sweeper,
     onProgress: ({ postedLegs, totalLegs }) => {
@@ -159,6 +183,8 @@ export async function start(argv: readonly string[]): Promise<number> {
     await net.stop();
     return code;
   }
+  for (const n of nodes) await n.recordOwnLegs(posted.get(n.mspId) ?? []);
+  posted.clear();
   for (const n of nodes) await n.startIndexer();
   console.log(
     "\nEach institution's console (and REST API /v1, OpenAPI at /v1/openapi.json); log in with an enrolment id and secret:",
@@ -171,13 +197,17 @@ export async function start(argv: readonly string[]): Promise<number> {
   }
   // The payment reference is the parties' secret: a person opens a break with it, as staff would from their
   // own books. A few of today's, with the parties and what was injected, to try the console with.
-  const samples = day.payments
-    .filter((p) => p.fault === 'TIMEOUT' || p.fault === 'AMOUNT_MISMATCH')
-    .slice(0, 4);
+  // One between two institutions first: the README's walkthrough resolves it on their two consoles.
+  const withBreak = day.payments.filter((p) => p.fault === 'TIMEOUT' || p.fault === 'AMOUNT_MISMATCH');
+  const twoParty = withBreak.find((p) => p.route.length === 2);
+  const samples = [...(twoParty ? [twoParty] : []), ...withBreak.filter((p) => p !== twoParty)].slice(0, 4);
   if (samples.length > 0)
     console.log("\nSome of the day's payments with a break (open them with their reference):");
   for (const p of samples) {
-    console.log(`  ${p.reference}  ${(p.fault ?? '').padEnd(16)} ${p.route.map((s) => s.mspId).join(' > ')}`);
+    const reason = p.fault ? FAULTS[p.fault].reasons.join(',') : '';
+    console.log(
+      `  ${p.reference}  ${reason.padEnd(16)} ${p.route.map((s) => s.mspId).join(' > ')}  (injected: ${p.fault ?? ''})`,
+    );
   }
   // From here on the ledger runs in real time: a sweeper flags missing legs as service levels pass.
   const sweeping = setInterval(() => {

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../db/pool';
 import { createApp, type LogEntry } from '../http/createApp';
 import { LiveFeed } from '../http/live';
 import { BlockIndexer } from '../indexer/blockIndexer';
+import { recordOwnLegsBatches } from '../indexer/ownLegs';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
@@ -20,6 +21,8 @@ export interface RunningNode {
   readonly database: string;
   /** Starts following the ledger into the index (from its checkpoint). */
   startIndexer(): Promise<BlockIndexer>;
+  /** Keeps the plaintext of legs the institution's system posted around the node (as the API does for its own). */
+  recordOwnLegs(batches: Parameters<typeof recordOwnLegsBatches>[2]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -88,6 +91,9 @@ export async function startInstitutionNodes(
             live.attach(index.indexer);
           }
           return index.indexer;
+        },
+        recordOwnLegs(batches) {
+          return recordOwnLegsBatches(db.pool, org.mspId, batches);
         },
         async close() {
           // Live streams never end by themselves: end them first, or closing the server would wait for them.
