@@ -117,14 +117,11 @@ function decodeCursor(s: string, sort: QueueSort, order: SortOrder): string[] {
 
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/**
- * The institution's open breaks, keyset-paginated on the sort's columns plus break_id, so every page is an
- * index range scan however deep (open_breaks_age / _updated / _reason_age / _status_age). Default: oldest first.
- */
-export async function listOpenBreaks(
-  db: Pick<pg.Pool, 'query'>,
-  query: OpenBreaksQuery,
-): Promise<OpenBreaksPage> {
+/** The SQL of one queue page (and of its count): exported so a test can ask PostgreSQL how it runs them. */
+export function queueStatements(query: OpenBreaksQuery): {
+  readonly page: { readonly text: string; readonly values: unknown[] };
+  readonly count: { readonly text: string; readonly values: unknown[] };
+} {
   const { pageSize } = query;
   const sort = query.sort ?? 'age';
   const order = query.order ?? 'asc';
@@ -148,15 +145,19 @@ export async function listOpenBreaks(
     where.push(`break_id LIKE ${param(likePrefix(query.breakIdPrefix))}`);
   if (query.reference !== undefined) {
     const { caseId, ownLegsOf, prefix } = query.reference;
-    const exact = `case_id = ${param(caseId)}`;
+    // One IN over a union (not an OR): the planner looks each found case up in open_breaks_case.
     where.push(
       prefix.length < REFERENCE_PREFIX_MIN
-        ? exact
-        : `(${exact} OR case_id IN (SELECT case_id FROM own_legs WHERE msp_id = ${param(ownLegsOf)}
-                                     AND reference LIKE ${param(likePrefix(prefix))}))`,
+        ? `case_id = ${param(caseId)}`
+        : `case_id IN (SELECT ${param(caseId)}::text
+                        UNION SELECT case_id FROM own_legs
+                         WHERE msp_id = ${param(ownLegsOf)} AND reference LIKE ${param(likePrefix(prefix))})`,
     );
   }
-  const filters = [...where];
+  const count = {
+    text: `SELECT count(*)::text AS n FROM open_breaks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
+    values: [...params],
+  };
   const columns = SORT_COLUMNS[sort];
   if (query.after !== undefined) {
     const key = decodeCursor(query.after, sort, order);
@@ -167,24 +168,33 @@ export async function listOpenBreaks(
   }
   const direction = order === 'asc' ? 'ASC' : 'DESC';
   const limit = param(pageSize + 1);
-  const r = await db.query<Row>(
-    `SELECT break_id, case_id, reason, status, opened_at, updated_at, assignee_msp_id, assignee_name
-       FROM open_breaks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${columns.map(([, c]) => `${c} ${direction}`).join(', ')}
-      LIMIT ${limit}`,
-    params,
-  );
+  return {
+    page: {
+      text: `SELECT break_id, case_id, reason, status, opened_at, updated_at, assignee_msp_id, assignee_name
+               FROM open_breaks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+              ORDER BY ${columns.map(([, c]) => `${c} ${direction}`).join(', ')}
+              LIMIT ${limit}`,
+      values: params,
+    },
+    count,
+  };
+}
+
+/**
+ * The institution's open breaks, keyset-paginated on the sort's columns plus break_id, so every page is an
+ * index range scan however deep (open_breaks_age / _updated / _reason_age / _status_age). Default: oldest first.
+ */
+export async function listOpenBreaks(
+  db: Pick<pg.Pool, 'query'>,
+  query: OpenBreaksQuery,
+): Promise<OpenBreaksPage> {
+  const { pageSize } = query;
+  const sort = query.sort ?? 'age';
+  const statements = queueStatements(query);
+  const r = await db.query<Row>(statements.page.text, statements.page.values);
   let total: number | undefined;
   if (query.count) {
-    // The count takes the filters' parameters only: they were numbered first.
-    const filterParams = params.slice(
-      0,
-      params.length - 1 - (query.after !== undefined ? columns.length : 0),
-    );
-    const c = await db.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM open_breaks ${filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : ''}`,
-      filterParams,
-    );
+    const c = await db.query<{ n: string }>(statements.count.text, statements.count.values);
     total = Number(c.rows[0]?.n ?? 0);
   }
   const rows = r.rows.slice(0, pageSize);
@@ -202,7 +212,9 @@ export async function listOpenBreaks(
   const last = rows.at(-1);
   return {
     items,
-    ...(r.rows.length > pageSize && last ? { next: encodeCursor(sort, order, keyOf(sort, last)) } : {}),
+    ...(r.rows.length > pageSize && last
+      ? { next: encodeCursor(sort, query.order ?? 'asc', keyOf(sort, last)) }
+      : {}),
     ...(total !== undefined ? { total } : {}),
   };
 }
