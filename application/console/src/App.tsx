@@ -209,6 +209,14 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   const [assignee, setAssignee] = useState(user.enrollmentId);
   const [kind, setKind] = useState<string>(KINDS[0]);
   const [busy, setBusy] = useState(false);
+  const [people, setPeople] = useState<readonly string[]>([]);
+  useEffect(() => {
+    call<{ items: string[] }>('GET', '/v1/people')
+      .then((r) => {
+        setPeople(r.items);
+      })
+      .catch(() => undefined);
+  }, []);
 
   const load = useCallback(
     async (ref: string) => {
@@ -413,12 +421,18 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
                 {t('assignTo')}
                 <input
                   name="assignee"
+                  list={`${refId}-people`}
                   value={assignee}
                   onChange={(e) => {
                     setAssignee(e.target.value);
                   }}
                 />
               </label>
+              <datalist id={`${refId}-people`}>
+                {people.map((p) => (
+                  <option key={p} value={p} />
+                ))}
+              </datalist>
               <button
                 type="button"
                 onClick={() => {
@@ -533,6 +547,45 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
           <Fact label={t('breaksOpened')}>{formatInteger(locale, today.breaks_opened ?? '0')}</Fact>
           <Fact label={t('breaksResolved')}>{formatInteger(locale, today.breaks_resolved ?? '0')}</Fact>
         </dl>
+      )}
+      {data?.serviceLevel && (
+        <>
+          <h3>{t('serviceLevel')}</h3>
+          <dl className="tiles" data-testid="service-level">
+            <Fact label={t('missingLegBreaks')}>
+              {formatInteger(locale, data.serviceLevel.missingLegBreaks)}
+            </Fact>
+            <Fact label={t('overdueCases')}>{formatInteger(locale, data.serviceLevel.overdueCases)}</Fact>
+            <Fact label={t('oldestOpen')}>
+              {data.serviceLevel.oldestOpenAt
+                ? formatDateTime(locale, data.serviceLevel.oldestOpenAt)
+                : t('none')}
+            </Fact>
+          </dl>
+        </>
+      )}
+      <h3>{t('inTransitTitle')}</h3>
+      <p className="help">{t('inTransitHelp')}</p>
+      {data?.inTransitByCounterparty?.length === 0 && <p>{t('nothing')}</p>}
+      {data?.inTransitByCounterparty && data.inTransitByCounterparty.length > 0 && (
+        <table data-testid="in-transit">
+          <thead>
+            <tr>
+              <th scope="col">{t('counterpartyCol')}</th>
+              <th scope="col">{t('breaksCol')}</th>
+              <th scope="col">{t('ownAmount')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.inTransitByCounterparty.map((r) => (
+              <tr key={`${r.counterparty}-${r.currency ?? ''}`}>
+                <th scope="row">{r.counterparty}</th>
+                <td>{formatInteger(locale, r.breaks)}</td>
+                <td>{r.currency ? formatMoney(locale, r.amountMinor, r.currency) : t('amountUnknown')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       <h3>{t('openByReason')}</h3>
       <table data-testid="by-reason">

@@ -77,6 +77,18 @@ export interface Dashboard {
     readonly older_than_1h: string;
     readonly older_than_1d: string;
   }[];
+  readonly inTransitByCounterparty?: readonly {
+    readonly counterparty: string;
+    /** null: breaks without a leg of this institution, whose amount it does not know */
+    readonly currency: string | null;
+    readonly breaks: string;
+    readonly amountMinor: string;
+  }[];
+  readonly serviceLevel?: {
+    readonly overdueCases: string;
+    readonly missingLegBreaks: string;
+    readonly oldestOpenAt: string | null;
+  };
 }
 
 export interface ProvenanceEntry {

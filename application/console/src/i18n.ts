@@ -163,6 +163,16 @@ const en = {
   indexDiffers: '{n} differences between the index and the ledger ({cases} cases, {breaks} breaks checked):',
   backToQueue: 'Back to the queue',
   breakProvenance: 'Provenance of this break',
+  serviceLevel: 'Service level',
+  missingLegBreaks: 'Legs missing past the service level',
+  overdueCases: 'Waiting past the service level (not yet flagged)',
+  oldestOpen: 'Oldest open break since',
+  inTransitTitle: 'Funds in transit by counterparty',
+  inTransitHelp: 'Open status conflicts and missing legs, summed over your own legs.',
+  counterpartyCol: 'Counterparty',
+  breaksCol: 'Breaks',
+  ownAmount: 'Amount (own legs)',
+  amountUnknown: 'not known here (no leg of ours)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -327,6 +337,16 @@ const zh: Record<MessageKey, string> = {
   indexDiffers: '索引与账本有 {n} 处不一致（已核对 {cases} 个案例、{breaks} 笔差错）：',
   backToQueue: '返回差错队列',
   breakProvenance: '该差错的溯源',
+  serviceLevel: '服务时限',
+  missingLegBreaks: '超时未到账（缺失）',
+  overdueCases: '已超时待标记',
+  oldestOpen: '最早未处理差错',
+  inTransitTitle: '在途资金（按对手方）',
+  inTransitHelp: '未处理的状态不符与缺失差错，按本机构记账金额汇总。',
+  counterpartyCol: '对手方',
+  breaksCol: '差错笔数',
+  ownAmount: '金额（本机构记账）',
+  amountUnknown: '本机构无记账，金额未知',
 };
 
 const codes: Record<Locale, Record<string, string>> = {

@@ -493,6 +493,29 @@ describe('console routes of a node', () => {
     expect([verify.status, verify.body.differences]).toEqual([200, []]);
   });
 
+  it('shows funds in transit per counterparty from its own legs, and the service level', async () => {
+    const system = await login('BankBMSP', 'bankb-system');
+    // Bank B's credit timed out while Bank A settled: funds in transit between the two, Bank B's amount known.
+    await amountBreak({ amountMinor: '250075' }, system, { outcome: 'TIMED_OUT' });
+    const bruno = await login('BankBMSP', 'bruno');
+    const d = await call('BankBMSP', 'GET', '/v1/dashboard', bruno);
+    expect(d.status).toBe(200);
+    expect(d.body.inTransitByCounterparty).toEqual([
+      { counterparty: 'BankAMSP', currency: 'CNY', breaks: '1', amountMinor: '250075' },
+    ]);
+    expect(d.body.serviceLevel).toMatchObject({
+      overdueCases: expect.stringMatching(/^\d+$/) as unknown,
+      missingLegBreaks: '0',
+      oldestOpenAt: expect.stringMatching(/^\d{4}-/) as unknown,
+    });
+    // Bank A knows the same break, but not Bank B's amount: its own leg was not posted through its node.
+    const alice = await login('BankAMSP', 'alice');
+    const a = await call('BankAMSP', 'GET', '/v1/dashboard', alice);
+    expect(a.body.inTransitByCounterparty).toEqual([
+      { counterparty: 'BankBMSP', currency: null, breaks: '1', amountMinor: '0' },
+    ]);
+  });
+
   it('writes CSV cells a spreadsheet cannot run as formulas', () => {
     expect(
       toCsv(

@@ -17,6 +17,7 @@ import type { BlockIndexer } from '../indexer/blockIndexer';
 import { recordOwnLegs } from '../indexer/ownLegs';
 import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
+import { dashboard } from './dashboard';
 import { ApiError, toErrorResponse } from './errors';
 import { LiveFeed } from './live';
 import { openApiDocument } from './openapi';
@@ -469,20 +470,8 @@ export function createApp(deps: AppDeps): express.Express {
   v1.post('/statements', async (req, res) => {
     res.json(await statementReport(req, index().pool, who(req).mspId));
   });
-  v1.get('/dashboard', async (_req, res) => {
-    const { pool } = index();
-    const days = await pool.query<Record<string, string>>(
-      `SELECT day::text AS day, legs_posted::text, own_legs_posted::text, cases_opened::text, cases_matched::text,
-              breaks_opened::text, breaks_resolved::text
-         FROM daily_stats ORDER BY day DESC LIMIT 14`,
-    );
-    const reasons = await pool.query<Record<string, string>>(
-      `SELECT reason, count(*)::text AS open,
-              count(*) FILTER (WHERE opened_at < now() - interval '1 hour')::text AS older_than_1h,
-              count(*) FILTER (WHERE opened_at < now() - interval '1 day')::text AS older_than_1d
-         FROM open_breaks GROUP BY reason ORDER BY reason`,
-    );
-    res.json({ days: days.rows, openBreaksByReason: reasons.rows });
+  v1.get('/dashboard', async (req, res) => {
+    res.json(await dashboard(index().pool, who(req).mspId));
   });
   v1.get('/index/verify', async (req, res) => {
     needRole(req, ['auditor', 'admin'], 'verifying the index');

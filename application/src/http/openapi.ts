@@ -509,7 +509,8 @@ export const openApiDocument = {
     },
     '/dashboard': {
       get: {
-        summary: 'Volume, matches and breaks per day, open breaks by reason and age (from the index)',
+        summary:
+          'Volume, matches and breaks per day; open breaks by reason and age; funds in transit by counterparty (own legs); service level (from the index)',
         tags: ['breaks'],
         responses: {
           '200': { description: 'figures', content: json({ type: 'object' }) },
