@@ -440,7 +440,17 @@ describe('the web console in Chromium', () => {
       .poll(() => page.getByLabel('Saved view', { exact: true }).locator('option').allInnerTexts())
       .toContain('My amount mismatches');
     await page.screenshot({ path: join(SCREENSHOTS, 'queue-bulk.png') });
+    // The filters and order stand in the URL, so a reload keeps them.
+    expect(page.url()).toMatch(
+      /#\/queue\?reason=AMOUNT_MISMATCH&assignee=me&sort=updated&order=desc&limit=10$/,
+    );
     await page.reload();
+    await expect.poll(async () => (await ids()).sort()).toEqual([...three].sort());
+    expect(await page.getByLabel('Order').inputValue()).toBe('desc');
+    // A saved view brings its filters back from anywhere (here: after clearing them).
+    await page.goto(`${urlOf('BankBMSP')}/#/queue`);
+    await page.reload();
+    await expect.poll(async () => (await ids()).length).toBeGreaterThan(3);
     await page.getByLabel('Saved view', { exact: true }).selectOption('My amount mismatches');
     await expect.poll(async () => (await ids()).sort()).toEqual([...three].sort());
     expect(await page.getByLabel('Reason').inputValue()).toBe('AMOUNT_MISMATCH');

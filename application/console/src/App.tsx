@@ -135,7 +135,7 @@ function Shell({
         </button>
       </header>
       <main>
-        {route.name === 'queue' && <Queue ctx={ctx} />}
+        {route.name === 'queue' && <Queue ctx={ctx} filters={route.filters} />}
         {route.name === 'break' && <BreakDetail key={route.breakId} ctx={ctx} breakId={route.breakId} />}
         {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
         {route.name === 'statements' && <Statements ctx={ctx} />}

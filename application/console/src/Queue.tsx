@@ -50,9 +50,16 @@ const fromQuery = (q: ViewQuery): View => ({
  * cursors: as fast on page 2,000 as on page 1), searched by break id, case id or payment reference (sent in a
  * POST body, never in the URL), refreshed live as blocks are indexed. Select breaks to assign them in one go.
  */
-export function Queue({ ctx }: { readonly ctx: Ctx }) {
+export function Queue({
+  ctx,
+  filters,
+}: {
+  readonly ctx: Ctx;
+  /** The filters the URL names (a reload or a shared link keeps them). */
+  readonly filters: Readonly<Record<string, string>> | undefined;
+}) {
   const { t, locale, user, live } = ctx;
-  const [view, setView] = useState<View>(DEFAULT_VIEW);
+  const [view, setView] = useState<View>(() => ({ ...DEFAULT_VIEW, ...filters }));
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
   // Cursors of the pages before the one shown (the first page has none): Previous pops one.
@@ -77,6 +84,14 @@ export function Queue({ ctx }: { readonly ctx: Ctx }) {
     setSelected(new Set());
     setActiveView('');
   };
+
+  // The filters and order go in the URL (never the search): replaced, not pushed, so Back leaves the queue.
+  useEffect(() => {
+    const changed = Object.fromEntries(
+      Object.entries(view).filter(([k, v]) => v !== DEFAULT_VIEW[k as keyof View] && v !== ''),
+    );
+    window.history.replaceState(null, '', hrefOf({ name: 'queue', filters: changed }));
+  }, [view]);
 
   useEffect(() => {
     let current = true;

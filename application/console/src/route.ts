@@ -1,9 +1,9 @@
-// Per-screen URLs in the hash (#/queue, #/break/brk-…, #/audit/break/brk-…), so a reload or a shared link keeps
-// the screen. Only public ids ever go in a URL: the payment reference is the parties' secret and never does.
+// Per-screen URLs in the hash (#/queue?reason=…, #/break/brk-…, #/audit/break/brk-…), so a reload or a shared
+// link keeps the screen. Only public ids ever go in a URL: the payment reference is the parties' secret and never does.
 import { useEffect, useState } from 'react';
 
 export type Route =
-  | { readonly name: 'queue' }
+  | { readonly name: 'queue'; readonly filters?: Readonly<Record<string, string>> }
   | { readonly name: 'break'; readonly breakId: string }
   | { readonly name: 'dashboard' }
   | { readonly name: 'statements' }
@@ -11,8 +11,13 @@ export type Route =
 
 const ID = /^[A-Za-z0-9:._-]{1,140}$/;
 
+/** The queue's filters and order that may stand in its URL: never a search, which may be a payment reference. */
+export const QUEUE_URL_KEYS = ['reason', 'status', 'assignee', 'sort', 'order', 'limit'] as const;
+const FILTER_VALUE = /^[A-Za-z0-9_.@-]{1,64}$/;
+
 export function parseRoute(hash: string): Route {
-  const parts = hash
+  const [path = '', query = ''] = hash.split('?', 2);
+  const parts = path
     .replace(/^#\/?/, '')
     .split('/')
     .map((part) => {
@@ -31,7 +36,13 @@ export function parseRoute(hash: string): Route {
     return (a === 'case' || a === 'break' || a === 'leg') && b !== undefined && ID.test(b)
       ? { name: 'audit', kind: a, id: b }
       : { name: 'audit' };
-  return { name: 'queue' };
+  const params = new URLSearchParams(query);
+  const filters: Record<string, string> = {};
+  for (const k of QUEUE_URL_KEYS) {
+    const v = params.get(k);
+    if (v !== null && FILTER_VALUE.test(v)) filters[k] = v;
+  }
+  return Object.keys(filters).length > 0 ? { name: 'queue', filters } : { name: 'queue' };
 }
 
 export function hrefOf(route: Route): string {
@@ -40,7 +51,15 @@ export function hrefOf(route: Route): string {
       return `#/break/${encodeURIComponent(route.breakId)}`;
     case 'audit':
       return route.kind && route.id ? `#/audit/${route.kind}/${encodeURIComponent(route.id)}` : '#/audit';
-    case 'queue':
+    case 'queue': {
+      const q = new URLSearchParams();
+      for (const k of QUEUE_URL_KEYS) {
+        const v = route.filters?.[k];
+        if (v) q.set(k, v);
+      }
+      const text = q.toString();
+      return text ? `#/queue?${text}` : '#/queue';
+    }
     case 'dashboard':
     case 'statements':
       return `#/${route.name}`;

@@ -237,7 +237,20 @@ describe('console routes of a node', () => {
     expect(before).toBeGreaterThanOrEqual(1);
     await call('BankBMSP', 'DELETE', '/v1/sessions/current', bruno);
     await expect.poll(() => nodeOf('BankBMSP').live.size).toBe(0);
-    expect(nodeOf('PayCoMSP').live.size).toBeGreaterThanOrEqual(0);
+    // Shutdown: closing the feed ends the open streams (the body finishes) and refuses new ones.
+    const last = await open('PayCoMSP', pavel);
+    await readEvents(last, (e) => e.length >= 1);
+    const tail = await open('PayCoMSP', pavel);
+    expect(nodeOf('PayCoMSP').live.size).toBeGreaterThanOrEqual(1);
+    nodeOf('PayCoMSP').live.close();
+    expect(nodeOf('PayCoMSP').live.size).toBe(0);
+    const rest = await tail.text();
+    expect(rest).toContain('event: hello');
+    const refused = await open('PayCoMSP', pavel);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
+      429,
+      'RATE_LIMITED',
+    ]);
   });
 
   it('sorts the queue by age, update, reason and status in both orders, paging by cursor without gaps', async () => {
