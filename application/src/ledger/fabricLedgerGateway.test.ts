@@ -1,6 +1,12 @@
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+
+import * as x509 from '@peculiar/x509';
+import type { BlockEvent } from 'fabric-network';
 import { describe, expect, it } from 'vitest';
 
-import { FabricTransport, mapFabricError } from './fabricLedgerGateway';
+import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { changesOfBlock, FabricTransport, mapFabricError } from './fabricLedgerGateway';
 import { LedgerRejected, LedgerUnavailable } from './ledgerGateway';
 
 // What fabric-network 2.2 throws, shaped as it shapes it (transaction.js, singlequeryhandler.js).
@@ -78,5 +84,59 @@ describe('injected time', () => {
         { timestamp: new Date() },
       ),
     ).rejects.toThrow(/cannot set the proposal timestamp/);
+  });
+});
+
+describe('the change stream of a Fabric block', () => {
+  it("names each transaction's signer from its envelope's signature header, as Fabric's getID() writes it", async () => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: '01',
+      subject: 'O=BankBMSP, OU=client, CN=bruno',
+      issuer: 'CN=ca.BankBMSP, O=BankBMSP',
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
+      signingAlgorithm: alg,
+    });
+    const changes = { txId: 't1', at: '2026-11-27T10:00:00.000Z', cases: [], breaks: [], legs: [] };
+    const envelope = (creator: unknown) => ({ payload: { header: { signature_header: { creator } } } });
+    const tx = (valid: boolean) => ({
+      isValid: valid,
+      getContractEvents: () => [
+        { eventName: LEDGER_CHANGES_EVENT, payload: Buffer.from(JSON.stringify(changes)) },
+      ],
+    });
+    // What fabric-network 2.2 hands a full block listener: the decoded block and its transaction events.
+    const block = {
+      blockNumber: { toString: () => '42' },
+      blockData: {
+        data: {
+          data: [
+            envelope({ mspid: 'BankBMSP', id_bytes: Buffer.from(cert.toString('pem')) }),
+            envelope({ mspid: 'BankAMSP', id_bytes: Buffer.from('not a certificate') }),
+            envelope({ mspid: 'BankAMSP' }),
+          ],
+        },
+      },
+      getTransactionEvents: () => [tx(true), tx(true), tx(true)],
+    } as unknown as BlockEvent;
+    const notices = changesOfBlock(block);
+    expect(notices.map((n) => [n.blockNumber, n.txIndex, n.creator])).toEqual([
+      [
+        42n,
+        0,
+        {
+          mspId: 'BankBMSP',
+          subject: '/O=BankBMSP/OU=client/CN=bruno',
+          issuer: '/CN=ca.BankBMSP/O=BankBMSP',
+        },
+      ],
+      [42n, 1, undefined],
+      [42n, 2, undefined],
+    ]);
   });
 });
