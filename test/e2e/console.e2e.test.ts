@@ -336,22 +336,36 @@ describe('the web console in Chromium', () => {
       body: JSON.stringify({ legs: three }),
     });
     expect(posted.status).toBe(201);
-    // The books: two agree, one has another amount, one is not on the ledger at all; one ledger leg is missing.
+    const page = await loginAs('BankBMSP', 'bankb-system');
+    await page.getByRole('link', { name: 'My books vs ledger' }).click();
+    // The ledger's side first: the day's own legs as a CSV statement, downloaded from the screen.
+    await page.getByLabel('Value date from').fill('2031-05-06');
+    const [extract] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download my legs on the ledger (CSV)' }).click(),
+    ]);
+    expect(extract.suggestedFilename()).toBe('ledger-BankBMSP-2031-05-06-2031-05-06.csv');
+    const ledgerLines = readFileSync(await extract.path(), 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(ledgerLines).toHaveLength(4);
+    // The books, made from it: one line agrees, one has another amount, one is gone (only on the ledger), and one
+    // payment was booked that never reached the ledger.
     const extra = paymentLegs({ valueDate: '2031-05-06' }).credit;
-    const line = (l: (typeof three)[number], amount: string) =>
-      `${l.reference},${amount},CNY,2031-05-06,CREDIT,${l.payerRef},${l.payeeRef},${l.legId}`;
     const [a, b, c] = three as [(typeof three)[number], (typeof three)[number], (typeof three)[number]];
+    const lineOf = (l: (typeof three)[number]) => ledgerLines.find((x) => x.endsWith(`,${l.legId}`)) ?? '';
+    expect(lineOf(a)).toBe(
+      `${a.reference},12345.67,CNY,2031-05-06,CREDIT,${a.payerRef},${a.payeeRef},${a.legId}`,
+    );
     const csv = [
-      'reference,amount,currency,valueDate,side,payerRef,payeeRef,legId',
-      line(a, '12345.67'),
-      line(b, '12345.00'),
-      line(extra, '12345.67'),
+      ledgerLines[0],
+      lineOf(a),
+      lineOf(b).replace(',12345.67,', ',12345.00,'),
+      `${extra.reference},12345.67,CNY,2031-05-06,CREDIT,${extra.payerRef},${extra.payeeRef},${extra.legId}`,
     ].join('\n');
     const file = join(dir, 'bankb-2031-05-06.csv');
     writeFileSync(file, csv);
 
-    const page = await loginAs('BankBMSP', 'bankb-system');
-    await page.getByRole('link', { name: 'My books vs ledger' }).click();
     await page.getByLabel('Statement file').setInputFiles(file);
     await page.getByLabel('Format').selectOption('csv');
     await page.getByLabel('Counterparty (to post missing legs)').fill('BankAMSP');

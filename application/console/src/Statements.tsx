@@ -1,6 +1,6 @@
 import { useId, useState, type SyntheticEvent } from 'react';
 
-import { call, upload, type StatementLine, type StatementReport } from './api';
+import { call, download, upload, type StatementLine, type StatementReport } from './api';
 import { formatDate, formatInteger, formatMoney } from './format';
 import { codeLabel } from './i18n';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
@@ -30,6 +30,21 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
   const [error, setError] = useState<string>();
   const [posted, setPosted] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [extractFrom, setExtractFrom] = useState(() => new Date().toISOString().slice(0, 10));
+  const [extractTo, setExtractTo] = useState('');
+
+  const extract = (e: SyntheticEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    const q = new URLSearchParams({ from: extractFrom });
+    if (extractTo) q.set('to', extractTo);
+    download(
+      `/v1/statements/ledger?${q.toString()}`,
+      `ledger-${user.mspId}-${extractFrom}-${extractTo || extractFrom}.csv`,
+    ).catch((err: unknown) => {
+      setError(message(err));
+    });
+  };
 
   const compare = (e: SyntheticEvent) => {
     e.preventDefault();
@@ -130,6 +145,33 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
         <button type="submit" disabled={busy || !file}>
           {t('compare')}
         </button>
+      </form>
+      <form onSubmit={extract} className="filters views" aria-label={t('ledgerExtract')}>
+        <label>
+          {t('valueDateFrom')}{' '}
+          <input
+            name="from"
+            type="date"
+            required
+            value={extractFrom}
+            onChange={(e) => {
+              setExtractFrom(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          {t('valueDateTo')}{' '}
+          <input
+            name="to"
+            type="date"
+            value={extractTo}
+            onChange={(e) => {
+              setExtractTo(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit">{t('downloadLedger')}</button>
+        <span className="help">{t('ledgerExtractHelp')}</span>
       </form>
       <ErrorBox error={error} />
       {posted && (

@@ -529,6 +529,50 @@ describe('console routes of a node', () => {
     ]);
   });
 
+  it('extracts its own legs on the ledger as a CSV statement that the upload reads back as all matched', async () => {
+    const system = await login('BankBMSP', 'bankb-system');
+    const credits = [
+      paymentLegs({ valueDate: '2032-01-02', amountMinor: '100' }).credit,
+      paymentLegs({ valueDate: '2032-01-02', amountMinor: '123456789', currency: 'JPY' }).credit,
+    ];
+    expect((await call('BankBMSP', 'POST', '/v1/legs/batch', system, { legs: credits })).status).toBe(201);
+    const bruno = await login('BankBMSP', 'bruno');
+    const extract = await call('BankBMSP', 'GET', '/v1/statements/ledger?from=2032-01-02', bruno);
+    expect(extract.status).toBe(200);
+    expect(extract.headers.get('content-disposition')).toContain('ledger-BankBMSP-2032-01-02-2032-01-02.csv');
+    const lines = extract.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('reference,amount,currency,valueDate,side,payerRef,payeeRef,legId');
+    // Amounts in major units, exactly: 100 fen is 1.00 CNY; yen have no minor unit.
+    expect(lines.slice(1).sort()).toEqual(
+      [
+        `${credits[0]?.reference ?? ''},1.00,CNY,2032-01-02,CREDIT,${credits[0]?.payerRef ?? ''},${credits[0]?.payeeRef ?? ''},${credits[0]?.legId ?? ''}`,
+        `${credits[1]?.reference ?? ''},123456789,JPY,2032-01-02,CREDIT,${credits[1]?.payerRef ?? ''},${credits[1]?.payeeRef ?? ''},${credits[1]?.legId ?? ''}`,
+      ].sort(),
+    );
+    const back = await fetch(`${nodeOf('BankBMSP').url}/v1/statements?format=csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${bruno}` },
+      body: extract.text,
+    });
+    const report = (await back.json()) as { counts: Record<string, number> };
+    expect(report.counts).toMatchObject({
+      lines: 2,
+      matched: 2,
+      onlyInMyBooks: 0,
+      onlyOnLedger: 0,
+      fieldDifferences: 0,
+    });
+    const bad = await call('BankBMSP', 'GET', '/v1/statements/ledger?from=2032-13-45', bruno);
+    expect([bad.status, bad.body.error?.message]).toEqual([400, 'from must be a value date YYYY-MM-DD']);
+    const backwards = await call(
+      'BankBMSP',
+      'GET',
+      '/v1/statements/ledger?from=2032-01-02&to=2032-01-01',
+      bruno,
+    );
+    expect(backwards.body.error?.message).toMatch(/not before from/);
+  });
+
   it('writes CSV cells a spreadsheet cannot run as formulas', () => {
     expect(
       toCsv(

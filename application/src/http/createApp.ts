@@ -33,7 +33,7 @@ import {
   viewName,
 } from './queue';
 import { RateLimiter } from './rateLimit';
-import { statementReport } from './statements';
+import { ledgerExtract, statementReport } from './statements';
 
 export interface LogEntry {
   readonly level: 'info' | 'warn' | 'error';
@@ -469,6 +469,12 @@ export function createApp(deps: AppDeps): express.Express {
   // My books against the ledger: the statement file is the body, streamed into the parser.
   v1.post('/statements', async (req, res) => {
     res.json(await statementReport(req, index().pool, who(req).mspId));
+  });
+  v1.get('/statements/ledger', async (req, res) => {
+    const { csv, from, to } = await ledgerExtract(index().pool, who(req).mspId, req.query);
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="ledger-${who(req).mspId}-${from}-${to}.csv"`);
+    res.send(csv);
   });
   v1.get('/dashboard', async (req, res) => {
     res.json(await dashboard(index().pool, who(req).mspId));

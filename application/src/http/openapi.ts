@@ -4,6 +4,7 @@ import { LEG_ROLES, OUTCOMES } from '../../../chaincode/src/core/leg';
 import { QUEUE_SORTS, REFERENCE_PREFIX_MIN } from '../indexer/openBreaks';
 import { STATUS_OF } from './errors';
 import { BULK_BREAKS_MAX, SAVED_VIEWS_MAX } from './queue';
+import { EXTRACT_ROWS_MAX } from './statements';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -358,6 +359,21 @@ export const openApiDocument = {
         },
         responses: {
           '200': { description: 'difference report', content: json({ type: 'object' }) },
+          ...errors(400, 401, 503),
+        },
+      },
+    },
+    '/statements/ledger': {
+      get: {
+        summary: "Your institution's own legs on the ledger for a range of value dates, as a CSV statement",
+        description: `The columns the statement upload reads by default (reference, amount in major units, currency, valueDate, side, payerRef, payeeRef, legId): the ledger's side of a reconciliation, to set beside your books. Debtor and creditor legs only; at most ${String(EXTRACT_ROWS_MAX)} rows.`,
+        tags: ['legs'],
+        parameters: [
+          { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date' } },
+        ],
+        responses: {
+          '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
           ...errors(400, 401, 503),
         },
       },

@@ -13,7 +13,9 @@ import {
   type LedgerLeg,
   type StatementLine,
 } from '../ingest';
+import { isCurrency, minorToMajorText } from '../../../chaincode/src/core/money';
 import { ApiError } from './errors';
+import { toCsv } from './provenance';
 
 /** Items of each kind returned in one report; the counts are always complete. */
 export const REPORT_ITEMS_MAX = 1000;
@@ -149,4 +151,71 @@ export async function statementReport(req: Request, pool: pg.Pool, mspId: string
     fieldDifferences: report.fieldDifferences.slice(0, REPORT_ITEMS_MAX),
     ...(proposedLegs === undefined ? {} : { proposedLegs }),
   };
+}
+
+/** Rows of one ledger extract at most: a longer period is refused with the count, never cut silently. */
+export const EXTRACT_ROWS_MAX = 100_000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The institution's own legs on the ledger for a range of value dates, as a CSV statement in the columns the
+ * upload reads by default (amounts in major units, exactly, from the integer minor units). The other side of a
+ * reconciliation: what the ledger holds for us, to set beside the books. Clearing legs have no side and are left
+ * out.
+ */
+export async function ledgerExtract(
+  pool: pg.Pool,
+  mspId: string,
+  query: Record<string, unknown>,
+): Promise<{ csv: string; rows: number; from: string; to: string }> {
+  const from = query.from;
+  const to = query.to ?? from;
+  if (typeof from !== 'string' || !DAY.test(from) || Number.isNaN(Date.parse(from)))
+    throw new ApiError('VALIDATION_FAILED', 'from must be a value date YYYY-MM-DD', { field: 'from' });
+  if (typeof to !== 'string' || !DAY.test(to) || Number.isNaN(Date.parse(to)) || to < from)
+    throw new ApiError('VALIDATION_FAILED', 'to must be a value date YYYY-MM-DD, not before from', {
+      field: 'to',
+    });
+  const r = await pool.query<OwnLegRow>(
+    `SELECT leg_id, reference, role, amount_minor::text, currency, value_date::text, payer_ref, payee_ref
+       FROM own_legs
+      WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3 AND role IN ('DEBTOR_AGENT', 'CREDITOR_AGENT')
+      ORDER BY value_date, leg_id
+      LIMIT $4`,
+    [mspId, from, to, EXTRACT_ROWS_MAX + 1],
+  );
+  if (r.rows.length > EXTRACT_ROWS_MAX)
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `more than ${EXTRACT_ROWS_MAX} legs from ${from} to ${to}; ask for fewer days`,
+      { field: 'to' },
+    );
+  const columns = DEFAULT_CSV.columns;
+  const csv = toCsv(
+    [
+      columns.reference,
+      columns.amount,
+      columns.currency,
+      columns.valueDate,
+      columns.side,
+      columns.payerRef,
+      columns.payeeRef,
+      columns.legId,
+    ].map((c) => c ?? ''),
+    r.rows.map((row) => {
+      const currency = row.currency.trim();
+      if (!isCurrency(currency)) throw new Error(`own leg ${row.leg_id} has currency ${currency}`);
+      return [
+        row.reference,
+        minorToMajorText(BigInt(row.amount_minor), currency),
+        currency,
+        row.value_date,
+        row.role === 'DEBTOR_AGENT' ? 'DEBIT' : 'CREDIT',
+        row.payer_ref,
+        row.payee_ref,
+        row.leg_id,
+      ];
+    }),
+  );
+  return { csv, rows: r.rows.length, from, to };
 }
