@@ -2,21 +2,18 @@
  * Every ledger key the chaincode uses, and nothing else builds keys. Simple (non-composite) keys, so that range
  * queries work on them; ':' separates parts, and no part may contain ':' except the last.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const IMPLICIT_COLLECTION_PREFIX = '_implicit_org_';
 export const implicitCollection = (mspId: string) => `${IMPLICIT_COLLECTION_PREFIX}${mspId}`;
 
 /** The public identity of a case: a domain-separated hash of the payment reference; the reference itself never leaves the parties. */
 export function caseIdOf(reference: string): string {
-  return createHash('sha256').update('tallystick/case/v1\u0000').update(reference, 'utf8').digest('hex');
+  return hash('sha256', `tallystick/case/v1\u0000${reference}`, 'hex');
 }
 
 export function breakIdOf(caseId: string, findingKey: string, generation: number): string {
-  return (
-    'brk-' +
-    createHash('sha256').update(`${caseId}\u0000${findingKey}\u0000${generation}`).digest('hex').slice(0, 28)
-  );
+  return 'brk-' + hash('sha256', `${caseId}\u0000${findingKey}\u0000${generation}`, 'hex').slice(0, 28);
 }
 
 const DUE_WIDTH = 15;

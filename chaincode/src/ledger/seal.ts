@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash } from 'node:crypto';
 
 /**
  * Sealing: details a case's parties must share with each other (the legs side by side, comments) are stored
@@ -19,12 +19,7 @@ function keyFor(reference: string, caseId: string): Buffer {
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     // The reference is the secret; one domain-separated SHA-256 derives the key (HKDF's extract step adds
     // nothing for one key from one secret, and costs three hashes per new case).
-    key = createHash('sha256')
-      .update('tallystick/seal/v1\u0000')
-      .update(caseId)
-      .update('\u0000')
-      .update(reference, 'utf8')
-      .digest();
+    key = hash('sha256', `tallystick/seal/v1\u0000${caseId}\u0000${reference}`, 'buffer');
     keyCache.set(cacheKey, key);
   }
   return key;
@@ -37,7 +32,7 @@ export function seal(
   purpose: string,
   plaintext: string,
 ): string {
-  const iv = createHash('sha256').update(`${txId}\u0000${purpose}`).digest().subarray(0, 12);
+  const iv = hash('sha256', `${txId}\u0000${purpose}`, 'buffer').subarray(0, 12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(reference, caseId), iv);
   cipher.setAAD(Buffer.from(caseId, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
@@ -58,9 +53,9 @@ export function unseal(reference: string, caseId: string, sealed: string): strin
 
 /** The digest of one match field, salted with the payment reference (base64 of SHA-256). */
 export function saltedDigest(reference: string, field: string, text: string): string {
-  return createHash('sha256').update(`${reference}\u001f${field}\u001f${text}`, 'utf8').digest('base64');
+  return hash('sha256', `${reference}\u001f${field}\u001f${text}`, 'base64');
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }

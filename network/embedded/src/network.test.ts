@@ -543,6 +543,22 @@ describe('EmbeddedNetwork', () => {
     expect(tx?.creatorId).toBe('x509::/O=BankBMSP/OU=client/CN=bruno::/CN=ca.BankBMSP/O=BankBMSP');
     expect(tx?.endorsers).toEqual(['BankBMSP']);
   });
+
+  it('reads blocks older than the in-memory window back from disk for a listener that starts behind', async () => {
+    // More blocks than the network keeps in memory (64), each a transaction of its own.
+    for (let i = 0; i < 70; i++) await net.submit(alice, { fcn: 'put', args: [`late-${i}`, String(i)] });
+    const height = Number(net.height());
+    expect(height).toBeGreaterThan(70);
+    const late: CommittedBlock[] = [];
+    const off = net.onBlock((b) => late.push(b), { startBlock: 0n });
+    for (let i = 0; i < 200 && late.length < height; i++) await new Promise((r) => setTimeout(r, 5));
+    off();
+    expect(late.map((b) => b.number)).toEqual(late.map((_, i) => BigInt(i)));
+    // What the late listener read from disk is what the live listener was handed at commit time.
+    expect(late).toEqual(blocks.slice(0, height));
+    const tx = late.flatMap((b) => b.transactions).find((t) => t.writes.some((w) => w.key === 'late-0'));
+    expect(tx?.validationCode).toBe('VALID');
+  });
 });
 
 describe('EmbeddedNetwork with an explicit collection', () => {

@@ -29,15 +29,7 @@ import {
   type TxRwSet,
 } from './rwset';
 import { SortedKeys } from './sortedKeys';
-import {
-  ABSENT,
-  LargeMap,
-  packVersion,
-  TX_PER_BLOCK_MAX,
-  WorldState,
-  type HashedEntry,
-  type TxMeta,
-} from './state';
+import { packVersion, TX_PER_BLOCK_MAX, WorldState, type TxMeta } from './state';
 
 export type ChaincodeOptions = {
   name: string;
@@ -188,6 +180,8 @@ type Listener = {
 };
 
 const DEFAULT_MAX_TX_PER_BLOCK = 500;
+/** Block summaries kept in memory for listeners; a listener further behind reads from disk. */
+const RECENT_BLOCKS = 64;
 const DEFAULT_BATCH_TIMEOUT_MS = 2;
 
 /** Fabric hashes a block header as the SHA-256 of DER SEQUENCE { number, previousHash, dataHash }. */
@@ -228,7 +222,8 @@ function transactionPayloadHash(
  * fabric-shim's own stub and contract dispatcher, so it takes the same code path as on a peer.
  */
 export class EmbeddedNetwork {
-  private readonly blocks: CommittedBlock[] = [];
+  /** The latest blocks' summaries; older ones are read back from the block file when a listener asks. */
+  private readonly recent = new Map<number, CommittedBlock>();
   private readonly listeners = new Set<Listener>();
   private queue: PendingTx[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -249,11 +244,8 @@ export class EmbeddedNetwork {
     private readonly batchTimeoutMs: number,
     private nextBlock: number,
     private previousHash: Buffer,
-    blocks: CommittedBlock[],
     private readonly lockFile: string,
-  ) {
-    this.blocks = blocks;
-  }
+  ) {}
 
   static async start(options: EmbeddedNetworkOptions): Promise<EmbeddedNetwork> {
     const orgs = [...options.organisations];
@@ -308,7 +300,7 @@ export class EmbeddedNetwork {
     const membership = new Membership(caCertificates);
     const state = new WorldState(orgs);
 
-    const blocks: CommittedBlock[] = [];
+    let height = 0;
     let previousHash: Buffer = Buffer.alloc(0);
     let replayError: Error | undefined;
     const { file: blockFile } = await RecordFile.open(
@@ -324,8 +316,8 @@ export class EmbeddedNetwork {
             );
           }
           if (index === 0) checkGenesis(block, options, caCertificates);
-          else blocks.push(replayBlock(block, state));
-          if (index === 0) blocks.push(genesisSummary(block));
+          else replayBlock(block, state);
+          height = index + 1;
           previousHash = blockHeaderHash(
             block.number,
             Buffer.from(block.previousHash, 'hex'),
@@ -340,7 +332,7 @@ export class EmbeddedNetwork {
       await blockFile.close();
       throw replayError;
     }
-    if (blocks.length === 0) {
+    if (height === 0) {
       const config: GenesisConfig = {
         channel: options.channel,
         organisations: orgs,
@@ -350,10 +342,9 @@ export class EmbeddedNetwork {
       const dataHash = sha256(JSON.stringify(config));
       const genesis: BlockJson = { number: 0, previousHash: '', dataHash: dataHash.toString('hex'), config };
       await blockFile.append([Buffer.from(JSON.stringify(genesis))]);
-      blocks.push(genesisSummary(genesis));
       previousHash = blockHeaderHash(0, Buffer.alloc(0), dataHash);
+      height = 1;
     }
-    const height = blocks.length;
 
     const privateFiles = new Map<string, RecordFile>();
     for (const org of orgs) {
@@ -404,7 +395,6 @@ export class EmbeddedNetwork {
       batchTimeoutMs,
       height,
       previousHash,
-      blocks,
       lockFile,
     );
     return net;
@@ -544,22 +534,64 @@ export class EmbeddedNetwork {
     };
   }
 
+  // Delivers blocks in order: recent ones from memory (a listener that keeps up is called in the commit's
+  // own step, before the submitters hear back), older ones read back from the block file.
   private pump(sub: Listener): void {
     if (sub.pumping) return;
     sub.pumping = true;
+    let reading = false;
     try {
-      while (sub.active && sub.next < this.blocks.length) {
-        const block = this.blocks[sub.next++] as CommittedBlock;
-        try {
-          sub.fn(block);
-        } catch (err) {
-          // A failing listener must not stop the ledger (Fabric's SDK logs and carries on too).
-          console.error(`EmbeddedNetwork: block listener failed on block ${block.number}:`, err);
+      while (sub.active && sub.next < this.nextBlock) {
+        const block = this.recent.get(sub.next);
+        if (block === undefined) {
+          reading = true;
+          void this.pumpFromDisk(sub);
+          return;
         }
+        sub.next++;
+        this.deliver(sub, block);
+      }
+    } finally {
+      if (!reading) sub.pumping = false;
+    }
+  }
+
+  private async pumpFromDisk(sub: Listener): Promise<void> {
+    try {
+      while (sub.active && sub.next < this.nextBlock) {
+        const n = sub.next;
+        let block = this.recent.get(n);
+        if (block === undefined) {
+          try {
+            block = await this.loadBlock(n);
+          } catch (err) {
+            if (!this.stopped) console.error(`EmbeddedNetwork: cannot read block ${n} back:`, err);
+            return;
+          }
+        }
+        // Unsubscribed, or the network stopped, while the block was being read.
+        if (!this.listeners.has(sub)) return;
+        sub.next = n + 1;
+        this.deliver(sub, block);
       }
     } finally {
       sub.pumping = false;
     }
+  }
+
+  private deliver(sub: Listener, block: CommittedBlock): void {
+    try {
+      sub.fn(block);
+    } catch (err) {
+      // A failing listener must not stop the ledger (Fabric's SDK logs and carries on too).
+      console.error(`EmbeddedNetwork: block listener failed on block ${block.number}:`, err);
+    }
+  }
+
+  /** A committed block's summary, from the block file. */
+  private async loadBlock(n: number): Promise<CommittedBlock> {
+    const block = JSON.parse((await this.blockFile.read(n)).toString('utf8')) as BlockJson;
+    return n === 0 ? genesisSummary(block) : summariseBlock(block);
   }
 
   /** Waits for transactions in flight to commit, then closes the ledger files. */
@@ -569,6 +601,7 @@ export class EmbeddedNetwork {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.runCommitter();
+    for (const sub of this.listeners) sub.active = false;
     this.listeners.clear();
     await this.blockFile.close();
     for (const f of this.privateFiles.values()) await f.close();
@@ -698,7 +731,8 @@ export class EmbeddedNetwork {
     };
     this.previousHash = blockHeaderHash(number, this.previousHash, dataHash);
     this.nextBlock = number + 1;
-    this.blocks.push(block);
+    this.recent.set(number, block);
+    this.recent.delete(number - RECENT_BLOCKS);
     for (const sub of this.listeners) this.pump(sub);
     for (const [i, tx] of batch.entries()) {
       const code = codes[i] as ValidationCode;
@@ -870,14 +904,13 @@ export class EmbeddedNetwork {
     const pub = this.state.publicState;
     for (const [key, version] of rw.reads) {
       if (blockWrites.has(key)) return 'MVCC_READ_CONFLICT';
-      if ((pub.get(key)?.version ?? ABSENT) !== version) return 'MVCC_READ_CONFLICT';
+      if (pub.version(key) !== version) return 'MVCC_READ_CONFLICT';
     }
     for (const c of rw.collections) {
       const inBlock = blockHashedWrites.get(c.collection);
       for (const [keyHash, version] of c.reads) {
         if (inBlock?.has(keyHash) === true) return 'MVCC_READ_CONFLICT';
-        if ((this.state.hashedEntry(c.collection, keyHash)?.version ?? ABSENT) !== version)
-          return 'MVCC_READ_CONFLICT';
+        if (this.state.hashedVersion(c.collection, keyHash) !== version) return 'MVCC_READ_CONFLICT';
       }
     }
     // Phantoms: re-run each range query up to where the simulation stopped reading.
@@ -980,32 +1013,18 @@ function applyPublic(
 ): CommittedTransaction['writes'] {
   const writes: CommittedTransaction['writes'] = [];
   const pub = state.publicState;
-  for (const [key, value] of rw.writes) {
-    pub.write(key, value, version, meta);
-    writes.push({ key, isDelete: value === null });
+  if (rw.writes.length > 0) {
+    const tx = pub.addTx(meta);
+    for (const [key, value] of rw.writes) {
+      pub.write(key, value, version, tx);
+      writes.push({ key, isDelete: value === null });
+    }
   }
   for (const [key, entries] of rw.metadataWrites) pub.writeMetadata(key, entries, version);
   for (const c of rw.collections) {
-    if (c.writes.length === 0 && c.metadataWrites.length === 0) continue;
-    let hashed = state.hashed.get(c.collection);
-    if (hashed === undefined) state.hashed.set(c.collection, (hashed = new LargeMap<HashedEntry>()));
-    const keepMetadata = state.hashedMetadataUsed.has(c.collection);
-    for (const w of c.writes) {
-      if (w.valueHash === null) {
-        hashed.delete(w.keyHash);
-      } else {
-        // A value write keeps the key's metadata, as in Fabric.
-        const metadata = keepMetadata ? hashed.get(w.keyHash)?.metadata : undefined;
-        hashed.set(w.keyHash, { valueHash: w.valueHash, version, metadata });
-      }
-    }
-    for (const [keyHash, entries] of c.metadataWrites) {
-      const entry = hashed.get(keyHash);
-      if (entry === undefined) continue;
-      entry.metadata = entries.length === 0 ? undefined : entries;
-      entry.version = version;
-      state.hashedMetadataUsed.add(c.collection);
-    }
+    for (const w of c.writes) state.writeHashed(c.collection, w.keyHash, w.valueHash, version);
+    for (const [keyHash, entries] of c.metadataWrites)
+      state.writeHashedMetadata(c.collection, keyHash, entries, version);
   }
   state.txIds.add(meta.txId);
   return writes;
@@ -1017,12 +1036,9 @@ function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version
     if (store === undefined) continue;
     for (const [key, value] of c.writes) {
       if (value === null) store.delete(key);
-      else store.set(key, { value, version });
+      else store.set(key, value, version);
     }
-    for (const key of c.metadataKeys) {
-      const entry = store.get(key);
-      if (entry !== undefined) entry.version = version;
-    }
+    for (const key of c.metadataKeys) store.setVersion(key, version);
   }
 }
 
@@ -1056,15 +1072,20 @@ function genesisSummary(block: BlockJson): CommittedBlock {
   return { number: 0n, previousHash: '', dataHash: block.dataHash, transactions: [] };
 }
 
-function replayBlock(block: BlockJson, state: WorldState): CommittedBlock {
-  const transactions: CommittedTransaction[] = [];
+function replayBlock(block: BlockJson, state: WorldState): void {
   for (const [i, tx] of (block.txs ?? []).entries()) {
-    const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
-    const writes =
-      tx.code === 'VALID'
-        ? applyPublic(state, rwsetFromJson(tx.action.rwset), meta, packVersion(block.number, i))
-        : [];
+    if (tx.code === 'VALID') {
+      const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
+      applyPublic(state, rwsetFromJson(tx.action.rwset), meta, packVersion(block.number, i));
+    }
     state.txIds.add(tx.txId);
+  }
+}
+
+/** What listeners get for a block read back from the file: the same summary the commit produced. */
+function summariseBlock(block: BlockJson): CommittedBlock {
+  const transactions: CommittedTransaction[] = [];
+  for (const tx of block.txs ?? []) {
     const ev = tx.action.event;
     transactions.push({
       txId: tx.txId,
@@ -1074,7 +1095,10 @@ function replayBlock(block: BlockJson, state: WorldState): CommittedBlock {
       timestamp: isoTimestamp(tx.seconds, tx.nanos),
       endorsers: tx.endorsements.map((e) => e.mspId),
       ...(ev === null ? {} : { event: { name: ev.name, payload: Buffer.from(ev.payload, 'base64') } }),
-      writes,
+      writes:
+        tx.code === 'VALID'
+          ? rwsetFromJson(tx.action.rwset).writes.map(([key, value]) => ({ key, isDelete: value === null }))
+          : [],
     });
   }
   return {

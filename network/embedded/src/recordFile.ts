@@ -11,10 +11,16 @@ const RECORD_MAX = 1 << 30;
  * the file is opened, so the next append starts on a clean boundary.
  */
 export class RecordFile {
+  private reader: Promise<fs.promises.FileHandle> | undefined;
+  private readonly reads = new Set<Promise<unknown>>();
+
   private constructor(
+    private readonly path: string,
     private readonly handle: fs.promises.FileHandle,
     private size: number,
     private readonly durable: boolean,
+    /** Where each record starts: record i is at offsets[i]. */
+    private readonly offsets: number[],
   ) {}
 
   /** Reads every intact record in order, truncates a torn tail, and opens the file for appending. */
@@ -26,6 +32,7 @@ export class RecordFile {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
     let offset = 0;
     let truncatedBytes = 0;
+    const offsets: number[] = [];
     try {
       const total = fs.fstatSync(fd).size;
       const header = Buffer.alloc(HEADER);
@@ -38,6 +45,7 @@ export class RecordFile {
         const payload = Buffer.allocUnsafe(length);
         if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) break;
         if (crc32(payload) !== checksum) break;
+        offsets.push(offset);
         onRecord(payload, index++);
         offset += HEADER + length;
       }
@@ -50,11 +58,40 @@ export class RecordFile {
       fs.closeSync(fd);
     }
     const handle = await fs.promises.open(file, 'a', 0o600);
-    return { file: new RecordFile(handle, offset, durable), truncatedBytes };
+    return { file: new RecordFile(file, handle, offset, durable, offsets), truncatedBytes };
   }
 
   get bytes(): number {
     return this.size;
+  }
+
+  /** Number of records in the file. */
+  get records(): number {
+    return this.offsets.length;
+  }
+
+  /** Reads record `index` back (checksum verified). */
+  read(index: number): Promise<Buffer> {
+    const p = this.readRecord(index);
+    this.reads.add(p);
+    const done = () => this.reads.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async readRecord(index: number): Promise<Buffer> {
+    const offset = this.offsets[index];
+    if (offset === undefined) throw new Error(`${this.path}: no record ${index}`);
+    this.reader ??= fs.promises.open(this.path, 'r');
+    const fh = await this.reader;
+    const header = Buffer.alloc(HEADER);
+    await fh.read(header, 0, HEADER, offset);
+    const length = header.readUInt32BE(0);
+    const payload = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fh.read(payload, 0, length, offset + HEADER);
+    if (bytesRead !== length || crc32(payload) !== header.readUInt32BE(4))
+      throw new Error(`${this.path}: record ${index} does not read back intact`);
+    return payload;
   }
 
   /** Appends the payloads as records; with durability on, resolves only once they are on disk. */
@@ -71,10 +108,17 @@ export class RecordFile {
     const { bytesWritten } = await this.handle.writev(parts);
     if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
     if (this.durable) await this.handle.datasync();
+    let at = this.size;
+    for (const p of payloads) {
+      this.offsets.push(at);
+      at += HEADER + p.length;
+    }
     this.size += length;
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.reads]);
+    if (this.reader !== undefined) await (await this.reader).close();
     await this.handle.close();
   }
 }

@@ -138,7 +138,7 @@ export class Simulation {
     this.checkReadAccess(c);
     const keyHash = collectionKeyHash(c, key);
     const hashVersion = this.recordHashedRead(c, keyHash)?.version ?? ABSENT;
-    const entry = this.ctx.state.privateStore(this.ctx.peerOrg, c.config.name, false)?.get(key);
+    const entry = this.ctx.state.privateStore(this.ctx.peerOrg, c.config.name, false)?.read(key);
     const privateVersion = entry?.version ?? ABSENT;
     if (privateVersion !== hashVersion) {
       // What a Fabric peer answers when it holds the hash but not the plaintext, as on a peer of an
@@ -147,7 +147,7 @@ export class Simulation {
         `private data matching public hash version is not available. Public hash version = ${describeVersion(hashVersion)}, Private data version = ${describeVersion(privateVersion)}`,
       );
     }
-    return entry === undefined ? EMPTY : valueBytes(entry.value);
+    return entry === undefined ? EMPTY : entry.bytes;
   }
 
   // ---- the ChaincodeSupportClient surface used by fabric-shim's ChaincodeStub ----
@@ -157,9 +157,9 @@ export class Simulation {
   // copies, as a peer's replies are: a chaincode that changes a buffer it got cannot change the ledger.
   handleGetState(collection: string, key: string): Buffer {
     if (collection !== '') return this.readPrivate(this.collection(collection), checkKey(key));
-    const entry = this.ctx.state.publicState.get(key);
+    const entry = this.ctx.state.publicState.read(key);
     if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
-    return entry === undefined ? EMPTY : valueBytes(entry.value);
+    return entry === undefined ? EMPTY : entry.bytes;
   }
 
   handleGetPrivateDataHash(collection: string, key: string): Buffer {
@@ -219,8 +219,8 @@ export class Simulation {
   handleGetStateMetadata(collection: string, key: string): Record<string, Buffer> {
     let metadata: [string, Buffer][] | undefined;
     if (collection === '') {
-      const entry = this.ctx.state.publicState.get(checkKey(key));
-      if (!this.reads.has(key)) this.reads.set(key, entry === undefined ? ABSENT : entry.version);
+      const version = this.ctx.state.publicState.version(checkKey(key));
+      if (!this.reads.has(key)) this.reads.set(key, version);
       metadata = this.ctx.state.publicState.metadata(key);
     } else {
       const c = this.collection(collection);

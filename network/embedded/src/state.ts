@@ -1,4 +1,5 @@
 import type { Value } from './rwset';
+import { KIND_BYTES, KIND_DELETED, KIND_TEXT, Slab } from './slab';
 import { SortedKeys } from './sortedKeys';
 
 // A version is Fabric's (block number, transaction number) packed into one number, so read sets and
@@ -104,109 +105,259 @@ class LazyIndex {
   }
 }
 
-/** A versioned key-value store with code point ordered keys (for range queries): private data. */
-export class KeyValueStore {
-  private readonly map = new LargeMap<Entry>();
-  private readonly keys = new LazyIndex(() => this.map.keys());
-
-  get(key: string): Entry | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: string, entry: Entry): void {
-    if (this.keys.built && this.map.get(key) === undefined) this.keys.add(key);
-    this.map.set(key, entry);
-  }
-
-  delete(key: string): void {
-    if (this.map.delete(key)) this.keys.delete(key);
-  }
-
-  *range(start: string, end: string): Generator<[string, Entry]> {
-    for (const key of this.keys.range(start, end)) {
-      const entry = this.map.get(key);
-      if (entry !== undefined) yield [key, entry];
-    }
-  }
-}
-
-/** A key's current value (undefined once deleted) with its version and history. */
-type KeyRecord = {
-  value: Value | undefined;
-  version: number;
-  meta: TxMeta;
-  older: HistoryEntry[] | undefined;
-  metadata?: [string, Buffer][] | undefined;
-};
-
 /**
- * Public world state and key history in one record per key, so a commit touches one Map entry per
- * write. A deleted key keeps its record (its history), but reads and range scans do not see it.
+ * Keys with their current value and version, values kept in a Slab (off the JavaScript heap). Per key the
+ * heap holds the key and one small integer; versions and value positions sit in typed arrays. A written
+ * value stays in the slab: the record before it is linked, which is the key's history.
  */
-export class PublicState {
-  private readonly records = new LargeMap<KeyRecord>();
-  private readonly keys = new LazyIndex(() => this.liveKeys());
-  /** Whether any key has ever carried metadata: until then validation skips the per-key lookup. */
-  metadataUsed = false;
+class VersionedStore {
+  private readonly slots = new LargeMap<number>();
+  private versions = new Float64Array(1024);
+  private positions = new Float64Array(1024);
+  private count = 0;
+  private readonly index = new LazyIndex(() => this.liveKeys());
+
+  constructor(private readonly slab: Slab) {}
 
   private *liveKeys(): Generator<string> {
-    for (const key of this.records.keys()) if (this.get(key) !== undefined) yield key;
+    for (const key of this.slots.keys()) if (this.version(key) !== ABSENT) yield key;
+  }
+
+  private live(slot: number): boolean {
+    return this.slab.kind(this.positions[slot] as number) !== KIND_DELETED;
+  }
+
+  /** The key's version, ABSENT when it has no live value. */
+  version(key: string): number {
+    const slot = this.slots.get(key);
+    return slot === undefined || !this.live(slot) ? ABSENT : (this.versions[slot] as number);
   }
 
   get(key: string): Entry | undefined {
-    const r = this.records.get(key);
-    return r === undefined || r.value === undefined ? undefined : (r as Entry);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    const pos = this.positions[slot] as number;
+    const kind = this.slab.kind(pos);
+    if (kind === KIND_DELETED) return undefined;
+    return {
+      value: kind === KIND_TEXT ? this.slab.text(pos) : this.slab.copy(pos),
+      version: this.versions[slot] as number,
+    };
   }
 
-  write(key: string, value: Value | null, version: number, meta: TxMeta): void {
-    const r = this.records.get(key);
-    if (r === undefined) {
-      this.records.setNew(key, { value: value ?? undefined, version, meta, older: undefined });
-      if (value !== null) this.keys.add(key);
+  /** The value's bytes (a fresh copy) with its version. */
+  read(key: string): { bytes: Buffer; version: number } | undefined {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    const pos = this.positions[slot] as number;
+    if (this.slab.kind(pos) === KIND_DELETED) return undefined;
+    return { bytes: this.slab.copy(pos), version: this.versions[slot] as number };
+  }
+
+  write(key: string, value: Value | null, version: number, tx: number): void {
+    const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
+    const slot = this.slots.get(key);
+    if (slot === undefined) {
+      const s = this.newSlot();
+      this.positions[s] = this.slab.append(kind, tx, -1, value ?? undefined);
+      this.versions[s] = version;
+      this.slots.setNew(key, s);
+      if (value !== null) this.index.add(key);
       return;
     }
-    const wasLive = r.value !== undefined;
-    const entry: HistoryEntry = { meta: r.meta, value: r.value };
-    if (r.older === undefined) r.older = [entry];
-    else r.older.push(entry);
-    r.value = value ?? undefined;
-    r.version = version;
-    r.meta = meta;
-    if (value === null) r.metadata = undefined;
-    if (!wasLive && value !== null) this.keys.add(key);
-    else if (wasLive && value === null) this.keys.delete(key);
+    const previous = this.positions[slot] as number;
+    const wasLive = this.slab.kind(previous) !== KIND_DELETED;
+    this.positions[slot] = this.slab.append(kind, tx, previous, value ?? undefined);
+    this.versions[slot] = version;
+    if (!wasLive && value !== null) this.index.add(key);
+    else if (wasLive && value === null) this.index.delete(key);
   }
 
-  /** Metadata of a live key (its validation parameter, if any). */
-  metadata(key: string): [string, Buffer][] | undefined {
-    const r = this.records.get(key);
-    return r === undefined || r.value === undefined ? undefined : r.metadata;
+  /** A new version of a live key without a new value (a metadata write). False when the key is not live. */
+  setVersion(key: string, version: number): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined || !this.live(slot)) return false;
+    this.versions[slot] = version;
+    return true;
   }
 
-  /** A metadata write: applies to a live key, and makes a new version of it, as in Fabric. */
-  writeMetadata(key: string, entries: [string, Buffer][], version: number): void {
-    const r = this.records.get(key);
-    if (r === undefined || r.value === undefined) return;
-    r.metadata = entries.length === 0 ? undefined : entries;
-    r.version = version;
-    this.metadataUsed = true;
+  /** Forgets the key and zeroes every value it had (private data: deleted or purged, nothing is kept). */
+  erase(key: string): void {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    if (this.live(slot)) this.index.delete(key);
+    for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos))
+      this.slab.erase(pos);
+    this.slots.delete(key);
+  }
+
+  /** Newest first: the transaction of each version and its value (undefined for a delete). */
+  history(key: string): { tx: number; value: Value | undefined }[] {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return [];
+    const out: { tx: number; value: Value | undefined }[] = [];
+    for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos)) {
+      const kind = this.slab.kind(pos);
+      out.push({
+        tx: this.slab.tx(pos),
+        value:
+          kind === KIND_DELETED ? undefined : kind === KIND_TEXT ? this.slab.text(pos) : this.slab.copy(pos),
+      });
+    }
+    return out;
   }
 
   *range(start: string, end: string): Generator<[string, Entry]> {
-    for (const key of this.keys.range(start, end)) {
+    for (const key of this.index.range(start, end)) {
       const entry = this.get(key);
       if (entry !== undefined) yield [key, entry];
     }
   }
 
+  private newSlot(): number {
+    if (this.count === this.versions.length) {
+      const versions = new Float64Array(this.count * 2);
+      versions.set(this.versions);
+      this.versions = versions;
+      const positions = new Float64Array(this.count * 2);
+      positions.set(this.positions);
+      this.positions = positions;
+    }
+    return this.count++;
+  }
+}
+
+/** A versioned key-value store with code point ordered keys (for range queries): private data. */
+export class KeyValueStore {
+  private readonly store: VersionedStore;
+
+  constructor(slab: Slab) {
+    this.store = new VersionedStore(slab);
+  }
+
+  get(key: string): Entry | undefined {
+    return this.store.get(key);
+  }
+
+  read(key: string): { bytes: Buffer; version: number } | undefined {
+    return this.store.read(key);
+  }
+
+  version(key: string): number {
+    return this.store.version(key);
+  }
+
+  set(key: string, value: Value, version: number): void {
+    this.store.write(key, value, version, 0);
+  }
+
+  setVersion(key: string, version: number): void {
+    this.store.setVersion(key, version);
+  }
+
+  /** Private data keeps no history: a deleted value is gone from memory too. */
+  delete(key: string): void {
+    this.store.erase(key);
+  }
+
+  range(start: string, end: string): Generator<[string, Entry]> {
+    return this.store.range(start, end);
+  }
+}
+
+/**
+ * Public world state and key history. A deleted key keeps its history, but reads and range scans do not
+ * see it. The transactions that wrote are numbered in the order they were applied; the history names
+ * them by that number.
+ */
+export class PublicState {
+  private readonly store: VersionedStore;
+  private readonly metadataByKey = new Map<string, [string, Buffer][]>();
+  private readonly txs: TxMeta[] = [];
+  /** Whether any key has ever carried metadata: until then validation skips the per-key lookup. */
+  metadataUsed = false;
+
+  constructor(slab: Slab) {
+    this.store = new VersionedStore(slab);
+  }
+
+  /** Registers a transaction that writes; its number goes with each value it writes. */
+  addTx(meta: TxMeta): number {
+    this.txs.push(meta);
+    return this.txs.length - 1;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.store.get(key);
+  }
+
+  read(key: string): { bytes: Buffer; version: number } | undefined {
+    return this.store.read(key);
+  }
+
+  version(key: string): number {
+    return this.store.version(key);
+  }
+
+  write(key: string, value: Value | null, version: number, tx: number): void {
+    this.store.write(key, value, version, tx);
+    if (value === null) this.metadataByKey.delete(key);
+  }
+
+  /** Metadata of a live key (its validation parameter, if any). */
+  metadata(key: string): [string, Buffer][] | undefined {
+    return this.store.version(key) === ABSENT ? undefined : this.metadataByKey.get(key);
+  }
+
+  /** A metadata write: applies to a live key, and makes a new version of it, as in Fabric. */
+  writeMetadata(key: string, entries: [string, Buffer][], version: number): void {
+    if (!this.store.setVersion(key, version)) return;
+    if (entries.length === 0) this.metadataByKey.delete(key);
+    else this.metadataByKey.set(key, entries);
+    this.metadataUsed = true;
+  }
+
+  range(start: string, end: string): Generator<[string, Entry]> {
+    return this.store.range(start, end);
+  }
+
   /** Fabric v2 returns a key's history newest first. */
   history(key: string): HistoryEntry[] {
-    const r = this.records.get(key);
-    if (r === undefined) return [];
-    const out: HistoryEntry[] = [{ meta: r.meta, value: r.value }];
-    if (r.older !== undefined)
-      for (let i = r.older.length - 1; i >= 0; i--) out.push(r.older[i] as HistoryEntry);
-    return out;
+    return this.store.history(key).map(({ tx, value }) => ({ meta: this.txs[tx] as TxMeta, value }));
+  }
+}
+
+/** Hashes of one collection's private data, as every channel member's peer holds them. */
+class HashedStore {
+  private readonly store: VersionedStore;
+  private readonly metadataByKey = new Map<string, [string, Buffer][]>();
+
+  constructor(slab: Slab) {
+    this.store = new VersionedStore(slab);
+  }
+
+  version(keyHash: string): number {
+    return this.store.version(keyHash);
+  }
+
+  entry(keyHash: string): HashedEntry | undefined {
+    const e = this.store.get(keyHash);
+    if (e === undefined) return undefined;
+    return { valueHash: e.value as string, version: e.version, metadata: this.metadataByKey.get(keyHash) };
+  }
+
+  /** A value write keeps the key's metadata, as in Fabric; a delete drops it. */
+  write(keyHash: string, valueHash: string | null, version: number, keepMetadata: boolean): void {
+    this.store.write(keyHash, valueHash, version, 0);
+    if (valueHash === null || !keepMetadata) this.metadataByKey.delete(keyHash);
+  }
+
+  /** False when the key hash has no live value (the write is then ignored). */
+  writeMetadata(keyHash: string, entries: [string, Buffer][], version: number): boolean {
+    if (!this.store.setVersion(keyHash, version)) return false;
+    if (entries.length === 0) this.metadataByKey.delete(keyHash);
+    else this.metadataByKey.set(keyHash, entries);
+    return true;
   }
 }
 
@@ -216,8 +367,9 @@ export class PublicState {
  * same synchronous step, so one copy of the shared part is exactly what each peer would hold.
  */
 export class WorldState {
-  readonly publicState = new PublicState();
-  readonly hashed = new Map<string, LargeMap<HashedEntry>>();
+  private readonly slab = new Slab();
+  readonly publicState = new PublicState(this.slab);
+  private readonly hashed = new Map<string, HashedStore>();
   /** Collections in which some key hash has carried metadata. */
   readonly hashedMetadataUsed = new Set<string>();
   readonly privateState = new Map<string, Map<string, KeyValueStore>>();
@@ -227,8 +379,37 @@ export class WorldState {
     for (const org of organisations) this.privateState.set(org, new Map());
   }
 
+  /** Bytes of values held off the heap. */
+  get storedBytes(): number {
+    return this.slab.bytes;
+  }
+
   hashedEntry(collection: string, keyHash: string): HashedEntry | undefined {
-    return this.hashed.get(collection)?.get(keyHash);
+    return this.hashed.get(collection)?.entry(keyHash);
+  }
+
+  hashedVersion(collection: string, keyHash: string): number {
+    return this.hashed.get(collection)?.version(keyHash) ?? ABSENT;
+  }
+
+  private hashedStore(collection: string): HashedStore {
+    let store = this.hashed.get(collection);
+    if (store === undefined) this.hashed.set(collection, (store = new HashedStore(this.slab)));
+    return store;
+  }
+
+  writeHashed(collection: string, keyHash: string, valueHash: string | null, version: number): void {
+    this.hashedStore(collection).write(keyHash, valueHash, version, this.hashedMetadataUsed.has(collection));
+  }
+
+  writeHashedMetadata(
+    collection: string,
+    keyHash: string,
+    entries: [string, Buffer][],
+    version: number,
+  ): void {
+    if (this.hashedStore(collection).writeMetadata(keyHash, entries, version))
+      this.hashedMetadataUsed.add(collection);
   }
 
   /** The private store of `org` for `collection`, or undefined when it holds nothing there yet. */
@@ -237,7 +418,7 @@ export class WorldState {
     if (stores === undefined) return undefined;
     let store = stores.get(collection);
     if (store === undefined && create) {
-      store = new KeyValueStore();
+      store = new KeyValueStore(this.slab);
       stores.set(collection, store);
     }
     return store;
