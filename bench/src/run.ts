@@ -86,11 +86,21 @@ async function throughput(
   const { debit, entry, credit } = threeLegPayments(rnd, cases, `${tag}-`);
   const [a, ch, b] = ids as [Identity, Identity, Identity];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await postAll(c, a, debit, batch, concurrency);
   await postAll(c, ch, entry, batch, concurrency);
   await postAll(c, b, credit, batch, concurrency);
   const s = (performance.now() - t0) / 1000;
-  return { legs: cases * 3, seconds: Number(s.toFixed(2)), legsPerSec: Math.round((cases * 3) / s) };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    legs: cases * 3,
+    seconds: Number(s.toFixed(2)),
+    legsPerSec: Math.round((cases * 3) / s),
+    // CPU time of the whole process (all threads) per leg: the work per leg, less sensitive than wall
+    // time to other load on the machine.
+    cpuMicrosPerLeg: Number(((cpu.user + cpu.system) / (cases * 3)).toFixed(1)),
+    heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
 }
 
 async function main() {

@@ -86,6 +86,15 @@ export class Slab {
     return chunk.toString('utf8', offset + HEADER, offset + HEADER + length);
   }
 
+  /** Whether the record holds exactly the bytes of `key`, a string of ASCII characters only. */
+  equalsAscii(pos: number, key: string): boolean {
+    const [chunk, offset] = this.at(pos);
+    if (chunk.readUInt32LE(offset) !== key.length) return false;
+    const start = offset + HEADER;
+    for (let i = 0; i < key.length; i++) if (chunk[start + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
   /** Overwrites a record's bytes with zeros and marks it deleted (a purge: the value is gone). */
   erase(pos: number): void {
     const [chunk, offset] = this.at(pos);

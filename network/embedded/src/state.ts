@@ -1,4 +1,5 @@
 import type { Value } from './rwset';
+import { KeyTable } from './keyTable';
 import { KIND_BYTES, KIND_DELETED, KIND_TEXT, Slab } from './slab';
 import { SortedKeys } from './sortedKeys';
 
@@ -22,86 +23,49 @@ export type HistoryEntry = { meta: TxMeta; value: Value | undefined };
 /** `valueHash` is hex: it is what the block carries, and is turned into bytes only when read. */
 export type HashedEntry = { valueHash: string; version: number; metadata?: [string, Buffer][] | undefined };
 
-// A JavaScript Map holds at most 2^24 entries. Past a threshold new keys go to a further Map; until
-// then this is one Map and costs nothing extra.
-const MAP_SPLIT = 1 << 23;
-
-export class LargeMap<V> {
-  private readonly maps: Map<string, V>[] = [new Map<string, V>()];
-
-  get(key: string): V | undefined {
-    const maps = this.maps;
-    if (maps.length === 1) return (maps[0] as Map<string, V>).get(key);
-    for (const m of maps) {
-      const v = m.get(key);
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  }
-
-  set(key: string, value: V): void {
-    const maps = this.maps;
-    const last = maps[maps.length - 1] as Map<string, V>;
-    if (maps.length === 1 && last.size < MAP_SPLIT) {
-      last.set(key, value);
-      return;
-    }
-    for (const m of maps) {
-      if (m.has(key)) {
-        m.set(key, value);
-        return;
-      }
-    }
-    this.setNew(key, value);
-  }
-
-  /** Adds a key the caller knows is absent. */
-  setNew(key: string, value: V): void {
-    let last = this.maps[this.maps.length - 1] as Map<string, V>;
-    if (last.size >= MAP_SPLIT) this.maps.push((last = new Map<string, V>()));
-    last.set(key, value);
-  }
-
-  *keys(): Generator<string> {
-    for (const m of this.maps) yield* m.keys();
-  }
-
-  delete(key: string): boolean {
-    for (const m of this.maps) if (m.delete(key)) return true;
-    return false;
-  }
-
-  get size(): number {
-    let n = 0;
-    for (const m of this.maps) n += m.size;
-    return n;
-  }
+/** The first segment of a key, ':' included; '' for a key without ':'. */
+function partitionOf(key: string): string {
+  const i = key.indexOf(':');
+  return i < 0 ? '' : key.slice(0, i + 1);
 }
 
 /**
- * The ordered key index behind range queries, built on the first range query: a ledger whose
- * chaincode never scans a store pays nothing for ordering its keys.
+ * The ordered key indexes behind range queries, each built on the first query that needs it, so keys
+ * nobody scans are never held on the heap as strings. Keys are partitioned by their first segment
+ * (up to and including the first ':'): a range whose start and end share such a prefix can only contain
+ * keys of that partition (strings between two strings share their common prefix), and is answered from
+ * that partition's index alone. Any other range uses one index over all keys.
  */
-class LazyIndex {
-  private index: SortedKeys | undefined;
+class RangeIndexes {
+  private readonly partitions = new Map<string, SortedKeys>();
+  private all: SortedKeys | undefined;
 
-  constructor(private readonly allKeys: () => Iterable<string>) {}
-
-  get built(): boolean {
-    return this.index !== undefined;
-  }
+  constructor(private readonly liveKeys: () => Iterable<string>) {}
 
   add(key: string): void {
-    this.index?.add(key);
+    this.all?.add(key);
+    if (this.partitions.size > 0) this.partitions.get(partitionOf(key))?.add(key);
   }
 
   delete(key: string): void {
-    this.index?.delete(key);
+    this.all?.delete(key);
+    if (this.partitions.size > 0) this.partitions.get(partitionOf(key))?.delete(key);
   }
 
   range(start: string, end: string): Generator<string> {
-    this.index ??= SortedKeys.from(this.allKeys());
-    return this.index.range(start, end);
+    const p = partitionOf(start);
+    if (p !== '' && end.startsWith(p)) {
+      let index = this.partitions.get(p);
+      if (index === undefined) {
+        const keys: string[] = [];
+        for (const k of this.liveKeys()) if (k.startsWith(p)) keys.push(k);
+        index = SortedKeys.from(keys);
+        this.partitions.set(p, index);
+      }
+      return index.range(start, end);
+    }
+    this.all ??= SortedKeys.from(this.liveKeys());
+    return this.all.range(start, end);
   }
 }
 
@@ -111,16 +75,17 @@ class LazyIndex {
  * value stays in the slab: the record before it is linked, which is the key's history.
  */
 class VersionedStore {
-  private readonly slots = new LargeMap<number>();
+  private readonly slots: KeyTable;
   private versions = new Float64Array(1024);
   private positions = new Float64Array(1024);
-  private count = 0;
-  private readonly index = new LazyIndex(() => this.liveKeys());
+  private readonly index = new RangeIndexes(() => this.liveKeys());
 
-  constructor(private readonly slab: Slab) {}
+  constructor(private readonly slab: Slab) {
+    this.slots = new KeyTable(slab);
+  }
 
   private *liveKeys(): Generator<string> {
-    for (const key of this.slots.keys()) if (this.version(key) !== ABSENT) yield key;
+    for (const [key, slot] of this.slots.entries()) if (this.live(slot)) yield key;
   }
 
   private live(slot: number): boolean {
@@ -158,10 +123,10 @@ class VersionedStore {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
     const slot = this.slots.get(key);
     if (slot === undefined) {
-      const s = this.newSlot();
+      const s = this.slots.add(key);
+      this.ensureSlot(s);
       this.positions[s] = this.slab.append(kind, tx, -1, value ?? undefined);
       this.versions[s] = version;
-      this.slots.setNew(key, s);
       if (value !== null) this.index.add(key);
       return;
     }
@@ -214,16 +179,14 @@ class VersionedStore {
     }
   }
 
-  private newSlot(): number {
-    if (this.count === this.versions.length) {
-      const versions = new Float64Array(this.count * 2);
-      versions.set(this.versions);
-      this.versions = versions;
-      const positions = new Float64Array(this.count * 2);
-      positions.set(this.positions);
-      this.positions = positions;
-    }
-    return this.count++;
+  private ensureSlot(slot: number): void {
+    if (slot < this.versions.length) return;
+    const versions = new Float64Array(this.versions.length * 2);
+    versions.set(this.versions);
+    this.versions = versions;
+    const positions = new Float64Array(this.positions.length * 2);
+    positions.set(this.positions);
+    this.positions = positions;
   }
 }
 
