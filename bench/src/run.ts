@@ -100,6 +100,7 @@ async function throughput(
     // time to other load on the machine.
     cpuMicrosPerLeg: Number(((cpu.user + cpu.system) / (cases * 3)).toFixed(1)),
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    stateOffHeapMiB: Math.round(c.network.stateBytes() / 2 ** 20),
   };
 }
 

@@ -407,6 +407,11 @@ export class EmbeddedNetwork {
     return ca;
   }
 
+  /** Bytes of keys and values (history included) the world state holds outside the JavaScript heap. */
+  stateBytes(): number {
+    return this.state.storedBytes;
+  }
+
   /** Number of blocks, the genesis block included (so the next block's number). */
   height(): bigint {
     return BigInt(this.nextBlock);
