@@ -154,11 +154,15 @@ describe('the web console in Chromium', () => {
     ]);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-detail.png'), fullPage: true });
 
-    // Four eyes: bruno proposes; he cannot approve his own proposal (the error is shown); bella approves.
+    // Four eyes: bruno proposes; as a reconciler he is offered no Approve (the ledger would refuse it); the screen
+    // says who has the break now; bella approves.
     await bruno.getByLabel('Resolution').selectOption('CORRECT_LEG');
     await act(bruno, 'Propose', 'correct our leg to the settled amount');
-    await bruno.getByRole('button', { name: 'Approve', exact: true }).click();
-    await expect.poll(() => bruno.getByRole('alert').innerText()).toMatch(/approv/i);
+    expect(await bruno.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    expect(await bruno.getByRole('button', { name: 'Resolve', exact: true }).isDisabled()).toBe(true);
+    expect(await bruno.getByTestId('next-step').innerText()).toBe(
+      'Next: a second person of BankBMSP, an approver, approves the proposal (four eyes).',
+    );
 
     // Keyboard only: Bella logs in with Tab and Enter, and a wrong reference is refused with the node's message.
     const bella = await (
@@ -203,6 +207,9 @@ describe('the web console in Chromium', () => {
     await expect
       .poll(() => bruno.getByTestId('break-status').innerText(), { timeout: 5000 })
       .toBe('Accepted');
+    expect(await bruno.getByTestId('next-step').innerText()).toBe(
+      'Next: BankBMSP books the correction and resolves.',
+    );
     await act(bruno, 'Resolve', 'adjustment 881 posted');
     expect(await bruno.getByTestId('break-status').innerText()).toBe('Resolved');
     expect((await timeline(bruno)).map((r) => /\((\w+MSP)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([

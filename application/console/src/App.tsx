@@ -16,7 +16,7 @@ import { formatDate, formatDateTime, formatInteger, formatMoney, formatPercent, 
 import { codeLabel, translator, type Translate } from './i18n';
 import { useLiveIndex } from './live';
 import { Queue } from './Queue';
-import { hrefOf, useRoute, type Route } from './route';
+import { hrefOf, navigate, useRoute, type Route } from './route';
 import { Statements } from './Statements';
 import { ErrorBox, Fact, message, Select, type Ctx, type Live } from './ui';
 import { RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
@@ -91,6 +91,11 @@ function Shell({
   readonly onLogout: () => void;
 }) {
   const route = useRoute();
+  // An auditor is party to no break: the queue is empty for them, so they start in the audit view.
+  useEffect(() => {
+    const staff = user.roles.some((r) => r === 'reconciler' || r === 'approver' || r === 'submitter');
+    if (!staff && window.location.hash === '') navigate({ name: 'audit' });
+  }, [user]);
   const [live, setLive] = useState<Live>({ blocks: 0, breaks: 0, last: undefined, changed: new Set() });
   const liveState = useLiveIndex(
     useCallback((e: IndexedEvent) => {
@@ -270,6 +275,21 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
 
   const brk = opened?.brk;
   const legs = opened?.kase.legs ?? [];
+  // What the person's roles allow (the ledger decides; the console only leaves out what would be refused).
+  const mayAct = user.roles.includes('reconciler') || user.roles.includes('approver');
+  const mayPropose = user.roles.includes('reconciler');
+  const mayApprove = user.roles.includes('approver');
+  const ownProposal = brk?.proposal?.proposer.mspId === user.mspId;
+  const iProposed = ownProposal && brk.proposal.proposer.name === user.enrollmentId;
+  const status = brk?.status;
+  const allowed = {
+    assign: status === 'OPEN' || status === 'ASSIGNED',
+    propose: status === 'ASSIGNED' && brk?.assignee?.mspId === user.mspId,
+    approve: status === 'PROPOSED' && ownProposal && !iProposed,
+    accept: status === 'APPROVED' && !ownProposal && !brk?.acceptedBy.includes(user.mspId),
+    reject: (status === 'PROPOSED' && ownProposal) || (status === 'APPROVED' && !ownProposal),
+    resolve: status === 'ACCEPTED' && ownProposal,
+  };
   const differing = new Set<string>(brk?.detail.fields ?? []);
   for (const f of LEG_FIELDS) {
     if (new Set(legs.map((l) => l.detail[f])).size > 1) differing.add(f);
@@ -403,86 +423,125 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
           </table>
 
           <h3>{t('actions')}</h3>
-          <fieldset className="actions" disabled={busy}>
-            <legend className="sr-only">{t('actions')}</legend>
-            <label className="wide">
-              {t('comment')}
-              <textarea
-                name="comment"
-                rows={2}
-                value={comment}
-                onChange={(e) => {
-                  setComment(e.target.value);
-                }}
-              />
-            </label>
-            <div className="row">
-              <label>
-                {t('assignTo')}
-                <input
-                  name="assignee"
-                  list={`${refId}-people`}
-                  value={assignee}
+          <p role="status" className="help next-step" data-testid="next-step">
+            {nextStep(ctx, brk)}
+          </p>
+          {!mayAct ? (
+            <p className="help">{t('readOnlyRole')}</p>
+          ) : (
+            <fieldset className="actions" disabled={busy}>
+              <legend className="sr-only">{t('actions')}</legend>
+              <label className="wide">
+                {t('comment')}
+                <textarea
+                  name="comment"
+                  rows={2}
+                  value={comment}
                   onChange={(e) => {
-                    setAssignee(e.target.value);
+                    setComment(e.target.value);
                   }}
                 />
               </label>
-              <datalist id={`${refId}-people`}>
-                {people.map((p) => (
-                  <option key={p} value={p} />
-                ))}
-              </datalist>
-              <button
-                type="button"
-                onClick={() => {
-                  act('assign', { assignee });
-                }}
-              >
-                {t('assign')}
-              </button>
-              <Select
-                label={t('proposeKind')}
-                value={kind}
-                options={KINDS.map((k) => ({ value: k, label: codeLabel(locale, k) }))}
-                onChange={setKind}
-              />
-              <button
-                type="button"
-                onClick={() => {
-                  act('propose', { kind });
-                }}
-              >
-                {t('propose')}
-              </button>
-            </div>
-            <div className="row">
-              {(['approve', 'accept', 'reject', 'resolve'] as const).map((a) => (
+              <div className="row">
+                <label>
+                  {t('assignTo')}
+                  <input
+                    name="assignee"
+                    list={`${refId}-people`}
+                    value={assignee}
+                    onChange={(e) => {
+                      setAssignee(e.target.value);
+                    }}
+                  />
+                </label>
+                <datalist id={`${refId}-people`}>
+                  {people.map((p) => (
+                    <option key={p} value={p} />
+                  ))}
+                </datalist>
                 <button
                   type="button"
-                  key={a}
+                  disabled={!allowed.assign}
                   onClick={() => {
-                    act(a);
+                    act('assign', { assignee });
                   }}
                 >
-                  {t(a)}
+                  {t('assign')}
                 </button>
-              ))}
-              <button
-                type="button"
-                disabled={!comment.trim()}
-                onClick={() => {
-                  act('comment');
-                }}
-              >
-                {t('addComment')}
-              </button>
-            </div>
-          </fieldset>
+                {mayPropose && (
+                  <>
+                    <Select
+                      label={t('proposeKind')}
+                      value={kind}
+                      options={KINDS.map((k) => ({ value: k, label: codeLabel(locale, k) }))}
+                      onChange={setKind}
+                    />
+                    <button
+                      type="button"
+                      disabled={!allowed.propose}
+                      onClick={() => {
+                        act('propose', { kind });
+                      }}
+                    >
+                      {t('propose')}
+                    </button>
+                  </>
+                )}
+              </div>
+              <div className="row">
+                {(['approve', 'accept', 'reject', 'resolve'] as const)
+                  .filter((a) => a !== 'approve' || mayApprove)
+                  .map((a) => (
+                    <button
+                      type="button"
+                      key={a}
+                      disabled={!allowed[a]}
+                      onClick={() => {
+                        act(a);
+                      }}
+                    >
+                      {t(a)}
+                    </button>
+                  ))}
+                <button
+                  type="button"
+                  disabled={!comment.trim()}
+                  onClick={() => {
+                    act('comment');
+                  }}
+                >
+                  {t('addComment')}
+                </button>
+              </div>
+              {iProposed && brk.status === 'PROPOSED' && <p className="help">{t('fourEyesHint')}</p>}
+            </fieldset>
+          )}
         </>
       )}
     </section>
   );
+}
+
+/** Who has the break now: what the workflow waits for, in words (four eyes, then every other party). */
+function nextStep({ t }: Ctx, b: BreakRecord): string {
+  const proposer = b.proposal?.proposer.mspId ?? '';
+  switch (b.status) {
+    case 'OPEN':
+      return t('nextAssign');
+    case 'ASSIGNED':
+      return t('nextPropose').replace('{who}', b.assignee ? `${b.assignee.name} (${b.assignee.mspId})` : '');
+    case 'PROPOSED':
+      return t('nextApprove').replace('{msp}', proposer);
+    case 'APPROVED':
+      return t('nextAccept').replace(
+        '{msps}',
+        b.parties.filter((p) => p !== proposer && !b.acceptedBy.includes(p)).join(', '),
+      );
+    case 'ACCEPTED':
+      return t('nextResolve').replace('{msp}', proposer);
+    default:
+      return t('nextNone');
+  }
 }
 
 function DashboardView({ ctx }: { readonly ctx: Ctx }) {

@@ -203,6 +203,8 @@ export function Queue({
   };
 
   const items = page?.items ?? [];
+  // Assigning needs a reconciler or an approver (the ledger's rule); others see no bulk bar and no checkboxes.
+  const mayAssign = user.roles.includes('reconciler') || user.roles.includes('approver');
   const allSelected = items.length > 0 && items.every((b) => selected.has(b.breakId));
   const toggle = (id: string) => {
     setSelected((s) => {
@@ -342,21 +344,23 @@ export function Queue({
         </button>
       </form>
       <ErrorBox error={error} />
-      <div className="bulk filters" aria-label={t('bulkActions')} role="group">
-        <span aria-live="polite">{t('selected').replace('{n}', formatInteger(locale, selected.size))}</span>
-        <Select
-          label={t('assignSelectedTo')}
-          value={bulkAssignee}
-          options={people.map((p) => ({
-            value: p,
-            label: p === user.enrollmentId ? `${p} (${t('me')})` : p,
-          }))}
-          onChange={setBulkAssignee}
-        />
-        <button type="button" disabled={busy || selected.size === 0} onClick={assignSelected}>
-          {t('assignSelected')}
-        </button>
-      </div>
+      {mayAssign && (
+        <div className="bulk filters" aria-label={t('bulkActions')} role="group">
+          <span aria-live="polite">{t('selected').replace('{n}', formatInteger(locale, selected.size))}</span>
+          <Select
+            label={t('assignSelectedTo')}
+            value={bulkAssignee}
+            options={people.map((p) => ({
+              value: p,
+              label: p === user.enrollmentId ? `${p} (${t('me')})` : p,
+            }))}
+            onChange={setBulkAssignee}
+          />
+          <button type="button" disabled={busy || selected.size === 0} onClick={assignSelected}>
+            {t('assignSelected')}
+          </button>
+        </div>
+      )}
       {bulkNote && (
         <p role="status" className="notice">
           {bulkNote}
@@ -377,6 +381,7 @@ export function Queue({
               <th scope="col">
                 <input
                   type="checkbox"
+                  disabled={!mayAssign}
                   aria-label={t('selectPage')}
                   checked={allSelected}
                   onChange={() => {
@@ -410,6 +415,7 @@ export function Queue({
                 <td>
                   <input
                     type="checkbox"
+                    disabled={!mayAssign}
                     aria-label={`${t('select')} ${b.breakId}`}
                     checked={selected.has(b.breakId)}
                     onChange={() => {
