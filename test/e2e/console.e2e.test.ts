@@ -324,6 +324,14 @@ describe('the web console in Chromium', () => {
         `^break,${resolvedBreakId},8,[0-9a-f]{64},\\d+,\\d+,.*,BankBMSP,/O=BankBMSP/OU=client/CN=bruno,.*,false,RESOLVED$`,
       ),
     );
+    // The session ends elsewhere (here: logged out through the API with the tab's own token): the next request
+    // is refused and the console returns to the login form instead of showing errors.
+    // (A string: this file is typed for Node, the expression runs in the page.)
+    await audrey.evaluate(
+      "fetch('/v1/sessions/current', { method: 'DELETE', headers: { authorization: 'Bearer ' + sessionStorage.getItem('tallystick.token') } }).then(() => undefined)",
+    );
+    await audrey.getByRole('button', { name: 'Check the index' }).click();
+    await audrey.getByRole('button', { name: 'Log in' }).waitFor();
     await audrey.context().close();
   });
 

@@ -5,6 +5,7 @@ import {
   login,
   logout,
   savedSession,
+  SESSION_ENDED,
   type BreakRecord,
   type Dashboard,
   type IndexedEvent,
@@ -32,6 +33,15 @@ export function App() {
   );
   const [user, setUser] = useState<User | undefined>(() => savedSession()?.user);
   const t = translator(locale);
+  useEffect(() => {
+    const ended = () => {
+      setUser(undefined);
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => {
+      window.removeEventListener(SESSION_ENDED, ended);
+    };
+  }, []);
 
   useEffect(() => {
     document.documentElement.lang = locale;
@@ -124,7 +134,15 @@ function Shell({
           {nav({ name: 'audit' }, t('navProvenance'))}
         </nav>
         <span className={`live live-${liveState}`} role="status" data-testid="live-state">
-          {t(liveState === 'live' ? 'liveOn' : liveState === 'offline' ? 'liveOff' : 'liveConnecting')}
+          {t(
+            liveState === 'live'
+              ? 'liveOn'
+              : liveState === 'offline'
+                ? 'liveOff'
+                : liveState === 'paused'
+                  ? 'livePaused'
+                  : 'liveConnecting',
+          )}
         </span>
         <span className="who">
           {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} · {user.roles.join(', ')}

@@ -192,12 +192,21 @@ export class ApiFailure extends Error {
 }
 
 const TOKEN_KEY = 'tallystick.token';
+/** Dispatched on window when the node answers 401: the app shows the login form again. */
+export const SESSION_ENDED = 'tallystick:session-ended';
 const USER_KEY = 'tallystick.user';
 
 export function savedSession(): { token: string; user: User } | undefined {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const user = sessionStorage.getItem(USER_KEY);
   return token && user ? { token, user: JSON.parse(user) as User } : undefined;
+}
+
+/** The node refused the session (idle, expired, logged out elsewhere): forget it and go back to the login form. */
+export function sessionEnded(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(USER_KEY);
+  window.dispatchEvent(new Event(SESSION_ENDED));
 }
 
 export function authHeader(): Record<string, string> {
@@ -254,8 +263,7 @@ async function answer<T>(res: Response): Promise<T> {
   };
   if (!res.ok) {
     if (res.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      sessionStorage.removeItem(USER_KEY);
+      sessionEnded();
     }
     throw new ApiFailure(
       payload.error?.code ?? 'HTTP_' + String(res.status),

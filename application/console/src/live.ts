@@ -2,9 +2,31 @@
 // the Authorization header: EventSource cannot set headers, and a token in the URL would land in access logs.
 import { useEffect, useRef, useState } from 'react';
 
-import { authHeader, type IndexedEvent } from './api';
+import { authHeader, sessionEnded, type IndexedEvent } from './api';
 
-export type LiveState = 'connecting' | 'live' | 'offline';
+export type LiveState = 'connecting' | 'live' | 'offline' | 'paused';
+
+/**
+ * The node ends each stream after a few minutes and a reconnect counts as activity for the session. So that an
+ * unattended console still times out, the stream is not renewed after this long without a key or a click; it
+ * resumes at the next one.
+ */
+export const LIVE_IDLE_MS = 20 * 60_000;
+let lastActivity = Date.now();
+for (const type of ['keydown', 'pointerdown'] as const)
+  window.addEventListener(type, () => {
+    lastActivity = Date.now();
+  });
+const activity = () =>
+  new Promise<void>((resolve) => {
+    const on = () => {
+      window.removeEventListener('keydown', on);
+      window.removeEventListener('pointerdown', on);
+      resolve();
+    };
+    window.addEventListener('keydown', on);
+    window.addEventListener('pointerdown', on);
+  });
 
 /** Parses `event:`/`data:` blocks out of a text stream; calls `onEvent` for each complete one. */
 export function sseParser(onEvent: (event: string, data: string) => void): (chunk: string) => void {
@@ -35,13 +57,20 @@ export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
   const handler = useRef(onIndexed);
   handler.current = onIndexed;
   useEffect(() => {
-    let stopped = false;
+    const life = { stopped: false };
+    // A function, not the flag itself: the flag changes while this effect's async loop awaits.
+    const stopped = () => life.stopped;
     let controller: AbortController | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const connect = async () => {
       controller = new AbortController();
       try {
         const res = await fetch('/v1/events', { headers: authHeader(), signal: controller.signal });
+        if (res.status === 401) {
+          // The session is over: the app goes back to the login form (and unmounts this stream).
+          sessionEnded();
+          return;
+        }
         if (!res.ok || !res.body) throw new Error(`HTTP ${String(res.status)}`);
         setState('live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -56,15 +85,19 @@ export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
       } catch {
         // aborted on unmount, or the node is away: reconnect below
       }
-      if (stopped) return;
-      setState('offline');
+      if (stopped()) return;
+      if (Date.now() - lastActivity > LIVE_IDLE_MS) {
+        setState('paused');
+        await activity();
+        if (stopped()) return;
+      } else setState('offline');
       timer = setTimeout(() => {
         void connect();
       }, 1000);
     };
     void connect();
     return () => {
-      stopped = true;
+      life.stopped = true;
       clearTimeout(timer);
       controller?.abort();
     };
