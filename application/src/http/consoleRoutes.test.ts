@@ -248,8 +248,8 @@ describe('console routes of a node', () => {
     expect(rest).toContain('event: hello');
     const refused = await open('PayCoMSP', pavel);
     expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
-      429,
-      'RATE_LIMITED',
+      503,
+      'INDEX_UNAVAILABLE',
     ]);
   });
 

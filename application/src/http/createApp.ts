@@ -463,7 +463,9 @@ export function createApp(deps: AppDeps): express.Express {
   v1.get('/events', (req, res) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     index();
-    if (!live.open(res, { mspId: who(req).mspId, token }, deps.index?.indexer?.checkpoint))
+    const opened = live.open(res, { mspId: who(req).mspId, token }, deps.index?.indexer?.checkpoint);
+    if (opened === 'closing') throw new ApiError('INDEX_UNAVAILABLE', 'the node is shutting down');
+    if (opened === 'full')
       throw new ApiError('RATE_LIMITED', 'too many live streams on this node; try again later');
   });
   // My books against the ledger: the statement file is the body, streamed into the parser.

@@ -55,9 +55,14 @@ export class LiveFeed {
     });
   }
 
-  /** Takes over the response as an event stream; false if the node has too many or is closing. */
-  open(res: Response, who: { mspId: string; token: string }, checkpoint: Checkpoint | undefined): boolean {
-    if (this.closed || this.streams.size >= EVENT_STREAMS_MAX) return false;
+  /** Takes over the response as an event stream, unless the node is closing or has too many open. */
+  open(
+    res: Response,
+    who: { mspId: string; token: string },
+    checkpoint: Checkpoint | undefined,
+  ): 'open' | 'closing' | 'full' {
+    if (this.closed) return 'closing';
+    if (this.streams.size >= EVENT_STREAMS_MAX) return 'full';
     res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache, no-transform');
@@ -84,7 +89,7 @@ export class LiveFeed {
     res.write(
       `retry: 1000\nevent: hello\ndata: ${JSON.stringify({ block: checkpoint?.blockNumber.toString() ?? null })}\n\n`,
     );
-    return true;
+    return 'open';
   }
 
   /** Ends the streams of one session (its person logged out). */
