@@ -239,6 +239,8 @@ describe('the web console in Chromium', () => {
       .poll(() => bruno.getByTestId('in-transit').innerText())
       .toMatch(/BankAMSP\s+1\s+not known here[\s\S]*ClearingHouseMSP\s+1\s+not known here/);
     await bruno.getByTestId('service-level').waitFor();
+    // One day so far: a bar for breaks opened and one for breaks resolved.
+    expect(await bruno.getByTestId('days-chart').locator('rect').count()).toBe(2);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
 
     // Live: a new break shows on the open dashboard without a reload, pushed by the node (server-sent events).

@@ -562,6 +562,68 @@ function nextStep({ t }: Ctx, b: BreakRecord): string {
   }
 }
 
+/**
+ * Breaks opened and resolved per day, oldest on the left, as an SVG bar chart. Decorative for screen readers,
+ * which read the same figures in the table below it (the chart's label says so).
+ */
+function DaysChart({ ctx, days }: { readonly ctx: Ctx; readonly days: Dashboard['days'] }) {
+  const { t, locale } = ctx;
+  const series = [...days].reverse().map((d) => ({
+    day: d.day ?? '',
+    opened: Number(d.breaks_opened ?? 0),
+    resolved: Number(d.breaks_resolved ?? 0),
+  }));
+  const max = Math.max(1, ...series.map((d) => Math.max(d.opened, d.resolved)));
+  const width = 1000;
+  const height = 160;
+  const slot = width / Math.max(series.length, 1);
+  const bar = Math.min(28, slot / 3);
+  const y = (v: number) => height - 20 - (v / max) * (height - 40);
+  return (
+    <figure className="chart">
+      <svg
+        viewBox={`0 0 ${String(width)} ${String(height)}`}
+        role="img"
+        aria-label={t('daysChart')}
+        data-testid="days-chart"
+      >
+        {series.map((d, i) => {
+          const x = i * slot + slot / 2;
+          return (
+            <g key={d.day}>
+              <rect
+                className="opened"
+                x={x - bar - 1}
+                y={y(d.opened)}
+                width={bar}
+                height={height - 20 - y(d.opened)}
+              >
+                <title>{`${formatDate(locale, d.day)}: ${t('breaksOpened')} ${formatInteger(locale, d.opened)}`}</title>
+              </rect>
+              <rect
+                className="resolved"
+                x={x + 1}
+                y={y(d.resolved)}
+                width={bar}
+                height={height - 20 - y(d.resolved)}
+              >
+                <title>{`${formatDate(locale, d.day)}: ${t('breaksResolved')} ${formatInteger(locale, d.resolved)}`}</title>
+              </rect>
+              <text x={x} y={height - 4} textAnchor="middle">
+                {formatDate(locale, d.day)}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <span className="key opened" /> {t('breaksOpened')} <span className="key resolved" />{' '}
+        {t('breaksResolved')}
+      </figcaption>
+    </figure>
+  );
+}
+
 function DashboardView({ ctx }: { readonly ctx: Ctx }) {
   const { t, locale } = ctx;
   const [data, setData] = useState<Dashboard>();
@@ -691,6 +753,8 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
           ))}
         </tbody>
       </table>
+      {data && data.days.length > 0 && <h3>{t('lastDays')}</h3>}
+      {data && data.days.length > 0 && <DaysChart ctx={ctx} days={data.days} />}
       {data && data.days.length > 0 && (
         <table>
           <thead>
