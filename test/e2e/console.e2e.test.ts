@@ -284,9 +284,13 @@ describe('the web console in Chromium', () => {
   it('shows an auditor every version of the break with block and signer, checks the index, exports CSV', async () => {
     expect(resolvedBreakId).not.toBe('');
     const audrey = await loginAs('AuditorMSP', 'audrey');
-    await audrey.getByRole('link', { name: 'Audit' }).click();
-    await audrey.getByLabel('Id').fill(resolvedBreakId);
-    await audrey.getByRole('button', { name: 'Show' }).click();
+    // Party to no break, the auditor starts in the audit view, with every break the index knows.
+    await audrey.getByRole('heading', { name: 'Provenance' }).waitFor();
+    const listed = audrey.getByTestId('all-breaks').locator('tr', { hasText: resolvedBreakId });
+    await expect
+      .poll(() => listed.innerText())
+      .toMatch(/Amount mismatch\s+Resolved\s+BankAMSP, BankBMSP, ClearingHouseMSP/);
+    await listed.getByRole('link', { name: resolvedBreakId }).click();
     const rows = audrey.getByTestId('provenance').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(8);
     // The URL names the record (a public id), so a reload or a link shows it again.

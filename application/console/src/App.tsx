@@ -17,7 +17,7 @@ import { formatDate, formatDateTime, formatInteger, formatMoney, formatPercent, 
 import { codeLabel, translator, type Translate } from './i18n';
 import { useLiveIndex } from './live';
 import { Queue } from './Queue';
-import { hrefOf, navigate, useRoute, type Route } from './route';
+import { hrefOf, useRoute, type Route } from './route';
 import { Statements } from './Statements';
 import { ErrorBox, Fact, message, Select, type Ctx, type Live } from './ui';
 import { RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
@@ -100,12 +100,15 @@ function Shell({
   readonly languagePicker: ReactNode;
   readonly onLogout: () => void;
 }) {
-  const route = useRoute();
-  // An auditor is party to no break: the queue is empty for them, so they start in the audit view.
-  useEffect(() => {
+  // An auditor is party to no break: the queue is empty for them, so they start in the audit view. Decided before
+  // the first render (useState's initialiser), so the route below reads it.
+  useState(() => {
     const staff = user.roles.some((r) => r === 'reconciler' || r === 'approver' || r === 'submitter');
-    if (!staff && window.location.hash === '') navigate({ name: 'audit' });
-  }, [user]);
+    if (!staff && ['', '#', '#/'].includes(window.location.hash))
+      window.history.replaceState(null, '', hrefOf({ name: 'audit' }));
+    return true;
+  });
+  const route = useRoute();
   const [live, setLive] = useState<Live>({ blocks: 0, breaks: 0, last: undefined, changed: new Set() });
   const liveState = useLiveIndex(
     useCallback((e: IndexedEvent) => {

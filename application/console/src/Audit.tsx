@@ -1,9 +1,11 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 
+import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
+
 import { call, download, type ProvenanceEntry } from './api';
 import { formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
-import { navigate } from './route';
+import { hrefOf, navigate } from './route';
 import { ErrorBox, message, Select, type Ctx } from './ui';
 
 type Kind = 'case' | 'break' | 'leg';
@@ -184,6 +186,8 @@ export function Audit({
         </table>
       )}
 
+      {mayVerify && <AllBreaks ctx={ctx} />}
+
       <h3>{t('indexCheck')}</h3>
       <p className="help">{t('indexCheckHelp')}</p>
       <button type="button" disabled={checking || !mayVerify} onClick={check}>
@@ -217,5 +221,112 @@ export function Audit({
         </div>
       )}
     </section>
+  );
+}
+
+interface AuditBreak {
+  readonly breakId: string;
+  readonly caseId: string;
+  readonly reason: string;
+  readonly status: string;
+  readonly parties: readonly string[];
+  readonly updatedAt: string;
+  readonly blockNumber: string;
+}
+
+/** Every break the node's index knows, newest change first: where an auditor, party to none, starts. */
+function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
+  const { t, locale, live } = ctx;
+  const [status, setStatus] = useState('');
+  const [cursors, setCursors] = useState<readonly string[]>(['']);
+  const cursor = cursors[cursors.length - 1] ?? '';
+  const [page, setPage] = useState<{ items: readonly AuditBreak[]; nextCursor: string | null }>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let current = true;
+    const q = new URLSearchParams({ limit: '20' });
+    if (status) q.set('status', status);
+    if (cursor) q.set('cursor', cursor);
+    call<{ items: AuditBreak[]; nextCursor: string | null }>('GET', `/v1/audit/breaks?${q.toString()}`)
+      .then((p) => {
+        if (current) {
+          setPage(p);
+          setError(undefined);
+        }
+      })
+      .catch((err: unknown) => {
+        if (current) setError(message(err));
+      });
+    return () => {
+      current = false;
+    };
+  }, [status, cursor, live.blocks]);
+  return (
+    <>
+      <h3>{t('allBreaks')}</h3>
+      <div className="filters">
+        <Select
+          label={t('status')}
+          value={status}
+          any={t('any')}
+          options={BREAK_STATUSES.map((s) => ({ value: s, label: codeLabel(locale, s) }))}
+          onChange={(v) => {
+            setStatus(v);
+            setCursors(['']);
+          }}
+        />
+      </div>
+      <ErrorBox error={error} />
+      {page && page.items.length === 0 && <p>{t('noRecord')}</p>}
+      {page && page.items.length > 0 && (
+        <table data-testid="all-breaks">
+          <thead>
+            <tr>
+              <th scope="col">{t('breakId')}</th>
+              <th scope="col">{t('reason')}</th>
+              <th scope="col">{t('status')}</th>
+              <th scope="col">{t('parties')}</th>
+              <th scope="col">{t('updated')}</th>
+              <th scope="col">{t('blockNumber')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((b) => (
+              <tr key={b.breakId}>
+                <td className="mono">
+                  <a href={hrefOf({ name: 'audit', kind: 'break', id: b.breakId })}>{b.breakId}</a>
+                </td>
+                <td>{codeLabel(locale, b.reason)}</td>
+                <td>{codeLabel(locale, b.status)}</td>
+                <td>{b.parties.join(', ')}</td>
+                <td>{formatDateTime(locale, b.updatedAt)}</td>
+                <td>{formatInteger(locale, b.blockNumber)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button
+          type="button"
+          disabled={cursors.length <= 1}
+          onClick={() => {
+            setCursors(['']);
+          }}
+        >
+          {t('firstPage')}
+        </button>
+        <button
+          type="button"
+          disabled={!page?.nextCursor}
+          onClick={() => {
+            const next = page?.nextCursor;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          {t('nextPage')}
+        </button>
+      </div>
+    </>
   );
 }

@@ -501,6 +501,35 @@ describe('console routes of a node', () => {
       (await call('AuditorMSP', 'GET', `/v1/provenance/break/${breakId}?format=xml`, audrey)).body.error
         ?.message,
     ).toMatch(/format must be json or csv/);
+    // The auditor is party to no break, yet lists every break the index knows, newest change first, by cursor.
+    const first = await call('AuditorMSP', 'GET', '/v1/audit/breaks?limit=1', audrey);
+    expect(first.body.items).toEqual([
+      expect.objectContaining({
+        breakId,
+        status: 'ASSIGNED',
+        lastAction: 'ASSIGN',
+        parties: ['BankAMSP', 'BankBMSP'],
+      }),
+    ]);
+    const all: { breakId: string; updatedAt: string }[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = await call(
+        'AuditorMSP',
+        'GET',
+        `/v1/audit/breaks?limit=7&cursor=${encodeURIComponent(cursor)}`,
+        audrey,
+      );
+      all.push(...(page.body.items as typeof all));
+      cursor = page.body.nextCursor as string | null;
+    }
+    expect(new Set(all.map((b) => b.breakId)).size).toBe(all.length);
+    expect(all.length).toBeGreaterThan(10);
+    expect(all.map((b) => b.updatedAt)).toEqual([...all.map((b) => b.updatedAt)].sort().reverse());
+    expect((await call('AuditorMSP', 'GET', '/v1/audit/breaks?status=RESOLVED', audrey)).body.items).toEqual(
+      [],
+    );
+    expect((await call('BankBMSP', 'GET', '/v1/audit/breaks', bruno)).body.error?.code).toBe('FORBIDDEN');
     // The index agrees with the ledger (the auditor's check).
     const verify = await call('AuditorMSP', 'GET', '/v1/index/verify', audrey);
     expect([verify.status, verify.body.differences]).toEqual([200, []]);

@@ -14,6 +14,7 @@ import { readCertificate } from '../identity/certificate';
 import type { SessionStore, Session } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
 import type { BlockIndexer } from '../indexer/blockIndexer';
+import { listAuditBreaks } from '../indexer/auditBreaks';
 import { recordOwnLegs } from '../indexer/ownLegs';
 import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
@@ -480,6 +481,25 @@ export function createApp(deps: AppDeps): express.Express {
   });
   v1.get('/dashboard', async (req, res) => {
     res.json(await dashboard(index().pool, who(req).mspId));
+  });
+  // The auditor's way in: every break the index knows (public facts), newest change first.
+  v1.get('/audit/breaks', async (req, res) => {
+    needRole(req, ['auditor', 'admin'], 'listing every break');
+    const q = req.query as Record<string, unknown>;
+    const view = parseViewQuery({ reason: q.reason, status: q.status, limit: q.limit });
+    try {
+      const page = await listAuditBreaks(index().pool, {
+        pageSize: view.limit ?? 50,
+        ...(typeof q.cursor === 'string' && q.cursor !== '' ? { after: q.cursor } : {}),
+        ...(view.reason ? { reason: view.reason } : {}),
+        ...(view.status ? { status: view.status } : {}),
+      });
+      res.json({ items: page.items, nextCursor: page.next ?? null });
+    } catch (e) {
+      if (e instanceof RangeError)
+        throw new ApiError('VALIDATION_FAILED', 'cursor is not one this node gave', { field: 'cursor' });
+      throw e;
+    }
   });
   v1.get('/index/verify', async (req, res) => {
     needRole(req, ['auditor', 'admin'], 'verifying the index');

@@ -534,6 +534,53 @@ export const openApiDocument = {
         },
       },
     },
+    '/audit/breaks': {
+      get: {
+        summary:
+          'Every break the index knows, whoever its parties: public facts, newest change first (auditor or admin)',
+        tags: ['provenance'],
+        parameters: [
+          { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
+          { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'a page',
+            content: json({
+              type: 'object',
+              properties: {
+                items: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      breakId: { type: 'string' },
+                      caseId: { type: 'string' },
+                      reason: { enum: [...BREAK_REASONS] },
+                      status: { enum: [...BREAK_STATUSES] },
+                      parties: { type: 'array', items: { type: 'string' } },
+                      openedAt: { type: 'string' },
+                      updatedAt: { type: 'string' },
+                      lastAction: { type: 'string' },
+                      blockNumber: { type: 'string' },
+                    },
+                  },
+                },
+                nextCursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errors(400, 401, 403, 503),
+        },
+      },
+    },
     '/index/verify': {
       get: {
         summary: "Compare the node's index with the ledger; every difference (auditor or admin)",
