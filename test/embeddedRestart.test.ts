@@ -8,18 +8,25 @@ import { startEmbeddedConsortium } from '../application/src/ledger/embeddedLedge
 import { caseIdOf } from '../chaincode/src/ledger/keys';
 import { paymentLegs } from './support/legs';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-restart-'));
+const dirs: string[] = [];
 afterAll(() => {
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('the embedded consortium across a restart', () => {
+// With the endorsing peers in a worker thread, the worker's replica of the state is rebuilt from disk too: the
+// case read and the idempotent re-post after the restart run there.
+describe.each([
+  { peers: 'in process', endorsementWorker: false },
+  { peers: 'in a worker thread', endorsementWorker: true },
+])('the embedded consortium across a restart, peers $peers', ({ endorsementWorker }) => {
   it('loses nothing: cases, breaks, history, private data and enrolments survive', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-restart-'));
+    dirs.push(dataDir);
     const p = paymentLegs();
     let height: bigint;
     let breakId: string;
     {
-      const c = await startEmbeddedConsortium({ dataDir });
+      const c = await startEmbeddedConsortium({ dataDir, endorsementWorker });
       await c.gateway.postLegs(await c.identity('banka-system'), [p.debit]);
       await c.gateway.postLegs(await c.identity('clearing-system'), [p.entry]);
       await c.gateway.postLegs(await c.identity('bankb-system'), [{ ...p.credit, amountMinor: '1' }]);
@@ -32,7 +39,7 @@ describe('the embedded consortium across a restart', () => {
       height = c.network.height();
       await c.stop();
     }
-    const c = await startEmbeddedConsortium({ dataDir });
+    const c = await startEmbeddedConsortium({ dataDir, endorsementWorker });
     try {
       expect(c.network.height()).toBe(height);
       const bruno = await c.identity('bruno');

@@ -120,11 +120,29 @@ async function main() {
     results.matchingCore = matchingCore();
     console.log(results.matchingCore);
 
-    const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync' });
-    const ids = await Promise.all(
-      ['banka-system', 'clearing-system', 'bankb-system'].map((u) => c.identity(u)),
-    );
     const rnd = new Random(42);
+    const systems = ['banka-system', 'clearing-system', 'bankb-system'];
+
+    // The same measure with the chaincode on the main thread, for comparison with the endorsing worker below.
+    console.log('embedded network, peers in process, batches of 500 legs, at ~10k legs on the ledger ...');
+    const inProcessDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-inprocess-'));
+    try {
+      const p = await startEmbeddedConsortium({ dataDir: inProcessDir, durability: 'fsync' });
+      const pIds = await Promise.all(systems.map((u) => p.identity(u)));
+      await throughput(p, pIds, rnd, 2_000, 500, 4, 'warm');
+      results.batchedSmallLedgerInProcess = {
+        ledgerLegsBefore: 6_000,
+        ...(await throughput(p, pIds, rnd, 10_000, 500, 4, 'inproc')),
+      };
+      console.log(results.batchedSmallLedgerInProcess);
+      await p.stop();
+    } finally {
+      rmSync(inProcessDir, { recursive: true, force: true });
+    }
+
+    // From here on the endorsing peers run in a worker thread (ChaincodeOptions.worker).
+    const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync', endorsementWorker: true });
+    const ids = await Promise.all(systems.map((u) => c.identity(u)));
 
     console.log('embedded network, one leg per transaction ...');
     results.singleLeg = await throughput(c, ids, rnd, 2_000, 1, 64, 'single');
@@ -160,7 +178,7 @@ async function main() {
 
     console.log('restart: replaying the ledger from disk ...');
     const t0 = performance.now();
-    const again = await startEmbeddedConsortium({ dataDir });
+    const again = await startEmbeddedConsortium({ dataDir, endorsementWorker: true });
     results.restart = {
       legsOnLedger: onLedger,
       blocks: Number(again.network.height()),

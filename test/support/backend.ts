@@ -81,12 +81,16 @@ export function fabricRunDir(): string {
   return process.env.TALLYSTICK_FABRIC_RUN ?? join(repoRoot(), 'network', 'fabric', '.run');
 }
 
-export async function startBackend(): Promise<Backend> {
+export async function startBackend(options: { endorsementWorker?: boolean } = {}): Promise<Backend> {
   const which = process.env.TALLYSTICK_LEDGER ?? 'embedded';
   if (which === 'fabric') return startFabricBackend();
   if (which !== 'embedded') throw new Error(`TALLYSTICK_LEDGER=${which}: expected embedded or fabric`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-test-'));
-  const c = await startEmbeddedConsortium({ dataDir, durability: 'none' });
+  const c = await startEmbeddedConsortium({
+    dataDir,
+    durability: 'none',
+    endorsementWorker: options.endorsementWorker === true,
+  });
   const raw = c.gateway.withoutRetries();
   return {
     name: 'embedded',

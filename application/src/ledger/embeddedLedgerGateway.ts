@@ -1,3 +1,5 @@
+import { extname, join } from 'node:path';
+
 import {
   EmbeddedNetwork,
   EndorsementError,
@@ -106,13 +108,27 @@ export async function startEmbeddedConsortium(options: {
   dataDir: string;
   consortium?: Consortium;
   durability?: 'fsync' | 'none';
+  /** Endorse in a worker thread (a second core for the chaincode); see ChaincodeOptions.worker. */
+  endorsementWorker?: boolean;
 }): Promise<EmbeddedConsortium> {
   const consortium = options.consortium ?? loadConsortium();
   const network = await EmbeddedNetwork.start({
     dataDir: options.dataDir,
     channel: consortium.channel,
     organisations: consortium.organisations.map((o) => o.mspId),
-    chaincode: { name: consortium.chaincode.name, version: consortium.chaincode.version, contracts },
+    chaincode: {
+      name: consortium.chaincode.name,
+      version: consortium.chaincode.version,
+      contracts,
+      // The chaincode package's entry, compiled (dist) or as TypeScript under the test runner.
+      ...(options.endorsementWorker === true
+        ? {
+            worker: {
+              module: join(__dirname, '..', '..', '..', 'chaincode', 'src', `index${extname(__filename)}`),
+            },
+          }
+        : {}),
+    },
     ...(options.durability ? { durability: options.durability } : {}),
   });
   for (const org of consortium.organisations) {

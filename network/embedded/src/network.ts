@@ -16,10 +16,12 @@ import {
   type CheckedProposal,
   type ContractClass,
   type Endorsement,
+  type SimulationOutcome,
 } from './peer';
 import { parsePolicy, policyFromEnvelope, satisfies, type Policy } from './policy';
 import { common, msp } from '@hyperledger/fabric-protos';
 import { buildSignedProposal, computeTxId, serializeIdentity } from './proposal';
+import { EndorserPool, WorkerRejected, type AppliedTx, type WorkerChaincode } from './endorserPool';
 import { RecordFile } from './recordFile';
 import {
   privateWritesFromJson,
@@ -40,6 +42,12 @@ export type ChaincodeOptions = {
   endorsementPolicy?: Policy | string;
   /** Explicit collections; every organisation's implicit collection exists without configuration. */
   collections?: CollectionConfig[];
+  /**
+   * Run the endorsing peers in a worker thread, which loads the chaincode from this module (the same
+   * contracts as `contracts`): simulation then uses a second core while this thread orders, validates
+   * and commits. The worker keeps a replica of the world state, updated with every committed block.
+   */
+  worker?: WorkerChaincode;
 };
 
 export type EmbeddedNetworkOptions = {
@@ -132,7 +140,7 @@ type GenesisConfig = {
   caCertificates: Record<string, string>;
 };
 
-type BlockJson = {
+export type BlockJson = {
   number: number;
   previousHash: string;
   dataHash: string;
@@ -245,6 +253,7 @@ export class EmbeddedNetwork {
     private nextBlock: number,
     private previousHash: Buffer,
     private readonly lockFile: string,
+    private readonly pool: EndorserPool | undefined,
   ) {}
 
   static async start(options: EmbeddedNetworkOptions): Promise<EmbeddedNetwork> {
@@ -396,6 +405,26 @@ export class EmbeddedNetwork {
       height,
       previousHash,
       lockFile,
+      cc.worker === undefined
+        ? undefined
+        : await EndorserPool.start({
+            dataDir: options.dataDir,
+            height,
+            channel: options.channel,
+            organisations: orgs,
+            chaincode: {
+              name: cc.name,
+              version: cc.version,
+              module: cc.worker.module,
+              exportName: cc.worker.exportName ?? 'contracts',
+              endorsementPolicy: channel.chaincodePolicy,
+              collections: cc.collections ?? [],
+            },
+            caCertificates: [...caCertificates],
+            peers: await Promise.all(
+              [...cas].map(async ([org, ca]) => [org, await ca.peerIdentity()] as [string, Identity]),
+            ),
+          }),
     );
     return net;
   }
@@ -450,13 +479,29 @@ export class EmbeddedNetwork {
     });
   }
 
+  private async onWorker(
+    org: string,
+    bytes: Uint8Array,
+    txId: string,
+    endorse: boolean,
+  ): Promise<SimulationOutcome | Endorsement> {
+    try {
+      return await (this.pool as EndorserPool).run(org, bytes, endorse);
+    } catch (err) {
+      if (err instanceof WorkerRejected) throw new EndorsementError(err.message, txId, undefined, org);
+      throw err;
+    }
+  }
+
   /** Queries one peer: the chaincode runs, nothing is ordered or committed. */
   async evaluate(identity: Identity, req: EvaluateRequest): Promise<Buffer> {
     this.checkOpen();
     const org = req.peerOrg ?? identity.mspId;
     const peer = this.peer(org);
     const { txId, bytes } = this.propose(identity, req);
-    const outcome = await peer.simulate(this.check(org, bytes, txId));
+    const checked = this.check(org, bytes, txId);
+    const outcome =
+      this.pool === undefined ? await peer.simulate(checked) : await this.onWorker(org, bytes, txId, false);
     if (outcome.status >= 400) throw new EndorsementError(outcome.message, txId, outcome.status, org);
     return outcome.payload;
   }
@@ -470,7 +515,13 @@ export class EmbeddedNetwork {
     const { txId, bytes } = this.propose(identity, req, req.nonce);
     // Each peer checks the proposal itself, as each Fabric endorser does.
     const checkedByPeer = peers.map((p) => this.check(p.org, bytes, txId));
-    const responses = await Promise.all(peers.map((p, i) => p.endorse(checkedByPeer[i] as CheckedProposal)));
+    const responses = await Promise.all(
+      peers.map((p, i) =>
+        this.pool === undefined
+          ? p.endorse(checkedByPeer[i] as CheckedProposal)
+          : this.onWorker(p.org, bytes, txId, true),
+      ),
+    );
     for (const [i, r] of responses.entries()) {
       if (r.status >= 400) throw new EndorsementError(r.message, txId, r.status, orgs[i]);
     }
@@ -606,6 +657,7 @@ export class EmbeddedNetwork {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.runCommitter();
+    await this.pool?.stop();
     for (const sub of this.listeners) sub.active = false;
     this.listeners.clear();
     await this.blockFile.close();
@@ -703,6 +755,7 @@ export class EmbeddedNetwork {
     const wait = this.lock.acquireWrite();
     if (wait !== undefined) await wait;
     const summaries: CommittedTransaction[] = [];
+    const applied: AppliedTx[] = [];
     try {
       for (const [i, tx] of batch.entries()) {
         const code = codes[i] as ValidationCode;
@@ -712,6 +765,8 @@ export class EmbeddedNetwork {
         if (code === 'VALID') {
           for (const [org, pw] of this.privateWritesByMember(tx.privateWrites))
             applyPrivate(this.state, org, pw, version);
+          if (this.pool !== undefined)
+            applied.push({ i, meta, rwset: tx.rwset, privateWrites: tx.privateWrites });
         }
         this.state.txIds.add(tx.txId);
         summaries.push({
@@ -738,6 +793,11 @@ export class EmbeddedNetwork {
     this.nextBlock = number + 1;
     this.recent.set(number, block);
     this.recent.delete(number - RECENT_BLOCKS);
+    this.pool?.apply(
+      number,
+      applied,
+      batch.map((tx) => tx.txId),
+    );
     for (const sub of this.listeners) this.pump(sub);
     for (const [i, tx] of batch.entries()) {
       const code = codes[i] as ValidationCode;
@@ -755,15 +815,7 @@ export class EmbeddedNetwork {
   }
 
   private privateWritesByMember(pw: PrivateWrites): Map<string, PrivateWrites> {
-    const out = new Map<string, PrivateWrites>();
-    for (const c of pw) {
-      for (const org of this.channel.collection(c.collection).members) {
-        let list = out.get(org);
-        if (list === undefined) out.set(org, (list = []));
-        list.push(c);
-      }
-    }
-    return out;
+    return privateWritesByMember(this.channel, pw);
   }
 
   /** Validates every transaction of a block in order, as a committing peer does. */
@@ -1010,7 +1062,20 @@ function txJson(tx: PendingTx, code: ValidationCode): string {
   );
 }
 
-function applyPublic(
+/** The private writes each member organisation's peer stores. */
+export function privateWritesByMember(channel: ChannelConfig, pw: PrivateWrites): Map<string, PrivateWrites> {
+  const out = new Map<string, PrivateWrites>();
+  for (const c of pw) {
+    for (const org of channel.collection(c.collection).members) {
+      let list = out.get(org);
+      if (list === undefined) out.set(org, (list = []));
+      list.push(c);
+    }
+  }
+  return out;
+}
+
+export function applyPublic(
   state: WorldState,
   rw: TxRwSet,
   meta: TxMeta,
@@ -1035,7 +1100,7 @@ function applyPublic(
   return writes;
 }
 
-function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {
+export function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {
   for (const c of pw) {
     const store = state.privateStore(org, c.collection, true);
     if (store === undefined) continue;
@@ -1077,7 +1142,7 @@ function genesisSummary(block: BlockJson): CommittedBlock {
   return { number: 0n, previousHash: '', dataHash: block.dataHash, transactions: [] };
 }
 
-function replayBlock(block: BlockJson, state: WorldState): void {
+export function replayBlock(block: BlockJson, state: WorldState): void {
   for (const [i, tx] of (block.txs ?? []).entries()) {
     if (tx.code === 'VALID') {
       const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };

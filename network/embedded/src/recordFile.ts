@@ -23,6 +23,32 @@ export class RecordFile {
     private readonly offsets: number[],
   ) {}
 
+  /** Reads the first `count` records of a file another RecordFile owns, without changing it. */
+  static scan(file: string, count: number, onRecord: (payload: Buffer, index: number) => void): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const header = Buffer.alloc(HEADER);
+      let offset = 0;
+      for (let index = 0; index < count; index++) {
+        if (fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) return;
+        const length = header.readUInt32BE(0);
+        const payload = Buffer.allocUnsafe(length);
+        if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) return;
+        if (crc32(payload) !== header.readUInt32BE(4)) throw new Error(`${file}: record ${index} is damaged`);
+        onRecord(payload, index);
+        offset += HEADER + length;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /** Reads every intact record in order, truncates a torn tail, and opens the file for appending. */
   static async open(
     file: string,

@@ -1,0 +1,170 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Identity } from './ca';
+import type { CollectionConfig } from './channel';
+import type { Endorsement, SimulationOutcome } from './peer';
+import type { Policy } from './policy';
+import type { PrivateWrites, TxRwSet, Value } from './rwset';
+import type { TxMeta } from './state';
+
+/** Where the worker finds the chaincode: a module and the name of its export listing the contract classes. */
+export type WorkerChaincode = { module: string; exportName?: string };
+
+export type EndorserInit = {
+  dataDir: string;
+  /** Blocks the worker replays from disk; later ones reach it as `apply` messages. */
+  height: number;
+  channel: string;
+  organisations: string[];
+  chaincode: {
+    name: string;
+    version: string;
+    module: string;
+    exportName: string;
+    endorsementPolicy: Policy | undefined;
+    collections: CollectionConfig[];
+  };
+  caCertificates: [string, string][];
+  peers: [string, Identity][];
+};
+
+export type AppliedTx = { i: number; meta: TxMeta; rwset: TxRwSet; privateWrites: PrivateWrites };
+
+export type EndorserRequest =
+  | { t: 'run'; id: number; org: string; bytes: Uint8Array; endorse: boolean }
+  | { t: 'apply'; block: number; txs: AppliedTx[]; txIds: string[] };
+
+export type EndorserReply =
+  | { id: number; kind: 'ok'; outcome: SimulationOutcome | Endorsement }
+  | { id: number; kind: 'ready' }
+  | { id: number; kind: 'rejected' | 'error'; message: string };
+
+export class WorkerRejected extends Error {}
+
+// Structured cloning turns Buffers into plain Uint8Arrays; the network's code expects Buffers.
+const buf = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const value = (v: Value | null): Value | null => (v === null || typeof v === 'string' ? v : buf(v));
+
+export function reviveRwSet(rw: TxRwSet): TxRwSet {
+  for (const w of rw.writes) w[1] = value(w[1]);
+  for (const [, entries] of rw.metadataWrites) for (const e of entries) e[1] = buf(e[1]);
+  for (const c of rw.collections)
+    for (const [, entries] of c.metadataWrites) for (const e of entries) e[1] = buf(e[1]);
+  return rw;
+}
+
+function reviveOutcome(o: SimulationOutcome | Endorsement): SimulationOutcome | Endorsement {
+  o.payload = buf(o.payload);
+  if (o.event !== undefined) o.event = { name: o.event.name, payload: buf(o.event.payload) };
+  reviveRwSet(o.rwset);
+  for (const c of o.privateWrites) for (const w of c.writes) w[1] = value(w[1]);
+  if ('signature' in o) {
+    o.signature = buf(o.signature);
+    o.actionHash = buf(o.actionHash);
+  }
+  return o;
+}
+
+// The worker's entry point: compiled JavaScript, or (under the test runner) TypeScript compiled on load, with
+// the decorator metadata fabric-contract-api needs. TypeScript's own transpiler, not SWC's native addon: a
+// native addon loaded by one worker thread and unloaded with it must not take the process down with the next.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.entry.endsWith('.ts')) {
+  const ts = require('typescript');
+  const fs = require('node:fs');
+  require.extensions['.ts'] = (module, filename) => {
+    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        esModuleInterop: true,
+      },
+    });
+    module._compile(outputText, filename);
+  };
+}
+require(workerData.entry);
+`;
+
+/**
+ * The main thread's handle on the endorsing peers' worker thread: sends proposals and committed blocks, in
+ * order, and matches replies to requests.
+ */
+export class EndorserPool {
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (o: SimulationOutcome | Endorsement) => void; reject: (e: Error) => void }
+  >();
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: EndorserReply) => {
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      this.pending.delete(m.id);
+      if (m.kind === 'ok') p.resolve(reviveOutcome(m.outcome));
+      else if (m.kind === 'rejected') p.reject(new WorkerRejected(m.message));
+      else if (m.kind === 'error') p.reject(new Error(m.message));
+    });
+    worker.on('error', (err) => {
+      this.fail(err);
+    });
+    worker.on('exit', (code) => {
+      this.fail(new Error(`the endorsing peers' worker thread exited (code ${code})`));
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  static async start(init: EndorserInit): Promise<EndorserPool> {
+    const entry = path.join(__dirname, `endorserWorker${path.extname(__filename)}`);
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, init } });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: EndorserReply) => {
+        if (m.id !== 0) return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        if (m.kind === 'ready') resolve();
+        else
+          reject(
+            new Error(`the endorsing peers' worker thread did not start: ${'message' in m ? m.message : ''}`),
+          );
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    return new EndorserPool(worker);
+  }
+
+  /** Simulates (and with `endorse`, signs) a proposal on the peer of `org`. */
+  run(org: string, bytes: Uint8Array, endorse: boolean): Promise<SimulationOutcome | Endorsement> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ t: 'run', id, org, bytes, endorse } satisfies EndorserRequest);
+    });
+  }
+
+  /** A committed block's valid transactions (and every transaction ID it carried), for the replica. */
+  apply(block: number, txs: AppliedTx[], txIds: string[]): void {
+    if (this.failure !== undefined) return;
+    this.worker.postMessage({ t: 'apply', block, txs, txIds } satisfies EndorserRequest);
+  }
+
+  async stop(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+    this.fail(new Error('EmbeddedNetwork is stopped'));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The endorsing peers of an embedded network, in a worker thread of their own (ChaincodeOptions.worker).
+ * The main thread orders, validates and commits; here every peer simulates against a replica of the world
+ * state that the main thread keeps up to date with each committed block, as a Fabric peer's state follows
+ * the blocks it commits. Messages are handled strictly in arrival order, so a proposal sent after a block
+ * was committed is simulated against that block.
+ */
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChannelConfig } from './channel';
+import { reviveRwSet, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
+import { StateLock } from './lock';
+import { Membership } from './msp';
+import { applyPrivate, applyPublic, privateWritesByMember, replayBlock, type BlockJson } from './network';
+import { checkProposal, loadChaincode, Peer, ProposalRejected, type ContractClass } from './peer';
+import { privateWritesFromJson, type PrivateWrites } from './rwset';
+import { RecordFile } from './recordFile';
+import { packVersion, WorldState } from './state';
+
+function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserReply | undefined> {
+  const channel = new ChannelConfig(
+    init.channel,
+    init.organisations,
+    init.chaincode.name,
+    init.chaincode.endorsementPolicy,
+    init.chaincode.collections,
+  );
+  const state = new WorldState(init.organisations);
+  const ledger = path.join(init.dataDir, 'ledger');
+  RecordFile.scan(path.join(ledger, 'blocks.log'), init.height, (payload, index) => {
+    if (index > 0) replayBlock(JSON.parse(payload.toString('utf8')) as BlockJson, state);
+  });
+  for (const org of init.organisations) {
+    RecordFile.scan(path.join(ledger, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
+      const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
+      if (rec.block >= init.height) return;
+      for (const [txNum, writes] of rec.txs)
+        applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
+    });
+  }
+  const membership = new Membership(new Map(init.caCertificates));
+  const load = createRequire(__filename);
+  const exported = (load(init.chaincode.module) as Record<string, unknown>)[init.chaincode.exportName];
+  if (!Array.isArray(exported))
+    throw new Error(`${init.chaincode.module} does not export ${init.chaincode.exportName} as an array`);
+  const chaincode = loadChaincode(exported as ContractClass[], init.chaincode.name, init.chaincode.version);
+  const lock = new StateLock();
+  const peers = new Map(
+    init.peers.map(([org, identity]) => [org, new Peer(org, identity, state, channel, chaincode, lock)]),
+  );
+
+  return async (m) => {
+    if (m.t === 'apply') {
+      for (const tx of m.txs) {
+        const version = packVersion(m.block, tx.i);
+        applyPublic(state, reviveRwSet(tx.rwset), tx.meta, version);
+        for (const [org, pw] of privateWritesByMember(channel, revivePrivate(tx.privateWrites)))
+          applyPrivate(state, org, pw, version);
+      }
+      for (const id of m.txIds) state.txIds.add(id);
+      return undefined;
+    }
+    const peer = peers.get(m.org);
+    if (peer === undefined) return { id: m.id, kind: 'error', message: `no peer of ${m.org}` };
+    try {
+      const checked = checkProposal(m.bytes, channel, membership, (id) => state.txIds.has(id));
+      const outcome = m.endorse ? await peer.endorse(checked) : await peer.simulate(checked);
+      return { id: m.id, kind: 'ok', outcome };
+    } catch (err) {
+      return {
+        id: m.id,
+        kind: err instanceof ProposalRejected ? 'rejected' : 'error',
+        message: (err as Error).message,
+      };
+    }
+  };
+}
+
+function revivePrivate(pw: PrivateWrites): PrivateWrites {
+  for (const c of pw) {
+    for (const w of c.writes)
+      if (w[1] instanceof Uint8Array && !Buffer.isBuffer(w[1])) w[1] = Buffer.from(w[1]);
+  }
+  return pw;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('endorserWorker runs only as a worker thread');
+try {
+  const handle = start((workerData as { init: EndorserInit }).init);
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (m: EndorserRequest) => {
+    queue = queue.then(async () => {
+      const reply = await handle(m);
+      if (reply !== undefined) port.postMessage(reply);
+    });
+  });
+  port.postMessage({ id: 0, kind: 'ready' } satisfies EndorserReply);
+} catch (err) {
+  port.postMessage({
+    id: 0,
+    kind: 'error',
+    message: (err as Error).stack ?? String(err),
+  } satisfies EndorserReply);
+}
