@@ -108,8 +108,8 @@ export async function startEmbeddedConsortium(options: {
   dataDir: string;
   consortium?: Consortium;
   durability?: 'fsync' | 'none';
-  /** Endorse in a worker thread (a second core for the chaincode); see ChaincodeOptions.worker. */
-  endorsementWorker?: boolean;
+  /** Endorse in worker threads (true: one; a number: that many), so the chaincode uses other cores; see ChaincodeOptions.worker. */
+  endorsementWorker?: boolean | number;
 }): Promise<EmbeddedConsortium> {
   const consortium = options.consortium ?? loadConsortium();
   const network = await EmbeddedNetwork.start({
@@ -121,13 +121,16 @@ export async function startEmbeddedConsortium(options: {
       version: consortium.chaincode.version,
       contracts,
       // The chaincode package's entry, compiled (dist) or as TypeScript under the test runner.
-      ...(options.endorsementWorker === true
-        ? {
+      ...(options.endorsementWorker === undefined ||
+      options.endorsementWorker === false ||
+      options.endorsementWorker === 0
+        ? {}
+        : {
             worker: {
               module: join(__dirname, '..', '..', '..', 'chaincode', 'src', `index${extname(__filename)}`),
+              threads: options.endorsementWorker === true ? 1 : options.endorsementWorker,
             },
-          }
-        : {}),
+          }),
     },
     ...(options.durability ? { durability: options.durability } : {}),
   });

@@ -8,7 +8,12 @@ import type { PrivateWrites, TxRwSet, Value } from './rwset';
 import type { TxMeta } from './state';
 
 /** Where the worker finds the chaincode: a module and the name of its export listing the contract classes. */
-export type WorkerChaincode = { module: string; exportName?: string };
+export type WorkerChaincode = {
+  module: string;
+  exportName?: string;
+  /** Worker threads (default 1), each with every peer and a replica of the state; proposals go to the least busy. */
+  threads?: number;
+};
 
 export type EndorserInit = {
   dataDir: string;
@@ -99,25 +104,31 @@ export class EndorserPool {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (o: SimulationOutcome | Endorsement) => void; reject: (e: Error) => void }
+    { resolve: (o: SimulationOutcome | Endorsement) => void; reject: (e: Error) => void; worker: number }
   >();
+  /** Requests in flight per worker: a proposal goes to the least busy one. */
+  private readonly load: number[];
   private failure: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: EndorserReply) => {
-      const p = this.pending.get(m.id);
-      if (p === undefined) return;
-      this.pending.delete(m.id);
-      if (m.kind === 'ok') p.resolve(reviveOutcome(m.outcome));
-      else if (m.kind === 'rejected') p.reject(new WorkerRejected(m.message));
-      else if (m.kind === 'error') p.reject(new Error(m.message));
-    });
-    worker.on('error', (err) => {
-      this.fail(err);
-    });
-    worker.on('exit', (code) => {
-      this.fail(new Error(`the endorsing peers' worker thread exited (code ${code})`));
-    });
+  private constructor(private readonly workers: Worker[]) {
+    this.load = workers.map(() => 0);
+    for (const worker of workers) {
+      worker.on('message', (m: EndorserReply) => {
+        const p = this.pending.get(m.id);
+        if (p === undefined) return;
+        this.pending.delete(m.id);
+        this.load[p.worker] = (this.load[p.worker] ?? 1) - 1;
+        if (m.kind === 'ok') p.resolve(reviveOutcome(m.outcome));
+        else if (m.kind === 'rejected') p.reject(new WorkerRejected(m.message));
+        else if (m.kind === 'error') p.reject(new Error(m.message));
+      });
+      worker.on('error', (err) => {
+        this.fail(err);
+      });
+      worker.on('exit', (code) => {
+        this.fail(new Error(`an endorsing peers' worker thread exited (code ${code})`));
+      });
+    }
   }
 
   private fail(err: Error): void {
@@ -126,10 +137,24 @@ export class EndorserPool {
     this.pending.clear();
   }
 
-  static async start(init: EndorserInit): Promise<EndorserPool> {
+  /** Starts `count` workers, each with every organisation's peer and its own replica of the state. */
+  static async start(init: EndorserInit, count = 1): Promise<EndorserPool> {
     const entry = path.join(__dirname, `endorserWorker${path.extname(__filename)}`);
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, init } });
-    await new Promise<void>((resolve, reject) => {
+    const workers = Array.from(
+      { length: count },
+      () => new Worker(BOOTSTRAP, { eval: true, workerData: { entry, init } }),
+    );
+    const started = await Promise.allSettled(workers.map((w) => EndorserPool.ready(w)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw failed.reason as Error;
+    }
+    return new EndorserPool(workers);
+  }
+
+  private static ready(worker: Worker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const onMessage = (m: EndorserReply) => {
         if (m.id !== 0) return;
         worker.off('message', onMessage);
@@ -143,28 +168,40 @@ export class EndorserPool {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    return new EndorserPool(worker);
   }
 
   /** Simulates (and with `endorse`, signs) a proposal on the peer of `org`. */
   run(org: string, bytes: Uint8Array, endorse: boolean): Promise<SimulationOutcome | Endorsement> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
+    let w = 0;
+    for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[w] ?? 0)) w = i;
+    this.load[w] = (this.load[w] ?? 0) + 1;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ t: 'run', id, org, bytes, endorse } satisfies EndorserRequest);
+      this.pending.set(id, { resolve, reject, worker: w });
+      (this.workers[w] as Worker).postMessage({
+        t: 'run',
+        id,
+        org,
+        bytes,
+        endorse,
+      } satisfies EndorserRequest);
     });
   }
 
-  /** A committed block's valid transactions (and every transaction ID it carried), for the replica. */
+  /**
+   * A committed block's valid transactions (and every transaction ID it carried), to every replica. Sent
+   * before the block's submitters hear back, so whatever they propose next is simulated after it.
+   */
   apply(block: number, txs: AppliedTx[], txIds: string[]): void {
     if (this.failure !== undefined) return;
-    this.worker.postMessage({ t: 'apply', block, txs, txIds } satisfies EndorserRequest);
+    const message = { t: 'apply', block, txs, txIds } satisfies EndorserRequest;
+    for (const w of this.workers) w.postMessage(message);
   }
 
   async stop(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    for (const w of this.workers) w.removeAllListeners('exit');
+    await Promise.all(this.workers.map((w) => w.terminate()));
     this.fail(new Error('EmbeddedNetwork is stopped'));
   }
 }

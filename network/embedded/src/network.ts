@@ -268,6 +268,10 @@ export class EmbeddedNetwork {
         `EmbeddedNetwork: ordering.maxTxPerBlock must be an integer in [1, ${TX_PER_BLOCK_MAX})`,
       );
     }
+    const threads = options.chaincode.worker?.threads;
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+      throw new Error('EmbeddedNetwork: chaincode.worker.threads must be an integer >= 1');
+    }
     const durable = (options.durability ?? 'fsync') === 'fsync';
     const cc = options.chaincode;
     const policy =
@@ -407,24 +411,27 @@ export class EmbeddedNetwork {
       lockFile,
       cc.worker === undefined
         ? undefined
-        : await EndorserPool.start({
-            dataDir: options.dataDir,
-            height,
-            channel: options.channel,
-            organisations: orgs,
-            chaincode: {
-              name: cc.name,
-              version: cc.version,
-              module: cc.worker.module,
-              exportName: cc.worker.exportName ?? 'contracts',
-              endorsementPolicy: channel.chaincodePolicy,
-              collections: cc.collections ?? [],
+        : await EndorserPool.start(
+            {
+              dataDir: options.dataDir,
+              height,
+              channel: options.channel,
+              organisations: orgs,
+              chaincode: {
+                name: cc.name,
+                version: cc.version,
+                module: cc.worker.module,
+                exportName: cc.worker.exportName ?? 'contracts',
+                endorsementPolicy: channel.chaincodePolicy,
+                collections: cc.collections ?? [],
+              },
+              caCertificates: [...caCertificates],
+              peers: await Promise.all(
+                [...cas].map(async ([org, ca]) => [org, await ca.peerIdentity()] as [string, Identity]),
+              ),
             },
-            caCertificates: [...caCertificates],
-            peers: await Promise.all(
-              [...cas].map(async ([org, ca]) => [org, await ca.peerIdentity()] as [string, Identity]),
-            ),
-          }),
+            cc.worker.threads ?? 1,
+          ),
     );
     return net;
   }
