@@ -313,38 +313,13 @@ export class EmbeddedNetwork {
     const membership = new Membership(caCertificates);
     const state = new WorldState(orgs);
 
-    let height = 0;
+    // First the files are checked and a torn tail cut off (checksums only); then endorsing workers, if any,
+    // start replaying the ledger into their replicas while this thread replays it into its own state.
+    const ledgerDir = path.join(options.dataDir, 'ledger');
+    const blocksPath = path.join(ledgerDir, 'blocks.log');
+    const { file: blockFile } = await RecordFile.open(blocksPath, durable, () => undefined);
+    let height = blockFile.records;
     let previousHash: Buffer = Buffer.alloc(0);
-    let replayError: Error | undefined;
-    const { file: blockFile } = await RecordFile.open(
-      path.join(options.dataDir, 'ledger', 'blocks.log'),
-      durable,
-      (payload, index) => {
-        if (replayError !== undefined) return;
-        try {
-          const block = JSON.parse(payload.toString('utf8')) as BlockJson;
-          if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
-            throw new Error(
-              `the block file is corrupt: record ${index} does not chain to the block before it`,
-            );
-          }
-          if (index === 0) checkGenesis(block, options, caCertificates);
-          else replayBlock(block, state);
-          height = index + 1;
-          previousHash = blockHeaderHash(
-            block.number,
-            Buffer.from(block.previousHash, 'hex'),
-            Buffer.from(block.dataHash, 'hex'),
-          );
-        } catch (err) {
-          replayError = err as Error;
-        }
-      },
-    );
-    if (replayError !== undefined) {
-      await blockFile.close();
-      throw replayError;
-    }
     if (height === 0) {
       const config: GenesisConfig = {
         channel: options.channel,
@@ -355,45 +330,97 @@ export class EmbeddedNetwork {
       const dataHash = sha256(JSON.stringify(config));
       const genesis: BlockJson = { number: 0, previousHash: '', dataHash: dataHash.toString('hex'), config };
       await blockFile.append([Buffer.from(JSON.stringify(genesis))]);
-      previousHash = blockHeaderHash(0, Buffer.alloc(0), dataHash);
       height = 1;
     }
 
     const privateFiles = new Map<string, RecordFile>();
     for (const org of orgs) {
+      const file = path.join(ledgerDir, 'private', `${org}.log`);
       const seen = { stale: false };
-      const { file } = await RecordFile.open(
-        path.join(options.dataDir, 'ledger', 'private', `${org}.log`),
-        durable,
-        (payload) => {
-          const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
-          // Private data is written before its block; a record past the block file's end belongs to a
-          // block that never made it to disk.
-          if (rec.block >= height) seen.stale = true;
-          if (seen.stale) return;
-          for (const [txNum, writes] of rec.txs) {
-            applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
-          }
-        },
-      );
-      privateFiles.set(org, file);
+      // Private data is written before its block; a record past the block file's end belongs to a block
+      // that never made it to disk. Records are in block order and start with their block number.
+      const opened = await RecordFile.open(file, durable, (payload) => {
+        if (privateRecordBlock(payload) >= height) seen.stale = true;
+      });
+      privateFiles.set(org, opened.file);
       if (seen.stale) {
-        await file.close();
-        await truncatePrivateFile(path.join(options.dataDir, 'ledger', 'private', `${org}.log`), height);
-        const reopened = await RecordFile.open(
-          path.join(options.dataDir, 'ledger', 'private', `${org}.log`),
-          durable,
-          () => undefined,
-        );
-        privateFiles.set(org, reopened.file);
+        await opened.file.close();
+        await truncatePrivateFile(file, height);
+        privateFiles.set(org, (await RecordFile.open(file, durable, () => undefined)).file);
       }
+    }
+
+    const peerIdentities = new Map<string, Identity>();
+    for (const [org, ca] of cas) peerIdentities.set(org, await ca.peerIdentity());
+    const pool =
+      cc.worker === undefined
+        ? undefined
+        : EndorserPool.start(
+            {
+              dataDir: options.dataDir,
+              height,
+              channel: options.channel,
+              organisations: orgs,
+              chaincode: {
+                name: cc.name,
+                version: cc.version,
+                module: cc.worker.module,
+                exportName: cc.worker.exportName ?? 'contracts',
+                endorsementPolicy: channel.chaincodePolicy,
+                collections: cc.collections ?? [],
+              },
+              caCertificates: [...caCertificates],
+              peers: [...peerIdentities],
+            },
+            cc.worker.threads ?? 1,
+          );
+    // A pool that failed while this thread was replaying is reported below, not as an unhandled rejection.
+    pool?.catch(() => undefined);
+    try {
+      RecordFile.scan(blocksPath, height, (payload, index) => {
+        const block = JSON.parse(payload.toString('utf8')) as BlockJson;
+        if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
+          throw new Error(`the block file is corrupt: record ${index} does not chain to the block before it`);
+        }
+        if (index === 0) checkGenesis(block, options, caCertificates);
+        else replayBlock(block, state);
+        previousHash = blockHeaderHash(
+          block.number,
+          Buffer.from(block.previousHash, 'hex'),
+          Buffer.from(block.dataHash, 'hex'),
+        );
+      });
+      for (const org of orgs) {
+        RecordFile.scan(path.join(ledgerDir, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
+          const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
+          for (const [txNum, writes] of rec.txs)
+            applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
+        });
+      }
+    } catch (err) {
+      await (await pool?.catch(() => undefined))?.stop();
+      await blockFile.close();
+      for (const f of privateFiles.values()) await f.close();
+      throw err;
+    }
+
+    let endorsers: EndorserPool | undefined;
+    try {
+      endorsers = await pool;
+    } catch (err) {
+      await blockFile.close();
+      for (const f of privateFiles.values()) await f.close();
+      throw err;
     }
 
     const chaincode = loadChaincode(cc.contracts, cc.name, cc.version);
     const lock = new StateLock();
     const peers = new Map<string, Peer>();
     for (const [org, ca] of cas) {
-      peers.set(org, new Peer(org, await ca.peerIdentity(), state, channel, chaincode, lock));
+      peers.set(
+        org,
+        new Peer(org, peerIdentities.get(org) ?? (await ca.peerIdentity()), state, channel, chaincode, lock),
+      );
     }
     const net = new EmbeddedNetwork(
       channel,
@@ -409,29 +436,7 @@ export class EmbeddedNetwork {
       height,
       previousHash,
       lockFile,
-      cc.worker === undefined
-        ? undefined
-        : await EndorserPool.start(
-            {
-              dataDir: options.dataDir,
-              height,
-              channel: options.channel,
-              organisations: orgs,
-              chaincode: {
-                name: cc.name,
-                version: cc.version,
-                module: cc.worker.module,
-                exportName: cc.worker.exportName ?? 'contracts',
-                endorsementPolicy: channel.chaincodePolicy,
-                collections: cc.collections ?? [],
-              },
-              caCertificates: [...caCertificates],
-              peers: await Promise.all(
-                [...cas].map(async ([org, ca]) => [org, await ca.peerIdentity()] as [string, Identity]),
-              ),
-            },
-            cc.worker.threads ?? 1,
-          ),
+      endorsers,
     );
     return net;
   }
@@ -1184,6 +1189,13 @@ function summariseBlock(block: BlockJson): CommittedBlock {
     dataHash: block.dataHash,
     transactions,
   };
+}
+
+/** The block number a private data record belongs to: its JSON starts `{"block":<n>,`. */
+function privateRecordBlock(payload: Buffer): number {
+  const m = /^\{"block":(\d+),/.exec(payload.toString('latin1', 0, 32));
+  if (m === null) throw new Error('a private data record does not start with its block number');
+  return Number(m[1]);
 }
 
 async function truncatePrivateFile(file: string, height: number): Promise<void> {
