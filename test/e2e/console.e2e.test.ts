@@ -138,6 +138,11 @@ describe('the web console in Chromium', () => {
     await bruno.reload();
     await bruno.getByRole('heading', { name: `Break ${id}` }).waitFor();
     expect(await bruno.getByLabel('Payment reference').inputValue()).toBe('');
+    // Before the reference, the break's public facts and timeline from the ledger; no legs, no actions.
+    await expect.poll(() => bruno.getByTestId('break-status').innerText()).toBe('Open');
+    expect(await bruno.getByTestId('timeline').locator('tr').count()).toBe(1);
+    expect(await bruno.getByRole('heading', { name: 'Legs side by side' }).count()).toBe(0);
+    expect(await bruno.getByRole('button', { name: 'Assign', exact: true }).count()).toBe(0);
     await bruno.getByLabel('Payment reference').fill(p.reference);
     await bruno.getByRole('button', { name: 'Open', exact: true }).click();
     await bruno.getByRole('heading', { name: 'Timeline' }).waitFor();

@@ -244,6 +244,16 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
       .catch(() => undefined);
   }, []);
 
+  const [publicBrk, setPublicBrk] = useState<BreakRecord>();
+  const loadPublic = useCallback(() => {
+    call<BreakRecord>('GET', `/v1/breaks/${encodeURIComponent(breakId)}`)
+      .then(setPublicBrk)
+      .catch((err: unknown) => {
+        setError(message(err));
+      });
+  }, [breakId]);
+  useEffect(loadPublic, [loadPublic]);
+
   const load = useCallback(
     async (ref: string) => {
       const [brk, kase] = await Promise.all([
@@ -267,9 +277,10 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   const { last } = ctx.live;
   const openedReference = opened?.reference;
   useEffect(() => {
-    if (openedReference === undefined || !last?.breaks.some((b) => b.breakId === breakId)) return;
-    load(openedReference).catch(() => undefined);
-  }, [last, breakId, openedReference, load]);
+    if (!last?.breaks.some((b) => b.breakId === breakId)) return;
+    if (openedReference === undefined) loadPublic();
+    else load(openedReference).catch(() => undefined);
+  }, [last, breakId, openedReference, load, loadPublic]);
 
   const act = (action: string, extra: Record<string, unknown> = {}) => {
     if (!opened) return;
@@ -294,7 +305,9 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
       });
   };
 
-  const brk = opened?.brk;
+  // Before the reference is given: the break's public facts and timeline from the ledger (comments stay sealed).
+  const brk = opened?.brk ?? publicBrk;
+  const sealed = !opened;
   const legs = opened?.kase.legs ?? [];
   // What the person's roles allow (the ledger decides; the console only leaves out what would be refused).
   const mayAct = user.roles.includes('reconciler') || user.roles.includes('approver');
@@ -376,42 +389,45 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
             <Fact label={t('parties')}>{brk.parties.join(', ')}</Fact>
           </dl>
 
-          <h3>{t('legs')}</h3>
-          <table className="legs">
-            <thead>
-              <tr>
-                <th scope="col">{t('field')}</th>
-                {legs.map((l) => (
-                  <th scope="col" key={l.legId}>
-                    {l.mspId}
-                    <br />
-                    <span className="mono small">{l.legId}</span>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {LEG_FIELDS.map((f) => (
-                <tr key={f} className={differing.has(f) ? 'differs' : undefined}>
-                  <th scope="row">
-                    {codeLabel(locale, f)}
-                    {differing.has(f) && <span className="badge"> {t('differs')}</span>}
-                  </th>
+          {sealed && <p className="help">{t('openToSee')}</p>}
+          {!sealed && <h3>{t('legs')}</h3>}
+          {!sealed && (
+            <table className="legs">
+              <thead>
+                <tr>
+                  <th scope="col">{t('field')}</th>
                   {legs.map((l) => (
-                    <td key={l.legId}>
-                      {f === 'amountMinor'
-                        ? formatMoney(locale, l.detail.amountMinor, l.detail.currency)
-                        : f === 'valueDate'
-                          ? formatDate(locale, l.detail.valueDate)
-                          : f === 'outcome'
-                            ? codeLabel(locale, l.detail.outcome)
-                            : l.detail[f]}
-                    </td>
+                    <th scope="col" key={l.legId}>
+                      {l.mspId}
+                      <br />
+                      <span className="mono small">{l.legId}</span>
+                    </th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {LEG_FIELDS.map((f) => (
+                  <tr key={f} className={differing.has(f) ? 'differs' : undefined}>
+                    <th scope="row">
+                      {codeLabel(locale, f)}
+                      {differing.has(f) && <span className="badge"> {t('differs')}</span>}
+                    </th>
+                    {legs.map((l) => (
+                      <td key={l.legId}>
+                        {f === 'amountMinor'
+                          ? formatMoney(locale, l.detail.amountMinor, l.detail.currency)
+                          : f === 'valueDate'
+                            ? formatDate(locale, l.detail.valueDate)
+                            : f === 'outcome'
+                              ? codeLabel(locale, l.detail.outcome)
+                              : l.detail[f]}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
 
           <h3>{t('timeline')}</h3>
           <table>
@@ -437,7 +453,7 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
                     {e.kind ? ` · ${codeLabel(locale, e.kind)}` : ''}
                   </td>
                   <td>{codeLabel(locale, e.to)}</td>
-                  <td>{e.comment}</td>
+                  <td>{sealed && e.comment ? <em className="help">{t('sealedComment')}</em> : e.comment}</td>
                 </tr>
               ))}
             </tbody>
@@ -447,7 +463,7 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
           <p role="status" className="help next-step" data-testid="next-step">
             {nextStep(ctx, brk)}
           </p>
-          {!mayAct ? (
+          {sealed ? null : !mayAct ? (
             <p className="help">{t('readOnlyRole')}</p>
           ) : (
             <fieldset className="actions" disabled={busy}>
