@@ -98,6 +98,33 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
     <section aria-labelledby="statements-title">
       <h2 id="statements-title">{t('statementsTitle')}</h2>
       <p className="help">{t('statementsHelp')}</p>
+      <form onSubmit={extract} className="filters views" aria-label={t('ledgerExtract')}>
+        <label>
+          {t('valueDateFrom')}{' '}
+          <input
+            name="from"
+            type="date"
+            required
+            value={extractFrom}
+            onChange={(e) => {
+              setExtractFrom(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          {t('valueDateTo')}{' '}
+          <input
+            name="to"
+            type="date"
+            value={extractTo}
+            onChange={(e) => {
+              setExtractTo(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit">{t('downloadLedger')}</button>
+        <span className="help">{t('ledgerExtractHelp')}</span>
+      </form>
       <form onSubmit={compare} className="filters" aria-label={t('uploadStatement')}>
         <label htmlFor={fileId}>{t('statementFile')}</label>
         <input
@@ -145,33 +172,6 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
         <button type="submit" disabled={busy || !file}>
           {t('compare')}
         </button>
-      </form>
-      <form onSubmit={extract} className="filters views" aria-label={t('ledgerExtract')}>
-        <label>
-          {t('valueDateFrom')}{' '}
-          <input
-            name="from"
-            type="date"
-            required
-            value={extractFrom}
-            onChange={(e) => {
-              setExtractFrom(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          {t('valueDateTo')}{' '}
-          <input
-            name="to"
-            type="date"
-            value={extractTo}
-            onChange={(e) => {
-              setExtractTo(e.target.value);
-            }}
-          />
-        </label>
-        <button type="submit">{t('downloadLedger')}</button>
-        <span className="help">{t('ledgerExtractHelp')}</span>
       </form>
       <ErrorBox error={error} />
       {posted && (
