@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { formatAge, formatDate, formatMoney, formatPercent } from '../../application/console/src/format';
+import { sseParser } from '../../application/console/src/sse';
+import { hrefOf, parseRoute } from '../../application/console/src/route';
 import { createApp, type AppDeps } from '../../application/src/http/createApp';
 
 // Runs in the default `npm test` (no browser): the node serves a built console at / and keeps the API's 404s;
@@ -74,5 +76,67 @@ describe('console formatting', () => {
     expect(formatPercent('en', 0.9876)).toBe('98.8%');
     expect(formatAge('en', 3 * 3_600_000 + 12 * 60_000)).toBe('3h 12m');
     expect(formatAge('en', 50 * 3_600_000)).toBe('2d 2h');
+  });
+});
+
+describe("the console's URLs and its reading of the live stream", () => {
+  it('keeps each screen in the hash, with the queue filters but never a search, and refuses what is not an id', () => {
+    expect(parseRoute('')).toEqual({ name: 'queue' });
+    expect(parseRoute('#/dashboard')).toEqual({ name: 'dashboard' });
+    expect(parseRoute('#/break/brk-0123abc')).toEqual({ name: 'break', breakId: 'brk-0123abc' });
+    expect(parseRoute('#/break/<script>')).toEqual({ name: 'queue' });
+    expect(parseRoute('#/audit/leg/BankAMSP:A-1')).toEqual({
+      name: 'audit',
+      kind: 'leg',
+      id: 'BankAMSP:A-1',
+    });
+    expect(parseRoute('#/audit/block/1')).toEqual({ name: 'audit' });
+    expect(parseRoute('#/break/%E0%A4%A')).toEqual({ name: 'queue' });
+    const filters = {
+      reason: 'AMOUNT_MISMATCH',
+      assignee: 'me',
+      sort: 'updated',
+      order: 'desc',
+      limit: '10',
+    };
+    const href = hrefOf({ name: 'queue', filters });
+    expect(href).toBe('#/queue?reason=AMOUNT_MISMATCH&assignee=me&sort=updated&order=desc&limit=10');
+    expect(parseRoute(href)).toEqual({ name: 'queue', filters });
+    // A search (it may be a payment reference) is not among the keys a URL carries.
+    expect(parseRoute('#/queue?search=0b1f7a3e-5d2c-4e8a-9f00-123456789abc&reason=DUPLICATE')).toEqual({
+      name: 'queue',
+      filters: { reason: 'DUPLICATE' },
+    });
+    expect(hrefOf({ name: 'audit', kind: 'break', id: 'brk-1' })).toBe('#/audit/break/brk-1');
+  });
+
+  it('reads server-sent events split anywhere across chunks, with CRLF or LF and comment lines', () => {
+    const seen: [string, string][] = [];
+    const feed = sseParser((event, data) => seen.push([event, data]));
+    const stream =
+      'retry: 1000\r\nevent: hello\r\ndata: {"block":"3"}\r\n\r\n: ping\n\nevent: indexed\ndata: {"block":"4",\ndata: "breaks":[]}\n\n';
+    // Every way of cutting it in two, then in chunks of 1 to 9 characters: always the same two events.
+    const cuts = [
+      ...Array.from({ length: stream.length }, (_, i) => [stream.slice(0, i), stream.slice(i)]),
+      ...Array.from({ length: 9 }, (_, n) =>
+        Array.from({ length: Math.ceil(stream.length / (n + 1)) }, (_, i) =>
+          stream.slice(i * (n + 1), (i + 1) * (n + 1)),
+        ),
+      ),
+    ];
+    for (const chunks of cuts) {
+      const each: [string, string][] = [];
+      const parse = sseParser((event, data) => each.push([event, data]));
+      for (const c of chunks) parse(c);
+      expect(each, JSON.stringify(chunks)).toEqual([
+        ['hello', '{"block":"3"}'],
+        ['indexed', '{"block":"4",\n"breaks":[]}'],
+      ]);
+    }
+    for (let i = 0; i < stream.length; i += 7) feed(stream.slice(i, i + 7));
+    expect(seen).toEqual([
+      ['hello', '{"block":"3"}'],
+      ['indexed', '{"block":"4",\n"breaks":[]}'],
+    ]);
   });
 });

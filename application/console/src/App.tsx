@@ -17,7 +17,8 @@ import { formatDate, formatDateTime, formatInteger, formatMoney, formatPercent, 
 import { codeLabel, translator, type Translate } from './i18n';
 import { useLiveIndex } from './live';
 import { Queue } from './Queue';
-import { hrefOf, useRoute, type Route } from './route';
+import { useRoute } from './navigation';
+import { hrefOf, type Route } from './route';
 import { Statements } from './Statements';
 import { ErrorBox, Fact, message, Select, type Ctx, type Live } from './ui';
 import { RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';

@@ -5,7 +5,8 @@ import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
 import { call, download, type ProvenanceEntry } from './api';
 import { formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
-import { hrefOf, navigate } from './route';
+import { navigate } from './navigation';
+import { hrefOf } from './route';
 import { ErrorBox, message, Select, type Ctx } from './ui';
 
 type Kind = 'case' | 'break' | 'leg';

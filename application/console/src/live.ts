@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import { authHeader, sessionEnded, type IndexedEvent } from './api';
+import { sseParser } from './sse';
 
 export type LiveState = 'connecting' | 'live' | 'offline' | 'paused';
 
@@ -13,10 +14,16 @@ export type LiveState = 'connecting' | 'live' | 'offline' | 'paused';
  */
 export const LIVE_IDLE_MS = 20 * 60_000;
 let lastActivity = Date.now();
-for (const type of ['keydown', 'pointerdown'] as const)
-  window.addEventListener(type, () => {
-    lastActivity = Date.now();
-  });
+let watching = false;
+/** Starts noting keys and clicks (once, at the first live stream: the module itself touches no browser API). */
+function watchActivity(): void {
+  if (watching) return;
+  watching = true;
+  for (const type of ['keydown', 'pointerdown'] as const)
+    window.addEventListener(type, () => {
+      lastActivity = Date.now();
+    });
+}
 const activity = () =>
   new Promise<void>((resolve) => {
     const on = () => {
@@ -28,26 +35,6 @@ const activity = () =>
     window.addEventListener('pointerdown', on);
   });
 
-/** Parses `event:`/`data:` blocks out of a text stream; calls `onEvent` for each complete one. */
-export function sseParser(onEvent: (event: string, data: string) => void): (chunk: string) => void {
-  let buffer = '';
-  return (chunk) => {
-    buffer += chunk.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      if (data.length > 0) onEvent(event, data.join('\n'));
-    }
-  };
-}
-
 /**
  * Follows the stream while mounted and reconnects a second after it ends or fails (the node ends each stream
  * after a few minutes, at logout and at shutdown). `onIndexed` runs for every block the index commits.
@@ -57,6 +44,7 @@ export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
   const handler = useRef(onIndexed);
   handler.current = onIndexed;
   useEffect(() => {
+    watchActivity();
     const life = { stopped: false };
     // A function, not the flag itself: the flag changes while this effect's async loop awaits.
     const stopped = () => life.stopped;

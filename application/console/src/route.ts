@@ -1,7 +1,5 @@
 // Per-screen URLs in the hash (#/queue?reason=…, #/break/brk-…, #/audit/break/brk-…), so a reload or a shared
 // link keeps the screen. Only public ids ever go in a URL: the payment reference is the parties' secret and never does.
-import { useEffect, useState } from 'react';
-
 export type Route =
   | { readonly name: 'queue'; readonly filters?: Readonly<Record<string, string>> }
   | { readonly name: 'break'; readonly breakId: string }
@@ -64,22 +62,4 @@ export function hrefOf(route: Route): string {
     case 'statements':
       return `#/${route.name}`;
   }
-}
-
-export function navigate(route: Route): void {
-  window.location.hash = hrefOf(route);
-}
-
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
-  useEffect(() => {
-    const onChange = () => {
-      setRoute(parseRoute(window.location.hash));
-    };
-    window.addEventListener('hashchange', onChange);
-    return () => {
-      window.removeEventListener('hashchange', onChange);
-    };
-  }, []);
-  return route;
 }
