@@ -123,24 +123,37 @@ async function main() {
     const rnd = new Random(42);
     const systems = ['banka-system', 'clearing-system', 'bankb-system'];
 
-    // The same measure with the chaincode on the main thread, for comparison with the endorsing worker below.
-    console.log('embedded network, peers in process, batches of 500 legs, at ~10k legs on the ledger ...');
-    const inProcessDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-inprocess-'));
-    try {
-      const p = await startEmbeddedConsortium({ dataDir: inProcessDir, durability: 'fsync' });
-      const pIds = await Promise.all(systems.map((u) => p.identity(u)));
-      await throughput(p, pIds, rnd, 2_000, 500, 4, 'warm');
-      results.batchedSmallLedgerInProcess = {
-        ledgerLegsBefore: 6_000,
-        ...(await throughput(p, pIds, rnd, 10_000, 500, 4, 'inproc')),
-      };
-      console.log(results.batchedSmallLedgerInProcess);
-      await p.stop();
-    } finally {
-      rmSync(inProcessDir, { recursive: true, force: true });
+    // Batched throughput at a small ledger with the peers in process (chaincode on the main thread) and in
+    // one or two endorsing worker threads, each on a fresh ledger.
+    for (const [key, workers] of [
+      ['batchedSmallLedgerInProcess', 0],
+      ['batchedSmallLedgerTwoWorkers', 2],
+    ] as const) {
+      console.log(
+        `embedded network, batches of 500 legs, ~10k legs on the ledger, endorsing workers: ${workers} ...`,
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-small-'));
+      try {
+        const p = await startEmbeddedConsortium({
+          dataDir: dir,
+          durability: 'fsync',
+          endorsementWorker: workers,
+        });
+        const pIds = await Promise.all(systems.map((u) => p.identity(u)));
+        await throughput(p, pIds, rnd, 2_000, 500, 4, 'warm');
+        results[key] = {
+          endorsingWorkers: workers,
+          ledgerLegsBefore: 6_000,
+          ...(await throughput(p, pIds, rnd, 10_000, 500, 4, key)),
+        };
+        console.log(results[key]);
+        await p.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
 
-    // From here on the endorsing peers run in a worker thread (ChaincodeOptions.worker).
+    // From here on the endorsing peers run in one worker thread (ChaincodeOptions.worker).
     const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync', endorsementWorker: true });
     const ids = await Promise.all(systems.map((u) => c.identity(u)));
 
@@ -151,6 +164,7 @@ async function main() {
 
     console.log('embedded network, batches of 500 legs, at ~10k legs on the ledger ...');
     results.batchedSmallLedger = {
+      endorsingWorkers: 1,
       ledgerLegsBefore: onLedger,
       ...(await throughput(c, ids, rnd, 10_000, 500, 4, 'small')),
     };
@@ -170,6 +184,7 @@ async function main() {
     process.stdout.write('\n');
     console.log(`embedded network, batches of 500 legs, at ${onLedger} legs on the ledger ...`);
     results.batchedLargeLedger = {
+      endorsingWorkers: 1,
       ledgerLegsBefore: onLedger,
       ...(await throughput(c, ids, rnd, 10_000, 500, 4, 'large')),
     };
