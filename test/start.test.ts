@@ -37,10 +37,13 @@ describe('npm start', () => {
       expect(out).toMatch(/EXACT/);
       for (const m of out.matchAll(/^\s{4}([A-Z_]+)\s+(\d+) \/\s+(\d+)/gm)) expect(m[2]).toBe(m[3]);
       lines.length = 0;
-      // a second run continues the same ledger with the next business day
-      expect(await start(['--payments', '200', '--data', dataDir, '--exit', '--port-offset', '1300'])).toBe(
-        0,
-      );
+      // a second run continues the same ledger with the next business day, the chaincode in a worker thread
+      expect(
+        await start([
+          ...['--payments', '200', '--data', dataDir, '--exit', '--port-offset', '1300'],
+          ...['--endorsing-workers', '1'],
+        ]),
+      ).toBe(0);
       expect(lines.join('\n')).toMatch(/Business day 2026-11-28/);
     } finally {
       log.mockRestore();

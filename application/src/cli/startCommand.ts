@@ -9,13 +9,14 @@ import type { PostedLeg } from '../../../chaincode/src/contract/reconciliation';
 import { FAULTS, generateBusinessDay } from '../simulation/businessDay';
 import { formatReport, runBusinessDay } from '../simulation/runBusinessDay';
 
-const USAGE = `usage: npm start -- [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--ledger embedded|fabric] [--exit] [--port-offset N]
+const USAGE = `usage: npm start -- [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--ledger embedded|fabric] [--endorsing-workers N] [--exit] [--port-offset N]
 
 Brings the consortium's ledger up (the embedded network by default) and one application node per
 institution (ports in network/consortium.json), replays a simulated business day of payments with injected
 faults through the ledger, prints what the ledger found against what was injected, and keeps serving until
 Ctrl-C (or exits at once with --exit). The ledger persists in --data (default .tallystick/embedded): each run
-simulates the next business day.`;
+simulates the next business day. --endorsing-workers N runs the peers' chaincode in N worker threads
+(default 0: on the main thread; the business day is bound by latency, not throughput, and runs faster so).`;
 
 interface Config {
   payments: number;
@@ -25,6 +26,7 @@ interface Config {
   ledger: 'embedded' | 'fabric';
   exit: boolean;
   portOffset: number;
+  endorsingWorkers: number;
 }
 
 function readConfig(argv: string[]): Config {
@@ -39,6 +41,7 @@ function readConfig(argv: string[]): Config {
       help: { type: 'boolean', default: false },
       exit: { type: 'boolean', default: false },
       'port-offset': { type: 'string', default: '0' },
+      'endorsing-workers': { type: 'string', default: '0' },
     },
   });
   if (values.help) {
@@ -59,7 +62,12 @@ function readConfig(argv: string[]): Config {
   if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
     throw new Error(`--port-offset must be 0-50000, got ${values['port-offset']}`);
   }
+  const endorsingWorkers = Number(values['endorsing-workers']);
+  if (!Number.isInteger(endorsingWorkers) || endorsingWorkers < 0 || endorsingWorkers > 8) {
+    throw new Error(`--endorsing-workers must be 0-8, got ${values['endorsing-workers']}`);
+  }
   return {
+    endorsingWorkers,
     payments,
     seed,
     date: values.date,
@@ -95,7 +103,10 @@ export async function start(argv: readonly string[]): Promise<number> {
   mkdirSync(config.dataDir, { recursive: true });
   const t0 = performance.now();
   process.stdout.write(`Starting the embedded consortium in ${config.dataDir} ... `);
-  const net = await startEmbeddedConsortium({ dataDir: config.dataDir });
+  const net = await startEmbeddedConsortium({
+    dataDir: config.dataDir,
+    endorsementWorker: config.endorsingWorkers,
+  });
   console.log(
     `up in ${((performance.now() - t0) / 1000).toFixed(1)} s at block height ${net.network.height()}`,
   );
