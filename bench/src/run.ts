@@ -140,10 +140,15 @@ async function main() {
           endorsementWorker: workers,
         });
         const pIds = await Promise.all(systems.map((u) => p.identity(u)));
+        if (workers === 0) {
+          console.log('embedded network, peers in process, one leg per transaction ...');
+          results.singleLegInProcess = await throughput(p, pIds, rnd, 2_000, 1, 64, 'single-inproc');
+          console.log(results.singleLegInProcess);
+        }
         await throughput(p, pIds, rnd, 2_000, 500, 4, 'warm');
         results[key] = {
           endorsingWorkers: workers,
-          ledgerLegsBefore: 6_000,
+          ledgerLegsBefore: workers === 0 ? 12_000 : 6_000,
           ...(await throughput(p, pIds, rnd, 10_000, 500, 4, key)),
         };
         console.log(results[key]);
@@ -157,9 +162,9 @@ async function main() {
     const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync', endorsementWorker: true });
     const ids = await Promise.all(systems.map((u) => c.identity(u)));
 
-    console.log('embedded network, one leg per transaction ...');
-    results.singleLeg = await throughput(c, ids, rnd, 2_000, 1, 64, 'single');
-    console.log(results.singleLeg);
+    console.log('embedded network, one endorsing worker, one leg per transaction ...');
+    results.singleLegOneWorker = await throughput(c, ids, rnd, 2_000, 1, 64, 'single');
+    console.log(results.singleLegOneWorker);
     let onLedger = 6_000;
 
     console.log('embedded network, batches of 500 legs, at ~10k legs on the ledger ...');
