@@ -15,6 +15,7 @@ import { generateBusinessDay } from '../../application/src/simulation/businessDa
 import { percentile, runBusinessDay } from '../../application/src/simulation/runBusinessDay';
 import { Random } from '../../application/src/simulation/random';
 import { MATCH_FIELDS } from '../../chaincode/src/core/leg';
+import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { evaluateCase, type LegFacts } from '../../chaincode/src/core/matching';
 import { ROUTE, threeLegPayments } from './payments';
 
@@ -104,6 +105,30 @@ async function throughput(
   };
 }
 
+/**
+ * What the chaincode alone costs per leg: a peer simulates postLegs (through fabric-shim, as for an
+ * endorsement) and nothing is signed, ordered or committed. The ceiling for one core that only endorses.
+ */
+async function simulationOnly(c: EmbeddedConsortium, who: Identity, rnd: Random) {
+  const { debit } = threeLegPayments(rnd, 20_000, 'simulated-');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < debit.length; i += 500) {
+    await c.network.evaluate(who, {
+      fcn: 'postLegs',
+      transient: { legs: canonicalJson(debit.slice(i, i + 500)) },
+    });
+  }
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    legs: debit.length,
+    each: 'the first leg of a new payment',
+    legsPerSec: Math.round(debit.length / s),
+    cpuMicrosPerLeg: Number(((cpu.user + cpu.system) / debit.length).toFixed(1)),
+  };
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-'));
   const results: Record<string, unknown> = {
@@ -141,6 +166,11 @@ async function main() {
         });
         const pIds = await Promise.all(systems.map((u) => p.identity(u)));
         if (workers === 0) {
+          console.log(
+            'chaincode alone: postLegs simulated by a peer (evaluate), 500 legs, nothing ordered ...',
+          );
+          results.simulationOnly = await simulationOnly(p, pIds[0] as Identity, rnd);
+          console.log(results.simulationOnly);
           console.log('embedded network, peers in process, one leg per transaction ...');
           results.singleLegInProcess = await throughput(p, pIds, rnd, 2_000, 1, 64, 'single-inproc');
           console.log(results.singleLegInProcess);
