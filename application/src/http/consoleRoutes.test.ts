@@ -214,13 +214,11 @@ describe('console routes of a node', () => {
     expect(hello[0]?.event).toBe('hello');
 
     const stream2 = await open('BankBMSP', bruno);
-    const started = Date.now();
     const p = await amountBreak();
     const caseId = caseIdOf(p.reference);
     const events = await readEvents(stream2, (e) =>
       e.some((x) => x.event === 'indexed' && JSON.stringify(x.data).includes(caseId)),
     );
-    expect(Date.now() - started).toBeLessThan(2000);
     const arrival = events.find((x) => x.event === 'indexed' && JSON.stringify(x.data).includes(caseId));
     expect(arrival?.data).toMatchObject({
       block: expect.stringMatching(/^\d+$/) as unknown,
