@@ -27,7 +27,7 @@ const ROUTE: RouteStop[] = [
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-live-'));
   const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync' });
-  const nodes = await startInstitutionNodes(c, { dataDir, portOffset: 2_300 });
+  const nodes = await startInstitutionNodes(c, { dataDir, portOffset: 2_300, log: () => undefined });
   try {
     for (const n of nodes) await n.startIndexer();
     const bankB = nodes.find((n) => n.mspId === 'BankBMSP');
