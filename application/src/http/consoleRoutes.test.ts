@@ -201,7 +201,7 @@ async function readEvents(
 }
 
 describe('console routes of a node', () => {
-  it('streams a new break to its parties within a second of its block, and nothing of it to others', async () => {
+  it('streams a new break to its parties once its block is indexed, and nothing of it to others', async () => {
     const bruno = await login('BankBMSP', 'bruno');
     const pavel = await login('PayCoMSP', 'pavel');
     const open = async (mspId: string, token?: string) =>
