@@ -1,16 +1,16 @@
 import '../../application/src/cli/quiet';
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { repoRoot } from '../../application/src/ledger/consortium';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../../application/src/node/institutionNodes';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { machineInfo, writeResults } from './results';
 
 /**
  * `npm run bench:live`: how long after its block commits a new break reaches a console's live stream. A node
@@ -97,12 +97,7 @@ async function main() {
 
     const results = {
       date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineInfo(),
       breaks: ROUNDS,
       commitToLiveEventMs: {
         p50: Number(percentile(latencies, 50).toFixed(1)),
@@ -111,10 +106,7 @@ async function main() {
       },
     };
     console.log(results);
-    const outDir = join(repoRoot(), 'bench', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `${results.date.slice(0, 10)}-live.json`);
-    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    const file = writeResults(`${results.date.slice(0, 10)}-live.json`, results);
     console.log(`written ${file}`);
   } finally {
     await Promise.all(nodes.map((n) => n.close()));

@@ -1,7 +1,7 @@
 import '../../application/src/cli/quiet';
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -10,7 +10,6 @@ import {
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedgerGateway';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
-import { repoRoot } from '../../application/src/ledger/consortium';
 import { generateBusinessDay } from '../../application/src/simulation/businessDay';
 import { percentile, runBusinessDay } from '../../application/src/simulation/runBusinessDay';
 import { Random } from '../../application/src/simulation/random';
@@ -18,6 +17,7 @@ import { MATCH_FIELDS } from '../../chaincode/src/core/leg';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { evaluateCase, type LegFacts } from '../../chaincode/src/core/matching';
 import { ROUTE, threeLegPayments } from './payments';
+import { machineInfo, writeResults } from './results';
 
 /**
  * `npm run bench`: throughput and latency of the reconciliation core and the embedded network, written to
@@ -133,12 +133,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-'));
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
   };
   try {
     console.log('matching core ...');
@@ -287,13 +282,10 @@ async function main() {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const outDir = join(repoRoot(), 'bench', 'results');
-  mkdirSync(outDir, { recursive: true });
-  const file = join(
-    outDir,
+  const file = writeResults(
     `${new Date().toISOString().slice(0, 10)}-embedded${values.quick ? '-quick' : ''}.json`,
+    results,
   );
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(`written ${file}`);
 }
 

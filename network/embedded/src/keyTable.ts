@@ -1,4 +1,4 @@
-import { KIND_TEXT, type Slab } from './slab';
+import { doubled, KIND_TEXT, type Slab } from './slab';
 
 const EMPTY = 0;
 const TOMBSTONE = -1;
@@ -97,12 +97,8 @@ export class KeyTable {
   }
 
   private growColumns(): void {
-    const hashes = new Int32Array(this.hashes.length * 2);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    const positions = new Float64Array(this.keyPositions.length * 2);
-    positions.set(this.keyPositions);
-    this.keyPositions = positions;
+    this.hashes = doubled(this.hashes);
+    this.keyPositions = doubled(this.keyPositions);
   }
 
   private rehash(): void {

@@ -6,6 +6,13 @@
  * A record: `[u32 length][u8 kind][u32 tx][f64 previous]` then `length` bytes. `previous` is the position of
  * the same key's earlier record (or -1): a key's history is a chain through the slab.
  */
+/** A typed array of twice the length holding the same values first: how the state's columns grow. */
+export function doubled<T extends Float64Array | Int32Array>(a: T): T {
+  const bigger = new (a.constructor as new (length: number) => T)(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
 export const KIND_DELETED = 0;
 export const KIND_TEXT = 1;
 export const KIND_BYTES = 2;

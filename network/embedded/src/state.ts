@@ -1,6 +1,6 @@
 import type { Value } from './rwset';
 import { KeyTable } from './keyTable';
-import { KIND_BYTES, KIND_DELETED, KIND_TEXT, Slab } from './slab';
+import { doubled, KIND_BYTES, KIND_DELETED, KIND_TEXT, Slab } from './slab';
 import { SortedKeys } from './sortedKeys';
 
 // A version is Fabric's (block number, transaction number) packed into one number, so read sets and
@@ -181,12 +181,8 @@ class VersionedStore {
 
   private ensureSlot(slot: number): void {
     if (slot < this.versions.length) return;
-    const versions = new Float64Array(this.versions.length * 2);
-    versions.set(this.versions);
-    this.versions = versions;
-    const positions = new Float64Array(this.positions.length * 2);
-    positions.set(this.positions);
-    this.positions = positions;
+    this.versions = doubled(this.versions);
+    this.positions = doubled(this.positions);
   }
 }
 
