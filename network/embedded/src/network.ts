@@ -416,12 +416,8 @@ export class EmbeddedNetwork {
     const chaincode = loadChaincode(cc.contracts, cc.name, cc.version);
     const lock = new StateLock();
     const peers = new Map<string, Peer>();
-    for (const [org, ca] of cas) {
-      peers.set(
-        org,
-        new Peer(org, peerIdentities.get(org) ?? (await ca.peerIdentity()), state, channel, chaincode, lock),
-      );
-    }
+    for (const [org, identity] of peerIdentities)
+      peers.set(org, new Peer(org, identity, state, channel, chaincode, lock));
     const net = new EmbeddedNetwork(
       channel,
       cas,
@@ -745,7 +741,7 @@ export class EmbeddedNetwork {
       );
       txTexts.push(txJson(tx, code));
       if (code === 'VALID') {
-        for (const [org, writes] of this.privateWritesByMember(tx.privateWrites)) {
+        for (const [org, writes] of privateWritesByMember(this.channel, tx.privateWrites)) {
           let list = privateByOrg.get(org);
           if (list === undefined) privateByOrg.set(org, (list = []));
           list.push([i, privateWritesToJson(writes)]);
@@ -775,7 +771,7 @@ export class EmbeddedNetwork {
         const version = packVersion(number, i);
         const writes = code === 'VALID' ? applyPublic(this.state, tx.rwset, meta, version) : [];
         if (code === 'VALID') {
-          for (const [org, pw] of this.privateWritesByMember(tx.privateWrites))
+          for (const [org, pw] of privateWritesByMember(this.channel, tx.privateWrites))
             applyPrivate(this.state, org, pw, version);
           if (this.pool !== undefined)
             applied.push({ i, meta, rwset: tx.rwset, privateWrites: tx.privateWrites });
@@ -824,10 +820,6 @@ export class EmbeddedNetwork {
         tx.reject(new TransactionInvalidError(code, tx.txId, block.number));
       }
     }
-  }
-
-  private privateWritesByMember(pw: PrivateWrites): Map<string, PrivateWrites> {
-    return privateWritesByMember(this.channel, pw);
   }
 
   /** Validates every transaction of a block in order, as a committing peer does. */
@@ -891,7 +883,7 @@ export class EmbeddedNetwork {
     let needChaincodePolicy = rw.writes.length === 0 && rw.metadataWrites.length === 0;
     const checkPublicKey = (key: string): boolean => {
       if (block.parameterChanges.has(key)) return false;
-      const vp = pub.metadataUsed ? validationParameter(pub.metadata(key)) : undefined;
+      const vp = validationParameter(pub.metadata(key));
       if (vp === undefined) needChaincodePolicy = true;
       else if (!satisfies(policyFromEnvelope(vp), endorsers)) return false;
       return true;
@@ -905,13 +897,10 @@ export class EmbeddedNetwork {
       const fallback =
         this.channel.collection(c.collection).endorsementPolicy ?? this.channel.chaincodePolicy;
       const changed = block.hashedParameterChanges.get(c.collection);
-      const withMetadata = this.state.hashedMetadataUsed.has(c.collection);
       const need = { fallback: false };
       const checkHash = (keyHash: string): boolean => {
         if (changed?.has(keyHash) === true) return false;
-        const vp = withMetadata
-          ? validationParameter(this.state.hashedEntry(c.collection, keyHash)?.metadata)
-          : undefined;
+        const vp = validationParameter(this.state.hashedMetadata(c.collection, keyHash));
         if (vp === undefined) need.fallback = true;
         else if (!satisfies(policyFromEnvelope(vp), endorsers)) return false;
         return true;

@@ -70,15 +70,18 @@ class RangeIndexes {
 }
 
 /**
- * Keys with their current value and version, values kept in a Slab (off the JavaScript heap). Per key the
- * heap holds the key and one small integer; versions and value positions sit in typed arrays. A written
- * value stays in the slab: the record before it is linked, which is the key's history.
+ * Keys with their current value, version and metadata (a validation parameter), values kept in a Slab
+ * (off the JavaScript heap). No heap object per key: the KeyTable holds the keys, versions and value
+ * positions sit in typed arrays. A written value stays in the slab linked to the one before it, which is
+ * the key's history. A value write keeps the key's metadata, a delete drops it, as in Fabric.
  */
 class VersionedStore {
   private readonly slots: KeyTable;
   private versions = new Float64Array(1024);
   private positions = new Float64Array(1024);
   private readonly index = new RangeIndexes(() => this.liveKeys());
+  /** Few keys ever carry metadata: a Map, empty (and skipped) until one does. */
+  private readonly metadataByKey = new Map<string, [string, Buffer][]>();
 
   constructor(private readonly slab: Slab) {
     this.slots = new KeyTable(slab);
@@ -92,6 +95,11 @@ class VersionedStore {
     return this.slab.kind(this.positions[slot] as number) !== KIND_DELETED;
   }
 
+  private valueAt(pos: number): Value | undefined {
+    const kind = this.slab.kind(pos);
+    return kind === KIND_DELETED ? undefined : kind === KIND_TEXT ? this.slab.text(pos) : this.slab.copy(pos);
+  }
+
   /** The key's version, ABSENT when it has no live value. */
   version(key: string): number {
     const slot = this.slots.get(key);
@@ -101,74 +109,70 @@ class VersionedStore {
   get(key: string): Entry | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
-    const pos = this.positions[slot] as number;
-    const kind = this.slab.kind(pos);
-    if (kind === KIND_DELETED) return undefined;
-    return {
-      value: kind === KIND_TEXT ? this.slab.text(pos) : this.slab.copy(pos),
-      version: this.versions[slot] as number,
-    };
+    const value = this.valueAt(this.positions[slot] as number);
+    return value === undefined ? undefined : { value, version: this.versions[slot] as number };
   }
 
   /** The value's bytes (a fresh copy) with its version. */
   read(key: string): { bytes: Buffer; version: number } | undefined {
     const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
-    const pos = this.positions[slot] as number;
-    if (this.slab.kind(pos) === KIND_DELETED) return undefined;
-    return { bytes: this.slab.copy(pos), version: this.versions[slot] as number };
+    if (slot === undefined || !this.live(slot)) return undefined;
+    return { bytes: this.slab.copy(this.positions[slot] as number), version: this.versions[slot] as number };
   }
 
   write(key: string, value: Value | null, version: number, tx: number): void {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
-    const slot = this.slots.get(key);
+    let slot = this.slots.get(key);
+    const previous = slot === undefined ? -1 : (this.positions[slot] as number);
+    const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
     if (slot === undefined) {
-      const s = this.slots.add(key);
-      this.ensureSlot(s);
-      this.positions[s] = this.slab.append(kind, tx, -1, value ?? undefined);
-      this.versions[s] = version;
-      if (value !== null) this.index.add(key);
-      return;
+      slot = this.slots.add(key);
+      this.ensureSlot(slot);
     }
-    const previous = this.positions[slot] as number;
-    const wasLive = this.slab.kind(previous) !== KIND_DELETED;
     this.positions[slot] = this.slab.append(kind, tx, previous, value ?? undefined);
     this.versions[slot] = version;
     if (!wasLive && value !== null) this.index.add(key);
     else if (wasLive && value === null) this.index.delete(key);
+    if (value === null && this.metadataByKey.size > 0) this.metadataByKey.delete(key);
   }
 
-  /** A new version of a live key without a new value (a metadata write). False when the key is not live. */
-  setVersion(key: string, version: number): boolean {
+  /** Metadata of a live key (its validation parameter, if any). */
+  metadata(key: string): [string, Buffer][] | undefined {
+    if (this.metadataByKey.size === 0 || this.version(key) === ABSENT) return undefined;
+    return this.metadataByKey.get(key);
+  }
+
+  /**
+   * A metadata write replaces the key's metadata and makes a new version of it, as in Fabric; it applies to
+   * a live key only (false when there is none).
+   */
+  writeMetadata(key: string, entries: [string, Buffer][], version: number): boolean {
     const slot = this.slots.get(key);
     if (slot === undefined || !this.live(slot)) return false;
     this.versions[slot] = version;
+    if (entries.length === 0) this.metadataByKey.delete(key);
+    else this.metadataByKey.set(key, entries);
     return true;
   }
 
   /** Forgets the key and zeroes every value it had (private data: deleted or purged, nothing is kept). */
-  erase(key: string): void {
+  protected erase(key: string): void {
     const slot = this.slots.get(key);
     if (slot === undefined) return;
     if (this.live(slot)) this.index.delete(key);
     for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos))
       this.slab.erase(pos);
     this.slots.delete(key);
+    this.metadataByKey.delete(key);
   }
 
   /** Newest first: the transaction of each version and its value (undefined for a delete). */
-  history(key: string): { tx: number; value: Value | undefined }[] {
+  protected chain(key: string): { tx: number; value: Value | undefined }[] {
     const slot = this.slots.get(key);
     if (slot === undefined) return [];
     const out: { tx: number; value: Value | undefined }[] = [];
-    for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos)) {
-      const kind = this.slab.kind(pos);
-      out.push({
-        tx: this.slab.tx(pos),
-        value:
-          kind === KIND_DELETED ? undefined : kind === KIND_TEXT ? this.slab.text(pos) : this.slab.copy(pos),
-      });
-    }
+    for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos))
+      out.push({ tx: this.slab.tx(pos), value: this.valueAt(pos) });
     return out;
   }
 
@@ -186,41 +190,20 @@ class VersionedStore {
   }
 }
 
-/** A versioned key-value store with code point ordered keys (for range queries): private data. */
-export class KeyValueStore {
-  private readonly store: VersionedStore;
-
-  constructor(slab: Slab) {
-    this.store = new VersionedStore(slab);
-  }
-
-  get(key: string): Entry | undefined {
-    return this.store.get(key);
-  }
-
-  read(key: string): { bytes: Buffer; version: number } | undefined {
-    return this.store.read(key);
-  }
-
-  version(key: string): number {
-    return this.store.version(key);
-  }
-
+/** An organisation's private data of one collection, with code point ordered keys (for range queries). */
+export class KeyValueStore extends VersionedStore {
   set(key: string, value: Value, version: number): void {
-    this.store.write(key, value, version, 0);
+    this.write(key, value, version, 0);
   }
 
+  /** A metadata write on private data: a new version of a live key (the parameter lives with the hashes). */
   setVersion(key: string, version: number): void {
-    this.store.setVersion(key, version);
+    this.writeMetadata(key, [], version);
   }
 
   /** Private data keeps no history: a deleted value is gone from memory too. */
   delete(key: string): void {
-    this.store.erase(key);
-  }
-
-  range(start: string, end: string): Generator<[string, Entry]> {
-    return this.store.range(start, end);
+    this.erase(key);
   }
 }
 
@@ -229,16 +212,8 @@ export class KeyValueStore {
  * see it. The transactions that wrote are numbered in the order they were applied; the history names
  * them by that number.
  */
-export class PublicState {
-  private readonly store: VersionedStore;
-  private readonly metadataByKey = new Map<string, [string, Buffer][]>();
+export class PublicState extends VersionedStore {
   private readonly txs: TxMeta[] = [];
-  /** Whether any key has ever carried metadata: until then validation skips the per-key lookup. */
-  metadataUsed = false;
-
-  constructor(slab: Slab) {
-    this.store = new VersionedStore(slab);
-  }
 
   /** Registers a transaction that writes; its number goes with each value it writes. */
   addTx(meta: TxMeta): number {
@@ -246,77 +221,9 @@ export class PublicState {
     return this.txs.length - 1;
   }
 
-  get(key: string): Entry | undefined {
-    return this.store.get(key);
-  }
-
-  read(key: string): { bytes: Buffer; version: number } | undefined {
-    return this.store.read(key);
-  }
-
-  version(key: string): number {
-    return this.store.version(key);
-  }
-
-  write(key: string, value: Value | null, version: number, tx: number): void {
-    this.store.write(key, value, version, tx);
-    if (value === null) this.metadataByKey.delete(key);
-  }
-
-  /** Metadata of a live key (its validation parameter, if any). */
-  metadata(key: string): [string, Buffer][] | undefined {
-    return this.store.version(key) === ABSENT ? undefined : this.metadataByKey.get(key);
-  }
-
-  /** A metadata write: applies to a live key, and makes a new version of it, as in Fabric. */
-  writeMetadata(key: string, entries: [string, Buffer][], version: number): void {
-    if (!this.store.setVersion(key, version)) return;
-    if (entries.length === 0) this.metadataByKey.delete(key);
-    else this.metadataByKey.set(key, entries);
-    this.metadataUsed = true;
-  }
-
-  range(start: string, end: string): Generator<[string, Entry]> {
-    return this.store.range(start, end);
-  }
-
   /** Fabric v2 returns a key's history newest first. */
   history(key: string): HistoryEntry[] {
-    return this.store.history(key).map(({ tx, value }) => ({ meta: this.txs[tx] as TxMeta, value }));
-  }
-}
-
-/** Hashes of one collection's private data, as every channel member's peer holds them. */
-class HashedStore {
-  private readonly store: VersionedStore;
-  private readonly metadataByKey = new Map<string, [string, Buffer][]>();
-
-  constructor(slab: Slab) {
-    this.store = new VersionedStore(slab);
-  }
-
-  version(keyHash: string): number {
-    return this.store.version(keyHash);
-  }
-
-  entry(keyHash: string): HashedEntry | undefined {
-    const e = this.store.get(keyHash);
-    if (e === undefined) return undefined;
-    return { valueHash: e.value as string, version: e.version, metadata: this.metadataByKey.get(keyHash) };
-  }
-
-  /** A value write keeps the key's metadata, as in Fabric; a delete drops it. */
-  write(keyHash: string, valueHash: string | null, version: number, keepMetadata: boolean): void {
-    this.store.write(keyHash, valueHash, version, 0);
-    if (valueHash === null || !keepMetadata) this.metadataByKey.delete(keyHash);
-  }
-
-  /** False when the key hash has no live value (the write is then ignored). */
-  writeMetadata(keyHash: string, entries: [string, Buffer][], version: number): boolean {
-    if (!this.store.setVersion(keyHash, version)) return false;
-    if (entries.length === 0) this.metadataByKey.delete(keyHash);
-    else this.metadataByKey.set(keyHash, entries);
-    return true;
+    return this.chain(key).map(({ tx, value }) => ({ meta: this.txs[tx] as TxMeta, value }));
   }
 }
 
@@ -328,9 +235,8 @@ class HashedStore {
 export class WorldState {
   private readonly slab = new Slab();
   readonly publicState = new PublicState(this.slab);
-  private readonly hashed = new Map<string, HashedStore>();
-  /** Collections in which some key hash has carried metadata. */
-  readonly hashedMetadataUsed = new Set<string>();
+  /** Per collection, the hashes of its private data (key hash → value hash) as every member holds them. */
+  private readonly hashed = new Map<string, VersionedStore>();
   readonly privateState = new Map<string, Map<string, KeyValueStore>>();
   readonly txIds = new Set<string>();
 
@@ -344,21 +250,28 @@ export class WorldState {
   }
 
   hashedEntry(collection: string, keyHash: string): HashedEntry | undefined {
-    return this.hashed.get(collection)?.entry(keyHash);
+    const store = this.hashed.get(collection);
+    const e = store?.get(keyHash);
+    if (store === undefined || e === undefined) return undefined;
+    return { valueHash: e.value as string, version: e.version, metadata: store.metadata(keyHash) };
   }
 
   hashedVersion(collection: string, keyHash: string): number {
     return this.hashed.get(collection)?.version(keyHash) ?? ABSENT;
   }
 
-  private hashedStore(collection: string): HashedStore {
+  hashedMetadata(collection: string, keyHash: string): [string, Buffer][] | undefined {
+    return this.hashed.get(collection)?.metadata(keyHash);
+  }
+
+  private hashedStore(collection: string): VersionedStore {
     let store = this.hashed.get(collection);
-    if (store === undefined) this.hashed.set(collection, (store = new HashedStore(this.slab)));
+    if (store === undefined) this.hashed.set(collection, (store = new VersionedStore(this.slab)));
     return store;
   }
 
   writeHashed(collection: string, keyHash: string, valueHash: string | null, version: number): void {
-    this.hashedStore(collection).write(keyHash, valueHash, version, this.hashedMetadataUsed.has(collection));
+    this.hashedStore(collection).write(keyHash, valueHash, version, 0);
   }
 
   writeHashedMetadata(
@@ -367,8 +280,7 @@ export class WorldState {
     entries: [string, Buffer][],
     version: number,
   ): void {
-    if (this.hashedStore(collection).writeMetadata(keyHash, entries, version))
-      this.hashedMetadataUsed.add(collection);
+    this.hashedStore(collection).writeMetadata(keyHash, entries, version);
   }
 
   /** The private store of `org` for `collection`, or undefined when it holds nothing there yet. */
