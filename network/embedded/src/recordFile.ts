@@ -23,7 +23,37 @@ export class RecordFile {
     private readonly offsets: number[],
   ) {}
 
-  /** Reads the first `count` records of a file another RecordFile owns, without changing it. */
+  /**
+   * Reads up to `limit` intact records from the start of an open file. Stops at the first record that is cut
+   * short or fails its checksum; returns where each record read starts and where the intact part ends.
+   */
+  private static readRecords(
+    fd: number,
+    limit: number,
+    onRecord: (payload: Buffer, index: number) => void,
+  ): { offsets: number[]; end: number; total: number } {
+    const total = fs.fstatSync(fd).size;
+    const header = Buffer.alloc(HEADER);
+    const offsets: number[] = [];
+    let offset = 0;
+    while (offset < total && offsets.length < limit) {
+      if (offset + HEADER > total || fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) break;
+      const length = header.readUInt32BE(0);
+      if (length > RECORD_MAX || offset + HEADER + length > total) break;
+      const payload = Buffer.allocUnsafe(length);
+      if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) break;
+      if (crc32(payload) !== header.readUInt32BE(4)) break;
+      offsets.push(offset);
+      onRecord(payload, offsets.length - 1);
+      offset += HEADER + length;
+    }
+    return { offsets, end: offset, total };
+  }
+
+  /**
+   * Reads the first `count` records of a file another RecordFile owns (and has opened, so its tail is
+   * intact), without changing it.
+   */
   static scan(file: string, count: number, onRecord: (payload: Buffer, index: number) => void): void {
     let fd: number;
     try {
@@ -33,17 +63,9 @@ export class RecordFile {
       throw err;
     }
     try {
-      const header = Buffer.alloc(HEADER);
-      let offset = 0;
-      for (let index = 0; index < count; index++) {
-        if (fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) return;
-        const length = header.readUInt32BE(0);
-        const payload = Buffer.allocUnsafe(length);
-        if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) return;
-        if (crc32(payload) !== header.readUInt32BE(4)) throw new Error(`${file}: record ${index} is damaged`);
-        onRecord(payload, index);
-        offset += HEADER + length;
-      }
+      const { offsets, end, total } = RecordFile.readRecords(fd, count, onRecord);
+      if (offsets.length < count && end < total)
+        throw new Error(`${file}: record ${offsets.length} is damaged`);
     } finally {
       fs.closeSync(fd);
     }
@@ -56,35 +78,21 @@ export class RecordFile {
     onRecord: (payload: Buffer, index: number) => void,
   ): Promise<{ file: RecordFile; truncatedBytes: number }> {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    let offset = 0;
-    let truncatedBytes = 0;
-    const offsets: number[] = [];
+    let read: { offsets: number[]; end: number; total: number };
     try {
-      const total = fs.fstatSync(fd).size;
-      const header = Buffer.alloc(HEADER);
-      let index = 0;
-      while (offset < total) {
-        if (offset + HEADER > total || fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) break;
-        const length = header.readUInt32BE(0);
-        const checksum = header.readUInt32BE(4);
-        if (length > RECORD_MAX || offset + HEADER + length > total) break;
-        const payload = Buffer.allocUnsafe(length);
-        if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) break;
-        if (crc32(payload) !== checksum) break;
-        offsets.push(offset);
-        onRecord(payload, index++);
-        offset += HEADER + length;
-      }
-      if (offset < total) {
-        truncatedBytes = total - offset;
-        fs.ftruncateSync(fd, offset);
+      read = RecordFile.readRecords(fd, Number.MAX_SAFE_INTEGER, onRecord);
+      if (read.end < read.total) {
+        fs.ftruncateSync(fd, read.end);
         fs.fsyncSync(fd);
       }
     } finally {
       fs.closeSync(fd);
     }
     const handle = await fs.promises.open(file, 'a', 0o600);
-    return { file: new RecordFile(file, handle, offset, durable, offsets), truncatedBytes };
+    return {
+      file: new RecordFile(file, handle, read.end, durable, read.offsets),
+      truncatedBytes: read.total - read.end,
+    };
   }
 
   get bytes(): number {
