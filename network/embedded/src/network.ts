@@ -183,7 +183,6 @@ function validationParameter(metadata: [string, Buffer][] | undefined): Buffer |
 type Listener = {
   fn: (b: CommittedBlock) => void;
   next: number;
-  active: boolean;
   pumping: boolean;
 };
 
@@ -587,13 +586,12 @@ export class EmbeddedNetwork {
   onBlock(listener: (b: CommittedBlock) => void, opts?: { startBlock?: bigint }): () => void {
     const start = opts?.startBlock === undefined ? this.nextBlock : Number(opts.startBlock);
     if (!Number.isSafeInteger(start) || start < 0) throw new Error('onBlock: startBlock must be >= 0');
-    const sub: Listener = { fn: listener, next: start, active: true, pumping: false };
+    const sub: Listener = { fn: listener, next: start, pumping: false };
     this.listeners.add(sub);
     queueMicrotask(() => {
       this.pump(sub);
     });
     return () => {
-      sub.active = false;
       this.listeners.delete(sub);
     };
   }
@@ -605,7 +603,7 @@ export class EmbeddedNetwork {
     sub.pumping = true;
     let reading = false;
     try {
-      while (sub.active && sub.next < this.nextBlock) {
+      while (this.listeners.has(sub) && sub.next < this.nextBlock) {
         const block = this.recent.get(sub.next);
         if (block === undefined) {
           reading = true;
@@ -622,7 +620,7 @@ export class EmbeddedNetwork {
 
   private async pumpFromDisk(sub: Listener): Promise<void> {
     try {
-      while (sub.active && sub.next < this.nextBlock) {
+      while (this.listeners.has(sub) && sub.next < this.nextBlock) {
         const n = sub.next;
         let block = this.recent.get(n);
         if (block === undefined) {
@@ -666,7 +664,6 @@ export class EmbeddedNetwork {
     this.timer = undefined;
     await this.runCommitter();
     await this.pool?.stop();
-    for (const sub of this.listeners) sub.active = false;
     this.listeners.clear();
     await this.blockFile.close();
     for (const f of this.privateFiles.values()) await f.close();
