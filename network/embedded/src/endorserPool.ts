@@ -59,11 +59,16 @@ export function reviveRwSet(rw: TxRwSet): TxRwSet {
   return rw;
 }
 
+export function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
+  for (const c of pw) for (const w of c.writes) w[1] = value(w[1]);
+  return pw;
+}
+
 function reviveOutcome(o: SimulationOutcome | Endorsement): SimulationOutcome | Endorsement {
   o.payload = buf(o.payload);
   if (o.event !== undefined) o.event = { name: o.event.name, payload: buf(o.event.payload) };
   reviveRwSet(o.rwset);
-  for (const c of o.privateWrites) for (const w of c.writes) w[1] = value(w[1]);
+  revivePrivateWrites(o.privateWrites);
   if ('signature' in o) {
     o.signature = buf(o.signature);
     o.actionHash = buf(o.actionHash);

@@ -9,13 +9,17 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChannelConfig } from './channel';
-import { reviveRwSet, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
+import {
+  revivePrivateWrites,
+  reviveRwSet,
+  type EndorserInit,
+  type EndorserReply,
+  type EndorserRequest,
+} from './endorserPool';
 import { StateLock } from './lock';
 import { Membership } from './msp';
-import { applyPrivate, applyPublic, privateWritesByMember, replayBlock, type BlockJson } from './network';
+import { applyPrivate, applyPublic, privateWritesByMember, replayLedger } from './network';
 import { checkProposal, loadChaincode, Peer, ProposalRejected, type ContractClass } from './peer';
-import { privateWritesFromJson, type PrivateWrites } from './rwset';
-import { RecordFile } from './recordFile';
 import { packVersion, WorldState } from './state';
 
 function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserReply | undefined> {
@@ -27,18 +31,7 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
     init.chaincode.collections,
   );
   const state = new WorldState(init.organisations);
-  const ledger = path.join(init.dataDir, 'ledger');
-  RecordFile.scan(path.join(ledger, 'blocks.log'), init.height, (payload, index) => {
-    if (index > 0) replayBlock(JSON.parse(payload.toString('utf8')) as BlockJson, state);
-  });
-  for (const org of init.organisations) {
-    RecordFile.scan(path.join(ledger, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
-      const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
-      if (rec.block >= init.height) return;
-      for (const [txNum, writes] of rec.txs)
-        applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
-    });
-  }
+  replayLedger(path.join(init.dataDir, 'ledger'), state, init.organisations, init.height);
   const membership = new Membership(new Map(init.caCertificates));
   const load = createRequire(__filename);
   const exported = (load(init.chaincode.module) as Record<string, unknown>)[init.chaincode.exportName];
@@ -55,7 +48,7 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
       for (const tx of m.txs) {
         const version = packVersion(m.block, tx.i);
         applyPublic(state, reviveRwSet(tx.rwset), tx.meta, version);
-        for (const [org, pw] of privateWritesByMember(channel, revivePrivate(tx.privateWrites)))
+        for (const [org, pw] of privateWritesByMember(channel, revivePrivateWrites(tx.privateWrites)))
           applyPrivate(state, org, pw, version);
       }
       for (const id of m.txIds) state.txIds.add(id);
@@ -75,14 +68,6 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
       };
     }
   };
-}
-
-function revivePrivate(pw: PrivateWrites): PrivateWrites {
-  for (const c of pw) {
-    for (const w of c.writes)
-      if (w[1] instanceof Uint8Array && !Buffer.isBuffer(w[1])) w[1] = Buffer.from(w[1]);
-  }
-  return pw;
 }
 
 const port = parentPort;

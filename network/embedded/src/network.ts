@@ -376,26 +376,17 @@ export class EmbeddedNetwork {
     // A pool that failed while this thread was replaying is reported below, not as an unhandled rejection.
     pool?.catch(() => undefined);
     try {
-      RecordFile.scan(blocksPath, height, (payload, index) => {
-        const block = JSON.parse(payload.toString('utf8')) as BlockJson;
+      replayLedger(ledgerDir, state, orgs, height, (block, index) => {
         if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
           throw new Error(`the block file is corrupt: record ${index} does not chain to the block before it`);
         }
         if (index === 0) checkGenesis(block, options, caCertificates);
-        else replayBlock(block, state);
         previousHash = blockHeaderHash(
           block.number,
           Buffer.from(block.previousHash, 'hex'),
           Buffer.from(block.dataHash, 'hex'),
         );
       });
-      for (const org of orgs) {
-        RecordFile.scan(path.join(ledgerDir, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
-          const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
-          for (const [txNum, writes] of rec.txs)
-            applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
-        });
-      }
     } catch (err) {
       await (await pool?.catch(() => undefined))?.stop();
       await blockFile.close();
@@ -1058,6 +1049,32 @@ function txJson(tx: PendingTx, code: ValidationCode): string {
     `"header":"${Buffer.from(tx.headerBytes).toString('base64')}","payload":"${Buffer.from(tx.payloadBytes).toString('base64')}",` +
     `"action":${tx.actionText},"endorsements":${JSON.stringify(endorsements)},"signature":"${tx.clientSignature.toString('base64')}"}`
   );
+}
+
+/**
+ * Replays the first `height` blocks of a ledger directory into `state`, then the private data committed with
+ * them; `check` sees each block (the genesis block included) before it is applied.
+ */
+export function replayLedger(
+  ledgerDir: string,
+  state: WorldState,
+  organisations: readonly string[],
+  height: number,
+  check: (block: BlockJson, index: number) => void = () => undefined,
+): void {
+  RecordFile.scan(path.join(ledgerDir, 'blocks.log'), height, (payload, index) => {
+    const block = JSON.parse(payload.toString('utf8')) as BlockJson;
+    check(block, index);
+    if (index > 0) replayBlock(block, state);
+  });
+  for (const org of organisations) {
+    RecordFile.scan(path.join(ledgerDir, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
+      const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
+      if (rec.block >= height) return;
+      for (const [txNum, writes] of rec.txs)
+        applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
+    });
+  }
 }
 
 /** The private writes each member organisation's peer stores. */
