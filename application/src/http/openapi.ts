@@ -1,6 +1,6 @@
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
-import { LEG_ROLES, OUTCOMES } from '../../../chaincode/src/core/leg';
+import { LEG_ROLES, MATCH_FIELDS, OUTCOMES } from '../../../chaincode/src/core/leg';
 import { QUEUE_SORTS, REFERENCE_PREFIX_MIN } from '../indexer/openBreaks';
 import { STATUS_OF } from './errors';
 import { BULK_BREAKS_MAX, SAVED_VIEWS_MAX } from './queue';
@@ -28,6 +28,28 @@ const idParam = (name: string, description: string) => ({
   description,
   schema: { type: 'string' },
 });
+/** Query filters by reason and status, as the queue and the auditor's list take them. */
+const reasonStatusParams = [
+  { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
+  { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
+];
+/** A keyset page: how many, and where the previous page stopped. */
+const pageParams = [
+  {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  },
+  { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+];
+/** What every listing says of a break. */
+const breakFacts = {
+  breakId: { type: 'string' },
+  caseId: { type: 'string' },
+  reason: { enum: [...BREAK_REASONS] },
+  status: { enum: [...BREAK_STATUSES] },
+};
 const actionBody = { required: false, content: json(ref('BreakActionInput')) };
 const breakAction = (summary: string, description: string) => ({
   summary,
@@ -306,8 +328,7 @@ export const openApiDocument = {
           "The work queue from the node's index: open breaks with age, filtered and sorted, keyset pages",
         tags: ['breaks'],
         parameters: [
-          { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
-          { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
+          ...reasonStatusParams,
           {
             name: 'assignee',
             in: 'query',
@@ -317,13 +338,7 @@ export const openApiDocument = {
           },
           { name: 'sort', in: 'query', required: false, schema: { enum: [...QUEUE_SORTS], default: 'age' } },
           { name: 'order', in: 'query', required: false, schema: { enum: ['asc', 'desc'], default: 'asc' } },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          },
-          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+          ...pageParams,
           {
             name: 'count',
             in: 'query',
@@ -539,17 +554,7 @@ export const openApiDocument = {
         summary:
           'Every break the index knows, whoever its parties: public facts, newest change first (auditor or admin)',
         tags: ['provenance'],
-        parameters: [
-          { name: 'reason', in: 'query', required: false, schema: { enum: [...BREAK_REASONS] } },
-          { name: 'status', in: 'query', required: false, schema: { enum: [...BREAK_STATUSES] } },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          },
-          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
-        ],
+        parameters: [...reasonStatusParams, ...pageParams],
         responses: {
           '200': {
             description: 'a page',
@@ -561,10 +566,7 @@ export const openApiDocument = {
                   items: {
                     type: 'object',
                     properties: {
-                      breakId: { type: 'string' },
-                      caseId: { type: 'string' },
-                      reason: { enum: [...BREAK_REASONS] },
-                      status: { enum: [...BREAK_STATUSES] },
+                      ...breakFacts,
                       parties: { type: 'array', items: { type: 'string' } },
                       openedAt: { type: 'string' },
                       updatedAt: { type: 'string' },
@@ -657,10 +659,7 @@ export const openApiDocument = {
             items: {
               type: 'object',
               properties: {
-                breakId: { type: 'string' },
-                caseId: { type: 'string' },
-                reason: { enum: [...BREAK_REASONS] },
-                status: { enum: [...BREAK_STATUSES] },
+                ...breakFacts,
                 openedAt: { type: 'string' },
                 updatedAt: { type: 'string' },
                 ageMs: { type: 'integer' },
@@ -742,18 +741,7 @@ export const openApiDocument = {
       },
       LegInput: {
         type: 'object',
-        required: [
-          'legId',
-          'reference',
-          'role',
-          'route',
-          'amountMinor',
-          'currency',
-          'valueDate',
-          'payerRef',
-          'payeeRef',
-          'outcome',
-        ],
+        required: ['legId', 'reference', 'role', 'route', ...MATCH_FIELDS],
         additionalProperties: false,
         properties: {
           legId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
@@ -805,10 +793,7 @@ export const openApiDocument = {
       Break: {
         type: 'object',
         properties: {
-          breakId: { type: 'string' },
-          caseId: { type: 'string' },
-          reason: { enum: [...BREAK_REASONS] },
-          status: { enum: [...BREAK_STATUSES] },
+          ...breakFacts,
           parties: { type: 'array', items: { type: 'string' } },
           timeline: { type: 'array' },
         },

@@ -101,19 +101,14 @@ export function routeText(stops: readonly RouteStop[]): string {
     .join('>');
 }
 
-const LEG_FIELDS = new Set([
+const LEG_FIELDS = new Set<string>([
   'legId',
   'reference',
   'mspId',
   'role',
   'branch',
   'route',
-  'amountMinor',
-  'currency',
-  'valueDate',
-  'payerRef',
-  'payeeRef',
-  'outcome',
+  ...MATCH_FIELDS,
 ]);
 
 /**
