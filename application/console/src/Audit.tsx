@@ -7,7 +7,7 @@ import { formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
 import { navigate } from './navigation';
 import { hrefOf } from './route';
-import { ErrorBox, message, Select, type Ctx } from './ui';
+import { ErrorBox, message, Pager, Select, type Ctx } from './ui';
 
 type Kind = 'case' | 'break' | 'leg';
 
@@ -307,27 +307,7 @@ function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          disabled={cursors.length <= 1}
-          onClick={() => {
-            setCursors(['']);
-          }}
-        >
-          {t('firstPage')}
-        </button>
-        <button
-          type="button"
-          disabled={!page?.nextCursor}
-          onClick={() => {
-            const next = page?.nextCursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          {t('nextPage')}
-        </button>
-      </div>
+      <Pager t={t} cursors={cursors} setCursors={setCursors} nextCursor={page?.nextCursor} />
     </>
   );
 }

@@ -4,7 +4,7 @@ import { call, type BulkResult, type QueuePage, type SavedView, type ViewQuery }
 import { formatAge, formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
 import { hrefOf } from './route';
-import { ErrorBox, message, Select, type Ctx } from './ui';
+import { ErrorBox, message, Pager, Select, type Ctx } from './ui';
 import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 
@@ -447,36 +447,7 @@ export function Queue({
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          disabled={cursors.length <= 1}
-          onClick={() => {
-            setCursors([undefined]);
-          }}
-        >
-          {t('firstPage')}
-        </button>
-        <button
-          type="button"
-          disabled={cursors.length <= 1}
-          onClick={() => {
-            setCursors((c) => c.slice(0, -1));
-          }}
-        >
-          {t('previousPage')}
-        </button>
-        <button
-          type="button"
-          disabled={!page?.nextCursor}
-          onClick={() => {
-            const next = page?.nextCursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          {t('nextPage')}
-        </button>
-      </div>
+      <Pager t={t} cursors={cursors} setCursors={setCursors} nextCursor={page?.nextCursor} withPrevious />
     </section>
   );
 }

@@ -81,3 +81,55 @@ export function Fact({ label, children }: { readonly label: string; readonly chi
     </div>
   );
 }
+
+/**
+ * Keyset paging: `cursors` is the stack of cursors that led to the page shown (the first page's is the empty
+ * one), so first and previous only pop it; next pushes the page's `nextCursor`.
+ */
+export function Pager<C>({
+  t,
+  cursors,
+  setCursors,
+  nextCursor,
+  withPrevious = false,
+}: {
+  readonly t: Translate;
+  readonly cursors: readonly C[];
+  readonly setCursors: (update: (c: readonly C[]) => readonly C[]) => void;
+  readonly nextCursor: (C & string) | null | undefined;
+  readonly withPrevious?: boolean;
+}) {
+  return (
+    <div className="pager">
+      <button
+        type="button"
+        disabled={cursors.length <= 1}
+        onClick={() => {
+          setCursors((c) => c.slice(0, 1));
+        }}
+      >
+        {t('firstPage')}
+      </button>
+      {withPrevious && (
+        <button
+          type="button"
+          disabled={cursors.length <= 1}
+          onClick={() => {
+            setCursors((c) => c.slice(0, -1));
+          }}
+        >
+          {t('previousPage')}
+        </button>
+      )}
+      <button
+        type="button"
+        disabled={!nextCursor}
+        onClick={() => {
+          if (nextCursor) setCursors((c) => [...c, nextCursor]);
+        }}
+      >
+        {t('nextPage')}
+      </button>
+    </div>
+  );
+}
