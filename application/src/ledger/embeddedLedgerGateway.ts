@@ -121,9 +121,7 @@ export async function startEmbeddedConsortium(options: {
       version: consortium.chaincode.version,
       contracts,
       // The chaincode package's entry, compiled (dist) or as TypeScript under the test runner.
-      ...(options.endorsementWorker === undefined ||
-      options.endorsementWorker === false ||
-      options.endorsementWorker === 0
+      ...(!options.endorsementWorker
         ? {}
         : {
             worker: {

@@ -375,6 +375,7 @@ export class EmbeddedNetwork {
           );
     // A pool that failed while this thread was replaying is reported below, not as an unhandled rejection.
     pool?.catch(() => undefined);
+    let endorsers: EndorserPool | undefined;
     try {
       replayLedger(ledgerDir, state, orgs, height, (block, index) => {
         if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
@@ -387,17 +388,9 @@ export class EmbeddedNetwork {
           Buffer.from(block.dataHash, 'hex'),
         );
       });
-    } catch (err) {
-      await (await pool?.catch(() => undefined))?.stop();
-      await blockFile.close();
-      for (const f of privateFiles.values()) await f.close();
-      throw err;
-    }
-
-    let endorsers: EndorserPool | undefined;
-    try {
       endorsers = await pool;
     } catch (err) {
+      await (await pool?.catch(() => undefined))?.stop();
       await blockFile.close();
       for (const f of privateFiles.values()) await f.close();
       throw err;
