@@ -39,11 +39,11 @@ export class TallyContext extends Context {
   emitChanges(): void {
     if (this.caseChanges.size === 0 && this.breakChanges.length === 0 && this.legChanges.length === 0) return;
     const payload: LedgerChanges = {
-      txId: this.txId,
       at: this.nowIso,
-      cases: [...this.caseChanges.values()],
       breaks: this.breakChanges,
+      cases: [...this.caseChanges.values()],
       legs: this.legChanges,
+      txId: this.txId,
     };
     this.stub.setEvent(LEDGER_CHANGES_EVENT, Buffer.from(canonicalJson(payload), 'utf8'));
   }

@@ -63,7 +63,7 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
 
 async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   const caseId = caseIdOf(leg.reference);
-  const plain = canonicalJson(leg);
+  const plain = canonicalJson(legJson(leg));
   const inputHash = sha256Hex(plain);
   const indexKey = keys.leg(leg.mspId, leg.legId);
   const existing = await ctx.getJson<LegIndexRecord>(indexKey);
@@ -75,7 +75,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
       );
     }
     const current = await ctx.getJson<CaseRecord>(keys.case(existing.caseId));
-    return { legId: leg.legId, caseId, outcome: 'UNCHANGED', caseStatus: current?.status ?? 'PENDING' };
+    return { caseId, caseStatus: current?.status ?? 'PENDING', legId: leg.legId, outcome: 'UNCHANGED' };
   }
 
   // The leg in the poster's own implicit collection: a write only that institution's endorsement makes valid,
@@ -85,13 +85,13 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   let record = await ctx.getJson<CaseRecord>(keys.case(caseId));
   if (!record) record = await newCase(ctx, caseId, leg);
   const caseLeg: CaseLeg = {
+    digests: fieldDigests(leg),
     legId: leg.legId,
     mspId: leg.mspId,
+    postedAt: ctx.nowIso,
     role: leg.role,
     route: leg.route,
-    postedAt: ctx.nowIso,
     txId: ctx.txId,
-    digests: fieldDigests(leg),
   };
   // The sealed copy is written once under its own key: the case record, rewritten at every leg and kept in
   // every version by the key history, stays small.
@@ -105,11 +105,11 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   await ctx.putJson(indexKey, {
     caseId,
     inputHash,
-    txId: ctx.txId,
     postedAt: ctx.nowIso,
+    txId: ctx.txId,
   } satisfies LegIndexRecord);
-  ctx.recordLeg({ mspId: leg.mspId, legId: leg.legId, caseId, role: leg.role, postedAt: ctx.nowIso });
-  return { legId: leg.legId, caseId, outcome: 'POSTED', caseStatus: record.status };
+  ctx.recordLeg({ caseId, legId: leg.legId, mspId: leg.mspId, postedAt: ctx.nowIso, role: leg.role });
+  return { caseId, caseStatus: record.status, legId: leg.legId, outcome: 'POSTED' };
 }
 
 async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<CaseRecord> {
@@ -118,25 +118,47 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
   const dueAtMs = ctx.nowMs + serviceLevelMs;
   await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });
   return {
-    caseId,
-    parties: [],
-    expected: leg.route,
-    status: 'PENDING',
-    openedAt: ctx.nowIso,
-    updatedAt: ctx.nowIso,
-    serviceLevelMs,
-    dueAtMs,
     awaitingLegs: true,
-    legs: [],
     breaks: [],
+    caseId,
+    dueAtMs,
+    expected: leg.route,
+    legs: [],
+    openedAt: ctx.nowIso,
+    parties: [],
+    serviceLevelMs,
+    status: 'PENDING',
+    updatedAt: ctx.nowIso,
   };
 }
+
+// Records are built with their keys in sorted order: canonicalJson then takes the engine's JSON.stringify
+// (see codec.ts). A record built otherwise is still encoded right, only slower.
+const MATCH_FIELDS_SORTED = [...MATCH_FIELDS].sort();
 
 /** One salted digest per match field: equal values give equal digests; without the reference nothing can be guessed. */
 function fieldDigests(leg: Leg): Record<MatchField, string> {
   const digests = {} as Record<MatchField, string>;
-  for (const f of MATCH_FIELDS) digests[f] = saltedDigest(leg.reference, f, matchFieldText(leg, f));
+  for (const f of MATCH_FIELDS_SORTED) digests[f] = saltedDigest(leg.reference, f, matchFieldText(leg, f));
   return digests;
+}
+
+/** The leg as the private record stores it: keys in order, the amount as its decimal text. */
+function legJson(leg: Leg): Record<string, unknown> {
+  return {
+    amountMinor: leg.amountMinor.toString(),
+    branch: leg.branch,
+    currency: leg.currency,
+    legId: leg.legId,
+    mspId: leg.mspId,
+    outcome: leg.outcome,
+    payeeRef: leg.payeeRef,
+    payerRef: leg.payerRef,
+    reference: leg.reference,
+    role: leg.role,
+    route: leg.route,
+    valueDate: leg.valueDate,
+  };
 }
 
 /**
@@ -186,7 +208,7 @@ async function reevaluate(
       { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
     );
     await saveBreak(ctx, opened, 'OPEN');
-    breaks.push({ findingKey: finding.key, breakId, open: true, cleared: false });
+    breaks.push({ breakId, cleared: false, findingKey: finding.key, open: true });
   }
   for (let i = 0; i < breaks.length; i++) {
     const ref = breaks[i];
@@ -198,7 +220,7 @@ async function reevaluate(
       { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
     );
     await saveBreak(ctx, cleared, 'CLEAR');
-    breaks[i] = { ...ref, open: false, cleared: true };
+    breaks[i] = { ...ref, cleared: true, open: false };
   }
 
   const present = new Set(record.legs.map((l) => `${l.mspId}/${l.role}`));
@@ -209,13 +231,18 @@ async function reevaluate(
     awaitingLegs = false;
   }
   const next: CaseRecord = {
-    ...record,
-    expected: verdict.expected,
-    status: verdict.status,
-    updatedAt: ctx.nowIso,
     awaitingLegs,
     breaks,
-    ...(verdict.status === 'MATCHED' && !record.matchedAt ? { matchedAt: ctx.nowIso } : {}),
+    caseId: record.caseId,
+    dueAtMs: record.dueAtMs,
+    expected: verdict.expected,
+    legs: record.legs,
+    matchedAt: record.matchedAt ?? (verdict.status === 'MATCHED' ? ctx.nowIso : undefined),
+    openedAt: record.openedAt,
+    parties: record.parties,
+    serviceLevelMs: record.serviceLevelMs,
+    status: verdict.status,
+    updatedAt: ctx.nowIso,
   };
   await writeCase(ctx, next);
   return next;
@@ -226,13 +253,13 @@ async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
   await ctx.putJson(keys.case(record.caseId), record);
   ctx.recordCase({
     caseId: record.caseId,
-    status: record.status,
-    parties: record.parties,
-    legCount: record.legs.length,
-    expected: record.expected,
-    openedAt: record.openedAt,
-    updatedAt: record.updatedAt,
     dueAtMs: record.dueAtMs,
+    expected: record.expected,
+    legCount: record.legs.length,
+    openedAt: record.openedAt,
+    parties: record.parties,
+    status: record.status,
+    updatedAt: record.updatedAt,
   });
 }
 

@@ -43,6 +43,34 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('writes the same text for a value read back from the ledger, whose keys are already in order (property)', () => {
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary' }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary' }), tie('node'), { maxKeys: 5 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = reference(v);
+        expect(canonicalJson(JSON.parse(text))).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never lets toJSON, a class or an integer-like key change the text', () => {
+    expect(canonicalJson({ a: { toJSON: () => 1 }, b: new Date(0) })).toBe('{"a":{},"b":{}}');
+    expect(canonicalJson({ 10: 'x', 9: 'y' })).toBe('{"10":"x","9":"y"}');
+    expect(canonicalJson([undefined, { a: undefined, b: 1 }])).toBe('[null,{"b":1}]');
+    expect(() => canonicalJson(undefined)).toThrow(/nothing to encode/);
+  });
+
   it('orders keys and drops undefined members, as every endorser must', () => {
     expect(canonicalJson({ b: 1, a: [undefined, 2n], c: undefined, 'é"': 'x\n' })).toBe(
       '{"a":[null,"2"],"b":1,"é\\"":"x\\n"}',

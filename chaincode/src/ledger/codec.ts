@@ -3,9 +3,54 @@
  * byte-identical values, so every value on the ledger goes through here.
  */
 export function canonicalJson(value: unknown): string {
+  // Values built with their keys in order (and every value read back from the ledger) take the engine's
+  // JSON.stringify, which writes the same text: JSON escapes strings exactly as `quote` does and numbers as
+  // String() does. Anything else (unsorted keys, bigint, class instances, toJSON) goes through `write`.
+  if (inCanonicalOrder(value)) return JSON.stringify(value);
   const out = write(value);
   if (out === undefined) throw new Error('canonicalJson: nothing to encode');
   return out;
+}
+
+/**
+ * Whether JSON.stringify(value) is already canonical: only plain objects whose own keys come in sorted order,
+ * arrays, strings, finite numbers, booleans and null; undefined only as a property (skipped, as `write` skips
+ * it) or an array element (null, as `write` writes it).
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          if (v !== undefined && !inCanonicalOrder(v)) return false;
+        }
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      let previous: string | undefined;
+      for (const k in value) {
+        // Integer-like keys are enumerated first, in numeric order, which this string comparison refuses.
+        if (previous !== undefined && !(previous < k)) return false;
+        previous = k;
+        const v = (value as Record<string, unknown>)[k];
+        if (v !== undefined && !inCanonicalOrder(v)) return false;
+      }
+      return true;
+    }
+    case 'bigint':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return false;
+  }
 }
 
 // Characters a JSON string must escape, and surrogates (JSON.stringify escapes lone ones): only strings with one
