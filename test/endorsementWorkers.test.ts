@@ -38,6 +38,12 @@ describe('the embedded network with two endorsing worker threads', () => {
         c.gateway.postLegs(b, [i % 6 === 0 ? { ...p.credit, amountMinor: '1' } : p.credit]),
       ),
     );
+    // The proposals went to both workers and, while both were busy, to the main thread's own peers.
+    const counts = c.network.endorsementCounts();
+    expect(counts.workers).toHaveLength(2);
+    expect(Math.min(...counts.workers)).toBeGreaterThan(0);
+    expect(counts.mainThread).toBeGreaterThan(0);
+    expect(counts.mainThread + counts.workers.reduce((a, b) => a + b, 0)).toBe(72);
     const bruno = await c.identity('bruno');
     const cases = await Promise.all(payments.map((p) => c.gateway.getCase(bruno, caseIdOf(p.reference))));
     expect(cases.map((k) => k.status)).toEqual(payments.map((_, i) => (i % 6 === 0 ? 'BROKEN' : 'MATCHED')));

@@ -11,7 +11,10 @@ import type { TxMeta } from './state';
 export type WorkerChaincode = {
   module: string;
   exportName?: string;
-  /** Worker threads (default 1), each with every peer and a replica of the state; proposals go to the least busy. */
+  /**
+   * Worker threads (default 1), each with every peer and a replica of the state; proposals go to the least
+   * busy, or to the main thread's own peers when every worker is busier than it (see EmbeddedNetwork).
+   */
   threads?: number;
 };
 
@@ -175,6 +178,14 @@ export class EndorserPool {
     });
   }
 
+  /** Requests in flight on the least busy worker. */
+  leastLoad(): number {
+    return Math.min(...this.load);
+  }
+
+  /** Proposals each worker has been sent. */
+  readonly sent: number[] = [];
+
   /** Simulates (and with `endorse`, signs) a proposal on the peer of `org`. */
   run(org: string, bytes: Uint8Array, endorse: boolean): Promise<SimulationOutcome | Endorsement> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -182,6 +193,7 @@ export class EndorserPool {
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[w] ?? 0)) w = i;
     this.load[w] = (this.load[w] ?? 0) + 1;
+    this.sent[w] = (this.sent[w] ?? 0) + 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       (this.workers[w] as Worker).postMessage({

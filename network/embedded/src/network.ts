@@ -432,6 +432,11 @@ export class EmbeddedNetwork {
     return this.state.storedBytes;
   }
 
+  /** Proposals endorsed (or evaluated) so far by the main thread's peers and by each worker's. */
+  endorsementCounts(): { mainThread: number; workers: number[] } {
+    return { mainThread: this.endorsedHere, workers: this.pool === undefined ? [] : [...this.pool.sent] };
+  }
+
   /** Number of blocks, the genesis block included (so the next block's number). */
   height(): bigint {
     return BigInt(this.nextBlock);
@@ -470,6 +475,33 @@ export class EmbeddedNetwork {
     });
   }
 
+  private inFlightHere = 0;
+  private endorsedHere = 0;
+
+  /**
+   * Where a proposal runs: with no workers, here. With workers, also here when every worker has more
+   * requests in flight than this thread has proposals plus one (its ordering and commit work): the
+   * workers alone leave part of the machine idle while this thread waits for them, and this thread's
+   * peers read the committed state itself, with no replica to feed.
+   */
+  private async onChosenPeer(
+    org: string,
+    bytes: Uint8Array,
+    txId: string,
+    here: () => Promise<SimulationOutcome | Endorsement>,
+    endorse: boolean,
+  ): Promise<SimulationOutcome | Endorsement> {
+    if (this.pool !== undefined && this.inFlightHere + 1 >= this.pool.leastLoad())
+      return this.onWorker(org, bytes, txId, endorse);
+    this.inFlightHere++;
+    this.endorsedHere++;
+    try {
+      return await here();
+    } finally {
+      this.inFlightHere--;
+    }
+  }
+
   private async onWorker(
     org: string,
     bytes: Uint8Array,
@@ -491,8 +523,7 @@ export class EmbeddedNetwork {
     const peer = this.peer(org);
     const { txId, bytes } = this.propose(identity, req);
     const checked = this.check(org, bytes, txId);
-    const outcome =
-      this.pool === undefined ? await peer.simulate(checked) : await this.onWorker(org, bytes, txId, false);
+    const outcome = await this.onChosenPeer(org, bytes, txId, () => peer.simulate(checked), false);
     if (outcome.status >= 400) throw new EndorsementError(outcome.message, txId, outcome.status, org);
     return outcome.payload;
   }
@@ -508,9 +539,7 @@ export class EmbeddedNetwork {
     const checkedByPeer = peers.map((p) => this.check(p.org, bytes, txId));
     const responses = await Promise.all(
       peers.map((p, i) =>
-        this.pool === undefined
-          ? p.endorse(checkedByPeer[i] as CheckedProposal)
-          : this.onWorker(p.org, bytes, txId, true),
+        this.onChosenPeer(p.org, bytes, txId, () => p.endorse(checkedByPeer[i] as CheckedProposal), true),
       ),
     );
     for (const [i, r] of responses.entries()) {
