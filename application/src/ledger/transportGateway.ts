@@ -36,6 +36,14 @@ export interface LedgerTransport {
   close(): Promise<void>;
 }
 
+/**
+ * The legs as the transient field carries them. Only the chaincode reads this text (it is never stored), so it
+ * need not be canonical: legs whose amounts are all text go through JSON.stringify as they are.
+ */
+function legsJson(legs: readonly LegInput[]): string {
+  return legs.some((l) => typeof l.amountMinor === 'bigint') ? canonicalJson(legs) : JSON.stringify(legs);
+}
+
 const CONTRACT = 'reconciliation';
 const call = (
   name: string,
@@ -112,7 +120,7 @@ export class TransportGateway implements LedgerGateway {
     legs: readonly LegInput[],
     options?: SubmitOptions,
   ): Promise<Committed<PostedLeg[]>> {
-    return this.submit(who, call('postLegs', [], { legs: canonicalJson(legs) }), options);
+    return this.submit(who, call('postLegs', [], { legs: legsJson(legs) }), options);
   }
 
   sweep(who: Identity, limit: number, options?: SubmitOptions) {
