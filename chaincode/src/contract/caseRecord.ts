@@ -1,7 +1,7 @@
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
-/** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (keys.sealedLeg). */
+/** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
 export interface CaseLeg {
   readonly legId: string;
   readonly mspId: string;
@@ -37,12 +37,17 @@ export interface CaseRecord {
   readonly breaks: readonly CaseBreakRef[];
 }
 
-/** The idempotency record of a posted leg. */
+/**
+ * The public record of a posted leg, written once: the case it went to, the hash of what was posted (a re-post
+ * must match it), and the leg as posted, sealed with the payment reference so that only the parties can open it.
+ */
 export interface LegIndexRecord {
   readonly caseId: string;
   readonly inputHash: string;
   readonly txId: string;
   readonly postedAt: string;
+  /** Absent from records written before 2026-11-27, whose sealed copy is under keys.legacySealedLeg. */
+  readonly sealed?: string;
 }
 
 export interface OpenBreakIndexEntry {

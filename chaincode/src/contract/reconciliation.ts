@@ -93,19 +93,17 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     route: leg.route,
     txId: ctx.txId,
   };
-  // The sealed copy is written once under its own key: the case record, rewritten at every leg and kept in
-  // every version by the key history, stays small.
-  await ctx.putJson(keys.sealedLeg(caseId, leg.mspId, leg.legId), {
-    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
-  });
   const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
   record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
 
+  // The sealed copy goes with the leg's own record, written once: the case record, rewritten at every leg and
+  // kept in every version by the key history, stays small.
   await ctx.putJson(indexKey, {
     caseId,
     inputHash,
     postedAt: ctx.nowIso,
+    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
     txId: ctx.txId,
   } satisfies LegIndexRecord);
   ctx.recordLeg({ caseId, legId: leg.legId, mspId: leg.mspId, postedAt: ctx.nowIso, role: leg.role });
@@ -435,9 +433,16 @@ export async function readCase(
     fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to this case`);
   const legs: unknown[] = [];
   for (const l of record.legs) {
-    const stored = await ctx.getJson<{ sealed: string }>(keys.sealedLeg(record.caseId, l.mspId, l.legId));
-    if (!stored) fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
-    legs.push({ ...l, detail: JSON.parse(unseal(reference, record.caseId, stored.sealed)) as unknown });
+    const index = await ctx.getJson<LegIndexRecord>(keys.leg(l.mspId, l.legId));
+    const sealed =
+      index?.caseId !== record.caseId
+        ? undefined
+        : (index.sealed ??
+          (await ctx.getJson<{ sealed: string }>(keys.legacySealedLeg(record.caseId, l.mspId, l.legId)))
+            ?.sealed);
+    if (sealed === undefined)
+      fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
+    legs.push({ ...l, detail: JSON.parse(unseal(reference, record.caseId, sealed)) as unknown });
   }
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));

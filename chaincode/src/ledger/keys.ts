@@ -20,7 +20,7 @@ const DUE_WIDTH = 15;
 
 export const keys = {
   case: (caseId: string) => `case:${caseId}`,
-  /** Idempotency record of a leg: which case it went to and the hash of what was posted. */
+  /** A posted leg's public record: which case it went to, the hash of what was posted (idempotency), the leg sealed. */
   leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
   break: (breakId: string) => `brk:${breakId}`,
   /** Open breaks of one party, ordered by break id (pagination walks this range). */
@@ -30,8 +30,8 @@ export const keys = {
   due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
   dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
   serviceLevel: (routeText: string) => `sla:${routeText}`,
-  /** Public: the leg as posted, sealed with the payment reference, so only the parties can open it. */
-  sealedLeg: (caseId: string, mspId: string, legId: string) => `sleg:${caseId}:${mspId}:${legId}`,
+  /** Where ledgers written before 2026-11-27 keep a leg's sealed copy (now in its keys.leg record); read only. */
+  legacySealedLeg: (caseId: string, mspId: string, legId: string) => `sleg:${caseId}:${mspId}:${legId}`,
   /** Private: the leg as posted, in canonical JSON. */
   legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
 } as const;
