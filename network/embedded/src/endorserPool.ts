@@ -75,6 +75,7 @@ function reviveOutcome(o: SimulationOutcome | Endorsement): SimulationOutcome | 
   if ('signature' in o) {
     o.signature = buf(o.signature);
     o.actionHash = buf(o.actionHash);
+    o.actionBytes = buf(o.actionBytes);
   }
   return o;
 }

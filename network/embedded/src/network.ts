@@ -120,8 +120,8 @@ type PendingTx = {
   nanos: number;
   headerBytes: Uint8Array;
   payloadBytes: Uint8Array;
-  actionText: string;
-  /** Computed by the committer from actionText (validation), then reused for the block's data hash. */
+  actionBytes: Buffer;
+  /** Computed by the committer from actionBytes (validation), then reused for the block's data hash. */
   actionHash: Buffer | undefined;
   endorsements: EndorsementRef[];
   clientSignature: Buffer;
@@ -548,7 +548,7 @@ export class EmbeddedNetwork {
     const endorsements = responses as Endorsement[];
     const first = endorsements[0] as Endorsement;
     for (const e of endorsements) {
-      if (e.actionText !== first.actionText) {
+      if (!e.actionBytes.equals(first.actionBytes)) {
         throw new EndorsementError(
           `ProposalResponsePayloads do not match: the peers of ${first.org} and ${e.org} returned different results or read/write sets`,
           txId,
@@ -578,7 +578,7 @@ export class EmbeddedNetwork {
         nanos: checked.nanos,
         headerBytes: checked.headerBytes,
         payloadBytes: checked.payloadBytes,
-        actionText: first.actionText,
+        actionBytes: first.actionBytes,
         actionHash: undefined,
         endorsements: refs,
         clientSignature,
@@ -738,18 +738,21 @@ export class EmbeddedNetwork {
     const number = this.nextBlock;
     const codes = this.validate(batch);
     const envelopeHashes: Buffer[] = [];
-    const txTexts: string[] = [];
+    // The block's record in pieces: each transaction's signed action goes to the file as the bytes that were
+    // hashed, never copied into one block-sized string.
+    const pieces: Buffer[] = [];
     const privateByOrg = new Map<string, [number, unknown][]>();
     for (const [i, tx] of batch.entries()) {
       const code = codes[i] as ValidationCode;
-      const actionHash = tx.actionHash ?? sha256(tx.actionText);
+      const actionHash = tx.actionHash ?? sha256(tx.actionBytes);
       envelopeHashes.push(
         sha256(
           transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements),
           tx.clientSignature,
         ),
       );
-      txTexts.push(txJson(tx, code));
+      if (i > 0) pieces.push(COMMA);
+      pieces.push(...txPieces(tx, code));
       if (code === 'VALID') {
         for (const [org, writes] of privateWritesByMember(this.channel, tx.privateWrites)) {
           let list = privateByOrg.get(org);
@@ -759,7 +762,12 @@ export class EmbeddedNetwork {
       }
     }
     const dataHash = sha256(...envelopeHashes);
-    const record = `{"number":${number},"previousHash":"${this.previousHash.toString('hex')}","dataHash":"${dataHash.toString('hex')}","txs":[${txTexts.join(',')}]}`;
+    pieces.unshift(
+      Buffer.from(
+        `{"number":${number},"previousHash":"${this.previousHash.toString('hex')}","dataHash":"${dataHash.toString('hex')}","txs":[`,
+      ),
+    );
+    pieces.push(CLOSE_BLOCK);
     // Private data first: a block on disk must never lack the private data its members committed.
     await Promise.all(
       [...privateByOrg].map(([org, txs]) =>
@@ -768,7 +776,7 @@ export class EmbeddedNetwork {
         ]),
       ),
     );
-    await this.blockFile.append([Buffer.from(record)]);
+    await this.blockFile.append([pieces]);
 
     const wait = this.lock.acquireWrite();
     if (wait !== undefined) await wait;
@@ -945,7 +953,7 @@ export class EmbeddedNetwork {
     } catch {
       return 'BAD_CREATOR_SIGNATURE';
     }
-    const actionHash = sha256(tx.actionText);
+    const actionHash = sha256(tx.actionBytes);
     tx.actionHash = actionHash;
     const payloadHash = transactionPayloadHash(tx.headerBytes, tx.payloadBytes, actionHash, tx.endorsements);
     if (!verifyLowS(creator.publicKey, payloadHash, tx.clientSignature)) return 'BAD_CREATOR_SIGNATURE';
@@ -1059,18 +1067,28 @@ async function releaseDataDir(lockFile: string): Promise<void> {
   await fs.rm(lockFile, { force: true });
 }
 
-function txJson(tx: PendingTx, code: ValidationCode): string {
+const COMMA = Buffer.from(',');
+const CLOSE_BLOCK = Buffer.from(']}');
+
+/** A transaction's JSON in the block file: the text around its action, and the action's own bytes. */
+function txPieces(tx: PendingTx, code: ValidationCode): Buffer[] {
   const endorsements = tx.endorsements.map((e) => ({
     mspId: e.mspId,
     cert: e.certPem,
     signature: e.signature.toString('base64'),
   }));
-  return (
-    `{"txId":"${tx.txId}","code":"${code}","creatorMspId":${JSON.stringify(tx.creator.mspId)},` +
-    `"creatorId":${JSON.stringify(tx.creator.clientId)},"seconds":${tx.seconds},"nanos":${tx.nanos},` +
-    `"header":"${Buffer.from(tx.headerBytes).toString('base64')}","payload":"${Buffer.from(tx.payloadBytes).toString('base64')}",` +
-    `"action":${tx.actionText},"endorsements":${JSON.stringify(endorsements)},"signature":"${tx.clientSignature.toString('base64')}"}`
-  );
+  return [
+    Buffer.from(
+      `{"txId":"${tx.txId}","code":"${code}","creatorMspId":${JSON.stringify(tx.creator.mspId)},` +
+        `"creatorId":${JSON.stringify(tx.creator.clientId)},"seconds":${tx.seconds},"nanos":${tx.nanos},` +
+        `"header":"${Buffer.from(tx.headerBytes).toString('base64')}","payload":"${Buffer.from(tx.payloadBytes).toString('base64')}",` +
+        `"action":`,
+    ),
+    tx.actionBytes,
+    Buffer.from(
+      `,"endorsements":${JSON.stringify(endorsements)},"signature":"${tx.clientSignature.toString('base64')}"}`,
+    ),
+  ];
 }
 
 /**

@@ -48,7 +48,8 @@ export type SimulationOutcome = {
 /** A signed proposal response: the action (response, event, rwset) and the endorser's signature. */
 export type Endorsement = SimulationOutcome & {
   org: string;
-  actionText: string;
+  /** The action's canonical JSON, as bytes: what the endorser hashed and signed and the block stores. */
+  actionBytes: Buffer;
   actionHash: Buffer;
   endorserCertPem: string;
   signature: Buffer;
@@ -223,8 +224,8 @@ export class Peer {
   async endorse(p: CheckedProposal): Promise<Endorsement | SimulationOutcome> {
     const outcome = await this.simulate(p);
     if (outcome.status >= 400) return outcome;
-    const actionText = actionJson(p.proposalHash, outcome);
-    const actionHash = sha256(actionText);
+    const actionBytes = Buffer.from(actionJson(p.proposalHash, outcome));
+    const actionHash = sha256(actionBytes);
     const signature = signLowS(
       privateKeyFromPem(this.identity.privateKeyPem),
       endorsementMessage(actionHash, this.serializedIdentity),
@@ -232,7 +233,7 @@ export class Peer {
     return {
       ...outcome,
       org: this.org,
-      actionText,
+      actionBytes,
       actionHash,
       endorserCertPem: this.identity.certificatePem,
       signature,

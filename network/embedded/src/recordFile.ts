@@ -128,24 +128,35 @@ export class RecordFile {
     return payload;
   }
 
-  /** Appends the payloads as records; with durability on, resolves only once they are on disk. */
-  async append(payloads: readonly Buffer[]): Promise<void> {
+  /**
+   * Appends the payloads as records, each one Buffer or the list of pieces it is made of (written as they are,
+   * never joined); with durability on, resolves only once they are on disk.
+   */
+  async append(payloads: readonly (Buffer | readonly Buffer[])[]): Promise<void> {
     const parts: Buffer[] = [];
-    let length = 0;
+    const lengths: number[] = [];
     for (const p of payloads) {
+      const pieces = Buffer.isBuffer(p) ? [p] : p;
+      let payloadLength = 0;
+      let crc = 0;
+      for (const piece of pieces) {
+        payloadLength += piece.length;
+        crc = crc32(piece, crc);
+      }
       const header = Buffer.allocUnsafe(HEADER);
-      header.writeUInt32BE(p.length, 0);
-      header.writeUInt32BE(crc32(p), 4);
-      parts.push(header, p);
-      length += HEADER + p.length;
+      header.writeUInt32BE(payloadLength, 0);
+      header.writeUInt32BE(crc, 4);
+      parts.push(header, ...pieces);
+      lengths.push(HEADER + payloadLength);
     }
+    const length = lengths.reduce((a, b) => a + b, 0);
     const { bytesWritten } = await this.handle.writev(parts);
     if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
     if (this.durable) await this.handle.datasync();
     let at = this.size;
-    for (const p of payloads) {
+    for (const l of lengths) {
       this.offsets.push(at);
-      at += HEADER + p.length;
+      at += l;
     }
     this.size += length;
   }
