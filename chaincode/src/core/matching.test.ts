@@ -1,8 +1,82 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { MATCH_FIELDS, type LegRole, type MatchField, type RouteStop } from './leg';
-import { evaluateCase, type LegFacts } from './matching';
+import {
+  canonicalRoute,
+  MATCH_FIELDS,
+  routeText,
+  type LegRole,
+  type MatchField,
+  type RouteStop,
+} from './leg';
+import {
+  evaluateCase,
+  type BreakReason,
+  type Finding,
+  type LegFacts,
+  type LegRef,
+  type Verdict,
+} from './matching';
+
+/** The matching rules written the plain way (every grouping built): what the fast path must agree with. */
+function referenceVerdict(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
+  const reasonOf: Record<MatchField, BreakReason> = {
+    amountMinor: 'AMOUNT_MISMATCH',
+    currency: 'CURRENCY_MISMATCH',
+    valueDate: 'VALUE_DATE_MISMATCH',
+    payerRef: 'ACCOUNT_MISMATCH',
+    payeeRef: 'ACCOUNT_MISMATCH',
+    outcome: 'STATUS_CONFLICT',
+  };
+  const ref = (l: LegFacts): LegRef => ({ legId: l.legId, mspId: l.mspId, role: l.role });
+  const stopKey = (s: RouteStop) => `${s.mspId}/${s.role}`;
+  const groupBy = <T>(items: readonly T[], keyOf: (t: T) => string): T[][] => {
+    const groups = new Map<string, T[]>();
+    for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+    return [...groups.values()];
+  };
+  const sorted = [...legs].sort((a, b) => (a.legId < b.legId ? -1 : a.legId > b.legId ? 1 : 0));
+  const findings: Finding[] = [];
+  const expectedByKey = new Map<string, RouteStop>();
+  for (const l of sorted) for (const s of l.route) expectedByKey.set(stopKey(s), s);
+  const expected = canonicalRoute([...expectedByKey.values()]);
+  const routeGroups = groupBy(sorted, (l) => routeText(l.route));
+  if (routeGroups.length > 1)
+    findings.push({
+      key: 'UNEXPECTED_LEG:route',
+      reason: 'UNEXPECTED_LEG',
+      detail: { groups: routeGroups.map((g) => g.map(ref)) },
+    });
+  const byStop = groupBy(sorted, (l) => stopKey(l));
+  for (const group of byStop)
+    if (group.length > 1)
+      findings.push({
+        key: `DUPLICATE:${stopKey(group[0] as LegFacts)}`,
+        reason: 'DUPLICATE',
+        detail: { legs: group.map(ref) },
+      });
+  const primary = byStop.map((g) => g[0] as LegFacts);
+  const currencyDiffers = groupBy(primary, (l) => l.digests.currency).length > 1;
+  const differing = new Map<BreakReason, { fields: MatchField[]; groups: LegRef[][] }>();
+  for (const field of MATCH_FIELDS) {
+    if (field === 'amountMinor' && currencyDiffers) continue;
+    const groups = groupBy(primary, (l) => l.digests[field]);
+    if (groups.length < 2) continue;
+    const entry = differing.get(reasonOf[field]) ?? { fields: [], groups: [] };
+    entry.fields.push(field);
+    if (entry.groups.length === 0) entry.groups = groups.map((g) => g.map(ref));
+    differing.set(reasonOf[field], entry);
+  }
+  for (const [reason, { fields, groups }] of differing)
+    findings.push({ key: reason, reason, detail: { fields, groups } });
+  const present = new Set(sorted.map(stopKey));
+  const missing = expected.filter((s) => !present.has(stopKey(s)));
+  if (serviceLevelPassed && missing.length > 0)
+    findings.push({ key: 'MISSING_LEG', reason: 'MISSING_LEG', detail: { missing } });
+  findings.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const status = findings.length > 0 ? 'BROKEN' : missing.length === 0 ? 'MATCHED' : 'PENDING';
+  return { status, expected, findings };
+}
 
 const ROUTE: RouteStop[] = [
   { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
@@ -105,6 +179,51 @@ describe('evaluateCase', () => {
     );
     expect(v.findings.map((f) => f.reason)).toEqual(['UNEXPECTED_LEG']);
     expect(v.expected).toHaveLength(4);
+  });
+
+  it('agrees with the rules written the plain way, on any legs, routes and digests (property)', () => {
+    const stops: RouteStop[] = [
+      { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
+      { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
+      { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
+      { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' },
+    ];
+    const stop = fc.constantFrom(...stops);
+    // Routes as stored (canonical), listed in another order, with a stop twice, or a different one.
+    const route = fc.oneof(
+      fc.constant(ROUTE),
+      fc.constant([...ROUTE].reverse()),
+      fc.array(stop, { minLength: 1, maxLength: 4 }),
+    );
+    const digests = fc.record(
+      Object.fromEntries(MATCH_FIELDS.map((f) => [f, fc.constantFrom('x', 'y', 'z')])) as Record<
+        MatchField,
+        fc.Arbitrary<string>
+      >,
+    );
+    const legs = fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z]{1,3}$/), stop, digests, route }), {
+      minLength: 0,
+      maxLength: 6,
+      selector: (l) => l.id,
+    });
+    fc.assert(
+      fc.property(legs, fc.boolean(), (raw, passed) => {
+        const facts = raw.map((r) => leg(r.id, r.stop.mspId, r.stop.role, r.digests, r.route));
+        expect(evaluateCase(facts, passed)).toEqual(referenceVerdict(facts, passed));
+      }),
+      { numRuns: 3000 },
+    );
+    // And the usual shapes, many times over: matched, pending, and one field off.
+    for (const passed of [false, true]) {
+      for (const facts of [
+        [debit(), entry(), credit()],
+        [debit(), credit()],
+        [debit(), entry(), credit({ amountMinor: 'other' })],
+        [debit(), entry({ currency: 'c2' }), credit({ outcome: 'o2' })],
+      ]) {
+        expect(evaluateCase(facts, passed)).toEqual(referenceVerdict(facts, passed));
+      }
+    }
   });
 
   it('gives the same verdict whatever the order the legs arrived in (property)', () => {

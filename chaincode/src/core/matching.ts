@@ -86,6 +86,31 @@ function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): T[][] {
   return [...groups.values()];
 }
 
+/** Whether every leg declares the same route, stop for stop, with no stop twice, and no stop has two legs. */
+function simpleCase(sorted: readonly LegFacts[]): boolean {
+  const route = (sorted[0] as LegFacts).route;
+  for (let i = 0; i < route.length; i++)
+    for (let j = i + 1; j < route.length; j++)
+      if (route[i]?.mspId === route[j]?.mspId && route[i]?.role === route[j]?.role) return false;
+  for (let i = 0; i < sorted.length; i++) {
+    const l = sorted[i] as LegFacts;
+    if (l.route.length !== route.length) return false;
+    for (let k = 0; k < route.length; k++)
+      if (l.route[k]?.mspId !== route[k]?.mspId || l.route[k]?.role !== route[k]?.role) return false;
+    for (let j = i + 1; j < sorted.length; j++) {
+      const m = sorted[j] as LegFacts;
+      if (m.mspId === l.mspId && m.role === l.role) return false;
+    }
+  }
+  return true;
+}
+
+function allSame(legs: readonly LegFacts[], field: MatchField): boolean {
+  const first = legs[0]?.digests[field];
+  for (let i = 1; i < legs.length; i++) if (legs[i]?.digests[field] !== first) return false;
+  return true;
+}
+
 /**
  * The verdict on a case is a function of the set of its legs and of whether its service level has passed:
  * it does not depend on the order in which legs arrived (a property test holds it to that).
@@ -93,42 +118,50 @@ function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): T[][] {
 export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
   const sorted = [...legs].sort(byLegId);
   const findings: Finding[] = [];
+  let expected: RouteStop[];
+  let primary: readonly LegFacts[];
 
-  const expectedByKey = new Map<string, RouteStop>();
-  for (const l of sorted) for (const s of l.route) expectedByKey.set(stopKey(s), s);
-  const expected = canonicalRoute([...expectedByKey.values()]);
+  if (sorted.length > 0 && simpleCase(sorted)) {
+    // The usual case, without the grouping below: one route, one leg per stop, so every leg is primary.
+    expected = canonicalRoute((sorted[0] as LegFacts).route);
+    primary = sorted;
+  } else {
+    const expectedByKey = new Map<string, RouteStop>();
+    for (const l of sorted) for (const s of l.route) expectedByKey.set(stopKey(s), s);
+    expected = canonicalRoute([...expectedByKey.values()]);
 
-  const routeGroups = groupBy(sorted, (l) => routeText(l.route));
-  if (routeGroups.length > 1) {
-    findings.push({
-      key: 'UNEXPECTED_LEG:route',
-      reason: 'UNEXPECTED_LEG',
-      detail: { groups: routeGroups.map((g) => g.map(ref)) },
-    });
-  }
-
-  const byStop = groupBy(sorted, (l) => stopKey(l));
-  for (const group of byStop) {
-    if (group.length > 1) {
-      const first = group[0] as LegFacts;
+    const routeGroups = groupBy(sorted, (l) => routeText(l.route));
+    if (routeGroups.length > 1) {
       findings.push({
-        key: `DUPLICATE:${stopKey(first)}`,
-        reason: 'DUPLICATE',
-        detail: { legs: group.map(ref) },
+        key: 'UNEXPECTED_LEG:route',
+        reason: 'UNEXPECTED_LEG',
+        detail: { groups: routeGroups.map((g) => g.map(ref)) },
       });
     }
+
+    const byStop = groupBy(sorted, (l) => stopKey(l));
+    for (const group of byStop) {
+      if (group.length > 1) {
+        const first = group[0] as LegFacts;
+        findings.push({
+          key: `DUPLICATE:${stopKey(first)}`,
+          reason: 'DUPLICATE',
+          detail: { legs: group.map(ref) },
+        });
+      }
+    }
+    // One leg per stop takes part in field comparison (the lowest leg id, so the choice is order-free);
+    // extra legs at a stop are duplicates and already reported as such.
+    primary = byStop.map((g) => g[0] as LegFacts);
   }
 
-  // One leg per stop takes part in field comparison (the lowest leg id, so the choice is order-free);
-  // extra legs at a stop are duplicates and already reported as such.
-  const primary = byStop.map((g) => g[0] as LegFacts);
-  const currencyDiffers = groupBy(primary, (l) => l.digests.currency).length > 1;
+  const currencyDiffers = !allSame(primary, 'currency');
   const differing = new Map<BreakReason, { fields: MatchField[]; groups: LegRef[][] }>();
   for (const field of MATCH_FIELDS) {
     // Amounts in different currencies do not compare: the currency break says it all.
     if (field === 'amountMinor' && currencyDiffers) continue;
+    if (allSame(primary, field)) continue;
     const groups = groupBy(primary, (l) => l.digests[field]);
-    if (groups.length < 2) continue;
     const reason = FIELD_REASON[field];
     const entry = differing.get(reason) ?? { fields: [], groups: [] };
     entry.fields.push(field);
@@ -138,8 +171,7 @@ export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: bool
   for (const [reason, { fields, groups }] of differing)
     findings.push({ key: reason, reason, detail: { fields, groups } });
 
-  const present = new Set(sorted.map(stopKey));
-  const missing = expected.filter((s) => !present.has(stopKey(s)));
+  const missing = expected.filter((s) => !sorted.some((l) => l.mspId === s.mspId && l.role === s.role));
   if (serviceLevelPassed && missing.length > 0) {
     findings.push({ key: 'MISSING_LEG', reason: 'MISSING_LEG', detail: { missing } });
   }
