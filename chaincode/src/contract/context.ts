@@ -2,7 +2,7 @@ import { Context } from 'fabric-contract-api';
 
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
-import { canonicalJson, decode, encode } from '../ledger/codec';
+import { canonicalJson, decode } from '../ledger/codec';
 import {
   LEDGER_CHANGES_EVENT,
   type BreakChange,
@@ -12,13 +12,20 @@ import {
 } from '../ledger/events';
 
 /**
+ * fabric-shim's putState and putPrivateData take a string as well as bytes and store its UTF-8 encoding (their
+ * typings name bytes only). Handing over the text lets a peer that runs the chaincode in process skip an
+ * encode and a decode; the stored bytes are the same either way.
+ */
+const asShimValue = (text: string): Uint8Array => text as unknown as Uint8Array;
+
+/**
  * The transaction context: who acts (from the signed proposal), when (the transaction timestamp, read once),
  * and a write-through view of the ledger in which the transaction sees its own writes (a Fabric stub does not).
  */
 export class TallyContext extends Context {
   private actorCache: Actor | undefined;
   private nowCache: Date | undefined;
-  private readonly publicWrites = new Map<string, Uint8Array | null>();
+  private readonly publicWrites = new Map<string, string | null>();
   private readonly caseChanges = new Map<string, CaseChange>();
   private readonly breakChanges: BreakChange[] = [];
   private readonly legChanges: LegChange[] = [];
@@ -98,15 +105,15 @@ export class TallyContext extends Context {
 
   async getJson<T>(key: string): Promise<T | undefined> {
     const own = this.publicWrites.get(key);
-    if (own !== undefined) return own === null ? undefined : decode<T>(own);
+    if (own !== undefined) return own === null ? undefined : (JSON.parse(own) as T);
     const bytes = await this.stub.getState(key);
     return bytes.length === 0 ? undefined : decode<T>(bytes);
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
-    const bytes = encode(value);
-    this.publicWrites.set(key, bytes);
-    await this.stub.putState(key, bytes);
+    const text = canonicalJson(value);
+    this.publicWrites.set(key, text);
+    await this.stub.putState(key, asShimValue(text));
   }
 
   async delete(key: string): Promise<void> {
@@ -115,6 +122,6 @@ export class TallyContext extends Context {
   }
 
   async putPrivate(collection: string, key: string, value: string): Promise<void> {
-    await this.stub.putPrivateData(collection, key, Buffer.from(value, 'utf8'));
+    await this.stub.putPrivateData(collection, key, asShimValue(value));
   }
 }

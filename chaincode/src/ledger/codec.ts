@@ -98,10 +98,6 @@ function write(value: unknown): string | undefined {
   }
 }
 
-export function encode(value: unknown): Uint8Array {
-  return Buffer.from(canonicalJson(value), 'utf8');
-}
-
 /** Decodes a value this chaincode wrote; the caller names the record type it stored under that key. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function decode<T>(bytes: Uint8Array): T {

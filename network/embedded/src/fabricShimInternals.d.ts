@@ -12,6 +12,8 @@ declare module 'fabric-shim/lib/stub.js' {
     );
     getMspID(): string;
     getTxID(): string;
+    putState(key: string, value: Uint8Array | string): Promise<void>;
+    putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void>;
     chaincodeEvent?: { getEventName(): string; getPayload_asU8(): Uint8Array };
   }
   export = ChaincodeStub;

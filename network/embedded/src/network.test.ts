@@ -35,6 +35,33 @@ class LedgerOps extends Contract {
     return (await ctx.stub.getState(key)).toString();
   }
 
+  /** Writes text values as strings (fabric-shim encodes them to UTF-8), publicly and privately. */
+  @Transaction()
+  async putText(ctx: Context): Promise<void> {
+    const texts = { plain: 'héllo 😀 "quoted"', lone: 'a\ud800b', empty: '' };
+    await ctx.stub.putState('text-empty-before', Buffer.from('x'));
+    for (const [name, text] of Object.entries(texts)) {
+      await ctx.stub.putState(`text-${name}`, text as unknown as Uint8Array);
+      await ctx.stub.putPrivateData(
+        implicitCollection(ctx.clientIdentity.getMSPID()),
+        `text-${name}`,
+        (name === 'empty' ? 'y' : text) as unknown as Uint8Array,
+      );
+    }
+    await ctx.stub.putState('text-empty-before', '' as unknown as Uint8Array);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getHex(ctx: Context, key: string): Promise<string> {
+    return JSON.stringify({
+      value: Buffer.from(await ctx.stub.getState(key)).toString('hex'),
+      private: Buffer.from(
+        await ctx.stub.getPrivateData(implicitCollection(ctx.clientIdentity.getMSPID()), key),
+      ).toString('hex'),
+    });
+  }
+
   /** Changes buffers after handing them to, or getting them from, the ledger. */
   @Transaction()
   async scribble(ctx: Context, key: string): Promise<void> {
@@ -270,6 +297,22 @@ describe('EmbeddedNetwork', () => {
     expect((await net.evaluate(alice, { fcn: 'get', args: ['greeting-2'] })).toString()).toBe('kept');
     const inc = await net.submit(alice, { fcn: 'increment', args: ['own-write'] });
     expect(JSON.parse(inc.result.toString())).toEqual({ before: 0, seenAfterWrite: '' });
+  });
+
+  it('stores a string value as its UTF-8 bytes, as fabric-shim does: lone surrogates replaced, empty deletes', async () => {
+    await net.submit(alice, { fcn: 'putText' });
+    const read = async (key: string) =>
+      JSON.parse((await net.evaluate(alice, { fcn: 'getHex', args: [key] })).toString()) as {
+        value: string;
+        private: string;
+      };
+    const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+    expect(await read('text-plain')).toEqual({
+      value: utf8('héllo 😀 "quoted"'),
+      private: utf8('héllo 😀 "quoted"'),
+    });
+    expect(await read('text-lone')).toEqual({ value: utf8('a\ufffdb'), private: utf8('a\ufffdb') });
+    expect((await read('text-empty-before')).value).toBe('');
   });
 
   it('invalidates the second of two concurrent read-then-write transactions (MVCC_READ_CONFLICT)', async () => {

@@ -141,18 +141,42 @@ export function checkProposal(
   };
 }
 
+// No lone surrogate: the string is exactly what its UTF-8 encoding decodes back to. (ES2024's
+// String.prototype.isWellFormed, in Node 20; the project's TypeScript library is ES2023.)
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 // fabric-shim's stub answers getMspID() from the chaincode process environment (one process per peer
 // on Fabric); here one process serves every peer, so each stub is told which peer it runs on.
 class PeerStub extends ChaincodeStub {
   constructor(
     private readonly peerMspId: string,
-    ...args: ConstructorParameters<typeof ChaincodeStub>
+    private readonly sim: Simulation,
+    ...args: ConstructorParameters<typeof ChaincodeStub> extends [unknown, ...infer Rest] ? Rest : never
   ) {
-    super(...args);
+    super(sim, ...args);
   }
 
   override getMspID(): string {
     return this.peerMspId;
+  }
+
+  // fabric-shim encodes a string value to UTF-8 before handing it to the peer; a well-formed string is
+  // handed over as it is, which is the same value without the encode here and the decode in the
+  // simulator. Anything else (bytes, a lone surrogate, an empty value) takes the shim's own path.
+  override putState(key: string, value: Uint8Array | string): Promise<void> {
+    if (typeof value === 'string' && value !== '' && isWellFormed(value)) {
+      this.sim.handlePutState('', key, value);
+      return Promise.resolve();
+    }
+    return super.putState(key, value);
+  }
+
+  override putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
+    if (typeof value === 'string' && value !== '' && isWellFormed(value) && collection !== '' && key !== '') {
+      this.sim.handlePutState(collection, key, value);
+      return Promise.resolve();
+    }
+    return super.putPrivateData(collection, key, value);
   }
 }
 

@@ -168,11 +168,12 @@ export class Simulation {
     return entry === undefined ? EMPTY : Buffer.from(entry.valueHash, 'hex');
   }
 
-  handlePutState(collection: string, key: string, value: Uint8Array): Buffer {
+  handlePutState(collection: string, key: string, value: Uint8Array | string): Buffer {
     checkKey(key);
     this.noteWrite();
-    // Fabric records a write of an empty value as a delete.
-    const copy = value.length === 0 ? null : toValue(value);
+    // Fabric records a write of an empty value as a delete. A string is well-formed text (PeerStub): the
+    // value its UTF-8 bytes would give.
+    const copy = value.length === 0 ? null : typeof value === 'string' ? value : toValue(value);
     if (collection === '') {
       this.writes.set(key, copy);
     } else {
