@@ -35,25 +35,35 @@ export class Slab {
 
   /** Appends a record and returns its position. `text` is stored as UTF-8. */
   append(kind: number, tx: number, previous: number, value: string | Uint8Array | undefined): number {
-    const length =
-      value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
-    const need = HEADER + length;
     let chunk = this.current;
-    if (chunk === undefined || this.used + need > chunk.length) {
-      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK, need));
-      this.chunks.push(chunk);
-      this.current = chunk;
-      this.used = 0;
+    let length: number;
+    if (
+      typeof value === 'string' &&
+      chunk !== undefined &&
+      this.used + HEADER + value.length * 3 <= chunk.length
+    ) {
+      // Even three bytes per UTF-16 unit fit: the text is encoded straight in, in one pass.
+      length = chunk.write(value, this.used + HEADER, 'utf8');
+    } else {
+      length =
+        value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+      if (chunk === undefined || this.used + HEADER + length > chunk.length) {
+        chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK, HEADER + length));
+        this.chunks.push(chunk);
+        this.current = chunk;
+        this.used = 0;
+      }
+      if (value !== undefined && length > 0) {
+        if (typeof value === 'string') chunk.write(value, this.used + HEADER, length, 'utf8');
+        else chunk.set(value, this.used + HEADER);
+      }
     }
     const offset = this.used;
+    const need = HEADER + length;
     chunk.writeUInt32LE(length, offset);
     chunk[offset + 4] = kind;
     chunk.writeUInt32LE(tx, offset + 5);
     chunk.writeDoubleLE(previous, offset + 9);
-    if (value !== undefined && length > 0) {
-      if (typeof value === 'string') chunk.write(value, offset + HEADER, length, 'utf8');
-      else chunk.set(value, offset + HEADER);
-    }
     this.used += need;
     this.total += need;
     return (this.chunks.length - 1) * POS_CHUNK + offset;

@@ -25,6 +25,29 @@ describe('Slab', () => {
   });
 });
 
+describe('Slab text', () => {
+  it('stores text as UTF-8 whether it is encoded in one pass or measured first at the end of a chunk', () => {
+    const slab = new Slab();
+    const a = slab.append(KIND_TEXT, 1, -1, 'héllo 😀 中文'); // one pass: plenty of room
+    // Leave 40 bytes: room for a 10-byte text and its 17-byte header, not for 3 bytes per character.
+    const b = slab.append(
+      2,
+      2,
+      a,
+      Buffer.alloc((1 << 26) - Buffer.byteLength('héllo 😀 中文') - 17 * 2 - 40),
+    );
+    const c = slab.append(KIND_TEXT, 3, b, 'abcdefghij');
+    const d = slab.append(KIND_TEXT, 4, c, 'next chunk');
+    expect(slab.text(a)).toBe('héllo 😀 中文');
+    expect(slab.copy(a).equals(Buffer.from('héllo 😀 中文'))).toBe(true);
+    expect(slab.text(c)).toBe('abcdefghij');
+    expect(Math.floor(c / 2 ** 32)).toBe(0); // in the first chunk, exactly filling it but for 13 bytes
+    expect(Math.floor(d / 2 ** 32)).toBe(1);
+    expect(slab.text(d)).toBe('next chunk');
+    expect(slab.bytes).toBe((1 << 26) - 13 + 17 + 10);
+  });
+});
+
 describe('WorldState', () => {
   it('keeps public values, versions and history newest first, deletes included', () => {
     const s = new WorldState(['A']);
