@@ -11,6 +11,7 @@ import {
 } from './leg';
 import {
   evaluateCase,
+  FIELD_REASON,
   type BreakReason,
   type Finding,
   type LegFacts,
@@ -20,14 +21,6 @@ import {
 
 /** The matching rules written the plain way (every grouping built): what the fast path must agree with. */
 function referenceVerdict(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
-  const reasonOf: Record<MatchField, BreakReason> = {
-    amountMinor: 'AMOUNT_MISMATCH',
-    currency: 'CURRENCY_MISMATCH',
-    valueDate: 'VALUE_DATE_MISMATCH',
-    payerRef: 'ACCOUNT_MISMATCH',
-    payeeRef: 'ACCOUNT_MISMATCH',
-    outcome: 'STATUS_CONFLICT',
-  };
   const ref = (l: LegFacts): LegRef => ({ legId: l.legId, mspId: l.mspId, role: l.role });
   const stopKey = (s: RouteStop) => `${s.mspId}/${s.role}`;
   const groupBy = <T>(items: readonly T[], keyOf: (t: T) => string): T[][] => {
@@ -62,10 +55,10 @@ function referenceVerdict(legs: readonly LegFacts[], serviceLevelPassed: boolean
     if (field === 'amountMinor' && currencyDiffers) continue;
     const groups = groupBy(primary, (l) => l.digests[field]);
     if (groups.length < 2) continue;
-    const entry = differing.get(reasonOf[field]) ?? { fields: [], groups: [] };
+    const entry = differing.get(FIELD_REASON[field]) ?? { fields: [], groups: [] };
     entry.fields.push(field);
     if (entry.groups.length === 0) entry.groups = groups.map((g) => g.map(ref));
-    differing.set(reasonOf[field], entry);
+    differing.set(FIELD_REASON[field], entry);
   }
   for (const [reason, { fields, groups }] of differing)
     findings.push({ key: reason, reason, detail: { fields, groups } });

@@ -61,7 +61,8 @@ export interface Verdict {
   readonly findings: readonly Finding[];
 }
 
-const FIELD_REASON: Record<MatchField, BreakReason> = {
+/** The break a differing match field is reported as. */
+export const FIELD_REASON: Readonly<Record<MatchField, BreakReason>> = {
   amountMinor: 'AMOUNT_MISMATCH',
   currency: 'CURRENCY_MISMATCH',
   valueDate: 'VALUE_DATE_MISMATCH',
