@@ -163,20 +163,21 @@ class PeerStub extends ChaincodeStub {
   // fabric-shim encodes a string value to UTF-8 before handing it to the peer; a well-formed string is
   // handed over as it is, which is the same value without the encode here and the decode in the
   // simulator. Anything else (bytes, a lone surrogate, an empty value) takes the shim's own path.
-  override putState(key: string, value: Uint8Array | string): Promise<void> {
+  // Async, as the shim's: a refused write is a rejected promise, never a synchronous throw.
+  override async putState(key: string, value: Uint8Array | string): Promise<void> {
     if (typeof value === 'string' && value !== '' && isWellFormed(value)) {
       this.sim.handlePutState('', key, value);
-      return Promise.resolve();
+      return;
     }
-    return super.putState(key, value);
+    await super.putState(key, value);
   }
 
-  override putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
+  override async putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
     if (typeof value === 'string' && value !== '' && isWellFormed(value) && collection !== '' && key !== '') {
       this.sim.handlePutState(collection, key, value);
-      return Promise.resolve();
+      return;
     }
-    return super.putPrivateData(collection, key, value);
+    await super.putPrivateData(collection, key, value);
   }
 }
 
