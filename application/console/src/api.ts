@@ -1,5 +1,8 @@
 // The node's REST API as the console uses it. The session token lives in sessionStorage: it ends with the tab.
 
+// The change stream's event, as the node defines it.
+export type { IndexedEvent } from '../../src/http/indexedEvent';
+
 export interface User {
   readonly enrollmentId: string;
   readonly mspId: string;
@@ -129,17 +132,6 @@ export interface BulkResult {
     readonly breakId: string;
     readonly ok: boolean;
     readonly error?: { readonly code: string; readonly message: string };
-  }[];
-}
-
-export interface IndexedEvent {
-  readonly block: string;
-  readonly breaks: readonly {
-    readonly breakId: string;
-    readonly caseId: string;
-    readonly reason: string;
-    readonly status: string;
-    readonly action: string;
   }[];
 }
 

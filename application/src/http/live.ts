@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { BlockIndexer } from '../indexer/blockIndexer';
 import type { Checkpoint } from '../indexer/store';
 import type { ChangeNotice } from '../ledger/ledgerGateway';
+import type { IndexedEvent } from './indexedEvent';
 
 /** Streams open at once on one node; one more is refused (each console tab holds one). */
 export const EVENT_STREAMS_MAX = 200;
@@ -10,20 +11,6 @@ export const EVENT_STREAMS_MAX = 200;
 export const EVENT_STREAM_MAX_MS = 5 * 60_000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const EVENT_HEARTBEAT_MS = 15_000;
-
-/** What one committed batch of the index means for one institution: only the breaks it is a party to. */
-export interface IndexedEvent {
-  readonly block: string;
-  readonly txIndex: number;
-  readonly transactions: number;
-  readonly breaks: readonly {
-    readonly breakId: string;
-    readonly caseId: string;
-    readonly reason: string;
-    readonly status: string;
-    readonly action: string;
-  }[];
-}
 
 interface Stream {
   readonly res: Response;
