@@ -1,8 +1,6 @@
 import '../../application/src/cli/quiet';
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +9,7 @@ import { readDatabaseConfig } from '../../application/src/db/config';
 import { migrate } from '../../application/src/db/migrate';
 import { openDatabase, type Database } from '../../application/src/db/pool';
 import { createApp } from '../../application/src/http/createApp';
+import { closeServer, listen } from '../../application/src/http/listen';
 import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
@@ -209,13 +208,8 @@ async function apiQueue(
     log: () => undefined,
     rateLimit: { perSec: 1_000_000, burst: 1_000_000 },
   });
-  const server = await new Promise<Server>((resolve) => {
-    const srv = app.listen(0, '127.0.0.1', () => {
-      resolve(srv);
-    });
-  });
+  const { server, url } = await listen(app, 0, '127.0.0.1');
   try {
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const login = await fetch(`${url}/v1/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -228,12 +222,7 @@ async function apiQueue(
       if (r.status !== 200 || page.items.length !== 50) throw new Error(`queue answered ${r.status}`);
     });
   } finally {
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      server.closeAllConnections();
-    });
+    await closeServer(server);
     await c.stop();
   }
 }

@@ -1,12 +1,11 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { createApp } from '../../application/src/http/createApp';
+import { closeServer, listen } from '../../application/src/http/listen';
 import { fabricCaEnroller } from '../../application/src/identity/fabricCaEnroller';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
@@ -212,13 +211,8 @@ describe('live Fabric network: what only a real network shows', () => {
       sessions: new SessionStore(() => Date.now()),
       log: () => undefined,
     });
-    const server = await new Promise<Server>((resolve) => {
-      const srv = app.listen(0, '127.0.0.1', () => {
-        resolve(srv);
-      });
-    });
+    const { server, url } = await listen(app, 0, '127.0.0.1');
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const login = (enrollmentId: string, secret: string) =>
         fetch(`${url}/v1/sessions`, {
           method: 'POST',
@@ -246,12 +240,7 @@ describe('live Fabric network: what only a real network shows', () => {
       const c = await b().gateway.getCase(await b().identity('audrey'), caseIdOf(p.reference));
       expect(c.legs[0]?.mspId).toBe('BankAMSP');
     } finally {
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       rmSync(dir, { recursive: true, force: true });
     }
   });

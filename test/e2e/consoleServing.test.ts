@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +9,7 @@ import { formatAge, formatDate, formatMoney, formatPercent } from '../../applica
 import { sseParser } from '../../application/console/src/sse';
 import { hrefOf, parseRoute } from '../../application/console/src/route';
 import { createApp, type AppDeps } from '../../application/src/http/createApp';
+import { listen } from '../../application/src/http/listen';
 
 // Runs in the default `npm test` (no browser): the node serves a built console at / and keeps the API's 404s;
 // the console's formatting per locale.
@@ -19,15 +19,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(consoleDir: string): Promise<{ url: string; server: Server }> {
+function serve(consoleDir: string): Promise<{ url: string; server: Server }> {
   // Static serving needs none of the node's collaborators.
   const app = createApp({ mspId: 'BankAMSP', consoleDir, log: () => undefined } as unknown as AppDeps);
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => {
-      resolve(s);
-    });
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return listen(app, 0, '127.0.0.1');
 }
 
 describe('the node serves the console', () => {

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { migrate } from '../../application/src/db/migrate';
 import { openTestDatabase } from '../../application/src/db/testing';
 import { createApp } from '../../application/src/http/createApp';
+import { closeServer, listen } from '../../application/src/http/listen';
 import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
@@ -42,23 +41,14 @@ export async function startTestNode(mspId: string): Promise<{
     index: { pool: db.pool, indexer },
     log: () => undefined,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => {
-      resolve(s);
-    });
-  });
+  const { server, url } = await listen(app, 0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     consortium,
     indexer,
     dir,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await indexer.stop();
       await db.close();
       await consortium.stop();

@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +18,7 @@ import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embe
 import type { Committed, LegInput } from '../ledger/ledgerGateway';
 import { embeddedChangeStream } from '../node/embeddedChanges';
 import { createApp } from './createApp';
+import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
 import { toCsv } from './provenance';
 
@@ -57,13 +57,9 @@ async function startNode(mspId: string): Promise<Node> {
     index: { pool: db.pool, indexer },
     live,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => {
-      resolve(s);
-    });
-  });
+  const { server, url } = await listen(app, 0, '127.0.0.1');
   const node = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     server,
     live,
     db,
@@ -152,7 +148,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const n of nodes.values()) {
     n.live.close();
-    await new Promise((r) => n.server.close(r));
+    await closeServer(n.server);
     await n.indexer.stop();
     await n.db.close();
   }

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { migrate } from '../db/migrate';
 import { openTestDatabase } from '../db/testing';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
+import { closeServer, listen } from './listen';
 import { openApiDocument } from './openapi';
 
 const dir = mkdtempSync(join(tmpdir(), 'tallystick-api-'));
@@ -42,13 +42,9 @@ async function startNode(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.index ? { index: options.index } : {}),
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => {
-      resolve(s);
-    });
-  });
+  const { server, url } = await listen(app, 0, '127.0.0.1');
   const node = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     server,
     app,
     logs,
@@ -87,7 +83,7 @@ beforeAll(async () => {
   for (const msp of ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP', 'PayCoMSP']) await startNode(msp);
 });
 afterAll(async () => {
-  for (const n of nodes.values()) await new Promise((r) => n.server.close(r));
+  for (const n of nodes.values()) await closeServer(n.server);
   await consortium.stop();
   rmSync(dir, { recursive: true, force: true });
 });

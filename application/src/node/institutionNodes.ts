@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 
 import { readDatabaseConfig } from '../db/config';
 import { migrate } from '../db/migrate';
 import { openDatabase, type Database } from '../db/pool';
 import { createApp, type LogEntry } from '../http/createApp';
+import { closeServer, listen } from '../http/listen';
 import { LiveFeed } from '../http/live';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { recordOwnLegsBatches } from '../indexer/ownLegs';
@@ -68,17 +68,10 @@ export async function startInstitutionNodes(
         ...(options.log ? { log: options.log } : {}),
       });
       const port = org.apiPort + (options.portOffset ?? 0);
-      const server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(port, host, () => {
-          resolve(s);
-        });
-        s.once('error', (e: Error) => {
-          reject(new Error(`cannot listen on ${host}:${port} for ${org.mspId}: ${e.message}`));
-        });
-      });
+      const { server, url } = await listen(app, port, host, org.mspId);
       nodes.push({
         mspId: org.mspId,
-        url: `http://${host}:${port}`,
+        url,
         database: db.description,
         async startIndexer() {
           if (!index.indexer) {
@@ -98,12 +91,7 @@ export async function startInstitutionNodes(
         async close() {
           // Live streams never end by themselves: end them first, or closing the server would wait for them.
           live.close();
-          await new Promise<void>((resolve) => {
-            server.close(() => {
-              resolve();
-            });
-            server.closeAllConnections();
-          });
+          await closeServer(server);
           await index.indexer?.stop();
           await db.close();
         },
