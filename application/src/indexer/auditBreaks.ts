@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import type { BreakStatus } from '../../../chaincode/src/core/breakMachine';
 import type { BreakReason } from '../../../chaincode/src/core/matching';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export const AUDIT_PAGE_SIZE_MAX = 200;
 
@@ -17,25 +18,13 @@ export interface AuditBreakItem {
   readonly blockNumber: string;
 }
 
-function encode(updatedAt: string, breakId: string): string {
-  return Buffer.from(JSON.stringify(['audit', updatedAt, breakId])).toString('base64url');
-}
+const encode = (updatedAt: string, breakId: string): string => encodeCursor(['audit', updatedAt, breakId]);
 
 function decode(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(v) &&
-      v.length === 3 &&
-      v[0] === 'audit' &&
-      typeof v[1] === 'string' &&
-      typeof v[2] === 'string'
-    )
-      return [v[1], v[2]];
-  } catch {
-    // falls through
-  }
-  throw new RangeError('invalid cursor');
+  const [kind, updatedAt, breakId, ...rest] = decodeCursor(cursor);
+  if (kind !== 'audit' || updatedAt === undefined || breakId === undefined || rest.length > 0)
+    throw new RangeError('invalid cursor');
+  return [updatedAt, breakId];
 }
 
 /**

@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import type { BreakStatus } from '../../../chaincode/src/core/breakMachine';
 import type { BreakReason } from '../../../chaincode/src/core/matching';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export const OPEN_BREAKS_PAGE_SIZE_MAX = 200;
 /** The shortest beginning of a reference the queue searches own legs by (shorter matches far too much). */
@@ -95,19 +96,12 @@ function keyOf(sort: QueueSort, row: Row): string[] {
 }
 
 /** A cursor names its sort and order, so one made for another order is refused rather than misread. */
-function encodeCursor(sort: QueueSort, order: SortOrder, key: readonly string[]): string {
-  return Buffer.from(JSON.stringify([sort, order, ...key])).toString('base64url');
+function queueCursor(sort: QueueSort, order: SortOrder, key: readonly string[]): string {
+  return encodeCursor([sort, order, ...key]);
 }
 
-function decodeCursor(s: string, sort: QueueSort, order: SortOrder): string[] {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-  } catch {
-    throw new RangeError('invalid cursor');
-  }
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new RangeError('invalid cursor');
-  const parts = v;
+function queueCursorKey(s: string, sort: QueueSort, order: SortOrder): string[] {
+  const parts = decodeCursor(s);
   // The first slice's cursors were [openedAt, breakId]: still read as the default order's.
   if (parts.length === 2 && sort === 'age' && order === 'asc') return parts;
   if (parts[0] !== sort || parts[1] !== order || parts.length !== SORT_COLUMNS[sort].length + 2)
@@ -160,7 +154,7 @@ export function queueStatements(query: OpenBreaksQuery): {
   };
   const columns = SORT_COLUMNS[sort];
   if (query.after !== undefined) {
-    const key = decodeCursor(query.after, sort, order);
+    const key = queueCursorKey(query.after, sort, order);
     const values = columns.map(([type], i) => `${param(key[i])}::${type}`);
     where.push(
       `(${columns.map(([, c]) => c).join(', ')}) ${order === 'asc' ? '>' : '<'} (${values.join(', ')})`,
@@ -213,7 +207,7 @@ export async function listOpenBreaks(
   return {
     items,
     ...(r.rows.length > pageSize && last
-      ? { next: encodeCursor(sort, query.order ?? 'asc', keyOf(sort, last)) }
+      ? { next: queueCursor(sort, query.order ?? 'asc', keyOf(sort, last)) }
       : {}),
     ...(total !== undefined ? { total } : {}),
   };
