@@ -117,6 +117,8 @@ export class EndorserPool {
   >();
   /** Requests in flight per worker: a proposal goes to the least busy one. */
   private readonly load: number[];
+  /** Proposals each worker has been sent. */
+  readonly sent: number[] = [];
   private failure: Error | undefined;
 
   private constructor(private readonly workers: Worker[]) {
@@ -183,9 +185,6 @@ export class EndorserPool {
   leastLoad(): number {
     return Math.min(...this.load);
   }
-
-  /** Proposals each worker has been sent. */
-  readonly sent: number[] = [];
 
   /** Simulates (and with `endorse`, signs) a proposal on the peer of `org`. */
   run(org: string, bytes: Uint8Array, endorse: boolean): Promise<SimulationOutcome | Endorsement> {
