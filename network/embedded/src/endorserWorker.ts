@@ -70,6 +70,21 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
   };
 }
 
+/**
+ * The reply's large buffers that own their memory whole (the signed action, the event): handed over to the
+ * main thread instead of copied. Nothing here uses them after the reply is sent.
+ */
+function transferable(reply: EndorserReply): ArrayBuffer[] {
+  if (reply.kind !== 'ok') return [];
+  const o = reply.outcome;
+  const list: ArrayBuffer[] = [];
+  for (const b of [o.payload, o.event?.payload, 'actionBytes' in o ? o.actionBytes : undefined]) {
+    if (b === undefined || b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) continue;
+    if (b.buffer instanceof ArrayBuffer && !list.includes(b.buffer)) list.push(b.buffer);
+  }
+  return list;
+}
+
 const port = parentPort;
 if (port === null) throw new Error('endorserWorker runs only as a worker thread');
 try {
@@ -78,7 +93,7 @@ try {
   port.on('message', (m: EndorserRequest) => {
     queue = queue.then(async () => {
       const reply = await handle(m);
-      if (reply !== undefined) port.postMessage(reply);
+      if (reply !== undefined) port.postMessage(reply, transferable(reply));
     });
   });
   port.postMessage({ id: 0, kind: 'ready' } satisfies EndorserReply);

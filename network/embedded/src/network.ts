@@ -4,6 +4,7 @@ import { CertificateAuthority, type Identity } from './ca';
 import { ChannelConfig, type CollectionConfig } from './channel';
 import { sha256, privateKeyFromPem, signLowS, verifyLowS } from './cryptoUtil';
 import { EndorsementError, TransactionInvalidError, type ValidationCode } from './errors';
+import { JsonParts } from './jsonParts';
 import { StateLock } from './lock';
 import { Membership, type VerifiedIdentity } from './msp';
 import {
@@ -772,7 +773,7 @@ export class EmbeddedNetwork {
     await Promise.all(
       [...privateByOrg].map(([org, txs]) =>
         (this.privateFiles.get(org) as RecordFile).append([
-          Buffer.from(JSON.stringify({ block: number, txs })),
+          new JsonParts().value({ block: number, txs }).bytes(),
         ]),
       ),
     );

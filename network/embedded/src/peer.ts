@@ -9,7 +9,8 @@ import { privateKeyFromPem, sha256, signLowS, verifyLowS } from './cryptoUtil';
 import type { StateLock } from './lock';
 import type { Membership, VerifiedIdentity } from './msp';
 import { computeTxId, serializeIdentity } from './proposal';
-import { rwsetToJson, type PrivateWrites, type TxRwSet } from './rwset';
+import { JsonParts } from './jsonParts';
+import { rwsetJsonValue, type PrivateWrites, type TxRwSet } from './rwset';
 import { Simulation } from './simulator';
 import { skipDisabledShimLogging } from './shimLogging';
 import type { WorldState } from './state';
@@ -249,7 +250,7 @@ export class Peer {
   async endorse(p: CheckedProposal): Promise<Endorsement | SimulationOutcome> {
     const outcome = await this.simulate(p);
     if (outcome.status >= 400) return outcome;
-    const actionBytes = Buffer.from(actionJson(p.proposalHash, outcome));
+    const actionBytes = actionJson(p.proposalHash, outcome);
     const actionHash = sha256(actionBytes);
     const signature = signLowS(
       privateKeyFromPem(this.identity.privateKeyPem),
@@ -271,9 +272,17 @@ export function endorsementMessage(actionHash: Buffer, serializedEndorser: Uint8
   return Buffer.concat([actionHash, serializedEndorser]);
 }
 
-function actionJson(proposalHash: Buffer, o: SimulationOutcome): string {
+// The action's JSON as one Buffer that owns its memory (a worker hands it over without a copy), encoded in
+// parts: a large batch's read/write set is never joined into one string first (see JsonParts).
+function actionJson(proposalHash: Buffer, o: SimulationOutcome): Buffer {
   const response = { status: o.status, message: o.message, payload: o.payload.toString('base64') };
   const event =
     o.event === undefined ? null : { name: o.event.name, payload: o.event.payload.toString('base64') };
-  return `{"proposalHash":"${proposalHash.toString('hex')}","response":${JSON.stringify(response)},"event":${JSON.stringify(event)},"rwset":${rwsetToJson(o.rwset)}}`;
+  return new JsonParts()
+    .raw(`{"proposalHash":"${proposalHash.toString('hex')}","response":${JSON.stringify(response)},"event":`)
+    .value(event)
+    .raw(',"rwset":')
+    .value(rwsetJsonValue(o.rwset))
+    .raw('}')
+    .bytes();
 }

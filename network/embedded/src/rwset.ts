@@ -81,6 +81,11 @@ function decodeMetadata(m: [string, [string, string][]][] | undefined): Metadata
 
 /** Deterministic JSON of a read/write set: what endorsers sign and the block stores. */
 export function rwsetToJson(rw: TxRwSet): string {
+  return JSON.stringify(rwsetJsonValue(rw));
+}
+
+/** The plain value whose JSON is the read/write set's (for JsonParts, which encodes a large one in parts). */
+export function rwsetJsonValue(rw: TxRwSet): Record<string, unknown> {
   const json: Record<string, unknown> = {
     r: rw.reads,
     q: rw.ranges.map((q) => [q.start, q.end, q.exhausted ? 1 : 0, q.results]),
@@ -93,7 +98,7 @@ export function rwsetToJson(rw: TxRwSet): string {
     }),
   };
   if (rw.metadataWrites.length > 0) json.m = encodeMetadata(rw.metadataWrites);
-  return JSON.stringify(json);
+  return json;
 }
 
 type RwSetJson = {
