@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { JsonParts, utf8 } from './jsonParts';
 
 describe('JsonParts', () => {
-  // Values as the ledger's JSON holds them, plus what JSON.stringify treats specially: undefined and
-  // functions (skipped in objects, null in arrays), integer-like keys (enumerated first), toJSON, non-finite
-  // numbers, -0, lone surrogates.
+  // Values as the ledger's JSON holds them, arrays long enough to be written in groups among them, plus
+  // what JSON.stringify treats specially: undefined and functions (skipped in objects, null in arrays),
+  // integer-like keys (enumerated first), toJSON, non-finite numbers, -0, lone surrogates.
   const value = fc.letrec((tie) => ({
     node: fc.oneof(
       { depthSize: 'small' },
@@ -20,6 +20,8 @@ describe('JsonParts', () => {
       fc.constant({ toJSON: () => 'replaced' }),
       fc.constant(Buffer.from('bytes')),
       fc.array(tie('node'), { maxLength: 6 }),
+      // Long enough to be written in groups.
+      fc.array(tie('node'), { minLength: 17, maxLength: 60 }),
       fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }), fc.nat().map(String)), tie('node'), {
         maxKeys: 5,
       }),
@@ -50,8 +52,8 @@ describe('JsonParts', () => {
     const parts = new JsonParts().raw('{"prefix":1,"value":').value(value).raw('}');
     const text = parts.parts();
     expect(text.length).toBeGreaterThan(10);
-    // No part is more than a little over 32 Ki characters: none lands among the large objects.
-    expect(Math.max(...text.map((p) => p.length))).toBeLessThan(40_000);
+    // No part is much over 16 Ki characters: none lands among the large objects, even as a two-byte string.
+    expect(Math.max(...text.map((p) => p.length))).toBeLessThan(24_000);
     expect(text.join('')).toBe(`{"prefix":1,"value":${JSON.stringify(value)}}`);
     expect(JSON.parse(parts.bytes().toString('utf8'))).toEqual({ prefix: 1, value });
   });

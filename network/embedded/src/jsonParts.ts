@@ -5,9 +5,10 @@
  * Why: V8 returns a large JSON.stringify result as a tree of pieces, and encoding it first copies it into one
  * flat string. Strings of more than 128 KiB live in the large-object space, each in freshly mapped memory, so
  * every batch paid page faults and an old-generation collection sooner for a copy that was thrown away at
- * once. Parts of about PART_CHARS characters stay in the young generation, whose memory is reused.
+ * once. Parts of about PART_CHARS characters (at most 32 KiB even as two-byte strings, unless one element
+ * alone is longer) stay in the young generation, whose memory is reused.
  */
-const PART_CHARS = 1 << 15;
+const PART_CHARS = 1 << 14;
 
 /** JSON.stringify as it behaves: undefined for undefined, a function or a symbol (its typings say string). */
 const stringify = (v: unknown): string | undefined => {
@@ -15,10 +16,25 @@ const stringify = (v: unknown): string | undefined => {
   return text;
 };
 
-/** Whether an array holds arrays or objects (walked) or only primitives (a [key, kind, text] entry, written whole). */
-function nests(a: readonly unknown[]): boolean {
-  for (const v of a) if (typeof v === 'object' && v !== null) return true;
+/** Arrays longer than this are large: their elements are written in groups, not in one call. */
+const LARGE_ARRAY = 16;
+
+/**
+ * Whether a value is, or holds, a large array or a plain object: such a value is walked. Anything else (a
+ * [key, kind, text] entry, a short list of primitives) goes into a group that one JSON.stringify call writes.
+ */
+function large(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (!Array.isArray(v)) return isPlainObject(v);
+  if (v.length > LARGE_ARRAY) return true;
+  for (const e of v) if (large(e)) return true;
   return false;
+}
+
+function isPlainObject(v: object): boolean {
+  return (
+    Object.getPrototypeOf(v) === Object.prototype && typeof (v as { toJSON?: unknown }).toJSON !== 'function'
+  );
 }
 
 export class JsonParts {
@@ -26,11 +42,11 @@ export class JsonParts {
   private current = '';
 
   private add(text: string): void {
-    this.current += text;
-    if (this.current.length >= PART_CHARS) {
+    if (this.current.length > 0 && this.current.length + text.length > PART_CHARS) {
       this.done.push(this.current);
       this.current = '';
     }
+    this.current += text;
   }
 
   /** Appends raw JSON text (the caller vouches for it). */
@@ -40,26 +56,40 @@ export class JsonParts {
   }
 
   /**
-   * Appends `value` as JSON.stringify writes it (no cycles): plain objects and arrays that hold arrays or
-   * objects are walked, everything else (objects with toJSON or a class included) is stringified whole.
+   * Appends `value` as JSON.stringify writes it (no cycles). Plain objects and arrays that are or hold large
+   * arrays are walked; the elements between are written in groups, each by one JSON.stringify call, sized
+   * to about PART_CHARS characters from the elements seen so far; anything else (a class, an object with
+   * toJSON) is stringified whole.
    */
   value(value: unknown): this {
-    if (Array.isArray(value) && nests(value)) {
+    if (Array.isArray(value) && large(value)) {
       this.add('[');
-      for (let i = 0; i < value.length; i++) {
-        if (i > 0) this.add(',');
-        const v: unknown = value[i];
-        if (typeof v === 'object' && v !== null) this.value(v);
-        else this.add(stringify(v) ?? 'null');
+      let first = true;
+      let group: unknown[] = [];
+      let groupSize = 8;
+      const flush = () => {
+        if (group.length === 0) return;
+        // An array's JSON is its elements' JSON between brackets, undefined and functions written as null.
+        const text = stringify(group) as string;
+        this.add(`${first ? '' : ','}${text.slice(1, -1)}`);
+        first = false;
+        groupSize = Math.max(1, Math.floor((PART_CHARS * group.length) / Math.max(text.length, 1)));
+        group = [];
+      };
+      for (const v of value as unknown[]) {
+        if (large(v)) {
+          flush();
+          if (!first) this.add(',');
+          first = false;
+          this.value(v);
+        } else {
+          group.push(v);
+          if (group.length >= groupSize) flush();
+        }
       }
+      flush();
       this.add(']');
-    } else if (
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      Object.getPrototypeOf(value) === Object.prototype &&
-      typeof (value as { toJSON?: unknown }).toJSON !== 'function'
-    ) {
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && isPlainObject(value)) {
       this.add('{');
       let first = true;
       for (const [k, v] of Object.entries(value)) {
