@@ -57,6 +57,25 @@ describe.each([
       ]);
       expect(again.result[0]?.outcome).toBe('UNCHANGED');
       expect(again.blockNumber).toBe(height);
+      // A break written twice after the restart: with a worker, the replica links each new value to the
+      // main thread's record, and the break's history runs from them back through the versions from before.
+      for (const comment of ['after the restart', 'and again']) {
+        await c.gateway.assignBreak(bruno, breakId, 'bruno', { reference: p.reference, comment });
+      }
+      const before = c.network.endorsementCounts();
+      const history = await c.gateway.history(bruno, 'break', breakId);
+      const reopened = await c.gateway.readCase(bruno, p.reference);
+      const after = c.network.endorsementCounts();
+      expect(history).toHaveLength(4);
+      expect(reopened.breaks[0]?.timeline.map((e) => e.comment)).toEqual([
+        '',
+        'looking into it',
+        'after the restart',
+        'and again',
+      ]);
+      // Both queries ran on the worker's peers when there is a worker (it was idle), else in process.
+      const onWorkers = (n: typeof after) => n.workers.reduce((a, b) => a + b, 0);
+      expect(onWorkers(after) - onWorkers(before)).toBe(endorsementWorker ? 2 : 0);
     } finally {
       await c.stop();
     }

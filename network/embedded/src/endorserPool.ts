@@ -4,7 +4,7 @@ import type { Identity } from './ca';
 import type { CollectionConfig } from './channel';
 import type { Endorsement, SimulationOutcome } from './peer';
 import type { Policy } from './policy';
-import type { PrivateWrites, TxRwSet, Value } from './rwset';
+import type { CollectionHashedRwSet, MetadataWrite, PrivateWrites, TxRwSet, Value } from './rwset';
 import type { TxMeta } from './state';
 
 /** Where the worker finds the chaincode: a module and the name of its export listing the contract classes. */
@@ -36,11 +36,26 @@ export type EndorserInit = {
   peers: [string, Identity][];
 };
 
-export type AppliedTx = { i: number; meta: TxMeta; rwset: TxRwSet; privateWrites: PrivateWrites };
+/**
+ * A committed transaction as a replica applies it. Public values are not copied: each written key comes with
+ * the position of its new record in the main thread's state, whose slab the workers read (shared memory).
+ * Private writes carry their values: each member's store keeps its own copy.
+ */
+export type AppliedTx = {
+  i: number;
+  meta: TxMeta;
+  writes: [key: string, position: number][];
+  metadataWrites: MetadataWrite[];
+  collections: CollectionHashedRwSet[];
+  privateWrites: PrivateWrites;
+};
+
+/** The main thread's shared slab chunks a worker has not attached yet: numbers `from`, `from + 1`, … */
+export type NewChunks = { from: number; chunks: SharedArrayBuffer[] };
 
 export type EndorserRequest =
   | { t: 'run'; id: number; org: string; bytes: Uint8Array; endorse: boolean }
-  | { t: 'apply'; block: number; txs: AppliedTx[]; txIds: string[] };
+  | { t: 'apply'; block: number; txs: AppliedTx[]; txIds: string[]; chunks: NewChunks };
 
 export type EndorserReply =
   | { id: number; kind: 'ok'; outcome: SimulationOutcome | Endorsement }
@@ -54,12 +69,22 @@ const buf = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const value = (v: Value | null): Value | null => (v === null || typeof v === 'string' ? v : buf(v));
 
-export function reviveRwSet(rw: TxRwSet): TxRwSet {
-  for (const w of rw.writes) w[1] = value(w[1]);
+function reviveMetadata(rw: Pick<TxRwSet, 'metadataWrites' | 'collections'>): void {
   for (const [, entries] of rw.metadataWrites) for (const e of entries) e[1] = buf(e[1]);
   for (const c of rw.collections)
     for (const [, entries] of c.metadataWrites) for (const e of entries) e[1] = buf(e[1]);
+}
+
+export function reviveRwSet(rw: TxRwSet): TxRwSet {
+  for (const w of rw.writes) w[1] = value(w[1]);
+  reviveMetadata(rw);
   return rw;
+}
+
+export function reviveApplied(tx: AppliedTx): AppliedTx {
+  reviveMetadata(tx);
+  revivePrivateWrites(tx.privateWrites);
+  return tx;
 }
 
 export function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
@@ -210,9 +235,9 @@ export class EndorserPool {
    * A committed block's valid transactions (and every transaction ID it carried), to every replica. Sent
    * before the block's submitters hear back, so whatever they propose next is simulated after it.
    */
-  apply(block: number, txs: AppliedTx[], txIds: string[]): void {
+  apply(block: number, txs: AppliedTx[], txIds: string[], chunks: NewChunks): void {
     if (this.failure !== undefined) return;
-    const message = { t: 'apply', block, txs, txIds } satisfies EndorserRequest;
+    const message = { t: 'apply', block, txs, txIds, chunks } satisfies EndorserRequest;
     for (const w of this.workers) w.postMessage(message);
   }
 

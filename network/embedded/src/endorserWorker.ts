@@ -9,16 +9,10 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChannelConfig } from './channel';
-import {
-  revivePrivateWrites,
-  reviveRwSet,
-  type EndorserInit,
-  type EndorserReply,
-  type EndorserRequest,
-} from './endorserPool';
+import { reviveApplied, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
 import { StateLock } from './lock';
 import { Membership } from './msp';
-import { applyPrivate, applyPublic, privateWritesByMember, replayLedger } from './network';
+import { applyLinked, applyPrivate, privateWritesByMember, replayLedger } from './network';
 import { checkProposal, loadChaincode, Peer, ProposalRejected, type ContractClass } from './peer';
 import { packVersion, WorldState } from './state';
 
@@ -45,10 +39,13 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
 
   return async (m) => {
     if (m.t === 'apply') {
+      m.chunks.chunks.forEach((chunk, k) => {
+        state.attachChunk(m.chunks.from + k, chunk);
+      });
       for (const tx of m.txs) {
         const version = packVersion(m.block, tx.i);
-        applyPublic(state, reviveRwSet(tx.rwset), tx.meta, version);
-        for (const [org, pw] of privateWritesByMember(channel, revivePrivateWrites(tx.privateWrites)))
+        applyLinked(state, reviveApplied(tx), version);
+        for (const [org, pw] of privateWritesByMember(channel, tx.privateWrites))
           applyPrivate(state, org, pw, version);
       }
       for (const id of m.txIds) state.txIds.add(id);

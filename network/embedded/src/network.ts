@@ -31,6 +31,7 @@ import {
   type PrivateWrites,
   type TxRwSet,
 } from './rwset';
+import { Slab } from './slab';
 import { SortedKeys } from './sortedKeys';
 import { packVersion, TX_PER_BLOCK_MAX, WorldState, type TxMeta } from './state';
 
@@ -232,6 +233,8 @@ function transactionPayloadHash(
 export class EmbeddedNetwork {
   /** The latest blocks' summaries; older ones are read back from the block file when a listener asks. */
   private readonly recent = new Map<number, CommittedBlock>();
+  /** How many of the state's shared slab chunks the endorsing workers have been sent. */
+  private chunksSent = 0;
   private readonly listeners = new Set<Listener>();
   private queue: PendingTx[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -311,7 +314,8 @@ export class EmbeddedNetwork {
       cas.set(org, await CertificateAuthority.open(path.join(options.dataDir, 'ca', org), org));
     const caCertificates = new Map([...cas].map(([org, ca]) => [org, ca.certificatePem]));
     const membership = new Membership(caCertificates);
-    const state = new WorldState(orgs);
+    // With endorsing workers, values sit in shared memory that the workers' replicas read.
+    const state = new WorldState(orgs, { shareValues: cc.worker !== undefined });
 
     // First the files are checked and a torn tail cut off (checksums only); then endorsing workers, if any,
     // start replaying the ledger into their replicas while this thread replays it into its own state.
@@ -793,7 +797,15 @@ export class EmbeddedNetwork {
           for (const [org, pw] of privateWritesByMember(this.channel, tx.privateWrites))
             applyPrivate(this.state, org, pw, version);
           if (this.pool !== undefined)
-            applied.push({ i, meta, rwset: writesOnly(tx.rwset), privateWrites: tx.privateWrites });
+            applied.push({
+              i,
+              meta,
+              writes: tx.rwset.writes.map(([key]) => [key, this.state.publicState.position(key)]),
+              metadataWrites: tx.rwset.metadataWrites,
+              // The reads were validated here; a replica needs only the writes.
+              collections: tx.rwset.collections.map((c) => ({ ...c, reads: [] })),
+              privateWrites: tx.privateWrites,
+            });
         }
         this.state.txIds.add(tx.txId);
         summaries.push({
@@ -820,11 +832,16 @@ export class EmbeddedNetwork {
     this.nextBlock = number + 1;
     this.recent.set(number, block);
     this.recent.delete(number - RECENT_BLOCKS);
-    this.pool?.apply(
-      number,
-      applied,
-      batch.map((tx) => tx.txId),
-    );
+    if (this.pool !== undefined) {
+      const chunks = this.state.sharedChunks(this.chunksSent);
+      this.pool.apply(
+        number,
+        applied,
+        batch.map((tx) => tx.txId),
+        { from: this.chunksSent, chunks },
+      );
+      this.chunksSent += chunks.length;
+    }
     for (const sub of this.listeners) this.pump(sub);
     for (const [i, tx] of batch.entries()) {
       const code = codes[i] as ValidationCode;
@@ -1068,17 +1085,6 @@ async function releaseDataDir(lockFile: string): Promise<void> {
   await fs.rm(lockFile, { force: true });
 }
 
-/** What a replica applies of a read/write set: its writes (the reads were checked here, once). */
-function writesOnly(rw: TxRwSet): TxRwSet {
-  return {
-    reads: [],
-    ranges: [],
-    writes: rw.writes,
-    metadataWrites: rw.metadataWrites,
-    collections: rw.collections.map((c) => ({ ...c, reads: [] })),
-  };
-}
-
 const COMMA = Buffer.from(',');
 const CLOSE_BLOCK = Buffer.from(']}');
 
@@ -1157,6 +1163,31 @@ export function applyPublic(
       writes.push({ key, isDelete: value === null });
     }
   }
+  applyRest(state, rw, meta, version);
+  return writes;
+}
+
+/**
+ * applyPublic on an endorsing worker's replica: each public value is the record the main thread wrote to
+ * its shared slab (AppliedTx), linked, not copied. The transaction numbers match the main thread's, as both
+ * register the same transactions in the same order.
+ */
+export function applyLinked(state: WorldState, tx: AppliedTx, version: number): void {
+  const pub = state.publicState;
+  if (tx.writes.length > 0) {
+    pub.addTx(tx.meta);
+    for (const [key, position] of tx.writes) pub.link(key, Slab.foreign(position), version);
+  }
+  applyRest(state, tx, tx.meta, version);
+}
+
+function applyRest(
+  state: WorldState,
+  rw: Pick<TxRwSet, 'metadataWrites' | 'collections'>,
+  meta: TxMeta,
+  version: number,
+): void {
+  const pub = state.publicState;
   for (const [key, entries] of rw.metadataWrites) pub.writeMetadata(key, entries, version);
   for (const c of rw.collections) {
     for (const w of c.writes) state.writeHashed(c.collection, w.keyHash, w.valueHash, version);
@@ -1164,7 +1195,6 @@ export function applyPublic(
       state.writeHashedMetadata(c.collection, keyHash, entries, version);
   }
   state.txIds.add(meta.txId);
-  return writes;
 }
 
 export function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {

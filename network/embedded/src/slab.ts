@@ -5,6 +5,10 @@
  *
  * A record: `[u32 length][u8 kind][u32 tx][f64 previous]` then `length` bytes. `previous` is the position of
  * the same key's earlier record (or -1): a key's history is a chain through the slab.
+ *
+ * The main thread's slab is shared (SharedArrayBuffer chunks) when endorsing workers run: a worker attaches
+ * its chunks and reads the public values there instead of storing copies. Only the owning thread writes, and
+ * it only appends; a record a worker has been told about never changes (public values are never erased).
  */
 /** A typed array of twice the length holding the same values first: how the state's columns grow. */
 export function doubled<T extends Float64Array | Int32Array>(a: T): T {
@@ -21,12 +25,38 @@ const HEADER = 17;
 const CHUNK = 1 << 26;
 // A position is chunk * POS_CHUNK + offset; both parts stay well inside a double's integer range.
 const POS_CHUNK = 2 ** 32;
+// Chunk numbers from FOREIGN on name another thread's shared slab, read only here (see `attach`).
+const FOREIGN = 2 ** 20;
 
 export class Slab {
   private readonly chunks: Buffer[] = [];
+  private readonly sharedChunks: SharedArrayBuffer[] = [];
+  private readonly foreignChunks: Buffer[] = [];
   private current: Buffer | undefined;
   private used = 0;
   private total = 0;
+
+  /**
+   * With `shared`, chunks are SharedArrayBuffers that another thread may read (`chunksFrom`, `attach`). This
+   * thread stays the only writer, and a record never moves or changes once written, except by `erase`.
+   */
+  constructor(private readonly shared = false) {}
+
+  /** This slab's chunks from number `from` on, for another thread to `attach` (a shared slab only). */
+  chunksFrom(from: number): SharedArrayBuffer[] {
+    if (!this.shared) throw new Error('slab: not shared');
+    return this.sharedChunks.slice(from);
+  }
+
+  /** Makes chunk `index` of another thread's shared slab readable here, its records at `foreign` positions. */
+  attach(index: number, chunk: SharedArrayBuffer): void {
+    this.foreignChunks[index] = Buffer.from(chunk);
+  }
+
+  /** Where a position of another thread's shared slab is read here, once its chunk is attached. */
+  static foreign(pos: number): number {
+    return FOREIGN * POS_CHUNK + pos;
+  }
 
   /** Bytes held, headers included. */
   get bytes(): number {
@@ -48,7 +78,14 @@ export class Slab {
       length =
         value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
       if (chunk === undefined || this.used + HEADER + length > chunk.length) {
-        chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK, HEADER + length));
+        const size = Math.max(CHUNK, HEADER + length);
+        if (this.shared) {
+          const sab = new SharedArrayBuffer(size);
+          this.sharedChunks.push(sab);
+          chunk = Buffer.from(sab);
+        } else {
+          chunk = Buffer.allocUnsafeSlow(size);
+        }
         this.chunks.push(chunk);
         this.current = chunk;
         this.used = 0;
@@ -70,7 +107,8 @@ export class Slab {
   }
 
   private at(pos: number): [Buffer, number] {
-    const chunk = this.chunks[Math.floor(pos / POS_CHUNK)];
+    const c = Math.floor(pos / POS_CHUNK);
+    const chunk = c < FOREIGN ? this.chunks[c] : this.foreignChunks[c - FOREIGN];
     if (chunk === undefined) throw new Error(`slab: no record at ${pos}`);
     return [chunk, pos % POS_CHUNK];
   }
@@ -87,7 +125,9 @@ export class Slab {
 
   previous(pos: number): number {
     const [chunk, offset] = this.at(pos);
-    return chunk.readDoubleLE(offset + 9);
+    const previous = chunk.readDoubleLE(offset + 9);
+    // A foreign record names its predecessor in its own slab's numbering.
+    return previous >= 0 && pos >= FOREIGN * POS_CHUNK ? Slab.foreign(previous) : previous;
   }
 
   /** The record's bytes as a new Buffer (a copy: nobody can change the store through it). */
@@ -114,6 +154,7 @@ export class Slab {
 
   /** Overwrites a record's bytes with zeros and marks it deleted (a purge: the value is gone). */
   erase(pos: number): void {
+    if (pos >= FOREIGN * POS_CHUNK) throw new Error('slab: a foreign record is read only');
     const [chunk, offset] = this.at(pos);
     const length = chunk.readUInt32LE(offset);
     chunk.fill(0, offset + HEADER, offset + HEADER + length);

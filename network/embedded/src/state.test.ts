@@ -120,3 +120,80 @@ describe('WorldState', () => {
     expect(s.hashedEntry('c', 'kh')).toBeUndefined();
   });
 });
+
+describe('public values shared with an endorsing worker', () => {
+  // The main thread's state with its values in shared memory, and a worker's replica that links to them
+  // (what AppliedTx and applyLinked do), side by side in one thread.
+  function pair() {
+    const main = new WorldState(['A'], { shareValues: true });
+    const replica = new WorldState(['A']);
+    let attached = 0;
+    const commit = (txId: string, version: number, writes: [string, string | null][]) => {
+      const tx = main.publicState.addTx(meta(txId));
+      for (const [k, v] of writes) main.publicState.write(k, v, version, tx);
+      for (const chunk of main.sharedChunks(attached)) replica.attachChunk(attached++, chunk);
+      replica.publicState.addTx(meta(txId));
+      for (const [k] of writes)
+        replica.publicState.link(k, Slab.foreign(main.publicState.position(k)), version);
+    };
+    return { main, replica, commit };
+  }
+
+  it('reads through the links exactly what the main state holds: values, versions, history, ranges', () => {
+    const { main, replica, commit } = pair();
+    commit('t1', 10, [
+      ['case:1', '{"v":1}'],
+      ['case:2', 'two'],
+      ['due:1', 'x'],
+    ]);
+    commit('t2', 20, [
+      ['case:1', 'é 😀'],
+      ['case:2', null],
+    ]);
+    commit('t3', 30, [
+      ['case:2', 'back'],
+      ['due:1', null],
+    ]);
+    for (const k of ['case:1', 'case:2', 'due:1', 'case:9']) {
+      expect(replica.publicState.get(k)).toEqual(main.publicState.get(k));
+      expect(replica.publicState.version(k)).toBe(main.publicState.version(k));
+      expect(replica.publicState.history(k)).toEqual(main.publicState.history(k));
+    }
+    expect(replica.publicState.history('case:2').map((h) => h.value)).toEqual(['back', undefined, 'two']);
+    expect([...replica.publicState.range('case:', 'case;')]).toEqual([
+      ...main.publicState.range('case:', 'case;'),
+    ]);
+    expect([...replica.publicState.range('due:', 'due;')]).toEqual([]);
+    // The replica stored none of the values: only its keys.
+    expect(replica.storedBytes).toBeLessThan(main.storedBytes);
+  });
+
+  it('follows a key that the replica had stored itself (replayed from disk) into the shared records', () => {
+    const { main, replica, commit } = pair();
+    // Both replayed the same block into their own slabs.
+    for (const s of [main, replica])
+      s.publicState.write('brk:1', 'opened', 10, s.publicState.addTx(meta('t1')));
+    commit('t2', 20, [['brk:1', 'assigned']]);
+    expect(replica.publicState.get('brk:1')).toEqual({ value: 'assigned', version: 20 });
+    expect(replica.publicState.history('brk:1')).toEqual([
+      { meta: meta('t2'), value: 'assigned' },
+      { meta: meta('t1'), value: 'opened' },
+    ]);
+  });
+
+  it('never writes to the shared records, and only a shared state has chunks to share', () => {
+    const { main, replica, commit } = pair();
+    commit('t1', 10, [['k', 'v']]);
+    const slab = new Slab();
+    const shared = new Slab(true);
+    const pos = shared.append(KIND_TEXT, 0, -1, 'shared');
+    slab.attach(0, shared.chunksFrom(0)[0] as SharedArrayBuffer);
+    expect(slab.text(Slab.foreign(pos))).toBe('shared');
+    expect(() => {
+      slab.erase(Slab.foreign(pos));
+    }).toThrow(/read only/);
+    expect(() => new WorldState(['A']).sharedChunks(0)).toThrow(/not shared/);
+    expect(main.sharedChunks(0)).toHaveLength(1);
+    expect(replica.publicState.get('k')?.value).toBe('v');
+  });
+});

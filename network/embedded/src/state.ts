@@ -122,18 +122,45 @@ class VersionedStore {
 
   write(key: string, value: Value | null, version: number, tx: number): void {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
-    let slot = this.slots.get(key);
+    const slot = this.slots.get(key);
     const previous = slot === undefined ? -1 : (this.positions[slot] as number);
+    this.place(key, slot, previous, this.slab.append(kind, tx, previous, value ?? undefined), version);
+  }
+
+  /**
+   * Makes `pos`, a record this store's slab reads from another thread's slab (Slab.foreign), the key's
+   * current value: the same outcome as the `write` that stored it there, without a copy of the value.
+   */
+  link(key: string, pos: number, version: number): void {
+    const slot = this.slots.get(key);
+    this.place(key, slot, slot === undefined ? -1 : (this.positions[slot] as number), pos, version);
+  }
+
+  /** Where the key's current record is in the slab (-1 for a key never written). */
+  position(key: string): number {
+    const slot = this.slots.get(key);
+    return slot === undefined ? -1 : (this.positions[slot] as number);
+  }
+
+  private place(
+    key: string,
+    known: number | undefined,
+    previous: number,
+    pos: number,
+    version: number,
+  ): void {
     const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
+    const live = this.slab.kind(pos) !== KIND_DELETED;
+    let slot = known;
     if (slot === undefined) {
       slot = this.slots.add(key);
       this.ensureSlot(slot);
     }
-    this.positions[slot] = this.slab.append(kind, tx, previous, value ?? undefined);
+    this.positions[slot] = pos;
     this.versions[slot] = version;
-    if (!wasLive && value !== null) this.index.add(key);
-    else if (wasLive && value === null) this.index.delete(key);
-    if (value === null && this.metadataByKey.size > 0) this.metadataByKey.delete(key);
+    if (!wasLive && live) this.index.add(key);
+    else if (wasLive && !live) this.index.delete(key);
+    if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(key);
   }
 
   /** Metadata of a live key (its validation parameter, if any). */
@@ -233,15 +260,31 @@ export class PublicState extends VersionedStore {
  * same synchronous step, so one copy of the shared part is exactly what each peer would hold.
  */
 export class WorldState {
-  private readonly slab = new Slab();
-  readonly publicState = new PublicState(this.slab);
+  private readonly slab: Slab;
+  readonly publicState: PublicState;
   /** Per collection, the hashes of its private data (key hash → value hash) as every member holds them. */
   private readonly hashed = new Map<string, VersionedStore>();
   readonly privateState = new Map<string, Map<string, KeyValueStore>>();
   readonly txIds = new Set<string>();
 
-  constructor(organisations: readonly string[]) {
+  /**
+   * With `shareValues`, values sit in shared memory, where endorsing workers' replicas read the public ones
+   * (`sharedChunks`, `attachChunk`, PublicState.link) instead of storing copies.
+   */
+  constructor(organisations: readonly string[], options: { shareValues?: boolean } = {}) {
+    this.slab = new Slab(options.shareValues === true);
+    this.publicState = new PublicState(this.slab);
     for (const org of organisations) this.privateState.set(org, new Map());
+  }
+
+  /** The shared slab's chunks from number `from` on (a state built with `shareValues`). */
+  sharedChunks(from: number): SharedArrayBuffer[] {
+    return this.slab.chunksFrom(from);
+  }
+
+  /** Makes chunk `index` of another thread's shared state readable here (see PublicState.link). */
+  attachChunk(index: number, chunk: SharedArrayBuffer): void {
+    this.slab.attach(index, chunk);
   }
 
   /** Bytes of values held off the heap. */
