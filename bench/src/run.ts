@@ -228,12 +228,13 @@ async function main() {
 
     console.log(`filling the ledger to ${bigLedgerLegs} legs ...`);
     const fillStart = performance.now();
+    const fillFrom = onLedger;
     while (onLedger < bigLedgerLegs) {
       const n = Math.min(50_000, Math.ceil((bigLedgerLegs - onLedger) / 3));
       await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`);
       onLedger += n * 3;
       process.stdout.write(
-        `\r  ${onLedger} legs (${Math.round(onLedger / ((performance.now() - fillStart) / 1000))} legs/s)`,
+        `\r  ${onLedger} legs (${Math.round((onLedger - fillFrom) / ((performance.now() - fillStart) / 1000))} legs/s)`,
       );
     }
     process.stdout.write('\n');
