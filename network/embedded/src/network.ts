@@ -792,7 +792,18 @@ export class EmbeddedNetwork {
         const code = codes[i] as ValidationCode;
         const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
         const version = packVersion(number, i);
-        const writes = code === 'VALID' ? applyPublic(this.state, tx.rwset, meta, version) : [];
+        // Where each public value lands in the shared slab, for the workers' replicas.
+        const positions: number[] = [];
+        const writes =
+          code === 'VALID'
+            ? applyPublic(
+                this.state,
+                tx.rwset,
+                meta,
+                version,
+                this.pool === undefined ? undefined : positions,
+              )
+            : [];
         if (code === 'VALID') {
           for (const [org, pw] of privateWritesByMember(this.channel, tx.privateWrites))
             applyPrivate(this.state, org, pw, version);
@@ -800,7 +811,7 @@ export class EmbeddedNetwork {
             applied.push({
               i,
               meta,
-              writes: tx.rwset.writes.map(([key]) => [key, this.state.publicState.position(key)]),
+              writes: tx.rwset.writes.map(([key], k) => [key, positions[k] as number]),
               metadataWrites: tx.rwset.metadataWrites,
               // The reads were validated here; a replica needs only the writes.
               collections: tx.rwset.collections.map((c) => ({ ...c, reads: [] })),
@@ -1148,18 +1159,21 @@ export function privateWritesByMember(channel: ChannelConfig, pw: PrivateWrites)
   return out;
 }
 
+/** Applies a valid transaction's public writes; with `positions`, pushes where each value was stored. */
 export function applyPublic(
   state: WorldState,
   rw: TxRwSet,
   meta: TxMeta,
   version: number,
+  positions?: number[],
 ): CommittedTransaction['writes'] {
   const writes: CommittedTransaction['writes'] = [];
   const pub = state.publicState;
   if (rw.writes.length > 0) {
     const tx = pub.addTx(meta);
     for (const [key, value] of rw.writes) {
-      pub.write(key, value, version, tx);
+      const pos = pub.write(key, value, version, tx);
+      positions?.push(pos);
       writes.push({ key, isDelete: value === null });
     }
   }

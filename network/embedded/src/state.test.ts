@@ -130,11 +130,12 @@ describe('public values shared with an endorsing worker', () => {
     let attached = 0;
     const commit = (txId: string, version: number, writes: [string, string | null][]) => {
       const tx = main.publicState.addTx(meta(txId));
-      for (const [k, v] of writes) main.publicState.write(k, v, version, tx);
+      const positions = writes.map(([k, v]) => main.publicState.write(k, v, version, tx));
       for (const chunk of main.sharedChunks(attached)) replica.attachChunk(attached++, chunk);
       replica.publicState.addTx(meta(txId));
-      for (const [k] of writes)
-        replica.publicState.link(k, Slab.foreign(main.publicState.position(k)), version);
+      writes.forEach(([k], i) => {
+        replica.publicState.link(k, Slab.foreign(positions[i] as number), version);
+      });
     };
     return { main, replica, commit };
   }

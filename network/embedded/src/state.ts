@@ -120,11 +120,14 @@ class VersionedStore {
     return { bytes: this.slab.copy(this.positions[slot] as number), version: this.versions[slot] as number };
   }
 
-  write(key: string, value: Value | null, version: number, tx: number): void {
+  /** Stores the key's new value (null: a delete) and returns where its record is in the slab. */
+  write(key: string, value: Value | null, version: number, tx: number): number {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
     const slot = this.slots.get(key);
     const previous = slot === undefined ? -1 : (this.positions[slot] as number);
-    this.place(key, slot, previous, this.slab.append(kind, tx, previous, value ?? undefined), version);
+    const pos = this.slab.append(kind, tx, previous, value ?? undefined);
+    this.place(key, slot, previous, pos, version);
+    return pos;
   }
 
   /**
@@ -134,12 +137,6 @@ class VersionedStore {
   link(key: string, pos: number, version: number): void {
     const slot = this.slots.get(key);
     this.place(key, slot, slot === undefined ? -1 : (this.positions[slot] as number), pos, version);
-  }
-
-  /** Where the key's current record is in the slab (-1 for a key never written). */
-  position(key: string): number {
-    const slot = this.slots.get(key);
-    return slot === undefined ? -1 : (this.positions[slot] as number);
   }
 
   private place(
