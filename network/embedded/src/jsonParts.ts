@@ -20,14 +20,18 @@ const stringify = (v: unknown): string | undefined => {
 const LARGE_ARRAY = 16;
 
 /**
- * Whether a value is, or holds, a large array or a plain object: such a value is walked. Anything else (a
- * [key, kind, text] entry, a short list of primitives) goes into a group that one JSON.stringify call writes.
+ * Whether a value is, or holds, a large array: such a value is walked. Anything else (a [key, kind, text]
+ * entry, a short list of primitives, a small object) is written by one JSON.stringify call, in a group.
  */
 function large(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
-  if (!Array.isArray(v)) return isPlainObject(v);
-  if (v.length > LARGE_ARRAY) return true;
-  for (const e of v) if (large(e)) return true;
+  if (Array.isArray(v)) {
+    if (v.length > LARGE_ARRAY) return true;
+    for (const e of v) if (large(e)) return true;
+    return false;
+  }
+  if (!isPlainObject(v)) return false;
+  for (const e of Object.values(v)) if (large(e)) return true;
   return false;
 }
 
@@ -89,7 +93,7 @@ export class JsonParts {
       }
       flush();
       this.add(']');
-    } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && isPlainObject(value)) {
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && large(value)) {
       this.add('{');
       let first = true;
       for (const [k, v] of Object.entries(value)) {
