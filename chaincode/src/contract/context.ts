@@ -2,7 +2,7 @@ import { Context } from 'fabric-contract-api';
 
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
-import { canonicalJson, decode } from '../ledger/codec';
+import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import {
   LEDGER_CHANGES_EVENT,
   type BreakChange,
@@ -86,7 +86,7 @@ export class TallyContext extends Context {
 
   transient(name: string): string | undefined {
     const value = this.stub.getTransient().get(name);
-    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+    return value === undefined ? undefined : utf8Text(value);
   }
 
   transientJson(name: string): unknown {

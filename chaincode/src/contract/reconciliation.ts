@@ -13,7 +13,7 @@ import {
 import { LIMITS } from '../core/limits';
 import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
 import { parseReference, parseText } from '../core/reference';
-import { canonicalJson } from '../ledger/codec';
+import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
 import type { CaseBreakRef, CaseLeg, CaseRecord, LegIndexRecord, OpenBreakIndexEntry } from './caseRecord';
@@ -313,7 +313,7 @@ export async function sweep(
         more = true;
         break;
       }
-      caseIds.push((JSON.parse(Buffer.from(r.value.value).toString('utf8')) as { caseId: string }).caseId);
+      caseIds.push(decode<{ caseId: string }>(r.value.value).caseId);
     }
   } finally {
     await iterator.close();
@@ -486,7 +486,7 @@ export async function listOpenBreaks(
   const items: BreakRecord[] = [];
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-      const entry = JSON.parse(Buffer.from(r.value.value).toString('utf8')) as OpenBreakIndexEntry;
+      const entry = decode<OpenBreakIndexEntry>(r.value.value);
       items.push(await loadBreak(ctx, entry.breakId));
     }
   } finally {
@@ -530,7 +530,7 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
       const m = r.value;
       const seconds = Number(m.timestamp.seconds);
       const ms = seconds * 1000 + Math.floor(m.timestamp.nanos / 1e6);
-      const text = Buffer.from(m.value).toString('utf8');
+      const text = utf8Text(m.value);
       out.push({
         txId: m.txId,
         timestamp: new Date(ms).toISOString(),

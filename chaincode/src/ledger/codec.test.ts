@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { canonicalJson } from './codec';
+import { canonicalJson, decode, utf8Text } from './codec';
 
 /** The reference: sort every object's keys, then let JSON.stringify write it. */
 function reference(value: unknown): string {
@@ -67,5 +67,16 @@ describe('canonicalJson', () => {
       '{"a":[null,"2"],"b":1,"é\\"":"x\\n"}',
     );
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(/non-finite/);
+  });
+});
+
+describe('utf8Text', () => {
+  it('reads exactly the bytes of a view, wherever it starts in its buffer', () => {
+    const whole = Buffer.from('{"a":1}héllo 😀{"b":2}', 'utf8');
+    const start = Buffer.byteLength('{"a":1}');
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + start, Buffer.byteLength('héllo 😀'));
+    expect(utf8Text(view)).toBe('héllo 😀');
+    expect(decode<{ b: number }>(whole.subarray(start + view.byteLength))).toEqual({ b: 2 });
+    expect(utf8Text(new Uint8Array(0))).toBe('');
   });
 });

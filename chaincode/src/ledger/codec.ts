@@ -98,8 +98,13 @@ function write(value: unknown): string | undefined {
   }
 }
 
+/** The UTF-8 text of bytes, read where they lie (Buffer.from(bytes) would copy them first). */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 /** Decodes a value this chaincode wrote; the caller names the record type it stored under that key. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function decode<T>(bytes: Uint8Array): T {
-  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  return JSON.parse(utf8Text(bytes)) as T;
 }
