@@ -75,7 +75,7 @@ function reviveMetadata(rw: Pick<TxRwSet, 'metadataWrites' | 'collections'>): vo
     for (const [, entries] of c.metadataWrites) for (const e of entries) e[1] = buf(e[1]);
 }
 
-export function reviveRwSet(rw: TxRwSet): TxRwSet {
+function reviveRwSet(rw: TxRwSet): TxRwSet {
   for (const w of rw.writes) w[1] = value(w[1]);
   reviveMetadata(rw);
   return rw;
@@ -87,7 +87,7 @@ export function reviveApplied(tx: AppliedTx): AppliedTx {
   return tx;
 }
 
-export function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
+function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
   for (const c of pw) for (const w of c.writes) w[1] = value(w[1]);
   return pw;
 }

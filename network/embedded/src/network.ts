@@ -1177,7 +1177,7 @@ export function applyPublic(
       writes.push({ key, isDelete: value === null });
     }
   }
-  applyRest(state, rw, meta, version);
+  applyRest(state, rw, version);
   return writes;
 }
 
@@ -1192,13 +1192,13 @@ export function applyLinked(state: WorldState, tx: AppliedTx, version: number): 
     pub.addTx(tx.meta);
     for (const [key, position] of tx.writes) pub.link(key, Slab.foreign(position), version);
   }
-  applyRest(state, tx, tx.meta, version);
+  applyRest(state, tx, version);
 }
 
+// Every caller records the transaction id itself, valid or not (Fabric refuses a reused id either way).
 function applyRest(
   state: WorldState,
   rw: Pick<TxRwSet, 'metadataWrites' | 'collections'>,
-  meta: TxMeta,
   version: number,
 ): void {
   const pub = state.publicState;
@@ -1208,7 +1208,6 @@ function applyRest(
     for (const [keyHash, entries] of c.metadataWrites)
       state.writeHashedMetadata(c.collection, keyHash, entries, version);
   }
-  state.txIds.add(meta.txId);
 }
 
 export function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {

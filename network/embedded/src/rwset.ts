@@ -79,12 +79,10 @@ function decodeMetadata(m: [string, [string, string][]][] | undefined): Metadata
   ]);
 }
 
-/** Deterministic JSON of a read/write set: what endorsers sign and the block stores. */
-export function rwsetToJson(rw: TxRwSet): string {
-  return JSON.stringify(rwsetJsonValue(rw));
-}
-
-/** The plain value whose JSON is the read/write set's (for JsonParts, which encodes a large one in parts). */
+/**
+ * The plain value whose JSON is a read/write set's deterministic JSON: what endorsers sign and the block stores
+ * (encoded by JsonParts, in parts for a large one).
+ */
 export function rwsetJsonValue(rw: TxRwSet): Record<string, unknown> {
   const json: Record<string, unknown> = {
     r: rw.reads,

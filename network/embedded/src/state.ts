@@ -124,9 +124,8 @@ class VersionedStore {
   write(key: string, value: Value | null, version: number, tx: number): number {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
     const slot = this.slots.get(key);
-    const previous = slot === undefined ? -1 : (this.positions[slot] as number);
-    const pos = this.slab.append(kind, tx, previous, value ?? undefined);
-    this.place(key, slot, previous, pos, version);
+    const pos = this.slab.append(kind, tx, this.current(slot), value ?? undefined);
+    this.place(key, slot, pos, version);
     return pos;
   }
 
@@ -135,17 +134,17 @@ class VersionedStore {
    * current value: the same outcome as the `write` that stored it there, without a copy of the value.
    */
   link(key: string, pos: number, version: number): void {
-    const slot = this.slots.get(key);
-    this.place(key, slot, slot === undefined ? -1 : (this.positions[slot] as number), pos, version);
+    this.place(key, this.slots.get(key), pos, version);
   }
 
-  private place(
-    key: string,
-    known: number | undefined,
-    previous: number,
-    pos: number,
-    version: number,
-  ): void {
+  /** The position of the slot's current record; -1 for a key without a slot. */
+  private current(slot: number | undefined): number {
+    return slot === undefined ? -1 : (this.positions[slot] as number);
+  }
+
+  /** Makes the record at `pos` the key's current one (`known`: the key's slot, if it has one). */
+  private place(key: string, known: number | undefined, pos: number, version: number): void {
+    const previous = this.current(known);
     const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
     const live = this.slab.kind(pos) !== KIND_DELETED;
     let slot = known;
