@@ -1,7 +1,7 @@
 import '../../application/src/cli/quiet';
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -15,12 +15,12 @@ import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 import { listOpenBreaks } from '../../application/src/indexer/openBreaks';
-import { repoRoot } from '../../application/src/ledger/consortium';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedgerGateway';
 import type { Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { threeLegPayments } from './payments';
+import { machineInfo, writeResults } from './results';
 
 /**
  * The off-chain index, measured (not a test; nothing is asserted):
@@ -253,15 +253,12 @@ async function main() {
     const result = {
       date: new Date().toISOString(),
       database: backend,
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      machine: machineInfo(),
       catchUp: catchUpResult,
       openBreaksList: query,
     };
-    const dir = join(repoRoot(), 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
     const suffix = process.env.DATABASE_URL ? '-index-postgresql' : '-index';
-    const file = join(dir, `${result.date.slice(0, 10)}${suffix}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    const file = writeResults(`${result.date.slice(0, 10)}${suffix}.json`, result);
     console.log(`written ${file}`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { paymentFacts } from './payments';
 import { machineInfo, writeResults } from './results';
 
 /**
@@ -71,16 +72,7 @@ async function main() {
     const rnd = new Random(7);
     const latencies: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const leg = {
-        reference: rnd.uuid(),
-        route: ROUTE,
-        amountMinor: String(rnd.int(100, 1_000_000)),
-        currency: 'CNY',
-        valueDate: '2026-11-27',
-        payerRef: '6222020200112233445',
-        payeeRef: '6217000011112222333',
-        outcome: 'SETTLED' as const,
-      };
+      const leg = paymentFacts(rnd, ROUTE, 1_000_000);
       const caseId = caseIdOf(leg.reference);
       await c.gateway.postLegs(a, [{ ...leg, legId: `live-A-${i}`, role: 'DEBTOR_AGENT' }]);
       const seen = new Promise<void>((resolve) => waiting.set(caseId, resolve));

@@ -8,6 +8,20 @@ export const ROUTE: RouteStop[] = [
   { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
 ];
 
+/** What every leg of one new payment states: a fresh reference and an amount in minor units from 100 up. */
+export function paymentFacts(rnd: Random, route: RouteStop[], amountMax: number) {
+  return {
+    reference: rnd.uuid(),
+    route,
+    amountMinor: String(rnd.int(100, amountMax)),
+    currency: 'CNY',
+    valueDate: '2026-11-27',
+    payerRef: '6222020200112233445',
+    payeeRef: '6217000011112222333',
+    outcome: 'SETTLED' as const,
+  };
+}
+
 /**
  * `n` payments along ROUTE, as the three institutions post them: debits, clearing entries, credits. With
  * `breakEvery`, one payment in that many gets a creditor amount off by one minor unit (an AMOUNT_MISMATCH).
@@ -20,16 +34,7 @@ export function threeLegPayments(
 ): Record<'debit' | 'entry' | 'credit', LegInput[]> {
   const legs: Record<'debit' | 'entry' | 'credit', LegInput[]> = { debit: [], entry: [], credit: [] };
   for (let i = 0; i < n; i++) {
-    const base = {
-      reference: rnd.uuid(),
-      route: ROUTE,
-      amountMinor: String(rnd.int(100, 10_000_000)),
-      currency: 'CNY',
-      valueDate: '2026-11-27',
-      payerRef: '6222020200112233445',
-      payeeRef: '6217000011112222333',
-      outcome: 'SETTLED' as const,
-    };
+    const base = paymentFacts(rnd, ROUTE, 10_000_000);
     legs.debit.push({ ...base, legId: `A-${tag}${i}`, role: 'DEBTOR_AGENT', branch: '0001' });
     legs.entry.push({ ...base, legId: `C-${tag}${i}`, role: 'CLEARING' });
     const amountMinor =

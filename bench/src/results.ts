@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { repoRoot } from '../../application/src/ledger/consortium';
 
@@ -14,11 +14,15 @@ export function machineInfo() {
   };
 }
 
+/** Where bench/results/<name> is. */
+export function resultsFile(name: string): string {
+  return join(repoRoot(), 'bench', 'results', name);
+}
+
 /** Writes bench/results/<name> and returns its path. */
 export function writeResults(name: string, results: unknown): string {
-  const dir = join(repoRoot(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, name);
+  const file = resultsFile(name);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   return file;
 }

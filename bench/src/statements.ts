@@ -1,20 +1,10 @@
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 
-import { repoRoot } from '../../application/src/ledger/consortium';
 import { compareBooks, type LedgerLeg } from '../../application/src/ingest/compare';
 import { parseCamt } from '../../application/src/ingest/camt';
 import { parseCsv } from '../../application/src/ingest/csv';
@@ -26,6 +16,7 @@ import {
   legOfRow,
   rows,
 } from '../../application/src/ingest/generate';
+import { machineInfo, resultsFile, writeResults } from './results';
 
 /**
  * `npm run build && node dist/bench/src/statements.js [--lines 1000000] [--format csv|camt]`: writes a generated
@@ -117,19 +108,9 @@ async function main(): Promise<void> {
       targets: { secondsMax: SECONDS_MAX, rssMiBMax: RSS_MIB_MAX },
     };
     const date = new Date().toISOString().slice(0, 10);
-    const out = join(repoRoot(), 'bench', 'results', `${date}-statements.json`);
-    mkdirSync(join(repoRoot(), 'bench', 'results'), { recursive: true });
-    const previous = readPrevious(out);
-    const machine = {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '',
-      memoryGiB: mib(totalmem()) / 1024,
-      node: process.version,
-    };
-    writeFileSync(
-      out,
-      `${JSON.stringify({ date, machine, runs: { ...previous, [format]: result } }, null, 2)}\n`,
-    );
+    const name = `${date}-statements.json`;
+    const previous = readPrevious(resultsFile(name));
+    const out = writeResults(name, { date, machine: machineInfo(), runs: { ...previous, [format]: result } });
     console.log(JSON.stringify(result, null, 2));
     console.log(`written to ${out}`);
   } finally {
