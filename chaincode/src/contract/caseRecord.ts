@@ -1,4 +1,4 @@
-import type { LegRole, MatchField, RouteStop } from '../core/leg';
+import { routeText, type LegRole, type MatchField, type RouteStop } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
@@ -46,11 +46,139 @@ export interface LegIndexRecord {
   readonly inputHash: string;
   readonly txId: string;
   readonly postedAt: string;
-  /** Absent from records written before 2026-11-27, whose sealed copy is under keys.legacySealedLeg. */
+  /**
+   * The leg's details, sealed: its match fields and branch (legSealedDetail). What the case record shows of
+   * the leg (id, institution, role, route) and the reference, which every reader must know, are not repeated.
+   */
+  readonly sealedDetail?: string;
+  /**
+   * Records written before 2026-11-28 seal the whole leg here instead; records written before 2026-11-27 have
+   * neither, their sealed copy is under keys.legacySealedLeg. Read only.
+   */
   readonly sealed?: string;
 }
 
 export interface OpenBreakIndexEntry {
   readonly breakId: string;
   readonly caseId: string;
+}
+
+// ---- the stored form of a case record -----------------------------------------------------------------
+
+/**
+ * The case record as the ledger stores it (format 2). It is rewritten at every leg and kept in every version
+ * by the key history, so it is compact: each leg is one array instead of an object with named fields, its six
+ * salted digests one string, and each route one text, listed once however many legs declare it. `getCase`,
+ * the history and the chaincode itself always see the full CaseRecord (decodeCaseRecord); the stored form
+ * never leaves the chaincode.
+ *
+ * A leg: [legId, mspId, role, postedAt, txId, digests, route], where digests are the base64 digests of
+ * STORED_DIGEST_ORDER joined by '.' (not a base64 character), and route indexes `routes`.
+ */
+export interface StoredCaseRecord {
+  readonly v: 2;
+  readonly awaitingLegs: boolean;
+  readonly breaks: readonly CaseBreakRef[];
+  readonly caseId: string;
+  readonly dueAtMs: number;
+  /** routeText of the expected route. */
+  readonly expected: string;
+  readonly legs: readonly StoredCaseLeg[];
+  readonly matchedAt?: string;
+  readonly openedAt: string;
+  readonly parties: readonly string[];
+  readonly routes: readonly string[];
+  readonly serviceLevelMs: number;
+  readonly status: CaseStatus;
+  readonly updatedAt: string;
+}
+
+export type StoredCaseLeg = readonly [
+  legId: string,
+  mspId: string,
+  role: LegRole,
+  postedAt: string,
+  txId: string,
+  digests: string,
+  route: number,
+];
+
+/** The order of the digests in a stored leg: fixed here, never derived, so that stored records keep their meaning. */
+export const STORED_DIGEST_ORDER = [
+  'amountMinor',
+  'currency',
+  'outcome',
+  'payeeRef',
+  'payerRef',
+  'valueDate',
+] as const satisfies readonly MatchField[];
+
+/** The stop list of a routeText ("MSP/ROLE>MSP/ROLE..."): MSP IDs hold neither '/' nor '>'. */
+export function routeFromText(text: string): RouteStop[] {
+  return text.split('>').map((stop) => {
+    const slash = stop.indexOf('/');
+    return { mspId: stop.slice(0, slash), role: stop.slice(slash + 1) as LegRole };
+  });
+}
+
+export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
+  const routes: string[] = [];
+  const legs = record.legs.map((l): StoredCaseLeg => {
+    const text = routeText(l.route);
+    let route = routes.indexOf(text);
+    if (route < 0) route = routes.push(text) - 1;
+    let digests = l.digests[STORED_DIGEST_ORDER[0]];
+    for (let i = 1; i < STORED_DIGEST_ORDER.length; i++)
+      digests += '.' + l.digests[STORED_DIGEST_ORDER[i] as MatchField];
+    return [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests, route];
+  });
+  // Keys in sorted order: canonicalJson then writes it with the engine's JSON.stringify.
+  return {
+    awaitingLegs: record.awaitingLegs,
+    breaks: record.breaks,
+    caseId: record.caseId,
+    dueAtMs: record.dueAtMs,
+    expected: routeText(record.expected),
+    legs,
+    matchedAt: record.matchedAt,
+    openedAt: record.openedAt,
+    parties: record.parties,
+    routes,
+    serviceLevelMs: record.serviceLevelMs,
+    status: record.status,
+    updatedAt: record.updatedAt,
+    v: 2,
+  };
+}
+
+/** The full record from what the ledger holds: format 2, or a record written before it (already full). */
+export function decodeCaseRecord(stored: unknown): CaseRecord {
+  const s = stored as StoredCaseRecord | CaseRecord;
+  if (!('v' in s)) return s;
+  const format: unknown = s.v;
+  if (format !== 2) throw new Error(`case ${s.caseId}: unknown record format ${String(format)}`);
+  const routes = s.routes.map(routeFromText);
+  const legs = s.legs.map(([legId, mspId, role, postedAt, txId, text, route]): CaseLeg => {
+    const parts = text.split('.');
+    const digests = {} as Record<MatchField, string>;
+    for (let i = 0; i < STORED_DIGEST_ORDER.length; i++)
+      digests[STORED_DIGEST_ORDER[i] as MatchField] = parts[i] as string;
+    const stops = routes[route];
+    if (stops === undefined) throw new Error(`case ${s.caseId}: leg ${legId} names no stored route`);
+    return { digests, legId, mspId, postedAt, role, route: stops, txId };
+  });
+  return {
+    awaitingLegs: s.awaitingLegs,
+    breaks: s.breaks,
+    caseId: s.caseId,
+    dueAtMs: s.dueAtMs,
+    expected: routeFromText(s.expected),
+    legs,
+    ...(s.matchedAt === undefined ? {} : { matchedAt: s.matchedAt }),
+    openedAt: s.openedAt,
+    parties: s.parties,
+    serviceLevelMs: s.serviceLevelMs,
+    status: s.status,
+    updatedAt: s.updatedAt,
+  };
 }

@@ -16,7 +16,15 @@ import { parseReference, parseText } from '../core/reference';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
-import type { CaseBreakRef, CaseLeg, CaseRecord, LegIndexRecord, OpenBreakIndexEntry } from './caseRecord';
+import {
+  decodeCaseRecord,
+  encodeCaseRecord,
+  type CaseBreakRef,
+  type CaseLeg,
+  type CaseRecord,
+  type LegIndexRecord,
+  type OpenBreakIndexEntry,
+} from './caseRecord';
 import type { TallyContext } from './context';
 
 export function requireRole(ctx: TallyContext, roles: readonly Role[], what: string): void {
@@ -74,7 +82,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
         `leg ${leg.legId} of ${leg.mspId} was already posted with different content (tx ${existing.txId})`,
       );
     }
-    const current = await ctx.getJson<CaseRecord>(keys.case(existing.caseId));
+    const current = await readCaseRecord(ctx, existing.caseId);
     return { caseId, caseStatus: current?.status ?? 'PENDING', legId: leg.legId, outcome: 'UNCHANGED' };
   }
 
@@ -82,7 +90,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   // so the whole transaction, the public digests below included, is provably the poster's.
   await ctx.putPrivate(implicitCollection(leg.mspId), keys.legRecord(caseId, leg.legId), plain);
 
-  let record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+  let record = await readCaseRecord(ctx, caseId);
   if (!record) record = await newCase(ctx, caseId, leg);
   const caseLeg: CaseLeg = {
     digests: fieldDigests(leg),
@@ -97,13 +105,19 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
 
-  // The sealed copy goes with the leg's own record, written once: the case record, rewritten at every leg and
-  // kept in every version by the key history, stays small.
+  // The sealed details go with the leg's own record, written once: the case record, rewritten at every leg and
+  // kept in every version by the key history, stays small. Only what the case record does not show is sealed.
   await ctx.putJson(indexKey, {
     caseId,
     inputHash,
     postedAt: ctx.nowIso,
-    sealed: seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, plain),
+    sealedDetail: seal(
+      leg.reference,
+      caseId,
+      ctx.txId,
+      `leg:${leg.mspId}:${leg.legId}`,
+      canonicalJson(legDetail(leg)),
+    ),
     txId: ctx.txId,
   } satisfies LegIndexRecord);
   ctx.recordLeg({ caseId, legId: leg.legId, mspId: leg.mspId, postedAt: ctx.nowIso, role: leg.role });
@@ -139,6 +153,19 @@ function fieldDigests(leg: Leg): Record<MatchField, string> {
   const digests = {} as Record<MatchField, string>;
   for (const f of MATCH_FIELDS_SORTED) digests[f] = saltedDigest(leg.reference, f, matchFieldText(leg, f));
   return digests;
+}
+
+/** What a leg's sealed copy holds: the leg without what the case record shows and the reference. Keys in order. */
+function legDetail(leg: Leg): Record<string, unknown> {
+  return {
+    amountMinor: leg.amountMinor.toString(),
+    branch: leg.branch,
+    currency: leg.currency,
+    outcome: leg.outcome,
+    payeeRef: leg.payeeRef,
+    payerRef: leg.payerRef,
+    valueDate: leg.valueDate,
+  };
 }
 
 /** The leg as the private record stores it: keys in order, the amount as its decimal text. */
@@ -246,9 +273,15 @@ async function reevaluate(
   return next;
 }
 
+/** A case record as the chaincode works with it, whatever the format it is stored in. */
+async function readCaseRecord(ctx: TallyContext, caseId: string): Promise<CaseRecord | undefined> {
+  const stored = await ctx.getJson<unknown>(keys.case(caseId));
+  return stored === undefined ? undefined : decodeCaseRecord(stored);
+}
+
 /** Every write of a case record goes with its line in the transaction's event, so an index can follow. */
 async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
-  await ctx.putJson(keys.case(record.caseId), record);
+  await ctx.putJson(keys.case(record.caseId), encodeCaseRecord(record));
   ctx.recordCase({
     caseId: record.caseId,
     dueAtMs: record.dueAtMs,
@@ -320,7 +353,7 @@ export async function sweep(
   }
   let flagged = 0;
   for (const caseId of caseIds) {
-    const record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+    const record = await readCaseRecord(ctx, caseId);
     if (!record) fail('CASE_NOT_FOUND', `due index names case ${caseId}, which does not exist`);
     const before = record.breaks.length;
     const after = await reevaluate(ctx, record, true);
@@ -376,7 +409,7 @@ export async function actOnBreak(
     canonicalJson({ breakId, action: action.type, seq: entry?.seq, by: ctx.actor.id, txId: ctx.txId }),
   );
   if (next.status === 'RESOLVED') {
-    const record = await ctx.getJson<CaseRecord>(keys.case(b.caseId));
+    const record = await readCaseRecord(ctx, b.caseId);
     if (record) {
       const breaks = record.breaks.map((r) => (r.breakId === breakId ? { ...r, open: false } : r));
       await writeCase(ctx, { ...record, breaks, updatedAt: ctx.nowIso });
@@ -418,7 +451,7 @@ export async function setServiceLevel(
 // ---- queries -------------------------------------------------------------------------------------------
 
 export async function loadCase(ctx: TallyContext, caseId: string): Promise<CaseRecord> {
-  const record = await ctx.getJson<CaseRecord>(keys.case(caseId));
+  const record = await readCaseRecord(ctx, caseId);
   if (!record) fail('CASE_NOT_FOUND', `no case ${caseId}`);
   return record;
 }
@@ -434,6 +467,11 @@ export async function readCase(
   const legs: unknown[] = [];
   for (const l of record.legs) {
     const index = await ctx.getJson<LegIndexRecord>(keys.leg(l.mspId, l.legId));
+    if (index?.caseId === record.caseId && index.sealedDetail !== undefined) {
+      legs.push({ ...l, detail: openLeg(reference, record.caseId, l, index) });
+      continue;
+    }
+    // Records written before the details were sealed alone hold the whole leg, here or under a key of its own.
     const sealed =
       index?.caseId !== record.caseId
         ? undefined
@@ -447,6 +485,40 @@ export async function readCase(
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
   return { case: record, legs, breaks };
+}
+
+/**
+ * The leg as posted, from its sealed details and what the case record and the reader know. It must hash to the
+ * input hash recorded when it was posted: that proves the leg is rebuilt exactly, field for field.
+ */
+function openLeg(
+  reference: string,
+  caseId: string,
+  l: CaseLeg,
+  index: LegIndexRecord,
+): Record<string, unknown> {
+  const detail = JSON.parse(unseal(reference, caseId, index.sealedDetail as string)) as Record<
+    string,
+    unknown
+  >;
+  const leg = {
+    amountMinor: detail.amountMinor,
+    branch: detail.branch,
+    currency: detail.currency,
+    legId: l.legId,
+    mspId: l.mspId,
+    outcome: detail.outcome,
+    payeeRef: detail.payeeRef,
+    payerRef: detail.payerRef,
+    reference,
+    role: l.role,
+    route: l.route,
+    valueDate: detail.valueDate,
+  };
+  const text = canonicalJson(leg);
+  if (sha256Hex(text) !== index.inputHash)
+    throw new Error(`leg ${l.legId} of ${l.mspId}: its sealed details do not rebuild the leg as posted`);
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 export function openComments(b: BreakRecord, reference: string): BreakRecord {
@@ -531,11 +603,13 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
       const seconds = Number(m.timestamp.seconds);
       const ms = seconds * 1000 + Math.floor(m.timestamp.nanos / 1e6);
       const text = utf8Text(m.value);
+      const value = text ? (JSON.parse(text) as unknown) : null;
       out.push({
         txId: m.txId,
         timestamp: new Date(ms).toISOString(),
         isDelete: m.isDelete,
-        value: text ? (JSON.parse(text) as unknown) : null,
+        // A case's versions as full records, in whatever format each was stored.
+        value: kind === 'case' && value !== null ? decodeCaseRecord(value) : value,
       });
     }
   } finally {

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { canonicalRoute, LEG_ROLES, MATCH_FIELDS, type RouteStop } from '../core/leg';
+import { canonicalJson } from '../ledger/codec';
+import { decodeCaseRecord, encodeCaseRecord, type CaseLeg, type CaseRecord } from './caseRecord';
+
+const mspId = fc.stringMatching(/^[A-Za-z][A-Za-z0-9.-]{0,12}$/);
+const stop = fc.record({ mspId, role: fc.constantFrom(...LEG_ROLES) });
+const route = fc
+  .uniqueArray(stop, { minLength: 2, maxLength: 6, selector: (s) => `${s.mspId}/${s.role}` })
+  .map((stops) => canonicalRoute(stops));
+const digest = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64'));
+const iso = fc.integer({ min: 0, max: 4_000_000_000_000 }).map((ms) => new Date(ms).toISOString());
+const leg = (routes: RouteStop[][]): fc.Arbitrary<CaseLeg> =>
+  fc.record({
+    digests: fc.record(
+      Object.fromEntries(MATCH_FIELDS.map((f) => [f, digest])) as Record<
+        (typeof MATCH_FIELDS)[number],
+        fc.Arbitrary<string>
+      >,
+    ),
+    legId: fc.string({ minLength: 1, maxLength: 20 }),
+    mspId,
+    postedAt: iso,
+    role: fc.constantFrom(...LEG_ROLES),
+    route: fc.constantFrom(...routes),
+    txId: fc.stringMatching(/^[0-9a-f]{64}$/),
+  });
+const record: fc.Arbitrary<CaseRecord> = fc.array(route, { minLength: 1, maxLength: 3 }).chain((routes) =>
+  fc.record(
+    {
+      awaitingLegs: fc.boolean(),
+      breaks: fc.array(
+        fc.record({
+          breakId: fc.string(),
+          cleared: fc.boolean(),
+          findingKey: fc.string(),
+          open: fc.boolean(),
+        }),
+        { maxLength: 3 },
+      ),
+      caseId: fc.stringMatching(/^[0-9a-f]{64}$/),
+      dueAtMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      expected: route,
+      legs: fc.array(leg(routes), { maxLength: 6 }),
+      matchedAt: iso,
+      openedAt: iso,
+      parties: fc.array(mspId, { maxLength: 6 }),
+      serviceLevelMs: fc.integer({ min: 1000, max: 86_400_000 }),
+      status: fc.constantFrom('PENDING' as const, 'MATCHED' as const, 'BROKEN' as const),
+      updatedAt: iso,
+    },
+    {
+      requiredKeys: [
+        'awaitingLegs',
+        'breaks',
+        'caseId',
+        'dueAtMs',
+        'expected',
+        'legs',
+        'openedAt',
+        'parties',
+        'serviceLevelMs',
+        'status',
+        'updatedAt',
+      ],
+    },
+  ),
+);
+
+describe('the stored case record', () => {
+  it('decodes to the record it was encoded from, through its canonical JSON (property)', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const stored = JSON.parse(canonicalJson(encodeCaseRecord(r))) as unknown;
+        expect(decodeCaseRecord(stored)).toEqual(r);
+        // The decoded record is what the chaincode returns: its canonical JSON is the full record's.
+        expect(canonicalJson(decodeCaseRecord(stored))).toBe(canonicalJson(r));
+      }),
+    );
+  });
+
+  it('reads a record stored before the compact format as it is', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(decodeCaseRecord(JSON.parse(canonicalJson(r)))).toEqual(r);
+      }),
+    );
+  });
+
+  it('stores each route once and each leg as one array: a matched three-leg case in under 70 % of the full size', () => {
+    const expected: RouteStop[] = [
+      { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
+      { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
+      { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
+    ];
+    const digests = Object.fromEntries(
+      MATCH_FIELDS.map((f) => [f, createHash('sha256').update(f).digest('base64')]),
+    ) as CaseLeg['digests'];
+    const three: CaseRecord = {
+      awaitingLegs: false,
+      breaks: [],
+      caseId: 'c'.repeat(64),
+      dueAtMs: 1_795_803_508_924,
+      expected,
+      legs: expected.map((s, i) => ({
+        digests,
+        legId: `${s.mspId.slice(0, 1)}-x${i}`,
+        mspId: s.mspId,
+        postedAt: '2026-11-27T18:17:29.199Z',
+        role: s.role,
+        route: expected,
+        txId: String(i).repeat(64),
+      })),
+      matchedAt: '2026-11-27T18:17:29.199Z',
+      openedAt: '2026-11-27T18:17:28.924Z',
+      parties: ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP'],
+      serviceLevelMs: 60_000,
+      status: 'MATCHED',
+      updatedAt: '2026-11-27T18:17:29.199Z',
+    };
+    const stored = encodeCaseRecord(three);
+    expect(stored.routes).toEqual([
+      'BankAMSP/DEBTOR_AGENT>ClearingHouseMSP/CLEARING>BankBMSP/CREDITOR_AGENT',
+    ]);
+    expect(stored.legs.map((l) => [Array.isArray(l), l[6]])).toEqual([
+      [true, 0],
+      [true, 0],
+      [true, 0],
+    ]);
+    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(three).length * 0.7);
+    expect(decodeCaseRecord(JSON.parse(canonicalJson(stored)))).toEqual(three);
+  });
+
+  it('refuses a stored format it does not know, and a leg that names no stored route', () => {
+    const stored = encodeCaseRecord(fc.sample(record, { numRuns: 1, seed: 3 })[0] as CaseRecord);
+    expect(() => decodeCaseRecord({ ...stored, v: 3 })).toThrow(/unknown record format 3/);
+    const leg0 = fc.sample(
+      leg([
+        [
+          { mspId: 'A', role: 'DEBTOR_AGENT' },
+          { mspId: 'B', role: 'CREDITOR_AGENT' },
+        ],
+      ]),
+      1,
+    )[0] as CaseLeg;
+    const one = encodeCaseRecord({ ...(fc.sample(record, 1)[0] as CaseRecord), legs: [leg0] });
+    expect(() => decodeCaseRecord({ ...one, routes: [] })).toThrow(/names no stored route/);
+  });
+});
