@@ -123,10 +123,16 @@ export function routeFromText(text: string): RouteStop[] {
 
 export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
   const routes: string[] = [];
+  // Legs decoded from one stored route share its stop list: its text is worked out once.
+  const seen = new Map<readonly RouteStop[], number>();
   const legs = record.legs.map((l): StoredCaseLeg => {
-    const text = routeText(l.route);
-    let route = routes.indexOf(text);
-    if (route < 0) route = routes.push(text) - 1;
+    let route = seen.get(l.route);
+    if (route === undefined) {
+      const text = routeText(l.route);
+      route = routes.indexOf(text);
+      if (route < 0) route = routes.push(text) - 1;
+      seen.set(l.route, route);
+    }
     let digests = l.digests[STORED_DIGEST_ORDER[0]];
     for (let i = 1; i < STORED_DIGEST_ORDER.length; i++)
       digests += '.' + l.digests[STORED_DIGEST_ORDER[i] as MatchField];

@@ -13,6 +13,7 @@ import {
 import { LIMITS } from '../core/limits';
 import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
 import { parseReference, parseText } from '../core/reference';
+import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
@@ -102,7 +103,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     txId: ctx.txId,
   };
   const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
-  record = { ...record, parties: [...parties].sort(), legs: [...record.legs, caseLeg] };
+  record = { ...record, parties: sortedCopy([...parties], byText), legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
 
   // The sealed details go with the leg's own record, written once: the case record, rewritten at every leg and

@@ -1,4 +1,5 @@
 import { fail } from './errors';
+import { sortedCopy } from './sorted';
 import { parseAmountMinor, parseCurrency, type Currency } from './money';
 import {
   parseAccountRef,
@@ -88,11 +89,12 @@ export function parseRoute(value: unknown, field = 'route'): RouteStop[] {
 
 const ROLE_ORDER: Record<LegRole, number> = { DEBTOR_AGENT: 0, CLEARING: 1, CREDITOR_AGENT: 2 };
 
+const byStop = (a: RouteStop, b: RouteStop): number =>
+  ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || (a.mspId < b.mspId ? -1 : a.mspId > b.mspId ? 1 : 0);
+
 /** The route in one canonical order, so equal routes compare and hash equal whatever order they were listed in. */
 export function canonicalRoute(stops: readonly RouteStop[]): RouteStop[] {
-  return [...stops].sort(
-    (a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || (a.mspId < b.mspId ? -1 : a.mspId > b.mspId ? 1 : 0),
-  );
+  return sortedCopy(stops, byStop);
 }
 
 export function routeText(stops: readonly RouteStop[]): string {

@@ -6,6 +6,7 @@ import {
   type MatchField,
   type RouteStop,
 } from './leg';
+import { sortedCopy } from './sorted';
 
 export const BREAK_REASONS = [
   'MISSING_LEG',
@@ -117,7 +118,7 @@ function allSame(legs: readonly LegFacts[], field: MatchField): boolean {
  * it does not depend on the order in which legs arrived (a property test holds it to that).
  */
 export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
-  const sorted = [...legs].sort(byLegId);
+  const sorted = sortedCopy(legs, byLegId);
   const findings: Finding[] = [];
   let expected: RouteStop[];
   let primary: readonly LegFacts[];
