@@ -10,7 +10,12 @@ import { fabricCaEnroller } from '../../application/src/identity/fabricCaEnrolle
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { repoRoot } from '../../application/src/ledger/consortium';
-import { LedgerRejected, type Identity, type LegInput } from '../../application/src/ledger/ledgerGateway';
+import {
+  LedgerRejected,
+  LedgerUnavailable,
+  type Identity,
+  type LegInput,
+} from '../../application/src/ledger/ledgerGateway';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { deploy } from '../../network/fabric/src/chaincode';
@@ -107,12 +112,20 @@ describe('live Fabric network: what only a real network shows', () => {
       args: [],
       transient: { legs: canonicalJson([p.debit]) },
     };
-    const e = await fabric()
-      .transport.submitEndorsedBy(sysA, call, ['BankBMSP'])
-      .then(
-        () => undefined,
-        (x: unknown) => x,
-      );
+    const attempt = () =>
+      fabric()
+        .transport.submitEndorsedBy(sysA, call, ['BankBMSP'])
+        .then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+    // Discovery at Bank A's peer learns Bank B's peer through gossip, seconds after a fresh network joins
+    // its channel; until then the endorsement cannot even be requested (nothing is submitted).
+    let e = await attempt();
+    for (let i = 0; i < 30 && e instanceof LedgerUnavailable && /discovery/i.test(e.message); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      e = await attempt();
+    }
     expect(e).toBeInstanceOf(LedgerRejected);
     expect((e as LedgerRejected).code).toBe('ENDORSEMENT_POLICY_FAILURE');
     expect((e as LedgerRejected).txId).toMatch(/^[0-9a-f]{64}$/);
