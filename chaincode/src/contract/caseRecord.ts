@@ -75,22 +75,12 @@ export interface OpenBreakIndexEntry {
  * A leg: [legId, mspId, role, postedAt, txId, digests, route], where digests are the base64 digests of
  * STORED_DIGEST_ORDER joined by '.' (not a base64 character), and route indexes `routes`.
  */
-export interface StoredCaseRecord {
+export interface StoredCaseRecord extends Omit<CaseRecord, 'expected' | 'legs'> {
   readonly v: 2;
-  readonly awaitingLegs: boolean;
-  readonly breaks: readonly CaseBreakRef[];
-  readonly caseId: string;
-  readonly dueAtMs: number;
   /** routeText of the expected route. */
   readonly expected: string;
   readonly legs: readonly StoredCaseLeg[];
-  readonly matchedAt?: string;
-  readonly openedAt: string;
-  readonly parties: readonly string[];
   readonly routes: readonly string[];
-  readonly serviceLevelMs: number;
-  readonly status: CaseStatus;
-  readonly updatedAt: string;
 }
 
 export type StoredCaseLeg = readonly [

@@ -12,7 +12,7 @@ import {
 } from '../core/leg';
 import { LIMITS } from '../core/limits';
 import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
-import { parseReference, parseText } from '../core/reference';
+import { parseReference, parseText, type PaymentReference } from '../core/reference';
 import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
@@ -169,22 +169,30 @@ function legDetail(leg: Leg): Record<string, unknown> {
   };
 }
 
+/** What identifies a leg besides its details: in the case record, or known to every reader (the reference). */
+type LegIdentity = Pick<Leg, 'legId' | 'mspId' | 'reference' | 'role' | 'route'>;
+
+/** The whole leg from its details and identity: keys in order (the form the input hash is taken of). */
+function wholeLeg(detail: Record<string, unknown>, id: LegIdentity): Record<string, unknown> {
+  return {
+    amountMinor: detail.amountMinor,
+    branch: detail.branch,
+    currency: detail.currency,
+    legId: id.legId,
+    mspId: id.mspId,
+    outcome: detail.outcome,
+    payeeRef: detail.payeeRef,
+    payerRef: detail.payerRef,
+    reference: id.reference,
+    role: id.role,
+    route: id.route,
+    valueDate: detail.valueDate,
+  };
+}
+
 /** The leg as the private record stores it: keys in order, the amount as its decimal text. */
 function legJson(leg: Leg): Record<string, unknown> {
-  return {
-    amountMinor: leg.amountMinor.toString(),
-    branch: leg.branch,
-    currency: leg.currency,
-    legId: leg.legId,
-    mspId: leg.mspId,
-    outcome: leg.outcome,
-    payeeRef: leg.payeeRef,
-    payerRef: leg.payerRef,
-    reference: leg.reference,
-    role: leg.role,
-    route: leg.route,
-    valueDate: leg.valueDate,
-  };
+  return wholeLeg(legDetail(leg), leg);
 }
 
 /**
@@ -493,7 +501,7 @@ export async function readCase(
  * input hash recorded when it was posted: that proves the leg is rebuilt exactly, field for field.
  */
 function openLeg(
-  reference: string,
+  reference: PaymentReference,
   caseId: string,
   l: CaseLeg,
   index: LegIndexRecord,
@@ -502,21 +510,7 @@ function openLeg(
     string,
     unknown
   >;
-  const leg = {
-    amountMinor: detail.amountMinor,
-    branch: detail.branch,
-    currency: detail.currency,
-    legId: l.legId,
-    mspId: l.mspId,
-    outcome: detail.outcome,
-    payeeRef: detail.payeeRef,
-    payerRef: detail.payerRef,
-    reference,
-    role: l.role,
-    route: l.route,
-    valueDate: detail.valueDate,
-  };
-  const text = canonicalJson(leg);
+  const text = canonicalJson(wholeLeg(detail, { ...l, reference }));
   if (sha256Hex(text) !== index.inputHash)
     throw new Error(`leg ${l.legId} of ${l.mspId}: its sealed details do not rebuild the leg as posted`);
   return JSON.parse(text) as Record<string, unknown>;
