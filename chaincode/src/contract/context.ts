@@ -2,7 +2,7 @@ import { Context } from 'fabric-contract-api';
 
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
-import { canonicalJson, decode, utf8Text } from '../ledger/codec';
+import { canonicalJson, canonicalJsonBytes, decode, utf8Text } from '../ledger/codec';
 import {
   LEDGER_CHANGES_EVENT,
   type BreakChange,
@@ -52,7 +52,8 @@ export class TallyContext extends Context {
       legs: this.legChanges,
       txId: this.txId,
     };
-    this.stub.setEvent(LEDGER_CHANGES_EVENT, Buffer.from(canonicalJson(payload), 'utf8'));
+    // A batch's event lists every leg: written as bytes in pieces, never as one large string.
+    this.stub.setEvent(LEDGER_CHANGES_EVENT, canonicalJsonBytes(payload));
   }
 
   get actor(): Actor {

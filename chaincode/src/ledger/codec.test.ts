@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { canonicalJson, decode, utf8Text } from './codec';
+import { canonicalJson, canonicalJsonBytes, decode, utf8Text } from './codec';
 
 /** The reference: sort every object's keys, then let JSON.stringify write it. */
 function reference(value: unknown): string {
@@ -53,6 +53,42 @@ describe('canonicalJson', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('writes the same bytes in pieces, for values with arrays long enough to be walked (property)', () => {
+    const special = fc.oneof(
+      value,
+      fc.constant(undefined),
+      fc.constant(() => 1),
+      fc.constant({ toJSON: () => 'ignored' }),
+      fc.constant(new Date(0)),
+    );
+    const longArray = fc.array(special, { minLength: 65, maxLength: 90 });
+    const large = fc.oneof(
+      longArray,
+      fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(special, longArray), { maxKeys: 4 }),
+      fc.array(fc.oneof(special, longArray), { minLength: 65, maxLength: 70 }),
+    );
+    fc.assert(
+      fc.property(large, (v) => {
+        expect(canonicalJsonBytes(v).equals(Buffer.from(canonicalJson(v), 'utf8'))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // A batch-sized event: far more than one piece.
+    const changes = {
+      txId: 't',
+      legs: Array.from({ length: 1000 }, (_, i) => ({
+        role: 'CLEARING',
+        legId: `L${i}`,
+        caseId: 'é'.repeat(64),
+      })),
+    };
+    const bytes = canonicalJsonBytes(changes);
+    expect(bytes.length).toBeGreaterThan(1 << 17);
+    expect(bytes.equals(Buffer.from(canonicalJson(changes), 'utf8'))).toBe(true);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
   });
 
   it('never lets toJSON, a class or an integer-like key change the text', () => {

@@ -98,6 +98,75 @@ function write(value: unknown): string | undefined {
   }
 }
 
+/** Arrays longer than this are written element by element by canonicalJsonBytes. */
+const LARGE_ARRAY = 64;
+/** About how many characters canonicalJsonBytes gathers into one piece before encoding it. */
+const PIECE_CHARS = 1 << 14;
+
+/**
+ * canonicalJson(value) as UTF-8 bytes, for values that can be large (a transaction's event lists every leg
+ * of its batch). The text is written in pieces of about 16k characters, never as one string: V8 keeps a
+ * string of more than 128 KiB among its large objects, each in freshly mapped memory, and encoding it would
+ * copy it once more. Plain objects and large arrays are walked; everything else is canonicalJson's.
+ */
+export function canonicalJsonBytes(value: unknown): Buffer {
+  const pieces: string[] = [];
+  let current = '';
+  const add = (text: string): void => {
+    current += text;
+    if (current.length >= PIECE_CHARS) {
+      pieces.push(current);
+      current = '';
+    }
+  };
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v) && v.length > LARGE_ARRAY) {
+      add('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) add(',');
+        const element: unknown = v[i];
+        if (element === undefined || typeof element === 'function' || typeof element === 'symbol')
+          add('null');
+        else walk(element);
+      }
+      add(']');
+      return;
+    }
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainRecord(v)) {
+      const record = v as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      add('{');
+      let first = true;
+      for (const k of keys) {
+        const field = record[k];
+        if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+        add(`${first ? '' : ','}${JSON.stringify(k)}:`);
+        first = false;
+        walk(field);
+      }
+      add('}');
+      return;
+    }
+    add(canonicalJson(v));
+  };
+  walk(value);
+  if (current !== '') pieces.push(current);
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const piece of pieces) at += out.write(piece, at, 'utf8');
+  return out;
+}
+
+/** An object canonicalJson writes key by key: plain, without toJSON. */
+function isPlainRecord(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (
+    (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function'
+  );
+}
+
 /** The UTF-8 text of bytes, read where they lie (Buffer.from(bytes) would copy them first). */
 export function utf8Text(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

@@ -233,11 +233,9 @@ export class Peer {
       return {
         status: response.status,
         message: response.message ?? '',
-        payload: response.payload === undefined ? Buffer.alloc(0) : Buffer.from(response.payload),
+        payload: response.payload === undefined ? Buffer.alloc(0) : view(response.payload),
         event:
-          ev === undefined
-            ? undefined
-            : { name: ev.getEventName(), payload: Buffer.from(ev.getPayload_asU8()) },
+          ev === undefined ? undefined : { name: ev.getEventName(), payload: view(ev.getPayload_asU8()) },
         rwset,
         privateWrites,
       };
@@ -273,16 +271,25 @@ export function endorsementMessage(actionHash: Buffer, serializedEndorser: Uint8
 }
 
 // The action's JSON as one Buffer that owns its memory (a worker hands it over without a copy), encoded in
-// parts: a large batch's read/write set is never joined into one string first (see JsonParts).
+// parts: a large batch's read/write set is never joined into one string first (see JsonParts), nor is the
+// base64 of its event, which lists every leg.
 function actionJson(proposalHash: Buffer, o: SimulationOutcome): Buffer {
-  const response = { status: o.status, message: o.message, payload: o.payload.toString('base64') };
-  const event =
-    o.event === undefined ? null : { name: o.event.name, payload: o.event.payload.toString('base64') };
-  return new JsonParts()
-    .raw(`{"proposalHash":"${proposalHash.toString('hex')}","response":${JSON.stringify(response)},"event":`)
-    .value(event)
-    .raw(',"rwset":')
-    .value(rwsetJsonValue(o.rwset))
-    .raw('}')
-    .bytes();
+  const parts = new JsonParts().raw(
+    `{"proposalHash":"${proposalHash.toString('hex')}","response":{"status":${JSON.stringify(o.status)},"message":${JSON.stringify(o.message)},"payload":"`,
+  );
+  base64(parts, o.payload).raw('"},"event":');
+  if (o.event === undefined) parts.raw('null');
+  else base64(parts.raw(`{"name":${JSON.stringify(o.event.name)},"payload":"`), o.event.payload).raw('"}');
+  return parts.raw(',"rwset":').value(rwsetJsonValue(o.rwset)).raw('}').bytes();
+}
+
+/** A reply's bytes as the peer got them from the shim, which is done with them: a view, not a copy. */
+const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/** Base64 of the bytes in slices of a multiple of three bytes, whose encodings join into the whole's. */
+const BASE64_SLICE = 3 << 14;
+function base64(parts: JsonParts, bytes: Buffer): JsonParts {
+  for (let at = 0; at < bytes.length; at += BASE64_SLICE)
+    parts.raw(bytes.toString('base64', at, Math.min(at + BASE64_SLICE, bytes.length)));
+  return parts;
 }

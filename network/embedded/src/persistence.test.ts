@@ -62,12 +62,23 @@ class Store extends Contract {
     await ctx.stub.setStateValidationParameter(key, policy.getPolicy());
   }
 
+  /** An event and a result larger than one base64 slice of the action's JSON, of every byte value. */
+  @Transaction()
+  @Returns('string')
+  async bigEvent(ctx: Context, size: string): Promise<string> {
+    ctx.stub.setEvent('big', bigBytes(Number(size)));
+    await ctx.stub.putState('big', Buffer.from(size));
+    return 'r'.repeat(Number(size));
+  }
+
   /** Writes which peer ran it: two endorsers disagree. */
   @Transaction()
   async peerSpecific(ctx: Context): Promise<void> {
     await ctx.stub.putState('peer', Buffer.from(ctx.stub.getMspID()));
   }
 }
+
+const bigBytes = (size: number): Buffer => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 256));
 
 const ORGS = ['BankAMSP', 'BankBMSP'];
 const dirs: string[] = [];
@@ -87,11 +98,23 @@ function newDir(): string {
   return dir;
 }
 
+/** Every committed block, from the genesis block on (read back from the block file when not in memory). */
 async function allBlocks(net: EmbeddedNetwork): Promise<CommittedBlock[]> {
   const out: CommittedBlock[] = [];
-  const off = net.onBlock((b) => out.push(b), { startBlock: 0n });
-  await new Promise((resolve) => setImmediate(resolve));
-  off();
+  const height = net.height();
+  await new Promise<void>((resolve) => {
+    const off = net.onBlock(
+      (b) => {
+        out.push(b);
+        if (b.number === height - 1n) {
+          off();
+          resolve();
+        }
+      },
+      { startBlock: 0n },
+    );
+  });
+  expect(out.map((b) => b.number)).toEqual(Array.from({ length: Number(height) }, (_, i) => BigInt(i)));
   return out;
 }
 
@@ -113,6 +136,10 @@ describe('EmbeddedNetwork persistence', () => {
     await net.submit(alice, { fcn: 'putPrivate', args: ['leg'], transient: { value: 'private-amount-991' } });
     await net.submit(alice, { fcn: 'put', args: ['guarded', 'g1'] });
     await net.submit(alice, { fcn: 'requireOrgs', args: ['guarded', 'BankAMSP,BankBMSP'] });
+    // 200,001 bytes: several base64 slices of 49,152 bytes and a remainder that is not a multiple of three.
+    const big = await net.submit(alice, { fcn: 'bigEvent', args: ['200001'] });
+    expect(big.event?.payload.equals(bigBytes(200_001))).toBe(true);
+    expect(big.result.toString()).toBe('r'.repeat(200_001));
     const hashBefore = (
       await net.evaluate(bruno, { fcn: 'getPrivateHash', args: ['BankAMSP', 'leg'] })
     ).toString();
@@ -125,6 +152,9 @@ describe('EmbeddedNetwork persistence', () => {
     try {
       expect(net.height()).toBe(heightBefore);
       expect(await allBlocks(net)).toEqual(blocksBefore);
+      // Read back from the block file, the large event is the one the chaincode set.
+      const bigTx = (await allBlocks(net)).flatMap((b) => b.transactions).find((t) => t.txId === big.txId);
+      expect(bigTx?.event?.payload.equals(bigBytes(200_001))).toBe(true);
       expect((await net.evaluate(bruno, { fcn: 'get', args: ['k'] })).toString()).toBe('v2');
       expect(JSON.parse((await net.evaluate(bruno, { fcn: 'history', args: ['k'] })).toString())).toEqual([
         `${second.txId}:v2`,
