@@ -151,12 +151,7 @@ export function canonicalJsonBytes(value: unknown): Buffer {
   };
   walk(value);
   if (current !== '') pieces.push(current);
-  let length = 0;
-  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
-  const out = Buffer.allocUnsafeSlow(length);
-  let at = 0;
-  for (const piece of pieces) at += out.write(piece, at, 'utf8');
-  return out;
+  return Buffer.concat(pieces.map((piece) => Buffer.from(piece, 'utf8')));
 }
 
 /** An object canonicalJson writes key by key: plain, without toJSON. */
