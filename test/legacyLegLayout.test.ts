@@ -10,7 +10,7 @@ import { decodeCaseRecord, type CaseRecord, type LegIndexRecord } from '../chain
 import { ReconciliationContract } from '../chaincode/src/contract/reconciliationContract';
 import { canonicalJson } from '../chaincode/src/ledger/codec';
 import { caseIdOf, implicitCollection, keys } from '../chaincode/src/ledger/keys';
-import { seal } from '../chaincode/src/ledger/seal';
+import { seal, unseal } from '../chaincode/src/ledger/seal';
 import { EmbeddedNetwork, type Identity } from '../network/embedded/src/index';
 import { paymentLegs } from './support/legs';
 
@@ -39,8 +39,12 @@ class LegacyLegLayout extends Contract {
   @Transaction()
   async sealWholeLeg(ctx: Context, mspId: string, legId: string): Promise<void> {
     const key = keys.leg(mspId, legId);
-    const { sealedDetail, ...rest } = await readJson<LegIndexRecord>(ctx, key);
-    if (sealedDetail === undefined) throw new Error(`${key} has no sealed details`);
+    const {
+      sealedDetail: _d,
+      baseLeg: _b,
+      sealedDiff: _f,
+      ...rest
+    } = await readJson<LegIndexRecord>(ctx, key);
     const posted = Buffer.from(
       await ctx.stub.getPrivateData(implicitCollection(mspId), keys.legRecord(rest.caseId, legId)),
     ).toString('utf8');
@@ -72,6 +76,12 @@ class LegacyLegLayout extends Contract {
   async fullCaseRecord(ctx: Context, caseId: string): Promise<void> {
     const stored = await readJson<unknown>(ctx, keys.case(caseId));
     await ctx.stub.putState(keys.case(caseId), Buffer.from(canonicalJson(decodeCaseRecord(stored))));
+  }
+
+  /** A leg's public record as stored. */
+  @Transaction(false)
+  async rawLeg(ctx: Context, mspId: string, legId: string): Promise<string> {
+    return JSON.stringify(await readJson<LegIndexRecord>(ctx, keys.leg(mspId, legId)));
   }
 
   /** Seals details that are not the leg as posted (a record no chaincode of ours writes). */
@@ -207,6 +217,44 @@ describe('ledgers written in earlier layouts', () => {
     // With neither copy the first-layout leg is reported missing, never skipped.
     await legacy(bankA, 'dropLegacy', caseId, 'BankAMSP', p.debit.legId);
     await expect(readCase(clearing, p.reference)).rejects.toThrow(/LEG_NOT_FOUND/);
+  });
+
+  it('seals a later leg only where it differs from the first, and opens every leg whole', async () => {
+    const p = paymentLegs();
+    const credit = { ...p.credit, amountMinor: '1234500', payeeRef: '6217000011110000000' };
+    await post(bankA, p.debit);
+    await post(clearing, p.entry);
+    await post(bankB, credit);
+    const raw = async (who: Identity, mspId: string, legId: string) =>
+      JSON.parse(
+        (await network.evaluate(who, { fcn: 'legacy:rawLeg', args: [mspId, legId] })).toString(),
+      ) as LegIndexRecord;
+    const first = `BankAMSP:${p.debit.legId}`;
+    // The first leg seals its details; the clearing entry matches it and has no branch: nothing is sealed.
+    const debit = await raw(bankA, 'BankAMSP', p.debit.legId);
+    expect(typeof debit.sealedDetail).toBe('string');
+    expect(debit.baseLeg).toBeUndefined();
+    const entry = await raw(clearing, 'ClearingHouseMSP', p.entry.legId);
+    expect(entry.baseLeg).toBe(first);
+    expect(entry.sealedDetail).toBeUndefined();
+    expect(entry.sealedDiff).toBeUndefined();
+    // The credit seals its two differing fields and its branch, nothing else.
+    const sealedCredit = await raw(bankB, 'BankBMSP', credit.legId);
+    expect(sealedCredit.baseLeg).toBe(first);
+    const diff = JSON.parse(
+      unseal(p.reference, caseIdOf(p.reference), sealedCredit.sealedDiff as string),
+    ) as Record<string, unknown>;
+    expect(diff).toEqual({ amountMinor: '1234500', branch: '0101', payeeRef: '6217000011110000000' });
+
+    const opened = await readCase(clearing, p.reference);
+    expect(
+      opened.legs.map((l) => [l.legId, l.detail.amountMinor, l.detail.payeeRef, l.detail.branch]),
+    ).toEqual([
+      [p.debit.legId, '1234567', p.debit.payeeRef, '0001'],
+      [p.entry.legId, '1234567', p.entry.payeeRef, undefined],
+      [credit.legId, '1234500', '6217000011110000000', '0101'],
+    ]);
+    expect(opened.case.status).toBe('BROKEN');
   });
 
   it('refuses to open sealed details that do not rebuild the leg as posted', async () => {

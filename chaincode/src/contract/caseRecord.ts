@@ -47,12 +47,20 @@ export interface LegIndexRecord {
   readonly txId: string;
   readonly postedAt: string;
   /**
-   * The leg's details, sealed: its match fields and branch (legSealedDetail). What the case record shows of
-   * the leg (id, institution, role, route) and the reference, which every reader must know, are not repeated.
+   * The leg's details, sealed: its match fields and branch. What the case record shows of the leg (id,
+   * institution, role, route) and the reference, which every reader must know, are not repeated. Written for
+   * the first leg of a case (and for every leg posted before 2026-11-28).
    */
   readonly sealedDetail?: string;
   /**
-   * Records written before 2026-11-28 seal the whole leg here instead; records written before 2026-11-27 have
+   * A later leg's details are those of the case's first leg, `<MSP ID>:<leg id>`, except for what
+   * `sealedDiff` holds: the match fields that differ, and the leg's own branch. Without sealedDiff, the leg
+   * matches the first in every field and has no branch.
+   */
+  readonly baseLeg?: string;
+  readonly sealedDiff?: string;
+  /**
+   * Records written on 2026-11-27 seal the whole leg here instead; records written before 2026-11-27 have
    * neither, their sealed copy is under keys.legacySealedLeg. Read only.
    */
   readonly sealed?: string;

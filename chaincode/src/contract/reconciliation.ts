@@ -93,8 +93,11 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
 
   let record = await readCaseRecord(ctx, caseId);
   if (!record) record = await newCase(ctx, caseId, leg);
+  // The case's first leg: a later leg seals only what differs from it (sealedLegDetails).
+  const first = record.legs[0];
+  const digests = fieldDigests(leg);
   const caseLeg: CaseLeg = {
-    digests: fieldDigests(leg),
+    digests,
     legId: leg.legId,
     mspId: leg.mspId,
     postedAt: ctx.nowIso,
@@ -108,17 +111,14 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
 
   // The sealed details go with the leg's own record, written once: the case record, rewritten at every leg and
   // kept in every version by the key history, stays small. Only what the case record does not show is sealed.
+  const sealed = sealedLegDetails(ctx, leg, caseId, digests, first);
   await ctx.putJson(indexKey, {
+    baseLeg: sealed.baseLeg,
     caseId,
     inputHash,
     postedAt: ctx.nowIso,
-    sealedDetail: seal(
-      leg.reference,
-      caseId,
-      ctx.txId,
-      `leg:${leg.mspId}:${leg.legId}`,
-      canonicalJson(legDetail(leg)),
-    ),
+    sealedDetail: sealed.sealedDetail,
+    sealedDiff: sealed.sealedDiff,
     txId: ctx.txId,
   } satisfies LegIndexRecord);
   ctx.recordLeg({ caseId, legId: leg.legId, mspId: leg.mspId, postedAt: ctx.nowIso, role: leg.role });
@@ -155,6 +155,40 @@ function fieldDigests(leg: Leg): Record<MatchField, string> {
   for (const f of MATCH_FIELDS_SORTED) digests[f] = saltedDigest(leg.reference, f, matchFieldText(leg, f));
   return digests;
 }
+
+/**
+ * The leg's details as its record keeps them, sealed. The first leg of a case seals them all. A later leg
+ * refers to the first (`baseLeg`) and seals only the match fields whose digests differ from the first leg's,
+ * with its own branch; a leg that matches and has no branch seals nothing at all. The parties read the later
+ * leg's details from the first leg's and its own, exactly as before (readCase checks the rebuilt leg against
+ * its input hash); a seal is most of what posting a leg costs, and most legs match.
+ */
+function sealedLegDetails(
+  ctx: TallyContext,
+  leg: Leg,
+  caseId: string,
+  digests: Readonly<Record<MatchField, string>>,
+  first: CaseLeg | undefined,
+): Pick<LegIndexRecord, 'baseLeg' | 'sealedDetail' | 'sealedDiff'> {
+  const detail = legDetail(leg);
+  const sealAs = (value: Record<string, unknown>): string =>
+    seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, canonicalJson(value));
+  if (first === undefined) return { sealedDetail: sealAs(detail) };
+  const diff: Record<string, unknown> = {};
+  let differs = leg.branch !== undefined;
+  for (const f of MATCH_FIELDS_SORTED) {
+    if (digests[f] === first.digests[f]) continue;
+    diff[f] = detail[f];
+    differs = true;
+  }
+  if (leg.branch !== undefined) diff.branch = leg.branch;
+  const baseLeg = `${first.mspId}:${first.legId}`;
+  // Keys in order: canonicalJson takes the engine's JSON.stringify.
+  return differs ? { baseLeg, sealedDiff: sealAs(sortedRecord(diff)) } : { baseLeg };
+}
+
+const sortedRecord = (r: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(sortedCopy(Object.entries(r), ([a], [b]) => byText(a, b)));
 
 /** What a leg's sealed copy holds: the leg without what the case record shows and the reference. Keys in order. */
 function legDetail(leg: Leg): Record<string, unknown> {
@@ -474,10 +508,14 @@ export async function readCase(
   if (!record.parties.includes(ctx.actor.mspId))
     fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to this case`);
   const legs: unknown[] = [];
+  // The legs opened so far, by `<MSP ID>:<leg id>`: a later leg's details build on the first leg's.
+  const opened = new Map<string, Record<string, unknown>>();
   for (const l of record.legs) {
     const index = await ctx.getJson<LegIndexRecord>(keys.leg(l.mspId, l.legId));
-    if (index?.caseId === record.caseId && index.sealedDetail !== undefined) {
-      legs.push({ ...l, detail: openLeg(reference, record.caseId, l, index) });
+    if (index?.caseId === record.caseId && (index.sealedDetail ?? index.baseLeg) !== undefined) {
+      const whole = openLeg(reference, record.caseId, l, index, opened);
+      opened.set(`${l.mspId}:${l.legId}`, whole);
+      legs.push({ ...l, detail: whole });
       continue;
     }
     // Records written before the details were sealed alone hold the whole leg, here or under a key of its own.
@@ -489,7 +527,9 @@ export async function readCase(
             ?.sealed);
     if (sealed === undefined)
       fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
-    legs.push({ ...l, detail: JSON.parse(unseal(reference, record.caseId, sealed)) as unknown });
+    const whole = JSON.parse(unseal(reference, record.caseId, sealed)) as Record<string, unknown>;
+    opened.set(`${l.mspId}:${l.legId}`, whole);
+    legs.push({ ...l, detail: whole });
   }
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
@@ -497,19 +537,34 @@ export async function readCase(
 }
 
 /**
- * The leg as posted, from its sealed details and what the case record and the reader know. It must hash to the
- * input hash recorded when it was posted: that proves the leg is rebuilt exactly, field for field.
+ * The leg as posted, from its sealed details (or the first leg's and its own differences) and what the case
+ * record and the reader know. It must hash to the input hash recorded when it was posted: that proves the leg
+ * is rebuilt exactly, field for field.
  */
 function openLeg(
   reference: PaymentReference,
   caseId: string,
   l: CaseLeg,
   index: LegIndexRecord,
+  opened: ReadonlyMap<string, Record<string, unknown>>,
 ): Record<string, unknown> {
-  const detail = JSON.parse(unseal(reference, caseId, index.sealedDetail as string)) as Record<
-    string,
-    unknown
-  >;
+  let detail: Record<string, unknown>;
+  if (index.sealedDetail !== undefined) {
+    detail = JSON.parse(unseal(reference, caseId, index.sealedDetail)) as Record<string, unknown>;
+  } else {
+    const base = opened.get(index.baseLeg as string);
+    if (base === undefined)
+      fail(
+        'LEG_NOT_FOUND',
+        `leg ${l.legId} (${l.mspId}) takes its details from leg ${String(index.baseLeg)}, which is not open`,
+      );
+    const diff =
+      index.sealedDiff === undefined
+        ? {}
+        : (JSON.parse(unseal(reference, caseId, index.sealedDiff)) as Record<string, unknown>);
+    detail = { branch: diff.branch };
+    for (const f of MATCH_FIELDS) detail[f] = f in diff ? diff[f] : base[f];
+  }
   const text = canonicalJson(wholeLeg(detail, { ...l, reference }));
   if (sha256Hex(text) !== index.inputHash)
     throw new Error(`leg ${l.legId} of ${l.mspId}: its sealed details do not rebuild the leg as posted`);
