@@ -174,21 +174,16 @@ function sealedLegDetails(
   const sealAs = (value: Record<string, unknown>): string =>
     seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, canonicalJson(value));
   if (first === undefined) return { sealedDetail: sealAs(detail) };
+  // The detail's keys are the match fields and the branch, in order: the difference keeps that order.
   const diff: Record<string, unknown> = {};
-  let differs = leg.branch !== undefined;
-  for (const f of MATCH_FIELDS_SORTED) {
-    if (digests[f] === first.digests[f]) continue;
-    diff[f] = detail[f];
-    differs = true;
+  for (const [k, v] of Object.entries(detail)) {
+    const kept =
+      k === 'branch' ? v !== undefined : digests[k as MatchField] !== first.digests[k as MatchField];
+    if (kept) diff[k] = v;
   }
-  if (leg.branch !== undefined) diff.branch = leg.branch;
   const baseLeg = `${first.mspId}:${first.legId}`;
-  // Keys in order: canonicalJson takes the engine's JSON.stringify.
-  return differs ? { baseLeg, sealedDiff: sealAs(sortedRecord(diff)) } : { baseLeg };
+  return Object.keys(diff).length > 0 ? { baseLeg, sealedDiff: sealAs(diff) } : { baseLeg };
 }
-
-const sortedRecord = (r: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(sortedCopy(Object.entries(r), ([a], [b]) => byText(a, b)));
 
 /** What a leg's sealed copy holds: the leg without what the case record shows and the reference. Keys in order. */
 function legDetail(leg: Leg): Record<string, unknown> {
@@ -512,28 +507,34 @@ export async function readCase(
   const opened = new Map<string, Record<string, unknown>>();
   for (const l of record.legs) {
     const index = await ctx.getJson<LegIndexRecord>(keys.leg(l.mspId, l.legId));
-    if (index?.caseId === record.caseId && (index.sealedDetail ?? index.baseLeg) !== undefined) {
-      const whole = openLeg(reference, record.caseId, l, index, opened);
-      opened.set(`${l.mspId}:${l.legId}`, whole);
-      legs.push({ ...l, detail: whole });
-      continue;
-    }
-    // Records written before the details were sealed alone hold the whole leg, here or under a key of its own.
-    const sealed =
-      index?.caseId !== record.caseId
-        ? undefined
-        : (index.sealed ??
-          (await ctx.getJson<{ sealed: string }>(keys.legacySealedLeg(record.caseId, l.mspId, l.legId)))
-            ?.sealed);
-    if (sealed === undefined)
-      fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
-    const whole = JSON.parse(unseal(reference, record.caseId, sealed)) as Record<string, unknown>;
+    const whole =
+      index?.caseId === record.caseId && (index.sealedDetail ?? index.baseLeg) !== undefined
+        ? openLeg(reference, record.caseId, l, index, opened)
+        : await openWholeSealedLeg(ctx, reference, record.caseId, l, index);
     opened.set(`${l.mspId}:${l.legId}`, whole);
     legs.push({ ...l, detail: whole });
   }
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
   return { case: record, legs, breaks };
+}
+
+/** A leg of a record written before the details were sealed alone: the whole leg, here or under a key of its own. */
+async function openWholeSealedLeg(
+  ctx: TallyContext,
+  reference: PaymentReference,
+  caseId: string,
+  l: CaseLeg,
+  index: LegIndexRecord | undefined,
+): Promise<Record<string, unknown>> {
+  const sealed =
+    index?.caseId !== caseId
+      ? undefined
+      : (index.sealed ??
+        (await ctx.getJson<{ sealed: string }>(keys.legacySealedLeg(caseId, l.mspId, l.legId)))?.sealed);
+  if (sealed === undefined)
+    fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
+  return JSON.parse(unseal(reference, caseId, sealed)) as Record<string, unknown>;
 }
 
 /**

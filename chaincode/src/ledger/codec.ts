@@ -107,7 +107,8 @@ const PIECE_CHARS = 1 << 14;
  * canonicalJson(value) as UTF-8 bytes, for values that can be large (a transaction's event lists every leg
  * of its batch). The text is written in pieces of about 16k characters, never as one string: V8 keeps a
  * string of more than 128 KiB among its large objects, each in freshly mapped memory, and encoding it would
- * copy it once more. Plain objects and large arrays are walked; everything else is canonicalJson's.
+ * copy it once more. Only what holds a long array is walked; everything else, each element of a long array
+ * included, is one canonicalJson call.
  */
 export function canonicalJsonBytes(value: unknown): Buffer {
   const pieces: string[] = [];
@@ -120,7 +121,11 @@ export function canonicalJsonBytes(value: unknown): Buffer {
     }
   };
   const walk = (v: unknown): void => {
-    if (Array.isArray(v) && v.length > LARGE_ARRAY) {
+    if (!holdsLargeArray(v)) {
+      add(canonicalJson(v));
+      return;
+    }
+    if (Array.isArray(v)) {
       add('[');
       for (let i = 0; i < v.length; i++) {
         if (i > 0) add(',');
@@ -132,26 +137,31 @@ export function canonicalJsonBytes(value: unknown): Buffer {
       add(']');
       return;
     }
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainRecord(v)) {
-      const record = v as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      add('{');
-      let first = true;
-      for (const k of keys) {
-        const field = record[k];
-        if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
-        add(`${first ? '' : ','}${JSON.stringify(k)}:`);
-        first = false;
-        walk(field);
-      }
-      add('}');
-      return;
+    const record = v as Record<string, unknown>;
+    add('{');
+    let first = true;
+    for (const k of Object.keys(record).sort()) {
+      const field = record[k];
+      if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+      add(`${first ? '' : ','}${JSON.stringify(k)}:`);
+      first = false;
+      walk(field);
     }
-    add(canonicalJson(v));
+    add('}');
   };
   walk(value);
   if (current !== '') pieces.push(current);
   return Buffer.concat(pieces.map((piece) => Buffer.from(piece, 'utf8')));
+}
+
+/**
+ * Whether canonicalJsonBytes walks the value: a long array, or a plain object or array that holds one.
+ * Anything else is written by one canonicalJson call.
+ */
+function holdsLargeArray(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.length > LARGE_ARRAY || v.some(holdsLargeArray);
+  return isPlainRecord(v) && Object.values(v).some(holdsLargeArray);
 }
 
 /** An object canonicalJson writes key by key: plain, without toJSON. */
