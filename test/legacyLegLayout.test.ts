@@ -10,7 +10,7 @@ import { decodeCaseRecord, type CaseRecord, type LegIndexRecord } from '../chain
 import { ReconciliationContract } from '../chaincode/src/contract/reconciliationContract';
 import { canonicalJson } from '../chaincode/src/ledger/codec';
 import { caseIdOf, implicitCollection, keys } from '../chaincode/src/ledger/keys';
-import { seal, unseal } from '../chaincode/src/ledger/seal';
+import { SealNonces, seal, unseal } from '../chaincode/src/ledger/seal';
 import { EmbeddedNetwork, type Identity } from '../network/embedded/src/index';
 import { paymentLegs } from './support/legs';
 
@@ -49,7 +49,7 @@ class LegacyLegLayout extends Contract {
       await ctx.stub.getPrivateData(implicitCollection(mspId), keys.legRecord(rest.caseId, legId)),
     ).toString('utf8');
     const reference = (JSON.parse(posted) as { reference: string }).reference;
-    const sealed = seal(reference, rest.caseId, ctx.stub.getTxID(), `leg:${mspId}:${legId}`, posted);
+    const sealed = seal(reference, rest.caseId, new SealNonces(ctx.stub.getTxID()).next(), posted);
     await ctx.stub.putState(key, Buffer.from(canonicalJson({ ...rest, sealed })));
   }
 
@@ -106,8 +106,7 @@ class LegacyLegLayout extends Contract {
     const sealedDetail = seal(
       posted.reference as string,
       record.caseId,
-      ctx.stub.getTxID(),
-      `leg:${mspId}:${legId}`,
+      new SealNonces(ctx.stub.getTxID()).next(),
       canonicalJson(forged),
     );
     await ctx.stub.putState(key, Buffer.from(canonicalJson({ ...record, sealedDetail })));

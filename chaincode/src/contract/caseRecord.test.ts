@@ -5,14 +5,25 @@ import { describe, expect, it } from 'vitest';
 
 import { canonicalRoute, LEG_ROLES, MATCH_FIELDS, type RouteStop } from '../core/leg';
 import { canonicalJson } from '../ledger/codec';
-import { decodeCaseRecord, encodeCaseRecord, type CaseLeg, type CaseRecord } from './caseRecord';
+import {
+  decodeCaseRecord,
+  encodeCaseRecord,
+  type CaseLeg,
+  type CaseRecord,
+  STORED_DIGEST_ORDER,
+  type StoredCaseLeg,
+} from './caseRecord';
 
 const mspId = fc.stringMatching(/^[A-Za-z][A-Za-z0-9.-]{0,12}$/);
 const stop = fc.record({ mspId, role: fc.constantFrom(...LEG_ROLES) });
 const route = fc
   .uniqueArray(stop, { minLength: 2, maxLength: 6, selector: (s) => `${s.mspId}/${s.role}` })
   .map((stops) => canonicalRoute(stops));
-const digest = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64'));
+// Drawn often from two fixed values, so that later legs often repeat the first leg's digests, as matching legs do.
+const digest = fc.oneof(
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64')),
+  fc.constantFrom(...['one', 'two'].map((t) => createHash('sha256').update(t).digest('base64'))),
+);
 const iso = fc.integer({ min: 0, max: 4_000_000_000_000 }).map((ms) => new Date(ms).toISOString());
 const leg = (routes: RouteStop[][]): fc.Arbitrary<CaseLeg> =>
   fc.record({
@@ -131,8 +142,51 @@ describe('the stored case record', () => {
       [true, 0],
       [true, 0],
     ]);
-    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(three).length * 0.7);
+    // The later legs match the first: they store no digest of their own.
+    expect(stored.legs.map((l) => l[5])).toEqual([
+      STORED_DIGEST_ORDER.map((f) => digests[f]).join('.'),
+      '.....',
+      '.....',
+    ]);
+    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(three).length * 0.5);
     expect(decodeCaseRecord(JSON.parse(canonicalJson(stored)))).toEqual(three);
+  });
+
+  it("stores a later leg's digest only where it differs from the first leg's", () => {
+    const [a, b] = fc.sample(
+      record.filter((r) => r.legs.length >= 2),
+      { numRuns: 2, seed: 11 },
+    ) as [CaseRecord, CaseRecord];
+    const first = a.legs[0] as CaseLeg;
+    const later = b.legs[1] as CaseLeg;
+    const differs = { ...later, digests: { ...first.digests, currency: 'X'.repeat(43) + '=' } };
+    const stored = encodeCaseRecord({ ...a, legs: [first, differs] });
+    expect(stored.legs[1]?.[5]).toBe(`.${'X'.repeat(43)}=....`);
+    expect(decodeCaseRecord(JSON.parse(canonicalJson(stored))).legs).toEqual([first, differs]);
+  });
+
+  it('refuses a first leg with an empty digest, and a leg without six digests', () => {
+    const [r] = fc.sample(
+      record.filter((x) => x.legs.length >= 2),
+      { numRuns: 1, seed: 5 },
+    ) as [CaseRecord];
+    const stored = encodeCaseRecord(r);
+    const [l0, ...rest] = stored.legs as [StoredCaseLeg, ...StoredCaseLeg[]];
+    const withDigests = (l: StoredCaseLeg, d: string): StoredCaseLeg => [
+      l[0],
+      l[1],
+      l[2],
+      l[3],
+      l[4],
+      d,
+      l[6],
+    ];
+    expect(() => decodeCaseRecord({ ...stored, legs: [withDigests(l0, '.....'), ...rest] })).toThrow(
+      /first leg .* leaves the amountMinor digest empty/,
+    );
+    expect(() => decodeCaseRecord({ ...stored, legs: [withDigests(l0, 'a.b'), ...rest] })).toThrow(
+      /does not hold 6 digests/,
+    );
   });
 
   it('refuses a stored format it does not know, and a leg that names no stored route', () => {

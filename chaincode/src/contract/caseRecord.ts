@@ -81,7 +81,8 @@ export interface OpenBreakIndexEntry {
  * never leaves the chaincode.
  *
  * A leg: [legId, mspId, role, postedAt, txId, digests, route], where digests are the base64 digests of
- * STORED_DIGEST_ORDER joined by '.' (not a base64 character), and route indexes `routes`.
+ * STORED_DIGEST_ORDER joined by '.' (not a base64 character), a later leg's left empty where they equal the
+ * first leg's (storedDigests), and route indexes `routes`.
  */
 export interface StoredCaseRecord extends Omit<CaseRecord, 'expected' | 'legs'> {
   readonly v: 2;
@@ -119,11 +120,27 @@ export function routeFromText(text: string): RouteStop[] {
   });
 }
 
+/**
+ * A leg's digests as stored: in STORED_DIGEST_ORDER, joined by '.'. A later leg leaves a digest empty where it
+ * equals the first leg's (most legs match, so most later legs store "....."); the first leg stores all six.
+ */
+function storedDigests(leg: CaseLeg, first: CaseLeg | undefined): string {
+  let text = '';
+  for (let i = 0; i < STORED_DIGEST_ORDER.length; i++) {
+    const f = STORED_DIGEST_ORDER[i] as MatchField;
+    const d = leg.digests[f];
+    if (i > 0) text += '.';
+    if (first === undefined || first.digests[f] !== d) text += d;
+  }
+  return text;
+}
+
 export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
   const routes: string[] = [];
+  const first = record.legs[0];
   // Legs decoded from one stored route share its stop list: its text is worked out once.
   const seen = new Map<readonly RouteStop[], number>();
-  const legs = record.legs.map((l): StoredCaseLeg => {
+  const legs = record.legs.map((l, i): StoredCaseLeg => {
     let route = seen.get(l.route);
     if (route === undefined) {
       const text = routeText(l.route);
@@ -131,10 +148,15 @@ export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
       if (route < 0) route = routes.push(text) - 1;
       seen.set(l.route, route);
     }
-    let digests = l.digests[STORED_DIGEST_ORDER[0]];
-    for (let i = 1; i < STORED_DIGEST_ORDER.length; i++)
-      digests += '.' + l.digests[STORED_DIGEST_ORDER[i] as MatchField];
-    return [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests, route];
+    return [
+      l.legId,
+      l.mspId,
+      l.role,
+      l.postedAt,
+      l.txId,
+      storedDigests(l, i === 0 ? undefined : first),
+      route,
+    ];
   });
   // Keys in sorted order: canonicalJson then writes it with the engine's JSON.stringify.
   return {
@@ -162,11 +184,20 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
   const format: unknown = s.v;
   if (format !== 2) throw new Error(`case ${s.caseId}: unknown record format ${String(format)}`);
   const routes = s.routes.map(routeFromText);
+  let first: Readonly<Record<MatchField, string>> | undefined;
   const legs = s.legs.map(([legId, mspId, role, postedAt, txId, text, route]): CaseLeg => {
     const parts = text.split('.');
+    if (parts.length !== STORED_DIGEST_ORDER.length)
+      throw new Error(`case ${s.caseId}: leg ${legId} does not hold ${STORED_DIGEST_ORDER.length} digests`);
     const digests = {} as Record<MatchField, string>;
-    for (let i = 0; i < STORED_DIGEST_ORDER.length; i++)
-      digests[STORED_DIGEST_ORDER[i] as MatchField] = parts[i] as string;
+    for (let i = 0; i < STORED_DIGEST_ORDER.length; i++) {
+      const f = STORED_DIGEST_ORDER[i] as MatchField;
+      const d = parts[i] as string;
+      if (d !== '') digests[f] = d;
+      else if (first !== undefined) digests[f] = first[f];
+      else throw new Error(`case ${s.caseId}: its first leg ${legId} leaves the ${f} digest empty`);
+    }
+    first ??= digests;
     const stops = routes[route];
     if (stops === undefined) throw new Error(`case ${s.caseId}: leg ${legId} names no stored route`);
     return { digests, legId, mspId, postedAt, role, route: stops, txId };

@@ -10,6 +10,7 @@ import {
   type LedgerChanges,
   type LegChange,
 } from '../ledger/events';
+import { SealNonces } from '../ledger/seal';
 
 /**
  * fabric-shim's putState and putPrivateData take a string as well as bytes and store its UTF-8 encoding (their
@@ -83,6 +84,13 @@ export class TallyContext extends Context {
 
   get txId(): string {
     return this.stub.getTxID();
+  }
+
+  private nonces: SealNonces | undefined;
+  /** The nonce for this transaction's next seal (see SealNonces). */
+  sealNonce(): Buffer {
+    this.nonces ??= new SealNonces(this.txId);
+    return this.nonces.next();
   }
 
   transient(name: string): string | undefined {

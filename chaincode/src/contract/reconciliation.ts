@@ -172,7 +172,7 @@ function sealedLegDetails(
 ): Pick<LegIndexRecord, 'baseLeg' | 'sealedDetail' | 'sealedDiff'> {
   const detail = legDetail(leg);
   const sealAs = (value: Record<string, unknown>): string =>
-    seal(leg.reference, caseId, ctx.txId, `leg:${leg.mspId}:${leg.legId}`, canonicalJson(value));
+    seal(leg.reference, caseId, ctx.sealNonce(), canonicalJson(value));
   if (first === undefined) return { sealedDetail: sealAs(detail) };
   // The detail's keys are the match fields and the branch, in order: the difference keeps that order.
   const diff: Record<string, unknown> = {};
@@ -431,7 +431,7 @@ export async function actOnBreak(
     const reference = parseReference(ctx.transient('reference'), 'transient reference');
     if (caseIdOf(reference) !== b.caseId)
       fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
-    stored = seal(reference, b.caseId, ctx.txId, `comment:${breakId}:${b.timeline.length}`, comment);
+    stored = seal(reference, b.caseId, ctx.sealNonce(), comment);
   }
   const next = applyBreakAction(b, action, {
     actor: ctx.actor,

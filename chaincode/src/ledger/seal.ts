@@ -2,41 +2,46 @@ import { createCipheriv, createDecipheriv, hash } from 'node:crypto';
 
 /**
  * Sealing: details a case's parties must share with each other (the legs side by side, comments) are stored
- * encrypted with a key derived from the payment reference, which only the parties know. AES-256-GCM with a
- * nonce derived from the transaction id and a purpose unique within the transaction, so every endorsing peer
- * writes the same bytes and no key/nonce pair is ever used twice.
+ * encrypted with a key derived from the payment reference, which only the parties know. AES-256-GCM; the nonce
+ * comes from the transaction (SealNonces), so every endorsing peer writes the same bytes and no key/nonce pair
+ * is ever used twice. A sealed value carries its nonce: opening one never needs to know how it was chosen.
  */
 const VERSION = 's1';
 
-const keyCache = new Map<string, Buffer>();
-const KEY_CACHE_MAX = 4096;
-
-/** A pure function of its inputs, so caching it across transactions cannot change what any peer writes. */
+/** The key of a case's seals. The reference is the secret; one domain-separated SHA-256 derives the key. */
 function keyFor(reference: string, caseId: string): Buffer {
-  const cacheKey = `${caseId}\u0000${reference}`;
-  let key = keyCache.get(cacheKey);
-  if (!key) {
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    // The reference is the secret; one domain-separated SHA-256 derives the key (HKDF's extract step adds
-    // nothing for one key from one secret, and costs three hashes per new case).
-    key = hash('sha256', `tallystick/seal/v1\u0000${caseId}\u0000${reference}`, 'buffer');
-    keyCache.set(cacheKey, key);
-  }
-  return key;
+  return hash('sha256', `tallystick/seal/v1\u0000${caseId}\u0000${reference}`, 'buffer');
 }
 
-export function seal(
-  reference: string,
-  caseId: string,
-  txId: string,
-  purpose: string,
-  plaintext: string,
-): string {
-  const iv = hash('sha256', `${txId}\u0000${purpose}`, 'buffer').subarray(0, 12);
-  const cipher = createCipheriv('aes-256-gcm', keyFor(reference, caseId), iv);
+/**
+ * The nonces of one transaction's seals: 8 bytes from a hash of the transaction id, then the seal's 4-byte
+ * count within the transaction. The chaincode is deterministic, so every endorser seals in the same order and
+ * gets the same nonces. Under one key no nonce repeats: transaction ids are unique (Fabric refuses a reused
+ * one), and the count never repeats within a transaction.
+ */
+export class SealNonces {
+  private readonly prefix: Buffer;
+  private count = 0;
+
+  constructor(txId: string) {
+    this.prefix = hash('sha256', `tallystick/nonce/v1\u0000${txId}`, 'buffer');
+  }
+
+  next(): Buffer {
+    if (this.count > 0xffffffff) throw new Error('seal: more than 2^32 seals in one transaction');
+    const nonce = Buffer.allocUnsafe(12);
+    this.prefix.copy(nonce, 0, 0, 8);
+    nonce.writeUInt32BE(this.count++, 8);
+    return nonce;
+  }
+}
+
+export function seal(reference: string, caseId: string, nonce: Buffer, plaintext: string): string {
+  if (nonce.length !== 12) throw new Error('seal: the nonce must be 12 bytes');
+  const cipher = createCipheriv('aes-256-gcm', keyFor(reference, caseId), nonce);
   cipher.setAAD(Buffer.from(caseId, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `${VERSION}.${iv.toString('base64')}.${body.toString('base64')}`;
+  return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
 }
 
 export function unseal(reference: string, caseId: string, sealed: string): string {
