@@ -102,7 +102,7 @@ describe('the stored case record', () => {
     );
   });
 
-  it('stores each route once and each leg as one array: a matched three-leg case in under 70 % of the full size', () => {
+  it('stores fields, legs and breaks as arrays and each route once: a matched three-leg case in under 45 % of the full size', () => {
     const expected: RouteStop[] = [
       { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
       { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
@@ -134,22 +134,54 @@ describe('the stored case record', () => {
       updatedAt: '2026-11-27T18:17:29.199Z',
     };
     const stored = encodeCaseRecord(three);
-    expect(stored.routes).toEqual([
-      'BankAMSP/DEBTOR_AGENT>ClearingHouseMSP/CLEARING>BankBMSP/CREDITOR_AGENT',
-    ]);
-    expect(stored.legs.map((l) => [Array.isArray(l), l[6]])).toEqual([
+    const route = 'BankAMSP/DEBTOR_AGENT>ClearingHouseMSP/CLEARING>BankBMSP/CREDITOR_AGENT';
+    expect(stored[11]).toEqual([route]);
+    // The expected route is the legs' route: stored once.
+    expect(stored[9]).toBe(0);
+    expect(stored[12].map((l) => [Array.isArray(l), l[6]])).toEqual([
       [true, 0],
       [true, 0],
       [true, 0],
     ]);
     // The later legs match the first: they store no digest of their own.
-    expect(stored.legs.map((l) => l[5])).toEqual([
-      STORED_DIGEST_ORDER.map((f) => digests[f]).join('.'),
-      '.....',
-      '.....',
-    ]);
-    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(three).length * 0.5);
+    const allDigests = STORED_DIGEST_ORDER.map((f) => digests[f]).join('.');
+    expect(stored[12].map((l) => l[5])).toEqual([allDigests, '.....', '.....']);
+    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(three).length * 0.45);
     expect(decodeCaseRecord(JSON.parse(canonicalJson(stored)))).toEqual(three);
+
+    // The same case as format 2 stored it (2026-11-27): an object with named fields.
+    const v2 = {
+      awaitingLegs: false,
+      breaks: [],
+      caseId: three.caseId,
+      dueAtMs: three.dueAtMs,
+      expected: route,
+      legs: three.legs.map((l) => [l.legId, l.mspId, l.role, l.postedAt, l.txId, allDigests, 0]),
+      matchedAt: three.matchedAt,
+      openedAt: three.openedAt,
+      parties: three.parties,
+      routes: [route],
+      serviceLevelMs: three.serviceLevelMs,
+      status: three.status,
+      updatedAt: three.updatedAt,
+      v: 2,
+    };
+    expect(decodeCaseRecord(JSON.parse(canonicalJson(v2)))).toEqual(three);
+    expect(canonicalJson(stored).length).toBeLessThan(canonicalJson(v2).length * 0.75);
+  });
+
+  it('keeps break references and their flags', () => {
+    const r = fc.sample(record, { numRuns: 1, seed: 8 })[0] as CaseRecord;
+    const breaks = [
+      { breakId: 'brk-1', cleared: false, findingKey: 'AMOUNT_MISMATCH', open: true },
+      { breakId: 'brk-2', cleared: true, findingKey: 'MISSING_LEG:BankBMSP/CREDITOR_AGENT', open: false },
+    ];
+    const stored = encodeCaseRecord({ ...r, breaks });
+    expect(stored[13]).toEqual([
+      ['brk-1', 'AMOUNT_MISMATCH', 1, 0],
+      ['brk-2', 'MISSING_LEG:BankBMSP/CREDITOR_AGENT', 0, 1],
+    ]);
+    expect(decodeCaseRecord(JSON.parse(canonicalJson(stored))).breaks).toEqual(breaks);
   });
 
   it("stores a later leg's digest only where it differs from the first leg's", () => {
@@ -161,7 +193,7 @@ describe('the stored case record', () => {
     const later = b.legs[1] as CaseLeg;
     const differs = { ...later, digests: { ...first.digests, currency: 'X'.repeat(43) + '=' } };
     const stored = encodeCaseRecord({ ...a, legs: [first, differs] });
-    expect(stored.legs[1]?.[5]).toBe(`.${'X'.repeat(43)}=....`);
+    expect(stored[12][1]?.[5]).toBe(`.${'X'.repeat(43)}=....`);
     expect(decodeCaseRecord(JSON.parse(canonicalJson(stored))).legs).toEqual([first, differs]);
   });
 
@@ -171,7 +203,8 @@ describe('the stored case record', () => {
       { numRuns: 1, seed: 5 },
     ) as [CaseRecord];
     const stored = encodeCaseRecord(r);
-    const [l0, ...rest] = stored.legs as [StoredCaseLeg, ...StoredCaseLeg[]];
+    const [l0, ...rest] = stored[12] as [StoredCaseLeg, ...StoredCaseLeg[]];
+    const withLegs = (legs: StoredCaseLeg[]): unknown => [...stored.slice(0, 12), legs, stored[13]];
     const withDigests = (l: StoredCaseLeg, d: string): StoredCaseLeg => [
       l[0],
       l[1],
@@ -181,17 +214,18 @@ describe('the stored case record', () => {
       d,
       l[6],
     ];
-    expect(() => decodeCaseRecord({ ...stored, legs: [withDigests(l0, '.....'), ...rest] })).toThrow(
+    expect(() => decodeCaseRecord(withLegs([withDigests(l0, '.....'), ...rest]))).toThrow(
       /first leg .* leaves the amountMinor digest empty/,
     );
-    expect(() => decodeCaseRecord({ ...stored, legs: [withDigests(l0, 'a.b'), ...rest] })).toThrow(
+    expect(() => decodeCaseRecord(withLegs([withDigests(l0, 'a.b'), ...rest]))).toThrow(
       /does not hold 6 digests/,
     );
   });
 
   it('refuses a stored format it does not know, and a leg that names no stored route', () => {
     const stored = encodeCaseRecord(fc.sample(record, { numRuns: 1, seed: 3 })[0] as CaseRecord);
-    expect(() => decodeCaseRecord({ ...stored, v: 3 })).toThrow(/unknown record format 3/);
+    expect(() => decodeCaseRecord([4, ...stored.slice(1)])).toThrow(/unknown record format 4/);
+    expect(() => decodeCaseRecord({ caseId: 'c', v: 3 })).toThrow(/unknown record format 3/);
     const leg0 = fc.sample(
       leg([
         [
@@ -202,6 +236,8 @@ describe('the stored case record', () => {
       1,
     )[0] as CaseLeg;
     const one = encodeCaseRecord({ ...(fc.sample(record, 1)[0] as CaseRecord), legs: [leg0] });
-    expect(() => decodeCaseRecord({ ...one, routes: [] })).toThrow(/names no stored route/);
+    expect(() => decodeCaseRecord([...one.slice(0, 11), [], ...one.slice(12)])).toThrow(
+      /names no stored route/,
+    );
   });
 });
