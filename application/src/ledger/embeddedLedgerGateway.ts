@@ -7,8 +7,7 @@ import {
   type CommittedBlock,
 } from '../../../network/embedded/src/index';
 import { contracts } from '../../../chaincode/src/index';
-import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
-import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
   LedgerRejected,
@@ -43,7 +42,7 @@ export function changesOf(block: CommittedBlock): ChangeNotice[] {
   block.transactions.forEach((tx, txIndex) => {
     if (tx.validationCode !== 'VALID' || tx.event?.name !== LEDGER_CHANGES_EVENT) return;
     out.push({
-      ...(JSON.parse(tx.event.payload.toString('utf8')) as LedgerChanges),
+      ...decodeLedgerChanges(tx.event.payload),
       blockNumber: block.number,
       txIndex,
     });

@@ -15,8 +15,7 @@ import {
   type X509Identity,
 } from 'fabric-network';
 
-import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
-import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { findUser, type Consortium } from './consortium';
 import {
   LedgerRejected,
@@ -136,7 +135,7 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
     for (const ev of tx.getContractEvents()) {
       if (ev.eventName !== LEDGER_CHANGES_EVENT || ev.payload === undefined) continue;
       out.push({
-        ...(JSON.parse(ev.payload.toString('utf8')) as LedgerChanges),
+        ...decodeLedgerChanges(ev.payload),
         blockNumber,
         txIndex,
         ...(creator ? { creator } : {}),

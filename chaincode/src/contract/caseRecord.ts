@@ -1,4 +1,4 @@
-import { routeText, type LegRole, type MatchField, type RouteStop } from '../core/leg';
+import { routeFromText, routeText, type LegRole, type MatchField, type RouteStop } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
@@ -134,14 +134,6 @@ export const STORED_DIGEST_ORDER = [
   'payerRef',
   'valueDate',
 ] as const satisfies readonly MatchField[];
-
-/** The stop list of a routeText ("MSP/ROLE>MSP/ROLE..."): MSP IDs hold neither '/' nor '>'. */
-export function routeFromText(text: string): RouteStop[] {
-  return text.split('>').map((stop) => {
-    const slash = stop.indexOf('/');
-    return { mspId: stop.slice(0, slash), role: stop.slice(slash + 1) as LegRole };
-  });
-}
 
 /**
  * A leg's digests as stored: in STORED_DIGEST_ORDER, joined by '.'. A later leg leaves a digest empty where it

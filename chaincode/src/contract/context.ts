@@ -2,8 +2,9 @@ import { Context } from 'fabric-contract-api';
 
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
-import { canonicalJson, canonicalJsonBytes, decode, utf8Text } from '../ledger/codec';
+import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import {
+  encodeLedgerChanges,
   LEDGER_CHANGES_EVENT,
   type BreakChange,
   type CaseChange,
@@ -53,8 +54,8 @@ export class TallyContext extends Context {
       legs: this.legChanges,
       txId: this.txId,
     };
-    // A batch's event lists every leg: written as bytes in pieces, never as one large string.
-    this.stub.setEvent(LEDGER_CHANGES_EVENT, canonicalJsonBytes(payload));
+    // A batch's event lists every leg: compact (encodeLedgerChanges), written as bytes in pieces.
+    this.stub.setEvent(LEDGER_CHANGES_EVENT, encodeLedgerChanges(payload));
   }
 
   get actor(): Actor {

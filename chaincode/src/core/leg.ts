@@ -103,6 +103,14 @@ export function routeText(stops: readonly RouteStop[]): string {
     .join('>');
 }
 
+/** The stop list of a routeText ("MSP/ROLE>MSP/ROLE..."): MSP IDs hold neither '/' nor '>'. */
+export function routeFromText(text: string): RouteStop[] {
+  return text.split('>').map((stop) => {
+    const slash = stop.indexOf('/');
+    return { mspId: stop.slice(0, slash), role: stop.slice(slash + 1) as LegRole };
+  });
+}
+
 const LEG_FIELDS = new Set<string>([
   'legId',
   'reference',

@@ -5,8 +5,9 @@ import type {
   ResolutionKind,
   TimelineEntry,
 } from '../core/breakMachine';
-import type { LegRole, RouteStop } from '../core/leg';
+import { routeFromText, routeText, type LegRole, type RouteStop } from '../core/leg';
 import type { BreakReason, CaseStatus, FindingDetail } from '../core/matching';
+import { canonicalJsonBytes, utf8Text } from './codec';
 
 /**
  * Fabric keeps one chaincode event per transaction (the last one set), so every transaction emits exactly one
@@ -56,4 +57,141 @@ export interface LedgerChanges {
   readonly cases: readonly CaseChange[];
   readonly breaks: readonly BreakChange[];
   readonly legs: readonly LegChange[];
+}
+
+// ---- the event as the ledger carries it -------------------------------------------------------------
+
+/**
+ * The event's payload (wire format 2). A batch's event lists every leg and case it changed, and its bytes are
+ * encoded, hashed twice, written with the block and read by every listener, so it is compact: each case and
+ * leg one array in a fixed order, each route text and each party list once, a leg's case as its index in
+ * `cases`, and a leg's time left empty when it is the transaction's. Breaks (few) are listed as they are.
+ * decodeLedgerChanges gives back the LedgerChanges that were encoded; it also reads the plain LedgerChanges
+ * JSON of events written before 2026-11-28.
+ */
+interface WireChanges {
+  readonly at: string;
+  readonly breaks: readonly BreakChange[];
+  readonly cases: readonly WireCase[];
+  readonly legs: readonly WireLeg[];
+  readonly partySets: readonly (readonly string[])[];
+  readonly routes: readonly string[];
+  readonly txId: string;
+  readonly v: 2;
+}
+
+type WireCase = readonly [
+  caseId: string,
+  status: CaseStatus,
+  legCount: number,
+  openedAt: string,
+  updatedAt: string,
+  dueAtMs: number,
+  /** Indexes `routes`. */
+  expected: number,
+  /** Indexes `partySets`. */
+  parties: number,
+];
+
+type WireLeg = readonly [
+  /** The leg's case: its index in `cases`, or its id when the case is not listed. */
+  caseRef: number | string,
+  legId: string,
+  mspId: string,
+  role: LegRole,
+  /** '' when it is the transaction's time (`at`). */
+  postedAt: string,
+];
+
+/** One index per distinct value, in order of first appearance. */
+class Interned {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(text: string): number {
+    let i = this.index.get(text);
+    if (i === undefined) {
+      i = this.values.push(text) - 1;
+      this.index.set(text, i);
+    }
+    return i;
+  }
+}
+
+export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
+  const routes = new Interned();
+  const partyTexts = new Interned();
+  const partySets: (readonly string[])[] = [];
+  const caseIndex = new Map<string, number>();
+  const cases = changes.cases.map((c, i): WireCase => {
+    caseIndex.set(c.caseId, i);
+    // Party lists hold MSP IDs, which never contain a newline.
+    const partyKey = c.parties.join('\n');
+    const p = partyTexts.of(partyKey);
+    if (p === partySets.length) partySets.push(c.parties);
+    return [
+      c.caseId,
+      c.status,
+      c.legCount,
+      c.openedAt,
+      c.updatedAt,
+      c.dueAtMs,
+      routes.of(routeText(c.expected)),
+      p,
+    ];
+  });
+  const legs = changes.legs.map((l): WireLeg => [
+    caseIndex.get(l.caseId) ?? l.caseId,
+    l.legId,
+    l.mspId,
+    l.role,
+    l.postedAt === changes.at ? '' : l.postedAt,
+  ]);
+  const wire: WireChanges = {
+    at: changes.at,
+    breaks: changes.breaks,
+    cases,
+    legs,
+    partySets,
+    routes: routes.values,
+    txId: changes.txId,
+    v: 2,
+  };
+  return canonicalJsonBytes(wire);
+}
+
+export function decodeLedgerChanges(payload: Uint8Array): LedgerChanges {
+  const parsed = JSON.parse(utf8Text(payload)) as WireChanges | LedgerChanges;
+  if (!('v' in parsed)) return parsed;
+  const format: unknown = parsed.v;
+  if (format !== 2)
+    throw new Error(`ledger changes of transaction ${parsed.txId}: unknown format ${String(format)}`);
+  const routes = parsed.routes.map(routeFromText);
+  const at = parsed.at;
+  const cases = parsed.cases.map(
+    ([caseId, status, legCount, openedAt, updatedAt, dueAtMs, expected, parties]): CaseChange => ({
+      caseId,
+      dueAtMs,
+      expected: listed(routes, expected, 'route', parsed.txId),
+      legCount,
+      openedAt,
+      parties: listed(parsed.partySets, parties, 'party list', parsed.txId),
+      status,
+      updatedAt,
+    }),
+  );
+  const legs = parsed.legs.map(([caseRef, legId, mspId, role, postedAt]): LegChange => ({
+    caseId: typeof caseRef === 'string' ? caseRef : listed(cases, caseRef, 'case', parsed.txId).caseId,
+    legId,
+    mspId,
+    postedAt: postedAt === '' ? at : postedAt,
+    role,
+  }));
+  return { at, breaks: parsed.breaks, cases, legs, txId: parsed.txId };
+}
+
+function listed<T>(list: readonly T[], index: number, what: string, txId: string): T {
+  const v = list[index];
+  if (v === undefined) throw new Error(`ledger changes of transaction ${txId}: no ${what} ${index}`);
+  return v;
 }
