@@ -201,6 +201,8 @@ export function defineReconciliationSuite(
         'IDEMPOTENCY_CONFLICT',
       );
       expect(e.detail).toContain(p.debit.legId);
+      // It names the transaction that posted the leg first.
+      expect(e.detail).toContain(`(tx ${before[0]?.txId ?? 'missing'})`);
       expect(await backend.gateway.history(sysA, 'case', caseId)).toEqual(before);
     });
 
