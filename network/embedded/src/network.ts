@@ -189,8 +189,13 @@ type Listener = {
 };
 
 const DEFAULT_MAX_TX_PER_BLOCK = 500;
-/** Block summaries kept in memory for listeners; a listener further behind reads from disk. */
-const RECENT_BLOCKS = 64;
+/**
+ * Block summaries kept in memory for listeners; a listener further behind reads from disk. A listener that
+ * keeps up gets each block in the commit's own step, so a few suffice; each summary lists every write of
+ * its transactions (1,500 for a batch of 500 legs), and holding 64 of them made the young-generation
+ * collector copy and promote them all.
+ */
+const RECENT_BLOCKS = 8;
 const DEFAULT_BATCH_TIMEOUT_MS = 2;
 
 /** Fabric hashes a block header as the SHA-256 of DER SEQUENCE { number, previousHash, dataHash }. */
