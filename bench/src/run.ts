@@ -22,6 +22,14 @@ import { machineInfo, writeResults } from './results';
  * `npm run bench`: throughput and latency of the reconciliation core and the embedded network, written to
  * bench/results/<date>-embedded.json. Not a test: numbers are measured, never asserted.
  */
+const { values } = parseArgs({
+  options: {
+    'ledger-legs': { type: 'string', default: '1000000' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const bigLedgerLegs = values.quick ? 100_000 : Number(values['ledger-legs']);
+
 /**
  * A full garbage collection before each measurement. The driver generates a measurement's payments up front
  * (about 30 MB of objects for 10,000 payments) and holds them until it ends; without this, the young
@@ -33,14 +41,6 @@ function settleHeap(): void {
   if (gc === undefined) throw new Error('run the benchmark with node --expose-gc (npm run bench does)');
   gc();
 }
-
-const { values } = parseArgs({
-  options: {
-    'ledger-legs': { type: 'string', default: '1000000' },
-    quick: { type: 'boolean', default: false },
-  },
-});
-const bigLedgerLegs = values.quick ? 100_000 : Number(values['ledger-legs']);
 
 function matchingCore(): { casesPerSec: number; cases: number } {
   const digest = (s: string) =>

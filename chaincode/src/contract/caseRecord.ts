@@ -225,8 +225,22 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
     const format: unknown = stored[0];
     if (format !== 3) throw new Error(`case ${String(stored[1])}: unknown record format ${String(format)}`);
     const s = stored as unknown as StoredCaseRecord;
-    const [, caseId, status, openedAt, updatedAt, matchedAt, serviceLevelMs, dueAtMs, awaiting] = s;
-    const [, , , , , , , , , expected, parties, storedRoutes, legs, breaks] = s;
+    const [
+      ,
+      caseId,
+      status,
+      openedAt,
+      updatedAt,
+      matchedAt,
+      serviceLevelMs,
+      dueAtMs,
+      awaiting,
+      expected,
+      parties,
+      storedRoutes,
+      legs,
+      breaks,
+    ] = s;
     const routes = storedRoutes.map(routeFromText);
     return {
       awaitingLegs: awaiting === 1,

@@ -103,32 +103,28 @@ type WireLeg = readonly [
   postedAt: string,
 ];
 
-/** One index per distinct value, in order of first appearance. */
-class Interned {
-  readonly values: string[] = [];
+/** One index per distinct key, in order of first appearance; `values` lists the value first given for each. */
+class Interned<T> {
+  readonly values: T[] = [];
   private readonly index = new Map<string, number>();
 
-  of(text: string): number {
-    let i = this.index.get(text);
+  of(key: string, value: T): number {
+    let i = this.index.get(key);
     if (i === undefined) {
-      i = this.values.push(text) - 1;
-      this.index.set(text, i);
+      i = this.values.push(value) - 1;
+      this.index.set(key, i);
     }
     return i;
   }
 }
 
 export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
-  const routes = new Interned();
-  const partyTexts = new Interned();
-  const partySets: (readonly string[])[] = [];
+  const routes = new Interned<string>();
+  const partySets = new Interned<readonly string[]>();
   const caseIndex = new Map<string, number>();
   const cases = changes.cases.map((c, i): WireCase => {
     caseIndex.set(c.caseId, i);
-    // Party lists hold MSP IDs, which never contain a newline.
-    const partyKey = c.parties.join('\n');
-    const p = partyTexts.of(partyKey);
-    if (p === partySets.length) partySets.push(c.parties);
+    const route = routeText(c.expected);
     return [
       c.caseId,
       c.status,
@@ -136,8 +132,9 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
       c.openedAt,
       c.updatedAt,
       c.dueAtMs,
-      routes.of(routeText(c.expected)),
-      p,
+      routes.of(route, route),
+      // Party lists hold MSP IDs, which never contain a newline.
+      partySets.of(c.parties.join('\n'), c.parties),
     ];
   });
   const legs = changes.legs.map((l): WireLeg => [
@@ -152,7 +149,7 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
     breaks: changes.breaks,
     cases,
     legs,
-    partySets,
+    partySets: partySets.values,
     routes: routes.values,
     txId: changes.txId,
     v: 2,
