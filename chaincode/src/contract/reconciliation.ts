@@ -91,10 +91,12 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   // so the whole transaction, the public digests below included, is provably the poster's.
   await ctx.putPrivate(implicitCollection(leg.mspId), keys.legRecord(caseId, leg.legId), plain);
 
-  let record = await readCaseRecord(ctx, caseId);
-  if (!record) record = await newCase(ctx, caseId, leg);
-  // The case's first leg: a later leg seals only what differs from it (sealedLegDetails).
-  const first = record.legs[0];
+  const stored = await readCaseRecord(ctx, caseId);
+  // The case's first leg: a later leg seals only what differs from it (sealedLegDetails). Read from a stored
+  // record only: a new case's empty list is an array of another kind, and indexing both here made V8 throw
+  // this function's optimised code away at every switch between first and later legs.
+  const first = stored === undefined ? undefined : stored.legs[0];
+  let record = stored ?? (await newCase(ctx, caseId, leg));
   const digests = fieldDigests(leg);
   const caseLeg: CaseLeg = {
     digests,

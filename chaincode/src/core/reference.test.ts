@@ -36,4 +36,21 @@ describe('references', () => {
     expect(() => parseIsoDate('2023-13-01', 'valueDate')).toThrow(/not a real date/);
     expect(() => parseIsoDate('27/11/2026', 'valueDate')).toThrow(/YYYY-MM-DD/);
   });
+
+  it('agrees with the calendar on every day number of every month, leap and century years included', () => {
+    let checked = 0;
+    for (const year of [1900, 2000, 2023, 2024, 2100]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          const d = new Date(Date.UTC(year, month - 1, day));
+          const real = month >= 1 && month <= 12 && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+          if (real) expect(parseIsoDate(text, 'valueDate')).toBe(text);
+          else expect(() => parseIsoDate(text, 'valueDate')).toThrow(/valueDate .* is not a real date/);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(5 * 14 * 33);
+  });
 });

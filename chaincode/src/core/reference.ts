@@ -73,22 +73,13 @@ export function parseIsoDate(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     fail('INVALID_INPUT', `${field} must be a date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
   }
-  const [y, m, d] = value.split('-').map(Number) as [number, number, number];
-  const daysInMonth = [
-    31,
-    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
-    31,
-    30,
-    31,
-    30,
-    31,
-    31,
-    30,
-    31,
-    30,
-    31,
-  ];
-  if (m < 1 || m > 12 || d < 1 || d > (daysInMonth[m - 1] ?? 0))
+  // The pattern above fixed every character's place: the fields are read where they stand.
+  const y = Number(value.slice(0, 4));
+  const m = Number(value.slice(5, 7));
+  const d = Number(value.slice(8, 10));
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const daysInMonth = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth)
     fail('INVALID_INPUT', `${field} ${value} is not a real date`);
   return value;
 }
