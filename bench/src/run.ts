@@ -31,20 +31,20 @@ const { values } = parseArgs({
 const bigLedgerLegs = values.quick ? 100_000 : Number(values['ledger-legs']);
 
 /**
- * A full garbage collection before each measurement. The driver generates a measurement's payments up front
- * (about 30 MB of objects for 10,000 payments) and holds them until it ends; without this, the young
- * generation's collector would copy them twice, then promote them, during the measurement, charging the
- * driver's own input to the network. `npm run bench` passes --expose-gc.
+ * Before each measurement: the driver generates a measurement's payments up front (about 30 MB of objects for
+ * 10,000 payments) and holds them until it ends. Without this, the young generation's collector would copy them
+ * twice, then promote them, during the measurement, charging the driver's own input to the network. Two
+ * young-generation collections promote them before the clock starts. `npm run bench` passes --expose-gc.
  *
- * A forced collection also throws away most of V8's optimised code (`--trace-deopt` lists about 60 functions
- * of the main thread deoptimised for "weak objects" at each call; the collections V8 starts by itself during a
- * run deoptimise none), so `throughput` posts a few thousand unmeasured legs after it: the measurement then
- * sees the compiled steady state of a running service, not a recompilation the benchmark caused.
+ * Not a full collection: a bare `gc()` also throws away most of V8's optimised code (`--trace-deopt` lists
+ * about 50 functions of the main thread deoptimised for "weak objects" at each call), where the collections V8
+ * starts by itself during a run discard none, so every measurement would have timed V8 recompiling.
  */
 function settleHeap(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
   if (gc === undefined) throw new Error('run the benchmark with node --expose-gc (npm run bench does)');
-  gc();
+  gc({ type: 'minor' });
+  gc({ type: 'minor' });
 }
 
 function matchingCore(): { casesPerSec: number; cases: number } {
@@ -90,12 +90,17 @@ async function postAll(
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-/** Payments posted, unmeasured, between the forced collection and the clock's start (see settleHeap). */
-const REWARM_PAYMENTS = 2_000;
+/**
+ * Payments posted, unmeasured, on a fresh network before its batched measurements: V8 keeps optimising and
+ * deoptimising the hot code of both threads for about that long (`--trace-opt`: after 2,000 payments, 145
+ * compilations and 0.9 s of compile time still fell inside the next 30,000-leg run; after 10,000, about 50 and
+ * 0.2 s). Without it the first runs would time V8's compiler more than the network.
+ */
+const WARM_PAYMENTS = 10_000;
 
 /**
- * Posts `cases` complete 3-leg payments (each leg by its own institution) and returns legs/s. Unless `rewarm`
- * is 0, first a full collection and `rewarm` unmeasured payments; `legsPosted` counts both.
+ * Posts `cases` complete 3-leg payments (each leg by its own institution) and returns legs/s. With `settle`
+ * (the default) the heap is settled first (see settleHeap); the fill and the warm-up do without.
  */
 async function throughput(
   c: EmbeddedConsortium,
@@ -105,7 +110,7 @@ async function throughput(
   batch: number,
   concurrency: number,
   tag: string,
-  rewarm = REWARM_PAYMENTS,
+  settle = true,
 ) {
   const [a, ch, b] = ids as [Identity, Identity, Identity];
   const post = async (p: ReturnType<typeof threeLegPayments>) => {
@@ -114,11 +119,7 @@ async function throughput(
     await postAll(c, b, p.credit, batch, concurrency);
   };
   const measured = threeLegPayments(rnd, cases, `${tag}-`);
-  const before = rewarm > 0 ? threeLegPayments(rnd, rewarm, `${tag}-rewarm-`) : undefined;
-  if (before !== undefined) {
-    settleHeap();
-    await post(before);
-  }
+  if (settle) settleHeap();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await post(measured);
@@ -126,7 +127,6 @@ async function throughput(
   const cpu = process.cpuUsage(cpu0);
   return {
     legs: cases * 3,
-    legsPosted: (cases + rewarm) * 3,
     seconds: Number(s.toFixed(2)),
     legsPerSec: Math.round((cases * 3) / s),
     // CPU time of the whole process (all threads) per leg: the work per leg, less sensitive than wall
@@ -155,7 +155,6 @@ async function repeated(runs: number, measure: (run: number) => Promise<Throughp
   const last = each[each.length - 1] as Throughput;
   return {
     legs: last.legs,
-    legsPosted: each.reduce((n, r) => n + r.legsPosted, 0),
     legsPerSec: Math.round(median(each.map((r) => r.legsPerSec))),
     cpuMicrosPerLeg: Number(median(each.map((r) => r.cpuMicrosPerLeg)).toFixed(1)),
     runs: each.map((r) => ({ legsPerSec: r.legsPerSec, cpuMicrosPerLeg: r.cpuMicrosPerLeg })),
@@ -176,10 +175,6 @@ async function simulationOnly(c: EmbeddedConsortium, who: Identity, rnd: Random)
   const batches: string[] = [];
   for (let i = 0; i < debit.length; i += 500) batches.push(JSON.stringify(debit.slice(i, i + 500)));
   settleHeap();
-  // As in `throughput`: a few unmeasured simulations first, for V8 to recompile what the collection discarded
-  // (a simulation writes nothing, so these batches can be simulated again below).
-  for (const legs of batches.slice(0, 8))
-    await c.network.evaluate(who, { fcn: 'postLegs', transient: { legs } });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const legs of batches) await c.network.evaluate(who, { fcn: 'postLegs', transient: { legs } });
@@ -213,9 +208,7 @@ async function main() {
       ['batchedSmallLedgerInProcess', 0],
       ['batchedSmallLedgerTwoWorkers', 2],
     ] as const) {
-      console.log(
-        `embedded network, batches of 500 legs, ~10k legs on the ledger, endorsing workers: ${workers} ...`,
-      );
+      console.log(`embedded network, batches of 500 legs, small ledger, endorsing workers: ${workers} ...`);
       const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-small-'));
       let posted = 0;
       try {
@@ -226,22 +219,24 @@ async function main() {
         });
         const pIds = await Promise.all(systems.map((u) => p.identity(u)));
         if (workers === 0) {
+          console.log('embedded network, peers in process, one leg per transaction ...');
+          const single = await throughput(p, pIds, rnd, 1_000, 1, 64, 'single-inproc');
+          results.singleLegInProcess = single;
+          posted += single.legs;
+          console.log(single);
+        }
+        console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
+        posted += (await throughput(p, pIds, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
+        if (workers === 0) {
           console.log(
             'chaincode alone: postLegs simulated by a peer (evaluate), 500 legs, nothing ordered ...',
           );
           results.simulationOnly = await simulationOnly(p, pIds[0] as Identity, rnd);
           console.log(results.simulationOnly);
-          console.log('embedded network, peers in process, one leg per transaction ...');
-          const single = await throughput(p, pIds, rnd, 1_000, 1, 64, 'single-inproc', 500);
-          results.singleLegInProcess = single;
-          posted += single.legsPosted;
-          console.log(single);
         }
-        posted += (await throughput(p, pIds, rnd, 2_000, 500, 4, 'warm', 0)).legsPosted;
         results[key] = {
           endorsingWorkers: workers,
-          // legs on the ledger when the first measured run starts, after its unmeasured payments
-          ledgerLegsBefore: posted + REWARM_PAYMENTS * 3,
+          ledgerLegsBefore: posted,
           ...(await repeated(RUNS, (i) => throughput(p, pIds, rnd, 10_000, 500, 4, `${key}${i}`))),
         };
         console.log(results[key]);
@@ -256,20 +251,22 @@ async function main() {
     const ids = await Promise.all(systems.map((u) => c.identity(u)));
 
     console.log('embedded network, one endorsing worker, one leg per transaction ...');
-    const single = await throughput(c, ids, rnd, 1_000, 1, 64, 'single', 500);
+    const single = await throughput(c, ids, rnd, 1_000, 1, 64, 'single');
     results.singleLegOneWorker = single;
     console.log(single);
-    let onLedger = single.legsPosted;
+    let onLedger = single.legs;
+    console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
+    onLedger += (await throughput(c, ids, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
 
     console.log('embedded network, batches of 500 legs, at ~10k legs on the ledger ...');
     const small = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `small${i}`));
     results.batchedSmallLedger = {
       endorsingWorkers: 1,
-      ledgerLegsBefore: onLedger + REWARM_PAYMENTS * 3,
+      ledgerLegsBefore: onLedger,
       ...small,
     };
     console.log(results.batchedSmallLedger);
-    onLedger += small.legsPosted;
+    onLedger += RUNS * small.legs;
 
     console.log(`filling the ledger to ${bigLedgerLegs} legs ...`);
     const fillStart = performance.now();
@@ -277,7 +274,7 @@ async function main() {
     while (onLedger < bigLedgerLegs) {
       const n = Math.min(50_000, Math.ceil((bigLedgerLegs - onLedger) / 3));
       // no forced collection while filling: the fill's rate is the network's own, V8's collections included
-      await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`, 0);
+      await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`, false);
       onLedger += n * 3;
       process.stdout.write(
         `\r  ${onLedger} legs (${Math.round((onLedger - fillFrom) / ((performance.now() - fillStart) / 1000))} legs/s)`,
@@ -288,11 +285,11 @@ async function main() {
     const large = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `large${i}`));
     results.batchedLargeLedger = {
       endorsingWorkers: 1,
-      ledgerLegsBefore: onLedger + REWARM_PAYMENTS * 3,
+      ledgerLegsBefore: onLedger,
       ...large,
     };
     console.log(results.batchedLargeLedger);
-    onLedger += large.legsPosted;
+    onLedger += RUNS * large.legs;
     await c.stop();
 
     console.log('restart: replaying the ledger from disk ...');
