@@ -4,11 +4,49 @@ import { crc32 } from 'node:zlib';
 const HEADER = 8;
 // Larger than any record we write; a length beyond it can only be a damaged header.
 const RECORD_MAX = 1 << 30;
+// Direct I/O writes whole blocks from aligned memory: 4096 bytes covers 512-byte and 4K-sector disks alike.
+const ALIGN = 4096;
+// What fills the rest of the last block behind the records. A header of it reads as a length beyond
+// RECORD_MAX, so a reader stops there, as at a torn tail.
+const PAD = 0xff;
+
+// Node provides WebAssembly; the TypeScript libraries this project compiles against do not declare it.
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number }) => {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  };
+};
+
+/** A reusable write buffer whose memory starts on a page boundary (WebAssembly memory is page-aligned). */
+class AlignedBuffer {
+  private readonly memory = new WebAssembly.Memory({ initial: 16 });
+  private view = Buffer.from(this.memory.buffer);
+
+  /** The buffer, at least `size` bytes long. */
+  get(size: number): Buffer {
+    if (size > this.view.length) {
+      this.memory.grow(Math.ceil((size - this.view.length) / 65_536));
+      this.view = Buffer.from(this.memory.buffer);
+    }
+    return this.view;
+  }
+}
+
+/** How a file opened for direct I/O is appended to: the bytes of its last, partly filled block. */
+type Direct = { tail: Buffer; buffer: AlignedBuffer };
 
 /**
  * An append-only file of records, each `[u32 length][u32 crc32][payload]`. A record that a crash cut
  * short, or whose checksum fails, ends the readable file: it and anything after it are truncated when
  * the file is opened, so the next append starts on a clean boundary.
+ *
+ * Appends use direct I/O (O_DIRECT) where the file system has it: the records go from an aligned buffer
+ * straight to the disk, not through the page cache, which otherwise grows by every byte the ledger writes
+ * (about 2 kB per leg) and, on a virtual machine, costs the kernel more for every page it takes once the
+ * guest uses more memory than before (docs/BENCHMARKS.md). Each append rewrites the file's last partly
+ * filled block with the new records and fills the rest of the block with PAD; `close` cuts the padding off.
+ * A file system without direct I/O (tmpfs, for one) gets the page cache, as before.
  */
 export class RecordFile {
   private reader: Promise<fs.promises.FileHandle> | undefined;
@@ -21,7 +59,11 @@ export class RecordFile {
     private readonly durable: boolean,
     /** Where each record starts: record i is at offsets[i]. */
     private readonly offsets: number[],
+    private readonly direct: Direct | undefined,
   ) {}
+
+  /** Appends in flight run one after another: each one's offsets, and a direct one's tail, follow the last. */
+  private appending: Promise<void> = Promise.resolve();
 
   /**
    * Reads up to `limit` intact records from the start of an open file. Stops at the first record that is cut
@@ -64,39 +106,98 @@ export class RecordFile {
     }
     try {
       const { offsets, end, total } = RecordFile.readRecords(fd, count, onRecord);
-      if (offsets.length < count && end < total)
+      if (offsets.length < count && end < total && !RecordFile.paddingOnly(fd, end, total))
         throw new Error(`${file}: record ${offsets.length} is damaged`);
     } finally {
       fs.closeSync(fd);
     }
   }
 
-  /** Reads every intact record in order, truncates a torn tail, and opens the file for appending. */
+  /** Whether the bytes from `end` to `total` are the padding behind the last record (see RecordFile). */
+  private static paddingOnly(fd: number, end: number, total: number): boolean {
+    if (total - end >= ALIGN) return false;
+    const rest = Buffer.alloc(total - end);
+    if (fs.readSync(fd, rest, 0, rest.length, end) !== rest.length) return false;
+    return rest.every((b) => b === PAD);
+  }
+
+  /**
+   * Reads every intact record in order, truncates a torn tail (or the padding a process that stopped without
+   * `close` left), and opens the file for appending: with direct I/O unless `direct` is false or the file
+   * system refuses it.
+   */
   static async open(
     file: string,
     durable: boolean,
     onRecord: (payload: Buffer, index: number) => void,
+    options: { direct?: boolean } = {},
   ): Promise<{ file: RecordFile; truncatedBytes: number }> {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
     let read: { offsets: number[]; end: number; total: number };
+    let tail: Buffer;
     try {
       read = RecordFile.readRecords(fd, Number.MAX_SAFE_INTEGER, onRecord);
       if (read.end < read.total) {
         fs.ftruncateSync(fd, read.end);
         fs.fsyncSync(fd);
       }
+      tail = Buffer.alloc(read.end % ALIGN);
+      fs.readSync(fd, tail, 0, tail.length, read.end - tail.length);
     } finally {
       fs.closeSync(fd);
     }
+    const truncatedBytes = read.total - read.end;
+    if (options.direct !== false) {
+      const direct = await RecordFile.openDirect(file, read.end, tail);
+      if (direct !== undefined) {
+        return {
+          file: new RecordFile(file, direct.handle, read.end, durable, read.offsets, direct.direct),
+          truncatedBytes,
+        };
+      }
+    }
     const handle = await fs.promises.open(file, 'a', 0o600);
-    return {
-      file: new RecordFile(file, handle, read.end, durable, read.offsets),
-      truncatedBytes: read.total - read.end,
-    };
+    return { file: new RecordFile(file, handle, read.end, durable, read.offsets, undefined), truncatedBytes };
+  }
+
+  /**
+   * The file opened for direct I/O, proven by rewriting its last block as the next append will (its records
+   * and padding); undefined where the file system refuses either, and the file is then as it was.
+   */
+  private static async openDirect(
+    file: string,
+    size: number,
+    tail: Buffer,
+  ): Promise<{ handle: fs.promises.FileHandle; direct: Direct } | undefined> {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_DIRECT);
+    } catch {
+      return undefined;
+    }
+    const direct: Direct = { tail, buffer: new AlignedBuffer() };
+    try {
+      if (tail.length > 0) {
+        const block = direct.buffer.get(ALIGN);
+        tail.copy(block, 0);
+        block.fill(PAD, tail.length, ALIGN);
+        await handle.write(block, 0, ALIGN, size - tail.length);
+        await handle.truncate(size);
+      }
+      return { handle, direct };
+    } catch {
+      await handle.close();
+      return undefined;
+    }
   }
 
   get bytes(): number {
     return this.size;
+  }
+
+  /** Whether appends bypass the page cache (O_DIRECT). */
+  get directIO(): boolean {
+    return this.direct !== undefined;
   }
 
   /** Number of records in the file. */
@@ -132,7 +233,13 @@ export class RecordFile {
    * Appends the payloads as records, each one Buffer or the list of pieces it is made of (written as they are,
    * never joined); with durability on, resolves only once they are on disk.
    */
-  async append(payloads: readonly (Buffer | readonly Buffer[])[]): Promise<void> {
+  append(payloads: readonly (Buffer | readonly Buffer[])[]): Promise<void> {
+    const next = this.appending.then(() => this.appendNow(payloads));
+    this.appending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(payloads: readonly (Buffer | readonly Buffer[])[]): Promise<void> {
     const parts: Buffer[] = [];
     const lengths: number[] = [];
     for (const p of payloads) {
@@ -150,8 +257,12 @@ export class RecordFile {
       lengths.push(HEADER + payloadLength);
     }
     const length = lengths.reduce((a, b) => a + b, 0);
-    const { bytesWritten } = await this.handle.writev(parts);
-    if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
+    if (this.direct === undefined) {
+      const { bytesWritten } = await this.handle.writev(parts);
+      if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
+    } else {
+      await this.writeDirect(this.direct, parts, length);
+    }
     if (this.durable) await this.handle.datasync();
     let at = this.size;
     for (const l of lengths) {
@@ -161,9 +272,30 @@ export class RecordFile {
     this.size += length;
   }
 
+  /** Writes the last partly filled block again, followed by `parts` and padding to a whole block. */
+  private async writeDirect(direct: Direct, parts: readonly Buffer[], length: number): Promise<void> {
+    const start = this.size - direct.tail.length;
+    const used = direct.tail.length + length;
+    const whole = Math.ceil(used / ALIGN) * ALIGN;
+    const block = direct.buffer.get(whole);
+    direct.tail.copy(block, 0);
+    let at = direct.tail.length;
+    for (const part of parts) at += part.copy(block, at);
+    block.fill(PAD, used, whole);
+    const { bytesWritten } = await this.handle.write(block, 0, whole, start);
+    if (bytesWritten !== whole) throw new Error(`short write: ${bytesWritten} of ${whole} bytes`);
+    const keep = used % ALIGN;
+    direct.tail = Buffer.from(block.subarray(used - keep, used));
+  }
+
   async close(): Promise<void> {
+    await this.appending;
     await Promise.allSettled([...this.reads]);
     if (this.reader !== undefined) await (await this.reader).close();
+    if (this.direct !== undefined) {
+      await this.handle.truncate(this.size);
+      if (this.durable) await this.handle.datasync();
+    }
     await this.handle.close();
   }
 }
