@@ -95,7 +95,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   // The case's first leg: a later leg seals only what differs from it (sealedLegDetails). Read from a stored
   // record only: a new case's empty list is an array of another kind, and indexing both here made V8 throw
   // this function's optimised code away at every switch between first and later legs.
-  const first = stored === undefined ? undefined : stored.legs[0];
+  const first = stored?.legs[0];
   let record = stored ?? (await newCase(ctx, caseId, leg));
   const digests = fieldDigests(leg);
   const caseLeg: CaseLeg = {

@@ -161,8 +161,8 @@ export class RecordFile {
   }
 
   /**
-   * The file opened for direct I/O, proven by rewriting its last block as the next append will (its records
-   * and padding); undefined where the file system refuses either, and the file is then as it was.
+   * The file opened for direct I/O, proven by rewriting its last block as an append does (its records and
+   * padding, cut off again); undefined where the file system refuses either, and the file is then as it was.
    */
   private static async openDirect(
     file: string,
@@ -177,13 +177,8 @@ export class RecordFile {
     }
     const direct: Direct = { tail, buffer: new AlignedBuffer() };
     try {
-      if (tail.length > 0) {
-        const block = direct.buffer.get(ALIGN);
-        tail.copy(block, 0);
-        block.fill(PAD, tail.length, ALIGN);
-        await handle.write(block, 0, ALIGN, size - tail.length);
-        await handle.truncate(size);
-      }
+      await RecordFile.writeDirect(handle, direct, size, [], 0);
+      await handle.truncate(size);
       return { handle, direct };
     } catch {
       await handle.close();
@@ -261,7 +256,7 @@ export class RecordFile {
       const { bytesWritten } = await this.handle.writev(parts);
       if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
     } else {
-      await this.writeDirect(this.direct, parts, length);
+      await RecordFile.writeDirect(this.handle, this.direct, this.size, parts, length);
     }
     if (this.durable) await this.handle.datasync();
     let at = this.size;
@@ -272,17 +267,26 @@ export class RecordFile {
     this.size += length;
   }
 
-  /** Writes the last partly filled block again, followed by `parts` and padding to a whole block. */
-  private async writeDirect(direct: Direct, parts: readonly Buffer[], length: number): Promise<void> {
-    const start = this.size - direct.tail.length;
+  /**
+   * Writes the last partly filled block of a file of `size` bytes again, followed by `parts` (`length` bytes)
+   * and padding to a whole block (at least one), and keeps the new last block's bytes as the tail.
+   */
+  private static async writeDirect(
+    handle: fs.promises.FileHandle,
+    direct: Direct,
+    size: number,
+    parts: readonly Buffer[],
+    length: number,
+  ): Promise<void> {
+    const start = size - direct.tail.length;
     const used = direct.tail.length + length;
-    const whole = Math.ceil(used / ALIGN) * ALIGN;
+    const whole = Math.max(ALIGN, Math.ceil(used / ALIGN) * ALIGN);
     const block = direct.buffer.get(whole);
     direct.tail.copy(block, 0);
     let at = direct.tail.length;
     for (const part of parts) at += part.copy(block, at);
     block.fill(PAD, used, whole);
-    const { bytesWritten } = await this.handle.write(block, 0, whole, start);
+    const { bytesWritten } = await handle.write(block, 0, whole, start);
     if (bytesWritten !== whole) throw new Error(`short write: ${bytesWritten} of ${whole} bytes`);
     const keep = used % ALIGN;
     direct.tail = Buffer.from(block.subarray(used - keep, used));
