@@ -4,8 +4,8 @@ import type { Identity } from './ca';
 import type { CollectionConfig } from './channel';
 import type { Endorsement, SimulationOutcome } from './peer';
 import type { Policy } from './policy';
-import type { CollectionHashedRwSet, MetadataWrite, PrivateWrites, TxRwSet, Value } from './rwset';
-import type { TxMeta } from './state';
+import type { PrivateWrites, TxRwSet, Value } from './rwset';
+import type { JournalPart } from './state';
 
 /** Where the worker finds the chaincode: a module and the name of its export listing the contract classes. */
 export type WorkerChaincode = {
@@ -36,26 +36,12 @@ export type EndorserInit = {
   peers: [string, Identity][];
 };
 
-/**
- * A committed transaction as a replica applies it. Public values are not copied: each written key comes with
- * the position of its new record in the main thread's state, whose slab the workers read (shared memory).
- * Private writes carry their values: each member's store keeps its own copy.
- */
-export type AppliedTx = {
-  i: number;
-  meta: TxMeta;
-  writes: [key: string, position: number][];
-  metadataWrites: MetadataWrite[];
-  collections: CollectionHashedRwSet[];
-  privateWrites: PrivateWrites;
-};
-
 /** The main thread's shared slab chunks a worker has not attached yet: numbers `from`, `from + 1`, … */
 export type NewChunks = { from: number; chunks: SharedArrayBuffer[] };
 
 export type EndorserRequest =
   | { t: 'run'; id: number; org: string; bytes: Uint8Array; endorse: boolean }
-  | { t: 'apply'; block: number; txs: AppliedTx[]; txIds: string[]; chunks: NewChunks };
+  | { t: 'apply'; journal: JournalPart; txIds: string[]; chunks: NewChunks };
 
 export type EndorserReply =
   | { id: number; kind: 'ok'; outcome: SimulationOutcome | Endorsement }
@@ -79,12 +65,6 @@ function reviveRwSet(rw: TxRwSet): TxRwSet {
   for (const w of rw.writes) w[1] = value(w[1]);
   reviveMetadata(rw);
   return rw;
-}
-
-export function reviveApplied(tx: AppliedTx): AppliedTx {
-  reviveMetadata(tx);
-  revivePrivateWrites(tx.privateWrites);
-  return tx;
 }
 
 function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
@@ -235,10 +215,13 @@ export class EndorserPool {
    * A committed block's valid transactions (and every transaction ID it carried), to every replica. Sent
    * before the block's submitters hear back, so whatever they propose next is simulated after it.
    */
-  apply(block: number, txs: AppliedTx[], txIds: string[], chunks: NewChunks): void {
+  apply(journal: JournalPart, txIds: string[], chunks: NewChunks): void {
     if (this.failure !== undefined) return;
-    const message = { t: 'apply', block, txs, txIds, chunks } satisfies EndorserRequest;
-    for (const w of this.workers) w.postMessage(message);
+    const message = { t: 'apply', journal, txIds, chunks } satisfies EndorserRequest;
+    // With one worker the journal's numbers are handed over, not copied.
+    if (this.workers.length === 1)
+      (this.workers[0] as Worker).postMessage(message, [journal.ops.buffer as ArrayBuffer]);
+    else for (const w of this.workers) w.postMessage(message);
   }
 
   async stop(): Promise<void> {

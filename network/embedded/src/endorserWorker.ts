@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChannelConfig } from './channel';
-import { reviveApplied, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
+import { type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
 import { StateLock } from './lock';
 import { Membership } from './msp';
-import { applyLinked, applyPrivate, privateWritesByMember, replayLedger } from './network';
+import { replayLedger } from './network';
 import { checkProposal, loadChaincode, Peer, ProposalRejected, type ContractClass } from './peer';
-import { packVersion, WorldState } from './state';
+import { WorldState } from './state';
 
 function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserReply | undefined> {
   const channel = new ChannelConfig(
@@ -42,12 +42,7 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
       m.chunks.chunks.forEach((chunk, k) => {
         state.attachChunk(m.chunks.from + k, chunk);
       });
-      for (const tx of m.txs) {
-        const version = packVersion(m.block, tx.i);
-        applyLinked(state, reviveApplied(tx), version);
-        for (const [org, pw] of privateWritesByMember(channel, tx.privateWrites))
-          applyPrivate(state, org, pw, version);
-      }
+      state.applyJournal(m.journal);
       for (const id of m.txIds) state.txIds.add(id);
       return undefined;
     }

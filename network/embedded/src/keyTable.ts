@@ -57,12 +57,47 @@ export class KeyTable {
 
   /** Adds a key the caller knows is absent and returns its new slot (slots are 0, 1, 2, … in order). */
   add(key: string): number {
+    return this.addRecord(hashKey(key)[0], this.slab.append(KIND_TEXT, 0, -1, key));
+  }
+
+  /** The key's hash as this table computes it (what `findRecord` and `addRecord` take). */
+  hashOf(slot: number): number {
+    return this.hashes[slot] as number;
+  }
+
+  /** Where the slot's key is stored in the slab. */
+  keyPositionOf(slot: number): number {
+    return this.keyPositions[slot] as number;
+  }
+
+  /**
+   * The slot of the key stored at `pos` (a record of this slab or of another thread's, Slab.foreign) whose hash
+   * is `h`, or undefined: a lookup by numbers, without the key as a string. A slot found by comparing bytes
+   * takes `pos` as its key's position, so the next lookup of the same record compares numbers only.
+   */
+  findRecord(h: number, pos: number): number | undefined {
+    const mask = this.buckets.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const b = this.buckets[i] as number;
+      if (b === EMPTY) return undefined;
+      if (b > 0 && this.hashes[b - 1] === h) {
+        const own = this.keyPositions[b - 1] as number;
+        if (own === pos) return b - 1;
+        if (this.slab.sameBytes(own, pos)) {
+          this.keyPositions[b - 1] = pos;
+          return b - 1;
+        }
+      }
+    }
+  }
+
+  /** Adds the absent key stored at `pos` with hash `h` (see findRecord) and returns its new slot. */
+  addRecord(h: number, pos: number): number {
     if ((this.used + 1) * 4 > this.buckets.length * 3) this.rehash();
-    const [h] = hashKey(key);
     const slot = this.slots++;
     if (slot === this.hashes.length) this.growColumns();
     this.hashes[slot] = h;
-    this.keyPositions[slot] = this.slab.append(KIND_TEXT, 0, -1, key);
+    this.keyPositions[slot] = pos;
     const mask = this.buckets.length - 1;
     let i = h & mask;
     while ((this.buckets[i] as number) > 0) i = (i + 1) & mask;
@@ -83,6 +118,20 @@ export class KeyTable {
         this.buckets[i] = TOMBSTONE;
         this.live--;
         return true;
+      }
+    }
+  }
+
+  /** Removes the key of `slot` (its hash `h`); its slot is not reused. */
+  deleteSlot(h: number, slot: number): void {
+    const mask = this.buckets.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const b = this.buckets[i] as number;
+      if (b === EMPTY) return;
+      if (b === slot + 1) {
+        this.buckets[i] = TOMBSTONE;
+        this.live--;
+        return;
       }
     }
   }

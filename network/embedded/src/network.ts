@@ -22,7 +22,7 @@ import {
 import { parsePolicy, policyFromEnvelope, satisfies, type Policy } from './policy';
 import { common, msp } from '@hyperledger/fabric-protos';
 import { buildSignedProposal, computeTxId, serializeIdentity } from './proposal';
-import { EndorserPool, WorkerRejected, type AppliedTx, type WorkerChaincode } from './endorserPool';
+import { EndorserPool, WorkerRejected, type WorkerChaincode } from './endorserPool';
 import { RecordFile } from './recordFile';
 import {
   privateWritesFromJson,
@@ -31,7 +31,6 @@ import {
   type PrivateWrites,
   type TxRwSet,
 } from './rwset';
-import { Slab } from './slab';
 import { SortedKeys } from './sortedKeys';
 import { packVersion, TX_PER_BLOCK_MAX, WorldState, type TxMeta } from './state';
 
@@ -399,6 +398,8 @@ export class EmbeddedNetwork {
         );
       });
       endorsers = await pool;
+      // From here on the workers' replicas, which replayed the same ledger, follow this state's journal.
+      if (endorsers !== undefined) state.startJournal();
     } catch (err) {
       await (await pool?.catch(() => undefined))?.stop();
       await blockFile.close();
@@ -791,37 +792,15 @@ export class EmbeddedNetwork {
     const wait = this.lock.acquireWrite();
     if (wait !== undefined) await wait;
     const summaries: CommittedTransaction[] = [];
-    const applied: AppliedTx[] = [];
     try {
       for (const [i, tx] of batch.entries()) {
         const code = codes[i] as ValidationCode;
         const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
         const version = packVersion(number, i);
-        // Where each public value lands in the shared slab, for the workers' replicas.
-        const positions: number[] = [];
-        const writes =
-          code === 'VALID'
-            ? applyPublic(
-                this.state,
-                tx.rwset,
-                meta,
-                version,
-                this.pool === undefined ? undefined : positions,
-              )
-            : [];
+        const writes = code === 'VALID' ? applyPublic(this.state, tx.rwset, meta, version) : [];
         if (code === 'VALID') {
           for (const [org, pw] of privateWritesByMember(this.channel, tx.privateWrites))
             applyPrivate(this.state, org, pw, version);
-          if (this.pool !== undefined)
-            applied.push({
-              i,
-              meta,
-              writes: tx.rwset.writes.map(([key], k) => [key, positions[k] as number]),
-              metadataWrites: tx.rwset.metadataWrites,
-              // The reads were validated here; a replica needs only the writes.
-              collections: tx.rwset.collections.map((c) => ({ ...c, reads: [] })),
-              privateWrites: tx.privateWrites,
-            });
         }
         this.state.txIds.add(tx.txId);
         summaries.push({
@@ -851,8 +830,7 @@ export class EmbeddedNetwork {
     if (this.pool !== undefined) {
       const chunks = this.state.sharedChunks(this.chunksSent);
       this.pool.apply(
-        number,
-        applied,
+        this.state.takeJournal(),
         batch.map((tx) => tx.txId),
         { from: this.chunksSent, chunks },
       );
@@ -1164,40 +1142,24 @@ export function privateWritesByMember(channel: ChannelConfig, pw: PrivateWrites)
   return out;
 }
 
-/** Applies a valid transaction's public writes; with `positions`, pushes where each value was stored. */
+/** Applies a valid transaction's public writes. */
 export function applyPublic(
   state: WorldState,
   rw: TxRwSet,
   meta: TxMeta,
   version: number,
-  positions?: number[],
 ): CommittedTransaction['writes'] {
   const writes: CommittedTransaction['writes'] = [];
   const pub = state.publicState;
   if (rw.writes.length > 0) {
     const tx = pub.addTx(meta);
     for (const [key, value] of rw.writes) {
-      const pos = pub.write(key, value, version, tx);
-      positions?.push(pos);
+      pub.write(key, value, version, tx);
       writes.push({ key, isDelete: value === null });
     }
   }
   applyRest(state, rw, version);
   return writes;
-}
-
-/**
- * applyPublic on an endorsing worker's replica: each public value is the record the main thread wrote to
- * its shared slab (AppliedTx), linked, not copied. The transaction numbers match the main thread's, as both
- * register the same transactions in the same order.
- */
-export function applyLinked(state: WorldState, tx: AppliedTx, version: number): void {
-  const pub = state.publicState;
-  if (tx.writes.length > 0) {
-    pub.addTx(tx.meta);
-    for (const [key, position] of tx.writes) pub.link(key, Slab.foreign(position), version);
-  }
-  applyRest(state, tx, version);
 }
 
 // Every caller records the transaction id itself, valid or not (Fabric refuses a reused id either way).

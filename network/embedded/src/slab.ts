@@ -127,7 +127,7 @@ export class Slab {
     const [chunk, offset] = this.at(pos);
     const previous = chunk.readDoubleLE(offset + 9);
     // A foreign record names its predecessor in its own slab's numbering.
-    return previous >= 0 && pos >= FOREIGN * POS_CHUNK ? Slab.foreign(previous) : previous;
+    return previous >= 0 && Slab.isForeign(pos) ? Slab.foreign(previous) : previous;
   }
 
   /** The record's bytes as a new Buffer (a copy: nobody can change the store through it). */
@@ -152,9 +152,23 @@ export class Slab {
     return true;
   }
 
+  /** Whether the two records hold the same bytes (a key stored in this slab and the same key in another's). */
+  sameBytes(a: number, b: number): boolean {
+    const [ca, oa] = this.at(a);
+    const [cb, ob] = this.at(b);
+    const length = ca.readUInt32LE(oa);
+    if (cb.readUInt32LE(ob) !== length) return false;
+    return ca.compare(cb, ob + HEADER, ob + HEADER + length, oa + HEADER, oa + HEADER + length) === 0;
+  }
+
+  /** Whether the position names a record of another thread's slab (read only here). */
+  static isForeign(pos: number): boolean {
+    return pos >= FOREIGN * POS_CHUNK;
+  }
+
   /** Overwrites a record's bytes with zeros and marks it deleted (a purge: the value is gone). */
   erase(pos: number): void {
-    if (pos >= FOREIGN * POS_CHUNK) throw new Error('slab: a foreign record is read only');
+    if (Slab.isForeign(pos)) throw new Error('slab: a foreign record is read only');
     const [chunk, offset] = this.at(pos);
     const length = chunk.readUInt32LE(offset);
     chunk.fill(0, offset + HEADER, offset + HEADER + length);

@@ -121,24 +121,29 @@ describe('WorldState', () => {
   });
 });
 
-describe('public values shared with an endorsing worker', () => {
-  // The main thread's state with its values in shared memory, and a worker's replica that links to them
-  // (what AppliedTx and applyLinked do), side by side in one thread.
-  function pair() {
-    const main = new WorldState(['A'], { shareValues: true });
-    const replica = new WorldState(['A']);
+describe('a replica that follows the journal of a state with shared values (an endorsing worker)', () => {
+  // The main thread's state with its values in shared memory, and a worker's replica that applies its journal
+  // (what EmbeddedNetwork and endorserWorker do), side by side in one thread. `replayed` is what both held
+  // before the journal started: each replayed the ledger into its own slab.
+  function pair(replayed?: (s: WorldState) => void) {
+    const main = new WorldState(['A', 'B'], { shareValues: true });
+    const replica = new WorldState(['A', 'B']);
+    if (replayed !== undefined) for (const st of [main, replica]) replayed(st);
+    main.startJournal();
     let attached = 0;
+    const sync = () => {
+      for (const chunk of main.sharedChunks(attached)) replica.attachChunk(attached++, chunk);
+      // As a worker gets it: cloned, Buffers turned into plain Uint8Arrays.
+      replica.applyJournal(structuredClone(main.takeJournal()));
+    };
     const commit = (txId: string, version: number, writes: [string, string | null][]) => {
       const tx = main.publicState.addTx(meta(txId));
-      const positions = writes.map(([k, v]) => main.publicState.write(k, v, version, tx));
-      for (const chunk of main.sharedChunks(attached)) replica.attachChunk(attached++, chunk);
-      replica.publicState.addTx(meta(txId));
-      writes.forEach(([k], i) => {
-        replica.publicState.link(k, Slab.foreign(positions[i] as number), version);
-      });
+      for (const [k, v] of writes) main.publicState.write(k, v, version, tx);
+      sync();
     };
-    return { main, replica, commit };
+    return { main, replica, commit, sync };
   }
+  const slabOf = (s: WorldState) => (s as unknown as { slab: Slab }).slab;
 
   it('reads through the links exactly what the main state holds: values, versions, history, ranges', () => {
     const { main, replica, commit } = pair();
@@ -170,16 +175,118 @@ describe('public values shared with an endorsing worker', () => {
   });
 
   it('follows a key that the replica had stored itself (replayed from disk) into the shared records', () => {
-    const { main, replica, commit } = pair();
     // Both replayed the same block into their own slabs.
-    for (const s of [main, replica])
-      s.publicState.write('brk:1', 'opened', 10, s.publicState.addTx(meta('t1')));
+    const { replica, commit } = pair((s) =>
+      s.publicState.write('brk:1', 'opened', 10, s.publicState.addTx(meta('t1'))),
+    );
     commit('t2', 20, [['brk:1', 'assigned']]);
     expect(replica.publicState.get('brk:1')).toEqual({ value: 'assigned', version: 20 });
     expect(replica.publicState.history('brk:1')).toEqual([
       { meta: meta('t2'), value: 'assigned' },
       { meta: meta('t1'), value: 'opened' },
     ]);
+  });
+
+  it('follows private data and hashes, deletes erase the values, and no copy stays behind on the replica', () => {
+    const { main, replica, sync } = pair((s) => {
+      s.privateStore('A', 'c', true)?.set('leg:1', 'replayed secret', 10);
+      s.writeHashed('c', 'kh1', 'vh1', 10);
+    });
+    const replayedAt = (replica.privateStore('A', 'c', false) as unknown as { positions: Float64Array })
+      .positions[0] as number;
+    expect(slabOf(replica).text(replayedAt)).toBe('replayed secret');
+
+    const a = main.privateStore('A', 'c', true);
+    a?.set('leg:1', 'new secret', 20);
+    a?.set('leg:2', Buffer.from([1, 2, 3]), 20);
+    main.writeHashed('c', 'kh1', 'vh1b', 20);
+    main.writeHashed('c', 'kh2', 'vh2', 20);
+    main.privateStore('B', 'd', true)?.set('x', 'only B', 21); // a store made after the journal started
+    sync();
+    const ra = replica.privateStore('A', 'c', false);
+    expect(ra?.get('leg:1')).toEqual({ value: 'new secret', version: 20 });
+    expect(ra?.get('leg:2')).toEqual({ value: Buffer.from([1, 2, 3]), version: 20 });
+    expect(replica.privateStore('B', 'd', false)?.get('x')).toEqual({ value: 'only B', version: 21 });
+    expect(replica.privateStore('B', 'c', false)).toBeUndefined();
+    for (const kh of ['kh1', 'kh2']) expect(replica.hashedEntry('c', kh)).toEqual(main.hashedEntry('c', kh));
+    // Private data keeps no history: the replica's own replayed copy is gone once the shared value replaced it.
+    expect(slabOf(replica).text(replayedAt)).toBe('\u0000'.repeat('replayed secret'.length));
+    expect(slabOf(replica).kind(replayedAt)).toBe(KIND_DELETED);
+
+    a?.delete('leg:1');
+    main.writeHashed('c', 'kh1', null, 30);
+    sync();
+    expect(ra?.get('leg:1')).toBeUndefined();
+    expect(ra?.version('leg:1')).toBe(ABSENT);
+    expect(ra?.get('leg:2')?.version).toBe(20);
+    expect(replica.hashedEntry('c', 'kh1')).toBeUndefined();
+    expect(replica.hashedVersion('c', 'kh1')).toBe(ABSENT);
+    // The key can come back, in a slot of its own.
+    a?.set('leg:1', 'again', 40);
+    sync();
+    expect(ra?.get('leg:1')).toEqual({ value: 'again', version: 40 });
+  });
+
+  it('erases a private key the replica holds only as its own replayed copy', () => {
+    const { main, replica, sync } = pair((s) => s.privateStore('A', 'c', true)?.set('k', 'secret', 10));
+    const at = (replica.privateStore('A', 'c', false) as unknown as { positions: Float64Array })
+      .positions[0] as number;
+    main.privateStore('A', 'c', false)?.delete('k');
+    sync();
+    expect(replica.privateStore('A', 'c', false)?.get('k')).toBeUndefined();
+    expect(slabOf(replica).text(at)).toBe('\u0000'.repeat(6));
+  });
+
+  it('carries metadata (validation parameters) of public keys and of hashes, with their versions', () => {
+    const { main, replica, commit, sync } = pair();
+    commit('t1', 10, [['acct:1', 'v']]);
+    main.writeHashed('c', 'kh', 'vh', 10);
+    const ep = Buffer.from([0x0a, 0x01, 0xff]);
+    main.publicState.writeMetadata('acct:1', [['VALIDATION_PARAMETER', ep]], 11);
+    main.writeHashedMetadata('c', 'kh', [['VALIDATION_PARAMETER', ep]], 12);
+    main.privateStore('A', 'c', true)?.set('p', 'v', 12);
+    main.privateStore('A', 'c', false)?.setVersion('p', 13);
+    sync();
+    expect(replica.publicState.metadata('acct:1')).toEqual([['VALIDATION_PARAMETER', ep]]);
+    expect(Buffer.isBuffer(replica.publicState.metadata('acct:1')?.[0]?.[1])).toBe(true);
+    expect(replica.publicState.version('acct:1')).toBe(11);
+    expect(replica.hashedEntry('c', 'kh')).toEqual(main.hashedEntry('c', 'kh'));
+    expect(replica.privateStore('A', 'c', false)?.version('p')).toBe(13);
+    // A delete drops the metadata on both.
+    commit('t2', 20, [['acct:1', null]]);
+    expect(replica.publicState.metadata('acct:1')).toBeUndefined();
+    expect(main.publicState.metadata('acct:1')).toBeUndefined();
+  });
+
+  it('keeps a range index that the replica built before the journal brought keys in and out', () => {
+    const { main, replica, commit } = pair((s) =>
+      s.publicState.write('due:2', 'x', 10, s.publicState.addTx(meta('t1'))),
+    );
+    expect([...replica.publicState.range('due:', 'due;')].map(([k]) => k)).toEqual(['due:2']);
+    commit('t2', 20, [
+      ['due:1', 'a'],
+      ['due:3', 'c'],
+      ['due:2', null],
+    ]);
+    commit('t3', 30, [['due:2', 'back']]);
+    commit('t4', 40, [['due:3', null]]);
+    expect([...replica.publicState.range('due:', 'due;')]).toEqual([
+      ...main.publicState.range('due:', 'due;'),
+    ]);
+    expect([...replica.publicState.range('due:', 'due;')].map(([k]) => k)).toEqual(['due:1', 'due:2']);
+  });
+
+  it('journals only a state with shared values, and refuses a journal naming a store it never declared', () => {
+    expect(() => {
+      new WorldState(['A']).startJournal();
+    }).toThrow(/not shared/);
+    expect(() => {
+      new WorldState(['A']).takeJournal();
+    }).toThrow(/no journal/);
+    const replica = new WorldState(['A']);
+    expect(() => {
+      replica.applyJournal({ ops: Float64Array.of(0, 7, 1, 0, 0, 1), extras: [] });
+    }).toThrow(/store 7, never declared/);
   });
 
   it('never writes to the shared records, and only a shared state has chunks to share', () => {

@@ -42,6 +42,11 @@ class RangeIndexes {
 
   constructor(private readonly liveKeys: () => Iterable<string>) {}
 
+  /** Whether any index has been built (and so needs to hear of keys coming and going). */
+  get active(): boolean {
+    return this.all !== undefined || this.partitions.size > 0;
+  }
+
   add(key: string): void {
     this.all?.add(key);
     if (this.partitions.size > 0) this.partitions.get(partitionOf(key))?.add(key);
@@ -69,6 +74,80 @@ class RangeIndexes {
   }
 }
 
+/** Which store of a WorldState a journal entry is about: public, one collection's hashes, or private data. */
+export type StoreName =
+  | { kind: 'public' }
+  | { kind: 'hashed'; collection: string }
+  | { kind: 'private'; org: string; collection: string };
+
+// A journal entry: six numbers, the first its kind.
+const OP_PLACE = 0; // store, key hash, key position, value position, version
+const OP_METADATA = 1; // store, key hash, key position, version, extra (the entries)
+const OP_ERASE = 2; // store, key hash, key position
+const OP_ADD_TX = 3; // extra (the TxMeta)
+const OP_DECLARE = 4; // store, extra (its StoreName)
+const OP_SIZE = 6;
+
+/** A stretch of a state's journal: its entries, and the values that are not numbers, by index. */
+export type JournalPart = { ops: Float64Array; extras: unknown[] };
+
+/**
+ * Every change made to a state whose values are shared (WorldState.startJournal), as numbers: which store,
+ * which key (its hash and where its bytes are), which record became its value, at which version. An endorsing
+ * worker's replica applies these (WorldState.applyJournal) instead of the transactions' writes: it hashes no
+ * key, decodes no string and copies no value, since every key and value is already a record in the shared slab.
+ */
+export class Journal {
+  private ops = new Float64Array(OP_SIZE * 1024);
+  private length = 0;
+  private extras: unknown[] = [];
+
+  private push(kind: number, a: number, b: number, c: number, d: number, e: number): void {
+    if (this.length + OP_SIZE > this.ops.length) this.ops = doubled(this.ops);
+    const o = this.ops;
+    const i = this.length;
+    o[i] = kind;
+    o[i + 1] = a;
+    o[i + 2] = b;
+    o[i + 3] = c;
+    o[i + 4] = d;
+    o[i + 5] = e;
+    this.length = i + OP_SIZE;
+  }
+
+  private extra(value: unknown): number {
+    return this.extras.push(value) - 1;
+  }
+
+  place(store: number, hash: number, keyPos: number, pos: number, version: number): void {
+    this.push(OP_PLACE, store, hash, keyPos, pos, version);
+  }
+
+  metadata(store: number, hash: number, keyPos: number, version: number, entries: [string, Buffer][]): void {
+    this.push(OP_METADATA, store, hash, keyPos, version, this.extra(entries));
+  }
+
+  erase(store: number, hash: number, keyPos: number): void {
+    this.push(OP_ERASE, store, hash, keyPos, 0, 0);
+  }
+
+  addTx(meta: TxMeta): void {
+    this.push(OP_ADD_TX, this.extra(meta), 0, 0, 0, 0);
+  }
+
+  declare(store: number, name: StoreName): void {
+    this.push(OP_DECLARE, store, this.extra(name), 0, 0, 0);
+  }
+
+  /** The entries since the last `take` (a copy the caller may transfer), and the journal starts empty again. */
+  take(): JournalPart {
+    const part = { ops: this.ops.slice(0, this.length), extras: this.extras };
+    this.length = 0;
+    this.extras = [];
+    return part;
+  }
+}
+
 /**
  * Keys with their current value, version and metadata (a validation parameter), values kept in a Slab
  * (off the JavaScript heap). No heap object per key: the KeyTable holds the keys, versions and value
@@ -82,6 +161,11 @@ class VersionedStore {
   private readonly index = new RangeIndexes(() => this.liveKeys());
   /** Few keys ever carry metadata: a Map, empty (and skipped) until one does. */
   private readonly metadataByKey = new Map<string, [string, Buffer][]>();
+  /** Where this store's changes are journalled, under its number `id` (WorldState.startJournal). */
+  journal: Journal | undefined;
+  id = 0;
+  /** Whether older values stay readable (as history); private data keeps none. */
+  protected readonly keepsHistory: boolean = true;
 
   constructor(private readonly slab: Slab) {
     this.slots = new KeyTable(slab);
@@ -157,6 +241,60 @@ class VersionedStore {
     if (!wasLive && live) this.index.add(key);
     else if (wasLive && !live) this.index.delete(key);
     if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(key);
+    this.journal?.place(this.id, this.slots.hashOf(slot), this.slots.keyPositionOf(slot), pos, version);
+  }
+
+  /**
+   * A journalled `place` on a replica (WorldState.applyJournal): the key and the value are records of the
+   * journalling thread's shared slab, found by position, not by a string.
+   */
+  placeRecord(hash: number, keyPos: number, pos: number, version: number): void {
+    let slot = this.slots.findRecord(hash, keyPos);
+    const previous = this.current(slot);
+    const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
+    const live = this.slab.kind(pos) !== KIND_DELETED;
+    if (slot === undefined) {
+      slot = this.slots.addRecord(hash, keyPos);
+      this.ensureSlot(slot);
+    }
+    // A replica's own copies of values it replayed from disk: once the shared record replaces one, an erase
+    // would no longer reach them through the key's chain (which now runs through the shared slab), so values
+    // that are not kept as history are zeroed here.
+    if (!this.keepsHistory && previous >= 0 && !Slab.isForeign(previous)) this.zeroChain(previous);
+    this.positions[slot] = pos;
+    this.versions[slot] = version;
+    if (wasLive !== live && this.index.active) {
+      const key = this.slab.text(keyPos);
+      if (live) this.index.add(key);
+      else this.index.delete(key);
+    }
+    if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(this.slab.text(keyPos));
+  }
+
+  /** A journalled metadata write on a replica (see placeRecord). */
+  metadataRecord(hash: number, keyPos: number, entries: [string, Buffer][], version: number): void {
+    const slot = this.slots.findRecord(hash, keyPos);
+    if (slot === undefined || !this.live(slot)) return;
+    this.versions[slot] = version;
+    const key = this.slab.text(keyPos);
+    if (entries.length === 0) this.metadataByKey.delete(key);
+    else this.metadataByKey.set(key, entries);
+  }
+
+  /** A journalled erase on a replica (see placeRecord): the shared records were zeroed by their owner. */
+  eraseRecord(hash: number, keyPos: number): void {
+    const slot = this.slots.findRecord(hash, keyPos);
+    if (slot === undefined) return;
+    const key = this.slab.text(keyPos);
+    if (this.live(slot)) this.index.delete(key);
+    this.zeroChain(this.positions[slot] as number);
+    this.slots.deleteSlot(hash, slot);
+    this.metadataByKey.delete(key);
+  }
+
+  /** Zeroes the records of a chain from `pos` back that are this slab's own (another thread's are read only). */
+  private zeroChain(pos: number): void {
+    for (let p = pos; p >= 0; p = this.slab.previous(p)) if (!Slab.isForeign(p)) this.slab.erase(p);
   }
 
   /** Metadata of a live key (its validation parameter, if any). */
@@ -175,6 +313,13 @@ class VersionedStore {
     this.versions[slot] = version;
     if (entries.length === 0) this.metadataByKey.delete(key);
     else this.metadataByKey.set(key, entries);
+    this.journal?.metadata(
+      this.id,
+      this.slots.hashOf(slot),
+      this.slots.keyPositionOf(slot),
+      version,
+      entries,
+    );
     return true;
   }
 
@@ -182,6 +327,7 @@ class VersionedStore {
   protected erase(key: string): void {
     const slot = this.slots.get(key);
     if (slot === undefined) return;
+    this.journal?.erase(this.id, this.slots.hashOf(slot), this.slots.keyPositionOf(slot));
     if (this.live(slot)) this.index.delete(key);
     for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos))
       this.slab.erase(pos);
@@ -215,6 +361,8 @@ class VersionedStore {
 
 /** An organisation's private data of one collection, with code point ordered keys (for range queries). */
 export class KeyValueStore extends VersionedStore {
+  protected override readonly keepsHistory = false;
+
   set(key: string, value: Value, version: number): void {
     this.write(key, value, version, 0);
   }
@@ -240,6 +388,7 @@ export class PublicState extends VersionedStore {
 
   /** Registers a transaction that writes; its number goes with each value it writes. */
   addTx(meta: TxMeta): number {
+    this.journal?.addTx(meta);
     this.txs.push(meta);
     return this.txs.length - 1;
   }
@@ -267,10 +416,95 @@ export class WorldState {
    * With `shareValues`, values sit in shared memory, where endorsing workers' replicas read the public ones
    * (`sharedChunks`, `attachChunk`, PublicState.link) instead of storing copies.
    */
+  /** Every store in the order it was made; a store's number is its place here (its `id`). */
+  private readonly stores: [VersionedStore, StoreName][] = [];
+  private journal: Journal | undefined;
+  /** On a replica: the journalling state's stores by their numbers there. */
+  private readonly replicaStores: VersionedStore[] = [];
+
   constructor(organisations: readonly string[], options: { shareValues?: boolean } = {}) {
     this.slab = new Slab(options.shareValues === true);
-    this.publicState = new PublicState(this.slab);
+    this.publicState = this.register(new PublicState(this.slab), { kind: 'public' });
     for (const org of organisations) this.privateState.set(org, new Map());
+  }
+
+  private register<S extends VersionedStore>(store: S, name: StoreName): S {
+    store.id = this.stores.length;
+    this.stores.push([store, name]);
+    if (this.journal !== undefined) {
+      store.journal = this.journal;
+      this.journal.declare(store.id, name);
+    }
+    return store;
+  }
+
+  /**
+   * From now on every change to this state is journalled for replicas (`takeJournal`, `applyJournal`). A
+   * state with shared values only: the journal names records by their place in the shared slab.
+   */
+  startJournal(): void {
+    if (this.journal !== undefined) return;
+    this.slab.chunksFrom(0); // throws unless the values are shared
+    const journal = new Journal();
+    for (const [store, name] of this.stores) {
+      store.journal = journal;
+      journal.declare(store.id, name);
+    }
+    this.journal = journal;
+  }
+
+  /** The changes journalled since the last call (startJournal). */
+  takeJournal(): JournalPart {
+    if (this.journal === undefined) throw new Error('state: no journal (startJournal)');
+    return this.journal.take();
+  }
+
+  /**
+   * Applies another thread's journal (its takeJournal) to this replica, whose slab has that thread's shared
+   * chunks attached (attachChunk): every key and value becomes a link to the record there. The replica must
+   * hold what the journalling state held when its journal started (both replayed the same ledger).
+   */
+  applyJournal(part: JournalPart): void {
+    const { ops, extras } = part;
+    for (let i = 0; i < ops.length; i += OP_SIZE) {
+      const kind = ops[i] as number;
+      const a = ops[i + 1] as number;
+      if (kind === OP_ADD_TX) {
+        this.publicState.addTx(extras[a] as TxMeta);
+        continue;
+      }
+      if (kind === OP_DECLARE) {
+        this.replicaStores[a] = this.storeNamed(extras[ops[i + 2] as number] as StoreName);
+        continue;
+      }
+      const store = this.replicaStores[a];
+      if (store === undefined) throw new Error(`state: the journal names store ${a}, never declared`);
+      const hash = ops[i + 2] as number;
+      const keyPos = Slab.foreign(ops[i + 3] as number);
+      if (kind === OP_PLACE) {
+        store.placeRecord(hash, keyPos, Slab.foreign(ops[i + 4] as number), ops[i + 5] as number);
+      } else if (kind === OP_METADATA) {
+        const entries = (extras[ops[i + 5] as number] as [string, Uint8Array][]).map(
+          ([name, bytes]): [string, Buffer] => [
+            name,
+            Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          ],
+        );
+        store.metadataRecord(hash, keyPos, entries, ops[i + 4] as number);
+      } else if (kind === OP_ERASE) {
+        store.eraseRecord(hash, keyPos);
+      } else {
+        throw new Error(`state: unknown journal entry ${kind}`);
+      }
+    }
+  }
+
+  private storeNamed(name: StoreName): VersionedStore {
+    if (name.kind === 'public') return this.publicState;
+    if (name.kind === 'hashed') return this.hashedStore(name.collection);
+    const store = this.privateStore(name.org, name.collection, true);
+    if (store === undefined) throw new Error(`state: no private stores for ${name.org}`);
+    return store;
   }
 
   /** The shared slab's chunks from number `from` on (a state built with `shareValues`). */
@@ -305,7 +539,10 @@ export class WorldState {
 
   private hashedStore(collection: string): VersionedStore {
     let store = this.hashed.get(collection);
-    if (store === undefined) this.hashed.set(collection, (store = new VersionedStore(this.slab)));
+    if (store === undefined) {
+      store = this.register(new VersionedStore(this.slab), { kind: 'hashed', collection });
+      this.hashed.set(collection, store);
+    }
     return store;
   }
 
@@ -328,7 +565,7 @@ export class WorldState {
     if (stores === undefined) return undefined;
     let store = stores.get(collection);
     if (store === undefined && create) {
-      store = new KeyValueStore(this.slab);
+      store = this.register(new KeyValueStore(this.slab), { kind: 'private', org, collection });
       stores.set(collection, store);
     }
     return store;
