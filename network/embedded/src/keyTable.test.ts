@@ -25,6 +25,47 @@ describe('KeyTable', () => {
     expect(entries).toHaveLength(2501);
     expect(entries.at(-1)).toEqual([keys[2], 5000]);
   });
+
+  it('finds a key by its hash and stored record, as a replica does, telling apart keys whose hashes collide', () => {
+    // The main thread's table, its keys in a shared slab, and a replica's table that reads that slab.
+    const shared = new Slab(true);
+    const main = new KeyTable(shared);
+    const replicaSlab = new Slab();
+    const replica = new KeyTable(replicaSlab);
+    // Two keys with the same 32-bit hash (found by search: FNV-1a collides within a few ten thousand keys).
+    const firstByHash = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const key = `case:${String(i).padStart(8, '0')}`; // one length: only the bytes tell them apart
+      const h = main.hashOf(main.add(key));
+      const earlier = firstByHash.get(h);
+      if (earlier === undefined) firstByHash.set(h, key);
+      else pair = [earlier, key];
+    }
+    const [a, b] = pair;
+    const slotA = main.get(a) as number;
+    const slotB = main.get(b) as number;
+    expect(main.hashOf(slotA)).toBe(main.hashOf(slotB));
+    replicaSlab.attach(0, shared.chunksFrom(0)[0] as SharedArrayBuffer);
+    const foreign = (slot: number) => Slab.foreign(main.keyPositionOf(slot));
+
+    // The replica stored `b` itself (replayed it from disk); `a` reaches it only as the main thread's record.
+    const ownB = replica.add(b);
+    expect(replica.findRecord(main.hashOf(slotA), foreign(slotA))).toBeUndefined();
+    const replicaA = replica.addRecord(main.hashOf(slotA), foreign(slotA));
+    expect(replica.findRecord(main.hashOf(slotB), foreign(slotB))).toBe(ownB); // by its bytes
+    expect(replica.keyPositionOf(ownB)).toBe(foreign(slotB)); // and from now on by position
+    expect(replica.findRecord(main.hashOf(slotA), foreign(slotA))).toBe(replicaA);
+    expect(replica.get(a)).toBe(replicaA);
+    expect(replica.get(b)).toBe(ownB);
+
+    replica.deleteSlot(main.hashOf(slotA), replicaA);
+    expect(replica.get(a)).toBeUndefined();
+    expect(replica.findRecord(main.hashOf(slotA), foreign(slotA))).toBeUndefined();
+    expect(replica.get(b)).toBe(ownB);
+    expect(replica.size).toBe(1);
+    expect([...replica.entries()]).toEqual([[b, ownB]]);
+  });
 });
 
 describe('range queries over the world state', () => {
