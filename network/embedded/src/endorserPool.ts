@@ -67,6 +67,12 @@ function reviveRwSet(rw: TxRwSet): TxRwSet {
   return rw;
 }
 
+/** A journal as a worker receives it: its metadata entries' bytes as Buffers again. */
+export function reviveJournal(part: JournalPart): JournalPart {
+  for (const entries of part.metadata) for (const e of entries) e[1] = buf(e[1]);
+  return part;
+}
+
 function revivePrivateWrites(pw: PrivateWrites): PrivateWrites {
   for (const c of pw) for (const w of c.writes) w[1] = value(w[1]);
   return pw;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChannelConfig } from './channel';
-import { type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
+import { reviveJournal, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
 import { StateLock } from './lock';
 import { Membership } from './msp';
 import { replayLedger } from './network';
@@ -42,7 +42,7 @@ function start(init: EndorserInit): (m: EndorserRequest) => Promise<EndorserRepl
       m.chunks.chunks.forEach((chunk, k) => {
         state.attachChunk(m.chunks.from + k, chunk);
       });
-      state.applyJournal(m.journal);
+      state.applyJournal(reviveJournal(m.journal));
       for (const id of m.txIds) state.txIds.add(id);
       return undefined;
     }

@@ -109,17 +109,10 @@ export class KeyTable {
 
   /** Removes the key; its slot is not reused. */
   delete(key: string): boolean {
-    const [h, ascii] = hashKey(key);
-    const mask = this.buckets.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const b = this.buckets[i] as number;
-      if (b === EMPTY) return false;
-      if (b > 0 && this.hashes[b - 1] === h && this.equals(b - 1, key, ascii)) {
-        this.buckets[i] = TOMBSTONE;
-        this.live--;
-        return true;
-      }
-    }
+    const slot = this.get(key);
+    if (slot === undefined) return false;
+    this.deleteSlot(this.hashes[slot] as number, slot);
+    return true;
   }
 
   /** Removes the key of `slot` (its hash `h`); its slot is not reused. */

@@ -7,8 +7,9 @@
  * the same key's earlier record (or -1): a key's history is a chain through the slab.
  *
  * The main thread's slab is shared (SharedArrayBuffer chunks) when endorsing workers run: a worker attaches
- * its chunks and reads the public values there instead of storing copies. Only the owning thread writes, and
- * it only appends; a record a worker has been told about never changes (public values are never erased).
+ * its chunks and reads the keys and values there instead of storing copies. Only the owning thread writes, and
+ * it only appends; a record a worker has been told about never changes, except that a deleted or purged
+ * private value is zeroed (`erase`), which the worker then hears of.
  */
 /** A typed array of twice the length holding the same values first: how the state's columns grow. */
 export function doubled<T extends Float64Array | Int32Array>(a: T): T {

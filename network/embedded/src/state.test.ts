@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reviveJournal } from './endorserPool';
 import { Slab, KIND_DELETED, KIND_TEXT } from './slab';
 import { ABSENT, WorldState } from './state';
 
@@ -133,8 +134,8 @@ describe('a replica that follows the journal of a state with shared values (an e
     let attached = 0;
     const sync = () => {
       for (const chunk of main.sharedChunks(attached)) replica.attachChunk(attached++, chunk);
-      // As a worker gets it: cloned, Buffers turned into plain Uint8Arrays.
-      replica.applyJournal(structuredClone(main.takeJournal()));
+      // As a worker gets it: cloned (Buffers turned into plain Uint8Arrays), then revived.
+      replica.applyJournal(reviveJournal(structuredClone(main.takeJournal())));
     };
     const commit = (txId: string, version: number, writes: [string, string | null][]) => {
       const tx = main.publicState.addTx(meta(txId));
@@ -176,9 +177,9 @@ describe('a replica that follows the journal of a state with shared values (an e
 
   it('follows a key that the replica had stored itself (replayed from disk) into the shared records', () => {
     // Both replayed the same block into their own slabs.
-    const { replica, commit } = pair((s) =>
-      s.publicState.write('brk:1', 'opened', 10, s.publicState.addTx(meta('t1'))),
-    );
+    const { replica, commit } = pair((s) => {
+      s.publicState.write('brk:1', 'opened', 10, s.publicState.addTx(meta('t1')));
+    });
     commit('t2', 20, [['brk:1', 'assigned']]);
     expect(replica.publicState.get('brk:1')).toEqual({ value: 'assigned', version: 20 });
     expect(replica.publicState.history('brk:1')).toEqual([
@@ -259,9 +260,9 @@ describe('a replica that follows the journal of a state with shared values (an e
   });
 
   it('keeps a range index that the replica built before the journal brought keys in and out', () => {
-    const { main, replica, commit } = pair((s) =>
-      s.publicState.write('due:2', 'x', 10, s.publicState.addTx(meta('t1'))),
-    );
+    const { main, replica, commit } = pair((s) => {
+      s.publicState.write('due:2', 'x', 10, s.publicState.addTx(meta('t1')));
+    });
     expect([...replica.publicState.range('due:', 'due;')].map(([k]) => k)).toEqual(['due:2']);
     commit('t2', 20, [
       ['due:1', 'a'],
@@ -285,7 +286,7 @@ describe('a replica that follows the journal of a state with shared values (an e
     }).toThrow(/no journal/);
     const replica = new WorldState(['A']);
     expect(() => {
-      replica.applyJournal({ ops: Float64Array.of(0, 7, 1, 0, 0, 1), extras: [] });
+      replica.applyJournal({ ops: Float64Array.of(0, 7, 1, 0, 0, 1), extras: [], metadata: [] });
     }).toThrow(/store 7, never declared/);
   });
 

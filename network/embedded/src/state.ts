@@ -82,14 +82,17 @@ export type StoreName =
 
 // A journal entry: six numbers, the first its kind.
 const OP_PLACE = 0; // store, key hash, key position, value position, version
-const OP_METADATA = 1; // store, key hash, key position, version, extra (the entries)
+const OP_METADATA = 1; // store, key hash, key position, version, index in `metadata`
 const OP_ERASE = 2; // store, key hash, key position
 const OP_ADD_TX = 3; // extra (the TxMeta)
 const OP_DECLARE = 4; // store, extra (its StoreName)
 const OP_SIZE = 6;
 
-/** A stretch of a state's journal: its entries, and the values that are not numbers, by index. */
-export type JournalPart = { ops: Float64Array; extras: unknown[] };
+/**
+ * A stretch of a state's journal: its entries, the values that are not numbers (transaction times, store
+ * names) by index, and the metadata writes' entries by index.
+ */
+export type JournalPart = { ops: Float64Array; extras: unknown[]; metadata: [string, Buffer][][] };
 
 /**
  * Every change made to a state whose values are shared (WorldState.startJournal), as numbers: which store,
@@ -101,6 +104,7 @@ export class Journal {
   private ops = new Float64Array(OP_SIZE * 1024);
   private length = 0;
   private extras: unknown[] = [];
+  private metadataEntries: [string, Buffer][][] = [];
 
   private push(kind: number, a: number, b: number, c: number, d: number, e: number): void {
     if (this.length + OP_SIZE > this.ops.length) this.ops = doubled(this.ops);
@@ -124,7 +128,7 @@ export class Journal {
   }
 
   metadata(store: number, hash: number, keyPos: number, version: number, entries: [string, Buffer][]): void {
-    this.push(OP_METADATA, store, hash, keyPos, version, this.extra(entries));
+    this.push(OP_METADATA, store, hash, keyPos, version, this.metadataEntries.push(entries) - 1);
   }
 
   erase(store: number, hash: number, keyPos: number): void {
@@ -141,9 +145,10 @@ export class Journal {
 
   /** The entries since the last `take` (a copy the caller may transfer), and the journal starts empty again. */
   take(): JournalPart {
-    const part = { ops: this.ops.slice(0, this.length), extras: this.extras };
+    const part = { ops: this.ops.slice(0, this.length), extras: this.extras, metadata: this.metadataEntries };
     this.length = 0;
     this.extras = [];
+    this.metadataEntries = [];
     return part;
   }
 }
@@ -204,21 +209,27 @@ class VersionedStore {
     return { bytes: this.slab.copy(this.positions[slot] as number), version: this.versions[slot] as number };
   }
 
-  /** Stores the key's new value (null: a delete) and returns where its record is in the slab. */
-  write(key: string, value: Value | null, version: number, tx: number): number {
+  /** Stores the key's new value (null: a delete). */
+  write(key: string, value: Value | null, version: number, tx: number): void {
     const kind = value === null ? KIND_DELETED : typeof value === 'string' ? KIND_TEXT : KIND_BYTES;
-    const slot = this.slots.get(key);
-    const pos = this.slab.append(kind, tx, this.current(slot), value ?? undefined);
-    this.place(key, slot, pos, version);
-    return pos;
+    const known = this.slots.get(key);
+    const previous = this.current(known);
+    const pos = this.slab.append(kind, tx, previous, value ?? undefined);
+    this.place(known ?? this.newSlot(this.slots.add(key)), previous, pos, version, key);
   }
 
   /**
-   * Makes `pos`, a record this store's slab reads from another thread's slab (Slab.foreign), the key's
-   * current value: the same outcome as the `write` that stored it there, without a copy of the value.
+   * A journalled `write` on a replica (WorldState.applyJournal): the key and the value are records of the
+   * journalling thread's shared slab, found by position, not by a string.
    */
-  link(key: string, pos: number, version: number): void {
-    this.place(key, this.slots.get(key), pos, version);
+  placeRecord(hash: number, keyPos: number, pos: number, version: number): void {
+    const known = this.slots.findRecord(hash, keyPos);
+    const previous = this.current(known);
+    this.place(known ?? this.newSlot(this.slots.addRecord(hash, keyPos)), previous, pos, version, undefined);
+    // A replica's own copies of values it replayed from disk: once the shared record replaces one, an erase
+    // would no longer reach them through the key's chain (which now runs through the shared slab), so values
+    // that are not kept as history are zeroed here.
+    if (!this.keepsHistory && previous >= 0 && !Slab.isForeign(previous)) this.zeroChain(previous);
   }
 
   /** The position of the slot's current record; -1 for a key without a slot. */
@@ -226,70 +237,26 @@ class VersionedStore {
     return slot === undefined ? -1 : (this.positions[slot] as number);
   }
 
-  /** Makes the record at `pos` the key's current one (`known`: the key's slot, if it has one). */
-  private place(key: string, known: number | undefined, pos: number, version: number): void {
-    const previous = this.current(known);
-    const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
-    const live = this.slab.kind(pos) !== KIND_DELETED;
-    let slot = known;
-    if (slot === undefined) {
-      slot = this.slots.add(key);
-      this.ensureSlot(slot);
-    }
-    this.positions[slot] = pos;
-    this.versions[slot] = version;
-    if (!wasLive && live) this.index.add(key);
-    else if (wasLive && !live) this.index.delete(key);
-    if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(key);
-    this.journal?.place(this.id, this.slots.hashOf(slot), this.slots.keyPositionOf(slot), pos, version);
+  /** The slot's key, read from the slab (for the rare steps that need it as a string). */
+  private keyAt(slot: number): string {
+    return this.slab.text(this.slots.keyPositionOf(slot));
   }
 
   /**
-   * A journalled `place` on a replica (WorldState.applyJournal): the key and the value are records of the
-   * journalling thread's shared slab, found by position, not by a string.
+   * Makes the record at `pos` the current one of `slot`, whose record was `previous` (-1: none). `key` is the
+   * slot's key when the caller has it as a string; otherwise it is read from the slab only if needed.
    */
-  placeRecord(hash: number, keyPos: number, pos: number, version: number): void {
-    let slot = this.slots.findRecord(hash, keyPos);
-    const previous = this.current(slot);
+  private place(slot: number, previous: number, pos: number, version: number, key: string | undefined): void {
     const wasLive = previous >= 0 && this.slab.kind(previous) !== KIND_DELETED;
     const live = this.slab.kind(pos) !== KIND_DELETED;
-    if (slot === undefined) {
-      slot = this.slots.addRecord(hash, keyPos);
-      this.ensureSlot(slot);
-    }
-    // A replica's own copies of values it replayed from disk: once the shared record replaces one, an erase
-    // would no longer reach them through the key's chain (which now runs through the shared slab), so values
-    // that are not kept as history are zeroed here.
-    if (!this.keepsHistory && previous >= 0 && !Slab.isForeign(previous)) this.zeroChain(previous);
     this.positions[slot] = pos;
     this.versions[slot] = version;
     if (wasLive !== live && this.index.active) {
-      const key = this.slab.text(keyPos);
-      if (live) this.index.add(key);
-      else this.index.delete(key);
+      if (live) this.index.add(key ?? this.keyAt(slot));
+      else this.index.delete(key ?? this.keyAt(slot));
     }
-    if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(this.slab.text(keyPos));
-  }
-
-  /** A journalled metadata write on a replica (see placeRecord). */
-  metadataRecord(hash: number, keyPos: number, entries: [string, Buffer][], version: number): void {
-    const slot = this.slots.findRecord(hash, keyPos);
-    if (slot === undefined || !this.live(slot)) return;
-    this.versions[slot] = version;
-    const key = this.slab.text(keyPos);
-    if (entries.length === 0) this.metadataByKey.delete(key);
-    else this.metadataByKey.set(key, entries);
-  }
-
-  /** A journalled erase on a replica (see placeRecord): the shared records were zeroed by their owner. */
-  eraseRecord(hash: number, keyPos: number): void {
-    const slot = this.slots.findRecord(hash, keyPos);
-    if (slot === undefined) return;
-    const key = this.slab.text(keyPos);
-    if (this.live(slot)) this.index.delete(key);
-    this.zeroChain(this.positions[slot] as number);
-    this.slots.deleteSlot(hash, slot);
-    this.metadataByKey.delete(key);
+    if (!live && this.metadataByKey.size > 0) this.metadataByKey.delete(key ?? this.keyAt(slot));
+    this.journal?.place(this.id, this.slots.hashOf(slot), this.slots.keyPositionOf(slot), pos, version);
   }
 
   /** Zeroes the records of a chain from `pos` back that are this slab's own (another thread's are read only). */
@@ -310,28 +277,42 @@ class VersionedStore {
   writeMetadata(key: string, entries: [string, Buffer][], version: number): boolean {
     const slot = this.slots.get(key);
     if (slot === undefined || !this.live(slot)) return false;
+    this.setMetadata(slot, key, entries, version);
+    return true;
+  }
+
+  /** A journalled `writeMetadata` on a replica (see placeRecord). */
+  metadataRecord(hash: number, keyPos: number, entries: [string, Buffer][], version: number): void {
+    const slot = this.slots.findRecord(hash, keyPos);
+    if (slot !== undefined && this.live(slot)) this.setMetadata(slot, this.keyAt(slot), entries, version);
+  }
+
+  private setMetadata(slot: number, key: string, entries: [string, Buffer][], version: number): void {
     this.versions[slot] = version;
     if (entries.length === 0) this.metadataByKey.delete(key);
     else this.metadataByKey.set(key, entries);
-    this.journal?.metadata(
-      this.id,
-      this.slots.hashOf(slot),
-      this.slots.keyPositionOf(slot),
-      version,
-      entries,
-    );
-    return true;
+    const hash = this.slots.hashOf(slot);
+    this.journal?.metadata(this.id, hash, this.slots.keyPositionOf(slot), version, entries);
   }
 
   /** Forgets the key and zeroes every value it had (private data: deleted or purged, nothing is kept). */
   protected erase(key: string): void {
     const slot = this.slots.get(key);
-    if (slot === undefined) return;
-    this.journal?.erase(this.id, this.slots.hashOf(slot), this.slots.keyPositionOf(slot));
+    if (slot !== undefined) this.eraseSlot(slot, key);
+  }
+
+  /** A journalled erase on a replica (see placeRecord): the shared records were zeroed by their owner. */
+  eraseRecord(hash: number, keyPos: number): void {
+    const slot = this.slots.findRecord(hash, keyPos);
+    if (slot !== undefined) this.eraseSlot(slot, this.keyAt(slot));
+  }
+
+  private eraseSlot(slot: number, key: string): void {
+    const hash = this.slots.hashOf(slot);
+    this.journal?.erase(this.id, hash, this.slots.keyPositionOf(slot));
     if (this.live(slot)) this.index.delete(key);
-    for (let pos = this.positions[slot] as number; pos >= 0; pos = this.slab.previous(pos))
-      this.slab.erase(pos);
-    this.slots.delete(key);
+    this.zeroChain(this.positions[slot] as number);
+    this.slots.deleteSlot(hash, slot);
     this.metadataByKey.delete(key);
   }
 
@@ -352,10 +333,13 @@ class VersionedStore {
     }
   }
 
-  private ensureSlot(slot: number): void {
-    if (slot < this.versions.length) return;
-    this.versions = doubled(this.versions);
-    this.positions = doubled(this.positions);
+  /** A slot the key table has just handed out, with room for it in the columns. */
+  private newSlot(slot: number): number {
+    if (slot >= this.versions.length) {
+      this.versions = doubled(this.versions);
+      this.positions = doubled(this.positions);
+    }
+    return slot;
   }
 }
 
@@ -412,16 +396,16 @@ export class WorldState {
   readonly privateState = new Map<string, Map<string, KeyValueStore>>();
   readonly txIds = new Set<string>();
 
-  /**
-   * With `shareValues`, values sit in shared memory, where endorsing workers' replicas read the public ones
-   * (`sharedChunks`, `attachChunk`, PublicState.link) instead of storing copies.
-   */
   /** Every store in the order it was made; a store's number is its place here (its `id`). */
   private readonly stores: [VersionedStore, StoreName][] = [];
   private journal: Journal | undefined;
   /** On a replica: the journalling state's stores by their numbers there. */
   private readonly replicaStores: VersionedStore[] = [];
 
+  /**
+   * With `shareValues`, keys and values sit in shared memory, where endorsing workers' replicas read them
+   * (`sharedChunks`, `attachChunk`, `startJournal`, `applyJournal`) instead of storing copies.
+   */
   constructor(organisations: readonly string[], options: { shareValues?: boolean } = {}) {
     this.slab = new Slab(options.shareValues === true);
     this.publicState = this.register(new PublicState(this.slab), { kind: 'public' });
@@ -465,7 +449,7 @@ export class WorldState {
    * hold what the journalling state held when its journal started (both replayed the same ledger).
    */
   applyJournal(part: JournalPart): void {
-    const { ops, extras } = part;
+    const { ops, extras, metadata } = part;
     for (let i = 0; i < ops.length; i += OP_SIZE) {
       const kind = ops[i] as number;
       const a = ops[i + 1] as number;
@@ -484,12 +468,7 @@ export class WorldState {
       if (kind === OP_PLACE) {
         store.placeRecord(hash, keyPos, Slab.foreign(ops[i + 4] as number), ops[i + 5] as number);
       } else if (kind === OP_METADATA) {
-        const entries = (extras[ops[i + 5] as number] as [string, Uint8Array][]).map(
-          ([name, bytes]): [string, Buffer] => [
-            name,
-            Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-          ],
-        );
+        const entries = metadata[ops[i + 5] as number] as [string, Buffer][];
         store.metadataRecord(hash, keyPos, entries, ops[i + 4] as number);
       } else if (kind === OP_ERASE) {
         store.eraseRecord(hash, keyPos);
@@ -512,7 +491,7 @@ export class WorldState {
     return this.slab.chunksFrom(from);
   }
 
-  /** Makes chunk `index` of another thread's shared state readable here (see PublicState.link). */
+  /** Makes chunk `index` of another thread's shared state readable here (see applyJournal). */
   attachChunk(index: number, chunk: SharedArrayBuffer): void {
     this.slab.attach(index, chunk);
   }
