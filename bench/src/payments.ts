@@ -22,6 +22,31 @@ export function paymentFacts(rnd: Random, route: RouteStop[], amountMax: number)
   };
 }
 
+type PaymentFacts = ReturnType<typeof paymentFacts>;
+
+/**
+ * One institution's leg of a payment, built by a single literal: every leg then shares one hidden class, as
+ * the legs a member's API request parses into do. (An object spread such as `{ ...facts, legId }` gave every
+ * leg a hidden class of its own in V8, which made the client's JSON encoding, and the collector's marking of
+ * the held input, cost more than they do for a real request.)
+ */
+function leg(f: PaymentFacts, amountMinor: string, legId: string, role: RouteStop['role'], branch?: string) {
+  const out: LegInput = {
+    reference: f.reference,
+    route: f.route,
+    amountMinor,
+    currency: f.currency,
+    valueDate: f.valueDate,
+    payerRef: f.payerRef,
+    payeeRef: f.payeeRef,
+    outcome: f.outcome,
+    legId,
+    role,
+    branch,
+  };
+  return out;
+}
+
 /**
  * `n` payments along ROUTE, as the three institutions post them: debits, clearing entries, credits. With
  * `breakEvery`, one payment in that many gets a creditor amount off by one minor unit (an AMOUNT_MISMATCH).
@@ -35,11 +60,11 @@ export function threeLegPayments(
   const legs: Record<'debit' | 'entry' | 'credit', LegInput[]> = { debit: [], entry: [], credit: [] };
   for (let i = 0; i < n; i++) {
     const base = paymentFacts(rnd, ROUTE, 10_000_000);
-    legs.debit.push({ ...base, legId: `A-${tag}${i}`, role: 'DEBTOR_AGENT', branch: '0001' });
-    legs.entry.push({ ...base, legId: `C-${tag}${i}`, role: 'CLEARING' });
+    legs.debit.push(leg(base, base.amountMinor, `A-${tag}${i}`, 'DEBTOR_AGENT', '0001'));
+    legs.entry.push(leg(base, base.amountMinor, `C-${tag}${i}`, 'CLEARING'));
     const amountMinor =
       breakEvery > 0 && i % breakEvery === 0 ? String(Number(base.amountMinor) + 1) : base.amountMinor;
-    legs.credit.push({ ...base, amountMinor, legId: `B-${tag}${i}`, role: 'CREDITOR_AGENT', branch: '0101' });
+    legs.credit.push(leg(base, amountMinor, `B-${tag}${i}`, 'CREDITOR_AGENT', '0101'));
   }
   return legs;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { JsonParts, utf8 } from './jsonParts';
+import { JsonParts, release, utf8 } from './jsonParts';
 
 describe('JsonParts', () => {
   // Values as the ledger's JSON holds them, arrays long enough to be written in groups among them, plus
@@ -67,5 +67,27 @@ describe('JsonParts', () => {
     expect(b.toString('utf8')).toBe('abç€');
     expect(b.byteOffset).toBe(0);
     expect(b.buffer.byteLength).toBe(b.byteLength);
+  });
+
+  it('releases the memory of a buffer that owns it, and leaves any other buffer as it is', () => {
+    const owned = utf8(['{"a":1}']);
+    const owner = owned.buffer;
+    release(owned);
+    // The memory went to another ArrayBuffer: this one and every view of it are now empty.
+    expect(owner.byteLength).toBe(0);
+    expect(owned.length).toBe(0);
+
+    // A view of part of a larger buffer (Node's pool, a slice) would take its neighbours' memory with it.
+    const whole = utf8(['abcdef']);
+    const part = whole.subarray(1, 4);
+    release(part);
+    expect(part.toString()).toBe('bcd');
+    expect(whole.toString()).toBe('abcdef');
+
+    // Shared memory is never given away: another thread may read it.
+    const shared = Buffer.from(new SharedArrayBuffer(4));
+    shared.write('data');
+    release(shared);
+    expect(shared.toString()).toBe('data');
   });
 });

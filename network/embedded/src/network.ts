@@ -4,7 +4,7 @@ import { CertificateAuthority, type Identity } from './ca';
 import { ChannelConfig, type CollectionConfig } from './channel';
 import { sha256, privateKeyFromPem, signLowS, verifyLowS } from './cryptoUtil';
 import { EndorsementError, TransactionInvalidError, type ValidationCode } from './errors';
-import { JsonParts } from './jsonParts';
+import { JsonParts, release } from './jsonParts';
 import { StateLock } from './lock';
 import { Membership, type VerifiedIdentity } from './msp';
 import {
@@ -781,11 +781,11 @@ export class EmbeddedNetwork {
     pieces.push(CLOSE_BLOCK);
     // Private data first: a block on disk must never lack the private data its members committed.
     await Promise.all(
-      [...privateByOrg].map(([org, txs]) =>
-        (this.privateFiles.get(org) as RecordFile).append([
-          new JsonParts().value({ block: number, txs }).bytes(),
-        ]),
-      ),
+      [...privateByOrg].map(async ([org, txs]) => {
+        const bytes = new JsonParts().value({ block: number, txs }).bytes();
+        await (this.privateFiles.get(org) as RecordFile).append([bytes]);
+        release(bytes);
+      }),
     );
     await this.blockFile.append([pieces]);
 
@@ -849,6 +849,8 @@ export class EmbeddedNetwork {
       } else {
         tx.reject(new TransactionInvalidError(code, tx.txId, block.number));
       }
+      // The action is on disk and nothing reads it again (see `release`).
+      release(tx.actionBytes);
     }
   }
 

@@ -127,7 +127,9 @@ export function checkProposal(
   const stripped = new peer.ChaincodeProposalPayload();
   stripped.setInput(payload.getInput_asU8());
   const payloadBytes = stripped.serializeBinary();
-  const headerBytes = proposal.getHeader_asU8();
+  // A copy (about 1 kB): the transaction keeps its header until its block is on disk, and a view would keep
+  // the whole proposal (a batch's legs, hundreds of kB) with it.
+  const headerBytes = proposal.getHeader_asU8().slice();
   return {
     txId,
     channel: channel.channel,
