@@ -9,6 +9,8 @@
  * alone is longer) stay in the young generation, whose memory is reused.
  */
 const PART_CHARS = 1 << 14;
+/** Texts at least this long are kept as parts of their own (see `add`). */
+const LONE_CHARS = 1 << 10;
 
 /** JSON.stringify as it behaves: undefined for undefined, a function or a symbol (its typings say string). */
 const stringify = (v: unknown): string | undefined => {
@@ -46,6 +48,14 @@ export class JsonParts {
   private current = '';
 
   private add(text: string): void {
+    if (text.length >= LONE_CHARS) {
+      // A long text (a group's JSON) is a part of its own: joined to others, V8 would copy all of them into
+      // one flat string again before encoding it.
+      if (this.current.length > 0) this.done.push(this.current);
+      this.done.push(text);
+      this.current = '';
+      return;
+    }
     if (this.current.length > 0 && this.current.length + text.length > PART_CHARS) {
       this.done.push(this.current);
       this.current = '';
@@ -75,7 +85,9 @@ export class JsonParts {
         if (group.length === 0) return;
         // An array's JSON is its elements' JSON between brackets, undefined and functions written as null.
         const text = stringify(group) as string;
-        this.add(`${first ? '' : ','}${text.slice(1, -1)}`);
+        // The elements' JSON without the brackets: a slice, which refers to the text rather than copying it.
+        if (!first) this.add(',');
+        this.add(text.slice(1, -1));
         first = false;
         groupSize = Math.max(1, Math.floor((PART_CHARS * group.length) / Math.max(text.length, 1)));
         group = [];
