@@ -218,8 +218,9 @@ export class EndorserPool {
   }
 
   /**
-   * A committed block's valid transactions (and every transaction ID it carried), to every replica. Sent
-   * before the block's submitters hear back, so whatever they propose next is simulated after it.
+   * What a committed block changed (the main state's journal, WorldState.takeJournal) and every transaction ID
+   * it carried, to every replica. Sent before the block's submitters hear back, so whatever they propose next
+   * is simulated after it.
    */
   apply(journal: JournalPart, txIds: string[], chunks: NewChunks): void {
     if (this.failure !== undefined) return;

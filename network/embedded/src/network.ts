@@ -1144,7 +1144,10 @@ export function privateWritesByMember(channel: ChannelConfig, pw: PrivateWrites)
   return out;
 }
 
-/** Applies a valid transaction's public writes. */
+/**
+ * Applies a valid transaction's public writes, metadata and private-data hashes. The caller records the
+ * transaction id itself, valid or not (Fabric refuses a reused id either way).
+ */
 export function applyPublic(
   state: WorldState,
   rw: TxRwSet,
@@ -1160,23 +1163,13 @@ export function applyPublic(
       writes.push({ key, isDelete: value === null });
     }
   }
-  applyRest(state, rw, version);
-  return writes;
-}
-
-// Every caller records the transaction id itself, valid or not (Fabric refuses a reused id either way).
-function applyRest(
-  state: WorldState,
-  rw: Pick<TxRwSet, 'metadataWrites' | 'collections'>,
-  version: number,
-): void {
-  const pub = state.publicState;
   for (const [key, entries] of rw.metadataWrites) pub.writeMetadata(key, entries, version);
   for (const c of rw.collections) {
     for (const w of c.writes) state.writeHashed(c.collection, w.keyHash, w.valueHash, version);
     for (const [keyHash, entries] of c.metadataWrites)
       state.writeHashedMetadata(c.collection, keyHash, entries, version);
   }
+  return writes;
 }
 
 export function applyPrivate(state: WorldState, org: string, pw: PrivateWrites, version: number): void {

@@ -415,11 +415,14 @@ export class WorldState {
   private register<S extends VersionedStore>(store: S, name: StoreName): S {
     store.id = this.stores.length;
     this.stores.push([store, name]);
-    if (this.journal !== undefined) {
-      store.journal = this.journal;
-      this.journal.declare(store.id, name);
-    }
+    if (this.journal !== undefined) this.journalStore(this.journal, store, name);
     return store;
+  }
+
+  /** Journals the store's changes from now on, after declaring its number and name. */
+  private journalStore(journal: Journal, store: VersionedStore, name: StoreName): void {
+    store.journal = journal;
+    journal.declare(store.id, name);
   }
 
   /**
@@ -430,10 +433,7 @@ export class WorldState {
     if (this.journal !== undefined) return;
     this.slab.chunksFrom(0); // throws unless the values are shared
     const journal = new Journal();
-    for (const [store, name] of this.stores) {
-      store.journal = journal;
-      journal.declare(store.id, name);
-    }
+    for (const [store, name] of this.stores) this.journalStore(journal, store, name);
     this.journal = journal;
   }
 
