@@ -7,6 +7,10 @@ import {
   makeLine,
   resolveLimits,
   StatementRejected,
+  XML_DEPTH_MAX,
+  XML_TEXT_CHARS_MAX,
+  XML_TOKEN_CHARS_MAX,
+  XML_TRANSACTIONS_PER_ENTRY_MAX,
   type BookingStatus,
   type IngestLimits,
   type ParsedStatements,
@@ -32,6 +36,10 @@ const STATEMENT_ELEMENT: Record<CamtType, string> = {
 };
 /** Elements that repeat, so their paths carry an index (`Ntry[3]`). */
 const INDEXED = new Set(['Stmt', 'Rpt', 'Ntfctn', 'Bal', 'Ntry', 'NtryDtls', 'TxDtls']);
+/** Segments of the longest path read below a statement, entry, balance or transaction (`RltdPties/DbtrAcct/Id/Othr/Id`). */
+const RELATIVE_SEGMENTS_MAX = 5;
+/** The saxes parser is fed at most this many characters at a time, so a long token is caught early. */
+const WRITE_CHARS = 16_384;
 const STATUS: ReadonlyMap<string, BookingStatus> = new Map([
   ['BOOK', 'BOOKED'],
   ['PDNG', 'PENDING'],
@@ -43,6 +51,7 @@ const STATUS: ReadonlyMap<string, BookingStatus> = new Map([
 interface Frame {
   readonly name: string;
   readonly index: number;
+  /** Children seen so far, by name; kept for the repeating (INDEXED) names only, so at most seven entries. */
   counts: Map<string, number> | undefined;
 }
 
@@ -130,16 +139,27 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
     for (const f of stack) parts.push(INDEXED.has(f.name) ? `/${f.name}[${f.index}]` : `/${f.name}`);
     return parts.join('');
   };
+  // A leaf's path below the element it belongs to. Paths longer than any the parser reads are not built: a
+  // closing tag costs the same at any depth, so deep nesting cannot make the parse quadratic.
   const relative = (from: number): string => {
+    if (stack.length - from > RELATIVE_SEGMENTS_MAX) return '';
     let r = '';
     for (let i = from; i < stack.length; i++) r += (r ? '/' : '') + (stack[i]?.name ?? '');
     return r;
+  };
+  // Characters handed to saxes since it last reported a token; reset by every event.
+  let sinceToken = 0;
+  const tokenSeen = (): void => {
+    sinceToken = 0;
   };
   const localName = (qname: string): string => {
     const colon = qname.indexOf(':');
     return colon < 0 ? qname : qname.slice(colon + 1);
   };
 
+  parser.on('comment', tokenSeen);
+  parser.on('processinginstruction', tokenSeen);
+  parser.on('xmldecl', tokenSeen);
   parser.on('doctype', () => {
     throw new StatementRejected(
       'DOCTYPE_REFUSED',
@@ -149,13 +169,21 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
   });
 
   parser.on('opentag', (tag: SaxesTagPlain) => {
+    sinceToken = 0;
     const name = localName(tag.name);
     const parent = stack[stack.length - 1];
     let index = 1;
-    if (parent) {
+    if (parent && INDEXED.has(name)) {
       parent.counts ??= new Map();
       index = (parent.counts.get(name) ?? 0) + 1;
       parent.counts.set(name, index);
+    }
+    if (stack.length >= XML_DEPTH_MAX) {
+      throw new StatementRejected(
+        'LIMIT_EXCEEDED',
+        `${path()}/${name}`,
+        `elements nested more than XML_DEPTH_MAX (${XML_DEPTH_MAX}) deep`,
+      );
     }
     stack.push({ name, index, counts: undefined });
     text = '';
@@ -205,6 +233,15 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
       entry = { at: path(), txs: [] };
       entryDepth = depth;
     } else if (name === 'TxDtls' && entry && !tx) {
+      if (entry.txs.length >= XML_TRANSACTIONS_PER_ENTRY_MAX) {
+        throw new StatementRejected(
+          'LIMIT_EXCEEDED',
+          path(),
+          `more than XML_TRANSACTIONS_PER_ENTRY_MAX (${XML_TRANSACTIONS_PER_ENTRY_MAX}) transactions in one entry`,
+        );
+      }
+      if (entry.txs.length >= entriesMax)
+        throw new StatementRejected('TOO_MANY_ENTRIES', path(), `more than entriesMax (${entriesMax}) lines`);
       tx = {
         at: path(),
         refs: {
@@ -223,14 +260,24 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
     }
   });
 
-  parser.on('text', (t) => {
+  const onText = (t: string): void => {
+    sinceToken = 0;
+    if (text.length + t.length > XML_TEXT_CHARS_MAX) {
+      // Whitespace between elements is no element's text; anything else this long is refused.
+      if (t.trim() === '') return;
+      throw new StatementRejected(
+        'LIMIT_EXCEEDED',
+        stack.length > 0 ? path() : `line ${parser.line}`,
+        `element text longer than XML_TEXT_CHARS_MAX (${XML_TEXT_CHARS_MAX} characters)`,
+      );
+    }
     text += t;
-  });
-  parser.on('cdata', (t) => {
-    text += t;
-  });
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
 
   parser.on('closetag', () => {
+    sinceToken = 0;
     const depth = stack.length;
     const value = text.trim();
     if (tx) {
@@ -322,11 +369,11 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
         return;
       case 'BookgDt/Dt':
       case 'BookgDt/DtTm':
-        e.bookingDate = dateAt(value.slice(0, 10), path(), 'BookgDt');
+        e.bookingDate = dateAt(dayOf(value, rel), path(), 'BookgDt');
         return;
       case 'ValDt/Dt':
       case 'ValDt/DtTm':
-        e.valueDate = dateAt(value.slice(0, 10), path(), 'ValDt');
+        e.valueDate = dateAt(dayOf(value, rel), path(), 'ValDt');
         return;
       case 'AcctSvcrRef':
         e.accountServicerRef = detach(value);
@@ -335,6 +382,19 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
         e.entryRef = detach(value);
         return;
     }
+  }
+
+  /** The day of an ISODate (`Dt`) or the day part of an ISODateTime (`DtTm`), which must have its time. */
+  function dayOf(value: string, rel: string): string {
+    if (!rel.endsWith('DtTm')) return value;
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(value)) {
+      throw new StatementRejected(
+        'INVALID_DATE',
+        path(),
+        `${rel} ${JSON.stringify(value.slice(0, 40))} is not a date and time YYYY-MM-DDThh:mm:ss`,
+      );
+    }
+    return value.slice(0, 10);
   }
 
   function onBalanceLeaf(b: BalanceDraft, rel: string, value: string): void {
@@ -534,11 +594,23 @@ export async function parseCamt(source: StatementSource, limits?: IngestLimits):
     });
   }
 
+  const where = (): string => (stack.length > 0 ? path() : `line ${parser.line}`);
   try {
-    for await (const chunk of textChunks(source, statementBytesMax, () =>
-      stack.length > 0 ? path() : `line ${parser.line}`,
-    ))
-      parser.write(chunk);
+    for await (const chunk of textChunks(source, statementBytesMax, where)) {
+      for (let i = 0; i < chunk.length; i += WRITE_CHARS) {
+        const piece = i === 0 && chunk.length <= WRITE_CHARS ? chunk : chunk.slice(i, i + WRITE_CHARS);
+        sinceToken += piece.length;
+        parser.write(piece);
+        // Every event resets the count, so it is (at most a piece more than) the length of the token in progress.
+        if (sinceToken > XML_TOKEN_CHARS_MAX) {
+          throw new StatementRejected(
+            'LIMIT_EXCEEDED',
+            where(),
+            `a tag, text or comment longer than XML_TOKEN_CHARS_MAX (${XML_TOKEN_CHARS_MAX} characters) near line ${parser.line}`,
+          );
+        }
+      }
+    }
     parser.close();
   } catch (e) {
     if (e instanceof StatementRejected) throw e;

@@ -4,7 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 
 import { amountAt, currencyAt, dateAt, textChunks, type StatementSource } from './source';
+import { looksLikeFormula, unguardCell } from './spreadsheetCell';
 import {
+  CSV_COLUMNS_MAX,
+  CSV_RECORD_CHARS_MAX,
   resolveLimits,
   StatementRejected,
   type BookingStatus,
@@ -42,6 +45,106 @@ export interface CsvMapping {
   readonly account?: string;
 }
 
+const COLUMN_KEYS = [
+  'reference',
+  'amount',
+  'currency',
+  'valueDate',
+  'side',
+  'bookingDate',
+  'payerRef',
+  'payeeRef',
+  'legId',
+  'status',
+] as const satisfies readonly (keyof CsvColumns)[];
+const REQUIRED_COLUMNS = ['reference', 'amount', 'currency', 'valueDate'] as const;
+const MAPPING_KEYS = ['columns', 'sideValues', 'delimiter', 'statementId', 'account'] as const;
+/** Longest column name, side value, statement id or account a mapping may give. */
+const MAPPING_TEXT_MAX = 256;
+/** Values per side in `sideValues`. */
+const SIDE_VALUES_MAX = 16;
+
+/** A CSV mapping that cannot be used; `field` names the part that is wrong (`columns.amount`, `delimiter`). */
+export class CsvMappingInvalid extends Error {
+  override readonly name = 'CsvMappingInvalid';
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A CSV mapping from untrusted JSON (the upload's `x-csv-mapping` header), checked whole: an object with known
+ * keys only (so `__proto__` or a misspelt key is refused, not ignored), columns named by non-empty strings,
+ * the four required columns present, a one-character delimiter, side values that are non-empty strings and
+ * not both credit and debit. Returns a fresh mapping holding only what was checked.
+ */
+export function parseCsvMapping(value: unknown): CsvMapping {
+  if (!isPlainObject(value)) throw new CsvMappingInvalid('(mapping)', 'must be a JSON object');
+  for (const k of Object.keys(value)) {
+    if (!(MAPPING_KEYS as readonly string[]).includes(k))
+      throw new CsvMappingInvalid(k, `unknown key; the keys are ${MAPPING_KEYS.join(', ')}`);
+  }
+  const text = (v: unknown, field: string): string => {
+    if (typeof v !== 'string' || v.trim() === '' || v.length > MAPPING_TEXT_MAX)
+      throw new CsvMappingInvalid(
+        field,
+        `must be a non-empty string of at most ${MAPPING_TEXT_MAX} characters`,
+      );
+    return v;
+  };
+  const cols = value.columns;
+  if (!isPlainObject(cols))
+    throw new CsvMappingInvalid('columns', 'must be an object naming the header of each column');
+  const columns: Partial<Record<keyof CsvColumns, string>> = {};
+  for (const k of Object.keys(cols)) {
+    if (!(COLUMN_KEYS as readonly string[]).includes(k))
+      throw new CsvMappingInvalid(
+        `columns.${k}`,
+        `unknown column; the columns are ${COLUMN_KEYS.join(', ')}`,
+      );
+    const name = cols[k];
+    if (name === undefined) continue;
+    columns[k as keyof CsvColumns] = text(name, `columns.${k}`).trim();
+  }
+  for (const k of REQUIRED_COLUMNS)
+    if (columns[k] === undefined) throw new CsvMappingInvalid(`columns.${k}`, 'is required');
+  const out: { -readonly [K in keyof CsvMapping]: CsvMapping[K] } = { columns: columns as CsvColumns };
+  if (value.delimiter !== undefined) {
+    const d = value.delimiter;
+    if (typeof d !== 'string' || d.length !== 1 || /["\r\n\ufeff]/.test(d))
+      throw new CsvMappingInvalid('delimiter', 'must be one character, not a quote or a line break');
+    out.delimiter = d;
+  }
+  if (value.sideValues !== undefined) {
+    const sv = value.sideValues;
+    if (!isPlainObject(sv))
+      throw new CsvMappingInvalid('sideValues', 'must be an object { credit: [...], debit: [...] }');
+    for (const k of Object.keys(sv))
+      if (k !== 'credit' && k !== 'debit')
+        throw new CsvMappingInvalid(`sideValues.${k}`, 'unknown key; the keys are credit, debit');
+    const list = (v: unknown, field: string): string[] => {
+      if (!Array.isArray(v) || v.length === 0 || v.length > SIDE_VALUES_MAX)
+        throw new CsvMappingInvalid(field, `must be an array of 1-${SIDE_VALUES_MAX} strings`);
+      return v.map((x, i) => text(x, `${field}[${i}]`).trim().toUpperCase());
+    };
+    const credit = list(sv.credit, 'sideValues.credit');
+    const debit = list(sv.debit, 'sideValues.debit');
+    const both = credit.find((c) => debit.includes(c));
+    if (both !== undefined)
+      throw new CsvMappingInvalid('sideValues', `${JSON.stringify(both)} is both a credit and a debit`);
+    out.sideValues = { credit, debit };
+  }
+  if (value.statementId !== undefined) out.statementId = text(value.statementId, 'statementId');
+  if (value.account !== undefined) out.account = text(value.account, 'account');
+  return out;
+}
+
 const UETR_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const STATUS: ReadonlyMap<string, BookingStatus> = new Map([
   ['BOOK', 'BOOKED'],
@@ -61,22 +164,43 @@ export async function parseCsv(
   limits?: IngestLimits,
 ): Promise<ParsedStatements> {
   const { statementBytesMax, entriesMax } = resolveLimits(limits);
-  const credit = new Set(mapping.sideValues?.credit ?? ['CREDIT', 'CRDT', 'C']);
-  const debit = new Set(mapping.sideValues?.debit ?? ['DEBIT', 'DBIT', 'D']);
+  // The side cell is compared in upper case, so are the values it is compared with.
+  const credit = new Set((mapping.sideValues?.credit ?? ['CREDIT', 'CRDT', 'C']).map((v) => v.toUpperCase()));
+  const debit = new Set((mapping.sideValues?.debit ?? ['DEBIT', 'DBIT', 'D']).map((v) => v.toUpperCase()));
   const statementId = mapping.statementId ?? '';
   const account = mapping.account;
   const lines: StatementLine[] = [];
+  /** The line each leg id was first seen on: a leg is booked once. */
+  const legIds = new Map<string, number>();
   let index: Partial<Record<keyof CsvColumns, number>> | undefined;
   let line = 0;
 
   const header = (record: readonly string[]): Partial<Record<keyof CsvColumns, number>> => {
-    const byName = new Map(record.map((name, i) => [name.trim(), i] as const));
+    if (record.length > CSV_COLUMNS_MAX) {
+      throw new StatementRejected(
+        'LIMIT_EXCEEDED',
+        line,
+        `${record.length} columns, more than CSV_COLUMNS_MAX (${CSV_COLUMNS_MAX})`,
+      );
+    }
+    const byName = new Map<string, number>();
+    record.forEach((raw, i) => {
+      const name = unguardCell(raw).trim();
+      if (!byName.has(name)) byName.set(name, i);
+    });
     const out: Partial<Record<keyof CsvColumns, number>> = {};
-    for (const [key, name] of Object.entries(mapping.columns) as [keyof CsvColumns, string | undefined][]) {
+    for (const key of COLUMN_KEYS) {
+      const name = mapping.columns[key];
       if (name === undefined) continue;
       const i = byName.get(name);
       if (i === undefined)
         throw new StatementRejected('MISSING_FIELD', line, `no column ${JSON.stringify(name)} (${key})`);
+      if (record.findIndex((c, j) => j > i && unguardCell(c).trim() === name) >= 0)
+        throw new StatementRejected(
+          'INVALID_FIELD',
+          line,
+          `column ${JSON.stringify(name)} (${key}) appears twice in the header`,
+        );
       out[key] = i;
     }
     return out;
@@ -85,7 +209,25 @@ export async function parseCsv(
   const row = (record: readonly string[], cols: Partial<Record<keyof CsvColumns, number>>): void => {
     const cell = (key: keyof CsvColumns): string | undefined => {
       const i = cols[key];
-      return i === undefined ? undefined : (record[i] ?? '').trim();
+      if (i === undefined) return undefined;
+      const raw = record[i] ?? '';
+      const unguarded = unguardCell(raw);
+      const column = `${key} (column ${mapping.columns[key] ?? ''})`;
+      if (unguarded === raw && looksLikeFormula(raw)) {
+        throw new StatementRejected(
+          'INVALID_FIELD',
+          line,
+          `${column} starts like a spreadsheet formula (${JSON.stringify(raw.slice(0, 20))}); a value that really starts with =, +, -, @, TAB or CR is written with an apostrophe before it`,
+        );
+      }
+      const v = unguarded.trim();
+      if (/[\u0000-\u001f\u007f]/.test(v))
+        throw new StatementRejected(
+          'MALFORMED',
+          line,
+          `${column} holds a control character (a line break or CR inside a value?)`,
+        );
+      return v;
     };
     const required = (key: keyof CsvColumns): string => {
       const v = cell(key);
@@ -136,6 +278,16 @@ export async function parseCsv(
     const payerRef = cell('payerRef');
     const payeeRef = cell('payeeRef');
     const legId = cell('legId');
+    if (legId) {
+      const first = legIds.get(legId);
+      if (first !== undefined)
+        throw new StatementRejected(
+          'DUPLICATE_LINE',
+          line,
+          `leg id ${JSON.stringify(legId)} is on line ${first} already`,
+        );
+      legIds.set(legId, line);
+    }
     if (lines.length >= entriesMax) {
       throw new StatementRejected('TOO_MANY_ENTRIES', line, `more than entriesMax (${entriesMax}) lines`);
     }
@@ -165,6 +317,7 @@ export async function parseCsv(
   const parser = parse({
     bom: true,
     delimiter: mapping.delimiter ?? ',',
+    max_record_size: CSV_RECORD_CHARS_MAX,
     skip_empty_lines: false,
     relax_column_count: true,
   });
@@ -209,6 +362,12 @@ export async function parseCsv(
     if (e instanceof StatementRejected) throw e;
     if (e instanceof CsvError) {
       const at = (e as CsvError & { lines?: number }).lines ?? line + 1;
+      if (e.code === 'CSV_MAX_RECORD_SIZE')
+        throw new StatementRejected(
+          'LIMIT_EXCEEDED',
+          at,
+          `a record longer than CSV_RECORD_CHARS_MAX (${CSV_RECORD_CHARS_MAX} characters)`,
+        );
       throw new StatementRejected('MALFORMED', at, e.message);
     }
     throw e;

@@ -3,6 +3,9 @@ import { checkBalances } from './consistency';
 import { amountAt, currencyAt, dateAt, detach, textChunks, type StatementSource } from './source';
 import {
   makeLine,
+  MT940_DETAILS_CHARS_MAX,
+  MT940_FIELD_LINES_MAX,
+  MT940_LINE_CHARS_MAX,
   resolveLimits,
   StatementRejected,
   type IngestLimits,
@@ -31,9 +34,18 @@ const STATEMENT_TAGS = new Set([
 ]);
 const MT942_TAGS = new Set(['34F', '13', '13D', '90D', '90C']);
 const TAG_LINE = /^:(\d{2}[A-Z]?|NS):(.*)$/;
-const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d+(?:,\d*)?)$/;
-/** value date, entry date (or four spaces, or none), mark, funds code, amount, type, rest (references). */
-const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d[\d,]{0,14})([NSF][A-Z0-9 ]{3})?(.*)$/;
+/** mark, date, currency, amount. The amount is read with dots too, only to refuse them by name. */
+const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d[\d.,]*)$/;
+/**
+ * value date, entry date (or four spaces, or none), mark, funds code, amount, type, rest (references). The
+ * amount is read with dots too, only to refuse them by name: `C100.75NTRF` must not be read as 100.
+ */
+const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d[\d.,]{0,14})([NSF][A-Z0-9 ]{3})?(.*)$/;
+/**
+ * SWIFT's amount: digits, the decimal comma, digits. The standard makes the comma mandatory; a whole amount
+ * without it (`C500NTRF`, as Knab writes) cannot be misread and is taken. A dot never is.
+ */
+const SWIFT_AMOUNT = /^\d+(,\d*)?$/;
 /** Transmission envelope around a statement: SWIFT blocks, a bank's header lines, trailers. */
 const ENVELOPE = /^(\{[1-5]:.*|-?\}?|[A-Z0-9]{8,12}|:?94[02]:?( \d+)?|\d{4} \d{2}[A-Z0-9]+)$/;
 
@@ -41,6 +53,18 @@ interface Field {
   readonly tag: string;
   value: string;
   readonly line: number;
+  /** Lines of the field (its tag line and continuations). */
+  lines: number;
+}
+
+/** The last :61: line, whose :86: details may still follow; finished once when the next field is not :86:. */
+interface OpenLine {
+  readonly line: StatementLine;
+  /** The :61: supplementary line (if any), then each :86: value. */
+  readonly details: string[];
+  chars: number;
+  /** A :86: followed: the details are read for an EndToEndId (a supplementary line alone is not). */
+  withDetails: boolean;
 }
 
 interface Draft {
@@ -51,6 +75,26 @@ interface Draft {
   openingMinor?: bigint;
   bookedNetMinor: bigint;
   readonly lines: StatementLine[];
+  open?: OpenLine;
+}
+
+/** Minor units from a SWIFT amount: a comma is the only decimal mark; a dot is refused by name. */
+function swiftAmount(text: string, currency: Currency, at: number, field: string): bigint {
+  if (text.includes('.')) {
+    throw new StatementRejected(
+      'INVALID_AMOUNT',
+      at,
+      `${field} amount ${JSON.stringify(text)} has a dot: MT940 amounts take a comma as decimal mark (e.g. 100,75)`,
+    );
+  }
+  if (!SWIFT_AMOUNT.test(text)) {
+    throw new StatementRejected(
+      'INVALID_AMOUNT',
+      at,
+      `${field} amount ${JSON.stringify(text)} is not a SWIFT amount: digits with one decimal comma (e.g. 100,75 or 100,)`,
+    );
+  }
+  return amountAt(text, currency, at);
 }
 
 function date6(text: string, at: number, field: string): string {
@@ -97,9 +141,30 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
   let lastTag = '';
   let lineNo = 0;
 
+  /** The open :61: line with its :86: details joined, read once (an EndToEndId) and kept. */
+  const finishLine = (d: Draft): void => {
+    const open = d.open;
+    if (!open) return;
+    d.open = undefined;
+    if (!open.withDetails) {
+      d.lines.push(open.line);
+      return;
+    }
+    const details = open.details.join('\n');
+    const e2e = endToEndIdFromDetails(details);
+    d.lines.push(
+      makeLine({
+        ...open.line,
+        details: detach(details),
+        ...(e2e !== undefined && { endToEndId: detach(e2e) }),
+      }),
+    );
+  };
+
   const onField = (f: Field): void => {
     const at = f.line;
     const value = f.value;
+    if (draft && f.tag !== '86') finishLine(draft);
     if (MT942_TAGS.has(f.tag)) {
       throw new StatementRejected(
         'UNSUPPORTED_MESSAGE',
@@ -158,19 +223,30 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
         }
         const l = statementLine(value, at, d, d.currency);
         d.bookedNetMinor += l.side === 'CREDIT' ? l.amountMinor : -l.amountMinor;
-        d.lines.push(l);
+        const supplementary = l.details;
+        d.open = {
+          line: l,
+          details: supplementary === undefined ? [] : [supplementary],
+          chars: supplementary?.length ?? 0,
+          withDetails: false,
+        };
         break;
       }
       case '86': {
-        const last = d.lines[d.lines.length - 1];
-        if (last && (lastTag === '61' || lastTag === '86')) {
-          const details = last.details === undefined ? value : `${last.details}\n${value}`;
-          const e2e = endToEndIdFromDetails(details);
-          d.lines[d.lines.length - 1] = makeLine({
-            ...last,
-            details: detach(details),
-            ...(e2e !== undefined && { endToEndId: detach(e2e) }),
-          });
+        // Details of the :61: line before; several :86: fields are joined. Collected here and read once when
+        // the line is finished: never re-read as they grow, so many :86: fields cost what their text costs.
+        const open = d.open;
+        if (open && (lastTag === '61' || lastTag === '86')) {
+          open.chars += value.length + 1;
+          if (open.chars > MT940_DETAILS_CHARS_MAX) {
+            throw new StatementRejected(
+              'LIMIT_EXCEEDED',
+              at,
+              `:86: details of the :61: line ${String(open.line.at)} longer than MT940_DETAILS_CHARS_MAX (${MT940_DETAILS_CHARS_MAX} characters)`,
+            );
+          }
+          open.details.push(value);
+          open.withDetails = true;
         }
         break;
       }
@@ -230,7 +306,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     }
     date6(m[2], at, `${name} date`);
     const currency = currencyAt(m[3], at, `${name} currency`);
-    const minor = amountAt(m[4], currency, at);
+    const minor = swiftAmount(m[4], currency, at, name);
     return { currency, minor: m[1] === 'D' ? -minor : minor };
   };
 
@@ -249,7 +325,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     const valueDate = date6(m[1], at, ':61: value date');
     const bookingDate = m[2] && m[2].trim() ? entryDate(m[2], valueDate, at) : undefined;
     const mark = m[3];
-    const amountMinor = amountAt(m[5], currency, at);
+    const amountMinor = swiftAmount(m[5], currency, at, ':61:');
     const rest = m[7] ?? '';
     const slash = rest.indexOf('//');
     const customerRef = (slash < 0 ? rest : rest.slice(0, slash)).trim();
@@ -272,10 +348,35 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     });
   };
 
+  const tooLong = (at: number, text: string): never => {
+    if (/\r[^\n]/.test(text)) {
+      throw new StatementRejected(
+        'MALFORMED',
+        at,
+        'lines end with a bare carriage return (CR): MT940 lines must end with CRLF or LF',
+      );
+    }
+    throw new StatementRejected(
+      'LIMIT_EXCEEDED',
+      at,
+      `line longer than MT940_LINE_CHARS_MAX (${MT940_LINE_CHARS_MAX} characters)`,
+    );
+  };
+
   const onLine = (raw: string): void => {
     lineNo++;
-    // SOH/ETX frame a transmission; CR ends a line on Windows.
-    const text = raw.replace(/[\r\u0001\u0003]/g, '');
+    if (raw.length > MT940_LINE_CHARS_MAX) tooLong(lineNo, raw);
+    // SOH/ETX frame a transmission; CR before LF ends a line on Windows. A CR anywhere else is a line break of
+    // another convention mixed in (or hidden text), which would silently join two lines into one field.
+    const text = raw.replace(/[\u0001\u0003]/g, '').replace(/\r$/, '');
+    const cr = text.indexOf('\r');
+    if (cr >= 0) {
+      throw new StatementRejected(
+        'MALFORMED',
+        lineNo,
+        `a carriage return (CR) inside the line at column ${cr + 1}: lines must end with CRLF or LF, not a bare CR (mixed line endings?)`,
+      );
+    }
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
       throw new StatementRejected('MALFORMED', lineNo, 'control characters: not an MT940 text file');
     }
@@ -286,7 +387,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
       // Wrapped :86: text can start with something that looks like a tag (":26:37" of a time): not a field.
       if (known || field?.tag !== '86') {
         if (field) onField(field);
-        field = { tag: tagName, value: tag[2] ?? '', line: lineNo };
+        field = { tag: tagName, value: tag[2] ?? '', line: lineNo, lines: 1 };
         return;
       }
     }
@@ -297,6 +398,13 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
       return;
     }
     if (field) {
+      if (++field.lines > MT940_FIELD_LINES_MAX) {
+        throw new StatementRejected(
+          'LIMIT_EXCEEDED',
+          lineNo,
+          `field :${field.tag}: of line ${field.line} runs over more than MT940_FIELD_LINES_MAX (${MT940_FIELD_LINES_MAX}) lines`,
+        );
+      }
       field.value += `\n${text}`;
       return;
     }
@@ -312,18 +420,34 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     );
   };
 
-  let rest = '';
+  // Lines are cut from each chunk where it has a line feed; the unfinished last line waits, in pieces, for the
+  // next chunk, so a long line is never searched or copied again per chunk, and is refused once over the limit.
+  let rest: string[] = [];
+  let restChars = 0;
   for await (const chunk of textChunks(
     source,
     statementBytesMax,
     (pending) => lineNo + 1 + (pending.match(/\n/g)?.length ?? 0),
   )) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) onLine(p);
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, nl);
+      const line = rest.length === 0 ? piece : rest.join('') + piece;
+      rest = [];
+      restChars = 0;
+      onLine(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const tail = chunk.slice(start);
+      rest.push(tail);
+      restChars += tail.length;
+      if (restChars > MT940_LINE_CHARS_MAX) tooLong(lineNo + 1, rest.join(''));
+    }
   }
-  if (rest.length > 0) onLine(rest);
+  if (rest.length > 0) onLine(rest.join(''));
   if (field) onField(field);
+  if (draft) finishLine(draft);
   const open = draft;
   if (open) {
     throw new StatementRejected(

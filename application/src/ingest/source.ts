@@ -96,16 +96,36 @@ export function amountAt(text: string, currency: Currency, at: number | string):
 
 const dates = new Map<string, string>();
 
-/** A real calendar date, YYYY-MM-DD, shared between the lines that carry it. */
+/**
+ * A real calendar date, YYYY-MM-DD, shared between the lines that carry it. Year 0000 is refused here: the
+ * Gregorian calendar (and PostgreSQL's date) has no year zero, so it can only be a placeholder or a mistake.
+ */
 export function dateAt(text: string, at: number | string, field: string): string {
   const known = dates.get(text);
   if (known !== undefined) return known;
   try {
     const d = parseIsoDate(text, field);
+    if (d.startsWith('0000'))
+      throw new StatementRejected(
+        'INVALID_DATE',
+        at,
+        `${field} ${d} is not a real date (there is no year 0)`,
+      );
     if (dates.size < 100_000) dates.set(d, d);
     return d;
   } catch (e) {
     throw rejectFrom(e, at, 'INVALID_DATE');
+  }
+}
+
+/** Whether `text` is a real calendar date YYYY-MM-DD from year 0001 (the rule of `dateAt`, without a place). */
+export function isCalendarDate(text: unknown): text is string {
+  if (typeof text !== 'string') return false;
+  try {
+    dateAt(text, 0, 'date');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -5,6 +5,29 @@ export const STATEMENT_BYTES_MAX = 1024 * 1024 * 1024;
 /** Most statement lines (entries, or transactions of batched entries) accepted from one file. */
 export const ENTRIES_MAX = 2_000_000;
 
+// Shape limits. They keep every parser linear in its input and its memory bounded by what it keeps, whatever
+// the file: each is checked as the input arrives, and crossing one rejects the file with LIMIT_EXCEEDED naming
+// the line or element. Each is far above what a real statement of the format needs.
+
+/** Deepest element nesting in a camt message (ISO 20022's deepest useful path is about 15 levels). */
+export const XML_DEPTH_MAX = 48;
+/** Characters of text in one XML element (ISO 20022's longest text types are Max500Text). */
+export const XML_TEXT_CHARS_MAX = 4096;
+/** Characters of one XML token (a tag with its attributes, a text, a comment) before the parser sees its end. */
+export const XML_TOKEN_CHARS_MAX = 65_536;
+/** Transactions (TxDtls) in one camt entry: a camt.054 batch may hold thousands, not millions. */
+export const XML_TRANSACTIONS_PER_ENTRY_MAX = 100_000;
+/** Characters in one MT940 line (SWIFT allows 65; some banks write longer :86: lines). */
+export const MT940_LINE_CHARS_MAX = 2048;
+/** Lines in one MT940 field (SWIFT's :86: has 6 of 65 characters). */
+export const MT940_FIELD_LINES_MAX = 100;
+/** Characters of :86: details kept for one :61: line, however many :86: fields follow it. */
+export const MT940_DETAILS_CHARS_MAX = 8192;
+/** Columns of a CSV file. */
+export const CSV_COLUMNS_MAX = 64;
+/** Characters of one CSV record (a row, quoted line breaks included). */
+export const CSV_RECORD_CHARS_MAX = 16_384;
+
 export interface IngestLimits {
   /** Bytes per file; default `STATEMENT_BYTES_MAX`. */
   readonly statementBytesMax?: number;
@@ -102,6 +125,8 @@ export const STATEMENT_ERROR_CODES = [
   'BALANCE_MISMATCH',
   'ENTRY_COUNT_MISMATCH',
   'EMPTY_STATEMENT',
+  'LIMIT_EXCEEDED',
+  'DUPLICATE_LINE',
 ] as const;
 export type StatementErrorCode = (typeof STATEMENT_ERROR_CODES)[number];
 
