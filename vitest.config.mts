@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 // fabric-contract-api reads `design:paramtypes` and `design:returntype`, which only a transform that
 // really emits decorator metadata produces. esbuild does not, so TypeScript goes through SWC here;
 // test/chaincodeMetadata.test.ts fails if a transaction's parameter types are missing.
+// TALLYSTICK_FABRIC=1 (`npm run test:fabric`): only the live-Fabric suites. TALLYSTICK_FABRIC_NETWORK=1: a live
+// network is up (`.ci/run` sets it after `npm run network:up`), so `npm test` runs the live suites with the rest.
 const liveFabric = process.env.TALLYSTICK_FABRIC === '1';
+const liveNetwork = process.env.TALLYSTICK_FABRIC_NETWORK === '1';
 const browser = process.env.TALLYSTICK_E2E === '1';
 
 export default defineConfig({
@@ -20,8 +23,10 @@ export default defineConfig({
     }),
   ],
   test: {
-    // Suites that need a live Fabric network (`*.fabric.test.ts`) run only with `npm run test:fabric`, after
-    // `npm run network:up`: the native binaries cannot be built on every machine (network/fabric/README.md).
+    // Suites that need a live Fabric network (`*.fabric.test.ts`) run with `npm run test:fabric`, and inside
+    // `npm test` when TALLYSTICK_FABRIC_NETWORK=1: `.ci/run` builds the native binaries, runs `npm run network:up`
+    // and sets it, so CI's `npm test` runs them; a machine without the network runs the rest
+    // (network/fabric/README.md).
     // Browser suites (`*.e2e.test.ts`) join the run when TALLYSTICK_E2E=1: `.ci/run` installs Debian's Chromium
     // and sets it, so CI's `npm test` runs them; a machine without Chromium runs the rest (docs/CONSOLE.md).
     include: liveFabric
@@ -35,7 +40,7 @@ export default defineConfig({
     exclude: [
       '**/node_modules/**',
       '**/dist/**',
-      ...(liveFabric ? [] : ['**/*.fabric.test.ts']),
+      ...(liveFabric || liveNetwork ? [] : ['**/*.fabric.test.ts']),
       ...(liveFabric || !browser ? ['**/*.e2e.test.ts'] : []),
     ],
     testTimeout: 60_000,

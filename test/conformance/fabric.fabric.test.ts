@@ -18,18 +18,22 @@ import {
 } from '../../application/src/ledger/ledgerGateway';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
-import { deploy } from '../../network/fabric/src/chaincode';
+import { toErrorResponse } from '../../application/src/http/errors';
+import { openFabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
+import { loadConsortium } from '../../application/src/ledger/consortium';
 import { caUrl } from '../../network/fabric/src/crypto';
 import { layoutFor } from '../../network/fabric/src/layout';
-import { loadContext, status, up, type Context } from '../../network/fabric/src/network';
-import { readPids, stopProcesses, waitUntil } from '../../network/fabric/src/proc';
+import { down, loadContext, status, up, type Context } from '../../network/fabric/src/network';
+import { isOurs, readPids, stopProcesses, waitUntil } from '../../network/fabric/src/proc';
 import { startFabricBackend, type Backend } from '../support/backend';
 import { paymentLegs } from '../support/legs';
 import { defineReconciliationSuite } from './suite';
 
 // The live network: the one `npm run network:up` started (brought up here, one orderer, if it is not), with
-// the chaincode committed (deployed here if it is not). The chaincode server runs the compiled contracts,
-// so `npm run build` must have run. This is the only live-network file: they would share one network.
+// the chaincode committed (`up` deploys it if it is not). The chaincode server runs the compiled contracts in
+// dist/, so `node network/fabric/cli.mjs build` (which every network:* script and test:fabric run) must have
+// run. This is the only live-network file: they would share one network. `npm test` includes it when
+// TALLYSTICK_FABRIC_NETWORK=1 (what .ci/run sets after network:up); `npm run test:fabric` runs it alone.
 const quiet = (_line: string) => undefined;
 const ctx: Context = loadContext(layoutFor(repoRoot()), quiet);
 
@@ -37,15 +41,12 @@ async function ensureNetwork(): Promise<void> {
   if (!existsSync(join(repoRoot(), 'dist', 'chaincode', 'src', 'index.js')))
     throw new Error('the chaincode server runs dist/: run npm run build first');
   const rows = await status(ctx);
-  if (!rows.every((r) => r.up)) {
-    const state = join(ctx.layout.runDir, 'state.json');
-    const orderers = existsSync(state)
-      ? (JSON.parse(readFileSync(state, 'utf8')) as { orderers: number }).orderers
-      : 1;
-    await up(ctx, orderers);
-  }
-  const pids = readPids(ctx.layout.pidFile);
-  if (!Object.keys(pids).some((k) => k.startsWith('chaincode-'))) await deploy(ctx);
+  if (!rows.every((r) => r.up) || !rows.some((r) => r.kind === 'chaincode')) await up(ctx, ordererCount());
+}
+
+function ordererCount(): number {
+  const state = join(ctx.layout.runDir, 'state.json');
+  return existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as { orderers: number }).orderers : 1;
 }
 
 async function heights(): Promise<Record<string, number>> {
@@ -195,7 +196,7 @@ describe('live Fabric network: what only a real network shows', () => {
     await b().gateway.postLegs(sysC, [p.entry]);
     const last = await b().gateway.postLegs(sysB, [{ ...p.credit, amountMinor: '1' }]);
     expect((await heights())[name]).toBe(-1); // down: no metrics
-    await up(ctx, (JSON.parse(readFileSync(ctx.layout.stateFile, 'utf8')) as { orderers: number }).orderers);
+    await up(ctx, ordererCount());
     await peersLevel(last.blockNumber + 1n);
     const caseId = caseIdOf(p.reference);
     const expected = await b().gateway.getCase(alice, caseId);
@@ -257,4 +258,102 @@ describe('live Fabric network: what only a real network shows', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('live Fabric network: an outage is unavailable, never the caller’s mistake', () => {
+  it('with the chaincode server stopped, a submit and a query are LedgerUnavailable (HTTP 503), status exits non-zero, and up serves it again', async () => {
+    await ensureNetwork();
+    const ledger = await openFabricLedger({
+      runDir: ctx.layout.runDir,
+      consortium: loadConsortium(),
+      deadlines: { endorseMs: 10_000, commitMs: 10_000, evaluateMs: 10_000 },
+    });
+    try {
+      const sysA = await ledger.identity('banka-system');
+      const p = paymentLegs();
+      await ledger.gateway.postLegs(sysA, [p.debit]); // connected and working
+      const pids = readPids(ctx.layout.pidFile);
+      const servers = Object.fromEntries(
+        Object.entries(pids).filter(([name]) => name.startsWith('chaincode-')),
+      );
+      expect(Object.keys(servers)).toHaveLength(1);
+      expect(await stopProcesses(servers)).toHaveLength(1);
+
+      const submit = await ledger.gateway.postLegs(sysA, [paymentLegs().debit]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(submit, String(submit)).toBeInstanceOf(LedgerUnavailable);
+      expect(toErrorResponse(submit, 'r').status).toBe(503);
+      const query = await ledger.gateway.readCase(sysA, p.reference).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(query, String(query)).toBeInstanceOf(LedgerUnavailable);
+
+      const rows = await status(ctx, { endorsement: true });
+      expect(rows.filter((r) => r.kind === 'chaincode').map((r) => r.up)).toEqual([false]);
+      expect(rows.filter((r) => r.kind === 'peer').every((r) => r.endorsement?.ok === false)).toBe(true);
+
+      await up(ctx, ordererCount());
+      const after = await ledger.gateway.readCase(sysA, p.reference);
+      expect(after.legs.map((l) => l.legId)).toEqual([p.debit.legId]);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
+// The restart race: `up` once reported success after some down/up cycles with no chaincode server running
+// (it read a peer that had not yet opened its channel as "nothing committed"). Each cycle here stops every
+// process, brings the network up again, and then needs a leg committed through the application's gateway,
+// opened afresh as a client would after an outage. About 3 s a cycle (3 orderers, 2 cores): the 20 cycles
+// take about a minute, so CI runs all 20. TALLYSTICK_FABRIC_CYCLES changes the count, e.g.
+// `TALLYSTICK_FABRIC_CYCLES=100 npm run test:fabric -- -t 'down/up'` for a longer soak.
+const CYCLES = Number(process.env.TALLYSTICK_FABRIC_CYCLES ?? '20');
+
+describe(`live Fabric network: ${CYCLES} down/up cycles`, () => {
+  it(
+    `after each of ${CYCLES} down/up cycles up serves the chaincode and a new leg commits`,
+    async () => {
+      expect(Number.isInteger(CYCLES) && CYCLES > 0, `TALLYSTICK_FABRIC_CYCLES=${CYCLES}`).toBe(true);
+      const orderers = ordererCount();
+      let lastBlock = -1n;
+      for (let cycle = 1; cycle <= CYCLES; cycle++) {
+        const before = readPids(ctx.layout.pidFile);
+        await down(ctx);
+        const left = Object.entries(before).filter(([, record]) => isOurs(record));
+        expect(
+          left.map(([name]) => name),
+          `cycle ${cycle}: left running after down`,
+        ).toEqual([]);
+
+        await up(ctx, orderers);
+        const rows = await status(ctx, { endorsement: true });
+        const servers = rows.filter((r) => r.kind === 'chaincode');
+        expect(servers.length, `cycle ${cycle}: chaincode servers`).toBe(1);
+        expect(
+          rows.filter((r) => !r.up || r.endorsement?.ok === false).map((r) => r.name),
+          `cycle ${cycle}: down or not endorsing`,
+        ).toEqual([]);
+
+        const ledger = await openFabricLedger({ runDir: ctx.layout.runDir, consortium: loadConsortium() });
+        try {
+          const sysA = await ledger.identity('banka-system');
+          const p = paymentLegs();
+          const committed = await ledger.gateway.postLegs(sysA, [p.debit]);
+          expect(committed.blockNumber, `cycle ${cycle}: block`).toBeGreaterThan(lastBlock);
+          lastBlock = committed.blockNumber;
+          const c = await ledger.gateway.readCase(sysA, p.reference);
+          expect(
+            c.legs.map((l) => l.legId),
+            `cycle ${cycle}: the committed leg`,
+          ).toEqual([p.debit.legId]);
+        } finally {
+          await ledger.close();
+        }
+      }
+    },
+    CYCLES * 60_000,
+  );
 });

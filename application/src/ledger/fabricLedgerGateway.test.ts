@@ -6,7 +6,8 @@ import type { BlockEvent } from 'fabric-network';
 import { describe, expect, it } from 'vitest';
 
 import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
-import { changesOfBlock, FabricTransport, mapFabricError } from './fabricLedgerGateway';
+import { toErrorResponse } from '../http/errors';
+import { changesOfBlock, FabricTransport, LedgerInternalError, mapFabricError } from './fabricLedgerGateway';
 import { LedgerRejected, LedgerUnavailable } from './ledgerGateway';
 
 // What fabric-network 2.2 throws, shaped as it shapes it (transaction.js, singlequeryhandler.js).
@@ -20,6 +21,14 @@ const endorsementError = (message: string, status = 500) =>
       errors: [],
     },
   );
+
+// A Fabric 2.5 peer's answer when the chaincode-as-a-service server does not listen (captured on the live
+// network with the server stopped, by the outage test in test/conformance/fabric.fabric.test.ts; ids shortened).
+const CHAINCODE_SERVER_DOWN =
+  'error in simulation: failed to execute transaction 28b94c44: could not launch chaincode tallystick_0.1.0_s1:59017a52: ' +
+  'connection to tallystick_0.1.0_s1:59017a52 failed: error cannot create connection for tallystick_0.1.0_s1:59017a52: ' +
+  'error creating grpc connection to 127.0.0.1:17300: failed to create new connection: connection error: ' +
+  'desc = "transport: error while dialing: dial tcp 127.0.0.1:17300: connect: connection refused"';
 
 describe('fabric transport error mapping (same codes as the embedded transport)', () => {
   it('a chaincode CODE: message from an endorser becomes LedgerRejected(code)', () => {
@@ -40,25 +49,79 @@ describe('fabric transport error mapping (same codes as the embedded transport)'
     expect(mapFabricError(err)).toMatchObject({ code: 'CASE_NOT_FOUND', detail: 'no case abc' });
   });
 
-  it('a peer error without a code is INVALID_INPUT, as on the embedded network', () => {
-    expect(mapFabricError(endorsementError('transaction returned with failure: bad args'))).toMatchObject({
-      code: 'INVALID_INPUT',
+  it('a peer error without a code is an internal error (500), never the caller’s INVALID_INPUT', () => {
+    const endorsed = mapFabricError(endorsementError('transaction returned with failure: bad args'));
+    expect(endorsed).toBeInstanceOf(LedgerInternalError);
+    expect(endorsed).not.toBeInstanceOf(LedgerRejected);
+    expect(endorsed.message).toMatch(/bad args/);
+    const evaluated = mapFabricError(
+      Object.assign(new Error('peer error response: TypeError: x is undefined'), { status: 500 }),
+    );
+    expect(evaluated).toBeInstanceOf(LedgerInternalError);
+    expect(toErrorResponse(endorsed, 'r1')).toMatchObject({
+      status: 500,
+      body: { error: { code: 'INTERNAL' } },
     });
   });
 
-  it('no peer reached, or a connection failure, is LedgerUnavailable', () => {
-    const e = Object.assign(
-      new Error(
-        'No valid responses from any peers. Errors:\n    peer=x, status=grpc, message=14 UNAVAILABLE',
+  // What the live network answers when something is not there (peer, orderer, chaincode server), as fabric-network
+  // 2.2 and a Fabric 2.5 peer word it: each must be LedgerUnavailable, so HTTP says 503 and the caller may retry.
+  const unreachable: [string, unknown][] = [
+    [
+      'the chaincode server is down: the peer answers 500 "could not launch chaincode … connection refused"',
+      endorsementError(CHAINCODE_SERVER_DOWN),
+    ],
+    [
+      'an evaluate whose peer cannot reach the chaincode server',
+      Object.assign(new Error(`peer error response: ${CHAINCODE_SERVER_DOWN}`), { status: 500 }),
+    ],
+    [
+      'no peer reached (gRPC 14 UNAVAILABLE from every endorser)',
+      Object.assign(
+        new Error(
+          'No valid responses from any peers. Errors:\n    peer=x, status=grpc, message=14 UNAVAILABLE',
+        ),
+        {
+          responses: [],
+          errors: [Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 })],
+        },
       ),
-      {
-        responses: [],
-        errors: [new Error('14 UNAVAILABLE')],
-      },
-    );
-    expect(mapFabricError(e)).toBeInstanceOf(LedgerUnavailable);
-    expect(mapFabricError(new Error('DiscoveryService has failed to return results'))).toBeInstanceOf(
-      LedgerUnavailable,
+    ],
+    [
+      'a peer that does not answer in time (gRPC 4 DEADLINE_EXCEEDED)',
+      Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4 }),
+    ],
+    ['a connection refused by a peer', new Error('connect ECONNREFUSED 127.0.0.1:17200')],
+    ['discovery without an answer', new Error('DiscoveryService has failed to return results')],
+    [
+      'an orderer that is down or has no leader',
+      new Error('Failed to send transaction successfully to the orderer status:SERVICE_UNAVAILABLE'),
+    ],
+    [
+      'a peer that did not connect in time',
+      new Error('Failed to connect before the deadline on Endorser- name: peer0-banka'),
+    ],
+  ];
+  for (const [name, error] of unreachable) {
+    it(`${name} is LedgerUnavailable (503)`, () => {
+      const e = mapFabricError(error);
+      expect(e).toBeInstanceOf(LedgerUnavailable);
+      expect(toErrorResponse(e, 'r1')).toMatchObject({
+        status: 503,
+        body: { error: { code: 'LEDGER_UNAVAILABLE' } },
+      });
+    });
+  }
+
+  it('a chaincode code wins over words that look like an outage', () => {
+    expect(mapFabricError(endorsementError('CASE_NOT_FOUND: no case timed out'))).toMatchObject({
+      code: 'CASE_NOT_FOUND',
+    });
+  });
+
+  it('a fault of our own (no peer involved) is internal, not unavailable', () => {
+    expect(mapFabricError(new TypeError('cannot read properties of undefined'))).toBeInstanceOf(
+      LedgerInternalError,
     );
   });
 

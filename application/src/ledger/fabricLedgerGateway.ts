@@ -70,14 +70,76 @@ interface PeerResponse {
 }
 
 /**
- * Maps what fabric-network throws to the same errors the embedded transport raises: a chaincode's
- * `CODE: message` from any endorser → LedgerRejected(code); a peer that answered with an error but no code →
- * LedgerRejected('INVALID_INPUT'), as the embedded network does; anything else (no peer reached, deadline,
- * connection) → LedgerUnavailable.
+ * The ledger answered, but with a failure that carries no error code: a fault of the chaincode or the peer, not
+ * of the caller. Deliberately neither LedgerRejected (that would blame the input) nor LedgerUnavailable (a retry
+ * would meet the same fault); HTTP answers it as 500 INTERNAL.
+ */
+export class LedgerInternalError extends Error {
+  override readonly name = 'LedgerInternalError';
+}
+
+/**
+ * What a peer, an orderer or the chaincode server not being reachable looks like, in the SDK's own errors and
+ * in a peer's answer when the peer cannot reach the chaincode server (the peer then answers 500 with "could not
+ * launch chaincode … connection refused"): gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), refused or reset
+ * connections, timeouts, discovery finding no peer, an ordering service without a Raft leader.
+ */
+const UNREACHABLE = new RegExp(
+  [
+    'UNAVAILABLE',
+    'DEADLINE_EXCEEDED',
+    'deadline exceeded',
+    'Failed to connect before the deadline',
+    'failed to connect',
+    'connection refused',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EPIPE',
+    'EHOSTUNREACH',
+    'ENOTFOUND',
+    'connection error',
+    'error creating grpc connection',
+    'transport is closing',
+    'could not launch chaincode',
+    'chaincode registration failed',
+    'timeout expired while executing transaction',
+    'timed? ?out',
+    'no Raft leader',
+    'DiscoveryService',
+    'Channel has been shut down',
+  ].join('|'),
+  'i',
+);
+
+/** A gRPC status code of unreachability on the error or any of its nested errors (14 UNAVAILABLE, 4 DEADLINE). */
+function grpcUnreachable(err: { code?: unknown; errors?: unknown }): boolean {
+  if (err.code === 14 || err.code === 4) return true;
+  if (!Array.isArray(err.errors)) return false;
+  return (err.errors as unknown[]).some((x) => typeof x === 'object' && x !== null && grpcUnreachable(x));
+}
+
+/**
+ * Maps what fabric-network throws to the errors the application understands:
+ * - a chaincode's `CODE: message` from any endorser → LedgerRejected(code) (the same codes as the embedded
+ *   network);
+ * - anything that says a peer, an orderer or the chaincode server could not be reached or did not answer in
+ *   time, whether the SDK says it or a peer answers it → LedgerUnavailable (HTTP 503, retryable with the same
+ *   ids);
+ * - a peer that answered with a failure carrying no code (a chaincode or peer fault) → LedgerInternalError
+ *   (HTTP 500): never INVALID_INPUT, which would tell the caller its input was wrong;
+ * - any other error without a peer's answer: LedgerUnavailable if fabric-network raised it about the network
+ *   (it has `responses`/`errors`), else LedgerInternalError.
  */
 export function mapFabricError(e: unknown, txId?: string): Error {
-  if (e instanceof LedgerRejected || e instanceof LedgerUnavailable) return e;
-  const err = e as Error & { responses?: PeerResponse[]; status?: number; message?: string };
+  if (e instanceof LedgerRejected || e instanceof LedgerUnavailable || e instanceof LedgerInternalError)
+    return e;
+  const err = (typeof e === 'object' && e !== null ? e : {}) as {
+    responses?: PeerResponse[];
+    errors?: unknown;
+    status?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
   const answered = (err.responses ?? [])
     .map((r) => r.response)
     .filter((r): r is { status: number; message: string } => (r?.status ?? 0) >= 400);
@@ -86,12 +148,20 @@ export function mapFabricError(e: unknown, txId?: string): Error {
     if (rejected) return rejected;
   }
   const message = typeof err.message === 'string' ? err.message : String(e);
-  // an evaluate answered by a peer with an error status ("peer error response: …")
+  const rejected = rejectionFrom(message, txId);
+  if (rejected) return rejected;
+  const details = [message, ...answered.map((r) => r.message)].join('\n');
+  if (UNREACHABLE.test(details) || grpcUnreachable(err)) {
+    return new LedgerUnavailable(message, { cause: e });
+  }
+  // an evaluate answered by a peer with an error status ("peer error response: …"), or endorsers that answered
   if (answered.length > 0 || (typeof err.status === 'number' && err.status >= 400)) {
     const detail = answered[0]?.message ?? message.replace(/^peer error response: /, '');
-    return rejectionFrom(detail, txId) ?? new LedgerRejected('INVALID_INPUT', detail, txId);
+    return new LedgerInternalError(`the ledger failed without an error code: ${detail}`, { cause: e });
   }
-  return new LedgerUnavailable(message, { cause: e });
+  if (Array.isArray(err.responses) || Array.isArray(err.errors))
+    return new LedgerUnavailable(message, { cause: e });
+  return new LedgerInternalError(message, { cause: e });
 }
 
 function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {

@@ -11,19 +11,24 @@ import {
   run,
   runOrThrow,
   startDaemon,
+  sleep,
   stopProcesses,
   waitUntil,
   writePids,
 } from './proc.js';
-import type { Consortium, Topology } from './topology.js';
+import type { Consortium, PeerNode, Topology } from './topology.js';
 
-function portOpen(host: string, port: number): Promise<boolean> {
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port }, () => {
       socket.end();
       resolve(true);
     });
     socket.on('error', () => {
+      resolve(false);
+    });
+    socket.setTimeout(2000, () => {
+      socket.destroy();
       resolve(false);
     });
   });
@@ -83,11 +88,11 @@ async function serve(
   const { layout, topology } = ctx;
   const host = topology.chaincodeServer.host;
   const pids = readPids(layout.pidFile);
-  const serverName = `chaincode-${release.label}`;
-  const existing = pids[serverName];
-  if (existing !== undefined && isOurs(existing)) return serverName;
+  const name = serverName(release.label);
+  const existing = pids[name];
+  if (existing !== undefined && isOurs(existing)) return name;
   if (await portOpen(host, release.port)) {
-    throw new Error(`port ${host}:${release.port} for ${serverName} is taken by a process we did not start`);
+    throw new Error(`port ${host}:${release.port} for ${name} is taken by a process we did not start`);
   }
   const cli = join(layout.repoRoot, 'node_modules', 'fabric-shim', 'cli.js');
   const args = [
@@ -100,35 +105,65 @@ async function serve(
     '--module-path',
     join(layout.repoRoot, 'chaincode'),
   ];
-  const log = layout.log(serverName);
+  const log = layout.log(name);
   const pid = startDaemon(process.execPath, args, {}, log, join(layout.repoRoot, 'chaincode'));
-  pids[serverName] = { pid, bin: process.execPath, log };
+  pids[name] = { pid, bin: process.execPath, log };
   writePids(layout.pidFile, pids);
-  if (!(await waitUntil(() => portOpen(host, release.port), 20_000))) {
-    throw new Error(`chaincode server did not listen on ${host}:${release.port}; see ${log}`);
+  const record = { pid, bin: process.execPath, log };
+  // stop waiting as soon as the process is gone (its log says why)
+  const ok = await waitUntil(async () => !isOurs(record) || (await portOpen(host, release.port)), 20_000);
+  if (!ok || !isOurs(record)) {
+    throw new Error(`chaincode server ${name} did not listen on ${host}:${release.port}; see ${log}`);
   }
-  return serverName;
+  return name;
 }
 
-async function committedSequence(ctx: Context): Promise<number | undefined> {
+/**
+ * The committed sequence, or undefined when nothing is committed. Right after the peers (re)start, a peer can
+ * answer its health check before it has opened the channel; `querycommitted` then fails for a reason other
+ * than "not defined". That answer used to be read as "nothing committed", so `up` started no chaincode
+ * server and still reported success (the restart race): every other failure is now retried until
+ * `timeoutMs`, and then thrown.
+ */
+export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promise<number | undefined> {
   const [firstPeer] = ctx.topology.peers;
   if (firstPeer === undefined) throw new Error('topology has no peer');
-  const committed = await run(
-    binPath(ctx.layout, 'peer'),
-    [
-      'lifecycle',
-      'chaincode',
-      'querycommitted',
-      '-C',
-      ctx.consortium.channel,
-      '-n',
-      ctx.consortium.chaincode.name,
-      '-O',
-      'json',
-    ],
-    { env: { ...process.env, ...peerAdminEnv(ctx.layout, firstPeer) } },
-  );
-  return committed.code === 0 ? (JSON.parse(committed.stdout) as { sequence: number }).sequence : undefined;
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const committed = await run(
+      binPath(ctx.layout, 'peer'),
+      [
+        'lifecycle',
+        'chaincode',
+        'querycommitted',
+        '-C',
+        ctx.consortium.channel,
+        '-n',
+        ctx.consortium.chaincode.name,
+        '-O',
+        'json',
+      ],
+      { env: { ...process.env, ...peerAdminEnv(ctx.layout, firstPeer) } },
+    );
+    const output = `${committed.stdout}\n${committed.stderr}`.trim();
+    if (committed.code === 0) {
+      if (attempt > 1) ctx.log(`  querycommitted answered at attempt ${attempt}`);
+      return (JSON.parse(committed.stdout) as { sequence: number }).sequence;
+    }
+    if (/namespace \S+ is not defined/.test(output)) return undefined;
+    if (attempt === 1) ctx.log(`  querycommitted not answered yet: ${output.split('\n').at(-1) ?? ''}`);
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `querycommitted on ${firstPeer.name} kept failing:\n${output.split('\n').slice(-5).join('\n')}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+/** A chaincode server's name in the pid table: `chaincode-<release label>`. */
+function serverName(label: string): string {
+  return `chaincode-${label}`;
 }
 
 /**
@@ -151,6 +186,130 @@ export async function serveCommitted(ctx: Context): Promise<number | undefined> 
   ).trim();
   await serve(ctx, release, packageId);
   return sequence;
+}
+
+/** A call every peer can endorse without any state or role: the contract API's own metadata function. */
+const PING = JSON.stringify({ function: 'org.hyperledger.fabric:GetMetadata', Args: [] });
+
+export interface ChaincodeServerStatus {
+  name: string;
+  endpoint: string;
+  up: boolean;
+}
+
+/** The chaincode servers recorded in the pid table: alive (our process) and listening. */
+export async function chaincodeServers(ctx: Context): Promise<ChaincodeServerStatus[]> {
+  const pids = readPids(ctx.layout.pidFile);
+  const sequence = Object.keys(pids).filter((name) => name.startsWith('chaincode-'));
+  return Promise.all(
+    sequence.map(async (name) => {
+      const label = name.slice('chaincode-'.length);
+      const match = /_s(\d+)$/.exec(label);
+      const port =
+        match?.[1] === undefined ? undefined : releaseOf(ctx.consortium, ctx.topology, Number(match[1])).port;
+      const host = ctx.topology.chaincodeServer.host;
+      const record = pids[name];
+      const up = record !== undefined && isOurs(record) && port !== undefined && (await portOpen(host, port));
+      return { name, endpoint: `${host}:${port ?? '?'}`, up };
+    }),
+  );
+}
+
+/** Whether `peer` endorses a chaincode call now (the peer reaches the chaincode server, which answers). */
+export async function endorses(ctx: Context, peer: PeerNode): Promise<{ ok: boolean; detail: string }> {
+  const result = await run(
+    binPath(ctx.layout, 'peer'),
+    ['chaincode', 'query', '-C', ctx.consortium.channel, '-n', ctx.consortium.chaincode.name, '-c', PING],
+    { env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) }, timeoutMs: 20_000 },
+  );
+  const lines = `${result.stdout}\n${result.stderr}`.trim().split('\n');
+  return { ok: result.code === 0, detail: result.code === 0 ? 'endorses' : (lines.at(-1) ?? '') };
+}
+
+/**
+ * One transaction through the whole path: endorsed by the first peer, ordered, and committed (the peer CLI
+ * waits for its commit event). It writes nothing, so it is valid under any state.
+ */
+export async function commitsTransaction(ctx: Context, timeoutMs = 30_000): Promise<void> {
+  const { layout, topology, consortium } = ctx;
+  const [peer] = topology.peers;
+  const [orderer] = topology.orderers;
+  if (peer === undefined || orderer === undefined) throw new Error('topology has no peer or orderer');
+  const args = [
+    'chaincode',
+    'invoke',
+    '-o',
+    `${orderer.host}:${orderer.port}`,
+    '--tls',
+    '--cafile',
+    orgCaCert(layout, orderer.mspId),
+    '-C',
+    consortium.channel,
+    '-n',
+    consortium.chaincode.name,
+    '--peerAddresses',
+    `${peer.host}:${peer.port}`,
+    '--tlsRootCertFiles',
+    orgCaCert(layout, peer.mspId),
+    '-c',
+    PING,
+    '--waitForEvent',
+    '--waitForEventTimeout',
+    '20s',
+  ];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await run(binPath(layout, 'peer'), args, {
+      env: { ...process.env, ...peerAdminEnv(layout, peer) },
+      timeoutMs: 40_000,
+    });
+    if (result.code === 0) return;
+    const output = `${result.stdout}\n${result.stderr}`.trim();
+    // a restarted ordering service has no Raft leader for about an election timeout
+    if (Date.now() >= deadline || !/no Raft leader|SERVICE_UNAVAILABLE|connection refused/i.test(output)) {
+      throw new Error(`a test transaction did not commit:\n${output.split('\n').slice(-5).join('\n')}`);
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * What `up` does last, and what makes its success mean something: the committed release is served (deployed
+ * first if nothing is committed), its server is our live process and listens, every peer endorses a call,
+ * and one transaction commits. Anything short of that is an error, so `up` exits non-zero.
+ */
+export async function ensureChaincode(
+  ctx: Context,
+): Promise<{ sequence: number; deployed: boolean; endorsedMs: number }> {
+  let sequence = await serveCommitted(ctx);
+  let deployed = false;
+  if (sequence === undefined) {
+    sequence = (await deploy(ctx)).sequence;
+    deployed = true;
+  }
+  const release = releaseOf(ctx.consortium, ctx.topology, sequence);
+  const servers = await chaincodeServers(ctx);
+  const mine = servers.find((s) => s.name === serverName(release.label));
+  if (mine?.up !== true) {
+    throw new Error(`chaincode server ${serverName(release.label)} is not running after up`);
+  }
+  const started = performance.now();
+  await Promise.all(
+    ctx.topology.peers.map(async (peer) => {
+      let last = { ok: false, detail: '' };
+      const ok = await waitUntil(
+        async () => {
+          last = await endorses(ctx, peer);
+          return last.ok;
+        },
+        30_000,
+        250,
+      );
+      if (!ok) throw new Error(`${peer.name} does not endorse a chaincode call: ${last.detail}`);
+    }),
+  );
+  await commitsTransaction(ctx);
+  return { sequence, deployed, endorsedMs: performance.now() - started };
 }
 
 export interface Deployment {
@@ -202,7 +361,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   );
   ctx.log(`  installed on ${topology.peers.length} peers`);
 
-  const serverName = await serve(ctx, release, packageId);
+  const served = await serve(ctx, release, packageId);
   ctx.log(`  serving on ${topology.chaincodeServer.host}:${release.port}`);
 
   const ordererArgs = [
@@ -260,7 +419,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   // The new definition is live on every peer (commit waited for them): the older servers serve nobody.
   const pids = readPids(layout.pidFile);
   const older = Object.fromEntries(
-    Object.entries(pids).filter(([key]) => key.startsWith('chaincode-') && key !== serverName),
+    Object.entries(pids).filter(([key]) => key.startsWith('chaincode-') && key !== served),
   );
   const stopped = await stopProcesses(older);
   const remaining = readPids(layout.pidFile);

@@ -6,10 +6,13 @@ import { down, loadContext, reset, status, up } from './network.js';
 
 const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
 
-  up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel
+  up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel,
+           deploy the chaincode if none is committed (else serve the committed one), and succeed only once every
+           peer endorses a chaincode call and a transaction has committed
   down     stop every process that up started (by PID, from the run folder's pid file)
   reset    down, then delete the run folder (ledgers, crypto, logs)
-  status   each node: up/down, block height per channel
+  status   each node and chaincode server: up/down, block height per channel, whether each peer endorses
+           a chaincode call; exit 3 if anything is down, 4 if a peer cannot endorse
   deploy   chaincode as a service: package once, install, start the server, approve by every org, commit`;
 
 function parseOrderers(args: string[]): number {
@@ -25,18 +28,28 @@ function printStatus(rows: NodeStatus[]): void {
     const heights = Object.entries(row.heights)
       .map(([channel, height]) => `${channel}@${height}`)
       .join(' ');
+    const endorsement =
+      row.endorsement === undefined ? '' : row.endorsement.ok ? 'endorses' : `NO: ${row.endorsement.detail}`;
     return [
-      row.name.padEnd(22),
-      row.kind.padEnd(8),
+      row.name.padEnd(30),
+      row.kind.padEnd(9),
       row.endpoint.padEnd(18),
       (row.up ? 'up' : 'down').padEnd(5),
-      heights,
-    ].join(' ');
+      heights.padEnd(18),
+      endorsement,
+    ]
+      .join(' ')
+      .trimEnd();
   });
   console.log(
-    ['node'.padEnd(22), 'kind'.padEnd(8), 'endpoint'.padEnd(18), 'state'.padEnd(5), 'channel@height'].join(
-      ' ',
-    ),
+    [
+      'node'.padEnd(30),
+      'kind'.padEnd(9),
+      'endpoint'.padEnd(18),
+      'state'.padEnd(5),
+      'channel@height'.padEnd(18),
+      'chaincode call',
+    ].join(' '),
   );
   for (const line of lines) console.log(line);
 }
@@ -65,9 +78,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const rows = await status(ctx);
+      const rows = await status(ctx, { endorsement: true });
       printStatus(rows);
-      return rows.every((row) => row.up) ? 0 : 3;
+      if (!rows.every((row) => row.up) || !rows.some((row) => row.kind === 'chaincode')) {
+        if (!rows.some((row) => row.kind === 'chaincode')) console.log('no chaincode server: run network:up');
+        return 3;
+      }
+      return rows.every((row) => row.endorsement?.ok !== false) ? 0 : 4;
     }
     default:
       console.error(USAGE);

@@ -1,14 +1,21 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
-/** Every path the launcher uses, derived from the repository root; nothing is written outside these. */
+/**
+ * Every path the launcher uses: the run folder is derived from the repository root; the binaries live in a
+ * per-user cache outside the clone (`binaryCacheDir`), so every clone on a machine shares one build.
+ */
 export interface Layout {
   repoRoot: string;
   fabricDir: string;
   consortiumFile: string;
   topologyFile: string;
+  /** Built binaries and `sampleconfig/`, keyed by the pinned versions (outside the clone). */
   binDir: string;
   sampleConfigDir: string;
+  /** The shared Fabric source archive, used when the Go module proxy refuses the pinned commit. */
+  fabricArchive: string;
   runDir: string;
   logDir: string;
   pidFile: string;
@@ -29,16 +36,38 @@ export interface Layout {
   log: (node: string) => string;
 }
 
-export function layoutFor(repoRoot: string): Layout {
+/**
+ * Where the pinned binaries are kept: `TALLYSTICK_FABRIC_BIN_DIR` if set, else
+ * `$XDG_CACHE_HOME/tallystick/<versions>` (default `~/.cache/tallystick/<versions>`). The folder name holds
+ * every pinned version, so a change of version builds into a new folder and never mixes binaries.
+ */
+export function binaryCacheDir(env: NodeJS.ProcessEnv, versionKey: string): string {
+  const override = env.TALLYSTICK_FABRIC_BIN_DIR;
+  if (override !== undefined && override !== '') return resolve(override);
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache');
+  return join(base, 'tallystick', versionKey);
+}
+
+/** Pinned versions as a folder name; binaries.ts checks it matches its constants (see binaries.test.ts). */
+export const BINARY_VERSION_KEY = 'fabric-2.5.16-f871cf9_ca-1.5.21';
+
+export function layoutFor(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Layout {
   const fabricDir = join(repoRoot, 'network', 'fabric');
   const runDir = join(fabricDir, '.run');
+  const binDir = binaryCacheDir(env, BINARY_VERSION_KEY);
+  const archive = env.TALLYSTICK_FABRIC_ARCHIVE;
   return {
     repoRoot,
     fabricDir,
     consortiumFile: join(repoRoot, 'network', 'consortium.json'),
     topologyFile: join(fabricDir, 'topology.json'),
-    binDir: join(fabricDir, '.bin'),
-    sampleConfigDir: join(fabricDir, '.bin', 'sampleconfig'),
+    binDir,
+    sampleConfigDir: join(binDir, 'sampleconfig'),
+    fabricArchive:
+      archive !== undefined && archive !== ''
+        ? resolve(archive)
+        : join(repoRoot, '..', 'shared', 'third_party', 'fabric-2.5.16-src.tar.gz'),
     runDir,
     logDir: join(runDir, 'logs'),
     pidFile: join(runDir, 'pids.json'),

@@ -32,7 +32,7 @@ import type { Consortium, OrdererNode, PeerNode, Topology } from './topology.js'
 import { allOrganisationIds, readJson, selectOrderers, validateTopology } from './topology.js';
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
-import { serveCommitted } from './chaincode.js';
+import { chaincodeServers, committedSequence, endorses, ensureChaincode } from './chaincode.js';
 import { writeGatewayFiles } from './gatewayFiles.js';
 
 /** What has been generated in the run folder, so a second `up` restarts nodes instead of regenerating. */
@@ -308,8 +308,13 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
   }
 
   writeGatewayFiles(layout, consortium, topology);
-  const served = await serveCommitted(ctx);
-  if (served !== undefined) ctx.log(`  chaincode sequence ${served} served again`);
+  await step(ctx, 'chaincode served, endorsed by every peer, a transaction committed', async () => {
+    const served = await ensureChaincode(ctx);
+    ctx.log(
+      `  chaincode sequence ${served.sequence} ${served.deployed ? 'deployed' : 'served again'}; ` +
+        `every peer endorses (${(served.endorsedMs / 1000).toFixed(2)} s to the first commit)`,
+    );
+  });
   ctx.log(`network up in ${((performance.now() - total) / 1000).toFixed(2)} s; logs in ${layout.logDir}`);
 }
 
@@ -346,13 +351,19 @@ export async function reset(ctx: Context): Promise<void> {
 
 export interface NodeStatus {
   name: string;
-  kind: 'ca' | 'orderer' | 'peer';
+  kind: 'ca' | 'orderer' | 'peer' | 'chaincode';
   endpoint: string;
   up: boolean;
   heights: Record<string, number>;
+  /** Peers only, when asked for: whether the peer endorses a chaincode call now, and why not. */
+  endorsement?: { ok: boolean; detail: string };
 }
 
-export async function status(ctx: Context): Promise<NodeStatus[]> {
+/**
+ * Each node and chaincode server: running (our PID), healthy, block heights; with `endorsement`, whether each
+ * running peer endorses a chaincode call (a peer CLI query per peer, in parallel, about 0.5 s).
+ */
+export async function status(ctx: Context, options: { endorsement?: boolean } = {}): Promise<NodeStatus[]> {
   const { layout, topology } = ctx;
   const state = readState(layout);
   const orderers = topology.orderers.slice(0, state?.orderers ?? topology.orderers.length);
@@ -387,9 +398,39 @@ export async function status(ctx: Context): Promise<NodeStatus[]> {
     ...ctx.consortium.organisations.map((o) => o.mspId),
     ...orderers.map((o) => o.mspId),
   ]);
-  return Promise.all([
+  const rows = await Promise.all([
     ...topology.cas.filter((ca) => orgIds.has(ca.mspId)).map((ca) => probe(`ca-${ca.mspId}`, 'ca', ca)),
     ...orderers.map((o) => probe(o.name, 'orderer', o)),
-    ...topology.peers.map((p) => probe(p.name, 'peer', p)),
+    ...topology.peers.map(async (p) => {
+      const row = await probe(p.name, 'peer', p);
+      if (options.endorsement === true)
+        row.endorsement = row.up ? await endorses(ctx, p) : { ok: false, detail: 'peer down' };
+      return row;
+    }),
   ]);
+  const servers = await chaincodeServers(ctx);
+  for (const server of servers) {
+    rows.push({
+      name: server.name,
+      kind: 'chaincode',
+      endpoint: server.endpoint,
+      up: server.up,
+      heights: {},
+    });
+  }
+  if (servers.length === 0 && rows.some((row) => row.kind === 'peer' && row.up)) {
+    // no server recorded: missing (down) if a definition is committed, absent if nothing was ever deployed
+    const committed = await committedSequence(ctx, 0).catch(() => undefined);
+    if (committed !== undefined) {
+      const endpoint = `${topology.chaincodeServer.host}:?`;
+      rows.push({
+        name: `chaincode (sequence ${committed})`,
+        kind: 'chaincode',
+        endpoint,
+        up: false,
+        heights: {},
+      });
+    }
+  }
+  return rows;
 }
