@@ -476,6 +476,8 @@ export function createApp(deps: AppDeps): express.Express {
   v1.get('/statements/ledger', async (req, res) => {
     const { csv, from, to } = await ledgerExtract(index().pool, who(req).mspId, req.query);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
+    // Those who keep the books (the system that posts legs, the people who reconcile) compare them.
+    needRole(req, ['submitter', 'reconciler'], 'comparing a statement with the ledger');
     res.setHeader('content-disposition', `attachment; filename="ledger-${who(req).mspId}-${from}-${to}.csv"`);
     res.send(csv);
   });

@@ -2,23 +2,19 @@ import type { Request } from 'express';
 import type pg from 'pg';
 
 import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
-import {
-  compareBooks,
-  legsToPost,
-  LegsNotPostable,
-  parseStatement,
-  roleBySide,
-  StatementRejected,
-  type CsvMapping,
-  type LedgerLeg,
-  type StatementLine,
-} from '../ingest';
 import { isCurrency, minorToMajorText } from '../../../chaincode/src/core/money';
+import { StatementRejected, type CsvMapping, type LedgerLeg } from '../ingest';
+import { CsvMappingInvalid, parseCsvMapping } from '../ingest/csv';
+import { isCalendarDate } from '../ingest/source';
+import { csvRecord } from '../ingest/spreadsheetCell';
+import { StatementWorkRefused, statementWorkers, type StatementWorkers } from '../ingest/workerPool';
+import type { UploadSpec } from '../ingest/workerProtocol';
 import { ApiError } from './errors';
-import { toCsv } from './provenance';
 
-/** Items of each kind returned in one report; the counts are always complete. */
-export const REPORT_ITEMS_MAX = 1000;
+export { REPORT_ITEMS_MAX } from '../ingest/report';
+
+/** Characters of the `x-csv-mapping` header at most. */
+const CSV_MAPPING_HEADER_CHARS_MAX = 8192;
 
 const DEFAULT_CSV: CsvMapping = {
   columns: {
@@ -69,12 +65,57 @@ async function ownLegsBetween(pool: pg.Pool, mspId: string, from: string, to: st
   }));
 }
 
+/** The CSV mapping of an upload: the default, or the `x-csv-mapping` header's JSON, checked whole. */
+function csvMappingOf(req: Request): CsvMapping {
+  const header = req.get('x-csv-mapping');
+  if (header === undefined || header === '') return DEFAULT_CSV;
+  if (header.length > CSV_MAPPING_HEADER_CHARS_MAX) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `x-csv-mapping is longer than ${CSV_MAPPING_HEADER_CHARS_MAX} characters`,
+      { field: 'x-csv-mapping' },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(header);
+  } catch {
+    throw new ApiError('VALIDATION_FAILED', 'x-csv-mapping is not JSON', { field: 'x-csv-mapping' });
+  }
+  try {
+    return parseCsvMapping(json);
+  } catch (e) {
+    if (e instanceof CsvMappingInvalid) {
+      throw new ApiError('VALIDATION_FAILED', `x-csv-mapping ${e.field}: ${e.detail}`, {
+        field: `x-csv-mapping.${e.field}`,
+      });
+    }
+    throw e;
+  }
+}
+
+const optionalMsp = (v: unknown, field: string): string | undefined => {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v))
+    throw new ApiError('VALIDATION_FAILED', `${field} must be an MSP id`, { field });
+  return v;
+};
+
 /**
- * Compares an uploaded statement (the request body, streamed into the parser) with the institution's own legs
- * on the ledger. With `counterparty` (and optionally `clearing`), the report also proposes the legs to post for
- * what is in the books but not on the ledger; nothing is posted here.
+ * Compares an uploaded statement (the request body, streamed into a worker thread that parses it) with the
+ * institution's own legs on the ledger. With `counterparty` (and optionally `clearing`), the report also
+ * proposes the legs to post for what is in the books but not on the ledger; nothing is posted here.
+ *
+ * The parse and the comparison run in `workers` (application/src/ingest/workerPool.ts), never on this thread:
+ * a refused statement is a 400 naming its line or element; one over the time or memory budget a 413; a second
+ * upload of the same institution while one runs a 429.
  */
-export async function statementReport(req: Request, pool: pg.Pool, mspId: string): Promise<unknown> {
+export async function statementReport(
+  req: Request,
+  pool: pg.Pool,
+  mspId: string,
+  workers: StatementWorkers = statementWorkers,
+): Promise<unknown> {
   const format = req.query.format;
   if (format !== 'camt' && format !== 'mt940' && format !== 'csv') {
     throw new ApiError('VALIDATION_FAILED', 'format must be camt, mt940 or csv', { field: 'format' });
@@ -85,83 +126,57 @@ export async function statementReport(req: Request, pool: pg.Pool, mspId: string
       'send the statement file itself as the body (e.g. application/xml or text/csv)',
     );
   }
-  let mapping = DEFAULT_CSV;
-  const header = req.get('x-csv-mapping');
-  if (format === 'csv' && header) {
-    try {
-      mapping = JSON.parse(header) as CsvMapping;
-    } catch {
-      throw new ApiError('VALIDATION_FAILED', 'x-csv-mapping is not JSON', { field: 'x-csv-mapping' });
-    }
-  }
-  let parsed;
+  const upload: UploadSpec = format === 'csv' ? { format, mapping: csvMappingOf(req) } : { format };
+  const counterparty = optionalMsp(req.query.counterparty, 'counterparty');
+  const clearing = optionalMsp(req.query.clearing, 'clearing');
   try {
-    parsed = await parseStatement(req, format === 'csv' ? { format, mapping } : { format });
+    return await workers.compare(
+      req,
+      {
+        upload,
+        request: {
+          mspId,
+          ...(counterparty === undefined ? {} : { counterparty }),
+          ...(clearing === undefined ? {} : { clearing }),
+        },
+      },
+      ({ from, to }) => ownLegsBetween(pool, mspId, from, to),
+      mspId,
+    );
   } catch (e) {
     if (e instanceof StatementRejected) {
-      throw new ApiError('VALIDATION_FAILED', `statement rejected at ${String(e.at)}: ${e.detail}`, {
-        code: e.code,
-        at: e.at,
-      });
+      throw new ApiError(
+        e.code === 'STATEMENT_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
+        `statement rejected at ${typeof e.at === 'number' ? `line ${e.at}` : e.at}: ${e.detail}`,
+        { code: e.code, at: e.at },
+      );
+    }
+    if (e instanceof StatementWorkRefused) {
+      switch (e.reason) {
+        case 'BUSY':
+          throw new ApiError('RATE_LIMITED', e.message, { code: e.reason });
+        case 'CPU_BUDGET':
+        case 'WALL_BUDGET':
+        case 'MEMORY':
+          throw new ApiError('PAYLOAD_TOO_LARGE', e.message, { code: e.reason });
+        case 'ABORTED':
+          throw new ApiError('VALIDATION_FAILED', e.message, { code: e.reason });
+      }
     }
     throw e;
   }
-  const dates = parsed.lines
-    .map((l) => l.valueDate ?? l.bookingDate)
-    .filter((d): d is string => d !== undefined)
-    .sort();
-  const from = dates[0] ?? '0001-01-01';
-  const to = dates[dates.length - 1] ?? '9999-12-31';
-  const ledger = await ownLegsBetween(pool, mspId, from, to);
-  const report = compareBooks(parsed.lines, ledger);
-
-  let proposedLegs: unknown = undefined;
-  const counterparty = typeof req.query.counterparty === 'string' ? req.query.counterparty : undefined;
-  if (counterparty) {
-    const clearing = typeof req.query.clearing === 'string' ? req.query.clearing : undefined;
-    const routeFor = (line: StatementLine): RouteStop[] => {
-      const mine = roleBySide(line);
-      const other: LegRole = mine === 'DEBTOR_AGENT' ? 'CREDITOR_AGENT' : 'DEBTOR_AGENT';
-      return [
-        { mspId, role: mine },
-        ...(clearing ? [{ mspId: clearing, role: 'CLEARING' as const }] : []),
-        { mspId: counterparty, role: other },
-      ];
-    };
-    try {
-      proposedLegs = legsToPost(report, { mspId, roleFor: roleBySide, routeFor }).slice(0, REPORT_ITEMS_MAX);
-    } catch (e) {
-      if (e instanceof LegsNotPostable) proposedLegs = { problems: e.problems.slice(0, REPORT_ITEMS_MAX) };
-      else throw e;
-    }
-  }
-  return {
-    statements: parsed.statements,
-    period: { from, to },
-    counts: {
-      lines: parsed.lines.length,
-      matched: report.matched,
-      onlyInMyBooks: report.onlyInMyBooks.length,
-      onlyOnLedger: report.onlyOnLedger.length,
-      fieldDifferences: report.fieldDifferences.length,
-      notBooked: report.notBooked.length,
-    },
-    onlyInMyBooks: report.onlyInMyBooks.slice(0, REPORT_ITEMS_MAX),
-    onlyOnLedger: report.onlyOnLedger.slice(0, REPORT_ITEMS_MAX),
-    fieldDifferences: report.fieldDifferences.slice(0, REPORT_ITEMS_MAX),
-    ...(proposedLegs === undefined ? {} : { proposedLegs }),
-  };
 }
 
 /** Rows of one ledger extract at most: a longer period is refused with the count, never cut silently. */
 export const EXTRACT_ROWS_MAX = 100_000;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The institution's own legs on the ledger for a range of value dates, as a CSV statement in the columns the
  * upload reads by default (amounts in major units, exactly, from the integer minor units). The other side of a
  * reconciliation: what the ledger holds for us, to set beside the books. Clearing legs have no side and are left
- * out.
+ * out. A cell a spreadsheet would run as a formula (`-x`, `=x`, …) is written with an apostrophe before it, and
+ * the CSV upload takes exactly that apostrophe off again (ingest/spreadsheetCell.ts): the extract uploaded as
+ * it is compares without a difference.
  */
 export async function ledgerExtract(
   pool: pg.Pool,
@@ -170,9 +185,9 @@ export async function ledgerExtract(
 ): Promise<{ csv: string; rows: number; from: string; to: string }> {
   const from = query.from;
   const to = query.to ?? from;
-  if (typeof from !== 'string' || !DAY.test(from) || Number.isNaN(Date.parse(from)))
+  if (!isCalendarDate(from))
     throw new ApiError('VALIDATION_FAILED', 'from must be a value date YYYY-MM-DD', { field: 'from' });
-  if (typeof to !== 'string' || !DAY.test(to) || Number.isNaN(Date.parse(to)) || to < from)
+  if (!isCalendarDate(to) || to < from)
     throw new ApiError('VALIDATION_FAILED', 'to must be a value date YYYY-MM-DD, not before from', {
       field: 'to',
     });
@@ -191,7 +206,7 @@ export async function ledgerExtract(
       { field: 'to' },
     );
   const columns = DEFAULT_CSV.columns;
-  const csv = toCsv(
+  const records = [
     [
       columns.reference,
       columns.amount,
@@ -202,7 +217,7 @@ export async function ledgerExtract(
       columns.payeeRef,
       columns.legId,
     ].map((c) => c ?? ''),
-    r.rows.map((row) => {
+    ...r.rows.map((row) => {
       const currency = row.currency.trim();
       if (!isCurrency(currency)) throw new Error(`own leg ${row.leg_id} has currency ${currency}`);
       return [
@@ -216,6 +231,7 @@ export async function ledgerExtract(
         row.leg_id,
       ];
     }),
-  );
+  ];
+  const csv = records.map(csvRecord).join('\r\n') + '\r\n';
   return { csv, rows: r.rows.length, from, to };
 }

@@ -1,0 +1,78 @@
+/**
+ * The worker thread's side of `StatementWorkers` (workerPool.ts): parses one upload at a time as its bytes are
+ * pulled from the main thread, asks for the ledger's legs of the statement's period, compares and builds the
+ * report. One job at a time; the main thread measures and ends it.
+ */
+import { parentPort } from 'node:worker_threads';
+
+import type { LedgerLeg } from './compare';
+import { parseStatement } from './index';
+import { buildReport, statementPeriod } from './report';
+import { StatementRejected } from './statementLine';
+import type { FromWorker, ToWorker, WorkerJob } from './workerProtocol';
+
+const port = parentPort;
+if (!port) throw new Error('statementWorker runs in a worker thread');
+
+let chunks: (Uint8Array | null)[] = [];
+let wake: (() => void) | undefined;
+let ledger: ((legs: LedgerLeg[]) => void) | undefined;
+
+const send = (m: FromWorker): void => {
+  port.postMessage(m);
+};
+
+/** The upload's bytes, pulled one chunk at a time: the main thread never sends more than was asked for. */
+async function* body(): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    if (chunks.length === 0) {
+      const arrived = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      send({ t: 'pull' });
+      await arrived;
+    }
+    const next = chunks.shift();
+    if (next === undefined) continue;
+    if (next === null) return;
+    yield next;
+  }
+}
+
+async function run(job: WorkerJob): Promise<void> {
+  try {
+    const parsed = await parseStatement(body(), job.upload, job.limits);
+    const period = statementPeriod(parsed.lines);
+    const legs = await new Promise<LedgerLeg[]>((resolve) => {
+      ledger = resolve;
+      send({ t: 'period', ...period });
+    });
+    send({ t: 'done', report: buildReport(parsed, legs, job.request) });
+  } catch (e) {
+    if (e instanceof StatementRejected) send({ t: 'rejected', code: e.code, at: e.at, detail: e.detail });
+    else send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  } finally {
+    chunks = [];
+    wake = undefined;
+    ledger = undefined;
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'start':
+      void run(m.job);
+      return;
+    case 'chunk':
+    case 'end':
+      chunks.push(m.t === 'chunk' ? m.bytes : null);
+      wake?.();
+      wake = undefined;
+      return;
+    case 'ledger':
+      ledger?.(m.legs);
+      ledger = undefined;
+      return;
+  }
+});
+send({ t: 'ready' });

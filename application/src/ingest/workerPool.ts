@@ -1,0 +1,420 @@
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+
+import type { LedgerLeg } from './compare';
+import { StatementRejected } from './statementLine';
+import type { FromWorker, ToWorker, WorkerJob } from './workerProtocol';
+
+/**
+ * Worker-thread time one upload may use: parsing, comparing and building the report, measured as the busy time
+ * of the worker's event loop (waiting for the upload's bytes or for the ledger's legs is not counted). A
+ * 1,000,000-line camt.053 (460 MB) takes about 36 s on a 2-core machine; over the budget the worker is
+ * terminated and the upload refused.
+ */
+export const STATEMENT_CPU_MS_MAX = 120_000;
+/** Wall-clock time one upload may take from its first byte to its report, slow senders included. */
+export const STATEMENT_WALL_MS_MAX = 15 * 60_000;
+/** The old-generation heap of a statement worker: what one upload can hold (a 1,000,000-line camt needs ~520). */
+export const STATEMENT_HEAP_MIB_MAX = 1024;
+/** Statement workers in one process (every node of `npm start` shares them): the uploads compared at once. */
+export const STATEMENT_WORKERS_MAX = 2;
+/** An idle worker is kept this long for the next upload, then ended. */
+export const STATEMENT_WORKER_IDLE_MS = 60_000;
+
+export type WorkRefusedReason = 'BUSY' | 'CPU_BUDGET' | 'WALL_BUDGET' | 'MEMORY' | 'ABORTED';
+
+/** An upload the workers would not or could not finish; nothing of it was returned. */
+export class StatementWorkRefused extends Error {
+  override readonly name = 'StatementWorkRefused';
+  constructor(
+    readonly reason: WorkRefusedReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StatementWorkersOptions {
+  readonly cpuMsMax?: number;
+  readonly wallMsMax?: number;
+  readonly heapMiBMax?: number;
+  readonly workersMax?: number;
+  readonly idleMs?: number;
+}
+
+/** What an upload reads: the request itself (a Node Readable) or, in tests and the CLI, any (async) iterable. */
+export type UploadSource =
+  Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Uint8Array | string;
+
+// The worker's entry point: compiled JavaScript, or (under the test runner) TypeScript compiled on load with
+// TypeScript's own transpiler (as network/embedded's endorsing workers do), never a native addon.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.entry.endsWith('.ts')) {
+  const ts = require('typescript');
+  const fs = require('node:fs');
+  require.extensions['.ts'] = (module, filename) => {
+    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    module._compile(outputText, filename);
+  };
+}
+require(workerData.entry);
+`;
+
+interface Handle {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  idle?: NodeJS.Timeout;
+}
+
+const isReadable = (s: UploadSource): s is Readable =>
+  typeof (s as Readable).pause === 'function' && typeof (s as Readable).on === 'function';
+
+/** Pulls chunks one at a time; a Readable is read paused, chunk by chunk, and left to be drained after. */
+function puller(source: UploadSource): { next: () => Promise<Uint8Array | null>; stop: () => void } {
+  const asBytes = (c: Uint8Array | string): Uint8Array =>
+    typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+  if (typeof source === 'string' || source instanceof Uint8Array) return puller([source]);
+  if (!isReadable(source)) {
+    const it =
+      Symbol.asyncIterator in source
+        ? source[Symbol.asyncIterator]()
+        : (source as Iterable<Uint8Array | string>)[Symbol.iterator]();
+    return {
+      next: async () => {
+        const r = await it.next();
+        return r.done ? null : asBytes(r.value);
+      },
+      stop: () => undefined,
+    };
+  }
+  const queue: Uint8Array[] = [];
+  let ended = false;
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const onData = (d: Uint8Array | string) => {
+    queue.push(asBytes(d));
+    source.pause();
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (e: Error) => {
+    failed = e;
+    wake?.();
+  };
+  const onAborted = () => {
+    onError(new Error('the upload was aborted'));
+  };
+  source.pause();
+  source.on('data', onData);
+  source.on('end', onEnd);
+  source.on('error', onError);
+  source.on('aborted', onAborted);
+  return {
+    next: async () => {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) return chunk;
+        if (ended) return null;
+        if (failed) throw failed;
+        const arrived = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        source.resume();
+        await arrived;
+        wake = undefined;
+      }
+    },
+    stop: () => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('aborted', onAborted);
+      // What the worker did not read is read and dropped, so the connection can answer and be reused.
+      if (!ended && !failed) source.resume();
+    },
+  };
+}
+
+/** A worker's error as the upload's refusal when it ran out of its heap; any other error as it is. */
+function outOfMemory(e: Error, heapMiBMax: number): Error {
+  const oom =
+    (e as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' || /memory limit/i.test(e.message);
+  return oom
+    ? new StatementWorkRefused(
+        'MEMORY',
+        `the statement needs more memory than STATEMENT_HEAP_MIB_MAX (${heapMiBMax} MiB) to compare; split it into smaller files`,
+      )
+    : e;
+}
+
+/**
+ * Worker threads that parse and compare statements, so that no upload, however large or hostile, holds the
+ * event loop every other request (and, under `npm start`, every other institution's node) runs on. Each upload
+ * runs alone in one worker with a bounded heap and a time budget; one institution compares one upload at a time.
+ */
+export class StatementWorkers {
+  private readonly options: Required<StatementWorkersOptions>;
+  private readonly idle: Handle[] = [];
+  private readonly waiting: ((h: Handle | undefined) => void)[] = [];
+  private readonly busyKeys = new Set<string>();
+  private count = 0;
+  private closed = false;
+
+  constructor(options: StatementWorkersOptions = {}) {
+    this.options = {
+      cpuMsMax: options.cpuMsMax ?? STATEMENT_CPU_MS_MAX,
+      wallMsMax: options.wallMsMax ?? STATEMENT_WALL_MS_MAX,
+      heapMiBMax: options.heapMiBMax ?? STATEMENT_HEAP_MIB_MAX,
+      workersMax: options.workersMax ?? STATEMENT_WORKERS_MAX,
+      idleMs: options.idleMs ?? STATEMENT_WORKER_IDLE_MS,
+    };
+  }
+
+  /** Worker threads alive (busy or idle). */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Parses `source` as `job.upload` in a worker, asks `ledger` for the institution's legs of the statement's
+   * period, and returns the report. Throws `StatementRejected` for a statement refused as it is, and
+   * `StatementWorkRefused` when the work itself was refused (`key` already has an upload running) or stopped
+   * (over its time or memory budget, or the upload was aborted).
+   */
+  async compare(
+    source: UploadSource,
+    job: WorkerJob,
+    ledger: (period: { from: string; to: string }) => Promise<LedgerLeg[]>,
+    key: string,
+  ): Promise<Record<string, unknown>> {
+    if (this.busyKeys.has(key)) {
+      throw new StatementWorkRefused(
+        'BUSY',
+        'another statement of this institution is being compared; send this one when it is done',
+      );
+    }
+    this.busyKeys.add(key);
+    try {
+      const handle = await this.acquire();
+      return await this.run(handle, source, job, ledger);
+    } finally {
+      this.busyKeys.delete(key);
+    }
+  }
+
+  /** Ends every worker; uploads still running fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w(undefined);
+    const idle = this.idle.splice(0);
+    await Promise.all(idle.map((h) => this.end(h)));
+  }
+
+  private async acquire(): Promise<Handle> {
+    if (this.closed) throw new StatementWorkRefused('BUSY', 'the node is shutting down');
+    const idle = this.idle.pop();
+    if (idle) {
+      clearTimeout(idle.idle);
+      idle.worker.ref();
+      return idle;
+    }
+    if (this.count < this.options.workersMax) return this.spawn();
+    const handle = await new Promise<Handle | undefined>((resolve) => this.waiting.push(resolve));
+    if (!handle) throw new StatementWorkRefused('BUSY', 'the node is shutting down');
+    handle.worker.ref();
+    return handle;
+  }
+
+  private spawn(): Handle {
+    const entry = path.join(__dirname, `statementWorker${path.extname(__filename)}`);
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { entry },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMiBMax },
+    });
+    this.count++;
+    worker.once('exit', () => {
+      this.count--;
+      const i = this.idle.findIndex((h) => h.worker === worker);
+      if (i >= 0) this.idle.splice(i, 1);
+      // A slot freed by a worker that ended: the next waiting upload gets a new one.
+      const next = this.waiting.shift();
+      if (next) next(this.spawn());
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.t !== 'ready') return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    // A worker that fails to start is reported by the upload that waits for it; no unhandled rejection.
+    ready.catch(() => undefined);
+    return { worker, ready };
+  }
+
+  private release(h: Handle): void {
+    const next = this.waiting.shift();
+    if (next) {
+      next(h);
+      return;
+    }
+    if (this.closed) {
+      void this.end(h);
+      return;
+    }
+    h.worker.unref();
+    h.idle = setTimeout(() => {
+      const i = this.idle.indexOf(h);
+      if (i >= 0) this.idle.splice(i, 1);
+      void this.end(h);
+    }, this.options.idleMs);
+    h.idle.unref();
+    this.idle.push(h);
+  }
+
+  private async end(h: Handle): Promise<void> {
+    clearTimeout(h.idle);
+    await h.worker.terminate();
+  }
+
+  private async run(
+    h: Handle,
+    source: UploadSource,
+    job: WorkerJob,
+    ledger: (period: { from: string; to: string }) => Promise<LedgerLeg[]>,
+  ): Promise<Record<string, unknown>> {
+    const { worker } = h;
+    const { cpuMsMax, wallMsMax, heapMiBMax } = this.options;
+    const input = puller(source);
+    const started = performance.now();
+    let before: ReturnType<Worker['performance']['eventLoopUtilization']> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let onMessage: ((m: FromWorker) => void) | undefined;
+    let onError: ((e: Error) => void) | undefined;
+    let onExit: ((code: number) => void) | undefined;
+    // Whether the worker finished cleanly and may take the next upload (set by the promise below).
+    const outcome = { reusable: false };
+    try {
+      await h.ready.catch((e: unknown) => {
+        throw outOfMemory(e instanceof Error ? e : new Error(String(e)), heapMiBMax);
+      });
+      before = worker.performance.eventLoopUtilization();
+      return await new Promise<Record<string, unknown>>((resolve, reject) => {
+        let settled = false;
+        const settle = (result: { report: Record<string, unknown> } | { error: Error }, reuse: boolean) => {
+          if (settled) return;
+          settled = true;
+          outcome.reusable = reuse;
+          if ('report' in result) resolve(result.report);
+          else reject(result.error);
+        };
+        const post = (m: ToWorker) => {
+          if (!settled) worker.postMessage(m);
+        };
+        onMessage = (m: FromWorker) => {
+          switch (m.t) {
+            case 'ready':
+              return;
+            case 'pull':
+              input.next().then(
+                (bytes) => {
+                  post(bytes === null ? { t: 'end' } : { t: 'chunk', bytes });
+                },
+                (e: unknown) => {
+                  settle(
+                    {
+                      error: new StatementWorkRefused(
+                        'ABORTED',
+                        `the upload stopped before its end: ${e instanceof Error ? e.message : String(e)}`,
+                      ),
+                    },
+                    false,
+                  );
+                },
+              );
+              return;
+            case 'period':
+              ledger({ from: m.from, to: m.to }).then(
+                (legs) => {
+                  post({ t: 'ledger', legs });
+                },
+                (e: unknown) => {
+                  settle({ error: e instanceof Error ? e : new Error(String(e)) }, false);
+                },
+              );
+              return;
+            case 'done':
+              settle({ report: m.report }, true);
+              return;
+            case 'rejected':
+              settle({ error: new StatementRejected(m.code, m.at, m.detail) }, true);
+              return;
+            case 'error':
+              settle({ error: new Error(`statement worker: ${m.message}`) }, false);
+              return;
+          }
+        };
+        onError = (e: Error) => {
+          settle({ error: outOfMemory(e, heapMiBMax) }, false);
+        };
+        onExit = (code: number) => {
+          settle({ error: new Error(`the statement worker ended (code ${code})`) }, false);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        timer = setInterval(
+          () => {
+            const busyMs = worker.performance.eventLoopUtilization(before).active;
+            if (busyMs > cpuMsMax) {
+              settle(
+                {
+                  error: new StatementWorkRefused(
+                    'CPU_BUDGET',
+                    `comparing the statement took more than STATEMENT_CPU_MS_MAX (${cpuMsMax} ms) of processing; it was stopped. Split it into smaller files`,
+                  ),
+                },
+                false,
+              );
+            } else if (performance.now() - started > wallMsMax) {
+              settle(
+                {
+                  error: new StatementWorkRefused(
+                    'WALL_BUDGET',
+                    `the upload took longer than STATEMENT_WALL_MS_MAX (${wallMsMax} ms) from its first byte; it was stopped`,
+                  ),
+                },
+                false,
+              );
+            }
+          },
+          Math.min(100, Math.max(10, Math.floor(cpuMsMax / 4))),
+        );
+        worker.postMessage({ t: 'start', job } satisfies ToWorker);
+      });
+    } finally {
+      clearInterval(timer);
+      input.stop();
+      if (onMessage) worker.off('message', onMessage);
+      if (onError) worker.off('error', onError);
+      if (onExit) worker.off('exit', onExit);
+      if (outcome.reusable) this.release(h);
+      else await worker.terminate();
+    }
+  }
+}
+
+/** The process's statement workers, shared by every node it serves. */
+export const statementWorkers = new StatementWorkers();
