@@ -177,8 +177,8 @@ async function buildFabric(layout: Layout, names: string[], log: (line: string) 
     names,
   );
   if (viaProxy.code === 0) return;
-  const firstLine = viaProxy.stderr.trim().split('\n')[0] ?? '';
-  log(`  refused (${firstLine.slice(0, 160)})`);
+  const reason = viaProxy.stderr.trim().split('\n').at(-1) ?? '';
+  log(`  not available there (${reason.trim().slice(-160)})`);
   const source = fabricSourceDir(layout);
   if (!existsSync(join(source, 'go.mod'))) {
     if (process.env.FABRIC_SOURCE_DIR !== undefined) {
