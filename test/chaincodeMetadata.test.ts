@@ -46,6 +46,7 @@ describe('chaincode metadata', () => {
         'postLegs',
         'proposeResolution',
         'readCase',
+        'readOwnLegs',
         'setServiceLevel',
         'sweep',
       ].sort(),
@@ -66,6 +67,7 @@ describe('chaincode metadata', () => {
 
   it('marks queries as evaluate-only and changes as submit', () => {
     expect(byName.get('getCase')?.tag).toContain('EVALUATE');
+    expect(byName.get('readOwnLegs')?.tag).toContain('EVALUATE');
     expect(byName.get('postLegs')?.tag).toContain('SUBMIT');
   });
 

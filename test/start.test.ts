@@ -12,42 +12,46 @@ afterAll(() => {
 });
 
 describe('npm start', () => {
-  it('replays a business day and reports exactly the injected faults, then the next day on the same ledger', async () => {
-    const lines: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.join(' '));
-    });
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const args = [
-        '--payments',
-        '600',
-        '--data',
-        dataDir,
-        '--exit',
-        '--port-offset',
-        '1300',
-        '--date',
-        '2026-11-27',
-      ];
-      expect(await start(args)).toBe(0);
-      const out = lines.join('\n');
-      expect(out).toMatch(/Business day 2026-11-27/);
-      expect(out).toMatch(/payments\s+600/);
-      expect(out).toMatch(/EXACT/);
-      for (const m of out.matchAll(/^\s{4}([A-Z_]+)\s+(\d+) \/\s+(\d+)/gm)) expect(m[2]).toBe(m[3]);
-      lines.length = 0;
-      // a second run continues the same ledger with the next business day, the chaincode in a worker thread
-      expect(
-        await start([
-          ...['--payments', '200', '--data', dataDir, '--exit', '--port-offset', '1300'],
-          ...['--endorsing-workers', '1'],
-        ]),
-      ).toBe(0);
-      expect(lines.join('\n')).toMatch(/Business day 2026-11-28/);
-    } finally {
-      log.mockRestore();
-      vi.restoreAllMocks();
-    }
-  });
+  it(
+    'replays a business day and reports exactly the injected faults, then the next day on the same ledger',
+    { timeout: 180_000 },
+    async () => {
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+        lines.push(args.join(' '));
+      });
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        const args = [
+          '--payments',
+          '600',
+          '--data',
+          dataDir,
+          '--exit',
+          '--port-offset',
+          '1300',
+          '--date',
+          '2026-11-27',
+        ];
+        expect(await start(args)).toBe(0);
+        const out = lines.join('\n');
+        expect(out).toMatch(/Business day 2026-11-27/);
+        expect(out).toMatch(/payments\s+600/);
+        expect(out).toMatch(/EXACT/);
+        for (const m of out.matchAll(/^\s{4}([A-Z_]+)\s+(\d+) \/\s+(\d+)/gm)) expect(m[2]).toBe(m[3]);
+        lines.length = 0;
+        // a second run continues the same ledger with the next business day, the chaincode in a worker thread
+        expect(
+          await start([
+            ...['--payments', '200', '--data', dataDir, '--exit', '--port-offset', '1300'],
+            ...['--endorsing-workers', '1'],
+          ]),
+        ).toBe(0);
+        expect(lines.join('\n')).toMatch(/Business day 2026-11-28/);
+      } finally {
+        log.mockRestore();
+        vi.restoreAllMocks();
+      }
+    },
+  );
 });

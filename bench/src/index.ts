@@ -21,6 +21,7 @@ import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { threeLegPayments } from './payments';
 import { machineInfo, writeResults } from './results';
+import { embeddedOwnLegs } from '../../application/src/node/institutionNodes';
 
 /**
  * The off-chain index, measured (not a test; nothing is asserted):
@@ -82,7 +83,12 @@ async function catchUp(work: string): Promise<Record<string, unknown>> {
   try {
     await migrate(db.pool);
     const t1 = performance.now();
-    const indexer = await BlockIndexer.start({ gateway: c.gateway, pool: db.pool, institution: 'BankAMSP' });
+    const indexer = await BlockIndexer.start({
+      gateway: c.gateway,
+      pool: db.pool,
+      institution: 'BankAMSP',
+      ownLegs: embeddedOwnLegs(c, 'BankAMSP'),
+    });
     await indexer.waitFor(last, 3_600_000);
     const seconds = (performance.now() - t1) / 1000;
     await indexer.stop();

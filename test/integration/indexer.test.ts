@@ -10,7 +10,7 @@ import type { Database } from '../../application/src/db/pool';
 import { openTestDatabase, resetTestDatabase } from '../../application/src/db/testing';
 import { BlockIndexer, type IndexerStep } from '../../application/src/indexer/blockIndexer';
 import { listOpenBreaks } from '../../application/src/indexer/openBreaks';
-import { recordOwnLegs } from '../../application/src/indexer/ownLegs';
+import { ownLegReader, type OwnLegReader } from '../../application/src/indexer/ownLegs';
 import { project } from '../../application/src/indexer/projection';
 import { applyProjection, ContinuityError } from '../../application/src/indexer/store';
 import { verifyIndex } from '../../application/src/indexer/verify';
@@ -35,6 +35,9 @@ async function dump(pool: pg.Pool): Promise<Record<string, unknown[]>> {
     open_breaks: 'SELECT * FROM open_breaks ORDER BY break_id',
     daily_stats: 'SELECT * FROM daily_stats ORDER BY day',
     daily_breaks_by_reason: 'SELECT * FROM daily_breaks_by_reason ORDER BY day, reason',
+    own_legs: `SELECT msp_id, leg_id, case_id, reference, role, branch, route, amount_minor, currency,
+                      value_date::text AS value_date, payer_ref, payee_ref, outcome, tx_id, block_number
+                 FROM own_legs ORDER BY msp_id, leg_id`,
   };
   const out: Record<string, unknown[]> = {};
   for (const [name, sql] of Object.entries(tables)) out[name] = (await pool.query(sql)).rows;
@@ -55,6 +58,8 @@ describe('block indexer on the embedded ledger', () => {
     legs: LegInput[];
     committed: Committed<readonly import('../../chaincode/src/contract/reconciliation').PostedLeg[]>;
   };
+  /** Bank A's own legs, read back from its private collection as its node's indexer reads them. */
+  let ownLegs: OwnLegReader;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tallystick-index-'));
@@ -69,6 +74,7 @@ describe('block indexer on the embedded ledger', () => {
     );
     alice = await c.identity('alice');
     if (!sysA || !sysB || !sysC || !bruno || !bella || !chen) throw new Error('identities');
+    ownLegs = ownLegReader(g, sysA);
     // Matched payments, posted in batches as member systems do.
     const matched = Array.from({ length: 6 }, () => paymentLegs());
     const postedA = await g.postLegs(
@@ -112,7 +118,7 @@ describe('block indexer on the embedded ledger', () => {
     await new Promise((r) => setTimeout(r, 50));
     off();
 
-    const indexer = await BlockIndexer.start({ gateway: g, pool: db.pool, institution: ME });
+    const indexer = await BlockIndexer.start({ gateway: g, pool: db.pool, institution: ME, ownLegs });
     await indexer.waitFor(last);
     await indexer.stop();
     reference = await dump(db.pool);
@@ -129,6 +135,24 @@ describe('block indexer on the embedded ledger', () => {
     expect(reference.cases).toHaveLength(8);
     expect(reference.legs).toHaveLength(24);
     expect(reference.legs?.filter((l) => (l as { is_own: boolean }).is_own)).toHaveLength(8);
+    expect(reference.own_legs).toHaveLength(8);
+    expect(reference.own_legs).toEqual(
+      expect.arrayContaining(
+        ownLeg.legs.map((l, i): unknown =>
+          expect.objectContaining({
+            leg_id: l.legId,
+            reference: l.reference,
+            amount_minor: String(l.amountMinor),
+            currency: l.currency,
+            value_date: l.valueDate,
+            payer_ref: l.payerRef,
+            tx_id: ownLeg.committed.txId,
+            block_number: ownLeg.committed.blockNumber.toString(),
+            case_id: ownLeg.committed.result[i]?.caseId,
+          }),
+        ),
+      ),
+    );
     expect(reference.breaks).toHaveLength(2);
     // OPEN, ASSIGN, PROPOSE, APPROVE, ACCEPT, ACCEPT, RESOLVE + OPEN, ASSIGN
     expect(reference.break_transitions).toHaveLength(9);
@@ -173,6 +197,7 @@ describe('block indexer on the embedded ledger', () => {
     expect(clean.casesChecked).toBe(8);
     expect(clean.breaksChecked).toBe(2);
     expect(clean.openBreaksOnLedger).toBe(1);
+    expect(clean.ownLegsChecked).toBe(8);
 
     const victim = (reference.legs?.[0] ?? {}) as { msp_id: string; leg_id: string };
     await db.pool.query(`UPDATE breaks SET status = 'OPEN' WHERE break_id = $1`, [resolvedBreak]);
@@ -185,6 +210,11 @@ describe('block indexer on the embedded ledger', () => {
       victim.msp_id,
       victim.leg_id,
     ]);
+    const [changed, lost] = ownLeg.legs;
+    await db.pool.query(`UPDATE own_legs SET amount_minor = amount_minor + 1 WHERE leg_id = $1`, [
+      changed?.legId,
+    ]);
+    await db.pool.query(`DELETE FROM own_legs WHERE leg_id = $1`, [lost?.legId]);
     try {
       const tampered = await verifyIndex({ pool: db.pool, gateway: c.gateway, who: alice, institution: ME });
       expect(tampered.differences).toEqual(
@@ -193,9 +223,11 @@ describe('block indexer on the embedded ledger', () => {
           { kind: 'open-break', id: openBreak, field: 'exists', index: undefined, ledger: 'ASSIGNED' },
           expect.objectContaining({ kind: 'transition', id: `${resolvedBreak}#3`, field: 'actor' }),
           expect.objectContaining({ kind: 'leg', id: `${victim.msp_id}/${victim.leg_id}`, field: 'role' }),
+          expect.objectContaining({ kind: 'own-leg', id: `${ME}/${changed?.legId}`, field: 'amount_minor' }),
+          { kind: 'own-leg', id: `${ME}/${lost?.legId}`, field: 'exists', index: undefined, ledger: true },
         ]),
       );
-      expect(tampered.differences).toHaveLength(4 + clean.differences.length);
+      expect(tampered.differences).toHaveLength(6);
     } finally {
       await resetTestDatabase(db);
       await migrate(db.pool);
@@ -214,6 +246,7 @@ describe('block indexer on the embedded ledger', () => {
           gateway: c.gateway,
           pool: db.pool,
           institution: ME,
+          ownLegs,
           batchTransactionsMax: 2,
           retryDelayMs: 60_000,
           faults: (at, { client }) => {
@@ -241,7 +274,12 @@ describe('block indexer on the embedded ledger', () => {
       expect(indexed.length).toBeLessThan(notices.length);
       expect(indexed.map((t) => t.tx_id)).toEqual(notices.slice(0, indexed.length).map((n) => n.txId));
       expect((before.index_checkpoint?.[0] as { tx_id: string }).tx_id).toBe(indexed.at(-1)?.tx_id);
-      const second = await BlockIndexer.start({ gateway: c.gateway, pool: db.pool, institution: ME });
+      const second = await BlockIndexer.start({
+        gateway: c.gateway,
+        pool: db.pool,
+        institution: ME,
+        ownLegs,
+      });
       await second.waitFor(last);
       await second.stop();
       expect(await dump(db.pool)).toEqual(reference);
@@ -257,6 +295,7 @@ describe('block indexer on the embedded ledger', () => {
       gateway: c.gateway,
       pool: db.pool,
       institution: ME,
+      ownLegs,
       batchTransactionsMax: 1,
       retryDelayMs: 5,
       faults: (at) => {
@@ -289,7 +328,7 @@ describe('block indexer on the embedded ledger', () => {
       client.release();
     }
     // A second indexer on a caught-up index receives the stream again from the checkpoint block and skips it.
-    const again = await BlockIndexer.start({ gateway: c.gateway, pool: db.pool, institution: ME });
+    const again = await BlockIndexer.start({ gateway: c.gateway, pool: db.pool, institution: ME, ownLegs });
     await again.waitFor(last);
     await new Promise((r) => setTimeout(r, 50));
     await again.stop();
@@ -321,13 +360,48 @@ describe('block indexer on the embedded ledger', () => {
     expect(await dump(db.pool)).toEqual(reference);
   });
 
-  it('keeps the plaintext of its own legs through the enrichment hook, once', async () => {
-    expect(await recordOwnLegs(db.pool, ME, ownLeg.legs, ownLeg.committed)).toBe(6);
-    expect(await recordOwnLegs(db.pool, ME, ownLeg.legs, ownLeg.committed)).toBe(0);
-    const r = await db.pool.query<{ amount_minor: string; currency: string; case_id: string }>(
-      'SELECT o.amount_minor, o.currency, o.case_id FROM own_legs o JOIN legs l USING (msp_id, leg_id) ORDER BY 3',
-    );
-    expect(r.rows).toHaveLength(6);
-    expect(r.rows[0]).toMatchObject({ amount_minor: '1234567', currency: 'CNY' });
+  it('fetches at start the own legs an index lacks (an index written before, or a lost write) until none is missing', async () => {
+    await resetTestDatabase(db);
+    await migrate(db.pool);
+    const publicOnly = await BlockIndexer.start({ gateway: c.gateway, pool: db.pool, institution: ME });
+    await publicOnly.waitFor(last);
+    await publicOnly.stop();
+    expect((await dump(db.pool)).own_legs).toEqual([]);
+    let reads = 0;
+    let failedOnce = false;
+    const flaky: OwnLegReader = async (legs) => {
+      reads++;
+      if (!failedOnce) {
+        failedOnce = true;
+        throw new Error('ledger unavailable');
+      }
+      return ownLegs(legs);
+    };
+    const repairing = await BlockIndexer.start({
+      gateway: c.gateway,
+      pool: db.pool,
+      institution: ME,
+      ownLegs: flaky,
+      retryDelayMs: 5,
+    });
+    for (let i = 0; i < 200 && (await dump(db.pool)).own_legs?.length !== 8; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await repairing.stop();
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(await dump(db.pool)).toEqual(reference);
+    const report = await verifyIndex({ pool: db.pool, gateway: c.gateway, who: alice, institution: ME });
+    expect(report.differences).toEqual([]);
+  });
+
+  it("reads only the signer institution's own legs: another institution asking for them gets LEG_NOT_FOUND", async () => {
+    const bruno = await c.identity('bruno');
+    const [first] = ownLeg.committed.result;
+    await expect(
+      c.gateway.readOwnLegs(bruno, [{ caseId: first?.caseId ?? '', legId: first?.legId ?? '' }]),
+    ).rejects.toMatchObject({ code: 'LEG_NOT_FOUND' });
+    const mine = await c.gateway.readOwnLegs(alice, [
+      { caseId: first?.caseId ?? '', legId: first?.legId ?? '' },
+    ]);
+    expect(mine[0]).toMatchObject({ legId: first?.legId, reference: ownLeg.legs[0]?.reference });
   });
 });

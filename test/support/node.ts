@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { migrate } from '../../application/src/db/migrate';
+import type { Database } from '../../application/src/db/pool';
 import { openTestDatabase } from '../../application/src/db/testing';
 import { createApp } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
@@ -14,23 +15,29 @@ import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedgerGateway';
+import { embeddedOwnLegs } from '../../application/src/node/institutionNodes';
 
 /** One institution's node with its index, on a fresh embedded ledger, listening on a free loopback port. */
-export async function startTestNode(mspId: string): Promise<{
+export async function startTestNode(
+  mspId: string,
+  options: { database?: Database['kind'] } = {},
+): Promise<{
   url: string;
   consortium: EmbeddedConsortium;
   indexer: BlockIndexer;
+  db: Database;
   dir: string;
   stop(): Promise<void>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-node-'));
   const consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  const db = await openTestDatabase('node');
+  const db = await openTestDatabase('node', options.database);
   await migrate(db.pool);
   const indexer = await BlockIndexer.start({
     gateway: consortium.gateway,
     pool: db.pool,
     institution: mspId,
+    ownLegs: embeddedOwnLegs(consortium, mspId),
   });
   const app = createApp({
     mspId,
@@ -46,6 +53,7 @@ export async function startTestNode(mspId: string): Promise<{
     url,
     consortium,
     indexer,
+    db,
     dir,
     async stop() {
       await closeServer(server);

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../node/institutionNodes';
-import type { Committed, Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
-import type { PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import type { Identity } from '../ledger/ledgerGateway';
 import { FAULTS, generateBusinessDay } from '../simulation/businessDay';
 import { formatReport, runBusinessDay } from '../simulation/runBusinessDay';
 
@@ -148,31 +147,10 @@ export async function start(argv: readonly string[]): Promise<number> {
 
   console.log(`Replaying ${day.payments.length} payments (${day.postings.length} legs) of ${date} ...`);
   let lastPrinted = -1;
-  // Each institution's system posts around its node here (straight to the ledger, as a core banking system
-  // would through its own adapter); the node is told afterwards what its institution posted, so its console can
-  // search its own references and compare a statement with its own legs.
-  const posted = new Map<
-    string,
-    { legs: readonly LegInput[]; committed: Committed<readonly PostedLeg[]> }[]
-  >();
-  const recording: LedgerGateway = new Proxy(net.gateway, {
-    get(target, prop) {
-      if (prop === 'postLegs') {
-        return async (...args: Parameters<LedgerGateway['postLegs']>) => {
-          const committed = await target.postLegs(...args);
-          const [who, legs] = args;
-          const list = posted.get(who.mspId) ?? [];
-          list.push({ legs, committed });
-          posted.set(who.mspId, list);
-          return committed;
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // Each institution's system posts straight to the ledger here, as a core banking system would through its own
+  // adapter; each node's index reads its institution's own legs back from the ledger as it indexes their blocks.
   const report = await runBusinessDay(day, {
-    gateway: recording,
+    gateway: net.gateway,
     systems,
     sweeper,
     onProgress: ({ postedLegs, totalLegs }) => {
@@ -194,8 +172,6 @@ export async function start(argv: readonly string[]): Promise<number> {
     await net.stop();
     return code;
   }
-  for (const n of nodes) await n.recordOwnLegs(posted.get(n.mspId) ?? []);
-  posted.clear();
   for (const n of nodes) await n.startIndexer();
   console.log(
     "\nEach institution's console (and REST API /v1, OpenAPI at /v1/openapi.json); log in with an enrolment id and secret:",

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+import { serveWire } from './pgliteWire';
 
 /** A PGlite database served over the PostgreSQL wire protocol on 127.0.0.1, so `pg` talks to it unchanged. */
 export interface EmbeddedPostgres {
@@ -12,8 +13,8 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/** PGlite runs one backend; the socket server queues the connections' messages onto it (transaction-aware). */
-const SOCKET_CONNECTIONS_MAX = 16;
+/** PGlite runs one backend; the wire server gives it to one connection at a time (see pgliteWire.ts). */
+const SOCKET_CONNECTIONS_MAX = 32;
 
 export class DataDirInUse extends Error {
   override readonly name = 'DataDirInUse';
@@ -72,14 +73,12 @@ export async function startEmbeddedPostgres(options: {
   try {
     // PGlite keeps its cluster in a sub-folder so the lock file sits beside, not inside, PostgreSQL's files.
     db = await PGlite.create(dataDir === undefined ? {} : { dataDir: path.join(dataDir, 'pgdata') });
-    const server = new PGLiteSocketServer({
-      db,
+    const server = await serveWire(db, {
       host: '127.0.0.1',
       port: 0,
       maxConnections: SOCKET_CONNECTIONS_MAX,
     });
-    await server.start();
-    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    const url = `postgres://postgres@${server.address}/postgres`;
     const opened = db;
     let stopped = false;
     return {
@@ -103,5 +102,5 @@ export async function startEmbeddedPostgres(options: {
   }
 }
 
-/** Pool connections the embedded database serves at once (it runs one backend; more only queue). */
+/** Pool connections to the embedded database (it runs one backend: they take turns, whole exchanges at a time). */
 export const EMBEDDED_POOL_MAX = 8;

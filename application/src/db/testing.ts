@@ -8,9 +8,13 @@ import { EMBEDDED_POOL_MAX, startEmbeddedPostgres } from './embeddedPostgres';
  * schema on that server, dropped on close; without it, a new in-memory PGlite served over its socket. Either
  * way the code under test gets a plain pg pool.
  */
-export async function openTestDatabase(label = 'test'): Promise<Database> {
-  const url = process.env.DATABASE_URL;
-  if (url !== undefined && url.trim() !== '') {
+export async function openTestDatabase(
+  label = 'test',
+  kind: Database['kind'] = postgresUrl() === undefined ? 'embedded' : 'postgres',
+): Promise<Database> {
+  const url = postgresUrl();
+  if (kind === 'postgres') {
+    if (url === undefined) throw new Error('a PostgreSQL test database needs DATABASE_URL');
     const schema = `t_${label
       .replace(/[^a-z0-9]/gi, '')
       .toLowerCase()
@@ -50,6 +54,19 @@ export async function openTestDatabase(label = 'test'): Promise<Database> {
       await embedded.stop();
     },
   };
+}
+
+function postgresUrl(): string | undefined {
+  const url = process.env.DATABASE_URL;
+  return url !== undefined && url.trim() !== '' ? url : undefined;
+}
+
+/**
+ * The kinds of database a test that matters runs on: the embedded PGlite always, and the real PostgreSQL too
+ * when `DATABASE_URL` names one (CI sets it), so both paths are held to the same behaviour.
+ */
+export function testDatabaseKinds(): Database['kind'][] {
+  return postgresUrl() === undefined ? ['embedded'] : ['embedded', 'postgres'];
 }
 
 /** Empties a test database: drops its schema with everything in it and creates it again. */

@@ -21,6 +21,7 @@ import { createApp } from './createApp';
 import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
 import { toCsv } from './provenance';
+import { embeddedOwnLegs } from '../node/institutionNodes';
 
 // The routes the console adds over the first slice: the live stream, the queue's sorts and searches, bulk
 // assignment, saved views, colleagues and provenance with blocks and signers. One node per institution, each
@@ -44,6 +45,7 @@ async function startNode(mspId: string): Promise<Node> {
     gateway: embeddedChangeStream(consortium),
     pool: db.pool,
     institution: mspId,
+    ownLegs: embeddedOwnLegs(consortium, mspId),
   });
   const live = new LiveFeed();
   live.attach(indexer);
@@ -315,8 +317,16 @@ describe('console routes of a node', () => {
 
   it('finds a break by its exact payment reference, by the beginning of an own leg reference, by break id', async () => {
     const system = await login('BankBMSP', 'bankb-system');
-    const own = await amountBreak({}, system); // Bank B's leg posted through its node: its plaintext is known
-    const foreign = await amountBreak(); // posted around the node: only the hash is known here
+    const own = await amountBreak({}, system); // Bank B's own leg: its node reads the plaintext from the ledger
+    // A break between Bank A and the clearing house on a route to Bank B, whose own leg has not come: Bank B is a
+    // party and has the break in its queue, but knows the payment's reference only by its hash.
+    const foreign = paymentLegs();
+    await consortium.gateway.postLegs(await consortium.identity('banka-system'), [foreign.debit]);
+    await indexed(
+      await consortium.gateway.postLegs(await consortium.identity('clearing-system'), [
+        { ...foreign.entry, amountMinor: '5' },
+      ]),
+    );
     const bruno = await login('BankBMSP', 'bruno');
     const search = async (text: string) => {
       const r = await call('BankBMSP', 'POST', '/v1/queue/search', bruno, { search: text, limit: 200 });
@@ -544,11 +554,12 @@ describe('console routes of a node', () => {
       missingLegBreaks: '0',
       oldestOpenAt: expect.stringMatching(/^\d{4}-/) as unknown,
     });
-    // Bank A knows the same break, but not Bank B's amount: its own leg was not posted through its node.
+    // Bank A sees the same break with its own amount: its index reads Bank A's legs from Bank A's private
+    // collection on the ledger, though Bank A's system posted around the node.
     const alice = await login('BankAMSP', 'alice');
     const a = await call('BankAMSP', 'GET', '/v1/dashboard', alice);
     expect(a.body.inTransitByCounterparty).toEqual([
-      { counterparty: 'BankBMSP', currency: null, breaks: '1', amountMinor: '0' },
+      { counterparty: 'BankBMSP', currency: 'CNY', breaks: '1', amountMinor: '250075' },
     ]);
   });
 

@@ -18,6 +18,7 @@ import { BlockIndexer } from '../indexer/blockIndexer';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { closeServer, listen } from './listen';
 import { openApiDocument } from './openapi';
+import { embeddedOwnLegs } from '../node/institutionNodes';
 
 const dir = mkdtempSync(join(tmpdir(), 'tallystick-api-'));
 let consortium: EmbeddedConsortium;
@@ -311,6 +312,7 @@ describe('institution node REST API', () => {
       gateway: consortium.gateway,
       pool: db.pool,
       institution: 'BankBMSP',
+      ownLegs: embeddedOwnLegs(consortium, 'BankBMSP'),
     });
     try {
       const node = await startNode('BankBMSP', { index: { pool: db.pool, indexer }, name: 'BankB-indexed' });

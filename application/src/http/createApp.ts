@@ -15,7 +15,6 @@ import type { SessionStore, Session } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
 import type { BlockIndexer } from '../indexer/blockIndexer';
 import { listAuditBreaks } from '../indexer/auditBreaks';
-import { recordOwnLegs } from '../indexer/ownLegs';
 import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { dashboard } from './dashboard';
@@ -41,6 +40,9 @@ export interface LogEntry {
   readonly msg: string;
   readonly [key: string]: unknown;
 }
+
+/** How long a post waits for the index to hold what it committed before answering anyway. */
+const INDEX_WAIT_MS = 10_000;
 
 export interface AppDeps {
   /** The institution this node serves: people of other institutions cannot log in here. */
@@ -268,13 +270,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   const post = async (req: Request, legs: LegInput[]) => {
     const r = await counted('postLegs', () => deps.gateway.postLegs(who(req).identity, legs));
-    // The node knows what it sent: it keeps its own legs in plaintext beside the index (the ledger shows
-    // other members only digests). The ledger is the record; a failure here is logged, never hidden.
-    if (deps.index) {
-      await recordOwnLegs(deps.index.pool, who(req).mspId, legs, r).catch((e: unknown) => {
+    // The index takes the node's own legs from the ledger with their block (exactly once, with the block's
+    // rows). Answer once the index holds them, so that what this caller posted is in its extract and queue
+    // when it reads them next; the ledger is the record, so an index running behind delays, never fails, this.
+    const indexer = deps.index?.indexer;
+    if (indexer) {
+      await indexer.waitFor(r, INDEX_WAIT_MS).catch((e: unknown) => {
         log({
-          level: 'error',
-          msg: 'own legs not recorded in the index',
+          level: 'warn',
+          msg: 'posted legs committed; the index has not caught up yet',
+          txId: r.txId,
           error: e instanceof Error ? e.message : String(e),
         });
       });
@@ -471,13 +476,13 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // My books against the ledger: the statement file is the body, streamed into the parser.
   v1.post('/statements', async (req, res) => {
+    // Those who keep the books (the system that posts legs, the people who reconcile) compare them.
+    needRole(req, ['submitter', 'reconciler'], 'comparing a statement with the ledger');
     res.json(await statementReport(req, index().pool, who(req).mspId));
   });
   v1.get('/statements/ledger', async (req, res) => {
     const { csv, from, to } = await ledgerExtract(index().pool, who(req).mspId, req.query);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
-    // Those who keep the books (the system that posts legs, the people who reconcile) compare them.
-    needRole(req, ['submitter', 'reconciler'], 'comparing a statement with the ledger');
     res.setHeader('content-disposition', `attachment; filename="ledger-${who(req).mspId}-${from}-${to}.csv"`);
     res.send(csv);
   });

@@ -123,7 +123,7 @@ export const openApiDocument = {
       post: {
         summary: 'Post one leg',
         description:
-          'Idempotent by legId: the same leg again is UNCHANGED; a different leg under the same id is IDEMPOTENCY_CONFLICT.',
+          "Idempotent by legId: the same leg again is UNCHANGED; a different leg under the same id is IDEMPOTENCY_CONFLICT. Answered once the node's index holds the committed leg (its own legs are read back from the institution's private collection with their block), so the ledger extract and the queue show it at once; an index running behind delays the answer by at most 10 s, never fails it.",
         tags: ['legs'],
         requestBody: { required: true, content: json(ref('LegInput')) },
         responses: {
@@ -590,7 +590,40 @@ export const openApiDocument = {
         responses: {
           '200': {
             description: 'report',
-            content: json({ type: 'object', properties: { differences: { type: 'array' } } }),
+            content: json({
+              type: 'object',
+              required: [
+                'casesChecked',
+                'breaksChecked',
+                'ownLegsChecked',
+                'openBreaksOnLedger',
+                'differences',
+              ],
+              properties: {
+                casesChecked: { type: 'integer' },
+                breaksChecked: { type: 'integer' },
+                ownLegsChecked: {
+                  type: 'integer',
+                  description:
+                    "own legs whose plaintext in the index was compared with the institution's private collection on the ledger",
+                },
+                openBreaksOnLedger: { type: 'integer' },
+                differences: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['kind', 'id', 'field'],
+                    properties: {
+                      kind: { enum: ['case', 'leg', 'own-leg', 'break', 'transition', 'open-break'] },
+                      id: { type: 'string' },
+                      field: { type: 'string' },
+                      index: {},
+                      ledger: {},
+                    },
+                  },
+                },
+              },
+            }),
           },
           ...errors(401, 403, 503),
         },

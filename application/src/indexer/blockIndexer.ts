@@ -2,10 +2,15 @@ import type pg from 'pg';
 
 import type { ChangeNotice, LedgerGateway } from '../ledger/ledgerGateway';
 import { comparePositions, mergeProjections, project, type Position } from './projection';
+import { inTransaction } from '../db/pool';
+import { ownLegDetails, ownLegsMissing, writeOwnLegs, type OwnLegReader } from './ownLegs';
 import { applyProjection, readCheckpoint, type Checkpoint } from './store';
 
 /** The points of one apply where a test may inject a crash. */
 /** begin: before BEGIN; rows: rows written, no checkpoint; checkpoint: both written, before COMMIT; commit: after COMMIT. */
+/** Own legs fetched per repair step (one ledger query, one SQL transaction). */
+const REPAIR_LEGS_PER_STEP = 1_000;
+
 export type IndexerStep = 'begin' | 'rows' | 'checkpoint' | 'commit';
 
 export type FaultHook = (
@@ -18,6 +23,12 @@ export interface BlockIndexerOptions {
   readonly pool: pg.Pool;
   /** The MSP ID whose index this is: decides `is_party`, own legs and the open-breaks queue. */
   readonly institution: string;
+  /**
+   * Reads the institution's own legs from its private collection on the ledger: each batch's own legs are
+   * written with its rows and checkpoint, and own legs an older index lacks are fetched at start. Without it
+   * the index holds the public facts only (tests of the public projection).
+   */
+  readonly ownLegs?: OwnLegReader;
   /** Transactions applied per SQL transaction at most (catch-up groups them; live changes go one by one). */
   readonly batchTransactionsMax?: number;
   /** Legs per SQL transaction at most (a batch always takes at least one ledger transaction). */
@@ -33,7 +44,9 @@ export interface BlockIndexerOptions {
 
 export type IndexedListener = (checkpoint: Checkpoint, notices: readonly ChangeNotice[]) => void;
 
-const DEFAULTS = {
+const DEFAULTS: Required<
+  Pick<BlockIndexerOptions, 'batchTransactionsMax' | 'batchLegsMax' | 'queueHighWater' | 'retryDelayMs'>
+> = {
   batchTransactionsMax: 256,
   batchLegsMax: 5_000,
   queueHighWater: 1_024,
@@ -48,8 +61,8 @@ const DEFAULTS = {
  * failure delays changes but never skips one.
  */
 export class BlockIndexer {
-  private readonly options: Required<Omit<BlockIndexerOptions, 'faults' | 'log'>> &
-    Pick<BlockIndexerOptions, 'faults' | 'log'>;
+  private readonly options: Required<Omit<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs'>> &
+    Pick<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs'>;
   private current: Checkpoint | undefined;
   private queue: ChangeNotice[] = [];
   /** The newest notice accepted into the queue (or the checkpoint): anything not after it is a repeat. */
@@ -69,6 +82,8 @@ export class BlockIndexer {
   }>();
   private failures = 0;
   private error: unknown;
+  private repairTimer: NodeJS.Timeout | undefined;
+  private repairing: Promise<void> | undefined;
 
   private constructor(options: BlockIndexerOptions) {
     this.options = { ...DEFAULTS, ...options };
@@ -82,7 +97,36 @@ export class BlockIndexer {
       throw new Error(`this index belongs to ${cp.institution}, not ${options.institution}`);
     indexer.current = cp;
     indexer.subscribe();
+    indexer.repairing = indexer.repairOwnLegs();
     return indexer;
+  }
+
+  /**
+   * Fetches from the ledger the own legs the index knows publicly but lacks in plaintext (an index written
+   * before own legs came from the ledger, or by a node whose own-leg write was lost), until none is missing.
+   * A failure is retried after `retryDelayMs`: the gap is closed, never left.
+   */
+  private async repairOwnLegs(): Promise<void> {
+    const { ownLegs, pool, institution } = this.options;
+    if (!ownLegs) return;
+    let repaired = 0;
+    try {
+      while (!this.stopped) {
+        const missing = await ownLegsMissing(pool, institution, REPAIR_LEGS_PER_STEP);
+        if (missing.length === 0) break;
+        const rows = await ownLegDetails(missing, ownLegs);
+        repaired += await inTransaction(pool, (client) => writeOwnLegs(client, institution, rows));
+        if (missing.length < REPAIR_LEGS_PER_STEP) break;
+      }
+      if (repaired > 0) this.options.log?.(`own legs: ${repaired} fetched from the ledger into the index`);
+    } catch (e) {
+      this.options.log?.(`own legs: repair failed (retrying): ${String(e)}`);
+      if (!this.stopped)
+        this.repairTimer = setTimeout(() => {
+          this.repairTimer = undefined;
+          this.repairing = this.repairOwnLegs();
+        }, this.options.retryDelayMs);
+    }
   }
 
   get checkpoint(): Checkpoint | undefined {
@@ -142,9 +186,11 @@ export class BlockIndexer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.repairTimer);
     this.unsubscribeNow();
     this.queue = [];
     await this.draining;
+    await this.repairing;
   }
 
   private subscribe(): void {
@@ -217,8 +263,10 @@ export class BlockIndexer {
   }
 
   private async apply(notices: readonly ChangeNotice[]): Promise<void> {
-    const { pool, institution, faults } = this.options;
-    const projection = mergeProjections(notices.map((n) => project(n, institution)));
+    const { pool, institution, faults, ownLegs } = this.options;
+    const merged = mergeProjections(notices.map((n) => project(n, institution)));
+    // Read before taking a connection: no SQL transaction stays open while the ledger answers.
+    const projection = ownLegs ? { ...merged, ownLegs: await ownLegDetails(merged.legs, ownLegs) } : merged;
     const client = await pool.connect();
     let committed = false;
     let broken: Error | undefined;

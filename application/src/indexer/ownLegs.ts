@@ -1,55 +1,69 @@
 import type pg from 'pg';
 
-import type { PostedLeg } from '../../../chaincode/src/contract/reconciliation';
-import type { Committed, LegInput } from '../ledger/ledgerGateway';
-
-/** Minor units fit NUMERIC(20,0): at most 20 digits, no sign, no fraction. */
-const AMOUNT_MINOR = /^(0|[1-9]\d{0,19})$/;
+import { AMOUNT_MINOR_MAX } from '../../../chaincode/src/core/money';
+import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
+import type { LegRow, OwnLegRow } from './projection';
 
 /**
- * The plaintext enrichment hook: the node that posted legs knows what it sent, so after a successful post the
- * API calls this to keep its own legs' details (amount, accounts, reference) beside the public index. Only
- * legs of `mspId` are accepted; recording the same leg again changes nothing (legs are idempotent by id on the
- * ledger, so the content cannot differ).
+ * The plaintext of the institution's own legs. The ledger shows other members only digests and a sealed copy;
+ * the institution's own implicit private collection holds each of its legs as posted. The indexer reads them
+ * from there for every own leg a batch of blocks adds, and writes them in the same SQL transaction as the
+ * batch's rows and checkpoint: an own leg is in the index exactly when its block is, whatever crashed or failed
+ * in between, and what the index holds is what the ledger holds, not what some caller said it sent.
  */
-export async function recordOwnLegs(
-  db: Pick<pg.Pool, 'query'>,
-  mspId: string,
-  legs: readonly LegInput[],
-  committed: Committed<readonly PostedLeg[]>,
-): Promise<number> {
-  return recordOwnLegsBatches(db, mspId, [{ legs, committed }]);
+
+/** Reads the institution's own legs from the ledger (its private collection), in the order asked. */
+export type OwnLegReader = (legs: readonly { caseId: string; legId: string }[]) => Promise<LegInput[]>;
+
+/** A reader over the ledger seam, as `who` (a member of the institution with any role). */
+export function ownLegReader(gateway: Pick<LedgerGateway, 'readOwnLegs'>, who: Identity): OwnLegReader {
+  return async (legs) => {
+    const out: LegInput[] = [];
+    for (let i = 0; i < legs.length; i += OWN_LEGS_PER_READ)
+      out.push(...(await gateway.readOwnLegs(who, legs.slice(i, i + OWN_LEGS_PER_READ))));
+    return out;
+  };
+}
+
+/** Legs per ledger query (the chaincode's ownLegsReadMax is larger: a query stays well inside it). */
+const OWN_LEGS_PER_READ = 1_000;
+
+/** The own legs among `legs` (a projection's), with their details read from the ledger. */
+export async function ownLegDetails(legs: readonly LegRow[], read: OwnLegReader): Promise<OwnLegRow[]> {
+  const own = legs.filter((l) => l.isOwn);
+  if (own.length === 0) return [];
+  const details = await read(own.map((l) => ({ caseId: l.caseId, legId: l.legId })));
+  if (details.length !== own.length)
+    throw new Error(`own legs: asked the ledger for ${own.length}, it answered ${details.length}`);
+  return own.map((l, i) => {
+    const leg = details[i];
+    if (leg?.legId !== l.legId)
+      throw new Error(`own legs: answer ${i} is leg ${leg?.legId ?? '?'}, expected ${l.legId}`);
+    return { leg, caseId: l.caseId, txId: l.origin.txId, blockNumber: l.origin.blockNumber };
+  });
+}
+
+/** Minor units as the core allows them: at most 18 digits, no sign, no fraction. */
+function amountText(leg: LegInput): string {
+  const text = typeof leg.amountMinor === 'bigint' ? leg.amountMinor.toString() : leg.amountMinor;
+  if (!/^(0|[1-9]\d*)$/.test(text) || BigInt(text) > AMOUNT_MINOR_MAX)
+    throw new Error(`own legs: leg ${leg.legId}: bad amountMinor ${text}`);
+  return text;
 }
 
 /** Rows per INSERT: unnest of 15 arrays keeps a statement well under PostgreSQL's limits. */
 const ROWS_PER_STATEMENT = 5_000;
 
 /**
- * Many posts' own legs at once (a node that learns after the fact what its institution's system posted, as
- * `npm start` does after replaying a business day): the same rows as `recordOwnLegs`, in few statements.
+ * Writes own legs (inside the caller's SQL transaction). A leg already there is kept: its content cannot
+ * differ, the ledger refuses a second leg under one id.
  */
-export async function recordOwnLegsBatches(
-  db: Pick<pg.Pool, 'query'>,
+export async function writeOwnLegs(
+  db: Pick<pg.ClientBase, 'query'>,
   mspId: string,
-  batches: readonly {
-    readonly legs: readonly LegInput[];
-    readonly committed: Committed<readonly PostedLeg[]>;
-  }[],
+  rows: readonly OwnLegRow[],
 ): Promise<number> {
-  const rows = batches.flatMap(({ legs, committed }) => {
-    if (committed.result.length !== legs.length)
-      throw new Error(`recordOwnLegs: ${legs.length} legs but ${committed.result.length} results`);
-    return legs.map((leg, i) => {
-      const posted = committed.result[i];
-      if (posted?.legId !== leg.legId)
-        throw new Error(`recordOwnLegs: result ${i} is leg ${posted?.legId ?? '?'}, expected ${leg.legId}`);
-      const amount = typeof leg.amountMinor === 'bigint' ? leg.amountMinor.toString() : leg.amountMinor;
-      if (!AMOUNT_MINOR.test(amount))
-        throw new Error(`recordOwnLegs: leg ${leg.legId}: bad amountMinor ${amount}`);
-      return { leg, caseId: posted.caseId, amount, committed };
-    });
-  });
-  let recorded = 0;
+  let written = 0;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const r = await db.query(
@@ -71,17 +85,51 @@ export async function recordOwnLegsBatches(
         chunk.map((r) => r.leg.role),
         chunk.map((r) => r.leg.branch ?? null),
         chunk.map((r) => JSON.stringify(r.leg.route)),
-        chunk.map((r) => r.amount),
+        chunk.map((r) => amountText(r.leg)),
         chunk.map((r) => r.leg.currency),
         chunk.map((r) => r.leg.valueDate),
         chunk.map((r) => r.leg.payerRef),
         chunk.map((r) => r.leg.payeeRef),
         chunk.map((r) => r.leg.outcome),
-        chunk.map((r) => r.committed.txId),
-        chunk.map((r) => r.committed.blockNumber.toString()),
+        chunk.map((r) => r.txId),
+        chunk.map((r) => r.blockNumber.toString()),
       ],
     );
-    recorded += r.rowCount ?? 0;
+    written += r.rowCount ?? 0;
   }
-  return recorded;
+  return written;
+}
+
+/** Own legs the index has on its public side (`legs.is_own`) but not in `own_legs`: what a repair must fetch. */
+export async function ownLegsMissing(
+  db: Pick<pg.ClientBase, 'query'>,
+  mspId: string,
+  limit: number,
+): Promise<LegRow[]> {
+  const r = await db.query<{
+    leg_id: string;
+    case_id: string;
+    role: LegRow['role'];
+    posted_at: Date;
+    block_number: string;
+    tx_index: number;
+    tx_id: string;
+  }>(
+    `SELECT l.leg_id, l.case_id, l.role, l.posted_at, l.block_number, l.tx_index, l.tx_id
+       FROM legs l
+      WHERE l.msp_id = $1 AND l.is_own
+        AND NOT EXISTS (SELECT 1 FROM own_legs o WHERE o.msp_id = l.msp_id AND o.leg_id = l.leg_id)
+      ORDER BY l.block_number, l.tx_index, l.leg_id
+      LIMIT $2`,
+    [mspId, limit],
+  );
+  return r.rows.map((row) => ({
+    mspId,
+    legId: row.leg_id,
+    caseId: row.case_id,
+    role: row.role,
+    postedAt: row.posted_at.toISOString(),
+    isOwn: true,
+    origin: { blockNumber: BigInt(row.block_number), txIndex: row.tx_index, txId: row.tx_id },
+  }));
 }

@@ -6,7 +6,7 @@ import type {
 } from '../../../chaincode/src/core/breakMachine';
 import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
 import type { BreakReason, CaseStatus, FindingDetail } from '../../../chaincode/src/core/matching';
-import type { ChangeNotice, TransactionCreator } from '../ledger/ledgerGateway';
+import type { ChangeNotice, LegInput, TransactionCreator } from '../ledger/ledgerGateway';
 
 /**
  * Pure: what one ledger transaction's public changes mean for one institution's index. No I/O, no clock; the
@@ -51,6 +51,17 @@ export interface LegRow {
   readonly postedAt: string;
   readonly isOwn: boolean;
   readonly origin: Origin;
+}
+
+/**
+ * One of the institution's own legs in plaintext, as its private collection on the ledger holds it. Not derived
+ * from the public changes: the indexer reads it from the ledger for each own leg of a batch (ownLegs.ts).
+ */
+export interface OwnLegRow {
+  readonly leg: LegInput;
+  readonly caseId: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
 }
 
 export interface BreakRow {
@@ -101,6 +112,8 @@ export interface Projection {
   readonly transactions: readonly (Origin & { readonly at: string; readonly creator?: TransactionCreator })[];
   readonly cases: ReadonlyMap<string, CaseRow>;
   readonly legs: readonly LegRow[];
+  /** The plaintext of the own legs among `legs`, when the indexer has read it (written with the rows). */
+  readonly ownLegs?: readonly OwnLegRow[];
   readonly breaks: ReadonlyMap<string, BreakRow>;
   readonly transitions: readonly TransitionRow[];
   /** breakId → its row in the institution's open-breaks queue, or null to take it out. */

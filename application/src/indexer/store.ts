@@ -1,6 +1,7 @@
 import type pg from 'pg';
 
 import type { TimelineEntry } from '../../../chaincode/src/core/breakMachine';
+import { writeOwnLegs } from './ownLegs';
 import { comparePositions, utcDay, type DailyCounts, type Origin, type Projection } from './projection';
 
 /** The last transaction the index holds. */
@@ -176,6 +177,8 @@ export async function applyProjection(
       ],
     );
   }
+
+  if (p.ownLegs && p.ownLegs.length > 0) await writeOwnLegs(client, institution, p.ownLegs);
 
   if (p.breaks.size > 0) {
     const breaks = [...p.breaks.values()];

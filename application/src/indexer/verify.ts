@@ -2,11 +2,11 @@ import type pg from 'pg';
 
 import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
 import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
-import type { Identity, LedgerGateway } from '../ledger/ledgerGateway';
+import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { LedgerRejected } from '../ledger/ledgerGateway';
 import { readCheckpoint, type Checkpoint } from './store';
 
-export type DifferenceKind = 'case' | 'leg' | 'break' | 'transition' | 'open-break';
+export type DifferenceKind = 'case' | 'leg' | 'own-leg' | 'break' | 'transition' | 'open-break';
 
 /** One way the index and the ledger disagree. `index`/`ledger` hold the two values (undefined: absent there). */
 export interface Difference {
@@ -21,13 +21,15 @@ export interface VerifyReport {
   readonly checkpoint: Checkpoint | undefined;
   readonly casesChecked: number;
   readonly breaksChecked: number;
+  /** The institution's own legs whose plaintext was compared with its private collection on the ledger. */
+  readonly ownLegsChecked: number;
   readonly openBreaksOnLedger: number;
   readonly differences: readonly Difference[];
 }
 
 export interface VerifyOptions {
   readonly pool: pg.Pool;
-  readonly gateway: Pick<LedgerGateway, 'getCase' | 'getBreak' | 'listOpenBreaks'>;
+  readonly gateway: Pick<LedgerGateway, 'getCase' | 'getBreak' | 'listOpenBreaks' | 'readOwnLegs'>;
   /** Whose eyes: the ledger answers as it would to this person of `institution`. */
   readonly who: Identity;
   readonly institution: string;
@@ -250,6 +252,8 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
     });
   }
 
+  const ownLegsChecked = await verifyOwnLegs(options, diff, differences);
+
   // The other way: the ledger's list of this institution's open breaks against the queue.
   const onLedger = new Map<string, BreakRecord>();
   for (let bookmark: string | undefined; ;) {
@@ -275,5 +279,126 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
     if (!onLedger.has(id))
       differences.push({ kind: 'open-break', id, field: 'exists', index: q.status, ledger: undefined });
 
-  return { checkpoint, casesChecked, breaksChecked, openBreaksOnLedger: onLedger.size, differences };
+  return {
+    checkpoint,
+    casesChecked,
+    breaksChecked,
+    ownLegsChecked,
+    openBreaksOnLedger: onLedger.size,
+    differences,
+  };
+}
+
+/** An own leg's plaintext as the index keeps it, keyed by leg id. */
+interface OwnLegIndexRow {
+  leg_id: string;
+  case_id: string;
+  own_case_id: string | null;
+  reference: string | null;
+  role: string | null;
+  branch: string | null;
+  route: unknown;
+  amount_minor: string | null;
+  currency: string | null;
+  value_date: string | null;
+  payer_ref: string | null;
+  payee_ref: string | null;
+  outcome: string | null;
+}
+
+/**
+ * The institution's own legs: each one the index knows publicly (checked against the ledger above) must have its
+ * plaintext row, field for field what the institution's private collection on the ledger holds; a row for a leg
+ * the index does not know is a difference too.
+ */
+async function verifyOwnLegs(
+  options: VerifyOptions,
+  diff: (kind: DifferenceKind, id: string, field: string, index: unknown, ledger: unknown) => void,
+  differences: Difference[],
+): Promise<number> {
+  const { pool, gateway, who, institution } = options;
+  let checked = 0;
+  for (let after = ''; ;) {
+    const page = await pool.query<OwnLegIndexRow>(
+      `SELECT l.leg_id, l.case_id, o.case_id AS own_case_id, o.reference, o.role, o.branch, o.route,
+              o.amount_minor::text AS amount_minor, o.currency, o.value_date::text AS value_date, o.payer_ref,
+              o.payee_ref, o.outcome
+         FROM legs l LEFT JOIN own_legs o ON o.msp_id = l.msp_id AND o.leg_id = l.leg_id
+        WHERE l.msp_id = $1 AND l.is_own AND l.leg_id > $2
+        ORDER BY l.leg_id LIMIT ${PAGE}`,
+      [institution, after],
+    );
+    if (page.rows.length === 0) break;
+    after = page.rows.at(-1)?.leg_id ?? after;
+    const onLedger = await readOwnLegsEach(gateway, who, page.rows);
+    page.rows.forEach((row, i) => {
+      checked++;
+      const id = `${institution}/${row.leg_id}`;
+      const leg = onLedger[i];
+      if (leg === undefined) {
+        differences.push({
+          kind: 'own-leg',
+          id,
+          field: 'exists',
+          index: row.reference !== null,
+          ledger: undefined,
+        });
+        return;
+      }
+      if (row.reference === null) {
+        differences.push({ kind: 'own-leg', id, field: 'exists', index: undefined, ledger: true });
+        return;
+      }
+      const amount = typeof leg.amountMinor === 'bigint' ? leg.amountMinor.toString() : leg.amountMinor;
+      diff('own-leg', id, 'case_id', row.own_case_id, row.case_id);
+      diff('own-leg', id, 'reference', row.reference, leg.reference);
+      diff('own-leg', id, 'role', row.role, leg.role);
+      diff('own-leg', id, 'branch', row.branch ?? undefined, leg.branch);
+      diff('own-leg', id, 'route', row.route, leg.route);
+      diff('own-leg', id, 'amount_minor', row.amount_minor, amount);
+      diff('own-leg', id, 'currency', row.currency, leg.currency);
+      diff('own-leg', id, 'value_date', row.value_date, leg.valueDate);
+      diff('own-leg', id, 'payer_ref', row.payer_ref, leg.payerRef);
+      diff('own-leg', id, 'payee_ref', row.payee_ref, leg.payeeRef);
+      diff('own-leg', id, 'outcome', row.outcome, leg.outcome);
+    });
+  }
+  const orphans = await pool.query<{ leg_id: string }>(
+    `SELECT o.leg_id FROM own_legs o
+      WHERE NOT EXISTS (SELECT 1 FROM legs l WHERE l.msp_id = o.msp_id AND l.leg_id = o.leg_id AND l.is_own)
+      ORDER BY o.leg_id`,
+  );
+  for (const o of orphans.rows)
+    differences.push({
+      kind: 'own-leg',
+      id: `${institution}/${o.leg_id}`,
+      field: 'exists',
+      index: true,
+      ledger: undefined,
+    });
+  return checked;
+}
+
+/** The ledger's own legs for `rows`, in order; undefined where the ledger has none (read one by one then). */
+async function readOwnLegsEach(
+  gateway: Pick<LedgerGateway, 'readOwnLegs'>,
+  who: Identity,
+  rows: readonly { leg_id: string; case_id: string }[],
+): Promise<(LegInput | undefined)[]> {
+  const refs = rows.map((r) => ({ caseId: r.case_id, legId: r.leg_id }));
+  try {
+    return await gateway.readOwnLegs(who, refs);
+  } catch (e) {
+    if (!(e instanceof LedgerRejected && e.code === 'LEG_NOT_FOUND')) throw e;
+  }
+  const out: (LegInput | undefined)[] = [];
+  for (const ref of refs) {
+    try {
+      out.push((await gateway.readOwnLegs(who, [ref]))[0]);
+    } catch (e) {
+      if (!(e instanceof LedgerRejected && e.code === 'LEG_NOT_FOUND')) throw e;
+      out.push(undefined);
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/br
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
 import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
-import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import type { HistoryEntry, OwnLegRef, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
 import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
 
 /** An X.509 identity of one person or system, as fabric-ca issues it. */
@@ -26,6 +26,8 @@ export interface LegInput {
   readonly payeeRef: string;
   readonly outcome: Outcome;
 }
+
+export type { OwnLegRef };
 
 export interface Committed<T> {
   readonly txId: string;
@@ -114,6 +116,11 @@ export interface LedgerGateway {
     bookmark?: string,
   ): Promise<{ items: BreakRecord[]; bookmark: string }>;
   history(who: Identity, kind: 'case' | 'break' | 'leg', id: string): Promise<HistoryEntry[]>;
+  /**
+   * The caller's institution's own legs as posted, read from its private collection on the ledger (in the
+   * order asked; LEG_NOT_FOUND if one is not there). What a node keeps of its own legs comes from here.
+   */
+  readOwnLegs(who: Identity, legs: readonly OwnLegRef[]): Promise<LegInput[]>;
   /** Every committed change, in block order, from `startBlock` (default: from now on). */
   onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import {
   type LedgerGateway,
   type LegInput,
   type OpenCase,
+  type OwnLegRef,
   type SubmitOptions,
 } from './ledgerGateway';
 
@@ -185,6 +186,10 @@ export class TransportGateway implements LedgerGateway {
 
   history(who: Identity, kind: 'case' | 'break' | 'leg', id: string): Promise<HistoryEntry[]> {
     return this.evaluate(who, call('getHistory', [kind, id]));
+  }
+
+  readOwnLegs(who: Identity, legs: readonly OwnLegRef[]): Promise<LegInput[]> {
+    return this.evaluate(who, call('readOwnLegs', [JSON.stringify(legs)]));
   }
 
   onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {

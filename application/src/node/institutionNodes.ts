@@ -7,7 +7,7 @@ import { createApp, type LogEntry } from '../http/createApp';
 import { closeServer, listen } from '../http/listen';
 import { LiveFeed } from '../http/live';
 import { BlockIndexer } from '../indexer/blockIndexer';
-import { recordOwnLegsBatches } from '../indexer/ownLegs';
+import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
@@ -21,9 +21,24 @@ export interface RunningNode {
   readonly database: string;
   /** Starts following the ledger into the index (from its checkpoint). */
   startIndexer(): Promise<BlockIndexer>;
-  /** Keeps the plaintext of legs the institution's system posted around the node (as the API does for its own). */
-  recordOwnLegs(batches: Parameters<typeof recordOwnLegsBatches>[2]): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * How a node reads its institution's own legs back from the ledger: as the institution's system (the identity
+ * that posts them), or any of its people with a role when it has no system. The chaincode reads only the
+ * signer's own private collection, so no identity of the institution can read another's.
+ */
+export function embeddedOwnLegs(c: EmbeddedConsortium, mspId: string): OwnLegReader | undefined {
+  const org = c.consortium.organisations.find((o) => o.mspId === mspId);
+  const reader =
+    org?.users.find((u) => u.roles.includes('submitter')) ?? org?.users.find((u) => u.roles.length > 0);
+  if (!reader) return undefined;
+  let read: OwnLegReader | undefined;
+  return async (legs) => {
+    read ??= ownLegReader(c.gateway, await c.identity(reader.id));
+    return read(legs);
+  };
 }
 
 /**
@@ -80,13 +95,11 @@ export async function startInstitutionNodes(
               gateway: embeddedChangeStream(c),
               pool: db.pool,
               institution: org.mspId,
+              ownLegs: embeddedOwnLegs(c, org.mspId),
             });
             live.attach(index.indexer);
           }
           return index.indexer;
-        },
-        recordOwnLegs(batches) {
-          return recordOwnLegsBatches(db.pool, org.mspId, batches);
         },
         async close() {
           // Live streams never end by themselves: end them first, or closing the server would wait for them.

@@ -574,6 +574,39 @@ function openLeg(
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** A leg of the caller's own institution, named by its case and id (both public). */
+export interface OwnLegRef {
+  readonly caseId: string;
+  readonly legId: string;
+}
+
+/**
+ * The caller's own legs as posted, from its institution's implicit private collection: what its node keeps in
+ * plaintext beside the index is read back from the ledger, never taken from what the API was sent. Only the
+ * institution's own collection is ever read, whatever the input names; a leg missing there is LEG_NOT_FOUND.
+ */
+export async function readOwnLegs(ctx: TallyContext, raw: unknown): Promise<unknown[]> {
+  if (ctx.actor.roles.length === 0) fail('ROLE_REQUIRED', 'reading own legs needs a role');
+  if (!Array.isArray(raw)) fail('INVALID_INPUT', 'legs must be a JSON array of { caseId, legId }');
+  if (raw.length > LIMITS.ownLegsReadMax)
+    fail('BATCH_TOO_LARGE', `at most ${LIMITS.ownLegsReadMax} legs per read, got ${raw.length}`);
+  const refs = raw.map((r: unknown, i): OwnLegRef => {
+    const ref = (r ?? {}) as Record<string, unknown>;
+    return {
+      caseId: parseText(ref.caseId, `legs[${i}].caseId`, 128),
+      legId: parseText(ref.legId, `legs[${i}].legId`, 128),
+    };
+  });
+  const collection = implicitCollection(ctx.actor.mspId);
+  const out: unknown[] = [];
+  for (const ref of refs) {
+    const text = utf8Text(await ctx.stub.getPrivateData(collection, keys.legRecord(ref.caseId, ref.legId)));
+    if (!text) fail('LEG_NOT_FOUND', `no leg ${ref.legId} of ${ctx.actor.mspId} in case ${ref.caseId}`);
+    out.push(JSON.parse(text) as unknown);
+  }
+  return out;
+}
+
 export function openComments(b: BreakRecord, reference: string): BreakRecord {
   return {
     ...b,

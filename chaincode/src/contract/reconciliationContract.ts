@@ -122,6 +122,19 @@ export class ReconciliationContract extends Contract {
     return canonicalJson(await rec.listOpenBreaks(ctx, mspId, pageSize, bookmark));
   }
 
+  /** The caller's own legs as posted (its implicit collection), for its node's index; `legs`: [{ caseId, legId }]. */
+  @Transaction(false)
+  @Returns('string')
+  async readOwnLegs(ctx: TallyContext, legs: string): Promise<string> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(legs);
+    } catch {
+      fail('INVALID_INPUT', 'legs is not JSON');
+    }
+    return canonicalJson(await rec.readOwnLegs(ctx, parsed));
+  }
+
   /** Every committed version of a case, break or leg record, newest first, with transaction id and time. */
   @Transaction(false)
   @Returns('string')
