@@ -357,7 +357,7 @@ export async function parseCsv(
     },
   });
   try {
-    await pipeline(Readable.from(textChunks(source, statementBytesMax, () => line + 1)), parser, sink);
+    await pipeline(Readable.from(textChunks(source, statementBytesMax, (_pending, at) => at)), parser, sink);
   } catch (e) {
     if (e instanceof StatementRejected) throw e;
     if (e instanceof CsvError) {

@@ -424,11 +424,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
   // next chunk, so a long line is never searched or copied again per chunk, and is refused once over the limit.
   let rest: string[] = [];
   let restChars = 0;
-  for await (const chunk of textChunks(
-    source,
-    statementBytesMax,
-    (pending) => lineNo + 1 + (pending.match(/\n/g)?.length ?? 0),
-  )) {
+  for await (const chunk of textChunks(source, statementBytesMax, (_pending, at) => at)) {
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
       const piece = chunk.slice(start, nl);

@@ -17,20 +17,32 @@ export type StatementSource =
 export async function* textChunks(
   source: StatementSource,
   statementBytesMax: number,
-  /** Where the parser is; `pending` is the text decoded before the first invalid byte. */
-  where: (pending: string) => number | string,
+  /**
+   * Where the parser is, for an error: `pending` is the text decoded before the first invalid byte, `line` the
+   * 1-based line of that byte (or of the end of what was read).
+   */
+  where: (pending: string, line: number) => number | string,
 ): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let bytes = 0;
+  // Line feeds handed out so far, so that an error in a later chunk can name its line.
+  let newlines = 0;
+  let first = true;
+  const countLines = (text: string): number => {
+    let n = 0;
+    for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
+    return n;
+  };
   const decode = (chunk?: Uint8Array): string => {
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
       const partial = chunk ? new TextDecoder('utf-8').decode(chunk) : '';
       const bad = partial.indexOf('\ufffd');
+      const pending = bad < 0 ? '' : partial.slice(0, bad);
       throw new StatementRejected(
         'MALFORMED',
-        where(bad < 0 ? '' : partial.slice(0, bad)),
+        where(pending, newlines + countLines(pending) + 1),
         'the file is not valid UTF-8',
       );
     }
@@ -40,25 +52,37 @@ export async function* textChunks(
     if (bytes > statementBytesMax) {
       throw new StatementRejected(
         'STATEMENT_TOO_LARGE',
-        where(''),
+        where('', newlines + 1),
         `the statement is larger than statementBytesMax (${statementBytesMax} bytes)`,
       );
     }
+  };
+  const out = (text: string, decoded: boolean): string => {
+    // The decoder takes one byte-order mark off; a second one is a character where none belongs.
+    if (first && decoded && text.startsWith('\ufeff'))
+      throw new StatementRejected(
+        'MALFORMED',
+        where('', 1),
+        'a second byte-order mark at the start of the file',
+      );
+    first = false;
+    newlines += countLines(text);
+    return text;
   };
   const iterable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
     typeof source === 'string' || source instanceof Uint8Array ? [source] : source;
   for await (const chunk of iterable) {
     if (typeof chunk === 'string') {
       count(Buffer.byteLength(chunk, 'utf8'));
-      if (chunk.length > 0) yield chunk;
+      if (chunk.length > 0) yield out(chunk, false);
     } else {
       count(chunk.byteLength);
       const text = decode(chunk);
-      if (text.length > 0) yield text;
+      if (text.length > 0) yield out(text, true);
     }
   }
   const tail = decode();
-  if (tail.length > 0) yield tail;
+  if (tail.length > 0) yield out(tail, true);
 }
 
 /**

@@ -14,6 +14,8 @@ import type { FromWorker, ToWorker, WorkerJob } from './workerProtocol';
 const port = parentPort;
 if (!port) throw new Error('statementWorker runs in a worker thread');
 
+/** The job running, and what arrived for it. */
+let current = -1;
 let chunks: (Uint8Array | null)[] = [];
 let wake: (() => void) | undefined;
 let ledger: ((legs: LedgerLeg[]) => void) | undefined;
@@ -39,7 +41,7 @@ async function* body(): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function run(job: WorkerJob): Promise<void> {
+async function run(id: number, job: WorkerJob): Promise<void> {
   try {
     const parsed = await parseStatement(body(), job.upload, job.limits);
     const period = statementPeriod(parsed.lines);
@@ -52,17 +54,24 @@ async function run(job: WorkerJob): Promise<void> {
     if (e instanceof StatementRejected) send({ t: 'rejected', code: e.code, at: e.at, detail: e.detail });
     else send({ t: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   } finally {
-    chunks = [];
-    wake = undefined;
-    ledger = undefined;
+    if (current === id) {
+      current = -1;
+      chunks = [];
+      wake = undefined;
+      ledger = undefined;
+    }
   }
 }
 
 port.on('message', (m: ToWorker) => {
+  if (m.t === 'start') {
+    current = m.id;
+    chunks = [];
+    void run(m.id, m.job);
+    return;
+  }
+  if (m.id !== current) return;
   switch (m.t) {
-    case 'start':
-      void run(m.job);
-      return;
     case 'chunk':
     case 'end':
       chunks.push(m.t === 'chunk' ? m.bytes : null);

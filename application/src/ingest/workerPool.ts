@@ -167,6 +167,8 @@ export class StatementWorkers {
   private readonly busyKeys = new Set<string>();
   private count = 0;
   private closed = false;
+  /** Jobs started, numbering each one. */
+  private jobs = 0;
 
   constructor(options: StatementWorkersOptions = {}) {
     this.options = {
@@ -298,6 +300,7 @@ export class StatementWorkers {
     const { worker } = h;
     const { cpuMsMax, wallMsMax, heapMiBMax } = this.options;
     const input = puller(source);
+    const id = ++this.jobs;
     const started = performance.now();
     let before: ReturnType<Worker['performance']['eventLoopUtilization']> | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -330,7 +333,7 @@ export class StatementWorkers {
             case 'pull':
               input.next().then(
                 (bytes) => {
-                  post(bytes === null ? { t: 'end' } : { t: 'chunk', bytes });
+                  post(bytes === null ? { t: 'end', id } : { t: 'chunk', id, bytes });
                 },
                 (e: unknown) => {
                   settle(
@@ -348,7 +351,7 @@ export class StatementWorkers {
             case 'period':
               ledger({ from: m.from, to: m.to }).then(
                 (legs) => {
-                  post({ t: 'ledger', legs });
+                  post({ t: 'ledger', id, legs });
                 },
                 (e: unknown) => {
                   settle({ error: e instanceof Error ? e : new Error(String(e)) }, false);
@@ -402,7 +405,7 @@ export class StatementWorkers {
           },
           Math.min(100, Math.max(10, Math.floor(cpuMsMax / 4))),
         );
-        worker.postMessage({ t: 'start', job } satisfies ToWorker);
+        worker.postMessage({ t: 'start', id, job } satisfies ToWorker);
       });
     } finally {
       clearInterval(timer);

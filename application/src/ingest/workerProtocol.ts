@@ -13,12 +13,15 @@ export interface WorkerJob {
   readonly request: ReportRequest;
 }
 
-/** Main thread to worker. */
+/**
+ * Main thread to worker. Every message names its job: a worker reused for the next upload ignores what was
+ * still on its way for the last one (a chunk it had asked for before it refused the file, say).
+ */
 export type ToWorker =
-  | { readonly t: 'start'; readonly job: WorkerJob }
-  | { readonly t: 'chunk'; readonly bytes: Uint8Array }
-  | { readonly t: 'end' }
-  | { readonly t: 'ledger'; readonly legs: LedgerLeg[] };
+  | { readonly t: 'start'; readonly id: number; readonly job: WorkerJob }
+  | { readonly t: 'chunk'; readonly id: number; readonly bytes: Uint8Array }
+  | { readonly t: 'end'; readonly id: number }
+  | { readonly t: 'ledger'; readonly id: number; readonly legs: LedgerLeg[] };
 
 /** Worker to main thread. */
 export type FromWorker =

@@ -1,0 +1,1028 @@
+/**
+ * The hostile statement corpus: malformed camt, MT940 and CSV files a careless or hostile member could upload,
+ * each with the answer the upload route must give (status, code, and where possible the exact line or element).
+ * Deterministic: `hostileCorpus()` returns the same bytes on every call, and `writeCorpus.ts` writes them to
+ * `corpus/`, where they are committed; `application/src/http/statementsHostile.test.ts` checks that the files
+ * there are exactly these and posts each one through the HTTP app. Cases too big to commit (100 MB and more)
+ * are streams, made by `bigHostileCases()` when the test runs.
+ */
+
+export type HostileFormat = 'camt' | 'mt940' | 'csv';
+
+export interface HostileCase {
+  /** The file name in `corpus/`: number, family, what is wrong, and the format's extension. */
+  readonly name: string;
+  readonly format: HostileFormat;
+  readonly body: Buffer;
+  /** The raw `x-csv-mapping` header sent with it (CSV). */
+  readonly mapping?: string;
+  readonly status: 400 | 413;
+  /** The statement error code (`error.details.code`), or for a refused mapping the header field named. */
+  readonly expect:
+    { readonly code: string | readonly string[]; readonly at?: string | number } | { readonly field: string };
+}
+
+type Draft = Omit<HostileCase, 'name'> & { readonly slug: string };
+
+const EXT: Record<HostileFormat, string> = { camt: 'xml', mt940: 'sta', csv: 'csv' };
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** Refused with `code` (or one of several: a file cut short may end in any of them), at `at` when given. */
+const rejected = (code: string | readonly string[], at?: string | number) =>
+  at === undefined ? { code } : { code, at };
+/** What a file cut short ends in: a field cut in half is invalid, one cut off is missing. */
+const TRUNCATED = ['MALFORMED', 'MISSING_FIELD', 'INVALID_FIELD', 'INVALID_AMOUNT', 'INVALID_DATE'] as const;
+
+// ---------------------------------------------------------------------------------------------------- camt
+
+const NS053 = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.02';
+const STMT = '/Document/BkToCstmrStmt/Stmt[1]';
+const NTRY1 = `${STMT}/Ntry[1]`;
+
+interface EntryOptions {
+  amt?: string;
+  ccy?: string;
+  cd?: string;
+  sts?: string;
+  valDt?: string;
+  bookgDt?: string;
+  extra?: string;
+  details?: string;
+  rvsl?: string;
+}
+
+function entry(o: EntryOptions = {}): string {
+  return (
+    `<Ntry>${o.amt === '' ? '' : `<Amt Ccy="${o.ccy ?? 'EUR'}">${o.amt ?? '100.00'}</Amt>`}` +
+    (o.cd === '' ? '' : `<CdtDbtInd>${o.cd ?? 'CRDT'}</CdtDbtInd>`) +
+    (o.rvsl === undefined ? '' : `<RvslInd>${o.rvsl}</RvslInd>`) +
+    (o.sts === '' ? '' : `<Sts>${o.sts ?? 'BOOK'}</Sts>`) +
+    `<BookgDt><Dt>${o.bookgDt ?? '2026-11-27'}</Dt></BookgDt>` +
+    `<ValDt><Dt>${o.valDt ?? '2026-11-27'}</Dt></ValDt>` +
+    `<AcctSvcrRef>REF-1</AcctSvcrRef>${o.extra ?? ''}` +
+    `<NtryDtls><TxDtls><Refs><EndToEndId>E2E-1</EndToEndId><UETR>8a562c67-ca16-48ba-b074-65581be6f001</UETR></Refs>${o.details ?? ''}</TxDtls></NtryDtls>` +
+    `</Ntry>`
+  );
+}
+
+const DEBIT = entry({ amt: '30.50', cd: 'DBIT' }).replace('E2E-1', 'E2E-2').replace('f001', 'f002');
+
+interface CamtOptions {
+  ns?: string;
+  root?: string;
+  document?: string;
+  prolog?: string;
+  entries?: string[];
+  opening?: string;
+  closing?: string;
+  count?: string;
+  acctCcy?: string;
+  inStmt?: string;
+}
+
+function bal(code: string, amount: string, cd = 'CRDT', ccy = 'EUR'): string {
+  return `<Bal><Tp><CdOrPrtry><Cd>${code}</Cd></CdOrPrtry></Tp><Amt Ccy="${ccy}">${amount}</Amt><CdtDbtInd>${cd}</CdtDbtInd><Dt><Dt>2026-11-27</Dt></Dt></Bal>`;
+}
+
+/** A camt.053 of two entries (credit 100.00, debit 30.50) from 1000.00 to 1069.50, with any part replaced. */
+function camt(o: CamtOptions = {}): string {
+  const entries = o.entries ?? [entry(), DEBIT];
+  return (
+    (o.prolog ?? '<?xml version="1.0" encoding="UTF-8"?>\n') +
+    `<${o.document ?? 'Document'} xmlns="${o.ns ?? NS053}">\n` +
+    `<${o.root ?? 'BkToCstmrStmt'}><GrpHdr><MsgId>MSG-1</MsgId><CreDtTm>2026-11-27T18:00:00</CreDtTm></GrpHdr>\n` +
+    `<Stmt><Id>STMT-1</Id><CreDtTm>2026-11-27T18:00:00</CreDtTm>` +
+    `<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id>${o.acctCcy === undefined ? '' : `<Ccy>${o.acctCcy}</Ccy>`}</Acct>\n` +
+    `${o.opening ?? bal('OPBD', '1000.00')}\n${o.closing ?? bal('CLBD', '1069.50')}\n` +
+    (o.count === undefined
+      ? ''
+      : `<TxsSummry><TtlNtries><NbOfNtries>${o.count}</NbOfNtries></TtlNtries></TxsSummry>`) +
+    `${o.inStmt ?? ''}${entries.join('\n')}\n</Stmt>\n</${o.root ?? 'BkToCstmrStmt'}>\n</${o.document ?? 'Document'}>\n`
+  );
+}
+
+function camtCases(): Draft[] {
+  const out: Draft[] = [];
+  const add = (slug: string, body: string | Buffer, expect: Draft['expect'], status: 400 | 413 = 400) =>
+    out.push({
+      slug: `camt-${slug}`,
+      format: 'camt',
+      body: typeof body === 'string' ? utf8(body) : body,
+      status,
+      expect,
+    });
+  const valid = camt();
+
+  // Truncated: at the start, inside the prolog, in a tag, in text, before the last closing tags.
+  const cuts = [0, 1, 10, 30, 60, 120, 200, 300, 400, 500, 650, 800, 1000, 1200, 1400, 1600, 1800];
+  for (const c of cuts.filter((c) => c < valid.length - 12))
+    add(`truncated-at-${c}`, valid.slice(0, c), rejected('MALFORMED'));
+  add(
+    'truncated-before-document-end',
+    valid.slice(0, valid.lastIndexOf('</Document>')),
+    rejected('MALFORMED'),
+  );
+  add(
+    'truncated-mid-utf8',
+    Buffer.concat([utf8(valid.slice(0, 600)), Buffer.from([0xe2, 0x82])]),
+    rejected('MALFORMED'),
+  );
+
+  // Deeply nested, where the parser reads (inside an entry, a transaction, a balance) and where it does not.
+  for (const depth of [49, 64, 500, 2000]) {
+    const deep = `${'<X>'.repeat(depth)}${'</X>'.repeat(depth)}`;
+    add(
+      `nested-${depth}-in-entry`,
+      camt({ entries: [entry({ extra: deep }), DEBIT] }),
+      rejected('LIMIT_EXCEEDED'),
+    );
+  }
+  const deep = (n: number) => `${'<Y>'.repeat(n)}${'</Y>'.repeat(n)}`;
+  add(
+    'nested-in-transaction',
+    camt({ entries: [entry({ details: deep(100) }), DEBIT] }),
+    rejected('LIMIT_EXCEEDED'),
+  );
+  add('nested-in-statement', camt({ inStmt: deep(100) }), rejected('LIMIT_EXCEEDED'));
+  add(
+    'nested-in-balance',
+    camt({ opening: bal('OPBD', '1000.00').replace('<Tp>', `<Tp>${deep(100)}`) }),
+    rejected('LIMIT_EXCEEDED'),
+  );
+  add(
+    'nested-amount',
+    camt({ entries: [entry({ amt: `${'<Amt>'.repeat(60)}1${'</Amt>'.repeat(60)}` }), DEBIT] }),
+    rejected('LIMIT_EXCEEDED'),
+  );
+
+  // Entities: any DOCTYPE is refused, so nothing can be declared, fetched or expanded.
+  const doctype = (dtd: string, use = '') =>
+    camt({ prolog: `<?xml version="1.0"?>\n<!DOCTYPE Document [${dtd}]>\n` }).replace(
+      'STMT-1',
+      `STMT-1${use}`,
+    );
+  add('doctype-internal-entity', doctype('<!ENTITY a "b">', '&a;'), rejected('DOCTYPE_REFUSED'));
+  add(
+    'doctype-external-entity-file',
+    doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">', '&xxe;'),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  add(
+    'doctype-external-entity-http',
+    doctype('<!ENTITY xxe SYSTEM "http://127.0.0.1:9/x">', '&xxe;'),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  add(
+    'doctype-parameter-entity',
+    doctype('<!ENTITY % p SYSTEM "http://127.0.0.1:9/evil.dtd"> %p;'),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  const laughs = Array.from({ length: 10 }, (_, i) =>
+    i === 0 ? '<!ENTITY lol0 "lol">' : `<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`,
+  ).join('');
+  add('billion-laughs', doctype(laughs, '&lol9;'), rejected('DOCTYPE_REFUSED'));
+  add(
+    'quadratic-blowup',
+    doctype(`<!ENTITY big "${'x'.repeat(5000)}">`, '&big;'.repeat(200)),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  add(
+    'external-dtd',
+    camt({ prolog: '<?xml version="1.0"?>\n<!DOCTYPE Document SYSTEM "http://127.0.0.1:9/camt.dtd">\n' }),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  add(
+    'doctype-public',
+    camt({ prolog: '<?xml version="1.0"?>\n<!DOCTYPE Document PUBLIC "-//X//Y" "camt.dtd">\n' }),
+    rejected('DOCTYPE_REFUSED'),
+  );
+  add('undeclared-entity', camt().replace('STMT-1', 'STMT-1&xxe;'), rejected('MALFORMED'));
+  add(
+    'xinclude',
+    camt({
+      inStmt: '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"/>',
+    }).replace('<Amt Ccy="EUR">100.00</Amt>', '<Amt Ccy="EUR">100.01</Amt>'),
+    rejected('BALANCE_MISMATCH', STMT),
+  );
+
+  // Encodings: not UTF-8, or a BOM where none belongs.
+  add(
+    'utf16le-bom',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
+    rejected('MALFORMED', 'line 1'),
+  );
+  add(
+    'utf16be-bom',
+    Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(valid, 'utf16le').swap16()]),
+    rejected('MALFORMED', 'line 1'),
+  );
+  add(
+    'utf32-bom',
+    Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x00]), utf8(valid)]),
+    rejected('MALFORMED'),
+  );
+  add(
+    'double-utf8-bom',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
+    rejected('MALFORMED'),
+  );
+  add(
+    'bom-inside-amount',
+    camt({ entries: [entry({ amt: '100\ufeff.00' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  const badBytes: [string, number[]][] = [
+    ['invalid-byte-ff', [0xff]],
+    ['lone-continuation', [0x80]],
+    ['overlong-slash', [0xc0, 0xaf]],
+    ['encoded-surrogate', [0xed, 0xa0, 0x80]],
+    ['truncated-sequence', [0xe2, 0x28, 0xa1]],
+    ['latin1-umlaut', [0xfc]],
+    ['above-unicode', [0xf4, 0x90, 0x80, 0x80]],
+  ];
+  const at = valid.indexOf('STMT-1') + 4;
+  for (const [slug, bytes] of badBytes)
+    add(
+      `bad-utf8-${slug}`,
+      Buffer.concat([utf8(valid.slice(0, at)), Buffer.from(bytes), utf8(valid.slice(at))]),
+      rejected('MALFORMED'),
+    );
+  add('nul-character', camt().replace('STMT-1', 'STMT\u0000-1'), rejected('MALFORMED'));
+  add(
+    'encoding-declared-latin1',
+    camt({ prolog: '<?xml version="1.0" encoding="ISO-8859-1"?>\n' })
+      .replace('STMT-1', 'STMT-\u00fc')
+      .replace('<Amt Ccy="EUR">100.00', '<Amt Ccy="EUR">100.02'),
+    rejected('BALANCE_MISMATCH'),
+  );
+
+  // Namespaces and roots of other messages.
+  add(
+    'namespace-pain001',
+    camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add(
+    'namespace-none',
+    camt().replace(` xmlns="${NS053}"`, ''),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add(
+    'namespace-typo',
+    camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:camt.053.001' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add(
+    'namespace-upper-case',
+    camt({ ns: NS053.toUpperCase() }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add(
+    'namespace-camt056',
+    camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:camt.056.001.08' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add(
+    'namespace-camt052-with-053-root',
+    camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:camt.052.001.02' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document/BkToCstmrStmt'),
+  );
+  add(
+    'namespace-camt054-with-053-root',
+    camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:camt.054.001.08' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document/BkToCstmrStmt'),
+  );
+  add(
+    'namespace-on-other-prefix',
+    camt().replace(`<Document xmlns="${NS053}">`, `<Document xmlns:c="${NS053}">`),
+    rejected('UNSUPPORTED_MESSAGE', '/Document'),
+  );
+  add('root-not-document', camt({ document: 'Doc' }), rejected('UNSUPPORTED_MESSAGE', '/Doc'));
+  add(
+    'root-pacs008',
+    camt({ root: 'FIToFICstmrCdtTrf' }),
+    rejected('UNSUPPORTED_MESSAGE', '/Document/FIToFICstmrCdtTrf'),
+  );
+  add(
+    'no-statement',
+    camt().replace(/<Stmt>[\s\S]*<\/Stmt>/, ''),
+    rejected('EMPTY_STATEMENT', '/Document/BkToCstmrStmt'),
+  );
+  add('two-roots', `${camt()}<Document/>`, rejected('MALFORMED'));
+
+  // Balances and counts that do not add up; entries that cannot be read.
+  for (const closing of ['1069.49', '1069.51', '1169.50', '930.50', '0.00'])
+    add(`closing-${closing}`, camt({ closing: bal('CLBD', closing) }), rejected('BALANCE_MISMATCH', STMT));
+  add(
+    'closing-wrong-side',
+    camt({ closing: bal('CLBD', '1069.50', 'DBIT') }),
+    rejected('BALANCE_MISMATCH', STMT),
+  );
+  add(
+    'opening-wrong-side',
+    camt({ opening: bal('OPBD', '1000.00', 'DBIT') }),
+    rejected('BALANCE_MISMATCH', STMT),
+  );
+  add('no-opening', camt({ opening: '' }), rejected('MISSING_FIELD', STMT));
+  add('no-closing', camt({ closing: '' }), rejected('MISSING_FIELD', STMT));
+  add(
+    'closing-in-usd',
+    camt({ closing: bal('CLBD', '1069.50', 'CRDT', 'USD') }),
+    rejected('CURRENCY_MISMATCH', `${STMT}/Bal[2]/Amt`),
+  );
+  add(
+    'entry-in-usd',
+    camt({ acctCcy: 'EUR', entries: [entry({ ccy: 'USD' }), DEBIT] }),
+    rejected('CURRENCY_MISMATCH', `${NTRY1}/Amt`),
+  );
+  add('account-in-gbp', camt({ acctCcy: 'GBP' }), rejected('CURRENCY_MISMATCH', `${NTRY1}/Amt`));
+  add('entry-count-3', camt({ count: '3' }), rejected('ENTRY_COUNT_MISMATCH'));
+  add(
+    'entry-count-text',
+    camt({ count: 'two' }),
+    rejected('INVALID_FIELD', `${STMT}/TxsSummry/TtlNtries/NbOfNtries`),
+  );
+  add('duplicate-entry', camt({ entries: [entry(), entry(), DEBIT] }), rejected('BALANCE_MISMATCH', STMT));
+  add(
+    'amount-negative',
+    camt({ entries: [entry({ amt: '-100.00' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add(
+    'amount-comma',
+    camt({ entries: [entry({ amt: '100,00' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add(
+    'amount-exponent',
+    camt({ entries: [entry({ amt: '1e2' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add(
+    'amount-three-decimals',
+    camt({ entries: [entry({ amt: '100.001' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add(
+    'amount-huge',
+    camt({ entries: [entry({ amt: '99999999999999999999999999.00' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add(
+    'amount-empty',
+    camt({ entries: [entry({ amt: ' ' }), DEBIT] }),
+    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
+  );
+  add('amount-missing', camt({ entries: [entry({ amt: '' }), DEBIT] }), rejected('MISSING_FIELD', NTRY1));
+  add(
+    'currency-unknown',
+    camt({ entries: [entry({ ccy: 'XYZ' }), DEBIT] }),
+    rejected('UNKNOWN_CURRENCY', `${NTRY1}/Amt`),
+  );
+  add(
+    'currency-withdrawn-dem',
+    camt({ entries: [entry({ ccy: 'DEM' }), DEBIT] }),
+    rejected('UNKNOWN_CURRENCY', `${NTRY1}/Amt`),
+  );
+  add(
+    'side-missing',
+    camt({ entries: [entry({ cd: '' }), DEBIT] }),
+    rejected('MISSING_FIELD', `${NTRY1}/CdtDbtInd`),
+  );
+  add(
+    'side-unknown',
+    camt({ entries: [entry({ cd: 'CREDIT' }), DEBIT] }),
+    rejected('INVALID_FIELD', `${NTRY1}/CdtDbtInd`),
+  );
+  add(
+    'status-missing',
+    camt({ entries: [entry({ sts: '' }), DEBIT] }),
+    rejected('MISSING_FIELD', `${NTRY1}/Sts`),
+  );
+  add(
+    'status-unknown',
+    camt({ entries: [entry({ sts: 'DONE' }), DEBIT] }),
+    rejected('INVALID_FIELD', `${NTRY1}/Sts`),
+  );
+  for (const [slug, d] of [
+    ['year-0000', '0000-01-01'],
+    ['feb-30', '2026-02-30'],
+    ['month-13', '2026-13-01'],
+    ['day-00', '2026-11-00'],
+    ['two-digit-year', '26-11-27'],
+    ['slashes', '2026/11/27'],
+  ] as const) {
+    add(
+      `value-date-${slug}`,
+      camt({ entries: [entry({ valDt: d }), DEBIT] }),
+      rejected('INVALID_DATE', `${NTRY1}/ValDt/Dt`),
+    );
+    add(
+      `booking-date-${slug}`,
+      camt({ entries: [entry({ bookgDt: d }), DEBIT] }),
+      rejected('INVALID_DATE', `${NTRY1}/BookgDt/Dt`),
+    );
+  }
+  add(
+    'value-datetime-no-time',
+    camt({
+      entries: [entry().replace('<ValDt><Dt>2026-11-27</Dt>', '<ValDt><DtTm>2026-11-27</DtTm>'), DEBIT],
+    }),
+    rejected('INVALID_DATE', `${NTRY1}/ValDt/DtTm`),
+  );
+  const batch = (a: string, b: string) =>
+    entry().replace(
+      /<NtryDtls>[\s\S]*<\/NtryDtls>/,
+      `<NtryDtls><TxDtls><Refs><EndToEndId>B-1</EndToEndId></Refs><Amt Ccy="EUR">${a}</Amt></TxDtls><TxDtls><Refs><EndToEndId>B-2</EndToEndId></Refs><Amt Ccy="EUR">${b}</Amt></TxDtls></NtryDtls>`,
+    );
+  add(
+    'batch-does-not-add-up',
+    camt({ entries: [batch('60.00', '40.01'), DEBIT] }),
+    rejected('BALANCE_MISMATCH', NTRY1),
+  );
+  add(
+    'batch-other-currency',
+    camt({
+      entries: [batch('60.00', '40.00').replace('<Amt Ccy="EUR">40.00', '<Amt Ccy="USD">40.00'), DEBIT],
+    }),
+    rejected('CURRENCY_MISMATCH'),
+  );
+  add(
+    'text-over-limit',
+    camt({ entries: [entry({ extra: `<AddtlNtryInf>${'A'.repeat(5000)}</AddtlNtryInf>` }), DEBIT] }),
+    rejected('LIMIT_EXCEEDED', `${NTRY1}/AddtlNtryInf`),
+  );
+  add('mismatched-tags', camt().replace('</Stmt>', '</Stmnt>'), rejected('MALFORMED'));
+  add(
+    'unclosed-attribute',
+    camt().replace('<Amt Ccy="EUR">100.00', '<Amt Ccy="EUR>100.00'),
+    rejected('MALFORMED'),
+  );
+  add(
+    'duplicate-attribute',
+    camt().replace('<Amt Ccy="EUR">100.00', '<Amt Ccy="EUR" Ccy="USD">100.00'),
+    rejected('MALFORMED'),
+  );
+  add(
+    'cdata-amount',
+    camt({ entries: [entry({ amt: '<![CDATA[100.00]]>' }), DEBIT], closing: bal('CLBD', '1069.51') }),
+    rejected('BALANCE_MISMATCH', STMT),
+  );
+  add(
+    'processing-instruction-in-amount',
+    camt({ entries: [entry({ amt: '100<?x y?>.00' }), DEBIT], closing: bal('CLBD', '1069.51') }),
+    rejected('BALANCE_MISMATCH', STMT),
+  );
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------- MT940
+
+const MT940_LINES = [
+  ':20:STMT-1',
+  ':25:NL91ABNA0417164300',
+  ':28C:1/1',
+  ':60F:C261127EUR1000,00',
+  ':61:2611271127C100,00NTRFE2E-1//BANKREF1',
+  ':86:/EREF/E2E-1/REMI/invoice 1',
+  ':61:2611271127D30,50NTRFE2E-2//BANKREF2',
+  ':86:/EREF/E2E-2',
+  ':62F:C261127EUR1069,50',
+  '-',
+];
+
+function mt940(replace: Record<number, string | string[]> = {}, eol = '\r\n'): string {
+  return `${MT940_LINES.flatMap((l, i) => replace[i + 1] ?? l).join(eol)}${eol}`;
+}
+
+function mt940Cases(): Draft[] {
+  const out: Draft[] = [];
+  const add = (slug: string, body: string | Buffer, expect: Draft['expect']) =>
+    out.push({
+      slug: `mt940-${slug}`,
+      format: 'mt940',
+      body: typeof body === 'string' ? utf8(body) : body,
+      status: 400,
+      expect,
+    });
+  const valid = mt940();
+
+  // A wrong closing balance, or lines that do not give it.
+  for (const closing of [
+    'C261127EUR1069,49',
+    'C261127EUR1069,51',
+    'D261127EUR1069,50',
+    'C261127EUR1000,00',
+    'C261127EUR0,',
+  ])
+    add(
+      `closing-${closing.replace(',', '_')}`,
+      mt940({ 9: `:62F:${closing}` }),
+      rejected('BALANCE_MISMATCH', 9),
+    );
+  add('closing-in-usd', mt940({ 9: ':62F:C261127USD1069,50' }), rejected('CURRENCY_MISMATCH', 9));
+  add('opening-debit', mt940({ 4: ':60F:D261127EUR1000,00' }), rejected('BALANCE_MISMATCH', 9));
+  add(
+    'line-repeated',
+    mt940({ 5: [MT940_LINES[4] ?? '', MT940_LINES[4] ?? ''] }),
+    rejected('BALANCE_MISMATCH', 10),
+  );
+  add(
+    'credit-written-as-debit-reversal',
+    mt940({ 5: ':61:2611271127RC100,00NTRFE2E-1//BANKREF1' }),
+    rejected('BALANCE_MISMATCH', 9),
+  );
+
+  // Amounts: the comma is the decimal mark; a dot is refused, not read as the whole part.
+  add('dot-in-61', mt940({ 5: ':61:2611271127C100.00NTRFE2E-1//BANKREF1' }), rejected('INVALID_AMOUNT', 5));
+  add(
+    'dot-in-61-balanced',
+    mt940({ 5: ':61:2611271127C100.75NTRFE2E-1//BANKREF1', 9: ':62F:C261127EUR1069,50' }),
+    rejected('INVALID_AMOUNT', 5),
+  );
+  add('dot-in-opening', mt940({ 4: ':60F:C261127EUR1000.00' }), rejected('INVALID_AMOUNT', 4));
+  add('dot-in-closing', mt940({ 9: ':62F:C261127EUR1069.50' }), rejected('INVALID_AMOUNT', 9));
+  add('two-commas', mt940({ 5: ':61:2611271127C1,00,00NTRFE2E-1//BANKREF1' }), rejected('INVALID_AMOUNT', 5));
+  add('thousands-separators', mt940({ 4: ':60F:C261127EUR1.000,00' }), rejected('INVALID_AMOUNT', 4));
+  add(
+    'too-many-decimals',
+    mt940({ 5: ':61:2611271127C100,001NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_AMOUNT', 5),
+  );
+  add(
+    'jpy-decimals',
+    mt940({ 4: ':60F:C261127JPY1000,00', 5: ':61:2611271127C100,50NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_AMOUNT', 5),
+  );
+  add('currency-unknown', mt940({ 4: ':60F:C261127XYZ1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
+  add('currency-dem', mt940({ 4: ':60F:C261127DEM1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
+  add('no-amount', mt940({ 5: ':61:2611271127CNTRFE2E-1//BANKREF1' }), rejected('INVALID_FIELD', 5));
+
+  // Dates that do not exist.
+  add(
+    'value-date-feb-30',
+    mt940({ 5: ':61:2602300230C100,00NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_DATE', 5),
+  );
+  add(
+    'value-date-month-13',
+    mt940({ 5: ':61:2613011301C100,00NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_DATE', 5),
+  );
+  add(
+    'value-date-zero',
+    mt940({ 5: ':61:0000000000C100,00NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_DATE', 5),
+  );
+  add(
+    'entry-date-feb-30',
+    mt940({ 5: ':61:2602280230C100,00NTRFE2E-1//BANKREF1' }),
+    rejected('INVALID_DATE', 5),
+  );
+  add('opening-date-invalid', mt940({ 4: ':60F:C269999EUR1000,00' }), rejected('INVALID_DATE', 4));
+
+  // Structure.
+  add('no-closing', mt940({ 9: [], 10: [] }), rejected('MISSING_FIELD', 1));
+  add('no-opening', mt940({ 4: [] }), rejected('MISSING_FIELD', 4));
+  add('no-20', mt940({ 1: [] }), rejected('MISSING_FIELD', 1));
+  add(
+    'second-opening',
+    mt940({ 4: [':60F:C261127EUR1000,00', ':60M:C261127EUR1000,00'] }),
+    rejected('INVALID_FIELD', 5),
+  );
+  add(
+    'statement-in-statement',
+    mt940({ 5: [':20:STMT-2', MT940_LINES[4] ?? ''] }),
+    rejected('MISSING_FIELD', 1),
+  );
+  add('unknown-tag', mt940({ 3: ':99:what' }), rejected('INVALID_FIELD', 3));
+  add('mt942-34f', mt940({ 3: ':34F:EURC0,00' }), rejected('UNSUPPORTED_MESSAGE', 3));
+  add('mt942-13d', mt940({ 3: ':13D:2611271800+0100' }), rejected('UNSUPPORTED_MESSAGE', 3));
+  add('mt942-90d', mt940({ 3: ':90D:1EUR30,50' }), rejected('UNSUPPORTED_MESSAGE', 3));
+  add('garbage-line', `hello world\r\n${valid}`, rejected('MALFORMED', 1));
+  add('empty-file', '', rejected('EMPTY_STATEMENT', 1));
+  add(
+    'only-envelope',
+    '{1:F01BANKBEBBAXXX0000000000}{2:O9401200261127BANKBEBBAXXX00000000002611271200N}{4:\r\n-}\r\n',
+    rejected('EMPTY_STATEMENT', 1),
+  );
+  add('xml-instead', camt(), rejected('MALFORMED', 1));
+  add('csv-instead', 'reference,amount\r\nE2E,1.00\r\n', rejected('MALFORMED', 1));
+  add('61-garbage', mt940({ 5: ':61:yesterday C100,00' }), rejected('INVALID_FIELD', 5));
+
+  // Truncated anywhere before its closing balance is complete.
+  const end = valid.indexOf(':62F:') + 10;
+  for (const c of [1, 5, 20, 40, 60, 90, 120, 150, 180, 210, 240])
+    if (c < end) add(`truncated-at-${c}`, valid.slice(0, c), rejected(TRUNCATED));
+  add(
+    'truncated-mid-utf8',
+    Buffer.concat([utf8(mt940({ 6: ':86:/EREF/E2E-1/REMI/caf\u00e9' }).slice(0, 150)), Buffer.from([0xc3])]),
+    rejected('MALFORMED'),
+  );
+
+  // Encodings and control characters.
+  add(
+    'utf16le-bom',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
+    rejected('MALFORMED', 1),
+  );
+  add(
+    'double-utf8-bom',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
+    rejected('MALFORMED', 1),
+  );
+  add(
+    'latin1-in-86',
+    Buffer.concat([
+      utf8(mt940().slice(0, valid.indexOf('invoice'))),
+      Buffer.from([0xe9]),
+      utf8(valid.slice(valid.indexOf('invoice'))),
+    ]),
+    rejected('MALFORMED', 6),
+  );
+  add('nul-in-86', mt940({ 6: ':86:/EREF/E2E-1/\u0000' }), rejected('MALFORMED', 6));
+  add('bell-in-61', mt940({ 5: ':61:2611271127C100,00NTRF\u0007E2E-1//BANKREF1' }), rejected('MALFORMED', 5));
+  add('escape-in-25', mt940({ 2: ':25:NL91\u001b[31mABNA' }), rejected('MALFORMED', 2));
+
+  // Line endings: CRLF and LF may be mixed, a bare CR may not (it would join two lines).
+  add('bare-cr-everywhere', mt940({}, '\r'), rejected('MALFORMED', 1));
+  add('bare-cr-one-line', mt940().replace(':28C:1/1\r\n', ':28C:1/1\r'), rejected('MALFORMED', 3));
+  add('bare-cr-in-86', mt940({ 6: ':86:/EREF/E2E-1\r/REMI/x' }), rejected('MALFORMED', 6));
+  add(
+    'mixed-lf-crlf-and-cr',
+    mt940().replace(/\r\n/g, (_, i: number) => (i % 3 === 0 ? '\n' : i % 3 === 1 ? '\r\n' : '\r')),
+    rejected('MALFORMED'),
+  );
+
+  // Shape limits.
+  add(
+    '86-repeated-400-times',
+    mt940({ 6: Array.from({ length: 400 }, () => ':86:?20EREF+abcdefghijklmnopq') }),
+    rejected('LIMIT_EXCEEDED'),
+  );
+  add(
+    '86-field-of-150-lines',
+    mt940({ 6: [':86:/EREF/E2E-1', ...Array.from({ length: 150 }, (_, i) => `more ${i}`)] }),
+    rejected('LIMIT_EXCEEDED', 106),
+  );
+  add('line-of-3000', mt940({ 6: `:86:${'x'.repeat(3000)}` }), rejected('LIMIT_EXCEEDED', 6));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------- CSV
+
+const CSV_HEADER = ['reference', 'amount', 'currency', 'valueDate', 'side', 'payerRef', 'payeeRef', 'legId'];
+const CSV_ROWS = [
+  [
+    '8a562c67-ca16-48ba-b074-65581be6f001',
+    '100.00',
+    'EUR',
+    '2026-11-27',
+    'CREDIT',
+    'PAYER-1',
+    'PAYEE-1',
+    'leg-1',
+  ],
+  [
+    '8a562c67-ca16-48ba-b074-65581be6f002',
+    '30.50',
+    'EUR',
+    '2026-11-27',
+    'DEBIT',
+    'PAYER-2',
+    'PAYEE-2',
+    'leg-2',
+  ],
+  ['E2E-3', '7', 'JPY', '2026-11-27', 'CREDIT', 'PAYER-3', 'PAYEE-3', 'leg-3'],
+];
+
+/** The header and three rows, with cells replaced (`{ 2: { 1: 'x' } }`: line 2, second column). */
+function csv(cells: Record<number, Record<number, string>> = {}, eol = '\r\n'): string {
+  return (
+    [CSV_HEADER, ...CSV_ROWS].map((r, i) => r.map((c, j) => cells[i + 1]?.[j] ?? c).join(',')).join(eol) + eol
+  );
+}
+
+function csvCases(): Draft[] {
+  const out: Draft[] = [];
+  const add = (slug: string, body: string | Buffer, expect: Draft['expect'], mapping?: string) =>
+    out.push({
+      slug: `csv-${slug}`,
+      format: 'csv',
+      body: typeof body === 'string' ? utf8(body) : body,
+      status: 400,
+      expect,
+      ...(mapping === undefined ? {} : { mapping }),
+    });
+  const valid = csv();
+
+  // Formula injection: a cell a spreadsheet would run, in every column the upload reads.
+  const formulas: [string, string][] = [
+    ['equals', '=HYPERLINK("http://x")'],
+    ['plus', "+cmd|' /C calc'!A0"],
+    ['minus', "-2+3+cmd|' /C calc'!A0"],
+    ['at', "@SUM(1+1)*cmd|' /C calc'!A0"],
+    ['tab', '\t=1+1'],
+    ['dde', '=DDE("cmd";"/C calc";"x")'],
+  ];
+  for (const [slug, f] of formulas) {
+    const quoted = /[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f;
+    for (const [col, name] of [
+      [0, 'reference'],
+      [5, 'payerRef'],
+      [6, 'payeeRef'],
+      [7, 'legId'],
+    ] as const)
+      add(`formula-${slug}-in-${name}`, csv({ 3: { [col]: quoted } }), rejected('INVALID_FIELD', 3));
+  }
+  add('formula-in-amount', csv({ 2: { 1: '=1+1' } }), rejected('INVALID_FIELD', 2));
+  add('formula-in-side', csv({ 2: { 4: '=CREDIT' } }), rejected('INVALID_FIELD', 2));
+  add('formula-in-currency', csv({ 4: { 2: '@EUR' } }), rejected('INVALID_FIELD', 4));
+  add('formula-cr-prefix', csv({ 2: { 0: '"\r=1+1"' } }), rejected('INVALID_FIELD', 2));
+
+  // Missing columns, short and long rows.
+  for (const [i, name] of CSV_HEADER.entries()) {
+    const header = CSV_HEADER.map((h, j) => (j === i ? `${h}X` : h)).join(',');
+    add(
+      `missing-column-${name}`,
+      `${header}\r\n${valid.split('\r\n').slice(1).join('\r\n')}`,
+      rejected('MISSING_FIELD', 1),
+    );
+  }
+  add('row-short', `${valid}E2E-9,1.00,EUR\r\n`, rejected('MALFORMED', 5));
+  add('row-long', `${valid}${CSV_ROWS[0]?.join(',') ?? ''},extra\r\n`, rejected('MALFORMED', 5));
+  add('header-only-separators', ',,,,,,,\r\n', rejected('MISSING_FIELD', 1));
+  add(
+    'duplicate-header-column',
+    `${CSV_HEADER.join(',')},amount\r\n${CSV_ROWS.map((r) => `${r.join(',')},1`).join('\r\n')}\r\n`,
+    rejected('INVALID_FIELD', 1),
+  );
+  add('empty-file', '', rejected('EMPTY_STATEMENT', 1));
+  add('header-repeated-as-row', `${valid}${CSV_HEADER.join(',')}\r\n`, rejected('UNKNOWN_CURRENCY', 5));
+
+  // Duplicate lines: the same leg twice.
+  add(
+    'duplicate-line-adjacent',
+    `${valid}${CSV_ROWS[2]?.join(',') ?? ''}\r\n`,
+    rejected('DUPLICATE_LINE', 5),
+  );
+  add('duplicate-line-first', `${valid}${CSV_ROWS[0]?.join(',') ?? ''}\r\n`, rejected('DUPLICATE_LINE', 5));
+  add('duplicate-leg-id-other-amount', csv({ 3: { 7: 'leg-1' } }), rejected('DUPLICATE_LINE', 3));
+  add(
+    'duplicate-leg-id-guarded',
+    csv({ 2: { 7: "'-leg" }, 4: { 7: "'-leg" } }),
+    rejected('DUPLICATE_LINE', 4),
+  );
+  add(
+    'duplicate-block',
+    `${valid}${CSV_ROWS.map((r) => r.join(',')).join('\r\n')}\r\n`,
+    rejected('DUPLICATE_LINE', 5),
+  );
+
+  // Line endings: CRLF and LF may be mixed, a bare CR inside a row may not.
+  add(
+    'bare-cr-in-row',
+    valid.replace('\r\n8a562c67-ca16-48ba-b074-65581be6f002', '\r\n8a562c67-ca16\r48ba-b074-65581be6f002'),
+    rejected('MALFORMED', 3),
+  );
+  add('bare-cr-in-quoted-cell', csv({ 3: { 5: '"PAYER\r2"' } }), rejected('MALFORMED', 3));
+  add('lf-in-quoted-reference', csv({ 3: { 0: '"E2E\n3"' } }), rejected('MALFORMED', 3));
+  add(
+    'mixed-crlf-lf-and-cr',
+    valid.replace(/\r\n/g, (_, i: number) => (i % 2 === 0 ? '\r' : '\n')),
+    rejected('MALFORMED'),
+  );
+
+  // Values.
+  for (const [slug, d] of [
+    ['year-0000', '0000-01-01'],
+    ['feb-30', '2026-02-30'],
+    ['month-13', '2026-13-01'],
+    ['day-32', '2026-01-32'],
+    ['short', '26-11-27'],
+    ['us-order', '11/27/2026'],
+    ['empty', ''],
+  ] as const)
+    add(`value-date-${slug}`, csv({ 3: { 3: d } }), rejected(d === '' ? 'MISSING_FIELD' : 'INVALID_DATE', 3));
+  for (const [slug, a] of [
+    ['two-dots', '1.2.3'],
+    ['thousands', '"1,000.00"'],
+    ['exponent', '1e3'],
+    ['hex', '0x10'],
+    ['signed-with-side', '-30.50'],
+    ['three-decimals', '30.505'],
+    ['huge', '99999999999999999999999999'],
+    ['letters', 'thirty'],
+  ] as const)
+    add(`amount-${slug}`, csv({ 3: { 1: a } }), rejected('INVALID_AMOUNT', 3));
+  add('amount-jpy-decimals', csv({ 4: { 1: '7.5' } }), rejected('INVALID_AMOUNT', 4));
+  add('amount-empty', csv({ 2: { 1: '' } }), rejected('MISSING_FIELD', 2));
+  add('currency-unknown', csv({ 2: { 2: 'XYZ' } }), rejected('UNKNOWN_CURRENCY', 2));
+  add('currency-withdrawn', csv({ 2: { 2: 'DEM' } }), rejected('UNKNOWN_CURRENCY', 2));
+  add('currency-empty', csv({ 2: { 2: '' } }), rejected('MISSING_FIELD', 2));
+  add('side-unknown', csv({ 2: { 4: 'SIDEWAYS' } }), rejected('INVALID_FIELD', 2));
+  add('unterminated-quote', csv({ 4: { 0: '"E2E-3' } }), rejected('MALFORMED'));
+  add('quote-inside-unquoted', csv({ 3: { 5: 'PAY"ER' } }), rejected('MALFORMED', 3));
+  add('nul-in-cell', csv({ 3: { 6: 'PAY\u0000EE' } }), rejected('MALFORMED', 3));
+
+  // Encodings.
+  add(
+    'utf16le-bom',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
+    rejected('MALFORMED', 1),
+  );
+  add(
+    'double-utf8-bom',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
+    rejected('MALFORMED', 1),
+  );
+  add(
+    'latin1-payer',
+    Buffer.concat([
+      utf8(valid.slice(0, valid.indexOf('PAYER-2'))),
+      Buffer.from([0xe9]),
+      utf8(valid.slice(valid.indexOf('PAYER-2'))),
+    ]),
+    rejected('MALFORMED', 3),
+  );
+  add(
+    'overlong-in-header',
+    Buffer.concat([Buffer.from([0xc0, 0xaf]), utf8(valid)]),
+    rejected('MALFORMED', 1),
+  );
+
+  // Malformed x-csv-mapping headers: each names the part that is wrong.
+  const columns = Object.fromEntries(CSV_HEADER.map((h) => [h, h]));
+  const mappings: [string, string, string][] = [
+    ['null-columns', JSON.stringify({ columns: null }), 'x-csv-mapping.columns'],
+    [
+      'null-amount-column',
+      JSON.stringify({ columns: { ...columns, amount: null } }),
+      'x-csv-mapping.columns.amount',
+    ],
+    ['empty-delimiter', JSON.stringify({ columns, delimiter: '' }), 'x-csv-mapping.delimiter'],
+    ['quote-delimiter', JSON.stringify({ columns, delimiter: '"' }), 'x-csv-mapping.delimiter'],
+    [
+      'proto',
+      `{"columns":${JSON.stringify(columns)},"__proto__":{"polluted":true}}`,
+      'x-csv-mapping.__proto__',
+    ],
+    [
+      'proto-in-columns',
+      `{"columns":{"__proto__":{"reference":"x"},"amount":"amount"}}`,
+      'x-csv-mapping.columns.__proto__',
+    ],
+    [
+      'side-values-string',
+      JSON.stringify({ columns, sideValues: { credit: 'C', debit: 'D' } }),
+      'x-csv-mapping.sideValues.credit',
+    ],
+    [
+      'side-values-numbers',
+      JSON.stringify({ columns, sideValues: { credit: [1], debit: [2] } }),
+      'x-csv-mapping.sideValues.credit[0]',
+    ],
+    [
+      'side-values-overlap',
+      JSON.stringify({ columns, sideValues: { credit: ['C'], debit: ['c'] } }),
+      'x-csv-mapping.sideValues',
+    ],
+    ['side-values-array', JSON.stringify({ columns, sideValues: ['C', 'D'] }), 'x-csv-mapping.sideValues'],
+    ['array', JSON.stringify([{ columns }]), 'x-csv-mapping.(mapping)'],
+    ['not-json', '{columns: reference}', 'x-csv-mapping'],
+    ['unknown-key', JSON.stringify({ columns, delimeter: ';' }), 'x-csv-mapping.delimeter'],
+    [
+      'missing-reference',
+      JSON.stringify({ columns: { amount: 'amount', currency: 'currency', valueDate: 'valueDate' } }),
+      'x-csv-mapping.columns.reference',
+    ],
+  ];
+  for (const [slug, header, field] of mappings) add(`mapping-${slug}`, valid, { field }, header);
+  return out;
+}
+
+/** Every committed case, numbered in a fixed order. */
+export function hostileCorpus(): HostileCase[] {
+  return [...camtCases(), ...mt940Cases(), ...csvCases()].map(({ slug, ...c }, i) => ({
+    ...c,
+    name: `${String(i + 1).padStart(3, '0')}-${slug}.${EXT[c.format]}`,
+  }));
+}
+
+// ------------------------------------------------------------------------------------- made when tests run
+
+export interface BigHostileCase {
+  readonly name: string;
+  readonly format: HostileFormat;
+  /** Bytes sent, in chunks made as they are sent. */
+  readonly bytes: number;
+  readonly chunks: () => Iterator<Buffer>;
+  readonly status: 400 | 413;
+  readonly expect: { readonly code: string; readonly at?: string | number };
+}
+
+const MIB = 1024 * 1024;
+
+function* repeated(prefix: string, unit: string, total: number, suffix = ''): Generator<Buffer> {
+  yield utf8(prefix);
+  const block = utf8(unit.repeat(Math.max(1, Math.floor(MIB / unit.length))));
+  let sent = prefix.length + suffix.length;
+  while (sent + block.length <= total) {
+    yield block;
+    sent += block.length;
+  }
+  if (total > sent) yield utf8(unit.repeat(Math.ceil((total - sent) / unit.length)).slice(0, total - sent));
+  if (suffix) yield utf8(suffix);
+}
+
+/** Cases of 225 KB to 101 MB, too big to commit: made chunk by chunk as the test sends them. */
+export function bigHostileCases(): BigHostileCase[] {
+  const camtHead = camt().slice(0, camt().indexOf('<AcctSvcrRef>'));
+  const big = 101 * MIB;
+  return [
+    {
+      // The issue's 225 KB camt.053 with 32,000 nested elements inside an entry (8.4 s of CPU before).
+      name: 'camt-32000-nested-in-entry',
+      format: 'camt',
+      bytes: camtHead.length + 32_000 * 7,
+      chunks: () => [utf8(`${camtHead}${'<X>'.repeat(32_000)}${'</X>'.repeat(32_000)}`)].values(),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED' },
+    },
+    {
+      name: 'camt-101mb-text',
+      format: 'camt',
+      bytes: big,
+      chunks: () => repeated(`${camtHead}<AddtlNtryInf>`, 'A', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: `${NTRY1}/AddtlNtryInf` },
+    },
+    {
+      name: 'camt-101mb-attribute',
+      format: 'camt',
+      bytes: big,
+      chunks: () => repeated(`${camtHead}<X a="`, 'v', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED' },
+    },
+    {
+      name: 'camt-101mb-nested',
+      format: 'camt',
+      bytes: big,
+      chunks: () => repeated(camtHead, '<X>', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED' },
+    },
+    {
+      // The issue's 16 MB MT940 line (4.5 s and 400 MB before), then one of 101 MB.
+      name: 'mt940-16mb-line',
+      format: 'mt940',
+      bytes: 16 * MIB,
+      chunks: () => repeated(':20:S1\r\n:86:', 'x', 16 * MIB),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
+    },
+    {
+      name: 'mt940-101mb-line',
+      format: 'mt940',
+      bytes: big,
+      chunks: () => repeated(':20:S1\r\n:86:', 'x', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
+    },
+    {
+      // The issue's 15,000 repeated :86: fields (19 s before).
+      name: 'mt940-15000-86-fields',
+      format: 'mt940',
+      bytes: 0,
+      chunks: () =>
+        [utf8(mt940({ 6: Array.from({ length: 15_000 }, () => ':86:?20EREF+abcdefghijklmnop') }))].values(),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED' },
+    },
+    {
+      name: 'mt940-101mb-of-86-lines',
+      format: 'mt940',
+      bytes: big,
+      chunks: () =>
+        repeated(`${MT940_LINES.slice(0, 5).join('\r\n')}\r\n:86:x\r\n`, 'continued text\r\n', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: 106 },
+    },
+    {
+      name: 'csv-101mb-record',
+      format: 'csv',
+      bytes: big,
+      chunks: () => repeated(`${CSV_HEADER.join(',')}\r\n"`, 'y', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
+    },
+    {
+      name: 'csv-101mb-header',
+      format: 'csv',
+      bytes: big,
+      chunks: () => repeated('', 'column,', big),
+      status: 400,
+      expect: { code: 'LIMIT_EXCEEDED', at: 1 },
+    },
+  ];
+}
