@@ -496,6 +496,62 @@ export function defineReconciliationSuite(
       expect(listed.items.some((b) => b.breakId === breakId)).toBe(false);
     });
 
+    it('runs each break action at most once per idempotency key: a retry gets the first result, another input a conflict', async () => {
+      const p = paymentLegs();
+      await postAll({ ...p, credit: { ...p.credit, amountMinor: '77' } });
+      const breakId = (await backend.gateway.getCase(alice, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      const g = backend.gateway;
+      const ref = { reference: p.reference };
+      const key = `conf-${p.debit.legId}`;
+      const first = await g.assignBreak(bruno, breakId, 'bruno', {
+        ...ref,
+        comment: 'mine',
+        idempotencyKey: `${key}-a`,
+      });
+      const again = await g.assignBreak(bruno, breakId, 'bruno', {
+        ...ref,
+        comment: 'mine',
+        idempotencyKey: `${key}-a`,
+      });
+      expect(again.result).toEqual(first.result);
+      expect(again.txId).not.toBe(first.txId);
+      const e = await refused(
+        g.assignBreak(bruno, breakId, 'bella', { ...ref, comment: 'mine', idempotencyKey: `${key}-a` }),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      expect(e.detail).toContain(first.txId);
+      // Another person under the same key is another request.
+      await refused(
+        g.assignBreak(bella, breakId, 'bruno', { ...ref, comment: 'mine', idempotencyKey: `${key}-a` }),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      await g.proposeResolution(bruno, breakId, 'WRITE_OFF', {
+        ...ref,
+        comment: 'fee',
+        idempotencyKey: `${key}-p`,
+      });
+      const approved = await g.decideBreak(bella, breakId, 'APPROVE', { idempotencyKey: `${key}-ok` });
+      // A retried approve answers its first result, not a refusal of a second approval.
+      const retried = await g.decideBreak(bella, breakId, 'APPROVE', { idempotencyKey: `${key}-ok` });
+      expect(retried.result).toEqual(approved.result);
+      const comment = { ...ref, comment: 'booked under 2026-11-27/12', idempotencyKey: `${key}-c` };
+      await g.decideBreak(alice, breakId, 'COMMENT', comment);
+      await g.decideBreak(alice, breakId, 'COMMENT', comment);
+      const opened = await g.getBreak(bruno, breakId, p.reference);
+      expect(opened.timeline.map((t) => t.action)).toEqual([
+        'OPEN',
+        'ASSIGN',
+        'PROPOSE',
+        'APPROVE',
+        'COMMENT',
+      ]);
+      expect((await g.history(audrey, 'break', breakId)).length).toBe(5);
+      await refused(
+        g.decideBreak(alice, breakId, 'ACCEPT', { idempotencyKey: 'not a key!' }),
+        'INVALID_INPUT',
+      );
+    });
+
     it('refuses self-approval by a person who both proposes and approves', async () => {
       const p = paymentLegs();
       await postAll({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });

@@ -41,6 +41,9 @@ export interface LogEntry {
   readonly [key: string]: unknown;
 }
 
+/** Idempotency-Key: the ledger's key pattern, with room for the suffix a bulk request adds per break. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._~:-]{1,100}$/;
+
 /** How long a post waits for the index to hold what it committed before answering anyway. */
 const INDEX_WAIT_MS = 10_000;
 
@@ -274,7 +277,8 @@ export function createApp(deps: AppDeps): express.Express {
     // rows). Answer once the index holds them, so that what this caller posted is in its extract and queue
     // when it reads them next; the ledger is the record, so an index running behind delays, never fails, this.
     const indexer = deps.index?.indexer;
-    if (indexer) {
+    // A retry whose legs were all there already (UNCHANGED) committed nothing new to wait for.
+    if (indexer && r.result.some((l) => l.outcome === 'POSTED')) {
       await indexer.waitFor(r, INDEX_WAIT_MS).catch((e: unknown) => {
         log({
           level: 'warn',
@@ -333,10 +337,27 @@ export function createApp(deps: AppDeps): express.Express {
       ),
     );
   });
-  const actionOptions = (b: Record<string, unknown>) => {
+  /** The request's Idempotency-Key header (what a retry names its first attempt by), checked. */
+  const idempotencyKey = (req: Request): string | undefined => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) return undefined;
+    if (!IDEMPOTENCY_KEY.test(key))
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        'the Idempotency-Key header must be 1-100 letters, digits or . _ ~ : - (a UUID will do)',
+        { field: 'Idempotency-Key' },
+      );
+    return key;
+  };
+  const actionOptions = (req: Request, b: Record<string, unknown>, suffix = '') => {
     const comment = optStr(b.comment, 'comment');
     const reference = optStr(b.reference, 'reference', 64);
-    return { ...(comment ? { comment } : {}), ...(reference ? { reference } : {}) };
+    const key = idempotencyKey(req);
+    return {
+      ...(comment ? { comment } : {}),
+      ...(reference ? { reference } : {}),
+      ...(key ? { idempotencyKey: `${key}${suffix}` } : {}),
+    };
   };
   // Bulk: each break is its own transaction signed by the person; one refusal does not stop the others.
   v1.post('/breaks/assign', async (req, res) => {
@@ -356,8 +377,14 @@ export function createApp(deps: AppDeps): express.Express {
     const results = [];
     for (const breakId of new Set(ids as string[])) {
       try {
+        // One request, one key: each break's assignment is named by the key and the break.
         const r = await counted('assignBreak', () =>
-          deps.gateway.assignBreak(who(req).identity, breakId, assignee),
+          deps.gateway.assignBreak(
+            who(req).identity,
+            breakId,
+            assignee,
+            actionOptions(req, {}, `:${breakId}`),
+          ),
         );
         results.push({
           breakId,
@@ -387,7 +414,7 @@ export function createApp(deps: AppDeps): express.Express {
           who(req).identity,
           breakId,
           str(b.assignee, 'assignee', 64),
-          actionOptions(b),
+          actionOptions(req, b),
         ),
       ),
     );
@@ -403,7 +430,12 @@ export function createApp(deps: AppDeps): express.Express {
     const breakId = str(req.params.breakId, 'breakId', 64);
     res.json(
       await counted('proposeResolution', () =>
-        deps.gateway.proposeResolution(who(req).identity, breakId, kind as ResolutionKind, actionOptions(b)),
+        deps.gateway.proposeResolution(
+          who(req).identity,
+          breakId,
+          kind as ResolutionKind,
+          actionOptions(req, b),
+        ),
       ),
     );
   });
@@ -413,7 +445,7 @@ export function createApp(deps: AppDeps): express.Express {
       const decision = action.toUpperCase() as DecisionAction;
       res.json(
         await counted('decideBreak', () =>
-          deps.gateway.decideBreak(who(req).identity, breakId, decision, actionOptions(body(req))),
+          deps.gateway.decideBreak(who(req).identity, breakId, decision, actionOptions(req, body(req))),
         ),
       );
     });

@@ -40,7 +40,16 @@ export interface SubmitOptions {
   readonly timestamp?: Date;
 }
 
-export interface BreakActionOptions extends SubmitOptions {
+export interface MutationOptions extends SubmitOptions {
+  /**
+   * The client's name for this request (the HTTP Idempotency-Key header): the ledger runs it at most once; a
+   * retry with the same key and input returns the first result, another input under it is IDEMPOTENCY_CONFLICT.
+   * Without one the gateway picks a fresh key, so its own retries stay safe.
+   */
+  readonly idempotencyKey?: string;
+}
+
+export interface BreakActionOptions extends MutationOptions {
   readonly comment?: string;
   /** The payment reference; needed to seal a comment so that only the case's parties can read it. */
   readonly reference?: string;
@@ -105,7 +114,12 @@ export interface LedgerGateway {
     action: DecisionAction,
     options?: BreakActionOptions,
   ): Promise<Committed<BreakRecord>>;
-  setServiceLevel(who: Identity, route: string, serviceLevelMs: number): Promise<Committed<null>>;
+  setServiceLevel(
+    who: Identity,
+    route: string,
+    serviceLevelMs: number,
+    options?: MutationOptions,
+  ): Promise<Committed<null>>;
   getCase(who: Identity, caseId: string): Promise<CaseRecord>;
   readCase(who: Identity, reference: string): Promise<OpenCase>;
   getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord>;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import { parseErrorMessage } from '../../../chaincode/src/core/errors';
 import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
@@ -13,6 +15,7 @@ import {
   type Identity,
   type LedgerGateway,
   type LegInput,
+  type MutationOptions,
   type OpenCase,
   type OwnLegRef,
   type SubmitOptions,
@@ -57,7 +60,7 @@ const call = (
 });
 
 function actionTransient(options?: BreakActionOptions): Record<string, string> {
-  const t: Record<string, string> = {};
+  const t: Record<string, string> = { idempotencyKey: options?.idempotencyKey ?? randomUUID() };
   if (options?.comment) t.comment = options.comment;
   if (options?.reference) t.reference = options.reference;
   return t;
@@ -159,8 +162,19 @@ export class TransportGateway implements LedgerGateway {
     return this.submit(who, call('decideBreak', [breakId, action], actionTransient(options)), options);
   }
 
-  setServiceLevel(who: Identity, route: string, serviceLevelMs: number): Promise<Committed<null>> {
-    return this.submit(who, call('setServiceLevel', [route, serviceLevelMs]));
+  setServiceLevel(
+    who: Identity,
+    route: string,
+    serviceLevelMs: number,
+    options?: MutationOptions,
+  ): Promise<Committed<null>> {
+    return this.submit(
+      who,
+      call('setServiceLevel', [route, serviceLevelMs], {
+        idempotencyKey: options?.idempotencyKey ?? randomUUID(),
+      }),
+      options,
+    );
   }
 
   getCase(who: Identity, caseId: string): Promise<CaseRecord> {

@@ -402,6 +402,69 @@ export async function sweep(
   return { flagged, examined: caseIds.length, more };
 }
 
+/** A client-chosen idempotency key (the HTTP Idempotency-Key header): what a retry names its first attempt by. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._~:-]{1,128}$/;
+
+interface IdempotencyRecord {
+  readonly inputHash: string;
+  readonly operation: string;
+  readonly result: string;
+  readonly txId: string;
+}
+
+/**
+ * Runs a mutation at most once per idempotency key (transient `idempotencyKey`). The key is the record's key in
+ * the acting institution's own collection, with a hash of the operation, its input and the signer: the same key
+ * with the same input returns the first result and writes nothing; with another input (or signer) it is
+ * IDEMPOTENCY_CONFLICT naming the first transaction. Without a key the mutation simply runs.
+ */
+export async function once<T>(
+  ctx: TallyContext,
+  operation: string,
+  input: Readonly<Record<string, unknown>>,
+  run: () => Promise<T>,
+): Promise<T> {
+  const key = ctx.transient('idempotencyKey');
+  if (key === undefined) return run();
+  if (!IDEMPOTENCY_KEY.test(key))
+    fail('INVALID_INPUT', 'idempotencyKey must be 1-128 letters, digits or . _ ~ : -');
+  const reference = ctx.transient('reference');
+  const inputHash = sha256Hex(
+    canonicalJson({
+      comment: ctx.transient('comment') ?? null,
+      input,
+      operation,
+      // The reference is a secret: only its hash takes part (and only that it was given matters).
+      reference: reference === undefined ? null : sha256Hex(reference),
+      signer: ctx.actor.id,
+    }),
+  );
+  const collection = implicitCollection(ctx.actor.mspId);
+  const recordKey = keys.idempotency(key);
+  const stored = utf8Text(await ctx.stub.getPrivateData(collection, recordKey));
+  if (stored) {
+    const first = JSON.parse(stored) as IdempotencyRecord;
+    if (first.inputHash !== inputHash)
+      fail(
+        'IDEMPOTENCY_CONFLICT',
+        `idempotency key ${key} was used for another request (${first.operation}, tx ${first.txId})`,
+      );
+    return JSON.parse(first.result) as T;
+  }
+  const result = await run();
+  await ctx.putPrivate(
+    collection,
+    recordKey,
+    canonicalJson({
+      inputHash,
+      operation,
+      result: canonicalJson(result ?? null),
+      txId: ctx.txId,
+    } satisfies IdempotencyRecord),
+  );
+  return result;
+}
+
 const ACTION_ROLES: Record<BreakAction['type'], readonly Role[]> = {
   ASSIGN: ['reconciler', 'approver'],
   PROPOSE: ['reconciler'],

@@ -55,7 +55,11 @@ export class ReconciliationContract extends Contract {
   @Returns('string')
   async assignBreak(ctx: TallyContext, breakId: string, assignee: string): Promise<string> {
     const name = parseText(assignee, 'assignee', 64);
-    return canonicalJson(await rec.actOnBreak(ctx, breakId, { type: 'ASSIGN', assignee: name }));
+    return canonicalJson(
+      await rec.once(ctx, 'assignBreak', { assignee: name, breakId }, () =>
+        rec.actOnBreak(ctx, breakId, { type: 'ASSIGN', assignee: name }),
+      ),
+    );
   }
 
   @Transaction()
@@ -68,7 +72,9 @@ export class ReconciliationContract extends Contract {
       );
     }
     return canonicalJson(
-      await rec.actOnBreak(ctx, breakId, { type: 'PROPOSE', kind: kind as ResolutionKind }),
+      await rec.once(ctx, 'proposeResolution', { breakId, kind }, () =>
+        rec.actOnBreak(ctx, breakId, { type: 'PROPOSE', kind: kind as ResolutionKind }),
+      ),
     );
   }
 
@@ -83,12 +89,18 @@ export class ReconciliationContract extends Contract {
         `action must be one of ${simple.join(', ')} (ASSIGN and PROPOSE have their own transactions), got ${JSON.stringify(action)}`,
       );
     }
-    return canonicalJson(await rec.actOnBreak(ctx, breakId, { type: action } as BreakAction));
+    return canonicalJson(
+      await rec.once(ctx, 'decideBreak', { action, breakId }, () =>
+        rec.actOnBreak(ctx, breakId, { type: action } as BreakAction),
+      ),
+    );
   }
 
   @Transaction()
   async setServiceLevel(ctx: TallyContext, route: string, serviceLevelMs: number): Promise<void> {
-    await rec.setServiceLevel(ctx, route, serviceLevelMs);
+    await rec.once(ctx, 'setServiceLevel', { route, serviceLevelMs }, () =>
+      rec.setServiceLevel(ctx, route, serviceLevelMs),
+    );
   }
 
   @Transaction(false)

@@ -32,6 +32,8 @@ export const keys = {
   serviceLevel: (routeText: string) => `sla:${routeText}`,
   /** Where ledgers written before 2026-11-27 keep a leg's sealed copy (now in its keys.leg record); read only. */
   legacySealedLeg: (caseId: string, mspId: string, legId: string) => `sleg:${caseId}:${mspId}:${legId}`,
+  /** Private (the acting institution's collection): a mutation's idempotency record under its client-chosen key. */
+  idempotency: (key: string) => `idem:${key}`,
   /** Private: the leg as posted, in canonical JSON. */
   legRecord: (caseId: string, legId: string) => `leg:${caseId}:${legId}`,
 } as const;
