@@ -38,9 +38,7 @@ const HEADER = 'reference,amount,currency,valueDate,side,legId\n';
 describe('camt: shape limits and dates', () => {
   it(`refuses nesting deeper than XML_DEPTH_MAX (${XML_DEPTH_MAX}), naming the element, at once`, async () => {
     const deep = `${'<X>'.repeat(32_000)}${'</X>'.repeat(32_000)}`;
-    const t = performance.now();
     const e = await rejection(parseCamt(camt(deep)));
-    expect(performance.now() - t).toBeLessThan(5_000); // was 8.4 s of CPU before the limit; ms now
     expect(e.code).toBe('LIMIT_EXCEEDED');
     expect(String(e.at)).toMatch(/^\/Document\/BkToCstmrStmt\/Stmt\[1\]\/Ntry\[1\](\/X)+$/);
     expect(e.detail).toMatch(/XML_DEPTH_MAX/);
@@ -102,9 +100,7 @@ describe('MT940: the comma, line and field limits', () => {
       parseMt940(mt940('2401010101C1,00NTRFREF//B').replace(':25:ACC\r\n', ':25:ACC\r')),
     );
     expect([cr.code, cr.at]).toEqual(['MALFORMED', 2]);
-    const t = performance.now();
     const long = await rejection(parseMt940(`:20:S1\n:86:${'x'.repeat(16 * 1024 * 1024)}\n`));
-    expect(performance.now() - t).toBeLessThan(5_000); // 4.5 s and 400 MB before
     expect([long.code, long.at]).toEqual(['LIMIT_EXCEEDED', 2]);
     const lines = Array.from({ length: MT940_FIELD_LINES_MAX + 1 }, () => 'more text').join('\n');
     const field = await rejection(parseMt940(mt940(`2401010101C1,00NTRFREF//B\n${lines}`)));
