@@ -318,17 +318,20 @@ describe(`live Fabric network: ${CYCLES} down/up cycles`, () => {
     async () => {
       expect(Number.isInteger(CYCLES) && CYCLES > 0, `TALLYSTICK_FABRIC_CYCLES=${CYCLES}`).toBe(true);
       const orderers = ordererCount();
+      // what up says, to count how often a peer had not answered querycommitted yet (the race's trigger)
+      const said: string[] = [];
+      const loud = loadContext(ctx.layout, (line) => said.push(line));
       let lastBlock = -1n;
       for (let cycle = 1; cycle <= CYCLES; cycle++) {
         const before = readPids(ctx.layout.pidFile);
-        await down(ctx);
+        await down(loud);
         const left = Object.entries(before).filter(([, record]) => isOurs(record));
         expect(
           left.map(([name]) => name),
           `cycle ${cycle}: left running after down`,
         ).toEqual([]);
 
-        await up(ctx, orderers);
+        await up(loud, orderers);
         const rows = await status(ctx, { endorsement: true });
         const servers = rows.filter((r) => r.kind === 'chaincode');
         expect(servers.length, `cycle ${cycle}: chaincode servers`).toBe(1);
@@ -353,6 +356,11 @@ describe(`live Fabric network: ${CYCLES} down/up cycles`, () => {
           await ledger.close();
         }
       }
+      const late = said.filter((line) => line.includes('querycommitted not answered yet'));
+      console.log(
+        `${CYCLES} down/up cycles: querycommitted needed a retry after ${late.length} of them` +
+          (late.length > 0 ? `: ${late.join(' | ')}` : ''),
+      );
     },
     CYCLES * 60_000,
   );
