@@ -23,7 +23,8 @@ import { parsePolicy, policyFromEnvelope, satisfies, type Policy } from './polic
 import { common, msp } from '@hyperledger/fabric-protos';
 import { buildSignedProposal, computeTxId, serializeIdentity } from './proposal';
 import { EndorserPool, WorkerRejected, type WorkerChaincode } from './endorserPool';
-import { RecordFile } from './recordFile';
+import { AckMark, type Acknowledged } from './ackMark';
+import { DamagedRecordFile, RecordFile } from './recordFile';
 import {
   privateWritesFromJson,
   privateWritesToJson,
@@ -261,6 +262,7 @@ export class EmbeddedNetwork {
     private previousHash: Buffer,
     private readonly lockFile: string,
     private readonly pool: EndorserPool | undefined,
+    private readonly mark: AckMark,
   ) {}
 
   static async start(options: EmbeddedNetworkOptions): Promise<EmbeddedNetwork> {
@@ -323,12 +325,10 @@ export class EmbeddedNetwork {
 
     // First the files are checked and a torn tail cut off (checksums only); then endorsing workers, if any,
     // start replaying the ledger into their replicas while this thread replays it into its own state.
+    // What the acknowledgement mark covers must be there intact: a block that submitters or listeners heard of
+    // never vanishes because a file was cut or damaged; only what was never acknowledged may be dropped.
     const ledgerDir = path.join(options.dataDir, 'ledger');
-    const blocksPath = path.join(ledgerDir, 'blocks.log');
-    const { file: blockFile } = await RecordFile.open(blocksPath, durable, () => undefined);
-    let height = blockFile.records;
-    let previousHash: Buffer = Buffer.alloc(0);
-    if (height === 0) {
+    const genesis = (): Buffer => {
       const config: GenesisConfig = {
         channel: options.channel,
         organisations: orgs,
@@ -336,28 +336,58 @@ export class EmbeddedNetwork {
         caCertificates: Object.fromEntries(caCertificates),
       };
       const dataHash = sha256(JSON.stringify(config));
-      const genesis: BlockJson = { number: 0, previousHash: '', dataHash: dataHash.toString('hex'), config };
-      await blockFile.append([Buffer.from(JSON.stringify(genesis))]);
-      height = 1;
+      const block: BlockJson = { number: 0, previousHash: '', dataHash: dataHash.toString('hex'), config };
+      return Buffer.from(JSON.stringify(block));
+    };
+    const { blockFile, privateFiles, height, mark, ack, markPath } = await openLedgerFiles(
+      ledgerDir,
+      orgs,
+      durable,
+      genesis,
+    );
+    try {
+      return await EmbeddedNetwork.replay(
+        options,
+        orgs,
+        channel,
+        { cas, caCertificates, membership, state },
+        {
+          ledgerDir,
+          blockFile,
+          privateFiles,
+          height,
+          mark,
+          ack,
+          markPath,
+        },
+        { maxTxPerBlock, batchTimeoutMs, lockFile },
+      );
+    } catch (err) {
+      await blockFile.close().catch(() => undefined);
+      for (const f of privateFiles.values()) await f.close().catch(() => undefined);
+      await mark.close();
+      throw err;
     }
+  }
 
-    const privateFiles = new Map<string, RecordFile>();
-    for (const org of orgs) {
-      const file = path.join(ledgerDir, 'private', `${org}.log`);
-      const seen = { stale: false };
-      // Private data is written before its block; a record past the block file's end belongs to a block
-      // that never made it to disk. Records are in block order and start with their block number.
-      const opened = await RecordFile.open(file, durable, (payload) => {
-        if (privateRecordBlock(payload) >= height) seen.stale = true;
-      });
-      privateFiles.set(org, opened.file);
-      if (seen.stale) {
-        await opened.file.close();
-        await truncatePrivateFile(file, height);
-        privateFiles.set(org, (await RecordFile.open(file, durable, () => undefined)).file);
-      }
-    }
-
+  /** Replays the checked ledger files into the state (and the workers' replicas) and opens the network. */
+  private static async replay(
+    options: EmbeddedNetworkOptions,
+    orgs: string[],
+    channel: ChannelConfig,
+    members: {
+      cas: Map<string, CertificateAuthority>;
+      caCertificates: Map<string, string>;
+      membership: Membership;
+      state: WorldState;
+    },
+    ledger: LedgerFiles & { ledgerDir: string },
+    ordering: { maxTxPerBlock: number; batchTimeoutMs: number; lockFile: string },
+  ): Promise<EmbeddedNetwork> {
+    const { cas, caCertificates, membership, state } = members;
+    const { ledgerDir, blockFile, privateFiles, height, mark, ack, markPath } = ledger;
+    let previousHash: Buffer = Buffer.alloc(0);
+    const cc = options.chaincode;
     const peerIdentities = new Map<string, Identity>();
     for (const [org, ca] of cas) peerIdentities.set(org, await ca.peerIdentity());
     const pool =
@@ -396,14 +426,19 @@ export class EmbeddedNetwork {
           Buffer.from(block.previousHash, 'hex'),
           Buffer.from(block.dataHash, 'hex'),
         );
+        if (index === ack.height - 1 && previousHash.toString('hex') !== ack.blockHash) {
+          throw new Error(
+            `${path.join(ledgerDir, BLOCKS_FILE)}: block ${index} is not the block that was acknowledged (its header hash differs from ${markPath}); refusing to start`,
+          );
+        }
       });
       endorsers = await pool;
       // From here on the workers' replicas, which replayed the same ledger, follow this state's journal.
       if (endorsers !== undefined) state.startJournal();
+      // Everything on disk now counts as acknowledged: listeners may see it from here on.
+      await mark.write(acknowledgement(height, previousHash, blockFile, privateFiles));
     } catch (err) {
       await (await pool?.catch(() => undefined))?.stop();
-      await blockFile.close();
-      for (const f of privateFiles.values()) await f.close();
       throw err;
     }
 
@@ -421,12 +456,13 @@ export class EmbeddedNetwork {
       blockFile,
       privateFiles,
       lock,
-      maxTxPerBlock,
-      batchTimeoutMs,
+      ordering.maxTxPerBlock,
+      ordering.batchTimeoutMs,
       height,
       previousHash,
-      lockFile,
+      ordering.lockFile,
       endorsers,
+      mark,
     );
     return net;
   }
@@ -691,6 +727,7 @@ export class EmbeddedNetwork {
     this.listeners.clear();
     await this.blockFile.close();
     for (const f of this.privateFiles.values()) await f.close();
+    await this.mark.close();
     await releaseDataDir(this.lockFile);
   }
 
@@ -788,6 +825,9 @@ export class EmbeddedNetwork {
       }),
     );
     await this.blockFile.append([pieces]);
+    // Synced before anyone hears of the block: from here on it must never vanish (see AckMark).
+    const headerHash = blockHeaderHash(number, this.previousHash, dataHash);
+    await this.mark.write(acknowledgement(number + 1, headerHash, this.blockFile, this.privateFiles));
 
     const wait = this.lock.acquireWrite();
     if (wait !== undefined) await wait;
@@ -823,7 +863,7 @@ export class EmbeddedNetwork {
       dataHash: dataHash.toString('hex'),
       transactions: summaries,
     };
-    this.previousHash = blockHeaderHash(number, this.previousHash, dataHash);
+    this.previousHash = headerHash;
     this.nextBlock = number + 1;
     this.recent.set(number, block);
     this.recent.delete(number - RECENT_BLOCKS);
@@ -1249,6 +1289,155 @@ function summariseBlock(block: BlockJson): CommittedBlock {
     dataHash: block.dataHash,
     transactions,
   };
+}
+
+type LedgerFiles = {
+  blockFile: RecordFile;
+  privateFiles: Map<string, RecordFile>;
+  /** Blocks in the block file (after the genesis block was written to a new one). */
+  height: number;
+  mark: AckMark;
+  /** The mark as found at start (height 0 for a new ledger or one from before marks). */
+  ack: Acknowledged;
+  markPath: string;
+};
+
+/**
+ * Opens the ledger's files, checking their records (checksums only) against the acknowledgement mark:
+ * what the mark covers must be there intact, or start is refused naming the file, the offset and the last
+ * good block; a torn tail beyond it (a crash while appending, never acknowledged) is cut off and logged.
+ * A new ledger gets its genesis block.
+ */
+async function openLedgerFiles(
+  ledgerDir: string,
+  orgs: readonly string[],
+  durable: boolean,
+  genesis: () => Buffer,
+): Promise<LedgerFiles> {
+  const blocksPath = path.join(ledgerDir, BLOCKS_FILE);
+  const markPath = path.join(ledgerDir, ACK_MARK_FILE);
+  const { mark, acknowledged } = await AckMark.open(markPath, durable);
+  const ack: Acknowledged = acknowledged ?? { height: 0, blockHash: '', files: {} };
+  const opened: RecordFile[] = [];
+  try {
+    let blocks: Awaited<ReturnType<typeof RecordFile.open>>;
+    try {
+      blocks = await RecordFile.open(blocksPath, durable, () => undefined, {
+        acknowledgedBytes: ack.files[BLOCKS_FILE] ?? 0,
+      });
+    } catch (err) {
+      throw refuseDamaged(err, markPath, ack, (intact) => (intact === 0 ? 'none' : `block ${intact - 1}`));
+    }
+    const blockFile = blocks.file;
+    opened.push(blockFile);
+    if (blocks.truncatedBytes > 0 && !blocks.tailPaddingOnly) {
+      console.warn(
+        `EmbeddedNetwork: ${blocksPath}: dropped a torn tail of ${blocks.truncatedBytes} bytes at offset ${blockFile.bytes} (block ${blockFile.records}, never acknowledged: the process stopped while appending it)`,
+      );
+    }
+    if (blockFile.records < ack.height) {
+      throw new Error(
+        `${blocksPath}: holds ${blockFile.records} blocks (the last good one is block ${blockFile.records - 1}) but blocks up to ${ack.height - 1} were acknowledged (${markPath}); refusing to start rather than lose acknowledged blocks: restore the ledger folder from a backup`,
+      );
+    }
+    if (acknowledged === undefined && blockFile.records > 0) {
+      console.warn(
+        `EmbeddedNetwork: ${markPath} is missing (a ledger written before the mark existed, or the mark was removed): ${blockFile.records} blocks accepted as found; the mark is kept from now on`,
+      );
+    } else if (acknowledged !== undefined && blockFile.records > ack.height) {
+      console.warn(
+        `EmbeddedNetwork: ${blocksPath}: ${blockFile.records - ack.height === 1 ? `block ${ack.height} is` : `blocks ${ack.height}-${blockFile.records - 1} are`} whole on disk but not yet acknowledged when the process stopped; kept`,
+      );
+    }
+    let height = blockFile.records;
+    if (height === 0) {
+      await blockFile.append([genesis()]);
+      height = 1;
+    }
+
+    const privateFiles = new Map<string, RecordFile>();
+    for (const org of orgs) {
+      const name = privateFileName(org);
+      const file = path.join(ledgerDir, name);
+      const seen = { stale: false, lastBlock: -1 };
+      // Private data is written before its block; a record past the block file's end belongs to a block
+      // that never made it to disk. Records are in block order and start with their block number.
+      let privateOpened: Awaited<ReturnType<typeof RecordFile.open>>;
+      try {
+        privateOpened = await RecordFile.open(
+          file,
+          durable,
+          (payload) => {
+            const block = privateRecordBlock(payload);
+            seen.lastBlock = block;
+            if (block >= height) seen.stale = true;
+          },
+          { acknowledgedBytes: ack.files[name] ?? 0 },
+        );
+      } catch (err) {
+        throw refuseDamaged(err, markPath, ack, () =>
+          seen.lastBlock < 0 ? 'none' : `the private data of block ${seen.lastBlock}`,
+        );
+      }
+      opened.push(privateOpened.file);
+      privateFiles.set(org, privateOpened.file);
+      if (privateOpened.truncatedBytes > 0 && !privateOpened.tailPaddingOnly) {
+        console.warn(
+          `EmbeddedNetwork: ${file}: dropped a torn tail of ${privateOpened.truncatedBytes} bytes at offset ${privateOpened.file.bytes} (never acknowledged: the process stopped while appending it)`,
+        );
+      }
+      if (seen.stale) {
+        await privateOpened.file.close();
+        opened.pop();
+        await truncatePrivateFile(file, height);
+        const reopened = (await RecordFile.open(file, durable, () => undefined)).file;
+        opened.push(reopened);
+        privateFiles.set(org, reopened);
+        console.warn(
+          `EmbeddedNetwork: ${file}: dropped the private data of blocks from ${height} on (written before their block, which never reached the block file)`,
+        );
+      }
+    }
+    return { blockFile, privateFiles, height, mark, ack, markPath };
+  } catch (err) {
+    for (const f of opened) await f.close().catch(() => undefined);
+    await mark.close();
+    throw err;
+  }
+}
+
+const BLOCKS_FILE = 'blocks.log';
+/** The durable high-water mark of acknowledged blocks, beside the files it covers. */
+const ACK_MARK_FILE = 'acknowledged';
+
+function privateFileName(org: string): string {
+  return `private/${org}.log`;
+}
+
+/** The mark for a ledger of `height` blocks whose last block's header hashes to `blockHash`. */
+function acknowledgement(
+  height: number,
+  blockHash: Buffer,
+  blockFile: RecordFile,
+  privateFiles: ReadonlyMap<string, RecordFile>,
+): Acknowledged {
+  const files: Record<string, number> = { [BLOCKS_FILE]: blockFile.bytes };
+  for (const [org, f] of privateFiles) files[privateFileName(org)] = f.bytes;
+  return { height, blockHash: blockHash.toString('hex'), files };
+}
+
+/** Start refused: acknowledged data is damaged. Names the file, the offset and the last good block. */
+function refuseDamaged(
+  err: unknown,
+  markPath: string,
+  ack: Acknowledged,
+  lastGood: (intactRecords: number) => string,
+): Error {
+  if (!(err instanceof DamagedRecordFile)) return err as Error;
+  return new Error(
+    `${err.file}: acknowledged data is damaged at offset ${err.offset}: record ${err.intactRecords} is damaged (${err.damage}); the file has ${err.fileBytes} bytes and ${err.acknowledgedBytes} were acknowledged (blocks up to ${ack.height - 1}, ${markPath}); the last good record is ${lastGood(err.intactRecords)}. Refusing to start rather than drop acknowledged blocks: restore the ledger folder from a backup`,
+    { cause: err },
+  );
 }
 
 /** The block number a private data record belongs to: its JSON starts `{"block":<n>,`. */

@@ -122,6 +122,39 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+function flipByte(file: string, offset: number): void {
+  const bytes = fs.readFileSync(file);
+  bytes[offset] = (bytes[offset] as number) ^ 0x5a;
+  fs.writeFileSync(file, bytes);
+}
+
+/** Where the last record of a record file starts (records are `[u32 length][u32 crc][payload]`). */
+function lastRecordOffset(file: string): number {
+  const bytes = fs.readFileSync(file);
+  let offset = 0;
+  let last = 0;
+  while (offset < bytes.length) {
+    last = offset;
+    offset += 8 + bytes.readUInt32BE(offset);
+  }
+  return last;
+}
+
+/** Collects console.warn lines (the network's start-up notices) until restored. */
+function captureWarnings(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    lines.push(args.map(String).join(' '));
+  };
+  return {
+    lines,
+    restore: () => {
+      console.warn = warn;
+    },
+  };
+}
+
 describe('EmbeddedNetwork persistence', () => {
   it('restores state, versions, history, private data, CAs and users after a restart', async () => {
     const dir = newDir();
@@ -195,25 +228,40 @@ describe('EmbeddedNetwork persistence', () => {
     );
   });
 
-  it('truncates a torn last block on start, together with that block’s private data', async () => {
+  it('drops a torn block that was never acknowledged (a crash mid-append), with its private data, and says so', async () => {
     const dir = newDir();
     let net = await EmbeddedNetwork.start(options(dir));
     await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
     const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
     await net.submit(alice, { fcn: 'put', args: ['a', '1'] });
     const kept = net.height();
+    // The mark as it stood before the last block: a crash while appending that block never rewrote it.
+    const markFile = path.join(dir, 'ledger', 'acknowledged');
+    const markBefore = fs.readFileSync(markFile);
     await net.submit(alice, { fcn: 'putPrivate', args: ['torn'], transient: { value: 'lost-in-crash' } });
     await net.stop();
 
     const blockFile = path.join(dir, 'ledger', 'blocks.log');
     const privateFile = path.join(dir, 'ledger', 'private', 'BankAMSP.log');
     const size = fs.statSync(blockFile).size;
-    fs.truncateSync(blockFile, size - 10); // a crash in the middle of the last append
+    fs.truncateSync(blockFile, size - 10); // the crash in the middle of the last append
+    fs.writeFileSync(markFile, markBefore);
     expect(fs.readFileSync(privateFile).includes(Buffer.from('lost-in-crash'))).toBe(true);
 
-    net = await EmbeddedNetwork.start(options(dir));
+    const warnings = captureWarnings();
+    try {
+      net = await EmbeddedNetwork.start(options(dir));
+    } finally {
+      warnings.restore();
+    }
     try {
       expect(net.height()).toBe(kept);
+      expect(warnings.lines.join('\n')).toMatch(
+        new RegExp(
+          `blocks\\.log: dropped a torn tail of \\d+ bytes at offset \\d+ \\(block ${kept}, never acknowledged`,
+        ),
+      );
+      expect(warnings.lines.join('\n')).toMatch(/BankAMSP\.log: dropped the private data of blocks from/);
       expect(fs.readFileSync(privateFile).includes(Buffer.from('lost-in-crash'))).toBe(false);
       expect((await net.evaluate(alice, { fcn: 'getPrivate', args: ['BankAMSP', 'torn'] })).toString()).toBe(
         '',
@@ -232,6 +280,167 @@ describe('EmbeddedNetwork persistence', () => {
     } finally {
       await net.stop();
     }
+  });
+
+  it('keeps a block written whole but not yet acknowledged when the process stopped', async () => {
+    const dir = newDir();
+    let net = await EmbeddedNetwork.start(options(dir));
+    await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
+    const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+    await net.submit(alice, { fcn: 'put', args: ['a', '1'] });
+    const markFile = path.join(dir, 'ledger', 'acknowledged');
+    const markBefore = fs.readFileSync(markFile);
+    await net.submit(alice, { fcn: 'putPrivate', args: ['p'], transient: { value: 'synced' } });
+    const height = net.height();
+    await net.stop();
+    fs.writeFileSync(markFile, markBefore); // stopped after the block's sync, before the mark's
+
+    const warnings = captureWarnings();
+    try {
+      net = await EmbeddedNetwork.start(options(dir));
+    } finally {
+      warnings.restore();
+    }
+    try {
+      expect(net.height()).toBe(height);
+      expect(warnings.lines.join('\n')).toMatch(
+        /block \d+ is whole on disk but not yet acknowledged when the process stopped; kept/,
+      );
+      expect((await net.evaluate(alice, { fcn: 'getPrivate', args: ['BankAMSP', 'p'] })).toString()).toBe(
+        'synced',
+      );
+    } finally {
+      await net.stop();
+    }
+  });
+
+  describe('refuses to start on damaged acknowledged data, changing nothing', () => {
+    /** A ledger with public and private blocks, cleanly stopped: every block acknowledged. */
+    async function stoppedLedger(): Promise<{ dir: string; height: bigint }> {
+      const dir = newDir();
+      const net = await EmbeddedNetwork.start(options(dir));
+      await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
+      const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+      for (let i = 0; i < 6; i++) {
+        await net.submit(alice, { fcn: 'put', args: [`k${i}`, `v${i}`] });
+        await net.submit(alice, { fcn: 'putPrivate', args: [`p${i}`], transient: { value: `secret-${i}` } });
+      }
+      const height = net.height();
+      await net.stop();
+      return { dir, height };
+    }
+
+    const cases: {
+      name: string;
+      file: string;
+      damage: (file: string) => void;
+      message: RegExp;
+    }[] = [
+      {
+        name: 'the block file cut by 7 bytes',
+        file: 'blocks.log',
+        damage: (f) => {
+          fs.truncateSync(f, fs.statSync(f).size - 7);
+        },
+        message:
+          /blocks\.log: acknowledged data is damaged at offset \d+: record 12 is damaged \(cut short: .*\); .* the last good record is block 11\. Refusing to start/,
+      },
+      {
+        name: 'the block file cut to a record boundary (a whole block gone)',
+        file: 'blocks.log',
+        damage: (f) => {
+          fs.truncateSync(f, lastRecordOffset(f));
+        },
+        message:
+          /blocks\.log: acknowledged data is damaged at offset \d+: record 12 is damaged \(the file ends there\)/,
+      },
+      {
+        name: 'a byte flipped in the middle of the block file',
+        file: 'blocks.log',
+        damage: (f) => {
+          flipByte(f, Math.floor(fs.statSync(f).size / 2));
+        },
+        message:
+          /blocks\.log: acknowledged data is damaged at offset \d+: record \d+ is damaged \((checksum mismatch|header damaged|cut short)/,
+      },
+      {
+        name: "an organisation's private data file cut by 7 bytes",
+        file: 'private/BankAMSP.log',
+        damage: (f) => {
+          fs.truncateSync(f, fs.statSync(f).size - 7);
+        },
+        message:
+          /BankAMSP\.log: acknowledged data is damaged at offset \d+: record 5 is damaged \(cut short: .*\); .* the last good record is the private data of block 10\. Refusing/,
+      },
+      {
+        name: 'a byte flipped in the middle of a private data file',
+        file: 'private/BankAMSP.log',
+        damage: (f) => {
+          flipByte(f, Math.floor(fs.statSync(f).size / 2));
+        },
+        message:
+          /BankAMSP\.log: acknowledged data is damaged at offset \d+: record \d+ is damaged \((checksum mismatch|header damaged|cut short)/,
+      },
+      {
+        name: 'both copies of the acknowledgement mark damaged',
+        file: 'acknowledged',
+        damage: (f) => {
+          flipByte(f, 20);
+          flipByte(f, 4096 + 20);
+        },
+        message: /acknowledged: both copies of the acknowledgement mark are damaged/,
+      },
+    ];
+
+    it.each(cases)('$name', async ({ file, damage, message }) => {
+      const { dir, height } = await stoppedLedger();
+      const target = path.join(dir, 'ledger', file);
+      const original = fs.readFileSync(target);
+      damage(target);
+      const damaged = fs.readFileSync(target);
+      const err = await EmbeddedNetwork.start(options(dir)).then(
+        async (net) => {
+          await net.stop();
+          return undefined;
+        },
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toMatch(message);
+      expect(err?.message).toContain(target);
+      // Nothing cut, and the data directory is free again: repaired, the ledger starts with every block.
+      expect(fs.readFileSync(target).equals(damaged)).toBe(true);
+      fs.writeFileSync(target, original);
+      const net = await EmbeddedNetwork.start(options(dir));
+      try {
+        expect(net.height()).toBe(height);
+      } finally {
+        await net.stop();
+      }
+    });
+
+    it('one damaged copy of the mark: the other, one block older, still guards the ledger', async () => {
+      const { dir, height } = await stoppedLedger();
+      const mark = path.join(dir, 'ledger', 'acknowledged');
+      const bytes = fs.readFileSync(mark);
+      // The newer copy is the one with the higher sequence number; damage it.
+      const seq = (at: number) =>
+        (JSON.parse(bytes.subarray(at + 8, at + 8 + bytes.readUInt32BE(at)).toString()) as { seq: number })
+          .seq;
+      flipByte(mark, (seq(0) > seq(4096) ? 0 : 4096) + 20);
+      const blocks = path.join(dir, 'ledger', 'blocks.log');
+      const original = fs.readFileSync(blocks);
+      fs.truncateSync(blocks, lastRecordOffset(blocks) - 1); // into the block before the last
+      await expect(EmbeddedNetwork.start(options(dir))).rejects.toThrow(
+        /blocks\.log: acknowledged data is damaged/,
+      );
+      fs.writeFileSync(blocks, original);
+      const net = await EmbeddedNetwork.start(options(dir));
+      try {
+        expect(net.height()).toBe(height);
+      } finally {
+        await net.stop();
+      }
+    });
   });
 
   it('fails the submit when endorsing peers produce different results', async () => {

@@ -33,13 +33,36 @@ class AlignedBuffer {
   }
 }
 
+/**
+ * A record file whose intact records end before the bytes an acknowledgement mark says were on disk: truncation
+ * or corruption of acknowledged data, which is never cut off as if it were a torn tail.
+ */
+export class DamagedRecordFile extends Error {
+  override readonly name = 'DamagedRecordFile';
+  constructor(
+    readonly file: string,
+    /** Where the first damaged record starts (the end of the intact part). */
+    readonly offset: number,
+    /** Intact records before it. */
+    readonly intactRecords: number,
+    readonly damage: string,
+    readonly acknowledgedBytes: number,
+    readonly fileBytes: number,
+  ) {
+    super(
+      `${file}: record ${intactRecords} at offset ${offset} is damaged (${damage}); the file has ${fileBytes} bytes, of which ${acknowledgedBytes} were acknowledged`,
+    );
+  }
+}
+
 /** How a file opened for direct I/O is appended to: the bytes of its last, partly filled block. */
 type Direct = { tail: Buffer; buffer: AlignedBuffer };
 
 /**
  * An append-only file of records, each `[u32 length][u32 crc32][payload]`. A record that a crash cut
  * short, or whose checksum fails, ends the readable file: it and anything after it are truncated when
- * the file is opened, so the next append starts on a clean boundary.
+ * the file is opened, so the next append starts on a clean boundary — unless it lies within the bytes the
+ * caller says were acknowledged (see `open`), which are never cut.
  *
  * Appends use direct I/O (O_DIRECT) where the file system has it: the records go from an aligned buffer
  * straight to the disk, not through the page cache, which otherwise grows by every byte the ledger writes
@@ -73,23 +96,40 @@ export class RecordFile {
     fd: number,
     limit: number,
     onRecord: (payload: Buffer, index: number) => void,
-  ): { offsets: number[]; end: number; total: number } {
+  ): { offsets: number[]; end: number; total: number; damage: string | undefined } {
     const total = fs.fstatSync(fd).size;
     const header = Buffer.alloc(HEADER);
     const offsets: number[] = [];
     let offset = 0;
+    let damage: string | undefined;
     while (offset < total && offsets.length < limit) {
-      if (offset + HEADER > total || fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) break;
+      if (offset + HEADER > total || fs.readSync(fd, header, 0, HEADER, offset) !== HEADER) {
+        damage = `header cut short: ${total - offset} of ${HEADER} bytes`;
+        break;
+      }
       const length = header.readUInt32BE(0);
-      if (length > RECORD_MAX || offset + HEADER + length > total) break;
+      if (length > RECORD_MAX) {
+        damage = `header damaged: length ${length}`;
+        break;
+      }
+      if (offset + HEADER + length > total) {
+        damage = `cut short: ${total - offset - HEADER} of ${length} bytes`;
+        break;
+      }
       const payload = Buffer.allocUnsafe(length);
-      if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) break;
-      if (crc32(payload) !== header.readUInt32BE(4)) break;
+      if (fs.readSync(fd, payload, 0, length, offset + HEADER) !== length) {
+        damage = 'cannot be read whole';
+        break;
+      }
+      if (crc32(payload) !== header.readUInt32BE(4)) {
+        damage = 'checksum mismatch';
+        break;
+      }
       offsets.push(offset);
       onRecord(payload, offsets.length - 1);
       offset += HEADER + length;
     }
-    return { offsets, end: offset, total };
+    return { offsets, end: offset, total, damage };
   }
 
   /**
@@ -124,20 +164,35 @@ export class RecordFile {
   /**
    * Reads every intact record in order, truncates a torn tail (or the padding a process that stopped without
    * `close` left), and opens the file for appending: with direct I/O unless `direct` is false or the file
-   * system refuses it.
+   * system refuses it. With `acknowledgedBytes`, the first that many bytes must be intact: if a record within
+   * them is cut short or fails its checksum, open throws `DamagedRecordFile` and changes nothing.
    */
   static async open(
     file: string,
     durable: boolean,
     onRecord: (payload: Buffer, index: number) => void,
-    options: { direct?: boolean } = {},
-  ): Promise<{ file: RecordFile; truncatedBytes: number }> {
+    options: { direct?: boolean; acknowledgedBytes?: number } = {},
+  ): Promise<{ file: RecordFile; truncatedBytes: number; tailPaddingOnly: boolean }> {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    let read: { offsets: number[]; end: number; total: number };
+    let read: { offsets: number[]; end: number; total: number; damage: string | undefined };
     let tail: Buffer;
+    let tailPaddingOnly = true;
     try {
       read = RecordFile.readRecords(fd, Number.MAX_SAFE_INTEGER, onRecord);
+      // Bytes that were acknowledged are never cut: damage there is reported, and the file left as it is.
+      const acknowledged = options.acknowledgedBytes ?? 0;
+      if (read.end < acknowledged) {
+        throw new DamagedRecordFile(
+          file,
+          read.end,
+          read.offsets.length,
+          read.damage ?? 'the file ends there',
+          acknowledged,
+          read.total,
+        );
+      }
       if (read.end < read.total) {
+        tailPaddingOnly = RecordFile.paddingOnly(fd, read.end, read.total);
         fs.ftruncateSync(fd, read.end);
         fs.fsyncSync(fd);
       }
@@ -153,11 +208,16 @@ export class RecordFile {
         return {
           file: new RecordFile(file, direct.handle, read.end, durable, read.offsets, direct.direct),
           truncatedBytes,
+          tailPaddingOnly,
         };
       }
     }
     const handle = await fs.promises.open(file, 'a', 0o600);
-    return { file: new RecordFile(file, handle, read.end, durable, read.offsets, undefined), truncatedBytes };
+    return {
+      file: new RecordFile(file, handle, read.end, durable, read.offsets, undefined),
+      truncatedBytes,
+      tailPaddingOnly,
+    };
   }
 
   /**
