@@ -72,6 +72,12 @@ describe('fabric transport error mapping (same codes as the embedded transport)'
       endorsementError(CHAINCODE_SERVER_DOWN),
     ],
     [
+      'the chaincode server went away while the peer held its stream (captured live)',
+      endorsementError(
+        'error in simulation: failed to execute transaction 82734d6d: error sending: chaincode stream terminated',
+      ),
+    ],
+    [
       'an evaluate whose peer cannot reach the chaincode server',
       Object.assign(new Error(`peer error response: ${CHAINCODE_SERVER_DOWN}`), { status: 500 }),
     ],

@@ -81,7 +81,8 @@ export class LedgerInternalError extends Error {
 /**
  * What a peer, an orderer or the chaincode server not being reachable looks like, in the SDK's own errors and
  * in a peer's answer when the peer cannot reach the chaincode server (the peer then answers 500 with "could not
- * launch chaincode … connection refused"): gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), refused or reset
+ * launch chaincode … connection refused", or "error sending: chaincode stream terminated" when the server went
+ * away while the peer held its stream): gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4), refused or reset
  * connections, timeouts, discovery finding no peer, an ordering service without a Raft leader.
  */
 const UNREACHABLE = new RegExp(
@@ -101,6 +102,8 @@ const UNREACHABLE = new RegExp(
     'error creating grpc connection',
     'transport is closing',
     'could not launch chaincode',
+    'stream terminated',
+    'error sending',
     'chaincode registration failed',
     'timeout expired while executing transaction',
     'timed? ?out',
