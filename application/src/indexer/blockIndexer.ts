@@ -19,7 +19,8 @@ export type FaultHook = (
 ) => void | Promise<void>;
 
 export interface BlockIndexerOptions {
-  readonly gateway: Pick<LedgerGateway, 'onChanges'>;
+  /** The change stream; with `height` (blocks on the ledger), start refuses an index ahead of the ledger. */
+  readonly gateway: Pick<LedgerGateway, 'onChanges'> & { readonly height?: () => bigint };
   readonly pool: pg.Pool;
   /** The MSP ID whose index this is: decides `is_party`, own legs and the open-breaks queue. */
   readonly institution: string;
@@ -95,6 +96,13 @@ export class BlockIndexer {
     const cp = await readCheckpoint(options.pool);
     if (cp && cp.institution !== options.institution)
       throw new Error(`this index belongs to ${cp.institution}, not ${options.institution}`);
+    // An index holding a block the ledger does not have means the ledger lost acknowledged blocks: following
+    // it would silently wait for, or re-index differently, what the index already shows.
+    const height = options.gateway.height?.();
+    if (cp && height !== undefined && cp.blockNumber >= height)
+      throw new Error(
+        `the index of ${cp.institution} is ahead of the ledger: its checkpoint is block ${cp.blockNumber} (tx ${cp.txIndex}), the ledger's last block is ${height - 1n}. The ledger lost blocks this index holds: restore the ledger, or rebuild the index from it (drop its schema)`,
+      );
     indexer.current = cp;
     indexer.subscribe();
     indexer.repairing = indexer.repairOwnLegs();
