@@ -340,12 +340,32 @@ export function defineReconciliationSuite(
       it('only parties act on a break or open its case; only the owner or an auditor lists open breaks', async () => {
         const p = paymentLegs();
         await postAll({ ...p, credit: { ...p.credit, amountMinor: '1' } });
-        const c = await backend.gateway.getCase(pavel, caseIdOf(p.reference));
-        const breakId = c.breaks[0]?.breakId ?? '';
-        await refused(backend.gateway.assignBreak(pavel, breakId, 'pavel'), 'NOT_A_PARTY');
-        await refused(backend.gateway.readCase(pavel, p.reference), 'NOT_A_PARTY');
-        await refused(backend.gateway.readCase(audrey, p.reference), 'NOT_A_PARTY');
+        const caseId = caseIdOf(p.reference);
+        const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
+        // To a non-party the case and its break do not exist: the same answer as for ids that were never used.
+        const missing = await refused(
+          backend.gateway.getBreak(pavel, 'brk-0000000000000000000000000000'),
+          'BREAK_NOT_FOUND',
+        );
+        const hidden = await refused(backend.gateway.getBreak(pavel, breakId), 'BREAK_NOT_FOUND');
+        expect(hidden.detail.replace(breakId, 'ID')).toBe(
+          missing.detail.replace('brk-0000000000000000000000000000', 'ID'),
+        );
+        await refused(backend.gateway.assignBreak(pavel, breakId, 'pavel'), 'BREAK_NOT_FOUND');
+        await refused(backend.gateway.getCase(pavel, caseId), 'CASE_NOT_FOUND');
+        await refused(backend.gateway.history(pavel, 'case', caseId), 'CASE_NOT_FOUND');
+        await refused(backend.gateway.history(pavel, 'break', breakId), 'BREAK_NOT_FOUND');
+        await refused(backend.gateway.readCase(pavel, p.reference), 'CASE_NOT_FOUND');
+        await refused(backend.gateway.readCase(audrey, p.reference), 'CASE_NOT_FOUND');
         await refused(backend.gateway.listOpenBreaks(pavel, 'BankAMSP', 10), 'NOT_A_PARTY');
+        // A forged bookmark that points into another institution's range pages nothing of it.
+        await refused(
+          backend.gateway.listOpenBreaks(pavel, 'PayCoMSP', 10, 'open:BankAMSP:'),
+          'INVALID_INPUT',
+        );
+        await refused(backend.gateway.listOpenBreaks(pavel, 'PayCoMSP', 10, 'brk:'), 'INVALID_INPUT');
+        // The auditor reads the public record of every case and break.
+        expect((await backend.gateway.getBreak(audrey, breakId)).breakId).toBe(breakId);
         await refused(backend.gateway.assignBreak(sysA, breakId, 'alice'), 'ROLE_REQUIRED');
         await refused(backend.gateway.history(sysB, 'leg', `BankAMSP:${p.debit.legId}`), 'NOT_A_PARTY');
         const own = await backend.gateway.listOpenBreaks(alice, 'BankAMSP', 500);
@@ -365,7 +385,7 @@ export function defineReconciliationSuite(
       });
     });
 
-    it('keeps a case’s details from non-parties: they see hashes, parties and statuses only', async () => {
+    it('keeps a case’s details from non-parties: the auditor sees hashes, parties and statuses only', async () => {
       const p = paymentLegs({
         amountMinor: '9876543',
         payerRef: 'DE89370400440532013000',
@@ -379,8 +399,8 @@ export function defineReconciliationSuite(
       const secrets = ['9876543', 'DE89370400440532013000', 'GB82WEST12345698765432', p.reference];
       const seen = JSON.stringify(
         [
-          await backend.gateway.getCase(pavel, caseIdOf(p.reference)),
-          await backend.gateway.history(pavel, 'case', caseIdOf(p.reference)),
+          await backend.gateway.getCase(audrey, caseIdOf(p.reference)),
+          await backend.gateway.history(audrey, 'case', caseIdOf(p.reference)),
           events,
         ],
         (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
@@ -485,9 +505,11 @@ export function defineReconciliationSuite(
       ]);
       expect(opened.timeline[2]?.comment).toBe('core banking shows the credit settled at 10:02');
       expect(opened.timeline.every((e) => e.actor.id.startsWith('x509::'))).toBe(true);
-      // a non-party sees that the steps happened and who took them, not what they wrote
-      const outsider = await g.getBreak(pavel, breakId);
-      expect(outsider.timeline[2]?.comment).not.toContain('core banking');
+      // a non-party is told the break does not exist; the auditor sees the steps and who took them, not what
+      // they wrote
+      await refused(g.getBreak(pavel, breakId), 'BREAK_NOT_FOUND');
+      const audited = await g.getBreak(audrey, breakId);
+      expect(audited.timeline[2]?.comment).not.toContain('core banking');
       // the auditor proves the sequence from the key history: one committed version per step, each with its tx
       const hist = await g.history(audrey, 'break', breakId);
       expect(hist).toHaveLength(7);

@@ -272,13 +272,22 @@ describe('institution node REST API', () => {
       ['ACCEPT', 'chen'],
       ['RESOLVE', 'bruno'],
     ]);
+    // PayCo is no party: to it the break does not exist, the same 404 as for an id never used.
+    const pavel = await login('PayCoMSP', 'pavel');
+    const outsider = await call(url('PayCoMSP'), 'GET', `/v1/provenance/break/${breakId}`, pavel);
+    const never = await call(url('PayCoMSP'), 'GET', `/v1/provenance/break/brk-${'0'.repeat(28)}`, pavel);
+    expect([outsider.status, outsider.body.error?.code]).toEqual([404, 'BREAK_NOT_FOUND']);
+    expect([never.status, never.body.error?.code]).toEqual([404, 'BREAK_NOT_FOUND']);
+    const read = await call(url('PayCoMSP'), 'GET', `/v1/breaks/${breakId}`, pavel);
+    expect([read.status, read.body.error?.code]).toEqual([404, 'BREAK_NOT_FOUND']);
+    // A party's staff read every version.
     const audit = await call(
-      url('PayCoMSP'),
+      url('ClearingHouseMSP'),
       'GET',
       `/v1/provenance/break/${breakId}`,
-      await login('PayCoMSP', 'pavel'),
+      await login('ClearingHouseMSP', 'chen'),
     );
-    expect((audit.body.history as unknown[]).length).toBe(7);
+    expect((audit.body.history as unknown[]).length, JSON.stringify(audit.body)).toBe(7);
   });
 
   it('rate limits, echoes request ids, and serves health and Prometheus metrics', async () => {

@@ -340,6 +340,22 @@ async function loadBreak(ctx: TallyContext, breakId: string): Promise<BreakRecor
   return b;
 }
 
+/** Parties see their cases and breaks; auditors see every one; anyone else is told it does not exist. */
+function mayRead(ctx: TallyContext, parties: readonly string[]): boolean {
+  return parties.includes(ctx.actor.mspId) || hasAnyRole(ctx.actor, ['auditor']);
+}
+
+/**
+ * A break as the caller may know it: to a non-party (not an auditor) it does not exist, with the very answer a
+ * missing break gets, so that asking is no oracle of what other institutions have open.
+ */
+async function visibleBreak(ctx: TallyContext, breakId: string, readOnly = true): Promise<BreakRecord> {
+  const b = await loadBreak(ctx, breakId);
+  const allowed = readOnly ? mayRead(ctx, b.parties) : b.parties.includes(ctx.actor.mspId);
+  if (!allowed) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
+  return b;
+}
+
 async function saveBreak(
   ctx: TallyContext,
   b: BreakRecord,
@@ -487,9 +503,7 @@ export async function actOnBreak(
 ): Promise<BreakRecord> {
   if (action.type === 'CLEAR') fail('INVALID_TRANSITION', 'breaks are cleared by matching, not by hand');
   requireRole(ctx, ACTION_ROLES[action.type], action.type);
-  const b = await loadBreak(ctx, breakId);
-  if (!b.parties.includes(ctx.actor.mspId))
-    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to break ${breakId}`);
+  const b = await visibleBreak(ctx, breakId, false);
   const comment = parseText(ctx.transient('comment'), 'comment', LIMITS.commentMax, false);
   let stored = '';
   if (comment !== '') {
@@ -553,9 +567,16 @@ export async function setServiceLevel(
 
 // ---- queries -------------------------------------------------------------------------------------------
 
-export async function loadCase(ctx: TallyContext, caseId: string): Promise<CaseRecord> {
+async function loadCase(ctx: TallyContext, caseId: string): Promise<CaseRecord> {
   const record = await readCaseRecord(ctx, caseId);
   if (!record) fail('CASE_NOT_FOUND', `no case ${caseId}`);
+  return record;
+}
+
+/** A case's public record, for its parties and auditors; to anyone else it does not exist (as for breaks). */
+export async function getCase(ctx: TallyContext, caseId: string): Promise<CaseRecord> {
+  const record = await loadCase(ctx, caseId);
+  if (!mayRead(ctx, record.parties)) fail('CASE_NOT_FOUND', `no case ${caseId}`);
   return record;
 }
 
@@ -564,9 +585,10 @@ export async function readCase(
   ctx: TallyContext,
 ): Promise<{ case: CaseRecord; legs: unknown[]; breaks: BreakRecord[] }> {
   const reference = parseReference(ctx.transient('reference'), 'transient reference');
-  const record = await loadCase(ctx, caseIdOf(reference));
-  if (!record.parties.includes(ctx.actor.mspId))
-    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to this case`);
+  const caseId = caseIdOf(reference);
+  const record = await loadCase(ctx, caseId);
+  // Even an auditor opens no details: the sealed legs are for the parties, who know the reference anyway.
+  if (!record.parties.includes(ctx.actor.mspId)) fail('CASE_NOT_FOUND', `no case ${caseId}`);
   const legs: unknown[] = [];
   // The legs opened so far, by `<MSP ID>:<leg id>`: a later leg's details build on the first leg's.
   const opened = new Map<string, Record<string, unknown>>();
@@ -680,11 +702,10 @@ export function openComments(b: BreakRecord, reference: string): BreakRecord {
 }
 
 export async function readBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
-  const b = await loadBreak(ctx, breakId);
+  const b = await visibleBreak(ctx, breakId);
   const reference = ctx.transient('reference');
   if (reference === undefined) return b;
-  if (!b.parties.includes(ctx.actor.mspId))
-    fail('NOT_A_PARTY', `${ctx.actor.mspId} is not a party to break ${breakId}`);
+  if (!b.parties.includes(ctx.actor.mspId)) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
   if (caseIdOf(parseReference(reference, 'transient reference')) !== b.caseId) {
     fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
   }
@@ -703,6 +724,9 @@ export async function listOpenBreaks(
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIMITS.pageSizeMax)
     fail('INVALID_INPUT', `pageSize must be 1-${LIMITS.pageSizeMax}`);
   const [from, to] = keys.openBreakRange(mspId);
+  // A bookmark is where the next page starts: one outside this institution's range would page through another's.
+  if (bookmark !== '' && !(bookmark >= from && bookmark < to))
+    fail('INVALID_INPUT', 'bookmark is not one a listing of these open breaks gave');
   const { iterator, metadata } = await ctx.stub.getStateByRangeWithPagination(from, to, pageSize, bookmark);
   const items: BreakRecord[] = [];
   try {
@@ -727,9 +751,11 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
   let key: string;
   switch (kind) {
     case 'case':
+      await getCase(ctx, id);
       key = keys.case(id);
       break;
     case 'break':
+      await visibleBreak(ctx, id);
       key = keys.break(id);
       break;
     case 'leg': {

@@ -106,7 +106,7 @@ export class ReconciliationContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async getCase(ctx: TallyContext, caseId: string): Promise<string> {
-    return canonicalJson(await rec.loadCase(ctx, caseId));
+    return canonicalJson(await rec.getCase(ctx, caseId));
   }
 
   /** The case with legs and comments opened; transient `reference`; parties only. */
