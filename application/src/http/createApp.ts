@@ -11,7 +11,7 @@ import { RESOLUTION_KINDS, type ResolutionKind } from '../../../chaincode/src/co
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import type { Enroller } from '../identity/enroller';
 import { readCertificate } from '../identity/certificate';
-import type { SessionStore, Session } from '../identity/sessions';
+import { tokenIssuer, type SessionStore, type Session } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
 import type { BlockIndexer } from '../indexer/blockIndexer';
 import { listAuditBreaks } from '../indexer/auditBreaks';
@@ -19,6 +19,8 @@ import { verifyIndex } from '../indexer/verify';
 import type { DecisionAction, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { dashboard } from './dashboard';
 import { ApiError, toErrorResponse } from './errors';
+import { cleanPathAndQuery, jsonBody, methodNotAllowed, securityHeaders } from './guards';
+import { checkLegs } from './legProblems';
 import { LiveFeed } from './live';
 import { openApiDocument } from './openapi';
 import { provenanceCsv, withBlocks } from './provenance';
@@ -56,7 +58,10 @@ export interface AppDeps {
   readonly sessions: SessionStore;
   readonly log?: (entry: LogEntry) => void;
   readonly rateLimit?: { readonly perSec: number; readonly burst: number };
+  /** Login attempts per (client address, enrolment id); default LOGIN_LIMITS.perId. */
   readonly loginRateLimit?: { readonly perSec: number; readonly burst: number };
+  /** Login attempts per client address, whatever the id; default LOGIN_LIMITS.perClient. */
+  readonly loginClientRateLimit?: { readonly perSec: number; readonly burst: number };
   /** The node's off-chain index (PostgreSQL): the work queue, the dashboard, own legs in plaintext. */
   readonly index?: { readonly pool: pg.Pool; readonly indexer?: BlockIndexer };
   /**
@@ -76,6 +81,19 @@ function builtConsoleDir(): string | undefined {
     join(__dirname, '../../../../application/console/dist'),
   ].find((d) => existsSync(join(d, 'index.html')));
 }
+
+/**
+ * Login attempts a client may make (token buckets; docs/API.md). Per id: 10 at once, then one every 5 s, so a
+ * person who mistypes is not locked out but a guess list is slow. Per client address, whatever the id: 30 at
+ * once, then one every 2 s, so spraying one password over many ids is as slow as guessing one id.
+ */
+export const LOGIN_LIMITS = {
+  perId: { perSec: 0.2, burst: 10 },
+  perClient: { perSec: 0.5, burst: 30 },
+} as const;
+
+/** What a 401 says about the scheme (RFC 6750); `error` only when a token was presented. */
+const BEARER_REALM = 'Bearer realm="tallystick"';
 
 type Authed = Request & { session: Session; requestId: string };
 
@@ -132,9 +150,31 @@ export function createApp(deps: AppDeps): express.Express {
       return feed;
     })();
   const limiter = new RateLimiter(deps.rateLimit?.perSec ?? 200, deps.rateLimit?.burst ?? 400);
-  const loginLimiter = new RateLimiter(deps.loginRateLimit?.perSec ?? 0.2, deps.loginRateLimit?.burst ?? 10);
+  const loginLimiter = new RateLimiter(
+    deps.loginRateLimit?.perSec ?? LOGIN_LIMITS.perId.perSec,
+    deps.loginRateLimit?.burst ?? LOGIN_LIMITS.perId.burst,
+  );
+  const loginClientLimiter = new RateLimiter(
+    deps.loginClientRateLimit?.perSec ?? LOGIN_LIMITS.perClient.perSec,
+    deps.loginClientRateLimit?.burst ?? LOGIN_LIMITS.perClient.burst,
+  );
+  // Sessions are kept in the wallet's folder (sealed with its key) so that a restart logs nobody out.
+  // (A node built only to serve the console has neither.)
+  const [sessions, wallet] = [
+    deps.sessions as SessionStore | undefined,
+    deps.wallet as FileWallet | undefined,
+  ];
+  if (sessions !== undefined && wallet !== undefined)
+    sessions.keepIn(wallet, (e) => {
+      log({
+        level: 'warn',
+        msg: 'could not sweep expired sessions',
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
 
   app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.set('json replacer', (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
@@ -181,7 +221,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const v1 = express.Router();
-  v1.use(express.json({ limit: '8mb' }));
+  v1.use(cleanPathAndQuery);
+  v1.use(methodNotAllowed(v1));
+  // The statement upload streams its own body (any format); every other body is JSON.
+  v1.use(jsonBody({ limit: '8mb', skip: (path) => path === '/statements' }));
 
   v1.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
@@ -191,7 +234,9 @@ export function createApp(deps: AppDeps): express.Express {
     const b = body(req);
     const enrollmentId = str(b.enrollmentId, 'enrollmentId', 64);
     const secret = str(b.secret, 'secret', 256);
-    const wait = loginLimiter.take(`${req.ip ?? ''}|${enrollmentId}`);
+    const client = req.ip ?? '';
+    // Both buckets are charged on every attempt: a client spraying ids runs out of its own bucket.
+    const wait = Math.max(loginClientLimiter.take(client), loginLimiter.take(`${client}|${enrollmentId}`));
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       throw new ApiError('RATE_LIMITED', 'too many login attempts; try again later');
@@ -210,7 +255,7 @@ export function createApp(deps: AppDeps): express.Express {
       );
     const facts = readCertificate(identity.certificatePem);
     await deps.wallet.put(enrollmentId, identity);
-    const { token, expiresAt } = deps.sessions.create({
+    const { token, expiresAt } = await deps.sessions.open({
       enrollmentId,
       mspId: identity.mspId,
       roles: facts.roles,
@@ -224,17 +269,25 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Everything below needs a session.
-  v1.use((req: Request, res: Response, next: NextFunction) => {
+  v1.use(async (req: Request, res: Response, next: NextFunction) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const session = token ? deps.sessions.touch(token) : undefined;
+    if (!token) throw new ApiError('UNAUTHENTICATED', 'log in first (Authorization: Bearer <token>)');
+    const issuer = tokenIssuer(token);
+    if (issuer !== undefined && issuer !== deps.mspId)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        `this token was issued by another node (${issuer}'s); this node serves ${deps.mspId}: log in here, or send it to ${issuer}'s node`,
+        { reason: 'OTHER_NODE', issuer },
+      );
+    const session = issuer === undefined ? undefined : await deps.sessions.resume(token);
     if (!session)
       throw new ApiError(
         'UNAUTHENTICATED',
-        token
-          ? 'the session has expired or ended; log in again'
-          : 'log in first (Authorization: Bearer <token>)',
+        issuer === undefined
+          ? 'this is not a session token of a Tallystick node; log in (POST /v1/sessions) for one'
+          : 'the session has expired or ended; log in again',
       );
-    const wait = limiter.take(token ?? req.ip ?? '');
+    const wait = limiter.take(token);
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       throw new ApiError('RATE_LIMITED', 'too many requests');
@@ -264,9 +317,9 @@ export function createApp(deps: AppDeps): express.Express {
     const s = who(req);
     res.json({ enrollmentId: s.enrollmentId, mspId: s.mspId, roles: s.roles });
   });
-  v1.delete('/sessions/current', (req, res) => {
+  v1.delete('/sessions/current', async (req, res) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    deps.sessions.end(token);
+    await deps.sessions.close(token);
     live.endSession(token);
     res.status(204).end();
   });
@@ -291,12 +344,15 @@ export function createApp(deps: AppDeps): express.Express {
     return r;
   };
   v1.post('/legs', async (req, res) => {
-    res.status(201).json(await post(req, [body(req) as unknown as LegInput]));
+    const leg = body(req);
+    checkLegs([leg], who(req).mspId);
+    res.status(201).json(await post(req, [leg as unknown as LegInput]));
   });
   v1.post('/legs/batch', async (req, res) => {
     const legs = body(req).legs;
     if (!Array.isArray(legs))
       throw new ApiError('VALIDATION_FAILED', 'legs must be an array of legs', { field: 'legs' });
+    checkLegs(legs, who(req).mspId);
     res.status(201).json(await post(req, legs as LegInput[]));
   });
   v1.post('/sweep', async (req, res) => {
@@ -451,13 +507,16 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
-  const index = () => {
+  // The index's reads are the institution's business: anyone of it with a role (the ledger's own reads decide
+  // for themselves, in the chaincode). An identity without a role attribute reads nothing here.
+  const index = (req?: Request) => {
+    if (req) needRole(req, ['submitter', 'reconciler', 'approver', 'auditor', 'admin'], 'reading the index');
     if (!deps.index) throw new ApiError('INDEX_UNAVAILABLE', 'this node runs without an off-chain index');
     return deps.index;
   };
   v1.get('/queue', async (req, res) => {
     const q = req.query as Record<string, unknown>;
-    const page = await queuePage(index().pool, who(req), parseViewQuery(q), {
+    const page = await queuePage(index(req).pool, who(req), parseViewQuery(q), {
       now: new Date(),
       ...(typeof q.cursor === 'string' ? { cursor: q.cursor } : {}),
       ...(q.count === 'true' ? { count: true } : {}),
@@ -471,7 +530,7 @@ export function createApp(deps: AppDeps): express.Express {
   // POST: the search may be a payment reference, which must never appear in a URL or an access log.
   v1.post('/queue/search', async (req, res) => {
     const b = body(req);
-    const page = await queuePage(index().pool, who(req), parseViewQuery(b), {
+    const page = await queuePage(index(req).pool, who(req), parseViewQuery(b), {
       now: new Date(),
       ...(typeof b.cursor === 'string' && b.cursor !== '' ? { cursor: b.cursor } : {}),
       ...(b.search !== undefined && b.search !== '' ? { search: str(b.search, 'search', 64) } : {}),
@@ -484,23 +543,23 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
   v1.get('/views', async (req, res) => {
-    res.json({ items: await listViews(index().pool, who(req)) });
+    res.json({ items: await listViews(index(req).pool, who(req)) });
   });
   v1.put('/views/:name', async (req, res) => {
-    res.json(await saveView(index().pool, who(req), viewName(req.params.name), body(req).query));
+    res.json(await saveView(index(req).pool, who(req), viewName(req.params.name), body(req).query));
   });
   v1.delete('/views/:name', async (req, res) => {
-    if (!(await deleteView(index().pool, who(req), viewName(req.params.name))))
+    if (!(await deleteView(index(req).pool, who(req), viewName(req.params.name))))
       throw new ApiError('NOT_FOUND', `no saved view ${req.params.name}`);
     res.status(204).end();
   });
   v1.get('/people', async (req, res) => {
-    res.json({ items: await colleagues(index().pool, who(req).mspId, who(req).enrollmentId) });
+    res.json({ items: await colleagues(index(req).pool, who(req).mspId, who(req).enrollmentId) });
   });
   // Server-sent events: after each block the index commits, the breaks of this institution that changed.
   v1.get('/events', (req, res) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    index();
+    index(req);
     const opened = live.open(res, { mspId: who(req).mspId, token }, deps.index?.indexer?.checkpoint);
     if (opened === 'closing') throw new ApiError('INDEX_UNAVAILABLE', 'the node is shutting down');
     if (opened === 'full')
@@ -510,16 +569,18 @@ export function createApp(deps: AppDeps): express.Express {
   v1.post('/statements', async (req, res) => {
     // Those who keep the books (the system that posts legs, the people who reconcile) compare them.
     needRole(req, ['submitter', 'reconciler'], 'comparing a statement with the ledger');
-    res.json(await statementReport(req, index().pool, who(req).mspId));
+    res.json(await statementReport(req, index(req).pool, who(req).mspId));
   });
   v1.get('/statements/ledger', async (req, res) => {
-    const { csv, from, to } = await ledgerExtract(index().pool, who(req).mspId, req.query);
+    // The institution's own legs in plaintext (amounts, accounts): for those who keep the books, as the upload.
+    needRole(req, ['submitter', 'reconciler'], 'downloading the ledger extract');
+    const { csv, from, to } = await ledgerExtract(index(req).pool, who(req).mspId, req.query);
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="ledger-${who(req).mspId}-${from}-${to}.csv"`);
     res.send(csv);
   });
   v1.get('/dashboard', async (req, res) => {
-    res.json(await dashboard(index().pool, who(req).mspId));
+    res.json(await dashboard(index(req).pool, who(req).mspId));
   });
   // The auditor's way in: every break the index knows (public facts), newest change first.
   v1.get('/audit/breaks', async (req, res) => {
@@ -586,6 +647,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = (req as Partial<Authed>).requestId ?? randomUUID();
     const { status, body: payload } = toErrorResponse(err, requestId);
+    if (status === 401) {
+      // RFC 6750: the scheme always; an error code only when a token was presented and refused.
+      const presented = /^Bearer \S/.test(req.get('authorization') ?? '') && req.path !== '/v1/sessions';
+      res.setHeader(
+        'www-authenticate',
+        presented
+          ? `${BEARER_REALM}, error="invalid_token", error_description="${payload.error.message.replace(/["\\]/g, "'")}"`
+          : BEARER_REALM,
+      );
+    }
     if (status >= 500)
       log({
         level: 'error',

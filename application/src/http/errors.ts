@@ -9,6 +9,8 @@ export type ApiErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'VALIDATION_FAILED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'LEDGER_UNAVAILABLE'
@@ -25,6 +27,8 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   LEDGER_UNAVAILABLE: 503,
@@ -52,12 +56,21 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   TRANSACTION_INVALID: 502,
 } satisfies Record<ErrorCode, number> & Record<string, number>;
 
+/** One thing wrong with a request; a validation failure lists every one it found, not only the first. */
+export interface Problem {
+  readonly code: AnyErrorCode;
+  readonly message: string;
+  readonly field?: string;
+}
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
-    readonly code: ApiErrorCode,
+    readonly code: AnyErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Every problem found (the first is this error itself); absent: just this one. */
+    readonly problems?: readonly Problem[],
   ) {
     super(message);
   }
@@ -70,11 +83,73 @@ export interface ErrorBody {
     readonly requestId: string;
     readonly details?: unknown;
   };
+  /** Every problem found, the first being `error` (clients that read only `error` still work). */
+  readonly errors: readonly Problem[];
+}
+
+const fieldOf = (details: unknown): string | undefined =>
+  typeof details === 'object' && details !== null && 'field' in details && typeof details.field === 'string'
+    ? details.field
+    : undefined;
+
+function single(
+  status: number,
+  code: AnyErrorCode,
+  message: string,
+  requestId: string,
+): { status: number; body: ErrorBody } {
+  return { status, body: { error: { code, message, requestId }, errors: [{ code, message }] } };
+}
+
+/** The body parser's refusals (they carry `type` and a 4xx `status`), in this API's words. */
+function bodyParserError(e: object, requestId: string): { status: number; body: ErrorBody } | undefined {
+  const type = 'type' in e && typeof e.type === 'string' ? e.type : undefined;
+  const status = 'status' in e && typeof e.status === 'number' ? e.status : undefined;
+  const known: Record<string, { status: number; code: AnyErrorCode; message: string } | undefined> = {
+    'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' },
+    'entity.parse.failed': {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'request body is not valid JSON',
+    },
+    'charset.unsupported': {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'JSON bodies are UTF-8; that charset is not accepted',
+    },
+    'encoding.unsupported': {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'that Content-Encoding is not accepted (gzip, deflate, br or none)',
+    },
+    'request.aborted': {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'the request body ended before its declared length',
+    },
+    'request.size.invalid': {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'the request body ended before its declared length',
+    },
+  };
+  const hit = type === undefined ? undefined : known[type];
+  if (hit) return single(hit.status, hit.code, hit.message, requestId);
+  // A body that does not inflate as its Content-Encoding says (zlib's error, wrapped as a 400).
+  if (status === 400 && 'code' in e && typeof e.code === 'string' && e.code.startsWith('Z_'))
+    return single(
+      400,
+      'VALIDATION_FAILED',
+      'the body is not compressed as its Content-Encoding says',
+      requestId,
+    );
+  return undefined;
 }
 
 /** Any thrown value to (status, body): codes stay stable for machines, messages are for people. */
 export function toErrorResponse(e: unknown, requestId: string): { status: number; body: ErrorBody } {
   if (e instanceof ApiError) {
+    const field = fieldOf(e.details);
     return {
       status: STATUS_OF[e.code],
       body: {
@@ -84,35 +159,27 @@ export function toErrorResponse(e: unknown, requestId: string): { status: number
           requestId,
           ...(e.details === undefined ? {} : { details: e.details }),
         },
+        errors: e.problems ?? [{ code: e.code, message: e.message, ...(field ? { field } : {}) }],
       },
     };
   }
   if (e instanceof LedgerRejected) {
-    return { status: STATUS_OF[e.code], body: { error: { code: e.code, message: e.detail, requestId } } };
+    return single(STATUS_OF[e.code], e.code, e.detail, requestId);
   }
   if (e instanceof LedgerUnavailable) {
-    return {
-      status: 503,
-      body: {
-        error: {
-          code: 'LEDGER_UNAVAILABLE',
-          message: 'the ledger did not answer; the request may be retried with the same ids',
-          requestId,
-        },
-      },
-    };
+    return single(
+      503,
+      'LEDGER_UNAVAILABLE',
+      'the ledger did not answer; the request may be retried with the same ids',
+      requestId,
+    );
   }
-  if (typeof e === 'object' && e !== null && 'type' in e && e.type === 'entity.too.large') {
-    return {
-      status: 413,
-      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large', requestId } },
-    };
+  // A path parameter that does not decode (the router's own decoding).
+  if (e instanceof URIError)
+    return single(400, 'VALIDATION_FAILED', 'the path is not valid percent-encoded UTF-8', requestId);
+  if (typeof e === 'object' && e !== null) {
+    const mapped = bodyParserError(e, requestId);
+    if (mapped) return mapped;
   }
-  if (typeof e === 'object' && e !== null && 'type' in e && e.type === 'entity.parse.failed') {
-    return {
-      status: 400,
-      body: { error: { code: 'VALIDATION_FAILED', message: 'request body is not valid JSON', requestId } },
-    };
-  }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', requestId } } };
+  return single(500, 'INTERNAL', 'internal error', requestId);
 }
