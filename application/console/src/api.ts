@@ -206,20 +206,40 @@ export function authHeader(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/** Tries of one change when the node cannot be reached or is unavailable (503), all under one idempotency key. */
+const CHANGE_ATTEMPTS = 3;
+
 export async function call<T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...authHeader(),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return answer<T>(res);
+  // A change carries one idempotency key for all its tries: a retry after a lost answer returns the first
+  // result from the ledger instead of acting twice.
+  const key = method === 'GET' ? undefined : crypto.randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(key === undefined ? {} : { 'idempotency-key': key }),
+          ...authHeader(),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      if (key === undefined || attempt >= CHANGE_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+      continue;
+    }
+    if (res.status === 503 && key !== undefined && attempt < CHANGE_ATTEMPTS) {
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+      continue;
+    }
+    return answer<T>(res);
+  }
 }
 
 /** A file as the request body (a statement), with its own content type. */

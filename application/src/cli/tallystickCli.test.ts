@@ -121,6 +121,26 @@ describe('the tallystick command line', () => {
       payments[0]?.reference ?? '',
     );
     expect(assigned.out).toMatch(new RegExp(`${breakId} is ASSIGNED`));
+    // A step retried under its key answers its first result and adds nothing to the timeline.
+    const comment = [
+      'break',
+      breakId,
+      'comment',
+      '--comment',
+      'checked',
+      '--reference',
+      payments[0]?.reference ?? '',
+    ];
+    const once = await cli(...comment, '--idempotency-key', 'cli-comment-1');
+    const twice = await cli(...comment, '--idempotency-key', 'cli-comment-1');
+    expect(once.out).toMatch(new RegExp(`${breakId} is ASSIGNED`));
+    expect(twice.out.replace(/tx \w+/, '')).toBe(once.out.replace(/tx \w+/, ''));
+    const versions = await node.consortium.gateway.history(
+      await node.consortium.identity('bruno'),
+      'break',
+      breakId,
+    );
+    expect(versions).toHaveLength(3);
     expect((await cli('break', breakId, 'approve')).err).toMatch(/ROLE_REQUIRED|INVALID_TRANSITION/);
     expect((await cli('verify')).err).toMatch(/FORBIDDEN/);
     expect(

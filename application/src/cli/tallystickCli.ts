@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
 
 export const CLI_USAGE = `tallystick — the command line of an institution node
 
@@ -15,7 +16,11 @@ export const CLI_USAGE = `tallystick — the command line of an institution node
                                                              the legs proposed for what is only in my books
   tallystick breaks [--reason R] [--status S] [--limit N]    the open-breaks queue
   tallystick break ID assign|propose|approve|accept|reject|resolve|comment
-                   [--assignee NAME] [--kind K] [--comment TEXT] [--reference REF]
+                   [--assignee NAME] [--kind K] [--comment TEXT] [--reference REF] [--idempotency-key KEY]
+                                                             one workflow step, at most once per key: a
+                                                             node unreachable or unavailable (503) is retried
+                                                             with the same key; run again with the key it
+                                                             prints to finish an interrupted step
   tallystick verify                                          compare the node's index with the ledger
 
 Options: --session FILE (default ~/.tallystick/session.json, or TALLYSTICK_SESSION).`;
@@ -34,7 +39,19 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-class CliError extends Error {}
+class CliError extends Error {
+  constructor(
+    message: string,
+    /** The node answered this HTTP status (undefined: it was not reached). */
+    readonly status?: number,
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A workflow step's tries when the node is unreachable or unavailable: each under the same idempotency key. */
+const STEP_ATTEMPTS = 3;
 
 /** A progress bar on stderr when it is a terminal; a line per 10 % otherwise. */
 function progress(io: CliIo, label: string, total: number): (done: number) => void {
@@ -78,14 +95,19 @@ async function request(
           : { body: JSON.stringify(body) }),
     });
   } catch (e) {
-    throw new CliError(`cannot reach ${s.node}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CliError(
+      `cannot reach ${s.node}: ${e instanceof Error ? e.message : String(e)}`,
+      undefined,
+      true,
+    );
   }
   const text = await res.text();
   const payload = (text ? JSON.parse(text) : null) as { error?: { code: string; message: string } } & Record<
     string,
     unknown
   >;
-  if (!res.ok) throw new CliError(`${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`);
+  if (!res.ok)
+    throw new CliError(`${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`, res.status);
   return payload;
 }
 
@@ -111,6 +133,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       kind: { type: 'string' },
       comment: { type: 'string' },
       reference: { type: 'string' },
+      'idempotency-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -283,14 +306,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (values.reference) body.reference = values.reference;
         if (values.assignee) body.assignee = values.assignee;
         if (values.kind) body.kind = values.kind;
-        const r = (await request(
-          s,
-          'POST',
-          `/v1/breaks/${encodeURIComponent(breakId)}/${action}`,
-          body,
-        )) as unknown as { txId: string; result: { status: string } };
-        io.out(`${breakId} is ${r.result.status} (tx ${r.txId})`);
-        return 0;
+        // The step's name on the ledger: a retry under it returns the first result instead of acting twice.
+        const key = values['idempotency-key'] ?? randomUUID();
+        const path = `/v1/breaks/${encodeURIComponent(breakId)}/${action}`;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const r = (await request(s, 'POST', path, body, { 'idempotency-key': key })) as unknown as {
+              txId: string;
+              result: { status: string };
+            };
+            io.out(`${breakId} is ${r.result.status} (tx ${r.txId})`);
+            return 0;
+          } catch (e) {
+            const retryable = e instanceof CliError && (e.unreachable || e.status === 503);
+            if (!retryable || attempt >= STEP_ATTEMPTS) {
+              if (retryable)
+                io.err(`the step may or may not have happened: run it again with --idempotency-key ${key}\n`);
+              throw e;
+            }
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
       }
       case 'verify': {
         const s = await load();
