@@ -34,7 +34,7 @@ import {
   saveView,
   viewName,
 } from './queue';
-import { RateLimiter } from './rateLimit';
+import { LOGIN_LIMITS, RateLimiter } from './rateLimit';
 import { ledgerExtract, statementReport } from './statements';
 
 export interface LogEntry {
@@ -81,16 +81,6 @@ function builtConsoleDir(): string | undefined {
     join(__dirname, '../../../../application/console/dist'),
   ].find((d) => existsSync(join(d, 'index.html')));
 }
-
-/**
- * Login attempts a client may make (token buckets; docs/API.md). Per id: 10 at once, then one every 5 s, so a
- * person who mistypes is not locked out but a guess list is slow. Per client address, whatever the id: 30 at
- * once, then one every 2 s, so spraying one password over many ids is as slow as guessing one id.
- */
-export const LOGIN_LIMITS = {
-  perId: { perSec: 0.2, burst: 10 },
-  perClient: { perSec: 0.5, burst: 30 },
-} as const;
 
 /** What a 401 says about the scheme (RFC 6750); `error` only when a token was presented. */
 const BEARER_REALM = 'Bearer realm="tallystick"';

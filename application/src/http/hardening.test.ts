@@ -20,6 +20,8 @@ import { embeddedOwnLegs } from '../node/institutionNodes';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { CONTENT_SECURITY_POLICY, JSON_DEPTH_MAX } from './guards';
 import { closeServer, listen } from './listen';
+import { openApiDocument } from './openapi';
+import { LOGIN_LIMITS } from './rateLimit';
 
 // The HTTP API's answers to hostile and careless input, its headers, logins and sessions: each through the
 // real express app createApp builds, served on loopback.
@@ -538,5 +540,26 @@ describe('sessions and the wallet', () => {
     expect(
       (await send(bankB.url, 'GET', '/v1/statements/ledger?from=2026-11-27', { token: bruno })).status,
     ).toBe(200);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the errors array, 415 on JSON bodies, WWW-Authenticate on 401 and the login limits', () => {
+    const doc = openApiDocument as unknown as {
+      info: { description: string };
+      paths: Record<
+        string,
+        Record<string, { description?: string; responses: Record<string, { headers?: object }> }>
+      >;
+      components: { schemas: { Error: { required: string[] } } };
+    };
+    expect(doc.components.schemas.Error.required).toEqual(['error', 'errors']);
+    expect(Object.keys(doc.paths['/legs']?.post?.responses ?? {})).toContain('415');
+    expect(Object.keys(doc.paths['/me']?.get?.responses ?? {})).not.toContain('415');
+    expect(doc.paths['/me']?.get?.responses['401']?.headers).toHaveProperty('WWW-Authenticate');
+    expect(doc.paths['/sessions']?.post?.description).toContain(
+      `${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s`,
+    );
+    expect(doc.info.description).toMatch(/405 with `Allow`/);
   });
 });

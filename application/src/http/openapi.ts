@@ -3,24 +3,40 @@ import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/br
 import { LEG_ROLES, MATCH_FIELDS, OUTCOMES } from '../../../chaincode/src/core/leg';
 import { QUEUE_SORTS, REFERENCE_PREFIX_MIN } from '../indexer/openBreaks';
 import { STATUS_OF } from './errors';
+import { JSON_DEPTH_MAX } from './guards';
+import { LOGIN_LIMITS } from './rateLimit';
 import { BULK_BREAKS_MAX, SAVED_VIEWS_MAX } from './queue';
 import { EXTRACT_ROWS_MAX } from './statements';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
+/** Headers some error answers carry. */
+const ERROR_HEADERS: Record<number, Record<string, unknown> | undefined> = {
+  401: {
+    'WWW-Authenticate': {
+      description:
+        'always `Bearer realm="tallystick"`; with `error="invalid_token", error_description="…"` when a token was sent and refused (RFC 6750)',
+      schema: { type: 'string' },
+    },
+  },
+  405: { Allow: { description: 'the methods the path serves', schema: { type: 'string' } } },
+  429: {
+    'Retry-After': { description: 'seconds until the next attempt may pass', schema: { type: 'integer' } },
+  },
+};
+const errorAnswer = (s: number) => {
+  const headers = ERROR_HEADERS[s];
+  return {
+    description: `error (${Object.entries(STATUS_OF)
+      .filter(([, v]) => v === s)
+      .map(([k]) => k)
+      .join(', ')})`,
+    ...(headers ? { headers } : {}),
+    content: json(ref('Error')),
+  };
+};
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      String(s),
-      {
-        description: `error (${Object.entries(STATUS_OF)
-          .filter(([, v]) => v === s)
-          .map(([k]) => k)
-          .join(', ')})`,
-        content: json(ref('Error')),
-      },
-    ]),
-  );
+  Object.fromEntries(statuses.map((s) => [String(s), errorAnswer(s)]));
 const idParam = (name: string, description: string) => ({
   name,
   in: 'path',
@@ -63,14 +79,30 @@ const breakAction = (summary: string, description: string) => ({
   },
 });
 
+/**
+ * Answers every operation can give whatever its route: 400 (a path or query that does not decode or holds a
+ * control character), and for a JSON body 415 (not JSON, not UTF-8, an encoding the node does not inflate).
+ */
+function withCommonAnswers<T extends { paths: Record<string, Record<string, unknown>> }>(doc: T): T {
+  for (const ops of Object.values(doc.paths))
+    for (const op of Object.values(ops) as {
+      requestBody?: { content?: object };
+      responses: Record<string, unknown>;
+    }[]) {
+      op.responses['400'] ??= errorAnswer(400);
+      if (op.requestBody?.content && 'application/json' in op.requestBody.content)
+        op.responses['415'] ??= errorAnswer(415);
+    }
+  return doc;
+}
+
 /** The OpenAPI 3.1 description of /v1; a test holds it to the routes the application really serves. */
-export const openApiDocument = {
+export const openApiDocument = withCommonAnswers({
   openapi: '3.1.0',
   info: {
     title: 'Tallystick institution node',
     version: '1.0.0',
-    description:
-      'One node per member institution. Every write is a ledger transaction signed by the logged-in person. Amounts are integer minor units as decimal strings. Errors: `{ error: { code, message, requestId } }` with a stable code.',
+    description: `One node per member institution. Every write is a ledger transaction signed by the logged-in person. Amounts are integer minor units as decimal strings. Errors: \`{ error: { code, message, requestId }, errors: [{ code, message, field }] }\` with a stable code; \`errors\` lists every problem found (a batch of legs: each bad leg and field), the first being \`error\`. Every request: a JSON body needs \`Content-Type: application/json\` in UTF-8 and Content-Encoding gzip, deflate, br or none (415 otherwise), nests at most ${JSON_DEPTH_MAX} levels and holds no NUL (400); a path or query that is not valid percent-encoded UTF-8 or holds a control character is 400; a served path with another method is 405 with \`Allow\`. Every answer carries Content-Security-Policy, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer, X-Frame-Options: DENY, Cross-Origin-Opener-Policy: same-origin and Cache-Control: no-store.`,
   },
   servers: [{ url: '/v1' }],
   security: [{ bearer: [] }],
@@ -94,8 +126,7 @@ export const openApiDocument = {
     '/sessions': {
       post: {
         summary: 'Log in with your enrolment id and secret',
-        description:
-          "Enrols you at your institution's CA; every later transaction is signed with that identity. Login attempts are rate limited.",
+        description: `Enrols you at your institution's CA; every later transaction is signed with that identity. A wrong id and a wrong secret get the same answer in the same time. Attempts are limited per client address and id (${LOGIN_LIMITS.perId.burst} at once, then one every ${1 / LOGIN_LIMITS.perId.perSec} s) and per client address whatever the id (${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s); beyond either, 429 with Retry-After. The token names the node that issued it: another node answers it 401 saying so. Sessions survive a node restart.`,
         tags: ['sessions'],
         security: [],
         requestBody: { required: true, content: json(ref('LoginInput')) },
@@ -729,7 +760,7 @@ export const openApiDocument = {
       },
       Error: {
         type: 'object',
-        required: ['error'],
+        required: ['error', 'errors'],
         properties: {
           error: {
             type: 'object',
@@ -739,6 +770,19 @@ export const openApiDocument = {
               message: { type: 'string' },
               requestId: { type: 'string' },
               details: {},
+            },
+          },
+          errors: {
+            type: 'array',
+            description: 'every problem found, the first being `error` (at most 100)',
+            items: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { enum: Object.keys(STATUS_OF) },
+                message: { type: 'string' },
+                field: { type: 'string', description: 'where, e.g. `legs[3].currency`' },
+              },
             },
           },
         },
@@ -847,4 +891,4 @@ export const openApiDocument = {
       },
     },
   },
-} as const;
+});

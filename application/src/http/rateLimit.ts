@@ -32,3 +32,13 @@ export class RateLimiter {
       if (b.tokens + ((now - b.at) / 1000) * this.ratePerSec >= this.burst) this.buckets.delete(k);
   }
 }
+
+/**
+ * Login attempts a client may make (token buckets; docs/API.md). Per id: 10 at once, then one every 5 s, so a
+ * person who mistypes is not locked out but a guess list is slow. Per client address, whatever the id: 30 at
+ * once, then one every 2 s, so spraying one password over many ids is as slow as guessing one id.
+ */
+export const LOGIN_LIMITS = {
+  perId: { perSec: 0.2, burst: 10 },
+  perClient: { perSec: 0.5, burst: 30 },
+} as const;
