@@ -24,19 +24,22 @@ const send = (m: FromWorker): void => {
   port.postMessage(m);
 };
 
-/** The upload's bytes, pulled one chunk at a time: the main thread never sends more than was asked for. */
+/**
+ * The upload's bytes as they arrive. The main thread sends a window of chunks ahead; each chunk taken gives one
+ * back (`pull`), so a busy machine's thread wake-ups are not paid once per chunk, and no more than the window
+ * ever waits here.
+ */
 async function* body(): AsyncGenerator<Uint8Array> {
   for (;;) {
     if (chunks.length === 0) {
-      const arrived = new Promise<void>((resolve) => {
+      await new Promise<void>((resolve) => {
         wake = resolve;
       });
-      send({ t: 'pull' });
-      await arrived;
     }
     const next = chunks.shift();
     if (next === undefined) continue;
     if (next === null) return;
+    send({ t: 'pull' });
     yield next;
   }
 }

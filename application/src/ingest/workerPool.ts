@@ -19,6 +19,8 @@ export const STATEMENT_WALL_MS_MAX = 15 * 60_000;
 export const STATEMENT_HEAP_MIB_MAX = 1024;
 /** Statement workers in one process (every node of `npm start` shares them): the uploads compared at once. */
 export const STATEMENT_WORKERS_MAX = 2;
+/** Chunks of an upload sent to its worker ahead of its parser (64 KiB each from a socket: about 1 MiB). */
+const CHUNKS_AHEAD = 16;
 /** An idle worker is kept this long for the next upload, then ended. */
 export const STATEMENT_WORKER_IDLE_MS = 60_000;
 
@@ -323,30 +325,51 @@ export class StatementWorkers {
           if ('report' in result) resolve(result.report);
           else reject(result.error);
         };
-        const post = (m: ToWorker) => {
-          if (!settled) worker.postMessage(m);
+        const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => {
+          if (!settled) worker.postMessage(m, transfer);
+        };
+        // Chunks the worker may still be sent: a window at the start, one more for each it takes.
+        let credit = CHUNKS_AHEAD;
+        let pumping = false;
+        let sentEnd = false;
+        const pump = async (): Promise<void> => {
+          if (pumping) return;
+          pumping = true;
+          try {
+            while (credit > 0 && !sentEnd && !settled) {
+              credit--;
+              const bytes = await input.next();
+              if (bytes === null) {
+                sentEnd = true;
+                post({ t: 'end', id });
+              } else {
+                // Cloning a view would copy the whole buffer under it (a socket's pool, a file's bytes): the
+                // chunk's own bytes are copied once and handed over.
+                const own = new Uint8Array(bytes);
+                post({ t: 'chunk', id, bytes: own }, [own.buffer]);
+              }
+            }
+          } catch (e) {
+            settle(
+              {
+                error: new StatementWorkRefused(
+                  'ABORTED',
+                  `the upload stopped before its end: ${e instanceof Error ? e.message : String(e)}`,
+                ),
+              },
+              false,
+            );
+          } finally {
+            pumping = false;
+          }
         };
         onMessage = (m: FromWorker) => {
           switch (m.t) {
             case 'ready':
               return;
             case 'pull':
-              input.next().then(
-                (bytes) => {
-                  post(bytes === null ? { t: 'end', id } : { t: 'chunk', id, bytes });
-                },
-                (e: unknown) => {
-                  settle(
-                    {
-                      error: new StatementWorkRefused(
-                        'ABORTED',
-                        `the upload stopped before its end: ${e instanceof Error ? e.message : String(e)}`,
-                      ),
-                    },
-                    false,
-                  );
-                },
-              );
+              credit++;
+              void pump();
               return;
             case 'period':
               ledger({ from: m.from, to: m.to }).then(
@@ -406,6 +429,7 @@ export class StatementWorkers {
           Math.min(100, Math.max(10, Math.floor(cpuMsMax / 4))),
         );
         worker.postMessage({ t: 'start', id, job } satisfies ToWorker);
+        void pump();
       });
     } finally {
       clearInterval(timer);
