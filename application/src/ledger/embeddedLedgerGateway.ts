@@ -31,8 +31,9 @@ function mapError(e: unknown): Error {
       e.txId,
     );
   }
+  // A chaincode failure without a code is no fault of the caller's: it stays an internal error (HTTP 500).
   if (e instanceof EndorsementError)
-    return rejectionFrom(e.message) ?? new LedgerRejected('INVALID_INPUT', e.message);
+    return rejectionFrom(e.message) ?? new Error(`chaincode failed without a code: ${e.message}`, { cause: e });
   if (e instanceof Error) return new LedgerUnavailable(e.message, { cause: e });
   return new LedgerUnavailable(String(e));
 }

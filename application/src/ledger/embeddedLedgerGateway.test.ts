@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startEmbeddedConsortium, type EmbeddedConsortium } from './embeddedLedgerGateway';
+import { LedgerRejected } from './ledgerGateway';
+
+describe('the embedded transport maps failures as the Fabric one does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tallystick-embedded-map-'));
+  let c: EmbeddedConsortium;
+  beforeAll(async () => {
+    c = await startEmbeddedConsortium({ dataDir: dir, durability: 'none' });
+  });
+  afterAll(async () => {
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a chaincode failure without a code is internal, never the caller’s INVALID_INPUT', async () => {
+    const transport = c.gateway.transport;
+    const who = await c.identity('alice');
+    const e = await transport
+      .submit(who, { fcn: 'reconciliation:noSuchTransaction', args: [], transient: {} })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(e).toBeInstanceOf(Error);
+    expect(e).not.toBeInstanceOf(LedgerRejected);
+    expect(String(e)).toMatch(/without a code/);
+  });
+
+  it('a coded refusal stays the caller’s, with its code', async () => {
+    const who = await c.identity('alice');
+    const e = await c.gateway.getBreak(who, 'brk-missing').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(LedgerRejected);
+    expect((e as LedgerRejected).code).toBe('BREAK_NOT_FOUND');
+  });
+});
