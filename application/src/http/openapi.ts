@@ -388,12 +388,20 @@ export const openApiDocument = withCommonAnswers({
       post: {
         summary: 'Compare my books (a statement file) with my legs on the ledger',
         description:
-          'The body is the file itself (camt.052/053/054 XML, MT940/MT950, or CSV with a header row; a CSV mapping other than reference,amount,currency,valueDate,side,payerRef,payeeRef,legId goes in the x-csv-mapping header as JSON). A statement whose balances or entry count do not add up, or any DOCTYPE, is rejected with the element or line that is wrong. With counterparty (and clearing) the report proposes the legs to post for what is only in my books; post them with /legs/batch.',
+          'The body is the file itself (camt.052/053/054 XML, MT940/MT950, or CSV with a header row; a CSV mapping other than reference,amount,currency,valueDate,side,payerRef,payeeRef,legId goes in the x-csv-mapping header as JSON). Needs the submitter or reconciler role. Parsed and compared in a worker thread with named limits (application/src/ingest/README.md). A statement refused as it is (not well-formed, any DOCTYPE, balances or entry count that do not add up, an impossible date, an MT940 amount with a dot, a CSV cell a spreadsheet would run as a formula, a shape limit crossed) is 400 with `details.code` and `details.at`, the line or element that is wrong; a malformed x-csv-mapping is 400 naming the part in `details.field`; a file over its size, time or memory budget is 413; a second upload of the institution while one runs is 429. A CSV cell guarded with an apostrophe (as the ledger extract writes `-`, `+`, `=`, `@`, TAB or CR first) is read without it. With counterparty (and clearing) the report proposes the legs to post for what is only in my books; post them with /legs/batch.',
         tags: ['legs'],
         parameters: [
           { name: 'format', in: 'query', required: true, schema: { enum: ['camt', 'mt940', 'csv'] } },
           { name: 'counterparty', in: 'query', required: false, schema: { type: 'string' } },
           { name: 'clearing', in: 'query', required: false, schema: { type: 'string' } },
+          {
+            name: 'x-csv-mapping',
+            in: 'header',
+            required: false,
+            description:
+              'CSV only: JSON { columns: { reference, amount, currency, valueDate, side?, bookingDate?, payerRef?, payeeRef?, legId?, status? }, sideValues?: { credit: [...], debit: [...] }, delimiter?, statementId?, account? }, checked whole (unknown keys refused)',
+            schema: { type: 'string', maxLength: 8192 },
+          },
         ],
         requestBody: {
           required: true,
@@ -405,14 +413,14 @@ export const openApiDocument = withCommonAnswers({
         },
         responses: {
           '200': { description: 'difference report', content: json({ type: 'object' }) },
-          ...errors(400, 401, 503),
+          ...errors(400, 401, 403, 413, 429, 503),
         },
       },
     },
     '/statements/ledger': {
       get: {
         summary: "Your institution's own legs on the ledger for a range of value dates, as a CSV statement",
-        description: `The columns the statement upload reads by default (reference, amount in major units, currency, valueDate, side, payerRef, payeeRef, legId): the ledger's side of a reconciliation, to set beside your books. Debtor and creditor legs only; at most ${String(EXTRACT_ROWS_MAX)} rows.`,
+        description: `The columns the statement upload reads by default (reference, amount in major units, currency, valueDate, side, payerRef, payeeRef, legId): the ledger's side of a reconciliation, to set beside your books. Debtor and creditor legs only; at most ${String(EXTRACT_ROWS_MAX)} rows. A cell a spreadsheet would run as a formula (first character =, +, -, @, TAB or CR) is written with an apostrophe before it, which the upload takes off again: the extract uploaded as it is compares without a difference.`,
         tags: ['legs'],
         parameters: [
           { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
@@ -420,7 +428,7 @@ export const openApiDocument = withCommonAnswers({
         ],
         responses: {
           '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
-          ...errors(400, 401, 503),
+          ...errors(400, 401, 403, 503),
         },
       },
     },
