@@ -118,6 +118,12 @@ async function serve(
   return name;
 }
 
+/** The peer CLI prints its usage after an error: the `Error: …` line is the one that says what happened. */
+function errorLine(output: string): string {
+  const lines = output.split('\n');
+  return (lines.find((line) => line.startsWith('Error:')) ?? lines.at(-1) ?? '').trim();
+}
+
 /**
  * The committed sequence, or undefined when nothing is committed. Right after the peers (re)start, a peer can
  * answer its health check before it has opened the channel; `querycommitted` then fails for a reason other
@@ -151,11 +157,9 @@ export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promi
       return (JSON.parse(committed.stdout) as { sequence: number }).sequence;
     }
     if (/namespace \S+ is not defined/.test(output)) return undefined;
-    if (attempt === 1) ctx.log(`  querycommitted not answered yet: ${output.split('\n').at(-1) ?? ''}`);
+    if (attempt === 1) ctx.log(`  querycommitted not answered yet: ${errorLine(output)}`);
     if (Date.now() >= deadline) {
-      throw new Error(
-        `querycommitted on ${firstPeer.name} kept failing:\n${output.split('\n').slice(-5).join('\n')}`,
-      );
+      throw new Error(`querycommitted on ${firstPeer.name} kept failing: ${errorLine(output)}`);
     }
     await sleep(250);
   }
@@ -267,7 +271,7 @@ export async function commitsTransaction(ctx: Context, timeoutMs = 30_000): Prom
     const output = `${result.stdout}\n${result.stderr}`.trim();
     // a restarted ordering service has no Raft leader for about an election timeout
     if (Date.now() >= deadline || !/no Raft leader|SERVICE_UNAVAILABLE|connection refused/i.test(output)) {
-      throw new Error(`a test transaction did not commit:\n${output.split('\n').slice(-5).join('\n')}`);
+      throw new Error(`a test transaction did not commit: ${errorLine(output)}`);
     }
     await sleep(250);
   }
