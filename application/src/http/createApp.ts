@@ -105,6 +105,36 @@ const body = (req: Request): Record<string, unknown> => {
   return b as Record<string, unknown>;
 };
 
+/**
+ * Runs every field's check and throws all their refusals at once (the first as `error`, all in `errors`), so a
+ * client fixes a request in one round trip; returns each check's value when none refused.
+ */
+function fields<T extends unknown[]>(...checks: { [K in keyof T]: () => T[K] }): T {
+  const values: unknown[] = [];
+  const refused: ApiError[] = [];
+  for (const check of checks) {
+    try {
+      values.push(check());
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code !== 'VALIDATION_FAILED') throw e;
+      refused.push(e);
+      values.push(undefined);
+    }
+  }
+  const first = refused[0];
+  if (first === undefined) return values as T;
+  if (refused.length === 1) throw first;
+  throw new ApiError(
+    first.code,
+    `${first.message} (and ${refused.length - 1} more: see errors)`,
+    first.details,
+    refused.flatMap((e) => {
+      const field = (e.details as { field?: unknown } | undefined)?.field;
+      return [{ code: e.code, message: e.message, ...(typeof field === 'string' ? { field } : {}) }];
+    }),
+  );
+}
+
 /** An express application for one institution's node (no listen: the caller decides where). */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -222,8 +252,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   v1.post('/sessions', async (req, res) => {
     const b = body(req);
-    const enrollmentId = str(b.enrollmentId, 'enrollmentId', 64);
-    const secret = str(b.secret, 'secret', 256);
+    const [enrollmentId, secret] = fields(
+      () => str(b.enrollmentId, 'enrollmentId', 64),
+      () => str(b.secret, 'secret', 256),
+    );
     const client = req.ip ?? '';
     // Both buckets are charged on every attempt: a client spraying ids runs out of its own bucket.
     const wait = Math.max(loginClientLimiter.take(client), loginLimiter.take(`${client}|${enrollmentId}`));
@@ -409,19 +441,27 @@ export function createApp(deps: AppDeps): express.Express {
   v1.post('/breaks/assign', async (req, res) => {
     needRole(req, ['reconciler', 'approver'], 'assigning a break');
     const b = body(req);
-    const ids = b.breakIds;
-    if (
-      !Array.isArray(ids) ||
-      ids.length === 0 ||
-      ids.length > BULK_BREAKS_MAX ||
-      !ids.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64)
-    )
-      throw new ApiError('VALIDATION_FAILED', `breakIds must be an array of 1-${BULK_BREAKS_MAX} break ids`, {
-        field: 'breakIds',
-      });
-    const assignee = str(b.assignee, 'assignee', 64);
+    const [ids, assignee] = fields(
+      () => {
+        const ids = b.breakIds;
+        if (
+          !Array.isArray(ids) ||
+          ids.length === 0 ||
+          ids.length > BULK_BREAKS_MAX ||
+          !ids.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 64)
+        )
+          throw new ApiError(
+            'VALIDATION_FAILED',
+            `breakIds must be an array of 1-${BULK_BREAKS_MAX} break ids`,
+            { field: 'breakIds' },
+          );
+        return ids as string[];
+      },
+      () => str(b.assignee, 'assignee', 64),
+      () => actionOptions(req, {}),
+    );
     const results = [];
-    for (const breakId of new Set(ids as string[])) {
+    for (const breakId of new Set(ids)) {
       try {
         // One request, one key: each break's assignment is named by the key and the break.
         const r = await counted('assignBreak', () =>
@@ -453,35 +493,34 @@ export function createApp(deps: AppDeps): express.Express {
   v1.post('/breaks/:breakId/assign', async (req, res) => {
     needRole(req, ['reconciler', 'approver'], 'assigning a break');
     const b = body(req);
-    const breakId = str(req.params.breakId, 'breakId', 64);
+    const [breakId, assignee, options] = fields(
+      () => str(req.params.breakId, 'breakId', 64),
+      () => str(b.assignee, 'assignee', 64),
+      () => actionOptions(req, b),
+    );
     res.json(
       await counted('assignBreak', () =>
-        deps.gateway.assignBreak(
-          who(req).identity,
-          breakId,
-          str(b.assignee, 'assignee', 64),
-          actionOptions(req, b),
-        ),
+        deps.gateway.assignBreak(who(req).identity, breakId, assignee, options),
       ),
     );
   });
   v1.post('/breaks/:breakId/propose', async (req, res) => {
     const b = body(req);
-    const kind = str(b.kind, 'kind', 32);
-    if (!(RESOLUTION_KINDS as readonly string[]).includes(kind)) {
-      throw new ApiError('VALIDATION_FAILED', `kind must be one of ${RESOLUTION_KINDS.join(', ')}`, {
-        field: 'kind',
-      });
-    }
-    const breakId = str(req.params.breakId, 'breakId', 64);
+    const [kind, breakId, options] = fields(
+      () => {
+        const kind = str(b.kind, 'kind', 32);
+        if (!(RESOLUTION_KINDS as readonly string[]).includes(kind))
+          throw new ApiError('VALIDATION_FAILED', `kind must be one of ${RESOLUTION_KINDS.join(', ')}`, {
+            field: 'kind',
+          });
+        return kind as ResolutionKind;
+      },
+      () => str(req.params.breakId, 'breakId', 64),
+      () => actionOptions(req, b),
+    );
     res.json(
       await counted('proposeResolution', () =>
-        deps.gateway.proposeResolution(
-          who(req).identity,
-          breakId,
-          kind as ResolutionKind,
-          actionOptions(req, b),
-        ),
+        deps.gateway.proposeResolution(who(req).identity, breakId, kind, options),
       ),
     );
   });

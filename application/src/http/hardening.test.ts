@@ -289,6 +289,30 @@ describe('hostile and careless requests get a 4xx that says what to send', () =>
     expect([one.status, one.body.error?.code, one.body.errors?.length]).toEqual([400, 'UNKNOWN_CURRENCY', 1]);
   });
 
+  it('lists every bad field of a login, an assignment or a proposal at once', async () => {
+    const noCredentials = await send(bankB.url, 'POST', '/v1/sessions', { body: '{}' });
+    expect([noCredentials.status, noCredentials.body.errors?.map((e) => e.field)]).toEqual([
+      400,
+      ['enrollmentId', 'secret'],
+    ]);
+    const token = await login(bankB, 'bruno');
+    const proposal = await send(bankB.url, 'POST', '/v1/breaks/brk-x/propose', {
+      token,
+      body: JSON.stringify({ kind: 'GUESS', comment: 'x'.repeat(5000) }),
+      headers: { 'idempotency-key': 'not a key!' },
+    });
+    expect([proposal.status, proposal.body.errors?.map((e) => e.field)]).toEqual([400, ['kind', 'comment']]);
+    const bulk = await send(bankB.url, 'POST', '/v1/breaks/assign', {
+      token,
+      body: JSON.stringify({ breakIds: [], assignee: '' }),
+      headers: { 'idempotency-key': 'not a key!' },
+    });
+    expect([bulk.status, bulk.body.errors?.map((e) => e.field)]).toEqual([
+      400,
+      ['breakIds', 'assignee', 'Idempotency-Key'],
+    ]);
+  });
+
   it('answers a known path with the wrong method 405 with Allow, an unknown path 404', async () => {
     const token = await login(bankB, 'bruno');
     const me = await send(bankB.url, 'DELETE', '/v1/me', { token });
