@@ -3,6 +3,7 @@
  * pulled from the main thread, asks for the ledger's legs of the statement's period, compares and builds the
  * report. One job at a time; the main thread measures and ends it.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 import type { LedgerLeg } from './compare';
@@ -87,4 +88,14 @@ port.on('message', (m: ToWorker) => {
       return;
   }
 });
-send({ t: 'ready' });
+/** This thread's id (Linux): the main thread reads the thread's own CPU time by it. */
+function threadId(): number | undefined {
+  try {
+    const tid = Number.parseInt(readFileSync('/proc/thread-self/stat', 'utf8'), 10);
+    return Number.isSafeInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const tid = threadId();
+send(tid === undefined ? { t: 'ready' } : { t: 'ready', tid });

@@ -25,7 +25,8 @@ export type ToWorker =
 
 /** Worker to main thread. */
 export type FromWorker =
-  | { readonly t: 'ready' }
+  /** Started; `tid` is the thread's id on Linux, where the main thread reads its CPU time from /proc. */
+  | { readonly t: 'ready'; readonly tid?: number }
   | { readonly t: 'pull' }
   | { readonly t: 'period'; readonly from: string; readonly to: string }
   | { readonly t: 'done'; readonly report: Record<string, unknown> }
