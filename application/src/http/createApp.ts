@@ -670,6 +670,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (consoleDir !== undefined && existsSync(join(consoleDir, 'index.html'))) {
     app.use(express.static(consoleDir, { index: 'index.html', fallthrough: true }));
   }
+  // /healthz and /metrics with another method: 405, as under /v1.
+  app.use(methodNotAllowed(app.router as unknown as express.Router));
   app.use((req: Request) => {
     throw new ApiError('NOT_FOUND', `no route ${req.method} ${req.path}`);
   });

@@ -328,6 +328,9 @@ describe('hostile and careless requests get a 4xx that says what to send', () =>
     const views = await send(bankB.url, 'POST', '/v1/views/mine', { token, body: '{}' });
     expect([views.status, views.headers.get('allow')]).toEqual([405, 'DELETE, PUT']);
     expect((await send(bankB.url, 'GET', '/v1/nothing', { token })).status).toBe(404);
+    const health = await send(bankB.url, 'POST', '/healthz', { body: '{}' });
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect((await send(bankB.url, 'POST', '/nothing', { body: '{}' })).status).toBe(404);
   });
 
   it('says how to authenticate on every 401, and tells another node’s token from an expired one', async () => {
