@@ -108,7 +108,7 @@ export function sha256OfFile(file: string): Promise<string> {
  * Extracts the shared archive into the cache once: checked against its published sha256 first, unpacked
  * into a private folder, then renamed into place, so a second process never sees half a tree.
  */
-async function extractFabricArchive(layout: Layout, target: string, log: (line: string) => void) {
+export async function extractFabricArchive(layout: Layout, target: string, log: (line: string) => void) {
   const archive = layout.fabricArchive;
   if (!existsSync(archive)) {
     throw new Error(
