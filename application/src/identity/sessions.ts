@@ -153,6 +153,8 @@ export class SessionStore {
         createdAt: s.createdAt,
         lastSeenAt: s.lastSeenAt,
       });
+      // A logout while this was being written must not leave the record behind for the next restart.
+      if (!this.sessions.has(key)) await records.removeSession(key);
     }
     if (!s && records) {
       // Expired in memory: its record goes too.
