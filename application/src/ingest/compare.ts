@@ -76,20 +76,98 @@ export function outcomeOfLine(line: StatementLine): Outcome {
   return line.reversal ? 'FAILED' : 'SETTLED';
 }
 
-/** Keys to lines, as a first index per key and a chain through `next`, so a million lines cost a map and an array. */
+/** A reference shared by more lines than this gets its own index by amount, currency and date when searched. */
+const CHAIN_SCAN_MAX = 16;
+
+/**
+ * Keys to the lines not yet matched, as a first index per key and a chain through `next` (and back through
+ * `prev`), so a million lines cost a map and two arrays. A matched line is unlinked, so a chain holds only what
+ * can still match. A key shared by many lines (payers reuse EndToEndIds; a hostile file can give one to every
+ * line) is indexed once more, by amount, currency and date, the first time it is searched that way: a search
+ * never walks more than `CHAIN_SCAN_MAX` lines, and the comparison stays linear whatever the books hold.
+ */
 class Chains {
   readonly first = new Map<string, number>();
   readonly next: Int32Array;
-  constructor(n: number) {
+  readonly prev: Int32Array;
+  /** Per heavily shared key: lines by money-and-date key, in line order, with a cursor past the matched ones. */
+  private readonly byMoney = new Map<string, Map<string, { lines: number[]; at: number }>>();
+  constructor(
+    n: number,
+    private readonly keyOf: (line: StatementLine) => string | undefined,
+  ) {
     this.next = new Int32Array(n).fill(NONE);
+    this.prev = new Int32Array(n).fill(NONE);
   }
   /** Called in descending order of i, so that each chain runs in the order of the lines. */
   prepend(key: string, i: number): void {
     const head = this.first.get(key);
-    if (head !== undefined) this.next[i] = head;
+    if (head !== undefined) {
+      this.next[i] = head;
+      this.prev[head] = i;
+    }
     this.first.set(key, i);
   }
+  /** The first unmatched line of `key`. */
+  head(key: string): number {
+    return this.first.get(key) ?? NONE;
+  }
+  /** Takes line i (of `line`) out of its chain. */
+  unlink(i: number, line: StatementLine): void {
+    const key = this.keyOf(line);
+    if (key === undefined) return;
+    const p = this.prev[i] ?? NONE;
+    const nx = this.next[i] ?? NONE;
+    if (p === NONE) {
+      if (this.first.get(key) !== i) return;
+      if (nx === NONE) this.first.delete(key);
+      else this.first.set(key, nx);
+    } else this.next[p] = nx;
+    if (nx !== NONE) this.prev[nx] = p;
+    this.next[i] = NONE;
+    this.prev[i] = NONE;
+  }
+  /**
+   * The first unmatched line of `key` with the leg's amount, currency and value date (a line without a value
+   * date agrees with any).
+   */
+  findSameMoney(key: string, leg: LedgerLeg, lines: readonly StatementLine[], matched: Uint8Array): number {
+    let index = this.byMoney.get(key);
+    if (index === undefined) {
+      let seen = 0;
+      for (let i = this.head(key); i !== NONE; i = this.next[i] ?? NONE) {
+        const line = lines[i];
+        if (line && sameMoneyAndDate(line, leg)) return i;
+        if (++seen > CHAIN_SCAN_MAX) break;
+      }
+      if (seen <= CHAIN_SCAN_MAX) return NONE;
+      // A heavily shared key: index its unmatched lines by money and date, once.
+      index = new Map();
+      for (let i = this.head(key); i !== NONE; i = this.next[i] ?? NONE) {
+        const line = lines[i];
+        if (!line) continue;
+        const k = moneyKey(line.amountMinor, line.currency, line.valueDate ?? '');
+        const entry = index.get(k);
+        if (entry) entry.lines.push(i);
+        else index.set(k, { lines: [i], at: 0 });
+      }
+      this.byMoney.set(key, index);
+    }
+    const amountMinor = typeof leg.amountMinor === 'bigint' ? leg.amountMinor : BigInt(leg.amountMinor);
+    let best = NONE;
+    for (const date of [leg.valueDate, '']) {
+      const entry = index.get(moneyKey(amountMinor, leg.currency, date));
+      if (!entry) continue;
+      while (entry.at < entry.lines.length && matched[entry.lines[entry.at] ?? 0] === 1) entry.at++;
+      const i = entry.lines[entry.at];
+      if (i !== undefined && (best === NONE || i < best)) best = i;
+    }
+    return best;
+  }
 }
+
+const moneyKey = (amountMinor: bigint, currency: string, valueDate: string): string =>
+  `${amountMinor.toString()} ${currency} ${valueDate}`;
 
 function differences(line: StatementLine, leg: LedgerLeg): FieldDifference[] {
   const out: FieldDifference[] = [];
@@ -139,8 +217,8 @@ export function compareBooks(
     const l = myLines[i];
     return l?.status === 'BOOKED' ? l : undefined;
   };
-  const byUetr = new Chains(n);
-  const byE2e = new Chains(n);
+  const byUetr = new Chains(n, (l) => l.uetr);
+  const byE2e = new Chains(n, (l) => l.endToEndId);
   for (let i = n - 1; i >= 0; i--) {
     const l = booked(i);
     if (!l) continue;
@@ -156,17 +234,11 @@ export function compareBooks(
     matched[i] = 1;
     const line = myLines[i];
     if (!line) return;
+    byUetr.unlink(i, line);
+    byE2e.unlink(i, line);
     const d = differences(line, leg);
     if (d.length === 0) agreed++;
     else fieldDifferences.push({ line, leg, matchedBy, differences: d });
-  };
-  /** First unmatched line on the chain that `accept`s the leg. */
-  const find = (chains: Chains, key: string, accept: (line: StatementLine) => boolean): number => {
-    for (let i = chains.first.get(key) ?? NONE; i !== NONE; i = chains.next[i] ?? NONE) {
-      const line = myLines[i];
-      if (line && matched[i] === 0 && accept(line)) return i;
-    }
-    return NONE;
   };
 
   // 1. Streamed: UETR (it names one payment: the line that agrees, else the first), and EndToEndId with the
@@ -177,14 +249,14 @@ export function compareBooks(
     const ref = leg.reference;
     if (ref.length === 36 && UETR_SHAPE.test(ref)) {
       const uetr = ref.toLowerCase();
-      let i = find(byUetr, uetr, (l) => sameMoneyAndDate(l, leg));
-      if (i === NONE) i = find(byUetr, uetr, () => true);
+      let i = byUetr.findSameMoney(uetr, leg, myLines, matched);
+      if (i === NONE) i = byUetr.head(uetr);
       if (i !== NONE) {
         take(i, leg, 'UETR');
         continue;
       }
     } else {
-      const i = find(byE2e, ref, (l) => sameMoneyAndDate(l, leg));
+      const i = byE2e.findSameMoney(ref, leg, myLines, matched);
       if (i !== NONE) {
         take(i, leg, 'END_TO_END_ID');
         continue;
@@ -212,8 +284,8 @@ export function compareBooks(
   const onlyOnLedger: LedgerLeg[] = [];
   for (const leg of leftover) {
     if (!UETR_SHAPE.test(leg.reference) && leftPerE2e.get(leg.reference) === 1) {
-      const first = find(byE2e, leg.reference, () => true);
-      const second = first === NONE ? NONE : find(byE2e, leg.reference, (l) => l !== myLines[first]);
+      const first = byE2e.head(leg.reference);
+      const second = first === NONE ? NONE : (byE2e.next[first] ?? NONE);
       if (first !== NONE && second === NONE) {
         take(first, leg, 'END_TO_END_ID');
         continue;

@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { parseCurrency } from '../../../chaincode/src/core/money';
 import { parseCamt } from './camt';
+import { compareBooks, type LedgerLeg } from './compare';
 import { CsvMappingInvalid, parseCsv, parseCsvMapping, type CsvMapping } from './csv';
 import { parseMt940 } from './mt940';
 import { csvRecord, guardCell, looksLikeFormula, unguardCell } from './spreadsheetCell';
-import { CSV_COLUMNS_MAX, MT940_FIELD_LINES_MAX, XML_DEPTH_MAX, XML_TEXT_CHARS_MAX } from './statementLine';
+import {
+  CSV_COLUMNS_MAX,
+  makeLine,
+  MT940_FIELD_LINES_MAX,
+  XML_DEPTH_MAX,
+  XML_TEXT_CHARS_MAX,
+  type StatementLine,
+} from './statementLine';
 import { rejection } from './testSupport';
 
 // Inputs a hostile or careless member sends: each is refused whole, with the line or element that is wrong.
@@ -205,5 +214,50 @@ describe('CSV: guards, duplicates, limits and dates', () => {
       credit: ['IN'],
       debit: ['OUT'],
     });
+  });
+});
+
+describe('comparison with many lines of one EndToEndId', () => {
+  it('pairs each leg with the first line of its amount and date, as with few, by an index made for the shared id', () => {
+    const eur = parseCurrency('EUR');
+    const line = (i: number, amountMinor: bigint, valueDate?: string): StatementLine =>
+      makeLine({
+        format: 'csv',
+        statementId: '',
+        at: i,
+        side: 'CREDIT',
+        reversal: false,
+        status: 'BOOKED',
+        amountMinor,
+        currency: eur,
+        ...(valueDate === undefined ? {} : { valueDate }),
+        endToEndId: 'SHARED',
+      });
+    const leg = (i: number, amountMinor: number, valueDate = '2026-11-27'): LedgerLeg => ({
+      legId: `L${i}`,
+      reference: 'SHARED',
+      role: 'CREDITOR_AGENT',
+      route: [],
+      amountMinor: String(amountMinor),
+      currency: 'EUR',
+      valueDate,
+      payerRef: 'P',
+      payeeRef: 'Q',
+      outcome: 'SETTLED',
+    });
+    // 100 lines: amounts 1..50 twice (the second time without a value date, which agrees with any date).
+    const lines = Array.from({ length: 100 }, (_, i) =>
+      i < 50 ? line(i, BigInt(i + 1), '2026-11-27') : line(i, BigInt(i - 49)),
+    );
+    // 100 legs in reverse order of amount, then 1 that agrees with nothing.
+    const legs = [...Array.from({ length: 100 }, (_, i) => leg(i, 50 - (i % 50))), leg(100, 999)];
+    const report = compareBooks(lines, legs);
+    expect(report.matched).toBe(100);
+    expect(report.onlyInMyBooks).toEqual([]);
+    expect(report.onlyOnLedger.map((l) => l.legId)).toEqual(['L100']);
+    // The first of two lines of one amount is taken first: the dated one (line order), then the undated one.
+    const again = compareBooks(lines, [leg(0, 7), leg(1, 7, '2026-11-28')]);
+    expect(again.matched).toBe(2);
+    expect(again.onlyInMyBooks.filter((l) => l.amountMinor === 7n)).toEqual([]);
   });
 });
