@@ -257,7 +257,8 @@ export function createApp(deps: AppDeps): express.Express {
       () => str(b.secret, 'secret', 256),
     );
     const client = req.ip ?? '';
-    // Both buckets are charged on every attempt: a client spraying ids runs out of its own bucket.
+    // Both buckets are charged on every attempt: a client spraying ids runs out of its own bucket. A login that
+    // succeeds gives the client's token back, so many people behind one address (an office) are not held up.
     const wait = Math.max(loginClientLimiter.take(client), loginLimiter.take(`${client}|${enrollmentId}`));
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
@@ -266,6 +267,7 @@ export function createApp(deps: AppDeps): express.Express {
     let identity;
     try {
       identity = await deps.enroller.enroll(enrollmentId, secret);
+      loginClientLimiter.giveBack(client);
     } catch {
       // Never say whether the id or the secret was wrong.
       throw new ApiError('LOGIN_FAILED', 'enrolment id or secret is wrong');

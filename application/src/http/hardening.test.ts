@@ -431,6 +431,16 @@ describe('logins', () => {
       if (r.status === 429) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     }
     expect(codes).toEqual([401, 401, 401, 401, 401, 429]);
+    // Successful logins from one address (an office) do not use up its attempts.
+    const office = await startNode('ClearingHouseMSP', {
+      loginRateLimit: { perSec: 0.001, burst: 3 },
+      loginClientRateLimit: { perSec: 0.001, burst: 2 },
+    });
+    for (const user of ['chen', 'cora', 'clearing-system', 'clearing-admin']) await login(office, user);
+    const afterOffice = await send(office.url, 'POST', '/v1/sessions', {
+      body: JSON.stringify({ enrollmentId: 'nobody', secret: 'x' }),
+    });
+    expect(afterOffice.status).toBe(401);
     // Per id: a fresh node, the same id over and over.
     const perId = await startNode('ClearingHouseMSP', {
       loginRateLimit: { perSec: 0.001, burst: 3 },

@@ -126,7 +126,7 @@ export const openApiDocument = withCommonAnswers({
     '/sessions': {
       post: {
         summary: 'Log in with your enrolment id and secret',
-        description: `Enrols you at your institution's CA; every later transaction is signed with that identity. A wrong id and a wrong secret get the same answer in the same time. Attempts are limited per client address and id (${LOGIN_LIMITS.perId.burst} at once, then one every ${1 / LOGIN_LIMITS.perId.perSec} s) and per client address whatever the id (${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s); beyond either, 429 with Retry-After. The token names the node that issued it: another node answers it 401 saying so. Sessions survive a node restart.`,
+        description: `Enrols you at your institution's CA; every later transaction is signed with that identity. A wrong id and a wrong secret get the same answer in the same time. Attempts are limited per client address and id (${LOGIN_LIMITS.perId.burst} at once, then one every ${1 / LOGIN_LIMITS.perId.perSec} s) and per client address whatever the id (${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s; a login that succeeds does not count); beyond either, 429 with Retry-After. The token names the node that issued it: another node answers it 401 saying so. Sessions survive a node restart.`,
         tags: ['sessions'],
         security: [],
         requestBody: { required: true, content: json(ref('LoginInput')) },

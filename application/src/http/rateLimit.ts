@@ -27,6 +27,12 @@ export class RateLimiter {
     return 0;
   }
 
+  /** Returns a token taken for something that turned out not to count (a login that succeeded). */
+  giveBack(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+
   private sweep(now: number): void {
     for (const [k, b] of this.buckets)
       if (b.tokens + ((now - b.at) / 1000) * this.ratePerSec >= this.burst) this.buckets.delete(k);
@@ -36,7 +42,8 @@ export class RateLimiter {
 /**
  * Login attempts a client may make (token buckets; docs/API.md). Per id: 10 at once, then one every 5 s, so a
  * person who mistypes is not locked out but a guess list is slow. Per client address, whatever the id: 30 at
- * once, then one every 2 s, so spraying one password over many ids is as slow as guessing one id.
+ * once, then one every 2 s, so spraying one password over many ids is as slow as guessing one id; a login that
+ * succeeds gives its token back (an office of many people behind one address logs in freely).
  */
 export const LOGIN_LIMITS = {
   perId: { perSec: 0.2, burst: 10 },
