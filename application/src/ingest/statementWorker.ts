@@ -20,6 +20,7 @@ let current = -1;
 let chunks: (Uint8Array | null)[] = [];
 let wake: (() => void) | undefined;
 let ledger: ((legs: LedgerLeg[]) => void) | undefined;
+let ledgerLegs: LedgerLeg[] = [];
 
 const send = (m: FromWorker): void => {
   port.postMessage(m);
@@ -61,6 +62,7 @@ async function run(id: number, job: WorkerJob): Promise<void> {
     if (current === id) {
       current = -1;
       chunks = [];
+      ledgerLegs = [];
       wake = undefined;
       ledger = undefined;
     }
@@ -83,8 +85,13 @@ port.on('message', (m: ToWorker) => {
       wake = undefined;
       return;
     case 'ledger':
-      ledger?.(m.legs);
-      ledger = undefined;
+      for (const leg of m.legs) ledgerLegs.push(leg);
+      if (m.last) {
+        const legs = ledgerLegs;
+        ledgerLegs = [];
+        ledger?.(legs);
+        ledger = undefined;
+      }
       return;
   }
 });

@@ -41,7 +41,7 @@ describe('statement workers', () => {
   it('parses and compares in a worker: the report of the ledger legs of the statement period', async () => {
     const workers = pool();
     const periods: { from: string; to: string }[] = [];
-    const n = 200;
+    const n = 12_000; // the ledger legs cross in three messages
     const report = (await workers.compare(
       Readable.from([csvOf(n)]),
       job,

@@ -23,6 +23,11 @@ export const STATEMENT_HEAP_MIB_MAX = 1024;
 export const STATEMENT_WORKERS_MAX = 2;
 /** Chunks of an upload sent to its worker ahead of its parser (64 KiB each from a socket: about 1 MiB). */
 const CHUNKS_AHEAD = 16;
+/**
+ * Ledger legs per message to the worker: cloning a million at once would hold this thread for a second or more;
+ * in batches, other requests are served between them.
+ */
+const LEGS_PER_MESSAGE = 5_000;
 /** An idle worker is kept this long for the next upload, then ended. */
 export const STATEMENT_WORKER_IDLE_MS = 60_000;
 
@@ -396,8 +401,12 @@ export class StatementWorkers {
               return;
             case 'period':
               ledger({ from: m.from, to: m.to }).then(
-                (legs) => {
-                  post({ t: 'ledger', id, legs });
+                async (legs) => {
+                  for (let i = 0; i < legs.length || i === 0; i += LEGS_PER_MESSAGE) {
+                    const last = i + LEGS_PER_MESSAGE >= legs.length;
+                    post({ t: 'ledger', id, legs: legs.slice(i, i + LEGS_PER_MESSAGE), last });
+                    if (!last) await new Promise((resolve) => setImmediate(resolve));
+                  }
                 },
                 (e: unknown) => {
                   settle({ error: e instanceof Error ? e : new Error(String(e)) }, false);

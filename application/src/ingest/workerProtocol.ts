@@ -21,7 +21,8 @@ export type ToWorker =
   | { readonly t: 'start'; readonly id: number; readonly job: WorkerJob }
   | { readonly t: 'chunk'; readonly id: number; readonly bytes: Uint8Array }
   | { readonly t: 'end'; readonly id: number }
-  | { readonly t: 'ledger'; readonly id: number; readonly legs: LedgerLeg[] };
+  /** The ledger's legs of the period, in batches; `last` on the final one (which may be empty). */
+  | { readonly t: 'ledger'; readonly id: number; readonly legs: LedgerLeg[]; readonly last: boolean };
 
 /** Worker to main thread. */
 export type FromWorker =
