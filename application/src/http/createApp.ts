@@ -311,7 +311,8 @@ export function createApp(deps: AppDeps): express.Express {
           ? 'this is not a session token of a Tallystick node; log in (POST /v1/sessions) for one'
           : 'the session has expired or ended; log in again',
       );
-    const wait = limiter.take(token);
+    // Keyed by the session, not its token: no token is kept in memory in the clear.
+    const wait = limiter.take(`${session.mspId}|${session.enrollmentId}|${session.createdAt}`);
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       throw new ApiError('RATE_LIMITED', 'too many requests');
