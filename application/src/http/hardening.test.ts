@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -186,6 +187,12 @@ describe('hostile and careless requests get a 4xx that says what to send', () =>
     });
     expect([notGzip.status, notGzip.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(notGzip.body.error?.message).toMatch(/not compressed as its Content-Encoding says/);
+    const gzipped = await send(bankB.url, 'POST', '/v1/legs', {
+      token,
+      body: gzipSync(leg),
+      headers: { 'content-encoding': 'gzip', 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(gzipped.status, gzipped.text).toBe(201);
     const plain = await send(bankB.url, 'POST', '/v1/legs', {
       token,
       body: leg,
