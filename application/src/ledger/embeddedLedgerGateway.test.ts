@@ -32,6 +32,12 @@ describe('the embedded transport maps failures as the Fabric one does', () => {
     expect(String(e)).toMatch(/without a code/);
   });
 
+  it('enrols one person several times at once (a login beside the node’s own reader), each time', async () => {
+    const ca = c.network.ca('BankAMSP');
+    const enrolled = await Promise.all(Array.from({ length: 6 }, () => ca.enroll('amir', 'amir-pw')));
+    expect(enrolled.every((i) => i.mspId === 'BankAMSP')).toBe(true);
+  });
+
   it('a coded refusal stays the caller’s, with its code', async () => {
     const who = await c.identity('alice');
     const e = await c.gateway.getBreak(who, 'brk-missing').then(

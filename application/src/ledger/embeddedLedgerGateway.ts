@@ -33,7 +33,9 @@ function mapError(e: unknown): Error {
   }
   // A chaincode failure without a code is no fault of the caller's: it stays an internal error (HTTP 500).
   if (e instanceof EndorsementError)
-    return rejectionFrom(e.message) ?? new Error(`chaincode failed without a code: ${e.message}`, { cause: e });
+    return (
+      rejectionFrom(e.message) ?? new Error(`chaincode failed without a code: ${e.message}`, { cause: e })
+    );
   if (e instanceof Error) return new LedgerUnavailable(e.message, { cause: e });
   return new LedgerUnavailable(String(e));
 }
@@ -157,6 +159,10 @@ export async function startEmbeddedConsortium(options: {
       const { org, user } = findUser(consortium, userId);
       const enrolled = network.ca(org.mspId).enroll(user.id, user.secret);
       identities.set(userId, enrolled);
+      // A failed enrolment is not kept: the next call tries again.
+      enrolled.catch(() => {
+        if (identities.get(userId) === enrolled) identities.delete(userId);
+      });
       return enrolled;
     },
     stop: () => gateway.close(),

@@ -43,7 +43,8 @@ function scrypt(secret: string, salt: Buffer): Promise<Buffer> {
 }
 
 async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per write: two enrolments of one id at once (a login and the node's own reader) each rename their own.
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
     await handle.writeFile(data);
