@@ -225,6 +225,41 @@ describe('hostile statement uploads', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('keeps answering other requests while a large statement is compared', async () => {
+    // 150,000 CSV lines: seconds of parsing and comparing, in the worker. Meanwhile /healthz is asked again and
+    // again; parsed on this thread (as before), each answer would wait for the whole upload.
+    const rows = Array.from(
+      { length: 150_000 },
+      (_, i) => `E2E-${i},1.00,EUR,2026-11-27,C,P${i},Q${i},L${i}`,
+    );
+    const big = `reference,amount,currency,valueDate,side,payerRef,payeeRef,legId\r\n${rows.join('\r\n')}\r\n`;
+    const state = { done: false };
+    const started = performance.now();
+    const compared = upload('csv', big).then((r) => {
+      state.done = true;
+      return r;
+    });
+    const latenciesMs: number[] = [];
+    while (!state.done) {
+      const t = performance.now();
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      latenciesMs.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await compared;
+    const uploadMs = performance.now() - started;
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+    expect(r.body.counts).toMatchObject({ lines: 150_000, onlyInMyBooks: 150_000 });
+    const slowest = Math.max(...latenciesMs);
+    console.log(
+      `150,000-line upload: ${uploadMs.toFixed(0)} ms; ${latenciesMs.length} health checks meanwhile, slowest ${slowest.toFixed(0)} ms`,
+    );
+    expect(uploadMs).toBeGreaterThan(500);
+    expect(latenciesMs.length).toBeGreaterThan(3);
+    expect(slowest).toBeLessThan(uploadMs / 2);
+  });
+
   it('lets only the roles that keep the books upload', async () => {
     for (const [user, status] of [
       ['bella', 403], // approver
