@@ -3,7 +3,9 @@ export { implicitCollection, type CollectionConfig } from './channel';
 export { EndorsementError, TransactionInvalidError, type ValidationCode } from './errors';
 export {
   EmbeddedNetwork,
+  setCommitStepHook,
   type ChaincodeOptions,
+  type CommitStep,
   type CommittedBlock,
   type CommittedTransaction,
   type EmbeddedNetworkOptions,

@@ -64,6 +64,20 @@ export type EmbeddedNetworkOptions = {
   durability?: 'fsync' | 'none';
 };
 
+/** The durable steps of a block's commit, in order (see `setCommitStepHook`). */
+export type CommitStep = 'private-data-written' | 'block-written' | 'acknowledged';
+
+let commitStepHook: ((step: CommitStep, blockNumber: number) => void) | undefined;
+
+/**
+ * Crash-test seam for a process that hosts a network (the chaos run's ledger process): `hook` is called
+ * synchronously after each durable step of every block's commit, so the process can kill itself exactly there.
+ * A process-wide setting, as a crash is; undefined removes it.
+ */
+export function setCommitStepHook(hook: ((step: CommitStep, blockNumber: number) => void) | undefined): void {
+  commitStepHook = hook;
+}
+
 export type SubmitRequest = {
   fcn: string;
   args?: string[];
@@ -824,10 +838,13 @@ export class EmbeddedNetwork {
         release(bytes);
       }),
     );
+    commitStepHook?.('private-data-written', number);
     await this.blockFile.append([pieces]);
+    commitStepHook?.('block-written', number);
     // Synced before anyone hears of the block: from here on it must never vanish (see AckMark).
     const headerHash = blockHeaderHash(number, this.previousHash, dataHash);
     await this.mark.write(acknowledgement(number + 1, headerHash, this.blockFile, this.privateFiles));
+    commitStepHook?.('acknowledged', number);
 
     const wait = this.lock.acquireWrite();
     if (wait !== undefined) await wait;

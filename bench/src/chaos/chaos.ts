@@ -1,0 +1,714 @@
+/**
+ * `npm run chaos`: a load of legs from four institutions through their nodes' HTTP API while, one at a time,
+ * the process holding the embedded ledger and the nodes is killed with SIGKILL (at a random moment, or inside
+ * a block's commit at a chosen step) and started again on the same data. Clients retry every batch that was not
+ * acknowledged with the same leg ids until it is. At the end: every acknowledged leg on the ledger exactly once
+ * (read back from the block file), each node's index equal to the ledger (`/v1/index/verify`, own legs
+ * included) and its own-leg extract holding each acknowledged leg once, what clients saw during each outage
+ * (no 400s, no 500s), and each fault's recovery time. See docs/RELIABILITY.md.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { loadConsortium } from '../../../application/src/ledger/consortium';
+import type { LegInput } from '../../../application/src/ledger/ledgerGateway';
+import { generateBusinessDay } from '../../../application/src/simulation/businessDay';
+import type { CommitStep } from '../../../network/embedded/src/index';
+import type { LedgerProcessCommand, LedgerProcessMessage } from './ledgerProcess';
+
+/** A fault: SIGKILL of the ledger process at a random moment of the load, or inside a block at `step`. */
+export type FaultKind = 'kill-ledger-process' | `kill-mid-block:${CommitStep}`;
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'kill-ledger-process',
+  'kill-mid-block:block-written',
+  'kill-mid-block:private-data-written',
+  'kill-mid-block:acknowledged',
+];
+
+export interface ChaosOptions {
+  /** Legs to post at least (the business day is sized to reach it). */
+  readonly legs: number;
+  readonly faults: readonly FaultKind[];
+  readonly seed: number;
+  readonly portOffset: number;
+  /** Where the ledger and the nodes' indexes live (a fresh folder). */
+  readonly dataDir: string;
+  readonly batchLegs?: number;
+  /** Batches in flight per institution. */
+  readonly inFlight?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Outage {
+  /** Answers and errors clients got between the kill and the first acknowledged batch after it. */
+  readonly connectionErrors: number;
+  readonly status503: number;
+  readonly status401: number;
+  readonly status400: number;
+  readonly status500: number;
+  readonly otherStatus: Record<string, number>;
+}
+
+export interface FaultReport {
+  readonly kind: FaultKind;
+  readonly pid: number;
+  /** Acknowledged legs when the fault was injected. */
+  readonly atAcknowledgedLegs: number;
+  readonly killedAtMs: number;
+  /** Kill to the restarted process serving (its nodes listening, indexes following). */
+  readonly restartMs: number;
+  /** Of which the network and nodes' own start. */
+  readonly processStartMs: number;
+  /** Kill to the first batch acknowledged after the restart. */
+  readonly recoveryMs: number;
+  readonly heightAfterRestart: string;
+  readonly outage: Outage;
+  /** What the restarted network said about its files (torn tail dropped, unacknowledged block kept). */
+  readonly ledgerNotices: readonly string[];
+}
+
+export interface InstitutionCheck {
+  readonly mspId: string;
+  readonly legsAcknowledged: number;
+  readonly verifyDifferences: number;
+  readonly ownLegsChecked: number;
+  /** Debtor and creditor legs acknowledged, and found in the node's ledger extract (each once). */
+  readonly extractExpected: number;
+  readonly extractRows: number;
+  readonly extractMissing: number;
+  readonly extractDuplicated: number;
+  readonly indexedToBlock: string;
+}
+
+export interface ChaosReport {
+  readonly startedAt: string;
+  readonly backend: 'embedded';
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly legsPlanned: number;
+  readonly batches: number;
+  readonly attempts: number;
+  readonly legsAcknowledged: number;
+  /** Legs a retry found already committed (the first attempt's answer was lost with the process). */
+  readonly legsAnsweredUnchanged: number;
+  readonly ledger: {
+    readonly height: string;
+    readonly legsOnLedger: number;
+    readonly lost: number;
+    readonly duplicated: number;
+    /** Legs on the ledger no client planned (must be 0). */
+    readonly unexpected: number;
+    readonly lostExamples: readonly string[];
+    readonly duplicatedExamples: readonly string[];
+  };
+  readonly institutions: readonly InstitutionCheck[];
+  readonly faults: readonly FaultReport[];
+  /** Answers outside any outage that were not 201 (must be none). */
+  readonly unexpectedAnswers: Record<string, number>;
+  readonly passed: boolean;
+  readonly failures: readonly string[];
+}
+
+const POSTERS = ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP', 'PayCoMSP'] as const;
+const READY_TIMEOUT_MS = 300_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const RETRY_DELAY_MS = 150;
+
+type Batch = { readonly mspId: string; readonly legs: readonly LegInput[]; acknowledged: boolean };
+
+interface Incarnation {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly messages: LedgerProcessMessage[];
+  next<T extends LedgerProcessMessage['type']>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<LedgerProcessMessage, { type: T }>>;
+}
+
+/** The ledger process: the compiled module beside this one, or the TypeScript source under the test runner. */
+function spawnLedger(dataDir: string, portOffset: number, logFile: string): Incarnation {
+  const ext = extname(__filename);
+  const out = openSync(logFile, 'a');
+  const child = fork(join(__dirname, `ledgerProcess${ext}`), [], {
+    execArgv: [
+      ...(ext === '.ts' ? ['--require', join(__dirname, 'tsRequire.js')] : []),
+      '--max-semi-space-size=64',
+      '--min-semi-space-size=64',
+    ],
+    env: { ...process.env, CHAOS_LEDGER: JSON.stringify({ dataDir, portOffset }) },
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  closeSync(out);
+  const messages: LedgerProcessMessage[] = [];
+  const waiters = new Set<() => void>();
+  child.on('message', (m: LedgerProcessMessage) => {
+    messages.push(m);
+    for (const w of [...waiters]) w();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.on('exit', (code, signal) => {
+      done({ code, signal });
+      for (const w of [...waiters]) w();
+    });
+  });
+  const next = <T extends LedgerProcessMessage['type']>(type: T, timeoutMs: number) =>
+    new Promise<Extract<LedgerProcessMessage, { type: T }>>((resolve, reject) => {
+      const check = () => {
+        const i = messages.findIndex((m) => m.type === type || m.type === 'error');
+        if (i >= 0) {
+          const [m] = messages.splice(i, 1);
+          finish();
+          if (m?.type === 'error') reject(new Error(`ledger process: ${m.message}`));
+          else resolve(m as Extract<LedgerProcessMessage, { type: T }>);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          finish();
+          reject(
+            new Error(
+              `ledger process exited (${child.exitCode ?? child.signalCode}) before '${type}'; see ${logFile}`,
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`ledger process: no '${type}' within ${timeoutMs} ms; see ${logFile}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  return { child, exited, messages, next };
+}
+
+function command(inc: Incarnation, c: LedgerProcessCommand): void {
+  inc.child.send(c);
+}
+
+/** One client's view of an answer: an HTTP status, or a connection that failed. */
+type Answer = { status: number; body: unknown } | { error: string };
+
+async function request(
+  url: string,
+  init: { method: string; token?: string; body?: unknown },
+): Promise<Answer> {
+  try {
+    const res = await fetch(url, {
+      method: init.method,
+      headers: {
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }),
+      },
+      // Amounts are decimal strings on the wire (a bigint in LegInput).
+      ...(init.body === undefined
+        ? {}
+        : { body: JSON.stringify(init.body, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: a CSV extract, or a proxy's page
+    }
+    return { status: res.status, body };
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    return { error: cause?.code ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e)) };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function emptyOutage(): { -readonly [K in keyof Outage]: Outage[K] } {
+  return { connectionErrors: 0, status503: 0, status401: 0, status400: 0, status500: 0, otherStatus: {} };
+}
+
+function isoDatePlus(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Runs the load and the faults; returns the report (the caller prints and writes it). */
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log =
+    o.log ??
+    ((line: string) => {
+      console.log(line);
+    });
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const batchLegs = o.batchLegs ?? 100;
+  const inFlight = o.inFlight ?? 2;
+  const consortium = loadConsortium();
+  mkdirSync(o.dataDir, { recursive: true });
+  const logFile = join(o.dataDir, 'ledger-process.log');
+
+  // The day's legs, each institution's in its posting order, cut into batches.
+  const date = '2026-12-01';
+  const day = generateBusinessDay({
+    seed: o.seed,
+    payments: Math.ceil(o.legs / 2.7),
+    date,
+    institutions: {
+      bankA: 'BankAMSP',
+      bankB: 'BankBMSP',
+      clearing: 'ClearingHouseMSP',
+      payco: 'PayCoMSP',
+      branches: Object.fromEntries(consortium.organisations.map((org) => [org.mspId, org.branches])),
+    },
+  });
+  const byPoster = new Map<string, LegInput[]>(POSTERS.map((m) => [m, []]));
+  for (const p of [...day.postings].sort((a, b) => a.atMs - b.atMs)) byPoster.get(p.poster)?.push(p.leg);
+  const queues = new Map<string, Batch[]>();
+  for (const [mspId, legs] of byPoster) {
+    const list: Batch[] = [];
+    for (let i = 0; i < legs.length; i += batchLegs)
+      list.push({ mspId, legs: legs.slice(i, i + batchLegs), acknowledged: false });
+    queues.set(mspId, list);
+  }
+  const allBatches = [...queues.values()].flat();
+  const legsPlanned = allBatches.reduce((n, b) => n + b.legs.length, 0);
+  log(
+    `chaos: ${legsPlanned} legs of ${day.payments.length} payments in ${allBatches.length} batches of up to ${batchLegs}, faults: ${o.faults.join(', ')}`,
+  );
+
+  let inc = spawnLedger(o.dataDir, o.portOffset, logFile);
+  let ready = await inc.next('ready', READY_TIMEOUT_MS);
+  log(`chaos: ledger process ${inc.child.pid} up in ${(ready.startMs / 1000).toFixed(1)} s`);
+  let urls = ready.urls;
+
+  // State the clients and the fault scheduler share.
+  let acknowledgedLegs = 0;
+  let answeredUnchanged = 0;
+  let attempts = 0;
+  const unexpected: Record<string, number> = {};
+  type Current = {
+    kind: FaultKind;
+    pid: number;
+    atAcknowledgedLegs: number;
+    killedAt: number;
+    restartedAt?: number;
+    processStartMs?: number;
+    heightAfterRestart?: string;
+    notices?: readonly string[];
+    outage: ReturnType<typeof emptyOutage>;
+  };
+  let outage: Current | undefined;
+  const faults: FaultReport[] = [];
+  let restarting: Promise<void> | undefined;
+
+  const tokens = new Map<string, string>();
+  const systemOf = (mspId: string) => {
+    const u = consortium.organisations
+      .find((org) => org.mspId === mspId)
+      ?.users.find((x) => x.roles.includes('submitter'));
+    if (!u) throw new Error(`${mspId} has no submitter`);
+    return u;
+  };
+  const login = async (
+    mspId: string,
+    userOf: (m: string) => { id: string; secret: string } = systemOf,
+  ): Promise<string | undefined> => {
+    const u = userOf(mspId);
+    const r = await request(`${urls[mspId] ?? ''}/v1/sessions`, {
+      method: 'POST',
+      body: { enrollmentId: u.id, secret: u.secret },
+    });
+    if ('status' in r && r.status === 201) return (r.body as { token: string }).token;
+    if ('status' in r && r.status === 200) return (r.body as { token: string }).token;
+    return undefined;
+  };
+
+  const note = (a: Answer) => {
+    if (outage !== undefined) {
+      const s = outage.outage;
+      if ('error' in a) s.connectionErrors += 1;
+      else if (a.status === 503) s.status503 += 1;
+      else if (a.status === 401) s.status401 += 1;
+      else if (a.status === 400) s.status400 += 1;
+      else if (a.status === 500) s.status500 += 1;
+      else s.otherStatus[String(a.status)] = (s.otherStatus[String(a.status)] ?? 0) + 1;
+    } else {
+      const key = 'error' in a ? `connection:${a.error}` : String(a.status);
+      unexpected[key] = (unexpected[key] ?? 0) + 1;
+      if (unexpected[key] <= 3)
+        log(`chaos: unexpected answer outside any outage: ${JSON.stringify(a).slice(0, 400)}`);
+    }
+  };
+
+  const postBatch = async (b: Batch) => {
+    for (;;) {
+      if (restarting) await restarting;
+      let token = tokens.get(b.mspId);
+      if (token === undefined) {
+        token = await login(b.mspId);
+        if (token === undefined) {
+          await sleep(RETRY_DELAY_MS);
+          continue;
+        }
+        tokens.set(b.mspId, token);
+      }
+      attempts += 1;
+      const a = await request(`${urls[b.mspId] ?? ''}/v1/legs/batch`, {
+        method: 'POST',
+        token,
+        body: { legs: b.legs },
+      });
+      if ('status' in a && a.status === 201) {
+        b.acknowledged = true;
+        acknowledgedLegs += b.legs.length;
+        const result = (a.body as { result: { outcome: string }[] }).result;
+        answeredUnchanged += result.filter((l) => l.outcome === 'UNCHANGED').length;
+        if (outage?.restartedAt !== undefined) {
+          faults.push({
+            kind: outage.kind,
+            pid: outage.pid,
+            atAcknowledgedLegs: outage.atAcknowledgedLegs,
+            killedAtMs: Math.round(outage.killedAt - t0),
+            restartMs: Math.round(outage.restartedAt - outage.killedAt),
+            processStartMs: Math.round(outage.processStartMs ?? 0),
+            recoveryMs: Math.round(performance.now() - outage.killedAt),
+            heightAfterRestart: outage.heightAfterRestart ?? '',
+            outage: outage.outage,
+            ledgerNotices: outage.notices ?? [],
+          });
+          log(`chaos: recovered from ${outage.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+          outage = undefined;
+        }
+        return;
+      }
+      note(a);
+      if ('status' in a && a.status === 401) tokens.delete(b.mspId);
+      if (
+        'status' in a &&
+        a.status >= 400 &&
+        a.status < 500 &&
+        a.status !== 401 &&
+        a.status !== 429 &&
+        a.status !== 408
+      ) {
+        // A refusal is not retried: the leg ids would be refused again. It is reported.
+        throw new Error(`batch of ${b.mspId} refused: ${a.status} ${JSON.stringify(a.body).slice(0, 500)}`);
+      }
+      await sleep(RETRY_DELAY_MS);
+    }
+  };
+
+  // Restarts the ledger process after it died, whether the run killed it or it killed itself mid-block.
+  const watch = (current: Incarnation) => {
+    void current.exited.then(({ signal, code }) => {
+      if (stopping) return;
+      if (outage === undefined) {
+        unexpected[`ledger process exit ${signal ?? code}`] = 1;
+        outage = {
+          kind: 'kill-ledger-process',
+          pid: current.child.pid ?? 0,
+          atAcknowledgedLegs: acknowledgedLegs,
+          killedAt: performance.now(),
+          outage: emptyOutage(),
+        };
+      }
+      const fault = outage;
+      log(
+        `chaos: ledger process ${current.child.pid} gone (${signal ?? code}) at ${acknowledgedLegs} acknowledged legs; restarting`,
+      );
+      restarting = (async () => {
+        inc = spawnLedger(o.dataDir, o.portOffset, logFile);
+        watch(inc);
+        ready = await inc.next('ready', READY_TIMEOUT_MS);
+        urls = ready.urls;
+        tokens.clear();
+        fault.restartedAt = performance.now();
+        fault.processStartMs = ready.startMs;
+        fault.heightAfterRestart = ready.height;
+        fault.notices = ready.notices;
+        log(
+          `chaos: ledger process ${inc.child.pid} up at height ${ready.height} in ${(ready.startMs / 1000).toFixed(1)} s${ready.notices.length ? `; it said: ${ready.notices.join(' | ')}` : ''}`,
+        );
+      })();
+      restarting.then(
+        () => {
+          restarting = undefined;
+        },
+        (e: unknown) => {
+          restartFailure = e instanceof Error ? e : new Error(String(e));
+        },
+      );
+    });
+  };
+  let stopping = false;
+  let restartFailure: Error | undefined;
+  watch(inc);
+
+  // Faults at even steps of the load, one at a time: the next only once the last has recovered.
+  const faultPlan = o.faults.map((kind, i) => ({
+    kind,
+    atLegs: Math.floor(((i + 1) * legsPlanned) / (o.faults.length + 1)),
+  }));
+  const scheduler = (async () => {
+    for (const f of faultPlan) {
+      while (acknowledgedLegs < f.atLegs || outage !== undefined || restarting !== undefined) {
+        if (restartFailure) throw restartFailure;
+        await sleep(20);
+      }
+      const pid = inc.child.pid ?? 0;
+      const current: Current = {
+        kind: f.kind,
+        pid,
+        atAcknowledgedLegs: acknowledgedLegs,
+        killedAt: performance.now(),
+        outage: emptyOutage(),
+      };
+      outage = current;
+      if (f.kind === 'kill-ledger-process') {
+        log(`chaos: SIGKILL to ledger process ${pid} at ${acknowledgedLegs} acknowledged legs`);
+        inc.child.kill('SIGKILL');
+      } else {
+        const step = f.kind.slice('kill-mid-block:'.length) as CommitStep;
+        log(
+          `chaos: ledger process ${pid} to kill itself at '${step}' of its next block (${acknowledgedLegs} acknowledged legs)`,
+        );
+        const exited = inc.exited;
+        command(inc, { type: 'arm', step });
+        // The kill comes with the next block's commit; the outage clock starts when the process is gone.
+        await exited;
+        current.killedAt = performance.now();
+      }
+      // (The clients and the restart clear `outage`; the compiler cannot see that through the closures.)
+      while ((outage as Current | undefined) !== undefined) {
+        if (restartFailure) throw restartFailure;
+        await sleep(20);
+      }
+    }
+  })();
+
+  const clients = POSTERS.map(async (mspId) => {
+    const list = queues.get(mspId) ?? [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < list.length) {
+          const b = list[next++] as Batch;
+          await postBatch(b);
+        }
+      }),
+    );
+  });
+  await Promise.all([...clients, scheduler]);
+  if (restarting) await restarting;
+  log(`chaos: load done, ${acknowledgedLegs} legs acknowledged in ${attempts} attempts; auditing`);
+
+  // The ledger, read back from its block file, and each node's index and extract.
+  command(inc, { type: 'audit' });
+  const audit = await inc.next('audit', 600_000);
+  const planned = new Set(allBatches.flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`)));
+  const acknowledgedKeys = allBatches
+    .filter((b) => b.acknowledged)
+    .flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`));
+  const lost = acknowledgedKeys.filter((k) => audit.legs[k] === undefined);
+  const duplicated = Object.entries(audit.legs)
+    .filter(([, n]) => n > 1)
+    .map(([k]) => k);
+  const unexpectedOnLedger = Object.keys(audit.legs).filter((k) => !planned.has(k));
+
+  const institutions: InstitutionCheck[] = [];
+  for (const mspId of POSTERS) {
+    const admin = consortium.organisations
+      .find((org) => org.mspId === mspId)
+      ?.users.find((u) => u.roles.includes('admin'));
+    const adminToken = admin ? await login(mspId, () => admin) : undefined;
+    const verify = await request(`${urls[mspId] ?? ''}/v1/index/verify`, {
+      method: 'GET',
+      ...(adminToken ? { token: adminToken } : {}),
+    });
+    const v =
+      'status' in verify && verify.status === 200
+        ? (verify.body as { differences: unknown[]; ownLegsChecked: number })
+        : undefined;
+    if (!v) log(`chaos: verify at ${mspId} answered ${JSON.stringify(verify).slice(0, 300)}`);
+    const systemToken = await login(mspId);
+    const extract = await request(
+      `${urls[mspId] ?? ''}/v1/statements/ledger?from=${isoDatePlus(date, -3)}&to=${isoDatePlus(date, 10)}`,
+      { method: 'GET', ...(systemToken ? { token: systemToken } : {}) },
+    );
+    const rows =
+      'status' in extract && extract.status === 200 && typeof extract.body === 'string'
+        ? extract.body
+            .split('\n')
+            .slice(1)
+            .filter((l) => l.trim() !== '')
+        : [];
+    const ids = rows.map((r) => r.split(',').at(-1)?.trim() ?? '');
+    const seen = new Map<string, number>();
+    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    const mine = allBatches.filter((b) => b.mspId === mspId && b.acknowledged).flatMap((b) => b.legs);
+    const expected = mine.filter((l) => l.role === 'DEBTOR_AGENT' || l.role === 'CREDITOR_AGENT');
+    institutions.push({
+      mspId,
+      legsAcknowledged: mine.length,
+      verifyDifferences: v ? v.differences.length : -1,
+      ownLegsChecked: v ? v.ownLegsChecked : -1,
+      extractExpected: expected.length,
+      extractRows: rows.length,
+      extractMissing: expected.filter((l) => !seen.has(l.legId)).length,
+      extractDuplicated: [...seen.values()].filter((n) => n > 1).length,
+      indexedToBlock: audit.indexedTo[mspId] ?? '',
+    });
+  }
+
+  stopping = true;
+  command(inc, { type: 'stop' });
+  await inc.exited;
+
+  const failures: string[] = [];
+  if (acknowledgedLegs !== legsPlanned)
+    failures.push(`${legsPlanned - acknowledgedLegs} legs never acknowledged`);
+  if (lost.length) failures.push(`${lost.length} acknowledged legs lost from the ledger`);
+  if (duplicated.length) failures.push(`${duplicated.length} legs on the ledger more than once`);
+  if (unexpectedOnLedger.length)
+    failures.push(`${unexpectedOnLedger.length} legs on the ledger that nobody posted`);
+  if (faults.length !== o.faults.length)
+    failures.push(`${faults.length} of ${o.faults.length} faults recovered`);
+  for (const f of faults) {
+    if (f.outage.status400 > 0)
+      failures.push(`${f.kind}: ${f.outage.status400} answers 400 during the outage`);
+    if (f.outage.status500 > 0)
+      failures.push(`${f.kind}: ${f.outage.status500} answers 500 during the outage`);
+  }
+  for (const [k, n] of Object.entries(unexpected))
+    failures.push(`${n} unexpected answers ${k} outside any outage`);
+  for (const i of institutions) {
+    if (i.verifyDifferences !== 0)
+      failures.push(`${i.mspId}: verify reports ${i.verifyDifferences} differences`);
+    if (i.ownLegsChecked !== i.legsAcknowledged)
+      failures.push(
+        `${i.mspId}: verify checked ${i.ownLegsChecked} own legs, ${i.legsAcknowledged} acknowledged`,
+      );
+    if (i.extractMissing > 0 || i.extractDuplicated > 0 || i.extractRows !== i.extractExpected)
+      failures.push(
+        `${i.mspId}: extract has ${i.extractRows} rows for ${i.extractExpected} legs (${i.extractMissing} missing, ${i.extractDuplicated} twice)`,
+      );
+  }
+
+  return {
+    startedAt,
+    backend: 'embedded',
+    seed: o.seed,
+    durationMs: Math.round(performance.now() - t0),
+    legsPlanned,
+    batches: allBatches.length,
+    attempts,
+    legsAcknowledged: acknowledgedLegs,
+    legsAnsweredUnchanged: answeredUnchanged,
+    ledger: {
+      height: audit.height,
+      legsOnLedger: Object.keys(audit.legs).length,
+      lost: lost.length,
+      duplicated: duplicated.length,
+      unexpected: unexpectedOnLedger.length,
+      lostExamples: lost.slice(0, 10),
+      duplicatedExamples: duplicated.slice(0, 10),
+    },
+    institutions,
+    faults,
+    unexpectedAnswers: unexpected,
+    passed: failures.length === 0,
+    failures,
+  };
+}
+
+export function formatChaosReport(r: ChaosReport): string {
+  const lines = [
+    `Chaos run ${r.startedAt} (${r.backend}, seed ${r.seed}): ${(r.durationMs / 1000).toFixed(1)} s`,
+    `  legs planned ${r.legsPlanned}, acknowledged ${r.legsAcknowledged} (${r.batches} batches, ${r.attempts} attempts; ${r.legsAnsweredUnchanged} legs answered UNCHANGED on retry)`,
+    `  ledger height ${r.ledger.height}: ${r.ledger.legsOnLedger} legs, lost ${r.ledger.lost}, duplicated ${r.ledger.duplicated}, unexpected ${r.ledger.unexpected}`,
+    '  faults:',
+    ...r.faults.map(
+      (f) =>
+        `    ${f.kind.padEnd(38)} at ${String(f.atAcknowledgedLegs).padStart(6)} legs: restart ${f.restartMs} ms (process ${f.processStartMs} ms), recovery ${f.recoveryMs} ms; outage: ${f.outage.connectionErrors} connection errors, ${f.outage.status503}×503, ${f.outage.status401}×401, ${f.outage.status400}×400, ${f.outage.status500}×500${f.ledgerNotices.length ? `; ledger: ${f.ledgerNotices.join(' | ')}` : ''}`,
+    ),
+    '  index per institution (verify differences, own legs checked / acknowledged, extract rows / expected):',
+    ...r.institutions.map(
+      (i) =>
+        `    ${i.mspId.padEnd(18)} ${i.verifyDifferences} differences, ${i.ownLegsChecked} / ${i.legsAcknowledged} own legs, extract ${i.extractRows} / ${i.extractExpected} (missing ${i.extractMissing}, twice ${i.extractDuplicated}), indexed to block ${i.indexedToBlock}`,
+    ),
+    r.passed ? '  verdict: PASSED' : `  verdict: FAILED\n${r.failures.map((f) => `    - ${f}`).join('\n')}`,
+  ];
+  return lines.join('\n');
+}
+
+const USAGE = `usage: npm run chaos -- [--short] [--legs N] [--faults kind,kind,...] [--seed N] [--port-offset N] [--data DIR] [--keep]
+
+Posts at least --legs legs (default 10000; --short: 1500 and two faults) from four institutions through their
+nodes' HTTP API while killing the ledger process (SIGKILL) one fault at a time, restarting it, and checking that
+every acknowledged leg is on the ledger exactly once and in each node's index. Fault kinds: ${FAULT_KINDS.join(', ')}.
+Writes bench/results/chaos-<date>.json. Exit code 0 only if every check passed.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      short: { type: 'boolean', default: false },
+      legs: { type: 'string' },
+      faults: { type: 'string' },
+      seed: { type: 'string', default: '20261207' },
+      'port-offset': { type: 'string', default: '3370' },
+      data: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      ledger: { type: 'string', default: 'embedded' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.ledger !== 'embedded') {
+    console.error(
+      '--ledger fabric: the live-Fabric chaos run is not implemented yet (docs/RELIABILITY.md says why)',
+    );
+    return 2;
+  }
+  const legs = Number(values.legs ?? (values.short ? 1500 : 10_000));
+  const faults = (values.faults?.split(',') ??
+    (values.short ? ['kill-ledger-process', 'kill-mid-block:block-written'] : FAULT_KINDS)) as FaultKind[];
+  for (const f of faults)
+    if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
+  const dataDir = values.data ? resolve(values.data) : mkdtempSync(join(tmpdir(), 'tallystick-chaos-'));
+  const report = await runChaos({
+    legs,
+    faults,
+    seed: Number(values.seed),
+    portOffset: Number(values['port-offset']),
+    dataDir,
+  });
+  const text = formatChaosReport(report);
+  console.log(text);
+  const results = resolve('bench', 'results');
+  mkdirSync(results, { recursive: true });
+  const file = join(results, `chaos-${report.startedAt.slice(0, 19).replaceAll(':', '')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`written to ${file}`);
+  if (!values.keep && !values.data) rmSync(dataDir, { recursive: true, force: true });
+  return report.passed ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(2);
+    },
+  );
+}
