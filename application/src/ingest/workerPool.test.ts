@@ -100,6 +100,34 @@ describe('statement workers', () => {
     expect(await first).toHaveProperty('counts');
   });
 
+  it('makes an upload wait for a busy worker, and answers BUSY after STATEMENT_QUEUE_MS_MAX', async () => {
+    const workers = pool({ workersMax: 1, queueMs: 300 });
+    let release: (() => void) | undefined;
+    const first = workers.compare(
+      csvOf(10),
+      job,
+      () =>
+        new Promise((resolve) => {
+          release = () => {
+            resolve([]);
+          };
+        }),
+      'BankAMSP',
+    );
+    for (let i = 0; i < 200 && !release; i++) await new Promise((r) => setTimeout(r, 20));
+    const waited = await refusal(workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP'));
+    expect([reasonOf(waited), waited.message]).toEqual([
+      'BUSY',
+      expect.stringMatching(/STATEMENT_QUEUE_MS_MAX \(300 ms\)/) as unknown,
+    ]);
+    // One that waits while the worker is freed gets it.
+    const second = workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP');
+    release?.();
+    expect(await first).toHaveProperty('counts');
+    expect(await second).toHaveProperty('counts');
+    expect(workers.size).toBe(1);
+  });
+
   it('stops a worker over its time budget, and one over its heap, and answers the next upload', async () => {
     const slow = pool({ cpuMsMax: 50 });
     const e = await refusal(slow.compare(csvOf(100_000), job, () => Promise.resolve([]), 'BankBMSP'));

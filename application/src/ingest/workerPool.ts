@@ -28,6 +28,8 @@ const CHUNKS_AHEAD = 16;
  * in batches, other requests are served between them.
  */
 const LEGS_PER_MESSAGE = 5_000;
+/** How long an upload waits for a worker when all are busy, before it is answered 429. */
+export const STATEMENT_QUEUE_MS_MAX = 60_000;
 /** An idle worker is kept this long for the next upload, then ended. */
 export const STATEMENT_WORKER_IDLE_MS = 60_000;
 
@@ -50,6 +52,7 @@ export interface StatementWorkersOptions {
   readonly heapMiBMax?: number;
   readonly workersMax?: number;
   readonly idleMs?: number;
+  readonly queueMs?: number;
 }
 
 /** What an upload reads: the request itself (a Node Readable) or, in tests and the CLI, any (async) iterable. */
@@ -204,6 +207,7 @@ export class StatementWorkers {
       heapMiBMax: options.heapMiBMax ?? STATEMENT_HEAP_MIB_MAX,
       workersMax: options.workersMax ?? STATEMENT_WORKERS_MAX,
       idleMs: options.idleMs ?? STATEMENT_WORKER_IDLE_MS,
+      queueMs: options.queueMs ?? STATEMENT_QUEUE_MS_MAX,
     };
   }
 
@@ -256,7 +260,25 @@ export class StatementWorkers {
       return idle;
     }
     if (this.count < this.options.workersMax) return this.spawn();
-    const handle = await new Promise<Handle | undefined>((resolve) => this.waiting.push(resolve));
+    // Every worker is busy: wait for one, but not for ever (a worker may hold an upload for minutes).
+    const handle = await new Promise<Handle | undefined | 'timeout'>((resolve) => {
+      const waiter = (h: Handle | undefined) => {
+        clearTimeout(timer);
+        resolve(h);
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve('timeout');
+      }, this.options.queueMs);
+      this.waiting.push(waiter);
+    });
+    if (handle === 'timeout') {
+      throw new StatementWorkRefused(
+        'BUSY',
+        `every statement worker (STATEMENT_WORKERS_MAX ${this.options.workersMax}) was busy for STATEMENT_QUEUE_MS_MAX (${this.options.queueMs} ms); try again later`,
+      );
+    }
     if (!handle) throw new StatementWorkRefused('BUSY', 'the node is shutting down');
     handle.worker.ref();
     return handle;
