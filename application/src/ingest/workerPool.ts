@@ -422,18 +422,17 @@ export class StatementWorkers {
               void pump();
               return;
             case 'period':
-              ledger({ from: m.from, to: m.to }).then(
-                async (legs) => {
+              ledger({ from: m.from, to: m.to })
+                .then(async (legs) => {
                   for (let i = 0; i < legs.length || i === 0; i += LEGS_PER_MESSAGE) {
                     const last = i + LEGS_PER_MESSAGE >= legs.length;
                     post({ t: 'ledger', id, legs: legs.slice(i, i + LEGS_PER_MESSAGE), last });
                     if (!last) await new Promise((resolve) => setImmediate(resolve));
                   }
-                },
-                (e: unknown) => {
+                })
+                .catch((e: unknown) => {
                   settle({ error: e instanceof Error ? e : new Error(String(e)) }, false);
-                },
-              );
+                });
               return;
             case 'done':
               settle({ report: m.report }, true);
