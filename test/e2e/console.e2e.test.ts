@@ -238,11 +238,11 @@ describe('the web console in Chromium', () => {
     await bruno.getByRole('link', { name: 'Dashboard' }).click();
     await bruno.getByTestId('by-reason').waitFor();
     await expect.poll(() => bruno.getByText('Legs posted').count()).toBeGreaterThan(0);
-    // The timed-out credit left funds in transit with both other parties (Bank B's leg was posted around its
-    // node here, so its amount is not known to the node).
+    // The timed-out credit left funds in transit with both other parties, at Bank B's own amount: its node reads
+    // Bank B's legs from Bank B's private collection on the ledger, though its system posted around the node.
     await expect
       .poll(() => bruno.getByTestId('in-transit').innerText())
-      .toMatch(/BankAMSP\s+1\s+not known here[\s\S]*ClearingHouseMSP\s+1\s+not known here/);
+      .toMatch(/BankAMSP\s+1\s+\D*12,345\.00[\s\S]*ClearingHouseMSP\s+1\s+\D*12,345\.00/);
     await bruno.getByTestId('service-level').waitFor();
     // One day so far: a bar for breaks opened and one for breaks resolved.
     expect(await bruno.getByTestId('days-chart').locator('rect').count()).toBe(2);

@@ -11,6 +11,7 @@ import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
+import { readWalletKeyConfig } from '../identity/walletKey';
 import type { EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { embeddedChangeStream } from './embeddedChanges';
 
@@ -78,7 +79,7 @@ export async function startInstitutionNodes(
         mspId: org.mspId,
         gateway: c.gateway,
         enroller: embeddedEnroller(c, org.mspId),
-        wallet: await FileWallet.open(join(nodeDir, 'wallet')),
+        wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
         sessions: new SessionStore(() => Date.now()),
         ...(options.log ? { log: options.log } : {}),
       });
