@@ -413,15 +413,16 @@ describe('logins', () => {
     };
     const known: number[] = [];
     const unknown: number[] = [];
-    // Interleaved, so a moment of load on the machine falls on both.
-    for (let i = 0; i < 20; i++) {
+    // Interleaved, so a moment of load on the machine falls on both. The bounds are wide for a busy 2-core CI
+    // machine; the defect they guard against answered unknown ids 26 times faster.
+    for (let i = 0; i < 30; i++) {
       known.push(await attempt('chen'));
       unknown.push(await attempt(`nobody-${i}`));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const ratio = median(known) / median(unknown);
-    expect(ratio, `known ${median(known)} ms, unknown ${median(unknown)} ms`).toBeGreaterThan(0.5);
-    expect(ratio, `known ${median(known)} ms, unknown ${median(unknown)} ms`).toBeLessThan(2);
+    expect(ratio, `known ${median(known)} ms, unknown ${median(unknown)} ms`).toBeGreaterThan(1 / 3);
+    expect(ratio, `known ${median(known)} ms, unknown ${median(unknown)} ms`).toBeLessThan(3);
   });
 
   it('limits attempts per client address whatever the id, as well as per id', async () => {
