@@ -230,6 +230,32 @@ describe('institution node REST API', () => {
     );
     expect(mine?.reason).toBe('STATUS_CONFLICT');
     const breakId = mine?.breakId ?? '';
+    // Cursors are sealed to the person and the listing: page by page with them, never by forging one.
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    let cursorUsed = '';
+    while (cursor !== null && seen.length < 500) {
+      const page: Awaited<ReturnType<typeof call>> = await call(
+        url('BankBMSP'),
+        'GET',
+        `/v1/breaks?limit=1&cursor=${encodeURIComponent(cursor)}`,
+        bruno,
+      );
+      expect(page.status).toBe(200);
+      seen.push(...(page.body.items as { breakId: string }[]).map((b) => b.breakId));
+      cursorUsed = cursor || cursorUsed;
+      cursor = page.body.nextCursor as string | null;
+    }
+    expect(seen).toContain(breakId);
+    expect(new Set(seen).size).toBe(seen.length);
+    const payco = await login('PayCoMSP', 'pavel');
+    for (const forged of ['open:BankBMSP:', 'brk:', cursorUsed, `${cursorUsed.slice(0, -2)}AA`]) {
+      if (forged === '') continue;
+      const node = forged === cursorUsed ? url('BankBMSP') : url('PayCoMSP');
+      const token = forged === cursorUsed ? await login('BankBMSP', 'bella') : payco;
+      const r = await call(node, 'GET', `/v1/breaks?limit=1&cursor=${encodeURIComponent(forged)}`, token);
+      expect([r.status, r.body.error?.code], forged).toEqual([400, 'VALIDATION_FAILED']);
+    }
     const reference = p.reference;
     const step = async (m: string, user: string, action: string, extra: Record<string, unknown> = {}) => {
       const r = await call(url(m), 'POST', `/v1/breaks/${breakId}/${action}`, await login(m, user), {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,6 +35,7 @@ import {
   saveView,
   viewName,
 } from './queue';
+import { CursorSeal } from './cursorSeal';
 import { LOGIN_LIMITS, RateLimiter } from './rateLimit';
 import { ledgerExtract, statementReport } from './statements';
 
@@ -395,6 +397,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(await deps.gateway.readCase(who(req).identity, str(body(req).reference, 'reference', 64)));
   });
 
+  const cursors = new CursorSeal();
   v1.get('/breaks', async (req, res) => {
     const s = who(req);
     const mspId = typeof req.query.mspId === 'string' ? req.query.mspId : s.mspId;
@@ -402,9 +405,17 @@ export function createApp(deps: AppDeps): express.Express {
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.pageSizeMax) {
       throw new ApiError('VALIDATION_FAILED', `limit must be 1-${LIMITS.pageSizeMax}`, { field: 'limit' });
     }
+    // The cursor is sealed to this person and this listing (institution and page size).
+    const binding = `${s.mspId}|${s.enrollmentId}|breaks|${mspId}|${limit}`;
     const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : '';
-    const page = await deps.gateway.listOpenBreaks(s.identity, mspId, limit, cursor);
-    res.json({ items: page.items, nextCursor: page.bookmark === '' ? null : page.bookmark });
+    const bookmark = cursor === '' ? '' : cursors.open(binding, cursor);
+    if (bookmark === undefined)
+      throw new ApiError('VALIDATION_FAILED', 'cursor is not one this listing gave you', { field: 'cursor' });
+    const page = await deps.gateway.listOpenBreaks(s.identity, mspId, limit, bookmark);
+    res.json({
+      items: page.items,
+      nextCursor: page.bookmark === '' ? null : cursors.seal(binding, page.bookmark),
+    });
   });
   v1.get('/breaks/:breakId', async (req, res) => {
     res.json(await deps.gateway.getBreak(who(req).identity, str(req.params.breakId, 'breakId', 64)));
