@@ -7,6 +7,16 @@ import type { SessionRecord, SessionRecords } from './sessions';
 import { loadWalletKey, readWalletKeyConfig, type WalletKeySource } from './walletKey';
 
 /**
+ * Writes a file whole or not at all, through a temporary file of its own: two writes of one file at once (two
+ * logins of one person) each rename their own, and the last one wins.
+ */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+/**
  * Keeps each person's identity (certificate and private key) so that every ledger transaction is signed by the
  * person who acted, and the node's sessions so that they outlive a restart. Files are 0600 in a 0700 folder;
  * private keys and session records are encrypted (AES-256-GCM) with the node's wallet key, which lives outside
@@ -48,9 +58,7 @@ export class FileWallet implements SessionRecords {
       certificatePem: identity.certificatePem,
       privateKey: `${iv.toString('base64')}.${sealed.toString('base64')}`,
     };
-    const file = this.file(label);
-    await writeFile(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    await writeAtomic(this.file(label), JSON.stringify(record));
   }
 
   async get(label: string): Promise<Identity | undefined> {
@@ -83,8 +91,7 @@ export class FileWallet implements SessionRecords {
       cipher.final(),
       cipher.getAuthTag(),
     ]);
-    await writeFile(`${file}.tmp`, `${iv.toString('base64')}.${sealed.toString('base64')}`, { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    await writeAtomic(file, `${iv.toString('base64')}.${sealed.toString('base64')}`);
   }
 
   async loadSession(key: string): Promise<SessionRecord | undefined> {
