@@ -14,8 +14,10 @@ export function creatorFromId(mspId: string, clientId: string): TransactionCreat
  */
 export function embeddedChangeStream(
   c: Pick<EmbeddedConsortium, 'network'>,
-): Pick<LedgerGateway, 'onChanges'> {
+): Pick<LedgerGateway, 'onChanges'> & { readonly height: () => bigint } {
   return {
+    // The ledger's height: an index whose checkpoint is past it holds blocks the ledger lost (start refuses it).
+    height: () => c.network.height(),
     onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
       return c.network.onBlock(
         (block) => {
