@@ -304,12 +304,34 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     atAcknowledgedLegs: number;
     killedAt: number;
     restartedAt?: number;
+    /** The process was seen gone (its exit event). */
+    gone?: boolean;
+    firstAckAt?: number;
     processStartMs?: number;
     heightAfterRestart?: string;
     notices?: readonly string[];
     outage: ReturnType<typeof emptyOutage>;
   };
   let outage: Current | undefined;
+  /** Closes the fault once the process is back and a batch sent after the kill was acknowledged. */
+  const finishFault = () => {
+    const f = outage;
+    if (f?.restartedAt === undefined || f.firstAckAt === undefined) return;
+    faults.push({
+      kind: f.kind,
+      pid: f.pid,
+      atAcknowledgedLegs: f.atAcknowledgedLegs,
+      killedAtMs: Math.round(f.killedAt - t0),
+      restartMs: Math.round(f.restartedAt - f.killedAt),
+      processStartMs: Math.round(f.processStartMs ?? 0),
+      recoveryMs: Math.round(f.firstAckAt - f.killedAt),
+      heightAfterRestart: f.heightAfterRestart ?? '',
+      outage: f.outage,
+      ledgerNotices: f.notices ?? [],
+    });
+    log(`chaos: recovered from ${f.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+    outage = undefined;
+  };
   const faults: FaultReport[] = [];
   let restarting: Promise<void> | undefined;
 
@@ -379,6 +401,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         tokens.set(b.mspId, token);
       }
       attempts += 1;
+      const sentAt = performance.now();
       const a = await request(`${urls[b.mspId] ?? ''}/v1/legs/batch`, {
         method: 'POST',
         token,
@@ -389,21 +412,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         acknowledgedLegs += b.legs.length;
         const result = (a.body as { result: { outcome: string }[] }).result;
         answeredUnchanged += result.filter((l) => l.outcome === 'UNCHANGED').length;
-        if (outage?.restartedAt !== undefined) {
-          faults.push({
-            kind: outage.kind,
-            pid: outage.pid,
-            atAcknowledgedLegs: outage.atAcknowledgedLegs,
-            killedAtMs: Math.round(outage.killedAt - t0),
-            restartMs: Math.round(outage.restartedAt - outage.killedAt),
-            processStartMs: Math.round(outage.processStartMs ?? 0),
-            recoveryMs: Math.round(performance.now() - outage.killedAt),
-            heightAfterRestart: outage.heightAfterRestart ?? '',
-            outage: outage.outage,
-            ledgerNotices: outage.notices ?? [],
-          });
-          log(`chaos: recovered from ${outage.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
-          outage = undefined;
+        // Sent after the kill: the restarted process answered (an answer of the old one may arrive late).
+        if (
+          outage !== undefined &&
+          outage.firstAckAt === undefined &&
+          sentAt > outage.killedAt &&
+          outage.gone
+        ) {
+          outage.firstAckAt = performance.now();
+          finishFault();
         }
         return;
       }
@@ -439,6 +456,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         };
       }
       const fault = outage;
+      fault.gone = true;
       log(
         `chaos: ledger process ${current.child.pid} gone (${signal ?? code}) at ${acknowledgedLegs} acknowledged legs; restarting`,
       );
@@ -452,6 +470,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         fault.processStartMs = ready.startMs;
         fault.heightAfterRestart = ready.height;
         fault.notices = ready.notices;
+        finishFault();
         log(
           `chaos: ledger process ${inc.child.pid} up at height ${ready.height} in ${(ready.startMs / 1000).toFixed(1)} s${ready.notices.length ? `; it said: ${ready.notices.join(' | ')}` : ''}`,
         );
@@ -471,13 +490,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   watch(inc);
 
   // Faults at even steps of the load, one at a time: the next only once the last has recovered.
+  // Fault i waits until the batches before its gate have all started; clients start no batch past the gate until
+  // the fault is injected, so a fault always meets load, and a mid-block kill always gets its block.
   const faultPlan = o.faults.map((kind, i) => ({
     kind,
-    atLegs: Math.floor(((i + 1) * legsPlanned) / (o.faults.length + 1)),
+    gate: Math.floor(((i + 1) * allBatches.length) / (o.faults.length + 1)),
+    open: false,
   }));
+  let started = 0;
   const scheduler = (async () => {
     for (const f of faultPlan) {
-      while (acknowledgedLegs < f.atLegs || outage !== undefined || restarting !== undefined) {
+      while (started < f.gate || outage !== undefined || restarting !== undefined) {
         if (restartFailure) throw restartFailure;
         await sleep(20);
       }
@@ -493,6 +516,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (f.kind === 'kill-ledger-process') {
         log(`chaos: SIGKILL to ledger process ${pid} at ${acknowledgedLegs} acknowledged legs`);
         inc.child.kill('SIGKILL');
+        f.open = true;
       } else {
         const step = f.kind.slice('kill-mid-block:'.length) as CommitStep;
         log(
@@ -500,6 +524,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         );
         const exited = inc.exited;
         command(inc, { type: 'arm', step });
+        f.open = true;
         // The kill comes with the next block's commit; the outage clock starts when the process is gone.
         await exited;
         current.killedAt = performance.now();
@@ -518,7 +543,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (next < list.length) {
+          while (faultPlan.some((f) => !f.open && started >= f.gate)) await sleep(20);
+          if (next >= list.length) break;
           const b = list[next++] as Batch;
+          started += 1;
           await postBatch(b);
         }
       }),
