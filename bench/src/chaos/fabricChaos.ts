@@ -45,8 +45,20 @@ export interface FabricFaultReport {
   /** Kill to the first batch acknowledged after the restart. */
   readonly recoveryMs: number;
   /** What clients got meanwhile: LedgerUnavailable is the node's 503; a refusal would be a 4xx. */
-  readonly outage: { unavailable503: number; refused4xx: number; other5xx: number; acknowledged: number };
+  readonly outage: {
+    unavailable503: number;
+    refused4xx: number;
+    other5xx: number;
+    acknowledged: number;
+    /** Failed attempts per institution. */
+    failedBy: Record<string, number>;
+  };
+  /** Not recovered within the deadline: the run stopped posting and audited what it had. */
+  readonly recovered: boolean;
 }
+
+/** How long after the restart a fault may take to recover before the run gives up on it. */
+const RECOVERY_DEADLINE_MS = 180_000;
 
 export interface FabricChaosReport {
   readonly startedAt: string;
@@ -137,14 +149,15 @@ export async function runFabricChaos(o: {
     throw new Error(`the live network is not up (npm run network:status):\n${status.out}`);
   const ledger = await openFabricLedger({ runDir, consortium });
   try {
-    const systems = new Map<string, Identity>();
-    for (const mspId of POSTERS) {
+    const systemUser = (mspId: string): string => {
       const u = consortium.organisations
         .find((org) => org.mspId === mspId)
         ?.users.find((x) => x.roles.includes('submitter'));
       if (!u) throw new Error(`${mspId} has no submitter`);
-      systems.set(mspId, await ledger.identity(u.id));
-    }
+      return u.id;
+    };
+    const systems = new Map<string, Identity>();
+    for (const mspId of POSTERS) systems.set(mspId, await ledger.identity(systemUser(mspId)));
     // A fresh business date per run: the live ledger keeps earlier runs' legs (leg ids carry the seed and date).
     const date = new Date(Date.UTC(2030, 0, 1) + (o.seed % 3000) * 86_400_000).toISOString().slice(0, 10);
     const day = generateBusinessDay({
@@ -193,6 +206,7 @@ export async function runFabricChaos(o: {
     const faults: FabricFaultReport[] = [];
     const failures: string[] = [];
 
+    let abandoned = false;
     const post = async (b: Batch) => {
       const who = systems.get(b.mspId) as Identity;
       for (;;) {
@@ -209,6 +223,7 @@ export async function runFabricChaos(o: {
           if (current) current.outage.acknowledged += 1;
           if (current?.restartedAt !== undefined) {
             faults.push({
+              recovered: true,
               kind: current.kind,
               node: current.node,
               pid: current.pid,
@@ -223,6 +238,17 @@ export async function runFabricChaos(o: {
           return;
         } catch (e) {
           const bucket = current?.outage ?? outsideOutage;
+          if (current) {
+            current.outage.failedBy[b.mspId] = (current.outage.failedBy[b.mspId] ?? 0) + 1;
+            const n = Object.values(current.outage.failedBy).reduce((x, y) => x + y, 0);
+            if (n <= 3 || n % 25 === 0)
+              log(
+                `chaos (fabric): ${b.mspId} attempt failed (${n} during ${current.kind}): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(
+                  0,
+                  400,
+                ),
+              );
+          }
           if (e instanceof LedgerUnavailable) {
             if (current) current.outage.unavailable503 += 1;
             else failures.push(`unavailable outside any fault: ${e.message}`);
@@ -236,6 +262,7 @@ export async function runFabricChaos(o: {
               `${b.mspId} batch failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300),
             );
           }
+          if (abandoned) return;
           await sleep(250);
         }
       }
@@ -266,7 +293,7 @@ export async function runFabricChaos(o: {
           pid: record.pid,
           at: acknowledged,
           killedAt: performance.now(),
-          outage: { unavailable503: 0, refused4xx: 0, other5xx: 0, acknowledged: 0 },
+          outage: { unavailable503: 0, refused4xx: 0, other5xx: 0, acknowledged: 0, failedBy: {} },
         };
         current = fault;
         log(`chaos (fabric): SIGKILL to ${node} (pid ${record.pid}) at ${acknowledged} acknowledged legs`);
@@ -278,125 +305,155 @@ export async function runFabricChaos(o: {
           throw new Error(`network:up after killing ${node} failed:\n${up.out.slice(-3000)}`);
         fault.restartedAt = performance.now();
         log(`chaos (fabric): ${node} back after ${Math.round(fault.restartedAt - fault.killedAt)} ms`);
-        while ((current as Current | undefined) !== undefined) await sleep(50);
+        while ((current as Current | undefined) !== undefined) {
+          if (performance.now() - (fault.restartedAt ?? 0) > RECOVERY_DEADLINE_MS) {
+            faults.push({
+              recovered: false,
+              kind: fault.kind,
+              node: fault.node,
+              pid: fault.pid,
+              atAcknowledgedLegs: fault.at,
+              restartMs: Math.round((fault.restartedAt ?? 0) - fault.killedAt),
+              recoveryMs: -1,
+              outage: fault.outage,
+            });
+            failures.push(
+              `${fault.kind} (${node}): no batch acknowledged within ${RECOVERY_DEADLINE_MS / 1000} s of the restart; failed attempts ${JSON.stringify(fault.outage.failedBy)}`,
+            );
+            log(
+              `chaos (fabric): ${fault.kind} not recovered in ${RECOVERY_DEADLINE_MS / 1000} s; stopping the load`,
+            );
+            abandoned = true;
+            current = undefined;
+            return;
+          }
+          await sleep(50);
+        }
       }
     })();
     let next = 0;
     const clients = Array.from({ length: 8 }, async () => {
-      while (next < batches.length) await post(batches[next++] as Batch);
+      while (next < batches.length && !abandoned) await post(batches[next++] as Batch);
     });
     await Promise.all([...clients, scheduler]);
     log(`chaos (fabric): load done, ${acknowledged} legs acknowledged in ${attempts} attempts; auditing`);
 
-    // The ledger from block 0: every leg posted, by its event.
-    const counts = new Map<string, number>();
-    await new Promise<void>((resolve) => {
-      let quiet: NodeJS.Timeout | undefined;
-      const off = ledger.gateway.onChanges(
-        (n: ChangeNotice) => {
-          for (const l of n.legs)
-            counts.set(`${l.mspId}:${l.legId}`, (counts.get(`${l.mspId}:${l.legId}`) ?? 0) + 1);
-          if (n.blockNumber >= lastBlock) {
-            clearTimeout(quiet);
-            quiet = setTimeout(() => {
-              off();
-              resolve();
-            }, 2_000);
-          }
-        },
-        { startBlock: 0n },
-      );
-    });
-    const planned = new Set(batches.flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`)));
-    const acked = batches
-      .filter((b) => b.acknowledged)
-      .flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`));
-    const mine = [...counts].filter(([k]) => planned.has(k));
-    const lost = acked.filter((k) => !counts.has(k)).length;
-    const duplicated = mine.filter(([, n]) => n > 1).length;
-    const unexpected = [...counts.keys()].filter(
-      (k) => !planned.has(k) && k.includes(`-${date.replaceAll('-', '')}-`),
-    ).length;
+    // The audit opens its own connections: an observer that did not live through the faults.
+    const auditor = await openFabricLedger({ runDir, consortium });
+    try {
+      // The ledger from block 0: every leg posted, by its event.
+      const counts = new Map<string, number>();
+      await new Promise<void>((resolve) => {
+        let quiet: NodeJS.Timeout | undefined;
+        const off = auditor.gateway.onChanges(
+          (n: ChangeNotice) => {
+            for (const l of n.legs)
+              counts.set(`${l.mspId}:${l.legId}`, (counts.get(`${l.mspId}:${l.legId}`) ?? 0) + 1);
+            if (n.blockNumber >= lastBlock) {
+              clearTimeout(quiet);
+              quiet = setTimeout(() => {
+                off();
+                resolve();
+              }, 2_000);
+            }
+          },
+          { startBlock: 0n },
+        );
+      });
+      const planned = new Set(batches.flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`)));
+      const acked = batches
+        .filter((b) => b.acknowledged)
+        .flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`));
+      const mine = [...counts].filter(([k]) => planned.has(k));
+      const lost = acked.filter((k) => !counts.has(k)).length;
+      const duplicated = mine.filter(([, n]) => n > 1).length;
+      const unexpected = [...counts.keys()].filter(
+        (k) => !planned.has(k) && k.includes(`-${date.replaceAll('-', '')}-`),
+      ).length;
 
-    // Every peer at the same height, within two minutes.
-    const heightsStart = performance.now();
-    let peerHeights: Record<string, string> = {};
-    for (;;) {
-      const s = await launcher(o.repoRoot, 'status');
-      peerHeights = Object.fromEntries(
-        [...s.out.matchAll(/^(peer\S+)\s+peer\s+\S+\s+up\s+\S+@(\d+)/gm)].map((m) => [
-          m[1] ?? '',
-          m[2] ?? '',
-        ]),
-      );
-      const values = new Set(Object.values(peerHeights));
-      if (
-        (Object.keys(peerHeights).length === 5 && values.size === 1) ||
-        performance.now() - heightsStart > 120_000
-      )
-        break;
-      await sleep(2_000);
-    }
-    const peersEqualAfterMs = Math.round(performance.now() - heightsStart);
-
-    // Each institution's index, built from the ledger, against the ledger.
-    const institutions: FabricChaosReport['institutions'][number][] = [];
-    for (const mspId of POSTERS) {
-      const who = systems.get(mspId) as Identity;
-      const db = await openTestDatabase(`chaos${mspId}`);
-      try {
-        await migrate(db.pool);
-        const indexer = await BlockIndexer.start({
-          gateway: ledger.gateway,
-          pool: db.pool,
-          institution: mspId,
-          ownLegs: ownLegReader(ledger.gateway, who),
-        });
-        if (lastTx) await indexer.waitFor(lastTx, 600_000);
-        await indexer.stop();
-        const v = await verifyIndex({ pool: db.pool, gateway: ledger.gateway, who, institution: mspId });
-        institutions.push({
-          mspId,
-          legsAcknowledged: batches
-            .filter((b) => b.mspId === mspId && b.acknowledged)
-            .reduce((n, b) => n + b.legs.length, 0),
-          verifyDifferences: v.differences.length,
-          ownLegsChecked: v.ownLegsChecked,
-        });
-      } finally {
-        await db.close();
+      // Every peer at the same height, within two minutes.
+      const heightsStart = performance.now();
+      let peerHeights: Record<string, string> = {};
+      for (;;) {
+        const s = await launcher(o.repoRoot, 'status');
+        peerHeights = Object.fromEntries(
+          [...s.out.matchAll(/^(peer\S+)\s+peer\s+\S+\s+up\s+\S+@(\d+)/gm)].map((m) => [
+            m[1] ?? '',
+            m[2] ?? '',
+          ]),
+        );
+        const values = new Set(Object.values(peerHeights));
+        if (
+          (Object.keys(peerHeights).length === 5 && values.size === 1) ||
+          performance.now() - heightsStart > 120_000
+        )
+          break;
+        await sleep(2_000);
       }
-    }
+      const peersEqualAfterMs = Math.round(performance.now() - heightsStart);
 
-    if (acknowledged !== legsPlanned) failures.push(`${legsPlanned - acknowledged} legs never acknowledged`);
-    if (lost) failures.push(`${lost} acknowledged legs lost`);
-    if (duplicated) failures.push(`${duplicated} legs on the ledger more than once`);
-    if (new Set(Object.values(peerHeights)).size !== 1)
-      failures.push(`peers' heights differ: ${JSON.stringify(peerHeights)}`);
-    for (const f of faults)
-      if (f.outage.refused4xx > 0)
-        failures.push(`${f.kind}: ${f.outage.refused4xx} refusals during the outage`);
-    for (const i of institutions) {
-      if (i.verifyDifferences !== 0)
-        failures.push(`${i.mspId}: verify reports ${i.verifyDifferences} differences`);
+      // Each institution's index, built from the ledger, against the ledger.
+      const institutions: FabricChaosReport['institutions'][number][] = [];
+      for (const mspId of POSTERS) {
+        const who = await auditor.identity(systemUser(mspId));
+        const db = await openTestDatabase(`chaos${mspId}`);
+        try {
+          await migrate(db.pool);
+          const indexer = await BlockIndexer.start({
+            gateway: auditor.gateway,
+            pool: db.pool,
+            institution: mspId,
+            ownLegs: ownLegReader(auditor.gateway, who),
+          });
+          if (lastTx) await indexer.waitFor(lastTx, 600_000);
+          await indexer.stop();
+          const v = await verifyIndex({ pool: db.pool, gateway: auditor.gateway, who, institution: mspId });
+          institutions.push({
+            mspId,
+            legsAcknowledged: batches
+              .filter((b) => b.mspId === mspId && b.acknowledged)
+              .reduce((n, b) => n + b.legs.length, 0),
+            verifyDifferences: v.differences.length,
+            ownLegsChecked: v.ownLegsChecked,
+          });
+        } finally {
+          await db.close();
+        }
+      }
+
+      if (acknowledged !== legsPlanned)
+        failures.push(`${legsPlanned - acknowledged} legs never acknowledged`);
+      if (lost) failures.push(`${lost} acknowledged legs lost`);
+      if (duplicated) failures.push(`${duplicated} legs on the ledger more than once`);
+      if (new Set(Object.values(peerHeights)).size !== 1)
+        failures.push(`peers' heights differ: ${JSON.stringify(peerHeights)}`);
+      for (const f of faults)
+        if (f.outage.refused4xx > 0)
+          failures.push(`${f.kind}: ${f.outage.refused4xx} refusals during the outage`);
+      for (const i of institutions) {
+        if (i.verifyDifferences !== 0)
+          failures.push(`${i.mspId}: verify reports ${i.verifyDifferences} differences`);
+      }
+      return {
+        startedAt,
+        backend: 'fabric',
+        seed: o.seed,
+        durationMs: Math.round(performance.now() - t0),
+        legsPlanned,
+        legsAcknowledged: acknowledged,
+        legsAnsweredUnchanged: unchanged,
+        attempts,
+        ledger: { legsOnLedger: mine.length, lost, duplicated, unexpected },
+        peerHeights,
+        peersEqualAfterMs,
+        institutions,
+        faults,
+        passed: failures.length === 0,
+        failures,
+      };
+    } finally {
+      await auditor.close();
     }
-    return {
-      startedAt,
-      backend: 'fabric',
-      seed: o.seed,
-      durationMs: Math.round(performance.now() - t0),
-      legsPlanned,
-      legsAcknowledged: acknowledged,
-      legsAnsweredUnchanged: unchanged,
-      attempts,
-      ledger: { legsOnLedger: mine.length, lost, duplicated, unexpected },
-      peerHeights,
-      peersEqualAfterMs,
-      institutions,
-      faults,
-      passed: failures.length === 0,
-      failures,
-    };
   } finally {
     await ledger.close();
   }
@@ -411,7 +468,7 @@ export function formatFabricChaosReport(r: FabricChaosReport): string {
     '  faults:',
     ...r.faults.map(
       (f) =>
-        `    ${f.kind.padEnd(22)} ${f.node} (pid ${f.pid}) at ${f.atAcknowledgedLegs} legs: back ${f.restartMs} ms, recovery ${f.recoveryMs} ms; ${f.outage.unavailable503}×503, ${f.outage.refused4xx}×4xx, ${f.outage.other5xx}×5xx, ${f.outage.acknowledged} batches acknowledged meanwhile`,
+        `    ${f.kind.padEnd(22)} ${f.node} (pid ${f.pid}) at ${f.atAcknowledgedLegs} legs: back ${f.restartMs} ms, ${f.recovered ? `recovery ${f.recoveryMs} ms` : 'NOT RECOVERED'}; ${f.outage.unavailable503}×503, ${f.outage.refused4xx}×4xx, ${f.outage.other5xx}×5xx, ${f.outage.acknowledged} batches acknowledged meanwhile; failed attempts ${JSON.stringify(f.outage.failedBy)}`,
     ),
     ...r.institutions.map(
       (i) =>
