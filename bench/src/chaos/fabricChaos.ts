@@ -76,6 +76,9 @@ export interface FabricChaosReport {
     mspId: string;
     legsAcknowledged: number;
     verifyDifferences: number;
+    /** Differences by kind and field, and a few of them. */
+    differencesBy: Record<string, number>;
+    differenceExamples: unknown[];
     ownLegsChecked: number;
   }[];
   readonly faults: readonly FabricFaultReport[];
@@ -172,7 +175,7 @@ export async function runFabricChaos(o: {
         branches: Object.fromEntries(consortium.organisations.map((org) => [org.mspId, org.branches])),
       },
     });
-    type Batch = { mspId: string; legs: LegInput[]; acknowledged: boolean };
+    type Batch = { mspId: string; legs: LegInput[]; acknowledged: boolean; round: number };
     const batches: Batch[] = [];
     for (const mspId of POSTERS) {
       const legs = day.postings
@@ -180,8 +183,11 @@ export async function runFabricChaos(o: {
         .sort((a, b) => a.atMs - b.atMs)
         .map((p) => p.leg);
       for (let i = 0; i < legs.length; i += 100)
-        batches.push({ mspId, legs: legs.slice(i, i + 100), acknowledged: false });
+        batches.push({ mspId, legs: legs.slice(i, i + 100), acknowledged: false, round: i / 100 });
     }
+    // Interleaved, so that every institution posts throughout (a fault of one institution's peer meets its load).
+    const order = (mspId: string) => (POSTERS as readonly string[]).indexOf(mspId);
+    batches.sort((a, b) => a.round - b.round || order(a.mspId) - order(b.mspId));
     const legsPlanned = batches.reduce((n, b) => n + b.legs.length, 0);
     log(
       `chaos (fabric): ${legsPlanned} legs of ${day.payments.length} payments (value date ${date}) in ${batches.length} batches; faults: ${o.faults.join(', ')}`,
@@ -268,13 +274,17 @@ export async function runFabricChaos(o: {
       }
     };
 
+    // As on the embedded network: no batch past a fault's gate starts before the fault is injected, so every
+    // fault meets load and has batches left to recover with.
     const plan = o.faults.map((kind, i) => ({
       kind,
-      atLegs: Math.floor(((i + 1) * legsPlanned) / (o.faults.length + 1)),
+      gate: Math.floor(((i + 1) * batches.length) / (o.faults.length + 1)),
+      open: false,
     }));
+    let started = 0;
     const scheduler = (async () => {
       for (const f of plan) {
-        while (acknowledged < f.atLegs || current !== undefined) await sleep(50);
+        while (started < f.gate || current !== undefined) await sleep(50);
         const pids = JSON.parse(readFileSync(join(runDir, 'pids.json'), 'utf8')) as PidTable;
         const node =
           f.kind === 'kill-peer'
@@ -298,6 +308,7 @@ export async function runFabricChaos(o: {
         current = fault;
         log(`chaos (fabric): SIGKILL to ${node} (pid ${record.pid}) at ${acknowledged} acknowledged legs`);
         process.kill(record.pid, 'SIGKILL');
+        f.open = true;
         // The network runs without it for a while under load, then the launcher brings back what is down.
         await sleep(5_000);
         const up = await launcher(o.repoRoot, 'up');
@@ -333,7 +344,12 @@ export async function runFabricChaos(o: {
     })();
     let next = 0;
     const clients = Array.from({ length: 8 }, async () => {
-      while (next < batches.length && !abandoned) await post(batches[next++] as Batch);
+      while (next < batches.length && !abandoned) {
+        while (plan.some((f) => !f.open && started >= f.gate)) await sleep(20);
+        if (next >= batches.length) break;
+        started += 1;
+        await post(batches[next++] as Batch);
+      }
     });
     await Promise.all([...clients, scheduler]);
     log(`chaos (fabric): load done, ${acknowledged} legs acknowledged in ${attempts} attempts; auditing`);
@@ -414,6 +430,12 @@ export async function runFabricChaos(o: {
               .filter((b) => b.mspId === mspId && b.acknowledged)
               .reduce((n, b) => n + b.legs.length, 0),
             verifyDifferences: v.differences.length,
+            differencesBy: v.differences.reduce<Record<string, number>>((acc, d) => {
+              const k = `${d.kind}.${d.field}`;
+              acc[k] = (acc[k] ?? 0) + 1;
+              return acc;
+            }, {}),
+            differenceExamples: v.differences.slice(0, 3),
             ownLegsChecked: v.ownLegsChecked,
           });
         } finally {
