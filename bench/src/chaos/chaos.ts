@@ -336,7 +336,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let restarting: Promise<void> | undefined;
 
   const tokens = new Map<string, string>();
-  const logins = new Map<string, Promise<string | undefined>>();
   const systemOf = (mspId: string) => {
     const u = consortium.organisations
       .find((org) => org.mspId === mspId)
@@ -386,14 +385,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (;;) {
       let token = tokens.get(b.mspId);
       if (token === undefined) {
-        // One login per institution at a time, its session shared by that institution's clients: two
-        // concurrent logins of the same system answered 500 (the wallet's temporary file; docs/RELIABILITY.md).
-        let pending = logins.get(b.mspId);
-        if (pending === undefined) {
-          pending = login(b.mspId).finally(() => logins.delete(b.mspId));
-          logins.set(b.mspId, pending);
-        }
-        token = await pending;
+        // Each client logs in on its own: two logins of one system at once must both succeed (they once
+        // answered 500, the wallet's shared temporary file; docs/RELIABILITY.md).
+        token = await login(b.mspId);
         if (token === undefined) {
           await pause();
           continue;
