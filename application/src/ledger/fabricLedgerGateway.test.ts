@@ -156,6 +156,45 @@ describe('injected time', () => {
   });
 });
 
+describe('a connection after an outage', () => {
+  it('is dropped with every other connection of the organisation, so the next call connects afresh', async () => {
+    const t = new FabricTransport({
+      channel: 'c',
+      chaincode: 'cc',
+      profiles: new Map(),
+      listener: { mspId: 'X', certificatePem: '', privateKeyPem: '' },
+    });
+    // Cached connections as connect() leaves them: two of Bank B, one of Bank A.
+    const disconnected: string[] = [];
+    const fake = (name: string) =>
+      Promise.resolve({
+        gateway: { disconnect: () => disconnected.push(name) },
+        network: {},
+        contract: {
+          createTransaction: () => {
+            throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+          },
+        },
+      });
+    const inner = t as unknown as { connections: Map<string, unknown>; connectionOrgs: Map<string, string> };
+    for (const [key, mspId] of [
+      ['bruno', 'BankBMSP'],
+      ['bella', 'BankBMSP'],
+      ['alice', 'BankAMSP'],
+    ] as const) {
+      inner.connections.set(key, fake(key));
+      inner.connectionOrgs.set(key, mspId);
+    }
+    const bruno = { mspId: 'BankBMSP', certificatePem: 'bruno', privateKeyPem: '' };
+    await expect(t.evaluate(bruno, { fcn: 'f', args: [], transient: {} })).rejects.toBeInstanceOf(
+      LedgerUnavailable,
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    expect([...inner.connections.keys()]).toEqual(['alice']);
+    expect(disconnected.sort()).toEqual(['bella', 'bruno']);
+  });
+});
+
 describe('the change stream of a Fabric block', () => {
   it("names each transaction's signer from its envelope's signature header, as Fabric's getID() writes it", async () => {
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -235,6 +235,8 @@ export class FabricTransport implements LedgerTransport {
   readonly supportsInjectedTime = false;
   private readonly deadlines: FabricDeadlines;
   private readonly connections = new Map<string, Promise<Connected>>();
+  /** Each cached connection's organisation (keyed as `connections`), so an outage drops that organisation's. */
+  private readonly connectionOrgs = new Map<string, string>();
   private highestBlock = -1n;
   private stream:
     | {
@@ -286,8 +288,14 @@ export class FabricTransport implements LedgerTransport {
       const network = await gateway.getNetwork(this.options.channel);
       return { gateway, network, contract: network.getContract(this.options.chaincode) };
     })();
-    connecting.catch(() => this.connections.delete(key));
+    connecting.catch(() => {
+      if (this.connections.get(key) === connecting) {
+        this.connections.delete(key);
+        this.connectionOrgs.delete(key);
+      }
+    });
     this.connections.set(key, connecting);
+    this.connectionOrgs.set(key, who.mspId);
     return connecting;
   }
 
@@ -336,8 +344,30 @@ export class FabricTransport implements LedgerTransport {
     try {
       return await withDeadline(total, `submit ${call.fcn}`, work);
     } catch (e) {
-      throw mapFabricError(e, txId);
+      throw this.forgetOnOutage(who, mapFabricError(e, txId));
     }
+  }
+
+  /**
+   * After an outage the cached connection may be the broken part: a restarted peer's event service is not
+   * reconnected by fabric-network, so every later commit of that organisation waited out its deadline (the chaos
+   * run showed Bank B unable to submit for minutes after its peer came back while a fresh process posted at
+   * once). Unavailable means: drop this organisation's connections, the next call connects afresh.
+   */
+  private forgetOnOutage(who: Identity, e: Error): Error {
+    if (!(e instanceof LedgerUnavailable)) return e;
+    for (const [key, connection] of this.connections) {
+      if (this.connectionOrgs.get(key) !== who.mspId) continue;
+      this.connections.delete(key);
+      this.connectionOrgs.delete(key);
+      void connection.then(
+        (c) => {
+          c.gateway.disconnect();
+        },
+        () => undefined,
+      );
+    }
+    return e;
   }
 
   /** Registers for the commit of `txId` on the organisation's peers before the transaction is sent. */
@@ -388,7 +418,7 @@ export class FabricTransport implements LedgerTransport {
     try {
       return await withDeadline(this.deadlines.evaluateMs, `evaluate ${call.fcn}`, work);
     } catch (e) {
-      throw mapFabricError(e);
+      throw this.forgetOnOutage(who, mapFabricError(e));
     }
   }
 
@@ -490,6 +520,7 @@ export class FabricTransport implements LedgerTransport {
     this.stream = undefined;
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.connectionOrgs.clear();
     for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.gateway.disconnect();
   }
 }
