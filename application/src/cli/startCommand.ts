@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../node/institutionNodes';
 import type { Identity } from '../ledger/ledgerGateway';
-import { FAULTS, generateBusinessDay } from '../simulation/businessDay';
+import { consortiumInstitutions, FAULTS, generateBusinessDay } from '../simulation/businessDay';
 import { formatReport, runBusinessDay } from '../simulation/runBusinessDay';
 
 const USAGE = `usage: npm start -- [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--ledger embedded|fabric] [--endorsing-workers N] [--exit] [--port-offset N]
@@ -124,18 +124,11 @@ export async function start(argv: readonly string[]): Promise<number> {
 
   const date = config.date ?? nextBusinessDate(config.dataDir);
   const seed = config.seed ?? Number(date.replaceAll('-', ''));
-  const branches = Object.fromEntries(net.consortium.organisations.map((o) => [o.mspId, o.branches]));
   const day = generateBusinessDay({
     seed,
     payments: config.payments,
     date,
-    institutions: {
-      bankA: 'BankAMSP',
-      bankB: 'BankBMSP',
-      clearing: 'ClearingHouseMSP',
-      payco: 'PayCoMSP',
-      branches,
-    },
+    institutions: consortiumInstitutions(net.consortium.organisations),
   });
   const systems = new Map<string, Identity>();
   for (const org of net.consortium.organisations) {

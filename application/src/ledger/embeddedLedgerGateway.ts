@@ -10,6 +10,7 @@ import { contracts } from '../../../chaincode/src/index';
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
+  LedgerInternalError,
   LedgerRejected,
   LedgerUnavailable,
   type ChangeNotice,
@@ -34,7 +35,8 @@ function mapError(e: unknown): Error {
   // A chaincode failure without a code is no fault of the caller's: it stays an internal error (HTTP 500).
   if (e instanceof EndorsementError)
     return (
-      rejectionFrom(e.message) ?? new Error(`chaincode failed without a code: ${e.message}`, { cause: e })
+      rejectionFrom(e.message) ??
+      new LedgerInternalError(`chaincode failed without a code: ${e.message}`, { cause: e })
     );
   if (e instanceof Error) return new LedgerUnavailable(e.message, { cause: e });
   return new LedgerUnavailable(String(e));

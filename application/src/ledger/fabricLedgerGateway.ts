@@ -18,6 +18,7 @@ import {
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { findUser, type Consortium } from './consortium';
 import {
+  LedgerInternalError,
   LedgerRejected,
   LedgerUnavailable,
   type ChangeNotice,
@@ -26,6 +27,8 @@ import {
   type TransactionCreator,
 } from './ledgerGateway';
 import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
+
+export { LedgerInternalError };
 
 /** Every call has a deadline; a submit that misses it has an unknown outcome and is retried with the same ids. */
 export interface FabricDeadlines {
@@ -67,15 +70,6 @@ function validationFailure(status: string, txId: string): LedgerRejected {
 
 interface PeerResponse {
   readonly response?: { readonly status?: number; readonly message?: string };
-}
-
-/**
- * The ledger answered, but with a failure that carries no error code: a fault of the chaincode or the peer, not
- * of the caller. Deliberately neither LedgerRejected (that would blame the input) nor LedgerUnavailable (a retry
- * would meet the same fault); HTTP answers it as 500 INTERNAL.
- */
-export class LedgerInternalError extends Error {
-  override readonly name = 'LedgerInternalError';
 }
 
 /**

@@ -162,5 +162,14 @@ export class LedgerUnavailable extends Error {
   override readonly name = 'LedgerUnavailable';
 }
 
+/**
+ * The ledger answered, but with a failure that carries no error code: a fault of the chaincode or the peer, not
+ * of the caller. Deliberately neither LedgerRejected (that would blame the input) nor LedgerUnavailable (a retry
+ * would meet the same fault); HTTP answers it as 500 INTERNAL.
+ */
+export class LedgerInternalError extends Error {
+  override readonly name = 'LedgerInternalError';
+}
+
 /** Conflicts that are safe to retry: the transaction changed nothing and its inputs are idempotent. */
 export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['MVCC_READ_CONFLICT', 'PHANTOM_READ_CONFLICT']);

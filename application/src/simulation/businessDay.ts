@@ -61,6 +61,19 @@ export interface DayOptions {
   };
 }
 
+/** The consortium's institutions in the roles the simulated day gives them, with their branches. */
+export function consortiumInstitutions(
+  organisations: readonly { readonly mspId: string; readonly branches: readonly string[] }[],
+): DayOptions['institutions'] {
+  return {
+    bankA: 'BankAMSP',
+    bankB: 'BankBMSP',
+    clearing: 'ClearingHouseMSP',
+    payco: 'PayCoMSP',
+    branches: Object.fromEntries(organisations.map((o) => [o.mspId, o.branches])),
+  };
+}
+
 function nextDate(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConsortium } from '../../../application/src/ledger/consortium';
 import type { LegInput } from '../../../application/src/ledger/ledgerGateway';
-import { generateBusinessDay } from '../../../application/src/simulation/businessDay';
+import { consortiumInstitutions, generateBusinessDay } from '../../../application/src/simulation/businessDay';
 import type { CommitStep } from '../../../network/embedded/src/index';
 import {
   FABRIC_FAULT_KINDS,
@@ -265,13 +265,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     seed: o.seed,
     payments: Math.ceil(o.legs / 2.7),
     date,
-    institutions: {
-      bankA: 'BankAMSP',
-      bankB: 'BankBMSP',
-      clearing: 'ClearingHouseMSP',
-      payco: 'PayCoMSP',
-      branches: Object.fromEntries(consortium.organisations.map((org) => [org.mspId, org.branches])),
-    },
+    institutions: consortiumInstitutions(consortium.organisations),
   });
   const byPoster = new Map<string, LegInput[]>(POSTERS.map((m) => [m, []]));
   for (const p of [...day.postings].sort((a, b) => a.atMs - b.atMs)) byPoster.get(p.poster)?.push(p.leg);

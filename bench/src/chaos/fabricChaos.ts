@@ -25,7 +25,7 @@ import {
   type Identity,
   type LegInput,
 } from '../../../application/src/ledger/ledgerGateway';
-import { generateBusinessDay } from '../../../application/src/simulation/businessDay';
+import { consortiumInstitutions, generateBusinessDay } from '../../../application/src/simulation/businessDay';
 
 export type FabricFaultKind = 'kill-peer' | 'kill-raft-leader' | 'kill-chaincode-server';
 export const FABRIC_FAULT_KINDS: readonly FabricFaultKind[] = [
@@ -167,13 +167,7 @@ export async function runFabricChaos(o: {
       seed: o.seed,
       payments: Math.ceil(o.legs / 2.7),
       date,
-      institutions: {
-        bankA: 'BankAMSP',
-        bankB: 'BankBMSP',
-        clearing: 'ClearingHouseMSP',
-        payco: 'PayCoMSP',
-        branches: Object.fromEntries(consortium.organisations.map((org) => [org.mspId, org.branches])),
-      },
+      institutions: consortiumInstitutions(consortium.organisations),
     });
     type Batch = { mspId: string; legs: LegInput[]; acknowledged: boolean; round: number };
     const batches: Batch[] = [];
