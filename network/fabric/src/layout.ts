@@ -17,6 +17,12 @@ export interface Layout {
   /** The shared Fabric source archive, used when the Go module proxy refuses the pinned commit. */
   fabricArchive: string;
   runDir: string;
+  /**
+   * Added to every port of topology.json (`TALLYSTICK_FABRIC_PORT_OFFSET`, default 0), so that a second network
+   * (another clone, a benchmark beside a test run) can run on the same machine with its own run folder
+   * (`TALLYSTICK_FABRIC_RUN`).
+   */
+  portOffset: number;
   logDir: string;
   pidFile: string;
   stateFile: string;
@@ -54,7 +60,14 @@ export const BINARY_VERSION_KEY = 'fabric-2.5.16-f871cf9_ca-1.5.21';
 
 export function layoutFor(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Layout {
   const fabricDir = join(repoRoot, 'network', 'fabric');
-  const runDir = join(fabricDir, '.run');
+  const runOverride = env.TALLYSTICK_FABRIC_RUN;
+  const runDir =
+    runOverride !== undefined && runOverride !== '' ? resolve(runOverride) : join(fabricDir, '.run');
+  const portOffset = Number(env.TALLYSTICK_FABRIC_PORT_OFFSET ?? '0');
+  if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 40_000)
+    throw new Error(
+      `TALLYSTICK_FABRIC_PORT_OFFSET must be an integer 0-40000, got ${env.TALLYSTICK_FABRIC_PORT_OFFSET}`,
+    );
   const binDir = binaryCacheDir(env, BINARY_VERSION_KEY);
   const archive = env.TALLYSTICK_FABRIC_ARCHIVE;
   return {
@@ -69,6 +82,7 @@ export function layoutFor(repoRoot: string, env: NodeJS.ProcessEnv = process.env
         ? resolve(archive)
         : join(repoRoot, '..', 'shared', 'third_party', 'fabric-2.5.16-src.tar.gz'),
     runDir,
+    portOffset,
     logDir: join(runDir, 'logs'),
     pidFile: join(runDir, 'pids.json'),
     stateFile: join(runDir, 'state.json'),

@@ -29,7 +29,13 @@ import {
   writePids,
 } from './proc.js';
 import type { Consortium, OrdererNode, PeerNode, Topology } from './topology.js';
-import { allOrganisationIds, readJson, selectOrderers, validateTopology } from './topology.js';
+import {
+  allOrganisationIds,
+  readJson,
+  selectOrderers,
+  validateTopology,
+  withPortOffset,
+} from './topology.js';
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
 import { chaincodeServers, committedSequence, endorses, ensureChaincode } from './chaincode.js';
@@ -41,6 +47,8 @@ interface RunState {
   enrolled: boolean;
   ordererChannel: string[];
   peerChannel: string[];
+  /** The port offset the run folder was made with: the channel's configuration holds the ports. */
+  portOffset?: number;
 }
 
 export interface Context {
@@ -52,7 +60,7 @@ export interface Context {
 
 export function loadContext(layout: Layout, log: (line: string) => void): Context {
   const consortium = readJson(layout.consortiumFile) as Consortium;
-  const topology = readJson(layout.topologyFile) as Topology;
+  const topology = withPortOffset(readJson(layout.topologyFile) as Topology, layout.portOffset);
   const problems = validateTopology(consortium, topology);
   if (problems.length > 0) throw new Error(`topology.json is not valid:\n  ${problems.join('\n  ')}`);
   return { layout, consortium, topology, log };
@@ -165,7 +173,14 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
   if (previous !== undefined && previous.orderers !== ordererCount) {
     throw new Error(`the run folder was made with ${previous.orderers} orderer(s); run network:reset first`);
   }
+  if (previous !== undefined && (previous.portOffset ?? 0) !== layout.portOffset) {
+    throw new Error(
+      `the run folder ${layout.runDir} was made with TALLYSTICK_FABRIC_PORT_OFFSET=${previous.portOffset ?? 0} ` +
+        `(the channel's configuration holds its ports); set it again, or network:reset first`,
+    );
+  }
   const state: RunState = previous ?? {
+    portOffset: layout.portOffset,
     orderers: ordererCount,
     enrolled: false,
     ordererChannel: [],

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Consortium, Topology } from './topology.js';
-import { readJson, selectOrderers, validateTopology } from './topology.js';
+import { readJson, selectOrderers, validateTopology, withPortOffset } from './topology.js';
 
 const root = join(__dirname, '..', '..', '..');
 const consortium = readJson(join(root, 'network', 'consortium.json')) as Consortium;
@@ -66,5 +66,22 @@ describe('selectOrderers', () => {
     expect(selectOrderers(topology, 3).map((o) => o.name)).toEqual(['orderer0', 'orderer1', 'orderer2']);
     expect(selectOrderers(topology, 1).map((o) => o.name)).toEqual(['orderer0']);
     expect(() => selectOrderers(topology, 4)).toThrow(/has 3 orderer/);
+  });
+});
+
+describe('withPortOffset', () => {
+  it('moves every port of every node, and nothing else', () => {
+    const t = readJson(join(__dirname, '..', 'topology.json')) as Topology;
+    const moved = withPortOffset(t, 1000);
+    const ports = (x: Topology) => [
+      ...x.cas.flatMap((c) => [c.port, c.operationsPort]),
+      ...x.orderers.flatMap((o) => [o.port, o.adminPort, o.operationsPort]),
+      ...x.peers.flatMap((p) => [p.port, p.chaincodePort, p.operationsPort]),
+      x.chaincodeServer.port,
+    ];
+    expect(ports(moved)).toEqual(ports(t).map((p) => p + 1000));
+    expect(moved.peers.map((p) => p.host)).toEqual(t.peers.map((p) => p.host));
+    expect(moved.ordering).toEqual(t.ordering);
+    expect(withPortOffset(t, 0)).toBe(t);
   });
 });

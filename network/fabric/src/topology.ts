@@ -64,6 +64,28 @@ export interface Topology {
   ordering: OrderingSettings;
 }
 
+/** The topology with `offset` added to every port it names (a second network on the same machine). */
+export function withPortOffset(t: Topology, offset: number): Topology {
+  if (offset === 0) return t;
+  return {
+    ...t,
+    cas: t.cas.map((c) => ({ ...c, port: c.port + offset, operationsPort: c.operationsPort + offset })),
+    orderers: t.orderers.map((o) => ({
+      ...o,
+      port: o.port + offset,
+      adminPort: o.adminPort + offset,
+      operationsPort: o.operationsPort + offset,
+    })),
+    peers: t.peers.map((p) => ({
+      ...p,
+      port: p.port + offset,
+      chaincodePort: p.chaincodePort + offset,
+      operationsPort: p.operationsPort + offset,
+    })),
+    chaincodeServer: { ...t.chaincodeServer, port: t.chaincodeServer.port + offset },
+  };
+}
+
 export function readJson(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8')) as unknown;
 }
