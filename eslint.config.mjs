@@ -95,4 +95,47 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The shapes the contract shares with applications: declarations only, from the core, no Fabric.
+    files: ['chaincode/src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['fabric-*', '@hyperledger/*', '../contract/*', '../ledger/*', 'node:*'],
+              message: 'chaincode/src/api holds shapes only: it imports nothing but the core.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The application reaches the ledger through the LedgerGateway seam: it never imports the contract's
+    // implementation (its shapes are in chaincode/src/api), and only the embedded transport knows the embedded
+    // network.
+    files: ['application/src/**/*.ts', 'application/console/src/**/*.{ts,tsx}'],
+    ignores: ['application/src/ledger/embeddedLedgerGateway.ts', 'application/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/chaincode/src/contract', '**/chaincode/src/contract/*'],
+              message:
+                'The application uses the contract through LedgerGateway; shared shapes are in chaincode/src/api.',
+            },
+            {
+              group: ['**/network/embedded/**'],
+              message:
+                'Only the embedded transport (application/src/ledger/embeddedLedgerGateway.ts) imports network/embedded.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -6,7 +6,8 @@ import { Context, Contract, Info, Transaction } from 'fabric-contract-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConsortium } from '../application/src/ledger/consortium';
-import { decodeCaseRecord, type CaseRecord, type LegIndexRecord } from '../chaincode/src/contract/caseRecord';
+import type { CaseRecord } from '../chaincode/src/api/reconciliation';
+import { decodeCaseRecord, type LegIndexRecord } from '../chaincode/src/contract/caseRecord';
 import { ReconciliationContract } from '../chaincode/src/contract/reconciliationContract';
 import { canonicalJson } from '../chaincode/src/ledger/codec';
 import { caseIdOf, implicitCollection, keys } from '../chaincode/src/ledger/keys';

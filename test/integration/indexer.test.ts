@@ -56,7 +56,7 @@ describe('block indexer on the embedded ledger', () => {
   let alice: Identity;
   let ownLeg: {
     legs: LegInput[];
-    committed: Committed<readonly import('../../chaincode/src/contract/reconciliation').PostedLeg[]>;
+    committed: Committed<readonly import('../../chaincode/src/api/reconciliation').PostedLeg[]>;
   };
   /** Bank A's own legs, read back from its private collection as its node's indexer reads them. */
   let ownLegs: OwnLegReader;

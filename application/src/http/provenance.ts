@@ -1,6 +1,6 @@
 import type pg from 'pg';
 
-import type { HistoryEntry } from '../../../chaincode/src/contract/reconciliation';
+import type { HistoryEntry } from '../../../chaincode/src/api/reconciliation';
 import type { TransactionCreator } from '../ledger/ledgerGateway';
 
 /** One committed version of a key: the ledger's history, with where the index saw its transaction. */

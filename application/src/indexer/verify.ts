@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
-import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
+import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { LedgerRejected } from '../ledger/ledgerGateway';
 import { readCheckpoint, type Checkpoint } from './store';

@@ -1,8 +1,8 @@
 import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
-import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
-import type { HistoryEntry, OwnLegRef, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
+import type { HistoryEntry, OwnLegRef, PostedLeg } from '../../../chaincode/src/api/reconciliation';
 import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
 
 /** An X.509 identity of one person or system, as fabric-ca issues it. */

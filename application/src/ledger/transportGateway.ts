@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import { parseErrorMessage } from '../../../chaincode/src/core/errors';
-import type { CaseRecord } from '../../../chaincode/src/contract/caseRecord';
-import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/contract/reconciliation';
+import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
+import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/api/reconciliation';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
 import {
   LedgerRejected,

@@ -4,15 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { canonicalRoute, LEG_ROLES, MATCH_FIELDS, type RouteStop } from '../core/leg';
+import type { CaseLeg, CaseRecord } from '../api/reconciliation';
 import { canonicalJson } from '../ledger/codec';
-import {
-  decodeCaseRecord,
-  encodeCaseRecord,
-  type CaseLeg,
-  type CaseRecord,
-  STORED_DIGEST_ORDER,
-  type StoredCaseLeg,
-} from './caseRecord';
+import { decodeCaseRecord, encodeCaseRecord, STORED_DIGEST_ORDER, type StoredCaseLeg } from './caseRecord';
 
 const mspId = fc.stringMatching(/^[A-Za-z][A-Za-z0-9.-]{0,12}$/);
 const stop = fc.record({ mspId, role: fc.constantFrom(...LEG_ROLES) });

@@ -17,12 +17,17 @@ import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
+import type {
+  CaseBreakRef,
+  CaseLeg,
+  CaseRecord,
+  HistoryEntry,
+  OwnLegRef,
+  PostedLeg,
+} from '../api/reconciliation';
 import {
   decodeCaseRecord,
   encodeCaseRecord,
-  type CaseBreakRef,
-  type CaseLeg,
-  type CaseRecord,
   type LegIndexRecord,
   type OpenBreakIndexEntry,
 } from './caseRecord';
@@ -35,13 +40,6 @@ export function requireRole(ctx: TallyContext, roles: readonly Role[], what: str
       `${what} needs the role ${roles.join(' or ')}; ${ctx.actor.name} of ${ctx.actor.mspId} has ${ctx.actor.roles.join(', ') || 'none'}`,
     );
   }
-}
-
-export interface PostedLeg {
-  readonly legId: string;
-  readonly caseId: string;
-  readonly outcome: 'POSTED' | 'UNCHANGED';
-  readonly caseStatus: CaseRecord['status'];
 }
 
 /** Posts legs of the signing institution, all or nothing. Re-posting a leg unchanged is a no-op. */
@@ -659,12 +657,6 @@ function openLeg(
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** A leg of the caller's own institution, named by its case and id (both public). */
-export interface OwnLegRef {
-  readonly caseId: string;
-  readonly legId: string;
-}
-
 /**
  * The caller's own legs as posted, from its institution's implicit private collection: what its node keeps in
  * plaintext beside the index is read back from the ledger, never taken from what the API was sent. Only the
@@ -738,13 +730,6 @@ export async function listOpenBreaks(
     await iterator.close();
   }
   return { items, bookmark: items.length < pageSize ? '' : metadata.bookmark };
-}
-
-export interface HistoryEntry {
-  readonly txId: string;
-  readonly timestamp: string;
-  readonly isDelete: boolean;
-  readonly value: unknown;
 }
 
 export async function history(ctx: TallyContext, kind: string, id: string): Promise<HistoryEntry[]> {
