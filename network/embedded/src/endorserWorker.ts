@@ -12,7 +12,7 @@ import { ChannelConfig } from './channel';
 import { reviveJournal, type EndorserInit, type EndorserReply, type EndorserRequest } from './endorserPool';
 import { StateLock } from './lock';
 import { Membership } from './msp';
-import { replayLedger } from './network';
+import { replayLedger } from './replay';
 import { checkProposal, loadChaincode, Peer, ProposalRejected, type ContractClass } from './peer';
 import { WorldState } from './state';
 

@@ -42,3 +42,25 @@ export class TransactionInvalidError extends Error {
     super(`transaction ${txId} was invalidated in block ${blockNumber} with code ${code}`);
   }
 }
+
+/**
+ * Back-pressure: the orderer's queue (`ordering.queueTxMax` transactions) stayed full for
+ * `ordering.queueWaitMsMax`, or as many submits were already waiting for room. The transaction was endorsed but
+ * never ordered, so nothing of it is on the ledger: submitting again (a new proposal, the same idempotency key)
+ * is safe. Fabric's gateway answers the same way when the orderer does not take a transaction within its
+ * `broadcastTimeout`.
+ */
+export class OrdererBusyError extends Error {
+  override readonly name = 'OrdererBusyError';
+  constructor(
+    readonly txId: string,
+    readonly queueTxMax: number,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `transaction ${txId} was not ordered: the orderer's queue held its limit of ${queueTxMax} transactions ` +
+        (waitedMs > 0 ? `for ${waitedMs} ms` : `and as many submits were already waiting for room`) +
+        `; nothing was written, submit it again`,
+    );
+  }
+}

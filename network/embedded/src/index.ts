@@ -1,17 +1,11 @@
+export type { CommittedBlock, CommittedTransaction } from './block';
 export { CertificateAuthority, FABRIC_ATTRIBUTE_OID, type Identity, type IdentityType } from './ca';
 export { implicitCollection, type CollectionConfig } from './channel';
-export { EndorsementError, TransactionInvalidError, type ValidationCode } from './errors';
-export {
-  EmbeddedNetwork,
-  setCommitStepHook,
-  type ChaincodeOptions,
-  type CommitStep,
-  type CommittedBlock,
-  type CommittedTransaction,
-  type EmbeddedNetworkOptions,
-  type EvaluateRequest,
-  type SubmitRequest,
-  type SubmitResult,
-} from './network';
+export { setCommitStepHook, type CommitStep } from './committer';
+export { EndorsementError, OrdererBusyError, TransactionInvalidError, type ValidationCode } from './errors';
+export type { EvaluateRequest, SubmitRequest } from './gateway';
+export { EmbeddedNetwork, type ChaincodeOptions, type EmbeddedNetworkOptions } from './network';
+export type { OrderingOptions } from './orderer';
 export type { ContractClass } from './peer';
 export { allOf, anyMember, anyOf, outOf, parsePolicy, signedBy, type Policy } from './policy';
+export type { SubmitResult } from './transaction';

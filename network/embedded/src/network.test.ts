@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EmbeddedNetwork,
   EndorsementError,
+  OrdererBusyError,
   TransactionInvalidError,
   implicitCollection,
   type CommittedBlock,
@@ -679,5 +680,50 @@ describe('EmbeddedNetwork with an explicit collection', () => {
     await expect(net.evaluate(alice, { fcn: 'getPrivate', args: ['nosuch', 'k'] })).rejects.toThrow(
       'collection nosuch not defined in the collection config for chaincode tallystick',
     );
+  });
+});
+
+describe('EmbeddedNetwork with a small orderer queue', () => {
+  let dataDir: string;
+  let net: EmbeddedNetwork;
+  let alice: Identity;
+  const blocks: CommittedBlock[] = [];
+  const put = (key: string) => net.submit(alice, { fcn: 'put', args: [key, `v-${key}`] });
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-net-queue-'));
+    net = await EmbeddedNetwork.start({
+      ...options(dataDir),
+      ordering: { maxTxPerBlock: 2, batchTimeoutMs: 1, queueTxMax: 4 },
+    });
+    await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
+    alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+    net.onBlock((b) => blocks.push(b));
+  });
+
+  afterAll(async () => {
+    await net.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('holds submits while the queue is full (back-pressure): a block, a full queue and as many waiting all commit', async () => {
+    // 2 in the block being committed + 4 queued + 4 waiting for room: none can be refused.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => put(`held-${i}`)));
+    expect(new Set(results.map((r) => r.txId)).size).toBe(10);
+    for (const b of blocks) expect(b.transactions.length).toBeLessThanOrEqual(2);
+    expect((await net.evaluate(alice, { fcn: 'get', args: ['held-9'] })).toString()).toBe('v-held-9');
+  });
+
+  it('refuses what is beyond the bound with OrdererBusyError, and submitting it again commits it', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    const first = await Promise.allSettled(keys.map(put));
+    const refused = keys.filter((_, i) => first[i]?.status === 'rejected');
+    for (const r of first) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OrdererBusyError);
+    }
+    // How many are refused depends on timing (the orderer's own tests pin it down); each one is retryable.
+    for (const key of refused) await put(key);
+    for (const key of keys)
+      expect((await net.evaluate(alice, { fcn: 'get', args: [key] })).toString()).toBe(`v-${key}`);
   });
 });
