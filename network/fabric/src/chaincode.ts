@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { binPath } from './binaries.js';
 import { orgCaCert, peerAdminEnv } from './configgen.js';
 import type { Context } from './network.js';
+import { namespaceOf } from './netns.js';
 import {
   isOurs,
   readPids,
@@ -106,7 +107,8 @@ async function serve(
     join(layout.repoRoot, 'chaincode'),
   ];
   const log = layout.log(name);
-  const pid = startDaemon(process.execPath, args, {}, log, join(layout.repoRoot, 'chaincode'));
+  const cwd = join(layout.repoRoot, 'chaincode');
+  const pid = startDaemon(process.execPath, args, {}, log, cwd, namespaceOf(ctx.netns, 'chaincode'));
   pids[name] = { pid, bin: process.execPath, log };
   writePids(layout.pidFile, pids);
   const record = { pid, bin: process.execPath, log };

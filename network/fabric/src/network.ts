@@ -40,6 +40,8 @@ import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
 import { chaincodeServers, committedSequence, endorses, ensureChaincode } from './chaincode.js';
 import { writeGatewayFiles } from './gatewayFiles.js';
+import type { NetnsPlan } from './netns.js';
+import { namespaceOf, placeInNamespaces, readNetnsPlan } from './netns.js';
 
 /** What has been generated in the run folder, so a second `up` restarts nodes instead of regenerating. */
 interface RunState {
@@ -56,14 +58,20 @@ export interface Context {
   consortium: Consortium;
   topology: Topology;
   log: (line: string) => void;
+  /** Organisations on separate hosts (`<run>/netns.json`, src/netns.ts): each node runs in its namespace. */
+  netns?: NetnsPlan;
 }
 
 export function loadContext(layout: Layout, log: (line: string) => void): Context {
   const consortium = readJson(layout.consortiumFile) as Consortium;
-  const topology = withPortOffset(readJson(layout.topologyFile) as Topology, layout.portOffset);
+  const netns = readNetnsPlan(layout.runDir);
+  const offset = withPortOffset(readJson(layout.topologyFile) as Topology, layout.portOffset);
+  const topology = netns === undefined ? offset : placeInNamespaces(offset, netns);
   const problems = validateTopology(consortium, topology);
   if (problems.length > 0) throw new Error(`topology.json is not valid:\n  ${problems.join('\n  ')}`);
-  return { layout, consortium, topology, log };
+  return netns === undefined
+    ? { layout, consortium, topology, log }
+    : { layout, consortium, topology, log, netns };
 }
 
 function readState(layout: Layout): RunState | undefined {
@@ -127,12 +135,13 @@ async function startNode(
   env: Record<string, string>,
   cwd: string,
   ready: () => Promise<boolean>,
+  mspId: string,
 ): Promise<void> {
   const existing = pids[name];
   if (existing !== undefined && isOurs(existing)) return;
   mkdirSync(cwd, { recursive: true });
   const log = ctx.layout.log(name);
-  const pid = startDaemon(bin, args, env, log, cwd);
+  const pid = startDaemon(bin, args, env, log, cwd, namespaceOf(ctx.netns, mspId));
   pids[name] = { pid, bin, log };
   writePids(ctx.layout.pidFile, pids);
   const record = pids[name];
@@ -210,6 +219,7 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
           env,
           layout.caHome(mspId),
           () => caReady(layout, topology, mspId),
+          mspId,
         );
       }),
     );
@@ -256,6 +266,7 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
           ordererEnv(layout, o, clusterRoots),
           data,
           () => healthy(o.host, o.operationsPort, orgCaCert(layout, o.mspId)),
+          o.mspId,
         );
       }),
     );
@@ -304,6 +315,7 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
           peerEnv(layout, p),
           layout.nodeData(p.name),
           () => healthy(p.host, p.operationsPort, orgCaCert(layout, p.mspId)),
+          p.mspId,
         );
       }),
     );

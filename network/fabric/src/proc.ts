@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { inNamespace } from './netns.js';
 
 export interface RunResult {
   code: number;
@@ -80,17 +81,22 @@ export function isOurs(record: ProcessRecord): boolean {
   }
 }
 
-/** Starts a long-running node in its own process group, output appended to its log. */
+/**
+ * Starts a long-running node in its own process group, output appended to its log; inside `netns` when given
+ * (`ip netns exec` execs the node, so the PID returned is still the node's, and its command line holds `bin`).
+ */
 export function startDaemon(
   bin: string,
   args: string[],
   env: Record<string, string>,
   log: string,
   cwd: string,
+  netns?: string,
 ): number {
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(bin, args, {
+    const command = netns === undefined ? { file: bin, args } : inNamespace(netns, bin, args);
+    const child = spawn(command.file, command.args, {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
       detached: true,

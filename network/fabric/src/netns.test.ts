@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  createCommands,
+  hostSlug,
+  inNamespace,
+  namespaceOf,
+  netnsPlan,
+  placeInNamespaces,
+  planNamespaces,
+} from './netns.js';
+import type { Consortium, Topology } from './topology.js';
+import { readJson, validateTopology, withPortOffset } from './topology.js';
+
+const root = join(__dirname, '..', '..', '..');
+const consortium = readJson(join(root, 'network', 'consortium.json')) as Consortium;
+const topology = readJson(join(root, 'network', 'fabric', 'topology.json')) as Topology;
+
+describe('netnsPlan', () => {
+  const plan = netnsPlan(consortium, topology);
+
+  it('gives every organisation, the chaincode server and the clients a namespace and an address of their own', () => {
+    const orgs = [...consortium.organisations, ...topology.ordererOrganisations].map((o) => o.mspId);
+    expect(plan.hosts.map((h) => h.role)).toEqual([
+      ...orgs.map((mspId) => ({ kind: 'organisation', mspId })),
+      { kind: 'chaincode' },
+      { kind: 'client' },
+    ]);
+    expect(new Set(plan.hosts.map((h) => h.address)).size).toBe(plan.hosts.length);
+    expect(new Set(planNamespaces(plan)).size).toBe(plan.hosts.length + 1);
+    for (const host of plan.hosts) expect(host.address.startsWith('10.231.0.')).toBe(true);
+    expect(namespaceOf(plan, 'BankAMSP')).toBe('tly-banka');
+    expect(namespaceOf(plan, 'OrdererMSP')).toBe('tly-orderer');
+    expect(namespaceOf(plan, 'chaincode')).toBe('tly-chaincode');
+    expect(namespaceOf(undefined, 'BankAMSP')).toBeUndefined();
+  });
+
+  it('names namespaces after the organisation', () => {
+    expect(hostSlug('ClearingHouseMSP')).toBe('clearinghouse');
+    expect(hostSlug('OrdererMSP')).toBe('orderer');
+  });
+
+  it('refuses a subnet that is not a.b.c', () => {
+    expect(() => netnsPlan(consortium, topology, { subnet: '10.0.0.0/24' })).toThrow(/expected a\.b\.c/);
+  });
+});
+
+describe('placeInNamespaces', () => {
+  const plan = netnsPlan(consortium, topology);
+  const placed = placeInNamespaces(withPortOffset(topology, 3000), plan);
+  const addressOf = (mspId: string) =>
+    plan.hosts.find((h) => h.role.kind === 'organisation' && h.role.mspId === mspId)?.address;
+
+  it('puts every node at its organisation’s address and keeps the ports', () => {
+    for (const node of [...placed.cas, ...placed.orderers, ...placed.peers]) {
+      expect(node.host).toBe(addressOf(node.mspId));
+      expect(node.listenHost).toBeUndefined();
+    }
+    expect(placed.peers.map((p) => p.port)).toEqual(topology.peers.map((p) => p.port + 3000));
+    expect(placed.chaincodeServer.host).toBe('10.231.0.100');
+    expect(placed.ordering).toEqual(topology.ordering);
+  });
+
+  it('is still a valid topology', () => {
+    expect(validateTopology(consortium, placed)).toEqual([]);
+  });
+});
+
+describe('createCommands', () => {
+  const plan = netnsPlan(consortium, topology);
+  const commands = createCommands(plan);
+
+  it('makes every link inside a namespace of the plan, never in the machine’s own', () => {
+    for (const args of commands) {
+      const inPlan =
+        args[0] === 'netns' || (args[0] === '-n' && planNamespaces(plan).includes(args[1] ?? ''));
+      expect(inPlan, args.join(' ')).toBe(true);
+    }
+  });
+
+  it('gives each host one veth to the switch and one /24 address, and no route of its own', () => {
+    const banka = plan.hosts[0];
+    if (banka === undefined) throw new Error('fixture');
+    const own = commands.filter((args) => args[1] === banka.namespace).map((args) => args.join(' '));
+    expect(own).toEqual([
+      `-n ${banka.namespace} link set lo up`,
+      `-n ${banka.namespace} link add eth0 type veth peer name port0 netns tly-switch`,
+      `-n ${banka.namespace} addr add ${banka.address}/24 dev eth0`,
+      `-n ${banka.namespace} link set eth0 up`,
+    ]);
+    expect(commands.some((args) => args.includes('route'))).toBe(false);
+  });
+});
+
+describe('inNamespace', () => {
+  it('runs the node through ip netns exec, which execs it (the PID is the node’s, its command line names it)', () => {
+    const command = inNamespace('tly-banka', '/bin/peer', ['node', 'start']);
+    expect(command.args).toEqual(['netns', 'exec', 'tly-banka', '/bin/peer', 'node', 'start']);
+    expect(command.file.endsWith('ip')).toBe(true);
+  });
+});
