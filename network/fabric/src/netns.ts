@@ -171,6 +171,27 @@ export function inNamespace(
   return { file: ipBinary(), args: ['netns', 'exec', namespace, bin, ...args] };
 }
 
+/**
+ * Waits (blocking, a few milliseconds at most in practice) until `ip netns exec` has exec'd `bin` in process
+ * `pid`, or the process is gone. While the kernel execs, `/proc/<pid>/cmdline` can read empty for an instant
+ * (seen in 2 of 300 spawns on a loaded machine): a caller that checked it then would take the starting node for
+ * a dead one. The launcher spawns plain binaries directly, where Node returns only after the exec.
+ */
+export function waitForExec(pid: number, bin: string, timeoutMs = 5_000): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let argv0: string | undefined;
+    try {
+      argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    } catch {
+      return; // gone: the caller finds out, and the log says why
+    }
+    if (argv0 === bin) return;
+    Atomics.wait(pause, 0, 0, 2);
+  }
+}
+
 function ip(args: string[]): { ok: boolean; out: string } {
   const result = spawnSync(ipBinary(), args, { encoding: 'utf8', timeout: 20_000 });
   return { ok: result.status === 0, out: `${result.stdout}${result.stderr}`.trim() };

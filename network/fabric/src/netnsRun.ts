@@ -224,19 +224,21 @@ async function inside(argv: string[], root: string, layout: Layout): Promise<num
   stage('network up in the namespaces', upStarted);
   log(`every node in its organisation's namespace: ${checkPlacement(ctx, plan).join(' ')}`);
 
+  if (wasInterrupted()) throw new Error('interrupted');
   const gossipStarted = performance.now();
   const others = ctx.topology.peers.length - 1;
   let views: Record<string, number> = {};
   const met = await waitUntil(
     async () => {
       views = await gossipViews(ctx);
-      return Object.values(views).every((known) => known === others);
+      return wasInterrupted() || Object.values(views).every((known) => known === others);
     },
     120_000,
     500,
   );
   if (!met) throw new Error(`gossip did not meet every peer: ${JSON.stringify(views)}`);
   stage(`every peer's gossip view holds the ${others} others`, gossipStarted);
+  if (wasInterrupted()) throw new Error('interrupted');
 
   const testStarted = performance.now();
   const code = await runInherit(

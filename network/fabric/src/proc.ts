@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { inNamespace } from './netns.js';
+import { inNamespace, waitForExec } from './netns.js';
 
 export interface RunResult {
   code: number;
@@ -104,6 +104,7 @@ export function startDaemon(
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${bin}`);
+    if (netns !== undefined) waitForExec(child.pid, bin);
     return child.pid;
   } finally {
     closeSync(fd);
