@@ -2,8 +2,8 @@
  * `EmbeddedNetwork`: a Fabric network in one process, assembled from one module per Fabric role. Start here;
  * `README.md` lists the modules and what each may import.
  *
- *   gateway ──► endorser (peers here and in worker threads) ──► orderer ──► committer ──► deliver
- *                                                                 validator ◄─┘   └─► data directory
+ *   submit ─► gateway ─► endorser ─► gateway ─► orderer ─► committer ─► validator, data directory,
+ *                                                                    endorser (replicas), deliver, submitter
  *
  * This file only starts the network (data directory, replay, then the roles wired together) and stops it;
  * every call is the work of one role.
