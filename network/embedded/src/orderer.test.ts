@@ -49,6 +49,17 @@ function heldOrderer(limits: OrderingLimits) {
   return { orderer, blocks, release, releaseAll };
 }
 
+/** Broadcasts one transaction per ID, in order; their outcomes by ID. */
+function broadcast<K extends string>(orderer: Orderer, ...ids: K[]): Record<K, Promise<SubmitResult>> {
+  const outcomes = {} as Record<K, Promise<SubmitResult>>;
+  for (const id of ids) {
+    const { tx, outcome } = envelope(id);
+    orderer.broadcast(tx);
+    outcomes[id] = outcome;
+  }
+  return outcomes;
+}
+
 const ONE_AT_A_TIME: OrderingLimits = {
   maxTxPerBlock: 1,
   batchTimeoutMs: 1,
@@ -61,9 +72,7 @@ describe('orderer', () => {
     const limits = { ...ONE_AT_A_TIME, maxTxPerBlock: 2, queueTxMax: 8 };
     const { orderer, blocks, releaseAll } = heldOrderer(limits);
     releaseAll();
-    const txs = ['a', 'b', 'c', 'd', 'e'].map(envelope);
-    for (const { tx } of txs) orderer.broadcast(tx);
-    await Promise.all(txs.map((t) => t.outcome));
+    await Promise.all(Object.values(broadcast(orderer, 'a', 'b', 'c', 'd', 'e')));
     expect(blocks.flat()).toEqual(['a', 'b', 'c', 'd', 'e']);
     for (const b of blocks) expect(b.length).toBeLessThanOrEqual(2);
     await orderer.stop();
@@ -71,31 +80,22 @@ describe('orderer', () => {
 
   it('holds a submit while the queue is full and takes it, in order, when a block is cut', async () => {
     const { orderer, blocks, release, releaseAll } = heldOrderer(ONE_AT_A_TIME);
-    const t1 = envelope('t1');
-    const t2 = envelope('t2');
-    const t3 = envelope('t3');
-    orderer.broadcast(t1.tx); // cut at once: the committer holds it
-    orderer.broadcast(t2.tx); // the queue's one place
-    orderer.broadcast(t3.tx); // waits for room
+    // t1 is cut at once and the committer holds it; t2 takes the queue's one place; t3 waits for room.
+    const t = broadcast(orderer, 't1', 't2', 't3');
     await new Promise((r) => setTimeout(r, 20));
     expect(blocks).toEqual([['t1']]);
     release();
-    await t1.outcome;
+    await t.t1;
     releaseAll();
-    await Promise.all([t2.outcome, t3.outcome]);
+    await Promise.all([t.t2, t.t3]);
     expect(blocks).toEqual([['t1'], ['t2'], ['t3']]);
     await orderer.stop();
   });
 
   it('refuses a submit with a retryable OrdererBusyError when no room comes within queueWaitMsMax', async () => {
     const { orderer, releaseAll } = heldOrderer({ ...ONE_AT_A_TIME, queueWaitMsMax: 30 });
-    const t1 = envelope('t1');
-    const t2 = envelope('t2');
-    const t3 = envelope('t3');
-    orderer.broadcast(t1.tx);
-    orderer.broadcast(t2.tx);
-    orderer.broadcast(t3.tx);
-    const refusal = await t3.outcome.then(
+    const t = broadcast(orderer, 't1', 't2', 't3');
+    const refusal = await t.t3.then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -104,37 +104,28 @@ describe('orderer', () => {
     expect((refusal as OrdererBusyError).waitedMs).toBeGreaterThanOrEqual(25);
     expect((refusal as Error).message).toMatch(/not ordered.*submit it again/);
     releaseAll();
-    await Promise.all([t1.outcome, t2.outcome]);
+    await Promise.all([t.t1, t.t2]);
     await orderer.stop();
   });
 
   it('refuses at once when as many submits as the queue holds are already waiting', async () => {
     const { orderer, releaseAll } = heldOrderer(ONE_AT_A_TIME);
-    const t1 = envelope('t1');
-    const t2 = envelope('t2');
-    const t3 = envelope('t3');
-    const t4 = envelope('t4');
-    for (const t of [t1, t2, t3, t4]) orderer.broadcast(t.tx);
-    await expect(t4.outcome).rejects.toMatchObject({ name: 'OrdererBusyError', waitedMs: 0 });
+    const t = broadcast(orderer, 't1', 't2', 't3', 't4');
+    await expect(t.t4).rejects.toMatchObject({ name: 'OrdererBusyError', waitedMs: 0 });
     releaseAll();
-    await Promise.all([t1.outcome, t2.outcome, t3.outcome]);
+    await Promise.all([t.t1, t.t2, t.t3]);
     await orderer.stop();
   });
 
   it('on stop, commits what is queued and refuses what waits for room', async () => {
     const { orderer, releaseAll } = heldOrderer(ONE_AT_A_TIME);
-    const t1 = envelope('t1');
-    const t2 = envelope('t2');
-    const t3 = envelope('t3');
-    for (const t of [t1, t2, t3]) orderer.broadcast(t.tx);
+    const t = broadcast(orderer, 't1', 't2', 't3');
     const stopped = orderer.stop();
-    await expect(t3.outcome).rejects.toThrow('EmbeddedNetwork is stopped');
+    await expect(t.t3).rejects.toThrow('EmbeddedNetwork is stopped');
     releaseAll();
     await stopped;
-    await Promise.all([t1.outcome, t2.outcome]);
-    const late = envelope('late');
-    orderer.broadcast(late.tx);
-    await expect(late.outcome).rejects.toThrow('EmbeddedNetwork is stopped');
+    await Promise.all([t.t1, t.t2]);
+    await expect(broadcast(orderer, 'late').late).rejects.toThrow('EmbeddedNetwork is stopped');
   });
 
   it('names its bounds and checks them at start', () => {
