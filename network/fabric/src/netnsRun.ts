@@ -143,14 +143,36 @@ function checkPlacement(ctx: Context, plan: NetnsPlan): string[] {
   return rows;
 }
 
+/** SIGKILLs every process in the namespaces (`ip netns pids`): only processes we started can be there. */
+function killAllIn(namespaces: string[]): string[] {
+  const found: string[] = [];
+  for (const ns of namespaces) {
+    const pids = pidsIn(ns);
+    if (pids.length === 0) continue;
+    found.push(`${ns}: ${pids.join(', ')}`);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return found;
+}
+
 /**
- * Stops what the run folder records (by PID), then anything still inside one of the plan's namespaces (only
- * processes we started can be there), deletes the namespaces and, unless kept, the run folder. Returns the
- * problems found: a process that had to be killed here, a namespace that would not go.
+ * Stops whatever a run left: first the clients (a test or launcher still running there could start nodes
+ * again), then the nodes the run folder records (by PID, as `down` does), then anything still inside a namespace
+ * of the plan; deletes the namespaces and, unless kept, the run folder. Returns what had to be forced.
  */
 async function cleanUp(layout: Layout, keep: boolean): Promise<string[]> {
   const problems: string[] = [];
   const plan = readNetnsPlan(layout.runDir);
+  if (plan !== undefined) {
+    const clients = killAllIn([clientNamespace(plan)]);
+    if (clients.length > 0) problems.push(`clients still running, killed: ${clients.join('; ')}`);
+  }
   if (existsSync(layout.pidFile)) {
     try {
       await down(loadContext(layout, log));
@@ -159,18 +181,8 @@ async function cleanUp(layout: Layout, keep: boolean): Promise<string[]> {
     }
   }
   if (plan !== undefined) {
-    for (const ns of planNamespaces(plan)) {
-      const stray = pidsIn(ns);
-      if (stray.length === 0) continue;
-      problems.push(`${ns} still held pids ${stray.join(', ')} after down: killed`);
-      for (const pid of stray) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    const stray = killAllIn(planNamespaces(plan));
+    if (stray.length > 0) problems.push(`still running after down, killed: ${stray.join('; ')}`);
     for (let i = 0; i < 50 && planNamespaces(plan).some((ns) => pidsIn(ns).length > 0); i++) await sleep(100);
     const { removed, failed } = removeNamespaces(plan);
     if (removed.length > 0) log(`removed namespaces ${removed.join(', ')}`);
