@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +10,7 @@ import {
   netnsPlan,
   placeInNamespaces,
   planNamespaces,
+  waitForExec,
 } from './netns.js';
 import type { Consortium, Topology } from './topology.js';
 import { readJson, validateTopology, withPortOffset } from './topology.js';
@@ -97,5 +100,26 @@ describe('inNamespace', () => {
     const command = inNamespace('tly-banka', '/bin/peer', ['node', 'start']);
     expect(command.args).toEqual(['netns', 'exec', 'tly-banka', '/bin/peer', 'node', 'start']);
     expect(command.file.endsWith('ip')).toBe(true);
+  });
+});
+
+describe('waitForExec', () => {
+  it('returns once the process has exec’d the binary, so the PID check that follows sees the node', () => {
+    // like ip netns exec: a first program that execs the node after a moment
+    const child = spawn('/bin/sh', ['-c', 'sleep 0.2; exec /bin/sleep 2'], { stdio: 'ignore' });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('no pid');
+    try {
+      waitForExec(pid, '/bin/sleep');
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sleep');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('returns at once for a process that is gone', () => {
+    const started = Date.now();
+    waitForExec(2 ** 22 + 12345, '/bin/sleep');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
