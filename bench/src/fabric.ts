@@ -2,16 +2,27 @@ import '../../application/src/cli/quiet';
 
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import express from 'express';
+
+import { migrate } from '../../application/src/db/migrate';
+import { openTestDatabase } from '../../application/src/db/testing';
+import { closeServer } from '../../application/src/http/listen';
+import { LiveFeed } from '../../application/src/http/live';
+import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
+import { ownLegReader } from '../../application/src/indexer/ownLegs';
 import { loadConsortium, repoRoot } from '../../application/src/ledger/consortium';
 import { openFabricLedger, type FabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
+import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { paymentFacts } from './payments';
 import { machineInfo, writeResults } from './results';
 
@@ -34,6 +45,8 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     'run-dir': { type: 'string' },
     'no-bringup': { type: 'boolean', default: false },
+    /** Start from nothing: `reset` (deletes the network's ledgers and crypto), `up`; then the restart. */
+    fresh: { type: 'boolean', default: false },
     batch: { type: 'string' },
     seed: { type: 'string', default: '16' },
     /** Only these batched in-flight counts (comma-separated), and no single-leg phase: for profiling. */
@@ -51,6 +64,8 @@ const SINGLE_TXS_IN_FLIGHT = SMOKE ? 32 : 800;
 const IN_FLIGHT = args['in-flight']?.split(',').map(Number) ?? (SMOKE ? [1, 4] : [1, 2, 4, 8]);
 /** Payment blocks per batched measurement: each block is `BATCH_LEGS` payments, posted in three batches. */
 const BLOCKS = SMOKE ? 4 : 8;
+/** Payments whose break is timed from the last leg's submit to the event stream. */
+const BREAK_ROUNDS = 50;
 /** One payment in this many gets a creditor amount off by one minor unit: a break opens. */
 const BREAK_EVERY = 10;
 
@@ -208,16 +223,25 @@ function singleLeg(rnd: Random, poster: Poster, tag: string): LegInput {
   return { ...paymentFacts(rnd, route, 10_000_000), legId: tag, role: stop.role };
 }
 
-async function bringUp(rnd: Random) {
-  await launcher('down');
+/**
+ * Bring-up to the first committed leg: `up` (which ends with the chaincode endorsed by every peer and one
+ * transaction committed), then a freshly opened gateway commits a leg. `fresh`: from nothing (`reset` deletes the
+ * run folder: crypto, channel, ledgers), else a restart after `down` on the same ledgers.
+ */
+async function bringUp(rnd: Random, fresh: boolean) {
+  await launcher(fresh ? 'reset' : 'down');
   const t0 = performance.now();
   await launcher('up');
   const upMs = performance.now() - t0;
   const ledger = await openFabricLedger({ runDir: RUN_DIR, consortium: loadConsortium() });
   try {
     const who = await ledger.identity(POSTERS.BankAMSP);
-    await ledger.gateway.postLegs(who, [singleLeg(rnd, 'BankAMSP', `up-${Date.now()}`)]);
-    return { upMs: Math.round(upMs), toFirstCommitMs: Math.round(performance.now() - t0) };
+    await ledger.gateway.postLegs(who, [singleLeg(rnd, 'BankAMSP', `up-${Date.now().toString(36)}`)]);
+    return {
+      from: fresh ? 'nothing' : 'down',
+      upMs: Math.round(upMs),
+      toFirstCommitMs: Math.round(performance.now() - t0),
+    };
   } finally {
     await ledger.close();
   }
@@ -257,11 +281,14 @@ interface Batch {
 
 /**
  * `blocks` blocks of `size` payments, each block on one route, as three batches (debits, clearing entries,
- * credits by their three institutions), queued stage by stage: the batches in flight together are of different
- * blocks, so touch different cases, as the embedded bench posts them.
+ * credits by their three institutions), in the order a payment's institutions post them: round r queues the
+ * debits of block r, the entries of block r - lag and the credits of block r - 2 lag. With lag ≥ inFlight / 3,
+ * the batches in flight together are of different blocks (they touch different cases, so they do not conflict),
+ * and a payment's three legs are posted a few batches apart: never a whole run apart, which at a slow speed
+ * would pass the service level (60 s) and open a missing-leg break on most cases.
  */
-function paymentBatches(rnd: Random, blocks: number, size: number, tag: string): Batch[] {
-  const stages: Batch[][] = [[], [], []];
+function paymentBatches(rnd: Random, blocks: number, size: number, tag: string, inFlight: number): Batch[] {
+  const perBlock: Batch[][] = [];
   for (let b = 0; b < blocks; b++) {
     const route = ROUTES[b % ROUTES.length] as RouteStop[];
     const perStop: LegInput[][] = route.map(() => []);
@@ -277,17 +304,31 @@ function paymentBatches(rnd: Random, blocks: number, size: number, tag: string):
         });
       });
     }
-    route.forEach((stop, s) => {
-      (stages[s] as Batch[]).push({ poster: stop.mspId as Poster, legs: perStop[s] as LegInput[] });
-    });
+    perBlock.push(route.map((stop, s) => ({ poster: stop.mspId as Poster, legs: perStop[s] as LegInput[] })));
   }
-  return stages.flat();
+  const lag = Math.max(1, Math.ceil(inFlight / 3));
+  const queue: Batch[] = [];
+  for (let r = 0; r < blocks + 2 * lag; r++) {
+    for (let s = 0; s < 3; s++) {
+      const batch = perBlock[r - s * lag]?.[s];
+      if (batch) queue.push(batch);
+    }
+  }
+  return queue;
 }
 
 async function batched(ledger: FabricLedger, p: Posters, rnd: Random, inFlight: number, blocks: number) {
-  const batches = paymentBatches(rnd, blocks, BATCH_LEGS, `b${inFlight}-${Date.now().toString(36)}`);
+  const batches = paymentBatches(
+    rnd,
+    blocks,
+    BATCH_LEGS,
+    `b${inFlight}-${Date.now().toString(36)}`,
+    inFlight,
+  );
   const legs = batches.reduce((s, b) => s + b.legs.length, 0);
   const latencies: number[] = [];
+  /** Case status after each leg: with every leg in time, 1 in BREAK_EVERY of the last legs is BROKEN. */
+  const statuses: Record<string, number> = {};
   const retries0 = ledger.gateway.retries;
   const height0 = ledger.transport.height();
   let next = 0;
@@ -298,8 +339,9 @@ async function batched(ledger: FabricLedger, p: Posters, rnd: Random, inFlight: 
       while (next < batches.length) {
         const b = batches[next++] as Batch;
         const s = performance.now();
-        await ledger.gateway.postLegs(p.ids[b.poster], b.legs);
+        const posted = await ledger.gateway.postLegs(p.ids[b.poster], b.legs);
         latencies.push(performance.now() - s);
+        for (const leg of posted.result) statuses[leg.caseStatus] = (statuses[leg.caseStatus] ?? 0) + 1;
       }
     }),
   );
@@ -317,9 +359,146 @@ async function batched(ledger: FabricLedger, p: Posters, rnd: Random, inFlight: 
       max: Math.round(Math.max(...latencies)),
     },
     mvccRetries: ledger.gateway.retries - retries0,
+    caseStatusAfterLeg: statuses,
     blocks: Number(ledger.transport.height() - height0),
     cpu,
   };
+}
+
+/** Bank A pays Bank B directly: the route of the break-visible rounds. */
+const ROUTE_AB: RouteStop[] = [
+  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
+  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
+];
+
+function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`${what}: nothing within ${ms} ms`));
+      }, ms);
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/**
+ * From the submit of a payment's last leg to its break on the console's event stream. Bank B's index (PGlite)
+ * follows the ledger through the client's change stream (BlockIndexer), and a LiveFeed, the node's own, streams
+ * each indexed batch as server-sent events, read here over HTTP as the console reads them. Each round posts Bank
+ * A's debit, then Bank B's credit one minor unit off: the credit's transaction opens an AMOUNT_MISMATCH break.
+ * The node's sessions and the rest of its API are not on this path.
+ */
+async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, rounds: number) {
+  const db = await openTestDatabase('benchfabric', 'embedded');
+  const feed = new LiveFeed();
+  let indexer: BlockIndexer | undefined;
+  let server: Server | undefined;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    await migrate(db.pool);
+    const t0 = performance.now();
+    indexer = await BlockIndexer.start({
+      gateway: ledger.gateway,
+      pool: db.pool,
+      institution: 'BankBMSP',
+      ownLegs: ownLegReader(ledger.gateway, p.ids.BankBMSP),
+    });
+    feed.attach(indexer);
+    // The index starts at block 0: it is live once it has indexed a leg committed now.
+    const head = await ledger.gateway.postLegs(p.ids.BankBMSP, [
+      singleLeg(rnd, 'BankBMSP', `bv-head-${Date.now().toString(36)}`),
+    ]);
+    await indexer.waitFor(head, 600_000);
+    const catchUpMs = Math.round(performance.now() - t0);
+
+    const app = express();
+    const live = indexer;
+    app.get('/events', (_req, res) => {
+      feed.open(res, { mspId: 'BankBMSP', token: 'bench' }, live.checkpoint);
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => {
+        resolve(s);
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const stream = await fetch(`http://127.0.0.1:${port}/events`);
+    if (!stream.ok || stream.body === null) throw new Error(`event stream refused: ${stream.status}`);
+    const body = stream.body as ReadableStream<Uint8Array>;
+    reader = body.getReader();
+    const arrived = new Map<string, number>();
+    const waiting = new Map<string, () => void>();
+    const decoder = new TextDecoder();
+    const events = reader;
+    const pump = (async () => {
+      let buffer = '';
+      for (;;) {
+        const chunk = await events.read();
+        if (chunk.done) return;
+        const now = performance.now();
+        buffer += decoder.decode(chunk.value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          for (const m of event.matchAll(/"caseId":"([0-9a-f]{64})"/g)) {
+            const id = m[1] as string;
+            if (!arrived.has(id)) arrived.set(id, now);
+            waiting.get(id)?.();
+          }
+        }
+      }
+    })();
+
+    const toEvent: number[] = [];
+    const toCommit: number[] = [];
+    const run = Date.now().toString(36);
+    for (let i = 0; i < rounds; i++) {
+      const f = paymentFacts(rnd, ROUTE_AB, 10_000_000);
+      await ledger.gateway.postLegs(p.ids.BankAMSP, [
+        { ...f, legId: `bv-${run}-${i}-A`, role: 'DEBTOR_AGENT' },
+      ]);
+      const caseId = caseIdOf(f.reference);
+      const seen = new Promise<void>((resolve) => waiting.set(caseId, resolve));
+      const submitted = performance.now();
+      await ledger.gateway.postLegs(p.ids.BankBMSP, [
+        {
+          ...f,
+          amountMinor: String(BigInt(f.amountMinor) + 1n),
+          legId: `bv-${run}-${i}-B`,
+          role: 'CREDITOR_AGENT',
+        },
+      ]);
+      toCommit.push(performance.now() - submitted);
+      await within(30_000, `the break of case ${caseId} on the event stream`, seen);
+      waiting.delete(caseId);
+      toEvent.push((arrived.get(caseId) ?? performance.now()) - submitted);
+    }
+    await reader.cancel();
+    await pump.catch(() => undefined);
+    return {
+      rounds,
+      indexCatchUpMs: catchUpMs,
+      lastLegSubmitToCommitMs: {
+        p50: round1(percentile(toCommit, 50)),
+        p99: round1(percentile(toCommit, 99)),
+      },
+      lastLegSubmitToBreakEventMs: {
+        p50: round1(percentile(toEvent, 50)),
+        p99: round1(percentile(toEvent, 99)),
+      },
+    };
+  } finally {
+    await reader?.cancel().catch(() => undefined);
+    feed.close();
+    if (server) await closeServer(server);
+    await indexer?.stop();
+    await db.close();
+  }
 }
 
 function ordering(): unknown {
@@ -337,11 +516,14 @@ async function main() {
     console.log(`[bench:fabric] ${line}`);
   };
 
-  let bring: Awaited<ReturnType<typeof bringUp>> | undefined;
+  const bring: Awaited<ReturnType<typeof bringUp>>[] = [];
   if (!SMOKE && !args['no-bringup']) {
-    log('bring-up: down, then up and one committed leg');
-    bring = await bringUp(rnd);
-    log(`bring-up: up ${bring.upMs} ms, first commit ${bring.toFirstCommitMs} ms`);
+    for (const fresh of args.fresh ? [true, false] : [false]) {
+      log(`bring-up from ${fresh ? 'nothing (reset)' : 'down'}: up, then one committed leg`);
+      const r = await bringUp(rnd, fresh);
+      log(`bring-up from ${r.from}: up ${r.upMs} ms, first commit ${r.toFirstCommitMs} ms`);
+      bring.push(r);
+    }
   } else {
     launcherPids(); // the network must be up (npm run network:up): says which run folder it looked in
   }
@@ -352,6 +534,13 @@ async function main() {
     log('warm-up');
     await singleLegs(ledger, p, rnd, SMOKE ? 4 : 40, 4);
     await batched(ledger, p, rnd, 2, SMOKE ? 1 : 2);
+
+    log('break visible: last leg submitted to its break on the event stream');
+    const visible = await breakVisible(ledger, p, rnd, SMOKE ? 3 : BREAK_ROUNDS);
+    log(
+      `break visible: p50 ${visible.lastLegSubmitToBreakEventMs.p50} ms, p99 ` +
+        `${visible.lastLegSubmitToBreakEventMs.p99} ms (index caught up in ${visible.indexCatchUpMs} ms)`,
+    );
 
     const single = [];
     for (const [txs, inFlight] of args['in-flight']
@@ -383,12 +572,16 @@ async function main() {
 
     const results = {
       date: startedAt.toISOString(),
-      command: SMOKE ? 'npm run bench:fabric -- --smoke' : 'npm run bench:fabric',
+      command: [
+        'npm run bench:fabric',
+        ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+      ].join(' '),
       mode: SMOKE ? 'smoke' : 'full',
       machine: machineInfo(),
       loadAverage: { start: loadStart.map(round1), end: loadavg().map(round1) },
       network: { runDir: RUN_DIR, ordering: ordering(), processes: launcherPids().size },
-      bringUp: bring ?? null,
+      bringUp: bring,
+      breakVisible: visible,
       singleLeg: single,
       batched: batches,
     };

@@ -2,7 +2,7 @@ import { Context } from 'fabric-contract-api';
 
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
-import { canonicalJson, decode, utf8Text } from '../ledger/codec';
+import { canonicalJson, utf8Text } from '../ledger/codec';
 import {
   encodeLedgerChanges,
   LEDGER_CHANGES_EVENT,
@@ -28,6 +28,13 @@ export class TallyContext extends Context {
   private actorCache: Actor | undefined;
   private nowCache: Date | undefined;
   private readonly publicWrites = new Map<string, string | null>();
+  /**
+   * What this transaction read from the ledger, by key (null: absent). A transaction sees one snapshot, and its
+   * read set keeps the version of the first read, so a second read of the same key learns nothing new; on a
+   * peer each read is a round trip to the chaincode server, and a batch of new cases on one route read its
+   * service level once per case (see docs/BENCHMARKS.md).
+   */
+  private readonly publicReads = new Map<string, string | null>();
   private readonly caseChanges = new Map<string, CaseChange>();
   private readonly breakChanges: BreakChange[] = [];
   private readonly legChanges: LegChange[] = [];
@@ -114,10 +121,16 @@ export class TallyContext extends Context {
   }
 
   async getJson<T>(key: string): Promise<T | undefined> {
-    const own = this.publicWrites.get(key);
+    const own = this.publicWrites.get(key) ?? this.publicReads.get(key);
     if (own !== undefined) return own === null ? undefined : (JSON.parse(own) as T);
     const bytes = await this.stub.getState(key);
-    return bytes.length === 0 ? undefined : decode<T>(bytes);
+    if (bytes.length === 0) {
+      this.publicReads.set(key, null);
+      return undefined;
+    }
+    const text = utf8Text(bytes);
+    this.publicReads.set(key, text);
+    return JSON.parse(text) as T;
   }
 
   async putJson(key: string, value: unknown): Promise<void> {

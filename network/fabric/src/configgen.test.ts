@@ -119,6 +119,13 @@ describe('node environments', () => {
     }
   });
 
+  it("sets GOMAXPROCS from the node's goMaxProcs, and leaves Go's default when it is unset", () => {
+    expect(peerEnv(layout, { ...peer, goMaxProcs: 1 }).GOMAXPROCS).toBe('1');
+    expect(ordererEnv(layout, { ...orderer, goMaxProcs: 2 }, ['/ca.pem']).GOMAXPROCS).toBe('2');
+    const { goMaxProcs: _unset, ...withoutIt } = peer;
+    expect(peerEnv(layout, withoutIt)).not.toHaveProperty('GOMAXPROCS');
+  });
+
   it('gives the peer explicit addresses, LevelDB, TLS, gossip endpoints and an absolute builder path', () => {
     const env = peerEnv(layout, peer);
     expect(env).toMatchObject({

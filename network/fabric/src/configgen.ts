@@ -153,6 +153,17 @@ export type Env = Record<string, string>;
 
 const list = (items: string[]): string => `[${items.join(',')}]`;
 
+/**
+ * The node's `goMaxProcs` (topology.json) as GOMAXPROCS: how many threads run its Go code at once. Go takes
+ * every CPU of the machine by default, which is right for a node that has its machine to itself; with the whole
+ * consortium on one small machine (5 peers and 3 orderers on 2 cores), each node's idle threads kept looking
+ * for work and waking each other (perf: about a sixth of a peer's CPU in the scheduler and its futex and sleep
+ * calls), and one thread per node did the same work with less CPU (docs/BENCHMARKS.md).
+ */
+function goRuntimeEnv(node: { goMaxProcs?: number }): Env {
+  return node.goMaxProcs === undefined ? {} : { GOMAXPROCS: String(node.goMaxProcs) };
+}
+
 export function ordererEnv(layout: Layout, orderer: OrdererNode, clusterRootCas: string[]): Env {
   const tls = tlsFiles(layout, orderer.mspId, orderer.name);
   const listen = orderer.listenHost ?? orderer.host;
@@ -160,6 +171,7 @@ export function ordererEnv(layout: Layout, orderer: OrdererNode, clusterRootCas:
   return {
     FABRIC_CFG_PATH: layout.sampleConfigDir,
     FABRIC_LOGGING_SPEC: 'info',
+    ...goRuntimeEnv(orderer),
     ORDERER_GENERAL_LISTENADDRESS: listen,
     ORDERER_GENERAL_LISTENPORT: String(orderer.port),
     ORDERER_GENERAL_LOCALMSPID: orderer.mspId,
@@ -201,6 +213,7 @@ export function peerEnv(layout: Layout, peer: PeerNode): Env {
   return {
     FABRIC_CFG_PATH: layout.peerConfigDir(peer.name),
     FABRIC_LOGGING_SPEC: 'info',
+    ...goRuntimeEnv(peer),
     CORE_PEER_ID: peer.name,
     CORE_PEER_ADDRESS: hostPort(peer),
     CORE_PEER_LISTENADDRESS: `${listen}:${peer.port}`,

@@ -34,6 +34,8 @@ export interface OrdererNode {
   port: number;
   adminPort: number;
   operationsPort: number;
+  /** GOMAXPROCS of the node's process; unset: Go's default, every CPU of the machine (see configgen.ts). */
+  goMaxProcs?: number;
 }
 export interface PeerNode {
   name: string;
@@ -43,6 +45,8 @@ export interface PeerNode {
   port: number;
   chaincodePort: number;
   operationsPort: number;
+  /** GOMAXPROCS of the node's process; unset: Go's default, every CPU of the machine (see configgen.ts). */
+  goMaxProcs?: number;
 }
 export interface OrderingSettings {
   batchTimeoutMs: number;
@@ -125,6 +129,12 @@ export function validateTopology(consortium: Consortium, topology: Topology): st
     if (!knownIds.has(orderer.mspId)) {
       problems.push(`orderers: ${orderer.name} belongs to unknown organisation ${orderer.mspId}`);
     }
+  }
+
+  for (const node of [...topology.orderers, ...topology.peers]) {
+    const n = node.goMaxProcs;
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256))
+      problems.push(`${node.name}: goMaxProcs must be an integer within 1..256`);
   }
 
   const names = new Set<string>();
