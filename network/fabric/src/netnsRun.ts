@@ -285,6 +285,9 @@ async function main(argv: string[]): Promise<number> {
     TALLYSTICK_FABRIC_RUN: process.env.TALLYSTICK_FABRIC_RUN ?? DEFAULT_RUN,
     TALLYSTICK_FABRIC_PORT_OFFSET: process.env.TALLYSTICK_FABRIC_PORT_OFFSET ?? DEFAULT_OFFSET,
   };
+  // The clients' namespace has a loopback of its own: a server on the machine's 127.0.0.1 (CI's PostgreSQL) is
+  // out of reach by design, so nothing inside may be told to use one.
+  delete env.DATABASE_URL;
   const layout = layoutFor(root, env);
   if (layout.runDir === join(layout.fabricDir, '.run'))
     throw new Error('the namespaced network never uses the default run folder: set TALLYSTICK_FABRIC_RUN');
