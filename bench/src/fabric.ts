@@ -278,18 +278,29 @@ async function singleLegs(ledger: FabricLedger, p: Posters, rnd: Random, txs: nu
   };
 }
 
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 interface Batch {
   readonly poster: Poster;
   readonly legs: LegInput[];
+  /** The batch of the same payments' previous leg (it must have committed first), if any. */
+  readonly after?: Batch;
 }
 
 /**
  * `blocks` blocks of `size` payments, each block on one route, as three batches (debits, clearing entries,
  * credits by their three institutions), in the order a payment's institutions post them: round r queues the
  * debits of block r, the entries of block r - lag and the credits of block r - 2 lag. With lag ≥ inFlight / 3,
- * the batches in flight together are of different blocks (they touch different cases, so they do not conflict),
- * and a payment's three legs are posted a few batches apart: never a whole run apart, which at a slow speed
- * would pass the service level (60 s) and open a missing-leg break on most cases.
+ * the batches started together are of different blocks (they touch different cases, so they do not conflict);
+ * one round more keeps apart a batch that takes longer than its neighbours (lag = inFlight / 3 alone had 15 of 27
+ * batches retried at 8 in flight). A payment's three legs are posted a few batches apart: never a whole run
+ * apart, which at a slow speed would pass the service level (60 s) and open a missing-leg break on most cases.
  */
 function paymentBatches(rnd: Random, blocks: number, size: number, tag: string, inFlight: number): Batch[] {
   const perBlock: Batch[][] = [];
@@ -308,9 +319,18 @@ function paymentBatches(rnd: Random, blocks: number, size: number, tag: string, 
         });
       });
     }
-    perBlock.push(route.map((stop, s) => ({ poster: stop.mspId as Poster, legs: perStop[s] as LegInput[] })));
+    const stages: Batch[] = [];
+    route.forEach((stop, s) => {
+      const after = stages[s - 1];
+      stages.push({
+        poster: stop.mspId as Poster,
+        legs: perStop[s] as LegInput[],
+        ...(after ? { after } : {}),
+      });
+    });
+    perBlock.push(stages);
   }
-  const lag = Math.max(1, Math.ceil(inFlight / 3));
+  const lag = Math.ceil(inFlight / 3) + 1;
   const queue: Batch[] = [];
   for (let r = 0; r < blocks + 2 * lag; r++) {
     for (let s = 0; s < 3; s++) {
@@ -333,6 +353,9 @@ async function batched(ledger: FabricLedger, p: Posters, rnd: Random, inFlight: 
   const latencies: number[] = [];
   /** Case status after each leg: with every leg in time, 1 in BREAK_EVERY of the last legs is BROKEN. */
   const statuses: Record<string, number> = {};
+  // A batch waits for its payments' previous leg to commit, as an institution's leg follows the one before it;
+  // batches a slow neighbour held back would otherwise race it for the same cases (MVCC conflicts, retried).
+  const committed = new Map(batches.map((b) => [b, deferred()] as const));
   const retries0 = ledger.gateway.retries;
   const height0 = ledger.transport.height();
   let next = 0;
@@ -342,9 +365,11 @@ async function batched(ledger: FabricLedger, p: Posters, rnd: Random, inFlight: 
     Array.from({ length: inFlight }, async () => {
       while (next < batches.length) {
         const b = batches[next++] as Batch;
+        if (b.after) await committed.get(b.after)?.promise;
         const s = performance.now();
         const posted = await ledger.gateway.postLegs(p.ids[b.poster], b.legs);
         latencies.push(performance.now() - s);
+        committed.get(b)?.resolve();
         for (const leg of posted.result) statuses[leg.caseStatus] = (statuses[leg.caseStatus] ?? 0) + 1;
       }
     }),
