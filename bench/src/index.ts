@@ -10,7 +10,6 @@ import { migrate } from '../../application/src/db/migrate';
 import { openDatabase, type Database } from '../../application/src/db/pool';
 import { createApp } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
-import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
@@ -21,7 +20,7 @@ import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { threeLegPayments } from './payments';
 import { machineInfo, writeResults } from './results';
-import { embeddedOwnLegs } from '../../application/src/node/institutionNodes';
+import { ownLegsOf } from '../../application/src/node/institutionNodes';
 
 /**
  * The off-chain index, measured (not a test; nothing is asserted):
@@ -87,7 +86,7 @@ async function catchUp(work: string): Promise<Record<string, unknown>> {
       gateway: c.gateway,
       pool: db.pool,
       institution: 'BankAMSP',
-      ownLegs: embeddedOwnLegs(c, 'BankAMSP'),
+      ownLegs: ownLegsOf(c, 'BankAMSP'),
     });
     await indexer.waitFor(last, 3_600_000);
     const seconds = (performance.now() - t1) / 1000;
@@ -207,7 +206,7 @@ async function apiQueue(
   const app = createApp({
     mspId: 'BankBMSP',
     gateway: c.gateway,
-    enroller: embeddedEnroller(c, 'BankBMSP'),
+    enroller: c.enroller('BankBMSP'),
     wallet: await FileWallet.open(join(work, 'api-wallet')),
     sessions: new SessionStore(() => Date.now()),
     index: { pool: db.pool },

@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
+import { start } from '../../application/src/cli/startCommand';
 import { createApp } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
 import { fabricCaEnroller } from '../../application/src/identity/fabricCaEnroller';
@@ -28,6 +29,7 @@ import { isOurs, readPids, stopProcesses, waitUntil } from '../../network/fabric
 import { startFabricBackend, type Backend } from '../support/backend';
 import { paymentLegs } from '../support/legs';
 import { defineReconciliationSuite } from './suite';
+import { defineWalkthrough } from '../e2e/liveWalkthrough';
 
 // The live network: the one `npm run network:up` started (brought up here, one orderer, if it is not), with
 // the chaincode committed (`up` deploys it if it is not). The chaincode server runs the compiled contracts in
@@ -266,6 +268,49 @@ describe('live Fabric network: what only a real network shows', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// The README walkthrough in Chromium against the five institution nodes on this network, as `npm start -- --ledger
+// fabric` serves them. It needs Debian's Chromium: TALLYSTICK_E2E=1 says it is there (.ci/run installs it and
+// sets it, so CI always runs this); a machine without a browser runs the rest of the live suite.
+if (process.env.TALLYSTICK_E2E === '1') {
+  defineWalkthrough(() => {
+    const f = getBackend().fabric;
+    if (!f) throw new Error('not the Fabric backend');
+    return f;
+  }, 'live Fabric');
+}
+
+describe('npm start -- --ledger fabric', () => {
+  it(
+    'replays a compressed business day in real time on the live network and finds exactly the injected faults',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-start-fabric-'));
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+        lines.push(args.join(' '));
+      });
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        const args = ['--ledger', 'fabric', '--payments', '150', '--data', dataDir, '--exit'];
+        const code = await start([...args, '--port-offset', '2950']);
+        const out = lines.join('\n');
+        expect(code, out).toBe(0);
+        expect(out).toMatch(/the Fabric network is up and every peer endorses: reusing it/);
+        expect(out).toMatch(/in real time over 20 s \(service levels 6 s\)/);
+        expect(out).toMatch(/payments\s+150\n/);
+        expect(out).toMatch(/EXACT/);
+        const found = [...out.matchAll(/^\s{4}([A-Z_]+)\s+(\d+) \/\s+(\d+)/gm)];
+        expect(found.length).toBeGreaterThan(0);
+        for (const m of found) expect(m[2], m[1]).toBe(m[3]);
+      } finally {
+        log.mockRestore();
+        vi.restoreAllMocks();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('live Fabric network: an outage is unavailable, never the caller’s mistake', () => {

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BlockIndexer } from '../../application/src/indexer/blockIndexer';
@@ -13,12 +12,9 @@ import {
 } from '../../application/src/ledger/embeddedLedgerGateway';
 import { startInstitutionNodes, type RunningNode } from '../../application/src/node/institutionNodes';
 import { paymentLegs } from '../support/legs';
+import { act, buildConsole, launchChromium, loginAs as loginAt, openBreak, timeline } from './browser';
 
-// The console in a real browser: Debian's Chromium driven by playwright-core (no browser download). The flags
-// keep Chromium from reaching out to the network, which this machine's closed network would refuse.
-const CHROMIUM = process.env.TALLYSTICK_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
-const root = join(__dirname, '../..');
 
 let dir: string;
 let consortium: EmbeddedConsortium | undefined;
@@ -35,15 +31,7 @@ const started = <T>(v: T | undefined): T => {
 const urlOf = (mspId: string) => nodes?.find((n) => n.mspId === mspId)?.url ?? '';
 
 beforeAll(async () => {
-  // The node serves what `npm run build:console` made; build it here so the test sees the current sources.
-  execFileSync(
-    join(root, 'node_modules/.bin/vite'),
-    ['build', 'application/console', '--logLevel', 'error'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  buildConsole();
   dir = mkdtempSync(join(tmpdir(), 'tallystick-e2e-'));
   const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
   consortium = c;
@@ -55,20 +43,7 @@ beforeAll(async () => {
   });
   nodes = running;
   for (const n of running) indexers.set(n.mspId, await n.startIndexer());
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    // playwright-core gives every launch a fresh, temporary --user-data-dir of its own (it refuses one passed here).
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -78,36 +53,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh browser session (its own sessionStorage) logged in at the person's own institution's console. */
-async function loginAs(mspId: string, user: string): Promise<Page> {
-  const context = await started(browser).newContext({
-    viewport: { width: 1280, height: 860 },
-    locale: 'en-GB',
-  });
-  const page = await context.newPage();
-  await page.goto(urlOf(mspId));
-  await page.getByLabel('Enrolment id').fill(user);
-  await page.getByLabel('Secret').fill(`${user}-pw`);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect.poll(() => page.getByText(`Logged in as ${user}`).count()).toBe(1);
-  return page;
-}
-
-async function openBreak(page: Page, breakId: string, reference: string): Promise<void> {
-  await page.getByRole('link', { name: `Open ${breakId}` }).click();
-  await page.getByLabel('Payment reference').fill(reference);
-  await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
-}
-
-async function act(page: Page, button: string, comment?: string): Promise<void> {
-  if (comment !== undefined) await page.getByRole('textbox', { name: 'Comment' }).fill(comment);
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await page.getByRole('status').filter({ hasText: 'the ledger committed it' }).waitFor();
-}
-
-const timeline = async (page: Page) =>
-  (await page.getByTestId('timeline').locator('tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+/** A fresh browser session logged in at the person's own institution's console. */
+const loginAs = (mspId: string, user: string) => loginAt(started(browser), urlOf(mspId), user);
 
 describe('the web console in Chromium', () => {
   it('logs in, finds the break in the queue, opens it, assigns and comments; four eyes across two institutions', async () => {

@@ -2,12 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadConsortium, repoRoot } from '../../application/src/ledger/consortium';
+import { loadConsortium } from '../../application/src/ledger/consortium';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedgerGateway';
-import { openFabricLedger, type FabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
+import {
+  defaultFabricRunDir,
+  openFabricLedger,
+  type FabricLedger,
+} from '../../application/src/ledger/fabricLedgerGateway';
 import type { Identity, LedgerGateway, SubmitOptions } from '../../application/src/ledger/ledgerGateway';
 
 /**
@@ -77,9 +81,7 @@ export interface Backend {
   readonly fabric?: FabricLedger & { runDir: string };
 }
 
-export function fabricRunDir(): string {
-  return process.env.TALLYSTICK_FABRIC_RUN ?? join(repoRoot(), 'network', 'fabric', '.run');
-}
+export const fabricRunDir = defaultFabricRunDir;
 
 export async function startBackend(options: { endorsementWorker?: boolean } = {}): Promise<Backend> {
   const which = process.env.TALLYSTICK_LEDGER ?? 'embedded';

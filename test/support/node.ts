@@ -7,7 +7,6 @@ import type { Database } from '../../application/src/db/pool';
 import { openTestDatabase } from '../../application/src/db/testing';
 import { createApp } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
-import { embeddedEnroller } from '../../application/src/identity/embeddedEnroller';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
@@ -15,7 +14,7 @@ import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedgerGateway';
-import { embeddedOwnLegs } from '../../application/src/node/institutionNodes';
+import { ownLegsOf } from '../../application/src/node/institutionNodes';
 
 /** One institution's node with its index, on a fresh embedded ledger, listening on a free loopback port. */
 export async function startTestNode(
@@ -37,12 +36,12 @@ export async function startTestNode(
     gateway: consortium.gateway,
     pool: db.pool,
     institution: mspId,
-    ownLegs: embeddedOwnLegs(consortium, mspId),
+    ownLegs: ownLegsOf(consortium, mspId),
   });
   const app = createApp({
     mspId,
     gateway: consortium.gateway,
-    enroller: embeddedEnroller(consortium, mspId),
+    enroller: consortium.enroller(mspId),
     wallet: await FileWallet.open(join(dir, 'wallet')),
     sessions: new SessionStore(() => Date.now()),
     index: { pool: db.pool, indexer },

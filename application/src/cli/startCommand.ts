@@ -2,20 +2,44 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import type { LedgerConnection } from '../ledger/connection';
 import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../node/institutionNodes';
 import type { Identity } from '../ledger/ledgerGateway';
-import { consortiumInstitutions, FAULTS, generateBusinessDay } from '../simulation/businessDay';
+import {
+  compressedTiming,
+  consortiumInstitutions,
+  FAULTS,
+  generateBusinessDay,
+  type BusinessDay,
+} from '../simulation/businessDay';
 import { formatReport, runBusinessDay } from '../simulation/runBusinessDay';
+import { claimDataDirForNetwork, openLiveNetwork } from './fabricNetwork';
 
-const USAGE = `usage: npm start -- [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--ledger embedded|fabric] [--endorsing-workers N] [--exit] [--port-offset N]
+/**
+ * The real time a compressed day takes on Fabric, from its first posting to its last payment's legs: 60 ms a
+ * payment (2,000 payments in 2 minutes, about 45 legs/s, well within the live network's batched rate), at least
+ * 20 s so that service levels and late legs fit in.
+ */
+const FABRIC_MS_PER_PAYMENT = 60;
+const fabricDayMs = (payments: number) => Math.max(20_000, payments * FABRIC_MS_PER_PAYMENT);
 
-Brings the consortium's ledger up (the embedded network by default) and one application node per
-institution (ports in network/consortium.json), replays a simulated business day of payments with injected
-faults through the ledger, prints what the ledger found against what was injected, and keeps serving until
-Ctrl-C (or exits at once with --exit). The ledger persists in --data (default .tallystick/embedded): each run
-simulates the next business day. --endorsing-workers N runs the peers' chaincode in N worker threads
-(default 0: on the main thread; the business day is bound by latency, not throughput, and runs faster so).`;
+const USAGE = `usage: npm start -- [--ledger embedded|fabric] [--payments N] [--seed N] [--date YYYY-MM-DD] [--data DIR] [--endorsing-workers N] [--exit] [--port-offset N]
+
+Brings the consortium's ledger up and one application node per institution (ports in
+network/consortium.json), replays a simulated business day of payments with injected faults through the
+ledger, prints what the ledger found against what was injected, and keeps serving until Ctrl-C (or exits at
+once with --exit). Each run simulates the next business day.
+
+--ledger embedded (default): the in-process network; the ledger persists in --data (default
+  .tallystick/embedded) and a day of 10,000 payments runs in virtual time. --endorsing-workers N runs the
+  peers' chaincode in N worker threads (default 0: on the main thread; the day is bound by latency, not
+  throughput, and runs faster so).
+--ledger fabric: the live Fabric network of network/fabric (brought up with network:up if it is not up,
+  reused if it is; TALLYSTICK_FABRIC_RUN names another run folder). Transaction time is the real clock there,
+  so the day is compressed into ${FABRIC_MS_PER_PAYMENT} ms of real time per payment, at least 20 s (default
+  2,000 payments in 2 minutes, service levels of 6 s); the nodes' indexes, wallets and sessions live in
+  --data (default .tallystick/fabric).`;
 
 interface Config {
   payments: number;
@@ -32,10 +56,10 @@ function readConfig(argv: string[]): Config {
   const { values } = parseArgs({
     args: argv,
     options: {
-      payments: { type: 'string', default: '10000' },
+      payments: { type: 'string' },
       seed: { type: 'string' },
       date: { type: 'string' },
-      data: { type: 'string', default: '.tallystick/embedded' },
+      data: { type: 'string' },
       ledger: { type: 'string', default: 'embedded' },
       help: { type: 'boolean', default: false },
       exit: { type: 'boolean', default: false },
@@ -47,7 +71,10 @@ function readConfig(argv: string[]): Config {
     console.log(USAGE);
     process.exit(0);
   }
-  const payments = Number(values.payments);
+  const ledger = values.ledger;
+  if (ledger !== 'embedded' && ledger !== 'fabric')
+    throw new Error(`--ledger must be embedded or fabric, got ${ledger}`);
+  const payments = Number(values.payments ?? (ledger === 'fabric' ? '2000' : '10000'));
   if (!Number.isInteger(payments) || payments < 1 || payments > 1_000_000)
     throw new Error(`--payments must be 1-1000000, got ${values.payments}`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
@@ -55,8 +82,6 @@ function readConfig(argv: string[]): Config {
     throw new Error(`--seed must be an integer, got ${values.seed}`);
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
     throw new Error(`--date must be YYYY-MM-DD, got ${values.date}`);
-  if (values.ledger !== 'embedded' && values.ledger !== 'fabric')
-    throw new Error(`--ledger must be embedded or fabric, got ${values.ledger}`);
   const portOffset = Number(values['port-offset']);
   if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
     throw new Error(`--port-offset must be 0-50000, got ${values['port-offset']}`);
@@ -70,8 +95,8 @@ function readConfig(argv: string[]): Config {
     payments,
     seed,
     date: values.date,
-    dataDir: resolve(values.data),
-    ledger: values.ledger,
+    dataDir: resolve(values.data ?? `.tallystick/${ledger}`),
+    ledger,
     exit: values.exit,
     portOffset,
   };
@@ -90,17 +115,19 @@ function nextBusinessDate(dataDir: string): string {
   }
 }
 
-/** `npm start`: returns the exit code (0 when the ledger found exactly the injected faults). */
-export async function start(argv: readonly string[]): Promise<number> {
-  const config = readConfig([...argv]);
-  if (config.ledger === 'fabric') {
-    console.error(
-      'The live Fabric backend is started with `npm run network:up`; its gateway is not wired into npm start yet (issue 3).',
-    );
-    return 2;
-  }
-  mkdirSync(config.dataDir, { recursive: true });
+/** The ledger `npm start` runs on: the embedded network in `dataDir`, or the live Fabric network. */
+async function openLedger(config: Config): Promise<LedgerConnection> {
   const t0 = performance.now();
+  if (config.ledger === 'fabric') {
+    const ledger = await openLiveNetwork((line) => {
+      console.log(line);
+    });
+    claimDataDirForNetwork(config.dataDir, ledger.runDir, (line) => {
+      console.log(line);
+    });
+    console.log(`Fabric network open (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    return ledger;
+  }
   process.stdout.write(`Starting the embedded consortium in ${config.dataDir} ... `);
   const net = await startEmbeddedConsortium({
     dataDir: config.dataDir,
@@ -109,43 +136,68 @@ export async function start(argv: readonly string[]): Promise<number> {
   console.log(
     `up in ${((performance.now() - t0) / 1000).toFixed(1)} s at block height ${net.network.height()}`,
   );
-  const nodes = await startInstitutionNodes(net, {
-    dataDir: config.dataDir,
-    portOffset: config.portOffset,
-    log: (e) => {
-      if (e.level === 'error') console.error(JSON.stringify(e));
-    },
-  });
-  for (const org of net.consortium.organisations) {
-    console.log(
-      `  ${org.mspId.padEnd(18)} ${org.name} (${org.kind.toLowerCase().replace('_', ' ')}), people: ${org.users.map((u) => `${u.id} [${u.roles.join(',')}]`).join(', ')}`,
-    );
-  }
+  return net;
+}
 
+/**
+ * On a ledger whose time is the clock, every route of the day gets the day's (short) service level, set by an
+ * admin of one of its parties; on the embedded network the day uses the ledger's default.
+ */
+async function setDayServiceLevels(c: LedgerConnection, day: BusinessDay): Promise<void> {
+  const routes = new Map<string, readonly { mspId: string }[]>();
+  for (const p of day.postings)
+    routes.set(p.leg.route.map((s) => `${s.mspId}/${s.role}`).join('>'), p.leg.route);
+  for (const [route, stops] of routes) {
+    const admin = c.consortium.organisations
+      .filter((o) => stops.some((s) => s.mspId === o.mspId))
+      .flatMap((o) => o.users.filter((u) => u.roles.includes('admin')))[0];
+    if (!admin) throw new Error(`no admin of any party of route ${route} to set its service level`);
+    await c.gateway.setServiceLevel(await c.identity(admin.id), route, day.serviceLevelMs);
+  }
+}
+
+async function runDay(
+  c: LedgerConnection,
+  config: Config,
+): Promise<{ code: number; day: BusinessDay; sweeper: Identity }> {
   const date = config.date ?? nextBusinessDate(config.dataDir);
-  const seed = config.seed ?? Number(date.replaceAll('-', ''));
+  const realTime = !c.supportsInjectedTime;
+  // The live ledger outlives any data folder: a fresh seed per run (printed, so a run can be replayed), and
+  // leg ids that carry it.
+  const seed =
+    config.seed ?? (realTime ? Math.floor(Date.now() / 1000) % 2 ** 31 : Number(date.replaceAll('-', '')));
   const day = generateBusinessDay({
     seed,
     payments: config.payments,
     date,
-    institutions: consortiumInstitutions(net.consortium.organisations),
+    institutions: consortiumInstitutions(c.consortium.organisations),
+    ...(realTime ? { runTag: seed.toString(36) } : {}),
+    // On Fabric the day starts now and runs compressed; the sweeper's first round needs a moment to start.
+    ...(realTime ? { timing: compressedTiming(Date.now() + 3_000, fabricDayMs(config.payments)) } : {}),
   });
   const systems = new Map<string, Identity>();
-  for (const org of net.consortium.organisations) {
+  for (const org of c.consortium.organisations) {
     const system = org.users.find((u) => u.roles.includes('submitter'));
-    if (system) systems.set(org.mspId, await net.identity(system.id));
+    if (system) systems.set(org.mspId, await c.identity(system.id));
   }
   const sweeper = systems.get('ClearingHouseMSP');
   if (!sweeper) throw new Error('the consortium needs a ClearingHouseMSP submitter to run the sweep');
+  if (realTime) await setDayServiceLevels(c, day);
 
-  console.log(`Replaying ${day.payments.length} payments (${day.postings.length} legs) of ${date} ...`);
+  console.log(
+    `Replaying ${day.payments.length} payments (${day.postings.length} legs) of ${date}` +
+      (realTime
+        ? ` in real time over ${fabricDayMs(config.payments) / 1000} s (service levels ${day.serviceLevelMs / 1000} s) ...`
+        : ' ...'),
+  );
   let lastPrinted = -1;
   // Each institution's system posts straight to the ledger here, as a core banking system would through its own
   // adapter; each node's index reads its institution's own legs back from the ledger as it indexes their blocks.
   const report = await runBusinessDay(day, {
-    gateway: net.gateway,
+    gateway: c.gateway,
     systems,
     sweeper,
+    ...(realTime ? { realTime: true, windowMs: 2_000 } : {}),
     onProgress: ({ postedLegs, totalLegs }) => {
       const pct = Math.floor((postedLegs / totalLegs) * 100);
       if (process.stdout.isTTY)
@@ -159,18 +211,38 @@ export async function start(argv: readonly string[]): Promise<number> {
   if (process.stdout.isTTY) process.stdout.write('\n');
   writeFileSync(join(config.dataDir, 'simulation.json'), JSON.stringify({ lastDate: date }));
   console.log(formatReport(report));
-  const code = report.mismatches.length === 0 ? 0 : 1;
+  return { code: report.mismatches.length === 0 ? 0 : 1, day, sweeper };
+}
+
+/** `npm start`: returns the exit code (0 when the ledger found exactly the injected faults). */
+export async function start(argv: readonly string[]): Promise<number> {
+  const config = readConfig([...argv]);
+  mkdirSync(config.dataDir, { recursive: true });
+  const c = await openLedger(config);
+  const nodes = await startInstitutionNodes(c, {
+    dataDir: config.dataDir,
+    portOffset: config.portOffset,
+    log: (e) => {
+      if (e.level === 'error') console.error(JSON.stringify(e));
+    },
+  });
+  for (const org of c.consortium.organisations) {
+    console.log(
+      `  ${org.mspId.padEnd(18)} ${org.name} (${org.kind.toLowerCase().replace('_', ' ')}), people: ${org.users.map((u) => `${u.id} [${u.roles.join(',')}]`).join(', ')}`,
+    );
+  }
+  const { code, day, sweeper } = await runDay(c, config);
   if (config.exit) {
     await Promise.all(nodes.map((n) => n.close()));
-    await net.stop();
+    await c.close();
     return code;
   }
   for (const n of nodes) await n.startIndexer();
   console.log(
-    "\nEach institution's console (and REST API /v1, OpenAPI at /v1/openapi.json); log in with an enrolment id and secret:",
+    `\nEach institution's console (and REST API /v1, OpenAPI at /v1/openapi.json) on the ${c.backend === 'fabric' ? 'live Fabric network' : 'embedded network'}; log in with an enrolment id and secret:`,
   );
   for (const n of nodes) {
-    const org = net.consortium.organisations.find((o) => o.mspId === n.mspId);
+    const org = c.consortium.organisations.find((o) => o.mspId === n.mspId);
     console.log(
       `  ${n.mspId.padEnd(18)} ${n.url}   ${(org?.users ?? []).map((u) => `${u.id}/${u.secret}`).join('  ')}`,
     );
@@ -191,17 +263,22 @@ export async function start(argv: readonly string[]): Promise<number> {
   }
   // From here on the ledger runs in real time: a sweeper flags missing legs as service levels pass.
   const sweeping = setInterval(() => {
-    void net.gateway.sweep(sweeper, 1000).catch((e: unknown) => {
+    void c.gateway.sweep(sweeper, 1000).catch((e: unknown) => {
       console.error(`sweep failed: ${e instanceof Error ? e.message : String(e)}`);
     });
   }, 5_000);
-  console.log('\nServing; Ctrl-C stops every node and the ledger.');
+  console.log(
+    '\nServing; Ctrl-C stops every node' +
+      (c.backend === 'fabric'
+        ? ' (the Fabric network keeps running: npm run network:down).'
+        : ' and the ledger.'),
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   clearInterval(sweeping);
   await Promise.all(nodes.map((n) => n.close()));
-  await net.stop();
+  await c.close();
   return code;
 }

@@ -10,18 +10,16 @@ import { paymentLegs } from '../../../test/support/legs';
 import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
 import { openTestDatabase } from '../db/testing';
-import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import type { Committed, LegInput } from '../ledger/ledgerGateway';
-import { embeddedChangeStream } from '../node/embeddedChanges';
 import { createApp } from './createApp';
 import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
 import { toCsv } from './provenance';
-import { embeddedOwnLegs } from '../node/institutionNodes';
+import { ownLegsOf } from '../node/institutionNodes';
 
 // The routes the console adds over the first slice: the live stream, the queue's sorts and searches, bulk
 // assignment, saved views, colleagues and provenance with blocks and signers. One node per institution, each
@@ -42,17 +40,17 @@ async function startNode(mspId: string): Promise<Node> {
   const db = await openTestDatabase(`console${mspId}`);
   await migrate(db.pool);
   const indexer = await BlockIndexer.start({
-    gateway: embeddedChangeStream(consortium),
+    gateway: consortium.changes(),
     pool: db.pool,
     institution: mspId,
-    ownLegs: embeddedOwnLegs(consortium, mspId),
+    ownLegs: ownLegsOf(consortium, mspId),
   });
   const live = new LiveFeed();
   live.attach(indexer);
   const app = createApp({
     mspId,
     gateway: consortium.gateway,
-    enroller: embeddedEnroller(consortium, mspId),
+    enroller: consortium.enroller(mspId),
     wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
     sessions: new SessionStore(() => Date.now()),
     log: () => undefined,

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { caseIdOf } from '../../../chaincode/src/ledger/keys';
 import { paymentLegs } from '../../../test/support/legs';
-import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
@@ -18,7 +17,7 @@ import { BlockIndexer } from '../indexer/blockIndexer';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { closeServer, listen } from './listen';
 import { openApiDocument } from './openapi';
-import { embeddedOwnLegs } from '../node/institutionNodes';
+import { ownLegsOf } from '../node/institutionNodes';
 
 const dir = mkdtempSync(join(tmpdir(), 'tallystick-api-'));
 let consortium: EmbeddedConsortium;
@@ -36,7 +35,7 @@ async function startNode(
   const app = createApp({
     mspId,
     gateway: consortium.gateway,
-    enroller: embeddedEnroller(consortium, mspId),
+    enroller: consortium.enroller(mspId),
     wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
     sessions: new SessionStore(() => clock.now, { absoluteMs: 3_600_000, idleMs: 600_000 }),
     log: (e) => logs.push(e),
@@ -347,7 +346,7 @@ describe('institution node REST API', () => {
       gateway: consortium.gateway,
       pool: db.pool,
       institution: 'BankBMSP',
-      ownLegs: embeddedOwnLegs(consortium, 'BankBMSP'),
+      ownLegs: ownLegsOf(consortium, 'BankBMSP'),
     });
     try {
       const node = await startNode('BankBMSP', { index: { pool: db.pool, indexer }, name: 'BankB-indexed' });

@@ -11,13 +11,12 @@ import { paymentLegs } from '../../../test/support/legs';
 import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
 import { openTestDatabase } from '../db/testing';
-import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { loadWalletKey, readWalletKeyConfig } from '../identity/walletKey';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
-import { embeddedOwnLegs } from '../node/institutionNodes';
+import { ownLegsOf } from '../node/institutionNodes';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { CONTENT_SECURITY_POLICY, JSON_DEPTH_MAX } from './guards';
 import { closeServer, listen } from './listen';
@@ -57,7 +56,7 @@ async function startNode(
   const app = createApp({
     mspId,
     gateway: consortium.gateway,
-    enroller: embeddedEnroller(consortium, mspId),
+    enroller: consortium.enroller(mspId),
     wallet: await FileWallet.open(options.walletDir ?? join(dir, 'wallets', mspId), walletKey),
     sessions: new SessionStore(() => clock.now, { absoluteMs: 3_600_000, idleMs: 600_000 }),
     log: (e) => logs.push(e),
@@ -149,7 +148,7 @@ beforeAll(async () => {
     gateway: consortium.gateway,
     pool: db.pool,
     institution: 'BankBMSP',
-    ownLegs: embeddedOwnLegs(consortium, 'BankBMSP'),
+    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
   });
   bankB = await startNode('BankBMSP', { index: { pool: db.pool, indexer } });
   bankA = await startNode('BankAMSP');

@@ -9,14 +9,12 @@ import { paymentLegs } from '../../../test/support/legs';
 import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
 import { openTestDatabase } from '../db/testing';
-import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { bigHostileCases, hostileCorpus, type HostileCase } from '../ingest/hostile/corpus';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
-import { embeddedChangeStream } from '../node/embeddedChanges';
-import * as institutionNodes from '../node/institutionNodes';
+import { ownLegsOf } from '../node/institutionNodes';
 import { createApp } from './createApp';
 import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
@@ -107,22 +105,19 @@ beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
   db = await openTestDatabase('hostile');
   await migrate(db.pool);
-  // The node's own legs reach its index from its private data on the ledger when the indexer is given a
-  // reader for them (application/src/node/institutionNodes.ts), as `npm start` does.
-  const nodes = institutionNodes as Record<string, unknown>;
-  const ownLegsOf = nodes.embeddedOwnLegs as ((c: EmbeddedConsortium, mspId: string) => unknown) | undefined;
+  // The node's own legs reach its index from its private data on the ledger, as `npm start` does.
   indexer = await BlockIndexer.start({
-    gateway: embeddedChangeStream(consortium),
+    gateway: consortium.changes(),
     pool: db.pool,
     institution: 'BankBMSP',
-    ...(ownLegsOf ? { ownLegs: ownLegsOf(consortium, 'BankBMSP') } : {}),
-  } as Parameters<typeof BlockIndexer.start>[0]);
+    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
+  });
   live = new LiveFeed();
   live.attach(indexer);
   const app = createApp({
     mspId: 'BankBMSP',
     gateway: consortium.gateway,
-    enroller: embeddedEnroller(consortium, 'BankBMSP'),
+    enroller: consortium.enroller('BankBMSP'),
     wallet: await FileWallet.open(join(dir, 'wallets')),
     sessions: new SessionStore(() => Date.now()),
     log: () => undefined,

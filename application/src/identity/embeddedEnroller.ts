@@ -1,7 +1,13 @@
 import { randomBytes, scrypt } from 'node:crypto';
 
-import type { EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import type { Identity } from '../ledger/ledgerGateway';
 import { EnrolmentRefused, type Enroller } from './enroller';
+
+/** What the embedded network's CA offers (network/embedded/src/ca.ts). */
+export interface EmbeddedCa {
+  isRegistered(enrollmentId: string): boolean;
+  enroll(enrollmentId: string, secret: string): Promise<Identity>;
+}
 
 /**
  * The embedded CA's secret hash (network/embedded/src/ca.ts: scrypt N=2^14, r=8, p=1, 32 bytes). The CA answers
@@ -18,9 +24,11 @@ function sameWorkAsTheCa(secret: string): Promise<void> {
   });
 }
 
-/** Enrols at one institution's CA of the embedded network (the live network uses fabric-ca). */
-export function embeddedEnroller(consortium: EmbeddedConsortium, mspId: string): Enroller {
-  const ca = consortium.network.ca(mspId);
+/**
+ * Enrols at one institution's CA of the embedded network (the live network uses fabric-ca); obtained through
+ * the connection: `consortium.enroller(mspId)`.
+ */
+export function embeddedEnroller(ca: EmbeddedCa): Enroller {
   return {
     async enroll(enrollmentId, secret) {
       if (!ca.isRegistered(enrollmentId)) {

@@ -8,6 +8,9 @@ import {
 } from '../../../network/embedded/src/index';
 import { contracts } from '../../../chaincode/src/index';
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
+import { embeddedEnroller } from '../identity/embeddedEnroller';
+import type { Enroller } from '../identity/enroller';
+import type { ChangeStream, LedgerConnection } from './connection';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -16,6 +19,7 @@ import {
   type ChangeNotice,
   type Identity,
   type SubmitOptions,
+  type TransactionCreator,
 } from './ledgerGateway';
 import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
 
@@ -53,6 +57,35 @@ export function changesOf(block: CommittedBlock): ChangeNotice[] {
     });
   });
   return out;
+}
+
+/** `x509::<subject>::<issuer>` (Fabric's ClientIdentity.getID(), as the embedded network records creators). */
+export function creatorFromId(mspId: string, clientId: string): TransactionCreator | undefined {
+  const m = /^x509::(.*)::(.*)$/.exec(clientId);
+  return m?.[1] !== undefined && m[2] !== undefined ? { mspId, subject: m[1], issuer: m[2] } : undefined;
+}
+
+/**
+ * The embedded network's change stream with each transaction's creator from its block: the same notices as the
+ * gateway's `onChanges`, plus who signed, so the index can show an auditor the signer of every version.
+ */
+function embeddedChangeStream(network: EmbeddedNetwork): ChangeStream & { readonly height: () => bigint } {
+  return {
+    // The ledger's height: an index whose checkpoint is past it holds blocks the ledger lost (start refuses it).
+    height: () => network.height(),
+    onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
+      return network.onBlock(
+        (block) => {
+          for (const change of changesOf(block)) {
+            const tx = block.transactions[change.txIndex];
+            const creator = tx ? creatorFromId(tx.creatorMspId, tx.creatorId) : undefined;
+            listener(creator ? { ...change, creator } : change);
+          }
+        },
+        options?.startBlock === undefined ? {} : { startBlock: options.startBlock },
+      );
+    },
+  };
 }
 
 class EmbeddedTransport implements LedgerTransport {
@@ -95,12 +128,13 @@ class EmbeddedTransport implements LedgerTransport {
   }
 }
 
-export interface EmbeddedConsortium {
-  readonly consortium: Consortium;
+export interface EmbeddedConsortium extends LedgerConnection {
+  readonly backend: 'embedded';
   readonly network: EmbeddedNetwork;
-  readonly gateway: TransportGateway;
   /** Enrols (once) and returns the identity of a consortium user by enrolment id. */
   identity(userId: string): Promise<Identity>;
+  /** Every institution's node reads the one in-process ledger; the stream knows the ledger's height. */
+  changes(mspId?: string): ChangeStream & { readonly height: () => bigint };
   stop(): Promise<void>;
 }
 
@@ -151,10 +185,20 @@ export async function startEmbeddedConsortium(options: {
   }
   const identities = new Map<string, Promise<Identity>>();
   const gateway = new TransportGateway(new EmbeddedTransport(network));
+  const enrollers = new Map<string, Enroller>();
+  const changes = embeddedChangeStream(network);
   return {
+    backend: 'embedded',
+    supportsInjectedTime: true,
     consortium,
     network,
     gateway,
+    changes: () => changes,
+    enroller(mspId) {
+      let e = enrollers.get(mspId);
+      if (!e) enrollers.set(mspId, (e = embeddedEnroller(network.ca(mspId))));
+      return e;
+    },
     identity(userId: string): Promise<Identity> {
       const cached = identities.get(userId);
       if (cached) return cached;
@@ -168,5 +212,6 @@ export async function startEmbeddedConsortium(options: {
       return enrolled;
     },
     stop: () => gateway.close(),
+    close: () => gateway.close(),
   };
 }

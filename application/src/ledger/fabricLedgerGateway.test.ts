@@ -100,6 +100,12 @@ describe('fabric transport error mapping (same codes as the embedded transport)'
     ['a connection refused by a peer', new Error('connect ECONNREFUSED 127.0.0.1:17200')],
     ['discovery without an answer', new Error('DiscoveryService has failed to return results')],
     [
+      'discovery before gossip knows the other organisation’s peers (seconds after up)',
+      new Error(
+        'The discovery service did not find any peers active for endorsement plan: BankBMSP is not available',
+      ),
+    ],
+    [
       'an orderer that is down or has no leader',
       new Error('Failed to send transaction successfully to the orderer status:SERVICE_UNAVAILABLE'),
     ],

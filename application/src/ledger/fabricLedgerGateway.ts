@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import {
   DefaultEventHandlerStrategies,
@@ -16,7 +16,10 @@ import {
 } from 'fabric-network';
 
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
-import { findUser, type Consortium } from './consortium';
+import { fabricCaEnroller } from '../identity/fabricCaEnroller';
+import type { Enroller } from '../identity/enroller';
+import { nodeReaderOf, type ChangeStream, type LedgerConnection } from './connection';
+import { findUser, repoRoot, type Consortium } from './consortium';
 import {
   LedgerInternalError,
   LedgerRejected,
@@ -103,6 +106,8 @@ const UNREACHABLE = new RegExp(
     'timed? ?out',
     'no Raft leader',
     'DiscoveryService',
+    // gossip has not yet told the peer of another organisation's peers (seconds after a network comes up)
+    'discovery service did not find',
     'Channel has been shut down',
   ].join('|'),
   'i',
@@ -474,35 +479,47 @@ export class FabricTransport implements LedgerTransport {
     return stream;
   }
 
-  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
-    if (options?.startBlock !== undefined) {
-      // a replay from a given block: its own block source, so it neither delays nor skips the live stream
-      let stopped = false;
-      let remove: (() => void) | undefined;
-      const onBlock: BlockListener = (block) => {
-        if (!stopped) for (const change of changesOfBlock(block)) this.dispatch([listener], change);
-        return Promise.resolve();
-      };
-      void this.connect(this.options.listener).then(
-        async (c) => {
-          await c.network.addBlockListener(onBlock, {
-            type: 'full',
-            startBlock: options.startBlock?.toString() ?? '0',
+  /**
+   * A change stream of its own read through `who`'s gateway (its organisation's peers): what an institution's
+   * node follows. Each subscription has its own block source from `startBlock` (default: from the next block),
+   * so it neither delays nor skips another.
+   */
+  changesAs(who: Identity | Promise<Identity>): ChangeStream {
+    return {
+      onChanges: (listener, options) => {
+        let stopped = false;
+        let remove: (() => void) | undefined;
+        const onBlock: BlockListener = (block) => {
+          if (!stopped) for (const change of changesOfBlock(block)) this.dispatch([listener], change);
+          return Promise.resolve();
+        };
+        void Promise.resolve(who)
+          .then((identity) => this.connect(identity))
+          .then(async (c) => {
+            await c.network.addBlockListener(onBlock, {
+              type: 'full',
+              ...(options?.startBlock === undefined ? {} : { startBlock: options.startBlock.toString() }),
+            });
+            remove = () => {
+              c.network.removeBlockListener(onBlock);
+            };
+            if (stopped) remove();
+          })
+          .catch((e: unknown) => {
+            this.reportListenerError(e);
           });
-          remove = () => {
-            c.network.removeBlockListener(onBlock);
-          };
-          if (stopped) remove();
-        },
-        (e: unknown) => {
-          this.reportListenerError(e);
-        },
-      );
-      return () => {
-        stopped = true;
-        remove?.();
-      };
-    }
+        return () => {
+          stopped = true;
+          remove?.();
+        };
+      },
+    };
+  }
+
+  onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void {
+    // a replay from a given block: its own block source, so it neither delays nor skips the live stream
+    if (options?.startBlock !== undefined)
+      return this.changesAs(this.options.listener).onChanges(listener, options);
     this.stream ??= this.startStream();
     const stream = this.stream;
     stream.listeners.add(listener);
@@ -517,6 +534,17 @@ export class FabricTransport implements LedgerTransport {
     this.connectionOrgs.clear();
     for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.gateway.disconnect();
   }
+}
+
+/**
+ * The launcher's run folder (network/fabric/.run), or `TALLYSTICK_FABRIC_RUN` for a second network on the
+ * machine (the launcher reads the same variable).
+ */
+export function defaultFabricRunDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.TALLYSTICK_FABRIC_RUN;
+  return override !== undefined && override !== ''
+    ? resolve(override)
+    : join(repoRoot(), 'network', 'fabric', '.run');
 }
 
 /** Reads every `<mspId>.json` connection profile under `<runDir>/gateway`. */
@@ -541,13 +569,28 @@ export async function walletIdentity(runDir: string, mspId: string, label: strin
   };
 }
 
-export interface FabricLedger {
-  readonly consortium: Consortium;
+/** Where an organisation's people enrol: its fabric-ca as the launcher's connection profile names it. */
+export function caOfProfile(
+  profile: Record<string, unknown>,
+  mspId: string,
+): { url: string; tlsCaPem: string } {
+  const cas = profile.certificateAuthorities as
+    Record<string, { url?: string; tlsCACerts?: { pem?: string | string[] } }> | undefined;
+  const ca = cas ? Object.values(cas)[0] : undefined;
+  const pem = ca?.tlsCACerts?.pem;
+  const tlsCaPem = Array.isArray(pem) ? pem.join('\n') : pem;
+  if (!ca?.url || !tlsCaPem)
+    throw new Error(
+      `the connection profile of ${mspId} names no certificate authority: run npm run network:up to rewrite it`,
+    );
+  return { url: ca.url, tlsCaPem };
+}
+
+export interface FabricLedger extends LedgerConnection {
+  readonly backend: 'fabric';
   readonly transport: FabricTransport;
-  readonly gateway: TransportGateway;
-  /** A consortium user (by enrolment id) from the launcher's wallets. */
-  identity(userId: string): Promise<Identity>;
-  close(): Promise<void>;
+  /** The launcher's run folder this was opened from. */
+  readonly runDir: string;
 }
 
 /** Opens the live network the launcher runs, with its connection profiles and wallets. */
@@ -555,30 +598,60 @@ export async function openFabricLedger(options: {
   runDir: string;
   consortium: Consortium;
   deadlines?: Partial<FabricDeadlines>;
+  /** How long a refused login takes at least (fabricCaEnroller's refusalFloorMs). */
+  refusalFloorMs?: number;
 }): Promise<FabricLedger> {
   const { runDir, consortium } = options;
   const [first] = consortium.organisations;
   if (!first) throw new Error('the consortium has no organisation');
   const listener = await walletIdentity(runDir, first.mspId, 'org-admin');
+  const profiles = loadProfiles(runDir);
   const transport = new FabricTransport({
     channel: consortium.channel,
     chaincode: consortium.chaincode.name,
-    profiles: loadProfiles(runDir),
+    profiles,
     listener,
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
   });
   const gateway = new TransportGateway(transport);
   const identities = new Map<string, Promise<Identity>>();
+  const enrollers = new Map<string, Enroller>();
+  const identity = (userId: string): Promise<Identity> => {
+    const cached = identities.get(userId);
+    if (cached) return cached;
+    const loaded = walletIdentity(runDir, findUser(consortium, userId).org.mspId, userId);
+    identities.set(userId, loaded);
+    loaded.catch(() => {
+      if (identities.get(userId) === loaded) identities.delete(userId);
+    });
+    return loaded;
+  };
   return {
+    backend: 'fabric',
+    supportsInjectedTime: false,
     consortium,
+    runDir,
     transport,
     gateway,
-    identity(userId) {
-      const cached = identities.get(userId);
-      if (cached) return cached;
-      const loaded = walletIdentity(runDir, findUser(consortium, userId).org.mspId, userId);
-      identities.set(userId, loaded);
-      return loaded;
+    identity,
+    enroller(mspId) {
+      let e = enrollers.get(mspId);
+      if (!e) {
+        const profile = profiles.get(mspId);
+        if (!profile) throw new Error(`no connection profile for ${mspId} under ${runDir}/gateway`);
+        e = fabricCaEnroller({
+          ...caOfProfile(profile, mspId),
+          mspId,
+          ...(options.refusalFloorMs === undefined ? {} : { refusalFloorMs: options.refusalFloorMs }),
+        });
+        enrollers.set(mspId, e);
+      }
+      return e;
+    },
+    changes(mspId) {
+      // Each institution's node reads blocks through its own identity, hence its own organisation's peers.
+      const reader = nodeReaderOf({ consortium }, mspId);
+      return transport.changesAs(reader === undefined ? listener : identity(reader));
     },
     close: () => gateway.close(),
   };

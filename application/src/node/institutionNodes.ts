@@ -8,12 +8,10 @@ import { closeServer, listen } from '../http/listen';
 import { LiveFeed } from '../http/live';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
-import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
-import type { EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
-import { embeddedChangeStream } from './embeddedChanges';
+import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
 
 export interface RunningNode {
   readonly mspId: string;
@@ -26,29 +24,27 @@ export interface RunningNode {
 }
 
 /**
- * How a node reads its institution's own legs back from the ledger: as the institution's system (the identity
- * that posts them), or any of its people with a role when it has no system. The chaincode reads only the
- * signer's own private collection, so no identity of the institution can read another's.
+ * How a node reads its institution's own legs back from the ledger: as the identity it reads the ledger with
+ * (`nodeReaderOf`); the chaincode reads only the signer's own private collection.
  */
-export function embeddedOwnLegs(c: EmbeddedConsortium, mspId: string): OwnLegReader | undefined {
-  const org = c.consortium.organisations.find((o) => o.mspId === mspId);
-  const reader =
-    org?.users.find((u) => u.roles.includes('submitter')) ?? org?.users.find((u) => u.roles.length > 0);
-  if (!reader) return undefined;
+export function ownLegsOf(c: LedgerConnection, mspId: string): OwnLegReader | undefined {
+  const reader = nodeReaderOf(c, mspId);
+  if (reader === undefined) return undefined;
   let read: OwnLegReader | undefined;
   return async (legs) => {
-    read ??= ownLegReader(c.gateway, await c.identity(reader.id));
+    read ??= ownLegReader(c.gateway, await c.identity(reader));
     return read(legs);
   };
 }
 
 /**
  * Starts one application node per institution of the consortium, each on its documented port on 127.0.0.1,
- * with its own wallet folder. All share the embedded ledger here; on the live network each institution runs its
- * own node against its own peer.
+ * with its own wallet folder and index, whichever ledger the connection reaches: on the embedded network all
+ * share the one in-process ledger; on Fabric each reads blocks through its own institution's peer and
+ * identity, and its people enrol at their institution's fabric-ca.
  */
 export async function startInstitutionNodes(
-  c: EmbeddedConsortium,
+  c: LedgerConnection,
   options: {
     dataDir: string;
     host?: string;
@@ -78,7 +74,7 @@ export async function startInstitutionNodes(
         live,
         mspId: org.mspId,
         gateway: c.gateway,
-        enroller: embeddedEnroller(c, org.mspId),
+        enroller: c.enroller(org.mspId),
         wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
         sessions: new SessionStore(() => Date.now()),
         ...(options.log ? { log: options.log } : {}),
@@ -91,12 +87,13 @@ export async function startInstitutionNodes(
         database: db.description,
         async startIndexer() {
           if (!index.indexer) {
-            // The embedded network's blocks name each transaction's signer: the index keeps it for auditors.
+            // Blocks name each transaction's signer: the index keeps it for auditors.
+            const ownLegs = ownLegsOf(c, org.mspId);
             index.indexer = await BlockIndexer.start({
-              gateway: embeddedChangeStream(c),
+              gateway: c.changes(org.mspId),
               pool: db.pool,
               institution: org.mspId,
-              ownLegs: embeddedOwnLegs(c, org.mspId),
+              ...(ownLegs ? { ownLegs } : {}),
             });
             live.attach(index.indexer);
           }

@@ -43,6 +43,8 @@ export interface BusinessDay {
   readonly startMs: number;
   readonly endMs: number;
   readonly serviceLevelMs: number;
+  /** How long after its service level a late leg comes, at least. */
+  readonly lateMarginMs: number;
   readonly payments: readonly SimulatedPayment[];
   readonly postings: readonly PlannedPosting[];
 }
@@ -59,6 +61,48 @@ export interface DayOptions {
     readonly payco: string;
     readonly branches: Readonly<Record<string, readonly string[]>>;
   };
+  /** When the day runs; default: the trading day of `date` in virtual time (tradingDayTiming). */
+  readonly timing?: DayTiming;
+  /**
+   * Put into every leg id (`BankA-20261207-<runTag>-0000001`), for a ledger that outlives the runs (the live
+   * network): two runs of one date then never reuse a leg id.
+   */
+  readonly runTag?: string;
+}
+
+/**
+ * When a simulated day happens. The trading day runs in virtual time on the embedded network; on Fabric the
+ * proposal time is the real clock, so a day there is compressed into minutes (`compressedTiming`).
+ */
+export interface DayTiming {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** The service level of every route of the day (the ledger's default, or what the runner sets). */
+  readonly serviceLevelMs: number;
+  /** A late leg comes at least this long after its service level. */
+  readonly lateMarginMs: number;
+  /** Scales every delay within a payment (between its legs, before a duplicate or a late leg): 1 = as in life. */
+  readonly delayScale: number;
+}
+
+/** The trading day of `date`, 09:00-17:00 China Standard Time, with the ledger's default service level. */
+export function tradingDayTiming(date: string): DayTiming {
+  return {
+    startMs: Date.parse(`${date}T01:00:00Z`),
+    endMs: Date.parse(`${date}T09:00:00Z`),
+    serviceLevelMs: LIMITS.serviceLevelMsDefault,
+    lateMarginMs: LATE_LEG_MARGIN_MS,
+    delayScale: 1,
+  };
+}
+
+/**
+ * A day compressed into `spanMs` of real time from `startMs`: delays within a payment at 1/20, a service level
+ * of 6 s (the ledger's minimum is 1 s) and late legs 8 s past it, so a runner posting every 2 s still sees every
+ * fault as it would in a real day.
+ */
+export function compressedTiming(startMs: number, spanMs: number): DayTiming {
+  return { startMs, endMs: startMs + spanMs, serviceLevelMs: 6_000, lateMarginMs: 8_000, delayScale: 0.05 };
 }
 
 /** The consortium's institutions in the roles the simulated day gives them, with their branches. */
@@ -108,16 +152,19 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
   const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
   const faultList = Object.entries(FAULTS) as [Fault, (typeof FAULTS)[Fault]][];
 
-  const startMs = Date.parse(`${o.date}T01:00:00Z`);
-  const endMs = Date.parse(`${o.date}T09:00:00Z`);
-  const sla = LIMITS.serviceLevelMsDefault;
+  const timing = o.timing ?? tradingDayTiming(o.date);
+  const { startMs, endMs, lateMarginMs, delayScale } = timing;
+  const sla = timing.serviceLevelMs;
+  // every delay within a payment, drawn as in a real day and then scaled (the same draws whatever the scale)
+  const delay = (min: number, max: number) => Math.round(rnd.int(min, max) * delayScale);
   const payments: SimulatedPayment[] = [];
   const postings: PlannedPosting[] = [];
   const seq = new Map<string, number>();
   const legIdFor = (mspId: string) => {
     const n = (seq.get(mspId) ?? 0) + 1;
     seq.set(mspId, n);
-    return `${mspId.replace(/MSP$/, '')}-${o.date.replaceAll('-', '')}-${String(n).padStart(7, '0')}`;
+    const tag = o.runTag === undefined ? '' : `${o.runTag}-`;
+    return `${mspId.replace(/MSP$/, '')}-${o.date.replaceAll('-', '')}-${tag}${String(n).padStart(7, '0')}`;
   };
 
   for (let i = 0; i < o.payments; i++) {
@@ -136,7 +183,8 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
       Math.round(Math.exp(Math.log(100) + rnd.next() * (Math.log(5_000_000) - Math.log(100)))),
     );
     const reference = rnd.uuid();
-    const atMs = startMs + Math.floor(((endMs - startMs - 120_000) * i) / o.payments) + rnd.int(0, 999);
+    const atMs =
+      startMs + Math.floor(((endMs - startMs - 120_000 * delayScale) * i) / o.payments) + delay(0, 999);
     const payerRef = `6222${digits(rnd, 15)}`;
     const payeeRef = route.some((s) => s.mspId === payco)
       ? `PAYCO${digits(rnd, 12)}`
@@ -169,19 +217,19 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
             : payeeRef,
         outcome: faulty && fault === 'TIMEOUT' ? 'TIMED_OUT' : 'SETTLED',
       };
-      const delay =
+      const after =
         s.role === 'DEBTOR_AGENT'
-          ? rnd.int(0, 2_000)
+          ? delay(0, 2_000)
           : s.role === 'CLEARING'
-            ? rnd.int(1_000, 5_000)
-            : rnd.int(2_000, 15_000);
-      // Late enough to be flagged whatever batching window the runner uses (up to LATE_LEG_MARGIN_MS / 3).
-      const late = faulty && fault === 'LATE_LEG' ? sla + LATE_LEG_MARGIN_MS + rnd.int(0, 60_000) : 0;
-      postings.push({ poster: s.mspId, atMs: atMs + delay + late, leg });
+            ? delay(1_000, 5_000)
+            : delay(2_000, 15_000);
+      // Late enough to be flagged whatever batching window the runner uses (up to lateMarginMs / 3).
+      const late = faulty && fault === 'LATE_LEG' ? sla + lateMarginMs + delay(0, 60_000) : 0;
+      postings.push({ poster: s.mspId, atMs: atMs + after + late, leg });
       if (faulty && fault === 'DUPLICATE') {
         postings.push({
           poster: s.mspId,
-          atMs: atMs + delay + rnd.int(20_000, 40_000),
+          atMs: atMs + after + delay(20_000, 40_000),
           leg: { ...leg, legId: legIdFor(s.mspId) },
         });
       }
@@ -195,7 +243,7 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
       );
       postings.push({
         poster: intruder,
-        atMs: atMs + rnd.int(3_000, 12_000),
+        atMs: atMs + delay(3_000, 12_000),
         leg: {
           legId: legIdFor(intruder),
           reference,
@@ -215,5 +263,14 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
     }
   }
   postings.sort((a, b) => a.atMs - b.atMs);
-  return { date: o.date, seed: o.seed, startMs, endMs, serviceLevelMs: sla, payments, postings };
+  return {
+    date: o.date,
+    seed: o.seed,
+    startMs,
+    endMs,
+    serviceLevelMs: sla,
+    lateMarginMs,
+    payments,
+    postings,
+  };
 }

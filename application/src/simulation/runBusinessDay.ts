@@ -2,7 +2,7 @@ import type { BreakReason, CaseStatus } from '../../../chaincode/src/core/matchi
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import { caseIdOf } from '../../../chaincode/src/ledger/keys';
 import type { ChangeNotice, Identity, LedgerGateway } from '../ledger/ledgerGateway';
-import { FAULTS, LATE_LEG_MARGIN_MS, type BusinessDay, type Fault } from './businessDay';
+import { FAULTS, type BusinessDay, type Fault } from './businessDay';
 
 export interface RunOptions {
   readonly gateway: LedgerGateway;
@@ -10,8 +10,14 @@ export interface RunOptions {
   readonly systems: ReadonlyMap<string, Identity>;
   /** Who runs the service-level sweep. */
   readonly sweeper: Identity;
-  /** Legs are collected per institution over this much virtual time and posted as one batch (at most 40 s). */
+  /** Legs are collected per institution over this much time and posted as one batch (at most a third of the day's late-leg margin). */
   readonly windowMs?: number;
+  /**
+   * Run in real time (a ledger whose transaction time is the clock, as on Fabric): each window is posted once
+   * the clock reaches its end, without a timestamp, and the sweeper runs every window once the first service
+   * level can have passed. Otherwise every submit carries the window's virtual time.
+   */
+  readonly realTime?: boolean;
   readonly batchMax?: number;
   readonly onProgress?: (p: { postedLegs: number; totalLegs: number; virtualMs: number }) => void;
 }
@@ -53,8 +59,9 @@ export interface DayReport {
  */
 export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<DayReport> {
   const windowMs = o.windowMs ?? 30_000;
-  if (windowMs > LATE_LEG_MARGIN_MS / 3)
-    throw new Error(`windowMs must be at most ${LATE_LEG_MARGIN_MS / 3}`);
+  if (windowMs > day.lateMarginMs / 3) throw new Error(`windowMs must be at most ${day.lateMarginMs / 3}`);
+  const realTime = o.realTime === true;
+  const at = (ms: number) => (realTime ? {} : { timestamp: new Date(ms) });
   const batchMax = o.batchMax ?? 500;
   const wallStart = performance.now();
   const submitStarted = new Map<string, number>();
@@ -109,7 +116,10 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
         list.push(p);
         byPoster.set(p.poster, list);
       }
-      const timestamp = new Date(windowEnd);
+      if (realTime) {
+        const wait = windowEnd - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       // Each institution's system posts its batch in turn, as their schedules would have it. Posting them all at
       // the same instant only makes them collide on the same cases (MVCC) and retry; the conformance suite
       // covers that path.
@@ -122,7 +132,7 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
           const r = await o.gateway.postLegs(
             who,
             chunk.map((p) => p.leg),
-            { timestamp },
+            at(windowEnd),
           );
           transactions++;
           submitStarted.set(r.txId, started);
@@ -140,13 +150,15 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
       }
       // The sweeper runs when some case's service level has run out by this window; rounds in which nothing can
       // have come due are skipped (every case here uses the default service level).
-      let due = false;
+      // In real time the ledger's clock runs on while posting lags behind the plan: sweep every window once
+      // the first case can be due.
+      let due = realTime && (dueQueue[0] ?? Infinity) <= windowEnd;
       while (dueHead < dueQueue.length && (dueQueue[dueHead] ?? Infinity) <= windowEnd) {
         dueHead++;
         due = true;
       }
       for (let more = due; more;) {
-        const r = await o.gateway.sweep(o.sweeper, LIMITS.sweepMax, { timestamp });
+        const r = await o.gateway.sweep(o.sweeper, LIMITS.sweepMax, at(windowEnd));
         transactions++;
         submitStarted.set(r.txId, performance.now());
         txTimeMs.set(r.txId, windowEnd);

@@ -1,20 +1,25 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ORG_ADMIN_ID, orgCaCert } from './configgen.js';
+import { caUrl } from './crypto.js';
 import type { Layout } from './layout.js';
 import type { Consortium, PeerNode, Topology } from './topology.js';
 
 /**
  * A common connection profile for fabric-network 2.2, for the applications of one member organisation.
  * It names only that organisation's peers: discovery finds the other peers and the orderers from the
- * channel configuration, so the profile does not go stale when another member moves a node.
+ * channel configuration, so the profile does not go stale when another member moves a node. It also names the
+ * organisation's fabric-ca (`certificateAuthorities`, with the CA's TLS certificate), where the application
+ * enrols its people at login.
  */
 export function connectionProfile(
   consortium: Consortium,
   topology: Topology,
   mspId: string,
   caPem: (mspId: string) => string,
+  caTlsPem: string,
 ): Record<string, unknown> {
+  const caName = `ca-${mspId}`;
   const own = topology.peers.filter((p) => p.mspId === mspId);
   if (own.length === 0) throw new Error(`topology has no peer of ${mspId}`);
   const peerEntry = (p: PeerNode) => ({
@@ -26,8 +31,13 @@ export function connectionProfile(
     name: `tallystick-${mspId}`,
     version: '1.0.0',
     client: { organization: mspId },
-    organizations: { [mspId]: { mspid: mspId, peers: own.map((p) => p.name) } },
+    organizations: {
+      [mspId]: { mspid: mspId, peers: own.map((p) => p.name), certificateAuthorities: [caName] },
+    },
     peers: Object.fromEntries(own.map((p) => [p.name, peerEntry(p)])),
+    certificateAuthorities: {
+      [caName]: { url: caUrl(topology, mspId), tlsCACerts: { pem: [caTlsPem] } },
+    },
     channels: {
       [consortium.channel]: { peers: Object.fromEntries(own.map((p) => [p.name, {}])) },
     },
@@ -47,8 +57,12 @@ export function writeGatewayFiles(layout: Layout, consortium: Consortium, topolo
   mkdirSync(layout.gatewayDir, { recursive: true });
   let identities = 0;
   for (const org of consortium.organisations) {
-    const profile = connectionProfile(consortium, topology, org.mspId, (id) =>
-      readFileSync(orgCaCert(layout, id), 'utf8'),
+    const profile = connectionProfile(
+      consortium,
+      topology,
+      org.mspId,
+      (id) => readFileSync(orgCaCert(layout, id), 'utf8'),
+      readFileSync(join(layout.caHome(org.mspId), 'ca-cert.pem'), 'utf8'),
     );
     writeFileSync(join(layout.gatewayDir, `${org.mspId}.json`), `${JSON.stringify(profile, null, 2)}\n`);
     const wallet = layout.walletDir(org.mspId);

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+// The console in a real browser: Debian's Chromium driven by playwright-core (no browser download). The flags
+// keep Chromium from reaching out to the network, which this machine's closed network would refuse.
+const CHROMIUM = process.env.TALLYSTICK_CHROMIUM ?? '/usr/bin/chromium';
+const root = join(__dirname, '../..');
+
+/** The node serves what `npm run build:console` made: build it so that a test sees the current sources. */
+export function buildConsole(): void {
+  execFileSync(
+    join(root, 'node_modules/.bin/vite'),
+    ['build', 'application/console', '--logLevel', 'error'],
+    { cwd: root, stdio: 'inherit' },
+  );
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    // playwright-core gives every launch a fresh, temporary --user-data-dir of its own (it refuses one passed here).
+  });
+}
+
+/**
+ * A fresh browser session (its own sessionStorage) logged in at the person's own institution's console (the
+ * consortium's seeded people have the secret `<id>-pw`).
+ */
+export async function loginAs(browser: Browser, url: string, user: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByLabel('Enrolment id').fill(user);
+  await page.getByLabel('Secret').fill(`${user}-pw`);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect.poll(() => page.getByText(`Logged in as ${user}`).count(), { timeout: 15_000 }).toBe(1);
+  return page;
+}
+
+/** Opens a break listed on the page, then gives its payment reference to see the legs and act. */
+export async function openBreak(page: Page, breakId: string, reference: string): Promise<void> {
+  await page.getByRole('link', { name: `Open ${breakId}` }).click();
+  await page.getByLabel('Payment reference').fill(reference);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+}
+
+/** Presses an action button (with a comment) and waits until the console reports the ledger committed it. */
+export async function act(page: Page, button: string, comment?: string): Promise<void> {
+  if (comment !== undefined) await page.getByRole('textbox', { name: 'Comment' }).fill(comment);
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'the ledger committed it' }).waitFor({ timeout: 60_000 });
+}
+
+/** The break's timeline as the screen shows it, one line per entry. */
+export const timeline = async (page: Page): Promise<string[]> =>
+  (await page.getByTestId('timeline').locator('tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+
+/** Finds the break of a payment in the queue by its reference (sent in a POST body, never in a URL). */
+export async function findBreakByReference(page: Page, reference: string, reason?: string): Promise<string> {
+  if (reason !== undefined) await page.getByLabel('Reason').selectOption(reason);
+  await page.getByRole('searchbox', { name: 'Search' }).fill(reference);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect.poll(() => page.getByTestId('queue').locator('tbody tr').count(), { timeout: 15_000 }).toBe(1);
+  return (await page.getByTestId('queue').locator('tbody td.mono').innerText()).split(/\s/)[0] ?? '';
+}
