@@ -65,7 +65,7 @@ export type EmbeddedNetworkOptions = {
   durability?: 'fsync' | 'none';
 };
 
-/** What start has built before the roles are wired: the channel, its members and the replayed state. */
+/** What start has opened before the roles are wired: the channel, its members, the state and the ledger files. */
 type Started = {
   options: EmbeddedNetworkOptions;
   channel: ChannelConfig;
