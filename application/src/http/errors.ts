@@ -167,12 +167,15 @@ export function toErrorResponse(e: unknown, requestId: string): { status: number
     return single(STATUS_OF[e.code], e.code, e.detail, requestId);
   }
   if (e instanceof LedgerUnavailable) {
-    return single(
-      503,
-      'LEDGER_UNAVAILABLE',
-      'the ledger did not answer; the request may be retried with the same ids',
-      requestId,
-    );
+    // Whether a write may have taken effect: NOT_SENT (nothing reached the ordering service) or UNKNOWN (sent, no
+    // answer; `txId` names it). Either way a retry under the same Idempotency-Key and leg ids is safe.
+    const message =
+      e.outcome === 'NOT_SENT'
+        ? 'the ledger did not answer and nothing was written; the request may be retried with the same ids'
+        : 'the ledger did not answer; the write may have been committed: retry with the same Idempotency-Key and ids, which returns the first result if it was';
+    const answer = single(503, 'LEDGER_UNAVAILABLE', message, requestId);
+    const details = { outcome: e.outcome, ...(e.txId === undefined ? {} : { txId: e.txId }) };
+    return { ...answer, body: { ...answer.body, error: { ...answer.body.error, details } } };
   }
   // A path parameter that does not decode (the router's own decoding).
   if (e instanceof URIError)

@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import {
   EmbeddedNetwork,
   EndorsementError,
+  OrdererBusyError,
   TransactionInvalidError,
   type CommittedBlock,
 } from '../../../network/embedded/src/index';
@@ -42,6 +43,10 @@ function mapError(e: unknown): Error {
       rejectionFrom(e.message) ??
       new LedgerInternalError(`chaincode failed without a code: ${e.message}`, { cause: e })
     );
+  // The orderer's queue was full: the transaction was never ordered. Anything else (the network stopping under
+  // a submit) may have happened after ordering: outcome unknown, retried by the caller under the same keys.
+  if (e instanceof OrdererBusyError)
+    return new LedgerUnavailable(e.message, { cause: e, outcome: 'NOT_SENT' });
   if (e instanceof Error) return new LedgerUnavailable(e.message, { cause: e });
   return new LedgerUnavailable(String(e));
 }

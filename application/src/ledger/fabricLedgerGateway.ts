@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import * as protos from '@hyperledger/fabric-protos';
 import {
   DefaultEventHandlerStrategies,
   DefaultQueryHandlerStrategies,
@@ -28,6 +29,7 @@ import {
   type Identity,
   type SubmitOptions,
   type TransactionCreator,
+  type TransactionStatus,
 } from './ledgerGateway';
 import { rejectionFrom, TransportGateway, type ContractCall, type LedgerTransport } from './transportGateway';
 
@@ -178,6 +180,27 @@ function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T>
   });
 }
 
+/**
+ * Whether an unavailable write may have taken effect: nothing left this process before `submit`; during it, a
+ * refusal by every endorser or by the orderer's broadcast means the ordering service never took it; anything
+ * else once the transaction was being sent (a deadline, a lost connection, the commit not seen) is UNKNOWN.
+ */
+function withOutcome(
+  e: Error,
+  phase: 'preparing' | 'submitting' | 'committing',
+  txId: string | undefined,
+): Error {
+  if (!(e instanceof LedgerUnavailable)) return e;
+  const refusedBeforeOrdering =
+    /No valid responses from any peers|endorsement|Failed to send transaction successfully to the orderer|discovery/i;
+  const notSent = phase === 'preparing' || (phase === 'submitting' && refusedBeforeOrdering.test(e.message));
+  return new LedgerUnavailable(e.message, {
+    cause: e.cause ?? e,
+    outcome: notSent ? 'NOT_SENT' : 'UNKNOWN',
+    ...(txId === undefined || notSent ? {} : { txId }),
+  });
+}
+
 /** The change notices of one block, in transaction order; invalid transactions are skipped. */
 /** The signer of the block's `txIndex`-th envelope (its signature header's creator), if the block carries it. */
 function creatorOfEnvelope(block: BlockEvent, txIndex: number): TransactionCreator | undefined {
@@ -319,6 +342,9 @@ export class FabricTransport implements LedgerTransport {
   ): Promise<{ txId: string; blockNumber: bigint; payload: Buffer }> {
     const total = this.deadlines.endorseMs + this.deadlines.commitMs;
     let txId: string | undefined;
+    // How far the write got, for an outage: before `submit` nothing left this process; during it the peers
+    // endorse and the orderer is sent the transaction; after it only the commit is awaited.
+    let phase: 'preparing' | 'submitting' | 'committing' = 'preparing';
     const work = (async () => {
       await this.stream?.ready;
       const c = await this.connect(who);
@@ -330,7 +356,9 @@ export class FabricTransport implements LedgerTransport {
       const commit = await this.commitOf(c.network, who.mspId, txId);
       let payload: Buffer;
       try {
+        phase = 'submitting';
         payload = await tx.submit(...call.args);
+        phase = 'committing';
       } catch (e) {
         commit.cancel();
         throw e;
@@ -343,7 +371,41 @@ export class FabricTransport implements LedgerTransport {
     try {
       return await withDeadline(total, `submit ${call.fcn}`, work);
     } catch (e) {
-      throw this.forgetOnOutage(who, mapFabricError(e, txId));
+      throw this.forgetOnOutage(who, withOutcome(mapFabricError(e, txId), phase, txId));
+    }
+  }
+
+  /**
+   * What the ledger knows of a transaction: looked up at the caller's own organisation's peer (the system
+   * chaincode qscc: GetTransactionByID for its validation code, GetBlockByTxID for its block). NOT_FOUND while the
+   * peer has not committed it (it may still come).
+   */
+  async transactionStatus(who: Identity, txId: string): Promise<TransactionStatus> {
+    const work = (async (): Promise<TransactionStatus> => {
+      const c = await this.connect(who);
+      const qscc = c.network.getContract('qscc');
+      let processed: Buffer;
+      try {
+        processed = await qscc.evaluateTransaction('GetTransactionByID', this.options.channel, txId);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (/Failed to get transaction with id|not found|no such transaction/i.test(message))
+          return { status: 'NOT_FOUND' };
+        throw e;
+      }
+      const code = protos.peer.ProcessedTransaction.deserializeBinary(processed).getValidationcode();
+      const block = protos.common.Block.deserializeBinary(
+        await qscc.evaluateTransaction('GetBlockByTxID', this.options.channel, txId),
+      );
+      const blockNumber = BigInt(block.getHeader()?.getNumber() ?? 0);
+      if (code === protos.peer.TxValidationCode.VALID) return { status: 'VALID', blockNumber };
+      const name = Object.entries(protos.peer.TxValidationCode).find(([, v]) => v === code)?.[0];
+      return { status: 'INVALID', code: name ?? String(code), blockNumber };
+    })();
+    try {
+      return await withDeadline(this.deadlines.evaluateMs, `look up transaction ${txId}`, work);
+    } catch (e) {
+      throw this.forgetOnOutage(who, mapFabricError(e));
     }
   }
 
@@ -417,7 +479,8 @@ export class FabricTransport implements LedgerTransport {
     try {
       return await withDeadline(this.deadlines.evaluateMs, `evaluate ${call.fcn}`, work);
     } catch (e) {
-      throw this.forgetOnOutage(who, mapFabricError(e));
+      // a query is never ordered: whatever failed, nothing was written
+      throw this.forgetOnOutage(who, withOutcome(mapFabricError(e), 'preparing', undefined));
     }
   }
 

@@ -157,10 +157,35 @@ export class LedgerRejected extends Error {
   }
 }
 
+/**
+ * Whether a write that failed as unavailable may have taken effect:
+ * - `NOT_SENT`: it never reached the ordering service (no peer endorsed it, or the orderer refused it), so the
+ *   ledger holds nothing of it;
+ * - `UNKNOWN`: it was sent for ordering and no answer came (a deadline, a lost connection while awaiting the
+ *   commit): it may be committed, now or later. The gateway looks it up by `txId` before any retry; a caller
+ *   retries under the same idempotency key, which returns the first result if it did commit.
+ */
+export type WriteOutcome = 'NOT_SENT' | 'UNKNOWN';
+
 /** The ledger could not be reached or did not answer in time; the operation may be retried with the same ids. */
 export class LedgerUnavailable extends Error {
   override readonly name = 'LedgerUnavailable';
+  /** For a write: whether it may have taken effect (reads are always NOT_SENT: they change nothing). */
+  readonly outcome: WriteOutcome;
+  /** The transaction's id when it was sent (outcome UNKNOWN), to look it up. */
+  readonly txId: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; outcome?: WriteOutcome; txId?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.outcome = options?.outcome ?? 'UNKNOWN';
+    this.txId = options?.txId;
+  }
 }
+
+/** What the ledger knows of a transaction id: committed (valid or not), or nothing (yet). */
+export type TransactionStatus =
+  | { readonly status: 'VALID'; readonly blockNumber: bigint }
+  | { readonly status: 'INVALID'; readonly code: string; readonly blockNumber: bigint }
+  | { readonly status: 'NOT_FOUND' };
 
 /**
  * The ledger answered, but with a failure that carries no error code: a fault of the chaincode or the peer, not

@@ -7,6 +7,7 @@ import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/api/reconci
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
 import {
   LedgerRejected,
+  LedgerUnavailable,
   RETRYABLE_CODES,
   type BreakActionOptions,
   type ChangeNotice,
@@ -19,6 +20,7 @@ import {
   type OpenCase,
   type OwnLegRef,
   type SubmitOptions,
+  type TransactionStatus,
 } from './ledgerGateway';
 
 export interface ContractCall {
@@ -36,6 +38,8 @@ export interface LedgerTransport {
     options?: SubmitOptions,
   ): Promise<{ txId: string; blockNumber: bigint; payload: Buffer }>;
   evaluate(who: Identity, call: ContractCall): Promise<Buffer>;
+  /** What the ledger knows of a sent transaction (Fabric: its peer's qscc), to decide a retry after a lost answer. */
+  transactionStatus?(who: Identity, txId: string): Promise<TransactionStatus>;
   onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
   close(): Promise<void>;
 }
@@ -84,6 +88,8 @@ export interface RetryPolicy {
 export class TransportGateway implements LedgerGateway {
   readonly backend: 'embedded' | 'fabric';
   retries = 0;
+  /** Writes whose answer was lost after they were sent, looked up by id and then retried. */
+  readonly lostAnswers: { txId: string; known: TransactionStatus['status'] }[] = [];
 
   constructor(
     readonly transport: LedgerTransport,
@@ -109,9 +115,28 @@ export class TransportGateway implements LedgerGateway {
           await new Promise((res) => setTimeout(res, this.retry.backoffMs * attempt * (1 + Math.random())));
           continue;
         }
+        if (attempt < this.retry.attempts && (await this.lookedUpAfterLostAnswer(who, e))) continue;
         throw e;
       }
     }
+  }
+
+  /**
+   * A write sent for ordering whose answer was lost (outcome UNKNOWN) is looked up by its id before any retry:
+   * committed or not, a retry is then safe, because every write is idempotent (legs by their input hash, the
+   * others by their idempotency key): after a commit it returns the first result and changes nothing; after none
+   * (or an invalid one) it does the work. A ledger that cannot even answer the lookup is left to the caller (HTTP
+   * 503, outcome unknown, retried under the same keys).
+   */
+  private async lookedUpAfterLostAnswer(who: Identity, e: unknown): Promise<boolean> {
+    if (!(e instanceof LedgerUnavailable) || e.outcome !== 'UNKNOWN' || e.txId === undefined) return false;
+    if (!this.transport.transactionStatus) return false;
+    const txId = e.txId;
+    const known = await this.transport.transactionStatus(who, txId).catch(() => undefined);
+    if (known === undefined) return false;
+    this.lostAnswers.push({ txId, known: known.status });
+    if (this.lostAnswers.length > 100) this.lostAnswers.shift();
+    return true;
   }
 
   private async evaluate<T>(who: Identity, c: ContractCall): Promise<T> {
