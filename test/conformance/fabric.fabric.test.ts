@@ -220,6 +220,19 @@ describe('live Fabric network: what only a real network shows', () => {
     expect(expected.status).toBe('BROKEN');
   });
 
+  it('looks a transaction up by id at the signer’s own peer: committed and valid, or unknown', async () => {
+    const sysA = await b().identity('banka-system');
+    const p = paymentLegs();
+    const posted = await b().gateway.postLegs(sysA, [p.debit]);
+    await expect(fabric().transport.transactionStatus(sysA, posted.txId)).resolves.toEqual({
+      status: 'VALID',
+      blockNumber: posted.blockNumber,
+    });
+    await expect(fabric().transport.transactionStatus(sysA, 'f'.repeat(64))).resolves.toEqual({
+      status: 'NOT_FOUND',
+    });
+  });
+
   it('a person logs in at their node with fabric-ca credentials, and the ledger shows their own signature', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tallystick-fabric-node-'));
     const caPem = readFileSync(join(ctx.layout.caHome('BankAMSP'), 'ca-cert.pem'), 'utf8');
