@@ -1,43 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CONTENT_SECURITY_POLICY } from '../../application/src/http/guards';
 import { startTestNode } from '../support/node';
+import { buildConsole, launchChromium } from './browser';
 
 // The console under the node's Content-Security-Policy in Debian's Chromium: it loads, logs in and shows the
 // queue and the dashboard without one violation, and an injected inline script is refused.
-const CHROMIUM = process.env.TALLYSTICK_CHROMIUM ?? '/usr/bin/chromium';
-const root = join(__dirname, '../..');
 
 let node: Awaited<ReturnType<typeof startTestNode>> | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  execFileSync(
-    join(root, 'node_modules/.bin/vite'),
-    ['build', 'application/console', '--logLevel', 'error'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  buildConsole();
   node = await startTestNode('BankAMSP');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
