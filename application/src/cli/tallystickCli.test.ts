@@ -1,4 +1,6 @@
 import { statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,4 +154,53 @@ describe('the tallystick command line', () => {
     expect((await cli('logout')).out).toBe('logged out');
     expect((await cli('nonsense')).code).toBe(2);
   });
+});
+
+describe('a step whose answer is lost', () => {
+  /** A node that logs anyone in and answers every break action with the given 503 body, counting the tries. */
+  async function unavailableNode(details: object) {
+    const tries: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/v1/sessions') {
+          res.end(
+            JSON.stringify({ token: 't', user: { enrollmentId: 'bruno', mspId: 'BankBMSP', roles: [] } }),
+          );
+          return;
+        }
+        tries.push(req.headers['idempotency-key'] as string | undefined);
+        res.statusCode = 503;
+        res.end(JSON.stringify({ error: { code: 'LEDGER_UNAVAILABLE', message: 'no answer', details } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, tries, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  for (const [outcome, advice] of [
+    [
+      { outcome: 'UNKNOWN', txId: 'ab12' },
+      /sent as transaction ab12 and its outcome is unknown: run it again with --idempotency-key step-7, which returns the first result if it was committed/,
+    ],
+    [
+      { outcome: 'NOT_SENT' },
+      /the ledger did not take the step \(nothing written\): run it again with --idempotency-key step-7/,
+    ],
+  ] as const) {
+    it(`is tried again under one key, then says what may have happened (${outcome.outcome})`, async () => {
+      const n = await unavailableNode(outcome);
+      try {
+        expect((await cli('login', '--node', n.url, '--user', 'bruno', '--secret', 'x')).code).toBe(0);
+        const r = await cli('break', 'brk-1', 'comment', '--comment', 'hi', '--idempotency-key', 'step-7');
+        expect(r.code).not.toBe(0);
+        expect(r.err).toMatch(advice);
+        expect(n.tries).toEqual(['step-7', 'step-7', 'step-7']);
+      } finally {
+        await n.close();
+      }
+    });
+  }
 });

@@ -45,9 +45,21 @@ class CliError extends Error {
     /** The node answered this HTTP status (undefined: it was not reached). */
     readonly status?: number,
     readonly unreachable = false,
+    /** For a 503: whether the write may have happened (NOT_SENT or UNKNOWN) and the transaction it went out as. */
+    readonly outcome?: { readonly outcome?: string; readonly txId?: string },
   ) {
     super(message);
   }
+}
+
+/** What to tell a person whose step got no answer after its tries, so that a rerun does the right thing. */
+function lostStepAdvice(e: CliError, key: string): string {
+  const rerun = `run it again with --idempotency-key ${key}`;
+  if (e.unreachable) return `the node was not reached, so the step was not sent: ${rerun}\n`;
+  if (e.outcome?.outcome === 'NOT_SENT')
+    return `the ledger did not take the step (nothing written): ${rerun}\n`;
+  const tx = e.outcome?.txId === undefined ? '' : ` as transaction ${e.outcome.txId}`;
+  return `the step was sent${tx} and its outcome is unknown: ${rerun}, which returns the first result if it was committed\n`;
 }
 
 /** A workflow step's tries when the node is unreachable or unavailable: each under the same idempotency key. */
@@ -102,12 +114,16 @@ async function request(
     );
   }
   const text = await res.text();
-  const payload = (text ? JSON.parse(text) : null) as { error?: { code: string; message: string } } & Record<
-    string,
-    unknown
-  >;
+  const payload = (text ? JSON.parse(text) : null) as {
+    error?: { code: string; message: string; details?: { outcome?: string; txId?: string } };
+  } & Record<string, unknown>;
   if (!res.ok)
-    throw new CliError(`${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`, res.status);
+    throw new CliError(
+      `${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`,
+      res.status,
+      false,
+      res.status === 503 ? payload.error?.details : undefined,
+    );
   return payload;
 }
 
@@ -320,8 +336,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           } catch (e) {
             const retryable = e instanceof CliError && (e.unreachable || e.status === 503);
             if (!retryable || attempt >= STEP_ATTEMPTS) {
-              if (retryable)
-                io.err(`the step may or may not have happened: run it again with --idempotency-key ${key}\n`);
+              if (retryable) io.err(lostStepAdvice(e, key));
               throw e;
             }
             await new Promise((r) => setTimeout(r, 500 * attempt));
