@@ -1,24 +1,15 @@
 import '../../application/src/cli/quiet';
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import express from 'express';
-
-import { migrate } from '../../application/src/db/migrate';
-import { openTestDatabase } from '../../application/src/db/testing';
-import { closeServer } from '../../application/src/http/listen';
-import { LiveFeed } from '../../application/src/http/live';
-import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
-import { ownLegReader } from '../../application/src/indexer/ownLegs';
 import { loadConsortium, repoRoot } from '../../application/src/ledger/consortium';
 import { openFabricLedger, type FabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
+import { startInstitutionNodes } from '../../application/src/node/institutionNodes';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
@@ -30,7 +21,9 @@ import { machineInfo, writeResults } from './results';
  * `npm run bench:fabric`: the live Fabric network the launcher runs (network/fabric), measured from a client
  * through fabric-network, as an institution's node submits. Not a test: numbers are measured, never asserted.
  *
- * - bring-up: `down`, then `up` and one leg committed through a freshly opened gateway (full run only);
+ * - bring-up: `down` (with `--fresh`: `reset`, then also `down`), then `up` and one leg committed through a freshly
+ *   opened gateway (full run only);
+ * - a break visible: from the submit of a payment's last leg to its break on Bank B's node's event stream;
  * - one leg per transaction, 1 and 16 in flight: submit-to-commit latency;
  * - batches of legs from four institutions, 1, 2, 4 and 8 in flight: legs/s, and the CPU each kind of process
  *   spent (peers, orderers, chaincode server, the client itself; from /proc/<pid>/stat of the PIDs the launcher
@@ -414,29 +407,35 @@ function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   });
 }
 
+/** Added to each institution's API port (network/consortium.json) for the nodes the bench starts. */
+const NODE_PORT_OFFSET = 2_300;
+
 /**
- * From the submit of a payment's last leg to its break on the console's event stream. Bank B's index (PGlite)
- * follows the ledger through the client's change stream (BlockIndexer), and a LiveFeed, the node's own, streams
- * each indexed batch as server-sent events, read here over HTTP as the console reads them. Each round posts Bank
- * A's debit, then Bank B's credit one minor unit off: the credit's transaction opens an AMOUNT_MISMATCH break.
- * The node's sessions and the rest of its API are not on this path.
+ * From the submit of a payment's last leg to its break on the console's event stream, through the nodes
+ * `npm start -- --ledger fabric` serves (startInstitutionNodes on this Fabric connection): Bank B's node indexes
+ * the ledger into its own PGlite, Bruno of Bank B logs in there (enrolled at Bank B's fabric-ca) and reads
+ * `GET /v1/events` over HTTP as the console does. Each round posts Bank A's debit, then Bank B's credit one minor
+ * unit off: the credit's transaction opens an AMOUNT_MISMATCH break, and the clock runs from the credit's submit to
+ * the event that names its case. The nodes get no DATABASE_URL and no TLS settings from the environment: they
+ * never touch a shared database and serve plain HTTP on 127.0.0.1.
  */
 async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, rounds: number) {
-  const db = await openTestDatabase('benchfabric', 'embedded');
-  const feed = new LiveFeed();
-  let indexer: BlockIndexer | undefined;
-  let server: Server | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-fabric-'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('TALLYSTICK_TLS_')),
+  );
+  const nodes = await startInstitutionNodes(ledger, {
+    dataDir,
+    portOffset: NODE_PORT_OFFSET,
+    env,
+    log: () => undefined,
+  });
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
-    await migrate(db.pool);
+    const bankB = nodes.find((n) => n.mspId === 'BankBMSP');
+    if (bankB === undefined) throw new Error('no Bank B node');
     const t0 = performance.now();
-    indexer = await BlockIndexer.start({
-      gateway: ledger.gateway,
-      pool: db.pool,
-      institution: 'BankBMSP',
-      ownLegs: ownLegReader(ledger.gateway, p.ids.BankBMSP),
-    });
-    feed.attach(indexer);
+    const indexer = await bankB.startIndexer();
     // The index starts at block 0: it is live once it has indexed a leg committed now.
     const head = await ledger.gateway.postLegs(p.ids.BankBMSP, [
       singleLeg(rnd, 'BankBMSP', `bv-head-${Date.now().toString(36)}`),
@@ -444,18 +443,14 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
     await indexer.waitFor(head, 600_000);
     const catchUpMs = Math.round(performance.now() - t0);
 
-    const app = express();
-    const live = indexer;
-    app.get('/events', (_req, res) => {
-      feed.open(res, { mspId: 'BankBMSP', token: 'bench' }, live.checkpoint);
+    const session = await fetch(`${bankB.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollmentId: 'bruno', secret: 'bruno-pw' }),
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => {
-        resolve(s);
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    const stream = await fetch(`http://127.0.0.1:${port}/events`);
+    if (!session.ok) throw new Error(`Bruno's login refused: ${session.status} ${await session.text()}`);
+    const { token } = (await session.json()) as { token: string };
+    const stream = await fetch(`${bankB.url}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
     if (!stream.ok || stream.body === null) throw new Error(`event stream refused: ${stream.status}`);
     const body = stream.body as ReadableStream<Uint8Array>;
     reader = body.getReader();
@@ -511,6 +506,7 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
     await pump.catch(() => undefined);
     return {
       rounds,
+      path: "Bank B's node (startInstitutionNodes): its index, Bruno's session, GET /v1/events over HTTP",
       indexCatchUpMs: catchUpMs,
       lastLegSubmitToCommitMs: {
         p50: round1(percentile(toCommit, 50)),
@@ -523,10 +519,8 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
     };
   } finally {
     await reader?.cancel().catch(() => undefined);
-    feed.close();
-    if (server) await closeServer(server);
-    await indexer?.stop();
-    await db.close();
+    await Promise.all(nodes.map((n) => n.close()));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
