@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { LedgerRejected, LedgerUnavailable } from '../ledger/ledgerGateway';
 
 /** Codes of the HTTP layer itself, beside the ledger's. */
@@ -176,6 +177,15 @@ export function toErrorResponse(e: unknown, requestId: string): { status: number
     const answer = single(503, 'LEDGER_UNAVAILABLE', message, requestId);
     const details = { outcome: e.outcome, ...(e.txId === undefined ? {} : { txId: e.txId }) };
     return { ...answer, body: { ...answer.body, error: { ...answer.body.error, details } } };
+  }
+  // The index database is down or restarting (a lost connection, a refused one): unavailable, not a bug.
+  if (isDatabaseUnavailable(e)) {
+    return single(
+      503,
+      'INDEX_UNAVAILABLE',
+      'the index database did not answer; the request may be retried shortly',
+      requestId,
+    );
   }
   // A path parameter that does not decode (the router's own decoding).
   if (e instanceof URIError)

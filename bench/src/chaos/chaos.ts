@@ -1,7 +1,9 @@
 /**
  * `npm run chaos`: a load of legs from four institutions through their nodes' HTTP API while, one at a time,
  * the process holding the embedded ledger and the nodes is killed with SIGKILL (at a random moment, or inside
- * a block's commit at a chosen step) and started again on the same data. Clients retry every batch that was not
+ * a block's commit at a chosen step) and started again on the same data, or the PostgreSQL server holding the
+ * nodes' indexes is (its postmaster and backends, then started again). Each institution also reads its index
+ * (`GET /v1/queue`) throughout. Clients retry every batch that was not
  * acknowledged with the same leg ids until it is. At the end: every acknowledged leg on the ledger exactly once
  * (read back from the block file), each node's index equal to the ledger (`/v1/index/verify`, own legs
  * included) and its own-leg extract holding each acknowledged leg once, what clients saw during each outage
@@ -24,16 +26,26 @@ import {
   type FabricFaultKind,
 } from './fabricChaos';
 import type { LedgerProcessCommand, LedgerProcessMessage } from './ledgerProcess';
+import { startPostgresServer, type PostgresServer } from './postgresServer';
 
-/** A fault: SIGKILL of the ledger process at a random moment of the load, or inside a block at `step`. */
-export type FaultKind = 'kill-ledger-process' | `kill-mid-block:${CommitStep}`;
+/**
+ * A fault: SIGKILL of the ledger process at a random moment of the load, or inside a block at `step`; or of the
+ * PostgreSQL server the nodes' indexes live in (the run then starts its own server and points the nodes at it).
+ */
+export type FaultKind = 'kill-ledger-process' | `kill-mid-block:${CommitStep}` | 'kill-postgres';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'kill-ledger-process',
   'kill-mid-block:block-written',
   'kill-mid-block:private-data-written',
   'kill-mid-block:acknowledged',
+  'kill-postgres',
 ];
+
+/** How long the killed PostgreSQL server stays down, under load, before the run starts it again. */
+const POSTGRES_DOWN_MS = 3_000;
+/** How often each institution reads its index. */
+const READ_EVERY_MS = 500;
 
 export interface ChaosOptions {
   /** Legs to post at least (the business day is sized to reach it). */
@@ -46,6 +58,11 @@ export interface ChaosOptions {
   readonly batchLegs?: number;
   /** Batches in flight per institution. */
   readonly inFlight?: number;
+  /**
+   * The port of the run's own PostgreSQL server (started when a fault kills it; the nodes' indexes then live
+   * in it, one schema per node). Default 55500.
+   */
+  readonly postgresPort?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -57,6 +74,8 @@ export interface Outage {
   readonly status400: number;
   readonly status500: number;
   readonly otherStatus: Record<string, number>;
+  /** Batches acknowledged meanwhile (the ledger is the record: a post does not need the index). */
+  readonly acknowledged: number;
 }
 
 export interface FaultReport {
@@ -69,7 +88,10 @@ export interface FaultReport {
   readonly restartMs: number;
   /** Of which the network and nodes' own start. */
   readonly processStartMs: number;
-  /** Kill to the first batch acknowledged after the restart. */
+  /**
+   * Kill to the first batch acknowledged after the restart; for `kill-postgres`, to the first index read
+   * answered 200 after it.
+   */
   readonly recoveryMs: number;
   readonly heightAfterRestart: string;
   readonly outage: Outage;
@@ -95,8 +117,12 @@ export interface ChaosReport {
   readonly backend: 'embedded';
   readonly seed: number;
   readonly durationMs: number;
+  /** Where the nodes' indexes lived. */
+  readonly indexDatabase: 'pglite' | 'postgres';
   readonly legsPlanned: number;
   readonly batches: number;
+  /** Index reads (`GET /v1/queue`) the institutions made during the load. */
+  readonly reads: number;
   readonly attempts: number;
   readonly legsAcknowledged: number;
   /** Legs a retry found already committed (the first attempt's answer was lost with the process). */
@@ -137,7 +163,12 @@ interface Incarnation {
 }
 
 /** The ledger process: the compiled module beside this one, or the TypeScript source under the test runner. */
-function spawnLedger(dataDir: string, portOffset: number, logFile: string): Incarnation {
+function spawnLedger(
+  dataDir: string,
+  portOffset: number,
+  logFile: string,
+  databaseUrl: string | undefined,
+): Incarnation {
   const ext = extname(__filename);
   const out = openSync(logFile, 'a');
   const child = fork(join(__dirname, `ledgerProcess${ext}`), [], {
@@ -146,7 +177,11 @@ function spawnLedger(dataDir: string, portOffset: number, logFile: string): Inca
       '--max-semi-space-size=64',
       '--min-semi-space-size=64',
     ],
-    env: { ...process.env, CHAOS_LEDGER: JSON.stringify({ dataDir, portOffset }) },
+    env: {
+      ...process.env,
+      ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+      CHAOS_LEDGER: JSON.stringify({ dataDir, portOffset }),
+    },
     stdio: ['ignore', out, out, 'ipc'],
   });
   closeSync(out);
@@ -235,7 +270,15 @@ async function request(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function emptyOutage(): { -readonly [K in keyof Outage]: Outage[K] } {
-  return { connectionErrors: 0, status503: 0, status401: 0, status400: 0, status500: 0, otherStatus: {} };
+  return {
+    connectionErrors: 0,
+    status503: 0,
+    status401: 0,
+    status400: 0,
+    status500: 0,
+    otherStatus: {},
+    acknowledged: 0,
+  };
 }
 
 function isoDatePlus(date: string, days: number): string {
@@ -246,6 +289,17 @@ function isoDatePlus(date: string, days: number): string {
 
 /** Runs the load and the faults; returns the report (the caller prints and writes it). */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const database = o.faults.includes('kill-postgres')
+    ? await startPostgresServer({ port: o.postgresPort ?? 55500, ...(o.log ? { log: o.log } : {}) })
+    : undefined;
+  try {
+    return await runLoad(o, database);
+  } finally {
+    await database?.stop();
+  }
+}
+
+async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): Promise<ChaosReport> {
   const log =
     o.log ??
     ((line: string) => {
@@ -282,7 +336,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     `chaos: ${legsPlanned} legs of ${day.payments.length} payments in ${allBatches.length} batches of up to ${batchLegs}, faults: ${o.faults.join(', ')}`,
   );
 
-  let inc = spawnLedger(o.dataDir, o.portOffset, logFile);
+  let inc = spawnLedger(o.dataDir, o.portOffset, logFile, database?.url);
   let ready = await inc.next('ready', READY_TIMEOUT_MS);
   log(`chaos: ledger process ${inc.child.pid} up in ${(ready.startMs / 1000).toFixed(1)} s`);
   let urls = ready.urls;
@@ -400,9 +454,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         acknowledgedLegs += b.legs.length;
         const result = (a.body as { result: { outcome: string }[] }).result;
         answeredUnchanged += result.filter((l) => l.outcome === 'UNCHANGED').length;
+        if (outage !== undefined) outage.outage.acknowledged += 1;
         // Sent after the kill: the restarted process answered (an answer of the old one may arrive late).
+        // (A post needs no index: with PostgreSQL down it is answered all the same; the reads tell that fault's end.)
         if (
           outage !== undefined &&
+          outage.kind !== 'kill-postgres' &&
           outage.firstAckAt === undefined &&
           sentAt > outage.killedAt &&
           outage.gone
@@ -449,7 +506,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         `chaos: ledger process ${current.child.pid} gone (${signal ?? code}) at ${acknowledgedLegs} acknowledged legs; restarting`,
       );
       restarting = (async () => {
-        inc = spawnLedger(o.dataDir, o.portOffset, logFile);
+        inc = spawnLedger(o.dataDir, o.portOffset, logFile, database?.url);
         watch(inc);
         ready = await inc.next('ready', READY_TIMEOUT_MS);
         urls = ready.urls;
@@ -501,7 +558,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         outage: emptyOutage(),
       };
       outage = current;
-      if (f.kind === 'kill-ledger-process') {
+      if (f.kind === 'kill-postgres') {
+        if (!database) throw new Error('kill-postgres without the run’s own PostgreSQL server');
+        const killed = await database.kill();
+        current.pid = killed.postmaster;
+        current.killedAt = performance.now();
+        current.gone = true;
+        f.open = true;
+        log(
+          `chaos: SIGKILL to PostgreSQL's postmaster ${killed.postmaster} and its ${killed.backends.length} backends at ${acknowledgedLegs} acknowledged legs`,
+        );
+        await sleep(POSTGRES_DOWN_MS);
+        current.processStartMs = await database.start();
+        current.restartedAt = performance.now();
+        current.heightAfterRestart = '';
+        current.notices = [
+          `postmaster ${killed.postmaster} and ${killed.backends.length} backends killed; started again as ${database.pid}`,
+        ];
+        log(
+          `chaos: PostgreSQL ${database.pid} accepting connections again after ${Math.round(current.restartedAt - current.killedAt)} ms`,
+        );
+      } else if (f.kind === 'kill-ledger-process') {
         log(`chaos: SIGKILL to ledger process ${pid} at ${acknowledgedLegs} acknowledged legs`);
         inc.child.kill('SIGKILL');
         f.open = true;
@@ -540,7 +617,44 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }),
     );
   });
-  await Promise.all([...clients, scheduler]);
+  // Each institution reads its index throughout (its queue, as a reconciler's console does): outside faults
+  // every read answers 200; during one, a connection error or 503, never a 400 or a 500.
+  let loadDone = false;
+  let reads = 0;
+  const readers = POSTERS.map(async (mspId) => {
+    let token: string | undefined;
+    while (!loadDone) {
+      await sleep(READ_EVERY_MS);
+      token ??= await login(mspId);
+      if (token === undefined) continue;
+      const sentAt = performance.now();
+      reads += 1;
+      const a = await request(`${urls[mspId] ?? ''}/v1/queue?limit=20`, { method: 'GET', token });
+      if ('status' in a && a.status === 200) {
+        const f = outage;
+        if (
+          f?.kind === 'kill-postgres' &&
+          f.restartedAt !== undefined &&
+          sentAt > f.restartedAt &&
+          f.firstAckAt === undefined
+        ) {
+          f.firstAckAt = performance.now();
+          finishFault();
+        }
+        continue;
+      }
+      note(a);
+      if ('status' in a && a.status === 401) token = undefined;
+    }
+  });
+  try {
+    await Promise.all([...clients, scheduler]);
+    // A fault whose end only a read can tell (PostgreSQL's): the readers go on until it has ended.
+    while (outage !== undefined && restartFailure === undefined) await sleep(20);
+  } finally {
+    loadDone = true;
+  }
+  await Promise.all(readers);
   if (restarting) await restarting;
   log(`chaos: load done, ${acknowledgedLegs} legs acknowledged in ${attempts} attempts; auditing`);
 
@@ -641,8 +755,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     backend: 'embedded',
     seed: o.seed,
     durationMs: Math.round(performance.now() - t0),
+    indexDatabase: database ? 'postgres' : 'pglite',
     legsPlanned,
     batches: allBatches.length,
+    reads,
     attempts,
     legsAcknowledged: acknowledgedLegs,
     legsAnsweredUnchanged: answeredUnchanged,
@@ -665,13 +781,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
 export function formatChaosReport(r: ChaosReport): string {
   const lines = [
-    `Chaos run ${r.startedAt} (${r.backend}, seed ${r.seed}): ${(r.durationMs / 1000).toFixed(1)} s`,
-    `  legs planned ${r.legsPlanned}, acknowledged ${r.legsAcknowledged} (${r.batches} batches, ${r.attempts} attempts; ${r.legsAnsweredUnchanged} legs answered UNCHANGED on retry)`,
+    `Chaos run ${r.startedAt} (${r.backend}, indexes in ${r.indexDatabase}, seed ${r.seed}): ${(r.durationMs / 1000).toFixed(1)} s`,
+    `  legs planned ${r.legsPlanned}, acknowledged ${r.legsAcknowledged} (${r.batches} batches, ${r.attempts} attempts; ${r.legsAnsweredUnchanged} legs answered UNCHANGED on retry); ${r.reads} index reads`,
     `  ledger height ${r.ledger.height}: ${r.ledger.legsOnLedger} legs, lost ${r.ledger.lost}, duplicated ${r.ledger.duplicated}, unexpected ${r.ledger.unexpected}`,
     '  faults:',
     ...r.faults.map(
       (f) =>
-        `    ${f.kind.padEnd(38)} at ${String(f.atAcknowledgedLegs).padStart(6)} legs: restart ${f.restartMs} ms (process ${f.processStartMs} ms), recovery ${f.recoveryMs} ms; outage: ${f.outage.connectionErrors} connection errors, ${f.outage.status503}×503, ${f.outage.status401}×401, ${f.outage.status400}×400, ${f.outage.status500}×500${f.ledgerNotices.length ? `; ledger: ${f.ledgerNotices.join(' | ')}` : ''}`,
+        `    ${f.kind.padEnd(38)} at ${String(f.atAcknowledgedLegs).padStart(6)} legs: restart ${f.restartMs} ms (process ${f.processStartMs} ms), recovery ${f.recoveryMs} ms; outage: ${f.outage.connectionErrors} connection errors, ${f.outage.status503}×503, ${f.outage.status401}×401, ${f.outage.status400}×400, ${f.outage.status500}×500, ${f.outage.acknowledged} batches acknowledged${f.ledgerNotices.length ? `; ledger: ${f.ledgerNotices.join(' | ')}` : ''}`,
     ),
     '  index per institution (verify differences, own legs checked / acknowledged, extract rows / expected):',
     ...r.institutions.map(
@@ -683,11 +799,13 @@ export function formatChaosReport(r: ChaosReport): string {
   return lines.join('\n');
 }
 
-const USAGE = `usage: npm run chaos -- [--short] [--legs N] [--faults kind,kind,...] [--seed N] [--port-offset N] [--data DIR] [--keep] [--ledger embedded|fabric]
+const USAGE = `usage: npm run chaos -- [--short] [--legs N] [--faults kind,kind,...] [--seed N] [--port-offset N] [--pg-port N] [--data DIR] [--keep] [--ledger embedded|fabric]
 
 Posts at least --legs legs (default 10000; --short: 1500 and two faults) from four institutions through their
 nodes' HTTP API while killing the ledger process (SIGKILL) one fault at a time, restarting it, and checking that
 every acknowledged leg is on the ledger exactly once and in each node's index. Fault kinds: ${FAULT_KINDS.join(', ')}.
+kill-postgres starts the run's own PostgreSQL server (Debian's binaries, a temporary folder, 127.0.0.1:--pg-port,
+default 55500) for the nodes' indexes, and kills its postmaster and backends with SIGKILL.
 With --ledger fabric (the live network up: npm run network:status), a peer, the Raft leader and the chaincode
 server are killed by PID instead (kinds: ${FABRIC_FAULT_KINDS.join(', ')}) and brought back by network:up.
 Writes bench/results/chaos-<date>.json. Exit code 0 only if every check passed.`;
@@ -701,6 +819,7 @@ async function main(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       seed: { type: 'string', default: '20261207' },
       'port-offset': { type: 'string', default: '3370' },
+      'pg-port': { type: 'string', default: '55500' },
       data: { type: 'string' },
       keep: { type: 'boolean', default: false },
       ledger: { type: 'string', default: 'embedded' },
@@ -748,6 +867,7 @@ async function main(argv: string[]): Promise<number> {
     faults,
     seed: Number(values.seed),
     portOffset: Number(values['port-offset']),
+    postgresPort: Number(values['pg-port']),
     dataDir,
   });
   const text = formatChaosReport(report);

@@ -1,15 +1,18 @@
 /**
  * `npm run chaos -- --ledger fabric`: the chaos run on the live Fabric network the launcher runs
- * (`npm run network:up`). The four institutions' systems post legs through the Fabric gateway while, one at a
- * time, a peer, the Raft leader orderer and the chaincode server are killed with SIGKILL (by the PID the
- * launcher recorded in network/fabric/.run/pids.json) and brought back with `network:up`, which starts only what
- * is not running. Then: every acknowledged leg on the ledger exactly once (from the block events from block 0),
- * every peer at the same height, and for each institution an index built from the ledger that `verifyIndex`
- * finds equal to it, own legs included.
+ * (`npm run network:up`; `TALLYSTICK_FABRIC_RUN` names another run folder). The four institutions' systems post
+ * legs through the Fabric gateway while, one at a time, a peer, the Raft leader orderer and the chaincode server
+ * are killed with SIGKILL (by the PID the launcher recorded in the run folder's pids.json) and brought back with
+ * `network:up`, which starts only what is not running; and with `kill-node`, Bank A's application node (its own
+ * process, its index in its PGlite), through whose HTTP API Bank A's system then posts throughout, is killed
+ * and started again on the same folder. Then: every acknowledged leg on the ledger exactly once (from the block
+ * events from block 0), every peer at the same height, for each institution an index built from the ledger that
+ * `verifyIndex` finds equal to it, own legs included, and the killed node's own index equal to the ledger.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 
 import { migrate } from '../../../application/src/db/migrate';
 import { openTestDatabase } from '../../../application/src/db/testing';
@@ -17,7 +20,7 @@ import { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
 import { ownLegReader } from '../../../application/src/indexer/ownLegs';
 import { verifyIndex } from '../../../application/src/indexer/verify';
 import { loadConsortium } from '../../../application/src/ledger/consortium';
-import { openFabricLedger } from '../../../application/src/ledger/fabricLedgerGateway';
+import { defaultFabricRunDir, openFabricLedger } from '../../../application/src/ledger/fabricLedgerGateway';
 import {
   LedgerRejected,
   LedgerUnavailable,
@@ -26,13 +29,18 @@ import {
   type LegInput,
 } from '../../../application/src/ledger/ledgerGateway';
 import { consortiumInstitutions, generateBusinessDay } from '../../../application/src/simulation/businessDay';
+import type { FabricNodeCommand, FabricNodeMessage } from './fabricNodeProcess';
 
-export type FabricFaultKind = 'kill-peer' | 'kill-raft-leader' | 'kill-chaincode-server';
+export type FabricFaultKind = 'kill-peer' | 'kill-raft-leader' | 'kill-chaincode-server' | 'kill-node';
 export const FABRIC_FAULT_KINDS: readonly FabricFaultKind[] = [
   'kill-peer',
   'kill-raft-leader',
   'kill-chaincode-server',
+  'kill-node',
 ];
+
+/** The institution whose node `kill-node` kills (its system posts through that node's HTTP API). */
+const NODE_VICTIM = 'BankAMSP';
 
 export interface FabricFaultReport {
   readonly kind: FabricFaultKind;
@@ -40,12 +48,19 @@ export interface FabricFaultReport {
   readonly node: string;
   readonly pid: number;
   readonly atAcknowledgedLegs: number;
-  /** Kill to `network:up` done (it starts only what is down). */
+  /** Kill to `network:up` done (it starts only what is down); for `kill-node`, to the new node serving. */
   readonly restartMs: number;
-  /** Kill to the first batch acknowledged after the restart. */
+  /**
+   * Kill to the first batch acknowledged after the restart (for `kill-node`, one of its institution's, through
+   * the restarted node).
+   */
   readonly recoveryMs: number;
+  /** `kill-node`: kill to the restarted node's index holding every transaction acknowledged before the restart. */
+  readonly indexCaughtUpMs?: number;
   /** What clients got meanwhile: LedgerUnavailable is the node's 503; a refusal would be a 4xx. */
   readonly outage: {
+    /** Posts through the node that found no node listening. */
+    connectionErrors: number;
     unavailable503: number;
     refused4xx: number;
     other5xx: number;
@@ -82,6 +97,16 @@ export interface FabricChaosReport {
     ownLegsChecked: number;
   }[];
   readonly faults: readonly FabricFaultReport[];
+  /** The node process `kill-node` killed, checked at the end through its own API. */
+  readonly node?: {
+    mspId: string;
+    starts: number;
+    indexedToBlock: string;
+    verifyDifferences: number;
+    ownLegsChecked: number;
+    /** The institution's legs on the ledger (every run's on this network). */
+    ownLegsOnLedger: number;
+  };
   readonly passed: boolean;
   readonly failures: readonly string[];
 }
@@ -135,15 +160,113 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A running node process: its messages in arrival order, and a wait for the next of a type. */
+interface NodeProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<unknown>;
+  next<T extends FabricNodeMessage['type']>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<FabricNodeMessage, { type: T }>>;
+  send(command: FabricNodeCommand): void;
+}
+
+/** Starts the node process (the compiled module beside this one, or the TypeScript source under a test runner). */
+function spawnNode(mspId: string, dataDir: string, portOffset: number): NodeProcess {
+  const ext = extname(__filename);
+  const logFile = join(dataDir, 'node-process.log');
+  const out = openSync(logFile, 'a');
+  const child = fork(join(__dirname, `fabricNodeProcess${ext}`), [], {
+    execArgv: ext === '.ts' ? ['--require', join(__dirname, 'tsRequire.js')] : [],
+    env: { ...process.env, CHAOS_FABRIC_NODE: JSON.stringify({ mspId, dataDir, portOffset }) },
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  closeSync(out);
+  const messages: FabricNodeMessage[] = [];
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.on('message', (m: FabricNodeMessage) => {
+    messages.push(m);
+    wake();
+  });
+  const exited = new Promise((done) => {
+    child.on('exit', (code, signal) => {
+      done({ code, signal });
+      wake();
+    });
+  });
+  return {
+    child,
+    exited,
+    send: (c) => child.send(c),
+    next: (type, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        const check = () => {
+          const i = messages.findIndex((m) => m.type === type || m.type === 'error');
+          if (i >= 0) {
+            const [m] = messages.splice(i, 1);
+            finish();
+            if (m?.type === 'error') reject(new Error(`node process: ${m.message}`));
+            else resolve(m as never);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            finish();
+            reject(new Error(`node process exited before '${type}'; see ${logFile}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`node process: no '${type}' within ${timeoutMs} ms; see ${logFile}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+type HttpAnswer = { status: number; body: unknown } | { error: string };
+
+async function http(url: string, method: string, token?: string, body?: unknown): Promise<HttpAnswer> {
+  try {
+    const res = await fetch(url, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) as unknown };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    return { error: cause?.code ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e)) };
+  }
+}
+
 export async function runFabricChaos(o: {
   legs: number;
   faults: readonly FabricFaultKind[];
   seed: number;
   repoRoot: string;
   log: (line: string) => void;
+  /** Added to the killed node's documented API port (network/consortium.json); default 4370. */
+  nodePortOffset?: number;
 }): Promise<FabricChaosReport> {
   const { log } = o;
-  const runDir = join(o.repoRoot, 'network', 'fabric', '.run');
+  const runDir = defaultFabricRunDir();
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const consortium = loadConsortium();
@@ -151,13 +274,33 @@ export async function runFabricChaos(o: {
   if (status.code !== 0)
     throw new Error(`the live network is not up (npm run network:status):\n${status.out}`);
   const ledger = await openFabricLedger({ runDir, consortium });
+  // kill-node's node: a process of its own with its data folder (wallet, sessions, PGlite index).
+  let node: { proc: NodeProcess; url: string; dir: string; starts: number } | undefined;
   try {
-    const systemUser = (mspId: string): string => {
+    const userOf = (mspId: string, role: 'submitter' | 'admin') => {
       const u = consortium.organisations
         .find((org) => org.mspId === mspId)
-        ?.users.find((x) => x.roles.includes('submitter'));
-      if (!u) throw new Error(`${mspId} has no submitter`);
-      return u.id;
+        ?.users.find((x) => x.roles.includes(role));
+      if (!u) throw new Error(`${mspId} has no ${role}`);
+      return u;
+    };
+    const systemUser = (mspId: string): string => userOf(mspId, 'submitter').id;
+    if (o.faults.includes('kill-node')) {
+      const dir = mkdtempSync(join(tmpdir(), 'tallystick-chaos-node-'));
+      const proc = spawnNode(NODE_VICTIM, dir, o.nodePortOffset ?? 4370);
+      const ready = await proc.next('ready', 300_000);
+      node = { proc, url: ready.url, dir, starts: 1 };
+      log(
+        `chaos (fabric): ${NODE_VICTIM}'s node ${proc.child.pid} serving ${ready.url} in ${(ready.startMs / 1000).toFixed(1)} s (index at block ${ready.checkpoint}); ${NODE_VICTIM} posts through it`,
+      );
+    }
+    const nodeLogin = async (role: 'submitter' | 'admin'): Promise<string | undefined> => {
+      const u = userOf(NODE_VICTIM, role);
+      const a = await http(`${node?.url ?? ''}/v1/sessions`, 'POST', undefined, {
+        enrollmentId: u.id,
+        secret: u.secret,
+      });
+      return 'status' in a && a.status === 201 ? (a.body as { token: string }).token : undefined;
     };
     const systems = new Map<string, Identity>();
     for (const mspId of POSTERS) systems.set(mspId, await ledger.identity(systemUser(mspId)));
@@ -202,6 +345,9 @@ export async function runFabricChaos(o: {
       restartedAt?: number;
       outage: FabricFaultReport['outage'];
     };
+    /** kill-node: the killed node's PID → kill to its successor's index holding what was acknowledged before. */
+    const caughtUpMs = new Map<number, number>();
+    const catchUps: Promise<void>[] = [];
     let current: Current | undefined;
     const faults: FabricFaultReport[] = [];
     const failures: string[] = [];
@@ -221,7 +367,8 @@ export async function runFabricChaos(o: {
             lastTx = { txId: r.txId, blockNumber: r.blockNumber };
           }
           if (current) current.outage.acknowledged += 1;
-          if (current?.restartedAt !== undefined) {
+          // A node's fault ends with its own institution's batch through it (postViaNode), not with another's.
+          if (current?.restartedAt !== undefined && current.kind !== 'kill-node') {
             faults.push({
               recovered: true,
               kind: current.kind,
@@ -268,6 +415,72 @@ export async function runFabricChaos(o: {
       }
     };
 
+    // The victim institution's system posts through its node's HTTP API, as a member system does: every batch not
+    // answered 201 is retried with the same leg ids (a connection refused while the node is down, a 503 while
+    // the ledger is), a refusal is reported.
+    let nodeToken: string | undefined;
+    const postViaNode = async (b: Batch) => {
+      for (;;) {
+        nodeToken ??= await nodeLogin('submitter');
+        const sentAt = performance.now();
+        attempts += 1;
+        const a: HttpAnswer =
+          nodeToken === undefined
+            ? { error: 'login failed' }
+            : await http(`${node?.url ?? ''}/v1/legs/batch`, 'POST', nodeToken, { legs: b.legs });
+        if ('status' in a && a.status === 201) {
+          const r = a.body as { txId: string; blockNumber: string; result: { outcome: string }[] };
+          b.acknowledged = true;
+          acknowledged += b.legs.length;
+          unchanged += r.result.filter((l) => l.outcome === 'UNCHANGED').length;
+          if (r.result.some((l) => l.outcome === 'POSTED') && BigInt(r.blockNumber) > lastBlock) {
+            lastBlock = BigInt(r.blockNumber);
+            lastTx = { txId: r.txId, blockNumber: lastBlock };
+          }
+          if (current) current.outage.acknowledged += 1;
+          if (current?.restartedAt !== undefined && sentAt > current.restartedAt) {
+            faults.push({
+              recovered: true,
+              kind: current.kind,
+              node: current.node,
+              pid: current.pid,
+              atAcknowledgedLegs: current.at,
+              restartMs: Math.round(current.restartedAt - current.killedAt),
+              recoveryMs: Math.round(performance.now() - current.killedAt),
+              outage: current.outage,
+            });
+            log(`chaos (fabric): recovered from ${current.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+            current = undefined;
+          }
+          return;
+        }
+        const bucket = current?.outage ?? outsideOutage;
+        if (current) current.outage.failedBy[b.mspId] = (current.outage.failedBy[b.mspId] ?? 0) + 1;
+        if ('error' in a) {
+          if (current) current.outage.connectionErrors += 1;
+          else failures.push(`${b.mspId} node unreachable outside any fault: ${a.error}`);
+        } else if (a.status === 401) {
+          nodeToken = undefined;
+        } else if (a.status === 503) {
+          if (current) current.outage.unavailable503 += 1;
+          else failures.push(`${b.mspId} node answered 503 outside any fault: ${JSON.stringify(a.body)}`);
+        } else if (a.status >= 400 && a.status < 500) {
+          bucket.refused4xx += 1;
+          failures.push(
+            `${b.mspId} batch refused by its node: ${a.status} ${JSON.stringify(a.body)}`.slice(0, 300),
+          );
+          return;
+        } else {
+          bucket.other5xx += 1;
+          failures.push(
+            `${b.mspId} batch failed at its node: ${a.status} ${JSON.stringify(a.body)}`.slice(0, 300),
+          );
+        }
+        if (abandoned) return;
+        await sleep(250);
+      }
+    };
+
     // As on the embedded network: no batch past a fault's gate starts before the fault is injected, so every
     // fault meets load and has batches left to recover with.
     const plan = o.faults.map((kind, i) => ({
@@ -280,36 +493,78 @@ export async function runFabricChaos(o: {
       for (const f of plan) {
         while (started < f.gate || current !== undefined) await sleep(50);
         const pids = JSON.parse(readFileSync(join(runDir, 'pids.json'), 'utf8')) as PidTable;
-        const node =
-          f.kind === 'kill-peer'
-            ? 'peer0-bankb'
-            : f.kind === 'kill-raft-leader'
-              ? raftLeader(runDir, pids)
-              : (Object.keys(pids)
-                  .filter((n) => n.startsWith('chaincode') && isAlive(pids[n]?.pid ?? 0))
-                  .at(-1) ?? '');
-        const record = pids[node];
+        const target =
+          f.kind === 'kill-node'
+            ? `node-${NODE_VICTIM}`
+            : f.kind === 'kill-peer'
+              ? 'peer0-bankb'
+              : f.kind === 'kill-raft-leader'
+                ? raftLeader(runDir, pids)
+                : (Object.keys(pids)
+                    .filter((n) => n.startsWith('chaincode') && isAlive(pids[n]?.pid ?? 0))
+                    .at(-1) ?? '');
+        const record = f.kind === 'kill-node' ? { pid: node?.proc.child.pid ?? 0 } : pids[target];
         if (!record || !isAlive(record.pid))
-          throw new Error(`no running process ${node} in ${runDir}/pids.json`);
+          throw new Error(`no running process ${target} (in ${runDir}/pids.json or the run's node)`);
         const fault: Current = {
           kind: f.kind,
-          node,
+          node: target,
           pid: record.pid,
           at: acknowledged,
           killedAt: performance.now(),
-          outage: { unavailable503: 0, refused4xx: 0, other5xx: 0, acknowledged: 0, failedBy: {} },
+          outage: {
+            connectionErrors: 0,
+            unavailable503: 0,
+            refused4xx: 0,
+            other5xx: 0,
+            acknowledged: 0,
+            failedBy: {},
+          },
         };
         current = fault;
-        log(`chaos (fabric): SIGKILL to ${node} (pid ${record.pid}) at ${acknowledged} acknowledged legs`);
+        log(`chaos (fabric): SIGKILL to ${target} (pid ${record.pid}) at ${acknowledged} acknowledged legs`);
         process.kill(record.pid, 'SIGKILL');
         f.open = true;
-        // The network runs without it for a while under load, then the launcher brings back what is down.
-        await sleep(5_000);
-        const up = await launcher(o.repoRoot, 'up');
-        if (up.code !== 0)
-          throw new Error(`network:up after killing ${node} failed:\n${up.out.slice(-3000)}`);
-        fault.restartedAt = performance.now();
-        log(`chaos (fabric): ${node} back after ${Math.round(fault.restartedAt - fault.killedAt)} ms`);
+        if (f.kind === 'kill-node' && node) {
+          // As a supervisor would: started again on the same folder once it is gone; its index resumes from
+          // its checkpoint.
+          await node.proc.exited;
+          const before = lastTx;
+          node.proc = spawnNode(NODE_VICTIM, node.dir, o.nodePortOffset ?? 4370);
+          node.starts += 1;
+          const ready = await node.proc.next('ready', 300_000);
+          node.url = ready.url;
+          nodeToken = undefined;
+          fault.restartedAt = performance.now();
+          log(
+            `chaos (fabric): ${target} back as ${node.proc.child.pid} after ${Math.round(fault.restartedAt - fault.killedAt)} ms (index at block ${ready.checkpoint})`,
+          );
+          if (before) {
+            const proc = node.proc;
+            proc.send({ type: 'catch-up', txId: before.txId, blockNumber: String(before.blockNumber) });
+            const caughtUp = proc.next('caught-up', 600_000).then(
+              (m) => {
+                const ms = Math.round(performance.now() - fault.killedAt);
+                caughtUpMs.set(fault.pid, ms);
+                log(
+                  `chaos (fabric): ${target}'s index at block ${m.checkpoint}, past block ${before.blockNumber} (the last acknowledged before the restart), ${ms} ms after the kill`,
+                );
+              },
+              (e: unknown) => {
+                failures.push(`${target}'s index did not catch up after the restart: ${String(e)}`);
+              },
+            );
+            catchUps.push(caughtUp);
+          }
+        } else {
+          // The network runs without it for a while under load, then the launcher brings back what is down.
+          await sleep(5_000);
+          const up = await launcher(o.repoRoot, 'up');
+          if (up.code !== 0)
+            throw new Error(`network:up after killing ${target} failed:\n${up.out.slice(-3000)}`);
+          fault.restartedAt = performance.now();
+          log(`chaos (fabric): ${target} back after ${Math.round(fault.restartedAt - fault.killedAt)} ms`);
+        }
         while ((current as Current | undefined) !== undefined) {
           if (performance.now() - (fault.restartedAt ?? 0) > RECOVERY_DEADLINE_MS) {
             faults.push({
@@ -323,7 +578,7 @@ export async function runFabricChaos(o: {
               outage: fault.outage,
             });
             failures.push(
-              `${fault.kind} (${node}): no batch acknowledged within ${RECOVERY_DEADLINE_MS / 1000} s of the restart; failed attempts ${JSON.stringify(fault.outage.failedBy)}`,
+              `${fault.kind} (${target}): no batch acknowledged within ${RECOVERY_DEADLINE_MS / 1000} s of the restart; failed attempts ${JSON.stringify(fault.outage.failedBy)}`,
             );
             log(
               `chaos (fabric): ${fault.kind} not recovered in ${RECOVERY_DEADLINE_MS / 1000} s; stopping the load`,
@@ -342,10 +597,12 @@ export async function runFabricChaos(o: {
         while (plan.some((f) => !f.open && started >= f.gate)) await sleep(20);
         if (next >= batches.length) break;
         started += 1;
-        await post(batches[next++] as Batch);
+        const b = batches[next++] as Batch;
+        await (node && b.mspId === NODE_VICTIM ? postViaNode(b) : post(b));
       }
     });
     await Promise.all([...clients, scheduler]);
+    await Promise.all(catchUps);
     log(`chaos (fabric): load done, ${acknowledged} legs acknowledged in ${attempts} attempts; auditing`);
 
     // The audit opens its own connections: an observer that did not live through the faults.
@@ -437,15 +694,46 @@ export async function runFabricChaos(o: {
         }
       }
 
+      // The killed node's own index, through its own API: caught up with the ledger, and equal to it.
+      let nodeCheck: FabricChaosReport['node'];
+      if (node) {
+        if (lastTx) {
+          node.proc.send({ type: 'catch-up', txId: lastTx.txId, blockNumber: String(lastTx.blockNumber) });
+          await node.proc.next('caught-up', 600_000);
+        }
+        const token = await nodeLogin('admin');
+        const v = await http(`${node.url}/v1/index/verify`, 'GET', token);
+        const body =
+          'status' in v && v.status === 200
+            ? (v.body as { differences: unknown[]; ownLegsChecked: number; indexedTo?: unknown })
+            : undefined;
+        if (!body) failures.push(`${NODE_VICTIM}'s node: verify answered ${JSON.stringify(v).slice(0, 300)}`);
+        nodeCheck = {
+          mspId: NODE_VICTIM,
+          starts: node.starts,
+          indexedToBlock: String(lastTx?.blockNumber ?? ''),
+          verifyDifferences: body ? body.differences.length : -1,
+          ownLegsChecked: body ? body.ownLegsChecked : -1,
+          ownLegsOnLedger: [...counts.keys()].filter((k) => k.startsWith(`${NODE_VICTIM}:`)).length,
+        };
+        if (nodeCheck.verifyDifferences !== 0)
+          failures.push(`${NODE_VICTIM}'s node: verify reports ${nodeCheck.verifyDifferences} differences`);
+        if (nodeCheck.ownLegsChecked !== nodeCheck.ownLegsOnLedger)
+          failures.push(
+            `${NODE_VICTIM}'s node: verify checked ${nodeCheck.ownLegsChecked} own legs, the ledger holds ${nodeCheck.ownLegsOnLedger}`,
+          );
+      }
+
       if (acknowledged !== legsPlanned)
         failures.push(`${legsPlanned - acknowledged} legs never acknowledged`);
       if (lost) failures.push(`${lost} acknowledged legs lost`);
       if (duplicated) failures.push(`${duplicated} legs on the ledger more than once`);
       if (new Set(Object.values(peerHeights)).size !== 1)
         failures.push(`peers' heights differ: ${JSON.stringify(peerHeights)}`);
-      for (const f of faults)
+      for (const f of faults) {
         if (f.outage.refused4xx > 0)
           failures.push(`${f.kind}: ${f.outage.refused4xx} refusals during the outage`);
+      }
       for (const i of institutions) {
         if (i.verifyDifferences !== 0)
           failures.push(`${i.mspId}: verify reports ${i.verifyDifferences} differences`);
@@ -463,7 +751,11 @@ export async function runFabricChaos(o: {
         peerHeights,
         peersEqualAfterMs,
         institutions,
-        faults,
+        faults: faults.map((f) => {
+          const ms = f.kind === 'kill-node' ? caughtUpMs.get(f.pid) : undefined;
+          return ms === undefined ? f : { ...f, indexCaughtUpMs: ms };
+        }),
+        ...(nodeCheck ? { node: nodeCheck } : {}),
         passed: failures.length === 0,
         failures,
       };
@@ -471,6 +763,16 @@ export async function runFabricChaos(o: {
       await auditor.close();
     }
   } finally {
+    if (node) {
+      const { proc, dir } = node;
+      const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+      if (running(proc.child)) {
+        proc.send({ type: 'stop' });
+        await Promise.race([proc.exited, sleep(30_000)]);
+        if (running(proc.child)) proc.child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
     await ledger.close();
   }
 }
@@ -484,12 +786,17 @@ export function formatFabricChaosReport(r: FabricChaosReport): string {
     '  faults:',
     ...r.faults.map(
       (f) =>
-        `    ${f.kind.padEnd(22)} ${f.node} (pid ${f.pid}) at ${f.atAcknowledgedLegs} legs: back ${f.restartMs} ms, ${f.recovered ? `recovery ${f.recoveryMs} ms` : 'NOT RECOVERED'}; ${f.outage.unavailable503}×503, ${f.outage.refused4xx}×4xx, ${f.outage.other5xx}×5xx, ${f.outage.acknowledged} batches acknowledged meanwhile; failed attempts ${JSON.stringify(f.outage.failedBy)}`,
+        `    ${f.kind.padEnd(22)} ${f.node} (pid ${f.pid}) at ${f.atAcknowledgedLegs} legs: back ${f.restartMs} ms, ${f.recovered ? `recovery ${f.recoveryMs} ms` : 'NOT RECOVERED'}${f.indexCaughtUpMs === undefined ? '' : `, index caught up ${f.indexCaughtUpMs} ms`}; ${f.outage.connectionErrors ? `${f.outage.connectionErrors} connection errors, ` : ''}${f.outage.unavailable503}×503, ${f.outage.refused4xx}×4xx, ${f.outage.other5xx}×5xx, ${f.outage.acknowledged} batches acknowledged meanwhile; failed attempts ${JSON.stringify(f.outage.failedBy)}`,
     ),
     ...r.institutions.map(
       (i) =>
         `    ${i.mspId.padEnd(18)} index: ${i.verifyDifferences} differences, ${i.ownLegsChecked} / ${i.legsAcknowledged} own legs checked`,
     ),
+    ...(r.node
+      ? [
+          `    ${r.node.mspId}'s node (${r.node.starts} starts): its own index ${r.node.verifyDifferences} differences, ${r.node.ownLegsChecked} / ${r.node.ownLegsOnLedger} own legs on the ledger checked`,
+        ]
+      : []),
     r.passed ? '  verdict: PASSED' : `  verdict: FAILED\n${r.failures.map((f) => `    - ${f}`).join('\n')}`,
   ].join('\n');
 }
