@@ -23,6 +23,7 @@ import { ApiError, toErrorResponse } from './errors';
 import { cleanPathAndQuery, jsonBody, methodNotAllowed, securityHeaders } from './guards';
 import { checkLegs } from './legProblems';
 import { LiveFeed } from './live';
+import { CERTIFICATE_REFUSALS, isSystem, presentedCertificate, signingCredentialFor } from './mutualTls';
 import { openApiDocument } from './openapi';
 import { provenanceCsv, withBlocks } from './provenance';
 import {
@@ -74,6 +75,12 @@ export interface AppDeps {
   readonly live?: LiveFeed;
   /** The built web console (application/console/dist); served at `/` when the folder exists. */
   readonly consoleDir?: string;
+  /**
+   * Set when the node serves HTTPS asking for client certificates (listen's `tls`): a request over a verified
+   * certificate of the institution's CA is that identity's, without a session (mutualTls.ts). With
+   * `systemPasswordLogins: false` a system (role submitter) authenticates only so; people keep their logins.
+   */
+  readonly mutualTls?: { readonly systemPasswordLogins: boolean };
 }
 
 /** Where `npm run build` puts the console, seen from this file in the sources or in dist/. */
@@ -86,6 +93,10 @@ function builtConsoleDir(): string | undefined {
 
 /** What a 401 says about the scheme (RFC 6750); `error` only when a token was presented. */
 const BEARER_REALM = 'Bearer realm="tallystick"';
+/** The challenge a node with mutual TLS adds (no registered HTTP scheme names TLS client certificates). */
+const MUTUAL_TLS_REALM = 'MutualTLS realm="tallystick"';
+/** A message as a quoted-string of a header: printable ASCII only (a certificate's subject may hold anything). */
+const quoted = (message: string) => message.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, "'");
 
 type Authed = Request & { session: Session; requestId: string };
 
@@ -280,6 +291,25 @@ export function createApp(deps: AppDeps): express.Express {
         `this node serves ${deps.mspId}; log in at your own institution's node`,
       );
     const facts = readCertificate(identity.certificatePem);
+    if (deps.mutualTls && isSystem(facts.roles)) {
+      // A system's secret, sent over a connection presenting its own client certificate, provisions the ledger
+      // signing credential the node keeps for it; from then on the certificate alone authenticates it.
+      const presented = presentedCertificate(req.socket, deps.mspId);
+      if (presented.kind === 'verified' && presented.facts.enrollmentId === enrollmentId) {
+        await deps.wallet.put(enrollmentId, identity);
+        res.status(201).json({
+          authentication: 'mutualTLS',
+          user: { enrollmentId, mspId: identity.mspId, roles: facts.roles },
+        });
+        return;
+      }
+      if (!deps.mutualTls.systemPasswordLogins)
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          `password logins of systems are off at this node: ${enrollmentId} authenticates with its client certificate (mutual TLS); send this login over a connection presenting that certificate to provision its signing credential`,
+          { reason: 'SYSTEM_PASSWORD_LOGIN_OFF' },
+        );
+    }
     await deps.wallet.put(enrollmentId, identity);
     const { token, expiresAt } = await deps.sessions.open({
       enrollmentId,
@@ -294,10 +324,55 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  // Everything below needs a session.
+  /**
+   * The identity of a request over a verified client certificate, acting on the ledger with the signing
+   * credential the node keeps for it; roles from the certificate (equal to the credential's). Undefined when
+   * the connection presents no certificate; a 401 naming the reason when it presents one that is refused.
+   */
+  const certificateSession = async (req: Request): Promise<Session | undefined> => {
+    if (!deps.mutualTls) return undefined;
+    const presented = presentedCertificate(req.socket, deps.mspId);
+    if (presented.kind === 'none') return undefined;
+    if (presented.kind === 'refused')
+      throw new ApiError('UNAUTHENTICATED', presented.message, { reason: presented.reason });
+    const { facts } = presented;
+    const stored = await deps.wallet.get(facts.enrollmentId).catch(() => undefined);
+    const now = Date.now();
+    const credential = signingCredentialFor(facts, stored, deps.mspId, now);
+    if (!credential.ok)
+      throw new ApiError('UNAUTHENTICATED', credential.message, { reason: credential.reason });
+    return {
+      enrollmentId: facts.enrollmentId,
+      mspId: deps.mspId,
+      roles: facts.roles,
+      identity: credential.identity,
+      createdAt: now,
+      lastSeenAt: now,
+    };
+  };
+  const systemPasswordsOff = deps.mutualTls?.systemPasswordLogins === false;
+
+  // Everything below needs a session, or (mutual TLS) a client certificate.
   v1.use(async (req: Request, res: Response, next: NextFunction) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (!token) throw new ApiError('UNAUTHENTICATED', 'log in first (Authorization: Bearer <token>)');
+    if (!token) {
+      const byCertificate = await certificateSession(req);
+      if (!byCertificate)
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          deps.mutualTls
+            ? 'authenticate with your client certificate (mutual TLS), or log in first (Authorization: Bearer <token>)'
+            : 'log in first (Authorization: Bearer <token>)',
+        );
+      const wait = limiter.take(`${byCertificate.mspId}|${byCertificate.enrollmentId}|certificate`);
+      if (wait > 0) {
+        res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+        throw new ApiError('RATE_LIMITED', 'too many requests');
+      }
+      (req as Authed).session = byCertificate;
+      next();
+      return;
+    }
     const issuer = tokenIssuer(token);
     if (issuer !== undefined && issuer !== deps.mspId)
       throw new ApiError(
@@ -313,6 +388,15 @@ export function createApp(deps: AppDeps): express.Express {
           ? 'this is not a session token of a Tallystick node; log in (POST /v1/sessions) for one'
           : 'the session has expired or ended; log in again',
       );
+    // A system's session opened before its password logins were switched off ends with them.
+    if (systemPasswordsOff && isSystem(session.roles)) {
+      await deps.sessions.close(token);
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        'password sessions of systems are off at this node: authenticate with your client certificate (mutual TLS)',
+        { reason: 'SYSTEM_PASSWORD_LOGIN_OFF' },
+      );
+    }
     // Keyed by the session, not its token: no token is kept in memory in the clear.
     const wait = limiter.take(`${session.mspId}|${session.enrollmentId}|${session.createdAt}`);
     if (wait > 0) {
@@ -345,9 +429,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ enrollmentId: s.enrollmentId, mspId: s.mspId, roles: s.roles });
   });
   v1.delete('/sessions/current', async (req, res) => {
-    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    await deps.sessions.close(token);
-    live.endSession(token);
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    // A caller by certificate has no session to end (its streams end with its connection).
+    if (token !== undefined) {
+      await deps.sessions.close(token);
+      live.endSession(token);
+    }
     res.status(204).end();
   });
 
@@ -694,13 +781,23 @@ export function createApp(deps: AppDeps): express.Express {
     const { status, body: payload } = toErrorResponse(err, requestId);
     if (status === 401) {
       // RFC 6750: the scheme always; an error code only when a token was presented and refused.
-      const presented = /^Bearer \S/.test(req.get('authorization') ?? '') && req.path !== '/v1/sessions';
-      res.setHeader(
-        'www-authenticate',
+      const reason = (payload.error.details as { reason?: unknown } | undefined)?.reason;
+      const byCertificate = typeof reason === 'string' && CERTIFICATE_REFUSALS.has(reason);
+      const presented =
+        !byCertificate && /^Bearer \S/.test(req.get('authorization') ?? '') && req.path !== '/v1/sessions';
+      const challenges = [
         presented
-          ? `${BEARER_REALM}, error="invalid_token", error_description="${payload.error.message.replace(/["\\]/g, "'")}"`
+          ? `${BEARER_REALM}, error="invalid_token", error_description="${quoted(payload.error.message)}"`
           : BEARER_REALM,
-      );
+      ];
+      // With mutual TLS the certificate is the other way in; a refused one is named with its reason.
+      if (deps.mutualTls)
+        challenges.push(
+          byCertificate
+            ? `${MUTUAL_TLS_REALM}, error="invalid_certificate", error_description="${quoted(payload.error.message)}"`
+            : MUTUAL_TLS_REALM,
+        );
+      res.setHeader('www-authenticate', challenges);
     }
     if (status >= 500)
       log({

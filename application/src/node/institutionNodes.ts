@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../db/pool';
 import { createApp, type LogEntry } from '../http/createApp';
 import { closeServer, listen } from '../http/listen';
 import { LiveFeed } from '../http/live';
+import { readNodeTlsConfig, type NodeTls } from '../http/mutualTls';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
 import { SessionStore } from '../identity/sessions';
@@ -51,10 +52,22 @@ export async function startInstitutionNodes(
     log?: (e: LogEntry) => void;
     portOffset?: number;
     env?: Readonly<Record<string, string | undefined>>;
+    /**
+     * Each node's HTTPS and client-certificate configuration; by default read from the environment
+     * (TALLYSTICK_TLS_*: http/mutualTls.ts, docs/API.md), plain HTTP when none is set.
+     */
+    tls?: (mspId: string) => NodeTls | undefined;
   },
 ): Promise<RunningNode[]> {
   const host = options.host ?? '127.0.0.1';
   const nodes: RunningNode[] = [];
+  // Read for every node before any starts: a bad value stops start-up naming it, with nothing to undo.
+  const tlsOf = new Map(
+    c.consortium.organisations.map((o) => [
+      o.mspId,
+      options.tls ? options.tls(o.mspId) : readNodeTlsConfig(options.env ?? process.env, o.mspId),
+    ]),
+  );
   try {
     for (const org of c.consortium.organisations) {
       const nodeDir = join(options.dataDir, 'nodes', org.mspId);
@@ -69,6 +82,7 @@ export async function startInstitutionNodes(
       await migrate(db.pool);
       const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
       const live = new LiveFeed();
+      const tls = tlsOf.get(org.mspId);
       const app = createApp({
         index,
         live,
@@ -78,9 +92,10 @@ export async function startInstitutionNodes(
         wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
         sessions: new SessionStore(() => Date.now()),
         ...(options.log ? { log: options.log } : {}),
+        ...(tls ? { mutualTls: { systemPasswordLogins: tls.systemPasswordLogins } } : {}),
       });
       const port = org.apiPort + (options.portOffset ?? 0);
-      const { server, url } = await listen(app, port, host, org.mspId);
+      const { server, url } = await listen(app, port, host, org.mspId, tls);
       nodes.push({
         mspId: org.mspId,
         url,
