@@ -294,7 +294,7 @@ export class EmbeddedNetwork {
 
   private checkOpen(): void {
     if (this.stopped) throw new Error('EmbeddedNetwork is stopped');
-    const failure = this.orderer.failure;
+    const failure = this.orderer.failure();
     if (failure !== undefined) throw new Error(`EmbeddedNetwork failed: ${failure.message}`);
   }
 }

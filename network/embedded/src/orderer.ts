@@ -63,13 +63,18 @@ export class Orderer {
   private cutting: Promise<void> | undefined;
   private stopped = false;
   /** Set when a block failed to commit: every later transaction is refused with it. */
-  failure: Error | undefined;
+  private failed: Error | undefined;
 
   constructor(
     private readonly limits: OrderingLimits,
     /** The committer: validates, writes and applies one block; its failure stops the network. */
     private readonly commit: (batch: Envelope[]) => Promise<void>,
   ) {}
+
+  /** Why the network takes no more transactions: a block that failed to commit. */
+  failure(): Error | undefined {
+    return this.failed;
+  }
 
   /** Takes a transaction for ordering; its outcome reaches its own resolve/reject. */
   broadcast(tx: Envelope): void {
@@ -143,14 +148,15 @@ export class Orderer {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.limits.maxTxPerBlock);
           if (this.waiting.size > 0) this.admitWaiting();
-          if (this.failure !== undefined) {
-            for (const tx of batch) tx.reject(new Error(`EmbeddedNetwork failed: ${this.failure.message}`));
+          const failed = this.failed;
+          if (failed !== undefined) {
+            for (const tx of batch) tx.reject(new Error(`EmbeddedNetwork failed: ${failed.message}`));
             continue;
           }
           try {
             await this.commit(batch);
           } catch (err) {
-            this.failure = err as Error;
+            this.failed = err as Error;
             for (const tx of batch) tx.reject(err as Error);
           }
         }
