@@ -208,7 +208,7 @@ describe('the web console in Chromium', () => {
     const committedAt = Date.now();
     await post('bankb-system', { ...q.credit, amountMinor: '1' });
     // A generous bound: this checks that the break arrives without a reload; how fast is measured by the
-    // benchmark (npm run bench:live, docs/BENCHMARKS.md), never by a test.
+    // benchmark (npm run bench:fabric, docs/BENCHMARKS.md), never by a test.
     await expect.poll(openMismatches, { timeout: 15_000, interval: 20 }).toBe(before + 1);
     const dashboardMs = Date.now() - committedAt;
 
@@ -223,7 +223,7 @@ describe('the web console in Chromium', () => {
     const firstRow = bruno.getByTestId('queue').locator('tbody tr').first();
     await expect.poll(() => firstRow.innerText(), { timeout: 15_000, interval: 20 }).toMatch(/new/);
     const queueMs = Date.now() - postedAt;
-    // For the record only (the 1 s target is a benchmark's: npm run bench:live).
+    // For the record only (how fast is a benchmark's: npm run bench:fabric).
     console.log(`live arrival: dashboard ${String(dashboardMs)} ms, queue ${String(queueMs)} ms`);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'queue.png') });
 
