@@ -15,7 +15,7 @@ const ERROR_HEADERS: Record<number, Record<string, unknown> | undefined> = {
   401: {
     'WWW-Authenticate': {
       description:
-        'always `Bearer realm="tallystick"`; with `error="invalid_token", error_description="…"` when a token was sent and refused (RFC 6750)',
+        'always `Bearer realm="tallystick"`; with `error="invalid_token", error_description="…"` when a token was sent and refused (RFC 6750). A node with mutual TLS adds `MutualTLS realm="tallystick"`, with `error="invalid_certificate", error_description="…"` when a client certificate was refused (`error.details.reason`: CERTIFICATE_NOT_TRUSTED, CERTIFICATE_EXPIRED, CERTIFICATE_NOT_YET_VALID, CERTIFICATE_WITHOUT_ROLE, CERTIFICATE_UNREADABLE, NO_SIGNING_CREDENTIAL, SIGNING_CREDENTIAL_MISMATCH, SYSTEM_PASSWORD_LOGIN_OFF)',
       schema: { type: 'string' },
     },
   },
@@ -105,7 +105,7 @@ export const openApiDocument = withCommonAnswers({
     description: `One node per member institution. Every write is a ledger transaction signed by the logged-in person. Amounts are integer minor units as decimal strings. Errors: \`{ error: { code, message, requestId }, errors: [{ code, message, field }] }\` with a stable code; \`errors\` lists every problem found (a batch of legs: each bad leg and field), the first being \`error\`. Every request: a JSON body needs \`Content-Type: application/json\` in UTF-8 and Content-Encoding gzip, deflate, br or none (415 otherwise), nests at most ${JSON_DEPTH_MAX} levels and holds no NUL (400); a path or query that is not valid percent-encoded UTF-8 or holds a control character is 400; a served path with another method is 405 with \`Allow\`. Every answer carries Content-Security-Policy, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer, X-Frame-Options: DENY, Cross-Origin-Opener-Policy: same-origin and Cache-Control: no-store.`,
   },
   servers: [{ url: '/v1' }],
-  security: [{ bearer: [] }],
+  security: [{ bearer: [] }, { mutualTLS: [] }],
   tags: [
     { name: 'sessions' },
     { name: 'legs' },
@@ -125,13 +125,17 @@ export const openApiDocument = withCommonAnswers({
     },
     '/sessions': {
       post: {
-        summary: 'Log in with your enrolment id and secret',
-        description: `Enrols you at your institution's CA; every later transaction is signed with that identity. A wrong id and a wrong secret get the same answer in the same time. Attempts are limited per client address and id (${LOGIN_LIMITS.perId.burst} at once, then one every ${1 / LOGIN_LIMITS.perId.perSec} s) and per client address whatever the id (${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s; a login that succeeds does not count); beyond either, 429 with Retry-After. The token names the node that issued it: another node answers it 401 saying so. Sessions survive a node restart.`,
+        summary: 'Log in with your enrolment id and secret (or provision a system for mutual TLS)',
+        description: `Enrols you at your institution's CA; every later transaction is signed with that identity. A wrong id and a wrong secret get the same answer in the same time. Attempts are limited per client address and id (${LOGIN_LIMITS.perId.burst} at once, then one every ${1 / LOGIN_LIMITS.perId.perSec} s) and per client address whatever the id (${LOGIN_LIMITS.perClient.burst} at once, then one every ${1 / LOGIN_LIMITS.perClient.perSec} s; a login that succeeds does not count); beyond either, 429 with Retry-After. The token names the node that issued it: another node answers it 401 saying so. Sessions survive a node restart. On a node with mutual TLS, a system (role submitter) that sends this over a connection presenting its own client certificate gets no token: the node keeps its ledger signing credential (a second enrolment of the same identity) and the certificate alone authenticates it from then on (\`authentication: mutualTLS\`); where password logins of systems are off, that is the only way a system's secret is accepted (401 SYSTEM_PASSWORD_LOGIN_OFF otherwise).`,
         tags: ['sessions'],
         security: [],
         requestBody: { required: true, content: json(ref('LoginInput')) },
         responses: {
-          '201': { description: 'session', content: json(ref('Session')) },
+          '201': {
+            description:
+              'a session; or, for a system over its client certificate, its signing credential provisioned',
+            content: json({ oneOf: [ref('Session'), ref('MutualTlsProvisioned')] }),
+          },
           ...errors(400, 401, 403, 429),
         },
       },
@@ -706,7 +710,14 @@ export const openApiDocument = withCommonAnswers({
     },
   },
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'a session token from POST /sessions' },
+      mutualTLS: {
+        type: 'mutualTLS',
+        description:
+          "A client certificate issued by the node's institution's CA (fabric-ca on Fabric), presented in the TLS handshake, on a node serving HTTPS (TALLYSTICK_TLS_*): the caller is the certificate's identity, with the roles of its attributes, and the node signs its transactions with the signing credential it keeps for that identity (provisioned once: POST /sessions over that certificate). Certificates of another CA, expired, without a role, or without a matching signing credential: 401.",
+      },
+    },
     schemas: {
       ViewQuery: {
         type: 'object',
@@ -818,6 +829,11 @@ export const openApiDocument = withCommonAnswers({
           expiresAt: { type: 'string', format: 'date-time' },
           user: ref('User'),
         },
+      },
+      MutualTlsProvisioned: {
+        type: 'object',
+        required: ['authentication', 'user'],
+        properties: { authentication: { const: 'mutualTLS' }, user: ref('User') },
       },
       RouteStop: {
         type: 'object',
