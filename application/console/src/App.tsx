@@ -21,7 +21,13 @@ import { useRoute } from './navigation';
 import { hrefOf, type Route } from './route';
 import { Statements } from './Statements';
 import { ErrorBox, Fact, message, Select, type Ctx, type Live } from './ui';
-import { RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/actor';
+import {
+  allowedActions,
+  COMMENT_REQUIRED,
+  RESOLUTION_KINDS,
+  type PersonAction,
+} from '../../../chaincode/src/core/breakMachine';
 import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
 
 // The closed lists come from the chaincode's pure core, so the console offers exactly what the ledger accepts.
@@ -310,21 +316,25 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   const brk = opened?.brk ?? publicBrk;
   const sealed = !opened;
   const legs = opened?.kase.legs ?? [];
-  // What the person's roles allow (the ledger decides; the console only leaves out what would be refused).
-  const mayAct = user.roles.includes('reconciler') || user.roles.includes('approver');
-  const mayPropose = user.roles.includes('reconciler');
-  const mayApprove = user.roles.includes('approver');
-  const ownProposal = brk?.proposal?.proposer.mspId === user.mspId;
-  const iProposed = ownProposal && brk.proposal.proposer.name === user.enrollmentId;
-  const status = brk?.status;
+  // What the person may do now is the core's own decision (allowedActions: the chaincode's rules, run here on the
+  // record the ledger returned), so the console offers exactly what the ledger would take. An action that needs a
+  // comment waits for one.
+  const roles = parseRoles(user.roles.join(','));
+  const mayAct = roles.includes('reconciler') || roles.includes('approver');
+  const mayPropose = roles.includes('reconciler');
+  const mayApprove = roles.includes('approver');
+  const can = brk ? allowedActions(brk, actorOf(user, roles, brk)) : undefined;
+  const offered = (a: PersonAction) =>
+    can?.[a].allowed === true && (!COMMENT_REQUIRED.has(a) || comment.trim() !== '');
   const allowed = {
-    assign: status === 'OPEN' || status === 'ASSIGNED',
-    propose: status === 'ASSIGNED' && brk?.assignee?.mspId === user.mspId,
-    approve: status === 'PROPOSED' && ownProposal && !iProposed,
-    accept: status === 'APPROVED' && !ownProposal && !brk?.acceptedBy.includes(user.mspId),
-    reject: (status === 'PROPOSED' && ownProposal) || (status === 'APPROVED' && !ownProposal),
-    resolve: status === 'ACCEPTED' && ownProposal,
+    assign: offered('ASSIGN'),
+    propose: offered('PROPOSE'),
+    approve: offered('APPROVE'),
+    accept: offered('ACCEPT'),
+    reject: offered('REJECT'),
+    resolve: offered('RESOLVE'),
   };
+  const iProposed = can?.APPROVE.allowed === false && can.APPROVE.code === 'SELF_APPROVAL';
   const differing = new Set<string>(brk?.detail.fields ?? []);
   for (const f of LEG_FIELDS) {
     if (new Set(legs.map((l) => l.detail[f])).size > 1) differing.add(f);
@@ -551,13 +561,33 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
                   {t('addComment')}
                 </button>
               </div>
-              {iProposed && brk.status === 'PROPOSED' && <p className="help">{t('fourEyesHint')}</p>}
+              {iProposed && <p className="help">{t('fourEyesHint')}</p>}
             </fieldset>
           )}
         </>
       )}
     </section>
   );
+}
+
+/**
+ * The person as the ledger knows them, for allowedActions: their certificate identity is the one the break's
+ * record shows for their institution and enrolment id (ids are unique within an institution's CA); someone the
+ * record does not name yet cannot be its proposer, so any id of theirs decides the same.
+ */
+function actorOf(user: User, roles: readonly Role[], b: BreakRecord): Actor {
+  const named = [
+    b.assignee,
+    b.proposal?.proposer,
+    b.proposal?.approver,
+    ...b.timeline.map((e) => e.actor),
+  ].find((p) => p?.mspId === user.mspId && p.name === user.enrollmentId);
+  return {
+    mspId: user.mspId,
+    id: named?.id ?? `console:${user.mspId}:${user.enrollmentId}`,
+    name: user.enrollmentId,
+    roles,
+  };
 }
 
 /** Who has the break now: what the workflow waits for, in words (four eyes, then every other party). */
@@ -577,7 +607,7 @@ function nextStep({ t }: Ctx, b: BreakRecord): string {
       );
     case 'ACCEPTED':
       return t('nextResolve').replace('{msp}', proposer);
-    default:
+    case 'RESOLVED':
       return t('nextNone');
   }
 }

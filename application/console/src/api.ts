@@ -9,11 +9,8 @@ export interface User {
   readonly roles: readonly string[];
 }
 
-export interface PersonRef {
-  readonly mspId: string;
-  readonly id: string;
-  readonly name: string;
-}
+// A break as the node returns it: the ledger's own record type, so the console reads what the chaincode writes.
+export type { BreakRecord, PersonRef, TimelineEntry } from '../../../chaincode/src/core/breakMachine';
 
 export interface QueueItem {
   readonly breakId: string;
@@ -24,35 +21,6 @@ export interface QueueItem {
   readonly updatedAt: string;
   readonly ageMs: number;
   readonly assignee: { readonly mspId: string; readonly name: string } | null;
-}
-
-export interface TimelineEntry {
-  readonly seq: number;
-  readonly action: string;
-  readonly from: string | null;
-  readonly to: string;
-  readonly actor: PersonRef;
-  readonly at: string;
-  readonly txId: string;
-  readonly comment: string;
-  readonly assignee?: string;
-  readonly kind?: string;
-}
-
-export interface BreakRecord {
-  readonly breakId: string;
-  readonly caseId: string;
-  readonly reason: string;
-  readonly detail: { readonly fields?: readonly string[] };
-  readonly parties: readonly string[];
-  readonly status: string;
-  readonly openedAt: string;
-  readonly updatedAt: string;
-  readonly assignee?: PersonRef;
-  readonly proposal?: { readonly kind: string; readonly proposer: PersonRef; readonly approver?: PersonRef };
-  readonly acceptedBy: readonly string[];
-  readonly resolution?: string;
-  readonly timeline: readonly TimelineEntry[];
 }
 
 export interface LegDetail {

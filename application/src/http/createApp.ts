@@ -8,7 +8,11 @@ import type pg from 'pg';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 import { hasAnyRole, type Role } from '../../../chaincode/src/core/actor';
-import { RESOLUTION_KINDS, type ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import {
+  ACTION_ROLES,
+  RESOLUTION_KINDS,
+  type ResolutionKind,
+} from '../../../chaincode/src/core/breakMachine';
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import type { Enroller } from '../identity/enroller';
 import { readCertificate } from '../identity/certificate';
@@ -540,7 +544,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
   // Bulk: each break is its own transaction signed by the person; one refusal does not stop the others.
   v1.post('/breaks/assign', async (req, res) => {
-    needRole(req, ['reconciler', 'approver'], 'assigning a break');
+    needRole(req, ACTION_ROLES.ASSIGN, 'assigning a break');
     const b = body(req);
     const [ids, assignee] = fields(
       () => {
@@ -592,7 +596,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ assigned: results.filter((r) => r.ok).length, results });
   });
   v1.post('/breaks/:breakId/assign', async (req, res) => {
-    needRole(req, ['reconciler', 'approver'], 'assigning a break');
+    needRole(req, ACTION_ROLES.ASSIGN, 'assigning a break');
     const b = body(req);
     const [breakId, assignee, options] = fields(
       () => str(req.params.breakId, 'breakId', 64),

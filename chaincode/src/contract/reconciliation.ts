@@ -1,5 +1,11 @@
 import { hasAnyRole, type Role } from '../core/actor';
-import { applyBreakAction, openBreak, type BreakAction, type BreakRecord } from '../core/breakMachine';
+import {
+  ACTION_ROLES,
+  applyBreakAction,
+  openBreak,
+  type BreakAction,
+  type BreakRecord,
+} from '../core/breakMachine';
 import { fail } from '../core/errors';
 import {
   MATCH_FIELDS,
@@ -478,17 +484,6 @@ export async function once<T>(
   );
   return result;
 }
-
-const ACTION_ROLES: Record<BreakAction['type'], readonly Role[]> = {
-  ASSIGN: ['reconciler', 'approver'],
-  PROPOSE: ['reconciler'],
-  APPROVE: ['approver'],
-  ACCEPT: ['reconciler', 'approver'],
-  REJECT: ['reconciler', 'approver'],
-  RESOLVE: ['reconciler', 'approver'],
-  CLEAR: [],
-  COMMENT: ['reconciler', 'approver'],
-};
 
 /**
  * One step of the break workflow, signed by the person who takes it. The decision is also written to the

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import type { Actor } from './actor';
 import {
+  allowedActions,
   applyBreakAction,
   BREAK_STATUSES,
   openBreak,
+  PERSON_ACTIONS,
   type BreakAction,
   type BreakRecord,
   type BreakStatus,
@@ -186,5 +188,71 @@ describe('break state machine', () => {
       'INVALID_INPUT',
     );
     expect(codeOf(() => act(reach('APPROVED'), { type: 'REJECT' }, bruno, ''))).toBe('INVALID_INPUT');
+  });
+});
+
+describe('allowedActions: what a person may do now, decided by the machine itself', () => {
+  const allowedOf = (b: BreakRecord, actor: Actor) =>
+    PERSON_ACTIONS.filter((a) => allowedActions(b, actor)[a].allowed);
+
+  it('offers each party only the next steps the ledger would take', () => {
+    expect(allowedOf(reach('OPEN'), alice)).toEqual(['ASSIGN', 'COMMENT']);
+    expect(allowedOf(reach('ASSIGNED'), alice)).toEqual(['ASSIGN', 'PROPOSE', 'COMMENT']);
+    expect(allowedOf(reach('ASSIGNED'), bruno)).toEqual(['ASSIGN', 'COMMENT']);
+    expect(allowedOf(reach('PROPOSED'), anna)).toEqual(['APPROVE', 'REJECT', 'COMMENT']);
+    expect(allowedOf(reach('PROPOSED'), amir)).toEqual(['COMMENT']);
+    expect(allowedOf(reach('APPROVED'), chen)).toEqual(['ACCEPT', 'REJECT', 'COMMENT']);
+    expect(allowedOf(reach('ACCEPTED'), alice)).toEqual(['RESOLVE', 'COMMENT']);
+    expect(allowedOf(reach('RESOLVED'), alice)).toEqual(['COMMENT']);
+  });
+
+  it('does not offer Reject to a party that has accepted (the console once did; the ledger refuses it)', () => {
+    // Bank A proposed and approved; Bank B has accepted, the clearing house not yet
+    const b = act(reach('APPROVED'), { type: 'ACCEPT' }, bruno);
+    expect(b.status).toBe('APPROVED');
+    expect(b.acceptedBy).toEqual(['BankBMSP']);
+    expect(allowedActions(b, bruno).REJECT).toMatchObject({ allowed: false, code: 'ALREADY_DECIDED' });
+    expect(allowedActions(b, bruno).ACCEPT).toMatchObject({ allowed: false, code: 'ALREADY_DECIDED' });
+    expect(allowedActions(b, chen).REJECT).toEqual({ allowed: true });
+  });
+
+  it('says why not: four eyes, roles, institutions, non-parties', () => {
+    let b = reach('ASSIGNED');
+    b = act(b, { type: 'ASSIGN', assignee: 'boss' }, both);
+    b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF' }, both);
+    expect(allowedActions(b, both).APPROVE).toMatchObject({ allowed: false, code: 'SELF_APPROVAL' });
+    expect(allowedActions(b, alice).APPROVE).toMatchObject({ allowed: false, code: 'ROLE_REQUIRED' });
+    expect(allowedActions(b, anna).APPROVE).toEqual({ allowed: true });
+    for (const a of PERSON_ACTIONS)
+      expect(allowedActions(b, pavel)[a]).toMatchObject({ allowed: false, code: 'NOT_A_PARTY' });
+  });
+
+  it('agrees with applyBreakAction on every action, state and person', () => {
+    const people = [alice, amir, anna, both, bruno, chen, pavel];
+    for (const status of BREAK_STATUSES) {
+      const b = reach(status);
+      for (const actor of people) {
+        const allowed = allowedActions(b, actor);
+        for (const type of PERSON_ACTIONS) {
+          const action: BreakAction =
+            type === 'ASSIGN'
+              ? { type, assignee: actor.name }
+              : type === 'PROPOSE'
+                ? { type, kind: 'REFUND' }
+                : { type };
+          let refused: string | undefined;
+          try {
+            act(b, action, actor);
+          } catch (e) {
+            refused = (e as TallyError).code;
+          }
+          expect(allowed[type], `${actor.name} ${type} in ${status}`).toEqual(
+            refused === undefined
+              ? { allowed: true }
+              : expect.objectContaining({ allowed: false, code: refused }),
+          );
+        }
+      }
+    }
   });
 });

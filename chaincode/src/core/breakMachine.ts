@@ -1,6 +1,6 @@
 import { hasAnyRole, type Actor, type Role } from './actor';
 import { assertNever } from './assert';
-import { fail } from './errors';
+import { fail, TallyError, type ErrorCode } from './errors';
 import type { BreakReason, FindingDetail } from './matching';
 
 export const BREAK_STATUSES = ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED', 'RESOLVED'] as const;
@@ -87,6 +87,24 @@ export const COMMENT_REQUIRED: ReadonlySet<BreakActionType> = new Set([
   'COMMENT',
 ]);
 
+const STAFF: readonly Role[] = ['reconciler', 'approver'];
+
+/**
+ * Which roles may take each action (whose institution, in which status: applyBreakAction). The contract checks
+ * this table before it reads anything; the machine checks it again.
+ */
+export const ACTION_ROLES: Readonly<Record<BreakActionType, readonly Role[]>> = {
+  OPEN: [],
+  ASSIGN: STAFF,
+  PROPOSE: ['reconciler'],
+  APPROVE: ['approver'],
+  ACCEPT: STAFF,
+  REJECT: STAFF,
+  RESOLVE: STAFF,
+  CLEAR: [],
+  COMMENT: STAFF,
+};
+
 const person = (a: Actor): PersonRef => ({ mspId: a.mspId, id: a.id, name: a.name });
 
 function requireRole(actor: Actor, roles: readonly Role[], action: string): void {
@@ -157,13 +175,12 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   }
   if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
     fail('INVALID_INPUT', `${action.type} needs a comment`);
-  const staff: readonly Role[] = ['reconciler', 'approver'];
+  if (action.type !== 'CLEAR') requireRole(actor, ACTION_ROLES[action.type], action.type);
   let next: BreakRecord;
   let extra: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>> = {};
 
   switch (action.type) {
     case 'ASSIGN': {
-      requireRole(actor, staff, 'ASSIGN');
       requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
       const assignee = { mspId: actor.mspId, id: '', name: action.assignee };
       next = { ...b, status: 'ASSIGNED', assignee };
@@ -171,7 +188,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'PROPOSE': {
-      requireRole(actor, ['reconciler'], 'PROPOSE');
       requireStatus(b, ['ASSIGNED'], 'propose a resolution for');
       if (b.assignee?.mspId !== actor.mspId) {
         fail(
@@ -189,7 +205,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'APPROVE': {
-      requireRole(actor, ['approver'], 'APPROVE');
       requireStatus(b, ['PROPOSED'], 'approve');
       const proposal = b.proposal;
       if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
@@ -210,7 +225,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'ACCEPT': {
-      requireRole(actor, staff, 'ACCEPT');
       requireStatus(b, ['APPROVED'], 'accept');
       const proposer = b.proposal?.proposer.mspId;
       if (proposer === actor.mspId)
@@ -223,7 +237,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'REJECT': {
-      requireRole(actor, staff, 'REJECT');
       requireStatus(b, ['PROPOSED', 'APPROVED'], 'reject');
       const proposal = b.proposal;
       if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
@@ -249,7 +262,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'RESOLVE': {
-      requireRole(actor, staff, 'RESOLVE');
       requireStatus(b, ['ACCEPTED'], 'resolve');
       if (b.proposal?.proposer.mspId !== actor.mspId) {
         fail(
@@ -266,7 +278,6 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       break;
     }
     case 'COMMENT': {
-      requireRole(actor, staff, 'COMMENT');
       next = b;
       break;
     }
@@ -286,4 +297,45 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
     ...extra,
   };
   return { ...next, updatedAt: ctx.at, timeline: [...b.timeline, entry] };
+}
+
+/** What a person asks of a break (OPEN and CLEAR are the ledger's own: matching opens and clears). */
+export const PERSON_ACTIONS = [
+  'ASSIGN',
+  'PROPOSE',
+  'APPROVE',
+  'ACCEPT',
+  'REJECT',
+  'RESOLVE',
+  'COMMENT',
+] as const;
+export type PersonAction = (typeof PERSON_ACTIONS)[number];
+
+export type Allowance =
+  { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly reason: string };
+
+/**
+ * Which of the person actions `actor` may take on `b` now, each with the ledger's reason when not: decided by
+ * applyBreakAction itself (with a placeholder comment, assignee and resolution kind, which change no rule), so
+ * what the console offers and the HTTP layer checks can never differ from what the chaincode enforces.
+ */
+export function allowedActions(b: BreakRecord, actor: Actor): Readonly<Record<PersonAction, Allowance>> {
+  const ctx: ActionContext = { actor, at: b.updatedAt, txId: '', comment: '…' };
+  const of = (type: PersonAction): BreakAction =>
+    type === 'ASSIGN'
+      ? { type, assignee: actor.name }
+      : type === 'PROPOSE'
+        ? { type, kind: 'CORRECT_LEG' }
+        : { type };
+  const result = {} as Record<PersonAction, Allowance>;
+  for (const type of PERSON_ACTIONS) {
+    try {
+      applyBreakAction(b, of(type), ctx);
+      result[type] = { allowed: true };
+    } catch (e) {
+      if (!(e instanceof TallyError)) throw e;
+      result[type] = { allowed: false, code: e.code, reason: e.detail };
+    }
+  }
+  return result;
 }
