@@ -114,7 +114,10 @@ describe('statement workers', () => {
         }),
       'BankAMSP',
     );
-    for (let i = 0; i < 200 && !release; i++) await new Promise((r) => setTimeout(r, 20));
+    // The worker thread starts first (it transpiles the parser): seconds on a loaded machine. Until the first
+    // upload holds it, the second could not be told to wait.
+    for (let i = 0; i < 2_500 && !release; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(release, 'the first upload reached its worker').toBeDefined();
     const waited = await refusal(workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP'));
     expect([reasonOf(waited), waited.message]).toEqual([
       'BUSY',
