@@ -169,3 +169,29 @@ export function httpsCall(
     req.end(payload);
   });
 }
+
+/**
+ * A certificate revocation list of `ca` (as fabric-ca's `gencrl` publishes one), revoking the given
+ * certificates, valid from yesterday until `nextUpdate` (default: a week on).
+ */
+export async function revocationList(
+  ca: TestCa,
+  revoked: readonly string[],
+  nextUpdate = new Date(Date.now() + 7 * DAY_MS),
+): Promise<string> {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: new x509.X509Certificate(ca.certificatePem).subject,
+    thisUpdate: new Date(Date.now() - DAY_MS),
+    nextUpdate,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: SIGNING,
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey)],
+    entries: revoked.map((pem) => ({
+      serialNumber: new x509.X509Certificate(pem).serialNumber,
+      revocationDate: new Date(Date.now() - 3600_000),
+      reason: x509.X509CrlReason.keyCompromise,
+    })),
+  });
+  // OpenSSL (and fabric-ca's gencrl) label it X509 CRL.
+  return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+}

@@ -29,6 +29,7 @@ export function listen(
             cert: tls.cert,
             key: tls.key,
             ca: tls.clientCa,
+            ...(tls.clientCrl === undefined ? {} : { crl: tls.clientCrl }),
             requestCert: true,
             rejectUnauthorized: false,
             minVersion: 'TLSv1.2',

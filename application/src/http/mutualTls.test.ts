@@ -11,6 +11,7 @@ import {
   caFromPem,
   httpsCall,
   issue,
+  revocationList,
   testCa,
   type HttpsAnswer,
   type TestCa,
@@ -32,6 +33,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tallystick-mtls-'));
 let consortium: EmbeddedConsortium;
 let tlsCa: TestCa;
 let wallet: FileWallet;
+let sessions: SessionStore;
+let baseTls: NodeTls;
 const servers: Server[] = [];
 let url = '';
 /** A second node of Bank B on the same wallet and sessions, with password logins of systems still on. */
@@ -67,30 +70,33 @@ beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
   tlsCa = await testCa('CN=Tallystick test TLS CA');
   const server = await issue(tlsCa, { subject: 'CN=api.bankb.test', ip: '127.0.0.1' });
-  const tls: NodeTls = {
+  baseTls = {
     cert: server.certificatePem,
     key: server.privateKeyPem,
     clientCa: bankBCa().certificatePem,
     systemPasswordLogins: false,
   };
   wallet = await FileWallet.open(join(dir, 'wallet'), randomBytes(32));
-  const sessions = new SessionStore(() => Date.now());
-  for (const systemPasswordLogins of [false, true]) {
-    const app = createApp({
-      mspId: 'BankBMSP',
-      gateway: consortium.gateway,
-      enroller: consortium.enroller('BankBMSP'),
-      wallet,
-      sessions,
-      log: () => undefined,
-      mutualTls: { systemPasswordLogins },
-    });
-    const listening = await listen(app, 0, '127.0.0.1', 'BankBMSP', { ...tls, systemPasswordLogins });
-    servers.push(listening.server);
-    if (systemPasswordLogins) passwordsOnUrl = listening.url;
-    else url = listening.url;
-  }
+  sessions = new SessionStore(() => Date.now());
+  url = await startNode(baseTls);
+  passwordsOnUrl = await startNode({ ...baseTls, systemPasswordLogins: true });
 }, 120_000);
+
+/** Another node of Bank B on the same ledger, wallet and sessions, with this TLS configuration. */
+async function startNode(tls: NodeTls): Promise<string> {
+  const app = createApp({
+    mspId: 'BankBMSP',
+    gateway: consortium.gateway,
+    enroller: consortium.enroller('BankBMSP'),
+    wallet,
+    sessions,
+    log: () => undefined,
+    mutualTls: { systemPasswordLogins: tls.systemPasswordLogins },
+  });
+  const listening = await listen(app, 0, '127.0.0.1', 'BankBMSP', tls);
+  servers.push(listening.server);
+  return listening.url;
+}
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => closeServer(s)));
@@ -234,6 +240,33 @@ describe('mutual TLS at an institution node (embedded network)', () => {
     expectRefused(login, 'SYSTEM_PASSWORD_LOGIN_OFF');
   });
 
+  it('refuses a revoked certificate when the CA’s revocation list is configured, and every one when the list is stale', async () => {
+    const issuer = await caFromPem(
+      bankBCa().certificatePem,
+      readFileSync(join(dir, 'ledger', 'ca', 'BankBMSP', 'ca-key.pem'), 'utf8'),
+    );
+    const [revoked, kept] = [await enrolOwn('bankb-system'), await enrolOwn('bankb-system')];
+    const withCrl = await startNode({
+      ...baseTls,
+      clientCrl: await revocationList(issuer, [revoked.certificatePem]),
+    });
+    const ok = await call(withCrl, 'GET', '/v1/me', { client: kept });
+    expect([ok.status, ok.body?.enrollmentId]).toEqual([200, 'bankb-system']);
+    const r = await call(withCrl, 'GET', '/v1/me', { client: revoked });
+    expectRefused(r, 'CERTIFICATE_REVOKED');
+    expect(r.body?.error?.message).toMatch(/revoked by BankBMSP's CA/);
+    // Without the list the same certificate is still good: revocation is known only from it.
+    expect((await call(url, 'GET', '/v1/me', { client: revoked })).status).toBe(200);
+
+    const stale = await startNode({
+      ...baseTls,
+      clientCrl: await revocationList(issuer, [], new Date(Date.now() - 3600_000)),
+    });
+    const closed = await call(stale, 'GET', '/v1/me', { client: kept });
+    expectRefused(closed, 'CERTIFICATE_NOT_TRUSTED');
+    expect(closed.body?.error?.message).toMatch(/CRL_HAS_EXPIRED/);
+  });
+
   it('ends a system’s password session at a node where password logins of systems are off', async () => {
     // Where they are on, a system may still log in with its password (the migration path)...
     const login = await call(passwordsOnUrl, 'POST', '/v1/sessions', {
@@ -261,6 +294,7 @@ describe('readNodeTlsConfig', () => {
       writeFileSync(at(`${msp}/server.key`), server.privateKeyPem);
       writeFileSync(at(`${msp}/clients-ca.crt`), ca.certificatePem);
     }
+    writeFileSync(at('clients.crl'), await revocationList(ca, []));
   });
   const env = (over: Record<string, string> = {}) => ({
     [TLS_ENV.cert]: at('{mspId}/server.crt'),
@@ -277,6 +311,10 @@ describe('readNodeTlsConfig', () => {
     expect(
       readNodeTlsConfig(env({ [TLS_ENV.systemPasswordLogins]: 'off' }), 'BankAMSP')?.systemPasswordLogins,
     ).toBe(false);
+    expect(tls?.clientCrl).toBeUndefined();
+    expect(readNodeTlsConfig(env({ [TLS_ENV.clientCrl]: at('clients.crl') }), 'BankBMSP')?.clientCrl).toMatch(
+      /BEGIN X509 CRL/,
+    );
   });
 
   it('stops with a message naming what is wrong, never a file’s content', () => {
@@ -286,6 +324,12 @@ describe('readNodeTlsConfig', () => {
     expect(() => readNodeTlsConfig(env({ [TLS_ENV.systemPasswordLogins]: 'no' }), 'BankBMSP')).toThrow(
       /must be on or off/,
     );
+    expect(() => readNodeTlsConfig({ [TLS_ENV.clientCrl]: at('clients.crl') }, 'BankBMSP')).toThrow(
+      /TALLYSTICK_TLS_CLIENT_CRL_FILE needs mutual TLS/,
+    );
+    expect(() =>
+      readNodeTlsConfig(env({ [TLS_ENV.clientCrl]: at('BankBMSP/clients-ca.crt') }), 'BankBMSP'),
+    ).toThrow(/TALLYSTICK_TLS_CLIENT_CRL_FILE: .* does not hold a revocation list/);
     const { [TLS_ENV.clientCa]: _ca, ...withoutCa } = env();
     expect(() => readNodeTlsConfig(withoutCa, 'BankBMSP')).toThrow(/TALLYSTICK_TLS_CLIENT_CA_FILE not set/);
     expect(() => readNodeTlsConfig(env({ [TLS_ENV.key]: 'server.key' }), 'BankBMSP')).toThrow(

@@ -34,6 +34,11 @@ export interface NodeTls {
   readonly key: string;
   /** The CA certificates a client certificate must chain to: the institution's CA (root and intermediates). */
   readonly clientCa: string;
+  /**
+   * The CA's certificate revocation list (PEM; fabric-ca `gencrl`), when given: a revoked client certificate is
+   * refused, and so is every one once the list is past its next update (fail closed: publish a new one).
+   */
+  readonly clientCrl?: string;
   /** Whether systems (identities with the submitter role) may still log in with a password for a bearer token. */
   readonly systemPasswordLogins: boolean;
 }
@@ -42,6 +47,7 @@ export const TLS_ENV = {
   cert: 'TALLYSTICK_TLS_CERT_FILE',
   key: 'TALLYSTICK_TLS_KEY_FILE',
   clientCa: 'TALLYSTICK_TLS_CLIENT_CA_FILE',
+  clientCrl: 'TALLYSTICK_TLS_CLIENT_CRL_FILE',
   systemPasswordLogins: 'TALLYSTICK_SYSTEM_PASSWORD_LOGIN',
 } as const;
 
@@ -65,11 +71,16 @@ export function readNodeTlsConfig(
     return v.split(MSP_PLACEHOLDER).join(mspId);
   };
   const files = { cert: path(TLS_ENV.cert), key: path(TLS_ENV.key), clientCa: path(TLS_ENV.clientCa) };
+  const crlFile = path(TLS_ENV.clientCrl);
   const passwords = env[TLS_ENV.systemPasswordLogins];
   if (passwords !== undefined && passwords !== '' && passwords !== 'on' && passwords !== 'off')
     throw new Error(`${TLS_ENV.systemPasswordLogins} must be on or off, got ${passwords}`);
   const set = Object.entries(files).filter(([, v]) => v !== undefined);
   if (set.length === 0) {
+    if (crlFile !== undefined)
+      throw new Error(
+        `${TLS_ENV.clientCrl} needs mutual TLS (${TLS_ENV.cert}, ${TLS_ENV.key} and ${TLS_ENV.clientCa})`,
+      );
     if (passwords === 'off')
       throw new Error(
         `${TLS_ENV.systemPasswordLogins}=off needs mutual TLS (${TLS_ENV.cert}, ${TLS_ENV.key} and ${TLS_ENV.clientCa}): without it no system could authenticate`,
@@ -96,6 +107,11 @@ export function readNodeTlsConfig(
     cert: read(TLS_ENV.cert, files.cert as string, certificate, 'a certificate'),
     key: read(TLS_ENV.key, files.key as string, /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----/, 'a private key'),
     clientCa: read(TLS_ENV.clientCa, files.clientCa as string, certificate, 'CA certificates'),
+    ...(crlFile === undefined
+      ? {}
+      : {
+          clientCrl: read(TLS_ENV.clientCrl, crlFile, /-----BEGIN X509 CRL-----/, 'a revocation list'),
+        }),
     systemPasswordLogins: passwords !== 'off',
   };
   try {
@@ -111,6 +127,7 @@ export function readNodeTlsConfig(
 export type CertificateRefusal =
   | 'CERTIFICATE_NOT_TRUSTED'
   | 'CERTIFICATE_EXPIRED'
+  | 'CERTIFICATE_REVOKED'
   | 'CERTIFICATE_NOT_YET_VALID'
   | 'CERTIFICATE_WITHOUT_ROLE'
   | 'CERTIFICATE_UNREADABLE'
@@ -121,6 +138,7 @@ export type CertificateRefusal =
 export const CERTIFICATE_REFUSALS: ReadonlySet<string> = new Set<CertificateRefusal>([
   'CERTIFICATE_NOT_TRUSTED',
   'CERTIFICATE_EXPIRED',
+  'CERTIFICATE_REVOKED',
   'CERTIFICATE_NOT_YET_VALID',
   'CERTIFICATE_WITHOUT_ROLE',
   'CERTIFICATE_UNREADABLE',
@@ -143,6 +161,18 @@ function handshakeRefusal(code: string, mspId: string, facts: CertificateFacts |
       return {
         reason: 'CERTIFICATE_EXPIRED' as const,
         message: `the client certificate${whose} expired${facts ? ` on ${facts.notAfter.toISOString()}` : ''}; enrol again at ${mspId}'s CA`,
+      };
+    case 'CERT_REVOKED':
+      return {
+        reason: 'CERTIFICATE_REVOKED' as const,
+        message: `the client certificate${whose} was revoked by ${mspId}'s CA`,
+      };
+    case 'UNABLE_TO_GET_CRL':
+    case 'CRL_HAS_EXPIRED':
+    case 'CRL_NOT_YET_VALID':
+      return {
+        reason: 'CERTIFICATE_NOT_TRUSTED' as const,
+        message: `this node cannot tell whether the client certificate${whose} was revoked (${code}): its revocation list of ${mspId}'s CA is missing or out of date; tell the node's operator`,
       };
     case 'CERT_NOT_YET_VALID':
       return {

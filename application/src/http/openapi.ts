@@ -15,7 +15,7 @@ const ERROR_HEADERS: Record<number, Record<string, unknown> | undefined> = {
   401: {
     'WWW-Authenticate': {
       description:
-        'always `Bearer realm="tallystick"`; with `error="invalid_token", error_description="…"` when a token was sent and refused (RFC 6750). A node with mutual TLS adds `MutualTLS realm="tallystick"`, with `error="invalid_certificate", error_description="…"` when a client certificate was refused (`error.details.reason`: CERTIFICATE_NOT_TRUSTED, CERTIFICATE_EXPIRED, CERTIFICATE_NOT_YET_VALID, CERTIFICATE_WITHOUT_ROLE, CERTIFICATE_UNREADABLE, NO_SIGNING_CREDENTIAL, SIGNING_CREDENTIAL_MISMATCH, SYSTEM_PASSWORD_LOGIN_OFF)',
+        'always `Bearer realm="tallystick"`; with `error="invalid_token", error_description="…"` when a token was sent and refused (RFC 6750). A node with mutual TLS adds `MutualTLS realm="tallystick"`, with `error="invalid_certificate", error_description="…"` when a client certificate was refused (`error.details.reason`: CERTIFICATE_NOT_TRUSTED, CERTIFICATE_EXPIRED, CERTIFICATE_REVOKED, CERTIFICATE_NOT_YET_VALID, CERTIFICATE_WITHOUT_ROLE, CERTIFICATE_UNREADABLE, NO_SIGNING_CREDENTIAL, SIGNING_CREDENTIAL_MISMATCH, SYSTEM_PASSWORD_LOGIN_OFF)',
       schema: { type: 'string' },
     },
   },
@@ -715,7 +715,7 @@ export const openApiDocument = withCommonAnswers({
       mutualTLS: {
         type: 'mutualTLS',
         description:
-          "A client certificate issued by the node's institution's CA (fabric-ca on Fabric), presented in the TLS handshake, on a node serving HTTPS (TALLYSTICK_TLS_*): the caller is the certificate's identity, with the roles of its attributes, and the node signs its transactions with the signing credential it keeps for that identity (provisioned once: POST /sessions over that certificate). Certificates of another CA, expired, without a role, or without a matching signing credential: 401.",
+          "A client certificate issued by the node's institution's CA (fabric-ca on Fabric), presented in the TLS handshake, on a node serving HTTPS (TALLYSTICK_TLS_*): the caller is the certificate's identity, with the roles of its attributes, and the node signs its transactions with the signing credential it keeps for that identity (provisioned once: POST /sessions over that certificate). Certificates of another CA, expired, revoked (with the CA's revocation list configured), without a role, or without a matching signing credential: 401.",
       },
     },
     schemas: {
