@@ -806,8 +806,10 @@ nodes' HTTP API while killing the ledger process (SIGKILL) one fault at a time, 
 every acknowledged leg is on the ledger exactly once and in each node's index. Fault kinds: ${FAULT_KINDS.join(', ')}.
 kill-postgres starts the run's own PostgreSQL server (Debian's binaries, a temporary folder, 127.0.0.1:--pg-port,
 default 55500) for the nodes' indexes, and kills its postmaster and backends with SIGKILL.
-With --ledger fabric (the live network up: npm run network:status), a peer, the Raft leader and the chaincode
-server are killed by PID instead (kinds: ${FABRIC_FAULT_KINDS.join(', ')}) and brought back by network:up.
+With --ledger fabric (the live network up: npm run network:status; TALLYSTICK_FABRIC_RUN and
+TALLYSTICK_FABRIC_PORT_OFFSET name another), a peer, the Raft leader and the chaincode server are killed by PID
+instead and brought back by network:up, and Bank A's node (its own process, posted through) is killed and
+started again (kinds: ${FABRIC_FAULT_KINDS.join(', ')}).
 Writes bench/results/chaos-<date>.json. Exit code 0 only if every check passed.`;
 
 async function main(argv: string[]): Promise<number> {

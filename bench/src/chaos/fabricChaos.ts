@@ -357,6 +357,7 @@ export async function runFabricChaos(o: {
       const who = systems.get(b.mspId) as Identity;
       for (;;) {
         attempts += 1;
+        const sentDuring = current;
         try {
           const r = await ledger.gateway.postLegs(who, b.legs);
           b.acknowledged = true;
@@ -384,20 +385,23 @@ export async function runFabricChaos(o: {
           }
           return;
         } catch (e) {
-          const bucket = current?.outage ?? outsideOutage;
-          if (current) {
-            current.outage.failedBy[b.mspId] = (current.outage.failedBy[b.mspId] ?? 0) + 1;
-            const n = Object.values(current.outage.failedBy).reduce((x, y) => x + y, 0);
+          // An attempt sent during a fault belongs to it whenever its answer comes (a submit that met the killed
+          // orderer fails only at its deadline, after other batches have ended the fault).
+          const fault = current ?? sentDuring;
+          const bucket = fault?.outage ?? outsideOutage;
+          if (fault) {
+            fault.outage.failedBy[b.mspId] = (fault.outage.failedBy[b.mspId] ?? 0) + 1;
+            const n = Object.values(fault.outage.failedBy).reduce((x, y) => x + y, 0);
             if (n <= 3 || n % 25 === 0)
               log(
-                `chaos (fabric): ${b.mspId} attempt failed (${n} during ${current.kind}): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(
+                `chaos (fabric): ${b.mspId} attempt failed (${n} during ${fault.kind}): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(
                   0,
                   400,
                 ),
               );
           }
           if (e instanceof LedgerUnavailable) {
-            if (current) current.outage.unavailable503 += 1;
+            if (fault) fault.outage.unavailable503 += 1;
             else failures.push(`unavailable outside any fault: ${e.message}`);
           } else if (e instanceof LedgerRejected) {
             bucket.refused4xx += 1;
@@ -423,6 +427,7 @@ export async function runFabricChaos(o: {
       for (;;) {
         nodeToken ??= await nodeLogin('submitter');
         const sentAt = performance.now();
+        const sentDuring = current;
         attempts += 1;
         const a: HttpAnswer =
           nodeToken === undefined
@@ -454,15 +459,16 @@ export async function runFabricChaos(o: {
           }
           return;
         }
-        const bucket = current?.outage ?? outsideOutage;
-        if (current) current.outage.failedBy[b.mspId] = (current.outage.failedBy[b.mspId] ?? 0) + 1;
+        const fault = current ?? sentDuring;
+        const bucket = fault?.outage ?? outsideOutage;
+        if (fault) fault.outage.failedBy[b.mspId] = (fault.outage.failedBy[b.mspId] ?? 0) + 1;
         if ('error' in a) {
-          if (current) current.outage.connectionErrors += 1;
+          if (fault) fault.outage.connectionErrors += 1;
           else failures.push(`${b.mspId} node unreachable outside any fault: ${a.error}`);
         } else if (a.status === 401) {
           nodeToken = undefined;
         } else if (a.status === 503) {
-          if (current) current.outage.unavailable503 += 1;
+          if (fault) fault.outage.unavailable503 += 1;
           else failures.push(`${b.mspId} node answered 503 outside any fault: ${JSON.stringify(a.body)}`);
         } else if (a.status >= 400 && a.status < 500) {
           bucket.refused4xx += 1;
