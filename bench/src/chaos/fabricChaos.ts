@@ -343,8 +343,18 @@ export async function runFabricChaos(o: {
       at: number;
       killedAt: number;
       restartedAt?: number;
+      /** When it recovered (or was given up). */
+      endedAt?: number;
       outage: FabricFaultReport['outage'];
     };
+    const injected: Current[] = [];
+    /**
+     * The fault a failed attempt sent at `sentAt` (and failing now) belongs to: the current one, or the last whose
+     * outage its flight overlapped. A submit in flight when the Raft leader is killed fails only at its 45 s
+     * deadline, after other batches have ended the fault; one sent after a fault ended belongs to none.
+     */
+    const faultOf = (sentAt: number): Current | undefined =>
+      current ?? injected.findLast((f) => f.endedAt === undefined || f.endedAt >= sentAt);
     /** kill-node: the killed node's PID → kill to its successor's index holding what was acknowledged before. */
     const caughtUpMs = new Map<number, number>();
     const catchUps: Promise<void>[] = [];
@@ -357,7 +367,7 @@ export async function runFabricChaos(o: {
       const who = systems.get(b.mspId) as Identity;
       for (;;) {
         attempts += 1;
-        const sentDuring = current;
+        const sentAt = performance.now();
         try {
           const r = await ledger.gateway.postLegs(who, b.legs);
           b.acknowledged = true;
@@ -381,13 +391,14 @@ export async function runFabricChaos(o: {
               outage: current.outage,
             });
             log(`chaos (fabric): recovered from ${current.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+            current.endedAt = performance.now();
             current = undefined;
           }
           return;
         } catch (e) {
           // An attempt sent during a fault belongs to it whenever its answer comes (a submit that met the killed
           // orderer fails only at its deadline, after other batches have ended the fault).
-          const fault = current ?? sentDuring;
+          const fault = faultOf(sentAt);
           const bucket = fault?.outage ?? outsideOutage;
           if (fault) {
             fault.outage.failedBy[b.mspId] = (fault.outage.failedBy[b.mspId] ?? 0) + 1;
@@ -427,7 +438,6 @@ export async function runFabricChaos(o: {
       for (;;) {
         nodeToken ??= await nodeLogin('submitter');
         const sentAt = performance.now();
-        const sentDuring = current;
         attempts += 1;
         const a: HttpAnswer =
           nodeToken === undefined
@@ -455,11 +465,12 @@ export async function runFabricChaos(o: {
               outage: current.outage,
             });
             log(`chaos (fabric): recovered from ${current.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+            current.endedAt = performance.now();
             current = undefined;
           }
           return;
         }
-        const fault = current ?? sentDuring;
+        const fault = faultOf(sentAt);
         const bucket = fault?.outage ?? outsideOutage;
         if (fault) fault.outage.failedBy[b.mspId] = (fault.outage.failedBy[b.mspId] ?? 0) + 1;
         if ('error' in a) {
@@ -528,6 +539,7 @@ export async function runFabricChaos(o: {
           },
         };
         current = fault;
+        injected.push(fault);
         log(`chaos (fabric): SIGKILL to ${target} (pid ${record.pid}) at ${acknowledged} acknowledged legs`);
         process.kill(record.pid, 'SIGKILL');
         f.open = true;
@@ -590,6 +602,7 @@ export async function runFabricChaos(o: {
               `chaos (fabric): ${fault.kind} not recovered in ${RECOVERY_DEADLINE_MS / 1000} s; stopping the load`,
             );
             abandoned = true;
+            current.endedAt = performance.now();
             current = undefined;
             return;
           }
