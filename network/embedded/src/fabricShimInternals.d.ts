@@ -53,11 +53,3 @@ declare module 'google-protobuf/google/protobuf/timestamp_pb.js' {
     static fromDate(date: Date): Timestamp;
   }
 }
-
-declare module 'fabric-shim/lib/logger.js' {
-  export function getLogger(name: string): object;
-}
-
-declare module 'fabric-contract-api/lib/logger.js' {
-  export function getLogger(name: string): object;
-}

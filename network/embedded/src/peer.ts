@@ -12,7 +12,7 @@ import { computeTxId, serializeIdentity } from './proposal';
 import { JsonParts } from './jsonParts';
 import { rwsetJsonValue, type PrivateWrites, type TxRwSet } from './rwset';
 import { Simulation } from './simulator';
-import { skipDisabledShimLogging } from './shimLogging';
+import { skipDisabledShimLogging } from '../../../chaincode/src/shimLogging';
 import type { WorldState } from './state';
 
 /** A contract class as fabric-contract-api expects it: constructible without arguments. */
