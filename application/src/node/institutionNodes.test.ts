@@ -41,8 +41,9 @@ beforeAll(async () => {
   }
   nodes = await startInstitutionNodes(consortium, {
     dataDir: join(dir, 'nodes'),
-    // Away from the documented ports (a demo may be running) and from other suites.
-    portOffset: 20_000 + (process.pid % 2_000) * 5,
+    // Away from the documented ports (a demo may be running), from other suites, and below the kernel's
+    // ephemeral range (32768 and up), where an outgoing connection may hold a port at any moment.
+    portOffset: 10_000 + (process.pid % 1_500) * 10,
     log: () => undefined,
     env: {
       TALLYSTICK_WALLET_KEY: randomBytes(32).toString('base64'),
