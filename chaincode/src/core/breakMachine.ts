@@ -300,16 +300,10 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
 }
 
 /** What a person asks of a break (OPEN and CLEAR are the ledger's own: matching opens and clears). */
-export const PERSON_ACTIONS = [
-  'ASSIGN',
-  'PROPOSE',
-  'APPROVE',
-  'ACCEPT',
-  'REJECT',
-  'RESOLVE',
-  'COMMENT',
-] as const;
-export type PersonAction = (typeof PERSON_ACTIONS)[number];
+export type PersonAction = Exclude<BreakActionType, 'OPEN' | 'CLEAR'>;
+export const PERSON_ACTIONS: readonly PersonAction[] = BREAK_ACTIONS.filter(
+  (a): a is PersonAction => a !== 'OPEN' && a !== 'CLEAR',
+);
 
 export type Allowance =
   { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly reason: string };
