@@ -413,7 +413,15 @@ export async function runFabricChaos(o: {
           }
           if (e instanceof LedgerUnavailable) {
             if (fault) fault.outage.unavailable503 += 1;
-            else failures.push(`unavailable outside any fault: ${e.message}`);
+            else {
+              const last = injected.at(-1);
+              failures.push(
+                `${b.mspId} unavailable outside any fault (sent ${Math.round((sentAt - t0) / 1000)} s into the run, ${last?.endedAt === undefined ? 'before any fault' : `${Math.round((sentAt - last.endedAt) / 1000)} s after ${last.kind} ended`}; failed ${Math.round((performance.now() - sentAt) / 1000)} s later): ${e.message}`.slice(
+                  0,
+                  400,
+                ),
+              );
+            }
           } else if (e instanceof LedgerRejected) {
             bucket.refused4xx += 1;
             failures.push(`${b.mspId} batch refused: ${e.code} ${e.detail}`.slice(0, 300));
