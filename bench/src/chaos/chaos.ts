@@ -60,7 +60,8 @@ export interface ChaosOptions {
   readonly inFlight?: number;
   /**
    * The port of the run's own PostgreSQL server (started when a fault kills it; the nodes' indexes then live
-   * in it, one schema per node). Default 55500.
+   * in it, one schema per node). Default 25500: below the kernel's ephemeral range (32768-60999), so that the
+   * server started again on the same port after the kill cannot find it taken by an outgoing connection.
    */
   readonly postgresPort?: number;
   readonly log?: (line: string) => void;
@@ -290,7 +291,7 @@ function isoDatePlus(date: string, days: number): string {
 /** Runs the load and the faults; returns the report (the caller prints and writes it). */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const database = o.faults.includes('kill-postgres')
-    ? await startPostgresServer({ port: o.postgresPort ?? 55500, ...(o.log ? { log: o.log } : {}) })
+    ? await startPostgresServer({ port: o.postgresPort ?? 25500, ...(o.log ? { log: o.log } : {}) })
     : undefined;
   try {
     return await runLoad(o, database);
@@ -805,7 +806,7 @@ Posts at least --legs legs (default 10000; --short: 1500 and two faults) from fo
 nodes' HTTP API while killing the ledger process (SIGKILL) one fault at a time, restarting it, and checking that
 every acknowledged leg is on the ledger exactly once and in each node's index. Fault kinds: ${FAULT_KINDS.join(', ')}.
 kill-postgres starts the run's own PostgreSQL server (Debian's binaries, a temporary folder, 127.0.0.1:--pg-port,
-default 55500) for the nodes' indexes, and kills its postmaster and backends with SIGKILL.
+default 25500, below the ephemeral port range) for the nodes' indexes, and kills its postmaster and backends with SIGKILL.
 With --ledger fabric (the live network up: npm run network:status; TALLYSTICK_FABRIC_RUN and
 TALLYSTICK_FABRIC_PORT_OFFSET name another), a peer, the Raft leader and the chaincode server are killed by PID
 instead and brought back by network:up, and Bank A's node (its own process, posted through) is killed and
@@ -821,7 +822,7 @@ async function main(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       seed: { type: 'string', default: '20261207' },
       'port-offset': { type: 'string', default: '3370' },
-      'pg-port': { type: 'string', default: '55500' },
+      'pg-port': { type: 'string', default: '25500' },
       data: { type: 'string' },
       keep: { type: 'boolean', default: false },
       ledger: { type: 'string', default: 'embedded' },
