@@ -359,6 +359,21 @@ export async function runFabricChaos(o: {
     const caughtUpMs = new Map<number, number>();
     const catchUps: Promise<void>[] = [];
     let current: Current | undefined;
+    /** Records a fault as over: the first batch acknowledged after its restart ends it. */
+    const recovered = (c: Current, restartedAt: number) => {
+      faults.push({
+        recovered: true,
+        kind: c.kind,
+        node: c.node,
+        pid: c.pid,
+        atAcknowledgedLegs: c.at,
+        restartMs: Math.round(restartedAt - c.killedAt),
+        recoveryMs: Math.round(performance.now() - c.killedAt),
+        outage: c.outage,
+      });
+      log(`chaos (fabric): recovered from ${c.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
+      c.endedAt = performance.now();
+    };
     const faults: FabricFaultReport[] = [];
     const failures: string[] = [];
 
@@ -380,18 +395,7 @@ export async function runFabricChaos(o: {
           if (current) current.outage.acknowledged += 1;
           // A node's fault ends with its own institution's batch through it (postViaNode), not with another's.
           if (current?.restartedAt !== undefined && current.kind !== 'kill-node') {
-            faults.push({
-              recovered: true,
-              kind: current.kind,
-              node: current.node,
-              pid: current.pid,
-              atAcknowledgedLegs: current.at,
-              restartMs: Math.round(current.restartedAt - current.killedAt),
-              recoveryMs: Math.round(performance.now() - current.killedAt),
-              outage: current.outage,
-            });
-            log(`chaos (fabric): recovered from ${current.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
-            current.endedAt = performance.now();
+            recovered(current, current.restartedAt);
             current = undefined;
           }
           return;
@@ -462,18 +466,7 @@ export async function runFabricChaos(o: {
           }
           if (current) current.outage.acknowledged += 1;
           if (current?.restartedAt !== undefined && sentAt > current.restartedAt) {
-            faults.push({
-              recovered: true,
-              kind: current.kind,
-              node: current.node,
-              pid: current.pid,
-              atAcknowledgedLegs: current.at,
-              restartMs: Math.round(current.restartedAt - current.killedAt),
-              recoveryMs: Math.round(performance.now() - current.killedAt),
-              outage: current.outage,
-            });
-            log(`chaos (fabric): recovered from ${current.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
-            current.endedAt = performance.now();
+            recovered(current, current.restartedAt);
             current = undefined;
           }
           return;
