@@ -37,7 +37,7 @@ describe.each([
         comment: 'looking into it',
       });
       height = c.network.height();
-      await c.stop();
+      await c.close();
     }
     const c = await startEmbeddedConsortium({ dataDir, endorsementWorker });
     try {
@@ -77,7 +77,7 @@ describe.each([
       const onWorkers = (n: typeof after) => n.workers.reduce((a, b) => a + b, 0);
       expect(onWorkers(after) - onWorkers(before)).toBe(endorsementWorker ? 2 : 0);
     } finally {
-      await c.stop();
+      await c.close();
     }
   });
 });

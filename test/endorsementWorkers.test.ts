@@ -21,7 +21,7 @@ describe('the embedded network with two endorsing worker threads', () => {
   });
 
   afterAll(async () => {
-    await c.stop();
+    await c.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

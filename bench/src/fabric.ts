@@ -1,19 +1,25 @@
 import '../../application/src/cli/quiet';
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { runLauncher } from '../../application/src/cli/fabricNetwork';
 import { loadConsortium, repoRoot } from '../../application/src/ledger/consortium';
-import { openFabricLedger, type FabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
+import {
+  defaultFabricRunDir,
+  openFabricLedger,
+  type FabricLedger,
+} from '../../application/src/ledger/fabricLedgerGateway';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { startInstitutionNodes } from '../../application/src/node/institutionNodes';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { readPids } from '../../network/fabric/src/proc';
 import { paymentFacts } from './payments';
 import { machineInfo, writeResults } from './results';
 
@@ -53,8 +59,7 @@ const { values: args } = parseArgs({
 
 const SMOKE = args.smoke;
 const ROOT = repoRoot();
-const RUN_DIR =
-  args['run-dir'] ?? process.env.TALLYSTICK_FABRIC_RUN ?? join(ROOT, 'network', 'fabric', '.run');
+const RUN_DIR = args['run-dir'] ?? defaultFabricRunDir();
 const BATCH_LEGS = Number(args.batch ?? (SMOKE ? '50' : '500'));
 const SINGLE_TXS = SMOKE ? 8 : 200;
 const SINGLE_TXS_IN_FLIGHT = SMOKE ? 32 : 800;
@@ -104,7 +109,7 @@ function kindOf(name: string): Kind | undefined {
 function launcherPids(): Map<string, { pid: number; kind: Kind }> {
   const file = join(RUN_DIR, 'pids.json');
   if (!existsSync(file)) throw new Error(`${file} does not exist: is the network of ${RUN_DIR} up?`);
-  const table = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { pid: number }>;
+  const table = readPids(file);
   const out = new Map<string, { pid: number; kind: Kind }>();
   for (const [name, { pid }] of Object.entries(table)) {
     const kind = kindOf(name);
@@ -185,18 +190,9 @@ function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, legs: number) {
 // ---------------------------------------------------------------------------------------------------------------
 // The launcher
 
-function launcher(command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'network', 'fabric', 'cli.mjs'), command],
-      { cwd: ROOT, env: { ...process.env, TALLYSTICK_FABRIC_RUN: RUN_DIR }, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`network ${command} failed: ${err.message}\n${stdout}${stderr}`));
-        else resolve();
-      },
-    );
-  });
+async function launcher(command: string): Promise<void> {
+  const r = await runLauncher([command], { env: { ...process.env, TALLYSTICK_FABRIC_RUN: RUN_DIR } });
+  if (r.code !== 0) throw new Error(`network ${command} failed (exit ${r.code}):\n${r.out}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

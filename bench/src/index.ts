@@ -114,7 +114,7 @@ async function catchUp(work: string): Promise<Record<string, unknown>> {
     };
   } finally {
     await db.close();
-    await c.stop();
+    await c.close();
   }
 }
 
@@ -228,7 +228,7 @@ async function apiQueue(
     });
   } finally {
     await closeServer(server);
-    await c.stop();
+    await c.close();
   }
 }
 

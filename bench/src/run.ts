@@ -237,7 +237,7 @@ async function main() {
           ...(await repeated(RUNS, (i) => throughput(p, pIds, rnd, 10_000, 500, 4, `${key}${i}`))),
         };
         console.log(results[key]);
-        await p.stop();
+        await p.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -287,7 +287,7 @@ async function main() {
     };
     console.log(results.batchedLargeLedger);
     onLedger += RUNS * large.legs;
-    await c.stop();
+    await c.close();
 
     console.log('restart: replaying the ledger from disk ...');
     const t0 = performance.now();
@@ -298,7 +298,7 @@ async function main() {
       seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
     };
     console.log(results.restart);
-    await again.stop();
+    await again.close();
 
     console.log('business day of 10,000 payments: detection latency ...');
     const dayDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-day-'));
@@ -343,7 +343,7 @@ async function main() {
         missingLegAfterServiceLevelMsP99: percentile(r.missingLegLedgerMs, 99),
       };
       console.log(results.businessDay);
-      await d.stop();
+      await d.close();
     } finally {
       rmSync(dayDir, { recursive: true, force: true });
     }

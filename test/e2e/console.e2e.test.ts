@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all((nodes ?? []).map((n) => n.close()));
-  await consortium?.stop();
+  await consortium?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -126,7 +126,7 @@ describe('block indexer on the embedded ledger', () => {
 
   afterAll(async () => {
     await db.close();
-    await c.stop();
+    await c.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -102,7 +102,7 @@ export async function startBackend(options: { endorsementWorker?: boolean } = {}
     height: () => c.network.height(),
     clock: () => virtualClock(new Date('2030-01-01T09:00:00Z'), 60_000),
     async stop() {
-      await c.stop();
+      await c.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
     embedded: { ...c, dataDir },

@@ -58,7 +58,7 @@ export async function startTestNode(
       await closeServer(server);
       await indexer.stop();
       await db.close();
-      await consortium.stop();
+      await consortium.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

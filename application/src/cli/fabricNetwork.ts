@@ -6,17 +6,23 @@ import { join } from 'node:path';
 import { loadConsortium, repoRoot } from '../ledger/consortium';
 import { defaultFabricRunDir, openFabricLedger, type FabricLedger } from '../ledger/fabricLedgerGateway';
 
-/** Runs `node network/fabric/cli.mjs <args>` (the launcher); its output goes to ours when `echo` is set. */
-function launcher(args: readonly string[], echo: boolean): Promise<{ code: number; out: string }> {
+/**
+ * Runs `node network/fabric/cli.mjs <args>` (the launcher) and answers its exit code and output; the output goes
+ * to ours as well when `echo` is set. `env` (default: ours) names the network (TALLYSTICK_FABRIC_RUN, ..._OFFSET).
+ */
+export function runLauncher(
+  args: readonly string[],
+  options: { echo?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot(), 'network', 'fabric', 'cli.mjs'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
+      env: options.env ?? process.env,
     });
     let out = '';
     const take = (chunk: Buffer) => {
       out += chunk.toString('utf8');
-      if (echo) process.stdout.write(chunk);
+      if (options.echo) process.stdout.write(chunk);
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
@@ -34,7 +40,7 @@ function launcher(args: readonly string[], echo: boolean): Promise<{ code: numbe
  * with.
  */
 export async function ensureFabricNetwork(runDir: string, log: (line: string) => void): Promise<void> {
-  const status = await launcher(['status'], false);
+  const status = await runLauncher(['status']);
   if (status.code === 0) {
     log('the Fabric network is up and every peer endorses: reusing it');
     return;
@@ -44,10 +50,9 @@ export async function ensureFabricNetwork(runDir: string, log: (line: string) =>
     ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { orderers?: number }).orderers
     : undefined;
   log('bringing the Fabric network up (npm run network:up) ...');
-  const up = await launcher(
-    ['up', ...(orderers === undefined ? [] : ['--orderers', String(orderers)])],
-    true,
-  );
+  const up = await runLauncher(['up', ...(orderers === undefined ? [] : ['--orderers', String(orderers)])], {
+    echo: true,
+  });
   if (up.code !== 0) throw new Error(`network:up failed (exit ${up.code}); see its output above`);
 }
 

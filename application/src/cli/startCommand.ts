@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { routeText } from '../../../chaincode/src/core/leg';
 import type { LedgerConnection } from '../ledger/connection';
 import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { startInstitutionNodes } from '../node/institutionNodes';
@@ -145,8 +146,7 @@ async function openLedger(config: Config): Promise<LedgerConnection> {
  */
 async function setDayServiceLevels(c: LedgerConnection, day: BusinessDay): Promise<void> {
   const routes = new Map<string, readonly { mspId: string }[]>();
-  for (const p of day.postings)
-    routes.set(p.leg.route.map((s) => `${s.mspId}/${s.role}`).join('>'), p.leg.route);
+  for (const p of day.postings) routes.set(routeText(p.leg.route), p.leg.route);
   for (const [route, stops] of routes) {
     const admin = c.consortium.organisations
       .filter((o) => stops.some((s) => s.mspId === o.mspId))

@@ -152,7 +152,7 @@ afterAll(async () => {
     await n.indexer.stop();
     await n.db.close();
   }
-  await consortium.stop();
+  await consortium.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

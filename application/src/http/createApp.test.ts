@@ -84,7 +84,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const n of nodes.values()) await closeServer(n.server);
-  await consortium.stop();
+  await consortium.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

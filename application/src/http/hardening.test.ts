@@ -157,7 +157,7 @@ afterAll(async () => {
   for (const s of servers) await closeServer(s);
   await indexer.stop();
   await db.close();
-  await consortium.stop();
+  await consortium.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -100,7 +100,7 @@ async function startNode(tls: NodeTls): Promise<string> {
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => closeServer(s)));
-  await consortium.stop();
+  await consortium.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -132,7 +132,7 @@ afterAll(async () => {
   await closeServer(server);
   await indexer.stop();
   await db.close();
-  await consortium.stop();
+  await consortium.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -51,3 +51,30 @@ export function nodeReaderOf(c: Pick<LedgerConnection, 'consortium'>, mspId: str
     org?.users.find((u) => u.roles.includes('submitter')) ?? org?.users.find((u) => u.roles.length > 0);
   return reader?.id;
 }
+
+/** `make(key)` once per key: what both connections keep of their enrollers. */
+export function memoized<V>(make: (key: string) => V): (key: string) => V {
+  const made = new Map<string, V>();
+  return (key) => {
+    if (!made.has(key)) made.set(key, make(key));
+    return made.get(key) as V;
+  };
+}
+
+/**
+ * `load(key)` once per key while it succeeds; a failed load is not kept, so the next call tries again (a
+ * consortium identity enrolled or read from a wallet).
+ */
+export function memoizedAsync<V>(load: (key: string) => Promise<V>): (key: string) => Promise<V> {
+  const loading = new Map<string, Promise<V>>();
+  return (key) => {
+    const cached = loading.get(key);
+    if (cached) return cached;
+    const started = load(key);
+    loading.set(key, started);
+    started.catch(() => {
+      if (loading.get(key) === started) loading.delete(key);
+    });
+    return started;
+  };
+}

@@ -14,7 +14,7 @@ describe('the embedded transport maps failures as the Fabric one does', () => {
     c = await startEmbeddedConsortium({ dataDir: dir, durability: 'none' });
   });
   afterAll(async () => {
-    await c.stop();
+    await c.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -10,8 +10,7 @@ import {
 import { contracts } from '../../../chaincode/src/index';
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
-import type { Enroller } from '../identity/enroller';
-import type { ChangeStream, LedgerConnection } from './connection';
+import { memoized, memoizedAsync, type ChangeStream, type LedgerConnection } from './connection';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -140,7 +139,6 @@ export interface EmbeddedConsortium extends LedgerConnection {
   identity(userId: string): Promise<Identity>;
   /** Every institution's node reads the one in-process ledger; the stream knows the ledger's height. */
   changes(mspId?: string): ChangeStream & { readonly height: () => bigint };
-  stop(): Promise<void>;
 }
 
 /**
@@ -188,9 +186,7 @@ export async function startEmbeddedConsortium(options: {
       }
     }
   }
-  const identities = new Map<string, Promise<Identity>>();
   const gateway = new TransportGateway(new EmbeddedTransport(network));
-  const enrollers = new Map<string, Enroller>();
   const changes = embeddedChangeStream(network);
   return {
     backend: 'embedded',
@@ -199,24 +195,11 @@ export async function startEmbeddedConsortium(options: {
     network,
     gateway,
     changes: () => changes,
-    enroller(mspId) {
-      let e = enrollers.get(mspId);
-      if (!e) enrollers.set(mspId, (e = embeddedEnroller(network.ca(mspId))));
-      return e;
-    },
-    identity(userId: string): Promise<Identity> {
-      const cached = identities.get(userId);
-      if (cached) return cached;
+    enroller: memoized((mspId) => embeddedEnroller(network.ca(mspId))),
+    identity: memoizedAsync((userId) => {
       const { org, user } = findUser(consortium, userId);
-      const enrolled = network.ca(org.mspId).enroll(user.id, user.secret);
-      identities.set(userId, enrolled);
-      // A failed enrolment is not kept: the next call tries again.
-      enrolled.catch(() => {
-        if (identities.get(userId) === enrolled) identities.delete(userId);
-      });
-      return enrolled;
-    },
-    stop: () => gateway.close(),
+      return network.ca(org.mspId).enroll(user.id, user.secret);
+    }),
     close: () => gateway.close(),
   };
 }

@@ -18,8 +18,13 @@ import {
 
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { fabricCaEnroller } from '../identity/fabricCaEnroller';
-import type { Enroller } from '../identity/enroller';
-import { nodeReaderOf, type ChangeStream, type LedgerConnection } from './connection';
+import {
+  memoized,
+  memoizedAsync,
+  nodeReaderOf,
+  type ChangeStream,
+  type LedgerConnection,
+} from './connection';
 import { findUser, repoRoot, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -677,18 +682,9 @@ export async function openFabricLedger(options: {
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
   });
   const gateway = new TransportGateway(transport);
-  const identities = new Map<string, Promise<Identity>>();
-  const enrollers = new Map<string, Enroller>();
-  const identity = (userId: string): Promise<Identity> => {
-    const cached = identities.get(userId);
-    if (cached) return cached;
-    const loaded = walletIdentity(runDir, findUser(consortium, userId).org.mspId, userId);
-    identities.set(userId, loaded);
-    loaded.catch(() => {
-      if (identities.get(userId) === loaded) identities.delete(userId);
-    });
-    return loaded;
-  };
+  const identity = memoizedAsync((userId) =>
+    walletIdentity(runDir, findUser(consortium, userId).org.mspId, userId),
+  );
   return {
     backend: 'fabric',
     supportsInjectedTime: false,
@@ -697,20 +693,15 @@ export async function openFabricLedger(options: {
     transport,
     gateway,
     identity,
-    enroller(mspId) {
-      let e = enrollers.get(mspId);
-      if (!e) {
-        const profile = profiles.get(mspId);
-        if (!profile) throw new Error(`no connection profile for ${mspId} under ${runDir}/gateway`);
-        e = fabricCaEnroller({
-          ...caOfProfile(profile, mspId),
-          mspId,
-          ...(options.refusalFloorMs === undefined ? {} : { refusalFloorMs: options.refusalFloorMs }),
-        });
-        enrollers.set(mspId, e);
-      }
-      return e;
-    },
+    enroller: memoized((mspId) => {
+      const profile = profiles.get(mspId);
+      if (!profile) throw new Error(`no connection profile for ${mspId} under ${runDir}/gateway`);
+      return fabricCaEnroller({
+        ...caOfProfile(profile, mspId),
+        mspId,
+        ...(options.refusalFloorMs === undefined ? {} : { refusalFloorMs: options.refusalFloorMs }),
+      });
+    }),
     changes(mspId) {
       // Each institution's node reads blocks through its own identity, hence its own organisation's peers.
       const reader = nodeReaderOf({ consortium }, mspId);

@@ -9,11 +9,12 @@
  * events from block 0), every peer at the same height, for each institution an index built from the ledger that
  * `verifyIndex` finds equal to it, own legs included, and the killed node's own index equal to the ledger.
  */
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 
+import { runLauncher } from '../../../application/src/cli/fabricNetwork';
 import { migrate } from '../../../application/src/db/migrate';
 import { openTestDatabase } from '../../../application/src/db/testing';
 import { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
@@ -29,6 +30,7 @@ import {
   type LegInput,
 } from '../../../application/src/ledger/ledgerGateway';
 import { consortiumInstitutions, generateBusinessDay } from '../../../application/src/simulation/businessDay';
+import { readPids, type PidTable } from '../../../network/fabric/src/proc';
 import type { FabricNodeCommand, FabricNodeMessage } from './fabricNodeProcess';
 
 export type FabricFaultKind = 'kill-peer' | 'kill-raft-leader' | 'kill-chaincode-server' | 'kill-node';
@@ -113,21 +115,6 @@ export interface FabricChaosReport {
 
 const POSTERS = ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP', 'PayCoMSP'] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function launcher(repoRoot: string, command: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(repoRoot, 'network', 'fabric', 'cli.mjs'), command],
-      { cwd: repoRoot, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-      },
-    );
-  });
-}
-
-type PidTable = Record<string, { pid: number; bin: string; log: string }>;
 
 /** The orderer that leads the channel's Raft cluster now, from the orderers' own logs. */
 function raftLeader(runDir: string, pids: PidTable): string {
@@ -270,7 +257,7 @@ export async function runFabricChaos(o: {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const consortium = loadConsortium();
-  const status = await launcher(o.repoRoot, 'status');
+  const status = await runLauncher(['status']);
   if (status.code !== 0)
     throw new Error(`the live network is not up (npm run network:status):\n${status.out}`);
   const ledger = await openFabricLedger({ runDir, consortium });
@@ -510,7 +497,7 @@ export async function runFabricChaos(o: {
     const scheduler = (async () => {
       for (const f of plan) {
         while (started < f.gate || current !== undefined) await sleep(50);
-        const pids = JSON.parse(readFileSync(join(runDir, 'pids.json'), 'utf8')) as PidTable;
+        const pids = readPids(join(runDir, 'pids.json'));
         const target =
           f.kind === 'kill-node'
             ? `node-${NODE_VICTIM}`
@@ -578,7 +565,7 @@ export async function runFabricChaos(o: {
         } else {
           // The network runs without it for a while under load, then the launcher brings back what is down.
           await sleep(5_000);
-          const up = await launcher(o.repoRoot, 'up');
+          const up = await runLauncher(['up']);
           if (up.code !== 0)
             throw new Error(`network:up after killing ${target} failed:\n${up.out.slice(-3000)}`);
           fault.restartedAt = performance.now();
@@ -662,7 +649,7 @@ export async function runFabricChaos(o: {
       const heightsStart = performance.now();
       let peerHeights: Record<string, string> = {};
       for (;;) {
-        const s = await launcher(o.repoRoot, 'status');
+        const s = await runLauncher(['status']);
         peerHeights = Object.fromEntries(
           [...s.out.matchAll(/^(peer\S+)\s+peer\s+\S+\s+up\s+\S+@(\d+)/gm)].map((m) => [
             m[1] ?? '',

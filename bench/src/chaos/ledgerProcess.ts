@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await Promise.all(nodes.map((n) => n.close()));
-    await c.stop();
+    await c.close();
     process.exit(0);
   };
   process.on('message', (m: LedgerProcessCommand) => {
