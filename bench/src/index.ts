@@ -13,7 +13,7 @@ import { closeServer, listen } from '../../application/src/http/listen';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
-import { listOpenBreaks } from '../../application/src/indexer/openBreaks';
+import { listOpenBreaks } from '../../application/src/readModel/read/queue';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedgerGateway';
 import type { Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';

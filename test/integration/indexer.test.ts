@@ -9,7 +9,7 @@ import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
 import { openTestDatabase, resetTestDatabase } from '../../application/src/db/testing';
 import { BlockIndexer, type IndexerStep } from '../../application/src/indexer/blockIndexer';
-import { listOpenBreaks } from '../../application/src/indexer/openBreaks';
+import { listOpenBreaks } from '../../application/src/readModel/read/queue';
 import { ownLegReader, type OwnLegReader } from '../../application/src/indexer/ownLegs';
 import { project } from '../../application/src/indexer/projection';
 import { applyProjection, ContinuityError } from '../../application/src/indexer/store';

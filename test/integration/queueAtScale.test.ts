@@ -10,7 +10,7 @@ import {
   QUEUE_SORTS,
   queueStatements,
   type OpenBreaksQuery,
-} from '../../application/src/indexer/openBreaks';
+} from '../../application/src/readModel/read/queue';
 
 // The queue at 100,000 open breaks: every sort, in both orders, on the first page and deep behind a cursor, and
 // the searches, must be index scans that stop after one page — never a sort or a scan of the whole table. The
@@ -156,15 +156,7 @@ describe(`the work queue at ${OPEN.toLocaleString('en')} open breaks`, () => {
 describe('the dashboard and the colleague list at the same scale', () => {
   it('answer with every open break counted', async () => {
     let started = performance.now();
-    const d = (await dashboard(db.pool, ME)) as {
-      openBreaksByReason: { open: string }[];
-      inTransitByCounterparty: {
-        counterparty: string;
-        currency: string | null;
-        breaks: string;
-        amountMinor: string;
-      }[];
-    };
+    const d = await dashboard(db.pool, ME);
     const dashboardMs = performance.now() - started;
     expect(d.openBreaksByReason.reduce((n, r) => n + Number(r.open), 0)).toBe(OPEN);
     // Status conflicts and missing legs are a quarter of the reasons; each has one own leg of 1000 + i fen.

@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import type { HistoryEntry } from '../../../chaincode/src/api/reconciliation';
 import type { TransactionCreator } from '../ledger/ledgerGateway';
+import { indexedTransactions, type IndexedTransaction } from '../readModel/read/transactions';
 
 /** One committed version of a key: the ledger's history, with where the index saw its transaction. */
 export interface ProvenanceEntry extends HistoryEntry {
@@ -21,43 +22,21 @@ export async function withBlocks(
   pool: pg.Pool | undefined,
   history: readonly HistoryEntry[],
 ): Promise<ProvenanceEntry[]> {
-  const rows = new Map<
-    string,
-    {
-      block_number: string;
-      tx_index: number;
-      creator_msp_id: string | null;
-      creator_subject: string | null;
-      creator_issuer: string | null;
-    }
-  >();
-  if (pool && history.length > 0) {
-    const r = await pool.query<{
-      tx_id: string;
-      block_number: string;
-      tx_index: number;
-      creator_msp_id: string | null;
-      creator_subject: string | null;
-      creator_issuer: string | null;
-    }>(
-      `SELECT tx_id, block_number::text, tx_index, creator_msp_id, creator_subject, creator_issuer
-         FROM indexed_transactions WHERE tx_id = ANY($1::text[])`,
-      [history.map((h) => h.txId)],
-    );
-    for (const row of r.rows) rows.set(row.tx_id, row);
-  }
+  const seen = pool
+    ? await indexedTransactions(
+        pool,
+        history.map((h) => h.txId),
+      )
+    : new Map<string, IndexedTransaction>();
   return history.map((h, i) => {
-    const row = rows.get(h.txId);
+    const tx = seen.get(h.txId);
     return {
       ...h,
       // Fabric returns a key's history newest first: the oldest version is 1.
       version: history.length - i,
-      blockNumber: row?.block_number ?? null,
-      txIndex: row?.tx_index ?? null,
-      signer:
-        row?.creator_msp_id && row.creator_subject !== null && row.creator_issuer !== null
-          ? { mspId: row.creator_msp_id, subject: row.creator_subject, issuer: row.creator_issuer }
-          : null,
+      blockNumber: tx?.blockNumber ?? null,
+      txIndex: tx?.txIndex ?? null,
+      signer: tx?.creator ?? null,
     };
   });
 }

@@ -11,7 +11,14 @@ import {
   type OpenBreaksPage,
   type OpenBreaksQuery,
   type QueueSort,
-} from '../indexer/openBreaks';
+} from '../readModel/read/queue';
+import {
+  deleteSavedView,
+  listSavedViews,
+  peopleAtWork,
+  upsertSavedView,
+  type StoredView,
+} from '../readModel/read/views';
 import { ApiError } from './errors';
 
 /** Saved views per person at most. */
@@ -133,21 +140,13 @@ function searchFilter(mspId: string, raw: string | undefined): Partial<OpenBreak
 
 export { REFERENCE_PREFIX_MIN };
 
-export interface SavedView {
-  readonly name: string;
-  readonly query: ViewQuery;
-  readonly createdAt: string;
-}
+export type SavedView = StoredView<ViewQuery>;
 
 export async function listViews(
   pool: pg.Pool,
   who: { mspId: string; enrollmentId: string },
 ): Promise<SavedView[]> {
-  const r = await pool.query<{ name: string; query: ViewQuery; created_at: Date }>(
-    'SELECT name, query, created_at FROM saved_views WHERE msp_id = $1 AND enrollment_id = $2 ORDER BY name',
-    [who.mspId, who.enrollmentId],
-  );
-  return r.rows.map((row) => ({ name: row.name, query: row.query, createdAt: row.created_at.toISOString() }));
+  return listSavedViews<ViewQuery>(pool, who);
 }
 
 export function viewName(v: unknown): string {
@@ -179,20 +178,12 @@ export async function saveView(
       { field: 'query' },
     );
   const query = parseViewQuery(input as Record<string, unknown>);
-  const r = await pool.query<{ created_at: Date }>(
-    `INSERT INTO saved_views (msp_id, enrollment_id, name, query)
-     SELECT $1, $2, $3, $4::jsonb
-      WHERE (SELECT count(*) FROM saved_views WHERE msp_id = $1 AND enrollment_id = $2 AND name <> $3) < $5
-     ON CONFLICT (msp_id, enrollment_id, name) DO UPDATE SET query = EXCLUDED.query
-     RETURNING created_at`,
-    [who.mspId, who.enrollmentId, name, JSON.stringify(query), SAVED_VIEWS_MAX],
-  );
-  const row = r.rows[0];
-  if (!row)
+  const saved = await upsertSavedView(pool, who, name, query, SAVED_VIEWS_MAX);
+  if (!saved)
     throw new ApiError('VALIDATION_FAILED', `at most ${SAVED_VIEWS_MAX} saved views per person`, {
       field: 'name',
     });
-  return { name, query, createdAt: row.created_at.toISOString() };
+  return saved;
 }
 
 export async function deleteView(
@@ -200,11 +191,7 @@ export async function deleteView(
   who: { mspId: string; enrollmentId: string },
   name: string,
 ): Promise<boolean> {
-  const r = await pool.query(
-    'DELETE FROM saved_views WHERE msp_id = $1 AND enrollment_id = $2 AND name = $3',
-    [who.mspId, who.enrollmentId, name],
-  );
-  return (r.rowCount ?? 0) > 0;
+  return deleteSavedView(pool, who, name);
 }
 
 /**
@@ -212,12 +199,5 @@ export async function deleteView(
  * for "assign to a colleague". Systems that only post legs do not appear.
  */
 export async function colleagues(pool: pg.Pool, mspId: string, me: string): Promise<string[]> {
-  const r = await pool.query<{ name: string }>(
-    `SELECT name FROM (
-       SELECT actor_name AS name FROM break_transitions WHERE actor_msp_id = $1 AND action <> 'OPEN'
-       UNION SELECT assignee_name FROM open_breaks WHERE assignee_msp_id = $1 AND assignee_name IS NOT NULL
-     ) people ORDER BY name LIMIT 500`,
-    [mspId],
-  );
-  return [...new Set([me, ...r.rows.map((row) => row.name)])].sort();
+  return [...new Set([me, ...(await peopleAtWork(pool, mspId))])].sort();
 }

@@ -1,14 +1,14 @@
 import type { Request } from 'express';
 import type pg from 'pg';
 
-import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
 import { isCurrency, minorToMajorText } from '../../../chaincode/src/core/money';
-import { StatementRejected, type CsvMapping, type LedgerLeg } from '../ingest';
+import { StatementRejected, type CsvMapping } from '../ingest';
 import { CsvMappingInvalid, parseCsvMapping } from '../ingest/csv';
 import { isCalendarDate } from '../ingest/source';
 import { csvRecord } from '../ingest/spreadsheetCell';
 import { StatementWorkRefused, statementWorkers, type StatementWorkers } from '../ingest/workerPool';
 import type { UploadSpec } from '../ingest/workerProtocol';
+import { ownLegsBetween, ownLegsToExtract } from '../readModel/read/ownLegs';
 import { ApiError } from './errors';
 
 export { REPORT_ITEMS_MAX } from '../ingest/report';
@@ -28,42 +28,6 @@ const DEFAULT_CSV: CsvMapping = {
     legId: 'legId',
   },
 };
-
-interface OwnLegRow {
-  leg_id: string;
-  reference: string;
-  role: LegRole;
-  branch: string | null;
-  route: RouteStop[];
-  amount_minor: string;
-  currency: string;
-  value_date: string;
-  payer_ref: string;
-  payee_ref: string;
-  outcome: LedgerLeg['outcome'];
-}
-
-async function ownLegsBetween(pool: pg.Pool, mspId: string, from: string, to: string): Promise<LedgerLeg[]> {
-  const r = await pool.query<OwnLegRow>(
-    `SELECT leg_id, reference, role, branch, route, amount_minor::text, currency, value_date::text, payer_ref, payee_ref, outcome
-       FROM own_legs WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3`,
-    [mspId, from, to],
-  );
-  return r.rows.map((row) => ({
-    mspId,
-    legId: row.leg_id,
-    reference: row.reference,
-    role: row.role,
-    ...(row.branch ? { branch: row.branch } : {}),
-    route: row.route,
-    amountMinor: row.amount_minor,
-    currency: row.currency,
-    valueDate: row.value_date,
-    payerRef: row.payer_ref,
-    payeeRef: row.payee_ref,
-    outcome: row.outcome,
-  }));
-}
 
 /** The CSV mapping of an upload: the default, or the `x-csv-mapping` header's JSON, checked whole. */
 function csvMappingOf(req: Request): CsvMapping {
@@ -191,15 +155,8 @@ export async function ledgerExtract(
     throw new ApiError('VALIDATION_FAILED', 'to must be a value date YYYY-MM-DD, not before from', {
       field: 'to',
     });
-  const r = await pool.query<OwnLegRow>(
-    `SELECT leg_id, reference, role, amount_minor::text, currency, value_date::text, payer_ref, payee_ref
-       FROM own_legs
-      WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3 AND role IN ('DEBTOR_AGENT', 'CREDITOR_AGENT')
-      ORDER BY value_date, leg_id
-      LIMIT $4`,
-    [mspId, from, to, EXTRACT_ROWS_MAX + 1],
-  );
-  if (r.rows.length > EXTRACT_ROWS_MAX)
+  const legs = await ownLegsToExtract(pool, mspId, from, to, EXTRACT_ROWS_MAX + 1);
+  if (legs.length > EXTRACT_ROWS_MAX)
     throw new ApiError(
       'VALIDATION_FAILED',
       `more than ${EXTRACT_ROWS_MAX} legs from ${from} to ${to}; ask for fewer days`,
@@ -217,21 +174,21 @@ export async function ledgerExtract(
       columns.payeeRef,
       columns.legId,
     ].map((c) => c ?? ''),
-    ...r.rows.map((row) => {
-      const currency = row.currency.trim();
-      if (!isCurrency(currency)) throw new Error(`own leg ${row.leg_id} has currency ${currency}`);
+    ...legs.map((leg) => {
+      const currency = leg.currency;
+      if (!isCurrency(currency)) throw new Error(`own leg ${leg.legId} has currency ${currency}`);
       return [
-        row.reference,
-        minorToMajorText(BigInt(row.amount_minor), currency),
+        leg.reference,
+        minorToMajorText(BigInt(leg.amountMinor), currency),
         currency,
-        row.value_date,
-        row.role === 'DEBTOR_AGENT' ? 'DEBIT' : 'CREDIT',
-        row.payer_ref,
-        row.payee_ref,
-        row.leg_id,
+        leg.valueDate,
+        leg.role === 'DEBTOR_AGENT' ? 'DEBIT' : 'CREDIT',
+        leg.payerRef,
+        leg.payeeRef,
+        leg.legId,
       ];
     }),
   ];
   const csv = records.map(csvRecord).join('\r\n') + '\r\n';
-  return { csv, rows: r.rows.length, from, to };
+  return { csv, rows: legs.length, from, to };
 }

@@ -1,0 +1,91 @@
+import type { LegRole, RouteStop } from '../../../../chaincode/src/core/leg';
+import type { LegInput } from '../../ledger/ledgerGateway';
+import type { Queryable } from '../sql';
+
+/** One of the institution's own legs as the index holds it (`own_legs`): the plaintext it posted. */
+export type OwnLeg = LegInput & { readonly mspId: string; readonly amountMinor: string };
+
+interface OwnLegTableRow {
+  leg_id: string;
+  reference: string;
+  role: LegRole;
+  branch: string | null;
+  route: RouteStop[];
+  amount_minor: string;
+  currency: string;
+  value_date: string;
+  payer_ref: string;
+  payee_ref: string;
+  outcome: LegInput['outcome'];
+}
+
+/** The institution's own legs with a value date from `from` to `to` (inclusive), in no particular order. */
+export async function ownLegsBetween(
+  db: Queryable,
+  mspId: string,
+  from: string,
+  to: string,
+): Promise<OwnLeg[]> {
+  const r = await db.query<OwnLegTableRow>(
+    `SELECT leg_id, reference, role, branch, route, amount_minor::text, currency, value_date::text, payer_ref, payee_ref, outcome
+       FROM own_legs WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3`,
+    [mspId, from, to],
+  );
+  return r.rows.map((row) => ({
+    mspId,
+    legId: row.leg_id,
+    reference: row.reference,
+    role: row.role,
+    ...(row.branch ? { branch: row.branch } : {}),
+    route: row.route,
+    amountMinor: row.amount_minor,
+    currency: row.currency,
+    valueDate: row.value_date,
+    payerRef: row.payer_ref,
+    payeeRef: row.payee_ref,
+    outcome: row.outcome,
+  }));
+}
+
+/** An own leg of a debtor's or creditor's agent, as a statement extract lists it. */
+export interface ExtractLeg {
+  readonly legId: string;
+  readonly reference: string;
+  readonly role: 'DEBTOR_AGENT' | 'CREDITOR_AGENT';
+  readonly amountMinor: string;
+  readonly currency: string;
+  readonly valueDate: string;
+  readonly payerRef: string;
+  readonly payeeRef: string;
+}
+
+/**
+ * The institution's own legs with a side (clearing legs have none), value dates `from` to `to`, ordered by value
+ * date and leg id, at most `limit` of them (ask for one more than you allow to know that there were more).
+ */
+export async function ownLegsToExtract(
+  db: Queryable,
+  mspId: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<ExtractLeg[]> {
+  const r = await db.query<Omit<OwnLegTableRow, 'role'> & { role: ExtractLeg['role'] }>(
+    `SELECT leg_id, reference, role, amount_minor::text, currency, value_date::text, payer_ref, payee_ref
+       FROM own_legs
+      WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3 AND role IN ('DEBTOR_AGENT', 'CREDITOR_AGENT')
+      ORDER BY value_date, leg_id
+      LIMIT $4`,
+    [mspId, from, to, limit],
+  );
+  return r.rows.map((row) => ({
+    legId: row.leg_id,
+    reference: row.reference,
+    role: row.role,
+    amountMinor: row.amount_minor,
+    currency: row.currency.trim(),
+    valueDate: row.value_date,
+    payerRef: row.payer_ref,
+    payeeRef: row.payee_ref,
+  }));
+}
