@@ -18,9 +18,14 @@ import {
   type LegInput,
 } from '../../application/src/ledger/ledgerGateway';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
-import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { toErrorResponse } from '../../application/src/http/errors';
-import { openFabricLedger } from '../../application/src/ledger/fabricLedgerGateway';
+import {
+  FabricTransport,
+  loadProfiles,
+  type FabricDeadlines,
+  openFabricLedger,
+  walletIdentity,
+} from '../../application/src/ledger/fabricLedgerGateway';
 import { loadConsortium } from '../../application/src/ledger/consortium';
 import { caUrl } from '../../network/fabric/src/crypto';
 import { layoutFor } from '../../network/fabric/src/layout';
@@ -132,7 +137,7 @@ describe('live Fabric network: what only a real network shows', () => {
     expect(e).toBeInstanceOf(LedgerRejected);
     expect((e as LedgerRejected).code).toBe('ENDORSEMENT_POLICY_FAILURE');
     expect((e as LedgerRejected).txId).toMatch(/^[0-9a-f]{64}$/);
-    await expect(b().gateway.getCase(sysA, caseIdOf(p.reference))).rejects.toMatchObject({
+    await expect(b().gateway.getCase(sysA, p.caseId)).rejects.toMatchObject({
       code: 'CASE_NOT_FOUND',
     });
     // the same leg endorsed by its own organisation is valid
@@ -202,7 +207,7 @@ describe('live Fabric network: what only a real network shows', () => {
     expect((await heights())[name]).toBe(-1); // down: no metrics
     await up(ctx, ordererCount());
     await peersLevel(last.blockNumber + 1n);
-    const caseId = caseIdOf(p.reference);
+    const caseId = p.caseId;
     const expected = await b().gateway.getCase(alice, caseId);
     let seen: unknown;
     let failure: unknown;
@@ -274,7 +279,7 @@ describe('live Fabric network: what only a real network shows', () => {
         headers: { authorization: `Bearer ${system.token}` },
       });
       expect(((await history.json()) as { history: unknown[] }).history).toHaveLength(1);
-      const c = await b().gateway.getCase(await b().identity('audrey'), caseIdOf(p.reference));
+      const c = await b().gateway.getCase(await b().identity('audrey'), p.caseId);
       expect(c.legs[0]?.mspId).toBe('BankAMSP');
     } finally {
       await closeServer(server);
@@ -366,6 +371,69 @@ describe('live Fabric network: an outage is unavailable, never the caller’s mi
       expect(after.legs.map((l) => l.legId)).toEqual([p.debit.legId]);
     } finally {
       await ledger.close();
+    }
+  });
+});
+
+describe('live Fabric network: an outage met by one call leaves the others in flight alone', () => {
+  // The chaos runs' 45 s waits: one submit's outage dropped its organisation's connection and disconnected
+  // it, which closed the commit listener of another submit of that organisation already sent; that one heard
+  // nothing until its deadline, and its own outage then dropped the next connection under the next submit.
+  // Here queries with a 1 ms deadline (each an outage of Bank B's) keep dropping Bank B's connection while a
+  // Bank B leg is endorsed, ordered and committed: it must be answered, not wait out its deadline.
+  it('a submit in flight is answered while outages of its organisation drop its connection', async () => {
+    await ensureNetwork();
+    const consortium = loadConsortium();
+    const sysB = await walletIdentity(ctx.layout.runDir, 'BankBMSP', 'bankb-system');
+    const transportWith = (deadlines: Partial<FabricDeadlines>) =>
+      new FabricTransport({
+        channel: consortium.channel,
+        chaincode: consortium.chaincode.name,
+        profiles: loadProfiles(ctx.layout.runDir),
+        listener: sysB,
+        deadlines,
+      });
+    const transport = transportWith({ endorseMs: 10_000, commitMs: 10_000, evaluateMs: 1 });
+    const checker = transportWith({});
+    const post = (leg: LegInput) =>
+      transport.submit(sysB, {
+        fcn: 'reconciliation:postLegs',
+        args: [],
+        transient: { legs: canonicalJson([leg]) },
+      });
+    try {
+      await post(paymentLegs().credit); // connected and working
+      const outages: unknown[] = [];
+      const flight = { done: false };
+      const leg = paymentLegs().credit;
+      const t0 = Date.now();
+      const posted = post(leg).finally(() => {
+        flight.done = true;
+      });
+      while (!flight.done) {
+        outages.push(
+          await transport
+            .evaluate(sysB, { fcn: 'reconciliation:readCase', args: ['x'], transient: {} })
+            .catch((e: unknown) => e),
+        );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const result = await posted.then(
+        (r) => r,
+        (e: unknown) => e,
+      );
+      expect(result, String(result)).not.toBeInstanceOf(Error);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(outages.length).toBeGreaterThan(0);
+      expect(outages.every((e) => e instanceof LedgerUnavailable)).toBe(true);
+      const { txId, blockNumber } = result as { txId: string; blockNumber: bigint };
+      await expect(checker.transactionStatus(sysB, txId)).resolves.toEqual({
+        status: 'VALID',
+        blockNumber,
+      });
+    } finally {
+      await transport.close();
+      await checker.close();
     }
   });
 });

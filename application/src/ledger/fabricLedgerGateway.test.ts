@@ -163,41 +163,104 @@ describe('injected time', () => {
 });
 
 describe('a connection after an outage', () => {
-  it('is dropped with every other connection of the organisation, so the next call connects afresh', async () => {
-    const t = new FabricTransport({
+  type Inner = {
+    connections: Map<string, unknown>;
+    connectionOrgs: Map<string, string>;
+    open: Set<unknown>;
+  };
+  const transport = () =>
+    new FabricTransport({
       channel: 'c',
       chaincode: 'cc',
       profiles: new Map(),
       listener: { mspId: 'X', certificatePem: '', privateKeyPem: '' },
     });
-    // Cached connections as connect() leaves them: two of Bank B, one of Bank A.
+  /** Caches a connection as connect() leaves it. */
+  const cache = (t: FabricTransport, key: string, mspId: string, connection: object) => {
+    const inner = t as unknown as Inner;
+    const c = { users: 0, retired: false, ...connection };
+    inner.connections.set(key, Promise.resolve(c));
+    inner.connectionOrgs.set(key, mspId);
+    inner.open.add(c);
+  };
+  const unreachable = {
+    createTransaction: () => {
+      throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+    },
+  };
+  const identity = (name: string) => ({ mspId: 'BankBMSP', certificatePem: name, privateKeyPem: '' });
+  const query = { fcn: 'f', args: [], transient: {} };
+
+  it('is dropped with every other connection of the organisation, so the next call connects afresh', async () => {
+    const t = transport();
+    // Two of Bank B, one of Bank A.
     const disconnected: string[] = [];
-    const fake = (name: string) =>
-      Promise.resolve({
-        gateway: { disconnect: () => disconnected.push(name) },
-        network: {},
-        contract: {
-          createTransaction: () => {
-            throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
-          },
-        },
-      });
-    const inner = t as unknown as { connections: Map<string, unknown>; connectionOrgs: Map<string, string> };
     for (const [key, mspId] of [
       ['bruno', 'BankBMSP'],
       ['bella', 'BankBMSP'],
       ['alice', 'BankAMSP'],
-    ] as const) {
-      inner.connections.set(key, fake(key));
-      inner.connectionOrgs.set(key, mspId);
-    }
-    const bruno = { mspId: 'BankBMSP', certificatePem: 'bruno', privateKeyPem: '' };
-    await expect(t.evaluate(bruno, { fcn: 'f', args: [], transient: {} })).rejects.toBeInstanceOf(
-      LedgerUnavailable,
-    );
+    ] as const)
+      cache(t, key, mspId, {
+        gateway: { disconnect: () => disconnected.push(key) },
+        network: {},
+        contract: unreachable,
+      });
+    await expect(t.evaluate(identity('bruno'), query)).rejects.toBeInstanceOf(LedgerUnavailable);
     await new Promise((r) => setTimeout(r, 0));
-    expect([...inner.connections.keys()]).toEqual(['alice']);
+    expect([...(t as unknown as Inner).connections.keys()]).toEqual(['alice']);
     expect(disconnected.sort()).toEqual(['bella', 'bruno']);
+  });
+
+  // Disconnecting a fabric-network gateway closes its commit listeners without telling them: a submit already
+  // sent on it would wait out its deadline (45 s in the chaos runs), then drop the next connection in turn.
+  it('is disconnected only once the calls in flight on it are done', async () => {
+    const t = transport();
+    const disconnected: string[] = [];
+    let commitListener: ((error: unknown, event: unknown) => void) | undefined;
+    let markSent: () => void = () => undefined;
+    const sent = new Promise<void>((resolve) => {
+      markSent = resolve;
+    });
+    cache(t, 'bruno', 'BankBMSP', {
+      gateway: { disconnect: () => disconnected.push('bruno') },
+      network: {
+        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb' }] }),
+        addCommitListener: (l: typeof commitListener) => {
+          commitListener = l;
+          return Promise.resolve();
+        },
+        removeCommitListener: () => undefined,
+      },
+      contract: {
+        createTransaction: () => ({
+          setEndorsingOrganizations() {
+            return this;
+          },
+          getTransactionId: () => 'tx1',
+          submit: () => {
+            markSent();
+            return Promise.resolve(Buffer.from('{}'));
+          },
+        }),
+      },
+    });
+    cache(t, 'bella', 'BankBMSP', {
+      gateway: { disconnect: () => disconnected.push('bella') },
+      network: {},
+      contract: unreachable,
+    });
+    const submitted = t.submit(identity('bruno'), query);
+    await sent; // endorsed and ordered; its commit is awaited
+    await expect(t.evaluate(identity('bella'), query)).rejects.toBeInstanceOf(LedgerUnavailable);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((t as unknown as Inner).connections.size).toBe(0); // the next call of Bank B connects afresh
+    expect(disconnected).toEqual(['bella']); // bruno's submit still waits for its commit on its connection
+    commitListener?.(undefined, {
+      isValid: true,
+      getBlockEvent: () => ({ blockNumber: { toString: () => '7' } }),
+    });
+    await expect(submitted).resolves.toMatchObject({ txId: 'tx1', blockNumber: 7n });
+    expect(disconnected).toEqual(['bella', 'bruno']);
   });
 });
 

@@ -65,6 +65,10 @@ interface Connected {
   readonly gateway: Gateway;
   readonly network: Network;
   readonly contract: Contract;
+  /** Calls in flight and block streams on this connection. */
+  users: number;
+  /** Out of the cache after an outage: disconnected as soon as its last user is done, never before. */
+  retired: boolean;
 }
 
 const VALIDATION_CODES = new Set([
@@ -173,17 +177,23 @@ export function mapFabricError(e: unknown, txId?: string): Error {
   return new LedgerInternalError(message, { cause: e });
 }
 
-function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+function withDeadline<T>(ms: number, what: string | (() => string), work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new LedgerUnavailable(`${what}: no answer within ${ms} ms`));
+      reject(new LedgerUnavailable(`${typeof what === 'string' ? what : what()}: no answer within ${ms} ms`));
     }, ms);
   });
   return Promise.race([work, deadline]).finally(() => {
     clearTimeout(timer);
   });
 }
+
+const PHASE_WORDS = {
+  preparing: 'not sent',
+  submitting: 'endorsing and ordering',
+  committing: 'sent; waiting for its commit',
+} as const;
 
 /**
  * Whether an unavailable write may have taken effect: nothing left this process before `submit`; during it, a
@@ -256,14 +266,22 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
  *   and the validation code come back with the result (fabric-network's own handlers return neither).
  * - The proposal timestamp is set by fabric-network from the local clock and cannot be injected:
  *   `supportsInjectedTime` is false and a `timestamp` option is refused, never ignored.
+ * - A connection is counted while a call or a block stream uses it. After an outage an organisation's
+ *   connections leave the cache (the next call connects afresh), but each is disconnected only once its last
+ *   user is done: disconnecting closes the network's commit listeners without a word to them, so a submit
+ *   of the same organisation already sent would hear nothing and wait out its deadline (45 s), and its own
+ *   outage would then drop the next connection under the next submit (the chaos runs' 45 s waits).
  */
 export class FabricTransport implements LedgerTransport {
   readonly backend = 'fabric' as const;
   readonly supportsInjectedTime = false;
   private readonly deadlines: FabricDeadlines;
+  /** The connection each signing identity's next call uses, by certificate. */
   private readonly connections = new Map<string, Promise<Connected>>();
   /** Each cached connection's organisation (keyed as `connections`), so an outage drops that organisation's. */
   private readonly connectionOrgs = new Map<string, string>();
+  /** Every connection not yet disconnected, retired ones still in use included (for `close`). */
+  private readonly open = new Set<Connected>();
   private highestBlock = -1n;
   private stream:
     | {
@@ -312,8 +330,22 @@ export class FabricTransport implements LedgerTransport {
           timeout: Math.ceil(this.deadlines.evaluateMs / 1000),
         },
       });
-      const network = await gateway.getNetwork(this.options.channel);
-      return { gateway, network, contract: network.getContract(this.options.chaincode) };
+      let network: Network;
+      try {
+        network = await gateway.getNetwork(this.options.channel);
+      } catch (e) {
+        gateway.disconnect();
+        throw e;
+      }
+      const c: Connected = {
+        gateway,
+        network,
+        contract: network.getContract(this.options.chaincode),
+        users: 0,
+        retired: false,
+      };
+      this.open.add(c);
+      return c;
     })();
     connecting.catch(() => {
       if (this.connections.get(key) === connecting) {
@@ -324,6 +356,23 @@ export class FabricTransport implements LedgerTransport {
     this.connections.set(key, connecting);
     this.connectionOrgs.set(key, who.mspId);
     return connecting;
+  }
+
+  /** A connection for one call or stream: counted until `release`, so an outage cannot disconnect it under it. */
+  private async acquire(who: Identity): Promise<Connected> {
+    const c = await this.connect(who);
+    c.users += 1;
+    return c;
+  }
+
+  private release(c: Connected): void {
+    c.users -= 1;
+    if (c.retired && c.users === 0) this.disconnect(c);
+  }
+
+  private disconnect(c: Connected): void {
+    if (!this.open.delete(c)) return;
+    c.gateway.disconnect();
   }
 
   async submit(who: Identity, call: ContractCall, options?: SubmitOptions) {
@@ -350,32 +399,39 @@ export class FabricTransport implements LedgerTransport {
     // How far the write got, for an outage: before `submit` nothing left this process; during it the peers
     // endorse and the orderer is sent the transaction; after it only the commit is awaited.
     let phase: 'preparing' | 'submitting' | 'committing' = 'preparing';
+    let commit: { done: Promise<bigint>; cancel: () => void } | undefined;
     const work = (async () => {
       await this.stream?.ready;
-      const c = await this.connect(who);
-      const tx = c.contract.createTransaction(call.fcn).setEndorsingOrganizations(...endorsers);
-      const transient = Object.entries(call.transient);
-      if (transient.length > 0)
-        tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
-      txId = tx.getTransactionId();
-      const commit = await this.commitOf(c.network, who.mspId, txId);
-      let payload: Buffer;
+      const c = await this.acquire(who);
       try {
-        phase = 'submitting';
-        payload = await tx.submit(...call.args);
-        phase = 'committing';
-      } catch (e) {
-        commit.cancel();
-        throw e;
+        const tx = c.contract.createTransaction(call.fcn).setEndorsingOrganizations(...endorsers);
+        const transient = Object.entries(call.transient);
+        if (transient.length > 0)
+          tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
+        txId = tx.getTransactionId();
+        commit = await this.commitOf(c.network, who.mspId, txId);
+        let payload: Buffer;
+        try {
+          phase = 'submitting';
+          payload = await tx.submit(...call.args);
+          phase = 'committing';
+        } catch (e) {
+          commit.cancel();
+          throw e;
+        }
+        const blockNumber = await commit.done;
+        if (blockNumber > this.highestBlock) this.highestBlock = blockNumber;
+        await this.streamed(blockNumber);
+        return { txId, blockNumber, payload };
+      } finally {
+        this.release(c);
       }
-      const blockNumber = await commit.done;
-      if (blockNumber > this.highestBlock) this.highestBlock = blockNumber;
-      await this.streamed(blockNumber);
-      return { txId, blockNumber, payload };
     })();
     try {
-      return await withDeadline(total, `submit ${call.fcn}`, work);
+      return await withDeadline(total, () => `submit ${call.fcn} (${PHASE_WORDS[phase]})`, work);
     } catch (e) {
+      // past the deadline the commit wait ends too, so that the connection is released
+      commit?.cancel();
       throw this.forgetOnOutage(who, withOutcome(mapFabricError(e, txId), phase, txId));
     }
   }
@@ -387,25 +443,12 @@ export class FabricTransport implements LedgerTransport {
    */
   async transactionStatus(who: Identity, txId: string): Promise<TransactionStatus> {
     const work = (async (): Promise<TransactionStatus> => {
-      const c = await this.connect(who);
-      const qscc = c.network.getContract('qscc');
-      let processed: Buffer;
+      const c = await this.acquire(who);
       try {
-        processed = await qscc.evaluateTransaction('GetTransactionByID', this.options.channel, txId);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        if (/Failed to get transaction with id|not found|no such transaction/i.test(message))
-          return { status: 'NOT_FOUND' };
-        throw e;
+        return await this.lookUp(c, txId);
+      } finally {
+        this.release(c);
       }
-      const code = protos.peer.ProcessedTransaction.deserializeBinary(processed).getValidationcode();
-      const block = protos.common.Block.deserializeBinary(
-        await qscc.evaluateTransaction('GetBlockByTxID', this.options.channel, txId),
-      );
-      const blockNumber = BigInt(block.getHeader()?.getNumber() ?? 0);
-      if (code === protos.peer.TxValidationCode.VALID) return { status: 'VALID', blockNumber };
-      const name = Object.entries(protos.peer.TxValidationCode).find(([, v]) => v === code)?.[0];
-      return { status: 'INVALID', code: name ?? String(code), blockNumber };
     })();
     try {
       return await withDeadline(this.deadlines.evaluateMs, `look up transaction ${txId}`, work);
@@ -414,11 +457,33 @@ export class FabricTransport implements LedgerTransport {
     }
   }
 
+  private async lookUp(c: Connected, txId: string): Promise<TransactionStatus> {
+    const qscc = c.network.getContract('qscc');
+    let processed: Buffer;
+    try {
+      processed = await qscc.evaluateTransaction('GetTransactionByID', this.options.channel, txId);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (/Failed to get transaction with id|not found|no such transaction/i.test(message))
+        return { status: 'NOT_FOUND' };
+      throw e;
+    }
+    const code = protos.peer.ProcessedTransaction.deserializeBinary(processed).getValidationcode();
+    const block = protos.common.Block.deserializeBinary(
+      await qscc.evaluateTransaction('GetBlockByTxID', this.options.channel, txId),
+    );
+    const blockNumber = BigInt(block.getHeader()?.getNumber() ?? 0);
+    if (code === protos.peer.TxValidationCode.VALID) return { status: 'VALID', blockNumber };
+    const name = Object.entries(protos.peer.TxValidationCode).find(([, v]) => v === code)?.[0];
+    return { status: 'INVALID', code: name ?? String(code), blockNumber };
+  }
+
   /**
    * After an outage the cached connection may be the broken part: a restarted peer's event service is not
    * reconnected by fabric-network, so every later commit of that organisation waited out its deadline (the chaos
    * run showed Bank B unable to submit for minutes after its peer came back while a fresh process posted at
-   * once). Unavailable means: drop this organisation's connections, the next call connects afresh.
+   * once). Unavailable means: the next call of this organisation connects afresh. The old connections are
+   * disconnected once their calls in flight are done (see the class comment), not now.
    */
   private forgetOnOutage(who: Identity, e: Error): Error {
     if (!(e instanceof LedgerUnavailable)) return e;
@@ -428,7 +493,8 @@ export class FabricTransport implements LedgerTransport {
       this.connectionOrgs.delete(key);
       void connection.then(
         (c) => {
-          c.gateway.disconnect();
+          c.retired = true;
+          if (c.users === 0) this.disconnect(c);
         },
         () => undefined,
       );
@@ -450,6 +516,10 @@ export class FabricTransport implements LedgerTransport {
     });
     done.catch(() => undefined); // observed by the caller, or abandoned after a failed submit
     const failed = new Set<string>();
+    const cancel = () => {
+      network.removeCommitListener(listener);
+      settle?.reject(new LedgerUnavailable(`stopped waiting for the commit of ${txId}`));
+    };
     const listener: CommitListener = (error, event) => {
       if (event) {
         network.removeCommitListener(listener);
@@ -464,22 +534,21 @@ export class FabricTransport implements LedgerTransport {
       }
     };
     await network.addCommitListener(listener, peers, txId);
-    return {
-      done,
-      cancel: () => {
-        network.removeCommitListener(listener);
-      },
-    };
+    return { done, cancel };
   }
 
   async evaluate(who: Identity, call: ContractCall): Promise<Buffer> {
     const work = (async () => {
-      const c = await this.connect(who);
-      const tx = c.contract.createTransaction(call.fcn);
-      const transient = Object.entries(call.transient);
-      if (transient.length > 0)
-        tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
-      return tx.evaluate(...call.args);
+      const c = await this.acquire(who);
+      try {
+        const tx = c.contract.createTransaction(call.fcn);
+        const transient = Object.entries(call.transient);
+        if (transient.length > 0)
+          tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
+        return await tx.evaluate(...call.args);
+      } finally {
+        this.release(c);
+      }
     })();
     try {
       return await withDeadline(this.deadlines.evaluateMs, `evaluate ${call.fcn}`, work);
@@ -534,10 +603,17 @@ export class FabricTransport implements LedgerTransport {
       return Promise.resolve();
     };
     const ready = (async () => {
-      const c = await this.connect(this.options.listener);
-      await c.network.addBlockListener(onBlock, { type: 'full' });
+      // held for as long as the stream runs: fabric-network restarts a block stream by itself after an outage
+      const c = await this.acquire(this.options.listener);
+      try {
+        await c.network.addBlockListener(onBlock, { type: 'full' });
+      } catch (e) {
+        this.release(c);
+        throw e;
+      }
       stream.stop = () => {
         c.network.removeBlockListener(onBlock);
+        this.release(c);
       };
     })();
     (stream as { ready: Promise<void> }).ready = ready.catch((e: unknown) => {
@@ -562,14 +638,23 @@ export class FabricTransport implements LedgerTransport {
           return Promise.resolve();
         };
         void Promise.resolve(who)
-          .then((identity) => this.connect(identity))
+          .then((identity) => this.acquire(identity))
           .then(async (c) => {
-            await c.network.addBlockListener(onBlock, {
-              type: 'full',
-              ...(options?.startBlock === undefined ? {} : { startBlock: options.startBlock.toString() }),
-            });
+            try {
+              await c.network.addBlockListener(onBlock, {
+                type: 'full',
+                ...(options?.startBlock === undefined ? {} : { startBlock: options.startBlock.toString() }),
+              });
+            } catch (e) {
+              this.release(c);
+              throw e;
+            }
+            let removed = false;
             remove = () => {
+              if (removed) return;
+              removed = true;
               c.network.removeBlockListener(onBlock);
+              this.release(c);
             };
             if (stopped) remove();
           })
@@ -600,7 +685,8 @@ export class FabricTransport implements LedgerTransport {
     const all = [...this.connections.values()];
     this.connections.clear();
     this.connectionOrgs.clear();
-    for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.gateway.disconnect();
+    await Promise.allSettled(all);
+    for (const c of [...this.open]) this.disconnect(c);
   }
 }
 

@@ -800,7 +800,7 @@ export function formatChaosReport(r: ChaosReport): string {
   return lines.join('\n');
 }
 
-const USAGE = `usage: npm run chaos -- [--short] [--legs N] [--faults kind,kind,...] [--seed N] [--port-offset N] [--pg-port N] [--data DIR] [--keep] [--ledger embedded|fabric]
+const USAGE = `usage: npm run chaos -- [--short] [--legs N] [--faults kind,kind,...] [--seed N] [--port-offset N (default 3370; 4370 for Bank A's node on Fabric)] [--pg-port N] [--data DIR] [--keep] [--ledger embedded|fabric]
 
 Posts at least --legs legs (default 10000; --short: 1500 and two faults) from four institutions through their
 nodes' HTTP API while killing the ledger process (SIGKILL) one fault at a time, restarting it, and checking that
@@ -821,7 +821,7 @@ async function main(argv: string[]): Promise<number> {
       legs: { type: 'string' },
       faults: { type: 'string' },
       seed: { type: 'string', default: '20261207' },
-      'port-offset': { type: 'string', default: '3370' },
+      'port-offset': { type: 'string' },
       'pg-port': { type: 'string', default: '25500' },
       data: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -843,6 +843,7 @@ async function main(argv: string[]): Promise<number> {
       faults,
       seed: Number(values.seed),
       repoRoot: resolve('.'),
+      ...(values['port-offset'] === undefined ? {} : { nodePortOffset: Number(values['port-offset']) }),
       log: (line) => {
         console.log(line);
       },
@@ -869,7 +870,7 @@ async function main(argv: string[]): Promise<number> {
     legs,
     faults,
     seed: Number(values.seed),
-    portOffset: Number(values['port-offset']),
+    portOffset: Number(values['port-offset'] ?? '3370'),
     postgresPort: Number(values['pg-port']),
     dataDir,
   });
