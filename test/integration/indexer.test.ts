@@ -12,7 +12,8 @@ import { BlockIndexer, type IndexerStep } from '../../application/src/indexer/bl
 import { listOpenBreaks } from '../../application/src/readModel/read/queue';
 import { ownLegReader, type OwnLegReader } from '../../application/src/indexer/ownLegs';
 import { project } from '../../application/src/indexer/projection';
-import { applyProjection, ContinuityError } from '../../application/src/indexer/store';
+import { applyProjection } from '../../application/src/readModel/applyProjection';
+import { ContinuityError } from '../../application/src/readModel/checkpoint';
 import { verifyIndex } from '../../application/src/indexer/verify';
 import {
   startEmbeddedConsortium,

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 
 import type { BlockIndexer } from '../indexer/blockIndexer';
-import type { Checkpoint } from '../indexer/store';
+import type { Checkpoint } from '../readModel/checkpoint';
 import type { ChangeNotice } from '../ledger/ledgerGateway';
 import type { IndexedEvent } from './indexedEvent';
 

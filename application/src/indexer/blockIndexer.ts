@@ -1,16 +1,23 @@
 import type pg from 'pg';
 
 import type { ChangeNotice, LedgerGateway } from '../ledger/ledgerGateway';
-import { comparePositions, mergeProjections, project, type Position } from './projection';
 import { inTransaction } from '../db/pool';
-import { ownLegDetails, ownLegsMissing, writeOwnLegs, type OwnLegReader } from './ownLegs';
-import { applyProjection, readCheckpoint, type Checkpoint } from './store';
+import { applyProjection } from '../readModel/applyProjection';
+import { readCheckpoint, type Checkpoint } from '../readModel/checkpoint';
+import { ownLegsMissing } from '../readModel/read/ownLegs';
+import { indexedTransactions } from '../readModel/read/transactions';
+import { comparePositions, type Position } from '../readModel/rows';
+import { writeOwnLegs } from '../readModel/write/ownLegs';
+import { ownLegDetails, type OwnLegReader } from './ownLegs';
+import { mergeProjections, project } from './projection';
 
-/** The points of one apply where a test may inject a crash. */
-/** begin: before BEGIN; rows: rows written, no checkpoint; checkpoint: both written, before COMMIT; commit: after COMMIT. */
 /** Own legs fetched per repair step (one ledger query, one SQL transaction). */
 const REPAIR_LEGS_PER_STEP = 1_000;
 
+/**
+ * The points of one apply where a test may inject a crash. begin: before BEGIN; rows: rows written, no
+ * checkpoint; checkpoint: both written, before COMMIT; commit: after COMMIT.
+ */
 export type IndexerStep = 'begin' | 'rows' | 'checkpoint' | 'commit';
 
 export type FaultHook = (
@@ -182,11 +189,10 @@ export class BlockIndexer {
   private async settleWaitersFromDb(): Promise<void> {
     const pending = [...this.waiters];
     if (pending.length === 0) return;
-    const r = await this.options.pool.query<{ tx_id: string }>(
-      'SELECT tx_id FROM indexed_transactions WHERE tx_id = ANY($1::text[])',
-      [pending.map((w) => w.txId)],
+    const found = await indexedTransactions(
+      this.options.pool,
+      pending.map((w) => w.txId),
     );
-    const found = new Set(r.rows.map((row) => row.tx_id));
     for (const w of pending) if (found.has(w.txId) || w.test([])) w.done();
   }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { BreakChange } from '../../../chaincode/src/ledger/events';
 import type { ChangeNotice } from '../ledger/ledgerGateway';
-import { comparePositions, mergeProjections, project } from './projection';
+import { comparePositions } from '../readModel/rows';
+import { mergeProjections, project } from './projection';
 
 const actor = { mspId: 'BankBMSP', id: 'x509::bruno', name: 'bruno' };
 const route = [

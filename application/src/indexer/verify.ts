@@ -4,7 +4,18 @@ import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { LedgerRejected } from '../ledger/ledgerGateway';
-import { readCheckpoint, type Checkpoint } from './store';
+import { readCheckpoint, type Checkpoint } from '../readModel/checkpoint';
+import {
+  breaksAfter,
+  casesAfter,
+  legsOfCases,
+  ownLegsAfter,
+  ownLegsWithoutLeg,
+  queueEntries,
+  transitionsOfBreaks,
+  type IndexedLeg,
+  type IndexedTransition,
+} from '../readModel/read/verifyReads';
 
 export type DifferenceKind = 'case' | 'leg' | 'own-leg' | 'break' | 'transition' | 'open-break';
 
@@ -94,38 +105,15 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
 
   let casesChecked = 0;
   for (let after = ''; ;) {
-    const page = await pool.query<{
-      case_id: string;
-      status: string;
-      parties: string[];
-      is_party: boolean;
-      expected: unknown;
-      leg_count: number;
-      opened_at: Date;
-      updated_at: Date;
-      due_at: Date;
-    }>(
-      `SELECT case_id, status, parties, is_party, expected, leg_count, opened_at, updated_at, due_at
-         FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT ${PAGE}`,
-      [after],
-    );
-    if (page.rows.length === 0) break;
-    const ids = page.rows.map((r) => r.case_id);
+    const page = await casesAfter(pool, after, PAGE);
+    if (page.length === 0) break;
+    const ids = page.map((r) => r.case_id);
     after = ids.at(-1) ?? after;
-    const legs = await pool.query<{
-      msp_id: string;
-      leg_id: string;
-      case_id: string;
-      role: string;
-      posted_at: Date;
-      is_own: boolean;
-    }>('SELECT msp_id, leg_id, case_id, role, posted_at, is_own FROM legs WHERE case_id = ANY($1::text[])', [
-      ids,
-    ]);
-    const legsByCase = new Map<string, typeof legs.rows>();
-    for (const l of legs.rows) legsByCase.set(l.case_id, [...(legsByCase.get(l.case_id) ?? []), l]);
+    const legs = await legsOfCases(pool, ids);
+    const legsByCase = new Map<string, IndexedLeg[]>();
+    for (const l of legs) legsByCase.set(l.case_id, [...(legsByCase.get(l.case_id) ?? []), l]);
 
-    await inParallel(page.rows, concurrency, async (row) => {
+    await inParallel(page, concurrency, async (row) => {
       const c: CaseRecord | undefined = await orMissing(() => gateway.getCase(who, row.case_id));
       // The ledger shows a case only to its parties and auditors: another institution's case, known to this index
       // from the public changes, cannot be checked by a person who is neither.
@@ -165,48 +153,15 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
 
   let breaksChecked = 0;
   for (let after = ''; ;) {
-    const page = await pool.query<{
-      break_id: string;
-      case_id: string;
-      finding_key: string;
-      reason: string;
-      status: string;
-      parties: string[];
-      is_party: boolean;
-      detail: unknown;
-      opened_at: Date;
-      updated_at: Date;
-      assignee: unknown;
-      resolution: string | null;
-      last_seq: number;
-    }>(
-      `SELECT break_id, case_id, finding_key, reason, status, parties, is_party, detail, opened_at, updated_at,
-              assignee, resolution, last_seq
-         FROM breaks WHERE break_id > $1 ORDER BY break_id LIMIT ${PAGE}`,
-      [after],
-    );
-    if (page.rows.length === 0) break;
-    const ids = page.rows.map((r) => r.break_id);
+    const page = await breaksAfter(pool, after, PAGE);
+    if (page.length === 0) break;
+    const ids = page.map((r) => r.break_id);
     after = ids.at(-1) ?? after;
-    const transitions = await pool.query<{
-      break_id: string;
-      seq: number;
-      action: string;
-      from_status: string | null;
-      to_status: string;
-      actor_msp_id: string;
-      actor_id: string;
-      actor_name: string;
-      at: Date;
-      tx_id: string;
-      comment_sealed: string;
-      assignee: string | null;
-      kind: string | null;
-    }>('SELECT * FROM break_transitions WHERE break_id = ANY($1::text[]) ORDER BY break_id, seq', [ids]);
-    const byBreak = new Map<string, typeof transitions.rows>();
-    for (const t of transitions.rows) byBreak.set(t.break_id, [...(byBreak.get(t.break_id) ?? []), t]);
+    const transitions = await transitionsOfBreaks(pool, ids);
+    const byBreak = new Map<string, IndexedTransition[]>();
+    for (const t of transitions) byBreak.set(t.break_id, [...(byBreak.get(t.break_id) ?? []), t]);
 
-    await inParallel(page.rows, concurrency, async (row) => {
+    await inParallel(page, concurrency, async (row) => {
       const id = row.break_id;
       const b: BreakRecord | undefined = await orMissing(() => gateway.getBreak(who, id));
       if (!b && !row.is_party) return;
@@ -267,10 +222,7 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
     if (page.items.length < PAGE || page.bookmark === '' || page.bookmark === bookmark) break;
     bookmark = page.bookmark;
   }
-  const queue = await pool.query<{ break_id: string; status: string; reason: string }>(
-    'SELECT break_id, status, reason FROM open_breaks',
-  );
-  const inQueue = new Map(queue.rows.map((r) => [r.break_id, r]));
+  const inQueue = new Map((await queueEntries(pool)).map((r) => [r.break_id, r]));
   for (const [id, b] of onLedger) {
     const q = inQueue.get(id);
     if (!q) {
@@ -294,23 +246,6 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
   };
 }
 
-/** An own leg's plaintext as the index keeps it, keyed by leg id. */
-interface OwnLegIndexRow {
-  leg_id: string;
-  case_id: string;
-  own_case_id: string | null;
-  reference: string | null;
-  role: string | null;
-  branch: string | null;
-  route: unknown;
-  amount_minor: string | null;
-  currency: string | null;
-  value_date: string | null;
-  payer_ref: string | null;
-  payee_ref: string | null;
-  outcome: string | null;
-}
-
 /**
  * The institution's own legs: each one the index knows publicly (checked against the ledger above) must have its
  * plaintext row, field for field what the institution's private collection on the ledger holds; a row for a leg
@@ -324,19 +259,11 @@ async function verifyOwnLegs(
   const { pool, gateway, who, institution } = options;
   let checked = 0;
   for (let after = ''; ;) {
-    const page = await pool.query<OwnLegIndexRow>(
-      `SELECT l.leg_id, l.case_id, o.case_id AS own_case_id, o.reference, o.role, o.branch, o.route,
-              o.amount_minor::text AS amount_minor, o.currency, o.value_date::text AS value_date, o.payer_ref,
-              o.payee_ref, o.outcome
-         FROM legs l LEFT JOIN own_legs o ON o.msp_id = l.msp_id AND o.leg_id = l.leg_id
-        WHERE l.msp_id = $1 AND l.is_own AND l.leg_id > $2
-        ORDER BY l.leg_id LIMIT ${PAGE}`,
-      [institution, after],
-    );
-    if (page.rows.length === 0) break;
-    after = page.rows.at(-1)?.leg_id ?? after;
-    const onLedger = await readOwnLegsEach(gateway, who, page.rows);
-    page.rows.forEach((row, i) => {
+    const page = await ownLegsAfter(pool, institution, after, PAGE);
+    if (page.length === 0) break;
+    after = page.at(-1)?.leg_id ?? after;
+    const onLedger = await readOwnLegsEach(gateway, who, page);
+    page.forEach((row, i) => {
       checked++;
       const id = `${institution}/${row.leg_id}`;
       const leg = onLedger[i];
@@ -368,15 +295,10 @@ async function verifyOwnLegs(
       diff('own-leg', id, 'outcome', row.outcome, leg.outcome);
     });
   }
-  const orphans = await pool.query<{ leg_id: string }>(
-    `SELECT o.leg_id FROM own_legs o
-      WHERE NOT EXISTS (SELECT 1 FROM legs l WHERE l.msp_id = o.msp_id AND l.leg_id = o.leg_id AND l.is_own)
-      ORDER BY o.leg_id`,
-  );
-  for (const o of orphans.rows)
+  for (const legId of await ownLegsWithoutLeg(pool))
     differences.push({
       kind: 'own-leg',
-      id: `${institution}/${o.leg_id}`,
+      id: `${institution}/${legId}`,
       field: 'exists',
       index: true,
       ledger: undefined,

@@ -19,26 +19,73 @@ export class Params {
 /** The PostgreSQL element types a column array of `unnest` is cast to. */
 export type SqlType = 'text' | 'int' | 'bigint' | 'boolean' | 'timestamptz' | 'date' | 'numeric';
 
-/** One column of a bulk write: its name, its element type, and how to read it from a row. */
-export type Column<R> = readonly [type: SqlType, of: (row: R) => unknown];
+/**
+ * One column of a bulk write: its element type, how to read it from a row, and, when the array cannot hold the
+ * value as stored (a text[] per row, jsonb), the expression that makes it from `t.<name>`.
+ */
+export type Column<R> = readonly [type: SqlType, of: (row: R) => unknown, select?: string];
 
 /** Columns in statement order: an object, so each name is written once beside its type and its value. */
 export type Columns<R> = Readonly<Record<string, Column<R>>>;
 
+/** A value as JSON text, for a jsonb column or a list that `textArrayOfJson` turns into text[]. */
+export const jsonText = (v: unknown): string => JSON.stringify(v);
+
+/** The expression that turns a column of JSON string arrays (written with `jsonText`) into text[]. */
+export const textArrayOfJson = (column: string): string =>
+  `ARRAY(SELECT jsonb_array_elements_text(${column}::jsonb))`;
+
 /**
  * Many rows as one statement: one array per column, turned back into rows by `unnest`, so a batch of any size is
- * one round trip with a fixed number of parameters. `from` is `unnest($1::text[], …) AS t(name, …)`, `names` the
- * column list (for `INSERT INTO table (names) SELECT names FROM …`), `values` the arrays in the same order.
+ * one round trip with a fixed number of parameters. Gives `from` (`unnest($1::text[], …) AS t(name, …)`),
+ * `names` (the column list), `select` (the names, or a column's expression) and `values` (the arrays, in order),
+ * for `INSERT INTO table (names) SELECT select FROM from`.
  */
 export function unnestRows<R>(
   rows: readonly R[],
   columns: Columns<R>,
-): { readonly from: string; readonly names: string; readonly values: unknown[][] } {
+): {
+  readonly from: string;
+  readonly names: string;
+  readonly select: string;
+  readonly values: unknown[][];
+} {
   const entries = Object.entries(columns);
   const names = entries.map(([name]) => name).join(', ');
   return {
     from: `unnest(${entries.map(([, [type]], i) => `$${i + 1}::${type}[]`).join(', ')}) AS t(${names})`,
     names,
+    select: entries.map(([name, [, , select]]) => select ?? name).join(', '),
     values: entries.map(([, [, of]]) => rows.map(of)),
   };
+}
+
+/** The three columns that say which transaction wrote a row: `block_number`, `tx_index`, `tx_id`. */
+export function originColumns<R>(
+  origin: (row: R) => {
+    readonly blockNumber: bigint;
+    readonly txIndex: number;
+    readonly txId: string;
+  },
+): Columns<R> {
+  return {
+    block_number: ['bigint', (r) => origin(r).blockNumber.toString()],
+    tx_index: ['int', (r) => origin(r).txIndex],
+    tx_id: ['text', (r) => origin(r).txId],
+  };
+}
+
+/**
+ * The `SET` list of an upsert of `columns`: every column but the `key` takes the new row's value
+ * (`col = EXCLUDED.col`), or its expression in `merge` where the stored value and the new one combine.
+ */
+export function updateSet<R>(
+  columns: Columns<R>,
+  key: readonly string[],
+  merge: Readonly<Record<string, string>> = {},
+): string {
+  return Object.keys(columns)
+    .filter((name) => !key.includes(name))
+    .map((name) => `${name} = ${merge[name] ?? `EXCLUDED.${name}`}`)
+    .join(', ');
 }

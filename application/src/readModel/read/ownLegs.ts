@@ -1,5 +1,6 @@
 import type { LegRole, RouteStop } from '../../../../chaincode/src/core/leg';
 import type { LegInput } from '../../ledger/ledgerGateway';
+import type { LegRow } from '../rows';
 import type { Queryable } from '../sql';
 
 /** One of the institution's own legs as the index holds it (`own_legs`): the plaintext it posted. */
@@ -87,5 +88,38 @@ export async function ownLegsToExtract(
     valueDate: row.value_date,
     payerRef: row.payer_ref,
     payeeRef: row.payee_ref,
+  }));
+}
+
+/**
+ * Own legs the index has on its public side (`legs.is_own`) but not in `own_legs`, in ledger order, at most
+ * `limit`: what a repair must fetch from the ledger.
+ */
+export async function ownLegsMissing(db: Queryable, mspId: string, limit: number): Promise<LegRow[]> {
+  const r = await db.query<{
+    leg_id: string;
+    case_id: string;
+    role: LegRow['role'];
+    posted_at: Date;
+    block_number: string;
+    tx_index: number;
+    tx_id: string;
+  }>(
+    `SELECT l.leg_id, l.case_id, l.role, l.posted_at, l.block_number, l.tx_index, l.tx_id
+       FROM legs l
+      WHERE l.msp_id = $1 AND l.is_own
+        AND NOT EXISTS (SELECT 1 FROM own_legs o WHERE o.msp_id = l.msp_id AND o.leg_id = l.leg_id)
+      ORDER BY l.block_number, l.tx_index, l.leg_id
+      LIMIT $2`,
+    [mspId, limit],
+  );
+  return r.rows.map((row) => ({
+    mspId,
+    legId: row.leg_id,
+    caseId: row.case_id,
+    role: row.role,
+    postedAt: row.posted_at.toISOString(),
+    isOwn: true,
+    origin: { blockNumber: BigInt(row.block_number), txIndex: row.tx_index, txId: row.tx_id },
   }));
 }

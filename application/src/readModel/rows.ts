@@ -1,0 +1,133 @@
+import type {
+  BreakActionType,
+  BreakStatus,
+  PersonRef,
+  TimelineEntry,
+} from '../../../chaincode/src/core/breakMachine';
+import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
+import type { BreakReason, CaseStatus, FindingDetail } from '../../../chaincode/src/core/matching';
+import type { LegInput, TransactionCreator } from '../ledger/ledgerGateway';
+import type { DailyCounts } from './dailyCounts';
+
+/**
+ * The rows of the index's tables as the indexer's pure projection (`../indexer/projection.ts`) produces them, one
+ * shape per table; `applyProjection` writes them. Declared here, beside the SQL that writes them, so a column
+ * and its field are changed together.
+ */
+
+/** Where a transaction sits on the ledger; (blockNumber, txIndex) orders every change. */
+export interface Position {
+  readonly blockNumber: bigint;
+  readonly txIndex: number;
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  if (a.blockNumber !== b.blockNumber) return a.blockNumber < b.blockNumber ? -1 : 1;
+  return a.txIndex - b.txIndex;
+}
+
+export interface Origin extends Position {
+  readonly txId: string;
+}
+
+/** `indexed_transactions`: one row per transaction the index has applied. */
+export interface TransactionRow extends Origin {
+  readonly at: string;
+  readonly creator?: TransactionCreator;
+}
+
+/** `cases` */
+export interface CaseRow {
+  readonly caseId: string;
+  readonly status: CaseStatus;
+  readonly parties: readonly string[];
+  readonly isParty: boolean;
+  readonly expected: readonly RouteStop[];
+  readonly legCount: number;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly dueAt: string;
+  /** The transaction time when this projection saw the case MATCHED (the store keeps the first ever). */
+  readonly matchedAt: string | null;
+  readonly origin: Origin;
+}
+
+/** `legs`: the public facts of every leg (who posted which leg of which case, when). */
+export interface LegRow {
+  readonly mspId: string;
+  readonly legId: string;
+  readonly caseId: string;
+  readonly role: LegRole;
+  readonly postedAt: string;
+  readonly isOwn: boolean;
+  readonly origin: Origin;
+}
+
+/**
+ * `own_legs`: one of the institution's own legs in plaintext, as its private collection on the ledger holds it.
+ * Not derived from the public changes: the indexer reads it from the ledger for each own leg of a batch
+ * (`../indexer/ownLegs.ts`).
+ */
+export interface OwnLegRow {
+  readonly leg: LegInput;
+  readonly caseId: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+}
+
+/** `breaks`: each break's newest state. */
+export interface BreakRow {
+  readonly breakId: string;
+  readonly caseId: string;
+  readonly findingKey: string;
+  readonly reason: BreakReason;
+  readonly status: BreakStatus;
+  readonly parties: readonly string[];
+  readonly isParty: boolean;
+  readonly detail: FindingDetail;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly assignee: PersonRef | null;
+  readonly resolution: string | null;
+  readonly lastAction: BreakActionType | 'UPDATE';
+  /** The newest timeline entry's seq in this projection, or -1 if it only refreshed the finding (UPDATE). */
+  readonly lastSeq: number;
+  readonly origin: Origin;
+}
+
+/** `break_transitions`: one row per timeline entry. */
+export interface TransitionRow {
+  readonly breakId: string;
+  readonly entry: TimelineEntry;
+  readonly origin: Origin;
+}
+
+/** `open_breaks`: the institution's work queue. */
+export interface OpenBreakRow {
+  readonly breakId: string;
+  readonly caseId: string;
+  readonly reason: BreakReason;
+  readonly status: BreakStatus;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly assignee: PersonRef | null;
+}
+
+/** What one batch of transactions changes in the index: written in one SQL transaction with the checkpoint. */
+export interface Projection {
+  /** The transactions this projection covers, in ledger order; the last is the new checkpoint. */
+  readonly transactions: readonly TransactionRow[];
+  readonly cases: ReadonlyMap<string, CaseRow>;
+  readonly legs: readonly LegRow[];
+  /** The plaintext of the own legs among `legs`, when the indexer has read it (written with the rows). */
+  readonly ownLegs?: readonly OwnLegRow[];
+  readonly breaks: ReadonlyMap<string, BreakRow>;
+  readonly transitions: readonly TransitionRow[];
+  /** breakId → its row in the institution's open-breaks queue, or null to take it out. */
+  readonly openBreaks: ReadonlyMap<string, OpenBreakRow | null>;
+  /**
+   * UTC day (YYYY-MM-DD) → counts. Cases opened and matched stay 0 here: the store counts them, as only the
+   * index knows whether a case is new or matched for the first time.
+   */
+  readonly daily: ReadonlyMap<string, DailyCounts>;
+}
