@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
-import { openTestDatabase } from '../../application/src/db/testing';
+import { openTestDatabase } from '../support/testDatabase';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 
 // An index whose checkpoint holds a block the ledger does not have: the ledger lost acknowledged blocks

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
-import { openTestDatabase, resetTestDatabase } from '../../application/src/db/testing';
+import { openTestDatabase, resetTestDatabase } from '../support/testDatabase';
 import { BlockIndexer, type IndexerStep } from '../../application/src/indexer/blockIndexer';
 import { listOpenBreaks } from '../../application/src/readModel/read/queue';
 import { ownLegReader, type OwnLegReader } from '../../application/src/indexer/ownLegs';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { testDatabaseKinds } from '../../application/src/db/testing';
+import { testDatabaseKinds } from '../support/testDatabase';
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
-import { openTestDatabase } from '../../application/src/db/testing';
+import { openTestDatabase } from '../support/testDatabase';
 import { dashboard } from '../../application/src/http/dashboard';
 import { colleagues } from '../../application/src/http/queue';
 import {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
-import { openTestDatabase } from '../../application/src/db/testing';
+import { openTestDatabase } from './testDatabase';
 import { createApp } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
 import { SessionStore } from '../../application/src/identity/sessions';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres';
 import { inTransaction, type Database } from './pool';
-import { openTestDatabase, testDatabaseKinds } from './testing';
+import { openTestDatabase, testDatabaseKinds } from '../../../test/support/testDatabase';
 
 // Many connections at once through one pool, on the embedded PGlite and (with DATABASE_URL) a real PostgreSQL:
 // extended-protocol queries of different shapes, transactions that write, reads, all interleaved. An earlier

@@ -4,11 +4,12 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { AMOUNT_MINOR_MAX } from '../../../chaincode/src/core/money';
+import { openTestDatabase, resetTestDatabase } from '../../../test/support/testDatabase';
 import { readDatabaseConfig } from './config';
 import { DataDirInUse, startEmbeddedPostgres } from './embeddedPostgres';
 import { loadMigrations, migrate, MigrationError } from './migrate';
 import { openDatabase, type Database } from './pool';
-import { openTestDatabase, resetTestDatabase } from './testing';
 
 describe('database configuration', () => {
   it('embeds PGlite under the node data folder without DATABASE_URL', () => {
@@ -116,6 +117,8 @@ describe('migrations', () => {
       { column_name: 'amount_minor', data_type: 'numeric', numeric_precision: 20 },
       { column_name: 'recorded_at', data_type: 'timestamp with time zone', numeric_precision: null },
     ]);
+    // The amount rule is the core's (the index writes by parseAmountMinor): the column holds all it allows.
+    expect(AMOUNT_MINOR_MAX.toString().length).toBeLessThanOrEqual(cols.rows[0]?.numeric_precision ?? 0);
   });
 
   it('refuses a gap in the numbering', () => {

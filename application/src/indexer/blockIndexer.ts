@@ -64,9 +64,9 @@ const DEFAULTS: Required<
 /**
  * Follows the ledger's change stream from the checkpoint and applies it to the index, each batch of
  * transactions together with the new checkpoint in one SQL transaction. The stream may repeat (a resubscribe,
- * a restart): whatever is at or before the checkpoint is skipped, and the store refuses anything out of order.
- * A failed apply stops the stream, drops the buffer and resubscribes from the checkpoint after a delay, so a
- * failure delays changes but never skips one.
+ * a restart): whatever is at or before the checkpoint is skipped, and `applyProjection` refuses anything out
+ * of order. A failed apply stops the stream, drops the buffer and resubscribes from the checkpoint after a
+ * delay, so a failure delays changes but never skips one.
  */
 export class BlockIndexer {
   private readonly options: Required<Omit<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs'>> &

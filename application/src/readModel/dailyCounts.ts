@@ -1,9 +1,9 @@
 import type { BreakReason } from '../../../chaincode/src/core/matching';
 
 /**
- * The daily counters of `daily_stats` and `daily_breaks_by_reason`, per UTC day, and the one way they add up:
- * the projection counts one transaction's legs and breaks, a batch adds its transactions' counts, and the store
- * adds the cases it found opened or matched for the first time, all with `addDaily`.
+ * The daily counters of `daily_stats` and `daily_breaks_by_reason`, per UTC day, and the one way they add
+ * up: the projection counts one transaction's legs and breaks, a batch adds its transactions' counts, and the
+ * writer adds the cases it found opened or matched for the first time, all with `addDaily`.
  */
 export interface DailyCounts {
   legsPosted: number;

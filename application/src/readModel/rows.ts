@@ -10,9 +10,9 @@ import type { LegInput, TransactionCreator } from '../ledger/ledgerGateway';
 import type { DailyCounts } from './dailyCounts';
 
 /**
- * The rows of the index's tables as the indexer's pure projection (`../indexer/projection.ts`) produces them, one
- * shape per table; `applyProjection` writes them. Declared here, beside the SQL that writes them, so a column
- * and its field are changed together.
+ * The rows of the index's tables as the indexer's pure projection (`../indexer/projection.ts`) produces
+ * them, one shape per table; `applyProjection` writes them. Declared here, beside the SQL that writes them, so
+ * a column and its field are changed together.
  */
 
 /** Where a transaction sits on the ledger; (blockNumber, txIndex) orders every change. */
@@ -47,7 +47,7 @@ export interface CaseRow {
   readonly openedAt: string;
   readonly updatedAt: string;
   readonly dueAt: string;
-  /** The transaction time when this projection saw the case MATCHED (the store keeps the first ever). */
+  /** The transaction time when this projection saw the case MATCHED (`first_matched_at` keeps the first). */
   readonly matchedAt: string | null;
   readonly origin: Origin;
 }
@@ -64,8 +64,8 @@ export interface LegRow {
 }
 
 /**
- * `own_legs`: one of the institution's own legs in plaintext, as its private collection on the ledger holds it.
- * Not derived from the public changes: the indexer reads it from the ledger for each own leg of a batch
+ * `own_legs`: one of the institution's own legs in plaintext, as its private collection on the ledger holds
+ * it. Not derived from the public changes: the indexer reads it from the ledger for each own leg of a batch
  * (`../indexer/ownLegs.ts`).
  */
 export interface OwnLegRow {
@@ -113,7 +113,7 @@ export interface OpenBreakRow {
   readonly assignee: PersonRef | null;
 }
 
-/** What one batch of transactions changes in the index: written in one SQL transaction with the checkpoint. */
+/** What a batch of transactions changes in the index: written in one SQL transaction with the checkpoint. */
 export interface Projection {
   /** The transactions this projection covers, in ledger order; the last is the new checkpoint. */
   readonly transactions: readonly TransactionRow[];
@@ -126,8 +126,8 @@ export interface Projection {
   /** breakId → its row in the institution's open-breaks queue, or null to take it out. */
   readonly openBreaks: ReadonlyMap<string, OpenBreakRow | null>;
   /**
-   * UTC day (YYYY-MM-DD) → counts. Cases opened and matched stay 0 here: the store counts them, as only the
-   * index knows whether a case is new or matched for the first time.
+   * UTC day (YYYY-MM-DD) → counts. Cases opened and matched stay 0 here: `write/cases.ts` counts them, as
+   * only the index knows whether a case is new or matched for the first time.
    */
   readonly daily: ReadonlyMap<string, DailyCounts>;
 }
