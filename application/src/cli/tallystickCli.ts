@@ -6,9 +6,24 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 
+import {
+  CLI_TLS_ENV,
+  CliTlsError,
+  NodeUnreachable,
+  nodeClient,
+  tlsFilesFrom,
+  type CliTlsFiles,
+  type NodeClient,
+} from './cliHttp';
+
 export const CLI_USAGE = `tallystick — the command line of an institution node
 
   tallystick login --node URL --user ID --secret SECRET     log in (the session is kept in ~/.tallystick, 0600)
+  tallystick login --node https://… --cert FILE --key FILE [--ca FILE] [--user ID --secret SECRET]
+                                                             a system on a node with mutual TLS: every request
+                                                             presents the certificate (no token); with --user
+                                                             and --secret it first provisions the node's
+                                                             signing credential for that identity
   tallystick logout
   tallystick post FILE.json [--batch N]                      post legs (a JSON array), in batches, idempotent
   tallystick upload FILE --format camt|mt940|csv [--counterparty MSP] [--clearing MSP] [--post]
@@ -23,13 +38,19 @@ export const CLI_USAGE = `tallystick — the command line of an institution node
                                                              prints to finish an interrupted step
   tallystick verify                                          compare the node's index with the ledger
 
-Options: --session FILE (default ~/.tallystick/session.json, or TALLYSTICK_SESSION).`;
+Options: --session FILE (default ~/.tallystick/session.json, or TALLYSTICK_SESSION).
+TLS: --ca FILE (${CLI_TLS_ENV.ca}) the CA of the node's certificate, default the system's roots;
+     --cert FILE --key FILE (${CLI_TLS_ENV.cert}, ${CLI_TLS_ENV.key}) the client certificate and key (PEM).
+     Given at login they are kept in the session (as paths); given to another command they replace them.`;
 
 interface SavedSession {
   readonly node: string;
-  readonly token: string;
+  /** A password login's bearer token; none when the client certificate authenticates every request. */
+  readonly token?: string;
   readonly user: string;
   readonly mspId: string;
+  /** The TLS files the login used (paths). */
+  readonly tls?: CliTlsFiles;
 }
 
 export interface CliIo {
@@ -85,41 +106,41 @@ function progress(io: CliIo, label: string, total: number): (done: number) => vo
 }
 
 async function request(
-  s: Pick<SavedSession, 'node'> & { token?: string },
+  s: { client: NodeClient; token?: string | undefined },
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(`${s.node}${path}`, {
+    res = await s.client.send(
       method,
-      headers: {
+      path,
+      {
         ...(s.token ? { authorization: `Bearer ${s.token}` } : {}),
         ...(body === undefined || body instanceof Readable ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined
-        ? {}
-        : body instanceof Readable
-          ? { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' }
-          : { body: JSON.stringify(body) }),
-    });
-  } catch (e) {
-    throw new CliError(
-      `cannot reach ${s.node}: ${e instanceof Error ? e.message : String(e)}`,
-      undefined,
-      true,
+      body === undefined ? undefined : body instanceof Readable ? body : JSON.stringify(body),
     );
+  } catch (e) {
+    if (e instanceof NodeUnreachable) throw new CliError(e.message, undefined, e.retryable);
+    throw e;
   }
-  const text = await res.text();
+  const { text } = res;
   const payload = (text ? JSON.parse(text) : null) as {
-    error?: { code: string; message: string; details?: { outcome?: string; txId?: string } };
+    error?: {
+      code: string;
+      message: string;
+      details?: { outcome?: string; txId?: string; reason?: string };
+    };
   } & Record<string, unknown>;
-  if (!res.ok)
+  // a refused client certificate names why in details.reason (CERTIFICATE_REVOKED, …)
+  const reason = payload.error?.details?.reason;
+  if (res.status < 200 || res.status > 299)
     throw new CliError(
-      `${payload.error?.code ?? res.status}: ${payload.error?.message ?? text}`,
+      `${payload.error?.code ?? res.status}${reason === undefined ? '' : ` (${reason})`}: ${payload.error?.message ?? text}`,
       res.status,
       false,
       res.status === 503 ? payload.error?.details : undefined,
@@ -150,17 +171,31 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       comment: { type: 'string' },
       reference: { type: 'string' },
       'idempotency-key': { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   const sessionFile =
     values.session ?? io.env.TALLYSTICK_SESSION ?? join(homedir(), '.tallystick', 'session.json');
-  const load = async (): Promise<SavedSession> => {
+  const clients: NodeClient[] = [];
+  /** A client of `node` with the TLS files in force (options, else environment, else the session's). */
+  const connect = (node: string, saved?: CliTlsFiles): NodeClient => {
+    const client = nodeClient(node, tlsFilesFrom(values, io.env, saved));
+    clients.push(client);
+    return client;
+  };
+  const load = async (): Promise<SavedSession & { client: NodeClient }> => {
+    let saved: SavedSession;
     try {
-      return JSON.parse(await readFile(sessionFile, 'utf8')) as SavedSession;
+      saved = JSON.parse(await readFile(sessionFile, 'utf8')) as SavedSession;
     } catch {
       throw new CliError('not logged in: run `tallystick login --node URL --user ID --secret SECRET` first');
     }
+    if (typeof saved.node !== 'string')
+      throw new CliError('not logged in: run `tallystick login --node URL --user ID --secret SECRET` first');
+    return { ...saved, client: connect(saved.node, saved.tls) };
   };
   const [command, ...rest] = positionals;
   try {
@@ -170,36 +205,55 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.out(CLI_USAGE);
         return values.help || command === 'help' ? 0 : 2;
       case 'login': {
-        if (!values.node || !values.user || !values.secret)
-          throw new CliError('login needs --node, --user and --secret');
+        const tls = tlsFilesFrom(values, io.env, undefined);
+        const byCertificate = tls.cert !== undefined;
+        if (!values.node || (!byCertificate && (!values.user || !values.secret)))
+          throw new CliError(
+            'login needs --node, --user and --secret, or --node with --cert and --key (a client certificate)',
+          );
+        if ((values.user === undefined) !== (values.secret === undefined))
+          throw new CliError('--user and --secret go together');
         const node = values.node.replace(/\/$/, '');
-        const r = (await request({ node }, 'POST', '/v1/sessions', {
-          enrollmentId: values.user,
-          secret: values.secret,
-        })) as unknown as {
-          token: string;
-          user: { enrollmentId: string; mspId: string; roles: string[] };
-        };
+        const s = { client: connect(node) };
+        type User = { enrollmentId: string; mspId: string; roles: string[] };
+        let token: string | undefined;
+        let user: User | undefined;
+        if (values.user !== undefined && values.secret !== undefined) {
+          // With a certificate: the node provisions its signing credential for the identity, and answers
+          // without a token (every request presents the certificate); without: a password session.
+          const r = (await request(s, 'POST', '/v1/sessions', {
+            enrollmentId: values.user,
+            secret: values.secret,
+          })) as unknown as { token?: string; authentication?: string; user: User };
+          token = r.token;
+          user = r.user;
+        }
+        if (byCertificate && token === undefined) {
+          // What the node makes of the certificate alone (refused with its reason, e.g. NO_SIGNING_CREDENTIAL)
+          user = (await request(s, 'GET', '/v1/me')) as unknown as User;
+        }
+        if (!user) throw new CliError('the node did not say who logged in');
         await mkdir(dirname(sessionFile), { recursive: true, mode: 0o700 });
         await writeFile(
           sessionFile,
           JSON.stringify({
             node,
-            token: r.token,
-            user: r.user.enrollmentId,
-            mspId: r.user.mspId,
+            ...(token === undefined ? {} : { token }),
+            user: user.enrollmentId,
+            mspId: user.mspId,
+            ...(Object.keys(tls).length === 0 ? {} : { tls }),
           } satisfies SavedSession),
           { mode: 0o600 },
         );
         await chmod(sessionFile, 0o600);
         io.out(
-          `logged in as ${r.user.enrollmentId} of ${r.user.mspId} (${r.user.roles.join(', ')}) at ${node}`,
+          `logged in as ${user.enrollmentId} of ${user.mspId} (${user.roles.join(', ')}) at ${node}${token === undefined ? ' by its client certificate' : ''}`,
         );
         return 0;
       }
       case 'logout': {
         const s = await load();
-        await request(s, 'DELETE', '/v1/sessions/current').catch(() => undefined);
+        if (s.token !== undefined) await request(s, 'DELETE', '/v1/sessions/current').catch(() => undefined);
         await writeFile(sessionFile, '{}', { mode: 0o600 });
         io.out('logged out');
         return 0;
@@ -360,10 +414,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         throw new CliError(`unknown command ${command}\n\n${CLI_USAGE}`);
     }
   } catch (e) {
-    if (e instanceof CliError) {
+    if (e instanceof CliError || e instanceof CliTlsError) {
       io.err(`${e.message}\n`);
       return 2;
     }
     throw e;
+  } finally {
+    for (const c of clients) c.close();
   }
 }

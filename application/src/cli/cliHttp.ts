@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isAbsolute, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+
+/**
+ * How the command line reaches a node: plain HTTP, HTTPS trusting a given CA, or HTTPS presenting a client
+ * certificate (mutual TLS, docs/API.md "Member systems: mutual TLS"). Paths, not contents, are what a session
+ * keeps: the private key stays in its own file.
+ */
+export interface CliTlsFiles {
+  /** The CA that issued the node's server certificate (PEM); default: the system's public roots. */
+  readonly ca?: string;
+  /** The client certificate (PEM) and its private key, presented in every TLS handshake. */
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+export const CLI_TLS_ENV = {
+  ca: 'TALLYSTICK_CA_FILE',
+  cert: 'TALLYSTICK_CERT_FILE',
+  key: 'TALLYSTICK_KEY_FILE',
+} as const;
+
+const OPTION = { ca: '--ca', cert: '--cert', key: '--key' } as const;
+
+/** Why a request got no answer: `retryable` when the node may answer a second try (not a trust failure). */
+export class NodeUnreachable extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** A refusal of the command's own configuration (files, options): nothing was sent. */
+export class CliTlsError extends Error {}
+
+/**
+ * The TLS files in force: each from its option, else its environment variable, else what the session saved.
+ * Relative paths are made absolute, so a saved session works from any folder.
+ */
+export function tlsFilesFrom(
+  options: Partial<Record<keyof CliTlsFiles, string | undefined>>,
+  env: Readonly<Record<string, string | undefined>>,
+  saved: CliTlsFiles | undefined,
+): CliTlsFiles {
+  const pick = (k: keyof CliTlsFiles): string | undefined => {
+    const v = options[k] ?? (env[CLI_TLS_ENV[k]] || undefined) ?? saved?.[k];
+    return v === undefined ? undefined : isAbsolute(v) ? v : resolve(v);
+  };
+  const files = { ca: pick('ca'), cert: pick('cert'), key: pick('key') };
+  if ((files.cert === undefined) !== (files.key === undefined))
+    throw new CliTlsError(
+      `a client certificate needs both ${OPTION.cert} and ${OPTION.key} (or ${CLI_TLS_ENV.cert} and ${CLI_TLS_ENV.key})`,
+    );
+  return Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+}
+
+/** The TLS errors that mean the node's certificate is not the one `--ca` vouches for: retrying cannot help. */
+const UNTRUSTED_SERVER = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export interface NodeAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+export interface NodeClient {
+  send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string | Readable,
+  ): Promise<NodeAnswer>;
+  /** Ends the kept-alive connections (the command is done). */
+  close(): void;
+}
+
+/** A client of one node, reading the TLS files once; connections are kept alive across a command's requests. */
+export function nodeClient(node: string, files: CliTlsFiles): NodeClient {
+  let url: URL;
+  try {
+    url = new URL(node);
+  } catch {
+    throw new CliTlsError(`--node ${node} is not a URL`);
+  }
+  const https = url.protocol === 'https:';
+  const given = (Object.keys(files) as (keyof CliTlsFiles)[]).filter((k) => files[k] !== undefined);
+  if (!https && given.length > 0)
+    throw new CliTlsError(
+      `${given.map((k) => OPTION[k]).join(', ')} need an https:// node; ${node} is plain HTTP`,
+    );
+  const read = (k: keyof CliTlsFiles, what: RegExp, described: string): string | undefined => {
+    const file = files[k];
+    if (file === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CliTlsError(
+        `${OPTION[k]}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    // the message names the file, never its content (a key)
+    if (!what.test(text)) throw new CliTlsError(`${OPTION[k]}: ${file} does not hold ${described} in PEM`);
+    return text;
+  };
+  const certificate = /-----BEGIN CERTIFICATE-----/;
+  const ca = read('ca', certificate, 'CA certificates');
+  const cert = read('cert', certificate, 'a certificate');
+  const key = read('key', /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/, 'a private key');
+  const agent = https
+    ? new HttpsAgent({
+        keepAlive: true,
+        minVersion: 'TLSv1.2',
+        ...(ca === undefined ? {} : { ca }),
+        ...(cert === undefined || key === undefined ? {} : { cert, key }),
+      })
+    : new HttpAgent({ keepAlive: true });
+  const base = node.replace(/\/$/, '');
+
+  const send: NodeClient['send'] = (method, path, headers, body) =>
+    new Promise((resolveAnswer, reject) => {
+      const text = typeof body === 'string' ? body : undefined;
+      const req = (https ? httpsRequest : httpRequest)(`${base}${path}`, {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(text === undefined ? {} : { 'content-length': String(Buffer.byteLength(text)) }),
+        },
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        const code = e.code ?? '';
+        if (UNTRUSTED_SERVER.has(code))
+          reject(
+            new NodeUnreachable(
+              `the certificate of ${base} is not trusted (${code}): give the CA that issued it with ${OPTION.ca} FILE (or ${CLI_TLS_ENV.ca})`,
+              false,
+            ),
+          );
+        else reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true));
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => {
+          reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true));
+        });
+        res.on('end', () => {
+          resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      if (body instanceof Readable) {
+        body.on('error', (e) => req.destroy(e));
+        body.pipe(req);
+      } else req.end(text);
+    });
+  return {
+    send,
+    close: () => {
+      agent.destroy();
+    },
+  };
+}
