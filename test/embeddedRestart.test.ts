@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { startEmbeddedConsortium } from '../application/src/ledger/embeddedLedgerGateway';
-import { caseIdOf } from '../chaincode/src/ledger/keys';
 import { paymentLegs } from './support/legs';
 
 const dirs: string[] = [];
@@ -31,7 +30,7 @@ describe.each([
       await c.gateway.postLegs(await c.identity('clearing-system'), [p.entry]);
       await c.gateway.postLegs(await c.identity('bankb-system'), [{ ...p.credit, amountMinor: '1' }]);
       const bruno = await c.identity('bruno');
-      breakId = (await c.gateway.getCase(bruno, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      breakId = (await c.gateway.getCase(bruno, p.caseId)).breaks[0]?.breakId ?? '';
       await c.gateway.assignBreak(bruno, breakId, 'bruno', {
         reference: p.reference,
         comment: 'looking into it',

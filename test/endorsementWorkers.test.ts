@@ -8,7 +8,6 @@ import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
 } from '../application/src/ledger/embeddedLedgerGateway';
-import { caseIdOf } from '../chaincode/src/ledger/keys';
 import { paymentLegs } from './support/legs';
 
 describe('the embedded network with two endorsing worker threads', () => {
@@ -45,7 +44,7 @@ describe('the embedded network with two endorsing worker threads', () => {
     expect(counts.mainThread).toBeGreaterThan(0);
     expect(counts.mainThread + counts.workers.reduce((a, b) => a + b, 0)).toBe(72);
     const bruno = await c.identity('bruno');
-    const cases = await Promise.all(payments.map((p) => c.gateway.getCase(bruno, caseIdOf(p.reference))));
+    const cases = await Promise.all(payments.map((p) => c.gateway.getCase(bruno, p.caseId)));
     expect(cases.map((k) => k.status)).toEqual(payments.map((_, i) => (i % 6 === 0 ? 'BROKEN' : 'MATCHED')));
 
     // Sequential steps without retries: each is simulated, on whichever worker, after the one before committed.

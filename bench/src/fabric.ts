@@ -482,7 +482,7 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
       await ledger.gateway.postLegs(p.ids.BankAMSP, [
         { ...f, legId: `bv-${run}-${i}-A`, role: 'DEBTOR_AGENT' },
       ]);
-      const caseId = caseIdOf(f.reference);
+      const caseId = caseIdOf(f.reference, ROUTE_AB);
       const seen = new Promise<void>((resolve) => waiting.set(caseId, resolve));
       const submitted = performance.now();
       await ledger.gateway.postLegs(p.ids.BankBMSP, [

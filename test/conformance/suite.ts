@@ -101,9 +101,9 @@ export function defineReconciliationSuite(
       await backend.gateway.postLegs(sysC, [p.entry]);
       const last = await backend.gateway.postLegs(sysB, [p.credit]);
       expect(last.result).toEqual([
-        { legId: p.credit.legId, caseId: caseIdOf(p.reference), outcome: 'POSTED', caseStatus: 'MATCHED' },
+        { legId: p.credit.legId, caseId: p.caseId, outcome: 'POSTED', caseStatus: 'MATCHED' },
       ]);
-      const c = await backend.gateway.getCase(sysA, caseIdOf(p.reference));
+      const c = await backend.gateway.getCase(sysA, p.caseId);
       expect(c.status).toBe('MATCHED');
       expect(c.parties).toEqual(['BankAMSP', 'BankBMSP', 'ClearingHouseMSP']);
       expect(c.legs.map((l) => l.mspId)).toEqual(['BankAMSP', 'ClearingHouseMSP', 'BankBMSP']);
@@ -191,7 +191,7 @@ export function defineReconciliationSuite(
     it('treats a re-posted leg as a no-op and refuses a different leg under the same id', async () => {
       const p = paymentLegs();
       await backend.gateway.postLegs(sysA, [p.debit]);
-      const caseId = caseIdOf(p.reference);
+      const caseId = p.caseId;
       const before = await backend.gateway.history(sysA, 'case', caseId);
       const again = await backend.gateway.postLegs(sysA, [p.debit]);
       expect(again.result[0]?.outcome).toBe('UNCHANGED');
@@ -218,12 +218,12 @@ export function defineReconciliationSuite(
       const reason = (rejected[0] as PromiseRejectedResult).reason as LedgerRejected;
       expect(reason).toBeInstanceOf(LedgerRejected);
       expect(reason.code).toBe('MVCC_READ_CONFLICT');
-      const mid = await backend.gateway.getCase(sysA, caseIdOf(p.reference));
+      const mid = await backend.gateway.getCase(sysA, p.caseId);
       expect(mid.legs).toHaveLength(2);
       // the application's gateway retries the same, idempotent input
       await backend.gateway.postLegs(sysC, [p.entry]);
       await backend.gateway.postLegs(sysB, [p.credit]);
-      expect((await backend.gateway.getCase(sysA, caseIdOf(p.reference))).status).toBe('MATCHED');
+      expect((await backend.gateway.getCase(sysA, p.caseId)).status).toBe('MATCHED');
     });
 
     it('posts a batch in one transaction, all or nothing, and emits one event listing every case', async () => {
@@ -238,9 +238,7 @@ export function defineReconciliationSuite(
       stop();
       const ev = events.filter((e) => e.txId === r.txId);
       expect(ev).toHaveLength(1);
-      expect(ev[0]?.cases.map((c) => c.caseId).sort()).toEqual(
-        payments.map((p) => caseIdOf(p.reference)).sort(),
-      );
+      expect(ev[0]?.cases.map((c) => c.caseId).sort()).toEqual(payments.map((p) => p.caseId).sort());
       expect(ev[0]?.legs).toHaveLength(25);
 
       const bad: LegInput[] = payments.map((p) => p.entry);
@@ -249,9 +247,9 @@ export function defineReconciliationSuite(
       const e = await refused(backend.gateway.postLegs(sysC, bad), 'UNKNOWN_CURRENCY');
       expect(e.detail).toContain('legs[17].currency');
       expect(backend.height()).toBe(height);
-      expect((await backend.gateway.getCase(sysC, caseIdOf(payments[0]?.reference ?? ''))).legs).toHaveLength(
-        1,
-      );
+      expect(
+        (await backend.gateway.getCase(sysC, caseIdOf(payments[0]?.reference ?? '', ROUTE))).legs,
+      ).toHaveLength(1);
     });
 
     describe('bad input is refused with a clear error and changes nothing', () => {
@@ -313,7 +311,7 @@ export function defineReconciliationSuite(
           const e = await refused(backend.gateway.postLegs(sysA, [mutate(p.debit)]), code);
           expect(e.message).toMatch(message);
           expect(backend.height()).toBe(height);
-          await refused(backend.gateway.getCase(sysA, caseIdOf(p.reference)), 'CASE_NOT_FOUND');
+          await refused(backend.gateway.getCase(sysA, p.caseId), 'CASE_NOT_FOUND');
         });
       }
 
@@ -321,7 +319,10 @@ export function defineReconciliationSuite(
         const legs = Array.from({ length: 1001 }, () => paymentLegs().debit);
         const e = await refused(backend.gateway.postLegs(sysA, legs), 'BATCH_TOO_LARGE');
         expect(e.detail).toMatch(/at most 1000 legs, got 1001/);
-        await refused(backend.gateway.getCase(sysA, caseIdOf(legs[0]?.reference ?? '')), 'CASE_NOT_FOUND');
+        await refused(
+          backend.gateway.getCase(sysA, caseIdOf(legs[0]?.reference ?? '', ROUTE)),
+          'CASE_NOT_FOUND',
+        );
       });
     });
 
@@ -340,7 +341,7 @@ export function defineReconciliationSuite(
       it('only parties act on a break or open its case; only the owner or an auditor lists open breaks', async () => {
         const p = paymentLegs();
         await postAll({ ...p, credit: { ...p.credit, amountMinor: '1' } });
-        const caseId = caseIdOf(p.reference);
+        const caseId = p.caseId;
         const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
         // To a non-party the case and its break do not exist: the same answer as for ids that were never used.
         const missing = await refused(
@@ -375,6 +376,55 @@ export function defineReconciliationSuite(
         expect((await backend.gateway.history(audrey, 'leg', `BankAMSP:${p.debit.legId}`)).length).toBe(1);
       });
 
+      it('a member that learns a reference cannot join its case: a leg on another route opens a case of its own', async () => {
+        // Bank A → clearing house → Bank B, with a break; then PayCo, which knows the reference, posts credits
+        // that name it the payee: once on the case's route with Bank B swapped out, once listing every party.
+        for (const intruderFirst of [false, true]) {
+          const p = paymentLegs();
+          const intruderRoute = [ROUTE[0], ROUTE[1], { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' }];
+          const everyone = [...ROUTE, { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' }];
+          const { branch: _b, ...credit } = p.credit;
+          const claims = [
+            { ...credit, legId: `P-hijack-${p.credit.legId}`, route: intruderRoute },
+            { ...credit, legId: `P-all-${p.credit.legId}`, route: everyone },
+          ] as LegInput[];
+          const honest = async () => postAll({ ...p, credit: { ...p.credit, amountMinor: '1' } });
+          if (!intruderFirst) await honest();
+          const posted = await backend.gateway.postLegs(sysP, claims);
+          if (intruderFirst) await honest();
+          const intruderCases = posted.result.map((r) => r.caseId);
+          expect(new Set([p.caseId, ...intruderCases]).size).toBe(3);
+
+          // The payment's case: its parties are its route's, whatever PayCo posted and in whatever order.
+          const c = await backend.gateway.getCase(alice, p.caseId);
+          expect(c.parties).toEqual(['BankAMSP', 'BankBMSP', 'ClearingHouseMSP']);
+          expect(c.legs.map((l) => l.mspId)).toEqual(['BankAMSP', 'ClearingHouseMSP', 'BankBMSP']);
+          expect([...c.otherCases]).toEqual([...intruderCases].sort());
+          const breaks = (await backend.gateway.readCase(bruno, p.reference, p.caseId)).breaks;
+          expect(breaks.map((b) => [b.reason, b.findingKey]).sort()).toEqual([
+            ['AMOUNT_MISMATCH', 'AMOUNT_MISMATCH'],
+            ['UNEXPECTED_LEG', 'UNEXPECTED_LEG:route'],
+          ]);
+          // PayCo learns nothing of it and can do nothing to it, though it knows the reference.
+          const amountBreak = breaks.find((b) => b.reason === 'AMOUNT_MISMATCH')?.breakId ?? '';
+          await refused(backend.gateway.getCase(pavel, p.caseId), 'CASE_NOT_FOUND');
+          await refused(backend.gateway.getBreak(pavel, amountBreak), 'BREAK_NOT_FOUND');
+          await refused(backend.gateway.readCase(pavel, p.reference, p.caseId), 'CASE_NOT_FOUND');
+          await refused(
+            backend.gateway.decideBreak(pavel, amountBreak, 'REJECT', {
+              comment: 'mine',
+              reference: p.reference,
+            }),
+            'BREAK_NOT_FOUND',
+          );
+          // PayCo's own claim is a case of its own, which reports the other route for the reference.
+          const opened = await backend.gateway.readCase(pavel, p.reference);
+          expect(intruderCases).toContain(opened.case.caseId);
+          expect(opened.case.otherCases).toContain(p.caseId);
+          expect(opened.breaks.map((b) => b.reason)).toEqual(['UNEXPECTED_LEG']);
+        }
+      });
+
       it('service levels are set by an admin on the route', async () => {
         const route = 'BankAMSP/DEBTOR_AGENT>PayCoMSP/CREDITOR_AGENT';
         await refused(backend.gateway.setServiceLevel(alice, route, 30_000), 'ROLE_REQUIRED');
@@ -399,15 +449,15 @@ export function defineReconciliationSuite(
       const secrets = ['9876543', 'DE89370400440532013000', 'GB82WEST12345698765432', p.reference];
       const seen = JSON.stringify(
         [
-          await backend.gateway.getCase(audrey, caseIdOf(p.reference)),
-          await backend.gateway.history(audrey, 'case', caseIdOf(p.reference)),
+          await backend.gateway.getCase(audrey, p.caseId),
+          await backend.gateway.history(audrey, 'case', p.caseId),
           events,
         ],
         (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
       );
       for (const s of secrets) expect(seen).not.toContain(s);
       // anyone (an auditor, say) can re-check the verdict from the public salted digests alone
-      const publicRecord = await backend.gateway.getCase(audrey, caseIdOf(p.reference));
+      const publicRecord = await backend.gateway.getCase(audrey, p.caseId);
       expect(evaluateCase(publicRecord.legs, false).status).toBe(publicRecord.status);
       expect(
         evaluateCase(
@@ -442,7 +492,7 @@ export function defineReconciliationSuite(
       const { branch: _b, ...credit } = p.credit;
       await backend.gateway.postLegs(sysA, [p.debit], clock.at());
       await backend.gateway.postLegs(sysC, [p.entry], clock.at());
-      const caseId = caseIdOf(p.reference);
+      const caseId = p.caseId;
       await clock.reach(slaMs - margin);
       await backend.gateway.sweep(sysC, 1000, clock.at());
       expect((await backend.gateway.getCase(sysA, caseId)).status).toBe('PENDING');
@@ -470,7 +520,7 @@ export function defineReconciliationSuite(
     it('resolves a break across institutions with four eyes, every step signed by the person who took it', async () => {
       const p = paymentLegs();
       await postAll({ ...p, credit: { ...p.credit, outcome: 'TIMED_OUT' } });
-      const caseId = caseIdOf(p.reference);
+      const caseId = p.caseId;
       const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
       const g = backend.gateway;
       const ref = { reference: p.reference };
@@ -521,7 +571,7 @@ export function defineReconciliationSuite(
     it('runs each break action at most once per idempotency key: a retry gets the first result, another input a conflict', async () => {
       const p = paymentLegs();
       await postAll({ ...p, credit: { ...p.credit, amountMinor: '77' } });
-      const breakId = (await backend.gateway.getCase(alice, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
       const g = backend.gateway;
       const ref = { reference: p.reference };
       const key = `conf-${p.debit.legId}`;
@@ -577,7 +627,7 @@ export function defineReconciliationSuite(
     it('refuses self-approval by a person who both proposes and approves', async () => {
       const p = paymentLegs();
       await postAll({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });
-      const breakId = (await backend.gateway.getCase(alice, caseIdOf(p.reference))).breaks[0]?.breakId ?? '';
+      const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
       const ava = await backend.identity('ava'); // a supervisor: reconciler and approver
       await backend.gateway.assignBreak(ava, breakId, 'ava');
       await backend.gateway.proposeResolution(ava, breakId, 'REFUND', {

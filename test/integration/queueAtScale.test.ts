@@ -138,7 +138,11 @@ describe(`the work queue at ${OPEN.toLocaleString('en')} open breaks`, () => {
 
   it('searches by reference, own prefix and break id without scanning the queue or the own legs', async () => {
     const now = new Date();
-    const exact = { caseId: 'not-a-case', ownLegsOf: ME, prefix: await md5('r4242') };
+    const exact = {
+      casePrefix: 'ffffffffffffffffffffffffffffffff',
+      ownLegsOf: ME,
+      prefix: await md5('r4242'),
+    };
     for (const q of [
       { reference: exact },
       { reference: { ...exact, prefix: exact.prefix.slice(0, 6) } },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { RouteStop } from '../../chaincode/src/core/leg';
+import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 
 export const ROUTE: RouteStop[] = [
@@ -27,6 +28,8 @@ export function paymentLegs(over: Partial<LegInput> = {}) {
   };
   return {
     reference,
+    /** The case the payment's legs go to: its reference on its route. */
+    caseId: caseIdOf(reference, base.route),
     debit: {
       ...base,
       legId: `A-${n}-${reference.slice(0, 8)}`,

@@ -93,7 +93,7 @@ describe('the tallystick command line', () => {
       (
         await node.consortium.gateway.getCase(
           await node.consortium.identity('bruno'),
-          caseIdOf(extra.reference),
+          caseIdOf(extra.reference, extra.route),
         )
       ).legs,
     ).toHaveLength(1);

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { caseIdOf } from '../../../chaincode/src/ledger/keys';
 import { paymentLegs } from '../../../test/support/legs';
 import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
@@ -211,7 +210,7 @@ describe('console routes of a node', () => {
 
     const stream2 = await open('BankBMSP', bruno);
     const p = await amountBreak();
-    const caseId = caseIdOf(p.reference);
+    const caseId = p.caseId;
     const events = await readEvents(stream2, (e) =>
       e.some((x) => x.event === 'indexed' && JSON.stringify(x.data).includes(caseId)),
     );
@@ -331,16 +330,16 @@ describe('console routes of a node', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       return (r.body.items as Item[]).map((i) => i.caseId);
     };
-    expect(await search(foreign.reference)).toEqual([caseIdOf(foreign.reference)]);
-    expect(await search(own.reference)).toEqual([caseIdOf(own.reference)]);
-    expect(await search(own.reference.slice(0, 13))).toEqual([caseIdOf(own.reference)]);
+    expect(await search(foreign.reference)).toEqual([foreign.caseId]);
+    expect(await search(own.reference)).toEqual([own.caseId]);
+    expect(await search(own.reference.slice(0, 13))).toEqual([own.caseId]);
     // Only the node's own references are searched by prefix; a beginning that short finds nothing.
     expect(await search(foreign.reference.slice(0, 13))).toEqual([]);
     expect(await search(own.reference.slice(0, 3))).toEqual([]);
-    expect(await search(caseIdOf(foreign.reference))).toEqual([caseIdOf(foreign.reference)]);
+    expect(await search(foreign.caseId)).toEqual([foreign.caseId]);
     const all = (await call('BankBMSP', 'GET', '/v1/queue?limit=200', bruno)).body.items as Item[];
-    const target = all.find((i) => i.caseId === caseIdOf(foreign.reference));
-    expect(await search(target?.breakId.slice(0, 12) ?? 'x')).toContain(caseIdOf(foreign.reference));
+    const target = all.find((i) => i.caseId === foreign.caseId);
+    expect(await search(target?.breakId.slice(0, 12) ?? 'x')).toContain(foreign.caseId);
     // Wildcards are literal: a search for "%" matches no reference.
     expect(await search('%%%%')).toEqual([]);
     const tooLong = await call('BankBMSP', 'POST', '/v1/queue/search', bruno, { search: 'x'.repeat(65) });
@@ -353,7 +352,7 @@ describe('console routes of a node', () => {
     const bruno = await login('BankBMSP', 'bruno');
     const items = (await call('BankBMSP', 'GET', '/v1/queue?limit=200&assignee=none', bruno)).body
       .items as Item[];
-    const ids = [a, b].map((p) => items.find((i) => i.caseId === caseIdOf(p.reference))?.breakId ?? '');
+    const ids = [a, b].map((p) => items.find((i) => i.caseId === p.caseId)?.breakId ?? '');
     const r = await call('BankBMSP', 'POST', '/v1/breaks/assign', bruno, {
       breakIds: [...ids, 'brk-doesnotexist'],
       assignee: 'bella',

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { caseIdOf } from '../../../chaincode/src/ledger/keys';
 import { paymentLegs } from '../../../test/support/legs';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
@@ -180,7 +179,7 @@ describe('institution node REST API', () => {
     const posted = await call(a ?? '', 'POST', '/v1/legs', ta, p.debit);
     expect(posted.status).toBe(201);
     expect(posted.body.result).toEqual([
-      { legId: p.debit.legId, caseId: caseIdOf(p.reference), outcome: 'POSTED', caseStatus: 'PENDING' },
+      { legId: p.debit.legId, caseId: p.caseId, outcome: 'POSTED', caseStatus: 'PENDING' },
     ]);
     expect(typeof posted.body.blockNumber).toBe('string');
     const batch = await call(c ?? '', 'POST', '/v1/legs/batch', tc, { legs: [p.entry] });
@@ -225,7 +224,7 @@ describe('institution node REST API', () => {
     const bruno = await login('BankBMSP', 'bruno');
     const queue = await call(url('BankBMSP'), 'GET', '/v1/breaks?limit=500', bruno);
     const mine = (queue.body.items as { breakId: string; caseId: string; reason: string }[]).find(
-      (x) => x.caseId === caseIdOf(p.reference),
+      (x) => x.caseId === p.caseId,
     );
     expect(mine?.reason).toBe('STATUS_CONFLICT');
     const breakId = mine?.breakId ?? '';
@@ -371,7 +370,7 @@ describe('institution node REST API', () => {
       expect(queue.status).toBe(200);
       const item = (
         queue.body.items as { caseId: string; reason: string; status: string; ageMs: number }[]
-      ).find((i) => i.caseId === caseIdOf(p.reference));
+      ).find((i) => i.caseId === p.caseId);
       expect(item).toMatchObject({ reason: 'AMOUNT_MISMATCH', status: 'OPEN' });
       expect((await call(node.url, 'GET', '/v1/queue?reason=NOPE', bruno)).body.error?.code).toBe(
         'VALIDATION_FAILED',

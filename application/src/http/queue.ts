@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 import { BREAK_STATUSES, type BreakStatus } from '../../../chaincode/src/core/breakMachine';
 import { BREAK_REASONS, type BreakReason } from '../../../chaincode/src/core/matching';
-import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import { caseIdPrefix } from '../../../chaincode/src/ledger/keys';
 import {
   listOpenBreaks,
   OPEN_BREAKS_PAGE_SIZE_MAX,
@@ -135,7 +135,7 @@ function searchFilter(mspId: string, raw: string | undefined): Partial<OpenBreak
   if (search === '') return {};
   if (/^brk-[0-9a-f]{0,28}$/.test(search)) return { breakIdPrefix: search };
   if (/^[0-9a-f]{64}$/.test(search)) return { caseId: search };
-  return { reference: { caseId: caseIdOf(search), ownLegsOf: mspId, prefix: search } };
+  return { reference: { casePrefix: caseIdPrefix(search), ownLegsOf: mspId, prefix: search } };
 }
 
 export { REFERENCE_PREFIX_MIN };

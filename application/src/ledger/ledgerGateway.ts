@@ -121,7 +121,8 @@ export interface LedgerGateway {
     options?: MutationOptions,
   ): Promise<Committed<null>>;
   getCase(who: Identity, caseId: string): Promise<CaseRecord>;
-  readCase(who: Identity, reference: string): Promise<OpenCase>;
+  /** A case of the reference opened for a party: the one named by `caseId`, or the first the caller is on. */
+  readCase(who: Identity, reference: string, caseId?: string): Promise<OpenCase>;
   getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord>;
   listOpenBreaks(
     who: Identity,

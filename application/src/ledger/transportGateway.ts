@@ -206,8 +206,8 @@ export class TransportGateway implements LedgerGateway {
     return this.evaluate(who, call('getCase', [caseId]));
   }
 
-  readCase(who: Identity, reference: string): Promise<OpenCase> {
-    return this.evaluate(who, call('readCase', [], { reference }));
+  readCase(who: Identity, reference: string, caseId = ''): Promise<OpenCase> {
+    return this.evaluate(who, call('readCase', [caseId], { reference }));
   }
 
   getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord> {

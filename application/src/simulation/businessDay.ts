@@ -13,11 +13,15 @@ export const FAULTS = {
   CURRENCY_MISMATCH: { reasons: ['CURRENCY_MISMATCH'], rate: 0.005, clears: false },
   VALUE_DATE_MISMATCH: { reasons: ['VALUE_DATE_MISMATCH'], rate: 0.005, clears: false },
   ACCOUNT_MISMATCH: { reasons: ['ACCOUNT_MISMATCH'], rate: 0.005, clears: false },
+  /** The payment's own case reports the other route; the intruder's case is checked apart (INTRUDER_REASONS). */
   UNEXPECTED_LEG: { reasons: ['UNEXPECTED_LEG'], rate: 0.005, clears: false },
   /** A leg that arrives after the service level: flagged MISSING_LEG, then cleared when it comes. */
   LATE_LEG: { reasons: ['MISSING_LEG'], rate: 0.005, clears: true },
 } as const satisfies Record<string, { reasons: readonly BreakReason[]; rate: number; clears: boolean }>;
 export type Fault = keyof typeof FAULTS;
+
+/** What the case an intruder's leg opened must report: the payment's other route, and the legs never posted. */
+export const INTRUDER_REASONS: readonly BreakReason[] = ['MISSING_LEG', 'UNEXPECTED_LEG'];
 
 /** A late leg comes this long after its service level: a sweep has flagged it by then for any window ≤ 40 s. */
 export const LATE_LEG_MARGIN_MS = 120_000;
@@ -32,6 +36,12 @@ export interface PlannedPosting {
 export interface SimulatedPayment {
   readonly reference: string;
   readonly route: readonly RouteStop[];
+  /**
+   * UNEXPECTED_LEG: the route an intruder declared for the payment, naming itself. Its leg opens a case of its
+   * own (a leg joins a case only on the case's route), where the other stops never post: that case reports the
+   * other route and, past its service level, the missing legs.
+   */
+  readonly intruderRoute?: readonly RouteStop[];
   readonly fault: Fault | null;
   readonly amountMinor: bigint;
   readonly currency: string;
@@ -189,9 +199,23 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
     const payeeRef = route.some((s) => s.mspId === payco)
       ? `PAYCO${digits(rnd, 12)}`
       : `6217${digits(rnd, 15)}`;
-    payments.push({ reference, route, fault, amountMinor, currency });
-
     const creditorIdx = route.findIndex((s) => s.role === 'CREDITOR_AGENT');
+    // UNEXPECTED_LEG: a payment company books a credit for a payment routed to a bank (or a bank for one routed
+    // to the payment company), declaring itself the payee.
+    const intruder = route[creditorIdx]?.mspId === payco ? bankB : payco;
+    const intruderRoute =
+      fault === 'UNEXPECTED_LEG'
+        ? route.map((s) => (s.role === 'CREDITOR_AGENT' ? stop(intruder, 'CREDITOR_AGENT') : s))
+        : undefined;
+    payments.push({
+      reference,
+      route,
+      fault,
+      amountMinor,
+      currency,
+      ...(intruderRoute ? { intruderRoute } : {}),
+    });
+
     const faultyIdx =
       fault === 'MISSING_LEG' || fault === 'DUPLICATE' ? rnd.int(0, route.length - 1) : creditorIdx;
     route.forEach((s, idx) => {
@@ -234,13 +258,7 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
         });
       }
     });
-    if (fault === 'UNEXPECTED_LEG') {
-      // A payment company books a credit for a payment that was routed to a bank: it declares itself the payee.
-      const creditor = route[creditorIdx];
-      const intruder = creditor?.mspId === payco ? bankB : payco;
-      const intruderRoute = route.map((s) =>
-        s.role === 'CREDITOR_AGENT' ? stop(intruder, 'CREDITOR_AGENT') : s,
-      );
+    if (intruderRoute) {
       postings.push({
         poster: intruder,
         atMs: atMs + delay(3_000, 12_000),

@@ -2,7 +2,7 @@ import type { BreakReason, CaseStatus } from '../../../chaincode/src/core/matchi
 import { LIMITS } from '../../../chaincode/src/core/limits';
 import { caseIdOf } from '../../../chaincode/src/ledger/keys';
 import type { ChangeNotice, Identity, LedgerGateway } from '../ledger/ledgerGateway';
-import { FAULTS, type BusinessDay, type Fault } from './businessDay';
+import { FAULTS, INTRUDER_REASONS, type BusinessDay, type Fault, type SimulatedPayment } from './businessDay';
 
 export interface RunOptions {
   readonly gateway: LedgerGateway;
@@ -76,7 +76,13 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
   let transactions = 0;
   let firstBlock: bigint | undefined;
   let lastBlock = 0n;
-  const caseIds = new Set(day.payments.map((p) => caseIdOf(p.reference)));
+  // Each payment's case, and the case an intruder's leg opened for it (UNEXPECTED_LEG).
+  const caseIds = new Set(
+    day.payments.flatMap((p) => [
+      caseIdOf(p.reference, p.route),
+      ...(p.intruderRoute ? [caseIdOf(p.reference, p.intruderRoute)] : []),
+    ]),
+  );
 
   const onChange = (c: ChangeNotice) => {
     const receivedAt = performance.now();
@@ -138,7 +144,7 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
           submitStarted.set(r.txId, started);
           txTimeMs.set(r.txId, windowEnd);
           for (const p of chunk) {
-            const id = caseIdOf(p.leg.reference);
+            const id = caseIdOf(p.leg.reference, p.leg.route);
             firstLegAtMs.set(id, Math.min(firstLegAtMs.get(id) ?? Infinity, p.atMs));
             if (!openedOnLedger.has(id)) {
               openedOnLedger.add(id);
@@ -188,25 +194,37 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
   const found: Record<string, number> = {};
   const statusCounts: Record<string, number> = {};
   const mismatches: CaseOutcome[] = [];
-  for (const p of day.payments) {
-    const caseId = caseIdOf(p.reference);
-    const expected = p.fault ? [...FAULTS[p.fault].reasons] : [];
+  const check = (
+    p: SimulatedPayment,
+    caseId: string,
+    expected: readonly BreakReason[],
+    expectedStatus: CaseStatus,
+  ) => {
     const foundReasons = [...(reasonsByCase.get(caseId) ?? [])].sort();
     for (const r of expected) injected[r] = (injected[r] ?? 0) + 1;
     for (const r of foundReasons) found[r] = (found[r] ?? 0) + 1;
     const status = statusByCase.get(caseId) ?? 'UNKNOWN';
     statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-    const expectedStatus = p.fault === null || FAULTS[p.fault].clears ? 'MATCHED' : 'BROKEN';
     if (expected.join(',') !== foundReasons.join(',') || status !== expectedStatus) {
       mismatches.push({
         caseId,
         reference: p.reference,
         fault: p.fault,
-        expected,
+        expected: [...expected],
         found: foundReasons,
         status,
       });
     }
+  };
+  for (const p of day.payments) {
+    const expected = p.fault ? [...FAULTS[p.fault].reasons] : [];
+    check(
+      p,
+      caseIdOf(p.reference, p.route),
+      expected,
+      p.fault === null || FAULTS[p.fault].clears ? 'MATCHED' : 'BROKEN',
+    );
+    if (p.intruderRoute) check(p, caseIdOf(p.reference, p.intruderRoute), INTRUDER_REASONS, 'BROKEN');
   }
 
   return {

@@ -3,6 +3,7 @@
  * with no Fabric import and no implementation, so that the application never imports the contract.
  */
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
+import type { BreakRef } from '../core/caseDecision';
 import type { CaseStatus } from '../core/matching';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
@@ -17,18 +18,21 @@ export interface CaseLeg {
   readonly digests: Readonly<Record<MatchField, string>>;
 }
 
-export interface CaseBreakRef {
-  readonly findingKey: string;
-  readonly breakId: string;
-  readonly open: boolean;
-  readonly cleared: boolean;
-}
+/** A case's reference to one of its breaks: declared with the decision that makes it (core/caseDecision). */
+export type CaseBreakRef = BreakRef;
 
-/** The public record of a case: what every member may see. No amount, account or payment reference. */
+/**
+ * The public record of a case: what its parties and auditors may see. No amount, account or payment reference.
+ * A case holds the legs of one payment reference on one route (`expected`, which every leg declares); legs that
+ * declared another route for the same reference are in other cases (`otherCases`).
+ */
 export interface CaseRecord {
   readonly caseId: string;
+  /** The institutions on the route: only they can post into the case or act on its breaks. */
   readonly parties: readonly string[];
   readonly expected: readonly RouteStop[];
+  /** The other cases of the same reference (other routes declared for it), by id. */
+  readonly otherCases: readonly string[];
   readonly status: CaseStatus;
   readonly openedAt: string;
   readonly updatedAt: string;

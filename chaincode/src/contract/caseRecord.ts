@@ -1,5 +1,5 @@
 import type { CaseLeg, CaseRecord } from '../api/reconciliation';
-import { routeFromText, routeText, type LegRole, type MatchField, type RouteStop } from '../core/leg';
+import { routeFromText, routeText, type LegRole, type MatchField } from '../core/leg';
 import type { CaseStatus } from '../core/matching';
 
 /**
@@ -14,7 +14,7 @@ export interface LegIndexRecord {
   /**
    * The leg's details, sealed: its match fields and branch. What the case record shows of the leg (id,
    * institution, role, route) and the reference, which every reader must know, are not repeated. Written for
-   * the first leg of a case (and for every leg posted before 2026-11-28).
+   * the first leg of a case.
    */
   readonly sealedDetail?: string;
   /**
@@ -24,11 +24,6 @@ export interface LegIndexRecord {
    */
   readonly baseLeg?: string;
   readonly sealedDiff?: string;
-  /**
-   * Records written on 2026-11-27 seal the whole leg here instead; records written before 2026-11-27 have
-   * neither, their sealed copy is under keys.legacySealedLeg. Read only.
-   */
-  readonly sealed?: string;
 }
 
 export interface OpenBreakIndexEntry {
@@ -36,23 +31,22 @@ export interface OpenBreakIndexEntry {
   readonly caseId: string;
 }
 
-// ---- the stored form of a case record -----------------------------------------------------------------
+// ---- the case record codec -----------------------------------------------------------------------------
 
 /**
- * The case record as the ledger stores it (format 3). It is rewritten at every leg and kept in every version
- * by the key history, and every byte of it is encoded, hashed, written and read back several times on its way
- * through a block, so it is compact: one array of fields in a fixed order, with no field names; each leg one
- * array; each route one text, listed once however many legs (and the expected route) name it. `getCase`, the
- * history and the chaincode itself always see the full CaseRecord (decodeCaseRecord); the stored form never
- * leaves the chaincode.
+ * The case record as the ledger stores it: the one on-ledger format. It is rewritten at every leg and kept in
+ * every version by the key history, and every byte of it is encoded, hashed, written and read back several
+ * times on its way through a block, so the codec keeps it compact: one array of fields in a fixed order with no
+ * field names, each leg one array, the case's route one text (every leg of a case declares that route). `getCase`,
+ * the history and the chaincode itself always see the full CaseRecord (decodeCaseRecord); the stored form never
+ * leaves the chaincode. What the compact form saves is measured in docs/BENCHMARKS.md.
  *
- * A leg: [legId, mspId, role, postedAt, txId, digests, route], where digests are the base64 digests of
+ * A leg: [legId, mspId, role, postedAt, txId, digests], where digests are the base64 digests of
  * STORED_DIGEST_ORDER joined by '.' (not a base64 character), a later leg's left empty where they equal the
- * first leg's (storedDigests), and route indexes `routes`. A break: [breakId, findingKey, open, cleared],
- * the flags as 0 or 1.
+ * first leg's (storedDigests). A break: [breakId, findingKey, open, cleared], the flags as 0 or 1.
  */
 export type StoredCaseRecord = readonly [
-  format: 3,
+  format: typeof CASE_RECORD_FORMAT,
   caseId: string,
   status: CaseStatus,
   openedAt: string,
@@ -62,13 +56,16 @@ export type StoredCaseRecord = readonly [
   serviceLevelMs: number,
   dueAtMs: number,
   awaitingLegs: 0 | 1,
-  /** Indexes `routes`. */
-  expected: number,
+  /** routeText of the case's route: what every leg declares, and what is expected to post. */
+  route: string,
   parties: readonly string[],
-  routes: readonly string[],
+  otherCases: readonly string[],
   legs: readonly StoredCaseLeg[],
   breaks: readonly StoredBreakRef[],
 ];
+
+/** The format tag a stored case record starts with; a record without it is refused, never guessed at. */
+export const CASE_RECORD_FORMAT = 'case/1';
 
 export type StoredCaseLeg = readonly [
   legId: string,
@@ -77,18 +74,9 @@ export type StoredCaseLeg = readonly [
   postedAt: string,
   txId: string,
   digests: string,
-  route: number,
 ];
 
 type StoredBreakRef = readonly [breakId: string, findingKey: string, open: 0 | 1, cleared: 0 | 1];
-
-/** Format 2 (2026-11-27): an object with named fields, legs stored as in format 3, `expected` as text. */
-interface StoredCaseRecordV2 extends Omit<CaseRecord, 'expected' | 'legs'> {
-  readonly v: 2;
-  readonly expected: string;
-  readonly legs: readonly StoredCaseLeg[];
-  readonly routes: readonly string[];
-}
 
 /** The order of the digests in a stored leg: fixed here, never derived, so that stored records keep their meaning. */
 export const STORED_DIGEST_ORDER = [
@@ -116,31 +104,15 @@ function storedDigests(leg: CaseLeg, first: CaseLeg | undefined): string {
 }
 
 export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
-  const routes: string[] = [];
-  // Legs decoded from one stored route share its stop list: its text is worked out once.
-  const seen = new Map<readonly RouteStop[], number>();
-  const routeIndex = (route: readonly RouteStop[]): number => {
-    let index = seen.get(route);
-    if (index === undefined) {
-      const text = routeText(route);
-      index = routes.indexOf(text);
-      if (index < 0) index = routes.push(text) - 1;
-      seen.set(route, index);
-    }
-    return index;
-  };
+  const route = routeText(record.expected);
   const first = record.legs[0];
-  const legs = record.legs.map((l, i): StoredCaseLeg => [
-    l.legId,
-    l.mspId,
-    l.role,
-    l.postedAt,
-    l.txId,
-    storedDigests(l, i === 0 ? undefined : first),
-    routeIndex(l.route),
-  ]);
+  const legs = record.legs.map((l, i): StoredCaseLeg => {
+    if (l.route !== record.expected && routeText(l.route) !== route)
+      throw new Error(`case ${record.caseId}: leg ${l.legId} declares a route other than the case's`);
+    return [l.legId, l.mspId, l.role, l.postedAt, l.txId, storedDigests(l, i === 0 ? undefined : first)];
+  });
   return [
-    3,
+    CASE_RECORD_FORMAT,
     record.caseId,
     record.status,
     record.openedAt,
@@ -149,18 +121,39 @@ export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
     record.serviceLevelMs,
     record.dueAtMs,
     record.awaitingLegs ? 1 : 0,
-    routeIndex(record.expected),
+    route,
     record.parties,
-    routes,
+    record.otherCases,
     legs,
     record.breaks.map((b): StoredBreakRef => [b.breakId, b.findingKey, b.open ? 1 : 0, b.cleared ? 1 : 0]),
   ];
 }
 
-/** The full legs of a stored record (formats 2 and 3). */
-function decodeLegs(caseId: string, stored: readonly StoredCaseLeg[], routes: RouteStop[][]): CaseLeg[] {
+/** The full record from what the ledger holds. */
+export function decodeCaseRecord(stored: unknown): CaseRecord {
+  if (!Array.isArray(stored) || stored[0] !== CASE_RECORD_FORMAT) {
+    const tag: unknown = Array.isArray(stored) ? stored[0] : undefined;
+    throw new Error(`a case record must start with ${CASE_RECORD_FORMAT}, found ${JSON.stringify(tag)}`);
+  }
+  const [
+    ,
+    caseId,
+    status,
+    openedAt,
+    updatedAt,
+    matchedAt,
+    serviceLevelMs,
+    dueAtMs,
+    awaiting,
+    routeTextStored,
+    parties,
+    otherCases,
+    legs,
+    breaks,
+  ] = stored as unknown as StoredCaseRecord;
+  const route = routeFromText(routeTextStored);
   let first: Readonly<Record<MatchField, string>> | undefined;
-  return stored.map(([legId, mspId, role, postedAt, txId, text, route]): CaseLeg => {
+  const decodedLegs = legs.map(([legId, mspId, role, postedAt, txId, text]): CaseLeg => {
     const parts = text.split('.');
     if (parts.length !== STORED_DIGEST_ORDER.length)
       throw new Error(`case ${caseId}: leg ${legId} does not hold ${STORED_DIGEST_ORDER.length} digests`);
@@ -173,76 +166,26 @@ function decodeLegs(caseId: string, stored: readonly StoredCaseLeg[], routes: Ro
       else throw new Error(`case ${caseId}: its first leg ${legId} leaves the ${f} digest empty`);
     }
     first ??= digests;
-    return { digests, legId, mspId, postedAt, role, route: storedRoute(caseId, routes, route), txId };
+    return { digests, legId, mspId, postedAt, role, route, txId };
   });
-}
-
-function storedRoute(caseId: string, routes: RouteStop[][], index: number): RouteStop[] {
-  const stops = routes[index];
-  if (stops === undefined)
-    throw new Error(`case ${caseId}: a leg or the expected route names no stored route`);
-  return stops;
-}
-
-/** The full record from what the ledger holds: format 3, format 2, or a full record (written before both). */
-export function decodeCaseRecord(stored: unknown): CaseRecord {
-  if (Array.isArray(stored)) {
-    const format: unknown = stored[0];
-    if (format !== 3) throw new Error(`case ${String(stored[1])}: unknown record format ${String(format)}`);
-    const s = stored as unknown as StoredCaseRecord;
-    const [
-      ,
-      caseId,
-      status,
-      openedAt,
-      updatedAt,
-      matchedAt,
-      serviceLevelMs,
-      dueAtMs,
-      awaiting,
-      expected,
-      parties,
-      storedRoutes,
-      legs,
-      breaks,
-    ] = s;
-    const routes = storedRoutes.map(routeFromText);
-    return {
-      awaitingLegs: awaiting === 1,
-      breaks: breaks.map(([breakId, findingKey, open, cleared]) => ({
-        breakId,
-        cleared: cleared === 1,
-        findingKey,
-        open: open === 1,
-      })),
-      caseId,
-      dueAtMs,
-      expected: storedRoute(caseId, routes, expected),
-      legs: decodeLegs(caseId, legs, routes),
-      ...(matchedAt === '' ? {} : { matchedAt }),
-      openedAt,
-      parties,
-      serviceLevelMs,
-      status,
-      updatedAt,
-    };
-  }
-  const s = stored as StoredCaseRecordV2 | CaseRecord;
-  if (!('v' in s)) return s;
-  const format: unknown = s.v;
-  if (format !== 2) throw new Error(`case ${s.caseId}: unknown record format ${String(format)}`);
   return {
-    awaitingLegs: s.awaitingLegs,
-    breaks: s.breaks,
-    caseId: s.caseId,
-    dueAtMs: s.dueAtMs,
-    expected: routeFromText(s.expected),
-    legs: decodeLegs(s.caseId, s.legs, s.routes.map(routeFromText)),
-    ...(s.matchedAt === undefined ? {} : { matchedAt: s.matchedAt }),
-    openedAt: s.openedAt,
-    parties: s.parties,
-    serviceLevelMs: s.serviceLevelMs,
-    status: s.status,
-    updatedAt: s.updatedAt,
+    awaitingLegs: awaiting === 1,
+    breaks: breaks.map(([breakId, findingKey, open, cleared]) => ({
+      breakId,
+      cleared: cleared === 1,
+      findingKey,
+      open: open === 1,
+    })),
+    caseId,
+    dueAtMs,
+    expected: route,
+    legs: decodedLegs,
+    ...(matchedAt === '' ? {} : { matchedAt }),
+    openedAt,
+    otherCases,
+    parties,
+    serviceLevelMs,
+    status,
+    updatedAt,
   };
 }

@@ -133,6 +133,32 @@ export class TallyContext extends Context {
     return JSON.parse(text) as T;
   }
 
+  /**
+   * Every value in [from, to), in key order, as this transaction sees it: the ledger's, with the transaction's
+   * own writes and deletes laid over (a Fabric range query sees only what was committed before).
+   */
+  async rangeJson<T>(from: string, to: string): Promise<T[]> {
+    const found = new Map<string, string | null>();
+    const iterator = await this.stub.getStateByRange(from, to);
+    try {
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+        const text = utf8Text(r.value.value);
+        found.set(r.value.key, text);
+        this.publicReads.set(r.value.key, text);
+      }
+    } finally {
+      await iterator.close();
+    }
+    for (const [key, text] of this.publicWrites) if (key >= from && key < to) found.set(key, text);
+    const keysInOrder = [...found.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: T[] = [];
+    for (const key of keysInOrder) {
+      const text = found.get(key);
+      if (text !== null && text !== undefined) out.push(JSON.parse(text) as T);
+    }
+    return out;
+  }
+
   async putJson(key: string, value: unknown): Promise<void> {
     const text = canonicalJson(value);
     this.publicWrites.set(key, text);

@@ -1,13 +1,8 @@
 import { hasAnyRole, type Role } from '../core/actor';
-import {
-  ACTION_ROLES,
-  applyBreakAction,
-  openBreak,
-  type BreakAction,
-  type BreakRecord,
-} from '../core/breakMachine';
+import { ACTION_ROLES, applyBreakAction, type BreakAction, type BreakRecord } from '../core/breakMachine';
 import { fail } from '../core/errors';
 import {
+  canonicalRoute,
   MATCH_FIELDS,
   matchFieldText,
   parseLeg,
@@ -17,20 +12,14 @@ import {
   type MatchField,
 } from '../core/leg';
 import { LIMITS } from '../core/limits';
-import { evaluateCase, type LegFacts, type Verdict } from '../core/matching';
+import { assert } from '../core/assert';
+import { decideCase } from '../core/caseDecision';
 import { parseReference, parseText, type PaymentReference } from '../core/reference';
 import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
-import { breakIdOf, caseIdOf, implicitCollection, keys } from '../ledger/keys';
+import { breakIdOf, caseIdOf, implicitCollection, isCaseOf, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
-import type {
-  CaseBreakRef,
-  CaseLeg,
-  CaseRecord,
-  HistoryEntry,
-  OwnLegRef,
-  PostedLeg,
-} from '../api/reconciliation';
+import type { CaseLeg, CaseRecord, HistoryEntry, OwnLegRef, PostedLeg } from '../api/reconciliation';
 import {
   decodeCaseRecord,
   encodeCaseRecord,
@@ -75,7 +64,9 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
 }
 
 async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
-  const caseId = caseIdOf(leg.reference);
+  // The case of this reference on this route: a leg declaring another route goes to a case of its own, so no
+  // member can make itself a party to a case by posting a leg that names the case's reference.
+  const caseId = caseIdOf(leg.reference, leg.route);
   const plain = canonicalJson(legJson(leg));
   const inputHash = sha256Hex(plain);
   const indexKey = keys.leg(leg.mspId, leg.legId);
@@ -96,9 +87,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   await ctx.putPrivate(implicitCollection(leg.mspId), keys.legRecord(caseId, leg.legId), plain);
 
   const stored = await readCaseRecord(ctx, caseId);
-  // The case's first leg: a later leg seals only what differs from it (sealedLegDetails). Read from a stored
-  // record only: a new case's empty list is an array of another kind, and indexing both here made V8 throw
-  // this function's optimised code away at every switch between first and later legs.
+  // The case's first leg: a later leg seals only what differs from it (sealedLegDetails).
   const first = stored?.legs[0];
   let record = stored ?? (await newCase(ctx, caseId, leg));
   const digests = fieldDigests(leg);
@@ -108,11 +97,14 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     mspId: leg.mspId,
     postedAt: ctx.nowIso,
     role: leg.role,
-    route: leg.route,
+    route: record.expected,
     txId: ctx.txId,
   };
-  const parties = new Set([...record.parties, leg.mspId, ...leg.route.map((s) => s.mspId)]);
-  record = { ...record, parties: sortedCopy([...parties], byText), legs: [...record.legs, caseLeg] };
+  assert(
+    record.parties.includes(leg.mspId),
+    `case ${caseId}: its poster ${leg.mspId} is not on the case's route`,
+  );
+  record = { ...record, legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
 
   // The sealed details go with the leg's own record, written once: the case record, rewritten at every leg and
@@ -131,24 +123,45 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   return { caseId, caseStatus: record.status, legId: leg.legId, outcome: 'POSTED' };
 }
 
+/**
+ * A new case: the reference's first leg on this route. Its parties are the route's institutions, fixed for
+ * good. Other cases of the same reference (legs that declared other routes for it) learn of this one, and it of
+ * them: each then reports the disagreement (UNEXPECTED_LEG), to its own parties only.
+ */
 async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<CaseRecord> {
-  const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(routeText(leg.route)));
+  const route = canonicalRoute(leg.route);
+  const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(routeText(route)));
   const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
   const dueAtMs = ctx.nowMs + serviceLevelMs;
   await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });
+  const others = await casesOfReference(ctx, leg.reference);
+  for (const other of others) {
+    await reevaluate(
+      ctx,
+      { ...other, otherCases: sortedCopy([...other.otherCases, caseId], byText) },
+      ctx.nowMs >= other.dueAtMs,
+    );
+  }
   return {
     awaitingLegs: true,
     breaks: [],
     caseId,
     dueAtMs,
-    expected: leg.route,
+    expected: route,
     legs: [],
     openedAt: ctx.nowIso,
-    parties: [],
+    otherCases: others.map((o) => o.caseId),
+    parties: sortedCopy([...new Set(route.map((s) => s.mspId))], byText),
     serviceLevelMs,
     status: 'PENDING',
     updatedAt: ctx.nowIso,
   };
+}
+
+/** Every case of a reference (one per route declared for it), in case id order, this transaction's included. */
+async function casesOfReference(ctx: TallyContext, reference: string): Promise<CaseRecord[]> {
+  const [from, to] = keys.caseRange(reference);
+  return (await ctx.rangeJson<unknown>(from, to)).map(decodeCaseRecord);
 }
 
 // Records are built with their keys in sorted order: canonicalJson then takes the engine's JSON.stringify
@@ -231,86 +244,39 @@ function legJson(leg: Leg): Record<string, unknown> {
 }
 
 /**
- * Runs matching over the case's legs, opens a break for each new finding, clears the breaks whose cause is
- * gone, takes the case out of the due index once every expected leg is in, and writes the case.
+ * Matches the case's legs and carries out what the core decides (decideCase): breaks opened, updated or
+ * cleared, the case out of the due index once every expected leg is in, the case written. Reads and writes
+ * only; every decision is the core's.
  */
 async function reevaluate(
   ctx: TallyContext,
   record: CaseRecord,
   serviceLevelPassed: boolean,
 ): Promise<CaseRecord> {
-  const facts: readonly LegFacts[] = record.legs;
-  const verdict: Verdict = evaluateCase(facts, serviceLevelPassed);
-
-  const breaks: CaseBreakRef[] = [...record.breaks];
-  const live = new Set(verdict.findings.map((f) => f.key));
-  for (const finding of verdict.findings) {
-    const refs = breaks.filter((b) => b.findingKey === finding.key);
-    const current = refs.find((b) => b.open || !b.cleared);
-    if (current) {
-      // Still the same problem. A break resolved by the parties stays resolved; an open one gets the latest detail.
-      if (current.open) {
-        const b = await loadBreak(ctx, current.breakId);
-        if (
-          canonicalJson(b.detail) !== canonicalJson(finding.detail) ||
-          canonicalJson(b.parties) !== canonicalJson(record.parties)
-        ) {
-          await saveBreak(
-            ctx,
-            { ...b, detail: finding.detail, parties: record.parties, updatedAt: ctx.nowIso },
-            'UPDATE',
-          );
-        }
-      }
-      continue;
-    }
-    const breakId = breakIdOf(record.caseId, finding.key, refs.length);
-    const opened = openBreak(
-      {
-        breakId,
-        caseId: record.caseId,
-        findingKey: finding.key,
-        reason: finding.reason,
-        detail: finding.detail,
-        parties: record.parties,
-      },
-      { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
-    );
-    await saveBreak(ctx, opened, 'OPEN');
-    breaks.push({ breakId, cleared: false, findingKey: finding.key, open: true });
-  }
-  for (let i = 0; i < breaks.length; i++) {
-    const ref = breaks[i];
-    if (!ref?.open || live.has(ref.findingKey)) continue;
-    const b = await loadBreak(ctx, ref.breakId);
-    const cleared = applyBreakAction(
-      b,
-      { type: 'CLEAR' },
-      { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId, comment: '' },
-    );
-    await saveBreak(ctx, cleared, 'CLEAR');
-    breaks[i] = { ...ref, cleared: true, open: false };
-  }
-
-  const present = new Set(record.legs.map((l) => `${l.mspId}/${l.role}`));
-  const complete = verdict.expected.every((s) => present.has(`${s.mspId}/${s.role}`));
-  let awaitingLegs = record.awaitingLegs;
-  if (awaitingLegs && (complete || serviceLevelPassed)) {
-    await ctx.delete(keys.due(record.dueAtMs, record.caseId));
-    awaitingLegs = false;
-  }
+  const open = new Map<string, BreakRecord>();
+  for (const ref of record.breaks) if (ref.open) open.set(ref.breakId, await loadBreak(ctx, ref.breakId));
+  const decision = decideCase(
+    record,
+    open,
+    serviceLevelPassed,
+    { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId },
+    (findingKey, generation) => breakIdOf(record.caseId, findingKey, generation),
+  );
+  for (const w of decision.writes) await saveBreak(ctx, w.record, w.action);
+  if (decision.leavesDueIndex) await ctx.delete(keys.due(record.dueAtMs, record.caseId));
   const next: CaseRecord = {
-    awaitingLegs,
-    breaks,
+    awaitingLegs: decision.awaitingLegs,
+    breaks: decision.breaks,
     caseId: record.caseId,
     dueAtMs: record.dueAtMs,
-    expected: verdict.expected,
+    expected: record.expected,
     legs: record.legs,
-    matchedAt: record.matchedAt ?? (verdict.status === 'MATCHED' ? ctx.nowIso : undefined),
+    ...(decision.matchedAt === undefined ? {} : { matchedAt: decision.matchedAt }),
     openedAt: record.openedAt,
+    otherCases: record.otherCases,
     parties: record.parties,
     serviceLevelMs: record.serviceLevelMs,
-    status: verdict.status,
+    status: decision.status,
     updatedAt: ctx.nowIso,
   };
   await writeCase(ctx, next);
@@ -501,7 +467,7 @@ export async function actOnBreak(
   let stored = '';
   if (comment !== '') {
     const reference = parseReference(ctx.transient('reference'), 'transient reference');
-    if (caseIdOf(reference) !== b.caseId)
+    if (!isCaseOf(b.caseId, reference))
       fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
     stored = seal(reference, b.caseId, ctx.sealNonce(), comment);
   }
@@ -573,48 +539,38 @@ export async function getCase(ctx: TallyContext, caseId: string): Promise<CaseRe
   return record;
 }
 
-/** A case with its details opened, for its parties only: they prove knowledge of the reference and membership. */
+/**
+ * A case with its details opened, for its parties only: they prove knowledge of the reference and membership.
+ * A reference has one case per route declared for it; `caseId` picks one, and without it the first the caller
+ * is a party to (by case id) is opened. Even an auditor opens no details: the sealed legs are for the parties,
+ * who know the reference anyway.
+ */
 export async function readCase(
   ctx: TallyContext,
+  caseId: string,
 ): Promise<{ case: CaseRecord; legs: unknown[]; breaks: BreakRecord[] }> {
   const reference = parseReference(ctx.transient('reference'), 'transient reference');
-  const caseId = caseIdOf(reference);
-  const record = await loadCase(ctx, caseId);
-  // Even an auditor opens no details: the sealed legs are for the parties, who know the reference anyway.
-  if (!record.parties.includes(ctx.actor.mspId)) fail('CASE_NOT_FOUND', `no case ${caseId}`);
+  if (caseId !== '' && !isCaseOf(caseId, reference))
+    fail('INVALID_REFERENCE', `the reference given is not the payment of case ${caseId}`);
+  const mine = (await casesOfReference(ctx, reference)).filter(
+    (c) => c.parties.includes(ctx.actor.mspId) && (caseId === '' || c.caseId === caseId),
+  );
+  const record = mine[0];
+  if (!record) fail('CASE_NOT_FOUND', `no case ${caseId || 'of that reference'}`);
   const legs: unknown[] = [];
   // The legs opened so far, by `<MSP ID>:<leg id>`: a later leg's details build on the first leg's.
   const opened = new Map<string, Record<string, unknown>>();
   for (const l of record.legs) {
     const index = await ctx.getJson<LegIndexRecord>(keys.leg(l.mspId, l.legId));
-    const whole =
-      index?.caseId === record.caseId && (index.sealedDetail ?? index.baseLeg) !== undefined
-        ? openLeg(reference, record.caseId, l, index, opened)
-        : await openWholeSealedLeg(ctx, reference, record.caseId, l, index);
+    if (index?.caseId !== record.caseId)
+      fail('LEG_NOT_FOUND', `the record of leg ${l.legId} (${l.mspId}) is missing`);
+    const whole = openLeg(reference, record.caseId, l, index, opened);
     opened.set(`${l.mspId}:${l.legId}`, whole);
     legs.push({ ...l, detail: whole });
   }
   const breaks: BreakRecord[] = [];
   for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
   return { case: record, legs, breaks };
-}
-
-/** A leg of a record written before the details were sealed alone: the whole leg, here or under a key of its own. */
-async function openWholeSealedLeg(
-  ctx: TallyContext,
-  reference: PaymentReference,
-  caseId: string,
-  l: CaseLeg,
-  index: LegIndexRecord | undefined,
-): Promise<Record<string, unknown>> {
-  const sealed =
-    index?.caseId !== caseId
-      ? undefined
-      : (index.sealed ??
-        (await ctx.getJson<{ sealed: string }>(keys.legacySealedLeg(caseId, l.mspId, l.legId)))?.sealed);
-  if (sealed === undefined)
-    fail('LEG_NOT_FOUND', `the sealed copy of leg ${l.legId} (${l.mspId}) is missing`);
-  return JSON.parse(unseal(reference, caseId, sealed)) as Record<string, unknown>;
 }
 
 /**
@@ -693,7 +649,7 @@ export async function readBreak(ctx: TallyContext, breakId: string): Promise<Bre
   const reference = ctx.transient('reference');
   if (reference === undefined) return b;
   if (!b.parties.includes(ctx.actor.mspId)) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
-  if (caseIdOf(parseReference(reference, 'transient reference')) !== b.caseId) {
+  if (!isCaseOf(b.caseId, parseReference(reference, 'transient reference'))) {
     fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
   }
   return openComments(b, reference);
@@ -763,7 +719,7 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
         txId: m.txId,
         timestamp: new Date(ms).toISOString(),
         isDelete: m.isDelete,
-        // A case's versions as full records, in whatever format each was stored.
+        // A case's versions as full records.
         value: kind === 'case' && value !== null ? decodeCaseRecord(value) : value,
       });
     }

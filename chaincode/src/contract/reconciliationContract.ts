@@ -109,11 +109,14 @@ export class ReconciliationContract extends Contract {
     return canonicalJson(await rec.getCase(ctx, caseId));
   }
 
-  /** The case with legs and comments opened; transient `reference`; parties only. */
+  /**
+   * The case with legs and comments opened; transient `reference`; parties only. `caseId` picks one of the
+   * reference's cases (one per route declared for it); '' opens the first the caller is a party to.
+   */
   @Transaction(false)
   @Returns('string')
-  async readCase(ctx: TallyContext): Promise<string> {
-    return canonicalJson(await rec.readCase(ctx));
+  async readCase(ctx: TallyContext, caseId: string): Promise<string> {
+    return canonicalJson(await rec.readCase(ctx, caseId));
   }
 
   /** A break; with transient `reference`, its comments opened (parties only). */

@@ -1,3 +1,11 @@
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
+
+/**
+ * An invariant the code relies on (see ../shared/CONVENTIONS.md): when it does not hold, the program is wrong,
+ * not the input. The transaction fails as an internal error and writes nothing.
+ */
+export function assert(condition: boolean, what: string): asserts condition {
+  if (!condition) throw new Error(`invariant broken: ${what}`);
+}

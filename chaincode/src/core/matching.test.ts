@@ -174,6 +174,22 @@ describe('evaluateCase', () => {
     expect(v.expected).toHaveLength(4);
   });
 
+  it('reports other cases of the same reference (other routes declared for it) as one unexpected-leg finding', () => {
+    const others = ['f'.repeat(64), 'e'.repeat(64)];
+    const v = evaluateCase([debit(), entry(), credit()], false, others);
+    expect(v.status).toBe('BROKEN');
+    expect(v.findings).toEqual([
+      {
+        key: 'UNEXPECTED_LEG:route',
+        reason: 'UNEXPECTED_LEG',
+        detail: { otherCases: ['e'.repeat(64), 'f'.repeat(64)] },
+      },
+    ]);
+    // The order the other cases were learnt in does not matter, and without them the case matches.
+    expect(evaluateCase([credit(), debit(), entry()], false, [...others].reverse())).toEqual(v);
+    expect(evaluateCase([debit(), entry(), credit()], false, []).status).toBe('MATCHED');
+  });
+
   it('agrees with the rules written the plain way, on any legs, routes and digests (property)', () => {
     const stops: RouteStop[] = [
       { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },

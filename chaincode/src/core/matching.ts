@@ -6,7 +6,7 @@ import {
   type MatchField,
   type RouteStop,
 } from './leg';
-import { sortedCopy } from './sorted';
+import { byText, sortedCopy } from './sorted';
 
 export const BREAK_REASONS = [
   'MISSING_LEG',
@@ -46,6 +46,8 @@ export interface FindingDetail {
   readonly legs?: readonly LegRef[];
   /** Route stops with no leg past the service level. */
   readonly missing?: readonly RouteStop[];
+  /** The other cases of the same payment reference: legs that declared other routes for it (ids only). */
+  readonly otherCases?: readonly string[];
 }
 
 export interface Finding {
@@ -114,14 +116,20 @@ function allSame(legs: readonly LegFacts[], field: MatchField): boolean {
 }
 
 /**
- * The verdict on a case is a function of the set of its legs and of whether its service level has passed:
- * it does not depend on the order in which legs arrived (a property test holds it to that).
+ * The verdict on a case is a function of the set of its legs, of whether its service level has passed and of
+ * the set of other cases of its reference (other routes declared for the same payment): it does not depend on
+ * the order in which legs arrived (a property test holds it to that).
  */
-export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: boolean): Verdict {
+export function evaluateCase(
+  legs: readonly LegFacts[],
+  serviceLevelPassed: boolean,
+  otherCases: readonly string[] = [],
+): Verdict {
   const sorted = sortedCopy(legs, byLegId);
   const findings: Finding[] = [];
   let expected: RouteStop[];
   let primary: readonly LegFacts[];
+  let routeGroups: LegFacts[][] = [];
 
   if (sorted.length > 0 && simpleCase(sorted)) {
     // The usual case, without the grouping below: one route, one leg per stop, so every leg is primary.
@@ -132,14 +140,7 @@ export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: bool
     for (const l of sorted) for (const s of l.route) expectedByKey.set(stopKey(s), s);
     expected = canonicalRoute([...expectedByKey.values()]);
 
-    const routeGroups = groupBy(sorted, (l) => routeText(l.route));
-    if (routeGroups.length > 1) {
-      findings.push({
-        key: 'UNEXPECTED_LEG:route',
-        reason: 'UNEXPECTED_LEG',
-        detail: { groups: routeGroups.map((g) => g.map(ref)) },
-      });
-    }
+    routeGroups = groupBy(sorted, (l) => routeText(l.route));
 
     const byStop = groupBy(sorted, (l) => stopKey(l));
     for (const group of byStop) {
@@ -155,6 +156,18 @@ export function evaluateCase(legs: readonly LegFacts[], serviceLevelPassed: bool
     // One leg per stop takes part in field comparison (the lowest leg id, so the choice is order-free);
     // extra legs at a stop are duplicates and already reported as such.
     primary = byStop.map((g) => g[0] as LegFacts);
+  }
+
+  // Legs that disagree on the route, in this case or as other cases of the same reference: one finding.
+  if (routeGroups.length > 1 || otherCases.length > 0) {
+    findings.push({
+      key: 'UNEXPECTED_LEG:route',
+      reason: 'UNEXPECTED_LEG',
+      detail: {
+        ...(routeGroups.length > 1 ? { groups: routeGroups.map((g) => g.map(ref)) } : {}),
+        ...(otherCases.length > 0 ? { otherCases: sortedCopy(otherCases, byText) } : {}),
+      },
+    });
   }
 
   const currencyDiffers = !allSame(primary, 'currency');

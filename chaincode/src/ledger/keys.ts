@@ -4,12 +4,38 @@
  */
 import { hash } from 'node:crypto';
 
+import { routeText, type RouteStop } from '../core/leg';
+
 export const IMPLICIT_COLLECTION_PREFIX = '_implicit_org_';
 export const implicitCollection = (mspId: string) => `${IMPLICIT_COLLECTION_PREFIX}${mspId}`;
 
-/** The public identity of a case: a domain-separated hash of the payment reference; the reference itself never leaves the parties. */
-export function caseIdOf(reference: string): string {
-  return hash('sha256', `tallystick/case/v1\u0000${reference}`, 'hex');
+const CASE_PART_HEX = 32;
+
+/**
+ * The public identity of a case: a domain-separated hash of the payment reference, then one of the route. The
+ * reference itself never leaves the parties. A case holds the legs of one reference posted on one route: a leg
+ * that declares another route opens a case of its own (whoever posts it, in whatever order), so a member that
+ * learns a reference can never join the case of a route it is not on. Every case of one reference shares the
+ * first half (caseIdPrefix), so the cases of a reference are one key range.
+ */
+export function caseIdOf(reference: string, route: readonly RouteStop[]): string {
+  // The route half is keyed by the reference too: without it, a case's id says nothing of its route.
+  const routePart = hash(
+    'sha256',
+    `tallystick/case-route/v2\u0000${reference}\u0000${routeText(route)}`,
+    'hex',
+  );
+  return caseIdPrefix(reference) + routePart.slice(0, CASE_PART_HEX);
+}
+
+/** What every case of a reference's id starts with: knowing the reference is proved by matching it. */
+export function caseIdPrefix(reference: string): string {
+  return hash('sha256', `tallystick/case/v2\u0000${reference}`, 'hex').slice(0, CASE_PART_HEX);
+}
+
+/** Whether a case is one of the given reference's. */
+export function isCaseOf(caseId: string, reference: string): boolean {
+  return caseId.length === 2 * CASE_PART_HEX && caseId.startsWith(caseIdPrefix(reference));
 }
 
 export function breakIdOf(caseId: string, findingKey: string, generation: number): string {
@@ -20,6 +46,10 @@ const DUE_WIDTH = 15;
 
 export const keys = {
   case: (caseId: string) => `case:${caseId}`,
+  /** Every case of one reference (one per route declared for it): their ids share caseIdPrefix. */
+  // The ids continue in lower-case hex, all below '~'.
+  caseRange: (reference: string) =>
+    [`case:${caseIdPrefix(reference)}`, `case:${caseIdPrefix(reference)}~`] as const,
   /** A posted leg's public record: which case it went to, the hash of what was posted (idempotency), the leg sealed. */
   leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
   break: (breakId: string) => `brk:${breakId}`,
@@ -30,8 +60,6 @@ export const keys = {
   due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
   dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
   serviceLevel: (routeText: string) => `sla:${routeText}`,
-  /** Where ledgers written before 2026-11-27 keep a leg's sealed copy (now in its keys.leg record); read only. */
-  legacySealedLeg: (caseId: string, mspId: string, legId: string) => `sleg:${caseId}:${mspId}:${legId}`,
   /** Private (the acting institution's collection): a mutation's idempotency record under its client-chosen key. */
   idempotency: (key: string) => `idem:${key}`,
   /** Private: the leg as posted, in canonical JSON. */

@@ -4,7 +4,11 @@ import { caseIdOf } from './keys';
 import { SealNonces, seal, unseal } from './seal';
 
 const reference = 'e2e-20261127-000042';
-const caseId = caseIdOf(reference);
+const route = [
+  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' as const },
+  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' as const },
+];
+const caseId = caseIdOf(reference, route);
 const txId = 'a'.repeat(64);
 
 describe('seal', () => {
@@ -15,7 +19,7 @@ describe('seal', () => {
     expect(unseal(reference, caseId, sealed)).toBe('{"amountMinor":"125000"}');
     expect(() => unseal('e2e-20261127-000043', caseId, sealed)).toThrow();
     // The case id is authenticated: the sealed value cannot be moved to another case.
-    expect(() => unseal(reference, caseIdOf('e2e-20261127-000043'), sealed)).toThrow();
+    expect(() => unseal(reference, caseIdOf('e2e-20261127-000043', route), sealed)).toThrow();
   });
 
   it('refuses a sealed value whose body was changed', () => {

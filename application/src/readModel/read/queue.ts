@@ -41,11 +41,12 @@ export interface OpenBreaksQuery {
   /** Only this case (ids are public: a search by case id). */
   readonly caseId?: string;
   /**
-   * A search by payment reference: the case it names (`caseId`, the hash of the exact reference: the secret never
-   * reaches the index), or any case of which one of `ownLegsOf`'s own legs has a reference beginning with
-   * `prefix` (the node's own plaintext; from REFERENCE_PREFIX_MIN characters).
+   * A search by payment reference: the cases it names (`casePrefix`, what the ids of every case of the exact
+   * reference begin with, one case per route declared for it: the secret never reaches the index), or any case
+   * of which one of `ownLegsOf`'s own legs has a reference beginning with `prefix` (the node's own plaintext;
+   * from REFERENCE_PREFIX_MIN characters).
    */
-  readonly reference?: { readonly caseId: string; readonly ownLegsOf: string; readonly prefix: string };
+  readonly reference?: { readonly casePrefix: string; readonly ownLegsOf: string; readonly prefix: string };
   /** Breaks whose id begins so (ids are public: the queue shows them). */
   readonly breakIdPrefix?: string;
   readonly sort?: QueueSort;
@@ -134,12 +135,14 @@ export function queueStatements(query: OpenBreaksQuery): {
   if (query.breakIdPrefix !== undefined)
     where.push(`break_id LIKE ${param(likePrefix(query.breakIdPrefix))}`);
   if (query.reference !== undefined) {
-    const { caseId, ownLegsOf, prefix } = query.reference;
+    const { casePrefix, ownLegsOf, prefix } = query.reference;
+    // The reference's cases as a key range (ids are lower-case hex, all below 'g'), which the index serves.
     // One IN over a union (not an OR): the planner looks each found case up in open_breaks_case.
+    const ofReference = `case_id >= ${param(casePrefix)} AND case_id < ${param(`${casePrefix}g`)}`;
     where.push(
       prefix.length < REFERENCE_PREFIX_MIN
-        ? `case_id = ${param(caseId)}`
-        : `case_id IN (SELECT ${param(caseId)}::text
+        ? ofReference
+        : `case_id IN (SELECT case_id FROM open_breaks WHERE ${ofReference}
                         UNION SELECT case_id FROM own_legs
                          WHERE msp_id = ${param(ownLegsOf)} AND reference LIKE ${param(likePrefix(prefix))})`,
     );
