@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { Express } from 'express';
 
-import type { NodeTls } from './mutualTls';
+import { serverTlsOptions, watchRevocationList, type NodeTls } from './mutualTls';
 
 /**
  * Serves `app` on `host:port` (port 0: any free one) and resolves once it listens, with the URL it answers on;
@@ -23,20 +23,13 @@ export function listen(
   tls?: NodeTls,
 ): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
-    const server: Server = tls
-      ? createHttpsServer(
-          {
-            cert: tls.cert,
-            key: tls.key,
-            ca: tls.clientCa,
-            ...(tls.clientCrl === undefined ? {} : { crl: tls.clientCrl }),
-            requestCert: true,
-            rejectUnauthorized: false,
-            minVersion: 'TLSv1.2',
-          },
-          app,
-        )
-      : createHttpServer(app);
+    let server: Server;
+    if (tls) {
+      const https = createHttpsServer(serverTlsOptions(tls), app);
+      // the revocation list in force, reloaded from its file when it changes (without a restart)
+      https.once('close', watchRevocationList(https, tls));
+      server = https;
+    } else server = createHttpServer(app);
     server.once('error', (e: Error) => {
       reject(new Error(`cannot listen on ${host}:${port}${what ? ` for ${what}` : ''}: ${e.message}`));
     });

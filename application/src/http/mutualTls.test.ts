@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -267,6 +268,92 @@ describe('mutual TLS at an institution node (embedded network)', () => {
     expect(closed.body?.error?.message).toMatch(/CRL_HAS_EXPIRED/);
   });
 
+  it('reloads the revocation list when its file changes: the next request of a revoked certificate is refused, on a kept-alive connection too', async () => {
+    const issuer = await caFromPem(
+      bankBCa().certificatePem,
+      readFileSync(join(dir, 'ledger', 'ca', 'BankBMSP', 'ca-key.pem'), 'utf8'),
+    );
+    const [revoked, kept] = [await enrolOwn('bankb-system'), await enrolOwn('bankb-system')];
+    const provisioned = await call(url, 'POST', '/v1/sessions', {
+      client: kept,
+      body: { enrollmentId: 'bankb-system', secret: 'bankb-system-pw' },
+    });
+    expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
+    const crlFile = join(dir, 'reloaded.crl');
+    /** As an operator publishes a list: written beside it, then renamed over it. */
+    const publish = (text: string) => {
+      writeFileSync(`${crlFile}.new`, text);
+      renameSync(`${crlFile}.new`, crlFile);
+    };
+    publish(await revocationList(issuer, []));
+    const node = await startNode({
+      ...baseTls,
+      clientCrl: readFileSync(crlFile, 'utf8'),
+      clientCrlFile: crlFile,
+      clientCrlCheckMs: 50,
+    });
+    // One kept-alive connection per certificate, as a system's HTTP client holds it.
+    const agents = [revoked, kept].map(
+      (c) =>
+        new Agent({
+          keepAlive: true,
+          maxSockets: 1,
+          ca: tlsCa.certificatePem,
+          cert: c.certificatePem,
+          key: c.privateKeyPem,
+        }),
+    );
+    const [revokedAgent, keptAgent] = agents as [Agent, Agent];
+    const me = (agent: Agent) =>
+      new Promise<{ status: number; reason?: string; reused: boolean }>((resolve, reject) => {
+        const req = request(`${node}/v1/me`, { agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              error?: { details?: { reason?: string } };
+            };
+            resolve({
+              status: res.statusCode ?? 0,
+              ...(body.error?.details?.reason === undefined ? {} : { reason: body.error.details.reason }),
+              reused: req.reusedSocket,
+            });
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await me(revokedAgent)).toEqual({ status: 200, reused: false });
+      expect(await me(keptAgent)).toEqual({ status: 200, reused: false });
+
+      publish(await revocationList(issuer, [revoked.certificatePem]));
+      // The node looks every 50 ms; until it has reloaded, the connection still answers 200.
+      let answer = await me(revokedAgent);
+      for (let i = 0; i < 100 && answer.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        answer = await me(revokedAgent);
+      }
+      expect(answer).toEqual({ status: 401, reason: 'CERTIFICATE_REVOKED', reused: true });
+      // A new connection is refused in its handshake's verdict, the other certificate still served.
+      expectRefused(await call(node, 'GET', '/v1/me', { client: revoked }), 'CERTIFICATE_REVOKED');
+      expect(await me(keptAgent)).toEqual({ status: 200, reused: true });
+      expect((await call(node, 'GET', '/v1/me', { client: kept })).status).toBe(200);
+
+      // A file that is not a list, or a list another CA signed, is not loaded: the list in force stays.
+      const lookalike = await testCa(issuer.name); // the same name as Bank B’s CA, another key
+      publish('not a revocation list');
+      await new Promise((r) => setTimeout(r, 300));
+      publish(await revocationList(lookalike, []));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await me(revokedAgent)).toMatchObject({ status: 401, reason: 'CERTIFICATE_REVOKED' });
+      expectRefused(await call(node, 'GET', '/v1/me', { client: revoked }), 'CERTIFICATE_REVOKED');
+      expect(await me(keptAgent)).toMatchObject({ status: 200 });
+    } finally {
+      for (const a of agents) a.destroy();
+    }
+  });
+
   it('ends a system’s password session at a node where password logins of systems are off', async () => {
     // Where they are on, a system may still log in with its password (the migration path)...
     const login = await call(passwordsOnUrl, 'POST', '/v1/sessions', {
@@ -312,9 +399,9 @@ describe('readNodeTlsConfig', () => {
       readNodeTlsConfig(env({ [TLS_ENV.systemPasswordLogins]: 'off' }), 'BankAMSP')?.systemPasswordLogins,
     ).toBe(false);
     expect(tls?.clientCrl).toBeUndefined();
-    expect(readNodeTlsConfig(env({ [TLS_ENV.clientCrl]: at('clients.crl') }), 'BankBMSP')?.clientCrl).toMatch(
-      /BEGIN X509 CRL/,
-    );
+    const withCrl = readNodeTlsConfig(env({ [TLS_ENV.clientCrl]: at('clients.crl') }), 'BankBMSP');
+    expect(withCrl?.clientCrl).toMatch(/BEGIN X509 CRL/);
+    expect(withCrl?.clientCrlFile).toBe(at('clients.crl')); // watched for a new list
   });
 
   it('stops with a message naming what is wrong, never a file’s content', () => {

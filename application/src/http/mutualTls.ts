@@ -1,8 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
+
+import * as x509 from '@peculiar/x509';
 
 import type { Role } from '../../../chaincode/src/core/actor';
 import { readCertificate, type CertificateFacts } from '../identity/certificate';
@@ -39,6 +41,10 @@ export interface NodeTls {
    * refused, and so is every one once the list is past its next update (fail closed: publish a new one).
    */
   readonly clientCrl?: string;
+  /** The file the list was read from: watched, and read again when it changes (`watchRevocationList`). */
+  readonly clientCrlFile?: string;
+  /** How often the list's file is checked for a change; default `CRL_CHECK_MS`. */
+  readonly clientCrlCheckMs?: number;
   /** Whether systems (identities with the submitter role) may still log in with a password for a bearer token. */
   readonly systemPasswordLogins: boolean;
 }
@@ -111,6 +117,7 @@ export function readNodeTlsConfig(
       ? {}
       : {
           clientCrl: read(TLS_ENV.clientCrl, crlFile, /-----BEGIN X509 CRL-----/, 'a revocation list'),
+          clientCrlFile: crlFile,
         }),
     systemPasswordLogins: passwords !== 'off',
   };
@@ -121,6 +128,115 @@ export function readNodeTlsConfig(
     throw new Error(`${TLS_ENV.cert} or ${TLS_ENV.clientCa} holds a certificate that does not parse`);
   }
   return tls;
+}
+
+/** The TLS options of a node's HTTPS server, with the revocation list `crl` (default: the one read at start-up). */
+export function serverTlsOptions(tls: NodeTls, crl = tls.clientCrl): TlsOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    ...(crl === undefined ? {} : { crl }),
+    // a refused certificate still gets through the handshake, so that the answer can say why (a 401)
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+  };
+}
+
+/** How often a node looks at its revocation list's file for a change. */
+export const CRL_CHECK_MS = 5_000;
+
+/** The serial numbers a revocation list revokes, of its issuer: what a request is checked against. */
+interface Revocations {
+  readonly issuer: string;
+  readonly serials: ReadonlySet<string>;
+}
+
+/** The revocations in force at each HTTPS server (the server a TLS socket belongs to). */
+const revocationsAt = new WeakMap<object, Revocations>();
+
+const serialKey = (hex: string) => hex.toLowerCase().replace(/^0+(?=.)/, '');
+
+function revocationsOf(crl: x509.X509Crl): Revocations {
+  return { issuer: crl.issuer, serials: new Set(crl.entries.map((e) => serialKey(e.serialNumber))) };
+}
+
+/** Whether `crl` is signed by one of the CA certificates in `bundle` named as its issuer. */
+async function signedByBundle(crl: x509.X509Crl, bundle: string): Promise<boolean> {
+  const cas = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  for (const pem of cas) {
+    const ca = new x509.X509Certificate(pem);
+    if (ca.subject === crl.issuer && (await crl.verify({ publicKey: ca })).valueOf()) return true;
+  }
+  return false;
+}
+
+/**
+ * Keeps a node's revocation list current without a restart. The list read at start-up is in force at once;
+ * with `tls.clientCrlFile` the file is checked every `clientCrlCheckMs` and, when it holds a new list signed by
+ * the client CA, that list replaces the old one for new TLS handshakes (`setSecureContext`) and for every
+ * request from then on, on connections opened before too (a kept-alive connection is not handshaken again):
+ * a certificate revoked in the new list is refused at its next request. A file that cannot be read, is not a
+ * list or is not signed by the client CA leaves the list in force (it still refuses every certificate once
+ * past its next update) and is reported through `log`. Returns a function that stops watching.
+ */
+export function watchRevocationList(
+  server: TlsServer,
+  tls: NodeTls,
+  log: (line: string) => void = (line) => {
+    console.error(line);
+  },
+): () => void {
+  if (tls.clientCrl !== undefined) revocationsAt.set(server, revocationsOf(new x509.X509Crl(tls.clientCrl)));
+  const file = tls.clientCrlFile;
+  if (file === undefined) return () => undefined;
+  let installed = tls.clientCrl;
+  let reloading = Promise.resolve();
+  const reload = async () => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      log(
+        `tallystick: ${TLS_ENV.clientCrl}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); the revocation list read before stays in force`,
+      );
+      return;
+    }
+    if (text === installed) return;
+    let crl: x509.X509Crl;
+    try {
+      if (!/-----BEGIN X509 CRL-----/.test(text)) throw new Error('not a revocation list in PEM');
+      crl = new x509.X509Crl(text);
+      if (!(await signedByBundle(crl, tls.clientCa))) throw new Error('not signed by the client CA');
+      server.setSecureContext(serverTlsOptions(tls, text));
+    } catch (e) {
+      log(
+        `tallystick: ${TLS_ENV.clientCrl}: ${file} was not loaded (${e instanceof Error ? e.message : String(e)}); the revocation list read before stays in force`,
+      );
+      return;
+    }
+    installed = text;
+    revocationsAt.set(server, revocationsOf(crl));
+    log(
+      `tallystick: revocation list reloaded from ${file}: ${crl.entries.length} certificates revoked, next update ${crl.nextUpdate?.toISOString() ?? 'none'}`,
+    );
+  };
+  const check = () => {
+    reloading = reloading.then(reload, reload);
+  };
+  watchFile(file, { interval: tls.clientCrlCheckMs ?? CRL_CHECK_MS, persistent: false }, check);
+  return () => {
+    unwatchFile(file, check);
+  };
+}
+
+/** Whether the revocation list now in force at the socket's server lists the certificate (issuer and serial). */
+function revokedNow(socket: TLSSocket, raw: Buffer, serialNumber: string): boolean {
+  const server = (socket as TLSSocket & { server?: object }).server;
+  const revocations = server === undefined ? undefined : revocationsAt.get(server);
+  if (!revocations?.serials.has(serialKey(serialNumber))) return false;
+  return new x509.X509Certificate(raw).issuer === revocations.issuer;
 }
 
 /** Why a client certificate was not accepted: stable, in `details.reason` of the 401. */
@@ -211,6 +327,9 @@ export function presentedCertificate(socket: Socket, mspId: string): PresentedCe
         : String(socket.authorizationError);
     return { kind: 'refused', ...handshakeRefusal(code, mspId, facts) };
   }
+  // A connection handshaken before the revocation list was reloaded is checked against the list now in force.
+  if (revokedNow(socket, peer.raw, peer.serialNumber))
+    return { kind: 'refused', ...handshakeRefusal('CERT_REVOKED', mspId, facts) };
   if (!facts)
     return {
       kind: 'refused',
