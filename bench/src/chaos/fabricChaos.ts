@@ -99,6 +99,19 @@ export interface FabricChaosReport {
     ownLegsChecked: number;
   }[];
   readonly faults: readonly FabricFaultReport[];
+  /**
+   * Submits through the gateway that got no answer at all before their deadline (45 s), whichever fault they
+   * are counted with: a fault in flight may cause one (the Raft leader killed under it), none should follow one.
+   */
+  readonly deadlineWaits: readonly {
+    mspId: string;
+    /** Seconds into the run. */
+    sentAtS: number;
+    waitedMs: number;
+    /** The fault it is counted with, if any. */
+    during?: FabricFaultKind;
+    message: string;
+  }[];
   /** The node process `kill-node` killed, checked at the end through its own API. */
   readonly node?: {
     mspId: string;
@@ -363,6 +376,7 @@ export async function runFabricChaos(o: {
     };
     const faults: FabricFaultReport[] = [];
     const failures: string[] = [];
+    const deadlineWaits: FabricChaosReport['deadlineWaits'][number][] = [];
 
     let abandoned = false;
     const post = async (b: Batch) => {
@@ -402,6 +416,14 @@ export async function runFabricChaos(o: {
                 ),
               );
           }
+          if (e instanceof LedgerUnavailable && /no answer within/.test(e.message))
+            deadlineWaits.push({
+              mspId: b.mspId,
+              sentAtS: Math.round((sentAt - t0) / 100) / 10,
+              waitedMs: Math.round(performance.now() - sentAt),
+              ...(fault ? { during: fault.kind } : {}),
+              message: e.message.slice(0, 200),
+            });
           if (e instanceof LedgerUnavailable) {
             if (fault) fault.outage.unavailable503 += 1;
             else {
@@ -762,6 +784,7 @@ export async function runFabricChaos(o: {
           const ms = f.kind === 'kill-node' ? caughtUpMs.get(f.pid) : undefined;
           return ms === undefined ? f : { ...f, indexCaughtUpMs: ms };
         }),
+        deadlineWaits,
         ...(nodeCheck ? { node: nodeCheck } : {}),
         passed: failures.length === 0,
         failures,
@@ -795,6 +818,7 @@ export function formatFabricChaosReport(r: FabricChaosReport): string {
       (f) =>
         `    ${f.kind.padEnd(22)} ${f.node} (pid ${f.pid}) at ${f.atAcknowledgedLegs} legs: back ${f.restartMs} ms, ${f.recovered ? `recovery ${f.recoveryMs} ms` : 'NOT RECOVERED'}${f.indexCaughtUpMs === undefined ? '' : `, index caught up ${f.indexCaughtUpMs} ms`}; ${f.outage.connectionErrors ? `${f.outage.connectionErrors} connection errors, ` : ''}${f.outage.unavailable503}×503, ${f.outage.refused4xx}×4xx, ${f.outage.other5xx}×5xx, ${f.outage.acknowledged} batches acknowledged meanwhile; failed attempts ${JSON.stringify(f.outage.failedBy)}`,
     ),
+    `  submits without an answer before their deadline: ${r.deadlineWaits.length}${r.deadlineWaits.map((w) => `\n    ${w.mspId} sent at ${w.sentAtS} s, waited ${w.waitedMs} ms (${w.during ?? 'outside any fault'}): ${w.message}`).join('')}`,
     ...r.institutions.map(
       (i) =>
         `    ${i.mspId.padEnd(18)} index: ${i.verifyDifferences} differences, ${i.ownLegsChecked} / ${i.legsAcknowledged} own legs checked`,
