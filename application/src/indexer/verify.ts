@@ -13,7 +13,10 @@ import {
   ownLegsWithoutLeg,
   queueEntries,
   transitionsOfBreaks,
+  type IndexedBreak,
+  type IndexedCase,
   type IndexedLeg,
+  type IndexedOwnLeg,
   type IndexedTransition,
 } from '../readModel/read/verifyReads';
 
@@ -87,134 +90,222 @@ async function orMissing<T>(load: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** The differences found so far; `diff` records one when the two values differ, `absent` one side missing. */
+class Differences {
+  readonly list: Difference[] = [];
+
+  diff(kind: DifferenceKind, id: string, field: string, index: unknown, ledger: unknown): void {
+    if (!same(index, ledger)) this.list.push({ kind, id, field, index, ledger });
+  }
+
+  exists(kind: DifferenceKind, id: string, index: unknown, ledger: unknown): void {
+    this.list.push({ kind, id, field: 'exists', index, ledger });
+  }
+}
+
+/** What each comparison needs: the options, the collector, and how many ledger queries may run at once. */
+interface Run extends VerifyOptions {
+  readonly found: Differences;
+  readonly parallel: number;
+}
+
 /**
  * Compares the index with the ledger and reports every difference: each indexed case (with its legs) and
  * break (with its transitions) that the ledger shows this person (its institution's, or every one to an
- * auditor) against what the ledger answers now, and the institution's
- * open-break queue both ways against the ledger's own list. Run it with the indexer caught up (or stopped):
- * a change committed after the checkpoint shows as a difference until it is indexed.
+ * auditor) against what the ledger answers now, the institution's own legs' plaintext against its private
+ * collection, and the institution's open-break queue both ways against the ledger's own list. Run it with the
+ * indexer caught up (or stopped): a change committed after the checkpoint shows as a difference until it is
+ * indexed.
  */
 export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport> {
-  const { pool, gateway, who, institution } = options;
-  const concurrency = options.concurrency ?? 8;
-  const differences: Difference[] = [];
-  const diff = (kind: DifferenceKind, id: string, field: string, index: unknown, ledger: unknown) => {
-    if (!same(index, ledger)) differences.push({ kind, id, field, index, ledger });
+  const run: Run = { ...options, found: new Differences(), parallel: options.concurrency ?? 8 };
+  const checkpoint = await readCheckpoint(options.pool);
+  const casesChecked = await verifyCases(run);
+  const breaksChecked = await verifyBreaks(run);
+  const ownLegsChecked = await verifyOwnLegs(run);
+  const openBreaksOnLedger = await verifyQueue(run);
+  return {
+    checkpoint,
+    casesChecked,
+    breaksChecked,
+    ownLegsChecked,
+    openBreaksOnLedger,
+    differences: run.found.list,
   };
-  const checkpoint = await readCheckpoint(pool);
+}
 
-  let casesChecked = 0;
+/** Every indexed case the ledger shows this person, with its legs. */
+async function verifyCases(run: Run): Promise<number> {
+  const { pool, gateway, who, found } = run;
+  let checked = 0;
   for (let after = ''; ;) {
     const page = await casesAfter(pool, after, PAGE);
     if (page.length === 0) break;
     const ids = page.map((r) => r.case_id);
     after = ids.at(-1) ?? after;
-    const legs = await legsOfCases(pool, ids);
     const legsByCase = new Map<string, IndexedLeg[]>();
-    for (const l of legs) legsByCase.set(l.case_id, [...(legsByCase.get(l.case_id) ?? []), l]);
+    for (const l of await legsOfCases(pool, ids))
+      legsByCase.set(l.case_id, [...(legsByCase.get(l.case_id) ?? []), l]);
 
-    await inParallel(page, concurrency, async (row) => {
+    await inParallel(page, run.parallel, async (row) => {
       const c: CaseRecord | undefined = await orMissing(() => gateway.getCase(who, row.case_id));
       // The ledger shows a case only to its parties and auditors: another institution's case, known to this index
       // from the public changes, cannot be checked by a person who is neither.
       if (!c && !row.is_party) return;
-      casesChecked++;
-      if (!c) {
-        differences.push({ kind: 'case', id: row.case_id, field: 'exists', index: true, ledger: undefined });
-        return;
-      }
-      const id = row.case_id;
-      diff('case', id, 'status', row.status, c.status);
-      diff('case', id, 'parties', [...row.parties].sort(), [...c.parties].sort());
-      diff('case', id, 'is_party', row.is_party, c.parties.includes(institution));
-      diff('case', id, 'expected', row.expected, c.expected);
-      diff('case', id, 'leg_count', row.leg_count, c.legs.length);
-      diff('case', id, 'opened_at', iso(row.opened_at), iso(c.openedAt));
-      diff('case', id, 'updated_at', iso(row.updated_at), iso(c.updatedAt));
-      diff('case', id, 'due_at', iso(row.due_at), iso(c.dueAtMs));
-      const indexed = new Map((legsByCase.get(id) ?? []).map((l) => [`${l.msp_id}/${l.leg_id}`, l]));
-      for (const leg of c.legs) {
-        const key = `${leg.mspId}/${leg.legId}`;
-        const l = indexed.get(key);
-        indexed.delete(key);
-        if (!l) {
-          differences.push({ kind: 'leg', id: key, field: 'exists', index: undefined, ledger: true });
-          continue;
-        }
-        diff('leg', key, 'case_id', l.case_id, id);
-        diff('leg', key, 'role', l.role, leg.role);
-        diff('leg', key, 'posted_at', iso(l.posted_at), iso(leg.postedAt));
-        diff('leg', key, 'is_own', l.is_own, leg.mspId === institution);
-      }
-      for (const key of indexed.keys())
-        differences.push({ kind: 'leg', id: key, field: 'exists', index: true, ledger: undefined });
+      checked++;
+      if (!c) found.exists('case', row.case_id, true, undefined);
+      else compareCase(run, row, c, legsByCase.get(row.case_id) ?? []);
     });
   }
+  return checked;
+}
 
-  let breaksChecked = 0;
+function compareCase(
+  { institution, found }: Run,
+  row: IndexedCase,
+  c: CaseRecord,
+  legs: readonly IndexedLeg[],
+): void {
+  const id = row.case_id;
+  found.diff('case', id, 'status', row.status, c.status);
+  found.diff('case', id, 'parties', [...row.parties].sort(), [...c.parties].sort());
+  found.diff('case', id, 'is_party', row.is_party, c.parties.includes(institution));
+  found.diff('case', id, 'expected', row.expected, c.expected);
+  found.diff('case', id, 'leg_count', row.leg_count, c.legs.length);
+  found.diff('case', id, 'opened_at', iso(row.opened_at), iso(c.openedAt));
+  found.diff('case', id, 'updated_at', iso(row.updated_at), iso(c.updatedAt));
+  found.diff('case', id, 'due_at', iso(row.due_at), iso(c.dueAtMs));
+  const indexed = new Map(legs.map((l) => [`${l.msp_id}/${l.leg_id}`, l]));
+  for (const leg of c.legs) {
+    const key = `${leg.mspId}/${leg.legId}`;
+    const l = indexed.get(key);
+    indexed.delete(key);
+    if (!l) {
+      found.exists('leg', key, undefined, true);
+      continue;
+    }
+    found.diff('leg', key, 'case_id', l.case_id, id);
+    found.diff('leg', key, 'role', l.role, leg.role);
+    found.diff('leg', key, 'posted_at', iso(l.posted_at), iso(leg.postedAt));
+    found.diff('leg', key, 'is_own', l.is_own, leg.mspId === institution);
+  }
+  for (const key of indexed.keys()) found.exists('leg', key, true, undefined);
+}
+
+/** Every indexed break the ledger shows this person, with its timeline. */
+async function verifyBreaks(run: Run): Promise<number> {
+  const { pool, gateway, who, found } = run;
+  let checked = 0;
   for (let after = ''; ;) {
     const page = await breaksAfter(pool, after, PAGE);
     if (page.length === 0) break;
     const ids = page.map((r) => r.break_id);
     after = ids.at(-1) ?? after;
-    const transitions = await transitionsOfBreaks(pool, ids);
     const byBreak = new Map<string, IndexedTransition[]>();
-    for (const t of transitions) byBreak.set(t.break_id, [...(byBreak.get(t.break_id) ?? []), t]);
+    for (const t of await transitionsOfBreaks(pool, ids))
+      byBreak.set(t.break_id, [...(byBreak.get(t.break_id) ?? []), t]);
 
-    await inParallel(page, concurrency, async (row) => {
-      const id = row.break_id;
-      const b: BreakRecord | undefined = await orMissing(() => gateway.getBreak(who, id));
+    await inParallel(page, run.parallel, async (row) => {
+      const b: BreakRecord | undefined = await orMissing(() => gateway.getBreak(who, row.break_id));
       if (!b && !row.is_party) return;
-      breaksChecked++;
-      if (!b) {
-        differences.push({ kind: 'break', id, field: 'exists', index: true, ledger: undefined });
-        return;
-      }
-      diff('break', id, 'case_id', row.case_id, b.caseId);
-      diff('break', id, 'finding_key', row.finding_key, b.findingKey);
-      diff('break', id, 'reason', row.reason, b.reason);
-      diff('break', id, 'status', row.status, b.status);
-      diff('break', id, 'parties', [...row.parties].sort(), [...b.parties].sort());
-      diff('break', id, 'is_party', row.is_party, b.parties.includes(institution));
-      diff('break', id, 'detail', row.detail, b.detail);
-      diff('break', id, 'opened_at', iso(row.opened_at), iso(b.openedAt));
-      diff('break', id, 'updated_at', iso(row.updated_at), iso(b.updatedAt));
-      diff('break', id, 'assignee', row.assignee ?? undefined, b.assignee);
-      diff('break', id, 'resolution', row.resolution ?? undefined, b.resolution);
-      diff('break', id, 'last_seq', row.last_seq, b.timeline.length - 1);
-      const rows = byBreak.get(id) ?? [];
-      const n = Math.max(rows.length, b.timeline.length);
-      for (let i = 0; i < n; i++) {
-        const t = rows[i];
-        const e = b.timeline[i];
-        const tid = `${id}#${i}`;
-        if (!t || !e) {
-          differences.push({ kind: 'transition', id: tid, field: 'exists', index: !!t, ledger: !!e });
-          continue;
-        }
-        diff('transition', tid, 'seq', t.seq, e.seq);
-        diff('transition', tid, 'action', t.action, e.action);
-        diff('transition', tid, 'from', t.from_status, e.from);
-        diff('transition', tid, 'to', t.to_status, e.to);
-        diff(
-          'transition',
-          tid,
-          'actor',
-          [t.actor_msp_id, t.actor_id, t.actor_name],
-          [e.actor.mspId, e.actor.id, e.actor.name],
-        );
-        diff('transition', tid, 'at', iso(t.at), iso(e.at));
-        diff('transition', tid, 'tx_id', t.tx_id, e.txId);
-        diff('transition', tid, 'comment', t.comment_sealed, e.comment);
-        diff('transition', tid, 'assignee', t.assignee ?? undefined, e.assignee);
-        diff('transition', tid, 'kind', t.kind ?? undefined, e.kind);
-      }
+      checked++;
+      if (!b) found.exists('break', row.break_id, true, undefined);
+      else compareBreak(run, row, b, byBreak.get(row.break_id) ?? []);
     });
   }
+  return checked;
+}
 
-  const ownLegsChecked = await verifyOwnLegs(options, diff, differences);
+function compareBreak(
+  { institution, found }: Run,
+  row: IndexedBreak,
+  b: BreakRecord,
+  rows: readonly IndexedTransition[],
+): void {
+  const id = row.break_id;
+  found.diff('break', id, 'case_id', row.case_id, b.caseId);
+  found.diff('break', id, 'finding_key', row.finding_key, b.findingKey);
+  found.diff('break', id, 'reason', row.reason, b.reason);
+  found.diff('break', id, 'status', row.status, b.status);
+  found.diff('break', id, 'parties', [...row.parties].sort(), [...b.parties].sort());
+  found.diff('break', id, 'is_party', row.is_party, b.parties.includes(institution));
+  found.diff('break', id, 'detail', row.detail, b.detail);
+  found.diff('break', id, 'opened_at', iso(row.opened_at), iso(b.openedAt));
+  found.diff('break', id, 'updated_at', iso(row.updated_at), iso(b.updatedAt));
+  found.diff('break', id, 'assignee', row.assignee ?? undefined, b.assignee);
+  found.diff('break', id, 'resolution', row.resolution ?? undefined, b.resolution);
+  found.diff('break', id, 'last_seq', row.last_seq, b.timeline.length - 1);
+  const n = Math.max(rows.length, b.timeline.length);
+  for (let i = 0; i < n; i++) {
+    const t = rows[i];
+    const e = b.timeline[i];
+    const tid = `${id}#${i}`;
+    if (!t || !e) {
+      found.exists('transition', tid, !!t, !!e);
+      continue;
+    }
+    found.diff('transition', tid, 'seq', t.seq, e.seq);
+    found.diff('transition', tid, 'action', t.action, e.action);
+    found.diff('transition', tid, 'from', t.from_status, e.from);
+    found.diff('transition', tid, 'to', t.to_status, e.to);
+    found.diff(
+      'transition',
+      tid,
+      'actor',
+      [t.actor_msp_id, t.actor_id, t.actor_name],
+      [e.actor.mspId, e.actor.id, e.actor.name],
+    );
+    found.diff('transition', tid, 'at', iso(t.at), iso(e.at));
+    found.diff('transition', tid, 'tx_id', t.tx_id, e.txId);
+    found.diff('transition', tid, 'comment', t.comment_sealed, e.comment);
+    found.diff('transition', tid, 'assignee', t.assignee ?? undefined, e.assignee);
+    found.diff('transition', tid, 'kind', t.kind ?? undefined, e.kind);
+  }
+}
 
-  // The other way: the ledger's list of this institution's open breaks against the queue.
+/**
+ * The institution's own legs: each one the index knows publicly (checked against the ledger above) must have its
+ * plaintext row, field for field what the institution's private collection on the ledger holds; a row for a leg
+ * the index does not know is a difference too.
+ */
+async function verifyOwnLegs({ pool, gateway, who, institution, found }: Run): Promise<number> {
+  let checked = 0;
+  for (let after = ''; ;) {
+    const page = await ownLegsAfter(pool, institution, after, PAGE);
+    if (page.length === 0) break;
+    after = page.at(-1)?.leg_id ?? after;
+    const onLedger = await readOwnLegsEach(gateway, who, page);
+    page.forEach((row, i) => {
+      checked++;
+      const id = `${institution}/${row.leg_id}`;
+      const leg = onLedger[i];
+      if (leg === undefined) found.exists('own-leg', id, row.reference !== null, undefined);
+      else if (row.reference === null) found.exists('own-leg', id, undefined, true);
+      else compareOwnLeg(found, id, row, leg);
+    });
+  }
+  for (const legId of await ownLegsWithoutLeg(pool))
+    found.exists('own-leg', `${institution}/${legId}`, true, undefined);
+  return checked;
+}
+
+function compareOwnLeg(found: Differences, id: string, row: IndexedOwnLeg, leg: LegInput): void {
+  const amount = typeof leg.amountMinor === 'bigint' ? leg.amountMinor.toString() : leg.amountMinor;
+  found.diff('own-leg', id, 'case_id', row.own_case_id, row.case_id);
+  found.diff('own-leg', id, 'reference', row.reference, leg.reference);
+  found.diff('own-leg', id, 'role', row.role, leg.role);
+  found.diff('own-leg', id, 'branch', row.branch ?? undefined, leg.branch);
+  found.diff('own-leg', id, 'route', row.route, leg.route);
+  found.diff('own-leg', id, 'amount_minor', row.amount_minor, amount);
+  found.diff('own-leg', id, 'currency', row.currency, leg.currency);
+  found.diff('own-leg', id, 'value_date', row.value_date, leg.valueDate);
+  found.diff('own-leg', id, 'payer_ref', row.payer_ref, leg.payerRef);
+  found.diff('own-leg', id, 'payee_ref', row.payee_ref, leg.payeeRef);
+  found.diff('own-leg', id, 'outcome', row.outcome, leg.outcome);
+}
+
+/** The other way: the ledger's list of this institution's open breaks against the queue. Answers its size. */
+async function verifyQueue({ pool, gateway, who, institution, found }: Run): Promise<number> {
   const onLedger = new Map<string, BreakRecord>();
   for (let bookmark: string | undefined; ;) {
     const page = await gateway.listOpenBreaks(who, institution, PAGE, bookmark);
@@ -226,84 +317,14 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
   for (const [id, b] of onLedger) {
     const q = inQueue.get(id);
     if (!q) {
-      differences.push({ kind: 'open-break', id, field: 'exists', index: undefined, ledger: b.status });
+      found.exists('open-break', id, undefined, b.status);
       continue;
     }
-    diff('open-break', id, 'status', q.status, b.status);
-    diff('open-break', id, 'reason', q.reason, b.reason);
+    found.diff('open-break', id, 'status', q.status, b.status);
+    found.diff('open-break', id, 'reason', q.reason, b.reason);
   }
-  for (const [id, q] of inQueue)
-    if (!onLedger.has(id))
-      differences.push({ kind: 'open-break', id, field: 'exists', index: q.status, ledger: undefined });
-
-  return {
-    checkpoint,
-    casesChecked,
-    breaksChecked,
-    ownLegsChecked,
-    openBreaksOnLedger: onLedger.size,
-    differences,
-  };
-}
-
-/**
- * The institution's own legs: each one the index knows publicly (checked against the ledger above) must have its
- * plaintext row, field for field what the institution's private collection on the ledger holds; a row for a leg
- * the index does not know is a difference too.
- */
-async function verifyOwnLegs(
-  options: VerifyOptions,
-  diff: (kind: DifferenceKind, id: string, field: string, index: unknown, ledger: unknown) => void,
-  differences: Difference[],
-): Promise<number> {
-  const { pool, gateway, who, institution } = options;
-  let checked = 0;
-  for (let after = ''; ;) {
-    const page = await ownLegsAfter(pool, institution, after, PAGE);
-    if (page.length === 0) break;
-    after = page.at(-1)?.leg_id ?? after;
-    const onLedger = await readOwnLegsEach(gateway, who, page);
-    page.forEach((row, i) => {
-      checked++;
-      const id = `${institution}/${row.leg_id}`;
-      const leg = onLedger[i];
-      if (leg === undefined) {
-        differences.push({
-          kind: 'own-leg',
-          id,
-          field: 'exists',
-          index: row.reference !== null,
-          ledger: undefined,
-        });
-        return;
-      }
-      if (row.reference === null) {
-        differences.push({ kind: 'own-leg', id, field: 'exists', index: undefined, ledger: true });
-        return;
-      }
-      const amount = typeof leg.amountMinor === 'bigint' ? leg.amountMinor.toString() : leg.amountMinor;
-      diff('own-leg', id, 'case_id', row.own_case_id, row.case_id);
-      diff('own-leg', id, 'reference', row.reference, leg.reference);
-      diff('own-leg', id, 'role', row.role, leg.role);
-      diff('own-leg', id, 'branch', row.branch ?? undefined, leg.branch);
-      diff('own-leg', id, 'route', row.route, leg.route);
-      diff('own-leg', id, 'amount_minor', row.amount_minor, amount);
-      diff('own-leg', id, 'currency', row.currency, leg.currency);
-      diff('own-leg', id, 'value_date', row.value_date, leg.valueDate);
-      diff('own-leg', id, 'payer_ref', row.payer_ref, leg.payerRef);
-      diff('own-leg', id, 'payee_ref', row.payee_ref, leg.payeeRef);
-      diff('own-leg', id, 'outcome', row.outcome, leg.outcome);
-    });
-  }
-  for (const legId of await ownLegsWithoutLeg(pool))
-    differences.push({
-      kind: 'own-leg',
-      id: `${institution}/${legId}`,
-      field: 'exists',
-      index: true,
-      ledger: undefined,
-    });
-  return checked;
+  for (const [id, q] of inQueue) if (!onLedger.has(id)) found.exists('open-break', id, q.status, undefined);
+  return onLedger.size;
 }
 
 /** The ledger's own legs for `rows`, in order; undefined where the ledger has none (read one by one then). */
