@@ -349,6 +349,15 @@ describe('mutual TLS at an institution node (embedded network)', () => {
       expect(await me(revokedAgent)).toMatchObject({ status: 401, reason: 'CERTIFICATE_REVOKED' });
       expectRefused(await call(node, 'GET', '/v1/me', { client: revoked }), 'CERTIFICATE_REVOKED');
       expect(await me(keptAgent)).toMatchObject({ status: 200 });
+
+      // A list past its next update refuses every certificate, on the open connections too (fail closed).
+      publish(await revocationList(issuer, [], new Date(Date.now() - 60_000)));
+      let closed = await me(keptAgent);
+      for (let i = 0; i < 100 && closed.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        closed = await me(keptAgent);
+      }
+      expect(closed).toEqual({ status: 401, reason: 'CERTIFICATE_NOT_TRUSTED', reused: true });
     } finally {
       for (const a of agents) a.destroy();
     }

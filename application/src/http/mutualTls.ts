@@ -151,6 +151,8 @@ export const CRL_CHECK_MS = 5_000;
 interface Revocations {
   readonly issuer: string;
   readonly serials: ReadonlySet<string>;
+  /** Past it the list vouches for nothing (as OpenSSL's CRL_HAS_EXPIRED at a handshake). */
+  readonly nextUpdateMs?: number;
 }
 
 /** The revocations in force at each HTTPS server (the server a TLS socket belongs to). */
@@ -159,7 +161,11 @@ const revocationsAt = new WeakMap<object, Revocations>();
 const serialKey = (hex: string) => hex.toLowerCase().replace(/^0+(?=.)/, '');
 
 function revocationsOf(crl: x509.X509Crl): Revocations {
-  return { issuer: crl.issuer, serials: new Set(crl.entries.map((e) => serialKey(e.serialNumber))) };
+  return {
+    issuer: crl.issuer,
+    serials: new Set(crl.entries.map((e) => serialKey(e.serialNumber))),
+    ...(crl.nextUpdate === undefined ? {} : { nextUpdateMs: crl.nextUpdate.getTime() }),
+  };
 }
 
 /** Whether `crl` is signed by one of the CA certificates in `bundle` named as its issuer. */
@@ -231,12 +237,19 @@ export function watchRevocationList(
   };
 }
 
-/** Whether the revocation list now in force at the socket's server lists the certificate (issuer and serial). */
-function revokedNow(socket: TLSSocket, raw: Buffer, serialNumber: string): boolean {
+/**
+ * What the revocation list now in force at the socket's server says of a certificate its handshake accepted
+ * (perhaps under an older list): OpenSSL's code if it is revoked (issuer and serial) or the list is past its
+ * next update, else undefined.
+ */
+function revocationNow(socket: TLSSocket, raw: Buffer, serialNumber: string): string | undefined {
   const server = (socket as TLSSocket & { server?: object }).server;
   const revocations = server === undefined ? undefined : revocationsAt.get(server);
-  if (!revocations?.serials.has(serialKey(serialNumber))) return false;
-  return new x509.X509Certificate(raw).issuer === revocations.issuer;
+  if (!revocations) return undefined;
+  if (revocations.nextUpdateMs !== undefined && revocations.nextUpdateMs < Date.now())
+    return 'CRL_HAS_EXPIRED';
+  if (!revocations.serials.has(serialKey(serialNumber))) return undefined;
+  return new x509.X509Certificate(raw).issuer === revocations.issuer ? 'CERT_REVOKED' : undefined;
 }
 
 /** Why a client certificate was not accepted: stable, in `details.reason` of the 401. */
@@ -328,8 +341,8 @@ export function presentedCertificate(socket: Socket, mspId: string): PresentedCe
     return { kind: 'refused', ...handshakeRefusal(code, mspId, facts) };
   }
   // A connection handshaken before the revocation list was reloaded is checked against the list now in force.
-  if (revokedNow(socket, peer.raw, peer.serialNumber))
-    return { kind: 'refused', ...handshakeRefusal('CERT_REVOKED', mspId, facts) };
+  const revocation = revocationNow(socket, peer.raw, peer.serialNumber);
+  if (revocation !== undefined) return { kind: 'refused', ...handshakeRefusal(revocation, mspId, facts) };
   if (!facts)
     return {
       kind: 'refused',
