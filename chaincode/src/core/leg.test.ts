@@ -36,8 +36,7 @@ const C: RouteStop[] = [
 
 describe('routes', () => {
   // Each call is checked against the answer computed from scratch, in sequences that repeat, alternate and
-  // reorder routes, and that put refused routes between accepted ones: the functions keep their last answer,
-  // and a kept answer must only ever equal a fresh one.
+  // reorder routes, and that put refused routes between accepted ones: no answer depends on an earlier call.
   it('parses and writes every route as computed afresh, whatever came before', () => {
     const msp = fc.constantFrom('BankAMSP', 'BankBMSP', 'ClearingHouseMSP', 'PayCoMSP', 'bad msp', '');
     const stop = fc.oneof(

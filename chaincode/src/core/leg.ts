@@ -63,42 +63,11 @@ export function parseMspId(value: unknown, field: string): string {
   return value;
 }
 
-// The last route parseRoute accepted and the last text routeText made. Every leg states its route and most
-// legs of a batch, and every leg of a case, travel the same one; both functions are pure, so an input equal to
-// the last one (the same stops in the same order) gets the same answer without the work again. The chaincode
-// stays deterministic: what is kept only ever equals what would be computed.
-let lastParsedInput: string[] = [];
-let lastParsedRoute: RouteStop[] = [];
-let lastTextInput: string[] = [];
-let lastText = '';
-
-/** Whether `stops` lists exactly the (mspId, role) pairs of `flat` ([mspId, role, mspId, role, …]), in order. */
-function sameStops(stops: readonly unknown[], flat: readonly string[]): boolean {
-  if (flat.length === 0 || stops.length * 2 !== flat.length) return false;
-  for (let i = 0; i < stops.length; i++) {
-    const s: unknown = stops[i];
-    if (typeof s !== 'object' || s === null) return false;
-    const stop = s as Record<string, unknown>;
-    if (stop.mspId !== flat[2 * i] || stop.role !== flat[2 * i + 1]) return false;
-  }
-  return true;
-}
-
-const flatStops = (stops: readonly RouteStop[]): string[] => stops.flatMap((s) => [s.mspId, s.role]);
-
 /**
  * The route as a list of {mspId, role} in canonical order. Every leg of a case may share the same list: no
  * caller changes one.
  */
 export function parseRoute(value: unknown, field = 'route'): RouteStop[] {
-  if (Array.isArray(value) && sameStops(value, lastParsedInput)) return lastParsedRoute;
-  const route = parseRouteAfresh(value, field);
-  lastParsedInput = flatStops(value as RouteStop[]);
-  lastParsedRoute = route;
-  return route;
-}
-
-function parseRouteAfresh(value: unknown, field: string): RouteStop[] {
   if (!Array.isArray(value) || value.length < 2 || value.length > ROUTE_STOPS_MAX) {
     fail('INVALID_INPUT', `${field} must list 2-${ROUTE_STOPS_MAX} stops of {mspId, role}`);
   }
@@ -133,13 +102,9 @@ export function canonicalRoute(stops: readonly RouteStop[]): RouteStop[] {
 }
 
 export function routeText(stops: readonly RouteStop[]): string {
-  if (sameStops(stops, lastTextInput)) return lastText;
-  const text = canonicalRoute(stops)
+  return canonicalRoute(stops)
     .map((s) => `${s.mspId}/${s.role}`)
     .join('>');
-  lastTextInput = flatStops(stops);
-  lastText = text;
-  return text;
 }
 
 /** The stop list of a routeText ("MSP/ROLE>MSP/ROLE..."): MSP IDs hold neither '/' nor '>'. */
