@@ -80,6 +80,26 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(runners);
 }
 
+/** A keyset listing read page by page (each after the last key of the one before) until a page is empty. */
+async function* pages<T>(
+  read: (after: string) => Promise<T[]>,
+  keyOf: (row: T) => string,
+): AsyncGenerator<T[]> {
+  for (let after = ''; ;) {
+    const page = await read(after);
+    const last = page.at(-1);
+    if (last === undefined) return;
+    yield page;
+    after = keyOf(last);
+  }
+}
+
+function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  return groups;
+}
+
 async function orMissing<T>(load: () => Promise<T>): Promise<T | undefined> {
   try {
     return await load();
@@ -138,15 +158,12 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
 async function verifyCases(run: Run): Promise<number> {
   const { pool, gateway, who, found } = run;
   let checked = 0;
-  for (let after = ''; ;) {
-    const page = await casesAfter(pool, after, PAGE);
-    if (page.length === 0) break;
+  for await (const page of pages(
+    (after) => casesAfter(pool, after, PAGE),
+    (r) => r.case_id,
+  )) {
     const ids = page.map((r) => r.case_id);
-    after = ids.at(-1) ?? after;
-    const legsByCase = new Map<string, IndexedLeg[]>();
-    for (const l of await legsOfCases(pool, ids))
-      legsByCase.set(l.case_id, [...(legsByCase.get(l.case_id) ?? []), l]);
-
+    const legsByCase = groupBy(await legsOfCases(pool, ids), (l) => l.case_id);
     await inParallel(page, run.parallel, async (row) => {
       const c: CaseRecord | undefined = await orMissing(() => gateway.getCase(who, row.case_id));
       // The ledger shows a case only to its parties and auditors: another institution's case, known to this index
@@ -196,15 +213,12 @@ function compareCase(
 async function verifyBreaks(run: Run): Promise<number> {
   const { pool, gateway, who, found } = run;
   let checked = 0;
-  for (let after = ''; ;) {
-    const page = await breaksAfter(pool, after, PAGE);
-    if (page.length === 0) break;
+  for await (const page of pages(
+    (after) => breaksAfter(pool, after, PAGE),
+    (r) => r.break_id,
+  )) {
     const ids = page.map((r) => r.break_id);
-    after = ids.at(-1) ?? after;
-    const byBreak = new Map<string, IndexedTransition[]>();
-    for (const t of await transitionsOfBreaks(pool, ids))
-      byBreak.set(t.break_id, [...(byBreak.get(t.break_id) ?? []), t]);
-
+    const byBreak = groupBy(await transitionsOfBreaks(pool, ids), (t) => t.break_id);
     await inParallel(page, run.parallel, async (row) => {
       const b: BreakRecord | undefined = await orMissing(() => gateway.getBreak(who, row.break_id));
       if (!b && !row.is_party) return;
@@ -270,10 +284,10 @@ function compareBreak(
  */
 async function verifyOwnLegs({ pool, gateway, who, institution, found }: Run): Promise<number> {
   let checked = 0;
-  for (let after = ''; ;) {
-    const page = await ownLegsAfter(pool, institution, after, PAGE);
-    if (page.length === 0) break;
-    after = page.at(-1)?.leg_id ?? after;
+  for await (const page of pages(
+    (after) => ownLegsAfter(pool, institution, after, PAGE),
+    (r) => r.leg_id,
+  )) {
     const onLedger = await readOwnLegsEach(gateway, who, page);
     page.forEach((row, i) => {
       checked++;
