@@ -139,6 +139,15 @@ describe('break state machine', () => {
     }
   }
 
+  it('refuses to extend a timeline with a gap: the history is append-only', () => {
+    const assigned = act(fresh(), { type: 'ASSIGN', assignee: 'alice' }, alice);
+    const gap = {
+      ...assigned,
+      timeline: [assigned.timeline[0], { ...assigned.timeline[1], seq: 5 }],
+    } as BreakRecord;
+    expect(() => act(gap, { type: 'COMMENT' }, alice)).toThrow(/timeline entry 1 has seq 5/);
+  });
+
   it('refuses self-approval, even by a person who holds both roles', () => {
     let b = act(fresh(), { type: 'ASSIGN', assignee: 'boss' }, both);
     b = act(b, { type: 'PROPOSE', kind: 'REVERSE' }, both);

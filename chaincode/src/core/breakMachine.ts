@@ -1,5 +1,5 @@
 import { hasAnyRole, type Actor, type Role } from './actor';
-import { assertNever } from './assert';
+import { assert, assertNever } from './assert';
 import { fail, TallyError, type ErrorCode } from './errors';
 import type { BreakReason, FindingDetail } from './matching';
 
@@ -285,6 +285,11 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
       return assertNever(action, 'break action');
   }
 
+  // The timeline is append-only and has no gap: entry n is at index n.
+  for (let i = 0; i < b.timeline.length; i++) {
+    const seq = b.timeline[i]?.seq;
+    assert(seq === i, `break ${b.breakId}: timeline entry ${i} has seq ${String(seq)}`);
+  }
   const entry: TimelineEntry = {
     seq: b.timeline.length,
     action: action.type,

@@ -1,5 +1,6 @@
 import { applyBreakAction, openBreak, type ActionContext, type BreakRecord } from './breakMachine';
-import type { RouteStop } from './leg';
+import { assert } from './assert';
+import { MATCH_FIELDS, type RouteStop } from './leg';
 import { evaluateCase, type CaseStatus, type LegFacts } from './matching';
 
 /** A case's reference to one of its breaks. */
@@ -37,6 +38,21 @@ export interface CaseDecision {
   /** Whether the case leaves the due index now (it waited for legs until this decision). */
   readonly leavesDueIndex: boolean;
   readonly matchedAt?: string;
+}
+
+/** A matched case: one leg per stop of its route, and every leg the same on every match field. */
+function assertMatchedLegsAgree(c: CaseFacts): void {
+  const first = c.legs[0];
+  assert(first !== undefined, `case ${c.caseId}: matched without a leg`);
+  for (const l of c.legs) {
+    for (const f of MATCH_FIELDS)
+      assert(
+        l.digests[f] === first.digests[f],
+        `case ${c.caseId}: matched, yet leg ${l.legId} differs in ${f}`,
+      );
+  }
+  const stops = new Set(c.legs.map((l) => `${l.mspId}/${l.role}`));
+  assert(stops.size === c.legs.length, `case ${c.caseId}: matched with two legs at one stop`);
 }
 
 /** Deep equality of JSON values, whatever order their keys were written in (a stored break's are canonical). */
@@ -107,6 +123,7 @@ export function decideCase(
     breaks[i] = { ...ref, cleared: true, open: false };
   }
 
+  if (verdict.status === 'MATCHED') assertMatchedLegsAgree(c);
   const present = new Set(c.legs.map((l) => `${l.mspId}/${l.role}`));
   const complete = verdict.expected.every((s) => present.has(`${s.mspId}/${s.role}`));
   const leavesDueIndex = c.awaitingLegs && (complete || serviceLevelPassed);
