@@ -39,7 +39,7 @@ export interface OpenBreakIndexEntry {
  * times on its way through a block, so the codec keeps it compact: one array of fields in a fixed order with no
  * field names, each leg one array, the case's route one text (every leg of a case declares that route). `getCase`,
  * the history and the chaincode itself always see the full CaseRecord (decodeCaseRecord); the stored form never
- * leaves the chaincode. What the compact form saves is measured in docs/BENCHMARKS.md.
+ * leaves the chaincode. What the compact form saves is measured in docs/PERFORMANCE-NOTES.md.
  *
  * A leg: [legId, mspId, role, postedAt, txId, digests], where digests are the base64 digests of
  * STORED_DIGEST_ORDER joined by '.' (not a base64 character), a later leg's left empty where they equal the

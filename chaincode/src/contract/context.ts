@@ -32,7 +32,7 @@ export class TallyContext extends Context {
    * What this transaction read from the ledger, by key (null: absent). A transaction sees one snapshot, and its
    * read set keeps the version of the first read, so a second read of the same key learns nothing new; on a
    * peer each read is a round trip to the chaincode server, and a batch of new cases on one route read its
-   * service level once per case (see docs/BENCHMARKS.md).
+   * service level once per case (see docs/PERFORMANCE-NOTES.md).
    */
   private readonly publicReads = new Map<string, string | null>();
   private readonly caseChanges = new Map<string, CaseChange>();

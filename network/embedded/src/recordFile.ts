@@ -67,7 +67,7 @@ type Direct = { tail: Buffer; buffer: AlignedBuffer };
  * Appends use direct I/O (O_DIRECT) where the file system has it: the records go from an aligned buffer
  * straight to the disk, not through the page cache, which otherwise grows by every byte the ledger writes
  * (about 2 kB per leg) and, on a virtual machine, costs the kernel more for every page it takes once the
- * guest uses more memory than before (docs/BENCHMARKS.md). Each append rewrites the file's last partly
+ * guest uses more memory than before (docs/PERFORMANCE-NOTES.md). Each append rewrites the file's last partly
  * filled block with the new records and fills the rest of the block with PAD; `close` cuts the padding off.
  * A file system without direct I/O (tmpfs, for one) gets the page cache, as before.
  */

@@ -158,7 +158,7 @@ const list = (items: string[]): string => `[${items.join(',')}]`;
  * every CPU of the machine by default, which is right for a node that has its machine to itself; with the whole
  * consortium on one small machine (5 peers and 3 orderers on 2 cores), each node's idle threads kept looking
  * for work and waking each other (perf: about a sixth of a peer's CPU in the scheduler and its futex and sleep
- * calls), and one thread per node did the same work with less CPU (docs/BENCHMARKS.md).
+ * calls), and one thread per node did the same work with less CPU (docs/PERFORMANCE-NOTES.md).
  */
 function goRuntimeEnv(node: { goMaxProcs?: number }): Env {
   return node.goMaxProcs === undefined ? {} : { GOMAXPROCS: String(node.goMaxProcs) };
