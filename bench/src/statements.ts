@@ -15,7 +15,7 @@ import {
   GENERATED_CSV_MAPPING,
   legOfRow,
   rows,
-} from '../../application/src/ingest/generate';
+} from '../../test/support/statementBooks';
 import { machineInfo, resultsFile, writeResults } from './results';
 
 /**

@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { parseCamt } from './camt';
-import { camt053Chunks, rows } from './generate';
+import { camt053Chunks, rows } from '../../../test/support/statementBooks';
 import type { StatementErrorCode } from './statementLine';
-import { listFiles, rejection } from './testSupport';
+import { listFiles, rejection } from '../../../test/support/statementFiles';
 
 /** The published samples (../shared/fixtures/statements from the repo root), read-only. */
 const CAMT = resolve(__dirname, '../../../../shared/fixtures/statements/camt');

@@ -15,7 +15,7 @@ import {
   GENERATED_ROUTE,
   legOfRow,
   rows,
-} from './generate';
+} from '../../../test/support/statementBooks';
 import type { StatementLine } from './statementLine';
 
 const SEED = 42;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { parseCsv, type CsvMapping } from './csv';
-import { rejection } from './testSupport';
+import { rejection } from '../../../test/support/statementFiles';
 
 const MAPPING: CsvMapping = {
   columns: {

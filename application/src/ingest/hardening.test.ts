@@ -15,7 +15,7 @@ import {
   XML_TEXT_CHARS_MAX,
   type StatementLine,
 } from './statementLine';
-import { rejection } from './testSupport';
+import { rejection } from '../../../test/support/statementFiles';
 
 // Inputs a hostile or careless member sends: each is refused whole, with the line or element that is wrong.
 

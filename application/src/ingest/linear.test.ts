@@ -12,7 +12,7 @@ import {
   XML_DEPTH_MAX,
 } from './statementLine';
 import { parseCurrency } from '../../../chaincode/src/core/money';
-import { rejection } from './testSupport';
+import { rejection } from '../../../test/support/statementFiles';
 
 // Every parser is linear in its input: doubling an input at most (roughly) doubles its parse. Each shape is the
 // largest a limit allows of what once made a parser quadratic (deep nesting, many :86: fields, long fields),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { endToEndIdFromDetails, parseMt940 } from './mt940';
 import type { StatementErrorCode } from './statementLine';
-import { listFiles, rejection } from './testSupport';
+import { listFiles, rejection } from '../../../test/support/statementFiles';
 
 /** The published samples (../shared/fixtures/statements from the repo root), read-only. */
 const MT940 = resolve(__dirname, '../../../../shared/fixtures/statements/mt940/wolph');

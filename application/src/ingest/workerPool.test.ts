@@ -2,7 +2,13 @@ import { Readable } from 'node:stream';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { bookRow, csvChunks, GENERATED_CSV_MAPPING, legOfRow, rows } from './generate';
+import {
+  bookRow,
+  csvChunks,
+  GENERATED_CSV_MAPPING,
+  legOfRow,
+  rows,
+} from '../../../test/support/statementBooks';
 import { StatementRejected } from './statementLine';
 import { StatementWorkers, StatementWorkRefused } from './workerPool';
 

@@ -1,8 +1,8 @@
-import type { RouteStop } from '../../../chaincode/src/core/leg';
-import { minorToMajorText, parseCurrency, type Currency } from '../../../chaincode/src/core/money';
-import type { LedgerLeg } from './compare';
-import type { CsvMapping } from './csv';
-import type { Side } from './statementLine';
+import type { RouteStop } from '../../chaincode/src/core/leg';
+import { minorToMajorText, parseCurrency, type Currency } from '../../chaincode/src/core/money';
+import type { LedgerLeg } from '../../application/src/ingest/compare';
+import type { CsvMapping } from '../../application/src/ingest/csv';
+import type { Side } from '../../application/src/ingest/statementLine';
 
 /**
  * Deterministic books and ledger legs for tests and the benchmark: row i is a pure function of (seed, i), so a

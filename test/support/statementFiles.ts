@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { StatementRejected } from './statementLine';
+import { StatementRejected } from '../../application/src/ingest/statementLine';
 
 /** The rejection a statement parse ends in; fails the test if it parsed or failed some other way. */
 export async function rejection(p: Promise<unknown>): Promise<StatementRejected> {
