@@ -1,6 +1,7 @@
 import type { BreakStatus } from '../../../../chaincode/src/core/breakMachine';
 import type { BreakReason } from '../../../../chaincode/src/core/matching';
 import { decodeCursor, encodeCursor } from '../cursor';
+import type { OpenBreakRow } from '../rows';
 import { Params, type Queryable } from '../sql';
 
 export const OPEN_BREAKS_PAGE_SIZE_MAX = 200;
@@ -12,15 +13,13 @@ export const QUEUE_SORTS = ['age', 'updated', 'reason', 'status'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 export type SortOrder = 'asc' | 'desc';
 
-export interface OpenBreakItem {
-  readonly breakId: string;
-  readonly caseId: string;
-  readonly reason: BreakReason;
-  readonly status: BreakStatus;
-  readonly openedAt: string;
-  readonly updatedAt: string;
+/** Who a queue row is assigned to: `open_breaks` keeps the person's institution and name. */
+export type QueueAssignee = Pick<NonNullable<OpenBreakRow['assignee']>, 'mspId' | 'name'>;
+
+/** One row of a queue page: the `open_breaks` row the projection wrote, with its age. */
+export interface OpenBreakItem extends Omit<OpenBreakRow, 'assignee'> {
   readonly ageMs: number;
-  readonly assignee: { readonly mspId: string; readonly name: string } | null;
+  readonly assignee: QueueAssignee | null;
 }
 
 export interface OpenBreaksPage {
@@ -37,7 +36,7 @@ export interface OpenBreaksQuery {
   readonly reason?: BreakReason;
   readonly status?: BreakStatus;
   /** Assigned to this person of the institution (`assigneeMspId`), or to nobody (null). */
-  readonly assignee?: { readonly mspId: string; readonly name: string } | null;
+  readonly assignee?: QueueAssignee | null;
   /** Only this case (ids are public: a search by case id). */
   readonly caseId?: string;
   /**
