@@ -16,7 +16,7 @@ import { extname, join } from 'node:path';
 
 import { runLauncher } from '../../../application/src/cli/fabricNetwork';
 import { migrate } from '../../../application/src/db/migrate';
-import { openTestDatabase } from '../../../application/src/db/testing';
+import { openTestDatabase } from '../../../test/support/testDatabase';
 import { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
 import { ownLegReader } from '../../../application/src/indexer/ownLegs';
 import { verifyIndex } from '../../../application/src/indexer/verify';
