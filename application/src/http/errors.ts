@@ -57,6 +57,9 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   TRANSACTION_INVALID: 502,
 } satisfies Record<ErrorCode, number> & Record<string, number>;
 
+/** Every code, in the table's order (the table is complete, so this list is). */
+export const ERROR_CODES = Object.keys(STATUS_OF) as readonly AnyErrorCode[];
+
 /** One thing wrong with a request; a validation failure lists every one it found, not only the first. */
 export interface Problem {
   readonly code: AnyErrorCode;
@@ -77,15 +80,59 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * An error answer: RFC 9457 problem details (`application/problem+json`). `type` and `title` name the problem
+ * type, one per code; `detail` says what happened this time; `code` is the stable code programs branch on;
+ * `errors` lists every problem found, the first being this one. `error` repeats code, detail (as `message`),
+ * requestId and details for clients written before problem details (routes/shapes.ts `Problem`).
+ */
 export interface ErrorBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: AnyErrorCode;
+  readonly requestId: string;
+  readonly details?: unknown;
+  readonly errors: readonly Problem[];
   readonly error: {
     readonly code: AnyErrorCode;
     readonly message: string;
     readonly requestId: string;
     readonly details?: unknown;
   };
-  /** Every problem found, the first being `error` (clients that read only `error` still work). */
-  readonly errors: readonly Problem[];
+}
+
+/** The media type of every error answer. */
+export const PROBLEM_JSON = 'application/problem+json';
+
+/** The problem type of a code: a URI (RFC 9457 `type`), the same for every occurrence of the code. */
+export const problemType = (code: AnyErrorCode): string => `urn:tallystick:problem:${code}`;
+
+/** The problem type in words (RFC 9457 `title`): `IDEMPOTENCY_CONFLICT` is "Idempotency conflict". */
+export const problemTitle = (code: AnyErrorCode): string =>
+  code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' ');
+
+function problemBody(
+  status: number,
+  code: AnyErrorCode,
+  message: string,
+  requestId: string,
+  details?: unknown,
+  problems?: readonly Problem[],
+): ErrorBody {
+  const field = fieldOf(details);
+  return {
+    type: problemType(code),
+    title: problemTitle(code),
+    status,
+    detail: message,
+    code,
+    requestId,
+    ...(details === undefined ? {} : { details }),
+    errors: problems ?? [{ code, message, ...(field ? { field } : {}) }],
+    error: { code, message, requestId, ...(details === undefined ? {} : { details }) },
+  };
 }
 
 const fieldOf = (details: unknown): string | undefined =>
@@ -98,8 +145,9 @@ function single(
   code: AnyErrorCode,
   message: string,
   requestId: string,
+  details?: unknown,
 ): { status: number; body: ErrorBody } {
-  return { status, body: { error: { code, message, requestId }, errors: [{ code, message }] } };
+  return { status, body: problemBody(status, code, message, requestId, details) };
 }
 
 /** The body parser's refusals (they carry `type` and a 4xx `status`), in this API's words. */
@@ -150,19 +198,8 @@ function bodyParserError(e: object, requestId: string): { status: number; body: 
 /** Any thrown value to (status, body): codes stay stable for machines, messages are for people. */
 export function toErrorResponse(e: unknown, requestId: string): { status: number; body: ErrorBody } {
   if (e instanceof ApiError) {
-    const field = fieldOf(e.details);
-    return {
-      status: STATUS_OF[e.code],
-      body: {
-        error: {
-          code: e.code,
-          message: e.message,
-          requestId,
-          ...(e.details === undefined ? {} : { details: e.details }),
-        },
-        errors: e.problems ?? [{ code: e.code, message: e.message, ...(field ? { field } : {}) }],
-      },
-    };
+    const status = STATUS_OF[e.code];
+    return { status, body: problemBody(status, e.code, e.message, requestId, e.details, e.problems) };
   }
   if (e instanceof LedgerRejected) {
     return single(STATUS_OF[e.code], e.code, e.detail, requestId);
@@ -174,9 +211,8 @@ export function toErrorResponse(e: unknown, requestId: string): { status: number
       e.outcome === 'NOT_SENT'
         ? 'the ledger did not answer and nothing was written; the request may be retried with the same ids'
         : 'the ledger did not answer; the write may have been committed: retry with the same Idempotency-Key and ids, which returns the first result if it was';
-    const answer = single(503, 'LEDGER_UNAVAILABLE', message, requestId);
     const details = { outcome: e.outcome, ...(e.txId === undefined ? {} : { txId: e.txId }) };
-    return { ...answer, body: { ...answer.body, error: { ...answer.body.error, details } } };
+    return single(503, 'LEDGER_UNAVAILABLE', message, requestId, details);
   }
   // The index database is down or restarting (a lost connection, a refused one): unavailable, not a bug.
   if (isDatabaseUnavailable(e)) {

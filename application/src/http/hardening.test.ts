@@ -307,7 +307,11 @@ describe('hostile and careless requests get a 4xx that says what to send', () =>
       body: JSON.stringify({ kind: 'GUESS', comment: 'x'.repeat(5000) }),
       headers: { 'idempotency-key': 'not a key!' },
     });
-    expect([proposal.status, proposal.body.errors?.map((e) => e.field)]).toEqual([400, ['kind', 'comment']]);
+    // Every problem of the request at once: the body's fields, then the headers.
+    expect([proposal.status, proposal.body.errors?.map((e) => e.field)]).toEqual([
+      400,
+      ['kind', 'comment', 'Idempotency-Key'],
+    ]);
     const bulk = await send(bankB.url, 'POST', '/v1/breaks/assign', {
       token,
       body: JSON.stringify({ breakIds: [], assignee: '' }),
@@ -588,16 +592,24 @@ describe('sessions and the wallet', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('describes the errors array, 415 on JSON bodies, WWW-Authenticate on 401 and the login limits', () => {
+  it('describes problem details, 415 on JSON bodies, WWW-Authenticate on 401 and the login limits', () => {
     const doc = openApiDocument as unknown as {
       info: { description: string };
       paths: Record<
         string,
-        Record<string, { description?: string; responses: Record<string, { headers?: object }> }>
+        Record<
+          string,
+          { description?: string; responses: Record<string, { headers?: object; content?: object }> }
+        >
       >;
-      components: { schemas: { Error: { required: string[] } } };
+      components: { schemas: { Problem: { required: string[] } } };
     };
-    expect(doc.components.schemas.Error.required).toEqual(['error', 'errors']);
+    expect(doc.components.schemas.Problem.required).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'requestId', 'errors', 'error']),
+    );
+    expect(Object.keys(doc.paths['/me']?.get?.responses['401']?.content ?? {})).toEqual([
+      'application/problem+json',
+    ]);
     expect(Object.keys(doc.paths['/legs']?.post?.responses ?? {})).toContain('415');
     expect(Object.keys(doc.paths['/me']?.get?.responses ?? {})).not.toContain('415');
     expect(doc.paths['/me']?.get?.responses['401']?.headers).toHaveProperty('WWW-Authenticate');

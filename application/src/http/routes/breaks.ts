@@ -1,0 +1,324 @@
+import { Type } from '@sinclair/typebox';
+
+import { ACTION_ROLES, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
+import { LIMITS } from '../../../../chaincode/src/core/limits';
+import type { BreakActionOptions, DecisionAction } from '../../ledger/ledgerGateway';
+import { CursorSeal } from '../cursorSeal';
+import { ApiError, toErrorResponse } from '../errors';
+import { BULK_BREAKS_MAX } from '../queue';
+import { route, type RouteContext } from './route';
+import { Int, OneOf, Str } from './schema';
+import { Break, BreaksPage, BulkAssignResult, Case, CommittedBreak, OpenCase } from './shapes';
+
+const BreakId = Type.Object({ breakId: Str({ min: 1, max: 64, description: 'a break id' }) });
+const Reference = Str({ min: 1, max: 64, description: 'the payment reference (UETR or EndToEndId)' });
+
+/** Idempotency-Key: the ledger's key pattern, with room for the suffix a bulk request adds per break. */
+const IdempotencyHeaders = Type.Object({
+  'Idempotency-Key': Type.Optional(
+    Str({
+      pattern: '^[A-Za-z0-9._~:-]{1,100}$',
+      description: '1-100 letters, digits or . _ ~ : - (a UUID will do)',
+    }),
+  ),
+});
+const ACTION_FIELDS = {
+  comment: Type.Optional(Str({ max: LIMITS.commentMax })),
+  reference: Type.Optional(
+    Str({
+      max: 64,
+      description: 'the payment reference; needed with a comment, which is sealed for the parties',
+    }),
+  ),
+};
+const ActionInput = Type.Object(ACTION_FIELDS);
+
+/** The options of one break action: its comment and reference, and its idempotency key (with a bulk suffix). */
+function actionOptions(
+  body: { comment?: string; reference?: string },
+  headers: { 'Idempotency-Key'?: string },
+  suffix = '',
+): BreakActionOptions {
+  const key = headers['Idempotency-Key'];
+  return {
+    ...(body.comment ? { comment: body.comment } : {}),
+    ...(body.reference ? { reference: body.reference } : {}),
+    ...(key ? { idempotencyKey: `${key}${suffix}` } : {}),
+  };
+}
+
+const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
+  status: 200 as const,
+  body: { ...r, blockNumber: r.blockNumber.toString() },
+});
+
+const ACTION_ERRORS = [403, 404, 409, 503] as const;
+
+/** A decision on a break: the break's workflow step of that name (the core decides who may take it, and when). */
+const decision = (action: DecisionAction, operationId: string, summary: string, description: string) =>
+  route({
+    operationId,
+    method: 'post',
+    path: `/breaks/{breakId}/${action.toLowerCase()}`,
+    summary,
+    description,
+    tags: ['breaks'],
+    auth: 'session',
+    params: BreakId,
+    headers: IdempotencyHeaders,
+    body: ActionInput,
+    bodyRequired: false,
+    responses: { 200: { description: 'committed', schema: CommittedBreak } },
+    errors: ACTION_ERRORS,
+    handle: async ({ params, body, headers }, ctx: RouteContext) =>
+      committed(
+        await ctx.counted('decideBreak', () =>
+          ctx.deps.gateway.decideBreak(
+            ctx.session.identity,
+            params.breakId,
+            action,
+            actionOptions(body, headers),
+          ),
+        ),
+      ),
+  });
+
+/** Cases and breaks on the ledger: reading them, and every step of a break's workflow. */
+export const breakRoutes = [
+  route({
+    operationId: 'getCase',
+    method: 'get',
+    path: '/cases/{caseId}',
+    summary: 'A case as its parties and auditors see it (hashes, parties, statuses)',
+    tags: ['cases'],
+    auth: 'session',
+    params: Type.Object({
+      caseId: Str({ min: 1, max: 64, description: 'sha256 of the payment reference, hex' }),
+    }),
+    responses: { 200: { description: 'the public record', schema: Case } },
+    errors: [404],
+    handle: async ({ params }, { deps, session }) => ({
+      status: 200 as const,
+      body: await deps.gateway.getCase(session.identity, params.caseId),
+    }),
+  }),
+  // POST, not GET: the payment reference is a secret and must not appear in URLs or access logs.
+  route({
+    operationId: 'openCase',
+    method: 'post',
+    path: '/cases/open',
+    summary: 'A case with its legs and comments opened (parties only)',
+    description: 'The reference travels in the body, never in a URL.',
+    tags: ['cases'],
+    auth: 'session',
+    body: Type.Object({ reference: Reference }),
+    responses: { 200: { description: 'the opened case', schema: OpenCase } },
+    errors: [403, 404],
+    handle: async ({ body }, { deps, session }) => {
+      const opened = await deps.gateway.readCase(session.identity, body.reference);
+      // Amounts travel as decimal strings (a gateway may hold them as bigint).
+      const legs = opened.legs.map((l) => ({
+        ...l,
+        detail: { ...l.detail, amountMinor: String(l.detail.amountMinor) },
+      }));
+      return { status: 200 as const, body: { ...opened, legs } };
+    },
+  }),
+  route({
+    operationId: 'listBreaks',
+    method: 'get',
+    path: '/breaks',
+    summary: 'Open breaks of an institution on the ledger, a page at a time',
+    tags: ['breaks'],
+    auth: 'session',
+    query: Type.Object({
+      mspId: Type.Optional(
+        Str({ min: 1, max: 64, description: 'default: your institution; others need the auditor role' }),
+      ),
+      limit: Type.Optional(Int({ min: 1, max: LIMITS.pageSizeMax })),
+      cursor: Type.Optional(Str({ max: 2048, description: 'nextCursor of the previous page' })),
+    }),
+    responses: { 200: { description: 'a page', schema: BreaksPage } },
+    errors: [403],
+    handle: async ({ query }, { deps, session, state }) => {
+      const cursors = state('breakCursors', () => new CursorSeal());
+      const mspId = query.mspId ?? session.mspId;
+      const limit = query.limit ?? 50;
+      // The cursor is sealed to this person and this listing (institution and page size).
+      const binding = `${session.mspId}|${session.enrollmentId}|breaks|${mspId}|${limit}`;
+      const cursor = query.cursor ?? '';
+      const bookmark = cursor === '' ? '' : cursors.open(binding, cursor);
+      if (bookmark === undefined)
+        throw new ApiError('VALIDATION_FAILED', 'cursor is not one this listing gave you', {
+          field: 'cursor',
+        });
+      const page = await deps.gateway.listOpenBreaks(session.identity, mspId, limit, bookmark);
+      return {
+        status: 200 as const,
+        body: {
+          items: page.items,
+          nextCursor: page.bookmark === '' ? null : cursors.seal(binding, page.bookmark),
+        },
+      };
+    },
+  }),
+  route({
+    operationId: 'getBreak',
+    method: 'get',
+    path: '/breaks/{breakId}',
+    summary: 'A break (comments sealed)',
+    tags: ['breaks'],
+    auth: 'session',
+    params: BreakId,
+    responses: { 200: { description: 'the break', schema: Break } },
+    errors: [404],
+    handle: async ({ params }, { deps, session }) => ({
+      status: 200 as const,
+      body: await deps.gateway.getBreak(session.identity, params.breakId),
+    }),
+  }),
+  route({
+    operationId: 'openBreak',
+    method: 'post',
+    path: '/breaks/{breakId}/open',
+    summary: 'A break with its comments opened (parties only)',
+    tags: ['breaks'],
+    auth: 'session',
+    params: BreakId,
+    body: Type.Object({ reference: Reference }),
+    responses: { 200: { description: 'the break, comments opened', schema: Break } },
+    errors: [403, 404],
+    handle: async ({ params, body }, { deps, session }) => ({
+      status: 200 as const,
+      body: await deps.gateway.getBreak(session.identity, params.breakId, body.reference),
+    }),
+  }),
+  // Bulk: each break is its own transaction signed by the person; one refusal does not stop the others.
+  route({
+    operationId: 'assignBreaks',
+    method: 'post',
+    path: '/breaks/assign',
+    summary: `Assign up to ${String(BULK_BREAKS_MAX)} breaks to one person: one signed transaction per break`,
+    description:
+      'One refusal does not stop the others: each result says committed, or the refusal with its code. With an Idempotency-Key, each break is assigned under that key and its id.',
+    tags: ['breaks'],
+    auth: 'session',
+    roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
+    headers: IdempotencyHeaders,
+    body: Type.Object({
+      breakIds: Type.Array(Str({ min: 1, max: 64 }), {
+        minItems: 1,
+        maxItems: BULK_BREAKS_MAX,
+        description: `an array of 1-${String(BULK_BREAKS_MAX)} break ids`,
+      }),
+      assignee: Str({ min: 1, max: 64, description: 'an enrolment id of your institution' }),
+    }),
+    responses: { 200: { description: 'per break', schema: BulkAssignResult } },
+    handle: async ({ body, headers }, ctx) => {
+      const results = [];
+      for (const breakId of new Set(body.breakIds)) {
+        try {
+          // One request, one key: each break's assignment is named by the key and the break.
+          const r = await ctx.counted('assignBreak', () =>
+            ctx.deps.gateway.assignBreak(
+              ctx.session.identity,
+              breakId,
+              body.assignee,
+              actionOptions({}, headers, `:${breakId}`),
+            ),
+          );
+          results.push({
+            breakId,
+            ok: true as const,
+            status: r.result.status,
+            txId: r.txId,
+            blockNumber: r.blockNumber.toString(),
+          });
+        } catch (e) {
+          const { body: failure } = toErrorResponse(e, ctx.requestId);
+          results.push({
+            breakId,
+            ok: false as const,
+            error: { code: failure.code, message: failure.detail },
+          });
+        }
+      }
+      return { status: 200 as const, body: { assigned: results.filter((r) => r.ok).length, results } };
+    },
+  }),
+  route({
+    operationId: 'assignBreak',
+    method: 'post',
+    path: '/breaks/{breakId}/assign',
+    summary: 'Assign to yourself or a colleague',
+    description: 'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party.',
+    tags: ['breaks'],
+    auth: 'session',
+    roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
+    params: BreakId,
+    headers: IdempotencyHeaders,
+    body: Type.Object({
+      assignee: Str({ min: 1, max: 64, description: 'an enrolment id of your institution' }),
+      ...ACTION_FIELDS,
+    }),
+    responses: { 200: { description: 'committed', schema: CommittedBreak } },
+    errors: ACTION_ERRORS,
+    handle: async ({ params, body, headers }, ctx) =>
+      committed(
+        await ctx.counted('assignBreak', () =>
+          ctx.deps.gateway.assignBreak(
+            ctx.session.identity,
+            params.breakId,
+            body.assignee,
+            actionOptions(body, headers),
+          ),
+        ),
+      ),
+  }),
+  route({
+    operationId: 'proposeResolution',
+    method: 'post',
+    path: '/breaks/{breakId}/propose',
+    summary: 'Propose a resolution',
+    description:
+      "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; the ledger requires a comment and the reference.",
+    tags: ['breaks'],
+    auth: 'session',
+    params: BreakId,
+    headers: IdempotencyHeaders,
+    body: Type.Object({ kind: OneOf(RESOLUTION_KINDS), ...ACTION_FIELDS }),
+    responses: { 200: { description: 'committed', schema: CommittedBreak } },
+    errors: ACTION_ERRORS,
+    handle: async ({ params, body, headers }, ctx) =>
+      committed(
+        await ctx.counted('proposeResolution', () =>
+          ctx.deps.gateway.proposeResolution(
+            ctx.session.identity,
+            params.breakId,
+            body.kind,
+            actionOptions(body, headers),
+          ),
+        ),
+      ),
+  }),
+  decision(
+    'APPROVE',
+    'approveResolution',
+    'Approve (four eyes)',
+    'PROPOSED → APPROVED; an approver of the proposing institution other than the proposer.',
+  ),
+  decision(
+    'ACCEPT',
+    'acceptResolution',
+    'Accept as a counterparty',
+    'APPROVED → ACCEPTED once every other party accepted.',
+  ),
+  decision('REJECT', 'rejectResolution', 'Reject', 'PROPOSED/APPROVED → OPEN; comment required.'),
+  decision(
+    'RESOLVE',
+    'resolveBreak',
+    'Resolve once the correction is booked',
+    'ACCEPTED → RESOLVED; the proposing institution; comment required.',
+  ),
+  decision('COMMENT', 'commentOnBreak', 'Comment', 'Any status; comment required.'),
+];

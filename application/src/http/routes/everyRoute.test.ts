@@ -1,0 +1,323 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { paymentLegs } from '../../../../test/support/legs';
+import { migrate } from '../../db/migrate';
+import type { Database } from '../../db/pool';
+import { openTestDatabase } from '../../../../test/support/testDatabase';
+import { SessionStore } from '../../identity/sessions';
+import { FileWallet } from '../../identity/wallet';
+import { BlockIndexer } from '../../indexer/blockIndexer';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../../ledger/embeddedLedgerGateway';
+import { ownLegsOf } from '../../node/institutionNodes';
+import { createApp } from '../createApp';
+import { closeServer, listen } from '../listen';
+import { openApiDocument } from '../openapi';
+import { ROUTES } from '.';
+import { Health } from './shapes';
+
+// Every operation of the OpenAPI document is called through a running node, and every answer it gives (success
+// or problem) is checked against the document's schema for that operation, status and media type: the document
+// is what the server does, not what someone wrote about it.
+
+const doc = openApiDocument;
+const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false }));
+ajv.addSchema(doc, 'api.json');
+const pointer = (...parts: string[]) =>
+  parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+const validators = new Map<string, ValidateFunction>();
+function validatorAt(path: string, method: string, status: string, media: string): ValidateFunction {
+  const ref = `api.json#/${pointer('paths', path, method, 'responses', status, 'content', media, 'schema')}`;
+  let v = validators.get(ref);
+  if (!v) {
+    v = ajv.compile({ $ref: ref });
+    validators.set(ref, v);
+  }
+  return v;
+}
+
+/** The document's operation for a request: its path template and method. */
+function operationOf(method: string, url: string): { path: string; operationId: string } {
+  const path = url.replace(/^\/v1/, '').split('?')[0] ?? '';
+  for (const [template, ops] of Object.entries(doc.paths)) {
+    const re = new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`);
+    const op = ops[method] as { operationId?: string } | undefined;
+    if (re.test(path) && op?.operationId) return { path: template, operationId: op.operationId };
+  }
+  throw new Error(`no operation ${method.toUpperCase()} ${path} in the document`);
+}
+
+const answered = new Map<string, Set<number>>();
+
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+  headers: Headers;
+}
+
+/** Calls the node and checks the answer against the document (throws naming the operation if it does not fit). */
+async function api(
+  base: string,
+  method: string,
+  url: string,
+  options: {
+    token?: string;
+    body?: unknown;
+    raw?: string;
+    type?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.type ? { 'content-type': options.type } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.raw !== undefined ? { body: options.raw } : {}),
+  });
+  const text = await res.text();
+  const m = method.toLowerCase();
+  const { path, operationId } = operationOf(m, url);
+  const media = (res.headers.get('content-type') ?? '').split(';')[0] ?? '';
+  const what = `${operationId} ${String(res.status)} ${media}: ${text.slice(0, 400)}`;
+  const ops = doc.paths[path] as Record<
+    string,
+    { responses: Record<string, { content?: Record<string, unknown> }> }
+  >;
+  const declared = ops[m]?.responses[String(res.status)];
+  expect(declared, `${what}: status not in the document`).toBeDefined();
+  if (res.status === 204) expect(text, what).toBe('');
+  else {
+    expect(Object.keys(declared?.content ?? {}), `${what}: media type not in the document`).toContain(media);
+    const body: unknown = media.endsWith('json') ? JSON.parse(text) : text;
+    const v = validatorAt(path, m, String(res.status), media);
+    expect(v(body) ? [] : v.errors, what).toEqual([]);
+  }
+  const seen = answered.get(operationId) ?? new Set<number>();
+  seen.add(res.status);
+  answered.set(operationId, seen);
+  return {
+    status: res.status,
+    body: media.endsWith('json') ? JSON.parse(text) : text,
+    text,
+    headers: res.headers,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tallystick-every-route-'));
+let consortium: EmbeddedConsortium;
+let db: Database;
+let indexer: BlockIndexer;
+const servers: Server[] = [];
+const urls = new Map<string, string>();
+
+beforeAll(async () => {
+  consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
+  db = await openTestDatabase('everyroute');
+  await migrate(db.pool);
+  indexer = await BlockIndexer.start({
+    gateway: consortium.gateway,
+    pool: db.pool,
+    institution: 'BankBMSP',
+    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
+  });
+  for (const mspId of ['BankBMSP', 'BankAMSP', 'ClearingHouseMSP']) {
+    const app = createApp({
+      mspId,
+      gateway: consortium.gateway,
+      enroller: consortium.enroller(mspId),
+      wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
+      sessions: new SessionStore(() => Date.now()),
+      log: () => undefined,
+      ...(mspId === 'BankBMSP' ? { index: { pool: db.pool, indexer } } : {}),
+    });
+    const { server, url } = await listen(app, 0, '127.0.0.1');
+    servers.push(server);
+    urls.set(mspId, url);
+  }
+});
+afterAll(async () => {
+  for (const s of servers) await closeServer(s);
+  await indexer.stop();
+  await db.close();
+  await consortium.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const at = (mspId: string) => urls.get(mspId) ?? '';
+async function login(mspId: string, enrollmentId: string): Promise<string> {
+  const r = await api(at(mspId), 'POST', '/v1/sessions', {
+    body: { enrollmentId, secret: `${enrollmentId}-pw` },
+  });
+  expect(r.status, r.text).toBe(201);
+  return (r.body as { token: string }).token;
+}
+
+describe('every route, through a running node, answers as its OpenAPI document says', () => {
+  it('posts through every operation and checks each answer, success and problem, against the schema', async () => {
+    const B = at('BankBMSP');
+    expect((await api(B, 'GET', '/v1/openapi.json')).status).toBe(200);
+    const system = await login('BankBMSP', 'bankb-system');
+    const bruno = await login('BankBMSP', 'bruno');
+    const bella = await login('BankBMSP', 'bella');
+    const admin = await login('BankBMSP', 'bankb-admin');
+    expect((await api(B, 'GET', '/v1/me', { token: bruno })).status).toBe(200);
+
+    // A break: Bank B's credit names another amount than Bank A's debit.
+    const p = paymentLegs();
+    const posted = await api(B, 'POST', '/v1/legs', {
+      token: system,
+      body: { ...p.credit, amountMinor: '99' },
+    });
+    expect(posted.status, posted.text).toBe(201);
+    const other = paymentLegs();
+    expect(
+      (await api(B, 'POST', '/v1/legs/batch', { token: system, body: { legs: [other.credit] } })).status,
+    ).toBe(201);
+    const a = await consortium.gateway.postLegs(await consortium.identity('banka-system'), [p.debit]);
+    const c = await consortium.gateway.postLegs(await consortium.identity('clearing-system'), [p.entry]);
+    await indexer.waitFor({ txId: a.txId, blockNumber: a.blockNumber });
+    await indexer.waitFor({ txId: c.txId, blockNumber: c.blockNumber });
+    expect((await api(B, 'POST', '/v1/sweep', { token: system, body: { limit: 10 } })).status).toBe(200);
+
+    const caseId = p.caseId;
+    expect((await api(B, 'GET', `/v1/cases/${caseId}`, { token: bruno })).status).toBe(200);
+    const opened = await api(B, 'POST', '/v1/cases/open', { token: bruno, body: { reference: p.reference } });
+    expect(opened.status, opened.text).toBe(200);
+    const listed = await api(B, 'GET', '/v1/breaks?limit=500', { token: bruno });
+    const breakId =
+      (listed.body as { items: { breakId: string; caseId: string }[] }).items.find((b) => b.caseId === caseId)
+        ?.breakId ?? '';
+    expect(breakId).not.toBe('');
+    expect((await api(B, 'GET', `/v1/breaks/${breakId}`, { token: bruno })).status).toBe(200);
+
+    // The index's reads.
+    expect((await api(B, 'GET', '/v1/queue?limit=200&count=true', { token: bruno })).status).toBe(200);
+    const found = await api(B, 'POST', '/v1/queue/search', { token: bruno, body: { search: p.reference } });
+    expect((found.body as { items: unknown[] }).items).toHaveLength(1);
+    expect(
+      (
+        await api(B, 'PUT', '/v1/views/mine', {
+          token: bruno,
+          body: { query: { sort: 'updated', limit: 20 } },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await api(B, 'GET', '/v1/views', { token: bruno })).status).toBe(200);
+    expect((await api(B, 'DELETE', '/v1/views/mine', { token: bruno })).status).toBe(204);
+    expect((await api(B, 'GET', '/v1/people', { token: bruno })).status).toBe(200);
+    expect((await api(B, 'GET', '/v1/dashboard', { token: bruno })).status).toBe(200);
+    expect((await api(B, 'GET', '/v1/audit/breaks?limit=10', { token: admin })).status).toBe(200);
+    const verified = await api(B, 'GET', '/v1/index/verify', { token: admin });
+    expect([verified.status, (verified.body as { differences: unknown[] }).differences]).toEqual([200, []]);
+    const extract = await api(B, 'GET', `/v1/statements/ledger?from=${p.credit.valueDate}`, { token: bruno });
+    expect(extract.status).toBe(200);
+    const report = await api(B, 'POST', '/v1/statements?format=csv&counterparty=BankAMSP', {
+      token: bruno,
+      type: 'text/csv',
+      raw: extract.text,
+    });
+    expect(report.status, report.text).toBe(200);
+
+    // The change stream: its first event, then the stream is let go.
+    const stream = await fetch(`${B}/v1/events`, { headers: { authorization: `Bearer ${bruno}` } });
+    expect([stream.status, stream.headers.get('content-type')]).toEqual([
+      200,
+      'text/event-stream; charset=utf-8',
+    ]);
+    const reader = (stream.body as ReadableStream<Uint8Array> | null)?.getReader();
+    const first = new TextDecoder().decode((await reader?.read())?.value);
+    expect(first).toMatch(/event: hello/);
+    await reader?.cancel();
+    answered.set('streamEvents', new Set([stream.status]));
+
+    // The break's workflow, every step, each signed by the person at their own node.
+    const step = async (mspId: string, token: string, action: string, body: Record<string, unknown> = {}) => {
+      const r = await api(at(mspId), 'POST', `/v1/breaks/${breakId}/${action}`, {
+        token,
+        body: { reference: p.reference, ...body },
+        headers: { 'idempotency-key': `${action}-${String(Math.random()).slice(2)}` },
+      });
+      expect(r.status, r.text).toBe(200);
+    };
+    const bulk = await api(B, 'POST', '/v1/breaks/assign', {
+      token: bruno,
+      body: { breakIds: [breakId, 'brk-0000000000000000000000000000'], assignee: 'bruno' },
+    });
+    expect((bulk.body as { assigned: number }).assigned).toBe(1);
+    await step('BankBMSP', bruno, 'assign', { assignee: 'bruno' });
+    await step('BankBMSP', bruno, 'comment', { comment: 'looking' });
+    await step('BankBMSP', bruno, 'propose', { kind: 'CORRECT_LEG', comment: 'our amount was wrong' });
+    await step('BankBMSP', bruno, 'reject', { comment: 'not yet' });
+    await step('BankBMSP', bruno, 'assign', { assignee: 'bruno' });
+    await step('BankBMSP', bruno, 'propose', { kind: 'CORRECT_LEG', comment: 'our amount was wrong' });
+    await step('BankBMSP', bella, 'approve');
+    await step('BankAMSP', await login('BankAMSP', 'alice'), 'accept');
+    await step('ClearingHouseMSP', await login('ClearingHouseMSP', 'chen'), 'accept');
+    await step('BankBMSP', bruno, 'resolve', { comment: 'booked adjustment 12' });
+    const openedBreak = await api(B, 'POST', `/v1/breaks/${breakId}/open`, {
+      token: bruno,
+      body: { reference: p.reference },
+    });
+    expect(openedBreak.status).toBe(200);
+    expect((await api(B, 'GET', `/v1/provenance/break/${breakId}`, { token: bruno })).status).toBe(200);
+    const csv = await api(B, 'GET', `/v1/provenance/break/${breakId}?format=csv`, { token: bruno });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+
+    // Problems: each is problem details, with its code, in the document's Problem shape.
+    const problems = [
+      await api(B, 'GET', '/v1/me'),
+      await api(B, 'GET', '/v1/statements/ledger?from=2026-01-01', { token: bella }),
+      await api(B, 'GET', `/v1/breaks/brk-${'0'.repeat(28)}`, { token: bruno }),
+      await api(B, 'POST', '/v1/legs', { token: system, type: 'text/plain', raw: '{}' }),
+      await api(B, 'POST', '/v1/breaks/assign', { token: bruno, body: { breakIds: [], assignee: '' } }),
+      await api(B, 'GET', '/v1/queue?sort=sideways&limit=0', { token: bruno }),
+    ];
+    expect(problems.map((r) => [r.status, (r.body as { code: string }).code])).toEqual([
+      [401, 'UNAUTHENTICATED'],
+      [403, 'FORBIDDEN'],
+      [404, 'BREAK_NOT_FOUND'],
+      [415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [400, 'VALIDATION_FAILED'],
+      [400, 'VALIDATION_FAILED'],
+    ]);
+    for (const r of problems) {
+      expect(r.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+      expect(r.body).toMatchObject({
+        type: `urn:tallystick:problem:${(r.body as { code: string }).code}`,
+        status: r.status,
+      });
+    }
+    expect((problems[5]?.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      'sort',
+      'limit',
+    ]);
+
+    expect((await api(B, 'DELETE', '/v1/sessions/current', { token: bruno })).status).toBe(204);
+
+    // Every operation of the document was answered with a success at least once.
+    const operations = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).map((op) => (op as { operationId: string }).operationId),
+    );
+    const unanswered = operations.filter((id) => ![...(answered.get(id) ?? [])].some((s) => s < 300));
+    expect(unanswered).toEqual([]);
+  });
+
+  it('answers health beside the API in its declared shape', async () => {
+    const health: unknown = await (await fetch(`${at('BankBMSP')}/healthz`)).json();
+    const v = ajv.compile(Health);
+    expect(v(health) ? [] : v.errors).toEqual([]);
+    expect(ROUTES.filter((r) => r.mount === 'root').map((r) => r.path)).toEqual(['/healthz', '/metrics']);
+  });
+});

@@ -1,0 +1,24 @@
+import { auditRoutes } from './audit';
+import { breakRoutes } from './breaks';
+import { legRoutes } from './legs';
+import { metaRoutes } from './meta';
+import { provenanceRoutes } from './provenance';
+import { queueRoutes } from './queue';
+import type { AnyRoute } from './route';
+import { sessionRoutes } from './sessions';
+import { statementRoutes } from './statements';
+
+/**
+ * Every route of the node, by area. The order is the mounting order: `public` routes are mounted before the
+ * authentication, the rest after it. To add a route, add it to its area's module (or a new module here).
+ */
+export const ROUTES: readonly AnyRoute[] = [
+  ...metaRoutes,
+  ...sessionRoutes,
+  ...legRoutes,
+  ...breakRoutes,
+  ...queueRoutes,
+  ...statementRoutes,
+  ...auditRoutes,
+  ...provenanceRoutes,
+];

@@ -1,0 +1,205 @@
+import { Type } from '@sinclair/typebox';
+
+import { REFERENCE_PREFIX_MIN } from '../../readModel/read/queue';
+import { ApiError } from '../errors';
+import { colleagues, deleteView, listViews, queuePage, saveView, SAVED_VIEWS_MAX, viewName } from '../queue';
+import { route, STREAMED } from './route';
+import { Str } from './schema';
+import { QueuePage, SavedView, ViewQuery } from './shapes';
+import { bearerToken } from '../authenticate';
+
+/**
+ * The index's reads are the institution's business: anyone of it with a role (the ledger's own reads decide for
+ * themselves, in the chaincode). An identity without a role attribute reads nothing here.
+ */
+export const INDEX_READERS = {
+  anyOf: ['submitter', 'reconciler', 'approver', 'auditor', 'admin'],
+  what: 'reading the index',
+} as const;
+
+const ViewName = Type.Object({
+  name: Str({
+    min: 1,
+    max: 64,
+    pattern: '^\\S(?:[\\s\\S]*\\S)?$',
+    description: '1-64 characters without leading or trailing spaces',
+  }),
+});
+const Cursor = Str({ max: 2048, description: 'nextCursor of the previous page' });
+
+/** The work queue from the node's index, the person's saved views of it, and the change stream. */
+export const queueRoutes = [
+  route({
+    operationId: 'getQueue',
+    method: 'get',
+    path: '/queue',
+    summary: "The work queue from the node's index: open breaks with age, filtered and sorted, keyset pages",
+    description:
+      'Default: oldest first, 50 a page. `count=true` adds `total`, the number of matching open breaks.',
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    query: Type.Composite([
+      ViewQuery,
+      Type.Object({ cursor: Type.Optional(Cursor), count: Type.Optional(Type.Boolean()) }),
+    ]),
+    responses: { 200: { description: 'a page', schema: QueuePage } },
+    handle: async ({ query }, { pool, session }) => {
+      const { cursor, count, ...view } = query;
+      const page = await queuePage(pool, session, view, {
+        now: new Date(),
+        ...(cursor ? { cursor } : {}),
+        ...(count ? { count: true } : {}),
+      });
+      return {
+        status: 200 as const,
+        body: {
+          items: page.items,
+          nextCursor: page.next ?? null,
+          ...(page.total !== undefined ? { total: page.total } : {}),
+        },
+      };
+    },
+  }),
+  // POST: the search may be a payment reference, which must never appear in a URL or an access log.
+  route({
+    operationId: 'searchQueue',
+    method: 'post',
+    path: '/queue/search',
+    summary: 'The work queue searched: by break id, case id, or payment reference (in the body, never a URL)',
+    description: `\`search\` is a break id (or its beginning, \`brk-…\`), a case id (64 hex digits), or a payment reference: the exact reference finds its case by hash; from ${String(REFERENCE_PREFIX_MIN)} characters, the beginning of one of this institution's own legs' references finds those cases too. The other fields are those of GET /queue.`,
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    body: Type.Composite([
+      ViewQuery,
+      Type.Object({
+        search: Type.Optional(Str({ max: 64 })),
+        cursor: Type.Optional(Cursor),
+        count: Type.Optional(Type.Boolean()),
+      }),
+    ]),
+    responses: { 200: { description: 'a page', schema: QueuePage } },
+    handle: async ({ body }, { pool, session }) => {
+      const { cursor, count, search, ...view } = body;
+      const page = await queuePage(pool, session, view, {
+        now: new Date(),
+        ...(cursor ? { cursor } : {}),
+        ...(search ? { search } : {}),
+        ...(count ? { count: true } : {}),
+      });
+      return {
+        status: 200 as const,
+        body: {
+          items: page.items,
+          nextCursor: page.next ?? null,
+          ...(page.total !== undefined ? { total: page.total } : {}),
+        },
+      };
+    },
+  }),
+  route({
+    operationId: 'listViews',
+    method: 'get',
+    path: '/views',
+    summary: "Your saved views of the queue (this person's, on this node)",
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    responses: {
+      200: {
+        description: 'views by name',
+        schema: Type.Object({ items: Type.Array(SavedView) }, { additionalProperties: false }),
+      },
+    },
+    handle: async (_input, { pool, session }) => ({
+      status: 200 as const,
+      body: { items: await listViews(pool, session) },
+    }),
+  }),
+  route({
+    operationId: 'saveView',
+    method: 'put',
+    path: '/views/{name}',
+    summary: `Save (or replace) a view: the queue's filters and order (at most ${String(SAVED_VIEWS_MAX)} per person)`,
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    params: ViewName,
+    body: Type.Object({ query: ViewQuery }),
+    responses: { 200: { description: 'saved', schema: SavedView } },
+    handle: async ({ params, body }, { pool, session }) => ({
+      status: 200 as const,
+      body: await saveView(pool, session, viewName(params.name), body.query),
+    }),
+  }),
+  route({
+    operationId: 'deleteView',
+    method: 'delete',
+    path: '/views/{name}',
+    summary: 'Delete one of your saved views',
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    params: ViewName,
+    responses: { 204: { description: 'deleted' } },
+    errors: [404],
+    handle: async ({ params }, { pool, session }) => {
+      if (!(await deleteView(pool, session, params.name)))
+        throw new ApiError('NOT_FOUND', `no saved view ${params.name}`);
+      return { status: 204 as const };
+    },
+  }),
+  route({
+    operationId: 'listPeople',
+    method: 'get',
+    path: '/people',
+    summary: 'People of your institution the index has seen at work (for assigning to a colleague)',
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    responses: {
+      200: {
+        description: 'enrolment ids',
+        schema: Type.Object({ items: Type.Array(Type.String()) }, { additionalProperties: false }),
+      },
+    },
+    handle: async (_input, { pool, session }) => ({
+      status: 200 as const,
+      body: { items: await colleagues(pool, session.mspId, session.enrollmentId) },
+    }),
+  }),
+  // Server-sent events: after each block the index commits, the breaks of this institution that changed.
+  route({
+    operationId: 'streamEvents',
+    method: 'get',
+    path: '/events',
+    summary:
+      'Server-sent events: after each block the index commits, the breaks of your institution that changed',
+    description:
+      'text/event-stream. `hello` on connect (`{ block }`), then `indexed` (`{ block, txIndex, transactions, breaks: [{ breakId, caseId, reason, status, action }] }`) after each committed batch; a comment every 15 s. Authenticate with the Authorization header (fetch with a streaming body; never a token in the URL). A stream ends after 5 minutes, at logout and at shutdown; reconnect.',
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    responses: { 200: { description: 'the stream', media: 'text/event-stream', schema: Type.String() } },
+    errors: [429],
+    handle: (_input, { deps, req, res, live, session }) => {
+      const opened = live.open(
+        res,
+        { mspId: session.mspId, token: bearerToken(req) ?? '' },
+        deps.index?.indexer?.checkpoint,
+      );
+      if (opened === 'closing') throw new ApiError('INDEX_UNAVAILABLE', 'the node is shutting down');
+      if (opened === 'full')
+        throw new ApiError('RATE_LIMITED', 'too many live streams on this node; try again later');
+      return STREAMED;
+    },
+  }),
+];

@@ -1,0 +1,550 @@
+import { Type } from '@sinclair/typebox';
+
+import type { CaseRecord } from '../../../../chaincode/src/api/reconciliation';
+import { ROLES } from '../../../../chaincode/src/core/actor';
+import {
+  BREAK_ACTIONS,
+  BREAK_STATUSES,
+  RESOLUTION_KINDS,
+  type BreakRecord,
+  type TimelineEntry as CoreTimelineEntry,
+} from '../../../../chaincode/src/core/breakMachine';
+import { LEG_ROLES, MATCH_FIELDS, OUTCOMES, ROUTE_STOPS_MAX } from '../../../../chaincode/src/core/leg';
+import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
+import { OPEN_BREAKS_PAGE_SIZE_MAX, QUEUE_SORTS } from '../../readModel/read/queue';
+import { ERROR_CODES } from '../errors';
+import { PROBLEMS_MAX } from '../legProblems';
+import { AnyJson, component, Decimal, Int, Nullable, Obj, OneOf, Str, Time, type Shape } from './schema';
+
+/**
+ * Every shape the API takes or answers that more than one route uses, declared once. The OpenAPI document names
+ * each under `components.schemas`; the server validates with them; the console and the CLI take their types
+ * (`Shape<typeof X>`, exported in `../apiTypes.ts`).
+ */
+
+const CASE_STATUSES = ['PENDING', 'MATCHED', 'BROKEN'] as const;
+
+export const User = component(
+  'User',
+  Obj({ enrollmentId: Type.String(), mspId: Type.String(), roles: Type.Array(OneOf(ROLES)) }),
+);
+export const Session = component(
+  'Session',
+  Obj({ token: Type.String(), expiresAt: Time('when the session ends at the latest'), user: User }),
+);
+export const MutualTlsProvisioned = component(
+  'MutualTlsProvisioned',
+  Obj({ authentication: Type.Literal('mutualTLS'), user: User }),
+);
+
+export const RouteStop = component('RouteStop', Obj({ mspId: Type.String(), role: OneOf(LEG_ROLES) }));
+
+/**
+ * A leg as a member posts it. The server checks a leg with the core's own parsers (legProblems.ts), which name
+ * the core's codes (INVALID_AMOUNT, UNKNOWN_CURRENCY, ...): this schema describes what they accept.
+ */
+export const LegInput = component(
+  'LegInput',
+  Type.Object(
+    {
+      mspId: Type.Optional(Type.String({ description: 'the signing institution, if given' })),
+      legId: Str({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }),
+      reference: Str({ description: 'UETR (lowercase UUID v4) or EndToEndId' }),
+      role: OneOf(LEG_ROLES),
+      branch: Type.Optional(Str({ pattern: '^[A-Za-z0-9]{1,11}$' })),
+      route: Type.Array(RouteStop, { minItems: 2, maxItems: ROUTE_STOPS_MAX }),
+      amountMinor: Str({
+        pattern: '^[1-9][0-9]{0,17}$',
+        description: 'integer minor units as a decimal string',
+      }),
+      currency: Str({ pattern: '^[A-Z]{3}$' }),
+      valueDate: Type.String({ format: 'date' }),
+      payerRef: Type.String(),
+      payeeRef: Type.String(),
+      outcome: OneOf(OUTCOMES),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const Committed = {
+  txId: Type.String(),
+  blockNumber: Decimal('the block that holds the transaction'),
+};
+export const CommittedLegs = component(
+  'CommittedLegs',
+  Obj({
+    ...Committed,
+    result: Type.Array(
+      Obj({
+        legId: Type.String(),
+        caseId: Type.String(),
+        outcome: OneOf(['POSTED', 'UNCHANGED']),
+        caseStatus: OneOf(CASE_STATUSES),
+      }),
+    ),
+  }),
+);
+export const SweepResult = component(
+  'SweepResult',
+  Obj({
+    ...Committed,
+    result: Obj({ flagged: Int(), examined: Int(), more: Type.Boolean() }),
+  }),
+);
+
+const Digests = Obj(
+  Object.fromEntries(MATCH_FIELDS.map((f) => [f, Type.String()])) as Record<
+    (typeof MATCH_FIELDS)[number],
+    ReturnType<typeof Type.String>
+  >,
+  'SHA-256 of `reference ␟ field ␟ value` per match field',
+);
+export const CaseLeg = component(
+  'CaseLeg',
+  Obj({
+    legId: Type.String(),
+    mspId: Type.String(),
+    role: OneOf(LEG_ROLES),
+    route: Type.Array(RouteStop),
+    postedAt: Time(),
+    txId: Type.String(),
+    digests: Digests,
+  }),
+);
+export const Case = component(
+  'Case',
+  Obj({
+    caseId: Type.String({ description: 'sha256 of the payment reference, hex' }),
+    parties: Type.Array(Type.String()),
+    expected: Type.Array(RouteStop),
+    otherCases: Type.Optional(Type.Array(Type.String())),
+    status: OneOf(CASE_STATUSES),
+    openedAt: Time(),
+    updatedAt: Time(),
+    matchedAt: Type.Optional(Time()),
+    serviceLevelMs: Int(),
+    dueAtMs: Int(),
+    awaitingLegs: Type.Boolean(),
+    legs: Type.Array(CaseLeg),
+    breaks: Type.Array(
+      Obj({
+        findingKey: Type.String(),
+        breakId: Type.String(),
+        open: Type.Boolean(),
+        cleared: Type.Boolean(),
+      }),
+    ),
+  }),
+);
+
+export const PersonRef = component(
+  'PersonRef',
+  Obj({ mspId: Type.String(), id: Type.String(), name: Type.String() }),
+);
+const LegRef = Obj({ legId: Type.String(), mspId: Type.String(), role: OneOf(LEG_ROLES) });
+export const TimelineEntry = component(
+  'TimelineEntry',
+  Obj({
+    seq: Int(),
+    action: OneOf(BREAK_ACTIONS),
+    from: Nullable(OneOf(BREAK_STATUSES)),
+    to: OneOf(BREAK_STATUSES),
+    actor: PersonRef,
+    at: Time(),
+    txId: Type.String(),
+    comment: Type.String({
+      description: 'sealed for the parties unless the break was opened with its reference',
+    }),
+    assignee: Type.Optional(Type.String()),
+    kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
+  }),
+);
+export const Break = component(
+  'Break',
+  Obj({
+    breakId: Type.String(),
+    caseId: Type.String(),
+    findingKey: Type.String(),
+    reason: OneOf(BREAK_REASONS),
+    detail: Obj({
+      fields: Type.Optional(Type.Array(OneOf(MATCH_FIELDS))),
+      groups: Type.Optional(Type.Array(Type.Array(LegRef))),
+      legs: Type.Optional(Type.Array(LegRef)),
+      missing: Type.Optional(Type.Array(RouteStop)),
+      otherCases: Type.Optional(Type.Array(Type.String())),
+    }),
+    parties: Type.Array(Type.String()),
+    status: OneOf(BREAK_STATUSES),
+    openedAt: Time(),
+    updatedAt: Time(),
+    assignee: Type.Optional(PersonRef),
+    proposal: Type.Optional(
+      Obj({ kind: OneOf(RESOLUTION_KINDS), proposer: PersonRef, approver: Type.Optional(PersonRef) }),
+    ),
+    acceptedBy: Type.Array(Type.String()),
+    resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
+    timeline: Type.Array(TimelineEntry),
+  }),
+);
+export const CommittedBreak = component('CommittedBreak', Obj({ ...Committed, result: Break }));
+export const BreaksPage = component(
+  'BreaksPage',
+  Obj({
+    items: Type.Array(Break),
+    nextCursor: Nullable(Type.String({ description: 'pass back as `cursor` for the next page' })),
+  }),
+);
+
+/** A leg's plaintext as its own institution reads it (a case opened with its reference). */
+const LegDetail = Obj({
+  mspId: Type.Optional(Type.String()),
+  legId: Type.String(),
+  reference: Type.String(),
+  role: OneOf(LEG_ROLES),
+  branch: Type.Optional(Type.String()),
+  route: Type.Array(RouteStop),
+  amountMinor: Decimal('integer minor units'),
+  currency: Type.String(),
+  valueDate: Type.String({ format: 'date' }),
+  payerRef: Type.String(),
+  payeeRef: Type.String(),
+  outcome: OneOf(OUTCOMES),
+});
+export const OpenCase = component(
+  'OpenCase',
+  Obj({
+    case: Case,
+    legs: Type.Array(Type.Composite([CaseLeg, Obj({ detail: LegDetail })], { additionalProperties: false })),
+    breaks: Type.Array(Break),
+  }),
+);
+
+/** The queue's filters and order, as GET /queue takes them and a saved view keeps them. */
+export const ViewQuery = component(
+  'ViewQuery',
+  Type.Object(
+    {
+      reason: Type.Optional(OneOf(BREAK_REASONS)),
+      status: Type.Optional(OneOf(BREAK_STATUSES)),
+      assignee: Type.Optional(
+        Str({
+          max: 64,
+          pattern: '^[\\w.@-]+$',
+          description: 'me, none or an enrolment id (letters, digits, . _ @ -, at most 64)',
+        }),
+      ),
+      sort: Type.Optional(OneOf(QUEUE_SORTS)),
+      order: Type.Optional(OneOf(['asc', 'desc'])),
+      limit: Type.Optional(Int({ min: 1, max: OPEN_BREAKS_PAGE_SIZE_MAX })),
+    },
+    { additionalProperties: false },
+  ),
+);
+export const QueueItem = component(
+  'QueueItem',
+  Obj({
+    breakId: Type.String(),
+    caseId: Type.String(),
+    reason: OneOf(BREAK_REASONS),
+    status: OneOf(BREAK_STATUSES),
+    openedAt: Time(),
+    updatedAt: Time(),
+    ageMs: Int({ description: 'milliseconds since the break opened' }),
+    assignee: Nullable(Obj({ mspId: Type.String(), name: Type.String() })),
+  }),
+);
+export const QueuePage = component(
+  'QueuePage',
+  Obj({
+    items: Type.Array(QueueItem),
+    nextCursor: Nullable(Type.String()),
+    total: Type.Optional(Int({ description: 'matching open breaks, when asked for (`count`)' })),
+  }),
+);
+export const SavedView = component(
+  'SavedView',
+  Obj({ name: Type.String(), query: ViewQuery, createdAt: Time() }),
+);
+
+export const BulkAssignResult = component(
+  'BulkAssignResult',
+  Obj({
+    assigned: Int({ description: 'breaks assigned' }),
+    results: Type.Array(
+      Type.Union([
+        Obj({
+          breakId: Type.String(),
+          ok: Type.Literal(true),
+          status: OneOf(BREAK_STATUSES),
+          txId: Type.String(),
+          blockNumber: Decimal('the block'),
+        }),
+        Obj({
+          breakId: Type.String(),
+          ok: Type.Literal(false),
+          error: Obj({ code: OneOf(ERROR_CODES), message: Type.String() }),
+        }),
+      ]),
+    ),
+  }),
+);
+
+const Count = Decimal('a count');
+export const Dashboard = component(
+  'Dashboard',
+  Obj({
+    days: Type.Array(
+      Obj({
+        day: Type.String({ format: 'date' }),
+        legs_posted: Count,
+        own_legs_posted: Count,
+        cases_opened: Count,
+        cases_matched: Count,
+        breaks_opened: Count,
+        breaks_resolved: Count,
+      }),
+      { description: 'the last 14 days with activity, newest first' },
+    ),
+    openBreaksByReason: Type.Array(
+      Obj({
+        reason: Type.String({ description: 'a break reason' }),
+        open: Count,
+        older_than_1h: Count,
+        older_than_1d: Count,
+      }),
+    ),
+    inTransitByCounterparty: Type.Array(
+      Obj({
+        counterparty: Type.String(),
+        currency: Nullable(
+          Type.String({
+            description: 'null: breaks without a leg of this institution (amount unknown here)',
+          }),
+        ),
+        breaks: Count,
+        amountMinor: Decimal('integer minor units'),
+      }),
+    ),
+    serviceLevel: Obj({
+      overdueCases: Count,
+      missingLegBreaks: Count,
+      oldestOpenAt: Nullable(Time()),
+    }),
+  }),
+);
+
+export const AuditBreaksPage = component(
+  'AuditBreaksPage',
+  Obj({
+    items: Type.Array(
+      Obj({
+        breakId: Type.String(),
+        caseId: Type.String(),
+        reason: OneOf(BREAK_REASONS),
+        status: OneOf(BREAK_STATUSES),
+        parties: Type.Array(Type.String()),
+        openedAt: Time(),
+        updatedAt: Time(),
+        lastAction: Type.String(),
+        blockNumber: Decimal('the block of the last change'),
+      }),
+    ),
+    nextCursor: Nullable(Type.String()),
+  }),
+);
+
+const Checkpoint = Obj(
+  {
+    institution: Type.String(),
+    blockNumber: Decimal('the last block indexed'),
+    txIndex: Int(),
+    txId: Type.String(),
+  },
+  'where the index stood when the check began',
+);
+export const VerifyReport = component(
+  'VerifyReport',
+  Obj({
+    checkpoint: Type.Optional(Checkpoint),
+    casesChecked: Int(),
+    breaksChecked: Int(),
+    ownLegsChecked: Int({
+      description:
+        "own legs whose plaintext in the index was compared with the institution's private collection on the ledger",
+    }),
+    openBreaksOnLedger: Int(),
+    differences: Type.Array(
+      Obj({
+        kind: OneOf(['case', 'leg', 'own-leg', 'break', 'transition', 'open-break']),
+        id: Type.String(),
+        field: Type.String(),
+        index: Type.Optional(AnyJson("the index's value (absent: not in the index)")),
+        ledger: Type.Optional(AnyJson("the ledger's value (absent: not on the ledger)")),
+      }),
+    ),
+  }),
+);
+
+export const ProvenanceEntry = component(
+  'ProvenanceEntry',
+  Obj({
+    version: Int({ min: 1, description: 'the oldest version is 1' }),
+    txId: Type.String(),
+    timestamp: Time(),
+    isDelete: Type.Boolean(),
+    value: AnyJson('the record as that transaction wrote it'),
+    blockNumber: Nullable(Decimal('null: a transaction the index has not seen')),
+    txIndex: Nullable(Int()),
+    signer: Nullable(Obj({ mspId: Type.String(), subject: Type.String(), issuer: Type.String() })),
+  }),
+);
+export const Provenance = component(
+  'Provenance',
+  Obj({
+    kind: OneOf(['case', 'break', 'leg']),
+    id: Type.String(),
+    history: Type.Array(ProvenanceEntry, { description: 'newest version first' }),
+  }),
+);
+
+const StatementFormat = OneOf(['camt.052', 'camt.053', 'camt.054', 'mt940', 'mt950', 'csv']);
+const At = Type.Union([Type.Integer(), Type.String()], {
+  description: 'where: a 1-based line (CSV, MT940) or an element path (XML)',
+});
+const Money = Decimal('integer minor units');
+export const StatementLine = component(
+  'StatementLine',
+  Obj({
+    format: StatementFormat,
+    statementId: Type.String(),
+    account: Type.Optional(Type.String()),
+    at: At,
+    side: OneOf(['CREDIT', 'DEBIT']),
+    reversal: Type.Boolean(),
+    status: OneOf(['BOOKED', 'PENDING', 'INFO']),
+    amountMinor: Money,
+    currency: Type.String(),
+    valueDate: Type.Optional(Type.String()),
+    bookingDate: Type.Optional(Type.String()),
+    uetr: Type.Optional(Type.String()),
+    endToEndId: Type.Optional(Type.String()),
+    txId: Type.Optional(Type.String()),
+    instrId: Type.Optional(Type.String()),
+    msgId: Type.Optional(Type.String()),
+    pmtInfId: Type.Optional(Type.String()),
+    accountServicerRef: Type.Optional(Type.String()),
+    entryRef: Type.Optional(Type.String()),
+    customerRef: Type.Optional(Type.String()),
+    legId: Type.Optional(Type.String()),
+    payerRef: Type.Optional(Type.String()),
+    payeeRef: Type.Optional(Type.String()),
+    details: Type.Optional(Type.String()),
+  }),
+);
+const LedgerLeg = LegDetail;
+export const StatementReport = component(
+  'StatementReport',
+  Obj({
+    statements: Type.Array(
+      Obj({
+        format: StatementFormat,
+        statementId: Type.String(),
+        account: Type.Optional(Type.String()),
+        currency: Type.Optional(Type.String()),
+        openingBalanceMinor: Type.Optional(Decimal('signed minor units, credit positive')),
+        closingBalanceMinor: Type.Optional(Decimal('signed minor units, credit positive')),
+        entryCount: Int(),
+        lineCount: Int(),
+        at: At,
+      }),
+    ),
+    period: Obj({ from: Type.String(), to: Type.String() }),
+    counts: Obj({
+      lines: Int(),
+      matched: Int(),
+      onlyInMyBooks: Int(),
+      onlyOnLedger: Int(),
+      fieldDifferences: Int(),
+      notBooked: Int(),
+    }),
+    onlyInMyBooks: Type.Array(StatementLine),
+    onlyOnLedger: Type.Array(LedgerLeg),
+    fieldDifferences: Type.Array(
+      Obj({
+        line: StatementLine,
+        leg: LedgerLeg,
+        matchedBy: OneOf(['UETR', 'END_TO_END_ID', 'LEG_ID']),
+        differences: Type.Array(
+          Obj({
+            field: OneOf(['amountMinor', 'currency', 'valueDate', 'side', 'outcome', 'payerRef', 'payeeRef']),
+            mine: Type.String(),
+            ledger: Type.String(),
+          }),
+        ),
+      }),
+    ),
+    proposedLegs: Type.Optional(
+      Type.Union([
+        Type.Array(LegDetail, { description: 'the legs to post for what is only in my books' }),
+        Obj({ problems: Type.Array(Obj({ at: At, detail: Type.String() })) }),
+      ]),
+    ),
+  }),
+);
+
+export const Health = component(
+  'Health',
+  Obj({
+    status: Type.Literal('ok'),
+    mspId: Type.String(),
+    ledger: OneOf(['embedded', 'fabric']),
+    index: Type.Optional(
+      Obj({ block: Nullable(Decimal('the last block indexed')), txIndex: Type.Optional(Int()) }),
+    ),
+  }),
+);
+
+/** One problem of a request; a refused request lists every one found. */
+const ProblemItem = Obj({
+  code: OneOf(ERROR_CODES),
+  message: Type.String(),
+  field: Type.Optional(Type.String({ description: 'where, e.g. `legs[3].currency`' })),
+});
+/** An error answer: RFC 9457 problem details, with the stable `code` and every problem found. */
+export const Problem = component(
+  'Problem',
+  Obj({
+    type: Type.String({ description: 'a URI naming the problem type (one per code)' }),
+    title: Type.String({ description: 'the problem type in words (one per code)' }),
+    status: Int({ min: 400, max: 599 }),
+    detail: Type.String({ description: 'this occurrence, for people' }),
+    instance: Type.Optional(Type.String({ description: 'the request path' })),
+    code: OneOf(ERROR_CODES, 'the stable code: what programs branch on'),
+    requestId: Type.String({ description: 'also in the x-request-id header; quote it to the node operator' }),
+    details: Type.Optional(AnyJson('more facts of some codes (e.g. `field`, `reason`, `at`)')),
+    errors: Type.Array(ProblemItem, {
+      description: `every problem found, the first being this one (at most ${String(PROBLEMS_MAX)})`,
+    }),
+    error: Obj(
+      {
+        code: OneOf(ERROR_CODES),
+        message: Type.String(),
+        requestId: Type.String(),
+        details: Type.Optional(AnyJson('as `details`')),
+      },
+      'the same code, detail (as `message`), requestId and details, for clients written before problem details',
+    ),
+  }),
+);
+
+export type CaseShape = Shape<typeof Case>;
+export type BreakShape = Shape<typeof Break>;
+
+/** The compiler holds these shapes to the ledger's record types: a field the core adds must be described. */
+type Described<Record, S> = [Exclude<keyof Record, keyof S>] extends [never] ? true : never;
+export const SHAPES_DESCRIBE_RECORDS: [
+  Described<CaseRecord, CaseShape>,
+  Described<BreakRecord, BreakShape>,
+  Described<CoreTimelineEntry, Shape<typeof TimelineEntry>>,
+] = [true, true, true];
