@@ -619,9 +619,9 @@ function nextStep({ t }: Ctx, b: BreakRecord): string {
 function DaysChart({ ctx, days }: { readonly ctx: Ctx; readonly days: Dashboard['days'] }) {
   const { t, locale } = ctx;
   const series = [...days].reverse().map((d) => ({
-    day: d.day ?? '',
-    opened: Number(d.breaks_opened ?? 0),
-    resolved: Number(d.breaks_resolved ?? 0),
+    day: d.day,
+    opened: Number(d.breaks_opened),
+    resolved: Number(d.breaks_resolved),
   }));
   const max = Math.max(1, ...series.map((d) => Math.max(d.opened, d.resolved)));
   const width = 1000;
@@ -729,12 +729,12 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
       <ErrorBox error={error} />
       {today && (
         <dl className="tiles">
-          <Fact label={t('today')}>{formatDate(locale, today.day ?? '')}</Fact>
-          <Fact label={t('legsPosted')}>{formatInteger(locale, today.legs_posted ?? '0')}</Fact>
+          <Fact label={t('today')}>{formatDate(locale, today.day)}</Fact>
+          <Fact label={t('legsPosted')}>{formatInteger(locale, today.legs_posted)}</Fact>
           <Fact label={t('casesOpened')}>{formatInteger(locale, opened)}</Fact>
           <Fact label={t('matchRate')}>{opened ? formatPercent(locale, matched / opened) : t('none')}</Fact>
-          <Fact label={t('breaksOpened')}>{formatInteger(locale, today.breaks_opened ?? '0')}</Fact>
-          <Fact label={t('breaksResolved')}>{formatInteger(locale, today.breaks_resolved ?? '0')}</Fact>
+          <Fact label={t('breaksOpened')}>{formatInteger(locale, today.breaks_opened)}</Fact>
+          <Fact label={t('breaksResolved')}>{formatInteger(locale, today.breaks_resolved)}</Fact>
         </dl>
       )}
       {data?.serviceLevel && (
@@ -755,7 +755,7 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
       )}
       <h3>{t('inTransitTitle')}</h3>
       <p className="help">{t('inTransitHelp')}</p>
-      {data?.inTransitByCounterparty?.length === 0 && <p>{t('nothing')}</p>}
+      {data?.inTransitByCounterparty.length === 0 && <p>{t('nothing')}</p>}
       {data?.inTransitByCounterparty && data.inTransitByCounterparty.length > 0 && (
         <table data-testid="in-transit">
           <thead>
@@ -820,12 +820,12 @@ function DashboardView({ ctx }: { readonly ctx: Ctx }) {
           <tbody>
             {data.days.map((d) => (
               <tr key={d.day}>
-                <th scope="row">{formatDate(locale, d.day ?? '')}</th>
-                <td>{formatInteger(locale, d.legs_posted ?? '0')}</td>
-                <td>{formatInteger(locale, d.cases_opened ?? '0')}</td>
-                <td>{formatInteger(locale, d.cases_matched ?? '0')}</td>
-                <td>{formatInteger(locale, d.breaks_opened ?? '0')}</td>
-                <td>{formatInteger(locale, d.breaks_resolved ?? '0')}</td>
+                <th scope="row">{formatDate(locale, d.day)}</th>
+                <td>{formatInteger(locale, d.legs_posted)}</td>
+                <td>{formatInteger(locale, d.cases_opened)}</td>
+                <td>{formatInteger(locale, d.cases_matched)}</td>
+                <td>{formatInteger(locale, d.breaks_opened)}</td>
+                <td>{formatInteger(locale, d.breaks_resolved)}</td>
               </tr>
             ))}
           </tbody>

@@ -188,9 +188,7 @@ export function Queue({
         );
         const failed = r.results.filter((x) => !x.ok);
         if (failed.length > 0)
-          setBulkError(
-            failed.map((x) => `${x.breakId}: ${x.error?.message ?? ''} (${x.error?.code ?? ''})`).join('; '),
-          );
+          setBulkError(failed.map((x) => `${x.breakId}: ${x.error.message} (${x.error.code})`).join('; '));
         setSelected(new Set());
         setReloads((n) => n + 1);
       })

@@ -186,12 +186,12 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
             {formatDate(locale, report.period.to)}
           </h3>
           <dl className="tiles" data-testid="statement-counts">
-            <Fact label={t('statementLines')}>{formatInteger(locale, counts.lines ?? 0)}</Fact>
-            <Fact label={t('matched')}>{formatInteger(locale, counts.matched ?? 0)}</Fact>
-            <Fact label={t('onlyInMyBooks')}>{formatInteger(locale, counts.onlyInMyBooks ?? 0)}</Fact>
-            <Fact label={t('onlyOnLedger')}>{formatInteger(locale, counts.onlyOnLedger ?? 0)}</Fact>
-            <Fact label={t('fieldDifferences')}>{formatInteger(locale, counts.fieldDifferences ?? 0)}</Fact>
-            <Fact label={t('notBooked')}>{formatInteger(locale, counts.notBooked ?? 0)}</Fact>
+            <Fact label={t('statementLines')}>{formatInteger(locale, counts.lines)}</Fact>
+            <Fact label={t('matched')}>{formatInteger(locale, counts.matched)}</Fact>
+            <Fact label={t('onlyInMyBooks')}>{formatInteger(locale, counts.onlyInMyBooks)}</Fact>
+            <Fact label={t('onlyOnLedger')}>{formatInteger(locale, counts.onlyOnLedger)}</Fact>
+            <Fact label={t('fieldDifferences')}>{formatInteger(locale, counts.fieldDifferences)}</Fact>
+            <Fact label={t('notBooked')}>{formatInteger(locale, counts.notBooked)}</Fact>
           </dl>
 
           <h3>{t('onlyInMyBooks')}</h3>

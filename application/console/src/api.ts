@@ -3,142 +3,31 @@
 // The change stream's event, as the node defines it.
 export type { IndexedEvent } from '../../src/http/indexedEvent';
 
-export interface User {
-  readonly enrollmentId: string;
-  readonly mspId: string;
-  readonly roles: readonly string[];
-}
+// The API's shapes, declared once with the node's routes (application/src/http/routes/shapes.ts): the same
+// schemas the node validates with and its OpenAPI document publishes. Never a hand-written copy here.
+export type {
+  User,
+  Break as BreakRecord,
+  PersonRef,
+  TimelineEntry,
+  QueueItem,
+  QueuePage,
+  ViewQuery,
+  SavedView,
+  BulkAssignResult as BulkResult,
+  OpenCase,
+  Dashboard,
+  ProvenanceEntry,
+  StatementLine,
+  StatementReport,
+  Problem,
+} from '../../src/http/apiTypes';
+import type { OpenCase, Problem, Session, StatementReport, User } from '../../src/http/apiTypes';
 
-// A break as the node returns it: the ledger's own record type, so the console reads what the chaincode writes.
-export type { BreakRecord, PersonRef, TimelineEntry } from '../../../chaincode/src/core/breakMachine';
-
-export interface QueueItem {
-  readonly breakId: string;
-  readonly caseId: string;
-  readonly reason: string;
-  readonly status: string;
-  readonly openedAt: string;
-  readonly updatedAt: string;
-  readonly ageMs: number;
-  readonly assignee: { readonly mspId: string; readonly name: string } | null;
-}
-
-export interface LegDetail {
-  readonly legId: string;
-  readonly role: string;
-  readonly branch?: string;
-  readonly amountMinor: string;
-  readonly currency: string;
-  readonly valueDate: string;
-  readonly payerRef: string;
-  readonly payeeRef: string;
-  readonly outcome: string;
-}
-
-export interface OpenCase {
-  readonly case: { readonly caseId: string; readonly status: string };
-  readonly legs: readonly { readonly legId: string; readonly mspId: string; readonly detail: LegDetail }[];
-}
-
-export interface Dashboard {
-  readonly days: readonly Readonly<Record<string, string>>[];
-  readonly openBreaksByReason: readonly {
-    readonly reason: string;
-    readonly open: string;
-    readonly older_than_1h: string;
-    readonly older_than_1d: string;
-  }[];
-  readonly inTransitByCounterparty?: readonly {
-    readonly counterparty: string;
-    /** null: breaks without a leg of this institution, whose amount it does not know */
-    readonly currency: string | null;
-    readonly breaks: string;
-    readonly amountMinor: string;
-  }[];
-  readonly serviceLevel?: {
-    readonly overdueCases: string;
-    readonly missingLegBreaks: string;
-    readonly oldestOpenAt: string | null;
-  };
-}
-
-export interface ProvenanceEntry {
-  readonly version: number;
-  readonly txId: string;
-  readonly timestamp: string;
-  readonly isDelete: boolean;
-  readonly value: unknown;
-  readonly blockNumber: string | null;
-  readonly txIndex: number | null;
-  readonly signer: { readonly mspId: string; readonly subject: string; readonly issuer: string } | null;
-}
-
-export interface QueuePage {
-  readonly items: readonly QueueItem[];
-  readonly nextCursor: string | null;
-  readonly total?: number;
-}
-
-/** The queue's filters and order as a saved view keeps them (never a search: it may be a payment reference). */
-export interface ViewQuery {
-  readonly reason?: string;
-  readonly status?: string;
-  readonly assignee?: string;
-  readonly sort?: string;
-  readonly order?: string;
-  readonly limit?: number;
-}
-
-export interface SavedView {
-  readonly name: string;
-  readonly query: ViewQuery;
-}
-
-export interface BulkResult {
-  readonly assigned: number;
-  readonly results: readonly {
-    readonly breakId: string;
-    readonly ok: boolean;
-    readonly error?: { readonly code: string; readonly message: string };
-  }[];
-}
-
-export interface StatementLine {
-  readonly at: number | string;
-  readonly side: string;
-  readonly amountMinor: string;
-  readonly currency: string;
-  readonly valueDate?: string;
-  readonly uetr?: string;
-  readonly endToEndId?: string;
-  readonly legId?: string;
-}
-
-export interface LedgerLeg {
-  readonly legId: string;
-  readonly reference: string;
-  readonly amountMinor: string;
-  readonly currency: string;
-  readonly valueDate: string;
-}
-
-export interface StatementReport {
-  readonly period: { readonly from: string; readonly to: string };
-  readonly counts: Readonly<Record<string, number>>;
-  readonly onlyInMyBooks: readonly StatementLine[];
-  readonly onlyOnLedger: readonly LedgerLeg[];
-  readonly fieldDifferences: readonly {
-    readonly line: StatementLine;
-    readonly leg: LedgerLeg;
-    readonly differences: readonly {
-      readonly field: string;
-      readonly mine: string;
-      readonly ledger: string;
-    }[];
-  }[];
-  readonly proposedLegs?:
-    readonly Readonly<Record<string, unknown>>[] | { readonly problems: readonly unknown[] };
-}
+/** A leg's plaintext, as its own institution reads it in an opened case. */
+export type LegDetail = OpenCase['legs'][number]['detail'];
+/** A leg on the ledger as a statement report shows it. */
+export type LedgerLeg = StatementReport['onlyOnLedger'][number];
 
 /** An API refusal: the stable code for programs, the message for people. */
 export class ApiFailure extends Error {
@@ -238,16 +127,16 @@ export async function download(path: string, fileName: string): Promise<void> {
 
 async function answer<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
-  const payload = (await res.json().catch(() => ({}))) as {
-    error?: { code: string; message: string };
-  };
+  const payload: unknown = await res.json().catch(() => ({}));
   if (!res.ok) {
     if (res.status === 401) {
       sessionEnded();
     }
+    // Problem details (RFC 9457): the stable code for the program, the detail for the person.
+    const problem = payload as Partial<Problem>;
     throw new ApiFailure(
-      payload.error?.code ?? 'HTTP_' + String(res.status),
-      payload.error?.message ?? res.statusText,
+      problem.code ?? 'HTTP_' + String(res.status),
+      problem.detail ?? res.statusText,
       res.status,
     );
   }
@@ -255,7 +144,7 @@ async function answer<T>(res: Response): Promise<T> {
 }
 
 export async function login(enrollmentId: string, secret: string): Promise<User> {
-  const r = await call<{ token: string; user: User }>('POST', '/v1/sessions', { enrollmentId, secret });
+  const r = await call<Session>('POST', '/v1/sessions', { enrollmentId, secret });
   sessionStorage.setItem(TOKEN_KEY, r.token);
   sessionStorage.setItem(USER_KEY, JSON.stringify(r.user));
   return r.user;

@@ -163,8 +163,8 @@ describe('a step whose answer is lost', () => {
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
         if (req.url === '/v1/sessions') {
+          res.setHeader('content-type', 'application/json');
           res.end(
             JSON.stringify({ token: 't', user: { enrollmentId: 'bruno', mspId: 'BankBMSP', roles: [] } }),
           );
@@ -172,7 +172,20 @@ describe('a step whose answer is lost', () => {
         }
         tries.push(req.headers['idempotency-key'] as string | undefined);
         res.statusCode = 503;
-        res.end(JSON.stringify({ error: { code: 'LEDGER_UNAVAILABLE', message: 'no answer', details } }));
+        // Problem details, as the node answers (application/src/http/errors.ts).
+        res.setHeader('content-type', 'application/problem+json');
+        res.end(
+          JSON.stringify({
+            type: 'urn:tallystick:problem:LEDGER_UNAVAILABLE',
+            title: 'Ledger unavailable',
+            status: 503,
+            detail: 'no answer',
+            code: 'LEDGER_UNAVAILABLE',
+            requestId: 'r-1',
+            details,
+            errors: [{ code: 'LEDGER_UNAVAILABLE', message: 'no answer' }],
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

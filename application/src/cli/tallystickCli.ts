@@ -6,6 +6,17 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 
+import type {
+  CommittedBreak,
+  CommittedLegs,
+  MutualTlsProvisioned,
+  Problem,
+  QueuePage,
+  Session,
+  StatementReport,
+  User,
+  VerifyReport,
+} from '../http/apiTypes';
 import {
   CLI_TLS_ENV,
   CliTlsError,
@@ -105,7 +116,8 @@ function progress(io: CliIo, label: string, total: number): (done: number) => vo
   };
 }
 
-async function request(
+/** A call to the node, answering the route's declared type (apiTypes.ts); a refusal is a CliError. */
+async function request<T = unknown>(
   s: { client: NodeClient; token?: string | undefined },
   method: string,
   path: string,
@@ -129,23 +141,22 @@ async function request(
     throw e;
   }
   const { text } = res;
-  const payload = (text ? JSON.parse(text) : null) as {
-    error?: {
-      code: string;
-      message: string;
+  const payload: unknown = text ? JSON.parse(text) : null;
+  if (res.status < 200 || res.status > 299) {
+    // Problem details (RFC 9457): the stable code, the detail for people, and the facts of some codes.
+    const problem = (payload ?? {}) as Partial<Problem> & {
       details?: { outcome?: string; txId?: string; reason?: string };
     };
-  } & Record<string, unknown>;
-  // a refused client certificate names why in details.reason (CERTIFICATE_REVOKED, …)
-  const reason = payload.error?.details?.reason;
-  if (res.status < 200 || res.status > 299)
+    // a refused client certificate names why in details.reason (CERTIFICATE_REVOKED, …)
+    const reason = problem.details?.reason;
     throw new CliError(
-      `${payload.error?.code ?? res.status}${reason === undefined ? '' : ` (${reason})`}: ${payload.error?.message ?? text}`,
+      `${problem.code ?? res.status}${reason === undefined ? '' : ` (${reason})`}: ${problem.detail ?? text}`,
       res.status,
       false,
-      res.status === 503 ? payload.error?.details : undefined,
+      res.status === 503 ? problem.details : undefined,
     );
-  return payload;
+  }
+  return payload as T;
 }
 
 /** Runs one command; returns the exit code. Output goes through `io` so tests can read it. */
@@ -215,22 +226,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           throw new CliError('--user and --secret go together');
         const node = values.node.replace(/\/$/, '');
         const s = { client: connect(node) };
-        type User = { enrollmentId: string; mspId: string; roles: string[] };
         let token: string | undefined;
         let user: User | undefined;
         if (values.user !== undefined && values.secret !== undefined) {
           // With a certificate: the node provisions its signing credential for the identity, and answers
           // without a token (every request presents the certificate); without: a password session.
-          const r = (await request(s, 'POST', '/v1/sessions', {
+          const r = await request<Session | MutualTlsProvisioned>(s, 'POST', '/v1/sessions', {
             enrollmentId: values.user,
             secret: values.secret,
-          })) as unknown as { token?: string; authentication?: string; user: User };
-          token = r.token;
+          });
+          token = 'token' in r ? r.token : undefined;
           user = r.user;
         }
         if (byCertificate && token === undefined) {
           // What the node makes of the certificate alone (refused with its reason, e.g. NO_SIGNING_CREDENTIAL)
-          user = (await request(s, 'GET', '/v1/me')) as unknown as User;
+          user = await request<User>(s, 'GET', '/v1/me');
         }
         if (!user) throw new CliError('the node did not say who logged in');
         await mkdir(dirname(sessionFile), { recursive: true, mode: 0o700 });
@@ -271,9 +281,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         let posted = 0;
         let unchanged = 0;
         for (let i = 0; i < legs.length; i += batch) {
-          const r = (await request(s, 'POST', '/v1/legs/batch', {
+          const r = await request<CommittedLegs>(s, 'POST', '/v1/legs/batch', {
             legs: legs.slice(i, i + batch),
-          })) as unknown as { result: { outcome: string }[] };
+          });
           for (const l of r.result)
             if (l.outcome === 'UNCHANGED') unchanged++;
             else posted++;
@@ -299,27 +309,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (values.clearing) q.set('clearing', values.clearing);
         const type =
           values.format === 'camt' ? 'application/xml' : values.format === 'csv' ? 'text/csv' : 'text/plain';
-        const report = (await request(s, 'POST', `/v1/statements?${q.toString()}`, stream, {
+        const report = await request<StatementReport>(s, 'POST', `/v1/statements?${q.toString()}`, stream, {
           'content-type': type,
-        })) as unknown as {
-          counts: Record<string, number>;
-          onlyInMyBooks: {
-            at: unknown;
-            uetr?: string;
-            endToEndId?: string;
-            amountMinor: string;
-            currency: string;
-          }[];
-          onlyOnLedger: { legId: string; reference: string; amountMinor: string; currency: string }[];
-          fieldDifferences: {
-            leg: { legId: string };
-            differences: { field: string; mine: unknown; ledger: unknown }[];
-          }[];
-          proposedLegs?: unknown;
-        };
+        });
         const c = report.counts;
         io.out(
-          `${c.lines ?? 0} lines: ${c.matched ?? 0} matched, ${c.onlyInMyBooks ?? 0} only in my books, ${c.onlyOnLedger ?? 0} only on the ledger, ${c.fieldDifferences ?? 0} with differing fields, ${c.notBooked ?? 0} not booked`,
+          `${c.lines} lines: ${c.matched} matched, ${c.onlyInMyBooks} only in my books, ${c.onlyOnLedger} only on the ledger, ${c.fieldDifferences} with differing fields, ${c.notBooked} not booked`,
         );
         for (const l of report.onlyInMyBooks)
           io.out(
@@ -329,7 +324,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           io.out(`  only on the ledger ${l.reference}  ${l.amountMinor} ${l.currency}  leg ${l.legId}`);
         for (const m of report.fieldDifferences) {
           io.out(
-            `  differs            leg ${m.leg.legId}: ${m.differences.map((d) => `${d.field} mine ${String(d.mine)} / ledger ${String(d.ledger)}`).join('; ')}`,
+            `  differs            leg ${m.leg.legId}: ${m.differences.map((d) => `${d.field} mine ${d.mine} / ledger ${d.ledger}`).join('; ')}`,
           );
         }
         if (values.post) {
@@ -348,15 +343,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const q = new URLSearchParams({ limit: values.limit });
         if (values.reason) q.set('reason', values.reason);
         if (values.status) q.set('status', values.status);
-        const page = (await request(s, 'GET', `/v1/queue?${q.toString()}`)) as unknown as {
-          items: {
-            breakId: string;
-            reason: string;
-            status: string;
-            ageMs: number;
-            assignee: { name: string } | null;
-          }[];
-        };
+        const page = await request<QueuePage>(s, 'GET', `/v1/queue?${q.toString()}`);
         for (const b of page.items) {
           io.out(
             `${b.breakId}  ${b.reason.padEnd(20)} ${b.status.padEnd(9)} ${String(Math.round(b.ageMs / 60000)).padStart(6)} min  ${b.assignee?.name ?? '-'}`,
@@ -381,10 +368,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const path = `/v1/breaks/${encodeURIComponent(breakId)}/${action}`;
         for (let attempt = 1; ; attempt++) {
           try {
-            const r = (await request(s, 'POST', path, body, { 'idempotency-key': key })) as unknown as {
-              txId: string;
-              result: { status: string };
-            };
+            const r = await request<CommittedBreak>(s, 'POST', path, body, { 'idempotency-key': key });
             io.out(`${breakId} is ${r.result.status} (tx ${r.txId})`);
             return 0;
           } catch (e) {
@@ -399,11 +383,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'verify': {
         const s = await load();
-        const r = (await request(s, 'GET', '/v1/index/verify')) as unknown as {
-          casesChecked: number;
-          breaksChecked: number;
-          differences: unknown[];
-        };
+        const r = await request<VerifyReport>(s, 'GET', '/v1/index/verify');
         io.out(
           `${r.casesChecked} cases and ${r.breaksChecked} breaks checked: ${r.differences.length} differences`,
         );
