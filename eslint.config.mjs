@@ -152,4 +152,35 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The read model (every SQL statement of the index) knows nothing of who calls it. This block replaces the
+    // one above for these files, so it repeats its patterns.
+    files: ['application/src/readModel/**/*.ts'],
+    ignores: ['application/src/readModel/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/chaincode/src/contract', '**/chaincode/src/contract/*', '**/network/**'],
+              message: 'The read model sees the ledger only through the LedgerGateway seam and the core.',
+            },
+            {
+              group: [
+                '**/http',
+                '**/http/*',
+                '**/indexer',
+                '**/indexer/*',
+                '**/ingest',
+                '**/ingest/*',
+                '**/node/*',
+              ],
+              message: 'The read model is called by http/, indexer/ and node/; it never imports them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
