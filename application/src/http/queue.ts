@@ -1,16 +1,11 @@
 import type pg from 'pg';
 
-import { BREAK_STATUSES, type BreakStatus } from '../../../chaincode/src/core/breakMachine';
-import { BREAK_REASONS, type BreakReason } from '../../../chaincode/src/core/matching';
 import { caseIdPrefix } from '../../../chaincode/src/ledger/keys';
 import {
   listOpenBreaks,
-  OPEN_BREAKS_PAGE_SIZE_MAX,
-  QUEUE_SORTS,
   REFERENCE_PREFIX_MIN,
   type OpenBreaksPage,
   type OpenBreaksQuery,
-  type QueueSort,
 } from '../readModel/read/queue';
 import {
   deleteSavedView,
@@ -20,66 +15,19 @@ import {
   type StoredView,
 } from '../readModel/read/views';
 import { ApiError } from './errors';
+import type { Shape } from './routes/schema';
+import type { ViewQuery as ViewQuerySchema } from './routes/shapes';
 
 /** Saved views per person at most. */
 export const SAVED_VIEWS_MAX = 50;
 /** Breaks one bulk action takes at most (each is its own signed ledger transaction). */
 export const BULK_BREAKS_MAX = 100;
 
-/** What a saved view remembers: the queue's filters and order (never a search: it may hold a reference). */
-export interface ViewQuery {
-  readonly reason?: BreakReason;
-  readonly status?: BreakStatus;
-  readonly assignee?: string;
-  readonly sort?: QueueSort;
-  readonly order?: 'asc' | 'desc';
-  readonly limit?: number;
-}
-
-const VIEW_KEYS = ['reason', 'status', 'assignee', 'sort', 'order', 'limit'] as const;
-
-function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
-    throw new ApiError('VALIDATION_FAILED', `${field} must be one of ${allowed.join(', ')}`, { field });
-  return v as T;
-}
-
-/** Reads the queue's filters and order from a query string or a JSON body; unknown values are refused by name. */
-export function parseViewQuery(input: Record<string, unknown>): ViewQuery {
-  const limitRaw = input.limit;
-  let limit: number | undefined;
-  if (limitRaw !== undefined && limitRaw !== '') {
-    limit = typeof limitRaw === 'number' ? limitRaw : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > OPEN_BREAKS_PAGE_SIZE_MAX)
-      throw new ApiError('VALIDATION_FAILED', `limit must be 1-${OPEN_BREAKS_PAGE_SIZE_MAX}`, {
-        field: 'limit',
-      });
-  }
-  const assignee = input.assignee;
-  if (
-    assignee !== undefined &&
-    assignee !== '' &&
-    (typeof assignee !== 'string' || assignee.length > 64 || !/^[\w.@-]+$/.test(assignee))
-  )
-    throw new ApiError(
-      'VALIDATION_FAILED',
-      'assignee must be me, none or an enrolment id (letters, digits, . _ @ -, at most 64)',
-      { field: 'assignee' },
-    );
-  const reason = oneOf(input.reason, 'reason', BREAK_REASONS);
-  const status = oneOf(input.status, 'status', BREAK_STATUSES);
-  const sort = oneOf(input.sort, 'sort', QUEUE_SORTS);
-  const order = oneOf(input.order, 'order', ['asc', 'desc'] as const);
-  return {
-    ...(reason ? { reason } : {}),
-    ...(status ? { status } : {}),
-    ...(typeof assignee === 'string' && assignee !== '' ? { assignee } : {}),
-    ...(sort ? { sort } : {}),
-    ...(order ? { order } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  };
-}
+/**
+ * What a saved view remembers: the queue's filters and order (never a search: it may hold a reference). Declared
+ * once with the routes (routes/shapes.ts), which check it before it reaches this file.
+ */
+export type ViewQuery = Shape<typeof ViewQuerySchema>;
 
 /**
  * One page of the queue. `search` (POST only: it may be a payment reference, which never goes in a URL) is a
@@ -149,35 +97,13 @@ export async function listViews(
   return listSavedViews<ViewQuery>(pool, who);
 }
 
-export function viewName(v: unknown): string {
-  if (typeof v !== 'string' || v.trim().length === 0 || v.length > 64 || v.trim() !== v)
-    throw new ApiError(
-      'VALIDATION_FAILED',
-      'name must be 1-64 characters without leading or trailing spaces',
-      { field: 'name' },
-    );
-  return v;
-}
-
 /** Saves (or replaces) one of the person's views. */
 export async function saveView(
   pool: pg.Pool,
   who: { mspId: string; enrollmentId: string },
   name: string,
-  input: unknown,
+  query: ViewQuery,
 ): Promise<SavedView> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new ApiError('VALIDATION_FAILED', 'query must be an object of the queue filters', {
-      field: 'query',
-    });
-  const unknownKeys = Object.keys(input).filter((k) => !(VIEW_KEYS as readonly string[]).includes(k));
-  if (unknownKeys.length > 0)
-    throw new ApiError(
-      'VALIDATION_FAILED',
-      `query may hold only ${VIEW_KEYS.join(', ')}; not ${unknownKeys.join(', ')}`,
-      { field: 'query' },
-    );
-  const query = parseViewQuery(input as Record<string, unknown>);
   const saved = await upsertSavedView(pool, who, name, query, SAVED_VIEWS_MAX);
   if (!saved)
     throw new ApiError('VALIDATION_FAILED', `at most ${SAVED_VIEWS_MAX} saved views per person`, {

@@ -54,6 +54,16 @@ const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
 
 const ACTION_ERRORS = [403, 404, 409, 503] as const;
 
+/** What every step of a break's workflow shares: the break in the path, the key, the committed break answered. */
+const STEP = {
+  tags: ['breaks'],
+  auth: 'session',
+  params: BreakId,
+  headers: IdempotencyHeaders,
+  responses: { 200: { description: 'committed', schema: CommittedBreak } },
+  errors: ACTION_ERRORS,
+} as const;
+
 /** A decision on a break: the break's workflow step of that name (the core decides who may take it, and when). */
 const decision = (action: DecisionAction, operationId: string, summary: string, description: string) =>
   route({
@@ -62,14 +72,9 @@ const decision = (action: DecisionAction, operationId: string, summary: string, 
     path: `/breaks/{breakId}/${action.toLowerCase()}`,
     summary,
     description,
-    tags: ['breaks'],
-    auth: 'session',
-    params: BreakId,
-    headers: IdempotencyHeaders,
+    ...STEP,
     body: ActionInput,
     bodyRequired: false,
-    responses: { 200: { description: 'committed', schema: CommittedBreak } },
-    errors: ACTION_ERRORS,
     handle: async ({ params, body, headers }, ctx: RouteContext) =>
       committed(
         await ctx.counted('decideBreak', () =>
@@ -252,17 +257,12 @@ export const breakRoutes = [
     path: '/breaks/{breakId}/assign',
     summary: 'Assign to yourself or a colleague',
     description: 'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party.',
-    tags: ['breaks'],
-    auth: 'session',
+    ...STEP,
     roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
-    params: BreakId,
-    headers: IdempotencyHeaders,
     body: Type.Object({
       assignee: Str({ min: 1, max: 64, description: 'an enrolment id of your institution' }),
       ...ACTION_FIELDS,
     }),
-    responses: { 200: { description: 'committed', schema: CommittedBreak } },
-    errors: ACTION_ERRORS,
     handle: async ({ params, body, headers }, ctx) =>
       committed(
         await ctx.counted('assignBreak', () =>
@@ -282,13 +282,8 @@ export const breakRoutes = [
     summary: 'Propose a resolution',
     description:
       "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; the ledger requires a comment and the reference.",
-    tags: ['breaks'],
-    auth: 'session',
-    params: BreakId,
-    headers: IdempotencyHeaders,
+    ...STEP,
     body: Type.Object({ kind: OneOf(RESOLUTION_KINDS), ...ACTION_FIELDS }),
-    responses: { 200: { description: 'committed', schema: CommittedBreak } },
-    errors: ACTION_ERRORS,
     handle: async ({ params, body, headers }, ctx) =>
       committed(
         await ctx.counted('proposeResolution', () =>

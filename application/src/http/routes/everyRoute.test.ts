@@ -204,6 +204,8 @@ describe('every route, through a running node, answers as its OpenAPI document s
 
     // The index's reads.
     expect((await api(B, 'GET', '/v1/queue?limit=200&count=true', { token: bruno })).status).toBe(200);
+    // An empty parameter, as a form sends an unset filter, is as if absent.
+    expect((await api(B, 'GET', '/v1/queue?reason=&assignee=&limit=5', { token: bruno })).status).toBe(200);
     const found = await api(B, 'POST', '/v1/queue/search', { token: bruno, body: { search: p.reference } });
     expect((found.body as { items: unknown[] }).items).toHaveLength(1);
     expect(

@@ -32,7 +32,10 @@ function headersOf(req: Request, schema: TObject): Record<string, string> {
 /** The checked input of a request, or every problem of it at once. */
 function inputOf(r: AnyRoute, req: Request, session: Session | undefined) {
   const params = { ...(req.params as Record<string, string>) };
-  const query = { ...(req.query as Record<string, unknown>) };
+  // An empty query parameter (`?reason=`, as a form sends an unset filter) is as if it were absent.
+  const query = Object.fromEntries(
+    Object.entries(req.query as Record<string, unknown>).filter(([, v]) => v !== ''),
+  );
   const headers = r.headers ? headersOf(req, r.headers as TObject) : {};
   const raw: unknown = r.upload ? undefined : req.body;
   const parts: Part[] = [];

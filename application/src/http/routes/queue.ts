@@ -2,9 +2,9 @@ import { Type } from '@sinclair/typebox';
 
 import { REFERENCE_PREFIX_MIN } from '../../readModel/read/queue';
 import { ApiError } from '../errors';
-import { colleagues, deleteView, listViews, queuePage, saveView, SAVED_VIEWS_MAX, viewName } from '../queue';
-import { route, STREAMED } from './route';
-import { Str } from './schema';
+import { colleagues, deleteView, listViews, queuePage, saveView, SAVED_VIEWS_MAX } from '../queue';
+import { route, STREAMED, type RouteContext } from './route';
+import { Str, type Shape } from './schema';
 import { QueuePage, SavedView, ViewQuery } from './shapes';
 import { bearerToken } from '../authenticate';
 
@@ -27,6 +27,28 @@ const ViewName = Type.Object({
 });
 const Cursor = Str({ max: 2048, description: 'nextCursor of the previous page' });
 
+/** One page of the queue, from the query string or a search's body (the same fields, and `search`). */
+async function page(
+  ctx: RouteContext,
+  input: Shape<typeof ViewQuery> & { cursor?: string; count?: boolean; search?: string },
+) {
+  const { cursor, count, search, ...view } = input;
+  const p = await queuePage(ctx.pool, ctx.session, view, {
+    now: new Date(),
+    ...(cursor ? { cursor } : {}),
+    ...(search ? { search } : {}),
+    ...(count ? { count: true } : {}),
+  });
+  return {
+    status: 200 as const,
+    body: {
+      items: p.items,
+      nextCursor: p.next ?? null,
+      ...(p.total !== undefined ? { total: p.total } : {}),
+    },
+  };
+}
+
 /** The work queue from the node's index, the person's saved views of it, and the change stream. */
 export const queueRoutes = [
   route({
@@ -45,22 +67,7 @@ export const queueRoutes = [
       Type.Object({ cursor: Type.Optional(Cursor), count: Type.Optional(Type.Boolean()) }),
     ]),
     responses: { 200: { description: 'a page', schema: QueuePage } },
-    handle: async ({ query }, { pool, session }) => {
-      const { cursor, count, ...view } = query;
-      const page = await queuePage(pool, session, view, {
-        now: new Date(),
-        ...(cursor ? { cursor } : {}),
-        ...(count ? { count: true } : {}),
-      });
-      return {
-        status: 200 as const,
-        body: {
-          items: page.items,
-          nextCursor: page.next ?? null,
-          ...(page.total !== undefined ? { total: page.total } : {}),
-        },
-      };
-    },
+    handle: ({ query }, ctx) => page(ctx, query),
   }),
   // POST: the search may be a payment reference, which must never appear in a URL or an access log.
   route({
@@ -82,23 +89,7 @@ export const queueRoutes = [
       }),
     ]),
     responses: { 200: { description: 'a page', schema: QueuePage } },
-    handle: async ({ body }, { pool, session }) => {
-      const { cursor, count, search, ...view } = body;
-      const page = await queuePage(pool, session, view, {
-        now: new Date(),
-        ...(cursor ? { cursor } : {}),
-        ...(search ? { search } : {}),
-        ...(count ? { count: true } : {}),
-      });
-      return {
-        status: 200 as const,
-        body: {
-          items: page.items,
-          nextCursor: page.next ?? null,
-          ...(page.total !== undefined ? { total: page.total } : {}),
-        },
-      };
-    },
+    handle: ({ body }, ctx) => page(ctx, body),
   }),
   route({
     operationId: 'listViews',
@@ -134,7 +125,7 @@ export const queueRoutes = [
     responses: { 200: { description: 'saved', schema: SavedView } },
     handle: async ({ params, body }, { pool, session }) => ({
       status: 200 as const,
-      body: await saveView(pool, session, viewName(params.name), body.query),
+      body: await saveView(pool, session, params.name, body.query),
     }),
   }),
   route({

@@ -35,22 +35,10 @@ export const sessionRoutes = [
     errors: [401, 403, 429],
     handle: async ({ body }, { deps, req, res, state }) => {
       const { enrollmentId, secret } = body;
-      const perId = state(
-        'loginLimiter',
-        () =>
-          new RateLimiter(
-            deps.loginRateLimit?.perSec ?? LOGIN_LIMITS.perId.perSec,
-            deps.loginRateLimit?.burst ?? LOGIN_LIMITS.perId.burst,
-          ),
-      );
-      const perClient = state(
-        'loginClientLimiter',
-        () =>
-          new RateLimiter(
-            deps.loginClientRateLimit?.perSec ?? LOGIN_LIMITS.perClient.perSec,
-            deps.loginClientRateLimit?.burst ?? LOGIN_LIMITS.perClient.burst,
-          ),
-      );
+      const limiter = (key: string, limit: { perSec: number; burst: number }) =>
+        state(key, () => new RateLimiter(limit.perSec, limit.burst));
+      const perId = limiter('loginLimiter', deps.loginRateLimit ?? LOGIN_LIMITS.perId);
+      const perClient = limiter('loginClientLimiter', deps.loginClientRateLimit ?? LOGIN_LIMITS.perClient);
       const client = req.ip ?? '';
       // Both buckets are charged on every attempt: a client spraying ids runs out of its own bucket. A login that
       // succeeds gives the client's token back, so many people behind one address (an office) are not held up.
