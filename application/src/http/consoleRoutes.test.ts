@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentLegs } from '../../../test/support/legs';
 import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
-import { openTestDatabase } from '../db/testing';
+import { openTestDatabase } from '../../../test/support/testDatabase';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';

@@ -11,7 +11,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
 import { migrate } from '../db/migrate';
-import { openTestDatabase } from '../db/testing';
+import { openTestDatabase } from '../../../test/support/testDatabase';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { closeServer, listen } from './listen';
