@@ -40,10 +40,9 @@ export const statementRoutes = [
     upload: ['application/xml', 'text/plain', 'text/csv'],
     responses: { 200: { description: 'the difference report', schema: StatementReport } },
     errors: [413, 429],
-    // The report is built in a worker thread as plain data; its shape is StatementReport (held by the tests).
-    handle: async (_input, { req, pool, session }) => ({
+    handle: async ({ query }, { req, pool, session }) => ({
       status: 200 as const,
-      body: (await statementReport(req, pool, session.mspId)) as never,
+      body: await statementReport(req, query, pool, session.mspId),
     }),
   }),
   route({
