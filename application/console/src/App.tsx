@@ -10,6 +10,7 @@ import {
   type Dashboard,
   type IndexedEvent,
   type OpenCase,
+  type People,
   type User,
 } from './api';
 import { Audit } from './Audit';
@@ -244,7 +245,7 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
   const [busy, setBusy] = useState(false);
   const [people, setPeople] = useState<readonly string[]>([]);
   useEffect(() => {
-    call<{ items: string[] }>('GET', '/v1/people')
+    call<People>('GET', '/v1/people')
       .then((r) => {
         setPeople(r.items);
       })

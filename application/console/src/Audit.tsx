@@ -2,7 +2,14 @@ import { useEffect, useState, type SyntheticEvent } from 'react';
 
 import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
 
-import { call, download, type ProvenanceEntry } from './api';
+import {
+  call,
+  download,
+  type AuditBreaksPage,
+  type Provenance,
+  type ProvenanceEntry,
+  type VerifyReport,
+} from './api';
 import { formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
 import { navigate } from './navigation';
@@ -10,20 +17,6 @@ import { hrefOf } from './route';
 import { ErrorBox, message, Pager, Select, type Ctx } from './ui';
 
 type Kind = 'case' | 'break' | 'leg';
-
-interface VerifyReport {
-  readonly checkpoint?: { readonly blockNumber: string; readonly txIndex: number } | null;
-  readonly casesChecked: number;
-  readonly breaksChecked: number;
-  readonly openBreaksOnLedger: number;
-  readonly differences: readonly {
-    readonly kind: string;
-    readonly id: string;
-    readonly field: string;
-    readonly index: unknown;
-    readonly ledger: unknown;
-  }[];
-}
 
 const statusOf = (value: unknown): string | undefined =>
   typeof value === 'object' && value !== null && 'status' in value ? String(value.status) : undefined;
@@ -60,7 +53,7 @@ export function Audit({
     setId(routeId);
     let current = true;
     setError(undefined);
-    call<{ history: ProvenanceEntry[] }>('GET', `/v1/provenance/${routeKind}/${encodeURIComponent(routeId)}`)
+    call<Provenance>('GET', `/v1/provenance/${routeKind}/${encodeURIComponent(routeId)}`)
       .then((r) => {
         if (current) setHistory(r.history);
       })
@@ -225,30 +218,20 @@ export function Audit({
   );
 }
 
-interface AuditBreak {
-  readonly breakId: string;
-  readonly caseId: string;
-  readonly reason: string;
-  readonly status: string;
-  readonly parties: readonly string[];
-  readonly updatedAt: string;
-  readonly blockNumber: string;
-}
-
 /** Every break the node's index knows, newest change first: where an auditor, party to none, starts. */
 function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
   const { t, locale, live } = ctx;
   const [status, setStatus] = useState('');
   const [cursors, setCursors] = useState<readonly string[]>(['']);
   const cursor = cursors[cursors.length - 1] ?? '';
-  const [page, setPage] = useState<{ items: readonly AuditBreak[]; nextCursor: string | null }>();
+  const [page, setPage] = useState<AuditBreaksPage>();
   const [error, setError] = useState<string>();
   useEffect(() => {
     let current = true;
     const q = new URLSearchParams({ limit: '20' });
     if (status) q.set('status', status);
     if (cursor) q.set('cursor', cursor);
-    call<{ items: AuditBreak[]; nextCursor: string | null }>('GET', `/v1/audit/breaks?${q.toString()}`)
+    call<AuditBreaksPage>('GET', `/v1/audit/breaks?${q.toString()}`)
       .then((p) => {
         if (current) {
           setPage(p);

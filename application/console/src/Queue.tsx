@@ -1,6 +1,14 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 
-import { call, type BulkResult, type QueuePage, type SavedView, type ViewQuery } from './api';
+import {
+  call,
+  type BulkResult,
+  type People,
+  type QueuePage,
+  type SavedView,
+  type SavedViews,
+  type ViewQuery,
+} from './api';
 import { formatAge, formatDateTime, formatInteger } from './format';
 import { codeLabel } from './i18n';
 import { hrefOf } from './route';
@@ -117,12 +125,12 @@ export function Queue({
   }, [view, search, cursor, live.breaks, reloads]);
 
   useEffect(() => {
-    call<{ items: string[] }>('GET', '/v1/people')
+    call<People>('GET', '/v1/people')
       .then((r) => {
         setPeople(r.items);
       })
       .catch(() => undefined);
-    call<{ items: SavedView[] }>('GET', '/v1/views')
+    call<SavedViews>('GET', '/v1/views')
       .then((r) => {
         setViews(r.items);
       })

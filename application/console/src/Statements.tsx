@@ -1,6 +1,6 @@
 import { useId, useState, type SyntheticEvent } from 'react';
 
-import { call, download, upload, type StatementLine, type StatementReport } from './api';
+import { call, download, upload, type CommittedLegs, type StatementLine, type StatementReport } from './api';
 import { formatDate, formatInteger, formatMoney } from './format';
 import { codeLabel } from './i18n';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
@@ -74,7 +74,7 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
     if (!proposed || proposed.length === 0) return;
     setBusy(true);
     setError(undefined);
-    call<{ txId: string; blockNumber: string; result: unknown[] }>('POST', '/v1/legs/batch', {
+    call<CommittedLegs>('POST', '/v1/legs/batch', {
       legs: proposed,
     })
       .then((r) => {

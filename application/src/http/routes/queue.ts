@@ -5,7 +5,7 @@ import { ApiError } from '../errors';
 import { colleagues, deleteView, listViews, queuePage, saveView, SAVED_VIEWS_MAX } from '../queue';
 import { route, STREAMED, type RouteContext } from './route';
 import { Str, type Shape } from './schema';
-import { QueuePage, SavedView, ViewQuery } from './shapes';
+import { People, QueuePage, SavedView, SavedViews, ViewQuery } from './shapes';
 import { bearerToken } from '../authenticate';
 
 /**
@@ -100,12 +100,7 @@ export const queueRoutes = [
     auth: 'session',
     roles: INDEX_READERS,
     index: true,
-    responses: {
-      200: {
-        description: 'views by name',
-        schema: Type.Object({ items: Type.Array(SavedView) }, { additionalProperties: false }),
-      },
-    },
+    responses: { 200: { description: 'views by name', schema: SavedViews } },
     handle: async (_input, { pool, session }) => ({
       status: 200 as const,
       body: { items: await listViews(pool, session) },
@@ -155,12 +150,7 @@ export const queueRoutes = [
     auth: 'session',
     roles: INDEX_READERS,
     index: true,
-    responses: {
-      200: {
-        description: 'enrolment ids',
-        schema: Type.Object({ items: Type.Array(Type.String()) }, { additionalProperties: false }),
-      },
-    },
+    responses: { 200: { description: 'enrolment ids', schema: People } },
     handle: async (_input, { pool, session }) => ({
       status: 200 as const,
       body: { items: await colleagues(pool, session.mspId, session.enrollmentId) },

@@ -267,6 +267,12 @@ export const SavedView = component(
   Obj({ name: Type.String(), query: ViewQuery, createdAt: Time() }),
 );
 
+export const SavedViews = component('SavedViews', Obj({ items: Type.Array(SavedView) }, 'by name'));
+export const People = component(
+  'People',
+  Obj({ items: Type.Array(Type.String()) }, 'enrolment ids of your institution, yourself included'),
+);
+
 export const BulkAssignResult = component(
   'BulkAssignResult',
   Obj({
