@@ -1,6 +1,8 @@
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { LedgerRejected, LedgerUnavailable } from '../ledger/ledgerGateway';
+import type { Shape } from './routes/schema';
+import type { Problem as ProblemShape } from './routes/shapes';
 
 /** Codes of the HTTP layer itself, beside the ledger's. */
 export type ApiErrorCode =
@@ -61,11 +63,7 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
 export const ERROR_CODES = Object.keys(STATUS_OF) as readonly AnyErrorCode[];
 
 /** One thing wrong with a request; a validation failure lists every one it found, not only the first. */
-export interface Problem {
-  readonly code: AnyErrorCode;
-  readonly message: string;
-  readonly field?: string;
-}
+export type Problem = ErrorBody['errors'][number];
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -81,27 +79,13 @@ export class ApiError extends Error {
 }
 
 /**
- * An error answer: RFC 9457 problem details (`application/problem+json`). `type` and `title` name the problem
- * type, one per code; `detail` says what happened this time; `code` is the stable code programs branch on;
- * `errors` lists every problem found, the first being this one. `error` repeats code, detail (as `message`),
- * requestId and details for clients written before problem details (routes/shapes.ts `Problem`).
+ * An error answer: RFC 9457 problem details (`application/problem+json`), the `Problem` shape of the routes
+ * (routes/shapes.ts). `type` and `title` name the problem type, one per code; `detail` says what happened this
+ * time; `code` is the stable code programs branch on; `errors` lists every problem found, the first being this
+ * one. `error` repeats code, detail (as `message`), requestId and details for clients written before problem
+ * details.
  */
-export interface ErrorBody {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: AnyErrorCode;
-  readonly requestId: string;
-  readonly details?: unknown;
-  readonly errors: readonly Problem[];
-  readonly error: {
-    readonly code: AnyErrorCode;
-    readonly message: string;
-    readonly requestId: string;
-    readonly details?: unknown;
-  };
-}
+export type ErrorBody = Shape<typeof ProblemShape>;
 
 /** The media type of every error answer. */
 export const PROBLEM_JSON = 'application/problem+json';
