@@ -332,7 +332,7 @@ describe('npm start -- --ledger fabric', () => {
 });
 
 describe('live Fabric network: an outage is unavailable, never the caller’s mistake', () => {
-  it('with the chaincode server stopped, a submit and a query are LedgerUnavailable (HTTP 503), status exits non-zero, and up serves it again', async () => {
+  it("with an organisation's chaincode server stopped, its submits and queries are LedgerUnavailable (HTTP 503), the others' are not, status exits non-zero, and up serves it again", async () => {
     await ensureNetwork();
     const ledger = await openFabricLedger({
       runDir: ctx.layout.runDir,
@@ -341,14 +341,21 @@ describe('live Fabric network: an outage is unavailable, never the caller’s mi
     });
     try {
       const sysA = await ledger.identity('banka-system');
+      const sysB = await ledger.identity('bankb-system');
       const p = paymentLegs();
       await ledger.gateway.postLegs(sysA, [p.debit]); // connected and working
       const pids = readPids(ctx.layout.pidFile);
-      const servers = Object.fromEntries(
-        Object.entries(pids).filter(([name]) => name.startsWith('chaincode-')),
+      const servers = Object.keys(pids).filter((name) => name.startsWith('chaincode-'));
+      // One server per organisation, beside its peer.
+      expect(servers.map((name) => name.replace(/^chaincode-.*_s\d+-/, '')).sort()).toEqual(
+        ctx.topology.peers.map((peer) => peer.name).sort(),
       );
-      expect(Object.keys(servers)).toHaveLength(1);
-      expect(await stopProcesses(servers)).toHaveLength(1);
+      const bankA = Object.fromEntries(
+        Object.entries(pids).filter(
+          ([name]) => name.startsWith('chaincode-') && name.endsWith('-peer0-banka'),
+        ),
+      );
+      expect(await stopProcesses(bankA)).toHaveLength(1);
 
       const submit = await ledger.gateway.postLegs(sysA, [paymentLegs().debit]).then(
         () => undefined,
@@ -361,10 +368,15 @@ describe('live Fabric network: an outage is unavailable, never the caller’s mi
         (e: unknown) => e,
       );
       expect(query, String(query)).toBeInstanceOf(LedgerUnavailable);
+      // Bank B endorses on its own peer with its own server: Bank A's outage is not its outage.
+      const other = paymentLegs();
+      expect((await ledger.gateway.postLegs(sysB, [other.credit])).result[0]?.outcome).toBe('POSTED');
 
       const rows = await status(ctx, { endorsement: true });
-      expect(rows.filter((r) => r.kind === 'chaincode').map((r) => r.up)).toEqual([false]);
-      expect(rows.filter((r) => r.kind === 'peer').every((r) => r.endorsement?.ok === false)).toBe(true);
+      const down = rows.filter((r) => r.kind === 'chaincode' && !r.up).map((r) => r.name);
+      expect(down).toEqual(Object.keys(bankA));
+      const endorsing = rows.filter((r) => r.kind === 'peer').map((r) => [r.name, r.endorsement?.ok]);
+      expect(endorsing).toEqual(ctx.topology.peers.map((peer) => [peer.name, peer.name !== 'peer0-banka']));
 
       await up(ctx, ordererCount());
       const after = await ledger.gateway.readCase(sysA, p.reference);
@@ -468,7 +480,7 @@ describe(`live Fabric network: ${CYCLES} down/up cycles`, () => {
         await up(loud, orderers);
         const rows = await status(ctx, { endorsement: true });
         const servers = rows.filter((r) => r.kind === 'chaincode');
-        expect(servers.length, `cycle ${cycle}: chaincode servers`).toBe(1);
+        expect(servers.length, `cycle ${cycle}: chaincode servers`).toBe(ctx.topology.peers.length);
         expect(
           rows.filter((r) => !r.up || r.endorsement?.ok === false).map((r) => r.name),
           `cycle ${cycle}: down or not endorsing`,

@@ -527,8 +527,12 @@ export async function runFabricChaos(o: {
               ? 'peer0-bankb'
               : f.kind === 'kill-raft-leader'
                 ? raftLeader(runDir, pids)
-                : (Object.keys(pids)
-                    .filter((n) => n.startsWith('chaincode') && isAlive(pids[n]?.pid ?? 0))
+                : // Bank B's own chaincode server (each organisation runs its own, beside its peer)
+                  (Object.keys(pids)
+                    .filter(
+                      (n) =>
+                        n.startsWith('chaincode') && n.endsWith('-peer0-bankb') && isAlive(pids[n]?.pid ?? 0),
+                    )
                     .at(-1) ?? '');
         const record = f.kind === 'kill-node' ? { pid: node?.proc.child.pid ?? 0 } : pids[target];
         if (!record || !isAlive(record.pid))

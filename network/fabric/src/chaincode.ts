@@ -17,7 +17,7 @@ import {
   waitUntil,
   writePids,
 } from './proc.js';
-import type { Consortium, PeerNode, Topology } from './topology.js';
+import { serverPort, type Consortium, type PeerNode } from './topology.js';
 
 export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -46,25 +46,24 @@ export function endorsementPolicy(consortium: Consortium): string {
 }
 
 /**
- * Label and serving port of the chaincode definition with this sequence: every deployment gets its own
- * package (the label is inside it, so the package id differs) and its own server on its own port, so
- * the old server keeps serving until the new definition is committed.
+ * Label of the chaincode definition with this sequence: every deployment gets its own packages (the label is
+ * inside them, so the package ids differ) and its own servers on their own ports, so the old servers keep
+ * serving until the new definition is committed.
  */
 export function releaseOf(
   consortium: Consortium,
-  topology: Topology,
   sequence: number,
-): { label: string; version: string; port: number } {
+): { label: string; version: string; sequence: number } {
   const { name, version } = consortium.chaincode;
-  return {
-    label: `${name}_${version}_s${sequence}`,
-    version: `${version}-s${sequence}`,
-    port: topology.chaincodeServer.port + ((sequence - 1) % CHAINCODE_PORT_SLOTS),
-  };
+  return { label: `${name}_${version}_s${sequence}`, version: `${version}-s${sequence}`, sequence };
 }
 
-/** Ports base … base+9 are reserved for chaincode servers (README port plan). */
-export const CHAINCODE_PORT_SLOTS = 10;
+type Release = ReturnType<typeof releaseOf>;
+
+/** The package of a release for one peer's organisation: its connection.json names that organisation's server. */
+function packageFile(ctx: Context, release: Release, peer: PeerNode): string {
+  return join(ctx.layout.runDir, 'chaincode', `${release.label}-${peer.name}.tar.gz`);
+}
 
 async function buildPackage(pkg: string, label: string, address: string): Promise<void> {
   mkdirSync(dirname(pkg), { recursive: true });
@@ -80,27 +79,27 @@ async function buildPackage(pkg: string, label: string, address: string): Promis
   }
 }
 
-/** Starts the chaincode server of one release unless our process for it already runs; returns its name. */
-async function serve(
-  ctx: Context,
-  release: { label: string; port: number },
-  packageId: string,
-): Promise<string> {
+/**
+ * Starts one organisation's chaincode server of a release, unless our process for it already runs; returns
+ * its name.
+ */
+async function serve(ctx: Context, release: Release, peer: PeerNode, packageId: string): Promise<string> {
   const { layout, topology } = ctx;
-  const host = topology.chaincodeServer.host;
+  const host = peer.listenHost ?? peer.host;
+  const port = serverPort(topology, peer, release.sequence);
   const pids = readPids(layout.pidFile);
-  const name = serverName(release.label);
+  const name = serverName(release.label, peer);
   const existing = pids[name];
   if (existing !== undefined && isOurs(existing)) return name;
-  if (await portOpen(host, release.port)) {
-    throw new Error(`port ${host}:${release.port} for ${name} is taken by a process we did not start`);
+  if (await portOpen(host, port)) {
+    throw new Error(`port ${host}:${port} for ${name} is taken by a process we did not start`);
   }
   const cli = join(layout.repoRoot, 'node_modules', 'fabric-shim', 'cli.js');
   const args = [
     cli,
     'server',
     '--chaincode-address',
-    `${host}:${release.port}`,
+    `${host}:${port}`,
     '--chaincode-id',
     packageId,
     '--module-path',
@@ -108,16 +107,25 @@ async function serve(
   ];
   const log = layout.log(name);
   const cwd = join(layout.repoRoot, 'chaincode');
-  const pid = startDaemon(process.execPath, args, {}, log, cwd, namespaceOf(ctx.netns, 'chaincode'));
+  const pid = startDaemon(process.execPath, args, {}, log, cwd, namespaceOf(ctx.netns, peer.mspId));
   pids[name] = { pid, bin: process.execPath, log };
   writePids(layout.pidFile, pids);
   const record = { pid, bin: process.execPath, log };
   // stop waiting as soon as the process is gone (its log says why)
-  const ok = await waitUntil(async () => !isOurs(record) || (await portOpen(host, release.port)), 20_000);
+  const ok = await waitUntil(async () => !isOurs(record) || (await portOpen(host, port)), 20_000);
   if (!ok || !isOurs(record)) {
-    throw new Error(`chaincode server ${name} did not listen on ${host}:${release.port}; see ${log}`);
+    throw new Error(`chaincode server ${name} did not listen on ${host}:${port}; see ${log}`);
   }
   return name;
+}
+
+/** A package's id, as the peer computes it. */
+async function packageIdOf(ctx: Context, pkg: string, peer: PeerNode): Promise<string> {
+  return (
+    await runOrThrow(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'calculatepackageid', pkg], {
+      env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) },
+    })
+  ).trim();
 }
 
 /** The peer CLI prints its usage after an error: the `Error: …` line is the one that says what happened. */
@@ -167,30 +175,26 @@ export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promi
   }
 }
 
-/** A chaincode server's name in the pid table: `chaincode-<release label>`. */
-function serverName(label: string): string {
-  return `chaincode-${label}`;
+/** A chaincode server's name in the pid table: `chaincode-<release label>-<peer>`. */
+function serverName(label: string, peer: PeerNode): string {
+  return `chaincode-${label}-${peer.name}`;
 }
 
 /**
- * After `down` and `up`, the committed definition still names the last release: start its server again
- * (the package, and so its id, is kept in the run folder). Returns the sequence served, if any.
+ * After `down` and `up`, the committed definition still names the last release: start each organisation's
+ * server of it again (the packages, and so their ids, are kept in the run folder). Returns the sequence
+ * served, if any.
  */
 export async function serveCommitted(ctx: Context): Promise<number | undefined> {
   const sequence = await committedSequence(ctx);
   if (sequence === undefined) return undefined;
-  const release = releaseOf(ctx.consortium, ctx.topology, sequence);
-  const pkg = join(ctx.layout.runDir, 'chaincode', `${release.label}.tar.gz`);
-  if (!existsSync(pkg))
-    throw new Error(`sequence ${sequence} is committed but ${pkg} is missing; run deploy`);
-  const [firstPeer] = ctx.topology.peers;
-  if (firstPeer === undefined) throw new Error('topology has no peer');
-  const packageId = (
-    await runOrThrow(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'calculatepackageid', pkg], {
-      env: { ...process.env, ...peerAdminEnv(ctx.layout, firstPeer) },
-    })
-  ).trim();
-  await serve(ctx, release, packageId);
+  const release = releaseOf(ctx.consortium, sequence);
+  for (const peer of ctx.topology.peers) {
+    const pkg = packageFile(ctx, release, peer);
+    if (!existsSync(pkg))
+      throw new Error(`sequence ${sequence} is committed but ${pkg} is missing; run deploy`);
+    await serve(ctx, release, peer, await packageIdOf(ctx, pkg, peer));
+  }
   return sequence;
 }
 
@@ -206,17 +210,17 @@ export interface ChaincodeServerStatus {
 /** The chaincode servers recorded in the pid table: alive (our process) and listening. */
 export async function chaincodeServers(ctx: Context): Promise<ChaincodeServerStatus[]> {
   const pids = readPids(ctx.layout.pidFile);
-  const sequence = Object.keys(pids).filter((name) => name.startsWith('chaincode-'));
+  const names = Object.keys(pids).filter((name) => name.startsWith('chaincode-'));
   return Promise.all(
-    sequence.map(async (name) => {
-      const label = name.slice('chaincode-'.length);
-      const match = /_s(\d+)$/.exec(label);
-      const port =
-        match?.[1] === undefined ? undefined : releaseOf(ctx.consortium, ctx.topology, Number(match[1])).port;
-      const host = ctx.topology.chaincodeServer.host;
+    names.map(async (name) => {
+      const peer = ctx.topology.peers.find((p) => name.endsWith(`-${p.name}`));
+      const sequence = /_s(\d+)-/.exec(name)?.[1];
+      if (peer === undefined || sequence === undefined) return { name, endpoint: '?', up: false };
+      const host = peer.listenHost ?? peer.host;
+      const port = serverPort(ctx.topology, peer, Number(sequence));
       const record = pids[name];
-      const up = record !== undefined && isOurs(record) && port !== undefined && (await portOpen(host, port));
-      return { name, endpoint: `${host}:${port ?? '?'}`, up };
+      const up = record !== undefined && isOurs(record) && (await portOpen(host, port));
+      return { name, endpoint: `${host}:${port}`, up };
     }),
   );
 }
@@ -293,11 +297,12 @@ export async function ensureChaincode(
     sequence = (await deploy(ctx)).sequence;
     deployed = true;
   }
-  const release = releaseOf(ctx.consortium, ctx.topology, sequence);
+  const release = releaseOf(ctx.consortium, sequence);
   const servers = await chaincodeServers(ctx);
-  const mine = servers.find((s) => s.name === serverName(release.label));
-  if (mine?.up !== true) {
-    throw new Error(`chaincode server ${serverName(release.label)} is not running after up`);
+  for (const peer of ctx.topology.peers) {
+    const name = serverName(release.label, peer);
+    if (servers.find((s) => s.name === name)?.up !== true)
+      throw new Error(`chaincode server ${name} is not running after up`);
   }
   const started = performance.now();
   await Promise.all(
@@ -319,17 +324,18 @@ export async function ensureChaincode(
 }
 
 export interface Deployment {
-  packageId: string;
+  /** Each organisation's package id, by peer. */
+  packageIds: Record<string, string>;
   sequence: number;
-  port: number;
   stopped: string[];
 }
 
 /**
- * Chaincode as a service, one new version per call, without downtime: a new package (built once and kept,
- * because its id hashes the bytes, file times included), installed on every peer, served by a new
- * `fabric-chaincode-node server` on a fresh port, approved by every organisation with the next sequence
- * and committed. Only then is the previous version's server stopped, by PID.
+ * Chaincode as a service, one new version per call, without downtime: for each organisation a new package
+ * naming its own server (built once and kept, because its id hashes the bytes, file times included),
+ * installed on its peer, served by a new `fabric-chaincode-node server` beside the peer on a fresh port,
+ * approved by the organisation with its own package id and the next sequence, and committed. Only then are the
+ * previous version's servers stopped, by PID.
  */
 export async function deploy(ctx: Context): Promise<Deployment> {
   const { layout, consortium, topology } = ctx;
@@ -345,30 +351,24 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   const channel = consortium.channel;
 
   const sequence = ((await committedSequence(ctx)) ?? 0) + 1;
-  const release = releaseOf(consortium, topology, sequence);
-  const pkg = join(layout.runDir, 'chaincode', `${release.label}.tar.gz`);
-  if (!existsSync(pkg))
-    await buildPackage(pkg, release.label, `${topology.chaincodeServer.host}:${release.port}`);
-  const packageId = (
-    await runOrThrow(peerBin, ['lifecycle', 'chaincode', 'calculatepackageid', pkg], {
-      env: adminEnv(firstPeer),
-    })
-  ).trim();
-  ctx.log(`  package ${packageId}`);
-
-  await Promise.all(
-    topology.peers.map(async (peer) => {
-      const result = await run(peerBin, ['lifecycle', 'chaincode', 'install', pkg], { env: adminEnv(peer) });
-      const output = `${result.stdout}${result.stderr}`;
-      if (result.code !== 0 && !output.includes('already successfully installed')) {
-        throw new Error(`install on ${peer.name} failed:\n${output.trim()}`);
-      }
-    }),
-  );
-  ctx.log(`  installed on ${topology.peers.length} peers`);
-
-  const served = await serve(ctx, release, packageId);
-  ctx.log(`  serving on ${topology.chaincodeServer.host}:${release.port}`);
+  const release = releaseOf(consortium, sequence);
+  const packageIds: Record<string, string> = {};
+  const served: string[] = [];
+  // One organisation after the other: each starts a Node process, and two cores are better used in turn.
+  for (const peer of topology.peers) {
+    const pkg = packageFile(ctx, release, peer);
+    const port = serverPort(topology, peer, sequence);
+    if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
+    const packageId = await packageIdOf(ctx, pkg, peer);
+    const result = await run(peerBin, ['lifecycle', 'chaincode', 'install', pkg], { env: adminEnv(peer) });
+    const output = `${result.stdout}${result.stderr}`;
+    if (result.code !== 0 && !output.includes('already successfully installed')) {
+      throw new Error(`install on ${peer.name} failed:\n${output.trim()}`);
+    }
+    served.push(await serve(ctx, release, peer, packageId));
+    packageIds[peer.name] = packageId;
+  }
+  ctx.log(`  installed and served on ${topology.peers.length} organisations' hosts`);
 
   const ordererArgs = [
     '-o',
@@ -400,7 +400,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
           ...ordererArgs,
           ...definition,
           '--package-id',
-          packageId,
+          packageIds[peer.name] ?? '',
         ],
         { env: adminEnv(peer) },
       ),
@@ -425,14 +425,14 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   // The new definition is live on every peer (commit waited for them): the older servers serve nobody.
   const pids = readPids(layout.pidFile);
   const older = Object.fromEntries(
-    Object.entries(pids).filter(([key]) => key.startsWith('chaincode-') && key !== served),
+    Object.entries(pids).filter(([key]) => key.startsWith('chaincode-') && !served.includes(key)),
   );
   const stopped = await stopProcesses(older);
   const remaining = readPids(layout.pidFile);
   for (const key of Object.keys(older)) Reflect.deleteProperty(remaining, key);
   writePids(layout.pidFile, remaining);
   if (stopped.length > 0) ctx.log(`  stopped ${stopped.join(', ')}`);
-  return { packageId, sequence, port: release.port, stopped };
+  return { packageIds, sequence, stopped };
 }
 
 /**

@@ -24,6 +24,7 @@ function parseOrderers(args: string[]): number {
 }
 
 function printStatus(rows: NodeStatus[]): void {
+  const nameWidth = Math.max(30, ...rows.map((row) => row.name.length));
   const lines = rows.map((row) => {
     const heights = Object.entries(row.heights)
       .map(([channel, height]) => `${channel}@${height}`)
@@ -31,7 +32,7 @@ function printStatus(rows: NodeStatus[]): void {
     const endorsement =
       row.endorsement === undefined ? '' : row.endorsement.ok ? 'endorses' : `NO: ${row.endorsement.detail}`;
     return [
-      row.name.padEnd(30),
+      row.name.padEnd(nameWidth),
       row.kind.padEnd(9),
       row.endpoint.padEnd(18),
       (row.up ? 'up' : 'down').padEnd(5),
@@ -43,7 +44,7 @@ function printStatus(rows: NodeStatus[]): void {
   });
   console.log(
     [
-      'node'.padEnd(30),
+      'node'.padEnd(nameWidth),
       'kind'.padEnd(9),
       'endpoint'.padEnd(18),
       'state'.padEnd(5),

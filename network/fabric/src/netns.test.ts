@@ -22,11 +22,10 @@ const topology = readJson(join(root, 'network', 'fabric', 'topology.json')) as T
 describe('netnsPlan', () => {
   const plan = netnsPlan(consortium, topology);
 
-  it('gives every organisation, the chaincode server and the clients a namespace and an address of their own', () => {
+  it('gives every organisation and the clients a namespace and an address of their own', () => {
     const orgs = [...consortium.organisations, ...topology.ordererOrganisations].map((o) => o.mspId);
     expect(plan.hosts.map((h) => h.role)).toEqual([
       ...orgs.map((mspId) => ({ kind: 'organisation', mspId })),
-      { kind: 'chaincode' },
       { kind: 'client' },
     ]);
     expect(new Set(plan.hosts.map((h) => h.address)).size).toBe(plan.hosts.length);
@@ -34,7 +33,7 @@ describe('netnsPlan', () => {
     for (const host of plan.hosts) expect(host.address.startsWith('10.231.0.')).toBe(true);
     expect(namespaceOf(plan, 'BankAMSP')).toBe('tly-banka');
     expect(namespaceOf(plan, 'OrdererMSP')).toBe('tly-orderer');
-    expect(namespaceOf(plan, 'chaincode')).toBe('tly-chaincode');
+    expect(() => namespaceOf(plan, 'chaincode')).toThrow(/no host/);
     expect(namespaceOf(undefined, 'BankAMSP')).toBeUndefined();
   });
 
@@ -60,7 +59,7 @@ describe('placeInNamespaces', () => {
       expect(node.listenHost).toBeUndefined();
     }
     expect(placed.peers.map((p) => p.port)).toEqual(topology.peers.map((p) => p.port + 3000));
-    expect(placed.chaincodeServer.host).toBe('10.231.0.100');
+    expect(placed.chaincodeServer).toEqual({ port: topology.chaincodeServer.port + 3000 });
     expect(placed.ordering).toEqual(topology.ordering);
   });
 

@@ -18,8 +18,8 @@ import { allOrganisationIds } from './topology.js';
 
 export const NETNS_PLAN_FILE = 'netns.json';
 
-/** What a namespace stands for: an organisation (by mspId), the chaincode server, or the clients' host. */
-export type HostRole = { kind: 'organisation'; mspId: string } | { kind: 'chaincode' } | { kind: 'client' };
+/** What a namespace stands for: an organisation (by mspId; its chaincode server runs there too) or the clients' host. */
+export type HostRole = { kind: 'organisation'; mspId: string } | { kind: 'client' };
 
 export interface NetnsHost {
   namespace: string;
@@ -37,7 +37,6 @@ export interface NetnsPlan {
 
 /** The address of `.10 + i` for the i-th organisation: room for 90 organisations before the fixed hosts. */
 const ORGANISATION_BASE = 10;
-const CHAINCODE_HOST = 100;
 const CLIENT_HOST = 200;
 
 /** `BankAMSP` → `banka`: short enough for a namespace name anyone can read in `ip netns list`. */
@@ -46,8 +45,8 @@ export function hostSlug(mspId: string): string {
 }
 
 /**
- * One namespace per organisation (members, then the ordering organisations), one for the chaincode server,
- * one for the clients (the launcher's admin commands, the applications, the tests), and the switch.
+ * One namespace per organisation (members, then the ordering organisations; a member's chaincode server runs
+ * in its own), one for the clients (the launcher's admin commands, the applications, the tests), and the switch.
  */
 export function netnsPlan(
   consortium: Consortium,
@@ -58,7 +57,7 @@ export function netnsPlan(
   const subnet = options.subnet ?? '10.231.0';
   if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(subnet)) throw new Error(`subnet ${subnet}: expected a.b.c`);
   const orgIds = allOrganisationIds(consortium, topology);
-  if (orgIds.length > CHAINCODE_HOST - ORGANISATION_BASE)
+  if (orgIds.length > CLIENT_HOST - ORGANISATION_BASE)
     throw new Error(`${orgIds.length} organisations do not fit the plan`);
   const hosts: NetnsHost[] = [
     ...orgIds.map((mspId, i): NetnsHost => ({
@@ -66,7 +65,6 @@ export function netnsPlan(
       address: `${subnet}.${ORGANISATION_BASE + i}`,
       role: { kind: 'organisation', mspId },
     })),
-    { namespace: `${prefix}chaincode`, address: `${subnet}.${CHAINCODE_HOST}`, role: { kind: 'chaincode' } },
     { namespace: `${prefix}client`, address: `${subnet}.${CLIENT_HOST}`, role: { kind: 'client' } },
   ];
   const names = new Set(hosts.map((h) => h.namespace));
@@ -84,12 +82,10 @@ function hostOf(plan: NetnsPlan, role: HostRole): NetnsHost {
   return host;
 }
 
-/** The namespace a node of `mspId` (or the chaincode server) runs in; undefined without a plan. */
-/** `who`: an organisation's mspId, or `chaincode` for the chaincode server. */
+/** The namespace the nodes of organisation `who` (an mspId; its chaincode server too) run in; undefined without a plan. */
 export function namespaceOf(plan: NetnsPlan | undefined, who: string): string | undefined {
   if (plan === undefined) return undefined;
-  return hostOf(plan, who === 'chaincode' ? { kind: 'chaincode' } : { kind: 'organisation', mspId: who })
-    .namespace;
+  return hostOf(plan, { kind: 'organisation', mspId: who }).namespace;
 }
 
 export function clientNamespace(plan: NetnsPlan): string {
@@ -108,7 +104,6 @@ export function placeInNamespaces(topology: Topology, plan: NetnsPlan): Topology
     cas: topology.cas.map(({ listenHost: _, ...c }) => ({ ...c, host: at(c.mspId) })),
     orderers: topology.orderers.map(({ listenHost: _, ...o }) => ({ ...o, host: at(o.mspId) })),
     peers: topology.peers.map(({ listenHost: _, ...p }) => ({ ...p, host: at(p.mspId) })),
-    chaincodeServer: { ...topology.chaincodeServer, host: hostOf(plan, { kind: 'chaincode' }).address },
   };
 }
 

@@ -122,12 +122,14 @@ function checkConfinement(plan: NetnsPlan): void {
   if (problems.length > 0) throw new Error(`namespaces not confined:\n  ${problems.join('\n  ')}`);
 }
 
-/** Every recorded process runs in its organisation's namespace (the chaincode server in its own). */
+/** Every recorded process runs in its organisation's namespace (a chaincode server in its peer's). */
 function checkPlacement(ctx: Context, plan: NetnsPlan): string[] {
   const ownerOf = (name: string): string | undefined => {
     if (name.startsWith('ca-')) return name.slice(3);
-    if (name.startsWith('chaincode-')) return 'chaincode';
-    return [...ctx.topology.orderers, ...ctx.topology.peers].find((node) => node.name === name)?.mspId;
+    const nodes = [...ctx.topology.orderers, ...ctx.topology.peers];
+    if (name.startsWith('chaincode-'))
+      return ctx.topology.peers.find((p) => name.endsWith(`-${p.name}`))?.mspId;
+    return nodes.find((node) => node.name === name)?.mspId;
   };
   const rows: string[] = [];
   const problems: string[] = [];

@@ -449,7 +449,7 @@ export async function status(ctx: Context, options: { endorsement?: boolean } = 
     // no server recorded: missing (down) if a definition is committed, absent if nothing was ever deployed
     const committed = await committedSequence(ctx, 0).catch(() => undefined);
     if (committed !== undefined) {
-      const endpoint = `${topology.chaincodeServer.host}:?`;
+      const endpoint = `(from port ${topology.chaincodeServer.port})`;
       rows.push({
         name: `chaincode (sequence ${committed})`,
         kind: 'chaincode',

@@ -64,7 +64,8 @@ export interface Topology {
   cas: CaNode[];
   orderers: OrdererNode[];
   peers: PeerNode[];
-  chaincodeServer: { host: string; port: number };
+  /** The first port of the chaincode servers' range (serverPort); each runs on its organisation's peer's host. */
+  chaincodeServer: { port: number };
   ordering: OrderingSettings;
 }
 
@@ -88,6 +89,22 @@ export function withPortOffset(t: Topology, offset: number): Topology {
     })),
     chaincodeServer: { ...t.chaincodeServer, port: t.chaincodeServer.port + offset },
   };
+}
+
+/** Ports base + 10 × i … + 9 are the i-th peer's organisation's chaincode servers (README port plan). */
+export const CHAINCODE_PORT_SLOTS = 10;
+
+/**
+ * Each organisation runs its own chaincode server, beside its peer (on its host, in its namespace), as a
+ * member operating its own node would: its peer dials only it, and no member's endorsement runs on code another
+ * member hosts. The i-th peer's server for a sequence listens on base + 10 × i + (sequence − 1) mod 10.
+ */
+export function serverPort(topology: Topology, peer: PeerNode, sequence: number): number {
+  const index = topology.peers.findIndex((p) => p.name === peer.name);
+  if (index < 0) throw new Error(`${peer.name} is not a peer of the topology`);
+  return (
+    topology.chaincodeServer.port + index * CHAINCODE_PORT_SLOTS + ((sequence - 1) % CHAINCODE_PORT_SLOTS)
+  );
 }
 
 export function readJson(path: string): unknown {
@@ -170,8 +187,9 @@ export function validateTopology(consortium: Consortium, topology: Topology): st
     claim(peer.name, host, peer.port);
     claim(`${peer.name} chaincode`, host, peer.chaincodePort);
     claim(`${peer.name} operations`, host, peer.operationsPort);
+    for (let sequence = 1; sequence <= CHAINCODE_PORT_SLOTS; sequence++)
+      claim(`${peer.name}'s chaincode server`, host, serverPort(topology, peer, sequence));
   }
-  claim('chaincode server', topology.chaincodeServer.host, topology.chaincodeServer.port);
 
   const { ordering } = topology;
   if (ordering.batchTimeoutMs < 10 || ordering.batchTimeoutMs > 10_000) {
