@@ -36,4 +36,5 @@ export type Provenance = Shape<typeof S.Provenance>;
 export type StatementLine = Shape<typeof S.StatementLine>;
 export type StatementReport = Shape<typeof S.StatementReport>;
 export type Health = Shape<typeof S.Health>;
+export type IndexedEvent = Shape<typeof S.IndexedEvent>;
 export type Problem = Shape<typeof S.Problem>;

@@ -1,17 +1,9 @@
+import type { Shape } from './routes/schema';
+import type { IndexedEvent as IndexedEventShape } from './routes/shapes';
+
 /**
  * What one committed batch of the index means for one institution: only the breaks it is a party to. The
  * `indexed` event of the node's change stream (live.ts) carries it; the console reads it (console/src/api.ts).
- * No Node imports here: the browser code takes this type too.
+ * Its shape is declared with the routes (routes/shapes.ts `IndexedEvent`; a test holds the stream's events to it).
  */
-export interface IndexedEvent {
-  readonly block: string;
-  readonly txIndex: number;
-  readonly transactions: number;
-  readonly breaks: readonly {
-    readonly breakId: string;
-    readonly caseId: string;
-    readonly reason: string;
-    readonly status: string;
-    readonly action: string;
-  }[];
-}
+export type IndexedEvent = Shape<typeof IndexedEventShape>;

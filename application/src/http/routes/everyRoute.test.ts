@@ -20,7 +20,7 @@ import { createApp } from '../createApp';
 import { closeServer, listen } from '../listen';
 import { openApiDocument } from '../openapi';
 import { ROUTES } from '.';
-import { Health } from './shapes';
+import { Health, IndexedEvent } from './shapes';
 
 // Every operation of the OpenAPI document is called through a running node, and every answer it gives (success
 // or problem) is checked against the document's schema for that operation, status and media type: the document
@@ -232,16 +232,24 @@ describe('every route, through a running node, answers as its OpenAPI document s
     });
     expect(report.status, report.text).toBe(200);
 
-    // The change stream: its first event, then the stream is let go.
+    // The change stream: its first event; the `indexed` event of a step, in the document's IndexedEvent shape.
     const stream = await fetch(`${B}/v1/events`, { headers: { authorization: `Bearer ${bruno}` } });
     expect([stream.status, stream.headers.get('content-type')]).toEqual([
       200,
       'text/event-stream; charset=utf-8',
     ]);
     const reader = (stream.body as ReadableStream<Uint8Array> | null)?.getReader();
-    const first = new TextDecoder().decode((await reader?.read())?.value);
-    expect(first).toMatch(/event: hello/);
-    await reader?.cancel();
+    const decoder = new TextDecoder();
+    let streamed = '';
+    const readUntil = async (pattern: RegExp): Promise<string> => {
+      while (!pattern.test(streamed)) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) throw new Error(`the stream ended before ${String(pattern)}`);
+        streamed += decoder.decode(chunk.value, { stream: true });
+      }
+      return streamed;
+    };
+    expect(await readUntil(/event: hello\n/)).toMatch(/^retry: 1000\nevent: hello\ndata: \{"block":"\d+"\}/);
     answered.set('streamEvents', new Set([stream.status]));
 
     // The break's workflow, every step, each signed by the person at their own node.
@@ -260,6 +268,14 @@ describe('every route, through a running node, answers as its OpenAPI document s
     expect((bulk.body as { assigned: number }).assigned).toBe(1);
     await step('BankBMSP', bruno, 'assign', { assignee: 'bruno' });
     await step('BankBMSP', bruno, 'comment', { comment: 'looking' });
+    const indexed = /event: indexed\ndata: (.*)\n\n/.exec(
+      await readUntil(/event: indexed\ndata: .*\n\n/),
+    )?.[1];
+    const event: unknown = JSON.parse(indexed ?? 'null');
+    const indexedEvent = ajv.compile(IndexedEvent);
+    expect(indexedEvent(event) ? [] : indexedEvent.errors).toEqual([]);
+    expect(JSON.stringify(event)).toContain(breakId);
+    await reader?.cancel();
     await step('BankBMSP', bruno, 'propose', { kind: 'CORRECT_LEG', comment: 'our amount was wrong' });
     await step('BankBMSP', bruno, 'reject', { comment: 'not yet' });
     await step('BankBMSP', bruno, 'assign', { assignee: 'bruno' });

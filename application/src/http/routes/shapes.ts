@@ -499,6 +499,32 @@ export const StatementReport = component(
   }),
 );
 
+/**
+ * The `indexed` event of the change stream (GET /events): the breaks of your institution one batch changed. Not a
+ * JSON answer of any operation, so not among the document's components (OpenAPI 3.1 has no schema for the events
+ * of a stream); its type is in apiTypes.ts.
+ */
+export const IndexedEvent = component(
+  'IndexedEvent',
+  Obj({
+    block: Decimal('the last block of the batch'),
+    txIndex: Int(),
+    transactions: Int({ description: 'transactions in the batch' }),
+    breaks: Type.Array(
+      Obj({
+        breakId: Type.String(),
+        caseId: Type.String(),
+        reason: OneOf(BREAK_REASONS),
+        status: OneOf(BREAK_STATUSES),
+        action: OneOf(
+          [...BREAK_ACTIONS, 'UPDATE'],
+          'the workflow step, or UPDATE: matching refreshed the finding',
+        ),
+      }),
+    ),
+  }),
+);
+
 export const Health = component(
   'Health',
   Obj({
