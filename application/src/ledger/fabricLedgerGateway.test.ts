@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 
 import { LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { toErrorResponse } from '../http/errors';
-import { changesOfBlock, FabricTransport, LedgerInternalError, mapFabricError } from './fabricLedgerGateway';
+import {
+  changesOfBlock,
+  CONNECTIONS_MAX,
+  FabricTransport,
+  LedgerInternalError,
+  mapFabricError,
+} from './fabricLedgerGateway';
 import { LedgerRejected, LedgerUnavailable } from './ledgerGateway';
 
 // What fabric-network 2.2 throws, shaped as it shapes it (transaction.js, singlequeryhandler.js).
@@ -261,6 +267,26 @@ describe('a connection after an outage', () => {
     });
     await expect(submitted).resolves.toMatchObject({ txId: 'tx1', blockNumber: 7n });
     expect(disconnected).toEqual(['bella', 'bruno']);
+  });
+
+  it(`keeps at most CONNECTIONS_MAX (${CONNECTIONS_MAX}), retiring the least recently used`, async () => {
+    const t = transport();
+    const disconnected: string[] = [];
+    for (let i = 0; i < CONNECTIONS_MAX; i++)
+      cache(t, `k${i}`, 'BankAMSP', {
+        gateway: { disconnect: () => disconnected.push(`k${i}`) },
+        network: {},
+        contract: unreachable,
+      });
+    const connect = (who: ReturnType<typeof identity>) =>
+      (t as unknown as { connect: (w: typeof who) => Promise<unknown> }).connect(who);
+    await connect(identity('k0')); // used again: now the most recent
+    await expect(connect(identity('newcomer'))).rejects.toThrow(/no connection profile/);
+    await new Promise((r) => setTimeout(r, 0));
+    const keys = [...(t as unknown as Inner).connections.keys()];
+    expect(keys).toHaveLength(CONNECTIONS_MAX - 1);
+    expect(keys).toContain('k0');
+    expect(disconnected).toEqual(['k1']);
   });
 });
 

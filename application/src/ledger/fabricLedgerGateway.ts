@@ -272,11 +272,20 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
  *   of the same organisation already sent would hear nothing and wait out its deadline (45 s), and its own
  *   outage would then drop the next connection under the next submit (the chaos runs' 45 s waits).
  */
+/**
+ * The most connections (one per signing identity: a node's system and the people signed in through it) one
+ * transport keeps; each holds a gateway with its peer and orderer channels and event services.
+ */
+export const CONNECTIONS_MAX = 64;
+
 export class FabricTransport implements LedgerTransport {
   readonly backend = 'fabric' as const;
   readonly supportsInjectedTime = false;
   private readonly deadlines: FabricDeadlines;
-  /** The connection each signing identity's next call uses, by certificate. */
+  /**
+   * The connection each signing identity's next call uses, by certificate, least recently used first: at most
+   * CONNECTIONS_MAX (every person signing through a node has one), the oldest retired when a new one comes.
+   */
   private readonly connections = new Map<string, Promise<Connected>>();
   /** Each cached connection's organisation (keyed as `connections`), so an outage drops that organisation's. */
   private readonly connectionOrgs = new Map<string, string>();
@@ -305,7 +314,13 @@ export class FabricTransport implements LedgerTransport {
   private connect(who: Identity): Promise<Connected> {
     const key = who.certificatePem;
     const cached = this.connections.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // most recently used last
+      this.connections.delete(key);
+      this.connections.set(key, cached);
+      return cached;
+    }
+    this.retireOldest(CONNECTIONS_MAX - 1);
     const profile = this.options.profiles.get(who.mspId);
     if (!profile) return Promise.reject(new Error(`no connection profile for ${who.mspId}`));
     const identity: X509Identity = {
@@ -489,17 +504,30 @@ export class FabricTransport implements LedgerTransport {
     if (!(e instanceof LedgerUnavailable)) return e;
     for (const [key, connection] of this.connections) {
       if (this.connectionOrgs.get(key) !== who.mspId) continue;
-      this.connections.delete(key);
-      this.connectionOrgs.delete(key);
-      void connection.then(
-        (c) => {
-          c.retired = true;
-          if (c.users === 0) this.disconnect(c);
-        },
-        () => undefined,
-      );
+      this.retire(key, connection);
     }
     return e;
+  }
+
+  /** Takes a connection out of the cache; it is disconnected once its last call or stream is done. */
+  private retire(key: string, connection: Promise<Connected>): void {
+    this.connections.delete(key);
+    this.connectionOrgs.delete(key);
+    void connection.then(
+      (c) => {
+        c.retired = true;
+        if (c.users === 0) this.disconnect(c);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Leaves at most `keep` connections in the cache: the least recently used go, each disconnected when idle. */
+  private retireOldest(keep: number): void {
+    for (const [key, connection] of this.connections) {
+      if (this.connections.size <= keep) break;
+      this.retire(key, connection);
+    }
   }
 
   /** Registers for the commit of `txId` on the organisation's peers before the transaction is sent. */
