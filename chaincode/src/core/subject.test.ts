@@ -553,6 +553,35 @@ describe('error messages never carry the identifier', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('holds for mistyped identifiers (a valid one with a character changed, dropped or doubled)', () => {
+    const typo = fc.constantFrom('change', 'drop', 'double');
+    fc.assert(
+      fc.property(
+        validSubject,
+        fc.nat(),
+        typo,
+        fc.constantFrom(...Array.from('0123456789XAOZ')),
+        (s, at, kind, ch) => {
+          const [type, raw] = s;
+          const i = at % raw.length;
+          const mistyped =
+            kind === 'change'
+              ? raw.slice(0, i) + ch + raw.slice(i + 1)
+              : kind === 'drop'
+                ? raw.slice(0, i) + raw.slice(i + 1)
+                : raw.slice(0, i + 1) + raw.slice(i);
+          try {
+            normaliseSubject(type, mistyped, FIELD);
+          } catch (e) {
+            if (!(e instanceof TallyError)) throw e;
+            expectNoEcho(e.detail, mistyped);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('the hashed text', () => {
