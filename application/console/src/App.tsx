@@ -261,16 +261,21 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
       });
   }, [breakId]);
   useEffect(loadPublic, [loadPublic]);
+  const caseId = publicBrk?.caseId;
 
   const load = useCallback(
     async (ref: string) => {
       const [brk, kase] = await Promise.all([
         call<BreakRecord>('POST', `/v1/breaks/${encodeURIComponent(breakId)}/open`, { reference: ref }),
-        call<OpenCase>('POST', '/v1/cases/open', { reference: ref }),
+        // the break's own case: a reference has one case per route declared for it
+        call<OpenCase>('POST', '/v1/cases/open', {
+          reference: ref,
+          ...(caseId === undefined ? {} : { caseId }),
+        }),
       ]);
       setOpened({ brk, kase, reference: ref });
     },
-    [breakId],
+    [breakId, caseId],
   );
 
   const open = (e: SyntheticEvent) => {

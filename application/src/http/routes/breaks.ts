@@ -98,7 +98,7 @@ export const breakRoutes = [
     tags: ['cases'],
     auth: 'session',
     params: Type.Object({
-      caseId: Str({ min: 1, max: 64, description: 'sha256 of the payment reference, hex' }),
+      caseId: Str({ min: 1, max: 64, description: 'the case id (64 hex digits)' }),
     }),
     responses: { 200: { description: 'the public record', schema: Case } },
     errors: [404],
@@ -113,14 +113,18 @@ export const breakRoutes = [
     method: 'post',
     path: '/cases/open',
     summary: 'A case with its legs and comments opened (parties only)',
-    description: 'The reference travels in the body, never in a URL.',
+    description:
+      'The reference travels in the body, never in a URL. A reference has one case per route declared for it: `caseId` picks one; without it, the first the caller is a party to.',
     tags: ['cases'],
     auth: 'session',
-    body: Type.Object({ reference: Reference }),
+    body: Type.Object({
+      reference: Reference,
+      caseId: Type.Optional(Str({ pattern: '^[0-9a-f]{64}$', description: 'which case of the reference' })),
+    }),
     responses: { 200: { description: 'the opened case', schema: OpenCase } },
     errors: [403, 404],
     handle: async ({ body }, { deps, session }) => {
-      const opened = await deps.gateway.readCase(session.identity, body.reference);
+      const opened = await deps.gateway.readCase(session.identity, body.reference, body.caseId);
       // Amounts travel as decimal strings (a gateway may hold them as bigint).
       const legs = opened.legs.map((l) => ({
         ...l,

@@ -115,10 +115,15 @@ export const CaseLeg = component(
 export const Case = component(
   'Case',
   Obj({
-    caseId: Type.String({ description: 'sha256 of the payment reference, hex' }),
-    parties: Type.Array(Type.String()),
+    caseId: Type.String({
+      description:
+        'the payment reference on its route: 32 hex digits of a hash of the reference (shared by every case of it), then 32 of its route',
+    }),
+    parties: Type.Array(Type.String(), { description: "the route's institutions" }),
     expected: Type.Array(RouteStop),
-    otherCases: Type.Optional(Type.Array(Type.String())),
+    otherCases: Type.Array(Type.String(), {
+      description: 'the other cases of the same reference: legs that declared other routes for it',
+    }),
     status: OneOf(CASE_STATUSES),
     openedAt: Time(),
     updatedAt: Time(),
@@ -172,7 +177,9 @@ export const Break = component(
       groups: Type.Optional(Type.Array(Type.Array(LegRef))),
       legs: Type.Optional(Type.Array(LegRef)),
       missing: Type.Optional(Type.Array(RouteStop)),
-      otherCases: Type.Optional(Type.Array(Type.String())),
+      otherCases: Type.Optional(
+        Type.Array(Type.String(), { description: 'UNEXPECTED_LEG: the cases of the other routes declared' }),
+      ),
     }),
     parties: Type.Array(Type.String()),
     status: OneOf(BREAK_STATUSES),
