@@ -1,6 +1,3 @@
-// @peculiar/x509 (mutualTls.ts reads revocation lists with it) needs the reflect polyfill loaded before it.
-import 'reflect-metadata';
-
 import { randomUUID } from 'node:crypto';
 
 import { existsSync } from 'node:fs';

@@ -1,3 +1,6 @@
+// @peculiar/x509 needs the reflect polyfill loaded before it: whoever imports this module gets both.
+import 'reflect-metadata';
+
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { isAbsolute } from 'node:path';

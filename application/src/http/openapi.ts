@@ -1,6 +1,3 @@
-// @peculiar/x509 (mutualTls.ts reads revocation lists with it) needs the reflect polyfill loaded before it.
-import 'reflect-metadata';
-
 import type { TObject, TSchema } from '@sinclair/typebox';
 
 import { PROBLEM_JSON, STATUS_OF } from './errors';
