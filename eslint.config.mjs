@@ -131,7 +131,7 @@ export default tseslint.config(
     // implementation (its shapes are in chaincode/src/api), and only the embedded transport knows the embedded
     // network.
     files: ['application/src/**/*.ts', 'application/console/src/**/*.{ts,tsx}'],
-    ignores: ['application/src/ledger/embeddedLedgerGateway.ts', 'application/src/**/*.test.ts'],
+    ignores: ['application/src/ledger/embeddedLedger.ts', 'application/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -145,7 +145,7 @@ export default tseslint.config(
             {
               group: ['**/network/embedded/**'],
               message:
-                'Only the embedded transport (application/src/ledger/embeddedLedgerGateway.ts) imports network/embedded.',
+                'Only the embedded transport (application/src/ledger/embeddedLedger.ts) imports network/embedded.',
             },
           ],
         },

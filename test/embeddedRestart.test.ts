@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { startEmbeddedConsortium } from '../application/src/ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium } from '../application/src/ledger/embeddedLedger';
 import { paymentLegs } from './support/legs';
 
 const dirs: string[] = [];

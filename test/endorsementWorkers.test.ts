@@ -4,10 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  startEmbeddedConsortium,
-  type EmbeddedConsortium,
-} from '../application/src/ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../application/src/ledger/embeddedLedger';
 import { paymentLegs } from './support/legs';
 
 describe('the embedded network with two endorsing worker threads', () => {

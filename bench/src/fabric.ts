@@ -12,7 +12,7 @@ import {
   defaultFabricRunDir,
   openFabricLedger,
   type FabricLedger,
-} from '../../application/src/ledger/fabricLedgerGateway';
+} from '../../application/src/ledger/fabricLedger';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { startInstitutionNodes } from '../../application/src/node/institutionNodes';
 import { Random } from '../../application/src/simulation/random';

@@ -14,7 +14,7 @@ import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 import { listOpenBreaks } from '../../application/src/readModel/read/queue';
-import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedger';
 import type { Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedgerGateway';
+} from '../../application/src/ledger/embeddedLedger';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { generateBusinessDay } from '../../application/src/simulation/businessDay';
 import { percentile, runBusinessDay } from '../../application/src/simulation/runBusinessDay';

@@ -25,7 +25,7 @@ import {
   type FabricDeadlines,
   openFabricLedger,
   walletIdentity,
-} from '../../application/src/ledger/fabricLedgerGateway';
+} from '../../application/src/ledger/fabricLedger';
 import { loadConsortium } from '../../application/src/ledger/consortium';
 import { caUrl } from '../../network/fabric/src/crypto';
 import { layoutFor } from '../../network/fabric/src/layout';

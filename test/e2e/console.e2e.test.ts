@@ -9,7 +9,7 @@ import type { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedgerGateway';
+} from '../../application/src/ledger/embeddedLedger';
 import { startInstitutionNodes, type RunningNode } from '../../application/src/node/institutionNodes';
 import { paymentLegs } from '../support/legs';
 import { act, buildConsole, launchChromium, loginAs as loginAt, openBreak, timeline } from './browser';

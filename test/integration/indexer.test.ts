@@ -18,7 +18,7 @@ import { verifyIndex } from '../../application/src/indexer/verify';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedgerGateway';
+} from '../../application/src/ledger/embeddedLedger';
 import type { ChangeNotice, Committed, Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
 import { paymentLegs } from '../support/legs';
 

@@ -6,12 +6,12 @@ import { loadConsortium } from '../../application/src/ledger/consortium';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedgerGateway';
+} from '../../application/src/ledger/embeddedLedger';
 import {
   defaultFabricRunDir,
   openFabricLedger,
   type FabricLedger,
-} from '../../application/src/ledger/fabricLedgerGateway';
+} from '../../application/src/ledger/fabricLedger';
 import type { Identity, LedgerGateway, SubmitOptions } from '../../application/src/ledger/ledgerGateway';
 
 /**

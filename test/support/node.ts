@@ -13,7 +13,7 @@ import { BlockIndexer } from '../../application/src/indexer/blockIndexer';
 import {
   startEmbeddedConsortium,
   type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedgerGateway';
+} from '../../application/src/ledger/embeddedLedger';
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
 
 /** One institution's node with its index, on a fresh embedded ledger, listening on a free loopback port. */

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 
 import { loadConsortium, repoRoot } from '../ledger/consortium';
-import { defaultFabricRunDir, openFabricLedger, type FabricLedger } from '../ledger/fabricLedgerGateway';
+import { defaultFabricRunDir, openFabricLedger, type FabricLedger } from '../ledger/fabricLedger';
 
 /**
  * Runs `node network/fabric/cli.mjs <args>` (the launcher) and answers its exit code and output; the output goes

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { routeText } from '../../../chaincode/src/core/leg';
 import type { LedgerConnection } from '../ledger/connection';
-import { startEmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium } from '../ledger/embeddedLedger';
 import { startInstitutionNodes } from '../node/institutionNodes';
 import type { Identity } from '../ledger/ledgerGateway';
 import {

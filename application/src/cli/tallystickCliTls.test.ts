@@ -12,7 +12,7 @@ import { createApp } from '../http/createApp';
 import { closeServer, listen } from '../http/listen';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { CLI_TLS_ENV } from './cliHttp';
 import { runCli } from './tallystickCli';
 

@@ -12,7 +12,7 @@ import { openTestDatabase } from '../../../test/support/testDatabase';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import type { Committed, LegInput } from '../ledger/ledgerGateway';
 import { createApp } from './createApp';
 import { closeServer, listen } from './listen';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentLegs } from '../../../test/support/legs';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { migrate } from '../db/migrate';
 import { openTestDatabase } from '../../../test/support/testDatabase';
 import { BlockIndexer } from '../indexer/blockIndexer';

@@ -15,7 +15,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { loadWalletKey, readWalletKeyConfig } from '../identity/walletKey';
 import { BlockIndexer } from '../indexer/blockIndexer';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { ownLegsOf } from '../node/institutionNodes';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { CONTENT_SECURITY_POLICY, JSON_DEPTH_MAX } from './guards';

@@ -20,7 +20,7 @@ import {
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import type { Identity } from '../ledger/ledgerGateway';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { createApp } from './createApp';
 import { closeServer, listen } from './listen';
 import { readNodeTlsConfig, TLS_ENV, type NodeTls } from './mutualTls';

@@ -13,7 +13,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { bigHostileCases, hostileCorpus, type HostileCase } from '../ingest/hostile/corpus';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { ownLegsOf } from '../node/institutionNodes';
 import { createApp } from './createApp';
 import { closeServer, listen } from './listen';

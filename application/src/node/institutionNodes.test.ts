@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { httpsCall, issue, testCa, type TestCa } from '../../../test/support/tls';
 import { loadConsortium } from '../ledger/consortium';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { startInstitutionNodes, type RunningNode } from './institutionNodes';
 
 /**

@@ -21,7 +21,7 @@ import { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
 import { ownLegReader } from '../../../application/src/indexer/ownLegs';
 import { verifyIndex } from '../../../application/src/indexer/verify';
 import { loadConsortium } from '../../../application/src/ledger/consortium';
-import { defaultFabricRunDir, openFabricLedger } from '../../../application/src/ledger/fabricLedgerGateway';
+import { defaultFabricRunDir, openFabricLedger } from '../../../application/src/ledger/fabricLedger';
 import {
   LedgerRejected,
   LedgerUnavailable,

@@ -17,7 +17,7 @@ import '../../../application/src/cli/quiet';
 
 import type { LedgerConnection } from '../../../application/src/ledger/connection';
 import { loadConsortium } from '../../../application/src/ledger/consortium';
-import { defaultFabricRunDir, openFabricLedger } from '../../../application/src/ledger/fabricLedgerGateway';
+import { defaultFabricRunDir, openFabricLedger } from '../../../application/src/ledger/fabricLedger';
 import { startInstitutionNodes } from '../../../application/src/node/institutionNodes';
 
 export interface FabricNodeConfig {

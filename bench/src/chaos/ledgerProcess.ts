@@ -15,7 +15,7 @@
  */
 import '../../../application/src/cli/quiet';
 
-import { changesOf, startEmbeddedConsortium } from '../../../application/src/ledger/embeddedLedgerGateway';
+import { changesOf, startEmbeddedConsortium } from '../../../application/src/ledger/embeddedLedger';
 import { startInstitutionNodes, type RunningNode } from '../../../application/src/node/institutionNodes';
 import type { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
 import { setCommitStepHook, type CommitStep } from '../../../network/embedded/src/index';

@@ -14,7 +14,7 @@ import { openTestDatabase } from '../../../../test/support/testDatabase';
 import { SessionStore } from '../../identity/sessions';
 import { FileWallet } from '../../identity/wallet';
 import { BlockIndexer } from '../../indexer/blockIndexer';
-import { startEmbeddedConsortium, type EmbeddedConsortium } from '../../ledger/embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from '../../ledger/embeddedLedger';
 import { ownLegsOf } from '../../node/institutionNodes';
 import { createApp } from '../createApp';
 import { closeServer, listen } from '../listen';

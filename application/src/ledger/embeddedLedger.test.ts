@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startEmbeddedConsortium, type EmbeddedConsortium } from './embeddedLedgerGateway';
+import { startEmbeddedConsortium, type EmbeddedConsortium } from './embeddedLedger';
 import { LedgerRejected } from './ledgerGateway';
 
 describe('the embedded transport maps failures as the Fabric one does', () => {

@@ -13,7 +13,7 @@ import {
   FabricTransport,
   LedgerInternalError,
   mapFabricError,
-} from './fabricLedgerGateway';
+} from './fabricLedger';
 import { LedgerRejected, LedgerUnavailable } from './ledgerGateway';
 
 // What fabric-network 2.2 throws, shaped as it shapes it (transaction.js, singlequeryhandler.js).
