@@ -176,114 +176,7 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
     fail('INVALID_INPUT', `${action.type} needs a comment`);
   if (action.type !== 'CLEAR') requireRole(actor, ACTION_ROLES[action.type], action.type);
-  let next: BreakRecord;
-  let extra: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>> = {};
-
-  switch (action.type) {
-    case 'ASSIGN': {
-      requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
-      const assignee = { mspId: actor.mspId, id: '', name: action.assignee };
-      next = { ...b, status: 'ASSIGNED', assignee };
-      extra = { assignee: action.assignee };
-      break;
-    }
-    case 'PROPOSE': {
-      requireStatus(b, ['ASSIGNED'], 'propose a resolution for');
-      if (b.assignee?.mspId !== actor.mspId) {
-        fail(
-          'WRONG_INSTITUTION',
-          `break ${b.breakId} is assigned to ${b.assignee?.mspId ?? 'nobody'}; ${actor.mspId} cannot propose`,
-        );
-      }
-      next = {
-        ...b,
-        status: 'PROPOSED',
-        proposal: { kind: action.kind, proposer: person(actor) },
-        acceptedBy: [],
-      };
-      extra = { kind: action.kind };
-      break;
-    }
-    case 'APPROVE': {
-      requireStatus(b, ['PROPOSED'], 'approve');
-      const proposal = b.proposal;
-      if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
-      if (proposal.proposer.mspId !== actor.mspId) {
-        fail(
-          'WRONG_INSTITUTION',
-          `only ${proposal.proposer.mspId}, which proposed, approves; ${actor.mspId} accepts or rejects later`,
-        );
-      }
-      if (proposal.proposer.id === actor.id)
-        fail('SELF_APPROVAL', `${actor.name} proposed this resolution and cannot also approve it`);
-      const others = b.parties.filter((p) => p !== actor.mspId);
-      next = {
-        ...b,
-        status: others.length === 0 ? 'ACCEPTED' : 'APPROVED',
-        proposal: { ...proposal, approver: person(actor) },
-      };
-      break;
-    }
-    case 'ACCEPT': {
-      requireStatus(b, ['APPROVED'], 'accept');
-      const proposer = b.proposal?.proposer.mspId;
-      if (proposer === actor.mspId)
-        fail('WRONG_INSTITUTION', `${actor.mspId} proposed this resolution; the other parties accept it`);
-      if (b.acceptedBy.includes(actor.mspId))
-        fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
-      const acceptedBy = [...b.acceptedBy, actor.mspId].sort();
-      const all = b.parties.filter((p) => p !== proposer).every((p) => acceptedBy.includes(p));
-      next = { ...b, status: all ? 'ACCEPTED' : 'APPROVED', acceptedBy };
-      break;
-    }
-    case 'REJECT': {
-      requireStatus(b, ['PROPOSED', 'APPROVED'], 'reject');
-      const proposal = b.proposal;
-      if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
-      if (b.status === 'PROPOSED') {
-        const own = proposal.proposer.mspId === actor.mspId;
-        if (!own || (proposal.proposer.id !== actor.id && !hasAnyRole(actor, ['approver']))) {
-          fail(
-            'WRONG_INSTITUTION',
-            `a proposal awaiting approval is rejected by an approver of ${proposal.proposer.mspId} or withdrawn by its proposer`,
-          );
-        }
-      } else {
-        if (proposal.proposer.mspId === actor.mspId)
-          fail(
-            'WRONG_INSTITUTION',
-            `${actor.mspId} approved this proposal; the other parties decide on it now`,
-          );
-        if (b.acceptedBy.includes(actor.mspId))
-          fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
-      }
-      const { assignee: _a, proposal: _p, ...rest } = b;
-      next = { ...rest, status: 'OPEN', acceptedBy: [] };
-      break;
-    }
-    case 'RESOLVE': {
-      requireStatus(b, ['ACCEPTED'], 'resolve');
-      if (b.proposal?.proposer.mspId !== actor.mspId) {
-        fail(
-          'WRONG_INSTITUTION',
-          `the proposing institution ${b.proposal?.proposer.mspId ?? '?'} books and resolves the correction`,
-        );
-      }
-      next = { ...b, status: 'RESOLVED', resolution: b.proposal.kind };
-      break;
-    }
-    case 'CLEAR': {
-      requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'clear');
-      next = { ...b, status: 'RESOLVED', resolution: 'CLEARED' };
-      break;
-    }
-    case 'COMMENT': {
-      next = b;
-      break;
-    }
-    default:
-      return assertNever(action, 'break action');
-  }
+  const { next, extra } = step(b, action, actor);
 
   // The timeline is append-only and has no gap: entry n is at index n.
   for (let i = 0; i < b.timeline.length; i++) {
@@ -302,6 +195,117 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
     ...extra,
   };
   return { ...next, updatedAt: ctx.at, timeline: [...b.timeline, entry] };
+}
+
+/** What one action makes of a break, and what its timeline entry adds; the checks of who may take it included. */
+interface Step {
+  readonly next: BreakRecord;
+  readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>>;
+}
+
+function step(b: BreakRecord, action: BreakAction, actor: Actor): Step {
+  switch (action.type) {
+    case 'ASSIGN':
+      requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
+      return {
+        next: { ...b, status: 'ASSIGNED', assignee: { mspId: actor.mspId, id: '', name: action.assignee } },
+        extra: { assignee: action.assignee },
+      };
+    case 'PROPOSE':
+      return propose(b, action.kind, actor);
+    case 'APPROVE':
+      return approve(b, actor);
+    case 'ACCEPT':
+      return accept(b, actor);
+    case 'REJECT':
+      return reject(b, actor);
+    case 'RESOLVE':
+      requireStatus(b, ['ACCEPTED'], 'resolve');
+      if (b.proposal?.proposer.mspId !== actor.mspId) {
+        fail(
+          'WRONG_INSTITUTION',
+          `the proposing institution ${b.proposal?.proposer.mspId ?? '?'} books and resolves the correction`,
+        );
+      }
+      return { next: { ...b, status: 'RESOLVED', resolution: b.proposal.kind } };
+    case 'CLEAR':
+      requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'clear');
+      return { next: { ...b, status: 'RESOLVED', resolution: 'CLEARED' } };
+    case 'COMMENT':
+      return { next: b };
+    default:
+      return assertNever(action, 'break action');
+  }
+}
+
+function propose(b: BreakRecord, kind: ResolutionKind, actor: Actor): Step {
+  requireStatus(b, ['ASSIGNED'], 'propose a resolution for');
+  if (b.assignee?.mspId !== actor.mspId) {
+    fail(
+      'WRONG_INSTITUTION',
+      `break ${b.breakId} is assigned to ${b.assignee?.mspId ?? 'nobody'}; ${actor.mspId} cannot propose`,
+    );
+  }
+  return {
+    next: { ...b, status: 'PROPOSED', proposal: { kind, proposer: person(actor) }, acceptedBy: [] },
+    extra: { kind },
+  };
+}
+
+function approve(b: BreakRecord, actor: Actor): Step {
+  requireStatus(b, ['PROPOSED'], 'approve');
+  const proposal = b.proposal;
+  if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
+  if (proposal.proposer.mspId !== actor.mspId) {
+    fail(
+      'WRONG_INSTITUTION',
+      `only ${proposal.proposer.mspId}, which proposed, approves; ${actor.mspId} accepts or rejects later`,
+    );
+  }
+  if (proposal.proposer.id === actor.id)
+    fail('SELF_APPROVAL', `${actor.name} proposed this resolution and cannot also approve it`);
+  const others = b.parties.filter((p) => p !== actor.mspId);
+  return {
+    next: {
+      ...b,
+      status: others.length === 0 ? 'ACCEPTED' : 'APPROVED',
+      proposal: { ...proposal, approver: person(actor) },
+    },
+  };
+}
+
+function accept(b: BreakRecord, actor: Actor): Step {
+  requireStatus(b, ['APPROVED'], 'accept');
+  const proposer = b.proposal?.proposer.mspId;
+  if (proposer === actor.mspId)
+    fail('WRONG_INSTITUTION', `${actor.mspId} proposed this resolution; the other parties accept it`);
+  if (b.acceptedBy.includes(actor.mspId))
+    fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
+  const acceptedBy = [...b.acceptedBy, actor.mspId].sort();
+  const all = b.parties.filter((p) => p !== proposer).every((p) => acceptedBy.includes(p));
+  return { next: { ...b, status: all ? 'ACCEPTED' : 'APPROVED', acceptedBy } };
+}
+
+function reject(b: BreakRecord, actor: Actor): Step {
+  requireStatus(b, ['PROPOSED', 'APPROVED'], 'reject');
+  const proposal = b.proposal;
+  if (!proposal) return fail('INVALID_TRANSITION', `break ${b.breakId} has no proposal`);
+  if (b.status === 'PROPOSED') {
+    const own = proposal.proposer.mspId === actor.mspId;
+    if (!own || (proposal.proposer.id !== actor.id && !hasAnyRole(actor, ['approver']))) {
+      fail(
+        'WRONG_INSTITUTION',
+        `a proposal awaiting approval is rejected by an approver of ${proposal.proposer.mspId} or withdrawn by its proposer`,
+      );
+    }
+  } else {
+    if (proposal.proposer.mspId === actor.mspId)
+      fail('WRONG_INSTITUTION', `${actor.mspId} approved this proposal; the other parties decide on it now`);
+    if (b.acceptedBy.includes(actor.mspId))
+      fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
+  }
+  const { assignee: _a, proposal: _p, ...rest } = b;
+  return { next: { ...rest, status: 'OPEN', acceptedBy: [] } };
 }
 
 /** What a person asks of a break (OPEN and CLEAR are the ledger's own: matching opens and clears). */
