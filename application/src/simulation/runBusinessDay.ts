@@ -190,6 +190,37 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
     }
   }
 
+  const { injected, found, statusCounts, mismatches } = judgeDay(day, reasonsByCase, statusByCase);
+
+  return {
+    date: day.date,
+    seed: day.seed,
+    payments: day.payments.length,
+    legsPosted: postedLegs,
+    transactions,
+    retries: 'retries' in o.gateway ? (o.gateway as { retries: number }).retries : 0,
+    firstBlock: firstBlock ?? 0n,
+    lastBlock,
+    wallMs: performance.now() - wallStart,
+    statusCounts,
+    injected,
+    found,
+    cleared,
+    mismatches,
+    detectionWallMs,
+    missingLegLedgerMs,
+  };
+}
+
+/**
+ * The day against the truth: every payment's case (and the case an intruder's leg opened) must report exactly
+ * the reasons its injected fault calls for, and end in the status it calls for.
+ */
+function judgeDay(
+  day: BusinessDay,
+  reasonsByCase: ReadonlyMap<string, ReadonlySet<BreakReason>>,
+  statusByCase: ReadonlyMap<string, CaseStatus>,
+): Pick<DayReport, 'injected' | 'found' | 'statusCounts' | 'mismatches'> {
   const injected: Record<string, number> = {};
   const found: Record<string, number> = {};
   const statusCounts: Record<string, number> = {};
@@ -226,25 +257,7 @@ export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<D
     );
     if (p.intruderRoute) check(p, caseIdOf(p.reference, p.intruderRoute), INTRUDER_REASONS, 'BROKEN');
   }
-
-  return {
-    date: day.date,
-    seed: day.seed,
-    payments: day.payments.length,
-    legsPosted: postedLegs,
-    transactions,
-    retries: 'retries' in o.gateway ? (o.gateway as { retries: number }).retries : 0,
-    firstBlock: firstBlock ?? 0n,
-    lastBlock,
-    wallMs: performance.now() - wallStart,
-    statusCounts,
-    injected,
-    found,
-    cleared,
-    mismatches,
-    detectionWallMs,
-    missingLegLedgerMs,
-  };
+  return { injected, found, statusCounts, mismatches };
 }
 
 export function percentile(values: readonly number[], p: number): number {
