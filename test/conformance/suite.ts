@@ -421,6 +421,8 @@ export function defineReconciliationSuite(
           const opened = await backend.gateway.readCase(pavel, p.reference);
           expect(intruderCases).toContain(opened.case.caseId);
           expect(opened.case.otherCases).toContain(p.caseId);
+          // PayCo's two claims were one batch: the second found the first among the transaction's own writes.
+          expect(opened.case.otherCases).toHaveLength(2);
           expect(opened.breaks.map((b) => b.reason)).toEqual(['UNEXPECTED_LEG']);
         }
       });

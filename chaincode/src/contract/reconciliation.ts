@@ -160,8 +160,7 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
 
 /** Every case of a reference (one per route declared for it), in case id order, this transaction's included. */
 async function casesOfReference(ctx: TallyContext, reference: string): Promise<CaseRecord[]> {
-  const [from, to] = keys.caseRange(reference);
-  return (await ctx.rangeJson<unknown>(from, to)).map(decodeCaseRecord);
+  return (await ctx.prefixJson<unknown>(keys.casesOfReference(reference))).map(decodeCaseRecord);
 }
 
 // Records are built with their keys in sorted order: canonicalJson then takes the engine's JSON.stringify

@@ -46,10 +46,8 @@ const DUE_WIDTH = 15;
 
 export const keys = {
   case: (caseId: string) => `case:${caseId}`,
-  /** Every case of one reference (one per route declared for it): their ids share caseIdPrefix. */
-  // The ids continue in lower-case hex, all below '~'.
-  caseRange: (reference: string) =>
-    [`case:${caseIdPrefix(reference)}`, `case:${caseIdPrefix(reference)}~`] as const,
+  /** What the keys of every case of one reference start with (one case per route declared for it). */
+  casesOfReference: (reference: string) => `case:${caseIdPrefix(reference)}`,
   /** A posted leg's public record: which case it went to, the hash of what was posted (idempotency), the leg sealed. */
   leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
   break: (breakId: string) => `brk:${breakId}`,
