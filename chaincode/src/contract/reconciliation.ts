@@ -17,7 +17,7 @@ import { decideCase } from '../core/caseDecision';
 import { parseReference, parseText, type PaymentReference } from '../core/reference';
 import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
-import { breakIdOf, caseIdOf, implicitCollection, isCaseOf, keys } from '../ledger/keys';
+import { breakIdOf, caseIdOf, caseIdPrefix, implicitCollection, isCaseOf, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
 import type { CaseLeg, CaseRecord, HistoryEntry, OwnLegRef, PostedLeg } from '../api/reconciliation';
 import {
@@ -134,7 +134,7 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
   const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
   const dueAtMs = ctx.nowMs + serviceLevelMs;
   await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });
-  const others = await casesOfReference(ctx, leg.reference);
+  const others = await casesOfReference(ctx, caseId);
   for (const other of others) {
     await reevaluate(
       ctx,
@@ -158,9 +158,12 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
   };
 }
 
-/** Every case of a reference (one per route declared for it), in case id order, this transaction's included. */
-async function casesOfReference(ctx: TallyContext, reference: string): Promise<CaseRecord[]> {
-  return (await ctx.prefixJson<unknown>(keys.casesOfReference(reference))).map(decodeCaseRecord);
+/**
+ * Every case of a reference, named by one of its case ids or by its caseIdPrefix (one case per route declared
+ * for it), in case id order, this transaction's writes included.
+ */
+async function casesOfReference(ctx: TallyContext, caseId: string): Promise<CaseRecord[]> {
+  return (await ctx.prefixJson<unknown>(keys.casesOfReference(caseId))).map(decodeCaseRecord);
 }
 
 // Records are built with their keys in sorted order: canonicalJson then takes the engine's JSON.stringify
@@ -551,7 +554,7 @@ export async function readCase(
   const reference = parseReference(ctx.transient('reference'), 'transient reference');
   if (caseId !== '' && !isCaseOf(caseId, reference))
     fail('INVALID_REFERENCE', `the reference given is not the payment of case ${caseId}`);
-  const mine = (await casesOfReference(ctx, reference)).filter(
+  const mine = (await casesOfReference(ctx, caseIdPrefix(reference))).filter(
     (c) => c.parties.includes(ctx.actor.mspId) && (caseId === '' || c.caseId === caseId),
   );
   const record = mine[0];

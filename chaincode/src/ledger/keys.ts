@@ -46,8 +46,8 @@ const DUE_WIDTH = 15;
 
 export const keys = {
   case: (caseId: string) => `case:${caseId}`,
-  /** What the keys of every case of one reference start with (one case per route declared for it). */
-  casesOfReference: (reference: string) => `case:${caseIdPrefix(reference)}`,
+  /** What the keys of every case of a reference start with, from one of its case ids or its caseIdPrefix. */
+  casesOfReference: (caseIdOrPrefix: string) => `case:${caseIdOrPrefix.slice(0, CASE_PART_HEX)}`,
   /** A posted leg's public record: which case it went to, the hash of what was posted (idempotency), the leg sealed. */
   leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
   break: (breakId: string) => `brk:${breakId}`,
