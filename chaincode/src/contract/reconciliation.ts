@@ -2,7 +2,6 @@ import { hasAnyRole, type Role } from '../core/actor';
 import { ACTION_ROLES, applyBreakAction, type BreakAction, type BreakRecord } from '../core/breakMachine';
 import { fail } from '../core/errors';
 import {
-  canonicalRoute,
   MATCH_FIELDS,
   matchFieldText,
   parseLeg,
@@ -129,7 +128,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
  * them: each then reports the disagreement (UNEXPECTED_LEG), to its own parties only.
  */
 async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<CaseRecord> {
-  const route = canonicalRoute(leg.route);
+  const route = leg.route; // canonical order already: parseLeg's parseRoute gives it
   const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(routeText(route)));
   const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
   const dueAtMs = ctx.nowMs + serviceLevelMs;

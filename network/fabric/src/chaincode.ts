@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -119,13 +120,13 @@ async function serve(ctx: Context, release: Release, peer: PeerNode, packageId: 
   return name;
 }
 
-/** A package's id, as the peer computes it. */
-async function packageIdOf(ctx: Context, pkg: string, peer: PeerNode): Promise<string> {
-  return (
-    await runOrThrow(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'calculatepackageid', pkg], {
-      env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) },
-    })
-  ).trim();
+/**
+ * A package's id as Fabric defines it (and `peer lifecycle chaincode calculatepackageid` prints it): its label,
+ * a colon, and the SHA-256 of the package file. Worked out here, not by a peer CLI process per organisation at
+ * every `up`.
+ */
+function packageIdOf(release: Release, pkg: string): string {
+  return `${release.label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
 }
 
 /** The peer CLI prints its usage after an error: the `Error: …` line is the one that says what happened. */
@@ -193,7 +194,7 @@ export async function serveCommitted(ctx: Context): Promise<number | undefined> 
     const pkg = packageFile(ctx, release, peer);
     if (!existsSync(pkg))
       throw new Error(`sequence ${sequence} is committed but ${pkg} is missing; run deploy`);
-    await serve(ctx, release, peer, await packageIdOf(ctx, pkg, peer));
+    await serve(ctx, release, peer, packageIdOf(release, pkg));
   }
   return sequence;
 }
@@ -359,7 +360,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
     const pkg = packageFile(ctx, release, peer);
     const port = serverPort(topology, peer, sequence);
     if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
-    const packageId = await packageIdOf(ctx, pkg, peer);
+    const packageId = packageIdOf(release, pkg);
     const result = await run(peerBin, ['lifecycle', 'chaincode', 'install', pkg], { env: adminEnv(peer) });
     const output = `${result.stdout}${result.stderr}`;
     if (result.code !== 0 && !output.includes('already successfully installed')) {
