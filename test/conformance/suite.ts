@@ -424,6 +424,17 @@ export function defineReconciliationSuite(
           // PayCo's two claims were one batch: the second found the first among the transaction's own writes.
           expect(opened.case.otherCases).toHaveLength(2);
           expect(opened.breaks.map((b) => b.reason)).toEqual(['UNEXPECTED_LEG']);
+          // The cases of a reference share one key; a case's history holds its own versions only: PayCo's case
+          // changed when it opened, and again only when the payment's case opened after it (otherCases).
+          const own = await backend.gateway.history(pavel, 'case', opened.case.caseId);
+          expect(own.map((h) => (h.value as { caseId: string }).caseId)).toEqual(
+            own.map(() => opened.case.caseId),
+          );
+          expect(own).toHaveLength(intruderFirst ? 2 : 1);
+          const payment = await backend.gateway.history(alice, 'case', p.caseId);
+          const versions = payment.map((h) => JSON.stringify(h.value));
+          expect(new Set(versions).size).toBe(versions.length);
+          expect(payment.every((h) => (h.value as { caseId: string }).caseId === p.caseId)).toBe(true);
         }
       });
 

@@ -9,7 +9,9 @@ import { canonicalJson } from '../ledger/codec';
 import {
   CASE_RECORD_FORMAT,
   decodeCaseRecord,
+  decodeReferenceCases,
   encodeCaseRecord,
+  encodeReferenceCases,
   STORED_DIGEST_ORDER,
   type StoredCaseLeg,
 } from './caseRecord';
@@ -206,5 +208,13 @@ describe('the stored case record', () => {
     expect(() => encodeCaseRecord({ ...r, expected: [other[0] as RouteStop], legs: [stray] })).toThrow(
       /declares a route other than the case's/,
     );
+  });
+
+  it('keeps the cases of one reference under one key: each case/1 record, and nothing else', () => {
+    const [a, b] = fc.sample(record, { numRuns: 2, seed: 9 }) as [CaseRecord, CaseRecord];
+    const stored = JSON.parse(canonicalJson(encodeReferenceCases([a, b]))) as unknown;
+    expect(decodeReferenceCases(stored)).toEqual([a, b]);
+    expect(() => decodeReferenceCases([])).toThrow(/non-empty array of case records/);
+    expect(() => decodeReferenceCases(encodeCaseRecord(a))).toThrow(/must start with case\/1/);
   });
 });

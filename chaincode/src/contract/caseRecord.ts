@@ -189,3 +189,18 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
     updatedAt,
   };
 }
+
+/**
+ * The cases of one payment reference as the ledger stores them, under one key (keys.referenceCases): their
+ * case/1 records in case id order. A payment nearly always has one route and so one case; a leg declaring
+ * another route adds a case here, and the one point read that finds a case finds its siblings too.
+ */
+export function encodeReferenceCases(records: readonly CaseRecord[]): StoredCaseRecord[] {
+  return records.map(encodeCaseRecord);
+}
+
+export function decodeReferenceCases(stored: unknown): CaseRecord[] {
+  if (!Array.isArray(stored) || stored.length === 0)
+    throw new Error('the cases of a reference must be a non-empty array of case records');
+  return stored.map(decodeCaseRecord);
+}

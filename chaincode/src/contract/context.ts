@@ -1,5 +1,7 @@
 import { Context } from 'fabric-contract-api';
 
+import type { CaseRecord } from '../api/reconciliation';
+
 import { parseRoles, type Actor } from '../core/actor';
 import { fail } from '../core/errors';
 import { canonicalJson, utf8Text } from '../ledger/codec';
@@ -35,6 +37,12 @@ export class TallyContext extends Context {
    * service level once per case (see docs/PERFORMANCE-NOTES.md).
    */
   private readonly publicReads = new Map<string, string | null>();
+  /**
+   * The cases of each payment reference this transaction has read or written, decoded, by keys.referenceCases
+   * key. Every read and write of a case goes through it (reconciliation.ts: referenceCases, writeCase), so it
+   * is the transaction's view; a batch of legs decodes each case record once, not at every leg.
+   */
+  readonly referenceCases = new Map<string, CaseRecord[]>();
   private readonly caseChanges = new Map<string, CaseChange>();
   private readonly breakChanges: BreakChange[] = [];
   private readonly legChanges: LegChange[] = [];
@@ -133,61 +141,13 @@ export class TallyContext extends Context {
     return JSON.parse(text) as T;
   }
 
-  /**
-   * Every value whose key starts with `prefix`, in key order, as this transaction sees it: the ledger's, with the
-   * transaction's own writes and deletes laid over (a Fabric range query sees only what was committed before).
-   * The own writes are found through an index by prefix length, kept up to date as the transaction writes, so a
-   * batch that opens hundreds of cases does not scan all its writes for each.
-   */
-  async prefixJson<T>(prefix: string): Promise<T[]> {
-    const found = new Map<string, string | null>();
-    const iterator = await this.stub.getStateByRange(prefix, `${prefix}\u{10ffff}`);
-    try {
-      for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-        const text = utf8Text(r.value.value);
-        found.set(r.value.key, text);
-        this.publicReads.set(r.value.key, text);
-      }
-    } finally {
-      await iterator.close();
-    }
-    for (const key of this.writtenWithPrefix(prefix)) found.set(key, this.publicWrites.get(key) ?? null);
-    const keysInOrder = [...found.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-    const out: T[] = [];
-    for (const key of keysInOrder) {
-      const text = found.get(key);
-      if (text !== null && text !== undefined) out.push(JSON.parse(text) as T);
-    }
-    return out;
-  }
-
-  /** Written keys by their first n characters, one index per n asked for (prefixJson). */
-  private readonly writtenByPrefix = new Map<number, Map<string, Set<string>>>();
-
-  private writtenWithPrefix(prefix: string): readonly string[] {
-    let index = this.writtenByPrefix.get(prefix.length);
-    if (index === undefined) {
-      index = new Map();
-      for (const key of this.publicWrites.keys()) addToIndex(index, key.slice(0, prefix.length), key);
-      this.writtenByPrefix.set(prefix.length, index);
-    }
-    return [...(index.get(prefix) ?? [])];
-  }
-
-  private noteWrite(key: string): void {
-    if (this.publicWrites.has(key)) return;
-    for (const [length, index] of this.writtenByPrefix) addToIndex(index, key.slice(0, length), key);
-  }
-
   async putJson(key: string, value: unknown): Promise<void> {
     const text = canonicalJson(value);
-    this.noteWrite(key);
     this.publicWrites.set(key, text);
     await this.stub.putState(key, asShimValue(text));
   }
 
   async delete(key: string): Promise<void> {
-    this.noteWrite(key);
     this.publicWrites.set(key, null);
     await this.stub.deleteState(key);
   }
@@ -195,10 +155,4 @@ export class TallyContext extends Context {
   async putPrivate(collection: string, key: string, value: string): Promise<void> {
     await this.stub.putPrivateData(collection, key, asShimValue(value));
   }
-}
-
-function addToIndex(index: Map<string, Set<string>>, prefix: string, key: string): void {
-  const keys = index.get(prefix);
-  if (keys) keys.add(key);
-  else index.set(prefix, new Set([key]));
 }

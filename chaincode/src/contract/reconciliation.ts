@@ -20,8 +20,8 @@ import { breakIdOf, caseIdOf, caseIdPrefix, implicitCollection, isCaseOf, keys }
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
 import type { CaseLeg, CaseRecord, HistoryEntry, OwnLegRef, PostedLeg } from '../api/reconciliation';
 import {
-  decodeCaseRecord,
-  encodeCaseRecord,
+  decodeReferenceCases,
+  encodeReferenceCases,
   type LegIndexRecord,
   type OpenBreakIndexEntry,
 } from './caseRecord';
@@ -133,7 +133,7 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
   const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
   const dueAtMs = ctx.nowMs + serviceLevelMs;
   await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });
-  const others = await casesOfReference(ctx, caseId);
+  const others = await referenceCases(ctx, caseId);
   for (const other of others) {
     await reevaluate(
       ctx,
@@ -159,10 +159,17 @@ async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<Cas
 
 /**
  * Every case of a reference, named by one of its case ids or by its caseIdPrefix (one case per route declared
- * for it), in case id order, this transaction's writes included.
+ * for it), in case id order, as this transaction sees them: one point read, then the transaction's own view.
  */
-async function casesOfReference(ctx: TallyContext, caseId: string): Promise<CaseRecord[]> {
-  return (await ctx.prefixJson<unknown>(keys.casesOfReference(caseId))).map(decodeCaseRecord);
+async function referenceCases(ctx: TallyContext, caseId: string): Promise<readonly CaseRecord[]> {
+  const key = keys.referenceCases(caseId);
+  let cases = ctx.referenceCases.get(key);
+  if (cases === undefined) {
+    const stored = await ctx.getJson<unknown>(key);
+    cases = stored === undefined ? [] : decodeReferenceCases(stored);
+    ctx.referenceCases.set(key, cases);
+  }
+  return cases;
 }
 
 // Records are built with their keys in sorted order: canonicalJson then takes the engine's JSON.stringify
@@ -284,15 +291,24 @@ async function reevaluate(
   return next;
 }
 
-/** A case record as the chaincode works with it, whatever the format it is stored in. */
+/** One case, as this transaction sees it. */
 async function readCaseRecord(ctx: TallyContext, caseId: string): Promise<CaseRecord | undefined> {
-  const stored = await ctx.getJson<unknown>(keys.case(caseId));
-  return stored === undefined ? undefined : decodeCaseRecord(stored);
+  return (await referenceCases(ctx, caseId)).find((c) => c.caseId === caseId);
 }
 
-/** Every write of a case record goes with its line in the transaction's event, so an index can follow. */
+/**
+ * Every write of a case record goes with its line in the transaction's event, so an index can follow. The case
+ * is written with its reference's other cases, under their one key.
+ */
 async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
-  await ctx.putJson(keys.case(record.caseId), encodeCaseRecord(record));
+  const key = keys.referenceCases(record.caseId);
+  const cases = [
+    ...(await referenceCases(ctx, record.caseId)).filter((c) => c.caseId !== record.caseId),
+    record,
+  ];
+  if (cases.length > 1) cases.sort((x, y) => byText(x.caseId, y.caseId));
+  ctx.referenceCases.set(key, cases);
+  await ctx.putJson(key, encodeReferenceCases(cases));
   ctx.recordCase({
     caseId: record.caseId,
     dueAtMs: record.dueAtMs,
@@ -553,7 +569,7 @@ export async function readCase(
   const reference = parseReference(ctx.transient('reference'), 'transient reference');
   if (caseId !== '' && !isCaseOf(caseId, reference))
     fail('INVALID_REFERENCE', `the reference given is not the payment of case ${caseId}`);
-  const mine = (await casesOfReference(ctx, caseIdPrefix(reference))).filter(
+  const mine = (await referenceCases(ctx, caseIdPrefix(reference))).filter(
     (c) => c.parties.includes(ctx.actor.mspId) && (caseId === '' || c.caseId === caseId),
   );
   const record = mine[0];
@@ -689,7 +705,7 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
   switch (kind) {
     case 'case':
       await getCase(ctx, id);
-      key = keys.case(id);
+      key = keys.referenceCases(id);
       break;
     case 'break':
       await visibleBreak(ctx, id);
@@ -709,20 +725,23 @@ export async function history(ctx: TallyContext, kind: string, id: string): Prom
   if (ctx.actor.roles.length === 0) fail('ROLE_REQUIRED', 'reading history needs a role');
   const out: HistoryEntry[] = [];
   const iterator = await ctx.stub.getHistoryForKey(key);
+  let previousCase = '';
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
       const m = r.value;
       const seconds = Number(m.timestamp.seconds);
       const ms = seconds * 1000 + Math.floor(m.timestamp.nanos / 1e6);
       const text = utf8Text(m.value);
-      const value = text ? (JSON.parse(text) as unknown) : null;
-      out.push({
-        txId: m.txId,
-        timestamp: new Date(ms).toISOString(),
-        isDelete: m.isDelete,
-        // A case's versions as full records.
-        value: kind === 'case' && value !== null ? decodeCaseRecord(value) : value,
-      });
+      let value = text ? (JSON.parse(text) as unknown) : null;
+      if (kind === 'case' && value !== null) {
+        // The key holds every case of the reference: a version is this case's when this case changed in it.
+        const found = decodeReferenceCases(value).find((c) => c.caseId === id);
+        const asText = found === undefined ? '' : canonicalJson(found);
+        if (asText === '' || asText === previousCase) continue;
+        previousCase = asText;
+        value = found;
+      }
+      out.push({ txId: m.txId, timestamp: new Date(ms).toISOString(), isDelete: m.isDelete, value });
     }
   } finally {
     await iterator.close();

@@ -45,9 +45,11 @@ export function breakIdOf(caseId: string, findingKey: string, generation: number
 const DUE_WIDTH = 15;
 
 export const keys = {
-  case: (caseId: string) => `case:${caseId}`,
-  /** What the keys of every case of a reference start with, from one of its case ids or its caseIdPrefix. */
-  casesOfReference: (caseIdOrPrefix: string) => `case:${caseIdOrPrefix.slice(0, CASE_PART_HEX)}`,
+  /**
+   * Every case of one payment reference, under one key (one case per route declared for the reference; nearly
+   * always one): from one of its case ids or its caseIdPrefix. One point read finds a new case's siblings.
+   */
+  referenceCases: (caseIdOrPrefix: string) => `cases:${caseIdOrPrefix.slice(0, CASE_PART_HEX)}`,
   /** A posted leg's public record: which case it went to, the hash of what was posted (idempotency), the leg sealed. */
   leg: (mspId: string, legId: string) => `leg:${mspId}:${legId}`,
   break: (breakId: string) => `brk:${breakId}`,
