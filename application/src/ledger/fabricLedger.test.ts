@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 
+import * as protos from '@hyperledger/fabric-protos';
 import * as x509 from '@peculiar/x509';
 import type { BlockEvent } from 'fabric-network';
 import { describe, expect, it } from 'vitest';
@@ -341,5 +342,145 @@ describe('the change stream of a Fabric block', () => {
       [42n, 1, undefined],
       [42n, 2, undefined],
     ]);
+  });
+});
+
+describe('a submit whose commit event is late', () => {
+  type Listener = (error: unknown, event: unknown) => void;
+  const who = { mspId: 'BankBMSP', certificatePem: 'bruno', privateKeyPem: '' };
+  const call = { fcn: 'reconciliation:postLegs', args: [], transient: {} };
+  const processed = (code: number) => {
+    const p = new protos.peer.ProcessedTransaction();
+    p.setValidationcode(code);
+    return Buffer.from(p.serializeBinary());
+  };
+  const blockNumbered = (n: number) => {
+    const header = new protos.common.BlockHeader();
+    header.setNumber(n);
+    const block = new protos.common.Block();
+    block.setHeader(header);
+    return Buffer.from(block.serializeBinary());
+  };
+  // What a Fabric 2.5 peer's qscc answers for an id it has not committed (as fabric-network words it).
+  const notFound = () =>
+    Object.assign(
+      new Error(
+        'peer error response: Failed to get transaction with id tx1, error no such transaction ID [tx1] in index',
+      ),
+      { status: 500 },
+    );
+
+  /**
+   * A transport on one fake connection: the transaction is endorsed and ordered; its commit event is dropped
+   * (`event: 'silent'`, the connection's event service lost) or fails at once (`'fails'`, the event service did
+   * not start); qscc answers each lookup from `answers` in turn (the last one repeats).
+   */
+  function dropped(event: 'silent' | 'fails', answers: (number | 'not found')[], lateCommitMs = 5) {
+    const lookups: string[] = [];
+    const t = new FabricTransport({
+      channel: 'reconciliation',
+      chaincode: 'tallystick',
+      profiles: new Map(),
+      listener: { mspId: 'X', certificatePem: '', privateKeyPem: '' },
+      deadlines: { endorseMs: 100, commitMs: 300, evaluateMs: 100 },
+      lateCommitMs,
+    });
+    const c = {
+      users: 0,
+      retired: false,
+      gateway: { disconnect: () => undefined },
+      network: {
+        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb' }] }),
+        addCommitListener: (l: Listener) => {
+          if (event === 'fails')
+            l(
+              Object.assign(new Error('Event service failed to start'), { peer: { name: 'peer0-bankb' } }),
+              undefined,
+            );
+          return Promise.resolve();
+        },
+        removeCommitListener: () => undefined,
+        getContract: (name: string) => {
+          expect(name).toBe('qscc');
+          return {
+            evaluateTransaction: (fcn: string, _channel: string, txId: string) => {
+              if (fcn === 'GetBlockByTxID') return Promise.resolve(blockNumbered(9));
+              lookups.push(txId);
+              const answer = answers.length > 1 ? answers.shift() : answers[0];
+              return answer === 'not found' || answer === undefined
+                ? Promise.reject(notFound())
+                : Promise.resolve(processed(answer));
+            },
+          };
+        },
+      },
+      contract: {
+        createTransaction: () => ({
+          setEndorsingOrganizations() {
+            return this;
+          },
+          getTransactionId: () => 'tx1',
+          submit: () => Promise.resolve(Buffer.from('{"ok":true}')),
+        }),
+      },
+    };
+    const inner = t as unknown as {
+      connections: Map<string, unknown>;
+      connectionOrgs: Map<string, string>;
+      open: Set<unknown>;
+    };
+    inner.connections.set(who.certificatePem, Promise.resolve(c));
+    inner.connectionOrgs.set(who.certificatePem, who.mspId);
+    inner.open.add(c);
+    return { t, lookups };
+  }
+  const VALID = protos.peer.TxValidationCode.VALID;
+  const MVCC = protos.peer.TxValidationCode.MVCC_READ_CONFLICT;
+
+  it('when the event service failed to start, the peer is asked by id at once and its answer is the result', async () => {
+    const { t, lookups } = dropped('fails', [VALID], 60_000);
+    const started = performance.now();
+    await expect(t.submit(who, call)).resolves.toEqual({
+      txId: 'tx1',
+      blockNumber: 9n,
+      payload: Buffer.from('{"ok":true}'),
+    });
+    expect(lookups).toEqual(['tx1']);
+    expect(performance.now() - started).toBeLessThan(250); // not after a deadline
+    expect(t.height()).toBe(10n);
+  });
+
+  it('when the event never comes, the peer is asked every lateCommitMs until it has committed the transaction', async () => {
+    const { t, lookups } = dropped('silent', ['not found', 'not found', VALID]);
+    await expect(t.submit(who, call)).resolves.toMatchObject({ txId: 'tx1', blockNumber: 9n });
+    expect(lookups).toEqual(['tx1', 'tx1', 'tx1']);
+  });
+
+  it('an invalid transaction found by id is rejected with its validation code, not reported unknown', async () => {
+    const { t } = dropped('fails', [MVCC]);
+    const e = await t.submit(who, call).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(LedgerRejected);
+    expect(e).toMatchObject({ code: 'MVCC_READ_CONFLICT', txId: 'tx1' });
+  });
+
+  it('a commit found only by the last lookup after the deadline is still an answer', async () => {
+    // lookups only at the deadline: the event is "late" only after the whole commit wait
+    const { t, lookups } = dropped('silent', [VALID], 60_000);
+    await expect(t.submit(who, call)).resolves.toMatchObject({ txId: 'tx1', blockNumber: 9n });
+    expect(lookups).toEqual(['tx1']);
+  });
+
+  it('only a transaction the peer still does not know at the deadline is outcome UNKNOWN, with its id', async () => {
+    const { t, lookups } = dropped('silent', ['not found'], 50);
+    const e = await t.submit(who, call).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(LedgerUnavailable);
+    expect(e).toMatchObject({ outcome: 'UNKNOWN', txId: 'tx1' });
+    expect(lookups.length).toBeGreaterThanOrEqual(3); // every 50 ms for 400 ms, and once more at the deadline
   });
 });

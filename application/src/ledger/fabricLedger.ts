@@ -49,6 +49,13 @@ export interface FabricDeadlines {
 
 export const DEFAULT_DEADLINES: FabricDeadlines = { endorseMs: 15_000, commitMs: 30_000, evaluateMs: 10_000 };
 
+/**
+ * How long a sent transaction's commit event may take before the submit also asks its organisation's peer for
+ * the transaction by id, and then the interval between asks. A commit takes 0.2-2 s on the live network; an
+ * event that failed to start or whose connection dropped is never coming, and the peer is asked at once.
+ */
+export const LATE_COMMIT_MS = 2_000;
+
 export interface FabricTransportOptions {
   readonly channel: string;
   readonly chaincode: string;
@@ -57,6 +64,8 @@ export interface FabricTransportOptions {
   /** Whose gateway carries the block stream behind `onChanges` (any member identity may read blocks). */
   readonly listener: Identity;
   readonly deadlines?: Partial<FabricDeadlines>;
+  /** LATE_COMMIT_MS unless given (tests shorten it). */
+  readonly lateCommitMs?: number;
   /** Called when an onChanges listener throws; the stream itself carries on. */
   readonly onListenerError?: (error: unknown) => void;
 }
@@ -189,6 +198,17 @@ function withDeadline<T>(ms: number, what: string | (() => string), work: Promis
   });
 }
 
+/** `work`'s value, or undefined once `ms` has passed first (the timer never outlives the race). */
+function raceTimer<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  return Promise.race([work, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
 const PHASE_WORDS = {
   preparing: 'not sent',
   submitting: 'endorsing and ordering',
@@ -263,7 +283,9 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
  *   implicit collection, which only its own endorsement makes valid; discovery alone would pick any peer the
  *   chaincode policy allows.
  * - Commit is awaited with our own commit listener on the signer's organisation's peers, so the block number
- *   and the validation code come back with the result (fabric-network's own handlers return neither).
+ *   and the validation code come back with the result (fabric-network's own handlers return neither). When
+ *   that event is late (its event service failed or dropped), the peer is asked for the transaction by id, so an
+ *   outcome the ledger knows is never reported unknown (`committed`).
  * - The proposal timestamp is set by fabric-network from the local clock and cannot be injected:
  *   `supportsInjectedTime` is false and a `timestamp` option is refused, never ignored.
  * - A connection is counted while a call or a block stream uses it. After an outage an organisation's
@@ -302,8 +324,11 @@ export class FabricTransport implements LedgerTransport {
       }
     | undefined;
 
+  private readonly lateCommitMs: number;
+
   constructor(private readonly options: FabricTransportOptions) {
     this.deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+    this.lateCommitMs = options.lateCommitMs ?? LATE_COMMIT_MS;
   }
 
   /** Height as this client has seen it: one above the highest block it submitted to or streamed. */
@@ -413,8 +438,11 @@ export class FabricTransport implements LedgerTransport {
     let txId: string | undefined;
     // How far the write got, for an outage: before `submit` nothing left this process; during it the peers
     // endorse and the orderer is sent the transaction; after it only the commit is awaited.
-    let phase: 'preparing' | 'submitting' | 'committing' = 'preparing';
+    // (asserted, not annotated: TypeScript would otherwise take it for 'preparing' in the catch below)
+    let phase = 'preparing' as 'preparing' | 'submitting' | 'committing';
     let commit: { done: Promise<bigint>; cancel: () => void } | undefined;
+    let payload: Buffer | undefined;
+    let ended = false;
     const work = (async () => {
       await this.stream?.ready;
       const c = await this.acquire(who);
@@ -425,7 +453,6 @@ export class FabricTransport implements LedgerTransport {
           tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
         txId = tx.getTransactionId();
         commit = await this.commitOf(c.network, who.mspId, txId);
-        let payload: Buffer;
         try {
           phase = 'submitting';
           payload = await tx.submit(...call.args);
@@ -434,10 +461,8 @@ export class FabricTransport implements LedgerTransport {
           commit.cancel();
           throw e;
         }
-        const blockNumber = await commit.done;
-        if (blockNumber > this.highestBlock) this.highestBlock = blockNumber;
-        await this.streamed(blockNumber);
-        return { txId, blockNumber, payload };
+        const blockNumber = await this.committed(c, commit.done, txId, () => ended);
+        return await this.answered(txId, blockNumber, payload);
       } finally {
         this.release(c);
       }
@@ -446,8 +471,59 @@ export class FabricTransport implements LedgerTransport {
       return await withDeadline(total, () => `submit ${call.fcn} (${PHASE_WORDS[phase]})`, work);
     } catch (e) {
       // past the deadline the commit wait ends too, so that the connection is released
+      ended = true;
       commit?.cancel();
-      throw this.forgetOnOutage(who, withOutcome(mapFabricError(e, txId), phase, txId));
+      const failure = withOutcome(mapFabricError(e, txId), phase, txId);
+      // Sent, and no commit heard of in time: the peer is asked once more before the outcome is called unknown.
+      if (failure instanceof LedgerUnavailable && phase === 'committing' && txId !== undefined && payload) {
+        const known = await this.transactionStatus(who, txId).catch(() => undefined);
+        if (known?.status === 'VALID') return this.answered(txId, known.blockNumber, payload, false);
+        if (known?.status === 'INVALID') throw validationFailure(known.code, txId);
+      }
+      throw this.forgetOnOutage(who, failure);
+    }
+  }
+
+  /** A committed submit's answer; by default only once the shared change stream has delivered its block. */
+  private async answered(txId: string, blockNumber: bigint, payload: Buffer, awaitStream = true) {
+    if (blockNumber > this.highestBlock) this.highestBlock = blockNumber;
+    if (awaitStream) await this.streamed(blockNumber);
+    return { txId, blockNumber, payload };
+  }
+
+  /**
+   * The block of a sent transaction: from its commit event or, when the event is late, from the peer's answer
+   * by id. A commit event can fail to come while the transaction commits all the same: the peer's event service
+   * did not start (the listener hears an error at once), or its connection dropped and fabric-network did not
+   * re-establish it (the listener hears nothing; seen after a peer restart in the chaos runs). So once
+   * `lateCommitMs` has passed without an event, or at once when the event service failed, the organisation's
+   * peer is asked (qscc, `lookUp`), and again every `lateCommitMs`: VALID answers the submit, INVALID rejects it
+   * with its validation code, NOT_FOUND (not committed yet, or never ordered) waits on, until the submit's
+   * deadline, after which one last ask decides between an answer and outcome UNKNOWN (`submitEndorsedBy`).
+   */
+  private async committed(
+    c: Connected,
+    done: Promise<bigint>,
+    txId: string,
+    ended: () => boolean,
+  ): Promise<bigint> {
+    type Heard = { block: bigint } | { error: unknown } | undefined;
+    let event: Promise<Heard> = done.then(
+      (block) => ({ block }),
+      (error: unknown) => ({ error }),
+    );
+    for (;;) {
+      const heard = await raceTimer(event, this.lateCommitMs);
+      if (heard !== undefined && 'block' in heard) return heard.block;
+      if (heard !== undefined) {
+        // an invalid transaction: its validation code is the answer
+        if (!(heard.error instanceof LedgerUnavailable)) throw heard.error;
+        event = new Promise<Heard>(() => undefined); // no event is coming: ask every lateCommitMs from now on
+      }
+      if (ended()) throw new LedgerUnavailable(`stopped waiting for the commit of ${txId}`);
+      const known = await this.lookUp(c, txId).catch(() => undefined);
+      if (known?.status === 'VALID') return known.blockNumber;
+      if (known?.status === 'INVALID') throw validationFailure(known.code, txId);
     }
   }
 
