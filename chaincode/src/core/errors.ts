@@ -19,6 +19,13 @@ export const ERROR_CODES = [
   'SELF_APPROVAL',
   'ALREADY_DECIDED',
   'NOT_INITIALISED',
+  // The shared blacklist (docs/BLACKLIST.md).
+  'NOT_A_MEMBER',
+  'POLICY_VIOLATION',
+  'CONSENT_REQUIRED',
+  'CONSENT_EXPIRED',
+  'ENTRY_NOT_FOUND',
+  'PROPOSAL_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
