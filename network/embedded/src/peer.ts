@@ -65,63 +65,12 @@ export function checkProposal(
   membership: Membership,
   isCommitted: (txId: string) => boolean,
 ): CheckedProposal {
-  let signedProposal: peer.SignedProposal;
-  let proposal: peer.Proposal;
-  let header: common.Header;
-  let channelHeader: common.ChannelHeader;
-  let signatureHeader: common.SignatureHeader;
-  let creatorId: msp.SerializedIdentity;
-  let payload: peer.ChaincodeProposalPayload;
-  let spec: peer.ChaincodeSpec | undefined;
-  try {
-    signedProposal = peer.SignedProposal.deserializeBinary(bytes);
-    proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
-    header = common.Header.deserializeBinary(proposal.getHeader_asU8());
-    channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
-    signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
-    creatorId = msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8());
-    payload = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
-    spec = peer.ChaincodeInvocationSpec.deserializeBinary(payload.getInput_asU8()).getChaincodeSpec();
-  } catch (err) {
-    throw new ProposalRejected(`error unpacking proposal: ${(err as Error).message}`);
-  }
-  if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) {
-    throw new ProposalRejected(`invalid header type ${channelHeader.getType()}`);
-  }
-  if (channelHeader.getChannelId() !== channel.channel) {
-    throw new ProposalRejected(`channel '${channelHeader.getChannelId()}' not found`);
-  }
-  const mspId = creatorId.getMspid();
-  let creator: VerifiedIdentity;
-  try {
-    creator = membership.verify(mspId, Buffer.from(creatorId.getIdBytes_asU8()).toString('utf8'));
-  } catch (err) {
-    throw new ProposalRejected(
-      `access denied: channel [${channel.channel}] creator org [${mspId}]: ${(err as Error).message}`,
-    );
-  }
-  if (
-    !verifyLowS(
-      creator.publicKey,
-      signedProposal.getProposalBytes_asU8(),
-      Buffer.from(signedProposal.getSignature_asU8()),
-    )
-  ) {
-    throw new ProposalRejected(
-      `access denied: channel [${channel.channel}] creator org [${mspId}]: the signature over the proposal is invalid`,
-    );
-  }
-  const txId = channelHeader.getTxId();
-  const expected = computeTxId(signatureHeader.getNonce_asU8(), signatureHeader.getCreator_asU8());
-  if (txId !== expected) throw new ProposalRejected(`invalid txid. got [${txId}], expected [${expected}]`);
-  if (isCommitted(txId)) throw new ProposalRejected(`duplicate transaction found [${txId}]`);
-  const ccName = spec?.getChaincodeId()?.getName() ?? '';
-  const input = spec?.getInput();
-  if (ccName !== channel.chaincodeName || input === undefined) {
-    throw new ProposalRejected(
-      `make sure the chaincode ${ccName} has been successfully defined on channel ${channel.channel} and try again: chaincode definition for '${ccName}' not found`,
-    );
-  }
+  const unpacked = unpackProposal(bytes);
+  const { signedProposal, proposal, channelHeader, payload } = unpacked;
+  checkChannelHeader(channelHeader, channel);
+  const creator = verifyCreator(unpacked, channel, membership);
+  const txId = checkTxId(unpacked, isCommitted);
+  const input = chaincodeInput(unpacked.spec, channel);
   // google-protobuf has no typings: fabric-protos' Timestamp type does not resolve without this.
   const ts = channelHeader.getTimestamp() as unknown as Timestamp | undefined;
   const stripped = new peer.ChaincodeProposalPayload();
@@ -142,6 +91,95 @@ export function checkProposal(
     input,
     signedProposal,
   };
+}
+
+/** The messages nested in a SignedProposal that an endorser checks. */
+type UnpackedProposal = {
+  signedProposal: peer.SignedProposal;
+  proposal: peer.Proposal;
+  channelHeader: common.ChannelHeader;
+  signatureHeader: common.SignatureHeader;
+  creatorId: msp.SerializedIdentity;
+  payload: peer.ChaincodeProposalPayload;
+  spec: peer.ChaincodeSpec | undefined;
+};
+
+function unpackProposal(bytes: Uint8Array): UnpackedProposal {
+  try {
+    const signedProposal = peer.SignedProposal.deserializeBinary(bytes);
+    const proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
+    const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
+    const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+    const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+    const creatorId = msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8());
+    const payload = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
+    const spec = peer.ChaincodeInvocationSpec.deserializeBinary(payload.getInput_asU8()).getChaincodeSpec();
+    return { signedProposal, proposal, channelHeader, signatureHeader, creatorId, payload, spec };
+  } catch (err) {
+    throw new ProposalRejected(`error unpacking proposal: ${(err as Error).message}`);
+  }
+}
+
+function checkChannelHeader(channelHeader: common.ChannelHeader, channel: ChannelConfig): void {
+  if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) {
+    throw new ProposalRejected(`invalid header type ${channelHeader.getType()}`);
+  }
+  if (channelHeader.getChannelId() !== channel.channel) {
+    throw new ProposalRejected(`channel '${channelHeader.getChannelId()}' not found`);
+  }
+}
+
+/** The creator as the channel's membership knows it, who must have signed the proposal. */
+function verifyCreator(
+  { creatorId, signedProposal }: UnpackedProposal,
+  channel: ChannelConfig,
+  membership: Membership,
+): VerifiedIdentity {
+  const mspId = creatorId.getMspid();
+  let creator: VerifiedIdentity;
+  try {
+    creator = membership.verify(mspId, Buffer.from(creatorId.getIdBytes_asU8()).toString('utf8'));
+  } catch (err) {
+    throw new ProposalRejected(
+      `access denied: channel [${channel.channel}] creator org [${mspId}]: ${(err as Error).message}`,
+    );
+  }
+  if (
+    !verifyLowS(
+      creator.publicKey,
+      signedProposal.getProposalBytes_asU8(),
+      Buffer.from(signedProposal.getSignature_asU8()),
+    )
+  ) {
+    throw new ProposalRejected(
+      `access denied: channel [${channel.channel}] creator org [${mspId}]: the signature over the proposal is invalid`,
+    );
+  }
+  return creator;
+}
+
+/** The transaction ID, which must be the hash of nonce and creator and not yet committed. */
+function checkTxId(
+  { channelHeader, signatureHeader }: UnpackedProposal,
+  isCommitted: (txId: string) => boolean,
+): string {
+  const txId = channelHeader.getTxId();
+  const expected = computeTxId(signatureHeader.getNonce_asU8(), signatureHeader.getCreator_asU8());
+  if (txId !== expected) throw new ProposalRejected(`invalid txid. got [${txId}], expected [${expected}]`);
+  if (isCommitted(txId)) throw new ProposalRejected(`duplicate transaction found [${txId}]`);
+  return txId;
+}
+
+/** The chaincode input, if the proposal names the channel's chaincode. */
+function chaincodeInput(spec: peer.ChaincodeSpec | undefined, channel: ChannelConfig): peer.ChaincodeInput {
+  const ccName = spec?.getChaincodeId()?.getName() ?? '';
+  const input = spec?.getInput();
+  if (ccName !== channel.chaincodeName || input === undefined) {
+    throw new ProposalRejected(
+      `make sure the chaincode ${ccName} has been successfully defined on channel ${channel.channel} and try again: chaincode definition for '${ccName}' not found`,
+    );
+  }
+  return input;
 }
 
 // No lone surrogate: the string is exactly what its UTF-8 encoding decodes back to. (ES2024's

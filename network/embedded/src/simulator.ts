@@ -281,46 +281,67 @@ export class Simulation {
     let start = startKey;
     let pageSize = 0;
     if (paginated) {
-      if (this.writePerformed) {
-        throw new Error('txSimulator does not support paginated queries after executing writes');
-      }
-      this.paginatedQueryPerformed = true;
-      const q = peer.QueryMetadata.deserializeBinary(metadata);
+      const q = this.startPaginatedQuery(metadata);
       pageSize = q.getPagesize();
       if (q.getBookmark() !== '') start = q.getBookmark();
     }
-    let source: Iterator<[string, Entry]>;
-    let c: CollectionSim | undefined;
-    if (collection === '') {
-      source = this.ctx.state.publicState.range(start, endKey);
-    } else {
-      c = this.collection(collection);
-      this.checkReadAccess(c);
-      if (!c.config.members.has(this.ctx.peerOrg)) {
-        throw new Error(
-          `private data of collection ${collection} is not available on the peer of ${this.ctx.peerOrg}, which is not a member`,
-        );
-      }
-      const store = this.ctx.state.privateStore(this.ctx.peerOrg, collection, false);
-      source = store === undefined ? [][Symbol.iterator]() : store.range(start, endKey);
-    }
+    const c = collection === '' ? undefined : this.rangeReadableCollection(collection);
+    const source =
+      c === undefined
+        ? this.ctx.state.publicState.range(start, endKey)
+        : this.privateRange(collection, start, endKey);
     const record: RangeRead | undefined =
       c === undefined ? { start, end: endKey, exhausted: false, results: [] } : undefined;
     if (record !== undefined) this.ranges.push(record);
     const id = String(this.nextQueryId++);
-    if (!paginated) {
-      const open: OpenRange = {
-        kind: 'range',
-        source,
-        peeked: undefined,
-        record,
-        collection: c,
-        page: false,
-      };
-      this.open.set(id, open);
-      const response = this.nextRangeBatch(id, open);
-      return { iterator: new StateQueryIterator(this, this.ctx.channelId, this.ctx.txId, response) };
+    if (paginated) return this.openPage(id, source, pageSize, record, c);
+    const open: OpenRange = {
+      kind: 'range',
+      source,
+      peeked: undefined,
+      record,
+      collection: c,
+      page: false,
+    };
+    this.open.set(id, open);
+    const response = this.nextRangeBatch(id, open);
+    return { iterator: new StateQueryIterator(this, this.ctx.channelId, this.ctx.txId, response) };
+  }
+
+  /** The query's page size and bookmark; no write may follow a paginated query, nor precede it. */
+  private startPaginatedQuery(metadata: Uint8Array): peer.QueryMetadata {
+    if (this.writePerformed) {
+      throw new Error('txSimulator does not support paginated queries after executing writes');
     }
+    this.paginatedQueryPerformed = true;
+    return peer.QueryMetadata.deserializeBinary(metadata);
+  }
+
+  /** A collection whose range this peer may read: the creator may read it and this peer holds it. */
+  private rangeReadableCollection(collection: string): CollectionSim {
+    const c = this.collection(collection);
+    this.checkReadAccess(c);
+    if (!c.config.members.has(this.ctx.peerOrg)) {
+      throw new Error(
+        `private data of collection ${collection} is not available on the peer of ${this.ctx.peerOrg}, which is not a member`,
+      );
+    }
+    return c;
+  }
+
+  private privateRange(collection: string, start: string, endKey: string): Iterator<[string, Entry]> {
+    const store = this.ctx.state.privateStore(this.ctx.peerOrg, collection, false);
+    return store === undefined ? [][Symbol.iterator]() : store.range(start, endKey);
+  }
+
+  /** A page of a paginated range query, read and recorded at once; its metadata carries the bookmark. */
+  private openPage(
+    id: string,
+    source: Iterator<[string, Entry]>,
+    pageSize: number,
+    record: RangeRead | undefined,
+    c: CollectionSim | undefined,
+  ): { iterator: StateQueryIterator; metadata: { bookmark: string; fetchedRecordsCount: number } } {
     const page: [string, Entry][] = [];
     let next = source.next();
     while (!next.done && page.length < pageSize) {
