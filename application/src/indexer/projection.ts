@@ -1,4 +1,4 @@
-import { emptyDaily, reasonCounts, sumDaily, utcDay } from '../readModel/dailyCounts';
+import { emptyDaily, reasonCounts, sumDaily, utcDay, type DailyCounts } from '../readModel/dailyCounts';
 import type {
   BreakRow,
   CaseRow,
@@ -17,6 +17,9 @@ import type { ChangeNotice } from '../ledger/ledgerGateway';
  * The rows' shapes are the read model's (`../readModel/rows.ts`), beside the SQL that writes them.
  */
 
+type CaseChange = ChangeNotice['cases'][number];
+type BreakChange = ChangeNotice['breaks'][number];
+
 /** The rows one transaction's changes produce in the index of `institution` (an MSP ID). */
 export function project(notice: ChangeNotice, institution: string): Projection {
   const origin: Origin = { blockNumber: notice.blockNumber, txIndex: notice.txIndex, txId: notice.txId };
@@ -24,21 +27,7 @@ export function project(notice: ChangeNotice, institution: string): Projection {
   const daily = emptyDaily();
 
   const cases = new Map<string, CaseRow>();
-  for (const c of notice.cases) {
-    cases.set(c.caseId, {
-      caseId: c.caseId,
-      status: c.status,
-      parties: [...c.parties],
-      isParty: c.parties.includes(institution),
-      expected: c.expected,
-      legCount: c.legCount,
-      openedAt: c.openedAt,
-      updatedAt: c.updatedAt,
-      dueAt: new Date(c.dueAtMs).toISOString(),
-      matchedAt: c.status === 'MATCHED' ? notice.at : null,
-      origin,
-    });
-  }
+  for (const c of notice.cases) cases.set(c.caseId, caseRow(c, institution, notice.at, origin));
 
   const legs: LegRow[] = notice.legs.map((l) => {
     const isOwn = l.mspId === institution;
@@ -53,50 +42,13 @@ export function project(notice: ChangeNotice, institution: string): Projection {
   // A transaction may change one break several times (a batch of legs of one case): the last change is its
   // state, every timeline entry is a transition.
   for (const b of notice.breaks) {
-    const previous = breaks.get(b.breakId);
-    const isParty = b.parties.includes(institution);
-    breaks.set(b.breakId, {
-      breakId: b.breakId,
-      caseId: b.caseId,
-      findingKey: b.findingKey,
-      reason: b.reason,
-      status: b.status,
-      parties: [...b.parties],
-      isParty,
-      detail: b.detail,
-      openedAt: b.openedAt,
-      updatedAt: b.entry?.at ?? notice.at,
-      assignee: b.assignee ?? null,
-      resolution: b.resolution ?? null,
-      lastAction: b.action,
-      lastSeq: b.entry?.seq ?? previous?.lastSeq ?? -1,
-      origin,
-    });
+    const row = breakRow(b, institution, notice.at, origin, breaks.get(b.breakId));
+    breaks.set(b.breakId, row);
     if (b.entry) {
       transitions.push({ breakId: b.breakId, entry: b.entry, origin });
-      if (b.entry.action === 'OPEN') {
-        daily.breaksOpened++;
-        reasonCounts(daily, b.reason).opened++;
-      }
-      if (b.entry.to === 'RESOLVED' && b.entry.from !== 'RESOLVED') {
-        daily.breaksResolved++;
-        reasonCounts(daily, b.reason).resolved++;
-      }
+      countTransition(daily, b.reason, b.entry);
     }
-    openBreaks.set(
-      b.breakId,
-      isParty && b.status !== 'RESOLVED'
-        ? {
-            breakId: b.breakId,
-            caseId: b.caseId,
-            reason: b.reason,
-            status: b.status,
-            openedAt: b.openedAt,
-            updatedAt: b.entry?.at ?? notice.at,
-            assignee: b.assignee ?? null,
-          }
-        : null,
-    );
+    openBreaks.set(b.breakId, openBreakRow(row, institution));
   }
 
   return {
@@ -107,6 +59,80 @@ export function project(notice: ChangeNotice, institution: string): Projection {
     transitions,
     openBreaks,
     daily: new Map([[day, daily]]),
+  };
+}
+
+function caseRow(c: CaseChange, institution: string, at: string, origin: Origin): CaseRow {
+  return {
+    caseId: c.caseId,
+    status: c.status,
+    parties: [...c.parties],
+    isParty: c.parties.includes(institution),
+    expected: c.expected,
+    legCount: c.legCount,
+    openedAt: c.openedAt,
+    updatedAt: c.updatedAt,
+    dueAt: new Date(c.dueAtMs).toISOString(),
+    matchedAt: c.status === 'MATCHED' ? at : null,
+    origin,
+  };
+}
+
+/** A break's state after this change; `previous` is its row from an earlier change in the same transaction. */
+function breakRow(
+  b: BreakChange,
+  institution: string,
+  at: string,
+  origin: Origin,
+  previous: BreakRow | undefined,
+): BreakRow {
+  return {
+    breakId: b.breakId,
+    caseId: b.caseId,
+    findingKey: b.findingKey,
+    reason: b.reason,
+    status: b.status,
+    parties: [...b.parties],
+    isParty: b.parties.includes(institution),
+    detail: b.detail,
+    openedAt: b.openedAt,
+    updatedAt: b.entry?.at ?? at,
+    assignee: b.assignee ?? null,
+    resolution: b.resolution ?? null,
+    lastAction: b.action,
+    lastSeq: b.entry?.seq ?? previous?.lastSeq ?? -1,
+    origin,
+  };
+}
+
+/** The day's break counts a timeline entry moves: an opening, or a move into RESOLVED. */
+function countTransition(
+  daily: DailyCounts,
+  reason: BreakChange['reason'],
+  entry: NonNullable<BreakChange['entry']>,
+): void {
+  if (entry.action === 'OPEN') {
+    daily.breaksOpened++;
+    reasonCounts(daily, reason).opened++;
+  }
+  if (entry.to === 'RESOLVED' && entry.from !== 'RESOLVED') {
+    daily.breaksResolved++;
+    reasonCounts(daily, reason).resolved++;
+  }
+}
+
+/** The institution's open-break queue row for a break, or null: not its break, or resolved. */
+function openBreakRow(row: BreakRow, institution: string): OpenBreakRow | null {
+  if (!row.isParty || row.status === 'RESOLVED') return null;
+  return {
+    breakId: row.breakId,
+    caseId: row.caseId,
+    reason: row.reason,
+    status: row.status,
+    openedAt: row.openedAt,
+    updatedAt: row.updatedAt,
+    assignee: row.assignee,
+    counterparties: row.parties.filter((p) => p !== institution), // sorted already (the core sorts parties)
   };
 }
 
