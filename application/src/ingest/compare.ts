@@ -40,17 +40,32 @@ export interface Mismatch {
   readonly differences: readonly FieldDifference[];
 }
 
+/**
+ * One of my legs on the ledger that did not settle (FAILED, TIMED_OUT): no money moved by the ledger's account,
+ * so it is no difference from my books but a payment to follow up. With the line of my books it pairs with, if
+ * any (a booking of mine against a leg that did not settle is a status conflict to resolve, not a field to fix).
+ */
+export interface NotSettled {
+  readonly leg: LedgerLeg;
+  readonly line?: StatementLine;
+  readonly matchedBy?: MatchedBy;
+  /** Fields other than the outcome that differ from the line (empty without one). */
+  readonly differences: readonly FieldDifference[];
+}
+
 /** The differences between one institution's books and its legs on the shared ledger. */
 export interface BooksComparison {
   /** Booked in my books, with no leg on the ledger: candidates for `legsToPost`. */
   readonly onlyInMyBooks: readonly StatementLine[];
-  /** On the ledger, not in my books. */
+  /** Settled on the ledger, not in my books. */
   readonly onlyOnLedger: readonly LedgerLeg[];
-  /** The same payment on both sides, with fields that disagree. */
+  /** The same payment on both sides, settled on the ledger, with fields that disagree. */
   readonly fieldDifferences: readonly Mismatch[];
+  /** My legs that did not settle, paired with a line of my books or not: their own group, never a difference. */
+  readonly notSettled: readonly NotSettled[];
   /** Pending or information-only lines (camt PDNG/INFO): not bookings, so neither compared nor posted. */
   readonly notBooked: readonly StatementLine[];
-  /** Pairs that agree on every compared field. */
+  /** Pairs with a settled leg that agree on every compared field. */
   readonly matched: number;
   readonly myLinesCompared: number;
   readonly ledgerLegsCompared: number;
@@ -58,6 +73,15 @@ export interface BooksComparison {
 
 const UETR_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const NONE = -1;
+
+const isUuid = (s: string): boolean => s.length === 36 && UETR_SHAPE.test(s);
+
+/**
+ * The key an EndToEndId is indexed and looked up by. Payers often put a UUID in the EndToEndId (and camt before
+ * version 7 has no UETR element): such an id is keyed in lower case, as the ledger writes a UETR, so a leg whose
+ * reference is that UUID finds the line. Any other EndToEndId is compared as written.
+ */
+const endToEndKey = (id: string): string => (isUuid(id) ? id.toLowerCase() : id);
 
 /** The direction a leg's role implies on the posting institution's books; a clearing leg implies none. */
 export function sideOfRole(role: LegRole): Side | undefined {
@@ -200,121 +224,166 @@ function sameMoneyAndDate(line: StatementLine, leg: LedgerLeg): boolean {
 }
 
 /**
+ * The pairing of my lines with ledger legs as it goes: the lines not yet matched, indexed by UETR and by
+ * EndToEndId, and what each pair turned out to be.
+ */
+class Pairing {
+  readonly matched: Uint8Array;
+  private readonly byUetr: Chains;
+  private readonly byE2e: Chains;
+  private readonly fieldDifferences: Mismatch[] = [];
+  private readonly notSettled: NotSettled[] = [];
+  private agreed = 0;
+
+  constructor(private readonly lines: readonly StatementLine[]) {
+    const n = lines.length;
+    this.matched = new Uint8Array(n);
+    this.byUetr = new Chains(n, (l) => l.uetr);
+    this.byE2e = new Chains(n, (l) => (l.endToEndId === undefined ? undefined : endToEndKey(l.endToEndId)));
+    for (let i = n - 1; i >= 0; i--) {
+      const l = this.booked(i);
+      if (!l) continue;
+      if (l.uetr !== undefined) this.byUetr.prepend(l.uetr, i);
+      if (l.endToEndId !== undefined) this.byE2e.prepend(endToEndKey(l.endToEndId), i);
+    }
+  }
+
+  booked(i: number): StatementLine | undefined {
+    const l = this.lines[i];
+    return l?.status === 'BOOKED' ? l : undefined;
+  }
+
+  /**
+   * A leg by its reference: a UETR takes the line with that UETR that agrees on amount, currency and date, else
+   * the first with that UETR (a UETR names one payment); then, for a UETR as for an EndToEndId, a line with that
+   * EndToEndId and the same amount, currency and date. Whether the leg was paired.
+   */
+  byReference(leg: LedgerLeg): boolean {
+    const ref = leg.reference;
+    if (isUuid(ref)) {
+      const uetr = ref.toLowerCase();
+      let i = this.byUetr.findSameMoney(uetr, leg, this.lines, this.matched);
+      if (i === NONE) i = this.byUetr.head(uetr);
+      if (i !== NONE) {
+        this.take(i, leg, 'UETR');
+        return true;
+      }
+    }
+    const i = this.byE2e.findSameMoney(endToEndKey(ref), leg, this.lines, this.matched);
+    if (i === NONE) return false;
+    this.take(i, leg, 'END_TO_END_ID');
+    return true;
+  }
+
+  /** The legs left, by leg id over the lines still unmatched; returns those still unpaired. */
+  byLegId(legs: readonly LedgerLeg[]): LedgerLeg[] {
+    const byLegId = new Map<string, number>();
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const l = this.booked(i);
+      if (l?.legId !== undefined && this.matched[i] === 0) byLegId.set(l.legId, i);
+    }
+    const left: LedgerLeg[] = [];
+    for (const leg of legs) {
+      const i = byLegId.get(leg.legId);
+      if (i !== undefined && this.matched[i] === 0) this.take(i, leg, 'LEG_ID');
+      else left.push(leg);
+    }
+    return left;
+  }
+
+  /**
+   * An EndToEndId (or a UUID kept as one) left over exactly once on each side is one payment whose amount or
+   * date differs; returns the legs still unpaired.
+   */
+  byLoneEndToEndId(legs: readonly LedgerLeg[]): LedgerLeg[] {
+    const legsPerKey = new Map<string, number>();
+    for (const leg of legs) {
+      const key = endToEndKey(leg.reference);
+      legsPerKey.set(key, (legsPerKey.get(key) ?? 0) + 1);
+    }
+    const left: LedgerLeg[] = [];
+    for (const leg of legs) {
+      const key = endToEndKey(leg.reference);
+      const first = legsPerKey.get(key) === 1 ? this.byE2e.head(key) : NONE;
+      const second = first === NONE ? NONE : (this.byE2e.next[first] ?? NONE);
+      if (first !== NONE && second === NONE) this.take(first, leg, 'END_TO_END_ID');
+      else left.push(leg);
+    }
+    return left;
+  }
+
+  /** Line i and the leg are one payment: it agrees, differs, or did not settle on the ledger. */
+  private take(i: number, leg: LedgerLeg, matchedBy: MatchedBy): void {
+    this.matched[i] = 1;
+    const line = this.lines[i];
+    if (!line) return;
+    this.byUetr.unlink(i, line);
+    this.byE2e.unlink(i, line);
+    const d = differences(line, leg);
+    if (leg.outcome !== 'SETTLED')
+      this.notSettled.push({ leg, line, matchedBy, differences: d.filter((x) => x.field !== 'outcome') });
+    else if (d.length === 0) this.agreed++;
+    else this.fieldDifferences.push({ line, leg, matchedBy, differences: d });
+  }
+
+  /** The comparison, with `unpaired`, the legs no line was found for. */
+  result(unpaired: readonly LedgerLeg[], legsCompared: number): BooksComparison {
+    const onlyOnLedger: LedgerLeg[] = [];
+    for (const leg of unpaired) {
+      if (leg.outcome === 'SETTLED') onlyOnLedger.push(leg);
+      else this.notSettled.push({ leg, differences: [] });
+    }
+    const onlyInMyBooks: StatementLine[] = [];
+    const notBooked: StatementLine[] = [];
+    let bookedCount = 0;
+    for (let i = 0; i < this.lines.length; i++) {
+      const l = this.lines[i];
+      if (!l) continue;
+      if (l.status !== 'BOOKED') notBooked.push(l);
+      else {
+        bookedCount++;
+        if (this.matched[i] === 0) onlyInMyBooks.push(l);
+      }
+    }
+    return {
+      onlyInMyBooks,
+      onlyOnLedger,
+      fieldDifferences: this.fieldDifferences,
+      notSettled: this.notSettled,
+      notBooked,
+      matched: this.agreed,
+      myLinesCompared: bookedCount,
+      ledgerLegsCompared: legsCompared,
+    };
+  }
+}
+
+/**
  * Compares my books with my legs on the shared ledger. Pure and deterministic; time and memory are linear:
  * my lines are indexed once by UETR, EndToEndId and leg id, and the ledger legs are read once, as they come
  * (an iterable, so they can be streamed from the index rather than held).
  *
  * A leg is matched by its UETR, else by EndToEndId together with amount, currency and value date (payers
- * reuse EndToEndIds, so an EndToEndId alone never makes two lines one), else by leg id. An EndToEndId left
- * over on both sides exactly once is then taken as one payment whose fields differ.
+ * reuse EndToEndIds, so an EndToEndId alone never makes two lines one; a leg whose reference is a UUID also
+ * finds a line that carries that UUID as its EndToEndId), else by leg id. An EndToEndId left over on both
+ * sides exactly once is then taken as one payment whose fields differ. A leg that did not settle (FAILED,
+ * TIMED_OUT) goes to `notSettled`, paired or not, and is never a difference.
  */
 export function compareBooks(
   myLines: readonly StatementLine[],
   ledgerLegs: Iterable<LedgerLeg>,
 ): BooksComparison {
-  const n = myLines.length;
-  const booked = (i: number): StatementLine | undefined => {
-    const l = myLines[i];
-    return l?.status === 'BOOKED' ? l : undefined;
-  };
-  const byUetr = new Chains(n, (l) => l.uetr);
-  const byE2e = new Chains(n, (l) => l.endToEndId);
-  for (let i = n - 1; i >= 0; i--) {
-    const l = booked(i);
-    if (!l) continue;
-    if (l.uetr !== undefined) byUetr.prepend(l.uetr, i);
-    if (l.endToEndId !== undefined) byE2e.prepend(l.endToEndId, i);
-  }
-  const matched = new Uint8Array(n);
-  const fieldDifferences: Mismatch[] = [];
-  let agreed = 0;
-  let legsCompared = 0;
-
-  const take = (i: number, leg: LedgerLeg, matchedBy: MatchedBy): void => {
-    matched[i] = 1;
-    const line = myLines[i];
-    if (!line) return;
-    byUetr.unlink(i, line);
-    byE2e.unlink(i, line);
-    const d = differences(line, leg);
-    if (d.length === 0) agreed++;
-    else fieldDifferences.push({ line, leg, matchedBy, differences: d });
-  };
-
-  // 1. Streamed: UETR (it names one payment: the line that agrees, else the first), and EndToEndId with the
-  // same amount, currency and date.
+  const pairing = new Pairing(myLines);
+  // 1. Streamed: by UETR, or by EndToEndId with the same amount, currency and date.
   const pending: LedgerLeg[] = [];
+  let legsCompared = 0;
   for (const leg of ledgerLegs) {
     legsCompared++;
-    const ref = leg.reference;
-    if (ref.length === 36 && UETR_SHAPE.test(ref)) {
-      const uetr = ref.toLowerCase();
-      let i = byUetr.findSameMoney(uetr, leg, myLines, matched);
-      if (i === NONE) i = byUetr.head(uetr);
-      if (i !== NONE) {
-        take(i, leg, 'UETR');
-        continue;
-      }
-    } else {
-      const i = byE2e.findSameMoney(ref, leg, myLines, matched);
-      if (i !== NONE) {
-        take(i, leg, 'END_TO_END_ID');
-        continue;
-      }
-    }
-    pending.push(leg);
+    if (!pairing.byReference(leg)) pending.push(leg);
   }
-
-  // 2. What is left (few, in practice): by leg id, over the lines still unmatched.
-  const byLegId = new Map<string, number>();
-  for (let i = n - 1; i >= 0; i--) {
-    const l = booked(i);
-    if (l?.legId !== undefined && matched[i] === 0) byLegId.set(l.legId, i);
-  }
-  const leftover: LedgerLeg[] = [];
-  for (const leg of pending) {
-    const i = byLegId.get(leg.legId);
-    if (i !== undefined && matched[i] === 0) take(i, leg, 'LEG_ID');
-    else leftover.push(leg);
-  }
-
-  // 3. An EndToEndId left over exactly once on each side is one payment whose amount or date differs.
-  const leftPerE2e = new Map<string, number>();
-  for (const leg of leftover) leftPerE2e.set(leg.reference, (leftPerE2e.get(leg.reference) ?? 0) + 1);
-  const onlyOnLedger: LedgerLeg[] = [];
-  for (const leg of leftover) {
-    if (!UETR_SHAPE.test(leg.reference) && leftPerE2e.get(leg.reference) === 1) {
-      const first = byE2e.head(leg.reference);
-      const second = first === NONE ? NONE : (byE2e.next[first] ?? NONE);
-      if (first !== NONE && second === NONE) {
-        take(first, leg, 'END_TO_END_ID');
-        continue;
-      }
-    }
-    onlyOnLedger.push(leg);
-  }
-
-  const onlyInMyBooks: StatementLine[] = [];
-  const notBooked: StatementLine[] = [];
-  let bookedCount = 0;
-  for (let i = 0; i < n; i++) {
-    const l = myLines[i];
-    if (!l) continue;
-    if (l.status !== 'BOOKED') notBooked.push(l);
-    else {
-      bookedCount++;
-      if (matched[i] === 0) onlyInMyBooks.push(l);
-    }
-  }
-  return {
-    onlyInMyBooks,
-    onlyOnLedger,
-    fieldDifferences,
-    notBooked,
-    matched: agreed,
-    myLinesCompared: bookedCount,
-    ledgerLegsCompared: legsCompared,
-  };
+  // 2. What is left (few, in practice): by leg id, then an EndToEndId left once on each side.
+  const unpaired = pairing.byLoneEndToEndId(pairing.byLegId(pending));
+  return pairing.result(unpaired, legsCompared);
 }
 
 /** How the institution posts its missing legs: who it is, and its rules for role and route. */

@@ -40,8 +40,10 @@ export {
   type LedgerLeg,
   type MatchedBy,
   type Mismatch,
+  type NotSettled,
   type PostingContext,
 } from './compare';
+export { LedgerScope, normaliseAccount, type ScopeOfStatement } from './ledgerScope';
 
 export type UploadFormat = 'camt' | 'mt940' | 'csv';
 

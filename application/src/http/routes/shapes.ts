@@ -11,7 +11,7 @@ import {
 } from '../../../../chaincode/src/core/breakMachine';
 import { LEG_ROLES, MATCH_FIELDS, OUTCOMES, ROUTE_STOPS_MAX } from '../../../../chaincode/src/core/leg';
 import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
-import { OPEN_BREAKS_PAGE_SIZE_MAX, QUEUE_SORTS } from '../../readModel/read/queue';
+import { REPORT_ITEMS_MAX } from '../../ingest/report';
 import { ERROR_CODES } from '../errors';
 import { PROBLEMS_MAX } from '../legProblems';
 import { AnyJson, component, Decimal, Int, Nullable, Obj, OneOf, Str, Time, type Shape } from './schema';
@@ -224,61 +224,12 @@ export const OpenCase = component(
     case: Case,
     legs: Type.Array(Type.Composite([CaseLeg, Obj({ detail: LegDetail })], { additionalProperties: false })),
     breaks: Type.Array(Break),
+    reference: Str({ min: 1, max: 64, description: 'the payment reference the case was opened with' }),
   }),
 );
 
-/** The queue's filters and order, as GET /queue takes them and a saved view keeps them. */
-export const ViewQuery = component(
-  'ViewQuery',
-  Type.Object(
-    {
-      reason: Type.Optional(OneOf(BREAK_REASONS)),
-      status: Type.Optional(OneOf(BREAK_STATUSES)),
-      assignee: Type.Optional(
-        Str({
-          max: 64,
-          pattern: '^[\\w.@-]+$',
-          description: 'me, none or an enrolment id (letters, digits, . _ @ -, at most 64)',
-        }),
-      ),
-      sort: Type.Optional(OneOf(QUEUE_SORTS)),
-      order: Type.Optional(OneOf(['asc', 'desc'])),
-      limit: Type.Optional(Int({ min: 1, max: OPEN_BREAKS_PAGE_SIZE_MAX })),
-    },
-    { additionalProperties: false },
-  ),
-);
-export const QueueItem = component(
-  'QueueItem',
-  Obj({
-    breakId: Type.String(),
-    caseId: Type.String(),
-    reason: OneOf(BREAK_REASONS),
-    status: OneOf(BREAK_STATUSES),
-    openedAt: Time(),
-    updatedAt: Time(),
-    ageMs: Int({ description: 'milliseconds since the break opened' }),
-    assignee: Nullable(Obj({ mspId: Type.String(), name: Type.String() })),
-  }),
-);
-export const QueuePage = component(
-  'QueuePage',
-  Obj({
-    items: Type.Array(QueueItem),
-    nextCursor: Nullable(Type.String()),
-    total: Type.Optional(Int({ description: 'matching open breaks, when asked for (`count`)' })),
-  }),
-);
-export const SavedView = component(
-  'SavedView',
-  Obj({ name: Type.String(), query: ViewQuery, createdAt: Time() }),
-);
-
-export const SavedViews = component('SavedViews', Obj({ items: Type.Array(SavedView) }, 'by name'));
-export const People = component(
-  'People',
-  Obj({ items: Type.Array(Type.String()) }, 'enrolment ids of your institution, yourself included'),
-);
+// The queue's shapes (ViewQuery, QueueItem, QueuePage, SavedView, SavedViews, People) live with it.
+export { People, QueueItem, QueuePage, SavedView, SavedViews, ViewQuery } from './queueShapes';
 
 export const BulkAssignResult = component(
   'BulkAssignResult',
@@ -456,6 +407,14 @@ export const StatementLine = component(
   }),
 );
 const LedgerLeg = LegDetail;
+const MatchedBy = OneOf(['UETR', 'END_TO_END_ID', 'LEG_ID']);
+const FieldDifferences = Type.Array(
+  Obj({
+    field: OneOf(['amountMinor', 'currency', 'valueDate', 'side', 'outcome', 'payerRef', 'payeeRef']),
+    mine: Type.String(),
+    ledger: Type.String(),
+  }),
+);
 export const StatementReport = component(
   'StatementReport',
   Obj({
@@ -471,31 +430,73 @@ export const StatementReport = component(
         lineCount: Int(),
         at: At,
       }),
+      {
+        description: `the first ${REPORT_ITEMS_MAX} statements of the file (counts.statements has them all)`,
+      },
     ),
     period: Obj({ from: Type.String(), to: Type.String() }),
+    scopes: Type.Array(
+      Obj({
+        statementId: Type.String(),
+        account: Type.Optional(Type.String()),
+        accountOnLedger: Type.Boolean({
+          description:
+            'a leg of the period names the account (payer or payee): the statement is compared with the legs of that account; false: no leg does, and the legs are taken by currency alone',
+        }),
+        currency: Type.Optional(
+          Type.String({ description: 'the legs of this currency only (absent: every currency, a CSV)' }),
+        ),
+      }),
+      {
+        description:
+          "which of your legs each statement (in the order of statements) is compared with: those of its account and currency; the period's other legs are out of scope (counts.outOfScope), neither compared nor reported",
+      },
+    ),
     counts: Obj({
+      statements: Int(),
       lines: Int(),
       matched: Int(),
       onlyInMyBooks: Int(),
       onlyOnLedger: Int(),
       fieldDifferences: Int(),
+      notSettled: Int({
+        description: 'legs of yours that did not settle (FAILED, TIMED_OUT), paired or not',
+      }),
       notBooked: Int(),
+      ledgerLegs: Int({ description: "your legs of the period in the statements' scope: those compared" }),
+      outOfScope: Int({
+        description: 'your legs of the period of another account or currency: not compared',
+      }),
     }),
     onlyInMyBooks: Type.Array(StatementLine),
-    onlyOnLedger: Type.Array(LedgerLeg),
+    onlyOnLedger: Type.Array(LedgerLeg, { description: 'settled legs with no line in the books' }),
     fieldDifferences: Type.Array(
       Obj({
         line: StatementLine,
         leg: LedgerLeg,
-        matchedBy: OneOf(['UETR', 'END_TO_END_ID', 'LEG_ID']),
+        matchedBy: MatchedBy,
+        differences: FieldDifferences,
+      }),
+      { description: 'a line and a settled leg of one payment whose fields disagree' },
+    ),
+    notSettled: Type.Array(
+      Obj({
+        leg: LedgerLeg,
+        line: Type.Optional(StatementLine),
+        matchedBy: Type.Optional(MatchedBy),
         differences: Type.Array(
           Obj({
-            field: OneOf(['amountMinor', 'currency', 'valueDate', 'side', 'outcome', 'payerRef', 'payeeRef']),
+            field: OneOf(['amountMinor', 'currency', 'valueDate', 'side', 'payerRef', 'payeeRef']),
             mine: Type.String(),
             ledger: Type.String(),
           }),
+          { description: 'fields other than the outcome that differ from the line (empty without one)' },
         ),
       }),
+      {
+        description:
+          'your legs that did not settle (FAILED, TIMED_OUT): their own group, never a difference; with the line of the books that names the payment, if any (a booking against a leg that did not settle is a status conflict to follow up)',
+      },
     ),
     proposedLegs: Type.Optional(
       Type.Union([
