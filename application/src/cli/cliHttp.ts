@@ -25,15 +25,23 @@ export const CLI_TLS_ENV = {
 
 const OPTION = { ca: '--ca', cert: '--cert', key: '--key' } as const;
 
-/** Why a request got no answer: `retryable` when the node may answer a second try (not a trust failure). */
+/**
+ * Why a request got no answer: `retryable` when the node may answer a second try (refused connection, reset,
+ * timeout), not when its certificate is not trusted (a second try meets the same certificate).
+ */
 export class NodeUnreachable extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** NODE_UNREACHABLE, TIMEOUT or NODE_NOT_TRUSTED: what a script branches on. */
+    readonly code: 'NODE_UNREACHABLE' | 'TIMEOUT' | 'NODE_NOT_TRUSTED',
   ) {
     super(message);
   }
 }
+
+/** How long a request may go without a byte either way before it is given up (a node or a ledger hung). */
+export const IDLE_TIMEOUT_MS_DEFAULT = 120_000;
 
 /** A refusal of the command's own configuration (files, options): nothing was sent. */
 export class CliTlsError extends Error {}
@@ -89,8 +97,16 @@ export interface NodeClient {
   close(): void;
 }
 
-/** A client of one node, reading the TLS files once; connections are kept alive across a command's requests. */
-export function nodeClient(node: string, files: CliTlsFiles): NodeClient {
+/**
+ * A client of one node, reading the TLS files once; connections are kept alive across a command's requests. A
+ * request with no byte sent or received for `idleTimeoutMs` fails as TIMEOUT (a long upload that keeps sending
+ * does not).
+ */
+export function nodeClient(
+  node: string,
+  files: CliTlsFiles,
+  idleTimeoutMs = IDLE_TIMEOUT_MS_DEFAULT,
+): NodeClient {
   let url: URL;
   try {
     url = new URL(node);
@@ -150,15 +166,27 @@ export function nodeClient(node: string, files: CliTlsFiles): NodeClient {
             new NodeUnreachable(
               `the certificate of ${base} is not trusted (${code}): give the CA that issued it with ${OPTION.ca} FILE (or ${CLI_TLS_ENV.ca})`,
               false,
+              'NODE_NOT_TRUSTED',
             ),
           );
-        else reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true));
+        else if (code === 'TIMEOUT')
+          reject(
+            new NodeUnreachable(
+              `no answer from ${base} within ${String(idleTimeoutMs / 1000)} s (--timeout)`,
+              true,
+              'TIMEOUT',
+            ),
+          );
+        else reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true, 'NODE_UNREACHABLE'));
+      });
+      req.setTimeout(idleTimeoutMs, () => {
+        req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
       });
       req.on('response', (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => {
-          reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true));
+          reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true, 'NODE_UNREACHABLE'));
         });
         res.on('end', () => {
           resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });

@@ -8,12 +8,14 @@ runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   isTty: process.stderr.isTTY,
   env: process.env,
+  stdin: process.stdin,
 }).then(
   (code) => {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 2;
+    // runCli reports every failure itself; this is a defect of the command line
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
   },
 );

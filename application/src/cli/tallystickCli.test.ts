@@ -87,7 +87,7 @@ describe('the tallystick command line', () => {
       /7 lines: 5 matched, 1 only in my books, 1 only on the ledger, 1 with differing fields/,
     );
     expect(upload.out).toMatch(new RegExp(`only on the ledger ${payments[6]?.credit.reference ?? ''}`));
-    expect(upload.out).toMatch(/amountMinor mine 1234000 \/ ledger 1234567/);
+    expect(upload.out).toMatch(/amount mine CNY 12340\.00 \/ ledger CNY 12345\.67/);
     expect(upload.out).toMatch(/1 missing legs posted/);
     expect(
       (

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -66,6 +67,7 @@ async function cli(
   argv: string[],
   env: Record<string, string> = {},
   session = file('session.json'),
+  stdin = '',
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   let err = '';
@@ -76,6 +78,7 @@ async function cli(
     },
     isTty: false,
     env,
+    stdin: Readable.from([stdin]),
   });
   return { code, out: out.join('\n'), err };
 }
@@ -85,36 +88,25 @@ const systemTls = ['--cert', file('system.crt'), '--key', file('system.key'), '-
 describe('the tallystick command line on a node with mutual TLS', () => {
   it('provisions with the secret over its certificate, then posts with the certificate alone', async () => {
     // Passwords of systems are off at this node: the secret alone does not log in.
-    const password = await cli([
-      'login',
-      '--node',
-      url,
-      '--ca',
-      file('tls-ca.pem'),
-      '--user',
-      'bankb-system',
-      '--secret',
-      'bankb-system-pw',
-    ]);
-    expect([password.code, password.err]).toEqual([2, expect.stringMatching(/SYSTEM_PASSWORD_LOGIN_OFF/)]);
+    const password = await cli(
+      ['login', '--node', url, '--ca', file('tls-ca.pem'), '--user', 'bankb-system', '--password-stdin'],
+      {},
+      file('session.json'),
+      'bankb-system-pw\n',
+    );
+    expect([password.code, password.err]).toEqual([1, expect.stringMatching(/SYSTEM_PASSWORD_LOGIN_OFF/)]);
 
     // The certificate alone before provisioning: the node says what is missing.
     const early = await cli(['login', '--node', url, ...systemTls]);
     expect([early.code, early.err]).toEqual([
-      2,
+      1,
       expect.stringMatching(/UNAUTHENTICATED \(NO_SIGNING_CREDENTIAL\): .*POST \/v1\/sessions/),
     ]);
 
-    const login = await cli([
-      'login',
-      '--node',
-      url,
-      ...systemTls,
-      '--user',
-      'bankb-system',
-      '--secret',
-      'bankb-system-pw',
-    ]);
+    // The password from the environment (never on the command line)
+    const login = await cli(['login', '--node', url, ...systemTls, '--user', 'bankb-system'], {
+      TALLYSTICK_PASSWORD: 'bankb-system-pw',
+    });
     expect(login.err).toBe('');
     expect(login.out).toBe(
       `logged in as bankb-system of BankBMSP (submitter) at ${url} by its client certificate`,
@@ -197,7 +189,7 @@ describe('the tallystick command line on a node with mutual TLS', () => {
       file('banka-session.json'),
     );
     expect([r.code, r.err]).toEqual([
-      2,
+      1,
       expect.stringMatching(/UNAUTHENTICATED \(CERTIFICATE_NOT_TRUSTED\): .*not issued by BankBMSP's CA/),
     ]);
   });

@@ -1,0 +1,176 @@
+import type { Break, OpenCase, Provenance, QueuePage } from '../../http/apiTypes';
+import { intOption, parseCommand } from '../cliArgs';
+import type { CommandContext, Outcome } from '../cliContext';
+import { usageError } from '../cliErrors';
+import { formatAge, formatAmount, table } from '../cliFormat';
+import { request } from '../cliSession';
+import { breakStep, isStep, STEP_OPTIONS, STEPS } from './breakSteps';
+
+export const BREAKS_OPTIONS = {
+  reason: { type: 'string' },
+  status: { type: 'string' },
+  assignee: { type: 'string' },
+  limit: { type: 'string', default: '50' },
+  cursor: { type: 'string' },
+} as const;
+
+/** The queue of breaks from the node's index, a page at a time. */
+export async function breaks(ctx: CommandContext, argv: readonly string[]): Promise<Outcome> {
+  const { values, positionals } = parseCommand('breaks', argv, BREAKS_OPTIONS);
+  if (positionals.length > 0) throw usageError(`breaks takes no argument, got ${positionals.join(' ')}`);
+  const q = new URLSearchParams({ limit: String(intOption('limit', values.limit, 1, 1000)) });
+  for (const k of ['reason', 'status', 'assignee', 'cursor'] as const) {
+    const v = values[k];
+    if (v !== undefined) q.set(k, v);
+  }
+  const s = await ctx.session();
+  const page = await request<QueuePage>(s, 'GET', `/v1/queue?${q.toString()}`);
+  const rows = page.items.map((b) => [
+    b.breakId,
+    b.reason,
+    b.status,
+    formatAge(b.ageMs),
+    b.assignee?.name ?? '-',
+  ]);
+  return {
+    json: page,
+    lines: [
+      ...table(rows),
+      `${String(page.items.length)} breaks shown`,
+      ...(page.nextCursor === null ? [] : [`more: tallystick breaks --cursor ${page.nextCursor}`]),
+    ],
+  };
+}
+
+export const BREAK_OPTIONS = {
+  ...STEP_OPTIONS,
+  case: { type: 'string' },
+  of: { type: 'string' },
+} as const;
+
+/** `break show|open|provenance …`, or a workflow step `break ID STEP`. */
+export async function breakCommand(ctx: CommandContext, argv: readonly string[]): Promise<Outcome> {
+  const { values, positionals } = parseCommand('break', argv, BREAK_OPTIONS);
+  const [first, second, ...extra] = positionals;
+  if (first === undefined || second === undefined || extra.length > 0)
+    throw usageError(
+      'break needs show ID, open REFERENCE, provenance ID, or ID and a step (see tallystick break --help)',
+    );
+  switch (first) {
+    case 'show':
+      return showBreak(ctx, second, values.reference);
+    case 'open':
+      return openCase(ctx, second, values.case);
+    case 'provenance':
+      return provenance(ctx, second, values.of ?? 'break');
+    default:
+      if (!isStep(second))
+        throw usageError(`break ${first}: the step must be one of ${STEPS.join(', ')}, got ${second}`);
+      return breakStep(ctx, first, second, values);
+  }
+}
+
+/** A break's lines for people: what it is, who holds it, and its timeline. */
+export function breakLines(b: Break): string[] {
+  const legs = (b.detail.legs ?? []).map((l) => `${l.mspId}:${l.legId} (${l.role})`);
+  const missing = (b.detail.missing ?? []).map((m) => `${m.mspId} (${m.role})`);
+  return [
+    ...table([
+      ['break', b.breakId],
+      ['reason', b.reason],
+      ['status', b.status],
+      ['case', b.caseId],
+      ['parties', b.parties.join(', ')],
+      ['opened', b.openedAt],
+      ['updated', b.updatedAt],
+      ...(b.assignee ? [['assignee', `${b.assignee.name} (${b.assignee.mspId})`]] : []),
+      ...(b.proposal
+        ? [['proposal', `${b.proposal.kind} by ${b.proposal.proposer.name} (${b.proposal.proposer.mspId})`]]
+        : []),
+      ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
+      ...(b.resolution ? [['resolution', b.resolution]] : []),
+      ...(b.detail.fields ? [['fields', b.detail.fields.join(', ')]] : []),
+      ...(legs.length > 0 ? [['legs', legs.join(', ')]] : []),
+      ...(missing.length > 0 ? [['missing', missing.join(', ')]] : []),
+    ]),
+    'timeline:',
+    ...table(
+      b.timeline.map((t) => [
+        `  ${String(t.seq)}`,
+        t.at,
+        t.action,
+        `${t.from ?? '-'} -> ${t.to}`,
+        `${t.actor.name} (${t.actor.mspId})`,
+        t.comment,
+      ]),
+    ),
+  ];
+}
+
+/** A break as anyone allowed sees it (comments sealed), or opened with its reference (comments in clear). */
+async function showBreak(ctx: CommandContext, breakId: string, reference: string | undefined) {
+  const s = await ctx.session();
+  const path = `/v1/breaks/${encodeURIComponent(breakId)}`;
+  const b =
+    reference === undefined
+      ? await request<Break>(s, 'GET', path)
+      : await request<Break>(s, 'POST', `${path}/open`, { reference });
+  return { json: b, lines: breakLines(b) };
+}
+
+/** A case opened with its payment reference (in the body, never the URL): its legs in clear and its breaks. */
+async function openCase(ctx: CommandContext, reference: string, caseId: string | undefined) {
+  const s = await ctx.session();
+  const opened = await request<OpenCase>(s, 'POST', '/v1/cases/open', {
+    reference,
+    ...(caseId === undefined ? {} : { caseId }),
+  });
+  const c = opened.case;
+  const legRows = opened.legs.map((l) => [
+    `  ${l.mspId}:${l.legId}`,
+    l.role,
+    formatAmount(l.detail.amountMinor, l.detail.currency),
+    l.detail.valueDate,
+    `${l.detail.payerRef} -> ${l.detail.payeeRef}`,
+    l.detail.outcome,
+  ]);
+  return {
+    json: opened,
+    lines: [
+      `case ${c.caseId}  ${c.status}  parties ${c.parties.join(', ')}`,
+      ...(c.otherCases.length > 0 ? [`other cases of this reference: ${c.otherCases.join(', ')}`] : []),
+      `legs (${String(opened.legs.length)}):`,
+      ...table(legRows),
+      `breaks (${String(opened.breaks.length)}):`,
+      ...opened.breaks.flatMap((b) => ['', ...breakLines(b)]),
+    ],
+  };
+}
+
+const PROVENANCE_KINDS = ['break', 'case', 'leg'] as const;
+
+/** Every committed version of a record: when, by which transaction and block, signed by whom. */
+async function provenance(ctx: CommandContext, id: string, kind: string) {
+  if (!(PROVENANCE_KINDS as readonly string[]).includes(kind))
+    throw usageError(`--of must be break, case or leg, got ${kind}`);
+  const s = await ctx.session();
+  const p = await request<Provenance>(s, 'GET', `/v1/provenance/${kind}/${encodeURIComponent(id)}`);
+  const status = (value: unknown) =>
+    typeof value === 'object' && value !== null && 'status' in value ? String(value.status) : '';
+  return {
+    json: p,
+    lines: [
+      `${p.kind} ${p.id}: ${String(p.history.length)} versions, newest first`,
+      ...table(
+        p.history.map((v) => [
+          `  v${String(v.version)}`,
+          v.timestamp,
+          `tx ${v.txId}`,
+          `block ${v.blockNumber ?? '?'}`,
+          v.signer === null ? 'signer ?' : `${v.signer.mspId} ${v.signer.subject}`,
+          v.isDelete ? 'deleted' : status(v.value),
+        ]),
+      ),
+    ],
+  };
+}
