@@ -59,14 +59,14 @@ export function releaseOf(
   return { label: `${name}_${version}_s${sequence}`, version: `${version}-s${sequence}`, sequence };
 }
 
-type Release = ReturnType<typeof releaseOf>;
+export type Release = ReturnType<typeof releaseOf>;
 
 /** The package of a release for one peer's organisation: its connection.json names that organisation's server. */
-function packageFile(ctx: Context, release: Release, peer: PeerNode): string {
+export function packageFile(ctx: Context, release: Release, peer: PeerNode): string {
   return join(ctx.layout.runDir, 'chaincode', `${release.label}-${peer.name}.tar.gz`);
 }
 
-async function buildPackage(pkg: string, label: string, address: string): Promise<void> {
+export async function buildPackage(pkg: string, label: string, address: string): Promise<void> {
   mkdirSync(dirname(pkg), { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'ccaas-'));
   try {
@@ -84,7 +84,12 @@ async function buildPackage(pkg: string, label: string, address: string): Promis
  * Starts one organisation's chaincode server of a release, unless our process for it already runs; returns
  * its name.
  */
-async function serve(ctx: Context, release: Release, peer: PeerNode, packageId: string): Promise<string> {
+export async function serve(
+  ctx: Context,
+  release: Release,
+  peer: PeerNode,
+  packageId: string,
+): Promise<string> {
   const { layout, topology } = ctx;
   const host = peer.listenHost ?? peer.host;
   const port = serverPort(topology, peer, release.sequence);
@@ -125,12 +130,12 @@ async function serve(ctx: Context, release: Release, peer: PeerNode, packageId: 
  * a colon, and the SHA-256 of the package file. Worked out here, not by a peer CLI process per organisation at
  * every `up`.
  */
-function packageIdOf(release: Release, pkg: string): string {
+export function packageIdOf(release: Release, pkg: string): string {
   return `${release.label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
 }
 
 /** The peer CLI prints its usage after an error: the `Error: …` line is the one that says what happened. */
-function errorLine(output: string): string {
+export function errorLine(output: string): string {
   const lines = output.split('\n');
   return (lines.find((line) => line.startsWith('Error:')) ?? lines.at(-1) ?? '').trim();
 }
@@ -142,9 +147,12 @@ function errorLine(output: string): string {
  * server and still reported success (the restart race): every other failure is now retried until
  * `timeoutMs`, and then thrown.
  */
-export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promise<number | undefined> {
-  const [firstPeer] = ctx.topology.peers;
-  if (firstPeer === undefined) throw new Error('topology has no peer');
+export async function committedSequence(
+  ctx: Context,
+  timeoutMs = 30_000,
+  peer: PeerNode | undefined = ctx.topology.peers[0],
+): Promise<number | undefined> {
+  if (peer === undefined) throw new Error('topology has no peer');
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const committed = await run(
@@ -160,7 +168,7 @@ export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promi
         '-O',
         'json',
       ],
-      { env: { ...process.env, ...peerAdminEnv(ctx.layout, firstPeer) } },
+      { env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) } },
     );
     const output = `${committed.stdout}\n${committed.stderr}`.trim();
     if (committed.code === 0) {
@@ -170,7 +178,7 @@ export async function committedSequence(ctx: Context, timeoutMs = 30_000): Promi
     if (/namespace \S+ is not defined/.test(output)) return undefined;
     if (attempt === 1) ctx.log(`  querycommitted not answered yet: ${errorLine(output)}`);
     if (Date.now() >= deadline) {
-      throw new Error(`querycommitted on ${firstPeer.name} kept failing: ${errorLine(output)}`);
+      throw new Error(`querycommitted on ${peer.name} kept failing: ${errorLine(output)}`);
     }
     await sleep(250);
   }
@@ -238,12 +246,15 @@ export async function endorses(ctx: Context, peer: PeerNode): Promise<{ ok: bool
 }
 
 /**
- * One transaction through the whole path: endorsed by the first peer, ordered, and committed (the peer CLI
- * waits for its commit event). It writes nothing, so it is valid under any state.
+ * One transaction through the whole path: endorsed by `peer` (default the first), ordered, and committed (the
+ * peer CLI waits for its commit event). It writes nothing, so it is valid under any state.
  */
-export async function commitsTransaction(ctx: Context, timeoutMs = 30_000): Promise<void> {
+export async function commitsTransaction(
+  ctx: Context,
+  timeoutMs = 30_000,
+  peer: PeerNode | undefined = ctx.topology.peers[0],
+): Promise<void> {
   const { layout, topology, consortium } = ctx;
-  const [peer] = topology.peers;
   const [orderer] = topology.orderers;
   if (peer === undefined || orderer === undefined) throw new Error('topology has no peer or orderer');
   const args = [
@@ -440,7 +451,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
  * A lifecycle call that goes to the ordering service. Right after the orderers (re)start, Raft has no leader
  * for about an election timeout and the orderer answers SERVICE_UNAVAILABLE "no Raft leader": wait for one.
  */
-async function untilLeader(
+export async function untilLeader(
   file: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv },

@@ -2,9 +2,20 @@
 import { findRepoRoot, layoutFor } from './layout.js';
 import type { NodeStatus } from './network.js';
 import { deploy } from './chaincode.js';
-import { down, loadContext, reset, status, up } from './network.js';
+import {
+  down,
+  enrolOrganisation,
+  loadContext,
+  organisationOf,
+  reset,
+  status,
+  up,
+  upOrganisation,
+} from './network.js';
+import type { Context } from './network.js';
 
 const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
+       cli.js <enrol|up|status|down> --org <mspId> [--orderers 1|3]
 
   up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel,
            deploy the chaincode if none is committed (else serve the committed one), and succeed only once every
@@ -13,7 +24,16 @@ const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
   reset    down, then delete the run folder (ledgers, crypto, logs)
   status   each node and chaincode server: up/down, block height per channel, whether each peer endorses
            a chaincode call; exit 3 if anything is down, 4 if a peer cannot endorse
-  deploy   chaincode as a service: package once, install, start the server, approve by every org, commit`;
+  deploy   chaincode as a service: package once, install, start the server, approve by every org, commit
+
+  One organisation's part alone, as a member operating its own hosts (docs/FABRIC.md, "One organisation's part"):
+  enrol --org X   start X's CA and enrol X's identities; X's MSP folder is then what it gives the others
+  up --org X      X's CA, its orderers (the ordering organisation also writes the channel's genesis block from
+                  every organisation's MSP folder), its peers joined to the channel; for a member its own chaincode
+                  server and its approval (the approval that makes a majority commits the definition), then its
+                  peers endorse and a transaction commits through them once the definition is committed
+  status --org X  X's nodes and chaincode servers only (exit 3 if one is down, 4 if its peer cannot endorse)
+  down --org X    stops X's processes only; the other organisations' keep running`;
 
 function parseOrderers(args: string[]): number {
   const index = args.indexOf('--orderers');
@@ -21,6 +41,28 @@ function parseOrderers(args: string[]): number {
   const value = Number(args[index + 1]);
   if (value !== 1 && value !== 3) throw new Error('--orderers must be 1 or 3');
   return value;
+}
+
+function parseOrg(args: string[]): string | undefined {
+  const index = args.indexOf('--org');
+  if (index === -1) return undefined;
+  const value = args[index + 1];
+  if (value === undefined || value.startsWith('--'))
+    throw new Error('--org needs an organisation (an mspId)');
+  return value;
+}
+
+/** Exit code of `status`: 3 if a node or a (needed) chaincode server is down, 4 if a peer cannot endorse. */
+async function statusCommand(ctx: Context, org: string | undefined): Promise<number> {
+  const rows = await status(ctx, { endorsement: true, ...(org === undefined ? {} : { org }) });
+  printStatus(rows);
+  // an ordering organisation runs no chaincode server
+  const needsChaincode = org === undefined || organisationOf(ctx, org).member;
+  const noServer = needsChaincode && !rows.some((row) => row.kind === 'chaincode');
+  if (noServer)
+    console.log(`no chaincode server: run network:up${org === undefined ? '' : ` -- --org ${org}`}`);
+  if (!rows.every((row) => row.up) || noServer) return 3;
+  return rows.every((row) => row.endorsement?.ok !== false) ? 0 : 4;
 }
 
 function printStatus(rows: NodeStatus[]): void {
@@ -60,12 +102,19 @@ async function main(argv: string[]): Promise<number> {
   const ctx = loadContext(layoutFor(findRepoRoot(__dirname)), (line) => {
     console.log(line);
   });
+  const org = parseOrg(rest);
   switch (command) {
+    case 'enrol':
+      if (org === undefined) throw new Error('enrol needs --org <mspId>');
+      await enrolOrganisation(ctx, parseOrderers(rest), org);
+      return 0;
     case 'up':
-      await up(ctx, parseOrderers(rest));
+      if (org === undefined) await up(ctx, parseOrderers(rest));
+      else await upOrganisation(ctx, parseOrderers(rest), org);
       return 0;
     case 'down':
-      await down(ctx);
+      if (org !== undefined) organisationOf(ctx, org);
+      await down(ctx, org);
       return 0;
     case 'reset':
       await reset(ctx);
@@ -78,15 +127,8 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    case 'status': {
-      const rows = await status(ctx, { endorsement: true });
-      printStatus(rows);
-      if (!rows.every((row) => row.up) || !rows.some((row) => row.kind === 'chaincode')) {
-        if (!rows.some((row) => row.kind === 'chaincode')) console.log('no chaincode server: run network:up');
-        return 3;
-      }
-      return rows.every((row) => row.endorsement?.ok !== false) ? 0 : 4;
-    }
+    case 'status':
+      return statusCommand(ctx, org);
     default:
       console.error(USAGE);
       return 2;

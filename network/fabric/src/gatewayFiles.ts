@@ -54,36 +54,43 @@ export function walletEntry(mspId: string, certificate: string, privateKey: stri
  * and its organisation admin, from the MSP folders enrolment wrote. Wallet files hold private keys: 0600.
  */
 export function writeGatewayFiles(layout: Layout, consortium: Consortium, topology: Topology): number {
+  return consortium.organisations
+    .map((org) => writeOrganisationGatewayFiles(layout, consortium, topology, org.mspId))
+    .reduce((a, b) => a + b, 0);
+}
+
+/** One member's connection profile and wallet (what `up --org` writes for that member alone). */
+export function writeOrganisationGatewayFiles(
+  layout: Layout,
+  consortium: Consortium,
+  topology: Topology,
+  mspId: string,
+): number {
+  const org = consortium.organisations.find((o) => o.mspId === mspId);
+  if (org === undefined) throw new Error(`${mspId} is not a member of the consortium`);
   mkdirSync(layout.gatewayDir, { recursive: true });
   let identities = 0;
-  for (const org of consortium.organisations) {
-    const profile = connectionProfile(
-      consortium,
-      topology,
-      org.mspId,
-      (id) => readFileSync(orgCaCert(layout, id), 'utf8'),
-      readFileSync(join(layout.caHome(org.mspId), 'ca-cert.pem'), 'utf8'),
-    );
-    writeFileSync(join(layout.gatewayDir, `${org.mspId}.json`), `${JSON.stringify(profile, null, 2)}\n`);
-    const wallet = layout.walletDir(org.mspId);
-    mkdirSync(wallet, { recursive: true, mode: 0o700 });
-    chmodSync(wallet, 0o700);
-    for (const id of [...org.users.map((u) => u.id), ORG_ADMIN_ID]) {
-      const msp = join(layout.userDir(org.mspId, id), 'msp');
-      const certificate = readFileSync(join(msp, 'signcerts', 'cert.pem'), 'utf8');
-      const [key] = readdirSync(join(msp, 'keystore')).filter((f) => f.endsWith('_sk'));
-      if (key === undefined) throw new Error(`${msp}/keystore has no private key`);
-      const file = join(wallet, `${id}.id`);
-      writeFileSync(
-        file,
-        walletEntry(org.mspId, certificate, readFileSync(join(msp, 'keystore', key), 'utf8')),
-        {
-          mode: 0o600,
-        },
-      );
-      chmodSync(file, 0o600);
-      identities++;
-    }
+  const profile = connectionProfile(
+    consortium,
+    topology,
+    org.mspId,
+    (id) => readFileSync(orgCaCert(layout, id), 'utf8'),
+    readFileSync(join(layout.caHome(org.mspId), 'ca-cert.pem'), 'utf8'),
+  );
+  writeFileSync(join(layout.gatewayDir, `${org.mspId}.json`), `${JSON.stringify(profile, null, 2)}\n`);
+  const wallet = layout.walletDir(org.mspId);
+  mkdirSync(wallet, { recursive: true, mode: 0o700 });
+  chmodSync(wallet, 0o700);
+  for (const id of [...org.users.map((u) => u.id), ORG_ADMIN_ID]) {
+    const msp = join(layout.userDir(org.mspId, id), 'msp');
+    const certificate = readFileSync(join(msp, 'signcerts', 'cert.pem'), 'utf8');
+    const [key] = readdirSync(join(msp, 'keystore')).filter((f) => f.endsWith('_sk'));
+    if (key === undefined) throw new Error(`${msp}/keystore has no private key`);
+    const file = join(wallet, `${id}.id`);
+    const entry = walletEntry(org.mspId, certificate, readFileSync(join(msp, 'keystore', key), 'utf8'));
+    writeFileSync(file, entry, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    identities++;
   }
   return identities;
 }

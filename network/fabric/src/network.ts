@@ -39,7 +39,8 @@ import {
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
 import { chaincodeServers, committedSequence, endorses, ensureChaincode } from './chaincode.js';
-import { writeGatewayFiles } from './gatewayFiles.js';
+import { ensureOrganisationChaincode } from './memberChaincode.js';
+import { writeGatewayFiles, writeOrganisationGatewayFiles } from './gatewayFiles.js';
 import type { NetnsPlan } from './netns.js';
 import { namespaceOf, placeInNamespaces, readNetnsPlan } from './netns.js';
 
@@ -51,6 +52,8 @@ interface RunState {
   peerChannel: string[];
   /** The port offset the run folder was made with: the channel's configuration holds the ports. */
   portOffset?: number;
+  /** Organisations enrolled one by one (`enrol --org`, `up --org`); `enrolled` is true once all are. */
+  enrolledOrgs?: string[];
 }
 
 export interface Context {
@@ -173,11 +176,17 @@ function adminOf(ctx: Context, mspId: string): { msp: string; tls: ReturnType<ty
   };
 }
 
-export async function up(ctx: Context, ordererCount: number): Promise<void> {
+/** What every step of `up` shares: the run folder's state, its PID table, the orderers run and the channel block. */
+interface Run {
+  readonly state: RunState;
+  readonly pids: PidTable;
+  readonly orderers: OrdererNode[];
+  readonly block: string;
+}
+
+/** Reads (or starts) the run folder's state; refuses an orderer count or port offset other than its own. */
+function openRun(ctx: Context, ordererCount: number): Run {
   const { layout, consortium, topology } = ctx;
-  const total = performance.now();
-  const orderers = selectOrderers(topology, ordererCount);
-  const channel = consortium.channel;
   const previous = readState(layout);
   if (previous !== undefined && previous.orderers !== ordererCount) {
     throw new Error(`the run folder was made with ${previous.orderers} orderer(s); run network:reset first`);
@@ -196,144 +205,168 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
     peerChannel: [],
   };
   mkdirSync(layout.logDir, { recursive: true });
-  const pids = readPids(layout.pidFile);
+  return {
+    state,
+    pids: readPids(layout.pidFile),
+    orderers: selectOrderers(topology, ordererCount),
+    block: layout.channelBlock(consortium.channel),
+  };
+}
 
+async function binariesStep(ctx: Context): Promise<void> {
   await step(ctx, 'Fabric binaries', async () => {
-    const built = await ensureBinaries(layout, ctx.log);
+    const built = await ensureBinaries(ctx.layout, ctx.log);
     if (built.length > 0) ctx.log(`  built ${built.join(', ')}`);
   });
+}
 
-  const orgIds = allOrganisationIds(consortium, topology).filter(
-    (id) => consortium.organisations.some((o) => o.mspId === id) || ordererOrgs(orderers).includes(id),
-  );
+/** Starts the organisations' CAs and enrols the identities of those not enrolled yet (each its own, at its CA). */
+async function identitiesStep(ctx: Context, run: Run, orgIds: string[]): Promise<void> {
+  const { layout, consortium, topology } = ctx;
   await step(ctx, `certificate authorities (${orgIds.length})`, async () => {
     await Promise.all(
       orgIds.map((mspId) => {
         const { args, env } = caServerArgs(layout, topology, mspId);
-        return startNode(
-          ctx,
-          pids,
-          `ca-${mspId}`,
-          binPath(layout, 'fabric-ca-server'),
-          args,
-          env,
-          layout.caHome(mspId),
-          () => caReady(layout, topology, mspId),
-          mspId,
-        );
+        const ready = () => caReady(layout, topology, mspId);
+        const bin = binPath(layout, 'fabric-ca-server');
+        return startNode(ctx, run.pids, `ca-${mspId}`, bin, args, env, layout.caHome(mspId), ready, mspId);
       }),
     );
   });
+  const enrolled = run.state.enrolledOrgs ?? [];
+  const toEnrol = run.state.enrolled ? [] : orgIds.filter((id) => !enrolled.includes(id));
+  if (toEnrol.length === 0) return;
+  await step(ctx, `identities (register and enrol; ${toEnrol.join(', ')})`, async () => {
+    const counts = await Promise.all(
+      toEnrol.map((mspId) => enrollOrganisation(layout, consortium, topology, run.orderers, mspId)),
+    );
+    ctx.log(`  ${counts.reduce((a, b) => a + b, 0)} identities`);
+    run.state.enrolledOrgs = [...enrolled, ...toEnrol];
+    const everyone = allOrganisationIds(consortium, topology).filter((id) => runsNodes(ctx, run, id));
+    run.state.enrolled = everyone.every((id) => run.state.enrolledOrgs?.includes(id));
+    saveState(layout, run.state);
+  });
+}
 
-  if (!state.enrolled) {
-    await step(ctx, 'identities (register and enrol)', async () => {
-      const counts = await Promise.all(
-        orgIds.map((mspId) => enrollOrganisation(layout, consortium, topology, orderers, mspId)),
-      );
-      ctx.log(`  ${counts.reduce((a, b) => a + b, 0)} identities`);
-      state.enrolled = true;
-      saveState(layout, state);
-    });
-  }
+/**
+ * The channel's genesis block, from every member's and ordering organisation's public MSP folder (what each gives
+ * to join: its CA roots and NodeOUs). A missing folder is named with the command that writes it.
+ */
+async function genesisBlockStep(ctx: Context, run: Run): Promise<void> {
+  const { layout, consortium, topology } = ctx;
+  if (existsSync(run.block)) return;
+  const missing = allOrganisationIds(consortium, topology)
+    .filter((id) => runsNodes(ctx, run, id))
+    .filter((id) => !existsSync(orgCaCert(layout, id)));
+  if (missing.length > 0)
+    throw new Error(
+      `the channel's genesis block needs every organisation's MSP folder; missing: ${missing.join(', ')} ` +
+        `(each runs: node network/fabric/cli.mjs enrol --org <mspId>)`,
+    );
+  await step(ctx, `genesis block of channel ${consortium.channel}`, async () => {
+    mkdirSync(layout.configtxDir, { recursive: true });
+    writeFileSync(
+      join(layout.configtxDir, 'configtx.yaml'),
+      toYaml(configtx(consortium, topology, run.orderers, layout)),
+    );
+    await runOrThrow(
+      binPath(layout, 'configtxgen'),
+      ['-profile', CHANNEL_PROFILE, '-outputBlock', run.block, '-channelID', consortium.channel],
+      { env: { ...process.env, FABRIC_CFG_PATH: layout.configtxDir } },
+    );
+  });
+}
 
-  const block = layout.channelBlock(channel);
-  if (!existsSync(block)) {
-    await step(ctx, `genesis block of channel ${channel}`, async () => {
-      mkdirSync(layout.configtxDir, { recursive: true });
-      writeFileSync(
-        join(layout.configtxDir, 'configtx.yaml'),
-        toYaml(configtx(consortium, topology, orderers, layout)),
-      );
-      await runOrThrow(
-        binPath(layout, 'configtxgen'),
-        ['-profile', CHANNEL_PROFILE, '-outputBlock', block, '-channelID', channel],
-        { env: { ...process.env, FABRIC_CFG_PATH: layout.configtxDir } },
-      );
-    });
-  }
-
-  const clusterRoots = ordererOrgs(orderers).map((id) => orgCaCert(layout, id));
+/** Starts the orderers and joins those not yet on the channel (osnadmin, with their organisation's admin). */
+async function orderersStep(ctx: Context, run: Run, orderers: OrdererNode[]): Promise<void> {
+  const { layout, consortium } = ctx;
+  if (orderers.length === 0) return;
+  const clusterRoots = ordererOrgs(run.orderers).map((id) => orgCaCert(layout, id));
   await step(ctx, `orderers (${orderers.length}, Raft)`, async () => {
     await Promise.all(
       orderers.map((o) => {
-        const data = layout.nodeData(o.name);
-        return startNode(
-          ctx,
-          pids,
-          o.name,
-          binPath(layout, 'orderer'),
-          [],
-          ordererEnv(layout, o, clusterRoots),
-          data,
-          () => healthy(o.host, o.operationsPort, orgCaCert(layout, o.mspId)),
-          o.mspId,
-        );
+        const env = ordererEnv(layout, o, clusterRoots);
+        const ready = () => healthy(o.host, o.operationsPort, orgCaCert(layout, o.mspId));
+        const bin = binPath(layout, 'orderer');
+        return startNode(ctx, run.pids, o.name, bin, [], env, layout.nodeData(o.name), ready, o.mspId);
       }),
     );
   });
+  const toJoin = orderers.filter((o) => !run.state.ordererChannel.includes(o.name));
+  if (toJoin.length === 0) return;
+  await step(ctx, `orderers join ${consortium.channel} (osnadmin)`, async () => {
+    for (const o of toJoin) {
+      const admin = adminOf(ctx, o.mspId);
+      await runOrThrow(binPath(layout, 'osnadmin'), [
+        ...['channel', 'join', '--channelID', consortium.channel, '--config-block', run.block],
+        ...['-o', `${o.host}:${o.adminPort}`, '--ca-file', orgCaCert(layout, o.mspId)],
+        ...['--client-cert', admin.tls.cert, '--client-key', admin.tls.key],
+      ]);
+      run.state.ordererChannel.push(o.name);
+      saveState(layout, run.state);
+    }
+  });
+}
 
-  const toJoin = orderers.filter((o) => !state.ordererChannel.includes(o.name));
-  if (toJoin.length > 0) {
-    await step(ctx, `orderers join ${channel} (osnadmin)`, async () => {
-      for (const o of toJoin) {
-        const admin = adminOf(ctx, o.mspId);
-        await runOrThrow(binPath(layout, 'osnadmin'), [
-          'channel',
-          'join',
-          '--channelID',
-          channel,
-          '--config-block',
-          block,
-          '-o',
-          `${o.host}:${o.adminPort}`,
-          '--ca-file',
-          orgCaCert(layout, o.mspId),
-          '--client-cert',
-          admin.tls.cert,
-          '--client-key',
-          admin.tls.key,
-        ]);
-        state.ordererChannel.push(o.name);
-        saveState(layout, state);
-      }
-    });
-  }
-
-  await step(ctx, `peers (${topology.peers.length})`, async () => {
+/** Starts the peers (each with its own core.yaml and the ccaas builder) and joins those not yet on the channel. */
+async function peersStep(ctx: Context, run: Run, peers: PeerNode[]): Promise<void> {
+  const { layout, consortium } = ctx;
+  if (peers.length === 0) return;
+  await step(ctx, `peers (${peers.length})`, async () => {
     writeBuilder(layout);
     const coreYaml = patchCoreYaml(readFileSync(join(layout.sampleConfigDir, 'core.yaml'), 'utf8'));
     await Promise.all(
-      topology.peers.map((p) => {
+      peers.map((p) => {
         mkdirSync(layout.peerConfigDir(p.name), { recursive: true });
         writeFileSync(join(layout.peerConfigDir(p.name), 'core.yaml'), coreYaml);
+        const ready = () => healthy(p.host, p.operationsPort, orgCaCert(layout, p.mspId));
+        const bin = binPath(layout, 'peer');
+        const env = peerEnv(layout, p);
         return startNode(
           ctx,
-          pids,
+          run.pids,
           p.name,
-          binPath(layout, 'peer'),
+          bin,
           ['node', 'start'],
-          peerEnv(layout, p),
+          env,
           layout.nodeData(p.name),
-          () => healthy(p.host, p.operationsPort, orgCaCert(layout, p.mspId)),
+          ready,
           p.mspId,
         );
       }),
     );
   });
+  const toJoin = peers.filter((p) => !run.state.peerChannel.includes(p.name));
+  if (toJoin.length === 0) return;
+  await step(ctx, `peers join ${consortium.channel}`, async () => {
+    await Promise.all(
+      toJoin.map(async (p) => {
+        await joinPeer(ctx, p, run.block);
+        run.state.peerChannel.push(p.name);
+      }),
+    );
+    saveState(layout, run.state);
+  });
+}
 
-  const peersToJoin = topology.peers.filter((p) => !state.peerChannel.includes(p.name));
-  if (peersToJoin.length > 0) {
-    await step(ctx, `peers join ${channel}`, async () => {
-      await Promise.all(
-        peersToJoin.map(async (p) => {
-          await joinPeer(ctx, p, block);
-          state.peerChannel.push(p.name);
-        }),
-      );
-      saveState(layout, state);
-    });
-  }
+/** Whether the organisation has a part in this run: a member, or an ordering organisation of the orderers run. */
+function runsNodes(ctx: Context, run: Run, mspId: string): boolean {
+  return (
+    ctx.consortium.organisations.some((o) => o.mspId === mspId) || ordererOrgs(run.orderers).includes(mspId)
+  );
+}
 
+/** The whole consortium on this machine: every organisation's nodes, the channel, the chaincode. */
+export async function up(ctx: Context, ordererCount: number): Promise<void> {
+  const { layout, consortium, topology } = ctx;
+  const total = performance.now();
+  const run = openRun(ctx, ordererCount);
+  await binariesStep(ctx);
+  const orgIds = allOrganisationIds(consortium, topology).filter((id) => runsNodes(ctx, run, id));
+  await identitiesStep(ctx, run, orgIds);
+  await genesisBlockStep(ctx, run);
+  await orderersStep(ctx, run, run.orderers);
+  await peersStep(ctx, run, topology.peers);
   writeGatewayFiles(layout, consortium, topology);
   await step(ctx, 'chaincode served, endorsed by every peer, a transaction committed', async () => {
     const served = await ensureChaincode(ctx);
@@ -343,6 +376,61 @@ export async function up(ctx: Context, ordererCount: number): Promise<void> {
     );
   });
   ctx.log(`network up in ${((performance.now() - total) / 1000).toFixed(2)} s; logs in ${layout.logDir}`);
+}
+
+/** The organisation named by `--org`: a member or an ordering organisation of the topology. */
+export function organisationOf(ctx: Context, mspId: string): { member: boolean } {
+  if (ctx.consortium.organisations.some((o) => o.mspId === mspId)) return { member: true };
+  if (ctx.topology.ordererOrganisations.some((o) => o.mspId === mspId)) return { member: false };
+  const known = allOrganisationIds(ctx.consortium, ctx.topology).join(', ');
+  throw new Error(`--org ${mspId}: not an organisation of the topology (${known})`);
+}
+
+/**
+ * One organisation's part before the channel exists, as a member joining does it on its own hosts: its CA
+ * started and its identities enrolled. What it then gives the others is public: its MSP folder
+ * (`orgs/<mspId>/msp`: CA roots and NodeOUs) and its nodes' endpoints (topology.json).
+ */
+export async function enrolOrganisation(ctx: Context, ordererCount: number, mspId: string): Promise<void> {
+  organisationOf(ctx, mspId);
+  const run = openRun(ctx, ordererCount);
+  await binariesStep(ctx);
+  await identitiesStep(ctx, run, [mspId]);
+  ctx.log(`${mspId} enrolled; it gives the others ${ctx.layout.orgMsp(mspId)} (public: CA roots, NodeOUs)`);
+}
+
+/**
+ * One organisation's part of the network, alone, as a member operating its own hosts runs it: its CA (enrolled
+ * if it is not), its orderers if it runs any (the ordering organisation also writes the channel's genesis block
+ * from every organisation's MSP folder, if it is not there yet), its peers joined to the channel, and, for a
+ * member, its own chaincode server and its approval of the chaincode definition (the approval that makes a
+ * majority also commits it). It needs the channel's genesis block, which only the ordering organisation makes.
+ */
+export async function upOrganisation(ctx: Context, ordererCount: number, mspId: string): Promise<void> {
+  const { layout } = ctx;
+  const { member } = organisationOf(ctx, mspId);
+  const total = performance.now();
+  const run = openRun(ctx, ordererCount);
+  await binariesStep(ctx);
+  await identitiesStep(ctx, run, [mspId]);
+  const orderers = run.orderers.filter((o) => o.mspId === mspId);
+  if (orderers.length > 0) await genesisBlockStep(ctx, run);
+  if (!existsSync(run.block))
+    throw new Error(
+      `${mspId}: no channel genesis block at ${run.block} yet: the ordering organisation makes it ` +
+        `(network:up -- --org ${ordererOrgs(run.orderers).join('|')}) once every organisation is enrolled`,
+    );
+  await orderersStep(ctx, run, orderers);
+  const peers = ctx.topology.peers.filter((p) => p.mspId === mspId);
+  await peersStep(ctx, run, peers);
+  if (member) {
+    writeOrganisationGatewayFiles(layout, ctx.consortium, ctx.topology, mspId);
+    await step(ctx, `${mspId}'s chaincode: installed, served, approved`, async () => {
+      const part = await ensureOrganisationChaincode(ctx, mspId);
+      ctx.log(`  ${part.summary}`);
+    });
+  }
+  ctx.log(`${mspId} up in ${((performance.now() - total) / 1000).toFixed(2)} s; logs in ${layout.logDir}`);
 }
 
 async function joinPeer(ctx: Context, peer: PeerNode, block: string): Promise<void> {
@@ -361,13 +449,34 @@ async function joinPeer(ctx: Context, peer: PeerNode, block: string): Promise<vo
   }
 }
 
-export async function down(ctx: Context): Promise<void> {
-  const pids = readPids(ctx.layout.pidFile);
+/** The organisation a process of the PID table belongs to: its CA, orderer, peer, or its peer's chaincode server. */
+export function ownerOf(ctx: Context, name: string): string | undefined {
+  if (name.startsWith('ca-')) return name.slice('ca-'.length);
+  const node = [...ctx.topology.orderers, ...ctx.topology.peers].find((n) => n.name === name);
+  if (node !== undefined) return node.mspId;
+  if (name.startsWith('chaincode-'))
+    return ctx.topology.peers.find((p) => name.endsWith(`-${p.name}`))?.mspId;
+  return undefined;
+}
+
+/**
+ * Stops every process `up` started (by PID, from the run folder's PID table), or, with `mspId`, only that
+ * organisation's: the others keep running and stay in the table.
+ */
+export async function down(ctx: Context, mspId?: string): Promise<void> {
+  const all = readPids(ctx.layout.pidFile);
+  const mine = (name: string) => mspId === undefined || ownerOf(ctx, name) === mspId;
+  const pids = Object.fromEntries(Object.entries(all).filter(([name]) => mine(name)));
   const stopped = await stopProcesses(pids);
   const survivors = Object.entries(pids).filter(([, record]) => isOurs(record));
   if (survivors.length > 0) throw new Error(`still running: ${survivors.map(([name]) => name).join(', ')}`);
-  rmSync(ctx.layout.pidFile, { force: true });
-  ctx.log(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.length}: ${stopped.join(', ')}`);
+  const others = Object.fromEntries(Object.entries(all).filter(([name]) => !mine(name)));
+  if (Object.keys(others).length === 0) rmSync(ctx.layout.pidFile, { force: true });
+  else writePids(ctx.layout.pidFile, others);
+  const what = mspId === undefined ? '' : ` of ${mspId}`;
+  ctx.log(
+    stopped.length === 0 ? `nothing${what} was running` : `stopped ${stopped.length}: ${stopped.join(', ')}`,
+  );
 }
 
 export async function reset(ctx: Context): Promise<void> {
@@ -388,9 +497,13 @@ export interface NodeStatus {
 
 /**
  * Each node and chaincode server: running (our PID), healthy, block heights; with `endorsement`, whether each
- * running peer endorses a chaincode call (a peer CLI query per peer, in parallel, about 0.5 s).
+ * running peer endorses a chaincode call (a peer CLI query per peer, in parallel, about 0.5 s). With `org`, only
+ * that organisation's nodes and chaincode servers.
  */
-export async function status(ctx: Context, options: { endorsement?: boolean } = {}): Promise<NodeStatus[]> {
+export async function status(
+  ctx: Context,
+  options: { endorsement?: boolean; org?: string } = {},
+): Promise<NodeStatus[]> {
   const { layout, topology } = ctx;
   const state = readState(layout);
   const orderers = topology.orderers.slice(0, state?.orderers ?? topology.orderers.length);
@@ -425,17 +538,24 @@ export async function status(ctx: Context, options: { endorsement?: boolean } = 
     ...ctx.consortium.organisations.map((o) => o.mspId),
     ...orderers.map((o) => o.mspId),
   ]);
+  const ours = (mspId: string) => options.org === undefined || options.org === mspId;
+  const peers = topology.peers.filter((p) => ours(p.mspId));
   const rows = await Promise.all([
-    ...topology.cas.filter((ca) => orgIds.has(ca.mspId)).map((ca) => probe(`ca-${ca.mspId}`, 'ca', ca)),
-    ...orderers.map((o) => probe(o.name, 'orderer', o)),
-    ...topology.peers.map(async (p) => {
+    ...topology.cas
+      .filter((ca) => orgIds.has(ca.mspId) && ours(ca.mspId))
+      .map((ca) => probe(`ca-${ca.mspId}`, 'ca', ca)),
+    ...orderers.filter((o) => ours(o.mspId)).map((o) => probe(o.name, 'orderer', o)),
+    ...peers.map(async (p) => {
       const row = await probe(p.name, 'peer', p);
       if (options.endorsement === true)
         row.endorsement = row.up ? await endorses(ctx, p) : { ok: false, detail: 'peer down' };
       return row;
     }),
   ]);
-  const servers = await chaincodeServers(ctx);
+  const servers = (await chaincodeServers(ctx)).filter((s) => {
+    const owner = ownerOf(ctx, s.name);
+    return owner === undefined ? options.org === undefined : ours(owner);
+  });
   for (const server of servers) {
     rows.push({
       name: server.name,
@@ -445,9 +565,11 @@ export async function status(ctx: Context, options: { endorsement?: boolean } = 
       heights: {},
     });
   }
-  if (servers.length === 0 && rows.some((row) => row.kind === 'peer' && row.up)) {
+  const [upPeer] = rows.filter((row) => row.kind === 'peer' && row.up);
+  const asker = peers.find((p) => p.name === upPeer?.name);
+  if (servers.length === 0 && asker !== undefined) {
     // no server recorded: missing (down) if a definition is committed, absent if nothing was ever deployed
-    const committed = await committedSequence(ctx, 0).catch(() => undefined);
+    const committed = await committedSequence(ctx, 0, asker).catch(() => undefined);
     if (committed !== undefined) {
       const endpoint = `(from port ${topology.chaincodeServer.port})`;
       rows.push({
