@@ -13,6 +13,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
 import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
+import type { ConsortiumOrganisation } from '../ledger/consortium';
 
 export interface RunningNode {
   readonly mspId: string;
@@ -38,6 +39,20 @@ export function ownLegsOf(c: LedgerConnection, mspId: string): OwnLegReader | un
   };
 }
 
+/** How the nodes are started; only `dataDir` is required. */
+export interface InstitutionNodesOptions {
+  dataDir: string;
+  host?: string;
+  log?: (e: LogEntry) => void;
+  portOffset?: number;
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Each node's HTTPS and client-certificate configuration; by default read from the environment
+   * (TALLYSTICK_TLS_*: http/mutualTls.ts, docs/API.md), plain HTTP when none is set.
+   */
+  tls?: (mspId: string) => NodeTls | undefined;
+}
+
 /**
  * Starts one application node per institution of the consortium, each on its documented port on 127.0.0.1,
  * with its own wallet folder and index, whichever ledger the connection reaches: on the embedded network all
@@ -46,20 +61,8 @@ export function ownLegsOf(c: LedgerConnection, mspId: string): OwnLegReader | un
  */
 export async function startInstitutionNodes(
   c: LedgerConnection,
-  options: {
-    dataDir: string;
-    host?: string;
-    log?: (e: LogEntry) => void;
-    portOffset?: number;
-    env?: Readonly<Record<string, string | undefined>>;
-    /**
-     * Each node's HTTPS and client-certificate configuration; by default read from the environment
-     * (TALLYSTICK_TLS_*: http/mutualTls.ts, docs/API.md), plain HTTP when none is set.
-     */
-    tls?: (mspId: string) => NodeTls | undefined;
-  },
+  options: InstitutionNodesOptions,
 ): Promise<RunningNode[]> {
-  const host = options.host ?? '127.0.0.1';
   const nodes: RunningNode[] = [];
   // Read for every node before any starts: a bad value stops start-up naming it, with nothing to undo.
   const tlsOf = new Map(
@@ -70,62 +73,80 @@ export async function startInstitutionNodes(
   );
   try {
     for (const org of c.consortium.organisations) {
-      const nodeDir = join(options.dataDir, 'nodes', org.mspId);
-      // One index per node: its own PGlite, or its own schema when DATABASE_URL names a shared server.
-      const env = options.env ?? process.env;
-      const db: Database = await openDatabase(
-        readDatabaseConfig(
-          { ...env, DATABASE_SCHEMA: env.DATABASE_SCHEMA ?? `node_${org.mspId.toLowerCase()}` },
-          nodeDir,
-        ),
-      );
-      await migrate(db.pool);
-      const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
-      const live = new LiveFeed();
-      const tls = tlsOf.get(org.mspId);
-      const app = createApp({
-        index,
-        live,
-        mspId: org.mspId,
-        gateway: c.gateway,
-        enroller: c.enroller(org.mspId),
-        wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
-        sessions: new SessionStore(() => Date.now()),
-        ...(options.log ? { log: options.log } : {}),
-        ...(tls ? { mutualTls: { systemPasswordLogins: tls.systemPasswordLogins } } : {}),
-      });
-      const port = org.apiPort + (options.portOffset ?? 0);
-      const { server, url } = await listen(app, port, host, org.mspId, tls);
-      nodes.push({
-        mspId: org.mspId,
-        url,
-        database: db.description,
-        async startIndexer() {
-          if (!index.indexer) {
-            // Blocks name each transaction's signer: the index keeps it for auditors.
-            const ownLegs = ownLegsOf(c, org.mspId);
-            index.indexer = await BlockIndexer.start({
-              gateway: c.changes(org.mspId),
-              pool: db.pool,
-              institution: org.mspId,
-              ...(ownLegs ? { ownLegs } : {}),
-            });
-            live.attach(index.indexer);
-          }
-          return index.indexer;
-        },
-        async close() {
-          // Live streams never end by themselves: end them first, or closing the server would wait for them.
-          live.close();
-          await closeServer(server);
-          await index.indexer?.stop();
-          await db.close();
-        },
-      });
+      nodes.push(await startNode(c, org, options, tlsOf.get(org.mspId)));
     }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.close()));
     throw e;
   }
   return nodes;
+}
+
+/** One institution's node: its index, its HTTP server, and an indexer started on demand. */
+async function startNode(
+  c: LedgerConnection,
+  org: ConsortiumOrganisation,
+  options: InstitutionNodesOptions,
+  tls: NodeTls | undefined,
+): Promise<RunningNode> {
+  const nodeDir = join(options.dataDir, 'nodes', org.mspId);
+  const env = options.env ?? process.env;
+  const db = await openNodeIndex(env, nodeDir, org.mspId);
+  const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
+  const live = new LiveFeed();
+  const app = createApp({
+    index,
+    live,
+    mspId: org.mspId,
+    gateway: c.gateway,
+    enroller: c.enroller(org.mspId),
+    wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
+    sessions: new SessionStore(() => Date.now()),
+    ...(options.log ? { log: options.log } : {}),
+    ...(tls ? { mutualTls: { systemPasswordLogins: tls.systemPasswordLogins } } : {}),
+  });
+  const port = org.apiPort + (options.portOffset ?? 0);
+  const { server, url } = await listen(app, port, options.host ?? '127.0.0.1', org.mspId, tls);
+  return {
+    mspId: org.mspId,
+    url,
+    database: db.description,
+    async startIndexer() {
+      if (!index.indexer) {
+        // Blocks name each transaction's signer: the index keeps it for auditors.
+        const ownLegs = ownLegsOf(c, org.mspId);
+        index.indexer = await BlockIndexer.start({
+          gateway: c.changes(org.mspId),
+          pool: db.pool,
+          institution: org.mspId,
+          ...(ownLegs ? { ownLegs } : {}),
+        });
+        live.attach(index.indexer);
+      }
+      return index.indexer;
+    },
+    async close() {
+      // Live streams never end by themselves: end them first, or closing the server would wait for them.
+      live.close();
+      await closeServer(server);
+      await index.indexer?.stop();
+      await db.close();
+    },
+  };
+}
+
+/** One index per node, migrated: its own PGlite, or its own schema when DATABASE_URL names a shared server. */
+async function openNodeIndex(
+  env: Readonly<Record<string, string | undefined>>,
+  nodeDir: string,
+  mspId: string,
+): Promise<Database> {
+  const db = await openDatabase(
+    readDatabaseConfig(
+      { ...env, DATABASE_SCHEMA: env.DATABASE_SCHEMA ?? `node_${mspId.toLowerCase()}` },
+      nodeDir,
+    ),
+  );
+  await migrate(db.pool);
+  return db;
 }
