@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parseCsv, type CsvMapping } from './csv';
 import { rejection } from '../../../test/support/statementFiles';
+import { csvChunks, GENERATED_CSV_MAPPING, rows } from '../../../test/support/statementBooks';
 
 const MAPPING: CsvMapping = {
   columns: {
@@ -109,5 +110,29 @@ describe('CSV', () => {
     });
     const latin1 = Buffer.concat([Buffer.from(HEADER), Buffer.from([0x4c, 0x31, 0x2c, 0xfc, 0x0d, 0x0a])]);
     expect((await rejection(parseCsv(latin1, MAPPING))).code).toBe('MALFORMED');
+  });
+
+  it('takes any line ending, CRLF, LF, CR or mixed, and still names the right line', async () => {
+    const text = [...csvChunks(rows(7, 200))].join('');
+    const crlf = await parseCsv(text, GENERATED_CSV_MAPPING);
+    expect(crlf.lines).toHaveLength(200);
+    let i = 0;
+    const endings: Record<string, () => string> = {
+      LF: () => '\n',
+      CR: () => '\r',
+      mixed: () => ['\r\n', '\r', '\n'][i++ % 3] ?? '\n',
+    };
+    for (const [name, eol] of Object.entries(endings)) {
+      const bytes = Buffer.from(text.replace(/\r\n/g, eol));
+      // Chunks of 5 bytes: now and then a CRLF is cut in two.
+      const chunks = Array.from({ length: Math.ceil(bytes.length / 5) }, (_, k) =>
+        bytes.subarray(k * 5, k * 5 + 5),
+      );
+      expect(await parseCsv(Readable.from(chunks), GENERATED_CSV_MAPPING), name).toEqual(crlf);
+    }
+    // A quoted line break in a column not read (CR, then CRLF) counts as the lines it spans.
+    const notes = { ...MAPPING, columns: { ...MAPPING.columns } };
+    const withNotes = `Note,${HEADER}"a\rb\r\nc",L1,R1,C,1.00,EUR,2026-11-27,A,B,BOOK\rx,L2,R2,C,1.00,EUR,2026-02-30,A,B,BOOK\n`;
+    expect(await rejection(parseCsv(withNotes, notes))).toMatchObject({ code: 'INVALID_DATE', at: 5 });
   });
 });

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { CsvError, parse } from 'csv-parse';
 
-import { amountAt, currencyAt, dateAt, textChunks, type StatementSource } from './source';
+import { amountAt, currencyAt, dateAt, lineBreaks, textChunks, type StatementSource } from './source';
 import { looksLikeFormula, unguardCell } from './spreadsheetCell';
 import {
   CSV_COLUMNS_MAX,
@@ -311,12 +311,14 @@ export async function parseCsv(
     });
   };
 
-  // Line numbers are counted here rather than with csv-parse's `info`, which costs a third of the parse:
-  // a record spans one line plus the line breaks inside its quoted fields; an empty line is a record of one
-  // empty field, skipped here.
+  // Records end with CRLF, LF or CR, mixed as they come (a file edited on several systems); csv-parse would
+  // otherwise take the first one it meets as the only one. Line numbers are counted here rather than with
+  // csv-parse's `info`, which costs a third of the parse: a record spans one line plus the line breaks inside its
+  // quoted fields; an empty line is a record of one empty field, skipped here.
   const parser = parse({
     bom: true,
     delimiter: mapping.delimiter ?? ',',
+    record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: CSV_RECORD_CHARS_MAX,
     skip_empty_lines: false,
     relax_column_count: true,
@@ -330,9 +332,7 @@ export async function parseCsv(
       try {
         line = nextLine;
         nextLine++;
-        for (const field of record) {
-          for (let k = field.indexOf('\n'); k >= 0; k = field.indexOf('\n', k + 1)) nextLine++;
-        }
+        for (const field of record) nextLine += lineBreaks(field);
         if (record.length === 1 && record[0] === '') {
           callback();
           return;

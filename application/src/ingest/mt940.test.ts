@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -138,6 +138,46 @@ describe('MT940: every published sample parses or is rejected for its stated rea
       });
     }
   }
+
+  describe('reads every sample alike whatever its line endings: CRLF, LF, CR or mixed', () => {
+    const endings: Record<string, (i: number) => string> = {
+      CRLF: () => '\r\n',
+      LF: () => '\n',
+      CR: () => '\r',
+      // A CR is followed by a CRLF, never by a LF alone (CR then LF is a CRLF, whatever was meant).
+      mixed: (i) => ['\r\n', '\n', '\r'][i % 3] ?? '\n',
+    };
+    /**
+     * The file with its line endings replaced, in chunks of 7 bytes: a CRLF is cut across two now and then. Read
+     * byte for byte (latin1), so a file that is not UTF-8 stays as it was.
+     */
+    const rewritten = (bytes0: Buffer, eol: (i: number) => string): Buffer[] => {
+      let i = 0;
+      const bytes = Buffer.from(
+        bytes0.toString('latin1').replace(/\r\n|\r|\n/g, () => eol(i++)),
+        'latin1',
+      );
+      return Array.from({ length: Math.ceil(bytes.length / 7) }, (_, k) => bytes.subarray(k * 7, k * 7 + 7));
+    };
+    for (const file of files) {
+      const expected = EXPECTED[file];
+      if (!expected) continue;
+      it(file, async () => {
+        const bytes = readFileSync(join(MT940, file));
+        for (const [name, eol] of Object.entries(endings)) {
+          const chunks = rewritten(bytes, eol);
+          if ('ok' in expected) {
+            const parsed = await parseMt940(chunks);
+            expect(parsed, name).toEqual(await parseMt940(bytes));
+            expect(parsed.lines, name).toHaveLength(expected.ok.lines);
+          } else {
+            const e = await rejection(parseMt940(chunks));
+            expect([e.code, e.at], name).toEqual([expected.rejected, expected.line]);
+          }
+        }
+      });
+    }
+  });
 
   it('reads a :61: line field by field, and EREF from :86:', async () => {
     const parsed = await parseMt940(createReadStream(join(MT940, 'jejik/rabobank-iban.sta')));

@@ -348,14 +348,7 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     });
   };
 
-  const tooLong = (at: number, text: string): never => {
-    if (/\r[^\n]/.test(text)) {
-      throw new StatementRejected(
-        'MALFORMED',
-        at,
-        'lines end with a bare carriage return (CR): MT940 lines must end with CRLF or LF',
-      );
-    }
+  const tooLong = (at: number): never => {
     throw new StatementRejected(
       'LIMIT_EXCEEDED',
       at,
@@ -365,18 +358,9 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
 
   const onLine = (raw: string): void => {
     lineNo++;
-    if (raw.length > MT940_LINE_CHARS_MAX) tooLong(lineNo, raw);
-    // SOH/ETX frame a transmission; CR before LF ends a line on Windows. A CR anywhere else is a line break of
-    // another convention mixed in (or hidden text), which would silently join two lines into one field.
-    const text = raw.replace(/[\u0001\u0003]/g, '').replace(/\r$/, '');
-    const cr = text.indexOf('\r');
-    if (cr >= 0) {
-      throw new StatementRejected(
-        'MALFORMED',
-        lineNo,
-        `a carriage return (CR) inside the line at column ${cr + 1}: lines must end with CRLF or LF, not a bare CR (mixed line endings?)`,
-      );
-    }
+    if (raw.length > MT940_LINE_CHARS_MAX) tooLong(lineNo);
+    // SOH/ETX frame a transmission.
+    const text = raw.replace(/[\u0001\u0003]/g, '');
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
       throw new StatementRejected('MALFORMED', lineNo, 'control characters: not an MT940 text file');
     }
@@ -420,25 +404,32 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
     );
   };
 
-  // Lines are cut from each chunk where it has a line feed; the unfinished last line waits, in pieces, for the
-  // next chunk, so a long line is never searched or copied again per chunk, and is refused once over the limit.
+  // Lines end with CRLF, LF or CR, mixed as they come (a file edited on several systems). They are cut from each
+  // chunk where it has a line break; the unfinished last line waits, in pieces, for the next chunk, so a long
+  // line is never searched or copied again per chunk, and is refused once over the limit. A CR that ends a chunk
+  // may be the first half of a CRLF: a LF that starts the next chunk then ends no further line.
   let rest: string[] = [];
   let restChars = 0;
+  let afterCr = false;
+  const lineBreak = /\r\n?|\n/g;
   for await (const chunk of textChunks(source, statementBytesMax, (_pending, at) => at)) {
-    let start = 0;
-    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
-      const piece = chunk.slice(start, nl);
+    let start: number = afterCr && chunk.startsWith('\n') ? 1 : 0;
+    afterCr = false;
+    lineBreak.lastIndex = start;
+    for (let m = lineBreak.exec(chunk); m; m = lineBreak.exec(chunk)) {
+      const piece = chunk.slice(start, m.index);
       const line = rest.length === 0 ? piece : rest.join('') + piece;
       rest = [];
       restChars = 0;
       onLine(line);
-      start = nl + 1;
+      start = lineBreak.lastIndex;
+      afterCr = m[0] === '\r' && start === chunk.length;
     }
     if (start < chunk.length) {
       const tail = chunk.slice(start);
       rest.push(tail);
       restChars += tail.length;
-      if (restChars > MT940_LINE_CHARS_MAX) tooLong(lineNo + 1, rest.join(''));
+      if (restChars > MT940_LINE_CHARS_MAX) tooLong(lineNo + 1);
     }
   }
   if (rest.length > 0) onLine(rest.join(''));

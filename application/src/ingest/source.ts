@@ -25,14 +25,11 @@ export async function* textChunks(
 ): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let bytes = 0;
-  // Line feeds handed out so far, so that an error in a later chunk can name its line.
+  // Line breaks handed out so far (CRLF, LF or CR), so that an error in a later chunk can name its line.
   let newlines = 0;
   let first = true;
-  const countLines = (text: string): number => {
-    let n = 0;
-    for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
-    return n;
-  };
+  // The text handed out last ended with a CR: a LF starting the next is the second half of a CRLF.
+  let endedWithCr = false;
   const decode = (chunk?: Uint8Array): string => {
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
@@ -42,7 +39,7 @@ export async function* textChunks(
       const pending = bad < 0 ? '' : partial.slice(0, bad);
       throw new StatementRejected(
         'MALFORMED',
-        where(pending, newlines + countLines(pending) + 1),
+        where(pending, newlines + lineBreaks(pending, endedWithCr) + 1),
         'the file is not valid UTF-8',
       );
     }
@@ -66,7 +63,8 @@ export async function* textChunks(
         'a second byte-order mark at the start of the file',
       );
     first = false;
-    newlines += countLines(text);
+    newlines += lineBreaks(text, endedWithCr);
+    endedWithCr = text.endsWith('\r');
     return text;
   };
   const iterable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =
@@ -83,6 +81,17 @@ export async function* textChunks(
   }
   const tail = decode();
   if (tail.length > 0) yield out(tail, true);
+}
+
+/**
+ * Line breaks in `text`: a CRLF counts once, a lone CR or LF once each. `afterCr`: the text before it ended with a
+ * CR, so a LF it starts with completes that line break rather than making another.
+ */
+export function lineBreaks(text: string, afterCr = false): number {
+  let n = 0;
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
+  for (let k = text.indexOf('\r'); k >= 0; k = text.indexOf('\r', k + 1)) if (text[k + 1] !== '\n') n++;
+  return afterCr && text.startsWith('\n') ? n - 1 : n;
 }
 
 /**

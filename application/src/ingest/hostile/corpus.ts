@@ -643,14 +643,28 @@ function mt940Cases(): Draft[] {
   add('bell-in-61', mt940({ 5: ':61:2611271127C100,00NTRF\u0007E2E-1//BANKREF1' }), rejected('MALFORMED', 5));
   add('escape-in-25', mt940({ 2: ':25:NL91\u001b[31mABNA' }), rejected('MALFORMED', 2));
 
-  // Line endings: CRLF and LF may be mixed, a bare CR may not (it would join two lines).
-  add('bare-cr-everywhere', mt940({}, '\r'), rejected('MALFORMED', 1));
-  add('bare-cr-one-line', mt940().replace(':28C:1/1\r\n', ':28C:1/1\r'), rejected('MALFORMED', 3));
-  add('bare-cr-in-86', mt940({ 6: ':86:/EREF/E2E-1\r/REMI/x' }), rejected('MALFORMED', 6));
+  // Line endings: CRLF, LF and CR, mixed as they come, are all line ends; a fault after them is named at its line.
   add(
-    'mixed-lf-crlf-and-cr',
-    mt940().replace(/\r\n/g, (_, i: number) => (i % 3 === 0 ? '\n' : i % 3 === 1 ? '\r\n' : '\r')),
-    rejected('MALFORMED'),
+    'cr-everywhere-closing-off',
+    mt940({ 9: ':62F:C261127EUR1069,49' }, '\r'),
+    rejected('BALANCE_MISMATCH', 9),
+  );
+  add(
+    'cr-one-line-then-dot-amount',
+    mt940({ 5: ':61:2611271127C100.00NTRFE2E-1//BANKREF1' }).replace(':28C:1/1\r\n', ':28C:1/1\r'),
+    rejected('INVALID_AMOUNT', 5),
+  );
+  add(
+    'cr-in-86-then-mt942-tag',
+    mt940({ 6: ':86:/EREF/E2E-1\r:34F:EURC0,' }),
+    rejected('UNSUPPORTED_MESSAGE', 7),
+  );
+  add(
+    'mixed-lf-crlf-and-cr-closing-off',
+    mt940({ 9: ':62F:C261127EUR1069,51' }).replace(/\r\n/g, (_, i: number) =>
+      i % 3 === 0 ? '\n' : i % 3 === 1 ? '\r\n' : '\r',
+    ),
+    rejected('BALANCE_MISMATCH', 9),
   );
 
   // Shape limits.
@@ -778,7 +792,8 @@ function csvCases(): Draft[] {
     rejected('DUPLICATE_LINE', 5),
   );
 
-  // Line endings: CRLF and LF may be mixed, a bare CR inside a row may not.
+  // Line endings: CRLF, LF and CR, mixed as they come, all end a record: a bare CR cuts a row short, and a line
+  // break inside a quoted value the upload reads is refused.
   add(
     'bare-cr-in-row',
     valid.replace('\r\n8a562c67-ca16-48ba-b074-65581be6f002', '\r\n8a562c67-ca16\r48ba-b074-65581be6f002'),
@@ -787,9 +802,9 @@ function csvCases(): Draft[] {
   add('bare-cr-in-quoted-cell', csv({ 3: { 5: '"PAYER\r2"' } }), rejected('MALFORMED', 3));
   add('lf-in-quoted-reference', csv({ 3: { 0: '"E2E\n3"' } }), rejected('MALFORMED', 3));
   add(
-    'mixed-crlf-lf-and-cr',
-    valid.replace(/\r\n/g, (_, i: number) => (i % 2 === 0 ? '\r' : '\n')),
-    rejected('MALFORMED'),
+    'mixed-crlf-lf-and-cr-then-feb-30',
+    csv({ 4: { 3: '2026-02-30' } }).replace(/\r\n/g, (_, i: number) => (i % 2 === 0 ? '\r' : '\n')),
+    rejected('INVALID_DATE', 4),
   );
 
   // Values.
