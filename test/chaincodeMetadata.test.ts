@@ -71,6 +71,38 @@ describe('chaincode metadata', () => {
     expect(byName.get('postLegs')?.tag).toContain('SUBMIT');
   });
 
+  it('describes the blacklist contract beside it, its queries evaluate-only and its changes submit', () => {
+    const bl = new Map(
+      (chaincode.metadata.contracts.blacklist?.transactions ?? []).map((t) => [t.name, t] as const),
+    );
+    expect([...bl.keys()].sort()).toEqual(
+      [
+        'approvePolicy',
+        'getEntry',
+        'getEntryHistory',
+        'getOwnEvidence',
+        'getPolicy',
+        'getProposal',
+        'join',
+        'listMembers',
+        'proposePolicy',
+        'query',
+        'queryLog',
+        'subjectReport',
+        'upload',
+        'uploadBatch',
+      ].sort(),
+    );
+    for (const name of ['getEntry', 'getEntryHistory', 'getOwnEvidence', 'getPolicy', 'queryLog'])
+      expect(bl.get(name)?.tag, name).toContain('EVALUATE');
+    // A query is recorded: it must be submitted.
+    for (const name of ['query', 'subjectReport', 'upload', 'uploadBatch', 'approvePolicy'])
+      expect(bl.get(name)?.tag, name).toContain('SUBMIT');
+    expect(bl.get('getPolicy')?.parameters?.map((p) => [p.name, p.schema.type])).toEqual([
+      ['version', 'number'],
+    ]);
+  });
+
   it('is served by the chaincode itself (org.hyperledger.fabric:GetMetadata), as a peer would serve it', async () => {
     // GetMetadata serialises an object through class-transformer; a version without classToPlain breaks it.
     const backend = await startBackend();

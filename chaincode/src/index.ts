@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 
+import { BlacklistContract } from './contract/blacklistContract';
 import { ReconciliationContract } from './contract/reconciliationContract';
 
-/** What fabric-chaincode-node (and the embedded network) loads: the package's contracts. */
-export const contracts = [ReconciliationContract];
-export { ReconciliationContract };
+/**
+ * What fabric-chaincode-node (and the embedded network) loads: the package's contracts. The first is the
+ * default: a function named without its contract (`postLegs`) goes to reconciliation.
+ */
+export const contracts = [ReconciliationContract, BlacklistContract];
+export { BlacklistContract, ReconciliationContract };

@@ -144,6 +144,18 @@ export class TransportGateway implements LedgerGateway {
     return JSON.parse(payload.toString('utf8')) as T;
   }
 
+  /**
+   * A call of another contract of the package (the blacklist's gateway, `blacklistGateway.ts`), with the same
+   * retries and error mapping as this gateway's own use cases.
+   */
+  submitCall<T>(who: Identity, c: ContractCall, options?: SubmitOptions): Promise<Committed<T>> {
+    return this.submit<T>(who, c, options);
+  }
+
+  evaluateCall<T>(who: Identity, c: ContractCall): Promise<T> {
+    return this.evaluate<T>(who, c);
+  }
+
   postLegs(
     who: Identity,
     legs: readonly LegInput[],

@@ -1,0 +1,377 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  createSubjectKeyFile,
+  loadSubjectKeyring,
+  type SubjectKeyring,
+} from '../../application/src/blacklist/subjectKeys';
+import { BlacklistGateway, type EntryInput } from '../../application/src/ledger/blacklistGateway';
+import { LedgerRejected, type Identity } from '../../application/src/ledger/ledgerGateway';
+import type { BlacklistPolicy, EntryView, SubjectRef } from '../../chaincode/src/api/blacklist';
+import { GENESIS_POLICY } from '../../chaincode/src/core/blacklist/policy';
+import { canonicalJson } from '../../chaincode/src/ledger/codec';
+import { startBackend, type Backend } from '../support/backend';
+
+/**
+ * The blacklist contract through a real ledger backend, with real X.509 identities per person (the reconciliation
+ * suite, suite.ts, is the model). Subjects are hashed on the "node" with a consortium key made for the run, so a
+ * run on a long-lived network lists fresh subjects; the policy step adds a category named for the run. The
+ * clearing house never joins: it is the institution outside the blacklist.
+ */
+export function defineBlacklistSuite(
+  start: () => Promise<Backend> = startBackend,
+  name: string = process.env.TALLYSTICK_LEDGER ?? 'embedded',
+): () => Backend {
+  let backend: Backend;
+  let bl: BlacklistGateway;
+  let ring: SubjectKeyring;
+  let keyDir: string;
+  const who: Record<string, Identity> = {};
+  const CONSENT = {
+    expiresOn: '2099-12-31',
+    hash: createHash('sha256').update('signed consent').digest('hex'),
+  };
+
+  beforeAll(async () => {
+    backend = await start();
+    const connection = backend.embedded ?? backend.fabric;
+    if (!connection) throw new Error('the backend has no connection');
+    bl = new BlacklistGateway(connection.gateway);
+    for (const id of [
+      'banka-system',
+      'bankb-system',
+      'payco-system',
+      'clearing-system',
+      'alice',
+      'bruno',
+      'pavel',
+      'anna',
+      'bella',
+      'petra',
+      'cora',
+      'audrey',
+      'banka-admin',
+      'bankb-admin',
+      'payco-admin',
+    ])
+      who[id] = await backend.identity(id);
+    keyDir = mkdtempSync(join(tmpdir(), 'tallystick-blacklist-key-'));
+    await createSubjectKeyFile(join(keyDir, 'v1.key'), 1);
+    ring = await loadSubjectKeyring({ files: [join(keyDir, 'v1.key')] }, join(keyDir, 'data'));
+  });
+  afterAll(async () => {
+    await backend.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  const id = (name: string): Identity => {
+    const i = who[name];
+    if (!i) throw new Error(`no identity ${name}`);
+    return i;
+  };
+
+  async function refused(p: Promise<unknown>, code: string): Promise<LedgerRejected> {
+    const e = await p.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e, `expected ${code}`).toBeInstanceOf(LedgerRejected);
+    expect((e as LedgerRejected).code).toBe(code);
+    return e as LedgerRejected;
+  }
+
+  /** A refusal by the chaincode commits nothing: the ledger's height does not move. */
+  async function refusedWritingNothing(p: () => Promise<unknown>, code: string): Promise<LedgerRejected> {
+    const before = backend.height();
+    const e = await refused(p(), code);
+    expect(backend.height()).toBe(before);
+    return e;
+  }
+
+  const subjectOf = (type: string, raw: string): SubjectRef => {
+    const [k] = ring.keysForIdentifier(type, raw, 'identifier');
+    if (!k) throw new Error('no key');
+    return k;
+  };
+  const mule = () => subjectOf('MOBILE', '13800138000');
+  const card = () => subjectOf('BANK_CARD', '4111 1111 1111 1111');
+  const entry = (subject: SubjectRef, over: Partial<EntryInput> = {}): EntryInput => ({
+    category: 'MONEY_MULE',
+    evidence: { salt: randomBytes(16).toString('hex'), summary: 'three victims reported transfers to it' },
+    indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
+    severity: 'HIGH',
+    subject,
+    ...over,
+  });
+
+  describe(`blacklist chaincode on the ${name} network`, () => {
+    let muleEntryA: EntryInput;
+    const uploads: Record<string, string> = {};
+
+    it('an institution joins through its admin only; before it has, it may neither list nor query', async () => {
+      await refusedWritingNothing(() => bl.join(id('alice')), 'ROLE_REQUIRED');
+      const joined = await bl.join(id('banka-admin'));
+      expect(joined.result.member.mspId).toBe('BankAMSP');
+      await bl.join(id('bankb-admin'));
+      await bl.join(id('payco-admin'));
+      expect((await bl.join(id('banka-admin'))).result.outcome).toBe('UNCHANGED');
+      const members = (await bl.members(id('audrey'))).map((m) => m.mspId);
+      expect(members).toEqual(expect.arrayContaining(['BankAMSP', 'BankBMSP', 'PayCoMSP']));
+      expect(members).not.toContain('ClearingHouseMSP');
+      await refusedWritingNothing(() => bl.upload(id('clearing-system'), entry(mule())), 'NOT_A_MEMBER');
+      await refusedWritingNothing(
+        () =>
+          bl.query(id('clearing-system'), {
+            consent: CONSENT,
+            purpose: 'ACCOUNT_OPENING',
+            subjects: [mule()],
+          }),
+        'NOT_A_MEMBER',
+      );
+    });
+
+    it('lists an entry with its provenance; the same upload again changes nothing', async () => {
+      muleEntryA = entry(mule());
+      const first = await bl.upload(id('banka-system'), muleEntryA);
+      expect(first.result).toEqual([
+        expect.objectContaining({
+          category: 'MONEY_MULE',
+          outcome: 'LISTED',
+          status: 'ACTIVE',
+          subjectKey: mule().subjectKey,
+          txId: first.txId,
+          uploader: 'BankAMSP',
+        }),
+      ]);
+      uploads.A = first.txId;
+      const again = await bl.upload(id('banka-system'), muleEntryA);
+      expect(again.result[0]).toMatchObject({ outcome: 'UNCHANGED', txId: first.txId });
+      const history = await bl.entryHistory(id('banka-system'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(history.map((h) => h.txId)).toEqual([first.txId]);
+      // Another upload over the entry in force (new evidence) is a conflict naming the listing.
+      const e = await refusedWritingNothing(
+        () => bl.upload(id('banka-system'), entry(mule(), { severity: 'LOW' })),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      expect(e.message).toContain(first.txId);
+    });
+
+    it('keeps the evidence in the uploader’s private collection, its salted hash on the entry', async () => {
+      const view = await bl.getEntry(id('banka-system'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(JSON.stringify(view)).not.toContain(muleEntryA.evidence.summary);
+      const own = (await bl.ownEvidence(id('banka-system'), mule().subjectKey, 'MONEY_MULE')) as {
+        evidence: unknown;
+        evidenceHash: string;
+      };
+      const expected = { documentHashes: [], ...muleEntryA.evidence };
+      expect(own.evidence).toEqual(expected);
+      expect(own.evidenceHash).toBe(view.entry.evidenceHash);
+      expect(createHash('sha256').update(canonicalJson(expected)).digest('hex')).toBe(
+        view.entry.evidenceHash,
+      );
+      // Another institution's evidence is never read, whatever it names.
+      await refused(bl.ownEvidence(id('bankb-system'), mule().subjectKey, 'MONEY_MULE'), 'ENTRY_NOT_FOUND');
+    });
+
+    it('a batch is all or nothing: one bad entry refuses it with its index and writes nothing', async () => {
+      const bad = [
+        entry(mule(), { category: 'CONFIRMED_FRAUD', indicators: ['POLICE_REPORT', 'VICTIM_COMPLAINT'] }),
+        entry(card()),
+        entry(card(), { category: 'SERIOUS_DEFAULT', indicators: [] }),
+      ];
+      const e = await refusedWritingNothing(
+        () => bl.uploadBatch(id('bankb-system'), bad),
+        'POLICY_VIOLATION',
+      );
+      expect(e.message).toContain('entries[2].indicators');
+      await refused(
+        bl.getEntry(id('bankb-system'), mule().subjectKey, 'BankBMSP', 'CONFIRMED_FRAUD'),
+        'ENTRY_NOT_FOUND',
+      );
+      const unknown = await refusedWritingNothing(
+        () => bl.uploadBatch(id('bankb-system'), [entry(card(), { category: 'RUDE_CUSTOMER' })]),
+        'POLICY_VIOLATION',
+      );
+      expect(unknown.message).toContain('entries[0].category');
+      await refusedWritingNothing(
+        () => bl.uploadBatch(id('bankb-system'), [entry(card(), { expiresOn: '2199-01-01' })]),
+        'POLICY_VIOLATION',
+      );
+      await refusedWritingNothing(
+        () => bl.uploadBatch(id('bankb-system'), [entry({ keyVersion: 1, subjectKey: '13800138000' })]),
+        'INVALID_INPUT',
+      );
+      const good = await bl.uploadBatch(id('bankb-system'), bad.slice(0, 2));
+      expect(good.result.map((r) => [r.category, r.outcome])).toEqual([
+        ['CONFIRMED_FRAUD', 'LISTED'],
+        ['MONEY_MULE', 'LISTED'],
+      ]);
+      uploads.B = good.txId;
+      await bl.upload(id('payco-system'), entry(mule()));
+    });
+
+    it('a query is a recorded transaction: entries with provenance and the cross-validation count', async () => {
+      const q = await bl.query(id('alice'), {
+        consent: CONSENT,
+        purpose: 'ACCOUNT_OPENING',
+        subjects: [mule()],
+      });
+      expect(q.result.queryId).toBe(q.txId);
+      expect(q.result.entries.map((e) => [e.uploader, e.category, e.status])).toEqual([
+        ['BankAMSP', 'MONEY_MULE', 'ACTIVE'],
+        ['BankBMSP', 'CONFIRMED_FRAUD', 'ACTIVE'],
+        ['PayCoMSP', 'MONEY_MULE', 'ACTIVE'],
+      ]);
+      const fromA = q.result.entries[0];
+      expect(fromA?.txId).toBe(uploads.A);
+      expect(q.result.entries[1]?.txId).toBe(uploads.B);
+      expect(fromA?.listedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(q.result.crossValidation).toEqual({
+        categories: ['CONFIRMED_FRAUD', 'MONEY_MULE'],
+        institutions: 3,
+        institutionsByCategory: { CONFIRMED_FRAUD: 1, MONEY_MULE: 2 },
+      });
+      const other = await bl.query(id('bruno'), { purpose: 'FRAUD_INVESTIGATION', subjects: [card()] });
+      expect(other.result.crossValidation).toMatchObject({ institutions: 1, categories: ['MONEY_MULE'] });
+
+      const log = await bl.queryLog(id('audrey'), mule().subjectKey);
+      const mine = log.find((r) => r.queryId === q.txId);
+      expect(mine).toEqual({
+        at: q.result.at,
+        consentExpiresOn: CONSENT.expiresOn,
+        consentHash: CONSENT.hash,
+        hits: 3,
+        policyVersion: expect.any(Number) as number,
+        purpose: 'ACCOUNT_OPENING',
+        querier: { mspId: 'BankAMSP', name: 'alice' },
+        queryId: q.txId,
+        subjectKeys: [mule().subjectKey],
+      });
+      const exempt = (await bl.queryLog(id('audrey'), card().subjectKey)).find(
+        (r) => r.queryId === other.txId,
+      );
+      expect(exempt).toMatchObject({
+        consentHash: null,
+        purpose: 'FRAUD_INVESTIGATION',
+        querier: { mspId: 'BankBMSP' },
+      });
+    });
+
+    it('refuses queries without a legal basis, and every other access outside the table, by the chaincode', async () => {
+      const ask = { purpose: 'ACCOUNT_OPENING', subjects: [mule()] };
+      await refusedWritingNothing(() => bl.query(id('alice'), ask), 'CONSENT_REQUIRED');
+      await refusedWritingNothing(
+        () => bl.query(id('alice'), { ...ask, consent: { ...CONSENT, expiresOn: '2000-01-01' } }),
+        'CONSENT_EXPIRED',
+      );
+      await refusedWritingNothing(
+        () => bl.query(id('alice'), { ...ask, purpose: 'CURIOSITY', consent: CONSENT }),
+        'POLICY_VIOLATION',
+      );
+      await refusedWritingNothing(() => bl.query(id('anna'), { ...ask, consent: CONSENT }), 'ROLE_REQUIRED');
+      await refusedWritingNothing(
+        () => bl.query(id('audrey'), { ...ask, consent: CONSENT }),
+        'ROLE_REQUIRED',
+      );
+      await refusedWritingNothing(() => bl.upload(id('anna'), entry(card())), 'ROLE_REQUIRED');
+      // An entry read by key is no way around a recorded query: another institution is told it does not exist.
+      await refused(bl.getEntry(id('bruno'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE'), 'ENTRY_NOT_FOUND');
+      await refused(
+        bl.entryHistory(id('bruno'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE'),
+        'ENTRY_NOT_FOUND',
+      );
+      const own: EntryView = await bl.getEntry(id('alice'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(own.status).toBe('ACTIVE');
+      expect((await bl.getEntry(id('audrey'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE')).entry.txId).toBe(
+        uploads.A,
+      );
+      await refused(bl.queryLog(id('alice'), mule().subjectKey), 'ROLE_REQUIRED');
+    });
+
+    it('the subject’s report lists the entries and who looked (institution, purpose, day), and is recorded', async () => {
+      await refusedWritingNothing(
+        () => bl.subjectReport(id('bruno'), { consent: undefined as never, subjects: [mule()] }),
+        'CONSENT_REQUIRED',
+      );
+      const r = await bl.subjectReport(id('bruno'), { consent: CONSENT, subjects: [mule()] });
+      expect(r.result.crossValidation.institutions).toBe(3);
+      const look = r.result.looks.find(
+        (l) => l.institution === 'BankAMSP' && l.purpose === 'ACCOUNT_OPENING',
+      );
+      expect(look?.on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(JSON.stringify(r.result.looks)).not.toContain('alice');
+      const log = await bl.queryLog(id('audrey'), mule().subjectKey);
+      expect(log.find((q) => q.queryId === r.txId)).toMatchObject({
+        purpose: 'SUBJECT_REPORT',
+        querier: { mspId: 'BankBMSP' },
+      });
+    });
+
+    it('a policy change takes effect when a majority of member institutions approved it, each version kept', async () => {
+      const before = await bl.policy(id('alice'));
+      const category = `RUN_${randomBytes(4).toString('hex').toUpperCase()}`;
+      const next: BlacklistPolicy = {
+        ...before.policy,
+        categories: { ...before.policy.categories, [category]: { indicatorsMin: 1, listingDaysMax: 365 } },
+      };
+      const listed = entry(card(), { category, indicators: ['CHARGEBACK_FRAUD'] });
+      await refusedWritingNothing(() => bl.upload(id('banka-system'), listed), 'POLICY_VIOLATION');
+      await refusedWritingNothing(
+        () => bl.proposePolicy(id('alice'), `p-${category}`, next),
+        'ROLE_REQUIRED',
+      );
+      const proposed = await bl.proposePolicy(id('banka-admin'), `p-${category}`, next);
+      expect(proposed.result).toMatchObject({ outcome: 'PROPOSED', status: 'OPEN' });
+      // A rival proposal against the same version: superseded once the first is adopted.
+      const rival = await bl.proposePolicy(id('bankb-admin'), `r-${category}`, {
+        ...before.policy,
+        disputes: { answerDays: 10, voteDays: 10 },
+      });
+      expect(rival.result.status).toBe('OPEN');
+
+      await refusedWritingNothing(() => bl.approvePolicy(id('cora'), `p-${category}`), 'NOT_A_MEMBER');
+      await refusedWritingNothing(() => bl.approvePolicy(id('alice'), `p-${category}`), 'ROLE_REQUIRED');
+      await refused(bl.approvePolicy(id('anna'), 'no-such-proposal'), 'PROPOSAL_NOT_FOUND');
+      const members = (await bl.members(id('anna'))).length;
+      const approvers = ['anna', 'bella', 'petra'];
+      let adoptedAt = -1;
+      for (const [i, a] of approvers.entries()) {
+        const step = await bl.approvePolicy(id(a), `p-${category}`);
+        if (step.result.outcome === 'ADOPTED') {
+          adoptedAt = i + 1;
+          expect(step.result.version).toMatchObject({
+            version: before.version + 1,
+            proposalId: `p-${category}`,
+          });
+          expect(step.result.version?.approvedBy).toHaveLength(adoptedAt);
+          break;
+        }
+        expect(step.result).toMatchObject({ outcome: 'APPROVED', status: 'OPEN' });
+        expect((await bl.policy(id('anna'))).version).toBe(before.version);
+      }
+      expect(adoptedAt).toBe(Math.floor(members / 2) + 1);
+      const now = await bl.policy(id('alice'));
+      expect(now.version).toBe(before.version + 1);
+      expect(now.policy.categories[category]).toEqual({ indicatorsMin: 1, listingDaysMax: 365 });
+      expect((await bl.policy(id('alice'), before.version)).policy).toEqual(before.policy);
+      expect((await bl.policy(id('alice'), 1)).policy).toEqual(GENESIS_POLICY);
+      await refused(bl.approvePolicy(id('petra'), `p-${category}`), 'ALREADY_DECIDED');
+      const superseded = await refused(bl.approvePolicy(id('anna'), `r-${category}`), 'ALREADY_DECIDED');
+      expect(superseded.message).toContain('propose it again');
+      expect((await bl.proposal(id('anna'), `r-${category}`)).status).toBe('SUPERSEDED');
+
+      const up = await bl.upload(id('banka-system'), listed);
+      expect(up.result[0]).toMatchObject({ outcome: 'LISTED', category });
+      expect(
+        (await bl.getEntry(id('audrey'), card().subjectKey, 'BankAMSP', category)).entry.policyVersion,
+      ).toBe(now.version);
+    });
+  });
+
+  return () => backend;
+}
