@@ -33,6 +33,7 @@ import { down, loadContext, status, up, type Context } from '../../network/fabri
 import { isOurs, readPids, stopProcesses, waitUntil } from '../../network/fabric/src/proc';
 import { startFabricBackend, type Backend } from '../support/backend';
 import { paymentLegs } from '../support/legs';
+import { defineBlacklistSuite } from './blacklistSuite';
 import { defineReconciliationSuite } from './suite';
 import { defineWalkthrough } from '../e2e/liveWalkthrough';
 
@@ -93,6 +94,13 @@ function peerStores(peer: string, marker: string): boolean {
 }
 
 const getBackend = defineReconciliationSuite(async () => {
+  await ensureNetwork();
+  return startFabricBackend();
+}, 'live Fabric');
+
+// The blacklist contract's suite on the same network, on a client of its own. Its tests run after the
+// reconciliation suite's and before the tests below that stop chaincode servers and cycle the network.
+defineBlacklistSuite(async () => {
   await ensureNetwork();
   return startFabricBackend();
 }, 'live Fabric');
