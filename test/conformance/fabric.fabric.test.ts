@@ -40,8 +40,9 @@ import { defineWalkthrough } from '../e2e/liveWalkthrough';
 // The live network: the one `npm run network:up` started (brought up here, one orderer, if it is not), with
 // the chaincode committed (`up` deploys it if it is not). The chaincode server runs the compiled contracts in
 // dist/, so `node network/fabric/cli.mjs build` (which every network:* script and test:fabric run) must have
-// run. This is the only live-network file: they would share one network. `npm test` includes it when
-// TALLYSTICK_FABRIC_NETWORK=1 (what .ci/run sets after network:up); `npm run test:fabric` runs it alone.
+// run. Every test of this file shares that one network (the other live file, test/byOrganisation.fabric.test.ts,
+// makes a network of its own). `npm test` includes it when TALLYSTICK_FABRIC_NETWORK=1 (what .ci/run sets after
+// network:up); `npm run test:fabric` runs the live files alone.
 const quiet = (_line: string) => undefined;
 const ctx: Context = loadContext(layoutFor(repoRoot()), quiet);
 
