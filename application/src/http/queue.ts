@@ -1,9 +1,13 @@
 import type pg from 'pg';
 
+import { isCurrency, minorToMajorText } from '../../../chaincode/src/core/money';
 import { caseIdPrefix } from '../../../chaincode/src/ledger/keys';
+import { csvRecord } from '../ingest/spreadsheetCell';
 import {
   listOpenBreaks,
+  OPEN_BREAKS_PAGE_SIZE_MAX,
   REFERENCE_PREFIX_MIN,
+  type OpenBreakItem,
   type OpenBreaksPage,
   type OpenBreaksQuery,
 } from '../readModel/read/queue';
@@ -52,6 +56,12 @@ export async function queuePage(
     ...(options.cursor ? { after: options.cursor } : {}),
     ...(view.reason ? { reason: view.reason } : {}),
     ...(view.status ? { status: view.status } : {}),
+    ...(view.currency ? { currency: view.currency } : {}),
+    ...(view.counterparty ? { counterparty: view.counterparty } : {}),
+    ...(view.valueDateFrom ? { valueDateFrom: view.valueDateFrom } : {}),
+    ...(view.valueDateTo ? { valueDateTo: view.valueDateTo } : {}),
+    ...(view.amountMinorMin ? { amountMinorMin: view.amountMinorMin } : {}),
+    ...(view.amountMinorMax ? { amountMinorMax: view.amountMinorMax } : {}),
     ...(view.sort ? { sort: view.sort } : {}),
     ...(view.order ? { order: view.order } : {}),
     ...(view.assignee === 'none'
@@ -76,6 +86,84 @@ export async function queuePage(
       });
     throw e;
   }
+}
+
+/** Rows one export of the queue holds at most (its pages are read one after another). */
+export const QUEUE_EXPORT_ROWS_MAX = 10_000;
+
+export const QUEUE_CSV_HEADER = [
+  'break_id',
+  'case_id',
+  'reason',
+  'status',
+  'resolution',
+  'opened_at',
+  'updated_at',
+  'age_ms',
+  'service_level',
+  'assignee',
+  'counterparties',
+  'amount',
+  'currency',
+  'value_date',
+  'own_reference',
+] as const;
+
+function csvCells(b: OpenBreakItem): string[] {
+  const amount =
+    b.amountMinor !== null && b.currency !== null && isCurrency(b.currency)
+      ? minorToMajorText(BigInt(b.amountMinor), b.currency)
+      : '';
+  return [
+    b.breakId,
+    b.caseId,
+    b.reason,
+    b.status,
+    b.resolution ?? '',
+    b.openedAt,
+    b.updatedAt,
+    String(b.ageMs),
+    b.serviceLevel,
+    b.assignee ? `${b.assignee.name}@${b.assignee.mspId}` : '',
+    b.counterparties.join(' '),
+    amount,
+    b.currency ?? '',
+    b.valueDate ?? '',
+    b.ownReference ?? '',
+  ];
+}
+
+/**
+ * The queue as its view shows it (filters, search and order; every page, not only the one on screen) as CSV,
+ * amounts in major units of their currency, cells a spreadsheet would run as formulas guarded. At most
+ * QUEUE_EXPORT_ROWS_MAX rows: `truncated` says when more matched.
+ */
+export async function queueCsv(
+  pool: pg.Pool,
+  who: { readonly mspId: string; readonly enrollmentId: string },
+  view: ViewQuery,
+  options: { readonly search?: string; readonly now: Date },
+): Promise<{ readonly csv: string; readonly rows: number; readonly truncated: boolean }> {
+  const lines = [csvRecord(QUEUE_CSV_HEADER)];
+  let cursor: string | undefined;
+  let truncated = false;
+  for (;;) {
+    const left = QUEUE_EXPORT_ROWS_MAX - (lines.length - 1);
+    const page = await queuePage(
+      pool,
+      who,
+      { ...view, limit: Math.min(OPEN_BREAKS_PAGE_SIZE_MAX, left) },
+      { ...options, ...(cursor ? { cursor } : {}) },
+    );
+    for (const item of page.items) lines.push(csvRecord(csvCells(item)));
+    cursor = page.next;
+    if (cursor === undefined) break;
+    if (lines.length - 1 >= QUEUE_EXPORT_ROWS_MAX) {
+      truncated = true;
+      break;
+    }
+  }
+  return { csv: `${lines.join('\r\n')}\r\n`, rows: lines.length - 1, truncated };
 }
 
 function searchFilter(mspId: string, raw: string | undefined): Partial<OpenBreaksQuery> {

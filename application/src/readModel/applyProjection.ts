@@ -33,7 +33,7 @@ export async function applyProjection(
   if (p.ownLegs) await writeOwnLegs(client, institution, p.ownLegs);
   await writeBreaks(client, [...p.breaks.values()]);
   await writeTransitions(client, p.transitions);
-  await writeOpenBreaks(client, p.openBreaks);
+  await writeOpenBreaks(client, institution, p.openBreaks);
   await writeDailyCounts(client, sumDaily(casesCounted, p.daily));
 
   await beforeCheckpoint?.();

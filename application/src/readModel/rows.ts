@@ -102,7 +102,10 @@ export interface TransitionRow {
   readonly origin: Origin;
 }
 
-/** `open_breaks`: the institution's work queue. */
+/**
+ * `open_breaks`: the institution's work queue. The facts of its own leg in the case (amount, currency, value
+ * date, reference) are not here: `write/queueFacts.ts` copies them from `own_legs`, which may come later.
+ */
 export interface OpenBreakRow {
   readonly breakId: string;
   readonly caseId: string;
@@ -111,6 +114,8 @@ export interface OpenBreakRow {
   readonly openedAt: string;
   readonly updatedAt: string;
   readonly assignee: PersonRef | null;
+  /** The break's other parties, sorted (the institution itself left out). */
+  readonly counterparties: readonly string[];
 }
 
 /** What a batch of transactions changes in the index: written in one SQL transaction with the checkpoint. */

@@ -208,6 +208,11 @@ describe('every route, through a running node, answers as its OpenAPI document s
     expect((await api(B, 'GET', '/v1/queue?reason=&assignee=&limit=5', { token: bruno })).status).toBe(200);
     const found = await api(B, 'POST', '/v1/queue/search', { token: bruno, body: { search: p.reference } });
     expect((found.body as { items: unknown[] }).items).toHaveLength(1);
+    const exported = await api(B, 'POST', '/v1/queue/export', {
+      token: bruno,
+      body: { currency: 'CNY', sort: 'amount', order: 'desc' },
+    });
+    expect([exported.status, exported.headers.get('content-type')]).toEqual([200, 'text/csv; charset=utf-8']);
     expect(
       (
         await api(B, 'PUT', '/v1/views/mine', {
@@ -292,6 +297,9 @@ describe('every route, through a running node, answers as its OpenAPI document s
     expect((await api(B, 'GET', `/v1/provenance/break/${breakId}`, { token: bruno })).status).toBe(200);
     const csv = await api(B, 'GET', `/v1/provenance/break/${breakId}?format=csv`, { token: bruno });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    // The resolved break among the closed ones, with its resolution.
+    const closed = await api(B, 'GET', '/v1/queue?status=RESOLVED&sort=updated&order=desc', { token: bruno });
+    expect((closed.body as { items: { breakId: string }[] }).items.map((b) => b.breakId)).toContain(breakId);
 
     // Problems: each is problem details, with its code, in the document's Problem shape.
     const problems = [

@@ -2,10 +2,20 @@ import { Type } from '@sinclair/typebox';
 
 import { REFERENCE_PREFIX_MIN } from '../../readModel/read/queue';
 import { ApiError } from '../errors';
-import { colleagues, deleteView, listViews, queuePage, saveView, SAVED_VIEWS_MAX } from '../queue';
+import {
+  colleagues,
+  deleteView,
+  listViews,
+  QUEUE_CSV_HEADER,
+  QUEUE_EXPORT_ROWS_MAX,
+  queueCsv,
+  queuePage,
+  saveView,
+  SAVED_VIEWS_MAX,
+} from '../queue';
 import { route, STREAMED, type RouteContext } from './route';
 import { Str, type Shape } from './schema';
-import { People, QueuePage, SavedView, SavedViews, ViewQuery } from './shapes';
+import { People, QueuePage, SavedView, SavedViews, ViewQuery } from './queueShapes';
 import { bearerToken } from '../authenticate';
 
 /**
@@ -55,9 +65,10 @@ export const queueRoutes = [
     operationId: 'getQueue',
     method: 'get',
     path: '/queue',
-    summary: "The work queue from the node's index: open breaks with age, filtered and sorted, keyset pages",
+    summary:
+      "The work queue from the node's index: breaks with age and service level, your leg's amount, currency, value date and reference, the counterparties; filtered and sorted, keyset pages",
     description:
-      'Default: oldest first, 50 a page. `count=true` adds `total`, the number of matching open breaks.',
+      'Default: open breaks, oldest first, 50 a page; `status=RESOLVED` lists the closed ones with their resolution. Every sort pages along an index. `count=true` adds `total`, the number of matching breaks.',
     tags: ['queue'],
     auth: 'session',
     roles: INDEX_READERS,
@@ -90,6 +101,46 @@ export const queueRoutes = [
     ]),
     responses: { 200: { description: 'a page', schema: QueuePage } },
     handle: ({ body }, ctx) => page(ctx, body),
+  }),
+  // POST for the same reason as the search: the export may be of a search by payment reference.
+  route({
+    operationId: 'exportQueue',
+    method: 'post',
+    path: '/queue/export',
+    summary:
+      'The work queue as CSV: every page of a view (filters, search, order), not only the one on screen',
+    description: `Columns ${QUEUE_CSV_HEADER.join(', ')}; amounts in major units of their currency, your own leg's. At most ${String(QUEUE_EXPORT_ROWS_MAX)} rows: the header \`x-truncated: true\` says when more matched. The body is that of POST /queue/search without cursor and count (its limit is ignored).`,
+    tags: ['queue'],
+    auth: 'session',
+    roles: INDEX_READERS,
+    index: true,
+    body: Type.Composite([ViewQuery, Type.Object({ search: Type.Optional(Str({ max: 64 })) })]),
+    responses: {
+      200: {
+        description: 'the queue as CSV (RFC 4180)',
+        media: 'text/csv',
+        schema: Type.String(),
+        headers: {
+          'x-truncated': {
+            description: `true when more than ${String(QUEUE_EXPORT_ROWS_MAX)} breaks matched (the first are in the file)`,
+            schema: Type.Literal('true'),
+          },
+        },
+      },
+    },
+    handle: async ({ body }, { pool, session }) => {
+      const { search, ...view } = body;
+      const now = new Date();
+      const { csv, truncated } = await queueCsv(pool, session, view, { now, ...(search ? { search } : {}) });
+      return {
+        status: 200 as const,
+        body: csv,
+        headers: {
+          'content-disposition': `attachment; filename="queue-${session.mspId}-${now.toISOString().slice(0, 10)}.csv"`,
+          ...(truncated ? { 'x-truncated': 'true' } : {}),
+        },
+      };
+    },
   }),
   route({
     operationId: 'listViews',

@@ -2,6 +2,7 @@ import { parseAmountMinor } from '../../../../chaincode/src/core/money';
 import type { LegInput } from '../../ledger/ledgerGateway';
 import type { OwnLegRow } from '../rows';
 import { jsonText, unnestRows, type Columns, type Queryable } from '../sql';
+import { refreshOwnLegFacts } from './queueFacts';
 
 /**
  * Minor units by the core's one amount rule (`parseAmountMinor`: digits only, above zero, at most
@@ -41,7 +42,8 @@ const ROWS_PER_STATEMENT = 5_000;
 
 /**
  * Writes own legs (inside the caller's SQL transaction) and answers how many were new. A leg already there is
- * kept: its content cannot differ, the ledger refuses a second leg under one id.
+ * kept: its content cannot differ, the ledger refuses a second leg under one id. The queue's rows of their
+ * cases take their facts (`queueFacts.ts`).
  */
 export async function writeOwnLegs(
   client: Queryable,
@@ -59,5 +61,7 @@ export async function writeOwnLegs(
     );
     written += r.rowCount ?? 0;
   }
+  // The queue shows each break with its own leg's facts: breaks indexed before this plaintext get them now.
+  if (written > 0) await refreshOwnLegFacts(client, mspId, [...new Set(rows.map((r) => r.caseId))]);
   return written;
 }
