@@ -236,7 +236,8 @@ async function identitiesStep(ctx: Context, run: Run, orgIds: string[]): Promise
   const enrolled = run.state.enrolledOrgs ?? [];
   const toEnrol = run.state.enrolled ? [] : orgIds.filter((id) => !enrolled.includes(id));
   if (toEnrol.length === 0) return;
-  await step(ctx, `identities (register and enrol; ${toEnrol.join(', ')})`, async () => {
+  const which = toEnrol.length === 1 ? `; ${toEnrol.join('')}` : '';
+  await step(ctx, `identities (register and enrol${which})`, async () => {
     const counts = await Promise.all(
       toEnrol.map((mspId) => enrollOrganisation(layout, consortium, topology, run.orderers, mspId)),
     );
