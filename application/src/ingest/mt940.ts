@@ -126,74 +126,255 @@ export function endToEndIdFromDetails(details: string): string | undefined {
   return id && id.toUpperCase() !== 'NOTPROVIDED' && id.toUpperCase() !== 'NONREF' ? id : undefined;
 }
 
-/**
- * Parses SWIFT MT940 (and MT950, which has no :86:) while it streams in, one statement per :20: ... :62F:/:62M:.
- * Amounts are read from their text with the comma as decimal mark. A statement whose opening balance and lines
- * do not give its closing balance rejects the whole file.
- */
-export async function parseMt940(source: StatementSource, limits?: IngestLimits): Promise<ParsedStatements> {
-  const { statementBytesMax, entriesMax } = resolveLimits(limits);
-  const lines: StatementLine[] = [];
-  const statements: StatementSummary[] = [];
-  let format: StatementFormat = 'mt940';
-  let field: Field | undefined;
-  let draft: Draft | undefined;
-  let lastTag = '';
-  let lineNo = 0;
+/** The open :61: line with its :86: details joined, read once (an EndToEndId) and kept with the statement. */
+function finishLine(d: Draft): void {
+  const open = d.open;
+  if (!open) return;
+  d.open = undefined;
+  if (!open.withDetails) {
+    d.lines.push(open.line);
+    return;
+  }
+  const details = open.details.join('\n');
+  const e2e = endToEndIdFromDetails(details);
+  d.lines.push(
+    makeLine({
+      ...open.line,
+      details: detach(details),
+      ...(e2e !== undefined && { endToEndId: detach(e2e) }),
+    }),
+  );
+}
 
-  /** The open :61: line with its :86: details joined, read once (an EndToEndId) and kept. */
-  const finishLine = (d: Draft): void => {
-    const open = d.open;
-    if (!open) return;
-    d.open = undefined;
-    if (!open.withDetails) {
-      d.lines.push(open.line);
+/** A balance field (:60F:, :62F:, ...): mark, date, currency, amount; signed minor units (credit positive). */
+function balance(value: string, at: number, name: string): { currency: Currency; minor: bigint } {
+  const m = BALANCE.exec(value.trim());
+  if (!m?.[4] || !m[3] || !m[2]) {
+    throw new StatementRejected(
+      'INVALID_FIELD',
+      at,
+      `${name} must be C|D, YYMMDD, currency, amount (e.g. C240312EUR1234,56), got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  }
+  date6(m[2], at, `${name} date`);
+  const currency = currencyAt(m[3], at, `${name} currency`);
+  const minor = swiftAmount(m[4], currency, at, name);
+  return { currency, minor: m[1] === 'D' ? -minor : minor };
+}
+
+/** A :61: field (its first line, and the supplementary line if any) as a statement line of `d`. */
+function statementLine(
+  format: StatementFormat,
+  value: string,
+  at: number,
+  d: Draft,
+  currency: Currency,
+): StatementLine {
+  const newline = value.indexOf('\n');
+  const first = newline < 0 ? value : value.slice(0, newline);
+  const supplementary = newline < 0 ? '' : value.slice(newline + 1).trim();
+  const m = STATEMENT_LINE.exec(first);
+  if (!m?.[1] || !m[3] || !m[5]) {
+    throw new StatementRejected(
+      'INVALID_FIELD',
+      at,
+      `:61: must start with value date YYMMDD, [entry date MMDD], C|D|RC|RD, amount; got ${JSON.stringify(first.slice(0, 40))}`,
+    );
+  }
+  const valueDate = date6(m[1], at, ':61: value date');
+  const bookingDate = m[2] && m[2].trim() ? entryDate(m[2], valueDate, at) : undefined;
+  const mark = m[3];
+  const amountMinor = swiftAmount(m[5], currency, at, ':61:');
+  const rest = m[7] ?? '';
+  const slash = rest.indexOf('//');
+  const customerRef = (slash < 0 ? rest : rest.slice(0, slash)).trim();
+  const bankRef = slash < 0 ? '' : rest.slice(slash + 2).trim();
+  return makeLine({
+    format,
+    statementId: d.id,
+    ...(d.account !== undefined && { account: d.account }),
+    at,
+    side: mark === 'C' || mark === 'RD' ? 'CREDIT' : 'DEBIT',
+    reversal: mark.startsWith('R'),
+    status: 'BOOKED',
+    amountMinor,
+    currency,
+    valueDate,
+    ...(bookingDate !== undefined && { bookingDate }),
+    ...(customerRef && customerRef !== 'NONREF' && { customerRef: detach(customerRef) }),
+    ...(bankRef && { accountServicerRef: detach(bankRef) }),
+    ...(supplementary && { details: detach(supplementary) }),
+  });
+}
+
+function tooLong(at: number): never {
+  throw new StatementRejected(
+    'LIMIT_EXCEEDED',
+    at,
+    `line longer than MT940_LINE_CHARS_MAX (${MT940_LINE_CHARS_MAX} characters)`,
+  );
+}
+
+/**
+ * One MT940/MT950 file read as it streams in: lines are cut from the chunks, joined into fields (a tag line and
+ * its continuation lines), and each field, once complete, read into the statement it belongs to.
+ */
+class Mt940Reader {
+  private readonly lines: StatementLine[] = [];
+  private readonly statements: StatementSummary[] = [];
+  private format: StatementFormat = 'mt940';
+  /** The field being read: complete when the next one starts. */
+  private field: Field | undefined;
+  /** The statement being read, from its :20: to its closing balance. */
+  private draft: Draft | undefined;
+  private lastTag = '';
+  private lineNo = 0;
+  // Line cutting: the unfinished last line, in pieces, and whether the last chunk ended with a CR.
+  private rest: string[] = [];
+  private restChars = 0;
+  private afterCr = false;
+
+  constructor(private readonly entriesMax: number) {}
+
+  async read(source: StatementSource, statementBytesMax: number): Promise<ParsedStatements> {
+    for await (const chunk of textChunks(source, statementBytesMax, (_pending, at) => at)) this.cut(chunk);
+    if (this.rest.length > 0) this.onLine(this.rest.join(''));
+    if (this.field) this.onField(this.field);
+    const open = this.draft;
+    if (open) {
+      finishLine(open);
+      throw new StatementRejected(
+        'MISSING_FIELD',
+        open.line,
+        `statement ${open.id} has no closing balance :62F:/:62M:`,
+      );
+    }
+    if (this.statements.length === 0)
+      throw new StatementRejected('EMPTY_STATEMENT', 1, 'no MT940 statement (:20: ... :62F:) found');
+    return { statements: this.statements, lines: this.lines };
+  }
+
+  /**
+   * Lines end with CRLF, LF or CR, mixed as they come (a file edited on several systems). They are cut from each
+   * chunk where it has a line break; the unfinished last line waits, in pieces, for the next chunk, so a long
+   * line is never searched or copied again per chunk, and is refused once over the limit. A CR that ends a chunk
+   * may be the first half of a CRLF: a LF that starts the next chunk then ends no further line.
+   */
+  private cut(chunk: string): void {
+    let start: number = this.afterCr && chunk.startsWith('\n') ? 1 : 0;
+    this.afterCr = false;
+    const lineBreak = /\r\n?|\n/g;
+    lineBreak.lastIndex = start;
+    for (let m = lineBreak.exec(chunk); m; m = lineBreak.exec(chunk)) {
+      const piece = chunk.slice(start, m.index);
+      const line = this.rest.length === 0 ? piece : this.rest.join('') + piece;
+      this.rest = [];
+      this.restChars = 0;
+      this.onLine(line);
+      start = lineBreak.lastIndex;
+      this.afterCr = m[0] === '\r' && start === chunk.length;
+    }
+    if (start < chunk.length) {
+      const tail = chunk.slice(start);
+      this.rest.push(tail);
+      this.restChars += tail.length;
+      if (this.restChars > MT940_LINE_CHARS_MAX) tooLong(this.lineNo + 1);
+    }
+  }
+
+  /** A line: it starts a field, continues the open one, ends a message, or is envelope. */
+  private onLine(raw: string): void {
+    const text = this.cleanLine(raw);
+    const tag = TAG_LINE.exec(text);
+    const tagName = tag?.[1];
+    if (tag && tagName !== undefined) {
+      const known = STATEMENT_TAGS.has(tagName) || MT942_TAGS.has(tagName);
+      // Wrapped :86: text can start with something that looks like a tag (":26:37" of a time): not a field.
+      if (known || this.field?.tag !== '86') {
+        if (this.field) this.onField(this.field);
+        this.field = { tag: tagName, value: tag[2] ?? '', line: this.lineNo, lines: 1 };
+        return;
+      }
+    }
+    if (text.trim() === '-' || text.startsWith('-}')) {
+      if (this.field) this.onField(this.field);
+      this.field = undefined;
+      if (!this.draft) this.lastTag = '';
       return;
     }
-    const details = open.details.join('\n');
-    const e2e = endToEndIdFromDetails(details);
-    d.lines.push(
-      makeLine({
-        ...open.line,
-        details: detach(details),
-        ...(e2e !== undefined && { endToEndId: detach(e2e) }),
-      }),
+    if (this.field) {
+      this.continueField(this.field, text);
+      return;
+    }
+    if (text.trim() === '') return;
+    if (ENVELOPE.test(text.trim())) {
+      if (/\{2:[IO]950/.test(text)) this.format = 'mt950';
+      return;
+    }
+    throw new StatementRejected(
+      'MALFORMED',
+      this.lineNo,
+      `${JSON.stringify(text.slice(0, 40))} is not an MT940 field (:tag:value)`,
     );
-  };
+  }
 
-  const onField = (f: Field): void => {
-    const at = f.line;
-    const value = f.value;
-    if (draft && f.tag !== '86') finishLine(draft);
+  /** The next line, counted and checked: within the length limit, framing (SOH/ETX) off, no control characters. */
+  private cleanLine(raw: string): string {
+    this.lineNo++;
+    if (raw.length > MT940_LINE_CHARS_MAX) tooLong(this.lineNo);
+    const text = raw.replace(/[\u0001\u0003]/g, '');
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+      throw new StatementRejected('MALFORMED', this.lineNo, 'control characters: not an MT940 text file');
+    }
+    return text;
+  }
+
+  private continueField(field: Field, text: string): void {
+    if (++field.lines > MT940_FIELD_LINES_MAX) {
+      throw new StatementRejected(
+        'LIMIT_EXCEEDED',
+        this.lineNo,
+        `field :${field.tag}: of line ${field.line} runs over more than MT940_FIELD_LINES_MAX (${MT940_FIELD_LINES_MAX}) lines`,
+      );
+    }
+    field.value += `\n${text}`;
+  }
+
+  /** A complete field: it starts a statement, belongs to the one open, or follows one (trailer fields). */
+  private onField(f: Field): void {
+    if (this.draft && f.tag !== '86') finishLine(this.draft);
     if (MT942_TAGS.has(f.tag)) {
       throw new StatementRejected(
         'UNSUPPORTED_MESSAGE',
-        at,
+        f.line,
         `:${f.tag}: belongs to an MT942 interim report, which has no opening and closing balances: not a statement`,
       );
     }
     if (f.tag === '20') {
-      if (draft) {
+      if (this.draft) {
         throw new StatementRejected(
           'MISSING_FIELD',
-          draft.line,
-          `statement ${draft.id} has no closing balance :62F:/:62M:`,
+          this.draft.line,
+          `statement ${this.draft.id} has no closing balance :62F:/:62M:`,
         );
       }
-      draft = { line: at, id: detach(value.trim()), bookedNetMinor: 0n, lines: [] };
-      lastTag = f.tag;
-      return;
-    }
-    if (!draft) {
+      this.draft = { line: f.line, id: detach(f.value.trim()), bookedNetMinor: 0n, lines: [] };
+    } else if (this.draft) {
+      this.onStatementField(this.draft, f);
+    } else {
       // After :62F:, available balances and information for the whole statement may follow.
       const trailer = f.tag === '64' || f.tag === '65' || f.tag === 'NS' || f.tag === '86';
-      if (trailer && ['62F', '62M', '64', '65', '86', 'NS'].includes(lastTag)) {
-        lastTag = f.tag;
-        return;
-      }
-      throw new StatementRejected('MISSING_FIELD', at, `:${f.tag}: outside a statement (no :20: before it)`);
+      if (!trailer || !['62F', '62M', '64', '65', '86', 'NS'].includes(this.lastTag))
+        throw new StatementRejected(
+          'MISSING_FIELD',
+          f.line,
+          `:${f.tag}: outside a statement (no :20: before it)`,
+        );
     }
-    const d = draft;
+    this.lastTag = f.tag;
+  }
+
+  private onStatementField(d: Draft, f: Field): void {
     switch (f.tag) {
       case '21':
       case '28':
@@ -201,249 +382,126 @@ export async function parseMt940(source: StatementSource, limits?: IngestLimits)
       case 'NS':
       case '64':
       case '65':
-        break;
+        return;
       case '25':
-        d.account = detach(value.trim());
-        break;
+        d.account = detach(f.value.trim());
+        return;
       case '60F':
-      case '60M': {
-        if (d.openingMinor !== undefined)
-          throw new StatementRejected('INVALID_FIELD', at, 'a second opening balance');
-        const b = balance(value, at, `:${f.tag}:`);
-        d.currency = b.currency;
-        d.openingMinor = b.minor;
-        break;
-      }
-      case '61': {
-        if (d.openingMinor === undefined || !d.currency) {
-          throw new StatementRejected('MISSING_FIELD', at, ':61: before the opening balance :60F:/:60M:');
-        }
-        if (lines.length + d.lines.length >= entriesMax) {
-          throw new StatementRejected('TOO_MANY_ENTRIES', at, `more than entriesMax (${entriesMax}) lines`);
-        }
-        const l = statementLine(value, at, d, d.currency);
-        d.bookedNetMinor += l.side === 'CREDIT' ? l.amountMinor : -l.amountMinor;
-        const supplementary = l.details;
-        d.open = {
-          line: l,
-          details: supplementary === undefined ? [] : [supplementary],
-          chars: supplementary?.length ?? 0,
-          withDetails: false,
-        };
-        break;
-      }
-      case '86': {
-        // Details of the :61: line before; several :86: fields are joined. Collected here and read once when
-        // the line is finished: never re-read as they grow, so many :86: fields cost what their text costs.
-        const open = d.open;
-        if (open && (lastTag === '61' || lastTag === '86')) {
-          open.chars += value.length + 1;
-          if (open.chars > MT940_DETAILS_CHARS_MAX) {
-            throw new StatementRejected(
-              'LIMIT_EXCEEDED',
-              at,
-              `:86: details of the :61: line ${String(open.line.at)} longer than MT940_DETAILS_CHARS_MAX (${MT940_DETAILS_CHARS_MAX} characters)`,
-            );
-          }
-          open.details.push(value);
-          open.withDetails = true;
-        }
-        break;
-      }
+      case '60M':
+        this.openingBalance(d, f);
+        return;
+      case '61':
+        this.onStatementLine(d, f);
+        return;
+      case '86':
+        this.onDetails(d, f);
+        return;
       case '62F':
-      case '62M': {
-        if (d.openingMinor === undefined || !d.currency) {
-          throw new StatementRejected(
-            'MISSING_FIELD',
-            d.line,
-            `statement ${d.id} has no opening balance :60F:/:60M:`,
-          );
-        }
-        const b = balance(value, at, `:${f.tag}:`);
-        if (b.currency !== d.currency) {
-          throw new StatementRejected(
-            'CURRENCY_MISMATCH',
-            at,
-            `closing balance in ${b.currency}, opening balance in ${d.currency}`,
-          );
-        }
-        checkBalances({
-          currency: d.currency,
-          openingMinor: d.openingMinor,
-          closingMinor: b.minor,
-          bookedNetMinor: d.bookedNetMinor,
-          at,
-        });
-        for (const l of d.lines) lines.push(l);
-        statements.push({
-          format,
-          statementId: d.id,
-          ...(d.account !== undefined && { account: d.account }),
-          currency: d.currency,
-          openingBalanceMinor: d.openingMinor,
-          closingBalanceMinor: b.minor,
-          entryCount: d.lines.length,
-          lineCount: d.lines.length,
-          at: d.line,
-        });
-        draft = undefined;
-        break;
-      }
+      case '62M':
+        this.closingBalance(d, f);
+        return;
       default:
-        throw new StatementRejected('INVALID_FIELD', at, `unknown tag :${f.tag}:`);
+        throw new StatementRejected('INVALID_FIELD', f.line, `unknown tag :${f.tag}:`);
     }
-    lastTag = f.tag;
-  };
+  }
 
-  const balance = (value: string, at: number, name: string): { currency: Currency; minor: bigint } => {
-    const m = BALANCE.exec(value.trim());
-    if (!m?.[4] || !m[3] || !m[2]) {
+  private openingBalance(d: Draft, f: Field): void {
+    if (d.openingMinor !== undefined)
+      throw new StatementRejected('INVALID_FIELD', f.line, 'a second opening balance');
+    const b = balance(f.value, f.line, `:${f.tag}:`);
+    d.currency = b.currency;
+    d.openingMinor = b.minor;
+  }
+
+  /** A :61: line: booked at once; its :86: details may still follow (`open`). */
+  private onStatementLine(d: Draft, f: Field): void {
+    if (d.openingMinor === undefined || !d.currency) {
+      throw new StatementRejected('MISSING_FIELD', f.line, ':61: before the opening balance :60F:/:60M:');
+    }
+    if (this.lines.length + d.lines.length >= this.entriesMax) {
       throw new StatementRejected(
-        'INVALID_FIELD',
-        at,
-        `${name} must be C|D, YYMMDD, currency, amount (e.g. C240312EUR1234,56), got ${JSON.stringify(value.slice(0, 40))}`,
+        'TOO_MANY_ENTRIES',
+        f.line,
+        `more than entriesMax (${this.entriesMax}) lines`,
       );
     }
-    date6(m[2], at, `${name} date`);
-    const currency = currencyAt(m[3], at, `${name} currency`);
-    const minor = swiftAmount(m[4], currency, at, name);
-    return { currency, minor: m[1] === 'D' ? -minor : minor };
-  };
+    const l = statementLine(this.format, f.value, f.line, d, d.currency);
+    d.bookedNetMinor += l.side === 'CREDIT' ? l.amountMinor : -l.amountMinor;
+    const supplementary = l.details;
+    d.open = {
+      line: l,
+      details: supplementary === undefined ? [] : [supplementary],
+      chars: supplementary?.length ?? 0,
+      withDetails: false,
+    };
+  }
 
-  const statementLine = (value: string, at: number, d: Draft, currency: Currency): StatementLine => {
-    const newline = value.indexOf('\n');
-    const first = newline < 0 ? value : value.slice(0, newline);
-    const supplementary = newline < 0 ? '' : value.slice(newline + 1).trim();
-    const m = STATEMENT_LINE.exec(first);
-    if (!m?.[1] || !m[3] || !m[5]) {
+  /**
+   * Details of the :61: line before; several :86: fields are joined. Collected here and read once when the line
+   * is finished: never re-read as they grow, so many :86: fields cost what their text costs.
+   */
+  private onDetails(d: Draft, f: Field): void {
+    const open = d.open;
+    if (!open || (this.lastTag !== '61' && this.lastTag !== '86')) return;
+    open.chars += f.value.length + 1;
+    if (open.chars > MT940_DETAILS_CHARS_MAX) {
       throw new StatementRejected(
-        'INVALID_FIELD',
-        at,
-        `:61: must start with value date YYMMDD, [entry date MMDD], C|D|RC|RD, amount; got ${JSON.stringify(first.slice(0, 40))}`,
+        'LIMIT_EXCEEDED',
+        f.line,
+        `:86: details of the :61: line ${String(open.line.at)} longer than MT940_DETAILS_CHARS_MAX (${MT940_DETAILS_CHARS_MAX} characters)`,
       );
     }
-    const valueDate = date6(m[1], at, ':61: value date');
-    const bookingDate = m[2] && m[2].trim() ? entryDate(m[2], valueDate, at) : undefined;
-    const mark = m[3];
-    const amountMinor = swiftAmount(m[5], currency, at, ':61:');
-    const rest = m[7] ?? '';
-    const slash = rest.indexOf('//');
-    const customerRef = (slash < 0 ? rest : rest.slice(0, slash)).trim();
-    const bankRef = slash < 0 ? '' : rest.slice(slash + 2).trim();
-    return makeLine({
-      format,
+    open.details.push(f.value);
+    open.withDetails = true;
+  }
+
+  /** The closing balance ends the statement: it must follow from the opening one and the lines. */
+  private closingBalance(d: Draft, f: Field): void {
+    if (d.openingMinor === undefined || !d.currency) {
+      throw new StatementRejected(
+        'MISSING_FIELD',
+        d.line,
+        `statement ${d.id} has no opening balance :60F:/:60M:`,
+      );
+    }
+    const b = balance(f.value, f.line, `:${f.tag}:`);
+    if (b.currency !== d.currency) {
+      throw new StatementRejected(
+        'CURRENCY_MISMATCH',
+        f.line,
+        `closing balance in ${b.currency}, opening balance in ${d.currency}`,
+      );
+    }
+    checkBalances({
+      currency: d.currency,
+      openingMinor: d.openingMinor,
+      closingMinor: b.minor,
+      bookedNetMinor: d.bookedNetMinor,
+      at: f.line,
+    });
+    for (const l of d.lines) this.lines.push(l);
+    this.statements.push({
+      format: this.format,
       statementId: d.id,
       ...(d.account !== undefined && { account: d.account }),
-      at,
-      side: mark === 'C' || mark === 'RD' ? 'CREDIT' : 'DEBIT',
-      reversal: mark.startsWith('R'),
-      status: 'BOOKED',
-      amountMinor,
-      currency,
-      valueDate,
-      ...(bookingDate !== undefined && { bookingDate }),
-      ...(customerRef && customerRef !== 'NONREF' && { customerRef: detach(customerRef) }),
-      ...(bankRef && { accountServicerRef: detach(bankRef) }),
-      ...(supplementary && { details: detach(supplementary) }),
+      currency: d.currency,
+      openingBalanceMinor: d.openingMinor,
+      closingBalanceMinor: b.minor,
+      entryCount: d.lines.length,
+      lineCount: d.lines.length,
+      at: d.line,
     });
-  };
-
-  const tooLong = (at: number): never => {
-    throw new StatementRejected(
-      'LIMIT_EXCEEDED',
-      at,
-      `line longer than MT940_LINE_CHARS_MAX (${MT940_LINE_CHARS_MAX} characters)`,
-    );
-  };
-
-  const onLine = (raw: string): void => {
-    lineNo++;
-    if (raw.length > MT940_LINE_CHARS_MAX) tooLong(lineNo);
-    // SOH/ETX frame a transmission.
-    const text = raw.replace(/[\u0001\u0003]/g, '');
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
-      throw new StatementRejected('MALFORMED', lineNo, 'control characters: not an MT940 text file');
-    }
-    const tag = TAG_LINE.exec(text);
-    const tagName = tag?.[1];
-    if (tag && tagName !== undefined) {
-      const known = STATEMENT_TAGS.has(tagName) || MT942_TAGS.has(tagName);
-      // Wrapped :86: text can start with something that looks like a tag (":26:37" of a time): not a field.
-      if (known || field?.tag !== '86') {
-        if (field) onField(field);
-        field = { tag: tagName, value: tag[2] ?? '', line: lineNo, lines: 1 };
-        return;
-      }
-    }
-    if (text.trim() === '-' || text.startsWith('-}')) {
-      if (field) onField(field);
-      field = undefined;
-      if (!draft) lastTag = '';
-      return;
-    }
-    if (field) {
-      if (++field.lines > MT940_FIELD_LINES_MAX) {
-        throw new StatementRejected(
-          'LIMIT_EXCEEDED',
-          lineNo,
-          `field :${field.tag}: of line ${field.line} runs over more than MT940_FIELD_LINES_MAX (${MT940_FIELD_LINES_MAX}) lines`,
-        );
-      }
-      field.value += `\n${text}`;
-      return;
-    }
-    if (text.trim() === '') return;
-    if (ENVELOPE.test(text.trim())) {
-      if (/\{2:[IO]950/.test(text)) format = 'mt950';
-      return;
-    }
-    throw new StatementRejected(
-      'MALFORMED',
-      lineNo,
-      `${JSON.stringify(text.slice(0, 40))} is not an MT940 field (:tag:value)`,
-    );
-  };
-
-  // Lines end with CRLF, LF or CR, mixed as they come (a file edited on several systems). They are cut from each
-  // chunk where it has a line break; the unfinished last line waits, in pieces, for the next chunk, so a long
-  // line is never searched or copied again per chunk, and is refused once over the limit. A CR that ends a chunk
-  // may be the first half of a CRLF: a LF that starts the next chunk then ends no further line.
-  let rest: string[] = [];
-  let restChars = 0;
-  let afterCr = false;
-  const lineBreak = /\r\n?|\n/g;
-  for await (const chunk of textChunks(source, statementBytesMax, (_pending, at) => at)) {
-    let start: number = afterCr && chunk.startsWith('\n') ? 1 : 0;
-    afterCr = false;
-    lineBreak.lastIndex = start;
-    for (let m = lineBreak.exec(chunk); m; m = lineBreak.exec(chunk)) {
-      const piece = chunk.slice(start, m.index);
-      const line = rest.length === 0 ? piece : rest.join('') + piece;
-      rest = [];
-      restChars = 0;
-      onLine(line);
-      start = lineBreak.lastIndex;
-      afterCr = m[0] === '\r' && start === chunk.length;
-    }
-    if (start < chunk.length) {
-      const tail = chunk.slice(start);
-      rest.push(tail);
-      restChars += tail.length;
-      if (restChars > MT940_LINE_CHARS_MAX) tooLong(lineNo + 1);
-    }
+    this.draft = undefined;
   }
-  if (rest.length > 0) onLine(rest.join(''));
-  if (field) onField(field);
-  if (draft) finishLine(draft);
-  const open = draft;
-  if (open) {
-    throw new StatementRejected(
-      'MISSING_FIELD',
-      open.line,
-      `statement ${open.id} has no closing balance :62F:/:62M:`,
-    );
-  }
-  if (statements.length === 0)
-    throw new StatementRejected('EMPTY_STATEMENT', 1, 'no MT940 statement (:20: ... :62F:) found');
-  return { statements, lines };
+}
+
+/**
+ * Parses SWIFT MT940 (and MT950, which has no :86:) while it streams in, one statement per :20: ... :62F:/:62M:.
+ * Amounts are read from their text with the comma as decimal mark. A statement whose opening balance and lines
+ * do not give its closing balance rejects the whole file.
+ */
+export async function parseMt940(source: StatementSource, limits?: IngestLimits): Promise<ParsedStatements> {
+  const { statementBytesMax, entriesMax } = resolveLimits(limits);
+  const parsed = await new Mt940Reader(entriesMax).read(source, statementBytesMax);
+  return parsed;
 }
