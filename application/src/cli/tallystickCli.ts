@@ -100,7 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const g = globalOptions(argv, io.env);
     json = g.json;
     if (command === undefined || command === 'help') {
-      const topic = command === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;
+      const topic = command === 'help' ? splitCommand(rest, VALUE_OPTIONS).command : undefined;
       if (topic !== undefined && !isCommandName(topic))
         throw usageError(`no command ${topic}\n\n${CLI_USAGE}`);
       io.out(topic === undefined ? CLI_USAGE : commandHelp(topic));

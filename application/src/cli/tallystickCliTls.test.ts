@@ -142,6 +142,13 @@ describe('the tallystick command line on a node with mutual TLS', () => {
       /^logged in as bankb-system of BankBMSP \(submitter\) .* by its client certificate$/,
     );
     expect((await cli(['verify'], env, file('env-session.json'))).err).toMatch(/FORBIDDEN|ROLE_REQUIRED/);
+    // A real node's 503 (this node keeps no index): unavailable, exit 3, with the node's code
+    const queue = await cli(['breaks'], env, file('env-session.json'));
+    expect([queue.code, queue.out, queue.err]).toEqual([
+      3,
+      '',
+      expect.stringMatching(/^INDEX_UNAVAILABLE: /),
+    ]);
   });
 
   it('refuses a node whose certificate the given CA did not issue, and says how to trust it', async () => {
@@ -154,6 +161,7 @@ describe('the tallystick command line on a node with mutual TLS', () => {
       '--key',
       file('system.key'),
     ]);
+    // the node's certificate is not one --ca vouches for: the command's configuration to fix (2), not retried
     expect(untrusted.code).toBe(2);
     expect(untrusted.err).toMatch(
       /the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(\w+\): give the CA that issued it with --ca FILE/,

@@ -70,8 +70,11 @@ export async function breakCommand(ctx: CommandContext, argv: readonly string[])
   }
 }
 
-/** A break's lines for people: what it is, who holds it, and its timeline. */
-export function breakLines(b: Break): string[] {
+/**
+ * A break's lines for people: what it is, who holds it, and its timeline. Its comments are sealed unless the
+ * break was read with its payment reference (`opened`): a sealed comment is said to be so, not printed.
+ */
+export function breakLines(b: Break, opened: boolean): string[] {
   const legs = (b.detail.legs ?? []).map((l) => `${l.mspId}:${l.legId} (${l.role})`);
   const missing = (b.detail.missing ?? []).map((m) => `${m.mspId} (${m.role})`);
   return [
@@ -101,7 +104,7 @@ export function breakLines(b: Break): string[] {
         t.action,
         `${t.from ?? '-'} -> ${t.to}`,
         `${t.actor.name} (${t.actor.mspId})`,
-        t.comment,
+        t.comment === '' || opened ? t.comment : '(comment sealed: --reference opens it)',
       ]),
     ),
   ];
@@ -115,7 +118,7 @@ async function showBreak(ctx: CommandContext, breakId: string, reference: string
     reference === undefined
       ? await request<Break>(s, 'GET', path)
       : await request<Break>(s, 'POST', `${path}/open`, { reference });
-  return { json: b, lines: breakLines(b) };
+  return { json: b, lines: breakLines(b, reference !== undefined) };
 }
 
 /** A case opened with its payment reference (in the body, never the URL): its legs in clear and its breaks. */
@@ -142,7 +145,7 @@ async function openCase(ctx: CommandContext, reference: string, caseId: string |
       `legs (${String(opened.legs.length)}):`,
       ...table(legRows),
       `breaks (${String(opened.breaks.length)}):`,
-      ...opened.breaks.flatMap((b) => ['', ...breakLines(b)]),
+      ...opened.breaks.flatMap((b) => ['', ...breakLines(b, true)]),
     ],
   };
 }
@@ -167,7 +170,7 @@ async function provenance(ctx: CommandContext, id: string, kind: string) {
           v.timestamp,
           `tx ${v.txId}`,
           `block ${v.blockNumber ?? '?'}`,
-          v.signer === null ? 'signer ?' : `${v.signer.mspId} ${v.signer.subject}`,
+          v.signer === null ? 'signer not in the index' : `${v.signer.mspId} ${v.signer.subject}`,
           v.isDelete ? 'deleted' : status(v.value),
         ]),
       ),
