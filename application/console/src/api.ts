@@ -115,9 +115,22 @@ export async function upload<T>(path: string, file: Blob, contentType: string): 
   return answer<T>(res);
 }
 
-/** A text download (CSV) fetched with the session, saved through a temporary object URL. */
-export async function download(path: string, fileName: string): Promise<void> {
-  const res = await fetch(path, { headers: authHeader() });
+/**
+ * A text download (CSV) fetched with the session, saved through a temporary object URL. With a body it is a
+ * POST (the queue's export: its search may be a payment reference, which never goes in a URL). Answers the
+ * response's headers.
+ */
+export async function download(path: string, fileName: string, body?: unknown): Promise<Headers> {
+  const res = await fetch(
+    path,
+    body === undefined
+      ? { headers: authHeader() }
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...authHeader() },
+          body: JSON.stringify(body),
+        },
+  );
   if (!res.ok) await answer(res);
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
@@ -129,6 +142,7 @@ export async function download(path: string, fileName: string): Promise<void> {
   setTimeout(() => {
     URL.revokeObjectURL(url);
   }, 10_000);
+  return res.headers;
 }
 
 async function answer<T>(res: Response): Promise<T> {

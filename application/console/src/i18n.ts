@@ -1,6 +1,7 @@
 // Every word the console shows, in English and Simplified Chinese. The Chinese follows the terms reconciliation
 // staff use (shared domain notes): 差错 for a break, 复核 for four-eyes approval, 在途 for funds in transit.
 import type { Locale } from './format';
+import { queueEn, queueZh } from './queueMessages';
 
 const en = {
   appName: 'Tallystick console',
@@ -193,6 +194,7 @@ const en = {
   breaksCol: 'Breaks',
   ownAmount: 'Amount (own legs)',
   amountUnknown: 'not known here (no leg of ours)',
+  ...queueEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -387,6 +389,7 @@ const zh: Record<MessageKey, string> = {
   breaksCol: '差错笔数',
   ownAmount: '金额（本机构记账）',
   amountUnknown: '本机构无记账，金额未知',
+  ...queueZh,
 };
 
 const codes: Record<Locale, Record<string, string>> = {

@@ -7,6 +7,17 @@ export function navigate(route: Route): void {
   window.location.hash = hrefOf(route);
 }
 
+/**
+ * Moves to a route in place of the current history entry (the queue's filters: Back leaves the queue, not each
+ * filter), and tells `useRoute` as a hash change would: the URL stays the one source of the screen's state.
+ */
+export function replaceRoute(route: Route): void {
+  const href = hrefOf(route);
+  if (window.location.hash === href) return;
+  window.history.replaceState(null, '', href);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {

@@ -10,7 +10,20 @@ export type Route =
 const ID = /^[A-Za-z0-9:._-]{1,140}$/;
 
 /** The queue's filters and order that may stand in its URL: never a search, which may be a payment reference. */
-export const QUEUE_URL_KEYS = ['reason', 'status', 'assignee', 'sort', 'order', 'limit'] as const;
+export const QUEUE_URL_KEYS = [
+  'reason',
+  'status',
+  'assignee',
+  'currency',
+  'counterparty',
+  'valueDateFrom',
+  'valueDateTo',
+  'amountMin',
+  'amountMax',
+  'sort',
+  'order',
+  'limit',
+] as const;
 const FILTER_VALUE = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 export function parseRoute(hash: string): Route {
