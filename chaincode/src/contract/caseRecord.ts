@@ -1,5 +1,6 @@
 import type { CaseLeg, CaseRecord } from '../api/reconciliation';
 import { routeFromText, routeText, type LegRole, type MatchField } from '../core/leg';
+import { textOfRoute } from '../ledger/routeMemo';
 import type { CaseStatus } from '../core/matching';
 
 /**
@@ -104,7 +105,7 @@ function storedDigests(leg: CaseLeg, first: CaseLeg | undefined): string {
 }
 
 export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
-  const route = routeText(record.expected);
+  const route = textOfRoute(record.expected);
   const first = record.legs[0];
   const legs = record.legs.map((l, i): StoredCaseLeg => {
     if (l.route !== record.expected && routeText(l.route) !== route)

@@ -26,6 +26,7 @@ import {
   type OpenBreakIndexEntry,
 } from './caseRecord';
 import type { TallyContext } from './context';
+import { batchRouteParser, textOfRoute } from '../ledger/routeMemo';
 
 export function requireRole(ctx: TallyContext, roles: readonly Role[], what: string): void {
   if (!hasAnyRole(ctx.actor, roles)) {
@@ -46,7 +47,8 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
   }
   const mspId = ctx.actor.mspId;
   // Validate the whole batch before touching the ledger: a bad leg anywhere fails the batch with its index.
-  const legs = rawLegs.map((raw, i) => parseLeg(raw, mspId, `legs[${i}]`));
+  const routes = batchRouteParser();
+  const legs = rawLegs.map((raw, i) => parseLeg(raw, mspId, `legs[${i}]`, routes));
   const seen = new Map<string, number>();
   legs.forEach((leg, i) => {
     if (!leg.route.some((s) => s.mspId === mspId && s.role === leg.role)) {
@@ -129,7 +131,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
  */
 async function newCase(ctx: TallyContext, caseId: string, leg: Leg): Promise<CaseRecord> {
   const route = leg.route; // canonical order already: parseLeg's parseRoute gives it
-  const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(routeText(route)));
+  const configured = await ctx.getJson<{ serviceLevelMs: number }>(keys.serviceLevel(textOfRoute(route)));
   const serviceLevelMs = configured?.serviceLevelMs ?? LIMITS.serviceLevelMsDefault;
   const dueAtMs = ctx.nowMs + serviceLevelMs;
   await ctx.putJson(keys.due(dueAtMs, caseId), { caseId });

@@ -127,9 +127,15 @@ const LEG_FIELDS = new Set<string>([
 
 /**
  * Validates one leg as posted. `postingMspId` is the institution proven by the signed proposal: a payload that
- * names another institution is refused, never trusted.
+ * names another institution is refused, never trusted. `routes` parses the route: parseRoute, or a caller's
+ * function that answers exactly as parseRoute does (the chaincode's batch memo, ledger/routeMemo.ts).
  */
-export function parseLeg(value: unknown, postingMspId: string, field = 'leg'): Leg {
+export function parseLeg(
+  value: unknown,
+  postingMspId: string,
+  field = 'leg',
+  routes: (value: unknown, field: string) => RouteStop[] = parseRoute,
+): Leg {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     fail('INVALID_INPUT', `${field} must be an object`);
   const v = value as Record<string, unknown>;
@@ -151,7 +157,7 @@ export function parseLeg(value: unknown, postingMspId: string, field = 'leg'): L
     mspId: postingMspId,
     role: v.role,
     branch: parseBranchCode(v.branch, `${field}.branch`),
-    route: parseRoute(v.route, `${field}.route`),
+    route: routes(v.route, `${field}.route`),
     amountMinor: parseAmountMinor(v.amountMinor, `${field}.amountMinor`),
     currency: parseCurrency(v.currency, `${field}.currency`),
     valueDate: parseIsoDate(v.valueDate, `${field}.valueDate`),

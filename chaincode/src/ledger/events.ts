@@ -5,7 +5,8 @@ import type {
   ResolutionKind,
   TimelineEntry,
 } from '../core/breakMachine';
-import { routeFromText, routeText, type LegRole, type RouteStop } from '../core/leg';
+import { routeFromText, type LegRole, type RouteStop } from '../core/leg';
+import { textOfRoute } from './routeMemo';
 import type { BreakReason, CaseStatus, FindingDetail } from '../core/matching';
 import { canonicalJsonBytes, utf8Text } from './codec';
 
@@ -124,7 +125,7 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
   const caseIndex = new Map<string, number>();
   const cases = changes.cases.map((c, i): WireCase => {
     caseIndex.set(c.caseId, i);
-    const route = routeText(c.expected);
+    const route = textOfRoute(c.expected);
     return [
       c.caseId,
       c.status,

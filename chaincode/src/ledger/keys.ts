@@ -4,7 +4,8 @@
  */
 import { hash } from 'node:crypto';
 
-import { routeText, type RouteStop } from '../core/leg';
+import type { RouteStop } from '../core/leg';
+import { textOfRoute } from './routeMemo';
 
 export const IMPLICIT_COLLECTION_PREFIX = '_implicit_org_';
 export const implicitCollection = (mspId: string) => `${IMPLICIT_COLLECTION_PREFIX}${mspId}`;
@@ -22,7 +23,7 @@ export function caseIdOf(reference: string, route: readonly RouteStop[]): string
   // The route half is keyed by the reference too: without it, a case's id says nothing of its route.
   const routePart = hash(
     'sha256',
-    `tallystick/case-route/v2\u0000${reference}\u0000${routeText(route)}`,
+    `tallystick/case-route/v2\u0000${reference}\u0000${textOfRoute(route)}`,
     'hex',
   );
   return caseIdPrefix(reference) + routePart.slice(0, CASE_PART_HEX);
