@@ -154,6 +154,285 @@ const STATUS: ReadonlyMap<string, BookingStatus> = new Map([
   ['INFO', 'INFO'],
 ]);
 
+/** Where each mapped column is in a row, as the header names them. */
+type ColumnIndex = Partial<Record<keyof CsvColumns, number>>;
+
+/** The header row: every mapped column present once, at most CSV_COLUMNS_MAX columns. */
+function columnIndex(record: readonly string[], mapping: CsvMapping, line: number): ColumnIndex {
+  if (record.length > CSV_COLUMNS_MAX) {
+    throw new StatementRejected(
+      'LIMIT_EXCEEDED',
+      line,
+      `${record.length} columns, more than CSV_COLUMNS_MAX (${CSV_COLUMNS_MAX})`,
+    );
+  }
+  const byName = new Map<string, number>();
+  record.forEach((raw, i) => {
+    const name = unguardCell(raw).trim();
+    if (!byName.has(name)) byName.set(name, i);
+  });
+  const out: ColumnIndex = {};
+  for (const key of COLUMN_KEYS) {
+    const name = mapping.columns[key];
+    if (name === undefined) continue;
+    const i = byName.get(name);
+    if (i === undefined)
+      throw new StatementRejected('MISSING_FIELD', line, `no column ${JSON.stringify(name)} (${key})`);
+    if (record.findIndex((c, j) => j > i && unguardCell(c).trim() === name) >= 0)
+      throw new StatementRejected(
+        'INVALID_FIELD',
+        line,
+        `column ${JSON.stringify(name)} (${key}) appears twice in the header`,
+      );
+    out[key] = i;
+  }
+  return out;
+}
+
+/** The rows of a CSV, one record at a time as csv-parse hands them out, with their line numbers. */
+class CsvReader {
+  readonly lines: StatementLine[] = [];
+  /** The line each leg id was first seen on: a leg is booked once. */
+  private readonly legIds = new Map<string, number>();
+  // The side cell is compared in upper case, so are the values it is compared with.
+  private readonly credit: ReadonlySet<string>;
+  private readonly debit: ReadonlySet<string>;
+  private index: ColumnIndex | undefined;
+  private width = 0;
+  /** The line of the record being read, and of the next one. */
+  private line = 0;
+  private nextLine = 1;
+
+  constructor(
+    private readonly mapping: CsvMapping,
+    private readonly entriesMax: number,
+  ) {
+    this.credit = new Set(
+      (mapping.sideValues?.credit ?? ['CREDIT', 'CRDT', 'C']).map((v) => v.toUpperCase()),
+    );
+    this.debit = new Set((mapping.sideValues?.debit ?? ['DEBIT', 'DBIT', 'D']).map((v) => v.toUpperCase()));
+  }
+
+  async read(source: StatementSource, statementBytesMax: number): Promise<ParsedStatements> {
+    try {
+      await pipeline(
+        Readable.from(textChunks(source, statementBytesMax, (_pending, at) => at)),
+        csvParser(this.mapping),
+        this.sink(),
+      );
+    } catch (e) {
+      throw rejectionOf(e, this.line + 1);
+    }
+    if (!this.index) throw new StatementRejected('EMPTY_STATEMENT', 1, 'the CSV has no header row');
+    const { statementId = '', account } = this.mapping;
+    return {
+      statements: [
+        {
+          format: 'csv',
+          statementId,
+          ...(account !== undefined && { account }),
+          entryCount: this.lines.length,
+          lineCount: this.lines.length,
+          at: 1,
+        },
+      ],
+      lines: this.lines,
+    };
+  }
+
+  private sink(): Writable {
+    return new Writable({
+      objectMode: true,
+      highWaterMark: 1024,
+      write: (record: string[], _encoding, callback) => {
+        try {
+          this.onRecord(record);
+          callback();
+        } catch (e) {
+          callback(e as Error);
+        }
+      },
+    });
+  }
+
+  /**
+   * A record: the header, a row, or an empty line (a record of one empty field), skipped. Line numbers are
+   * counted here rather than with csv-parse's `info`, which costs a third of the parse: a record spans one line
+   * plus the line breaks inside its quoted fields.
+   */
+  private onRecord(record: readonly string[]): void {
+    this.line = this.nextLine;
+    this.nextLine++;
+    for (const field of record) this.nextLine += lineBreaks(field);
+    if (record.length === 1 && record[0] === '') return;
+    if (!this.index) {
+      this.width = record.length;
+      this.index = columnIndex(record, this.mapping, this.line);
+      return;
+    }
+    if (record.length !== this.width) {
+      throw new StatementRejected(
+        'MALFORMED',
+        this.line,
+        `${record.length} fields, the header has ${this.width}`,
+      );
+    }
+    this.row(record, this.index);
+  }
+
+  /** A row as a statement line: every value checked, the leg id not seen before. */
+  private row(record: readonly string[], cols: ColumnIndex): void {
+    const line = this.line;
+    const currency = currencyAt(this.required(record, cols, 'currency'), line, 'currency');
+    const amountText = this.required(record, cols, 'amount');
+    const signed = amountAt(amountText, currency, line);
+    const side = this.sideOf(this.cell(record, cols, 'side'), amountText, signed);
+    const status = this.statusOf(this.cell(record, cols, 'status'));
+    const referenceText = this.cell(record, cols, 'reference');
+    const reference = referenceText?.toUpperCase() === 'NOTPROVIDED' ? undefined : referenceText;
+    const bookingDate = this.cell(record, cols, 'bookingDate');
+    const payerRef = this.cell(record, cols, 'payerRef');
+    const payeeRef = this.cell(record, cols, 'payeeRef');
+    const legId = this.cell(record, cols, 'legId');
+    if (legId) this.bookLegId(legId);
+    if (this.lines.length >= this.entriesMax) {
+      throw new StatementRejected(
+        'TOO_MANY_ENTRIES',
+        line,
+        `more than entriesMax (${this.entriesMax}) lines`,
+      );
+    }
+    const { statementId = '', account } = this.mapping;
+    this.lines.push({
+      format: 'csv',
+      statementId,
+      ...(account !== undefined && { account }),
+      at: line,
+      side,
+      reversal: false,
+      status,
+      amountMinor: signed < 0n ? -signed : signed,
+      currency,
+      valueDate: dateAt(this.required(record, cols, 'valueDate'), line, 'valueDate'),
+      ...(bookingDate && { bookingDate: dateAt(bookingDate, line, 'bookingDate') }),
+      ...(reference &&
+        (UETR_SHAPE.test(reference) ? { uetr: reference.toLowerCase() } : { endToEndId: reference })),
+      ...(legId && { legId }),
+      ...(payerRef && { payerRef }),
+      ...(payeeRef && { payeeRef }),
+    });
+  }
+
+  /**
+   * A cell of a mapped column, trimmed, its guard apostrophe taken off; an unguarded cell a spreadsheet would
+   * run, or a control character inside a value, is refused.
+   */
+  private cell(record: readonly string[], cols: ColumnIndex, key: keyof CsvColumns): string | undefined {
+    const i = cols[key];
+    if (i === undefined) return undefined;
+    const raw = record[i] ?? '';
+    const unguarded = unguardCell(raw);
+    const column = `${key} (column ${this.mapping.columns[key] ?? ''})`;
+    if (unguarded === raw && looksLikeFormula(raw)) {
+      throw new StatementRejected(
+        'INVALID_FIELD',
+        this.line,
+        `${column} starts like a spreadsheet formula (${JSON.stringify(raw.slice(0, 20))}); a value that really starts with =, +, -, @, TAB or CR is written with an apostrophe before it`,
+      );
+    }
+    const v = unguarded.trim();
+    if (/[\u0000-\u001f\u007f]/.test(v))
+      throw new StatementRejected(
+        'MALFORMED',
+        this.line,
+        `${column} holds a control character (a line break or CR inside a value?)`,
+      );
+    return v;
+  }
+
+  private required(record: readonly string[], cols: ColumnIndex, key: keyof CsvColumns): string {
+    const v = this.cell(record, cols, key);
+    if (!v)
+      throw new StatementRejected(
+        'MISSING_FIELD',
+        this.line,
+        `${key} (column ${this.mapping.columns[key] ?? ''}) is empty`,
+      );
+    return v;
+  }
+
+  /** The side column's value, or without one the amount's sign; an amount is unsigned beside a side column. */
+  private sideOf(sideText: string | undefined, amountText: string, signed: bigint): Side {
+    if (sideText === undefined) return signed < 0n ? 'DEBIT' : 'CREDIT';
+    if (/^[+-]/.test(amountText)) {
+      throw new StatementRejected(
+        'INVALID_AMOUNT',
+        this.line,
+        'amount must be unsigned when a side column is declared',
+      );
+    }
+    const s = sideText.toUpperCase();
+    if (this.credit.has(s)) return 'CREDIT';
+    if (this.debit.has(s)) return 'DEBIT';
+    throw new StatementRejected(
+      'INVALID_FIELD',
+      this.line,
+      `side ${JSON.stringify(sideText)} is neither credit nor debit`,
+    );
+  }
+
+  private statusOf(statusText: string | undefined): BookingStatus {
+    const status = statusText ? STATUS.get(statusText.toUpperCase()) : 'BOOKED';
+    if (!status)
+      throw new StatementRejected(
+        'INVALID_FIELD',
+        this.line,
+        `status ${JSON.stringify(statusText)} is not BOOK, PDNG or INFO`,
+      );
+    return status;
+  }
+
+  private bookLegId(legId: string): void {
+    const first = this.legIds.get(legId);
+    if (first !== undefined)
+      throw new StatementRejected(
+        'DUPLICATE_LINE',
+        this.line,
+        `leg id ${JSON.stringify(legId)} is on line ${first} already`,
+      );
+    this.legIds.set(legId, this.line);
+  }
+}
+
+/**
+ * csv-parse for the mapping. Records end with CRLF, LF or CR, mixed as they come (a file edited on several
+ * systems); csv-parse would otherwise take the first one it meets as the only one.
+ */
+function csvParser(mapping: CsvMapping): ReturnType<typeof parse> {
+  return parse({
+    bom: true,
+    delimiter: mapping.delimiter ?? ',',
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: CSV_RECORD_CHARS_MAX,
+    skip_empty_lines: false,
+    relax_column_count: true,
+  });
+}
+
+/** A failure of the parse as the rejection of the file; `line`, where it was when csv-parse does not say. */
+function rejectionOf(e: unknown, line: number): unknown {
+  if (e instanceof StatementRejected) return e;
+  if (!(e instanceof CsvError)) return e;
+  const at = (e as CsvError & { lines?: number }).lines ?? line;
+  if (e.code === 'CSV_MAX_RECORD_SIZE')
+    return new StatementRejected(
+      'LIMIT_EXCEEDED',
+      at,
+      `a record longer than CSV_RECORD_CHARS_MAX (${CSV_RECORD_CHARS_MAX} characters)`,
+    );
+  return new StatementRejected('MALFORMED', at, e.message);
+}
+
 /**
  * Parses an RFC 4180 CSV (UTF-8, header row) by a declared column mapping, while it streams in. A CSV export
  * has no balances to check; every row must be complete and well-formed or the file is refused.
@@ -164,226 +443,6 @@ export async function parseCsv(
   limits?: IngestLimits,
 ): Promise<ParsedStatements> {
   const { statementBytesMax, entriesMax } = resolveLimits(limits);
-  // The side cell is compared in upper case, so are the values it is compared with.
-  const credit = new Set((mapping.sideValues?.credit ?? ['CREDIT', 'CRDT', 'C']).map((v) => v.toUpperCase()));
-  const debit = new Set((mapping.sideValues?.debit ?? ['DEBIT', 'DBIT', 'D']).map((v) => v.toUpperCase()));
-  const statementId = mapping.statementId ?? '';
-  const account = mapping.account;
-  const lines: StatementLine[] = [];
-  /** The line each leg id was first seen on: a leg is booked once. */
-  const legIds = new Map<string, number>();
-  let index: Partial<Record<keyof CsvColumns, number>> | undefined;
-  let line = 0;
-
-  const header = (record: readonly string[]): Partial<Record<keyof CsvColumns, number>> => {
-    if (record.length > CSV_COLUMNS_MAX) {
-      throw new StatementRejected(
-        'LIMIT_EXCEEDED',
-        line,
-        `${record.length} columns, more than CSV_COLUMNS_MAX (${CSV_COLUMNS_MAX})`,
-      );
-    }
-    const byName = new Map<string, number>();
-    record.forEach((raw, i) => {
-      const name = unguardCell(raw).trim();
-      if (!byName.has(name)) byName.set(name, i);
-    });
-    const out: Partial<Record<keyof CsvColumns, number>> = {};
-    for (const key of COLUMN_KEYS) {
-      const name = mapping.columns[key];
-      if (name === undefined) continue;
-      const i = byName.get(name);
-      if (i === undefined)
-        throw new StatementRejected('MISSING_FIELD', line, `no column ${JSON.stringify(name)} (${key})`);
-      if (record.findIndex((c, j) => j > i && unguardCell(c).trim() === name) >= 0)
-        throw new StatementRejected(
-          'INVALID_FIELD',
-          line,
-          `column ${JSON.stringify(name)} (${key}) appears twice in the header`,
-        );
-      out[key] = i;
-    }
-    return out;
-  };
-
-  const row = (record: readonly string[], cols: Partial<Record<keyof CsvColumns, number>>): void => {
-    const cell = (key: keyof CsvColumns): string | undefined => {
-      const i = cols[key];
-      if (i === undefined) return undefined;
-      const raw = record[i] ?? '';
-      const unguarded = unguardCell(raw);
-      const column = `${key} (column ${mapping.columns[key] ?? ''})`;
-      if (unguarded === raw && looksLikeFormula(raw)) {
-        throw new StatementRejected(
-          'INVALID_FIELD',
-          line,
-          `${column} starts like a spreadsheet formula (${JSON.stringify(raw.slice(0, 20))}); a value that really starts with =, +, -, @, TAB or CR is written with an apostrophe before it`,
-        );
-      }
-      const v = unguarded.trim();
-      if (/[\u0000-\u001f\u007f]/.test(v))
-        throw new StatementRejected(
-          'MALFORMED',
-          line,
-          `${column} holds a control character (a line break or CR inside a value?)`,
-        );
-      return v;
-    };
-    const required = (key: keyof CsvColumns): string => {
-      const v = cell(key);
-      if (!v)
-        throw new StatementRejected(
-          'MISSING_FIELD',
-          line,
-          `${key} (column ${mapping.columns[key] ?? ''}) is empty`,
-        );
-      return v;
-    };
-    const currency = currencyAt(required('currency'), line, 'currency');
-    const amountText = required('amount');
-    const signed = amountAt(amountText, currency, line);
-    const sideText = cell('side');
-    let side: Side;
-    if (sideText === undefined) {
-      side = signed < 0n ? 'DEBIT' : 'CREDIT';
-    } else {
-      if (/^[+-]/.test(amountText)) {
-        throw new StatementRejected(
-          'INVALID_AMOUNT',
-          line,
-          'amount must be unsigned when a side column is declared',
-        );
-      }
-      const s = sideText.toUpperCase();
-      if (credit.has(s)) side = 'CREDIT';
-      else if (debit.has(s)) side = 'DEBIT';
-      else
-        throw new StatementRejected(
-          'INVALID_FIELD',
-          line,
-          `side ${JSON.stringify(sideText)} is neither credit nor debit`,
-        );
-    }
-    const statusText = cell('status');
-    const status = statusText ? STATUS.get(statusText.toUpperCase()) : 'BOOKED';
-    if (!status)
-      throw new StatementRejected(
-        'INVALID_FIELD',
-        line,
-        `status ${JSON.stringify(statusText)} is not BOOK, PDNG or INFO`,
-      );
-    const referenceText = cell('reference');
-    const reference = referenceText?.toUpperCase() === 'NOTPROVIDED' ? undefined : referenceText;
-    const bookingDate = cell('bookingDate');
-    const payerRef = cell('payerRef');
-    const payeeRef = cell('payeeRef');
-    const legId = cell('legId');
-    if (legId) {
-      const first = legIds.get(legId);
-      if (first !== undefined)
-        throw new StatementRejected(
-          'DUPLICATE_LINE',
-          line,
-          `leg id ${JSON.stringify(legId)} is on line ${first} already`,
-        );
-      legIds.set(legId, line);
-    }
-    if (lines.length >= entriesMax) {
-      throw new StatementRejected('TOO_MANY_ENTRIES', line, `more than entriesMax (${entriesMax}) lines`);
-    }
-    lines.push({
-      format: 'csv',
-      statementId,
-      ...(account !== undefined && { account }),
-      at: line,
-      side,
-      reversal: false,
-      status,
-      amountMinor: signed < 0n ? -signed : signed,
-      currency,
-      valueDate: dateAt(required('valueDate'), line, 'valueDate'),
-      ...(bookingDate && { bookingDate: dateAt(bookingDate, line, 'bookingDate') }),
-      ...(reference &&
-        (UETR_SHAPE.test(reference) ? { uetr: reference.toLowerCase() } : { endToEndId: reference })),
-      ...(legId && { legId }),
-      ...(payerRef && { payerRef }),
-      ...(payeeRef && { payeeRef }),
-    });
-  };
-
-  // Records end with CRLF, LF or CR, mixed as they come (a file edited on several systems); csv-parse would
-  // otherwise take the first one it meets as the only one. Line numbers are counted here rather than with
-  // csv-parse's `info`, which costs a third of the parse: a record spans one line plus the line breaks inside its
-  // quoted fields; an empty line is a record of one empty field, skipped here.
-  const parser = parse({
-    bom: true,
-    delimiter: mapping.delimiter ?? ',',
-    record_delimiter: ['\r\n', '\n', '\r'],
-    max_record_size: CSV_RECORD_CHARS_MAX,
-    skip_empty_lines: false,
-    relax_column_count: true,
-  });
-  let width = 0;
-  let nextLine = 1;
-  const sink = new Writable({
-    objectMode: true,
-    highWaterMark: 1024,
-    write(record: string[], _encoding, callback) {
-      try {
-        line = nextLine;
-        nextLine++;
-        for (const field of record) nextLine += lineBreaks(field);
-        if (record.length === 1 && record[0] === '') {
-          callback();
-          return;
-        }
-        if (index) {
-          if (record.length !== width) {
-            throw new StatementRejected(
-              'MALFORMED',
-              line,
-              `${record.length} fields, the header has ${width}`,
-            );
-          }
-          row(record, index);
-        } else {
-          width = record.length;
-          index = header(record);
-        }
-        callback();
-      } catch (e) {
-        callback(e as Error);
-      }
-    },
-  });
-  try {
-    await pipeline(Readable.from(textChunks(source, statementBytesMax, (_pending, at) => at)), parser, sink);
-  } catch (e) {
-    if (e instanceof StatementRejected) throw e;
-    if (e instanceof CsvError) {
-      const at = (e as CsvError & { lines?: number }).lines ?? line + 1;
-      if (e.code === 'CSV_MAX_RECORD_SIZE')
-        throw new StatementRejected(
-          'LIMIT_EXCEEDED',
-          at,
-          `a record longer than CSV_RECORD_CHARS_MAX (${CSV_RECORD_CHARS_MAX} characters)`,
-        );
-      throw new StatementRejected('MALFORMED', at, e.message);
-    }
-    throw e;
-  }
-  if (!index) throw new StatementRejected('EMPTY_STATEMENT', 1, 'the CSV has no header row');
-  return {
-    statements: [
-      {
-        format: 'csv',
-        statementId,
-        ...(account !== undefined && { account }),
-        entryCount: lines.length,
-        lineCount: lines.length,
-        at: 1,
-      },
-    ],
-    lines,
-  };
+  const parsed = await new CsvReader(mapping, entriesMax).read(source, statementBytesMax);
+  return parsed;
 }
