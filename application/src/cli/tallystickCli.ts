@@ -103,8 +103,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const topic = command === 'help' ? splitCommand(rest, VALUE_OPTIONS).command : undefined;
       if (topic !== undefined && !isCommandName(topic))
         throw usageError(`no command ${topic}\n\n${CLI_USAGE}`);
+      // Asked for, help is the answer (standard output); a bare `tallystick` is a usage error (standard error).
+      if (command === undefined && !g.help) {
+        io.err(`${CLI_USAGE}\n`);
+        return EXIT_CODES.usage;
+      }
       io.out(topic === undefined ? CLI_USAGE : commandHelp(topic));
-      return command === undefined && !g.help ? EXIT_CODES.usage : EXIT_CODES.ok;
+      return EXIT_CODES.ok;
     }
     if (!isCommandName(command)) throw usageError(`unknown command ${command}\n\n${CLI_USAGE}`);
     if (g.help) {

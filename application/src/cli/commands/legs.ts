@@ -58,7 +58,8 @@ function batchFailure(e: CliError, file: string, from: number, size: number, tot
       : `the outcome of the batch legs[${String(from)}]-legs[${String(to)}] is unknown`;
   const lines = [
     inFile(e.message, from),
-    ...(problems.length > 1 ? problems.map((p) => `  ${p.field ?? ''}: ${p.message}`) : []),
+    // each message names its field (legs[350].currency …)
+    ...(problems.length > 1 ? problems.map((p) => `  ${p.message}`) : []),
     `${String(committed)} of ${String(total)} legs were committed before it (${String(t.posted)} posted, ${String(t.unchanged)} unchanged); ${fate}, and nothing after it was sent. Posting ${file} again is safe: what was committed comes back UNCHANGED.`,
   ];
   return e.with(lines.join('\n'), {
