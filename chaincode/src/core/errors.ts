@@ -26,6 +26,19 @@ export const ERROR_CODES = [
   'CONSENT_EXPIRED',
   'ENTRY_NOT_FOUND',
   'PROPOSAL_NOT_FOUND',
+  // Supply-chain receivable tokens (docs/RECEIVABLES.md).
+  'TRADE_NOT_FOUND',
+  'TOKEN_NOT_FOUND',
+  'PART_NOT_FOUND',
+  'TRADE_NOT_CONFIRMED',
+  'INVOICE_ALREADY_USED',
+  'AMOUNT_MISMATCH',
+  'TERM_TOO_LONG',
+  'REASON_REQUIRED',
+  'NOT_HOLDER',
+  'PART_SPENT',
+  'PART_LOCKED',
+  'PART_MATURED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
