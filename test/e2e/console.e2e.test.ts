@@ -349,7 +349,7 @@ describe('the web console in Chromium', () => {
     await expect
       .poll(counts)
       .toBe(
-        'Statement lines 3 Matched 1 Only in my books 1 Only on the ledger 1 Different 1 Not booked (pending, info) 0',
+        'Statement lines 3 Matched 1 Only in my books 1 Only on the ledger 1 Different 1 Did not settle on the ledger 0 Not booked (pending, info) 0 Other accounts and currencies (not compared) 0',
       );
     expect(await page.getByTestId('only-in-books').innerText()).toContain(extra.reference);
     expect(await page.getByTestId('only-on-ledger').innerText()).toContain(c.legId);
@@ -368,7 +368,7 @@ describe('the web console in Chromium', () => {
     await expect
       .poll(counts)
       .toBe(
-        'Statement lines 3 Matched 2 Only in my books 0 Only on the ledger 1 Different 1 Not booked (pending, info) 0',
+        'Statement lines 3 Matched 2 Only in my books 0 Only on the ledger 1 Different 1 Did not settle on the ledger 0 Not booked (pending, info) 0 Other accounts and currencies (not compared) 0',
       );
     // A reconciler compares too: reading the books against the ledger needs no submitter role.
     const bruno = await loginAs('BankBMSP', 'bruno');

@@ -2,7 +2,7 @@ import { useId, useState, type SyntheticEvent } from 'react';
 
 import { call, download, upload, type CommittedLegs, type StatementLine, type StatementReport } from './api';
 import { formatDate, formatInteger, formatMoney } from './format';
-import { codeLabel } from './i18n';
+import { codeLabel, type Translate } from './i18n';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
 
 const CONTENT_TYPE: Record<string, string> = {
@@ -191,8 +191,11 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
             <Fact label={t('onlyInMyBooks')}>{formatInteger(locale, counts.onlyInMyBooks)}</Fact>
             <Fact label={t('onlyOnLedger')}>{formatInteger(locale, counts.onlyOnLedger)}</Fact>
             <Fact label={t('fieldDifferences')}>{formatInteger(locale, counts.fieldDifferences)}</Fact>
+            <Fact label={t('notSettled')}>{formatInteger(locale, counts.notSettled)}</Fact>
             <Fact label={t('notBooked')}>{formatInteger(locale, counts.notBooked)}</Fact>
+            <Fact label={t('outOfScope')}>{formatInteger(locale, counts.outOfScope)}</Fact>
           </dl>
+          <ScopeList scopes={report.scopes} t={t} />
 
           <h3>{t('onlyInMyBooks')}</h3>
           {report.onlyInMyBooks.length === 0 ? (
@@ -264,6 +267,10 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
             </table>
           )}
 
+          <h3>{t('notSettled')}</h3>
+          <p className="help">{t('notSettledHelp')}</p>
+          <NotSettledTable rows={report.notSettled} ctx={ctx} />
+
           <h3>{t('fieldDifferences')}</h3>
           {report.fieldDifferences.length === 0 ? (
             <p>{t('nothing')}</p>
@@ -298,5 +305,60 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
         </>
       )}
     </section>
+  );
+}
+
+/** Which of the institution's legs each statement was compared with (its account and currency). */
+function ScopeList({ scopes, t }: { readonly scopes: StatementReport['scopes']; readonly t: Translate }) {
+  if (scopes.length === 0) return null;
+  const text = (s: StatementReport['scopes'][number]) => {
+    const currency = s.currency ?? '';
+    if (s.account !== undefined && s.accountOnLedger)
+      return t('scopeAccount').replace('{account}', s.account).replace('{currency}', currency);
+    if (s.account !== undefined && s.currency !== undefined)
+      return t('scopeAccountUnknown').replace('{account}', s.account).replace('{currency}', currency);
+    return s.currency !== undefined ? t('scopeCurrency').replace('{currency}', currency) : t('scopeAll');
+  };
+  return (
+    <p className="help" data-testid="statement-scope">
+      {t('scopeTitle')}:{' '}
+      {scopes
+        .slice(0, 5)
+        .map((s) => `${s.statementId ? `${s.statementId}: ` : ''}${text(s)}`)
+        .join('; ')}
+      {scopes.length > 5 ? '; …' : ''}
+    </p>
+  );
+}
+
+/** My legs that did not settle, with the line of my books that names each, if any. */
+function NotSettledTable({ rows, ctx }: { readonly rows: StatementReport['notSettled']; readonly ctx: Ctx }) {
+  const { t, locale } = ctx;
+  if (rows.length === 0) return <p>{t('nothing')}</p>;
+  return (
+    <table data-testid="not-settled">
+      <thead>
+        <tr>
+          <th scope="col">{t('legId')}</th>
+          <th scope="col">{t('reference')}</th>
+          <th scope="col">{t('outcome')}</th>
+          <th scope="col">{codeLabel(locale, 'amountMinor')}</th>
+          <th scope="col">{codeLabel(locale, 'valueDate')}</th>
+          <th scope="col">{t('inMyBooksLine')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((n) => (
+          <tr key={n.leg.legId}>
+            <td className="mono">{n.leg.legId}</td>
+            <td className="mono">{n.leg.reference}</td>
+            <td>{codeLabel(locale, n.leg.outcome)}</td>
+            <td>{formatMoney(locale, n.leg.amountMinor, n.leg.currency)}</td>
+            <td>{formatDate(locale, n.leg.valueDate)}</td>
+            <td>{n.line ? String(n.line.at) : t('notInMyBooks')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -2,6 +2,7 @@
 // staff use (shared domain notes): 差错 for a break, 复核 for four-eyes approval, 在途 for funds in transit.
 import type { Locale } from './format';
 import { queueEn, queueZh } from './queueMessages';
+import { statementsEn, statementsZh } from './statementMessages';
 
 const en = {
   appName: 'Tallystick console',
@@ -195,6 +196,7 @@ const en = {
   ownAmount: 'Amount (own legs)',
   amountUnknown: 'not known here (no leg of ours)',
   ...queueEn,
+  ...statementsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -390,6 +392,7 @@ const zh: Record<MessageKey, string> = {
   ownAmount: '金额（本机构记账）',
   amountUnknown: '本机构无记账，金额未知',
   ...queueZh,
+  ...statementsZh,
 };
 
 const codes: Record<Locale, Record<string, string>> = {
