@@ -553,34 +553,35 @@ export async function status(
       return row;
     }),
   ]);
+  return [...rows, ...(await chaincodeRows(ctx, rows, options.org))];
+}
+
+/**
+ * The chaincode servers of the PID table (of `org` only, if given); with none recorded and a peer up, a "down"
+ * row when a definition is committed (its servers should run), none when nothing was ever deployed.
+ */
+async function chaincodeRows(
+  ctx: Context,
+  nodes: NodeStatus[],
+  org: string | undefined,
+): Promise<NodeStatus[]> {
+  const ours = (mspId: string) => org === undefined || org === mspId;
   const servers = (await chaincodeServers(ctx)).filter((s) => {
     const owner = ownerOf(ctx, s.name);
-    return owner === undefined ? options.org === undefined : ours(owner);
+    return owner === undefined ? org === undefined : ours(owner);
   });
-  for (const server of servers) {
-    rows.push({
-      name: server.name,
-      kind: 'chaincode',
-      endpoint: server.endpoint,
-      up: server.up,
-      heights: {},
-    });
-  }
-  const [upPeer] = rows.filter((row) => row.kind === 'peer' && row.up);
-  const asker = peers.find((p) => p.name === upPeer?.name);
-  if (servers.length === 0 && asker !== undefined) {
-    // no server recorded: missing (down) if a definition is committed, absent if nothing was ever deployed
-    const committed = await committedSequence(ctx, 0, asker).catch(() => undefined);
-    if (committed !== undefined) {
-      const endpoint = `(from port ${topology.chaincodeServer.port})`;
-      rows.push({
-        name: `chaincode (sequence ${committed})`,
-        kind: 'chaincode',
-        endpoint,
-        up: false,
-        heights: {},
-      });
-    }
-  }
-  return rows;
+  const rows = servers.map((server): NodeStatus => ({
+    name: server.name,
+    kind: 'chaincode',
+    endpoint: server.endpoint,
+    up: server.up,
+    heights: {},
+  }));
+  const upPeer = nodes.find((row) => row.kind === 'peer' && row.up);
+  const asker = ctx.topology.peers.find((p) => p.name === upPeer?.name);
+  if (servers.length > 0 || asker === undefined) return rows;
+  const committed = await committedSequence(ctx, 0, asker).catch(() => undefined);
+  if (committed === undefined) return rows;
+  const endpoint = `(from port ${ctx.topology.chaincodeServer.port})`;
+  return [{ name: `chaincode (sequence ${committed})`, kind: 'chaincode', endpoint, up: false, heights: {} }];
 }
