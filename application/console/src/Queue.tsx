@@ -68,11 +68,11 @@ export function Queue({
   const [cursors, setCursors] = usePerView<readonly (string | undefined)[]>(pageKey, () => [undefined]);
   const cursor = cursors[cursors.length - 1];
   const [selected, setSelected] = usePerView<ReadonlySet<string>>(pageKey, () => new Set());
+  const [exportNote, setExportNote] = usePerView<string | undefined>(pageKey, () => undefined);
   const [page, setPage] = useState<QueuePage>();
   const [error, setError] = useState<string>();
   const [people, setPeople] = useState<readonly string[]>([user.enrollmentId]);
   const [reloads, setReloads] = useState(0);
-  const [exportNote, setExportNote] = useState<string>();
   const seen = useSeen(page);
   const query = toQuery(view);
   // The page's request as text: the fetch runs again when it changes, not at every render.
@@ -117,7 +117,7 @@ export function Queue({
   }, []);
 
   const exportCsv = () => {
-    setExportNote(undefined);
+    setExportNote(() => undefined);
     const day = new Date().toISOString().slice(0, 10);
     download('/v1/queue/export', `queue-${user.mspId}-${day}.csv`, {
       ...query,
@@ -125,12 +125,8 @@ export function Queue({
     })
       .then((headers) => {
         const n = Math.min(page?.total ?? 0, EXPORT_ROWS_MAX);
-        setExportNote(
-          (headers.get('x-truncated') === 'true' ? t('exportTruncated') : t('exported')).replace(
-            '{n}',
-            formatInteger(locale, n),
-          ),
-        );
+        const note = headers.get('x-truncated') === 'true' ? t('exportTruncated') : t('exported');
+        setExportNote(() => note.replace('{n}', formatInteger(locale, n)));
       })
       .catch((e: unknown) => {
         setError(message(e));
