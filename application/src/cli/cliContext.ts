@@ -42,8 +42,6 @@ export interface CommandContext {
   warn(code: string, message: string): void;
   /** Progress on standard error; none with `--json` (standard error then holds JSON only). */
   progress(label: string, total: number): Progress;
-  /** Text on standard error for people (nothing with `--json`), on a line of its own. */
-  note(text: string): void;
 }
 
 export interface GlobalOptions {
@@ -53,19 +51,55 @@ export interface GlobalOptions {
   readonly tls: Partial<Record<keyof CliTlsFiles, string | undefined>>;
 }
 
-/** The context of one run; `close` ends the connections it opened. */
+/**
+ * Standard error for people: a progress bar redrawn in place on a terminal (a line per 10 % otherwise), and
+ * everything else on a line of its own, so that an error is never glued to the bar.
+ */
+class StandardError {
+  /** Whether a progress bar is drawn on the terminal's current line. */
+  private lineOpen = false;
+
+  constructor(private readonly io: CliIo) {}
+
+  write(text: string): void {
+    this.endLine();
+    this.io.err(text);
+  }
+
+  endLine(): void {
+    if (this.lineOpen) this.io.err('\n');
+    this.lineOpen = false;
+  }
+
+  progress(label: string, total: number): Progress {
+    let lastDecile = -1;
+    return {
+      tick: (done) => {
+        const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+        if (this.io.isTty) {
+          const width = 30;
+          const filled = Math.round((pct / 100) * width);
+          this.io.err(
+            `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${String(done)}/${String(total)}`,
+          );
+          this.lineOpen = true;
+          if (done >= total) this.endLine();
+        } else if (Math.floor(pct / 10) > lastDecile) {
+          lastDecile = Math.floor(pct / 10);
+          this.write(`${label} ${String(pct)}% ${String(done)}/${String(total)}\n`);
+        }
+      },
+    };
+  }
+}
+
+/** The context of one run; `close` ends the connections it opened, `endLine` ends a progress bar's line. */
 export function commandContext(
   io: CliIo,
   options: GlobalOptions,
 ): CommandContext & { close(): void; endLine(): void } {
   const clients: NodeClient[] = [];
-  /** Whether a progress bar is drawn on the terminal's current line (anything else must start a new one). */
-  let lineOpen = false;
-  const err = (text: string) => {
-    if (lineOpen && !text.startsWith('\r')) io.err('\n');
-    lineOpen = false;
-    io.err(text);
-  };
+  const stderr = new StandardError(io);
   const connect = (node: string, saved?: CliTlsFiles): NodeClient => {
     const client = nodeClient(node, tlsFilesFrom(options.tls, io.env, saved), options.timeoutMs);
     clients.push(client);
@@ -82,35 +116,13 @@ export function commandContext(
     },
     tlsFiles: () => tlsFilesFrom(options.tls, io.env, undefined),
     warn: (code, message) => {
-      err(options.json ? `${JSON.stringify({ warning: { code, message } })}\n` : `warning: ${message}\n`);
+      stderr.write(
+        options.json ? `${JSON.stringify({ warning: { code, message } })}\n` : `warning: ${message}\n`,
+      );
     },
-    note: (text) => {
-      if (!options.json) err(`${text}\n`);
-    },
-    progress: (label, total) => {
-      let lastDecile = -1;
-      return {
-        tick: (done) => {
-          if (options.json) return;
-          const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-          if (io.isTty) {
-            const width = 30;
-            const filled = Math.round((pct / 100) * width);
-            err(
-              `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${String(done)}/${String(total)}`,
-            );
-            lineOpen = done < total;
-            if (done >= total) io.err('\n');
-          } else if (Math.floor(pct / 10) > lastDecile) {
-            lastDecile = Math.floor(pct / 10);
-            err(`${label} ${String(pct)}% ${String(done)}/${String(total)}\n`);
-          }
-        },
-      };
-    },
+    progress: (label, total) => (options.json ? { tick: () => undefined } : stderr.progress(label, total)),
     endLine: () => {
-      if (lineOpen) io.err('\n');
-      lineOpen = false;
+      stderr.endLine();
     },
     close: () => {
       for (const c of clients) c.close();

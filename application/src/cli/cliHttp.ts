@@ -97,16 +97,24 @@ export interface NodeClient {
   close(): void;
 }
 
-/**
- * A client of one node, reading the TLS files once; connections are kept alive across a command's requests. A
- * request with no byte sent or received for `idleTimeoutMs` fails as TIMEOUT (a long upload that keeps sending
- * does not).
- */
-export function nodeClient(
-  node: string,
-  files: CliTlsFiles,
-  idleTimeoutMs = IDLE_TIMEOUT_MS_DEFAULT,
-): NodeClient {
+/** Reads one TLS file, refusing what does not hold `what`; a message names the file, never its content (a key). */
+function readPem(files: CliTlsFiles, k: keyof CliTlsFiles, what: RegExp, described: string) {
+  const file = files[k];
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliTlsError(
+      `${OPTION[k]}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (!what.test(text)) throw new CliTlsError(`${OPTION[k]}: ${file} does not hold ${described} in PEM`);
+  return text;
+}
+
+/** The connection pool of a node: HTTPS trusting the CA and presenting the certificate given, or plain HTTP. */
+function agentFor(node: string, files: CliTlsFiles): { agent: HttpAgent; https: boolean } {
   let url: URL;
   try {
     url = new URL(node);
@@ -119,35 +127,50 @@ export function nodeClient(
     throw new CliTlsError(
       `${given.map((k) => OPTION[k]).join(', ')} need an https:// node; ${node} is plain HTTP`,
     );
-  const read = (k: keyof CliTlsFiles, what: RegExp, described: string): string | undefined => {
-    const file = files[k];
-    if (file === undefined) return undefined;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CliTlsError(
-        `${OPTION[k]}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    // the message names the file, never its content (a key)
-    if (!what.test(text)) throw new CliTlsError(`${OPTION[k]}: ${file} does not hold ${described} in PEM`);
-    return text;
-  };
+  if (!https) return { agent: new HttpAgent({ keepAlive: true }), https };
   const certificate = /-----BEGIN CERTIFICATE-----/;
-  const ca = read('ca', certificate, 'CA certificates');
-  const cert = read('cert', certificate, 'a certificate');
-  const key = read('key', /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/, 'a private key');
-  const agent = https
-    ? new HttpsAgent({
-        keepAlive: true,
-        minVersion: 'TLSv1.2',
-        ...(ca === undefined ? {} : { ca }),
-        ...(cert === undefined || key === undefined ? {} : { cert, key }),
-      })
-    : new HttpAgent({ keepAlive: true });
-  const base = node.replace(/\/$/, '');
+  const ca = readPem(files, 'ca', certificate, 'CA certificates');
+  const cert = readPem(files, 'cert', certificate, 'a certificate');
+  const key = readPem(files, 'key', /-----BEGIN (?:EC |RSA |ENCRYPTED )?PRIVATE KEY-----/, 'a private key');
+  const agent = new HttpsAgent({
+    keepAlive: true,
+    minVersion: 'TLSv1.2',
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined || key === undefined ? {} : { cert, key }),
+  });
+  return { agent, https };
+}
 
+/** Why a request to `base` got no answer, as the command line reports it. */
+function unreachable(base: string, e: NodeJS.ErrnoException, idleTimeoutMs: number): NodeUnreachable {
+  const code = e.code ?? '';
+  if (UNTRUSTED_SERVER.has(code))
+    return new NodeUnreachable(
+      `the certificate of ${base} is not trusted (${code}): give the CA that issued it with ${OPTION.ca} FILE (or ${CLI_TLS_ENV.ca})`,
+      false,
+      'NODE_NOT_TRUSTED',
+    );
+  if (code === 'TIMEOUT')
+    return new NodeUnreachable(
+      `no answer from ${base} within ${String(idleTimeoutMs / 1000)} s (--timeout)`,
+      true,
+      'TIMEOUT',
+    );
+  return new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true, 'NODE_UNREACHABLE');
+}
+
+/**
+ * A client of one node, reading the TLS files once; connections are kept alive across a command's requests. A
+ * request with no byte sent or received for `idleTimeoutMs` fails as TIMEOUT (a long upload that keeps sending
+ * does not).
+ */
+export function nodeClient(
+  node: string,
+  files: CliTlsFiles,
+  idleTimeoutMs = IDLE_TIMEOUT_MS_DEFAULT,
+): NodeClient {
+  const { agent, https } = agentFor(node, files);
+  const base = node.replace(/\/$/, '');
   const send: NodeClient['send'] = (method, path, headers, body) =>
     new Promise((resolveAnswer, reject) => {
       const text = typeof body === 'string' ? body : undefined;
@@ -160,24 +183,7 @@ export function nodeClient(
         },
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
-        const code = e.code ?? '';
-        if (UNTRUSTED_SERVER.has(code))
-          reject(
-            new NodeUnreachable(
-              `the certificate of ${base} is not trusted (${code}): give the CA that issued it with ${OPTION.ca} FILE (or ${CLI_TLS_ENV.ca})`,
-              false,
-              'NODE_NOT_TRUSTED',
-            ),
-          );
-        else if (code === 'TIMEOUT')
-          reject(
-            new NodeUnreachable(
-              `no answer from ${base} within ${String(idleTimeoutMs / 1000)} s (--timeout)`,
-              true,
-              'TIMEOUT',
-            ),
-          );
-        else reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true, 'NODE_UNREACHABLE'));
+        reject(unreachable(base, e, idleTimeoutMs));
       });
       req.setTimeout(idleTimeoutMs, () => {
         req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
@@ -186,7 +192,7 @@ export function nodeClient(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => {
-          reject(new NodeUnreachable(`cannot reach ${base}: ${e.message}`, true, 'NODE_UNREACHABLE'));
+          reject(unreachable(base, e, idleTimeoutMs));
         });
         res.on('end', () => {
           resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });

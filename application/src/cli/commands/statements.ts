@@ -31,7 +31,7 @@ function differenceText(
 function reportLines(report: StatementReport): string[] {
   const c = report.counts;
   return [
-    `${String(c.lines)} lines: ${String(c.matched)} matched, ${String(c.onlyInMyBooks)} only in my books, ${String(c.onlyOnLedger)} only on the ledger, ${String(c.fieldDifferences)} with differing fields, ${String(c.notBooked)} not booked`,
+    `${String(c.lines)} lines: ${String(c.matched)} matched, ${String(c.onlyInMyBooks)} only in my books, ${String(c.onlyOnLedger)} only on the ledger, ${String(c.fieldDifferences)} with differing fields, ${String(c.notBooked)} not booked; ${String(c.notSettled)} legs not settled, ${String(c.outOfScope)} of other accounts or currencies not compared`,
     ...report.onlyInMyBooks.map(
       (l) =>
         `  only in my books   ${l.uetr ?? l.endToEndId ?? '?'}  ${formatAmount(l.amountMinor, l.currency)}  (${String(l.at)})`,
@@ -39,6 +39,10 @@ function reportLines(report: StatementReport): string[] {
     ...report.onlyOnLedger.map(
       (l) =>
         `  only on the ledger ${l.reference}  ${formatAmount(l.amountMinor, l.currency)}  leg ${l.legId}`,
+    ),
+    ...report.notSettled.map(
+      (n) =>
+        `  not settled        ${n.leg.reference}  ${formatAmount(n.leg.amountMinor, n.leg.currency)}  leg ${n.leg.legId} ${n.leg.outcome}${n.line === undefined ? '' : ` (booked at ${String(n.line.at)})`}`,
     ),
     ...report.fieldDifferences.map(
       (m) =>
