@@ -73,7 +73,7 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       const bruno = await loginAs(chromium(), urlOf('BankBMSP'), 'bruno');
       const id = await findBreakByReference(bruno, p.reference, 'AMOUNT_MISMATCH');
       expect(id).toMatch(/^brk-[0-9a-f]{28}$/);
-      await openBreak(bruno, id, p.reference);
+      await openBreak(bruno, id);
       await act(bruno, 'Assign');
       await bruno.getByLabel('Resolution').selectOption('CORRECT_LEG');
       await act(bruno, 'Propose', 'correct our leg to the settled amount');
@@ -81,7 +81,7 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       expect(await bruno.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
       const bella = await loginAs(chromium(), urlOf('BankBMSP'), 'bella');
       await findBreakByReference(bella, p.reference, 'AMOUNT_MISMATCH');
-      await openBreak(bella, id, p.reference);
+      await openBreak(bella, id);
       await act(bella, 'Approve');
       await bella.context().close();
       // The other institutions accept on their own nodes' consoles.
@@ -91,7 +91,7 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       ] as const) {
         const page = await loginAs(chromium(), urlOf(mspId), user);
         await findBreakByReference(page, p.reference, 'AMOUNT_MISMATCH');
-        await openBreak(page, id, p.reference);
+        await openBreak(page, id);
         await act(page, 'Accept', `ok for ${mspId}`);
         await page.context().close();
       }

@@ -16,10 +16,13 @@ import {
 } from '../../application/src/ledger/embeddedLedger';
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
 
-/** One institution's node with its index, on a fresh embedded ledger, listening on a free loopback port. */
+/**
+ * One institution's node with its index, listening on a free loopback port: on a fresh embedded ledger, or on
+ * `consortium` beside other nodes (which then stays open when the node stops).
+ */
 export async function startTestNode(
   mspId: string,
-  options: { database?: Database['kind'] } = {},
+  options: { database?: Database['kind']; consortium?: EmbeddedConsortium } = {},
 ): Promise<{
   url: string;
   consortium: EmbeddedConsortium;
@@ -29,7 +32,9 @@ export async function startTestNode(
   stop(): Promise<void>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-node-'));
-  const consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
+  const consortium =
+    options.consortium ??
+    (await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' }));
   const db = await openTestDatabase('node', options.database);
   await migrate(db.pool);
   const indexer = await BlockIndexer.start({
@@ -58,7 +63,7 @@ export async function startTestNode(
       await closeServer(server);
       await indexer.stop();
       await db.close();
-      await consortium.close();
+      if (options.consortium === undefined) await consortium.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

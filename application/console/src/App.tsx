@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode, type SyntheticEvent } from 'react';
 
 import {
+  ApiFailure,
   call,
   login,
   logout,
@@ -278,6 +279,24 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
     [breakId, caseId],
   );
 
+  // The node opens the case itself when it holds the reference (one of the institution's own legs is in it, or
+  // someone here gave the reference before); only otherwise does the person paste it, once.
+  const [needReference, setNeedReference] = useState(false);
+  useEffect(() => {
+    if (caseId === undefined || opened !== undefined) return;
+    let current = true;
+    call<OpenCase>('POST', '/v1/cases/open', { caseId })
+      .then((kase) => (current ? load(kase.reference) : undefined))
+      .catch((err: unknown) => {
+        if (!current) return;
+        if (err instanceof ApiFailure && err.code === 'REFERENCE_NEEDED') setNeedReference(true);
+        else setError(message(err));
+      });
+    return () => {
+      current = false;
+    };
+  }, [caseId, opened, load]);
+
   const open = (e: SyntheticEvent) => {
     e.preventDefault();
     setError(undefined);
@@ -355,24 +374,26 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
       <h2 id="break-title">
         {t('breakTitle')} <span className="mono">{breakId}</span>
       </h2>
-      <form onSubmit={open} className="inline">
-        <label htmlFor={refId}>{t('reference')}</label>
-        <input
-          id={refId}
-          name="reference"
-          aria-describedby={`${refId}-help`}
-          autoComplete="off"
-          required
-          value={reference}
-          onChange={(e) => {
-            setReference(e.target.value);
-          }}
-        />
-        <button type="submit">{t('open')}</button>
-        <p id={`${refId}-help`} className="help">
-          {t('referenceHelp')}
-        </p>
-      </form>
+      {needReference && !opened && (
+        <form onSubmit={open} className="inline">
+          <label htmlFor={refId}>{t('reference')}</label>
+          <input
+            id={refId}
+            name="reference"
+            aria-describedby={`${refId}-help`}
+            autoComplete="off"
+            required
+            value={reference}
+            onChange={(e) => {
+              setReference(e.target.value);
+            }}
+          />
+          <button type="submit">{t('open')}</button>
+          <p id={`${refId}-help`} className="help">
+            {t('referenceHelp')}
+          </p>
+        </form>
+      )}
       <ErrorBox error={error} />
       {notice && (
         <p role="status" className="notice">

@@ -33,7 +33,8 @@ const en = {
   noBreaks: 'No open breaks match.',
   open: 'Open',
   reference: 'Payment reference',
-  referenceHelp: 'The reference is the secret that lets you read the case: type or paste it.',
+  referenceHelp:
+    'Your institution posted no leg of this case, so this node does not know its payment reference. Paste it once: the node keeps it for your colleagues.',
   breakTitle: 'Break',
   legs: 'Legs side by side',
   field: 'Field',
@@ -230,7 +231,7 @@ const zh: Record<MessageKey, string> = {
   noBreaks: '没有符合条件的差错。',
   open: '打开',
   reference: '支付参考号',
-  referenceHelp: '参考号是查看该案例的凭据：请输入或粘贴。',
+  referenceHelp: '本机构未在此案例中提交记账，本节点不知道其支付参考号。请粘贴一次，节点会为您的同事保存。',
   breakTitle: '差错',
   legs: '各方记账对照',
   field: '字段',

@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | 'RATE_LIMITED'
   | 'LEDGER_UNAVAILABLE'
   | 'INDEX_UNAVAILABLE'
+  | 'REFERENCE_NEEDED'
   | 'INTERNAL';
 
 export type AnyErrorCode = ApiErrorCode | LedgerRejected['code'];
@@ -36,6 +37,7 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   RATE_LIMITED: 429,
   LEDGER_UNAVAILABLE: 503,
   INDEX_UNAVAILABLE: 503,
+  REFERENCE_NEEDED: 422,
   INTERNAL: 500,
   INVALID_INPUT: 400,
   UNKNOWN_CURRENCY: 400,

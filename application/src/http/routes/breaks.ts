@@ -3,6 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { ACTION_ROLES, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
 import { LIMITS } from '../../../../chaincode/src/core/limits';
 import type { BreakActionOptions, DecisionAction } from '../../ledger/ledgerGateway';
+import type pg from 'pg';
+
+import { referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
 import { CursorSeal } from '../cursorSeal';
 import { ApiError, toErrorResponse } from '../errors';
 import { BULK_BREAKS_MAX } from '../queue';
@@ -32,6 +35,25 @@ const ACTION_FIELDS = {
   ),
 };
 const ActionInput = Type.Object(ACTION_FIELDS);
+
+/** The reference of a case, from the node's index, for a caller who gave only the case id. */
+async function knownReference(
+  pool: pg.Pool | undefined,
+  mspId: string,
+  caseId: string | undefined,
+): Promise<string> {
+  if (caseId === undefined)
+    throw new ApiError('VALIDATION_FAILED', 'give the payment reference, the case id, or both', {
+      field: 'reference',
+    });
+  const known = pool === undefined ? undefined : await referenceOfCase(pool, mspId, caseId);
+  if (known === undefined)
+    throw new ApiError(
+      'REFERENCE_NEEDED',
+      `this node holds no payment reference for case ${caseId}: give it once (reference), and the node keeps it`,
+    );
+  return known;
+}
 
 /** The options of one break action: its comment and reference, and its idempotency key (with a bulk suffix). */
 function actionOptions(
@@ -114,23 +136,36 @@ export const breakRoutes = [
     path: '/cases/open',
     summary: 'A case with its legs and comments opened (parties only)',
     description:
-      'The reference travels in the body, never in a URL. A reference has one case per route declared for it: `caseId` picks one; without it, the first the caller is a party to.',
+      "The reference travels in the body, never in a URL. A reference has one case per route declared for it: `caseId` picks one; without it, the first the caller is a party to. Without `reference`, the node supplies it when it holds it: the case has one of the institution's own legs, or a person of the institution opened it with the reference before (the node then keeps it). Otherwise the answer is 422 `REFERENCE_NEEDED`, for a case that does not exist as for one that does.",
     tags: ['cases'],
     auth: 'session',
     body: Type.Object({
-      reference: Reference,
+      reference: Type.Optional(Reference),
       caseId: Type.Optional(Str({ pattern: '^[0-9a-f]{64}$', description: 'which case of the reference' })),
     }),
-    responses: { 200: { description: 'the opened case', schema: OpenCase } },
-    errors: [403, 404],
-    handle: async ({ body }, { deps, session }) => {
-      const opened = await deps.gateway.readCase(session.identity, body.reference, body.caseId);
+    responses: {
+      200: { description: 'the opened case, and the reference it was opened with', schema: OpenCase },
+    },
+    errors: [403, 404, 422],
+    handle: async ({ body }, { deps, session, log }) => {
+      const pool = deps.index?.pool;
+      const reference = body.reference ?? (await knownReference(pool, session.mspId, body.caseId));
+      const opened = await deps.gateway.readCase(session.identity, reference, body.caseId);
+      if (body.reference !== undefined && pool !== undefined) {
+        // Only a reference the ledger accepted is kept: the chaincode checked it names this case of a party.
+        await rememberCaseReference(pool, session.mspId, opened.case.caseId, reference).catch(
+          (err: unknown) => {
+            // The case is open for the person; the node asks for the reference again next time.
+            log({ level: 'warn', msg: 'could not keep a case reference', err: String(err) });
+          },
+        );
+      }
       // Amounts travel as decimal strings (a gateway may hold them as bigint).
       const legs = opened.legs.map((l) => ({
         ...l,
         detail: { ...l.detail, amountMinor: String(l.detail.amountMinor) },
       }));
-      return { status: 200 as const, body: { ...opened, legs } };
+      return { status: 200 as const, body: { ...opened, legs, reference } };
     },
   }),
   route({

@@ -1,0 +1,36 @@
+import type { Queryable } from './sql';
+
+/**
+ * The payment reference of one of the institution's cases, if the node holds it: from one of its own legs in
+ * the case (`own_legs`), or learned when a person opened the case with it (`case_references`). Undefined
+ * otherwise, whether or not the case exists: the answer says nothing of other institutions' cases.
+ */
+export async function referenceOfCase(
+  db: Queryable,
+  mspId: string,
+  caseId: string,
+): Promise<string | undefined> {
+  const r = await db.query<{ reference: string }>(
+    `SELECT reference FROM (
+       (SELECT reference FROM own_legs WHERE msp_id = $1 AND case_id = $2 LIMIT 1)
+       UNION ALL
+       (SELECT reference FROM case_references WHERE msp_id = $1 AND case_id = $2)
+     ) known LIMIT 1`,
+    [mspId, caseId],
+  );
+  return r.rows[0]?.reference;
+}
+
+/** Keeps a reference the ledger accepted for a case of the institution (the first one stays: it cannot differ). */
+export async function rememberCaseReference(
+  db: Queryable,
+  mspId: string,
+  caseId: string,
+  reference: string,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO case_references (msp_id, case_id, reference) VALUES ($1, $2, $3)
+       ON CONFLICT (msp_id, case_id) DO NOTHING`,
+    [mspId, caseId, reference],
+  );
+}
