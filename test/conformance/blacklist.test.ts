@@ -41,7 +41,8 @@ describe('blacklist events on the embedded network', () => {
       ['BankBMSP'],
       ['PayCoMSP'],
     ]);
-    const uploads = events.filter((e) => e.entries.length > 0);
+    // The suite's first uploads and queries, in order (the access matrix adds more after them).
+    const uploads = events.filter((e) => e.entries.length > 0).slice(0, 4);
     expect(uploads.map((e) => [e.creator, e.entries.map((x) => x.category)])).toEqual([
       ['BankAMSP', ['MONEY_MULE']],
       ['BankBMSP', ['CONFIRMED_FRAUD', 'MONEY_MULE']],
@@ -51,7 +52,7 @@ describe('blacklist events on the embedded network', () => {
     for (const e of uploads)
       for (const x of e.entries)
         expect(x).toMatchObject({ keyVersion: 1, status: 'ACTIVE', uploader: e.creator });
-    const queries = events.flatMap((e) => e.queries);
+    const queries = events.flatMap((e) => e.queries).slice(0, 3);
     expect(queries.map((q) => [q.querier, q.purpose, q.hits])).toEqual([
       ['BankAMSP', 'ACCOUNT_OPENING', 3],
       ['BankBMSP', 'FRAUD_INVESTIGATION', 1],

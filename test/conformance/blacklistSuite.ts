@@ -13,6 +13,7 @@ import {
 import { BlacklistGateway, type EntryInput } from '../../application/src/ledger/blacklistGateway';
 import { LedgerRejected, type Identity } from '../../application/src/ledger/ledgerGateway';
 import type { BlacklistPolicy, EntryView, SubjectRef } from '../../chaincode/src/api/blacklist';
+import { BLACKLIST_ACCESS, type BlacklistOperation } from '../../chaincode/src/core/blacklist/access';
 import { GENESIS_POLICY } from '../../chaincode/src/core/blacklist/policy';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import { startBackend, type Backend } from '../support/backend';
@@ -370,6 +371,81 @@ export function defineBlacklistSuite(
       expect(
         (await bl.getEntry(id('audrey'), card().subjectKey, 'BankAMSP', category)).entry.policyVersion,
       ).toBe(now.version);
+    });
+
+    it('access matrix: every role × every operation, own and another institution’s entry, decided by the chaincode', async () => {
+      const run = randomBytes(4).toString('hex').toUpperCase();
+      let n = 0;
+      const fresh = () => subjectOf('MOBILE', `1390013${String(n++).padStart(4, '0')}`);
+      const own = fresh();
+      const other = fresh();
+      await bl.upload(id('banka-system'), entry(own));
+      await bl.upload(id('bankb-system'), entry(other));
+      const current = await bl.policy(id('alice'));
+      const proposalId = `m-${run}`;
+      const changed = (tag: string): BlacklistPolicy => ({
+        ...current.policy,
+        categories: {
+          ...current.policy.categories,
+          [`M_${run}_${tag}`]: { indicatorsMin: 1, listingDaysMax: 30 },
+        },
+      });
+      await bl.proposePolicy(id('banka-admin'), proposalId, changed('BASE'));
+      const consent = CONSENT;
+      const ops: Record<
+        BlacklistOperation | 'READ_OTHER_ENTRY',
+        (who: Identity, user: string) => Promise<unknown>
+      > = {
+        JOIN: (who) => bl.join(who),
+        UPLOAD: (who) => bl.upload(who, entry(fresh())),
+        QUERY: (who) => bl.query(who, { consent, purpose: 'PAYMENT_SCREENING', subjects: [own] }),
+        SUBJECT_REPORT: (who) => bl.subjectReport(who, { consent, subjects: [own] }),
+        READ_ENTRY: (who) => bl.getEntry(who, own.subjectKey, 'BankAMSP', 'MONEY_MULE'),
+        READ_OTHER_ENTRY: (who) => bl.getEntry(who, other.subjectKey, 'BankBMSP', 'MONEY_MULE'),
+        READ_QUERY_LOG: (who) => bl.queryLog(who, own.subjectKey),
+        PROPOSE_POLICY: (who, user) =>
+          bl.proposePolicy(who, `m-${run}-${user}`, changed(user.toUpperCase().replace(/-/g, '_'))),
+        APPROVE_POLICY: (who) => bl.approvePolicy(who, proposalId),
+        READ_POLICY: (who) => bl.policy(who),
+      };
+      const users = {
+        submitter: 'banka-system',
+        reconciler: 'alice',
+        approver: 'anna',
+        admin: 'banka-admin',
+        auditor: 'audrey',
+      };
+      const memberships = new Set((await bl.members(id('audrey'))).map((m) => m.mspId));
+      const actual: string[] = [];
+      const expected: string[] = [];
+      for (const [role, user] of Object.entries(users)) {
+        const who = id(user);
+        for (const [op, run] of Object.entries(ops)) {
+          const rule =
+            BLACKLIST_ACCESS[op === 'READ_OTHER_ENTRY' ? 'READ_ENTRY' : (op as BlacklistOperation)];
+          const want = !(rule.roles as readonly string[]).includes(role)
+            ? 'ROLE_REQUIRED'
+            : rule.member && !memberships.has(who.mspId)
+              ? 'NOT_A_MEMBER'
+              : op === 'READ_OTHER_ENTRY' && role !== 'auditor'
+                ? 'ENTRY_NOT_FOUND'
+                : 'OK';
+          const got = await run(who, user).then(
+            () => 'OK',
+            (e: unknown) => (e instanceof LedgerRejected ? e.code : `not a refusal: ${String(e)}`),
+          );
+          actual.push(`${role} ${op} ${got}`);
+          expected.push(`${role} ${op} ${want}`);
+        }
+      }
+      expect(actual).toEqual(expected);
+      // The table is not vacuous: each role may do something, and is refused something.
+      for (const role of Object.keys(users)) {
+        expect(actual.filter((a) => a.startsWith(`${role} `) && a.endsWith(' OK')).length).toBeGreaterThan(0);
+        expect(actual.filter((a) => a.startsWith(`${role} `) && !a.endsWith(' OK')).length).toBeGreaterThan(
+          0,
+        );
+      }
     });
   });
 
