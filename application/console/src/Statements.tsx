@@ -267,10 +267,6 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
             </table>
           )}
 
-          <h3>{t('notSettled')}</h3>
-          <p className="help">{t('notSettledHelp')}</p>
-          <NotSettledTable rows={report.notSettled} ctx={ctx} />
-
           <h3>{t('fieldDifferences')}</h3>
           {report.fieldDifferences.length === 0 ? (
             <p>{t('nothing')}</p>
@@ -302,6 +298,10 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
               </tbody>
             </table>
           )}
+
+          <h3>{t('notSettled')}</h3>
+          <p className="help">{t('notSettledHelp')}</p>
+          <NotSettledTable rows={report.notSettled} ctx={ctx} />
         </>
       )}
     </section>
