@@ -8,6 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatAge, formatDate, formatMoney, formatPercent } from '../../application/console/src/format';
 import { sseParser } from '../../application/console/src/sse';
 import { hrefOf, parseRoute } from '../../application/console/src/route';
+import {
+  fromQuery,
+  minorUnitsOf,
+  sortedBy,
+  toQuery,
+  urlFiltersOf,
+  viewOf,
+} from '../../application/console/src/queueView';
 import { createApp, type AppDeps } from '../../application/src/http/createApp';
 import { listen } from '../../application/src/http/listen';
 
@@ -103,6 +111,50 @@ describe("the console's URLs and its reading of the live stream", () => {
       filters: { reason: 'DUPLICATE' },
     });
     expect(hrefOf({ name: 'audit', kind: 'break', id: 'brk-1' })).toBe('#/audit/break/brk-1');
+  });
+
+  it("keeps the triage queue's view in the URL: filters, amounts in major units sent in minor units, header sorts", () => {
+    const href =
+      '#/queue?currency=JPY&counterparty=ClearingHouseMSP&valueDateFrom=2026-11-26&amountMin=4000&sort=amount&order=desc';
+    const route = parseRoute(href);
+    expect(route).toEqual({
+      name: 'queue',
+      filters: {
+        currency: 'JPY',
+        counterparty: 'ClearingHouseMSP',
+        valueDateFrom: '2026-11-26',
+        amountMin: '4000',
+        sort: 'amount',
+        order: 'desc',
+      },
+    });
+    const view = viewOf(route.name === 'queue' ? route.filters : undefined);
+    expect(hrefOf({ name: 'queue', filters: urlFiltersOf(view) })).toBe(href);
+    // JPY has no minor unit, CNY two; a half-typed or too precise amount is not sent.
+    expect(toQuery(view)).toEqual({
+      currency: 'JPY',
+      counterparty: 'ClearingHouseMSP',
+      valueDateFrom: '2026-11-26',
+      amountMinorMin: '4000',
+      sort: 'amount',
+      order: 'desc',
+      limit: 50,
+    });
+    expect(minorUnitsOf('12.5', 'CNY')).toBe('1250');
+    expect(minorUnitsOf('0.07', 'CNY')).toBe('7');
+    expect(minorUnitsOf('12.345', 'CNY')).toBeUndefined();
+    expect(minorUnitsOf('12.', 'JPY')).toBe('12');
+    expect(minorUnitsOf('1.5', 'JPY')).toBeUndefined();
+    expect(toQuery(viewOf({ amountMin: '12.5' }))).not.toHaveProperty('amountMinorMin'); // no currency chosen
+    // A saved view's query comes back as the form shows it.
+    expect(fromQuery({ currency: 'CNY', amountMinorMax: '450000', sort: 'valueDate' })).toMatchObject({
+      currency: 'CNY',
+      amountMax: '4500.00',
+      sort: 'valueDate',
+    });
+    // A click on a header sorts by it ascending; on the sorted one, the other way.
+    expect(sortedBy(view, 'currency')).toEqual({ sort: 'currency', order: 'asc' });
+    expect(sortedBy(view, 'amount')).toEqual({ order: 'asc' });
   });
 
   it('reads server-sent events split anywhere across chunks, with CRLF or LF and comment lines', () => {

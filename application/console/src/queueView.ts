@@ -1,6 +1,6 @@
 // What the queue shows, as the URL holds it: filters, order and page size (never a search, which may be a payment
 // reference). Pure: the screen derives its view from the URL and writes changes back to it.
-import type { ViewQuery } from './api';
+import type { ViewQuery } from '../../src/http/apiTypes';
 import { QUEUE_URL_KEYS } from './route';
 
 export type ViewKey = (typeof QUEUE_URL_KEYS)[number];
