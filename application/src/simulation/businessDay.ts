@@ -136,15 +136,75 @@ function nextDate(date: string): string {
 
 const digits = (rnd: Random, n: number) => Array.from({ length: n }, () => rnd.int(0, 9)).join('');
 
+/** A route of the day and how often payments take it, relative to the others. */
+interface WeightedRoute {
+  readonly weight: number;
+  readonly route: RouteStop[];
+}
+
+/** What drawing a day's payments needs at hand: the options, the seeded draws, and the leg ids given so far. */
+interface DayDraw {
+  readonly o: DayOptions;
+  readonly rnd: Random;
+  readonly timing: DayTiming;
+  /** Every delay within a payment, drawn as in a real day and then scaled (the same draws whatever the scale). */
+  readonly delay: (min: number, max: number) => number;
+  /** The next leg id of an institution. */
+  readonly legIdFor: (mspId: string) => string;
+}
+
+/** A payment as drawn, with what its legs share: when it starts and the accounts. */
+interface DrawnPayment {
+  readonly payment: SimulatedPayment;
+  readonly atMs: number;
+  readonly payerRef: string;
+  readonly payeeRef: string;
+  /** Where the creditor agent is on the route: the leg a fault changes, unless the fault picks another. */
+  readonly creditorIdx: number;
+  /** Who would book a credit it should not (UNEXPECTED_LEG). */
+  readonly intruder: string;
+}
+
 /**
  * Generates a business day of payments across the consortium's routes, with faults injected at known rates.
  * The generator keeps the truth: which payment got which fault, so the run can be checked against it exactly.
+ * The draws are made in one fixed order, so a seed always gives the same day.
  */
 export function generateBusinessDay(o: DayOptions): BusinessDay {
   const rnd = new Random(o.seed);
-  const { bankA, bankB, clearing, payco } = o.institutions;
+  const routes = weightedRoutes(o.institutions);
+  const timing = o.timing ?? tradingDayTiming(o.date);
+  const draw: DayDraw = {
+    o,
+    rnd,
+    timing,
+    delay: (min, max) => Math.round(rnd.int(min, max) * timing.delayScale),
+    legIdFor: legIds(o),
+  };
+  const payments: SimulatedPayment[] = [];
+  const postings: PlannedPosting[] = [];
+  for (let i = 0; i < o.payments; i++) {
+    const p = drawPayment(draw, routes, i);
+    payments.push(p.payment);
+    postings.push(...routeLegs(draw, p));
+    if (p.payment.intruderRoute) postings.push(intruderLeg(draw, p, p.payment.intruderRoute));
+  }
+  postings.sort((a, b) => a.atMs - b.atMs);
+  return {
+    date: o.date,
+    seed: o.seed,
+    startMs: timing.startMs,
+    endMs: timing.endMs,
+    serviceLevelMs: timing.serviceLevelMs,
+    lateMarginMs: timing.lateMarginMs,
+    payments,
+    postings,
+  };
+}
+
+function weightedRoutes({ bankA, bankB, clearing, payco }: DayOptions['institutions']): WeightedRoute[] {
   const stop = (mspId: string, role: LegRole): RouteStop => ({ mspId, role });
-  const routes: { weight: number; route: RouteStop[] }[] = [
+  return [
     {
       weight: 35,
       route: [stop(bankA, 'DEBTOR_AGENT'), stop(clearing, 'CLEARING'), stop(bankB, 'CREDITOR_AGENT')],
@@ -159,136 +219,151 @@ export function generateBusinessDay(o: DayOptions): BusinessDay {
       route: [stop(bankB, 'DEBTOR_AGENT'), stop(clearing, 'CLEARING'), stop(payco, 'CREDITOR_AGENT')],
     },
   ];
-  const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
-  const faultList = Object.entries(FAULTS) as [Fault, (typeof FAULTS)[Fault]][];
+}
 
-  const timing = o.timing ?? tradingDayTiming(o.date);
-  const { startMs, endMs, lateMarginMs, delayScale } = timing;
-  const sla = timing.serviceLevelMs;
-  // every delay within a payment, drawn as in a real day and then scaled (the same draws whatever the scale)
-  const delay = (min: number, max: number) => Math.round(rnd.int(min, max) * delayScale);
-  const payments: SimulatedPayment[] = [];
-  const postings: PlannedPosting[] = [];
+/** Leg ids per institution, in order: `BankA-20261207[-<runTag>]-0000001`. */
+function legIds(o: DayOptions): (mspId: string) => string {
   const seq = new Map<string, number>();
-  const legIdFor = (mspId: string) => {
+  return (mspId) => {
     const n = (seq.get(mspId) ?? 0) + 1;
     seq.set(mspId, n);
     const tag = o.runTag === undefined ? '' : `${o.runTag}-`;
     return `${mspId.replace(/MSP$/, '')}-${o.date.replaceAll('-', '')}-${tag}${String(n).padStart(7, '0')}`;
   };
+}
 
-  for (let i = 0; i < o.payments; i++) {
-    let pickW = rnd.next() * totalWeight;
-    const route = (routes.find((r) => (pickW -= r.weight) < 0) ?? routes[0])?.route ?? [];
-    let fault: Fault | null = null;
-    let pickF = rnd.next();
-    for (const [name, f] of faultList) {
-      if ((pickF -= f.rate) < 0) {
-        fault = name;
-        break;
-      }
-    }
-    const currency = rnd.next() < 0.9 ? 'CNY' : rnd.pick(['USD', 'EUR']);
-    const amountMinor = BigInt(
-      Math.round(Math.exp(Math.log(100) + rnd.next() * (Math.log(5_000_000) - Math.log(100)))),
-    );
-    const reference = rnd.uuid();
-    const atMs =
-      startMs + Math.floor(((endMs - startMs - 120_000 * delayScale) * i) / o.payments) + delay(0, 999);
-    const payerRef = `6222${digits(rnd, 15)}`;
-    const payeeRef = route.some((s) => s.mspId === payco)
-      ? `PAYCO${digits(rnd, 12)}`
-      : `6217${digits(rnd, 15)}`;
-    const creditorIdx = route.findIndex((s) => s.role === 'CREDITOR_AGENT');
-    // UNEXPECTED_LEG: a payment company books a credit for a payment routed to a bank (or a bank for one routed
-    // to the payment company), declaring itself the payee.
-    const intruder = route[creditorIdx]?.mspId === payco ? bankB : payco;
-    const intruderRoute =
-      fault === 'UNEXPECTED_LEG'
-        ? route.map((s) => (s.role === 'CREDITOR_AGENT' ? stop(intruder, 'CREDITOR_AGENT') : s))
-        : undefined;
-    payments.push({
-      reference,
-      route,
-      fault,
-      amountMinor,
-      currency,
-      ...(intruderRoute ? { intruderRoute } : {}),
-    });
+function pickRoute(rnd: Random, routes: readonly WeightedRoute[]): RouteStop[] {
+  const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
+  let pickW = rnd.next() * totalWeight;
+  return (routes.find((r) => (pickW -= r.weight) < 0) ?? routes[0])?.route ?? [];
+}
 
-    const faultyIdx =
-      fault === 'MISSING_LEG' || fault === 'DUPLICATE' ? rnd.int(0, route.length - 1) : creditorIdx;
-    route.forEach((s, idx) => {
-      if (fault === 'MISSING_LEG' && idx === faultyIdx) return;
-      const faulty = idx === faultyIdx;
-      const branches = o.institutions.branches[s.mspId] ?? [];
-      const leg: LegInput = {
-        legId: legIdFor(s.mspId),
-        reference,
-        role: s.role,
-        ...(branches.length > 0 ? { branch: rnd.pick(branches) } : {}),
-        route,
-        amountMinor:
-          faulty && fault === 'AMOUNT_MISMATCH'
-            ? amountMinor - BigInt(rnd.int(1, Math.min(500, Number(amountMinor) - 1)))
-            : amountMinor,
-        currency: faulty && fault === 'CURRENCY_MISMATCH' ? (currency === 'CNY' ? 'HKD' : 'CNY') : currency,
-        valueDate: faulty && fault === 'VALUE_DATE_MISMATCH' ? nextDate(o.date) : o.date,
-        payerRef,
-        payeeRef:
-          faulty && fault === 'ACCOUNT_MISMATCH'
-            ? `${payeeRef.slice(0, -1)}${(Number(payeeRef.slice(-1)) + 1) % 10}`
-            : payeeRef,
-        outcome: faulty && fault === 'TIMEOUT' ? 'TIMED_OUT' : 'SETTLED',
-      };
-      const after =
-        s.role === 'DEBTOR_AGENT'
-          ? delay(0, 2_000)
-          : s.role === 'CLEARING'
-            ? delay(1_000, 5_000)
-            : delay(2_000, 15_000);
-      // Late enough to be flagged whatever batching window the runner uses (up to lateMarginMs / 3).
-      const late = faulty && fault === 'LATE_LEG' ? sla + lateMarginMs + delay(0, 60_000) : 0;
-      postings.push({ poster: s.mspId, atMs: atMs + after + late, leg });
-      if (faulty && fault === 'DUPLICATE') {
-        postings.push({
-          poster: s.mspId,
-          atMs: atMs + after + delay(20_000, 40_000),
-          leg: { ...leg, legId: legIdFor(s.mspId) },
-        });
-      }
-    });
-    if (intruderRoute) {
+/** A fault at its rate, or none. */
+function pickFault(rnd: Random): Fault | null {
+  let pickF = rnd.next();
+  for (const [name, f] of Object.entries(FAULTS) as [Fault, (typeof FAULTS)[Fault]][]) {
+    if ((pickF -= f.rate) < 0) return name;
+  }
+  return null;
+}
+
+/** The `i`th payment of the day: its route, fault, amount, reference, start and accounts. */
+function drawPayment(d: DayDraw, routes: readonly WeightedRoute[], i: number): DrawnPayment {
+  const { rnd, o } = d;
+  const { bankB, payco } = o.institutions;
+  const { startMs, endMs, delayScale } = d.timing;
+  const route = pickRoute(rnd, routes);
+  const fault = pickFault(rnd);
+  const currency = rnd.next() < 0.9 ? 'CNY' : rnd.pick(['USD', 'EUR']);
+  const amountMinor = BigInt(
+    Math.round(Math.exp(Math.log(100) + rnd.next() * (Math.log(5_000_000) - Math.log(100)))),
+  );
+  const reference = rnd.uuid();
+  const atMs =
+    startMs + Math.floor(((endMs - startMs - 120_000 * delayScale) * i) / o.payments) + d.delay(0, 999);
+  const payerRef = `6222${digits(rnd, 15)}`;
+  const payeeRef = route.some((s) => s.mspId === payco)
+    ? `PAYCO${digits(rnd, 12)}`
+    : `6217${digits(rnd, 15)}`;
+  const creditorIdx = route.findIndex((s) => s.role === 'CREDITOR_AGENT');
+  // UNEXPECTED_LEG: a payment company books a credit for a payment routed to a bank (or a bank for one routed
+  // to the payment company), declaring itself the payee.
+  const intruder = route[creditorIdx]?.mspId === payco ? bankB : payco;
+  const intruderRoute =
+    fault === 'UNEXPECTED_LEG'
+      ? route.map((s): RouteStop =>
+          s.role === 'CREDITOR_AGENT' ? { mspId: intruder, role: 'CREDITOR_AGENT' } : s,
+        )
+      : undefined;
+  return {
+    payment: { reference, route, fault, amountMinor, currency, ...(intruderRoute ? { intruderRoute } : {}) },
+    atMs,
+    payerRef,
+    payeeRef,
+    creditorIdx,
+    intruder,
+  };
+}
+
+/** The legs the route's stops post for a payment, its fault applied to one of them. */
+function routeLegs(d: DayDraw, p: DrawnPayment): PlannedPosting[] {
+  const { route, fault } = p.payment;
+  const { serviceLevelMs, lateMarginMs } = d.timing;
+  const faultyIdx =
+    fault === 'MISSING_LEG' || fault === 'DUPLICATE' ? d.rnd.int(0, route.length - 1) : p.creditorIdx;
+  const postings: PlannedPosting[] = [];
+  route.forEach((s, idx) => {
+    const ownFault = idx === faultyIdx ? fault : null;
+    if (ownFault === 'MISSING_LEG') return;
+    const leg = stopLeg(d, p, s, ownFault);
+    const after =
+      s.role === 'DEBTOR_AGENT'
+        ? d.delay(0, 2_000)
+        : s.role === 'CLEARING'
+          ? d.delay(1_000, 5_000)
+          : d.delay(2_000, 15_000);
+    // Late enough to be flagged whatever batching window the runner uses (up to lateMarginMs / 3).
+    const late = ownFault === 'LATE_LEG' ? serviceLevelMs + lateMarginMs + d.delay(0, 60_000) : 0;
+    postings.push({ poster: s.mspId, atMs: p.atMs + after + late, leg });
+    if (ownFault === 'DUPLICATE') {
       postings.push({
-        poster: intruder,
-        atMs: atMs + delay(3_000, 12_000),
-        leg: {
-          legId: legIdFor(intruder),
-          reference,
-          role: 'CREDITOR_AGENT',
-          route: intruderRoute,
-          amountMinor,
-          currency,
-          valueDate: o.date,
-          payerRef,
-          payeeRef,
-          outcome: 'SETTLED',
-          ...((o.institutions.branches[intruder] ?? []).length > 0
-            ? { branch: rnd.pick(o.institutions.branches[intruder] ?? []) }
-            : {}),
-        },
+        poster: s.mspId,
+        atMs: p.atMs + after + d.delay(20_000, 40_000),
+        leg: { ...leg, legId: d.legIdFor(s.mspId) },
       });
     }
-  }
-  postings.sort((a, b) => a.atMs - b.atMs);
+  });
+  return postings;
+}
+
+/** The leg one stop of the route posts, with `fault` (if any) applied to it. */
+function stopLeg(d: DayDraw, p: DrawnPayment, s: RouteStop, fault: Fault | null): LegInput {
+  const { rnd, o } = d;
+  const { reference, route, amountMinor, currency } = p.payment;
+  const branches = o.institutions.branches[s.mspId] ?? [];
   return {
-    date: o.date,
-    seed: o.seed,
-    startMs,
-    endMs,
-    serviceLevelMs: sla,
-    lateMarginMs,
-    payments,
-    postings,
+    legId: d.legIdFor(s.mspId),
+    reference,
+    role: s.role,
+    ...(branches.length > 0 ? { branch: rnd.pick(branches) } : {}),
+    route,
+    amountMinor:
+      fault === 'AMOUNT_MISMATCH'
+        ? amountMinor - BigInt(rnd.int(1, Math.min(500, Number(amountMinor) - 1)))
+        : amountMinor,
+    currency: fault === 'CURRENCY_MISMATCH' ? (currency === 'CNY' ? 'HKD' : 'CNY') : currency,
+    valueDate: fault === 'VALUE_DATE_MISMATCH' ? nextDate(o.date) : o.date,
+    payerRef: p.payerRef,
+    payeeRef:
+      fault === 'ACCOUNT_MISMATCH'
+        ? `${p.payeeRef.slice(0, -1)}${(Number(p.payeeRef.slice(-1)) + 1) % 10}`
+        : p.payeeRef,
+    outcome: fault === 'TIMEOUT' ? 'TIMED_OUT' : 'SETTLED',
+  };
+}
+
+/** The intruder's credit leg (UNEXPECTED_LEG), on the route it declared. */
+function intruderLeg(d: DayDraw, p: DrawnPayment, intruderRoute: readonly RouteStop[]): PlannedPosting {
+  const { rnd, o } = d;
+  const { intruder } = p;
+  const { reference, amountMinor, currency } = p.payment;
+  return {
+    poster: intruder,
+    atMs: p.atMs + d.delay(3_000, 12_000),
+    leg: {
+      legId: d.legIdFor(intruder),
+      reference,
+      role: 'CREDITOR_AGENT',
+      route: intruderRoute,
+      amountMinor,
+      currency,
+      valueDate: o.date,
+      payerRef: p.payerRef,
+      payeeRef: p.payeeRef,
+      outcome: 'SETTLED',
+      ...((o.institutions.branches[intruder] ?? []).length > 0
+        ? { branch: rnd.pick(o.institutions.branches[intruder] ?? []) }
+        : {}),
+    },
   };
 }

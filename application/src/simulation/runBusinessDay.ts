@@ -60,156 +60,218 @@ export interface DayReport {
 export async function runBusinessDay(day: BusinessDay, o: RunOptions): Promise<DayReport> {
   const windowMs = o.windowMs ?? 30_000;
   if (windowMs > day.lateMarginMs / 3) throw new Error(`windowMs must be at most ${day.lateMarginMs / 3}`);
-  const realTime = o.realTime === true;
-  const at = (ms: number) => (realTime ? {} : { timestamp: new Date(ms) });
-  const batchMax = o.batchMax ?? 500;
   const wallStart = performance.now();
-  const submitStarted = new Map<string, number>();
-  const txTimeMs = new Map<string, number>();
-  const reasonsByCase = new Map<string, Set<BreakReason>>();
-  const statusByCase = new Map<string, CaseStatus>();
-  const firstLegAtMs = new Map<string, number>();
-  const detectionWallMs: number[] = [];
-  const missingLegLedgerMs: number[] = [];
-  const pendingLatency: { txId: string; caseId: string; reason: BreakReason; receivedAt: number }[] = [];
-  let cleared = 0;
-  let transactions = 0;
-  let firstBlock: bigint | undefined;
-  let lastBlock = 0n;
-  // Each payment's case, and the case an intruder's leg opened for it (UNEXPECTED_LEG).
-  const caseIds = new Set(
-    day.payments.flatMap((p) => [
-      caseIdOf(p.reference, p.route),
-      ...(p.intruderRoute ? [caseIdOf(p.reference, p.intruderRoute)] : []),
-    ]),
-  );
-
-  const onChange = (c: ChangeNotice) => {
-    const receivedAt = performance.now();
-    firstBlock ??= c.blockNumber;
-    lastBlock = c.blockNumber;
-    for (const k of c.cases) if (caseIds.has(k.caseId)) statusByCase.set(k.caseId, k.status);
-    for (const b of c.breaks) {
-      if (!caseIds.has(b.caseId)) continue;
-      if (b.action === 'OPEN') {
-        let set = reasonsByCase.get(b.caseId);
-        if (!set) reasonsByCase.set(b.caseId, (set = new Set()));
-        set.add(b.reason);
-        pendingLatency.push({ txId: c.txId, caseId: b.caseId, reason: b.reason, receivedAt });
-      } else if (b.action === 'CLEAR') cleared++;
-    }
-  };
-  const unsubscribe = o.gateway.onChanges(onChange);
-
-  const totalLegs = day.postings.length;
-  const openedOnLedger = new Set<string>();
-  const dueQueue: number[] = [];
-  let dueHead = 0;
-  let next = 0;
-  let postedLegs = 0;
+  const run = new DayRun(day, o);
+  const unsubscribe = o.gateway.onChanges(run.onChange);
   const horizon = day.endMs + day.serviceLevelMs + 2 * windowMs;
   try {
     for (
       let windowEnd = day.startMs + windowMs;
-      windowEnd <= horizon || next < totalLegs;
+      windowEnd <= horizon || !run.allTaken;
       windowEnd += windowMs
     ) {
-      const byPoster = new Map<string, (typeof day.postings)[number][]>();
-      while (next < totalLegs && (day.postings[next]?.atMs ?? Infinity) < windowEnd) {
-        const p = day.postings[next++];
-        if (!p) break;
-        const list = byPoster.get(p.poster) ?? [];
-        list.push(p);
-        byPoster.set(p.poster, list);
-      }
-      if (realTime) {
+      const byPoster = run.takeWindow(windowEnd);
+      if (o.realTime === true) {
         const wait = windowEnd - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      // Each institution's system posts its batch in turn, as their schedules would have it. Posting them all at
-      // the same instant only makes them collide on the same cases (MVCC) and retry; the conformance suite
-      // covers that path.
-      for (const [poster, list] of [...byPoster].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const who = o.systems.get(poster);
-        if (!who) throw new Error(`no posting system for ${poster}`);
-        for (let i = 0; i < list.length; i += batchMax) {
-          const chunk = list.slice(i, i + batchMax);
-          const started = performance.now();
-          const r = await o.gateway.postLegs(
-            who,
-            chunk.map((p) => p.leg),
-            at(windowEnd),
-          );
-          transactions++;
-          submitStarted.set(r.txId, started);
-          txTimeMs.set(r.txId, windowEnd);
-          for (const p of chunk) {
-            const id = caseIdOf(p.leg.reference, p.leg.route);
-            firstLegAtMs.set(id, Math.min(firstLegAtMs.get(id) ?? Infinity, p.atMs));
-            if (!openedOnLedger.has(id)) {
-              openedOnLedger.add(id);
-              dueQueue.push(windowEnd + day.serviceLevelMs);
-            }
-          }
-          postedLegs += chunk.length;
-        }
-      }
-      // The sweeper runs when some case's service level has run out by this window; rounds in which nothing can
-      // have come due are skipped (every case here uses the default service level).
-      // In real time the ledger's clock runs on while posting lags behind the plan: sweep every window once
-      // the first case can be due.
-      let due = realTime && (dueQueue[0] ?? Infinity) <= windowEnd;
-      while (dueHead < dueQueue.length && (dueQueue[dueHead] ?? Infinity) <= windowEnd) {
-        dueHead++;
-        due = true;
-      }
-      for (let more = due; more;) {
-        const r = await o.gateway.sweep(o.sweeper, LIMITS.sweepMax, at(windowEnd));
-        transactions++;
-        submitStarted.set(r.txId, performance.now());
-        txTimeMs.set(r.txId, windowEnd);
-        more = r.result.more;
-      }
-      o.onProgress?.({ postedLegs, totalLegs, virtualMs: windowEnd - day.startMs });
+      await run.post(byPoster, windowEnd);
+      await run.sweepIfDue(windowEnd);
+      o.onProgress?.({
+        postedLegs: run.postedLegs,
+        totalLegs: day.postings.length,
+        virtualMs: windowEnd - day.startMs,
+      });
     }
     // Events are delivered as blocks commit; let the last ones arrive.
     await new Promise((r) => setTimeout(r, 50));
   } finally {
     unsubscribe();
   }
-
-  for (const p of pendingLatency) {
-    if (p.reason === 'MISSING_LEG') {
-      const opened = firstLegAtMs.get(p.caseId);
-      const flaggedAt = txTimeMs.get(p.txId);
-      if (opened !== undefined && flaggedAt !== undefined)
-        missingLegLedgerMs.push(flaggedAt - (opened + day.serviceLevelMs));
-    } else {
-      const started = submitStarted.get(p.txId);
-      if (started !== undefined) detectionWallMs.push(p.receivedAt - started);
-    }
-  }
-
-  const { injected, found, statusCounts, mismatches } = judgeDay(day, reasonsByCase, statusByCase);
-
+  const { injected, found, statusCounts, mismatches } = judgeDay(day, run.reasonsByCase, run.statusByCase);
   return {
     date: day.date,
     seed: day.seed,
     payments: day.payments.length,
-    legsPosted: postedLegs,
-    transactions,
+    legsPosted: run.postedLegs,
+    transactions: run.transactions,
     retries: 'retries' in o.gateway ? (o.gateway as { retries: number }).retries : 0,
-    firstBlock: firstBlock ?? 0n,
-    lastBlock,
+    firstBlock: run.firstBlock ?? 0n,
+    lastBlock: run.lastBlock,
     wallMs: performance.now() - wallStart,
     statusCounts,
     injected,
     found,
-    cleared,
+    cleared: run.cleared,
     mismatches,
-    detectionWallMs,
-    missingLegLedgerMs,
+    ...run.latencies(),
   };
+}
+
+type Posting = BusinessDay['postings'][number];
+
+/** A break the change stream reported opening, and when (wall clock) it arrived. */
+interface BreakSeen {
+  readonly txId: string;
+  readonly caseId: string;
+  readonly reason: BreakReason;
+  readonly receivedAt: number;
+}
+
+/**
+ * One run of a day: what it has posted and swept (and when), and what the change stream has told about the
+ * day's cases.
+ */
+class DayRun {
+  readonly reasonsByCase = new Map<string, Set<BreakReason>>();
+  readonly statusByCase = new Map<string, CaseStatus>();
+  firstBlock: bigint | undefined;
+  lastBlock = 0n;
+  cleared = 0;
+  transactions = 0;
+  postedLegs = 0;
+  /** Each payment's case, and the case an intruder's leg opened for it (UNEXPECTED_LEG). */
+  private readonly caseIds: ReadonlySet<string>;
+  private readonly breaksSeen: BreakSeen[] = [];
+  private readonly submitStarted = new Map<string, number>();
+  private readonly txTimeMs = new Map<string, number>();
+  private readonly firstLegAtMs = new Map<string, number>();
+  private readonly openedOnLedger = new Set<string>();
+  /** When each case opened on the ledger falls due, in the order they opened. */
+  private readonly dueQueue: number[] = [];
+  private dueHead = 0;
+  /** The next planned posting to take. */
+  private next = 0;
+
+  constructor(
+    private readonly day: BusinessDay,
+    private readonly o: RunOptions,
+  ) {
+    this.caseIds = new Set(
+      day.payments.flatMap((p) => [
+        caseIdOf(p.reference, p.route),
+        ...(p.intruderRoute ? [caseIdOf(p.reference, p.intruderRoute)] : []),
+      ]),
+    );
+  }
+
+  readonly onChange = (c: ChangeNotice): void => {
+    const receivedAt = performance.now();
+    this.firstBlock ??= c.blockNumber;
+    this.lastBlock = c.blockNumber;
+    for (const k of c.cases) if (this.caseIds.has(k.caseId)) this.statusByCase.set(k.caseId, k.status);
+    for (const b of c.breaks) {
+      if (!this.caseIds.has(b.caseId)) continue;
+      if (b.action === 'OPEN') {
+        let set = this.reasonsByCase.get(b.caseId);
+        if (!set) this.reasonsByCase.set(b.caseId, (set = new Set()));
+        set.add(b.reason);
+        this.breaksSeen.push({ txId: c.txId, caseId: b.caseId, reason: b.reason, receivedAt });
+      } else if (b.action === 'CLEAR') this.cleared++;
+    }
+  };
+
+  get allTaken(): boolean {
+    return this.next >= this.day.postings.length;
+  }
+
+  /** The postings planned before `windowEnd` not yet taken, by poster. */
+  takeWindow(windowEnd: number): Map<string, Posting[]> {
+    const { postings } = this.day;
+    const byPoster = new Map<string, Posting[]>();
+    while (this.next < postings.length && (postings[this.next]?.atMs ?? Infinity) < windowEnd) {
+      const p = postings[this.next++];
+      if (!p) break;
+      const list = byPoster.get(p.poster) ?? [];
+      list.push(p);
+      byPoster.set(p.poster, list);
+    }
+    return byPoster;
+  }
+
+  /** The submit's time: the window's end in virtual time; none in real time (the ledger's clock decides). */
+  private at(windowEnd: number): { timestamp?: Date } {
+    return this.o.realTime === true ? {} : { timestamp: new Date(windowEnd) };
+  }
+
+  /** Posts a window's legs, each institution's in batches of at most `batchMax`. */
+  async post(byPoster: ReadonlyMap<string, readonly Posting[]>, windowEnd: number): Promise<void> {
+    const batchMax = this.o.batchMax ?? 500;
+    // Each institution's system posts its batch in turn, as their schedules would have it. Posting them all at
+    // the same instant only makes them collide on the same cases (MVCC) and retry; the conformance suite
+    // covers that path.
+    for (const [poster, list] of [...byPoster].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const who = this.o.systems.get(poster);
+      if (!who) throw new Error(`no posting system for ${poster}`);
+      for (let i = 0; i < list.length; i += batchMax) {
+        const chunk = list.slice(i, i + batchMax);
+        const started = performance.now();
+        const r = await this.o.gateway.postLegs(
+          who,
+          chunk.map((p) => p.leg),
+          this.at(windowEnd),
+        );
+        this.submitted(r.txId, started, windowEnd);
+        for (const p of chunk) this.notePosted(p, windowEnd);
+        this.postedLegs += chunk.length;
+      }
+    }
+  }
+
+  private submitted(txId: string, startedWallMs: number, windowEnd: number): void {
+    this.transactions++;
+    this.submitStarted.set(txId, startedWallMs);
+    this.txTimeMs.set(txId, windowEnd);
+  }
+
+  /** A posted leg's case: when its first leg was planned, and when it falls due if this leg opened it. */
+  private notePosted(p: Posting, windowEnd: number): void {
+    const id = caseIdOf(p.leg.reference, p.leg.route);
+    this.firstLegAtMs.set(id, Math.min(this.firstLegAtMs.get(id) ?? Infinity, p.atMs));
+    if (!this.openedOnLedger.has(id)) {
+      this.openedOnLedger.add(id);
+      this.dueQueue.push(windowEnd + this.day.serviceLevelMs);
+    }
+  }
+
+  async sweepIfDue(windowEnd: number): Promise<void> {
+    // The sweeper runs when some case's service level has run out by this window; rounds in which nothing can
+    // have come due are skipped (every case here uses the default service level).
+    // In real time the ledger's clock runs on while posting lags behind the plan: sweep every window once
+    // the first case can be due.
+    let due = this.o.realTime === true && (this.dueQueue[0] ?? Infinity) <= windowEnd;
+    while (this.dueHead < this.dueQueue.length && (this.dueQueue[this.dueHead] ?? Infinity) <= windowEnd) {
+      this.dueHead++;
+      due = true;
+    }
+    for (let more = due; more;) {
+      const r = await this.o.gateway.sweep(this.o.sweeper, LIMITS.sweepMax, this.at(windowEnd));
+      this.submitted(r.txId, performance.now(), windowEnd);
+      more = r.result.more;
+    }
+  }
+
+  /**
+   * How fast breaks were found: a leg's break from its submit to its event (wall clock); a missing leg's from
+   * its case's service level (counted from the first leg's posting time) to the sweep that flagged it (ledger
+   * time).
+   */
+  latencies(): Pick<DayReport, 'detectionWallMs' | 'missingLegLedgerMs'> {
+    const detectionWallMs: number[] = [];
+    const missingLegLedgerMs: number[] = [];
+    for (const p of this.breaksSeen) {
+      if (p.reason === 'MISSING_LEG') {
+        const opened = this.firstLegAtMs.get(p.caseId);
+        const flaggedAt = this.txTimeMs.get(p.txId);
+        if (opened !== undefined && flaggedAt !== undefined)
+          missingLegLedgerMs.push(flaggedAt - (opened + this.day.serviceLevelMs));
+      } else {
+        const started = this.submitStarted.get(p.txId);
+        if (started !== undefined) detectionWallMs.push(p.receivedAt - started);
+      }
+    }
+    return { detectionWallMs, missingLegLedgerMs };
+  }
 }
 
 /**
