@@ -326,8 +326,10 @@ function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: st
     })
       .then(async () => {
         setComment('');
+        // The notice comes with the break as the ledger now has it, so what it says and what shows agree; a
+        // failed reload still reports the committed action (the live stream brings the new state later).
+        await load(opened.reference).catch(() => undefined);
         setNotice(true);
-        await load(opened.reference);
       })
       .catch((err: unknown) => {
         setError(message(err));
