@@ -108,15 +108,17 @@ Lists the queue of breaks from the node's index (oldest first): break id, reason
 
 ${GLOBAL_TEXT}`,
   break: `tallystick break show ID [--reference REF]
-tallystick break open REFERENCE [--case CASE_ID]
+tallystick break open REFERENCE [--case CASE_ID] | CASE_ID | --case CASE_ID | --break ID [REFERENCE]
 tallystick break provenance ID [--of break|case|leg]
 tallystick break ID assign|propose|approve|accept|reject|resolve|comment [--assignee NAME] [--kind K]
                  [--comment TEXT] [--reference REF] [--idempotency-key KEY]
 
   show        the break: reason, status, parties, assignee, proposal, timeline; comments are sealed unless
               --reference gives the payment reference (then they are opened, for the parties)
-  open        the case of a payment reference: its legs with amounts (CNY 1.19), dates and accounts, and its
-              breaks with comments opened; --case picks one case of a reference declared on several routes
+  open        a case with its legs in clear (amounts as CNY 1.19, dates, accounts) and its breaks with comments
+              opened: by payment reference (--case picks one case of a reference declared on several routes),
+              by case id (64 hex digits, or --case) or by a break of it (--break); without the reference the
+              node supplies it when it holds it (a case with a leg of its institution)
   provenance  every committed version of the break (or --of case|leg: of a case id, or MSP:legId): version,
               time, transaction, block, signer
   a step      one workflow step, at most once per key: a node unreachable or unavailable (503) is retried

@@ -323,6 +323,11 @@ describe('help', () => {
       [['break'], /break needs show ID, open REFERENCE, provenance ID, or ID and a step/],
       [['break', 'brk-1', 'dance'], /the step must be one of assign, propose/],
       [['break', 'provenance', 'brk-1', '--of', 'person'], /--of must be break, case or leg/],
+      [
+        ['break', 'open'],
+        /break open needs a payment reference, a case id \(--case\) or a break \(--break\)/,
+      ],
+      [['break', 'open', 'REF1', '--case', 'c'.repeat(64), '--break', 'brk-1'], /not both/],
       [['login', '--user', 'bruno'], /login needs --node URL/],
       [['upload', 'x.csv'], /upload needs one file and --format/],
       [['help', 'nonsense'], /no command nonsense/],
@@ -576,6 +581,8 @@ describe('breaks from the command line', () => {
     expect(c.out).toMatch(/looking into it/);
     const byCase = await run(['break', 'open', payment.reference, '--case', payment.caseId], s);
     expect(byCase.out).toBe(c.out);
+    const byBreak = await run(['break', 'open', payment.reference, '--break', breakId], s);
+    expect(byBreak.out).toBe(c.out);
 
     const history = await run(['break', 'provenance', breakId], s);
     expect(history.code).toBe(0);

@@ -45,6 +45,7 @@ export async function breaks(ctx: CommandContext, argv: readonly string[]): Prom
 export const BREAK_OPTIONS = {
   ...STEP_OPTIONS,
   case: { type: 'string' },
+  break: { type: 'string' },
   of: { type: 'string' },
 } as const;
 
@@ -52,6 +53,7 @@ export const BREAK_OPTIONS = {
 export async function breakCommand(ctx: CommandContext, argv: readonly string[]): Promise<Outcome> {
   const { values, positionals } = parseCommand('break', argv, BREAK_OPTIONS);
   const [first, second, ...extra] = positionals;
+  if (first === 'open' && extra.length === 0) return openCase(ctx, second, values.case, values.break);
   if (first === undefined || second === undefined || extra.length > 0)
     throw usageError(
       'break needs show ID, open REFERENCE, provenance ID, or ID and a step (see tallystick break --help)',
@@ -59,8 +61,6 @@ export async function breakCommand(ctx: CommandContext, argv: readonly string[])
   switch (first) {
     case 'show':
       return showBreak(ctx, second, values.reference);
-    case 'open':
-      return openCase(ctx, second, values.case);
     case 'provenance':
       return provenance(ctx, second, values.of ?? 'break');
     default:
@@ -121,13 +121,40 @@ async function showBreak(ctx: CommandContext, breakId: string, reference: string
   return { json: b, lines: breakLines(b, reference !== undefined) };
 }
 
-/** A case opened with its payment reference (in the body, never the URL): its legs in clear and its breaks. */
-async function openCase(ctx: CommandContext, reference: string, caseId: string | undefined) {
+/** A case id: 64 hex digits (a payment reference is at most 36 characters, so never one). */
+const CASE_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * A case opened: its legs in clear and its breaks with comments. Named by its payment reference (in the body,
+ * never the URL), by its case id (`--case`, or a case id in the reference's place), or by a break of it
+ * (`--break`); without the reference the node supplies it when it holds it (a case of its institution's legs).
+ */
+async function openCase(
+  ctx: CommandContext,
+  given: string | undefined,
+  caseOption: string | undefined,
+  breakId: string | undefined,
+) {
+  const reference = given !== undefined && !CASE_ID.test(given) ? given : undefined;
+  const caseIds = [given === reference ? undefined : given, caseOption].filter((x) => x !== undefined);
+  if (caseIds.length + (breakId === undefined ? 0 : 1) > 1)
+    throw usageError('break open takes one case: a case id (or --case) or --break, not both');
+  if (reference === undefined && caseIds.length === 0 && breakId === undefined)
+    throw usageError('break open needs a payment reference, a case id (--case) or a break (--break)');
   const s = await ctx.session();
+  const caseId =
+    breakId === undefined
+      ? caseIds[0]
+      : (await request<Break>(s, 'GET', `/v1/breaks/${encodeURIComponent(breakId)}`)).caseId;
   const opened = await request<OpenCase>(s, 'POST', '/v1/cases/open', {
-    reference,
+    ...(reference === undefined ? {} : { reference }),
     ...(caseId === undefined ? {} : { caseId }),
   });
+  return { json: opened, lines: caseLines(opened) };
+}
+
+/** An opened case's lines for people: the case, its legs (amounts in major units), and its breaks. */
+function caseLines(opened: OpenCase): string[] {
   const c = opened.case;
   const legRows = opened.legs.map((l) => [
     `  ${l.mspId}:${l.legId}`,
@@ -137,17 +164,14 @@ async function openCase(ctx: CommandContext, reference: string, caseId: string |
     `${l.detail.payerRef} -> ${l.detail.payeeRef}`,
     l.detail.outcome,
   ]);
-  return {
-    json: opened,
-    lines: [
-      `case ${c.caseId}  ${c.status}  parties ${c.parties.join(', ')}`,
-      ...(c.otherCases.length > 0 ? [`other cases of this reference: ${c.otherCases.join(', ')}`] : []),
-      `legs (${String(opened.legs.length)}):`,
-      ...table(legRows),
-      `breaks (${String(opened.breaks.length)}):`,
-      ...opened.breaks.flatMap((b) => ['', ...breakLines(b, true)]),
-    ],
-  };
+  return [
+    `case ${c.caseId}  ${c.status}  parties ${c.parties.join(', ')}`,
+    ...(c.otherCases.length > 0 ? [`other cases of this reference: ${c.otherCases.join(', ')}`] : []),
+    `legs (${String(opened.legs.length)}):`,
+    ...table(legRows),
+    `breaks (${String(opened.breaks.length)}):`,
+    ...opened.breaks.flatMap((b) => ['', ...breakLines(b, true)]),
+  ];
 }
 
 const PROVENANCE_KINDS = ['break', 'case', 'leg'] as const;
