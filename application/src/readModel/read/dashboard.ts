@@ -1,4 +1,5 @@
 import type { Queryable } from '../sql';
+import { BREAK_AGE_AT_RISK_MS, BREAK_AGE_BREACHED_MS } from './queue';
 
 /** Days of counters the dashboard shows, newest first. */
 export const DASHBOARD_DAYS = 14;
@@ -56,11 +57,13 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
        FROM daily_stats ORDER BY day DESC LIMIT $1`,
     [DASHBOARD_DAYS],
   );
+  // Ages by the queue's service-level marks (at risk, breached): 1 hour and 1 day.
   const reasons = await db.query<ReasonFigures>(
     `SELECT reason, count(*)::text AS open,
-            count(*) FILTER (WHERE opened_at < now() - interval '1 hour')::text AS older_than_1h,
-            count(*) FILTER (WHERE opened_at < now() - interval '1 day')::text AS older_than_1d
+            count(*) FILTER (WHERE opened_at < now() - $1::float8 * interval '1 millisecond')::text AS older_than_1h,
+            count(*) FILTER (WHERE opened_at < now() - $2::float8 * interval '1 millisecond')::text AS older_than_1d
        FROM open_breaks GROUP BY reason ORDER BY reason`,
+    [BREAK_AGE_AT_RISK_MS, BREAK_AGE_BREACHED_MS],
   );
   const inTransit = await db.query<{
     counterparty: string;
