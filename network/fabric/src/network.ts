@@ -38,7 +38,7 @@ import {
 } from './topology.js';
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
-import { chaincodeServers, committedSequence, endorses, ensureChaincode } from './chaincode.js';
+import { chaincodeServers, committedSequence, endorses, ensureChaincode, portOpen } from './chaincode.js';
 import { ensureOrganisationChaincode } from './memberChaincode.js';
 import { writeGatewayFiles, writeOrganisationGatewayFiles } from './gatewayFiles.js';
 import type { NetnsPlan } from './netns.js';
@@ -287,7 +287,11 @@ async function orderersStep(ctx: Context, run: Run, orderers: OrdererNode[]): Pr
     await Promise.all(
       orderers.map((o) => {
         const env = ordererEnv(layout, o, clusterRoots);
-        const ready = () => healthy(o.host, o.operationsPort, orgCaCert(layout, o.mspId));
+        // the operations endpoint answers before the admin endpoint listens: osnadmin needs the latter (seen
+        // refused right after a healthy check on the loaded machine)
+        const ready = async () =>
+          (await healthy(o.host, o.operationsPort, orgCaCert(layout, o.mspId))) &&
+          (await portOpen(o.host, o.adminPort));
         const bin = binPath(layout, 'orderer');
         return startNode(ctx, run.pids, o.name, bin, [], env, layout.nodeData(o.name), ready, o.mspId);
       }),
