@@ -92,6 +92,9 @@ export function decideOffer(
 ): { outcome: 'OFFERED' | 'UNCHANGED'; part: PartRecord } {
   if (part.partId !== input.partId)
     fail('INVALID_INPUT', `offer names part ${input.partId}, but part ${part.partId} was given`);
+  // The same offer again (still open, or since financed) changes nothing, for the enterprise that made it.
+  const offeredBy = part.financing?.financingId === input.offerId ? part.financing.from : part.holder;
+  requireAccess(meta.actor, 'OFFER_FINANCING', [offeredBy]);
   if (part.offer?.offerId === input.offerId || part.financing?.financingId === input.offerId) {
     if (part.offer !== null && part.offer.bank !== input.bank)
       fail(
@@ -100,7 +103,6 @@ export function decideOffer(
       );
     return { outcome: 'UNCHANGED', part };
   }
-  requireAccess(meta.actor, 'OFFER_FINANCING', [part.holder]);
   requireMovable(part, todayOf(meta), 'offer');
   return {
     outcome: 'OFFERED',

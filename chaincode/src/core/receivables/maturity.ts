@@ -104,6 +104,7 @@ export function decidePayment(
   input: PaymentInput,
   meta: MutationMeta,
 ): { outcome: 'PAID' | 'PARTLY_PAID' | 'UNCHANGED'; part: PartRecord; payment: PaymentRecord } {
+  requireAccess(meta.actor, 'RECORD_PAYMENT', [part.issuer]);
   if (existing !== undefined) {
     if (existing.inputHash !== meta.inputHash)
       fail(
@@ -114,7 +115,6 @@ export function decidePayment(
   }
   if (part.partId !== input.partId)
     fail('INVALID_INPUT', `payment names part ${input.partId}, but part ${part.partId} was given`);
-  requireAccess(meta.actor, 'RECORD_PAYMENT', [part.issuer]);
   if (part.status === 'SPENT')
     fail('PART_SPENT', `part ${part.partId} was spent by ${part.spentBy ?? 'a move'}: its outputs are paid`);
   if (part.status === 'PAID') fail('INVALID_TRANSITION', `part ${part.partId} is paid in full`);

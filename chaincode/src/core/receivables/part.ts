@@ -275,6 +275,7 @@ export function decideMoveProposal(
   policy: ReceivablesPolicy,
   meta: MutationMeta,
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; move: MoveRecord } {
+  requireAccess(meta.actor, 'PROPOSE_MOVE', [part.holder]);
   if (existing !== undefined) {
     if (existing.inputHash !== meta.inputHash)
       fail(
@@ -285,7 +286,6 @@ export function decideMoveProposal(
   }
   if (part.partId !== input.partId)
     fail('INVALID_INPUT', `move names part ${input.partId}, but part ${part.partId} was given`);
-  requireAccess(meta.actor, 'PROPOSE_MOVE', [part.holder]);
   const outputs = checkMove(input, part, trades, policy, todayOf(meta));
   assert(part.holder.kind === 'ENTERPRISE', 'checkMove holds that an enterprise holds the part');
   return {
@@ -330,6 +330,7 @@ export function decideMoveSigning(
   policy: ReceivablesPolicy,
   meta: Omit<MutationMeta, 'inputHash'>,
 ): MoveSigning {
+  requireAccess(meta.actor, 'SIGN_MOVE', [move.holder]);
   if (move.status === 'SIGNED') {
     if (move.signedBy?.id === meta.actor.id) return { move, outcome: 'UNCHANGED' };
     fail('ALREADY_DECIDED', `move ${move.moveId} was already signed by ${move.signedBy?.name ?? 'someone'}`);
@@ -339,7 +340,6 @@ export function decideMoveSigning(
       'INVALID_INPUT',
       `move ${move.moveId} spends part ${move.partId}, but part ${part.partId} was given`,
     );
-  requireAccess(meta.actor, 'SIGN_MOVE', [part.holder]);
   if (!sameParty(part.holder, move.holder))
     fail(
       'NOT_HOLDER',

@@ -192,6 +192,25 @@ describe('trades', () => {
     ).toBe('UNCHANGED');
   });
 
+  it('check who acts before anything else, a replay of the same input included', () => {
+    const input = parseTradeInput(tradeRaw());
+    const by = (p: EnterpriseParty, role: ReceivablesRole = 'enterprise-finance') =>
+      meta(person(p, role), DAY, 'h');
+    expect(refusal(() => decideTradeRegistration(undefined, input, NONE, by(TIER1))).code).toBe(
+      'NOT_A_PARTY',
+    );
+    const reg = decideTradeRegistration(undefined, input, NONE, by(CORE));
+    expect(refusal(() => decideTradeRegistration(reg.trade, input, NONE, by(TIER2))).code).toBe(
+      'NOT_A_PARTY',
+    );
+    expect(
+      refusal(() => decideTradeRegistration(reg.trade, input, NONE, by(CORE, 'enterprise-approver'))).code,
+    ).toBe('ROLE_REQUIRED');
+    expect(refusal(() => decideTradeConfirmation(reg.trade, by(CORE, 'enterprise-approver'))).code).toBe(
+      'NOT_A_PARTY',
+    );
+  });
+
   it('take a fully digital invoice: no code, a 20-digit number', () => {
     const input = parseTradeInput(tradeRaw({ invoiceCode: '', invoiceNumber: '24322000000012345678' }));
     expect(input.invoiceCode).toBe('');

@@ -124,6 +124,7 @@ export function decideIssueProposal(
   trade: TradeRecord,
   meta: MutationMeta,
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; token: TokenRecord } {
+  requireAccess(meta.actor, 'PROPOSE_ISSUE', [trade.buyer]);
   if (existing !== undefined) {
     if (existing.inputHash !== meta.inputHash)
       fail(
@@ -134,7 +135,6 @@ export function decideIssueProposal(
   }
   if (trade.tradeId !== input.tradeId)
     fail('INVALID_INPUT', `issue names trade ${input.tradeId}, but trade ${trade.tradeId} was given`);
-  requireAccess(meta.actor, 'PROPOSE_ISSUE', [trade.buyer]);
   requireTradeAvailable(trade, trade.buyer, trade.seller, input.amountMinor, input.currency, 'issue');
   const { longTerm } = checkTerm(todayOf(meta), input.maturityDate, input.longTermReason);
   return {

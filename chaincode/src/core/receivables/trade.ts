@@ -1,6 +1,7 @@
 import { fail } from '../errors';
 import { parseAmountMinor, parseCurrency, type Currency } from '../money';
 import { parseClientId, parseIsoDate } from '../reference';
+import { requireAccess } from './access';
 import { dayOf } from './calendar';
 import {
   parseEnterprise,
@@ -168,7 +169,7 @@ export type TradeRegistration =
   | { readonly outcome: 'REGISTERED'; readonly trade: TradeRecord; readonly claims: InvoiceNames };
 
 /**
- * A trade registered by its buyer (the access table checks the role and that the actor acts for the buyer). The
+ * A trade registered by its buyer's finance (the access table: REGISTER_TRADE, checked first, as in every decision). The
  * same trade id again with the same input changes nothing; with other input it is IDEMPOTENCY_CONFLICT. An
  * invoice another trade already named is INVOICE_ALREADY_USED, whichever of its names matched.
  */
@@ -178,6 +179,7 @@ export function decideTradeRegistration(
   claims: InvoiceClaims,
   meta: MutationMeta,
 ): TradeRegistration {
+  requireAccess(meta.actor, 'REGISTER_TRADE', [input.buyer]);
   if (existing !== undefined) {
     if (existing.inputHash !== meta.inputHash)
       fail(
@@ -218,6 +220,7 @@ export function decideTradeConfirmation(
   trade: TradeRecord,
   meta: Omit<MutationMeta, 'inputHash'>,
 ): { outcome: 'CONFIRMED' | 'UNCHANGED'; trade: TradeRecord } {
+  requireAccess(meta.actor, 'CONFIRM_TRADE', [trade.seller]);
   if (trade.status === 'CONFIRMED') return { outcome: 'UNCHANGED', trade };
   return {
     outcome: 'CONFIRMED',
