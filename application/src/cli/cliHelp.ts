@@ -137,8 +137,11 @@ differences listed otherwise. Needs the auditor or admin role.
 ${GLOBAL_TEXT}`,
 };
 
+/** Each command's help ends with the exit codes in short (the overview, `tallystick help`, explains them). */
+const EXIT_SHORT = `Exit codes: ${String(EXIT_CODES.ok)} done, ${String(EXIT_CODES.refused)} refused, ${String(EXIT_CODES.usage)} usage, ${String(EXIT_CODES.unavailable)} unavailable (try later), ${String(EXIT_CODES.cancelled)} cancelled; see tallystick help.`;
+
 export function commandHelp(name: CommandName): string {
-  return HELP[name];
+  return `${HELP[name]}\n\n${EXIT_SHORT}`;
 }
 
 export function isCommandName(name: string): name is CommandName {

@@ -281,6 +281,9 @@ describe('help', () => {
         expect([r.code, r.err]).toEqual([0, '']);
         expect(r.out).toMatch(new RegExp(`^tallystick ${command}\\b`));
         expect(r.out).toMatch(/--json/);
+        expect(r.out).toMatch(
+          /\nExit codes: 0 done, 1 refused, 2 usage, 3 unavailable \(try later\), 130 cancelled/,
+        );
         expect(r.out).not.toMatch(/brk-|logged in as|legs posted|breaks shown|cases, .* checked/);
       }
       expect((await run(['help', command])).out).toBe((await run([command, '--help'])).out);
@@ -367,6 +370,20 @@ describe('the password', () => {
     expect(prompted.err).toBe(`Password for bruno at ${node.url}: \n`);
     expect(prompted.out).toMatch(/^logged in as bruno/);
     expect(modes).toEqual([true, false]);
+
+    // Ctrl-C at the prompt: cancelled, exit 130, nothing sent, no session
+    const cancelTty = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(raw: boolean): void };
+    cancelTty.isTTY = true;
+    cancelTty.setRawMode = () => undefined;
+    const cancelling = run(login, { stdin: cancelTty, session: 'pw-cancel.json' });
+    await new Promise((r) => setTimeout(r, 20));
+    cancelTty.write('bru\u0003');
+    expect(await cancelling).toEqual({
+      code: 130,
+      out: '',
+      err: `Password for bruno at ${node.url}: \ncancelled at the password prompt\n`,
+    });
+    expect(existsSync(join(node.dir, 'pw-cancel.json'))).toBe(false);
 
     // neither a terminal nor a pipe nor a variable: the command says how to give it (nothing sent)
     const none = await run(login, { session: 'pw-none.json' });
@@ -652,5 +669,68 @@ describe('--json', () => {
     await loginAs('bankb-admin', 'json.json');
     expect(await parsed(['verify'])).toMatchObject({ differences: [] });
     expect(await parsed(['logout'])).toEqual({ loggedOut: true, user: 'bankb-admin', node: node.url });
+  });
+});
+
+describe('a file posted while the node goes away', () => {
+  it('exits 3 and says what was committed before the batch whose outcome is unknown', async () => {
+    let batches = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/v1/sessions') {
+          res.end(
+            JSON.stringify({ token: 't', user: { enrollmentId: 'sys', mspId: 'BankBMSP', roles: [] } }),
+          );
+          return;
+        }
+        batches++;
+        if (batches === 1) {
+          res.statusCode = 201;
+          res.end(
+            JSON.stringify({
+              txId: 'tx1',
+              blockNumber: '7',
+              result: [1, 2].map((i) => ({
+                legId: `l${String(i)}`,
+                caseId: 'c',
+                outcome: 'POSTED',
+                caseStatus: 'PENDING',
+              })),
+            }),
+          );
+          return;
+        }
+        res.statusCode = 503;
+        res.end(
+          JSON.stringify({
+            code: 'LEDGER_UNAVAILABLE',
+            detail: 'no answer',
+            requestId: 'r-2',
+            details: { outcome: 'UNKNOWN' },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+      const login = await run(['login', '--node', url, '--user', 'sys'], {
+        env: { TALLYSTICK_PASSWORD: 'x' },
+        session: 'away.json',
+      });
+      expect(login.code).toBe(0);
+      const file = join(node.dir, 'away-legs.json');
+      writeFileSync(file, JSON.stringify(Array.from({ length: 5 }, () => paymentLegs().credit)));
+      const r = await run(['post', file, '--batch', '2'], { session: 'away.json' });
+      expect([r.code, r.out]).toEqual([3, '']);
+      expect(r.err).toMatch(
+        /\nLEDGER_UNAVAILABLE: no answer \[request r-2\]\n2 of 5 legs were committed before it \(2 posted, 0 unchanged\); the outcome of the batch legs\[2\]-legs\[3\] is unknown, and nothing after it was sent\. Posting .*away-legs\.json again is safe/,
+      );
+      expect(batches).toBe(2);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
