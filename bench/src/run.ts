@@ -185,6 +185,9 @@ async function simulationOnly(c: EmbeddedConsortium, who: Identity, rnd: Random)
   };
 }
 
+/** The posting systems of the three-leg payments, in route order: debtor's bank, clearing, creditor's bank. */
+const SYSTEMS = ['banka-system', 'clearing-system', 'bankb-system'];
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-'));
   const results: Record<string, unknown> = {
@@ -197,156 +200,19 @@ async function main() {
     console.log(results.matchingCore);
 
     const rnd = new Random(42);
-    const systems = ['banka-system', 'clearing-system', 'bankb-system'];
-
     // Batched throughput at a small ledger with the peers in process (chaincode on the main thread) and in
     // one or two endorsing worker threads, each on a fresh ledger.
     for (const [key, workers] of [
       ['batchedSmallLedgerInProcess', 0],
       ['batchedSmallLedgerTwoWorkers', 2],
     ] as const) {
-      console.log(`embedded network, batches of 500 legs, small ledger, endorsing workers: ${workers} ...`);
-      const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-small-'));
-      let posted = 0;
-      try {
-        const p = await startEmbeddedConsortium({
-          dataDir: dir,
-          durability: 'fsync',
-          endorsementWorker: workers,
-        });
-        const pIds = await Promise.all(systems.map((u) => p.identity(u)));
-        if (workers === 0) {
-          console.log('embedded network, peers in process, one leg per transaction ...');
-          const single = await throughput(p, pIds, rnd, 1_000, 1, 64, 'single-inproc');
-          results.singleLegInProcess = single;
-          posted += single.legs;
-          console.log(single);
-        }
-        console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
-        posted += (await throughput(p, pIds, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
-        if (workers === 0) {
-          console.log(
-            'chaincode alone: postLegs simulated by a peer (evaluate), 500 legs, nothing ordered ...',
-          );
-          results.simulationOnly = await simulationOnly(p, pIds[0] as Identity, rnd);
-          console.log(results.simulationOnly);
-        }
-        results[key] = {
-          endorsingWorkers: workers,
-          ledgerLegsBefore: posted,
-          ...(await repeated(RUNS, (i) => throughput(p, pIds, rnd, 10_000, 500, 4, `${key}${i}`))),
-        };
-        console.log(results[key]);
-        await p.close();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      await freshSmallLedger(results, key, workers, rnd);
     }
-
-    // From here on the endorsing peers run in one worker thread (ChaincodeOptions.worker).
-    const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync', endorsementWorker: true });
-    const ids = await Promise.all(systems.map((u) => c.identity(u)));
-
-    console.log('embedded network, one endorsing worker, one leg per transaction ...');
-    const single = await throughput(c, ids, rnd, 1_000, 1, 64, 'single');
-    results.singleLegOneWorker = single;
-    console.log(single);
-    let onLedger = single.legs;
-    console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
-    onLedger += (await throughput(c, ids, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
-
-    console.log(`embedded network, batches of 500 legs, from ${onLedger} legs on the ledger ...`);
-    const small = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `small${i}`));
-    results.batchedSmallLedger = {
-      endorsingWorkers: 1,
-      ledgerLegsBefore: onLedger,
-      ...small,
-    };
-    console.log(results.batchedSmallLedger);
-    onLedger += RUNS * small.legs;
-
-    console.log(`filling the ledger to ${bigLedgerLegs} legs ...`);
-    const fillStart = performance.now();
-    const fillFrom = onLedger;
-    while (onLedger < bigLedgerLegs) {
-      const n = Math.min(50_000, Math.ceil((bigLedgerLegs - onLedger) / 3));
-      // no forced collection while filling: the fill's rate is the network's own, V8's collections included
-      await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`, false);
-      onLedger += n * 3;
-      process.stdout.write(
-        `\r  ${onLedger} legs (${Math.round((onLedger - fillFrom) / ((performance.now() - fillStart) / 1000))} legs/s)`,
-      );
-    }
-    process.stdout.write('\n');
-    console.log(`embedded network, batches of 500 legs, at ${onLedger} legs on the ledger ...`);
-    const large = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `large${i}`));
-    results.batchedLargeLedger = {
-      endorsingWorkers: 1,
-      ledgerLegsBefore: onLedger,
-      ...large,
-    };
-    console.log(results.batchedLargeLedger);
-    onLedger += RUNS * large.legs;
-    await c.close();
-
-    console.log('restart: replaying the ledger from disk ...');
-    const t0 = performance.now();
-    const again = await startEmbeddedConsortium({ dataDir, endorsementWorker: true });
-    results.restart = {
-      legsOnLedger: onLedger,
-      blocks: Number(again.network.height()),
-      seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
-    };
+    const onLedger = await oneWorkerLedger(results, dataDir, rnd);
+    results.restart = await restartFromDisk(dataDir, onLedger);
     console.log(results.restart);
-    await again.close();
-
-    console.log('business day of 10,000 payments: detection latency ...');
-    const dayDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-day-'));
-    try {
-      const d = await startEmbeddedConsortium({ dataDir: dayDir });
-      const systems = new Map<string, Identity>();
-      for (const [msp, u] of [
-        ['BankAMSP', 'banka-system'],
-        ['BankBMSP', 'bankb-system'],
-        ['ClearingHouseMSP', 'clearing-system'],
-        ['PayCoMSP', 'payco-system'],
-      ] as const) {
-        systems.set(msp, await d.identity(u));
-      }
-      const day = generateBusinessDay({
-        seed: 20261127,
-        payments: 10_000,
-        date: '2026-11-27',
-        institutions: {
-          bankA: 'BankAMSP',
-          bankB: 'BankBMSP',
-          clearing: 'ClearingHouseMSP',
-          payco: 'PayCoMSP',
-          branches: { BankAMSP: ['0001'], BankBMSP: ['0101'] },
-        },
-      });
-      const r = await runBusinessDay(day, {
-        gateway: d.gateway,
-        systems,
-        sweeper: systems.get('ClearingHouseMSP') as Identity,
-      });
-      results.businessDay = {
-        payments: r.payments,
-        legs: r.legsPosted,
-        transactions: r.transactions,
-        retries: r.retries,
-        seconds: Number((r.wallMs / 1000).toFixed(1)),
-        exact: r.mismatches.length === 0,
-        detectionLatencyMsP50: Number(percentile(r.detectionWallMs, 50).toFixed(1)),
-        detectionLatencyMsP99: Number(percentile(r.detectionWallMs, 99).toFixed(1)),
-        missingLegAfterServiceLevelMsP50: percentile(r.missingLegLedgerMs, 50),
-        missingLegAfterServiceLevelMsP99: percentile(r.missingLegLedgerMs, 99),
-      };
-      console.log(results.businessDay);
-      await d.close();
-    } finally {
-      rmSync(dayDir, { recursive: true, force: true });
-    }
+    results.businessDay = await businessDayLatency();
+    console.log(results.businessDay);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -355,6 +221,183 @@ async function main() {
     results,
   );
   console.log(`written ${file}`);
+}
+
+/**
+ * Batches of 500 legs on a fresh ledger with `workers` endorsing worker threads (0: the peers in process),
+ * after a warm-up; in process, also one leg per transaction and the chaincode alone.
+ */
+async function freshSmallLedger(
+  results: Record<string, unknown>,
+  key: string,
+  workers: 0 | 2,
+  rnd: Random,
+): Promise<void> {
+  console.log(`embedded network, batches of 500 legs, small ledger, endorsing workers: ${workers} ...`);
+  const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-small-'));
+  let posted = 0;
+  try {
+    const p = await startEmbeddedConsortium({
+      dataDir: dir,
+      durability: 'fsync',
+      endorsementWorker: workers,
+    });
+    const pIds = await Promise.all(SYSTEMS.map((u) => p.identity(u)));
+    if (workers === 0) {
+      console.log('embedded network, peers in process, one leg per transaction ...');
+      const single = await throughput(p, pIds, rnd, 1_000, 1, 64, 'single-inproc');
+      results.singleLegInProcess = single;
+      posted += single.legs;
+      console.log(single);
+    }
+    console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
+    posted += (await throughput(p, pIds, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
+    if (workers === 0) {
+      console.log('chaincode alone: postLegs simulated by a peer (evaluate), 500 legs, nothing ordered ...');
+      results.simulationOnly = await simulationOnly(p, pIds[0] as Identity, rnd);
+      console.log(results.simulationOnly);
+    }
+    results[key] = {
+      endorsingWorkers: workers,
+      ledgerLegsBefore: posted,
+      ...(await repeated(RUNS, (i) => throughput(p, pIds, rnd, 10_000, 500, 4, `${key}${i}`))),
+    };
+    console.log(results[key]);
+    await p.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The endorsing peers in one worker thread (ChaincodeOptions.worker) on the ledger in `dataDir`: one leg per
+ * transaction, then batches at a small ledger and, once filled, at a large one. Returns the legs on the ledger.
+ */
+async function oneWorkerLedger(
+  results: Record<string, unknown>,
+  dataDir: string,
+  rnd: Random,
+): Promise<number> {
+  const c = await startEmbeddedConsortium({ dataDir, durability: 'fsync', endorsementWorker: true });
+  const ids = await Promise.all(SYSTEMS.map((u) => c.identity(u)));
+
+  console.log('embedded network, one endorsing worker, one leg per transaction ...');
+  const single = await throughput(c, ids, rnd, 1_000, 1, 64, 'single');
+  results.singleLegOneWorker = single;
+  console.log(single);
+  let onLedger = single.legs;
+  console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
+  onLedger += (await throughput(c, ids, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
+
+  console.log(`embedded network, batches of 500 legs, from ${onLedger} legs on the ledger ...`);
+  const small = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `small${i}`));
+  results.batchedSmallLedger = {
+    endorsingWorkers: 1,
+    ledgerLegsBefore: onLedger,
+    ...small,
+  };
+  console.log(results.batchedSmallLedger);
+  onLedger += RUNS * small.legs;
+
+  onLedger = await fillLedger(c, ids, rnd, onLedger);
+  console.log(`embedded network, batches of 500 legs, at ${onLedger} legs on the ledger ...`);
+  const large = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `large${i}`));
+  results.batchedLargeLedger = {
+    endorsingWorkers: 1,
+    ledgerLegsBefore: onLedger,
+    ...large,
+  };
+  console.log(results.batchedLargeLedger);
+  onLedger += RUNS * large.legs;
+  await c.close();
+  return onLedger;
+}
+
+/** Posts payments until the ledger holds `bigLedgerLegs` legs; returns how many it holds. */
+async function fillLedger(
+  c: EmbeddedConsortium,
+  ids: Identity[],
+  rnd: Random,
+  from: number,
+): Promise<number> {
+  console.log(`filling the ledger to ${bigLedgerLegs} legs ...`);
+  const fillStart = performance.now();
+  let onLedger = from;
+  while (onLedger < bigLedgerLegs) {
+    const n = Math.min(50_000, Math.ceil((bigLedgerLegs - onLedger) / 3));
+    // no forced collection while filling: the fill's rate is the network's own, V8's collections included
+    await throughput(c, ids, rnd, n, 500, 4, `fill${onLedger}`, false);
+    onLedger += n * 3;
+    process.stdout.write(
+      `\r  ${onLedger} legs (${Math.round((onLedger - from) / ((performance.now() - fillStart) / 1000))} legs/s)`,
+    );
+  }
+  process.stdout.write('\n');
+  return onLedger;
+}
+
+/** How long the network takes to start again on the ledger in `dataDir` (replaying it from disk). */
+async function restartFromDisk(dataDir: string, onLedger: number) {
+  console.log('restart: replaying the ledger from disk ...');
+  const t0 = performance.now();
+  const again = await startEmbeddedConsortium({ dataDir, endorsementWorker: true });
+  const restart = {
+    legsOnLedger: onLedger,
+    blocks: Number(again.network.height()),
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+  };
+  await again.close();
+  return restart;
+}
+
+/** A simulated business day of 10,000 payments on a fresh ledger: detection latency. */
+async function businessDayLatency() {
+  console.log('business day of 10,000 payments: detection latency ...');
+  const dayDir = mkdtempSync(join(tmpdir(), 'tallystick-bench-day-'));
+  try {
+    const d = await startEmbeddedConsortium({ dataDir: dayDir });
+    const systems = new Map<string, Identity>();
+    for (const [msp, u] of [
+      ['BankAMSP', 'banka-system'],
+      ['BankBMSP', 'bankb-system'],
+      ['ClearingHouseMSP', 'clearing-system'],
+      ['PayCoMSP', 'payco-system'],
+    ] as const) {
+      systems.set(msp, await d.identity(u));
+    }
+    const day = generateBusinessDay({
+      seed: 20261127,
+      payments: 10_000,
+      date: '2026-11-27',
+      institutions: {
+        bankA: 'BankAMSP',
+        bankB: 'BankBMSP',
+        clearing: 'ClearingHouseMSP',
+        payco: 'PayCoMSP',
+        branches: { BankAMSP: ['0001'], BankBMSP: ['0101'] },
+      },
+    });
+    const r = await runBusinessDay(day, {
+      gateway: d.gateway,
+      systems,
+      sweeper: systems.get('ClearingHouseMSP') as Identity,
+    });
+    await d.close();
+    return {
+      payments: r.payments,
+      legs: r.legsPosted,
+      transactions: r.transactions,
+      retries: r.retries,
+      seconds: Number((r.wallMs / 1000).toFixed(1)),
+      exact: r.mismatches.length === 0,
+      detectionLatencyMsP50: Number(percentile(r.detectionWallMs, 50).toFixed(1)),
+      detectionLatencyMsP99: Number(percentile(r.detectionWallMs, 99).toFixed(1)),
+      missingLegAfterServiceLevelMsP50: percentile(r.missingLegLedgerMs, 50),
+      missingLegAfterServiceLevelMsP99: percentile(r.missingLegLedgerMs, 99),
+    };
+  } finally {
+    rmSync(dayDir, { recursive: true, force: true });
+  }
 }
 
 main().catch((e: unknown) => {
