@@ -614,6 +614,28 @@ describe('breaks from the command line', () => {
   });
 });
 
+describe('opening a case without the reference', () => {
+  it('by its case id or a break of it: the node supplies the reference of a case with its own leg', async () => {
+    const { payment, breakId } = await duplicateBreak('by-id.json');
+    const s = { session: 'by-id.json' };
+    const withReference = await run(['break', 'open', payment.reference], s);
+    expect(withReference.code).toBe(0);
+    for (const argv of [
+      ['break', 'open', payment.caseId],
+      ['break', 'open', '--case', payment.caseId],
+      ['break', 'open', '--break', breakId],
+    ]) {
+      const r = await run(argv, s);
+      expect([argv, r.code, r.err]).toEqual([argv, 0, '']);
+      expect(r.out).toBe(withReference.out);
+      expect(r.out).toMatch(/CNY 1\.19/);
+    }
+    // a case this node holds no reference for: the node says so (exit 1), and the reference opens it
+    const r = await run(['break', 'open', 'f'.repeat(64)], s);
+    expect([r.code, r.out, r.err]).toEqual([1, '', expect.stringMatching(/^REFERENCE_NEEDED: /)]);
+  });
+});
+
 describe('--json', () => {
   it('every command answers one JSON document on standard output and nothing on standard error', async () => {
     const s = { session: 'json.json' };
