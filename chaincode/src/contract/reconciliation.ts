@@ -103,7 +103,7 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   };
   assert(
     record.parties.includes(leg.mspId),
-    `case ${caseId}: its poster ${leg.mspId} is not on the case's route`,
+    () => `case ${caseId}: its poster ${leg.mspId} is not on the case's route`,
   );
   record = { ...record, legs: [...record.legs, caseLeg] };
   record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);

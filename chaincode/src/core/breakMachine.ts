@@ -181,7 +181,7 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   // The timeline is append-only and has no gap: entry n is at index n.
   for (let i = 0; i < b.timeline.length; i++) {
     const seq = b.timeline[i]?.seq;
-    assert(seq === i, `break ${b.breakId}: timeline entry ${i} has seq ${String(seq)}`);
+    assert(seq === i, () => `break ${b.breakId}: timeline entry ${i} has seq ${String(seq)}`);
   }
   const entry: TimelineEntry = {
     seq: b.timeline.length,

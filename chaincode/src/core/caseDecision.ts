@@ -40,19 +40,17 @@ export interface CaseDecision {
   readonly matchedAt?: string;
 }
 
-/** A matched case: one leg per stop of its route, and every leg the same on every match field. */
-function assertMatchedLegsAgree(c: CaseFacts): void {
+/** A matched case: one leg per stop of its route (`stops`: the stops its legs stand at), every leg the same on every match field. */
+function assertMatchedLegsAgree(c: CaseFacts, stops: ReadonlySet<string>): void {
   const first = c.legs[0];
-  assert(first !== undefined, `case ${c.caseId}: matched without a leg`);
+  assert(first !== undefined, () => `case ${c.caseId}: matched without a leg`);
+  let differs: string | undefined;
   for (const l of c.legs) {
     for (const f of MATCH_FIELDS)
-      assert(
-        l.digests[f] === first.digests[f],
-        `case ${c.caseId}: matched, yet leg ${l.legId} differs in ${f}`,
-      );
+      if (l.digests[f] !== first.digests[f]) differs ??= `${l.legId} differs in ${f}`;
   }
-  const stops = new Set(c.legs.map((l) => `${l.mspId}/${l.role}`));
-  assert(stops.size === c.legs.length, `case ${c.caseId}: matched with two legs at one stop`);
+  assert(differs === undefined, () => `case ${c.caseId}: matched, yet leg ${String(differs)}`);
+  assert(stops.size === c.legs.length, () => `case ${c.caseId}: matched with two legs at one stop`);
 }
 
 /** Deep equality of JSON values, whatever order their keys were written in (a stored break's are canonical). */
@@ -123,8 +121,8 @@ export function decideCase(
     breaks[i] = { ...ref, cleared: true, open: false };
   }
 
-  if (verdict.status === 'MATCHED') assertMatchedLegsAgree(c);
   const present = new Set(c.legs.map((l) => `${l.mspId}/${l.role}`));
+  if (verdict.status === 'MATCHED') assertMatchedLegsAgree(c, present);
   const complete = verdict.expected.every((s) => present.has(`${s.mspId}/${s.role}`));
   const leavesDueIndex = c.awaitingLegs && (complete || serviceLevelPassed);
   const matchedAt = c.matchedAt ?? (verdict.status === 'MATCHED' ? stamp.at : undefined);

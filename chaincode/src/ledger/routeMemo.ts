@@ -8,18 +8,21 @@ import { parseRoute, routeText, type RouteStop } from '../core/leg';
  */
 
 /**
- * routeText, computed once per route array. Routes are readonly everywhere and never changed after parsing,
- * so the text kept for an array is what routeText would give again; a WeakMap lets the arrays go.
+ * routeText of the route array asked for last, kept: a leg's route is asked for its text several times in a row
+ * (case id, service-level key, case record, event), and the legs of a batch share one array (batchRouteParser).
+ * Routes are readonly everywhere and never changed after parsing, so the text kept for an array is what
+ * routeText would give again. One entry, compared by identity: a WeakMap of every route would cost V8's
+ * collector more than the texts it saves.
  */
-const texts = new WeakMap<readonly RouteStop[], string>();
+let lastRoute: readonly RouteStop[] | undefined;
+let lastText = '';
 
 export function textOfRoute(route: readonly RouteStop[]): string {
-  let text = texts.get(route);
-  if (text === undefined) {
-    text = routeText(route);
-    texts.set(route, text);
+  if (route !== lastRoute) {
+    lastText = routeText(route);
+    lastRoute = route;
   }
-  return text;
+  return lastText;
 }
 
 /**
