@@ -14,7 +14,7 @@ import {
   type FabricLedger,
 } from '../../application/src/ledger/fabricLedger';
 import type { Identity, LegInput } from '../../application/src/ledger/ledgerGateway';
-import { startInstitutionNodes } from '../../application/src/node/institutionNodes';
+import { startInstitutionNodes, type RunningNode } from '../../application/src/node/institutionNodes';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
@@ -426,80 +426,21 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
     env,
     log: () => undefined,
   });
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let events: CaseEvents | undefined;
   try {
     const bankB = nodes.find((n) => n.mspId === 'BankBMSP');
     if (bankB === undefined) throw new Error('no Bank B node');
-    const t0 = performance.now();
-    const indexer = await bankB.startIndexer();
-    // The index starts at block 0: it is live once it has indexed a leg committed now.
-    const head = await ledger.gateway.postLegs(p.ids.BankBMSP, [
-      singleLeg(rnd, 'BankBMSP', `bv-head-${Date.now().toString(36)}`),
-    ]);
-    await indexer.waitFor(head, 600_000);
-    const catchUpMs = Math.round(performance.now() - t0);
-
-    const session = await fetch(`${bankB.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId: 'bruno', secret: 'bruno-pw' }),
-    });
-    if (!session.ok) throw new Error(`Bruno's login refused: ${session.status} ${await session.text()}`);
-    const { token } = (await session.json()) as { token: string };
-    const stream = await fetch(`${bankB.url}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
-    if (!stream.ok || stream.body === null) throw new Error(`event stream refused: ${stream.status}`);
-    const body = stream.body as ReadableStream<Uint8Array>;
-    reader = body.getReader();
-    const arrived = new Map<string, number>();
-    const waiting = new Map<string, () => void>();
-    const decoder = new TextDecoder();
-    const events = reader;
-    const pump = (async () => {
-      let buffer = '';
-      for (;;) {
-        const chunk = await events.read();
-        if (chunk.done) return;
-        const now = performance.now();
-        buffer += decoder.decode(chunk.value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          for (const m of event.matchAll(/"caseId":"([0-9a-f]{64})"/g)) {
-            const id = m[1] as string;
-            if (!arrived.has(id)) arrived.set(id, now);
-            waiting.get(id)?.();
-          }
-        }
-      }
-    })();
-
+    const catchUpMs = await indexCaughtUp(ledger, p, rnd, bankB);
+    events = watchCaseEvents(await brunosEventStream(bankB.url));
     const toEvent: number[] = [];
     const toCommit: number[] = [];
     const run = Date.now().toString(36);
     for (let i = 0; i < rounds; i++) {
-      const f = paymentFacts(rnd, ROUTE_AB, 10_000_000);
-      await ledger.gateway.postLegs(p.ids.BankAMSP, [
-        { ...f, legId: `bv-${run}-${i}-A`, role: 'DEBTOR_AGENT' },
-      ]);
-      const caseId = caseIdOf(f.reference, ROUTE_AB);
-      const seen = new Promise<void>((resolve) => waiting.set(caseId, resolve));
-      const submitted = performance.now();
-      await ledger.gateway.postLegs(p.ids.BankBMSP, [
-        {
-          ...f,
-          amountMinor: String(BigInt(f.amountMinor) + 1n),
-          legId: `bv-${run}-${i}-B`,
-          role: 'CREDITOR_AGENT',
-        },
-      ]);
-      toCommit.push(performance.now() - submitted);
-      await within(30_000, `the break of case ${caseId} on the event stream`, seen);
-      waiting.delete(caseId);
-      toEvent.push((arrived.get(caseId) ?? performance.now()) - submitted);
+      const r = await breakRound(ledger, p, rnd, `bv-${run}-${i}`, events);
+      toCommit.push(r.toCommitMs);
+      toEvent.push(r.toEventMs);
     }
-    await reader.cancel();
-    await pump.catch(() => undefined);
+    await events.close();
     return {
       rounds,
       path: "Bank B's node (startInstitutionNodes): its index, Bruno's session, GET /v1/events over HTTP",
@@ -514,10 +455,110 @@ async function breakVisible(ledger: FabricLedger, p: Posters, rnd: Random, round
       },
     };
   } finally {
-    await reader?.cancel().catch(() => undefined);
+    await events?.reader.cancel().catch(() => undefined);
     await Promise.all(nodes.map((n) => n.close()));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Starts the node's indexer; returns how long until it holds a leg committed now (the index starts at block 0). */
+async function indexCaughtUp(
+  ledger: FabricLedger,
+  p: Posters,
+  rnd: Random,
+  node: RunningNode,
+): Promise<number> {
+  const t0 = performance.now();
+  const indexer = await node.startIndexer();
+  const head = await ledger.gateway.postLegs(p.ids.BankBMSP, [
+    singleLeg(rnd, 'BankBMSP', `bv-head-${Date.now().toString(36)}`),
+  ]);
+  await indexer.waitFor(head, 600_000);
+  return Math.round(performance.now() - t0);
+}
+
+/** Bruno of Bank B logs in at his node and opens its event stream, as the console does. */
+async function brunosEventStream(url: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const session = await fetch(`${url}/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enrollmentId: 'bruno', secret: 'bruno-pw' }),
+  });
+  if (!session.ok) throw new Error(`Bruno's login refused: ${session.status} ${await session.text()}`);
+  const { token } = (await session.json()) as { token: string };
+  const stream = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+  if (!stream.ok || stream.body === null) throw new Error(`event stream refused: ${stream.status}`);
+  return (stream.body as ReadableStream<Uint8Array>).getReader();
+}
+
+/** An event stream read as it comes: when each case was first named, and who waits for which case. */
+interface CaseEvents {
+  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly arrived: Map<string, number>;
+  readonly waiting: Map<string, () => void>;
+  /** Stops reading, and waits for the reading to end. */
+  close(): Promise<void>;
+}
+
+function watchCaseEvents(reader: ReadableStreamDefaultReader<Uint8Array>): CaseEvents {
+  const arrived = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
+  const decoder = new TextDecoder();
+  const pump = (async () => {
+    let buffer = '';
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      const now = performance.now();
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        for (const m of event.matchAll(/"caseId":"([0-9a-f]{64})"/g)) {
+          const id = m[1] as string;
+          if (!arrived.has(id)) arrived.set(id, now);
+          waiting.get(id)?.();
+        }
+      }
+    }
+  })();
+  return {
+    reader,
+    arrived,
+    waiting,
+    async close() {
+      await reader.cancel();
+      await pump.catch(() => undefined);
+    },
+  };
+}
+
+/** One round: Bank A's debit, then Bank B's credit one minor unit off, timed to its commit and to its break's event. */
+async function breakRound(
+  ledger: FabricLedger,
+  p: Posters,
+  rnd: Random,
+  legIdPrefix: string,
+  events: CaseEvents,
+): Promise<{ toCommitMs: number; toEventMs: number }> {
+  const f = paymentFacts(rnd, ROUTE_AB, 10_000_000);
+  await ledger.gateway.postLegs(p.ids.BankAMSP, [{ ...f, legId: `${legIdPrefix}-A`, role: 'DEBTOR_AGENT' }]);
+  const caseId = caseIdOf(f.reference, ROUTE_AB);
+  const seen = new Promise<void>((resolve) => events.waiting.set(caseId, resolve));
+  const submitted = performance.now();
+  await ledger.gateway.postLegs(p.ids.BankBMSP, [
+    {
+      ...f,
+      amountMinor: String(BigInt(f.amountMinor) + 1n),
+      legId: `${legIdPrefix}-B`,
+      role: 'CREDITOR_AGENT',
+    },
+  ]);
+  const toCommitMs = performance.now() - submitted;
+  await within(30_000, `the break of case ${caseId} on the event stream`, seen);
+  events.waiting.delete(caseId);
+  return { toCommitMs, toEventMs: (events.arrived.get(caseId) ?? performance.now()) - submitted };
 }
 
 function ordering(): unknown {
@@ -532,22 +573,7 @@ async function main() {
   const rnd = new Random(seed);
   const startedAt = new Date();
   const loadStart = loadavg();
-  const log = (line: string) => {
-    console.log(`[bench:fabric] ${line}`);
-  };
-
-  const bring: Awaited<ReturnType<typeof bringUp>>[] = [];
-  if (!SMOKE && !args['no-bringup']) {
-    for (const fresh of args.fresh ? [true, false] : [false]) {
-      log(`bring-up from ${fresh ? 'nothing (reset)' : 'down'}: up, then one committed leg`);
-      const r = await bringUp(rnd, fresh);
-      log(`bring-up from ${r.from}: up ${r.upMs} ms, first commit ${r.toFirstCommitMs} ms`);
-      bring.push(r);
-    }
-  } else {
-    launcherPids(); // the network must be up (npm run network:up): says which run folder it looked in
-  }
-
+  const bring = await bringUps(rnd);
   const ledger = await openFabricLedger({ runDir: RUN_DIR, consortium: loadConsortium() });
   try {
     const p = await posters(ledger);
@@ -561,35 +587,8 @@ async function main() {
       `break visible: p50 ${visible.lastLegSubmitToBreakEventMs.p50} ms, p99 ` +
         `${visible.lastLegSubmitToBreakEventMs.p99} ms (index caught up in ${visible.indexCatchUpMs} ms)`,
     );
-
-    const single = [];
-    for (const [txs, inFlight] of args['in-flight']
-      ? []
-      : ([
-          [SINGLE_TXS, 1],
-          [SINGLE_TXS_IN_FLIGHT, 16],
-        ] as const)) {
-      const r = await singleLegs(ledger, p, rnd, txs, inFlight);
-      log(
-        `one leg per tx, ${inFlight} in flight: p50 ${r.submitToCommitMs.p50} ms, p99 ${r.submitToCommitMs.p99} ms`,
-      );
-      single.push(r);
-    }
-
-    const batches = [];
-    for (const inFlight of IN_FLIGHT) {
-      const r = await batched(ledger, p, rnd, inFlight, Math.max(BLOCKS, inFlight + 1));
-      const shares = Object.entries(r.cpu.byKind)
-        .map(([k, v]) => `${k} ${v.sharePct}%`)
-        .join(', ');
-      log(
-        `batches of ${r.batchLegs}, ${inFlight} in flight: ${r.legsPerSec} legs/s ` +
-          `(${r.legs} legs in ${r.seconds} s, ${r.blocks} blocks, ${r.mvccRetries} retries); ` +
-          `CPU ${r.cpu.microsPerLeg} µs/leg: ${shares}; machine ${r.cpu.machineBusyPct}% busy`,
-      );
-      batches.push(r);
-    }
-
+    const single = await singleLegPhases(ledger, p, rnd);
+    const batches = await batchedPhases(ledger, p, rnd);
     const results = {
       date: startedAt.toISOString(),
       command: [
@@ -615,6 +614,62 @@ async function main() {
   } finally {
     await ledger.close();
   }
+}
+
+function log(line: string): void {
+  console.log(`[bench:fabric] ${line}`);
+}
+
+/** The bring-ups of a full run (from down; with --fresh first from nothing); none with --smoke or --no-bringup. */
+async function bringUps(rnd: Random): Promise<Awaited<ReturnType<typeof bringUp>>[]> {
+  const bring: Awaited<ReturnType<typeof bringUp>>[] = [];
+  if (!SMOKE && !args['no-bringup']) {
+    for (const fresh of args.fresh ? [true, false] : [false]) {
+      log(`bring-up from ${fresh ? 'nothing (reset)' : 'down'}: up, then one committed leg`);
+      const r = await bringUp(rnd, fresh);
+      log(`bring-up from ${r.from}: up ${r.upMs} ms, first commit ${r.toFirstCommitMs} ms`);
+      bring.push(r);
+    }
+  } else {
+    launcherPids(); // the network must be up (npm run network:up): says which run folder it looked in
+  }
+  return bring;
+}
+
+/** One leg per transaction, 1 and 16 in flight (none when --in-flight names the batched phases to run). */
+async function singleLegPhases(ledger: FabricLedger, p: Posters, rnd: Random) {
+  const single = [];
+  for (const [txs, inFlight] of args['in-flight']
+    ? []
+    : ([
+        [SINGLE_TXS, 1],
+        [SINGLE_TXS_IN_FLIGHT, 16],
+      ] as const)) {
+    const r = await singleLegs(ledger, p, rnd, txs, inFlight);
+    log(
+      `one leg per tx, ${inFlight} in flight: p50 ${r.submitToCommitMs.p50} ms, p99 ${r.submitToCommitMs.p99} ms`,
+    );
+    single.push(r);
+  }
+  return single;
+}
+
+/** Batches from four institutions at each in-flight count, with the CPU each kind of process spent. */
+async function batchedPhases(ledger: FabricLedger, p: Posters, rnd: Random) {
+  const batches = [];
+  for (const inFlight of IN_FLIGHT) {
+    const r = await batched(ledger, p, rnd, inFlight, Math.max(BLOCKS, inFlight + 1));
+    const shares = Object.entries(r.cpu.byKind)
+      .map(([k, v]) => `${k} ${v.sharePct}%`)
+      .join(', ');
+    log(
+      `batches of ${r.batchLegs}, ${inFlight} in flight: ${r.legsPerSec} legs/s ` +
+        `(${r.legs} legs in ${r.seconds} s, ${r.blocks} blocks, ${r.mvccRetries} retries); ` +
+        `CPU ${r.cpu.microsPerLeg} µs/leg: ${shares}; machine ${r.cpu.machineBusyPct}% busy`,
+    );
+    batches.push(r);
+  }
+  return batches;
 }
 
 main().catch((e: unknown) => {
