@@ -643,6 +643,11 @@ export function defineReconciliationSuite(
       const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
       const ava = await backend.identity('ava'); // a supervisor: reconciler and approver
       await backend.gateway.assignBreak(ava, breakId, 'ava');
+      // Assigned again to the person who has it: the same break, no new version on the ledger.
+      const versions = (await backend.gateway.history(ava, 'break', breakId)).length;
+      const again = await backend.gateway.assignBreak(ava, breakId, 'ava');
+      expect(again.result.timeline.filter((t) => t.action === 'ASSIGN')).toHaveLength(1);
+      expect(await backend.gateway.history(ava, 'break', breakId)).toHaveLength(versions);
       await backend.gateway.proposeResolution(ava, breakId, 'REFUND', {
         reference: p.reference,
         comment: 'refund the difference',
@@ -654,7 +659,10 @@ export function defineReconciliationSuite(
         reference: p.reference,
         comment: 'refund amount unclear',
       });
-      expect(back.result.status).toBe('OPEN');
+      // Rejected, the break goes back to its assignee, the proposal kept in the timeline.
+      expect(back.result.status).toBe('ASSIGNED');
+      expect(back.result.assignee?.name).toBe('ava');
+      expect(back.result.timeline.map((t) => t.action)).toContain('PROPOSE');
     });
 
     it('pages through open breaks with a bookmark, each page distinct', async () => {

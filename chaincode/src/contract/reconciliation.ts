@@ -496,6 +496,8 @@ export async function actOnBreak(
     txId: ctx.txId,
     comment: stored,
   });
+  // Nothing changed (assigned again to the person who has it): nothing is written, no version, no event.
+  if (next === b) return b;
   await saveBreak(ctx, next, action.type);
   const entry = next.timeline[next.timeline.length - 1];
   await ctx.putPrivate(

@@ -105,7 +105,7 @@ describe('break state machine', () => {
     COMMENT: bruno,
   };
   const actions: BreakAction[] = [
-    { type: 'ASSIGN', assignee: 'alice' },
+    { type: 'ASSIGN', assignee: 'amir' },
     { type: 'PROPOSE', kind: 'REFUND' },
     { type: 'APPROVE' },
     { type: 'ACCEPT' },
@@ -119,7 +119,7 @@ describe('break state machine', () => {
     ASSIGNED: { ASSIGN: 'ASSIGNED', PROPOSE: 'PROPOSED', CLEAR: 'RESOLVED', COMMENT: 'ASSIGNED' },
     // REJECT in PROPOSED belongs to the proposing institution: bruno (BankB) is refused with WRONG_INSTITUTION.
     PROPOSED: { APPROVE: 'APPROVED', CLEAR: 'RESOLVED', COMMENT: 'PROPOSED' },
-    APPROVED: { ACCEPT: 'APPROVED', REJECT: 'OPEN', CLEAR: 'RESOLVED', COMMENT: 'APPROVED' },
+    APPROVED: { ACCEPT: 'APPROVED', REJECT: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'APPROVED' },
     ACCEPTED: { RESOLVE: 'RESOLVED', CLEAR: 'RESOLVED', COMMENT: 'ACCEPTED' },
     RESOLVED: { COMMENT: 'RESOLVED' },
   };
@@ -171,18 +171,30 @@ describe('break state machine', () => {
     ).toBe('ROLE_REQUIRED');
   });
 
-  it('returns a rejected proposal to OPEN, keeping it in the timeline', () => {
+  it('returns a rejected proposal to its assignee, keeping it in the timeline', () => {
     const b = act(reach('APPROVED'), { type: 'REJECT' }, bruno, 'amount is right on our side');
-    expect(b.status).toBe('OPEN');
+    expect(b.status).toBe('ASSIGNED');
     expect(b.proposal).toBeUndefined();
-    expect(b.assignee).toBeUndefined();
+    expect(b.acceptedBy).toEqual([]);
+    expect(b.assignee).toMatchObject({ mspId: 'BankAMSP', name: 'alice' });
     expect(b.timeline.at(-1)).toMatchObject({
       action: 'REJECT',
       from: 'APPROVED',
-      to: 'OPEN',
+      to: 'ASSIGNED',
       comment: 'amount is right on our side',
     });
     expect(b.timeline.some((e) => e.action === 'PROPOSE')).toBe(true);
+    // The assignee proposes again, without being assigned anew.
+    expect(act(b, { type: 'PROPOSE', kind: 'REFUND' }, alice).status).toBe('PROPOSED');
+  });
+
+  it('assigns a break to the person who has it once: no second entry, and a comment is not dropped', () => {
+    const b = reach('ASSIGNED');
+    expect(act(b, { type: 'ASSIGN', assignee: 'alice' }, amir, '')).toBe(b);
+    expect(codeOf(() => act(b, { type: 'ASSIGN', assignee: 'alice' }, amir, 'mine'))).toBe('INVALID_INPUT');
+    const other = act(b, { type: 'ASSIGN', assignee: 'amir' }, amir, '');
+    expect(other.timeline).toHaveLength(b.timeline.length + 1);
+    expect(other.assignee?.name).toBe('amir');
   });
 
   it('records each acceptance once', () => {
@@ -245,7 +257,7 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
         for (const type of PERSON_ACTIONS) {
           const action: BreakAction =
             type === 'ASSIGN'
-              ? { type, assignee: actor.name }
+              ? { type, assignee: 'zoe' } // someone who has not the break yet: assigning may change it
               : type === 'PROPOSE'
                 ? { type, kind: 'REFUND' }
                 : { type };

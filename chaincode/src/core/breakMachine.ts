@@ -158,11 +158,13 @@ export function openBreak(
 
 /**
  * The one place a break changes. Who may do what:
- * - ASSIGN (OPEN/ASSIGNED): a reconciler or approver of a party, to someone of their own institution.
+ * - ASSIGN (OPEN/ASSIGNED): a reconciler or approver of a party, to someone of their own institution; to the
+ *   person who has it already, nothing changes (the same break is returned, no timeline entry).
  * - PROPOSE (ASSIGNED): a reconciler of the assignee's institution.
  * - APPROVE (PROPOSED): an approver of the proposing institution who is not the proposer (four eyes).
  * - REJECT: in PROPOSED by the proposer or an approver of that institution; in APPROVED by another party that
- *   has not accepted. Either way the break goes back to OPEN and the proposal is dropped (it stays in the timeline).
+ *   has not accepted. Either way the break goes back to its assignee (ASSIGNED) and the proposal is dropped (it
+ *   stays in the timeline).
  * - ACCEPT (APPROVED): every party other than the proposing institution; the last acceptance makes it ACCEPTED.
  * - RESOLVE (ACCEPTED): the proposing institution, once the correction is booked.
  * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn).
@@ -176,7 +178,16 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
     fail('INVALID_INPUT', `${action.type} needs a comment`);
   if (action.type !== 'CLEAR') requireRole(actor, ACTION_ROLES[action.type], action.type);
-  const { next, extra } = step(b, action, actor);
+  const { next, extra, unchanged } = step(b, action, actor);
+  if (unchanged === true) {
+    // Assigned twice to the same person: the same break, no second entry. A comment would be lost: refused.
+    if (ctx.comment.trim() !== '')
+      fail(
+        'INVALID_INPUT',
+        `break ${b.breakId} is already assigned to ${b.assignee?.name ?? '?'}; comment instead`,
+      );
+    return b;
+  }
 
   // The timeline is append-only and has no gap: entry n is at index n.
   for (let i = 0; i < b.timeline.length; i++) {
@@ -201,12 +212,18 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
 interface Step {
   readonly next: BreakRecord;
   readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>>;
+  /** The action changes nothing (an assignment to the person who has the break): no timeline entry. */
+  readonly unchanged?: boolean;
 }
+
+const isAssignedTo = (b: BreakRecord, mspId: string, name: string): boolean =>
+  b.status === 'ASSIGNED' && b.assignee?.mspId === mspId && b.assignee.name === name;
 
 function step(b: BreakRecord, action: BreakAction, actor: Actor): Step {
   switch (action.type) {
     case 'ASSIGN':
       requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
+      if (isAssignedTo(b, actor.mspId, action.assignee)) return { next: b, unchanged: true };
       return {
         next: { ...b, status: 'ASSIGNED', assignee: { mspId: actor.mspId, id: '', name: action.assignee } },
         extra: { assignee: action.assignee },
@@ -304,8 +321,9 @@ function reject(b: BreakRecord, actor: Actor): Step {
     if (b.acceptedBy.includes(actor.mspId))
       fail('ALREADY_DECIDED', `${actor.mspId} has already accepted break ${b.breakId}`);
   }
-  const { assignee: _a, proposal: _p, ...rest } = b;
-  return { next: { ...rest, status: 'OPEN', acceptedBy: [] } };
+  // The proposal goes (it stays in the timeline); the break goes back to its assignee, who proposes again.
+  const { proposal: _p, ...rest } = b;
+  return { next: { ...rest, status: b.assignee ? 'ASSIGNED' : 'OPEN', acceptedBy: [] } };
 }
 
 /** What a person asks of a break (OPEN and CLEAR are the ledger's own: matching opens and clears). */
@@ -326,7 +344,7 @@ export function allowedActions(b: BreakRecord, actor: Actor): Readonly<Record<Pe
   const ctx: ActionContext = { actor, at: b.updatedAt, txId: '', comment: '…' };
   const of = (type: PersonAction): BreakAction =>
     type === 'ASSIGN'
-      ? { type, assignee: actor.name }
+      ? { type, assignee: '' } // nobody's name: assigning to the person who has it already is a no-op
       : type === 'PROPOSE'
         ? { type, kind: 'CORRECT_LEG' }
         : { type };

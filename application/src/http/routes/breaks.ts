@@ -295,7 +295,8 @@ export const breakRoutes = [
     method: 'post',
     path: '/breaks/{breakId}/assign',
     summary: 'Assign to yourself or a colleague',
-    description: 'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party.',
+    description:
+      'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party. To the person who has it already: the same break, nothing written.',
     ...STEP,
     roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
     body: Type.Object({
@@ -347,7 +348,12 @@ export const breakRoutes = [
     'Accept as a counterparty',
     'APPROVED → ACCEPTED once every other party accepted.',
   ),
-  decision('REJECT', 'rejectResolution', 'Reject', 'PROPOSED/APPROVED → OPEN; comment required.'),
+  decision(
+    'REJECT',
+    'rejectResolution',
+    'Reject',
+    'PROPOSED/APPROVED → ASSIGNED (back to the assignee, the proposal kept in the timeline); comment required.',
+  ),
   decision(
     'RESOLVE',
     'resolveBreak',
