@@ -44,52 +44,14 @@ function useSeen(page: QueuePage | undefined): { counterparties: string[]; curre
   return seen;
 }
 
-/**
- * The work queue: the institution's breaks from its index (open ones, or the closed ones with their resolution),
- * filtered, sorted and paged on the server (keyset cursors: as fast on page 2,000 as on page 1), searched by break
- * id, case id or payment reference (sent in a POST body, never in the URL), exported as CSV, refreshed live as
- * blocks are indexed. The URL holds the filters and order and is their one source: a link to a filtered queue
- * applies at once, and every change here replaces the URL.
- */
-export function Queue({
-  ctx,
-  filters,
-}: {
-  readonly ctx: Ctx;
-  /** The filters the URL names. */
-  readonly filters: Readonly<Record<string, string>> | undefined;
-}) {
-  const { t, locale, user, live } = ctx;
-  const view = viewOf(filters);
-  const viewKey = JSON.stringify(view);
-  const [search, setSearch] = useState('');
-  const pageKey = `${viewKey}\u0000${search}`;
-  // Cursors of the pages before the one shown (the first page has none): Previous pops one.
-  const [cursors, setCursors] = usePerView<readonly (string | undefined)[]>(pageKey, () => [undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const [selected, setSelected] = usePerView<ReadonlySet<string>>(pageKey, () => new Set());
-  const [exportNote, setExportNote] = usePerView<string | undefined>(pageKey, () => undefined);
+/** The page a request names, fetched again when a block changes one of the institution's breaks. */
+function useQueuePage(
+  request: string,
+  liveBreaks: number,
+  reloads: number,
+): { page: QueuePage | undefined; error: string | undefined; setError: (e: string | undefined) => void } {
   const [page, setPage] = useState<QueuePage>();
   const [error, setError] = useState<string>();
-  const [people, setPeople] = useState<readonly string[]>([user.enrollmentId]);
-  const [reloads, setReloads] = useState(0);
-  const seen = useSeen(page);
-  const query = toQuery(view);
-  // The page's request as text: the fetch runs again when it changes, not at every render.
-  const request = JSON.stringify({
-    ...query,
-    ...(search ? { search } : {}),
-    ...(cursor ? { cursor } : {}),
-    count: true,
-  });
-
-  const show = (next: View) => {
-    replaceRoute({ name: 'queue', filters: urlFiltersOf(next) });
-  };
-  const change = (patch: Partial<View>) => {
-    show({ ...view, ...patch });
-  };
-
   useEffect(() => {
     let current = true;
     call<QueuePage>('POST', '/v1/queue/search', JSON.parse(request))
@@ -105,9 +67,13 @@ export function Queue({
     return () => {
       current = false;
     };
-    // live.breaks: a block changed one of the institution's breaks; the page is fetched again, same cursor.
-  }, [request, live.breaks, reloads]);
+  }, [request, liveBreaks, reloads]);
+  return { page, error, setError };
+}
 
+/** The people of the institution the node has seen at work (for the assignee filter and bulk assignment). */
+function usePeople(me: string): readonly string[] {
+  const [people, setPeople] = useState<readonly string[]>([me]);
   useEffect(() => {
     call<People>('GET', '/v1/people')
       .then((r) => {
@@ -115,24 +81,95 @@ export function Queue({
       })
       .catch(() => undefined);
   }, []);
+  return people;
+}
 
+/** How many breaks match, and the export of them all as CSV (a POST: the body may hold a search by reference). */
+function QueueTotal({
+  ctx,
+  page,
+  closed,
+  body,
+  viewKey,
+  onError,
+}: {
+  readonly ctx: Ctx;
+  readonly page: QueuePage | undefined;
+  readonly closed: boolean;
+  readonly body: object;
+  readonly viewKey: string;
+  readonly onError: (e: string) => void;
+}) {
+  const { t, locale, user } = ctx;
+  const [note, setNote] = usePerView<string | undefined>(viewKey, () => undefined);
   const exportCsv = () => {
-    setExportNote(() => undefined);
+    setNote(() => undefined);
     const day = new Date().toISOString().slice(0, 10);
-    download('/v1/queue/export', `queue-${user.mspId}-${day}.csv`, {
-      ...query,
-      ...(search ? { search } : {}),
-    })
+    download('/v1/queue/export', `queue-${user.mspId}-${day}.csv`, body)
       .then((headers) => {
         const n = Math.min(page?.total ?? 0, EXPORT_ROWS_MAX);
-        const note = headers.get('x-truncated') === 'true' ? t('exportTruncated') : t('exported');
-        setExportNote(() => note.replace('{n}', formatInteger(locale, n)));
+        const text = headers.get('x-truncated') === 'true' ? t('exportTruncated') : t('exported');
+        setNote(() => text.replace('{n}', formatInteger(locale, n)));
       })
       .catch((e: unknown) => {
-        setError(message(e));
+        onError(message(e));
       });
   };
+  return (
+    <div className="filters">
+      {page?.total !== undefined && (
+        <p className="help" data-testid="queue-total">
+          {t(closed ? 'closedMatching' : 'matching').replace('{n}', formatInteger(locale, page.total))}
+        </p>
+      )}
+      <button type="button" disabled={!page || page.total === 0} onClick={exportCsv}>
+        {t('exportQueue')}
+      </button>
+      {note && (
+        <span role="status" className="help">
+          {note}
+        </span>
+      )}
+    </div>
+  );
+}
 
+/**
+ * The work queue: the institution's breaks from its index (open ones, or the closed ones with their resolution),
+ * filtered, sorted and paged on the server (keyset cursors: as fast on page 2,000 as on page 1), searched by break
+ * id, case id or payment reference (sent in a POST body, never in the URL), exported as CSV, refreshed live as
+ * blocks are indexed. The URL holds the filters and order and is their one source: a link to a filtered queue
+ * applies at once, and every change here replaces the URL.
+ */
+export function Queue({
+  ctx,
+  filters,
+}: {
+  readonly ctx: Ctx;
+  /** The filters the URL names. */
+  readonly filters: Readonly<Record<string, string>> | undefined;
+}) {
+  const { t, user, live } = ctx;
+  const view = viewOf(filters);
+  const [search, setSearch] = useState('');
+  const viewKey = `${JSON.stringify(view)}\u0000${search}`;
+  // Cursors of the pages before the one shown (the first page has none): Previous pops one.
+  const [cursors, setCursors] = usePerView<readonly (string | undefined)[]>(viewKey, () => [undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const [selected, setSelected] = usePerView<ReadonlySet<string>>(viewKey, () => new Set());
+  const [reloads, setReloads] = useState(0);
+  const body = { ...toQuery(view), ...(search ? { search } : {}) };
+  // The page's request as text: fetched again when it changes (or a block changes a break), not at every render.
+  const request = JSON.stringify({ ...body, ...(cursor ? { cursor } : {}), count: true });
+  const { page, error, setError } = useQueuePage(request, live.breaks, reloads);
+  const people = usePeople(user.enrollmentId);
+  const seen = useSeen(page);
+  const show = (next: View) => {
+    replaceRoute({ name: 'queue', filters: urlFiltersOf(next) });
+  };
+  const change = (patch: Partial<View>) => {
+    show({ ...view, ...patch });
+  };
   const items = page?.items ?? [];
   const closed = view.status === 'RESOLVED';
   // Assigning needs a reconciler or an approver (the ledger's rule); others see no bulk bar and no checkboxes.
@@ -142,14 +179,7 @@ export function Queue({
     <section aria-labelledby="queue-title">
       <h2 id="queue-title">{t(closed ? 'closedTitle' : 'queueTitle')}</h2>
       <QueueSearch ctx={ctx} search={search} onSearch={setSearch} />
-      <QueueFilters
-        ctx={ctx}
-        view={view}
-        change={change}
-        people={people}
-        counterparties={seen.counterparties}
-        currencies={seen.currencies}
-      />
+      <QueueFilters ctx={ctx} view={view} change={change} people={people} seen={seen} />
       <QueueViews ctx={ctx} view={view} apply={show} />
       <ErrorBox error={error} />
       {mayAssign && !closed && (
@@ -163,21 +193,7 @@ export function Queue({
           }}
         />
       )}
-      <div className="filters">
-        {page?.total !== undefined && (
-          <p className="help" data-testid="queue-total">
-            {t(closed ? 'closedMatching' : 'matching').replace('{n}', formatInteger(locale, page.total))}
-          </p>
-        )}
-        <button type="button" disabled={!page || page.total === 0} onClick={exportCsv}>
-          {t('exportQueue')}
-        </button>
-        {exportNote && (
-          <span role="status" className="help">
-            {exportNote}
-          </span>
-        )}
-      </div>
+      <QueueTotal ctx={ctx} page={page} closed={closed} body={body} viewKey={viewKey} onError={setError} />
       {!page && !error && <p>{t('loading')}</p>}
       {page && items.length === 0 && <p>{t(closed ? 'noClosedBreaks' : 'noBreaks')}</p>}
       {items.length > 0 && (

@@ -125,156 +125,184 @@ function DateField({
   );
 }
 
-/** The queue's filters and order: each change goes to the URL, which the screen follows. */
-export function QueueFilters({
+interface FilterProps {
+  readonly ctx: Ctx;
+  readonly view: View;
+  readonly change: (patch: Partial<View>) => void;
+}
+
+/** The break's own facts: reason, status (RESOLVED: the closed breaks), assignee, counterparty, currency. */
+function BreakFilters({
   ctx,
   view,
   change,
   people,
-  counterparties,
-  currencies,
-}: {
-  readonly ctx: Ctx;
-  readonly view: View;
-  readonly change: (patch: Partial<View>) => void;
+  seen,
+}: FilterProps & {
   readonly people: readonly string[];
-  /** Counterparties and currencies seen in the queue so far, offered besides the common ones. */
-  readonly counterparties: readonly string[];
-  readonly currencies: readonly string[];
+  readonly seen: { readonly counterparties: readonly string[]; readonly currencies: readonly string[] };
 }) {
   const { t, locale, user } = ctx;
-  const amountHelp = useId();
   const withCurrent = (list: readonly string[], current: string) =>
-    [...new Set([...list, ...(current ? [current] : [])])].sort();
+    [...new Set([...list, ...(current ? [current] : [])])].sort().map((c) => ({ value: c, label: c }));
+  return (
+    <div className="filters">
+      <Select
+        label={t('reason')}
+        value={view.reason}
+        any={t('any')}
+        options={BREAK_REASONS.map((r) => ({ value: r, label: codeLabel(locale, r) }))}
+        onChange={(v) => {
+          change({ reason: v });
+        }}
+      />
+      <Select
+        label={t('status')}
+        value={view.status}
+        any={t('any')}
+        options={BREAK_STATUSES.map((s) => ({
+          value: s,
+          label: s === 'RESOLVED' ? t('status_RESOLVED_closed') : codeLabel(locale, s),
+        }))}
+        onChange={(v) => {
+          change({ status: v });
+        }}
+      />
+      <Select
+        label={t('assignee')}
+        value={view.assignee}
+        any={t('any')}
+        options={[
+          { value: 'me', label: t('me') },
+          { value: 'none', label: t('unassigned') },
+          ...people.filter((p) => p !== user.enrollmentId).map((p) => ({ value: p, label: p })),
+        ]}
+        onChange={(v) => {
+          change({ assignee: v });
+        }}
+      />
+      <Select
+        label={t('counterpartyColumn')}
+        value={view.counterparty}
+        any={t('any')}
+        options={withCurrent(seen.counterparties, view.counterparty)}
+        onChange={(v) => {
+          change({ counterparty: v });
+        }}
+      />
+      <Select
+        label={t('sort_currency')}
+        value={view.currency}
+        any={t('any')}
+        options={withCurrent([...COMMON_CURRENCIES, ...seen.currencies], view.currency)}
+        onChange={(v) => {
+          // Amounts are in the currency's units: without one, they go.
+          change({ currency: v, ...(v ? {} : { amountMin: '', amountMax: '' }) });
+        }}
+      />
+    </div>
+  );
+}
+
+/** The own leg's value date and amount ranges (amounts in major units of the chosen currency). */
+function LegFilters({ ctx, view, change }: FilterProps) {
+  const { t } = ctx;
+  const amountHelp = useId();
+  const describedBy = view.currency ? undefined : amountHelp;
+  return (
+    <div className="filters">
+      <DateField
+        label={t('filterValueDateFrom')}
+        value={view.valueDateFrom}
+        onChange={(v) => {
+          change({ valueDateFrom: v });
+        }}
+      />
+      <DateField
+        label={t('filterValueDateTo')}
+        value={view.valueDateTo}
+        onChange={(v) => {
+          change({ valueDateTo: v });
+        }}
+      />
+      <AmountField
+        label={t('amountFrom')}
+        value={view.amountMin}
+        currency={view.currency}
+        disabled={!view.currency}
+        describedBy={describedBy}
+        onChange={(v) => {
+          change({ amountMin: v });
+        }}
+      />
+      <AmountField
+        label={t('amountTo')}
+        value={view.amountMax}
+        currency={view.currency}
+        disabled={!view.currency}
+        describedBy={describedBy}
+        onChange={(v) => {
+          change({ amountMax: v });
+        }}
+      />
+      {!view.currency && (
+        <span id={amountHelp} className="help">
+          {t('amountNeedsCurrency')}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Sort and order (also set by a click on a column's header) and the page size. */
+function OrderControls({ ctx, view, change }: FilterProps) {
+  const { t, locale } = ctx;
+  return (
+    <div className="filters">
+      <Select
+        label={t('sortBy')}
+        value={view.sort}
+        options={SORTS.map((s) => ({ value: s, label: t(`sort_${s}` as MessageKey) }))}
+        onChange={(v) => {
+          change({ sort: v });
+        }}
+      />
+      <Select
+        label={t('order')}
+        value={view.order}
+        options={[
+          { value: 'asc', label: t(view.sort === 'age' ? 'oldestFirst' : 'ascending') },
+          { value: 'desc', label: t(view.sort === 'age' ? 'newestFirst' : 'descending') },
+        ]}
+        onChange={(v) => {
+          change({ order: v });
+        }}
+      />
+      <Select
+        label={t('pageSize')}
+        value={view.limit}
+        options={PAGE_SIZES.map((n) => ({ value: n, label: formatInteger(locale, n) }))}
+        onChange={(v) => {
+          change({ limit: v });
+        }}
+      />
+    </div>
+  );
+}
+
+/** The queue's filters and order: each change goes to the URL, which the screen follows. */
+export function QueueFilters(
+  props: FilterProps & {
+    readonly people: readonly string[];
+    /** Counterparties and currencies seen in the queue so far, offered besides the common ones. */
+    readonly seen: { readonly counterparties: readonly string[]; readonly currencies: readonly string[] };
+  },
+) {
   return (
     <>
-      <div className="filters">
-        <Select
-          label={t('reason')}
-          value={view.reason}
-          any={t('any')}
-          options={BREAK_REASONS.map((r) => ({ value: r, label: codeLabel(locale, r) }))}
-          onChange={(v) => {
-            change({ reason: v });
-          }}
-        />
-        <Select
-          label={t('status')}
-          value={view.status}
-          any={t('any')}
-          options={BREAK_STATUSES.map((s) => ({
-            value: s,
-            label: s === 'RESOLVED' ? t('status_RESOLVED_closed') : codeLabel(locale, s),
-          }))}
-          onChange={(v) => {
-            change({ status: v });
-          }}
-        />
-        <Select
-          label={t('assignee')}
-          value={view.assignee}
-          any={t('any')}
-          options={[
-            { value: 'me', label: t('me') },
-            { value: 'none', label: t('unassigned') },
-            ...people.filter((p) => p !== user.enrollmentId).map((p) => ({ value: p, label: p })),
-          ]}
-          onChange={(v) => {
-            change({ assignee: v });
-          }}
-        />
-        <Select
-          label={t('counterpartyColumn')}
-          value={view.counterparty}
-          any={t('any')}
-          options={withCurrent(counterparties, view.counterparty).map((c) => ({ value: c, label: c }))}
-          onChange={(v) => {
-            change({ counterparty: v });
-          }}
-        />
-        <Select
-          label={t('sort_currency')}
-          value={view.currency}
-          any={t('any')}
-          options={withCurrent([...COMMON_CURRENCIES, ...currencies], view.currency).map((c) => ({
-            value: c,
-            label: c,
-          }))}
-          onChange={(v) => {
-            change({ currency: v, ...(v ? {} : { amountMin: '', amountMax: '' }) });
-          }}
-        />
-      </div>
-      <div className="filters">
-        <DateField
-          label={t('filterValueDateFrom')}
-          value={view.valueDateFrom}
-          onChange={(v) => {
-            change({ valueDateFrom: v });
-          }}
-        />
-        <DateField
-          label={t('filterValueDateTo')}
-          value={view.valueDateTo}
-          onChange={(v) => {
-            change({ valueDateTo: v });
-          }}
-        />
-        <AmountField
-          label={t('amountFrom')}
-          value={view.amountMin}
-          currency={view.currency}
-          disabled={!view.currency}
-          describedBy={view.currency ? undefined : amountHelp}
-          onChange={(v) => {
-            change({ amountMin: v });
-          }}
-        />
-        <AmountField
-          label={t('amountTo')}
-          value={view.amountMax}
-          currency={view.currency}
-          disabled={!view.currency}
-          describedBy={view.currency ? undefined : amountHelp}
-          onChange={(v) => {
-            change({ amountMax: v });
-          }}
-        />
-        {!view.currency && (
-          <span id={amountHelp} className="help">
-            {t('amountNeedsCurrency')}
-          </span>
-        )}
-      </div>
-      <div className="filters">
-        <Select
-          label={t('sortBy')}
-          value={view.sort}
-          options={SORTS.map((s) => ({ value: s, label: t(`sort_${s}` as MessageKey) }))}
-          onChange={(v) => {
-            change({ sort: v });
-          }}
-        />
-        <Select
-          label={t('order')}
-          value={view.order}
-          options={[
-            { value: 'asc', label: t(view.sort === 'age' ? 'oldestFirst' : 'ascending') },
-            { value: 'desc', label: t(view.sort === 'age' ? 'newestFirst' : 'descending') },
-          ]}
-          onChange={(v) => {
-            change({ order: v });
-          }}
-        />
-        <Select
-          label={t('pageSize')}
-          value={view.limit}
-          options={PAGE_SIZES.map((n) => ({ value: n, label: formatInteger(locale, n) }))}
-          onChange={(v) => {
-            change({ limit: v });
-          }}
-        />
-      </div>
+      <BreakFilters {...props} />
+      <LegFilters {...props} />
+      <OrderControls {...props} />
     </>
   );
 }
