@@ -159,7 +159,8 @@ export function openBreak(
 /**
  * The one place a break changes. Who may do what:
  * - ASSIGN (OPEN/ASSIGNED): a reconciler or approver of a party, to someone of their own institution; to the
- *   person who has it already, nothing changes (the same break is returned, no timeline entry).
+ *   person who has it already and without a comment, nothing changes (the same break, no timeline entry); with
+ *   a comment, the entry records it.
  * - PROPOSE (ASSIGNED): a reconciler of the assignee's institution.
  * - APPROVE (PROPOSED): an approver of the proposing institution who is not the proposer (four eyes).
  * - REJECT: in PROPOSED by the proposer or an approver of that institution; in APPROVED by another party that
@@ -178,16 +179,9 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
   if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
     fail('INVALID_INPUT', `${action.type} needs a comment`);
   if (action.type !== 'CLEAR') requireRole(actor, ACTION_ROLES[action.type], action.type);
-  const { next, extra, unchanged } = step(b, action, actor);
-  if (unchanged === true) {
-    // Assigned twice to the same person: the same break, no second entry. A comment would be lost: refused.
-    if (ctx.comment.trim() !== '')
-      fail(
-        'INVALID_INPUT',
-        `break ${b.breakId} is already assigned to ${b.assignee?.name ?? '?'}; comment instead`,
-      );
-    return b;
-  }
+  const { next, extra, unchanged } = step(b, action, actor, ctx.comment);
+  // Assigned again to the person who has it, with nothing to say: the same break, no second entry.
+  if (unchanged === true) return b;
 
   // The timeline is append-only and has no gap: entry n is at index n.
   for (let i = 0; i < b.timeline.length; i++) {
@@ -212,18 +206,19 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
 interface Step {
   readonly next: BreakRecord;
   readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>>;
-  /** The action changes nothing (an assignment to the person who has the break): no timeline entry. */
+  /** The action changes nothing (an assignment, without a comment, to the person who has the break): no entry. */
   readonly unchanged?: boolean;
 }
 
 const isAssignedTo = (b: BreakRecord, mspId: string, name: string): boolean =>
   b.status === 'ASSIGNED' && b.assignee?.mspId === mspId && b.assignee.name === name;
 
-function step(b: BreakRecord, action: BreakAction, actor: Actor): Step {
+function step(b: BreakRecord, action: BreakAction, actor: Actor, comment: string): Step {
   switch (action.type) {
     case 'ASSIGN':
       requireStatus(b, ['OPEN', 'ASSIGNED'], 'assign');
-      if (isAssignedTo(b, actor.mspId, action.assignee)) return { next: b, unchanged: true };
+      if (isAssignedTo(b, actor.mspId, action.assignee) && comment.trim() === '')
+        return { next: b, unchanged: true };
       return {
         next: { ...b, status: 'ASSIGNED', assignee: { mspId: actor.mspId, id: '', name: action.assignee } },
         extra: { assignee: action.assignee },

@@ -296,7 +296,7 @@ export const breakRoutes = [
     path: '/breaks/{breakId}/assign',
     summary: 'Assign to yourself or a colleague',
     description:
-      'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party. To the person who has it already: the same break, nothing written.',
+      'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party. To the person who has it already, without a comment: the same break, nothing written.',
     ...STEP,
     roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
     body: Type.Object({
