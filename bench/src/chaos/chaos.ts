@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadConsortium } from '../../../application/src/ledger/consortium';
+import { loadConsortium, type Consortium } from '../../../application/src/ledger/consortium';
 import type { LegInput } from '../../../application/src/ledger/ledgerGateway';
 import { consortiumInstitutions, generateBusinessDay } from '../../../application/src/simulation/businessDay';
 import type { CommitStep } from '../../../network/embedded/src/index';
@@ -300,6 +300,36 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
+/** An outage the run is in: the fault that caused it and what clients met until it ended. */
+type OpenFault = {
+  kind: FaultKind;
+  pid: number;
+  atAcknowledgedLegs: number;
+  killedAt: number;
+  restartedAt?: number;
+  /** The process was seen gone (its exit event). */
+  gone?: boolean;
+  firstAckAt?: number;
+  processStartMs?: number;
+  heightAfterRestart?: string;
+  notices?: readonly string[];
+  outage: ReturnType<typeof emptyOutage>;
+};
+
+/** A fault of the plan: injected once `gate` batches have started; `open` once it has been. */
+type PlannedFault = { readonly kind: FaultKind; readonly gate: number; open: boolean };
+
+/** The day's legs, each institution's in its posting order, cut into batches. */
+interface LoadPlan {
+  readonly date: string;
+  readonly payments: number;
+  readonly queues: ReadonlyMap<string, Batch[]>;
+  readonly allBatches: readonly Batch[];
+  readonly legsPlanned: number;
+}
+
+type AuditMessage = Extract<LedgerProcessMessage, { type: 'audit' }>;
+
 async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): Promise<ChaosReport> {
   const log =
     o.log ??
@@ -309,12 +339,51 @@ async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): P
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const batchLegs = o.batchLegs ?? 100;
-  const inFlight = o.inFlight ?? 2;
   const consortium = loadConsortium();
   mkdirSync(o.dataDir, { recursive: true });
-  const logFile = join(o.dataDir, 'ledger-process.log');
+  const plan = planLoad(o, consortium, batchLegs);
+  log(
+    `chaos: ${plan.legsPlanned} legs of ${plan.payments} payments in ${plan.allBatches.length} batches of up to ${batchLegs}, faults: ${o.faults.join(', ')}`,
+  );
+  const run = new ChaosRun(o, database, consortium, plan, log, t0);
+  await run.start();
+  await run.load();
+  log(`chaos: load done, ${run.acknowledgedLegs} legs acknowledged in ${run.attempts} attempts; auditing`);
+  const { audit, institutions } = await run.audit();
+  await run.stop();
 
-  // The day's legs, each institution's in its posting order, cut into batches.
+  const ledger = ledgerCheck(audit, plan.allBatches);
+  const failures = failuresOf(o, plan, run, ledger, institutions);
+  return {
+    startedAt,
+    backend: 'embedded',
+    seed: o.seed,
+    durationMs: Math.round(performance.now() - t0),
+    indexDatabase: database ? 'postgres' : 'pglite',
+    legsPlanned: plan.legsPlanned,
+    batches: plan.allBatches.length,
+    reads: run.reads,
+    attempts: run.attempts,
+    legsAcknowledged: run.acknowledgedLegs,
+    legsAnsweredUnchanged: run.answeredUnchanged,
+    ledger: {
+      height: audit.height,
+      legsOnLedger: Object.keys(audit.legs).length,
+      lost: ledger.lost.length,
+      duplicated: ledger.duplicated.length,
+      unexpected: ledger.unexpectedOnLedger.length,
+      lostExamples: ledger.lost.slice(0, 10),
+      duplicatedExamples: ledger.duplicated.slice(0, 10),
+    },
+    institutions,
+    faults: run.faults,
+    unexpectedAnswers: run.unexpected,
+    passed: failures.length === 0,
+    failures,
+  };
+}
+
+function planLoad(o: ChaosOptions, consortium: Consortium, batchLegs: number): LoadPlan {
   const date = '2026-12-01';
   const day = generateBusinessDay({
     seed: o.seed,
@@ -333,335 +402,14 @@ async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): P
   }
   const allBatches = [...queues.values()].flat();
   const legsPlanned = allBatches.reduce((n, b) => n + b.legs.length, 0);
-  log(
-    `chaos: ${legsPlanned} legs of ${day.payments.length} payments in ${allBatches.length} batches of up to ${batchLegs}, faults: ${o.faults.join(', ')}`,
-  );
+  return { date, payments: day.payments.length, queues, allBatches, legsPlanned };
+}
 
-  let inc = spawnLedger(o.dataDir, o.portOffset, logFile, database?.url);
-  let ready = await inc.next('ready', READY_TIMEOUT_MS);
-  log(`chaos: ledger process ${inc.child.pid} up in ${(ready.startMs / 1000).toFixed(1)} s`);
-  let urls = ready.urls;
-
-  // State the clients and the fault scheduler share.
-  let acknowledgedLegs = 0;
-  let answeredUnchanged = 0;
-  let attempts = 0;
-  const unexpected: Record<string, number> = {};
-  type Current = {
-    kind: FaultKind;
-    pid: number;
-    atAcknowledgedLegs: number;
-    killedAt: number;
-    restartedAt?: number;
-    /** The process was seen gone (its exit event). */
-    gone?: boolean;
-    firstAckAt?: number;
-    processStartMs?: number;
-    heightAfterRestart?: string;
-    notices?: readonly string[];
-    outage: ReturnType<typeof emptyOutage>;
-  };
-  let outage: Current | undefined;
-  /** Closes the fault once the process is back and a batch sent after the kill was acknowledged. */
-  const finishFault = () => {
-    const f = outage;
-    if (f?.restartedAt === undefined || f.firstAckAt === undefined) return;
-    faults.push({
-      kind: f.kind,
-      pid: f.pid,
-      atAcknowledgedLegs: f.atAcknowledgedLegs,
-      killedAtMs: Math.round(f.killedAt - t0),
-      restartMs: Math.round(f.restartedAt - f.killedAt),
-      processStartMs: Math.round(f.processStartMs ?? 0),
-      recoveryMs: Math.round(f.firstAckAt - f.killedAt),
-      heightAfterRestart: f.heightAfterRestart ?? '',
-      outage: f.outage,
-      ledgerNotices: f.notices ?? [],
-    });
-    log(`chaos: recovered from ${f.kind} in ${faults.at(-1)?.recoveryMs ?? 0} ms`);
-    outage = undefined;
-  };
-  const faults: FaultReport[] = [];
-  let restarting: Promise<void> | undefined;
-
-  const tokens = new Map<string, string>();
-  const systemOf = (mspId: string) => {
-    const u = consortium.organisations
-      .find((org) => org.mspId === mspId)
-      ?.users.find((x) => x.roles.includes('submitter'));
-    if (!u) throw new Error(`${mspId} has no submitter`);
-    return u;
-  };
-  const login = async (
-    mspId: string,
-    userOf: (m: string) => { id: string; secret: string } = systemOf,
-  ): Promise<string | undefined> => {
-    const u = userOf(mspId);
-    const r = await request(`${urls[mspId] ?? ''}/v1/sessions`, {
-      method: 'POST',
-      body: { enrollmentId: u.id, secret: u.secret },
-    });
-    if ('status' in r && r.status === 201) return (r.body as { token: string }).token;
-    if ('status' in r && r.status === 200) return (r.body as { token: string }).token;
-    note(r);
-    return undefined;
-  };
-
-  const note = (a: Answer) => {
-    if (outage !== undefined) {
-      const s = outage.outage;
-      if ('error' in a) s.connectionErrors += 1;
-      else if (a.status === 503) s.status503 += 1;
-      else if (a.status === 401) s.status401 += 1;
-      else if (a.status === 400) s.status400 += 1;
-      else if (a.status === 500) s.status500 += 1;
-      else s.otherStatus[String(a.status)] = (s.otherStatus[String(a.status)] ?? 0) + 1;
-    } else {
-      const key = 'error' in a ? `connection:${a.error}` : String(a.status);
-      unexpected[key] = (unexpected[key] ?? 0) + 1;
-      if (unexpected[key] <= 3)
-        log(`chaos: unexpected answer outside any outage: ${JSON.stringify(a).slice(0, 400)}`);
-    }
-  };
-
-  const postBatch = async (b: Batch) => {
-    // A client knows nothing of the restart: it retries with a growing pause (up to a second).
-    let delayMs = RETRY_DELAY_MS;
-    const pause = async () => {
-      await sleep(delayMs);
-      delayMs = Math.min(1_000, delayMs * 2);
-    };
-    for (;;) {
-      let token = tokens.get(b.mspId);
-      if (token === undefined) {
-        // Each client logs in on its own: two logins of one system at once must both succeed (they once
-        // answered 500, the wallet's shared temporary file; docs/RELIABILITY.md).
-        token = await login(b.mspId);
-        if (token === undefined) {
-          await pause();
-          continue;
-        }
-        tokens.set(b.mspId, token);
-      }
-      attempts += 1;
-      const sentAt = performance.now();
-      const a = await request(`${urls[b.mspId] ?? ''}/v1/legs/batch`, {
-        method: 'POST',
-        token,
-        body: { legs: b.legs },
-      });
-      if ('status' in a && a.status === 201) {
-        b.acknowledged = true;
-        acknowledgedLegs += b.legs.length;
-        const result = (a.body as { result: { outcome: string }[] }).result;
-        answeredUnchanged += result.filter((l) => l.outcome === 'UNCHANGED').length;
-        if (outage !== undefined) outage.outage.acknowledged += 1;
-        // Sent after the kill: the restarted process answered (an answer of the old one may arrive late).
-        // (A post needs no index: with PostgreSQL down it is answered all the same; the reads tell that fault's end.)
-        if (
-          outage !== undefined &&
-          outage.kind !== 'kill-postgres' &&
-          outage.firstAckAt === undefined &&
-          sentAt > outage.killedAt &&
-          outage.gone
-        ) {
-          outage.firstAckAt = performance.now();
-          finishFault();
-        }
-        return;
-      }
-      note(a);
-      if ('status' in a && a.status === 401) tokens.delete(b.mspId);
-      if (
-        'status' in a &&
-        a.status >= 400 &&
-        a.status < 500 &&
-        a.status !== 401 &&
-        a.status !== 429 &&
-        a.status !== 408
-      ) {
-        // A refusal is not retried: the leg ids would be refused again. It is reported.
-        throw new Error(`batch of ${b.mspId} refused: ${a.status} ${JSON.stringify(a.body).slice(0, 500)}`);
-      }
-      await pause();
-    }
-  };
-
-  // Restarts the ledger process after it died, whether the run killed it or it killed itself mid-block.
-  const watch = (current: Incarnation) => {
-    void current.exited.then(({ signal, code }) => {
-      if (stopping) return;
-      if (outage === undefined) {
-        unexpected[`ledger process exit ${signal ?? code}`] = 1;
-        outage = {
-          kind: 'kill-ledger-process',
-          pid: current.child.pid ?? 0,
-          atAcknowledgedLegs: acknowledgedLegs,
-          killedAt: performance.now(),
-          outage: emptyOutage(),
-        };
-      }
-      const fault = outage;
-      fault.gone = true;
-      log(
-        `chaos: ledger process ${current.child.pid} gone (${signal ?? code}) at ${acknowledgedLegs} acknowledged legs; restarting`,
-      );
-      restarting = (async () => {
-        inc = spawnLedger(o.dataDir, o.portOffset, logFile, database?.url);
-        watch(inc);
-        ready = await inc.next('ready', READY_TIMEOUT_MS);
-        urls = ready.urls;
-        tokens.clear();
-        fault.restartedAt = performance.now();
-        fault.processStartMs = ready.startMs;
-        fault.heightAfterRestart = ready.height;
-        fault.notices = ready.notices;
-        finishFault();
-        log(
-          `chaos: ledger process ${inc.child.pid} up at height ${ready.height} in ${(ready.startMs / 1000).toFixed(1)} s${ready.notices.length ? `; it said: ${ready.notices.join(' | ')}` : ''}`,
-        );
-      })();
-      restarting.then(
-        () => {
-          restarting = undefined;
-        },
-        (e: unknown) => {
-          restartFailure = e instanceof Error ? e : new Error(String(e));
-        },
-      );
-    });
-  };
-  let stopping = false;
-  let restartFailure: Error | undefined;
-  watch(inc);
-
-  // Faults at even steps of the load, one at a time: the next only once the last has recovered.
-  // Fault i waits until the batches before its gate have all started; clients start no batch past the gate until
-  // the fault is injected, so a fault always meets load, and a mid-block kill always gets its block.
-  const faultPlan = o.faults.map((kind, i) => ({
-    kind,
-    gate: Math.floor(((i + 1) * allBatches.length) / (o.faults.length + 1)),
-    open: false,
-  }));
-  let started = 0;
-  const scheduler = (async () => {
-    for (const f of faultPlan) {
-      while (started < f.gate || outage !== undefined || restarting !== undefined) {
-        if (restartFailure) throw restartFailure;
-        await sleep(20);
-      }
-      const pid = inc.child.pid ?? 0;
-      const current: Current = {
-        kind: f.kind,
-        pid,
-        atAcknowledgedLegs: acknowledgedLegs,
-        killedAt: performance.now(),
-        outage: emptyOutage(),
-      };
-      outage = current;
-      if (f.kind === 'kill-postgres') {
-        if (!database) throw new Error('kill-postgres without the run’s own PostgreSQL server');
-        const killed = await database.kill();
-        current.pid = killed.postmaster;
-        current.killedAt = performance.now();
-        current.gone = true;
-        f.open = true;
-        log(
-          `chaos: SIGKILL to PostgreSQL's postmaster ${killed.postmaster} and its ${killed.backends.length} backends at ${acknowledgedLegs} acknowledged legs`,
-        );
-        await sleep(POSTGRES_DOWN_MS);
-        current.processStartMs = await database.start();
-        current.restartedAt = performance.now();
-        current.heightAfterRestart = '';
-        current.notices = [
-          `postmaster ${killed.postmaster} and ${killed.backends.length} backends killed; started again as ${database.pid}`,
-        ];
-        log(
-          `chaos: PostgreSQL ${database.pid} accepting connections again after ${Math.round(current.restartedAt - current.killedAt)} ms`,
-        );
-      } else if (f.kind === 'kill-ledger-process') {
-        log(`chaos: SIGKILL to ledger process ${pid} at ${acknowledgedLegs} acknowledged legs`);
-        inc.child.kill('SIGKILL');
-        f.open = true;
-      } else {
-        const step = f.kind.slice('kill-mid-block:'.length) as CommitStep;
-        log(
-          `chaos: ledger process ${pid} to kill itself at '${step}' of its next block (${acknowledgedLegs} acknowledged legs)`,
-        );
-        const exited = inc.exited;
-        command(inc, { type: 'arm', step });
-        f.open = true;
-        // The kill comes with the next block's commit; the outage clock starts when the process is gone.
-        await exited;
-        current.killedAt = performance.now();
-      }
-      // (The clients and the restart clear `outage`; the compiler cannot see that through the closures.)
-      while ((outage as Current | undefined) !== undefined) {
-        if (restartFailure) throw restartFailure;
-        await sleep(20);
-      }
-    }
-  })();
-
-  const clients = POSTERS.map(async (mspId) => {
-    const list = queues.get(mspId) ?? [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < list.length) {
-          while (faultPlan.some((f) => !f.open && started >= f.gate)) await sleep(20);
-          if (next >= list.length) break;
-          const b = list[next++] as Batch;
-          started += 1;
-          await postBatch(b);
-        }
-      }),
-    );
-  });
-  // Each institution reads its index throughout (its queue, as a reconciler's console does): outside faults
-  // every read answers 200; during one, a connection error or 503, never a 400 or a 500.
-  let loadDone = false;
-  let reads = 0;
-  const readers = POSTERS.map(async (mspId) => {
-    let token: string | undefined;
-    while (!loadDone) {
-      await sleep(READ_EVERY_MS);
-      token ??= await login(mspId);
-      if (token === undefined) continue;
-      const sentAt = performance.now();
-      reads += 1;
-      const a = await request(`${urls[mspId] ?? ''}/v1/queue?limit=20`, { method: 'GET', token });
-      if ('status' in a && a.status === 200) {
-        const f = outage;
-        if (
-          f?.kind === 'kill-postgres' &&
-          f.restartedAt !== undefined &&
-          sentAt > f.restartedAt &&
-          f.firstAckAt === undefined
-        ) {
-          f.firstAckAt = performance.now();
-          finishFault();
-        }
-        continue;
-      }
-      note(a);
-      if ('status' in a && a.status === 401) token = undefined;
-    }
-  });
-  try {
-    await Promise.all([...clients, scheduler]);
-    // A fault whose end only a read can tell (PostgreSQL's): the readers go on until it has ended.
-    while (outage !== undefined && restartFailure === undefined) await sleep(20);
-  } finally {
-    loadDone = true;
-  }
-  await Promise.all(readers);
-  if (restarting) await restarting;
-  log(`chaos: load done, ${acknowledgedLegs} legs acknowledged in ${attempts} attempts; auditing`);
-
-  // The ledger, read back from its block file, and each node's index and extract.
-  command(inc, { type: 'audit' });
-  const audit = await inc.next('audit', 600_000);
+/** The ledger against the clients: acknowledged legs missing, legs there twice, legs nobody planned. */
+function ledgerCheck(
+  audit: AuditMessage,
+  allBatches: readonly Batch[],
+): { lost: string[]; duplicated: string[]; unexpectedOnLedger: string[] } {
   const planned = new Set(allBatches.flatMap((b) => b.legs.map((l) => `${b.mspId}:${l.legId}`)));
   const acknowledgedKeys = allBatches
     .filter((b) => b.acknowledged)
@@ -671,72 +419,34 @@ async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): P
     .filter(([, n]) => n > 1)
     .map(([k]) => k);
   const unexpectedOnLedger = Object.keys(audit.legs).filter((k) => !planned.has(k));
+  return { lost, duplicated, unexpectedOnLedger };
+}
 
-  const institutions: InstitutionCheck[] = [];
-  for (const mspId of POSTERS) {
-    const admin = consortium.organisations
-      .find((org) => org.mspId === mspId)
-      ?.users.find((u) => u.roles.includes('admin'));
-    const adminToken = admin ? await login(mspId, () => admin) : undefined;
-    const verify = await request(`${urls[mspId] ?? ''}/v1/index/verify`, {
-      method: 'GET',
-      ...(adminToken ? { token: adminToken } : {}),
-    });
-    const v =
-      'status' in verify && verify.status === 200
-        ? (verify.body as { differences: unknown[]; ownLegsChecked: number })
-        : undefined;
-    if (!v) log(`chaos: verify at ${mspId} answered ${JSON.stringify(verify).slice(0, 300)}`);
-    const systemToken = await login(mspId);
-    const extract = await request(
-      `${urls[mspId] ?? ''}/v1/statements/ledger?from=${isoDatePlus(date, -3)}&to=${isoDatePlus(date, 10)}`,
-      { method: 'GET', ...(systemToken ? { token: systemToken } : {}) },
-    );
-    const rows =
-      'status' in extract && extract.status === 200 && typeof extract.body === 'string'
-        ? extract.body
-            .split('\n')
-            .slice(1)
-            .filter((l) => l.trim() !== '')
-        : [];
-    const ids = rows.map((r) => r.split(',').at(-1)?.trim() ?? '');
-    const seen = new Map<string, number>();
-    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
-    const mine = allBatches.filter((b) => b.mspId === mspId && b.acknowledged).flatMap((b) => b.legs);
-    const expected = mine.filter((l) => l.role === 'DEBTOR_AGENT' || l.role === 'CREDITOR_AGENT');
-    institutions.push({
-      mspId,
-      legsAcknowledged: mine.length,
-      verifyDifferences: v ? v.differences.length : -1,
-      ownLegsChecked: v ? v.ownLegsChecked : -1,
-      extractExpected: expected.length,
-      extractRows: rows.length,
-      extractMissing: expected.filter((l) => !seen.has(l.legId)).length,
-      extractDuplicated: [...seen.values()].filter((n) => n > 1).length,
-      indexedToBlock: audit.indexedTo[mspId] ?? '',
-    });
-  }
-
-  stopping = true;
-  command(inc, { type: 'stop' });
-  await inc.exited;
-
+/** Every check of the run that did not hold, in words. */
+function failuresOf(
+  o: ChaosOptions,
+  plan: LoadPlan,
+  run: ChaosRun,
+  ledger: ReturnType<typeof ledgerCheck>,
+  institutions: readonly InstitutionCheck[],
+): string[] {
   const failures: string[] = [];
-  if (acknowledgedLegs !== legsPlanned)
-    failures.push(`${legsPlanned - acknowledgedLegs} legs never acknowledged`);
-  if (lost.length) failures.push(`${lost.length} acknowledged legs lost from the ledger`);
-  if (duplicated.length) failures.push(`${duplicated.length} legs on the ledger more than once`);
-  if (unexpectedOnLedger.length)
-    failures.push(`${unexpectedOnLedger.length} legs on the ledger that nobody posted`);
-  if (faults.length !== o.faults.length)
-    failures.push(`${faults.length} of ${o.faults.length} faults recovered`);
-  for (const f of faults) {
+  if (run.acknowledgedLegs !== plan.legsPlanned)
+    failures.push(`${plan.legsPlanned - run.acknowledgedLegs} legs never acknowledged`);
+  if (ledger.lost.length) failures.push(`${ledger.lost.length} acknowledged legs lost from the ledger`);
+  if (ledger.duplicated.length)
+    failures.push(`${ledger.duplicated.length} legs on the ledger more than once`);
+  if (ledger.unexpectedOnLedger.length)
+    failures.push(`${ledger.unexpectedOnLedger.length} legs on the ledger that nobody posted`);
+  if (run.faults.length !== o.faults.length)
+    failures.push(`${run.faults.length} of ${o.faults.length} faults recovered`);
+  for (const f of run.faults) {
     if (f.outage.status400 > 0)
       failures.push(`${f.kind}: ${f.outage.status400} answers 400 during the outage`);
     if (f.outage.status500 > 0)
       failures.push(`${f.kind}: ${f.outage.status500} answers 500 during the outage`);
   }
-  for (const [k, n] of Object.entries(unexpected))
+  for (const [k, n] of Object.entries(run.unexpected))
     failures.push(`${n} unexpected answers ${k} outside any outage`);
   for (const i of institutions) {
     if (i.verifyDifferences !== 0)
@@ -750,34 +460,440 @@ async function runLoad(o: ChaosOptions, database: PostgresServer | undefined): P
         `${i.mspId}: extract has ${i.extractRows} rows for ${i.extractExpected} legs (${i.extractMissing} missing, ${i.extractDuplicated} twice)`,
       );
   }
+  return failures;
+}
 
-  return {
-    startedAt,
-    backend: 'embedded',
-    seed: o.seed,
-    durationMs: Math.round(performance.now() - t0),
-    indexDatabase: database ? 'postgres' : 'pglite',
-    legsPlanned,
-    batches: allBatches.length,
-    reads,
-    attempts,
-    legsAcknowledged: acknowledgedLegs,
-    legsAnsweredUnchanged: answeredUnchanged,
-    ledger: {
-      height: audit.height,
-      legsOnLedger: Object.keys(audit.legs).length,
-      lost: lost.length,
-      duplicated: duplicated.length,
-      unexpected: unexpectedOnLedger.length,
-      lostExamples: lost.slice(0, 10),
-      duplicatedExamples: duplicated.slice(0, 10),
-    },
-    institutions,
-    faults,
-    unexpectedAnswers: unexpected,
-    passed: failures.length === 0,
-    failures,
+/**
+ * One chaos run under way: the ledger process (restarted whenever it dies), the clients posting and reading,
+ * the fault scheduler, and what they share: the open fault, the counts, the answers met outside any outage.
+ */
+class ChaosRun {
+  acknowledgedLegs = 0;
+  answeredUnchanged = 0;
+  attempts = 0;
+  /** Index reads the institutions made. */
+  reads = 0;
+  readonly unexpected: Record<string, number> = {};
+  readonly faults: FaultReport[] = [];
+  private inc!: Incarnation;
+  private urls: Record<string, string> = {};
+  private outage: OpenFault | undefined;
+  private restarting: Promise<void> | undefined;
+  private stopping = false;
+  private restartFailure: Error | undefined;
+  private loadDone = false;
+  private readonly tokens = new Map<string, string>();
+  private readonly logFile: string;
+  /** Batches the clients have started. */
+  private started = 0;
+  // Faults at even steps of the load, one at a time: the next only once the last has recovered.
+  // Fault i waits until the batches before its gate have all started; clients start no batch past the gate until
+  // the fault is injected, so a fault always meets load, and a mid-block kill always gets its block.
+  private readonly faultPlan: PlannedFault[];
+
+  constructor(
+    private readonly o: ChaosOptions,
+    private readonly database: PostgresServer | undefined,
+    private readonly consortium: Consortium,
+    private readonly plan: LoadPlan,
+    private readonly log: (line: string) => void,
+    private readonly t0: number,
+  ) {
+    this.logFile = join(o.dataDir, 'ledger-process.log');
+    this.faultPlan = o.faults.map((kind, i) => ({
+      kind,
+      gate: Math.floor(((i + 1) * plan.allBatches.length) / (o.faults.length + 1)),
+      open: false,
+    }));
+  }
+
+  private spawn(): Incarnation {
+    return spawnLedger(this.o.dataDir, this.o.portOffset, this.logFile, this.database?.url);
+  }
+
+  async start(): Promise<void> {
+    this.inc = this.spawn();
+    const ready = await this.inc.next('ready', READY_TIMEOUT_MS);
+    this.log(`chaos: ledger process ${this.inc.child.pid} up in ${(ready.startMs / 1000).toFixed(1)} s`);
+    this.urls = ready.urls;
+    this.watch(this.inc);
+  }
+
+  /** The load: every batch posted until acknowledged, the index read throughout, the faults injected. */
+  async load(): Promise<void> {
+    const scheduler = this.injectFaults();
+    const clients = POSTERS.map((mspId) => this.client(mspId));
+    // Each institution reads its index throughout (its queue, as a reconciler's console does): outside faults
+    // every read answers 200; during one, a connection error or 503, never a 400 or a 500.
+    const readers = POSTERS.map((mspId) => this.reader(mspId));
+    try {
+      await Promise.all([...clients, scheduler]);
+      // A fault whose end only a read can tell (PostgreSQL's): the readers go on until it has ended.
+      while (this.outage !== undefined && this.restartFailure === undefined) await sleep(20);
+    } finally {
+      this.loadDone = true;
+    }
+    await Promise.all(readers);
+    if (this.restarting) await this.restarting;
+  }
+
+  /** The ledger, read back from its block file, and each node's index and extract. */
+  async audit(): Promise<{ audit: AuditMessage; institutions: InstitutionCheck[] }> {
+    command(this.inc, { type: 'audit' });
+    const audit = await this.inc.next('audit', 600_000);
+    const institutions: InstitutionCheck[] = [];
+    for (const mspId of POSTERS) institutions.push(await this.checkInstitution(mspId, audit));
+    return { audit, institutions };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    command(this.inc, { type: 'stop' });
+    await this.inc.exited;
+  }
+
+  /** Closes the fault once the process is back and a batch sent after the kill was acknowledged. */
+  private finishFault(): void {
+    const f = this.outage;
+    if (f?.restartedAt === undefined || f.firstAckAt === undefined) return;
+    this.faults.push({
+      kind: f.kind,
+      pid: f.pid,
+      atAcknowledgedLegs: f.atAcknowledgedLegs,
+      killedAtMs: Math.round(f.killedAt - this.t0),
+      restartMs: Math.round(f.restartedAt - f.killedAt),
+      processStartMs: Math.round(f.processStartMs ?? 0),
+      recoveryMs: Math.round(f.firstAckAt - f.killedAt),
+      heightAfterRestart: f.heightAfterRestart ?? '',
+      outage: f.outage,
+      ledgerNotices: f.notices ?? [],
+    });
+    this.log(`chaos: recovered from ${f.kind} in ${this.faults.at(-1)?.recoveryMs ?? 0} ms`);
+    this.outage = undefined;
+  }
+
+  private userOf(mspId: string, role: 'submitter' | 'admin'): { id: string; secret: string } | undefined {
+    return this.consortium.organisations
+      .find((org) => org.mspId === mspId)
+      ?.users.find((u) => u.roles.includes(role));
+  }
+
+  private readonly systemOf = (mspId: string) => {
+    const u = this.userOf(mspId, 'submitter');
+    if (!u) throw new Error(`${mspId} has no submitter`);
+    return u;
   };
+
+  private async login(
+    mspId: string,
+    userOf: (m: string) => { id: string; secret: string } = this.systemOf,
+  ): Promise<string | undefined> {
+    const u = userOf(mspId);
+    const r = await request(`${this.urls[mspId] ?? ''}/v1/sessions`, {
+      method: 'POST',
+      body: { enrollmentId: u.id, secret: u.secret },
+    });
+    if ('status' in r && r.status === 201) return (r.body as { token: string }).token;
+    if ('status' in r && r.status === 200) return (r.body as { token: string }).token;
+    this.note(r);
+    return undefined;
+  }
+
+  /** Counts an answer that was not the one hoped for: against the open outage, or as unexpected. */
+  private note(a: Answer): void {
+    if (this.outage !== undefined) {
+      const s = this.outage.outage;
+      if ('error' in a) s.connectionErrors += 1;
+      else if (a.status === 503) s.status503 += 1;
+      else if (a.status === 401) s.status401 += 1;
+      else if (a.status === 400) s.status400 += 1;
+      else if (a.status === 500) s.status500 += 1;
+      else s.otherStatus[String(a.status)] = (s.otherStatus[String(a.status)] ?? 0) + 1;
+    } else {
+      const key = 'error' in a ? `connection:${a.error}` : String(a.status);
+      this.unexpected[key] = (this.unexpected[key] ?? 0) + 1;
+      if (this.unexpected[key] <= 3)
+        this.log(`chaos: unexpected answer outside any outage: ${JSON.stringify(a).slice(0, 400)}`);
+    }
+  }
+
+  /** One institution's client: `inFlight` loops taking its next batch, each held at a fault's gate. */
+  private async client(mspId: string): Promise<void> {
+    const list = this.plan.queues.get(mspId) ?? [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: this.o.inFlight ?? 2 }, async () => {
+        while (next < list.length) {
+          while (this.faultPlan.some((f) => !f.open && this.started >= f.gate)) await sleep(20);
+          if (next >= list.length) break;
+          const b = list[next++] as Batch;
+          this.started += 1;
+          await this.postBatch(b);
+        }
+      }),
+    );
+  }
+
+  private async postBatch(b: Batch): Promise<void> {
+    // A client knows nothing of the restart: it retries with a growing pause (up to a second).
+    let delayMs = RETRY_DELAY_MS;
+    const pause = async () => {
+      await sleep(delayMs);
+      delayMs = Math.min(1_000, delayMs * 2);
+    };
+    for (;;) {
+      let token = this.tokens.get(b.mspId);
+      if (token === undefined) {
+        // Each client logs in on its own: two logins of one system at once must both succeed (they once
+        // answered 500, the wallet's shared temporary file; docs/RELIABILITY.md).
+        token = await this.login(b.mspId);
+        if (token === undefined) {
+          await pause();
+          continue;
+        }
+        this.tokens.set(b.mspId, token);
+      }
+      this.attempts += 1;
+      const sentAt = performance.now();
+      const a = await request(`${this.urls[b.mspId] ?? ''}/v1/legs/batch`, {
+        method: 'POST',
+        token,
+        body: { legs: b.legs },
+      });
+      if ('status' in a && a.status === 201) {
+        this.acknowledged(b, a.body, sentAt);
+        return;
+      }
+      this.note(a);
+      if ('status' in a && a.status === 401) this.tokens.delete(b.mspId);
+      if (
+        'status' in a &&
+        a.status >= 400 &&
+        a.status < 500 &&
+        a.status !== 401 &&
+        a.status !== 429 &&
+        a.status !== 408
+      ) {
+        // A refusal is not retried: the leg ids would be refused again. It is reported.
+        throw new Error(`batch of ${b.mspId} refused: ${a.status} ${JSON.stringify(a.body).slice(0, 500)}`);
+      }
+      await pause();
+    }
+  }
+
+  private acknowledged(b: Batch, body: unknown, sentAt: number): void {
+    b.acknowledged = true;
+    this.acknowledgedLegs += b.legs.length;
+    const result = (body as { result: { outcome: string }[] }).result;
+    this.answeredUnchanged += result.filter((l) => l.outcome === 'UNCHANGED').length;
+    const outage = this.outage;
+    if (outage !== undefined) outage.outage.acknowledged += 1;
+    // Sent after the kill: the restarted process answered (an answer of the old one may arrive late).
+    // (A post needs no index: with PostgreSQL down it is answered all the same; the reads tell that fault's end.)
+    if (
+      outage !== undefined &&
+      outage.kind !== 'kill-postgres' &&
+      outage.firstAckAt === undefined &&
+      sentAt > outage.killedAt &&
+      outage.gone
+    ) {
+      outage.firstAckAt = performance.now();
+      this.finishFault();
+    }
+  }
+
+  /** One institution reading its queue every READ_EVERY_MS until the load is done. */
+  private async reader(mspId: string): Promise<void> {
+    let token: string | undefined;
+    while (!this.loadDone) {
+      await sleep(READ_EVERY_MS);
+      token ??= await this.login(mspId);
+      if (token === undefined) continue;
+      const sentAt = performance.now();
+      this.reads += 1;
+      const a = await request(`${this.urls[mspId] ?? ''}/v1/queue?limit=20`, { method: 'GET', token });
+      if ('status' in a && a.status === 200) {
+        const f = this.outage;
+        if (
+          f?.kind === 'kill-postgres' &&
+          f.restartedAt !== undefined &&
+          sentAt > f.restartedAt &&
+          f.firstAckAt === undefined
+        ) {
+          f.firstAckAt = performance.now();
+          this.finishFault();
+        }
+        continue;
+      }
+      this.note(a);
+      if ('status' in a && a.status === 401) token = undefined;
+    }
+  }
+
+  // Restarts the ledger process after it died, whether the run killed it or it killed itself mid-block.
+  private watch(current: Incarnation): void {
+    void current.exited.then(({ signal, code }) => {
+      if (this.stopping) return;
+      if (this.outage === undefined) {
+        this.unexpected[`ledger process exit ${signal ?? code}`] = 1;
+        this.outage = {
+          kind: 'kill-ledger-process',
+          pid: current.child.pid ?? 0,
+          atAcknowledgedLegs: this.acknowledgedLegs,
+          killedAt: performance.now(),
+          outage: emptyOutage(),
+        };
+      }
+      const fault = this.outage;
+      fault.gone = true;
+      this.log(
+        `chaos: ledger process ${current.child.pid} gone (${signal ?? code}) at ${this.acknowledgedLegs} acknowledged legs; restarting`,
+      );
+      const restarting = this.restart(fault);
+      this.restarting = restarting;
+      restarting.then(
+        () => {
+          this.restarting = undefined;
+        },
+        (e: unknown) => {
+          this.restartFailure = e instanceof Error ? e : new Error(String(e));
+        },
+      );
+    });
+  }
+
+  private async restart(fault: OpenFault): Promise<void> {
+    this.inc = this.spawn();
+    this.watch(this.inc);
+    const ready = await this.inc.next('ready', READY_TIMEOUT_MS);
+    this.urls = ready.urls;
+    this.tokens.clear();
+    fault.restartedAt = performance.now();
+    fault.processStartMs = ready.startMs;
+    fault.heightAfterRestart = ready.height;
+    fault.notices = ready.notices;
+    this.finishFault();
+    this.log(
+      `chaos: ledger process ${this.inc.child.pid} up at height ${ready.height} in ${(ready.startMs / 1000).toFixed(1)} s${ready.notices.length ? `; it said: ${ready.notices.join(' | ')}` : ''}`,
+    );
+  }
+
+  /** The fault scheduler: each planned fault at its gate, once the one before has recovered. */
+  private async injectFaults(): Promise<void> {
+    for (const f of this.faultPlan) {
+      while (this.started < f.gate || this.outage !== undefined || this.restarting !== undefined) {
+        if (this.restartFailure) throw this.restartFailure;
+        await sleep(20);
+      }
+      await this.inject(f);
+      // (The clients and the restart clear `outage`; the compiler cannot see that through the closures.)
+      while ((this.outage as OpenFault | undefined) !== undefined) {
+        if (this.restartFailure) throw this.restartFailure;
+        await sleep(20);
+      }
+    }
+  }
+
+  private async inject(f: PlannedFault): Promise<void> {
+    const pid = this.inc.child.pid ?? 0;
+    const current: OpenFault = {
+      kind: f.kind,
+      pid,
+      atAcknowledgedLegs: this.acknowledgedLegs,
+      killedAt: performance.now(),
+      outage: emptyOutage(),
+    };
+    this.outage = current;
+    if (f.kind === 'kill-postgres') {
+      await this.killPostgres(current, f);
+    } else if (f.kind === 'kill-ledger-process') {
+      this.log(`chaos: SIGKILL to ledger process ${pid} at ${this.acknowledgedLegs} acknowledged legs`);
+      this.inc.child.kill('SIGKILL');
+      f.open = true;
+    } else {
+      const step = f.kind.slice('kill-mid-block:'.length) as CommitStep;
+      this.log(
+        `chaos: ledger process ${pid} to kill itself at '${step}' of its next block (${this.acknowledgedLegs} acknowledged legs)`,
+      );
+      const exited = this.inc.exited;
+      command(this.inc, { type: 'arm', step });
+      f.open = true;
+      // The kill comes with the next block's commit; the outage clock starts when the process is gone.
+      await exited;
+      current.killedAt = performance.now();
+    }
+  }
+
+  /** SIGKILL to the postmaster and its backends, POSTGRES_DOWN_MS down under load, then started again. */
+  private async killPostgres(current: OpenFault, f: PlannedFault): Promise<void> {
+    const database = this.database;
+    if (!database) throw new Error('kill-postgres without the run’s own PostgreSQL server');
+    const killed = await database.kill();
+    current.pid = killed.postmaster;
+    current.killedAt = performance.now();
+    current.gone = true;
+    f.open = true;
+    this.log(
+      `chaos: SIGKILL to PostgreSQL's postmaster ${killed.postmaster} and its ${killed.backends.length} backends at ${this.acknowledgedLegs} acknowledged legs`,
+    );
+    await sleep(POSTGRES_DOWN_MS);
+    current.processStartMs = await database.start();
+    current.restartedAt = performance.now();
+    current.heightAfterRestart = '';
+    current.notices = [
+      `postmaster ${killed.postmaster} and ${killed.backends.length} backends killed; started again as ${database.pid}`,
+    ];
+    this.log(
+      `chaos: PostgreSQL ${database.pid} accepting connections again after ${Math.round(current.restartedAt - current.killedAt)} ms`,
+    );
+  }
+
+  /** A node's index against the ledger (`verify`, by its admin) and its own-leg extract (by its system). */
+  private async checkInstitution(mspId: string, audit: AuditMessage): Promise<InstitutionCheck> {
+    const url = this.urls[mspId] ?? '';
+    const admin = this.userOf(mspId, 'admin');
+    const adminToken = admin ? await this.login(mspId, () => admin) : undefined;
+    const verify = await request(`${url}/v1/index/verify`, {
+      method: 'GET',
+      ...(adminToken ? { token: adminToken } : {}),
+    });
+    const v =
+      'status' in verify && verify.status === 200
+        ? (verify.body as { differences: unknown[]; ownLegsChecked: number })
+        : undefined;
+    if (!v) this.log(`chaos: verify at ${mspId} answered ${JSON.stringify(verify).slice(0, 300)}`);
+    const systemToken = await this.login(mspId);
+    const { date } = this.plan;
+    const extract = await request(
+      `${url}/v1/statements/ledger?from=${isoDatePlus(date, -3)}&to=${isoDatePlus(date, 10)}`,
+      { method: 'GET', ...(systemToken ? { token: systemToken } : {}) },
+    );
+    const rows =
+      'status' in extract && extract.status === 200 && typeof extract.body === 'string'
+        ? extract.body
+            .split('\n')
+            .slice(1)
+            .filter((l) => l.trim() !== '')
+        : [];
+    const ids = rows.map((r) => r.split(',').at(-1)?.trim() ?? '');
+    const seen = new Map<string, number>();
+    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    const mine = this.plan.allBatches
+      .filter((b) => b.mspId === mspId && b.acknowledged)
+      .flatMap((b) => b.legs);
+    const expected = mine.filter((l) => l.role === 'DEBTOR_AGENT' || l.role === 'CREDITOR_AGENT');
+    return {
+      mspId,
+      legsAcknowledged: mine.length,
+      verifyDifferences: v ? v.differences.length : -1,
+      ownLegsChecked: v ? v.ownLegsChecked : -1,
+      extractExpected: expected.length,
+      extractRows: rows.length,
+      extractMissing: expected.filter((l) => !seen.has(l.legId)).length,
+      extractDuplicated: [...seen.values()].filter((n) => n > 1).length,
+      indexedToBlock: audit.indexedTo[mspId] ?? '',
+    };
+  }
 }
 
 export function formatChaosReport(r: ChaosReport): string {

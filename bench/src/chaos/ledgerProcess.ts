@@ -15,7 +15,11 @@
  */
 import '../../../application/src/cli/quiet';
 
-import { changesOf, startEmbeddedConsortium } from '../../../application/src/ledger/embeddedLedger';
+import {
+  changesOf,
+  startEmbeddedConsortium,
+  type EmbeddedConsortium,
+} from '../../../application/src/ledger/embeddedLedger';
 import { startInstitutionNodes, type RunningNode } from '../../../application/src/node/institutionNodes';
 import type { BlockIndexer } from '../../../application/src/indexer/blockIndexer';
 import { setCommitStepHook, type CommitStep } from '../../../network/embedded/src/index';
@@ -53,15 +57,8 @@ function send(message: LedgerProcessMessage): void {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.CHAOS_LEDGER ?? '') as LedgerProcessConfig;
-  const notices: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    notices.push(args.map(String).join(' '));
-    warn(...args);
-  };
   const t0 = performance.now();
-  const c = await startEmbeddedConsortium({ dataDir: config.dataDir });
-  console.warn = warn;
+  const { c, notices } = await openLedger(config.dataDir);
   const nodes: RunningNode[] = await startInstitutionNodes(c, {
     dataDir: config.dataDir,
     portOffset: config.portOffset,
@@ -78,7 +75,30 @@ async function main(): Promise<void> {
     urls: Object.fromEntries(nodes.map((n) => [n.mspId, n.url])),
     notices,
   });
+  obeyTheRun(c, nodes, indexers);
+}
 
+/** The embedded network on `dataDir`, and what it warned of while opening its files (kept for the run). */
+async function openLedger(dataDir: string): Promise<{ c: EmbeddedConsortium; notices: string[] }> {
+  const notices: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    notices.push(args.map(String).join(' '));
+    warn(...args);
+  };
+  try {
+    return { c: await startEmbeddedConsortium({ dataDir }), notices };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Answers the run's commands (audit, stop, arm) until it stops this process or goes away. */
+function obeyTheRun(
+  c: EmbeddedConsortium,
+  nodes: readonly RunningNode[],
+  indexers: ReadonlyMap<string, BlockIndexer>,
+): void {
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -94,7 +114,7 @@ async function main(): Promise<void> {
       });
       return;
     }
-    const run = m.type === 'stop' ? stop() : audit();
+    const run = m.type === 'stop' ? stop() : audit(c, indexers);
     run.catch((e: unknown) => {
       send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     });
@@ -103,40 +123,50 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     void stop();
   });
+}
 
-  async function audit(): Promise<void> {
-    const height = c.network.height();
-    const legs: Record<string, number> = {};
-    let last: { txId: string; blockNumber: bigint } | undefined;
-    await new Promise<void>((resolve) => {
-      if (height <= 1n) {
-        resolve();
-        return;
-      }
-      const off = c.network.onBlock(
-        (block) => {
-          for (const change of changesOf(block)) {
-            for (const leg of change.legs) {
-              const key = `${leg.mspId}:${leg.legId}`;
-              legs[key] = (legs[key] ?? 0) + 1;
-            }
-            last = { txId: change.txId, blockNumber: change.blockNumber };
-          }
-          if (block.number === height - 1n) {
-            off();
-            resolve();
-          }
-        },
-        { startBlock: 1n },
-      );
-    });
-    const indexedTo: Record<string, string> = {};
-    for (const [mspId, indexer] of indexers) {
-      if (last) await indexer.waitFor(last, 300_000);
-      indexedTo[mspId] = String(indexer.checkpoint?.blockNumber ?? -1n);
-    }
-    send({ type: 'audit', height: String(height), legs, indexedTo });
+/** Every leg the ledger's valid transactions wrote, sent once each node's index holds the last of them. */
+async function audit(c: EmbeddedConsortium, indexers: ReadonlyMap<string, BlockIndexer>): Promise<void> {
+  const height = c.network.height();
+  const { legs, last } = await legsOnLedger(c, height);
+  const indexedTo: Record<string, string> = {};
+  for (const [mspId, indexer] of indexers) {
+    if (last) await indexer.waitFor(last, 300_000);
+    indexedTo[mspId] = String(indexer.checkpoint?.blockNumber ?? -1n);
   }
+  send({ type: 'audit', height: String(height), legs, indexedTo });
+}
+
+/** The legs of blocks 1 to `height` - 1 (`mspId:legId` → how many transactions posted it), and the last transaction. */
+async function legsOnLedger(
+  c: EmbeddedConsortium,
+  height: bigint,
+): Promise<{ legs: Record<string, number>; last: { txId: string; blockNumber: bigint } | undefined }> {
+  const legs: Record<string, number> = {};
+  let last: { txId: string; blockNumber: bigint } | undefined;
+  await new Promise<void>((resolve) => {
+    if (height <= 1n) {
+      resolve();
+      return;
+    }
+    const off = c.network.onBlock(
+      (block) => {
+        for (const change of changesOf(block)) {
+          for (const leg of change.legs) {
+            const key = `${leg.mspId}:${leg.legId}`;
+            legs[key] = (legs[key] ?? 0) + 1;
+          }
+          last = { txId: change.txId, blockNumber: change.blockNumber };
+        }
+        if (block.number === height - 1n) {
+          off();
+          resolve();
+        }
+      },
+      { startBlock: 1n },
+    );
+  });
+  return { legs, last };
 }
 
 main().catch((e: unknown) => {

@@ -94,35 +94,110 @@ export async function startPostgresServer(options: {
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-chaos-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
-  const data = join(dir, 'data');
-  const logFile = join(dir, 'server.log');
-  const database = options.database ?? 'tallystick_chaos';
   execFileSync(
     join(bin, 'initdb'),
-    ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'],
+    ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'],
     {
       ...(user ?? {}),
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  const server = new LocalPostgres(bin, user, dir, options.port, options.database ?? 'tallystick_chaos');
+  await server.firstStart();
+  options.log?.(`postgres: server ${server.pid} on 127.0.0.1:${options.port} in ${dir}`);
+  return server;
+}
 
-  let child: ChildProcess | undefined;
-  const spawnPostmaster = (): ChildProcess => {
-    const out = openSync(logFile, 'a');
+/** The cluster in `dir` (made by initdb) and its postmaster, if one runs. */
+class LocalPostgres implements PostgresServer {
+  readonly url: string;
+  private readonly data: string;
+  private readonly logFile: string;
+  private child: ChildProcess | undefined;
+  // Never outlive the run: a run that dies leaves no server behind.
+  private readonly onExit = () => {
+    if (this.child?.pid !== undefined && alive(this.child.pid)) process.kill(this.child.pid, 'SIGQUIT');
+  };
+
+  constructor(
+    private readonly bin: string,
+    private readonly user: { uid: number; gid: number } | undefined,
+    readonly dir: string,
+    readonly port: number,
+    private readonly database: string,
+  ) {
+    this.url = `postgres://postgres@127.0.0.1:${port}/${database}`;
+    this.data = join(dir, 'data');
+    this.logFile = join(dir, 'server.log');
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  /** Starts the new cluster's postmaster and creates the run's database. */
+  async firstStart(): Promise<void> {
+    process.on('exit', this.onExit);
+    this.child = this.spawnPostmaster();
+    await this.waitAccepting('postgres');
+    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${this.port}/postgres` });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${this.database}`);
+    await admin.end();
+  }
+
+  async kill(): Promise<{ postmaster: number; backends: number[] }> {
+    const postmaster = this.child?.pid ?? 0;
+    const backends = childrenOf(postmaster);
+    process.kill(postmaster, 'SIGKILL');
+    for (const pid of backends) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    while (alive(postmaster) || backends.some(alive)) await sleep(10);
+    return { postmaster, backends };
+  }
+
+  async start(): Promise<number> {
+    const t0 = performance.now();
+    this.child = this.spawnPostmaster();
+    await this.waitAccepting(this.database);
+    return performance.now() - t0;
+  }
+
+  async stop(): Promise<void> {
+    process.off('exit', this.onExit);
+    const c = this.child;
+    if (c?.pid !== undefined && alive(c.pid)) {
+      const exited = new Promise((done) => c.once('exit', done));
+      process.kill(c.pid, 'SIGINT');
+      await Promise.race([exited, sleep(30_000)]);
+      if (alive(c.pid)) process.kill(c.pid, 'SIGKILL');
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private spawnPostmaster(): ChildProcess {
+    const out = openSync(this.logFile, 'a');
     const c = spawn(
-      join(bin, 'postgres'),
-      ['-D', data, '-p', String(options.port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'],
-      { ...(user ?? {}), cwd: dir, stdio: ['ignore', out, out] },
+      join(this.bin, 'postgres'),
+      ['-D', this.data, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1'],
+      { ...(this.user ?? {}), cwd: this.dir, stdio: ['ignore', out, out] },
     );
     closeSync(out);
     return c;
-  };
-  const waitAccepting = async (db: string): Promise<void> => {
+  }
+
+  /** Resolves once `db` answers a query; fails if the postmaster exits first, or after 60 s. */
+  private async waitAccepting(db: string): Promise<void> {
     const deadline = performance.now() + 60_000;
     for (;;) {
       const client = new pg.Client({
-        connectionString: `postgres://postgres@127.0.0.1:${options.port}/${db}`,
+        connectionString: `postgres://postgres@127.0.0.1:${this.port}/${db}`,
         connectionTimeoutMillis: 2_000,
       });
       try {
@@ -130,71 +205,16 @@ export async function startPostgresServer(options: {
         await client.query('SELECT 1');
         return;
       } catch (e) {
-        if (child?.exitCode !== null || child.signalCode !== null)
-          throw new Error(`PostgreSQL exited while starting; see ${logFile}`);
+        if (this.child?.exitCode !== null || this.child.signalCode !== null)
+          throw new Error(`PostgreSQL exited while starting; see ${this.logFile}`);
         if (performance.now() > deadline)
-          throw new Error(`PostgreSQL not accepting connections within 60 s (${String(e)}); see ${logFile}`);
+          throw new Error(
+            `PostgreSQL not accepting connections within 60 s (${String(e)}); see ${this.logFile}`,
+          );
         await sleep(100);
       } finally {
         await client.end().catch(() => undefined);
       }
     }
-  };
-  // Never outlive the run: a run that dies leaves no server behind.
-  const onExit = () => {
-    if (child?.pid !== undefined && alive(child.pid)) process.kill(child.pid, 'SIGQUIT');
-  };
-  process.on('exit', onExit);
-
-  child = spawnPostmaster();
-  await waitAccepting('postgres');
-  {
-    const admin = new pg.Client({
-      connectionString: `postgres://postgres@127.0.0.1:${options.port}/postgres`,
-    });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
   }
-  options.log?.(`postgres: server ${child.pid} on 127.0.0.1:${options.port} in ${dir}`);
-
-  return {
-    url: `postgres://postgres@127.0.0.1:${options.port}/${database}`,
-    port: options.port,
-    dir,
-    get pid() {
-      return child?.pid ?? 0;
-    },
-    async kill() {
-      const postmaster = child?.pid ?? 0;
-      const backends = childrenOf(postmaster);
-      process.kill(postmaster, 'SIGKILL');
-      for (const pid of backends) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      while (alive(postmaster) || backends.some(alive)) await sleep(10);
-      return { postmaster, backends };
-    },
-    async start() {
-      const t0 = performance.now();
-      child = spawnPostmaster();
-      await waitAccepting(database);
-      return performance.now() - t0;
-    },
-    async stop() {
-      process.off('exit', onExit);
-      const c = child;
-      if (c?.pid !== undefined && alive(c.pid)) {
-        const exited = new Promise((done) => c.once('exit', done));
-        process.kill(c.pid, 'SIGINT');
-        await Promise.race([exited, sleep(30_000)]);
-        if (alive(c.pid)) process.kill(c.pid, 'SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
