@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { TallyError } from '../errors';
+import { parseLeg } from '../leg';
 import { usccCheckCharacter } from '../subject';
 import { addMonths } from './calendar';
 import { decideFinancingAnswer, decideOffer, parseFinancingTerms } from './financing';
@@ -13,6 +14,7 @@ import {
   decideMoveProposal,
   decideMoveSigning,
   parseMoveInput,
+  requireMovable,
   tokenBalance,
   type PartRecord,
 } from './part';
@@ -471,6 +473,40 @@ describe('split and transfer', () => {
     ).toBe('PART_SPENT');
   });
 
+  it('a financed or offered part is locked by its status, whoever asks', () => {
+    // A financed part is held by its bank, which has no enterprise role, so the access table refuses first; the
+    // status check holds the lock on its own as well.
+    const { root } = issued();
+    expect(
+      refusal(() => {
+        requireMovable({ ...root, status: 'FINANCED' }, DAY, 'move');
+      }).code,
+    ).toBe('PART_LOCKED');
+    expect(
+      refusal(() => {
+        requireMovable({ ...root, status: 'OFFERED' }, DAY, 'move');
+      }).code,
+    ).toBe('PART_LOCKED');
+    expect(
+      refusal(() => {
+        requireMovable({ ...root, status: 'SPENT' }, DAY, 'move');
+      }).code,
+    ).toBe('PART_SPENT');
+    expect(
+      refusal(() => {
+        requireMovable({ ...root, status: 'OVERDUE' }, DAY, 'move');
+      }).code,
+    ).toBe('PART_MATURED');
+    expect(
+      refusal(() => {
+        requireMovable(root, root.maturityDate, 'move');
+      }).code,
+    ).toBe('PART_MATURED');
+    expect(() => {
+      requireMovable(root, '2030-06-29', 'move');
+    }).not.toThrow();
+  });
+
   it('refuses moves that break a rule, each with its code', () => {
     const { root } = issued();
     const trades = new Map([['t-2', subTrade()]]);
@@ -692,6 +728,20 @@ describe('maturity', () => {
     );
     expect([rest.outcome, rest.part.status]).toEqual(['PAID', 'PAID']);
     expect(tokenBalance(token, [rest.part])).toEqual({ outstandingMinor: 0n, paidMinor: 100_000_000n });
+  });
+
+  it('its legs are legs the reconciliation ledger takes as they are (parseLeg, each by its own bank)', () => {
+    const { root } = issued();
+    const { payment } = decidePayment(
+      undefined,
+      root,
+      parsePaymentInput(paymentRaw(), 'CNY'),
+      meta(payer, '2030-07-03'),
+    );
+    for (const leg of payment.legs) {
+      const posted = JSON.parse(JSON.stringify({ ...leg, amountMinor: String(leg.amountMinor) })) as unknown;
+      expect(parseLeg(posted, leg.mspId)).toEqual(leg);
+    }
   });
 
   it('refuses early, foreign and spent payments', () => {
