@@ -245,6 +245,20 @@ export async function endorses(ctx: Context, peer: PeerNode): Promise<{ ok: bool
   return { ok: result.code === 0, detail: result.code === 0 ? 'endorses' : (lines.at(-1) ?? '') };
 }
 
+/** Waits up to 30 s for `peer` to endorse a chaincode call; throws with its last answer if it does not. */
+export async function endorsesWithin(ctx: Context, peer: PeerNode): Promise<void> {
+  let last = { ok: false, detail: '' };
+  const ok = await waitUntil(
+    async () => {
+      last = await endorses(ctx, peer);
+      return last.ok;
+    },
+    30_000,
+    250,
+  );
+  if (!ok) throw new Error(`${peer.name} does not endorse a chaincode call: ${last.detail}`);
+}
+
 /**
  * One transaction through the whole path: endorsed by `peer` (default the first), ordered, and committed (the
  * peer CLI waits for its commit event). It writes nothing, so it is valid under any state.
@@ -317,20 +331,7 @@ export async function ensureChaincode(
       throw new Error(`chaincode server ${name} is not running after up`);
   }
   const started = performance.now();
-  await Promise.all(
-    ctx.topology.peers.map(async (peer) => {
-      let last = { ok: false, detail: '' };
-      const ok = await waitUntil(
-        async () => {
-          last = await endorses(ctx, peer);
-          return last.ok;
-        },
-        30_000,
-        250,
-      );
-      if (!ok) throw new Error(`${peer.name} does not endorse a chaincode call: ${last.detail}`);
-    }),
-  );
+  await Promise.all(ctx.topology.peers.map((peer) => endorsesWithin(ctx, peer)));
   await commitsTransaction(ctx);
   return { sequence, deployed, endorsedMs: performance.now() - started };
 }
@@ -350,101 +351,123 @@ export interface Deployment {
  * previous version's servers stopped, by PID.
  */
 export async function deploy(ctx: Context): Promise<Deployment> {
-  const { layout, consortium, topology } = ctx;
-  const { name } = consortium.chaincode;
-  const [firstPeer] = topology.peers;
-  const [orderer] = topology.orderers;
-  if (firstPeer === undefined || orderer === undefined) throw new Error('topology has no peer or orderer');
-  const peerBin = binPath(layout, 'peer');
-  const adminEnv = (peer: typeof firstPeer): NodeJS.ProcessEnv => ({
-    ...process.env,
-    ...peerAdminEnv(layout, peer),
-  });
-  const channel = consortium.channel;
-
+  const { consortium, topology } = ctx;
+  if (topology.peers[0] === undefined || topology.orderers[0] === undefined)
+    throw new Error('topology has no peer or orderer');
   const sequence = ((await committedSequence(ctx)) ?? 0) + 1;
   const release = releaseOf(consortium, sequence);
   const packageIds: Record<string, string> = {};
-  const served: string[] = [];
   // One organisation after the other: each starts a Node process, and two cores are better used in turn.
-  for (const peer of topology.peers) {
-    const pkg = packageFile(ctx, release, peer);
-    const port = serverPort(topology, peer, sequence);
-    if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
-    const packageId = packageIdOf(release, pkg);
-    const result = await run(peerBin, ['lifecycle', 'chaincode', 'install', pkg], { env: adminEnv(peer) });
-    const output = `${result.stdout}${result.stderr}`;
-    if (result.code !== 0 && !output.includes('already successfully installed')) {
-      throw new Error(`install on ${peer.name} failed:\n${output.trim()}`);
-    }
-    served.push(await serve(ctx, release, peer, packageId));
-    packageIds[peer.name] = packageId;
-  }
+  for (const peer of topology.peers) packageIds[peer.name] = await installAndServe(ctx, release, peer);
   ctx.log(`  installed and served on ${topology.peers.length} organisations' hosts`);
-
-  const ordererArgs = [
-    '-o',
-    `${orderer.host}:${orderer.port}`,
-    '--tls',
-    '--cafile',
-    orgCaCert(layout, orderer.mspId),
-  ];
-  const definition = [
-    '--channelID',
-    channel,
-    '--name',
-    name,
-    '--version',
-    release.version,
-    '--sequence',
-    String(sequence),
-    '--signature-policy',
-    endorsementPolicy(consortium),
-  ];
-  await Promise.all(
-    topology.peers.map((peer) =>
-      untilLeader(
-        peerBin,
-        [
-          'lifecycle',
-          'chaincode',
-          'approveformyorg',
-          ...ordererArgs,
-          ...definition,
-          '--package-id',
-          packageIds[peer.name] ?? '',
-        ],
-        { env: adminEnv(peer) },
-      ),
-    ),
-  );
+  await approveByEveryMember(ctx, release, packageIds);
   ctx.log(`  approved by ${topology.peers.length} organisations (sequence ${sequence})`);
-  const peerArgs = topology.peers.flatMap((peer) => [
-    '--peerAddresses',
-    `${peer.host}:${peer.port}`,
-    '--tlsRootCertFiles',
-    orgCaCert(layout, peer.mspId),
-  ]);
-  await untilLeader(
-    peerBin,
-    ['lifecycle', 'chaincode', 'commit', ...ordererArgs, ...definition, ...peerArgs],
-    {
-      env: adminEnv(firstPeer),
-    },
+  await commitEndorsedByEveryMember(ctx, release);
+  ctx.log(
+    `  committed ${consortium.chaincode.name} ${release.version} sequence ${sequence} on ${consortium.channel}`,
   );
-  ctx.log(`  committed ${name} ${release.version} sequence ${sequence} on ${channel}`);
-
   // The new definition is live on every peer (commit waited for them): the older servers serve nobody.
-  const pids = readPids(layout.pidFile);
-  const older = Object.fromEntries(
-    Object.entries(pids).filter(([key]) => key.startsWith('chaincode-') && !served.includes(key)),
+  const stopped = await stopServersExcept(
+    ctx,
+    topology.peers.map((peer) => serverName(release.label, peer)),
   );
-  const stopped = await stopProcesses(older);
-  const remaining = readPids(layout.pidFile);
-  for (const key of Object.keys(older)) Reflect.deleteProperty(remaining, key);
-  writePids(layout.pidFile, remaining);
   if (stopped.length > 0) ctx.log(`  stopped ${stopped.join(', ')}`);
   return { packageIds, sequence, stopped };
+}
+
+/** The environment of a peer CLI call as the peer's organisation admin. */
+function adminEnv(ctx: Context, peer: PeerNode): NodeJS.ProcessEnv {
+  return { ...process.env, ...peerAdminEnv(ctx.layout, peer) };
+}
+
+/**
+ * Builds (once) the organisation's package naming its own server, installs it on the peer (an install already
+ * done is fine) and starts the server; returns the package id.
+ */
+export async function installAndServe(ctx: Context, release: Release, peer: PeerNode): Promise<string> {
+  const pkg = packageFile(ctx, release, peer);
+  const port = serverPort(ctx.topology, peer, release.sequence);
+  if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
+  const packageId = packageIdOf(release, pkg);
+  const result = await run(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'install', pkg], {
+    env: adminEnv(ctx, peer),
+  });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.code !== 0 && !output.includes('already successfully installed'))
+    throw new Error(`install on ${peer.name} failed: ${errorLine(output)}`);
+  await serve(ctx, release, peer, packageId);
+  return packageId;
+}
+
+/** The peer CLI's arguments that name the ordering service: the first orderer, over TLS. */
+export function ordererArgs(ctx: Context): string[] {
+  const [orderer] = ctx.topology.orderers;
+  if (orderer === undefined) throw new Error('topology has no orderer');
+  return ['-o', `${orderer.host}:${orderer.port}`, '--tls', '--cafile', orgCaCert(ctx.layout, orderer.mspId)];
+}
+
+/** The chaincode definition of a release, as `approveformyorg`, `checkcommitreadiness` and `commit` take it. */
+export function definitionArgs(ctx: Context, release: Release): string[] {
+  return [
+    ...['--channelID', ctx.consortium.channel, '--name', ctx.consortium.chaincode.name],
+    ...['--version', release.version, '--sequence', String(release.sequence)],
+    ...['--signature-policy', endorsementPolicy(ctx.consortium)],
+  ];
+}
+
+/** The peer CLI's arguments that name these peers as endorsers, each with its organisation's TLS root. */
+export function peerAddressArgs(ctx: Context, peers: readonly PeerNode[]): string[] {
+  return peers.flatMap((peer) => [
+    ...['--peerAddresses', `${peer.host}:${peer.port}`],
+    ...['--tlsRootCertFiles', orgCaCert(ctx.layout, peer.mspId)],
+  ]);
+}
+
+/** Every organisation approves the release's definition with its own package id, all at once. */
+async function approveByEveryMember(
+  ctx: Context,
+  release: Release,
+  packageIds: Record<string, string>,
+): Promise<void> {
+  const approve = [
+    'lifecycle',
+    'chaincode',
+    'approveformyorg',
+    ...ordererArgs(ctx),
+    ...definitionArgs(ctx, release),
+  ];
+  await Promise.all(
+    ctx.topology.peers.map((peer) =>
+      untilLeader(binPath(ctx.layout, 'peer'), [...approve, '--package-id', packageIds[peer.name] ?? ''], {
+        env: adminEnv(ctx, peer),
+      }),
+    ),
+  );
+}
+
+/** Commits the release's definition, endorsed by every organisation's peer; sent as the first peer's admin. */
+async function commitEndorsedByEveryMember(ctx: Context, release: Release): Promise<void> {
+  const { peers } = ctx.topology;
+  const [firstPeer] = peers;
+  if (firstPeer === undefined) throw new Error('topology has no peer');
+  const commit = ['lifecycle', 'chaincode', 'commit', ...ordererArgs(ctx), ...definitionArgs(ctx, release)];
+  await untilLeader(binPath(ctx.layout, 'peer'), [...commit, ...peerAddressArgs(ctx, peers)], {
+    env: adminEnv(ctx, firstPeer),
+  });
+}
+
+/** Stops, by PID, every chaincode server of the pid table but those named in `keep`, and forgets them. */
+async function stopServersExcept(ctx: Context, keep: readonly string[]): Promise<string[]> {
+  const { pidFile } = ctx.layout;
+  const older = Object.fromEntries(
+    Object.entries(readPids(pidFile)).filter(([key]) => key.startsWith('chaincode-') && !keep.includes(key)),
+  );
+  const stopped = await stopProcesses(older);
+  // read again: stopping can take the whole grace period, and the table is the one record of every process
+  const remaining = readPids(pidFile);
+  for (const key of Object.keys(older)) Reflect.deleteProperty(remaining, key);
+  writePids(pidFile, remaining);
+  return stopped;
 }
 
 /**

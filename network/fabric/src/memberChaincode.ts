@@ -1,25 +1,23 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binPath } from './binaries.js';
 import {
-  buildPackage,
   commitsTransaction,
   committedSequence,
-  endorsementPolicy,
-  endorses,
-  errorLine,
-  packageFile,
-  packageIdOf,
+  definitionArgs,
+  endorsesWithin,
+  installAndServe,
+  ordererArgs,
+  peerAddressArgs,
   releaseOf,
-  serve,
   untilLeader,
   type Release,
 } from './chaincode.js';
-import { orgCaCert, peerAdminEnv } from './configgen.js';
+import { peerAdminEnv } from './configgen.js';
 import type { Context } from './network.js';
 import { run, sleep, waitUntil } from './proc.js';
-import { serverPort, type OrdererNode, type PeerNode } from './topology.js';
+import type { PeerNode } from './topology.js';
 
 /**
  * One member's part of the chaincode lifecycle, as it does it on its own hosts (`up --org`): its own package
@@ -66,36 +64,6 @@ export async function ensureOrganisationChaincode(
       `sequence ${release.sequence} ${committed === undefined ? 'committed by this member' : 'already committed'}; ` +
       `${peers.map((p) => p.name).join(', ')} endorse(s), a transaction committed through ${peer.name}`,
   };
-}
-
-/** Builds (once) the member's package naming its own server, installs it on the peer, starts the server. */
-async function installAndServe(ctx: Context, release: Release, peer: PeerNode): Promise<string> {
-  const pkg = packageFile(ctx, release, peer);
-  const port = serverPort(ctx.topology, peer, release.sequence);
-  if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
-  const packageId = packageIdOf(release, pkg);
-  const result = await run(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'install', pkg], {
-    env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) },
-  });
-  const output = `${result.stdout}${result.stderr}`;
-  if (result.code !== 0 && !output.includes('already successfully installed'))
-    throw new Error(`install on ${peer.name} failed: ${errorLine(output)}`);
-  await serve(ctx, release, peer, packageId);
-  return packageId;
-}
-
-function ordererArgs(ctx: Context): string[] {
-  const orderer: OrdererNode | undefined = ctx.topology.orderers[0];
-  if (orderer === undefined) throw new Error('topology has no orderer');
-  return ['-o', `${orderer.host}:${orderer.port}`, '--tls', '--cafile', orgCaCert(ctx.layout, orderer.mspId)];
-}
-
-function definitionArgs(ctx: Context, release: Release): string[] {
-  return [
-    ...['--channelID', ctx.consortium.channel, '--name', ctx.consortium.chaincode.name],
-    ...['--version', release.version, '--sequence', String(release.sequence)],
-    ...['--signature-policy', endorsementPolicy(ctx.consortium)],
-  ];
 }
 
 /**
@@ -163,10 +131,7 @@ async function commitDefinition(
   const endorsers = approved
     .map((id) => ctx.topology.peers.find((p) => p.mspId === id))
     .filter((p): p is PeerNode => p !== undefined);
-  const peerArgs = endorsers.flatMap((p) => [
-    ...['--peerAddresses', `${p.host}:${p.port}`],
-    ...['--tlsRootCertFiles', orgCaCert(ctx.layout, p.mspId)],
-  ]);
+  const peerArgs = peerAddressArgs(ctx, endorsers);
   const args = ['lifecycle', 'chaincode', 'commit', ...ordererArgs(ctx), ...definitionArgs(ctx, release)];
   const env = { ...process.env, ...peerAdminEnv(ctx.layout, peer) };
   const deadline = Date.now() + 30_000;
@@ -183,19 +148,6 @@ async function commitDefinition(
       await sleep(500);
     }
   }
-}
-
-async function endorsesWithin(ctx: Context, peer: PeerNode): Promise<void> {
-  let last = { ok: false, detail: '' };
-  const ok = await waitUntil(
-    async () => {
-      last = await endorses(ctx, peer);
-      return last.ok;
-    },
-    30_000,
-    250,
-  );
-  if (!ok) throw new Error(`${peer.name} does not endorse a chaincode call: ${last.detail}`);
 }
 
 /**
