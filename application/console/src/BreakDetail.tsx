@@ -1,0 +1,559 @@
+import { useCallback, useEffect, useId, useState, type SyntheticEvent } from 'react';
+
+import {
+  ApiFailure,
+  call,
+  type BreakRecord,
+  type IndexedEvent,
+  type OpenCase,
+  type People,
+  type User,
+} from './api';
+import { formatDate, formatDateTime, formatMoney } from './format';
+import { codeLabel, type Translate } from './i18n';
+import { hrefOf } from './route';
+import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
+import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/actor';
+import {
+  allowedActions,
+  COMMENT_REQUIRED,
+  RESOLUTION_KINDS,
+  type PersonAction,
+} from '../../../chaincode/src/core/breakMachine';
+import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
+
+// The closed lists come from the chaincode's pure core, so the console offers exactly what the ledger accepts.
+const KINDS = RESOLUTION_KINDS;
+const LEG_FIELDS = MATCH_FIELDS;
+
+/** A break opened with its payment reference: the record, its case with the legs, and the reference itself. */
+interface Opened {
+  readonly brk: BreakRecord;
+  readonly kase: OpenCase;
+  readonly reference: string;
+}
+
+/** What an action sends besides the reference: a comment, an assignee, a resolution kind. */
+type ActionBody = Readonly<Record<string, unknown>>;
+
+/**
+ * One break: its public facts and timeline at once, its legs side by side once the case is opened, and the
+ * actions the core allows the person now.
+ */
+export function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: string }) {
+  const { t } = ctx;
+  const people = usePeople();
+  const { brk, opened, needReference, load, error, setError } = useBreakCase(breakId, ctx.live.last);
+  const { busy, notice, act } = useBreakAction(breakId, opened, load, setError);
+  const open = (reference: string) => {
+    setError(undefined);
+    load(reference.trim()).catch((err: unknown) => {
+      setError(message(err));
+    });
+  };
+
+  // Before the reference is given: the break's public facts and timeline from the ledger (comments stay sealed).
+  const sealed = !opened;
+  return (
+    <section aria-labelledby="break-title">
+      <p className="crumbs">
+        <a href={hrefOf({ name: 'queue' })}>{t('backToQueue')}</a> ·{' '}
+        <a href={hrefOf({ name: 'audit', kind: 'break', id: breakId })}>{t('breakProvenance')}</a>
+      </p>
+      <h2 id="break-title">
+        {t('breakTitle')} <span className="mono">{breakId}</span>
+      </h2>
+      {needReference && !opened && <ReferenceForm t={t} onOpen={open} />}
+      <ErrorBox error={error} />
+      {notice && (
+        <p role="status" className="notice">
+          {t('done')}
+        </p>
+      )}
+      {brk && (
+        <>
+          <BreakFacts ctx={ctx} brk={brk} />
+          {sealed && <p className="help">{t('openToSee')}</p>}
+          {opened && <LegsSideBySide ctx={ctx} brk={opened.brk} legs={opened.kase.legs} />}
+          <BreakTimeline ctx={ctx} brk={brk} sealed={sealed} />
+          <h3>{t('actions')}</h3>
+          <p role="status" className="help next-step" data-testid="next-step">
+            {nextStep(ctx, brk)}
+          </p>
+          {opened && <BreakActions ctx={ctx} brk={opened.brk} busy={busy} people={people} onAct={act} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The colleagues the index has seen at work, offered when assigning. */
+function usePeople(): readonly string[] {
+  const [people, setPeople] = useState<readonly string[]>([]);
+  useEffect(() => {
+    call<People>('GET', '/v1/people')
+      .then((r) => {
+        setPeople(r.items);
+      })
+      .catch(() => undefined);
+  }, []);
+  return people;
+}
+
+/**
+ * The break as the screen shows it: its public record at once; with its case once the reference is known (the
+ * node's, or the one the person pastes); loaded again when the live stream says the break changed.
+ */
+function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
+  const [opened, setOpened] = useState<Opened>();
+  const [error, setError] = useState<string>();
+
+  const [publicBrk, setPublicBrk] = useState<BreakRecord>();
+  const loadPublic = useCallback(() => {
+    call<BreakRecord>('GET', `/v1/breaks/${encodeURIComponent(breakId)}`)
+      .then(setPublicBrk)
+      .catch((err: unknown) => {
+        setError(message(err));
+      });
+  }, [breakId]);
+  useEffect(loadPublic, [loadPublic]);
+  const caseId = publicBrk?.caseId;
+
+  const load = useCallback(
+    async (ref: string) => {
+      const [brk, kase] = await Promise.all([
+        call<BreakRecord>('POST', `/v1/breaks/${encodeURIComponent(breakId)}/open`, { reference: ref }),
+        // the break's own case: a reference has one case per route declared for it
+        call<OpenCase>('POST', '/v1/cases/open', {
+          reference: ref,
+          ...(caseId === undefined ? {} : { caseId }),
+        }),
+      ]);
+      setOpened({ brk, kase, reference: ref });
+    },
+    [breakId, caseId],
+  );
+
+  // The node opens the case itself when it holds the reference (one of the institution's own legs is in it, or
+  // someone here gave the reference before); only otherwise does the person paste it, once.
+  const [needReference, setNeedReference] = useState(false);
+  useEffect(() => {
+    if (caseId === undefined || opened !== undefined) return;
+    let current = true;
+    call<OpenCase>('POST', '/v1/cases/open', { caseId })
+      .then((kase) => (current ? load(kase.reference) : undefined))
+      .catch((err: unknown) => {
+        if (!current) return;
+        if (err instanceof ApiFailure && err.code === 'REFERENCE_NEEDED') setNeedReference(true);
+        else setError(message(err));
+      });
+    return () => {
+      current = false;
+    };
+  }, [caseId, opened, load]);
+
+  // Another person (here or at a counterparty) acted on this break: show the new state without a reload.
+  const openedReference = opened?.reference;
+  useEffect(() => {
+    if (!last?.breaks.some((b) => b.breakId === breakId)) return;
+    if (openedReference === undefined) loadPublic();
+    else load(openedReference).catch(() => undefined);
+  }, [last, breakId, openedReference, load, loadPublic]);
+
+  return { brk: opened?.brk ?? publicBrk, opened, needReference, load, error, setError };
+}
+
+/** Sends one action on the opened break, then shows the break as the ledger now has it with a notice. */
+function useBreakAction(
+  breakId: string,
+  opened: Opened | undefined,
+  load: (reference: string) => Promise<void>,
+  setError: (error: string | undefined) => void,
+) {
+  const [notice, setNotice] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const act = (action: string, body: ActionBody, committed: () => void) => {
+    if (!opened) return;
+    setBusy(true);
+    setError(undefined);
+    setNotice(false);
+    call('POST', `/v1/breaks/${encodeURIComponent(breakId)}/${action}`, {
+      reference: opened.reference,
+      ...body,
+    })
+      .then(async () => {
+        committed();
+        // The notice comes with the break as the ledger now has it, so what it says and what shows agree; a
+        // failed reload still reports the committed action (the live stream brings the new state later).
+        await load(opened.reference).catch(() => undefined);
+        setNotice(true);
+      })
+      .catch((err: unknown) => {
+        setError(message(err));
+      })
+      .finally(() => {
+        setBusy(false);
+      });
+  };
+  return { busy, notice, act };
+}
+
+/** The form for the payment reference, when the node does not hold it: typed or pasted, never kept. */
+function ReferenceForm({
+  t,
+  onOpen,
+}: {
+  readonly t: Translate;
+  readonly onOpen: (reference: string) => void;
+}) {
+  const refId = useId();
+  const [reference, setReference] = useState('');
+  const open = (e: SyntheticEvent) => {
+    e.preventDefault();
+    onOpen(reference);
+  };
+  return (
+    <form onSubmit={open} className="inline">
+      <label htmlFor={refId}>{t('reference')}</label>
+      <input
+        id={refId}
+        name="reference"
+        aria-describedby={`${refId}-help`}
+        autoComplete="off"
+        required
+        value={reference}
+        onChange={(e) => {
+          setReference(e.target.value);
+        }}
+      />
+      <button type="submit">{t('open')}</button>
+      <p id={`${refId}-help`} className="help">
+        {t('referenceHelp')}
+      </p>
+    </form>
+  );
+}
+
+function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord }) {
+  const { t, locale } = ctx;
+  return (
+    <dl className="facts">
+      <Fact label={t('reason')}>{codeLabel(locale, brk.reason)}</Fact>
+      <Fact label={t('status')}>
+        <span data-testid="break-status">{codeLabel(locale, brk.status)}</span>
+      </Fact>
+      <Fact label={t('caseId')}>
+        <span className="mono">{brk.caseId}</span>
+      </Fact>
+      <Fact label={t('opened')}>{formatDateTime(locale, brk.openedAt)}</Fact>
+      <Fact label={t('assignee')}>
+        {brk.assignee ? `${brk.assignee.name} (${brk.assignee.mspId})` : t('none')}
+      </Fact>
+      <Fact label={t('proposal')}>
+        {brk.proposal
+          ? `${codeLabel(locale, brk.proposal.kind)} · ${brk.proposal.proposer.name}${
+              brk.proposal.approver ? ` → ${brk.proposal.approver.name}` : ''
+            }`
+          : t('none')}
+      </Fact>
+      <Fact label={t('acceptedBy')}>{brk.acceptedBy.length ? brk.acceptedBy.join(', ') : t('none')}</Fact>
+      <Fact label={t('parties')}>{brk.parties.join(', ')}</Fact>
+    </dl>
+  );
+}
+
+/** The case's legs in columns, one row per matched field; a field the break names or the legs disagree on is marked. */
+function LegsSideBySide({
+  ctx,
+  brk,
+  legs,
+}: {
+  readonly ctx: Ctx;
+  readonly brk: BreakRecord;
+  readonly legs: OpenCase['legs'];
+}) {
+  const { t, locale } = ctx;
+  const differing = new Set<string>(brk.detail.fields ?? []);
+  for (const f of LEG_FIELDS) {
+    if (new Set(legs.map((l) => l.detail[f])).size > 1) differing.add(f);
+  }
+  return (
+    <>
+      <h3>{t('legs')}</h3>
+      <table className="legs">
+        <thead>
+          <tr>
+            <th scope="col">{t('field')}</th>
+            {legs.map((l) => (
+              <th scope="col" key={l.legId}>
+                {l.mspId}
+                <br />
+                <span className="mono small">{l.legId}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {LEG_FIELDS.map((f) => (
+            <tr key={f} className={differing.has(f) ? 'differs' : undefined}>
+              <th scope="row">
+                {codeLabel(locale, f)}
+                {differing.has(f) && <span className="badge"> {t('differs')}</span>}
+              </th>
+              {legs.map((l) => (
+                <td key={l.legId}>
+                  {f === 'amountMinor'
+                    ? formatMoney(locale, l.detail.amountMinor, l.detail.currency)
+                    : f === 'valueDate'
+                      ? formatDate(locale, l.detail.valueDate)
+                      : f === 'outcome'
+                        ? codeLabel(locale, l.detail.outcome)
+                        : l.detail[f]}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function BreakTimeline({
+  ctx,
+  brk,
+  sealed,
+}: {
+  readonly ctx: Ctx;
+  readonly brk: BreakRecord;
+  readonly sealed: boolean;
+}) {
+  const { t, locale } = ctx;
+  return (
+    <>
+      <h3>{t('timeline')}</h3>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('time')}</th>
+            <th scope="col">{t('actor')}</th>
+            <th scope="col">{t('action')}</th>
+            <th scope="col">{t('status')}</th>
+            <th scope="col">{t('comment')}</th>
+          </tr>
+        </thead>
+        <tbody data-testid="timeline">
+          {brk.timeline.map((e) => (
+            <tr key={e.seq}>
+              <td>{formatDateTime(locale, e.at)}</td>
+              <td>
+                {e.actor.name} ({e.actor.mspId})
+              </td>
+              <td>
+                {codeLabel(locale, e.action)}
+                {e.assignee ? ` → ${e.assignee}` : ''}
+                {e.kind ? ` · ${codeLabel(locale, e.kind)}` : ''}
+              </td>
+              <td>{codeLabel(locale, e.to)}</td>
+              <td>{sealed && e.comment ? <em className="help">{t('sealedComment')}</em> : e.comment}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/**
+ * What the person may do now, on an opened break. It is the core's own decision (allowedActions: the chaincode's
+ * rules, run here on the record the ledger returned), so the console offers exactly what the ledger would take.
+ * An action that needs a comment waits for one.
+ */
+function BreakActions({
+  ctx,
+  brk,
+  busy,
+  people,
+  onAct,
+}: {
+  readonly ctx: Ctx;
+  readonly brk: BreakRecord;
+  readonly busy: boolean;
+  readonly people: readonly string[];
+  readonly onAct: (action: string, body: ActionBody, committed: () => void) => void;
+}) {
+  const { t, user } = ctx;
+  const [comment, setComment] = useState('');
+  const roles = parseRoles(user.roles.join(','));
+  if (!roles.includes('reconciler') && !roles.includes('approver')) {
+    return <p className="help">{t('readOnlyRole')}</p>;
+  }
+  const can = allowedActions(brk, actorOf(user, roles, brk));
+  const offered = (a: PersonAction) => can[a].allowed && (!COMMENT_REQUIRED.has(a) || comment.trim() !== '');
+  const iProposed = !can.APPROVE.allowed && can.APPROVE.code === 'SELF_APPROVAL';
+  const act = (action: string, extra: ActionBody = {}) => {
+    onAct(action, { ...(comment.trim() ? { comment: comment.trim() } : {}), ...extra }, () => {
+      setComment('');
+    });
+  };
+  const decisions = { approve: 'APPROVE', accept: 'ACCEPT', reject: 'REJECT', resolve: 'RESOLVE' } as const;
+  return (
+    <fieldset className="actions" disabled={busy}>
+      <legend className="sr-only">{t('actions')}</legend>
+      <label className="wide">
+        {t('comment')}
+        <textarea
+          name="comment"
+          rows={2}
+          value={comment}
+          onChange={(e) => {
+            setComment(e.target.value);
+          }}
+        />
+      </label>
+      <AssignAndPropose
+        ctx={ctx}
+        people={people}
+        mayPropose={roles.includes('reconciler')}
+        offered={offered}
+        act={act}
+      />
+      <div className="row">
+        {(['approve', 'accept', 'reject', 'resolve'] as const)
+          .filter((a) => a !== 'approve' || roles.includes('approver'))
+          .map((a) => (
+            <button
+              type="button"
+              key={a}
+              disabled={!offered(decisions[a])}
+              onClick={() => {
+                act(a);
+              }}
+            >
+              {t(a)}
+            </button>
+          ))}
+        <button
+          type="button"
+          disabled={!comment.trim()}
+          onClick={() => {
+            act('comment');
+          }}
+        >
+          {t('addComment')}
+        </button>
+      </div>
+      {iProposed && <p className="help">{t('fourEyesHint')}</p>}
+    </fieldset>
+  );
+}
+
+/** Assign to a colleague (the list offers the people the index knows); a reconciler also proposes a resolution. */
+function AssignAndPropose({
+  ctx,
+  people,
+  mayPropose,
+  offered,
+  act,
+}: {
+  readonly ctx: Ctx;
+  readonly people: readonly string[];
+  readonly mayPropose: boolean;
+  readonly offered: (a: PersonAction) => boolean;
+  readonly act: (action: string, extra: ActionBody) => void;
+}) {
+  const { t, locale, user } = ctx;
+  const listId = `${useId()}-people`;
+  const [assignee, setAssignee] = useState(user.enrollmentId);
+  const [kind, setKind] = useState<string>(KINDS[0]);
+  return (
+    <div className="row">
+      <label>
+        {t('assignTo')}
+        <input
+          name="assignee"
+          list={listId}
+          value={assignee}
+          onChange={(e) => {
+            setAssignee(e.target.value);
+          }}
+        />
+      </label>
+      <datalist id={listId}>
+        {people.map((p) => (
+          <option key={p} value={p} />
+        ))}
+      </datalist>
+      <button
+        type="button"
+        disabled={!offered('ASSIGN')}
+        onClick={() => {
+          act('assign', { assignee });
+        }}
+      >
+        {t('assign')}
+      </button>
+      {mayPropose && (
+        <>
+          <Select
+            label={t('proposeKind')}
+            value={kind}
+            options={KINDS.map((k) => ({ value: k, label: codeLabel(locale, k) }))}
+            onChange={setKind}
+          />
+          <button
+            type="button"
+            disabled={!offered('PROPOSE')}
+            onClick={() => {
+              act('propose', { kind });
+            }}
+          >
+            {t('propose')}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The person as the ledger knows them, for allowedActions: their certificate identity is the one the break's
+ * record shows for their institution and enrolment id (ids are unique within an institution's CA); someone the
+ * record does not name yet cannot be its proposer, so any id of theirs decides the same.
+ */
+function actorOf(user: User, roles: readonly Role[], b: BreakRecord): Actor {
+  const named = [
+    b.assignee,
+    b.proposal?.proposer,
+    b.proposal?.approver,
+    ...b.timeline.map((e) => e.actor),
+  ].find((p) => p?.mspId === user.mspId && p.name === user.enrollmentId);
+  return {
+    mspId: user.mspId,
+    id: named?.id ?? `console:${user.mspId}:${user.enrollmentId}`,
+    name: user.enrollmentId,
+    roles,
+  };
+}
+
+/** Who has the break now: what the workflow waits for, in words (four eyes, then every other party). */
+function nextStep({ t }: Ctx, b: BreakRecord): string {
+  const proposer = b.proposal?.proposer.mspId ?? '';
+  switch (b.status) {
+    case 'OPEN':
+      return t('nextAssign');
+    case 'ASSIGNED':
+      return t('nextPropose').replace('{who}', b.assignee ? `${b.assignee.name} (${b.assignee.mspId})` : '');
+    case 'PROPOSED':
+      return t('nextApprove').replace('{msp}', proposer);
+    case 'APPROVED':
+      return t('nextAccept').replace(
+        '{msps}',
+        b.parties.filter((p) => p !== proposer && !b.acceptedBy.includes(p)).join(', '),
+      );
+    case 'ACCEPTED':
+      return t('nextResolve').replace('{msp}', proposer);
+    case 'RESOLVED':
+      return t('nextNone');
+  }
+}
