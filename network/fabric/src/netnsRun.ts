@@ -271,6 +271,71 @@ async function inside(argv: string[], root: string, layout: Layout): Promise<num
   return code;
 }
 
+/** The exit code of a run that failed: the code itself, or 1 where it was 0. */
+const failing = (code: number): number => (code === 0 ? 1 : code);
+
+/** The environment of the run: its own run folder and ports by default, never the machine's services. */
+function namespacedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TALLYSTICK_FABRIC_RUN: process.env.TALLYSTICK_FABRIC_RUN ?? DEFAULT_RUN,
+    TALLYSTICK_FABRIC_PORT_OFFSET: process.env.TALLYSTICK_FABRIC_PORT_OFFSET ?? DEFAULT_OFFSET,
+  };
+  // The clients' namespace has a loopback of its own: a server on the machine's 127.0.0.1 (CI's PostgreSQL) is
+  // out of reach by design, so nothing inside may be told to use one.
+  delete env.DATABASE_URL;
+  return env;
+}
+
+/** The binaries, then the namespaces of the plan, recorded in the run folder and checked confined. */
+async function prepareHosts(layout: Layout, plan: NetnsPlan): Promise<void> {
+  // Built in the machine's own namespace, which may reach the Go proxy; the namespaces reach nothing.
+  const binaries = performance.now();
+  await ensureBinaries(layout, log);
+  stage('Fabric binaries ready', binaries);
+
+  // Names of ours taken while no plan of ours records them: someone else's; never touched, only reported.
+  const existing = existingNamespaces();
+  const taken = planNamespaces(plan).filter((ns) => existing.has(ns));
+  if (taken.length > 0)
+    throw new Error(`namespaces ${taken.join(', ')} exist and are not this run's: remove them first`);
+  mkdirSync(layout.runDir, { recursive: true });
+  writeNetnsPlan(layout.runDir, plan);
+  createNamespaces(plan);
+  checkConfinement(plan);
+  log(
+    `${plan.hosts.length} hosts on ${plan.subnet}.0/24 behind ${plan.switchNamespace}: ` +
+      plan.hosts.map((h) => `${h.namespace}=${h.address}`).join(' '),
+  );
+}
+
+/** This file again, as `inside`, in the clients' namespace, which reaches every node and nothing else. */
+function runInClientNamespace(
+  plan: NetnsPlan,
+  options: Options,
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Promise<number> {
+  const command = [process.execPath, __filename, INSIDE, '--orderers', String(options.orderers)];
+  return runInherit(
+    ipBinary(),
+    ['netns', 'exec', clientNamespace(plan), ...command, '--', ...options.vitestArgs],
+    env,
+    root,
+  );
+}
+
+/** The clean-up at the end, whatever happened: true when nothing had to be forced and no namespace is left. */
+async function cleanUpAfterRun(layout: Layout, plan: NetnsPlan, keep: boolean): Promise<boolean> {
+  const cleaning = performance.now();
+  const problems = await cleanUp(layout, keep);
+  for (const problem of problems) console.error(`netns: ${problem}`);
+  const left = planNamespaces(plan).filter((ns) => namespaceInode(ns) !== undefined);
+  if (left.length > 0) console.error(`netns: namespaces left behind: ${left.join(', ')}`);
+  stage('down, namespaces removed', cleaning);
+  return problems.length === 0 && left.length === 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === INSIDE) {
     const root = findRepoRoot(__dirname);
@@ -282,14 +347,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const root = findRepoRoot(__dirname);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TALLYSTICK_FABRIC_RUN: process.env.TALLYSTICK_FABRIC_RUN ?? DEFAULT_RUN,
-    TALLYSTICK_FABRIC_PORT_OFFSET: process.env.TALLYSTICK_FABRIC_PORT_OFFSET ?? DEFAULT_OFFSET,
-  };
-  // The clients' namespace has a loopback of its own: a server on the machine's 127.0.0.1 (CI's PostgreSQL) is
-  // out of reach by design, so nothing inside may be told to use one.
-  delete env.DATABASE_URL;
+  const env = namespacedEnv();
   const layout = layoutFor(root, env);
   if (layout.runDir === join(layout.fabricDir, '.run'))
     throw new Error('the namespaced network never uses the default run folder: set TALLYSTICK_FABRIC_RUN');
@@ -304,59 +362,15 @@ async function main(argv: string[]): Promise<number> {
   const plan = netnsPlan(base.consortium, base.topology);
   let code = 1;
   try {
-    // Built in the machine's own namespace, which may reach the Go proxy; the namespaces reach nothing.
-    const binaries = performance.now();
-    await ensureBinaries(layout, log);
-    stage('Fabric binaries ready', binaries);
-
-    // Names of ours taken while no plan of ours records them: someone else's; never touched, only reported.
-    const existing = existingNamespaces();
-    const taken = planNamespaces(plan).filter((ns) => existing.has(ns));
-    if (taken.length > 0)
-      throw new Error(`namespaces ${taken.join(', ')} exist and are not this run's: remove them first`);
-    mkdirSync(layout.runDir, { recursive: true });
-    writeNetnsPlan(layout.runDir, plan);
-    createNamespaces(plan);
-    checkConfinement(plan);
-    log(
-      `${plan.hosts.length} hosts on ${plan.subnet}.0/24 behind ${plan.switchNamespace}: ` +
-        plan.hosts.map((h) => `${h.namespace}=${h.address}`).join(' '),
-    );
-
+    await prepareHosts(layout, plan);
     if (wasInterrupted()) throw new Error('interrupted');
-    // The rest runs in the clients' namespace, which reaches every node and nothing else.
-    code = await runInherit(
-      ipBinary(),
-      [
-        'netns',
-        'exec',
-        clientNamespace(plan),
-        process.execPath,
-        __filename,
-        INSIDE,
-        '--orderers',
-        String(options.orderers),
-        '--',
-        ...options.vitestArgs,
-      ],
-      env,
-      root,
-    );
-    if (wasInterrupted()) code = code === 0 ? 1 : code;
+    code = await runInClientNamespace(plan, options, env, root);
+    if (wasInterrupted()) code = failing(code);
   } catch (error) {
     console.error(`netns: ${error instanceof Error ? error.message : String(error)}`);
-    code = code === 0 ? 1 : code;
+    code = failing(code);
   } finally {
-    const cleaning = performance.now();
-    const problems = await cleanUp(layout, options.keep);
-    for (const problem of problems) console.error(`netns: ${problem}`);
-    if (problems.length > 0) code = code === 0 ? 1 : code;
-    const left = planNamespaces(plan).filter((ns) => namespaceInode(ns) !== undefined);
-    if (left.length > 0) {
-      console.error(`netns: namespaces left behind: ${left.join(', ')}`);
-      code = code === 0 ? 1 : code;
-    }
-    stage('down, namespaces removed', cleaning);
+    if (!(await cleanUpAfterRun(layout, plan, options.keep))) code = failing(code);
   }
   stage(code === 0 ? 'passed' : `FAILED (exit ${code})`, started);
   return code;
