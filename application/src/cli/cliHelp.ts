@@ -96,15 +96,23 @@ different. Amounts are shown in major units with their currency (CNY 1.19).
   --post              post the proposed legs
 
 ${GLOBAL_TEXT}`,
-  breaks: `tallystick breaks [--reason R] [--status S] [--assignee A] [--limit N] [--cursor C]
+  breaks: `tallystick breaks [--reason R] [--status S] [--assignee A] [--currency C] [--counterparty MSP]
+                  [--from DATE] [--to DATE] [--sort COLUMN] [--order asc|desc] [--limit N] [--cursor C]
 
-Lists the queue of breaks from the node's index (oldest first): break id, reason, status, age, assignee.
+Lists the queue of breaks from the node's index (oldest first): break id, reason, status, age (~ at risk,
+! past the service level), my leg's amount (CNY 1.19) and value date, the counterparties, the assignee.
+With --status RESOLVED, closed breaks and how they were resolved (--json).
 
-  --reason R    a break reason: ${BREAK_REASONS.join(', ')}
-  --status S    a status: ${BREAK_STATUSES.join(', ')}
-  --assignee A  me, none, or an enrolment id
-  --limit N     breaks per page (default 50)
-  --cursor C    the next page (printed after a full page)
+  --reason R          a break reason: ${BREAK_REASONS.join(', ')}
+  --status S          a status: ${BREAK_STATUSES.join(', ')}
+  --assignee A        me, none, or an enrolment id
+  --currency C        my leg's currency
+  --counterparty MSP  another party of the break
+  --from, --to DATE   my leg's value date from, to (YYYY-MM-DD, included)
+  --sort COLUMN       a column of the queue (default age; a wrong one is refused with the list)
+  --order asc|desc    the order
+  --limit N           breaks per page (default 50)
+  --cursor C          the next page (printed after a full page)
 
 ${GLOBAL_TEXT}`,
   break: `tallystick break show ID [--reference REF]

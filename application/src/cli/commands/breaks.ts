@@ -10,33 +10,61 @@ export const BREAKS_OPTIONS = {
   reason: { type: 'string' },
   status: { type: 'string' },
   assignee: { type: 'string' },
+  currency: { type: 'string' },
+  counterparty: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  sort: { type: 'string' },
+  order: { type: 'string' },
   limit: { type: 'string', default: '50' },
   cursor: { type: 'string' },
 } as const;
+
+/** The queue's query parameters of each option (the node checks their values and names a bad one). */
+const QUEUE_PARAMS = {
+  reason: 'reason',
+  status: 'status',
+  assignee: 'assignee',
+  currency: 'currency',
+  counterparty: 'counterparty',
+  from: 'valueDateFrom',
+  to: 'valueDateTo',
+  sort: 'sort',
+  order: 'order',
+  cursor: 'cursor',
+} as const;
+
+/** A queue line: the break, its age (! past its service level), and the institution's own leg if it has one. */
+function queueRow(b: QueuePage['items'][number]): string[] {
+  const flag = b.serviceLevel === 'BREACHED' ? ' !' : b.serviceLevel === 'AT_RISK' ? ' ~' : '';
+  return [
+    b.breakId,
+    b.reason,
+    b.status,
+    `${formatAge(b.ageMs)}${flag}`,
+    b.amountMinor === null || b.currency === null ? '-' : formatAmount(b.amountMinor, b.currency),
+    b.valueDate ?? '-',
+    b.counterparties.join(',') || '-',
+    b.assignee?.name ?? '-',
+  ];
+}
 
 /** The queue of breaks from the node's index, a page at a time. */
 export async function breaks(ctx: CommandContext, argv: readonly string[]): Promise<Outcome> {
   const { values, positionals } = parseCommand('breaks', argv, BREAKS_OPTIONS);
   if (positionals.length > 0) throw usageError(`breaks takes no argument, got ${positionals.join(' ')}`);
   const q = new URLSearchParams({ limit: String(intOption('limit', values.limit, 1, 1000)) });
-  for (const k of ['reason', 'status', 'assignee', 'cursor'] as const) {
-    const v = values[k];
-    if (v !== undefined) q.set(k, v);
+  for (const [option, param] of Object.entries(QUEUE_PARAMS)) {
+    const v = values[option as keyof typeof QUEUE_PARAMS];
+    if (v !== undefined) q.set(param, v);
   }
   const s = await ctx.session();
   const page = await request<QueuePage>(s, 'GET', `/v1/queue?${q.toString()}`);
-  const rows = page.items.map((b) => [
-    b.breakId,
-    b.reason,
-    b.status,
-    formatAge(b.ageMs),
-    b.assignee?.name ?? '-',
-  ]);
   return {
     json: page,
     lines: [
-      ...table(rows),
-      `${String(page.items.length)} breaks shown`,
+      ...table(page.items.map(queueRow)),
+      `${String(page.items.length)} breaks shown (age: ~ at risk, ! past the service level)`,
       ...(page.nextCursor === null ? [] : [`more: tallystick breaks --cursor ${page.nextCursor}`]),
     ],
   };
