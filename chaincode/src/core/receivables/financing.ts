@@ -252,15 +252,15 @@ export function decideFinancingAnswer(
   policy: ReceivablesPolicy,
   meta: Omit<MutationMeta, 'inputHash'>,
 ): FinancingAnswer {
-  if (part.financing?.financingId === offerId && answer.kind === 'ACCEPT') {
-    requireAccess(meta.actor, 'ANSWER_FINANCING', [part.holder]);
+  // Who acts, first: the bank the part is offered to, or the bank that holds it (a replay of its acceptance).
+  const asked = part.offer?.bank ?? (part.holder.kind === 'BANK' ? part.holder.mspId : undefined);
+  const banks: BankParty[] = asked === undefined ? [] : [{ kind: 'BANK', mspId: asked }];
+  requireAccess(meta.actor, 'ANSWER_FINANCING', banks);
+  if (part.financing?.financingId === offerId && answer.kind === 'ACCEPT')
     return { outcome: 'UNCHANGED', part };
-  }
   if (part.status !== 'OFFERED' || part.offer?.offerId !== offerId)
     fail('INVALID_TRANSITION', `part ${part.partId} has no open offer ${offerId} (it is ${part.status})`);
-  const offer = part.offer;
-  const bank: BankParty = { kind: 'BANK', mspId: offer.bank };
-  requireAccess(meta.actor, 'ANSWER_FINANCING', [bank]);
+  const bank: BankParty = { kind: 'BANK', mspId: part.offer.bank };
   if (answer.kind === 'DECLINE')
     return { outcome: 'DECLINED', part: { ...part, offer: null, status: 'HELD' } };
   const seller = part.holder;

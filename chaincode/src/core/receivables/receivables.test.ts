@@ -668,6 +668,18 @@ describe('financing', () => {
         ),
       ).code,
     ).toBe('NOT_HOLDER');
+    // The financing bank's acceptance again changes nothing; another bank learns nothing of the part's state.
+    const again = (actor: ReceivablesActor) =>
+      decideFinancingAnswer(
+        financed.part,
+        'o-1',
+        { kind: 'ACCEPT', terms },
+        context,
+        POLICY,
+        meta(actor, '2030-04-02'),
+      );
+    expect(again(financier('BankCMSP')).outcome).toBe('UNCHANGED');
+    expect(refusal(() => again(financier('BankBMSP'))).code).toBe('NOT_A_PARTY');
     expect(branchParties([financed.part])).toEqual([CORE, { kind: 'BANK', mspId: 'BankCMSP' }, TIER1]);
   });
 });
