@@ -116,6 +116,16 @@ export function readJson(path: string): unknown {
  * config mistake is reported all at once, by name, before any process starts.
  */
 export function validateTopology(consortium: Consortium, topology: Topology): string[] {
+  return [
+    ...organisationProblems(consortium, topology),
+    ...nodeProblems(topology),
+    ...endpointProblems(topology),
+    ...orderingProblems(topology.ordering),
+  ];
+}
+
+/** Every organisation has one CA and every member a peer; every node belongs to a known organisation. */
+function organisationProblems(consortium: Consortium, topology: Topology): string[] {
   const problems: string[] = [];
   const memberIds = new Set(consortium.organisations.map((org) => org.mspId));
   const ordererOrgIds = new Set(topology.ordererOrganisations.map((org) => org.mspId));
@@ -147,13 +157,17 @@ export function validateTopology(consortium: Consortium, topology: Topology): st
       problems.push(`orderers: ${orderer.name} belongs to unknown organisation ${orderer.mspId}`);
     }
   }
+  return problems;
+}
 
+/** Each Go node's GOMAXPROCS is within 1..256; node names are unique and made of [a-z0-9-]. */
+function nodeProblems(topology: Topology): string[] {
+  const problems: string[] = [];
   for (const node of [...topology.orderers, ...topology.peers]) {
     const n = node.goMaxProcs;
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256))
       problems.push(`${node.name}: goMaxProcs must be an integer within 1..256`);
   }
-
   const names = new Set<string>();
   for (const name of [...topology.orderers.map((o) => o.name), ...topology.peers.map((p) => p.name)]) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
@@ -161,7 +175,12 @@ export function validateTopology(consortium: Consortium, topology: Topology): st
     if (names.has(name)) problems.push(`node name ${name} is used twice`);
     names.add(name);
   }
+  return problems;
+}
 
+/** Every port in range, and no host and port claimed twice (chaincode servers' slots included). */
+function endpointProblems(topology: Topology): string[] {
+  const problems: string[] = [];
   const endpoints = new Map<string, string>();
   const claim = (owner: string, host: string, port: number): void => {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -190,8 +209,12 @@ export function validateTopology(consortium: Consortium, topology: Topology): st
     for (let sequence = 1; sequence <= CHAINCODE_PORT_SLOTS; sequence++)
       claim(`${peer.name}'s chaincode server`, host, serverPort(topology, peer, sequence));
   }
+  return problems;
+}
 
-  const { ordering } = topology;
+/** Block cutting within its bounds, and a Raft election timeout longer than the heartbeat. */
+function orderingProblems(ordering: OrderingSettings): string[] {
+  const problems: string[] = [];
   if (ordering.batchTimeoutMs < 10 || ordering.batchTimeoutMs > 10_000) {
     problems.push('ordering.batchTimeoutMs must be within 10..10000');
   }
