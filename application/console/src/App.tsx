@@ -6,7 +6,7 @@ import { BreakDetail } from './BreakDetail';
 import { DashboardView } from './Dashboard';
 import type { Locale } from './format';
 import { translator, type Translate } from './i18n';
-import { useLiveIndex } from './live';
+import { useLiveIndex, type LiveState } from './live';
 import { Queue } from './Queue';
 import { useRoute } from './navigation';
 import { hrefOf, type Route } from './route';
@@ -86,53 +86,16 @@ function Shell({
   readonly languagePicker: ReactNode;
   readonly onLogout: () => void;
 }) {
-  // An auditor is party to no break: the queue is empty for them, so they start in the audit view. Decided before
-  // the first render (useState's initialiser), so the route below reads it.
-  useState(() => {
-    const staff = user.roles.some((r) => r === 'reconciler' || r === 'approver' || r === 'submitter');
-    if (!staff && ['', '#', '#/'].includes(window.location.hash))
-      window.history.replaceState(null, '', hrefOf({ name: 'audit' }));
-    return true;
-  });
+  useAuditorStart(user);
   const route = useRoute();
-  const [live, setLive] = useState<Live>({ blocks: 0, breaks: 0, last: undefined, changed: new Set() });
-  const liveState = useLiveIndex(
-    useCallback((e: IndexedEvent) => {
-      setLive((l) => ({
-        blocks: l.blocks + 1,
-        breaks: l.breaks + (e.breaks.length > 0 ? 1 : 0),
-        last: e,
-        changed: e.breaks.length > 0 ? new Set([...l.changed, ...e.breaks.map((b) => b.breakId)]) : l.changed,
-      }));
-    }, []),
-  );
+  const { live, liveState } = useLive();
   const ctx: Ctx = { locale, t, user, live };
-  const nav = (target: Route, label: string) => (
-    <a className="nav" href={hrefOf(target)} aria-current={route.name === target.name ? 'page' : undefined}>
-      {label}
-    </a>
-  );
   return (
     <>
       <header>
         <h1>{t('appName')}</h1>
-        <nav aria-label={t('navigation')}>
-          {nav({ name: 'queue' }, t('navQueue'))}
-          {nav({ name: 'dashboard' }, t('navDashboard'))}
-          {nav({ name: 'statements' }, t('navStatements'))}
-          {nav({ name: 'audit' }, t('navProvenance'))}
-        </nav>
-        <span className={`live live-${liveState}`} role="status" data-testid="live-state">
-          {t(
-            liveState === 'live'
-              ? 'liveOn'
-              : liveState === 'offline'
-                ? 'liveOff'
-                : liveState === 'paused'
-                  ? 'livePaused'
-                  : 'liveConnecting',
-          )}
-        </span>
+        <Navigation t={t} route={route} />
+        <LiveIndicator t={t} liveState={liveState} />
         <span className="who">
           {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} · {user.roles.join(', ')}
         </span>
@@ -147,12 +110,82 @@ function Shell({
         </button>
       </header>
       <main>
-        {route.name === 'queue' && <Queue ctx={ctx} filters={route.filters} />}
-        {route.name === 'break' && <BreakDetail key={route.breakId} ctx={ctx} breakId={route.breakId} />}
-        {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
-        {route.name === 'statements' && <Statements ctx={ctx} />}
-        {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
+        <Screen ctx={ctx} route={route} />
       </main>
+    </>
+  );
+}
+
+/**
+ * An auditor is party to no break: the queue is empty for them, so they start in the audit view. Decided before
+ * the first render (useState's initialiser), so the route read after it sees it: call it before useRoute.
+ */
+function useAuditorStart(user: User): void {
+  useState(() => {
+    const staff = user.roles.some((r) => r === 'reconciler' || r === 'approver' || r === 'submitter');
+    if (!staff && ['', '#', '#/'].includes(window.location.hash))
+      window.history.replaceState(null, '', hrefOf({ name: 'audit' }));
+    return true;
+  });
+}
+
+/** The node's change stream, counted: what the screens refetch on and the queue marks. */
+function useLive(): { readonly live: Live; readonly liveState: LiveState } {
+  const [live, setLive] = useState<Live>({ blocks: 0, breaks: 0, last: undefined, changed: new Set() });
+  const liveState = useLiveIndex(
+    useCallback((e: IndexedEvent) => {
+      setLive((l) => ({
+        blocks: l.blocks + 1,
+        breaks: l.breaks + (e.breaks.length > 0 ? 1 : 0),
+        last: e,
+        changed: e.breaks.length > 0 ? new Set([...l.changed, ...e.breaks.map((b) => b.breakId)]) : l.changed,
+      }));
+    }, []),
+  );
+  return { live, liveState };
+}
+
+function Navigation({ t, route }: { readonly t: Translate; readonly route: Route }) {
+  const nav = (target: Route, label: string) => (
+    <a className="nav" href={hrefOf(target)} aria-current={route.name === target.name ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <nav aria-label={t('navigation')}>
+      {nav({ name: 'queue' }, t('navQueue'))}
+      {nav({ name: 'dashboard' }, t('navDashboard'))}
+      {nav({ name: 'statements' }, t('navStatements'))}
+      {nav({ name: 'audit' }, t('navProvenance'))}
+    </nav>
+  );
+}
+
+function LiveIndicator({ t, liveState }: { readonly t: Translate; readonly liveState: LiveState }) {
+  return (
+    <span className={`live live-${liveState}`} role="status" data-testid="live-state">
+      {t(
+        liveState === 'live'
+          ? 'liveOn'
+          : liveState === 'offline'
+            ? 'liveOff'
+            : liveState === 'paused'
+              ? 'livePaused'
+              : 'liveConnecting',
+      )}
+    </span>
+  );
+}
+
+/** The screen the URL names. */
+function Screen({ ctx, route }: { readonly ctx: Ctx; readonly route: Route }) {
+  return (
+    <>
+      {route.name === 'queue' && <Queue ctx={ctx} filters={route.filters} />}
+      {route.name === 'break' && <BreakDetail key={route.breakId} ctx={ctx} breakId={route.breakId} />}
+      {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
+      {route.name === 'statements' && <Statements ctx={ctx} />}
+      {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
     </>
   );
 }
