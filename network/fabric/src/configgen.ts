@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Layout } from './layout.js';
-import type { Consortium, OrdererNode, PeerNode, Topology } from './topology.js';
+import type { Consortium, OrdererNode, OrderingSettings, PeerNode, Topology } from './topology.js';
 import { caFor } from './topology.js';
 import type { YamlValue } from './yaml.js';
 
@@ -70,24 +70,59 @@ export function configtx(
   orderers: OrdererNode[],
   layout: Layout,
 ): YamlValue {
-  const memberOrgs = consortium.organisations.map((org): YamlValue => {
-    const anchors = topology.peers.filter((peer) => peer.mspId === org.mspId);
-    const id = org.mspId;
-    return {
-      Name: id,
-      ID: id,
-      MSPDir: layout.orgMsp(id),
-      Policies: {
-        Readers: signature(`OR('${id}.admin', '${id}.peer', '${id}.client')`),
-        Writers: signature(`OR('${id}.admin', '${id}.client')`),
-        Admins: signature(`OR('${id}.admin')`),
-        Endorsement: signature(`OR('${id}.peer')`),
-      },
-      AnchorPeers: anchors.map((peer): YamlValue => ({ Host: peer.host, Port: peer.port })),
-    };
-  });
+  const memberOrgs = consortium.organisations.map((org) => memberOrganisation(org.mspId, topology, layout));
   const ordererOrgIds = [...new Set(orderers.map((o) => o.mspId))];
-  const ordererOrgs = ordererOrgIds.map((id): YamlValue => ({
+  const ordererOrgs = ordererOrgIds.map((id) => ordererOrganisation(id, orderers, layout));
+  return {
+    Organizations: [...memberOrgs, ...ordererOrgs],
+    Profiles: {
+      [CHANNEL_PROFILE]: {
+        Policies: standardPolicies(),
+        Capabilities: { V2_0: true },
+        Orderer: ordererSection(topology.ordering, orderers, ordererOrgs, layout),
+        Application: {
+          Organizations: memberOrgs,
+          Policies: {
+            ...standardPolicies(),
+            LifecycleEndorsement: implicit('MAJORITY Endorsement'),
+            Endorsement: implicit('MAJORITY Endorsement'),
+          },
+          Capabilities: { V2_5: true },
+        },
+      },
+    },
+  };
+}
+
+/** The channel's, the orderer section's and the application section's own policies. */
+function standardPolicies(): Record<string, YamlValue> {
+  return {
+    Readers: implicit('ANY Readers'),
+    Writers: implicit('ANY Writers'),
+    Admins: implicit('MAJORITY Admins'),
+  };
+}
+
+/** A member organisation: its MSP, its roles' policies and its peers as anchor peers. */
+function memberOrganisation(id: string, topology: Topology, layout: Layout): YamlValue {
+  const anchors = topology.peers.filter((peer) => peer.mspId === id);
+  return {
+    Name: id,
+    ID: id,
+    MSPDir: layout.orgMsp(id),
+    Policies: {
+      Readers: signature(`OR('${id}.admin', '${id}.peer', '${id}.client')`),
+      Writers: signature(`OR('${id}.admin', '${id}.client')`),
+      Admins: signature(`OR('${id}.admin')`),
+      Endorsement: signature(`OR('${id}.peer')`),
+    },
+    AnchorPeers: anchors.map((peer): YamlValue => ({ Host: peer.host, Port: peer.port })),
+  };
+}
+
+/** An ordering organisation: its MSP, its policies and its orderers' endpoints. */
+function ordererOrganisation(id: string, orderers: OrdererNode[], layout: Layout): YamlValue {
+  return {
     Name: id,
     ID: id,
     MSPDir: layout.orgMsp(id),
@@ -97,55 +132,40 @@ export function configtx(
       Admins: signature(`OR('${id}.admin')`),
     },
     OrdererEndpoints: orderers.filter((o) => o.mspId === id).map(hostPort),
-  }));
-  const { ordering } = topology;
-  const standard = {
-    Readers: implicit('ANY Readers'),
-    Writers: implicit('ANY Writers'),
-    Admins: implicit('MAJORITY Admins'),
   };
+}
+
+/** The Raft ordering service: block cutting, the consenters with their TLS certificates, Raft's timing. */
+function ordererSection(
+  ordering: OrderingSettings,
+  orderers: OrdererNode[],
+  ordererOrgs: YamlValue[],
+  layout: Layout,
+): YamlValue {
   return {
-    Organizations: [...memberOrgs, ...ordererOrgs],
-    Profiles: {
-      [CHANNEL_PROFILE]: {
-        Policies: standard,
-        Capabilities: { V2_0: true },
-        Orderer: {
-          OrdererType: 'etcdraft',
-          BatchTimeout: `${ordering.batchTimeoutMs}ms`,
-          BatchSize: {
-            MaxMessageCount: ordering.batchMaxMessages,
-            AbsoluteMaxBytes: 10 * 1024 * 1024,
-            PreferredMaxBytes: ordering.batchPreferredMaxBytes,
-          },
-          EtcdRaft: {
-            Consenters: orderers.map((o): YamlValue => {
-              const tls = tlsFiles(layout, o.mspId, o.name);
-              return { Host: o.host, Port: o.port, ClientTLSCert: tls.cert, ServerTLSCert: tls.cert };
-            }),
-            Options: {
-              TickInterval: `${ordering.raft.tickIntervalMs}ms`,
-              ElectionTick: ordering.raft.electionTick,
-              HeartbeatTick: ordering.raft.heartbeatTick,
-              MaxInflightBlocks: 5,
-              SnapshotIntervalSize: ordering.raft.snapshotIntervalBytes,
-            },
-          },
-          Organizations: ordererOrgs,
-          Policies: { ...standard, BlockValidation: implicit('ANY Writers') },
-          Capabilities: { V2_0: true },
-        },
-        Application: {
-          Organizations: memberOrgs,
-          Policies: {
-            ...standard,
-            LifecycleEndorsement: implicit('MAJORITY Endorsement'),
-            Endorsement: implicit('MAJORITY Endorsement'),
-          },
-          Capabilities: { V2_5: true },
-        },
+    OrdererType: 'etcdraft',
+    BatchTimeout: `${ordering.batchTimeoutMs}ms`,
+    BatchSize: {
+      MaxMessageCount: ordering.batchMaxMessages,
+      AbsoluteMaxBytes: 10 * 1024 * 1024,
+      PreferredMaxBytes: ordering.batchPreferredMaxBytes,
+    },
+    EtcdRaft: {
+      Consenters: orderers.map((o): YamlValue => {
+        const tls = tlsFiles(layout, o.mspId, o.name);
+        return { Host: o.host, Port: o.port, ClientTLSCert: tls.cert, ServerTLSCert: tls.cert };
+      }),
+      Options: {
+        TickInterval: `${ordering.raft.tickIntervalMs}ms`,
+        ElectionTick: ordering.raft.electionTick,
+        HeartbeatTick: ordering.raft.heartbeatTick,
+        MaxInflightBlocks: 5,
+        SnapshotIntervalSize: ordering.raft.snapshotIntervalBytes,
       },
     },
+    Organizations: ordererOrgs,
+    Policies: { ...standardPolicies(), BlockValidation: implicit('ANY Writers') },
+    Capabilities: { V2_0: true },
   };
 }
 
