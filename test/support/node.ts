@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { migrate } from '../../application/src/db/migrate';
 import type { Database } from '../../application/src/db/pool';
 import { openTestDatabase } from './testDatabase';
-import { createApp } from '../../application/src/http/createApp';
+import { openNodeBlacklist } from '../../application/src/blacklist/nodeBlacklist';
+import { createApp, type LogEntry } from '../../application/src/http/createApp';
 import { closeServer, listen } from '../../application/src/http/listen';
 import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
@@ -22,7 +23,14 @@ import { ownLegsOf } from '../../application/src/node/institutionNodes';
  */
 export async function startTestNode(
   mspId: string,
-  options: { database?: Database['kind']; consortium?: EmbeddedConsortium } = {},
+  options: {
+    database?: Database['kind'];
+    consortium?: EmbeddedConsortium;
+    /** Serve the blacklist with the embedded demo's key files in `demoKeyDir` (shared by the nodes of a test). */
+    blacklist?: { demoKeyDir: string };
+    /** The node's log lines (default: dropped). */
+    log?: (e: LogEntry) => void;
+  } = {},
 ): Promise<{
   url: string;
   consortium: EmbeddedConsortium;
@@ -43,14 +51,23 @@ export async function startTestNode(
     institution: mspId,
     ownLegs: ownLegsOf(consortium, mspId),
   });
+  const blacklist = options.blacklist
+    ? await openNodeBlacklist(consortium.gateway, {
+        mspId,
+        env: {},
+        dataDir: dir,
+        demoKeyDir: options.blacklist.demoKeyDir,
+      })
+    : undefined;
   const app = createApp({
+    ...(blacklist ? { blacklist } : {}),
     mspId,
     gateway: consortium.gateway,
     enroller: consortium.enroller(mspId),
     wallet: await FileWallet.open(join(dir, 'wallet')),
     sessions: new SessionStore(() => Date.now()),
     index: { pool: db.pool, indexer },
-    log: () => undefined,
+    log: options.log ?? (() => undefined),
   });
   const { server, url } = await listen(app, 0, '127.0.0.1');
   return {

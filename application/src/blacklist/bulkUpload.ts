@@ -70,6 +70,30 @@ export interface BulkUploadOptions {
   readonly onProgress?: (progress: { readonly linesDone: number; readonly lines: number }) => void;
 }
 
+/**
+ * An entry's evidence salt: an HMAC of its content (subject key, category, severity, indicators, summary,
+ * document hashes, expiry) under the node's own secret. The same content gets the same salt, so the same upload
+ * again is UNCHANGED (a bulk line, or a single entry posted through HTTP: both use this), and no one without the
+ * node's secret can test guesses against the public evidence hash.
+ */
+export function evidenceSalt(
+  saltKey: KeyObject,
+  content: {
+    readonly category: string;
+    readonly documentHashes: readonly string[];
+    readonly expiresOn: string | null;
+    readonly indicators: readonly string[];
+    readonly severity: string;
+    readonly subject: { readonly keyVersion: number; readonly subjectKey: string };
+    readonly summary: string;
+  },
+): string {
+  return createHmac('sha256', saltKey)
+    .update(`tallystick.blacklist.evidence-salt.v1|${canonicalJson(content)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
 interface ParsedLine {
   readonly line: number;
   readonly entry: EntryInput;
@@ -229,10 +253,7 @@ function lineEntry(
     subject,
     summary: cell('summary'),
   };
-  const salt = createHmac('sha256', options.saltKey)
-    .update(`tallystick.blacklist.evidence-salt.v1|${canonicalJson(content)}`)
-    .digest('hex')
-    .slice(0, 32);
+  const salt = evidenceSalt(options.saltKey, content);
   const raw = {
     category: content.category,
     evidence: { documentHashes, salt, summary: content.summary },

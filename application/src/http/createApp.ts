@@ -1,6 +1,7 @@
 import express from 'express';
 import type pg from 'pg';
 
+import type { NodeBlacklist } from '../blacklist/nodeBlacklist';
 import type { Enroller } from '../identity/enroller';
 import type { SessionStore } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
@@ -45,6 +46,12 @@ export interface AppDeps {
    * follows `index.indexer` if there is one.
    */
   readonly live?: LiveFeed;
+  /**
+   * The shared blacklist on this node (application/src/blacklist/nodeBlacklist.ts): its use cases, the
+   * consortium's subject keys, the node's evidence-salt secret. Absent: /v1/blacklist answers 503
+   * BLACKLIST_UNAVAILABLE.
+   */
+  readonly blacklist?: NodeBlacklist;
   /** The built web console (application/console/dist); served at `/` when the folder exists. */
   readonly consoleDir?: string;
   /**

@@ -19,6 +19,7 @@ export type ApiErrorCode =
   | 'LEDGER_UNAVAILABLE'
   | 'INDEX_UNAVAILABLE'
   | 'REFERENCE_NEEDED'
+  | 'BLACKLIST_UNAVAILABLE'
   | 'INTERNAL';
 
 export type AnyErrorCode = ApiErrorCode | LedgerRejected['code'];
@@ -38,6 +39,7 @@ export const STATUS_OF: Record<AnyErrorCode, number> = {
   LEDGER_UNAVAILABLE: 503,
   INDEX_UNAVAILABLE: 503,
   REFERENCE_NEEDED: 422,
+  BLACKLIST_UNAVAILABLE: 503,
   INTERNAL: 500,
   INVALID_INPUT: 400,
   UNKNOWN_CURRENCY: 400,

@@ -157,6 +157,8 @@ const TAGS: Record<string, string> = {
   audit: "Figures, the auditor's list of every break, and the index checked against the ledger",
   provenance: 'Every committed version of a ledger record',
   meta: 'The node about itself',
+  blacklist:
+    "The shared blacklist: entries with provenance, recorded queries, the subject's report, the policy under majority (identifiers hashed on the node)",
 };
 
 export interface OpenApiDocument {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 
+import { openNodeBlacklist } from '../blacklist/nodeBlacklist';
 import { readDatabaseConfig } from '../db/config';
 import { migrate } from '../db/migrate';
 import { openDatabase, type Database } from '../db/pool';
@@ -51,6 +52,12 @@ export interface InstitutionNodesOptions {
    * (TALLYSTICK_TLS_*: http/mutualTls.ts, docs/API.md), plain HTTP when none is set.
    */
   tls?: (mspId: string) => NodeTls | undefined;
+  /**
+   * Where the embedded demo keeps each institution's blacklist key file when TALLYSTICK_BLACKLIST_KEY_FILES is not
+   * set (outside `dataDir`; default `<dataDir>-blacklist-keys`). Not used on live Fabric, whose nodes need the
+   * configured key files to offer the blacklist.
+   */
+  blacklistDemoKeyDir?: string;
 }
 
 /**
@@ -94,7 +101,19 @@ async function startNode(
   const db = await openNodeIndex(env, nodeDir, org.mspId);
   const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
   const live = new LiveFeed();
+  const blacklist = await openNodeBlacklist(c.gateway, {
+    mspId: org.mspId,
+    env,
+    dataDir: options.dataDir,
+    ...(c.backend === 'embedded'
+      ? {
+          demoKeyDir:
+            options.blacklistDemoKeyDir ?? `${options.dataDir.replace(/[/\\]+$/, '')}-blacklist-keys`,
+        }
+      : {}),
+  });
   const app = createApp({
+    ...(blacklist ? { blacklist } : {}),
     index,
     live,
     mspId: org.mspId,

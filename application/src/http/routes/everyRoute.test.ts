@@ -11,6 +11,7 @@ import { paymentLegs } from '../../../../test/support/legs';
 import { migrate } from '../../db/migrate';
 import type { Database } from '../../db/pool';
 import { openTestDatabase } from '../../../../test/support/testDatabase';
+import { openNodeBlacklist } from '../../blacklist/nodeBlacklist';
 import { SessionStore } from '../../identity/sessions';
 import { FileWallet } from '../../identity/wallet';
 import { BlockIndexer } from '../../indexer/blockIndexer';
@@ -132,8 +133,15 @@ beforeAll(async () => {
     institution: 'BankBMSP',
     ownLegs: ownLegsOf(consortium, 'BankBMSP'),
   });
-  for (const mspId of ['BankBMSP', 'BankAMSP', 'ClearingHouseMSP']) {
+  for (const mspId of ['BankBMSP', 'BankAMSP', 'ClearingHouseMSP', 'AuditorMSP']) {
+    const blacklist = await openNodeBlacklist(consortium.gateway, {
+      mspId,
+      env: {},
+      dataDir: join(dir, 'ledger'),
+      demoKeyDir: join(dir, 'blacklist-keys'),
+    });
     const app = createApp({
+      ...(blacklist ? { blacklist } : {}),
       mspId,
       gateway: consortium.gateway,
       enroller: consortium.enroller(mspId),
@@ -300,6 +308,93 @@ describe('every route, through a running node, answers as its OpenAPI document s
     // The resolved break among the closed ones, with its resolution.
     const closed = await api(B, 'GET', '/v1/queue?status=RESOLVED&sort=updated&order=desc', { token: bruno });
     expect((closed.body as { items: { breakId: string }[] }).items.map((b) => b.breakId)).toContain(breakId);
+
+    // The blacklist: identifiers in bodies only, hashed on the node; every refusal the chaincode's.
+    const A = at('BankAMSP');
+    expect((await api(B, 'POST', '/v1/blacklist/join', { token: admin })).status).toBe(200);
+    expect((await api(B, 'GET', '/v1/blacklist/members', { token: bruno })).status).toBe(200);
+    const listedOne = await api(B, 'POST', '/v1/blacklist/entries', {
+      token: bruno,
+      body: {
+        type: 'MOBILE',
+        identifier: '138 0013 8000',
+        category: 'MONEY_MULE',
+        severity: 'HIGH',
+        indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
+        summary: 'three victims reported transfers to it',
+      },
+    });
+    expect(listedOne.status, listedOne.text).toBe(201);
+    const subjectKey = (listedOne.body as { result: { subjectKey: string }[] }).result[0]?.subjectKey ?? '';
+    const file = await api(B, 'POST', '/v1/blacklist/entries/bulk', {
+      token: system,
+      type: 'text/csv',
+      raw: 'type,identifier,category,severity,indicators,summary\nBANK_CARD,4111 1111 1111 1111,SERIOUS_DEFAULT,LOW,DEFAULT_OVER_90_DAYS,unpaid\nMOBILE,123,MONEY_MULE,HIGH,MULE_PATTERN;POLICE_REPORT,x\n',
+    });
+    expect(file.status, file.text).toBe(200);
+    expect((file.body as { refused: { line: number }[] }).refused.map((r) => r.line)).toEqual([3]);
+    const queried = await api(B, 'POST', '/v1/blacklist/queries', {
+      token: bruno,
+      body: { type: 'MOBILE', identifier: '+8613800138000', purpose: 'FRAUD_INVESTIGATION' },
+    });
+    expect(queried.status, queried.text).toBe(200);
+    const consent = { hash: 'c'.repeat(64), expiresOn: '2099-12-31' };
+    const reported = await api(B, 'POST', '/v1/blacklist/subject-reports', {
+      token: bruno,
+      body: { type: 'MOBILE', identifier: '13800138000', consent },
+    });
+    expect(reported.status, reported.text).toBe(200);
+    const entryPath = `/v1/blacklist/entries/${subjectKey}/BankBMSP/MONEY_MULE`;
+    expect((await api(B, 'GET', entryPath, { token: bruno })).status).toBe(200);
+    expect((await api(B, 'GET', `${entryPath}/history`, { token: bruno })).status).toBe(200);
+    const audrey = await login('AuditorMSP', 'audrey');
+    const log = await api(at('AuditorMSP'), 'GET', `/v1/blacklist/query-log/${subjectKey}`, {
+      token: audrey,
+    });
+    expect([log.status, (log.body as unknown[]).length]).toEqual([200, 2]);
+    const inForce = await api(B, 'GET', '/v1/blacklist/policy', { token: bruno });
+    expect(inForce.status).toBe(200);
+    const { policy } = inForce.body as { policy: { categories: Record<string, unknown> } };
+    const proposed = await api(B, 'POST', '/v1/blacklist/policy/proposals', {
+      token: admin,
+      body: {
+        proposalId: 'every-route-1',
+        policy: {
+          ...policy,
+          categories: { ...policy.categories, ACCOUNT_TAKEOVER: { indicatorsMin: 1, listingDaysMax: 365 } },
+        },
+      },
+    });
+    expect(proposed.status, proposed.text).toBe(201);
+    expect(
+      (await api(B, 'GET', '/v1/blacklist/policy/proposals/every-route-1', { token: bruno })).status,
+    ).toBe(200);
+    const adopted = await api(B, 'POST', '/v1/blacklist/policy/proposals/every-route-1/approve', {
+      token: bella,
+    });
+    expect([adopted.status, (adopted.body as { result: { outcome: string } }).result.outcome]).toEqual([
+      200,
+      'ADOPTED',
+    ]);
+    const blacklistProblems = [
+      // Bank A has not joined: the chaincode refuses its query.
+      await api(A, 'POST', '/v1/blacklist/queries', {
+        token: await login('BankAMSP', 'alice'),
+        body: { type: 'MOBILE', identifier: '13800138000', purpose: 'FRAUD_INVESTIGATION' },
+      }),
+      await api(B, 'POST', '/v1/blacklist/queries', {
+        token: bruno,
+        body: { type: 'CN_RESIDENT_ID', identifier: '110105194912310021', purpose: 'FRAUD_INVESTIGATION' },
+      }),
+      await api(B, 'POST', '/v1/blacklist/join', { token: bruno }),
+      await api(B, 'GET', `/v1/blacklist/entries/${'0'.repeat(64)}/BankBMSP/MONEY_MULE`, { token: bruno }),
+    ];
+    expect(blacklistProblems.map((r) => [r.status, (r.body as { code: string }).code])).toEqual([
+      [403, 'NOT_A_MEMBER'],
+      [400, 'INVALID_INPUT'],
+      [403, 'ROLE_REQUIRED'],
+      [404, 'ENTRY_NOT_FOUND'],
+    ]);
 
     // Problems: each is problem details, with its code, in the document's Problem shape.
     const problems = [

@@ -1,4 +1,5 @@
 import { auditRoutes } from './audit';
+import { blacklistRoutes } from './blacklist';
 import { breakRoutes } from './breaks';
 import { legRoutes } from './legs';
 import { metaRoutes } from './meta';
@@ -21,4 +22,5 @@ export const ROUTES: readonly AnyRoute[] = [
   ...statementRoutes,
   ...auditRoutes,
   ...provenanceRoutes,
+  ...blacklistRoutes,
 ];

@@ -1,0 +1,579 @@
+import { Type } from '@sinclair/typebox';
+import type { Request } from 'express';
+
+import { BLACKLIST_ACCESS, type BlacklistOperation } from '../../../../chaincode/src/core/blacklist/access';
+import { ENTRY_STATUSES, SEVERITIES } from '../../../../chaincode/src/core/blacklist/entry';
+import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
+import type { BlacklistPolicy } from '../../../../chaincode/src/core/blacklist/policy';
+import { PROPOSAL_STATUSES } from '../../../../chaincode/src/core/blacklist/proposal';
+import { TallyError } from '../../../../chaincode/src/core/errors';
+import { SUBJECT_LIMITS, SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
+import { BULK_LIMITS, BulkFileError, bulkUpload, evidenceSalt } from '../../blacklist/bulkUpload';
+import type { NodeBlacklist } from '../../blacklist/nodeBlacklist';
+import type { SubjectKey } from '../../blacklist/subjectKeys';
+import { ApiError } from '../errors';
+import { route, type RouteContext } from './route';
+import { AnyJson, Decimal, Int, Nullable, Obj, OneOf, Str, Time } from './schema';
+
+/**
+ * The shared blacklist's member API (docs/BLACKLIST.md). Identifiers travel only in request bodies (never in a
+ * URL, which logs and proxies keep), are normalised and hashed here with the consortium key, and go no further:
+ * the ledger gets the keyed hash, the log the route. Who may do what is the chaincode's (`BLACKLIST_ACCESS`), so
+ * these routes check no role themselves: every refusal is the chaincode's, with its code (ROLE_REQUIRED,
+ * NOT_A_MEMBER, CONSENT_REQUIRED, ...).
+ */
+
+/** Who may, in words, from the core's table (the chaincode enforces it). */
+const who = (op: BlacklistOperation): string => {
+  const rule = BLACKLIST_ACCESS[op];
+  return `Needs the role ${rule.roles.join(' or ')}${rule.member ? ', of an institution that has joined the blacklist' : ''} (refused by the chaincode: ROLE_REQUIRED${rule.member ? ', NOT_A_MEMBER' : ''}).`;
+};
+
+const blacklistOf = (ctx: RouteContext): NodeBlacklist => {
+  const bl = ctx.deps.blacklist;
+  if (bl === undefined)
+    throw new ApiError(
+      'BLACKLIST_UNAVAILABLE',
+      'this node holds no blacklist key (TALLYSTICK_BLACKLIST_KEY_FILES, docs/BLACKLIST.md)',
+    );
+  return bl;
+};
+
+const today = (bl: NodeBlacklist): string => bl.now().toISOString().slice(0, 10);
+
+/** The subject's keys under every version held; a bad identifier is 400 naming the field, never echoing it. */
+function keysOf(bl: NodeBlacklist, type: string, identifier: string): readonly SubjectKey[] {
+  try {
+    return bl.keyring.keysForIdentifier(type, identifier, 'identifier', { today: today(bl) });
+  } catch (e) {
+    if (e instanceof TallyError) throw new ApiError(e.code, e.detail, { field: 'identifier' });
+    throw e;
+  }
+}
+
+const Hex64 = (description: string) => Str({ pattern: '^[0-9a-f]{64}$', description });
+const SubjectKeyParam = Hex64(
+  'a subject key: 64 lower-case hex characters (the keyed hash, never the identifier)',
+);
+const MspId = Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'an MSP id' });
+const Code = Str({
+  pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+  description: 'a policy code (upper case, e.g. MONEY_MULE)',
+});
+const Day = Type.String({ format: 'date', description: 'a day YYYY-MM-DD' });
+const Identifier = {
+  type: OneOf(SUBJECT_TYPES, `the identifier's type: ${SUBJECT_TYPES.join(', ')}`),
+  identifier: Str({
+    min: 1,
+    max: SUBJECT_LIMITS.rawLengthMax,
+    description: `the identifier as written, at most ${String(SUBJECT_LIMITS.rawLengthMax)} characters (hashed on this node; never sent to the ledger, stored or logged)`,
+  }),
+};
+const ConsentInput = Obj(
+  {
+    hash: Hex64("the SHA-256 of the subject's signed authorisation (64 lower-case hex characters)"),
+    expiresOn: Day,
+  },
+  'the consent: its hash (the document stays with your institution) and its expiry',
+);
+
+const Committed = { txId: Type.String(), blockNumber: Decimal('the block that holds the transaction') };
+const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
+  txId: r.txId,
+  blockNumber: r.blockNumber.toString(),
+  result: r.result,
+});
+
+const Severity = OneOf(SEVERITIES);
+const EntryStatus = OneOf(ENTRY_STATUSES);
+const UploadResult = Obj({
+  subjectKey: Type.String(),
+  keyVersion: Type.Integer(),
+  category: Type.String(),
+  uploader: Type.String(),
+  outcome: OneOf(['LISTED', 'UNCHANGED'] as const),
+  status: EntryStatus,
+  expiresOn: Type.String(),
+  txId: Type.String({ description: 'the listing transaction (the first one, for UNCHANGED)' }),
+});
+const EntryHit = Obj({
+  subjectKey: Type.String(),
+  keyVersion: Type.Integer(),
+  category: Type.String(),
+  severity: Severity,
+  indicators: Type.Array(Type.String()),
+  evidenceHash: Type.String(),
+  listedOn: Type.String(),
+  expiresOn: Type.String(),
+  status: EntryStatus,
+  uploader: Type.String({ description: 'the institution that listed it (the signer of txId)' }),
+  txId: Type.String({ description: 'the listing transaction; its block holds the signer’s certificate' }),
+  listedAt: Time(),
+});
+const queryResultFields = {
+  queryId: Type.String({ description: 'the transaction that recorded this query' }),
+  at: Time(),
+  purpose: Type.String(),
+  entries: Type.Array(EntryHit),
+  crossValidation: Obj({
+    institutions: Int({ min: 0, description: 'distinct institutions that list the subject' }),
+    categories: Type.Array(Type.String()),
+    institutionsByCategory: Type.Record(Type.String(), Type.Integer()),
+  }),
+};
+const QueryAnswer = Obj({ ...Committed, result: Obj(queryResultFields) });
+const ReportAnswer = Obj({
+  ...Committed,
+  result: Obj({
+    ...queryResultFields,
+    looks: Type.Array(
+      Obj({ institution: Type.String(), purpose: Type.String(), on: Type.String(), queryId: Type.String() }),
+    ),
+  }),
+});
+const EntryRecord = Obj({
+  subjectKey: Type.String(),
+  keyVersion: Type.Integer(),
+  uploader: Type.String(),
+  category: Type.String(),
+  severity: Severity,
+  indicators: Type.Array(Type.String()),
+  evidenceHash: Type.String(),
+  listedAt: Time(),
+  listedOn: Type.String(),
+  expiresOn: Type.String(),
+  status: EntryStatus,
+  txId: Type.String(),
+  policyVersion: Type.Integer(),
+  inputHash: Type.String(),
+  relists: Type.Optional(Type.String()),
+});
+const Policy = Obj({
+  categories: Type.Record(
+    Type.String(),
+    Obj({
+      indicatorsMin: Int({ min: 1, max: BLACKLIST_LIMITS.indicatorsMax }),
+      listingDaysMax: Int({ min: 1, max: BLACKLIST_LIMITS.listingDaysMax }),
+    }),
+  ),
+  indicators: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+  purposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+  exemptPurposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+  metering: Obj({
+    periodDays: Type.Integer(),
+    queriesBase: Type.Integer(),
+    queriesPerEntry: Type.Integer(),
+    queriesPerConfirmedEntry: Type.Integer(),
+    queriesPerRevokedEntry: Type.Integer(),
+  }),
+  disputes: Obj({ answerDays: Type.Integer(), voteDays: Type.Integer() }),
+});
+const PolicyVersion = Obj({
+  version: Type.Integer(),
+  policy: Policy,
+  adoptedAt: Nullable(Time()),
+  txId: Nullable(Type.String()),
+  proposalId: Nullable(Type.String()),
+  approvedBy: Type.Array(Type.String()),
+  membersAtAdoption: Type.Integer(),
+});
+const ProposalView = {
+  proposal: Obj({
+    proposalId: Type.String(),
+    baseVersion: Type.Integer(),
+    policy: Policy,
+    proposedBy: Obj({ mspId: Type.String(), name: Type.String(), id: Type.String() }),
+    proposedAt: Time(),
+    txId: Type.String(),
+    approvals: Type.Array(
+      Obj({ mspId: Type.String(), name: Type.String(), at: Time(), txId: Type.String() }),
+    ),
+    status: OneOf(PROPOSAL_STATUSES),
+    adoptedVersion: Nullable(Type.Integer()),
+    inputHash: Type.String(),
+  }),
+  status: OneOf(PROPOSAL_STATUSES),
+};
+const ProposalStep = Obj({
+  ...Committed,
+  result: Obj({
+    ...ProposalView,
+    outcome: OneOf(['PROPOSED', 'UNCHANGED', 'APPROVED', 'ADOPTED'] as const),
+    version: Nullable(PolicyVersion),
+  }),
+});
+const Member = Obj({ mspId: Type.String(), joinedAt: Time(), txId: Type.String(), by: Type.String() });
+const EntryPath = Type.Object({ subjectKey: SubjectKeyParam, uploader: MspId, category: Code });
+const ProposalId = Str({
+  pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${String(BLACKLIST_LIMITS.proposalIdMax - 1)}}$`,
+  description: `a proposal id you choose (letters, digits, . _ -; at most ${String(BLACKLIST_LIMITS.proposalIdMax)})`,
+});
+
+/** The bulk file, read whole up to its limit (413 beyond it, nothing posted). */
+async function fileOf(req: Request): Promise<string> {
+  if ((req.get('content-type') ?? '').includes('application/json'))
+    throw new ApiError('VALIDATION_FAILED', 'send the CSV file itself as the body (text/csv)');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > BULK_LIMITS.bytesMax)
+      throw new ApiError('PAYLOAD_TOO_LARGE', `a bulk file is at most ${String(BULK_LIMITS.bytesMax)} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const blacklistRoutes = [
+  route({
+    operationId: 'joinBlacklist',
+    method: 'post',
+    path: '/blacklist/join',
+    summary: 'Join the blacklist (your institution)',
+    description: `${who('JOIN')} Joining again changes nothing (UNCHANGED).`,
+    tags: ['blacklist'],
+    auth: 'session',
+    responses: {
+      200: {
+        description: 'committed',
+        schema: Obj({
+          ...Committed,
+          result: Obj({ outcome: OneOf(['JOINED', 'UNCHANGED'] as const), member: Member }),
+        }),
+      },
+    },
+    errors: [403, 503],
+    handle: async (_input, ctx) => {
+      const bl = blacklistOf(ctx);
+      const r = await ctx.counted('blacklistJoin', () => bl.gateway.join(ctx.session.identity));
+      return { status: 200 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'listBlacklistMembers',
+    method: 'get',
+    path: '/blacklist/members',
+    summary: 'The institutions that have joined the blacklist',
+    tags: ['blacklist'],
+    auth: 'session',
+    responses: { 200: { description: 'the members', schema: Type.Array(Member) } },
+    errors: [403, 503],
+    handle: async (_input, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.members(ctx.session.identity),
+    }),
+  }),
+  route({
+    operationId: 'uploadBlacklistEntry',
+    method: 'post',
+    path: '/blacklist/entries',
+    summary: 'List one entry',
+    description: `${who('UPLOAD')} The identifier is normalised and hashed on this node with the consortium key; the ledger gets its keyed hash only. The uploader is your institution (the signer), never a field. The evidence (summary, document hashes) goes to your institution's own private collection with a salt the node derives from the entry under its own secret, so the same entry posted again is UNCHANGED and names the first transaction; other content for an entry in force is 409 IDEMPOTENCY_CONFLICT. A bad identifier is 400 naming \`identifier\`, without repeating it; a category, indicator or expiry the policy refuses is 400 POLICY_VIOLATION.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    body: Obj({
+      ...Identifier,
+      category: Code,
+      severity: Severity,
+      indicators: Type.Array(Code, { minItems: 1, maxItems: BLACKLIST_LIMITS.indicatorsMax }),
+      summary: Str({
+        min: 1,
+        max: BLACKLIST_LIMITS.evidenceSummaryMax,
+        description: `the evidence in words, at most ${String(BLACKLIST_LIMITS.evidenceSummaryMax)} characters (private to your institution)`,
+      }),
+      documentHashes: Type.Optional(
+        Type.Array(Hex64("a document's SHA-256 (64 lower-case hex characters)"), {
+          maxItems: BLACKLIST_LIMITS.evidenceDocumentsMax,
+        }),
+      ),
+      expiresOn: Type.Optional(Day),
+    }),
+    responses: {
+      201: { description: 'committed', schema: Obj({ ...Committed, result: Type.Array(UploadResult) }) },
+    },
+    errors: [403, 409, 503],
+    handle: async ({ body }, ctx) => {
+      const bl = blacklistOf(ctx);
+      const [key] = keysOf(bl, body.type, body.identifier);
+      if (key === undefined) throw new Error('the keyring gave no key');
+      const subject = { keyVersion: bl.keyring.writeVersion, subjectKey: key.subjectKey };
+      const documentHashes = [...(body.documentHashes ?? [])];
+      const indicators = [...body.indicators];
+      const salt = evidenceSalt(bl.saltKey, {
+        category: body.category,
+        documentHashes,
+        expiresOn: body.expiresOn ?? null,
+        indicators,
+        severity: body.severity,
+        subject,
+        summary: body.summary,
+      });
+      const entry = {
+        subject,
+        category: body.category,
+        severity: body.severity,
+        indicators,
+        evidence: { salt, summary: body.summary, documentHashes },
+        ...(body.expiresOn === undefined ? {} : { expiresOn: body.expiresOn }),
+      };
+      const r = await ctx.counted('blacklistUpload', () => bl.gateway.upload(ctx.session.identity, entry));
+      return { status: 201 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'uploadBlacklistFile',
+    method: 'post',
+    path: '/blacklist/entries/bulk',
+    summary: `List the entries of a CSV file (up to ${String(BULK_LIMITS.linesMax)} lines)`,
+    description: `${who('UPLOAD')} The body is the CSV file itself (text/csv, UTF-8, at most ${String(BULK_LIMITS.bytesMax)} bytes). A header names the columns type, identifier, category, severity, indicators, summary and optionally document_hashes and expires_on (lists separated by ;). Every line is checked first (the identifier normalised and hashed on this node, the entry against the policy in force); a bad line is listed in \`refused\` with its line number and a message that never holds the identifier; the good lines are posted in transactions of up to ${String(BLACKLIST_LIMITS.uploadBatchMax)}. The same file again changes nothing (every line UNCHANGED). A file without a header, with an unknown column, broken quoting or too many lines is 400 and nothing of it is posted; over its size, 413.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    upload: ['text/csv'],
+    responses: {
+      200: {
+        description: 'what each line did',
+        schema: Obj({
+          lines: Int({ min: 0, description: 'data lines read (the header and empty lines not counted)' }),
+          listed: Int({ min: 0 }),
+          unchanged: Int({ min: 0, description: 'lines whose entry the ledger already held as given' }),
+          refused: Type.Array(
+            Obj({
+              line: Int({
+                min: 1,
+                description: 'the line of the file where the record starts (1 is the header)',
+              }),
+              code: Type.String(),
+              message: Type.String(),
+            }),
+          ),
+        }),
+      },
+    },
+    errors: [403, 503],
+    handle: async (_input, ctx) => {
+      const bl = blacklistOf(ctx);
+      const text = await fileOf(ctx.req);
+      try {
+        const report = await bulkUpload(text, {
+          gateway: bl.gateway,
+          who: ctx.session.identity,
+          keyring: bl.keyring,
+          saltKey: bl.saltKey,
+          now: bl.now,
+        });
+        return { status: 200 as const, body: report };
+      } catch (e) {
+        if (e instanceof BulkFileError) throw new ApiError('VALIDATION_FAILED', e.message, { field: 'body' });
+        throw e;
+      }
+    },
+  }),
+  route({
+    operationId: 'queryBlacklist',
+    method: 'post',
+    path: '/blacklist/queries',
+    summary:
+      'A recorded query: the entries in force about a subject, with provenance and the cross-validation count',
+    description: `${who('QUERY')} The query is a transaction: the ledger records who asked (institution and person), the subject's keyed hash, the purpose, the consent's hash and expiry, and the time. The identifier is hashed on this node (under every key version it holds, during a rotation both). Without a consent the query is 403 CONSENT_REQUIRED unless the policy exempts the purpose; an expired consent 403 CONSENT_EXPIRED; a purpose the policy does not name 400 POLICY_VIOLATION. The answer lists each entry in force (ACTIVE or DISPUTED) with its uploader, listing transaction and time, and how many distinct institutions list the subject, in which categories.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    body: Obj({ ...Identifier, purpose: Code, consent: Type.Optional(ConsentInput) }),
+    responses: { 200: { description: 'committed: the query is recorded', schema: QueryAnswer } },
+    errors: [403, 503],
+    handle: async ({ body }, ctx) => {
+      const bl = blacklistOf(ctx);
+      const subjects = keysOf(bl, body.type, body.identifier);
+      const r = await ctx.counted('blacklistQuery', () =>
+        bl.gateway.query(ctx.session.identity, {
+          subjects,
+          purpose: body.purpose,
+          ...(body.consent === undefined ? {} : { consent: body.consent }),
+        }),
+      );
+      return { status: 200 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'blacklistSubjectReport',
+    method: 'post',
+    path: '/blacklist/subject-reports',
+    summary: "The subject's report: the entries about them and who looked (institution, purpose, day)",
+    description: `${who('SUBJECT_REPORT')} For a subject whose identity your institution has verified, with their signed request as the consent (never exempt). Recorded like a query (purpose SUBJECT_REPORT), so it shows in the next report.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    body: Obj({ ...Identifier, consent: ConsentInput }),
+    responses: { 200: { description: 'committed: the report is recorded', schema: ReportAnswer } },
+    errors: [403, 503],
+    handle: async ({ body }, ctx) => {
+      const bl = blacklistOf(ctx);
+      const subjects = keysOf(bl, body.type, body.identifier);
+      const r = await ctx.counted('blacklistSubjectReport', () =>
+        bl.gateway.subjectReport(ctx.session.identity, { subjects, consent: body.consent }),
+      );
+      return { status: 200 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'getBlacklistEntry',
+    method: 'get',
+    path: '/blacklist/entries/{subjectKey}/{uploader}/{category}',
+    summary: 'An entry by its key, with its status on the ledger’s day',
+    description: `For its uploader's institution (any role) and auditors; to anyone else 404 ENTRY_NOT_FOUND, as for an entry that does not exist (the chaincode decides). The subject key is the keyed hash an upload or a query answered.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    params: EntryPath,
+    responses: {
+      200: { description: 'the entry', schema: Obj({ entry: EntryRecord, status: EntryStatus }) },
+    },
+    errors: [404, 503],
+    handle: async ({ params }, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.getEntry(
+        ctx.session.identity,
+        params.subjectKey,
+        params.uploader,
+        params.category,
+      ),
+    }),
+  }),
+  route({
+    operationId: 'getBlacklistEntryHistory',
+    method: 'get',
+    path: '/blacklist/entries/{subjectKey}/{uploader}/{category}/history',
+    summary: 'Every committed version of an entry',
+    description: `For its uploader's institution (any role) and auditors; to anyone else 404 ENTRY_NOT_FOUND.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    params: EntryPath,
+    responses: {
+      200: {
+        description: 'the versions, oldest first',
+        schema: Type.Array(
+          Obj({
+            txId: Type.String(),
+            timestamp: Time(),
+            isDelete: Type.Boolean(),
+            value: AnyJson('the stored entry'),
+          }),
+        ),
+      },
+    },
+    errors: [404, 503],
+    handle: async ({ params }, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.entryHistory(
+        ctx.session.identity,
+        params.subjectKey,
+        params.uploader,
+        params.category,
+      ),
+    }),
+  }),
+  route({
+    operationId: 'getBlacklistQueryLog',
+    method: 'get',
+    path: '/blacklist/query-log/{subjectKey}',
+    summary: 'Every recorded query of a subject key (auditors)',
+    description: who('READ_QUERY_LOG'),
+    tags: ['blacklist'],
+    auth: 'session',
+    params: Type.Object({ subjectKey: SubjectKeyParam }),
+    responses: {
+      200: {
+        description: 'the recorded queries',
+        schema: Type.Array(
+          Obj({
+            queryId: Type.String(),
+            at: Time(),
+            querier: Obj({ mspId: Type.String(), name: Type.String() }),
+            subjectKeys: Type.Array(Type.String()),
+            purpose: Type.String(),
+            consentHash: Nullable(Type.String()),
+            consentExpiresOn: Nullable(Type.String()),
+            hits: Type.Integer(),
+            policyVersion: Type.Integer(),
+          }),
+        ),
+      },
+    },
+    errors: [503],
+    handle: async ({ params }, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.queryLog(ctx.session.identity, params.subjectKey),
+    }),
+  }),
+  route({
+    operationId: 'getBlacklistPolicy',
+    method: 'get',
+    path: '/blacklist/policy',
+    summary: 'The blacklist policy: the version in force, or any version',
+    description: `${who('READ_POLICY')} Version 1 is the genesis policy; every adopted version is kept.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    query: Type.Object({
+      version: Type.Optional(
+        Int({ min: 1, max: 2_147_483_647, description: 'a policy version (absent: the one in force)' }),
+      ),
+    }),
+    responses: { 200: { description: 'the policy version', schema: PolicyVersion } },
+    errors: [404, 503],
+    handle: async ({ query }, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.policy(ctx.session.identity, query.version ?? 0),
+    }),
+  }),
+  route({
+    operationId: 'proposeBlacklistPolicy',
+    method: 'post',
+    path: '/blacklist/policy/proposals',
+    summary: 'Propose a whole new policy against the version in force',
+    description: `${who('PROPOSE_POLICY')} Idempotent by proposalId: the same policy again is UNCHANGED, another one 409 IDEMPOTENCY_CONFLICT. It is adopted when the approvals of more than half of the member institutions are in (each by an approver; not the proposer).`,
+    tags: ['blacklist'],
+    auth: 'session',
+    body: Obj({ proposalId: ProposalId, policy: Policy }),
+    responses: { 201: { description: 'committed', schema: ProposalStep } },
+    errors: [403, 409, 503],
+    handle: async ({ body }, ctx) => {
+      const bl = blacklistOf(ctx);
+      const r = await ctx.counted('blacklistProposePolicy', () =>
+        bl.gateway.proposePolicy(ctx.session.identity, body.proposalId, body.policy as BlacklistPolicy),
+      );
+      return { status: 201 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'getBlacklistPolicyProposal',
+    method: 'get',
+    path: '/blacklist/policy/proposals/{proposalId}',
+    summary: 'A policy proposal, its approvals and its status',
+    description: who('READ_POLICY'),
+    tags: ['blacklist'],
+    auth: 'session',
+    params: Type.Object({ proposalId: ProposalId }),
+    responses: { 200: { description: 'the proposal', schema: Obj(ProposalView) } },
+    errors: [404, 503],
+    handle: async ({ params }, ctx) => ({
+      status: 200 as const,
+      body: await blacklistOf(ctx).gateway.proposal(ctx.session.identity, params.proposalId),
+    }),
+  }),
+  route({
+    operationId: 'approveBlacklistPolicy',
+    method: 'post',
+    path: '/blacklist/policy/proposals/{proposalId}/approve',
+    summary: "Your institution's approval of a policy proposal",
+    description: `${who('APPROVE_POLICY')} The proposer cannot approve (403 SELF_APPROVAL); a second approval of one institution changes nothing; a proposal made against an older version is 409 ALREADY_DECIDED. The approval that makes a majority adopts the policy (\`outcome\` ADOPTED, \`version\` the new version).`,
+    tags: ['blacklist'],
+    auth: 'session',
+    params: Type.Object({ proposalId: ProposalId }),
+    responses: { 200: { description: 'committed', schema: ProposalStep } },
+    errors: [403, 404, 409, 503],
+    handle: async ({ params }, ctx) => {
+      const bl = blacklistOf(ctx);
+      const r = await ctx.counted('blacklistApprovePolicy', () =>
+        bl.gateway.approvePolicy(ctx.session.identity, params.proposalId),
+      );
+      return { status: 200 as const, body: committed(r) };
+    },
+  }),
+];
