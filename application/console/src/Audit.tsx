@@ -11,7 +11,7 @@ import {
   type VerifyReport,
 } from './api';
 import { formatDateTime, formatInteger } from './format';
-import { codeLabel } from './i18n';
+import { codeLabel, type Translate } from './i18n';
 import { navigate } from './navigation';
 import { hrefOf } from './route';
 import { ErrorBox, message, Pager, Select, type Ctx } from './ui';
@@ -35,22 +35,39 @@ export function Audit({
   readonly kind: Kind | undefined;
   readonly id: string | undefined;
 }) {
-  const { t, locale, user } = ctx;
-  const [kind, setKind] = useState<Kind>(routeKind ?? 'break');
-  const [id, setId] = useState(routeId ?? '');
+  const { t, user } = ctx;
+  const { history, error, exportCsv } = useProvenance(routeKind, routeId);
+  const mayVerify = user.roles.includes('auditor') || user.roles.includes('admin');
+  return (
+    <section aria-labelledby="prov-title">
+      <h2 id="prov-title">{t('provenanceTitle')}</h2>
+      <ProvenanceForm
+        t={t}
+        routeKind={routeKind}
+        routeId={routeId}
+        exportable={history !== undefined && history.length > 0}
+        onExport={exportCsv}
+      />
+      <ErrorBox error={error} />
+      <ProvenanceHistory ctx={ctx} history={history} />
+
+      {mayVerify && <AllBreaks ctx={ctx} />}
+
+      <IndexCheck ctx={ctx} mayVerify={mayVerify} />
+    </section>
+  );
+}
+
+/** The history of the record the URL names, loaded when the URL changes, and its export to CSV. */
+function useProvenance(routeKind: Kind | undefined, routeId: string | undefined) {
   const [history, setHistory] = useState<readonly ProvenanceEntry[]>();
   const [error, setError] = useState<string>();
-  const [verify, setVerify] = useState<VerifyReport>();
-  const [verifyError, setVerifyError] = useState<string>();
-  const [checking, setChecking] = useState(false);
 
   useEffect(() => {
     if (!routeKind || !routeId) {
       setHistory(undefined);
       return;
     }
-    setKind(routeKind);
-    setId(routeId);
     let current = true;
     setError(undefined);
     call<Provenance>('GET', `/v1/provenance/${routeKind}/${encodeURIComponent(routeId)}`)
@@ -68,11 +85,6 @@ export function Audit({
     };
   }, [routeKind, routeId]);
 
-  const show = (e: SyntheticEvent) => {
-    e.preventDefault();
-    navigate({ name: 'audit', kind, id: id.trim() });
-  };
-
   const exportCsv = () => {
     if (!routeKind || !routeId) return;
     download(
@@ -82,55 +94,79 @@ export function Audit({
       setError(message(err));
     });
   };
+  return { history, error, exportCsv };
+}
 
-  const check = () => {
-    setChecking(true);
-    setVerifyError(undefined);
-    call<VerifyReport>('GET', '/v1/index/verify')
-      .then(setVerify)
-      .catch((err: unknown) => {
-        setVerify(undefined);
-        setVerifyError(message(err));
-      })
-      .finally(() => {
-        setChecking(false);
-      });
+/** Which record to show: the fields follow the URL, and Show puts the choice in the URL. */
+function ProvenanceForm({
+  t,
+  routeKind,
+  routeId,
+  exportable,
+  onExport,
+}: {
+  readonly t: Translate;
+  readonly routeKind: Kind | undefined;
+  readonly routeId: string | undefined;
+  readonly exportable: boolean;
+  readonly onExport: () => void;
+}) {
+  const [kind, setKind] = useState<Kind>(routeKind ?? 'break');
+  const [id, setId] = useState(routeId ?? '');
+  useEffect(() => {
+    if (!routeKind || !routeId) return;
+    setKind(routeKind);
+    setId(routeId);
+  }, [routeKind, routeId]);
+
+  const show = (e: SyntheticEvent) => {
+    e.preventDefault();
+    navigate({ name: 'audit', kind, id: id.trim() });
   };
-
-  const mayVerify = user.roles.includes('auditor') || user.roles.includes('admin');
   return (
-    <section aria-labelledby="prov-title">
-      <h2 id="prov-title">{t('provenanceTitle')}</h2>
-      <form onSubmit={show} className="inline">
-        <Select
-          label={t('kind')}
-          value={kind}
-          options={(['case', 'break', 'leg'] as const).map((k) => ({ value: k, label: t(`kind_${k}`) }))}
-          onChange={(v) => {
-            setKind(v === 'case' || v === 'leg' ? v : 'break');
+    <form onSubmit={show} className="inline">
+      <Select
+        label={t('kind')}
+        value={kind}
+        options={(['case', 'break', 'leg'] as const).map((k) => ({ value: k, label: t(`kind_${k}`) }))}
+        onChange={(v) => {
+          setKind(v === 'case' || v === 'leg' ? v : 'break');
+        }}
+      />
+      <label>
+        {t('id')}{' '}
+        <input
+          name="id"
+          required
+          aria-describedby="prov-help"
+          value={id}
+          onChange={(e) => {
+            setId(e.target.value);
           }}
         />
-        <label>
-          {t('id')}{' '}
-          <input
-            name="id"
-            required
-            aria-describedby="prov-help"
-            value={id}
-            onChange={(e) => {
-              setId(e.target.value);
-            }}
-          />
-        </label>
-        <button type="submit">{t('show')}</button>
-        <button type="button" disabled={!history || history.length === 0} onClick={exportCsv}>
-          {t('exportCsv')}
-        </button>
-        <p id="prov-help" className="help">
-          {t('provenanceHelp')}
-        </p>
-      </form>
-      <ErrorBox error={error} />
+      </label>
+      <button type="submit">{t('show')}</button>
+      <button type="button" disabled={!exportable} onClick={onExport}>
+        {t('exportCsv')}
+      </button>
+      <p id="prov-help" className="help">
+        {t('provenanceHelp')}
+      </p>
+    </form>
+  );
+}
+
+/** Every version of the record, oldest first, with the block and the certificate that signed it. */
+function ProvenanceHistory({
+  ctx,
+  history,
+}: {
+  readonly ctx: Ctx;
+  readonly history: readonly ProvenanceEntry[] | undefined;
+}) {
+  const { t, locale } = ctx;
+  return (
+    <>
       {history?.length === 0 && <p>{t('noRecord')}</p>}
       {history && history.length > 0 && (
         <table data-testid="provenance">
@@ -158,19 +194,7 @@ export function Audit({
                   </td>
                   <td className="mono small">{h.txId}</td>
                   <td className="signer">
-                    {h.signer ? (
-                      <>
-                        <strong>{h.signer.mspId}</strong>
-                        <br />
-                        <span className="mono small">{h.signer.subject}</span>
-                        <br />
-                        <span className="mono small">
-                          {t('issuer')} {h.signer.issuer}
-                        </span>
-                      </>
-                    ) : (
-                      t('notIndexed')
-                    )}
+                    <Signer t={t} signer={h.signer} />
                   </td>
                   <td>{h.isDelete ? t('deleted') : status ? codeLabel(locale, status) : t('none')}</td>
                 </tr>
@@ -179,9 +203,47 @@ export function Audit({
           </tbody>
         </table>
       )}
+    </>
+  );
+}
 
-      {mayVerify && <AllBreaks ctx={ctx} />}
+function Signer({ t, signer }: { readonly t: Translate; readonly signer: ProvenanceEntry['signer'] }) {
+  return signer ? (
+    <>
+      <strong>{signer.mspId}</strong>
+      <br />
+      <span className="mono small">{signer.subject}</span>
+      <br />
+      <span className="mono small">
+        {t('issuer')} {signer.issuer}
+      </span>
+    </>
+  ) : (
+    t('notIndexed')
+  );
+}
 
+/** Asks the node to compare its index with the ledger (auditors and admins only) and shows what differs. */
+function IndexCheck({ ctx, mayVerify }: { readonly ctx: Ctx; readonly mayVerify: boolean }) {
+  const { t } = ctx;
+  const [verify, setVerify] = useState<VerifyReport>();
+  const [verifyError, setVerifyError] = useState<string>();
+  const [checking, setChecking] = useState(false);
+  const check = () => {
+    setChecking(true);
+    setVerifyError(undefined);
+    call<VerifyReport>('GET', '/v1/index/verify')
+      .then(setVerify)
+      .catch((err: unknown) => {
+        setVerify(undefined);
+        setVerifyError(message(err));
+      })
+      .finally(() => {
+        setChecking(false);
+      });
+  };
+  return (
+    <>
       <h3>{t('indexCheck')}</h3>
       <p className="help">{t('indexCheckHelp')}</p>
       <button type="button" disabled={checking || !mayVerify} onClick={check}>
@@ -189,32 +251,30 @@ export function Audit({
       </button>
       {!mayVerify && <span className="help"> {t('indexCheckRole')}</span>}
       <ErrorBox error={verifyError} />
-      {verify && (
-        <div
-          role="status"
-          className={verify.differences.length === 0 ? 'notice' : 'error'}
-          data-testid="verify"
-        >
-          {(verify.differences.length === 0 ? t('indexAgrees') : t('indexDiffers'))
-            .replace('{cases}', formatInteger(locale, verify.casesChecked))
-            .replace('{breaks}', formatInteger(locale, verify.breaksChecked))
-            .replace('{n}', formatInteger(locale, verify.differences.length))
-            .replace(
-              '{block}',
-              verify.checkpoint ? formatInteger(locale, verify.checkpoint.blockNumber) : '—',
-            )}
-          {verify.differences.length > 0 && (
-            <ul>
-              {verify.differences.slice(0, 50).map((d) => (
-                <li key={`${d.kind}-${d.id}-${d.field}`}>
-                  {d.kind} {d.id} {d.field}: {JSON.stringify(d.index)} ≠ {JSON.stringify(d.ledger)}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
+      {verify && <VerifyResult ctx={ctx} verify={verify} />}
+    </>
+  );
+}
+
+function VerifyResult({ ctx, verify }: { readonly ctx: Ctx; readonly verify: VerifyReport }) {
+  const { t, locale } = ctx;
+  return (
+    <div role="status" className={verify.differences.length === 0 ? 'notice' : 'error'} data-testid="verify">
+      {(verify.differences.length === 0 ? t('indexAgrees') : t('indexDiffers'))
+        .replace('{cases}', formatInteger(locale, verify.casesChecked))
+        .replace('{breaks}', formatInteger(locale, verify.breaksChecked))
+        .replace('{n}', formatInteger(locale, verify.differences.length))
+        .replace('{block}', verify.checkpoint ? formatInteger(locale, verify.checkpoint.blockNumber) : '—')}
+      {verify.differences.length > 0 && (
+        <ul>
+          {verify.differences.slice(0, 50).map((d) => (
+            <li key={`${d.kind}-${d.id}-${d.field}`}>
+              {d.kind} {d.id} {d.field}: {JSON.stringify(d.index)} ≠ {JSON.stringify(d.ledger)}
+            </li>
+          ))}
+        </ul>
       )}
-    </section>
+    </div>
   );
 }
 
@@ -262,35 +322,40 @@ function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
       </div>
       <ErrorBox error={error} />
       {page && page.items.length === 0 && <p>{t('noRecord')}</p>}
-      {page && page.items.length > 0 && (
-        <table data-testid="all-breaks">
-          <thead>
-            <tr>
-              <th scope="col">{t('breakId')}</th>
-              <th scope="col">{t('reason')}</th>
-              <th scope="col">{t('status')}</th>
-              <th scope="col">{t('parties')}</th>
-              <th scope="col">{t('updated')}</th>
-              <th scope="col">{t('blockNumber')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((b) => (
-              <tr key={b.breakId}>
-                <td className="mono">
-                  <a href={hrefOf({ name: 'audit', kind: 'break', id: b.breakId })}>{b.breakId}</a>
-                </td>
-                <td>{codeLabel(locale, b.reason)}</td>
-                <td>{codeLabel(locale, b.status)}</td>
-                <td>{b.parties.join(', ')}</td>
-                <td>{formatDateTime(locale, b.updatedAt)}</td>
-                <td>{formatInteger(locale, b.blockNumber)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {page && page.items.length > 0 && <AuditBreaksTable ctx={ctx} items={page.items} />}
       <Pager t={t} cursors={cursors} setCursors={setCursors} nextCursor={page?.nextCursor} />
     </>
+  );
+}
+
+function AuditBreaksTable({ ctx, items }: { readonly ctx: Ctx; readonly items: AuditBreaksPage['items'] }) {
+  const { t, locale } = ctx;
+  return (
+    <table data-testid="all-breaks">
+      <thead>
+        <tr>
+          <th scope="col">{t('breakId')}</th>
+          <th scope="col">{t('reason')}</th>
+          <th scope="col">{t('status')}</th>
+          <th scope="col">{t('parties')}</th>
+          <th scope="col">{t('updated')}</th>
+          <th scope="col">{t('blockNumber')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((b) => (
+          <tr key={b.breakId}>
+            <td className="mono">
+              <a href={hrefOf({ name: 'audit', kind: 'break', id: b.breakId })}>{b.breakId}</a>
+            </td>
+            <td>{codeLabel(locale, b.reason)}</td>
+            <td>{codeLabel(locale, b.status)}</td>
+            <td>{b.parties.join(', ')}</td>
+            <td>{formatDateTime(locale, b.updatedAt)}</td>
+            <td>{formatInteger(locale, b.blockNumber)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
