@@ -396,7 +396,6 @@ function BreakActions({
       setComment('');
     });
   };
-  const decisions = { approve: 'APPROVE', accept: 'ACCEPT', reject: 'REJECT', resolve: 'RESOLVE' } as const;
   return (
     <fieldset className="actions" disabled={busy}>
       <legend className="sr-only">{t('actions')}</legend>
@@ -418,31 +417,13 @@ function BreakActions({
         offered={offered}
         act={act}
       />
-      <div className="row">
-        {(['approve', 'accept', 'reject', 'resolve'] as const)
-          .filter((a) => a !== 'approve' || roles.includes('approver'))
-          .map((a) => (
-            <button
-              type="button"
-              key={a}
-              disabled={!offered(decisions[a])}
-              onClick={() => {
-                act(a);
-              }}
-            >
-              {t(a)}
-            </button>
-          ))}
-        <button
-          type="button"
-          disabled={!comment.trim()}
-          onClick={() => {
-            act('comment');
-          }}
-        >
-          {t('addComment')}
-        </button>
-      </div>
+      <Decisions
+        t={t}
+        mayApprove={roles.includes('approver')}
+        hasComment={comment.trim() !== ''}
+        offered={offered}
+        act={act}
+      />
       {iProposed && <p className="help">{t('fourEyesHint')}</p>}
     </fieldset>
   );
@@ -512,6 +493,51 @@ function AssignAndPropose({
           </button>
         </>
       )}
+    </div>
+  );
+}
+
+const DECISIONS = { approve: 'APPROVE', accept: 'ACCEPT', reject: 'REJECT', resolve: 'RESOLVE' } as const;
+
+/** Approve (approvers only: four eyes), accept, reject, resolve; and a comment on its own. */
+function Decisions({
+  t,
+  mayApprove,
+  hasComment,
+  offered,
+  act,
+}: {
+  readonly t: Translate;
+  readonly mayApprove: boolean;
+  readonly hasComment: boolean;
+  readonly offered: (a: PersonAction) => boolean;
+  readonly act: (action: string) => void;
+}) {
+  return (
+    <div className="row">
+      {(['approve', 'accept', 'reject', 'resolve'] as const)
+        .filter((a) => a !== 'approve' || mayApprove)
+        .map((a) => (
+          <button
+            type="button"
+            key={a}
+            disabled={!offered(DECISIONS[a])}
+            onClick={() => {
+              act(a);
+            }}
+          >
+            {t(a)}
+          </button>
+        ))}
+      <button
+        type="button"
+        disabled={!hasComment}
+        onClick={() => {
+          act('comment');
+        }}
+      >
+        {t('addComment')}
+      </button>
     </div>
   );
 }
