@@ -60,6 +60,16 @@ describe('the password of a login', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('with --password-stdin on a terminal, is still read without echo', async () => {
+    const t = terminal();
+    const { s, err } = sources({ passwordStdin: true, stdin: t.stream });
+    const read = readSecret('bruno', s);
+    t.stream.write('typed\r');
+    expect(await read).toBe('typed');
+    expect(err()).toBe('Password for bruno: \n');
+    expect(t.modes).toEqual([true, false]);
+  });
+
   it('comes from the environment', async () => {
     expect(await readSecret('bruno', sources({ env: { [PASSWORD_ENV]: 'from-env' } }).s)).toBe('from-env');
   });

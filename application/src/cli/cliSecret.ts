@@ -36,6 +36,9 @@ export async function readSecret(label: string, s: SecretSources): Promise<strin
     throw usageError('give the password once: --password-stdin or --secret, not both');
   if (s.passwordStdin) {
     if (s.stdin === undefined) throw usageError('--password-stdin: there is no standard input to read');
+    // a terminal there would echo what is typed: read it as the prompt does
+    if (s.stdin.isTTY === true && s.stdin.setRawMode !== undefined)
+      return nonEmpty(await promptWithoutEcho(s.stdin, s.prompt, `Password for ${label}: `), 'the prompt');
     return nonEmpty(await firstLine(s.stdin), 'standard input');
   }
   if (s.secretArgument !== undefined) {
