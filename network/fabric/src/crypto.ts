@@ -187,20 +187,7 @@ export async function enrollOrganisation(
 ): Promise<number> {
   const caPem = readFileSync(join(layout.caHome(mspId), 'ca-cert.pem'), 'utf8');
   const ca = new FabricCAServices(caUrl(topology, mspId), { trustedRoots: [caPem], verify: true });
-
-  const boot = await keyAndCsr(CA_BOOTSTRAP.id, []);
-  const bootCert = await ca.enroll({
-    enrollmentID: CA_BOOTSTRAP.id,
-    enrollmentSecret: CA_BOOTSTRAP.secret,
-    csr: boot.csrPem,
-  });
-  const registrar = User.createUser(
-    CA_BOOTSTRAP.id,
-    CA_BOOTSTRAP.secret,
-    mspId,
-    bootCert.certificate,
-    boot.keyPem,
-  );
+  const registrar = await enrollRegistrar(ca, mspId);
 
   const orgMsp = layout.orgMsp(mspId);
   write(join(orgMsp, CA_CERT_IN_MSP), caPem);
@@ -209,44 +196,64 @@ export async function enrollOrganisation(
 
   const identities = identitiesOf(layout, consortium, topology, orderers, mspId);
   for (const identity of identities) {
-    try {
-      await ca.register(
-        {
-          enrollmentID: identity.id,
-          enrollmentSecret: identity.secret,
-          role: identity.type,
-          affiliation: '',
-          maxEnrollments: -1,
-          attrs:
-            identity.roles === undefined
-              ? []
-              : [{ name: 'roles', value: identity.roles.join(','), ecert: true }],
-        },
-        registrar,
-      );
-    } catch (error) {
-      // A CA that survived a previous `up` already knows the identity; enrolling again is fine.
-      if (!String(error).includes('already registered')) throw error;
-    }
-    const ecert = await keyAndCsr(identity.id, []);
-    const enrolled = await ca.enroll({
-      enrollmentID: identity.id,
-      enrollmentSecret: identity.secret,
-      csr: ecert.csrPem,
-    });
-    writeMsp(identity.mspDir, caPem, enrolled.certificate, ecert.keyPem, ecert.ski);
-    if (identity.tlsDir !== undefined) {
-      const tls = await keyAndCsr(identity.id, identity.tlsHosts ?? []);
-      const tlsCert = await ca.enroll({
-        enrollmentID: identity.id,
-        enrollmentSecret: identity.secret,
-        csr: tls.csrPem,
-        profile: 'tls',
-      });
-      write(identity.tlsDir.cert, tlsCert.certificate);
-      write(identity.tlsDir.key, tls.keyPem);
-      write(identity.tlsDir.ca, caPem);
-    }
+    await register(ca, identity, registrar);
+    await enrollIdentity(ca, identity, caPem);
   }
   return identities.length;
+}
+
+/** The CA's bootstrap identity, enrolled: the registrar of every other identity. */
+async function enrollRegistrar(ca: FabricCAServices, mspId: string): Promise<User> {
+  const boot = await keyAndCsr(CA_BOOTSTRAP.id, []);
+  const bootCert = await ca.enroll({
+    enrollmentID: CA_BOOTSTRAP.id,
+    enrollmentSecret: CA_BOOTSTRAP.secret,
+    csr: boot.csrPem,
+  });
+  return User.createUser(CA_BOOTSTRAP.id, CA_BOOTSTRAP.secret, mspId, bootCert.certificate, boot.keyPem);
+}
+
+/** Registers the identity with its type and, for a user, its `roles` attribute in the enrolment certificate. */
+async function register(ca: FabricCAServices, identity: Identity, registrar: User): Promise<void> {
+  try {
+    await ca.register(
+      {
+        enrollmentID: identity.id,
+        enrollmentSecret: identity.secret,
+        role: identity.type,
+        affiliation: '',
+        maxEnrollments: -1,
+        attrs:
+          identity.roles === undefined
+            ? []
+            : [{ name: 'roles', value: identity.roles.join(','), ecert: true }],
+      },
+      registrar,
+    );
+  } catch (error) {
+    // A CA that survived a previous `up` already knows the identity; enrolling again is fine.
+    if (!String(error).includes('already registered')) throw error;
+  }
+}
+
+/** Enrols the identity: its MSP folder, and for a node its TLS key and certificate as well. */
+async function enrollIdentity(ca: FabricCAServices, identity: Identity, caPem: string): Promise<void> {
+  const ecert = await keyAndCsr(identity.id, []);
+  const enrolled = await ca.enroll({
+    enrollmentID: identity.id,
+    enrollmentSecret: identity.secret,
+    csr: ecert.csrPem,
+  });
+  writeMsp(identity.mspDir, caPem, enrolled.certificate, ecert.keyPem, ecert.ski);
+  if (identity.tlsDir === undefined) return;
+  const tls = await keyAndCsr(identity.id, identity.tlsHosts ?? []);
+  const tlsCert = await ca.enroll({
+    enrollmentID: identity.id,
+    enrollmentSecret: identity.secret,
+    csr: tls.csrPem,
+    profile: 'tls',
+  });
+  write(identity.tlsDir.cert, tlsCert.certificate);
+  write(identity.tlsDir.key, tls.keyPem);
+  write(identity.tlsDir.ca, caPem);
 }
