@@ -34,8 +34,13 @@ export const saltFileName = (mspId: string): string => `evidence-salt-${mspId}.k
 export interface OpenNodeBlacklistOptions {
   readonly mspId: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The node's data directory: key files inside it are refused (a copy of the data must not carry a key). */
+  /** The data directory: configured key files inside it are refused (a copy of the data must not carry a key). */
   readonly dataDir: string;
+  /**
+   * The node's own folder, when the demo keeps its keys beside it inside `dataDir` (`<dataDir>/nodes/<MSP>`): the
+   * demo's key files are refused inside this one instead. Default `dataDir`.
+   */
+  readonly nodeDir?: string;
   /**
    * Where the embedded demo keeps its key files when none is configured: `<demoKeyDir>/<MSP>/`, outside
    * `dataDir`. Absent: no demo keys (a node on live Fabric without a configured key offers no blacklist).
@@ -55,14 +60,16 @@ export async function openNodeBlacklist(
   options: OpenNodeBlacklistOptions,
 ): Promise<NodeBlacklist | undefined> {
   let config: SubjectKeyConfig | undefined = readSubjectKeyConfig(options.env);
+  let dataDir = options.dataDir;
   if (config === undefined) {
     if (options.demoKeyDir === undefined) return undefined;
-    config = { files: [await demoKeyFile(options.demoKeyDir, options.mspId, options.dataDir)] };
+    dataDir = options.nodeDir ?? options.dataDir;
+    config = { files: [await demoKeyFile(options.demoKeyDir, options.mspId, dataDir)] };
   }
-  const keyring = await loadSubjectKeyring(config, options.dataDir);
+  const keyring = await loadSubjectKeyring(config, dataDir);
   const [first] = config.files;
   if (first === undefined) throw new SubjectKeyError('no blacklist key file is configured');
-  const saltKey = await loadSaltKey(join(dirname(first), saltFileName(options.mspId)), options.dataDir);
+  const saltKey = await loadSaltKey(join(dirname(first), saltFileName(options.mspId)), dataDir);
   return {
     gateway: new BlacklistGateway(gateway),
     keyring,

@@ -54,8 +54,8 @@ export interface InstitutionNodesOptions {
   tls?: (mspId: string) => NodeTls | undefined;
   /**
    * Where the embedded demo keeps each institution's blacklist key file when TALLYSTICK_BLACKLIST_KEY_FILES is not
-   * set (outside `dataDir`; default `<dataDir>-blacklist-keys`). Not used on live Fabric, whose nodes need the
-   * configured key files to offer the blacklist.
+   * set: `<folder>/<MSP>/`, outside every node's own data directory (`<dataDir>/nodes/<MSP>`); default
+   * `<dataDir>/blacklist-keys`. Not used on live Fabric, whose nodes need configured key files for the blacklist.
    */
   blacklistDemoKeyDir?: string;
 }
@@ -101,15 +101,15 @@ async function startNode(
   const db = await openNodeIndex(env, nodeDir, org.mspId);
   const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
   const live = new LiveFeed();
+  // Configured key files are refused anywhere in the data directory. The demo's keys live beside the nodes' own
+  // folders (refused inside those), so that the demo's ledger and its key are made and removed together.
   const blacklist = await openNodeBlacklist(c.gateway, {
     mspId: org.mspId,
     env,
     dataDir: options.dataDir,
+    nodeDir,
     ...(c.backend === 'embedded'
-      ? {
-          demoKeyDir:
-            options.blacklistDemoKeyDir ?? `${options.dataDir.replace(/[/\\]+$/, '')}-blacklist-keys`,
-        }
+      ? { demoKeyDir: options.blacklistDemoKeyDir ?? join(options.dataDir, 'blacklist-keys') }
       : {}),
   });
   const app = createApp({
