@@ -305,9 +305,15 @@ describe('every route, through a running node, answers as its OpenAPI document s
     expect((await api(B, 'GET', `/v1/provenance/break/${breakId}`, { token: bruno })).status).toBe(200);
     const csv = await api(B, 'GET', `/v1/provenance/break/${breakId}?format=csv`, { token: bruno });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    // The resolved break among the closed ones, with its resolution.
-    const closed = await api(B, 'GET', '/v1/queue?status=RESOLVED&sort=updated&order=desc', { token: bruno });
-    expect((closed.body as { items: { breakId: string }[] }).items.map((b) => b.breakId)).toContain(breakId);
+    // The resolved break among the closed ones, with its resolution, once the node has indexed the resolution
+    // (the action answers when the ledger committed it; the index follows the block a moment later).
+    const closedIds = async () =>
+      (
+        (await api(B, 'GET', '/v1/queue?status=RESOLVED&sort=updated&order=desc', { token: bruno })).body as {
+          items: { breakId: string }[];
+        }
+      ).items.map((b) => b.breakId);
+    await expect.poll(closedIds, { timeout: 30_000 }).toContain(breakId);
 
     // The blacklist: identifiers in bodies only, hashed on the node; every refusal the chaincode's.
     const A = at('BankAMSP');
