@@ -2,18 +2,39 @@ import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
 
 import { BLACKLIST_ACCESS, type BlacklistOperation } from '../../../../chaincode/src/core/blacklist/access';
-import { ENTRY_STATUSES, SEVERITIES } from '../../../../chaincode/src/core/blacklist/entry';
-import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
-import type { BlacklistPolicy } from '../../../../chaincode/src/core/blacklist/policy';
-import { PROPOSAL_STATUSES } from '../../../../chaincode/src/core/blacklist/proposal';
+import type { BlacklistPolicy as PolicyInput } from '../../../../chaincode/src/core/blacklist/policy';
 import { TallyError } from '../../../../chaincode/src/core/errors';
-import { SUBJECT_LIMITS, SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
 import { BULK_LIMITS, BulkFileError, bulkUpload, evidenceSalt } from '../../blacklist/bulkUpload';
 import type { NodeBlacklist } from '../../blacklist/nodeBlacklist';
 import type { SubjectKey } from '../../blacklist/subjectKeys';
+import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
 import { ApiError } from '../errors';
+import {
+  BlacklistBulkReport,
+  BlacklistEntryVersion,
+  BlacklistEntryView,
+  BlacklistMember,
+  BlacklistPolicy,
+  BlacklistPolicyVersion,
+  BlacklistProposal,
+  BlacklistProposalStep,
+  BlacklistQueryAnswer,
+  BlacklistSubjectReportAnswer,
+  BlacklistUploadAnswer,
+  Code,
+  Committed,
+  committed,
+  ConsentInput,
+  Day,
+  EntryPath,
+  Hex64,
+  Identifier,
+  ProposalId,
+  Severity,
+  SubjectKeyParam,
+} from './blacklistShapes';
 import { route, type RouteContext } from './route';
-import { AnyJson, Decimal, Int, Nullable, Obj, OneOf, Str, Time } from './schema';
+import { Int, Nullable, Obj, OneOf, Str, Time } from './schema';
 
 /**
  * The shared blacklist's member API (docs/BLACKLIST.md). Identifiers travel only in request bodies (never in a
@@ -51,164 +72,6 @@ function keysOf(bl: NodeBlacklist, type: string, identifier: string): readonly S
   }
 }
 
-const Hex64 = (description: string) => Str({ pattern: '^[0-9a-f]{64}$', description });
-const SubjectKeyParam = Hex64(
-  'a subject key: 64 lower-case hex characters (the keyed hash, never the identifier)',
-);
-const MspId = Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'an MSP id' });
-const Code = Str({
-  pattern: '^[A-Z][A-Z0-9_]{0,63}$',
-  description: 'a policy code (upper case, e.g. MONEY_MULE)',
-});
-const Day = Type.String({ format: 'date', description: 'a day YYYY-MM-DD' });
-const Identifier = {
-  type: OneOf(SUBJECT_TYPES, `the identifier's type: ${SUBJECT_TYPES.join(', ')}`),
-  identifier: Str({
-    min: 1,
-    max: SUBJECT_LIMITS.rawLengthMax,
-    description: `the identifier as written, at most ${String(SUBJECT_LIMITS.rawLengthMax)} characters (hashed on this node; never sent to the ledger, stored or logged)`,
-  }),
-};
-const ConsentInput = Obj(
-  {
-    hash: Hex64("the SHA-256 of the subject's signed authorisation (64 lower-case hex characters)"),
-    expiresOn: Day,
-  },
-  'the consent: its hash (the document stays with your institution) and its expiry',
-);
-
-const Committed = { txId: Type.String(), blockNumber: Decimal('the block that holds the transaction') };
-const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
-  txId: r.txId,
-  blockNumber: r.blockNumber.toString(),
-  result: r.result,
-});
-
-const Severity = OneOf(SEVERITIES);
-const EntryStatus = OneOf(ENTRY_STATUSES);
-const UploadResult = Obj({
-  subjectKey: Type.String(),
-  keyVersion: Type.Integer(),
-  category: Type.String(),
-  uploader: Type.String(),
-  outcome: OneOf(['LISTED', 'UNCHANGED'] as const),
-  status: EntryStatus,
-  expiresOn: Type.String(),
-  txId: Type.String({ description: 'the listing transaction (the first one, for UNCHANGED)' }),
-});
-const EntryHit = Obj({
-  subjectKey: Type.String(),
-  keyVersion: Type.Integer(),
-  category: Type.String(),
-  severity: Severity,
-  indicators: Type.Array(Type.String()),
-  evidenceHash: Type.String(),
-  listedOn: Type.String(),
-  expiresOn: Type.String(),
-  status: EntryStatus,
-  uploader: Type.String({ description: 'the institution that listed it (the signer of txId)' }),
-  txId: Type.String({ description: 'the listing transaction; its block holds the signer’s certificate' }),
-  listedAt: Time(),
-});
-const queryResultFields = {
-  queryId: Type.String({ description: 'the transaction that recorded this query' }),
-  at: Time(),
-  purpose: Type.String(),
-  entries: Type.Array(EntryHit),
-  crossValidation: Obj({
-    institutions: Int({ min: 0, description: 'distinct institutions that list the subject' }),
-    categories: Type.Array(Type.String()),
-    institutionsByCategory: Type.Record(Type.String(), Type.Integer()),
-  }),
-};
-const QueryAnswer = Obj({ ...Committed, result: Obj(queryResultFields) });
-const ReportAnswer = Obj({
-  ...Committed,
-  result: Obj({
-    ...queryResultFields,
-    looks: Type.Array(
-      Obj({ institution: Type.String(), purpose: Type.String(), on: Type.String(), queryId: Type.String() }),
-    ),
-  }),
-});
-const EntryRecord = Obj({
-  subjectKey: Type.String(),
-  keyVersion: Type.Integer(),
-  uploader: Type.String(),
-  category: Type.String(),
-  severity: Severity,
-  indicators: Type.Array(Type.String()),
-  evidenceHash: Type.String(),
-  listedAt: Time(),
-  listedOn: Type.String(),
-  expiresOn: Type.String(),
-  status: EntryStatus,
-  txId: Type.String(),
-  policyVersion: Type.Integer(),
-  inputHash: Type.String(),
-  relists: Type.Optional(Type.String()),
-});
-const Policy = Obj({
-  categories: Type.Record(
-    Type.String(),
-    Obj({
-      indicatorsMin: Int({ min: 1, max: BLACKLIST_LIMITS.indicatorsMax }),
-      listingDaysMax: Int({ min: 1, max: BLACKLIST_LIMITS.listingDaysMax }),
-    }),
-  ),
-  indicators: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
-  purposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
-  exemptPurposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
-  metering: Obj({
-    periodDays: Type.Integer(),
-    queriesBase: Type.Integer(),
-    queriesPerEntry: Type.Integer(),
-    queriesPerConfirmedEntry: Type.Integer(),
-    queriesPerRevokedEntry: Type.Integer(),
-  }),
-  disputes: Obj({ answerDays: Type.Integer(), voteDays: Type.Integer() }),
-});
-const PolicyVersion = Obj({
-  version: Type.Integer(),
-  policy: Policy,
-  adoptedAt: Nullable(Time()),
-  txId: Nullable(Type.String()),
-  proposalId: Nullable(Type.String()),
-  approvedBy: Type.Array(Type.String()),
-  membersAtAdoption: Type.Integer(),
-});
-const ProposalView = {
-  proposal: Obj({
-    proposalId: Type.String(),
-    baseVersion: Type.Integer(),
-    policy: Policy,
-    proposedBy: Obj({ mspId: Type.String(), name: Type.String(), id: Type.String() }),
-    proposedAt: Time(),
-    txId: Type.String(),
-    approvals: Type.Array(
-      Obj({ mspId: Type.String(), name: Type.String(), at: Time(), txId: Type.String() }),
-    ),
-    status: OneOf(PROPOSAL_STATUSES),
-    adoptedVersion: Nullable(Type.Integer()),
-    inputHash: Type.String(),
-  }),
-  status: OneOf(PROPOSAL_STATUSES),
-};
-const ProposalStep = Obj({
-  ...Committed,
-  result: Obj({
-    ...ProposalView,
-    outcome: OneOf(['PROPOSED', 'UNCHANGED', 'APPROVED', 'ADOPTED'] as const),
-    version: Nullable(PolicyVersion),
-  }),
-});
-const Member = Obj({ mspId: Type.String(), joinedAt: Time(), txId: Type.String(), by: Type.String() });
-const EntryPath = Type.Object({ subjectKey: SubjectKeyParam, uploader: MspId, category: Code });
-const ProposalId = Str({
-  pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${String(BLACKLIST_LIMITS.proposalIdMax - 1)}}$`,
-  description: `a proposal id you choose (letters, digits, . _ -; at most ${String(BLACKLIST_LIMITS.proposalIdMax)})`,
-});
-
 /** The bulk file, read whole up to its limit (413 beyond it, nothing posted). */
 async function fileOf(req: Request): Promise<string> {
   if ((req.get('content-type') ?? '').includes('application/json'))
@@ -238,7 +101,7 @@ export const blacklistRoutes = [
         description: 'committed',
         schema: Obj({
           ...Committed,
-          result: Obj({ outcome: OneOf(['JOINED', 'UNCHANGED'] as const), member: Member }),
+          result: Obj({ outcome: OneOf(['JOINED', 'UNCHANGED'] as const), member: BlacklistMember }),
         }),
       },
     },
@@ -256,7 +119,7 @@ export const blacklistRoutes = [
     summary: 'The institutions that have joined the blacklist',
     tags: ['blacklist'],
     auth: 'session',
-    responses: { 200: { description: 'the members', schema: Type.Array(Member) } },
+    responses: { 200: { description: 'the members', schema: Type.Array(BlacklistMember) } },
     errors: [403, 503],
     handle: async (_input, ctx) => ({
       status: 200 as const,
@@ -289,7 +152,7 @@ export const blacklistRoutes = [
       expiresOn: Type.Optional(Day),
     }),
     responses: {
-      201: { description: 'committed', schema: Obj({ ...Committed, result: Type.Array(UploadResult) }) },
+      201: { description: 'committed', schema: BlacklistUploadAnswer },
     },
     errors: [403, 409, 503],
     handle: async ({ body }, ctx) => {
@@ -332,21 +195,7 @@ export const blacklistRoutes = [
     responses: {
       200: {
         description: 'what each line did',
-        schema: Obj({
-          lines: Int({ min: 0, description: 'data lines read (the header and empty lines not counted)' }),
-          listed: Int({ min: 0 }),
-          unchanged: Int({ min: 0, description: 'lines whose entry the ledger already held as given' }),
-          refused: Type.Array(
-            Obj({
-              line: Int({
-                min: 1,
-                description: 'the line of the file where the record starts (1 is the header)',
-              }),
-              code: Type.String(),
-              message: Type.String(),
-            }),
-          ),
-        }),
+        schema: BlacklistBulkReport,
       },
     },
     errors: [403, 503],
@@ -378,7 +227,7 @@ export const blacklistRoutes = [
     tags: ['blacklist'],
     auth: 'session',
     body: Obj({ ...Identifier, purpose: Code, consent: Type.Optional(ConsentInput) }),
-    responses: { 200: { description: 'committed: the query is recorded', schema: QueryAnswer } },
+    responses: { 200: { description: 'committed: the query is recorded', schema: BlacklistQueryAnswer } },
     errors: [403, 503],
     handle: async ({ body }, ctx) => {
       const bl = blacklistOf(ctx);
@@ -402,7 +251,9 @@ export const blacklistRoutes = [
     tags: ['blacklist'],
     auth: 'session',
     body: Obj({ ...Identifier, consent: ConsentInput }),
-    responses: { 200: { description: 'committed: the report is recorded', schema: ReportAnswer } },
+    responses: {
+      200: { description: 'committed: the report is recorded', schema: BlacklistSubjectReportAnswer },
+    },
     errors: [403, 503],
     handle: async ({ body }, ctx) => {
       const bl = blacklistOf(ctx);
@@ -423,7 +274,7 @@ export const blacklistRoutes = [
     auth: 'session',
     params: EntryPath,
     responses: {
-      200: { description: 'the entry', schema: Obj({ entry: EntryRecord, status: EntryStatus }) },
+      200: { description: 'the entry', schema: BlacklistEntryView },
     },
     errors: [404, 503],
     handle: async ({ params }, ctx) => ({
@@ -448,14 +299,7 @@ export const blacklistRoutes = [
     responses: {
       200: {
         description: 'the versions, oldest first',
-        schema: Type.Array(
-          Obj({
-            txId: Type.String(),
-            timestamp: Time(),
-            isDelete: Type.Boolean(),
-            value: AnyJson('the stored entry'),
-          }),
-        ),
+        schema: Type.Array(BlacklistEntryVersion),
       },
     },
     errors: [404, 503],
@@ -515,7 +359,7 @@ export const blacklistRoutes = [
         Int({ min: 1, max: 2_147_483_647, description: 'a policy version (absent: the one in force)' }),
       ),
     }),
-    responses: { 200: { description: 'the policy version', schema: PolicyVersion } },
+    responses: { 200: { description: 'the policy version', schema: BlacklistPolicyVersion } },
     errors: [404, 503],
     handle: async ({ query }, ctx) => ({
       status: 200 as const,
@@ -530,13 +374,13 @@ export const blacklistRoutes = [
     description: `${who('PROPOSE_POLICY')} Idempotent by proposalId: the same policy again is UNCHANGED, another one 409 IDEMPOTENCY_CONFLICT. It is adopted when the approvals of more than half of the member institutions are in (each by an approver; not the proposer).`,
     tags: ['blacklist'],
     auth: 'session',
-    body: Obj({ proposalId: ProposalId, policy: Policy }),
-    responses: { 201: { description: 'committed', schema: ProposalStep } },
+    body: Obj({ proposalId: ProposalId, policy: BlacklistPolicy }),
+    responses: { 201: { description: 'committed', schema: BlacklistProposalStep } },
     errors: [403, 409, 503],
     handle: async ({ body }, ctx) => {
       const bl = blacklistOf(ctx);
       const r = await ctx.counted('blacklistProposePolicy', () =>
-        bl.gateway.proposePolicy(ctx.session.identity, body.proposalId, body.policy as BlacklistPolicy),
+        bl.gateway.proposePolicy(ctx.session.identity, body.proposalId, body.policy as PolicyInput),
       );
       return { status: 201 as const, body: committed(r) };
     },
@@ -550,7 +394,7 @@ export const blacklistRoutes = [
     tags: ['blacklist'],
     auth: 'session',
     params: Type.Object({ proposalId: ProposalId }),
-    responses: { 200: { description: 'the proposal', schema: Obj(ProposalView) } },
+    responses: { 200: { description: 'the proposal', schema: BlacklistProposal } },
     errors: [404, 503],
     handle: async ({ params }, ctx) => ({
       status: 200 as const,
@@ -566,7 +410,7 @@ export const blacklistRoutes = [
     tags: ['blacklist'],
     auth: 'session',
     params: Type.Object({ proposalId: ProposalId }),
-    responses: { 200: { description: 'committed', schema: ProposalStep } },
+    responses: { 200: { description: 'committed', schema: BlacklistProposalStep } },
     errors: [403, 404, 409, 503],
     handle: async ({ params }, ctx) => {
       const bl = blacklistOf(ctx);

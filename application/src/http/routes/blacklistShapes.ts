@@ -1,0 +1,237 @@
+import { Type } from '@sinclair/typebox';
+
+import { ENTRY_STATUSES, SEVERITIES } from '../../../../chaincode/src/core/blacklist/entry';
+import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
+import { PROPOSAL_STATUSES } from '../../../../chaincode/src/core/blacklist/proposal';
+import { SUBJECT_LIMITS, SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
+import { AnyJson, component, Decimal, Int, Nullable, Obj, OneOf, Str, Time } from './schema';
+
+/**
+ * The shapes the blacklist's routes (routes/blacklist.ts) take and answer, declared once; the named ones are
+ * components of the OpenAPI document and have their types in ../apiTypes.ts. Kept free of Node imports (the
+ * console takes its types from here).
+ */
+
+export const Hex64 = (description: string) => Str({ pattern: '^[0-9a-f]{64}$', description });
+export const SubjectKeyParam = Hex64(
+  'a subject key: 64 lower-case hex characters (the keyed hash, never the identifier)',
+);
+export const MspId = Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'an MSP id' });
+export const Code = Str({
+  pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+  description: 'a policy code (upper case, e.g. MONEY_MULE)',
+});
+export const Day = Type.String({ format: 'date', description: 'a day YYYY-MM-DD' });
+export const Identifier = {
+  type: OneOf(SUBJECT_TYPES, `the identifier's type: ${SUBJECT_TYPES.join(', ')}`),
+  identifier: Str({
+    min: 1,
+    max: SUBJECT_LIMITS.rawLengthMax,
+    description: `the identifier as written, at most ${String(SUBJECT_LIMITS.rawLengthMax)} characters (hashed on this node; never sent to the ledger, stored or logged)`,
+  }),
+};
+export const ConsentInput = Obj(
+  {
+    hash: Hex64("the SHA-256 of the subject's signed authorisation (64 lower-case hex characters)"),
+    expiresOn: Day,
+  },
+  'the consent: its hash (the document stays with your institution) and its expiry',
+);
+
+export const Committed = {
+  txId: Type.String(),
+  blockNumber: Decimal('the block that holds the transaction'),
+};
+export const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
+  txId: r.txId,
+  blockNumber: r.blockNumber.toString(),
+  result: r.result,
+});
+
+export const Severity = OneOf(SEVERITIES);
+export const EntryStatus = OneOf(ENTRY_STATUSES);
+export const BlacklistUploadResult = component(
+  'BlacklistUploadResult',
+  Obj({
+    subjectKey: Type.String(),
+    keyVersion: Type.Integer(),
+    category: Type.String(),
+    uploader: Type.String(),
+    outcome: OneOf(['LISTED', 'UNCHANGED'] as const),
+    status: EntryStatus,
+    expiresOn: Type.String(),
+    txId: Type.String({ description: 'the listing transaction (the first one, for UNCHANGED)' }),
+  }),
+);
+export const BlacklistEntryHit = component(
+  'BlacklistEntryHit',
+  Obj({
+    subjectKey: Type.String(),
+    keyVersion: Type.Integer(),
+    category: Type.String(),
+    severity: Severity,
+    indicators: Type.Array(Type.String()),
+    evidenceHash: Type.String(),
+    listedOn: Type.String(),
+    expiresOn: Type.String(),
+    status: EntryStatus,
+    uploader: Type.String({ description: 'the institution that listed it (the signer of txId)' }),
+    txId: Type.String({ description: 'the listing transaction; its block holds the signer’s certificate' }),
+    listedAt: Time(),
+  }),
+);
+const queryResultFields = {
+  queryId: Type.String({ description: 'the transaction that recorded this query' }),
+  at: Time(),
+  purpose: Type.String(),
+  entries: Type.Array(BlacklistEntryHit),
+  crossValidation: Obj({
+    institutions: Int({ min: 0, description: 'distinct institutions that list the subject' }),
+    categories: Type.Array(Type.String()),
+    institutionsByCategory: Type.Record(Type.String(), Type.Integer()),
+  }),
+};
+export const BlacklistQueryAnswer = component(
+  'BlacklistQueryAnswer',
+  Obj({ ...Committed, result: Obj(queryResultFields) }),
+);
+export const BlacklistSubjectReportAnswer = component(
+  'BlacklistSubjectReportAnswer',
+  Obj({
+    ...Committed,
+    result: Obj({
+      ...queryResultFields,
+      looks: Type.Array(
+        Obj({
+          institution: Type.String(),
+          purpose: Type.String(),
+          on: Type.String(),
+          queryId: Type.String(),
+        }),
+      ),
+    }),
+  }),
+);
+export const BlacklistEntryRecord = component(
+  'BlacklistEntryRecord',
+  Obj({
+    subjectKey: Type.String(),
+    keyVersion: Type.Integer(),
+    uploader: Type.String(),
+    category: Type.String(),
+    severity: Severity,
+    indicators: Type.Array(Type.String()),
+    evidenceHash: Type.String(),
+    listedAt: Time(),
+    listedOn: Type.String(),
+    expiresOn: Type.String(),
+    status: EntryStatus,
+    txId: Type.String(),
+    policyVersion: Type.Integer(),
+    inputHash: Type.String(),
+    relists: Type.Optional(Type.String()),
+  }),
+);
+export const BlacklistPolicy = component(
+  'BlacklistPolicy',
+  Obj({
+    categories: Type.Record(
+      Type.String(),
+      Obj({
+        indicatorsMin: Int({ min: 1, max: BLACKLIST_LIMITS.indicatorsMax }),
+        listingDaysMax: Int({ min: 1, max: BLACKLIST_LIMITS.listingDaysMax }),
+      }),
+    ),
+    indicators: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+    purposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+    exemptPurposes: Type.Array(Type.String(), { maxItems: BLACKLIST_LIMITS.policyCodesMax }),
+    metering: Obj({
+      periodDays: Type.Integer(),
+      queriesBase: Type.Integer(),
+      queriesPerEntry: Type.Integer(),
+      queriesPerConfirmedEntry: Type.Integer(),
+      queriesPerRevokedEntry: Type.Integer(),
+    }),
+    disputes: Obj({ answerDays: Type.Integer(), voteDays: Type.Integer() }),
+  }),
+);
+export const BlacklistPolicyVersion = component(
+  'BlacklistPolicyVersion',
+  Obj({
+    version: Type.Integer(),
+    policy: BlacklistPolicy,
+    adoptedAt: Nullable(Time()),
+    txId: Nullable(Type.String()),
+    proposalId: Nullable(Type.String()),
+    approvedBy: Type.Array(Type.String()),
+    membersAtAdoption: Type.Integer(),
+  }),
+);
+export const ProposalView = {
+  proposal: Obj({
+    proposalId: Type.String(),
+    baseVersion: Type.Integer(),
+    policy: BlacklistPolicy,
+    proposedBy: Obj({ mspId: Type.String(), name: Type.String(), id: Type.String() }),
+    proposedAt: Time(),
+    txId: Type.String(),
+    approvals: Type.Array(
+      Obj({ mspId: Type.String(), name: Type.String(), at: Time(), txId: Type.String() }),
+    ),
+    status: OneOf(PROPOSAL_STATUSES),
+    adoptedVersion: Nullable(Type.Integer()),
+    inputHash: Type.String(),
+  }),
+  status: OneOf(PROPOSAL_STATUSES),
+};
+export const BlacklistProposalStep = component(
+  'BlacklistProposalStep',
+  Obj({
+    ...Committed,
+    result: Obj({
+      ...ProposalView,
+      outcome: OneOf(['PROPOSED', 'UNCHANGED', 'APPROVED', 'ADOPTED'] as const),
+      version: Nullable(BlacklistPolicyVersion),
+    }),
+  }),
+);
+export const BlacklistMember = component(
+  'BlacklistMember',
+  Obj({ mspId: Type.String(), joinedAt: Time(), txId: Type.String(), by: Type.String() }),
+);
+export const EntryPath = Type.Object({ subjectKey: SubjectKeyParam, uploader: MspId, category: Code });
+export const ProposalId = Str({
+  pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${String(BLACKLIST_LIMITS.proposalIdMax - 1)}}$`,
+  description: `a proposal id you choose (letters, digits, . _ -; at most ${String(BLACKLIST_LIMITS.proposalIdMax)})`,
+});
+
+export const BlacklistBulkReport = component(
+  'BlacklistBulkReport',
+  Obj({
+    lines: Int({ min: 0, description: 'data lines read (the header and empty lines not counted)' }),
+    listed: Int({ min: 0 }),
+    unchanged: Int({ min: 0, description: 'lines whose entry the ledger already held as given' }),
+    refused: Type.Array(
+      Obj({
+        line: Int({ min: 1, description: 'the line of the file where the record starts (1 is the header)' }),
+        code: Type.String(),
+        message: Type.String(),
+      }),
+    ),
+  }),
+);
+export const BlacklistUploadAnswer = component(
+  'BlacklistUploadAnswer',
+  Obj({ ...Committed, result: Type.Array(BlacklistUploadResult) }),
+);
+export const BlacklistEntryView = component(
+  'BlacklistEntryView',
+  Obj({ entry: BlacklistEntryRecord, status: EntryStatus }),
+);
+export const BlacklistProposal = component('BlacklistProposal', Obj(ProposalView));
+export const BlacklistEntryVersion = Obj({
+  txId: Type.String(),
+  timestamp: Time(),
+  isDelete: Type.Boolean(),
+  value: AnyJson('the stored entry'),
+});
