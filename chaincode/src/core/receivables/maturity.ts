@@ -7,7 +7,7 @@ import { requireAccess } from './access';
 import { addDays } from './calendar';
 import { bankOf, type Party } from './parties';
 import type { PartRecord } from './part';
-import { personOf, todayOf, type MutationMeta, type PersonRef } from './trade';
+import { personOf, todayOf, type MutationMeta, type PersonRef, sameRequestAgain } from './trade';
 
 /**
  * Maturity: the core enterprise pays each holder of an unpaid part, in full or in parts, from the maturity date
@@ -105,14 +105,8 @@ export function decidePayment(
   meta: MutationMeta,
 ): { outcome: 'PAID' | 'PARTLY_PAID' | 'UNCHANGED'; part: PartRecord; payment: PaymentRecord } {
   requireAccess(meta.actor, 'RECORD_PAYMENT', [part.issuer]);
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `payment ${input.paymentId} was already recorded with other content (tx ${existing.txId})`,
-      );
+  if (sameRequestAgain(existing, meta.inputHash, `payment ${input.paymentId} was already recorded`))
     return { outcome: 'UNCHANGED', part, payment: existing };
-  }
   if (part.partId !== input.partId)
     fail('INVALID_INPUT', `payment names part ${input.partId}, but part ${part.partId} was given`);
   if (part.status === 'SPENT')

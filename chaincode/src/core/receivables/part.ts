@@ -14,6 +14,7 @@ import {
   type MutationMeta,
   type PersonRef,
   type TradeRecord,
+  sameRequestAgain,
 } from './trade';
 
 /**
@@ -276,14 +277,8 @@ export function decideMoveProposal(
   meta: MutationMeta,
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; move: MoveRecord } {
   requireAccess(meta.actor, 'PROPOSE_MOVE', [part.holder]);
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `move ${input.moveId} was already proposed with other content (tx ${existing.txId})`,
-      );
+  if (sameRequestAgain(existing, meta.inputHash, `move ${input.moveId} was already proposed`))
     return { move: existing, outcome: 'UNCHANGED' };
-  }
   if (part.partId !== input.partId)
     fail('INVALID_INPUT', `move names part ${input.partId}, but part ${part.partId} was given`);
   const outputs = checkMove(input, part, trades, policy, todayOf(meta));

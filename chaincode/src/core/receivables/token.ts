@@ -15,6 +15,7 @@ import {
   type MutationMeta,
   type PersonRef,
   type TradeRecord,
+  sameRequestAgain,
 } from './trade';
 
 /**
@@ -125,14 +126,8 @@ export function decideIssueProposal(
   meta: MutationMeta,
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; token: TokenRecord } {
   requireAccess(meta.actor, 'PROPOSE_ISSUE', [trade.buyer]);
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `token ${input.tokenId} was already proposed with other content (tx ${existing.txId})`,
-      );
+  if (sameRequestAgain(existing, meta.inputHash, `token ${input.tokenId} was already proposed`))
     return { outcome: 'UNCHANGED', token: existing };
-  }
   if (trade.tradeId !== input.tradeId)
     fail('INVALID_INPUT', `issue names trade ${input.tradeId}, but trade ${trade.tradeId} was given`);
   requireTradeAvailable(trade, trade.buyer, trade.seller, input.amountMinor, input.currency, 'issue');

@@ -63,6 +63,22 @@ export interface TradeRecord extends TradeInput {
   readonly boundTo: TradeBinding | null;
 }
 
+/**
+ * Whether a request with an id already on the ledger is that same request again (its input hash matches: the
+ * caller answers UNCHANGED). The same id with other input is refused, naming the transaction that used it first;
+ * `what` says what the id named ("move M-1 was already proposed").
+ */
+export function sameRequestAgain<T extends { readonly inputHash: string; readonly txId: string }>(
+  existing: T | undefined,
+  inputHash: string,
+  what: string,
+): existing is T {
+  if (existing === undefined) return false;
+  if (existing.inputHash !== inputHash)
+    fail('IDEMPOTENCY_CONFLICT', `${what} with other content (tx ${existing.txId})`);
+  return true;
+}
+
 export interface MutationMeta {
   readonly actor: ReceivablesActor;
   /** The transaction's timestamp (ISO-8601, UTC). */
@@ -180,14 +196,8 @@ export function decideTradeRegistration(
   meta: MutationMeta,
 ): TradeRegistration {
   requireAccess(meta.actor, 'REGISTER_TRADE', [input.buyer]);
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `trade ${input.tradeId} was already registered with other content (tx ${existing.txId})`,
-      );
+  if (sameRequestAgain(existing, meta.inputHash, `trade ${input.tradeId} was already registered`))
     return { outcome: 'UNCHANGED', trade: existing };
-  }
   if (claims.byHash !== undefined)
     fail(
       'INVOICE_ALREADY_USED',
