@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { TallyError } from '../errors';
+import { refusal } from '../../../../test/support/refusal';
+
 import {
   checkUploadDistinct,
   decideUpload,
@@ -11,16 +12,6 @@ import {
   type UploadMeta,
 } from './entry';
 import { GENESIS_POLICY } from './policy';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 const KEY = 'a'.repeat(64);
 const TODAY = '2030-01-01';

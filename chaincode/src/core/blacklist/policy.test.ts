@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { TallyError } from '../errors';
+import { refusal } from '../../../../test/support/refusal';
+
 import { addDays, dayOf, daysBetween } from './dates';
 import { GENESIS_POLICY, parsePolicy, samePolicy, type BlacklistPolicy } from './policy';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 const copy = (p: BlacklistPolicy): Record<string, unknown> =>
   JSON.parse(JSON.stringify(p)) as Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { refusal } from '../../../../test/support/refusal';
+
 import type { Actor, Role } from '../actor';
-import { TallyError } from '../errors';
 import { BLACKLIST_ACCESS, BLACKLIST_OPERATIONS, mayReadEntry, requireBlacklistRole } from './access';
 import { GENESIS_POLICY, GENESIS_VERSION, type BlacklistPolicy, type PolicyVersion } from './policy';
 import {
@@ -12,16 +13,6 @@ import {
   type MemberRecord,
   type ProposalRecord,
 } from './proposal';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 const person = (mspId: string, name: string, roles: Role[]): Actor => ({
   id: `x509::CN=${name}::${mspId}`,

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { refusal } from '../../../../test/support/refusal';
+
 import type { Actor } from '../actor';
-import { TallyError } from '../errors';
 import type { EntryRecord } from './entry';
 import { GENESIS_POLICY } from './policy';
 import {
@@ -13,16 +14,6 @@ import {
   visibleHits,
   type QueryRecord,
 } from './query';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 const KEY = 'a'.repeat(64);
 const KEY2 = 'b'.repeat(64);

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { TallyError } from '../errors';
+import { refusal } from '../../../../test/support/refusal';
+
 import { daysBetween } from './calendar';
 import { computeDiscount, parseFinancingTerms, type DayCount } from './financing';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 /**
  * Worked examples, each computed by hand from the rule in docs/RECEIVABLES.md:

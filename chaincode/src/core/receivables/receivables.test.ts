@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { TallyError } from '../errors';
+import { refusal } from '../../../../test/support/refusal';
+
 import { parseLeg } from '../leg';
 import { usccCheckCharacter } from '../subject';
 import { addMonths } from './calendar';
@@ -33,16 +34,6 @@ import {
   type MutationMeta,
   type TradeRecord,
 } from './trade';
-
-const refusal = (f: () => unknown): { code: string; detail: string } => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return { code: e.code, detail: e.detail };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-};
 
 const uscc = (first17: string): string => first17 + usccCheckCharacter(first17);
 const CORE: EnterpriseParty = {
