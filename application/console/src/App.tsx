@@ -29,11 +29,13 @@ export function App() {
     };
   }, []);
 
+  const institution = useInstitution();
+  const appTitle = institution === undefined ? t('appName') : `${institution} · ${t('appName')}`;
   useEffect(() => {
     document.documentElement.lang = locale;
-    document.title = t('appName');
+    document.title = appTitle;
     localStorage.setItem('tallystick.locale', locale);
-  }, [locale, t]);
+  }, [locale, appTitle]);
 
   const languagePicker = (
     <label className="lang">
@@ -53,7 +55,7 @@ export function App() {
   if (!user) {
     return (
       <main className="login">
-        <h1>{t('appName')}</h1>
+        <h1>{appTitle}</h1>
         {languagePicker}
         <Login t={t} onLogin={setUser} />
       </main>
@@ -70,6 +72,27 @@ export function App() {
       }}
     />
   );
+}
+
+/**
+ * The name of the institution whose node serves this console (its health answer says it, no login needed), so
+ * the title and the login page say whose node this is: five nodes look alike otherwise.
+ */
+function useInstitution(): string | undefined {
+  const [name, setName] = useState<string>();
+  useEffect(() => {
+    let current = true;
+    fetch('/healthz')
+      .then(async (res) => (res.ok ? ((await res.json()) as { institution?: string }) : {}))
+      .then((h) => {
+        if (current && typeof h.institution === 'string') setName(h.institution);
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, []);
+  return name;
 }
 
 /** The screens of a logged-in person, the live stream from the node's index, and the navigation between them. */

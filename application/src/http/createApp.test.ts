@@ -323,7 +323,12 @@ describe('institution node REST API', () => {
     expect(codes.slice(3)).toContain(429);
     const r = await fetch(`${limited.url}/healthz`, { headers: { 'x-request-id': 'trace-42' } });
     expect(r.headers.get('x-request-id')).toBe('trace-42');
-    expect(await r.json()).toEqual({ status: 'ok', mspId: 'AuditorMSP', ledger: 'embedded' });
+    expect(await r.json()).toEqual({
+      status: 'ok',
+      mspId: 'AuditorMSP',
+      institution: 'AuditorMSP',
+      ledger: 'embedded',
+    });
     const metrics = await (await fetch(`${limited.url}/metrics`)).text();
     expect(metrics).toMatch(
       /tallystick_http_requests_total\{method="GET",route="\/v1\/me",status="200"\} 3\b/,
@@ -443,6 +448,8 @@ describe('institution node REST API', () => {
       expect(((await broken.json()) as { error: { message: string } }).error.message).toMatch(/DOCTYPE/i);
       const health = await call(node.url, 'GET', '/healthz');
       expect(health.body.index).toMatchObject({ block: expect.any(String) as unknown });
+      // A node given no institution name names its institution by its MSP ID.
+      expect(health.body.institution).toBe(health.body.mspId);
     } finally {
       await indexer.stop();
       await db.close();

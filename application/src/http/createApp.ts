@@ -28,6 +28,8 @@ export interface LogEntry {
 export interface AppDeps {
   /** The institution this node serves: people of other institutions cannot log in here. */
   readonly mspId: string;
+  /** The institution's name for people (the console's title and login page); its MSP ID when absent. */
+  readonly institutionName?: string;
   readonly gateway: LedgerGateway;
   readonly enroller: Enroller;
   readonly wallet: FileWallet;

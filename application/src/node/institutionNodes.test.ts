@@ -74,6 +74,9 @@ describe('startInstitutionNodes with TALLYSTICK_TLS_*', () => {
         client: system,
         ...(body === undefined ? {} : { body }),
       });
+    // Whose node this is, for the console's title and login page: the institution's name from the consortium.
+    const health = await call(bankB.url, 'GET', '/healthz');
+    expect(health.body).toMatchObject({ mspId: 'BankBMSP', institution: 'Bank B' });
     const provision = await call(bankB.url, 'POST', '/v1/sessions', {
       enrollmentId: 'bankb-system',
       secret: 'bankb-system-pw',

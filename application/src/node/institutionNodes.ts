@@ -117,6 +117,7 @@ async function startNode(
     index,
     live,
     mspId: org.mspId,
+    institutionName: org.name,
     gateway: c.gateway,
     enroller: c.enroller(org.mspId),
     wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),

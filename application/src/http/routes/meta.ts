@@ -36,6 +36,7 @@ export const metaRoutes = [
         body: {
           status: 'ok' as const,
           mspId: deps.mspId,
+          institution: deps.institutionName ?? deps.mspId,
           ledger: deps.gateway.backend,
           ...(deps.index
             ? { index: cp ? { block: cp.blockNumber.toString(), txIndex: cp.txIndex } : { block: null } }

@@ -553,6 +553,9 @@ export const Health = component(
   Obj({
     status: Type.Literal('ok'),
     mspId: Type.String(),
+    institution: Type.String({
+      description: 'the name of the institution whose node this is (its MSP ID if it has none)',
+    }),
     ledger: OneOf(['embedded', 'fabric']),
     index: Type.Optional(
       Obj({ block: Nullable(Decimal('the last block indexed')), txIndex: Type.Optional(Int()) }),
