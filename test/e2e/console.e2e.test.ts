@@ -90,6 +90,10 @@ describe('the web console in Chromium', () => {
     const differing = await bruno.locator('tr.differs th').allInnerTexts();
     expect(differing.join(' ')).toMatch(/Amount/);
     expect(differing.join(' ')).toMatch(/Outcome/);
+    // Which leg stands apart, and by how much: Bank B's, 0.67 short.
+    const difference = await bruno.getByTestId('leg-difference').innerText();
+    expect(difference).toMatch(/The odd one out\s+BankBMSP \(Amount, Outcome\)/);
+    expect(difference).toMatch(/Its amount against the others\s+−CN¥0\.67/);
     await act(bruno, 'Assign');
     await act(bruno, 'Comment', 'core banking shows 12,345.00 settled');
     expect(await timeline(bruno)).toEqual([

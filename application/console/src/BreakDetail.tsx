@@ -11,6 +11,7 @@ import {
 } from './api';
 import { formatDate, formatDateTime, formatMoney } from './format';
 import { codeLabel, type Translate } from './i18n';
+import { legDifference } from './legDifference';
 import { hrefOf } from './route';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
 import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/actor';
@@ -315,7 +316,49 @@ function LegsSideBySide({
           ))}
         </tbody>
       </table>
+      <LegDifferenceFacts ctx={ctx} legs={legs} />
     </>
+  );
+}
+
+/** Which leg stands apart and by how much (amount, value date), under the legs side by side. */
+function LegDifferenceFacts({ ctx, legs }: { readonly ctx: Ctx; readonly legs: OpenCase['legs'] }) {
+  const { t, locale } = ctx;
+  const d = legDifference(legs, LEG_FIELDS);
+  const oddOnes = [...new Set(Object.values(d.odd).flatMap((ls) => ls.map((l) => l.mspId)))];
+  if (oddOnes.length === 0) return null;
+  const signed = (n: bigint, text: string) => (n < 0n ? `−${text}` : `+${text}`);
+  return (
+    <dl className="facts" data-testid="leg-difference">
+      <Fact label={t('oddLeg')}>
+        {oddOnes.join(', ')} (
+        {Object.keys(d.odd)
+          .map((f) => codeLabel(locale, f))
+          .join(', ')}
+        )
+      </Fact>
+      {d.amountDelta && (
+        <Fact label={t('amountDifference')}>
+          {signed(
+            d.amountDelta.deltaMinor,
+            formatMoney(
+              locale,
+              (d.amountDelta.deltaMinor < 0n
+                ? -d.amountDelta.deltaMinor
+                : d.amountDelta.deltaMinor
+              ).toString(),
+              d.amountDelta.currency,
+            ),
+          )}
+        </Fact>
+      )}
+      {d.dateShiftDays && (
+        <Fact label={t('dateShift')}>
+          {d.dateShiftDays.days > 0 ? '+' : '−'}
+          {Math.abs(d.dateShiftDays.days)} {t('daysShift')}
+        </Fact>
+      )}
+    </dl>
   );
 }
 
