@@ -67,7 +67,10 @@ function statementsOutsideTheReadModel(): string[] {
           .split('\n')
           .forEach((line, i) => {
             const transactionControl = /\.query\('(BEGIN|COMMIT|ROLLBACK)'\)/.test(line);
-            if (/\.query\s*(<|\()/.test(line) && !transactionControl) found.push(`${rel}:${i + 1}`);
+            // The blacklist's ledger gateway has a `query` of its own (a recorded query transaction), no SQL.
+            const ledgerQuery = /\bgateway\.query\(/.test(line);
+            if (/\.query\s*(<|\()/.test(line) && !transactionControl && !ledgerQuery)
+              found.push(`${rel}:${i + 1}`);
           });
       }
     }
