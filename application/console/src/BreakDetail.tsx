@@ -141,8 +141,14 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
   useEffect(() => {
     if (caseId === undefined || opened !== undefined) return;
     let current = true;
+    // The case comes with its reference: only the break is still to open (load would open the case again).
     call<OpenCase>('POST', '/v1/cases/open', { caseId })
-      .then((kase) => (current ? load(kase.reference) : undefined))
+      .then(async (kase) => {
+        const brk = await call<BreakRecord>('POST', `/v1/breaks/${encodeURIComponent(breakId)}/open`, {
+          reference: kase.reference,
+        });
+        if (current) setOpened({ brk, kase, reference: kase.reference });
+      })
       .catch((err: unknown) => {
         if (!current) return;
         if (err instanceof ApiFailure && err.code === 'REFERENCE_NEEDED') setNeedReference(true);
@@ -151,7 +157,7 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
     return () => {
       current = false;
     };
-  }, [caseId, opened, load]);
+  }, [caseId, opened, breakId]);
 
   // Another person (here or at a counterparty) acted on this break: show the new state without a reload.
   const openedReference = opened?.reference;

@@ -30,7 +30,9 @@ export function legDifference(legs: readonly LegValues[], fields: readonly strin
     const groups = new Map<string, LegValues[]>();
     for (const l of legs) {
       const v = textOf(l.detail[f]);
-      groups.set(v, [...(groups.get(v) ?? []), l]);
+      const group = groups.get(v);
+      if (group) group.push(l);
+      else groups.set(v, [l]);
     }
     if (groups.size < 2) continue;
     const sizes = [...groups.values()].map((g) => g.length).sort((a, b) => b - a);

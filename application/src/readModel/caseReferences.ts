@@ -21,7 +21,10 @@ export async function referenceOfCase(
   return r.rows[0]?.reference;
 }
 
-/** Keeps a reference the ledger accepted for a case of the institution (the first one stays: it cannot differ). */
+/**
+ * Keeps a reference the ledger accepted for a case of the institution (the first one stays: it cannot differ),
+ * unless one of the institution's own legs in the case holds it already.
+ */
 export async function rememberCaseReference(
   db: Queryable,
   mspId: string,
@@ -29,7 +32,8 @@ export async function rememberCaseReference(
   reference: string,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO case_references (msp_id, case_id, reference) VALUES ($1, $2, $3)
+    `INSERT INTO case_references (msp_id, case_id, reference)
+       SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM own_legs WHERE msp_id = $1 AND case_id = $2)
        ON CONFLICT (msp_id, case_id) DO NOTHING`,
     [mspId, caseId, reference],
   );
