@@ -10,6 +10,7 @@ import type { Identity } from '../ledger/ledgerGateway';
 import {
   compressedTiming,
   consortiumInstitutions,
+  dayToSimulate,
   FAULTS,
   generateBusinessDay,
   type BusinessDay,
@@ -30,7 +31,8 @@ const USAGE = `usage: npm start -- [--ledger embedded|fabric] [--payments N] [--
 Brings the consortium's ledger up and one application node per institution (ports in
 network/consortium.json), replays a simulated business day of payments with injected faults through the
 ledger, prints what the ledger found against what was injected, and keeps serving until Ctrl-C (or exits at
-once with --exit). Each run simulates the next business day.
+once with --exit). Each run simulates the next business day; on the embedded network a day whose trading
+hours are not over yet is moved back, whole, so that none of its timestamps lies in the future.
 
 --ledger embedded (default): the in-process network; the ledger persists in --data (default
   .tallystick/embedded) and a day of 10,000 payments runs in virtual time. --endorsing-workers N runs the
@@ -103,16 +105,15 @@ function readConfig(argv: string[]): Config {
   };
 }
 
-function nextBusinessDate(dataDir: string): string {
+/** The business date the last run in `dataDir` simulated, if any. */
+function lastSimulatedDate(dataDir: string): string | undefined {
   try {
     const { lastDate } = JSON.parse(readFileSync(join(dataDir, 'simulation.json'), 'utf8')) as {
       lastDate: string;
     };
-    const d = new Date(`${lastDate}T00:00:00Z`);
-    d.setUTCDate(d.getUTCDate() + 1);
-    return d.toISOString().slice(0, 10);
+    return lastDate;
   } catch {
-    return new Date().toISOString().slice(0, 10);
+    return undefined;
   }
 }
 
@@ -160,8 +161,12 @@ async function runDay(
   c: LedgerConnection,
   config: Config,
 ): Promise<{ code: number; day: BusinessDay; sweeper: Identity }> {
-  const date = config.date ?? nextBusinessDate(config.dataDir);
   const realTime = !c.supportsInjectedTime;
+  // In virtual time the day is placed so that none of it lies after now (simulation/businessDay.ts).
+  const { date, timing } = dayToSimulate(
+    { date: config.date, lastDate: lastSimulatedDate(config.dataDir) },
+    Date.now(),
+  );
   // The live ledger outlives any data folder: a fresh seed per run (printed, so a run can be replayed), and
   // leg ids that carry it.
   const seed =
@@ -173,7 +178,7 @@ async function runDay(
     institutions: consortiumInstitutions(c.consortium.organisations),
     ...(realTime ? { runTag: seed.toString(36) } : {}),
     // On Fabric the day starts now and runs compressed; the sweeper's first round needs a moment to start.
-    ...(realTime ? { timing: compressedTiming(Date.now() + 3_000, fabricDayMs(config.payments)) } : {}),
+    timing: realTime ? compressedTiming(Date.now() + 3_000, fabricDayMs(config.payments)) : timing,
   });
   const systems = new Map<string, Identity>();
   for (const org of c.consortium.organisations) {

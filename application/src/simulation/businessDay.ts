@@ -107,6 +107,36 @@ export function tradingDayTiming(date: string): DayTiming {
 }
 
 /**
+ * How long after the trading day's close its last legs can come (duplicates, late legs past the service level)
+ * and the runner's last sweeps run: a few minutes at the ledger's default service level; an hour is ample.
+ */
+export const DAY_SETTLE_MS = 60 * 60_000;
+
+/**
+ * The day a run on the embedded network simulates, and when, so that no timestamp of it lies after `nowMs`:
+ * ages, "newest first" and the dashboard's days then read true. The date is `date` if given, else the day after
+ * `lastDate` (the last one simulated), else the latest day whose trading hours (and settling) are over. A day
+ * that is not over by now is moved back, whole, so that it is: it keeps its date (seed, leg ids, value dates)
+ * and its trading hours' length, and ends `DAY_SETTLE_MS` before now.
+ */
+export function dayToSimulate(
+  o: { readonly date?: string | undefined; readonly lastDate?: string | undefined },
+  nowMs: number,
+): { readonly date: string; readonly timing: DayTiming } {
+  const today = new Date(nowMs).toISOString().slice(0, 10);
+  const over = (d: string) => tradingDayTiming(d).endMs + DAY_SETTLE_MS <= nowMs;
+  const date =
+    o.date ?? (o.lastDate !== undefined ? nextDate(o.lastDate) : over(today) ? today : previousDate(today));
+  const timing = tradingDayTiming(date);
+  const overshootMs = timing.endMs + DAY_SETTLE_MS - nowMs;
+  if (overshootMs <= 0) return { date, timing };
+  return {
+    date,
+    timing: { ...timing, startMs: timing.startMs - overshootMs, endMs: timing.endMs - overshootMs },
+  };
+}
+
+/**
  * A day compressed into `spanMs` of real time from `startMs`: delays within a payment at 1/20, a service level
  * of 6 s (the ledger's minimum is 1 s) and late legs 8 s past it, so a runner posting every 2 s still sees every
  * fault as it would in a real day.
@@ -128,10 +158,14 @@ export function consortiumInstitutions(
   };
 }
 
-function nextDate(date: string): string {
+function nextDate(date: string, days = 1): string {
   const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
+  d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
+}
+
+function previousDate(date: string): string {
+  return nextDate(date, -1);
 }
 
 const digits = (rnd: Random, n: number) => Array.from({ length: n }, () => rnd.int(0, 9)).join('');
