@@ -549,12 +549,31 @@ export function defineReconciliationSuite(
       await g.decideBreak(alice, breakId, 'ACCEPT');
       await refused(g.decideBreak(amir, breakId, 'ACCEPT'), 'ALREADY_DECIDED');
       await g.decideBreak(chen, breakId, 'ACCEPT', { ...ref, comment: 'agreed' });
-      const done = await g.decideBreak(bruno, breakId, 'RESOLVE', {
-        ...ref,
-        comment: 'leg corrected, adjustment 2026-11-27/881',
-      });
-      expect(done.result.status).toBe('RESOLVED');
-      expect(done.result.resolution).toBe('CORRECT_LEG');
+      // Correcting the leg is done by posting the corrected leg, not by saying so.
+      const said = await refused(
+        g.decideBreak(bruno, breakId, 'RESOLVE', { ...ref, comment: 'leg corrected' }),
+        'INVALID_TRANSITION',
+      );
+      expect(said.message).toContain('posts the corrected leg');
+      const corrected = { ...p.credit, legId: `${p.credit.legId}.c1`, corrects: p.credit.legId };
+      // a correction names the institution's own leg of this payment, once
+      await refused(g.postLegs(bruno, [{ ...corrected, corrects: 'no-such-leg' }]), 'INVALID_INPUT');
+      await refused(
+        g.postLegs(alice, [{ ...p.debit, legId: `${p.debit.legId}.x`, corrects: p.credit.legId }]),
+        'INVALID_INPUT',
+      );
+      const posted = await g.postLegs(bruno, [corrected]);
+      expect(posted.result[0]?.caseStatus).toBe('MATCHED');
+      await refused(g.postLegs(sysB, [{ ...corrected, legId: `${p.credit.legId}.c2` }]), 'INVALID_INPUT');
+      const done = await g.getBreak(bruno, breakId);
+      expect(done.status).toBe('RESOLVED');
+      expect(done.resolution).toBe('CORRECT_LEG');
+      // the legs agree now; the superseded leg stays in the case, named by its correction
+      const c = await g.getCase(alice, caseId);
+      expect(c.status).toBe('MATCHED');
+      expect(c.legs.map((l) => [l.legId, l.corrects])).toContainEqual([corrected.legId, p.credit.legId]);
+      const read = await g.readCase(bruno, p.reference, caseId);
+      expect(read.legs).toHaveLength(4);
 
       const opened = await g.getBreak(bruno, breakId, p.reference);
       expect(opened.timeline.map((e) => [e.action, e.actor.mspId, e.actor.name, e.to])).toEqual([
@@ -564,7 +583,7 @@ export function defineReconciliationSuite(
         ['APPROVE', 'BankBMSP', 'bella', 'APPROVED'],
         ['ACCEPT', 'BankAMSP', 'alice', 'APPROVED'],
         ['ACCEPT', 'ClearingHouseMSP', 'chen', 'ACCEPTED'],
-        ['RESOLVE', 'BankBMSP', 'bruno', 'RESOLVED'],
+        ['CLEAR', 'BankBMSP', 'bruno', 'RESOLVED'],
       ]);
       expect(opened.timeline[2]?.comment).toBe('core banking shows the credit settled at 10:02');
       expect(opened.timeline.every((e) => e.actor.id.startsWith('x509::'))).toBe(true);

@@ -316,6 +316,7 @@ function compareOwnLeg(found: Differences, id: string, row: IndexedOwnLeg, leg: 
   found.diff('own-leg', id, 'payer_ref', row.payer_ref, leg.payerRef);
   found.diff('own-leg', id, 'payee_ref', row.payee_ref, leg.payeeRef);
   found.diff('own-leg', id, 'outcome', row.outcome, leg.outcome);
+  found.diff('own-leg', id, 'corrects', row.corrects ?? undefined, leg.corrects);
 }
 
 /** The other way: the ledger's list of this institution's open breaks against the queue. Answers its size. */

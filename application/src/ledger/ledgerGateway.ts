@@ -25,6 +25,8 @@ export interface LegInput {
   readonly payerRef: string;
   readonly payeeRef: string;
   readonly outcome: Outcome;
+  /** The institution's own earlier leg of the same payment and route that this leg corrects. */
+  readonly corrects?: string;
 }
 
 export type { OwnLegRef };

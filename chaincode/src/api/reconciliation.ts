@@ -16,6 +16,8 @@ export interface CaseLeg {
   readonly txId: string;
   /** SHA-256 of `reference ␟ field ␟ value` per match field: what matching compares, what anyone can re-check. */
   readonly digests: Readonly<Record<MatchField, string>>;
+  /** The institution's own earlier leg of the case that this leg corrects (superseded: no longer matched). */
+  readonly corrects?: string;
 }
 
 /** A case's reference to one of its breaks: declared with the decision that makes it (core/caseDecision). */

@@ -28,20 +28,24 @@ const digest = fc.oneof(
 );
 const iso = fc.integer({ min: 0, max: 4_000_000_000_000 }).map((ms) => new Date(ms).toISOString());
 const leg = (caseRoute: RouteStop[]): fc.Arbitrary<CaseLeg> =>
-  fc.record({
-    digests: fc.record(
-      Object.fromEntries(MATCH_FIELDS.map((f) => [f, digest])) as Record<
-        (typeof MATCH_FIELDS)[number],
-        fc.Arbitrary<string>
-      >,
-    ),
-    legId: fc.string({ minLength: 1, maxLength: 20 }),
-    mspId,
-    postedAt: iso,
-    role: fc.constantFrom(...LEG_ROLES),
-    route: fc.constant(caseRoute),
-    txId: fc.stringMatching(/^[0-9a-f]{64}$/),
-  });
+  fc.record(
+    {
+      digests: fc.record(
+        Object.fromEntries(MATCH_FIELDS.map((f) => [f, digest])) as Record<
+          (typeof MATCH_FIELDS)[number],
+          fc.Arbitrary<string>
+        >,
+      ),
+      corrects: fc.string({ minLength: 1, maxLength: 20 }),
+      legId: fc.string({ minLength: 1, maxLength: 20 }),
+      mspId,
+      postedAt: iso,
+      role: fc.constantFrom(...LEG_ROLES),
+      route: fc.constant(caseRoute),
+      txId: fc.stringMatching(/^[0-9a-f]{64}$/),
+    },
+    { requiredKeys: ['digests', 'legId', 'mspId', 'postedAt', 'role', 'route', 'txId'] },
+  );
 const record: fc.Arbitrary<CaseRecord> = route.chain((caseRoute) =>
   fc.record(
     {

@@ -44,7 +44,7 @@ export interface OpenBreakIndexEntry {
  *
  * A leg: [legId, mspId, role, postedAt, txId, digests], where digests are the base64 digests of
  * STORED_DIGEST_ORDER joined by '.' (not a base64 character), a later leg's left empty where they equal the
- * first leg's (storedDigests). A break: [breakId, findingKey, open, cleared], the flags as 0 or 1.
+ * first leg's (storedDigests); a correction has a seventh element, the id of the leg it corrects. A break: [breakId, findingKey, open, cleared], the flags as 0 or 1.
  */
 export type StoredCaseRecord = readonly [
   format: typeof CASE_RECORD_FORMAT,
@@ -75,6 +75,7 @@ export type StoredCaseLeg = readonly [
   postedAt: string,
   txId: string,
   digests: string,
+  corrects?: string,
 ];
 
 type StoredBreakRef = readonly [breakId: string, findingKey: string, open: 0 | 1, cleared: 0 | 1];
@@ -110,7 +111,10 @@ export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
   const legs = record.legs.map((l, i): StoredCaseLeg => {
     if (l.route !== record.expected && routeText(l.route) !== route)
       throw new Error(`case ${record.caseId}: leg ${l.legId} declares a route other than the case's`);
-    return [l.legId, l.mspId, l.role, l.postedAt, l.txId, storedDigests(l, i === 0 ? undefined : first)];
+    const digests = storedDigests(l, i === 0 ? undefined : first);
+    return l.corrects === undefined
+      ? [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests]
+      : [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests, l.corrects];
   });
   return [
     CASE_RECORD_FORMAT,
@@ -154,7 +158,7 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
   ] = stored as unknown as StoredCaseRecord;
   const route = routeFromText(routeTextStored);
   let first: Readonly<Record<MatchField, string>> | undefined;
-  const decodedLegs = legs.map(([legId, mspId, role, postedAt, txId, text]): CaseLeg => {
+  const decodedLegs = legs.map(([legId, mspId, role, postedAt, txId, text, corrects]): CaseLeg => {
     const parts = text.split('.');
     if (parts.length !== STORED_DIGEST_ORDER.length)
       throw new Error(`case ${caseId}: leg ${legId} does not hold ${STORED_DIGEST_ORDER.length} digests`);
@@ -167,7 +171,9 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
       else throw new Error(`case ${caseId}: its first leg ${legId} leaves the ${f} digest empty`);
     }
     first ??= digests;
-    return { digests, legId, mspId, postedAt, role, route, txId };
+    return corrects === undefined
+      ? { digests, legId, mspId, postedAt, role, route, txId }
+      : { corrects, digests, legId, mspId, postedAt, role, route, txId };
   });
   return {
     awaitingLegs: awaiting === 1,

@@ -39,8 +39,11 @@ export function requireRole(ctx: TallyContext, roles: readonly Role[], what: str
 
 /** Posts legs of the signing institution, all or nothing. Re-posting a leg unchanged is a no-op. */
 export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<PostedLeg[]> {
-  requireRole(ctx, ['submitter'], 'posting legs');
   if (!Array.isArray(rawLegs)) fail('INVALID_INPUT', 'legs must be a JSON array');
+  // A reconciler corrects a leg of their own institution from the break screen (a correction entry, signed by
+  // the person); every other leg comes from the institution's systems.
+  const corrections = rawLegs.length > 0 && rawLegs.every((l) => isCorrection(l));
+  requireRole(ctx, corrections ? ['submitter', 'reconciler'] : ['submitter'], 'posting legs');
   if (rawLegs.length === 0) fail('INVALID_INPUT', 'legs is empty');
   if (rawLegs.length > LIMITS.batchLegsMax) {
     fail('BATCH_TOO_LARGE', `a batch holds at most ${LIMITS.batchLegsMax} legs, got ${rawLegs.length}`);
@@ -63,6 +66,9 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
   for (const leg of legs) results.push(await postOne(ctx, leg));
   return results;
 }
+
+const isCorrection = (raw: unknown): boolean =>
+  typeof raw === 'object' && raw !== null && (raw as { corrects?: unknown }).corrects !== undefined;
 
 async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   // The case of this reference on this route: a leg declaring another route goes to a case of its own, so no
@@ -92,7 +98,9 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
   const first = stored?.legs[0];
   let record = stored ?? (await newCase(ctx, caseId, leg));
   const digests = fieldDigests(leg);
+  if (leg.corrects !== undefined) requireCorrectable(record, leg);
   const caseLeg: CaseLeg = {
+    ...(leg.corrects === undefined ? {} : { corrects: leg.corrects }),
     digests,
     legId: leg.legId,
     mspId: leg.mspId,
@@ -120,8 +128,39 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     sealedDiff: sealed.sealedDiff,
     txId: ctx.txId,
   } satisfies LegIndexRecord);
-  ctx.recordLeg({ caseId, legId: leg.legId, mspId: leg.mspId, postedAt: ctx.nowIso, role: leg.role });
+  ctx.recordLeg({
+    caseId,
+    ...(leg.corrects === undefined ? {} : { corrects: leg.corrects }),
+    legId: leg.legId,
+    mspId: leg.mspId,
+    postedAt: ctx.nowIso,
+    role: leg.role,
+  });
   return { caseId, caseStatus: record.status, legId: leg.legId, outcome: 'POSTED' };
+}
+
+/**
+ * A correction names a leg its own institution posted to this case, at the same stop, that no other leg has
+ * corrected already: one leg, then its correction, then that one's correction, never two branches.
+ */
+function requireCorrectable(record: CaseRecord, leg: Leg): void {
+  const target = record.legs.find((l) => l.mspId === leg.mspId && l.legId === leg.corrects);
+  if (target === undefined)
+    fail(
+      'INVALID_INPUT',
+      `leg ${leg.legId} corrects ${String(leg.corrects)}, which ${leg.mspId} did not post to this payment on this route`,
+    );
+  if (target.role !== leg.role)
+    fail(
+      'INVALID_INPUT',
+      `leg ${leg.legId} corrects ${target.legId}, posted as ${target.role}, not as ${leg.role}`,
+    );
+  const already = record.legs.find((l) => l.mspId === leg.mspId && l.corrects === target.legId);
+  if (already !== undefined)
+    fail(
+      'INVALID_INPUT',
+      `leg ${target.legId} was already corrected by leg ${already.legId}: correct ${already.legId} instead`,
+    );
 }
 
 /**
@@ -228,13 +267,14 @@ function legDetail(leg: Leg): Record<string, unknown> {
 }
 
 /** What identifies a leg besides its details: in the case record, or known to every reader (the reference). */
-type LegIdentity = Pick<Leg, 'legId' | 'mspId' | 'reference' | 'role' | 'route'>;
+type LegIdentity = Pick<Leg, 'corrects' | 'legId' | 'mspId' | 'reference' | 'role' | 'route'>;
 
 /** The whole leg from its details and identity: keys in order (the form the input hash is taken of). */
 function wholeLeg(detail: Record<string, unknown>, id: LegIdentity): Record<string, unknown> {
   return {
     amountMinor: detail.amountMinor,
     branch: detail.branch,
+    corrects: id.corrects,
     currency: detail.currency,
     legId: id.legId,
     mspId: id.mspId,

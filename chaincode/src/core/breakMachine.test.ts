@@ -93,6 +93,23 @@ describe('break state machine', () => {
     expect(new Set(b.timeline.map((e) => e.txId)).size).toBe(7);
   });
 
+  it('a correction of the leg is not resolved by saying so: the corrected leg clears it, recorded as CORRECT_LEG', () => {
+    let b = act(fresh(), { type: 'ASSIGN', assignee: 'alice' }, alice);
+    b = act(b, { type: 'PROPOSE', kind: 'CORRECT_LEG' }, alice);
+    b = act(b, { type: 'APPROVE' }, anna);
+    const approved = b;
+    b = act(b, { type: 'ACCEPT' }, bruno);
+    b = act(b, { type: 'ACCEPT' }, chen);
+    expect(b.status).toBe('ACCEPTED');
+    expect(codeOf(() => act(b, { type: 'RESOLVE' }, alice))).toBe('INVALID_TRANSITION');
+    expect(allowedActions(b, alice).RESOLVE).toMatchObject({ allowed: false, code: 'INVALID_TRANSITION' });
+    const done = act(b, { type: 'CLEAR' }, alice, '');
+    expect([done.status, done.resolution]).toEqual(['RESOLVED', 'CORRECT_LEG']);
+    // a leg corrected before every party agreed only clears the break
+    const early = act(approved, { type: 'CLEAR' }, alice, '');
+    expect([early.status, early.resolution]).toEqual(['RESOLVED', 'CLEARED']);
+  });
+
   // Every (status, action) pair: the expected answer for an actor who is otherwise entitled to act.
   const actorFor: Record<BreakAction['type'], Actor> = {
     ASSIGN: alice,

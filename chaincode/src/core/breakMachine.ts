@@ -167,8 +167,10 @@ export function openBreak(
  *   has not accepted. Either way the break goes back to its assignee (ASSIGNED) and the proposal is dropped (it
  *   stays in the timeline).
  * - ACCEPT (APPROVED): every party other than the proposing institution; the last acceptance makes it ACCEPTED.
- * - RESOLVE (ACCEPTED): the proposing institution, once the correction is booked.
- * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn).
+ * - RESOLVE (ACCEPTED): the proposing institution, once the correction is booked; never for CORRECT_LEG, which
+ *   resolves itself: the proposing institution posts the corrected leg, matching finds the legs agree and
+ *   clears the break, and an agreed (ACCEPTED) correction is recorded as its resolution (CORRECT_LEG).
+ * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn, a leg was corrected).
  * - COMMENT: any reconciler or approver of a party, in any status.
  */
 export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: ActionContext): BreakRecord {
@@ -239,10 +241,24 @@ function step(b: BreakRecord, action: BreakAction, actor: Actor, comment: string
           `the proposing institution ${b.proposal?.proposer.mspId ?? '?'} books and resolves the correction`,
         );
       }
+      if (b.proposal.kind === 'CORRECT_LEG') {
+        fail(
+          'INVALID_TRANSITION',
+          `break ${b.breakId} is resolved by correcting the leg: ${actor.mspId} posts the corrected leg (naming the leg it corrects), and the break resolves itself once the legs agree`,
+        );
+      }
       return { next: { ...b, status: 'RESOLVED', resolution: b.proposal.kind } };
     case 'CLEAR':
       requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'clear');
-      return { next: { ...b, status: 'RESOLVED', resolution: 'CLEARED' } };
+      // The agreed correction was posted and the legs now agree: the break is resolved by it, not merely cleared.
+      return {
+        next: {
+          ...b,
+          status: 'RESOLVED',
+          resolution:
+            b.status === 'ACCEPTED' && b.proposal?.kind === 'CORRECT_LEG' ? 'CORRECT_LEG' : 'CLEARED',
+        },
+      };
     case 'COMMENT':
       return { next: b };
     default:

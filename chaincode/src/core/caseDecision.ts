@@ -1,7 +1,7 @@
 import { applyBreakAction, openBreak, type ActionContext, type BreakRecord } from './breakMachine';
 import { assert } from './assert';
 import { MATCH_FIELDS, type RouteStop } from './leg';
-import { evaluateCase, type CaseStatus, type LegFacts } from './matching';
+import { evaluateCase, liveLegs, type CaseStatus, type LegFacts } from './matching';
 
 /** A case's reference to one of its breaks. */
 export interface BreakRef {
@@ -40,17 +40,20 @@ export interface CaseDecision {
   readonly matchedAt?: string;
 }
 
-/** A matched case: one leg per stop of its route (`stops`: the stops its legs stand at), every leg the same on every match field. */
-function assertMatchedLegsAgree(c: CaseFacts, stops: ReadonlySet<string>): void {
-  const first = c.legs[0];
-  assert(first !== undefined, () => `case ${c.caseId}: matched without a leg`);
+/**
+ * A matched case: one live leg per stop of its route (`stops`: the stops its live legs stand at), every live
+ * leg the same on every match field (superseded legs no longer count: liveLegs).
+ */
+function assertMatchedLegsAgree(caseId: string, legs: readonly LegFacts[], stops: ReadonlySet<string>): void {
+  const first = legs[0];
+  assert(first !== undefined, () => `case ${caseId}: matched without a leg`);
   let differs: string | undefined;
-  for (const l of c.legs) {
+  for (const l of legs) {
     for (const f of MATCH_FIELDS)
       if (l.digests[f] !== first.digests[f]) differs ??= `${l.legId} differs in ${f}`;
   }
-  assert(differs === undefined, () => `case ${c.caseId}: matched, yet leg ${String(differs)}`);
-  assert(stops.size === c.legs.length, () => `case ${c.caseId}: matched with two legs at one stop`);
+  assert(differs === undefined, () => `case ${caseId}: matched, yet leg ${String(differs)}`);
+  assert(stops.size === legs.length, () => `case ${caseId}: matched with two legs at one stop`);
 }
 
 /** Deep equality of JSON values, whatever order their keys were written in (a stored break's are canonical). */
@@ -121,8 +124,9 @@ export function decideCase(
     breaks[i] = { ...ref, cleared: true, open: false };
   }
 
-  const present = new Set(c.legs.map((l) => `${l.mspId}/${l.role}`));
-  if (verdict.status === 'MATCHED') assertMatchedLegsAgree(c, present);
+  const counted = liveLegs(c.legs);
+  const present = new Set(counted.map((l) => `${l.mspId}/${l.role}`));
+  if (verdict.status === 'MATCHED') assertMatchedLegsAgree(c.caseId, counted, present);
   const complete = verdict.expected.every((s) => present.has(`${s.mspId}/${s.role}`));
   const leavesDueIndex = c.awaitingLegs && (complete || serviceLevelPassed);
   const matchedAt = c.matchedAt ?? (verdict.status === 'MATCHED' ? stamp.at : undefined);

@@ -48,6 +48,11 @@ export interface Leg {
   readonly payerRef: string;
   readonly payeeRef: string;
   readonly outcome: Outcome;
+  /**
+   * The poster's own earlier leg in the same case that this leg corrects (a correction entry): from then on the
+   * earlier leg is superseded, kept on the ledger and in the history but no longer matched.
+   */
+  readonly corrects?: string | undefined;
 }
 
 export const ROUTE_STOPS_MAX = 6;
@@ -122,6 +127,7 @@ const LEG_FIELDS = new Set<string>([
   'role',
   'branch',
   'route',
+  'corrects',
   ...MATCH_FIELDS,
 ]);
 
@@ -151,8 +157,11 @@ export function parseLeg(
     fail('INVALID_INPUT', `${field}.role must be one of ${LEG_ROLES.join(', ')}`);
   if (!isOneOf(OUTCOMES, v.outcome))
     fail('INVALID_INPUT', `${field}.outcome must be one of ${OUTCOMES.join(', ')}`);
+  const legId = parseClientId(v.legId, `${field}.legId`);
+  const corrects = v.corrects === undefined ? undefined : parseClientId(v.corrects, `${field}.corrects`);
+  if (corrects === legId) fail('INVALID_INPUT', `${field}.corrects names the leg itself (${legId})`);
   return {
-    legId: parseClientId(v.legId, `${field}.legId`),
+    legId,
     reference: parseReference(v.reference, `${field}.reference`),
     mspId: postingMspId,
     role: v.role,
@@ -164,6 +173,7 @@ export function parseLeg(
     payerRef: parseAccountRef(v.payerRef, `${field}.payerRef`),
     payeeRef: parseAccountRef(v.payeeRef, `${field}.payeeRef`),
     outcome: v.outcome,
+    ...(corrects === undefined ? {} : { corrects }),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 import {
   evaluateCase,
   FIELD_REASON,
+  liveLegs,
   type BreakReason,
   type Finding,
   type LegFacts,
@@ -158,6 +159,25 @@ describe('evaluateCase', () => {
         },
       },
     ]);
+  });
+
+  it('matches on the live legs: a corrected leg no longer counts, its correction does (and a chain leaves its last)', () => {
+    const wrong = credit({ amountMinor: 'a2' });
+    expect(evaluateCase([debit(), entry(), wrong], false).status).toBe('BROKEN');
+    const fixed: LegFacts = { ...credit(), legId: 'b-2', corrects: 'b-1' };
+    const v = evaluateCase([debit(), entry(), wrong, fixed], false);
+    expect(v).toEqual(evaluateCase([debit(), entry(), fixed], false));
+    expect(v.status).toBe('MATCHED');
+    // a correction that gets it wrong again breaks the case again; its own correction mends it
+    const again: LegFacts = { ...credit({ valueDate: 'd9' }), legId: 'b-2', corrects: 'b-1' };
+    expect(evaluateCase([debit(), entry(), wrong, again], false).findings.map((f) => f.reason)).toEqual([
+      'VALUE_DATE_MISMATCH',
+    ]);
+    const third: LegFacts = { ...credit(), legId: 'b-3', corrects: 'b-2' };
+    expect(evaluateCase([third, debit(), again, entry(), wrong], false).status).toBe('MATCHED');
+    // only the institution's own leg is superseded: another institution's leg of the same id is not
+    const foreign: LegFacts = { ...entry(), legId: 'b-1', corrects: 'zz' };
+    expect(liveLegs([wrong, foreign])).toEqual([wrong, foreign]);
   });
 
   it('reports a leg on a route the others do not declare as unexpected, and expects the union', () => {

@@ -29,6 +29,20 @@ export interface LegFacts {
   readonly role: LegRole;
   readonly route: readonly RouteStop[];
   readonly digests: Readonly<Record<MatchField, string>>;
+  /** The poster's own earlier leg of the case this one corrects: that leg is superseded. */
+  readonly corrects?: string;
+}
+
+/**
+ * The legs that count: every leg no later leg of the same institution corrects. A superseded leg stays in the
+ * case (and its history) but is no longer matched; a chain of corrections leaves its last leg. Order-free: it
+ * depends only on the set of legs.
+ */
+export function liveLegs<T extends LegFacts>(legs: readonly T[]): readonly T[] {
+  let superseded: Set<string> | undefined;
+  for (const l of legs)
+    if (l.corrects !== undefined) (superseded ??= new Set()).add(`${l.mspId}:${l.corrects}`);
+  return superseded === undefined ? legs : legs.filter((l) => !superseded.has(`${l.mspId}:${l.legId}`));
 }
 
 export interface LegRef {
@@ -116,7 +130,7 @@ function allSame(legs: readonly LegFacts[], field: MatchField): boolean {
 }
 
 /**
- * The verdict on a case is a function of the set of its legs, of whether its service level has passed and of
+ * The verdict on a case is a function of the set of its legs (the live ones: liveLegs), of whether its service level has passed and of
  * the set of other cases of its reference (other routes declared for the same payment): it does not depend on
  * the order in which legs arrived (a property test holds it to that).
  */
@@ -125,7 +139,7 @@ export function evaluateCase(
   serviceLevelPassed: boolean,
   otherCases: readonly string[] = [],
 ): Verdict {
-  const sorted = sortedCopy(legs, byLegId);
+  const sorted = sortedCopy(liveLegs(legs), byLegId);
   const findings: Finding[] = [];
   let expected: RouteStop[];
   let primary: readonly LegFacts[];

@@ -64,6 +64,7 @@ const changes: fc.Arbitrary<LedgerChanges> = fc
         role: fc.constantFrom(...LEG_ROLES),
         atTx: fc.boolean(),
         postedAt: iso,
+        corrects: fc.option(fc.string({ minLength: 1, maxLength: 16 }), { nil: undefined }),
       }),
       { maxLength: 8 },
     ),
@@ -74,6 +75,7 @@ const changes: fc.Arbitrary<LedgerChanges> = fc
     cases,
     legs: legSeeds.map((s): LegChange => ({
       caseId: s.own && cases.length > 0 ? (cases[s.pick % cases.length] as CaseChange).caseId : s.otherCase,
+      ...(s.corrects === undefined ? {} : { corrects: s.corrects }),
       legId: s.legId,
       mspId: s.mspId,
       postedAt: s.atTx ? at : s.postedAt,

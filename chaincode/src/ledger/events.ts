@@ -50,6 +50,8 @@ export interface LegChange {
   readonly caseId: string;
   readonly role: LegRole;
   readonly postedAt: string;
+  /** The institution's own earlier leg of the case that this leg corrects (superseded from now on). */
+  readonly corrects?: string;
 }
 
 export interface LedgerChanges {
@@ -102,6 +104,8 @@ type WireLeg = readonly [
   role: LegRole,
   /** '' when it is the transaction's time (`at`). */
   postedAt: string,
+  /** Only on a correction: the id of the leg it corrects. */
+  corrects?: string,
 ];
 
 /** One index per distinct key, in order of first appearance; `values` lists the value first given for each. */
@@ -138,13 +142,13 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
       partySets.of(c.parties.join('\n'), c.parties),
     ];
   });
-  const legs = changes.legs.map((l): WireLeg => [
-    caseIndex.get(l.caseId) ?? l.caseId,
-    l.legId,
-    l.mspId,
-    l.role,
-    l.postedAt === changes.at ? '' : l.postedAt,
-  ]);
+  const legs = changes.legs.map((l): WireLeg => {
+    const caseRef = caseIndex.get(l.caseId) ?? l.caseId;
+    const postedAt = l.postedAt === changes.at ? '' : l.postedAt;
+    return l.corrects === undefined
+      ? [caseRef, l.legId, l.mspId, l.role, postedAt]
+      : [caseRef, l.legId, l.mspId, l.role, postedAt, l.corrects];
+  });
   const wire: WireChanges = {
     at: changes.at,
     breaks: changes.breaks,
@@ -178,8 +182,9 @@ export function decodeLedgerChanges(payload: Uint8Array): LedgerChanges {
       updatedAt,
     }),
   );
-  const legs = parsed.legs.map(([caseRef, legId, mspId, role, postedAt]): LegChange => ({
+  const legs = parsed.legs.map(([caseRef, legId, mspId, role, postedAt, corrects]): LegChange => ({
     caseId: typeof caseRef === 'string' ? caseRef : listed(cases, caseRef, 'case', parsed.txId).caseId,
+    ...(corrects === undefined ? {} : { corrects }),
     legId,
     mspId,
     postedAt: postedAt === '' ? at : postedAt,

@@ -62,6 +62,13 @@ export const LegInput = component(
       payerRef: Type.String(),
       payeeRef: Type.String(),
       outcome: OneOf(OUTCOMES),
+      corrects: Type.Optional(
+        Str({
+          pattern: '^[A-Za-z0-9._:-]{1,64}$',
+          description:
+            'a correction entry: the id of the institution’s own earlier leg of the same payment and route that this leg corrects (superseded from then on; matching takes this leg). A reconciler may post a correction; other legs need the submitter role',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -3,6 +3,12 @@ import type { LegInput } from '../../ledger/ledgerGateway';
 import type { LegRow } from '../rows';
 import type { Queryable } from '../sql';
 
+/**
+ * An own leg that no later own leg corrects (the alias `o`): a corrected leg stays in `own_legs`, as on the
+ * ledger, but the books compare with its correction.
+ */
+export const LIVE_OWN_LEG = `NOT EXISTS (SELECT 1 FROM own_legs c WHERE c.msp_id = o.msp_id AND c.corrects = o.leg_id)`;
+
 /** One of the institution's own legs as the index holds it (`own_legs`): the plaintext it posted. */
 export type OwnLeg = LegInput & { readonly mspId: string; readonly amountMinor: string };
 
@@ -20,7 +26,10 @@ interface OwnLegTableRow {
   outcome: LegInput['outcome'];
 }
 
-/** The institution's own legs with a value date from `from` to `to` (inclusive), in no particular order. */
+/**
+ * The institution's own live legs (corrected ones left out: LIVE_OWN_LEG) with a value date from `from` to
+ * `to` (inclusive), in no particular order.
+ */
 export async function ownLegsBetween(
   db: Queryable,
   mspId: string,
@@ -29,7 +38,7 @@ export async function ownLegsBetween(
 ): Promise<OwnLeg[]> {
   const r = await db.query<OwnLegTableRow>(
     `SELECT leg_id, reference, role, branch, route, amount_minor::text, currency, value_date::text, payer_ref, payee_ref, outcome
-       FROM own_legs WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3`,
+       FROM own_legs o WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3 AND ${LIVE_OWN_LEG}`,
     [mspId, from, to],
   );
   return r.rows.map((row) => ({
@@ -61,7 +70,7 @@ export interface ExtractLeg {
 }
 
 /**
- * The institution's own legs with a side (clearing legs have none), value dates `from` to `to`, ordered by value
+ * The institution's own live legs with a side (clearing legs have none), value dates `from` to `to`, ordered by value
  * date and leg id, at most `limit` of them (ask for one more than you allow to know that there were more).
  */
 export async function ownLegsToExtract(
@@ -73,8 +82,9 @@ export async function ownLegsToExtract(
 ): Promise<ExtractLeg[]> {
   const r = await db.query<Omit<OwnLegTableRow, 'role'> & { role: ExtractLeg['role'] }>(
     `SELECT leg_id, reference, role, amount_minor::text, currency, value_date::text, payer_ref, payee_ref
-       FROM own_legs
+       FROM own_legs o
       WHERE msp_id = $1 AND value_date BETWEEN $2 AND $3 AND role IN ('DEBTOR_AGENT', 'CREDITOR_AGENT')
+        AND ${LIVE_OWN_LEG}
       ORDER BY value_date, leg_id
       LIMIT $4`,
     [mspId, from, to, limit],

@@ -117,6 +117,7 @@ export interface IndexedOwnLeg {
   payer_ref: string | null;
   payee_ref: string | null;
   outcome: string | null;
+  corrects: string | null;
 }
 
 /** The institution's own legs (public side) after `after` by leg id, at most `limit`, with their plaintext. */
@@ -129,7 +130,7 @@ export async function ownLegsAfter(
   const r = await db.query<IndexedOwnLeg>(
     `SELECT l.leg_id, l.case_id, o.case_id AS own_case_id, o.reference, o.role, o.branch, o.route,
             o.amount_minor::text AS amount_minor, o.currency, o.value_date::text AS value_date, o.payer_ref,
-            o.payee_ref, o.outcome
+            o.payee_ref, o.outcome, o.corrects
        FROM legs l LEFT JOIN own_legs o ON o.msp_id = l.msp_id AND o.leg_id = l.leg_id
       WHERE l.msp_id = $1 AND l.is_own AND l.leg_id > $2
       ORDER BY l.leg_id LIMIT $3`,

@@ -32,12 +32,13 @@ function columns(mspId: string): Columns<OwnLegRow> {
     payer_ref: ['text', (r) => r.leg.payerRef],
     payee_ref: ['text', (r) => r.leg.payeeRef],
     outcome: ['text', (r) => r.leg.outcome],
+    corrects: ['text', (r) => r.leg.corrects ?? null],
     tx_id: ['text', (r) => r.txId],
     block_number: ['bigint', (r) => r.blockNumber.toString()],
   };
 }
 
-/** Rows per INSERT: unnest of 15 arrays keeps a statement well under PostgreSQL's limits. */
+/** Rows per INSERT: unnest of 16 arrays keeps a statement well under PostgreSQL's limits. */
 const ROWS_PER_STATEMENT = 5_000;
 
 /**

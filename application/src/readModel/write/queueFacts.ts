@@ -1,10 +1,12 @@
+import { LIVE_OWN_LEG } from '../read/ownLegs';
 import type { Queryable } from '../sql';
 
 /**
  * The facts of the institution's own leg in each of `caseIds` (amount, currency, value date, reference), copied
  * onto its rows in `open_breaks` and `closed_breaks`, so the queue filters and sorts by them along an index.
  * Called when those rows are written and when own legs arrive (their plaintext may be indexed after the break).
- * A case with two own legs (a duplicate) shows the first by leg id.
+ * A case with two own live legs (a duplicate) shows the first by leg id; a corrected leg gives way to its
+ * correction.
  */
 export async function refreshOwnLegFacts(
   client: Queryable,
@@ -18,7 +20,7 @@ export async function refreshOwnLegFacts(
           SET amount_minor = l.amount_minor, currency = l.currency, value_date = l.value_date,
               own_reference = l.reference
          FROM (SELECT DISTINCT ON (case_id) case_id, amount_minor, currency, value_date, reference
-                 FROM own_legs WHERE msp_id = $1 AND case_id = ANY($2::text[])
+                 FROM own_legs o WHERE msp_id = $1 AND case_id = ANY($2::text[]) AND ${LIVE_OWN_LEG}
                 ORDER BY case_id, leg_id) l
         WHERE q.case_id = l.case_id`,
       [institution, caseIds],
