@@ -16,6 +16,9 @@ import {
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedger';
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
+import { embeddedBlacklistSource } from '../../application/src/blacklistAlerts/blocks';
+import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
+import { LiveFeed } from '../../application/src/http/live';
 
 /**
  * One institution's node with its index, listening on a free loopback port: on a fresh embedded ledger, or on
@@ -30,11 +33,14 @@ export async function startTestNode(
     blacklist?: { demoKeyDir: string };
     /** The node's log lines (default: dropped). */
     log?: (e: LogEntry) => void;
+    /** Follow the blocks for the blacklist watchlist's alerts (needs `blacklist`), on the node's live stream. */
+    alerts?: boolean;
   } = {},
 ): Promise<{
   url: string;
   consortium: EmbeddedConsortium;
   indexer: BlockIndexer;
+  alerts: AlertFollower | undefined;
   db: Database;
   dir: string;
   stop(): Promise<void>;
@@ -59,8 +65,23 @@ export async function startTestNode(
         demoKeyDir: options.blacklist.demoKeyDir,
       })
     : undefined;
+  // With alerts, the node's live stream is made here (the follower sends on it); otherwise the app makes its own.
+  const live = options.alerts === true ? new LiveFeed() : undefined;
+  live?.attach(indexer);
+  const alerts =
+    blacklist && live
+      ? await AlertFollower.start({
+          source: embeddedBlacklistSource(consortium.network),
+          pool: db.pool,
+          institution: mspId,
+          onAlert: (a) => {
+            live.send(mspId, 'blacklist-alert', a);
+          },
+        })
+      : undefined;
   const app = createApp({
     ...(blacklist ? { blacklist } : {}),
+    ...(live ? { live } : {}),
     mspId,
     gateway: consortium.gateway,
     enroller: consortium.enroller(mspId),
@@ -74,11 +95,14 @@ export async function startTestNode(
     url,
     consortium,
     indexer,
+    alerts,
     db,
     dir,
     async stop() {
+      live?.close();
       await closeServer(server);
       await indexer.stop();
+      await alerts?.stop();
       await db.close();
       if (options.consortium === undefined) await consortium.close();
       rmSync(dir, { recursive: true, force: true });

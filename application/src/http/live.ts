@@ -79,6 +79,15 @@ export class LiveFeed {
     return 'open';
   }
 
+  /**
+   * Sends one named event to every open stream of an institution (a blacklist alert: the node serves one
+   * institution, so every stream it holds is that institution's people).
+   */
+  send(mspId: string, event: string, payload: unknown): void {
+    const data = JSON.stringify(payload);
+    for (const s of this.streams) if (s.mspId === mspId) s.res.write(`event: ${event}\ndata: ${data}\n\n`);
+  }
+
   /** Ends the streams of one session (its person logged out). */
   endSession(token: string): void {
     for (const s of [...this.streams]) if (s.token === token) this.end(s);

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 
 import { openNodeBlacklist } from '../blacklist/nodeBlacklist';
+import { blacklistSourceOf } from '../blacklistAlerts/blocks';
+import { AlertFollower } from '../blacklistAlerts/follower';
 import { readDatabaseConfig } from '../db/config';
 import { migrate } from '../db/migrate';
 import { openDatabase, type Database } from '../db/pool';
@@ -100,6 +102,7 @@ async function startNode(
   const env = options.env ?? process.env;
   const db = await openNodeIndex(env, nodeDir, org.mspId);
   const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
+  let alerts: AlertFollower | undefined;
   const live = new LiveFeed();
   // Configured key files are refused anywhere in the data directory. The demo's keys live beside the nodes' own
   // folders (refused inside those), so that the demo's ledger and its key are made and removed together.
@@ -142,6 +145,18 @@ async function startNode(
           ...(ownLegs ? { ownLegs } : {}),
         });
         live.attach(index.indexer);
+        // The blacklist watchlist's alerts (issue 19 item 5), from the same blocks, on the same live stream.
+        const source = blacklist ? blacklistSourceOf(c) : undefined;
+        if (source)
+          alerts = await AlertFollower.start({
+            source,
+            pool: db.pool,
+            institution: org.mspId,
+            onAlert: (a) => {
+              live.send(org.mspId, 'blacklist-alert', a);
+            },
+            ...(options.log ? { log: (msg: string) => options.log?.({ level: 'warn', msg }) } : {}),
+          });
       }
       return index.indexer;
     },
@@ -150,6 +165,7 @@ async function startNode(
       live.close();
       await closeServer(server);
       await index.indexer?.stop();
+      await alerts?.stop();
       await db.close();
     },
   };

@@ -12,6 +12,7 @@ import { migrate } from '../../db/migrate';
 import type { Database } from '../../db/pool';
 import { openTestDatabase } from '../../../../test/support/testDatabase';
 import { openNodeBlacklist } from '../../blacklist/nodeBlacklist';
+import { insertAlerts } from '../../blacklistAlerts/store';
 import { SessionStore } from '../../identity/sessions';
 import { FileWallet } from '../../identity/wallet';
 import { BlockIndexer } from '../../indexer/blockIndexer';
@@ -382,6 +383,41 @@ describe('every route, through a running node, answers as its OpenAPI document s
       200,
       'ADOPTED',
     ]);
+    // The watchlist and its alerts (node-local, blacklistWatch.ts). An alert as the follower writes it, for the
+    // acknowledgement (no follower runs in this test).
+    const watched = await api(B, 'POST', '/v1/blacklist/watchlist', {
+      token: bruno,
+      body: { items: [{ type: 'MOBILE', identifier: '13700137000', label: 'customer 7' }] },
+    });
+    expect(watched.status, watched.text).toBe(200);
+    const watchId = (watched.body as { items: { watchId: string }[] }).items[0]?.watchId ?? '';
+    expect((await api(B, 'GET', '/v1/blacklist/watchlist', { token: bruno })).status).toBe(200);
+    const client = await db.pool.connect();
+    const [alert] = await insertAlerts(client, 'BankBMSP', [
+      {
+        watchId,
+        blockNumber: 1n,
+        txIndex: 0,
+        txId: 'every-route-alert',
+        at: '2026-12-07T10:00:00.000Z',
+        entry: {
+          subjectKey: subjectKey,
+          keyVersion: 1,
+          uploader: 'BankAMSP',
+          category: 'MONEY_MULE',
+          status: 'ACTIVE',
+          expiresOn: '2028-12-07',
+        },
+      },
+    ]).finally(() => {
+      client.release();
+    });
+    expect((await api(B, 'GET', '/v1/blacklist/alerts?open=true', { token: bruno })).status).toBe(200);
+    const acknowledged = await api(B, 'POST', `/v1/blacklist/alerts/${alert?.alertId ?? ''}/acknowledge`, {
+      token: bruno,
+    });
+    expect(acknowledged.status, acknowledged.text).toBe(200);
+    expect((await api(B, 'DELETE', `/v1/blacklist/watchlist/${watchId}`, { token: bruno })).status).toBe(204);
     const blacklistProblems = [
       // Bank A has not joined: the chaincode refuses its query.
       await api(A, 'POST', '/v1/blacklist/queries', {

@@ -1,5 +1,6 @@
 import { auditRoutes } from './audit';
 import { blacklistRoutes } from './blacklist';
+import { blacklistWatchRoutes } from './blacklistWatch';
 import { breakRoutes } from './breaks';
 import { legRoutes } from './legs';
 import { metaRoutes } from './meta';
@@ -23,4 +24,5 @@ export const ROUTES: readonly AnyRoute[] = [
   ...auditRoutes,
   ...provenanceRoutes,
   ...blacklistRoutes,
+  ...blacklistWatchRoutes,
 ];

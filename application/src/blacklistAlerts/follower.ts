@@ -1,0 +1,137 @@
+import type pg from 'pg';
+
+import { inTransaction } from '../db/pool';
+import type { BlacklistBlockSource } from './blocks';
+import { matchAlerts, subjectKeysOf, type BlacklistNotice } from './matcher';
+import { insertAlerts, readNextBlock, watchedKeys, writeNextBlock, type Alert } from './store';
+
+export interface AlertFollowerOptions {
+  readonly source: BlacklistBlockSource;
+  readonly pool: pg.Pool;
+  /** The institution whose watchlist this node keeps. */
+  readonly institution: string;
+  /** Each new alert, after its SQL transaction committed (the node's live stream to browsers). */
+  readonly onAlert?: (alert: Alert) => void;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * Follows the blocks this node receives and raises an alert when another member's entry about a watched subject
+ * changes. Blocks are applied one at a time, in order: the alerts of a block and the follower's checkpoint commit
+ * in one SQL transaction, and an alert's unique key (transaction, watch, entry) makes a replay harmless, so a
+ * restart resumes from the checkpoint without losing or repeating an alert. A new node starts at the ledger's
+ * height: a watch alerts about what happens after it was added. A failed block stops the follower's stream and
+ * resubscribes from the checkpoint after `retryDelayMs`.
+ */
+export class AlertFollower {
+  private next = 0n;
+  private unsubscribe: (() => void) | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private generation = 0;
+  private readonly waiters = new Set<{ block: bigint; done: () => void }>();
+
+  private constructor(private readonly options: AlertFollowerOptions & { readonly retryDelayMs: number }) {}
+
+  static async start(
+    options: AlertFollowerOptions & { readonly retryDelayMs?: number },
+  ): Promise<AlertFollower> {
+    const f = new AlertFollower({ retryDelayMs: 1_000, ...options });
+    const saved = await readNextBlock(options.pool, options.institution);
+    f.next = saved ?? options.source.height();
+    if (saved === undefined) await writeNextBlock(options.pool, options.institution, f.next);
+    f.subscribe();
+    return f;
+  }
+
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** The next block the follower reads. */
+  get nextBlock(): bigint {
+    return this.next;
+  }
+
+  /** Resolves once the follower has applied `block` (tests and the bench wait on it). */
+  waitFor(block: bigint, timeoutMs = 30_000): Promise<void> {
+    if (this.next > block) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        block,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(
+          new Error(`the alert follower did not reach block ${String(block)} in ${String(timeoutMs)} ms`),
+        );
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribe?.();
+    await this.chain;
+  }
+
+  private subscribe(): void {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    this.unsubscribe = this.options.source.onBlacklistChanges(
+      (notices, blockNumber) => {
+        if (generation !== this.generation) return;
+        this.chain = this.chain.then(() => this.apply(generation, notices, blockNumber));
+      },
+      { startBlock: this.next },
+    );
+  }
+
+  private async apply(
+    generation: number,
+    notices: readonly BlacklistNotice[],
+    blockNumber: bigint,
+  ): Promise<void> {
+    if (generation !== this.generation || this.stopped || blockNumber < this.next) return;
+    const { pool, institution } = this.options;
+    const next = blockNumber + 1n;
+    try {
+      const keys = subjectKeysOf(institution, notices);
+      let alerts: Alert[] = [];
+      if (keys.length > 0)
+        alerts = await inTransaction(pool, async (client) => {
+          const drafts = matchAlerts(institution, notices, await watchedKeys(client, institution, keys));
+          const inserted = await insertAlerts(client, institution, drafts);
+          await writeNextBlock(client, institution, next);
+          return inserted;
+        });
+      // Every block moves the checkpoint: a watch added now takes it as the block after which it alerts.
+      else await writeNextBlock(pool, institution, next);
+      this.next = next;
+      for (const a of alerts)
+        try {
+          this.options.onAlert?.(a);
+        } catch (e) {
+          this.options.log?.(`blacklist alert listener failed: ${String(e)}`);
+        }
+      for (const w of [...this.waiters]) if (w.block < this.next) w.done();
+    } catch (e) {
+      this.options.log?.(`blacklist alerts: block ${String(blockNumber)} failed (retrying): ${String(e)}`);
+      this.generation++;
+      this.unsubscribe?.();
+      // stop() may have run while this block was applied.
+      if (!this.isStopped())
+        this.retryTimer = setTimeout(() => {
+          this.subscribe();
+        }, this.options.retryDelayMs);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { BlacklistChanges, EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
+
+/** One transaction's blacklist changes with where it sits on the ledger (what the follower reads from a block). */
+export interface BlacklistNotice {
+  readonly blockNumber: bigint;
+  readonly txIndex: number;
+  readonly changes: BlacklistChanges;
+}
+
+/** A watched subject key as the matcher sees it: which watch, and from which block on it raises alerts. */
+export interface WatchedKey {
+  readonly watchId: string;
+  readonly subjectKey: string;
+  readonly sinceBlock: bigint;
+}
+
+export interface AlertDraft {
+  readonly watchId: string;
+  readonly blockNumber: bigint;
+  readonly txIndex: number;
+  readonly txId: string;
+  readonly at: string;
+  readonly entry: EntryChange;
+}
+
+/**
+ * Pure: the alerts a batch of blacklist notices raises for an institution. An entry change raises one alert per
+ * watch of its subject key when another member made it (an institution is not alerted about its own listings)
+ * and its block is after the watch's `sinceBlock` (a watch alerts about what happens after it was added, not about
+ * what its node had already read). Every change counts, not only listings: a watched subject's entry disputed or
+ * revoked is news too. The result does not depend on the order of `watched`.
+ */
+export function matchAlerts(
+  institution: string,
+  notices: readonly BlacklistNotice[],
+  watched: readonly WatchedKey[],
+): AlertDraft[] {
+  const byKey = new Map<string, WatchedKey[]>();
+  for (const w of watched) {
+    const list = byKey.get(w.subjectKey);
+    if (list) list.push(w);
+    else byKey.set(w.subjectKey, [w]);
+  }
+  const out: AlertDraft[] = [];
+  for (const n of notices)
+    for (const entry of n.changes.entries) {
+      if (entry.uploader === institution) continue;
+      const watches = [...(byKey.get(entry.subjectKey) ?? [])].sort((a, b) =>
+        a.watchId.localeCompare(b.watchId),
+      );
+      for (const w of watches)
+        if (n.blockNumber > w.sinceBlock)
+          out.push({
+            watchId: w.watchId,
+            blockNumber: n.blockNumber,
+            txIndex: n.txIndex,
+            txId: n.changes.txId,
+            at: n.changes.at,
+            entry,
+          });
+    }
+  return out;
+}
+
+/** The subject keys a batch of notices names in entry changes by other members: what the store looks up. */
+export function subjectKeysOf(institution: string, notices: readonly BlacklistNotice[]): string[] {
+  const keys = new Set<string>();
+  for (const n of notices)
+    for (const e of n.changes.entries) if (e.uploader !== institution) keys.add(e.subjectKey);
+  return [...keys];
+}

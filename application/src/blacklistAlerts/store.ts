@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+
+import type pg from 'pg';
+
+import type { SubjectType } from '../../../chaincode/src/core/subject';
+import { inTransaction } from '../db/pool';
+import type { AlertDraft, WatchedKey } from './matcher';
+
+/** A watch as the node lists it: never an identifier, only its type, the institution's label and key versions. */
+export interface Watch {
+  readonly watchId: string;
+  readonly type: SubjectType;
+  readonly label: string | null;
+  readonly keyVersions: readonly number[];
+  readonly addedBy: string;
+  readonly addedAt: string;
+}
+
+export interface Alert {
+  readonly alertId: string;
+  readonly watchId: string;
+  /** The watch's label, when the watch is still there. */
+  readonly label: string | null;
+  readonly subjectType: string | null;
+  readonly blockNumber: string;
+  readonly txIndex: number;
+  readonly txId: string;
+  readonly at: string;
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  readonly status: string;
+  readonly expiresOn: string;
+  readonly acknowledgedAt: string | null;
+  readonly acknowledgedBy: string | null;
+}
+
+export interface WatchToAdd {
+  readonly type: SubjectType;
+  readonly label: string | null;
+  /** The subject's keys under every version the node holds (`SubjectKeyring.keysForIdentifier`). */
+  readonly keys: readonly { readonly keyVersion: number; readonly subjectKey: string }[];
+}
+
+/** Limits of the watchlist (named, enforced by the routes and here). */
+export const WATCH_LIMITS = {
+  /** Watches added in one request. */
+  addMax: 1_000,
+  /** Watches one institution keeps. */
+  watchesMax: 1_000_000,
+  labelMax: 80,
+  pageMax: 500,
+} as const;
+
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const day = (v: unknown): string =>
+  v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
+
+/** The block after which a watch added now raises alerts: the last block the follower has read (-1: none yet). */
+export async function followerBlock(db: pg.Pool | pg.PoolClient, mspId: string): Promise<bigint> {
+  const r = await db.query<{ next_block: string }>(
+    'SELECT next_block FROM blacklist_watch_checkpoint WHERE msp_id = $1',
+    [mspId],
+  );
+  const next = r.rows[0]?.next_block;
+  return next === undefined ? -1n : BigInt(next) - 1n;
+}
+
+/**
+ * Adds watches in one SQL transaction. A subject already watched (any of its keys) is not added again: its
+ * existing watch is answered UNCHANGED (the label is left as it was).
+ */
+export async function addWatches(
+  pool: pg.Pool,
+  mspId: string,
+  who: string,
+  now: Date,
+  items: readonly WatchToAdd[],
+): Promise<{ watchId: string; outcome: 'ADDED' | 'UNCHANGED' }[]> {
+  return inTransaction(pool, async (client) => {
+    // Serialises adders of one institution, so that two adds of one subject make one watch.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('blacklist_watches:' || $1)::bigint)", [mspId]);
+    const count = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM blacklist_watches WHERE msp_id = $1',
+      [mspId],
+    );
+    if (Number(count.rows[0]?.n ?? 0) + items.length > WATCH_LIMITS.watchesMax)
+      throw new Error(`an institution keeps at most ${String(WATCH_LIMITS.watchesMax)} watches`);
+    const since = await followerBlock(client, mspId);
+    const out: { watchId: string; outcome: 'ADDED' | 'UNCHANGED' }[] = [];
+    for (const item of items) {
+      const existing = await client.query<{ watch_id: string }>(
+        `SELECT w.watch_id FROM blacklist_watch_keys k JOIN blacklist_watches w USING (watch_id)
+          WHERE w.msp_id = $1 AND k.subject_key = ANY($2::text[]) LIMIT 1`,
+        [mspId, item.keys.map((k) => k.subjectKey)],
+      );
+      const found = existing.rows[0]?.watch_id;
+      if (found !== undefined) {
+        out.push({ watchId: found, outcome: 'UNCHANGED' });
+        continue;
+      }
+      const watchId = `w-${randomUUID()}`;
+      await client.query(
+        `INSERT INTO blacklist_watches (watch_id, msp_id, subject_type, label, added_by, added_at, since_block)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [watchId, mspId, item.type, item.label, who, now.toISOString(), since.toString()],
+      );
+      for (const k of item.keys)
+        await client.query(
+          'INSERT INTO blacklist_watch_keys (watch_id, key_version, subject_key) VALUES ($1, $2, $3)',
+          [watchId, k.keyVersion, k.subjectKey],
+        );
+      out.push({ watchId, outcome: 'ADDED' });
+    }
+    return out;
+  });
+}
+
+export async function removeWatch(pool: pg.Pool, mspId: string, watchId: string): Promise<boolean> {
+  const r = await pool.query('DELETE FROM blacklist_watches WHERE msp_id = $1 AND watch_id = $2', [
+    mspId,
+    watchId,
+  ]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** The institution's watches, newest first (offset paging: a watchlist is read by people, a page at a time). */
+export async function listWatches(
+  pool: pg.Pool,
+  mspId: string,
+  limit: number,
+  offset: number,
+): Promise<{ total: number; items: Watch[] }> {
+  const [total, rows] = await Promise.all([
+    pool.query<{ n: string }>('SELECT count(*) AS n FROM blacklist_watches WHERE msp_id = $1', [mspId]),
+    pool.query<{
+      watch_id: string;
+      subject_type: SubjectType;
+      label: string | null;
+      added_by: string;
+      added_at: Date;
+      versions: number[];
+    }>(
+      `SELECT w.watch_id, w.subject_type, w.label, w.added_by, w.added_at,
+              array_agg(k.key_version ORDER BY k.key_version) AS versions
+         FROM blacklist_watches w JOIN blacklist_watch_keys k USING (watch_id)
+        WHERE w.msp_id = $1
+        GROUP BY w.watch_id
+        ORDER BY w.added_at DESC, w.watch_id
+        LIMIT $2 OFFSET $3`,
+      [mspId, limit, offset],
+    ),
+  ]);
+  return {
+    total: Number(total.rows[0]?.n ?? 0),
+    items: rows.rows.map((r) => ({
+      watchId: r.watch_id,
+      type: r.subject_type,
+      label: r.label,
+      keyVersions: r.versions.map(Number),
+      addedBy: r.added_by,
+      addedAt: iso(r.added_at),
+    })),
+  };
+}
+
+/** The watches of the given subject keys (what a batch of blocks names). */
+export async function watchedKeys(
+  client: pg.PoolClient,
+  mspId: string,
+  subjectKeys: readonly string[],
+): Promise<WatchedKey[]> {
+  if (subjectKeys.length === 0) return [];
+  const r = await client.query<{ watch_id: string; subject_key: string; since_block: string }>(
+    `SELECT k.watch_id, k.subject_key, w.since_block FROM blacklist_watch_keys k JOIN blacklist_watches w USING (watch_id)
+      WHERE w.msp_id = $1 AND k.subject_key = ANY($2::text[])`,
+    [mspId, [...subjectKeys]],
+  );
+  return r.rows.map((x) => ({
+    watchId: x.watch_id,
+    subjectKey: x.subject_key,
+    sinceBlock: BigInt(x.since_block),
+  }));
+}
+
+const ALERT_COLUMNS = `a.alert_id, a.watch_id, w.label, w.subject_type, a.block_number, a.tx_index, a.tx_id, a.at,
+  a.subject_key, a.uploader, a.category, a.status, a.expires_on, a.acknowledged_at, a.acknowledged_by`;
+
+interface AlertRow {
+  alert_id: string;
+  watch_id: string;
+  label: string | null;
+  subject_type: string | null;
+  block_number: string;
+  tx_index: number;
+  tx_id: string;
+  at: Date;
+  subject_key: string;
+  uploader: string;
+  category: string;
+  status: string;
+  expires_on: Date | string;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+}
+
+const alertOf = (r: AlertRow): Alert => ({
+  alertId: r.alert_id,
+  watchId: r.watch_id,
+  label: r.label,
+  subjectType: r.subject_type,
+  blockNumber: r.block_number,
+  txIndex: r.tx_index,
+  txId: r.tx_id,
+  at: iso(r.at),
+  subjectKey: r.subject_key,
+  uploader: r.uploader,
+  category: r.category,
+  status: r.status,
+  expiresOn: day(r.expires_on),
+  acknowledgedAt: r.acknowledged_at === null ? null : iso(r.acknowledged_at),
+  acknowledgedBy: r.acknowledged_by,
+});
+
+/** Writes the alerts of a batch (a replayed one writes nothing twice); answers the new ones. */
+export async function insertAlerts(
+  client: pg.PoolClient,
+  mspId: string,
+  drafts: readonly AlertDraft[],
+): Promise<Alert[]> {
+  const ids: string[] = [];
+  for (const d of drafts) {
+    const r = await client.query<{ alert_id: string }>(
+      `INSERT INTO blacklist_alerts (msp_id, watch_id, block_number, tx_index, tx_id, at, subject_key, uploader,
+                                     category, status, expires_on)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT DO NOTHING RETURNING alert_id`,
+      [
+        mspId,
+        d.watchId,
+        d.blockNumber.toString(),
+        d.txIndex,
+        d.txId,
+        d.at,
+        d.entry.subjectKey,
+        d.entry.uploader,
+        d.entry.category,
+        d.entry.status,
+        d.entry.expiresOn,
+      ],
+    );
+    const id = r.rows[0]?.alert_id;
+    if (id !== undefined) ids.push(id);
+  }
+  if (ids.length === 0) return [];
+  const rows = await client.query<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM blacklist_alerts a LEFT JOIN blacklist_watches w USING (watch_id)
+      WHERE a.alert_id = ANY($1::bigint[]) ORDER BY a.alert_id`,
+    [ids],
+  );
+  return rows.rows.map(alertOf);
+}
+
+export async function listAlerts(
+  pool: pg.Pool,
+  mspId: string,
+  options: { readonly limit: number; readonly open: boolean; readonly before?: string },
+): Promise<{ items: Alert[]; open: number }> {
+  const [rows, open] = await Promise.all([
+    pool.query<AlertRow>(
+      `SELECT ${ALERT_COLUMNS} FROM blacklist_alerts a LEFT JOIN blacklist_watches w USING (watch_id)
+        WHERE a.msp_id = $1 AND ($2::boolean IS FALSE OR a.acknowledged_at IS NULL)
+          AND ($3::bigint IS NULL OR a.alert_id < $3::bigint)
+        ORDER BY a.alert_id DESC LIMIT $4`,
+      [mspId, options.open, options.before ?? null, options.limit],
+    ),
+    pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM blacklist_alerts WHERE msp_id = $1 AND acknowledged_at IS NULL',
+      [mspId],
+    ),
+  ]);
+  return { items: rows.rows.map(alertOf), open: Number(open.rows[0]?.n ?? 0) };
+}
+
+/** Marks an alert seen (once: acknowledging again keeps the first person and time). Undefined: no such alert. */
+export async function acknowledgeAlert(
+  pool: pg.Pool,
+  mspId: string,
+  alertId: string,
+  who: string,
+  now: Date,
+): Promise<Alert | undefined> {
+  await pool.query(
+    `UPDATE blacklist_alerts SET acknowledged_at = $4, acknowledged_by = $3
+      WHERE msp_id = $1 AND alert_id = $2::bigint AND acknowledged_at IS NULL`,
+    [mspId, alertId, who, now.toISOString()],
+  );
+  const r = await pool.query<AlertRow>(
+    `SELECT ${ALERT_COLUMNS} FROM blacklist_alerts a LEFT JOIN blacklist_watches w USING (watch_id)
+      WHERE a.msp_id = $1 AND a.alert_id = $2::bigint`,
+    [mspId, alertId],
+  );
+  const row = r.rows[0];
+  return row === undefined ? undefined : alertOf(row);
+}
+
+export async function readNextBlock(pool: pg.Pool, mspId: string): Promise<bigint | undefined> {
+  const r = await pool.query<{ next_block: string }>(
+    'SELECT next_block FROM blacklist_watch_checkpoint WHERE msp_id = $1',
+    [mspId],
+  );
+  const v = r.rows[0]?.next_block;
+  return v === undefined ? undefined : BigInt(v);
+}
+
+export async function writeNextBlock(
+  db: pg.Pool | pg.PoolClient,
+  mspId: string,
+  next: bigint,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO blacklist_watch_checkpoint (msp_id, next_block) VALUES ($1, $2)
+     ON CONFLICT (msp_id) DO UPDATE SET next_block = GREATEST(blacklist_watch_checkpoint.next_block, EXCLUDED.next_block)`,
+    [mspId, next.toString()],
+  );
+}

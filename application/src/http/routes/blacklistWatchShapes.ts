@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+
+import { SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
+import { Identifier } from './blacklistShapes';
+import { Decimal, Int, Nullable, Obj, OneOf, Str, Time, type Shape } from './schema';
+
+/**
+ * The shapes of the watchlist and alerts routes (routes/blacklistWatch.ts, issue 19 item 5), declared once; no
+ * Node imports, so the console and the CLI take their types from here. Not named components of the document
+ * (the document's components each have their type in apiTypes.ts; these have theirs below).
+ */
+
+export const WATCH_LABEL_MAX = 80;
+export const WATCH_ADD_MAX = 1_000;
+
+export const WatchId = Str({ pattern: '^w-[0-9a-f-]{36}$', description: 'a watch id (w-<uuid>)' });
+export const AlertId = Str({ pattern: '^[1-9][0-9]{0,18}$', description: 'an alert id' });
+
+export const BlacklistWatch = Obj({
+  watchId: Type.String(),
+  type: OneOf(SUBJECT_TYPES),
+  label: Nullable(Type.String()),
+  keyVersions: Type.Array(Type.Integer(), { description: 'the key versions the subject is watched under' }),
+  addedBy: Type.String(),
+  addedAt: Time(),
+});
+
+export const BlacklistWatchlist = Obj({ total: Type.Integer(), items: Type.Array(BlacklistWatch) });
+
+export const BlacklistWatchAdd = Obj({
+  items: Type.Array(
+    Obj({
+      ...Identifier,
+      label: Type.Optional(
+        Str({
+          min: 1,
+          max: WATCH_LABEL_MAX,
+          description: `your own words for the customer (a customer number), at most ${String(WATCH_LABEL_MAX)} characters; refused if it holds the identifier`,
+        }),
+      ),
+    }),
+    { minItems: 1, maxItems: WATCH_ADD_MAX },
+  ),
+});
+
+export const BlacklistWatchAdded = Obj({
+  added: Type.Integer(),
+  unchanged: Type.Integer(),
+  items: Type.Array(Obj({ watchId: Type.String(), outcome: OneOf(['ADDED', 'UNCHANGED'] as const) })),
+});
+
+export const BlacklistAlert = Obj({
+  alertId: Type.String(),
+  watchId: Type.String(),
+  label: Nullable(Type.String({ description: "the watch's label (null once the watch is removed)" })),
+  subjectType: Nullable(Type.String()),
+  blockNumber: Decimal('the block that holds the change'),
+  txIndex: Type.Integer(),
+  txId: Type.String(),
+  at: Time('ledger time of the change'),
+  subjectKey: Type.String(),
+  uploader: Type.String({ description: 'the member whose entry changed' }),
+  category: Type.String(),
+  status: Type.String({ description: 'the entry’s status after the change (ACTIVE: listed)' }),
+  expiresOn: Type.String({ format: 'date' }),
+  acknowledgedAt: Nullable(Time()),
+  acknowledgedBy: Nullable(Type.String()),
+});
+
+export const BlacklistAlerts = Obj({
+  open: Type.Integer({ description: 'alerts not yet acknowledged' }),
+  items: Type.Array(BlacklistAlert),
+});
+
+export const AlertsQuery = Type.Object({
+  open: Type.Optional(OneOf(['true', 'false'] as const, 'true: only alerts not yet acknowledged')),
+  limit: Type.Optional(Int({ min: 1, max: 500, description: 'at most this many (default 100)' })),
+  before: Type.Optional(AlertId),
+});
+
+export type BlacklistWatchT = Shape<typeof BlacklistWatch>;
+export type BlacklistWatchlistT = Shape<typeof BlacklistWatchlist>;
+export type BlacklistWatchAddedT = Shape<typeof BlacklistWatchAdded>;
+export type BlacklistAlertT = Shape<typeof BlacklistAlert>;
+export type BlacklistAlertsT = Shape<typeof BlacklistAlerts>;
