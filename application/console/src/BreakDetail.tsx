@@ -9,6 +9,7 @@ import {
   type People,
   type User,
 } from './api';
+import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
 import { formatDate, formatDateTime, formatMoney } from './format';
 import { codeLabel, type Translate } from './i18n';
 import { legDifference } from './legDifference';
@@ -22,6 +23,7 @@ import {
   type PersonAction,
 } from '../../../chaincode/src/core/breakMachine';
 import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
+import { liveLegs } from '../../../chaincode/src/core/matching';
 
 // The closed lists come from the chaincode's pure core, so the console offers exactly what the ledger accepts.
 const KINDS = RESOLUTION_KINDS;
@@ -75,13 +77,24 @@ export function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly brea
         <>
           <BreakFacts ctx={ctx} brk={brk} />
           {sealed && <p className="help">{t('openToSee')}</p>}
-          {opened && <LegsSideBySide ctx={ctx} brk={opened.brk} legs={opened.kase.legs} />}
+          {opened && <LegsSideBySide ctx={ctx} brk={opened.brk} legs={liveLegs(opened.kase.legs)} />}
+          {opened && <SupersededLegs locale={ctx.locale} legs={opened.kase.legs} />}
           <BreakTimeline ctx={ctx} brk={brk} sealed={sealed} />
           <h3>{t('actions')}</h3>
           <p role="status" className="help next-step" data-testid="next-step">
             {nextStep(ctx, brk)}
           </p>
           {opened && <BreakActions ctx={ctx} brk={opened.brk} busy={busy} people={people} onAct={act} />}
+          {opened && offersCorrection(opened.brk, ctx.user.mspId, ctx.user.roles) && (
+            <CorrectLeg
+              locale={ctx.locale}
+              mspId={ctx.user.mspId}
+              legs={opened.kase.legs}
+              onPosted={() => {
+                load(opened.reference).catch(() => undefined);
+              }}
+            />
+          )}
         </>
       )}
     </section>

@@ -254,16 +254,22 @@ export async function start(argv: readonly string[]): Promise<number> {
   }
   // The payment reference is the parties' secret: a person opens a break with it, as staff would from their
   // own books. A few of today's, with the parties and what was injected, to try the console with.
-  // One between two institutions first: the README's walkthrough resolves it on their two consoles.
+  // One between two institutions first: the README's walkthrough resolves it on their two consoles. Both faults
+  // are in the creditor's leg, so the creditor corrects it: one whose creditor is Bank A (a reconciler and an
+  // approver, for four eyes) if the day has one.
   const withBreak = day.payments.filter((p) => p.fault === 'TIMEOUT' || p.fault === 'AMOUNT_MISMATCH');
-  const twoParty = withBreak.find((p) => p.route.length === 2);
+  const oddLegAt = (p: (typeof withBreak)[number]) =>
+    p.route.find((s) => s.role === 'CREDITOR_AGENT')?.mspId ?? '';
+  const twoParty =
+    withBreak.find((p) => p.route.length === 2 && oddLegAt(p) === 'BankAMSP') ??
+    withBreak.find((p) => p.route.length === 2);
   const samples = [...(twoParty ? [twoParty] : []), ...withBreak.filter((p) => p !== twoParty)].slice(0, 4);
   if (samples.length > 0)
     console.log("\nSome of the day's payments with a break (open them with their reference):");
   for (const p of samples) {
     const reason = p.fault ? FAULTS[p.fault].reasons.join(',') : '';
     console.log(
-      `  ${p.reference}  ${reason.padEnd(16)} ${p.route.map((s) => s.mspId).join(' > ')}  (injected: ${p.fault ?? ''})`,
+      `  ${p.reference}  ${reason.padEnd(16)} ${p.route.map((s) => s.mspId).join(' > ')}  (injected: ${p.fault ?? ''} in ${oddLegAt(p)}'s leg)`,
     );
   }
   // From here on the ledger runs in real time: a sweeper flags missing legs as service levels pass.

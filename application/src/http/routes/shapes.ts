@@ -117,6 +117,9 @@ export const CaseLeg = component(
     postedAt: Time(),
     txId: Type.String(),
     digests: Digests,
+    corrects: Type.Optional(
+      Type.String({ description: 'a correction: the leg of the same institution it corrects (superseded)' }),
+    ),
   }),
 );
 export const Case = component(
@@ -224,6 +227,7 @@ const LegDetail = Obj({
   payerRef: Type.String(),
   payeeRef: Type.String(),
   outcome: OneOf(OUTCOMES),
+  corrects: Type.Optional(Type.String({ description: 'the leg this one corrects' })),
 });
 export const OpenCase = component(
   'OpenCase',
