@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Role } from '../../../chaincode/src/core/actor';
+import type { ReceivablesRole } from '../../../chaincode/src/core/receivables/parties';
 
 export interface ConsortiumUser {
   readonly id: string;
   readonly secret: string;
-  readonly roles: readonly Role[];
+  /** The `roles` certificate attribute: reconciliation's and blacklist's roles, and receivables' (docs/RECEIVABLES.md). */
+  readonly roles: readonly (Role | ReceivablesRole)[];
+  /** Further certificate attributes, e.g. `enterpriseId` for a person of an enterprise that is the bank's client. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface ConsortiumOrganisation {

@@ -10,6 +10,7 @@ import {
 import { contracts } from '../../../chaincode/src/index';
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
+import { loadCollections } from '../receivables/collections';
 import { memoized, memoizedAsync, type ChangeStream, type LedgerConnection } from './connection';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
@@ -161,6 +162,7 @@ export async function startEmbeddedConsortium(options: {
       name: consortium.chaincode.name,
       version: consortium.chaincode.version,
       contracts,
+      collections: loadCollections(),
       // The chaincode package's entry, compiled (dist) or as TypeScript under the test runner.
       ...(!options.endorsementWorker
         ? {}
@@ -180,7 +182,7 @@ export async function startEmbeddedConsortium(options: {
         await ca.register(
           user.id,
           user.secret,
-          { roles: user.roles.join(',') },
+          { ...user.attributes, roles: user.roles.join(',') },
           user.roles.includes('admin') ? 'admin' : 'client',
         );
       }

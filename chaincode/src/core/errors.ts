@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'PART_SPENT',
   'PART_LOCKED',
   'PART_MATURED',
+  'MOVE_NOT_FOUND',
+  'PAYMENT_NOT_FOUND',
+  'FINANCING_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -412,6 +412,9 @@ export function definitionArgs(ctx: Context, release: Release): string[] {
     ...['--channelID', ctx.consortium.channel, '--name', ctx.consortium.chaincode.name],
     ...['--version', release.version, '--sequence', String(release.sequence)],
     ...['--signature-policy', endorsementPolicy(ctx.consortium)],
+    // The explicit private data collections (receivables' records), in Fabric's format, shared with the
+    // embedded network (application/src/receivables/collections.ts).
+    ...['--collections-config', join(ctx.layout.repoRoot, 'network', 'collections.json')],
   ];
 }
 

@@ -117,6 +117,8 @@ interface Identity {
   secret: string;
   type: 'peer' | 'orderer' | 'admin' | 'client';
   roles?: string[];
+  /** Further certificate attributes of a user (an enterprise's person: `enterpriseId`). */
+  attributes?: Readonly<Record<string, string>>;
   /** Host names for a TLS certificate; undefined = no TLS certificate. */
   tlsHosts?: string[];
   tlsDir?: { cert: string; key: string; ca: string };
@@ -167,6 +169,7 @@ function identitiesOf(
       secret: user.secret,
       type: 'client',
       roles: user.roles,
+      ...(user.attributes ? { attributes: user.attributes } : {}),
       mspDir: join(layout.userDir(mspId, user.id), 'msp'),
     });
   }
@@ -226,7 +229,14 @@ async function register(ca: FabricCAServices, identity: Identity, registrar: Use
         attrs:
           identity.roles === undefined
             ? []
-            : [{ name: 'roles', value: identity.roles.join(','), ecert: true }],
+            : [
+                { name: 'roles', value: identity.roles.join(','), ecert: true },
+                ...Object.entries(identity.attributes ?? {}).map(([name, value]) => ({
+                  name,
+                  value,
+                  ecert: true,
+                })),
+              ],
       },
       registrar,
     );

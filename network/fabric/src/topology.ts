@@ -5,6 +5,8 @@ export interface ConsortiumUser {
   id: string;
   secret: string;
   roles: string[];
+  /** Further certificate attributes (an enterprise's person: `enterpriseId`). */
+  attributes?: Record<string, string>;
 }
 export interface ConsortiumOrganisation {
   mspId: string;

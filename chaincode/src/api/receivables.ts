@@ -1,0 +1,84 @@
+/**
+ * What the receivables contract's transactions return, for applications (they import these, never contract/).
+ * The records are the core's; on the wire every amount in minor units is a decimal string (`Wire<T>`).
+ */
+import type { FinancingRecord, RegistrationRecord } from '../core/receivables/financing';
+import type { PaymentRecord } from '../core/receivables/maturity';
+import type { MoveRecord, PartRecord } from '../core/receivables/part';
+import type { TokenRecord } from '../core/receivables/token';
+import type { TradeRecord } from '../core/receivables/trade';
+
+export type { ReceivablesOperation } from '../core/receivables/access';
+export type { DayCount, FinancingRecord, RegistrationRecord } from '../core/receivables/financing';
+export type { PaymentRecord } from '../core/receivables/maturity';
+export type { MoveRecord, PartRecord, PartStatus } from '../core/receivables/part';
+export type { BankParty, EnterpriseParty, Party, ReceivablesRole } from '../core/receivables/parties';
+export type { TokenRecord, TokenStatus } from '../core/receivables/token';
+export type { TradeRecord, TradeStatus } from '../core/receivables/trade';
+
+/** A value as it travels in JSON: every bigint a decimal string. */
+export type Wire<T> = T extends bigint
+  ? string
+  : T extends string | number | boolean | null | undefined
+    ? T
+    : T extends readonly (infer U)[]
+      ? readonly Wire<U>[]
+      : T extends object
+        ? { readonly [K in keyof T]: Wire<T[K]> }
+        : T;
+
+export interface TradeStep {
+  readonly outcome: 'REGISTERED' | 'CONFIRMED' | 'UNCHANGED';
+  readonly trade: TradeRecord;
+}
+
+export interface TokenStep {
+  readonly outcome: 'PROPOSED' | 'SIGNED' | 'ACCEPTED' | 'DECLINED' | 'UNCHANGED';
+  readonly token: TokenRecord;
+  /** The root part, when this step accepted the token. */
+  readonly root: PartRecord | null;
+}
+
+export interface MoveStep {
+  readonly outcome: 'PROPOSED' | 'SIGNED' | 'UNCHANGED';
+  readonly move: MoveRecord;
+  /** The parts the signing created. */
+  readonly created: readonly PartRecord[];
+}
+
+export interface PartStep {
+  readonly outcome: 'OFFERED' | 'WITHDRAWN' | 'DECLINED' | 'FINANCED' | 'UNCHANGED';
+  readonly part: PartRecord;
+  readonly financing: FinancingView | null;
+}
+
+export interface PaymentStep {
+  readonly outcome: 'PAID' | 'PARTLY_PAID' | 'UNCHANGED';
+  readonly part: PartRecord;
+  /** Holds the two legs the reconciliation ledger should see (posted by each bank's node). */
+  readonly payment: PaymentRecord;
+}
+
+export interface SweepResult {
+  /** Parts this sweep marked OVERDUE. */
+  readonly overdue: readonly string[];
+  /** Due-index entries this sweep read (at most the sweep's limit): run again while it equals the limit. */
+  readonly examined: number;
+}
+
+/** A token with the parts the reader may see: every part for its issuer and auditors, else the reader's branches. */
+export interface TokenView {
+  readonly token: TokenRecord;
+  readonly parts: readonly PartRecord[];
+}
+
+/** A part and its branch, from the root part down to it. */
+export interface PartView {
+  readonly part: PartRecord;
+  readonly branch: readonly PartRecord[];
+}
+
+export interface FinancingView {
+  readonly financing: FinancingRecord;
+  readonly registration: RegistrationRecord;
+}

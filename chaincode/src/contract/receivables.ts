@@ -1,0 +1,447 @@
+import type {
+  FinancingView,
+  MoveStep,
+  PartStep,
+  PartView,
+  PaymentStep,
+  SweepResult,
+  TokenStep,
+  TokenView,
+  TradeStep,
+} from '../api/receivables';
+import { fail } from '../core/errors';
+import { LIMITS } from '../core/limits';
+import { decideAccess, requireAccess } from '../core/receivables/access';
+import {
+  decideFinancingAnswer,
+  decideOffer,
+  decideOfferWithdrawal,
+  parseFinancingTerms,
+  parseOfferInput,
+} from '../core/receivables/financing';
+import { DEFAULT_RECEIVABLES_POLICY } from '../core/receivables/limits';
+import {
+  decidePayment,
+  parsePaymentInput,
+  requireSweepAccess,
+  sweepOverdue as sweepParts,
+  type PaymentRecord,
+} from '../core/receivables/maturity';
+import {
+  branchOf,
+  branchParties,
+  decideMoveProposal,
+  decideMoveSigning,
+  parseMoveInput,
+  type MoveRecord,
+  type PartRecord,
+} from '../core/receivables/part';
+import type { Party } from '../core/receivables/parties';
+import {
+  decideIssueAnswer,
+  decideIssueProposal,
+  decideIssueSigning,
+  parseIssueInput,
+  type TokenRecord,
+} from '../core/receivables/token';
+import {
+  decideTradeConfirmation,
+  decideTradeRegistration,
+  parseTradeInput,
+  todayOf,
+  type MutationMeta,
+  type TradeRecord,
+} from '../core/receivables/trade';
+import { parseClientId, parseText } from '../core/reference';
+import { canonicalJson } from '../ledger/codec';
+import { receivablesKeys as keys } from '../ledger/receivablesKeys';
+import { sha256Hex } from '../ledger/seal';
+import type { ReceivablesContext } from './receivablesContext';
+
+/**
+ * The receivables contract's transactions (docs/RECEIVABLES.md): load the records the core needs, ask the core,
+ * write what it returns, record the change. Every rule, the access table included, is the core's
+ * (core/receivables); this layer reads keys, hashes inputs (the core has no crypto) and writes. A refusal
+ * throws before anything is written, and a transaction that throws commits nothing, so no request is half done.
+ */
+
+/** Most parts one token may have (a token's tree is read whole to trace branches). */
+const PARTS_PER_TOKEN_MAX = 10_000;
+
+// The consortium's policy is not yet governed on the ledger (docs/RECEIVABLES.md): the default is in force.
+const POLICY = DEFAULT_RECEIVABLES_POLICY;
+
+function meta(ctx: ReceivablesContext, input: unknown): MutationMeta {
+  return {
+    actor: ctx.receivablesActor,
+    at: ctx.nowIso,
+    inputHash: sha256Hex(canonicalJson(input)),
+    txId: ctx.txId,
+  };
+}
+
+function stepMeta(ctx: ReceivablesContext): Omit<MutationMeta, 'inputHash'> {
+  return { actor: ctx.receivablesActor, at: ctx.nowIso, txId: ctx.txId };
+}
+
+function partIdOf(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200)
+    fail('INVALID_INPUT', `${field} must be a part id (<token>/root or <token>/<move>/<n>)`);
+  return value;
+}
+
+function objectOf(raw: unknown, field: string): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail('INVALID_INPUT', `${field} must be an object`);
+  return raw as Record<string, unknown>;
+}
+
+async function loadTrade(ctx: ReceivablesContext, tradeId: string): Promise<TradeRecord> {
+  const trade = await ctx.readRecord<TradeRecord>(keys.trade(tradeId));
+  if (!trade) fail('TRADE_NOT_FOUND', `trade ${tradeId} is not registered`);
+  return trade;
+}
+
+async function loadToken(ctx: ReceivablesContext, tokenId: string): Promise<TokenRecord> {
+  const token = await ctx.readRecord<TokenRecord>(keys.token(tokenId));
+  if (!token) fail('TOKEN_NOT_FOUND', `token ${tokenId} is not on the ledger`);
+  return token;
+}
+
+async function loadPart(ctx: ReceivablesContext, partId: string): Promise<PartRecord> {
+  const part = await ctx.readRecord<PartRecord>(keys.part(partId));
+  if (!part) fail('PART_NOT_FOUND', `part ${partId} is not on the ledger`);
+  return part;
+}
+
+async function writePart(ctx: ReceivablesContext, part: PartRecord): Promise<void> {
+  await ctx.writeRecord(keys.part(part.partId), part);
+  ctx.recordChange({ id: part.partId, kind: 'PART', status: part.status });
+}
+
+/** A new part: its record and its entry in the sweep's index. */
+async function createPart(ctx: ReceivablesContext, part: PartRecord): Promise<void> {
+  await writePart(ctx, part);
+  await ctx.writeRecord(keys.due(part.maturityDate, part.partId), { partId: part.partId });
+}
+
+async function writeTrade(ctx: ReceivablesContext, trade: TradeRecord): Promise<void> {
+  await ctx.writeRecord(keys.trade(trade.tradeId), trade);
+  ctx.recordChange({ id: trade.tradeId, kind: 'TRADE', status: trade.status });
+}
+
+async function writeToken(ctx: ReceivablesContext, token: TokenRecord): Promise<void> {
+  await ctx.writeRecord(keys.token(token.tokenId), token);
+  ctx.recordChange({ id: token.tokenId, kind: 'TOKEN', status: token.status });
+}
+
+/** Every part of a token, by id (committed state: read before this transaction writes parts). */
+async function partsOfToken(ctx: ReceivablesContext, tokenId: string): Promise<Map<string, PartRecord>> {
+  const rows = await ctx.rangeRecords<PartRecord>(keys.partsOfToken(tokenId), PARTS_PER_TOKEN_MAX);
+  return new Map(rows.map(([, p]) => [p.partId, p]));
+}
+
+// ---- Trades ---------------------------------------------------------------------------------------------------
+
+export async function registerTrade(ctx: ReceivablesContext, raw: unknown): Promise<TradeStep> {
+  const input = parseTradeInput(raw);
+  const names = { codeAndNumber: `${input.invoiceCode}/${input.invoiceNumber}`, hash: input.invoiceHash };
+  const byHash = await ctx.readRecord<{ tradeId: string }>(keys.invoiceByHash(names.hash));
+  const byCode = await ctx.readRecord<{ tradeId: string }>(keys.invoiceByCode(names.codeAndNumber));
+  const decision = decideTradeRegistration(
+    await ctx.readRecord<TradeRecord>(keys.trade(input.tradeId)),
+    input,
+    { byCodeAndNumber: byCode?.tradeId, byHash: byHash?.tradeId },
+    meta(ctx, input),
+  );
+  if (decision.outcome === 'REGISTERED') {
+    await writeTrade(ctx, decision.trade);
+    const claim = { tradeId: input.tradeId, txId: ctx.txId };
+    await ctx.writeRecord(keys.invoiceByHash(decision.claims.hash), claim);
+    await ctx.writeRecord(keys.invoiceByCode(decision.claims.codeAndNumber), claim);
+  }
+  return { outcome: decision.outcome, trade: decision.trade };
+}
+
+export async function confirmTrade(ctx: ReceivablesContext, rawId: string): Promise<TradeStep> {
+  const trade = await loadTrade(ctx, parseClientId(rawId, 'tradeId'));
+  const decision = decideTradeConfirmation(trade, stepMeta(ctx));
+  if (decision.outcome === 'CONFIRMED') await writeTrade(ctx, decision.trade);
+  return decision;
+}
+
+export async function getTrade(ctx: ReceivablesContext, rawId: string): Promise<TradeRecord> {
+  const trade = await loadTrade(ctx, parseClientId(rawId, 'tradeId'));
+  requireAccess(ctx.receivablesActor, 'READ', [trade.buyer, trade.seller]);
+  return trade;
+}
+
+// ---- Issue ----------------------------------------------------------------------------------------------------
+
+export async function proposeIssue(ctx: ReceivablesContext, raw: unknown): Promise<TokenStep> {
+  const input = parseIssueInput(raw);
+  const trade = await loadTrade(ctx, input.tradeId);
+  const decision = decideIssueProposal(
+    await ctx.readRecord<TokenRecord>(keys.token(input.tokenId)),
+    input,
+    trade,
+    meta(ctx, input),
+  );
+  if (decision.outcome === 'PROPOSED') await writeToken(ctx, decision.token);
+  return { outcome: decision.outcome, root: null, token: decision.token };
+}
+
+export async function signIssue(ctx: ReceivablesContext, rawId: string): Promise<TokenStep> {
+  const token = await loadToken(ctx, parseClientId(rawId, 'tokenId'));
+  const decision = decideIssueSigning(token, await loadTrade(ctx, token.tradeId), stepMeta(ctx));
+  if (decision.outcome === 'SIGNED') {
+    await writeToken(ctx, decision.token);
+    await writeTrade(ctx, decision.trade);
+  }
+  return { outcome: decision.outcome, root: null, token: decision.token };
+}
+
+export async function answerIssue(
+  ctx: ReceivablesContext,
+  rawId: string,
+  answer: string,
+  reason: string,
+): Promise<TokenStep> {
+  if (answer !== 'ACCEPT' && answer !== 'DECLINE')
+    fail('INVALID_INPUT', `answer must be ACCEPT or DECLINE, got ${JSON.stringify(answer)}`);
+  const token = await loadToken(ctx, parseClientId(rawId, 'tokenId'));
+  const decision = decideIssueAnswer(
+    token,
+    await loadTrade(ctx, token.tradeId),
+    answer,
+    reason === '' ? null : reason,
+    stepMeta(ctx),
+  );
+  switch (decision.outcome) {
+    case 'UNCHANGED':
+      return { outcome: 'UNCHANGED', root: null, token: decision.token };
+    case 'DECLINED':
+      await writeToken(ctx, decision.token);
+      await writeTrade(ctx, decision.trade);
+      return { outcome: 'DECLINED', root: null, token: decision.token };
+    case 'ACCEPTED':
+      await writeToken(ctx, decision.token);
+      await createPart(ctx, decision.root);
+      return { outcome: 'ACCEPTED', root: decision.root, token: decision.token };
+  }
+}
+
+/** The token and the parts the reader may see (the access table's READ on each part's branch), with their traces. */
+export async function getToken(ctx: ReceivablesContext, rawId: string): Promise<TokenView> {
+  const token = await loadToken(ctx, parseClientId(rawId, 'tokenId'));
+  const actor = ctx.receivablesActor;
+  const all = await partsOfToken(ctx, token.tokenId);
+  // A part the reader is on the branch of, with the branch above it (its trace to the root): what getPart shows.
+  const visible = new Set<string>();
+  for (const p of all.values()) {
+    const branch = branchOf(p.partId, all);
+    if (decideAccess(actor, 'READ', branchParties(branch)).allowed)
+      for (const b of branch) visible.add(b.partId);
+  }
+  const parts = [...all.values()].filter((p) => visible.has(p.partId));
+  if (parts.length === 0) requireAccess(actor, 'READ', [token.issuer, token.payee]);
+  return { parts, token };
+}
+
+// ---- Parts: split and transfer --------------------------------------------------------------------------------
+
+async function tradesOf(
+  ctx: ReceivablesContext,
+  outputs: readonly { readonly tradeId: string | null }[],
+): Promise<Map<string, TradeRecord>> {
+  const trades = new Map<string, TradeRecord>();
+  for (const o of outputs) {
+    if (o.tradeId === null || trades.has(o.tradeId)) continue;
+    const trade = await ctx.readRecord<TradeRecord>(keys.trade(o.tradeId));
+    if (trade) trades.set(o.tradeId, trade);
+  }
+  return trades;
+}
+
+export async function proposeMove(ctx: ReceivablesContext, raw: unknown): Promise<MoveStep> {
+  const input = parseMoveInput(raw, POLICY);
+  const part = await loadPart(ctx, input.partId);
+  const decision = decideMoveProposal(
+    await ctx.readRecord<MoveRecord>(keys.move(input.moveId)),
+    input,
+    part,
+    await tradesOf(ctx, input.outputs),
+    POLICY,
+    meta(ctx, input),
+  );
+  if (decision.outcome === 'PROPOSED') {
+    await ctx.writeRecord(keys.move(input.moveId), decision.move);
+    ctx.recordChange({ id: input.moveId, kind: 'MOVE', status: 'PROPOSED' });
+  }
+  return { created: [], move: decision.move, outcome: decision.outcome };
+}
+
+async function loadMove(ctx: ReceivablesContext, moveId: string): Promise<MoveRecord> {
+  const move = await ctx.readRecord<MoveRecord>(keys.move(moveId));
+  if (!move) fail('MOVE_NOT_FOUND', `no split or transfer ${moveId} was proposed`);
+  return move;
+}
+
+export async function signMove(ctx: ReceivablesContext, rawId: string): Promise<MoveStep> {
+  const move = await loadMove(ctx, parseClientId(rawId, 'moveId'));
+  const part = await loadPart(ctx, move.partId);
+  const decision = decideMoveSigning(move, part, await tradesOf(ctx, move.outputs), POLICY, stepMeta(ctx));
+  if (decision.outcome === 'UNCHANGED') return { created: [], move, outcome: 'UNCHANGED' };
+  await ctx.writeRecord(keys.move(move.moveId), decision.move);
+  ctx.recordChange({ id: move.moveId, kind: 'MOVE', status: 'SIGNED' });
+  await writePart(ctx, decision.spent);
+  await ctx.deleteRecord(keys.due(part.maturityDate, part.partId));
+  for (const created of decision.created) await createPart(ctx, created);
+  for (const trade of decision.trades) await writeTrade(ctx, trade);
+  return { created: decision.created, move: decision.move, outcome: 'SIGNED' };
+}
+
+export async function getMove(ctx: ReceivablesContext, rawId: string): Promise<MoveRecord> {
+  const move = await loadMove(ctx, parseClientId(rawId, 'moveId'));
+  const all = await partsOfToken(ctx, move.tokenId);
+  const parties: Party[] = [
+    ...branchParties(branchOf(move.partId, all)),
+    ...move.outputs.map((o) => o.holder),
+  ];
+  requireAccess(ctx.receivablesActor, 'READ', parties);
+  return move;
+}
+
+/** A part and its branch from the root, for the parties of that branch and auditors. */
+export async function getPart(ctx: ReceivablesContext, rawId: string): Promise<PartView> {
+  const partId = partIdOf(rawId, 'partId');
+  const part = await loadPart(ctx, partId);
+  const branch = branchOf(partId, await partsOfToken(ctx, part.tokenId));
+  requireAccess(ctx.receivablesActor, 'READ', branchParties(branch));
+  return { branch, part };
+}
+
+// ---- Financing ------------------------------------------------------------------------------------------------
+
+export async function offerFinancing(ctx: ReceivablesContext, raw: unknown): Promise<PartStep> {
+  const input = parseOfferInput(raw);
+  const decision = decideOffer(await loadPart(ctx, input.partId), input, stepMeta(ctx));
+  if (decision.outcome === 'OFFERED') await writePart(ctx, decision.part);
+  return { financing: null, outcome: decision.outcome, part: decision.part };
+}
+
+export async function withdrawOffer(ctx: ReceivablesContext, rawPartId: string): Promise<PartStep> {
+  const part = decideOfferWithdrawal(await loadPart(ctx, partIdOf(rawPartId, 'partId')), stepMeta(ctx));
+  await writePart(ctx, part);
+  return { financing: null, outcome: 'WITHDRAWN', part };
+}
+
+/** The bank's answer (transient `answer`: { partId, offerId, decision: ACCEPT | DECLINE, terms? }). */
+export async function answerFinancing(ctx: ReceivablesContext, raw: unknown): Promise<PartStep> {
+  const o = objectOf(raw, 'answer');
+  for (const k of Object.keys(o))
+    if (!['decision', 'offerId', 'partId', 'terms'].includes(k))
+      fail('INVALID_INPUT', `answer.${k} is not a field (expected decision, offerId, partId, terms)`);
+  const partId = partIdOf(o.partId, 'answer.partId');
+  const offerId = parseClientId(o.offerId, 'answer.offerId');
+  if (o.decision !== 'ACCEPT' && o.decision !== 'DECLINE')
+    fail('INVALID_INPUT', `answer.decision must be ACCEPT or DECLINE, got ${JSON.stringify(o.decision)}`);
+  const answer =
+    o.decision === 'ACCEPT'
+      ? { kind: 'ACCEPT' as const, terms: parseFinancingTerms(o.terms, 'answer.terms') }
+      : { kind: 'DECLINE' as const };
+  if (answer.kind === 'DECLINE' && o.terms !== undefined)
+    fail('INVALID_INPUT', 'answer.terms: a decline names no terms');
+  const part = await loadPart(ctx, partId);
+  const token = await loadToken(ctx, part.tokenId);
+  const partTrade = await loadTrade(ctx, part.tradeId);
+  const tokenTrade = token.tradeId === part.tradeId ? partTrade : await loadTrade(ctx, token.tradeId);
+  const decision = decideFinancingAnswer(
+    part,
+    offerId,
+    answer,
+    { partTrade, token, tokenTrade },
+    POLICY,
+    stepMeta(ctx),
+  );
+  switch (decision.outcome) {
+    case 'UNCHANGED': {
+      const financing = await ctx.readRecord<FinancingView>(keys.financing(partId));
+      return { financing: financing ?? null, outcome: 'UNCHANGED', part };
+    }
+    case 'DECLINED':
+      await writePart(ctx, decision.part);
+      return { financing: null, outcome: 'DECLINED', part: decision.part };
+    case 'FINANCED': {
+      const view: FinancingView = { financing: decision.financing, registration: decision.registration };
+      await writePart(ctx, decision.part);
+      await ctx.writeRecord(keys.financing(partId), view);
+      ctx.recordChange({ id: partId, kind: 'FINANCING', status: 'FINANCED' });
+      return { financing: view, outcome: 'FINANCED', part: decision.part };
+    }
+  }
+}
+
+/** A part's financing and its registration record: for the bank, the enterprise it financed, the debtor, auditors. */
+export async function getFinancing(ctx: ReceivablesContext, rawPartId: string): Promise<FinancingView> {
+  const partId = partIdOf(rawPartId, 'partId');
+  const view = await ctx.readRecord<FinancingView>(keys.financing(partId));
+  if (!view) fail('FINANCING_NOT_FOUND', `part ${partId} was not financed`);
+  const f = view.financing;
+  requireAccess(ctx.receivablesActor, 'READ', [f.bank, f.seller, f.debtor]);
+  return view;
+}
+
+// ---- Maturity -------------------------------------------------------------------------------------------------
+
+export async function recordPayment(ctx: ReceivablesContext, raw: unknown): Promise<PaymentStep> {
+  const o = objectOf(raw, 'payment');
+  const part = await loadPart(ctx, partIdOf(o.partId, 'payment.partId'));
+  const input = parsePaymentInput(raw, part.currency);
+  const decision = decidePayment(
+    await ctx.readRecord<PaymentRecord>(keys.payment(input.paymentId)),
+    part,
+    input,
+    meta(ctx, input),
+  );
+  if (decision.outcome !== 'UNCHANGED') {
+    await ctx.writeRecord(keys.payment(input.paymentId), decision.payment);
+    ctx.recordChange({ id: input.paymentId, kind: 'PAYMENT', status: decision.outcome });
+    await writePart(ctx, decision.part);
+    if (decision.part.status === 'PAID') await ctx.deleteRecord(keys.due(part.maturityDate, part.partId));
+  }
+  return decision;
+}
+
+export async function getPayment(ctx: ReceivablesContext, rawId: string): Promise<PaymentRecord> {
+  const paymentId = parseText(rawId, 'paymentId', 56);
+  const payment = await ctx.readRecord<PaymentRecord>(keys.payment(paymentId));
+  if (!payment) fail('PAYMENT_NOT_FOUND', `no payment ${paymentId} is recorded`);
+  const all = await partsOfToken(ctx, payment.tokenId);
+  requireAccess(ctx.receivablesActor, 'READ', [
+    payment.payer,
+    payment.payee,
+    ...branchParties(branchOf(payment.partId, all)),
+  ]);
+  return payment;
+}
+
+/**
+ * Marks overdue the parts unpaid after their maturity date, on ledger time: walks the due index for dates
+ * before today (at most LIMITS.sweepMax entries), asks the core, and drops the entries it settled. Running it
+ * again changes nothing until another day passes or more entries wait.
+ */
+export async function sweepOverdue(ctx: ReceivablesContext): Promise<SweepResult> {
+  requireSweepAccess(stepMeta(ctx));
+  const today = todayOf({ at: ctx.nowIso });
+  const entries = await ctx.rangeRecords<{ partId: string }>(keys.dueBefore(today), LIMITS.sweepMax);
+  const parts: PartRecord[] = [];
+  for (const [, e] of entries) {
+    const part = await ctx.readRecord<PartRecord>(keys.part(e.partId));
+    if (part) parts.push(part);
+  }
+  const changed = sweepParts(parts, today);
+  for (const part of changed) await writePart(ctx, part);
+  for (const [key] of entries) await ctx.deleteRecord(key);
+  return { examined: entries.length, overdue: changed.map((p) => p.partId) };
+}
