@@ -1,9 +1,12 @@
 import { useState, type SyntheticEvent } from 'react';
 
-import { call, type BreakRecord, type LegDetail, type OpenCase } from './api';
+import { call, type LegDetail, type OpenCase } from './api';
 import { formatDate, formatMoney, type Locale } from './format';
 import { codeLabel } from './i18n';
+import { correctionId } from './correction';
 import { ErrorBox, message } from './ui';
+
+export { offersCorrection } from './correction';
 import { liveLegs } from '../../../chaincode/src/core/matching';
 import { isCurrency, majorTextToMinor, minorToMajorText } from '../../../chaincode/src/core/money';
 import { OUTCOMES } from '../../../chaincode/src/core/leg';
@@ -38,24 +41,6 @@ const WORDS = {
     correctedBy: '更正记账',
   },
 } as const satisfies Record<Locale, Record<string, string>>;
-
-/** The next id in a leg's line of corrections: `L-1` → `L-1.c1` → `L-1.c2`, within the 64 characters a leg id has. */
-export function correctionId(legId: string): string {
-  const m = /^(.*)\.c(\d+)$/.exec(legId);
-  const base = m ? (m[1] ?? legId) : legId;
-  const suffix = `.c${String(m ? Number(m[2]) + 1 : 1)}`;
-  return base.slice(0, 64 - suffix.length) + suffix;
-}
-
-/** Whether the person should be offered the correction: an agreed CORRECT_LEG of their institution, a reconciler. */
-export function offersCorrection(brk: BreakRecord, mspId: string, roles: readonly string[]): boolean {
-  return (
-    brk.status === 'ACCEPTED' &&
-    brk.proposal?.kind === 'CORRECT_LEG' &&
-    brk.proposal.proposer.mspId === mspId &&
-    roles.includes('reconciler')
-  );
-}
 
 /**
  * The correction entry, from the break screen: the institution's own live leg of the case, with the fields the
