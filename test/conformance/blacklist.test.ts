@@ -58,7 +58,8 @@ describe('blacklist events on the embedded network', () => {
       ['BankBMSP', 'FRAUD_INVESTIGATION', 1],
       ['BankBMSP', 'SUBJECT_REPORT', 3],
     ]);
-    expect(events.filter((e) => e.policyVersion !== null).map((e) => e.policyVersion)).toEqual([2]);
+    // The policy step adopts version 2; the metering step adopts 3 (no allowance) and 4 (the allowance back).
+    expect(events.filter((e) => e.policyVersion !== null).map((e) => e.policyVersion)).toEqual([2, 3, 4]);
     // The re-upload that changed nothing emitted nothing; no event carries evidence.
     expect(JSON.stringify(events)).not.toContain('victims');
   });

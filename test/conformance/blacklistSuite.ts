@@ -373,6 +373,277 @@ export function defineBlacklistSuite(
       ).toBe(now.version);
     });
 
+    /** Adopts a policy through the members' approvers (as many as the majority needs); returns its version. */
+    async function adopt(policy: BlacklistPolicy, tag: string): Promise<number> {
+      const proposalId = `${tag}-${randomBytes(4).toString('hex')}`;
+      await bl.proposePolicy(id('banka-admin'), proposalId, policy);
+      for (const a of ['anna', 'bella', 'petra']) {
+        const step = await bl.approvePolicy(id(a), proposalId);
+        if (step.result.outcome === 'ADOPTED') return step.result.version?.version ?? -1;
+      }
+      throw new Error(`policy ${proposalId} was not adopted`);
+    }
+    const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+    it('metering: each query counts against the allowance; a confirmed hit counts more; over it, ALLOWANCE_EXCEEDED with the renewal time, writing nothing', async () => {
+      const before = await bl.allowance(id('alice'));
+      expect(before.mspId).toBe('BankAMSP');
+      const q = await bl.query(id('alice'), {
+        consent: CONSENT,
+        purpose: 'ACCOUNT_OPENING',
+        subjects: [mule()],
+      });
+      const after = await bl.allowance(id('alice'));
+      expect(after.used).toBe(before.used + 1);
+      // Bank B's query finds Bank A's entry; Bank B confirms the hit: Bank A's entry counts more.
+      const hitB = await bl.query(id('bruno'), { purpose: 'FRAUD_INVESTIGATION', subjects: [mule()] });
+      const hit = {
+        category: 'MONEY_MULE',
+        queryId: hitB.txId,
+        subjectKey: mule().subjectKey,
+        uploader: 'BankAMSP',
+      };
+      const aBefore = await bl.allowance(id('audrey'), 'BankAMSP');
+      const confirmed = await bl.confirmHit(id('bruno'), hit);
+      expect(confirmed.result.confirmedBy).toContain('BankBMSP');
+      const aAfter = await bl.allowance(id('audrey'), 'BankAMSP');
+      const m = (await bl.policy(id('alice'))).policy.metering;
+      if (confirmed.result.outcome === 'CONFIRMED') {
+        expect(aAfter.confirmed).toBe(aBefore.confirmed + 1);
+        expect(aAfter.allowance).toBe(Math.max(0, aBefore.allowance + m.queriesPerConfirmedEntry));
+      }
+      expect((await bl.confirmHit(id('bruno'), hit)).result.outcome).toBe('UNCHANGED');
+      await refusedWritingNothing(
+        () => bl.confirmHit(id('alice'), { ...hit, queryId: q.txId }),
+        'WRONG_INSTITUTION',
+      );
+      await refusedWritingNothing(() => bl.confirmHit(id('pavel'), hit), 'NOT_A_HIT');
+      await refused(bl.allowance(id('alice'), 'BankBMSP'), 'WRONG_INSTITUTION');
+
+      // No allowance at all: the next query is refused, naming when the allowance renews.
+      const current = await bl.policy(id('alice'));
+      const zero = {
+        periodDays: 30,
+        queriesBase: 0,
+        queriesPerConfirmedEntry: 0,
+        queriesPerEntry: 0,
+        queriesPerRevokedEntry: 0,
+      };
+      await adopt({ ...current.policy, metering: zero }, 'meter-zero');
+      try {
+        const e = await refusedWritingNothing(
+          () => bl.query(id('pavel'), { consent: CONSENT, purpose: 'ACCOUNT_OPENING', subjects: [mule()] }),
+          'ALLOWANCE_EXCEEDED',
+        );
+        const renews = /renewsAt=([0-9T:.Z-]+)/.exec(e.message)?.[1];
+        expect(renews).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
+        expect(Date.parse(renews ?? '')).toBeGreaterThan(Date.now() - 86_400_000);
+        expect((await bl.allowance(id('pavel'))).period.renewsAt).toBe(renews);
+      } finally {
+        await adopt(current.policy, 'meter-back');
+      }
+      await bl.query(id('pavel'), { consent: CONSENT, purpose: 'ACCOUNT_OPENING', subjects: [mule()] });
+    });
+
+    it('disputes: DISPUTED in every result at once; maintained and contested, the members’ majority revokes; the evidence is purged by its uploader, the hash and the history stay', async () => {
+      const subject = subjectOf('MOBILE', `1370013${String(Date.now() % 10_000).padStart(4, '0')}`);
+      const listed = entry(subject, { expiresOn: tomorrow() });
+      await bl.upload(id('banka-system'), listed);
+      const disputeId = `d-${randomBytes(6).toString('hex')}`;
+      const request = {
+        category: 'MONEY_MULE',
+        disputeId,
+        requestHash: sha('subject asks'),
+        subjectKey: subject.subjectKey,
+        uploader: 'BankAMSP',
+      };
+      await refusedWritingNothing(() => bl.openDispute(id('alice'), request), 'WRONG_INSTITUTION');
+      await refusedWritingNothing(
+        () => bl.openDispute(id('bruno'), { ...request, uploader: 'PayCoMSP' }),
+        'ENTRY_NOT_FOUND',
+      );
+      const opened = await bl.openDispute(id('bruno'), request);
+      expect(opened.result).toMatchObject({ outcome: 'OPENED', dispute: { status: 'AWAITING_ANSWER' } });
+      expect((await bl.openDispute(id('bruno'), request)).result.outcome).toBe('UNCHANGED');
+      await refusedWritingNothing(
+        () => bl.openDispute(id('pavel'), { ...request, disputeId: `${disputeId}-2` }),
+        'INVALID_TRANSITION',
+      );
+      // At once, in everyone's results.
+      const seen = await bl.query(id('pavel'), { purpose: 'FRAUD_INVESTIGATION', subjects: [subject] });
+      expect(seen.result.entries.map((e) => [e.uploader, e.status])).toEqual([['BankAMSP', 'DISPUTED']]);
+
+      await refusedWritingNothing(
+        () => bl.disputeStep(id('anna'), disputeId, 'VOTE', 'REVOKE'),
+        'INVALID_TRANSITION',
+      );
+      await refusedWritingNothing(
+        () => bl.disputeStep(id('pavel'), disputeId, 'MAINTAIN', sha('x')),
+        'NOT_A_PARTY',
+      );
+      await refusedWritingNothing(
+        () => bl.disputeStep(id('alice'), disputeId, 'CLOSE'),
+        'DEADLINE_NOT_REACHED',
+      );
+      await refused(bl.disputeStep(id('alice'), 'no-such-dispute', 'CLOSE'), 'DISPUTE_NOT_FOUND');
+      const view = await bl.getEntry(id('alice'), subject.subjectKey, 'BankAMSP', 'MONEY_MULE');
+      await bl.disputeStep(id('alice'), disputeId, 'MAINTAIN', view.entry.evidenceHash);
+      await refusedWritingNothing(() => bl.disputeStep(id('alice'), disputeId, 'CONTEST'), 'NOT_A_PARTY');
+      const contested = await bl.disputeStep(id('bruno'), disputeId, 'CONTEST');
+      expect(contested.result.dispute).toMatchObject({ status: 'VOTING', votingReason: 'CONTESTED' });
+      // Votes until one side has a majority of the members: Bank A upholds, the others revoke.
+      let decided = contested.result.dispute;
+      for (const [voter, choice] of [
+        ['anna', 'UPHOLD'],
+        ['bella', 'REVOKE'],
+        ['petra', 'REVOKE'],
+      ] as const) {
+        decided = (await bl.disputeStep(id(voter), disputeId, 'VOTE', choice)).result.dispute;
+        if (decided.status !== 'VOTING') break;
+      }
+      expect(decided.status).toBe('REVOKED');
+      expect((await bl.dispute(id('cora'), disputeId)).status).toBe('REVOKED');
+      const revoked = await bl.getEntry(id('alice'), subject.subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(revoked.entry).toMatchObject({
+        evidenceHash: view.entry.evidenceHash,
+        evidencePurge: { status: 'DUE' },
+        revocation: { disputeId, how: 'VOTE' },
+        status: 'REVOKED',
+      });
+      const gone = await bl.query(id('pavel'), { purpose: 'FRAUD_INVESTIGATION', subjects: [subject] });
+      expect(gone.result.entries).toEqual([]);
+      // The uploader may neither list nor query before it purged; then the evidence is gone, the hash stays.
+      await refusedWritingNothing(
+        () =>
+          bl.upload(
+            id('banka-system'),
+            entry(card(), { category: 'SERIOUS_DEFAULT', indicators: ['COURT_JUDGMENT'] }),
+          ),
+        'EVIDENCE_PURGE_DUE',
+      );
+      await refusedWritingNothing(
+        () => bl.query(id('alice'), { purpose: 'FRAUD_INVESTIGATION', subjects: [subject] }),
+        'EVIDENCE_PURGE_DUE',
+      );
+      expect(await bl.ownEvidence(id('banka-system'), subject.subjectKey, 'MONEY_MULE')).toBeTruthy();
+      const purged = await bl.purgeEvidence(id('banka-system'));
+      expect(purged.result).toContainEqual({
+        category: 'MONEY_MULE',
+        disputeId,
+        evidenceHash: view.entry.evidenceHash,
+        subjectKey: subject.subjectKey,
+      });
+      await refused(bl.ownEvidence(id('banka-system'), subject.subjectKey, 'MONEY_MULE'), 'ENTRY_NOT_FOUND');
+      const after = await bl.getEntry(id('audrey'), subject.subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(after.entry).toMatchObject({
+        evidenceHash: view.entry.evidenceHash,
+        evidencePurge: { status: 'DONE', txId: purged.txId },
+      });
+      const history = await bl.entryHistory(id('audrey'), subject.subjectKey, 'BankAMSP', 'MONEY_MULE');
+      expect(history.map((h) => (h.value as EntryView['entry']).status)).toEqual([
+        'REVOKED',
+        'REVOKED',
+        'DISPUTED',
+        'ACTIVE',
+      ]);
+      expect((await bl.purgeEvidence(id('banka-system'))).result).toEqual([]);
+      await refusedWritingNothing(() => bl.upload(id('banka-system'), listed), 'INVALID_TRANSITION');
+    });
+
+    it('disputes: a retraction by the uploader revokes and purges in its own transaction; a withdrawn dispute leaves the entry in force', async () => {
+      const subject = subjectOf('MOBILE', `1360013${String(Date.now() % 10_000).padStart(4, '0')}`);
+      await bl.uploadBatch(id('bankb-system'), [
+        entry(subject, { expiresOn: tomorrow() }),
+        entry(subject, {
+          category: 'SERIOUS_DEFAULT',
+          expiresOn: tomorrow(),
+          indicators: ['COURT_JUDGMENT'],
+        }),
+      ]);
+      const base = {
+        requestHash: sha('subject asks again'),
+        subjectKey: subject.subjectKey,
+        uploader: 'BankBMSP',
+      };
+      const retracted = `r-${randomBytes(6).toString('hex')}`;
+      await bl.openDispute(id('pavel'), { ...base, category: 'MONEY_MULE', disputeId: retracted });
+      const step = await bl.disputeStep(id('bruno'), retracted, 'RETRACT');
+      expect(step.result.dispute.status).toBe('RETRACTED');
+      expect(
+        (await bl.getEntry(id('bruno'), subject.subjectKey, 'BankBMSP', 'MONEY_MULE')).entry,
+      ).toMatchObject({
+        evidencePurge: { status: 'DONE', txId: step.txId },
+        revocation: { how: 'RETRACTED' },
+        status: 'REVOKED',
+      });
+      await refused(bl.ownEvidence(id('bankb-system'), subject.subjectKey, 'MONEY_MULE'), 'ENTRY_NOT_FOUND');
+      await refusedWritingNothing(
+        () => bl.disputeStep(id('pavel'), retracted, 'WITHDRAW'),
+        'ALREADY_DECIDED',
+      );
+      const withdrawn = `w-${randomBytes(6).toString('hex')}`;
+      await bl.openDispute(id('pavel'), { ...base, category: 'SERIOUS_DEFAULT', disputeId: withdrawn });
+      expect((await bl.disputeStep(id('pavel'), withdrawn, 'WITHDRAW')).result.dispute.status).toBe(
+        'WITHDRAWN',
+      );
+      const q = await bl.query(id('alice'), { purpose: 'FRAUD_INVESTIGATION', subjects: [subject] });
+      expect(q.result.entries.map((e) => [e.category, e.status])).toEqual([['SERIOUS_DEFAULT', 'ACTIVE']]);
+    });
+
+    it('evidence on request: after a hit, the uploader approves; the requester gets it from the uploader’s peer and its node checks the hash the ledger recorded', async () => {
+      const hit = await bl.query(id('bruno'), { purpose: 'FRAUD_INVESTIGATION', subjects: [mule()] });
+      const requestId = `e-${randomBytes(6).toString('hex')}`;
+      const ask = {
+        category: 'MONEY_MULE',
+        queryId: hit.txId,
+        requestId,
+        subjectKey: mule().subjectKey,
+        uploader: 'BankAMSP',
+      };
+      await refusedWritingNothing(
+        () => bl.requestEvidence(id('pavel'), { ...ask, requestId: `${requestId}-x` }),
+        'NOT_A_HIT',
+      );
+      await refusedWritingNothing(() => bl.requestEvidence(id('alice'), ask), 'WRONG_INSTITUTION');
+      const asked = await bl.requestEvidence(id('bruno'), ask);
+      expect(asked.result).toMatchObject({
+        outcome: 'REQUESTED',
+        request: { requester: { mspId: 'BankBMSP' }, status: 'REQUESTED' },
+      });
+      await refused(bl.receiveEvidence(id('bruno'), requestId), 'INVALID_TRANSITION');
+      await refused(bl.evidenceRequest(id('pavel'), requestId), 'EVIDENCE_REQUEST_NOT_FOUND');
+      await refusedWritingNothing(
+        () => bl.decideEvidenceRequest(id('bella'), requestId, 'APPROVE'),
+        'NOT_A_PARTY',
+      );
+      const approved = await bl.decideEvidenceRequest(id('anna'), requestId, 'APPROVE');
+      const listedHash = (await bl.getEntry(id('alice'), mule().subjectKey, 'BankAMSP', 'MONEY_MULE')).entry
+        .evidenceHash;
+      expect(approved.result.request).toMatchObject({
+        decision: { by: 'anna', deliveredHash: listedHash, txId: approved.txId },
+        status: 'APPROVED',
+      });
+      const got = await bl.receiveEvidence(id('bruno'), requestId);
+      expect(got).toMatchObject({ deliveredHash: listedHash, receivedHash: listedHash, verified: true });
+      expect(got.evidence).toEqual({ documentHashes: [], ...muleEntryA.evidence });
+      expect((await bl.evidenceRequest(id('audrey'), requestId)).status).toBe('APPROVED');
+      // Another institution's reconciler is told there is no such request, on any peer.
+      await refused(bl.receiveEvidence(id('pavel'), requestId), 'EVIDENCE_REQUEST_NOT_FOUND');
+      await refusedWritingNothing(
+        () => bl.decideEvidenceRequest(id('anna'), requestId, 'DECLINE'),
+        'ALREADY_DECIDED',
+      );
+      const declinedId = `${requestId}-d`;
+      await bl.requestEvidence(id('bruno'), { ...ask, requestId: declinedId });
+      const declined = await bl.decideEvidenceRequest(id('anna'), declinedId, 'DECLINE');
+      expect(declined.result.request).toMatchObject({
+        decision: { deliveredHash: null },
+        status: 'DECLINED',
+      });
+      await refused(bl.receiveEvidence(id('bruno'), declinedId), 'INVALID_TRANSITION');
+    });
+
     it('access matrix: every role × every operation, own and another institution’s entry, decided by the chaincode', async () => {
       const run = randomBytes(4).toString('hex').toUpperCase();
       let n = 0;
@@ -392,6 +663,38 @@ export function defineBlacklistSuite(
       });
       await bl.proposePolicy(id('banka-admin'), proposalId, changed('BASE'));
       const consent = CONSENT;
+      // Fixtures for the dispute and evidence operations, each in the state its allowed role acts on.
+      const voted = fresh();
+      await bl.upload(id('bankb-system'), entry(voted));
+      const hash = createHash('sha256').update(run).digest('hex');
+      const dispute = (disputeId: string, subject: SubjectRef, uploader: string) => ({
+        category: 'MONEY_MULE',
+        disputeId,
+        requestHash: hash,
+        subjectKey: subject.subjectKey,
+        uploader,
+      });
+      await bl.openDispute(id('bruno'), dispute(`mo-${run}`, own, 'BankAMSP'));
+      await bl.openDispute(id('alice'), dispute(`mv-${run}`, voted, 'BankBMSP'));
+      const votedHash = (await bl.getEntry(id('bankb-system'), voted.subjectKey, 'BankBMSP', 'MONEY_MULE'))
+        .entry.evidenceHash;
+      await bl.disputeStep(id('bruno'), `mv-${run}`, 'MAINTAIN', votedHash);
+      await bl.disputeStep(id('alice'), `mv-${run}`, 'CONTEST');
+      const ownHash = (await bl.getEntry(id('alice'), own.subjectKey, 'BankAMSP', 'MONEY_MULE')).entry
+        .evidenceHash;
+      const qOther = (await bl.query(id('alice'), { purpose: 'FRAUD_INVESTIGATION', subjects: [other] }))
+        .txId;
+      const qOwn = (await bl.query(id('bruno'), { purpose: 'FRAUD_INVESTIGATION', subjects: [own] })).txId;
+      const evidenceAsk = (requestId: string, subject: SubjectRef, uploader: string, queryId: string) => ({
+        category: 'MONEY_MULE',
+        queryId,
+        requestId,
+        subjectKey: subject.subjectKey,
+        uploader,
+      });
+      await bl.requestEvidence(id('bruno'), evidenceAsk(`mr-${run}`, own, 'BankAMSP', qOwn));
+      await bl.requestEvidence(id('alice'), evidenceAsk(`ma-${run}`, other, 'BankBMSP', qOther));
+      await bl.decideEvidenceRequest(id('bella'), `ma-${run}`, 'APPROVE');
       const ops: Record<
         BlacklistOperation | 'READ_OTHER_ENTRY',
         (who: Identity, user: string) => Promise<unknown>
@@ -407,6 +710,24 @@ export function defineBlacklistSuite(
           bl.proposePolicy(who, `m-${run}-${user}`, changed(user.toUpperCase().replace(/-/g, '_'))),
         APPROVE_POLICY: (who) => bl.approvePolicy(who, proposalId),
         READ_POLICY: (who) => bl.policy(who),
+        READ_ALLOWANCE: (who) => bl.allowance(who),
+        CONFIRM_HIT: (who) =>
+          bl.confirmHit(who, {
+            category: 'MONEY_MULE',
+            queryId: qOther,
+            subjectKey: other.subjectKey,
+            uploader: 'BankBMSP',
+          }),
+        DISPUTE: (who) => bl.openDispute(who, dispute(`md-${run}`, other, 'BankBMSP')),
+        DISPUTE_STEP: (who) => bl.disputeStep(who, `mo-${run}`, 'MAINTAIN', ownHash),
+        VOTE: (who) => bl.disputeStep(who, `mv-${run}`, 'VOTE', 'UPHOLD'),
+        READ_DISPUTE: (who) => bl.dispute(who, `mo-${run}`),
+        PURGE_EVIDENCE: (who) => bl.purgeEvidence(who),
+        REQUEST_EVIDENCE: (who) =>
+          bl.requestEvidence(who, evidenceAsk(`mq-${run}`, other, 'BankBMSP', qOther)),
+        DECIDE_EVIDENCE_REQUEST: (who) => bl.decideEvidenceRequest(who, `mr-${run}`, 'APPROVE'),
+        READ_EVIDENCE_REQUEST: (who) => bl.evidenceRequest(who, `mr-${run}`),
+        RECEIVE_EVIDENCE: (who) => bl.receiveEvidence(who, `ma-${run}`),
       };
       const users = {
         submitter: 'banka-system',

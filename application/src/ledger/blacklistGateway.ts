@@ -1,5 +1,16 @@
+import { createHash } from 'node:crypto';
+
 import type {
+  Allowance,
   BlacklistPolicy,
+  ConfirmResult,
+  DisputeAction,
+  DisputeRecord,
+  DisputeView,
+  EvidenceDelivery,
+  EvidenceRequestRecord,
+  EvidenceRequestView,
+  PurgeResult,
   Consent,
   EntryView,
   JoinResult,
@@ -16,7 +27,7 @@ import type {
 } from '../../../chaincode/src/api/blacklist';
 import type { HistoryEntry } from '../../../chaincode/src/api/reconciliation';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
-import type { Committed, Identity, SubmitOptions } from './ledgerGateway';
+import { LedgerRejected, type Committed, type Identity, type SubmitOptions } from './ledgerGateway';
 import type { ContractCall, TransportGateway } from './transportGateway';
 
 /** An entry as a member's node uploads it: the subject already a keyed hash (application/src/blacklist). */
@@ -47,6 +58,31 @@ const call = (
   args: readonly (string | number)[] = [],
   transient: Record<string, string> = {},
 ): ContractCall => ({ fcn: `${CONTRACT}:${name}`, args: args.map(String), transient });
+
+export interface DisputeInput {
+  readonly disputeId: string;
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  /** SHA-256 of the subject's signed request (which stays with the disputing member). */
+  readonly requestHash: string;
+}
+
+export interface EvidenceRequestInput {
+  readonly requestId: string;
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  /** The requester's recorded query that found the entry. */
+  readonly queryId: string;
+}
+
+/** Evidence received on request, its hash checked on this node against the one the ledger recorded. */
+export interface ReceivedEvidence extends EvidenceDelivery {
+  readonly receivedHash: string;
+  /** The entry's public evidence hash, from the request's decision: equal to receivedHash when verified. */
+  readonly verified: true;
+}
 
 /**
  * The blacklist's use cases on the ledger, over the same transport, retries and error mapping as the
@@ -136,5 +172,86 @@ export class BlacklistGateway {
 
   proposal(who: Identity, proposalId: string): Promise<ProposalView> {
     return this.gateway.evaluateCall(who, call('getProposal', [proposalId]));
+  }
+  /** An institution's allowance today; without `mspId`, the signer's own. */
+  allowance(who: Identity, mspId = ''): Promise<Allowance> {
+    return this.gateway.evaluateCall(who, call('getAllowance', [mspId]));
+  }
+
+  confirmHit(
+    who: Identity,
+    hit: { queryId: string; subjectKey: string; uploader: string; category: string },
+    options?: SubmitOptions,
+  ): Promise<Committed<ConfirmResult>> {
+    return this.gateway.submitCall(
+      who,
+      call('confirmHit', [hit.queryId, hit.subjectKey, hit.uploader, hit.category]),
+      options,
+    );
+  }
+
+  openDispute(who: Identity, d: DisputeInput, options?: SubmitOptions): Promise<Committed<DisputeView>> {
+    return this.gateway.submitCall(who, call('openDispute', [], { dispute: canonicalJson(d) }), options);
+  }
+
+  /** A step of a dispute; `detail` is the evidence hash for MAINTAIN and REVOKE or UPHOLD for VOTE. */
+  disputeStep(
+    who: Identity,
+    disputeId: string,
+    action: DisputeAction,
+    detail = '',
+    options?: SubmitOptions,
+  ): Promise<Committed<DisputeView>> {
+    return this.gateway.submitCall(who, call('disputeStep', [disputeId, action, detail]), options);
+  }
+
+  dispute(who: Identity, disputeId: string): Promise<DisputeRecord> {
+    return this.gateway.evaluateCall(who, call('getDispute', [disputeId]));
+  }
+
+  purgeEvidence(who: Identity, options?: SubmitOptions): Promise<Committed<PurgeResult[]>> {
+    return this.gateway.submitCall(who, call('purgeEvidence'), options);
+  }
+
+  requestEvidence(
+    who: Identity,
+    r: EvidenceRequestInput,
+    options?: SubmitOptions,
+  ): Promise<Committed<EvidenceRequestView>> {
+    return this.gateway.submitCall(who, call('requestEvidence', [], { request: canonicalJson(r) }), options);
+  }
+
+  decideEvidenceRequest(
+    who: Identity,
+    requestId: string,
+    decision: 'APPROVE' | 'DECLINE',
+    options?: SubmitOptions,
+  ): Promise<Committed<EvidenceRequestView>> {
+    return this.gateway.submitCall(who, call('decideEvidenceRequest', [requestId, decision]), options);
+  }
+
+  evidenceRequest(who: Identity, requestId: string): Promise<EvidenceRequestRecord> {
+    return this.gateway.evaluateCall(who, call('getEvidenceRequest', [requestId]));
+  }
+
+  /**
+   * The evidence of an approved request: the request read from the caller's own peer, the evidence from the
+   * uploader's peer (the only one holding it), its hash checked here against the hash the ledger recorded with
+   * the approval. A mismatch is refused (EVIDENCE_UNAVAILABLE), never returned.
+   */
+  async receiveEvidence(who: Identity, requestId: string): Promise<ReceivedEvidence> {
+    const request = await this.evidenceRequest(who, requestId);
+    const delivered: EvidenceDelivery = await this.gateway.evaluateCall(who, {
+      ...call('deliverEvidence', [requestId]),
+      peerOrg: request.uploader,
+    });
+    const receivedHash = createHash('sha256').update(canonicalJson(delivered.evidence)).digest('hex');
+    const recorded = request.decision?.deliveredHash ?? null;
+    if (recorded === null || receivedHash !== recorded)
+      throw new LedgerRejected(
+        'EVIDENCE_UNAVAILABLE',
+        `the evidence ${request.uploader}'s peer delivered for request ${requestId} hashes to ${receivedHash}, not to the ${String(recorded)} recorded on the ledger: refused`,
+      );
+    return { ...delivered, deliveredHash: recorded, receivedHash, verified: true };
   }
 }

@@ -113,7 +113,12 @@ class EmbeddedTransport implements LedgerTransport {
 
   async evaluate(who: Identity, c: ContractCall) {
     try {
-      return await this.net.evaluate(who, { fcn: c.fcn, args: [...c.args], transient: c.transient });
+      return await this.net.evaluate(who, {
+        fcn: c.fcn,
+        args: [...c.args],
+        transient: c.transient,
+        ...(c.peerOrg === undefined ? {} : { peerOrg: c.peerOrg }),
+      });
     } catch (e) {
       throw mapError(e);
     }

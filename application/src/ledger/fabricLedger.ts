@@ -645,6 +645,8 @@ export class FabricTransport implements LedgerTransport {
     const work = (async () => {
       const c = await this.acquire(who);
       try {
+        if (call.peerOrg !== undefined && call.peerOrg !== who.mspId)
+          return await this.evaluateOn(c, call, call.peerOrg);
         const tx = c.contract.createTransaction(call.fcn);
         const transient = Object.entries(call.transient);
         if (transient.length > 0)
@@ -660,6 +662,43 @@ export class FabricTransport implements LedgerTransport {
       // a query is never ordered: whatever failed, nothing was written
       throw this.forgetOnOutage(who, withOutcome(mapFabricError(e), 'preparing', undefined));
     }
+  }
+
+  /**
+   * An evaluate answered by another organisation's peers (fabric-network's query handlers ask only the
+   * caller's own): the signed query goes to each of them in turn until one answers. A peer's refusal carries
+   * the chaincode's `CODE: message`, mapped as any other.
+   */
+  private async evaluateOn(c: Connected, call: ContractCall, peerOrg: string): Promise<Buffer> {
+    const identityContext = c.gateway.identityContext?.calculateTransactionId();
+    if (identityContext === undefined) throw new LedgerUnavailable('the gateway is not connected');
+    const channel = c.network.getChannel();
+    const peers = channel.getEndorsers(peerOrg);
+    if (peers.length === 0) throw new LedgerUnavailable(`no peer of ${peerOrg} known on the channel`);
+    const query = channel.newQuery(this.options.chaincode);
+    const transient = Object.entries(call.transient);
+    query.build(identityContext, {
+      fcn: call.fcn,
+      args: [...call.args],
+      ...(transient.length > 0
+        ? { transientMap: Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])) }
+        : {}),
+    });
+    query.sign(identityContext);
+    let failure: unknown = new LedgerUnavailable(`no peer of ${peerOrg} answered`);
+    for (const peer of peers) {
+      const answer = (await query.send({ targets: [peer], requestTimeout: this.deadlines.evaluateMs })) as {
+        responses?: { response?: { status: number; message: string; payload: Buffer } }[];
+        errors?: Error[];
+      };
+      const response = answer.responses?.[0]?.response;
+      if (response !== undefined && response.status < 400) return response.payload;
+      failure =
+        response !== undefined
+          ? Object.assign(new Error(response.message), { responses: answer.responses })
+          : (answer.errors?.[0] ?? failure);
+    }
+    throw failure instanceof Error ? failure : new LedgerUnavailable(String(failure));
   }
 
   /** Resolves once the shared change stream (if running) has delivered `block` to its listeners. */

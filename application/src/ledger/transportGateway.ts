@@ -27,6 +27,11 @@ export interface ContractCall {
   readonly fcn: string;
   readonly args: readonly string[];
   readonly transient: Readonly<Record<string, string>>;
+  /**
+   * Evaluate only: the organisation whose peer answers (default: the caller's own). The blacklist reads an
+   * approved request's evidence from the uploader's peer, the one peer that holds the uploader's collection.
+   */
+  readonly peerOrg?: string;
 }
 
 /** How one backend moves a call to the ledger and back. Errors come out as LedgerRejected / LedgerUnavailable. */

@@ -1,5 +1,7 @@
 /** What the blacklist contract's transactions return, for applications (they import these, never contract/). */
-import type { EntryRecord, EntryStatus } from '../core/blacklist/entry';
+import type { DisputeRecord } from '../core/blacklist/dispute';
+import type { EntryRecord, EntryStatus, Evidence } from '../core/blacklist/entry';
+import type { EvidenceRequestRecord } from '../core/blacklist/evidenceRequest';
 import type { PolicyVersion } from '../core/blacklist/policy';
 import type { MemberRecord, ProposalRecord, ProposalStatus } from '../core/blacklist/proposal';
 
@@ -8,6 +10,8 @@ export type {
   EntryRecord,
   EntryStatus,
   Evidence,
+  EvidencePurge,
+  Revocation,
   Severity,
   SubjectRef,
   UploadResult,
@@ -46,4 +50,49 @@ export interface ProposalView {
 export interface ProposalStep extends ProposalView {
   readonly outcome: 'PROPOSED' | 'UNCHANGED' | 'APPROVED' | 'ADOPTED';
   readonly version: PolicyVersion | null;
+}
+
+export type { Allowance, Period } from '../core/blacklist/metering';
+export type {
+  DisputeAction,
+  DisputeRecord,
+  DisputeStatus,
+  DisputeStep,
+  VoteChoice,
+} from '../core/blacklist/dispute';
+export type { EvidenceRequestRecord, EvidenceRequestStatus } from '../core/blacklist/evidenceRequest';
+
+/** A dispute after a step: OPENED or RECORDED, or UNCHANGED when the same step had been taken already. */
+export interface DisputeView {
+  readonly outcome: 'OPENED' | 'RECORDED' | 'UNCHANGED';
+  readonly dispute: DisputeRecord;
+}
+
+/** One revoked entry whose private evidence a purgeEvidence transaction purged; its public hash stays. */
+export interface PurgeResult {
+  readonly subjectKey: string;
+  readonly category: string;
+  readonly disputeId: string;
+  readonly evidenceHash: string;
+}
+
+/** A confirmed hit: the institutions that confirmed the entry so far. */
+export interface ConfirmResult {
+  readonly outcome: 'CONFIRMED' | 'UNCHANGED';
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  readonly confirmedBy: readonly string[];
+}
+
+export interface EvidenceRequestView {
+  readonly outcome: 'REQUESTED' | 'APPROVED' | 'DECLINED' | 'UNCHANGED';
+  readonly request: EvidenceRequestRecord;
+}
+
+/** The evidence of an approved request as the uploader's peer delivers it, with the hash the ledger recorded. */
+export interface EvidenceDelivery {
+  readonly requestId: string;
+  readonly deliveredHash: string | null;
+  readonly evidence: Evidence;
 }

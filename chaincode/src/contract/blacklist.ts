@@ -33,6 +33,7 @@ import {
 } from '../core/blacklist/query';
 import { fail } from '../core/errors';
 import { blacklistKeys } from '../ledger/blacklistKeys';
+import { meter, requireNoPurgeDue, updateStanding } from './blacklistMetering';
 import { canonicalJson, utf8Text } from '../ledger/codec';
 import { implicitCollection } from '../ledger/keys';
 import { sha256Hex } from '../ledger/seal';
@@ -44,7 +45,10 @@ import type { BlacklistContext } from './blacklistContext';
  */
 
 /** Committed values of a key range, in key order. Only read before the transaction writes into that range. */
-async function rangeJson<T>(ctx: BlacklistContext, [from, to]: readonly [string, string]): Promise<T[]> {
+export async function rangeJson<T>(
+  ctx: BlacklistContext,
+  [from, to]: readonly [string, string],
+): Promise<T[]> {
   const out: T[] = [];
   const iterator = await ctx.stub.getStateByRange(from, to);
   try {
@@ -60,12 +64,12 @@ export async function currentPolicy(ctx: BlacklistContext): Promise<PolicyVersio
   return (await ctx.getJson<PolicyVersion>(blacklistKeys.policyCurrent())) ?? GENESIS_VERSION;
 }
 
-async function members(ctx: BlacklistContext): Promise<MemberRecord[]> {
+export async function members(ctx: BlacklistContext): Promise<MemberRecord[]> {
   return rangeJson<MemberRecord>(ctx, blacklistKeys.members());
 }
 
 /** The role from the access table, then (for operations that need it) the institution's membership. */
-async function allow(
+export async function allow(
   ctx: BlacklistContext,
   operation: BlacklistOperation,
   what: string,
@@ -104,6 +108,7 @@ export async function listMembers(ctx: BlacklistContext): Promise<MemberRecord[]
  */
 export async function upload(ctx: BlacklistContext, raw: unknown): Promise<UploadResult[]> {
   await allow(ctx, 'UPLOAD', 'uploading entries');
+  await requireNoPurgeDue(ctx);
   if (!Array.isArray(raw)) fail('INVALID_INPUT', 'entries must be a JSON array');
   if (raw.length === 0) fail('INVALID_INPUT', 'entries is empty');
   if (raw.length > BLACKLIST_LIMITS.uploadBatchMax)
@@ -131,7 +136,8 @@ export async function upload(ctx: BlacklistContext, raw: unknown): Promise<Uploa
       }),
     );
     const key = blacklistKeys.entry(item.subject.subjectKey, uploader, item.category);
-    const decision = decideUpload(await ctx.getJson<EntryRecord>(key), item, {
+    const existing = await ctx.getJson<EntryRecord>(key);
+    const decision = decideUpload(existing, item, {
       at: ctx.nowIso,
       evidenceHash,
       inputHash,
@@ -144,6 +150,7 @@ export async function upload(ctx: BlacklistContext, raw: unknown): Promise<Uploa
     if (decision.outcome === 'UNCHANGED') continue;
     const entry = decision.entry;
     await ctx.putJson(key, entry);
+    await updateStanding(ctx, existing, entry);
     await ctx.putPrivate(
       implicitCollection(uploader),
       blacklistKeys.evidence(entry.subjectKey, entry.category),
@@ -185,10 +192,12 @@ async function recordQuery(ctx: BlacklistContext, record: QueryRecord): Promise<
  */
 export async function query(ctx: BlacklistContext, raw: unknown): Promise<QueryResult> {
   await allow(ctx, 'QUERY', 'querying the blacklist');
+  await requireNoPurgeDue(ctx);
   const current = await currentPolicy(ctx);
   const input = parseQuery(raw, current.policy, dayOf(ctx.nowIso));
   if (input.purpose === SUBJECT_REPORT_PURPOSE)
     fail('INVALID_INPUT', `query.purpose ${SUBJECT_REPORT_PURPOSE} is the subject's report (subjectReport)`);
+  await meter(ctx, current.policy);
   const entries = await entriesOf(
     ctx,
     input.subjects.map((s) => s.subjectKey),

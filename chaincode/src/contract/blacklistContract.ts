@@ -4,6 +4,8 @@ import { fail } from '../core/errors';
 import { canonicalJson } from '../ledger/codec';
 import * as bl from './blacklist';
 import { BlacklistContext } from './blacklistContext';
+import * as disputes from './blacklistDisputes';
+import * as hits from './blacklistHits';
 
 /**
  * The shared blacklist (docs/BLACKLIST.md). Each transaction loads, asks the core (core/blacklist), writes and
@@ -12,7 +14,8 @@ import { BlacklistContext } from './blacklistContext';
  */
 @Info({
   title: 'Tallystick shared blacklist',
-  description: 'Keyed-hash subjects listed with provenance, recorded queries, policy under majority',
+  description:
+    'Keyed-hash subjects listed with provenance, recorded and metered queries, disputes, evidence on request, policy under majority',
 })
 export class BlacklistContract extends Contract {
   constructor() {
@@ -138,5 +141,83 @@ export class BlacklistContract extends Contract {
   @Returns('string')
   async getProposal(ctx: BlacklistContext, proposalId: string): Promise<string> {
     return canonicalJson(await bl.getProposal(ctx, proposalId));
+  }
+  /** An institution's query allowance today (`mspId` empty: the signer's own; another's for auditors). */
+  @Transaction(false)
+  @Returns('string')
+  async getAllowance(ctx: BlacklistContext, mspId: string): Promise<string> {
+    return canonicalJson(await hits.getAllowance(ctx, mspId));
+  }
+
+  /** The querier's institution confirms a hit of its recorded query `queryId`. */
+  @Transaction()
+  @Returns('string')
+  async confirmHit(
+    ctx: BlacklistContext,
+    queryId: string,
+    subjectKey: string,
+    uploader: string,
+    category: string,
+  ): Promise<string> {
+    return canonicalJson(await hits.confirmHit(ctx, queryId, subjectKey, uploader, category));
+  }
+
+  /** Disputes an entry on a subject's behalf (transient `dispute`: { disputeId, subjectKey, uploader, category, requestHash }). */
+  @Transaction()
+  @Returns('string')
+  async openDispute(ctx: BlacklistContext): Promise<string> {
+    return canonicalJson(await disputes.openDispute(ctx, ctx.transientJson('dispute')));
+  }
+
+  /** A step of a dispute: MAINTAIN (detail: evidence hash), RETRACT, WITHDRAW, CONTEST, VOTE (REVOKE/UPHOLD), CLOSE. */
+  @Transaction()
+  @Returns('string')
+  async disputeStep(
+    ctx: BlacklistContext,
+    disputeId: string,
+    action: string,
+    detail: string,
+  ): Promise<string> {
+    return canonicalJson(await disputes.disputeStep(ctx, disputeId, action, detail));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getDispute(ctx: BlacklistContext, disputeId: string): Promise<string> {
+    return canonicalJson(await disputes.getDispute(ctx, disputeId));
+  }
+
+  /** Purges the evidence of the signer's institution's revoked entries that await it. */
+  @Transaction()
+  @Returns('string')
+  async purgeEvidence(ctx: BlacklistContext): Promise<string> {
+    return canonicalJson(await disputes.purgeEvidence(ctx));
+  }
+
+  /** Asks an entry's uploader for its evidence after a hit (transient `request`). */
+  @Transaction()
+  @Returns('string')
+  async requestEvidence(ctx: BlacklistContext): Promise<string> {
+    return canonicalJson(await hits.requestEvidence(ctx, ctx.transientJson('request')));
+  }
+
+  /** The uploader's decision on a request: APPROVE or DECLINE. */
+  @Transaction()
+  @Returns('string')
+  async decideEvidenceRequest(ctx: BlacklistContext, requestId: string, decision: string): Promise<string> {
+    return canonicalJson(await hits.decideRequest(ctx, requestId, decision));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async getEvidenceRequest(ctx: BlacklistContext, requestId: string): Promise<string> {
+    return canonicalJson(await hits.getEvidenceRequest(ctx, requestId));
+  }
+
+  /** The evidence of an approved request, for its requester; evaluate it on the uploader's peer. */
+  @Transaction(false)
+  @Returns('string')
+  async deliverEvidence(ctx: BlacklistContext, requestId: string): Promise<string> {
+    return canonicalJson(await hits.deliverEvidence(ctx, requestId));
   }
 }

@@ -1,4 +1,6 @@
 import type { EntryStatus } from '../core/blacklist/entry';
+import type { DisputeStatus } from '../core/blacklist/dispute';
+import type { EvidenceRequestStatus } from '../core/blacklist/evidenceRequest';
 import type { ProposalStatus } from '../core/blacklist/proposal';
 import { canonicalJsonBytes, utf8Text } from './codec';
 
@@ -32,6 +34,21 @@ export interface ProposalChange {
   readonly approvals: readonly string[];
 }
 
+export interface DisputeChange {
+  readonly disputeId: string;
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  readonly status: DisputeStatus;
+}
+
+export interface EvidenceRequestChange {
+  readonly requestId: string;
+  readonly requester: string;
+  readonly uploader: string;
+  readonly status: EvidenceRequestStatus;
+}
+
 export interface BlacklistChanges {
   readonly txId: string;
   readonly at: string;
@@ -39,6 +56,9 @@ export interface BlacklistChanges {
   readonly queries: readonly QueryChange[];
   readonly members: readonly string[];
   readonly proposals: readonly ProposalChange[];
+  /** Disputes opened or moved on, evidence requests made or decided (absent when none). */
+  readonly disputes?: readonly DisputeChange[];
+  readonly evidenceRequests?: readonly EvidenceRequestChange[];
   /** The policy version this transaction adopted, if it adopted one. */
   readonly policyVersion: number | null;
 }

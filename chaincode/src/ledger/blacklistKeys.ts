@@ -25,6 +25,17 @@ export const blacklistKeys = {
   policyVersion: (version: number) => `blpolicy:v:${String(version).padStart(VERSION_WIDTH, '0')}`,
   /** A policy proposal under its client-chosen id. */
   proposal: (proposalId: string) => `blproposal:${proposalId}`,
+  /** An institution's contributions (counts by expiry day) and its queries in the current period (item 4). */
+  contribution: (mspId: string) => `blcontrib:${mspId}`,
+  usage: (mspId: string) => `blusage:${mspId}`,
+  /** A dispute under its client-chosen id (item 6). */
+  dispute: (disputeId: string) => `bldispute:${disputeId}`,
+  /** A revoked entry whose evidence its uploader has still to purge, and every such entry of an uploader. */
+  purgeDue: (uploader: string, subjectKey: string, category: string) =>
+    `blpurgedue:${uploader}:${subjectKey}:${category}`,
+  purgesDueOf: (uploader: string) => rangeOf(`blpurgedue:${uploader}:`),
+  /** An evidence request under its client-chosen id (item 7). */
+  evidenceRequest: (requestId: string) => `blevreq:${requestId}`,
   /** Private (the uploader's implicit collection): an entry's evidence, under its subject key and category. */
   evidence: (subjectKey: string, category: string) => `blevidence:${subjectKey}:${category}`,
 } as const;

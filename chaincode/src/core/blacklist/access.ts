@@ -16,6 +16,17 @@ export const BLACKLIST_OPERATIONS = [
   'PROPOSE_POLICY',
   'APPROVE_POLICY',
   'READ_POLICY',
+  'READ_ALLOWANCE',
+  'CONFIRM_HIT',
+  'DISPUTE',
+  'DISPUTE_STEP',
+  'VOTE',
+  'READ_DISPUTE',
+  'PURGE_EVIDENCE',
+  'REQUEST_EVIDENCE',
+  'DECIDE_EVIDENCE_REQUEST',
+  'READ_EVIDENCE_REQUEST',
+  'RECEIVE_EVIDENCE',
 ] as const;
 export type BlacklistOperation = (typeof BLACKLIST_OPERATIONS)[number];
 
@@ -40,6 +51,20 @@ export const BLACKLIST_ACCESS = {
   PROPOSE_POLICY: { roles: ['admin'], member: true, what: 'proposing a policy' },
   APPROVE_POLICY: { roles: ['approver'], member: true, what: 'approving a policy' },
   READ_POLICY: { roles: [...ROLES], member: false, what: 'reading the policy' },
+  // Metering (item 4): an institution's own allowance (an auditor's: any institution's).
+  READ_ALLOWANCE: { roles: [...ROLES], member: false, what: 'reading an allowance' },
+  CONFIRM_HIT: { roles: ['submitter', 'reconciler'], member: true, what: 'confirming a hit' },
+  // Disputes (item 6): staff who verified the subject dispute and answer; approvers vote for the institution.
+  DISPUTE: { roles: ['reconciler'], member: true, what: 'disputing an entry' },
+  DISPUTE_STEP: { roles: ['reconciler'], member: true, what: 'answering, contesting or closing a dispute' },
+  VOTE: { roles: ['approver'], member: true, what: 'voting on a dispute' },
+  READ_DISPUTE: { roles: [...ROLES], member: false, what: 'reading a dispute' },
+  PURGE_EVIDENCE: { roles: ['submitter', 'reconciler'], member: true, what: 'purging revoked evidence' },
+  // Evidence on request (item 7): staff ask and read; the uploader's approver decides to disclose.
+  REQUEST_EVIDENCE: { roles: ['reconciler'], member: true, what: 'requesting evidence' },
+  DECIDE_EVIDENCE_REQUEST: { roles: ['approver'], member: true, what: 'deciding an evidence request' },
+  READ_EVIDENCE_REQUEST: { roles: [...ROLES], member: false, what: 'reading an evidence request' },
+  RECEIVE_EVIDENCE: { roles: ['reconciler'], member: true, what: 'receiving requested evidence' },
 } as const satisfies Record<BlacklistOperation, OperationRule>;
 
 /** Refuses with ROLE_REQUIRED an actor without a role the operation needs (membership is checked apart). */
@@ -55,4 +80,14 @@ export function requireBlacklistRole(actor: Actor, operation: BlacklistOperation
 /** Whether an actor may read an entry of `uploader` by its key: its own institution's, or any as an auditor. */
 export function mayReadEntry(actor: Actor, uploader: string): boolean {
   return actor.mspId === uploader || hasAnyRole(actor, ['auditor']);
+}
+
+/** Whether an actor may read an evidence request: its two institutions, or an auditor. */
+export function mayReadEvidenceRequest(actor: Actor, requester: string, uploader: string): boolean {
+  return actor.mspId === requester || actor.mspId === uploader || hasAnyRole(actor, ['auditor']);
+}
+
+/** Whether an actor may read an institution's allowance: its own, or any as an auditor. */
+export function mayReadAllowance(actor: Actor, mspId: string): boolean {
+  return actor.mspId === mspId || hasAnyRole(actor, ['auditor']);
 }

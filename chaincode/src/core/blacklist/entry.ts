@@ -69,6 +69,28 @@ export interface EntryRecord {
   readonly inputHash: string;
   /** When a listing replaces an expired one: the transaction of the listing it replaces. */
   readonly relists?: string;
+  /** Institutions whose queries found it and that confirmed it (sorted; never the uploader). Item 4. */
+  readonly confirmedBy?: readonly string[];
+  /** The dispute open on it, or the last one (dispute.ts). */
+  readonly dispute?: string;
+  /** How it was revoked: retracted by its uploader, or by the members' vote. */
+  readonly revocation?: Revocation;
+  /** Its private evidence after revocation: to be purged by the uploader (DUE), or purged (DONE). */
+  readonly evidencePurge?: EvidencePurge;
+}
+
+export interface Revocation {
+  readonly how: 'RETRACTED' | 'VOTE';
+  readonly disputeId: string;
+  readonly at: string;
+  readonly txId: string;
+}
+
+export interface EvidencePurge {
+  readonly status: 'DUE' | 'DONE';
+  readonly dueSince: string;
+  readonly purgedAt: string | null;
+  readonly txId: string | null;
 }
 
 export type UploadOutcome = 'LISTED' | 'UNCHANGED';
