@@ -225,7 +225,7 @@ export class StatementWorkers {
   async compare(
     source: UploadSource,
     job: WorkerJob,
-    ledger: (period: { from: string; to: string }) => Promise<LedgerLeg[]>,
+    ledger: LedgerOfPeriod,
     key: string,
   ): Promise<Record<string, unknown>> {
     if (this.busyKeys.has(key)) {
@@ -340,163 +340,203 @@ export class StatementWorkers {
     await h.worker.terminate();
   }
 
+  /** One upload in worker `h`: its exchange until the report or a refusal, then the worker reused or ended. */
   private async run(
     h: Handle,
     source: UploadSource,
     job: WorkerJob,
-    ledger: (period: { from: string; to: string }) => Promise<LedgerLeg[]>,
+    ledger: LedgerOfPeriod,
   ): Promise<Record<string, unknown>> {
     const { worker } = h;
-    const { cpuMsMax, wallMsMax, heapMiBMax } = this.options;
     const input = puller(source);
-    const id = ++this.jobs;
-    const started = performance.now();
-    let before: ReturnType<Worker['performance']['eventLoopUtilization']> | undefined;
-    let cpuBefore: number | undefined;
-    let tid: number | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let onMessage: ((m: FromWorker) => void) | undefined;
-    let onError: ((e: Error) => void) | undefined;
-    let onExit: ((code: number) => void) | undefined;
-    // Whether the worker finished cleanly and may take the next upload (set by the promise below).
-    const outcome = { reusable: false };
+    const exchange = new UploadExchange(worker, ++this.jobs, input, ledger, this.options);
+    let watchdog: NodeJS.Timeout | undefined;
     try {
-      tid = await h.ready.catch((e: unknown) => {
-        throw outOfMemory(e instanceof Error ? e : new Error(String(e)), heapMiBMax);
+      const tid = await h.ready.catch((e: unknown) => {
+        throw outOfMemory(e instanceof Error ? e : new Error(String(e)), this.options.heapMiBMax);
       });
-      before = worker.performance.eventLoopUtilization();
-      cpuBefore = threadCpuMs(tid);
-      return await new Promise<Record<string, unknown>>((resolve, reject) => {
-        let settled = false;
-        const settle = (result: { report: Record<string, unknown> } | { error: Error }, reuse: boolean) => {
-          if (settled) return;
-          settled = true;
-          outcome.reusable = reuse;
-          if ('report' in result) resolve(result.report);
-          else reject(result.error);
-        };
-        const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => {
-          if (!settled) worker.postMessage(m, transfer);
-        };
-        // Chunks the worker may still be sent: a window at the start, one more for each it takes.
-        let credit = CHUNKS_AHEAD;
-        let pumping = false;
-        let sentEnd = false;
-        const pump = async (): Promise<void> => {
-          if (pumping) return;
-          pumping = true;
-          try {
-            while (credit > 0 && !sentEnd && !settled) {
-              credit--;
-              const bytes = await input.next();
-              if (bytes === null) {
-                sentEnd = true;
-                post({ t: 'end', id });
-              } else {
-                // Cloning a view would copy the whole buffer under it (a socket's pool, a file's bytes): the
-                // chunk's own bytes are copied once and handed over.
-                const own = new Uint8Array(bytes);
-                post({ t: 'chunk', id, bytes: own }, [own.buffer]);
-              }
-            }
-          } catch (e) {
-            settle(
-              {
-                error: new StatementWorkRefused(
-                  'ABORTED',
-                  `the upload stopped before its end: ${e instanceof Error ? e.message : String(e)}`,
-                ),
-              },
-              false,
-            );
-          } finally {
-            pumping = false;
-          }
-        };
-        onMessage = (m: FromWorker) => {
-          switch (m.t) {
-            case 'ready':
-              return;
-            case 'pull':
-              credit++;
-              void pump();
-              return;
-            case 'period':
-              ledger({ from: m.from, to: m.to })
-                .then(async (legs) => {
-                  for (let i = 0; i < legs.length || i === 0; i += LEGS_PER_MESSAGE) {
-                    const last = i + LEGS_PER_MESSAGE >= legs.length;
-                    post({ t: 'ledger', id, legs: legs.slice(i, i + LEGS_PER_MESSAGE), last });
-                    if (!last) await new Promise((resolve) => setImmediate(resolve));
-                  }
-                })
-                .catch((e: unknown) => {
-                  settle({ error: e instanceof Error ? e : new Error(String(e)) }, false);
-                });
-              return;
-            case 'done':
-              settle({ report: m.report }, true);
-              return;
-            case 'rejected':
-              settle({ error: new StatementRejected(m.code, m.at, m.detail) }, true);
-              return;
-            case 'error':
-              settle({ error: new Error(`statement worker: ${m.message}`) }, false);
-              return;
-          }
-        };
-        onError = (e: Error) => {
-          settle({ error: outOfMemory(e, heapMiBMax) }, false);
-        };
-        onExit = (code: number) => {
-          settle({ error: new Error(`the statement worker ended (code ${code})`) }, false);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        timer = setInterval(
-          () => {
-            const cpuNow = threadCpuMs(tid);
-            const busyMs =
-              cpuNow !== undefined && cpuBefore !== undefined
-                ? cpuNow - cpuBefore
-                : worker.performance.eventLoopUtilization(before).active;
-            if (busyMs > cpuMsMax) {
-              settle(
-                {
-                  error: new StatementWorkRefused(
-                    'CPU_BUDGET',
-                    `comparing the statement took more than STATEMENT_CPU_MS_MAX (${cpuMsMax} ms) of processing; it was stopped. Split it into smaller files`,
-                  ),
-                },
-                false,
-              );
-            } else if (performance.now() - started > wallMsMax) {
-              settle(
-                {
-                  error: new StatementWorkRefused(
-                    'WALL_BUDGET',
-                    `the upload took longer than STATEMENT_WALL_MS_MAX (${wallMsMax} ms) from its first byte; it was stopped`,
-                  ),
-                },
-                false,
-              );
-            }
-          },
-          Math.min(100, Math.max(10, Math.floor(cpuMsMax / 4))),
-        );
-        worker.postMessage({ t: 'start', id, job } satisfies ToWorker);
-        void pump();
-      });
+      exchange.listen();
+      watchdog = exchange.watchBudgets(tid);
+      worker.postMessage({ t: 'start', id: exchange.id, job } satisfies ToWorker);
+      void exchange.pump();
+      return await exchange.outcome;
     } finally {
-      clearInterval(timer);
+      clearInterval(watchdog);
       input.stop();
-      if (onMessage) worker.off('message', onMessage);
-      if (onError) worker.off('error', onError);
-      if (onExit) worker.off('exit', onExit);
-      if (outcome.reusable) this.release(h);
+      exchange.unlisten();
+      if (exchange.reusable) this.release(h);
       else await worker.terminate();
     }
+  }
+}
+
+/** The institution's ledger legs of a statement's period, as the worker asks for them. */
+type LedgerOfPeriod = (period: { from: string; to: string }) => Promise<LedgerLeg[]>;
+
+/**
+ * One upload's exchange with the worker comparing it: its bytes sent as the worker takes them (a window of
+ * CHUNKS_AHEAD chunks, one more for each it takes), the ledger's legs sent when it names the period, its CPU and
+ * wall-clock budgets watched, and one outcome (the first to come: the report, a refusal, or the worker's failure).
+ */
+class UploadExchange {
+  /** Whether the worker finished cleanly and may take the next upload. */
+  reusable = false;
+  readonly outcome: Promise<Record<string, unknown>>;
+  private settled = false;
+  private resolve: (report: Record<string, unknown>) => void = () => undefined;
+  private reject: (e: Error) => void = () => undefined;
+  /** Chunks the worker may still be sent. */
+  private credit = CHUNKS_AHEAD;
+  private pumping = false;
+  private sentEnd = false;
+  /** When the upload's run began (its worker perhaps still starting): the wall-clock budget counts from here. */
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly worker: Worker,
+    readonly id: number,
+    private readonly input: ReturnType<typeof puller>,
+    private readonly ledger: LedgerOfPeriod,
+    private readonly budgets: Required<StatementWorkersOptions>,
+  ) {
+    this.outcome = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  listen(): void {
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
+  }
+
+  unlisten(): void {
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+  }
+
+  /** Sends chunks while the worker has credit for them, then the end. */
+  async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.credit > 0 && !this.sentEnd && !this.settled) {
+        this.credit--;
+        const bytes = await this.input.next();
+        if (bytes === null) {
+          this.sentEnd = true;
+          this.post({ t: 'end', id: this.id });
+        } else {
+          // Cloning a view would copy the whole buffer under it (a socket's pool, a file's bytes): the chunk's
+          // own bytes are copied once and handed over.
+          const own = new Uint8Array(bytes);
+          this.post({ t: 'chunk', id: this.id, bytes: own }, [own.buffer]);
+        }
+      }
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      this.fail(new StatementWorkRefused('ABORTED', `the upload stopped before its end: ${why}`));
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Stops the upload when its worker has used its CPU budget or the upload its wall-clock budget. */
+  watchBudgets(tid: number | undefined): NodeJS.Timeout {
+    const { cpuMsMax, wallMsMax } = this.budgets;
+    const loopBefore = this.worker.performance.eventLoopUtilization();
+    const cpuBefore = threadCpuMs(tid);
+    return setInterval(
+      () => {
+        const cpuNow = threadCpuMs(tid);
+        const busyMs =
+          cpuNow !== undefined && cpuBefore !== undefined
+            ? cpuNow - cpuBefore
+            : this.worker.performance.eventLoopUtilization(loopBefore).active;
+        if (busyMs > cpuMsMax) {
+          this.fail(
+            new StatementWorkRefused(
+              'CPU_BUDGET',
+              `comparing the statement took more than STATEMENT_CPU_MS_MAX (${cpuMsMax} ms) of processing; it was stopped. Split it into smaller files`,
+            ),
+          );
+        } else if (performance.now() - this.started > wallMsMax) {
+          this.fail(
+            new StatementWorkRefused(
+              'WALL_BUDGET',
+              `the upload took longer than STATEMENT_WALL_MS_MAX (${wallMsMax} ms) from its first byte; it was stopped`,
+            ),
+          );
+        }
+      },
+      Math.min(100, Math.max(10, Math.floor(cpuMsMax / 4))),
+    );
+  }
+
+  private readonly onMessage = (m: FromWorker): void => {
+    switch (m.t) {
+      case 'ready':
+        return;
+      case 'pull':
+        this.credit++;
+        void this.pump();
+        return;
+      case 'period':
+        this.sendLedger({ from: m.from, to: m.to }).catch((e: unknown) => {
+          this.fail(e instanceof Error ? e : new Error(String(e)));
+        });
+        return;
+      case 'done':
+        this.settle(m.report, undefined, true);
+        return;
+      case 'rejected':
+        this.settle(undefined, new StatementRejected(m.code, m.at, m.detail), true);
+        return;
+      case 'error':
+        this.fail(new Error(`statement worker: ${m.message}`));
+        return;
+    }
+  };
+
+  private readonly onError = (e: Error): void => {
+    this.fail(outOfMemory(e, this.budgets.heapMiBMax));
+  };
+
+  private readonly onExit = (code: number): void => {
+    this.fail(new Error(`the statement worker ended (code ${code})`));
+  };
+
+  /** The period's legs in messages of LEGS_PER_MESSAGE, other work served between them; always one message. */
+  private async sendLedger(period: { from: string; to: string }): Promise<void> {
+    const legs = await this.ledger(period);
+    for (let i = 0; i < legs.length || i === 0; i += LEGS_PER_MESSAGE) {
+      const last = i + LEGS_PER_MESSAGE >= legs.length;
+      this.post({ t: 'ledger', id: this.id, legs: legs.slice(i, i + LEGS_PER_MESSAGE), last });
+      if (!last) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.settled) this.worker.postMessage(m, transfer);
+  }
+
+  /** The upload's failure, after which the worker is not reused. */
+  private fail(e: Error): void {
+    this.settle(undefined, e, false);
+  }
+
+  private settle(
+    report: Record<string, unknown> | undefined,
+    error: Error | undefined,
+    reuse: boolean,
+  ): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reusable = reuse;
+    if (error !== undefined) this.reject(error);
+    else this.resolve(report ?? {});
   }
 }
 
