@@ -1,6 +1,7 @@
 // What the queue shows, as the URL holds it: filters, order and page size (never a search, which may be a payment
 // reference). Pure: the screen derives its view from the URL and writes changes back to it.
 import type { ViewQuery } from '../../src/http/apiTypes';
+import { QUEUE_SORTS, type QueueSort } from '../../src/readModel/queueSorts';
 import { QUEUE_URL_KEYS } from './route';
 
 export type ViewKey = (typeof QUEUE_URL_KEYS)[number];
@@ -22,19 +23,9 @@ export const DEFAULT_VIEW: View = {
   limit: '50',
 };
 
-/** The columns a person can sort by, in the server's names (QUEUE_SORTS). */
-export const SORTS = [
-  'age',
-  'updated',
-  'reason',
-  'status',
-  'amount',
-  'currency',
-  'valueDate',
-  'counterparty',
-  'reference',
-] as const satisfies readonly NonNullable<ViewQuery['sort']>[];
-export type Sort = (typeof SORTS)[number];
+/** The columns a person can sort by: the read model's orders, which the API takes by these names. */
+export const SORTS = QUEUE_SORTS;
+export type Sort = QueueSort;
 
 export const PAGE_SIZES = ['10', '25', '50', '100', '200'] as const;
 

@@ -2,29 +2,16 @@ import type { BreakStatus } from '../../../../chaincode/src/core/breakMachine';
 import type { BreakReason } from '../../../../chaincode/src/core/matching';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { OpenBreakRow } from '../rows';
+import type { QueueSort, SortOrder } from '../queueSorts';
 import { Params, type Queryable } from '../sql';
 
 export const OPEN_BREAKS_PAGE_SIZE_MAX = 200;
 /** The shortest beginning of a reference the queue searches own legs by (shorter matches far too much). */
 export const REFERENCE_PREFIX_MIN = 4;
 
-/**
- * The queue's orders. Each has an index that serves it as a range scan, in both directions, in `open_breaks` and
- * `closed_breaks` alike. amount, currency, valueDate and reference are those of the institution's own leg.
- */
-export const QUEUE_SORTS = [
-  'age',
-  'updated',
-  'reason',
-  'status',
-  'amount',
-  'currency',
-  'valueDate',
-  'counterparty',
-  'reference',
-] as const;
-export type QueueSort = (typeof QUEUE_SORTS)[number];
-export type SortOrder = 'asc' | 'desc';
+// The queue's orders (each has an index that serves it as a range scan, in both directions, in `open_breaks` and
+// `closed_breaks` alike) are declared in ../queueSorts.ts, which the console imports too.
+export { QUEUE_SORTS, type QueueSort, type SortOrder } from '../queueSorts';
 
 /**
  * Service levels of a break's age (the dashboard counts open breaks by the same two marks): past the first it is
