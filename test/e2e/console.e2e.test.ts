@@ -1,56 +1,34 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { BlockIndexer } from '../../application/src/indexer/blockIndexer';
-import {
-  startEmbeddedConsortium,
-  type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedger';
-import { startInstitutionNodes, type RunningNode } from '../../application/src/node/institutionNodes';
+import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
+import { login } from '../support/sessions';
 import { act, buildConsole, launchChromium, loginAs as loginAt, openBreak, timeline } from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
-let dir: string;
-let consortium: EmbeddedConsortium | undefined;
-let nodes: RunningNode[] | undefined;
-const indexers = new Map<string, BlockIndexer>();
+let run: EmbeddedNodes | undefined;
 let browser: Browser | undefined;
 /** The break the four-eyes test resolves; the auditor test reads its provenance. */
 let resolvedBreakId = '';
 
-const started = <T>(v: T | undefined): T => {
-  if (v === undefined) throw new Error('beforeAll did not finish');
-  return v;
-};
-const urlOf = (mspId: string) => nodes?.find((n) => n.mspId === mspId)?.url ?? '';
+const urlOf = (mspId: string) => run?.urlOf(mspId) ?? '';
+const consortium = () => started(run).consortium;
+const indexers = () => started(run).indexers.values();
 
 beforeAll(async () => {
   buildConsole();
-  dir = mkdtempSync(join(tmpdir(), 'tallystick-e2e-'));
-  const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  consortium = c;
-  const running = await startInstitutionNodes(c, {
-    dataDir: dir,
-    portOffset: 1900,
-    log: () => undefined,
-    env: {},
-  });
-  nodes = running;
-  for (const n of running) indexers.set(n.mspId, await n.startIndexer());
+  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-', portOffset: 1900 });
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all((nodes ?? []).map((n) => n.close()));
-  await consortium?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await run?.close();
 });
 
 /** A fresh browser session logged in at the person's own institution's console. */
@@ -61,11 +39,11 @@ describe('the web console in Chromium', () => {
     // A payment whose creditor leg timed out at Bank B while Bank A and the clearing house settled it.
     const p = paymentLegs();
     const post = async (user: string, leg: object) =>
-      started(consortium).gateway.postLegs(await started(consortium).identity(user), [leg as typeof p.debit]);
+      consortium().gateway.postLegs(await consortium().identity(user), [leg as typeof p.debit]);
     await post('banka-system', p.debit);
     await post('clearing-system', p.entry);
     const last = await post('bankb-system', { ...p.credit, outcome: 'TIMED_OUT', amountMinor: '1234500' });
-    for (const i of indexers.values()) await i.waitFor({ txId: last.txId, blockNumber: last.blockNumber });
+    for (const i of indexers()) await i.waitFor({ txId: last.txId, blockNumber: last.blockNumber });
 
     const bruno = await loginAs('BankBMSP', 'bruno');
     await expect.poll(() => bruno.getByTestId('live-state').innerText()).toBe('● Live');
@@ -227,10 +205,10 @@ describe('the web console in Chromium', () => {
     // Bank A and the clearing house disagree on the amount; Bank B, the payee's bank, has posted nothing yet.
     const p = paymentLegs();
     const post = async (user: string, leg: object) =>
-      started(consortium).gateway.postLegs(await started(consortium).identity(user), [leg as typeof p.debit]);
+      consortium().gateway.postLegs(await consortium().identity(user), [leg as typeof p.debit]);
     await post('banka-system', p.debit);
     const last = await post('clearing-system', { ...p.entry, amountMinor: '1234500' });
-    for (const i of indexers.values()) await i.waitFor({ txId: last.txId, blockNumber: last.blockNumber });
+    for (const i of indexers()) await i.waitFor({ txId: last.txId, blockNumber: last.blockNumber });
 
     const bella = await loginAs('BankBMSP', 'bella');
     await bella.getByRole('searchbox', { name: 'Search' }).fill(p.reference);
@@ -328,12 +306,7 @@ describe('the web console in Chromium', () => {
   it('compares an uploaded statement with the ledger and posts the missing leg', async () => {
     // Bank B's system posts three credits through its node (the node keeps their plaintext as its own legs).
     const url = urlOf('BankBMSP');
-    const login = await fetch(`${url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId: 'bankb-system', secret: 'bankb-system-pw' }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const token = await login(url, 'bankb-system');
     const three = Array.from({ length: 3 }, () => paymentLegs({ valueDate: '2031-05-06' }).credit);
     const posted = await fetch(`${url}/v1/legs/batch`, {
       method: 'POST',
@@ -368,7 +341,7 @@ describe('the web console in Chromium', () => {
       lineOf(b).replace(',12345.67,', ',12345.00,'),
       `${extra.reference},12345.67,CNY,2031-05-06,CREDIT,${extra.payerRef},${extra.payeeRef},${extra.legId}`,
     ].join('\n');
-    const file = join(dir, 'bankb-2031-05-06.csv');
+    const file = join(started(run).dir, 'bankb-2031-05-06.csv');
     writeFileSync(file, csv);
 
     await page.getByLabel('Statement file').setInputFiles(file);
@@ -415,7 +388,7 @@ describe('the web console in Chromium', () => {
   it('pages through the queue by cursor, filtered by reason', async () => {
     // Twelve amount mismatches in two transactions: Bank A's debits, then Bank B's credits with other amounts.
     const payments = Array.from({ length: 12 }, () => paymentLegs());
-    const c = started(consortium);
+    const c = consortium();
     await c.gateway.postLegs(
       await c.identity('banka-system'),
       payments.map((x) => x.debit),
@@ -424,7 +397,10 @@ describe('the web console in Chromium', () => {
       await c.identity('bankb-system'),
       payments.map((x) => ({ ...x.credit, amountMinor: '7' })),
     );
-    await started(indexers.get('BankBMSP')).waitFor({ txId: last.txId, blockNumber: last.blockNumber });
+    await started(started(run).indexers.get('BankBMSP')).waitFor({
+      txId: last.txId,
+      blockNumber: last.blockNumber,
+    });
 
     const page = await loginAs('BankBMSP', 'bruno');
     await page.getByLabel('Reason').selectOption('AMOUNT_MISMATCH');

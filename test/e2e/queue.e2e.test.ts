@@ -1,18 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { BlockIndexer } from '../../application/src/indexer/blockIndexer';
-import type { Committed, LegInput } from '../../application/src/ledger/ledgerGateway';
-import {
-  startEmbeddedConsortium,
-  type EmbeddedConsortium,
-} from '../../application/src/ledger/embeddedLedger';
-import { startInstitutionNodes, type RunningNode } from '../../application/src/node/institutionNodes';
-import { paymentLegs } from '../support/legs';
+import type { Committed } from '../../application/src/ledger/ledgerGateway';
+import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
+import { paymentLegs, ROUTE, TWO_BANK_ROUTE } from '../support/legs';
 import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
 
 // The triage queue in Chromium, in English and in Chinese: its columns (own leg's amount, currency, value date
@@ -22,21 +16,8 @@ import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
-let dir: string;
-let consortium: EmbeddedConsortium | undefined;
-let nodes: RunningNode[] | undefined;
-let bankB: BlockIndexer | undefined;
+let run: EmbeddedNodes | undefined;
 let browser: Browser | undefined;
-
-const TWO_BANKS = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-] as LegInput['route'];
-const VIA_CLEARING = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-] as LegInput['route'];
 
 /** Bank B's own legs of five amount breaks: amount (minor units), currency, value date. */
 const OWN = [
@@ -51,19 +32,15 @@ const references: string[] = [];
 let missingReference = '';
 let clearedReference = '';
 
-const started = <T>(v: T | undefined): T => {
-  if (v === undefined) throw new Error('beforeAll did not finish');
-  return v;
-};
-const urlOf = (mspId: string) => nodes?.find((n) => n.mspId === mspId)?.url ?? '';
+const urlOf = (mspId: string) => run?.urlOf(mspId) ?? '';
 
-async function seed(c: EmbeddedConsortium): Promise<void> {
+async function seed({ consortium: c, indexers }: EmbeddedNodes): Promise<void> {
   const bankA = await c.identity('banka-system');
   const bankBSystem = await c.identity('bankb-system');
   const clearing = await c.identity('clearing-system');
   let last: Committed<unknown>;
   for (const [i, [amount, currency, valueDate]] of OWN.entries()) {
-    const route = i === 4 ? VIA_CLEARING : TWO_BANKS;
+    const route = i === 4 ? ROUTE : TWO_BANK_ROUTE;
     const p = paymentLegs({ route, currency, valueDate });
     await c.gateway.postLegs(bankA, [{ ...p.debit, amountMinor: '1' }]);
     if (i === 4) await c.gateway.postLegs(clearing, [p.entry]);
@@ -74,41 +51,26 @@ async function seed(c: EmbeddedConsortium): Promise<void> {
   // missing; one leg then arrives and its break is cleared.
   const twoDaysAgo = Date.now() - 2 * 86_400_000;
   const at = (ms: number) => ({ timestamp: new Date(twoDaysAgo + ms) });
-  const missing = paymentLegs({ route: TWO_BANKS, valueDate: '2026-11-20' });
-  const late = paymentLegs({ route: TWO_BANKS, valueDate: '2026-11-21' });
+  const missing = paymentLegs({ route: TWO_BANK_ROUTE, valueDate: '2026-11-20' });
+  const late = paymentLegs({ route: TWO_BANK_ROUTE, valueDate: '2026-11-21' });
   await c.gateway.postLegs(bankA, [missing.debit, late.debit], at(0));
   await c.gateway.sweep(bankA, 1000, at(61_000));
   last = await c.gateway.postLegs(bankBSystem, [late.credit], at(120_000));
   missingReference = missing.reference;
   clearedReference = late.reference;
-  await started(bankB).waitFor({ txId: last.txId, blockNumber: last.blockNumber });
+  await started(indexers.get('BankBMSP')).waitFor({ txId: last.txId, blockNumber: last.blockNumber });
 }
 
 beforeAll(async () => {
   buildConsole();
-  dir = mkdtempSync(join(tmpdir(), 'tallystick-e2e-queue-'));
-  const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  consortium = c;
-  const running = await startInstitutionNodes(c, {
-    dataDir: dir,
-    portOffset: 2300,
-    log: () => undefined,
-    env: {},
-  });
-  nodes = running;
-  for (const n of running) {
-    const indexer = await n.startIndexer();
-    if (n.mspId === 'BankBMSP') bankB = indexer;
-  }
-  await seed(c);
+  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-queue-', portOffset: 2300 });
+  await seed(run);
   browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all((nodes ?? []).map((n) => n.close()));
-  await consortium?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await run?.close();
 });
 
 const rows = (page: Page) => page.getByTestId('queue').locator('tbody tr');

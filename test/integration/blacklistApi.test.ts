@@ -8,6 +8,7 @@ import { DEMO_KEY_FILE, saltFileName } from '../../application/src/blacklist/nod
 import type { LogEntry } from '../../application/src/http/createApp';
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, Sessions } from '../support/sessions';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -21,7 +22,7 @@ describe('/v1/blacklist through two institutions’ nodes', () => {
   const logs: LogEntry[] = [];
   let bankA: Node;
   let bankB: Node;
-  const tokens = new Map<string, string>();
+  const sessions = new Sessions();
   // One person's mobile number as two members write it, and an identifier whose check character is wrong.
   const MOBILE_A = '139 1234 5678';
   const MOBILE_B = '+86 139-1234-5678';
@@ -38,27 +39,8 @@ describe('/v1/blacklist through two institutions’ nodes', () => {
     body?: unknown,
     csv?: string,
   ) => {
-    const res = await fetch(`${node.url}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens.get(who) ?? ''}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(csv !== undefined ? { 'content-type': 'text/csv' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      ...(csv !== undefined ? { body: csv } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: JSON.parse(text) as Record<string, unknown> };
-  };
-  const login = async (node: Node, enrollmentId: string) => {
-    const res = await fetch(`${node.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId, secret: `${enrollmentId}-pw` }),
-    });
-    expect(res.status).toBe(201);
-    tokens.set(enrollmentId, ((await res.json()) as { token: string }).token);
+    const answer = await callApi(node.url, sessions.token(who), method, `/v1${path}`, { json: body, csv });
+    return { ...answer, body: answer.body as Record<string, unknown> };
   };
 
   beforeAll(async () => {
@@ -69,8 +51,8 @@ describe('/v1/blacklist through two institutions’ nodes', () => {
       blacklist: { demoKeyDir: keyDir },
       log,
     });
-    for (const id of ['banka-admin', 'alice', 'banka-system']) await login(bankA, id);
-    for (const id of ['bankb-admin', 'bruno']) await login(bankB, id);
+    for (const id of ['banka-admin', 'alice', 'banka-system']) await sessions.login(bankA.url, id);
+    for (const id of ['bankb-admin', 'bruno']) await sessions.login(bankB.url, id);
     expect((await call(bankA, 'banka-admin', 'POST', '/blacklist/join')).status).toBe(200);
     expect((await call(bankB, 'bankb-admin', 'POST', '/blacklist/join')).status).toBe(200);
   }, 180_000);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIndex } from '../../application/src/indexer/verify';
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, Sessions } from '../support/sessions';
 import { testDatabaseKinds } from '../support/testDatabase';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -15,36 +16,22 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe.each(testDatabaseKinds())('correcting a leg through the member API (%s index)', (database) => {
   let bankB: Node;
-  const tokens = new Map<string, string>();
+  const sessions = new Sessions();
   const p = paymentLegs({ valueDate: '2026-10-05' });
   const wrong = { ...p.credit, amountMinor: '1234500' }; // Bank B booked CNY 12,345.00, not 12,345.67
   const corrected = { ...p.credit, legId: `${p.credit.legId}.c1`, corrects: p.credit.legId };
   let breakId = '';
 
   const call = async (who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${bankB.url}/v1${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens.get(who) ?? ''}`,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    const { status, text } = await callApi(bankB.url, sessions.token(who), method, `/v1${path}`, {
+      json: body,
     });
-    const text = await res.text();
-    return { status: res.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+    return { status, text, json: () => JSON.parse(text) as Record<string, unknown> };
   };
 
   beforeAll(async () => {
     bankB = await startTestNode('BankBMSP', { database });
-    for (const who of ['bankb-system', 'bruno', 'bella']) {
-      const res = await fetch(`${bankB.url}/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ enrollmentId: who, secret: `${who}-pw` }),
-      });
-      expect(res.status).toBe(201);
-      tokens.set(who, ((await res.json()) as { token: string }).token);
-    }
+    for (const who of ['bankb-system', 'bruno', 'bella']) await sessions.login(bankB.url, who);
     const c = bankB.consortium;
     await c.gateway.postLegs(await c.identity('banka-system'), [p.debit]);
     await c.gateway.postLegs(await c.identity('clearing-system'), [p.entry]);

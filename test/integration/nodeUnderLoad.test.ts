@@ -4,6 +4,7 @@ import { testDatabaseKinds } from '../support/testDatabase';
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, login } from '../support/sessions';
 
 // Bank B's node as its member system and its staff use it at once: several batches of legs posted
 // concurrently while many reads run against the index, round after round, on the embedded PGlite and on a
@@ -22,28 +23,13 @@ describe.each(testDatabaseKinds())('a node under concurrent posts and reads (%s 
   let system: string;
   let admin: string;
 
-  const call = async (method: string, path: string, token: string, payload?: unknown) => {
-    const res = await fetch(`${node.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-    });
-    return { status: res.status, text: await res.text() };
-  };
-  const login = async (enrollmentId: string) => {
-    const res = await fetch(`${node.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId, secret: `${enrollmentId}-pw` }),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { token: string }).token;
-  };
+  const call = (method: string, path: string, token: string, payload?: unknown) =>
+    callApi(node.url, token, method, path, { json: payload });
 
   beforeAll(async () => {
     node = await startTestNode('BankBMSP', { database });
-    system = await login('bankb-system');
-    admin = await login('bankb-admin');
+    system = await login(node.url, 'bankb-system');
+    admin = await login(node.url, 'bankb-admin');
   }, 120_000);
   afterAll(async () => {
     await node.stop();

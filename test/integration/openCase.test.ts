@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, Sessions } from '../support/sessions';
 import { testDatabaseKinds } from '../support/testDatabase';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -17,43 +18,25 @@ describe.each(testDatabaseKinds())('POST /v1/cases/open without the reference (%
   let bankA: Node;
   let bankB: Node;
   let payCo: Node;
-  const tokens = new Map<string, string>();
+  const sessions = new Sessions();
   const p = paymentLegs();
 
-  const login = async (node: Node, enrollmentId: string) => {
-    const res = await fetch(`${node.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId, secret: `${enrollmentId}-pw` }),
-    });
-    expect(res.status).toBe(201);
-    tokens.set(enrollmentId, ((await res.json()) as { token: string }).token);
-  };
   const open = async (node: Node, who: string, body: unknown) => {
-    const res = await fetch(`${node.url}/v1/cases/open`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(who) ?? ''}` },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const answer = await callApi(node.url, sessions.token(who), 'POST', '/v1/cases/open', { json: body });
+    return { status: answer.status, body: answer.body as Record<string, unknown> };
   };
 
   beforeAll(async () => {
     bankA = await startTestNode('BankAMSP', { database });
     bankB = await startTestNode('BankBMSP', { database, consortium: bankA.consortium });
     payCo = await startTestNode('PayCoMSP', { database, consortium: bankA.consortium });
-    await login(bankA, 'banka-system');
-    await login(bankA, 'alice');
-    await login(bankB, 'bruno');
-    await login(payCo, 'pavel');
+    await sessions.login(bankA.url, 'banka-system');
+    await sessions.login(bankA.url, 'alice');
+    await sessions.login(bankB.url, 'bruno');
+    await sessions.login(payCo.url, 'pavel');
     // Bank A and the clearing house post; Bank B's leg, the credit, is the missing one.
-    const res = await fetch(`${bankA.url}/v1/legs/batch`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens.get('banka-system') ?? ''}`,
-      },
-      body: JSON.stringify({ legs: [p.debit] }),
+    const res = await callApi(bankA.url, sessions.token('banka-system'), 'POST', '/v1/legs/batch', {
+      json: { legs: [p.debit] },
     });
     expect(res.status).toBe(201);
     const clearing = await bankA.consortium.identity('clearing-system');

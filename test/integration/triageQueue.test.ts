@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
-import { paymentLegs } from '../support/legs';
+import { paymentLegs, ROUTE, TWO_BANK_ROUTE } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, login } from '../support/sessions';
 import { testDatabaseKinds } from '../support/testDatabase';
 
 // The triage queue through HTTP, on each kind of index database (PGlite; PostgreSQL too with DATABASE_URL): the
@@ -30,16 +31,6 @@ interface Page {
   nextCursor: string | null;
 }
 
-const TWO_BANKS = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-] as LegInput['route'];
-const VIA_CLEARING = [
-  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
-] as LegInput['route'];
-
 describe.each(testDatabaseKinds())('the triage queue (index on %s)', (database) => {
   let node: Awaited<ReturnType<typeof startTestNode>>;
   let token = '';
@@ -47,14 +38,8 @@ describe.each(testDatabaseKinds())('the triage queue (index on %s)', (database) 
   const start = Date.parse('2026-11-27T08:00:00Z');
   const at = (offsetMs: number) => ({ timestamp: new Date(start + offsetMs) });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${node.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const page = res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Page) : undefined;
-    return { status: res.status, headers: res.headers, text, page };
+    const answer = await callApi(node.url, token, method, path, { json: body });
+    return { ...answer, page: answer.body as Page | undefined };
   };
   const all = async (query: string): Promise<Item[]> => {
     const items: Item[] = [];
@@ -89,7 +74,7 @@ describe.each(testDatabaseKinds())('the triage queue (index on %s)', (database) 
       ['99999', 'CNY', '2026-11-26'],
     ] as const;
     for (const [i, [amount, currency, date]] of own.entries()) {
-      const route = i === 4 ? VIA_CLEARING : TWO_BANKS;
+      const route = i === 4 ? ROUTE : TWO_BANK_ROUTE;
       const p = paymentLegs({ route, valueDate: date, currency });
       await consortium.gateway.postLegs(bankA, [{ ...p.debit, amountMinor: '1' }], at(i));
       if (i === 4) await consortium.gateway.postLegs(clearing, [p.entry], at(i));
@@ -99,19 +84,14 @@ describe.each(testDatabaseKinds())('the triage queue (index on %s)', (database) 
     }
     // Bank B's leg of a sixth payment is missing past its service level (60 s), then arrives: the break is
     // cleared and leaves the open queue, its row kept among the closed ones.
-    const late = paymentLegs({ route: TWO_BANKS, valueDate: '2026-11-23' });
+    const late = paymentLegs({ route: TWO_BANK_ROUTE, valueDate: '2026-11-23' });
     await consortium.gateway.postLegs(bankA, [late.debit], at(10));
     const flagged = await consortium.gateway.sweep(bankA, 1000, at(61_000));
     expect(flagged.result.flagged).toBe(1);
     await node.indexer.waitFor({ txId: flagged.txId, blockNumber: flagged.blockNumber });
     payments.push({ reference: late.reference, caseId: late.caseId, amount: '', currency: '', date: '' });
     lateCredit = late.credit;
-    const r = await fetch(`${node.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId: 'bruno', secret: 'bruno-pw' }),
-    });
-    token = ((await r.json()) as { token: string }).token;
+    token = await login(node.url, 'bruno');
   }, 120_000);
 
   afterAll(async () => {

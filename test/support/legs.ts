@@ -10,6 +10,12 @@ export const ROUTE: RouteStop[] = [
   { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
 ];
 
+/** A payment from Bank A to Bank B without a clearing house between them. */
+export const TWO_BANK_ROUTE: RouteStop[] = [
+  { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' },
+  { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
+];
+
 let counter = 0;
 /** A fresh, consistent set of legs for one payment along ROUTE; override fields per leg in tests. */
 export function paymentLegs(over: Partial<LegInput> = {}) {
