@@ -24,6 +24,13 @@ export interface HostileCase {
 
 type Draft = Omit<HostileCase, 'name'> & { readonly slug: string };
 
+/** Adds a case to its format's list: what follows the format in its name, its bytes, the answer it must get. */
+type Add = (slug: string, body: string | Buffer, expect: Draft['expect']) => void;
+/** A camt case may be refused as too large (413). */
+type CamtAdd = (slug: string, body: string | Buffer, expect: Draft['expect'], status?: 400 | 413) => void;
+/** A CSV case may come with its x-csv-mapping header. */
+type CsvAdd = (slug: string, body: string | Buffer, expect: Draft['expect'], mapping?: string) => void;
+
 const EXT: Record<HostileFormat, string> = { camt: 'xml', mt940: 'sta', csv: 'csv' };
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 /** Refused with `code` (or one of several: a file cut short may end in any of them), at `at` when given. */
@@ -111,8 +118,20 @@ function camtCases(): Draft[] {
       expect,
     });
   const valid = camt();
+  camtTruncated(add, valid);
+  camtNested(add);
+  camtEntities(add);
+  camtEncodings(add, valid);
+  camtOtherMessages(add);
+  camtBalances(add);
+  camtEntryFields(add);
+  camtDatesAndBatches(add);
+  camtMarkup(add);
+  return out;
+}
 
-  // Truncated: at the start, inside the prolog, in a tag, in text, before the last closing tags.
+/** camt cut short: at the start, inside the prolog, in a tag, in text, before the last closing tags. */
+function camtTruncated(add: CamtAdd, valid: string): void {
   const cuts = [0, 1, 10, 30, 60, 120, 200, 300, 400, 500, 650, 800, 1000, 1200, 1400, 1600, 1800];
   for (const c of cuts.filter((c) => c < valid.length - 12))
     add(`truncated-at-${c}`, valid.slice(0, c), rejected('MALFORMED'));
@@ -126,8 +145,10 @@ function camtCases(): Draft[] {
     Buffer.concat([utf8(valid.slice(0, 600)), Buffer.from([0xe2, 0x82])]),
     rejected('MALFORMED'),
   );
+}
 
-  // Deeply nested, where the parser reads (inside an entry, a transaction, a balance) and where it does not.
+/** camt nested deeply, where the parser reads (an entry, a transaction, a balance) and where it does not. */
+function camtNested(add: CamtAdd): void {
   for (const depth of [49, 64, 500, 2000]) {
     const deep = `${'<X>'.repeat(depth)}${'</X>'.repeat(depth)}`;
     add(
@@ -153,8 +174,10 @@ function camtCases(): Draft[] {
     camt({ entries: [entry({ amt: `${'<Amt>'.repeat(60)}1${'</Amt>'.repeat(60)}` }), DEBIT] }),
     rejected('LIMIT_EXCEEDED'),
   );
+}
 
-  // Entities: any DOCTYPE is refused, so nothing can be declared, fetched or expanded.
+/** camt with a DOCTYPE: refused, so nothing can be declared, fetched or expanded. */
+function camtEntities(add: CamtAdd): void {
   const doctype = (dtd: string, use = '') =>
     camt({ prolog: `<?xml version="1.0"?>\n<!DOCTYPE Document [${dtd}]>\n` }).replace(
       'STMT-1',
@@ -203,8 +226,10 @@ function camtCases(): Draft[] {
     }).replace('<Amt Ccy="EUR">100.00</Amt>', '<Amt Ccy="EUR">100.01</Amt>'),
     rejected('BALANCE_MISMATCH', STMT),
   );
+}
 
-  // Encodings: not UTF-8, or a BOM where none belongs.
+/** camt not in UTF-8, with a BOM where none belongs, with bytes that are not UTF-8 or a NUL. */
+function camtEncodings(add: CamtAdd, valid: string): void {
   add(
     'utf16le-bom',
     Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
@@ -254,8 +279,10 @@ function camtCases(): Draft[] {
       .replace('<Amt Ccy="EUR">100.00', '<Amt Ccy="EUR">100.02'),
     rejected('BALANCE_MISMATCH'),
   );
+}
 
-  // Namespaces and roots of other messages.
+/** camt of other namespaces, roots and messages. */
+function camtOtherMessages(add: CamtAdd): void {
   add(
     'namespace-pain001',
     camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09' }),
@@ -308,8 +335,10 @@ function camtCases(): Draft[] {
     rejected('EMPTY_STATEMENT', '/Document/BkToCstmrStmt'),
   );
   add('two-roots', `${camt()}<Document/>`, rejected('MALFORMED'));
+}
 
-  // Balances and counts that do not add up; entries that cannot be read.
+/** camt whose balances, currencies and counts do not add up. */
+function camtBalances(add: CamtAdd): void {
   for (const closing of ['1069.49', '1069.51', '1169.50', '930.50', '0.00'])
     add(`closing-${closing}`, camt({ closing: bal('CLBD', closing) }), rejected('BALANCE_MISMATCH', STMT));
   add(
@@ -342,6 +371,10 @@ function camtCases(): Draft[] {
     rejected('INVALID_FIELD', `${STMT}/TxsSummry/TtlNtries/NbOfNtries`),
   );
   add('duplicate-entry', camt({ entries: [entry(), entry(), DEBIT] }), rejected('BALANCE_MISMATCH', STMT));
+}
+
+/** camt entries with an amount, currency, side or status that cannot be read. */
+function camtEntryFields(add: CamtAdd): void {
   add(
     'amount-negative',
     camt({ entries: [entry({ amt: '-100.00' }), DEBIT] }),
@@ -403,6 +436,10 @@ function camtCases(): Draft[] {
     camt({ entries: [entry({ sts: 'DONE' }), DEBIT] }),
     rejected('INVALID_FIELD', `${NTRY1}/Sts`),
   );
+}
+
+/** camt dates that do not exist, batches that do not add up, a text over its limit. */
+function camtDatesAndBatches(add: CamtAdd): void {
   for (const [slug, d] of [
     ['year-0000', '0000-01-01'],
     ['feb-30', '2026-02-30'],
@@ -451,6 +488,10 @@ function camtCases(): Draft[] {
     camt({ entries: [entry({ extra: `<AddtlNtryInf>${'A'.repeat(5000)}</AddtlNtryInf>` }), DEBIT] }),
     rejected('LIMIT_EXCEEDED', `${NTRY1}/AddtlNtryInf`),
   );
+}
+
+/** camt markup that is not well formed, or that hides an amount from a plain reading. */
+function camtMarkup(add: CamtAdd): void {
   add('mismatched-tags', camt().replace('</Stmt>', '</Stmnt>'), rejected('MALFORMED'));
   add(
     'unclosed-attribute',
@@ -472,7 +513,6 @@ function camtCases(): Draft[] {
     camt({ entries: [entry({ amt: '100<?x y?>.00' }), DEBIT], closing: bal('CLBD', '1069.51') }),
     rejected('BALANCE_MISMATCH', STMT),
   );
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------- MT940
@@ -505,8 +545,15 @@ function mt940Cases(): Draft[] {
       expect,
     });
   const valid = mt940();
+  mt940Balances(add);
+  mt940DatesAndStructure(add, valid);
+  mt940TruncatedAndEncodings(add, valid);
+  mt940LineEndingsAndLimits(add);
+  return out;
+}
 
-  // A wrong closing balance, or lines that do not give it.
+/** MT940 with a wrong closing balance, lines that do not give it, and amounts that are not comma decimals. */
+function mt940Balances(add: Add): void {
   for (const closing of [
     'C261127EUR1069,49',
     'C261127EUR1069,51',
@@ -556,8 +603,10 @@ function mt940Cases(): Draft[] {
   add('currency-unknown', mt940({ 4: ':60F:C261127XYZ1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
   add('currency-dem', mt940({ 4: ':60F:C261127DEM1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
   add('no-amount', mt940({ 5: ':61:2611271127CNTRFE2E-1//BANKREF1' }), rejected('INVALID_FIELD', 5));
+}
 
-  // Dates that do not exist.
+/** MT940 dates that do not exist, and tags missing, repeated or out of order. */
+function mt940DatesAndStructure(add: Add, valid: string): void {
   add(
     'value-date-feb-30',
     mt940({ 5: ':61:2602300230C100,00NTRFE2E-1//BANKREF1' }),
@@ -608,8 +657,10 @@ function mt940Cases(): Draft[] {
   add('xml-instead', camt(), rejected('MALFORMED', 1));
   add('csv-instead', 'reference,amount\r\nE2E,1.00\r\n', rejected('MALFORMED', 1));
   add('61-garbage', mt940({ 5: ':61:yesterday C100,00' }), rejected('INVALID_FIELD', 5));
+}
 
-  // Truncated anywhere before its closing balance is complete.
+/** MT940 cut short before its closing balance is complete; encodings and control characters. */
+function mt940TruncatedAndEncodings(add: Add, valid: string): void {
   const end = valid.indexOf(':62F:') + 10;
   for (const c of [1, 5, 20, 40, 60, 90, 120, 150, 180, 210, 240])
     if (c < end) add(`truncated-at-${c}`, valid.slice(0, c), rejected(TRUNCATED));
@@ -642,7 +693,10 @@ function mt940Cases(): Draft[] {
   add('nul-in-86', mt940({ 6: ':86:/EREF/E2E-1/\u0000' }), rejected('MALFORMED', 6));
   add('bell-in-61', mt940({ 5: ':61:2611271127C100,00NTRF\u0007E2E-1//BANKREF1' }), rejected('MALFORMED', 5));
   add('escape-in-25', mt940({ 2: ':25:NL91\u001b[31mABNA' }), rejected('MALFORMED', 2));
+}
 
+/** MT940 line endings (a fault after them named at its line) and shape limits. */
+function mt940LineEndingsAndLimits(add: Add): void {
   // Line endings: CRLF, LF and CR, mixed as they come, are all line ends; a fault after them is named at its line.
   add(
     'cr-everywhere-closing-off',
@@ -679,7 +733,6 @@ function mt940Cases(): Draft[] {
     rejected('LIMIT_EXCEEDED', 106),
   );
   add('line-of-3000', mt940({ 6: `:86:${'x'.repeat(3000)}` }), rejected('LIMIT_EXCEEDED', 6));
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------- CSV
@@ -728,8 +781,15 @@ function csvCases(): Draft[] {
       ...(mapping === undefined ? {} : { mapping }),
     });
   const valid = csv();
+  csvFormulasAndColumns(add, valid);
+  csvRowsAndValues(add, valid);
+  csvEncodings(add, valid);
+  csvMappings(add, valid);
+  return out;
+}
 
-  // Formula injection: a cell a spreadsheet would run, in every column the upload reads.
+/** CSV cells a spreadsheet would run; missing columns, short and long rows. */
+function csvFormulasAndColumns(add: CsvAdd, valid: string): void {
   const formulas: [string, string][] = [
     ['equals', '=HYPERLINK("http://x")'],
     ['plus', "+cmd|' /C calc'!A0"],
@@ -772,8 +832,10 @@ function csvCases(): Draft[] {
   );
   add('empty-file', '', rejected('EMPTY_STATEMENT', 1));
   add('header-repeated-as-row', `${valid}${CSV_HEADER.join(',')}\r\n`, rejected('UNKNOWN_CURRENCY', 5));
+}
 
-  // Duplicate lines: the same leg twice.
+/** CSV duplicate lines, line endings, and values that cannot be read. */
+function csvRowsAndValues(add: CsvAdd, valid: string): void {
   add(
     'duplicate-line-adjacent',
     `${valid}${CSV_ROWS[2]?.join(',') ?? ''}\r\n`,
@@ -838,8 +900,10 @@ function csvCases(): Draft[] {
   add('unterminated-quote', csv({ 4: { 0: '"E2E-3' } }), rejected('MALFORMED'));
   add('quote-inside-unquoted', csv({ 3: { 5: 'PAY"ER' } }), rejected('MALFORMED', 3));
   add('nul-in-cell', csv({ 3: { 6: 'PAY\u0000EE' } }), rejected('MALFORMED', 3));
+}
 
-  // Encodings.
+/** CSV not in UTF-8, or with a BOM where none belongs. */
+function csvEncodings(add: CsvAdd, valid: string): void {
   add(
     'utf16le-bom',
     Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
@@ -864,8 +928,10 @@ function csvCases(): Draft[] {
     Buffer.concat([Buffer.from([0xc0, 0xaf]), utf8(valid)]),
     rejected('MALFORMED', 1),
   );
+}
 
-  // Malformed x-csv-mapping headers: each names the part that is wrong.
+/** malformed x-csv-mapping headers: each names the part that is wrong. */
+function csvMappings(add: CsvAdd, valid: string): void {
   const columns = Object.fromEntries(CSV_HEADER.map((h) => [h, h]));
   const mappings: [string, string, string][] = [
     ['null-columns', JSON.stringify({ columns: null }), 'x-csv-mapping.columns'],
@@ -912,7 +978,6 @@ function csvCases(): Draft[] {
     ],
   ];
   for (const [slug, header, field] of mappings) add(`mapping-${slug}`, valid, { field }, header);
-  return out;
 }
 
 /** Every committed case, numbered in a fixed order. */
@@ -949,10 +1014,16 @@ function* repeated(prefix: string, unit: string, total: number, suffix = ''): Ge
   if (suffix) yield utf8(suffix);
 }
 
-/** Cases of 225 KB to 101 MB, too big to commit: made chunk by chunk as the test sends them. */
+/** Cases of 225 KB to 101 MB, too BIG to commit: made chunk by chunk as the test sends them. */
 export function bigHostileCases(): BigHostileCase[] {
+  return [...bigCamtCases(), ...bigMt940Cases(), ...bigCsvCases()];
+}
+
+/** The largest cases: 101 MiB each, made as they are sent. */
+const BIG = 101 * MIB;
+
+function bigCamtCases(): BigHostileCase[] {
   const camtHead = camt().slice(0, camt().indexOf('<AcctSvcrRef>'));
-  const big = 101 * MIB;
   return [
     {
       // The issue's 225 KB camt.053 with 32,000 nested elements inside an entry (8.4 s of CPU before).
@@ -966,27 +1037,32 @@ export function bigHostileCases(): BigHostileCase[] {
     {
       name: 'camt-101mb-text',
       format: 'camt',
-      bytes: big,
-      chunks: () => repeated(`${camtHead}<AddtlNtryInf>`, 'A', big),
+      bytes: BIG,
+      chunks: () => repeated(`${camtHead}<AddtlNtryInf>`, 'A', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED', at: `${NTRY1}/AddtlNtryInf` },
     },
     {
       name: 'camt-101mb-attribute',
       format: 'camt',
-      bytes: big,
-      chunks: () => repeated(`${camtHead}<X a="`, 'v', big),
+      bytes: BIG,
+      chunks: () => repeated(`${camtHead}<X a="`, 'v', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED' },
     },
     {
       name: 'camt-101mb-nested',
       format: 'camt',
-      bytes: big,
-      chunks: () => repeated(camtHead, '<X>', big),
+      bytes: BIG,
+      chunks: () => repeated(camtHead, '<X>', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED' },
     },
+  ];
+}
+
+function bigMt940Cases(): BigHostileCase[] {
+  return [
     {
       // The issue's 16 MB MT940 line (4.5 s and 400 MB before), then one of 101 MB.
       name: 'mt940-16mb-line',
@@ -999,8 +1075,8 @@ export function bigHostileCases(): BigHostileCase[] {
     {
       name: 'mt940-101mb-line',
       format: 'mt940',
-      bytes: big,
-      chunks: () => repeated(':20:S1\r\n:86:', 'x', big),
+      bytes: BIG,
+      chunks: () => repeated(':20:S1\r\n:86:', 'x', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED', at: 2 },
     },
@@ -1017,25 +1093,30 @@ export function bigHostileCases(): BigHostileCase[] {
     {
       name: 'mt940-101mb-of-86-lines',
       format: 'mt940',
-      bytes: big,
+      bytes: BIG,
       chunks: () =>
-        repeated(`${MT940_LINES.slice(0, 5).join('\r\n')}\r\n:86:x\r\n`, 'continued text\r\n', big),
+        repeated(`${MT940_LINES.slice(0, 5).join('\r\n')}\r\n:86:x\r\n`, 'continued text\r\n', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED', at: 106 },
     },
+  ];
+}
+
+function bigCsvCases(): BigHostileCase[] {
+  return [
     {
       name: 'csv-101mb-record',
       format: 'csv',
-      bytes: big,
-      chunks: () => repeated(`${CSV_HEADER.join(',')}\r\n"`, 'y', big),
+      bytes: BIG,
+      chunks: () => repeated(`${CSV_HEADER.join(',')}\r\n"`, 'y', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED', at: 2 },
     },
     {
       name: 'csv-101mb-header',
       format: 'csv',
-      bytes: big,
-      chunks: () => repeated('', 'column,', big),
+      bytes: BIG,
+      chunks: () => repeated('', 'column,', BIG),
       status: 400,
       expect: { code: 'LIMIT_EXCEEDED', at: 1 },
     },
