@@ -5,7 +5,16 @@ import { CLI_TLS_ENV, IDLE_TIMEOUT_MS_DEFAULT } from './cliHttp';
 import { PASSWORD_ENV } from './cliSecret';
 
 /** The commands, in the order the overview lists them. */
-export const COMMAND_NAMES = ['login', 'logout', 'post', 'upload', 'breaks', 'break', 'verify'] as const;
+export const COMMAND_NAMES = [
+  'login',
+  'logout',
+  'post',
+  'upload',
+  'breaks',
+  'break',
+  'verify',
+  'blacklist',
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 const EXIT_TEXT = `Exit codes:
@@ -41,12 +50,46 @@ Commands:
   breaks     the queue of breaks
   break      a break: show it, open its case, its provenance, or take a step (assign, propose, …)
   verify     compare the node's index with the ledger
+  blacklist  the shared blacklist: search, list, upload a file, watchlist and alerts, policy (identifiers on stdin)
 
 ${GLOBAL_TEXT}
 
 ${EXIT_TEXT}
 
 Reference: docs/CLI.md`;
+
+const BLACKLIST_HELP = `tallystick blacklist SUBCOMMAND [ARGUMENTS] [OPTIONS]
+
+The shared blacklist (docs/BLACKLIST.md). An identifier is never an argument: it is read from the first line of
+standard input (a prompt on a terminal), sent in a request body and hashed on the node:
+  printf '%s\\n' "$ID" | tallystick blacklist search --type MOBILE --purpose FRAUD_INVESTIGATION
+
+  join                              your institution joins the blacklist (admin)
+  members                           the member institutions
+  search --type T --purpose P [--consent-hash H --consent-expires DATE]
+                                    a recorded query: the entries in force with provenance, how many
+                                    institutions list the subject and in which categories
+  report --type T --consent-hash H --consent-expires DATE
+                                    the subject's report: entries and who looked (institution, purpose, day)
+  list --type T --category C --severity LOW|MEDIUM|HIGH --indicators A,B --summary TEXT [--expires-on DATE]
+                                    lists one entry (the same again: UNCHANGED)
+  upload FILE.csv                   lists a file's entries (progress on standard error); refused lines by
+                                    number, exit ${String(EXIT_CODES.refused)} when any line was refused (the good lines are listed)
+  entry SUBJECT_KEY UPLOADER CATEGORY [--history]
+                                    an entry (your institution's, or any for an auditor), or its versions
+  query-log SUBJECT_KEY             every recorded query of a subject key (auditor)
+  policy [--version N]              the policy in force (or version N)
+  propose ID --file POLICY.json     proposes a whole policy (admin)
+  proposal ID                       a proposal, its approvals and its status
+  approve ID                        your institution's approval (approver); the majority's adopts
+  watch --type T [--label L]        watches a customer (identifier on standard input); kept on your node only
+  watch --file WATCH.csv            watches the lines of a CSV file with the header type,identifier,label
+  watchlist [--limit N]             your institution's watches (no identifier: type, label, key versions)
+  unwatch WATCH_ID                  stops watching
+  alerts [--open] [--limit N]       alerts: another member listed, disputed or revoked a watched subject's entry
+  ack ALERT_ID                      marks an alert as seen
+
+${GLOBAL_TEXT}`;
 
 const HELP: Record<CommandName, string> = {
   login: `tallystick login --node URL --user ID [--password-stdin]
@@ -143,6 +186,7 @@ Compares the node's index with the ledger (cases, breaks, own legs). Exits 0 whe
 differences listed otherwise. Needs the auditor or admin role.
 
 ${GLOBAL_TEXT}`,
+  blacklist: BLACKLIST_HELP,
 };
 
 /** Each command's help ends with the exit codes in short (the overview, `tallystick help`, explains them). */

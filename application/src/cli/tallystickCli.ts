@@ -7,6 +7,7 @@ import { commandContext, type CliIo, type CommandContext, type Outcome } from '.
 import { CliError, EXIT_CODES, usageError } from './cliErrors';
 import { CLI_USAGE, commandHelp, isCommandName, type CommandName } from './cliHelp';
 import { CliTlsError, IDLE_TIMEOUT_MS_DEFAULT } from './cliHttp';
+import { blacklist, BLACKLIST_OPTIONS } from './commands/blacklist';
 import { BREAK_OPTIONS, breakCommand, breaks, BREAKS_OPTIONS } from './commands/breaks';
 import { post, POST_OPTIONS } from './commands/legs';
 import { login, LOGIN_OPTIONS, logout } from './commands/session';
@@ -24,6 +25,7 @@ const COMMANDS: Record<CommandName, (ctx: CommandContext, argv: readonly string[
   breaks,
   break: breakCommand,
   verify,
+  blacklist,
 };
 
 /** Every option of every command: which of them take a value (so a value is never taken for the command). */
@@ -34,6 +36,7 @@ const ALL_OPTIONS = {
   ...UPLOAD_OPTIONS,
   ...BREAKS_OPTIONS,
   ...BREAK_OPTIONS,
+  ...BLACKLIST_OPTIONS,
 };
 const VALUE_OPTIONS: ReadonlySet<string> = new Set(
   Object.entries(ALL_OPTIONS)

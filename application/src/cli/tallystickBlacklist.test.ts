@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startTestNode } from '../../../test/support/node';
+import { runCli } from './tallystickCli';
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * `tallystick blacklist …` against two institutions' nodes on one embedded ledger: Bank A lists through the command
+ * line, Bank B searches, watches and reads its alerts. Identifiers only ever on standard input.
+ */
+describe('tallystick blacklist', () => {
+  const keyDir = mkdtempSync(join(tmpdir(), 'tallystick-cli-blacklist-keys-'));
+  let bankA: Node;
+  let bankB: Node;
+  const MOBILE = '138 0013 8111';
+
+  beforeAll(async () => {
+    bankA = await startTestNode('BankAMSP', { blacklist: { demoKeyDir: keyDir } });
+    bankB = await startTestNode('BankBMSP', {
+      consortium: bankA.consortium,
+      blacklist: { demoKeyDir: keyDir },
+      alerts: true,
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await bankB.stop();
+    await bankA.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  const run = async (node: Node, user: string, argv: readonly string[], stdin = '') => {
+    const out: string[] = [];
+    let err = '';
+    const code = await runCli([...argv, '--session', join(node.dir, `${user}.json`)], {
+      out: (l) => out.push(l),
+      err: (t) => {
+        err += t;
+      },
+      isTty: false,
+      env: {},
+      stdin: Readable.from([stdin]),
+    });
+    return { code, out: out.join('\n'), err };
+  };
+  const login = async (node: Node, user: string) => {
+    const r = await run(
+      node,
+      user,
+      ['login', '--node', node.url, '--user', user, '--password-stdin'],
+      `${user}-pw\n`,
+    );
+    expect([r.code, r.err]).toEqual([0, '']);
+  };
+
+  it('joins, lists, uploads a file, searches with provenance, watches and reads its alerts', async () => {
+    for (const [node, users] of [
+      [bankA, ['banka-admin', 'alice']],
+      [bankB, ['bankb-admin', 'bruno']],
+    ] as const)
+      for (const u of users) await login(node, u);
+    expect((await run(bankA, 'banka-admin', ['blacklist', 'join'])).out).toMatch(/^JOINED: BankAMSP/);
+    expect((await run(bankB, 'bankb-admin', ['blacklist', 'join'])).code).toBe(0);
+    expect((await run(bankB, 'bruno', ['blacklist', 'members'])).out).toMatch(/BankAMSP[\s\S]*BankBMSP/);
+
+    // Bank B watches its customer before anyone lists them.
+    const watched = await run(
+      bankB,
+      'bruno',
+      ['blacklist', 'watch', '--type', 'MOBILE', '--label', 'cust-9'],
+      `${MOBILE}\n`,
+    );
+    expect([watched.code, watched.out]).toEqual([0, expect.stringMatching(/^1 watched, 0 already watched/)]);
+
+    // An identifier as an argument is refused before anything is sent, and not repeated.
+    const onArgv = await run(bankA, 'alice', [
+      'blacklist',
+      'search',
+      '--type',
+      'MOBILE',
+      '--purpose',
+      'FRAUD_INVESTIGATION',
+      '13800138111',
+    ]);
+    expect(onArgv.code).toBe(2);
+    expect(onArgv.err).toMatch(/standard input/);
+    expect(onArgv.err).not.toContain('13800138111');
+
+    const listArgs = [
+      'blacklist',
+      'list',
+      '--type',
+      'MOBILE',
+      '--category',
+      'MONEY_MULE',
+      '--severity',
+      'HIGH',
+      '--indicators',
+      'POLICE_REPORT,MULE_PATTERN',
+      '--summary',
+      'three victims',
+    ];
+    const listed = await run(bankA, 'alice', listArgs, `${MOBILE}\n`);
+    expect([listed.code, listed.err]).toEqual([0, '']);
+    expect(listed.out).toMatch(/^LISTED MONEY_MULE by BankAMSP, subject key [0-9a-f]{64}/);
+    expect((await run(bankA, 'alice', listArgs, `${MOBILE}\n`)).out).toMatch(/^UNCHANGED/);
+
+    const file = join(bankA.dir, 'entries.csv');
+    writeFileSync(
+      file,
+      'type,identifier,category,severity,indicators,summary\nBANK_CARD,4111 1111 1111 1111,SERIOUS_DEFAULT,LOW,DEFAULT_OVER_90_DAYS,unpaid\nMOBILE,123,MONEY_MULE,HIGH,MULE_PATTERN;POLICE_REPORT,x\n',
+    );
+    const uploaded = await run(bankA, 'alice', ['blacklist', 'upload', file]);
+    expect(uploaded.code).toBe(1);
+    expect(uploaded.out).toMatch(/^2 lines: 1 listed, 0 unchanged, 1 refused\n {2}line 3: INVALID_INPUT/);
+    expect(uploaded.err).toMatch(/uploading 100%/);
+
+    const found = await run(
+      bankB,
+      'bruno',
+      ['blacklist', 'search', '--type', 'MOBILE', '--purpose', 'FRAUD_INVESTIGATION', '--json'],
+      '+8613800138111\n',
+    );
+    expect(found.code).toBe(0);
+    const answer = JSON.parse(found.out) as {
+      txId: string;
+      result: { entries: { uploader: string; txId: string }[]; crossValidation: { institutions: number } };
+    };
+    expect(answer.result.entries.map((e) => e.uploader)).toEqual(['BankAMSP']);
+    expect(answer.result.crossValidation.institutions).toBe(1);
+    const text = await run(
+      bankB,
+      'bruno',
+      ['blacklist', 'search', '--type', 'MOBILE', '--purpose', 'FRAUD_INVESTIGATION'],
+      `${MOBILE}\n`,
+    );
+    expect(text.out).toMatch(/1 entries in force; listed by 1 institution\(s\) in MONEY_MULE/);
+    expect(text.out).toContain(answer.result.entries[0]?.txId ?? 'none');
+
+    const noId = await run(bankB, 'bruno', [
+      'blacklist',
+      'search',
+      '--type',
+      'MOBILE',
+      '--purpose',
+      'FRAUD_INVESTIGATION',
+      '--json',
+    ]);
+    expect(noId.code).toBe(2);
+    expect(JSON.parse(noId.err)).toMatchObject({ error: { code: 'IDENTIFIER_REQUIRED', exitCode: 2 } });
+
+    await bankB.alerts?.waitFor(bankA.consortium.network.height() - 1n);
+    const alerts = await run(bankB, 'bruno', ['blacklist', 'alerts', '--open']);
+    expect(alerts.out).toMatch(/^1 open alert\(s\)\nALERT/);
+    expect(alerts.out).toMatch(/cust-9\s+MOBILE\s+BankAMSP\s+MONEY_MULE\s+ACTIVE/);
+    const alertId = /\n(\d+)\s/.exec(alerts.out)?.[1] ?? '';
+    expect((await run(bankB, 'bruno', ['blacklist', 'ack', alertId])).out).toBe(
+      `alert ${alertId} seen by bruno`,
+    );
+    expect((await run(bankB, 'bruno', ['blacklist', 'alerts', '--open'])).out).toBe('0 open alert(s)');
+    const list = await run(bankB, 'bruno', ['blacklist', 'watchlist']);
+    expect(list.out).toMatch(/^1 watched\nWATCH/);
+    expect(list.out).not.toContain('138');
+
+    const policy = await run(bankB, 'bruno', ['blacklist', 'policy']);
+    expect(policy.out).toMatch(/^policy version 1\n[\s\S]*MONEY_MULE\s+2\s+730/);
+    // Every answer above, and the failures, hold no identifier.
+    for (const r of [listed, uploaded, found, text, alerts, list]) {
+      expect(r.out + r.err).not.toContain('13800138111');
+      expect(r.out + r.err).not.toContain('4111');
+    }
+  }, 120_000);
+
+  it('explains itself: blacklist --help lists the subcommands; an unknown one is a usage error', async () => {
+    const help = await run(bankA, 'alice', ['blacklist', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/identifier is never an argument/);
+    const bad = await run(bankA, 'alice', ['blacklist', 'frobnicate']);
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      expect.stringMatching(/^blacklist needs a subcommand: join, members/),
+    ]);
+  });
+});
