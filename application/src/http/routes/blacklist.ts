@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
 
-import { BLACKLIST_ACCESS, type BlacklistOperation } from '../../../../chaincode/src/core/blacklist/access';
 import type { BlacklistPolicy as PolicyInput } from '../../../../chaincode/src/core/blacklist/policy';
 import { TallyError } from '../../../../chaincode/src/core/errors';
 import { BULK_LIMITS, BulkFileError, bulkUpload, evidenceSalt } from '../../blacklist/bulkUpload';
@@ -33,7 +32,9 @@ import {
   Severity,
   SubjectKeyParam,
 } from './blacklistShapes';
-import { route, type RouteContext } from './route';
+import { blacklistOf, who } from './blacklistCommon';
+import { blacklistDisputeRoutes } from './blacklistDisputes';
+import { route } from './route';
 import { Int, Nullable, Obj, OneOf, Str, Time } from './schema';
 
 /**
@@ -43,22 +44,6 @@ import { Int, Nullable, Obj, OneOf, Str, Time } from './schema';
  * these routes check no role themselves: every refusal is the chaincode's, with its code (ROLE_REQUIRED,
  * NOT_A_MEMBER, CONSENT_REQUIRED, ...).
  */
-
-/** Who may, in words, from the core's table (the chaincode enforces it). */
-const who = (op: BlacklistOperation): string => {
-  const rule = BLACKLIST_ACCESS[op];
-  return `Needs the role ${rule.roles.join(' or ')}${rule.member ? ', of an institution that has joined the blacklist' : ''} (refused by the chaincode: ROLE_REQUIRED${rule.member ? ', NOT_A_MEMBER' : ''}).`;
-};
-
-const blacklistOf = (ctx: RouteContext): NodeBlacklist => {
-  const bl = ctx.deps.blacklist;
-  if (bl === undefined)
-    throw new ApiError(
-      'BLACKLIST_UNAVAILABLE',
-      'this node holds no blacklist key (TALLYSTICK_BLACKLIST_KEY_FILES, docs/BLACKLIST.md)',
-    );
-  return bl;
-};
 
 const today = (bl: NodeBlacklist): string => bl.now().toISOString().slice(0, 10);
 
@@ -420,4 +405,5 @@ export const blacklistRoutes = [
       return { status: 200 as const, body: committed(r) };
     },
   }),
+  ...blacklistDisputeRoutes,
 ];

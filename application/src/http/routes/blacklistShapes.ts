@@ -2,6 +2,12 @@ import { Type } from '@sinclair/typebox';
 
 import { ENTRY_STATUSES, SEVERITIES } from '../../../../chaincode/src/core/blacklist/entry';
 import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
+import {
+  DISPUTE_ACTIONS,
+  DISPUTE_STATUSES,
+  VOTE_CHOICES,
+} from '../../../../chaincode/src/core/blacklist/dispute';
+import { EVIDENCE_REQUEST_STATUSES } from '../../../../chaincode/src/core/blacklist/evidenceRequest';
 import { PROPOSAL_STATUSES } from '../../../../chaincode/src/core/blacklist/proposal';
 import { SUBJECT_LIMITS, SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
 import { AnyJson, component, Decimal, Int, Nullable, Obj, OneOf, Str, Time } from './schema';
@@ -130,6 +136,29 @@ export const BlacklistEntryRecord = component(
     policyVersion: Type.Integer(),
     inputHash: Type.String(),
     relists: Type.Optional(Type.String()),
+    confirmedBy: Type.Optional(
+      Type.Array(Type.String(), { description: 'institutions whose queries found it and that confirmed it' }),
+    ),
+    dispute: Type.Optional(Type.String({ description: 'the dispute open on it, or the last one' })),
+    revocation: Type.Optional(
+      Obj({
+        how: OneOf(['RETRACTED', 'VOTE'] as const),
+        disputeId: Type.String(),
+        at: Time(),
+        txId: Type.String(),
+      }),
+    ),
+    evidencePurge: Type.Optional(
+      Obj(
+        {
+          status: OneOf(['DUE', 'DONE'] as const),
+          dueSince: Time(),
+          purgedAt: Nullable(Time()),
+          txId: Nullable(Type.String()),
+        },
+        "after a revocation: the uploader's private evidence to be purged (DUE) or purged (DONE); the public evidence hash stays",
+      ),
+    ),
   }),
 );
 export const BlacklistPolicy = component(
@@ -235,3 +264,149 @@ export const BlacklistEntryVersion = Obj({
   isDelete: Type.Boolean(),
   value: AnyJson('the stored entry'),
 });
+
+/** A client-chosen id (a dispute's, an evidence request's): the idempotency key of the transaction. */
+export const ClientId = Str({
+  pattern: '^[A-Za-z0-9._:-]{1,64}$',
+  description:
+    'an id you choose (1-64 of A-Z a-z 0-9 . _ : -); the same id again with the same body changes nothing',
+});
+export const EntryRef = {
+  subjectKey: SubjectKeyParam,
+  uploader: MspId,
+  category: Code,
+};
+
+export const BlacklistAllowance = component(
+  'BlacklistAllowance',
+  Obj({
+    mspId: Type.String(),
+    period: Obj({
+      startsOn: Type.String({ description: 'the first day of the period' }),
+      endsBefore: Type.String({ description: 'the first day of the next period' }),
+      renewsAt: Time(),
+    }),
+    listed: Int({ min: 0, description: 'entries in force and not disputed' }),
+    confirmed: Int({ min: 0, description: 'of those, entries another member confirmed' }),
+    revoked: Int({ min: 0, description: 'entries revoked by the members, until their expiry day' }),
+    allowance: Int({ min: 0 }),
+    used: Int({ min: 0 }),
+    remaining: Int({ min: 0 }),
+  }),
+);
+export const BlacklistConfirmAnswer = component(
+  'BlacklistConfirmAnswer',
+  Obj({
+    ...Committed,
+    result: Obj({
+      outcome: OneOf(['CONFIRMED', 'UNCHANGED'] as const),
+      subjectKey: Type.String(),
+      uploader: Type.String(),
+      category: Type.String(),
+      confirmedBy: Type.Array(Type.String()),
+    }),
+  }),
+);
+export const BlacklistDispute = component(
+  'BlacklistDispute',
+  Obj({
+    disputeId: Type.String(),
+    subjectKey: Type.String(),
+    uploader: Type.String(),
+    category: Type.String(),
+    disputer: Obj({ mspId: Type.String(), name: Type.String() }),
+    requestHash: Type.String(),
+    openedAt: Time(),
+    txId: Type.String(),
+    policyVersion: Type.Integer(),
+    answerDays: Type.Integer(),
+    voteDays: Type.Integer(),
+    status: OneOf(DISPUTE_STATUSES),
+    deadline: Nullable(
+      Type.String({ description: 'the last day (UTC, inclusive) for the answer, the contest or the votes' }),
+    ),
+    maintainedWith: Nullable(Type.String()),
+    votingReason: Nullable(OneOf(['CONTESTED', 'UNANSWERED'] as const)),
+    votes: Type.Array(Obj({ mspId: Type.String(), choice: OneOf(VOTE_CHOICES) })),
+    steps: Type.Array(
+      Obj({
+        action: OneOf(DISPUTE_ACTIONS),
+        by: Type.String(),
+        name: Type.String(),
+        at: Time(),
+        txId: Type.String(),
+        detail: Nullable(Type.String()),
+        status: OneOf(DISPUTE_STATUSES),
+      }),
+    ),
+    inputHash: Type.String(),
+  }),
+);
+export const BlacklistDisputeAnswer = component(
+  'BlacklistDisputeAnswer',
+  Obj({
+    ...Committed,
+    result: Obj({ outcome: OneOf(['OPENED', 'RECORDED', 'UNCHANGED'] as const), dispute: BlacklistDispute }),
+  }),
+);
+export const BlacklistPurgeAnswer = component(
+  'BlacklistPurgeAnswer',
+  Obj({
+    ...Committed,
+    result: Type.Array(
+      Obj({
+        subjectKey: Type.String(),
+        category: Type.String(),
+        disputeId: Type.String(),
+        evidenceHash: Type.String({ description: 'the public hash, which stays' }),
+      }),
+    ),
+  }),
+);
+export const BlacklistEvidenceRequest = component(
+  'BlacklistEvidenceRequest',
+  Obj({
+    requestId: Type.String(),
+    subjectKey: Type.String(),
+    uploader: Type.String(),
+    category: Type.String(),
+    queryId: Type.String(),
+    requester: Obj({ mspId: Type.String(), name: Type.String() }),
+    requestedAt: Time(),
+    txId: Type.String(),
+    status: OneOf(EVIDENCE_REQUEST_STATUSES),
+    decision: Nullable(
+      Obj({
+        by: Type.String(),
+        at: Time(),
+        txId: Type.String(),
+        deliveredHash: Nullable(Type.String({ description: 'SHA-256 of the evidence delivered (approved)' })),
+      }),
+    ),
+    inputHash: Type.String(),
+  }),
+);
+export const BlacklistEvidenceRequestAnswer = component(
+  'BlacklistEvidenceRequestAnswer',
+  Obj({
+    ...Committed,
+    result: Obj({
+      outcome: OneOf(['REQUESTED', 'APPROVED', 'DECLINED', 'UNCHANGED'] as const),
+      request: BlacklistEvidenceRequest,
+    }),
+  }),
+);
+export const BlacklistReceivedEvidence = component(
+  'BlacklistReceivedEvidence',
+  Obj({
+    requestId: Type.String(),
+    evidence: Obj({
+      salt: Type.String(),
+      summary: Type.String(),
+      documentHashes: Type.Array(Type.String()),
+    }),
+    deliveredHash: Type.String({ description: 'the hash the ledger recorded with the approval' }),
+    receivedHash: Type.String({ description: 'the hash of what this node received (equal, or refused)' }),
+    verified: Type.Literal(true),
+  }),
+);

@@ -437,6 +437,94 @@ describe('every route, through a running node, answers as its OpenAPI document s
       [403, 'ROLE_REQUIRED'],
       [404, 'ENTRY_NOT_FOUND'],
     ]);
+    // After a hit (blacklistDisputes.ts): Bank A joins and lists; Bank B finds it, confirms it, asks for and
+    // receives its evidence (hash checked on Bank B's node), disputes it; Bank A retracts it and purges.
+    expect(
+      (await api(A, 'POST', '/v1/blacklist/join', { token: await login('BankAMSP', 'banka-admin') })).status,
+    ).toBe(200);
+    const alice = await login('BankAMSP', 'alice');
+    const listedA = await api(A, 'POST', '/v1/blacklist/entries', {
+      token: alice,
+      body: {
+        type: 'MOBILE',
+        identifier: '13900139000',
+        category: 'MONEY_MULE',
+        severity: 'HIGH',
+        indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
+        summary: 'received and forwarded three victims’ transfers',
+      },
+    });
+    expect(listedA.status, listedA.text).toBe(201);
+    const hitKey = (listedA.body as { result: { subjectKey: string }[] }).result[0]?.subjectKey ?? '';
+    const hit = await api(B, 'POST', '/v1/blacklist/queries', {
+      token: bruno,
+      body: { type: 'MOBILE', identifier: '13900139000', purpose: 'FRAUD_INVESTIGATION' },
+    });
+    expect(hit.status, hit.text).toBe(200);
+    const hitRef = {
+      queryId: (hit.body as { txId: string }).txId,
+      subjectKey: hitKey,
+      uploader: 'BankAMSP',
+      category: 'MONEY_MULE',
+    };
+    expect((await api(B, 'GET', '/v1/blacklist/allowance', { token: bruno })).status).toBe(200);
+    const confirmedHit = await api(B, 'POST', '/v1/blacklist/confirmations', { token: bruno, body: hitRef });
+    expect(confirmedHit.status, confirmedHit.text).toBe(200);
+    const asked = await api(B, 'POST', '/v1/blacklist/evidence-requests', {
+      token: bruno,
+      body: { ...hitRef, requestId: 'every-route-ev' },
+    });
+    expect(asked.status, asked.text).toBe(201);
+    expect(
+      (await api(B, 'GET', '/v1/blacklist/evidence-requests/every-route-ev', { token: bruno })).status,
+    ).toBe(200);
+    const decided = await api(A, 'POST', '/v1/blacklist/evidence-requests/every-route-ev/decision', {
+      token: await login('BankAMSP', 'anna'),
+      body: { decision: 'APPROVE' },
+    });
+    expect(decided.status, decided.text).toBe(200);
+    const received = await api(B, 'GET', '/v1/blacklist/evidence-requests/every-route-ev/evidence', {
+      token: bruno,
+    });
+    expect([received.status, (received.body as { verified: boolean }).verified]).toEqual([200, true]);
+    const disputed = await api(B, 'POST', '/v1/blacklist/disputes', {
+      token: bruno,
+      body: {
+        disputeId: 'every-route-d',
+        subjectKey: hitKey,
+        uploader: 'BankAMSP',
+        category: 'MONEY_MULE',
+        requestHash: 'd'.repeat(64),
+      },
+    });
+    expect(disputed.status, disputed.text).toBe(201);
+    expect((await api(B, 'GET', '/v1/blacklist/disputes/every-route-d', { token: bruno })).status).toBe(200);
+    const retracted = await api(A, 'POST', '/v1/blacklist/disputes/every-route-d/steps', {
+      token: alice,
+      body: { action: 'RETRACT' },
+    });
+    expect([
+      retracted.status,
+      (retracted.body as { result: { dispute: { status: string } } }).result.dispute.status,
+    ]).toEqual([200, 'RETRACTED']);
+    const purged = await api(A, 'POST', '/v1/blacklist/evidence-purges', { token: alice });
+    expect(purged.status, purged.text).toBe(200);
+    const afterProblems = [
+      await api(B, 'POST', '/v1/blacklist/disputes/every-route-d/steps', {
+        token: bruno,
+        body: { action: 'VOTE' },
+      }),
+      await api(B, 'POST', '/v1/blacklist/disputes/every-route-d/steps', {
+        token: bruno,
+        body: { action: 'WITHDRAW' },
+      }),
+      await api(B, 'GET', '/v1/blacklist/evidence-requests/every-route-ev/evidence', { token: bruno }),
+    ];
+    expect(afterProblems.map((r) => [r.status, (r.body as { code: string }).code])).toEqual([
+      [400, 'VALIDATION_FAILED'],
+      [409, 'ALREADY_DECIDED'],
+      [409, 'EVIDENCE_UNAVAILABLE'],
+    ]);
 
     // Problems: each is problem details, with its code, in the document's Problem shape.
     const problems = [

@@ -255,6 +255,14 @@ export {
   BlacklistSubjectReportAnswer,
   BlacklistUploadAnswer,
   BlacklistUploadResult,
+  BlacklistAllowance,
+  BlacklistConfirmAnswer,
+  BlacklistDispute,
+  BlacklistDisputeAnswer,
+  BlacklistEvidenceRequest,
+  BlacklistEvidenceRequestAnswer,
+  BlacklistPurgeAnswer,
+  BlacklistReceivedEvidence,
 } from './blacklistShapes';
 
 export const BulkAssignResult = component(
