@@ -1,4 +1,5 @@
 import type { Shape } from './routes/schema';
+import type * as R from './routes/receivablesShapes';
 import type * as S from './routes/shapes';
 
 /**
@@ -59,3 +60,15 @@ export type BlacklistEvidenceRequest = Shape<typeof S.BlacklistEvidenceRequest>;
 export type BlacklistEvidenceRequestAnswer = Shape<typeof S.BlacklistEvidenceRequestAnswer>;
 export type BlacklistPurgeAnswer = Shape<typeof S.BlacklistPurgeAnswer>;
 export type BlacklistReceivedEvidence = Shape<typeof S.BlacklistReceivedEvidence>;
+export type ReceivablesEnterprise = Shape<typeof R.Enterprise>;
+export type ReceivablesBank = Shape<typeof R.Bank>;
+export type ReceivablesPerson = Shape<typeof R.Person>;
+export type ReceivablesTradeInput = Shape<typeof R.TradeInput>;
+export type ReceivablesTrade = Shape<typeof R.Trade>;
+export type ReceivablesIssueInput = Shape<typeof R.IssueInput>;
+export type ReceivablesToken = Shape<typeof R.Token>;
+export type ReceivablesPart = Shape<typeof R.Part>;
+export type ReceivablesMoveInput = Shape<typeof R.MoveInput>;
+export type ReceivablesMove = Shape<typeof R.Move>;
+export type ReceivablesFinancing = Shape<typeof R.Financing>;
+export type ReceivablesPayment = Shape<typeof R.Payment>;

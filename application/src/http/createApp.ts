@@ -62,6 +62,11 @@ export interface AppDeps {
    * `systemPasswordLogins: false` a system (role submitter) authenticates only so; people keep their logins.
    */
   readonly mutualTls?: { readonly systemPasswordLogins: boolean };
+  /**
+   * The time the node's receivables submissions carry (routes/receivables.ts), for tests on the embedded
+   * network that reach a maturity date; absent (always on Fabric): the proposal's own time.
+   */
+  readonly receivablesClock?: () => Date;
 }
 
 /**

@@ -23,6 +23,7 @@ import { closeServer, listen } from '../listen';
 import { openApiDocument } from '../openapi';
 import { ROUTES } from '.';
 import { Health, IndexedEvent } from './shapes';
+import { callEveryReceivablesRoute } from '../../../../test/support/receivablesRoutes';
 
 // Every operation of the OpenAPI document is called through a running node, and every answer it gives (success
 // or problem) is checked against the document's schema for that operation, status and media type: the document
@@ -123,6 +124,8 @@ let db: Database;
 let indexer: BlockIndexer;
 const servers: Server[] = [];
 const urls = new Map<string, string>();
+/** How far the nodes' receivables submissions run ahead of now (to reach a maturity date). */
+let receivablesOffsetMs = 0;
 
 beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
@@ -149,6 +152,7 @@ beforeAll(async () => {
       wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
       sessions: new SessionStore(() => Date.now()),
       log: () => undefined,
+      receivablesClock: () => new Date(Date.now() + receivablesOffsetMs),
       ...(mspId === 'BankBMSP' ? { index: { pool: db.pool, indexer } } : {}),
     });
     const { server, url } = await listen(app, 0, '127.0.0.1');
@@ -525,6 +529,14 @@ describe('every route, through a running node, answers as its OpenAPI document s
       [409, 'ALREADY_DECIDED'],
       [409, 'EVIDENCE_UNAVAILABLE'],
     ]);
+
+    // Receivables: every operation through the nodes of Bank A and Bank B (test/support/receivablesRoutes.ts).
+    await callEveryReceivablesRoute(api, { bankA: at('BankAMSP'), bankB: B }, login, {
+      today: new Date().toISOString().slice(0, 10),
+      advance: (ms) => {
+        receivablesOffsetMs += ms;
+      },
+    });
 
     // Problems: each is problem details, with its code, in the document's Problem shape.
     const problems = [

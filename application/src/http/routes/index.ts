@@ -6,6 +6,7 @@ import { legRoutes } from './legs';
 import { metaRoutes } from './meta';
 import { provenanceRoutes } from './provenance';
 import { queueRoutes } from './queue';
+import { receivablesRoutes } from './receivables';
 import type { AnyRoute } from './route';
 import { sessionRoutes } from './sessions';
 import { statementRoutes } from './statements';
@@ -25,4 +26,5 @@ export const ROUTES: readonly AnyRoute[] = [
   ...provenanceRoutes,
   ...blacklistRoutes,
   ...blacklistWatchRoutes,
+  ...receivablesRoutes,
 ];
