@@ -3,6 +3,8 @@ import { requireBlacklistRole } from '../core/blacklist/access';
 import {
   decideDisputeStep,
   decideOpenDispute,
+  entryAfterPurge,
+  entryAfterStep,
   parseDisputeAction,
   parseDisputeInput,
   type DisputeRecord,
@@ -90,34 +92,13 @@ export async function disputeStep(
   record(ctx, next);
   const entryKey = blacklistKeys.entry(next.subjectKey, next.uploader, next.category);
   const entry = await ctx.getJson<EntryRecord>(entryKey);
-  // A dispute about an earlier listing (expired and listed again since) no longer moves the entry.
-  if (entry === undefined || entry.dispute !== disputeId) return view(next, 'RECORDED');
-  if (decision.entryStatus !== 'REVOKED') {
-    if (entry.status !== decision.entryStatus)
-      await writeEntry(ctx, entry, { ...entry, status: decision.entryStatus });
-    return view(next, 'RECORDED');
-  }
-  const revoked: EntryRecord = {
-    ...entry,
-    revocation: {
-      at: ctx.nowIso,
-      disputeId,
-      how: next.status === 'RETRACTED' ? 'RETRACTED' : 'VOTE',
-      txId: ctx.txId,
-    },
-    status: 'REVOKED',
-  };
-  if (ctx.actor.mspId === entry.uploader) {
-    await purge(ctx, entry);
-    await writeEntry(ctx, entry, {
-      ...revoked,
-      evidencePurge: { dueSince: ctx.nowIso, purgedAt: ctx.nowIso, status: 'DONE', txId: ctx.txId },
-    });
-  } else {
-    await writeEntry(ctx, entry, {
-      ...revoked,
-      evidencePurge: { dueSince: ctx.nowIso, purgedAt: null, status: 'DUE', txId: null },
-    });
+  const after =
+    entry === undefined
+      ? null
+      : entryAfterStep(entry, next, { at: ctx.nowIso, signer: ctx.actor.mspId, txId: ctx.txId });
+  if (entry === undefined || after === null) return view(next, 'RECORDED');
+  if (after.purge === 'NOW') await purge(ctx, entry);
+  if (after.purge === 'DUE') {
     const due: PurgeDue = {
       category: entry.category,
       disputeId,
@@ -126,6 +107,7 @@ export async function disputeStep(
     };
     await ctx.putJson(blacklistKeys.purgeDue(entry.uploader, entry.subjectKey, entry.category), due);
   }
+  await writeEntry(ctx, entry, after.entry);
   return view(next, 'RECORDED');
 }
 
@@ -153,11 +135,9 @@ export async function purgeEvidence(ctx: BlacklistContext): Promise<PurgeResult[
     const key = blacklistKeys.entry(d.subjectKey, uploader, d.category);
     const entry = await ctx.getJson<EntryRecord>(key);
     if (entry === undefined) throw new Error(`a purge is due for an entry that is not on the ledger: ${key}`);
+    const purged = entryAfterPurge(entry, ctx.nowIso, ctx.txId);
     await purge(ctx, entry);
-    await ctx.putJson(key, {
-      ...entry,
-      evidencePurge: { dueSince: d.since, purgedAt: ctx.nowIso, status: 'DONE', txId: ctx.txId },
-    } satisfies EntryRecord);
+    await ctx.putJson(key, purged);
     await ctx.delete(blacklistKeys.purgeDue(uploader, d.subjectKey, d.category));
     out.push({
       category: d.category,

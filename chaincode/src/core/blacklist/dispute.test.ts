@@ -11,6 +11,8 @@ import {
   DISPUTE_ACTIONS,
   DISPUTE_STATUSES,
   DISPUTE_TRANSITIONS,
+  entryAfterPurge,
+  entryAfterStep,
   entryStatusFor,
   parseDisputeAction,
   parseDisputeInput,
@@ -258,6 +260,9 @@ describe('property: the lifecycle', () => {
       fc.property(fc.array(actionArb, { maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (tries, extra) => {
         const n = Math.min(MSPS.length, 2 + extra);
         let d = open();
+        let e: EntryRecord = { ...entry(), dispute: d.disputeId, status: 'DISPUTED' };
+        const listedHash = e.evidenceHash;
+        let purgedOnce = false;
         let day = DAY0;
         const seenTerminal: DisputeStatus[] = [];
         for (const t of tries) {
@@ -300,6 +305,41 @@ describe('property: the lifecycle', () => {
           }
           // MAINTAINED carries the evidence hash it was maintained with.
           if (d.status === 'MAINTAINED') expect(d.maintainedWith).toBe(H('c'));
+          // The entry follows, in the same step; a revocation keeps everything but says how, and its evidence
+          // is purged at once when the uploader signs, else due until the uploader purges it.
+          const moved = entryAfterStep(e, d, {
+            at: at(day),
+            signer: t.by,
+            txId: `t-${String(d.steps.length)}`,
+          });
+          if (moved !== null) {
+            expect(moved.entry.evidenceHash).toBe(listedHash);
+            expect({
+              ...moved.entry,
+              evidencePurge: undefined,
+              revocation: undefined,
+              status: e.status,
+            }).toEqual({
+              ...e,
+              evidencePurge: undefined,
+              revocation: undefined,
+            });
+            if (moved.entry.status === 'REVOKED') {
+              expect(moved.purge).toBe(t.by === e.uploader ? 'NOW' : 'DUE');
+              expect(moved.entry.revocation?.how).toBe(d.status === 'RETRACTED' ? 'RETRACTED' : 'VOTE');
+              expect(moved.entry.evidencePurge?.status).toBe(moved.purge === 'NOW' ? 'DONE' : 'DUE');
+            } else expect(moved.purge).toBeNull();
+            e = moved.entry;
+          }
+          expect(e.status).toBe(entryStatusFor(d.status));
+          if (e.evidencePurge?.status === 'DUE' && !purgedOnce) {
+            const purged = entryAfterPurge(e, at(day), 'tx-purge');
+            expect(purged.evidenceHash).toBe(listedHash);
+            expect(purged.evidencePurge).toMatchObject({ status: 'DONE', txId: 'tx-purge' });
+            expect(refusal(() => entryAfterPurge(purged, at(day), 'again')).code).toBe('INVALID_TRANSITION');
+            e = purged;
+            purgedOnce = true;
+          }
         }
         // A decided dispute stays decided.
         expect(seenTerminal.length).toBeLessThanOrEqual(1);

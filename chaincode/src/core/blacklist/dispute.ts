@@ -436,3 +436,45 @@ function nextOf(
       return assertNever(step.action, 'dispute action');
   }
 }
+
+/**
+ * The entry after a recorded step of its dispute, and whether its private evidence is purged now (the signer
+ * is the uploader, whose endorsement alone can write its collection) or becomes due for its uploader's next
+ * purgeEvidence. null: the entry does not change (its status is already the one the dispute gives it, or the
+ * dispute is about an earlier listing of it). A revoked entry keeps every field, its evidence hash included.
+ */
+export function entryAfterStep(
+  entry: EntryRecord,
+  dispute: DisputeRecord,
+  meta: { readonly signer: string; readonly at: string; readonly txId: string },
+): { entry: EntryRecord; purge: 'NOW' | 'DUE' | null } | null {
+  if (entry.dispute !== dispute.disputeId) return null;
+  const status = entryStatusFor(dispute.status);
+  if (status !== 'REVOKED')
+    return entry.status === status ? null : { entry: { ...entry, status }, purge: null };
+  if (entry.status === 'REVOKED') return null;
+  const now = meta.signer === entry.uploader;
+  return {
+    entry: {
+      ...entry,
+      evidencePurge: now
+        ? { dueSince: meta.at, purgedAt: meta.at, status: 'DONE', txId: meta.txId }
+        : { dueSince: meta.at, purgedAt: null, status: 'DUE', txId: null },
+      revocation: {
+        at: meta.at,
+        disputeId: dispute.disputeId,
+        how: dispute.status === 'RETRACTED' ? 'RETRACTED' : 'VOTE',
+        txId: meta.txId,
+      },
+      status: 'REVOKED',
+    },
+    purge: now ? 'NOW' : 'DUE',
+  };
+}
+
+/** The entry once its uploader purged its evidence: only the purge is recorded; the evidence hash stays. */
+export function entryAfterPurge(entry: EntryRecord, at: string, txId: string): EntryRecord {
+  if (entry.status !== 'REVOKED' || entry.evidencePurge?.status !== 'DUE')
+    fail('INVALID_TRANSITION', `the evidence of this entry is not due for purging`);
+  return { ...entry, evidencePurge: { ...entry.evidencePurge, purgedAt: at, status: 'DONE', txId } };
+}
