@@ -634,9 +634,12 @@ export function defineReconciliationSuite(
         comment: 'fee',
         idempotencyKey: `${key}-p`,
       });
-      const approved = await g.decideBreak(bella, breakId, 'APPROVE', { idempotencyKey: `${key}-ok` });
+      const approved = await g.decideBreak(bella, breakId, 'APPROVE', {
+        ...ref,
+        idempotencyKey: `${key}-ok`,
+      });
       // A retried approve answers its first result, not a refusal of a second approval.
-      const retried = await g.decideBreak(bella, breakId, 'APPROVE', { idempotencyKey: `${key}-ok` });
+      const retried = await g.decideBreak(bella, breakId, 'APPROVE', { ...ref, idempotencyKey: `${key}-ok` });
       expect(retried.result).toEqual(approved.result);
       const comment = { ...ref, comment: 'booked under 2026-11-27/12', idempotencyKey: `${key}-c` };
       await g.decideBreak(alice, breakId, 'COMMENT', comment);
@@ -682,6 +685,43 @@ export function defineReconciliationSuite(
       expect(back.result.status).toBe('ASSIGNED');
       expect(back.result.assignee?.name).toBe('ava');
       expect(back.result.timeline.map((t) => t.action)).toContain('PROPOSE');
+    });
+
+    it('approves a write-off only within the approver’s limit, on the amount the chaincode reckons from the legs', async () => {
+      const g = backend.gateway;
+      // Bank A booked CNY 12,345.00 where the others have 12,345.67: writing off 0.67 is within Anna's
+      // CNY 1,000.00; writing off a whole 12,345.67 (a status conflict) is beyond it and within Ava's.
+      const small = paymentLegs();
+      await postAll({ ...small, debit: { ...small.debit, amountMinor: '1234500' } });
+      const smallBreak = (await g.getCase(alice, small.caseId)).breaks[0]?.breakId ?? '';
+      const ref = { reference: small.reference };
+      await g.assignBreak(alice, smallBreak, 'alice');
+      await g.proposeResolution(alice, smallBreak, 'WRITE_OFF', {
+        ...ref,
+        comment: 'fee deducted on our side',
+      });
+      // the amount comes from the legs, opened with the reference: without it, no approval
+      await refused(g.decideBreak(anna, smallBreak, 'APPROVE'), 'INVALID_REFERENCE');
+      const ok = await g.decideBreak(anna, smallBreak, 'APPROVE', ref);
+      expect(ok.result.status).toBe('APPROVED');
+
+      const big = paymentLegs();
+      await postAll({ ...big, debit: { ...big.debit, outcome: 'TIMED_OUT' } });
+      const bigBreak = (await g.getCase(alice, big.caseId)).breaks[0]?.breakId ?? '';
+      const bigRef = { reference: big.reference };
+      await g.assignBreak(alice, bigBreak, 'alice');
+      await g.proposeResolution(alice, bigBreak, 'WRITE_OFF', {
+        ...bigRef,
+        comment: 'write the payment off',
+      });
+      const e = await refused(g.decideBreak(anna, bigBreak, 'APPROVE', bigRef), 'LIMIT_EXCEEDED');
+      expect(e.detail).toContain('up to 100000 minor units of CNY');
+      expect(e.detail).toContain('writes off 1234567');
+      expect((await g.getBreak(alice, bigBreak)).status).toBe('PROPOSED');
+      // the reckoning is of this break's own legs: another payment's reference (a smaller one) is refused
+      await refused(g.decideBreak(anna, bigBreak, 'APPROVE', ref), 'INVALID_REFERENCE');
+      const ava = await backend.identity('ava');
+      expect((await g.decideBreak(ava, bigBreak, 'APPROVE', bigRef)).result.status).toBe('APPROVED');
     });
 
     it('pages through open breaks with a bookmark, each page distinct', async () => {

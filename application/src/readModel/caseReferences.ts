@@ -21,6 +21,17 @@ export async function referenceOfCase(
   return r.rows[0]?.reference;
 }
 
+/** The payment reference of a break's case, if the node holds it (as referenceOfCase; the break from the index). */
+export async function referenceOfBreak(
+  db: Queryable,
+  mspId: string,
+  breakId: string,
+): Promise<string | undefined> {
+  const r = await db.query<{ case_id: string }>('SELECT case_id FROM breaks WHERE break_id = $1', [breakId]);
+  const caseId = r.rows[0]?.case_id;
+  return caseId === undefined ? undefined : referenceOfCase(db, mspId, caseId);
+}
+
 /**
  * Keeps a reference the ledger accepted for a case of the institution (the first one stays: it cannot differ),
  * unless one of the institution's own legs in the case holds it already.

@@ -83,6 +83,11 @@ export class TallyContext extends Context {
     return this.actorCache;
   }
 
+  /** An attribute of the signer's certificate (e.g. a person's write-off limit), or undefined. */
+  attribute(name: string): string | undefined {
+    return this.clientIdentity.getAttributeValue(name) ?? undefined;
+  }
+
   get now(): Date {
     this.nowCache ??= this.stub.getDateTimestamp();
     return this.nowCache;

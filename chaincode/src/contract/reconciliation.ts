@@ -13,6 +13,14 @@ import {
 import { LIMITS } from '../core/limits';
 import { assert } from '../core/assert';
 import { decideCase } from '../core/caseDecision';
+import { liveLegs } from '../core/matching';
+import {
+  parseWriteOffLimits,
+  requireWriteOffAuthority,
+  stakeLeg,
+  WRITE_OFF_LIMIT_ATTRIBUTE,
+  writeOffStake,
+} from '../core/writeOff';
 import { parseReference, parseText, type PaymentReference } from '../core/reference';
 import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
@@ -536,6 +544,8 @@ export async function actOnBreak(
     txId: ctx.txId,
     comment: stored,
   });
+  // The machine allowed it; a write-off's approval also needs the approver's authority for its amount.
+  if (action.type === 'APPROVE' && b.proposal?.kind === 'WRITE_OFF') await requireWriteOffWithinLimit(ctx, b);
   // Nothing changed (assigned again to the person who has it): nothing is written, no version, no event.
   if (next === b) return b;
   await saveBreak(ctx, next, action.type);
@@ -618,7 +628,19 @@ export async function readCase(
   );
   const record = mine[0];
   if (!record) fail('CASE_NOT_FOUND', `no case ${caseId || 'of that reference'}`);
-  const legs: unknown[] = [];
+  const legs = await openCaseLegs(ctx, record, reference);
+  const breaks: BreakRecord[] = [];
+  for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
+  return { case: record, legs, breaks };
+}
+
+/** Every leg of the case as posted, in the case's order, each with its public record and its opened details. */
+async function openCaseLegs(
+  ctx: TallyContext,
+  record: CaseRecord,
+  reference: PaymentReference,
+): Promise<(CaseLeg & { detail: Record<string, unknown> })[]> {
+  const legs: (CaseLeg & { detail: Record<string, unknown> })[] = [];
   // The legs opened so far, by `<MSP ID>:<leg id>`: a later leg's details build on the first leg's.
   const opened = new Map<string, Record<string, unknown>>();
   for (const l of record.legs) {
@@ -629,9 +651,29 @@ export async function readCase(
     opened.set(`${l.mspId}:${l.legId}`, whole);
     legs.push({ ...l, detail: whole });
   }
-  const breaks: BreakRecord[] = [];
-  for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
-  return { case: record, legs, breaks };
+  return legs;
+}
+
+/**
+ * A write-off is approved only within the approver's authority (their certificate's write-off limit in the
+ * currency): the amount it writes off is the chaincode's own reckoning from the case's live legs, opened with the
+ * reference the approval carries (core/writeOff.ts), never a figure the approver states.
+ */
+async function requireWriteOffWithinLimit(ctx: TallyContext, b: BreakRecord): Promise<void> {
+  const reference = parseReference(ctx.transient('reference'), 'transient reference');
+  if (!isCaseOf(b.caseId, reference))
+    fail('INVALID_REFERENCE', `the reference given is not the payment of break ${b.breakId}`);
+  const record = await loadCase(ctx, b.caseId);
+  const live = liveLegs(await openCaseLegs(ctx, record, reference));
+  const stake = writeOffStake(
+    live.map((l) => stakeLeg(l.mspId, String(l.detail.amountMinor), String(l.detail.currency))),
+    b.proposal?.proposer.mspId ?? ctx.actor.mspId,
+  );
+  requireWriteOffAuthority(
+    parseWriteOffLimits(ctx.attribute(WRITE_OFF_LIMIT_ATTRIBUTE)),
+    stake,
+    `${ctx.actor.name} of ${ctx.actor.mspId}`,
+  );
 }
 
 /**

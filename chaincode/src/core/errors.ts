@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'INVALID_TRANSITION',
   'SELF_APPROVAL',
   'ALREADY_DECIDED',
+  'LIMIT_EXCEEDED',
   'NOT_INITIALISED',
   // The shared blacklist (docs/BLACKLIST.md).
   'NOT_A_MEMBER',

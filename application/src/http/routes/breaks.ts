@@ -5,7 +5,7 @@ import { LIMITS } from '../../../../chaincode/src/core/limits';
 import type { BreakActionOptions, DecisionAction } from '../../ledger/ledgerGateway';
 import type pg from 'pg';
 
-import { referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
+import { referenceOfBreak, referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
 import { CursorSeal } from '../cursorSeal';
 import { ApiError, toErrorResponse } from '../errors';
 import { BULK_BREAKS_MAX } from '../queue';
@@ -30,7 +30,8 @@ const ACTION_FIELDS = {
   reference: Type.Optional(
     Str({
       max: 64,
-      description: 'the payment reference; needed with a comment, which is sealed for the parties',
+      description:
+        "the payment reference: needed with a comment (sealed for the parties), a proposal, and a write-off's approval (the ledger reckons its amount from the legs); the node supplies the one it holds when this is left out",
     }),
   ),
 };
@@ -69,6 +70,24 @@ function actionOptions(
   };
 }
 
+/**
+ * The body with the payment reference the node holds for the break's case, when the caller gave none and the
+ * step needs it: a comment is sealed with it, a proposal carries one, and the ledger reckons a write-off's amount
+ * from the legs opened with it (approve). As when opening a case, nobody pastes what the node knows.
+ */
+async function withKnownReference<B extends { comment?: string; reference?: string }>(
+  ctx: RouteContext,
+  breakId: string,
+  body: B,
+  step: 'PROPOSE' | DecisionAction | 'ASSIGN',
+): Promise<B> {
+  const pool = ctx.deps.index?.pool;
+  const needed = step === 'PROPOSE' || step === 'APPROVE' || (body.comment ?? '') !== '';
+  if (body.reference !== undefined || !needed || pool === undefined) return body;
+  const known = await referenceOfBreak(pool, ctx.session.mspId, breakId);
+  return known === undefined ? body : { ...body, reference: known };
+}
+
 const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
   status: 200 as const,
   body: { ...r, blockNumber: r.blockNumber.toString() },
@@ -97,17 +116,14 @@ const decision = (action: DecisionAction, operationId: string, summary: string, 
     ...STEP,
     body: ActionInput,
     bodyRequired: false,
-    handle: async ({ params, body, headers }, ctx: RouteContext) =>
-      committed(
+    handle: async ({ params, body, headers }, ctx: RouteContext) => {
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, action), headers);
+      return committed(
         await ctx.counted('decideBreak', () =>
-          ctx.deps.gateway.decideBreak(
-            ctx.session.identity,
-            params.breakId,
-            action,
-            actionOptions(body, headers),
-          ),
+          ctx.deps.gateway.decideBreak(ctx.session.identity, params.breakId, action, options),
         ),
-      ),
+      );
+    },
   });
 
 /** Cases and breaks on the ledger: reading them, and every step of a break's workflow. */
@@ -303,17 +319,14 @@ export const breakRoutes = [
       assignee: Str({ min: 1, max: 64, description: 'an enrolment id of your institution' }),
       ...ACTION_FIELDS,
     }),
-    handle: async ({ params, body, headers }, ctx) =>
-      committed(
+    handle: async ({ params, body, headers }, ctx) => {
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, 'ASSIGN'), headers);
+      return committed(
         await ctx.counted('assignBreak', () =>
-          ctx.deps.gateway.assignBreak(
-            ctx.session.identity,
-            params.breakId,
-            body.assignee,
-            actionOptions(body, headers),
-          ),
+          ctx.deps.gateway.assignBreak(ctx.session.identity, params.breakId, body.assignee, options),
         ),
-      ),
+      );
+    },
   }),
   route({
     operationId: 'proposeResolution',
@@ -321,26 +334,23 @@ export const breakRoutes = [
     path: '/breaks/{breakId}/propose',
     summary: 'Propose a resolution',
     description:
-      "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; the ledger requires a comment and the reference.",
+      "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; the ledger requires a comment and the reference (the node supplies the one it holds).",
     ...STEP,
     body: Type.Object({ kind: OneOf(RESOLUTION_KINDS), ...ACTION_FIELDS }),
-    handle: async ({ params, body, headers }, ctx) =>
-      committed(
+    handle: async ({ params, body, headers }, ctx) => {
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, 'PROPOSE'), headers);
+      return committed(
         await ctx.counted('proposeResolution', () =>
-          ctx.deps.gateway.proposeResolution(
-            ctx.session.identity,
-            params.breakId,
-            body.kind,
-            actionOptions(body, headers),
-          ),
+          ctx.deps.gateway.proposeResolution(ctx.session.identity, params.breakId, body.kind, options),
         ),
-      ),
+      );
+    },
   }),
   decision(
     'APPROVE',
     'approveResolution',
     'Approve (four eyes)',
-    'PROPOSED → APPROVED; an approver of the proposing institution other than the proposer.',
+    "PROPOSED → APPROVED; an approver of the proposing institution other than the proposer; a write-off only within the approver's limit for its currency (certificate attribute writeOffLimit), on the amount the ledger reckons from the legs: LIMIT_EXCEEDED otherwise.",
   ),
   decision(
     'ACCEPT',
