@@ -78,25 +78,58 @@ describe('chaincode metadata', () => {
     expect([...bl.keys()].sort()).toEqual(
       [
         'approvePolicy',
+        'confirmHit',
+        'decideEvidenceRequest',
+        'deliverEvidence',
+        'disputeStep',
+        'getAllowance',
+        'getDispute',
         'getEntry',
+        'getEvidenceRequest',
         'getEntryHistory',
         'getOwnEvidence',
         'getPolicy',
         'getProposal',
         'join',
         'listMembers',
+        'openDispute',
         'proposePolicy',
+        'purgeEvidence',
         'query',
         'queryLog',
+        'requestEvidence',
         'subjectReport',
         'upload',
         'uploadBatch',
       ].sort(),
     );
-    for (const name of ['getEntry', 'getEntryHistory', 'getOwnEvidence', 'getPolicy', 'queryLog'])
+    // Reads are evaluated; delivered evidence above all, which a submitted answer would put in a block.
+    for (const name of [
+      'getEntry',
+      'getEntryHistory',
+      'getOwnEvidence',
+      'getPolicy',
+      'queryLog',
+      'getAllowance',
+      'getDispute',
+      'getEvidenceRequest',
+      'deliverEvidence',
+    ])
       expect(bl.get(name)?.tag, name).toContain('EVALUATE');
     // A query is recorded: it must be submitted.
-    for (const name of ['query', 'subjectReport', 'upload', 'uploadBatch', 'approvePolicy'])
+    for (const name of [
+      'query',
+      'subjectReport',
+      'upload',
+      'uploadBatch',
+      'approvePolicy',
+      'confirmHit',
+      'openDispute',
+      'disputeStep',
+      'purgeEvidence',
+      'requestEvidence',
+      'decideEvidenceRequest',
+    ])
       expect(bl.get(name)?.tag, name).toContain('SUBMIT');
     expect(bl.get('getPolicy')?.parameters?.map((p) => [p.name, p.schema.type])).toEqual([
       ['version', 'number'],
