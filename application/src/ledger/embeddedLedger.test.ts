@@ -1,9 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { loadConsortium } from './consortium';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from './embeddedLedger';
 import { LedgerRejected } from './ledgerGateway';
 
@@ -46,5 +48,32 @@ describe('the embedded transport maps failures as the Fabric one does', () => {
     );
     expect(e).toBeInstanceOf(LedgerRejected);
     expect((e as LedgerRejected).code).toBe('BREAK_NOT_FOUND');
+  });
+});
+
+describe('the embedded consortium follows the consortium file’s people', () => {
+  it('a changed attribute (a write-off limit) reaches the person’s next certificate, as fabric-ca’s identity modify', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tallystick-embedded-attrs-'));
+    try {
+      const consortium = loadConsortium();
+      const without = {
+        ...consortium,
+        organisations: consortium.organisations.map((o) => ({
+          ...o,
+          users: o.users.map(({ attributes: _a, ...u }) => u),
+        })),
+      };
+      const first = await startEmbeddedConsortium({ dataDir: dir, durability: 'none', consortium: without });
+      const before = new X509Certificate((await first.identity('bella')).certificatePem);
+      await first.close();
+      expect(before.raw.includes('writeOffLimit')).toBe(false);
+      const again = await startEmbeddedConsortium({ dataDir: dir, durability: 'none', consortium });
+      const after = new X509Certificate((await again.identity('bella')).certificatePem);
+      await again.close();
+      expect(after.raw.includes('writeOffLimit')).toBe(true);
+      expect(after.raw.includes('CNY:5000000')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

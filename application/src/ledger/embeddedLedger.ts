@@ -151,6 +151,11 @@ export interface EmbeddedConsortium extends LedgerConnection {
  * Starts the embedded network for the consortium described in network/consortium.json, registers its people
  * with their role attributes (once: a restarted network keeps them) and opens a gateway on it.
  */
+function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 export async function startEmbeddedConsortium(options: {
   dataDir: string;
   consortium?: Consortium;
@@ -183,13 +188,12 @@ export async function startEmbeddedConsortium(options: {
   for (const org of consortium.organisations) {
     const ca = network.ca(org.mspId);
     for (const user of org.users) {
+      const attrs = { ...user.attributes, roles: user.roles.join(',') };
       if (!ca.isRegistered(user.id)) {
-        await ca.register(
-          user.id,
-          user.secret,
-          { ...user.attributes, roles: user.roles.join(',') },
-          user.roles.includes('admin') ? 'admin' : 'client',
-        );
+        await ca.register(user.id, user.secret, attrs, user.roles.includes('admin') ? 'admin' : 'client');
+      } else if (!sameAttributes(ca.attributesOf(user.id) ?? {}, attrs)) {
+        // The consortium changed a person's attributes (roles, a write-off limit): their next login gets them.
+        await ca.modify(user.id, attrs);
       }
     }
   }

@@ -186,6 +186,28 @@ export class CertificateAuthority {
     await writeFileAtomic(path.join(this.dir, 'registry.json'), JSON.stringify(this.registry, null, 1));
   }
 
+  /** A registered identity's certificate attributes (without the CA's own `hf.*`), or undefined. */
+  attributesOf(enrollmentId: string): Readonly<Record<string, string>> | undefined {
+    return this.registry[enrollmentId]?.attrs;
+  }
+
+  /**
+   * Replaces a registered identity's attributes, as `fabric-ca-client identity modify` does: certificates issued
+   * from then on (the next enrolment) carry them; those issued before keep what they were issued with.
+   */
+  async modify(enrollmentId: string, attrs: Record<string, string>): Promise<void> {
+    const reg = this.registry[enrollmentId];
+    if (reg === undefined)
+      throw new Error(`Identity '${enrollmentId}' is not registered with CA ${this.mspId}`);
+    for (const name of Object.keys(attrs)) {
+      if (name.startsWith('hf.')) {
+        throw new Error(`Modifying '${enrollmentId}': attribute '${name}' is reserved for the CA`);
+      }
+    }
+    this.registry[enrollmentId] = { ...reg, attrs: { ...attrs } };
+    await writeFileAtomic(path.join(this.dir, 'registry.json'), JSON.stringify(this.registry, null, 1));
+  }
+
   /** Checks the secret and issues a new certificate and key pair for a registered identity. */
   async enroll(enrollmentId: string, secret: string): Promise<Identity> {
     const reg = this.registry[enrollmentId];
