@@ -69,6 +69,21 @@ export async function act(page: Page, button: string, comment?: string): Promise
   await page.getByRole('status').filter({ hasText: 'the ledger committed it' }).waitFor({ timeout: 60_000 });
 }
 
+/**
+ * Posts the corrected leg from the break screen (a CORRECT_LEG every party accepted: the proposer's reconciler
+ * sees the panel) and waits until the break resolved itself, the legs agreeing.
+ */
+export async function postCorrection(
+  page: Page,
+  fields: { readonly amount?: string; readonly outcome?: string },
+): Promise<void> {
+  const form = page.getByRole('form', { name: 'Post the corrected leg' });
+  if (fields.amount !== undefined) await form.getByLabel(/^Amount/).fill(fields.amount);
+  if (fields.outcome !== undefined) await form.getByLabel('Outcome').selectOption(fields.outcome);
+  await form.getByRole('button', { name: 'Post the corrected leg' }).click();
+  await expect.poll(() => page.getByTestId('break-status').innerText(), { timeout: 60_000 }).toBe('Resolved');
+}
+
 /** The break's timeline as the screen shows it, one line per entry. */
 export const timeline = async (page: Page): Promise<string[]> =>
   (await page.getByTestId('timeline').locator('tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));

@@ -16,6 +16,7 @@ import {
   launchChromium,
   loginAs,
   openBreak,
+  postCorrection,
   timeline,
 } from './browser';
 
@@ -99,8 +100,12 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       await expect
         .poll(() => bruno.getByTestId('break-status').innerText(), { timeout: 60_000 })
         .toBe('Accepted');
-      await act(bruno, 'Resolve', 'adjustment 881 posted');
-      expect(await bruno.getByTestId('break-status').innerText()).toBe('Resolved');
+      // Correcting the leg is posting the corrected leg, not saying so: Resolve stays disabled for it.
+      expect(await bruno.getByRole('button', { name: 'Resolve', exact: true }).isDisabled()).toBe(true);
+      await postCorrection(bruno, { amount: '12345.67', outcome: 'SETTLED' });
+      // The legs agree now; the corrected leg is listed apart.
+      expect(await bruno.locator('tr.differs').count()).toBe(0);
+      expect(await bruno.getByTestId('superseded-legs').innerText()).toContain(p.credit.legId);
       expect((await timeline(bruno)).map((r) => /\((\w+MSP)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
         'BankBMSP Open',
         'BankBMSP Assigned',
@@ -108,7 +113,7 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
         'BankBMSP Approved',
         'BankAMSP Accepted',
         'ClearingHouseMSP Accepted',
-        'BankBMSP Resolved',
+        'BankBMSP Cleared',
       ]);
       await bruno.context().close();
       resolved = { breakId: id };
