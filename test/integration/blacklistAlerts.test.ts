@@ -195,6 +195,15 @@ describe('blacklist watchlist and alerts', () => {
       items: [],
     });
     expect((await call(bankB, 'bruno', 'GET', '/blacklist/alerts')).body.items).toHaveLength(1);
+
+    // Bank B's own listing is among its contributions; Bank A's node follows no blocks here (no follower).
+    const mine = await call(bankB, 'bruno', 'GET', '/blacklist/contributions');
+    expect(mine.body).toMatchObject({
+      total: 1,
+      byStatus: { ACTIVE: 1 },
+      byCategory: { SERIOUS_DEFAULT: 1 },
+      items: [{ category: 'SERIOUS_DEFAULT', status: 'ACTIVE', firstTxId: own.body.txId }],
+    });
   });
 
   it('raises each alert once across a restart of the follower (replayed blocks write nothing twice)', async () => {

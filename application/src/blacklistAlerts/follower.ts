@@ -2,8 +2,15 @@ import type pg from 'pg';
 
 import { inTransaction } from '../db/pool';
 import type { BlacklistBlockSource } from './blocks';
-import { matchAlerts, subjectKeysOf, type BlacklistNotice } from './matcher';
-import { insertAlerts, readNextBlock, watchedKeys, writeNextBlock, type Alert } from './store';
+import { matchAlerts, ownChangesOf, subjectKeysOf, type BlacklistNotice } from './matcher';
+import {
+  insertAlerts,
+  readNextBlock,
+  watchedKeys,
+  writeNextBlock,
+  writeOwnEntries,
+  type Alert,
+} from './store';
 
 export interface AlertFollowerOptions {
   readonly source: BlacklistBlockSource;
@@ -19,8 +26,8 @@ export interface AlertFollowerOptions {
  * Follows the blocks this node receives and raises an alert when another member's entry about a watched subject
  * changes. Blocks are applied one at a time, in order: the alerts of a block and the follower's checkpoint commit
  * in one SQL transaction, and an alert's unique key (transaction, watch, entry) makes a replay harmless, so a
- * restart resumes from the checkpoint without losing or repeating an alert. A new node starts at the ledger's
- * height: a watch alerts about what happens after it was added. A failed block stops the follower's stream and
+ * restart resumes from the checkpoint without losing or repeating an alert. It also projects the institution's
+ * own entry changes (its contributions, `blacklist_own_entries`). A failed block stops the follower's stream and
  * resubscribes from the checkpoint after `retryDelayMs`.
  */
 export class AlertFollower {
@@ -39,7 +46,9 @@ export class AlertFollower {
   ): Promise<AlertFollower> {
     const f = new AlertFollower({ retryDelayMs: 1_000, ...options });
     const saved = await readNextBlock(options.pool, options.institution);
-    f.next = saved ?? options.source.height();
+    // A new node reads from block 0: its own contributions are projected from the first; a watch alerts only
+    // about blocks after it was added, so old listings raise nothing.
+    f.next = saved ?? 0n;
     if (saved === undefined) await writeNextBlock(options.pool, options.institution, f.next);
     f.subscribe();
     return f;
@@ -105,9 +114,11 @@ export class AlertFollower {
     const next = blockNumber + 1n;
     try {
       const keys = subjectKeysOf(institution, notices);
+      const own = ownChangesOf(institution, notices);
       let alerts: Alert[] = [];
-      if (keys.length > 0)
+      if (keys.length > 0 || own.length > 0)
         alerts = await inTransaction(pool, async (client) => {
+          await writeOwnEntries(client, institution, own);
           const drafts = matchAlerts(institution, notices, await watchedKeys(client, institution, keys));
           const inserted = await insertAlerts(client, institution, drafts);
           await writeNextBlock(client, institution, next);

@@ -69,3 +69,13 @@ export function subjectKeysOf(institution: string, notices: readonly BlacklistNo
     for (const e of n.changes.entries) if (e.uploader !== institution) keys.add(e.subjectKey);
   return [...keys];
 }
+
+/** The institution's own entry changes in a batch, in ledger order (its contributions). */
+export function ownChangesOf(
+  institution: string,
+  notices: readonly BlacklistNotice[],
+): { readonly notice: BlacklistNotice; readonly entry: EntryChange }[] {
+  return notices.flatMap((notice) =>
+    notice.changes.entries.filter((e) => e.uploader === institution).map((entry) => ({ notice, entry })),
+  );
+}

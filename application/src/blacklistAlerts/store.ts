@@ -4,7 +4,7 @@ import type pg from 'pg';
 
 import type { SubjectType } from '../../../chaincode/src/core/subject';
 import { inTransaction } from '../db/pool';
-import type { AlertDraft, WatchedKey } from './matcher';
+import type { AlertDraft, ownChangesOf, WatchedKey } from './matcher';
 
 /** A watch as the node lists it: never an identifier, only its type, the institution's label and key versions. */
 export interface Watch {
@@ -323,4 +323,106 @@ export async function writeNextBlock(
      ON CONFLICT (msp_id) DO UPDATE SET next_block = GREATEST(blacklist_watch_checkpoint.next_block, EXCLUDED.next_block)`,
     [mspId, next.toString()],
   );
+}
+
+/** Projects the institution's own entry changes (newest state per entry; a replay writes the same). */
+export async function writeOwnEntries(
+  client: pg.PoolClient,
+  mspId: string,
+  changes: ReturnType<typeof ownChangesOf>,
+): Promise<void> {
+  for (const { notice, entry } of changes)
+    await client.query(
+      `INSERT INTO blacklist_own_entries (msp_id, subject_key, category, key_version, status, expires_on, first_tx_id,
+                                          first_at, last_tx_id, last_at, last_block)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $8, $9)
+       ON CONFLICT (msp_id, subject_key, category) DO UPDATE SET
+         key_version = EXCLUDED.key_version, status = EXCLUDED.status, expires_on = EXCLUDED.expires_on,
+         last_tx_id = EXCLUDED.last_tx_id, last_at = EXCLUDED.last_at, last_block = EXCLUDED.last_block
+       WHERE blacklist_own_entries.last_block <= EXCLUDED.last_block`,
+      [
+        mspId,
+        entry.subjectKey,
+        entry.category,
+        entry.keyVersion,
+        entry.status,
+        entry.expiresOn,
+        notice.changes.txId,
+        notice.changes.at,
+        notice.blockNumber.toString(),
+      ],
+    );
+}
+
+export interface OwnEntry {
+  readonly subjectKey: string;
+  readonly category: string;
+  readonly keyVersion: number;
+  readonly status: string;
+  readonly expiresOn: string;
+  readonly firstTxId: string;
+  readonly listedAt: string;
+  readonly lastTxId: string;
+  readonly changedAt: string;
+}
+
+/** The institution's contributions: counts by status and category, and its entries, newest change first. */
+export async function listOwnEntries(
+  pool: pg.Pool,
+  mspId: string,
+  limit: number,
+  offset: number,
+): Promise<{
+  total: number;
+  byStatus: Record<string, number>;
+  byCategory: Record<string, number>;
+  items: OwnEntry[];
+}> {
+  const [counts, rows] = await Promise.all([
+    pool.query<{ status: string; category: string; n: string }>(
+      `SELECT status, category, count(*) AS n FROM blacklist_own_entries WHERE msp_id = $1 GROUP BY status, category`,
+      [mspId],
+    ),
+    pool.query<{
+      subject_key: string;
+      category: string;
+      key_version: number;
+      status: string;
+      expires_on: Date | string;
+      first_tx_id: string;
+      first_at: Date;
+      last_tx_id: string;
+      last_at: Date;
+    }>(
+      `SELECT subject_key, category, key_version, status, expires_on, first_tx_id, first_at, last_tx_id, last_at
+         FROM blacklist_own_entries WHERE msp_id = $1
+        ORDER BY last_block DESC, subject_key, category LIMIT $2 OFFSET $3`,
+      [mspId, limit, offset],
+    ),
+  ]);
+  const byStatus: Record<string, number> = {};
+  const byCategory: Record<string, number> = {};
+  let total = 0;
+  for (const c of counts.rows) {
+    const n = Number(c.n);
+    total += n;
+    byStatus[c.status] = (byStatus[c.status] ?? 0) + n;
+    byCategory[c.category] = (byCategory[c.category] ?? 0) + n;
+  }
+  return {
+    total,
+    byStatus,
+    byCategory,
+    items: rows.rows.map((r) => ({
+      subjectKey: r.subject_key,
+      category: r.category,
+      keyVersion: r.key_version,
+      status: r.status,
+      expiresOn: day(r.expires_on),
+      firstTxId: r.first_tx_id,
+      listedAt: iso(r.first_at),
+      lastTxId: r.last_tx_id,
+      changedAt: iso(r.last_at),
+    })),
+  };
 }

@@ -6,6 +6,7 @@ import {
   acknowledgeAlert,
   addWatches,
   listAlerts,
+  listOwnEntries,
   listWatches,
   removeWatch,
   type WatchToAdd,
@@ -17,6 +18,7 @@ import {
   AlertsQuery,
   BlacklistAlert,
   BlacklistAlerts,
+  BlacklistContributions,
   BlacklistWatchAdd,
   BlacklistWatchAdded,
   BlacklistWatchlist,
@@ -84,6 +86,31 @@ function watchOf(
 }
 
 export const blacklistWatchRoutes = [
+  route({
+    operationId: 'listBlacklistContributions',
+    method: 'get',
+    path: '/blacklist/contributions',
+    summary: "Your institution's entries (its contributions), as the blocks this node received show them",
+    description:
+      'Counts by status and by category, and the entries newest change first: subject key, category, status, expiry, the listing transaction. Projected by the node from the blacklist events of every block (from block 0), so it includes entries listed through any of your institution’s systems.',
+    tags: ['blacklist'],
+    auth: 'session',
+    roles: {
+      anyOf: ['submitter', 'reconciler', 'approver', 'admin', 'auditor'],
+      what: "the institution's contributions",
+    },
+    index: true,
+    query: Type.Object({
+      limit: Type.Optional(Int({ min: 1, max: 500, description: 'at most this many (default 100)' })),
+      offset: Type.Optional(Int({ min: 0, max: 1_000_000 })),
+    }),
+    responses: { 200: { description: 'the contributions', schema: BlacklistContributions } },
+    errors: [503],
+    handle: async ({ query }, { pool, session }) => ({
+      status: 200 as const,
+      body: await listOwnEntries(pool, session.mspId, query.limit ?? 100, query.offset ?? 0),
+    }),
+  }),
   route({
     operationId: 'listBlacklistWatches',
     method: 'get',

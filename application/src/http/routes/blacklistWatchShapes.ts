@@ -83,3 +83,25 @@ export type BlacklistWatchlistT = Shape<typeof BlacklistWatchlist>;
 export type BlacklistWatchAddedT = Shape<typeof BlacklistWatchAdded>;
 export type BlacklistAlertT = Shape<typeof BlacklistAlert>;
 export type BlacklistAlertsT = Shape<typeof BlacklistAlerts>;
+
+export const BlacklistContributions = Obj({
+  total: Type.Integer({ description: 'entries your institution has listed (every status)' }),
+  byStatus: Type.Record(Type.String(), Type.Integer()),
+  byCategory: Type.Record(Type.String(), Type.Integer()),
+  items: Type.Array(
+    Obj({
+      subjectKey: Type.String(),
+      category: Type.String(),
+      keyVersion: Type.Integer(),
+      status: Type.String({
+        description: 'as last changed on the ledger (an entry past its expiry day is EXPIRED only when read)',
+      }),
+      expiresOn: Type.String({ format: 'date' }),
+      firstTxId: Type.String({ description: 'the listing transaction' }),
+      listedAt: Time(),
+      lastTxId: Type.String(),
+      changedAt: Time(),
+    }),
+  ),
+});
+export type BlacklistContributionsT = Shape<typeof BlacklistContributions>;
