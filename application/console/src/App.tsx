@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode, type SyntheticEvent }
 
 import { login, logout, savedSession, SESSION_ENDED, type IndexedEvent, type User } from './api';
 import { Audit } from './Audit';
+import { BlacklistAlertBanner, BlacklistNavLink, BlacklistScreen } from './blacklist/BlacklistScreen';
 import { BreakDetail } from './BreakDetail';
 import { DashboardView } from './Dashboard';
 import type { Locale } from './format';
@@ -118,6 +119,7 @@ function Shell({
       <header>
         <h1>{t('appName')}</h1>
         <Navigation t={t} route={route} />
+        <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
         <LiveIndicator t={t} liveState={liveState} />
         <span className="who">
           {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} · {user.roles.join(', ')}
@@ -133,6 +135,7 @@ function Shell({
         </button>
       </header>
       <main>
+        <BlacklistAlertBanner ctx={ctx} />
         <Screen ctx={ctx} route={route} />
       </main>
     </>
@@ -209,6 +212,7 @@ function Screen({ ctx, route }: { readonly ctx: Ctx; readonly route: Route }) {
       {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
       {route.name === 'statements' && <Statements ctx={ctx} />}
       {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
+      {route.name === 'blacklist' && <BlacklistScreen ctx={ctx} tab={route.tab} />}
     </>
   );
 }

@@ -64,6 +64,11 @@ export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         const feed = sseParser((event, data) => {
           if (event === 'indexed') handler.current(JSON.parse(data) as IndexedEvent);
+          // A blacklist alert (the node's watchlist matched another member's entry): for its banner and list.
+          else if (event === 'blacklist-alert')
+            window.dispatchEvent(
+              new CustomEvent('tallystick:blacklist-alert', { detail: JSON.parse(data) as unknown }),
+            );
         });
         for (;;) {
           const { done, value } = await reader.read();

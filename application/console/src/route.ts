@@ -5,7 +5,12 @@ export type Route =
   | { readonly name: 'break'; readonly breakId: string }
   | { readonly name: 'dashboard' }
   | { readonly name: 'statements' }
-  | { readonly name: 'audit'; readonly kind?: 'case' | 'break' | 'leg'; readonly id?: string };
+  | { readonly name: 'audit'; readonly kind?: 'case' | 'break' | 'leg'; readonly id?: string }
+  | { readonly name: 'blacklist'; readonly tab: BlacklistTab };
+
+/** The blacklist's pages (console/src/blacklist/); never an identifier in the URL. */
+export const BLACKLIST_TABS = ['search', 'upload', 'mine', 'report', 'watch', 'policy', 'audit'] as const;
+export type BlacklistTab = (typeof BLACKLIST_TABS)[number];
 
 const ID = /^[A-Za-z0-9:._-]{1,140}$/;
 
@@ -41,6 +46,8 @@ export function parseRoute(hash: string): Route {
   const [screen, a, b] = parts;
   if (screen === 'dashboard') return { name: 'dashboard' };
   if (screen === 'statements') return { name: 'statements' };
+  if (screen === 'blacklist')
+    return { name: 'blacklist', tab: BLACKLIST_TABS.find((t) => t === a) ?? 'search' };
   if (screen === 'break')
     return a !== undefined && ID.test(a) ? { name: 'break', breakId: a } : { name: 'queue' };
   if (screen === 'audit')
@@ -74,5 +81,7 @@ export function hrefOf(route: Route): string {
     case 'dashboard':
     case 'statements':
       return `#/${route.name}`;
+    case 'blacklist':
+      return `#/blacklist/${route.tab}`;
   }
 }

@@ -1,0 +1,339 @@
+// Alerts and the watchlist (node-local), and my contributions.
+import { useCallback, useEffect, useId, useState, type SyntheticEvent } from 'react';
+
+import { formatDateTime, INSTITUTION_TIME_ZONE } from '../format';
+import { ErrorBox, message, type Ctx } from '../ui';
+import {
+  ALERT_EVENT,
+  call,
+  type BlacklistAlerts,
+  type BlacklistContributions,
+  type BlacklistWatchAdded,
+  type BlacklistWatchlist,
+} from './blacklistApi';
+import { codeText, type BlacklistText } from './blacklistMessages';
+import { IdentifierFields } from './parts';
+
+/** Refetches when an alert arrives on the live stream. */
+function useAlertTick(): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const on = () => {
+      setTick((n) => n + 1);
+    };
+    window.addEventListener(ALERT_EVENT, on);
+    return () => {
+      window.removeEventListener(ALERT_EVENT, on);
+    };
+  }, []);
+  return tick;
+}
+
+function Alerts({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
+  const { locale } = ctx;
+  const tick = useAlertTick();
+  const openId = useId();
+  const [openOnly, setOpenOnly] = useState(false);
+  const [alerts, setAlerts] = useState<BlacklistAlerts>();
+  const [error, setError] = useState<string>();
+  const [reload, setReload] = useState(0);
+  useEffect(() => {
+    let current = true;
+    call<BlacklistAlerts>('GET', `/v1/blacklist/alerts?limit=100${openOnly ? '&open=true' : ''}`)
+      .then((a) => {
+        if (current) setAlerts(a);
+      })
+      .catch((e: unknown) => {
+        if (current) setError(message(e));
+      });
+    return () => {
+      current = false;
+    };
+  }, [openOnly, tick, reload]);
+  const ack = (id: string) => {
+    call('POST', `/v1/blacklist/alerts/${id}/acknowledge`)
+      .then(() => {
+        setReload((n) => n + 1);
+      })
+      .catch((e: unknown) => {
+        setError(message(e));
+      });
+  };
+  return (
+    <section aria-label={b('alerts')}>
+      <h3>
+        {b('alerts')} {alerts && <span className="badge">{b('openAlerts', { n: alerts.open })}</span>}
+      </h3>
+      <p className="help">{b('alertsHelp')}</p>
+      <div className="row">
+        <input
+          id={openId}
+          type="checkbox"
+          checked={openOnly}
+          onChange={(e) => {
+            setOpenOnly(e.target.checked);
+          }}
+        />
+        <label htmlFor={openId}>{b('openOnly')}</label>
+      </div>
+      <ErrorBox error={error} />
+      {alerts && alerts.items.length === 0 && <p>{b('noAlerts')}</p>}
+      {alerts && alerts.items.length > 0 && (
+        <table aria-label={b('alerts')} data-testid="alerts">
+          <thead>
+            <tr>
+              <th>{b('time')}</th>
+              <th>{b('labelShort')}</th>
+              <th>{b('type')}</th>
+              <th>{b('uploader')}</th>
+              <th>{b('category')}</th>
+              <th>{b('status')}</th>
+              <th>{b('transaction')}</th>
+              <th>{b('seenBy')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.items.map((a) => (
+              <tr key={a.alertId} className={a.acknowledgedAt === null ? 'differs' : undefined}>
+                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, a.at, 'short')}</td>
+                <td>{a.label ?? '—'}</td>
+                <td>{a.subjectType === null ? '—' : codeText(locale, a.subjectType)}</td>
+                <td>{a.uploader}</td>
+                <td>{codeText(locale, a.category)}</td>
+                <td>
+                  <span className="badge">{codeText(locale, a.status)}</span>
+                </td>
+                <td className="mono small" title={a.txId}>
+                  {a.txId.slice(0, 12)}… #{a.blockNumber}
+                </td>
+                <td>
+                  {a.acknowledgedBy ?? (
+                    <button
+                      type="button"
+                      onClick={() => {
+                        ack(a.alertId);
+                      }}
+                    >
+                      {b('acknowledge')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Watchlist({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
+  const { locale } = ctx;
+  const [type, setType] = useState('MOBILE');
+  const [identifier, setIdentifier] = useState('');
+  const [label, setLabel] = useState('');
+  const [list, setList] = useState<BlacklistWatchlist>();
+  const [done, setDone] = useState<string>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => {
+    call<BlacklistWatchlist>('GET', '/v1/blacklist/watchlist?limit=200')
+      .then(setList)
+      .catch((e: unknown) => {
+        setError(message(e));
+      });
+  }, []);
+  useEffect(load, [load]);
+  const submit = (e: SyntheticEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    call<BlacklistWatchAdded>('POST', '/v1/blacklist/watchlist', {
+      items: [{ type, identifier, ...(label.trim() ? { label: label.trim() } : {}) }],
+    })
+      .then((r) => {
+        setDone(b('watched', { added: r.added, unchanged: r.unchanged }));
+        setIdentifier('');
+        setLabel('');
+        load();
+      })
+      .catch((err: unknown) => {
+        setError(message(err));
+      });
+  };
+  const remove = (watchId: string) => {
+    call('DELETE', `/v1/blacklist/watchlist/${watchId}`)
+      .then(load)
+      .catch((err: unknown) => {
+        setError(message(err));
+      });
+  };
+  return (
+    <section aria-label={b('watchlist')}>
+      <h3>
+        {b('watchlist')} {list && <span className="badge">{b('watchCount', { n: list.total })}</span>}
+      </h3>
+      <p className="help">{b('watchHelp')}</p>
+      <form className="inline" onSubmit={submit} aria-label={b('watchlist')}>
+        <IdentifierFields
+          b={b}
+          locale={locale}
+          type={type}
+          setType={setType}
+          identifier={identifier}
+          setIdentifier={setIdentifier}
+        />
+        <label>
+          {b('label')}
+          <input
+            name="label"
+            maxLength={80}
+            value={label}
+            onChange={(e) => {
+              setLabel(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit">{b('watch')}</button>
+      </form>
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorBox error={error} />
+      {list && list.items.length > 0 && (
+        <table aria-label={b('watchlist')} data-testid="watchlist">
+          <thead>
+            <tr>
+              <th>{b('labelShort')}</th>
+              <th>{b('type')}</th>
+              <th>{b('keyVersions')}</th>
+              <th>{b('addedAt')}</th>
+              <th>{b('addedBy')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((w) => (
+              <tr key={w.watchId}>
+                <td>{w.label ?? '—'}</td>
+                <td>{codeText(locale, w.type)}</td>
+                <td>{w.keyVersions.join(', ')}</td>
+                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, w.addedAt, 'short')}</td>
+                <td>{w.addedBy}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      remove(w.watchId);
+                    }}
+                  >
+                    {b('unwatch')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function BlacklistAlertsAndWatch({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
+  return (
+    <>
+      <Alerts ctx={ctx} b={b} />
+      <Watchlist ctx={ctx} b={b} />
+    </>
+  );
+}
+
+export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
+  const { locale } = ctx;
+  const [mine, setMine] = useState<BlacklistContributions>();
+  const [allowance, setAllowance] = useState<unknown>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    call<BlacklistContributions>('GET', '/v1/blacklist/contributions?limit=500')
+      .then(setMine)
+      .catch((e: unknown) => {
+        setError(message(e));
+      });
+    // The allowance is the metering's (issue 19 item 4): shown when the node offers it.
+    call<unknown>('GET', '/v1/blacklist/allowance')
+      .then(setAllowance)
+      .catch(() => {
+        setAllowance(null);
+      });
+  }, []);
+  const counts = (r: Readonly<Record<string, number>>) =>
+    Object.entries(r)
+      .map(([k, n]) => `${codeText(locale, k)}: ${String(n)}`)
+      .join(' · ') || '—';
+  return (
+    <section aria-label={b('tabMine')}>
+      <h3>{b('mine')}</h3>
+      <p className="help">{b('mineHelp')}</p>
+      <ErrorBox error={error} />
+      {mine && (
+        <dl className="facts" data-testid="contributions">
+          <div>
+            <dt>{b('total')}</dt>
+            <dd>{mine.total}</dd>
+          </div>
+          <div>
+            <dt>{b('byStatus')}</dt>
+            <dd>{counts(mine.byStatus)}</dd>
+          </div>
+          <div>
+            <dt>{b('byCategory')}</dt>
+            <dd>{counts(mine.byCategory)}</dd>
+          </div>
+          <div>
+            <dt>{b('allowance')}</dt>
+            <dd className="small">
+              {allowance === undefined
+                ? '…'
+                : allowance === null
+                  ? b('allowanceNone')
+                  : JSON.stringify(allowance)}
+            </dd>
+          </div>
+        </dl>
+      )}
+      {mine && mine.items.length === 0 && <p>{b('none')}</p>}
+      {mine && mine.items.length > 0 && (
+        <table aria-label={b('mine')}>
+          <thead>
+            <tr>
+              <th>{b('category')}</th>
+              <th>{b('status')}</th>
+              <th>{b('listedAt')}</th>
+              <th>{b('expiresOn')}</th>
+              <th>{b('subjectKey')}</th>
+              <th>{b('transaction')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {mine.items.map((e) => (
+              <tr key={`${e.subjectKey}:${e.category}`}>
+                <td>{codeText(locale, e.category)}</td>
+                <td>
+                  <span className="badge">{codeText(locale, e.status)}</span>
+                </td>
+                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, e.listedAt, 'short')}</td>
+                <td>{e.expiresOn}</td>
+                <td className="mono small" title={e.subjectKey}>
+                  {e.subjectKey.slice(0, 12)}…
+                </td>
+                <td className="mono small" title={e.firstTxId}>
+                  {e.firstTxId.slice(0, 12)}…
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
