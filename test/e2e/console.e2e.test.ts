@@ -70,14 +70,14 @@ describe('the web console in Chromium', () => {
     expect(differing.join(' ')).toMatch(/Outcome/);
     // Which leg stands apart, and by how much: Bank B's, 0.67 short.
     const difference = await bruno.getByTestId('leg-difference').innerText();
-    expect(difference).toMatch(/The odd one out\s+BankBMSP \(Amount, Outcome\)/);
-    expect(difference).toMatch(/Its amount against the others\s+−CN¥0\.67/);
+    expect(difference).toMatch(/The odd one out\s+Bank B \(Amount, Outcome\)/);
+    expect(difference).toMatch(/Its amount against the others\s+−CNY\s0\.67/);
     await act(bruno, 'Assign');
     await act(bruno, 'Comment', 'core banking shows 12,345.00 settled');
     expect(await timeline(bruno)).toEqual([
-      expect.stringMatching(/bankb-system \(BankBMSP\)\s*Open/) as string,
-      expect.stringMatching(/bruno \(BankBMSP\)\s*Assigned → bruno/) as string,
-      expect.stringMatching(/bruno \(BankBMSP\)\s*Comment.*core banking shows 12,345.00 settled/) as string,
+      expect.stringMatching(/bankb-system \(Bank B\)\s*Open/) as string,
+      expect.stringMatching(/bruno \(Bank B\)\s*Assigned → bruno/) as string,
+      expect.stringMatching(/bruno \(Bank B\)\s*Comment.*core banking shows 12,345.00 settled/) as string,
     ]);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-detail.png'), fullPage: true });
 
@@ -88,7 +88,7 @@ describe('the web console in Chromium', () => {
     expect(await bruno.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
     expect(await bruno.getByRole('button', { name: 'Resolve', exact: true }).isDisabled()).toBe(true);
     expect(await bruno.getByTestId('next-step').innerText()).toBe(
-      'Next: a second person of BankBMSP, an approver, approves the proposal (four eyes).',
+      'Next: a second person of Bank B, an approver, approves the proposal (four eyes).',
     );
 
     // Keyboard only: Bella logs in with Tab and Enter and opens the break.
@@ -128,19 +128,19 @@ describe('the web console in Chromium', () => {
       .poll(() => bruno.getByTestId('break-status').innerText(), { timeout: 5000 })
       .toBe('Accepted');
     expect(await bruno.getByTestId('next-step').innerText()).toBe(
-      'Next: BankBMSP books the correction and resolves.',
+      'Next: Bank B books the correction and resolves.',
     );
     await act(bruno, 'Resolve', 'adjustment 881 posted');
     expect(await bruno.getByTestId('break-status').innerText()).toBe('Resolved');
-    expect((await timeline(bruno)).map((r) => /\((\w+MSP)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
-      'BankBMSP Open',
-      'BankBMSP Assigned',
-      'BankBMSP Comment',
-      'BankBMSP Proposed',
-      'BankBMSP Approved',
-      'BankAMSP Accepted',
-      'ClearingHouseMSP Accepted',
-      'BankBMSP Resolved',
+    expect((await timeline(bruno)).map((r) => /\(([^)]+)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
+      'Bank B Open',
+      'Bank B Assigned',
+      'Bank B Comment',
+      'Bank B Proposed',
+      'Bank B Approved',
+      'Bank A Accepted',
+      'Clearing House Accepted',
+      'Bank B Resolved',
     ]);
 
     // The same screen in Chinese: labels and codes translated, dates per locale.
@@ -157,7 +157,7 @@ describe('the web console in Chromium', () => {
     // Bank B's legs from Bank B's private collection on the ledger, though its system posted around the node.
     await expect
       .poll(() => bruno.getByTestId('in-transit').innerText())
-      .toMatch(/BankAMSP\s+1\s+\D*12,345\.00[\s\S]*ClearingHouseMSP\s+1\s+\D*12,345\.00/);
+      .toMatch(/Bank A\s+1\s+CNY\s12,345\.00[\s\S]*Clearing House\s+1\s+CNY\s12,345\.00/);
     await bruno.getByTestId('service-level').waitFor();
     // One day so far: a bar for breaks opened and one for breaks resolved.
     expect(await bruno.getByTestId('days-chart').locator('rect').count()).toBe(2);
@@ -251,7 +251,7 @@ describe('the web console in Chromium', () => {
     const listed = audrey.getByTestId('all-breaks').locator('tr', { hasText: resolvedBreakId });
     await expect
       .poll(() => listed.innerText())
-      .toMatch(/Amount mismatch\s+Resolved\s+BankAMSP, BankBMSP, ClearingHouseMSP/);
+      .toMatch(/Amount mismatch\s+Resolved\s+Bank A, Bank B, Clearing House/);
     await listed.getByRole('link', { name: resolvedBreakId }).click();
     const rows = audrey.getByTestId('provenance').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(8);
@@ -260,11 +260,11 @@ describe('the web console in Chromium', () => {
     const text = (await rows.allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
     // Newest first: Bruno resolved (version 8), ..., Bank B's system opened it (version 1).
     expect(text[0]).toMatch(
-      /^8 .* BankBMSP \/O=BankBMSP\/OU=client\/CN=bruno issued by \/CN=ca\.BankBMSP.* Resolved$/,
+      /^8 .* Bank B \(BankBMSP\) \/O=BankBMSP\/OU=client\/CN=bruno issued by \/CN=ca\.BankBMSP.* Resolved$/,
     );
     expect(text[7]).toMatch(/^1 .*CN=bankb-system.* Open$/);
-    expect(text.some((r) => /BankAMSP .*CN=alice/.test(r))).toBe(true);
-    expect(text.some((r) => /ClearingHouseMSP .*CN=chen/.test(r))).toBe(true);
+    expect(text.some((r) => /Bank A \(BankAMSP\) .*CN=alice/.test(r))).toBe(true);
+    expect(text.some((r) => /Clearing House \(ClearingHouseMSP\) .*CN=chen/.test(r))).toBe(true);
     for (const r of text) expect(r).toMatch(/^\d \S.* \d+ · \d+ [0-9a-f]{64} /);
     await audrey.reload();
     await expect.poll(() => rows.count()).toBe(8);
@@ -359,7 +359,7 @@ describe('the web console in Chromium', () => {
     expect(await page.getByTestId('only-in-books').innerText()).toContain(extra.reference);
     expect(await page.getByTestId('only-on-ledger').innerText()).toContain(c.legId);
     expect(await page.getByTestId('field-differences').innerText()).toMatch(
-      /Amount\s+CN¥12,345\.00\s+CN¥12,345\.67/,
+      /Amount\s+CNY\s12,345\.00\s+CNY\s12,345\.67/,
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'statements.png'), fullPage: true });
 

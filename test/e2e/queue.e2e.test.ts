@@ -139,7 +139,7 @@ describe('the triage queue in Chromium', () => {
     expect(await rows(page).first().innerText()).toMatch(/99,999\.00/);
     await page.getByLabel('Counterparty', { exact: true }).selectOption('ClearingHouseMSP');
     await expect.poll(() => shownReferences(page)).toEqual([references[4]]);
-    expect(await rows(page).innerText()).toContain('BankAMSP, ClearingHouseMSP');
+    expect(await rows(page).innerText()).toContain('Bank A, Clearing House');
 
     // The export is the view: CNY from 4,000, via the clearing house, amounts in major units.
     await page.getByLabel('Counterparty', { exact: true }).selectOption('');

@@ -2,11 +2,10 @@ import { useCallback, useEffect, useState, type ReactNode, type SyntheticEvent }
 
 import { login, logout, savedSession, SESSION_ENDED, type IndexedEvent, type User } from './api';
 import { Audit } from './Audit';
-import { BlacklistAlertBanner, BlacklistNavLink, BlacklistScreen } from './blacklist/BlacklistScreen';
 import { BreakDetail } from './BreakDetail';
 import { DashboardView } from './Dashboard';
-import type { Locale } from './format';
-import { translator, type Translate } from './i18n';
+import { INSTITUTION_TIME_ZONE, TIME_ZONES, timeZoneLabel, validTimeZone, type Locale } from './format';
+import { codeLabel, institutionName, translator, type Translate } from './i18n';
 import { useLiveIndex, type LiveState } from './live';
 import { Queue } from './Queue';
 import { useRoute } from './navigation';
@@ -14,11 +13,15 @@ import { hrefOf, type Route } from './route';
 import { Statements } from './Statements';
 import { ErrorBox, message, type Ctx, type Live } from './ui';
 
+/** Where the person's time-zone choice is kept in this browser. */
+const TIME_ZONE_KEY = 'tallystick.timeZone';
+
 export function App() {
   const [locale, setLocale] = useState<Locale>(() =>
     localStorage.getItem('tallystick.locale') === 'zh-CN' ? 'zh-CN' : 'en',
   );
   const [user, setUser] = useState<User | undefined>(() => savedSession()?.user);
+  const [timeZone, setTimeZone] = useState(() => validTimeZone(localStorage.getItem(TIME_ZONE_KEY)));
   const t = translator(locale);
   useEffect(() => {
     const ended = () => {
@@ -30,17 +33,27 @@ export function App() {
     };
   }, []);
 
-  const institution = useInstitution();
+  const node = useInstitution();
+  // The consortium's name for the node's institution in the chosen language; the node's own name otherwise.
+  const institution =
+    node === undefined
+      ? undefined
+      : node.mspId !== undefined && institutionName(locale, node.mspId) !== node.mspId
+        ? institutionName(locale, node.mspId)
+        : node.name;
   const appTitle = institution === undefined ? t('appName') : `${institution} · ${t('appName')}`;
   useEffect(() => {
     document.documentElement.lang = locale;
     document.title = appTitle;
     localStorage.setItem('tallystick.locale', locale);
   }, [locale, appTitle]);
+  useEffect(() => {
+    localStorage.setItem(TIME_ZONE_KEY, timeZone);
+  }, [timeZone]);
 
   const languagePicker = (
     <label className="lang">
-      {t('language')}{' '}
+      <span className="sr-only">{t('language')}</span>
       <select
         value={locale}
         onChange={(e) => {
@@ -49,6 +62,28 @@ export function App() {
       >
         <option value="en">English</option>
         <option value="zh-CN">中文</option>
+      </select>
+    </label>
+  );
+
+  const timeZonePicker = (
+    <label
+      className="lang"
+      title={`${t('timeZone')}: ${t('institutionZone', { zone: INSTITUTION_TIME_ZONE })}`}
+    >
+      <span className="sr-only">{t('timeZone')}</span>
+      <select
+        value={timeZone}
+        data-testid="time-zone"
+        onChange={(e) => {
+          setTimeZone(validTimeZone(e.target.value));
+        }}
+      >
+        {TIME_ZONES.map((z) => (
+          <option key={z} value={z}>
+            {timeZoneLabel(locale, z)}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -65,9 +100,15 @@ export function App() {
   return (
     <Shell
       locale={locale}
+      timeZone={timeZone}
       t={t}
       user={user}
-      languagePicker={languagePicker}
+      pickers={
+        <>
+          {languagePicker}
+          {timeZonePicker}
+        </>
+      }
       onLogout={() => {
         setUser(undefined);
       }}
@@ -79,52 +120,61 @@ export function App() {
  * The name of the institution whose node serves this console (its health answer says it, no login needed), so
  * the title and the login page say whose node this is: five nodes look alike otherwise.
  */
-function useInstitution(): string | undefined {
-  const [name, setName] = useState<string>();
+function useInstitution(): { readonly name: string; readonly mspId: string | undefined } | undefined {
+  const [node, setNode] = useState<{ readonly name: string; readonly mspId: string | undefined }>();
   useEffect(() => {
     let current = true;
     fetch('/healthz')
-      .then(async (res) => (res.ok ? ((await res.json()) as { institution?: string }) : {}))
+      .then(async (res) => (res.ok ? ((await res.json()) as { institution?: unknown; mspId?: unknown }) : {}))
       .then((h) => {
-        if (current && typeof h.institution === 'string') setName(h.institution);
+        if (current && typeof h.institution === 'string')
+          setNode({ name: h.institution, mspId: typeof h.mspId === 'string' ? h.mspId : undefined });
       })
       .catch(() => undefined);
     return () => {
       current = false;
     };
   }, []);
-  return name;
+  return node;
 }
 
 /** The screens of a logged-in person, the live stream from the node's index, and the navigation between them. */
 function Shell({
   locale,
+  timeZone,
   t,
   user,
-  languagePicker,
+  pickers,
   onLogout,
 }: {
   readonly locale: Locale;
+  readonly timeZone: string;
   readonly t: Translate;
   readonly user: User;
-  readonly languagePicker: ReactNode;
+  readonly pickers: ReactNode;
   readonly onLogout: () => void;
 }) {
   useAuditorStart(user);
   const route = useRoute();
   const { live, liveState } = useLive();
-  const ctx: Ctx = { locale, t, user, live };
+  const ctx: Ctx = { locale, timeZone, t, user, live };
+  // One line at 1280 px in both languages (the browser test measures it): the labels of the pickers and of the
+  // person are read by screen readers, the institution's name (whose node this is) stays in sight.
   return (
     <>
       <header>
-        <h1>{t('appName')}</h1>
+        <h1>
+          <span className="institution">{institutionName(locale, user.mspId)}</span>{' '}
+          <span className="sr-only"> · {t('appName')}</span>
+        </h1>
         <Navigation t={t} route={route} />
-        <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
         <LiveIndicator t={t} liveState={liveState} />
-        <span className="who">
-          {t('loggedInAs')} <strong>{user.enrollmentId}</strong> · {user.mspId} · {user.roles.join(', ')}
+        <span className="who" title={`${user.enrollmentId} · ${user.mspId}`}>
+          <span className="sr-only">{t('loggedInAs')} </span>
+          <strong>{user.enrollmentId}</strong> ·{' '}
+          {user.roles.map((r) => codeLabel(locale, r)).join(locale === 'en' ? ', ' : '、')}
         </span>
-        {languagePicker}
+        {pickers}
         <button
           type="button"
           onClick={() => {
@@ -135,7 +185,6 @@ function Shell({
         </button>
       </header>
       <main>
-        <BlacklistAlertBanner ctx={ctx} />
         <Screen ctx={ctx} route={route} />
       </main>
     </>
@@ -212,7 +261,6 @@ function Screen({ ctx, route }: { readonly ctx: Ctx; readonly route: Route }) {
       {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
       {route.name === 'statements' && <Statements ctx={ctx} />}
       {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
-      {route.name === 'blacklist' && <BlacklistScreen ctx={ctx} tab={route.tab} />}
     </>
   );
 }

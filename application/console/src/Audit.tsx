@@ -10,8 +10,8 @@ import {
   type ProvenanceEntry,
   type VerifyReport,
 } from './api';
-import { formatDateTime, formatInteger } from './format';
-import { codeLabel, type Translate } from './i18n';
+import { formatDateTime, formatInteger, type Locale } from './format';
+import { codeLabel, institutionName, type Translate } from './i18n';
 import { navigate } from './navigation';
 import { hrefOf } from './route';
 import { ErrorBox, message, Pager, Select, type Ctx } from './ui';
@@ -164,7 +164,7 @@ function ProvenanceHistory({
   readonly ctx: Ctx;
   readonly history: readonly ProvenanceEntry[] | undefined;
 }) {
-  const { t, locale } = ctx;
+  const { t, locale, timeZone } = ctx;
   return (
     <>
       {history?.length === 0 && <p>{t('noRecord')}</p>}
@@ -186,7 +186,7 @@ function ProvenanceHistory({
               return (
                 <tr key={h.txId}>
                   <td>{formatInteger(locale, h.version)}</td>
-                  <td>{formatDateTime(locale, h.timestamp)}</td>
+                  <td>{formatDateTime(locale, timeZone, h.timestamp)}</td>
                   <td>
                     {h.blockNumber === null
                       ? t('notIndexed')
@@ -194,7 +194,7 @@ function ProvenanceHistory({
                   </td>
                   <td className="mono small">{h.txId}</td>
                   <td className="signer">
-                    <Signer t={t} signer={h.signer} />
+                    <Signer t={t} locale={locale} signer={h.signer} />
                   </td>
                   <td>{h.isDelete ? t('deleted') : status ? codeLabel(locale, status) : t('none')}</td>
                 </tr>
@@ -207,10 +207,18 @@ function ProvenanceHistory({
   );
 }
 
-function Signer({ t, signer }: { readonly t: Translate; readonly signer: ProvenanceEntry['signer'] }) {
+function Signer({
+  t,
+  locale,
+  signer,
+}: {
+  readonly t: Translate;
+  readonly locale: Locale;
+  readonly signer: ProvenanceEntry['signer'];
+}) {
   return signer ? (
     <>
-      <strong>{signer.mspId}</strong>
+      <strong>{institutionName(locale, signer.mspId)}</strong> ({signer.mspId})
       <br />
       <span className="mono small">{signer.subject}</span>
       <br />
@@ -260,11 +268,12 @@ function VerifyResult({ ctx, verify }: { readonly ctx: Ctx; readonly verify: Ver
   const { t, locale } = ctx;
   return (
     <div role="status" className={verify.differences.length === 0 ? 'notice' : 'error'} data-testid="verify">
-      {(verify.differences.length === 0 ? t('indexAgrees') : t('indexDiffers'))
-        .replace('{cases}', formatInteger(locale, verify.casesChecked))
-        .replace('{breaks}', formatInteger(locale, verify.breaksChecked))
-        .replace('{n}', formatInteger(locale, verify.differences.length))
-        .replace('{block}', verify.checkpoint ? formatInteger(locale, verify.checkpoint.blockNumber) : '—')}
+      {t(verify.differences.length === 0 ? 'indexAgrees' : 'indexDiffers', {
+        cases: verify.casesChecked,
+        breaks: verify.breaksChecked,
+        n: verify.differences.length,
+        block: verify.checkpoint ? formatInteger(locale, verify.checkpoint.blockNumber) : '—',
+      })}
       {verify.differences.length > 0 && (
         <ul>
           {verify.differences.slice(0, 50).map((d) => (
@@ -329,7 +338,7 @@ function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
 }
 
 function AuditBreaksTable({ ctx, items }: { readonly ctx: Ctx; readonly items: AuditBreaksPage['items'] }) {
-  const { t, locale } = ctx;
+  const { t, locale, timeZone } = ctx;
   return (
     <table data-testid="all-breaks">
       <thead>
@@ -350,8 +359,8 @@ function AuditBreaksTable({ ctx, items }: { readonly ctx: Ctx; readonly items: A
             </td>
             <td>{codeLabel(locale, b.reason)}</td>
             <td>{codeLabel(locale, b.status)}</td>
-            <td>{b.parties.join(', ')}</td>
-            <td>{formatDateTime(locale, b.updatedAt)}</td>
+            <td>{b.parties.map((m) => institutionName(locale, m)).join(', ')}</td>
+            <td>{formatDateTime(locale, timeZone, b.updatedAt)}</td>
             <td>{formatInteger(locale, b.blockNumber)}</td>
           </tr>
         ))}

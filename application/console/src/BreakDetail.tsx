@@ -11,7 +11,7 @@ import {
 } from './api';
 import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
 import { formatDate, formatDateTime, formatMoney } from './format';
-import { codeLabel, type Translate } from './i18n';
+import { codeLabel, institutionName, type Translate } from './i18n';
 import { legDifference } from './legDifference';
 import { hrefOf } from './route';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
@@ -255,7 +255,7 @@ function ReferenceForm({
 }
 
 function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord }) {
-  const { t, locale } = ctx;
+  const { t, locale, timeZone } = ctx;
   return (
     <dl className="facts">
       <Fact label={t('reason')}>{codeLabel(locale, brk.reason)}</Fact>
@@ -265,9 +265,9 @@ function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord
       <Fact label={t('caseId')}>
         <span className="mono">{brk.caseId}</span>
       </Fact>
-      <Fact label={t('opened')}>{formatDateTime(locale, brk.openedAt)}</Fact>
+      <Fact label={t('opened')}>{formatDateTime(locale, timeZone, brk.openedAt)}</Fact>
       <Fact label={t('assignee')}>
-        {brk.assignee ? `${brk.assignee.name} (${brk.assignee.mspId})` : t('none')}
+        {brk.assignee ? `${brk.assignee.name} (${institutionName(locale, brk.assignee.mspId)})` : t('none')}
       </Fact>
       <Fact label={t('proposal')}>
         {brk.proposal
@@ -276,8 +276,10 @@ function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord
             }`
           : t('none')}
       </Fact>
-      <Fact label={t('acceptedBy')}>{brk.acceptedBy.length ? brk.acceptedBy.join(', ') : t('none')}</Fact>
-      <Fact label={t('parties')}>{brk.parties.join(', ')}</Fact>
+      <Fact label={t('acceptedBy')}>
+        {brk.acceptedBy.length ? brk.acceptedBy.map((m) => institutionName(locale, m)).join(', ') : t('none')}
+      </Fact>
+      <Fact label={t('parties')}>{brk.parties.map((m) => institutionName(locale, m)).join(', ')}</Fact>
     </dl>
   );
 }
@@ -306,7 +308,7 @@ function LegsSideBySide({
             <th scope="col">{t('field')}</th>
             {legs.map((l) => (
               <th scope="col" key={l.legId}>
-                {l.mspId}
+                {institutionName(locale, l.mspId)}
                 <br />
                 <span className="mono small">{l.legId}</span>
               </th>
@@ -344,7 +346,9 @@ function LegsSideBySide({
 function LegDifferenceFacts({ ctx, legs }: { readonly ctx: Ctx; readonly legs: OpenCase['legs'] }) {
   const { t, locale } = ctx;
   const d = legDifference(legs, LEG_FIELDS);
-  const oddOnes = [...new Set(Object.values(d.odd).flatMap((ls) => ls.map((l) => l.mspId)))];
+  const oddOnes = [
+    ...new Set(Object.values(d.odd).flatMap((ls) => ls.map((l) => institutionName(locale, l.mspId)))),
+  ];
   if (oddOnes.length === 0) return null;
   const signed = (n: bigint, text: string) => (n < 0n ? `−${text}` : `+${text}`);
   return (
@@ -390,7 +394,7 @@ function BreakTimeline({
   readonly brk: BreakRecord;
   readonly sealed: boolean;
 }) {
-  const { t, locale } = ctx;
+  const { t, locale, timeZone } = ctx;
   return (
     <>
       <h3>{t('timeline')}</h3>
@@ -407,9 +411,9 @@ function BreakTimeline({
         <tbody data-testid="timeline">
           {brk.timeline.map((e) => (
             <tr key={e.seq}>
-              <td>{formatDateTime(locale, e.at)}</td>
+              <td>{formatDateTime(locale, timeZone, e.at)}</td>
               <td>
-                {e.actor.name} ({e.actor.mspId})
+                {e.actor.name} ({institutionName(locale, e.actor.mspId)})
               </td>
               <td>
                 {codeLabel(locale, e.action)}
@@ -625,22 +629,26 @@ function actorOf(user: User, roles: readonly Role[], b: BreakRecord): Actor {
 }
 
 /** Who has the break now: what the workflow waits for, in words (four eyes, then every other party). */
-function nextStep({ t }: Ctx, b: BreakRecord): string {
+function nextStep({ t, locale }: Ctx, b: BreakRecord): string {
   const proposer = b.proposal?.proposer.mspId ?? '';
   switch (b.status) {
     case 'OPEN':
       return t('nextAssign');
     case 'ASSIGNED':
-      return t('nextPropose').replace('{who}', b.assignee ? `${b.assignee.name} (${b.assignee.mspId})` : '');
+      return t('nextPropose', {
+        who: b.assignee ? `${b.assignee.name} (${institutionName(locale, b.assignee.mspId)})` : '',
+      });
     case 'PROPOSED':
-      return t('nextApprove').replace('{msp}', proposer);
+      return t('nextApprove', { msp: institutionName(locale, proposer) });
     case 'APPROVED':
-      return t('nextAccept').replace(
-        '{msps}',
-        b.parties.filter((p) => p !== proposer && !b.acceptedBy.includes(p)).join(', '),
-      );
+      return t('nextAccept', {
+        msps: b.parties
+          .filter((p) => p !== proposer && !b.acceptedBy.includes(p))
+          .map((p) => institutionName(locale, p))
+          .join(', '),
+      });
     case 'ACCEPTED':
-      return t('nextResolve').replace('{msp}', proposer);
+      return t('nextResolve', { msp: institutionName(locale, proposer) });
     case 'RESOLVED':
       return t('nextNone');
   }

@@ -2,26 +2,45 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { call, type Dashboard } from './api';
 import { formatDate, formatDateTime, formatInteger, formatMoney, formatPercent } from './format';
-import { codeLabel } from './i18n';
+import { codeLabel, institutionName } from './i18n';
 import { ErrorBox, Fact, message, type Ctx } from './ui';
 
-type Day = Dashboard['days'][number];
+type Day = Dashboard['own']['days'][number];
 
-/** The institution's day, its service level, funds in transit and open breaks, refreshed after every block. */
+/**
+ * The institution's own work first: its latest day, its service level, funds in transit and its open breaks by
+ * reason and age, its last days; then the network's figures, apart and labelled as the consortium's totals.
+ * Refreshed after every block.
+ */
 export function DashboardView({ ctx }: { readonly ctx: Ctx }) {
-  const { t } = ctx;
+  const { t, locale, user } = ctx;
   const { data, error } = useDashboard(ctx.live.blocks);
-  const today = data?.days[0];
+  const ownToday = data?.own.days[0];
+  const networkToday = data?.network.days[0];
   return (
     <section aria-labelledby="dash-title">
       <h2 id="dash-title">{t('dashboardTitle')}</h2>
       <p className="help">{t('liveNote')}</p>
       <ErrorBox error={error} />
-      {today && <TodayTiles ctx={ctx} today={today} />}
-      {data?.serviceLevel && <ServiceLevelTiles ctx={ctx} serviceLevel={data.serviceLevel} />}
-      <InTransit ctx={ctx} rows={data?.inTransitByCounterparty} />
-      <OpenByReason ctx={ctx} rows={data?.openBreaksByReason} />
-      {data && data.days.length > 0 && <LastDays ctx={ctx} days={data.days} />}
+      <section aria-labelledby="own-title" className="dash-part" data-testid="own">
+        <h3 id="own-title">{t('ownTitle', { institution: institutionName(locale, user.mspId) })}</h3>
+        <p className="help">{t('ownHelp')}</p>
+        {ownToday && <DayTiles ctx={ctx} day={ownToday} testId="own-today" />}
+        {data && <ServiceLevelTiles ctx={ctx} serviceLevel={data.serviceLevel} />}
+        <InTransit ctx={ctx} rows={data?.inTransitByCounterparty} />
+        <OpenByReason ctx={ctx} rows={data?.openBreaksByReason} />
+        {data && data.own.days.length > 0 && (
+          <LastDays ctx={ctx} days={data.own.days} title={t('ownLastDays')} testId="own-days" chart />
+        )}
+      </section>
+      <section aria-labelledby="network-title" className="dash-part network" data-testid="network">
+        <h3 id="network-title">{t('networkTitle')}</h3>
+        <p className="help">{t('networkHelp')}</p>
+        {networkToday && <DayTiles ctx={ctx} day={networkToday} testId="network-today" />}
+        {data && data.network.days.length > 0 && (
+          <LastDays ctx={ctx} days={data.network.days} title={t('networkLastDays')} testId="network-days" />
+        )}
+      </section>
     </section>
   );
 }
@@ -74,18 +93,22 @@ function useDashboard(blocks: number) {
   return { data, error };
 }
 
-function TodayTiles({ ctx, today }: { readonly ctx: Ctx; readonly today: Day }) {
+/** A day's figures as tiles: legs, cases by their status now, match rate, breaks opened and resolved. */
+function DayTiles({ ctx, day, testId }: { readonly ctx: Ctx; readonly day: Day; readonly testId: string }) {
   const { t, locale } = ctx;
-  const opened = Number(today.cases_opened);
-  const matched = Number(today.cases_matched);
+  const opened = Number(day.casesOpened);
+  const matched = Number(day.casesMatched);
   return (
-    <dl className="tiles">
-      <Fact label={t('today')}>{formatDate(locale, today.day)}</Fact>
-      <Fact label={t('legsPosted')}>{formatInteger(locale, today.legs_posted)}</Fact>
+    <dl className="tiles" data-testid={testId}>
+      <Fact label={t('dayUtc')}>{formatDate(locale, day.day)}</Fact>
+      <Fact label={t('legsPosted')}>{formatInteger(locale, day.legsPosted)}</Fact>
       <Fact label={t('casesOpened')}>{formatInteger(locale, opened)}</Fact>
+      <Fact label={t('casesMatched')}>{formatInteger(locale, matched)}</Fact>
+      <Fact label={t('casesBroken')}>{formatInteger(locale, day.casesBroken)}</Fact>
+      <Fact label={t('casesPending')}>{formatInteger(locale, day.casesPending)}</Fact>
       <Fact label={t('matchRate')}>{opened ? formatPercent(locale, matched / opened) : t('none')}</Fact>
-      <Fact label={t('breaksOpened')}>{formatInteger(locale, today.breaks_opened)}</Fact>
-      <Fact label={t('breaksResolved')}>{formatInteger(locale, today.breaks_resolved)}</Fact>
+      <Fact label={t('breaksOpened')}>{formatInteger(locale, day.breaksOpened)}</Fact>
+      <Fact label={t('breaksResolved')}>{formatInteger(locale, day.breaksResolved)}</Fact>
     </dl>
   );
 }
@@ -95,17 +118,27 @@ function ServiceLevelTiles({
   serviceLevel,
 }: {
   readonly ctx: Ctx;
-  readonly serviceLevel: NonNullable<Dashboard['serviceLevel']>;
+  readonly serviceLevel: Dashboard['serviceLevel'];
 }) {
-  const { t, locale } = ctx;
+  const { t, locale, timeZone } = ctx;
+  const resolved = Number(serviceLevel.resolved);
+  const within = Number(serviceLevel.resolvedWithin);
   return (
     <>
-      <h3>{t('serviceLevel')}</h3>
+      <h4>{t('serviceLevel')}</h4>
       <dl className="tiles" data-testid="service-level">
+        <Fact label={t('openAtRisk')}>{formatInteger(locale, serviceLevel.openAtRisk)}</Fact>
+        <Fact label={t('openBreached')}>{formatInteger(locale, serviceLevel.openBreached)}</Fact>
         <Fact label={t('missingLegBreaks')}>{formatInteger(locale, serviceLevel.missingLegBreaks)}</Fact>
         <Fact label={t('overdueCases')}>{formatInteger(locale, serviceLevel.overdueCases)}</Fact>
+        <Fact label={t('resolvedWithin')}>
+          {t('resolvedWithinOf', { within, resolved })}
+          {resolved > 0 && ` · ${formatPercent(locale, within / resolved)}`}
+        </Fact>
         <Fact label={t('oldestOpen')}>
-          {serviceLevel.oldestOpenAt ? formatDateTime(locale, serviceLevel.oldestOpenAt) : t('none')}
+          {serviceLevel.oldestOpenAt
+            ? formatDateTime(locale, timeZone, serviceLevel.oldestOpenAt)
+            : t('none')}
         </Fact>
       </dl>
     </>
@@ -123,7 +156,7 @@ function InTransit({
   const { t, locale } = ctx;
   return (
     <>
-      <h3>{t('inTransitTitle')}</h3>
+      <h4>{t('inTransitTitle')}</h4>
       <p className="help">{t('inTransitHelp')}</p>
       {rows?.length === 0 && <p>{t('nothing')}</p>}
       {rows && rows.length > 0 && (
@@ -138,7 +171,7 @@ function InTransit({
           <tbody>
             {rows.map((r) => (
               <tr key={`${r.counterparty}-${r.currency ?? ''}`}>
-                <th scope="row">{r.counterparty}</th>
+                <th scope="row">{institutionName(locale, r.counterparty)}</th>
                 <td>{formatInteger(locale, r.breaks)}</td>
                 <td>{r.currency ? formatMoney(locale, r.amountMinor, r.currency) : t('amountUnknown')}</td>
               </tr>
@@ -162,12 +195,12 @@ function OpenByReason({
   const maxOpen = Math.max(1, ...(rows?.map((r) => Number(r.open)) ?? []));
   return (
     <>
-      <h3>{t('openByReason')}</h3>
+      <h4>{t('openByReason')}</h4>
       <table data-testid="by-reason">
         <thead>
           <tr>
             <th scope="col">{t('reason')}</th>
-            <th scope="col">{t('open')}</th>
+            <th scope="col">{t('openBreaksCol')}</th>
             <th scope="col">{t('olderThan1h')}</th>
             <th scope="col">{t('olderThan1d')}</th>
             <th scope="col">
@@ -193,20 +226,34 @@ function OpenByReason({
   );
 }
 
-/** The last days' counters, as a chart and as the table screen readers read. */
-function LastDays({ ctx, days }: { readonly ctx: Ctx; readonly days: readonly Day[] }) {
+/** The last days' figures, as a table (and, for the institution's own, a chart of its breaks). */
+function LastDays({
+  ctx,
+  days,
+  title,
+  testId,
+  chart = false,
+}: {
+  readonly ctx: Ctx;
+  readonly days: readonly Day[];
+  readonly title: string;
+  readonly testId: string;
+  readonly chart?: boolean;
+}) {
   const { t, locale } = ctx;
   return (
     <>
-      <h3>{t('lastDays')}</h3>
-      <DaysChart ctx={ctx} days={days} />
-      <table>
+      <h4>{title}</h4>
+      {chart && <DaysChart ctx={ctx} days={days} />}
+      <table data-testid={testId}>
         <thead>
           <tr>
-            <th scope="col">{t('day')}</th>
+            <th scope="col">{t('dayUtc')}</th>
             <th scope="col">{t('legsPosted')}</th>
             <th scope="col">{t('casesOpened')}</th>
             <th scope="col">{t('casesMatched')}</th>
+            <th scope="col">{t('casesBroken')}</th>
+            <th scope="col">{t('casesPending')}</th>
             <th scope="col">{t('breaksOpened')}</th>
             <th scope="col">{t('breaksResolved')}</th>
           </tr>
@@ -215,11 +262,13 @@ function LastDays({ ctx, days }: { readonly ctx: Ctx; readonly days: readonly Da
           {days.map((d) => (
             <tr key={d.day}>
               <th scope="row">{formatDate(locale, d.day)}</th>
-              <td>{formatInteger(locale, d.legs_posted)}</td>
-              <td>{formatInteger(locale, d.cases_opened)}</td>
-              <td>{formatInteger(locale, d.cases_matched)}</td>
-              <td>{formatInteger(locale, d.breaks_opened)}</td>
-              <td>{formatInteger(locale, d.breaks_resolved)}</td>
+              <td>{formatInteger(locale, d.legsPosted)}</td>
+              <td>{formatInteger(locale, d.casesOpened)}</td>
+              <td>{formatInteger(locale, d.casesMatched)}</td>
+              <td>{formatInteger(locale, d.casesBroken)}</td>
+              <td>{formatInteger(locale, d.casesPending)}</td>
+              <td>{formatInteger(locale, d.breaksOpened)}</td>
+              <td>{formatInteger(locale, d.breaksResolved)}</td>
             </tr>
           ))}
         </tbody>
@@ -236,8 +285,8 @@ function DaysChart({ ctx, days }: { readonly ctx: Ctx; readonly days: readonly D
   const { t, locale } = ctx;
   const series = [...days].reverse().map((d) => ({
     day: d.day,
-    opened: Number(d.breaks_opened),
-    resolved: Number(d.breaks_resolved),
+    opened: Number(d.breaksOpened),
+    resolved: Number(d.breaksResolved),
   }));
   const max = Math.max(1, ...series.map((d) => Math.max(d.opened, d.resolved)));
   const width = 1000;

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 
 import { call, download, type People, type QueuePage } from './api';
-import { formatInteger } from './format';
 import { replaceRoute } from './navigation';
 import { QueueFilters, QueueSearch } from './QueueFilters';
 import { QueueTable } from './QueueTable';
@@ -100,7 +99,7 @@ function QueueTotal({
   readonly viewKey: string;
   readonly onError: (e: string) => void;
 }) {
-  const { t, locale, user } = ctx;
+  const { t, user } = ctx;
   const [note, setNote] = usePerView<string | undefined>(viewKey, () => undefined);
   const exportCsv = () => {
     setNote(() => undefined);
@@ -108,8 +107,7 @@ function QueueTotal({
     download('/v1/queue/export', `queue-${user.mspId}-${day}.csv`, body)
       .then((headers) => {
         const n = Math.min(page?.total ?? 0, EXPORT_ROWS_MAX);
-        const text = headers.get('x-truncated') === 'true' ? t('exportTruncated') : t('exported');
-        setNote(() => text.replace('{n}', formatInteger(locale, n)));
+        setNote(() => t(headers.get('x-truncated') === 'true' ? 'exportTruncated' : 'exported', { n }));
       })
       .catch((e: unknown) => {
         onError(message(e));
@@ -119,7 +117,7 @@ function QueueTotal({
     <div className="filters">
       {page?.total !== undefined && (
         <p className="help" data-testid="queue-total">
-          {t(closed ? 'closedMatching' : 'matching').replace('{n}', formatInteger(locale, page.total))}
+          {t(closed ? 'closedMatching' : 'matching', { n: page.total })}
         </p>
       )}
       <button type="button" disabled={!page || page.total === 0} onClick={exportCsv}>

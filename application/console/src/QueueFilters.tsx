@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type SyntheticEvent } from 'react';
 
 import { formatInteger } from './format';
-import { codeLabel, type MessageKey } from './i18n';
+import { codeLabel, institutionName, type MessageKey } from './i18n';
 import { minorUnitsOf, PAGE_SIZES, SORTS, type View } from './queueView';
 import { Select, type Ctx } from './ui';
 import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
@@ -185,7 +185,10 @@ function BreakFilters({
         label={t('counterpartyColumn')}
         value={view.counterparty}
         any={t('any')}
-        options={withCurrent(seen.counterparties, view.counterparty)}
+        options={withCurrent(seen.counterparties, view.counterparty).map((o) => ({
+          value: o.value,
+          label: institutionName(locale, o.value),
+        }))}
         onChange={(v) => {
           change({ counterparty: v });
         }}

@@ -1,6 +1,6 @@
 import type { QueueItem } from './api';
 import { formatAge, formatDate, formatDateTime, formatMoney } from './format';
-import { codeLabel, type MessageKey } from './i18n';
+import { codeLabel, institutionName, type MessageKey } from './i18n';
 import type { Sort, View } from './queueView';
 import { hrefOf } from './route';
 import type { Ctx } from './ui';
@@ -72,7 +72,7 @@ function Row({
   readonly selected: boolean;
   readonly onToggle: (breakId: string) => void;
 }) {
-  const { t, locale, live } = ctx;
+  const { t, locale, live, timeZone } = ctx;
   const b = item;
   const fresh = live.changed.has(b.breakId);
   return (
@@ -102,11 +102,11 @@ function Row({
         )}
       </td>
       <td>{b.currency ?? ''}</td>
-      <td>{b.counterparties.join(', ')}</td>
+      <td>{b.counterparties.map((m) => institutionName(locale, m)).join(', ')}</td>
       <td>{b.valueDate ? formatDate(locale, b.valueDate) : ''}</td>
       <td className="small reference">{b.ownReference ?? ''}</td>
       <AgeCell ctx={ctx} item={b} />
-      <td className="small">{formatDateTime(locale, b.updatedAt)}</td>
+      <td className="small">{formatDateTime(locale, timeZone, b.updatedAt, 'short')}</td>
       <td>{b.assignee ? b.assignee.name : t('none')}</td>
       <td>
         <a

@@ -1,7 +1,6 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 
 import { call, type BulkResult, type SavedView, type SavedViews } from './api';
-import { formatInteger } from './format';
 import { fromQuery, toQuery, type View } from './queueView';
 import { ErrorBox, message, Select, type Ctx } from './ui';
 
@@ -113,7 +112,7 @@ export function QueueBulkBar({
   /** After the assignments: clear the selection and fetch the page again. */
   readonly onDone: () => void;
 }) {
-  const { t, locale, user } = ctx;
+  const { t, user } = ctx;
   const [assignee, setAssignee] = useState(user.enrollmentId);
   const [note, setNote] = useState<string>();
   const [error, setError] = useState<string>();
@@ -125,12 +124,7 @@ export function QueueBulkBar({
     setError(undefined);
     call<BulkResult>('POST', '/v1/breaks/assign', { breakIds: [...selected], assignee })
       .then((r) => {
-        setNote(
-          t('bulkAssigned')
-            .replace('{n}', formatInteger(locale, r.assigned))
-            .replace('{of}', formatInteger(locale, r.results.length))
-            .replace('{who}', assignee),
-        );
+        setNote(t('bulkAssigned', { n: r.assigned, of: r.results.length, who: assignee }));
         const failed = r.results.filter((x) => !x.ok);
         if (failed.length > 0)
           setError(failed.map((x) => `${x.breakId}: ${x.error.message} (${x.error.code})`).join('; '));
@@ -147,7 +141,7 @@ export function QueueBulkBar({
   return (
     <>
       <div className="bulk filters" aria-label={t('bulkActions')} role="group">
-        <span aria-live="polite">{t('selected').replace('{n}', formatInteger(locale, selected.size))}</span>
+        <span aria-live="polite">{t('selected', { n: selected.size })}</span>
         <Select
           label={t('assignSelectedTo')}
           value={assignee}

@@ -78,12 +78,7 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
       legs: proposed,
     })
       .then((r) => {
-        setPosted(
-          t('legsPostedIn')
-            .replace('{n}', formatInteger(locale, r.result.length))
-            .replace('{block}', r.blockNumber)
-            .replace('{tx}', r.txId),
-        );
+        setPosted(t('legsPostedIn', { n: r.result.length, block: r.blockNumber, tx: r.txId }));
       })
       .catch((err: unknown) => {
         setError(message(err));
@@ -227,7 +222,7 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
           {proposed && proposed.length > 0 && (
             <div className="row">
               <button type="button" disabled={busy} onClick={post}>
-                {t('postMissing').replace('{n}', formatInteger(locale, proposed.length))}
+                {t('postMissing', { n: proposed.length })}
               </button>
               {!user.roles.includes('submitter') && <span className="help">{t('postNeedsSubmitter')}</span>}
             </div>
@@ -314,10 +309,10 @@ function ScopeList({ scopes, t }: { readonly scopes: StatementReport['scopes']; 
   const text = (s: StatementReport['scopes'][number]) => {
     const currency = s.currency ?? '';
     if (s.account !== undefined && s.accountOnLedger)
-      return t('scopeAccount').replace('{account}', s.account).replace('{currency}', currency);
+      return t('scopeAccount', { account: s.account, currency });
     if (s.account !== undefined && s.currency !== undefined)
-      return t('scopeAccountUnknown').replace('{account}', s.account).replace('{currency}', currency);
-    return s.currency !== undefined ? t('scopeCurrency').replace('{currency}', currency) : t('scopeAll');
+      return t('scopeAccountUnknown', { account: s.account, currency });
+    return s.currency !== undefined ? t('scopeCurrency', { currency }) : t('scopeAll');
   };
   return (
     <p className="help" data-testid="statement-scope">

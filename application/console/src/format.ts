@@ -12,13 +12,68 @@ export function formatPercent(locale: Locale, ratio: number): string {
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(ratio);
 }
 
-export function formatDateTime(locale: Locale, iso: string): string {
+/**
+ * The time zones a person may read times in. The consortium's members are in China Standard Time (the trading
+ * day runs 09:00-17:00 there), so a node's institution reads Asia/Shanghai unless the person picks another.
+ */
+export const INSTITUTION_TIME_ZONE = 'Asia/Shanghai';
+export const TIME_ZONES = [
+  'Asia/Shanghai',
+  'Asia/Hong_Kong',
+  'Asia/Singapore',
+  'Asia/Tokyo',
+  'Europe/London',
+  'Europe/Frankfurt',
+  'America/New_York',
+  'UTC',
+] as const;
+
+const ZONE_CITIES_ZH: Readonly<Record<string, string>> = {
+  'Asia/Shanghai': '上海',
+  'Asia/Hong_Kong': '香港',
+  'Asia/Singapore': '新加坡',
+  'Asia/Tokyo': '东京',
+  'Europe/London': '伦敦',
+  'Europe/Frankfurt': '法兰克福',
+  'America/New_York': '纽约',
+};
+
+/** A zone as the picker shows it, short enough for the header: its city ("Shanghai", "上海", "New York", "UTC"). */
+export function timeZoneLabel(locale: Locale, zone: string): string {
+  if (locale === 'zh-CN' && ZONE_CITIES_ZH[zone] !== undefined) return ZONE_CITIES_ZH[zone];
+  return (zone.split('/').at(-1) ?? zone).replaceAll('_', ' ');
+}
+
+/** The picked zone if this browser knows it, else the institution's. */
+export function validTimeZone(zone: string | null | undefined): string {
+  if (!zone) return INSTITUTION_TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return INSTITUTION_TIME_ZONE;
+  }
+}
+
+/** An instant in the picked zone, the zone always shown: "Dec 7, 2026, 09:36:05 GMT+8", "2026年12月7日 GMT+8 09:36:05". */
+export function formatDateTime(
+  locale: Locale,
+  timeZone: string,
+  iso: string,
+  /** short: without year and seconds, for a table's narrow column ("Dec 7, 09:36 GMT+8"). */
+  length: 'long' | 'short' = 'long',
+): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale, {
-    dateStyle: 'medium',
-    timeStyle: 'long',
-    timeZone: 'UTC',
+    ...(length === 'long' ? { year: 'numeric', second: '2-digit' } : {}),
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+    timeZoneName: 'short',
   }).format(d);
 }
 
@@ -28,16 +83,21 @@ export function formatDate(locale: Locale, isoDay: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
 }
 
-/** 1234567 CNY minor units → "¥12,345.67" (en) or "¥12,345.67" (zh-CN); exponent from Intl's currency data. */
+/**
+ * Bank style: the ISO code before the amount, 1234567 CNY minor units → "CNY 12,345.67" (also in zh-CN, where
+ * the symbol ¥ would not tell yuan from yen). The exponent is Intl's currency data; a leading "-" for a signed
+ * amount (a difference).
+ */
 export function formatMoney(locale: Locale, amountMinor: string, currency: string): string {
-  if (!/^\d+$/.test(amountMinor) || !/^[A-Z]{3}$/.test(currency)) return `${amountMinor} ${currency}`;
-  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  const m = /^(-?)(\d+)$/.exec(amountMinor);
+  if (!m || !/^[A-Z]{3}$/.test(currency)) return `${currency} ${amountMinor}`;
+  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' });
   const exponent = fmt.resolvedOptions().maximumFractionDigits ?? 2;
-  const digits = amountMinor.padStart(exponent + 1, '0');
+  const digits = (m[2] ?? '').padStart(exponent + 1, '0');
   const decimal =
     exponent === 0 ? digits : `${digits.slice(0, digits.length - exponent)}.${digits.slice(-exponent)}`;
   // Intl formats decimal strings exactly (no float rounding) in every current browser.
-  return fmt.format(decimal as `${number}`);
+  return fmt.format(`${m[1] ?? ''}${decimal}` as `${number}`);
 }
 
 /** How long a break has been open: "3 h 12 min", "2 d 4 h". */

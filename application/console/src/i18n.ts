@@ -1,5 +1,7 @@
 // Every word the console shows, in English and Simplified Chinese. The Chinese follows the terms reconciliation
 // staff use (shared domain notes): 差错 for a break, 复核 for four-eyes approval, 在途 for funds in transit.
+import { IntlMessageFormat } from 'intl-messageformat';
+
 import type { Locale } from './format';
 import { queueEn, queueZh } from './queueMessages';
 import { statementsEn, statementsZh } from './statementMessages';
@@ -113,11 +115,11 @@ const en = {
   saveView: 'Save view',
   deleteView: 'Delete view',
   bulkActions: 'Bulk actions',
-  selected: '{n} selected',
+  selected: '{n, number} selected',
   assignSelectedTo: 'Assign selected to',
   assignSelected: 'Assign selected',
-  bulkAssigned: 'Assigned {n} of {of} to {who}, each signed on the ledger.',
-  matching: '{n} open breaks match.',
+  bulkAssigned: 'Assigned {n, number} of {of, number} to {who}, each signed on the ledger.',
+  matching: '{n, plural, one {# open break matches.} other {# open breaks match.}}',
   selectPage: 'Select all on this page',
   select: 'Select',
   updated: 'Last change',
@@ -143,11 +145,11 @@ const en = {
   side: 'Side',
   debit: 'Debit',
   credit: 'Credit',
-  postMissing: 'Post the {n} missing legs',
+  postMissing: '{n, plural, one {Post the missing leg} other {Post the # missing legs}}',
   postNeedsSubmitter: 'The ledger takes legs only from identities with the submitter role.',
   nameCounterparty: 'Name the counterparty to prepare the missing legs for posting.',
   cannotPost: 'These lines cannot be posted:',
-  legsPostedIn: 'Posted {n} legs in block {block} (transaction {tx}).',
+  legsPostedIn: 'Posted {n, plural, one {# leg} other {# legs}} in block {block} (transaction {tx}).',
   legId: 'Leg id',
   inMyBooks: 'In my books',
   onTheLedger: 'On the ledger',
@@ -167,8 +169,9 @@ const en = {
   checkIndex: 'Check the index',
   indexCheckRole: '(auditors and admins)',
   indexAgrees:
-    'The index agrees with the ledger: {cases} cases and {breaks} breaks checked up to block {block}.',
-  indexDiffers: '{n} differences between the index and the ledger ({cases} cases, {breaks} breaks checked):',
+    'The index agrees with the ledger: {cases, plural, one {# case} other {# cases}} and {breaks, plural, one {# break} other {# breaks}} checked up to block {block}.',
+  indexDiffers:
+    '{n, plural, one {# difference} other {# differences}} between the index and the ledger ({cases, plural, one {# case} other {# cases}}, {breaks, plural, one {# break} other {# breaks}} checked):',
   backToQueue: 'Back to the queue',
   breakProvenance: 'Provenance of this break',
   daysChart: 'Breaks opened and resolved per day (the table below has the figures)',
@@ -200,6 +203,23 @@ const en = {
   breaksCol: 'Breaks',
   ownAmount: 'Amount (own legs)',
   amountUnknown: 'not known here (no leg of ours)',
+  timeZone: 'Time zone',
+  institutionZone: '{zone} (institution)',
+  ownTitle: '{institution}: your own work',
+  ownHelp: "Your institution's own legs, and the cases and breaks it is a party to.",
+  networkTitle: 'The network: every member',
+  networkHelp:
+    "The consortium's totals as this node's index sees the ledger: every member's legs, cases and breaks, not your institution's.",
+  casesBroken: 'Cases with a break',
+  casesPending: 'Cases pending',
+  openBreaksCol: 'Open breaks',
+  openAtRisk: 'Open past 1 hour (at risk)',
+  openBreached: 'Open past 1 day (breached)',
+  resolvedWithin: 'Resolved within 1 day (last 14 days)',
+  resolvedWithinOf: '{within, number} of {resolved, number}',
+  dayUtc: 'Day (UTC)',
+  ownLastDays: 'Your institution, the last 14 days',
+  networkLastDays: 'The network, the last 14 days',
   ...queueEn,
   ...statementsEn,
 } as const;
@@ -314,11 +334,11 @@ const zh: Record<MessageKey, string> = {
   saveView: '保存视图',
   deleteView: '删除视图',
   bulkActions: '批量操作',
-  selected: '已选 {n} 笔',
+  selected: '已选 {n, number} 笔',
   assignSelectedTo: '批量指派给',
   assignSelected: '批量指派',
   bulkAssigned: '已将 {of} 笔中的 {n} 笔指派给 {who}，每笔均已上链签名。',
-  matching: '共 {n} 笔未处理差错符合条件。',
+  matching: '共 {n, number} 笔未结差错符合条件。',
   selectPage: '全选本页',
   select: '选择',
   updated: '最近变动',
@@ -400,6 +420,22 @@ const zh: Record<MessageKey, string> = {
   breaksCol: '差错笔数',
   ownAmount: '金额（本机构记账）',
   amountUnknown: '本机构无记账，金额未知',
+  timeZone: '时区',
+  institutionZone: '{zone}（本机构）',
+  ownTitle: '{institution}：本机构业务',
+  ownHelp: '本机构的记账，以及本机构参与的对账案例与差错。',
+  networkTitle: '全网：全部成员机构',
+  networkHelp: '本节点索引所见链上全部成员机构的记账、案例与差错合计，并非本机构数据。',
+  casesBroken: '有差错案例',
+  casesPending: '待对账案例',
+  openBreaksCol: '未结差错',
+  openAtRisk: '超过 1 小时未结（临近时限）',
+  openBreached: '超过 1 天未结（已超时）',
+  resolvedWithin: '1 天内处理完毕（最近 14 天）',
+  resolvedWithinOf: '{resolved, number} 笔中 {within, number} 笔',
+  dayUtc: '日期（UTC）',
+  ownLastDays: '本机构最近 14 天',
+  networkLastDays: '全网最近 14 天',
   ...queueZh,
   ...statementsZh,
 };
@@ -443,6 +479,17 @@ const codes: Record<Locale, Record<string, string>> = {
     SETTLED: 'Settled',
     FAILED: 'Failed',
     TIMED_OUT: 'Timed out',
+    PENDING: 'Pending',
+    MATCHED: 'Matched',
+    BROKEN: 'Broken',
+    DEBTOR_AGENT: 'Debtor agent',
+    CREDITOR_AGENT: 'Creditor agent',
+    CLEARING: 'Clearing',
+    reconciler: 'Reconciler',
+    approver: 'Approver',
+    submitter: 'Posting system',
+    auditor: 'Auditor',
+    admin: 'Administrator',
   },
   'zh-CN': {
     MISSING_LEG: '缺失',
@@ -482,16 +529,74 @@ const codes: Record<Locale, Record<string, string>> = {
     SETTLED: '已结算',
     FAILED: '失败',
     TIMED_OUT: '超时',
+    PENDING: '待对账',
+    MATCHED: '已对平',
+    BROKEN: '有差错',
+    DEBTOR_AGENT: '付款行',
+    CREDITOR_AGENT: '收款行',
+    CLEARING: '清算',
+    reconciler: '对账员',
+    approver: '复核员',
+    submitter: '记账系统',
+    auditor: '审计员',
+    admin: '管理员',
   },
 };
 
-export type Translate = (key: MessageKey) => string;
+/** Values a message's ICU placeholders take: numbers for plurals and `number` arguments, text otherwise. */
+export type MessageValues = Readonly<Record<string, string | number>>;
+export type Translate = (key: MessageKey, values?: MessageValues) => string;
 
+const catalogue: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
+const compiled = new Map<string, IntlMessageFormat>();
+
+/**
+ * The locale's messages, each an ICU MessageFormat pattern (intl-messageformat): plurals by the locale's rules
+ * ("1 open break matches", "2 open breaks match"), numbers grouped as the locale groups them. Each pattern is
+ * parsed once, on first use.
+ */
 export function translator(locale: Locale): Translate {
-  return (key) => (locale === 'en' ? en[key] : zh[key]);
+  return (key, values) => {
+    const id = `${locale}\u0000${key}`;
+    let format = compiled.get(id);
+    if (!format) {
+      format = new IntlMessageFormat(catalogue[locale][key], locale);
+      compiled.set(id, format);
+    }
+    return String(format.format(values));
+  };
 }
 
-/** A domain code (reason, status, action, resolution kind, field) in words; unknown codes show as they are. */
+/** Every message key, for the tests that hold both catalogues complete and parseable. */
+export const MESSAGE_KEYS = Object.keys(en) as readonly MessageKey[];
+
+/** A domain code (reason, status, action, resolution kind, field, role, outcome) in words; unknown codes as they are. */
 export function codeLabel(locale: Locale, code: string): string {
   return codes[locale][code] ?? code;
+}
+
+/**
+ * Institutions by their MSP ID, as staff name them. The Chinese follows the domain notes: a bank (银行), the
+ * clearing house (清算中心), a third-party payment company (三方支付公司), the auditor (审计机构).
+ */
+const institutions: Record<Locale, Record<string, string>> = {
+  en: {
+    BankAMSP: 'Bank A',
+    BankBMSP: 'Bank B',
+    ClearingHouseMSP: 'Clearing House',
+    PayCoMSP: 'PayCo',
+    AuditorMSP: 'Auditor',
+  },
+  'zh-CN': {
+    BankAMSP: 'A银行',
+    BankBMSP: 'B银行',
+    ClearingHouseMSP: '清算中心',
+    PayCoMSP: 'PayCo 支付公司',
+    AuditorMSP: '审计机构',
+  },
+};
+
+/** An institution's name in the locale; an MSP ID this console does not know shows as it is. */
+export function institutionName(locale: Locale, mspId: string): string {
+  return institutions[locale][mspId] ?? mspId;
 }

@@ -4,6 +4,7 @@ import { useId, type ReactNode } from 'react';
 import { ApiFailure, type IndexedEvent, type User } from './api';
 import type { Locale } from './format';
 import type { Translate } from './i18n';
+import { serverMessage } from './serverMessages';
 
 export interface Live {
   /** Bumped for every block the index commits (the dashboard refetches). */
@@ -18,13 +19,31 @@ export interface Live {
 
 export interface Ctx {
   readonly locale: Locale;
+  /** The IANA zone every time is shown in (the person's choice; the institution's by default). */
+  readonly timeZone: string;
   readonly t: Translate;
   readonly user: User;
   readonly live: Live;
 }
 
-export const message = (e: unknown): string =>
-  e instanceof ApiFailure ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e);
+/** The language the page is in (the app sets `<html lang>` to the chosen locale). */
+const pageLocale = (): Locale => (document.documentElement.lang === 'zh-CN' ? 'zh-CN' : 'en');
+
+/**
+ * A failure in words of the locale: a refusal by its stable code (serverMessages.ts), with the code for the
+ * operators and, in English, the node's own detail (English, naming the specifics); the node out of reach as
+ * such. The console never shows the node's English text alone in Chinese.
+ */
+export function message(e: unknown, locale: Locale = pageLocale()): string {
+  if (e instanceof ApiFailure) {
+    const text = serverMessage(locale, e.code);
+    const detail = locale === 'en' && e.message && e.message !== text ? ` ${e.message}` : '';
+    return `${text}${detail} (${e.code})`;
+  }
+  // fetch rejects with a TypeError when the node cannot be reached at all.
+  if (e instanceof TypeError) return `${serverMessage(locale, 'UNREACHABLE')} (${e.message})`;
+  return e instanceof Error ? e.message : String(e);
+}
 
 export function ErrorBox({ error }: { readonly error: string | undefined }) {
   return error ? (

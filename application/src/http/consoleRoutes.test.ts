@@ -560,6 +560,63 @@ describe('console routes of a node', () => {
     ]);
   });
 
+  it("counts the institution's own work apart from the network's, each case by its status now", async () => {
+    type Day = Record<'legsPosted' | 'casesOpened' | 'casesMatched' | 'casesBroken' | 'breaksOpened', string>;
+    const figures = async (mspId: string, user: string) => {
+      const d = await call(mspId, 'GET', '/v1/dashboard', await login(mspId, user));
+      expect(d.status).toBe(200);
+      const {
+        own,
+        network,
+        mspId: whose,
+      } = d.body as { own: { days: Day[] }; network: { days: Day[] }; mspId: string };
+      expect(whose).toBe(mspId);
+      const today = new Date().toISOString().slice(0, 10);
+      const of = (days: Day[]) => {
+        const day = days.find((x) => (x as Day & { day: string }).day === today);
+        return (k: keyof Day) => Number(day?.[k] ?? 0);
+      };
+      return { own: of(own.days), network: of(network.days) };
+    };
+    const before = { b: await figures('BankBMSP', 'bruno'), payco: await figures('PayCoMSP', 'pavel') };
+    // A payment between Bank A and PayCo that matches: the network's, not Bank B's.
+    const q = paymentLegs({ route: [p0('BankAMSP', 'DEBTOR_AGENT'), p0('PayCoMSP', 'CREDITOR_AGENT')] });
+    await consortium.gateway.postLegs(await consortium.identity('banka-system'), [q.debit]);
+    await indexed(await consortium.gateway.postLegs(await consortium.identity('payco-system'), [q.credit]));
+    // A payment between the two banks that matches, then Bank B books its credit twice: it ends broken. The
+    // ledger's counter of cases matched each day counts it (it matched), npm start's summary does not (its status
+    // at the end is BROKEN): the dashboard counts each case by its status now, as the summary does.
+    const r = paymentLegs({ route: [p0('BankAMSP', 'DEBTOR_AGENT'), p0('BankBMSP', 'CREDITOR_AGENT')] });
+    await consortium.gateway.postLegs(await consortium.identity('banka-system'), [r.debit]);
+    const bank = await consortium.identity('bankb-system');
+    await consortium.gateway.postLegs(bank, [r.credit]);
+    await indexed(await consortium.gateway.postLegs(bank, [{ ...r.credit, legId: `${r.credit.legId}-dup` }]));
+    const after = { b: await figures('BankBMSP', 'bruno'), payco: await figures('PayCoMSP', 'pavel') };
+    const delta = (who: 'b' | 'payco', part: 'own' | 'network', k: keyof Day) =>
+      after[who][part](k) - before[who][part](k);
+    expect({
+      legs: delta('b', 'network', 'legsPosted'),
+      opened: delta('b', 'network', 'casesOpened'),
+      matched: delta('b', 'network', 'casesMatched'),
+      broken: delta('b', 'network', 'casesBroken'),
+    }).toEqual({ legs: 5, opened: 2, matched: 1, broken: 1 });
+    expect({
+      legs: delta('b', 'own', 'legsPosted'),
+      opened: delta('b', 'own', 'casesOpened'),
+      matched: delta('b', 'own', 'casesMatched'),
+      broken: delta('b', 'own', 'casesBroken'),
+      breaks: delta('b', 'own', 'breaksOpened'),
+    }).toEqual({ legs: 2, opened: 1, matched: 0, broken: 1, breaks: 1 });
+    expect({
+      legs: delta('payco', 'own', 'legsPosted'),
+      opened: delta('payco', 'own', 'casesOpened'),
+      matched: delta('payco', 'own', 'casesMatched'),
+      breaks: delta('payco', 'own', 'breaksOpened'),
+    }).toEqual({ legs: 1, opened: 1, matched: 1, breaks: 0 });
+    // Every node sees the same network.
+    expect(delta('payco', 'network', 'casesBroken')).toBe(1);
+  });
+
   it('extracts its own legs on the ledger as a CSV statement that the upload reads back as all matched', async () => {
     const system = await login('BankBMSP', 'bankb-system');
     const credits = [

@@ -386,7 +386,10 @@ describe('institution node REST API', () => {
       );
       expect(own.rows).toEqual([{ amount_minor: '99' }]);
       const dash = await call(node.url, 'GET', '/v1/dashboard', bruno);
-      expect((dash.body.days as { legs_posted: string }[]).length).toBeGreaterThan(0);
+      const ownDays = (dash.body.own as { days: { legsPosted: string }[] }).days;
+      const networkDays = (dash.body.network as { days: { legsPosted: string }[] }).days;
+      expect(ownDays.length).toBeGreaterThan(0);
+      expect(networkDays.map((d) => d.legsPosted)).not.toEqual(ownDays.map((d) => d.legsPosted));
       expect(
         (dash.body.openBreaksByReason as { reason: string }[]).some((r) => r.reason === 'AMOUNT_MISMATCH'),
       ).toBe(true);

@@ -289,21 +289,33 @@ export const BulkAssignResult = component(
 );
 
 const Count = Decimal('a count');
+const DayFigures = (whose: string) =>
+  Type.Array(
+    Obj({
+      day: Type.String({ format: 'date', description: 'a UTC day' }),
+      legsPosted: Count,
+      casesOpened: Count,
+      casesMatched: Count,
+      casesBroken: Count,
+      casesPending: Count,
+      breaksOpened: Count,
+      breaksResolved: Count,
+    }),
+    {
+      description: `${whose}, the last 14 days with activity on the network, newest first; cases counted on the day they opened, by their status now`,
+    },
+  );
 export const Dashboard = component(
   'Dashboard',
   Obj({
-    days: Type.Array(
-      Obj({
-        day: Type.String({ format: 'date' }),
-        legs_posted: Count,
-        own_legs_posted: Count,
-        cases_opened: Count,
-        cases_matched: Count,
-        breaks_opened: Count,
-        breaks_resolved: Count,
-      }),
-      { description: 'the last 14 days with activity, newest first' },
-    ),
+    mspId: Type.String({
+      description:
+        'the institution whose figures own, openBreaksByReason, inTransitByCounterparty and serviceLevel are',
+    }),
+    own: Obj({ days: DayFigures("the institution's own legs, and the cases and breaks it is a party to") }),
+    network: Obj({
+      days: DayFigures("every member's, as this node's index sees the network (the consortium's totals)"),
+    }),
     openBreaksByReason: Type.Array(
       Obj({
         reason: Type.String({ description: 'a break reason' }),
@@ -328,6 +340,10 @@ export const Dashboard = component(
       overdueCases: Count,
       missingLegBreaks: Count,
       oldestOpenAt: Nullable(Time()),
+      openAtRisk: Count,
+      openBreached: Count,
+      resolved: Count,
+      resolvedWithin: Count,
     }),
   }),
 );

@@ -1,18 +1,23 @@
 import type { Queryable } from '../sql';
 import { BREAK_AGE_AT_RISK_MS, BREAK_AGE_BREACHED_MS } from './queue';
 
-/** Days of counters the dashboard shows, newest first. */
+/** Days the dashboard shows, newest first: the latest days with activity on the network. */
 export const DASHBOARD_DAYS = 14;
 
-/** One UTC day's counters (`daily_stats`), each a decimal string. */
+/**
+ * One UTC day's figures (the consortium's trading day, 09:00-17:00 China Standard Time, lies within one UTC day),
+ * each a decimal string. Cases are counted on the day they opened, by the status they have now: the same count
+ * as `npm start`'s summary, which judges each case of the day by its final status.
+ */
 export interface DayFigures {
   readonly day: string;
-  readonly legs_posted: string;
-  readonly own_legs_posted: string;
-  readonly cases_opened: string;
-  readonly cases_matched: string;
-  readonly breaks_opened: string;
-  readonly breaks_resolved: string;
+  readonly legsPosted: string;
+  readonly casesOpened: string;
+  readonly casesMatched: string;
+  readonly casesBroken: string;
+  readonly casesPending: string;
+  readonly breaksOpened: string;
+  readonly breaksResolved: string;
 }
 
 /** Open breaks of one reason, and how many of them are older than an hour and than a day. */
@@ -32,7 +37,12 @@ export interface InTransitFigures {
 }
 
 export interface DashboardFigures {
-  readonly days: readonly DayFigures[];
+  /** The institution whose figures `own`, `openBreaksByReason`, `inTransitByCounterparty` and `serviceLevel` are. */
+  readonly mspId: string;
+  /** The institution's own work per day: its legs, the cases and breaks it is a party to. */
+  readonly own: { readonly days: readonly DayFigures[] };
+  /** Every member's, as this node's index sees the network (the consortium's totals, not the institution's). */
+  readonly network: { readonly days: readonly DayFigures[] };
   readonly openBreaksByReason: readonly ReasonFigures[];
   readonly inTransitByCounterparty: readonly InTransitFigures[];
   readonly serviceLevel: {
@@ -41,6 +51,12 @@ export interface DashboardFigures {
     /** Flagged by the sweep: a leg missing past the service level. */
     readonly missingLegBreaks: string;
     readonly oldestOpenAt: string | null;
+    /** Open breaks past the queue's first mark (at risk) and its second (breached). */
+    readonly openAtRisk: string;
+    readonly openBreached: string;
+    /** Breaks resolved in the days shown, and how many of them before the breach mark. */
+    readonly resolved: string;
+    readonly resolvedWithin: string;
   };
 }
 
@@ -51,12 +67,7 @@ export interface DashboardFigures {
  * summed over the institution's own legs (the index knows no other institution's amounts).
  */
 export async function dashboardFigures(db: Queryable, mspId: string): Promise<DashboardFigures> {
-  const days = await db.query<DayFigures>(
-    `SELECT day::text AS day, legs_posted::text, own_legs_posted::text, cases_opened::text, cases_matched::text,
-            breaks_opened::text, breaks_resolved::text
-       FROM daily_stats ORDER BY day DESC LIMIT $1`,
-    [DASHBOARD_DAYS],
-  );
+  const { own, network, since } = await dayFigures(db);
   // Ages by the queue's service-level marks (at risk, breached): 1 hour and 1 day.
   const reasons = await db.query<ReasonFigures>(
     `SELECT reason, count(*)::text AS open,
@@ -86,15 +97,31 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
     overdue_cases: string;
     missing_leg_breaks: string;
     oldest_open_at: Date | null;
+    open_at_risk: string;
+    open_breached: string;
   }>(
     `SELECT (SELECT count(*) FROM cases WHERE is_party AND status = 'PENDING' AND due_at < now())::text
               AS overdue_cases,
             (SELECT count(*) FROM open_breaks WHERE reason = 'MISSING_LEG')::text AS missing_leg_breaks,
-            (SELECT min(opened_at) FROM open_breaks) AS oldest_open_at`,
+            (SELECT min(opened_at) FROM open_breaks) AS oldest_open_at,
+            (SELECT count(*) FROM open_breaks
+              WHERE opened_at < now() - $1::float8 * interval '1 millisecond')::text AS open_at_risk,
+            (SELECT count(*) FROM open_breaks
+              WHERE opened_at < now() - $2::float8 * interval '1 millisecond')::text AS open_breached`,
+    [BREAK_AGE_AT_RISK_MS, BREAK_AGE_BREACHED_MS],
   );
   const s = sla.rows[0];
+  const resolved = await db.query<{ resolved: string; within: string }>(
+    `SELECT count(*)::text AS resolved,
+            count(*) FILTER (WHERE updated_at - opened_at < $2::float8 * interval '1 millisecond')::text AS within
+       FROM closed_breaks WHERE updated_at >= $1::timestamptz`,
+    [since, BREAK_AGE_BREACHED_MS],
+  );
+  const r = resolved.rows[0];
   return {
-    days: days.rows,
+    mspId,
+    own: { days: own },
+    network: { days: network },
     openBreaksByReason: reasons.rows,
     inTransitByCounterparty: inTransit.rows.map((r) => ({
       counterparty: r.counterparty,
@@ -106,6 +133,90 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
       overdueCases: s?.overdue_cases ?? '0',
       missingLegBreaks: s?.missing_leg_breaks ?? '0',
       oldestOpenAt: s?.oldest_open_at?.toISOString() ?? null,
+      openAtRisk: s?.open_at_risk ?? '0',
+      openBreached: s?.open_breached ?? '0',
+      resolved: r?.resolved ?? '0',
+      resolvedWithin: r?.within ?? '0',
     },
   };
+}
+
+/**
+ * The last days with activity, for the institution and for the network. Legs and the network's breaks come from
+ * the daily counters (`daily_stats`, per day of the transaction); cases from `cases` by the day they opened and
+ * their status now; the institution's breaks from its queue tables (`open_breaks`, `closed_breaks`: opened on the
+ * day of their OPEN entry, resolved on the day they closed). `since`: the first day's start, for other figures.
+ */
+async function dayFigures(
+  db: Queryable,
+): Promise<{ own: DayFigures[]; network: DayFigures[]; since: string }> {
+  const stats = await db.query<{
+    day: string;
+    legs_posted: string;
+    own_legs_posted: string;
+    breaks_opened: string;
+    breaks_resolved: string;
+  }>(
+    `SELECT day::text AS day, legs_posted::text, own_legs_posted::text, breaks_opened::text, breaks_resolved::text
+       FROM daily_stats ORDER BY day DESC LIMIT $1`,
+    [DASHBOARD_DAYS],
+  );
+  const first = stats.rows.at(-1)?.day;
+  if (first === undefined) return { own: [], network: [], since: new Date(0).toISOString() };
+  const since = `${first}T00:00:00Z`;
+  const cases = await db.query<
+    Record<`${'own' | 'all'}_${'opened' | 'matched' | 'broken' | 'pending'}`, string> & { day: string }
+  >(
+    `SELECT (opened_at AT TIME ZONE 'UTC')::date::text AS day,
+            count(*)::text AS all_opened,
+            count(*) FILTER (WHERE status = 'MATCHED')::text AS all_matched,
+            count(*) FILTER (WHERE status = 'BROKEN')::text AS all_broken,
+            count(*) FILTER (WHERE status = 'PENDING')::text AS all_pending,
+            count(*) FILTER (WHERE is_party)::text AS own_opened,
+            count(*) FILTER (WHERE is_party AND status = 'MATCHED')::text AS own_matched,
+            count(*) FILTER (WHERE is_party AND status = 'BROKEN')::text AS own_broken,
+            count(*) FILTER (WHERE is_party AND status = 'PENDING')::text AS own_pending
+       FROM cases WHERE opened_at >= $1::timestamptz GROUP BY 1`,
+    [since],
+  );
+  const breaks = await db.query<{ day: string; opened: string; resolved: string }>(
+    `SELECT day::text AS day, sum(opened)::text AS opened, sum(resolved)::text AS resolved FROM (
+       SELECT (opened_at AT TIME ZONE 'UTC')::date AS day, 1 AS opened, 0 AS resolved
+         FROM open_breaks WHERE opened_at >= $1::timestamptz
+       UNION ALL
+       SELECT (opened_at AT TIME ZONE 'UTC')::date, 1, 0 FROM closed_breaks WHERE opened_at >= $1::timestamptz
+       UNION ALL
+       SELECT (updated_at AT TIME ZONE 'UTC')::date, 0, 1 FROM closed_breaks WHERE updated_at >= $1::timestamptz
+     ) b GROUP BY day`,
+    [since],
+  );
+  const casesOf = new Map(cases.rows.map((c) => [c.day, c]));
+  const breaksOf = new Map(breaks.rows.map((b) => [b.day, b]));
+  const own: DayFigures[] = [];
+  const network: DayFigures[] = [];
+  for (const d of stats.rows) {
+    const c = casesOf.get(d.day);
+    const b = breaksOf.get(d.day);
+    own.push({
+      day: d.day,
+      legsPosted: d.own_legs_posted,
+      casesOpened: c?.own_opened ?? '0',
+      casesMatched: c?.own_matched ?? '0',
+      casesBroken: c?.own_broken ?? '0',
+      casesPending: c?.own_pending ?? '0',
+      breaksOpened: b?.opened ?? '0',
+      breaksResolved: b?.resolved ?? '0',
+    });
+    network.push({
+      day: d.day,
+      legsPosted: d.legs_posted,
+      casesOpened: c?.all_opened ?? '0',
+      casesMatched: c?.all_matched ?? '0',
+      casesBroken: c?.all_broken ?? '0',
+      casesPending: c?.all_pending ?? '0',
+      breaksOpened: d.breaks_opened,
+      breaksResolved: d.breaks_resolved,
+    });
+  }
+  return { own, network, since };
 }
