@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode, type SyntheticEvent }
 
 import { login, logout, savedSession, SESSION_ENDED, type IndexedEvent, type User } from './api';
 import { Audit } from './Audit';
+import { BlacklistAlertBanner, BlacklistNavLink, BlacklistScreen } from './blacklist/BlacklistScreen';
 import { BreakDetail } from './BreakDetail';
 import { DashboardView } from './Dashboard';
 import { INSTITUTION_TIME_ZONE, TIME_ZONES, timeZoneLabel, validTimeZone, type Locale } from './format';
@@ -168,6 +169,7 @@ function Shell({
           <span className="sr-only"> · {t('appName')}</span>
         </h1>
         <Navigation t={t} route={route} />
+        <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
         <LiveIndicator t={t} liveState={liveState} />
         <span className="who" title={`${user.enrollmentId} · ${user.mspId}`}>
           <span className="sr-only">{t('loggedInAs')} </span>
@@ -185,6 +187,7 @@ function Shell({
         </button>
       </header>
       <main>
+        <BlacklistAlertBanner ctx={ctx} />
         <Screen ctx={ctx} route={route} />
       </main>
     </>
@@ -261,6 +264,7 @@ function Screen({ ctx, route }: { readonly ctx: Ctx; readonly route: Route }) {
       {route.name === 'dashboard' && <DashboardView ctx={ctx} />}
       {route.name === 'statements' && <Statements ctx={ctx} />}
       {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
+      {route.name === 'blacklist' && <BlacklistScreen ctx={ctx} tab={route.tab} />}
     </>
   );
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 
-import { serveWire } from './pgliteWire';
+import type { PgliteWorkerData, PgliteWorkerMessage } from './pgliteWorker';
 
 /** A PGlite database served over the PostgreSQL wire protocol on 127.0.0.1, so `pg` talks to it unchanged. */
 export interface EmbeddedPostgres {
@@ -56,9 +56,47 @@ function takeLock(dataDir: string): () => void {
   throw new DataDirInUse(`could not lock ${lockPath}`);
 }
 
+// The worker's entry: compiled JavaScript, or (under the test runner) TypeScript transpiled on load.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.entry.endsWith('.ts')) {
+  const ts = require('typescript');
+  const fs = require('node:fs');
+  require.extensions['.ts'] = (module, filename) => {
+    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    module._compile(outputText, filename);
+  };
+}
+require(workerData.entry);
+`;
+
+/** The first message of the worker: where it serves, or why it could not start. */
+function started(worker: Worker): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => {
+      reject(new Error(`the index database's thread exited (code ${code}) before it served`));
+    };
+    worker.once('error', reject);
+    worker.once('exit', onExit);
+    worker.once('message', (m: PgliteWorkerMessage) => {
+      worker.off('error', reject);
+      worker.off('exit', onExit);
+      if ('ready' in m) resolve(m.ready);
+      else reject(new Error('failed' in m ? m.failed : 'the index database stopped before it served'));
+    });
+  });
+}
+
 /**
- * Starts PGlite (persisted in `dataDir`, or in memory when it is undefined) and serves it on an ephemeral
- * loopback port. `stop()` closes the server, then the database, then releases the lock.
+ * Starts PGlite (persisted in `dataDir`, or in memory when it is undefined) in a thread of its own and serves it
+ * on an ephemeral loopback port. `stop()` closes the server, then the database, then releases the lock.
+ *
+ * Its own thread: PostgreSQL's work (WASM) would otherwise run on the node's one JavaScript thread, between the
+ * ledger's and the HTTP server's; every node of `npm start` has an index, and on the embedded network they all
+ * share one process (`npm run bench:api`: the indexes took three quarters of that thread; docs/BENCHMARKS.md).
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string | undefined;
@@ -69,37 +107,39 @@ export async function startEmbeddedPostgres(options: {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     release = takeLock(dataDir);
   }
-  let db: PGlite | undefined;
+  // PGlite keeps its cluster in a sub-folder so the lock file sits beside, not inside, PostgreSQL's files.
+  const data: PgliteWorkerData = {
+    pgdata: dataDir === undefined ? undefined : path.join(dataDir, 'pgdata'),
+    maxConnections: SOCKET_CONNECTIONS_MAX,
+  };
+  const entry = path.join(__dirname, `pgliteWorker${path.extname(__filename)}`);
+  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...data, entry } });
+  let address: string;
   try {
-    // PGlite keeps its cluster in a sub-folder so the lock file sits beside, not inside, PostgreSQL's files.
-    db = await PGlite.create(dataDir === undefined ? {} : { dataDir: path.join(dataDir, 'pgdata') });
-    const server = await serveWire(db, {
-      host: '127.0.0.1',
-      port: 0,
-      maxConnections: SOCKET_CONNECTIONS_MAX,
-    });
-    const url = `postgres://postgres@${server.address}/postgres`;
-    const opened = db;
-    let stopped = false;
-    return {
-      url,
-      dataDir,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        try {
-          await server.stop();
-          await opened.close();
-        } finally {
-          release();
-        }
-      },
-    };
+    address = await started(worker);
   } catch (e) {
-    await db?.close().catch(() => undefined);
+    await worker.terminate();
     release();
     throw e;
   }
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `postgres://postgres@${address}/postgres`,
+    dataDir,
+    stop() {
+      stopping ??= new Promise<void>((resolve, reject) => {
+        worker.once('message', (m: PgliteWorkerMessage) => {
+          if ('stopped' in m && m.error !== undefined) reject(new Error(m.error));
+          else resolve();
+        });
+        worker.postMessage('stop');
+      }).finally(async () => {
+        await worker.terminate();
+        release();
+      });
+      return stopping;
+    },
+  };
 }
 
 /** Pool connections to the embedded database (it runs one backend: they take turns, whole exchanges at a time). */

@@ -31,6 +31,13 @@ export type Columns<R> = Readonly<Record<string, Column<R>>>;
 /** A value as JSON text, for a jsonb column or a list that `textArrayOfJson` turns into text[]. */
 export const jsonText = (v: unknown): string => JSON.stringify(v);
 
+/**
+ * A list of strings as a PostgreSQL array literal (`{"a","b"}`), for a text[] column of a bulk write: cast with
+ * `<column>::text[]`. Cheaper for PostgreSQL than `textArrayOfJson` (no jsonb parse, no subquery per row).
+ */
+export const textArrayLiteral = (values: readonly string[]): string =>
+  `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+
 /** The expression that turns a column of JSON string arrays (written with `jsonText`) into text[]. */
 export const textArrayOfJson = (column: string): string =>
   `ARRAY(SELECT jsonb_array_elements_text(${column}::jsonb))`;

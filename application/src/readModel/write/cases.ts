@@ -3,7 +3,7 @@ import type { CaseRow } from '../rows';
 import {
   jsonText,
   originColumns,
-  textArrayOfJson,
+  textArrayLiteral,
   unnestRows,
   updateSet,
   type Columns,
@@ -13,7 +13,7 @@ import {
 const COLUMNS: Columns<CaseRow> = {
   case_id: ['text', (c) => c.caseId],
   status: ['text', (c) => c.status],
-  parties: ['text', (c) => jsonText(c.parties), textArrayOfJson('parties')],
+  parties: ['text', (c) => textArrayLiteral(c.parties), 'parties::text[]'],
   is_party: ['boolean', (c) => c.isParty],
   expected: ['text', (c) => jsonText(c.expected), 'expected::jsonb'],
   leg_count: ['int', (c) => c.legCount],
@@ -36,9 +36,11 @@ export async function writeCases(
   const days = new Map<string, DailyCounts>();
   if (cases.length === 0) return days;
   const u = unnestRows(cases, COLUMNS);
+  // `old` by the key ($1, the case ids: COLUMNS' first), an index lookup per case; a join with the input made
+  // PostgreSQL hash the whole table for every batch, a cost that grew with the index.
   const r = await client.query<{ case_id: string; inserted: boolean; newly_matched: boolean }>(
     `WITH input AS (SELECT * FROM ${u.from}),
-       old AS (SELECT c.case_id, c.first_matched_at FROM cases c JOIN input i ON i.case_id = c.case_id),
+       old AS (SELECT case_id, first_matched_at FROM cases WHERE case_id = ANY($1::text[])),
        up AS (
          INSERT INTO cases (${u.names}) SELECT ${u.select} FROM input
          ON CONFLICT (case_id) DO UPDATE SET ${updateSet(COLUMNS, ['case_id'], {
