@@ -1,5 +1,5 @@
 // What the break screen's correction panel decides, without React or the browser: testable on its own.
-import type { BreakRecord } from './api';
+import type { Break as BreakRecord } from '../../src/http/apiTypes';
 
 /** The next id in a leg's line of corrections: `L-1` → `L-1.c1` → `L-1.c2`, within the 64 characters a leg id has. */
 export function correctionId(legId: string): string {
