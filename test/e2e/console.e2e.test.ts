@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
 import { login } from '../support/sessions';
-import { act, buildConsole, launchChromium, loginAs as loginAt, openBreak, timeline } from './browser';
+import {
+  act,
+  buildConsole,
+  launchChromium,
+  loginAs as loginAt,
+  openBreak,
+  postCorrection,
+  timeline,
+} from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
@@ -127,11 +135,18 @@ describe('the web console in Chromium', () => {
     await expect
       .poll(() => bruno.getByTestId('break-status').innerText(), { timeout: 5000 })
       .toBe('Accepted');
+    // Correcting the leg is posting the corrected leg, not saying so: Resolve stays disabled for it, and the
+    // panel offers Bank B's own leg to correct.
     expect(await bruno.getByTestId('next-step').innerText()).toBe(
-      'Next: Bank B books the correction and resolves.',
+      'Next: Bank B posts the corrected leg; the break resolves itself once the legs agree.',
     );
-    await act(bruno, 'Resolve', 'adjustment 881 posted');
-    expect(await bruno.getByTestId('break-status').innerText()).toBe('Resolved');
+    expect(await bruno.getByRole('button', { name: 'Resolve', exact: true }).isDisabled()).toBe(true);
+    await postCorrection(bruno, { amount: '12345.67', outcome: 'SETTLED' });
+    // The legs agree now: no field differs, no odd one out; the corrected leg is listed apart.
+    expect(await bruno.locator('tr.differs').count()).toBe(0);
+    expect(await bruno.getByTestId('leg-difference').count()).toBe(0);
+    expect(await bruno.getByTestId('superseded-legs').innerText()).toContain(p.credit.legId);
+    await bruno.screenshot({ path: join(SCREENSHOTS, 'break-reconciled.png'), fullPage: true });
     expect((await timeline(bruno)).map((r) => /\(([^)]+)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
       'Bank B Open',
       'Bank B Assigned',
@@ -140,7 +155,7 @@ describe('the web console in Chromium', () => {
       'Bank B Approved',
       'Bank A Accepted',
       'Clearing House Accepted',
-      'Bank B Resolved',
+      'Bank B Cleared',
     ]);
 
     // The same screen in Chinese: labels and codes translated, dates per locale.
@@ -150,6 +165,16 @@ describe('the web console in Chromium', () => {
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-detail-zh.png'), fullPage: true });
     await bruno.getByLabel('语言').selectOption('en');
 
+    // A second payment whose credit timed out at Bank B, left open: funds in transit on the dashboard.
+    const t = paymentLegs();
+    await post('banka-system', t.debit);
+    await post('clearing-system', t.entry);
+    const timedOut = await post('bankb-system', {
+      ...t.credit,
+      outcome: 'TIMED_OUT',
+      amountMinor: '1234500',
+    });
+    for (const i of indexers()) await i.waitFor({ txId: timedOut.txId, blockNumber: timedOut.blockNumber });
     await bruno.getByRole('link', { name: 'Dashboard' }).click();
     await bruno.getByTestId('by-reason').waitFor();
     await expect.poll(() => bruno.getByText('Legs posted').count()).toBeGreaterThan(0);

@@ -106,14 +106,14 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       // The legs agree now; the corrected leg is listed apart.
       expect(await bruno.locator('tr.differs').count()).toBe(0);
       expect(await bruno.getByTestId('superseded-legs').innerText()).toContain(p.credit.legId);
-      expect((await timeline(bruno)).map((r) => /\((\w+MSP)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
-        'BankBMSP Open',
-        'BankBMSP Assigned',
-        'BankBMSP Proposed',
-        'BankBMSP Approved',
-        'BankAMSP Accepted',
-        'ClearingHouseMSP Accepted',
-        'BankBMSP Cleared',
+      expect((await timeline(bruno)).map((r) => /\(([^)]+)\)\s*(\w+)/.exec(r)?.slice(1).join(' '))).toEqual([
+        'Bank B Open',
+        'Bank B Assigned',
+        'Bank B Proposed',
+        'Bank B Approved',
+        'Bank A Accepted',
+        'Clearing House Accepted',
+        'Bank B Cleared',
       ]);
       await bruno.context().close();
       resolved = { breakId: id };
@@ -133,18 +133,20 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
         const listed = audrey.getByTestId('all-breaks').locator('tr', { hasText: breakId });
         await expect
           .poll(() => listed.innerText(), { timeout: 60_000 })
-          .toMatch(/Amount mismatch\s+Resolved\s+BankAMSP, BankBMSP, ClearingHouseMSP/);
+          .toMatch(/Amount mismatch\s+Resolved\s+Bank A, Bank B, Clearing House/);
         await listed.getByRole('link', { name: breakId }).click();
         const rows = audrey.getByTestId('provenance').locator('tbody tr');
         await expect.poll(() => rows.count()).toBe(7);
         const text = (await rows.allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
         // Newest first. Each signer is the certificate in the transaction's envelope: issued by the institution's
         // own fabric-ca (its CN ca.<mspid>), with the person's enrolment id as CN.
-        expect(text[0]).toMatch(/ BankBMSP \S*CN=bruno issued by .*CN=ca\.bankbmsp.* Resolved$/);
-        expect(text[6]).toMatch(/ BankBMSP \S*CN=bankb-system issued by .*CN=ca\.bankbmsp.* Open$/);
-        expect(text.some((r) => /BankBMSP \S*CN=bella .* Approved$/.test(r))).toBe(true);
-        expect(text.some((r) => /BankAMSP \S*CN=alice issued by .*CN=ca\.bankamsp/.test(r))).toBe(true);
-        expect(text.some((r) => /ClearingHouseMSP \S*CN=chen /.test(r))).toBe(true);
+        expect(text[0]).toMatch(/ Bank B \(BankBMSP\) \S*CN=bruno issued by .*CN=ca\.bankbmsp.* Resolved$/);
+        expect(text[6]).toMatch(
+          / Bank B \(BankBMSP\) \S*CN=bankb-system issued by .*CN=ca\.bankbmsp.* Open$/,
+        );
+        expect(text.some((r) => /\(BankBMSP\) \S*CN=bella .* Approved$/.test(r))).toBe(true);
+        expect(text.some((r) => /\(BankAMSP\) \S*CN=alice issued by .*CN=ca\.bankamsp/.test(r))).toBe(true);
+        expect(text.some((r) => /\(ClearingHouseMSP\) \S*CN=chen /.test(r))).toBe(true);
         for (const r of text) expect(r).toMatch(/^\d \S.* [\d,]+ · \d+ [0-9a-f]{64} /);
 
         await audrey.getByRole('button', { name: 'Check the index' }).click();

@@ -295,7 +295,8 @@ function LegsSideBySide({
   readonly legs: OpenCase['legs'];
 }) {
   const { t, locale } = ctx;
-  const differing = new Set<string>(brk.detail.fields ?? []);
+  // An open break marks the fields its finding names; once resolved, only fields the legs still differ on.
+  const differing = new Set<string>(brk.status === 'RESOLVED' ? [] : (brk.detail.fields ?? []));
   for (const f of LEG_FIELDS) {
     if (new Set(legs.map((l) => l.detail[f])).size > 1) differing.add(f);
   }
@@ -648,7 +649,9 @@ function nextStep({ t, locale }: Ctx, b: BreakRecord): string {
           .join(', '),
       });
     case 'ACCEPTED':
-      return t('nextResolve', { msp: institutionName(locale, proposer) });
+      return t(b.proposal?.kind === 'CORRECT_LEG' ? 'nextCorrect' : 'nextResolve', {
+        msp: institutionName(locale, proposer),
+      });
     case 'RESOLVED':
       return t('nextNone');
   }
