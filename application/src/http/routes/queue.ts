@@ -215,7 +215,7 @@ export const queueRoutes = [
     summary:
       'Server-sent events: after each block the index commits, the breaks of your institution that changed',
     description:
-      'text/event-stream. `hello` on connect (`{ block }`), then `indexed` (`{ block, txIndex, transactions, breaks: [{ breakId, caseId, reason, status, action }] }`, the IndexedEvent shape of apiTypes.ts) after each committed batch; a comment every 15 s. Authenticate with the Authorization header (fetch with a streaming body; never a token in the URL). A stream ends after 5 minutes, at logout and at shutdown; reconnect.',
+      'text/event-stream. `hello` on connect (`{ block }`), then `indexed` (`{ block, txIndex, transactions, breaks: [{ breakId, caseId, reason, status, action }] }`, the IndexedEvent shape of apiTypes.ts) after each committed batch, and `blacklist-alert` (an alert as GET /blacklist/alerts lists it) when the node’s blacklist watchlist matches another member’s entry; a comment every 15 s. Authenticate with the Authorization header (fetch with a streaming body; never a token in the URL). A stream ends after 5 minutes, at logout and at shutdown; reconnect.',
     tags: ['queue'],
     auth: 'session',
     roles: INDEX_READERS,
