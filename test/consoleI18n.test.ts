@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   formatDateTime,
+  formatList,
   formatMoney,
   INSTITUTION_TIME_ZONE,
   TIME_ZONES,
@@ -113,6 +114,13 @@ describe('amounts and times in the chosen locale and zone', () => {
       // Beyond a double's precision: still exact.
       expect(plain(formatMoney(locale, '90071992547409931', 'CNY'))).toBe('CNY 900,719,925,474,099.31');
     }
+  });
+
+  it('lists names as the locale lists them', () => {
+    expect(formatList('en', ['Bank A', 'Clearing House'])).toBe('Bank A, Clearing House');
+    expect(formatList('zh-CN', ['A银行', '清算中心', 'PayCo 支付公司'])).toBe(
+      'A银行、清算中心、PayCo 支付公司',
+    );
   });
 
   it("shows every time in the picked zone with the zone named, the institution's by default", () => {

@@ -5,7 +5,14 @@ import { Audit } from './Audit';
 import { BlacklistAlertBanner, BlacklistNavLink, BlacklistScreen } from './blacklist/BlacklistScreen';
 import { BreakDetail } from './BreakDetail';
 import { DashboardView } from './Dashboard';
-import { INSTITUTION_TIME_ZONE, TIME_ZONES, timeZoneLabel, validTimeZone, type Locale } from './format';
+import {
+  formatList,
+  INSTITUTION_TIME_ZONE,
+  TIME_ZONES,
+  timeZoneLabel,
+  validTimeZone,
+  type Locale,
+} from './format';
 import { codeLabel, institutionName, translator, type Translate } from './i18n';
 import { useLiveIndex, type LiveState } from './live';
 import { Queue } from './Queue';
@@ -174,7 +181,10 @@ function Shell({
         <span className="who" title={`${user.enrollmentId} · ${user.mspId}`}>
           <span className="sr-only">{t('loggedInAs')} </span>
           <strong>{user.enrollmentId}</strong> ·{' '}
-          {user.roles.map((r) => codeLabel(locale, r)).join(locale === 'en' ? ', ' : '、')}
+          {formatList(
+            locale,
+            user.roles.map((r) => codeLabel(locale, r)),
+          )}
         </span>
         {pickers}
         <button

@@ -10,7 +10,7 @@ import {
   type ProvenanceEntry,
   type VerifyReport,
 } from './api';
-import { formatDateTime, formatInteger, type Locale } from './format';
+import { formatDateTime, formatInteger, formatList, type Locale } from './format';
 import { codeLabel, institutionName, type Translate } from './i18n';
 import { navigate } from './navigation';
 import { hrefOf } from './route';
@@ -359,7 +359,12 @@ function AuditBreaksTable({ ctx, items }: { readonly ctx: Ctx; readonly items: A
             </td>
             <td>{codeLabel(locale, b.reason)}</td>
             <td>{codeLabel(locale, b.status)}</td>
-            <td>{b.parties.map((m) => institutionName(locale, m)).join(', ')}</td>
+            <td>
+              {formatList(
+                locale,
+                b.parties.map((m) => institutionName(locale, m)),
+              )}
+            </td>
             <td>{formatDateTime(locale, timeZone, b.updatedAt)}</td>
             <td>{formatInteger(locale, b.blockNumber)}</td>
           </tr>

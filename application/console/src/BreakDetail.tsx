@@ -10,7 +10,7 @@ import {
   type User,
 } from './api';
 import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
-import { formatDate, formatDateTime, formatMoney } from './format';
+import { formatDate, formatDateTime, formatList, formatMoney } from './format';
 import { codeLabel, institutionName, type Translate } from './i18n';
 import { legDifference } from './legDifference';
 import { hrefOf } from './route';
@@ -277,9 +277,19 @@ function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord
           : t('none')}
       </Fact>
       <Fact label={t('acceptedBy')}>
-        {brk.acceptedBy.length ? brk.acceptedBy.map((m) => institutionName(locale, m)).join(', ') : t('none')}
+        {brk.acceptedBy.length
+          ? formatList(
+              locale,
+              brk.acceptedBy.map((m) => institutionName(locale, m)),
+            )
+          : t('none')}
       </Fact>
-      <Fact label={t('parties')}>{brk.parties.map((m) => institutionName(locale, m)).join(', ')}</Fact>
+      <Fact label={t('parties')}>
+        {formatList(
+          locale,
+          brk.parties.map((m) => institutionName(locale, m)),
+        )}
+      </Fact>
     </dl>
   );
 }
@@ -355,7 +365,7 @@ function LegDifferenceFacts({ ctx, legs }: { readonly ctx: Ctx; readonly legs: O
   return (
     <dl className="facts" data-testid="leg-difference">
       <Fact label={t('oddLeg')}>
-        {oddOnes.join(', ')} (
+        {formatList(locale, oddOnes)} (
         {Object.keys(d.odd)
           .map((f) => codeLabel(locale, f))
           .join(', ')}
@@ -643,10 +653,12 @@ function nextStep({ t, locale }: Ctx, b: BreakRecord): string {
       return t('nextApprove', { msp: institutionName(locale, proposer) });
     case 'APPROVED':
       return t('nextAccept', {
-        msps: b.parties
-          .filter((p) => p !== proposer && !b.acceptedBy.includes(p))
-          .map((p) => institutionName(locale, p))
-          .join(', '),
+        msps: formatList(
+          locale,
+          b.parties
+            .filter((p) => p !== proposer && !b.acceptedBy.includes(p))
+            .map((p) => institutionName(locale, p)),
+        ),
       });
     case 'ACCEPTED':
       return t(b.proposal?.kind === 'CORRECT_LEG' ? 'nextCorrect' : 'nextResolve', {

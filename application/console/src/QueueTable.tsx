@@ -1,5 +1,5 @@
 import type { QueueItem } from './api';
-import { formatAge, formatDate, formatDateTime, formatMoney } from './format';
+import { formatAge, formatDate, formatDateTime, formatList, formatMoney } from './format';
 import { codeLabel, institutionName, type MessageKey } from './i18n';
 import type { Sort, View } from './queueView';
 import { hrefOf } from './route';
@@ -102,7 +102,12 @@ function Row({
         )}
       </td>
       <td>{b.currency ?? ''}</td>
-      <td>{b.counterparties.map((m) => institutionName(locale, m)).join(', ')}</td>
+      <td>
+        {formatList(
+          locale,
+          b.counterparties.map((m) => institutionName(locale, m)),
+        )}
+      </td>
       <td>{b.valueDate ? formatDate(locale, b.valueDate) : ''}</td>
       <td className="small reference">{b.ownReference ?? ''}</td>
       <AgeCell ctx={ctx} item={b} />

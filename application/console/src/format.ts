@@ -100,6 +100,11 @@ export function formatMoney(locale: Locale, amountMinor: string, currency: strin
   return fmt.format(`${m[1] ?? ''}${decimal}` as `${number}`);
 }
 
+/** Names as a list in the locale: "Bank A, Clearing House", "A银行、清算中心". */
+export function formatList(locale: Locale, items: readonly string[]): string {
+  return new Intl.ListFormat(locale, { type: 'conjunction', style: 'narrow' }).format(items);
+}
+
 /** How long a break has been open: "3 h 12 min", "2 d 4 h". */
 export function formatAge(locale: Locale, ageMs: number): string {
   const minutes = Math.max(0, Math.floor(ageMs / 60_000));
