@@ -172,7 +172,11 @@ export async function startEmbeddedConsortium(options: {
       name: consortium.chaincode.name,
       version: consortium.chaincode.version,
       contracts,
-      collections: loadCollections(),
+      // A consortium of fewer members than the channel's file names (a test's two institutions) runs without the
+      // collections it cannot hold; the contract that needs one refuses its transactions then.
+      collections: loadCollections().filter((col) =>
+        col.members.every((m) => consortium.organisations.some((o) => o.mspId === m)),
+      ),
       // The chaincode package's entry, compiled (dist) or as TypeScript under the test runner.
       ...(!options.endorsementWorker
         ? {}
