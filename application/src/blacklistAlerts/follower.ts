@@ -10,7 +10,7 @@ import {
   writeNextBlock,
   writeOwnEntries,
   type Alert,
-} from './store';
+} from '../readModel/blacklistAlerts';
 
 export interface AlertFollowerOptions {
   readonly source: BlacklistBlockSource;

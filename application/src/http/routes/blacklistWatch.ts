@@ -10,7 +10,7 @@ import {
   listWatches,
   removeWatch,
   type WatchToAdd,
-} from '../../blacklistAlerts/store';
+} from '../../readModel/blacklistAlerts';
 import type { NodeBlacklist } from '../../blacklist/nodeBlacklist';
 import { ApiError } from '../errors';
 import {

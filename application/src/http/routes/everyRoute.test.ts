@@ -12,7 +12,7 @@ import { migrate } from '../../db/migrate';
 import type { Database } from '../../db/pool';
 import { openTestDatabase } from '../../../../test/support/testDatabase';
 import { openNodeBlacklist } from '../../blacklist/nodeBlacklist';
-import { insertAlerts } from '../../blacklistAlerts/store';
+import { insertAlerts } from '../../readModel/blacklistAlerts';
 import { SessionStore } from '../../identity/sessions';
 import { FileWallet } from '../../identity/wallet';
 import { BlockIndexer } from '../../indexer/blockIndexer';

@@ -4,7 +4,7 @@ import type pg from 'pg';
 
 import type { SubjectType } from '../../../chaincode/src/core/subject';
 import { inTransaction } from '../db/pool';
-import type { AlertDraft, ownChangesOf, WatchedKey } from './matcher';
+import type { AlertDraft, ownChangesOf, WatchedKey } from '../blacklistAlerts/matcher';
 
 /** A watch as the node lists it: never an identifier, only its type, the institution's label and key versions. */
 export interface Watch {
