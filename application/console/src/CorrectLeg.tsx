@@ -2,7 +2,7 @@ import { useState, type SyntheticEvent } from 'react';
 
 import { call, type LegDetail, type OpenCase } from './api';
 import { formatDate, formatMoney, type Locale } from './format';
-import { codeLabel } from './i18n';
+import { codeLabel, institutionName } from './i18n';
 import { correctionId } from './correction';
 import { ErrorBox, message } from './ui';
 
@@ -169,7 +169,7 @@ export function SupersededLegs({
           const by = legs.find((c) => c.mspId === l.mspId && c.corrects === l.legId);
           return (
             <li key={`${l.mspId}:${l.legId}`}>
-              {l.mspId} <span className="mono">{l.legId}</span>:{' '}
+              {institutionName(locale, l.mspId)} <span className="mono">{l.legId}</span>:{' '}
               {formatMoney(locale, l.detail.amountMinor, l.detail.currency)},{' '}
               {formatDate(locale, l.detail.valueDate)}, {codeLabel(locale, l.detail.outcome)} —{' '}
               {w.correctedBy} <span className="mono">{by?.legId ?? '?'}</span>
