@@ -255,14 +255,11 @@ export async function start(argv: readonly string[]): Promise<number> {
   // The payment reference is the parties' secret: a person opens a break with it, as staff would from their
   // own books. A few of today's, with the parties and what was injected, to try the console with.
   // One between two institutions first: the README's walkthrough resolves it on their two consoles. Both faults
-  // are in the creditor's leg, so the creditor corrects it: one whose creditor is Bank A (a reconciler and an
-  // approver, for four eyes) if the day has one.
+  // are in the creditor's leg, which the line names: that institution corrects it.
   const withBreak = day.payments.filter((p) => p.fault === 'TIMEOUT' || p.fault === 'AMOUNT_MISMATCH');
   const oddLegAt = (p: (typeof withBreak)[number]) =>
     p.route.find((s) => s.role === 'CREDITOR_AGENT')?.mspId ?? '';
-  const twoParty =
-    withBreak.find((p) => p.route.length === 2 && oddLegAt(p) === 'BankAMSP') ??
-    withBreak.find((p) => p.route.length === 2);
+  const twoParty = withBreak.find((p) => p.route.length === 2);
   const samples = [...(twoParty ? [twoParty] : []), ...withBreak.filter((p) => p !== twoParty)].slice(0, 4);
   if (samples.length > 0)
     console.log("\nSome of the day's payments with a break (open them with their reference):");
