@@ -41,6 +41,12 @@ const { values: args } = parseArgs({
     label: { type: 'string' },
     /** Write nothing to bench/results (profiling runs). */
     'no-write': { type: 'boolean', default: false },
+    /**
+     * Diagnosis only, not the member API's figure: the nodes run without their indexers, so a post is answered
+     * once the ledger commits (no own-leg record, nothing verified): what HTTP and the ledger cost without the
+     * index.
+     */
+    'without-indexes': { type: 'boolean', default: false },
     seed: { type: 'string' },
     /** Writes a V8 CPU profile of this process (the network and the nodes) over the measured runs only. */
     profile: { type: 'string' },
@@ -161,6 +167,9 @@ async function main() {
     machine: machineInfo(),
     loadAverageBefore: loadavg().map((x) => Number(x.toFixed(2))),
     setup: {
+      indexes: args['without-indexes']
+        ? 'none (--without-indexes: a diagnosis, not the figure)'
+        : 'every node',
       postingInstitutions: Object.keys(POSTERS),
       inFlightPerInstitution: IN_FLIGHT,
       endorsingWorkers: WORKERS,
@@ -184,7 +193,7 @@ async function main() {
     env: { TALLYSTICK_WALLET_KEY: randomBytes(32).toString('base64') },
   });
   try {
-    for (const n of nodes) await n.startIndexer();
+    if (!args['without-indexes']) for (const n of nodes) await n.startIndexer();
     const users = Object.fromEntries(
       Object.entries(POSTERS).map(([mspId, id]) => {
         const user = c.consortium.organisations
@@ -250,7 +259,9 @@ async function main() {
     results.batches = sizes;
     results.indexWarnings = warnings.length;
     if (warnings.length > 0) console.log(`node warnings: ${warnings.length}, first: ${warnings[0] ?? ''}`);
-    results.verified = await verify(c, nodes, acknowledged);
+    results.verified = args['without-indexes']
+      ? 'not verified: the nodes ran without their indexes (--without-indexes)'
+      : await verify(c, nodes, acknowledged);
     console.log('verified:', results.verified);
     results.loadAverageAfter = loadavg().map((x) => Number(x.toFixed(2)));
     profiler?.write();
