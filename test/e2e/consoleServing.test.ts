@@ -65,13 +65,15 @@ describe('the node serves the console', () => {
 });
 
 describe('console formatting', () => {
-  it('formats amounts from minor units per currency exponent and locale, without floats', () => {
-    expect(formatMoney('en', '1234567', 'CNY')).toBe('CN¥12,345.67');
-    expect(formatMoney('zh-CN', '1234567', 'CNY')).toBe('¥12,345.67');
-    expect(formatMoney('en', '1234567', 'JPY')).toBe('¥1,234,567');
-    expect(formatMoney('en', '5', 'USD')).toBe('$0.05');
-    expect(formatMoney('en', '900719925474099312', 'USD')).toBe('$9,007,199,254,740,993.12');
-    expect(formatMoney('en', '12.5', 'USD')).toBe('12.5 USD');
+  it('formats amounts bank style from minor units per currency exponent and locale, without floats', () => {
+    // The ISO code before the amount in both languages ("CNY 270.22"): ¥ would not tell yuan from yen.
+    expect(formatMoney('en', '1234567', 'CNY')).toMatch(/^CNY\s12,345\.67$/);
+    expect(formatMoney('zh-CN', '1234567', 'CNY')).toMatch(/^CNY\s12,345\.67$/);
+    expect(formatMoney('en', '1234567', 'JPY')).toMatch(/^JPY\s1,234,567$/);
+    expect(formatMoney('en', '5', 'USD')).toMatch(/^USD\s0\.05$/);
+    expect(formatMoney('en', '900719925474099312', 'USD')).toMatch(/^USD\s9,007,199,254,740,993\.12$/);
+    // Not an integer of minor units: shown as it is, never guessed at.
+    expect(formatMoney('en', '12.5', 'USD')).toBe('USD 12.5');
   });
   it('formats dates, ages and rates per locale', () => {
     expect(formatDate('en', '2026-11-27')).toBe('Nov 27, 2026');
