@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../support/legs';
 import { startTestNode } from '../support/node';
+import { callApi, Sessions } from '../support/sessions';
 import { testDatabaseKinds } from '../support/testDatabase';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -13,30 +14,18 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  */
 describe.each(testDatabaseKinds())('write-off approvals through the member API (%s index)', (database) => {
   let bankA: Node;
-  const tokens = new Map<string, string>();
+  const sessions = new Sessions();
   const p = paymentLegs();
   let breakId = '';
 
   const call = async (who: string, path: string, body: unknown) => {
-    const res = await fetch(`${bankA.url}/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(who) ?? ''}` },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const r = await callApi(bankA.url, sessions.token(who), 'POST', `/v1${path}`, { json: body });
+    return { status: r.status, body: r.body as Record<string, unknown> };
   };
 
   beforeAll(async () => {
     bankA = await startTestNode('BankAMSP', { database });
-    for (const who of ['banka-system', 'alice', 'anna', 'ava']) {
-      const res = await fetch(`${bankA.url}/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ enrollmentId: who, secret: `${who}-pw` }),
-      });
-      expect(res.status).toBe(201);
-      tokens.set(who, ((await res.json()) as { token: string }).token);
-    }
+    for (const who of ['banka-system', 'alice', 'anna', 'ava']) await sessions.login(bankA.url, who);
     // Bank A's leg timed out where the others settled: a status conflict, the whole amount at stake.
     expect((await call('banka-system', '/legs', { ...p.debit, outcome: 'TIMED_OUT' })).status).toBe(201);
     const c = bankA.consortium;
