@@ -12,7 +12,7 @@ import { openTestDatabase } from '../../../test/support/testDatabase';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { BlockIndexer } from '../indexer/blockIndexer';
-import { bigHostileCases, hostileCorpus, type HostileCase } from '../ingest/hostile/corpus';
+import { bigHostileCases, hostileCorpus, type HostileCase } from '../../../test/support/hostile/corpus';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import { ownLegsOf } from '../node/institutionNodes';
 import { createApp } from './createApp';
@@ -20,10 +20,10 @@ import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
 
 // Hostile and careless statement uploads through the real HTTP app: the committed corpus (made by
-// ingest/hostile/corpus.ts) and cases of up to 101 MB made as they are sent. Each must be answered 4xx naming
+// test/support/hostile/corpus.ts) and cases of up to 101 MB made as they are sent. Each must be answered 4xx naming
 // the line or element, write nothing to the ledger or the index, and leave the process's memory bounded.
 
-const CORPUS_DIR = join(__dirname, '../ingest/hostile/corpus');
+const CORPUS_DIR = join(__dirname, '../../../test/support/hostile/corpus');
 const CONTENT_TYPE = { camt: 'application/xml', mt940: 'text/plain', csv: 'text/csv' } as const;
 /** Growth of the resident set over the whole corpus, at most (measured: see the test's log line). */
 const CORPUS_RSS_GROWTH_MIB_MAX = 256;

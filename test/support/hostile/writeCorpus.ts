@@ -4,11 +4,12 @@ import { join, resolve } from 'node:path';
 import { hostileCorpus } from './corpus';
 
 /**
- * `npm run build && node dist/application/src/ingest/hostile/writeCorpus.js` (from the repository root): writes
- * the hostile statement corpus to application/src/ingest/hostile/corpus/, replacing what is there. The corpus test
- * fails when the committed files differ from what `hostileCorpus()` makes, so run this after changing it.
+ * `node -r ./bench/src/chaos/tsRequire.js test/support/hostile/writeCorpus.ts` (from the repository root; the hook
+ * compiles the TypeScript as it loads): writes the hostile statement corpus to test/support/hostile/corpus/,
+ * replacing what is there. The corpus test fails when the committed files differ from what `hostileCorpus()`
+ * makes, so run this after changing it.
  */
-const dir = resolve(process.cwd(), 'application/src/ingest/hostile/corpus');
+const dir = resolve(__dirname, 'corpus');
 mkdirSync(dir, { recursive: true });
 for (const f of readdirSync(dir)) rmSync(join(dir, f));
 let bytes = 0;

@@ -24,15 +24,43 @@ export interface HostileCase {
 
 type Draft = Omit<HostileCase, 'name'> & { readonly slug: string };
 
-/** Adds a case to its format's list: what follows the format in its name, its bytes, the answer it must get. */
-type Add = (slug: string, body: string | Buffer, expect: Draft['expect']) => void;
-/** A camt case may be refused as too large (413). */
-type CamtAdd = (slug: string, body: string | Buffer, expect: Draft['expect'], status?: 400 | 413) => void;
-/** A CSV case may come with its x-csv-mapping header. */
-type CsvAdd = (slug: string, body: string | Buffer, expect: Draft['expect'], mapping?: string) => void;
+/**
+ * Adds a case to its format's list: what follows the format in its name, its bytes, the answer it must get, and
+ * for CSV the raw `x-csv-mapping` header sent with it.
+ */
+type Add = (slug: string, body: string | Buffer, expect: Draft['expect'], mapping?: string) => void;
+
+/** A format's cases, in the order `fill` adds them; every committed case is refused 400. */
+function casesOf(format: HostileFormat, fill: (add: Add) => void): Draft[] {
+  const out: Draft[] = [];
+  fill((slug, body, expect, mapping) =>
+    out.push({
+      slug: `${format}-${slug}`,
+      format,
+      body: typeof body === 'string' ? utf8(body) : body,
+      status: 400,
+      expect,
+      ...(mapping === undefined ? {} : { mapping }),
+    }),
+  );
+  return out;
+}
 
 const EXT: Record<HostileFormat, string> = { camt: 'xml', mt940: 'sta', csv: 'csv' };
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** `bytes` before the text. */
+const behind = (bytes: readonly number[], body: Buffer): Buffer => Buffer.concat([Buffer.from(bytes), body]);
+/** The text with `bytes` put in before its character `at`. */
+const spliced = (text: string, at: number, bytes: readonly number[]): Buffer =>
+  Buffer.concat([utf8(text.slice(0, at)), Buffer.from(bytes), utf8(text.slice(at))]);
+const UTF16LE_BOM = [0xff, 0xfe];
+const DOUBLE_UTF8_BOM = [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf];
+
+/** The text in UTF-16 behind its byte-order mark, and in UTF-8 behind two: both refused at the first line. */
+function bomCases(add: Add, valid: string): void {
+  add('utf16le-bom', behind(UTF16LE_BOM, Buffer.from(valid, 'utf16le')), rejected('MALFORMED', 1));
+  add('double-utf8-bom', behind(DOUBLE_UTF8_BOM, utf8(valid)), rejected('MALFORMED', 1));
+}
 /** Refused with `code` (or one of several: a file cut short may end in any of them), at `at` when given. */
 const rejected = (code: string | readonly string[], at?: string | number) =>
   at === undefined ? { code } : { code, at };
@@ -107,31 +135,28 @@ function camt(o: CamtOptions = {}): string {
   );
 }
 
+/** A camt whose first entry is `entry(o)` (the debit second), with any other part replaced. */
+function withEntry(o: EntryOptions, more: CamtOptions = {}): string {
+  return camt({ ...more, entries: [entry(o), DEBIT] });
+}
+
 function camtCases(): Draft[] {
-  const out: Draft[] = [];
-  const add = (slug: string, body: string | Buffer, expect: Draft['expect'], status: 400 | 413 = 400) =>
-    out.push({
-      slug: `camt-${slug}`,
-      format: 'camt',
-      body: typeof body === 'string' ? utf8(body) : body,
-      status,
-      expect,
-    });
   const valid = camt();
-  camtTruncated(add, valid);
-  camtNested(add);
-  camtEntities(add);
-  camtEncodings(add, valid);
-  camtOtherMessages(add);
-  camtBalances(add);
-  camtEntryFields(add);
-  camtDatesAndBatches(add);
-  camtMarkup(add);
-  return out;
+  return casesOf('camt', (add) => {
+    camtTruncated(add, valid);
+    camtNested(add);
+    camtEntities(add);
+    camtEncodings(add, valid);
+    camtOtherMessages(add);
+    camtBalances(add);
+    camtEntryFields(add);
+    camtDatesAndBatches(add);
+    camtMarkup(add);
+  });
 }
 
 /** camt cut short: at the start, inside the prolog, in a tag, in text, before the last closing tags. */
-function camtTruncated(add: CamtAdd, valid: string): void {
+function camtTruncated(add: Add, valid: string): void {
   const cuts = [0, 1, 10, 30, 60, 120, 200, 300, 400, 500, 650, 800, 1000, 1200, 1400, 1600, 1800];
   for (const c of cuts.filter((c) => c < valid.length - 12))
     add(`truncated-at-${c}`, valid.slice(0, c), rejected('MALFORMED'));
@@ -148,21 +173,13 @@ function camtTruncated(add: CamtAdd, valid: string): void {
 }
 
 /** camt nested deeply, where the parser reads (an entry, a transaction, a balance) and where it does not. */
-function camtNested(add: CamtAdd): void {
+function camtNested(add: Add): void {
   for (const depth of [49, 64, 500, 2000]) {
     const deep = `${'<X>'.repeat(depth)}${'</X>'.repeat(depth)}`;
-    add(
-      `nested-${depth}-in-entry`,
-      camt({ entries: [entry({ extra: deep }), DEBIT] }),
-      rejected('LIMIT_EXCEEDED'),
-    );
+    add(`nested-${depth}-in-entry`, withEntry({ extra: deep }), rejected('LIMIT_EXCEEDED'));
   }
   const deep = (n: number) => `${'<Y>'.repeat(n)}${'</Y>'.repeat(n)}`;
-  add(
-    'nested-in-transaction',
-    camt({ entries: [entry({ details: deep(100) }), DEBIT] }),
-    rejected('LIMIT_EXCEEDED'),
-  );
+  add('nested-in-transaction', withEntry({ details: deep(100) }), rejected('LIMIT_EXCEEDED'));
   add('nested-in-statement', camt({ inStmt: deep(100) }), rejected('LIMIT_EXCEEDED'));
   add(
     'nested-in-balance',
@@ -171,13 +188,13 @@ function camtNested(add: CamtAdd): void {
   );
   add(
     'nested-amount',
-    camt({ entries: [entry({ amt: `${'<Amt>'.repeat(60)}1${'</Amt>'.repeat(60)}` }), DEBIT] }),
+    withEntry({ amt: `${'<Amt>'.repeat(60)}1${'</Amt>'.repeat(60)}` }),
     rejected('LIMIT_EXCEEDED'),
   );
 }
 
 /** camt with a DOCTYPE: refused, so nothing can be declared, fetched or expanded. */
-function camtEntities(add: CamtAdd): void {
+function camtEntities(add: Add): void {
   const doctype = (dtd: string, use = '') =>
     camt({ prolog: `<?xml version="1.0"?>\n<!DOCTYPE Document [${dtd}]>\n` }).replace(
       'STMT-1',
@@ -229,32 +246,13 @@ function camtEntities(add: CamtAdd): void {
 }
 
 /** camt not in UTF-8, with a BOM where none belongs, with bytes that are not UTF-8 or a NUL. */
-function camtEncodings(add: CamtAdd, valid: string): void {
-  add(
-    'utf16le-bom',
-    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
-    rejected('MALFORMED', 'line 1'),
-  );
-  add(
-    'utf16be-bom',
-    Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(valid, 'utf16le').swap16()]),
-    rejected('MALFORMED', 'line 1'),
-  );
-  add(
-    'utf32-bom',
-    Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x00]), utf8(valid)]),
-    rejected('MALFORMED'),
-  );
-  add(
-    'double-utf8-bom',
-    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
-    rejected('MALFORMED'),
-  );
-  add(
-    'bom-inside-amount',
-    camt({ entries: [entry({ amt: '100\ufeff.00' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
+function camtEncodings(add: Add, valid: string): void {
+  const utf16 = Buffer.from(valid, 'utf16le');
+  add('utf16le-bom', behind(UTF16LE_BOM, utf16), rejected('MALFORMED', 'line 1'));
+  add('utf16be-bom', behind([0xfe, 0xff], Buffer.from(utf16).swap16()), rejected('MALFORMED', 'line 1'));
+  add('utf32-bom', behind([0xff, 0xfe, 0x00, 0x00], utf8(valid)), rejected('MALFORMED'));
+  add('double-utf8-bom', behind(DOUBLE_UTF8_BOM, utf8(valid)), rejected('MALFORMED'));
+  add('bom-inside-amount', withEntry({ amt: '100\ufeff.00' }), rejected('INVALID_AMOUNT', `${NTRY1}/Amt`));
   const badBytes: [string, number[]][] = [
     ['invalid-byte-ff', [0xff]],
     ['lone-continuation', [0x80]],
@@ -266,11 +264,7 @@ function camtEncodings(add: CamtAdd, valid: string): void {
   ];
   const at = valid.indexOf('STMT-1') + 4;
   for (const [slug, bytes] of badBytes)
-    add(
-      `bad-utf8-${slug}`,
-      Buffer.concat([utf8(valid.slice(0, at)), Buffer.from(bytes), utf8(valid.slice(at))]),
-      rejected('MALFORMED'),
-    );
+    add(`bad-utf8-${slug}`, spliced(valid, at, bytes), rejected('MALFORMED'));
   add('nul-character', camt().replace('STMT-1', 'STMT\u0000-1'), rejected('MALFORMED'));
   add(
     'encoding-declared-latin1',
@@ -282,7 +276,7 @@ function camtEncodings(add: CamtAdd, valid: string): void {
 }
 
 /** camt of other namespaces, roots and messages. */
-function camtOtherMessages(add: CamtAdd): void {
+function camtOtherMessages(add: Add): void {
   add(
     'namespace-pain001',
     camt({ ns: 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09' }),
@@ -338,7 +332,7 @@ function camtOtherMessages(add: CamtAdd): void {
 }
 
 /** camt whose balances, currencies and counts do not add up. */
-function camtBalances(add: CamtAdd): void {
+function camtBalances(add: Add): void {
   for (const closing of ['1069.49', '1069.51', '1169.50', '930.50', '0.00'])
     add(`closing-${closing}`, camt({ closing: bal('CLBD', closing) }), rejected('BALANCE_MISMATCH', STMT));
   add(
@@ -360,7 +354,7 @@ function camtBalances(add: CamtAdd): void {
   );
   add(
     'entry-in-usd',
-    camt({ acctCcy: 'EUR', entries: [entry({ ccy: 'USD' }), DEBIT] }),
+    withEntry({ ccy: 'USD' }, { acctCcy: 'EUR' }),
     rejected('CURRENCY_MISMATCH', `${NTRY1}/Amt`),
   );
   add('account-in-gbp', camt({ acctCcy: 'GBP' }), rejected('CURRENCY_MISMATCH', `${NTRY1}/Amt`));
@@ -374,72 +368,28 @@ function camtBalances(add: CamtAdd): void {
 }
 
 /** camt entries with an amount, currency, side or status that cannot be read. */
-function camtEntryFields(add: CamtAdd): void {
-  add(
-    'amount-negative',
-    camt({ entries: [entry({ amt: '-100.00' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add(
-    'amount-comma',
-    camt({ entries: [entry({ amt: '100,00' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add(
-    'amount-exponent',
-    camt({ entries: [entry({ amt: '1e2' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add(
-    'amount-three-decimals',
-    camt({ entries: [entry({ amt: '100.001' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add(
-    'amount-huge',
-    camt({ entries: [entry({ amt: '99999999999999999999999999.00' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add(
-    'amount-empty',
-    camt({ entries: [entry({ amt: ' ' }), DEBIT] }),
-    rejected('INVALID_AMOUNT', `${NTRY1}/Amt`),
-  );
-  add('amount-missing', camt({ entries: [entry({ amt: '' }), DEBIT] }), rejected('MISSING_FIELD', NTRY1));
-  add(
-    'currency-unknown',
-    camt({ entries: [entry({ ccy: 'XYZ' }), DEBIT] }),
-    rejected('UNKNOWN_CURRENCY', `${NTRY1}/Amt`),
-  );
-  add(
-    'currency-withdrawn-dem',
-    camt({ entries: [entry({ ccy: 'DEM' }), DEBIT] }),
-    rejected('UNKNOWN_CURRENCY', `${NTRY1}/Amt`),
-  );
-  add(
-    'side-missing',
-    camt({ entries: [entry({ cd: '' }), DEBIT] }),
-    rejected('MISSING_FIELD', `${NTRY1}/CdtDbtInd`),
-  );
-  add(
-    'side-unknown',
-    camt({ entries: [entry({ cd: 'CREDIT' }), DEBIT] }),
-    rejected('INVALID_FIELD', `${NTRY1}/CdtDbtInd`),
-  );
-  add(
-    'status-missing',
-    camt({ entries: [entry({ sts: '' }), DEBIT] }),
-    rejected('MISSING_FIELD', `${NTRY1}/Sts`),
-  );
-  add(
-    'status-unknown',
-    camt({ entries: [entry({ sts: 'DONE' }), DEBIT] }),
-    rejected('INVALID_FIELD', `${NTRY1}/Sts`),
-  );
+function camtEntryFields(add: Add): void {
+  const AMT = `${NTRY1}/Amt`;
+  const fields: [string, EntryOptions, string, string][] = [
+    ['amount-negative', { amt: '-100.00' }, 'INVALID_AMOUNT', AMT],
+    ['amount-comma', { amt: '100,00' }, 'INVALID_AMOUNT', AMT],
+    ['amount-exponent', { amt: '1e2' }, 'INVALID_AMOUNT', AMT],
+    ['amount-three-decimals', { amt: '100.001' }, 'INVALID_AMOUNT', AMT],
+    ['amount-huge', { amt: '99999999999999999999999999.00' }, 'INVALID_AMOUNT', AMT],
+    ['amount-empty', { amt: ' ' }, 'INVALID_AMOUNT', AMT],
+    ['amount-missing', { amt: '' }, 'MISSING_FIELD', NTRY1],
+    ['currency-unknown', { ccy: 'XYZ' }, 'UNKNOWN_CURRENCY', AMT],
+    ['currency-withdrawn-dem', { ccy: 'DEM' }, 'UNKNOWN_CURRENCY', AMT],
+    ['side-missing', { cd: '' }, 'MISSING_FIELD', `${NTRY1}/CdtDbtInd`],
+    ['side-unknown', { cd: 'CREDIT' }, 'INVALID_FIELD', `${NTRY1}/CdtDbtInd`],
+    ['status-missing', { sts: '' }, 'MISSING_FIELD', `${NTRY1}/Sts`],
+    ['status-unknown', { sts: 'DONE' }, 'INVALID_FIELD', `${NTRY1}/Sts`],
+  ];
+  for (const [slug, o, code, at] of fields) add(slug, withEntry(o), rejected(code, at));
 }
 
 /** camt dates that do not exist, batches that do not add up, a text over its limit. */
-function camtDatesAndBatches(add: CamtAdd): void {
+function camtDatesAndBatches(add: Add): void {
   for (const [slug, d] of [
     ['year-0000', '0000-01-01'],
     ['feb-30', '2026-02-30'],
@@ -448,16 +398,8 @@ function camtDatesAndBatches(add: CamtAdd): void {
     ['two-digit-year', '26-11-27'],
     ['slashes', '2026/11/27'],
   ] as const) {
-    add(
-      `value-date-${slug}`,
-      camt({ entries: [entry({ valDt: d }), DEBIT] }),
-      rejected('INVALID_DATE', `${NTRY1}/ValDt/Dt`),
-    );
-    add(
-      `booking-date-${slug}`,
-      camt({ entries: [entry({ bookgDt: d }), DEBIT] }),
-      rejected('INVALID_DATE', `${NTRY1}/BookgDt/Dt`),
-    );
+    add(`value-date-${slug}`, withEntry({ valDt: d }), rejected('INVALID_DATE', `${NTRY1}/ValDt/Dt`));
+    add(`booking-date-${slug}`, withEntry({ bookgDt: d }), rejected('INVALID_DATE', `${NTRY1}/BookgDt/Dt`));
   }
   add(
     'value-datetime-no-time',
@@ -485,13 +427,13 @@ function camtDatesAndBatches(add: CamtAdd): void {
   );
   add(
     'text-over-limit',
-    camt({ entries: [entry({ extra: `<AddtlNtryInf>${'A'.repeat(5000)}</AddtlNtryInf>` }), DEBIT] }),
+    withEntry({ extra: `<AddtlNtryInf>${'A'.repeat(5000)}</AddtlNtryInf>` }),
     rejected('LIMIT_EXCEEDED', `${NTRY1}/AddtlNtryInf`),
   );
 }
 
 /** camt markup that is not well formed, or that hides an amount from a plain reading. */
-function camtMarkup(add: CamtAdd): void {
+function camtMarkup(add: Add): void {
   add('mismatched-tags', camt().replace('</Stmt>', '</Stmnt>'), rejected('MALFORMED'));
   add(
     'unclosed-attribute',
@@ -505,24 +447,27 @@ function camtMarkup(add: CamtAdd): void {
   );
   add(
     'cdata-amount',
-    camt({ entries: [entry({ amt: '<![CDATA[100.00]]>' }), DEBIT], closing: bal('CLBD', '1069.51') }),
+    withEntry({ amt: '<![CDATA[100.00]]>' }, { closing: bal('CLBD', '1069.51') }),
     rejected('BALANCE_MISMATCH', STMT),
   );
   add(
     'processing-instruction-in-amount',
-    camt({ entries: [entry({ amt: '100<?x y?>.00' }), DEBIT], closing: bal('CLBD', '1069.51') }),
+    withEntry({ amt: '100<?x y?>.00' }, { closing: bal('CLBD', '1069.51') }),
     rejected('BALANCE_MISMATCH', STMT),
   );
 }
 
 // ---------------------------------------------------------------------------------------------------- MT940
 
+/** The first entry's `:61:` line with its dates, side and amount replaced. */
+const line61 = (datesSideAmount: string) => `:61:${datesSideAmount}NTRFE2E-1//BANKREF1`;
+
 const MT940_LINES = [
   ':20:STMT-1',
   ':25:NL91ABNA0417164300',
   ':28C:1/1',
   ':60F:C261127EUR1000,00',
-  ':61:2611271127C100,00NTRFE2E-1//BANKREF1',
+  line61('2611271127C100,00'),
   ':86:/EREF/E2E-1/REMI/invoice 1',
   ':61:2611271127D30,50NTRFE2E-2//BANKREF2',
   ':86:/EREF/E2E-2',
@@ -535,21 +480,13 @@ function mt940(replace: Record<number, string | string[]> = {}, eol = '\r\n'): s
 }
 
 function mt940Cases(): Draft[] {
-  const out: Draft[] = [];
-  const add = (slug: string, body: string | Buffer, expect: Draft['expect']) =>
-    out.push({
-      slug: `mt940-${slug}`,
-      format: 'mt940',
-      body: typeof body === 'string' ? utf8(body) : body,
-      status: 400,
-      expect,
-    });
   const valid = mt940();
-  mt940Balances(add);
-  mt940DatesAndStructure(add, valid);
-  mt940TruncatedAndEncodings(add, valid);
-  mt940LineEndingsAndLimits(add);
-  return out;
+  return casesOf('mt940', (add) => {
+    mt940Balances(add);
+    mt940DatesAndStructure(add, valid);
+    mt940TruncatedAndEncodings(add, valid);
+    mt940LineEndingsAndLimits(add);
+  });
 }
 
 /** MT940 with a wrong closing balance, lines that do not give it, and amounts that are not comma decimals. */
@@ -575,58 +512,41 @@ function mt940Balances(add: Add): void {
   );
   add(
     'credit-written-as-debit-reversal',
-    mt940({ 5: ':61:2611271127RC100,00NTRFE2E-1//BANKREF1' }),
+    mt940({ 5: line61('2611271127RC100,00') }),
     rejected('BALANCE_MISMATCH', 9),
   );
 
   // Amounts: the comma is the decimal mark; a dot is refused, not read as the whole part.
-  add('dot-in-61', mt940({ 5: ':61:2611271127C100.00NTRFE2E-1//BANKREF1' }), rejected('INVALID_AMOUNT', 5));
+  add('dot-in-61', mt940({ 5: line61('2611271127C100.00') }), rejected('INVALID_AMOUNT', 5));
   add(
     'dot-in-61-balanced',
-    mt940({ 5: ':61:2611271127C100.75NTRFE2E-1//BANKREF1', 9: ':62F:C261127EUR1069,50' }),
+    mt940({ 5: line61('2611271127C100.75'), 9: ':62F:C261127EUR1069,50' }),
     rejected('INVALID_AMOUNT', 5),
   );
   add('dot-in-opening', mt940({ 4: ':60F:C261127EUR1000.00' }), rejected('INVALID_AMOUNT', 4));
   add('dot-in-closing', mt940({ 9: ':62F:C261127EUR1069.50' }), rejected('INVALID_AMOUNT', 9));
-  add('two-commas', mt940({ 5: ':61:2611271127C1,00,00NTRFE2E-1//BANKREF1' }), rejected('INVALID_AMOUNT', 5));
+  add('two-commas', mt940({ 5: line61('2611271127C1,00,00') }), rejected('INVALID_AMOUNT', 5));
   add('thousands-separators', mt940({ 4: ':60F:C261127EUR1.000,00' }), rejected('INVALID_AMOUNT', 4));
-  add(
-    'too-many-decimals',
-    mt940({ 5: ':61:2611271127C100,001NTRFE2E-1//BANKREF1' }),
-    rejected('INVALID_AMOUNT', 5),
-  );
+  add('too-many-decimals', mt940({ 5: line61('2611271127C100,001') }), rejected('INVALID_AMOUNT', 5));
   add(
     'jpy-decimals',
-    mt940({ 4: ':60F:C261127JPY1000,00', 5: ':61:2611271127C100,50NTRFE2E-1//BANKREF1' }),
+    mt940({ 4: ':60F:C261127JPY1000,00', 5: line61('2611271127C100,50') }),
     rejected('INVALID_AMOUNT', 5),
   );
   add('currency-unknown', mt940({ 4: ':60F:C261127XYZ1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
   add('currency-dem', mt940({ 4: ':60F:C261127DEM1000,00' }), rejected('UNKNOWN_CURRENCY', 4));
-  add('no-amount', mt940({ 5: ':61:2611271127CNTRFE2E-1//BANKREF1' }), rejected('INVALID_FIELD', 5));
+  add('no-amount', mt940({ 5: line61('2611271127C') }), rejected('INVALID_FIELD', 5));
 }
 
 /** MT940 dates that do not exist, and tags missing, repeated or out of order. */
 function mt940DatesAndStructure(add: Add, valid: string): void {
-  add(
-    'value-date-feb-30',
-    mt940({ 5: ':61:2602300230C100,00NTRFE2E-1//BANKREF1' }),
-    rejected('INVALID_DATE', 5),
-  );
-  add(
-    'value-date-month-13',
-    mt940({ 5: ':61:2613011301C100,00NTRFE2E-1//BANKREF1' }),
-    rejected('INVALID_DATE', 5),
-  );
-  add(
-    'value-date-zero',
-    mt940({ 5: ':61:0000000000C100,00NTRFE2E-1//BANKREF1' }),
-    rejected('INVALID_DATE', 5),
-  );
-  add(
-    'entry-date-feb-30',
-    mt940({ 5: ':61:2602280230C100,00NTRFE2E-1//BANKREF1' }),
-    rejected('INVALID_DATE', 5),
-  );
+  for (const [slug, dates] of [
+    ['value-date-feb-30', '2602300230'],
+    ['value-date-month-13', '2613011301'],
+    ['value-date-zero', '0000000000'],
+    ['entry-date-feb-30', '2602280230'],
+  ] as const)
+    add(slug, mt940({ 5: line61(`${dates}C100,00`) }), rejected('INVALID_DATE', 5));
   add('opening-date-invalid', mt940({ 4: ':60F:C269999EUR1000,00' }), rejected('INVALID_DATE', 4));
 
   // Structure.
@@ -671,25 +591,8 @@ function mt940TruncatedAndEncodings(add: Add, valid: string): void {
   );
 
   // Encodings and control characters.
-  add(
-    'utf16le-bom',
-    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
-    rejected('MALFORMED', 1),
-  );
-  add(
-    'double-utf8-bom',
-    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
-    rejected('MALFORMED', 1),
-  );
-  add(
-    'latin1-in-86',
-    Buffer.concat([
-      utf8(mt940().slice(0, valid.indexOf('invoice'))),
-      Buffer.from([0xe9]),
-      utf8(valid.slice(valid.indexOf('invoice'))),
-    ]),
-    rejected('MALFORMED', 6),
-  );
+  bomCases(add, valid);
+  add('latin1-in-86', spliced(valid, valid.indexOf('invoice'), [0xe9]), rejected('MALFORMED', 6));
   add('nul-in-86', mt940({ 6: ':86:/EREF/E2E-1/\u0000' }), rejected('MALFORMED', 6));
   add('bell-in-61', mt940({ 5: ':61:2611271127C100,00NTRF\u0007E2E-1//BANKREF1' }), rejected('MALFORMED', 5));
   add('escape-in-25', mt940({ 2: ':25:NL91\u001b[31mABNA' }), rejected('MALFORMED', 2));
@@ -705,7 +608,7 @@ function mt940LineEndingsAndLimits(add: Add): void {
   );
   add(
     'cr-one-line-then-dot-amount',
-    mt940({ 5: ':61:2611271127C100.00NTRFE2E-1//BANKREF1' }).replace(':28C:1/1\r\n', ':28C:1/1\r'),
+    mt940({ 5: line61('2611271127C100.00') }).replace(':28C:1/1\r\n', ':28C:1/1\r'),
     rejected('INVALID_AMOUNT', 5),
   );
   add(
@@ -770,26 +673,17 @@ function csv(cells: Record<number, Record<number, string>> = {}, eol = '\r\n'): 
 }
 
 function csvCases(): Draft[] {
-  const out: Draft[] = [];
-  const add = (slug: string, body: string | Buffer, expect: Draft['expect'], mapping?: string) =>
-    out.push({
-      slug: `csv-${slug}`,
-      format: 'csv',
-      body: typeof body === 'string' ? utf8(body) : body,
-      status: 400,
-      expect,
-      ...(mapping === undefined ? {} : { mapping }),
-    });
   const valid = csv();
-  csvFormulasAndColumns(add, valid);
-  csvRowsAndValues(add, valid);
-  csvEncodings(add, valid);
-  csvMappings(add, valid);
-  return out;
+  return casesOf('csv', (add) => {
+    csvFormulasAndColumns(add, valid);
+    csvRowsAndValues(add, valid);
+    csvEncodings(add, valid);
+    csvMappings(add, valid);
+  });
 }
 
 /** CSV cells a spreadsheet would run; missing columns, short and long rows. */
-function csvFormulasAndColumns(add: CsvAdd, valid: string): void {
+function csvFormulasAndColumns(add: Add, valid: string): void {
   const formulas: [string, string][] = [
     ['equals', '=HYPERLINK("http://x")'],
     ['plus', "+cmd|' /C calc'!A0"],
@@ -835,7 +729,7 @@ function csvFormulasAndColumns(add: CsvAdd, valid: string): void {
 }
 
 /** CSV duplicate lines, line endings, and values that cannot be read. */
-function csvRowsAndValues(add: CsvAdd, valid: string): void {
+function csvRowsAndValues(add: Add, valid: string): void {
   add(
     'duplicate-line-adjacent',
     `${valid}${CSV_ROWS[2]?.join(',') ?? ''}\r\n`,
@@ -903,35 +797,14 @@ function csvRowsAndValues(add: CsvAdd, valid: string): void {
 }
 
 /** CSV not in UTF-8, or with a BOM where none belongs. */
-function csvEncodings(add: CsvAdd, valid: string): void {
-  add(
-    'utf16le-bom',
-    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
-    rejected('MALFORMED', 1),
-  );
-  add(
-    'double-utf8-bom',
-    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8(valid)]),
-    rejected('MALFORMED', 1),
-  );
-  add(
-    'latin1-payer',
-    Buffer.concat([
-      utf8(valid.slice(0, valid.indexOf('PAYER-2'))),
-      Buffer.from([0xe9]),
-      utf8(valid.slice(valid.indexOf('PAYER-2'))),
-    ]),
-    rejected('MALFORMED', 3),
-  );
-  add(
-    'overlong-in-header',
-    Buffer.concat([Buffer.from([0xc0, 0xaf]), utf8(valid)]),
-    rejected('MALFORMED', 1),
-  );
+function csvEncodings(add: Add, valid: string): void {
+  bomCases(add, valid);
+  add('latin1-payer', spliced(valid, valid.indexOf('PAYER-2'), [0xe9]), rejected('MALFORMED', 3));
+  add('overlong-in-header', behind([0xc0, 0xaf], utf8(valid)), rejected('MALFORMED', 1));
 }
 
 /** malformed x-csv-mapping headers: each names the part that is wrong. */
-function csvMappings(add: CsvAdd, valid: string): void {
+function csvMappings(add: Add, valid: string): void {
   const columns = Object.fromEntries(CSV_HEADER.map((h) => [h, h]));
   const mappings: [string, string, string][] = [
     ['null-columns', JSON.stringify({ columns: null }), 'x-csv-mapping.columns'],
@@ -1022,103 +895,65 @@ export function bigHostileCases(): BigHostileCase[] {
 /** The largest cases: 101 MiB each, made as they are sent. */
 const BIG = 101 * MIB;
 
+/** A case of `bytes` bytes as sent (0: whatever its one chunk holds), refused LIMIT_EXCEEDED, at `at` if given. */
+function tooBig(
+  format: HostileFormat,
+  slug: string,
+  bytes: number,
+  chunks: () => Iterator<Buffer>,
+  at?: string | number,
+): BigHostileCase {
+  const code = 'LIMIT_EXCEEDED';
+  return {
+    name: `${format}-${slug}`,
+    format,
+    bytes,
+    chunks,
+    status: 400,
+    expect: at === undefined ? { code } : { code, at },
+  };
+}
+
 function bigCamtCases(): BigHostileCase[] {
   const camtHead = camt().slice(0, camt().indexOf('<AcctSvcrRef>'));
   return [
-    {
-      // The issue's 225 KB camt.053 with 32,000 nested elements inside an entry (8.4 s of CPU before).
-      name: 'camt-32000-nested-in-entry',
-      format: 'camt',
-      bytes: camtHead.length + 32_000 * 7,
-      chunks: () => [utf8(`${camtHead}${'<X>'.repeat(32_000)}${'</X>'.repeat(32_000)}`)].values(),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED' },
-    },
-    {
-      name: 'camt-101mb-text',
-      format: 'camt',
-      bytes: BIG,
-      chunks: () => repeated(`${camtHead}<AddtlNtryInf>`, 'A', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: `${NTRY1}/AddtlNtryInf` },
-    },
-    {
-      name: 'camt-101mb-attribute',
-      format: 'camt',
-      bytes: BIG,
-      chunks: () => repeated(`${camtHead}<X a="`, 'v', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED' },
-    },
-    {
-      name: 'camt-101mb-nested',
-      format: 'camt',
-      bytes: BIG,
-      chunks: () => repeated(camtHead, '<X>', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED' },
-    },
+    // The issue's 225 KB camt.053 with 32,000 nested elements inside an entry (8.4 s of CPU before).
+    tooBig('camt', '32000-nested-in-entry', camtHead.length + 32_000 * 7, () =>
+      [utf8(`${camtHead}${'<X>'.repeat(32_000)}${'</X>'.repeat(32_000)}`)].values(),
+    ),
+    tooBig(
+      'camt',
+      '101mb-text',
+      BIG,
+      () => repeated(`${camtHead}<AddtlNtryInf>`, 'A', BIG),
+      `${NTRY1}/AddtlNtryInf`,
+    ),
+    tooBig('camt', '101mb-attribute', BIG, () => repeated(`${camtHead}<X a="`, 'v', BIG)),
+    tooBig('camt', '101mb-nested', BIG, () => repeated(camtHead, '<X>', BIG)),
   ];
 }
 
 function bigMt940Cases(): BigHostileCase[] {
+  const many86 = Array.from({ length: 15_000 }, () => ':86:?20EREF+abcdefghijklmnop');
   return [
-    {
-      // The issue's 16 MB MT940 line (4.5 s and 400 MB before), then one of 101 MB.
-      name: 'mt940-16mb-line',
-      format: 'mt940',
-      bytes: 16 * MIB,
-      chunks: () => repeated(':20:S1\r\n:86:', 'x', 16 * MIB),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
-    },
-    {
-      name: 'mt940-101mb-line',
-      format: 'mt940',
-      bytes: BIG,
-      chunks: () => repeated(':20:S1\r\n:86:', 'x', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
-    },
-    {
-      // The issue's 15,000 repeated :86: fields (19 s before).
-      name: 'mt940-15000-86-fields',
-      format: 'mt940',
-      bytes: 0,
-      chunks: () =>
-        [utf8(mt940({ 6: Array.from({ length: 15_000 }, () => ':86:?20EREF+abcdefghijklmnop') }))].values(),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED' },
-    },
-    {
-      name: 'mt940-101mb-of-86-lines',
-      format: 'mt940',
-      bytes: BIG,
-      chunks: () =>
-        repeated(`${MT940_LINES.slice(0, 5).join('\r\n')}\r\n:86:x\r\n`, 'continued text\r\n', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: 106 },
-    },
+    // The issue's 16 MB MT940 line (4.5 s and 400 MB before), then one of 101 MB.
+    tooBig('mt940', '16mb-line', 16 * MIB, () => repeated(':20:S1\r\n:86:', 'x', 16 * MIB), 2),
+    tooBig('mt940', '101mb-line', BIG, () => repeated(':20:S1\r\n:86:', 'x', BIG), 2),
+    // The issue's 15,000 repeated :86: fields (19 s before).
+    tooBig('mt940', '15000-86-fields', 0, () => [utf8(mt940({ 6: many86 }))].values()),
+    tooBig(
+      'mt940',
+      '101mb-of-86-lines',
+      BIG,
+      () => repeated(`${MT940_LINES.slice(0, 5).join('\r\n')}\r\n:86:x\r\n`, 'continued text\r\n', BIG),
+      106,
+    ),
   ];
 }
 
 function bigCsvCases(): BigHostileCase[] {
   return [
-    {
-      name: 'csv-101mb-record',
-      format: 'csv',
-      bytes: BIG,
-      chunks: () => repeated(`${CSV_HEADER.join(',')}\r\n"`, 'y', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: 2 },
-    },
-    {
-      name: 'csv-101mb-header',
-      format: 'csv',
-      bytes: BIG,
-      chunks: () => repeated('', 'column,', BIG),
-      status: 400,
-      expect: { code: 'LIMIT_EXCEEDED', at: 1 },
-    },
+    tooBig('csv', '101mb-record', BIG, () => repeated(`${CSV_HEADER.join(',')}\r\n"`, 'y', BIG), 2),
+    tooBig('csv', '101mb-header', BIG, () => repeated('', 'column,', BIG), 1),
   ];
 }
