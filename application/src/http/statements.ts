@@ -3,7 +3,7 @@ import type pg from 'pg';
 
 import { isCurrency, minorToMajorText } from '../../../chaincode/src/core/money';
 import { StatementRejected, type CsvMapping } from '../ingest';
-import { CsvMappingInvalid, parseCsvMapping } from '../ingest/csv';
+import { CsvMappingInvalid, namedColumns, parseCsvMapping } from '../ingest/csv';
 import { csvRecord } from '../ingest/spreadsheetCell';
 import { StatementWorkRefused, statementWorkers, type StatementWorkers } from '../ingest/workerPool';
 import type { UploadSpec } from '../ingest/workerProtocol';
@@ -16,18 +16,7 @@ export { REPORT_ITEMS_MAX } from '../ingest/report';
 /** Characters of the `x-csv-mapping` header at most. */
 const CSV_MAPPING_HEADER_CHARS_MAX = 8192;
 
-const DEFAULT_CSV: CsvMapping = {
-  columns: {
-    reference: 'reference',
-    amount: 'amount',
-    currency: 'currency',
-    valueDate: 'valueDate',
-    side: 'side',
-    payerRef: 'payerRef',
-    payeeRef: 'payeeRef',
-    legId: 'legId',
-  },
-};
+const DEFAULT_CSV: CsvMapping = namedColumns('side', 'payerRef', 'payeeRef', 'legId');
 
 /** The CSV mapping of an upload: the default, or the `x-csv-mapping` header's JSON, checked whole. */
 function csvMappingOf(req: Request): CsvMapping {

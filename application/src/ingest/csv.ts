@@ -64,6 +64,18 @@ const MAPPING_TEXT_MAX = 256;
 /** Values per side in `sideValues`. */
 const SIDE_VALUES_MAX = 16;
 
+/**
+ * The mapping of a CSV whose header names each column as the field it holds: the four required columns and
+ * `optional` ones (`namedColumns('side', 'legId')`: columns `reference`, ..., `side`, `legId`).
+ */
+export function namedColumns(
+  ...optional: Exclude<keyof CsvColumns, (typeof REQUIRED_COLUMNS)[number]>[]
+): CsvMapping {
+  const columns: Partial<Record<keyof CsvColumns, string>> = {};
+  for (const f of [...REQUIRED_COLUMNS, ...optional]) columns[f] = f;
+  return { columns: columns as CsvColumns };
+}
+
 /** A CSV mapping that cannot be used; `field` names the part that is wrong (`columns.amount`, `delimiter`). */
 export class CsvMappingInvalid extends Error {
   override readonly name = 'CsvMappingInvalid';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCurrency } from '../../../chaincode/src/core/money';
 import { parseCamt } from './camt';
 import { compareBooks, type LedgerLeg } from './compare';
-import { CsvMappingInvalid, parseCsv, parseCsvMapping, type CsvMapping } from './csv';
+import { CsvMappingInvalid, namedColumns, parseCsv, parseCsvMapping, type CsvMapping } from './csv';
 import { parseMt940 } from './mt940';
 import { csvRecord, guardCell, looksLikeFormula, unguardCell } from './spreadsheetCell';
 import {
@@ -32,16 +32,7 @@ const mt940 = (line61: string, closing = 'C240101EUR1,00'): string =>
     '\r\n',
   );
 
-const MAPPING: CsvMapping = {
-  columns: {
-    reference: 'reference',
-    amount: 'amount',
-    currency: 'currency',
-    valueDate: 'valueDate',
-    side: 'side',
-    legId: 'legId',
-  },
-};
+const MAPPING: CsvMapping = namedColumns('side', 'legId');
 const HEADER = 'reference,amount,currency,valueDate,side,legId\n';
 
 describe('camt: shape limits and dates', () => {
