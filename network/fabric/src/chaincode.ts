@@ -18,7 +18,7 @@ import {
   waitUntil,
   writePids,
 } from './proc.js';
-import { serverPort, type Consortium, type PeerNode } from './topology.js';
+import { readJson, serverPort, type Consortium, type PeerNode } from './topology.js';
 
 export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -47,16 +47,77 @@ export function endorsementPolicy(consortium: Consortium): string {
 }
 
 /**
+ * A chaincode the launcher runs as a service: by default the consortium's (consortium.json's name and version,
+ * the `chaincode/` package, network/collections.json); `ctx.chaincode` names another one deployed beside it on
+ * the same channel with the same machinery (`deploy --chaincode <name> --module <folder>`: the floor
+ * benchmark's, bench/src/floor).
+ */
+export interface ChaincodeSpec {
+  readonly name: string;
+  readonly version: string;
+  /** The folder `fabric-chaincode-node server --module-path` loads: its package.json's `main` is the entry. */
+  readonly modulePath: string;
+  /** Fabric's collections configuration file, for a chaincode with explicit private data collections. */
+  readonly collectionsConfig?: string;
+  /** Its servers' port range (topology.ts, serverPort): 0 for the consortium's chaincode. */
+  readonly portRange: number;
+}
+
+/** The consortium's own chaincode. */
+export function consortiumChaincode(ctx: Pick<Context, 'consortium' | 'layout'>): ChaincodeSpec {
+  const { repoRoot } = ctx.layout;
+  return {
+    ...ctx.consortium.chaincode,
+    modulePath: join(repoRoot, 'chaincode'),
+    // The explicit private data collections (receivables' records), in Fabric's format, shared with the
+    // embedded network (application/src/receivables/collections.ts).
+    collectionsConfig: join(repoRoot, 'network', 'collections.json'),
+    portRange: 0,
+  };
+}
+
+/** The chaincode the launcher's chaincode commands act on: `ctx.chaincode`, else the consortium's. */
+export function chaincodeOf(ctx: Pick<Context, 'consortium' | 'layout' | 'chaincode'>): ChaincodeSpec {
+  return ctx.chaincode ?? consortiumChaincode(ctx);
+}
+
+/**
+ * A second chaincode beside the consortium's: `name`, the version its module's package.json gives, no explicit
+ * collections (the implicit per-organisation ones exist anyway), servers in the second port range.
+ */
+export function secondChaincode(
+  ctx: Pick<Context, 'consortium' | 'layout'>,
+  name: string,
+  modulePath: string,
+): ChaincodeSpec {
+  if (!/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(name))
+    throw new Error(`--chaincode ${name}: letters, digits and single hyphens only`);
+  if (name === ctx.consortium.chaincode.name)
+    throw new Error(`--chaincode ${name} is the consortium's chaincode: run deploy without --chaincode`);
+  const manifest = join(modulePath, 'package.json');
+  if (!existsSync(manifest)) throw new Error(`--module ${modulePath} has no package.json`);
+  const { version } = readJson(manifest) as { version?: unknown };
+  if (typeof version !== 'string' || !/^[0-9A-Za-z.]+$/.test(version))
+    throw new Error(`${manifest}: version must be a string of letters, digits and dots`);
+  return { name, version, modulePath, portRange: 1 };
+}
+
+/**
  * Label of the chaincode definition with this sequence: every deployment gets its own packages (the label is
  * inside them, so the package ids differ) and its own servers on their own ports, so the old servers keep
  * serving until the new definition is committed.
  */
 export function releaseOf(
-  consortium: Consortium,
+  chaincode: ChaincodeSpec,
   sequence: number,
-): { label: string; version: string; sequence: number } {
-  const { name, version } = consortium.chaincode;
-  return { label: `${name}_${version}_s${sequence}`, version: `${version}-s${sequence}`, sequence };
+): { label: string; version: string; sequence: number; chaincode: ChaincodeSpec } {
+  const { name, version } = chaincode;
+  return {
+    label: `${name}_${version}_s${sequence}`,
+    version: `${version}-s${sequence}`,
+    sequence,
+    chaincode,
+  };
 }
 
 export type Release = ReturnType<typeof releaseOf>;
@@ -92,7 +153,7 @@ export async function serve(
 ): Promise<string> {
   const { layout, topology } = ctx;
   const host = peer.listenHost ?? peer.host;
-  const port = serverPort(topology, peer, release.sequence);
+  const port = serverPort(topology, peer, release.sequence, release.chaincode.portRange);
   const pids = readPids(layout.pidFile);
   const name = serverName(release.label, peer);
   const existing = pids[name];
@@ -109,12 +170,13 @@ export async function serve(
     '--chaincode-id',
     packageId,
     '--module-path',
-    join(layout.repoRoot, 'chaincode'),
+    release.chaincode.modulePath,
   ];
   const log = layout.log(name);
-  const cwd = join(layout.repoRoot, 'chaincode');
+  const cwd = release.chaincode.modulePath;
   const pid = startDaemon(process.execPath, args, {}, log, cwd, namespaceOf(ctx.netns, peer.mspId));
-  pids[name] = { pid, bin: process.execPath, log };
+  // the endpoint is recorded: status cannot tell a server's port range from its name alone
+  pids[name] = { pid, bin: process.execPath, log, endpoint: `${host}:${port}` };
   writePids(layout.pidFile, pids);
   const record = { pid, bin: process.execPath, log };
   // stop waiting as soon as the process is gone (its log says why)
@@ -164,7 +226,7 @@ export async function committedSequence(
         '-C',
         ctx.consortium.channel,
         '-n',
-        ctx.consortium.chaincode.name,
+        chaincodeOf(ctx).name,
         '-O',
         'json',
       ],
@@ -190,6 +252,15 @@ function serverName(label: string, peer: PeerNode): string {
 }
 
 /**
+ * Whether a pid table name is a server of this chaincode (any release): `chaincode-<name>_<version>_s<n>-…`.
+ * Versions hold no underscore (secondChaincode checks), so `tallystick` never claims `tallystick_x`'s servers.
+ */
+export function isServerOf(chaincode: Pick<ChaincodeSpec, 'name'>, pidName: string): boolean {
+  const prefix = `chaincode-${chaincode.name}_`;
+  return pidName.startsWith(prefix) && /^[^_]+_s\d+-/.test(pidName.slice(prefix.length));
+}
+
+/**
  * After `down` and `up`, the committed definition still names the last release: start each organisation's
  * server of it again (the packages, and so their ids, are kept in the run folder). Returns the sequence
  * served, if any.
@@ -197,7 +268,7 @@ function serverName(label: string, peer: PeerNode): string {
 export async function serveCommitted(ctx: Context): Promise<number | undefined> {
   const sequence = await committedSequence(ctx);
   if (sequence === undefined) return undefined;
-  const release = releaseOf(ctx.consortium, sequence);
+  const release = releaseOf(chaincodeOf(ctx), sequence);
   for (const peer of ctx.topology.peers) {
     const pkg = packageFile(ctx, release, peer);
     if (!existsSync(pkg))
@@ -216,7 +287,10 @@ export interface ChaincodeServerStatus {
   up: boolean;
 }
 
-/** The chaincode servers recorded in the pid table: alive (our process) and listening. */
+/**
+ * The chaincode servers recorded in the pid table (every chaincode's): alive (our process) and listening. A
+ * record without its endpoint (written before endpoints were recorded) is the consortium's chaincode's.
+ */
 export async function chaincodeServers(ctx: Context): Promise<ChaincodeServerStatus[]> {
   const pids = readPids(ctx.layout.pidFile);
   const names = Object.keys(pids).filter((name) => name.startsWith('chaincode-'));
@@ -224,12 +298,15 @@ export async function chaincodeServers(ctx: Context): Promise<ChaincodeServerSta
     names.map(async (name) => {
       const peer = ctx.topology.peers.find((p) => name.endsWith(`-${p.name}`));
       const sequence = /_s(\d+)-/.exec(name)?.[1];
-      if (peer === undefined || sequence === undefined) return { name, endpoint: '?', up: false };
-      const host = peer.listenHost ?? peer.host;
-      const port = serverPort(ctx.topology, peer, Number(sequence));
       const record = pids[name];
-      const up = record !== undefined && isOurs(record) && (await portOpen(host, port));
-      return { name, endpoint: `${host}:${port}`, up };
+      if (peer === undefined || sequence === undefined || record === undefined)
+        return { name, endpoint: '?', up: false };
+      const endpoint =
+        record.endpoint ??
+        `${peer.listenHost ?? peer.host}:${serverPort(ctx.topology, peer, Number(sequence))}`;
+      const [host = '', port = ''] = endpoint.split(/:(?=\d+$)/);
+      const up = isOurs(record) && (await portOpen(host, Number(port)));
+      return { name, endpoint, up };
     }),
   );
 }
@@ -238,7 +315,7 @@ export async function chaincodeServers(ctx: Context): Promise<ChaincodeServerSta
 export async function endorses(ctx: Context, peer: PeerNode): Promise<{ ok: boolean; detail: string }> {
   const result = await run(
     binPath(ctx.layout, 'peer'),
-    ['chaincode', 'query', '-C', ctx.consortium.channel, '-n', ctx.consortium.chaincode.name, '-c', PING],
+    ['chaincode', 'query', '-C', ctx.consortium.channel, '-n', chaincodeOf(ctx).name, '-c', PING],
     { env: { ...process.env, ...peerAdminEnv(ctx.layout, peer) }, timeoutMs: 20_000 },
   );
   const lines = `${result.stdout}\n${result.stderr}`.trim().split('\n');
@@ -282,7 +359,7 @@ export async function commitsTransaction(
     '-C',
     consortium.channel,
     '-n',
-    consortium.chaincode.name,
+    chaincodeOf(ctx).name,
     '--peerAddresses',
     `${peer.host}:${peer.port}`,
     '--tlsRootCertFiles',
@@ -323,7 +400,7 @@ export async function ensureChaincode(
     sequence = (await deploy(ctx)).sequence;
     deployed = true;
   }
-  const release = releaseOf(ctx.consortium, sequence);
+  const release = releaseOf(chaincodeOf(ctx), sequence);
   const servers = await chaincodeServers(ctx);
   for (const peer of ctx.topology.peers) {
     const name = serverName(release.label, peer);
@@ -355,7 +432,7 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   if (topology.peers[0] === undefined || topology.orderers[0] === undefined)
     throw new Error('topology has no peer or orderer');
   const sequence = ((await committedSequence(ctx)) ?? 0) + 1;
-  const release = releaseOf(consortium, sequence);
+  const release = releaseOf(chaincodeOf(ctx), sequence);
   const packageIds: Record<string, string> = {};
   // One organisation after the other: each starts a Node process, and two cores are better used in turn.
   for (const peer of topology.peers) packageIds[peer.name] = await installAndServe(ctx, release, peer);
@@ -364,11 +441,12 @@ export async function deploy(ctx: Context): Promise<Deployment> {
   ctx.log(`  approved by ${topology.peers.length} organisations (sequence ${sequence})`);
   await commitEndorsedByEveryMember(ctx, release);
   ctx.log(
-    `  committed ${consortium.chaincode.name} ${release.version} sequence ${sequence} on ${consortium.channel}`,
+    `  committed ${release.chaincode.name} ${release.version} sequence ${sequence} on ${consortium.channel}`,
   );
   // The new definition is live on every peer (commit waited for them): the older servers serve nobody.
   const stopped = await stopServersExcept(
     ctx,
+    release.chaincode,
     topology.peers.map((peer) => serverName(release.label, peer)),
   );
   if (stopped.length > 0) ctx.log(`  stopped ${stopped.join(', ')}`);
@@ -386,7 +464,7 @@ function adminEnv(ctx: Context, peer: PeerNode): NodeJS.ProcessEnv {
  */
 export async function installAndServe(ctx: Context, release: Release, peer: PeerNode): Promise<string> {
   const pkg = packageFile(ctx, release, peer);
-  const port = serverPort(ctx.topology, peer, release.sequence);
+  const port = serverPort(ctx.topology, peer, release.sequence, release.chaincode.portRange);
   if (!existsSync(pkg)) await buildPackage(pkg, release.label, `${peer.host}:${port}`);
   const packageId = packageIdOf(release, pkg);
   const result = await run(binPath(ctx.layout, 'peer'), ['lifecycle', 'chaincode', 'install', pkg], {
@@ -408,13 +486,12 @@ export function ordererArgs(ctx: Context): string[] {
 
 /** The chaincode definition of a release, as `approveformyorg`, `checkcommitreadiness` and `commit` take it. */
 export function definitionArgs(ctx: Context, release: Release): string[] {
+  const { name, collectionsConfig } = release.chaincode;
   return [
-    ...['--channelID', ctx.consortium.channel, '--name', ctx.consortium.chaincode.name],
+    ...['--channelID', ctx.consortium.channel, '--name', name],
     ...['--version', release.version, '--sequence', String(release.sequence)],
     ...['--signature-policy', endorsementPolicy(ctx.consortium)],
-    // The explicit private data collections (receivables' records), in Fabric's format, shared with the
-    // embedded network (application/src/receivables/collections.ts).
-    ...['--collections-config', join(ctx.layout.repoRoot, 'network', 'collections.json')],
+    ...(collectionsConfig === undefined ? [] : ['--collections-config', collectionsConfig]),
   ];
 }
 
@@ -459,11 +536,18 @@ async function commitEndorsedByEveryMember(ctx: Context, release: Release): Prom
   });
 }
 
-/** Stops, by PID, every chaincode server of the pid table but those named in `keep`, and forgets them. */
-async function stopServersExcept(ctx: Context, keep: readonly string[]): Promise<string[]> {
+/**
+ * Stops, by PID, every server of this chaincode in the pid table but those named in `keep`, and forgets them;
+ * another chaincode's servers keep running.
+ */
+async function stopServersExcept(
+  ctx: Context,
+  chaincode: ChaincodeSpec,
+  keep: readonly string[],
+): Promise<string[]> {
   const { pidFile } = ctx.layout;
   const older = Object.fromEntries(
-    Object.entries(readPids(pidFile)).filter(([key]) => key.startsWith('chaincode-') && !keep.includes(key)),
+    Object.entries(readPids(pidFile)).filter(([key]) => isServerOf(chaincode, key) && !keep.includes(key)),
   );
   const stopped = await stopProcesses(older);
   // read again: stopping can take the whole grace period, and the table is the one record of every process

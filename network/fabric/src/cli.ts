@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { optionValue, parseSecondChaincode } from './args.js';
 import { findRepoRoot, layoutFor } from './layout.js';
 import type { NodeStatus } from './network.js';
-import { deploy } from './chaincode.js';
+import { deploy, secondChaincode } from './chaincode.js';
 import {
   down,
   enrolOrganisation,
@@ -15,6 +16,7 @@ import {
 import type { Context } from './network.js';
 
 const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
+       cli.js deploy --chaincode <name> --module <folder>
        cli.js <enrol|up|status|down> --org <mspId> [--orderers 1|3]
 
   up       build the binaries if missing, generate crypto and config, start CAs, orderers, peers, join the channel,
@@ -25,6 +27,10 @@ const USAGE = `usage: cli.js <up|down|reset|status|deploy> [--orderers 1|3]
   status   each node and chaincode server: up/down, block height per channel, whether each peer endorses
            a chaincode call; exit 3 if anything is down, 4 if a peer cannot endorse
   deploy   chaincode as a service: package once, install, start the server, approve by every org, commit
+           --chaincode <name> --module <folder>: a second chaincode beside the consortium's, on the same
+           channel (the floor benchmark's: --chaincode floor --module bench/src/floor); the folder's package.json
+           gives its version and entry; its servers use the second port range; down stops them, up does not
+           restart them (deploy again)
 
   One organisation's part alone, as a member operating its own hosts (docs/FABRIC.md, "One organisation's part"):
   enrol --org X   start X's CA and enrol X's identities; X's MSP folder is then what it gives the others
@@ -44,12 +50,7 @@ function parseOrderers(args: string[]): number {
 }
 
 function parseOrg(args: string[]): string | undefined {
-  const index = args.indexOf('--org');
-  if (index === -1) return undefined;
-  const value = args[index + 1];
-  if (value === undefined || value.startsWith('--'))
-    throw new Error('--org needs an organisation (an mspId)');
-  return value;
+  return optionValue(args, 'org', 'an organisation (an mspId)');
 }
 
 /** Exit code of `status`: 3 if a node or a (needed) chaincode server is down, 4 if a peer cannot endorse. */
@@ -121,9 +122,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'deploy': {
       const started = performance.now();
-      const d = await deploy(ctx);
+      const second = parseSecondChaincode(rest, ctx.layout.repoRoot);
+      const chaincode = second && secondChaincode(ctx, second.name, second.modulePath);
+      const d = await deploy(chaincode === undefined ? ctx : { ...ctx, chaincode });
       console.log(
-        `✔ chaincode sequence ${d.sequence} deployed (${((performance.now() - started) / 1000).toFixed(2)} s)`,
+        `✔ chaincode ${chaincode?.name ?? ctx.consortium.chaincode.name} sequence ${d.sequence} deployed ` +
+          `(${((performance.now() - started) / 1000).toFixed(2)} s)`,
       );
       return 0;
     }

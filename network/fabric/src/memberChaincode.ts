@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binPath } from './binaries.js';
 import {
+  chaincodeOf,
   commitsTransaction,
   committedSequence,
   definitionArgs,
@@ -37,7 +38,7 @@ export async function ensureOrganisationChaincode(
   if (peer === undefined) throw new Error(`${mspId} has no peer in topology.json`);
   await caughtUp(ctx, peer);
   const committed = await committedSequence(ctx, 30_000, peer);
-  const release = releaseOf(ctx.consortium, committed ?? 1);
+  const release = releaseOf(chaincodeOf(ctx), committed ?? 1);
   let packageId = '';
   for (const p of peers) packageId = await installAndServe(ctx, release, p);
   await approve(ctx, peer, release, packageId);
@@ -76,7 +77,7 @@ async function approve(ctx: Context, peer: PeerNode, release: Release, packageId
   const query = ['lifecycle', 'chaincode', 'queryapproved', '-C', ctx.consortium.channel];
   const given = await run(
     peerBin,
-    [...query, '-n', ctx.consortium.chaincode.name, '--sequence', String(release.sequence), '-O', 'json'],
+    [...query, '-n', release.chaincode.name, '--sequence', String(release.sequence), '-O', 'json'],
     { env },
   );
   if (given.code === 0 && approvedPackageId(given.stdout) === packageId) return;

@@ -39,6 +39,7 @@ import {
 import { toYaml } from './yaml.js';
 import { blockHeights } from './metrics.js';
 import { chaincodeServers, committedSequence, endorses, ensureChaincode, portOpen } from './chaincode.js';
+import type { ChaincodeSpec } from './chaincode.js';
 import { ensureOrganisationChaincode } from './memberChaincode.js';
 import { writeGatewayFiles, writeOrganisationGatewayFiles } from './gatewayFiles.js';
 import type { NetnsPlan } from './netns.js';
@@ -63,6 +64,8 @@ export interface Context {
   log: (line: string) => void;
   /** Organisations on separate hosts (`<run>/netns.json`, src/netns.ts): each node runs in its namespace. */
   netns?: NetnsPlan;
+  /** The chaincode that chaincode commands act on, when not the consortium's (chaincode.ts, ChaincodeSpec). */
+  chaincode?: ChaincodeSpec;
 }
 
 export function loadContext(layout: Layout, log: (line: string) => void): Context {

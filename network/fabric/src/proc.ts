@@ -49,6 +49,8 @@ export interface ProcessRecord {
   pid: number;
   bin: string;
   log: string;
+  /** A chaincode server's `host:port` (older tables lack it). */
+  endpoint?: string;
 }
 
 export type PidTable = Record<string, ProcessRecord>;

@@ -97,16 +97,25 @@ export function withPortOffset(t: Topology, offset: number): Topology {
 export const CHAINCODE_PORT_SLOTS = 10;
 
 /**
+ * Port ranges of chaincode servers, one per chaincode name: range 0 is the consortium's chaincode, range 1 a
+ * second chaincode deployed beside it on the same channel (the floor benchmark's, bench/src/floor). Each range
+ * is peers × CHAINCODE_PORT_SLOTS ports, the second right after the first.
+ */
+export const CHAINCODE_PORT_RANGES = 2;
+
+/**
  * Each organisation runs its own chaincode server, beside its peer (on its host, in its namespace), as a
  * member operating its own node would: its peer dials only it, and no member's endorsement runs on code another
- * member hosts. The i-th peer's server for a sequence listens on base + 10 × i + (sequence − 1) mod 10.
+ * member hosts. The i-th peer's server for a sequence listens on base + 10 × i + (sequence − 1) mod 10, where
+ * base is the chaincode's range's first port (`range` × peers × 10 after chaincodeServer.port).
  */
-export function serverPort(topology: Topology, peer: PeerNode, sequence: number): number {
+export function serverPort(topology: Topology, peer: PeerNode, sequence: number, range = 0): number {
   const index = topology.peers.findIndex((p) => p.name === peer.name);
   if (index < 0) throw new Error(`${peer.name} is not a peer of the topology`);
-  return (
-    topology.chaincodeServer.port + index * CHAINCODE_PORT_SLOTS + ((sequence - 1) % CHAINCODE_PORT_SLOTS)
-  );
+  if (!Number.isInteger(range) || range < 0 || range >= CHAINCODE_PORT_RANGES)
+    throw new Error(`chaincode port range ${range} is not one of 0..${CHAINCODE_PORT_RANGES - 1}`);
+  const base = topology.chaincodeServer.port + range * topology.peers.length * CHAINCODE_PORT_SLOTS;
+  return base + index * CHAINCODE_PORT_SLOTS + ((sequence - 1) % CHAINCODE_PORT_SLOTS);
 }
 
 export function readJson(path: string): unknown {
@@ -208,8 +217,13 @@ function endpointProblems(topology: Topology): string[] {
     claim(peer.name, host, peer.port);
     claim(`${peer.name} chaincode`, host, peer.chaincodePort);
     claim(`${peer.name} operations`, host, peer.operationsPort);
-    for (let sequence = 1; sequence <= CHAINCODE_PORT_SLOTS; sequence++)
-      claim(`${peer.name}'s chaincode server`, host, serverPort(topology, peer, sequence));
+    for (let range = 0; range < CHAINCODE_PORT_RANGES; range++)
+      for (let sequence = 1; sequence <= CHAINCODE_PORT_SLOTS; sequence++)
+        claim(
+          `${peer.name}'s ${range === 0 ? '' : 'second '}chaincode server`,
+          host,
+          serverPort(topology, peer, sequence, range),
+        );
   }
   return problems;
 }
