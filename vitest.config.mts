@@ -35,6 +35,7 @@ export default defineConfig({
           'chaincode/src/**/*.test.ts',
           'application/src/**/*.test.ts',
           'network/*/src/**/*.test.ts',
+          'bench/src/**/*.test.ts',
           'test/**/*.test.ts',
         ],
     exclude: [
