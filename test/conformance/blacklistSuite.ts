@@ -10,13 +10,23 @@ import {
   loadSubjectKeyring,
   type SubjectKeyring,
 } from '../../application/src/blacklist/subjectKeys';
+import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
+import { migrate } from '../../application/src/db/migrate';
 import { BlacklistGateway, type EntryInput } from '../../application/src/ledger/blacklistGateway';
 import { LedgerRejected, type Identity } from '../../application/src/ledger/ledgerGateway';
 import type { BlacklistPolicy, EntryView, SubjectRef } from '../../chaincode/src/api/blacklist';
 import { BLACKLIST_ACCESS, type BlacklistOperation } from '../../chaincode/src/core/blacklist/access';
 import { GENESIS_POLICY } from '../../chaincode/src/core/blacklist/policy';
 import { canonicalJson } from '../../chaincode/src/ledger/codec';
+import {
+  addWatches,
+  listAlerts,
+  listOwnEntries,
+  writeNextBlock,
+  type Alert,
+} from '../../application/src/readModel/blacklistAlerts';
 import { startBackend, type Backend } from '../support/backend';
+import { openTestDatabase } from '../support/testDatabase';
 
 /**
  * The blacklist contract through a real ledger backend, with real X.509 identities per person (the reconciliation
@@ -766,6 +776,68 @@ export function defineBlacklistSuite(
         expect(actual.filter((a) => a.startsWith(`${role} `) && !a.endsWith(' OK')).length).toBeGreaterThan(
           0,
         );
+      }
+    });
+
+    it('alerts and contributions: the node’s follower reads the blacklist events through the connection’s change stream', async () => {
+      // What the node composes on either backend (institutionNodes.ts): the follower on `changes(mspId)`.
+      const connection = backend.embedded ?? backend.fabric;
+      if (!connection) throw new Error('the backend has no connection');
+      const db = await openTestDatabase('blalerts');
+      const raised: Alert[] = [];
+      let follower: AlertFollower | undefined;
+      try {
+        await migrate(db.pool);
+        // A long-lived network's earlier blocks are not this test's: the follower starts at the ledger's end.
+        await writeNextBlock(db.pool, 'BankBMSP', backend.height());
+        follower = await AlertFollower.start({
+          source: connection.changes('BankBMSP'),
+          pool: db.pool,
+          institution: 'BankBMSP',
+          onAlert: (a) => raised.push(a),
+        });
+        const listedByA = subjectOf('BANK_ACCOUNT', '6222 0288 0011 2233');
+        const listedByB = subjectOf('BANK_ACCOUNT', '6222 0288 0011 4455');
+        const unwatched = subjectOf('BANK_ACCOUNT', '6222 0288 0011 6677');
+        const watches = await addWatches(db.pool, 'BankBMSP', 'bruno', new Date(), [
+          { type: 'BANK_ACCOUNT', label: 'customer 42', keys: [listedByA] },
+          { type: 'BANK_ACCOUNT', label: 'customer 43', keys: [listedByB] },
+        ]);
+        const byA = await bl.upload(id('banka-system'), entry(listedByA));
+        const other = await bl.upload(id('banka-system'), entry(unwatched));
+        const byB = await bl.upload(id('bankb-system'), entry(listedByB));
+        const last = [byA, other, byB].reduce((m, c) => (c.blockNumber > m ? c.blockNumber : m), 0n);
+        await follower.waitFor(last, 60_000);
+
+        // One alert: Bank A listed a subject Bank B watches. Not Bank B's own listing, not an unwatched subject.
+        const { items, open } = await listAlerts(db.pool, 'BankBMSP', { limit: 10, open: false });
+        expect(open).toBe(1);
+        expect(items).toEqual([
+          expect.objectContaining({
+            watchId: watches[0]?.watchId,
+            label: 'customer 42',
+            subjectKey: listedByA.subjectKey,
+            uploader: 'BankAMSP',
+            category: 'MONEY_MULE',
+            status: 'ACTIVE',
+            txId: byA.txId,
+            blockNumber: byA.blockNumber.toString(),
+          }),
+        ]);
+        expect(raised.map((a) => a.alertId)).toEqual(items.map((a) => a.alertId));
+        // Bank B's own listing is in its contributions, with the transaction that listed it.
+        const own = await listOwnEntries(db.pool, 'BankBMSP', 10, 0);
+        expect(own.items).toEqual([
+          expect.objectContaining({
+            subjectKey: listedByB.subjectKey,
+            status: 'ACTIVE',
+            firstTxId: byB.txId,
+          }),
+        ]);
+        expect(own.byStatus).toEqual({ ACTIVE: 1 });
+      } finally {
+        await follower?.stop();
+        await db.close();
       }
     });
   });

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { embeddedBlacklistSource } from '../../application/src/blacklistAlerts/blocks';
 import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
 import type { LogEntry } from '../../application/src/http/createApp';
 import { startTestNode } from '../support/node';
@@ -211,7 +210,7 @@ describe('blacklist watchlist and alerts', () => {
     // From block 0: every block again, as after a lost checkpoint.
     await bankB.db.pool.query('UPDATE blacklist_watch_checkpoint SET next_block = 0');
     const replay = await AlertFollower.start({
-      source: embeddedBlacklistSource(bankB.consortium.network),
+      source: bankB.consortium.changes('BankBMSP'),
       pool: bankB.db.pool,
       institution: 'BankBMSP',
     });

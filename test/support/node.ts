@@ -16,7 +16,6 @@ import {
   type EmbeddedConsortium,
 } from '../../application/src/ledger/embeddedLedger';
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
-import { embeddedBlacklistSource } from '../../application/src/blacklistAlerts/blocks';
 import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
 import { LiveFeed } from '../../application/src/http/live';
 
@@ -71,7 +70,7 @@ export async function startTestNode(
   const alerts =
     blacklist && live
       ? await AlertFollower.start({
-          source: embeddedBlacklistSource(consortium.network),
+          source: consortium.changes(mspId),
           pool: db.pool,
           institution: mspId,
           onAlert: (a) => {

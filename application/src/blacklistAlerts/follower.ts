@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 import { inTransaction } from '../db/pool';
-import type { BlacklistBlockSource } from './blocks';
+import type { BlacklistChangeStream } from '../ledger/blacklistNotices';
 import { matchAlerts, ownChangesOf, subjectKeysOf, type BlacklistNotice } from './matcher';
 import {
   insertAlerts,
@@ -13,7 +13,8 @@ import {
 } from '../readModel/blacklistAlerts';
 
 export interface AlertFollowerOptions {
-  readonly source: BlacklistBlockSource;
+  /** The node's ledger connection's change stream (`LedgerConnection.changes(mspId)`), on either backend. */
+  readonly source: BlacklistChangeStream;
   readonly pool: pg.Pool;
   /** The institution whose watchlist this node keeps. */
   readonly institution: string;

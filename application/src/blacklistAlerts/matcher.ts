@@ -1,11 +1,7 @@
-import type { BlacklistChanges, EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
+import type { EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
+import type { BlacklistNotice } from '../ledger/blacklistNotices';
 
-/** One transaction's blacklist changes with where it sits on the ledger (what the follower reads from a block). */
-export interface BlacklistNotice {
-  readonly blockNumber: bigint;
-  readonly txIndex: number;
-  readonly changes: BlacklistChanges;
-}
+export type { BlacklistNotice };
 
 /** A watched subject key as the matcher sees it: which watch, and from which block on it raises alerts. */
 export interface WatchedKey {

@@ -1,13 +1,14 @@
 import type { Enroller } from '../identity/enroller';
+import type { BlacklistChangeStream } from './blacklistNotices';
 import type { Consortium } from './consortium';
 import type { ChangeNotice, Identity } from './ledgerGateway';
 import type { TransportGateway } from './transportGateway';
 
 /**
  * Committed changes in block order, each with the signer of its transaction (what an index follows and shows
- * an auditor).
+ * an auditor), and the blacklist's events of the same blocks (what the watchlist's alert follower reads).
  */
-export interface ChangeStream {
+export interface ChangeStream extends BlacklistChangeStream {
   onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
   /**
    * The ledger's height, when the backend knows it at once: an index whose checkpoint is past it holds blocks

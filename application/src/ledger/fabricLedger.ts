@@ -25,6 +25,7 @@ import {
   type ChangeStream,
   type LedgerConnection,
 } from './connection';
+import { blacklistNoticesOf, type BlacklistNotice } from './blacklistNotices';
 import { findUser, repoRoot, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -253,6 +254,17 @@ function creatorOfEnvelope(block: BlockEvent, txIndex: number): TransactionCreat
   } catch {
     return undefined;
   }
+}
+
+/** The `tallystick.blacklist` events of one block's valid transactions (the alert follower's notices). */
+export function blacklistNoticesOfBlock(block: BlockEvent): BlacklistNotice[] {
+  return blacklistNoticesOf(
+    BigInt(block.blockNumber.toString()),
+    block.getTransactionEvents().map((tx) => ({
+      valid: tx.isValid,
+      events: tx.getContractEvents().map((ev) => ({ name: ev.eventName, payload: ev.payload })),
+    })),
+  );
 }
 
 export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
@@ -773,42 +785,69 @@ export class FabricTransport implements LedgerTransport {
    */
   changesAs(who: Identity | Promise<Identity>): ChangeStream {
     return {
-      onChanges: (listener, options) => {
-        let stopped = false;
-        let remove: (() => void) | undefined;
-        const onBlock: BlockListener = (block) => {
-          if (!stopped) for (const change of changesOfBlock(block)) this.dispatch([listener], change);
-          return Promise.resolve();
-        };
-        void Promise.resolve(who)
-          .then((identity) => this.acquire(identity))
-          .then(async (c) => {
+      onChanges: (listener, options) =>
+        this.blocksAs(
+          who,
+          (block) => {
+            for (const change of changesOfBlock(block)) this.dispatch([listener], change);
+          },
+          options?.startBlock,
+        ),
+      onBlacklistChanges: (listener, options) =>
+        this.blocksAs(
+          who,
+          (block) => {
+            const n = BigInt(block.blockNumber.toString());
             try {
-              await c.network.addBlockListener(onBlock, {
-                type: 'full',
-                ...(options?.startBlock === undefined ? {} : { startBlock: options.startBlock.toString() }),
-              });
+              listener(blacklistNoticesOfBlock(block), n);
             } catch (e) {
-              this.release(c);
-              throw e;
+              this.reportListenerError(e);
             }
-            let removed = false;
-            remove = () => {
-              if (removed) return;
-              removed = true;
-              c.network.removeBlockListener(onBlock);
-              this.release(c);
-            };
-            if (stopped) remove();
-          })
-          .catch((e: unknown) => {
-            this.reportListenerError(e);
+          },
+          options.startBlock,
+        ),
+    };
+  }
+
+  /** Every block from `startBlock` (default: the next) to `onBlock`, read through `who`'s own block source. */
+  private blocksAs(
+    who: Identity | Promise<Identity>,
+    onBlock: (block: BlockEvent) => void,
+    startBlock: bigint | undefined,
+  ): () => void {
+    let stopped = false;
+    let remove: (() => void) | undefined;
+    const listener: BlockListener = (block) => {
+      if (!stopped) onBlock(block);
+      return Promise.resolve();
+    };
+    void Promise.resolve(who)
+      .then((identity) => this.acquire(identity))
+      .then(async (c) => {
+        try {
+          await c.network.addBlockListener(listener, {
+            type: 'full',
+            ...(startBlock === undefined ? {} : { startBlock: startBlock.toString() }),
           });
-        return () => {
-          stopped = true;
-          remove?.();
+        } catch (e) {
+          this.release(c);
+          throw e;
+        }
+        let removed = false;
+        remove = () => {
+          if (removed) return;
+          removed = true;
+          c.network.removeBlockListener(listener);
+          this.release(c);
         };
-      },
+        if (stopped) remove();
+      })
+      .catch((e: unknown) => {
+        this.reportListenerError(e);
+      });
+    return () => {
+      stopped = true;
+      remove?.();
     };
   }
 

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 
 import { openNodeBlacklist } from '../blacklist/nodeBlacklist';
-import { blacklistSourceOf } from '../blacklistAlerts/blocks';
 import { AlertFollower } from '../blacklistAlerts/follower';
 import { readDatabaseConfig } from '../db/config';
 import { migrate } from '../db/migrate';
@@ -146,10 +145,9 @@ async function startNode(
         });
         live.attach(index.indexer);
         // The blacklist watchlist's alerts (issue 19 item 5), from the same blocks, on the same live stream.
-        const source = blacklist ? blacklistSourceOf(c) : undefined;
-        if (source)
+        if (blacklist)
           alerts = await AlertFollower.start({
-            source,
+            source: c.changes(org.mspId),
             pool: db.pool,
             institution: org.mspId,
             onAlert: (a) => {
