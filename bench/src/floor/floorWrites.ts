@@ -103,3 +103,7 @@ function legIdsOf(legs: readonly unknown[]): string[] {
     return legId;
   });
 }
+
+/** The floor chaincode's name on the channel, and the folder its servers load (relative to the repository). */
+export const FLOOR_CHAINCODE = 'floor';
+export const FLOOR_MODULE = 'bench/src/floor';
