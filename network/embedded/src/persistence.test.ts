@@ -9,6 +9,7 @@ import {
   implicitCollection,
   type CommittedBlock,
   type EmbeddedNetworkOptions,
+  type Identity,
 } from './index';
 
 @Info({ title: 'PersistenceTestContract', description: 'public and private writes for the restart tests' })
@@ -140,6 +141,22 @@ function lastRecordOffset(file: string): number {
   return last;
 }
 
+/** Alice of Bank A, registered and enrolled. */
+async function enrolAlice(net: EmbeddedNetwork): Promise<Identity> {
+  await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
+  return net.ca('BankAMSP').enroll('alice', 'alice-pw');
+}
+
+/** The network in `dir` started again, with what it warned of while starting (its start-up notices). */
+async function restartWarning(dir: string): Promise<{ net: EmbeddedNetwork; warnings: string }> {
+  const warnings = captureWarnings();
+  try {
+    return { net: await EmbeddedNetwork.start(options(dir)), warnings: warnings.lines.join('\n') };
+  } finally {
+    warnings.restore();
+  }
+}
+
 /** Collects console.warn lines (the network's start-up notices) until restored. */
 function captureWarnings(): { lines: string[]; restore: () => void } {
   const lines: string[] = [];
@@ -231,8 +248,7 @@ describe('EmbeddedNetwork persistence', () => {
   it('drops a torn block that was never acknowledged (a crash mid-append), with its private data, and says so', async () => {
     const dir = newDir();
     let net = await EmbeddedNetwork.start(options(dir));
-    await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
-    const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+    const alice = await enrolAlice(net);
     await net.submit(alice, { fcn: 'put', args: ['a', '1'] });
     const kept = net.height();
     // The mark as it stood before the last block: a crash while appending that block never rewrote it.
@@ -248,20 +264,16 @@ describe('EmbeddedNetwork persistence', () => {
     fs.writeFileSync(markFile, markBefore);
     expect(fs.readFileSync(privateFile).includes(Buffer.from('lost-in-crash'))).toBe(true);
 
-    const warnings = captureWarnings();
-    try {
-      net = await EmbeddedNetwork.start(options(dir));
-    } finally {
-      warnings.restore();
-    }
+    const restarted = await restartWarning(dir);
+    net = restarted.net;
     try {
       expect(net.height()).toBe(kept);
-      expect(warnings.lines.join('\n')).toMatch(
+      expect(restarted.warnings).toMatch(
         new RegExp(
           `blocks\\.log: dropped a torn tail of \\d+ bytes at offset \\d+ \\(block ${kept}, never acknowledged`,
         ),
       );
-      expect(warnings.lines.join('\n')).toMatch(/BankAMSP\.log: dropped the private data of blocks from/);
+      expect(restarted.warnings).toMatch(/BankAMSP\.log: dropped the private data of blocks from/);
       expect(fs.readFileSync(privateFile).includes(Buffer.from('lost-in-crash'))).toBe(false);
       expect((await net.evaluate(alice, { fcn: 'getPrivate', args: ['BankAMSP', 'torn'] })).toString()).toBe(
         '',
@@ -285,8 +297,7 @@ describe('EmbeddedNetwork persistence', () => {
   it('keeps a block written whole but not yet acknowledged when the process stopped', async () => {
     const dir = newDir();
     let net = await EmbeddedNetwork.start(options(dir));
-    await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
-    const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+    const alice = await enrolAlice(net);
     await net.submit(alice, { fcn: 'put', args: ['a', '1'] });
     const markFile = path.join(dir, 'ledger', 'acknowledged');
     const markBefore = fs.readFileSync(markFile);
@@ -295,15 +306,11 @@ describe('EmbeddedNetwork persistence', () => {
     await net.stop();
     fs.writeFileSync(markFile, markBefore); // stopped after the block's sync, before the mark's
 
-    const warnings = captureWarnings();
-    try {
-      net = await EmbeddedNetwork.start(options(dir));
-    } finally {
-      warnings.restore();
-    }
+    const restarted = await restartWarning(dir);
+    net = restarted.net;
     try {
       expect(net.height()).toBe(height);
-      expect(warnings.lines.join('\n')).toMatch(
+      expect(restarted.warnings).toMatch(
         /block \d+ is whole on disk but not yet acknowledged when the process stopped; kept/,
       );
       expect((await net.evaluate(alice, { fcn: 'getPrivate', args: ['BankAMSP', 'p'] })).toString()).toBe(
@@ -319,8 +326,7 @@ describe('EmbeddedNetwork persistence', () => {
     async function stoppedLedger(): Promise<{ dir: string; height: bigint }> {
       const dir = newDir();
       const net = await EmbeddedNetwork.start(options(dir));
-      await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
-      const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+      const alice = await enrolAlice(net);
       for (let i = 0; i < 6; i++) {
         await net.submit(alice, { fcn: 'put', args: [`k${i}`, `v${i}`] });
         await net.submit(alice, { fcn: 'putPrivate', args: [`p${i}`], transient: { value: `secret-${i}` } });
@@ -330,20 +336,44 @@ describe('EmbeddedNetwork persistence', () => {
       return { dir, height };
     }
 
-    const cases: {
-      name: string;
-      file: string;
-      damage: (file: string) => void;
-      message: RegExp;
-    }[] = [
+    /** `file` put back as it was: the ledger in `dir` starts again with every block. */
+    async function expectRepaired(
+      dir: string,
+      file: string,
+      original: Buffer,
+      height: bigint,
+    ): Promise<void> {
+      fs.writeFileSync(file, original);
+      const net = await EmbeddedNetwork.start(options(dir));
+      try {
+        expect(net.height()).toBe(height);
+      } finally {
+        await net.stop();
+      }
+    }
+
+    const cutBy7 = (f: string) => {
+      fs.truncateSync(f, fs.statSync(f).size - 7);
+    };
+    const flipMiddle = (f: string) => {
+      flipByte(f, Math.floor(fs.statSync(f).size / 2));
+    };
+    /** The refusal naming `file`'s damaged record: `record` (a pattern) and what is wrong with it. */
+    const damaged = (file: string, record: string, what: string) =>
+      new RegExp(
+        `${file}: acknowledged data is damaged at offset \\d+: record ${record} is damaged \\(${what}`,
+      );
+    const anyDamage = '(checksum mismatch|header damaged|cut short)';
+    const cases: { name: string; file: string; damage: (file: string) => void; message: RegExp }[] = [
       {
         name: 'the block file cut by 7 bytes',
         file: 'blocks.log',
-        damage: (f) => {
-          fs.truncateSync(f, fs.statSync(f).size - 7);
-        },
-        message:
-          /blocks\.log: acknowledged data is damaged at offset \d+: record 12 is damaged \(cut short: .*\); .* the last good record is block 11\. Refusing to start/,
+        damage: cutBy7,
+        message: damaged(
+          'blocks\\.log',
+          '12',
+          'cut short: .*\\); .* the last good record is block 11\\. Refusing to start',
+        ),
       },
       {
         name: 'the block file cut to a record boundary (a whole block gone)',
@@ -351,35 +381,29 @@ describe('EmbeddedNetwork persistence', () => {
         damage: (f) => {
           fs.truncateSync(f, lastRecordOffset(f));
         },
-        message:
-          /blocks\.log: acknowledged data is damaged at offset \d+: record 12 is damaged \(the file ends there\)/,
+        message: damaged('blocks\\.log', '12', 'the file ends there\\)'),
       },
       {
         name: 'a byte flipped in the middle of the block file',
         file: 'blocks.log',
-        damage: (f) => {
-          flipByte(f, Math.floor(fs.statSync(f).size / 2));
-        },
-        message:
-          /blocks\.log: acknowledged data is damaged at offset \d+: record \d+ is damaged \((checksum mismatch|header damaged|cut short)/,
+        damage: flipMiddle,
+        message: damaged('blocks\\.log', '\\d+', anyDamage),
       },
       {
         name: "an organisation's private data file cut by 7 bytes",
         file: 'private/BankAMSP.log',
-        damage: (f) => {
-          fs.truncateSync(f, fs.statSync(f).size - 7);
-        },
-        message:
-          /BankAMSP\.log: acknowledged data is damaged at offset \d+: record 5 is damaged \(cut short: .*\); .* the last good record is the private data of block 10\. Refusing/,
+        damage: cutBy7,
+        message: damaged(
+          'BankAMSP\\.log',
+          '5',
+          'cut short: .*\\); .* the last good record is the private data of block 10\\. Refusing',
+        ),
       },
       {
         name: 'a byte flipped in the middle of a private data file',
         file: 'private/BankAMSP.log',
-        damage: (f) => {
-          flipByte(f, Math.floor(fs.statSync(f).size / 2));
-        },
-        message:
-          /BankAMSP\.log: acknowledged data is damaged at offset \d+: record \d+ is damaged \((checksum mismatch|header damaged|cut short)/,
+        damage: flipMiddle,
+        message: damaged('BankAMSP\\.log', '\\d+', anyDamage),
       },
       {
         name: 'both copies of the acknowledgement mark damaged',
@@ -409,13 +433,7 @@ describe('EmbeddedNetwork persistence', () => {
       expect(err?.message).toContain(target);
       // Nothing cut, and the data directory is free again: repaired, the ledger starts with every block.
       expect(fs.readFileSync(target).equals(damaged)).toBe(true);
-      fs.writeFileSync(target, original);
-      const net = await EmbeddedNetwork.start(options(dir));
-      try {
-        expect(net.height()).toBe(height);
-      } finally {
-        await net.stop();
-      }
+      await expectRepaired(dir, target, original, height);
     });
 
     it('one damaged copy of the mark: the other, one block older, still guards the ledger', async () => {
@@ -433,21 +451,14 @@ describe('EmbeddedNetwork persistence', () => {
       await expect(EmbeddedNetwork.start(options(dir))).rejects.toThrow(
         /blocks\.log: acknowledged data is damaged/,
       );
-      fs.writeFileSync(blocks, original);
-      const net = await EmbeddedNetwork.start(options(dir));
-      try {
-        expect(net.height()).toBe(height);
-      } finally {
-        await net.stop();
-      }
+      await expectRepaired(dir, blocks, original, height);
     });
   });
 
   it('fails the submit when endorsing peers produce different results', async () => {
     const net = await EmbeddedNetwork.start(options(newDir()));
     try {
-      await net.ca('BankAMSP').register('alice', 'alice-pw', {}, 'client');
-      const alice = await net.ca('BankAMSP').enroll('alice', 'alice-pw');
+      const alice = await enrolAlice(net);
       await expect(
         net.submit(alice, { fcn: 'peerSpecific', endorsingOrgs: ['BankAMSP', 'BankBMSP'] }),
       ).rejects.toThrow(/ProposalResponsePayloads do not match/);
