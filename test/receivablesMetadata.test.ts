@@ -26,7 +26,16 @@ describe('receivables chaincode metadata', () => {
     const tx = new Map(
       (chaincode.metadata.contracts.receivables?.transactions ?? []).map((t) => [t.name, t] as const),
     );
-    const reads = ['getFinancing', 'getMove', 'getPart', 'getPayment', 'getToken', 'getTrade'];
+    const reads = [
+      'getFinancing',
+      'getMove',
+      'getPart',
+      'getPayment',
+      'getToken',
+      'getTrade',
+      'indexRecords',
+      'listForIndex',
+    ];
     const changes = [
       'answerFinancing',
       'answerIssue',

@@ -1,5 +1,8 @@
 import type {
   FinancingView,
+  IndexedKind,
+  IndexPage,
+  IndexRecords,
   MoveRecord,
   MoveStep,
   PartStep,
@@ -189,6 +192,16 @@ export class ReceivablesGateway {
 
   payment(who: Identity, paymentId: string) {
     return this.evaluate<PaymentRecord>(who, call('getPayment', [paymentId]));
+  }
+
+  /** For the node's index: the records events named, as `who` (the bank's system or an auditor) may index them. */
+  indexRecords(who: Identity, refs: readonly { readonly kind: IndexedKind; readonly id: string }[]) {
+    return this.evaluate<IndexRecords>(who, call('indexRecords', [], { refs: canonicalJson(refs) }));
+  }
+
+  /** One page of a kind's records after an id, as `who` may index them (verifying the index). */
+  listForIndex(who: Identity, kind: IndexedKind, after: string, limit: number) {
+    return this.evaluate<IndexPage>(who, call('listForIndex', [kind, after, String(limit)]));
   }
 
   sweepOverdue(who: Identity, options?: SubmitOptions) {

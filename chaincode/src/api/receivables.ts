@@ -7,6 +7,7 @@ import type { PaymentRecord } from '../core/receivables/maturity';
 import type { MoveRecord, PartRecord } from '../core/receivables/part';
 import type { TokenRecord } from '../core/receivables/token';
 import type { TradeRecord } from '../core/receivables/trade';
+import type { Party } from '../core/receivables/parties';
 
 export type { ReceivablesOperation } from '../core/receivables/access';
 export type { DayCount, FinancingRecord, RegistrationRecord } from '../core/receivables/financing';
@@ -81,4 +82,30 @@ export interface PartView {
 export interface FinancingView {
   readonly financing: FinancingRecord;
   readonly registration: RegistrationRecord;
+}
+
+/** A record as a node's index takes it: what it is, and who may see it (core/receivables/viewers.ts). */
+export type IndexedRecord = { readonly id: string; readonly viewers: readonly Party[] } & (
+  | { readonly kind: 'TRADE'; readonly record: TradeRecord }
+  | { readonly kind: 'TOKEN'; readonly record: TokenRecord }
+  | { readonly kind: 'PART'; readonly record: PartRecord }
+  | { readonly kind: 'MOVE'; readonly record: MoveRecord }
+  | { readonly kind: 'PAYMENT'; readonly record: PaymentRecord }
+  | { readonly kind: 'FINANCING'; readonly record: FinancingView }
+);
+
+export type IndexedKind = IndexedRecord['kind'];
+
+/**
+ * `indexRecords`: the records a transaction's event named, as the reader may index them, with what changed
+ * beside them (a part's branch above it and its token: their viewers grow when a part below them is created).
+ */
+export interface IndexRecords {
+  readonly entries: readonly IndexedRecord[];
+}
+
+/** `listForIndex`: one page of a kind's records in id order; `next` is the last id read, null after the last page. */
+export interface IndexPage {
+  readonly entries: readonly IndexedRecord[];
+  readonly next: string | null;
 }

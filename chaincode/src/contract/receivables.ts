@@ -1,5 +1,9 @@
 import type {
   FinancingView,
+  IndexedKind,
+  IndexedRecord,
+  IndexPage,
+  IndexRecords,
   MoveStep,
   PartStep,
   PartView,
@@ -11,7 +15,7 @@ import type {
 } from '../api/receivables';
 import { fail } from '../core/errors';
 import { LIMITS } from '../core/limits';
-import { decideAccess, requireAccess } from '../core/receivables/access';
+import { decideAccess, mayReadForIndex, requireAccess } from '../core/receivables/access';
 import {
   decideFinancingAnswer,
   decideOffer,
@@ -52,6 +56,14 @@ import {
   type MutationMeta,
   type TradeRecord,
 } from '../core/receivables/trade';
+import {
+  financingViewers,
+  moveViewers,
+  partViewers,
+  paymentViewers,
+  tokenViewers,
+  tradeViewers,
+} from '../core/receivables/viewers';
 import { parseClientId, parseText } from '../core/reference';
 import { canonicalJson } from '../ledger/codec';
 import { receivablesKeys as keys } from '../ledger/receivablesKeys';
@@ -444,4 +456,140 @@ export async function sweepOverdue(ctx: ReceivablesContext): Promise<SweepResult
   for (const part of changed) await writePart(ctx, part);
   for (const [key] of entries) await ctx.deleteRecord(key);
   return { examined: entries.length, overdue: changed.map((p) => p.partId) };
+}
+
+// ---- The node's index -----------------------------------------------------------------------------------------
+
+/** Refs one `indexRecords` call takes, and records one `listForIndex` page reads, at most. */
+const INDEX_REFS_MAX = 500;
+
+/** What one index read loads, each token's parts once. */
+class IndexReader {
+  private readonly tokens = new Map<string, Map<string, PartRecord>>();
+  readonly entries = new Map<string, IndexedRecord>();
+
+  constructor(private readonly ctx: ReceivablesContext) {}
+
+  private async partsOf(tokenId: string): Promise<Map<string, PartRecord>> {
+    let parts = this.tokens.get(tokenId);
+    if (!parts) {
+      parts = await partsOfToken(this.ctx, tokenId);
+      this.tokens.set(tokenId, parts);
+    }
+    return parts;
+  }
+
+  /** Keeps the entry when the reader may index it (the core's `mayReadForIndex` on its viewers). */
+  private keep(entry: IndexedRecord): void {
+    if (mayReadForIndex(this.ctx.receivablesActor, this.ctx.actor.roles, entry.viewers))
+      this.entries.set(`${entry.kind}:${entry.id}`, entry);
+  }
+
+  /** The record of `kind` and `id`, and (`withContext`) what its change touched beside it. */
+  async add(kind: IndexedKind, id: string, withContext: boolean): Promise<void> {
+    switch (kind) {
+      case 'TRADE': {
+        const trade = await this.ctx.readRecord<TradeRecord>(keys.trade(id));
+        if (trade) this.keep({ id, kind, record: trade, viewers: tradeViewers(trade) });
+        return;
+      }
+      case 'TOKEN': {
+        const token = await this.ctx.readRecord<TokenRecord>(keys.token(id));
+        if (token)
+          this.keep({ id, kind, record: token, viewers: tokenViewers(token, await this.partsOf(id)) });
+        return;
+      }
+      case 'PART': {
+        const part = await this.ctx.readRecord<PartRecord>(keys.part(id));
+        if (!part) return;
+        const parts = await this.partsOf(part.tokenId);
+        const branch = withContext ? branchOf(id, parts) : [part];
+        for (const p of branch)
+          this.keep({ id: p.partId, kind, record: p, viewers: partViewers(p.partId, parts) });
+        if (withContext) await this.add('TOKEN', part.tokenId, false);
+        return;
+      }
+      case 'MOVE': {
+        const move = await this.ctx.readRecord<MoveRecord>(keys.move(id));
+        if (move)
+          this.keep({ id, kind, record: move, viewers: moveViewers(move, await this.partsOf(move.tokenId)) });
+        return;
+      }
+      case 'PAYMENT': {
+        const payment = await this.ctx.readRecord<PaymentRecord>(keys.payment(id));
+        if (payment)
+          this.keep({
+            id,
+            kind,
+            record: payment,
+            viewers: paymentViewers(payment, await this.partsOf(payment.tokenId)),
+          });
+        return;
+      }
+      case 'FINANCING': {
+        const view = await this.ctx.readRecord<FinancingView>(keys.financing(id));
+        if (view) this.keep({ id, kind, record: view, viewers: financingViewers(view.financing) });
+        return;
+      }
+    }
+  }
+}
+
+const INDEXED_KINDS: readonly IndexedKind[] = ['TRADE', 'TOKEN', 'PART', 'MOVE', 'PAYMENT', 'FINANCING'];
+
+function indexedKindOf(value: unknown, field: string): IndexedKind {
+  const kind = INDEXED_KINDS.find((k) => k === value);
+  if (kind === undefined)
+    fail(
+      'INVALID_INPUT',
+      `${field} must be one of ${INDEXED_KINDS.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  return kind;
+}
+
+/**
+ * For a node's index: the records its transactions' events named (`refs`: [{ kind, id }], at most 500), as they
+ * are now, each with its viewers; a part comes with its branch above it and its token, whose viewers it changes.
+ * Only what the reader may index (`mayReadForIndex`): the bank's own records and its client enterprises', or
+ * everything for an auditor. A record the reader may not index is left out, not refused: every member's node
+ * receives every event.
+ */
+export async function indexRecords(ctx: ReceivablesContext, raw: unknown): Promise<IndexRecords> {
+  if (!Array.isArray(raw) || raw.length > INDEX_REFS_MAX)
+    fail('INVALID_INPUT', `refs must be an array of at most ${INDEX_REFS_MAX} { kind, id }`);
+  const reader = new IndexReader(ctx);
+  for (const [i, ref] of raw.entries()) {
+    const o = objectOf(ref, `refs[${i}]`);
+    const id = o.id;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200)
+      fail('INVALID_INPUT', `refs[${i}].id must be a record id`);
+    await reader.add(indexedKindOf(o.kind, `refs[${i}].kind`), id, true);
+  }
+  return { entries: [...reader.entries.values()] };
+}
+
+/**
+ * One page of a kind's records in id order after `after` (what a node's index is checked against), as
+ * `indexRecords` shows them, without the records beside them. `next` is the last id read (records the reader may
+ * not index are read and skipped), null once the kind's last record was read.
+ */
+export async function listForIndex(
+  ctx: ReceivablesContext,
+  rawKind: string,
+  after: string,
+  rawLimit: string,
+): Promise<IndexPage> {
+  const kind = indexedKindOf(rawKind, 'kind');
+  const limit = Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > INDEX_REFS_MAX)
+    fail('INVALID_INPUT', `limit must be a whole number from 1 to ${INDEX_REFS_MAX}`);
+  const rows = await ctx.rangeRecords<unknown>(keys.recordsAfter(kind, after), limit);
+  const reader = new IndexReader(ctx);
+  const prefixLength = keys.recordsAfter(kind, '')[0].length;
+  for (const [key] of rows) await reader.add(kind, key.slice(prefixLength), false);
+  const last = rows.at(-1);
+  return {
+    entries: [...reader.entries.values()],
+    next: rows.length < limit || last === undefined ? null : last[0].slice(prefixLength),
+  };
 }

@@ -150,4 +150,18 @@ export class ReceivablesContract extends Contract {
   async sweepOverdue(ctx: ReceivablesContext): Promise<string> {
     return canonicalJson(await rcv.sweepOverdue(ctx));
   }
+
+  /** For a node's index: the records an event named (transient `refs`), as the reader may index them. */
+  @Transaction(false)
+  @Returns('string')
+  async indexRecords(ctx: ReceivablesContext): Promise<string> {
+    return canonicalJson(await rcv.indexRecords(ctx, ctx.transientJson('refs')));
+  }
+
+  /** For checking a node's index: one page of a kind's records after an id, as the reader may index them. */
+  @Transaction(false)
+  @Returns('string')
+  async listForIndex(ctx: ReceivablesContext, kind: string, after: string, limit: string): Promise<string> {
+    return canonicalJson(await rcv.listForIndex(ctx, kind, after, limit));
+  }
 }

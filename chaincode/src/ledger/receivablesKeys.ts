@@ -1,3 +1,5 @@
+import type { ReceivablesChangeKind } from './receivablesEvents';
+
 /**
  * Receivables' ledger keys (keys.ts holds reconciliation's, blacklistKeys.ts the blacklist's; the contracts share
  * no key). Every record lives in the private collection RECEIVABLES_COLLECTION (network/collections.json): the
@@ -34,4 +36,22 @@ export const receivablesKeys = {
    * in the name of another bank's client.
    */
   receipt: (txId: string) => `rcvtx:${txId}`,
+  /**
+   * The records of one kind after the id `after` ('' for the first), in key order: what a node's index is checked
+   * against. ';' follows ':' in byte order, and '\u0000' follows nothing, so the range starts just after `after`.
+   */
+  recordsAfter: (kind: ReceivablesChangeKind, after: string) => {
+    const prefix = RECORD_PREFIXES[kind];
+    return [after === '' ? `${prefix}:` : `${prefix}:${after}\u0000`, `${prefix};`] as const;
+  },
 } as const;
+
+/** Each kind of record the event names, by its key's prefix. */
+const RECORD_PREFIXES: Record<ReceivablesChangeKind, string> = {
+  FINANCING: 'rcvfin',
+  MOVE: 'rcvmove',
+  PART: 'rcvpart',
+  PAYMENT: 'rcvpay',
+  TOKEN: 'rcvtoken',
+  TRADE: 'rcvtrade',
+};

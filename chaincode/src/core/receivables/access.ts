@@ -166,3 +166,22 @@ function relationText(relation: PartyRelation): string {
       return 'anyone';
   }
 }
+
+/** The member roles (reconciliation's, `core/actor.ts`) of a bank's identities that read for the bank's node. */
+export const NODE_READER_ROLES: readonly string[] = ['submitter', 'admin'];
+
+/**
+ * Whether `actor` may read a record for its node's index (`indexRecords`, `listForIndex`): an auditor any record;
+ * a member bank's own system or administrator (no enterpriseId, a member role of `NODE_READER_ROLES`) a record
+ * one of whose `viewers` (core/receivables/viewers.ts) is the bank itself or an enterprise it enrolled. A bank
+ * runs its client enterprises' node; that node then shows each person only the rows whose viewers name them.
+ */
+export function mayReadForIndex(
+  actor: ReceivablesActor,
+  memberRoles: readonly string[],
+  viewers: readonly Party[],
+): boolean {
+  if (actor.roles.includes('auditor')) return true;
+  if (actor.enterpriseId !== null || !memberRoles.some((r) => NODE_READER_ROLES.includes(r))) return false;
+  return viewers.some((p) => p.mspId === actor.mspId);
+}

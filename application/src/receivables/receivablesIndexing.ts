@@ -1,0 +1,45 @@
+import type pg from 'pg';
+
+import { ReceivablesIndexer, type ReceivablesIndexerOptions } from '../indexer/receivablesIndexer';
+import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
+import type { Identity } from '../ledger/ledgerGateway';
+import { loadCollections } from './collections';
+import { receivablesSourceOf } from './receivablesBlocks';
+import { ReceivablesGateway } from './receivablesGateway';
+
+/** The collection that holds receivables' records (network/collections.json). */
+const COLLECTION = 'receivables';
+
+/** Whether the institution's peers keep receivables' records: only a member's node can index them. */
+export function keepsReceivables(mspId: string): boolean {
+  return loadCollections().some((c) => c.name === COLLECTION && c.members.includes(mspId));
+}
+
+/**
+ * Starts the node's receivables index (`../indexer/receivablesIndexer.ts`) when it can have one: the
+ * institution is a member of the collection, the connection's blocks reach the node (the embedded network; not
+ * yet live Fabric) and the institution has an identity to read with (its system, or its auditor). Undefined
+ * otherwise: the node then answers its lists empty.
+ */
+export async function startReceivablesIndexing(
+  c: Pick<LedgerConnection, 'consortium' | 'gateway' | 'identity'>,
+  mspId: string,
+  pool: pg.Pool,
+  options: Pick<ReceivablesIndexerOptions, 'log' | 'onIndexed' | 'retryDelayMs' | 'faults'> = {},
+): Promise<ReceivablesIndexer | undefined> {
+  const source = receivablesSourceOf(c);
+  const readerId = nodeReaderOf(c, mspId);
+  if (!source || readerId === undefined || !keepsReceivables(mspId)) return undefined;
+  const rcv = new ReceivablesGateway(c.gateway);
+  let reader: Identity | undefined;
+  return ReceivablesIndexer.start({
+    ...options,
+    source,
+    pool,
+    institution: mspId,
+    read: async (refs) => {
+      reader ??= await c.identity(readerId);
+      return (await rcv.indexRecords(reader, refs)).entries;
+    },
+  });
+}
