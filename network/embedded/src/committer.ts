@@ -22,6 +22,7 @@ import type { Endorsers } from './endorser';
 import { TransactionInvalidError, type ValidationCode } from './errors';
 import { JsonParts, release } from './jsonParts';
 import type { StateLock } from './lock';
+import { purgesOfBlock, scrubPrivateFile } from './purge';
 import type { RecordFile } from './recordFile';
 import { privateWritesToJson } from './rwset';
 import { packVersion, type TxMeta, type WorldState } from './state';
@@ -115,7 +116,26 @@ export class Committer {
     const headerHash = blockHeaderHash(number, this.previousHash, dataHash);
     await mark.write(acknowledgement(number + 1, headerHash, blockFile, privateFiles));
     commitStepHook?.('acknowledged', number);
+    await this.scrubPurged(number, batch, codes);
     return headerHash;
+  }
+
+  /**
+   * Purged private data leaves the disk (purge.ts): after the block is acknowledged, the members' private-data
+   * logs lose every earlier value of a key this block purged. Rewrites in place: the mark's counts stay true.
+   */
+  private async scrubPurged(
+    number: number,
+    batch: readonly Envelope[],
+    codes: readonly ValidationCode[],
+  ): Promise<void> {
+    const purges = purgesOfBlock(number, batch, codes);
+    if (purges.size === 0) return;
+    const orgs = new Set(purges.collections().flatMap((c) => [...this.channel.collection(c).members]));
+    for (const org of orgs) {
+      const file = this.files.privateFiles.get(org);
+      if (file !== undefined) await scrubPrivateFile(file, purges);
+    }
   }
 
   /** Each member organisation's private data of the block's valid transactions, by transaction number. */

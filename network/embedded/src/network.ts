@@ -182,14 +182,18 @@ export class EmbeddedNetwork {
     let endorsers: EndorserPool | undefined;
     let previousHash: Buffer;
     try {
-      previousHash = replayCheckedLedger(files, state, {
+      const replayed = replayCheckedLedger(files, state, {
         dataDir: options.dataDir,
         channel: options.channel,
         chaincodeName: cc.name,
         organisations: options.organisations,
         caCertificates,
       });
+      previousHash = replayed.previousHash;
       endorsers = await pool;
+      // Purged values a stop left on disk go now, once the workers have replayed the same files (purge.ts).
+      for (const { org, index, payload } of replayed.leftovers)
+        await files.privateFiles.get(org)?.rewrite(index, payload);
       // From here on the workers' replicas, which replayed the same ledger, follow this state's journal.
       if (endorsers !== undefined) state.startJournal();
       // Everything on disk now counts as acknowledged: listeners may see it from here on.

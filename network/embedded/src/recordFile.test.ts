@@ -69,6 +69,28 @@ describe.each([
     expect((await again.read(expected.length)).toString()).toBe('after reopening');
     await again.close();
   });
+
+  it('rewrites a record in place (a purge): in an earlier block and in the last one, which later appends keep', async () => {
+    const file = tempFile();
+    const { file: f } = await RecordFile.open(file, true, () => undefined, { direct });
+    await f.append([payload(1, 5000), payload(2, 100), payload(3, 50)]);
+    await f.rewrite(0, Buffer.alloc(5000, 'a'));
+    // Record 2 lies in the last, partly filled block, which a direct append writes again from memory.
+    await f.rewrite(2, Buffer.alloc(50, 'c'));
+    await f.append([payload(4, 10)]);
+    await expect(f.rewrite(1, Buffer.alloc(99))).rejects.toThrow(/record 1 is 100 bytes, not 99/);
+    const expected = [Buffer.alloc(5000, 'a'), payload(2, 100), Buffer.alloc(50, 'c'), payload(4, 10)];
+    for (let i = 0; i < expected.length; i++)
+      expect((await f.read(i)).equals(expected[i] as Buffer)).toBe(true);
+    await f.close();
+    const seen: Buffer[] = [];
+    const { truncatedBytes, file: again } = await RecordFile.open(file, true, (p) => seen.push(p), {
+      direct,
+    });
+    expect(truncatedBytes).toBe(0);
+    expect(seen).toEqual(expected);
+    await again.close();
+  });
 });
 
 describe('RecordFile with direct I/O, stopped without close', () => {

@@ -76,7 +76,7 @@ export class RecordFile {
   private readonly reads = new Set<Promise<unknown>>();
 
   private constructor(
-    private readonly path: string,
+    readonly path: string,
     private readonly handle: fs.promises.FileHandle,
     private size: number,
     private readonly durable: boolean,
@@ -325,6 +325,45 @@ export class RecordFile {
       at += l;
     }
     this.size += length;
+  }
+
+  /**
+   * Replaces record `index` by `payload` of the same length, in place (a purge removing private data: no offset
+   * moves, so what the acknowledgement mark counts stays true), synced when the file is durable. Runs between
+   * appends.
+   */
+  rewrite(index: number, payload: Buffer): Promise<void> {
+    const next = this.appending.then(() => this.rewriteNow(index, payload));
+    this.appending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async rewriteNow(index: number, payload: Buffer): Promise<void> {
+    const offset = this.offsets[index];
+    if (offset === undefined) throw new Error(`${this.path}: no record ${index}`);
+    const length = (this.offsets[index + 1] ?? this.size) - offset - HEADER;
+    if (length !== payload.length)
+      throw new Error(`${this.path}: record ${index} is ${length} bytes, not ${payload.length}`);
+    const bytes = Buffer.allocUnsafe(HEADER + length);
+    bytes.writeUInt32BE(length, 0);
+    bytes.writeUInt32BE(crc32(payload), 4);
+    payload.copy(bytes, HEADER);
+    // A handle of its own: the appending one may be opened for appends only, or for direct I/O (aligned writes).
+    const fh = await fs.promises.open(this.path, 'r+');
+    try {
+      const { bytesWritten } = await fh.write(bytes, 0, bytes.length, offset);
+      if (bytesWritten !== bytes.length)
+        throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
+      if (this.durable) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    // The next direct append writes the last partly filled block again from memory: it must hold the new bytes.
+    if (this.direct !== undefined) {
+      const tailStart = this.size - this.direct.tail.length;
+      const from = Math.max(offset, tailStart);
+      if (from < offset + bytes.length) bytes.copy(this.direct.tail, from - tailStart, from - offset);
+    }
   }
 
   /**

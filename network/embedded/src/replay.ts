@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { blockHeaderHash, type BlockJson } from './block';
 import { BLOCKS_FILE, type LedgerFiles } from './dataDir';
+import { Purges, scrubbedRecord } from './purge';
 import { RecordFile } from './recordFile';
 import { privateWritesFromJson, rwsetFromJson } from './rwset';
 import { packVersion, type TxMeta, type WorldState } from './state';
@@ -30,27 +31,44 @@ export function replayLedger(
   organisations: readonly string[],
   height: number,
   check: (block: BlockJson, index: number) => void = () => undefined,
-): void {
+): PurgeLeftovers {
+  const purges = new Purges();
   RecordFile.scan(path.join(ledgerDir, BLOCKS_FILE), height, (payload, index) => {
     const block = JSON.parse(payload.toString('utf8')) as BlockJson;
     check(block, index);
-    if (index > 0) replayBlock(block, state);
+    if (index > 0) replayBlock(block, state, purges);
   });
+  const leftovers: PurgeLeftovers = [];
   for (const org of organisations) {
-    RecordFile.scan(path.join(ledgerDir, 'private', `${org}.log`), Number.MAX_SAFE_INTEGER, (payload) => {
-      const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
-      if (rec.block >= height) return;
-      for (const [txNum, writes] of rec.txs)
-        applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
-    });
+    RecordFile.scan(
+      path.join(ledgerDir, 'private', `${org}.log`),
+      Number.MAX_SAFE_INTEGER,
+      (payload, index) => {
+        const rec = JSON.parse(payload.toString('utf8')) as { block: number; txs: [number, unknown][] };
+        if (rec.block >= height) return;
+        for (const [txNum, writes] of rec.txs)
+          applyPrivate(state, org, privateWritesFromJson(writes), packVersion(rec.block, txNum));
+        // A value a later purge removed, still on disk: the process stopped before the purge's rewrite (purge.ts).
+        if (purges.size > 0) {
+          const scrubbed = scrubbedRecord(payload, purges);
+          if (scrubbed !== undefined) leftovers.push({ org, index, payload: scrubbed });
+        }
+      },
+    );
   }
+  return leftovers;
 }
 
-function replayBlock(block: BlockJson, state: WorldState): void {
+/** Records of the private-data logs that still hold purged values, with their bytes without them. */
+export type PurgeLeftovers = { org: string; index: number; payload: Buffer }[];
+
+function replayBlock(block: BlockJson, state: WorldState, purges: Purges): void {
   for (const [i, tx] of (block.txs ?? []).entries()) {
     if (tx.code === 'VALID') {
       const meta: TxMeta = { txId: tx.txId, seconds: tx.seconds, nanos: tx.nanos };
-      applyPublic(state, rwsetFromJson(tx.action.rwset), meta, packVersion(block.number, i));
+      const rwset = rwsetFromJson(tx.action.rwset);
+      applyPublic(state, rwset, meta, packVersion(block.number, i));
+      purges.addTransaction(rwset, { block: block.number, tx: i });
     }
     state.txIds.add(tx.txId);
   }
@@ -65,10 +83,10 @@ export function replayCheckedLedger(
   ledger: LedgerFiles,
   state: WorldState,
   expected: ChannelIdentity,
-): Buffer {
+): { previousHash: Buffer; leftovers: PurgeLeftovers } {
   const { ledgerDir, height, ack, markPath } = ledger;
   let previousHash: Buffer = Buffer.alloc(0);
-  replayLedger(ledgerDir, state, expected.organisations, height, (block, index) => {
+  const leftovers = replayLedger(ledgerDir, state, expected.organisations, height, (block, index) => {
     if (block.number !== index || block.previousHash !== previousHash.toString('hex')) {
       throw new Error(`the block file is corrupt: record ${index} does not chain to the block before it`);
     }
@@ -84,7 +102,7 @@ export function replayCheckedLedger(
       );
     }
   });
-  return previousHash;
+  return { previousHash, leftovers };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -53,7 +53,8 @@ export type PrivateWrites = {
   metadataKeys: string[];
 }[];
 
-type EncodedValue = [string, 0] | [string, 1, string] | [string, 2, string];
+// 3: a value removed from the private-data log by a later purge (purge.ts); it reads back as a delete.
+type EncodedValue = [string, 0] | [string, 1, string] | [string, 2, string] | [string, 3];
 
 // Text values are stored as they are, others as base64.
 function encodeWrite(key: string, value: Value | null): EncodedValue {
@@ -62,9 +63,9 @@ function encodeWrite(key: string, value: Value | null): EncodedValue {
 }
 
 function decodeWrite(w: unknown): [string, Value | null] {
-  const [key, kind, text] = w as EncodedValue;
-  if (kind === 0) return [key, null];
-  return [key, kind === 1 ? text : Buffer.from(text, 'base64')];
+  const e = w as EncodedValue;
+  if (e[1] === 0 || e[1] === 3) return [e[0], null];
+  return [e[0], e[1] === 1 ? e[2] : Buffer.from(e[2], 'base64')];
 }
 
 function encodeMetadata(m: MetadataWrite[]): [string, [string, string][]][] {
