@@ -35,8 +35,9 @@ import { machineInfo, writeResults } from './results';
  * with the same batches and the same measurement as `npm run bench:fabric` (fabricLoad.ts: four institutions'
  * batches of payment legs, 1, 2, 4 in flight; legs/s; CPU per leg of peers, orderers, chaincode servers and this
  * client). The floor chaincode (bench/src/floor) takes the product's batch (the same transient JSON) and writes
- * one key per leg (`perLeg`), the batch under one key (`perBatch`), or per leg a private record and its public
- * digest (`perLegPrivate`); `product` posts the same batches through the product's gateway. Variants alternate
+ * one key per leg (`perLeg`), the batch under one key (`perBatch`), per leg a private record and its public
+ * digest (`perLegPrivate`), or the batch as one private record and each leg's public digest (`batchPrivate`);
+ * `product` posts the same batches through the product's gateway. Variants alternate
  * within each in-flight count, so that a change of load on the machine falls on all of them.
  *
  * The network is the launcher's (`--run-dir`, else TALLYSTICK_FABRIC_RUN with TALLYSTICK_FABRIC_PORT_OFFSET, else

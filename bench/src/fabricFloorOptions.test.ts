@@ -5,7 +5,7 @@ import { parseFloorOptions } from './fabricFloorOptions';
 describe('npm run bench:fabric-floor options', () => {
   it('measures every variant and the product at 1, 2 and 4 batches of 500 in flight by default', () => {
     expect(parseFloorOptions([])).toEqual({
-      variants: ['perLeg', 'perBatch', 'perLegPrivate', 'product'],
+      variants: ['perLeg', 'perBatch', 'perLegPrivate', 'batchPrivate', 'product'],
       inFlight: [1, 2, 4],
       batchLegs: 500,
       blocks: 8,

@@ -33,7 +33,7 @@ function positiveInt(text: string | undefined, fallback: number, what: string, m
 }
 
 /**
- * `npm run bench:fabric-floor -- [--variants perBatch,perLeg,perLegPrivate,product] [--in-flight 1,2,4]
+ * `npm run bench:fabric-floor -- [--variants perLeg,perBatch,perLegPrivate,batchPrivate,product] [--in-flight 1,2,4]
  * [--batch 500] [--blocks 8] [--rounds 1] [--smoke] [--run-dir <dir>] [--seed <n>]`. `--smoke`: batches of 50,
  * 2 blocks, 1 and 2 in flight, nothing written to bench/results.
  */

@@ -55,6 +55,29 @@ describe('floorWrites: the least a ledger of legs writes', () => {
     ]);
   });
 
+  it("batchPrivate: the batch in the poster's implicit collection, each leg's SHA-256 under its public key", () => {
+    const { legs: n, writes } = floorWrites('batchPrivate', json, 'PayCoMSP', 'tx9');
+    expect(n).toBe(2);
+    expect(writes[0]).toEqual({
+      kind: 'private',
+      collection: '_implicit_org_PayCoMSP',
+      key: 'floor/batch/PayCoMSP/tx9',
+      value: json,
+    });
+    expect(writes.slice(1)).toEqual([
+      {
+        kind: 'state',
+        key: 'floor/leg/PayCoMSP/L1',
+        value: '7c04612fba79cf09fef6067f5594aae835b6a07c98fea94e7ea300d3922eea85',
+      },
+      {
+        kind: 'state',
+        key: 'floor/leg/PayCoMSP/L2',
+        value: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+      },
+    ]);
+  });
+
   it('refuses what it cannot key, naming the first problem', () => {
     const refused = (text: string) => () => floorWrites('perLeg', text, 'BankAMSP', 'tx');
     expect(refused('not json')).toThrow('legs is not valid JSON');
@@ -122,6 +145,18 @@ describe('FloorContract on the embedded network', () => {
     const own = await net.evaluate(poster, { fcn: 'floor:readPrivate', args: [key] });
     expect(own.toString()).toBe('{"legId":"c1"}');
     expect(implicitCollectionOf('BankAMSP')).toBe('_implicit_org_BankAMSP');
+  });
+
+  it('batchPrivate keeps the batch in the collection under its transaction id', async () => {
+    const batch = [{ legId: 'e1' }, { legId: 'e2' }];
+    const r = await post('batchPrivate', batch);
+    expect(r.result.toString()).toBe('2');
+    const own = await net.evaluate(poster, {
+      fcn: 'floor:readPrivate',
+      args: [floorBatchKey('BankAMSP', r.txId)],
+    });
+    expect(own.toString()).toBe(JSON.stringify(batch));
+    expect(await read(floorLegKey('BankAMSP', 'e2'), other)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses an unknown variant and a missing batch, and writes nothing', async () => {

@@ -11,9 +11,11 @@ import { LIMITS } from '../../../chaincode/src/core/limits';
  * - `perLeg`: one public key per leg, its JSON as the value: the floor of a ledger that keeps each leg;
  * - `perBatch`: the whole batch under one key: the absolute floor (one write per transaction, whatever its legs);
  * - `perLegPrivate`: per leg, its JSON in the poster's implicit collection and its SHA-256 under a public key,
- *   as the product keeps a leg (private record, public digest), without the case logic.
+ *   as the product keeps a leg (private record, public digest), without the case logic;
+ * - `batchPrivate`: the whole batch in the poster's implicit collection under one key, and each leg's SHA-256
+ *   under its own public key: private like the product, one private write per batch instead of one per leg.
  */
-export const FLOOR_VARIANTS = ['perLeg', 'perBatch', 'perLegPrivate'] as const;
+export const FLOOR_VARIANTS = ['perLeg', 'perBatch', 'perLegPrivate', 'batchPrivate'] as const;
 export type FloorVariant = (typeof FLOOR_VARIANTS)[number];
 
 export type FloorWrite =
@@ -56,6 +58,7 @@ export function floorWrites(
     key: floorLegKey(mspId, ids[i] as string),
     value: JSON.stringify(legs[i]),
   });
+  const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
   switch (variant) {
     case 'perBatch':
       return {
@@ -71,9 +74,25 @@ export function floorWrites(
           const { key, value } = at(i);
           return [
             { kind: 'private', collection: implicitCollectionOf(mspId), key, value },
-            { kind: 'state', key, value: createHash('sha256').update(value).digest('hex') },
+            { kind: 'state', key, value: digest(value) },
           ];
         }),
+      };
+    case 'batchPrivate':
+      return {
+        legs: legs.length,
+        writes: [
+          {
+            kind: 'private',
+            collection: implicitCollectionOf(mspId),
+            key: floorBatchKey(mspId, txId),
+            value: legsJson,
+          },
+          ...legs.map((_, i): FloorWrite => {
+            const { key, value } = at(i);
+            return { kind: 'state', key, value: digest(value) };
+          }),
+        ],
       };
   }
 }
