@@ -101,6 +101,14 @@ export async function callEveryReceivablesRoute(
   });
   expect(financed.result).toMatchObject({ outcome: 'FINANCED', part: { status: 'FINANCED' } });
   await ok(A, 'GET', '/v1/receivables/financings?partId=' + encodeURIComponent(offer.partId), tier2Finance);
+  // The node's index (Bank B's node has one): the person's lists and a token's tree.
+  await ok(
+    B,
+    'GET',
+    '/v1/receivables/records?kind=PART&mine=true&status=HELD,OFFERED&order=due',
+    tier1Finance,
+  );
+  await ok(B, 'GET', '/v1/receivables/tree?tokenId=ER-K1', financier);
 
   ledger.advance(90 * DAY_MS);
   const paid = await ok(A, 'POST', '/v1/receivables/payments', coreFinance, {

@@ -5,6 +5,7 @@ import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { LedgerRejected } from '../ledger/ledgerGateway';
 import { readCheckpoint, type Checkpoint } from '../readModel/checkpoint';
+import { verifyReceivables, type ReceivablesLedgerPages } from './receivablesVerify';
 import {
   breaksAfter,
   casesAfter,
@@ -20,7 +21,8 @@ import {
   type IndexedTransition,
 } from '../readModel/read/verifyReads';
 
-export type DifferenceKind = 'case' | 'leg' | 'own-leg' | 'break' | 'transition' | 'open-break';
+export type DifferenceKind =
+  'case' | 'leg' | 'own-leg' | 'break' | 'transition' | 'open-break' | 'receivable';
 
 /** One way the index and the ledger disagree. `index`/`ledger` hold the two values (undefined: absent there). */
 export interface Difference {
@@ -38,6 +40,8 @@ export interface VerifyReport {
   /** The institution's own legs whose plaintext was compared with its private collection on the ledger. */
   readonly ownLegsChecked: number;
   readonly openBreaksOnLedger: number;
+  /** Receivables' records compared both ways with what the ledger lets the node index (0: no such index). */
+  readonly receivablesChecked: number;
   readonly differences: readonly Difference[];
 }
 
@@ -49,6 +53,8 @@ export interface VerifyOptions {
   readonly institution: string;
   /** Ledger queries in flight at once. */
   readonly concurrency?: number;
+  /** Receivables' records on the ledger as this person may index them (a node that keeps them). */
+  readonly receivables?: ReceivablesLedgerPages;
 }
 
 const PAGE = 500;
@@ -144,13 +150,17 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
   const breaksChecked = await verifyBreaks(run);
   const ownLegsChecked = await verifyOwnLegs(run);
   const openBreaksOnLedger = await verifyQueue(run);
+  const receivables = options.receivables
+    ? await verifyReceivables(options.pool, options.institution, options.receivables)
+    : { checked: 0, differences: [] };
   return {
     checkpoint,
     casesChecked,
     breaksChecked,
     ownLegsChecked,
     openBreaksOnLedger,
-    differences: run.found.list,
+    receivablesChecked: receivables.checked,
+    differences: [...run.found.list, ...receivables.differences],
   };
 }
 

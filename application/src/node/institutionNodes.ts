@@ -11,6 +11,8 @@ import { LiveFeed } from '../http/live';
 import { readNodeTlsConfig, type NodeTls } from '../http/mutualTls';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
+import type { ReceivablesIndexer } from '../indexer/receivablesIndexer';
+import { startReceivablesIndexing } from '../receivables/receivablesIndexing';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
@@ -102,6 +104,7 @@ async function startNode(
   const db = await openNodeIndex(env, nodeDir, org.mspId);
   const index: { pool: typeof db.pool; indexer?: BlockIndexer } = { pool: db.pool };
   let alerts: AlertFollower | undefined;
+  let receivables: ReceivablesIndexer | undefined;
   const live = new LiveFeed();
   // Configured key files are refused anywhere in the data directory. The demo's keys live beside the nodes' own
   // folders (refused inside those), so that the demo's ledger and its key are made and removed together.
@@ -144,6 +147,10 @@ async function startNode(
           ...(ownLegs ? { ownLegs } : {}),
         });
         live.attach(index.indexer);
+        // Receivables' records (issue 20), from the same blocks, for the bank's enterprises and financiers.
+        receivables = await startReceivablesIndexing(c, org.mspId, db.pool, {
+          ...(options.log ? { log: (msg: string) => options.log?.({ level: 'warn', msg }) } : {}),
+        });
         // The blacklist watchlist's alerts (issue 19 item 5), from the same blocks, on the same live stream.
         if (blacklist)
           alerts = await AlertFollower.start({
@@ -164,6 +171,7 @@ async function startNode(
       await closeServer(server);
       await index.indexer?.stop();
       await alerts?.stop();
+      await receivables?.stop();
       await db.close();
     },
   };

@@ -13,7 +13,7 @@ export async function verify(ctx: CommandContext, argv: readonly string[]): Prom
   return {
     json: r,
     lines: [
-      `${String(r.casesChecked)} cases, ${String(r.breaksChecked)} breaks and ${String(r.ownLegsChecked)} own legs checked: ${String(r.differences.length)} differences`,
+      `${String(r.casesChecked)} cases, ${String(r.breaksChecked)} breaks, ${String(r.ownLegsChecked)} own legs and ${String(r.receivablesChecked)} receivables records checked: ${String(r.differences.length)} differences`,
       ...r.differences.map((d) => `  ${JSON.stringify(d)}`),
     ],
     exitCode: r.differences.length === 0 ? EXIT_CODES.ok : EXIT_CODES.refused,

@@ -3,6 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { BREAK_STATUSES } from '../../../../chaincode/src/core/breakMachine';
 import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
 import { verifyIndex } from '../../indexer/verify';
+import { TransportGateway } from '../../ledger/transportGateway';
+import { keepsReceivables } from '../../receivables/receivablesIndexing';
+import { ReceivablesGateway } from '../../receivables/receivablesGateway';
 import { AUDIT_PAGE_SIZE_MAX, listAuditBreaks } from '../../readModel/read/auditBreaks';
 import { dashboard } from '../dashboard';
 import { ApiError } from '../errors';
@@ -76,11 +79,17 @@ export const auditRoutes = [
     index: true,
     responses: { 200: { description: 'the report', schema: VerifyReport } },
     handle: async (_input, { deps, pool, session }) => {
+      const g = deps.gateway;
+      const rcv =
+        g instanceof TransportGateway && keepsReceivables(deps.mspId) ? new ReceivablesGateway(g) : undefined;
       const report = await verifyIndex({
         pool,
-        gateway: deps.gateway,
+        gateway: g,
         who: session.identity,
         institution: deps.mspId,
+        ...(rcv
+          ? { receivables: (kind, after, limit) => rcv.listForIndex(session.identity, kind, after, limit) }
+          : {}),
       });
       const { checkpoint, ...rest } = report;
       return {

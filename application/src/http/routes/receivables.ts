@@ -25,6 +25,7 @@ import {
   Trade,
   TradeInput,
 } from './receivablesShapes';
+import { receivablesIndexRoutes } from './receivablesIndexRoutes';
 import { route, type RouteContext } from './route';
 import { Int, Nullable, Obj, OneOf, Str } from './schema';
 
@@ -429,4 +430,5 @@ export const receivablesRoutes = [
       return { status: 200 as const, body: committed(r) };
     },
   }),
+  ...receivablesIndexRoutes,
 ];

@@ -326,3 +326,63 @@ export const PaymentInput = Obj({
 });
 
 export { Committed };
+
+// ---- The node's index: each person's lists ---------------------------------------------------------------------
+
+export const RECORD_KINDS = ['TRADE', 'TOKEN', 'PART', 'MOVE', 'PAYMENT', 'FINANCING'] as const;
+
+/** What every listed record carries beside itself: the columns the lists filter and sort on. */
+const Listed = {
+  id: Type.String(),
+  status: Type.String({ description: "the record's status (a payment: PAID or PARTLY_PAID)" }),
+  tokenId: Nullable(Type.String()),
+  tradeId: Nullable(Type.String()),
+  holder: Nullable(
+    Type.String({
+      description:
+        "a party as `<code>@<MSP>` or `<MSP>`: a part's holder, a token's payee, a trade's seller, a move's holder, a payment's payee, a financing's bank",
+    }),
+  ),
+  currency: Nullable(Type.String()),
+  amountMinor: Decimal('integer minor units (a move: the sum of its outputs)'),
+  dueOn: Nullable(
+    Type.String({
+      format: 'date',
+      description: 'maturity (token, part, financing), due date (trade), value date (payment)',
+    }),
+  ),
+  longTerm: Type.Boolean({ description: "the token's term is over six months (flagged in every view)" }),
+  changedAt: Time('when the transaction that last changed it was made'),
+  blockNumber: Decimal('the block of that transaction'),
+  txId: Type.String(),
+};
+
+export const ListedRecord = component(
+  'ReceivablesListedRecord',
+  Type.Union([
+    Obj({ kind: OneOf(['TRADE'] as const), record: Trade, ...Listed }),
+    Obj({ kind: OneOf(['TOKEN'] as const), record: Token, ...Listed }),
+    Obj({ kind: OneOf(['PART'] as const), record: Part, ...Listed }),
+    Obj({ kind: OneOf(['MOVE'] as const), record: Move, ...Listed }),
+    Obj({ kind: OneOf(['PAYMENT'] as const), record: Payment, ...Listed }),
+    Obj({ kind: OneOf(['FINANCING'] as const), record: Financing, ...Listed }),
+  ]),
+);
+
+export const ListPage = component(
+  'ReceivablesListPage',
+  Obj({
+    items: Type.Array(ListedRecord),
+    nextCursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null: the last' })),
+  }),
+);
+
+export const Tree = component(
+  'ReceivablesTree',
+  Obj({
+    token: Nullable(ListedRecord),
+    parts: Type.Array(ListedRecord, {
+      description: "the token's parts the reader may see; each part's record names its parent (parentId)",
+    }),
+  }),
+);

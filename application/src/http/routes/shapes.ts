@@ -388,9 +388,13 @@ export const VerifyReport = component(
         "own legs whose plaintext in the index was compared with the institution's private collection on the ledger",
     }),
     openBreaksOnLedger: Int(),
+    receivablesChecked: Int({
+      description:
+        "receivables' records compared both ways with what the ledger lets the node index (0: the node keeps none)",
+    }),
     differences: Type.Array(
       Obj({
-        kind: OneOf(['case', 'leg', 'own-leg', 'break', 'transition', 'open-break']),
+        kind: OneOf(['case', 'leg', 'own-leg', 'break', 'transition', 'open-break', 'receivable']),
         id: Type.String(),
         field: Type.String(),
         index: Type.Optional(AnyJson("the index's value (absent: not in the index)")),
