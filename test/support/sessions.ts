@@ -66,3 +66,32 @@ export async function callApi(
     body: isJson && text !== '' ? (JSON.parse(text) as unknown) : undefined,
   };
 }
+
+/** A JSON answer's body as the tests read it: any field, and the error's code and message when refused. */
+export type JsonBody = Record<string, unknown> & { error?: { code: string; message: string } };
+
+/**
+ * One JSON call to a node's API, as a client that always says it sends JSON: `token` (when given) as the
+ * bearer, `payload` as the body. The body read back is null unless the answer is JSON.
+ */
+export async function callJson(
+  nodeUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  payload?: unknown,
+): Promise<{ status: number; headers: Headers; text: string; body: JsonBody }> {
+  const res = await fetch(`${nodeUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  });
+  const text = await res.text();
+  const isJson = text !== '' && /json/.test(res.headers.get('content-type') ?? '');
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: (isJson ? JSON.parse(text) : null) as JsonBody,
+  };
+}

@@ -6,11 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../../../test/support/legs';
-import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
-import { openTestDatabase } from '../../../test/support/testDatabase';
-import { SessionStore } from '../identity/sessions';
-import { FileWallet } from '../identity/wallet';
+import { callJson } from '../../../test/support/sessions';
+import { startTestIndex, testAppDeps } from '../../../test/support/testApp';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
 import type { Committed, LegInput } from '../ledger/ledgerGateway';
@@ -18,7 +16,6 @@ import { createApp } from './createApp';
 import { closeServer, listen } from './listen';
 import { LiveFeed } from './live';
 import { toCsv } from './provenance';
-import { ownLegsOf } from '../node/institutionNodes';
 
 // The routes the console adds over the first slice: the live stream, the queue's sorts and searches, bulk
 // assignment, saved views, colleagues and provenance with blocks and signers. One node per institution, each
@@ -36,26 +33,12 @@ interface Node {
 const nodes = new Map<string, Node>();
 
 async function startNode(mspId: string): Promise<Node> {
-  const db = await openTestDatabase(`console${mspId}`);
-  await migrate(db.pool);
-  const indexer = await BlockIndexer.start({
-    gateway: consortium.changes(),
-    pool: db.pool,
-    institution: mspId,
-    ownLegs: ownLegsOf(consortium, mspId),
-  });
+  const { db, indexer } = await startTestIndex(consortium, mspId, `console${mspId}`, consortium.changes());
   const live = new LiveFeed();
   live.attach(indexer);
-  const app = createApp({
-    mspId,
-    gateway: consortium.gateway,
-    enroller: consortium.enroller(mspId),
-    wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
-    sessions: new SessionStore(() => Date.now()),
-    log: () => undefined,
-    index: { pool: db.pool, indexer },
-    live,
-  });
+  const app = createApp(
+    await testAppDeps(consortium, mspId, dir, { index: { pool: db.pool, indexer }, live }),
+  );
   const { server, url } = await listen(app, 0, '127.0.0.1');
   const node = {
     url,
@@ -74,23 +57,8 @@ const nodeOf = (mspId: string): Node => {
   return n;
 };
 
-async function call(mspId: string, method: string, path: string, token?: string, payload?: unknown) {
-  const res = await fetch(`${nodeOf(mspId).url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    text,
-    body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null) as Record<
-      string,
-      unknown
-    > & { error?: { code: string; message: string } },
-  };
-}
+const call = (mspId: string, method: string, path: string, token?: string, payload?: unknown) =>
+  callJson(nodeOf(mspId).url, method, path, token, payload);
 
 async function login(mspId: string, enrollmentId: string): Promise<string> {
   const r = await call(mspId, 'POST', '/v1/sessions', undefined, {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,15 +8,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../../../test/support/legs';
-import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
-import { openTestDatabase } from '../../../test/support/testDatabase';
+import { startTestIndex, stopTestApp, testAppDeps } from '../../../test/support/testApp';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { loadWalletKey, readWalletKeyConfig } from '../identity/walletKey';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
-import { ownLegsOf } from '../node/institutionNodes';
 import { createApp, type AppDeps, type LogEntry } from './createApp';
 import { CONTENT_SECURITY_POLICY, JSON_DEPTH_MAX } from './guards';
 import { closeServer, listen } from './listen';
@@ -54,10 +52,9 @@ async function startNode(
   const clock = options.clock ?? { now: Date.now() };
   const logs: LogEntry[] = [];
   const app = createApp({
-    mspId,
-    gateway: consortium.gateway,
-    enroller: consortium.enroller(mspId),
-    wallet: await FileWallet.open(options.walletDir ?? join(dir, 'wallets', mspId), walletKey),
+    ...(await testAppDeps(consortium, mspId, dir, {
+      wallet: await FileWallet.open(options.walletDir ?? join(dir, 'wallets', mspId), walletKey),
+    })),
     sessions: new SessionStore(() => clock.now, { absoluteMs: 3_600_000, idleMs: 600_000 }),
     log: (e) => logs.push(e),
     ...(options.index ? { index: options.index } : {}),
@@ -142,24 +139,11 @@ let bankA: Node;
 
 beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  db = await openTestDatabase('hardening');
-  await migrate(db.pool);
-  indexer = await BlockIndexer.start({
-    gateway: consortium.gateway,
-    pool: db.pool,
-    institution: 'BankBMSP',
-    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
-  });
+  ({ db, indexer } = await startTestIndex(consortium, 'BankBMSP', 'hardening'));
   bankB = await startNode('BankBMSP', { index: { pool: db.pool, indexer } });
   bankA = await startNode('BankAMSP');
 });
-afterAll(async () => {
-  for (const s of servers) await closeServer(s);
-  await indexer.stop();
-  await db.close();
-  await consortium.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopTestApp({ servers, index: { indexer, db }, consortium, dir }));
 
 describe('hostile and careless requests get a 4xx that says what to send', () => {
   it('refuses bodies that are not UTF-8 JSON, or not encoded as they say, with 415 or 400', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../../../test/support/legs';
-import { migrate } from '../db/migrate';
 import type { Database } from '../db/pool';
-import { openTestDatabase } from '../../../test/support/testDatabase';
-import { SessionStore } from '../identity/sessions';
-import { FileWallet } from '../identity/wallet';
+import { startTestIndex, stopTestApp, testAppDeps } from '../../../test/support/testApp';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { bigHostileCases, hostileCorpus, type HostileCase } from '../../../test/support/hostile/corpus';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';
-import { ownLegsOf } from '../node/institutionNodes';
 import { createApp } from './createApp';
-import { closeServer, listen } from './listen';
+import { listen } from './listen';
 import { LiveFeed } from './live';
 
 // Hostile and careless statement uploads through the real HTTP app: the committed corpus (made by
@@ -103,24 +99,12 @@ function expectRefusal(
 
 beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  db = await openTestDatabase('hostile');
-  await migrate(db.pool);
   // The node's own legs reach its index from its private data on the ledger, as `npm start` does.
-  indexer = await BlockIndexer.start({
-    gateway: consortium.changes(),
-    pool: db.pool,
-    institution: 'BankBMSP',
-    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
-  });
+  ({ db, indexer } = await startTestIndex(consortium, 'BankBMSP', 'hostile', consortium.changes()));
   live = new LiveFeed();
   live.attach(indexer);
   const app = createApp({
-    mspId: 'BankBMSP',
-    gateway: consortium.gateway,
-    enroller: consortium.enroller('BankBMSP'),
-    wallet: await FileWallet.open(join(dir, 'wallets')),
-    sessions: new SessionStore(() => Date.now()),
-    log: () => undefined,
+    ...(await testAppDeps(consortium, 'BankBMSP', dir)),
     index: { pool: db.pool, indexer },
     live,
   });
@@ -128,13 +112,7 @@ beforeAll(async () => {
   bruno = await login('bruno');
 });
 
-afterAll(async () => {
-  await closeServer(server);
-  await indexer.stop();
-  await db.close();
-  await consortium.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopTestApp({ servers: [server], index: { indexer, db }, consortium, dir }));
 
 describe('hostile statement uploads', () => {
   it('has a committed corpus of at least 200 files, exactly what its generator makes, small in bytes', () => {

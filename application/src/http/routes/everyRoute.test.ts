@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +8,14 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../../../../test/support/legs';
-import { migrate } from '../../db/migrate';
 import type { Database } from '../../db/pool';
-import { openTestDatabase } from '../../../../test/support/testDatabase';
+import { startTestIndex, stopTestApp, testAppDeps } from '../../../../test/support/testApp';
 import { openNodeBlacklist } from '../../blacklist/nodeBlacklist';
 import { insertAlerts } from '../../readModel/blacklistAlerts';
-import { SessionStore } from '../../identity/sessions';
-import { FileWallet } from '../../identity/wallet';
 import { BlockIndexer } from '../../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../../ledger/embeddedLedger';
-import { ownLegsOf } from '../../node/institutionNodes';
 import { createApp } from '../createApp';
-import { closeServer, listen } from '../listen';
+import { listen } from '../listen';
 import { openApiDocument } from '../openapi';
 import { ROUTES } from '.';
 import { Health, IndexedEvent } from './shapes';
@@ -129,14 +125,7 @@ let receivablesOffsetMs = 0;
 
 beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-  db = await openTestDatabase('everyroute');
-  await migrate(db.pool);
-  indexer = await BlockIndexer.start({
-    gateway: consortium.gateway,
-    pool: db.pool,
-    institution: 'BankBMSP',
-    ownLegs: ownLegsOf(consortium, 'BankBMSP'),
-  });
+  ({ db, indexer } = await startTestIndex(consortium, 'BankBMSP', 'everyroute'));
   for (const mspId of ['BankBMSP', 'BankAMSP', 'ClearingHouseMSP', 'AuditorMSP']) {
     const blacklist = await openNodeBlacklist(consortium.gateway, {
       mspId,
@@ -144,29 +133,19 @@ beforeAll(async () => {
       dataDir: join(dir, 'ledger'),
       demoKeyDir: join(dir, 'blacklist-keys'),
     });
-    const app = createApp({
-      ...(blacklist ? { blacklist } : {}),
-      mspId,
-      gateway: consortium.gateway,
-      enroller: consortium.enroller(mspId),
-      wallet: await FileWallet.open(join(dir, 'wallets', mspId)),
-      sessions: new SessionStore(() => Date.now()),
-      log: () => undefined,
-      receivablesClock: () => new Date(Date.now() + receivablesOffsetMs),
-      ...(mspId === 'BankBMSP' ? { index: { pool: db.pool, indexer } } : {}),
-    });
+    const app = createApp(
+      await testAppDeps(consortium, mspId, dir, {
+        ...(blacklist ? { blacklist } : {}),
+        receivablesClock: () => new Date(Date.now() + receivablesOffsetMs),
+        ...(mspId === 'BankBMSP' ? { index: { pool: db.pool, indexer } } : {}),
+      }),
+    );
     const { server, url } = await listen(app, 0, '127.0.0.1');
     servers.push(server);
     urls.set(mspId, url);
   }
 });
-afterAll(async () => {
-  for (const s of servers) await closeServer(s);
-  await indexer.stop();
-  await db.close();
-  await consortium.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopTestApp({ servers, index: { indexer, db }, consortium, dir }));
 
 const at = (mspId: string) => urls.get(mspId) ?? '';
 async function login(mspId: string, enrollmentId: string): Promise<string> {
@@ -340,10 +319,16 @@ describe('every route, through a running node, answers as its OpenAPI document s
     const file = await api(B, 'POST', '/v1/blacklist/entries/bulk', {
       token: system,
       type: 'text/csv',
+      headers: { 'upload-id': 'every-route-upload' },
       raw: 'type,identifier,category,severity,indicators,summary\nBANK_CARD,4111 1111 1111 1111,SERIOUS_DEFAULT,LOW,DEFAULT_OVER_90_DAYS,unpaid\nMOBILE,123,MONEY_MULE,HIGH,MULE_PATTERN;POLICE_REPORT,x\n',
     });
     expect(file.status, file.text).toBe(200);
     expect((file.body as { refused: { line: number }[] }).refused.map((r) => r.line)).toEqual([3]);
+    const progress = await api(B, 'GET', '/v1/blacklist/bulk-uploads/every-route-upload', { token: system });
+    expect(progress.body).toMatchObject({ status: 'DONE', lines: 2, linesDone: 2, refused: 1 });
+    expect((await api(B, 'GET', '/v1/blacklist/bulk-uploads/no-such-upload', { token: bruno })).status).toBe(
+      404,
+    );
     const queried = await api(B, 'POST', '/v1/blacklist/queries', {
       token: bruno,
       body: { type: 'MOBILE', identifier: '+8613800138000', purpose: 'FRAUD_INVESTIGATION' },
