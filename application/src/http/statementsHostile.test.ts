@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { paymentLegs } from '../../../test/support/legs';
 import type { Database } from '../db/pool';
+import { login as loginAt } from '../../../test/support/sessions';
 import { startTestIndex, stopTestApp, testAppDeps } from '../../../test/support/testApp';
 import { BlockIndexer } from '../indexer/blockIndexer';
 import { bigHostileCases, hostileCorpus, type HostileCase } from '../../../test/support/hostile/corpus';
@@ -36,15 +37,7 @@ let server: Server;
 let url: string;
 let bruno: string;
 
-async function login(enrollmentId: string): Promise<string> {
-  const r = await fetch(`${url}/v1/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ enrollmentId, secret: `${enrollmentId}-pw` }),
-  });
-  expect(r.status).toBe(201);
-  return ((await r.json()) as { token: string }).token;
-}
+const login = (enrollmentId: string): Promise<string> => loginAt(url, enrollmentId);
 
 interface ErrorBody {
   error?: { code: string; message: string; details?: { code?: string; at?: unknown; field?: string } };
@@ -97,6 +90,23 @@ function expectRefusal(
   if (expected.at !== undefined) expect.soft(error?.details?.at, what).toEqual(expected.at);
 }
 
+/** The resident set before `work`, and its peak growth while `work` ran (sampled every 10 ms), in MiB. */
+async function residentGrowth(
+  work: () => Promise<void>,
+): Promise<{ baselineMiB: number; growthMiB: number }> {
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  try {
+    await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  return { baselineMiB: baseline / 1024 / 1024, growthMiB: (peak - baseline) / 1024 / 1024 };
+}
+
 beforeAll(async () => {
   consortium = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
   // The node's own legs reach its index from its private data on the ledger, as `npm start` does.
@@ -145,23 +155,15 @@ describe('hostile statement uploads', () => {
       await new Promise((r) => setTimeout(r, 50));
     const before = await written();
 
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 10);
-    try {
+    const { baselineMiB, growthMiB } = await residentGrowth(async () => {
       for (const c of hostileCorpus()) {
         const body = readFileSync(join(CORPUS_DIR, c.name));
         const r = await upload(c.format, body, c.mapping === undefined ? {} : { 'x-csv-mapping': c.mapping });
         expectRefusal(c.name, r, c.status, c.expect);
       }
-    } finally {
-      clearInterval(sampler);
-    }
-    const growthMiB = (peak - baseline) / 1024 / 1024;
+    });
     console.log(
-      `hostile corpus: ${hostileCorpus().length} files, resident set ${Math.round(baseline / 1024 / 1024)} MiB before, peak +${growthMiB.toFixed(0)} MiB`,
+      `hostile corpus: ${hostileCorpus().length} files, resident set ${Math.round(baselineMiB)} MiB before, peak +${growthMiB.toFixed(0)} MiB`,
     );
     expect(growthMiB).toBeLessThan(CORPUS_RSS_GROWTH_MIB_MAX);
     expect(await written()).toEqual(before);
@@ -169,12 +171,7 @@ describe('hostile statement uploads', () => {
 
   it('answers cases of up to 101 MB, streamed, as soon as a limit is crossed, memory bounded', async () => {
     const before = await written();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 10);
-    try {
+    const { growthMiB } = await residentGrowth(async () => {
       for (const c of bigHostileCases()) {
         const chunks = c.chunks();
         const stream = new ReadableStream<Uint8Array>({
@@ -189,10 +186,7 @@ describe('hostile statement uploads', () => {
         expectRefusal(c.name, r, c.status, c.expect);
         console.log(`${c.name}: ${r.status} in ${(performance.now() - t).toFixed(0)} ms`);
       }
-    } finally {
-      clearInterval(sampler);
-    }
-    const growthMiB = (peak - baseline) / 1024 / 1024;
+    });
     console.log(`big hostile cases: resident set peak +${growthMiB.toFixed(0)} MiB`);
     expect(growthMiB).toBeLessThan(CORPUS_RSS_GROWTH_MIB_MAX);
     expect(await written()).toEqual(before);
