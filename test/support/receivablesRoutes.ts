@@ -109,6 +109,12 @@ export async function callEveryReceivablesRoute(
     tier1Finance,
   );
   await ok(B, 'GET', '/v1/receivables/tree?tokenId=ER-K1', financier);
+  expect(await ok(A, 'GET', '/v1/receivables/me', tier2Finance)).toEqual({
+    enterpriseId: TIER2.enterpriseId,
+    mspId: 'BankAMSP',
+    party: `${TIER2.enterpriseId}@BankAMSP`,
+    roles: ['enterprise-finance'],
+  });
 
   ledger.advance(90 * DAY_MS);
   const paid = await ok(A, 'POST', '/v1/receivables/payments', coreFinance, {

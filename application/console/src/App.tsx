@@ -16,6 +16,7 @@ import {
 import { codeLabel, institutionName, translator, type Translate } from './i18n';
 import { useLiveIndex, type LiveState } from './live';
 import { Queue } from './Queue';
+import { ReceivablesNavLink, ReceivablesScreen } from './receivables/ReceivablesScreen';
 import { useRoute } from './navigation';
 import { hrefOf, type Route } from './route';
 import { Statements } from './Statements';
@@ -177,6 +178,7 @@ function Shell({
         </h1>
         <Navigation t={t} route={route} />
         <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
+        <ReceivablesNavLink locale={locale} active={route.name === 'receivables'} />
         <LiveIndicator t={t} liveState={liveState} />
         <span className="who" title={`${user.enrollmentId} · ${user.mspId}`}>
           <span className="sr-only">{t('loggedInAs')} </span>
@@ -275,6 +277,7 @@ function Screen({ ctx, route }: { readonly ctx: Ctx; readonly route: Route }) {
       {route.name === 'statements' && <Statements ctx={ctx} />}
       {route.name === 'audit' && <Audit ctx={ctx} kind={route.kind} id={route.id} />}
       {route.name === 'blacklist' && <BlacklistScreen ctx={ctx} tab={route.tab} />}
+      {route.name === 'receivables' && <ReceivablesScreen ctx={ctx} tab={route.tab} />}
     </>
   );
 }

@@ -6,11 +6,16 @@ export type Route =
   | { readonly name: 'dashboard' }
   | { readonly name: 'statements' }
   | { readonly name: 'audit'; readonly kind?: 'case' | 'break' | 'leg'; readonly id?: string }
-  | { readonly name: 'blacklist'; readonly tab: BlacklistTab };
+  | { readonly name: 'blacklist'; readonly tab: BlacklistTab }
+  | { readonly name: 'receivables'; readonly tab: ReceivablesTab };
 
 /** The blacklist's pages (console/src/blacklist/); never an identifier in the URL. */
 export const BLACKLIST_TABS = ['search', 'upload', 'mine', 'report', 'watch', 'policy', 'audit'] as const;
 export type BlacklistTab = (typeof BLACKLIST_TABS)[number];
+
+/** The receivables pages (console/src/receivables/). */
+export const RECEIVABLES_TABS = ['wallet', 'tokens', 'financing', 'maturity'] as const;
+export type ReceivablesTab = (typeof RECEIVABLES_TABS)[number];
 
 const ID = /^[A-Za-z0-9:._-]{1,140}$/;
 
@@ -48,6 +53,8 @@ export function parseRoute(hash: string): Route {
   if (screen === 'statements') return { name: 'statements' };
   if (screen === 'blacklist')
     return { name: 'blacklist', tab: BLACKLIST_TABS.find((t) => t === a) ?? 'search' };
+  if (screen === 'receivables')
+    return { name: 'receivables', tab: RECEIVABLES_TABS.find((t) => t === a) ?? 'wallet' };
   if (screen === 'break')
     return a !== undefined && ID.test(a) ? { name: 'break', breakId: a } : { name: 'queue' };
   if (screen === 'audit')
@@ -83,5 +90,7 @@ export function hrefOf(route: Route): string {
       return `#/${route.name}`;
     case 'blacklist':
       return `#/blacklist/${route.tab}`;
+    case 'receivables':
+      return `#/receivables/${route.tab}`;
   }
 }

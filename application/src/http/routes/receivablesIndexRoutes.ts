@@ -11,7 +11,7 @@ import {
   type ListedRecord as Listed,
 } from '../../readModel/receivablesIndex';
 import { ApiError } from '../errors';
-import { ListPage, RECORD_KINDS, Tree } from './receivablesShapes';
+import { ListPage, Me, RECORD_KINDS, Tree } from './receivablesShapes';
 import { route } from './route';
 import { Int, OneOf, Str } from './schema';
 import type { Shape } from './schema';
@@ -23,8 +23,8 @@ import type { Shape } from './schema';
  * list at all, as the chaincode decides who may read.
  */
 
-/** The party whose rows `session` sees: a label, or null for an auditor (every row). */
-export function receivablesViewerOf(session: Session): string | null {
+/** The person as receivables see them: the actor from the certificate (INVALID_INPUT for a mixed one). */
+function actorOf(session: Session) {
   const { attributes } = readCertificate(session.identity.certificatePem);
   let actor;
   try {
@@ -36,6 +36,12 @@ export function receivablesViewerOf(session: Session): string | null {
   } catch (e) {
     throw new ApiError('INVALID_INPUT', e instanceof Error ? e.message : String(e));
   }
+  return actor;
+}
+
+/** The party whose rows `session` sees: a label, or null for an auditor (every row). */
+export function receivablesViewerOf(session: Session): string | null {
+  const actor = actorOf(session);
   if (actor.roles.includes('auditor')) return null;
   const self =
     actor.enterpriseId === null
@@ -52,6 +58,30 @@ const Day = Str({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'a day Y
 const listed = (r: Listed) => r as Shape<typeof ListPage>['items'][number];
 
 export const receivablesIndexRoutes = [
+  route({
+    operationId: 'getReceivablesMe',
+    method: 'get',
+    path: '/receivables/me',
+    summary: 'Who the signed-in person is in receivables: their enterprise (or bank) and receivables roles',
+    description:
+      "From the certificate's `enterpriseId` and `roles` attributes, as the chaincode reads them. `party` is how the lists name them (`<code>@<MSP>`, or the MSP ID for a bank's staff); null for an auditor (who sees every record) and for a person without a receivables role.",
+    tags: ['receivables'],
+    auth: 'session',
+    responses: { 200: { description: 'the person', schema: Me } },
+    handle: (_input, { session }) => {
+      const actor = actorOf(session);
+      const party =
+        actor.roles.includes('auditor') || actor.roles.length === 0
+          ? null
+          : actor.enterpriseId === null
+            ? actor.mspId
+            : `${actor.enterpriseId}@${actor.mspId}`;
+      return {
+        status: 200 as const,
+        body: { mspId: actor.mspId, enterpriseId: actor.enterpriseId, roles: [...actor.roles], party },
+      };
+    },
+  }),
   route({
     operationId: 'listReceivables',
     method: 'get',

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 
 import { DAY_COUNTS } from '../../../../chaincode/src/core/receivables/financing';
 import { RECEIVABLES_LIMITS } from '../../../../chaincode/src/core/receivables/limits';
+import { RECEIVABLES_ROLES } from '../../../../chaincode/src/core/receivables/parties';
 import { MOVE_STATUSES, PART_STATUSES } from '../../../../chaincode/src/core/receivables/part';
 import { TOKEN_STATUSES } from '../../../../chaincode/src/core/receivables/token';
 import { TRADE_STATUSES } from '../../../../chaincode/src/core/receivables/trade';
@@ -384,5 +385,15 @@ export const Tree = component(
     parts: Type.Array(ListedRecord, {
       description: "the token's parts the reader may see; each part's record names its parent (parentId)",
     }),
+  }),
+);
+
+export const Me = component(
+  'ReceivablesMe',
+  Obj({
+    mspId: MspId,
+    enterpriseId: Nullable(Uscc),
+    roles: Type.Array(OneOf(RECEIVABLES_ROLES)),
+    party: Nullable(Type.String({ description: 'how the lists name the person: `<code>@<MSP>` or `<MSP>`' })),
   }),
 );
