@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
+import { startWorkerModule } from '../workerThread';
 import type { PgliteWorkerData, PgliteWorkerMessage } from './pgliteWorker';
 
 /** A PGlite database served over the PostgreSQL wire protocol on 127.0.0.1, so `pg` talks to it unchanged. */
@@ -56,23 +57,6 @@ function takeLock(dataDir: string): () => void {
   throw new DataDirInUse(`could not lock ${lockPath}`);
 }
 
-// The worker's entry: compiled JavaScript, or (under the test runner) TypeScript transpiled on load.
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.entry.endsWith('.ts')) {
-  const ts = require('typescript');
-  const fs = require('node:fs');
-  require.extensions['.ts'] = (module, filename) => {
-    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    module._compile(outputText, filename);
-  };
-}
-require(workerData.entry);
-`;
-
 /** The first message of the worker: where it serves, or why it could not start. */
 function started(worker: Worker): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -112,8 +96,7 @@ export async function startEmbeddedPostgres(options: {
     pgdata: dataDir === undefined ? undefined : path.join(dataDir, 'pgdata'),
     maxConnections: SOCKET_CONNECTIONS_MAX,
   };
-  const entry = path.join(__dirname, `pgliteWorker${path.extname(__filename)}`);
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...data, entry } });
+  const worker = startWorkerModule(__dirname, 'pgliteWorker', data);
   let address: string;
   try {
     address = await started(worker);

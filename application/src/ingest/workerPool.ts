@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
+import { startWorkerModule } from '../workerThread';
 import type { LedgerLeg } from './compare';
 import { StatementRejected } from './statementLine';
 import type { FromWorker, ToWorker, WorkerJob } from './workerProtocol';
@@ -58,24 +58,6 @@ export interface StatementWorkersOptions {
 /** What an upload reads: the request itself (a Node Readable) or, in tests and the CLI, any (async) iterable. */
 export type UploadSource =
   Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Uint8Array | string;
-
-// The worker's entry point: compiled JavaScript, or (under the test runner) TypeScript compiled on load with
-// TypeScript's own transpiler (as network/embedded's endorsing workers do), never a native addon.
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.entry.endsWith('.ts')) {
-  const ts = require('typescript');
-  const fs = require('node:fs');
-  require.extensions['.ts'] = (module, filename) => {
-    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    module._compile(outputText, filename);
-  };
-}
-require(workerData.entry);
-`;
 
 interface Handle {
   readonly worker: Worker;
@@ -285,12 +267,14 @@ export class StatementWorkers {
   }
 
   private spawn(): Handle {
-    const entry = path.join(__dirname, `statementWorker${path.extname(__filename)}`);
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { entry },
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMiBMax },
-    });
+    const worker = startWorkerModule(
+      __dirname,
+      'statementWorker',
+      {},
+      {
+        resourceLimits: { maxOldGenerationSizeMb: this.options.heapMiBMax },
+      },
+    );
     this.count++;
     worker.once('exit', () => {
       this.count--;
