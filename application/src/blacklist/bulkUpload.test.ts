@@ -9,7 +9,7 @@ import { residentIdCheckCharacter } from '../../../chaincode/src/core/subject';
 import { startBackend, type Backend } from '../../../test/support/backend';
 import { BlacklistGateway } from '../ledger/blacklistGateway';
 import type { Identity } from '../ledger/ledgerGateway';
-import { BulkFileError, bulkUpload, type BulkUploadOptions } from './bulkUpload';
+import { BulkFileError, bulkUpload, type BulkProgress, type BulkUploadOptions } from './bulkUpload';
 import { createSubjectKeyFile, loadSubjectKeyring, type SubjectKeyring } from './subjectKeys';
 
 const HEADER = 'type,identifier,category,severity,indicators,summary,document_hashes,expires_on';
@@ -68,10 +68,10 @@ describe('bulk upload of a blacklist file (node side, through the embedded ledge
       mule(mobile(5)),
       `BANK_CARD,4111111111111111,SCAM_RECEIVING_ACCOUNT,MEDIUM,VICTIM_COMPLAINT;RAPID_PASS_THROUGH,scam,,2027-01-01`,
     ];
-    const progress: number[] = [];
+    const progress: BulkProgress[] = [];
     const first = await bulkUpload(lines.join('\n'), {
       ...options,
-      onProgress: (p) => progress.push(p.linesDone),
+      onProgress: (p) => progress.push(p),
     });
     expect(first.lines).toBe(9);
     expect(first.listed).toBe(5);
@@ -85,7 +85,12 @@ describe('bulk upload of a blacklist file (node side, through the embedded ledge
     expect(first.refused[0]?.message).toContain('line 4 identifier');
     expect(first.refused[1]?.message).toContain('line 8.category: RUDE_CUSTOMER is not a category');
     expect(first.refused[3]?.message).toBe('line 10 lists the same subject in MONEY_MULE as line 2');
-    expect(progress.at(-1)).toBe(9);
+    // Once the lines are checked (the refused ones done), then after each batch the ledger answered.
+    expect(progress).toEqual([
+      { lines: 9, linesDone: 4, listed: 0, unchanged: 0, refused: 4 },
+      { lines: 9, linesDone: 7, listed: 3, unchanged: 0, refused: 4 },
+      { lines: 9, linesDone: 9, listed: 5, unchanged: 0, refused: 4 },
+    ]);
     const text = JSON.stringify(first);
     for (const raw of [badId, mobile(3), mobile(4), mobile(1)]) expect(text).not.toContain(raw);
 

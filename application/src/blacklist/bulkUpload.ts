@@ -67,7 +67,18 @@ export interface BulkUploadOptions {
   readonly now: () => Date;
   /** Entries per transaction (at most the contract's limit). */
   readonly batchSize?: number;
-  readonly onProgress?: (progress: { readonly linesDone: number; readonly lines: number }) => void;
+  /** Called once the file is read and checked, and after each batch the ledger answered. */
+  readonly onProgress?: (progress: BulkProgress) => void;
+}
+
+/** A bulk upload's progress: lines done of the file's data lines, and their outcomes so far. */
+export interface BulkProgress {
+  readonly lines: number;
+  /** Lines checked and refused, or posted and answered by the ledger. */
+  readonly linesDone: number;
+  readonly listed: number;
+  readonly unchanged: number;
+  readonly refused: number;
 }
 
 /**
@@ -185,7 +196,9 @@ export async function bulkUpload(text: string, options: BulkUploadOptions): Prom
       if (r.outcome === 'LISTED') listed++;
       else unchanged++;
   };
-  options.onProgress?.({ lines: rows.length, linesDone: done });
+  const progress = () =>
+    options.onProgress?.({ lines: rows.length, linesDone: done, listed, unchanged, refused: refused.length });
+  progress();
   for (let i = 0; i < good.length; i += batchSize) {
     const batch = good.slice(i, i + batchSize);
     try {
@@ -209,7 +222,7 @@ export async function bulkUpload(text: string, options: BulkUploadOptions): Prom
       }
     }
     done += batch.length;
-    options.onProgress?.({ lines: rows.length, linesDone: done });
+    progress();
   }
   refused.sort((a, b) => a.line - b.line);
   return { lines: rows.length, listed, refused, unchanged };

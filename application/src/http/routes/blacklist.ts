@@ -3,12 +3,20 @@ import type { Request } from 'express';
 
 import type { BlacklistPolicy as PolicyInput } from '../../../../chaincode/src/core/blacklist/policy';
 import { TallyError } from '../../../../chaincode/src/core/errors';
-import { BULK_LIMITS, BulkFileError, bulkUpload, evidenceSalt } from '../../blacklist/bulkUpload';
+import { BULK_PROGRESS_LIMITS, BulkProgressBoard } from '../../blacklist/bulkProgress';
+import {
+  BULK_LIMITS,
+  BulkFileError,
+  bulkUpload,
+  evidenceSalt,
+  type BulkReport,
+} from '../../blacklist/bulkUpload';
 import type { NodeBlacklist } from '../../blacklist/nodeBlacklist';
 import type { SubjectKey } from '../../blacklist/subjectKeys';
 import { BLACKLIST_LIMITS } from '../../../../chaincode/src/core/blacklist/limits';
 import { ApiError } from '../errors';
 import {
+  BlacklistBulkProgress,
   BlacklistBulkReport,
   BlacklistEntryVersion,
   BlacklistEntryView,
@@ -31,10 +39,11 @@ import {
   ProposalId,
   Severity,
   SubjectKeyParam,
+  UploadId,
 } from './blacklistShapes';
 import { blacklistOf, who } from './blacklistCommon';
 import { blacklistDisputeRoutes } from './blacklistDisputes';
-import { route } from './route';
+import { route, type RouteContext } from './route';
 import { Int, Nullable, Obj, OneOf, Str, Time } from './schema';
 
 /**
@@ -56,6 +65,10 @@ function keysOf(bl: NodeBlacklist, type: string, identifier: string): readonly S
     throw e;
   }
 }
+
+/** The node's bulk uploads in progress (per app: each node its own). */
+const progressBoard = (ctx: RouteContext): BulkProgressBoard =>
+  ctx.state('blacklist.bulkProgress', () => new BulkProgressBoard());
 
 /** The bulk file, read whole up to its limit (413 beyond it, nothing posted). */
 async function fileOf(req: Request): Promise<string> {
@@ -173,33 +186,76 @@ export const blacklistRoutes = [
     method: 'post',
     path: '/blacklist/entries/bulk',
     summary: `List the entries of a CSV file (up to ${String(BULK_LIMITS.linesMax)} lines)`,
-    description: `${who('UPLOAD')} The body is the CSV file itself (text/csv, UTF-8, at most ${String(BULK_LIMITS.bytesMax)} bytes). A header names the columns type, identifier, category, severity, indicators, summary and optionally document_hashes and expires_on (lists separated by ;). Every line is checked first (the identifier normalised and hashed on this node, the entry against the policy in force); a bad line is listed in \`refused\` with its line number and a message that never holds the identifier; the good lines are posted in transactions of up to ${String(BLACKLIST_LIMITS.uploadBatchMax)}. The same file again changes nothing (every line UNCHANGED). A file without a header, with an unknown column, broken quoting or too many lines is 400 and nothing of it is posted; over its size, 413.`,
+    description: `${who('UPLOAD')} The body is the CSV file itself (text/csv, UTF-8, at most ${String(BULK_LIMITS.bytesMax)} bytes). A header names the columns type, identifier, category, severity, indicators, summary and optionally document_hashes and expires_on (lists separated by ;). Every line is checked first (the identifier normalised and hashed on this node, the entry against the policy in force); a bad line is listed in \`refused\` with its line number and a message that never holds the identifier; the good lines are posted in transactions of up to ${String(BLACKLIST_LIMITS.uploadBatchMax)}. The same file again changes nothing (every line UNCHANGED). A file without a header, with an unknown column, broken quoting or too many lines is 400 and nothing of it is posted; over its size, 413. With an \`Upload-Id\` header (your name for this upload, e.g. a UUID) the node reports its progress meanwhile at GET /blacklist/bulk-uploads/{uploadId}; an id of yours still running is 409 IDEMPOTENCY_CONFLICT, and while the node holds its limit of running uploads, 429.`,
     tags: ['blacklist'],
     auth: 'session',
     upload: ['text/csv'],
+    headers: Type.Object({ 'Upload-Id': Type.Optional(UploadId) }),
     responses: {
       200: {
         description: 'what each line did',
         schema: BlacklistBulkReport,
       },
     },
-    errors: [403, 503],
-    handle: async (_input, ctx) => {
+    errors: [403, 409, 429, 503],
+    handle: async ({ headers }, ctx) => {
       const bl = blacklistOf(ctx);
-      const text = await fileOf(ctx.req);
+      const { mspId } = ctx.session;
+      const uploadId = headers['Upload-Id'];
+      const board = progressBoard(ctx);
+      if (uploadId !== undefined) {
+        const started = board.start(mspId, uploadId);
+        if (started === 'RUNNING')
+          throw new ApiError('IDEMPOTENCY_CONFLICT', 'an upload under this Upload-Id is still running', {
+            field: 'Upload-Id',
+          });
+        if (started === 'FULL')
+          throw new ApiError(
+            'RATE_LIMITED',
+            'this node has too many bulk uploads in progress; try again later',
+          );
+      }
+      let report: BulkReport | undefined;
       try {
-        const report = await bulkUpload(text, {
+        const text = await fileOf(ctx.req);
+        report = await bulkUpload(text, {
           gateway: bl.gateway,
           who: ctx.session.identity,
           keyring: bl.keyring,
           saltKey: bl.saltKey,
           now: bl.now,
+          ...(uploadId === undefined
+            ? {}
+            : {
+                onProgress: (p) => {
+                  board.update(mspId, uploadId, p);
+                },
+              }),
         });
         return { status: 200 as const, body: report };
       } catch (e) {
         if (e instanceof BulkFileError) throw new ApiError('VALIDATION_FAILED', e.message, { field: 'body' });
         throw e;
+      } finally {
+        if (uploadId !== undefined) board.finish(mspId, uploadId, report);
       }
+    },
+  }),
+  route({
+    operationId: 'getBlacklistUploadProgress',
+    method: 'get',
+    path: '/blacklist/bulk-uploads/{uploadId}',
+    summary: 'How far a bulk upload has got (lines done of the total, listed, unchanged and refused so far)',
+    description: `The progress of a bulk file posted to POST /blacklist/entries/bulk with an \`Upload-Id\` header, read while that request runs (the console polls it for its progress bar): READING while the file is read and its lines checked, then POSTING with the lines done of the total after each transaction the ledger answered, and DONE or FAILED at the end (the report itself is the upload's answer). Your institution's uploads only; kept on this node for ${String(BULK_PROGRESS_LIMITS.keptAfterDoneMs / 60_000)} minutes after they end. Nothing here goes to the ledger.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    params: Type.Object({ uploadId: UploadId }),
+    responses: { 200: { description: 'the upload so far', schema: BlacklistBulkProgress } },
+    errors: [404],
+    handle: ({ params }, ctx) => {
+      const progress = progressBoard(ctx).get(ctx.session.mspId, params.uploadId);
+      if (!progress) throw new ApiError('NOT_FOUND', 'no bulk upload of your institution under this id');
+      return { status: 200 as const, body: progress };
     },
   }),
   route({

@@ -10,6 +10,7 @@ import {
 import { EVIDENCE_REQUEST_STATUSES } from '../../../../chaincode/src/core/blacklist/evidenceRequest';
 import { PROPOSAL_STATUSES } from '../../../../chaincode/src/core/blacklist/proposal';
 import { SUBJECT_LIMITS, SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
+import { BULK_UPLOAD_STATUSES } from '../../blacklist/bulkProgress';
 import { AnyJson, component, Decimal, Int, Nullable, Obj, OneOf, Str, Time } from './schema';
 
 /**
@@ -247,6 +248,31 @@ export const BlacklistBulkReport = component(
         message: Type.String(),
       }),
     ),
+  }),
+);
+
+export const UploadId = Str({
+  pattern: '^[A-Za-z0-9._~:-]{8,100}$',
+  description: "the client's name for a bulk upload: 8-100 letters, digits or . _ ~ : - (a UUID will do)",
+});
+export const BlacklistBulkProgress = component(
+  'BlacklistBulkProgress',
+  Obj({
+    uploadId: UploadId,
+    status: OneOf(
+      BULK_UPLOAD_STATUSES,
+      "READING: the file is being read and its lines checked; POSTING: good lines going to the ledger; DONE (the report came back with the upload's answer); FAILED (the upload's answer says why)",
+    ),
+    lines: Nullable(Int({ min: 0, description: 'data lines of the file; null until it is read' })),
+    linesDone: Int({
+      min: 0,
+      description: 'lines refused when checked, or posted and answered by the ledger',
+    }),
+    listed: Int({ min: 0 }),
+    unchanged: Int({ min: 0 }),
+    refused: Int({ min: 0, description: 'lines refused so far' }),
+    startedAt: Time(),
+    finishedAt: Nullable(Time()),
   }),
 );
 export const BlacklistUploadAnswer = component(

@@ -241,29 +241,6 @@ export const OpenCase = component(
 
 // The queue's shapes (ViewQuery, QueueItem, QueuePage, SavedView, SavedViews, People) live with it.
 export { People, QueueItem, QueuePage, SavedView, SavedViews, ViewQuery } from './queueShapes';
-export {
-  BlacklistBulkReport,
-  BlacklistEntryHit,
-  BlacklistEntryRecord,
-  BlacklistEntryView,
-  BlacklistMember,
-  BlacklistPolicy,
-  BlacklistPolicyVersion,
-  BlacklistProposal,
-  BlacklistProposalStep,
-  BlacklistQueryAnswer,
-  BlacklistSubjectReportAnswer,
-  BlacklistUploadAnswer,
-  BlacklistUploadResult,
-  BlacklistAllowance,
-  BlacklistConfirmAnswer,
-  BlacklistDispute,
-  BlacklistDisputeAnswer,
-  BlacklistEvidenceRequest,
-  BlacklistEvidenceRequestAnswer,
-  BlacklistPurgeAnswer,
-  BlacklistReceivedEvidence,
-} from './blacklistShapes';
 
 export const BulkAssignResult = component(
   'BulkAssignResult',
