@@ -71,7 +71,7 @@ async function until(page: Page, testId: string, text: string | RegExp): Promise
         await page.getByRole('button', { name: /^(Refresh|刷新)$/ }).click();
         return false;
       },
-      { timeout: 20_000, intervals: [300] },
+      { timeout: 20_000, interval: 300 },
     )
     .toBe(true);
 }

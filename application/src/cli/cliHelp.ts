@@ -3,6 +3,7 @@ import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 import { EXIT_CODES } from './cliErrors';
 import { CLI_TLS_ENV, IDLE_TIMEOUT_MS_DEFAULT } from './cliHttp';
 import { PASSWORD_ENV } from './cliSecret';
+import { RECEIVABLES_HELP } from './commands/receivables';
 
 /** The commands, in the order the overview lists them. */
 export const COMMAND_NAMES = [
@@ -14,6 +15,7 @@ export const COMMAND_NAMES = [
   'break',
   'verify',
   'blacklist',
+  'receivables',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -51,6 +53,7 @@ Commands:
   break      a break: show it, open its case, its provenance, or take a step (assign, propose, …)
   verify     compare the node's index with the ledger
   blacklist  the shared blacklist: search, list, upload a file, watchlist and alerts, policy (identifiers on stdin)
+  receivables  supply-chain receivable tokens: lists and trees from the index; trades, issue, split, transfer, financing, payment
 
 ${GLOBAL_TEXT}
 
@@ -187,6 +190,7 @@ differences listed otherwise. Needs the auditor or admin role.
 
 ${GLOBAL_TEXT}`,
   blacklist: BLACKLIST_HELP,
+  receivables: `${RECEIVABLES_HELP}\n\n${GLOBAL_TEXT}`,
 };
 
 /** Each command's help ends with the exit codes in short (the overview, `tallystick help`, explains them). */

@@ -10,6 +10,7 @@ import { CliTlsError, IDLE_TIMEOUT_MS_DEFAULT } from './cliHttp';
 import { blacklist, BLACKLIST_OPTIONS } from './commands/blacklist';
 import { BREAK_OPTIONS, breakCommand, breaks, BREAKS_OPTIONS } from './commands/breaks';
 import { post, POST_OPTIONS } from './commands/legs';
+import { receivables, RECEIVABLES_OPTIONS } from './commands/receivables';
 import { login, LOGIN_OPTIONS, logout } from './commands/session';
 import { upload, UPLOAD_OPTIONS } from './commands/statements';
 import { verify } from './commands/verify';
@@ -26,6 +27,7 @@ const COMMANDS: Record<CommandName, (ctx: CommandContext, argv: readonly string[
   break: breakCommand,
   verify,
   blacklist,
+  receivables,
 };
 
 /** Every option of every command: which of them take a value (so a value is never taken for the command). */
@@ -37,6 +39,7 @@ const ALL_OPTIONS = {
   ...BREAKS_OPTIONS,
   ...BREAK_OPTIONS,
   ...BLACKLIST_OPTIONS,
+  ...RECEIVABLES_OPTIONS,
 };
 const VALUE_OPTIONS: ReadonlySet<string> = new Set(
   Object.entries(ALL_OPTIONS)

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { addDays } from '../../../../chaincode/src/core/receivables/calendar';
+import { startTestNode } from '../../../../test/support/node';
+import type { ReceivablesIndexer } from '../../indexer/receivablesIndexer';
+import { DEMO_ENTERPRISES } from '../../receivables/receivablesFlow';
+import { startReceivablesIndexing } from '../../receivables/receivablesIndexing';
+import { runCli } from '../tallystickCli';
+
+type Node = Awaited<ReturnType<typeof startTestNode>>;
+
+/**
+ * `tallystick receivables …` against Bank A's and Bank B's nodes on one embedded ledger: the core enterprise
+ * registers a trade and issues a token under four eyes, its supplier confirms and accepts, lists its parts and the
+ * tree from its node's index and offers a part; Bank B's financier accepts with its terms. Refusals keep their
+ * codes and exit codes.
+ */
+describe('tallystick receivables', () => {
+  let bankA: Node;
+  let bankB: Node;
+  const indexers: ReceivablesIndexer[] = [];
+  const today = new Date().toISOString().slice(0, 10);
+  const h = (s: string) => createHash('sha256').update(`cli ${s}`).digest('hex');
+
+  beforeAll(async () => {
+    bankA = await startTestNode('BankAMSP');
+    bankB = await startTestNode('BankBMSP', { consortium: bankA.consortium });
+    for (const n of [bankA, bankB]) {
+      const x = await startReceivablesIndexing(
+        n.consortium,
+        n === bankA ? 'BankAMSP' : 'BankBMSP',
+        n.db.pool,
+      );
+      if (x) indexers.push(x);
+    }
+  }, 180_000);
+  afterAll(async () => {
+    for (const x of indexers) await x.stop();
+    await bankB.stop();
+    await bankA.stop();
+  });
+
+  const indexed = async () => {
+    const last = bankA.consortium.network.height() - 1n;
+    await Promise.all(indexers.map((x) => x.waitFor(last)));
+  };
+  const run = async (node: Node, user: string, argv: readonly string[], stdin = '') => {
+    const out: string[] = [];
+    let err = '';
+    const code = await runCli([...argv, '--session', join(node.dir, `${user}.json`)], {
+      out: (l) => out.push(l),
+      err: (t) => {
+        err += t;
+      },
+      isTty: false,
+      env: {},
+      stdin: Readable.from([stdin]),
+    });
+    return { code, out: out.join('\n'), err };
+  };
+  const ok = async (node: Node, user: string, argv: readonly string[]) => {
+    const r = await run(node, user, argv);
+    expect([r.code, r.err], argv.join(' ')).toEqual([0, '']);
+    return r.out;
+  };
+  const file = (name: string, value: unknown) => {
+    const path = join(bankA.dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it('registers, issues under four eyes, accepts, lists from the index, offers and finances', async () => {
+    for (const [node, users] of [
+      [bankA, ['core-finance', 'core-approver']],
+      [bankB, ['tier1-finance', 'bankb-financier']],
+    ] as const)
+      for (const u of users) {
+        const r = await run(
+          node,
+          u,
+          ['login', '--node', node.url, '--user', u, '--password-stdin'],
+          `${u}-pw\n`,
+        );
+        expect([r.code, r.err]).toEqual([0, '']);
+      }
+    expect(await ok(bankA, 'core-finance', ['receivables', 'me'])).toBe(
+      '91310000MA1K000006@BankAMSP: enterprise-finance',
+    );
+    const trade = file('trade.json', {
+      tradeId: 'CLI-T1',
+      buyer: DEMO_ENTERPRISES.core,
+      seller: DEMO_ENTERPRISES.tier1,
+      contractHash: h('contract'),
+      invoiceHash: h('invoice'),
+      deliveryNoteHash: h('delivery'),
+      invoiceCode: '',
+      invoiceNumber: '12345678901234567890',
+      amountMinor: '500000',
+      currency: 'CNY',
+      dueDate: addDays(today, 30),
+    });
+    expect(await ok(bankA, 'core-finance', ['receivables', 'register-trade', '--file', trade])).toMatch(
+      /^trade: REGISTERED \(transaction \w+, block \d+\)$/,
+    );
+    expect(await ok(bankB, 'tier1-finance', ['receivables', 'confirm-trade', 'CLI-T1'])).toMatch(
+      /^trade: CONFIRMED/,
+    );
+    const issue = file('issue.json', {
+      tokenId: 'CLI-K1',
+      tradeId: 'CLI-T1',
+      amountMinor: '500000',
+      currency: 'CNY',
+      maturityDate: addDays(today, 60),
+      undertaking: 'We pay every holder at maturity.',
+    });
+    await ok(bankA, 'core-finance', ['receivables', 'propose-issue', '--file', issue]);
+    // Four eyes: the proposer's role cannot sign; the approver does.
+    const refused = await run(bankA, 'core-finance', ['receivables', 'sign-issue', 'CLI-K1']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/ROLE_REQUIRED/);
+    expect(await ok(bankA, 'core-approver', ['receivables', 'sign-issue', 'CLI-K1'])).toMatch(
+      /^issue: SIGNED/,
+    );
+    expect(
+      await ok(bankB, 'tier1-finance', ['receivables', 'answer-issue', 'CLI-K1', '--decision', 'ACCEPT']),
+    ).toMatch(/^answer: ACCEPTED/);
+
+    await indexed();
+    const parts = await ok(bankB, 'tier1-finance', ['receivables', 'list', 'parts', '--mine']);
+    expect(parts).toMatch(
+      /ID\s+STATUS\s+HOLDER[\s\S]*CLI-K1\/root\s+HELD\s+91440300MA5F000007@BankBMSP\s+CNY 500000/,
+    );
+    expect(await ok(bankB, 'tier1-finance', ['receivables', 'tree', 'CLI-K1'])).toMatch(
+      /token CLI-K1: ACCEPTED, trade CLI-T1[\s\S]*CLI-K1\/root[\s\S]*\(root\)\s+CLI-T1/,
+    );
+    await ok(bankB, 'tier1-finance', [
+      'receivables',
+      'offer',
+      '--part',
+      'CLI-K1/root',
+      '--bank',
+      'BankBMSP',
+      '--offer-id',
+      'CLI-O1',
+    ]);
+    expect(
+      await ok(bankB, 'bankb-financier', [
+        'receivables',
+        'answer-offer',
+        '--part',
+        'CLI-K1/root',
+        '--offer-id',
+        'CLI-O1',
+        '--decision',
+        'ACCEPT',
+        '--rate-bp',
+        '350',
+        '--day-count',
+        'ACT/365F',
+      ]),
+    ).toMatch(/^financing: FINANCED/);
+    await indexed();
+    const book = await ok(bankB, 'bankb-financier', ['receivables', 'list', 'financings', '--order', 'due']);
+    expect(book).toMatch(/CLI-K1\/root\s+FINANCED\s+BankBMSP\s+CNY 500000/);
+    const json = JSON.parse(
+      await ok(bankB, 'bankb-financier', ['receivables', 'list', 'parts', '--mine', '--json']),
+    ) as { items: { id: string; status: string }[] };
+    expect(json.items.map((x) => [x.id, x.status])).toEqual([['CLI-K1/root', 'FINANCED']]);
+  });
+
+  it('says what is missing before sending anything', async () => {
+    const noFile = await run(bankA, 'core-finance', ['receivables', 'propose-issue']);
+    expect([noFile.code, noFile.err]).toEqual([2, expect.stringMatching(/needs --file/)]);
+    const badKind = await run(bankA, 'core-finance', ['receivables', 'list', 'widgets']);
+    expect([badKind.code, badKind.err]).toEqual([2, expect.stringMatching(/needs a kind: trades, tokens/)]);
+    const noSub = await run(bankA, 'core-finance', ['receivables']);
+    expect(noSub.code).toBe(2);
+  });
+});
