@@ -1,13 +1,17 @@
 import '../../application/src/cli/quiet';
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { bulkUpload } from '../../application/src/blacklist/bulkUpload';
 import { openNodeBlacklist, type NodeBlacklist } from '../../application/src/blacklist/nodeBlacklist';
+import { createSubjectKeyFile } from '../../application/src/blacklist/subjectKeys';
+import type { LedgerConnection } from '../../application/src/ledger/connection';
+import { loadConsortium } from '../../application/src/ledger/consortium';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedger';
+import { defaultFabricRunDir, openFabricLedger } from '../../application/src/ledger/fabricLedger';
 import type { Identity } from '../../application/src/ledger/ledgerGateway';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { machineInfo, writeResults } from './results';
@@ -25,8 +29,13 @@ const { values } = parseArgs({
   options: {
     entries: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '300' },
+    // fabric: the live network the launcher runs (TALLYSTICK_FABRIC_RUN), with a key file made for the run.
+    ledger: { type: 'string', default: 'embedded' },
   },
 });
+if (values.ledger !== 'embedded' && values.ledger !== 'fabric')
+  throw new Error(`--ledger is embedded or fabric, not ${values.ledger}`);
+const LEDGER = values.ledger;
 const TOTAL = Number(values.entries);
 const QUERIES = Number(values.queries);
 const FILE_LINES = 20_000;
@@ -91,14 +100,24 @@ const round = (n: number) => Math.round(n * 100) / 100;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-blacklist-'));
-  const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'fsync' });
+  const c: LedgerConnection =
+    LEDGER === 'embedded'
+      ? await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'fsync' })
+      : await openFabricLedger({ runDir: defaultFabricRunDir(), consortium: loadConsortium() });
   try {
+    // On Fabric a node serves the blacklist only with configured key files: one made for the run (so a
+    // long-lived network gets fresh subjects), outside the data directory as the node requires.
+    const keyFile = join(dir, 'keys', 'v1.key');
+    if (LEDGER === 'fabric') {
+      mkdirSync(join(dir, 'keys'), { mode: 0o700 });
+      await createSubjectKeyFile(keyFile, 1);
+    }
     const open = (mspId: string) =>
       openNodeBlacklist(c.gateway, {
         mspId,
-        env: {},
+        env: LEDGER === 'fabric' ? { TALLYSTICK_BLACKLIST_KEY_FILES: keyFile } : {},
         dataDir: join(dir, 'ledger'),
-        demoKeyDir: join(dir, 'keys'),
+        ...(LEDGER === 'embedded' ? { demoKeyDir: join(dir, 'keys') } : {}),
       });
     const a = await open('BankAMSP');
     if (!a) throw new Error('no blacklist');
@@ -136,14 +155,16 @@ async function main(): Promise<void> {
       `${String(TOTAL)} entries listed: recorded query p50 ${String(large.queries.latencyMsP50)} ms, p99 ${String(large.queries.latencyMsP99)} ms; by a member that lists nothing p50 ${String(large.byNonContributor.latencyMsP50)} ms`,
     );
     // The same file again: every line UNCHANGED (what a re-upload costs).
-    const again = await upload(a, alice, 1_000, 21_000);
-    console.log(`the first 20,000 lines again (UNCHANGED): ${String(again.entriesPerSecond)} entries/s`);
+    const again = await upload(a, alice, 1_000, Math.min(TOTAL, 21_000));
+    console.log(
+      `the first ${String(again.entries)} lines again (UNCHANGED): ${String(again.entriesPerSecond)} entries/s`,
+    );
     const now = new Date();
-    const stamp = `${now.toISOString().slice(0, 10)}-blacklist-${now.toISOString().slice(11, 16).replace(':', '')}`;
+    const stamp = `${now.toISOString().slice(0, 10)}-blacklist${LEDGER === 'fabric' ? '-fabric' : ''}-${now.toISOString().slice(11, 16).replace(':', '')}`;
     const file = writeResults(`${stamp}.json`, {
       bench: 'blacklist',
-      backend: 'embedded',
-      durability: 'fsync',
+      backend: LEDGER,
+      ...(LEDGER === 'embedded' ? { durability: 'fsync' } : {}),
       at: now.toISOString(),
       machine: machineInfo(),
       bulkUpload: bulk,
