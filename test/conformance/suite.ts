@@ -542,12 +542,14 @@ export function defineReconciliationSuite(
         ...ref,
         comment: 'core banking shows the credit settled at 10:02',
       });
-      await refused(g.decideBreak(bruno, breakId, 'APPROVE'), 'ROLE_REQUIRED');
-      await refused(g.decideBreak(anna, breakId, 'APPROVE'), 'WRONG_INSTITUTION');
+      await refused(g.decideBreak(bruno, breakId, 'APPROVE', ref), 'ROLE_REQUIRED');
+      await refused(g.decideBreak(anna, breakId, 'APPROVE', ref), 'WRONG_INSTITUTION');
+      // every step carries the reference: the ledger seals who took it, and opens the persons it decides on
+      await refused(g.decideBreak(bella, breakId, 'APPROVE'), 'INVALID_REFERENCE');
       await g.decideBreak(bella, breakId, 'APPROVE', { ...ref, comment: 'checked the core banking log' });
-      await refused(g.decideBreak(bella, breakId, 'ACCEPT'), 'WRONG_INSTITUTION');
-      await g.decideBreak(alice, breakId, 'ACCEPT');
-      await refused(g.decideBreak(amir, breakId, 'ACCEPT'), 'ALREADY_DECIDED');
+      await refused(g.decideBreak(bella, breakId, 'ACCEPT', ref), 'WRONG_INSTITUTION');
+      await g.decideBreak(alice, breakId, 'ACCEPT', ref);
+      await refused(g.decideBreak(amir, breakId, 'ACCEPT', ref), 'ALREADY_DECIDED');
       await g.decideBreak(chen, breakId, 'ACCEPT', { ...ref, comment: 'agreed' });
       // Correcting the leg is done by posting the corrected leg, not by saying so.
       const said = await refused(
@@ -576,22 +578,31 @@ export function defineReconciliationSuite(
       expect(read.legs).toHaveLength(4);
 
       const opened = await g.getBreak(bruno, breakId, p.reference);
+      // matching opens and clears (the ledger's own steps, in whichever transaction brought the legs): no person
       expect(opened.timeline.map((e) => [e.action, e.actor.mspId, e.actor.name, e.to])).toEqual([
-        ['OPEN', 'BankBMSP', 'bankb-system', 'OPEN'],
+        ['OPEN', '', '', 'OPEN'],
         ['ASSIGN', 'BankBMSP', 'bruno', 'ASSIGNED'],
         ['PROPOSE', 'BankBMSP', 'bruno', 'PROPOSED'],
         ['APPROVE', 'BankBMSP', 'bella', 'APPROVED'],
         ['ACCEPT', 'BankAMSP', 'alice', 'APPROVED'],
         ['ACCEPT', 'ClearingHouseMSP', 'chen', 'ACCEPTED'],
-        ['CLEAR', 'BankBMSP', 'bruno', 'RESOLVED'],
+        ['CLEAR', '', '', 'RESOLVED'],
       ]);
       expect(opened.timeline[2]?.comment).toBe('core banking shows the credit settled at 10:02');
-      expect(opened.timeline.every((e) => e.actor.id.startsWith('x509::'))).toBe(true);
-      // a non-party is told the break does not exist; the auditor sees the steps and who took them, not what
-      // they wrote
+      expect(
+        opened.timeline.filter((e) => e.actor.id !== '').every((e) => e.actor.id.startsWith('x509::')),
+      ).toBe(true);
+      expect(opened.assignee?.name).toBe('bruno');
+      expect([opened.proposal?.proposer.name, opened.proposal?.approver?.name]).toEqual(['bruno', 'bella']);
+      // a non-party is told the break does not exist; the auditor sees the steps and when they were taken, not
+      // who took them (each step's signer is in its block) nor what they wrote
       await refused(g.getBreak(pavel, breakId), 'BREAK_NOT_FOUND');
       const audited = await g.getBreak(audrey, breakId);
       expect(audited.timeline[2]?.comment).not.toContain('core banking');
+      expect(audited.timeline.map((e) => e.action)).toEqual(opened.timeline.map((e) => e.action));
+      const onLedger = JSON.stringify(audited);
+      for (const name of ['bruno', 'bella', 'alice', 'chen', 'x509::'])
+        expect(onLedger, `the break as the ledger holds it names ${name}`).not.toContain(name);
       // the auditor proves the sequence from the key history: one committed version per step, each with its tx
       const hist = await g.history(audrey, 'break', breakId);
       expect(hist).toHaveLength(7);
@@ -654,7 +665,7 @@ export function defineReconciliationSuite(
       ]);
       expect((await g.history(audrey, 'break', breakId)).length).toBe(5);
       await refused(
-        g.decideBreak(alice, breakId, 'ACCEPT', { idempotencyKey: 'not a key!' }),
+        g.decideBreak(alice, breakId, 'ACCEPT', { ...ref, idempotencyKey: 'not a key!' }),
         'INVALID_INPUT',
       );
     });
@@ -664,17 +675,18 @@ export function defineReconciliationSuite(
       await postAll({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });
       const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
       const ava = await backend.identity('ava'); // a supervisor: reconciler and approver
-      await backend.gateway.assignBreak(ava, breakId, 'ava');
+      const ref = { reference: p.reference };
+      await backend.gateway.assignBreak(ava, breakId, 'ava', ref);
       // Assigned again to the person who has it: the same break, no new version on the ledger.
       const versions = (await backend.gateway.history(ava, 'break', breakId)).length;
-      const again = await backend.gateway.assignBreak(ava, breakId, 'ava');
+      const again = await backend.gateway.assignBreak(ava, breakId, 'ava', ref);
       expect(again.result.timeline.filter((t) => t.action === 'ASSIGN')).toHaveLength(1);
       expect(await backend.gateway.history(ava, 'break', breakId)).toHaveLength(versions);
       await backend.gateway.proposeResolution(ava, breakId, 'REFUND', {
         reference: p.reference,
         comment: 'refund the difference',
       });
-      const e = await refused(backend.gateway.decideBreak(ava, breakId, 'APPROVE'), 'SELF_APPROVAL');
+      const e = await refused(backend.gateway.decideBreak(ava, breakId, 'APPROVE', ref), 'SELF_APPROVAL');
       expect(e.detail).toContain('ava proposed this resolution');
       expect((await backend.gateway.getBreak(ava, breakId)).status).toBe('PROPOSED');
       const back = await backend.gateway.decideBreak(anna, breakId, 'REJECT', {
@@ -695,7 +707,7 @@ export function defineReconciliationSuite(
       await postAll({ ...small, debit: { ...small.debit, amountMinor: '1234500' } });
       const smallBreak = (await g.getCase(alice, small.caseId)).breaks[0]?.breakId ?? '';
       const ref = { reference: small.reference };
-      await g.assignBreak(alice, smallBreak, 'alice');
+      await g.assignBreak(alice, smallBreak, 'alice', ref);
       await g.proposeResolution(alice, smallBreak, 'WRITE_OFF', {
         ...ref,
         comment: 'fee deducted on our side',
@@ -709,7 +721,7 @@ export function defineReconciliationSuite(
       await postAll({ ...big, debit: { ...big.debit, outcome: 'TIMED_OUT' } });
       const bigBreak = (await g.getCase(alice, big.caseId)).breaks[0]?.breakId ?? '';
       const bigRef = { reference: big.reference };
-      await g.assignBreak(alice, bigBreak, 'alice');
+      await g.assignBreak(alice, bigBreak, 'alice', bigRef);
       await g.proposeResolution(alice, bigBreak, 'WRITE_OFF', {
         ...bigRef,
         comment: 'write the payment off',

@@ -106,8 +106,8 @@ describe('block indexer on the embedded ledger', () => {
     await g.assignBreak(bruno, resolvedBreak, 'bruno', { ...ref, comment: 'ours' });
     await g.proposeResolution(bruno, resolvedBreak, 'REFUND', { ...ref, comment: 'settled at 10:02' });
     await g.decideBreak(bella, resolvedBreak, 'APPROVE', { ...ref, comment: 'checked' });
-    await g.decideBreak(alice, resolvedBreak, 'ACCEPT');
-    await g.decideBreak(chen, resolvedBreak, 'ACCEPT');
+    await g.decideBreak(alice, resolvedBreak, 'ACCEPT', ref);
+    await g.decideBreak(chen, resolvedBreak, 'ACCEPT', ref);
     await g.decideBreak(bruno, resolvedBreak, 'RESOLVE', { ...ref, comment: 'booked' });
     last = await g.assignBreak(alice, openBreak, 'alice', {
       reference: bad[1]?.reference ?? '',

@@ -57,8 +57,8 @@ describe.each(testDatabaseKinds())('correcting a leg through the member API (%s 
     expect(propose.status).toBe(200);
     expect((await call('bella', 'POST', `/breaks/${breakId}/approve`, {})).status).toBe(200);
     const c = bankB.consortium;
-    await c.gateway.decideBreak(await c.identity('alice'), breakId, 'ACCEPT');
-    await c.gateway.decideBreak(await c.identity('chen'), breakId, 'ACCEPT');
+    await c.gateway.decideBreak(await c.identity('alice'), breakId, 'ACCEPT', ref);
+    await c.gateway.decideBreak(await c.identity('chen'), breakId, 'ACCEPT', ref);
     const resolve = await call('bruno', 'POST', `/breaks/${breakId}/resolve`, {
       comment: 'corrected',
       ...ref,

@@ -7,6 +7,7 @@ import {
   type IndexedEvent,
   type OpenCase,
   type People,
+  type SealedBreak,
   type User,
 } from './api';
 import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
@@ -124,8 +125,10 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
 
   const [publicBrk, setPublicBrk] = useState<BreakRecord>();
   const loadPublic = useCallback(() => {
-    call<BreakRecord>('GET', `/v1/breaks/${encodeURIComponent(breakId)}`)
-      .then(setPublicBrk)
+    call<BreakRecord | SealedBreak>('GET', `/v1/breaks/${encodeURIComponent(breakId)}`)
+      .then((b) => {
+        setPublicBrk(unnamed(b));
+      })
       .catch((err: unknown) => {
         setError(message(err));
       });
@@ -181,6 +184,22 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
   }, [last, breakId, openedReference, load, loadPublic]);
 
   return { brk: opened?.brk ?? publicBrk, opened, needReference, load, error, setError };
+}
+
+const NOBODY = { mspId: '', id: '', name: '' };
+
+/**
+ * The break as the node answers it before it is opened: as the ledger holds it (persons sealed) when the node
+ * holds no reference of its case; shown with nobody named until the person gives the reference.
+ */
+function unnamed(b: BreakRecord | SealedBreak): BreakRecord {
+  if (!('people' in b)) return b;
+  const { people: _people, proposal, timeline, ...facts } = b;
+  return {
+    ...facts,
+    ...(proposal ? { proposal: { kind: proposal.kind, proposer: NOBODY } } : {}),
+    timeline: timeline.map(({ people: _p, ...e }) => ({ ...e, actor: NOBODY })),
+  };
 }
 
 /** Sends one action on the opened break, then shows the break as the ledger now has it with a notice. */
@@ -424,7 +443,8 @@ function BreakTimeline({
             <tr key={e.seq}>
               <td>{formatDateTime(locale, timeZone, e.at)}</td>
               <td>
-                {e.actor.name} ({institutionName(locale, e.actor.mspId)})
+                {/* an empty actor: matching opened or cleared it, or the persons are still sealed */}
+                {e.actor.mspId === '' ? '—' : `${e.actor.name} (${institutionName(locale, e.actor.mspId)})`}
               </td>
               <td>
                 {codeLabel(locale, e.action)}

@@ -8,6 +8,7 @@ export type { IndexedEvent } from '../../src/http/indexedEvent';
 export type {
   User,
   Break as BreakRecord,
+  SealedBreak,
   PersonRef,
   TimelineEntry,
   QueueItem,

@@ -80,7 +80,7 @@ describe('the OpenAPI document', () => {
             `export const to${n}: Generated<'${n}'> = value<Api.${n}>();`,
           ]),
           `type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;`,
-          `export async function getBreak(base: string, breakId: string, token: string): Promise<Api.Break> {`,
+          `export async function getBreak(base: string, breakId: string, token: string): Promise<Api.Break | Api.SealedBreak> {`,
           `  const res = await fetch(\`\${base}/v1/breaks/\${encodeURIComponent(breakId)}\`, { headers: { authorization: \`Bearer \${token}\` } });`,
           `  const body: Answer<'/breaks/{breakId}', 'get'> = (await res.json()) as Answer<'/breaks/{breakId}', 'get'>;`,
           `  return body;`,

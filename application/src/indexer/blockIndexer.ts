@@ -7,9 +7,11 @@ import { readCheckpoint, type Checkpoint } from '../readModel/checkpoint';
 import { ownLegsMissing } from '../readModel/read/ownLegs';
 import { indexedTransactions } from '../readModel/read/transactions';
 import { comparePositions, type Position } from '../readModel/rows';
+import { nameBreakPeople } from '../readModel/write/breakPeople';
 import { writeOwnLegs } from '../readModel/write/ownLegs';
 import { ownLegDetails, type OwnLegReader } from './ownLegs';
-import { mergeProjections, project } from './projection';
+import { ownLegKeys, peopleKeys } from './people';
+import { mergeProjections, openPeople, project } from './projection';
 
 /** Own legs fetched per repair step (one ledger query, one SQL transaction). */
 const REPAIR_LEGS_PER_STEP = 1_000;
@@ -130,7 +132,12 @@ export class BlockIndexer {
         const missing = await ownLegsMissing(pool, institution, REPAIR_LEGS_PER_STEP);
         if (missing.length === 0) break;
         const rows = await ownLegDetails(missing, ownLegs);
-        repaired += await inTransaction(pool, (client) => writeOwnLegs(client, institution, rows));
+        repaired += await inTransaction(pool, async (client) => {
+          const written = await writeOwnLegs(client, institution, rows);
+          // With its legs, the node holds the cases' references: it names what it indexed sealed before.
+          await nameBreakPeople(client, ownLegKeys(rows));
+          return written;
+        });
         if (missing.length < REPAIR_LEGS_PER_STEP) break;
       }
       if (repaired > 0) this.options.log?.(`own legs: ${repaired} fetched from the ledger into the index`);
@@ -280,7 +287,10 @@ export class BlockIndexer {
     const { pool, institution, faults, ownLegs } = this.options;
     const merged = mergeProjections(notices.map((n) => project(n, institution)));
     // Read before taking a connection: no SQL transaction stays open while the ledger answers.
-    const projection = ownLegs ? { ...merged, ownLegs: await ownLegDetails(merged.legs, ownLegs) } : merged;
+    const own = ownLegs ? await ownLegDetails(merged.legs, ownLegs) : undefined;
+    const withOwn = own ? { ...merged, ownLegs: own, peopleKeys: ownLegKeys(own) } : merged;
+    // The breaks' persons, named for the cases whose reference the node holds (this batch's own legs included).
+    const projection = openPeople(withOwn, institution, await peopleKeys(pool, institution, withOwn));
     const client = await pool.connect();
     let committed = false;
     let broken: Error | undefined;

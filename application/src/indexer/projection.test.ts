@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import type { BreakChange } from '../../../chaincode/src/ledger/events';
+import { SealNonces, seal, sealKey } from '../../../chaincode/src/ledger/seal';
 import type { ChangeNotice } from '../ledger/ledgerGateway';
 import { comparePositions } from '../readModel/rows';
-import { mergeProjections, project } from './projection';
+import { mergeProjections, openPeople, project } from './projection';
 
 const actor = { mspId: 'BankBMSP', id: 'x509::bruno', name: 'bruno' };
+const reference = 'e2e-20261127-000042';
+const nonces = new SealNonces('t1');
+/** Sealed under case c1's people key, as the chaincode seals a step's persons. */
+const sealed = (value: unknown) => seal(reference, 'c1', nonces.next(), JSON.stringify(value), 'people');
 const route = [
   { mspId: 'BankAMSP', role: 'DEBTOR_AGENT' as const },
   { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' as const },
@@ -22,12 +27,13 @@ function brk(over: Partial<BreakChange>): BreakChange {
     findingKey: 'AMOUNT',
     detail: {},
     openedAt: '2026-11-27T10:00:00.000Z',
+    people: '',
     entry: {
       seq: 0,
       action: 'OPEN',
       from: null,
       to: 'OPEN',
-      actor,
+      people: '',
       at: '2026-11-27T10:00:00.000Z',
       txId: 't1',
       comment: '',
@@ -92,13 +98,13 @@ describe('projection', () => {
     const assign = brk({
       status: 'ASSIGNED',
       action: 'ASSIGN',
-      assignee: { mspId: 'BankBMSP', id: '', name: 'bruno' },
+      people: sealed({ assignee: { mspId: 'BankBMSP', id: '', name: 'bruno' } }),
       entry: {
         seq: 1,
         action: 'ASSIGN',
         from: 'OPEN',
         to: 'ASSIGNED',
-        actor,
+        people: sealed({ actor, assignee: 'bruno' }),
         at: '2026-11-27T10:00:00.000Z',
         txId: 't1',
         comment: 's',
@@ -107,7 +113,24 @@ describe('projection', () => {
     const p = project(notice({ breaks: [brk({}), assign] }), 'BankAMSP');
     expect(p.breaks.get('b1')).toMatchObject({ status: 'ASSIGNED', lastSeq: 1, isParty: true });
     expect(p.transitions.map((t) => t.entry.seq)).toEqual([0, 1]);
-    expect(p.openBreaks.get('b1')).toMatchObject({ status: 'ASSIGNED', assignee: { name: 'bruno' } });
+    // The change names nobody in plaintext: without the case's people key the index cannot name them either.
+    expect(p.openBreaks.get('b1')).toMatchObject({ status: 'ASSIGNED', assignee: null });
+    // The index keeps them as the ledger holds them, sealed, to name them once it holds the reference.
+    expect(p.breaks.get('b1')?.assignee).toEqual({ sealed: assign.people });
+    expect(p.transitions[1]?.entry.actor).toEqual({ mspId: '', id: assign.entry?.people, name: '' });
+    expect(p.transitions[0]?.entry.actor).toEqual({ mspId: '', id: '', name: '' }); // matching's own step
+    // With it (the node holds the reference), the assignee and each step's actor are named.
+    const named = openPeople(p, 'BankAMSP', (caseId) =>
+      caseId === 'c1' ? sealKey(reference, 'c1', 'people') : undefined,
+    );
+    expect(named.openBreaks.get('b1')).toMatchObject({ assignee: { mspId: 'BankBMSP', name: 'bruno' } });
+    expect(named.breaks.get('b1')?.assignee).toEqual({ mspId: 'BankBMSP', id: '', name: 'bruno' });
+    expect(named.transitions.map((t) => [t.entry.actor.name, t.entry.assignee])).toEqual([
+      ['', undefined],
+      ['bruno', 'bruno'],
+    ]);
+    // Another case's key opens nothing of this one (the seal is bound to its case).
+    expect(() => openPeople(p, 'BankAMSP', () => sealKey('e2e-20261127-000043', 'c1', 'people'))).toThrow();
     expect(p.daily.get('2026-11-27')?.byReason.get('AMOUNT_MISMATCH')).toEqual({ opened: 1, resolved: 0 });
   });
 
@@ -121,7 +144,7 @@ describe('projection', () => {
         action: 'CLEAR',
         from: 'OPEN',
         to: 'RESOLVED',
-        actor,
+        people: '',
         at: '2026-11-27T10:00:00.000Z',
         txId: 't1',
         comment: '',

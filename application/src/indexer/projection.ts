@@ -10,6 +10,8 @@ import type {
   TransitionRow,
 } from '../readModel/rows';
 import type { ChangeNotice } from '../ledger/ledgerGateway';
+import type { PersonRef } from '../../../chaincode/src/core/breakMachine';
+import { LEDGER_PERSON, openAssignee, openEntryPeople } from '../../../chaincode/src/ledger/breakPeople';
 
 /**
  * Pure: what one ledger transaction's public changes mean for one institution's index. No I/O, no clock; the
@@ -45,7 +47,13 @@ export function project(notice: ChangeNotice, institution: string): Projection {
     const row = breakRow(b, institution, notice.at, origin, breaks.get(b.breakId));
     breaks.set(b.breakId, row);
     if (b.entry) {
-      transitions.push({ breakId: b.breakId, entry: b.entry, origin });
+      const { people, ...facts } = b.entry;
+      transitions.push({
+        breakId: b.breakId,
+        caseId: b.caseId,
+        entry: { ...facts, actor: unnamedActor(people) },
+        origin,
+      });
       countTransition(daily, b.reason, b.entry);
     }
     openBreaks.set(b.breakId, openBreakRow(row, institution));
@@ -97,7 +105,7 @@ function breakRow(
     detail: b.detail,
     openedAt: b.openedAt,
     updatedAt: b.entry?.at ?? at,
-    assignee: b.assignee ?? null,
+    assignee: b.people === '' ? null : { sealed: b.people },
     resolution: b.resolution ?? null,
     lastAction: b.action,
     lastSeq: b.entry?.seq ?? previous?.lastSeq ?? -1,
@@ -121,6 +129,51 @@ function countTransition(
   }
 }
 
+/**
+ * The projection with the persons of every break and timeline entry opened whose case's people key `keyOf`
+ * gives (the node holds the reference: one of its own legs is in the case, or a person gave it); the others
+ * stay unnamed. Pure: the keys are looked up before (`blockIndexer.ts`).
+ */
+export function openPeople(
+  p: Projection,
+  institution: string,
+  keyOf: (caseId: string) => Buffer | undefined,
+): Projection {
+  if (p.breaks.size === 0) return p;
+  const breaks = new Map<string, BreakRow>();
+  const openBreaks = new Map(p.openBreaks);
+  for (const [id, b] of p.breaks) {
+    const key = keyOf(b.caseId);
+    const sealed = b.assignee !== null && 'sealed' in b.assignee ? b.assignee.sealed : undefined;
+    const row =
+      key === undefined || sealed === undefined
+        ? b
+        : { ...b, assignee: openAssignee(key, b.caseId, sealed) ?? null };
+    breaks.set(id, row);
+    if (openBreaks.has(id)) openBreaks.set(id, openBreakRow(row, institution));
+  }
+  const transitions = p.transitions.map((t): TransitionRow => {
+    const key = keyOf(t.caseId);
+    if (key === undefined || !isUnnamed(t.entry.actor)) return t;
+    const { actor, assignee } = openEntryPeople(key, t.caseId, t.entry.actor.id);
+    return { ...t, entry: { ...t.entry, actor, ...(assignee === undefined ? {} : { assignee }) } };
+  });
+  return { ...p, breaks, transitions, openBreaks };
+}
+
+/**
+ * A step's actor before the node can name it: the ledger's own steps name nobody (LEDGER_PERSON); a person's
+ * step keeps its sealed persons in the actor's id, with no MSP ID or name, until the case's reference is known.
+ */
+export function unnamedActor(people: string): PersonRef {
+  return people === '' ? LEDGER_PERSON : { mspId: '', id: people, name: '' };
+}
+
+/** Whether an indexed actor is one still sealed (see unnamedActor). */
+export function isUnnamed(actor: PersonRef): boolean {
+  return actor.mspId === '' && actor.id !== '';
+}
+
 /** The institution's open-break queue row for a break, or null: not its break, or resolved. */
 function openBreakRow(row: BreakRow, institution: string): OpenBreakRow | null {
   if (!row.isParty || row.status === 'RESOLVED') return null;
@@ -131,7 +184,7 @@ function openBreakRow(row: BreakRow, institution: string): OpenBreakRow | null {
     status: row.status,
     openedAt: row.openedAt,
     updatedAt: row.updatedAt,
-    assignee: row.assignee,
+    assignee: row.assignee !== null && 'sealed' in row.assignee ? null : row.assignee,
     counterparties: row.parties.filter((p) => p !== institution), // sorted already (the core sorts parties)
   };
 }

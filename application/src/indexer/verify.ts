@@ -1,7 +1,10 @@
 import type pg from 'pg';
 
-import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
-import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
+import type { BreakRecord, PersonRef } from '../../../chaincode/src/core/breakMachine';
+import type { CaseRecord, SealedBreak } from '../../../chaincode/src/api/reconciliation';
+import { blindBreak, openSealedBreak } from '../../../chaincode/src/ledger/breakPeople';
+import { referenceOfCase } from '../readModel/caseReferences';
+import { unnamedActor } from './projection';
 import type { Identity, LedgerGateway, LegInput } from '../ledger/ledgerGateway';
 import { LedgerRejected } from '../ledger/ledgerGateway';
 import { readCheckpoint, type Checkpoint } from '../readModel/checkpoint';
@@ -230,7 +233,8 @@ async function verifyBreaks(run: Run): Promise<number> {
     const ids = page.map((r) => r.break_id);
     const byBreak = groupBy(await transitionsOfBreaks(pool, ids), (t) => t.break_id);
     await inParallel(page, run.parallel, async (row) => {
-      const b: BreakRecord | undefined = await orMissing(() => gateway.getBreak(who, row.break_id));
+      const sealed = await orMissing(() => gateway.getBreak(who, row.break_id));
+      const b = sealed === undefined ? undefined : await asIndexed(run, sealed);
       if (!b && !row.is_party) return;
       checked++;
       if (!b) found.exists('break', row.break_id, true, undefined);
@@ -238,6 +242,24 @@ async function verifyBreaks(run: Run): Promise<number> {
     });
   }
   return checked;
+}
+
+/**
+ * The break as the index should hold it: its persons named with the reference the node holds for its case, or,
+ * without one, as the ledger holds them (sealed, as the projection keeps them: `unnamedActor`).
+ */
+async function asIndexed({ pool, institution }: Run, sealed: SealedBreak): Promise<BreakRecord> {
+  const reference = sealed.parties.includes(institution)
+    ? await referenceOfCase(pool, institution, sealed.caseId)
+    : undefined;
+  if (reference !== undefined) return openSealedBreak(sealed, reference);
+  const { assignee: _named, ...blind } = blindBreak(sealed);
+  return {
+    ...blind,
+    // compared with the index's jsonb as it is: the sealed persons stand where the assignee will
+    ...(sealed.people === '' ? {} : { assignee: { sealed: sealed.people } as unknown as PersonRef }),
+    timeline: blind.timeline.map((e, i) => ({ ...e, actor: unnamedActor(sealed.timeline[i]?.people ?? '') })),
+  };
 }
 
 function compareBreak(
@@ -331,7 +353,7 @@ function compareOwnLeg(found: Differences, id: string, row: IndexedOwnLeg, leg: 
 
 /** The other way: the ledger's list of this institution's open breaks against the queue. Answers its size. */
 async function verifyQueue({ pool, gateway, who, institution, found }: Run): Promise<number> {
-  const onLedger = new Map<string, BreakRecord>();
+  const onLedger = new Map<string, SealedBreak>();
   for (let bookmark: string | undefined; ;) {
     const page = await gateway.listOpenBreaks(who, institution, PAGE, bookmark);
     for (const b of page.items) onLedger.set(b.breakId, b);

@@ -2,7 +2,12 @@ import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/br
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
-import type { HistoryEntry, OwnLegRef, PostedLeg } from '../../../chaincode/src/api/reconciliation';
+import type {
+  HistoryEntry,
+  OwnLegRef,
+  PostedLeg,
+  SealedBreak,
+} from '../../../chaincode/src/api/reconciliation';
 import type { LedgerChanges } from '../../../chaincode/src/ledger/events';
 
 /** An X.509 identity of one person or system, as fabric-ca issues it. */
@@ -125,13 +130,19 @@ export interface LedgerGateway {
   getCase(who: Identity, caseId: string): Promise<CaseRecord>;
   /** A case of the reference opened for a party: the one named by `caseId`, or the first the caller is on. */
   readCase(who: Identity, reference: string, caseId?: string): Promise<OpenCase>;
-  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord>;
+  /**
+   * A break as the ledger holds it, its persons and comments sealed; with the reference (parties only), opened.
+   */
+  getBreak(who: Identity, breakId: string): Promise<SealedBreak>;
+  getBreak(who: Identity, breakId: string, reference: string): Promise<BreakRecord>;
+  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord | SealedBreak>;
+  /** Open breaks as the ledger holds them (persons sealed): the node opens the ones it holds references for. */
   listOpenBreaks(
     who: Identity,
     mspId: string,
     pageSize: number,
     bookmark?: string,
-  ): Promise<{ items: BreakRecord[]; bookmark: string }>;
+  ): Promise<{ items: SealedBreak[]; bookmark: string }>;
   history(who: Identity, kind: 'case' | 'break' | 'leg', id: string): Promise<HistoryEntry[]>;
   /**
    * The caller's institution's own legs as posted, read from its private collection on the ledger (in the

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import { parseErrorMessage } from '../../../chaincode/src/core/errors';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
-import type { HistoryEntry, PostedLeg } from '../../../chaincode/src/api/reconciliation';
+import type { HistoryEntry, PostedLeg, SealedBreak } from '../../../chaincode/src/api/reconciliation';
+import { openSealedBreak } from '../../../chaincode/src/ledger/breakPeople';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
 import {
   LedgerRejected,
@@ -183,7 +184,15 @@ export class TransportGateway implements LedgerGateway {
     assignee: string,
     options?: BreakActionOptions,
   ): Promise<Committed<BreakRecord>> {
-    return this.submit(who, call('assignBreak', [breakId, assignee], actionTransient(options)), options);
+    return opened(
+      this.submit<SealedBreak>(
+        who,
+        // The assignee travels in the transient map: arguments are in the block for every member to read.
+        call('assignBreak', [breakId], { ...actionTransient(options), assignee }),
+        options,
+      ),
+      options,
+    );
   }
 
   proposeResolution(
@@ -192,7 +201,14 @@ export class TransportGateway implements LedgerGateway {
     kind: ResolutionKind,
     options: BreakActionOptions,
   ): Promise<Committed<BreakRecord>> {
-    return this.submit(who, call('proposeResolution', [breakId, kind], actionTransient(options)), options);
+    return opened(
+      this.submit<SealedBreak>(
+        who,
+        call('proposeResolution', [breakId, kind], actionTransient(options)),
+        options,
+      ),
+      options,
+    );
   }
 
   decideBreak(
@@ -201,7 +217,14 @@ export class TransportGateway implements LedgerGateway {
     action: DecisionAction,
     options?: BreakActionOptions,
   ): Promise<Committed<BreakRecord>> {
-    return this.submit(who, call('decideBreak', [breakId, action], actionTransient(options)), options);
+    return opened(
+      this.submit<SealedBreak>(
+        who,
+        call('decideBreak', [breakId, action], actionTransient(options)),
+        options,
+      ),
+      options,
+    );
   }
 
   setServiceLevel(
@@ -227,7 +250,10 @@ export class TransportGateway implements LedgerGateway {
     return this.evaluate(who, call('readCase', [caseId], { reference }));
   }
 
-  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord> {
+  getBreak(who: Identity, breakId: string): Promise<SealedBreak>;
+  getBreak(who: Identity, breakId: string, reference: string): Promise<BreakRecord>;
+  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord | SealedBreak>;
+  getBreak(who: Identity, breakId: string, reference?: string): Promise<BreakRecord | SealedBreak> {
     return this.evaluate(who, call('getBreak', [breakId], reference ? { reference } : {}));
   }
 
@@ -236,7 +262,7 @@ export class TransportGateway implements LedgerGateway {
     mspId: string,
     pageSize: number,
     bookmark = '',
-  ): Promise<{ items: BreakRecord[]; bookmark: string }> {
+  ): Promise<{ items: SealedBreak[]; bookmark: string }> {
     return this.evaluate(who, call('listOpenBreaks', [mspId, pageSize, bookmark]));
   }
 
@@ -255,4 +281,18 @@ export class TransportGateway implements LedgerGateway {
   close(): Promise<void> {
     return this.transport.close();
   }
+}
+
+/**
+ * A step's result as the ledger answers it (the break with its persons sealed: the result is in the block),
+ * opened with the reference the step carried; the ledger refuses a step without one.
+ */
+async function opened(
+  result: Promise<Committed<SealedBreak>>,
+  options: BreakActionOptions | undefined,
+): Promise<Committed<BreakRecord>> {
+  const r = await result;
+  const reference = options?.reference;
+  if (reference === undefined) throw new Error('a break step committed without a reference');
+  return { ...r, result: openSealedBreak(r.result, reference) };
 }

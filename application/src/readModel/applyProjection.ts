@@ -6,6 +6,7 @@ import { checkTimelines, writeBreaks, writeTransitions } from './write/breaks';
 import { writeCases } from './write/cases';
 import { writeDailyCounts } from './write/dailyCounts';
 import { writeLegs } from './write/legs';
+import { nameBreakPeople } from './write/breakPeople';
 import { writeOpenBreaks } from './write/openBreaks';
 import { writeOwnLegs } from './write/ownLegs';
 import { writeTransactions } from './write/transactions';
@@ -34,6 +35,7 @@ export async function applyProjection(
   await writeBreaks(client, [...p.breaks.values()]);
   await writeTransitions(client, p.transitions);
   await writeOpenBreaks(client, institution, p.openBreaks);
+  if (p.peopleKeys) await nameBreakPeople(client, p.peopleKeys);
   await writeDailyCounts(client, sumDaily(casesCounted, p.daily));
 
   await beforeCheckpoint?.();

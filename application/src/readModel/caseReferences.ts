@@ -49,3 +49,23 @@ export async function rememberCaseReference(
     [mspId, caseId, reference],
   );
 }
+
+/** The payment references the node holds for some of the institution's cases (as referenceOfCase), by case id. */
+export async function referencesOfCases(
+  db: Queryable,
+  mspId: string,
+  caseIds: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (caseIds.length === 0) return out;
+  const r = await db.query<{ case_id: string; reference: string }>(
+    `SELECT DISTINCT ON (case_id) case_id, reference FROM (
+       SELECT case_id, reference FROM own_legs WHERE msp_id = $1 AND case_id = ANY($2::text[])
+       UNION ALL
+       SELECT case_id, reference FROM case_references WHERE msp_id = $1 AND case_id = ANY($2::text[])
+     ) known`,
+    [mspId, caseIds],
+  );
+  for (const row of r.rows) out.set(row.case_id, row.reference);
+  return out;
+}

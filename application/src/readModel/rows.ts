@@ -87,7 +87,12 @@ export interface BreakRow {
   readonly detail: FindingDetail;
   readonly openedAt: string;
   readonly updatedAt: string;
-  readonly assignee: PersonRef | null;
+  /**
+   * The assignee, named when the node holds the case's reference (`../indexer/people.ts`); until then the
+   * break's persons as the ledger holds them, sealed (`{ sealed }`), which `write/breakPeople.ts` names once the
+   * reference is known. Null when the break names nobody.
+   */
+  readonly assignee: PersonRef | SealedPersons | null;
   readonly resolution: string | null;
   readonly lastAction: BreakActionType | 'UPDATE';
   /** The newest timeline entry's seq in this projection, or -1 if it only refreshed the finding (UPDATE). */
@@ -95,9 +100,21 @@ export interface BreakRow {
   readonly origin: Origin;
 }
 
+/** A break's persons as the ledger holds them (SealedBreak.people), kept until the node can name them. */
+export interface SealedPersons {
+  readonly sealed: string;
+}
+
 /** `break_transitions`: one row per timeline entry. */
 export interface TransitionRow {
   readonly breakId: string;
+  readonly caseId: string;
+  /**
+   * The entry, its actor (and assignee) named when the node holds the case's reference. For the ledger's own
+   * steps (OPEN, CLEAR) the actor is LEDGER_PERSON (all empty). Otherwise, until the reference is known, the actor
+   * has no MSP ID or name and its id is the entry's persons as the ledger holds them, sealed (SealedEntry.people),
+   * which `write/breakPeople.ts` names once the reference is known.
+   */
   readonly entry: TimelineEntry;
   readonly origin: Origin;
 }
@@ -130,6 +147,11 @@ export interface Projection {
   readonly transitions: readonly TransitionRow[];
   /** breakId → its row in the institution's open-breaks queue, or null to take it out. */
   readonly openBreaks: ReadonlyMap<string, OpenBreakRow | null>;
+  /**
+   * The people keys of cases whose reference the node learned with this projection (its own legs): whatever the
+   * index still holds sealed of their breaks is named in the same SQL transaction (`write/breakPeople.ts`).
+   */
+  readonly peopleKeys?: ReadonlyMap<string, Buffer>;
   /**
    * UTC day (YYYY-MM-DD) → counts. Cases opened and matched stay 0 here: `write/cases.ts` counts them, as
    * only the index knows whether a case is new or matched for the first time.

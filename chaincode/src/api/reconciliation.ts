@@ -2,6 +2,7 @@
  * The shapes the reconciliation contract's transactions return, shared with applications: declared once here,
  * with no Fabric import and no implementation, so that the application never imports the contract.
  */
+import type { BreakRecord, ResolutionKind, TimelineEntry } from '../core/breakMachine';
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { BreakRef } from '../core/caseDecision';
 import type { CaseStatus } from '../core/matching';
@@ -65,4 +66,26 @@ export interface HistoryEntry {
   readonly timestamp: string;
   readonly isDelete: boolean;
   readonly value: unknown;
+}
+
+/**
+ * A break as the ledger holds it (state, events, transaction results): no person in plaintext. Who it is
+ * assigned to, who proposed and approved, and who took each step are sealed for the case's parties under the
+ * case's people key (ledger/seal.ts: `people`); comments under its detail key, as legs are. A party opens it
+ * with the reference (ledger/breakPeople.ts: openSealedBreak), as the chaincode does for every step.
+ */
+export interface SealedBreak extends Omit<BreakRecord, 'assignee' | 'proposal' | 'timeline'> {
+  /** Sealed `{ assignee?, proposer?, approver? }` (PersonRefs); '' while the break names nobody. */
+  readonly people: string;
+  readonly proposal?: { readonly kind: ResolutionKind };
+  readonly timeline: readonly SealedEntry[];
+}
+
+/** A timeline entry as the ledger holds it: its actor (and an assignment's assignee) sealed. */
+export interface SealedEntry extends Omit<TimelineEntry, 'actor' | 'assignee'> {
+  /**
+   * Sealed `{ actor, assignee? }`; '' for the ledger's own steps (OPEN and CLEAR: matching opens and clears, in
+   * whichever member's transaction; that transaction's signer is in the block).
+   */
+  readonly people: string;
 }

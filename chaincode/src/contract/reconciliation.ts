@@ -26,7 +26,15 @@ import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, caseIdPrefix, implicitCollection, isCaseOf, keys } from '../ledger/keys';
 import { saltedDigest, seal, sha256Hex, unseal } from '../ledger/seal';
-import type { CaseLeg, CaseRecord, HistoryEntry, OwnLegRef, PostedLeg } from '../api/reconciliation';
+import type {
+  CaseLeg,
+  CaseRecord,
+  HistoryEntry,
+  OwnLegRef,
+  PostedLeg,
+  SealedBreak,
+} from '../api/reconciliation';
+import { blindBreak, openSealedBreak, sealBreak } from '../ledger/breakPeople';
 import {
   decodeReferenceCases,
   encodeReferenceCases,
@@ -311,8 +319,15 @@ async function reevaluate(
   record: CaseRecord,
   serviceLevelPassed: boolean,
 ): Promise<CaseRecord> {
+  // Matching decides nothing about persons: the open breaks as they are, their persons left sealed.
+  const stored = new Map<string, SealedBreak>();
   const open = new Map<string, BreakRecord>();
-  for (const ref of record.breaks) if (ref.open) open.set(ref.breakId, await loadBreak(ctx, ref.breakId));
+  for (const ref of record.breaks) {
+    if (!ref.open) continue;
+    const b = await loadBreak(ctx, ref.breakId);
+    stored.set(ref.breakId, b);
+    open.set(ref.breakId, blindBreak(b));
+  }
   const decision = decideCase(
     record,
     open,
@@ -320,7 +335,8 @@ async function reevaluate(
     { actor: ctx.actor, at: ctx.nowIso, txId: ctx.txId },
     (findingKey, generation) => breakIdOf(record.caseId, findingKey, generation),
   );
-  for (const w of decision.writes) await saveBreak(ctx, w.record, w.action);
+  for (const w of decision.writes)
+    await saveBreak(ctx, sealBreak(w.record, stored.get(w.record.breakId), undefined), w.action);
   if (decision.leavesDueIndex) await ctx.delete(keys.due(record.dueAtMs, record.caseId));
   const next: CaseRecord = {
     awaitingLegs: decision.awaitingLegs,
@@ -371,8 +387,8 @@ async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
   });
 }
 
-async function loadBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
-  const b = await ctx.getJson<BreakRecord>(keys.break(breakId));
+async function loadBreak(ctx: TallyContext, breakId: string): Promise<SealedBreak> {
+  const b = await ctx.getJson<SealedBreak>(keys.break(breakId));
   if (!b) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
   return b;
 }
@@ -386,7 +402,7 @@ function mayRead(ctx: TallyContext, parties: readonly string[]): boolean {
  * A break as the caller may know it: to a non-party (not an auditor) it does not exist, with the very answer a
  * missing break gets, so that asking is no oracle of what other institutions have open.
  */
-async function visibleBreak(ctx: TallyContext, breakId: string, readOnly = true): Promise<BreakRecord> {
+async function visibleBreak(ctx: TallyContext, breakId: string, readOnly = true): Promise<SealedBreak> {
   const b = await loadBreak(ctx, breakId);
   const allowed = readOnly ? mayRead(ctx, b.parties) : b.parties.includes(ctx.actor.mspId);
   if (!allowed) fail('BREAK_NOT_FOUND', `no break ${breakId}`);
@@ -395,7 +411,7 @@ async function visibleBreak(ctx: TallyContext, breakId: string, readOnly = true)
 
 async function saveBreak(
   ctx: TallyContext,
-  b: BreakRecord,
+  b: SealedBreak,
   action: BreakAction['type'] | 'OPEN' | 'UPDATE',
 ): Promise<void> {
   await ctx.putJson(keys.break(b.breakId), b);
@@ -415,7 +431,7 @@ async function saveBreak(
     findingKey: b.findingKey,
     detail: b.detail,
     openedAt: b.openedAt,
-    ...(b.assignee ? { assignee: b.assignee } : {}),
+    people: b.people,
     ...(b.resolution ? { resolution: b.resolution } : {}),
     ...(action === 'UPDATE' ? {} : { entry: b.timeline[b.timeline.length - 1] }),
   });
@@ -526,18 +542,18 @@ export async function actOnBreak(
   ctx: TallyContext,
   breakId: string,
   action: BreakAction,
-): Promise<BreakRecord> {
+): Promise<SealedBreak> {
   if (action.type === 'CLEAR') fail('INVALID_TRANSITION', 'breaks are cleared by matching, not by hand');
   requireRole(ctx, ACTION_ROLES[action.type], action.type);
-  const b = await visibleBreak(ctx, breakId, false);
+  const sealed = await visibleBreak(ctx, breakId, false);
+  // Every step names its person, sealed for the parties: a step carries the reference (the node adds the one it
+  // holds), and the persons it decides on (assignee, proposer) are opened with it.
+  const reference = parseReference(ctx.transient('reference'), 'transient reference');
+  if (!isCaseOf(sealed.caseId, reference))
+    fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
+  const b = openSealedBreak(sealed, reference);
   const comment = parseText(ctx.transient('comment'), 'comment', LIMITS.commentMax, false);
-  let stored = '';
-  if (comment !== '') {
-    const reference = parseReference(ctx.transient('reference'), 'transient reference');
-    if (!isCaseOf(b.caseId, reference))
-      fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
-    stored = seal(reference, b.caseId, ctx.sealNonce(), comment);
-  }
+  const stored = comment === '' ? '' : seal(reference, b.caseId, ctx.sealNonce(), comment);
   const next = applyBreakAction(b, action, {
     actor: ctx.actor,
     at: ctx.nowIso,
@@ -547,8 +563,11 @@ export async function actOnBreak(
   // The machine allowed it; a write-off's approval also needs the approver's authority for its amount.
   if (action.type === 'APPROVE' && b.proposal?.kind === 'WRITE_OFF') await requireWriteOffWithinLimit(ctx, b);
   // Nothing changed (assigned again to the person who has it): nothing is written, no version, no event.
-  if (next === b) return b;
-  await saveBreak(ctx, next, action.type);
+  if (next === b) return sealed;
+  const nextSealed = sealBreak(next, sealed, (text) =>
+    seal(reference, b.caseId, ctx.sealNonce(), text, 'people'),
+  );
+  await saveBreak(ctx, nextSealed, action.type);
   const entry = next.timeline[next.timeline.length - 1];
   await ctx.putPrivate(
     implicitCollection(ctx.actor.mspId),
@@ -562,7 +581,8 @@ export async function actOnBreak(
       await writeCase(ctx, { ...record, breaks, updatedAt: ctx.nowIso });
     }
   }
-  return next;
+  // The transaction's result is in the block with its endorsements: the break as the ledger holds it.
+  return nextSealed;
 }
 
 export async function setServiceLevel(
@@ -630,7 +650,8 @@ export async function readCase(
   if (!record) fail('CASE_NOT_FOUND', `no case ${caseId || 'of that reference'}`);
   const legs = await openCaseLegs(ctx, record, reference);
   const breaks: BreakRecord[] = [];
-  for (const ref of record.breaks) breaks.push(openComments(await loadBreak(ctx, ref.breakId), reference));
+  for (const ref of record.breaks)
+    breaks.push(openComments(openSealedBreak(await loadBreak(ctx, ref.breakId), reference), reference));
   return { case: record, legs, breaks };
 }
 
@@ -747,7 +768,8 @@ export function openComments(b: BreakRecord, reference: string): BreakRecord {
   };
 }
 
-export async function readBreak(ctx: TallyContext, breakId: string): Promise<BreakRecord> {
+/** A break as the ledger holds it (persons and comments sealed); with transient `reference`, opened (parties). */
+export async function readBreak(ctx: TallyContext, breakId: string): Promise<SealedBreak | BreakRecord> {
   const b = await visibleBreak(ctx, breakId);
   const reference = ctx.transient('reference');
   if (reference === undefined) return b;
@@ -755,7 +777,7 @@ export async function readBreak(ctx: TallyContext, breakId: string): Promise<Bre
   if (!isCaseOf(b.caseId, parseReference(reference, 'transient reference'))) {
     fail('INVALID_REFERENCE', `the reference given is not the payment of break ${breakId}`);
   }
-  return openComments(b, reference);
+  return openComments(openSealedBreak(b, reference), reference);
 }
 
 export async function listOpenBreaks(
@@ -763,7 +785,7 @@ export async function listOpenBreaks(
   mspId: string,
   pageSize: number,
   bookmark: string,
-): Promise<{ items: BreakRecord[]; bookmark: string }> {
+): Promise<{ items: SealedBreak[]; bookmark: string }> {
   if (mspId !== ctx.actor.mspId && !hasAnyRole(ctx.actor, ['auditor'])) {
     fail('NOT_A_PARTY', `${ctx.actor.mspId} may list only its own open breaks`);
   }
@@ -774,7 +796,7 @@ export async function listOpenBreaks(
   if (bookmark !== '' && !(bookmark >= from && bookmark < to))
     fail('INVALID_INPUT', 'bookmark is not one a listing of these open breaks gave');
   const { iterator, metadata } = await ctx.stub.getStateByRangeWithPagination(from, to, pageSize, bookmark);
-  const items: BreakRecord[] = [];
+  const items: SealedBreak[] = [];
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
       const entry = decode<OpenBreakIndexEntry>(r.value.value);

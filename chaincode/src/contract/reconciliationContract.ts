@@ -51,10 +51,14 @@ export class ReconciliationContract extends Contract {
     return canonicalJson(await rec.sweep(ctx, limit));
   }
 
+  /**
+   * Assigns to a person of the caller's institution, named in transient `assignee` (an argument would be in the
+   * block for every member to read; the ledger keeps the name sealed for the parties).
+   */
   @Transaction()
   @Returns('string')
-  async assignBreak(ctx: TallyContext, breakId: string, assignee: string): Promise<string> {
-    const name = parseText(assignee, 'assignee', 64);
+  async assignBreak(ctx: TallyContext, breakId: string): Promise<string> {
+    const name = parseText(ctx.transient('assignee'), 'transient assignee', 64);
     return canonicalJson(
       await rec.once(ctx, 'assignBreak', { assignee: name, breakId }, () =>
         rec.actOnBreak(ctx, breakId, { type: 'ASSIGN', assignee: name }),

@@ -43,6 +43,7 @@ const breakChange: fc.Arbitrary<BreakChange> = fc.record({
   findingKey: fc.constantFrom('AMOUNT_MISMATCH', 'MISSING_LEG:BankBMSP/CREDITOR_AGENT'),
   openedAt: iso,
   parties,
+  people: fc.constantFrom('', 's1.AAAAAAAAAAAAAAAA.c2VhbGVk'),
   reason: fc.constantFrom('AMOUNT_MISMATCH' as const, 'MISSING_LEG' as const),
   status: fc.constantFrom('OPEN' as const, 'RESOLVED' as const),
 });

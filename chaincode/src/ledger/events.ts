@@ -1,10 +1,5 @@
-import type {
-  BreakActionType,
-  BreakStatus,
-  PersonRef,
-  ResolutionKind,
-  TimelineEntry,
-} from '../core/breakMachine';
+import type { BreakActionType, BreakStatus, ResolutionKind } from '../core/breakMachine';
+import type { SealedEntry } from '../api/reconciliation';
 import { routeFromText, type LegRole, type RouteStop } from '../core/leg';
 import { textOfRoute } from './routeMemo';
 import type { BreakReason, CaseStatus, FindingDetail } from '../core/matching';
@@ -12,7 +7,8 @@ import { canonicalJsonBytes, utf8Text } from './codec';
 
 /**
  * Fabric keeps one chaincode event per transaction (the last one set), so every transaction emits exactly one
- * event that lists everything it changed. Only public facts: ids, parties, statuses, reasons.
+ * event that lists everything it changed. Only public facts: ids, parties, statuses, reasons; a break's persons
+ * sealed exactly as its record holds them, so a block holds nothing the state does not.
  */
 export const LEDGER_CHANGES_EVENT = 'tallystick.changes';
 
@@ -38,10 +34,11 @@ export interface BreakChange {
   readonly findingKey: string;
   readonly detail: FindingDetail;
   readonly openedAt: string;
-  readonly assignee?: PersonRef;
+  /** The break's persons (assignee, proposer, approver), sealed for its parties as the break record holds them. */
+  readonly people: string;
   readonly resolution?: ResolutionKind | 'CLEARED';
-  /** The timeline entry this step appended (comment sealed); absent for UPDATE. */
-  readonly entry?: TimelineEntry;
+  /** The timeline entry this step appended (its persons and comment sealed); absent for UPDATE. */
+  readonly entry?: SealedEntry;
 }
 
 export interface LegChange {

@@ -8,9 +8,22 @@ import { createCipheriv, createDecipheriv, hash } from 'node:crypto';
  */
 const VERSION = 's1';
 
-/** The key of a case's seals. The reference is the secret; one domain-separated SHA-256 derives the key. */
-function keyFor(reference: string, caseId: string): Buffer {
-  return hash('sha256', `tallystick/seal/v1\u0000${caseId}\u0000${reference}`, 'buffer');
+/**
+ * What a seal holds, and so which of a case's keys seals it: `detail` for the legs' details and the comments,
+ * `people` for the persons and institutions a break names (assignee, proposer, approver, each step's actor). The
+ * keys are independent (each its own domain-separated SHA-256 of the reference), so an institution could hand an
+ * auditor one case's people key, which opens who did what and never an amount.
+ */
+export type SealPurpose = 'detail' | 'people';
+
+const DOMAIN: Readonly<Record<SealPurpose, string>> = {
+  detail: 'tallystick/seal/v1',
+  people: 'tallystick/seal-people/v1',
+};
+
+/** The key of a case's seals of one purpose. The reference is the secret; one domain-separated SHA-256 derives it. */
+export function sealKey(reference: string, caseId: string, purpose: SealPurpose = 'detail'): Buffer {
+  return hash('sha256', `${DOMAIN[purpose]}\u0000${caseId}\u0000${reference}`, 'buffer');
 }
 
 /**
@@ -36,19 +49,38 @@ export class SealNonces {
   }
 }
 
-export function seal(reference: string, caseId: string, nonce: Buffer, plaintext: string): string {
+export function seal(
+  reference: string,
+  caseId: string,
+  nonce: Buffer,
+  plaintext: string,
+  purpose: SealPurpose = 'detail',
+): string {
+  return sealWithKey(sealKey(reference, caseId, purpose), caseId, nonce, plaintext);
+}
+
+export function sealWithKey(key: Buffer, caseId: string, nonce: Buffer, plaintext: string): string {
   if (nonce.length !== 12) throw new Error('seal: the nonce must be 12 bytes');
-  const cipher = createCipheriv('aes-256-gcm', keyFor(reference, caseId), nonce);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(caseId, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return `${VERSION}.${nonce.toString('base64')}.${body.toString('base64')}`;
 }
 
-export function unseal(reference: string, caseId: string, sealed: string): string {
+export function unseal(
+  reference: string,
+  caseId: string,
+  sealed: string,
+  purpose: SealPurpose = 'detail',
+): string {
+  return unsealWithKey(sealKey(reference, caseId, purpose), caseId, sealed);
+}
+
+export function unsealWithKey(key: Buffer, caseId: string, sealed: string): string {
   const [version, ivText, bodyText] = sealed.split('.');
   if (version !== VERSION || !ivText || !bodyText) throw new Error('unseal: not a sealed value');
   const body = Buffer.from(bodyText, 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', keyFor(reference, caseId), Buffer.from(ivText, 'base64'));
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64'));
   decipher.setAAD(Buffer.from(caseId, 'utf8'));
   decipher.setAuthTag(body.subarray(body.length - 16));
   return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString(

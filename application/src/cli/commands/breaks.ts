@@ -1,4 +1,4 @@
-import type { Break, OpenCase, Provenance, QueuePage } from '../../http/apiTypes';
+import type { Break, OpenCase, Provenance, QueuePage, SealedBreak } from '../../http/apiTypes';
 import { intOption, parseCommand } from '../cliArgs';
 import type { CommandContext, Outcome } from '../cliContext';
 import { usageError } from '../cliErrors';
@@ -98,11 +98,17 @@ export async function breakCommand(ctx: CommandContext, argv: readonly string[])
   }
 }
 
+/** Who took a step: a person of an institution, or the ledger itself (matching opens and clears). */
+const actorText = (a: { name: string; mspId: string }): string =>
+  a.name === '' && a.mspId === '' ? '(matching)' : `${a.name} (${a.mspId})`;
+
 /**
  * A break's lines for people: what it is, who holds it, and its timeline. Its comments are sealed unless the
- * break was read with its payment reference (`opened`): a sealed comment is said to be so, not printed.
+ * break was read with its payment reference (`opened`): a sealed comment is said to be so, not printed. A break
+ * the node could not open (it holds no reference of the case) names no person: that is said too.
  */
-export function breakLines(b: Break, opened: boolean): string[] {
+export function breakLines(b: Break | SealedBreak, opened: boolean): string[] {
+  if ('people' in b) return sealedBreakLines(b);
   const legs = (b.detail.legs ?? []).map((l) => `${l.mspId}:${l.legId} (${l.role})`);
   const missing = (b.detail.missing ?? []).map((m) => `${m.mspId} (${m.role})`);
   return [
@@ -114,10 +120,8 @@ export function breakLines(b: Break, opened: boolean): string[] {
       ['parties', b.parties.join(', ')],
       ['opened', b.openedAt],
       ['updated', b.updatedAt],
-      ...(b.assignee ? [['assignee', `${b.assignee.name} (${b.assignee.mspId})`]] : []),
-      ...(b.proposal
-        ? [['proposal', `${b.proposal.kind} by ${b.proposal.proposer.name} (${b.proposal.proposer.mspId})`]]
-        : []),
+      ...(b.assignee ? [['assignee', actorText(b.assignee)]] : []),
+      ...(b.proposal ? [['proposal', `${b.proposal.kind} by ${actorText(b.proposal.proposer)}`]] : []),
       ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
       ...(b.resolution ? [['resolution', b.resolution]] : []),
       ...(b.detail.fields ? [['fields', b.detail.fields.join(', ')]] : []),
@@ -131,8 +135,37 @@ export function breakLines(b: Break, opened: boolean): string[] {
         t.at,
         t.action,
         `${t.from ?? '-'} -> ${t.to}`,
-        `${t.actor.name} (${t.actor.mspId})`,
+        actorText(t.actor),
         t.comment === '' || opened ? t.comment : '(comment sealed: --reference opens it)',
+      ]),
+    ),
+  ];
+}
+
+function sealedBreakLines(b: SealedBreak): string[] {
+  return [
+    ...table([
+      ['break', b.breakId],
+      ['reason', b.reason],
+      ['status', b.status],
+      ['case', b.caseId],
+      ['parties', b.parties.join(', ')],
+      ['opened', b.openedAt],
+      ['updated', b.updatedAt],
+      ['persons', '(sealed: --reference opens them)'],
+      ...(b.proposal ? [['proposal', b.proposal.kind]] : []),
+      ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
+      ...(b.resolution ? [['resolution', b.resolution]] : []),
+    ]),
+    'timeline:',
+    ...table(
+      b.timeline.map((t) => [
+        `  ${String(t.seq)}`,
+        t.at,
+        t.action,
+        `${t.from ?? '-'} -> ${t.to}`,
+        t.people === '' ? '(matching)' : '(sealed)',
+        t.comment === '' ? '' : '(comment sealed: --reference opens it)',
       ]),
     ),
   ];
@@ -144,7 +177,7 @@ async function showBreak(ctx: CommandContext, breakId: string, reference: string
   const path = `/v1/breaks/${encodeURIComponent(breakId)}`;
   const b =
     reference === undefined
-      ? await request<Break>(s, 'GET', path)
+      ? await request<Break | SealedBreak>(s, 'GET', path)
       : await request<Break>(s, 'POST', `${path}/open`, { reference });
   return { json: b, lines: breakLines(b, reference !== undefined) };
 }
@@ -173,7 +206,7 @@ async function openCase(
   const caseId =
     breakId === undefined
       ? caseIds[0]
-      : (await request<Break>(s, 'GET', `/v1/breaks/${encodeURIComponent(breakId)}`)).caseId;
+      : (await request<Break | SealedBreak>(s, 'GET', `/v1/breaks/${encodeURIComponent(breakId)}`)).caseId;
   const opened = await request<OpenCase>(s, 'POST', '/v1/cases/open', {
     ...(reference === undefined ? {} : { reference }),
     ...(caseId === undefined ? {} : { caseId }),

@@ -2,16 +2,18 @@ import { Type } from '@sinclair/typebox';
 
 import { ACTION_ROLES, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
 import { LIMITS } from '../../../../chaincode/src/core/limits';
-import type { BreakActionOptions, DecisionAction } from '../../ledger/ledgerGateway';
+import { LedgerRejected, type BreakActionOptions, type DecisionAction } from '../../ledger/ledgerGateway';
 import type pg from 'pg';
 
 import { referenceOfBreak, referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
+import { sealKey } from '../../../../chaincode/src/ledger/seal';
+import { nameBreakPeople } from '../../readModel/write/breakPeople';
 import { CursorSeal } from '../cursorSeal';
 import { ApiError, toErrorResponse } from '../errors';
 import { BULK_BREAKS_MAX } from '../queue';
 import { route, type RouteContext } from './route';
 import { Int, OneOf, Str } from './schema';
-import { Break, BreaksPage, BulkAssignResult, Case, CommittedBreak, OpenCase } from './shapes';
+import { Break, BreaksPage, BulkAssignResult, Case, CommittedBreak, OpenCase, SealedBreak } from './shapes';
 
 const BreakId = Type.Object({ breakId: Str({ min: 1, max: 64, description: 'a break id' }) });
 const Reference = Str({ min: 1, max: 64, description: 'the payment reference (UETR or EndToEndId)' });
@@ -71,21 +73,42 @@ function actionOptions(
 }
 
 /**
- * The body with the payment reference the node holds for the break's case, when the caller gave none and the
- * step needs it: a comment is sealed with it, a proposal carries one, and the ledger reckons a write-off's amount
- * from the legs opened with it (approve). As when opening a case, nobody pastes what the node knows.
+ * The body with the payment reference of the break's case: every step carries it (the ledger seals the person
+ * who takes it, and opens the persons it decides on, with the case's people key; comments are sealed with it;
+ * a write-off's amount is reckoned from the legs opened with it). The caller's, or else the one the node holds.
+ * As when opening a case, nobody pastes what the node knows.
  */
 async function withKnownReference<B extends { comment?: string; reference?: string }>(
   ctx: RouteContext,
   breakId: string,
   body: B,
-  step: 'PROPOSE' | DecisionAction | 'ASSIGN',
 ): Promise<B> {
+  if (body.reference !== undefined) return body;
   const pool = ctx.deps.index?.pool;
-  const needed = step === 'PROPOSE' || step === 'APPROVE' || (body.comment ?? '') !== '';
-  if (body.reference !== undefined || !needed || pool === undefined) return body;
-  const known = await referenceOfBreak(pool, ctx.session.mspId, breakId);
+  const known = pool === undefined ? undefined : await referenceOfBreak(pool, ctx.session.mspId, breakId);
   return known === undefined ? body : { ...body, reference: known };
+}
+
+/**
+ * A step sent without a reference (neither the caller nor the node had one) goes to the ledger all the same, so
+ * its refusals come in the ledger's order (role, then whether the break exists for the caller); the ledger's
+ * refusal for the missing reference is answered as the node's 422 REFERENCE_NEEDED, which says what to do.
+ */
+async function stepNeedingReference<T>(
+  breakId: string,
+  options: BreakActionOptions,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (options.reference === undefined && e instanceof LedgerRejected && e.code === 'INVALID_REFERENCE')
+      throw new ApiError(
+        'REFERENCE_NEEDED',
+        `this node holds no payment reference for break ${breakId}: give it once (reference), and the node keeps it`,
+      );
+    throw e;
+  }
 }
 
 const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
@@ -93,7 +116,7 @@ const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
   body: { ...r, blockNumber: r.blockNumber.toString() },
 });
 
-const ACTION_ERRORS = [403, 404, 409, 503] as const;
+const ACTION_ERRORS = [403, 404, 409, 422, 503] as const;
 
 /** What every step of a break's workflow shares: the break in the path, the key, the committed break answered. */
 const STEP = {
@@ -117,10 +140,12 @@ const decision = (action: DecisionAction, operationId: string, summary: string, 
     body: ActionInput,
     bodyRequired: false,
     handle: async ({ params, body, headers }, ctx: RouteContext) => {
-      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, action), headers);
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
       return committed(
-        await ctx.counted('decideBreak', () =>
-          ctx.deps.gateway.decideBreak(ctx.session.identity, params.breakId, action, options),
+        await stepNeedingReference(params.breakId, options, () =>
+          ctx.counted('decideBreak', () =>
+            ctx.deps.gateway.decideBreak(ctx.session.identity, params.breakId, action, options),
+          ),
         ),
       );
     },
@@ -176,6 +201,14 @@ export const breakRoutes = [
           },
         );
       }
+      if (pool !== undefined)
+        // The index names the persons of breaks it could not open when it indexed them (no reference then).
+        await nameBreakPeople(
+          pool,
+          new Map([[opened.case.caseId, sealKey(reference, opened.case.caseId, 'people')]]),
+        ).catch((err: unknown) => {
+          log({ level: 'warn', msg: 'could not name the persons of a case in the index', err: String(err) });
+        });
       // Amounts travel as decimal strings (a gateway may hold them as bigint).
       const legs = opened.legs.map((l) => ({
         ...l,
@@ -226,22 +259,40 @@ export const breakRoutes = [
     operationId: 'getBreak',
     method: 'get',
     path: '/breaks/{breakId}',
-    summary: 'A break (comments sealed)',
+    summary:
+      'A break: opened when the node holds its reference, else as the ledger holds it (persons sealed)',
     tags: ['breaks'],
     auth: 'session',
     params: BreakId,
-    responses: { 200: { description: 'the break', schema: Break } },
+    responses: {
+      200: {
+        description:
+          "the break: its persons and comments opened when this node holds the payment reference of the break's case (Break), otherwise as the ledger holds it (SealedBreak)",
+        schema: Type.Union([Break, SealedBreak]),
+      },
+    },
     errors: [404],
-    handle: async ({ params }, { deps, session }) => ({
-      status: 200 as const,
-      body: await deps.gateway.getBreak(session.identity, params.breakId),
-    }),
+    handle: async ({ params }, { deps, session }) => {
+      // Opened (persons and comments) when the node holds the reference of the break's case; as the ledger holds
+      // it otherwise, persons sealed. The break is looked up on the ledger first: a non-party is told it does not
+      // exist whatever the index knows.
+      const sealed = await deps.gateway.getBreak(session.identity, params.breakId);
+      const pool = deps.index?.pool;
+      const reference =
+        pool === undefined ? undefined : await referenceOfCase(pool, session.mspId, sealed.caseId);
+      if (reference === undefined || !sealed.parties.includes(session.mspId))
+        return { status: 200 as const, body: sealed };
+      return {
+        status: 200 as const,
+        body: await deps.gateway.getBreak(session.identity, params.breakId, reference),
+      };
+    },
   }),
   route({
     operationId: 'openBreak',
     method: 'post',
     path: '/breaks/{breakId}/open',
-    summary: 'A break with its comments opened (parties only)',
+    summary: 'A break with its persons and comments opened (parties only)',
     tags: ['breaks'],
     auth: 'session',
     params: BreakId,
@@ -279,12 +330,10 @@ export const breakRoutes = [
       for (const breakId of new Set(body.breakIds)) {
         try {
           // One request, one key: each break's assignment is named by the key and the break.
-          const r = await ctx.counted('assignBreak', () =>
-            ctx.deps.gateway.assignBreak(
-              ctx.session.identity,
-              breakId,
-              body.assignee,
-              actionOptions({}, headers, `:${breakId}`),
+          const options = actionOptions(await withKnownReference(ctx, breakId, {}), headers, `:${breakId}`);
+          const r = await stepNeedingReference(breakId, options, () =>
+            ctx.counted('assignBreak', () =>
+              ctx.deps.gateway.assignBreak(ctx.session.identity, breakId, body.assignee, options),
             ),
           );
           results.push({
@@ -320,10 +369,12 @@ export const breakRoutes = [
       ...ACTION_FIELDS,
     }),
     handle: async ({ params, body, headers }, ctx) => {
-      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, 'ASSIGN'), headers);
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
       return committed(
-        await ctx.counted('assignBreak', () =>
-          ctx.deps.gateway.assignBreak(ctx.session.identity, params.breakId, body.assignee, options),
+        await stepNeedingReference(params.breakId, options, () =>
+          ctx.counted('assignBreak', () =>
+            ctx.deps.gateway.assignBreak(ctx.session.identity, params.breakId, body.assignee, options),
+          ),
         ),
       );
     },
@@ -338,10 +389,12 @@ export const breakRoutes = [
     ...STEP,
     body: Type.Object({ kind: OneOf(RESOLUTION_KINDS), ...ACTION_FIELDS }),
     handle: async ({ params, body, headers }, ctx) => {
-      const options = actionOptions(await withKnownReference(ctx, params.breakId, body, 'PROPOSE'), headers);
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
       return committed(
-        await ctx.counted('proposeResolution', () =>
-          ctx.deps.gateway.proposeResolution(ctx.session.identity, params.breakId, body.kind, options),
+        await stepNeedingReference(params.breakId, options, () =>
+          ctx.counted('proposeResolution', () =>
+            ctx.deps.gateway.proposeResolution(ctx.session.identity, params.breakId, body.kind, options),
+          ),
         ),
       );
     },

@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
 
-import type { CaseRecord } from '../../../../chaincode/src/api/reconciliation';
+import type {
+  CaseRecord,
+  SealedBreak as LedgerBreak,
+  SealedEntry as LedgerEntry,
+} from '../../../../chaincode/src/api/reconciliation';
 import { ROLES } from '../../../../chaincode/src/core/actor';
 import {
   BREAK_ACTIONS,
@@ -204,11 +208,53 @@ export const Break = component(
     timeline: Type.Array(TimelineEntry),
   }),
 );
+const SEALED_PEOPLE =
+  "sealed for the parties (AES-256-GCM under the case's people key, derived from the payment reference)";
+export const SealedTimelineEntry = component(
+  'SealedTimelineEntry',
+  Obj({
+    seq: Int(),
+    action: OneOf(BREAK_ACTIONS),
+    from: Nullable(OneOf(BREAK_STATUSES)),
+    to: OneOf(BREAK_STATUSES),
+    people: Type.String({
+      description: `the actor (and an assignment's assignee), ${SEALED_PEOPLE}; empty for the ledger's own steps (OPEN, CLEAR)`,
+    }),
+    at: Time(),
+    txId: Type.String(),
+    comment: Type.String({ description: 'sealed for the parties' }),
+    kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
+  }),
+);
+export const SealedBreak = component(
+  'SealedBreak',
+  Obj(
+    {
+      breakId: Type.String(),
+      caseId: Type.String(),
+      findingKey: Type.String(),
+      reason: OneOf(BREAK_REASONS),
+      detail: Break.properties.detail,
+      parties: Type.Array(Type.String()),
+      status: OneOf(BREAK_STATUSES),
+      openedAt: Time(),
+      updatedAt: Time(),
+      people: Type.String({
+        description: `assignee, proposer and approver, ${SEALED_PEOPLE}; empty while the break names nobody`,
+      }),
+      proposal: Type.Optional(Obj({ kind: OneOf(RESOLUTION_KINDS) })),
+      acceptedBy: Type.Array(Type.String()),
+      resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
+      timeline: Type.Array(SealedTimelineEntry),
+    },
+    'a break as the ledger holds it: no person in plaintext',
+  ),
+);
 export const CommittedBreak = component('CommittedBreak', Obj({ ...Committed, result: Break }));
 export const BreaksPage = component(
   'BreaksPage',
   Obj({
-    items: Type.Array(Break),
+    items: Type.Array(SealedBreak),
     nextCursor: Nullable(Type.String({ description: 'pass back as `cursor` for the next page' })),
   }),
 );
@@ -614,6 +660,7 @@ export const Problem = component(
 
 export type CaseShape = Shape<typeof Case>;
 export type BreakShape = Shape<typeof Break>;
+export type SealedBreakShape = Shape<typeof SealedBreak>;
 
 /** The compiler holds these shapes to the ledger's record types: a field the core adds must be described. */
 type Described<Record, S> = [Exclude<keyof Record, keyof S>] extends [never] ? true : never;
@@ -621,4 +668,6 @@ export const SHAPES_DESCRIBE_RECORDS: [
   Described<CaseRecord, CaseShape>,
   Described<BreakRecord, BreakShape>,
   Described<CoreTimelineEntry, Shape<typeof TimelineEntry>>,
-] = [true, true, true];
+  Described<LedgerBreak, SealedBreakShape>,
+  Described<LedgerEntry, Shape<typeof SealedTimelineEntry>>,
+] = [true, true, true, true, true];
