@@ -1,12 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-
 import type { CommittedLegs, StatementReport } from '../../http/apiTypes';
 import { parseCommand } from '../cliArgs';
 import type { CommandContext, Outcome } from '../cliContext';
 import { usageError } from '../cliErrors';
 import { formatAmount } from '../cliFormat';
 import { request } from '../cliSession';
+import { fileUpload } from '../cliUpload';
 
 export const UPLOAD_OPTIONS = {
   format: { type: 'string' },
@@ -59,27 +57,11 @@ export async function upload(ctx: CommandContext, argv: readonly string[]): Prom
   if (!file || extra.length > 0 || format === undefined)
     throw usageError('upload needs one file and --format camt|mt940|csv');
   if (!(format in CONTENT_TYPES)) throw usageError(`--format must be camt, mt940 or csv, got ${format}`);
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw usageError(
-      `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      'FILE_UNREADABLE',
-    );
-  }
-  const s = await ctx.session();
-  const progress = ctx.progress('uploading', size);
-  let sent = 0;
-  const stream = createReadStream(file);
-  stream.on('data', (chunk) => {
-    sent += chunk.length;
-    progress.tick(sent);
-  });
   const q = new URLSearchParams({ format });
   if (values.counterparty) q.set('counterparty', values.counterparty);
   if (values.clearing) q.set('clearing', values.clearing);
-  const report = await request<StatementReport>(s, 'POST', `/v1/statements?${q.toString()}`, stream, {
+  const { session: s, body } = await fileUpload(ctx, file);
+  const report = await request<StatementReport>(s, 'POST', `/v1/statements?${q.toString()}`, body, {
     'content-type': CONTENT_TYPES[format as keyof typeof CONTENT_TYPES],
   });
   const lines = reportLines(report);
