@@ -289,26 +289,20 @@ async function oneWorkerLedger(
   console.log(`  warming up: ${WARM_PAYMENTS} payments, unmeasured ...`);
   onLedger += (await throughput(c, ids, rnd, WARM_PAYMENTS, 500, 4, 'warm', false)).legs;
 
-  console.log(`embedded network, batches of 500 legs, from ${onLedger} legs on the ledger ...`);
-  const small = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `small${i}`));
-  results.batchedSmallLedger = {
-    endorsingWorkers: 1,
-    ledgerLegsBefore: onLedger,
-    ...small,
+  /** RUNS measured runs of 10,000 payments in batches of 500 legs, from the ledger's height as it stands. */
+  const batched = async (name: string) => {
+    const runs = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `${name}${i}`));
+    const result = { endorsingWorkers: 1, ledgerLegsBefore: onLedger, ...runs };
+    console.log(result);
+    onLedger += RUNS * runs.legs;
+    return result;
   };
-  console.log(results.batchedSmallLedger);
-  onLedger += RUNS * small.legs;
+  console.log(`embedded network, batches of 500 legs, from ${onLedger} legs on the ledger ...`);
+  results.batchedSmallLedger = await batched('small');
 
   onLedger = await fillLedger(c, ids, rnd, onLedger);
   console.log(`embedded network, batches of 500 legs, at ${onLedger} legs on the ledger ...`);
-  const large = await repeated(RUNS, (i) => throughput(c, ids, rnd, 10_000, 500, 4, `large${i}`));
-  results.batchedLargeLedger = {
-    endorsingWorkers: 1,
-    ledgerLegsBefore: onLedger,
-    ...large,
-  };
-  console.log(results.batchedLargeLedger);
-  onLedger += RUNS * large.legs;
+  results.batchedLargeLedger = await batched('large');
   await c.close();
   return onLedger;
 }
