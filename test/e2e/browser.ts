@@ -50,6 +50,12 @@ export async function loginAs(browser: Browser, url: string, user: string): Prom
   return page;
 }
 
+/** Picks a language with the language select (in the header, or on the login page). */
+export async function pickLanguage(page: Page, locale: 'en' | 'zh-CN'): Promise<void> {
+  await page.locator('label.lang select').first().selectOption(locale);
+  await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(locale);
+}
+
 /** Opens a break listed on the page, then gives its payment reference to see the legs and act. */
 /**
  * Opens a break from the queue as a party whose node holds the payment reference (its institution posted a leg

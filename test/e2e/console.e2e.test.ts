@@ -1,46 +1,23 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
+import { browserSuite } from '../support/browserSuite';
+import { started } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
 import { login } from '../support/sessions';
-import {
-  act,
-  buildConsole,
-  launchChromium,
-  loginAs as loginAt,
-  openBreak,
-  postCorrection,
-  timeline,
-} from './browser';
+import { act, openBreak, postCorrection, timeline } from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
-let run: EmbeddedNodes | undefined;
-let browser: Browser | undefined;
 /** The break the four-eyes test resolves; the auditor test reads its provenance. */
 let resolvedBreakId = '';
 
-const urlOf = (mspId: string) => run?.urlOf(mspId) ?? '';
-const consortium = () => started(run).consortium;
-const indexers = () => started(run).indexers.values();
-
-beforeAll(async () => {
-  buildConsole();
-  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-', portOffset: 1900 });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await run?.close();
-});
-
-/** A fresh browser session logged in at the person's own institution's console. */
-const loginAs = (mspId: string, user: string) => loginAt(started(browser), urlOf(mspId), user);
+const suite = browserSuite({ dirPrefix: 'tallystick-e2e-', portOffset: 1900 });
+const { urlOf, loginAs } = suite;
+const consortium = () => suite.run().consortium;
+const indexers = () => suite.run().indexers.values();
 
 describe('the web console in Chromium', () => {
   it('logs in, finds the break in the queue, opens it, assigns and comments; four eyes across two institutions', async () => {
@@ -101,7 +78,7 @@ describe('the web console in Chromium', () => {
 
     // Keyboard only: Bella logs in with Tab and Enter and opens the break.
     const bella = await (
-      await started(browser).newContext({ viewport: { width: 1280, height: 860 } })
+      await suite.browser().newContext({ viewport: { width: 1280, height: 860 } })
     ).newPage();
     await bella.goto(urlOf('BankBMSP'));
     // Keys typed before the app has rendered its form would be lost: wait for the form first.
@@ -366,7 +343,7 @@ describe('the web console in Chromium', () => {
       lineOf(b).replace(',12345.67,', ',12345.00,'),
       `${extra.reference},12345.67,CNY,2031-05-06,CREDIT,${extra.payerRef},${extra.payeeRef},${extra.legId}`,
     ].join('\n');
-    const file = join(started(run).dir, 'bankb-2031-05-06.csv');
+    const file = join(suite.run().dir, 'bankb-2031-05-06.csv');
     writeFileSync(file, csv);
 
     await page.getByLabel('Statement file').setInputFiles(file);
@@ -422,7 +399,7 @@ describe('the web console in Chromium', () => {
       await c.identity('bankb-system'),
       payments.map((x) => ({ ...x.credit, amountMinor: '7' })),
     );
-    await started(started(run).indexers.get('BankBMSP')).waitFor({
+    await started(suite.run().indexers.get('BankBMSP')).waitFor({
       txId: last.txId,
       blockNumber: last.blockNumber,
     });

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 import type { Committed } from '../../application/src/ledger/ledgerGateway';
-import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
+import { browserSuite } from '../support/browserSuite';
+import type { EmbeddedNodes } from '../support/consoleNodes';
 import { paymentLegs, TWO_BANK_ROUTE } from '../support/legs';
-import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
+import { pickLanguage } from './browser';
 
 // The dashboard of the institution's own work beside the network's figures, and the console in both languages:
 // server refusals by their code, plurals through ICU, roles, outcomes and institutions in words, the time zone
@@ -19,8 +20,6 @@ const PAYCO_ROUTE = [
   { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' as const },
 ];
 
-let run: EmbeddedNodes | undefined;
-let browser: Browser | undefined;
 /** The amount break between Bank A and Bank B (Bank B's leg: CNY 270.22). */
 let amountBreakReference = '';
 
@@ -57,25 +56,8 @@ async function seed({ consortium: c, indexers }: EmbeddedNodes): Promise<void> {
   for (const i of indexers.values()) await i.waitFor({ txId: last.txId, blockNumber: last.blockNumber });
 }
 
-beforeAll(async () => {
-  buildConsole();
-  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-dashboard-', portOffset: 3500 });
-  await seed(run);
-  browser = await launchChromium();
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await run?.close();
-});
-
-const loginAs = (mspId: string, user: string) => loginAt(started(browser), started(run).urlOf(mspId), user);
-
-/** Picks a language with the language select (in the header, or on the login page). */
-async function pickLanguage(page: Page, locale: 'en' | 'zh-CN'): Promise<void> {
-  await page.locator('label.lang select').first().selectOption(locale);
-  await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(locale);
-}
+const suite = browserSuite({ dirPrefix: 'tallystick-e2e-dashboard-', portOffset: 3500, seed });
+const { loginAs } = suite;
 
 /** A tile's figure by its label, as a number. */
 async function tile(page: Page, testId: string, label: string): Promise<number> {
@@ -168,8 +150,8 @@ describe("the institution's dashboard and the console in both languages, in Chro
   });
 
   it("translates the node's refusals by their code, in both languages", async () => {
-    const page = await started(browser).newPage({ viewport: { width: 1280, height: 860 } });
-    await page.goto(started(run).urlOf('BankBMSP'));
+    const page = await suite.browser().newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(suite.run().urlOf('BankBMSP'));
     await page.getByLabel('Enrolment id').fill('bruno');
     await page.getByLabel('Secret').fill('wrong');
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -186,7 +168,7 @@ describe("the institution's dashboard and the console in both languages, in Chro
 
     // Logged in: a break that is not on the ledger.
     const bruno = await loginAs('BankBMSP', 'bruno');
-    await bruno.goto(`${started(run).urlOf('BankBMSP')}/#/break/brk-${'0'.repeat(28)}`);
+    await bruno.goto(`${suite.run().urlOf('BankBMSP')}/#/break/brk-${'0'.repeat(28)}`);
     await expect.poll(() => bruno.getByRole('alert').count(), { timeout: 15_000 }).toBe(1);
     const en = await bruno.getByRole('alert').innerText();
     expect(en).toMatch(/\((BREAK_NOT_FOUND|NOT_FOUND)\)/);
@@ -250,11 +232,11 @@ describe("the institution's dashboard and the console in both languages, in Chro
   });
 
   it('has a favicon', async () => {
-    const page = await started(browser).newPage();
-    await page.goto(started(run).urlOf('BankAMSP'));
+    const page = await suite.browser().newPage();
+    await page.goto(suite.run().urlOf('BankAMSP'));
     const href = await page.locator('link[rel="icon"]').getAttribute('href');
     expect(href).toBe('./favicon.svg');
-    const res = await page.request.get(`${started(run).urlOf('BankAMSP')}/favicon.svg`);
+    const res = await page.request.get(`${suite.run().urlOf('BankAMSP')}/favicon.svg`);
     expect(res.status()).toBe(200);
     expect(res.headers()['content-type']).toContain('image/svg+xml');
     expect(await res.text()).toContain('<svg');

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 import type { Committed } from '../../application/src/ledger/ledgerGateway';
-import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
+import { browserSuite } from '../support/browserSuite';
+import { started, type EmbeddedNodes } from '../support/consoleNodes';
 import { paymentLegs, ROUTE, TWO_BANK_ROUTE } from '../support/legs';
-import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
 
 // The triage queue in Chromium, in English and in Chinese: its columns (own leg's amount, currency, value date
 // and reference, counterparties, age with the service-level flag), sorting by a click on a column's header,
@@ -15,9 +15,6 @@ import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
 // link to a filtered queue applies without a reload).
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
-
-let run: EmbeddedNodes | undefined;
-let browser: Browser | undefined;
 
 /** Bank B's own legs of five amount breaks: amount (minor units), currency, value date. */
 const OWN = [
@@ -31,8 +28,6 @@ const references: string[] = [];
 /** Bank B's leg missing for two days (breached); and one that came late, its break cleared. */
 let missingReference = '';
 let clearedReference = '';
-
-const urlOf = (mspId: string) => run?.urlOf(mspId) ?? '';
 
 async function seed({ consortium: c, indexers }: EmbeddedNodes): Promise<void> {
   const bankA = await c.identity('banka-system');
@@ -61,17 +56,7 @@ async function seed({ consortium: c, indexers }: EmbeddedNodes): Promise<void> {
   await started(indexers.get('BankBMSP')).waitFor({ txId: last.txId, blockNumber: last.blockNumber });
 }
 
-beforeAll(async () => {
-  buildConsole();
-  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-queue-', portOffset: 2300 });
-  await seed(run);
-  browser = await launchChromium();
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await run?.close();
-});
+const suite = browserSuite({ dirPrefix: 'tallystick-e2e-queue-', portOffset: 2300, seed });
 
 const rows = (page: Page) => page.getByTestId('queue').locator('tbody tr');
 /** The own references of the rows shown, in order ('' for a break with no leg of Bank B's). */
@@ -108,7 +93,7 @@ async function exported(page: Page, button: string): Promise<string[]> {
 
 describe('the triage queue in Chromium', () => {
   it('sorts by a header, filters, exports, follows a link without reload and finds a closed break (English)', async () => {
-    const page = await loginAt(started(browser), urlOf('BankBMSP'), 'bruno');
+    const page = await suite.loginAs('BankBMSP', 'bruno');
     await expect.poll(() => rows(page).count()).toBe(6);
     // The breached break: Bank B's leg missing for two days, no own facts, flagged.
     const breached = rows(page).filter({ hasText: 'Breached' });
@@ -183,7 +168,7 @@ describe('the triage queue in Chromium', () => {
   });
 
   it('does the same in Chinese: headers, sorting, filters, export and closed breaks', async () => {
-    const page = await loginAt(started(browser), urlOf('BankBMSP'), 'bella');
+    const page = await suite.loginAs('BankBMSP', 'bella');
     await page.getByLabel('Language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '未处理差错' }).waitFor();
     await expect.poll(() => rows(page).count()).toBe(6);
