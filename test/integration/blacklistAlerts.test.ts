@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
-import type { LogEntry } from '../../application/src/http/createApp';
-import { startTestNode } from '../support/node';
+import { blacklistNodes, type BlacklistNode } from '../support/blacklistNodes';
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+type Node = BlacklistNode;
 
 /**
  * The watchlist and its alerts (issue 19 item 5) through two institutions' nodes on one embedded ledger: Bank B
@@ -16,37 +11,21 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  * receives and raises an alert in its list and on its live stream. The watchlist holds keyed hashes only.
  */
 describe('blacklist watchlist and alerts', () => {
-  const keyDir = mkdtempSync(join(tmpdir(), 'tallystick-blacklist-alerts-keys-'));
-  const logs: LogEntry[] = [];
+  const nodes = blacklistNodes({
+    people: { BankAMSP: ['banka-admin', 'alice'], BankBMSP: ['bankb-admin', 'bruno'] },
+    alertsOnBankB: true,
+  });
+  const { call, logs, sessions } = nodes;
   let bankA: Node;
   let bankB: Node;
-  const tokens = new Map<string, string>();
+  beforeAll(() => {
+    bankA = nodes.bankA();
+    bankB = nodes.bankB();
+  });
   const MOBILE = '139 8765 4321';
   const MOBILE_NORMAL = '+8613987654321';
   const CARD = '4111 1111 1111 1111';
   const RESIDENT = '11010519491231002X';
-
-  const call = async (node: Node, who: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${node.url}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens.get(who) ?? ''}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
-  const login = async (node: Node, enrollmentId: string) => {
-    const res = await fetch(`${node.url}/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentId, secret: `${enrollmentId}-pw` }),
-    });
-    expect(res.status).toBe(201);
-    tokens.set(enrollmentId, ((await res.json()) as { token: string }).token);
-  };
   const upload = (node: Node, who: string, type: string, identifier: string, category = 'MONEY_MULE') =>
     call(node, who, 'POST', '/blacklist/entries', {
       type,
@@ -57,26 +36,6 @@ describe('blacklist watchlist and alerts', () => {
         category === 'SERIOUS_DEFAULT' ? ['DEFAULT_OVER_90_DAYS'] : ['POLICE_REPORT', 'MULE_PATTERN'],
       summary: 'reported by three victims',
     });
-
-  beforeAll(async () => {
-    const log = (e: LogEntry) => logs.push(e);
-    bankA = await startTestNode('BankAMSP', { blacklist: { demoKeyDir: keyDir }, log });
-    bankB = await startTestNode('BankBMSP', {
-      consortium: bankA.consortium,
-      blacklist: { demoKeyDir: keyDir },
-      alerts: true,
-      log,
-    });
-    for (const id of ['banka-admin', 'alice']) await login(bankA, id);
-    for (const id of ['bankb-admin', 'bruno']) await login(bankB, id);
-    expect((await call(bankA, 'banka-admin', 'POST', '/blacklist/join')).status).toBe(200);
-    expect((await call(bankB, 'bankb-admin', 'POST', '/blacklist/join')).status).toBe(200);
-  }, 180_000);
-  afterAll(async () => {
-    await bankB.stop();
-    await bankA.stop();
-    rmSync(keyDir, { recursive: true, force: true });
-  });
 
   let watchId = '';
 
@@ -137,7 +96,7 @@ describe('blacklist watchlist and alerts', () => {
 
   it('alerts Bank B, in its list and on its live stream, when Bank A lists a watched customer; not for its own listing nor an unwatched subject', async () => {
     const stream = await fetch(`${bankB.url}/v1/events`, {
-      headers: { authorization: `Bearer ${tokens.get('bruno') ?? ''}` },
+      headers: { authorization: `Bearer ${sessions.token('bruno')}` },
     });
     expect(stream.status).toBe(200);
     const reader = stream.body?.pipeThrough(new TextDecoderStream()).getReader();

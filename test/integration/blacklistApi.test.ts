@@ -1,16 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { DEMO_KEY_FILE, saltFileName } from '../../application/src/blacklist/nodeBlacklist';
-import type { LogEntry } from '../../application/src/http/createApp';
 import { paymentLegs } from '../support/legs';
-import { startTestNode } from '../support/node';
-import { callApi, Sessions } from '../support/sessions';
+import { blacklistNodes, type BlacklistNode } from '../support/blacklistNodes';
 
-type Node = Awaited<ReturnType<typeof startTestNode>>;
+type Node = BlacklistNode;
 
 /**
  * The blacklist's member API through two institutions' nodes on one embedded ledger: an entry uploaded through
@@ -18,11 +15,16 @@ type Node = Awaited<ReturnType<typeof startTestNode>>;
  * identifier goes no further than the node that hashed it (not in an answer, a log line or the index).
  */
 describe('/v1/blacklist through two institutions’ nodes', () => {
-  const keyDir = mkdtempSync(join(tmpdir(), 'tallystick-blacklist-demo-keys-'));
-  const logs: LogEntry[] = [];
+  const nodes = blacklistNodes({
+    people: { BankAMSP: ['banka-admin', 'alice', 'banka-system'], BankBMSP: ['bankb-admin', 'bruno'] },
+  });
+  const { call, keyDir, logs } = nodes;
   let bankA: Node;
   let bankB: Node;
-  const sessions = new Sessions();
+  beforeAll(() => {
+    bankA = nodes.bankA();
+    bankB = nodes.bankB();
+  });
   // One person's mobile number as two members write it, and an identifier whose check character is wrong.
   const MOBILE_A = '139 1234 5678';
   const MOBILE_B = '+86 139-1234-5678';
@@ -30,37 +32,6 @@ describe('/v1/blacklist through two institutions’ nodes', () => {
   const CARD = '4111111111111111';
   const BAD_RESIDENT_ID = '110105194912310021';
   const RAW = [MOBILE_A, MOBILE_B, MOBILE_DIGITS, CARD, '4111 1111 1111 1111', BAD_RESIDENT_ID];
-
-  const call = async (
-    node: Node,
-    who: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    csv?: string,
-  ) => {
-    const answer = await callApi(node.url, sessions.token(who), method, `/v1${path}`, { json: body, csv });
-    return { ...answer, body: answer.body as Record<string, unknown> };
-  };
-
-  beforeAll(async () => {
-    const log = (e: LogEntry) => logs.push(e);
-    bankA = await startTestNode('BankAMSP', { blacklist: { demoKeyDir: keyDir }, log });
-    bankB = await startTestNode('BankBMSP', {
-      consortium: bankA.consortium,
-      blacklist: { demoKeyDir: keyDir },
-      log,
-    });
-    for (const id of ['banka-admin', 'alice', 'banka-system']) await sessions.login(bankA.url, id);
-    for (const id of ['bankb-admin', 'bruno']) await sessions.login(bankB.url, id);
-    expect((await call(bankA, 'banka-admin', 'POST', '/blacklist/join')).status).toBe(200);
-    expect((await call(bankB, 'bankb-admin', 'POST', '/blacklist/join')).status).toBe(200);
-  }, 180_000);
-  afterAll(async () => {
-    await bankB.stop();
-    await bankA.stop();
-    rmSync(keyDir, { recursive: true, force: true });
-  });
 
   let uploadTxId = '';
 

@@ -24,7 +24,8 @@ import {
   BlacklistWatchlist,
   WatchId,
 } from './blacklistWatchShapes';
-import { route, type RouteContext } from './route';
+import { blacklistOf } from './blacklistCommon';
+import { route } from './route';
 import { Int } from './schema';
 
 /**
@@ -39,16 +40,6 @@ const WATCHERS = {
   anyOf: ['submitter', 'reconciler', 'approver', 'admin'],
   what: "the institution's blacklist watchlist",
 } as const;
-
-const blacklistOf = (ctx: RouteContext): NodeBlacklist => {
-  const bl = ctx.deps.blacklist;
-  if (bl === undefined)
-    throw new ApiError(
-      'BLACKLIST_UNAVAILABLE',
-      'this node holds no blacklist key (TALLYSTICK_BLACKLIST_KEY_FILES, docs/BLACKLIST.md)',
-    );
-  return bl;
-};
 
 /** Letters and digits only, upper-cased: how a label is compared with an identifier. */
 const compact = (s: string): string => s.replace(/[^0-9A-Za-z]/g, '').toUpperCase();

@@ -23,6 +23,7 @@ import {
 import type { EntryRecord } from './entry';
 import { GENESIS_POLICY } from './policy';
 import { majorityOf, type MemberRecord } from './proposal';
+import { entryFixture } from '../../../../test/support/blacklistEntry';
 
 const person = (mspId: string, roles: Role[] = ['reconciler']): Actor => ({
   id: `x509::CN=${mspId}-p::${mspId}`,
@@ -37,23 +38,8 @@ const DAY0 = '2030-01-10';
 const at = (day: string) => `${day}T12:00:00.000Z`;
 const H = (c: string) => c.repeat(64);
 
-const entry = (over: Partial<EntryRecord> = {}): EntryRecord => ({
-  category: 'MONEY_MULE',
-  evidenceHash: H('e'),
-  expiresOn: '2032-01-01',
-  indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
-  inputHash: 'i',
-  keyVersion: 1,
-  listedAt: at('2030-01-01'),
-  listedOn: '2030-01-01',
-  policyVersion: 1,
-  severity: 'HIGH',
-  status: 'ACTIVE',
-  subjectKey: H('a'),
-  txId: 'tx-list',
-  uploader: 'BankAMSP',
-  ...over,
-});
+const entry = (over: Partial<EntryRecord> = {}): EntryRecord =>
+  entryFixture({ listedAt: at('2030-01-01'), ...over });
 const input = {
   category: 'MONEY_MULE',
   disputeId: 'd-1',

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../../test/support/refusal';
 
 import type { Actor } from '../actor';
-import type { EntryRecord } from './entry';
 import {
   decideEvidenceDecision,
   decideEvidenceRequest,
@@ -13,6 +12,7 @@ import {
 } from './evidenceRequest';
 import { decideConfirmation } from './hits';
 import type { QueryRecord } from './query';
+import { entryFixture } from '../../../../test/support/blacklistEntry';
 
 const H = (c: string) => c.repeat(64);
 const person = (mspId: string): Actor => ({
@@ -21,23 +21,7 @@ const person = (mspId: string): Actor => ({
   name: `${mspId}-p`,
   roles: ['reconciler'],
 });
-const entry = (over: Partial<EntryRecord> = {}): EntryRecord => ({
-  category: 'MONEY_MULE',
-  evidenceHash: H('e'),
-  expiresOn: '2032-01-01',
-  indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
-  inputHash: 'i',
-  keyVersion: 1,
-  listedAt: '2030-01-01T00:00:00.000Z',
-  listedOn: '2030-01-01',
-  policyVersion: 1,
-  severity: 'HIGH',
-  status: 'ACTIVE',
-  subjectKey: H('a'),
-  txId: 'tx-list',
-  uploader: 'BankAMSP',
-  ...over,
-});
+const entry = entryFixture;
 const query = (over: Partial<QueryRecord> = {}): QueryRecord => ({
   at: '2030-01-05T00:00:00.000Z',
   consentExpiresOn: null,

@@ -17,6 +17,7 @@ import {
   type UsageRecord,
 } from './metering';
 import { GENESIS_POLICY, type MeteringParameters } from './policy';
+import { entryFixture } from '../../../../test/support/blacklistEntry';
 
 const M = GENESIS_POLICY.metering;
 const TODAY = '2030-03-15';
@@ -47,23 +48,8 @@ describe('periods', () => {
   });
 });
 
-const entry = (over: Partial<EntryRecord> = {}): EntryRecord => ({
-  category: 'MONEY_MULE',
-  evidenceHash: 'e'.repeat(64),
-  expiresOn: '2031-01-01',
-  indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
-  inputHash: 'i',
-  keyVersion: 1,
-  listedAt: '2030-01-01T00:00:00.000Z',
-  listedOn: '2030-01-01',
-  policyVersion: 1,
-  severity: 'HIGH',
-  status: 'ACTIVE',
-  subjectKey: 'a'.repeat(64),
-  txId: 'tx',
-  uploader: 'BankAMSP',
-  ...over,
-});
+const entry = (over: Partial<EntryRecord> = {}): EntryRecord =>
+  entryFixture({ expiresOn: '2031-01-01', txId: 'tx', ...over });
 
 describe('standing', () => {
   it('an entry in force counts, more once confirmed; disputed, expired and retracted count nothing; revoked by vote costs until its expiry', () => {

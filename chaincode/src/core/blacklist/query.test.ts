@@ -14,6 +14,7 @@ import {
   visibleHits,
   type QueryRecord,
 } from './query';
+import { entryFixture } from '../../../../test/support/blacklistEntry';
 
 const KEY = 'a'.repeat(64);
 const KEY2 = 'b'.repeat(64);
@@ -26,23 +27,16 @@ const q = (over: Record<string, unknown> = {}) =>
     TODAY,
   );
 
-const entry = (uploader: string, category: string, over: Partial<EntryRecord> = {}): EntryRecord => ({
-  category,
-  evidenceHash: 'e'.repeat(64),
-  expiresOn: '2031-01-01',
-  indicators: ['MULE_PATTERN', 'POLICE_REPORT'],
-  inputHash: '1'.repeat(64),
-  keyVersion: 1,
-  listedAt: '2030-01-01T00:00:00.000Z',
-  listedOn: '2030-01-01',
-  policyVersion: 1,
-  severity: 'HIGH',
-  status: 'ACTIVE',
-  subjectKey: KEY,
-  txId: `tx-${uploader}-${category}`,
-  uploader,
-  ...over,
-});
+const entry = (uploader: string, category: string, over: Partial<EntryRecord> = {}): EntryRecord =>
+  entryFixture({
+    category,
+    expiresOn: '2031-01-01',
+    inputHash: '1'.repeat(64),
+    subjectKey: KEY,
+    txId: `tx-${uploader}-${category}`,
+    uploader,
+    ...over,
+  });
 
 describe('parseQuery', () => {
   it('takes a purpose of the policy with a consent in force', () => {
