@@ -27,14 +27,20 @@ const SEED = 20261207;
 const dir = mkdtempSync(join(tmpdir(), 'tallystick-nonparty-'));
 let c: EmbeddedConsortium;
 
-/** Bytes as text, Buffers (as JSON.stringify gives them) decoded: what a reader of the file can see. */
+/**
+ * Every string and byte string (read as text) of a value, each on its own line: a JSON value written to the
+ * ledger is seen as it is stored, not escaped inside another.
+ */
 function readable(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    const b = v as { type?: unknown; data?: unknown } | null;
-    return b !== null && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data)
-      ? Buffer.from(b.data as number[]).toString('utf8')
-      : v;
-  });
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+  };
+  walk(value);
+  return out.join('\n');
 }
 
 /** Per transaction of the block file: its arguments, its writes (keys and values) and its event, as text. */
@@ -128,7 +134,9 @@ describe('what a non-party peer holds after a business day (embedded)', () => {
     const txs = transactionsOnDisk();
     expect(txs.length).toBeGreaterThan(report.transactions);
     // The control: the scan reads what is there (the breaks' ids in the writes, the legs' MSP IDs).
-    for (const breakId of sealedFor) expect(txs.some((t) => t.text.includes(breakId))).toBe(true);
+    // (each break record as stored, its JSON unescaped: a quoted name in it would be seen)
+    for (const breakId of sealedFor)
+      expect(txs.some((t) => t.text.includes(`"breakId":"${breakId}"`))).toBe(true);
     expect(txs.some((t) => t.text.includes('"people":"s1.'))).toBe(true); // the persons, sealed
     expect(txs.some((t) => t.text.includes('BankBMSP'))).toBe(true); // parties are still named (not built)
     const found = txs.flatMap((t) =>
