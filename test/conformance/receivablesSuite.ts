@@ -2,11 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  LedgerRejected,
-  type Identity,
-  type SubmitOptions,
-} from '../../application/src/ledger/ledgerGateway';
+import type { Identity, SubmitOptions } from '../../application/src/ledger/ledgerGateway';
 import {
   ReceivablesGateway,
   type EnterpriseRef,
@@ -16,6 +12,7 @@ import {
 import { addDays, addMonths } from '../../chaincode/src/core/receivables/calendar';
 import { computeDiscount } from '../../chaincode/src/core/receivables/financing';
 import { startBackend, type Backend, type TestClock } from '../support/backend';
+import { ledgerRefusal, refusalWritingNothing } from '../support/receivablesRefusal';
 
 /** The enterprises of network/consortium.json: a core enterprise and its supplier tiers, clients of two banks. */
 export const CORE: EnterpriseRef = {
@@ -102,23 +99,9 @@ export function defineReceivablesSuite(
   const dayOf = (o: SubmitOptions): string => (o.timestamp ?? new Date()).toISOString().slice(0, 10);
   const hashOf = (text: string): string => createHash('sha256').update(`${run}:${text}`).digest('hex');
 
-  async function refused(p: Promise<unknown>, code: string): Promise<LedgerRejected> {
-    const e = await p.then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(e, `expected ${code}`).toBeInstanceOf(LedgerRejected);
-    expect((e as LedgerRejected).code).toBe(code);
-    return e as LedgerRejected;
-  }
-
-  /** A refusal commits nothing: the ledger's height does not move. */
-  async function refusedWritingNothing(p: () => Promise<unknown>, code: string): Promise<LedgerRejected> {
-    const before = backend.height();
-    const e = await refused(p(), code);
-    expect(backend.height()).toBe(before);
-    return e;
-  }
+  const refused = ledgerRefusal;
+  const refusedWritingNothing = (p: () => Promise<unknown>, code: string) =>
+    refusalWritingNothing(() => backend.height(), p, code);
 
   /** A trade of the run: fresh id, documents and a fully digital invoice number. */
   function trade(

@@ -7,6 +7,7 @@ import { requireAccess } from './access';
 import { daysBetween } from './calendar';
 import { RECEIVABLES_LIMITS, type ReceivablesPolicy } from './limits';
 import type { BankParty, EnterpriseParty } from './parties';
+import { inputObject } from './parties';
 import { requireMovable, type PartRecord } from './part';
 import type { TokenRecord } from './token';
 import { personOf, todayOf, type MutationMeta, type PersonRef, type TradeRecord } from './trade';
@@ -64,17 +65,11 @@ export function computeDiscount(
 
 // ---- Offers ---------------------------------------------------------------------------------------------------
 
-export interface OfferInput {
-  readonly offerId: string;
-  readonly partId: string;
-  /** The bank asked to finance the part. */
-  readonly bank: string;
-}
+/** An offer of a part to a bank (`bank`: the MSP ID of the bank asked to finance it). */
+export type OfferInput = Readonly<{ offerId: string; partId: string; bank: string }>;
 
 export function parseOfferInput(raw: unknown, field = 'offer'): OfferInput {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object { offerId, partId, bank }`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field, '{ offerId, partId, bank }');
   if (typeof o.partId !== 'string' || o.partId.length === 0 || o.partId.length > 200)
     fail('INVALID_INPUT', `${field}.partId must be a part id`);
   return {
@@ -142,9 +137,7 @@ export interface FinancingTerms {
  * for none.
  */
 export function parseFinancingTerms(raw: unknown, field = 'terms'): FinancingTerms {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object { rateBp, dayCount, feeMinor }`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field, '{ rateBp, dayCount, feeMinor }');
   const max = RECEIVABLES_LIMITS.discountRateBpMax;
   if (typeof o.rateBp !== 'number' || !Number.isInteger(o.rateBp))
     fail('INVALID_INPUT', `${field}.rateBp must be a whole number of basis points a year (350 = 3.50 %)`);

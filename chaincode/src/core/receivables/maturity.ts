@@ -5,7 +5,7 @@ import { parseAmountMinor, parseCurrency } from '../money';
 import { parseAccountRef, parseReference, type PaymentReference } from '../reference';
 import { requireAccess } from './access';
 import { addDays } from './calendar';
-import { bankOf, type Party } from './parties';
+import { inputObject, bankOf, type Party } from './parties';
 import type { PartRecord } from './part';
 import { personOf, todayOf, type MutationMeta, type PersonRef, sameRequestAgain } from './trade';
 
@@ -46,9 +46,7 @@ export interface PaymentRecord extends PaymentInput {
 const PAYMENT_ID = /^[A-Za-z0-9._:-]{1,56}$/;
 
 export function parsePaymentInput(raw: unknown, currency: string, field = 'payment'): PaymentInput {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field);
   if (typeof o.paymentId !== 'string' || !PAYMENT_ID.test(o.paymentId))
     fail('INVALID_INPUT', `${field}.paymentId must be 1-56 characters of A-Z a-z 0-9 . _ : -`);
   if (typeof o.partId !== 'string' || o.partId.length === 0 || o.partId.length > 200)

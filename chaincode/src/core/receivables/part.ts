@@ -4,18 +4,17 @@ import { parseAmountMinor, type Currency } from '../money';
 import { parseClientId } from '../reference';
 import { requireAccess } from './access';
 import { minPartMinorOf, type ReceivablesPolicy } from './limits';
-import { parseEnterprise, partyLabel, sameParty, type EnterpriseParty, type Party } from './parties';
-import type { TokenRecord } from './token';
 import {
-  bindTrade,
-  personOf,
-  requireTradeAvailable,
-  todayOf,
-  type MutationMeta,
-  type PersonRef,
-  type TradeRecord,
-  sameRequestAgain,
-} from './trade';
+  inputObject,
+  parseEnterprise,
+  partyLabel,
+  sameParty,
+  type EnterpriseParty,
+  type Party,
+} from './parties';
+import type { TokenRecord } from './token';
+import type { FourEyesRecord, MutationMeta, PersonRef, TradeRecord } from './trade';
+import { bindTrade, personOf, requireTradeAvailable, sameRequestAgain, todayOf } from './trade';
 
 /**
  * A part of a token, as unspent outputs: a split or transfer spends one part whole and creates new parts whose
@@ -156,19 +155,13 @@ export type MoveStatus = (typeof MOVE_STATUSES)[number];
  * proposal locks nothing: two proposals may name the same part; the first signed spends it and the other's
  * signing is refused PART_SPENT.
  */
-export interface MoveRecord {
+export interface MoveRecord extends FourEyesRecord {
   readonly moveId: string;
   readonly tokenId: string;
   readonly partId: string;
   readonly holder: EnterpriseParty;
   readonly outputs: readonly MoveOutput[];
   readonly status: MoveStatus;
-  readonly proposedBy: PersonRef;
-  readonly proposedAt: string;
-  readonly txId: string;
-  readonly inputHash: string;
-  readonly signedBy: PersonRef | null;
-  readonly signedAt: string | null;
   readonly signTxId: string | null;
 }
 
@@ -177,9 +170,7 @@ const OUTPUT_FIELDS = ['amountMinor', 'holder', 'tradeId'];
 
 /** A move as asked; its count of outputs is bounded here (before reading them) by the policy's maximum. */
 export function parseMoveInput(raw: unknown, policy: ReceivablesPolicy, field = 'move'): MoveInput {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field);
   for (const k of Object.keys(o))
     if (!MOVE_FIELDS.includes(k))
       fail('INVALID_INPUT', `${field}.${k} is not a field (expected ${MOVE_FIELDS.join(', ')})`);

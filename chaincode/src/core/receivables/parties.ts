@@ -51,10 +51,15 @@ export function parseEnterpriseId(value: unknown, field: string): string {
   return normaliseSubject('CN_USCC', value, field).value;
 }
 
-export function parseParty(raw: unknown, field: string): Party {
+/** An input that must be a JSON object: its fields by name, else INVALID_INPUT saying what it must hold. */
+export function inputObject(raw: unknown, field: string, holds?: string): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object { kind, mspId, enterpriseId? }`);
-  const o = raw as Record<string, unknown>;
+    fail('INVALID_INPUT', `${field} must be an object${holds === undefined ? '' : ` ${holds}`}`);
+  return raw as Record<string, unknown>;
+}
+
+export function parseParty(raw: unknown, field: string): Party {
+  const o = inputObject(raw, field, '{ kind, mspId, enterpriseId? }');
   const mspId = parseMspId(o.mspId, `${field}.mspId`);
   if (o.kind === 'BANK') {
     if (o.enterpriseId !== undefined)

@@ -5,18 +5,10 @@ import { requireAccess } from './access';
 import { addMonths } from './calendar';
 import { RECEIVABLES_LIMITS } from './limits';
 import type { EnterpriseParty } from './parties';
+import { inputObject } from './parties';
 import { rootPartOf, type PartRecord } from './part';
-import {
-  bindTrade,
-  personOf,
-  releaseTrade,
-  requireTradeAvailable,
-  todayOf,
-  type MutationMeta,
-  type PersonRef,
-  type TradeRecord,
-  sameRequestAgain,
-} from './trade';
+import type { FourEyesRecord, MutationMeta, PersonRef, TradeRecord } from './trade';
+import { bindTrade, personOf, releaseTrade, requireTradeAvailable, sameRequestAgain, todayOf } from './trade';
 
 /**
  * A receivable token: the core enterprise's irrevocable undertaking to pay an amount on a date, issued to its
@@ -44,17 +36,11 @@ export interface IssueInput {
 export const TOKEN_STATUSES = ['PROPOSED', 'SIGNED', 'ACCEPTED', 'DECLINED'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
-export interface TokenRecord extends IssueInput {
+export interface TokenRecord extends IssueInput, FourEyesRecord {
   readonly issuer: EnterpriseParty;
   readonly payee: EnterpriseParty;
   readonly longTerm: boolean;
   readonly status: TokenStatus;
-  readonly proposedBy: PersonRef;
-  readonly proposedAt: string;
-  readonly txId: string;
-  readonly inputHash: string;
-  readonly signedBy: PersonRef | null;
-  readonly signedAt: string | null;
   /** The ledger day of the signing: the issue date, from which the term runs. */
   readonly issuedOn: string | null;
   readonly answeredBy: PersonRef | null;
@@ -73,9 +59,7 @@ const ISSUE_FIELDS = [
 ];
 
 export function parseIssueInput(raw: unknown, field = 'issue'): IssueInput {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field);
   for (const k of Object.keys(o))
     if (!ISSUE_FIELDS.includes(k))
       fail('INVALID_INPUT', `${field}.${k} is not a field (expected ${ISSUE_FIELDS.join(', ')})`);

@@ -4,6 +4,7 @@ import { parseClientId, parseIsoDate } from '../reference';
 import { requireAccess } from './access';
 import { dayOf } from './calendar';
 import {
+  inputObject,
   parseEnterprise,
   partyLabel,
   sameParty,
@@ -79,6 +80,16 @@ export function sameRequestAgain<T extends { readonly inputHash: string; readonl
   return true;
 }
 
+/** A record decided under four eyes: who proposed it and when, under which input, and who signed it. */
+export interface FourEyesRecord {
+  readonly proposedBy: PersonRef;
+  readonly proposedAt: string;
+  readonly txId: string;
+  readonly inputHash: string;
+  readonly signedBy: PersonRef | null;
+  readonly signedAt: string | null;
+}
+
 export interface MutationMeta {
   readonly actor: ReceivablesActor;
   /** The transaction's timestamp (ISO-8601, UTC). */
@@ -134,9 +145,7 @@ export function parseInvoiceId(
 }
 
 export function parseTradeInput(raw: unknown, field = 'trade'): TradeInput {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail('INVALID_INPUT', `${field} must be an object`);
-  const o = raw as Record<string, unknown>;
+  const o = inputObject(raw, field);
   for (const k of Object.keys(o))
     if (!TRADE_FIELDS.includes(k))
       fail('INVALID_INPUT', `${field}.${k} is not a field (expected ${TRADE_FIELDS.join(', ')})`);
