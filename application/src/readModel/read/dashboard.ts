@@ -190,33 +190,31 @@ async function dayFigures(
      ) b GROUP BY day`,
     [since],
   );
-  const casesOf = new Map(cases.rows.map((c) => [c.day, c]));
+  const casesByDay = new Map(cases.rows.map((c) => [c.day, c]));
   const breaksOf = new Map(breaks.rows.map((b) => [b.day, b]));
   const own: DayFigures[] = [];
   const network: DayFigures[] = [];
   for (const d of stats.rows) {
-    const c = casesOf.get(d.day);
+    const c = casesByDay.get(d.day);
     const b = breaksOf.get(d.day);
-    own.push({
+    /** The day's figures: its legs posted, its cases opened and their status now (`side`'s), its breaks. */
+    const figures = (
+      legsPosted: string,
+      side: 'own' | 'all',
+      breaksOpened: string,
+      breaksResolved: string,
+    ) => ({
       day: d.day,
-      legsPosted: d.own_legs_posted,
-      casesOpened: c?.own_opened ?? '0',
-      casesMatched: c?.own_matched ?? '0',
-      casesBroken: c?.own_broken ?? '0',
-      casesPending: c?.own_pending ?? '0',
-      breaksOpened: b?.opened ?? '0',
-      breaksResolved: b?.resolved ?? '0',
+      legsPosted,
+      casesOpened: c?.[`${side}_opened`] ?? '0',
+      casesMatched: c?.[`${side}_matched`] ?? '0',
+      casesBroken: c?.[`${side}_broken`] ?? '0',
+      casesPending: c?.[`${side}_pending`] ?? '0',
+      breaksOpened,
+      breaksResolved,
     });
-    network.push({
-      day: d.day,
-      legsPosted: d.legs_posted,
-      casesOpened: c?.all_opened ?? '0',
-      casesMatched: c?.all_matched ?? '0',
-      casesBroken: c?.all_broken ?? '0',
-      casesPending: c?.all_pending ?? '0',
-      breaksOpened: d.breaks_opened,
-      breaksResolved: d.breaks_resolved,
-    });
+    own.push(figures(d.own_legs_posted, 'own', b?.opened ?? '0', b?.resolved ?? '0'));
+    network.push(figures(d.legs_posted, 'all', d.breaks_opened, d.breaks_resolved));
   }
   return { own, network, since };
 }
