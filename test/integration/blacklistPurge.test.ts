@@ -59,6 +59,18 @@ describe('purged blacklist evidence on the embedded network’s disk', () => {
     subject: s,
   });
   const gateway = (c: EmbeddedConsortium) => new BlacklistGateway(c.gateway);
+  /** PayCo disputes Bank B's entry about `s` (on a subject's behalf); the dispute's id. */
+  const openDispute = async (c: EmbeddedConsortium, s: typeof subject): Promise<string> => {
+    const disputeId = `d-${randomBytes(6).toString('hex')}`;
+    await gateway(c).openDispute(await c.identity('pavel'), {
+      category: 'MONEY_MULE',
+      disputeId,
+      requestHash: randomBytes(32).toString('hex'),
+      subjectKey: s.subjectKey,
+      uploader: 'BankBMSP',
+    });
+    return disputeId;
+  };
   const code = (p: Promise<unknown>) =>
     p.then(
       () => 'OK',
@@ -76,14 +88,7 @@ describe('purged blacklist evidence on the embedded network’s disk', () => {
     await bl.upload(await c.identity('bankb-system'), entry(other, kept));
     // Positive control: the scan reads the private-data log in clear.
     expect(holding(dataDir, marker)).toEqual(['ledger/private/BankBMSP.log']);
-    const disputeId = `p-${randomBytes(6).toString('hex')}`;
-    await bl.openDispute(await c.identity('pavel'), {
-      category: 'MONEY_MULE',
-      disputeId,
-      requestHash: 'a'.repeat(64),
-      subjectKey: subject.subjectKey,
-      uploader: 'BankBMSP',
-    });
+    const disputeId = await openDispute(c, subject);
     const step = await bl.disputeStep(await c.identity('bruno'), disputeId, 'RETRACT');
     expect(step.result.dispute.status).toBe('RETRACTED');
     expect(holding(dataDir, marker)).toEqual([]);
@@ -108,14 +113,7 @@ describe('purged blacklist evidence on the embedded network’s disk', () => {
     const third = { keyVersion: 1, subjectKey: randomBytes(32).toString('hex') };
     const late = `late-${randomBytes(12).toString('hex')}`;
     await bl.upload(await c.identity('bankb-system'), entry(third, late));
-    const disputeId = `q-${randomBytes(6).toString('hex')}`;
-    await bl.openDispute(await c.identity('pavel'), {
-      category: 'MONEY_MULE',
-      disputeId,
-      requestHash: 'b'.repeat(64),
-      subjectKey: third.subjectKey,
-      uploader: 'BankBMSP',
-    });
+    const disputeId = await openDispute(c, third);
     await stop();
     const before = readFileSync(privateLog);
     expect(before.includes(Buffer.from(late))).toBe(true);
