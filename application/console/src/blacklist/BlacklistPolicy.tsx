@@ -10,6 +10,7 @@ import {
   type BlacklistProposalStep,
 } from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
+import { Done, Table, TextField, useSending } from './parts';
 
 function Proposals({
   ctx,
@@ -21,13 +22,12 @@ function Proposals({
   readonly policy: BlacklistPolicyVersion | undefined;
 }) {
   const { locale } = ctx;
-  const idId = useId();
   const jsonId = useId();
   const [proposalId, setProposalId] = useState('');
   const [json, setJson] = useState('');
   const [proposal, setProposal] = useState<BlacklistProposal>();
   const [done, setDone] = useState<string>();
-  const [error, setError] = useState<string>();
+  const { error, setError, send } = useSending();
   useEffect(() => {
     if (policy && json === '') setJson(JSON.stringify(policy.policy, null, 2));
   }, [policy, json]);
@@ -37,12 +37,8 @@ function Proposals({
     );
     setProposal({ proposal: r.result.proposal, status: r.result.status });
   };
-  const fail = (e: unknown) => {
-    setError(message(e));
-  };
   const propose = (e: SyntheticEvent) => {
     e.preventDefault();
-    setError(undefined);
     let parsed: unknown;
     try {
       parsed = JSON.parse(json);
@@ -50,42 +46,31 @@ function Proposals({
       setError(message(err));
       return;
     }
-    call<BlacklistProposalStep>('POST', '/v1/blacklist/policy/proposals', { proposalId, policy: parsed })
-      .then(step)
-      .catch(fail);
+    send(
+      () =>
+        call<BlacklistProposalStep>('POST', '/v1/blacklist/policy/proposals', { proposalId, policy: parsed }),
+      step,
+    );
   };
+  const path = `/v1/blacklist/policy/proposals/${encodeURIComponent(proposalId)}`;
   const lookUp = () => {
-    setError(undefined);
-    call<BlacklistProposal>('GET', `/v1/blacklist/policy/proposals/${encodeURIComponent(proposalId)}`)
-      .then(setProposal)
-      .catch(fail);
+    send(() => call<BlacklistProposal>('GET', path), setProposal);
   };
   const approve = () => {
-    setError(undefined);
-    call<BlacklistProposalStep>(
-      'POST',
-      `/v1/blacklist/policy/proposals/${encodeURIComponent(proposalId)}/approve`,
-    )
-      .then(step)
-      .catch(fail);
+    send(() => call<BlacklistProposalStep>('POST', `${path}/approve`), step);
   };
   return (
     <section aria-label={b('proposals')}>
       <h3>{b('proposals')}</h3>
       <form onSubmit={propose} aria-label={b('proposals')}>
-        <span className="field">
-          <label htmlFor={idId}>{b('proposalId')}</label>
-          <input
-            id={idId}
-            name="proposalId"
-            required
-            pattern="[A-Za-z0-9][A-Za-z0-9._-]*"
-            value={proposalId}
-            onChange={(e) => {
-              setProposalId(e.target.value);
-            }}
-          />
-        </span>
+        <TextField
+          label={b('proposalId')}
+          name="proposalId"
+          required
+          pattern="[A-Za-z0-9][A-Za-z0-9._-]*"
+          value={proposalId}
+          onChange={setProposalId}
+        />
         <div className="actions">
           <button type="button" disabled={!proposalId} onClick={lookUp}>
             {b('lookUp')}
@@ -113,11 +98,7 @@ function Proposals({
           </button>
         </details>
       </form>
-      {done && (
-        <p className="notice" role="status">
-          {done}
-        </p>
-      )}
+      <Done text={done} />
       <ErrorBox error={error} />
       {proposal && (
         <dl className="facts" data-testid="proposal">
@@ -176,24 +157,21 @@ export function BlacklistPolicyView({ ctx, b }: { readonly ctx: Ctx; readonly b:
                 ? b('genesis')
                 : `${formatDateTime(locale, INSTITUTION_TIME_ZONE, policy.adoptedAt)} · ${b('adoptedBy')}: ${policy.approvedBy.join(', ')}`}
             </p>
-            <table aria-label={b('policy')} data-testid="policy-categories">
-              <thead>
-                <tr>
-                  <th>{b('category')}</th>
-                  <th>{b('indicatorsMin')}</th>
-                  <th>{b('listingDaysMax')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {Object.entries(p.categories).map(([c, v]) => (
-                  <tr key={c}>
-                    <td>{codeText(locale, c)}</td>
-                    <td>{v.indicatorsMin}</td>
-                    <td>{v.listingDaysMax}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              b={b}
+              label={b('policy')}
+              testId="policy-categories"
+              headers={['category', 'indicatorsMin', 'listingDaysMax']}
+              items={Object.entries(p.categories)}
+              rowKey={([c]) => c}
+              row={([c, v]) => (
+                <>
+                  <td>{codeText(locale, c)}</td>
+                  <td>{v.indicatorsMin}</td>
+                  <td>{v.listingDaysMax}</td>
+                </>
+              )}
+            />
             <dl className="facts">
               <div>
                 <dt>{b('indicators')}</dt>
@@ -249,76 +227,43 @@ interface Version {
 
 export function BlacklistAudit({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
   const { locale } = ctx;
-  const keyId = useId();
-  const uploaderId = useId();
-  const categoryId = useId();
   const [subjectKey, setSubjectKey] = useState('');
   const [uploader, setUploader] = useState('');
   const [category, setCategory] = useState('');
   const [log, setLog] = useState<readonly LoggedQuery[]>();
   const [history, setHistory] = useState<readonly Version[]>();
-  const [error, setError] = useState<string>();
+  const { error, send } = useSending();
   const showLog = (e: SyntheticEvent) => {
     e.preventDefault();
-    setError(undefined);
-    call<LoggedQuery[]>('GET', `/v1/blacklist/query-log/${subjectKey}`)
-      .then(setLog)
-      .catch((err: unknown) => {
-        setError(message(err));
-      });
+    send(() => call<LoggedQuery[]>('GET', `/v1/blacklist/query-log/${subjectKey}`), setLog);
   };
   const showHistory = () => {
-    setError(undefined);
-    call<Version[]>(
-      'GET',
-      `/v1/blacklist/entries/${subjectKey}/${encodeURIComponent(uploader)}/${encodeURIComponent(category)}/history`,
-    )
-      .then(setHistory)
-      .catch((err: unknown) => {
-        setError(message(err));
-      });
+    send(
+      () =>
+        call<Version[]>(
+          'GET',
+          `/v1/blacklist/entries/${subjectKey}/${encodeURIComponent(uploader)}/${encodeURIComponent(category)}/history`,
+        ),
+      setHistory,
+    );
   };
   return (
     <section aria-label={b('tabAudit')}>
       <form className="inline" onSubmit={showLog} aria-label={b('queryLog')}>
-        <span className="field">
-          <label htmlFor={keyId}>{b('subjectKey')}</label>
-          <input
-            id={keyId}
-            name="subjectKey"
-            required
-            pattern="[0-9a-f]{64}"
-            size={66}
-            className="mono"
-            value={subjectKey}
-            onChange={(e) => {
-              setSubjectKey(e.target.value.trim());
-            }}
-          />
-        </span>
+        <TextField
+          label={b('subjectKey')}
+          name="subjectKey"
+          required
+          pattern="[0-9a-f]{64}"
+          size={66}
+          className="mono"
+          value={subjectKey}
+          onChange={setSubjectKey}
+          trimmed
+        />
         <button type="submit">{b('queryLog')}</button>
-        <span className="field">
-          <label htmlFor={uploaderId}>{b('uploader')}</label>
-          <input
-            id={uploaderId}
-            name="uploader"
-            value={uploader}
-            onChange={(e) => {
-              setUploader(e.target.value.trim());
-            }}
-          />
-        </span>
-        <span className="field">
-          <label htmlFor={categoryId}>{b('category')}</label>
-          <input
-            id={categoryId}
-            name="category"
-            value={category}
-            onChange={(e) => {
-              setCategory(e.target.value.trim());
-            }}
-          />
-        </span>
+        <TextField label={b('uploader')} name="uploader" value={uploader} onChange={setUploader} trimmed />
+        <TextField label={b('category')} name="category" value={category} onChange={setCategory} trimmed />
         <button type="button" disabled={!subjectKey || !uploader || !category} onClick={showHistory}>
           {b('entryHistory')}
         </button>
@@ -328,60 +273,50 @@ export function BlacklistAudit({ ctx, b }: { readonly ctx: Ctx; readonly b: Blac
       </p>
       <ErrorBox error={error} />
       {log && (
-        <table aria-label={b('queryLog')} data-testid="query-log">
-          <thead>
-            <tr>
-              <th>{b('time')}</th>
-              <th>{b('institution')}</th>
-              <th>{b('person')}</th>
-              <th>{b('purpose')}</th>
-              <th>{b('consent')}</th>
-              <th>{b('hits')}</th>
-              <th>{b('transaction')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.map((q) => (
-              <tr key={q.queryId}>
-                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, q.at, 'short')}</td>
-                <td>{q.querier.mspId}</td>
-                <td>{q.querier.name}</td>
-                <td>{codeText(locale, q.purpose)}</td>
-                <td className="mono small">
-                  {q.consentHash === null ? '—' : `${q.consentHash.slice(0, 12)}…`}
-                </td>
-                <td>{q.hits}</td>
-                <td className="mono small" title={q.queryId}>
-                  {q.queryId.slice(0, 12)}…
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          b={b}
+          label={b('queryLog')}
+          testId="query-log"
+          headers={['time', 'institution', 'person', 'purpose', 'consent', 'hits', 'transaction']}
+          items={log}
+          rowKey={(q) => q.queryId}
+          row={(q) => (
+            <>
+              <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, q.at, 'short')}</td>
+              <td>{q.querier.mspId}</td>
+              <td>{q.querier.name}</td>
+              <td>{codeText(locale, q.purpose)}</td>
+              <td className="mono small">
+                {q.consentHash === null ? '—' : `${q.consentHash.slice(0, 12)}…`}
+              </td>
+              <td>{q.hits}</td>
+              <td className="mono small" title={q.queryId}>
+                {q.queryId.slice(0, 12)}…
+              </td>
+            </>
+          )}
+        />
       )}
       {history && (
-        <table aria-label={b('entryHistory')} data-testid="entry-history">
-          <thead>
-            <tr>
-              <th>{b('time')}</th>
-              <th>{b('status')}</th>
-              <th>{b('transaction')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((v) => (
-              <tr key={v.txId}>
-                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, v.timestamp, 'short')}</td>
-                <td>
-                  {v.isDelete
-                    ? b('deleted')
-                    : codeText(locale, (v.value as { status?: string } | null)?.status ?? '')}
-                </td>
-                <td className="mono small">{v.txId}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          b={b}
+          label={b('entryHistory')}
+          testId="entry-history"
+          headers={['time', 'status', 'transaction']}
+          items={history}
+          rowKey={(v) => v.txId}
+          row={(v) => (
+            <>
+              <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, v.timestamp, 'short')}</td>
+              <td>
+                {v.isDelete
+                  ? b('deleted')
+                  : codeText(locale, (v.value as { status?: string } | null)?.status ?? '')}
+              </td>
+              <td className="mono small">{v.txId}</td>
+            </>
+          )}
+        />
       )}
     </section>
   );

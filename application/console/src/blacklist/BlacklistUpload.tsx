@@ -1,15 +1,17 @@
-// Upload: one entry, or a CSV file with a progress bar (bytes sent, then the node's check and posting).
-import { useId, useState, type SyntheticEvent } from 'react';
+// Upload: one entry, or a CSV file with a progress bar (bytes sent, then the node's own progress: lines done of
+// the total, and listed, unchanged and refused so far).
+import { useEffect, useId, useState, type SyntheticEvent } from 'react';
 
-import { ErrorBox, message, type Ctx } from '../ui';
+import { ErrorBox, Select, type Ctx } from '../ui';
 import {
   call,
   uploadWithProgress,
+  type BlacklistBulkProgress,
   type BlacklistBulkReport,
   type BlacklistUploadAnswer,
 } from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
-import { IdentifierFields } from './parts';
+import { Done, useSubjectFields, codeOptions, Table, TextField, useSending } from './parts';
 
 const CATEGORIES = [
   'CONFIRMED_FRAUD',
@@ -22,16 +24,8 @@ const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH'];
 
 function One({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
   const { locale } = ctx;
-  const ids = {
-    category: useId(),
-    severity: useId(),
-    indicators: useId(),
-    summary: useId(),
-    docs: useId(),
-    expires: useId(),
-  };
-  const [type, setType] = useState('MOBILE');
-  const [identifier, setIdentifier] = useState('');
+  const docsId = useId();
+  const subject = useSubjectFields(b, locale);
   const [category, setCategory] = useState('MONEY_MULE');
   const [severity, setSeverity] = useState('HIGH');
   const [indicators, setIndicators] = useState('');
@@ -39,118 +33,77 @@ function One({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
   const [docs, setDocs] = useState('');
   const [expiresOn, setExpiresOn] = useState('');
   const [done, setDone] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSending();
+  const code = (c: string) => codeText(locale, c);
   const submit = (e: SyntheticEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
     const documentHashes = docs.split(/\s+/).filter((d) => d !== '');
-    call<BlacklistUploadAnswer>('POST', '/v1/blacklist/entries', {
-      type,
-      identifier,
-      category,
-      severity,
-      indicators: indicators.split(/[,;\s]+/).filter((x) => x !== ''),
-      summary,
-      ...(documentHashes.length > 0 ? { documentHashes } : {}),
-      ...(expiresOn ? { expiresOn } : {}),
-    })
-      .then((r) => {
+    send(
+      () =>
+        call<BlacklistUploadAnswer>('POST', '/v1/blacklist/entries', {
+          type: subject.type,
+          identifier: subject.identifier,
+          category,
+          severity,
+          indicators: indicators.split(/[,;\s]+/).filter((x) => x !== ''),
+          summary,
+          ...(documentHashes.length > 0 ? { documentHashes } : {}),
+          ...(expiresOn ? { expiresOn } : {}),
+        }),
+      (r) => {
         const first = r.result[0];
         setDone(
           b('listed', {
-            outcome: codeText(locale, first?.outcome ?? ''),
-            category: codeText(locale, first?.category ?? category),
+            outcome: code(first?.outcome ?? ''),
+            category: code(first?.category ?? category),
             tx: `${(first?.txId ?? r.txId).slice(0, 16)}…`,
           }),
         );
-        setIdentifier('');
-      })
-      .catch((err: unknown) => {
-        setError(message(err));
-      })
-      .finally(() => {
-        setBusy(false);
-      });
+        subject.clear();
+      },
+    );
   };
   return (
     <section aria-label={b('uploadOne')}>
       <h3>{b('uploadOne')}</h3>
       <form className="inline" onSubmit={submit} aria-label={b('uploadOne')}>
-        <IdentifierFields
-          b={b}
-          locale={locale}
-          type={type}
-          setType={setType}
-          identifier={identifier}
-          setIdentifier={setIdentifier}
+        {subject.fields}
+        {(
+          [
+            ['category', category, setCategory, CATEGORIES],
+            ['severity', severity, setSeverity, SEVERITIES],
+          ] as const
+        ).map(([name, value, set, codes]) => (
+          <Select
+            key={name}
+            label={b(name)}
+            name={name}
+            value={value}
+            onChange={set}
+            options={codeOptions(codes, code)}
+          />
+        ))}
+        <TextField
+          label={b('indicators')}
+          name="indicators"
+          required
+          placeholder="POLICE_REPORT, MULE_PATTERN"
+          value={indicators}
+          onChange={setIndicators}
+        />
+        <TextField
+          label={b('summary')}
+          name="summary"
+          required
+          maxLength={2000}
+          value={summary}
+          onChange={setSummary}
         />
         <span className="field">
-          <label htmlFor={ids.category}>{b('category')}</label>
-          <select
-            id={ids.category}
-            name="category"
-            value={category}
-            onChange={(e) => {
-              setCategory(e.target.value);
-            }}
-          >
-            {CATEGORIES.map((c) => (
-              <option key={c} value={c}>
-                {codeText(locale, c)}
-              </option>
-            ))}
-          </select>
-        </span>
-        <span className="field">
-          <label htmlFor={ids.severity}>{b('severity')}</label>
-          <select
-            id={ids.severity}
-            name="severity"
-            value={severity}
-            onChange={(e) => {
-              setSeverity(e.target.value);
-            }}
-          >
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {codeText(locale, s)}
-              </option>
-            ))}
-          </select>
-        </span>
-        <span className="field">
-          <label htmlFor={ids.indicators}>{b('indicators')}</label>
-          <input
-            id={ids.indicators}
-            name="indicators"
-            required
-            placeholder="POLICE_REPORT, MULE_PATTERN"
-            value={indicators}
-            onChange={(e) => {
-              setIndicators(e.target.value);
-            }}
-          />
-        </span>
-        <span className="field">
-          <label htmlFor={ids.summary}>{b('summary')}</label>
-          <input
-            id={ids.summary}
-            name="summary"
-            required
-            maxLength={2000}
-            value={summary}
-            onChange={(e) => {
-              setSummary(e.target.value);
-            }}
-          />
-        </span>
-        <span className="field">
-          <label htmlFor={ids.docs}>{b('documentHashes')}</label>
+          <label htmlFor={docsId}>{b('documentHashes')}</label>
           <textarea
-            id={ids.docs}
+            id={docsId}
             name="documentHashes"
             rows={2}
             value={docs}
@@ -159,59 +112,92 @@ function One({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
             }}
           />
         </span>
-        <span className="field">
-          <label htmlFor={ids.expires}>{b('expiresOn')}</label>
-          <input
-            id={ids.expires}
-            name="expiresOn"
-            type="date"
-            value={expiresOn}
-            onChange={(e) => {
-              setExpiresOn(e.target.value);
-            }}
-          />
-        </span>
+        <TextField
+          label={b('expiresOn')}
+          name="expiresOn"
+          type="date"
+          value={expiresOn}
+          onChange={setExpiresOn}
+        />
         <button type="submit" disabled={busy}>
           {b('listIt')}
         </button>
       </form>
-      {done && (
-        <p className="notice" role="status">
-          {done}
-        </p>
-      )}
+      <Done text={done} />
       <ErrorBox error={error} />
     </section>
   );
+}
+
+/** How often the page asks the node how far a bulk upload has got. */
+const PROGRESS_POLL_MS = 500;
+
+/**
+ * The node's progress of the upload named `uploadId` while it runs (lines done of the total, outcomes so far),
+ * polled; undefined before the node has it (its answer to an unknown id is 404) and once `uploadId` is undefined.
+ */
+function useNodeProgress(uploadId: string | undefined): BlacklistBulkProgress | undefined {
+  const [progress, setProgress] = useState<BlacklistBulkProgress>();
+  useEffect(() => {
+    setProgress(undefined);
+    if (uploadId === undefined) return;
+    let stopped = false;
+    const poll = () => {
+      call<BlacklistBulkProgress>('GET', `/v1/blacklist/bulk-uploads/${encodeURIComponent(uploadId)}`)
+        .then((p) => {
+          if (!stopped) setProgress(p);
+        })
+        .catch(() => undefined); // not there yet, or a lost answer: the next poll asks again
+    };
+    const timer = setInterval(poll, PROGRESS_POLL_MS);
+    poll();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [uploadId]);
+  return progress;
 }
 
 function Bulk({ b }: { readonly b: BlacklistText }) {
   const fileId = useId();
   const [file, setFile] = useState<File>();
   const [progress, setProgress] = useState<{ sent: number; total: number }>();
+  const [uploadId, setUploadId] = useState<string>();
+  const node = useNodeProgress(uploadId);
   const [report, setReport] = useState<BlacklistBulkReport>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSending();
   const submit = (e: SyntheticEvent) => {
     e.preventDefault();
     if (!file) return;
-    setBusy(true);
-    setError(undefined);
+    const id = crypto.randomUUID();
     setReport(undefined);
     setProgress({ sent: 0, total: file.size });
-    uploadWithProgress<BlacklistBulkReport>('/v1/blacklist/entries/bulk', file, (sent, total) => {
-      setProgress({ sent, total });
-    })
-      .then(setReport)
-      .catch((err: unknown) => {
-        setError(message(err));
-      })
-      .finally(() => {
-        setBusy(false);
-        setProgress(undefined);
-      });
+    setUploadId(id);
+    const ended = () => {
+      setProgress(undefined);
+      setUploadId(undefined);
+    };
+    send(
+      () =>
+        uploadWithProgress<BlacklistBulkReport>(
+          '/v1/blacklist/entries/bulk',
+          file,
+          (sent, total) => {
+            setProgress({ sent, total });
+          },
+          { 'Upload-Id': id },
+        ),
+      (r) => {
+        ended();
+        setReport(r);
+      },
+      ended,
+    );
   };
-  const pct = progress ? Math.floor((progress.sent / Math.max(progress.total, 1)) * 100) : 0;
+  const sentPct = progress ? Math.floor((progress.sent / Math.max(progress.total, 1)) * 100) : 0;
+  const posting = node?.status === 'POSTING' && node.lines !== null ? node : undefined;
+  const linesPct = posting ? Math.floor((posting.linesDone / Math.max(posting.lines ?? 0, 1)) * 100) : 0;
   return (
     <section aria-label={b('uploadFile')}>
       <h3>{b('uploadFile')}</h3>
@@ -236,10 +222,28 @@ function Bulk({ b }: { readonly b: BlacklistText }) {
       </form>
       {progress && (
         <div data-testid="bulk-progress">
-          <label>
-            {pct < 100 ? `${b('sending')} ${String(pct)}%` : b('posting')}
-            <progress max={100} value={pct} />
-          </label>
+          {sentPct < 100 ? (
+            <label>
+              {`${b('sending')} ${String(sentPct)}%`}
+              <progress max={100} value={sentPct} />
+            </label>
+          ) : posting ? (
+            <label data-testid="bulk-lines">
+              {b('bulkProgress', {
+                done: posting.linesDone,
+                lines: posting.lines ?? 0,
+                listed: posting.listed,
+                unchanged: posting.unchanged,
+                refused: posting.refused,
+              })}
+              <progress max={100} value={linesPct} />
+            </label>
+          ) : (
+            <label>
+              {node?.status === 'READING' ? b('checkingLines') : b('posting')}
+              <progress />
+            </label>
+          )}
         </div>
       )}
       <ErrorBox error={error} />
@@ -254,24 +258,20 @@ function Bulk({ b }: { readonly b: BlacklistText }) {
             })}
           </p>
           {report.refused.length > 0 && (
-            <table aria-label={b('uploadFile')}>
-              <thead>
-                <tr>
-                  <th>{b('line')}</th>
-                  <th>{b('code')}</th>
-                  <th>{b('message')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.refused.map((r) => (
-                  <tr key={r.line}>
-                    <td>{r.line}</td>
-                    <td className="mono">{r.code}</td>
-                    <td>{r.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              b={b}
+              label={b('uploadFile')}
+              headers={['line', 'code', 'message']}
+              items={report.refused}
+              rowKey={(r) => String(r.line)}
+              row={(r) => (
+                <>
+                  <td>{r.line}</td>
+                  <td className="mono">{r.code}</td>
+                  <td>{r.message}</td>
+                </>
+              )}
+            />
           )}
         </div>
       )}

@@ -12,7 +12,7 @@ import {
   type BlacklistWatchlist,
 } from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
-import { IdentifierFields } from './parts';
+import { Done, RowAction, Table, TextField, useSubjectFields } from './parts';
 
 /** Refetches when an alert arrives on the live stream. */
 function useAlertTick(): number {
@@ -79,49 +79,40 @@ function Alerts({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
       <ErrorBox error={error} />
       {alerts && alerts.items.length === 0 && <p>{b('noAlerts')}</p>}
       {alerts && alerts.items.length > 0 && (
-        <table aria-label={b('alerts')} data-testid="alerts">
-          <thead>
-            <tr>
-              <th>{b('time')}</th>
-              <th>{b('labelShort')}</th>
-              <th>{b('type')}</th>
-              <th>{b('uploader')}</th>
-              <th>{b('category')}</th>
-              <th>{b('status')}</th>
-              <th>{b('transaction')}</th>
-              <th>{b('seenBy')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.items.map((a) => (
-              <tr key={a.alertId} className={a.acknowledgedAt === null ? 'differs' : undefined}>
-                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, a.at, 'short')}</td>
-                <td>{a.label ?? '—'}</td>
-                <td>{a.subjectType === null ? '—' : codeText(locale, a.subjectType)}</td>
-                <td>{a.uploader}</td>
-                <td>{codeText(locale, a.category)}</td>
-                <td>
-                  <span className="badge">{codeText(locale, a.status)}</span>
-                </td>
-                <td className="mono small" title={a.txId}>
-                  {a.txId.slice(0, 12)}… #{a.blockNumber}
-                </td>
-                <td>
-                  {a.acknowledgedBy ?? (
-                    <button
-                      type="button"
-                      onClick={() => {
-                        ack(a.alertId);
-                      }}
-                    >
-                      {b('acknowledge')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          b={b}
+          label={b('alerts')}
+          testId="alerts"
+          headers={['time', 'labelShort', 'type', 'uploader', 'category', 'status', 'transaction', 'seenBy']}
+          items={alerts.items}
+          rowKey={(a) => a.alertId}
+          rowClass={(a) => (a.acknowledgedAt === null ? 'differs' : undefined)}
+          row={(a) => (
+            <>
+              <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, a.at, 'short')}</td>
+              <td>{a.label ?? '—'}</td>
+              <td>{a.subjectType === null ? '—' : codeText(locale, a.subjectType)}</td>
+              <td>{a.uploader}</td>
+              <td>{codeText(locale, a.category)}</td>
+              <td>
+                <span className="badge">{codeText(locale, a.status)}</span>
+              </td>
+              <td className="mono small" title={a.txId}>
+                {a.txId.slice(0, 12)}… #{a.blockNumber}
+              </td>
+              <td>
+                {a.acknowledgedBy ?? (
+                  <RowAction
+                    text={b('acknowledge')}
+                    act={() => {
+                      ack(a.alertId);
+                    }}
+                  />
+                )}
+              </td>
+            </>
+          )}
+        />
       )}
     </section>
   );
@@ -129,8 +120,7 @@ function Alerts({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
 
 function Watchlist({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
   const { locale } = ctx;
-  const [type, setType] = useState('MOBILE');
-  const [identifier, setIdentifier] = useState('');
+  const subject = useSubjectFields(b, locale);
   const [label, setLabel] = useState('');
   const [list, setList] = useState<BlacklistWatchlist>();
   const [done, setDone] = useState<string>();
@@ -147,11 +137,17 @@ function Watchlist({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText })
     e.preventDefault();
     setError(undefined);
     call<BlacklistWatchAdded>('POST', '/v1/blacklist/watchlist', {
-      items: [{ type, identifier, ...(label.trim() ? { label: label.trim() } : {}) }],
+      items: [
+        {
+          type: subject.type,
+          identifier: subject.identifier,
+          ...(label.trim() ? { label: label.trim() } : {}),
+        },
+      ],
     })
       .then((r) => {
         setDone(b('watched', { added: r.added, unchanged: r.unchanged }));
-        setIdentifier('');
+        subject.clear();
         setLabel('');
         load();
       })
@@ -173,67 +169,38 @@ function Watchlist({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText })
       </h3>
       <p className="help">{b('watchHelp')}</p>
       <form className="inline" onSubmit={submit} aria-label={b('watchlist')}>
-        <IdentifierFields
-          b={b}
-          locale={locale}
-          type={type}
-          setType={setType}
-          identifier={identifier}
-          setIdentifier={setIdentifier}
-        />
-        <label>
-          {b('label')}
-          <input
-            name="label"
-            maxLength={80}
-            value={label}
-            onChange={(e) => {
-              setLabel(e.target.value);
-            }}
-          />
-        </label>
+        {subject.fields}
+        <TextField label={b('label')} name="label" maxLength={80} value={label} onChange={setLabel} />
         <button type="submit">{b('watch')}</button>
       </form>
-      {done && (
-        <p className="notice" role="status">
-          {done}
-        </p>
-      )}
+      <Done text={done} />
       <ErrorBox error={error} />
       {list && list.items.length > 0 && (
-        <table aria-label={b('watchlist')} data-testid="watchlist">
-          <thead>
-            <tr>
-              <th>{b('labelShort')}</th>
-              <th>{b('type')}</th>
-              <th>{b('keyVersions')}</th>
-              <th>{b('addedAt')}</th>
-              <th>{b('addedBy')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((w) => (
-              <tr key={w.watchId}>
-                <td>{w.label ?? '—'}</td>
-                <td>{codeText(locale, w.type)}</td>
-                <td>{w.keyVersions.join(', ')}</td>
-                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, w.addedAt, 'short')}</td>
-                <td>{w.addedBy}</td>
-                <td>
-                  <button
-                    type="button"
-                    onClick={() => {
-                      remove(w.watchId);
-                    }}
-                  >
-                    {b('unwatch')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          b={b}
+          label={b('watchlist')}
+          testId="watchlist"
+          headers={['labelShort', 'type', 'keyVersions', 'addedAt', 'addedBy', '']}
+          items={list.items}
+          rowKey={(w) => w.watchId}
+          row={(w) => (
+            <>
+              <td>{w.label ?? '—'}</td>
+              <td>{codeText(locale, w.type)}</td>
+              <td>{w.keyVersions.join(', ')}</td>
+              <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, w.addedAt, 'short')}</td>
+              <td>{w.addedBy}</td>
+              <td>
+                <RowAction
+                  text={b('unwatch')}
+                  act={() => {
+                    remove(w.watchId);
+                  }}
+                />
+              </td>
+            </>
+          )}
+        />
       )}
     </section>
   );
@@ -303,36 +270,29 @@ export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; read
       )}
       {mine && mine.items.length === 0 && <p>{b('none')}</p>}
       {mine && mine.items.length > 0 && (
-        <table aria-label={b('mine')}>
-          <thead>
-            <tr>
-              <th>{b('category')}</th>
-              <th>{b('status')}</th>
-              <th>{b('listedAt')}</th>
-              <th>{b('expiresOn')}</th>
-              <th>{b('subjectKey')}</th>
-              <th>{b('transaction')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mine.items.map((e) => (
-              <tr key={`${e.subjectKey}:${e.category}`}>
-                <td>{codeText(locale, e.category)}</td>
-                <td>
-                  <span className="badge">{codeText(locale, e.status)}</span>
-                </td>
-                <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, e.listedAt, 'short')}</td>
-                <td>{e.expiresOn}</td>
-                <td className="mono small" title={e.subjectKey}>
-                  {e.subjectKey.slice(0, 12)}…
-                </td>
-                <td className="mono small" title={e.firstTxId}>
-                  {e.firstTxId.slice(0, 12)}…
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          b={b}
+          label={b('mine')}
+          headers={['category', 'status', 'listedAt', 'expiresOn', 'subjectKey', 'transaction']}
+          items={mine.items}
+          rowKey={(e) => `${e.subjectKey}:${e.category}`}
+          row={(e) => (
+            <>
+              <td>{codeText(locale, e.category)}</td>
+              <td>
+                <span className="badge">{codeText(locale, e.status)}</span>
+              </td>
+              <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, e.listedAt, 'short')}</td>
+              <td>{e.expiresOn}</td>
+              <td className="mono small" title={e.subjectKey}>
+                {e.subjectKey.slice(0, 12)}…
+              </td>
+              <td className="mono small" title={e.firstTxId}>
+                {e.firstTxId.slice(0, 12)}…
+              </td>
+            </>
+          )}
+        />
       )}
     </section>
   );

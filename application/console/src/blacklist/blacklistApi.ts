@@ -2,6 +2,7 @@
 import { ApiFailure, authHeader, call, sessionEnded } from '../api';
 
 export type {
+  BlacklistBulkProgress,
   BlacklistBulkReport,
   BlacklistEntryView,
   BlacklistPolicyVersion,
@@ -20,33 +21,28 @@ export type {
 } from '../../../src/http/routes/blacklistWatchShapes';
 export { call };
 
-/** The identifier types, in the order the forms offer them (the core's SUBJECT_TYPES). */
-export const SUBJECT_TYPES = [
-  'CN_RESIDENT_ID',
-  'MOBILE',
-  'BANK_ACCOUNT',
-  'BANK_CARD',
-  'CN_USCC',
-  'PASSPORT',
-] as const;
+/** The identifier types, in the order the forms offer them. */
+export { SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
 
 /** An event the console's live stream turns a `blacklist-alert` into (live.ts), for the banner and the list. */
 export const ALERT_EVENT = 'tallystick:blacklist-alert';
 
 /**
  * A bulk file sent with XMLHttpRequest, whose upload reports progress (fetch does not): `onProgress(sent, total)`
- * while the bytes go, then the node's report once it has checked and posted every line.
+ * while the bytes go, then the node's report once it has checked and posted every line. `headers`: the upload's
+ * `Upload-Id`, under which the node reports its own progress meanwhile (GET /v1/blacklist/bulk-uploads/{id}).
  */
 export function uploadWithProgress<T>(
   path: string,
   file: Blob,
   onProgress: (sent: number, total: number) => void,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
     xhr.setRequestHeader('content-type', 'text/csv');
-    for (const [k, v] of Object.entries(authHeader())) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries({ ...authHeader(), ...headers })) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => {
       onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     };

@@ -48,6 +48,9 @@ const en = {
   send: 'Upload',
   sending: 'Sending the file',
   posting: 'The node is checking and posting the lines…',
+  checkingLines: 'The node is reading the file and checking each line…',
+  bulkProgress:
+    '{done} of {lines} lines done: {listed} listed, {unchanged} unchanged, {refused} refused so far.',
   bulkDone: '{lines} lines: {listed} listed, {unchanged} unchanged, {refused} refused.',
   line: 'Line',
   code: 'Code',
@@ -170,6 +173,8 @@ const zh: Record<BlacklistKey, string> = {
   send: '上传',
   sending: '正在发送文件',
   posting: '节点正在校验并提交各行…',
+  checkingLines: '节点正在读取文件并逐行校验…',
+  bulkProgress: '已处理 {done} / {lines} 行：目前列入 {listed}，未变 {unchanged}，拒绝 {refused}。',
   bulkDone: '共 {lines} 行：列入 {listed}，未变 {unchanged}，拒绝 {refused}。',
   line: '行',
   code: '代码',
