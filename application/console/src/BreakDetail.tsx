@@ -6,7 +6,6 @@ import {
   type BreakRecord,
   type IndexedEvent,
   type OpenCase,
-  type People,
   type SealedBreak,
   type User,
 } from './api';
@@ -14,6 +13,7 @@ import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
 import { formatDate, formatDateTime, formatList, formatMoney } from './format';
 import { codeLabel, institutionName, type Translate } from './i18n';
 import { legDifference } from './legDifference';
+import { usePeople } from './people';
 import { hrefOf } from './route';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
 import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/actor';
@@ -100,19 +100,6 @@ export function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly brea
       )}
     </section>
   );
-}
-
-/** The colleagues the index has seen at work, offered when assigning. */
-function usePeople(): readonly string[] {
-  const [people, setPeople] = useState<readonly string[]>([]);
-  useEffect(() => {
-    call<People>('GET', '/v1/people')
-      .then((r) => {
-        setPeople(r.items);
-      })
-      .catch(() => undefined);
-  }, []);
-  return people;
 }
 
 /**

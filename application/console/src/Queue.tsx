@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 
-import { call, download, type People, type QueuePage } from './api';
+import { call, download, type QueuePage } from './api';
 import { replaceRoute } from './navigation';
 import { QueueFilters, QueueSearch } from './QueueFilters';
 import { QueueTable } from './QueueTable';
 import { urlFiltersOf, sortedBy, toQuery, viewOf, type View } from './queueView';
 import { QueueBulkBar, QueueViews } from './QueueViews';
+import { usePeople } from './people';
 import { ErrorBox, message, Pager, type Ctx } from './ui';
 
 /** Rows one export holds at most (the node's QUEUE_EXPORT_ROWS_MAX). */
@@ -68,19 +69,6 @@ function useQueuePage(
     };
   }, [request, liveBreaks, reloads]);
   return { page, error, setError };
-}
-
-/** The people of the institution the node has seen at work (for the assignee filter and bulk assignment). */
-function usePeople(me: string): readonly string[] {
-  const [people, setPeople] = useState<readonly string[]>([me]);
-  useEffect(() => {
-    call<People>('GET', '/v1/people')
-      .then((r) => {
-        setPeople(r.items);
-      })
-      .catch(() => undefined);
-  }, []);
-  return people;
 }
 
 /** How many breaks match, and the export of them all as CSV (a POST: the body may hold a search by reference). */
@@ -160,7 +148,7 @@ export function Queue({
   // The page's request as text: fetched again when it changes (or a block changes a break), not at every render.
   const request = JSON.stringify({ ...body, ...(cursor ? { cursor } : {}), count: true });
   const { page, error, setError } = useQueuePage(request, live.breaks, reloads);
-  const people = usePeople(user.enrollmentId);
+  const people = usePeople([user.enrollmentId]);
   const seen = useSeen(page);
   const show = (next: View) => {
     replaceRoute({ name: 'queue', filters: urlFiltersOf(next) });
