@@ -84,6 +84,17 @@ async function cli(
 }
 
 const systemTls = ['--cert', file('system.crt'), '--key', file('system.key'), '--ca', file('tls-ca.pem')];
+/** `login` at the node with these files of the run's folder as --cert and --key, and any more arguments. */
+const certLogin = (cert: string, key: string, ...more: string[]) => [
+  'login',
+  '--node',
+  url,
+  '--cert',
+  file(cert),
+  '--key',
+  file(key),
+  ...more,
+];
 
 describe('the tallystick command line on a node with mutual TLS', () => {
   it('provisions with the secret over its certificate, then posts with the certificate alone', async () => {
@@ -152,47 +163,19 @@ describe('the tallystick command line on a node with mutual TLS', () => {
   });
 
   it('refuses a node whose certificate the given CA did not issue, and says how to trust it', async () => {
-    const untrusted = await cli([
-      'login',
-      '--node',
-      url,
-      '--cert',
-      file('system.crt'),
-      '--key',
-      file('system.key'),
-    ]);
+    const untrusted = await cli(certLogin('system.crt', 'system.key'));
     // the node's certificate is not one --ca vouches for: the command's configuration to fix (2), not retried
     expect(untrusted.code).toBe(2);
     expect(untrusted.err).toMatch(
       /the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(\w+\): give the CA that issued it with --ca FILE/,
     );
-    const wrongCa = await cli([
-      'login',
-      '--node',
-      url,
-      '--cert',
-      file('system.crt'),
-      '--key',
-      file('system.key'),
-      '--ca',
-      file('other-ca.pem'),
-    ]);
+    const wrongCa = await cli(certLogin('system.crt', 'system.key', '--ca', file('other-ca.pem')));
     expect([wrongCa.code, wrongCa.err]).toEqual([2, expect.stringMatching(/is not trusted/)]);
   });
 
   it('shows the node’s refusal of a certificate of another institution’s CA', async () => {
     const r = await cli(
-      [
-        'login',
-        '--node',
-        url,
-        '--cert',
-        file('banka.crt'),
-        '--key',
-        file('banka.key'),
-        '--ca',
-        file('tls-ca.pem'),
-      ],
+      certLogin('banka.crt', 'banka.key', '--ca', file('tls-ca.pem')),
       {},
       file('banka-session.json'),
     );
@@ -205,15 +188,7 @@ describe('the tallystick command line on a node with mutual TLS', () => {
   it('stops before sending anything on files that do not fit, naming the option and never a key', async () => {
     const only = await cli(['login', '--node', url, '--cert', file('system.crt')]);
     expect(only.err).toMatch(/needs both --cert and --key/);
-    const swapped = await cli([
-      'login',
-      '--node',
-      url,
-      '--cert',
-      file('system.key'),
-      '--key',
-      file('system.crt'),
-    ]);
+    const swapped = await cli(certLogin('system.key', 'system.crt'));
     expect(swapped.err).toMatch(/--cert: .*system\.key does not hold a certificate/);
     expect(swapped.err).not.toMatch(/BEGIN/);
     const missing = await cli(['login', '--node', url, ...systemTls.slice(0, 4), '--ca', file('nope.pem')]);
