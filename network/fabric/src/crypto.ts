@@ -133,27 +133,22 @@ function identitiesOf(
   mspId: string,
 ): Identity[] {
   const nodeSecret = (name: string): string => `${name}-pw`;
-  const result: Identity[] = [];
-  for (const peer of topology.peers.filter((p) => p.mspId === mspId)) {
-    result.push({
-      id: peer.name,
-      secret: nodeSecret(peer.name),
-      type: 'peer',
-      tlsHosts: [...new Set([peer.host, peer.listenHost ?? peer.host, 'localhost'])],
-      tlsDir: tlsFiles(layout, mspId, peer.name),
-      mspDir: join(layout.nodeCrypto(mspId, peer.name), 'msp'),
-    });
-  }
-  for (const orderer of orderers.filter((o) => o.mspId === mspId)) {
-    result.push({
-      id: orderer.name,
-      secret: nodeSecret(orderer.name),
-      type: 'orderer',
-      tlsHosts: [...new Set([orderer.host, orderer.listenHost ?? orderer.host, 'localhost'])],
-      tlsDir: tlsFiles(layout, mspId, orderer.name),
-      mspDir: join(layout.nodeCrypto(mspId, orderer.name), 'msp'),
-    });
-  }
+  /** A peer's or orderer's identity: its certificates' hosts, where its TLS and MSP files go. */
+  const nodeIdentity = (
+    node: { readonly name: string; readonly host: string; readonly listenHost?: string },
+    type: 'peer' | 'orderer',
+  ): Identity => ({
+    id: node.name,
+    secret: nodeSecret(node.name),
+    type,
+    tlsHosts: [...new Set([node.host, node.listenHost ?? node.host, 'localhost'])],
+    tlsDir: tlsFiles(layout, mspId, node.name),
+    mspDir: join(layout.nodeCrypto(mspId, node.name), 'msp'),
+  });
+  const result: Identity[] = [
+    ...topology.peers.filter((p) => p.mspId === mspId).map((p) => nodeIdentity(p, 'peer')),
+    ...orderers.filter((o) => o.mspId === mspId).map((o) => nodeIdentity(o, 'orderer')),
+  ];
   result.push({
     id: ORG_ADMIN_ID,
     secret: `${ORG_ADMIN_ID}-${mspId}-pw`,
