@@ -1,3 +1,5 @@
+import { EventEmitter, once } from 'node:events';
+
 import type pg from 'pg';
 
 import type { IndexedRecord, Wire } from '../../../chaincode/src/api/receivables';
@@ -46,14 +48,18 @@ export interface ReceivablesIndexerOptions {
  * block stops the stream and resubscribes from the checkpoint after `retryDelayMs`.
  */
 export class ReceivablesIndexer {
+  /** The next block to apply: the checkpoint, then each committed block's successor. */
   private next = 0n;
-  private unsubscribe: (() => void) | undefined;
+  /** Blocks apply one after another, on this chain. */
   private chain: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** The current subscription: its number (blocks of an older one are dropped) and how to end it. */
+  private stream: { readonly generation: number; readonly end: () => void } | undefined;
   private generation = 0;
+  private stopped = false;
   private failures = 0;
-  private readonly waiters = new Set<{ block: bigint; done: () => void }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Emits `indexed` after each block committed (what `waitFor` waits on). */
+  private readonly progress = new EventEmitter().setMaxListeners(0);
 
   private constructor(
     private readonly options: ReceivablesIndexerOptions & { readonly retryDelayMs: number },
@@ -76,24 +82,15 @@ export class ReceivablesIndexer {
     return this.failures;
   }
 
-  /** Resolves once the index holds `block`. */
-  waitFor(block: bigint, timeoutMs = 30_000): Promise<void> {
-    if (this.next > block) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        block,
-        done: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`the receivables index did not reach block ${block} in ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+  /** Resolves once the index holds `block`; rejects after `timeoutMs`. */
+  async waitFor(block: bigint, timeoutMs = 30_000): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    while (this.next <= block)
+      try {
+        await once(this.progress, 'indexed', { signal });
+      } catch {
+        throw new Error(`the receivables index did not reach block ${block} in ${timeoutMs} ms`);
+      }
   }
 
   private isStopped(): boolean {
@@ -103,20 +100,25 @@ export class ReceivablesIndexer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    this.unsubscribe?.();
+    this.endStream();
     await this.chain;
   }
 
+  private endStream(): void {
+    this.generation++;
+    this.stream?.end();
+    this.stream = undefined;
+  }
+
+  /** Follows the blocks from `next`; a block of an ended subscription is dropped. */
   private subscribe(): void {
     if (this.stopped) return;
     const generation = ++this.generation;
-    this.unsubscribe = this.options.source.onReceivables(
-      (notices, blockNumber) => {
-        if (generation !== this.generation) return;
+    const apply = (notices: readonly ReceivablesNotice[], blockNumber: bigint) => {
+      if (generation === this.generation)
         this.chain = this.chain.then(() => this.apply(generation, notices, blockNumber));
-      },
-      { startBlock: this.next },
-    );
+    };
+    this.stream = { generation, end: this.options.source.onReceivables(apply, { startBlock: this.next }) };
   }
 
   /** The block's rows, read from the ledger before any SQL transaction opens. */
@@ -154,12 +156,11 @@ export class ReceivablesIndexer {
         } catch (e) {
           this.options.log?.(`receivables index listener failed: ${String(e)}`);
         }
-      for (const w of [...this.waiters]) if (w.block < this.next) w.done();
+      this.progress.emit('indexed');
     } catch (e) {
       this.failures++;
       this.options.log?.(`receivables index: block ${blockNumber} failed (retrying): ${String(e)}`);
-      this.generation++;
-      this.unsubscribe?.();
+      this.endStream();
       if (this.isStopped()) return;
       try {
         this.next = (await readReceivablesNextBlock(pool, institution)) ?? 0n;

@@ -185,6 +185,145 @@ function useAction(changed: () => void) {
   return { run, busy, view };
 }
 
+type Action = ReturnType<typeof useAction>;
+
+/** A button that sends one change (disabled while one is on its way). */
+function ActionButton({
+  act,
+  label,
+  work,
+  disabled = false,
+}: {
+  readonly act: Action;
+  readonly label: string;
+  readonly work: () => Promise<string>;
+  readonly disabled?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      disabled={act.busy || disabled}
+      onClick={() => {
+        act.run(work);
+      }}
+    >
+      {label}
+    </button>
+  );
+}
+
+interface FieldSpec {
+  readonly key: string;
+  readonly label: string;
+  readonly pattern?: string;
+  readonly required?: boolean;
+  readonly type?: 'text' | 'date';
+  /** A choice among these instead of free text. */
+  readonly options?: readonly string[];
+}
+
+/** A form that sends one change: its fields, its submit (and cancel), the outcome or the refusal. */
+function ActionForm({
+  name,
+  title,
+  help,
+  fields,
+  initial,
+  submit,
+  send,
+  onDone,
+  cancel,
+}: {
+  /** The form's accessible name (its title when absent). */
+  readonly name?: string;
+  readonly title: string;
+  readonly help?: string;
+  readonly fields: readonly FieldSpec[];
+  readonly initial: Readonly<Record<string, string>>;
+  readonly submit: string;
+  readonly send: (values: Readonly<Record<string, string>>) => Promise<string>;
+  readonly onDone: () => void;
+  readonly cancel?: { readonly label: string; readonly onCancel: () => void };
+}) {
+  const [values, setValues] = useState(initial);
+  const act = useAction(onDone);
+  return (
+    <form
+      aria-label={name ?? title}
+      onSubmit={(e) => {
+        e.preventDefault();
+        act.run(() => send(values));
+      }}
+    >
+      <h3>{title}</h3>
+      {help !== undefined && <p className="help">{help}</p>}
+      <div className="inline">
+        {fields.map((x) => {
+          const set = (v: string) => {
+            setValues((old) => ({ ...old, [x.key]: v }));
+          };
+          return x.options ? (
+            <label className="field" key={x.key}>
+              {x.label}
+              <select
+                value={values[x.key] ?? ''}
+                onChange={(e) => {
+                  set(e.target.value);
+                }}
+              >
+                {x.options.map((o) => (
+                  <option key={o} value={o}>
+                    {o}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <Field
+              key={x.key}
+              label={x.label}
+              value={values[x.key] ?? ''}
+              onChange={set}
+              {...(x.pattern === undefined ? {} : { pattern: x.pattern })}
+              {...(x.required === undefined ? {} : { required: x.required })}
+              {...(x.type === undefined ? {} : { type: x.type })}
+            />
+          );
+        })}
+        <button type="submit" disabled={act.busy}>
+          {submit}
+        </button>
+        {cancel && (
+          <button type="button" onClick={cancel.onCancel}>
+            {cancel.label}
+          </button>
+        )}
+      </div>
+      {act.view}
+    </form>
+  );
+}
+
+/** A split's or transfer's output fields: to whom (a split: oneself), how much, against which trade (optional). */
+const OUTPUT_FIELDS = [
+  ['to', 'outputTo', '^[0-9A-Z]{18}@[A-Za-z0-9.-]+$'],
+  ['amountMinor', 'outputAmount', '^[0-9]+$'],
+  ['tradeId', 'outputTrade', undefined],
+] as const;
+
+/** What a form about one part takes. */
+interface PartForm {
+  readonly r: ReceivablesText;
+  readonly part: Part;
+  readonly onDone: () => void;
+  readonly onCancel: () => void;
+}
+
+const DIGITS = '^[0-9]+$';
+const ENTERPRISE = '^[0-9A-Z]{18}@[A-Za-z0-9.-]+$';
+const CURRENCY = '^[A-Z]{3}$';
+const HEX = '^[0-9a-f]{64}$';
+
 interface Step<T> {
   readonly txId: string;
   readonly result: T;
@@ -350,18 +489,14 @@ function Wallet({ ctx, r, me, tick, changed }: Page) {
                   </>
                 )}
                 {(finance || approver) && p.status === 'OFFERED' && (
-                  <button
-                    type="button"
-                    disabled={act.busy}
-                    onClick={() => {
-                      act.run(async () => {
-                        await call('POST', '/v1/receivables/offers/withdraw', { partId: p.partId });
-                        return r('withdrawn');
-                      });
+                  <ActionButton
+                    act={act}
+                    label={r('withdraw')}
+                    work={async () => {
+                      await call('POST', '/v1/receivables/offers/withdraw', { partId: p.partId });
+                      return r('withdrawn');
                     }}
-                  >
-                    {r('withdraw')}
-                  </button>
+                  />
                 )}
               </td>
             </tr>
@@ -380,18 +515,14 @@ function Wallet({ ctx, r, me, tick, changed }: Page) {
               <td className="mono">{m.kind === 'MOVE' ? m.record.partId : ''}</td>
               <td>{money(ctx, m.amountMinor, 'CNY')}</td>
               <td>
-                <button
-                  type="button"
-                  disabled={act.busy}
-                  onClick={() => {
-                    act.run(async () => {
-                      const s = await call<Step<unknown>>('POST', `/v1/receivables/moves/${m.id}/sign`);
-                      return r('signed', { tx: s.txId });
-                    });
+                <ActionButton
+                  act={act}
+                  label={`${r('sign')} ${m.id}`}
+                  work={async () => {
+                    const s = await call<Step<unknown>>('POST', `/v1/receivables/moves/${m.id}/sign`);
+                    return r('signed', { tx: s.txId });
                   }}
-                >
-                  {r('sign')} {m.id}
-                </button>
+                />
               </td>
             </tr>
           ))}
@@ -492,19 +623,7 @@ function Trace({
   );
 }
 
-function SplitForm({
-  ctx,
-  r,
-  part,
-  onDone,
-  onCancel,
-}: {
-  readonly ctx: Ctx;
-  readonly r: ReceivablesText;
-  readonly part: Part;
-  readonly onDone: () => void;
-  readonly onCancel: () => void;
-}) {
+function SplitForm({ ctx, r, part, onDone, onCancel }: PartForm & { readonly ctx: Ctx }) {
   const own = labelOf(part.holder);
   const [outputs, setOutputs] = useState([{ to: own, amountMinor: part.amountMinor, tradeId: '' }]);
   const act = useAction(onDone);
@@ -535,30 +654,17 @@ function SplitForm({
       {outputs.map((o, i) => (
         <fieldset key={i} className="inline">
           <legend>{r('output', { n: i + 1 })}</legend>
-          <Field
-            label={r('outputTo')}
-            value={o.to}
-            onChange={(v) => {
-              set(i, 'to', v);
-            }}
-            pattern="^[0-9A-Z]{18}@[A-Za-z0-9.-]+$"
-          />
-          <Field
-            label={r('outputAmount')}
-            value={o.amountMinor}
-            onChange={(v) => {
-              set(i, 'amountMinor', v);
-            }}
-            pattern="^[0-9]+$"
-          />
-          <Field
-            label={r('outputTrade')}
-            value={o.tradeId}
-            onChange={(v) => {
-              set(i, 'tradeId', v);
-            }}
-            required={false}
-          />
+          {OUTPUT_FIELDS.map(([field, label, pattern]) => (
+            <Field
+              key={field}
+              label={r(label)}
+              value={o[field]}
+              onChange={(v) => {
+                set(i, field, v);
+              }}
+              {...(pattern === undefined ? { required: false } : { pattern })}
+            />
+          ))}
         </fieldset>
       ))}
       <p className="help" data-testid="outputs-sum">
@@ -588,58 +694,24 @@ function SplitForm({
   );
 }
 
-function OfferForm({
-  r,
-  part,
-  onDone,
-  onCancel,
-}: {
-  readonly r: ReceivablesText;
-  readonly part: Part;
-  readonly onDone: () => void;
-  readonly onCancel: () => void;
-}) {
-  const [bank, setBank] = useState<string>(BANKS[0]);
-  const [offerId, setOfferId] = useState(() => newId('O'));
-  const act = useAction(onDone);
+function OfferForm({ r, part, onDone, onCancel }: PartForm) {
   return (
-    <form
-      aria-label={r('offer')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run(async () => {
-          await call('POST', '/v1/receivables/offers', { offerId, partId: part.partId, bank });
-          return r('offered', { bank, id: offerId });
-        });
+    <ActionForm
+      name={r('offer')}
+      title={r('offerTitle', { part: part.partId })}
+      fields={[
+        { key: 'bank', label: r('bank'), options: BANKS },
+        { key: 'offerId', label: r('offerId') },
+      ]}
+      initial={{ bank: BANKS[0], offerId: newId('O') }}
+      submit={r('offer')}
+      cancel={{ label: r('cancel'), onCancel }}
+      onDone={onDone}
+      send={async ({ bank = '', offerId = '' }) => {
+        await call('POST', '/v1/receivables/offers', { offerId, partId: part.partId, bank });
+        return r('offered', { bank, id: offerId });
       }}
-    >
-      <h3>{r('offerTitle', { part: part.partId })}</h3>
-      <div className="inline">
-        <label className="field">
-          {r('bank')}
-          <select
-            value={bank}
-            onChange={(e) => {
-              setBank(e.target.value);
-            }}
-          >
-            {BANKS.map((b) => (
-              <option key={b} value={b}>
-                {b}
-              </option>
-            ))}
-          </select>
-        </label>
-        <Field label={r('offerId')} value={offerId} onChange={setOfferId} />
-        <button type="submit" disabled={act.busy}>
-          {r('offer')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {r('cancel')}
-        </button>
-      </div>
-      {act.view}
-    </form>
+    />
   );
 }
 
@@ -680,41 +752,30 @@ function TokensAndTrades({ ctx, r, me, tick, changed }: Page) {
               <td>{receivablesCode(ctx.locale, k.status)}</td>
               <td className="row">
                 {issuer && isApprover && k.status === 'PROPOSED' && (
-                  <button
-                    type="button"
-                    disabled={act.busy}
-                    onClick={() => {
-                      act.run(async () => {
-                        const s = await call<Step<unknown>>(
-                          'POST',
-                          `/v1/receivables/tokens/${k.tokenId}/sign`,
-                        );
-                        return r('signed', { tx: s.txId });
-                      });
+                  <ActionButton
+                    act={act}
+                    label={r('sign')}
+                    work={async () => {
+                      const s = await call<Step<unknown>>('POST', `/v1/receivables/tokens/${k.tokenId}/sign`);
+                      return r('signed', { tx: s.txId });
                     }}
-                  >
-                    {r('sign')}
-                  </button>
+                  />
                 )}
                 {payee && k.status === 'SIGNED' && (
                   <>
-                    <button
-                      type="button"
-                      disabled={act.busy}
-                      onClick={() => {
-                        act.run(async () => {
-                          await call('POST', `/v1/receivables/tokens/${k.tokenId}/answer`, {
-                            decision: 'ACCEPT',
-                          });
-                          return r('answered', {
-                            id: k.tokenId,
-                            outcome: receivablesCode(ctx.locale, 'ACCEPTED'),
-                          });
+                    <ActionButton
+                      act={act}
+                      label={r('accept')}
+                      work={async () => {
+                        await call('POST', `/v1/receivables/tokens/${k.tokenId}/answer`, {
+                          decision: 'ACCEPT',
+                        });
+                        return r('answered', {
+                          id: k.tokenId,
+                          outcome: receivablesCode(ctx.locale, 'ACCEPTED'),
                         });
                       }}
-                    >
-                      {r('accept')}
-                    </button>
+                    />
                     <label className="field">
                       {r('declineReason')}
                       <input
@@ -724,24 +785,21 @@ function TokensAndTrades({ ctx, r, me, tick, changed }: Page) {
                         }}
                       />
                     </label>
-                    <button
-                      type="button"
-                      disabled={act.busy || reason.trim() === ''}
-                      onClick={() => {
-                        act.run(async () => {
-                          await call('POST', `/v1/receivables/tokens/${k.tokenId}/answer`, {
-                            decision: 'DECLINE',
-                            reason,
-                          });
-                          return r('answered', {
-                            id: k.tokenId,
-                            outcome: receivablesCode(ctx.locale, 'DECLINED'),
-                          });
+                    <ActionButton
+                      act={act}
+                      label={r('decline')}
+                      disabled={reason.trim() === ''}
+                      work={async () => {
+                        await call('POST', `/v1/receivables/tokens/${k.tokenId}/answer`, {
+                          decision: 'DECLINE',
+                          reason,
+                        });
+                        return r('answered', {
+                          id: k.tokenId,
+                          outcome: receivablesCode(ctx.locale, 'DECLINED'),
                         });
                       }}
-                    >
-                      {r('decline')}
-                    </button>
+                    />
                   </>
                 )}
               </td>
@@ -768,18 +826,14 @@ function TokensAndTrades({ ctx, r, me, tick, changed }: Page) {
               <td>{receivablesCode(ctx.locale, t.status)}</td>
               <td>
                 {t.status === 'REGISTERED' && labelOf(t.seller) === me.party && (
-                  <button
-                    type="button"
-                    disabled={act.busy}
-                    onClick={() => {
-                      act.run(async () => {
-                        await call('POST', `/v1/receivables/trades/${t.tradeId}/confirm`);
-                        return r('confirmed', { id: t.tradeId });
-                      });
+                  <ActionButton
+                    act={act}
+                    label={`${r('confirm')} ${t.tradeId}`}
+                    work={async () => {
+                      await call('POST', `/v1/receivables/trades/${t.tradeId}/confirm`);
+                      return r('confirmed', { id: t.tradeId });
                     }}
-                  >
-                    {r('confirm')} {t.tradeId}
-                  </button>
+                  />
                 )}
               </td>
             </tr>
@@ -801,130 +855,63 @@ function RegisterTrade({
   readonly me: Me;
   readonly onDone: () => void;
 }) {
-  const [f, setF] = useState({
-    tradeId: newId('T'),
-    seller: '',
-    amountMinor: '',
-    currency: 'CNY',
-    dueDate: '',
-    invoiceCode: '',
-    invoiceNumber: '',
-    contractHash: '',
-    invoiceHash: '',
-    deliveryNoteHash: '',
-  });
-  const act = useAction(onDone);
-  const on = (k: keyof typeof f) => (v: string) => {
-    setF((x) => ({ ...x, [k]: v }));
-  };
-  const HEX = '^[0-9a-f]{64}$';
   return (
-    <form
-      aria-label={r('registerTrade')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run(async () => {
-          await call('POST', '/v1/receivables/trades', {
-            ...f,
-            buyer: enterpriseOf(me.party ?? ''),
-            seller: enterpriseOf(f.seller),
-          });
-          return r('registered', { id: f.tradeId });
+    <ActionForm
+      title={r('registerTrade')}
+      help={r('hashHelp')}
+      fields={[
+        { key: 'tradeId', label: r('tradeId') },
+        { key: 'seller', label: r('seller'), pattern: ENTERPRISE },
+        { key: 'amountMinor', label: r('outputAmount'), pattern: DIGITS },
+        { key: 'currency', label: r('currency'), pattern: CURRENCY },
+        { key: 'dueDate', label: r('dueDate'), type: 'date' },
+        { key: 'invoiceCode', label: r('invoiceCode'), required: false },
+        { key: 'invoiceNumber', label: r('invoiceNumber') },
+        { key: 'contractHash', label: r('contractHash'), pattern: HEX },
+        { key: 'invoiceHash', label: r('invoiceHash'), pattern: HEX },
+        { key: 'deliveryNoteHash', label: r('deliveryHash'), pattern: HEX },
+      ]}
+      initial={{ tradeId: newId('T'), currency: 'CNY' }}
+      submit={r('register')}
+      onDone={onDone}
+      send={async (f) => {
+        await call('POST', '/v1/receivables/trades', {
+          ...f,
+          invoiceCode: f.invoiceCode ?? '',
+          buyer: enterpriseOf(me.party ?? ''),
+          seller: enterpriseOf(f.seller ?? ''),
         });
+        return r('registered', { id: f.tradeId ?? '' });
       }}
-    >
-      <h3>{r('registerTrade')}</h3>
-      <p className="help">{r('hashHelp')}</p>
-      <div className="inline">
-        <Field label={r('tradeId')} value={f.tradeId} onChange={on('tradeId')} />
-        <Field
-          label={r('seller')}
-          value={f.seller}
-          onChange={on('seller')}
-          pattern="^[0-9A-Z]{18}@[A-Za-z0-9.-]+$"
-        />
-        <Field
-          label={r('outputAmount')}
-          value={f.amountMinor}
-          onChange={on('amountMinor')}
-          pattern="^[0-9]+$"
-        />
-        <Field label={r('currency')} value={f.currency} onChange={on('currency')} pattern="^[A-Z]{3}$" />
-        <Field label={r('dueDate')} value={f.dueDate} onChange={on('dueDate')} type="date" />
-        <Field label={r('invoiceCode')} value={f.invoiceCode} onChange={on('invoiceCode')} required={false} />
-        <Field label={r('invoiceNumber')} value={f.invoiceNumber} onChange={on('invoiceNumber')} />
-        <Field label={r('contractHash')} value={f.contractHash} onChange={on('contractHash')} pattern={HEX} />
-        <Field label={r('invoiceHash')} value={f.invoiceHash} onChange={on('invoiceHash')} pattern={HEX} />
-        <Field
-          label={r('deliveryHash')}
-          value={f.deliveryNoteHash}
-          onChange={on('deliveryNoteHash')}
-          pattern={HEX}
-        />
-        <button type="submit" disabled={act.busy}>
-          {r('register')}
-        </button>
-      </div>
-      {act.view}
-    </form>
+    />
   );
 }
 
 function ProposeIssue({ r, onDone }: { readonly r: ReceivablesText; readonly onDone: () => void }) {
-  const [f, setF] = useState({
-    tokenId: newId('K'),
-    tradeId: '',
-    amountMinor: '',
-    currency: 'CNY',
-    maturityDate: '',
-    undertaking: '',
-    longTermReason: '',
-  });
-  const act = useAction(onDone);
-  const on = (k: keyof typeof f) => (v: string) => {
-    setF((x) => ({ ...x, [k]: v }));
-  };
   return (
-    <form
-      aria-label={r('proposeIssue')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run(async () => {
-          const { longTermReason, ...rest } = f;
-          await call('POST', '/v1/receivables/tokens', {
-            ...rest,
-            ...(longTermReason.trim() === '' ? {} : { longTermReason }),
-          });
-          return r('issueProposed', { id: f.tokenId });
+    <ActionForm
+      title={r('proposeIssue')}
+      help={r('termHelp')}
+      fields={[
+        { key: 'tokenId', label: r('tokenId') },
+        { key: 'tradeId', label: r('tradeId') },
+        { key: 'amountMinor', label: r('outputAmount'), pattern: DIGITS },
+        { key: 'currency', label: r('currency'), pattern: CURRENCY },
+        { key: 'maturityDate', label: r('maturity'), type: 'date' },
+        { key: 'undertaking', label: r('undertaking') },
+        { key: 'longTermReason', label: r('longTermReason'), required: false },
+      ]}
+      initial={{ tokenId: newId('K'), currency: 'CNY' }}
+      submit={r('propose')}
+      onDone={onDone}
+      send={async ({ longTermReason = '', ...rest }) => {
+        await call('POST', '/v1/receivables/tokens', {
+          ...rest,
+          ...(longTermReason.trim() === '' ? {} : { longTermReason }),
         });
+        return r('issueProposed', { id: rest.tokenId ?? '' });
       }}
-    >
-      <h3>{r('proposeIssue')}</h3>
-      <p className="help">{r('termHelp')}</p>
-      <div className="inline">
-        <Field label={r('tokenId')} value={f.tokenId} onChange={on('tokenId')} />
-        <Field label={r('tradeId')} value={f.tradeId} onChange={on('tradeId')} />
-        <Field
-          label={r('outputAmount')}
-          value={f.amountMinor}
-          onChange={on('amountMinor')}
-          pattern="^[0-9]+$"
-        />
-        <Field label={r('currency')} value={f.currency} onChange={on('currency')} pattern="^[A-Z]{3}$" />
-        <Field label={r('maturity')} value={f.maturityDate} onChange={on('maturityDate')} type="date" />
-        <Field label={r('undertaking')} value={f.undertaking} onChange={on('undertaking')} />
-        <Field
-          label={r('longTermReason')}
-          value={f.longTermReason}
-          onChange={on('longTermReason')}
-          required={false}
-        />
-        <button type="submit" disabled={act.busy}>
-          {r('propose')}
-        </button>
-      </div>
-      {act.view}
-    </form>
+    />
   );
 }
 
@@ -1024,22 +1011,18 @@ function FinancingView({ ctx, r, me, tick, changed }: Page) {
                   <button type="submit" disabled={act.busy}>
                     {r('accept')}
                   </button>
-                  <button
-                    type="button"
-                    disabled={act.busy}
-                    onClick={() => {
-                      act.run(async () => {
-                        await call('POST', '/v1/receivables/financings', {
-                          partId: p.partId,
-                          offerId: p.offer?.offerId,
-                          decision: 'DECLINE',
-                        });
-                        return receivablesCode(ctx.locale, 'DECLINED');
+                  <ActionButton
+                    act={act}
+                    label={r('decline')}
+                    work={async () => {
+                      await call('POST', '/v1/receivables/financings', {
+                        partId: p.partId,
+                        offerId: p.offer?.offerId,
+                        decision: 'DECLINE',
                       });
+                      return receivablesCode(ctx.locale, 'DECLINED');
                     }}
-                  >
-                    {r('decline')}
-                  </button>
+                  />
                 </form>
               </td>
             </tr>
@@ -1178,62 +1161,32 @@ function Maturity({ ctx, r, me, tick, changed }: Page) {
   );
 }
 
-function PayForm({
-  r,
-  part,
-  onDone,
-  onCancel,
-}: {
-  readonly r: ReceivablesText;
-  readonly part: Part;
-  readonly onDone: () => void;
-  readonly onCancel: () => void;
-}) {
-  const [f, setF] = useState({
-    paymentId: newId('P'),
-    amountMinor: (BigInt(part.amountMinor) - BigInt(part.paidMinor)).toString(),
-    reference: '',
-    payerAccount: '',
-    payeeAccount: '',
-  });
-  const act = useAction(onDone);
-  const on = (k: keyof typeof f) => (v: string) => {
-    setF((x) => ({ ...x, [k]: v }));
-  };
+function PayForm({ r, part, onDone, onCancel }: PartForm) {
   return (
-    <form
-      aria-label={r('pay')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        act.run(async () => {
-          const s = await call<Step<{ outcome: string }>>('POST', '/v1/receivables/payments', {
-            ...f,
-            partId: part.partId,
-          });
-          return r('paid', { id: f.paymentId, outcome: s.result.outcome });
-        });
+    <ActionForm
+      name={r('pay')}
+      title={r('payTitle', { part: part.partId })}
+      fields={[
+        { key: 'paymentId', label: r('paymentId') },
+        { key: 'amountMinor', label: r('outputAmount'), pattern: DIGITS },
+        { key: 'reference', label: r('reference') },
+        { key: 'payerAccount', label: r('payerAccount') },
+        { key: 'payeeAccount', label: r('payeeAccount') },
+      ]}
+      initial={{
+        paymentId: newId('P'),
+        amountMinor: (BigInt(part.amountMinor) - BigInt(part.paidMinor)).toString(),
       }}
-    >
-      <h3>{r('payTitle', { part: part.partId })}</h3>
-      <div className="inline">
-        <Field label={r('paymentId')} value={f.paymentId} onChange={on('paymentId')} />
-        <Field
-          label={r('outputAmount')}
-          value={f.amountMinor}
-          onChange={on('amountMinor')}
-          pattern="^[0-9]+$"
-        />
-        <Field label={r('reference')} value={f.reference} onChange={on('reference')} />
-        <Field label={r('payerAccount')} value={f.payerAccount} onChange={on('payerAccount')} />
-        <Field label={r('payeeAccount')} value={f.payeeAccount} onChange={on('payeeAccount')} />
-        <button type="submit" disabled={act.busy}>
-          {r('pay')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {r('cancel')}
-        </button>
-      </div>
-      {act.view}
-    </form>
+      submit={r('pay')}
+      cancel={{ label: r('cancel'), onCancel }}
+      onDone={onDone}
+      send={async (f) => {
+        const s = await call<Step<{ outcome: string }>>('POST', '/v1/receivables/payments', {
+          ...f,
+          partId: part.partId,
+        });
+        return r('paid', { id: f.paymentId ?? '', outcome: s.result.outcome });
+      }}
+    />
   );
 }
