@@ -167,27 +167,50 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyReport>
   };
 }
 
-/** Every indexed case the ledger shows this person, with its legs. */
-async function verifyCases(run: Run): Promise<number> {
-  const { pool, gateway, who, found } = run;
+/**
+ * Checks every indexed row of one kind (a case, a break) that the ledger shows this person against the ledger's
+ * record, page by page, with the rows each page's records hold (a case's legs, a break's timeline); returns how
+ * many it checked. The ledger shows a record only to its parties and auditors: one of another institution, known
+ * to this index from the public changes, cannot be checked by a person who is neither, and is skipped.
+ */
+async function verifyEach<Row extends { readonly is_party: boolean }, Part, Record>(
+  run: Run,
+  kind: 'case' | 'break',
+  o: {
+    readonly rowsAfter: (after: string) => Promise<Row[]>;
+    readonly idOf: (row: Row) => string;
+    readonly partsOf: (ids: string[]) => Promise<Map<string, Part[]>>;
+    readonly onLedger: (id: string) => Promise<Record | undefined>;
+    readonly compare: (row: Row, record: Record, parts: readonly Part[]) => void;
+  },
+): Promise<number> {
   let checked = 0;
-  for await (const page of pages(
-    (after) => casesAfter(pool, after, PAGE),
-    (r) => r.case_id,
-  )) {
-    const ids = page.map((r) => r.case_id);
-    const legsByCase = groupBy(await legsOfCases(pool, ids), (l) => l.case_id);
+  for await (const page of pages(o.rowsAfter, o.idOf)) {
+    const partsById = await o.partsOf(page.map(o.idOf));
     await inParallel(page, run.parallel, async (row) => {
-      const c: CaseRecord | undefined = await orMissing(() => gateway.getCase(who, row.case_id));
-      // The ledger shows a case only to its parties and auditors: another institution's case, known to this index
-      // from the public changes, cannot be checked by a person who is neither.
-      if (!c && !row.is_party) return;
+      const id = o.idOf(row);
+      const record = await o.onLedger(id);
+      if (!record && !row.is_party) return;
       checked++;
-      if (!c) found.exists('case', row.case_id, true, undefined);
-      else compareCase(run, row, c, legsByCase.get(row.case_id) ?? []);
+      if (!record) run.found.exists(kind, id, true, undefined);
+      else o.compare(row, record, partsById.get(id) ?? []);
     });
   }
   return checked;
+}
+
+/** Every indexed case the ledger shows this person, with its legs. */
+function verifyCases(run: Run): Promise<number> {
+  const { pool, gateway, who } = run;
+  return verifyEach<IndexedCase, IndexedLeg, CaseRecord>(run, 'case', {
+    rowsAfter: (after) => casesAfter(pool, after, PAGE),
+    idOf: (r) => r.case_id,
+    partsOf: async (ids) => groupBy(await legsOfCases(pool, ids), (l) => l.case_id),
+    onLedger: (id) => orMissing(() => gateway.getCase(who, id)),
+    compare: (row, c, legs) => {
+      compareCase(run, row, c, legs);
+    },
+  });
 }
 
 function compareCase(
@@ -223,25 +246,20 @@ function compareCase(
 }
 
 /** Every indexed break the ledger shows this person, with its timeline. */
-async function verifyBreaks(run: Run): Promise<number> {
-  const { pool, gateway, who, found } = run;
-  let checked = 0;
-  for await (const page of pages(
-    (after) => breaksAfter(pool, after, PAGE),
-    (r) => r.break_id,
-  )) {
-    const ids = page.map((r) => r.break_id);
-    const byBreak = groupBy(await transitionsOfBreaks(pool, ids), (t) => t.break_id);
-    await inParallel(page, run.parallel, async (row) => {
-      const sealed = await orMissing(() => gateway.getBreak(who, row.break_id));
-      const b = sealed === undefined ? undefined : await asIndexed(run, sealed);
-      if (!b && !row.is_party) return;
-      checked++;
-      if (!b) found.exists('break', row.break_id, true, undefined);
-      else compareBreak(run, row, b, byBreak.get(row.break_id) ?? []);
-    });
-  }
-  return checked;
+function verifyBreaks(run: Run): Promise<number> {
+  const { pool, gateway, who } = run;
+  return verifyEach<IndexedBreak, IndexedTransition, BreakRecord>(run, 'break', {
+    rowsAfter: (after) => breaksAfter(pool, after, PAGE),
+    idOf: (r) => r.break_id,
+    partsOf: async (ids) => groupBy(await transitionsOfBreaks(pool, ids), (t) => t.break_id),
+    onLedger: async (id) => {
+      const sealed = await orMissing(() => gateway.getBreak(who, id));
+      return sealed === undefined ? undefined : asIndexed(run, sealed);
+    },
+    compare: (row, b, timeline) => {
+      compareBreak(run, row, b, timeline);
+    },
+  });
 }
 
 /**
