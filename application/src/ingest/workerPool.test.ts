@@ -10,7 +10,7 @@ import {
   rows,
 } from '../../../test/support/statementBooks';
 import { StatementRejected } from './statementLine';
-import { StatementWorkers, StatementWorkRefused } from './workerPool';
+import { StatementWorkers, StatementWorkRefused, type UploadSource } from './workerPool';
 
 // The worker pool the upload route runs statements in: reports as the library would, refusals as they are,
 // and the main thread free while a worker works.
@@ -31,6 +31,26 @@ const job = {
   upload: { format: 'csv' as const, mapping: GENERATED_CSV_MAPPING },
   request: { mspId: 'BankBMSP' },
 };
+
+/**
+ * An upload whose ledger legs are held back until `release()`, so its worker stays busy with it; `reached()` once
+ * the worker asked for them.
+ */
+function heldUpload(workers: StatementWorkers, source: UploadSource, institution: string) {
+  let release: (() => void) | undefined;
+  const done = workers.compare(
+    source,
+    job,
+    () =>
+      new Promise((resolve) => {
+        release = () => {
+          resolve([]);
+        };
+      }),
+    institution,
+  );
+  return { done, reached: () => release !== undefined, release: () => release?.() };
+}
 
 async function refusal(p: Promise<unknown>): Promise<Error> {
   try {
@@ -84,46 +104,24 @@ describe('statement workers', () => {
 
   it('takes one upload per institution at a time', async () => {
     const workers = pool();
-    let release: (() => void) | undefined;
-    const first = workers.compare(
-      Readable.from([csvOf(10)]),
-      job,
-      () =>
-        new Promise((resolve) => {
-          release = () => {
-            resolve([]);
-          };
-        }),
-      'BankBMSP',
-    );
+    const first = heldUpload(workers, Readable.from([csvOf(10)]), 'BankBMSP');
     const second = await refusal(workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP'));
     expect(reasonOf(second)).toBe('BUSY');
     // Another institution is not turned away.
     const other = await workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankAMSP');
     expect(other).toHaveProperty('counts');
-    for (let i = 0; i < 100 && !release; i++) await new Promise((r) => setTimeout(r, 20));
-    release?.();
-    expect(await first).toHaveProperty('counts');
+    for (let i = 0; i < 100 && !first.reached(); i++) await new Promise((r) => setTimeout(r, 20));
+    first.release();
+    expect(await first.done).toHaveProperty('counts');
   });
 
   it('makes an upload wait for a busy worker, and answers BUSY after STATEMENT_QUEUE_MS_MAX', async () => {
     const workers = pool({ workersMax: 1, queueMs: 300 });
-    let release: (() => void) | undefined;
-    const first = workers.compare(
-      csvOf(10),
-      job,
-      () =>
-        new Promise((resolve) => {
-          release = () => {
-            resolve([]);
-          };
-        }),
-      'BankAMSP',
-    );
+    const first = heldUpload(workers, csvOf(10), 'BankAMSP');
     // The worker thread starts first (it transpiles the parser): seconds on a loaded machine. Until the first
     // upload holds it, the second could not be told to wait.
-    for (let i = 0; i < 2_500 && !release; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(release, 'the first upload reached its worker').toBeDefined();
+    for (let i = 0; i < 2_500 && !first.reached(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(first.reached(), 'the first upload reached its worker').toBe(true);
     const waited = await refusal(workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP'));
     expect([reasonOf(waited), waited.message]).toEqual([
       'BUSY',
@@ -131,8 +129,8 @@ describe('statement workers', () => {
     ]);
     // One that waits while the worker is freed gets it.
     const second = workers.compare(csvOf(10), job, () => Promise.resolve([]), 'BankBMSP');
-    release?.();
-    expect(await first).toHaveProperty('counts');
+    first.release();
+    expect(await first.done).toHaveProperty('counts');
     expect(await second).toHaveProperty('counts');
     expect(workers.size).toBe(1);
   });
