@@ -1,5 +1,10 @@
+import { createRequire } from 'node:module';
+
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+
+// The transform's settings, shared with the processes tests fork from .ts files (bench/src/chaos/swcJsc.js).
+const jsc = createRequire(import.meta.url)('./bench/src/chaos/swcJsc.js') as Record<string, unknown>;
 
 // fabric-contract-api reads `design:paramtypes` and `design:returntype`, which only a transform that
 // really emits decorator metadata produces. esbuild does not, so TypeScript goes through SWC here;
@@ -11,17 +16,7 @@ const liveNetwork = process.env.TALLYSTICK_FABRIC_NETWORK === '1';
 const browser = process.env.TALLYSTICK_E2E === '1';
 
 export default defineConfig({
-  plugins: [
-    swc.vite({
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-        keepClassNames: true,
-      },
-      module: { type: 'es6' },
-    }),
-  ],
+  plugins: [swc.vite({ jsc, module: { type: 'es6' } })],
   test: {
     // Suites that need a live Fabric network (`*.fabric.test.ts`) run with `npm run test:fabric`, and inside
     // `npm test` when TALLYSTICK_FABRIC_NETWORK=1: `.ci/run` builds the native binaries, runs `npm run network:up`

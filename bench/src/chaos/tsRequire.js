@@ -5,17 +5,13 @@
 const Module = require('node:module');
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
+const jsc = require('./swcJsc');
 
 Module._extensions['.ts'] = function compileTypeScript(module, filename) {
   const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
     filename,
     sourceMaps: 'inline',
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
+    jsc,
     module: { type: 'commonjs' },
   });
   module._compile(code, filename);
