@@ -89,17 +89,7 @@ const NO_APPROVER: readonly Person[] = [
 ];
 /** Neither enterprise role (finance nor approver). */
 const NO_ENTERPRISE_ROLE: readonly Person[] = ['banka-financier', 'bankb-financier', 'audrey', 'alice'];
-const NO_FINANCIER: readonly Person[] = [
-  'core-finance',
-  'core-approver',
-  'tier2-finance',
-  'tier2-approver',
-  'core-lookalike',
-  'tier1-finance',
-  'tier1-approver',
-  'audrey',
-  'alice',
-];
+const NO_FINANCIER: readonly Person[] = PEOPLE.filter((p) => !p.endsWith('-financier'));
 
 const WITHOUT_ROLE: Record<ReceivablesOperation, readonly Person[]> = {
   REGISTER_TRADE: NO_FINANCE,

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 
 import { addDays, addMonths } from '../../chaincode/src/core/receivables/calendar';
 import { ReceivablesFlow } from '../../application/src/receivables/receivablesFlow';
 import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
-import { startEmbeddedNodes, started, type EmbeddedNodes } from '../support/consoleNodes';
-import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
+import { browserSuite } from '../support/browserSuite';
 
 // The receivables pages in a real browser, in English and in Chinese: a core enterprise proposes an issue and its
 // approver signs it (four eyes); the supplier accepts; tier 1 sees its parts with the long-term flag and traces
@@ -18,31 +17,22 @@ import { buildConsole, launchChromium, loginAs as loginAt } from './browser';
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 const AXE = readFileSync(join(__dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 
-let run: EmbeddedNodes | undefined;
-let browser: Browser | undefined;
 const today = new Date().toISOString().slice(0, 10);
 const seeded: Record<string, string> = {};
 /** Amounts as the console writes them: the ISO code, a no-break space, the amount. */
 const SIX_THOUSAND = /CNY\s6,000\.00/;
 
-beforeAll(async () => {
-  buildConsole();
-  run = await startEmbeddedNodes({ dirPrefix: 'tallystick-e2e-receivables-', portOffset: 5700 });
-  const c = run.consortium;
-  const flow = new ReceivablesFlow(new ReceivablesGateway(c.gateway), (u) => c.identity(u), 'e2e');
-  const long = await flow.acceptedToken('200000', addMonths(today, 9), today, 'a seasonal programme');
-  const t12 = await flow.confirmedTrade('tier1', 'tier2', '600000', today);
-  const forIssue = await flow.confirmedTrade('core', 'tier1', '1000000', today);
-  Object.assign(seeded, { longRoot: long.root.partId, t12: t12.tradeId, forIssue: forIssue.tradeId });
-  browser = await launchChromium();
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await run?.close();
+const { loginAs } = browserSuite({
+  dirPrefix: 'tallystick-e2e-receivables-',
+  portOffset: 5700,
+  seed: async ({ consortium: c }) => {
+    const flow = new ReceivablesFlow(new ReceivablesGateway(c.gateway), (u) => c.identity(u), 'e2e');
+    const long = await flow.acceptedToken('200000', addMonths(today, 9), today, 'a seasonal programme');
+    const t12 = await flow.confirmedTrade('tier1', 'tier2', '600000', today);
+    const forIssue = await flow.confirmedTrade('core', 'tier1', '1000000', today);
+    Object.assign(seeded, { longRoot: long.root.partId, t12: t12.tradeId, forIssue: forIssue.tradeId });
+  },
 });
-
-const loginAs = (mspId: string, user: string) => loginAt(started(browser), started(run).urlOf(mspId), user);
 
 /** axe-core's WCAG 2 A and AA rules on the page as it stands (run through the DevTools protocol: no CSP). */
 async function accessible(page: Page): Promise<void> {

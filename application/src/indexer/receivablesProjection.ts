@@ -51,87 +51,53 @@ export const viewerLabel = (p: Wire<Party>): string => partyLabel(p);
 
 type Entry = Wire<IndexedRecord>;
 
-/** The columns a record fills, by kind. */
+/** The columns a row filters on, in the order `columnsOf` gives them. */
+function columns(
+  status: string,
+  [tokenId, tradeId]: readonly [string | null, string | null],
+  holder: Wire<Party>,
+  [amountMinor, currency]: readonly [string, string | null],
+  dueOn: string | null,
+  longTerm: boolean,
+) {
+  return { status, tokenId, tradeId, holder: viewerLabel(holder), currency, amountMinor, dueOn, longTerm };
+}
+
+/**
+ * The columns a record fills, by kind: `holder` is a part's holder, a token's payee, a trade's seller, a move's
+ * holder, a payment's payee, a financing's bank; `dueOn` the maturity, a trade's due date, a payment's value date.
+ */
 function columnsOf(e: Entry, longTerm: (tokenId: string) => boolean) {
   switch (e.kind) {
     case 'TRADE': {
       const t = e.record;
-      return {
-        status: t.status,
-        tokenId: null,
-        tradeId: t.tradeId,
-        holder: viewerLabel(t.seller),
-        currency: t.currency,
-        amountMinor: t.amountMinor,
-        dueOn: t.dueDate,
-        longTerm: false,
-      };
+      return columns(t.status, [null, t.tradeId], t.seller, [t.amountMinor, t.currency], t.dueDate, false);
     }
     case 'TOKEN': {
-      const t = e.record;
-      return {
-        status: t.status,
-        tokenId: t.tokenId,
-        tradeId: t.tradeId,
-        holder: viewerLabel(t.payee),
-        currency: t.currency,
-        amountMinor: t.amountMinor,
-        dueOn: t.maturityDate,
-        longTerm: t.longTerm,
-      };
+      const k = e.record;
+      const amount = [k.amountMinor, k.currency] as const;
+      return columns(k.status, [k.tokenId, k.tradeId], k.payee, amount, k.maturityDate, k.longTerm);
     }
     case 'PART': {
       const p = e.record;
-      return {
-        status: p.status,
-        tokenId: p.tokenId,
-        tradeId: p.tradeId,
-        holder: viewerLabel(p.holder),
-        currency: p.currency,
-        amountMinor: p.amountMinor,
-        dueOn: p.maturityDate,
-        longTerm: longTerm(p.tokenId),
-      };
+      const amount = [p.amountMinor, p.currency] as const;
+      return columns(p.status, [p.tokenId, p.tradeId], p.holder, amount, p.maturityDate, longTerm(p.tokenId));
     }
     case 'MOVE': {
       const m = e.record;
-      const amount = m.outputs.reduce((sum, o) => sum + BigInt(o.amountMinor), 0n);
-      return {
-        status: m.status,
-        tokenId: m.tokenId,
-        tradeId: null,
-        holder: viewerLabel(m.holder),
-        currency: null,
-        amountMinor: amount.toString(),
-        dueOn: null,
-        longTerm: longTerm(m.tokenId),
-      };
+      const sum = m.outputs.reduce((total, o) => total + BigInt(o.amountMinor), 0n).toString();
+      return columns(m.status, [m.tokenId, null], m.holder, [sum, null], null, longTerm(m.tokenId));
     }
     case 'PAYMENT': {
       const p = e.record;
-      return {
-        status: p.full ? 'PAID' : 'PARTLY_PAID',
-        tokenId: p.tokenId,
-        tradeId: null,
-        holder: viewerLabel(p.payee),
-        currency: p.currency,
-        amountMinor: p.amountMinor,
-        dueOn: p.valueDate,
-        longTerm: longTerm(p.tokenId),
-      };
+      const status = p.full ? 'PAID' : 'PARTLY_PAID';
+      const amount = [p.amountMinor, p.currency] as const;
+      return columns(status, [p.tokenId, null], p.payee, amount, p.valueDate, longTerm(p.tokenId));
     }
     case 'FINANCING': {
       const f = e.record.financing;
-      return {
-        status: 'FINANCED',
-        tokenId: f.tokenId,
-        tradeId: null,
-        holder: viewerLabel(f.bank),
-        currency: f.currency,
-        amountMinor: f.amountMinor,
-        dueOn: f.maturityDate,
-        longTerm: longTerm(f.tokenId),
-      };
+      const amount = [f.amountMinor, f.currency] as const;
+      return columns('FINANCED', [f.tokenId, null], f.bank, amount, f.maturityDate, longTerm(f.tokenId));
     }
   }
 }

@@ -17,8 +17,8 @@ import {
  * for `verify`.
  */
 
-/** One record as the index keeps it (`../indexer/receivablesProjection.ts` makes it). */
-export interface ReceivablesRow {
+/** What every row holds of its record: what it is, the columns the lists filter on, and the record itself. */
+interface RecordColumns {
   readonly kind: IndexedKind;
   readonly id: string;
   readonly status: string;
@@ -30,9 +30,13 @@ export interface ReceivablesRow {
   readonly amountMinor: string;
   readonly dueOn: string | null;
   readonly longTerm: boolean;
-  readonly viewers: readonly string[];
   /** The record as the ledger answered it (amounts as decimal strings). */
   readonly record: unknown;
+}
+
+/** One record as the index keeps it (`../indexer/receivablesProjection.ts` makes it). */
+export interface ReceivablesRow extends RecordColumns {
+  readonly viewers: readonly string[];
   readonly origin: {
     readonly blockNumber: bigint;
     readonly txIndex: number;
@@ -131,19 +135,8 @@ export async function knownLongTerm(
   return new Map(r.rows.map((row) => [row.id, row.long_term]));
 }
 
-/** A record as the lists show it. */
-export interface ListedRecord {
-  readonly kind: IndexedKind;
-  readonly id: string;
-  readonly status: string;
-  readonly tokenId: string | null;
-  readonly tradeId: string | null;
-  readonly holder: string | null;
-  readonly currency: string | null;
-  readonly amountMinor: string;
-  readonly dueOn: string | null;
-  readonly longTerm: boolean;
-  readonly record: unknown;
+/** A record as the lists show it: where it last changed, not who sees it. */
+export interface ListedRecord extends RecordColumns {
   readonly changedAt: string;
   readonly blockNumber: string;
   readonly txId: string;

@@ -70,14 +70,7 @@ export function ReceivablesScreen({ ctx, tab }: { readonly ctx: Ctx; readonly ta
       <h2 id="receivables-title">{r('title')}</h2>
       <nav aria-label={r('tabs')} className="row">
         {TABS.map((t) => (
-          <a
-            key={t.tab}
-            className="nav"
-            href={hrefOf({ name: 'receivables', tab: t.tab })}
-            aria-current={t.tab === tab ? 'page' : undefined}
-          >
-            {r(t.label)}
-          </a>
+          <PageLink key={t.tab} tab={t.tab} current={t.tab === tab} label={r(t.label)} />
         ))}
         <button
           type="button"
@@ -110,6 +103,16 @@ export function ReceivablesScreen({ ctx, tab }: { readonly ctx: Ctx; readonly ta
   );
 }
 
+/** A link to one of the pages, marked when it is the page shown. */
+function PageLink({ tab, current, label }: { tab: ReceivablesTab; current: boolean; label: string }) {
+  const href = hrefOf({ name: 'receivables', tab });
+  return (
+    <a className="nav" href={href} aria-current={current ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+}
+
 /** The header's link to the receivables pages, in their own words. */
 export function ReceivablesNavLink({
   locale,
@@ -118,15 +121,7 @@ export function ReceivablesNavLink({
   readonly locale: Ctx['locale'];
   readonly active: boolean;
 }) {
-  return (
-    <a
-      className="nav"
-      href={hrefOf({ name: 'receivables', tab: 'wallet' })}
-      aria-current={active ? 'page' : undefined}
-    >
-      {receivablesText(locale)('nav')}
-    </a>
-  );
+  return <PageLink tab="wallet" current={active} label={receivablesText(locale)('nav')} />;
 }
 
 // ---- shared pieces ---------------------------------------------------------------------------------------------

@@ -286,11 +286,14 @@ export type ReceivablesText = (
   vars?: Readonly<Record<string, string | number>>,
 ) => string;
 
-/** The pages' words in a locale, `{name}` filled from `vars`. */
+/** The pages' words in a locale, each `{name}` filled from `vars` (a name without a value stays as written). */
 export function receivablesText(locale: Locale): ReceivablesText {
-  const table = locale === 'zh-CN' ? zh : en;
-  return (key, vars) =>
-    table[key].replace(/\{(\w+)\}/g, (m, name: string) => (vars && name in vars ? String(vars[name]) : m));
+  const table: Readonly<Record<ReceivablesKey, string>> = locale === 'zh-CN' ? zh : en;
+  return (key, vars = {}) =>
+    Object.entries(vars).reduce(
+      (text, [name, value]) => text.split(`{${name}}`).join(String(value)),
+      table[key],
+    );
 }
 
 /** A status, outcome or role in words where the locale has them; the code otherwise. */

@@ -49,19 +49,17 @@ describe('tallystick receivables', () => {
     const last = bankA.consortium.network.height() - 1n;
     await Promise.all(indexers.map((x) => x.waitFor(last)));
   };
+  /** The command line as `user` at `node` (its own session file), what it printed and its exit code. */
   const run = async (node: Node, user: string, argv: readonly string[], stdin = '') => {
-    const out: string[] = [];
-    let err = '';
-    const code = await runCli([...argv, '--session', join(node.dir, `${user}.json`)], {
-      out: (l) => out.push(l),
-      err: (t) => {
-        err += t;
-      },
-      isTty: false,
-      env: {},
-      stdin: Readable.from([stdin]),
+    const printed = { out: [] as string[], err: [] as string[] };
+    const session = join(node.dir, `${user}.json`);
+    const io = { isTty: false, env: {}, stdin: Readable.from([stdin]) };
+    const code = await runCli([...argv, '--session', session], {
+      ...io,
+      out: (line) => printed.out.push(line),
+      err: (text) => printed.err.push(text),
     });
-    return { code, out: out.join('\n'), err };
+    return { code, out: printed.out.join('\n'), err: printed.err.join('') };
   };
   const ok = async (node: Node, user: string, argv: readonly string[]) => {
     const r = await run(node, user, argv);
