@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 import { parse } from 'csv-parse/sync';
 
@@ -25,6 +24,7 @@ import type { CommandContext, Outcome } from '../cliContext';
 import { usageError } from '../cliErrors';
 import { table } from '../cliFormat';
 import { request } from '../cliSession';
+import { fileUpload } from '../cliUpload';
 
 /**
  * `tallystick blacklist …`: the shared blacklist through the node's /v1/blacklist routes (docs/BLACKLIST.md).
@@ -201,23 +201,7 @@ async function list(ctx: CommandContext, values: Values): Promise<Outcome> {
 
 async function upload(ctx: CommandContext, file: string | undefined): Promise<Outcome> {
   if (file === undefined) throw usageError('blacklist upload needs a CSV file');
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw usageError(
-      `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      'FILE_UNREADABLE',
-    );
-  }
-  const s = await ctx.session();
-  const progress = ctx.progress('uploading', size);
-  let sent = 0;
-  const stream = createReadStream(file);
-  stream.on('data', (chunk) => {
-    sent += chunk.length;
-    progress.tick(sent);
-  });
+  const { session: s, body: stream } = await fileUpload(ctx, file);
   const r = await request<BlacklistBulkReport>(s, 'POST', '/v1/blacklist/entries/bulk', stream, {
     'content-type': 'text/csv',
   });
