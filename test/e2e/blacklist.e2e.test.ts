@@ -186,12 +186,26 @@ describe('the blacklist pages', () => {
         },
         { timeout: 60_000 },
       )
-      .toMatch(/Total\s+3001/);
+      .toMatch(/Total\s+3,001/);
     expect(await alice.getByTestId('contributions').innerText()).toMatch(/Money mule: 1|MONEY_MULE: 1/);
+    // The allowance in words, figures grouped, never the raw answer.
+    await expect
+      .poll(() => alice.getByTestId('contributions').innerText())
+      .toMatch(/[\d,]+ of [\d,]+ queries left \([\d,]+ used\); renews .+\. From 3,001 entries in force/);
+    expect(await alice.getByTestId('contributions').innerText()).not.toMatch(/[{}"]/);
     const moneyMule = alice.getByRole('row').filter({ hasText: 'MONEY_MULE' }).first();
     const subjectKey = (await moneyMule.locator('td.mono').first().getAttribute('title')) ?? '';
     expect(subjectKey).toMatch(/^[0-9a-f]{64}$/);
     await alice.screenshot({ path: join(SCREENSHOTS, 'blacklist-contributions.png'), fullPage: true });
+    // 3,001 entries are shown 50 a page: the next page holds other entries, the first page comes back.
+    const mine = alice.getByRole('table', { name: 'Entries your institution has listed' });
+    expect(await mine.locator('tbody tr').count()).toBe(50);
+    const firstRow = await mine.locator('tbody tr').first().innerText();
+    await alice.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => mine.locator('tbody tr').first().innerText()).not.toBe(firstRow);
+    expect(await mine.locator('tbody tr').count()).toBe(50);
+    await alice.getByRole('button', { name: 'First page' }).click();
+    await expect.poll(() => mine.locator('tbody tr').first().innerText()).toBe(firstRow);
 
     const audrey = await loginAs('AuditorMSP', 'audrey');
     await audrey.getByRole('link', { name: 'Blacklist' }).click();

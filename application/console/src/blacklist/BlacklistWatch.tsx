@@ -1,12 +1,13 @@
 // Alerts and the watchlist (node-local), and my contributions.
 import { useCallback, useEffect, useId, useState, type SyntheticEvent } from 'react';
 
-import { formatDateTime, INSTITUTION_TIME_ZONE } from '../format';
-import { ErrorBox, message, type Ctx } from '../ui';
+import { formatDateTime, formatInteger, INSTITUTION_TIME_ZONE } from '../format';
+import { ErrorBox, message, Pager, type Ctx } from '../ui';
 import {
   ALERT_EVENT,
   call,
   type BlacklistAlerts,
+  type BlacklistAllowance,
   type BlacklistContributions,
   type BlacklistWatchAdded,
   type BlacklistWatchlist,
@@ -215,19 +216,30 @@ export function BlacklistAlertsAndWatch({ ctx, b }: { readonly ctx: Ctx; readonl
   );
 }
 
+/** Entries a page of the contributions shows. */
+const CONTRIBUTIONS_PAGE = 50;
+
 export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
-  const { locale } = ctx;
+  const { locale, t } = ctx;
   const [mine, setMine] = useState<BlacklistContributions>();
-  const [allowance, setAllowance] = useState<unknown>();
+  const [allowance, setAllowance] = useState<BlacklistAllowance | null>();
   const [error, setError] = useState<string>();
+  // Offsets of the pages opened so far (the first is 0): the Pager's cursors.
+  const [offsets, setOffsets] = useState<readonly string[]>(['0']);
+  const offset = offsets[offsets.length - 1] ?? '0';
   useEffect(() => {
-    call<BlacklistContributions>('GET', '/v1/blacklist/contributions?limit=500')
+    call<BlacklistContributions>(
+      'GET',
+      `/v1/blacklist/contributions?limit=${String(CONTRIBUTIONS_PAGE)}&offset=${offset}`,
+    )
       .then(setMine)
       .catch((e: unknown) => {
         setError(message(e));
       });
+  }, [offset]);
+  useEffect(() => {
     // The allowance is the metering's (issue 19 item 4): shown when the node offers it.
-    call<unknown>('GET', '/v1/blacklist/allowance')
+    call<BlacklistAllowance>('GET', '/v1/blacklist/allowance')
       .then(setAllowance)
       .catch(() => {
         setAllowance(null);
@@ -235,7 +247,7 @@ export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; read
   }, []);
   const counts = (r: Readonly<Record<string, number>>) =>
     Object.entries(r)
-      .map(([k, n]) => `${codeText(locale, k)}: ${String(n)}`)
+      .map(([k, n]) => `${codeText(locale, k)}: ${formatInteger(locale, n)}`)
       .join(' · ') || '—';
   return (
     <section aria-label={b('tabMine')}>
@@ -246,7 +258,7 @@ export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; read
         <dl className="facts" data-testid="contributions">
           <div>
             <dt>{b('total')}</dt>
-            <dd>{mine.total}</dd>
+            <dd>{formatInteger(locale, mine.total)}</dd>
           </div>
           <div>
             <dt>{b('byStatus')}</dt>
@@ -263,7 +275,20 @@ export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; read
                 ? '…'
                 : allowance === null
                   ? b('allowanceNone')
-                  : JSON.stringify(allowance)}
+                  : b('allowanceLine', {
+                      remaining: formatInteger(locale, allowance.remaining),
+                      allowance: formatInteger(locale, allowance.allowance),
+                      used: formatInteger(locale, allowance.used),
+                      renewsAt: formatDateTime(
+                        locale,
+                        INSTITUTION_TIME_ZONE,
+                        allowance.period.renewsAt,
+                        'short',
+                      ),
+                      listed: formatInteger(locale, allowance.listed),
+                      confirmed: formatInteger(locale, allowance.confirmed),
+                      revoked: formatInteger(locale, allowance.revoked),
+                    })}
             </dd>
           </div>
         </dl>
@@ -292,6 +317,19 @@ export function BlacklistContributionsView({ ctx, b }: { readonly ctx: Ctx; read
               </td>
             </>
           )}
+        />
+      )}
+      {mine && mine.total > CONTRIBUTIONS_PAGE && (
+        <Pager
+          t={t}
+          cursors={offsets}
+          setCursors={setOffsets}
+          nextCursor={
+            Number(offset) + CONTRIBUTIONS_PAGE < mine.total
+              ? String(Number(offset) + CONTRIBUTIONS_PAGE)
+              : null
+          }
+          withPrevious
         />
       )}
     </section>

@@ -2,6 +2,7 @@
 import { ApiFailure, authHeader, call, sessionEnded } from '../api';
 
 export type {
+  BlacklistAllowance,
   BlacklistBulkProgress,
   BlacklistBulkReport,
   BlacklistEntryView,

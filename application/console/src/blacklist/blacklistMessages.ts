@@ -63,6 +63,8 @@ const en = {
   none: 'None yet.',
   allowance: 'Query allowance',
   allowanceNone: 'Not offered by this node yet.',
+  allowanceLine:
+    '{remaining} of {allowance} queries left ({used} used); renews {renewsAt}. From {listed} entries in force, {confirmed} of them confirmed, and {revoked} revoked.',
   report: "The subject's report",
   reportHelp:
     'For a subject whose identity your institution has verified, with their signed request as the consent. The report is itself recorded.',
@@ -187,6 +189,8 @@ const zh: Record<BlacklistKey, string> = {
   none: '暂无。',
   allowance: '查询额度',
   allowanceNone: '本节点暂未提供。',
+  allowanceLine:
+    '本期剩余 {remaining} / {allowance} 次查询（已用 {used} 次），{renewsAt} 重置。依据：有效条目 {listed} 条，其中被其他成员确认 {confirmed} 条；被撤销 {revoked} 条。',
   report: '主体报告',
   reportHelp: '适用于本机构已核实身份的主体，以其签署的申请作为授权。报告本身也会留痕。',
   makeReport: '生成报告（留痕）',
