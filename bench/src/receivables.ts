@@ -9,7 +9,9 @@ import { addDays } from '../../chaincode/src/core/receivables/calendar';
 import { migrate } from '../../application/src/db/migrate';
 import { openDatabase } from '../../application/src/db/pool';
 import { readDatabaseConfig } from '../../application/src/db/config';
+import { loadConsortium } from '../../application/src/ledger/consortium';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedger';
+import { defaultFabricRunDir, openFabricLedger } from '../../application/src/ledger/fabricLedger';
 import { inTransaction } from '../../application/src/db/pool';
 import {
   tokenTree,
@@ -28,15 +30,23 @@ import { machineInfo, writeResults } from './results';
  * confirmed, issue proposed and signed, accepted: five transactions), splits and transfers (a move proposed and
  * signed: two transactions), each at `--concurrency` in flight; then the index's tree query for a 10-tier tree of
  * 10,000 parts (rows written with the index's own write, the query timed as the API runs it). Written to
- * bench/results/<date>-receivables-<HHMM>.json. Measured, never asserted.
+ * bench/results/<date>-receivables[-fabric]-<HHMM>.json. `--ledger fabric`: the same on the live network of
+ * TALLYSTICK_FABRIC_RUN (no index follows there: the index's lag is not measured; the tree is the index's, on
+ * PGlite). Measured, never asserted.
  */
 const { values } = parseArgs({
   options: {
     tokens: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '8' },
     'tree-parts': { type: 'string', default: '10000' },
+    // fabric: the live network the launcher runs (TALLYSTICK_FABRIC_RUN); the index's follower is not wired there,
+    // so the index's figures are the embedded network's only.
+    ledger: { type: 'string', default: 'embedded' },
   },
 });
+if (values.ledger !== 'embedded' && values.ledger !== 'fabric')
+  throw new Error(`--ledger is embedded or fabric, not ${values.ledger}`);
+const LEDGER = values.ledger;
 const TOKENS = Number(values.tokens);
 const CONCURRENCY = Number(values.concurrency);
 const TREE_PARTS = Number(values['tree-parts']);
@@ -107,7 +117,11 @@ function treeRows(tokenId: string, parts: number, tiers: number): ReceivablesRow
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-receivables-'));
-  const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'fsync' });
+  const c =
+    LEDGER === 'embedded'
+      ? await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'fsync' })
+      : await openFabricLedger({ runDir: defaultFabricRunDir(), consortium: loadConsortium() });
+  const height = () => ('network' in c ? c.network.height() : c.transport.height());
   const db = await openDatabase(readDatabaseConfig({ ...process.env }, join(dir, 'index')));
   await migrate(db.pool);
   const indexer = await startReceivablesIndexing(c, 'BankAMSP', db.pool);
@@ -145,10 +159,12 @@ async function main(): Promise<void> {
     console.log(
       `transfer (2 transactions each): ${String(transfer.perSecond)} transfers/s, p50 ${String(transfer.latencyMsP50)} ms, p99 ${String(transfer.latencyMsP99)} ms`,
     );
+    // No follower on live Fabric (docs/RECEIVABLES.md): the lag is the embedded network's only.
     const lagStarted = performance.now();
-    await indexer?.waitFor(c.network.height() - 1n, 600_000);
-    const indexLagMs = round(performance.now() - lagStarted);
-    console.log(`the index caught up ${String(indexLagMs)} ms after the last transfer`);
+    await indexer?.waitFor(height() - 1n, 600_000);
+    const indexLagMs = indexer ? round(performance.now() - lagStarted) : null;
+    if (indexLagMs !== null)
+      console.log(`the index caught up ${String(indexLagMs)} ms after the last transfer`);
 
     const rows = treeRows('BENCH-TREE', TREE_PARTS, 10);
     await inTransaction(db.pool, (client) => writeReceivablesRows(client, rows));
@@ -174,10 +190,11 @@ async function main(): Promise<void> {
       );
     }
     const stamp = new Date().toISOString().slice(0, 16).replace('T', '-').replace(':', '');
-    const file = writeResults(`${stamp.slice(0, 10)}-receivables-${stamp.slice(11)}.json`, {
+    const name = `${stamp.slice(0, 10)}-receivables${LEDGER === 'fabric' ? '-fabric' : ''}-${stamp.slice(11)}`;
+    const file = writeResults(`${name}.json`, {
       bench: 'receivables',
-      ledger: 'embedded',
-      durability: 'fsync',
+      ledger: LEDGER,
+      ...(LEDGER === 'embedded' ? { durability: 'fsync' } : {}),
       index: db.kind,
       at: new Date().toISOString(),
       machine: machineInfo(),
