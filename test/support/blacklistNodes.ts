@@ -17,8 +17,10 @@ export type BlacklistNode = Awaited<ReturnType<typeof startTestNode>>;
  */
 export function blacklistNodes(options: {
   readonly people: { readonly BankAMSP: readonly string[]; readonly BankBMSP: readonly string[] };
-  /** Bank B's node follows the blocks for its watchlist's alerts. */
+  /** Bank B's node follows the blocks for its watchlist's alerts (and its contributions and disputes). */
   readonly alertsOnBankB?: boolean;
+  /** Bank A's node follows the blocks too. */
+  readonly alertsOnBankA?: boolean;
 }) {
   const keyDir = mkdtempSync(join(tmpdir(), 'tallystick-blacklist-keys-'));
   const logs: LogEntry[] = [];
@@ -41,7 +43,11 @@ export function blacklistNodes(options: {
   };
   beforeAll(async () => {
     const log = (e: LogEntry) => logs.push(e);
-    const a = await startTestNode('BankAMSP', { blacklist: { demoKeyDir: keyDir }, log });
+    const a = await startTestNode('BankAMSP', {
+      blacklist: { demoKeyDir: keyDir },
+      ...(options.alertsOnBankA ? { alerts: true } : {}),
+      log,
+    });
     nodes.a = a;
     const b = await startTestNode('BankBMSP', {
       consortium: a.consortium,

@@ -1,12 +1,14 @@
 import type pg from 'pg';
 
 import { inTransaction } from '../db/pool';
-import type { BlacklistChangeStream } from '../ledger/blacklistNotices';
-import { matchAlerts, ownChangesOf, subjectKeysOf, type BlacklistNotice } from './matcher';
+import { blacklistNoticesOf } from '../ledger/blacklistNotices';
+import type { BlockEventStream } from '../ledger/blockEvents';
+import { disputeChangesOf, matchAlerts, ownChangesOf, subjectKeysOf, type BlacklistNotice } from './matcher';
 import {
   insertAlerts,
   readNextBlock,
   watchedKeys,
+  writeDisputes,
   writeNextBlock,
   writeOwnEntries,
   type Alert,
@@ -14,7 +16,7 @@ import {
 
 export interface AlertFollowerOptions {
   /** The node's ledger connection's change stream (`LedgerConnection.changes(mspId)`), on either backend. */
-  readonly source: BlacklistChangeStream;
+  readonly source: BlockEventStream;
   readonly pool: pg.Pool;
   /** The institution whose watchlist this node keeps. */
   readonly institution: string;
@@ -28,7 +30,7 @@ export interface AlertFollowerOptions {
  * changes. Blocks are applied one at a time, in order: the alerts of a block and the follower's checkpoint commit
  * in one SQL transaction, and an alert's unique key (transaction, watch, entry) makes a replay harmless, so a
  * restart resumes from the checkpoint without losing or repeating an alert. It also projects the institution's
- * own entry changes (its contributions, `blacklist_own_entries`). A failed block stops the follower's stream and
+ * own entry changes (its contributions, `blacklist_own_entries`) and the disputes (`blacklist_disputes`). A failed block stops the follower's stream and
  * resubscribes from the checkpoint after `retryDelayMs`.
  */
 export class AlertFollower {
@@ -96,9 +98,10 @@ export class AlertFollower {
   private subscribe(): void {
     if (this.stopped) return;
     const generation = ++this.generation;
-    this.unsubscribe = this.options.source.onBlacklistChanges(
-      (notices, blockNumber) => {
+    this.unsubscribe = this.options.source.onBlockEvents(
+      (transactions, blockNumber) => {
         if (generation !== this.generation) return;
+        const notices = blacklistNoticesOf(blockNumber, transactions);
         this.chain = this.chain.then(() => this.apply(generation, notices, blockNumber));
       },
       { startBlock: this.next },
@@ -116,10 +119,12 @@ export class AlertFollower {
     try {
       const keys = subjectKeysOf(institution, notices);
       const own = ownChangesOf(institution, notices);
+      const disputes = disputeChangesOf(notices);
       let alerts: Alert[] = [];
-      if (keys.length > 0 || own.length > 0)
+      if (keys.length > 0 || own.length > 0 || disputes.length > 0)
         alerts = await inTransaction(pool, async (client) => {
           await writeOwnEntries(client, institution, own);
+          await writeDisputes(client, institution, disputes);
           const drafts = matchAlerts(institution, notices, await watchedKeys(client, institution, keys));
           const inserted = await insertAlerts(client, institution, drafts);
           await writeNextBlock(client, institution, next);

@@ -1,4 +1,4 @@
-import type { EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
+import type { DisputeChange, EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
 import type { BlacklistNotice } from '../ledger/blacklistNotices';
 
 export type { BlacklistNotice };
@@ -74,4 +74,15 @@ export function ownChangesOf(
   return notices.flatMap((notice) =>
     notice.changes.entries.filter((e) => e.uploader === institution).map((entry) => ({ notice, entry })),
   );
+}
+
+/**
+ * The dispute changes of a batch, in ledger order, each with its place (block, transaction): all of them, as every
+ * member may read every dispute (the chaincode's READ_DISPUTE); the boxes (against us, opened by us, in a vote)
+ * are filters of the list, not of what the node keeps.
+ */
+export function disputeChangesOf(
+  notices: readonly BlacklistNotice[],
+): { readonly notice: BlacklistNotice; readonly dispute: DisputeChange }[] {
+  return notices.flatMap((notice) => (notice.changes.disputes ?? []).map((dispute) => ({ notice, dispute })));
 }

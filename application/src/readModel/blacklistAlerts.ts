@@ -2,9 +2,14 @@ import { randomUUID } from 'node:crypto';
 
 import type pg from 'pg';
 
+import {
+  DISPUTE_STATUSES,
+  DISPUTE_TRANSITIONS,
+  type DisputeStatus,
+} from '../../../chaincode/src/core/blacklist/dispute';
 import type { SubjectType } from '../../../chaincode/src/core/subject';
 import { inTransaction } from '../db/pool';
-import type { AlertDraft, ownChangesOf, WatchedKey } from '../blacklistAlerts/matcher';
+import type { AlertDraft, disputeChangesOf, ownChangesOf, WatchedKey } from '../blacklistAlerts/matcher';
 
 /** A watch as the node lists it: never an identifier, only its type, the institution's label and key versions. */
 export interface Watch {
@@ -421,6 +426,129 @@ export async function listOwnEntries(
       expiresOn: day(r.expires_on),
       firstTxId: r.first_tx_id,
       listedAt: iso(r.first_at),
+      lastTxId: r.last_tx_id,
+      changedAt: iso(r.last_at),
+    })),
+  };
+}
+
+/** Projects dispute changes (newest change per dispute; a replay writes the same row). */
+export async function writeDisputes(
+  client: pg.PoolClient,
+  mspId: string,
+  changes: ReturnType<typeof disputeChangesOf>,
+): Promise<void> {
+  for (const { notice, dispute: d } of changes)
+    await client.query(
+      `INSERT INTO blacklist_disputes (msp_id, dispute_id, subject_key, uploader, category, disputer, status, deadline,
+                                       in_vote, opened_tx_id, opened_at, last_tx_id, last_at, last_block, last_tx_index)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7 = 'VOTING', $9, $10, $9, $10, $11, $12)
+       ON CONFLICT (msp_id, dispute_id) DO UPDATE SET
+         status = EXCLUDED.status, deadline = EXCLUDED.deadline,
+         in_vote = blacklist_disputes.in_vote OR EXCLUDED.in_vote,
+         last_tx_id = EXCLUDED.last_tx_id, last_at = EXCLUDED.last_at, last_block = EXCLUDED.last_block,
+         last_tx_index = EXCLUDED.last_tx_index
+       WHERE (blacklist_disputes.last_block, blacklist_disputes.last_tx_index)
+          <= (EXCLUDED.last_block, EXCLUDED.last_tx_index)`,
+      [
+        mspId,
+        d.disputeId,
+        d.subjectKey,
+        d.uploader,
+        d.category,
+        d.disputer,
+        d.status,
+        d.deadline,
+        notice.changes.txId,
+        notice.changes.at,
+        notice.blockNumber.toString(),
+        notice.txIndex,
+      ],
+    );
+}
+
+/** A dispute as the node's index lists it (the ledger's record, with votes and steps, is `GET …/disputes/{id}`). */
+export interface ListedDispute {
+  readonly disputeId: string;
+  readonly subjectKey: string;
+  readonly uploader: string;
+  readonly category: string;
+  readonly disputer: string;
+  readonly status: DisputeStatus;
+  readonly deadline: string | null;
+  readonly inVote: boolean;
+  readonly openedTxId: string;
+  readonly openedAt: string;
+  readonly lastTxId: string;
+  readonly changedAt: string;
+}
+
+/** The statuses of a dispute still open: those the core's lifecycle table allows a step in (the others are decided). */
+export const OPEN_DISPUTE_STATUSES: readonly DisputeStatus[] = DISPUTE_STATUSES.filter(
+  (s) => Object.keys(DISPUTE_TRANSITIONS[s]).length > 0,
+);
+
+/**
+ * The disputes the index holds that match `where` (all given conditions), newest change first: about an entry of
+ * `uploader`, opened by `disputer`, once in a vote; `statuses` (empty: any).
+ */
+export async function listDisputes(
+  pool: pg.Pool,
+  mspId: string,
+  where: {
+    readonly uploader?: string;
+    readonly disputer?: string;
+    readonly inVote?: boolean;
+    readonly statuses: readonly string[];
+  },
+  limit: number,
+  offset: number,
+): Promise<{ total: number; items: ListedDispute[] }> {
+  const filter = `msp_id = $1 AND ($2::text IS NULL OR uploader = $2) AND ($3::text IS NULL OR disputer = $3)
+    AND ($4::boolean IS NULL OR in_vote = $4) AND (cardinality($5::text[]) = 0 OR status = ANY($5::text[]))`;
+  const params = [
+    mspId,
+    where.uploader ?? null,
+    where.disputer ?? null,
+    where.inVote ?? null,
+    [...where.statuses],
+  ];
+  const [total, rows] = await Promise.all([
+    pool.query<{ n: string }>(`SELECT count(*) AS n FROM blacklist_disputes WHERE ${filter}`, params),
+    pool.query<{
+      dispute_id: string;
+      subject_key: string;
+      uploader: string;
+      category: string;
+      disputer: string;
+      status: DisputeStatus;
+      deadline: Date | string | null;
+      in_vote: boolean;
+      opened_tx_id: string;
+      opened_at: Date;
+      last_tx_id: string;
+      last_at: Date;
+    }>(
+      `SELECT dispute_id, subject_key, uploader, category, disputer, status, deadline, in_vote, opened_tx_id,
+              opened_at, last_tx_id, last_at
+         FROM blacklist_disputes WHERE ${filter}
+        ORDER BY last_block DESC, last_tx_index DESC, dispute_id LIMIT $6 OFFSET $7`,
+      [...params, limit, offset],
+    ),
+  ]);
+  return {
+    total: Number(total.rows[0]?.n ?? 0),
+    items: rows.rows.map((r) => ({
+      disputeId: r.dispute_id,
+      subjectKey: r.subject_key,
+      uploader: r.uploader,
+      category: r.category,
+      disputer: r.disputer,
+      status: r.status,
+      deadline: r.deadline === null ? null : day(r.deadline),
+      inVote: r.in_vote,
+      openedTxId: r.opened_tx_id,
+      openedAt: iso(r.opened_at),
       lastTxId: r.last_tx_id,
       changedAt: iso(r.last_at),
     })),

@@ -172,7 +172,9 @@ async function writeEntry(ctx: BlacklistContext, before: EntryRecord, after: Ent
 function record(ctx: BlacklistContext, d: DisputeRecord): void {
   ctx.recordDispute({
     category: d.category,
+    deadline: d.deadline,
     disputeId: d.disputeId,
+    disputer: d.disputer.mspId,
     status: d.status,
     subjectKey: d.subjectKey,
     uploader: d.uploader,

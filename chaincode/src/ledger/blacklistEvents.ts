@@ -39,7 +39,11 @@ export interface DisputeChange {
   readonly subjectKey: string;
   readonly uploader: string;
   readonly category: string;
+  /** The member that opened the dispute (its inbox at the uploader's and its own node: `GET /v1/blacklist/disputes`). */
+  readonly disputer: string;
   readonly status: DisputeStatus;
+  /** The last ledger day of the current period for an answer, a contest or votes (null once decided). */
+  readonly deadline: string | null;
 }
 
 export interface EvidenceRequestChange {

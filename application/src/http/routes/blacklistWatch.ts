@@ -6,6 +6,7 @@ import {
   acknowledgeAlert,
   addWatches,
   listAlerts,
+  listDisputes,
   listOwnEntries,
   listWatches,
   removeWatch,
@@ -19,12 +20,16 @@ import {
   BlacklistAlert,
   BlacklistAlerts,
   BlacklistContributions,
+  BlacklistDisputeList,
+  DisputesQuery,
+  type DisputeBox,
   BlacklistWatchAdd,
   BlacklistWatchAdded,
   BlacklistWatchlist,
   WatchId,
 } from './blacklistWatchShapes';
 import { blacklistOf } from './blacklistCommon';
+import { OPEN_DISPUTE_STATUSES } from '../../readModel/blacklistAlerts';
 import { route } from './route';
 import { Int } from './schema';
 
@@ -76,7 +81,51 @@ function watchOf(
   }
 }
 
+/** A box of the disputes list as a filter of the index's disputes (the index holds every dispute in the blocks). */
+const boxFilter = (box: DisputeBox, mspId: string) =>
+  box === 'against-us'
+    ? { uploader: mspId }
+    : box === 'opened-by-us'
+      ? { disputer: mspId }
+      : { inVote: true };
+
 export const blacklistWatchRoutes = [
+  route({
+    operationId: 'listBlacklistDisputes',
+    method: 'get',
+    path: '/blacklist/disputes',
+    summary:
+      "Your institution's disputes inbox: against its entries, opened by it, and those in a members' vote",
+    description: `Projected by the node from the blacklist events of every block (from block 0); the chaincode lets any person of any institution read any dispute, so the boxes are filters: against-us (disputes of your institution's entries: maintain or retract before the deadline), opened-by-us (contest or withdraw), to-vote (went to a vote of the members; \`status=VOTING\`: still open). Newest change first. The deadline is a ledger day (UTC). Each step goes through POST /blacklist/disputes/{disputeId}/steps, which the chaincode checks; the record with its votes and steps is GET /blacklist/disputes/{disputeId}.`,
+    tags: ['blacklist'],
+    auth: 'session',
+    roles: {
+      anyOf: ['reconciler', 'approver'],
+      what: "the institution's disputes (reconcilers answer and contest them, approvers vote)",
+    },
+    index: true,
+    query: DisputesQuery,
+    responses: { 200: { description: 'the disputes of the box', schema: BlacklistDisputeList } },
+    errors: [503],
+    handle: async ({ query }, { pool, session }) => ({
+      status: 200 as const,
+      body: await listDisputes(
+        pool,
+        session.mspId,
+        {
+          ...boxFilter(query.box, session.mspId),
+          statuses:
+            query.status === undefined
+              ? []
+              : query.status === 'OPEN'
+                ? OPEN_DISPUTE_STATUSES
+                : [query.status],
+        },
+        query.limit ?? 100,
+        query.offset ?? 0,
+      ),
+    }),
+  }),
   route({
     operationId: 'listBlacklistContributions',
     method: 'get',

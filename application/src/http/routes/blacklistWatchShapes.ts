@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
+import { DISPUTE_STATUSES } from '../../../../chaincode/src/core/blacklist/dispute';
 import { SUBJECT_TYPES } from '../../../../chaincode/src/core/subject';
 import { Identifier } from './blacklistShapes';
 import { Decimal, Int, Nullable, Obj, OneOf, Str, Time, type Shape } from './schema';
@@ -105,3 +106,44 @@ export const BlacklistContributions = Obj({
   ),
 });
 export type BlacklistContributionsT = Shape<typeof BlacklistContributions>;
+
+/** The dispute boxes of `GET /blacklist/disputes`: about our entries, opened by us, and in a members' vote. */
+export const DISPUTE_BOXES = ['against-us', 'opened-by-us', 'to-vote'] as const;
+export type DisputeBox = (typeof DISPUTE_BOXES)[number];
+
+export const DisputesQuery = Type.Object({
+  box: OneOf(
+    DISPUTE_BOXES,
+    'against-us: disputes of your institution’s entries; opened-by-us: those your institution opened; to-vote: those that went to a vote of the members',
+  ),
+  status: Type.Optional(
+    OneOf([...DISPUTE_STATUSES, 'OPEN'] as const, 'only this status (OPEN: any not yet decided)'),
+  ),
+  limit: Type.Optional(Int({ min: 1, max: 500, description: 'at most this many (default 100)' })),
+  offset: Type.Optional(Int({ min: 0, max: 1_000_000 })),
+});
+
+export const BlacklistListedDispute = Obj({
+  disputeId: Type.String(),
+  subjectKey: Type.String(),
+  uploader: Type.String({ description: 'the member whose entry is disputed' }),
+  category: Type.String(),
+  disputer: Type.String({ description: 'the member that opened the dispute' }),
+  status: OneOf(DISPUTE_STATUSES),
+  deadline: Nullable(
+    Type.String({
+      format: 'date',
+      description: 'the last ledger day (UTC) for an answer, a contest or votes; null once decided',
+    }),
+  ),
+  inVote: Type.Boolean({ description: 'the dispute went to a vote of the members' }),
+  openedTxId: Type.String(),
+  openedAt: Time('ledger time the dispute was opened'),
+  lastTxId: Type.String(),
+  changedAt: Time('ledger time of its last step'),
+});
+
+export const BlacklistDisputeList = Obj({
+  total: Type.Integer({ description: 'disputes in the box with this status' }),
+  items: Type.Array(BlacklistListedDispute),
+});

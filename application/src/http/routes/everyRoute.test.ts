@@ -382,6 +382,7 @@ describe('every route, through a running node, answers as its OpenAPI document s
     const watchId = (watched.body as { items: { watchId: string }[] }).items[0]?.watchId ?? '';
     expect((await api(B, 'GET', '/v1/blacklist/watchlist', { token: bruno })).status).toBe(200);
     expect((await api(B, 'GET', '/v1/blacklist/contributions', { token: bruno })).status).toBe(200);
+    expect((await api(B, 'GET', '/v1/blacklist/disputes?box=against-us', { token: bruno })).status).toBe(200);
     const client = await db.pool.connect();
     const [alert] = await insertAlerts(client, 'BankBMSP', [
       {
