@@ -1,14 +1,15 @@
 import type { Enroller } from '../identity/enroller';
-import type { BlacklistChangeStream } from './blacklistNotices';
+import type { BlockEventStream } from './blockEvents';
 import type { Consortium } from './consortium';
 import type { ChangeNotice, Identity } from './ledgerGateway';
 import type { TransportGateway } from './transportGateway';
 
 /**
  * Committed changes in block order, each with the signer of its transaction (what an index follows and shows
- * an auditor), and the blacklist's events of the same blocks (what the watchlist's alert follower reads).
+ * an auditor), and every block's chaincode events (what the blacklist's alert follower and the receivables index
+ * read).
  */
-export interface ChangeStream extends BlacklistChangeStream {
+export interface ChangeStream extends BlockEventStream {
   onChanges(listener: (change: ChangeNotice) => void, options?: { startBlock?: bigint }): () => void;
   /**
    * The ledger's height, when the backend knows it at once: an index whose checkpoint is past it holds blocks

@@ -11,7 +11,6 @@ import { contracts } from '../../../chaincode/src/index';
 import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { loadCollections } from '../receivables/collections';
-import { blacklistNoticesOf } from './blacklistNotices';
 import { memoized, memoizedAsync, type ChangeStream, type LedgerConnection } from './connection';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
@@ -91,17 +90,14 @@ function embeddedChangeStream(network: EmbeddedNetwork): ChangeStream & { readon
         options?.startBlock === undefined ? {} : { startBlock: options.startBlock },
       );
     },
-    onBlacklistChanges(listener, options) {
+    onBlockEvents(listener, options) {
       return network.onBlock(
         (block) => {
           listener(
-            blacklistNoticesOf(
-              block.number,
-              block.transactions.map((tx) => ({
-                valid: tx.validationCode === 'VALID',
-                events: tx.event ? [tx.event] : [],
-              })),
-            ),
+            block.transactions.map((tx) => ({
+              valid: tx.validationCode === 'VALID',
+              events: tx.event ? [tx.event] : [],
+            })),
             block.number,
           );
         },

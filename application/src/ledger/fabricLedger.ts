@@ -25,7 +25,7 @@ import {
   type ChangeStream,
   type LedgerConnection,
 } from './connection';
-import { blacklistNoticesOf, type BlacklistNotice } from './blacklistNotices';
+import type { BlockTransactionEvents } from './blockEvents';
 import { findUser, repoRoot, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -256,15 +256,12 @@ function creatorOfEnvelope(block: BlockEvent, txIndex: number): TransactionCreat
   }
 }
 
-/** The `tallystick.blacklist` events of one block's valid transactions (the alert follower's notices). */
-export function blacklistNoticesOfBlock(block: BlockEvent): BlacklistNotice[] {
-  return blacklistNoticesOf(
-    BigInt(block.blockNumber.toString()),
-    block.getTransactionEvents().map((tx) => ({
-      valid: tx.isValid,
-      events: tx.getContractEvents().map((ev) => ({ name: ev.eventName, payload: ev.payload })),
-    })),
-  );
+/** A block's transactions in block order, each with its validity and chaincode events (`BlockEventStream`). */
+export function transactionEventsOfBlock(block: BlockEvent): BlockTransactionEvents[] {
+  return block.getTransactionEvents().map((tx) => ({
+    valid: tx.isValid,
+    events: tx.getContractEvents().map((ev) => ({ name: ev.eventName, payload: ev.payload })),
+  }));
 }
 
 export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
@@ -793,13 +790,13 @@ export class FabricTransport implements LedgerTransport {
           },
           options?.startBlock,
         ),
-      onBlacklistChanges: (listener, options) =>
+      onBlockEvents: (listener, options) =>
         this.blocksAs(
           who,
           (block) => {
             const n = BigInt(block.blockNumber.toString());
             try {
-              listener(blacklistNoticesOfBlock(block), n);
+              listener(transactionEventsOfBlock(block), n);
             } catch (e) {
               this.reportListenerError(e);
             }

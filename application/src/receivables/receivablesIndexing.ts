@@ -4,7 +4,7 @@ import { ReceivablesIndexer, type ReceivablesIndexerOptions } from '../indexer/r
 import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
 import type { Identity } from '../ledger/ledgerGateway';
 import { loadCollections } from './collections';
-import { receivablesSourceOf } from './receivablesBlocks';
+import { receivablesSource } from './receivablesBlocks';
 import { ReceivablesGateway } from './receivablesGateway';
 
 /** The collection that holds receivables' records (network/collections.json). */
@@ -17,19 +17,19 @@ export function keepsReceivables(mspId: string): boolean {
 
 /**
  * Starts the node's receivables index (`../indexer/receivablesIndexer.ts`) when it can have one: the
- * institution is a member of the collection, the connection's blocks reach the node (the embedded network; not
- * yet live Fabric) and the institution has an identity to read with (its system, or its auditor). Undefined
- * otherwise: the node then answers its lists empty.
+ * institution is a member of the collection and has an identity to read with (its system, or its auditor). It
+ * follows the blocks of the connection's change stream, on either backend. Undefined otherwise: the node then
+ * answers its lists empty.
  */
 export async function startReceivablesIndexing(
-  c: Pick<LedgerConnection, 'consortium' | 'gateway' | 'identity'>,
+  c: Pick<LedgerConnection, 'consortium' | 'gateway' | 'identity' | 'changes'>,
   mspId: string,
   pool: pg.Pool,
   options: Pick<ReceivablesIndexerOptions, 'log' | 'onIndexed' | 'retryDelayMs' | 'faults'> = {},
 ): Promise<ReceivablesIndexer | undefined> {
-  const source = receivablesSourceOf(c);
   const readerId = nodeReaderOf(c, mspId);
-  if (!source || readerId === undefined || !keepsReceivables(mspId)) return undefined;
+  if (readerId === undefined || !keepsReceivables(mspId)) return undefined;
+  const source = receivablesSource(c.changes(mspId));
   const rcv = new ReceivablesGateway(c.gateway);
   let reader: Identity | undefined;
   return ReceivablesIndexer.start({
