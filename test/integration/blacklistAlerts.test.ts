@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
-import { blacklistNodes, type BlacklistNode } from '../support/blacklistNodes';
+import { blacklistNodes, replayFromBlockZero, type BlacklistNode } from '../support/blacklistNodes';
 
 type Node = BlacklistNode;
 
@@ -165,21 +164,11 @@ describe('blacklist watchlist and alerts', () => {
   });
 
   it('raises each alert once across a restart of the follower (replayed blocks write nothing twice)', async () => {
-    await bankB.alerts?.stop();
     // From block 0: every block again, as after a lost checkpoint.
-    await bankB.db.pool.query('UPDATE blacklist_watch_checkpoint SET next_block = 0');
-    const replay = await AlertFollower.start({
-      source: bankB.consortium.changes('BankBMSP'),
-      pool: bankB.db.pool,
-      institution: 'BankBMSP',
-    });
-    try {
-      await replay.waitFor(bankB.consortium.network.height() - 1n);
+    await replayFromBlockZero(bankB, 'BankBMSP', async () => {
       const all = await call(bankB, 'bruno', 'GET', '/blacklist/alerts');
       expect(all.body.items).toHaveLength(1);
-    } finally {
-      await replay.stop();
-    }
+    });
   });
 
   it('stops alerting once the watch is removed; its alerts stay, without the label; no identifier in the index or logs', async () => {

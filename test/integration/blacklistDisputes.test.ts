@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
 import { BlacklistGateway } from '../../application/src/ledger/blacklistGateway';
-import { blacklistNodes, type BlacklistNode } from '../support/blacklistNodes';
+import {
+  blacklistNodes,
+  moneyMuleEntry,
+  replayFromBlockZero,
+  type BlacklistNode,
+} from '../support/blacklistNodes';
 
 type Node = BlacklistNode;
 
@@ -51,14 +55,13 @@ describe('blacklist disputes inbox', () => {
   const disputeId = 'd-inbox-1';
 
   it('lists a new dispute in the uploader’s inbox and the disputer’s box, with the deadline in ledger days', async () => {
-    const listed = await call(bankA, 'alice', 'POST', '/blacklist/entries', {
-      type: 'MOBILE',
-      identifier: '139 1234 5678',
-      category: 'MONEY_MULE',
-      severity: 'HIGH',
-      indicators: ['POLICE_REPORT', 'MULE_PATTERN'],
-      summary: 'reported by two victims',
-    });
+    const listed = await call(
+      bankA,
+      'alice',
+      'POST',
+      '/blacklist/entries',
+      moneyMuleEntry('139 1234 5678', 'reported by two victims'),
+    );
     expect(listed.status, listed.text).toBe(201);
     subjectKey = (listed.body.result as { subjectKey: string }[])[0]?.subjectKey ?? '';
     expect(subjectKey).toMatch(/^[0-9a-f]{64}$/);
@@ -146,20 +149,10 @@ describe('blacklist disputes inbox', () => {
 
   it('writes every dispute once across a replay of the blocks from block 0', async () => {
     const before = await bankA.db.pool.query('SELECT * FROM blacklist_disputes ORDER BY dispute_id');
-    await bankA.alerts?.stop();
-    await bankA.db.pool.query('UPDATE blacklist_watch_checkpoint SET next_block = 0');
-    const replay = await AlertFollower.start({
-      source: bankA.consortium.changes('BankAMSP'),
-      pool: bankA.db.pool,
-      institution: 'BankAMSP',
-    });
-    try {
-      await replay.waitFor(bankA.consortium.network.height() - 1n);
+    await replayFromBlockZero(bankA, 'BankAMSP', async () => {
       const after = await bankA.db.pool.query('SELECT * FROM blacklist_disputes ORDER BY dispute_id');
       expect(after.rows).toEqual(before.rows);
       expect(after.rows).toHaveLength(1);
-    } finally {
-      await replay.stop();
-    }
+    });
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect } from 'vitest';
 
+import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
 import type { LogEntry } from '../../application/src/http/createApp';
 import { startTestNode } from './node';
 import { callApi, Sessions } from './sessions';
@@ -75,3 +76,37 @@ export function blacklistNodes(options: {
     bankB: () => started(nodes.b),
   };
 }
+
+/**
+ * Stops the node's alert follower and replays every block from block 0 with a new one (as after a lost checkpoint),
+ * then runs `check` once the replay has read the ledger's last block; the replaying follower is stopped after.
+ */
+export async function replayFromBlockZero(
+  node: BlacklistNode,
+  institution: string,
+  check: () => Promise<void>,
+): Promise<void> {
+  await node.alerts?.stop();
+  await node.db.pool.query('UPDATE blacklist_watch_checkpoint SET next_block = 0');
+  const replay = await AlertFollower.start({
+    source: node.consortium.changes(institution),
+    pool: node.db.pool,
+    institution,
+  });
+  try {
+    await replay.waitFor(node.consortium.network.height() - 1n);
+    await check();
+  } finally {
+    await replay.stop();
+  }
+}
+
+/** A money-mule entry's body for `POST /v1/blacklist/entries` (two indicators, as the genesis policy needs). */
+export const moneyMuleEntry = (identifier: string, summary: string) => ({
+  type: 'MOBILE',
+  identifier,
+  category: 'MONEY_MULE',
+  severity: 'HIGH',
+  indicators: ['POLICE_REPORT', 'MULE_PATTERN'],
+  summary,
+});

@@ -10,7 +10,16 @@ export type Route =
   | { readonly name: 'receivables'; readonly tab: ReceivablesTab };
 
 /** The blacklist's pages (console/src/blacklist/); never an identifier in the URL. */
-export const BLACKLIST_TABS = ['search', 'upload', 'mine', 'report', 'watch', 'policy', 'audit'] as const;
+export const BLACKLIST_TABS = [
+  'search',
+  'upload',
+  'mine',
+  'disputes',
+  'report',
+  'watch',
+  'policy',
+  'audit',
+] as const;
 export type BlacklistTab = (typeof BLACKLIST_TABS)[number];
 
 /** The receivables pages (console/src/receivables/). */

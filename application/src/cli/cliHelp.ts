@@ -91,6 +91,11 @@ standard input (a prompt on a terminal), sent in a request body and hashed on th
   unwatch WATCH_ID                  stops watching
   alerts [--open] [--limit N]       alerts: another member listed, disputed or revoked a watched subject's entry
   ack ALERT_ID                      marks an alert as seen
+  disputes --box against-us|opened-by-us|to-vote [--status S|OPEN] [--limit N]
+                                    disputes of your entries, opened by you, or in a members' vote
+  dispute DISPUTE_ID                a dispute: status, deadline (ledger day), votes and steps
+  dispute-step DISPUTE_ID MAINTAIN --evidence-hash H | RETRACT | WITHDRAW | CONTEST | CLOSE | VOTE --vote REVOKE|UPHOLD
+                                    a step of a dispute (the ledger checks who may take it)
 
 ${GLOBAL_TEXT}`;
 

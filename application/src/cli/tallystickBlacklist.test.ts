@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestNode } from '../../../test/support/node';
+import { BlacklistGateway } from '../ledger/blacklistGateway';
 import { runCli } from './tallystickCli';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
@@ -19,6 +20,21 @@ describe('tallystick blacklist', () => {
   let bankA: Node;
   let bankB: Node;
   const MOBILE = '138 0013 8111';
+  /** Lists a money mule entry; the identifier on standard input. */
+  const listArgs = [
+    'blacklist',
+    'list',
+    '--type',
+    'MOBILE',
+    '--category',
+    'MONEY_MULE',
+    '--severity',
+    'HIGH',
+    '--indicators',
+    'POLICE_REPORT,MULE_PATTERN',
+    '--summary',
+    'three victims',
+  ];
 
   beforeAll(async () => {
     bankA = await startTestNode('BankAMSP', { blacklist: { demoKeyDir: keyDir } });
@@ -91,20 +107,6 @@ describe('tallystick blacklist', () => {
     expect(onArgv.err).toMatch(/standard input/);
     expect(onArgv.err).not.toContain('13800138111');
 
-    const listArgs = [
-      'blacklist',
-      'list',
-      '--type',
-      'MOBILE',
-      '--category',
-      'MONEY_MULE',
-      '--severity',
-      'HIGH',
-      '--indicators',
-      'POLICE_REPORT,MULE_PATTERN',
-      '--summary',
-      'three victims',
-    ];
     const listed = await run(bankA, 'alice', listArgs, `${MOBILE}\n`);
     expect([listed.code, listed.err]).toEqual([0, '']);
     expect(listed.out).toMatch(/^LISTED MONEY_MULE by BankAMSP, subject key [0-9a-f]{64}/);
@@ -174,6 +176,76 @@ describe('tallystick blacklist', () => {
       expect(r.out + r.err).not.toContain('13800138111');
       expect(r.out + r.err).not.toContain('4111');
     }
+  }, 120_000);
+
+  it('lists the disputes of a box, shows one and takes its steps: maintain, contest, vote', async () => {
+    const listed = await run(bankA, 'alice', listArgs, '138 0013 8222\n');
+    const subjectKey = /subject key ([0-9a-f]{64})/.exec(listed.out)?.[1] ?? '';
+    expect(subjectKey).not.toBe('');
+    const hash = (c: string) => c.repeat(64);
+    await new BlacklistGateway(bankB.consortium.gateway).openDispute(
+      await bankB.consortium.identity('bruno'),
+      {
+        disputeId: 'd-cli-1',
+        subjectKey,
+        uploader: 'BankAMSP',
+        category: 'MONEY_MULE',
+        requestHash: hash('a'),
+      },
+    );
+    await bankB.alerts?.waitFor(bankB.consortium.network.height() - 1n);
+    const mine = await run(bankB, 'bruno', ['blacklist', 'disputes', '--box', 'opened-by-us']);
+    expect([mine.code, mine.err]).toEqual([0, '']);
+    expect(mine.out).toMatch(
+      /^1 dispute\(s\)\nDISPUTE[\s\S]*d-cli-1\s+BankAMSP\s+BankBMSP\s+MONEY_MULE\s+AWAITING_ANSWER\s+\d{4}-\d\d-\d\d/,
+    );
+    expect((await run(bankB, 'bruno', ['blacklist', 'disputes', '--box', 'against-us'])).out).toBe(
+      '0 dispute(s)',
+    );
+    const noBox = await run(bankB, 'bruno', ['blacklist', 'disputes']);
+    expect([noBox.code, noBox.err]).toEqual([2, expect.stringMatching(/needs --box/)]);
+
+    const noHash = await run(bankA, 'alice', ['blacklist', 'dispute-step', 'd-cli-1', 'MAINTAIN']);
+    expect([noHash.code, noHash.err]).toEqual([2, expect.stringMatching(/needs --evidence-hash/)]);
+    const maintained = await run(bankA, 'alice', [
+      'blacklist',
+      'dispute-step',
+      'd-cli-1',
+      'MAINTAIN',
+      '--evidence-hash',
+      hash('b'),
+    ]);
+    expect([maintained.code, maintained.out]).toEqual([
+      0,
+      expect.stringMatching(/^RECORDED: dispute d-cli-1 MAINTAINED \(transaction /),
+    ]);
+    expect((await run(bankB, 'bruno', ['blacklist', 'dispute-step', 'd-cli-1', 'CONTEST'])).out).toMatch(
+      /^RECORDED: dispute d-cli-1 VOTING/,
+    );
+    await bankB.alerts?.waitFor(bankB.consortium.network.height() - 1n);
+    const toVote = await run(bankB, 'bruno', [
+      'blacklist',
+      'disputes',
+      '--box',
+      'to-vote',
+      '--status',
+      'VOTING',
+    ]);
+    expect(toVote.out).toMatch(/d-cli-1\s+BankAMSP\s+BankBMSP\s+MONEY_MULE\s+VOTING/);
+    // Voting is an approver's: the ledger refuses a reconciler, with its code.
+    const refused = await run(bankB, 'bruno', [
+      'blacklist',
+      'dispute-step',
+      'd-cli-1',
+      'VOTE',
+      '--vote',
+      'REVOKE',
+    ]);
+    expect([refused.code, refused.err]).toEqual([1, expect.stringMatching(/ROLE_REQUIRED/)]);
+    const shown = await run(bankA, 'alice', ['blacklist', 'dispute', 'd-cli-1']);
+    expect(shown.out).toMatch(
+      /^dispute d-cli-1: VOTING until \d{4}-\d\d-\d\d \(ledger day\), MONEY_MULE by BankAMSP, opened by BankBMSP\n.* OPEN by BankBMSP \(bruno\)\n {2}votes: none\n.* MAINTAIN by BankAMSP \(alice\) -> MAINTAINED\n.* CONTEST by BankBMSP \(bruno\) -> VOTING$/,
+    );
   }, 120_000);
 
   it('explains itself: blacklist --help lists the subcommands; an unknown one is a usage error', async () => {

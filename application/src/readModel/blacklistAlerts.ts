@@ -8,6 +8,7 @@ import {
   type DisputeStatus,
 } from '../../../chaincode/src/core/blacklist/dispute';
 import type { SubjectType } from '../../../chaincode/src/core/subject';
+import type { DisputeChange } from '../../../chaincode/src/ledger/blacklistEvents';
 import { inTransaction } from '../db/pool';
 import type { AlertDraft, disputeChangesOf, ownChangesOf, WatchedKey } from '../blacklistAlerts/matcher';
 
@@ -468,14 +469,7 @@ export async function writeDisputes(
 }
 
 /** A dispute as the node's index lists it (the ledger's record, with votes and steps, is `GET …/disputes/{id}`). */
-export interface ListedDispute {
-  readonly disputeId: string;
-  readonly subjectKey: string;
-  readonly uploader: string;
-  readonly category: string;
-  readonly disputer: string;
-  readonly status: DisputeStatus;
-  readonly deadline: string | null;
+export interface ListedDispute extends DisputeChange {
   readonly inVote: boolean;
   readonly openedTxId: string;
   readonly openedAt: string;

@@ -5,6 +5,7 @@ import { hrefOf, type BlacklistTab } from '../route';
 import type { Ctx } from '../ui';
 import { ALERT_EVENT, type BlacklistAlert } from './blacklistApi';
 import { blacklistText, codeText } from './blacklistMessages';
+import { BlacklistDisputes } from './BlacklistDisputes';
 import { BlacklistAudit, BlacklistPolicyView } from './BlacklistPolicy';
 import { BlacklistReport, BlacklistSearch } from './BlacklistSearch';
 import { BlacklistUpload } from './BlacklistUpload';
@@ -17,6 +18,7 @@ const TABS: readonly {
   { tab: 'search', label: 'tabSearch' },
   { tab: 'upload', label: 'tabUpload' },
   { tab: 'mine', label: 'tabMine' },
+  { tab: 'disputes', label: 'tabDisputes' },
   { tab: 'report', label: 'tabReport' },
   { tab: 'watch', label: 'tabWatch' },
   { tab: 'policy', label: 'tabPolicy' },
@@ -43,6 +45,7 @@ export function BlacklistScreen({ ctx, tab }: { readonly ctx: Ctx; readonly tab:
       {tab === 'search' && <BlacklistSearch ctx={ctx} b={b} />}
       {tab === 'upload' && <BlacklistUpload ctx={ctx} b={b} />}
       {tab === 'mine' && <BlacklistContributionsView ctx={ctx} b={b} />}
+      {tab === 'disputes' && <BlacklistDisputes ctx={ctx} b={b} />}
       {tab === 'report' && <BlacklistReport ctx={ctx} b={b} />}
       {tab === 'watch' && <BlacklistAlertsAndWatch ctx={ctx} b={b} />}
       {tab === 'policy' && <BlacklistPolicyView ctx={ctx} b={b} />}

@@ -10,10 +10,13 @@ import {
   EntryTable,
   useSubjectFields,
   codeOptions,
+  RowAction,
   Table,
   TextField,
   useSending,
+  type ResultEntry,
 } from './parts';
+import { DisputeOpener, mayDo } from './BlacklistDisputes';
 
 const PURPOSES = [
   'ACCOUNT_OPENING',
@@ -82,6 +85,7 @@ function SubjectLook({
   button,
   testId,
   more,
+  entryAction,
 }: {
   readonly b: BlacklistText;
   readonly locale: Locale;
@@ -94,6 +98,7 @@ function SubjectLook({
   readonly button: (busy: boolean) => string;
   readonly testId: string;
   readonly more?: (answer: Answer) => ReactNode;
+  readonly entryAction?: (entry: ResultEntry) => ReactNode;
 }) {
   const subject = useSubjectFields(b, locale);
   const [hash, setHash] = useState('');
@@ -143,7 +148,7 @@ function SubjectLook({
             {b('recorded', { tx: answer.txId.slice(0, 16) + '…', block: answer.blockNumber })}
           </p>
           <CrossValidation b={b} locale={locale} result={answer.result} />
-          <EntryTable b={b} locale={locale} result={answer.result} />
+          <EntryTable b={b} locale={locale} result={answer.result} action={entryAction} />
           {more?.(answer)}
         </div>
       )}
@@ -153,8 +158,19 @@ function SubjectLook({
 
 export function BlacklistSearch({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
   const [purpose, setPurpose] = useState('FRAUD_INVESTIGATION');
+  const [disputing, setDisputing] = useState<ResultEntry>();
   return (
     <section aria-label={b('tabSearch')}>
+      {disputing && (
+        <DisputeOpener
+          ctx={ctx}
+          b={b}
+          entry={disputing}
+          close={() => {
+            setDisputing(undefined);
+          }}
+        />
+      )}
       <SubjectLook
         b={b}
         locale={ctx.locale}
@@ -173,6 +189,19 @@ export function BlacklistSearch({ ctx, b }: { readonly ctx: Ctx; readonly b: Bla
         }
         button={(busy) => (busy ? b('searching') : b('search'))}
         testId="search-result"
+        entryAction={(e) =>
+          // Another member's entry in force may be disputed (the ledger refuses one's own: WRONG_INSTITUTION).
+          e.uploader !== ctx.user.mspId &&
+          e.status === 'ACTIVE' &&
+          mayDo(ctx, 'DISPUTE') && (
+            <RowAction
+              text={b('dispute')}
+              act={() => {
+                setDisputing(e);
+              }}
+            />
+          )
+        }
       />
     </section>
   );

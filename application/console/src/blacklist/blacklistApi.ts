@@ -17,9 +17,12 @@ export type {
   BlacklistAlertT as BlacklistAlert,
   BlacklistAlertsT as BlacklistAlerts,
   BlacklistContributionsT as BlacklistContributions,
+  BlacklistDisputeListT as BlacklistDisputeList,
+  BlacklistListedDisputeT as BlacklistListedDispute,
   BlacklistWatchAddedT as BlacklistWatchAdded,
   BlacklistWatchlistT as BlacklistWatchlist,
 } from '../../../src/http/routes/blacklistWatchShapes';
+export { DISPUTE_BOXES, type DisputeBox } from '../../../src/http/routes/blacklistWatchShapes';
 export { call };
 
 /** The identifier types, in the order the forms offer them. */

@@ -195,14 +195,19 @@ export function CrossValidation({
   );
 }
 
+export type ResultEntry = Result['entries'][number];
+
 export function EntryTable({
   b,
   locale,
   result,
+  action,
 }: {
   readonly b: BlacklistText;
   readonly locale: Locale;
   readonly result: Result;
+  /** A last cell per entry (a step the page offers on it). */
+  readonly action?: (entry: ResultEntry) => ReactNode;
 }) {
   if (result.entries.length === 0) return <p>{b('noEntries')}</p>;
   return (
@@ -218,6 +223,7 @@ export function EntryTable({
         'listedAt',
         'expiresOn',
         'transaction',
+        ...(action ? (['' as const] as const) : []),
       ]}
       items={result.entries}
       rowKey={(e) => `${e.subjectKey}:${e.uploader}:${e.category}`}
@@ -235,6 +241,7 @@ export function EntryTable({
           <td className="mono small" title={e.txId}>
             {e.txId.slice(0, 16)}…
           </td>
+          {action && <td>{action(e)}</td>}
         </>
       )}
     />

@@ -4,6 +4,8 @@ import { parse } from 'csv-parse/sync';
 
 import type {
   BlacklistBulkReport,
+  BlacklistDispute,
+  BlacklistDisputeAnswer,
   BlacklistEntryView,
   BlacklistMember,
   BlacklistPolicyVersion,
@@ -16,6 +18,7 @@ import type {
 import type {
   BlacklistAlertsT,
   BlacklistAlertT,
+  BlacklistDisputeListT,
   BlacklistWatchAddedT,
   BlacklistWatchlistT,
 } from '../../http/routes/blacklistWatchShapes';
@@ -48,6 +51,10 @@ export const BLACKLIST_OPTIONS = {
   open: { type: 'boolean', default: false },
   history: { type: 'boolean', default: false },
   limit: { type: 'string' },
+  box: { type: 'string' },
+  status: { type: 'string' },
+  'evidence-hash': { type: 'string' },
+  vote: { type: 'string' },
 } as const;
 
 export const BLACKLIST_SUBCOMMANDS = [
@@ -68,6 +75,9 @@ export const BLACKLIST_SUBCOMMANDS = [
   'unwatch',
   'alerts',
   'ack',
+  'disputes',
+  'dispute',
+  'dispute-step',
 ] as const;
 type Sub = (typeof BLACKLIST_SUBCOMMANDS)[number];
 
@@ -508,6 +518,75 @@ export async function blacklist(ctx: CommandContext, argv: readonly string[]): P
                 ...r.items.map(alertLine),
               ])),
         ],
+      };
+    }
+    case 'disputes': {
+      const s = await ctx.session();
+      const limit = values.limit === undefined ? 100 : intOption('limit', values.limit, 1, 500);
+      const status = values.status === undefined ? '' : `&status=${enc(values.status)}`;
+      const r = await request<BlacklistDisputeListT>(
+        s,
+        'GET',
+        `/v1/blacklist/disputes?box=${enc(need(values, 'box', 'disputes'))}${status}&limit=${String(limit)}`,
+      );
+      return {
+        json: r,
+        lines: [
+          `${String(r.total)} dispute(s)`,
+          ...(r.items.length === 0
+            ? []
+            : table([
+                ['DISPUTE', 'UPLOADER', 'DISPUTER', 'CATEGORY', 'STATUS', 'DEADLINE', 'SUBJECT KEY'],
+                ...r.items.map((d) => [
+                  d.disputeId,
+                  d.uploader,
+                  d.disputer,
+                  d.category,
+                  d.status,
+                  d.deadline ?? '-',
+                  d.subjectKey,
+                ]),
+              ])),
+        ],
+      };
+    }
+    case 'dispute': {
+      const s = await ctx.session();
+      const r = await request<BlacklistDispute>(
+        s,
+        'GET',
+        `/v1/blacklist/disputes/${enc(arg(0, 'a DISPUTE_ID'))}`,
+      );
+      return {
+        json: r,
+        lines: [
+          `dispute ${r.disputeId}: ${r.status}${r.deadline === null ? '' : ` until ${r.deadline} (ledger day)`}, ${r.category} by ${r.uploader}, opened by ${r.disputer.mspId}`,
+          `  ${r.openedAt} OPEN by ${r.disputer.mspId} (${r.disputer.name})`,
+          `  votes: ${r.votes.map((v) => `${v.mspId} ${v.choice}`).join(', ') || 'none'}`,
+          ...r.steps.map((st) => `  ${st.at} ${st.action} by ${st.by} (${st.name}) -> ${st.status}`),
+        ],
+      };
+    }
+    case 'dispute-step': {
+      const id = arg(0, 'a DISPUTE_ID');
+      const action = arg(1, 'an ACTION (MAINTAIN, RETRACT, WITHDRAW, CONTEST, VOTE or CLOSE)');
+      const body = {
+        action,
+        ...(action === 'MAINTAIN'
+          ? { evidenceHash: need(values, 'evidence-hash', 'dispute-step MAINTAIN') }
+          : {}),
+        ...(action === 'VOTE' ? { vote: need(values, 'vote', 'dispute-step VOTE') } : {}),
+      };
+      const s = await ctx.session();
+      const r = await request<BlacklistDisputeAnswer>(
+        s,
+        'POST',
+        `/v1/blacklist/disputes/${enc(id)}/steps`,
+        body,
+      );
+      return {
+        json: r,
+        lines: [`${r.result.outcome}: dispute ${id} ${r.result.dispute.status} (transaction ${r.txId})`],
       };
     }
     case 'ack': {

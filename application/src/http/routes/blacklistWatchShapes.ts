@@ -147,3 +147,5 @@ export const BlacklistDisputeList = Obj({
   total: Type.Integer({ description: 'disputes in the box with this status' }),
   items: Type.Array(BlacklistListedDispute),
 });
+export type BlacklistDisputeListT = Shape<typeof BlacklistDisputeList>;
+export type BlacklistListedDisputeT = Shape<typeof BlacklistListedDispute>;
