@@ -76,3 +76,7 @@ export type ReceivablesMoveInput = Shape<typeof R.MoveInput>;
 export type ReceivablesMove = Shape<typeof R.Move>;
 export type ReceivablesFinancing = Shape<typeof R.Financing>;
 export type ReceivablesPayment = Shape<typeof R.Payment>;
+export type ReceivablesListedRecord = Shape<typeof R.ListedRecord>;
+export type ReceivablesListPage = Shape<typeof R.ListPage>;
+export type ReceivablesTree = Shape<typeof R.Tree>;
+export type ReceivablesMe = Shape<typeof R.Me>;
