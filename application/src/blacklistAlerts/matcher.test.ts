@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 
 import type { EntryChange } from '../../../chaincode/src/ledger/blacklistEvents';
-import { matchAlerts, subjectKeysOf, type BlacklistNotice, type WatchedKey } from './matcher';
+import {
+  disputeChangesOf,
+  matchAlerts,
+  subjectKeysOf,
+  type BlacklistNotice,
+  type WatchedKey,
+} from './matcher';
 
 const key = (c: string) => c.repeat(64);
 const entry = (
@@ -90,5 +96,32 @@ describe('matchAlerts', () => {
         },
       ),
     );
+  });
+});
+
+describe('disputeChangesOf', () => {
+  it('takes every dispute change of a batch, whoever it concerns, in ledger order with its notice', () => {
+    const dispute = (disputeId: string, uploader: string, disputer: string) => ({
+      disputeId,
+      subjectKey: key('d'),
+      uploader,
+      category: 'MONEY_MULE',
+      disputer,
+      status: 'AWAITING_ANSWER' as const,
+      deadline: '2026-12-21',
+    });
+    const first = {
+      ...notice(6n, []),
+      changes: { ...notice(6n, []).changes, disputes: [dispute('d-1', 'BankAMSP', 'PayCoMSP')] },
+    };
+    const second = {
+      ...notice(7n, []),
+      changes: { ...notice(7n, []).changes, disputes: [dispute('d-2', 'BankBMSP', 'BankAMSP')] },
+    };
+    // A block without disputes (the field is absent) adds none.
+    expect(disputeChangesOf([first, notice(6n, [entry(key('a'), 'BankAMSP')]), second])).toEqual([
+      { notice: first, dispute: dispute('d-1', 'BankAMSP', 'PayCoMSP') },
+      { notice: second, dispute: dispute('d-2', 'BankBMSP', 'BankAMSP') },
+    ]);
   });
 });
