@@ -118,8 +118,14 @@ describe('disputeChangesOf', () => {
       ...notice(7n, []),
       changes: { ...notice(7n, []).changes, disputes: [dispute('d-2', 'BankBMSP', 'BankAMSP')] },
     };
+    // From before the event named the disputer (an older ledger's blocks): left out, not a failure.
+    const { disputer: _older, ...older } = dispute('d-0', 'BankAMSP', 'PayCoMSP');
+    const old = {
+      ...notice(5n, []),
+      changes: { ...notice(5n, []).changes, disputes: [older as ReturnType<typeof dispute>] },
+    };
     // A block without disputes (the field is absent) adds none.
-    expect(disputeChangesOf([first, notice(6n, [entry(key('a'), 'BankAMSP')]), second])).toEqual([
+    expect(disputeChangesOf([old, first, notice(6n, [entry(key('a'), 'BankAMSP')]), second])).toEqual([
       { notice: first, dispute: dispute('d-1', 'BankAMSP', 'PayCoMSP') },
       { notice: second, dispute: dispute('d-2', 'BankBMSP', 'BankAMSP') },
     ]);

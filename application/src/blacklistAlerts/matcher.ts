@@ -84,5 +84,11 @@ export function ownChangesOf(
 export function disputeChangesOf(
   notices: readonly BlacklistNotice[],
 ): { readonly notice: BlacklistNotice; readonly dispute: DisputeChange }[] {
-  return notices.flatMap((notice) => (notice.changes.disputes ?? []).map((dispute) => ({ notice, dispute })));
+  return notices.flatMap((notice) =>
+    (notice.changes.disputes ?? [])
+      // A ledger's blocks from before the event named the disputer cannot place the dispute in a box: left out
+      // (its next step, in a newer block, brings it in, dated from that step), rather than stopping the follower.
+      .filter((dispute) => (dispute as Partial<DisputeChange>).disputer !== undefined)
+      .map((dispute) => ({ notice, dispute })),
+  );
 }
