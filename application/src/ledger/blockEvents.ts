@@ -17,3 +17,28 @@ export interface BlockEventStream {
     options: { readonly startBlock: bigint },
   ): () => void;
 }
+
+/** One valid transaction's event of a contract, decoded, with where it sits on the ledger. */
+export interface BlockNotice<T> {
+  readonly blockNumber: bigint;
+  /** Position of the transaction within its block (invalid transactions count too, as in Fabric). */
+  readonly txIndex: number;
+  readonly changes: T;
+}
+
+/** A block's events named `eventName`, decoded, in block order; invalid transactions are skipped. */
+export function noticesOf<T>(
+  blockNumber: bigint,
+  transactions: readonly BlockTransactionEvents[],
+  eventName: string,
+  decode: (payload: Uint8Array) => T,
+): BlockNotice<T>[] {
+  const out: BlockNotice<T>[] = [];
+  transactions.forEach((tx, txIndex) => {
+    if (!tx.valid) return;
+    for (const ev of tx.events)
+      if (ev.name === eventName && ev.payload !== undefined)
+        out.push({ blockNumber, txIndex, changes: decode(ev.payload) });
+  });
+  return out;
+}

@@ -3,7 +3,7 @@ import {
   RECEIVABLES_CHANGES_EVENT,
 } from '../../../chaincode/src/ledger/receivablesEvents';
 import type { ReceivablesNotice } from '../indexer/receivablesProjection';
-import type { BlockEventStream, BlockTransactionEvents } from '../ledger/blockEvents';
+import { noticesOf, type BlockEventStream, type BlockTransactionEvents } from '../ledger/blockEvents';
 
 /**
  * Where the receivables follower reads the contract's events: the blocks the institution's node receives, from a
@@ -22,14 +22,7 @@ export function receivablesNoticesOf(
   blockNumber: bigint,
   transactions: readonly BlockTransactionEvents[],
 ): ReceivablesNotice[] {
-  const out: ReceivablesNotice[] = [];
-  transactions.forEach((tx, txIndex) => {
-    if (!tx.valid) return;
-    for (const ev of tx.events)
-      if (ev.name === RECEIVABLES_CHANGES_EVENT && ev.payload !== undefined)
-        out.push({ blockNumber, txIndex, changes: decodeReceivablesChanges(ev.payload) });
-  });
-  return out;
+  return noticesOf(blockNumber, transactions, RECEIVABLES_CHANGES_EVENT, decodeReceivablesChanges);
 }
 
 /** Every block of a change stream as the receivables notices it holds (none for most: the checkpoint moves). */

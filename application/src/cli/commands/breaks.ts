@@ -113,17 +113,10 @@ export function breakLines(b: Break | SealedBreak, opened: boolean): string[] {
   const missing = (b.detail.missing ?? []).map((m) => `${m.mspId} (${m.role})`);
   return [
     ...table([
-      ['break', b.breakId],
-      ['reason', b.reason],
-      ['status', b.status],
-      ['case', b.caseId],
-      ['parties', b.parties.join(', ')],
-      ['opened', b.openedAt],
-      ['updated', b.updatedAt],
+      ...headerRows(b),
       ...(b.assignee ? [['assignee', actorText(b.assignee)]] : []),
       ...(b.proposal ? [['proposal', `${b.proposal.kind} by ${actorText(b.proposal.proposer)}`]] : []),
-      ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
-      ...(b.resolution ? [['resolution', b.resolution]] : []),
+      ...outcomeRows(b),
       ...(b.detail.fields ? [['fields', b.detail.fields.join(', ')]] : []),
       ...(legs.length > 0 ? [['legs', legs.join(', ')]] : []),
       ...(missing.length > 0 ? [['missing', missing.join(', ')]] : []),
@@ -142,20 +135,34 @@ export function breakLines(b: Break | SealedBreak, opened: boolean): string[] {
   ];
 }
 
+/** What every break shows, opened or sealed: which break, why, where it stands, and its case. */
+function headerRows(b: Break | SealedBreak): string[][] {
+  return [
+    ['break', b.breakId],
+    ['reason', b.reason],
+    ['status', b.status],
+    ['case', b.caseId],
+    ['parties', b.parties.join(', ')],
+    ['opened', b.openedAt],
+    ['updated', b.updatedAt],
+  ];
+}
+
+/** Who accepted and how it ended, when they have. */
+function outcomeRows(b: Break | SealedBreak): string[][] {
+  return [
+    ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
+    ...(b.resolution ? [['resolution', b.resolution]] : []),
+  ];
+}
+
 function sealedBreakLines(b: SealedBreak): string[] {
   return [
     ...table([
-      ['break', b.breakId],
-      ['reason', b.reason],
-      ['status', b.status],
-      ['case', b.caseId],
-      ['parties', b.parties.join(', ')],
-      ['opened', b.openedAt],
-      ['updated', b.updatedAt],
+      ...headerRows(b),
       ['persons', '(sealed: --reference opens them)'],
       ...(b.proposal ? [['proposal', b.proposal.kind]] : []),
-      ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
-      ...(b.resolution ? [['resolution', b.resolution]] : []),
+      ...outcomeRows(b),
     ]),
     'timeline:',
     ...table(
