@@ -4,7 +4,7 @@ import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
-import { paymentFacts } from './payments';
+import { paymentFacts, ROUTES } from './payments';
 
 /**
  * The member systems of `npm run bench:api` (bench/src/api.ts), in a process of their own as a bank's systems
@@ -52,17 +52,6 @@ export type ClientMessage =
   | { readonly type: 'prepared'; readonly legs: number; readonly batches: number }
   | { readonly type: 'done'; readonly report: RunReport }
   | { readonly type: 'failed'; readonly message: string };
-
-/** Three routes between the four institutions: every one of them posts, the clearing house on each payment. */
-export const ROUTES: readonly RouteStop[][] = [
-  ['BankAMSP', 'BankBMSP'],
-  ['BankBMSP', 'PayCoMSP'],
-  ['PayCoMSP', 'BankAMSP'],
-].map(([debtor, creditor]) => [
-  { mspId: debtor as string, role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: creditor as string, role: 'CREDITOR_AGENT' },
-]);
 
 interface Batch {
   readonly poster: string;

@@ -8,7 +8,7 @@ import type { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
 import { readPids } from '../../network/fabric/src/proc';
-import { paymentFacts } from './payments';
+import { paymentFacts, ROUTES } from './payments';
 
 /**
  * What the live-Fabric benches share (`npm run bench:fabric`, fabric.ts; `npm run bench:fabric-floor`,
@@ -157,16 +157,7 @@ export async function posters(identity: (userId: string) => Promise<Identity>): 
   return { ids: Object.fromEntries(entries) as Record<Poster, Identity> };
 }
 
-/** Three routes between the four institutions: every one of them posts, the clearing house on each payment. */
-export const ROUTES: RouteStop[][] = [
-  ['BankAMSP', 'BankBMSP'],
-  ['BankBMSP', 'PayCoMSP'],
-  ['PayCoMSP', 'BankAMSP'],
-].map(([debtor, creditor]) => [
-  { mspId: debtor as string, role: 'DEBTOR_AGENT' },
-  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
-  { mspId: creditor as string, role: 'CREDITOR_AGENT' },
-]);
+export { ROUTES } from './payments';
 
 /** One payment in this many gets a creditor amount off by one minor unit: a break opens. */
 export const BREAK_EVERY = 10;

@@ -8,6 +8,17 @@ export const ROUTE: RouteStop[] = [
   { mspId: 'BankBMSP', role: 'CREDITOR_AGENT' },
 ];
 
+/** Three routes between the four institutions: every one of them posts, the clearing house on each payment. */
+export const ROUTES: readonly RouteStop[][] = [
+  ['BankAMSP', 'BankBMSP'],
+  ['BankBMSP', 'PayCoMSP'],
+  ['PayCoMSP', 'BankAMSP'],
+].map(([debtor, creditor]) => [
+  { mspId: debtor as string, role: 'DEBTOR_AGENT' },
+  { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
+  { mspId: creditor as string, role: 'CREDITOR_AGENT' },
+]);
+
 /** What every leg of one new payment states: a fresh reference and an amount in minor units from 100 up. */
 export function paymentFacts(rnd: Random, route: RouteStop[], amountMax: number) {
   return {
