@@ -222,4 +222,25 @@ describe('the blacklist pages', () => {
     await expect.poll(() => audrey.getByTestId('entry-history').innerText()).toMatch(/ACTIVE|Active/);
     await audrey.screenshot({ path: join(SCREENSHOTS, 'blacklist-audit.png'), fullPage: true });
   }, 120_000);
+
+  it('tells a person whose institution has not joined, and lets its administrator join from the console', async () => {
+    // The clearing house is the one institution this suite did not join.
+    const chen = await loginAs('ClearingHouseMSP', 'chen');
+    await chen.getByRole('link', { name: 'Blacklist' }).click();
+    const notice = chen.getByTestId('blacklist-membership');
+    await expect.poll(() => notice.innerText()).toMatch(/has not joined the shared blacklist yet/);
+    expect(await notice.innerText()).toMatch(/An administrator of your institution joins it/);
+    expect(await notice.getByRole('button').count()).toBe(0);
+
+    const admin = await loginAs('ClearingHouseMSP', 'clearing-admin');
+    await admin.getByRole('link', { name: 'Blacklist' }).click();
+    await admin.getByRole('button', { name: 'Join the shared blacklist' }).click();
+    await expect
+      .poll(() => admin.getByRole('status').filter({ hasText: 'now a member' }).innerText())
+      .toMatch(/^Your institution is now a member \(transaction [0-9a-f]{64}\)\.$/);
+    // Seen again, the institution is a member: no notice.
+    await chen.reload();
+    await chen.getByRole('heading', { name: 'Shared blacklist' }).waitFor();
+    await expect.poll(() => chen.getByTestId('blacklist-membership').count(), { timeout: 10_000 }).toBe(0);
+  }, 120_000);
 });

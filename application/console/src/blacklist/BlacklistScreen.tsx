@@ -2,13 +2,14 @@
 import { useEffect, useState } from 'react';
 
 import { hrefOf, type BlacklistTab } from '../route';
-import type { Ctx } from '../ui';
-import { ALERT_EVENT, type BlacklistAlert } from './blacklistApi';
-import { blacklistText, codeText } from './blacklistMessages';
+import { ErrorBox, type Ctx } from '../ui';
+import { ALERT_EVENT, call, type BlacklistAlert, type BlacklistMember } from './blacklistApi';
+import { blacklistText, codeText, type BlacklistText } from './blacklistMessages';
 import { BlacklistDisputes } from './BlacklistDisputes';
 import { BlacklistAudit, BlacklistPolicyView } from './BlacklistPolicy';
 import { BlacklistReport, BlacklistSearch } from './BlacklistSearch';
 import { BlacklistUpload } from './BlacklistUpload';
+import { Done, useSending } from './parts';
 import { BlacklistAlertsAndWatch, BlacklistContributionsView } from './BlacklistWatch';
 
 const TABS: readonly {
@@ -42,6 +43,7 @@ export function BlacklistScreen({ ctx, tab }: { readonly ctx: Ctx; readonly tab:
           </a>
         ))}
       </nav>
+      <Membership ctx={ctx} b={b} />
       {tab === 'search' && <BlacklistSearch ctx={ctx} b={b} />}
       {tab === 'upload' && <BlacklistUpload ctx={ctx} b={b} />}
       {tab === 'mine' && <BlacklistContributionsView ctx={ctx} b={b} />}
@@ -51,6 +53,50 @@ export function BlacklistScreen({ ctx, tab }: { readonly ctx: Ctx; readonly tab:
       {tab === 'policy' && <BlacklistPolicyView ctx={ctx} b={b} />}
       {tab === 'audit' && <BlacklistAudit ctx={ctx} b={b} />}
     </section>
+  );
+}
+
+/**
+ * Whether the person's institution has joined (the chaincode refuses a non-member's searches and uploads): if
+ * not, says so, and offers an administrator the join (an auditor reads without joining, so sees nothing here).
+ */
+function Membership({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
+  const [members, setMembers] = useState<readonly BlacklistMember[]>();
+  const [done, setDone] = useState<string>();
+  const { busy, error, send } = useSending();
+  useEffect(() => {
+    call<BlacklistMember[]>('GET', '/v1/blacklist/members')
+      .then(setMembers)
+      .catch(() => {
+        setMembers(undefined);
+      });
+  }, [done]);
+  if (done !== undefined) return <Done text={done} />;
+  if (!members || ctx.user.roles.includes('auditor') || members.some((m) => m.mspId === ctx.user.mspId))
+    return null;
+  return (
+    <div role="status" className="notice" data-testid="blacklist-membership">
+      <p>{b('notMember')}</p>
+      {ctx.user.roles.includes('admin') ? (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            send(
+              () => call<{ txId: string }>('POST', '/v1/blacklist/join', {}),
+              (r) => {
+                setDone(b('joined', { tx: r.txId }));
+              },
+            );
+          }}
+        >
+          {b('joinNow')}
+        </button>
+      ) : (
+        <p className="help">{b('askAdmin')}</p>
+      )}
+      <ErrorBox error={error} />
+    </div>
   );
 }
 

@@ -3,6 +3,7 @@ import { ApiFailure, authHeader, call, sessionEnded } from '../api';
 
 export type {
   BlacklistAllowance,
+  BlacklistMember,
   BlacklistBulkProgress,
   BlacklistBulkReport,
   BlacklistEntryView,

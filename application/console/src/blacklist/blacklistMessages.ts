@@ -99,6 +99,11 @@ const en = {
   none: 'None yet.',
   allowance: 'Query allowance',
   allowanceNone: 'Not offered by this node yet.',
+  notMember:
+    'Your institution has not joined the shared blacklist yet: until it has, it can neither search nor list.',
+  joinNow: 'Join the shared blacklist',
+  askAdmin: 'An administrator of your institution joins it, here or with tallystick blacklist join.',
+  joined: 'Your institution is now a member (transaction {tx}).',
   allowanceLine:
     '{remaining} of {allowance} queries left ({used} used); renews {renewsAt}. From {listed} entries in force, {confirmed} of them confirmed, and {revoked} revoked.',
   report: "The subject's report",
@@ -257,6 +262,10 @@ const zh: Record<BlacklistKey, string> = {
   none: '暂无。',
   allowance: '查询额度',
   allowanceNone: '本节点暂未提供。',
+  notMember: '本机构尚未加入共享黑名单：加入之前既不能查询，也不能上传。',
+  joinNow: '加入共享黑名单',
+  askAdmin: '请本机构管理员在此处或用 tallystick blacklist join 加入。',
+  joined: '本机构已成为成员（交易 {tx}）。',
   allowanceLine:
     '本期剩余 {remaining} / {allowance} 次查询（已用 {used} 次），{renewsAt} 重置。依据：有效条目 {listed} 条，其中被其他成员确认 {confirmed} 条；被撤销 {revoked} 条。',
   report: '主体报告',
