@@ -4,7 +4,7 @@ import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 import { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
-import { paymentFacts, ROUTES } from './payments';
+import { legsByStop, ROUTES } from './payments';
 
 /**
  * The member systems of `npm run bench:api` (bench/src/api.ts), in a process of their own as a bank's systems
@@ -75,24 +75,7 @@ function paymentBatches(rnd: Random, blocks: number, size: number, tag: string, 
   const perBlock: Batch[][] = [];
   for (let b = 0; b < blocks; b++) {
     const route = ROUTES[b % ROUTES.length] as RouteStop[];
-    const perStop: LegInput[][] = route.map(() => []);
-    for (let i = 0; i < size; i++) {
-      const f = paymentFacts(rnd, route, 10_000_000);
-      route.forEach((stop, s) => {
-        (perStop[s] as LegInput[]).push({
-          legId: `${tag}-${b}-${i}-${s}`,
-          reference: f.reference,
-          role: stop.role,
-          route: f.route,
-          amountMinor: f.amountMinor,
-          currency: f.currency,
-          valueDate: f.valueDate,
-          payerRef: f.payerRef,
-          payeeRef: f.payeeRef,
-          outcome: f.outcome,
-        });
-      });
-    }
+    const perStop = legsByStop(rnd, route, size, tag, b);
     const stages: Batch[] = [];
     route.forEach((stop, s) => {
       const after = stages[s - 1];

@@ -8,7 +8,7 @@ import type { Random } from '../../application/src/simulation/random';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import type { RouteStop } from '../../chaincode/src/core/leg';
 import { readPids } from '../../network/fabric/src/proc';
-import { paymentFacts, ROUTES } from './payments';
+import { legsByStop, ROUTES } from './payments';
 
 /**
  * What the live-Fabric benches share (`npm run bench:fabric`, fabric.ts; `npm run bench:fabric-floor`,
@@ -188,19 +188,7 @@ export function paymentBatches(
   const perBlock: Batch[][] = [];
   for (let b = 0; b < blocks; b++) {
     const route = ROUTES[b % ROUTES.length] as RouteStop[];
-    const perStop: LegInput[][] = route.map(() => []);
-    for (let i = 0; i < size; i++) {
-      const f = paymentFacts(rnd, route, 10_000_000);
-      route.forEach((stop, s) => {
-        const off = s === route.length - 1 && i % BREAK_EVERY === 0;
-        (perStop[s] as LegInput[]).push({
-          ...f,
-          amountMinor: off ? String(BigInt(f.amountMinor) + 1n) : f.amountMinor,
-          legId: `${tag}-${b}-${i}-${s}`,
-          role: stop.role,
-        });
-      });
-    }
+    const perStop = legsByStop(rnd, route, size, tag, b, BREAK_EVERY);
     const stages: Batch[] = [];
     route.forEach((stop, s) => {
       const after = stages[s - 1];

@@ -59,6 +59,32 @@ function leg(f: PaymentFacts, amountMinor: string, legId: string, role: RouteSto
 }
 
 /**
+ * Each stop's legs of `size` new payments on `route`, leg ids `<tag>-<block>-<payment>-<stop>`. With
+ * `breakEvery`, the last stop of one payment in that many states an amount one minor unit off (a break opens).
+ */
+export function legsByStop(
+  rnd: Random,
+  route: RouteStop[],
+  size: number,
+  tag: string,
+  block: number,
+  breakEvery = 0,
+): LegInput[][] {
+  const perStop: LegInput[][] = route.map(() => []);
+  for (let i = 0; i < size; i++) {
+    const f = paymentFacts(rnd, route, 10_000_000);
+    const off = breakEvery > 0 && i % breakEvery === 0;
+    route.forEach((stop, s) => {
+      const amount = off && s === route.length - 1 ? String(BigInt(f.amountMinor) + 1n) : f.amountMinor;
+      (perStop[s] as LegInput[]).push(
+        leg(f, amount, `${tag}-${String(block)}-${String(i)}-${String(s)}`, stop.role),
+      );
+    });
+  }
+  return perStop;
+}
+
+/**
  * `n` payments along ROUTE, as the three institutions post them: debits, clearing entries, credits. With
  * `breakEvery`, one payment in that many gets a creditor amount off by one minor unit (an AMOUNT_MISMATCH).
  */

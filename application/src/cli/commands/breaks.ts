@@ -124,15 +124,25 @@ export function breakLines(b: Break | SealedBreak, opened: boolean): string[] {
     'timeline:',
     ...table(
       b.timeline.map((t) => [
-        `  ${String(t.seq)}`,
-        t.at,
-        t.action,
-        `${t.from ?? '-'} -> ${t.to}`,
+        ...stepCells(t),
         actorText(t.actor),
-        t.comment === '' || opened ? t.comment : '(comment sealed: --reference opens it)',
+        t.comment === '' || opened ? t.comment : SEALED_COMMENT,
       ]),
     ),
   ];
+}
+
+const SEALED_COMMENT = '(comment sealed: --reference opens it)';
+
+/** A timeline step's number, time, action and transition, as both forms of a break print them. */
+function stepCells(t: {
+  seq: number;
+  at: string;
+  action: string;
+  from?: string | null;
+  to: string;
+}): string[] {
+  return [`  ${String(t.seq)}`, t.at, t.action, `${t.from ?? '-'} -> ${t.to}`];
 }
 
 /** What every break shows, opened or sealed: which break, why, where it stands, and its case. */
@@ -167,12 +177,9 @@ function sealedBreakLines(b: SealedBreak): string[] {
     'timeline:',
     ...table(
       b.timeline.map((t) => [
-        `  ${String(t.seq)}`,
-        t.at,
-        t.action,
-        `${t.from ?? '-'} -> ${t.to}`,
+        ...stepCells(t),
         t.people === '' ? '(matching)' : '(sealed)',
-        t.comment === '' ? '' : '(comment sealed: --reference opens it)',
+        t.comment === '' ? '' : SEALED_COMMENT,
       ]),
     ),
   ];
