@@ -21,6 +21,7 @@ import { canonicalJson } from '../../chaincode/src/ledger/codec';
 import {
   addWatches,
   listAlerts,
+  listDisputes,
   listOwnEntries,
   writeNextBlock,
   type Alert,
@@ -835,6 +836,20 @@ export function defineBlacklistSuite(
           }),
         ]);
         expect(own.byStatus).toEqual({ ACTIVE: 1 });
+        // Bank B disputes Bank A's entry: the follower projects it into Bank B's disputes, opened by Bank B.
+        const disputeId = `d-${randomBytes(6).toString('hex')}`;
+        const opened = await bl.openDispute(id('bruno'), {
+          category: 'MONEY_MULE',
+          disputeId,
+          requestHash: sha('the customer asks'),
+          subjectKey: listedByA.subjectKey,
+          uploader: 'BankAMSP',
+        });
+        await follower.waitFor(opened.blockNumber, 60_000);
+        const mine = await listDisputes(db.pool, 'BankBMSP', { disputer: 'BankBMSP', statuses: [] }, 10, 0);
+        expect(mine.items).toEqual([
+          expect.objectContaining({ disputeId, uploader: 'BankAMSP', status: 'AWAITING_ANSWER' }),
+        ]);
       } finally {
         await follower?.stop();
         await db.close();
