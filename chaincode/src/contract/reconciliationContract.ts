@@ -5,6 +5,7 @@ import { fail } from '../core/errors';
 import { parseText } from '../core/reference';
 import { canonicalJson } from '../ledger/codec';
 import { TallyContext } from './context';
+import * as noticeDirectory from './noticeDirectory';
 import * as rec from './reconciliation';
 
 /**
@@ -152,6 +153,23 @@ export class ReconciliationContract extends Contract {
       fail('INVALID_INPUT', 'legs is not JSON');
     }
     return canonicalJson(await rec.readOwnLegs(ctx, parsed));
+  }
+
+  /**
+   * Registers the caller's institution's notice key (an X25519 public key, 32 bytes in base64): its admin or its
+   * system. The same key again is UNCHANGED; another replaces it (the key's history keeps the old one).
+   */
+  @Transaction()
+  @Returns('string')
+  async registerNoticeKey(ctx: TallyContext, publicKey: string): Promise<string> {
+    return canonicalJson(await noticeDirectory.registerNoticeKey(ctx, publicKey));
+  }
+
+  /** The notice-key directory: every institution's current key, with the time it was registered. */
+  @Transaction(false)
+  @Returns('string')
+  async listNoticeKeys(ctx: TallyContext): Promise<string> {
+    return canonicalJson(await noticeDirectory.listNoticeKeys(ctx));
   }
 
   /** Every committed version of a case, break or leg record, newest first, with transaction id and time. */

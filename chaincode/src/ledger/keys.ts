@@ -61,6 +61,9 @@ export const keys = {
   due: (dueAtMs: number, caseId: string) => `due:${String(dueAtMs).padStart(DUE_WIDTH, '0')}:${caseId}`,
   dueRangeUntil: (nowMs: number) => ['due:', `due:${String(nowMs).padStart(DUE_WIDTH, '0')};`] as const,
   serviceLevel: (routeText: string) => `sla:${routeText}`,
+  /** An institution's notice key (contract/noticeDirectory.ts): public, one per institution, and their range. */
+  noticeKey: (mspId: string) => `nkey:${mspId}`,
+  noticeKeyRange: () => ['nkey:', 'nkey;'] as const,
   /** Private (the acting institution's collection): a mutation's idempotency record under its client-chosen key. */
   idempotency: (key: string) => `idem:${key}`,
   /** Private: the leg as posted, in canonical JSON. */

@@ -1,0 +1,229 @@
+import type { NoticeKeyRecord, NoticeKeyRegistration } from '../../../chaincode/src/api/notices';
+import { TallyError } from '../../../chaincode/src/core/errors';
+import { parseReference } from '../../../chaincode/src/core/reference';
+import type { CaseChange } from '../../../chaincode/src/ledger/events';
+import { caseIdOf } from '../../../chaincode/src/ledger/keys';
+import type { ChangeNotice, Identity, LegInput } from '../ledger/ledgerGateway';
+import type { TransportGateway } from '../ledger/transportGateway';
+import { noticesFor, openMine, PairSecrets, type Notice } from './noticeCrypto';
+import type { NoticeKeyPair } from './noticeKey';
+
+/** The notice-key directory on the ledger, as the node uses it. */
+export interface NoticeDirectory {
+  list(): Promise<readonly NoticeKeyRecord[]>;
+  register(publicKey: string): Promise<NoticeKeyRegistration>;
+}
+
+/**
+ * The directory through the reconciliation contract: read as `reader` (any identity of the institution with a
+ * role), registered as `registrar` (its system or admin).
+ */
+export function ledgerNoticeDirectory(
+  gateway: Pick<TransportGateway, 'submitCall' | 'evaluateCall'>,
+  reader: () => Promise<Identity>,
+  registrar: () => Promise<Identity> = reader,
+): NoticeDirectory {
+  return {
+    async list() {
+      return gateway.evaluateCall<NoticeKeyRecord[]>(await reader(), {
+        args: [],
+        fcn: 'reconciliation:listNoticeKeys',
+        transient: {},
+      });
+    },
+    async register(publicKey) {
+      const r = await gateway.submitCall<NoticeKeyRegistration>(await registrar(), {
+        args: [publicKey],
+        fcn: 'reconciliation:registerNoticeKey',
+        transient: {},
+      });
+      return r.result;
+    },
+  };
+}
+
+/** What the transient field `notices` carries for a batch: each case the batch posts to, its notices. */
+export type NoticesByCase = Record<string, Notice[]>;
+
+/** A case whose notice the node opened: the payment reference, which proves it is a party. */
+export interface DiscoveredCase {
+  readonly caseId: string;
+  readonly reference: string;
+}
+
+export interface NodeNoticesOptions {
+  /** Milliseconds since the epoch (tests inject it). */
+  readonly now?: () => number;
+  /**
+   * A directory read older than this is read again before posting notices: a counterparty that rotated its key
+   * gets notices for its new one from then on.
+   */
+  readonly directoryMaxAgeMs?: number;
+  /**
+   * A route party the directory read lacks is looked up again once the read is this old (it may have registered
+   * since); younger reads are trusted, so a party that never registers does not cost a read per post.
+   */
+  readonly missingRetryMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * One institution's notices: the key pair, the directory as last read, and the pair secrets with every other
+ * institution's key, computed once each. Posting asks `noticesForLegs`; the indexer asks `discover` for each
+ * batch of changes.
+ */
+export class NodeNotices {
+  private readonly secrets: PairSecrets;
+  private readonly now: () => number;
+  private readonly maxAgeMs: number;
+  private readonly missingRetryMs: number;
+  /** The directory as last read: other institutions' current keys, by MSP id. */
+  private others = new Map<string, string>();
+  /**
+   * Every other institution's key this node has seen, current or since rotated: a notice posted with a key
+   * before its rotation still opens while the process runs.
+   */
+  private readonly seen = new Set<string>();
+  private readAtMs = Number.NEGATIVE_INFINITY;
+  /** The highest block whose changes the last directory read is known to include (read after it committed). */
+  private readCoversBlock = -1n;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    readonly key: NoticeKeyPair,
+    private readonly directory: NoticeDirectory,
+    options: NodeNoticesOptions = {},
+  ) {
+    this.secrets = new PairSecrets(key.privateKey);
+    this.now = options.now ?? Date.now;
+    this.maxAgeMs = options.directoryMaxAgeMs ?? 60_000;
+    this.missingRetryMs = options.missingRetryMs ?? 5_000;
+  }
+
+  get mspId(): string {
+    return this.key.mspId;
+  }
+
+  /**
+   * Registers the institution's key unless the directory holds it already (no transaction then): at node start,
+   * so that the others' nodes can address notices to it.
+   */
+  async ensureRegistered(): Promise<'REGISTERED' | 'UNCHANGED'> {
+    const listed = await this.directory.list();
+    this.take(listed, undefined);
+    if (listed.some((r) => r.mspId === this.mspId && r.publicKey === this.key.publicKey)) return 'UNCHANGED';
+    return (await this.directory.register(this.key.publicKey)).outcome;
+  }
+
+  private async read(coversBlock: bigint | undefined): Promise<void> {
+    // One read at a time; a caller that arrives during one waits for it and then reads again only if it must.
+    while (this.reading) await this.reading;
+    const reading = this.directory.list().then((listed) => {
+      this.take(listed, coversBlock);
+    });
+    this.reading = reading;
+    try {
+      await reading;
+    } finally {
+      this.reading = undefined;
+    }
+  }
+
+  private take(listed: readonly NoticeKeyRecord[], coversBlock: bigint | undefined): void {
+    const others = new Map<string, string>();
+    for (const r of listed) {
+      if (r.mspId === this.mspId) continue;
+      others.set(r.mspId, r.publicKey);
+      this.seen.add(r.publicKey);
+    }
+    this.others = others;
+    this.readAtMs = this.now();
+    if (coversBlock !== undefined && coversBlock > this.readCoversBlock) this.readCoversBlock = coversBlock;
+  }
+
+  /**
+   * The notices of a batch of the institution's legs: for each case the batch posts to (one per distinct
+   * reference and route), one notice per other institution on the route that has registered a key. Undefined
+   * when there is none to send. A leg whose reference is not one the chaincode accepts gets none (the ledger
+   * refuses the batch with its own error).
+   */
+  async noticesForLegs(legs: readonly LegInput[]): Promise<NoticesByCase | undefined> {
+    const wanted: { caseId: string; reference: string; parties: string[] }[] = [];
+    const cases = new Set<string>();
+    for (const leg of legs) {
+      if (!validReference(leg.reference)) continue;
+      const caseId = caseIdOf(leg.reference, leg.route);
+      if (cases.has(caseId)) continue;
+      cases.add(caseId);
+      const parties = [...new Set(leg.route.map((s) => s.mspId))].filter((m) => m !== this.mspId);
+      wanted.push({ caseId, parties, reference: leg.reference });
+    }
+    if (wanted.length === 0) return undefined;
+    const age = this.now() - this.readAtMs;
+    const missing = wanted.some((w) => w.parties.some((p) => !this.others.has(p)));
+    if (age > this.maxAgeMs || (missing && age > this.missingRetryMs)) await this.read(undefined);
+    const out: NoticesByCase = {};
+    let any = false;
+    for (const w of wanted) {
+      const keys = new Map<string, string>();
+      for (const p of w.parties) {
+        const k = this.others.get(p);
+        if (k !== undefined) keys.set(p, k);
+      }
+      if (keys.size === 0) continue;
+      out[w.caseId] = noticesFor(w.reference, w.caseId, this.key.privateKey, keys, this.secrets);
+      any = true;
+    }
+    return any ? out : undefined;
+  }
+
+  /**
+   * The cases of a batch of changes whose notices hold a reference for this institution. A notice is addressed
+   * with the poster's key as the directory held it then: when one does not open with the keys read so far and
+   * the last read may predate its block, the directory is read again once (a poster registered after it), so
+   * no notice for this institution is passed over. Called before the batch's SQL transaction opens.
+   */
+  async discover(changes: readonly ChangeNotice[]): Promise<DiscoveredCase[]> {
+    const found: DiscoveredCase[] = [];
+    let pending: { caseId: string; notices: readonly Notice[]; blockNumber: bigint }[] = [];
+    for (const change of changes)
+      for (const c of change.cases) {
+        const notices = noticesOf(c);
+        if (notices.length > 0) pending.push({ caseId: c.caseId, notices, blockNumber: change.blockNumber });
+      }
+    if (pending.length === 0) return found;
+    let reread = false;
+    for (;;) {
+      const secrets = [...this.seen].map((k) => this.secrets.of(k));
+      const unopened: typeof pending = [];
+      for (const p of pending) {
+        const reference = openMine(p.caseId, p.notices, secrets);
+        if (reference === undefined) unopened.push(p);
+        else found.push({ caseId: p.caseId, reference });
+      }
+      const newest = unopened.reduce((max, p) => (p.blockNumber > max ? p.blockNumber : max), -1n);
+      if (reread || newest <= this.readCoversBlock) break;
+      // The blocks are committed (the index follows committed blocks), so a read now includes every key
+      // registered before them.
+      await this.read(newest);
+      reread = true;
+      pending = unopened;
+    }
+    return found;
+  }
+}
+
+/** The notices a case change carries (the lead's wire format adds the optional field `notices`). */
+function noticesOf(c: CaseChange): readonly Notice[] {
+  return (c as CaseChange & { readonly notices?: readonly Notice[] }).notices ?? [];
+}
+
+function validReference(reference: string): boolean {
+  try {
+    parseReference(reference);
+    return true;
+  } catch (e) {
+    if (e instanceof TallyError) return false;
+    throw e;
+  }
+}
