@@ -252,6 +252,46 @@ export function defineReconciliationSuite(
       ).toHaveLength(1);
     });
 
+    it('keeps the notices posters leave for a case’s other parties, each tag once, and lists new ones in the event', async () => {
+      const notice = (t: string, b: string) => ({ b: `box-${b}-0123456789`, t: `tag-${t}-0123456789` });
+      const p = paymentLegs();
+      const events: ChangeNotice[] = [];
+      const stop = backend.gateway.onChanges((c) => events.push(c));
+      const first = await backend.gateway.postLegs(sysA, [p.debit], {
+        notices: { [p.caseId]: [notice('b', '1'), notice('c', '1')] },
+      });
+      // The clearing house repeats a tag the case holds (kept as first given) and adds one.
+      const second = await backend.gateway.postLegs(sysC, [p.entry], {
+        notices: { [p.caseId]: [notice('b', '2'), notice('a', '1')] },
+      });
+      const third = await backend.gateway.postLegs(sysB, [p.credit]);
+      await new Promise((res) => setTimeout(res, 20));
+      stop();
+      const listed = (txId: string) =>
+        events.find((e) => e.txId === txId)?.cases.find((c) => c.caseId === p.caseId)?.notices;
+      expect(listed(first.txId)).toEqual([notice('b', '1'), notice('c', '1')]);
+      expect(listed(second.txId)).toEqual([notice('a', '1')]);
+      expect(listed(third.txId)).toBeUndefined();
+      const c = await backend.gateway.getCase(sysB, p.caseId);
+      expect(c.status).toBe('MATCHED');
+      expect(c.notices).toEqual([notice('b', '1'), notice('c', '1'), notice('a', '1')]);
+
+      // Notices for a case no leg of the batch goes to: refused, and nothing is written.
+      const q = paymentLegs();
+      const height = backend.height();
+      const e = await refused(
+        backend.gateway.postLegs(sysA, [q.debit], { notices: { [p.caseId]: [notice('x', '1')] } }),
+        'INVALID_INPUT',
+      );
+      expect(e.detail).toContain(`notices names case ${p.caseId}, which no leg of this batch is posted to`);
+      await refused(
+        backend.gateway.postLegs(sysA, [q.debit], { notices: { [q.caseId]: [{ t: 'no spaces', b: 'x' }] } }),
+        'INVALID_INPUT',
+      );
+      expect(backend.height()).toBe(height);
+      await refused(backend.gateway.getCase(sysA, q.caseId), 'CASE_NOT_FOUND');
+    });
+
     describe('bad input is refused with a clear error and changes nothing', () => {
       const cases: [string, (l: LegInput) => LegInput, string, RegExp][] = [
         [

@@ -2,6 +2,7 @@ import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/br
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
+import type { Notice } from '../../../chaincode/src/core/notices';
 import type {
   HistoryEntry,
   OwnLegRef,
@@ -45,6 +46,14 @@ export interface Committed<T> {
 export interface SubmitOptions {
   /** The proposal timestamp (chaincode time). Only the embedded network and simulations set it. */
   readonly timestamp?: Date;
+}
+
+export interface PostLegsOptions extends SubmitOptions {
+  /**
+   * Notices for the other parties of the batch's cases, by case id (chaincode/src/core/notices.ts): a case keeps
+   * those it does not hold yet, so a party whose leg is still missing learns the case's payment reference.
+   */
+  readonly notices?: Readonly<Record<string, readonly Notice[]>>;
 }
 
 export interface MutationOptions extends SubmitOptions {
@@ -96,7 +105,7 @@ export interface LedgerGateway {
   postLegs(
     who: Identity,
     legs: readonly LegInput[],
-    options?: SubmitOptions,
+    options?: PostLegsOptions,
   ): Promise<Committed<PostedLeg[]>>;
   sweep(
     who: Identity,

@@ -18,6 +18,7 @@ import {
   type LedgerGateway,
   type LegInput,
   type MutationOptions,
+  type PostLegsOptions,
   type OpenCase,
   type OwnLegRef,
   type SubmitOptions,
@@ -165,9 +166,12 @@ export class TransportGateway implements LedgerGateway {
   postLegs(
     who: Identity,
     legs: readonly LegInput[],
-    options?: SubmitOptions,
+    options?: PostLegsOptions,
   ): Promise<Committed<PostedLeg[]>> {
-    return this.submit(who, call('postLegs', [], { legs: legsJson(legs) }), options);
+    const notices = options?.notices;
+    const transient: Record<string, string> = { legs: legsJson(legs) };
+    if (notices !== undefined && Object.keys(notices).length > 0) transient.notices = JSON.stringify(notices);
+    return this.submit(who, call('postLegs', [], transient), options);
   }
 
   sweep(who: Identity, limit: number, options?: SubmitOptions) {

@@ -6,6 +6,7 @@ import type { BreakRecord, ResolutionKind, TimelineEntry } from '../core/breakMa
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { BreakRef } from '../core/caseDecision';
 import type { CaseStatus } from '../core/matching';
+import type { Notice } from '../core/notices';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
 export interface CaseLeg {
@@ -46,6 +47,11 @@ export interface CaseRecord {
   readonly awaitingLegs: boolean;
   readonly legs: readonly CaseLeg[];
   readonly breaks: readonly CaseBreakRef[];
+  /**
+   * Notices for the parties (core/notices.ts): each lets one party's node learn the payment reference, so that a
+   * party whose leg is the missing one follows the case from its first leg. Absent when none was given.
+   */
+  readonly notices?: readonly Notice[];
 }
 
 export interface PostedLeg {

@@ -64,6 +64,13 @@ const record: fc.Arbitrary<CaseRecord> = route.chain((caseRoute) =>
       expected: fc.constant(caseRoute),
       legs: fc.array(leg(caseRoute), { maxLength: 6 }),
       matchedAt: iso,
+      notices: fc.array(
+        fc.record({
+          b: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/),
+          t: fc.stringMatching(/^[A-Za-z0-9_-]{16,22}$/),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
       openedAt: iso,
       otherCases: fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 2 }),
       parties: fc.array(mspId, { maxLength: 6 }),

@@ -63,6 +63,8 @@ export type StoredCaseRecord = readonly [
   otherCases: readonly string[],
   legs: readonly StoredCaseLeg[],
   breaks: readonly StoredBreakRef[],
+  /** Only when the case holds notices: each `[tag, box]`. */
+  notices?: readonly (readonly [t: string, b: string])[],
 ];
 
 /** The format tag a stored case record starts with; a record without it is refused, never guessed at. */
@@ -116,7 +118,7 @@ export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
       ? [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests]
       : [l.legId, l.mspId, l.role, l.postedAt, l.txId, digests, l.corrects];
   });
-  return [
+  const fields = [
     CASE_RECORD_FORMAT,
     record.caseId,
     record.status,
@@ -131,7 +133,11 @@ export function encodeCaseRecord(record: CaseRecord): StoredCaseRecord {
     record.otherCases,
     legs,
     record.breaks.map((b): StoredBreakRef => [b.breakId, b.findingKey, b.open ? 1 : 0, b.cleared ? 1 : 0]),
-  ];
+  ] as const;
+  const notices = record.notices;
+  return notices === undefined || notices.length === 0
+    ? fields
+    : [...fields, notices.map((n) => [n.t, n.b] as const)];
 }
 
 /** The full record from what the ledger holds. */
@@ -155,6 +161,7 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
     otherCases,
     legs,
     breaks,
+    notices,
   ] = stored as unknown as StoredCaseRecord;
   const route = routeFromText(routeTextStored);
   let first: Readonly<Record<MatchField, string>> | undefined;
@@ -188,6 +195,7 @@ export function decodeCaseRecord(stored: unknown): CaseRecord {
     expected: route,
     legs: decodedLegs,
     ...(matchedAt === '' ? {} : { matchedAt }),
+    ...(notices === undefined ? {} : { notices: notices.map(([t, b]) => ({ b, t })) }),
     openedAt,
     otherCases,
     parties,

@@ -48,7 +48,12 @@ export class TallyContext extends Context {
   private readonly legChanges: LegChange[] = [];
 
   recordCase(change: CaseChange): void {
-    this.caseChanges.set(change.caseId, change);
+    // A case written twice in one transaction keeps every notice the transaction added to it.
+    const before = this.caseChanges.get(change.caseId)?.notices;
+    this.caseChanges.set(
+      change.caseId,
+      before === undefined ? change : { ...change, notices: [...before, ...(change.notices ?? [])] },
+    );
   }
 
   recordBreak(change: BreakChange): void {

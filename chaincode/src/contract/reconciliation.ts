@@ -22,6 +22,7 @@ import {
   writeOffStake,
 } from '../core/writeOff';
 import { parseReference, parseText, type PaymentReference } from '../core/reference';
+import { addNotices, parseNoticeMap, type Notice } from '../core/notices';
 import { byText, sortedCopy } from '../core/sorted';
 import { canonicalJson, decode, utf8Text } from '../ledger/codec';
 import { breakIdOf, caseIdOf, caseIdPrefix, implicitCollection, isCaseOf, keys } from '../ledger/keys';
@@ -78,18 +79,30 @@ export async function postLegs(ctx: TallyContext, rawLegs: unknown): Promise<Pos
       fail('INVALID_INPUT', `legs[${i}].legId ${leg.legId} repeats legs[${earlier}]`);
     seen.set(leg.legId, i);
   });
+  const caseIds = legs.map((leg) => caseIdOf(leg.reference, leg.route));
+  const notices = parseNoticeMap(ctx.transient('notices'), new Set(caseIds));
   const results: PostedLeg[] = [];
-  for (const leg of legs) results.push(await postOne(ctx, leg));
+  for (const [i, leg] of legs.entries()) {
+    const caseId = caseIds[i] as string;
+    results.push(await postOne(ctx, leg, caseId, notices.get(caseId) ?? []));
+  }
   return results;
 }
 
 const isCorrection = (raw: unknown): boolean =>
   typeof raw === 'object' && raw !== null && (raw as { corrects?: unknown }).corrects !== undefined;
 
-async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
-  // The case of this reference on this route: a leg declaring another route goes to a case of its own, so no
-  // member can make itself a party to a case by posting a leg that names the case's reference.
-  const caseId = caseIdOf(leg.reference, leg.route);
+/**
+ * One leg into the case of its reference on its route (`caseId`): a leg declaring another route goes to a case
+ * of its own, so no member can make itself a party to a case by posting a leg that names the case's reference.
+ * `notices` are the poster's notices for the case's other parties; the case keeps those it does not hold yet.
+ */
+async function postOne(
+  ctx: TallyContext,
+  leg: Leg,
+  caseId: string,
+  notices: readonly Notice[],
+): Promise<PostedLeg> {
   const plain = canonicalJson(legJson(leg));
   const inputHash = sha256Hex(plain);
   const indexKey = keys.leg(leg.mspId, leg.legId);
@@ -129,8 +142,9 @@ async function postOne(ctx: TallyContext, leg: Leg): Promise<PostedLeg> {
     record.parties.includes(leg.mspId),
     () => `case ${caseId}: its poster ${leg.mspId} is not on the case's route`,
   );
-  record = { ...record, legs: [...record.legs, caseLeg] };
-  record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs);
+  const given = addNotices(record.notices ?? [], notices);
+  record = { ...record, legs: [...record.legs, caseLeg], notices: given.notices };
+  record = await reevaluate(ctx, record, ctx.nowMs >= record.dueAtMs, given.added);
 
   // The sealed details go with the leg's own record, written once: the case record, rewritten at every leg and
   // kept in every version by the key history, stays small. Only what the case record does not show is sealed.
@@ -318,6 +332,7 @@ async function reevaluate(
   ctx: TallyContext,
   record: CaseRecord,
   serviceLevelPassed: boolean,
+  noticesAdded: readonly Notice[] = [],
 ): Promise<CaseRecord> {
   // Matching decides nothing about persons: the open breaks as they are, their persons left sealed.
   const stored = new Map<string, SealedBreak>();
@@ -346,6 +361,7 @@ async function reevaluate(
     expected: record.expected,
     legs: record.legs,
     ...(decision.matchedAt === undefined ? {} : { matchedAt: decision.matchedAt }),
+    ...(record.notices === undefined || record.notices.length === 0 ? {} : { notices: record.notices }),
     openedAt: record.openedAt,
     otherCases: record.otherCases,
     parties: record.parties,
@@ -353,7 +369,7 @@ async function reevaluate(
     status: decision.status,
     updatedAt: ctx.nowIso,
   };
-  await writeCase(ctx, next);
+  await writeCase(ctx, next, noticesAdded);
   return next;
 }
 
@@ -366,7 +382,11 @@ async function readCaseRecord(ctx: TallyContext, caseId: string): Promise<CaseRe
  * Every write of a case record goes with its line in the transaction's event, so an index can follow. The case
  * is written with its reference's other cases, under their one key.
  */
-async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
+async function writeCase(
+  ctx: TallyContext,
+  record: CaseRecord,
+  noticesAdded: readonly Notice[] = [],
+): Promise<void> {
   const key = keys.referenceCases(record.caseId);
   const cases = [
     ...(await referenceCases(ctx, record.caseId)).filter((c) => c.caseId !== record.caseId),
@@ -380,6 +400,7 @@ async function writeCase(ctx: TallyContext, record: CaseRecord): Promise<void> {
     dueAtMs: record.dueAtMs,
     expected: record.expected,
     legCount: record.legs.length,
+    ...(noticesAdded.length === 0 ? {} : { notices: noticesAdded }),
     openedAt: record.openedAt,
     parties: record.parties,
     status: record.status,

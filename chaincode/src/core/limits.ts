@@ -9,4 +9,13 @@ export const LIMITS = {
   serviceLevelMsMin: 1_000,
   serviceLevelMsMax: 7 * 24 * 3600 * 1000,
   serviceLevelMsDefault: 60_000,
+  /** A break's resolution service level: it is due this long after it opens (T+1), unless an approver moves it. */
+  breakDueMsDefault: 24 * 3600 * 1000,
+  /** An approver moves a break's due date to at most this long after it opened. */
+  breakDueMsMax: 90 * 24 * 3600 * 1000,
+  /** Notices a case keeps (one per other party on its route, from any poster): the rest are not stored. */
+  noticesPerCaseMax: 16,
+  /** A notice's tag and box, as base64url text. */
+  noticeTagMax: 64,
+  noticeBoxMax: 512,
 } as const;

@@ -24,16 +24,38 @@ const route: fc.Arbitrary<RouteStop[]> = fc
 const parties = fc.uniqueArray(mspId, { minLength: 1, maxLength: 4 }).map((p) => [...p].sort());
 
 const caseChange = (id: fc.Arbitrary<string>): fc.Arbitrary<CaseChange> =>
-  fc.record({
-    caseId: id,
-    dueAtMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
-    expected: route,
-    legCount: fc.integer({ min: 0, max: 9 }),
-    openedAt: iso,
-    parties,
-    status: fc.constantFrom('PENDING' as const, 'MATCHED' as const, 'BROKEN' as const),
-    updatedAt: iso,
-  });
+  fc.record(
+    {
+      caseId: id,
+      dueAtMs: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      expected: route,
+      legCount: fc.integer({ min: 0, max: 9 }),
+      // Only the transaction that added notices to a case lists them.
+      notices: fc.array(
+        fc.record({
+          b: fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/),
+          t: fc.stringMatching(/^[A-Za-z0-9_-]{16,22}$/),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      openedAt: iso,
+      parties,
+      status: fc.constantFrom('PENDING' as const, 'MATCHED' as const, 'BROKEN' as const),
+      updatedAt: iso,
+    },
+    {
+      requiredKeys: [
+        'caseId',
+        'dueAtMs',
+        'expected',
+        'legCount',
+        'openedAt',
+        'parties',
+        'status',
+        'updatedAt',
+      ],
+    },
+  );
 
 const breakChange: fc.Arbitrary<BreakChange> = fc.record({
   action: fc.constantFrom('OPEN' as const, 'CLEAR' as const, 'UPDATE' as const),

@@ -4,6 +4,7 @@ import { routeFromText, type LegRole, type RouteStop } from '../core/leg';
 import { textOfRoute } from './routeMemo';
 import type { BreakReason, CaseStatus, FindingDetail } from '../core/matching';
 import { canonicalJsonBytes, utf8Text } from './codec';
+import type { Notice } from '../core/notices';
 
 /**
  * Fabric keeps one chaincode event per transaction (the last one set), so every transaction emits exactly one
@@ -21,6 +22,8 @@ export interface CaseChange {
   readonly openedAt: string;
   readonly updatedAt: string;
   readonly dueAtMs: number;
+  /** The notices this transaction added to the case (core/notices.ts), for the parties' nodes to try. */
+  readonly notices?: readonly Notice[];
 }
 
 export interface BreakChange {
@@ -91,6 +94,8 @@ type WireCase = readonly [
   expected: number,
   /** Indexes `partySets`. */
   parties: number,
+  /** Only when the transaction added notices to the case: each `[tag, box]`. */
+  notices?: readonly (readonly [t: string, b: string])[],
 ];
 
 type WireLeg = readonly [
@@ -127,7 +132,7 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
   const cases = changes.cases.map((c, i): WireCase => {
     caseIndex.set(c.caseId, i);
     const route = textOfRoute(c.expected);
-    return [
+    const wire = [
       c.caseId,
       c.status,
       c.legCount,
@@ -137,7 +142,10 @@ export function encodeLedgerChanges(changes: LedgerChanges): Buffer {
       routes.of(route, route),
       // Party lists hold MSP IDs, which never contain a newline.
       partySets.of(c.parties.join('\n'), c.parties),
-    ];
+    ] as const;
+    return c.notices === undefined || c.notices.length === 0
+      ? wire
+      : [...wire, c.notices.map((n) => [n.t, n.b] as const)];
   });
   const legs = changes.legs.map((l): WireLeg => {
     const caseRef = caseIndex.get(l.caseId) ?? l.caseId;
@@ -168,11 +176,12 @@ export function decodeLedgerChanges(payload: Uint8Array): LedgerChanges {
   const routes = parsed.routes.map(routeFromText);
   const at = parsed.at;
   const cases = parsed.cases.map(
-    ([caseId, status, legCount, openedAt, updatedAt, dueAtMs, expected, parties]): CaseChange => ({
+    ([caseId, status, legCount, openedAt, updatedAt, dueAtMs, expected, parties, notices]): CaseChange => ({
       caseId,
       dueAtMs,
       expected: listed(routes, expected, 'route', parsed.txId),
       legCount,
+      ...(notices === undefined ? {} : { notices: notices.map(([t, b]) => ({ b, t })) }),
       openedAt,
       parties: listed(parsed.partySets, parties, 'party list', parsed.txId),
       status,

@@ -154,6 +154,18 @@ export const Case = component(
         cleared: Type.Boolean(),
       }),
     ),
+    notices: Type.Optional(
+      Type.Array(
+        Obj({
+          t: Type.String({ description: 'the tag one party recognises (base64url)' }),
+          b: Type.String({ description: 'the payment reference, boxed for that party (base64url)' }),
+        }),
+        {
+          description:
+            "notices the posters left for the case's other parties: each lets one party's node learn the payment reference",
+        },
+      ),
+    ),
   }),
 );
 
