@@ -9,6 +9,9 @@ import { indexedTransactions } from '../readModel/read/transactions';
 import { comparePositions, type Position } from '../readModel/rows';
 import { nameBreakPeople } from '../readModel/write/breakPeople';
 import { writeOwnLegs } from '../readModel/write/ownLegs';
+import { rememberCaseReference } from '../readModel/caseReferences';
+import type { DiscoveredCase } from '../notices/nodeNotices';
+import { sealKey } from '../../../chaincode/src/ledger/seal';
 import { ownLegDetails, type OwnLegReader } from './ownLegs';
 import { ownLegKeys, peopleKeys } from './people';
 import { mergeProjections, openPeople, project } from './projection';
@@ -39,6 +42,13 @@ export interface BlockIndexerOptions {
    * the index holds the public facts only (tests of the public projection).
    */
   readonly ownLegs?: OwnLegReader;
+  /**
+   * Opens the notices of the batch's new cases addressed to this institution (application/src/notices): each
+   * case it learns of this way has its reference kept with the batch's rows, in the same SQL transaction.
+   */
+  readonly caseNotices?: {
+    discover(changes: readonly ChangeNotice[]): Promise<readonly DiscoveredCase[]>;
+  };
   /** Transactions applied per SQL transaction at most (catch-up groups them; live changes go one by one). */
   readonly batchTransactionsMax?: number;
   /** Legs per SQL transaction at most (a batch always takes at least one ledger transaction). */
@@ -71,8 +81,10 @@ const DEFAULTS: Required<
  * delay, so a failure delays changes but never skips one.
  */
 export class BlockIndexer {
-  private readonly options: Required<Omit<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs'>> &
-    Pick<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs'>;
+  private readonly options: Required<
+    Omit<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs' | 'caseNotices'>
+  > &
+    Pick<BlockIndexerOptions, 'faults' | 'log' | 'ownLegs' | 'caseNotices'>;
   private current: Checkpoint | undefined;
   private queue: ChangeNotice[] = [];
   /** The newest notice accepted into the queue (or the checkpoint): anything not after it is a repeat. */
@@ -284,13 +296,25 @@ export class BlockIndexer {
   }
 
   private async apply(notices: readonly ChangeNotice[]): Promise<void> {
-    const { pool, institution, faults, ownLegs } = this.options;
+    const { pool, institution, faults, ownLegs, caseNotices } = this.options;
     const merged = mergeProjections(notices.map((n) => project(n, institution)));
     // Read before taking a connection: no SQL transaction stays open while the ledger answers.
     const own = ownLegs ? await ownLegDetails(merged.legs, ownLegs) : undefined;
     const withOwn = own ? { ...merged, ownLegs: own, peopleKeys: ownLegKeys(own) } : merged;
+    // New cases whose notice names this institution: the node holds their references from this batch on.
+    const discovered = caseNotices ? await caseNotices.discover(notices) : [];
+    const noticeKeys = new Map(discovered.map((d) => [d.caseId, sealKey(d.reference, d.caseId, 'people')]));
+    const withFound =
+      noticeKeys.size === 0
+        ? withOwn
+        : { ...withOwn, peopleKeys: new Map([...(withOwn.peopleKeys ?? []), ...noticeKeys]) };
     // The breaks' persons, named for the cases whose reference the node holds (this batch's own legs included).
-    const projection = openPeople(withOwn, institution, await peopleKeys(pool, institution, withOwn));
+    const known = await peopleKeys(pool, institution, withFound);
+    const projection = openPeople(
+      withFound,
+      institution,
+      (caseId) => known(caseId) ?? noticeKeys.get(caseId),
+    );
     const client = await pool.connect();
     let committed = false;
     let broken: Error | undefined;
@@ -301,6 +325,7 @@ export class BlockIndexer {
       checkpoint = await applyProjection(client, projection, institution, async () => {
         await faults?.('rows', { notices, client });
       });
+      for (const d of discovered) await rememberCaseReference(client, institution, d.caseId, d.reference);
       await faults?.('checkpoint', { notices, client });
       await client.query('COMMIT');
       committed = true;

@@ -17,6 +17,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
 import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
+import { postingWithNotices, startNodeNotices } from '../notices/nodeNoticesStart';
 import type { ConsortiumOrganisation } from '../ledger/consortium';
 
 export interface RunningNode {
@@ -106,6 +107,13 @@ async function startNode(
   let alerts: AlertFollower | undefined;
   let receivables: ReceivablesIndexer | undefined;
   const live = new LiveFeed();
+  // The institution's notice key, registered in the directory: the others' nodes address notices of new cases to
+  // it, and its posts carry notices for theirs (application/src/notices, docs/RECONCILIATION.md).
+  const notices = await startNodeNotices(c, org.mspId, {
+    env,
+    nodeDir,
+    ...(options.log ? { log: (msg: string) => options.log?.({ level: 'warn', msg }) } : {}),
+  });
   // Configured key files are refused anywhere in the data directory. The demo's keys live beside the nodes' own
   // folders (refused inside those), so that the demo's ledger and its key are made and removed together.
   const blacklist = await openNodeBlacklist(c.gateway, {
@@ -123,7 +131,7 @@ async function startNode(
     live,
     mspId: org.mspId,
     institutionName: org.name,
-    gateway: c.gateway,
+    gateway: notices ? postingWithNotices(c.gateway, notices.notices) : c.gateway,
     enroller: c.enroller(org.mspId),
     wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
     sessions: new SessionStore(() => Date.now()),
@@ -145,6 +153,7 @@ async function startNode(
           pool: db.pool,
           institution: org.mspId,
           ...(ownLegs ? { ownLegs } : {}),
+          ...(notices ? { caseNotices: notices.notices } : {}),
         });
         live.attach(index.indexer);
         // Receivables' records (issue 20), from the same blocks, for the bank's enterprises and financiers.
@@ -168,6 +177,7 @@ async function startNode(
     async close() {
       // Live streams never end by themselves: end them first, or closing the server would wait for them.
       live.close();
+      notices?.close();
       await closeServer(server);
       await index.indexer?.stop();
       await alerts?.stop();

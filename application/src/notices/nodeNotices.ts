@@ -213,9 +213,9 @@ export class NodeNotices {
   }
 }
 
-/** The notices a case change carries (the lead's wire format adds the optional field `notices`). */
+/** The notices a case change carries: those its transaction added to the case. */
 function noticesOf(c: CaseChange): readonly Notice[] {
-  return (c as CaseChange & { readonly notices?: readonly Notice[] }).notices ?? [];
+  return c.notices ?? [];
 }
 
 function validReference(reference: string): boolean {

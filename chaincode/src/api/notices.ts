@@ -18,11 +18,5 @@ export interface NoticeKeyRegistration extends NoticeKeyRecord {
   readonly outcome: 'REGISTERED' | 'UNCHANGED';
 }
 
-/**
- * A notice a posting node leaves with a new case for one other party of its route: `t` lets that party (and
- * nobody else) recognise it, `b` holds the payment reference for that party only. Both base64url.
- */
-export interface Notice {
-  readonly t: string;
-  readonly b: string;
-}
+/** A notice as the chaincode keeps it with a case (core/notices.ts). */
+export type { Notice } from '../core/notices';
