@@ -35,6 +35,7 @@ describe('receivables chaincode metadata', () => {
       'getTrade',
       'indexRecords',
       'listForIndex',
+      'screeningSubjects',
     ];
     const changes = [
       'answerFinancing',

@@ -18,7 +18,12 @@ import {
   writeReceivablesRows,
   type ReceivablesRow,
 } from '../../application/src/readModel/receivablesIndex';
-import { DEMO_ENTERPRISES, ReceivablesFlow } from '../../application/src/receivables/receivablesFlow';
+import {
+  DEMO_ENTERPRISES,
+  joinBlacklistForScreening,
+  ReceivablesFlow,
+  runScreeningKeys,
+} from '../../application/src/receivables/receivablesFlow';
 import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
 import { startReceivablesIndexing } from '../../application/src/receivables/receivablesIndexing';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
@@ -125,7 +130,11 @@ async function main(): Promise<void> {
   const db = await openDatabase(readDatabaseConfig({ ...process.env }, join(dir, 'index')));
   await migrate(db.pool);
   const indexer = await startReceivablesIndexing(c, 'BankAMSP', db.pool);
-  const rcv = new ReceivablesGateway(c.gateway);
+  // Transfers screen the receiving enterprise against the shared blacklist (a key made for the run).
+  const screening = await runScreeningKeys();
+  await screening.close();
+  await joinBlacklistForScreening(c.gateway, (u) => c.identity(u));
+  const rcv = new ReceivablesGateway(c.gateway, screening.keysOf);
   const today = new Date().toISOString().slice(0, 10);
   const flow = new ReceivablesFlow(rcv, (u) => c.identity(u), `b${Date.now().toString(36)}`);
   try {

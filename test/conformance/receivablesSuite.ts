@@ -1,10 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import {
+  createSubjectKeyFile,
+  loadSubjectKeyring,
+  type SubjectKeyring,
+} from '../../application/src/blacklist/subjectKeys';
+import { BlacklistGateway } from '../../application/src/ledger/blacklistGateway';
 import type { Identity, SubmitOptions } from '../../application/src/ledger/ledgerGateway';
 import {
   ReceivablesGateway,
+  screeningKeysOf,
   type EnterpriseRef,
   type IssueInput,
   type TradeInput,
@@ -54,6 +64,11 @@ export function defineReceivablesSuite(
 ): () => Backend {
   let backend: Backend;
   let rcv: ReceivablesGateway;
+  let bl: BlacklistGateway;
+  let transport: ConstructorParameters<typeof ReceivablesGateway>[0];
+  /** The blacklist's consortium key, made for the run: a later run's keys find none of this run's listings. */
+  let ring: SubjectKeyring;
+  let keyDir: string;
   let clock: TestClock;
   let today: string;
   const who: Record<string, Identity> = {};
@@ -64,7 +79,12 @@ export function defineReceivablesSuite(
     backend = await start();
     const connection = backend.embedded ?? backend.fabric;
     if (!connection) throw new Error('the backend has no connection');
-    rcv = new ReceivablesGateway(connection.gateway);
+    keyDir = mkdtempSync(join(tmpdir(), 'tallystick-receivables-key-'));
+    await createSubjectKeyFile(join(keyDir, 'v1.key'), 1);
+    ring = await loadSubjectKeyring({ files: [join(keyDir, 'v1.key')] }, join(keyDir, 'data'));
+    transport = connection.gateway;
+    rcv = new ReceivablesGateway(transport, screeningKeysOf(ring));
+    bl = new BlacklistGateway(connection.gateway);
     clock = backend.clock();
     for (const id of [
       'core-finance',
@@ -82,12 +102,20 @@ export function defineReceivablesSuite(
       'audrey',
       'pavel',
       'alice',
+      'bruno',
+      'banka-admin',
+      'bankb-admin',
     ])
       who[id] = await backend.identity(id);
     today = dayOf(clock.at());
+    // Transfers and financings screen the receiving enterprise: both banks take part in the shared blacklist
+    // (on a long-lived network they joined before: UNCHANGED).
+    await bl.join(id('banka-admin'), at());
+    await bl.join(id('bankb-admin'), at());
   });
   afterAll(async () => {
     await backend.stop();
+    rmSync(keyDir, { force: true, recursive: true });
   });
 
   const id = (n: string): Identity => {
@@ -100,6 +128,12 @@ export function defineReceivablesSuite(
   const hashOf = (text: string): string => createHash('sha256').update(`${run}:${text}`).digest('hex');
 
   const refused = ledgerRefusal;
+  /** Tier 2's keyed hash under the run's blacklist key (its unified social credit code as a CN_USCC subject). */
+  const tier2SubjectKey = () => {
+    const [k] = ring.keysForIdentifier('CN_USCC', TIER2.enterpriseId, 'enterpriseId');
+    if (!k) throw new Error('no key');
+    return k;
+  };
   const refusedWritingNothing = (p: () => Promise<unknown>, code: string) =>
     refusalWritingNothing(() => backend.height(), p, code);
 
@@ -366,6 +400,27 @@ export function defineReceivablesSuite(
           [`${i.tokenId}/${m.moveId}/1`, '600000', 'BankAMSP', root.partId],
         ],
       );
+      // Tier 2 receives a part: screened against the shared blacklist in the signing transaction, and clear; the
+      // look is a recorded blacklist query (purpose PAYMENT_SCREENING), in the auditors' log of tier 2's key.
+      const tier2Key = tier2SubjectKey();
+      expect(signed.result.move.screenings).toEqual([
+        expect.objectContaining({
+          decision: 'ALLOWED',
+          enterprise: TIER2,
+          entries: [],
+          purpose: 'PAYMENT_SCREENING',
+          result: 'CLEAR',
+          screenedBy: expect.objectContaining({ mspId: 'BankBMSP' }) as unknown,
+          subjectKeys: [tier2Key],
+          txId: signed.txId,
+        }),
+      ]);
+      const looks = await bl.queryLog(id('audrey'), tier2Key.subjectKey);
+      expect(looks.find((q) => q.queryId === signed.txId)).toMatchObject({
+        hits: 0,
+        purpose: 'PAYMENT_SCREENING',
+        querier: { mspId: 'BankBMSP' },
+      });
       expect((await rcv.signMove(id('tier1-approver'), m.moveId, at())).result.outcome).toBe('UNCHANGED');
       // The rival proposal named the same part: the first signed spent it.
       await refusedWritingNothing(() => rcv.signMove(id('tier1-approver'), rival.moveId, at()), 'PART_SPENT');
@@ -463,6 +518,15 @@ export function defineReceivablesSuite(
         proceedsMinor: String(expected.proceedsMinor),
         rounding: 'HALF_UP',
       });
+      // The enterprise the bank pays (tier 2) screened in the financing's transaction, as a credit application.
+      expect(financed.result.financing?.financing.screening).toMatchObject({
+        decision: 'ALLOWED',
+        enterprise: TIER2,
+        purpose: 'CREDIT_APPLICATION',
+        result: 'CLEAR',
+        screenedBy: { mspId: 'BankBMSP' },
+        txId: financed.txId,
+      });
       expect(financed.result.financing?.registration).toMatchObject({
         assignee: { mspId: 'BankBMSP' },
         assignor: TIER2,
@@ -478,6 +542,139 @@ export function defineReceivablesSuite(
         () => rcv.offerFinancing(id('tier2-finance'), { ...offer, offerId: `O-${run}-3` }, at()),
         'NOT_HOLDER',
       );
+    });
+
+    it('screens the receiving enterprise against the shared blacklist: listed or disputed, it receives nothing and the refusal is recorded; cleared once retracted', async () => {
+      const tier2Key = tier2SubjectKey();
+      const { issue: i, root } = await acceptedToken('500000');
+      const t2 = await confirmedTrade(['tier1-finance', TIER1], ['tier2-finance', TIER2], '300000');
+      const m = {
+        moveId: `M-${run}-s`,
+        outputs: [
+          { amountMinor: '200000', holder: TIER1 },
+          { amountMinor: '300000', holder: TIER2, tradeId: t2.tradeId },
+        ],
+        partId: root.partId,
+      };
+      await rcv.proposeMove(id('tier1-finance'), m, at());
+      // A node that holds no blacklist key cannot screen: refused, nothing written.
+      const keyless = new ReceivablesGateway(transport);
+      await refusedWritingNothing(
+        () => keyless.signMove(id('tier1-approver'), m.moveId, at()),
+        'SCREENING_REQUIRED',
+      );
+      // Bank A lists tier 2 (a serious default).
+      await bl.upload(
+        id('banka-system'),
+        {
+          category: 'SERIOUS_DEFAULT',
+          evidence: {
+            salt: randomBytes(16).toString('hex'),
+            summary: 'a court judgment unpaid for 120 days',
+          },
+          indicators: ['COURT_JUDGMENT'],
+          severity: 'MEDIUM',
+          subject: tier2Key,
+        },
+        at(),
+      );
+      const before = backend.height();
+      const hit = await rcv.signMove(id('tier1-approver'), m.moveId, at());
+      expect(backend.height()).toBeGreaterThan(before);
+      expect(hit.result).toMatchObject({
+        created: [],
+        move: { status: 'PROPOSED' },
+        outcome: 'SCREENING_REFUSED',
+      });
+      expect(hit.result.move.screenings?.at(-1)).toMatchObject({
+        decision: 'REFUSED',
+        entries: [{ category: 'SERIOUS_DEFAULT', status: 'ACTIVE', uploader: 'BankAMSP' }],
+        result: 'HIT',
+        txId: hit.txId,
+      });
+      expect((await rcv.part(id('tier1-finance'), root.partId)).part.status).toBe('HELD');
+      // Disputed on the subject's behalf: the blacklist keeps it in force until the members decide, so a hit.
+      const disputeId = `d-${run}-rcv`;
+      await bl.openDispute(
+        id('bruno'),
+        {
+          category: 'SERIOUS_DEFAULT',
+          disputeId,
+          requestHash: hashOf('tier 2 asks'),
+          subjectKey: tier2Key.subjectKey,
+          uploader: 'BankAMSP',
+        },
+        at(),
+      );
+      const disputed = await rcv.signMove(id('tier1-approver'), m.moveId, at());
+      expect(disputed.result.outcome).toBe('SCREENING_REFUSED');
+      expect(disputed.result.move.screenings?.at(-1)?.entries).toMatchObject([{ status: 'DISPUTED' }]);
+      // The uploader retracts it: nothing in force, the move goes through, every screening kept in order.
+      await bl.disputeStep(id('alice'), disputeId, 'RETRACT', '', at());
+      const signed = await rcv.signMove(id('tier1-approver'), m.moveId, at());
+      expect(signed.result.outcome).toBe('SIGNED');
+      expect(signed.result.move.screenings?.map((s) => [s.result, s.decision, s.txId])).toEqual([
+        ['HIT', 'REFUSED', hit.txId],
+        ['HIT', 'REFUSED', disputed.txId],
+        ['CLEAR', 'ALLOWED', signed.txId],
+      ]);
+      const looks = await bl.queryLog(id('audrey'), tier2Key.subjectKey);
+      const ours = new Set([hit.txId, disputed.txId, signed.txId]);
+      expect(
+        looks
+          .filter((q) => ours.has(q.queryId))
+          .map((q) => [q.queryId, q.purpose, q.querier.mspId, q.hits])
+          .sort(),
+      ).toEqual(
+        [
+          [hit.txId, 'PAYMENT_SCREENING', 'BankBMSP', 1],
+          [disputed.txId, 'PAYMENT_SCREENING', 'BankBMSP', 1],
+          [signed.txId, 'PAYMENT_SCREENING', 'BankBMSP', 0],
+        ].sort(),
+      );
+      // Financing: Bank B lists tier 2; Bank A, asked to finance tier 2's new part, pays nothing.
+      const part = `${i.tokenId}/${m.moveId}/1`;
+      const offer = { bank: 'BankAMSP', offerId: `O-${run}-s`, partId: part };
+      await rcv.offerFinancing(id('tier2-finance'), offer, at());
+      await bl.upload(
+        id('bankb-system'),
+        {
+          category: 'SERIOUS_DEFAULT',
+          evidence: { salt: randomBytes(16).toString('hex'), summary: 'overdue on a loan for 100 days' },
+          indicators: ['DEFAULT_OVER_90_DAYS'],
+          severity: 'HIGH',
+          subject: tier2Key,
+        },
+        at(),
+      );
+      const answer = {
+        decision: 'ACCEPT' as const,
+        offerId: offer.offerId,
+        partId: part,
+        terms: { dayCount: 'ACT/365F' as const, rateBp: 400 },
+      };
+      const refusedFinancing = await rcv.answerFinancing(id('banka-financier'), answer, at());
+      expect(refusedFinancing.result).toMatchObject({
+        financing: null,
+        outcome: 'SCREENING_REFUSED',
+        part: { holder: TIER2, status: 'OFFERED' },
+      });
+      expect(refusedFinancing.result.part.offer?.screenings).toMatchObject([
+        {
+          decision: 'REFUSED',
+          entries: [{ status: 'ACTIVE', uploader: 'BankBMSP' }],
+          purpose: 'CREDIT_APPLICATION',
+          result: 'HIT',
+          screenedBy: { mspId: 'BankAMSP' },
+        },
+      ]);
+      // The bank may still decline the offer; the part is the holder's again.
+      const declined = await rcv.answerFinancing(
+        id('banka-financier'),
+        { decision: 'DECLINE', offerId: offer.offerId, partId: part },
+        at(),
+      );
+      expect(declined.result.part.status).toBe('HELD');
     });
 
     it.runIf(options.injectedTime)(

@@ -5,7 +5,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import { addDays, addMonths } from '../../chaincode/src/core/receivables/calendar';
-import { ReceivablesFlow } from '../../application/src/receivables/receivablesFlow';
+import {
+  joinBlacklistForScreening,
+  ReceivablesFlow,
+} from '../../application/src/receivables/receivablesFlow';
 import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
 import { browserSuite } from '../support/browserSuite';
 
@@ -26,6 +29,8 @@ const { loginAs } = browserSuite({
   dirPrefix: 'tallystick-e2e-receivables-',
   portOffset: 5700,
   seed: async ({ consortium: c }) => {
+    // The console's transfers and financings screen the receiving enterprise: both banks take part.
+    await joinBlacklistForScreening(c.gateway, (u) => c.identity(u));
     const flow = new ReceivablesFlow(new ReceivablesGateway(c.gateway), (u) => c.identity(u), 'e2e');
     const long = await flow.acceptedToken('200000', addMonths(today, 9), today, 'a seasonal programme');
     const t12 = await flow.confirmedTrade('tier1', 'tier2', '600000', today);

@@ -19,7 +19,12 @@ import {
   type ReceivablesFilter,
 } from '../../application/src/readModel/receivablesIndex';
 import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
-import { DEMO_ENTERPRISES, ReceivablesFlow } from '../../application/src/receivables/receivablesFlow';
+import {
+  DEMO_ENTERPRISES,
+  joinBlacklistForScreening,
+  ReceivablesFlow,
+  runScreeningKeys,
+} from '../../application/src/receivables/receivablesFlow';
 import { startReceivablesIndexing } from '../../application/src/receivables/receivablesIndexing';
 import { openTestDatabase, testDatabaseKinds } from '../support/testDatabase';
 
@@ -60,7 +65,10 @@ describe.each(testDatabaseKinds())('the receivables index on %s', (kind) => {
 
   beforeAll(async () => {
     c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-    rcv = new ReceivablesGateway(c.gateway);
+    const screening = await runScreeningKeys();
+    await screening.close();
+    rcv = new ReceivablesGateway(c.gateway, screening.keysOf);
+    await joinBlacklistForScreening(c.gateway, (u) => c.identity(u), at);
     for (const i of INSTITUTIONS) {
       const d = await openTestDatabase(`rcv${i}`, kind);
       await migrate(d.pool);

@@ -68,6 +68,8 @@ const en: Record<string, string> = {
   MOVE_NOT_FOUND: 'No such transfer.',
   PAYMENT_NOT_FOUND: 'No such payment.',
   FINANCING_NOT_FOUND: 'No such financing.',
+  SCREENING_REQUIRED:
+    'The receiving enterprise must be screened against the shared blacklist, and this node sent no screening (it holds no blacklist key).',
   MVCC_READ_CONFLICT: 'Someone changed the same record at the same moment: try again.',
   PHANTOM_READ_CONFLICT: 'Someone changed the same records at the same moment: try again.',
   ENDORSEMENT_POLICY_FAILURE: 'The ledger’s peers did not endorse this.',
@@ -139,6 +141,7 @@ const zh: Record<keyof typeof en, string> = {
   MOVE_NOT_FOUND: '没有此流转记录。',
   PAYMENT_NOT_FOUND: '没有此兑付记录。',
   FINANCING_NOT_FOUND: '没有此融资记录。',
+  SCREENING_REQUIRED: '接收方企业须经共享黑名单筛查，而本节点未提供筛查（未持有黑名单密钥）。',
   MVCC_READ_CONFLICT: '他人同时修改了同一记录，请重试。',
   PHANTOM_READ_CONFLICT: '他人同时修改了相关记录，请重试。',
   ENDORSEMENT_POLICY_FAILURE: '账本节点未背书此交易。',

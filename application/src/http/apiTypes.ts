@@ -71,6 +71,7 @@ export type ReceivablesTradeInput = Shape<typeof R.TradeInput>;
 export type ReceivablesTrade = Shape<typeof R.Trade>;
 export type ReceivablesIssueInput = Shape<typeof R.IssueInput>;
 export type ReceivablesToken = Shape<typeof R.Token>;
+export type ReceivablesScreening = Shape<typeof R.Screening>;
 export type ReceivablesPart = Shape<typeof R.Part>;
 export type ReceivablesMoveInput = Shape<typeof R.MoveInput>;
 export type ReceivablesMove = Shape<typeof R.Move>;

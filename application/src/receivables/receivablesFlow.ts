@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { PartRecord, Wire } from '../../../chaincode/src/api/receivables';
 import { addDays } from '../../../chaincode/src/core/receivables/calendar';
+import { createSubjectKeyFile, loadSubjectKeyring, type SubjectKey } from '../blacklist/subjectKeys';
+import { BlacklistGateway } from '../ledger/blacklistGateway';
 import type { Identity, SubmitOptions } from '../ledger/ledgerGateway';
-import type { EnterpriseRef, ReceivablesGateway, TradeInput } from './receivablesGateway';
+import type { TransportGateway } from '../ledger/transportGateway';
+import {
+  screeningKeysOf,
+  type EnterpriseRef,
+  type ReceivablesGateway,
+  type TradeInput,
+} from './receivablesGateway';
 
 /**
  * The enterprises of network/consortium.json: a core enterprise (Bank A's client), its tier-1 supplier (Bank
@@ -23,6 +34,36 @@ export const DEMO_PEOPLE: Record<DemoEnterprise, { finance: string; approver: st
   tier1: { finance: 'tier1-finance', approver: 'tier1-approver' },
   tier2: { finance: 'tier2-finance', approver: 'tier2-approver' },
 };
+
+/** The admins of the banks whose clients move and finance parts (network/consortium.json). */
+export const SCREENING_BANK_ADMINS = ['banka-admin', 'bankb-admin'] as const;
+
+/**
+ * Transfers and financings screen the receiving enterprise against the shared blacklist, which only its members
+ * may read: the banks' admins join it (a bank that joined before: UNCHANGED).
+ */
+export async function joinBlacklistForScreening(
+  gateway: TransportGateway,
+  identity: (userId: string) => Promise<Identity>,
+  at: () => SubmitOptions = () => ({}),
+): Promise<void> {
+  const bl = new BlacklistGateway(gateway);
+  for (const admin of SCREENING_BANK_ADMINS) await bl.join(await identity(admin), at());
+}
+
+/**
+ * A blacklist key made for one run (tests, the bench), in a temporary folder: screening hashes enterprises
+ * with it. Every member's node holds the consortium's key; a run's own key finds no other run's listings.
+ */
+export async function runScreeningKeys(): Promise<{
+  readonly keysOf: (enterpriseId: string) => readonly SubjectKey[];
+  readonly close: () => Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'tallystick-screening-key-'));
+  await createSubjectKeyFile(join(dir, 'v1.key'), 1);
+  const ring = await loadSubjectKeyring({ files: [join(dir, 'v1.key')] }, join(dir, 'data'));
+  return { close: () => rm(dir, { force: true, recursive: true }), keysOf: screeningKeysOf(ring) };
+}
 
 /**
  * A supply chain's steps through the receivables use cases, for the demo, tests and the bench: every id and

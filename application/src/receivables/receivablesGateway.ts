@@ -19,6 +19,7 @@ import type {
 import type { PostedLeg } from '../../../chaincode/src/api/reconciliation';
 import type { DayCount } from '../../../chaincode/src/core/receivables/financing';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
+import type { SubjectKey, SubjectKeyring } from '../blacklist/subjectKeys';
 import { LedgerRejected, type Committed, type Identity, type SubmitOptions } from '../ledger/ledgerGateway';
 import type { ContractCall, TransportGateway } from '../ledger/transportGateway';
 
@@ -88,6 +89,11 @@ export interface PaymentInput {
   readonly payeeAccount: string;
 }
 
+/** The keyed hashes an enterprise is screened under: its code as a `CN_USCC` subject, every key version held. */
+export function screeningKeysOf(keyring: SubjectKeyring): (enterpriseId: string) => readonly SubjectKey[] {
+  return (enterpriseId) => keyring.keysForIdentifier('CN_USCC', enterpriseId, 'enterpriseId');
+}
+
 const CONTRACT = 'receivables';
 const call = (
   name: string,
@@ -102,7 +108,44 @@ const call = (
  * wrote them: amounts as decimal strings.
  */
 export class ReceivablesGateway {
-  constructor(private readonly gateway: TransportGateway) {}
+  /**
+   * `screeningKeys`: the node's keyed hashes of an enterprise's unified social credit code under every blacklist
+   * key version it holds (the node's `SubjectKeyring`). Signing a transfer and accepting a financing screen the
+   * receiving enterprise against the shared blacklist; the chaincode has no key, so the node sends the hashes.
+   * Without it, such a step is refused SCREENING_REQUIRED.
+   */
+  constructor(
+    private readonly gateway: TransportGateway,
+    private readonly screeningKeys?: (enterpriseId: string) => readonly SubjectKey[],
+  ) {}
+
+  /** The transient `screening` of a step: the enterprises the chaincode says it screens, hashed here. */
+  private async screeningOf(
+    who: Identity,
+    kind: 'MOVE' | 'OFFER',
+    id: string,
+  ): Promise<Record<string, string>> {
+    const keysOf = this.screeningKeys;
+    if (keysOf === undefined) return {};
+    let enterprises: readonly string[];
+    try {
+      ({ enterprises } = await this.screeningSubjects(who, kind, id));
+    } catch (e) {
+      // The step itself will be refused, by the chaincode's submit, with its own code.
+      if (e instanceof LedgerRejected) return {};
+      throw e;
+    }
+    if (enterprises.length === 0) return {};
+    const screening: Record<string, readonly { keyVersion: number; subjectKey: string }[]> = {};
+    for (const e of enterprises)
+      screening[e] = keysOf(e).map((k) => ({ keyVersion: k.keyVersion, subjectKey: k.subjectKey }));
+    return { screening: canonicalJson(screening) };
+  }
+
+  /** The enterprises a step would screen (for the node to hash), as `who` may ask. */
+  screeningSubjects(who: Identity, kind: 'MOVE' | 'OFFER', id: string) {
+    return this.evaluate<{ enterprises: string[] }>(who, call('screeningSubjects', [kind, id]));
+  }
 
   private submit<T>(who: Identity, c: ContractCall, options?: SubmitOptions): Promise<Committed<Wire<T>>> {
     return this.gateway.submitCall(who, c, options);
@@ -150,8 +193,9 @@ export class ReceivablesGateway {
     return this.submit<MoveStep>(who, call('proposeMove', [], { move: canonicalJson(move) }), options);
   }
 
-  signMove(who: Identity, moveId: string, options?: SubmitOptions) {
-    return this.submit<MoveStep>(who, call('signMove', [moveId]), options);
+  async signMove(who: Identity, moveId: string, options?: SubmitOptions) {
+    const transient = await this.screeningOf(who, 'MOVE', moveId);
+    return this.submit<MoveStep>(who, call('signMove', [moveId], transient), options);
   }
 
   move(who: Identity, moveId: string) {
@@ -170,10 +214,11 @@ export class ReceivablesGateway {
     return this.submit<PartStep>(who, call('withdrawOffer', [partId]), options);
   }
 
-  answerFinancing(who: Identity, answer: FinancingAnswerInput, options?: SubmitOptions) {
+  async answerFinancing(who: Identity, answer: FinancingAnswerInput, options?: SubmitOptions) {
+    const transient = answer.decision === 'ACCEPT' ? await this.screeningOf(who, 'OFFER', answer.partId) : {};
     return this.submit<PartStep>(
       who,
-      call('answerFinancing', [], { answer: canonicalJson(answer) }),
+      call('answerFinancing', [], { answer: canonicalJson(answer), ...transient }),
       options,
     );
   }

@@ -12,6 +12,7 @@ import type { Party } from '../core/receivables/parties';
 export type { ReceivablesOperation } from '../core/receivables/access';
 export type { DayCount, FinancingRecord, RegistrationRecord } from '../core/receivables/financing';
 export type { PaymentRecord } from '../core/receivables/maturity';
+export type { ScreenedEntry, Screening } from '../core/receivables/screening';
 export type { MoveRecord, PartRecord, PartStatus } from '../core/receivables/part';
 export type { BankParty, EnterpriseParty, Party, ReceivablesRole } from '../core/receivables/parties';
 export type { TokenRecord, TokenStatus } from '../core/receivables/token';
@@ -41,14 +42,16 @@ export interface TokenStep {
 }
 
 export interface MoveStep {
-  readonly outcome: 'PROPOSED' | 'SIGNED' | 'UNCHANGED';
+  /** SCREENING_REFUSED: a receiving enterprise is on the shared blacklist; the move stays PROPOSED, screenings recorded. */
+  readonly outcome: 'PROPOSED' | 'SIGNED' | 'UNCHANGED' | 'SCREENING_REFUSED';
   readonly move: MoveRecord;
   /** The parts the signing created. */
   readonly created: readonly PartRecord[];
 }
 
 export interface PartStep {
-  readonly outcome: 'OFFERED' | 'WITHDRAWN' | 'DECLINED' | 'FINANCED' | 'UNCHANGED';
+  /** SCREENING_REFUSED: the enterprise is on the shared blacklist; the part stays OFFERED, the screening on its offer. */
+  readonly outcome: 'OFFERED' | 'WITHDRAWN' | 'DECLINED' | 'FINANCED' | 'UNCHANGED' | 'SCREENING_REFUSED';
   readonly part: PartRecord;
   readonly financing: FinancingView | null;
 }

@@ -13,6 +13,8 @@ import type {
   TokenView,
   TradeStep,
 } from '../api/receivables';
+import type { EntryRecord } from '../core/blacklist/entry';
+import { GENESIS_VERSION, type PolicyVersion } from '../core/blacklist/policy';
 import { fail } from '../core/errors';
 import { LIMITS } from '../core/limits';
 import { decideAccess, mayReadForIndex, requireAccess } from '../core/receivables/access';
@@ -40,7 +42,20 @@ import {
   type MoveRecord,
   type PartRecord,
 } from '../core/receivables/part';
-import type { Party } from '../core/receivables/parties';
+import type { EnterpriseParty, Party } from '../core/receivables/parties';
+import {
+  decideScreening,
+  financingConsentOf,
+  keysOf,
+  parseScreeningKeys,
+  refusedBy,
+  screenedByFinancing,
+  screenedByMove,
+  transferConsentOf,
+  type Screening,
+  type ScreeningKeys,
+  type ScreeningPurpose,
+} from '../core/receivables/screening';
 import {
   decideIssueAnswer,
   decideIssueProposal,
@@ -65,7 +80,8 @@ import {
   tradeViewers,
 } from '../core/receivables/viewers';
 import { parseClientId, parseText } from '../core/reference';
-import { canonicalJson } from '../ledger/codec';
+import { blacklistKeys } from '../ledger/blacklistKeys';
+import { canonicalJson, utf8Text } from '../ledger/codec';
 import { receivablesKeys as keys } from '../ledger/receivablesKeys';
 import { sha256Hex } from '../ledger/seal';
 import type { ReceivablesContext } from './receivablesContext';
@@ -299,18 +315,44 @@ async function loadMove(ctx: ReceivablesContext, moveId: string): Promise<MoveRe
   return move;
 }
 
-export async function signMove(ctx: ReceivablesContext, rawId: string): Promise<MoveStep> {
+export async function signMove(
+  ctx: ReceivablesContext,
+  rawId: string,
+  rawScreening?: unknown,
+): Promise<MoveStep> {
   const move = await loadMove(ctx, parseClientId(rawId, 'moveId'));
   const part = await loadPart(ctx, move.partId);
-  const decision = decideMoveSigning(move, part, await tradesOf(ctx, move.outputs), POLICY, stepMeta(ctx));
+  const trades = await tradesOf(ctx, move.outputs);
+  const decision = decideMoveSigning(move, part, trades, POLICY, stepMeta(ctx));
   if (decision.outcome === 'UNCHANGED') return { created: [], move, outcome: 'UNCHANGED' };
-  await ctx.writeRecord(keys.move(move.moveId), decision.move);
+  // Every enterprise the move passes a part to, screened in this transaction (consent: its confirmation of the
+  // trade the output is made against).
+  const targets = screenedByMove(move).map((enterprise) => {
+    const output = move.outputs.find(
+      (o) => o.holder.enterpriseId === enterprise.enterpriseId && o.holder.mspId === enterprise.mspId,
+    );
+    const trade = output?.tradeId == null ? undefined : trades.get(output.tradeId);
+    if (trade === undefined)
+      throw new Error(`move ${move.moveId}: the output to ${enterprise.enterpriseId} has no trade`);
+    return { consent: transferConsentOf(trade), enterprise, purpose: 'PAYMENT_SCREENING' as const };
+  });
+  const screenings = await screen(ctx, targets, part.maturityDate, rawScreening, `move ${move.moveId}`);
+  const history = [...(move.screenings ?? []), ...screenings];
+  if (refusedBy(screenings)) {
+    // Refused on a hit: the move stays PROPOSED (nothing moves), and the refusal is on the ledger with the look.
+    const refused: MoveRecord = { ...move, screenings: history };
+    await ctx.writeRecord(keys.move(move.moveId), refused);
+    ctx.recordChange({ id: move.moveId, kind: 'MOVE', status: 'PROPOSED' });
+    return { created: [], move: refused, outcome: 'SCREENING_REFUSED' };
+  }
+  const signed: MoveRecord = history.length === 0 ? decision.move : { ...decision.move, screenings: history };
+  await ctx.writeRecord(keys.move(move.moveId), signed);
   ctx.recordChange({ id: move.moveId, kind: 'MOVE', status: 'SIGNED' });
   await writePart(ctx, decision.spent);
   await ctx.deleteRecord(keys.due(part.maturityDate, part.partId));
   for (const created of decision.created) await createPart(ctx, created);
   for (const trade of decision.trades) await writeTrade(ctx, trade);
-  return { created: decision.created, move: decision.move, outcome: 'SIGNED' };
+  return { created: decision.created, move: signed, outcome: 'SIGNED' };
 }
 
 export async function getMove(ctx: ReceivablesContext, rawId: string): Promise<MoveRecord> {
@@ -349,7 +391,11 @@ export async function withdrawOffer(ctx: ReceivablesContext, rawPartId: string):
 }
 
 /** The bank's answer (transient `answer`: { partId, offerId, decision: ACCEPT | DECLINE, terms? }). */
-export async function answerFinancing(ctx: ReceivablesContext, raw: unknown): Promise<PartStep> {
+export async function answerFinancing(
+  ctx: ReceivablesContext,
+  raw: unknown,
+  rawScreening?: unknown,
+): Promise<PartStep> {
   const o = objectOf(raw, 'answer');
   for (const k of Object.keys(o))
     if (!['decision', 'offerId', 'partId', 'terms'].includes(k))
@@ -385,7 +431,38 @@ export async function answerFinancing(ctx: ReceivablesContext, raw: unknown): Pr
       await writePart(ctx, decision.part);
       return { financing: null, outcome: 'DECLINED', part: decision.part };
     case 'FINANCED': {
-      const view: FinancingView = { financing: decision.financing, registration: decision.registration };
+      // The enterprise the bank pays, screened in this transaction (consent: its offer of the part).
+      const seller = screenedByFinancing(part);
+      const targets =
+        seller === null
+          ? []
+          : [
+              {
+                consent: financingConsentOf(part),
+                enterprise: seller,
+                purpose: 'CREDIT_APPLICATION' as const,
+              },
+            ];
+      const screenings = await screen(
+        ctx,
+        targets,
+        part.maturityDate,
+        rawScreening,
+        `financing of ${partId}`,
+      );
+      const offer = part.offer;
+      if (refusedBy(screenings) && offer !== null) {
+        // Refused on a hit: the part stays OFFERED (the bank may decline it), the refusal recorded on the offer.
+        const refused: PartRecord = {
+          ...part,
+          offer: { ...offer, screenings: [...(offer.screenings ?? []), ...screenings] },
+        };
+        await writePart(ctx, refused);
+        return { financing: null, outcome: 'SCREENING_REFUSED', part: refused };
+      }
+      const [screening] = screenings;
+      const financing = screening === undefined ? decision.financing : { ...decision.financing, screening };
+      const view: FinancingView = { financing, registration: decision.registration };
       await writePart(ctx, decision.part);
       await ctx.writeRecord(keys.financing(partId), view);
       ctx.recordChange({ id: partId, kind: 'FINANCING', status: 'FINANCED' });
@@ -456,6 +533,106 @@ export async function sweepOverdue(ctx: ReceivablesContext): Promise<SweepResult
   for (const part of changed) await writePart(ctx, part);
   for (const [key] of entries) await ctx.deleteRecord(key);
   return { examined: entries.length, overdue: changed.map((p) => p.partId) };
+}
+
+// ---- Screening against the shared blacklist (core/receivables/screening.ts) -------------------------------------
+
+/** The blacklist's entries about a subject key: public state of this chaincode, read in this transaction. */
+async function blacklistEntriesOf(ctx: ReceivablesContext, subjectKey: string): Promise<EntryRecord[]> {
+  const [from, to] = blacklistKeys.entriesOfSubject(subjectKey);
+  // A range read: Fabric checks it again at commit (phantom reads), so the answer holds at the committing block.
+  const iterator = await ctx.stub.getStateByRange(from, to);
+  const out: EntryRecord[] = [];
+  try {
+    for (let r = await iterator.next(); !r.done; r = await iterator.next())
+      out.push(JSON.parse(utf8Text(r.value.value)) as EntryRecord);
+  } finally {
+    await iterator.close();
+  }
+  return out;
+}
+
+interface ScreeningTarget {
+  readonly enterprise: EnterpriseParty;
+  readonly purpose: ScreeningPurpose;
+  /** What the subject signed that consents to the look (hashed here: the core has no crypto). */
+  readonly consent: Record<string, string>;
+}
+
+/**
+ * Screens each target with the node's keyed hashes (`rawScreening`), as the signer's institution: a member of
+ * the blacklist (NOT_A_MEMBER otherwise), each look written as a blacklist query record under its subject keys
+ * (the subject's report and the auditors' query log show it). The keys must name exactly the targets.
+ */
+async function screen(
+  ctx: ReceivablesContext,
+  targets: readonly ScreeningTarget[],
+  maturityDate: string,
+  rawScreening: unknown,
+  what: string,
+): Promise<Screening[]> {
+  const keysByEnterprise: ScreeningKeys = parseScreeningKeys(rawScreening);
+  for (const enterpriseId of keysByEnterprise.keys())
+    if (!targets.some((t) => t.enterprise.enterpriseId === enterpriseId))
+      fail('INVALID_INPUT', `screening.${enterpriseId}: ${what} passes nothing to that enterprise`);
+  if (targets.length === 0) return [];
+  const institution = ctx.actor.mspId;
+  if ((await ctx.getJson<unknown>(blacklistKeys.member(institution))) === undefined)
+    fail(
+      'NOT_A_MEMBER',
+      `${institution} has not joined the shared blacklist: ${what} screens the receiving enterprise against it (an administrator joins)`,
+    );
+  const version = (await ctx.getJson<PolicyVersion>(blacklistKeys.policyCurrent())) ?? GENESIS_VERSION;
+  const out: Screening[] = [];
+  for (const target of targets) {
+    const refs = keysOf(keysByEnterprise, target.enterprise, what);
+    const entries: EntryRecord[] = [];
+    for (const r of refs) entries.push(...(await blacklistEntriesOf(ctx, r.subjectKey)));
+    const { record, screening } = decideScreening(
+      {
+        consentExpiresOn: maturityDate,
+        consentHash: sha256Hex(canonicalJson(target.consent)),
+        enterprise: target.enterprise,
+        keys: refs,
+        purpose: target.purpose,
+      },
+      entries,
+      POLICY,
+      { ...stepMeta(ctx), blacklistPolicyVersion: version.version },
+    );
+    for (const k of record.subjectKeys) await ctx.putJson(blacklistKeys.query(k, record.queryId), record);
+    out.push(screening);
+  }
+  return out;
+}
+
+/**
+ * The enterprises a step would screen, for the node to hash (it holds the consortium key; the chaincode does
+ * not): a proposed move's receiving enterprises (to an approver of its holder), or the enterprise an offered part
+ * would pay (to the financier of the bank it is offered to).
+ */
+export async function screeningSubjects(
+  ctx: ReceivablesContext,
+  kind: string,
+  id: string,
+): Promise<{ enterprises: string[] }> {
+  if (kind === 'MOVE') {
+    const move = await loadMove(ctx, parseClientId(id, 'moveId'));
+    requireAccess(ctx.receivablesActor, 'SIGN_MOVE', [move.holder]);
+    return { enterprises: screenedByMove(move).map((e) => e.enterpriseId) };
+  }
+  if (kind === 'OFFER') {
+    const part = await loadPart(ctx, partIdOf(id, 'partId'));
+    const bank = part.offer?.bank;
+    requireAccess(
+      ctx.receivablesActor,
+      'ANSWER_FINANCING',
+      bank === undefined ? [] : [{ kind: 'BANK', mspId: bank }],
+    );
+    const seller = screenedByFinancing(part);
+    return { enterprises: seller === null ? [] : [seller.enterpriseId] };
+  }
+  return fail('INVALID_INPUT', `kind must be MOVE or OFFER, got ${JSON.stringify(kind)}`);
 }
 
 // ---- The node's index -----------------------------------------------------------------------------------------

@@ -4,6 +4,11 @@ import { canonicalJson } from '../ledger/codec';
 import * as rcv from './receivables';
 import { ReceivablesContext } from './receivablesContext';
 
+/** The node's keyed hashes of the enterprises a step screens (transient `screening`, optional: none to screen). */
+function screeningOf(ctx: ReceivablesContext): unknown {
+  return ctx.transient('screening') === undefined ? undefined : ctx.transientJson('screening');
+}
+
 /**
  * Supply-chain receivable tokens (docs/RECEIVABLES.md). Each transaction loads, asks the core
  * (core/receivables), writes to the `receivables` private collection and emits one `tallystick.receivables`
@@ -90,7 +95,14 @@ export class ReceivablesContract extends Contract {
   @Transaction()
   @Returns('string')
   async signMove(ctx: ReceivablesContext, moveId: string): Promise<string> {
-    return canonicalJson(await rcv.signMove(ctx, moveId));
+    return canonicalJson(await rcv.signMove(ctx, moveId, screeningOf(ctx)));
+  }
+
+  /** The enterprises a step would screen (MOVE: a proposed move's id; OFFER: an offered part's id), for the node to hash. */
+  @Transaction(false)
+  @Returns('string')
+  async screeningSubjects(ctx: ReceivablesContext, kind: string, id: string): Promise<string> {
+    return canonicalJson(await rcv.screeningSubjects(ctx, kind, id));
   }
 
   @Transaction(false)
@@ -122,7 +134,7 @@ export class ReceivablesContract extends Contract {
   @Transaction()
   @Returns('string')
   async answerFinancing(ctx: ReceivablesContext): Promise<string> {
-    return canonicalJson(await rcv.answerFinancing(ctx, ctx.transientJson('answer')));
+    return canonicalJson(await rcv.answerFinancing(ctx, ctx.transientJson('answer'), screeningOf(ctx)));
   }
 
   @Transaction(false)

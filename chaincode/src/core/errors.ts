@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'MOVE_NOT_FOUND',
   'PAYMENT_NOT_FOUND',
   'FINANCING_NOT_FOUND',
+  'SCREENING_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

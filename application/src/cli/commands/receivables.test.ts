@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../../../chaincode/src/core/receivables/calendar';
 import { startTestNode } from '../../../../test/support/node';
 import type { ReceivablesIndexer } from '../../indexer/receivablesIndexer';
-import { DEMO_ENTERPRISES } from '../../receivables/receivablesFlow';
+import { DEMO_ENTERPRISES, joinBlacklistForScreening } from '../../receivables/receivablesFlow';
 import { startReceivablesIndexing } from '../../receivables/receivablesIndexing';
 import { runCli } from '../tallystickCli';
 
@@ -25,11 +26,16 @@ describe('tallystick receivables', () => {
   let bankB: Node;
   const indexers: ReceivablesIndexer[] = [];
   const today = new Date().toISOString().slice(0, 10);
+  const keyDir = mkdtempSync(join(tmpdir(), 'tallystick-cli-receivables-keys-'));
   const h = (s: string) => createHash('sha256').update(`cli ${s}`).digest('hex');
 
   beforeAll(async () => {
-    bankA = await startTestNode('BankAMSP');
-    bankB = await startTestNode('BankBMSP', { consortium: bankA.consortium });
+    // The nodes hold the blacklist's (demo) key: financing screens the enterprise it pays.
+    const blacklist = { demoKeyDir: keyDir };
+    bankA = await startTestNode('BankAMSP', { blacklist });
+    bankB = await startTestNode('BankBMSP', { blacklist, consortium: bankA.consortium });
+    // Financing screens the enterprise it pays against the shared blacklist: both banks take part.
+    await joinBlacklistForScreening(bankA.consortium.gateway, (u) => bankA.consortium.identity(u));
     for (const n of [bankA, bankB]) {
       const x = await startReceivablesIndexing(
         n.consortium,
@@ -43,6 +49,7 @@ describe('tallystick receivables', () => {
     for (const x of indexers) await x.stop();
     await bankB.stop();
     await bankA.stop();
+    rmSync(keyDir, { force: true, recursive: true });
   });
 
   const indexed = async () => {

@@ -6,7 +6,7 @@ import {
 } from '../../../../chaincode/src/core/receivables/access';
 import type { SubmitOptions } from '../../ledger/ledgerGateway';
 import { TransportGateway } from '../../ledger/transportGateway';
-import { ReceivablesGateway } from '../../receivables/receivablesGateway';
+import { ReceivablesGateway, screeningKeysOf } from '../../receivables/receivablesGateway';
 import { ApiError } from '../errors';
 import {
   ClientId,
@@ -52,7 +52,9 @@ const receivablesOf = (ctx: RouteContext): ReceivablesGateway =>
         'LEDGER_UNAVAILABLE',
         'this node’s ledger connection does not reach the receivables contract',
       );
-    return new ReceivablesGateway(g);
+    // Transfers and financings screen the receiving enterprise with the node's blacklist keys (none: refused).
+    const keyring = ctx.deps.blacklist?.keyring;
+    return new ReceivablesGateway(g, keyring === undefined ? undefined : screeningKeysOf(keyring));
   });
 
 /**
@@ -78,12 +80,12 @@ const TokenStep = Step({
   root: Nullable(Part),
 });
 const MoveStep = Step({
-  outcome: OneOf(['PROPOSED', 'SIGNED', 'UNCHANGED'] as const),
+  outcome: OneOf(['PROPOSED', 'SIGNED', 'UNCHANGED', 'SCREENING_REFUSED'] as const),
   move: Move,
   created: Type.Array(Part),
 });
 const PartStep = Step({
-  outcome: OneOf(['OFFERED', 'WITHDRAWN', 'DECLINED', 'FINANCED', 'UNCHANGED'] as const),
+  outcome: OneOf(['OFFERED', 'WITHDRAWN', 'DECLINED', 'FINANCED', 'UNCHANGED', 'SCREENING_REFUSED'] as const),
   part: Part,
   financing: Nullable(Financing),
 });

@@ -144,6 +144,41 @@ export const Token = component(
   }),
 );
 
+export const Screening = component(
+  'ReceivablesScreening',
+  Obj(
+    {
+      enterprise: Enterprise,
+      purpose: OneOf(['PAYMENT_SCREENING', 'CREDIT_APPLICATION'] as const),
+      subjectKeys: Type.Array(Obj({ keyVersion: Type.Integer(), subjectKey: Hex64('the keyed hash') })),
+      consentHash: Hex64(
+        "the hash of the enterprise's own signed act that consents (trade confirmation or offer)",
+      ),
+      consentExpiresOn: Day,
+      entries: Type.Array(
+        Obj({
+          subjectKey: Type.String(),
+          keyVersion: Type.Integer(),
+          uploader: Type.String(),
+          category: Type.String(),
+          severity: Type.String(),
+          status: OneOf(['ACTIVE', 'DISPUTED'] as const),
+          listedOn: Type.String(),
+          expiresOn: Type.String(),
+          txId: Type.String(),
+        }),
+      ),
+      result: OneOf(['CLEAR', 'HIT'] as const),
+      decision: OneOf(['ALLOWED', 'REFUSED', 'FLAGGED'] as const),
+      blacklistPolicyVersion: Type.Integer(),
+      at: Time(),
+      txId: Type.String(),
+      screenedBy: Person,
+    },
+    'a screening of the receiving enterprise against the shared blacklist, in the transaction that moved or financed the part',
+  ),
+);
+
 export const Part = component(
   'ReceivablesPart',
   Obj({
@@ -162,7 +197,14 @@ export const Part = component(
     createdTxId: Type.String(),
     spentBy: Nullable(Type.String()),
     offer: Nullable(
-      Obj({ offerId: Type.String(), bank: Type.String(), at: Time(), txId: Type.String(), by: Person }),
+      Obj({
+        offerId: Type.String(),
+        bank: Type.String(),
+        at: Time(),
+        txId: Type.String(),
+        by: Person,
+        screenings: Type.Optional(Type.Array(Screening)),
+      }),
     ),
     financing: Nullable(Obj({ financingId: Type.String(), from: Enterprise })),
     overdueSince: Nullable(Type.String()),
@@ -210,6 +252,7 @@ export const Move = component(
     signedBy: Nullable(Person),
     signedAt: Nullable(Time()),
     signTxId: Nullable(Type.String()),
+    screenings: Type.Optional(Type.Array(Screening)),
   }),
 );
 
@@ -245,6 +288,7 @@ export const Financing = component(
       rounding: OneOf(['HALF_UP'] as const),
       acceptedBy: Person,
       txId: Type.String(),
+      screening: Type.Optional(Screening),
     }),
     registration: Obj(
       {

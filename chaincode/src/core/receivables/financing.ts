@@ -9,6 +9,7 @@ import { RECEIVABLES_LIMITS, type ReceivablesPolicy } from './limits';
 import type { BankParty, EnterpriseParty } from './parties';
 import { inputObject } from './parties';
 import { requireMovable, type PartRecord } from './part';
+import type { Screening } from './screening';
 import type { TokenRecord } from './token';
 import { personOf, todayOf, type MutationMeta, type PersonRef, type TradeRecord } from './trade';
 
@@ -178,6 +179,8 @@ export interface FinancingRecord {
   readonly rounding: 'HALF_UP';
   readonly acceptedBy: PersonRef;
   readonly txId: string;
+  /** The screening of the seller against the shared blacklist in the financing's transaction (screening.ts). */
+  readonly screening?: Screening;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { fail } from '../errors';
 import { AMOUNT_MINOR_MAX, isCurrency } from '../money';
+import { SCREENING_ON_HIT, type ScreeningOnHit } from './screening';
 
 /** Named limits of receivables, enforced where input enters (the core's parsers). */
 export const RECEIVABLES_LIMITS = {
@@ -33,6 +34,11 @@ export interface ReceivablesPolicy {
   readonly outputsMax: number;
   /** A financing fee may be at most this many basis points of the part's amount (floor). */
   readonly feeBpMax: number;
+  /**
+   * What a blacklist hit of the receiving enterprise does to a transfer or financing (screening.ts): REFUSE (it
+   * does not happen; the refusal is recorded) or FLAG (it happens, flagged for review).
+   */
+  readonly screeningOnHit: ScreeningOnHit;
 }
 
 export const DEFAULT_RECEIVABLES_POLICY: ReceivablesPolicy = {
@@ -40,6 +46,7 @@ export const DEFAULT_RECEIVABLES_POLICY: ReceivablesPolicy = {
   minPartMinorDefault: 100n,
   outputsMax: 10,
   feeBpMax: 50,
+  screeningOnHit: 'REFUSE',
 };
 
 export function validateReceivablesPolicy(policy: ReceivablesPolicy): ReceivablesPolicy {
@@ -56,6 +63,8 @@ export function validateReceivablesPolicy(policy: ReceivablesPolicy): Receivable
     fail('INVALID_INPUT', `policy.outputsMax must be a whole number from 2 to ${outputsMaxCeiling}`);
   if (!Number.isInteger(policy.feeBpMax) || policy.feeBpMax < 0 || policy.feeBpMax > feeBpMaxCeiling)
     fail('INVALID_INPUT', `policy.feeBpMax must be a whole number from 0 to ${feeBpMaxCeiling}`);
+  if (!SCREENING_ON_HIT.includes(policy.screeningOnHit))
+    fail('INVALID_INPUT', `policy.screeningOnHit must be ${SCREENING_ON_HIT.join(' or ')}`);
   return policy;
 }
 

@@ -12,6 +12,7 @@ import {
   type EnterpriseParty,
   type Party,
 } from './parties';
+import type { Screening } from './screening';
 import type { TokenRecord } from './token';
 import type { FourEyesRecord, MutationMeta, PersonRef, TradeRecord } from './trade';
 import { bindTrade, personOf, requireTradeAvailable, sameRequestAgain, todayOf } from './trade';
@@ -35,6 +36,8 @@ export interface OfferRef {
   readonly at: string;
   readonly txId: string;
   readonly by: PersonRef;
+  /** Screenings of the holder by the bank that refused the financing (screening.ts), oldest first. */
+  readonly screenings?: readonly Screening[];
 }
 
 export interface PartRecord {
@@ -163,6 +166,11 @@ export interface MoveRecord extends FourEyesRecord {
   readonly outputs: readonly MoveOutput[];
   readonly status: MoveStatus;
   readonly signTxId: string | null;
+  /**
+   * Every screening of the enterprises the move passes parts to, one per enterprise per signing attempt, oldest
+   * first: a refused attempt leaves the move PROPOSED with its screenings; absent on a move never signed.
+   */
+  readonly screenings?: readonly Screening[];
 }
 
 const MOVE_FIELDS = ['moveId', 'outputs', 'partId'];
