@@ -231,6 +231,26 @@ describe("the institution's dashboard and the console in both languages, in Chro
     await bruno.context().close();
   });
 
+  it("opens in the browser's language until a language is chosen, then keeps the choice", async () => {
+    const url = suite.run().urlOf('BankBMSP');
+    const context = await suite.browser().newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(url);
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await expect.poll(() => page.getByRole('button', { name: '登录' }).count()).toBe(1);
+    await pickLanguage(page, 'en');
+    await page.reload();
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.getByRole('button', { name: 'Log in' }).count()).toBe(1);
+    await context.close();
+    // A browser that prefers neither language the console speaks opens in English.
+    const other = await suite.browser().newContext({ locale: 'fr-FR' });
+    const french = await other.newPage();
+    await french.goto(url);
+    await expect.poll(() => french.locator('html').getAttribute('lang')).toBe('en');
+    await other.close();
+  });
+
   it('has a favicon', async () => {
     const page = await suite.browser().newPage();
     await page.goto(suite.run().urlOf('BankAMSP'));

@@ -25,10 +25,22 @@ import { ErrorBox, message, type Ctx, type Live } from './ui';
 /** Where the person's time-zone choice is kept in this browser. */
 const TIME_ZONE_KEY = 'tallystick.timeZone';
 
+/**
+ * The language the console opens in: the person's choice kept in this browser, else the first of the browser's
+ * preferred languages the console speaks (a browser set to Chinese opens in 简体中文), else English.
+ */
+function initialLocale(): Locale {
+  const chosen = localStorage.getItem('tallystick.locale');
+  if (chosen === 'zh-CN' || chosen === 'en') return chosen;
+  for (const tag of navigator.languages) {
+    if (/^zh\b/i.test(tag)) return 'zh-CN';
+    if (/^en\b/i.test(tag)) return 'en';
+  }
+  return 'en';
+}
+
 export function App() {
-  const [locale, setLocale] = useState<Locale>(() =>
-    localStorage.getItem('tallystick.locale') === 'zh-CN' ? 'zh-CN' : 'en',
-  );
+  const [locale, setLocale] = useState<Locale>(initialLocale);
   const [user, setUser] = useState<User | undefined>(() => savedSession()?.user);
   const [timeZone, setTimeZone] = useState(() => validTimeZone(localStorage.getItem(TIME_ZONE_KEY)));
   const t = translator(locale);
