@@ -55,13 +55,15 @@ export interface NodeNoticesOptions {
   /** Milliseconds since the epoch (tests inject it). */
   readonly now?: () => number;
   /**
-   * A directory read older than this is read again before posting notices: a counterparty that rotated its key
-   * gets notices for its new one from then on.
+   * A directory read older than this (default 10 s) is read again before posting notices: a counterparty that
+   * rotated its key gets notices for its new one from then on. Until then they go to its old key, which it can
+   * no longer open: the window a key rotation leaves (the chaincode does not check which keys notices used).
    */
   readonly directoryMaxAgeMs?: number;
   /**
-   * A route party the directory read lacks is looked up again once the read is this old (it may have registered
-   * since); younger reads are trusted, so a party that never registers does not cost a read per post.
+   * A route party the directory read lacks is looked up again once the read is this old (default 2 s: it may
+   * have registered since); younger reads are trusted, so a party that never registers costs at most a read
+   * every so often, not one per post.
    */
   readonly missingRetryMs?: number;
   readonly log?: (message: string) => void;
@@ -96,8 +98,8 @@ export class NodeNotices {
   ) {
     this.secrets = new PairSecrets(key.privateKey);
     this.now = options.now ?? Date.now;
-    this.maxAgeMs = options.directoryMaxAgeMs ?? 60_000;
-    this.missingRetryMs = options.missingRetryMs ?? 5_000;
+    this.maxAgeMs = options.directoryMaxAgeMs ?? 10_000;
+    this.missingRetryMs = options.missingRetryMs ?? 2_000;
   }
 
   get mspId(): string {
