@@ -49,6 +49,7 @@ describe('chaincode metadata', () => {
         'readCase',
         'readOwnLegs',
         'registerNoticeKey',
+        'setBreakDue',
         'setServiceLevel',
         'sweep',
       ].sort(),

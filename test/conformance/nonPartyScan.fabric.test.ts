@@ -124,7 +124,12 @@ describe('what a non-party peer delivers of the breaks it is no party to (live F
       if (breakId === undefined) throw new Error(`no break opened on ${p.caseId}`);
       const ref = { reference: p.reference };
       await g.assignBreak(bruno as Identity, breakId, 'bruno', { ...ref, comment: 'ours to look at' });
-      await g.proposeResolution(bruno as Identity, breakId, 'REFUND', { ...ref, comment: 'refund it' });
+      await g.proposeResolution(
+        bruno as Identity,
+        breakId,
+        { kind: 'REFUND', rootCause: 'COUNTERPARTY' },
+        { ...ref, comment: 'refund it' },
+      );
       await g.decideBreak(bella as Identity, breakId, 'APPROVE', ref);
       await g.decideBreak(alice as Identity, breakId, 'ACCEPT', ref);
       await g.decideBreak(chen as Identity, breakId, 'COMMENT', { ...ref, comment: 'seen' });

@@ -119,7 +119,12 @@ describe('what a non-party peer holds after a business day (embedded)', () => {
         continue;
       const ref = { reference: outcome.reference };
       await g.assignBreak(bruno as Identity, open.breakId, 'bruno', { ...ref, comment: 'ours to look at' });
-      await g.proposeResolution(bruno as Identity, open.breakId, 'REFUND', { ...ref, comment: 'refund it' });
+      await g.proposeResolution(
+        bruno as Identity,
+        open.breakId,
+        { kind: 'REFUND', rootCause: 'COUNTERPARTY' },
+        { ...ref, comment: 'refund it' },
+      );
       await g.decideBreak(bella as Identity, open.breakId, 'APPROVE', ref);
       await g.decideBreak(alice as Identity, open.breakId, 'ACCEPT', ref);
       await g.decideBreak(chen as Identity, open.breakId, 'COMMENT', { ...ref, comment: 'seen' });

@@ -6,6 +6,7 @@ import {
   type ChangeNotice,
   type Identity,
   type LegInput,
+  type Proposal,
 } from '../../application/src/ledger/ledgerGateway';
 import { routeText } from '../../chaincode/src/core/leg';
 import { evaluateCase } from '../../chaincode/src/core/matching';
@@ -578,10 +579,15 @@ export function defineReconciliationSuite(
       const g = backend.gateway;
       const ref = { reference: p.reference };
       await g.assignBreak(bruno, breakId, 'bruno', { ...ref, comment: 'mine: our side timed out' });
-      await g.proposeResolution(bruno, breakId, 'CORRECT_LEG', {
-        ...ref,
-        comment: 'core banking shows the credit settled at 10:02',
-      });
+      await g.proposeResolution(
+        bruno,
+        breakId,
+        { kind: 'CORRECT_LEG', rootCause: 'DATA_ENTRY' },
+        {
+          ...ref,
+          comment: 'core banking shows the credit settled at 10:02',
+        },
+      );
       await refused(g.decideBreak(bruno, breakId, 'APPROVE', ref), 'ROLE_REQUIRED');
       await refused(g.decideBreak(anna, breakId, 'APPROVE', ref), 'WRONG_INSTITUTION');
       // every step carries the reference: the ledger seals who took it, and opens the persons it decides on
@@ -680,11 +686,16 @@ export function defineReconciliationSuite(
         g.assignBreak(bella, breakId, 'bruno', { ...ref, comment: 'mine', idempotencyKey: `${key}-a` }),
         'IDEMPOTENCY_CONFLICT',
       );
-      await g.proposeResolution(bruno, breakId, 'WRITE_OFF', {
-        ...ref,
-        comment: 'fee',
-        idempotencyKey: `${key}-p`,
-      });
+      await g.proposeResolution(
+        bruno,
+        breakId,
+        { kind: 'WRITE_OFF', rootCause: 'FEE' },
+        {
+          ...ref,
+          comment: 'fee',
+          idempotencyKey: `${key}-p`,
+        },
+      );
       const approved = await g.decideBreak(bella, breakId, 'APPROVE', {
         ...ref,
         idempotencyKey: `${key}-ok`,
@@ -722,10 +733,15 @@ export function defineReconciliationSuite(
       const again = await backend.gateway.assignBreak(ava, breakId, 'ava', ref);
       expect(again.result.timeline.filter((t) => t.action === 'ASSIGN')).toHaveLength(1);
       expect(await backend.gateway.history(ava, 'break', breakId)).toHaveLength(versions);
-      await backend.gateway.proposeResolution(ava, breakId, 'REFUND', {
-        reference: p.reference,
-        comment: 'refund the difference',
-      });
+      await backend.gateway.proposeResolution(
+        ava,
+        breakId,
+        { kind: 'REFUND', rootCause: 'COUNTERPARTY' },
+        {
+          reference: p.reference,
+          comment: 'refund the difference',
+        },
+      );
       const e = await refused(backend.gateway.decideBreak(ava, breakId, 'APPROVE', ref), 'SELF_APPROVAL');
       expect(e.detail).toContain('ava proposed this resolution');
       expect((await backend.gateway.getBreak(ava, breakId)).status).toBe('PROPOSED');
@@ -739,6 +755,70 @@ export function defineReconciliationSuite(
       expect(back.result.timeline.map((t) => t.action)).toContain('PROPOSE');
     });
 
+    it('a proposal needs its kind, root cause and comment; the break is due a day after it opens and an approver moves the date', async () => {
+      const g = backend.gateway;
+      const p = paymentLegs();
+      await postAll({ ...p, credit: { ...p.credit, amountMinor: '4321' } });
+      const breakId = (await g.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
+      const ref = { reference: p.reference };
+      const opened = await g.getBreak(bruno, breakId);
+      expect(Date.parse(opened.dueAt ?? '') - Date.parse(opened.openedAt)).toBe(24 * 3600 * 1000);
+      await g.assignBreak(bruno, breakId, 'bruno', ref);
+      // Every missing field named at once, by the chaincode itself (the node checks first, the ledger again).
+      const incomplete = await refused(
+        g.proposeResolution(bruno, breakId, { kind: 'REFUND' } as unknown as Proposal, ref),
+        'PROPOSAL_INCOMPLETE',
+      );
+      expect(incomplete.detail).toContain('a proposal needs rootCause, comment');
+      await refused(
+        g.proposeResolution(
+          bruno,
+          breakId,
+          { kind: 'REFUND', rootCause: 'BAD_LUCK' } as unknown as Proposal,
+          {
+            ...ref,
+            comment: 'x',
+          },
+        ),
+        'PROPOSAL_INCOMPLETE',
+      );
+      // The due date: an approver of a party, with a comment, within 90 days of the opening.
+      const later = new Date(Date.parse(opened.openedAt) + 3 * 24 * 3600 * 1000).toISOString();
+      await refused(
+        g.setBreakDue(bruno, breakId, later, { ...ref, comment: 'needs the FX desk' }),
+        'ROLE_REQUIRED',
+      );
+      await refused(g.setBreakDue(bella, breakId, later, ref), 'INVALID_INPUT');
+      await refused(g.setBreakDue(pavel, breakId, later, { ...ref, comment: 'x' }), 'ROLE_REQUIRED');
+      const moved = await g.setBreakDue(bella, breakId, later, { ...ref, comment: 'needs the FX desk' });
+      expect(moved.result.dueAt).toBe(later);
+      expect(moved.result.timeline.at(-1)).toMatchObject({ action: 'SET_DUE', dueAt: later });
+      await g.proposeResolution(
+        bruno,
+        breakId,
+        { kind: 'REFUND', rootCause: 'TIMING' },
+        {
+          ...ref,
+          comment: 'refund the difference',
+        },
+      );
+      // The root cause is public, like the reason: the auditor counts breaks by cause.
+      expect((await g.getBreak(audrey, breakId)).proposal).toEqual({ kind: 'REFUND', rootCause: 'TIMING' });
+      await g.decideBreak(bella, breakId, 'APPROVE', ref);
+      await g.decideBreak(alice, breakId, 'ACCEPT', ref);
+      await g.decideBreak(chen, breakId, 'ACCEPT', ref);
+      const done = await g.decideBreak(bruno, breakId, 'RESOLVE', { ...ref, comment: 'refunded' });
+      expect([done.result.status, done.result.resolution, done.result.rootCause]).toEqual([
+        'RESOLVED',
+        'REFUND',
+        'TIMING',
+      ]);
+      await refused(
+        g.setBreakDue(bella, breakId, later, { ...ref, comment: 'too late' }),
+        'INVALID_TRANSITION',
+      );
+    });
+
     it('approves a write-off only within the approver’s limit, on the amount the chaincode reckons from the legs', async () => {
       const g = backend.gateway;
       // Bank A booked CNY 12,345.00 where the others have 12,345.67: writing off 0.67 is within Anna's
@@ -748,10 +828,15 @@ export function defineReconciliationSuite(
       const smallBreak = (await g.getCase(alice, small.caseId)).breaks[0]?.breakId ?? '';
       const ref = { reference: small.reference };
       await g.assignBreak(alice, smallBreak, 'alice', ref);
-      await g.proposeResolution(alice, smallBreak, 'WRITE_OFF', {
-        ...ref,
-        comment: 'fee deducted on our side',
-      });
+      await g.proposeResolution(
+        alice,
+        smallBreak,
+        { kind: 'WRITE_OFF', rootCause: 'FEE' },
+        {
+          ...ref,
+          comment: 'fee deducted on our side',
+        },
+      );
       // the amount comes from the legs, opened with the reference: without it, no approval
       await refused(g.decideBreak(anna, smallBreak, 'APPROVE'), 'INVALID_REFERENCE');
       const ok = await g.decideBreak(anna, smallBreak, 'APPROVE', ref);
@@ -762,10 +847,15 @@ export function defineReconciliationSuite(
       const bigBreak = (await g.getCase(alice, big.caseId)).breaks[0]?.breakId ?? '';
       const bigRef = { reference: big.reference };
       await g.assignBreak(alice, bigBreak, 'alice', bigRef);
-      await g.proposeResolution(alice, bigBreak, 'WRITE_OFF', {
-        ...bigRef,
-        comment: 'write the payment off',
-      });
+      await g.proposeResolution(
+        alice,
+        bigBreak,
+        { kind: 'WRITE_OFF', rootCause: 'FEE' },
+        {
+          ...bigRef,
+          comment: 'write the payment off',
+        },
+      );
       const e = await refused(g.decideBreak(anna, bigBreak, 'APPROVE', bigRef), 'LIMIT_EXCEEDED');
       expect(e.detail).toContain('up to 100000 minor units of CNY');
       expect(e.detail).toContain('writes off 1234567');

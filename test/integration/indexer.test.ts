@@ -104,7 +104,12 @@ describe('block indexer on the embedded ledger', () => {
     }
     const ref = { reference: bad[0]?.reference ?? '' };
     await g.assignBreak(bruno, resolvedBreak, 'bruno', { ...ref, comment: 'ours' });
-    await g.proposeResolution(bruno, resolvedBreak, 'REFUND', { ...ref, comment: 'settled at 10:02' });
+    await g.proposeResolution(
+      bruno,
+      resolvedBreak,
+      { kind: 'REFUND', rootCause: 'COUNTERPARTY' },
+      { ...ref, comment: 'settled at 10:02' },
+    );
     await g.decideBreak(bella, resolvedBreak, 'APPROVE', { ...ref, comment: 'checked' });
     await g.decideBreak(alice, resolvedBreak, 'ACCEPT', ref);
     await g.decideBreak(chen, resolvedBreak, 'ACCEPT', ref);

@@ -51,6 +51,7 @@ describe.each(testDatabaseKinds())('correcting a leg through the member API (%s 
     );
     const propose = await call('bruno', 'POST', `/breaks/${breakId}/propose`, {
       kind: 'CORRECT_LEG',
+      rootCause: 'DATA_ENTRY',
       comment: 'our core booked 12,345.00; the payment was 12,345.67',
       ...ref,
     });

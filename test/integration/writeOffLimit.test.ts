@@ -36,6 +36,7 @@ describe.each(testDatabaseKinds())('write-off approvals through the member API (
     expect((await call('alice', `/breaks/${breakId}/assign`, { assignee: 'alice' })).status).toBe(200);
     const proposed = await call('alice', `/breaks/${breakId}/propose`, {
       kind: 'WRITE_OFF',
+      rootCause: 'COUNTERPARTY',
       comment: 'the customer was refunded outside the network',
     });
     expect(proposed.status).toBe(200);

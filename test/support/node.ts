@@ -18,6 +18,7 @@ import {
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
 import { AlertFollower } from '../../application/src/blacklistAlerts/follower';
 import { LiveFeed } from '../../application/src/http/live';
+import { peopleOf } from './testApp';
 
 /**
  * One institution's node with its index, listening on a free loopback port: on a fresh embedded ledger, or on
@@ -84,6 +85,7 @@ export async function startTestNode(
     mspId,
     gateway: consortium.gateway,
     enroller: consortium.enroller(mspId),
+    ...peopleOf(consortium, mspId),
     wallet: await FileWallet.open(join(dir, 'wallet')),
     sessions: new SessionStore(() => Date.now()),
     index: { pool: db.pool, indexer },

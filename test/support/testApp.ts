@@ -11,6 +11,7 @@ import { SessionStore } from '../../application/src/identity/sessions';
 import { FileWallet } from '../../application/src/identity/wallet';
 import type { EmbeddedConsortium } from '../../application/src/ledger/embeddedLedger';
 import { ownLegsOf } from '../../application/src/node/institutionNodes';
+import { directoryOf } from '../../application/src/identity/directory';
 import { openTestDatabase } from './testDatabase';
 
 /**
@@ -49,11 +50,21 @@ export async function testAppDeps(
     mspId,
     gateway: consortium.gateway,
     enroller: consortium.enroller(mspId),
+    ...peopleOf(consortium, mspId),
     wallet: over.wallet ?? (await FileWallet.open(join(dir, 'wallets', mspId))),
     sessions: new SessionStore(() => Date.now()),
     log: () => undefined,
     ...over,
   };
+}
+
+/** The institution's reconcilers and approvers, as its node knows them (when the consortium names it). */
+export function peopleOf(
+  consortium: EmbeddedConsortium,
+  mspId: string,
+): { people?: ReturnType<typeof directoryOf> } {
+  const org = consortium.consortium.organisations.find((o) => o.mspId === mspId);
+  return org === undefined ? {} : { people: directoryOf(org) };
 }
 
 /** Stops what a test's nodes stand on, in order: their servers, the index, the ledger; then removes `dir`. */

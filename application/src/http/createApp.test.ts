@@ -244,6 +244,7 @@ describe('institution node REST API', () => {
     await step('BankBMSP', 'bruno', 'assign', { assignee: 'bruno' });
     await step('BankBMSP', 'bruno', 'propose', {
       kind: 'REFUND',
+      rootCause: 'TIMING',
       comment: 'core banking shows it settled',
     });
     const self = await call(url('BankBMSP'), 'POST', `/v1/breaks/${breakId}/approve`, bruno, {});

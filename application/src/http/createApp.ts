@@ -2,6 +2,7 @@ import express from 'express';
 import type pg from 'pg';
 
 import type { NodeBlacklist } from '../blacklist/nodeBlacklist';
+import type { PersonDirectory } from '../identity/directory';
 import type { Enroller } from '../identity/enroller';
 import type { SessionStore } from '../identity/sessions';
 import type { FileWallet } from '../identity/wallet';
@@ -32,6 +33,11 @@ export interface AppDeps {
   readonly institutionName?: string;
   readonly gateway: LedgerGateway;
   readonly enroller: Enroller;
+  /**
+   * The institution's reconcilers and approvers (identity/directory.ts): a break is assigned only to one of them
+   * (422 UNKNOWN_PERSON otherwise), and GET /v1/people lists them. Absent: any name is taken.
+   */
+  readonly people?: PersonDirectory;
   readonly wallet: FileWallet;
   readonly sessions: SessionStore;
   readonly log?: (entry: LogEntry) => void;

@@ -1,5 +1,6 @@
 import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
+import type { RootCause } from '../../../chaincode/src/core/rootCause';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { Notice } from '../../../chaincode/src/core/notices';
@@ -73,6 +74,12 @@ export interface BreakActionOptions extends MutationOptions {
 
 export type DecisionAction = 'APPROVE' | 'ACCEPT' | 'REJECT' | 'RESOLVE' | 'COMMENT';
 
+/** What a proposal says besides its comment (required too): the resolution and why the break happened. */
+export interface Proposal {
+  readonly kind: ResolutionKind;
+  readonly rootCause: RootCause;
+}
+
 /** One transaction's changes, with where it sits on the ledger: (blockNumber, txIndex) orders all changes. */
 export interface ChangeNotice extends LedgerChanges {
   readonly blockNumber: bigint;
@@ -121,7 +128,14 @@ export interface LedgerGateway {
   proposeResolution(
     who: Identity,
     breakId: string,
-    kind: ResolutionKind,
+    proposal: Proposal,
+    options: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>>;
+  /** Moves a break's due date (an approver of a party, with a comment). */
+  setBreakDue(
+    who: Identity,
+    breakId: string,
+    dueAt: string,
     options: BreakActionOptions,
   ): Promise<Committed<BreakRecord>>;
   decideBreak(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
 import { parseErrorMessage } from '../../../chaincode/src/core/errors';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { HistoryEntry, PostedLeg, SealedBreak } from '../../../chaincode/src/api/reconciliation';
@@ -20,6 +20,7 @@ import {
   type MutationOptions,
   type PostLegsOptions,
   type OpenCase,
+  type Proposal,
   type OwnLegRef,
   type SubmitOptions,
   type TransactionStatus,
@@ -202,15 +203,27 @@ export class TransportGateway implements LedgerGateway {
   proposeResolution(
     who: Identity,
     breakId: string,
-    kind: ResolutionKind,
+    proposal: Proposal,
     options: BreakActionOptions,
   ): Promise<Committed<BreakRecord>> {
     return opened(
       this.submit<SealedBreak>(
         who,
-        call('proposeResolution', [breakId, kind], actionTransient(options)),
+        call('proposeResolution', [breakId, proposal.kind, proposal.rootCause], actionTransient(options)),
         options,
       ),
+      options,
+    );
+  }
+
+  setBreakDue(
+    who: Identity,
+    breakId: string,
+    dueAt: string,
+    options: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>> {
+    return opened(
+      this.submit<SealedBreak>(who, call('setBreakDue', [breakId, dueAt], actionTransient(options)), options),
       options,
     );
   }

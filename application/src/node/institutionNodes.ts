@@ -13,6 +13,7 @@ import { BlockIndexer } from '../indexer/blockIndexer';
 import { ownLegReader, type OwnLegReader } from '../indexer/ownLegs';
 import type { ReceivablesIndexer } from '../indexer/receivablesIndexer';
 import { startReceivablesIndexing } from '../receivables/receivablesIndexing';
+import { directoryOf } from '../identity/directory';
 import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
@@ -133,6 +134,7 @@ async function startNode(
     institutionName: org.name,
     gateway: notices ? postingWithNotices(c.gateway, notices.notices) : c.gateway,
     enroller: c.enroller(org.mspId),
+    people: directoryOf(org),
     wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
     sessions: new SessionStore(() => Date.now()),
     ...(options.log ? { log: options.log } : {}),

@@ -6,6 +6,7 @@ import type { BreakRecord, ResolutionKind, TimelineEntry } from '../core/breakMa
 import type { LegRole, MatchField, RouteStop } from '../core/leg';
 import type { BreakRef } from '../core/caseDecision';
 import type { CaseStatus } from '../core/matching';
+import type { RootCause } from '../core/rootCause';
 import type { Notice } from '../core/notices';
 
 /** A leg as the public case record shows it: who posted it where and when; its details are sealed apart (LegIndexRecord). */
@@ -83,7 +84,7 @@ export interface HistoryEntry {
 export interface SealedBreak extends Omit<BreakRecord, 'assignee' | 'proposal' | 'timeline'> {
   /** Sealed `{ assignee?, proposer?, approver? }` (PersonRefs); '' while the break names nobody. */
   readonly people: string;
-  readonly proposal?: { readonly kind: ResolutionKind };
+  readonly proposal?: { readonly kind: ResolutionKind; readonly rootCause?: RootCause };
   readonly timeline: readonly SealedEntry[];
 }
 

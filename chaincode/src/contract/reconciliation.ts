@@ -454,6 +454,9 @@ async function saveBreak(
     openedAt: b.openedAt,
     people: b.people,
     ...(b.resolution ? { resolution: b.resolution } : {}),
+    ...(b.proposal?.rootCause ? { proposalRootCause: b.proposal.rootCause } : {}),
+    ...(b.rootCause ? { rootCause: b.rootCause } : {}),
+    ...(b.dueAt ? { dueAt: b.dueAt } : {}),
     ...(action === 'UPDATE' ? {} : { entry: b.timeline[b.timeline.length - 1] }),
   });
 }

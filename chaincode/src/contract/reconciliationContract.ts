@@ -1,6 +1,7 @@
 import { Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 
-import { RESOLUTION_KINDS, type BreakAction, type ResolutionKind } from '../core/breakMachine';
+import { type BreakAction, type ResolutionKind } from '../core/breakMachine';
+import type { RootCause } from '../core/rootCause';
 import { fail } from '../core/errors';
 import { parseText } from '../core/reference';
 import { canonicalJson } from '../ledger/codec';
@@ -67,18 +68,36 @@ export class ReconciliationContract extends Contract {
     );
   }
 
+  /**
+   * A resolution (`kind`) with its root cause (`rootCause`, core/rootCause.ts) and a comment (transient): a
+   * missing one is PROPOSAL_INCOMPLETE, naming every one missing (the core decides).
+   */
   @Transaction()
   @Returns('string')
-  async proposeResolution(ctx: TallyContext, breakId: string, kind: string): Promise<string> {
-    if (!(RESOLUTION_KINDS as readonly string[]).includes(kind)) {
-      fail(
-        'INVALID_INPUT',
-        `kind must be one of ${RESOLUTION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
-      );
-    }
+  async proposeResolution(
+    ctx: TallyContext,
+    breakId: string,
+    kind: string,
+    rootCause: string,
+  ): Promise<string> {
     return canonicalJson(
-      await rec.once(ctx, 'proposeResolution', { breakId, kind }, () =>
-        rec.actOnBreak(ctx, breakId, { type: 'PROPOSE', kind: kind as ResolutionKind }),
+      await rec.once(ctx, 'proposeResolution', { breakId, kind, rootCause }, () =>
+        rec.actOnBreak(ctx, breakId, {
+          type: 'PROPOSE',
+          kind: kind as ResolutionKind,
+          rootCause: rootCause as RootCause,
+        }),
+      ),
+    );
+  }
+
+  /** Moves a break's due date (`dueAt`, UTC ISO-8601): an approver of a party, with a comment (transient). */
+  @Transaction()
+  @Returns('string')
+  async setBreakDue(ctx: TallyContext, breakId: string, dueAt: string): Promise<string> {
+    return canonicalJson(
+      await rec.once(ctx, 'setBreakDue', { breakId, dueAt }, () =>
+        rec.actOnBreak(ctx, breakId, { type: 'SET_DUE', dueAt }),
       ),
     );
   }

@@ -5,6 +5,7 @@ import {
   allowedActions,
   applyBreakAction,
   BREAK_STATUSES,
+  isOverdue,
   openBreak,
   PERSON_ACTIONS,
   type BreakAction,
@@ -55,7 +56,7 @@ function reach(status: BreakStatus): BreakRecord {
   if (status === 'OPEN') return b;
   b = act(b, { type: 'ASSIGN', assignee: 'alice' }, alice);
   if (status === 'ASSIGNED') return b;
-  b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF' }, alice);
+  b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF', rootCause: 'TIMING' }, alice);
   if (status === 'PROPOSED') return b;
   b = act(b, { type: 'APPROVE' }, anna);
   if (status === 'APPROVED') return b;
@@ -95,7 +96,7 @@ describe('break state machine', () => {
 
   it('a correction of the leg is not resolved by saying so: the corrected leg clears it, recorded as CORRECT_LEG', () => {
     let b = act(fresh(), { type: 'ASSIGN', assignee: 'alice' }, alice);
-    b = act(b, { type: 'PROPOSE', kind: 'CORRECT_LEG' }, alice);
+    b = act(b, { type: 'PROPOSE', kind: 'CORRECT_LEG', rootCause: 'TIMING' }, alice);
     b = act(b, { type: 'APPROVE' }, anna);
     const approved = b;
     b = act(b, { type: 'ACCEPT' }, bruno);
@@ -120,24 +121,38 @@ describe('break state machine', () => {
     RESOLVE: alice,
     CLEAR: alice,
     COMMENT: bruno,
+    SET_DUE: anna,
   };
   const actions: BreakAction[] = [
     { type: 'ASSIGN', assignee: 'amir' },
-    { type: 'PROPOSE', kind: 'REFUND' },
+    { type: 'PROPOSE', kind: 'REFUND', rootCause: 'TIMING' },
     { type: 'APPROVE' },
     { type: 'ACCEPT' },
     { type: 'REJECT' },
     { type: 'RESOLVE' },
     { type: 'CLEAR' },
     { type: 'COMMENT' },
+    { type: 'SET_DUE', dueAt: '2026-11-28T12:00:00.000Z' },
   ];
   const allowed: Record<BreakStatus, Partial<Record<BreakAction['type'], BreakStatus>>> = {
-    OPEN: { ASSIGN: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'OPEN' },
-    ASSIGNED: { ASSIGN: 'ASSIGNED', PROPOSE: 'PROPOSED', CLEAR: 'RESOLVED', COMMENT: 'ASSIGNED' },
+    OPEN: { ASSIGN: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'OPEN', SET_DUE: 'OPEN' },
+    ASSIGNED: {
+      ASSIGN: 'ASSIGNED',
+      PROPOSE: 'PROPOSED',
+      CLEAR: 'RESOLVED',
+      COMMENT: 'ASSIGNED',
+      SET_DUE: 'ASSIGNED',
+    },
     // REJECT in PROPOSED belongs to the proposing institution: bruno (BankB) is refused with WRONG_INSTITUTION.
-    PROPOSED: { APPROVE: 'APPROVED', CLEAR: 'RESOLVED', COMMENT: 'PROPOSED' },
-    APPROVED: { ACCEPT: 'APPROVED', REJECT: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'APPROVED' },
-    ACCEPTED: { RESOLVE: 'RESOLVED', CLEAR: 'RESOLVED', COMMENT: 'ACCEPTED' },
+    PROPOSED: { APPROVE: 'APPROVED', CLEAR: 'RESOLVED', COMMENT: 'PROPOSED', SET_DUE: 'PROPOSED' },
+    APPROVED: {
+      ACCEPT: 'APPROVED',
+      REJECT: 'ASSIGNED',
+      CLEAR: 'RESOLVED',
+      COMMENT: 'APPROVED',
+      SET_DUE: 'APPROVED',
+    },
+    ACCEPTED: { RESOLVE: 'RESOLVED', CLEAR: 'RESOLVED', COMMENT: 'ACCEPTED', SET_DUE: 'ACCEPTED' },
     RESOLVED: { COMMENT: 'RESOLVED' },
   };
   for (const status of BREAK_STATUSES) {
@@ -167,7 +182,7 @@ describe('break state machine', () => {
 
   it('refuses self-approval, even by a person who holds both roles', () => {
     let b = act(fresh(), { type: 'ASSIGN', assignee: 'boss' }, both);
-    b = act(b, { type: 'PROPOSE', kind: 'REVERSE' }, both);
+    b = act(b, { type: 'PROPOSE', kind: 'REVERSE', rootCause: 'TIMING' }, both);
     expect(codeOf(() => act(b, { type: 'APPROVE' }, both))).toBe('SELF_APPROVAL');
     expect(act(b, { type: 'APPROVE' }, anna).status).toBe('APPROVED');
   });
@@ -202,7 +217,7 @@ describe('break state machine', () => {
     });
     expect(b.timeline.some((e) => e.action === 'PROPOSE')).toBe(true);
     // The assignee proposes again, without being assigned anew.
-    expect(act(b, { type: 'PROPOSE', kind: 'REFUND' }, alice).status).toBe('PROPOSED');
+    expect(act(b, { type: 'PROPOSE', kind: 'REFUND', rootCause: 'TIMING' }, alice).status).toBe('PROPOSED');
   });
 
   it('assigns a break to the person who has it once: no second entry, unless a comment says something', () => {
@@ -227,9 +242,11 @@ describe('break state machine', () => {
   });
 
   it('requires a comment where a decision needs a reason', () => {
-    expect(codeOf(() => act(reach('ASSIGNED'), { type: 'PROPOSE', kind: 'REFUND' }, alice, ' '))).toBe(
-      'INVALID_INPUT',
-    );
+    expect(
+      codeOf(() =>
+        act(reach('ASSIGNED'), { type: 'PROPOSE', kind: 'REFUND', rootCause: 'TIMING' }, alice, ' '),
+      ),
+    ).toBe('PROPOSAL_INCOMPLETE');
     expect(codeOf(() => act(reach('APPROVED'), { type: 'REJECT' }, bruno, ''))).toBe('INVALID_INPUT');
   });
 });
@@ -242,7 +259,7 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
     expect(allowedOf(reach('OPEN'), alice)).toEqual(['ASSIGN', 'COMMENT']);
     expect(allowedOf(reach('ASSIGNED'), alice)).toEqual(['ASSIGN', 'PROPOSE', 'COMMENT']);
     expect(allowedOf(reach('ASSIGNED'), bruno)).toEqual(['ASSIGN', 'COMMENT']);
-    expect(allowedOf(reach('PROPOSED'), anna)).toEqual(['APPROVE', 'REJECT', 'COMMENT']);
+    expect(allowedOf(reach('PROPOSED'), anna)).toEqual(['APPROVE', 'REJECT', 'COMMENT', 'SET_DUE']);
     expect(allowedOf(reach('PROPOSED'), amir)).toEqual(['COMMENT']);
     expect(allowedOf(reach('APPROVED'), chen)).toEqual(['ACCEPT', 'REJECT', 'COMMENT']);
     expect(allowedOf(reach('ACCEPTED'), alice)).toEqual(['RESOLVE', 'COMMENT']);
@@ -262,7 +279,7 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
   it('says why not: four eyes, roles, institutions, non-parties', () => {
     let b = reach('ASSIGNED');
     b = act(b, { type: 'ASSIGN', assignee: 'boss' }, both);
-    b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF' }, both);
+    b = act(b, { type: 'PROPOSE', kind: 'WRITE_OFF', rootCause: 'TIMING' }, both);
     expect(allowedActions(b, both).APPROVE).toMatchObject({ allowed: false, code: 'SELF_APPROVAL' });
     expect(allowedActions(b, alice).APPROVE).toMatchObject({ allowed: false, code: 'ROLE_REQUIRED' });
     expect(allowedActions(b, anna).APPROVE).toEqual({ allowed: true });
@@ -281,8 +298,10 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
             type === 'ASSIGN'
               ? { type, assignee: 'zoe' } // someone who has not the break yet: assigning may change it
               : type === 'PROPOSE'
-                ? { type, kind: 'REFUND' }
-                : { type };
+                ? { type, kind: 'REFUND', rootCause: 'FEE' }
+                : type === 'SET_DUE'
+                  ? { type, dueAt: '2026-11-30T10:00:00.000Z' }
+                  : { type };
           let refused: string | undefined;
           try {
             act(b, action, actor);
@@ -297,5 +316,60 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
         }
       }
     }
+  });
+
+  it('assigning to the person who has it, without a comment, records nothing and returns the break as is', () => {
+    const b = act(fresh(), { type: 'ASSIGN', assignee: 'alice' }, alice);
+    expect(act(b, { type: 'ASSIGN', assignee: 'alice' }, amir, '')).toBe(b);
+    expect(act(b, { type: 'ASSIGN', assignee: 'amir' }, alice, '').timeline).toHaveLength(3);
+  });
+
+  it('a proposal names every field it lacks at once, and its root cause follows the break to its resolution', () => {
+    const b = reach('ASSIGNED');
+    const refusal = (action: BreakAction, comment: string): string => {
+      try {
+        act(b, action, alice, comment);
+        return 'OK';
+      } catch (e) {
+        return `${(e as TallyError).code} ${(e as TallyError).detail}`;
+      }
+    };
+    const bad = { type: 'PROPOSE', kind: '', rootCause: 'BAD_LUCK' } as unknown as BreakAction;
+    expect(refusal(bad, ' ')).toMatch(/^PROPOSAL_INCOMPLETE a proposal needs kind, rootCause, comment /);
+    expect(
+      refusal({ type: 'PROPOSE', kind: 'REFUND', rootCause: undefined } as unknown as BreakAction, 'x'),
+    ).toMatch(/^PROPOSAL_INCOMPLETE a proposal needs rootCause /);
+    const done = reach('RESOLVED');
+    expect(done.proposal?.rootCause).toBe('TIMING');
+    expect(done.rootCause).toBe('TIMING');
+    expect(done.timeline.find((e) => e.action === 'PROPOSE')?.rootCause).toBe('TIMING');
+    // a break matching clears records no root cause: nobody agreed on one
+    expect(act(reach('PROPOSED'), { type: 'CLEAR' }, alice, '').rootCause).toBeUndefined();
+  });
+
+  it('is due a day after it opens; an approver of a party moves the date with a comment, and an overdue break is escalated', () => {
+    const b = fresh();
+    expect(b.dueAt).toBe('2026-11-28T09:59:00.000Z');
+    expect(isOverdue(b, '2026-11-28T09:58:59.999Z')).toBe(false);
+    expect(isOverdue(b, '2026-11-28T09:59:00.000Z')).toBe(true);
+    const moved = act(b, { type: 'SET_DUE', dueAt: '2026-12-01T09:00:00Z' }, anna);
+    expect(moved.dueAt).toBe('2026-12-01T09:00:00.000Z');
+    expect(moved.timeline.at(-1)).toMatchObject({ action: 'SET_DUE', dueAt: '2026-12-01T09:00:00.000Z' });
+    expect(isOverdue(moved, '2026-11-30T00:00:00.000Z')).toBe(false);
+    expect(codeOf(() => act(b, { type: 'SET_DUE', dueAt: '2026-12-01T09:00:00Z' }, alice))).toBe(
+      'ROLE_REQUIRED',
+    );
+    expect(codeOf(() => act(b, { type: 'SET_DUE', dueAt: '2026-12-01T09:00:00Z' }, anna, ''))).toBe(
+      'INVALID_INPUT',
+    );
+    expect(codeOf(() => act(b, { type: 'SET_DUE', dueAt: '2026-11-01T09:00:00Z' }, anna))).toBe(
+      'INVALID_INPUT',
+    );
+    expect(codeOf(() => act(b, { type: 'SET_DUE', dueAt: 'tomorrow' }, anna))).toBe('INVALID_INPUT');
+    expect(codeOf(() => act(b, { type: 'SET_DUE', dueAt: '2026-12-01T09:00:00Z' }, pavel))).toBe(
+      'NOT_A_PARTY',
+    );
+    const resolved = reach('RESOLVED');
+    expect(isOverdue(resolved, '2027-01-01T00:00:00.000Z')).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { hasAnyRole, type Actor, type Role } from './actor';
 import { assert, assertNever } from './assert';
 import { fail, TallyError, type ErrorCode } from './errors';
+import { LIMITS } from './limits';
 import type { BreakReason, FindingDetail } from './matching';
+import { missingProposalFields, type RootCause } from './rootCause';
 
 export const BREAK_STATUSES = ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED', 'RESOLVED'] as const;
 export type BreakStatus = (typeof BREAK_STATUSES)[number];
@@ -19,18 +21,20 @@ export const BREAK_ACTIONS = [
   'RESOLVE',
   'CLEAR',
   'COMMENT',
+  'SET_DUE',
 ] as const;
 export type BreakActionType = (typeof BREAK_ACTIONS)[number];
 
 export type BreakAction =
   | { readonly type: 'ASSIGN'; readonly assignee: string }
-  | { readonly type: 'PROPOSE'; readonly kind: ResolutionKind }
+  | { readonly type: 'PROPOSE'; readonly kind: ResolutionKind; readonly rootCause: RootCause }
   | { readonly type: 'APPROVE' }
   | { readonly type: 'ACCEPT' }
   | { readonly type: 'REJECT' }
   | { readonly type: 'RESOLVE' }
   | { readonly type: 'CLEAR' }
-  | { readonly type: 'COMMENT' };
+  | { readonly type: 'COMMENT' }
+  | { readonly type: 'SET_DUE'; readonly dueAt: string };
 
 export interface PersonRef {
   readonly mspId: string;
@@ -50,6 +54,10 @@ export interface TimelineEntry {
   readonly comment: string;
   readonly assignee?: string;
   readonly kind?: ResolutionKind;
+  /** A proposal's root cause. */
+  readonly rootCause?: RootCause;
+  /** The due date a SET_DUE step set. */
+  readonly dueAt?: string;
 }
 
 export interface BreakRecord {
@@ -65,11 +73,20 @@ export interface BreakRecord {
   readonly assignee?: PersonRef;
   readonly proposal?: {
     readonly kind: ResolutionKind;
+    readonly rootCause?: RootCause;
     readonly proposer: PersonRef;
     readonly approver?: PersonRef;
   };
   readonly acceptedBy: readonly string[];
   readonly resolution?: ResolutionKind | 'CLEARED';
+  /** Why the break happened: the agreed proposal's root cause, recorded when it resolves the break. */
+  readonly rootCause?: RootCause;
+  /**
+   * When the break is due to be resolved: at opening, its resolution service level after (LIMITS.breakDueMsDefault);
+   * an approver of a party moves it (SET_DUE, with a comment). Past it, an unresolved break is escalated
+   * (isOverdue). Absent only on breaks opened before due dates existed.
+   */
+  readonly dueAt?: string;
   readonly timeline: readonly TimelineEntry[];
 }
 
@@ -85,6 +102,7 @@ export const COMMENT_REQUIRED: ReadonlySet<BreakActionType> = new Set([
   'REJECT',
   'RESOLVE',
   'COMMENT',
+  'SET_DUE',
 ]);
 
 const STAFF: readonly Role[] = ['reconciler', 'approver'];
@@ -103,6 +121,7 @@ export const ACTION_ROLES: Readonly<Record<BreakActionType, readonly Role[]>> = 
   RESOLVE: STAFF,
   CLEAR: [],
   COMMENT: STAFF,
+  SET_DUE: ['approver'],
 };
 
 const person = (a: Actor): PersonRef => ({ mspId: a.mspId, id: a.id, name: a.name });
@@ -132,6 +151,8 @@ export function openBreak(
     reason: BreakReason;
     detail: FindingDetail;
     parties: readonly string[];
+    /** The break's resolution service level: due this long after opening; default LIMITS.breakDueMsDefault. */
+    dueInMs?: number;
   },
   ctx: ActionContext,
 ): BreakRecord {
@@ -145,10 +166,12 @@ export function openBreak(
     txId: ctx.txId,
     comment: ctx.comment,
   };
+  const { dueInMs, ...facts } = init;
   return {
-    ...init,
+    ...facts,
     parties: [...init.parties].sort(),
     status: 'OPEN',
+    dueAt: plusMs(ctx.at, dueInMs ?? LIMITS.breakDueMsDefault),
     openedAt: ctx.at,
     updatedAt: ctx.at,
     acceptedBy: [],
@@ -172,13 +195,18 @@ export function openBreak(
  *   clears the break, and an agreed (ACCEPTED) correction is recorded as its resolution (CORRECT_LEG).
  * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn, a leg was corrected).
  * - COMMENT: any reconciler or approver of a party, in any status.
+ * - SET_DUE (any status but RESOLVED): an approver of a party moves the due date, with a comment.
+ * A proposal carries its resolution kind, a root cause (core/rootCause.ts) and a comment; a missing one is
+ * PROPOSAL_INCOMPLETE naming every one missing. Resolving by the agreed proposal records its root cause.
  */
 export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: ActionContext): BreakRecord {
   const { actor } = ctx;
   if (action.type !== 'CLEAR' && !b.parties.includes(actor.mspId)) {
     fail('NOT_A_PARTY', `${actor.mspId} is not a party to break ${b.breakId}`);
   }
-  if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
+  // A proposal names every field it lacks at once (the console asks for them together).
+  if (action.type === 'PROPOSE') requireProposalFields(action, ctx.comment);
+  else if (COMMENT_REQUIRED.has(action.type) && ctx.comment.trim() === '')
     fail('INVALID_INPUT', `${action.type} needs a comment`);
   if (action.type !== 'CLEAR') requireRole(actor, ACTION_ROLES[action.type], action.type);
   const { next, extra, unchanged } = step(b, action, actor, ctx.comment);
@@ -207,7 +235,7 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
 /** What one action makes of a break, and what its timeline entry adds; the checks of who may take it included. */
 interface Step {
   readonly next: BreakRecord;
-  readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind'>>;
+  readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind' | 'rootCause' | 'dueAt'>>;
   /** The action changes nothing (an assignment, without a comment, to the person who has the break): no entry. */
   readonly unchanged?: boolean;
 }
@@ -226,7 +254,7 @@ function step(b: BreakRecord, action: BreakAction, actor: Actor, comment: string
         extra: { assignee: action.assignee },
       };
     case 'PROPOSE':
-      return propose(b, action.kind, actor);
+      return propose(b, action.kind, action.rootCause, actor);
     case 'APPROVE':
       return approve(b, actor);
     case 'ACCEPT':
@@ -247,26 +275,69 @@ function step(b: BreakRecord, action: BreakAction, actor: Actor, comment: string
           `break ${b.breakId} is resolved by correcting the leg: ${actor.mspId} posts the corrected leg (naming the leg it corrects), and the break resolves itself once the legs agree`,
         );
       }
-      return { next: { ...b, status: 'RESOLVED', resolution: b.proposal.kind } };
+      return { next: { ...resolvedBy(b), status: 'RESOLVED', resolution: b.proposal.kind } };
     case 'CLEAR':
       requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'clear');
       // The agreed correction was posted and the legs now agree: the break is resolved by it, not merely cleared.
-      return {
-        next: {
-          ...b,
-          status: 'RESOLVED',
-          resolution:
-            b.status === 'ACCEPTED' && b.proposal?.kind === 'CORRECT_LEG' ? 'CORRECT_LEG' : 'CLEARED',
-        },
-      };
+      return b.status === 'ACCEPTED' && b.proposal?.kind === 'CORRECT_LEG'
+        ? { next: { ...resolvedBy(b), status: 'RESOLVED', resolution: 'CORRECT_LEG' } }
+        : { next: { ...b, status: 'RESOLVED', resolution: 'CLEARED' } };
     case 'COMMENT':
       return { next: b };
+    case 'SET_DUE':
+      return setDue(b, action.dueAt);
     default:
       return assertNever(action, 'break action');
   }
 }
 
-function propose(b: BreakRecord, kind: ResolutionKind, actor: Actor): Step {
+/** The break resolved by its agreed proposal: the proposal's root cause becomes the break's. */
+function resolvedBy(b: BreakRecord): BreakRecord {
+  const rootCause = b.proposal?.rootCause;
+  return rootCause === undefined ? b : { ...b, rootCause };
+}
+
+function requireProposalFields(action: { kind: unknown; rootCause: unknown }, comment: string): void {
+  const missing = missingProposalFields({ ...action, comment }, RESOLUTION_KINDS);
+  if (missing.length > 0)
+    fail(
+      'PROPOSAL_INCOMPLETE',
+      `a proposal needs ${missing.join(', ')} (kind: ${RESOLUTION_KINDS.join('/')}; rootCause: one of the root-cause codes; a comment)`,
+    );
+}
+
+/** An ISO time `ms` later; the core takes times as data and never reads a clock. */
+function plusMs(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * An approver moves the due date (any status but RESOLVED): no earlier than the break opened, no later than
+ * LIMITS.breakDueMsMax after. A date already passed is allowed (the break is then overdue at once).
+ */
+function setDue(b: BreakRecord, dueAt: string): Step {
+  requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'move the due date of');
+  const ms = ISO_UTC.test(dueAt) ? Date.parse(dueAt) : Number.NaN;
+  if (Number.isNaN(ms))
+    fail('INVALID_INPUT', `dueAt must be a UTC ISO-8601 time, got ${JSON.stringify(dueAt)}`);
+  const opened = Date.parse(b.openedAt);
+  if (ms < opened || ms > opened + LIMITS.breakDueMsMax)
+    fail(
+      'INVALID_INPUT',
+      `dueAt must lie between the break's opening (${b.openedAt}) and ${String(LIMITS.breakDueMsMax / 86_400_000)} days after`,
+    );
+  const normalised = new Date(ms).toISOString();
+  return { next: { ...b, dueAt: normalised }, extra: { dueAt: normalised } };
+}
+
+/** Whether the break is past its due date at `at` (ledger time) and not resolved: it is escalated. */
+export function isOverdue(b: { status: BreakStatus; dueAt?: string | null }, at: string): boolean {
+  return b.status !== 'RESOLVED' && typeof b.dueAt === 'string' && b.dueAt <= at;
+}
+
+function propose(b: BreakRecord, kind: ResolutionKind, rootCause: RootCause, actor: Actor): Step {
   requireStatus(b, ['ASSIGNED'], 'propose a resolution for');
   if (b.assignee?.mspId !== actor.mspId) {
     fail(
@@ -275,8 +346,13 @@ function propose(b: BreakRecord, kind: ResolutionKind, actor: Actor): Step {
     );
   }
   return {
-    next: { ...b, status: 'PROPOSED', proposal: { kind, proposer: person(actor) }, acceptedBy: [] },
-    extra: { kind },
+    next: {
+      ...b,
+      status: 'PROPOSED',
+      proposal: { kind, rootCause, proposer: person(actor) },
+      acceptedBy: [],
+    },
+    extra: { kind, rootCause },
   };
 }
 
@@ -357,8 +433,10 @@ export function allowedActions(b: BreakRecord, actor: Actor): Readonly<Record<Pe
     type === 'ASSIGN'
       ? { type, assignee: '' } // nobody's name: assigning to the person who has it already is a no-op
       : type === 'PROPOSE'
-        ? { type, kind: 'CORRECT_LEG' }
-        : { type };
+        ? { type, kind: 'CORRECT_LEG', rootCause: 'OTHER' }
+        : type === 'SET_DUE'
+          ? { type, dueAt: b.dueAt ?? b.openedAt }
+          : { type };
   const result = {} as Record<PersonAction, Allowance>;
   for (const type of PERSON_ACTIONS) {
     try {

@@ -71,9 +71,14 @@ export function sealBreak(
   return {
     ...facts,
     people,
-    ...(proposal ? { proposal: { kind: proposal.kind } } : {}),
+    ...(proposal ? { proposal: sealedProposal(proposal) } : {}),
     timeline,
   };
+}
+
+/** What of a proposal is public: its kind and root cause (its proposer and approver are sealed). */
+function sealedProposal(p: NonNullable<BreakRecord['proposal']>): NonNullable<SealedBreak['proposal']> {
+  return p.rootCause === undefined ? { kind: p.kind } : { kind: p.kind, rootCause: p.rootCause };
 }
 
 function entryFacts(e: TimelineEntry): Omit<SealedEntry, 'people'> {
@@ -113,6 +118,7 @@ function withPeople(s: SealedBreak, open: ((sealed: string) => unknown) | undefi
       ? {
           proposal: {
             kind: proposal.kind,
+            ...(proposal.rootCause === undefined ? {} : { rootCause: proposal.rootCause }),
             proposer: people.proposer ?? LEDGER_PERSON,
             ...(people.approver ? { approver: people.approver } : {}),
           },

@@ -3,6 +3,7 @@ import type { SealedEntry } from '../api/reconciliation';
 import { routeFromText, type LegRole, type RouteStop } from '../core/leg';
 import { textOfRoute } from './routeMemo';
 import type { BreakReason, CaseStatus, FindingDetail } from '../core/matching';
+import type { RootCause } from '../core/rootCause';
 import { canonicalJsonBytes, utf8Text } from './codec';
 import type { Notice } from '../core/notices';
 
@@ -40,6 +41,12 @@ export interface BreakChange {
   /** The break's persons (assignee, proposer, approver), sealed for its parties as the break record holds them. */
   readonly people: string;
   readonly resolution?: ResolutionKind | 'CLEARED';
+  /** The open proposal's root cause (core/rootCause.ts), while there is one. */
+  readonly proposalRootCause?: RootCause;
+  /** The root cause the break was resolved with (its agreed proposal's). */
+  readonly rootCause?: RootCause;
+  /** When the break is due to be resolved (absent on breaks opened before due dates). */
+  readonly dueAt?: string;
   /** The timeline entry this step appended (its persons and comment sealed); absent for UPDATE. */
   readonly entry?: SealedEntry;
 }

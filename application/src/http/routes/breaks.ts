@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 
 import { ACTION_ROLES, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
+import { missingProposalFields, ROOT_CAUSES } from '../../../../chaincode/src/core/rootCause';
 import { LIMITS } from '../../../../chaincode/src/core/limits';
 import { LedgerRejected, type BreakActionOptions, type DecisionAction } from '../../ledger/ledgerGateway';
 import type pg from 'pg';
@@ -109,6 +110,21 @@ async function stepNeedingReference<T>(
       );
     throw e;
   }
+}
+
+/**
+ * A break is assigned only to one of the institution's reconcilers or approvers (the node's directory: the ledger
+ * holds no member's people). Checked before anything goes to the ledger; a node without a directory (a test's)
+ * leaves it to the people who read the name.
+ */
+function requireStaff(ctx: RouteContext, assignee: string): void {
+  const people = ctx.deps.people;
+  if (people === undefined || people.isStaff(assignee)) return;
+  throw new ApiError(
+    'UNKNOWN_PERSON',
+    `nobody named ${JSON.stringify(assignee)} among the reconcilers and approvers of ${ctx.session.mspId}: assign the break to one of ${people.staff().join(', ')}`,
+    { field: 'assignee', assignee },
+  );
 }
 
 const committed = <T>(r: { txId: string; blockNumber: bigint; result: T }) => ({
@@ -326,6 +342,7 @@ export const breakRoutes = [
     }),
     responses: { 200: { description: 'per break', schema: BulkAssignResult } },
     handle: async ({ body, headers }, ctx) => {
+      requireStaff(ctx, body.assignee);
       const results = [];
       for (const breakId of new Set(body.breakIds)) {
         try {
@@ -361,7 +378,7 @@ export const breakRoutes = [
     path: '/breaks/{breakId}/assign',
     summary: 'Assign to yourself or a colleague',
     description:
-      'OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party. To the person who has it already, without a comment: the same break, nothing written.',
+      "OPEN/ASSIGNED → ASSIGNED; a reconciler or approver of a party, to one of the institution's reconcilers or approvers (422 UNKNOWN_PERSON naming anyone else, before the ledger is asked). To the person who has it already, without a comment: the same break answered, nothing recorded (no timeline entry, no new version).",
     ...STEP,
     roles: { anyOf: ACTION_ROLES.ASSIGN, what: 'assigning a break' },
     body: Type.Object({
@@ -369,6 +386,7 @@ export const breakRoutes = [
       ...ACTION_FIELDS,
     }),
     handle: async ({ params, body, headers }, ctx) => {
+      requireStaff(ctx, body.assignee);
       const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
       return committed(
         await stepNeedingReference(params.breakId, options, () =>
@@ -385,15 +403,56 @@ export const breakRoutes = [
     path: '/breaks/{breakId}/propose',
     summary: 'Propose a resolution',
     description:
-      "ASSIGNED → PROPOSED; a reconciler of the assignee's institution; the ledger requires a comment and the reference (the node supplies the one it holds).",
+      "ASSIGNED → PROPOSED; a reconciler of the assignee's institution. A proposal needs its `kind`, a `rootCause` and a `comment`: a missing one is 422 PROPOSAL_INCOMPLETE naming every one missing (`errors[].field`), before the ledger is asked (which holds the same rule). The reference: the node supplies the one it holds.",
     ...STEP,
-    body: Type.Object({ kind: OneOf(RESOLUTION_KINDS), ...ACTION_FIELDS }),
+    body: Type.Object({
+      kind: Type.Optional(OneOf(RESOLUTION_KINDS, 'the resolution (required)')),
+      rootCause: Type.Optional(OneOf(ROOT_CAUSES, 'why the break happened (required)')),
+      ...ACTION_FIELDS,
+    }),
     handle: async ({ params, body, headers }, ctx) => {
+      const missing = missingProposalFields(body, RESOLUTION_KINDS);
+      if (missing.length > 0 || body.kind === undefined || body.rootCause === undefined)
+        throw new ApiError(
+          'PROPOSAL_INCOMPLETE',
+          `a proposal needs ${missing.join(', ')}`,
+          { fields: missing },
+          missing.map((field) => ({ code: 'PROPOSAL_INCOMPLETE', message: `${field} is required`, field })),
+        );
+      const proposal = { kind: body.kind, rootCause: body.rootCause };
       const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
       return committed(
         await stepNeedingReference(params.breakId, options, () =>
           ctx.counted('proposeResolution', () =>
-            ctx.deps.gateway.proposeResolution(ctx.session.identity, params.breakId, body.kind, options),
+            ctx.deps.gateway.proposeResolution(ctx.session.identity, params.breakId, proposal, options),
+          ),
+        ),
+      );
+    },
+  }),
+  route({
+    operationId: 'setBreakDue',
+    method: 'post',
+    path: '/breaks/{breakId}/due',
+    summary: 'Move the due date',
+    description:
+      "Any status but RESOLVED; an approver of a party, with a comment. A break is due a day after it opens (its resolution service level); past its due date it is escalated (the queue's `escalated`, by ledger time). `dueAt` lies between the break's opening and 90 days after.",
+    ...STEP,
+    roles: { anyOf: ACTION_ROLES.SET_DUE, what: 'moving a due date' },
+    body: Type.Object({
+      dueAt: Type.String({
+        format: 'date-time',
+        maxLength: 32,
+        description: 'the new due date, UTC ISO-8601',
+      }),
+      ...ACTION_FIELDS,
+    }),
+    handle: async ({ params, body, headers }, ctx) => {
+      const options = actionOptions(await withKnownReference(ctx, params.breakId, body), headers);
+      return committed(
+        await stepNeedingReference(params.breakId, options, () =>
+          ctx.counted('setBreakDue', () =>
+            ctx.deps.gateway.setBreakDue(ctx.session.identity, params.breakId, body.dueAt, options),
           ),
         ),
       );

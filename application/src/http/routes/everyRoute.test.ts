@@ -273,10 +273,31 @@ describe('every route, through a running node, answers as its OpenAPI document s
     expect(indexedEvent(event) ? [] : indexedEvent.errors).toEqual([]);
     expect(JSON.stringify(event)).toContain(breakId);
     await reader?.cancel();
-    await step('BankBMSP', bruno, 'propose', { kind: 'REVERSE', comment: 'our amount was wrong' });
+    // Assigned only to the institution's reconcilers and approvers; a proposal names every field it lacks.
+    const nobody = await api(B, 'POST', `/v1/breaks/${breakId}/assign`, {
+      token: bruno,
+      body: { assignee: 'zoe' },
+    });
+    expect([nobody.status, (nobody.body as { code: string }).code]).toEqual([422, 'UNKNOWN_PERSON']);
+    expect((nobody.body as { detail: string }).detail).toContain('"zoe"');
+    const incomplete = await api(B, 'POST', `/v1/breaks/${breakId}/propose`, {
+      token: bruno,
+      body: { kind: 'REVERSE', comment: ' ' },
+    });
+    expect(incomplete.status).toBe(422);
+    expect((incomplete.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      'rootCause',
+      'comment',
+    ]);
+    await step('BankBMSP', bella, 'due', {
+      dueAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      comment: 'the FX desk answers on Monday',
+    });
+    const proposal = { kind: 'REVERSE', rootCause: 'DATA_ENTRY', comment: 'our amount was wrong' };
+    await step('BankBMSP', bruno, 'propose', proposal);
     await step('BankBMSP', bruno, 'reject', { comment: 'not yet' });
     await step('BankBMSP', bruno, 'assign', { assignee: 'bruno' });
-    await step('BankBMSP', bruno, 'propose', { kind: 'REVERSE', comment: 'our amount was wrong' });
+    await step('BankBMSP', bruno, 'propose', proposal);
     await step('BankBMSP', bella, 'approve');
     await step('BankAMSP', await login('BankAMSP', 'alice'), 'accept');
     await step('ClearingHouseMSP', await login('ClearingHouseMSP', 'chen'), 'accept');

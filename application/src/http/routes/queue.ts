@@ -196,16 +196,21 @@ export const queueRoutes = [
     operationId: 'listPeople',
     method: 'get',
     path: '/people',
-    summary: 'People of your institution the index has seen at work (for assigning to a colleague)',
+    summary:
+      "Your institution's reconcilers and approvers (for assigning to a colleague): the node's directory, with anyone the index has seen at work",
     tags: ['queue'],
     auth: 'session',
     roles: INDEX_READERS,
     index: true,
     responses: { 200: { description: 'enrolment ids', schema: People } },
-    handle: async (_input, { pool, session }) => ({
-      status: 200 as const,
-      body: { items: await colleagues(pool, session.mspId, session.enrollmentId) },
-    }),
+    handle: async (_input, { deps, pool, session }) => {
+      const seen = await colleagues(pool, session.mspId, session.enrollmentId);
+      const staff = deps.people?.staff() ?? [];
+      const items = deps.people
+        ? [...new Set([...staff, ...seen.filter((p) => deps.people?.isStaff(p))])]
+        : seen;
+      return { status: 200 as const, body: { items: items.sort() } };
+    },
   }),
   // Server-sent events: after each block the index commits, the breaks of this institution that changed.
   route({

@@ -15,6 +15,7 @@ import {
 } from '../../../../chaincode/src/core/breakMachine';
 import { LEG_ROLES, MATCH_FIELDS, OUTCOMES, ROUTE_STOPS_MAX } from '../../../../chaincode/src/core/leg';
 import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
+import { ROOT_CAUSES } from '../../../../chaincode/src/core/rootCause';
 import { REPORT_ITEMS_MAX } from '../../ingest/report';
 import { ERROR_CODES } from '../errors';
 import { PROBLEMS_MAX } from '../legProblems';
@@ -189,8 +190,12 @@ export const TimelineEntry = component(
     }),
     assignee: Type.Optional(Type.String()),
     kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
+    rootCause: Type.Optional(OneOf(ROOT_CAUSES, 'PROPOSE: why the break happened')),
+    dueAt: Type.Optional(Time()),
   }),
 );
+const DUE_AT =
+  'when the break is due to be resolved: a day after it opens unless an approver moved it (SET_DUE); past it, an unresolved break is escalated';
 export const Break = component(
   'Break',
   Obj({
@@ -213,10 +218,17 @@ export const Break = component(
     updatedAt: Time(),
     assignee: Type.Optional(PersonRef),
     proposal: Type.Optional(
-      Obj({ kind: OneOf(RESOLUTION_KINDS), proposer: PersonRef, approver: Type.Optional(PersonRef) }),
+      Obj({
+        kind: OneOf(RESOLUTION_KINDS),
+        rootCause: Type.Optional(OneOf(ROOT_CAUSES)),
+        proposer: PersonRef,
+        approver: Type.Optional(PersonRef),
+      }),
     ),
     acceptedBy: Type.Array(Type.String()),
     resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
+    rootCause: Type.Optional(OneOf(ROOT_CAUSES, 'the root cause the break was resolved with')),
+    dueAt: Type.Optional(Time(DUE_AT)),
     timeline: Type.Array(TimelineEntry),
   }),
 );
@@ -236,6 +248,8 @@ export const SealedTimelineEntry = component(
     txId: Type.String(),
     comment: Type.String({ description: 'sealed for the parties' }),
     kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
+    rootCause: Type.Optional(OneOf(ROOT_CAUSES)),
+    dueAt: Type.Optional(Time()),
   }),
 );
 export const SealedBreak = component(
@@ -254,9 +268,13 @@ export const SealedBreak = component(
       people: Type.String({
         description: `assignee, proposer and approver, ${SEALED_PEOPLE}; empty while the break names nobody`,
       }),
-      proposal: Type.Optional(Obj({ kind: OneOf(RESOLUTION_KINDS) })),
+      proposal: Type.Optional(
+        Obj({ kind: OneOf(RESOLUTION_KINDS), rootCause: Type.Optional(OneOf(ROOT_CAUSES)) }),
+      ),
       acceptedBy: Type.Array(Type.String()),
       resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
+      rootCause: Type.Optional(OneOf(ROOT_CAUSES)),
+      dueAt: Type.Optional(Time(DUE_AT)),
       timeline: Type.Array(SealedTimelineEntry),
     },
     'a break as the ledger holds it: no person in plaintext',
