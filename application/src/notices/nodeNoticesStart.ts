@@ -44,6 +44,8 @@ export async function startNodeNotices(
     readonly env: Readonly<Record<string, string | undefined>>;
     readonly nodeDir: string;
     readonly log?: (message: string) => void;
+    /** Wait before another registration attempt after a failed one (default 30 s). */
+    readonly retryMs?: number;
   },
 ): Promise<StartedNotices | undefined> {
   const reader = nodeReaderOf(c, mspId);
@@ -80,7 +82,7 @@ export async function startNodeNotices(
       timer = setTimeout(() => {
         timer = undefined;
         void attempt();
-      }, REGISTER_RETRY_MS);
+      }, options.retryMs ?? REGISTER_RETRY_MS);
       timer.unref();
     }
   };
