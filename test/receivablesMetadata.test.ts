@@ -36,10 +36,14 @@ describe('receivables chaincode metadata', () => {
       'indexRecords',
       'listForIndex',
       'screeningSubjects',
+      'getPolicy',
+      'listPolicyProposals',
     ];
     const changes = [
       'answerFinancing',
       'answerIssue',
+      'approvePolicy',
+      'proposePolicy',
       'confirmTrade',
       'offerFinancing',
       'proposeIssue',

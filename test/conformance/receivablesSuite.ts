@@ -105,6 +105,10 @@ export function defineReceivablesSuite(
       'bruno',
       'banka-admin',
       'bankb-admin',
+      'clearing-admin',
+      'anna',
+      'bella',
+      'petra',
     ])
       who[id] = await backend.identity(id);
     today = dayOf(clock.at());
@@ -675,6 +679,99 @@ export function defineReceivablesSuite(
         at(),
       );
       expect(declined.result.part.status).toBe('HELD');
+    });
+
+    it('the policy changes only when the governing banks agree: an admin proposes, approvers of a majority (both banks) adopt; nothing changes before, the adopting transaction on', async () => {
+      const current = await rcv.policy(id('pavel'));
+      const base = current.policy;
+      const stricter = { ...base, outputsMax: 2 };
+      const pid = `RP-${run}-1`;
+      // Who may propose: a governing bank's admin only.
+      for (const [who, code] of [
+        ['alice', 'ROLE_REQUIRED'],
+        ['anna', 'ROLE_REQUIRED'],
+        ['core-finance', 'ROLE_REQUIRED'],
+        ['banka-financier', 'ROLE_REQUIRED'],
+        ['clearing-admin', 'NOT_A_PARTY'],
+      ] as const)
+        await refusedWritingNothing(() => rcv.proposePolicy(id(who), pid, stricter, at()), code);
+      await refusedWritingNothing(
+        () => rcv.proposePolicy(id('banka-admin'), pid, base, at()),
+        'INVALID_INPUT',
+      );
+      const proposed = await rcv.proposePolicy(id('banka-admin'), pid, stricter, at());
+      expect(proposed.result).toMatchObject({ outcome: 'PROPOSED', status: 'OPEN' });
+      expect(proposed.result.proposal.baseVersion).toBe(current.version);
+      expect((await rcv.proposePolicy(id('banka-admin'), pid, stricter, at())).result.outcome).toBe(
+        'UNCHANGED',
+      );
+      await refusedWritingNothing(
+        () => rcv.proposePolicy(id('banka-admin'), pid, { ...stricter, outputsMax: 3 }, at()),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      // A rival proposal against the same version, to be superseded.
+      const rival = `RP-${run}-2`;
+      await rcv.proposePolicy(id('bankb-admin'), rival, { ...base, feeBpMax: base.feeBpMax + 1 }, at());
+      // Who may approve: a governing bank's approver only.
+      for (const [who, code] of [
+        ['banka-admin', 'ROLE_REQUIRED'],
+        ['core-approver', 'ROLE_REQUIRED'],
+        ['petra', 'NOT_A_PARTY'],
+      ] as const)
+        await refusedWritingNothing(() => rcv.approvePolicy(id(who), pid, at()), code);
+      await refusedWritingNothing(
+        () => rcv.approvePolicy(id('anna'), 'no-such-proposal', at()),
+        'PROPOSAL_NOT_FOUND',
+      );
+      expect((await rcv.approvePolicy(id('anna'), pid, at())).result).toMatchObject({
+        outcome: 'APPROVED',
+        status: 'OPEN',
+        version: null,
+      });
+      expect((await rcv.approvePolicy(id('anna'), pid, at())).result.outcome).toBe('UNCHANGED');
+      // Nothing changes before the majority: a split into three is still allowed.
+      expect((await rcv.policy(id('alice'))).version).toBe(current.version);
+      const { root } = await acceptedToken('300000');
+      const three = {
+        moveId: `M-${run}-p`,
+        outputs: ['100000', '100000', '100000'].map((amountMinor) => ({ amountMinor, holder: TIER1 })),
+        partId: root.partId,
+      };
+      expect((await rcv.proposeMove(id('tier1-finance'), three, at())).result.outcome).toBe('PROPOSED');
+      // Bank B's approver makes the majority: this transaction adopts the next version.
+      const adopted = await rcv.approvePolicy(id('bella'), pid, at());
+      expect(adopted.result).toMatchObject({
+        outcome: 'ADOPTED',
+        status: 'ADOPTED',
+        version: {
+          approvedBy: ['BankAMSP', 'BankBMSP'],
+          policy: { outputsMax: 2 },
+          proposalId: pid,
+          txId: adopted.txId,
+          version: current.version + 1,
+        },
+      });
+      expect(await rcv.policy(id('tier1-finance'))).toMatchObject({ version: current.version + 1 });
+      // From then on a move of three outputs is refused, the earlier proposal's signing too.
+      await refusedWritingNothing(
+        () => rcv.proposeMove(id('tier1-finance'), { ...three, moveId: `M-${run}-q` }, at()),
+        'POLICY_VIOLATION',
+      );
+      await refusedWritingNothing(
+        () => rcv.signMove(id('tier1-approver'), three.moveId, at()),
+        'POLICY_VIOLATION',
+      );
+      // History: the version before is still readable; the rival was made against it and is superseded.
+      expect((await rcv.policy(id('audrey'), current.version)).policy).toEqual(base);
+      const proposals = await rcv.policyProposals(id('alice'));
+      expect(proposals.find((p) => p.proposalId === rival)?.status).toBe('SUPERSEDED');
+      expect(proposals.find((p) => p.proposalId === pid)?.status).toBe('ADOPTED');
+      await refusedWritingNothing(() => rcv.approvePolicy(id('bella'), rival, at()), 'ALREADY_DECIDED');
+      // Put the policy back (a long-lived network runs the suite again), by the same governance.
+      await rcv.proposePolicy(id('bankb-admin'), `RP-${run}-3`, base, at());
+      await rcv.approvePolicy(id('anna'), `RP-${run}-3`, at());
+      expect((await rcv.approvePolicy(id('bella'), `RP-${run}-3`, at())).result.outcome).toBe('ADOPTED');
+      expect((await rcv.policy(id('alice'))).policy).toEqual(base);
     });
 
     it.runIf(options.injectedTime)(

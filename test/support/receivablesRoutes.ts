@@ -131,6 +131,35 @@ export async function callEveryReceivablesRoute(
   const swept = await ok(A, 'POST', '/v1/receivables/sweep', coreFinance);
   expect(swept.result).toMatchObject({ overdue: ['ER-K1/ER-M1/1'] });
 
+  // The policy, governed: Bank A's admin proposes, an approver of each bank approves; the second adopts it.
+  const policy = (await ok(A, 'GET', '/v1/receivables/policy', coreFinance)) as {
+    version: number;
+    policy: Record<string, unknown>;
+  };
+  const proposal = { proposalId: 'ER-RP1', policy: { ...policy.policy, feeBpMax: 60 } };
+  const proposed = await ok(
+    A,
+    'POST',
+    '/v1/receivables/policy/proposals',
+    await login('BankAMSP', 'banka-admin'),
+    proposal,
+  );
+  expect(proposed.result).toMatchObject({ outcome: 'PROPOSED', status: 'OPEN' });
+  await ok(A, 'POST', '/v1/receivables/policy/proposals/ER-RP1/approve', await login('BankAMSP', 'anna'));
+  const adopted = await ok(
+    B,
+    'POST',
+    '/v1/receivables/policy/proposals/ER-RP1/approve',
+    await login('BankBMSP', 'bella'),
+  );
+  expect(adopted.result).toMatchObject({ outcome: 'ADOPTED', version: { version: policy.version + 1 } });
+  const proposals = (await ok(B, 'GET', '/v1/receivables/policy/proposals', tier1Finance)) as unknown as {
+    proposalId: string;
+    status: string;
+  }[];
+  expect(proposals.map((p) => [p.proposalId, p.status])).toEqual([['ER-RP1', 'ADOPTED']]);
+  await ok(B, 'GET', `/v1/receivables/policy?version=${String(policy.version)}`, tier1Finance);
+
   const problems = [
     await api(A, 'POST', '/v1/receivables/trades', {
       token: coreFinance,
@@ -144,6 +173,11 @@ export async function callEveryReceivablesRoute(
     }),
     // Trade 2 is between tier 1 and tier 2: the core enterprise is no party to it.
     await api(A, 'GET', '/v1/receivables/trades/ER-T2', { token: coreFinance }),
+    // An enterprise's finance proposes no policy.
+    await api(A, 'POST', '/v1/receivables/policy/proposals', {
+      token: coreFinance,
+      body: { ...proposal, proposalId: 'ER-RP2' },
+    }),
   ];
   expect(problems.map((r) => [r.status, (r.body as { code: string }).code])).toEqual([
     [400, 'VALIDATION_FAILED'],
@@ -151,5 +185,6 @@ export async function callEveryReceivablesRoute(
     [403, 'ROLE_REQUIRED'],
     [409, 'INVOICE_ALREADY_USED'],
     [403, 'NOT_A_PARTY'],
+    [403, 'ROLE_REQUIRED'],
   ]);
 }

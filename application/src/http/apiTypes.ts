@@ -81,3 +81,6 @@ export type ReceivablesListedRecord = Shape<typeof R.ListedRecord>;
 export type ReceivablesListPage = Shape<typeof R.ListPage>;
 export type ReceivablesTree = Shape<typeof R.Tree>;
 export type ReceivablesMe = Shape<typeof R.Me>;
+export type ReceivablesPolicy = Shape<typeof R.Policy>;
+export type ReceivablesPolicyVersion = Shape<typeof R.PolicyVersion>;
+export type ReceivablesPolicyProposal = Shape<typeof R.PolicyProposal>;

@@ -16,6 +16,12 @@ import type {
   TradeStep,
   Wire,
 } from '../../../chaincode/src/api/receivables';
+import type {
+  PolicyInput,
+  PolicyProposalView,
+  PolicyStep,
+  PolicyVersionView,
+} from '../../../chaincode/src/api/receivables';
 import type { PostedLeg } from '../../../chaincode/src/api/reconciliation';
 import type { DayCount } from '../../../chaincode/src/core/receivables/financing';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
@@ -247,6 +253,25 @@ export class ReceivablesGateway {
   /** One page of a kind's records after an id, as `who` may index them (verifying the index). */
   listForIndex(who: Identity, kind: IndexedKind, after: string, limit: number) {
     return this.evaluate<IndexPage>(who, call('listForIndex', [kind, after, String(limit)]));
+  }
+
+  /** Proposes a whole receivables policy (amounts as decimal strings), as a governing bank's admin. */
+  proposePolicy(who: Identity, proposalId: string, policy: PolicyInput, options?: SubmitOptions) {
+    return this.submit<PolicyStep>(who, call('proposePolicy', [proposalId, canonicalJson(policy)]), options);
+  }
+
+  /** Approves a proposal, as a governing bank's approver; the majority's approval adopts it. */
+  approvePolicy(who: Identity, proposalId: string, options?: SubmitOptions) {
+    return this.submit<PolicyStep>(who, call('approvePolicy', [proposalId]), options);
+  }
+
+  /** A version of the policy: 0 the one in force. */
+  policy(who: Identity, version = 0) {
+    return this.evaluate<PolicyVersionView>(who, call('getPolicy', [String(version)]));
+  }
+
+  policyProposals(who: Identity) {
+    return this.evaluate<PolicyProposalView[]>(who, call('listPolicyProposals'));
   }
 
   sweepOverdue(who: Identity, options?: SubmitOptions) {

@@ -112,3 +112,51 @@ export interface IndexPage {
   readonly entries: readonly IndexedRecord[];
   readonly next: string | null;
 }
+
+/** A receivables policy as JSON carries it (core/receivables/governance.ts): amounts as decimal strings. */
+export interface PolicyInput {
+  readonly minPartMinor: Readonly<Record<string, string>>;
+  readonly minPartMinorDefault: string;
+  readonly outputsMax: number;
+  readonly feeBpMax: number;
+  readonly screeningOnHit: 'REFUSE' | 'FLAG';
+  /** The member banks that decide on the policy (MSP IDs). */
+  readonly governors: readonly string[];
+}
+
+/** A version of the policy: 1 is the genesis; each later one was adopted by a proposal and its approvals. */
+export interface PolicyVersionView {
+  readonly version: number;
+  readonly policy: PolicyInput;
+  readonly proposalId: string | null;
+  readonly adoptedAt: string | null;
+  readonly txId: string | null;
+  readonly approvedBy: readonly string[];
+}
+
+export interface PolicyProposalView {
+  readonly proposalId: string;
+  readonly baseVersion: number;
+  readonly policy: PolicyInput;
+  readonly proposedBy: { readonly mspId: string; readonly name: string; readonly id: string };
+  readonly proposedAt: string;
+  readonly txId: string;
+  readonly inputHash: string;
+  readonly approvals: readonly {
+    readonly mspId: string;
+    readonly name: string;
+    readonly id: string;
+    readonly at: string;
+    readonly txId: string;
+  }[];
+  /** OPEN until adopted; SUPERSEDED when another version was adopted after the one it was made against. */
+  readonly status: 'OPEN' | 'ADOPTED' | 'SUPERSEDED';
+  readonly adoptedVersion: number | null;
+}
+
+export interface PolicyStep {
+  readonly outcome: 'PROPOSED' | 'APPROVED' | 'ADOPTED' | 'UNCHANGED';
+  readonly proposal: PolicyProposalView;
+  readonly status: PolicyProposalView['status'];
+  readonly version: PolicyVersionView | null;
+}

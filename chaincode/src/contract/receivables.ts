@@ -8,6 +8,9 @@ import type {
   PartStep,
   PartView,
   PaymentStep,
+  PolicyProposalView,
+  PolicyStep,
+  PolicyVersionView,
   SweepResult,
   TokenStep,
   TokenView,
@@ -25,7 +28,19 @@ import {
   parseFinancingTerms,
   parseOfferInput,
 } from '../core/receivables/financing';
-import { DEFAULT_RECEIVABLES_POLICY } from '../core/receivables/limits';
+import {
+  decidePolicyApproval,
+  decidePolicyProposal,
+  GENESIS_RECEIVABLES_VERSION,
+  parseGovernedPolicy,
+  parsePolicyProposalId,
+  policyProposalStatus,
+  policyWire,
+  type GovernanceMeta,
+  type GovernedPolicy,
+  type PolicyProposal,
+  type ReceivablesPolicyVersion,
+} from '../core/receivables/governance';
 import {
   decidePayment,
   parsePaymentInput,
@@ -96,8 +111,133 @@ import type { ReceivablesContext } from './receivablesContext';
 /** Most parts one token may have (a token's tree is read whole to trace branches). */
 const PARTS_PER_TOKEN_MAX = 10_000;
 
-// The consortium's policy is not yet governed on the ledger (docs/RECEIVABLES.md): the default is in force.
-const POLICY = DEFAULT_RECEIVABLES_POLICY;
+// ---- The policy in force, and its governance (core/receivables/governance.ts) -----------------------------------
+
+type StoredVersion = PolicyVersionView;
+type StoredProposal = Omit<PolicyProposalView, 'status'> & { readonly status: PolicyProposal['status'] };
+
+const versionOf = (stored: StoredVersion): ReceivablesPolicyVersion => ({
+  ...stored,
+  policy: parseGovernedPolicy(stored.policy),
+});
+const proposalOf = (stored: StoredProposal): PolicyProposal => ({
+  ...stored,
+  policy: parseGovernedPolicy(stored.policy),
+});
+const storedVersion = (v: ReceivablesPolicyVersion): StoredVersion => ({
+  ...v,
+  policy: policyWire(v.policy) as unknown as PolicyVersionView['policy'],
+});
+const storedProposal = (p: PolicyProposal): StoredProposal => ({
+  ...p,
+  policy: policyWire(p.policy) as unknown as PolicyVersionView['policy'],
+});
+
+/**
+ * The policy version in force (public state, read in this transaction: a transaction endorsed under an older
+ * version fails Fabric's read check when the adoption commits first, so none applies a stale policy).
+ */
+async function policyVersionInForce(ctx: ReceivablesContext): Promise<ReceivablesPolicyVersion> {
+  const stored = await ctx.getJson<StoredVersion>(keys.policyCurrent());
+  return stored === undefined ? GENESIS_RECEIVABLES_VERSION : versionOf(stored);
+}
+
+async function policyInForce(ctx: ReceivablesContext): Promise<GovernedPolicy> {
+  return (await policyVersionInForce(ctx)).policy;
+}
+
+function governanceMeta(ctx: ReceivablesContext): GovernanceMeta {
+  const enterpriseId = ctx.clientIdentity.getAttributeValue('enterpriseId');
+  return {
+    actor: ctx.actor,
+    at: ctx.nowIso,
+    enterpriseId: enterpriseId === null || enterpriseId === '' ? null : enterpriseId,
+    txId: ctx.txId,
+  };
+}
+
+const proposalView = (p: PolicyProposal, current: ReceivablesPolicyVersion): PolicyProposalView => ({
+  ...storedProposal(p),
+  status: policyProposalStatus(p, current),
+});
+
+export async function proposePolicy(
+  ctx: ReceivablesContext,
+  rawId: string,
+  rawPolicy: string,
+): Promise<PolicyStep> {
+  const proposalId = parsePolicyProposalId(rawId);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawPolicy);
+  } catch {
+    fail('INVALID_INPUT', 'policy must be JSON');
+  }
+  const policy = parseGovernedPolicy(parsed);
+  const current = await policyVersionInForce(ctx);
+  const stored = await ctx.getJson<StoredProposal>(keys.policyProposal(proposalId));
+  const decision = decidePolicyProposal(
+    stored === undefined ? undefined : proposalOf(stored),
+    proposalId,
+    policy,
+    current,
+    { ...governanceMeta(ctx), inputHash: sha256Hex(canonicalJson(policyWire(policy))) },
+  );
+  if (decision.outcome === 'PROPOSED')
+    await ctx.putJson(keys.policyProposal(proposalId), storedProposal(decision.proposal));
+  const view = proposalView(decision.proposal, current);
+  return { outcome: decision.outcome, proposal: view, status: view.status, version: null };
+}
+
+export async function approvePolicy(ctx: ReceivablesContext, rawId: string): Promise<PolicyStep> {
+  const proposalId = parsePolicyProposalId(rawId);
+  const stored = await ctx.getJson<StoredProposal>(keys.policyProposal(proposalId));
+  if (stored === undefined) fail('PROPOSAL_NOT_FOUND', `no receivables policy proposal ${proposalId}`);
+  const current = await policyVersionInForce(ctx);
+  const decision = decidePolicyApproval(proposalOf(stored), current, governanceMeta(ctx));
+  if (decision.outcome === 'UNCHANGED') {
+    const view = proposalView(decision.proposal, current);
+    return { outcome: 'UNCHANGED', proposal: view, status: view.status, version: null };
+  }
+  await ctx.putJson(keys.policyProposal(proposalId), storedProposal(decision.proposal));
+  if (decision.outcome === 'ADOPTED') {
+    const version = storedVersion(decision.version);
+    await ctx.putJson(keys.policyVersion(decision.version.version), version);
+    await ctx.putJson(keys.policyCurrent(), version);
+    const view = proposalView(decision.proposal, decision.version);
+    return { outcome: 'ADOPTED', proposal: view, status: view.status, version };
+  }
+  const view = proposalView(decision.proposal, current);
+  return { outcome: 'APPROVED', proposal: view, status: view.status, version: null };
+}
+
+/** A version of the policy: 0 the one in force, 1 the genesis. Public: anyone on the channel may read it. */
+export async function getPolicy(ctx: ReceivablesContext, rawVersion: string): Promise<StoredVersion> {
+  const current = await policyVersionInForce(ctx);
+  const version = Number(rawVersion);
+  if (!Number.isInteger(version) || version < 0 || version > current.version)
+    fail('INVALID_INPUT', `version must be 0 (the one in force) or 1 to ${current.version}`);
+  if (version === 0 || version === current.version) return storedVersion(current);
+  if (version === 1) return storedVersion(GENESIS_RECEIVABLES_VERSION);
+  const stored = await ctx.getJson<StoredVersion>(keys.policyVersion(version));
+  if (stored === undefined) throw new Error(`policy version ${version} is adopted but not stored`);
+  return stored;
+}
+
+/** Policy proposals, in id order, with their status against the version in force (at most 200). */
+export async function listPolicyProposals(ctx: ReceivablesContext): Promise<PolicyProposalView[]> {
+  const current = await policyVersionInForce(ctx);
+  const [from, to] = keys.policyProposals();
+  const iterator = await ctx.stub.getStateByRange(from, to);
+  const out: PolicyProposalView[] = [];
+  try {
+    for (let r = await iterator.next(); !r.done && out.length < 200; r = await iterator.next())
+      out.push(proposalView(proposalOf(JSON.parse(utf8Text(r.value.value)) as StoredProposal), current));
+  } finally {
+    await iterator.close();
+  }
+  return out;
+}
 
 function meta(ctx: ReceivablesContext, input: unknown): MutationMeta {
   return {
@@ -292,14 +432,15 @@ async function tradesOf(
 }
 
 export async function proposeMove(ctx: ReceivablesContext, raw: unknown): Promise<MoveStep> {
-  const input = parseMoveInput(raw, POLICY);
+  const policy = await policyInForce(ctx);
+  const input = parseMoveInput(raw, policy);
   const part = await loadPart(ctx, input.partId);
   const decision = decideMoveProposal(
     await ctx.readRecord<MoveRecord>(keys.move(input.moveId)),
     input,
     part,
     await tradesOf(ctx, input.outputs),
-    POLICY,
+    policy,
     meta(ctx, input),
   );
   if (decision.outcome === 'PROPOSED') {
@@ -323,7 +464,8 @@ export async function signMove(
   const move = await loadMove(ctx, parseClientId(rawId, 'moveId'));
   const part = await loadPart(ctx, move.partId);
   const trades = await tradesOf(ctx, move.outputs);
-  const decision = decideMoveSigning(move, part, trades, POLICY, stepMeta(ctx));
+  const policy = await policyInForce(ctx);
+  const decision = decideMoveSigning(move, part, trades, policy, stepMeta(ctx));
   if (decision.outcome === 'UNCHANGED') return { created: [], move, outcome: 'UNCHANGED' };
   // Every enterprise the move passes a part to, screened in this transaction (consent: its confirmation of the
   // trade the output is made against).
@@ -336,7 +478,14 @@ export async function signMove(
       throw new Error(`move ${move.moveId}: the output to ${enterprise.enterpriseId} has no trade`);
     return { consent: transferConsentOf(trade), enterprise, purpose: 'PAYMENT_SCREENING' as const };
   });
-  const screenings = await screen(ctx, targets, part.maturityDate, rawScreening, `move ${move.moveId}`);
+  const screenings = await screen(
+    ctx,
+    policy,
+    targets,
+    part.maturityDate,
+    rawScreening,
+    `move ${move.moveId}`,
+  );
   const history = [...(move.screenings ?? []), ...screenings];
   if (refusedBy(screenings)) {
     // Refused on a hit: the move stays PROPOSED (nothing moves), and the refusal is on the ledger with the look.
@@ -414,12 +563,13 @@ export async function answerFinancing(
   const token = await loadToken(ctx, part.tokenId);
   const partTrade = await loadTrade(ctx, part.tradeId);
   const tokenTrade = token.tradeId === part.tradeId ? partTrade : await loadTrade(ctx, token.tradeId);
+  const policy = await policyInForce(ctx);
   const decision = decideFinancingAnswer(
     part,
     offerId,
     answer,
     { partTrade, token, tokenTrade },
-    POLICY,
+    policy,
     stepMeta(ctx),
   );
   switch (decision.outcome) {
@@ -445,6 +595,7 @@ export async function answerFinancing(
             ];
       const screenings = await screen(
         ctx,
+        policy,
         targets,
         part.maturityDate,
         rawScreening,
@@ -566,6 +717,7 @@ interface ScreeningTarget {
  */
 async function screen(
   ctx: ReceivablesContext,
+  policy: GovernedPolicy,
   targets: readonly ScreeningTarget[],
   maturityDate: string,
   rawScreening: unknown,
@@ -597,7 +749,7 @@ async function screen(
         purpose: target.purpose,
       },
       entries,
-      POLICY,
+      policy,
       { ...stepMeta(ctx), blacklistPolicyVersion: version.version },
     );
     for (const k of record.subjectKeys) await ctx.putJson(blacklistKeys.query(k, record.queryId), record);

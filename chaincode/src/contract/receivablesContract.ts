@@ -163,6 +163,34 @@ export class ReceivablesContract extends Contract {
     return canonicalJson(await rcv.sweepOverdue(ctx));
   }
 
+  /** A governing bank's admin proposes a whole receivables policy (JSON) against the version in force. */
+  @Transaction()
+  @Returns('string')
+  async proposePolicy(ctx: ReceivablesContext, proposalId: string, policy: string): Promise<string> {
+    return canonicalJson(await rcv.proposePolicy(ctx, proposalId, policy));
+  }
+
+  /** A governing bank's approver approves; the approval that makes a majority of the governors adopts it. */
+  @Transaction()
+  @Returns('string')
+  async approvePolicy(ctx: ReceivablesContext, proposalId: string): Promise<string> {
+    return canonicalJson(await rcv.approvePolicy(ctx, proposalId));
+  }
+
+  /** A version of the receivables policy (0: the one in force; 1: the genesis). */
+  @Transaction(false)
+  @Returns('string')
+  async getPolicy(ctx: ReceivablesContext, version: string): Promise<string> {
+    return canonicalJson(await rcv.getPolicy(ctx, version));
+  }
+
+  /** The receivables policy proposals with their status. */
+  @Transaction(false)
+  @Returns('string')
+  async listPolicyProposals(ctx: ReceivablesContext): Promise<string> {
+    return canonicalJson(await rcv.listPolicyProposals(ctx));
+  }
+
   /** For a node's index: the records an event named (transient `refs`), as the reader may index them. */
   @Transaction(false)
   @Returns('string')

@@ -37,6 +37,14 @@ export const receivablesKeys = {
    */
   receipt: (txId: string) => `rcvtx:${txId}`,
   /**
+   * Public state (not the collection): the receivables policy in force (absent: the genesis), every adopted
+   * version under its number, and the proposals. The policy is the consortium's, not a party's secret.
+   */
+  policyCurrent: () => 'rcvpolicy:current',
+  policyVersion: (version: number) => `rcvpolicy:v:${String(version).padStart(10, '0')}`,
+  policyProposal: (proposalId: string) => `rcvproposal:${proposalId}`,
+  policyProposals: () => ['rcvproposal:', 'rcvproposal;'] as const,
+  /**
    * The records of one kind after the id `after` ('' for the first), in key order: what a node's index is checked
    * against. ';' follows ':' in byte order, and '\u0000' follows nothing, so the range starts just after `after`.
    */

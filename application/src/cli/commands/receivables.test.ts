@@ -178,6 +178,55 @@ describe('tallystick receivables', () => {
     expect(json.items.map((x) => [x.id, x.status])).toEqual([['CLI-K1/root', 'FINANCED']]);
   });
 
+  it('shows the policy; a governing bank’s admin proposes, an approver of each bank approves, the second adopts', async () => {
+    const login = async (node: Node, u: string) => {
+      const r = await run(
+        node,
+        u,
+        ['login', '--node', node.url, '--user', u, '--password-stdin'],
+        `${u}-pw\n`,
+      );
+      expect([r.code, r.err]).toEqual([0, '']);
+    };
+    for (const u of ['banka-admin', 'anna']) await login(bankA, u);
+    await login(bankB, 'bella');
+    const shown = await ok(bankA, 'banka-admin', ['receivables', 'policy']);
+    expect(shown).toContain('policy version 1 (genesis)');
+    expect(shown).toContain('on a blacklist hit: REFUSE');
+    expect(shown).toContain('governed by BankAMSP, BankBMSP');
+    const policy = file('policy.json', {
+      minPartMinor: { CNY: '20000', JPY: '1000' },
+      minPartMinorDefault: '100',
+      outputsMax: 10,
+      feeBpMax: 50,
+      screeningOnHit: 'REFUSE',
+      governors: ['BankAMSP', 'BankBMSP'],
+    });
+    expect(
+      await ok(bankA, 'banka-admin', ['receivables', 'propose-policy', '--file', policy, '--id', 'CLI-RP1']),
+    ).toMatch(/^policy proposal: PROPOSED \(transaction/);
+    // Anna cannot propose: the chaincode's code and a non-zero exit.
+    const refused = await run(bankA, 'anna', [
+      'receivables',
+      'propose-policy',
+      '--file',
+      policy,
+      '--id',
+      'CLI-RP2',
+    ]);
+    expect([refused.code, refused.err]).toEqual([1, expect.stringContaining('ROLE_REQUIRED') as unknown]);
+    expect(await ok(bankA, 'anna', ['receivables', 'approve-policy', 'CLI-RP1'])).toMatch(
+      /^policy approval: APPROVED/,
+    );
+    expect(await ok(bankB, 'bella', ['receivables', 'approve-policy', 'CLI-RP1'])).toMatch(
+      /^policy approval: ADOPTED/,
+    );
+    const after = await ok(bankB, 'bella', ['receivables', 'policy']);
+    expect(after).toContain('policy version 2, adopted in transaction');
+    expect(after).toContain('CNY 20000');
+    expect(after).toMatch(/CLI-RP1\s+ADOPTED\s+1\s+banka-admin@BankAMSP\s+BankAMSP, BankBMSP/);
+  });
+
   it('says what is missing before sending anything', async () => {
     const noFile = await run(bankA, 'core-finance', ['receivables', 'propose-issue']);
     expect([noFile.code, noFile.err]).toEqual([2, expect.stringMatching(/needs --file/)]);

@@ -6,7 +6,14 @@ import { usageError } from '../cliErrors';
 import { table } from '../cliFormat';
 import { request } from '../cliSession';
 import type { Shape } from '../../http/routes/schema';
-import type { ListPage, Me, RECORD_KINDS, Tree } from '../../http/routes/receivablesShapes';
+import type {
+  ListPage,
+  Me,
+  PolicyProposal,
+  PolicyVersion,
+  RECORD_KINDS,
+  Tree,
+} from '../../http/routes/receivablesShapes';
 
 /**
  * `tallystick receivables …`: supply-chain receivable tokens through the node's /v1/receivables routes
@@ -35,6 +42,7 @@ export const RECEIVABLES_OPTIONS = {
   'rate-bp': { type: 'string' },
   'day-count': { type: 'string' },
   fee: { type: 'string' },
+  id: { type: 'string' },
 } as const;
 
 export const RECEIVABLES_SUBCOMMANDS = [
@@ -53,6 +61,9 @@ export const RECEIVABLES_SUBCOMMANDS = [
   'answer-offer',
   'pay',
   'sweep',
+  'policy',
+  'propose-policy',
+  'approve-policy',
 ] as const;
 type Sub = (typeof RECEIVABLES_SUBCOMMANDS)[number];
 type Values = ReturnType<typeof parseCommand<typeof RECEIVABLES_OPTIONS>>['values'];
@@ -81,6 +92,9 @@ Lists come from the node's index; changes go to the ledger (the chaincode decide
        [--fee MINOR]]                 the bank's financier answers (the discount is computed on the ledger)
   pay --file PAYMENT.json             the core enterprise records a payment at maturity
   sweep                               marks parts unpaid after maturity overdue (ledger time)
+  policy                              the policy in force and the proposals (open, adopted, superseded)
+  propose-policy --file POLICY.json --id ID   a governing bank's admin proposes a whole policy
+  approve-policy ID                   a governing bank's approver approves; the majority's approval adopts it
 Every change is idempotent by the id it carries: the same request again answers UNCHANGED.`;
 
 const need = (values: Values, name: keyof typeof RECEIVABLES_OPTIONS, sub: string): string => {
@@ -180,6 +194,37 @@ async function tree(ctx: CommandContext, tokenId: string): Promise<Outcome> {
   };
 }
 
+async function policy(ctx: CommandContext): Promise<Outcome> {
+  const session = await ctx.session();
+  const current = await request<Shape<typeof PolicyVersion>>(session, 'GET', '/v1/receivables/policy');
+  const proposals = await request<Shape<typeof PolicyProposal>[]>(
+    session,
+    'GET',
+    '/v1/receivables/policy/proposals',
+  );
+  const p = current.policy;
+  const mins = Object.entries(p.minPartMinor).map(([c, m]) => `${c} ${m}`);
+  return {
+    json: { current, proposals },
+    lines: [
+      `policy version ${String(current.version)}${current.txId === null ? ' (genesis)' : `, adopted in transaction ${current.txId} (${current.approvedBy.join(', ')})`}`,
+      `  smallest part (minor units): ${[...mins, `other ${p.minPartMinorDefault}`].join(', ')}`,
+      `  outputs per move at most ${String(p.outputsMax)}; fee at most ${String(p.feeBpMax)} bp; on a blacklist hit: ${p.screeningOnHit}`,
+      `  governed by ${p.governors.join(', ')}`,
+      ...table([
+        ['PROPOSAL', 'STATUS', 'BASE', 'BY', 'APPROVED BY'],
+        ...proposals.map((x) => [
+          x.proposalId,
+          x.status,
+          String(x.baseVersion),
+          `${x.proposedBy.name}@${x.proposedBy.mspId}`,
+          x.approvals.map((a) => a.mspId).join(', '),
+        ]),
+      ]),
+    ],
+  };
+}
+
 async function change(ctx: CommandContext, what: string, path: string, body?: unknown): Promise<Outcome> {
   const r = await request<Step>(await ctx.session(), 'POST', path, body);
   return { json: r, lines: stepLines(what, r) };
@@ -248,6 +293,19 @@ async function run(ctx: CommandContext, sub: Sub, p: readonly string[], v: Value
       return change(ctx, 'payment', '/v1/receivables/payments', await jsonFile(v, sub));
     case 'sweep':
       return change(ctx, 'sweep', '/v1/receivables/sweep');
+    case 'policy':
+      return policy(ctx);
+    case 'propose-policy':
+      return change(ctx, 'policy proposal', '/v1/receivables/policy/proposals', {
+        proposalId: need(v, 'id', sub),
+        policy: await jsonFile(v, sub),
+      });
+    case 'approve-policy':
+      return change(
+        ctx,
+        'policy approval',
+        `/v1/receivables/policy/proposals/${enc(one(p, sub, 'proposal id'))}/approve`,
+      );
   }
 }
 

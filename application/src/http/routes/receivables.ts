@@ -18,6 +18,10 @@ import {
   MoveInput,
   OfferInput,
   Part,
+  Policy,
+  PolicyProposal,
+  PolicyStep,
+  PolicyVersion,
   PartId,
   Payment,
   PaymentInput,
@@ -428,6 +432,77 @@ export const receivablesRoutes = [
     handle: async (_input, ctx) => {
       const r = await ctx.counted('receivablesSweep', () =>
         receivablesOf(ctx).sweepOverdue(ctx.session.identity, ledgerTime(ctx)),
+      );
+      return { status: 200 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'getReceivablesPolicy',
+    method: 'get',
+    path: '/receivables/policy',
+    summary: 'The receivables policy in force (or an earlier version)',
+    description:
+      'Anyone signed in reads it: the smallest part per currency, the most outputs of a move, the fee cap, what a blacklist hit does to a transfer or financing, and the banks that govern it. `version`: 0 (default) the one in force, 1 the genesis.',
+    tags: ['receivables'],
+    auth: 'session',
+    query: Type.Object({ version: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) }),
+    responses: { 200: { description: 'the version', schema: PolicyVersion } },
+    errors: [400],
+    handle: async ({ query }, ctx) => ({
+      status: 200 as const,
+      body: await receivablesOf(ctx).policy(ctx.session.identity, Number(query.version ?? '0')),
+    }),
+  }),
+  route({
+    operationId: 'listReceivablesPolicyProposals',
+    method: 'get',
+    path: '/receivables/policy/proposals',
+    summary: 'Receivables policy proposals, with their approvals and status',
+    description:
+      'OPEN until adopted; SUPERSEDED once another version was adopted after the one it was made against (propose it again).',
+    tags: ['receivables'],
+    auth: 'session',
+    responses: { 200: { description: 'the proposals, in id order', schema: Type.Array(PolicyProposal) } },
+    errors: [],
+    handle: async (_input, ctx) => ({
+      status: 200 as const,
+      body: await receivablesOf(ctx).policyProposals(ctx.session.identity),
+    }),
+  }),
+  route({
+    operationId: 'proposeReceivablesPolicy',
+    method: 'post',
+    path: '/receivables/policy/proposals',
+    summary: 'Propose a whole receivables policy (a governing bank’s admin)',
+    description:
+      'Needs the member role admin at a bank the policy in force names among its governors (403 ROLE_REQUIRED, NOT_A_PARTY). Against the version in force; the same proposalId with the same policy is UNCHANGED, with another 409 IDEMPOTENCY_CONFLICT; a policy equal to the one in force is 400. Nothing changes until a majority of the governing banks approved it.',
+    tags: ['receivables'],
+    auth: 'session',
+    body: Obj({ proposalId: ClientId('the proposal id, chosen by the client'), policy: Policy }),
+    responses: { 201: { description: 'committed', schema: Step(PolicyStep.properties) } },
+    errors: [400, 403, 409],
+    handle: async ({ body }, ctx) => {
+      const r = await ctx.counted('receivablesProposePolicy', () =>
+        receivablesOf(ctx).proposePolicy(ctx.session.identity, body.proposalId, body.policy, ledgerTime(ctx)),
+      );
+      return { status: 201 as const, body: committed(r) };
+    },
+  }),
+  route({
+    operationId: 'approveReceivablesPolicy',
+    method: 'post',
+    path: '/receivables/policy/proposals/{proposalId}/approve',
+    summary: 'Approve a policy proposal (a governing bank’s approver); the majority’s approval adopts it',
+    description:
+      'Needs the member role approver at a governing bank, another person than the proposer (403 SELF_APPROVAL); one approval per bank (again: UNCHANGED). The approval that makes more than half of the governing banks adopts the proposal as the next version, effective from this transaction (outcome ADOPTED). A proposal already adopted or superseded is 409 ALREADY_DECIDED.',
+    tags: ['receivables'],
+    auth: 'session',
+    params: Type.Object({ proposalId: ClientId('a proposal id') }),
+    responses: { 200: { description: 'committed', schema: Step(PolicyStep.properties) } },
+    errors: [403, 404, 409],
+    handle: async ({ params }, ctx) => {
+      const r = await ctx.counted('receivablesApprovePolicy', () =>
+        receivablesOf(ctx).approvePolicy(ctx.session.identity, params.proposalId, ledgerTime(ctx)),
       );
       return { status: 200 as const, body: committed(r) };
     },

@@ -441,3 +441,61 @@ export const Me = component(
     party: Nullable(Type.String({ description: 'how the lists name the person: `<code>@<MSP>` or `<MSP>`' })),
   }),
 );
+
+export const Policy = component(
+  'ReceivablesPolicy',
+  Obj(
+    {
+      minPartMinor: Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), Minor('the smallest part')),
+      minPartMinorDefault: Minor('the smallest part in a currency the table does not name'),
+      outputsMax: Int({ min: 2, max: RECEIVABLES_LIMITS.outputsMaxCeiling }),
+      feeBpMax: Int({ min: 0, max: RECEIVABLES_LIMITS.feeBpMaxCeiling }),
+      screeningOnHit: OneOf(['REFUSE', 'FLAG'] as const),
+      governors: Type.Array(MspId, { minItems: 1, maxItems: 50 }),
+    },
+    'the receivables policy: a whole policy (a proposal names every field); amounts as decimal strings',
+  ),
+);
+
+export const PolicyVersion = component(
+  'ReceivablesPolicyVersion',
+  Obj({
+    version: Int({ description: '1 is the genesis' }),
+    policy: Policy,
+    proposalId: Nullable(Type.String()),
+    adoptedAt: Nullable(Time()),
+    txId: Nullable(Type.String({ description: 'the transaction that completed the approvals' })),
+    approvedBy: Type.Array(Type.String()),
+  }),
+);
+
+const Approval = Obj({
+  mspId: Type.String(),
+  name: Type.String(),
+  id: Type.String(),
+  at: Time(),
+  txId: Type.String(),
+});
+
+export const PolicyProposal = component(
+  'ReceivablesPolicyProposal',
+  Obj({
+    proposalId: Type.String(),
+    baseVersion: Int({ description: 'the version in force when proposed' }),
+    policy: Policy,
+    proposedBy: Obj({ mspId: Type.String(), name: Type.String(), id: Type.String() }),
+    proposedAt: Time(),
+    txId: Type.String(),
+    inputHash: Type.String(),
+    approvals: Type.Array(Approval),
+    status: OneOf(['OPEN', 'ADOPTED', 'SUPERSEDED'] as const),
+    adoptedVersion: Nullable(Int()),
+  }),
+);
+
+export const PolicyStep = Obj({
+  outcome: OneOf(['PROPOSED', 'APPROVED', 'ADOPTED', 'UNCHANGED'] as const),
+  proposal: PolicyProposal,
+  status: OneOf(['OPEN', 'ADOPTED', 'SUPERSEDED'] as const),
+  version: Nullable(PolicyVersion),
+});
