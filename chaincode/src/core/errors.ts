@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'SELF_APPROVAL',
   'ALREADY_DECIDED',
   'LIMIT_EXCEEDED',
+  'PROPOSAL_INCOMPLETE',
   'NOT_INITIALISED',
   // The shared blacklist (docs/BLACKLIST.md).
   'NOT_A_MEMBER',
