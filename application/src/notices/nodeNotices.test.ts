@@ -107,6 +107,7 @@ describe('NodeNotices: posting', () => {
       leg('L2', r1, AB), // the same case again
       leg('L3', r2, ACB), // the clearing house has no key: Bank B only
       leg('L4', 'NOTPROVIDED', AB), // no reference the ledger accepts: no notices (the ledger refuses the batch)
+      leg('L5', 'E2E-ONE-STOP', [{ mspId: 'BankAMSP', role: 'DEBTOR_AGENT' }]), // no route the ledger accepts
     ]);
     expect(Object.keys(byCase ?? {}).sort()).toEqual([caseIdOf(r1, AB), caseIdOf(r2, ACB)].sort());
     const s = pairSecret(B.privateKey, A.publicKey);

@@ -1,5 +1,6 @@
 import type { NoticeKeyRecord, NoticeKeyRegistration } from '../../../chaincode/src/api/notices';
 import { TallyError } from '../../../chaincode/src/core/errors';
+import { parseRoute } from '../../../chaincode/src/core/leg';
 import { parseReference } from '../../../chaincode/src/core/reference';
 import type { CaseChange } from '../../../chaincode/src/ledger/events';
 import { caseIdOf } from '../../../chaincode/src/ledger/keys';
@@ -41,6 +42,9 @@ export function ledgerNoticeDirectory(
     },
   };
 }
+
+/** Other institutions' keys kept to open notices with, rotated ones included (five members rotating a dozen times). */
+const SEEN_KEYS_MAX = 64;
 
 /** What the transient field `notices` carries for a batch: each case the batch posts to, its notices. */
 export type NoticesByCase = Record<string, Notice[]>;
@@ -136,7 +140,13 @@ export class NodeNotices {
     for (const r of listed) {
       if (r.mspId === this.mspId) continue;
       others.set(r.mspId, r.publicKey);
+      // Newest last: past SEEN_KEYS_MAX, the keys longest out of the directory are forgotten first.
+      this.seen.delete(r.publicKey);
       this.seen.add(r.publicKey);
+    }
+    for (const oldest of this.seen) {
+      if (this.seen.size <= SEEN_KEYS_MAX) break;
+      this.seen.delete(oldest);
     }
     this.others = others;
     this.readAtMs = this.now();
@@ -153,11 +163,15 @@ export class NodeNotices {
     const wanted: { caseId: string; reference: string; parties: string[] }[] = [];
     const cases = new Set<string>();
     for (const leg of legs) {
-      if (!validReference(leg.reference)) continue;
-      const caseId = caseIdOf(leg.reference, leg.route);
+      const route = accepted(() => {
+        parseReference(leg.reference);
+        return parseRoute(leg.route);
+      });
+      if (route === undefined) continue;
+      const caseId = caseIdOf(leg.reference, route);
       if (cases.has(caseId)) continue;
       cases.add(caseId);
-      const parties = [...new Set(leg.route.map((s) => s.mspId))].filter((m) => m !== this.mspId);
+      const parties = [...new Set(route.map((s) => s.mspId))].filter((m) => m !== this.mspId);
       wanted.push({ caseId, parties, reference: leg.reference });
     }
     if (wanted.length === 0) return undefined;
@@ -220,12 +234,12 @@ function noticesOf(c: CaseChange): readonly Notice[] {
   return c.notices ?? [];
 }
 
-function validReference(reference: string): boolean {
+/** What `parse` gives, or undefined when the core refuses the input (the ledger then refuses it with its error). */
+function accepted<T>(parse: () => T): T | undefined {
   try {
-    parseReference(reference);
-    return true;
+    return parse();
   } catch (e) {
-    if (e instanceof TallyError) return false;
+    if (e instanceof TallyError) return undefined;
     throw e;
   }
 }
