@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { migrate } from '../application/src/db/migrate';
 import { BlockIndexer } from '../application/src/indexer/blockIndexer';
 import { ledgerNoticeDirectory, NodeNotices } from '../application/src/notices/nodeNotices';
-import { postingWithNotices } from '../application/src/notices/nodeNoticesStart';
+import { postingWithNotices, startNodeNotices } from '../application/src/notices/nodeNoticesStart';
 import { deriveNoticeKey } from '../application/src/notices/noticeKey';
 import { referenceOfCase } from '../application/src/readModel/caseReferences';
 import { startFabricBackend, type Backend } from './support/backend';
@@ -67,4 +70,33 @@ describe('notices on the live Fabric network', () => {
       await db.close();
     }
   }, 180_000);
+
+  it('node start registers the institution’s key through its system on the live network, and only once', async () => {
+    const connection = backend.fabric;
+    if (!connection) throw new Error('the live backend has no Fabric connection');
+    const dir = mkdtempSync(join(tmpdir(), 'tallystick-notices-fabric-'));
+    const env = { TALLYSTICK_WALLET_KEY: randomBytes(32).toString('base64') };
+    const logged: string[] = [];
+    const start = () =>
+      startNodeNotices(connection, 'PayCoMSP', {
+        env,
+        log: (m) => logged.push(m),
+        nodeDir: join(dir, 'PayCoMSP'),
+      });
+    try {
+      const first = await start();
+      await first?.registered;
+      first?.close();
+      expect(logged).toEqual(['notice key of PayCoMSP registered in the directory']);
+      const listed = await ledgerNoticeDirectory(connection.gateway, () => backend.identity('pavel')).list();
+      expect(listed.find((r) => r.mspId === 'PayCoMSP')?.publicKey).toBe(first?.notices.key.publicKey);
+      const again = await start();
+      await again?.registered;
+      again?.close();
+      // The directory held it: nothing registered, nothing logged.
+      expect(logged).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
