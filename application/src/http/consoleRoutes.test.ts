@@ -420,6 +420,75 @@ describe('console routes of a node', () => {
     expect(((await call('BankBMSP', 'GET', '/v1/views', bruno)).body.items as unknown[]).length).toBe(1);
   });
 
+  it("seals every listing's cursors to the person and the query: forged, altered, another person's or another view's are refused; a restarted node keeps its own", async () => {
+    for (let i = 0; i < 3; i++) await amountBreak();
+    const bruno = await login('BankBMSP', 'bruno');
+    const bella = await login('BankBMSP', 'bella');
+    const q = (path: string, token: string, mspId = 'BankBMSP') => call(mspId, 'GET', path, token);
+    const first = await q('/v1/queue?limit=1', bruno);
+    const sealed = first.body.nextCursor as string;
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    const second = await q(`/v1/queue?limit=1&cursor=${encodeURIComponent(sealed)}`, bruno);
+    expect(second.status).toBe(200);
+    expect(second.body.items).toHaveLength(1);
+    const position = sealed.slice(0, sealed.indexOf('.'));
+    const forged = Buffer.from(JSON.stringify(['age', 'asc', '2026-01-01 00:00:00+00', 'brk-0'])).toString(
+      'base64url',
+    );
+    // One character of the position changed, the seal kept.
+    const altered = `${position.startsWith('A') ? 'B' : 'A'}${sealed.slice(1)}`;
+    const refusedCursor = async (path: string, token: string, mspId = 'BankBMSP') => {
+      const r = await q(path, token, mspId);
+      expect([r.status, r.body.error?.code, r.body.details], path).toEqual([
+        400,
+        'VALIDATION_FAILED',
+        { field: 'cursor' },
+      ]);
+    };
+    for (const bad of [forged, `${forged}.AAAAAAAAAAAAAAAAAAAAAA`, altered, `${position}.`])
+      await refusedCursor(`/v1/queue?limit=1&cursor=${encodeURIComponent(bad)}`, bruno);
+    // Another person of the same institution, and the same person with another view.
+    await refusedCursor(`/v1/queue?limit=1&cursor=${encodeURIComponent(sealed)}`, bella);
+    await refusedCursor(`/v1/queue?limit=2&cursor=${encodeURIComponent(sealed)}`, bruno);
+    await refusedCursor(`/v1/queue?limit=1&reason=DUPLICATE&cursor=${encodeURIComponent(sealed)}`, bruno);
+    // The auditor's listing of every break is sealed the same way.
+    const audrey = await login('AuditorMSP', 'audrey');
+    const audit = await q('/v1/audit/breaks?limit=1', audrey, 'AuditorMSP');
+    const auditCursor = audit.body.nextCursor as string;
+    expect(auditCursor).toMatch(/\.[A-Za-z0-9_-]{22}$/);
+    await refusedCursor(
+      `/v1/audit/breaks?limit=1&cursor=${encodeURIComponent(Buffer.from(JSON.stringify(['audit', '9999', 'brk-z'])).toString('base64url'))}`,
+      audrey,
+      'AuditorMSP',
+    );
+    // A restarted node (a new app on the same wallet) still honours the cursor it gave the person.
+    const node = nodeOf('BankBMSP');
+    const app = createApp(
+      await testAppDeps(consortium, 'BankBMSP', dir, {
+        index: { pool: node.db.pool, indexer: node.indexer },
+        live: node.live,
+      }),
+    );
+    const restarted = await listen(app, 0, '127.0.0.1');
+    try {
+      const again = await callJson(restarted.url, 'POST', '/v1/sessions', undefined, {
+        enrollmentId: 'bruno',
+        secret: 'bruno-pw',
+      });
+      const page = await callJson(
+        restarted.url,
+        'GET',
+        `/v1/queue?limit=1&cursor=${encodeURIComponent(sealed)}`,
+        again.body.token as string,
+      );
+      expect(page.status).toBe(200);
+      const ids = (items: unknown) => (items as { breakId: string }[]).map((i) => i.breakId);
+      expect(ids(page.body.items)).toEqual(ids(second.body.items));
+    } finally {
+      await closeServer(restarted.server);
+    }
+  });
+
   it('shows every version of a break with its block, position and signer, as JSON and as CSV', async () => {
     const p = await amountBreak();
     const bruno = await login('BankBMSP', 'bruno');

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -42,6 +42,14 @@ export class FileWallet implements SessionRecords {
     // login; a session record it sealed reads as no session.
     await rm(join(dir, '.wallet-key'), { force: true });
     return new FileWallet(dir, Buffer.isBuffer(key) ? key : await loadWalletKey(key, dir));
+  }
+
+  /**
+   * A 32-byte key for one purpose (a domain text, e.g. `tallystick/cursor-seal/v1`), derived from the wallet key
+   * (HKDF-SHA256): as lasting as the wallet key, independent of it and of every other purpose's key.
+   */
+  derivedKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32));
   }
 
   async put(label: string, identity: Identity): Promise<void> {

@@ -8,6 +8,7 @@ import { keepsReceivables } from '../../receivables/receivablesIndexing';
 import { ReceivablesGateway } from '../../receivables/receivablesGateway';
 import { AUDIT_PAGE_SIZE_MAX, listAuditBreaks } from '../../readModel/read/auditBreaks';
 import { dashboard } from '../dashboard';
+import { listingCursors } from '../cursorSeal';
 import { ApiError } from '../errors';
 import { INDEX_READERS } from './queue';
 import { route } from './route';
@@ -52,15 +53,17 @@ export const auditRoutes = [
       cursor: Type.Optional(Str({ max: 2048, description: 'nextCursor of the previous page' })),
     }),
     responses: { 200: { description: 'a page', schema: AuditBreaksPage } },
-    handle: async ({ query }, { pool }) => {
+    handle: async ({ query }, ctx) => {
+      const cursors = listingCursors(ctx, 'audit-breaks', query);
+      const after = cursors.position();
       try {
-        const page = await listAuditBreaks(pool, {
+        const page = await listAuditBreaks(ctx.pool, {
           pageSize: query.limit ?? 50,
-          ...(query.cursor ? { after: query.cursor } : {}),
+          ...(after ? { after } : {}),
           ...(query.reason ? { reason: query.reason } : {}),
           ...(query.status ? { status: query.status } : {}),
         });
-        return { status: 200 as const, body: { items: page.items, nextCursor: page.next ?? null } };
+        return { status: 200 as const, body: { items: page.items, nextCursor: cursors.cursor(page.next) } };
       } catch (e) {
         if (e instanceof RangeError)
           throw new ApiError('VALIDATION_FAILED', 'cursor is not one this node gave', { field: 'cursor' });

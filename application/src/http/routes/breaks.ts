@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { referenceOfBreak, referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
 import { sealKey } from '../../../../chaincode/src/ledger/seal';
 import { nameBreakPeople } from '../../readModel/write/breakPeople';
-import { CursorSeal } from '../cursorSeal';
+import { nodeCursorSeal } from '../cursorSeal';
 import { ApiError, toErrorResponse } from '../errors';
 import { BULK_BREAKS_MAX } from '../queue';
 import { route, type RouteContext } from './route';
@@ -250,7 +250,7 @@ export const breakRoutes = [
     responses: { 200: { description: 'a page', schema: BreaksPage } },
     errors: [403],
     handle: async ({ query }, { deps, session, state }) => {
-      const cursors = state('breakCursors', () => new CursorSeal());
+      const cursors = nodeCursorSeal({ deps, state });
       const mspId = query.mspId ?? session.mspId;
       const limit = query.limit ?? 50;
       // The cursor is sealed to this person and this listing (institution and page size).

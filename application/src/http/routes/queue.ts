@@ -17,6 +17,7 @@ import { route, STREAMED, type RouteContext } from './route';
 import { Str, type Shape } from './schema';
 import { People, QueuePage, SavedView, SavedViews, ViewQuery } from './queueShapes';
 import { bearerToken } from '../authenticate';
+import { listingCursors } from '../cursorSeal';
 
 /**
  * The index's reads are the institution's business: anyone of it with a role (the ledger's own reads decide for
@@ -37,12 +38,17 @@ const ViewName = Type.Object({
 });
 const Cursor = Str({ max: 2048, description: 'nextCursor of the previous page' });
 
-/** One page of the queue, from the query string or a search's body (the same fields, and `search`). */
+/**
+ * One page of the queue, from the query string or a search's body (the same fields, and `search`). Its cursors
+ * are sealed to the person and the view (a search's too: GET and POST are one listing).
+ */
 async function page(
   ctx: RouteContext,
   input: Shape<typeof ViewQuery> & { cursor?: string; count?: boolean; search?: string },
 ) {
-  const { cursor, count, search, ...view } = input;
+  const { cursor: _sealed, count, search, ...view } = input;
+  const cursors = listingCursors(ctx, 'queue', input);
+  const cursor = cursors.position();
   const p = await queuePage(ctx.pool, ctx.session, view, {
     now: new Date(),
     ...(cursor ? { cursor } : {}),
@@ -53,7 +59,7 @@ async function page(
     status: 200 as const,
     body: {
       items: p.items,
-      nextCursor: p.next ?? null,
+      nextCursor: cursors.cursor(p.next),
       ...(p.total !== undefined ? { total: p.total } : {}),
     },
   };

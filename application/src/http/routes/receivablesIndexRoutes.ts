@@ -10,6 +10,7 @@ import {
   tokenTree,
   type ListedRecord as Listed,
 } from '../../readModel/receivablesIndex';
+import { listingCursors } from '../cursorSeal';
 import { ApiError } from '../errors';
 import { ListPage, Me, RECORD_KINDS, Tree } from './receivablesShapes';
 import { route } from './route';
@@ -108,7 +109,10 @@ export const receivablesIndexRoutes = [
       cursor: Type.Optional(Str({ max: 2048, description: 'nextCursor of the previous page' })),
     }),
     responses: { 200: { description: 'one page', schema: ListPage } },
-    handle: async ({ query }, { pool, session }) => {
+    handle: async ({ query }, ctx) => {
+      const { pool, session } = ctx;
+      const cursors = listingCursors(ctx, 'receivables', query);
+      const after = cursors.position();
       const viewer = receivablesViewerOf(session);
       if (query.mine === 'true' && viewer === null)
         throw new ApiError('VALIDATION_FAILED', 'an auditor holds nothing: mine=true is for parties', {
@@ -129,9 +133,12 @@ export const receivablesIndexRoutes = [
           ...(query.dueTo !== undefined ? { dueTo: query.dueTo } : {}),
           ...(query.longTerm !== undefined ? { longTerm: query.longTerm === 'true' } : {}),
           ...(query.order !== undefined ? { order: query.order } : {}),
-          ...(query.cursor !== undefined ? { after: query.cursor } : {}),
+          ...(after !== undefined ? { after } : {}),
         });
-        return { status: 200 as const, body: { items: page.items.map(listed), nextCursor: page.next } };
+        return {
+          status: 200 as const,
+          body: { items: page.items.map(listed), nextCursor: cursors.cursor(page.next) },
+        };
       } catch (e) {
         if (e instanceof RangeError)
           throw new ApiError('VALIDATION_FAILED', 'cursor is not one this listing gave', { field: 'cursor' });
