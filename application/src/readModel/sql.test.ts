@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { Params, unnestRows, updateSet, type Columns } from './sql';
+import { Params, repeats, unnestRows, updateSet, type Columns } from './sql';
 
 interface Row {
   readonly id: string;
@@ -33,6 +33,28 @@ describe('unnestRows', () => {
       ['a', 'b'],
       [1, 2],
       ['["x"]', '[]'],
+    ]);
+  });
+
+  it('sends each distinct value of a repeated column once, and each row its position there', () => {
+    const u = unnestRows(
+      [
+        { id: 'a', at: '2026-12-07T00:00:00Z' },
+        { id: 'b', at: null },
+        { id: 'c', at: '2026-12-07T00:00:01Z' },
+        { id: 'd', at: '2026-12-07T00:00:00Z' },
+      ],
+      {
+        id: ['text', (r: { id: string }) => r.id],
+        at: repeats('timestamptz', (r: { at: string | null }) => r.at),
+      },
+    );
+    expect(u.from).toBe('unnest($1::text[], $2::int[]) AS t(id, at)');
+    expect(u.select).toBe('id, ($3::timestamptz[])[at]');
+    expect(u.values).toEqual([
+      ['a', 'b', 'c', 'd'],
+      [1, null, 2, 1],
+      ['2026-12-07T00:00:00Z', '2026-12-07T00:00:01Z'],
     ]);
   });
 

@@ -17,13 +17,29 @@ export class Params {
 }
 
 /** The PostgreSQL element types a column array of `unnest` is cast to. */
-export type SqlType = 'text' | 'int' | 'bigint' | 'boolean' | 'timestamptz' | 'date' | 'numeric';
+export type SqlType = 'text' | 'int' | 'bigint' | 'boolean' | 'timestamptz' | 'date' | 'numeric' | 'jsonb';
 
 /**
  * One column of a bulk write: its element type, how to read it from a row, and, when the array cannot hold the
  * value as stored (a text[] per row, jsonb), the expression that makes it from `t.<name>`.
  */
-export type Column<R> = readonly [type: SqlType, of: (row: R) => unknown, select?: string];
+export type Column<R> =
+  | readonly [type: SqlType, of: (row: R) => unknown, select?: string]
+  | readonly [type: SqlType, of: (row: R) => unknown, select: undefined, repeats: 'repeats'];
+
+/**
+ * A column whose values repeat within a batch (a transaction's time, block and id, a route shared by a payment's
+ * cases): each distinct value is sent and parsed once, in a second array of `type`, and each row carries its
+ * position there. PostgreSQL parses a parameter once per statement, so a jsonb or timestamptz value repeated a
+ * thousand times costs one parse instead of a thousand (docs/PERFORMANCE-NOTES.md, the member API). Null stays
+ * null.
+ */
+export const repeats = <R>(type: SqlType, of: (row: R) => unknown): Column<R> => [
+  type,
+  of,
+  undefined,
+  'repeats',
+];
 
 /** Columns in statement order: an object, so each name is written once beside its type and its value. */
 export type Columns<R> = Readonly<Record<string, Column<R>>>;
@@ -46,7 +62,8 @@ export const textArrayOfJson = (column: string): string =>
  * Many rows as one statement: one array per column, turned back into rows by `unnest`, so a batch of any size is
  * one round trip with a fixed number of parameters. Gives `from` (`unnest($1::text[], …) AS t(name, …)`),
  * `names` (the column list), `select` (the names, or a column's expression) and `values` (the arrays, in order),
- * for `INSERT INTO table (names) SELECT select FROM from`.
+ * for `INSERT INTO table (names) SELECT select FROM from`. A `repeats` column is an int[] of positions in its
+ * distinct values, which follow the columns' arrays as parameters of their own.
  */
 export function unnestRows<R>(
   rows: readonly R[],
@@ -59,15 +76,46 @@ export function unnestRows<R>(
 } {
   const entries = Object.entries(columns);
   const names = entries.map(([name]) => name).join(', ');
+  const values: unknown[][] = [];
+  const distinct: unknown[][] = [];
+  const select: string[] = [];
+  for (const [name, column] of entries) {
+    const [type, of, expression] = column;
+    if (column[3] !== 'repeats') {
+      values.push(rows.map(of));
+      select.push(expression ?? name);
+      continue;
+    }
+    const seen = new Map<unknown, number>();
+    const kept: unknown[] = [];
+    values.push(
+      rows.map((row) => {
+        const v = of(row);
+        if (v === null || v === undefined) return null;
+        let at = seen.get(v);
+        if (at === undefined) {
+          kept.push(v);
+          at = kept.length;
+          seen.set(v, at);
+        }
+        return at;
+      }),
+    );
+    distinct.push(kept);
+    select.push(`($${entries.length + distinct.length}::${type}[])[${name}]`);
+  }
   return {
-    from: `unnest(${entries.map(([, [type]], i) => `$${i + 1}::${type}[]`).join(', ')}) AS t(${names})`,
+    from: `unnest(${entries.map(([, [type, , , repeated]], i) => `$${i + 1}::${repeated ? 'int' : type}[]`).join(', ')}) AS t(${names})`,
     names,
-    select: entries.map(([name, [, , select]]) => select ?? name).join(', '),
-    values: entries.map(([, [, of]]) => rows.map(of)),
+    select: select.join(', '),
+    values: [...values, ...distinct],
   };
 }
 
-/** The three columns that say which transaction wrote a row: `block_number`, `tx_index`, `tx_id`. */
+/**
+ * The three columns that say which transaction wrote a row: `block_number`, `tx_index`, `tx_id` (a batch's rows come
+ * from a few transactions: the block and the id are sent once each).
+ */
 export function originColumns<R>(
   origin: (row: R) => {
     readonly blockNumber: bigint;
@@ -76,9 +124,9 @@ export function originColumns<R>(
   },
 ): Columns<R> {
   return {
-    block_number: ['bigint', (r) => origin(r).blockNumber.toString()],
+    block_number: repeats('bigint', (r) => origin(r).blockNumber.toString()),
     tx_index: ['int', (r) => origin(r).txIndex],
-    tx_id: ['text', (r) => origin(r).txId],
+    tx_id: repeats('text', (r) => origin(r).txId),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CaseRow } from '../rows';
 import {
   jsonText,
   originColumns,
+  repeats,
   textArrayLiteral,
   unnestRows,
   updateSet,
@@ -15,12 +16,13 @@ const COLUMNS: Columns<CaseRow> = {
   status: ['text', (c) => c.status],
   parties: ['text', (c) => textArrayLiteral(c.parties), 'parties::text[]'],
   is_party: ['boolean', (c) => c.isParty],
-  expected: ['text', (c) => jsonText(c.expected), 'expected::jsonb'],
+  // A payment's route, and the times of the few transactions a batch holds: each sent and parsed once.
+  expected: repeats('jsonb', (c) => jsonText(c.expected)),
   leg_count: ['int', (c) => c.legCount],
-  opened_at: ['timestamptz', (c) => c.openedAt],
-  updated_at: ['timestamptz', (c) => c.updatedAt],
-  due_at: ['timestamptz', (c) => c.dueAt],
-  first_matched_at: ['timestamptz', (c) => c.matchedAt],
+  opened_at: repeats('timestamptz', (c) => c.openedAt),
+  updated_at: repeats('timestamptz', (c) => c.updatedAt),
+  due_at: repeats('timestamptz', (c) => c.dueAt),
+  first_matched_at: repeats('timestamptz', (c) => c.matchedAt),
   ...originColumns((c) => c.origin),
 };
 

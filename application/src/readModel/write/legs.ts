@@ -1,12 +1,12 @@
 import type { LegRow } from '../rows';
-import { originColumns, unnestRows, type Columns, type Queryable } from '../sql';
+import { originColumns, repeats, unnestRows, type Columns, type Queryable } from '../sql';
 
 const COLUMNS: Columns<LegRow> = {
-  msp_id: ['text', (l) => l.mspId],
+  msp_id: repeats('text', (l) => l.mspId),
   leg_id: ['text', (l) => l.legId],
   case_id: ['text', (l) => l.caseId],
-  role: ['text', (l) => l.role],
-  posted_at: ['timestamptz', (l) => l.postedAt],
+  role: repeats('text', (l) => l.role),
+  posted_at: repeats('timestamptz', (l) => l.postedAt),
   is_own: ['boolean', (l) => l.isOwn],
   ...originColumns((l) => l.origin),
 };

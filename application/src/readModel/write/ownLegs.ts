@@ -1,7 +1,7 @@
 import { parseAmountMinor } from '../../../../chaincode/src/core/money';
 import type { LegInput } from '../../ledger/ledgerGateway';
 import type { OwnLegRow } from '../rows';
-import { jsonText, unnestRows, type Columns, type Queryable } from '../sql';
+import { jsonText, repeats, unnestRows, type Columns, type Queryable } from '../sql';
 import { refreshOwnLegFacts } from './queueFacts';
 
 /**
@@ -19,22 +19,23 @@ function amountText(leg: LegInput): string {
 
 function columns(mspId: string): Columns<OwnLegRow> {
   return {
-    msp_id: ['text', () => mspId],
+    msp_id: repeats('text', () => mspId),
     leg_id: ['text', (r) => r.leg.legId],
     case_id: ['text', (r) => r.caseId],
     reference: ['text', (r) => r.leg.reference],
-    role: ['text', (r) => r.leg.role],
+    role: repeats('text', (r) => r.leg.role),
     branch: ['text', (r) => r.leg.branch ?? null],
-    route: ['text', (r) => jsonText(r.leg.route), 'route::jsonb'],
+    // Values a batch's legs share (a route, a day, the transaction): each sent and parsed once.
+    route: repeats('jsonb', (r) => jsonText(r.leg.route)),
     amount_minor: ['numeric', (r) => amountText(r.leg)],
-    currency: ['text', (r) => r.leg.currency],
-    value_date: ['date', (r) => r.leg.valueDate],
+    currency: repeats('text', (r) => r.leg.currency),
+    value_date: repeats('date', (r) => r.leg.valueDate),
     payer_ref: ['text', (r) => r.leg.payerRef],
     payee_ref: ['text', (r) => r.leg.payeeRef],
-    outcome: ['text', (r) => r.leg.outcome],
+    outcome: repeats('text', (r) => r.leg.outcome),
     corrects: ['text', (r) => r.leg.corrects ?? null],
-    tx_id: ['text', (r) => r.txId],
-    block_number: ['bigint', (r) => r.blockNumber.toString()],
+    tx_id: repeats('text', (r) => r.txId),
+    block_number: repeats('bigint', (r) => r.blockNumber.toString()),
   };
 }
 
