@@ -47,6 +47,8 @@ describe("the console's words in both languages", () => {
           institution: 'Bank B',
           within: 1,
           resolved: 2,
+          fields: 'a root cause',
+          name: 'zoe',
         });
         expect(text, `${locale} ${key}`).not.toMatch(/[{}]/);
       }

@@ -57,6 +57,13 @@ describe('the web console in Chromium', () => {
     const difference = await bruno.getByTestId('leg-difference').innerText();
     expect(difference).toMatch(/The odd one out\s+Bank B \(Amount, Outcome\)/);
     expect(difference).toMatch(/Its amount against the others\s+−CNY\s0\.67/);
+    // Assigned only to someone of the institution's reconcilers and approvers: another name is not offered.
+    await bruno.getByRole('combobox', { name: 'Assign to' }).fill('zoe');
+    expect(await bruno.getByTestId('assignee-unknown').innerText()).toBe(
+      'zoe is not one of your institution’s reconcilers or approvers.',
+    );
+    expect(await bruno.getByRole('button', { name: 'Assign', exact: true }).isDisabled()).toBe(true);
+    await bruno.getByRole('combobox', { name: 'Assign to' }).fill('bruno');
     await act(bruno, 'Assign');
     await act(bruno, 'Comment', 'core banking shows 12,345.00 settled');
     expect(await timeline(bruno)).toEqual([
@@ -69,8 +76,18 @@ describe('the web console in Chromium', () => {
 
     // Four eyes: bruno proposes; as a reconciler he is offered no Approve (the ledger would refuse it); the screen
     // says who has the break now; bella approves.
+    // Propose waits for its resolution, root cause and comment, and says which are missing.
+    const propose = bruno.getByRole('button', { name: 'Propose', exact: true });
+    expect(await propose.isDisabled()).toBe(true);
+    expect(await bruno.getByTestId('propose-needs').innerText()).toBe(
+      'To propose, give a resolution, a root cause, a comment.',
+    );
     await bruno.getByLabel('Resolution').selectOption('CORRECT_LEG');
+    await bruno.getByLabel('Root cause').selectOption('DATA_ENTRY');
+    expect(await propose.isDisabled()).toBe(true);
     await act(bruno, 'Propose', 'correct our leg to the settled amount');
+    expect(await bruno.getByTestId('root-cause').innerText()).toBe('Data entry error');
+    expect(await bruno.getByTestId('due-at').count()).toBe(1);
     expect(await bruno.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
     expect(await bruno.getByRole('button', { name: 'Resolve', exact: true }).isDisabled()).toBe(true);
     expect(await bruno.getByTestId('next-step').innerText()).toBe(
@@ -145,6 +162,7 @@ describe('the web console in Chromium', () => {
     await bruno.getByLabel('Language').selectOption('zh-CN');
     await bruno.getByRole('heading', { name: '处理记录' }).waitFor();
     expect(await bruno.getByTestId('break-status').innerText()).toBe('已处理');
+    expect(await bruno.getByTestId('root-cause').innerText()).toBe('录入错误');
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-detail-zh.png'), fullPage: true });
     await bruno.getByLabel('语言').selectOption('en');
 

@@ -77,6 +77,7 @@ export function defineWalkthrough(ledger: () => LedgerConnection, label: string)
       await openBreak(bruno, id);
       await act(bruno, 'Assign');
       await bruno.getByLabel('Resolution').selectOption('CORRECT_LEG');
+      await bruno.getByLabel('Root cause').selectOption('DATA_ENTRY');
       await act(bruno, 'Propose', 'correct our leg to the settled amount');
       // Four eyes: the proposer is offered no Approve; a second person of Bank B, an approver, approves.
       expect(await bruno.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);

@@ -20,9 +20,12 @@ import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/a
 import {
   allowedActions,
   COMMENT_REQUIRED,
+  isOverdue,
   RESOLUTION_KINDS,
   type PersonAction,
 } from '../../../chaincode/src/core/breakMachine';
+import { missingProposalFields, ROOT_CAUSES } from '../../../chaincode/src/core/rootCause';
+import { dayIn, endOfDayIn } from './dueDate';
 import { MATCH_FIELDS } from '../../../chaincode/src/core/leg';
 import { liveLegs } from '../../../chaincode/src/core/matching';
 
@@ -184,7 +187,7 @@ function unnamed(b: BreakRecord | SealedBreak): BreakRecord {
   const { people: _people, proposal, timeline, ...facts } = b;
   return {
     ...facts,
-    ...(proposal ? { proposal: { kind: proposal.kind, proposer: NOBODY } } : {}),
+    ...(proposal ? { proposal: { ...proposal, proposer: NOBODY } } : {}),
     timeline: timeline.map(({ people: _p, ...e }) => ({ ...e, actor: NOBODY })),
   };
 }
@@ -282,6 +285,25 @@ function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord
             }`
           : t('none')}
       </Fact>
+      <Fact label={t('rootCause')}>
+        <span data-testid="root-cause">
+          {(brk.rootCause ?? brk.proposal?.rootCause) === undefined
+            ? t('none')
+            : codeLabel(locale, brk.rootCause ?? brk.proposal?.rootCause ?? '')}
+        </span>
+      </Fact>
+      {brk.dueAt !== undefined && (
+        <Fact label={t('dueAt')}>
+          <span data-testid="due-at">{formatDateTime(locale, timeZone, brk.dueAt)}</span>
+          {/* escalated by the time now, as the node's index does by the ledger's newest transaction */}
+          {isOverdue(brk, new Date().toISOString()) && (
+            <strong className="badge" data-testid="escalated">
+              {' '}
+              {t('escalated')}
+            </strong>
+          )}
+        </Fact>
+      )}
       <Fact label={t('acceptedBy')}>
         {brk.acceptedBy.length
           ? formatList(
@@ -437,6 +459,8 @@ function BreakTimeline({
                 {codeLabel(locale, e.action)}
                 {e.assignee ? ` → ${e.assignee}` : ''}
                 {e.kind ? ` · ${codeLabel(locale, e.kind)}` : ''}
+                {e.rootCause ? ` · ${codeLabel(locale, e.rootCause)}` : ''}
+                {e.dueAt ? ` → ${formatDateTime(locale, timeZone, e.dueAt)}` : ''}
               </td>
               <td>{codeLabel(locale, e.to)}</td>
               <td>{sealed && e.comment ? <em className="help">{t('sealedComment')}</em> : e.comment}</td>
@@ -498,9 +522,14 @@ function BreakActions({
         ctx={ctx}
         people={people}
         mayPropose={roles.includes('reconciler')}
+        canPropose={can.PROPOSE.allowed}
+        comment={comment}
         offered={offered}
         act={act}
       />
+      {roles.includes('approver') && can.SET_DUE.allowed && (
+        <MoveDue ctx={ctx} brk={brk} hasComment={comment.trim() !== ''} act={act} />
+      )}
       <Decisions
         t={t}
         mayApprove={roles.includes('approver')}
@@ -518,19 +547,31 @@ function AssignAndPropose({
   ctx,
   people,
   mayPropose,
+  canPropose,
+  comment,
   offered,
   act,
 }: {
   readonly ctx: Ctx;
   readonly people: readonly string[];
   readonly mayPropose: boolean;
+  /** The ledger would take a proposal from the person now (its fields aside). */
+  readonly canPropose: boolean;
+  readonly comment: string;
   readonly offered: (a: PersonAction) => boolean;
   readonly act: (action: string, extra: ActionBody) => void;
 }) {
   const { t, locale, user } = ctx;
   const listId = `${useId()}-people`;
+  const hintId = useId();
   const [assignee, setAssignee] = useState(user.enrollmentId);
-  const [kind, setKind] = useState<string>(KINDS[0]);
+  const [kind, setKind] = useState<string>('');
+  const [rootCause, setRootCause] = useState<string>('');
+  // The node takes only its institution's reconcilers and approvers; the list is theirs (once it has come).
+  const unknown = people.length > 0 && assignee.trim() !== '' && !people.includes(assignee.trim());
+  // Propose waits for every field the ledger requires, and says which are missing.
+  const missing = missingProposalFields({ kind, rootCause, comment }, KINDS);
+  const fieldWords = { kind: t('fieldKind'), rootCause: t('fieldRootCause'), comment: t('fieldComment') };
   return (
     <div className="row">
       <label>
@@ -551,32 +592,102 @@ function AssignAndPropose({
       </datalist>
       <button
         type="button"
-        disabled={!offered('ASSIGN')}
+        disabled={!offered('ASSIGN') || unknown || assignee.trim() === ''}
         onClick={() => {
-          act('assign', { assignee });
+          act('assign', { assignee: assignee.trim() });
         }}
       >
         {t('assign')}
       </button>
+      {unknown && (
+        <p className="help" role="status" data-testid="assignee-unknown">
+          {t('notStaff', { name: assignee.trim() })}
+        </p>
+      )}
       {mayPropose && (
         <>
           <Select
             label={t('proposeKind')}
+            name="kind"
             value={kind}
+            any={t('chooseOne')}
             options={KINDS.map((k) => ({ value: k, label: codeLabel(locale, k) }))}
             onChange={setKind}
           />
+          <Select
+            label={t('rootCause')}
+            name="rootCause"
+            value={rootCause}
+            any={t('chooseOne')}
+            options={ROOT_CAUSES.map((c) => ({ value: c, label: codeLabel(locale, c) }))}
+            onChange={setRootCause}
+          />
           <button
             type="button"
-            disabled={!offered('PROPOSE')}
+            aria-describedby={canPropose && missing.length > 0 ? hintId : undefined}
+            disabled={!offered('PROPOSE') || missing.length > 0}
             onClick={() => {
-              act('propose', { kind });
+              act('propose', { kind, rootCause });
             }}
           >
             {t('propose')}
           </button>
+          {canPropose && missing.length > 0 && (
+            <p id={hintId} className="help" data-testid="propose-needs">
+              {t('proposeNeeds', {
+                fields: formatList(
+                  locale,
+                  missing.map((m) => fieldWords[m]),
+                ),
+              })}
+            </p>
+          )}
         </>
       )}
+    </div>
+  );
+}
+
+/** An approver moves the due date (to the end of a day in their time zone), saying why in the comment. */
+function MoveDue({
+  ctx,
+  brk,
+  hasComment,
+  act,
+}: {
+  readonly ctx: Ctx;
+  readonly brk: BreakRecord;
+  readonly hasComment: boolean;
+  readonly act: (action: string, extra: ActionBody) => void;
+}) {
+  const { t, timeZone } = ctx;
+  const id = useId();
+  const [day, setDay] = useState(brk.dueAt === undefined ? '' : dayIn(brk.dueAt, timeZone));
+  return (
+    <div className="row">
+      <label htmlFor={id}>{t('newDueDate')}</label>
+      <input
+        id={id}
+        type="date"
+        name="dueDate"
+        value={day}
+        aria-describedby={`${id}-help`}
+        onChange={(e) => {
+          setDay(e.target.value);
+        }}
+      />
+      <button
+        type="button"
+        disabled={!hasComment || day === ''}
+        onClick={() => {
+          act('due', { dueAt: endOfDayIn(day, timeZone) });
+        }}
+      >
+        {t('moveDue')}
+      </button>
+      <p id={`${id}-help`} className="help">
+        {t('moveDueHelp')}
+      </p>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import { ROOT_CAUSES } from '../../../chaincode/src/core/rootCause';
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 import { EXIT_CODES } from './cliErrors';
 import { CLI_TLS_ENV, IDLE_TIMEOUT_MS_DEFAULT } from './cliHttp';
@@ -169,8 +170,8 @@ ${GLOBAL_TEXT}`,
   break: `tallystick break show ID [--reference REF]
 tallystick break open REFERENCE [--case CASE_ID] | CASE_ID | --case CASE_ID | --break ID [REFERENCE]
 tallystick break provenance ID [--of break|case|leg]
-tallystick break ID assign|propose|approve|accept|reject|resolve|comment [--assignee NAME] [--kind K]
-                 [--comment TEXT] [--reference REF] [--idempotency-key KEY]
+tallystick break ID assign|propose|approve|accept|reject|resolve|comment|due [--assignee NAME] [--kind K]
+                 [--root-cause C] [--due TIME] [--comment TEXT] [--reference REF] [--idempotency-key KEY]
 
   show        the break: reason, status, parties, assignee, proposal, timeline; comments are sealed unless
               --reference gives the payment reference (then they are opened, for the parties)
@@ -182,8 +183,11 @@ tallystick break ID assign|propose|approve|accept|reject|resolve|comment [--assi
               time, transaction, block, signer
   a step      one workflow step, at most once per key: a node unreachable or unavailable (503) is retried
               under the same key; run again with the key it prints to finish an interrupted step
-                --assignee NAME   assign: who takes the break
+                --assignee NAME   assign: who takes the break (a reconciler or approver of your institution)
                 --kind K          propose: the resolution, ${RESOLUTION_KINDS.join(', ')}
+                --root-cause C    propose: why the break happened, ${ROOT_CAUSES.join(', ')}
+                                  (a proposal needs --kind, --root-cause and --comment: the node names what is missing)
+                --due TIME        due (approvers): the new due date, UTC ISO-8601 (2026-12-09T10:00:00Z); with --comment
                 --comment TEXT    a comment (sealed for the parties: needs --reference)
                 --reference REF   the payment reference
 

@@ -173,6 +173,30 @@ describe('the tallystick command line', () => {
       breakId,
     );
     expect(versions).toHaveLength(3);
+    // A proposal names what it lacks; with its kind, root cause and comment it goes through, and shows.
+    const ref = ['--reference', payments[0]?.reference ?? ''];
+    const incomplete = await cli('break', breakId, 'propose', '--kind', 'REVERSE', ...ref);
+    expect([incomplete.code, incomplete.err]).toEqual([
+      1,
+      expect.stringMatching(/PROPOSAL_INCOMPLETE.*rootCause, comment/),
+    ]);
+    const proposed = await cli(
+      'break',
+      breakId,
+      'propose',
+      '--kind',
+      'REVERSE',
+      '--root-cause',
+      'DUPLICATE',
+      '--comment',
+      'posted twice by our system',
+      ...ref,
+    );
+    expect(proposed.out).toMatch(new RegExp(`${breakId} is PROPOSED`));
+    const shown = await cli('break', 'show', breakId, ...ref);
+    expect(shown.out).toMatch(/proposal\s+REVERSE \(DUPLICATE\) by bruno/);
+    expect(shown.out).toMatch(/due\s+\d{4}-\d{2}-\d{2}T/);
+    expect((await cli('break', breakId, 'assign', '--assignee', 'zoe')).err).toMatch(/UNKNOWN_PERSON.*"zoe"/);
     expect((await cli('break', breakId, 'approve')).err).toMatch(/ROLE_REQUIRED|INVALID_TRANSITION/);
     expect((await cli('verify')).err).toMatch(/FORBIDDEN/);
     await loginAs('bankb-admin', 'session.json', true); // logs out below

@@ -6,7 +6,16 @@ import { CliError } from '../cliErrors';
 import { request } from '../cliSession';
 
 /** The workflow steps the command line takes, each POST /v1/breaks/{id}/{step}. */
-export const STEPS = ['assign', 'propose', 'approve', 'accept', 'reject', 'resolve', 'comment'] as const;
+export const STEPS = [
+  'assign',
+  'propose',
+  'approve',
+  'accept',
+  'reject',
+  'resolve',
+  'comment',
+  'due',
+] as const;
 export type Step = (typeof STEPS)[number];
 
 export function isStep(name: string): name is Step {
@@ -16,6 +25,8 @@ export function isStep(name: string): name is Step {
 export const STEP_OPTIONS = {
   assignee: { type: 'string' },
   kind: { type: 'string' },
+  'root-cause': { type: 'string' },
+  due: { type: 'string' },
   comment: { type: 'string' },
   reference: { type: 'string' },
   'idempotency-key': { type: 'string' },
@@ -53,6 +64,8 @@ export async function breakStep(
     const v = values[k];
     if (v) body[k] = v;
   }
+  if (values['root-cause']) body.rootCause = values['root-cause'];
+  if (values.due) body.dueAt = values.due;
   const key = values['idempotency-key'] ?? randomUUID();
   const s = await ctx.session();
   const path = `/v1/breaks/${encodeURIComponent(breakId)}/${step}`;

@@ -115,7 +115,14 @@ export function breakLines(b: Break | SealedBreak, opened: boolean): string[] {
     ...table([
       ...headerRows(b),
       ...(b.assignee ? [['assignee', actorText(b.assignee)]] : []),
-      ...(b.proposal ? [['proposal', `${b.proposal.kind} by ${actorText(b.proposal.proposer)}`]] : []),
+      ...(b.proposal
+        ? [
+            [
+              'proposal',
+              `${b.proposal.kind}${b.proposal.rootCause ? ` (${b.proposal.rootCause})` : ''} by ${actorText(b.proposal.proposer)}`,
+            ],
+          ]
+        : []),
       ...outcomeRows(b),
       ...(b.detail.fields ? [['fields', b.detail.fields.join(', ')]] : []),
       ...(legs.length > 0 ? [['legs', legs.join(', ')]] : []),
@@ -141,8 +148,11 @@ function stepCells(t: {
   action: string;
   from?: string | null;
   to: string;
+  rootCause?: string;
+  dueAt?: string;
 }): string[] {
-  return [`  ${String(t.seq)}`, t.at, t.action, `${t.from ?? '-'} -> ${t.to}`];
+  const what = t.rootCause ? `${t.action} ${t.rootCause}` : t.dueAt ? `${t.action} ${t.dueAt}` : t.action;
+  return [`  ${String(t.seq)}`, t.at, what, `${t.from ?? '-'} -> ${t.to}`];
 }
 
 /** What every break shows, opened or sealed: which break, why, where it stands, and its case. */
@@ -155,6 +165,7 @@ function headerRows(b: Break | SealedBreak): string[][] {
     ['parties', b.parties.join(', ')],
     ['opened', b.openedAt],
     ['updated', b.updatedAt],
+    ...(b.dueAt ? [['due', b.dueAt]] : []),
   ];
 }
 
@@ -163,6 +174,7 @@ function outcomeRows(b: Break | SealedBreak): string[][] {
   return [
     ...(b.acceptedBy.length > 0 ? [['accepted by', b.acceptedBy.join(', ')]] : []),
     ...(b.resolution ? [['resolution', b.resolution]] : []),
+    ...(b.rootCause ? [['root cause', b.rootCause]] : []),
   ];
 }
 
@@ -171,7 +183,9 @@ function sealedBreakLines(b: SealedBreak): string[] {
     ...table([
       ...headerRows(b),
       ['persons', '(sealed: --reference opens them)'],
-      ...(b.proposal ? [['proposal', b.proposal.kind]] : []),
+      ...(b.proposal
+        ? [['proposal', `${b.proposal.kind}${b.proposal.rootCause ? ` (${b.proposal.rootCause})` : ''}`]]
+        : []),
       ...outcomeRows(b),
     ]),
     'timeline:',
