@@ -6,6 +6,7 @@ import {
   receivablesCode,
   receivablesText,
 } from '../application/console/src/receivables/receivablesMessages';
+import { POLICY_PROPOSAL_STATUSES } from '../chaincode/src/core/receivables/governance';
 import { PART_STATUSES } from '../chaincode/src/core/receivables/part';
 import { RECEIVABLES_ROLES } from '../chaincode/src/core/receivables/parties';
 import { TOKEN_STATUSES } from '../chaincode/src/core/receivables/token';
@@ -36,6 +37,12 @@ describe("the receivables pages' words in both languages", () => {
       days: 90,
       rounding: 'HALF_UP',
       day: '2030-01-01',
+      parts: 3,
+      from: 'f@B',
+      version: 2,
+      banks: 'BankAMSP, BankBMSP',
+      minor: '100',
+      bp: 50,
     };
     const en = receivablesText('en');
     const zh = receivablesText('zh-CN');
@@ -55,6 +62,10 @@ describe("the receivables pages' words in both languages", () => {
       ...TRADE_STATUSES,
       ...RECEIVABLES_ROLES,
       'PARTLY_PAID',
+      'SCREENING_REFUSED',
+      'ON_HIT_REFUSE',
+      'ON_HIT_FLAG',
+      ...POLICY_PROPOSAL_STATUSES,
     ];
     for (const locale of ['en', 'zh-CN'] as const)
       for (const code of codes) expect(RECEIVABLES_CODES[locale][code], `${locale} ${code}`).toBeDefined();

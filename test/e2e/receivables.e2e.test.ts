@@ -77,6 +77,12 @@ describe('the receivables pages', () => {
   it('issues under four eyes: the core enterprise proposes, its approver signs, the supplier accepts', async () => {
     const finance = await loginAs('BankAMSP', 'core-finance');
     await open(finance, /Tokens and trades/);
+    // The policy in force, read-only (governed by the banks through the API and the command line).
+    await expect
+      .poll(() => finance.getByTestId('receivables-policy').innerText())
+      .toMatch(
+        /Version 1, the genesis[\s\S]*On a blacklist hit\s+refuse the transfer or financing[\s\S]*BankAMSP, BankBMSP/,
+      );
     await accessible(finance);
     const form = finance.getByRole('form', { name: 'Propose an issue (core enterprise)' });
     tokenId = await form.getByLabel('Token id').inputValue();
@@ -185,6 +191,68 @@ describe('the receivables pages', () => {
     await until(financier, 'receivables-calendar', SIX_THOUSAND);
     await accessible(financier);
     await financier.screenshot({ path: join(SCREENSHOTS, 'receivables-financing.png'), fullPage: true });
+  }, 120_000);
+
+  it('draws the token tree as a graph: the core enterprise down to every part, with status, holder and financing; opens, closes and selects by mouse and keyboard', async () => {
+    const page = await loginAs('BankBMSP', 'tier1-finance');
+    await open(page, /My parts/);
+    const FOUR_THOUSAND = /CNY\s4,000\.00/;
+    await until(page, 'receivables-wallet', FOUR_THOUSAND);
+    await page
+      .getByRole('row')
+      .filter({ hasText: FOUR_THOUSAND })
+      .getByRole('button', { name: 'Trace' })
+      .click();
+    const tree = page.getByRole('tree', {
+      name: 'Token tree: the core enterprise and every part you may see',
+    });
+    await tree.waitFor();
+    const issuer = tree.getByRole('treeitem', { name: /^Core enterprise 91310000MA1K000006@BankAMSP/ });
+    expect(await issuer.getAttribute('aria-expanded')).toBe('true');
+    const root = tree.getByRole('treeitem', { name: new RegExp(`^${tokenId}/root`) });
+    expect(await root.getAttribute('aria-expanded')).toBe('true');
+    // The root was split: tier 1 kept a part, tier 2's part is financed by Bank A.
+    const financed = tree.getByRole('treeitem', { name: /financed by BankAMSP/ });
+    expect(await financed.innerText()).toMatch(/CNY\s6,000\.00 · BankAMSP[\s\S]*Financed/);
+    await financed.click();
+    const details = page.getByTestId('receivables-graph-details');
+    await expect
+      .poll(() => details.innerText())
+      .toMatch(/BankAMSP financed it, for 91110000100000000R@BankAMSP/);
+    expect(await financed.getAttribute('aria-selected')).toBe('true');
+    // The keyboard: from the root, Left closes it (its parts leave the graph), Right opens it again, Down moves.
+    await root.focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await root.getAttribute('aria-expanded')).toBe('false');
+    expect(await tree.getByRole('treeitem', { name: /financed by BankAMSP/ }).count()).toBe(0);
+    expect(await root.innerText()).toContain('2 below');
+    await page.keyboard.press('ArrowRight');
+    expect(await root.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => details.innerText()).toMatch(new RegExp(`Parent\\s+${tokenId}/root`));
+    await accessible(page);
+    await page
+      .getByTestId('receivables-trace')
+      .screenshot({ path: join(SCREENSHOTS, 'receivables-graph.png') });
+    // The same graph in Chinese.
+    await page.locator('label.lang select').first().selectOption('zh-CN');
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await open(page, /我的凭证/);
+    await until(page, 'receivables-wallet', FOUR_THOUSAND);
+    await page
+      .getByRole('row')
+      .filter({ hasText: FOUR_THOUSAND })
+      .getByRole('button', { name: '溯源' })
+      .click();
+    const zhTree = page.getByRole('tree', { name: '凭证树：核心企业及您可见的全部份额' });
+    await zhTree.waitFor();
+    expect(await zhTree.innerText()).toMatch(/核心企业 91310000MA1K000006@BankAMSP[\s\S]*由 BankAMSP 融资/);
+    expect(await page.getByTestId('receivables-graph').innerText()).not.toMatch(
+      /Financed|Core enterprise|below/,
+    );
+    await accessible(page);
+    await page.locator('label.lang select').first().selectOption('en');
   }, 120_000);
 
   it('reads the same pages in Chinese, every word translated', async () => {

@@ -21,6 +21,8 @@ import {
   type Tree,
 } from './receivablesApi';
 import { receivablesCode, receivablesText, type ReceivablesText } from './receivablesMessages';
+import { PolicyView } from './PolicyView';
+import { TokenTreeGraph } from './TokenTreeGraph';
 
 const TABS: readonly { readonly tab: ReceivablesTab; readonly label: Parameters<ReceivablesText>[0] }[] = [
   { tab: 'wallet', label: 'tabWallet' },
@@ -94,7 +96,12 @@ export function ReceivablesScreen({ ctx, tab }: { readonly ctx: Ctx; readonly ta
       {me && (me.party !== null || me.roles.includes('auditor')) && (
         <>
           {tab === 'wallet' && <Wallet ctx={ctx} r={r} me={me} tick={tick} changed={changed} />}
-          {tab === 'tokens' && <TokensAndTrades ctx={ctx} r={r} me={me} tick={tick} changed={changed} />}
+          {tab === 'tokens' && (
+            <>
+              <TokensAndTrades ctx={ctx} r={r} me={me} tick={tick} changed={changed} />
+              <PolicyView ctx={ctx} r={r} tick={tick} />
+            </>
+          )}
           {tab === 'financing' && <FinancingView ctx={ctx} r={r} me={me} tick={tick} changed={changed} />}
           {tab === 'maturity' && <Maturity ctx={ctx} r={r} me={me} tick={tick} changed={changed} />}
         </>
@@ -580,14 +587,6 @@ function Trace({
   )
     branch.unshift(at);
   const token = tree?.token?.kind === 'TOKEN' ? tree.token.record : undefined;
-  const children = (id: string | null) => [...parts.values()].filter((p) => p.parentId === id);
-  const node = (p: Part): ReactNode => (
-    <li key={p.partId}>
-      <span className="mono">{p.partId}</span> · {money(ctx, p.amountMinor, p.currency)} · {labelOf(p.holder)}{' '}
-      · {receivablesCode(ctx.locale, p.status)}
-      {children(p.partId).length > 0 && <ul>{children(p.partId).map(node)}</ul>}
-    </li>
-  );
   return (
     <section aria-labelledby="receivables-trace" data-testid="receivables-trace">
       <h3 id="receivables-trace">{r('traceTitle', { part: part.partId })}</h3>
@@ -613,7 +612,17 @@ function Trace({
       </ol>
       <h4>{r('tree')}</h4>
       <p className="help">{r('treeHelp', { token: part.tokenId })}</p>
-      <ul>{children(null).map(node)}</ul>
+      {tree && (
+        <TokenTreeGraph
+          key={`${part.tokenId}:${String(tick)}`}
+          ctx={ctx}
+          r={r}
+          parts={[...parts.values()]}
+          issuer={labelOf(token?.issuer ?? part.issuer)}
+          current={part.partId}
+          money={(amountMinor, currency) => money(ctx, amountMinor, currency)}
+        />
+      )}
     </section>
   );
 }
