@@ -39,6 +39,14 @@ describe('npm start', () => {
         expect(out).toMatch(/payments\s+600/);
         expect(out).toMatch(/EXACT/);
         for (const m of out.matchAll(/^\s{4}([A-Z_]+)\s+(\d+) \/\s+(\d+)/gm)) expect(m[2]).toBe(m[3]);
+        // Each system posts through its institution's node, which adds notices for the other parties of every
+        // new case: every case of the day got them.
+        const noticed = /notices\s+(\d+) on (\d+) of (\d+) cases/.exec(out);
+        expect(noticed, out).not.toBeNull();
+        const [, notices, withNotices, opened] = (noticed ?? []).map(Number);
+        expect(opened).toBeGreaterThanOrEqual(600);
+        expect(withNotices).toBe(opened);
+        expect(notices).toBeGreaterThanOrEqual(opened ?? Infinity);
         lines.length = 0;
         // a second run continues the same ledger with the next business day, the chaincode in a worker thread
         expect(

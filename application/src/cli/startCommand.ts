@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { routeText } from '../../../chaincode/src/core/leg';
 import type { LedgerConnection } from '../ledger/connection';
 import { startEmbeddedConsortium } from '../ledger/embeddedLedger';
-import { startInstitutionNodes } from '../node/institutionNodes';
-import type { Identity } from '../ledger/ledgerGateway';
+import { startInstitutionNodes, type RunningNode } from '../node/institutionNodes';
+import type { Identity, LedgerGateway } from '../ledger/ledgerGateway';
 import {
   compressedTiming,
   consortiumInstitutions,
@@ -157,9 +157,27 @@ async function setDayServiceLevels(c: LedgerConnection, day: BusinessDay): Promi
   }
 }
 
+/**
+ * The ledger as the simulated systems post to it: each institution's through its own node, as its adapter would,
+ * so that every batch carries the node's notices for the other parties of its new cases and every party's node
+ * learns the references of its cases (application/src/notices). Everything else goes to the ledger directly.
+ */
+function postingThroughNodes(c: LedgerConnection, nodes: readonly RunningNode[]): LedgerGateway {
+  const postLegs: LedgerGateway['postLegs'] = (who, legs, options) =>
+    (nodes.find((n) => n.mspId === who.mspId)?.gateway ?? c.gateway).postLegs(who, legs, options);
+  return new Proxy(c.gateway, {
+    get(target, property) {
+      if (property === 'postLegs') return postLegs;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 async function runDay(
   c: LedgerConnection,
   config: Config,
+  nodes: readonly RunningNode[],
 ): Promise<{ code: number; day: BusinessDay; sweeper: Identity }> {
   const realTime = !c.supportsInjectedTime;
   // In virtual time the day is placed so that none of it lies after now (simulation/businessDay.ts).
@@ -198,8 +216,21 @@ async function runDay(
   let lastPrinted = -1;
   // Each institution's system posts straight to the ledger here, as a core banking system would through its own
   // adapter; each node's index reads its institution's own legs back from the ledger as it indexes their blocks.
+  // The notices the day's cases got, as the ledger's events list them.
+  const cases = new Set<string>();
+  const noticed = new Set<string>();
+  let notices = 0;
+  const stopCounting = c.gateway.onChanges((changes) => {
+    for (const k of changes.cases) {
+      cases.add(k.caseId);
+      if (k.notices !== undefined && k.notices.length > 0) {
+        noticed.add(k.caseId);
+        notices += k.notices.length;
+      }
+    }
+  });
   const report = await runBusinessDay(day, {
-    gateway: c.gateway,
+    gateway: postingThroughNodes(c, nodes),
     systems,
     sweeper,
     ...(realTime ? { realTime: true, windowMs: 2_000 } : {}),
@@ -215,7 +246,11 @@ async function runDay(
   });
   if (process.stdout.isTTY) process.stdout.write('\n');
   writeFileSync(join(config.dataDir, 'simulation.json'), JSON.stringify({ lastDate: date }));
+  stopCounting();
   console.log(formatReport(report));
+  console.log(
+    `  notices             ${notices} on ${noticed.size} of ${cases.size} cases, for their other parties' nodes`,
+  );
   return { code: report.mismatches.length === 0 ? 0 : 1, day, sweeper };
 }
 
@@ -236,7 +271,7 @@ export async function start(argv: readonly string[]): Promise<number> {
       `  ${org.mspId.padEnd(18)} ${org.name} (${org.kind.toLowerCase().replace('_', ' ')}), people: ${org.users.map((u) => `${u.id} [${u.roles.join(',')}]`).join(', ')}`,
     );
   }
-  const { code, day, sweeper } = await runDay(c, config);
+  const { code, day, sweeper } = await runDay(c, config, nodes);
   if (config.exit) {
     await Promise.all(nodes.map((n) => n.close()));
     await c.close();

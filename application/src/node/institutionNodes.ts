@@ -18,6 +18,7 @@ import { SessionStore } from '../identity/sessions';
 import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
 import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
+import type { LedgerGateway } from '../ledger/ledgerGateway';
 import { postingWithNotices, startNodeNotices } from '../notices/nodeNoticesStart';
 import type { ConsortiumOrganisation } from '../ledger/consortium';
 
@@ -26,6 +27,11 @@ export interface RunningNode {
   readonly url: string;
   /** Where the node's off-chain index lives (embedded PGlite or a PostgreSQL schema). */
   readonly database: string;
+  /**
+   * The ledger as the node posts to it: with the node's notices for the other parties of each new case (the
+   * institution's systems post through it, so every party's node learns the references of its cases).
+   */
+  readonly gateway: LedgerGateway;
   /** Starts following the ledger into the index (from its checkpoint). */
   startIndexer(): Promise<BlockIndexer>;
   close(): Promise<void>;
@@ -126,13 +132,14 @@ async function startNode(
       ? { demoKeyDir: options.blacklistDemoKeyDir ?? join(options.dataDir, 'blacklist-keys') }
       : {}),
   });
+  const posting = notices ? postingWithNotices(c.gateway, notices.notices) : c.gateway;
   const app = createApp({
     ...(blacklist ? { blacklist } : {}),
     index,
     live,
     mspId: org.mspId,
     institutionName: org.name,
-    gateway: notices ? postingWithNotices(c.gateway, notices.notices) : c.gateway,
+    gateway: posting,
     enroller: c.enroller(org.mspId),
     people: directoryOf(org),
     wallet: await FileWallet.open(join(nodeDir, 'wallet'), readWalletKeyConfig(env)),
@@ -146,6 +153,7 @@ async function startNode(
     mspId: org.mspId,
     url,
     database: db.description,
+    gateway: posting,
     async startIndexer() {
       if (!index.indexer) {
         // Blocks name each transaction's signer: the index keeps it for auditors.
