@@ -28,6 +28,7 @@ import { ReceivablesGateway } from '../../application/src/receivables/receivable
 import { startReceivablesIndexing } from '../../application/src/receivables/receivablesIndexing';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { machineInfo, writeResults } from './results';
+import { timed as timedConcurrently } from './timed';
 
 /**
  * `npm run bench:receivables`: receivable tokens on the embedded network (durability fsync), through the
@@ -57,29 +58,7 @@ const CONCURRENCY = Number(values.concurrency);
 const TREE_PARTS = Number(values['tree-parts']);
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** `work(i)` for i in [0, n), `concurrency` at once; each one's latency in ms. */
-async function timed(n: number, work: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, n) }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t = performance.now();
-        await work(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    count: n,
-    perSecond: round(n / seconds),
-    latencyMsP50: round(percentile(latencies, 50)),
-    latencyMsP99: round(percentile(latencies, 99)),
-  };
-}
+const timed = (n: number, work: (i: number) => Promise<void>) => timedConcurrently(n, CONCURRENCY, work);
 
 /** Rows of one token's tree: `parts` parts in `tiers` tiers, each part's children as even as the count allows. */
 function treeRows(tokenId: string, parts: number, tiers: number): ReceivablesRow[] {
