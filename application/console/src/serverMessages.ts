@@ -114,7 +114,7 @@ const zh: Record<keyof typeof en, string> = {
   SELF_APPROVAL: '本方案由您提出：须由本机构另一名复核员复核（双人复核）。',
   ALREADY_DECIDED: '本机构已对此作出决定。',
   LIMIT_EXCEEDED: '该核销金额超出您的审批权限：须由权限更高的复核员复核。',
-  PROPOSAL_INCOMPLETE: '处理方案须包括处理方式、差错原因和说明。',
+  PROPOSAL_INCOMPLETE: '处理方案须包括处理方式、差错根因和备注。',
   NOT_INITIALISED: '账本尚未初始化。',
   NOT_A_MEMBER: '本机构不是共享黑名单成员。',
   POLICY_VIOLATION: '黑名单规则不允许此操作。',
