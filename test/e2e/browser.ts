@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -69,6 +70,17 @@ export async function openBreak(page: Page, breakId: string): Promise<void> {
 }
 
 /** Presses an action button (with a comment) and waits until the console reports the ledger committed it. */
+const AXE = readFileSync(join(__dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2 A and AA rules on the page as it stands (run through the DevTools protocol: no CSP). */
+export async function accessible(page: Page): Promise<void> {
+  await page.evaluate(AXE);
+  const found = await page.evaluate<string[]>(
+    "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))",
+  );
+  expect(found).toEqual([]);
+}
+
 export async function act(page: Page, button: string, comment?: string): Promise<void> {
   if (comment !== undefined) await page.getByRole('textbox', { name: 'Comment' }).fill(comment);
   await page.getByRole('button', { name: button, exact: true }).click();

@@ -7,7 +7,7 @@ import { browserSuite } from '../support/browserSuite';
 import { started } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
 import { login } from '../support/sessions';
-import { act, openBreak, postCorrection, timeline } from './browser';
+import { accessible, act, openBreak, postCorrection, timeline } from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
@@ -82,6 +82,7 @@ describe('the web console in Chromium', () => {
     expect(await bruno.getByTestId('propose-needs').innerText()).toBe(
       'To propose, give a resolution, a root cause, a comment.',
     );
+    await accessible(bruno); // the break screen with its propose and assign controls, hints shown
     await bruno.getByLabel('Resolution').selectOption('CORRECT_LEG');
     await bruno.getByLabel('Root cause').selectOption('DATA_ENTRY');
     expect(await propose.isDisabled()).toBe(true);
@@ -163,6 +164,7 @@ describe('the web console in Chromium', () => {
     await bruno.getByRole('heading', { name: '处理记录' }).waitFor();
     expect(await bruno.getByTestId('break-status').innerText()).toBe('已处理');
     expect(await bruno.getByTestId('root-cause').innerText()).toBe('录入错误');
+    await accessible(bruno);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-detail-zh.png'), fullPage: true });
     await bruno.getByLabel('语言').selectOption('en');
 
