@@ -9,7 +9,7 @@ import { indexedTransactions } from '../readModel/read/transactions';
 import { comparePositions, type Position } from '../readModel/rows';
 import { nameBreakPeople } from '../readModel/write/breakPeople';
 import { writeOwnLegs } from '../readModel/write/ownLegs';
-import { rememberCaseReference } from '../readModel/caseReferences';
+import { rememberCaseReferences } from '../readModel/write/caseReferences';
 import type { DiscoveredCase } from '../notices/nodeNotices';
 import { sealKey } from '../../../chaincode/src/ledger/seal';
 import { ownLegDetails, type OwnLegReader } from './ownLegs';
@@ -325,7 +325,8 @@ export class BlockIndexer {
       checkpoint = await applyProjection(client, projection, institution, async () => {
         await faults?.('rows', { notices, client });
       });
-      for (const d of discovered) await rememberCaseReference(client, institution, d.caseId, d.reference);
+      // One statement for the batch: a statement per case cost the member API several times its work per leg.
+      await rememberCaseReferences(client, institution, discovered);
       await faults?.('checkpoint', { notices, client });
       await client.query('COMMIT');
       committed = true;
