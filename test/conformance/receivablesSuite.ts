@@ -22,6 +22,7 @@ import {
 import { addDays, addMonths } from '../../chaincode/src/core/receivables/calendar';
 import { computeDiscount } from '../../chaincode/src/core/receivables/financing';
 import { startBackend, type Backend, type TestClock } from '../support/backend';
+import { everyPeerCommits } from '../support/everyPeerCommits';
 import { ledgerRefusal, refusalWritingNothing } from '../support/receivablesRefusal';
 
 /** The enterprises of network/consortium.json: a core enterprise and its supplier tiers, clients of two banks. */
@@ -82,7 +83,13 @@ export function defineReceivablesSuite(
     keyDir = mkdtempSync(join(tmpdir(), 'tallystick-receivables-key-'));
     await createSubjectKeyFile(join(keyDir, 'v1.key'), 1);
     ring = await loadSubjectKeyring({ files: [join(keyDir, 'v1.key')] }, join(keyDir, 'data'));
-    transport = connection.gateway;
+    transport = backend.fabric
+      ? everyPeerCommits(connection.gateway, backend.fabric, () => [
+          id('banka-system'),
+          id('bankb-system'),
+          id('audrey'),
+        ])
+      : connection.gateway;
     rcv = new ReceivablesGateway(transport, screeningKeysOf(ring));
     bl = new BlacklistGateway(connection.gateway);
     clock = backend.clock();
