@@ -131,9 +131,9 @@ describe('the triage queue in Chromium', () => {
     await expect.poll(() => rows(page).count()).toBe(2);
     const csv = await exported(page, 'Export CSV');
     expect(csv[0]).toBe(
-      'break_id,case_id,reason,status,resolution,opened_at,updated_at,age_ms,service_level,assignee,counterparties,amount,currency,value_date,own_reference',
+      'break_id,case_id,reason,status,resolution,opened_at,updated_at,age_ms,service_level,assignee,counterparties,amount,currency,value_date,own_reference,root_cause,due_at,escalated',
     );
-    expect(csv.slice(1).map((l) => l.split(',').slice(11))).toEqual([
+    expect(csv.slice(1).map((l) => l.split(',').slice(11, 15))).toEqual([
       ['99999.00', 'CNY', '2026-11-26', references[4]],
       ['4500.00', 'CNY', '2026-11-27', references[2]],
     ]);

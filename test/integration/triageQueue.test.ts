@@ -179,7 +179,7 @@ describe.each(testDatabaseKinds())('the triage queue (index on %s)', (database) 
     );
     const lines = r.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'break_id,case_id,reason,status,resolution,opened_at,updated_at,age_ms,service_level,assignee,counterparties,amount,currency,value_date,own_reference',
+      'break_id,case_id,reason,status,resolution,opened_at,updated_at,age_ms,service_level,assignee,counterparties,amount,currency,value_date,own_reference,root_cause,due_at,escalated',
     );
     const cells = lines.slice(1).map((l) => l.split(','));
     expect(cells.map((c) => [c[1], c[11], c[12], c[13], c[14]])).toEqual([

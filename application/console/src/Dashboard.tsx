@@ -129,6 +129,9 @@ function ServiceLevelTiles({
       <dl className="tiles" data-testid="service-level">
         <Fact label={t('openAtRisk')}>{formatInteger(locale, serviceLevel.openAtRisk)}</Fact>
         <Fact label={t('openBreached')}>{formatInteger(locale, serviceLevel.openBreached)}</Fact>
+        <Fact label={t('escalatedBreaks')}>
+          <span data-testid="escalated-count">{formatInteger(locale, serviceLevel.escalated)}</span>
+        </Fact>
         <Fact label={t('missingLegBreaks')}>{formatInteger(locale, serviceLevel.missingLegBreaks)}</Fact>
         <Fact label={t('overdueCases')}>{formatInteger(locale, serviceLevel.overdueCases)}</Fact>
         <Fact label={t('resolvedWithin')}>

@@ -6,6 +6,7 @@ import { minorUnitsOf, PAGE_SIZES, SORTS, type View } from './queueView';
 import { Select, type Ctx } from './ui';
 import { BREAK_STATUSES } from '../../../chaincode/src/core/breakMachine';
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
+import { ROOT_CAUSES } from '../../../chaincode/src/core/rootCause';
 
 /** Currencies offered in the filter besides those the queue shows (ISO 4217). */
 const COMMON_CURRENCIES = ['CNY', 'USD', 'EUR', 'HKD', 'JPY', 'GBP'];
@@ -154,6 +155,27 @@ function BreakFilters({
         options={BREAK_REASONS.map((r) => ({ value: r, label: codeLabel(locale, r) }))}
         onChange={(v) => {
           change({ reason: v });
+        }}
+      />
+      <Select
+        label={t('rootCause')}
+        value={view.rootCause}
+        any={t('any')}
+        options={ROOT_CAUSES.map((c) => ({ value: c, label: codeLabel(locale, c) }))}
+        onChange={(v) => {
+          change({ rootCause: v });
+        }}
+      />
+      <Select
+        label={t('escalatedFilter')}
+        value={view.escalated}
+        any={t('any')}
+        options={[
+          { value: 'true', label: t('escalatedOnly') },
+          { value: 'false', label: t('notEscalated') },
+        ]}
+        onChange={(v) => {
+          change({ escalated: v });
         }}
       />
       <Select

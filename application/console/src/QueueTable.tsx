@@ -53,6 +53,12 @@ function AgeCell({ ctx, item }: { readonly ctx: Ctx; readonly item: QueueItem })
           {ctx.t(`sla_${flag}` as MessageKey)}
         </span>
       )}
+      {item.escalated && (
+        <span className="badge" data-testid="escalated-flag">
+          {' '}
+          {ctx.t('escalatedBadge')}
+        </span>
+      )}
     </td>
   );
 }
@@ -92,7 +98,10 @@ function Row({
         {b.breakId}
         {fresh && <span className="badge live-badge"> {t('liveBadge')}</span>}
       </td>
-      <td>{codeLabel(locale, b.reason)}</td>
+      <td>
+        {codeLabel(locale, b.reason)}
+        {b.rootCause && <span className="small help"> · {codeLabel(locale, b.rootCause)}</span>}
+      </td>
       <td>{closed ? resolutionLabel(ctx, b.resolution) : codeLabel(locale, b.status)}</td>
       <td className="num" data-testid="amount">
         {b.amountMinor !== null && b.currency !== null ? (

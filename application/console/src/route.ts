@@ -39,6 +39,8 @@ export const QUEUE_URL_KEYS = [
   'valueDateTo',
   'amountMin',
   'amountMax',
+  'rootCause',
+  'escalated',
   'sort',
   'order',
   'limit',

@@ -149,10 +149,12 @@ different. Amounts are shown in major units with their currency (CNY 1.19).
 
 ${GLOBAL_TEXT}`,
   breaks: `tallystick breaks [--reason R] [--status S] [--assignee A] [--currency C] [--counterparty MSP]
-                  [--from DATE] [--to DATE] [--sort COLUMN] [--order asc|desc] [--limit N] [--cursor C]
+                  [--from DATE] [--to DATE] [--root-cause C] [--escalated] [--sort COLUMN] [--order asc|desc]
+                  [--limit N] [--cursor C]
 
-Lists the queue of breaks from the node's index (oldest first): break id, reason, status, age (~ at risk,
-! past the service level), my leg's amount (CNY 1.19) and value date, the counterparties, the assignee.
+Lists the queue of breaks from the node's index (oldest first): break id, reason (/root cause once proposed),
+status, age (~ at risk, ! past the service level, ESCALATED past its due date), my leg's amount (CNY 1.19) and
+value date, the counterparties, the assignee.
 With --status RESOLVED, closed breaks and how they were resolved (--json).
 
   --reason R          a break reason: ${BREAK_REASONS.join(', ')}
@@ -161,6 +163,8 @@ With --status RESOLVED, closed breaks and how they were resolved (--json).
   --currency C        my leg's currency
   --counterparty MSP  another party of the break
   --from, --to DATE   my leg's value date from, to (YYYY-MM-DD, included)
+  --root-cause C      a root cause: ${ROOT_CAUSES.join(', ')}
+  --escalated         only breaks past their due date (by the ledger's time)
   --sort COLUMN       a column of the queue (default age; a wrong one is refused with the list)
   --order asc|desc    the order
   --limit N           breaks per page (default 50)

@@ -62,6 +62,8 @@ export async function queuePage(
     ...(view.valueDateTo ? { valueDateTo: view.valueDateTo } : {}),
     ...(view.amountMinorMin ? { amountMinorMin: view.amountMinorMin } : {}),
     ...(view.amountMinorMax ? { amountMinorMax: view.amountMinorMax } : {}),
+    ...(view.rootCause ? { rootCause: view.rootCause } : {}),
+    ...(view.escalated !== undefined ? { escalated: view.escalated } : {}),
     ...(view.sort ? { sort: view.sort } : {}),
     ...(view.order ? { order: view.order } : {}),
     ...(view.assignee === 'none'
@@ -107,6 +109,9 @@ export const QUEUE_CSV_HEADER = [
   'currency',
   'value_date',
   'own_reference',
+  'root_cause',
+  'due_at',
+  'escalated',
 ] as const;
 
 function csvCells(b: OpenBreakItem): string[] {
@@ -130,6 +135,9 @@ function csvCells(b: OpenBreakItem): string[] {
     b.currency ?? '',
     b.valueDate ?? '',
     b.ownReference ?? '',
+    b.rootCause ?? '',
+    b.dueAt ?? '',
+    b.escalated ? 'yes' : '',
   ];
 }
 

@@ -107,6 +107,8 @@ function breakRow(
     updatedAt: b.entry?.at ?? at,
     assignee: b.people === '' ? null : { sealed: b.people },
     resolution: b.resolution ?? null,
+    rootCause: b.rootCause ?? b.proposalRootCause ?? null,
+    dueAt: b.dueAt ?? null,
     lastAction: b.action,
     lastSeq: b.entry?.seq ?? previous?.lastSeq ?? -1,
     origin,
@@ -186,6 +188,8 @@ function openBreakRow(row: BreakRow, institution: string): OpenBreakRow | null {
     updatedAt: row.updatedAt,
     assignee: row.assignee !== null && 'sealed' in row.assignee ? null : row.assignee,
     counterparties: row.parties.filter((p) => p !== institution), // sorted already (the core sorts parties)
+    rootCause: row.rootCause,
+    dueAt: row.dueAt,
   };
 }
 

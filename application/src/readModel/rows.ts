@@ -8,6 +8,7 @@ import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
 import type { BreakReason, CaseStatus, FindingDetail } from '../../../chaincode/src/core/matching';
 import type { LegInput, TransactionCreator } from '../ledger/ledgerGateway';
 import type { DailyCounts } from './dailyCounts';
+import type { RootCause } from '../../../chaincode/src/core/rootCause';
 
 /**
  * The rows of the index's tables as the indexer's pure projection (`../indexer/projection.ts`) produces
@@ -94,6 +95,10 @@ export interface BreakRow {
    */
   readonly assignee: PersonRef | SealedPersons | null;
   readonly resolution: string | null;
+  /** The root cause: the open proposal's, or the one it was resolved with; null while there is none. */
+  readonly rootCause: RootCause | null;
+  /** When the break is due to be resolved; null on breaks opened before due dates. */
+  readonly dueAt: string | null;
   readonly lastAction: BreakActionType | 'UPDATE';
   /** The newest timeline entry's seq in this projection, or -1 if it only refreshed the finding (UPDATE). */
   readonly lastSeq: number;
@@ -133,6 +138,8 @@ export interface OpenBreakRow {
   readonly assignee: PersonRef | null;
   /** The break's other parties, sorted (the institution itself left out). */
   readonly counterparties: readonly string[];
+  readonly rootCause: RootCause | null;
+  readonly dueAt: string | null;
 }
 
 /** What a batch of transactions changes in the index: written in one SQL transaction with the checkpoint. */

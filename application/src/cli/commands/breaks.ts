@@ -14,6 +14,8 @@ export const BREAKS_OPTIONS = {
   counterparty: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  'root-cause': { type: 'string' },
+  escalated: { type: 'boolean' },
   sort: { type: 'string' },
   order: { type: 'string' },
   limit: { type: 'string', default: '50' },
@@ -29,6 +31,7 @@ const QUEUE_PARAMS = {
   counterparty: 'counterparty',
   from: 'valueDateFrom',
   to: 'valueDateTo',
+  'root-cause': 'rootCause',
   sort: 'sort',
   order: 'order',
   cursor: 'cursor',
@@ -39,9 +42,9 @@ function queueRow(b: QueuePage['items'][number]): string[] {
   const flag = b.serviceLevel === 'BREACHED' ? ' !' : b.serviceLevel === 'AT_RISK' ? ' ~' : '';
   return [
     b.breakId,
-    b.reason,
+    b.rootCause ? `${b.reason}/${b.rootCause}` : b.reason,
     b.status,
-    `${formatAge(b.ageMs)}${flag}`,
+    `${formatAge(b.ageMs)}${flag}${b.escalated ? ' ESCALATED' : ''}`,
     b.amountMinor === null || b.currency === null ? '-' : formatAmount(b.amountMinor, b.currency),
     b.valueDate ?? '-',
     b.counterparties.join(',') || '-',
@@ -58,6 +61,7 @@ export async function breaks(ctx: CommandContext, argv: readonly string[]): Prom
     const v = values[option as keyof typeof QUEUE_PARAMS];
     if (v !== undefined) q.set(param, v);
   }
+  if (values.escalated === true) q.set('escalated', 'true');
   const s = await ctx.session();
   const page = await request<QueuePage>(s, 'GET', `/v1/queue?${q.toString()}`);
   return {

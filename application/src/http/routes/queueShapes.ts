@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 
 import { BREAK_STATUSES } from '../../../../chaincode/src/core/breakMachine';
 import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
+import { ROOT_CAUSES } from '../../../../chaincode/src/core/rootCause';
 import {
   BREAK_AGE_AT_RISK_MS,
   BREAK_AGE_BREACHED_MS,
@@ -52,6 +53,14 @@ export const ViewQuery = component(
       valueDateTo: Type.Optional(ValueDate("your leg's value date to (YYYY-MM-DD, included)")),
       amountMinorMin: Type.Optional(AmountMinor("your leg's amount from (included)")),
       amountMinorMax: Type.Optional(AmountMinor("your leg's amount to (included)")),
+      rootCause: Type.Optional(
+        OneOf(ROOT_CAUSES, "the root cause: an open break's proposal's, a closed break's agreed one"),
+      ),
+      escalated: Type.Optional(
+        Type.Boolean({
+          description: 'true: only breaks past their due date (by ledger time); false: the others',
+        }),
+      ),
       sort: Type.Optional(OneOf(QUEUE_SORTS)),
       order: Type.Optional(OneOf(['asc', 'desc'])),
       limit: Type.Optional(Int({ min: 1, max: OPEN_BREAKS_PAGE_SIZE_MAX })),
@@ -89,6 +98,14 @@ export const QueueItem = component(
     currency: Nullable(Type.String({ description: "your leg's currency" })),
     valueDate: Nullable(Type.String({ format: 'date', description: "your leg's value date" })),
     ownReference: Nullable(Type.String({ description: "your leg's payment reference (your own plaintext)" })),
+    rootCause: Nullable(
+      OneOf(ROOT_CAUSES, "the open proposal's root cause, or the agreed one once resolved"),
+    ),
+    dueAt: Nullable(Time('when the break is due to be resolved')),
+    escalated: Type.Boolean({
+      description:
+        "past its due date by the ledger's time (the newest transaction the node has indexed) and not resolved",
+    }),
   }),
 );
 export const QueuePage = component(

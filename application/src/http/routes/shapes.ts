@@ -395,6 +395,7 @@ export const Dashboard = component(
       oldestOpenAt: Nullable(Time()),
       openAtRisk: Count,
       openBreached: Count,
+      escalated: { ...Count, description: 'open breaks past their due date by ledger time' },
       resolved: Count,
       resolvedWithin: Count,
     }),

@@ -54,6 +54,8 @@ export interface DashboardFigures {
     /** Open breaks past the queue's first mark (at risk) and its second (breached). */
     readonly openAtRisk: string;
     readonly openBreached: string;
+    /** Open breaks past their due date by the ledger's time (the newest indexed transaction): escalated. */
+    readonly escalated: string;
     /** Breaks resolved in the days shown, and how many of them before the breach mark. */
     readonly resolved: string;
     readonly resolvedWithin: string;
@@ -99,6 +101,7 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
     oldest_open_at: Date | null;
     open_at_risk: string;
     open_breached: string;
+    escalated: string;
   }>(
     `SELECT (SELECT count(*) FROM cases WHERE is_party AND status = 'PENDING' AND due_at < now())::text
               AS overdue_cases,
@@ -107,7 +110,10 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
             (SELECT count(*) FROM open_breaks
               WHERE opened_at < now() - $1::float8 * interval '1 millisecond')::text AS open_at_risk,
             (SELECT count(*) FROM open_breaks
-              WHERE opened_at < now() - $2::float8 * interval '1 millisecond')::text AS open_breached`,
+              WHERE opened_at < now() - $2::float8 * interval '1 millisecond')::text AS open_breached,
+            (SELECT count(*) FROM open_breaks
+              WHERE due_at <= (SELECT at FROM indexed_transactions
+                                ORDER BY block_number DESC, tx_index DESC LIMIT 1))::text AS escalated`,
     [BREAK_AGE_AT_RISK_MS, BREAK_AGE_BREACHED_MS],
   );
   const s = sla.rows[0];
@@ -135,6 +141,7 @@ export async function dashboardFigures(db: Queryable, mspId: string): Promise<Da
       oldestOpenAt: s?.oldest_open_at?.toISOString() ?? null,
       openAtRisk: s?.open_at_risk ?? '0',
       openBreached: s?.open_breached ?? '0',
+      escalated: s?.escalated ?? '0',
       resolved: r?.resolved ?? '0',
       resolvedWithin: r?.within ?? '0',
     },

@@ -1,5 +1,6 @@
 import type { BreakStatus } from '../../../../chaincode/src/core/breakMachine';
 import type { BreakReason } from '../../../../chaincode/src/core/matching';
+import type { RootCause } from '../../../../chaincode/src/core/rootCause';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { OpenBreakRow } from '../rows';
 import type { QueueSort, SortOrder } from '../queueSorts';
@@ -43,6 +44,8 @@ export interface OpenBreakItem extends Omit<OpenBreakRow, 'assignee'> {
   readonly ownReference: string | null;
   /** How a closed (RESOLVED) break was resolved; null while open. */
   readonly resolution: string | null;
+  /** Past its due date by the ledger's time (the newest transaction the index holds), and not resolved. */
+  readonly escalated: boolean;
 }
 
 export interface OpenBreaksPage {
@@ -82,6 +85,15 @@ export interface OpenBreaksQuery {
   readonly reference?: { readonly casePrefix: string; readonly ownLegsOf: string; readonly prefix: string };
   /** Breaks whose id begins so (ids are public: the queue shows them). */
   readonly breakIdPrefix?: string;
+  /** The root cause (the open proposal's, or the one a closed break was resolved with). */
+  readonly rootCause?: RootCause;
+  /** Only the escalated breaks (past their due date by ledger time), or only the others. */
+  readonly escalated?: boolean;
+  /**
+   * The ledger's time (UTC ISO-8601): a break past its due date by it is escalated. listOpenBreaks takes the time
+   * of the newest transaction the index holds when none is given.
+   */
+  readonly ledgerNow?: string;
   readonly sort?: QueueSort;
   readonly order?: SortOrder;
   readonly count?: boolean;
@@ -128,6 +140,9 @@ interface Row {
   currency: string | null;
   value_date: string | null;
   own_reference: string | null;
+  root_cause: RootCause | null;
+  due_at: Date | null;
+  escalated: boolean;
   /** The sort's key, each part as text (cast back by its type when it comes back in a cursor). */
   sort_key: string[];
 }
@@ -171,6 +186,9 @@ function filterConditions(query: OpenBreaksQuery, table: string, param: (v: unkn
   if (query.caseId !== undefined) where.push(`case_id = ${param(query.caseId)}`);
   if (query.breakIdPrefix !== undefined)
     where.push(`break_id LIKE ${param(likePrefix(query.breakIdPrefix))}`);
+  if (query.rootCause !== undefined) where.push(`root_cause = ${param(query.rootCause)}`);
+  if (query.escalated !== undefined)
+    where.push(`${query.escalated ? '' : 'NOT '}${escalatedExpression(table, param, query.ledgerNow)}`);
   if (query.reference !== undefined) {
     const { casePrefix, ownLegsOf, prefix } = query.reference;
     // The reference's cases as a key range (ids are lower-case hex, all below 'g'), which the index serves.
@@ -185,6 +203,19 @@ function filterConditions(query: OpenBreaksQuery, table: string, param: (v: unkn
     );
   }
   return where;
+}
+
+/**
+ * Whether a row is escalated: past its due date by the ledger's time, and open (a closed break never is). Without
+ * a ledger time (an empty index) nothing is.
+ */
+function escalatedExpression(
+  table: string,
+  param: (v: unknown) => string,
+  ledgerNow: string | undefined,
+): string {
+  if (table === 'closed_breaks' || ledgerNow === undefined) return 'false';
+  return `COALESCE(due_at <= ${param(ledgerNow)}::timestamptz, false)`;
 }
 
 const whereClause = (where: readonly string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '');
@@ -221,10 +252,12 @@ export function queueStatements(query: OpenBreaksQuery): {
   const direction = order === 'asc' ? 'ASC' : 'DESC';
   const limit = param(pageSize + 1);
   const resolution = table === 'closed_breaks' ? 'resolution' : 'NULL::text AS resolution';
+  const escalated = escalatedExpression(table, param, query.ledgerNow);
   return {
     page: {
       text: `SELECT break_id, case_id, reason, status, ${resolution}, opened_at, updated_at, assignee_msp_id,
                     assignee_name, counterparties, amount_minor::text, currency, value_date::text, own_reference,
+                    root_cause, due_at, ${escalated} AS escalated,
                     ARRAY[${columns.map(([, c]) => `(${c})::text`).join(', ')}] AS sort_key
                FROM ${table} ${whereClause(where)}
               ORDER BY ${columns.map(([, c]) => `${c} ${direction}`).join(', ')}
@@ -256,6 +289,9 @@ function itemOf(row: Row, now: Date): OpenBreakItem {
     valueDate: row.value_date,
     ownReference: row.own_reference,
     resolution: row.resolution,
+    rootCause: row.root_cause,
+    dueAt: row.due_at === null ? null : row.due_at.toISOString(),
+    escalated: row.escalated,
   };
 }
 
@@ -264,9 +300,11 @@ function itemOf(row: Row, now: Date): OpenBreakItem {
  * is an index range scan however deep (open_breaks_age / _updated / _reason_age / _amount …). Default: oldest
  * first.
  */
-export async function listOpenBreaks(db: Queryable, query: OpenBreaksQuery): Promise<OpenBreaksPage> {
-  const { pageSize } = query;
-  const sort = query.sort ?? 'age';
+export async function listOpenBreaks(db: Queryable, given: OpenBreaksQuery): Promise<OpenBreaksPage> {
+  const { pageSize } = given;
+  const sort = given.sort ?? 'age';
+  const ledgerNow = given.ledgerNow ?? (await ledgerTime(db));
+  const query = ledgerNow === undefined ? given : { ...given, ledgerNow };
   const statements = queueStatements(query);
   const r = await db.query<Row>(statements.page.text, statements.page.values);
   let total: number | undefined;
@@ -283,4 +321,15 @@ export async function listOpenBreaks(db: Queryable, query: OpenBreaksQuery): Pro
       : {}),
     ...(total !== undefined ? { total } : {}),
   };
+}
+
+/**
+ * The ledger's time as the index knows it: the newest indexed transaction's (its primary key's last row), so
+ * escalation follows the ledger, not the node's clock. Undefined while the index holds no transaction.
+ */
+export async function ledgerTime(db: Queryable): Promise<string | undefined> {
+  const r = await db.query<{ at: Date }>(
+    'SELECT at FROM indexed_transactions ORDER BY block_number DESC, tx_index DESC LIMIT 1',
+  );
+  return r.rows[0]?.at.toISOString();
 }

@@ -55,6 +55,8 @@ const BREAK_COLUMNS: Columns<BreakRow> = {
   updated_at: ['timestamptz', (b) => b.updatedAt],
   assignee: ['text', (b) => (b.assignee ? jsonText(b.assignee) : null), 'assignee::jsonb'],
   resolution: ['text', (b) => b.resolution],
+  root_cause: ['text', (b) => b.rootCause],
+  due_at: ['timestamptz', (b) => b.dueAt],
   last_action: ['text', (b) => b.lastAction],
   last_seq: ['int', (b) => b.lastSeq],
   ...originColumns((b) => b.origin),
@@ -92,6 +94,8 @@ const TRANSITION_COLUMNS: Columns<TransitionRow> = {
   comment_sealed: ['text', entry((e) => e.comment)],
   assignee: ['text', entry((e) => e.assignee ?? null)],
   kind: ['text', entry((e) => e.kind ?? null)],
+  root_cause: ['text', entry((e) => e.rootCause ?? null)],
+  due_at: ['timestamptz', entry((e) => e.dueAt ?? null)],
   block_number: ['bigint', (t) => t.origin.blockNumber.toString()],
   tx_index: ['int', (t) => t.origin.txIndex],
 };

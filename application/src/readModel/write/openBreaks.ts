@@ -12,6 +12,8 @@ const COLUMNS: Columns<OpenBreakRow> = {
   assignee_msp_id: ['text', (o) => o.assignee?.mspId ?? null],
   assignee_name: ['text', (o) => o.assignee?.name ?? null],
   counterparties: ['text', (o) => jsonText(o.counterparties), textArrayOfJson('counterparties')],
+  root_cause: ['text', (o) => o.rootCause],
+  due_at: ['timestamptz', (o) => o.dueAt],
 };
 
 /**
@@ -57,14 +59,15 @@ async function closeBreaks(
 ): Promise<void> {
   await client.query(
     `INSERT INTO closed_breaks (break_id, case_id, reason, status, resolution, opened_at, updated_at,
-                                assignee_msp_id, assignee_name, counterparties)
+                                assignee_msp_id, assignee_name, counterparties, root_cause, due_at)
      SELECT break_id, case_id, reason, status, resolution, opened_at, updated_at, assignee ->> 'mspId',
-            assignee ->> 'name', ARRAY(SELECT p FROM unnest(parties) AS p WHERE p <> $2 ORDER BY p)
+            assignee ->> 'name', ARRAY(SELECT p FROM unnest(parties) AS p WHERE p <> $2 ORDER BY p),
+            root_cause, due_at
        FROM breaks WHERE break_id = ANY($1::text[]) AND is_party AND status = 'RESOLVED'
      ON CONFLICT (break_id) DO UPDATE SET
        status = EXCLUDED.status, resolution = EXCLUDED.resolution, updated_at = EXCLUDED.updated_at,
        assignee_msp_id = EXCLUDED.assignee_msp_id, assignee_name = EXCLUDED.assignee_name,
-       counterparties = EXCLUDED.counterparties`,
+       counterparties = EXCLUDED.counterparties, root_cause = EXCLUDED.root_cause, due_at = EXCLUDED.due_at`,
     [breakIds, institution],
   );
 }
