@@ -37,7 +37,12 @@ async function startNode(mspId: string): Promise<Node> {
   const live = new LiveFeed();
   live.attach(indexer);
   const app = createApp(
-    await testAppDeps(consortium, mspId, dir, { index: { pool: db.pool, indexer }, live }),
+    await testAppDeps(consortium, mspId, dir, {
+      index: { pool: db.pool, indexer },
+      live,
+      // Every test here logs its people in from one address: the per-client login limit is not what it tests.
+      loginClientRateLimit: { perSec: 100, burst: 100 },
+    }),
   );
   const { server, url } = await listen(app, 0, '127.0.0.1');
   const node = {
