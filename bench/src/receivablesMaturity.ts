@@ -15,7 +15,7 @@ import {
   ReceivablesFlow,
   runScreeningKeys,
 } from '../../application/src/receivables/receivablesFlow';
-import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
+import { paymentLegInput, ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
 import { machineInfo, writeResults } from './results';
 import { timed } from './timed';
 
@@ -105,18 +105,7 @@ async function main(): Promise<void> {
       references.push(reference);
       for (const l of step.result.payment.legs) {
         const list = legs.get(l.mspId) ?? [];
-        list.push({
-          amountMinor: l.amountMinor,
-          currency: l.currency,
-          legId: l.legId,
-          outcome: l.outcome,
-          payeeRef: l.payeeRef,
-          payerRef: l.payerRef,
-          reference: l.reference,
-          role: l.role,
-          route: l.route,
-          valueDate: l.valueDate,
-        });
+        list.push(paymentLegInput(l));
         legs.set(l.mspId, list);
       }
     });

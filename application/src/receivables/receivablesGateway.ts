@@ -26,7 +26,13 @@ import type { PostedLeg } from '../../../chaincode/src/api/reconciliation';
 import type { DayCount } from '../../../chaincode/src/core/receivables/financing';
 import { canonicalJson } from '../../../chaincode/src/ledger/codec';
 import type { SubjectKey, SubjectKeyring } from '../blacklist/subjectKeys';
-import { LedgerRejected, type Committed, type Identity, type SubmitOptions } from '../ledger/ledgerGateway';
+import {
+  LedgerRejected,
+  type Committed,
+  type Identity,
+  type LegInput,
+  type SubmitOptions,
+} from '../ledger/ledgerGateway';
 import type { ContractCall, TransportGateway } from '../ledger/transportGateway';
 
 /** An enterprise as inputs name it: its unified social credit code and the bank that enrolled it. */
@@ -297,21 +303,22 @@ export class ReceivablesGateway {
         'NOT_A_PARTY',
         `payment ${paymentId} has no leg of ${submitter.mspId}: its banks are ${payment.legs.map((l) => l.mspId).join(' and ')}`,
       );
-    return this.gateway.postLegs(
-      submitter,
-      own.map((l) => ({
-        amountMinor: l.amountMinor,
-        currency: l.currency,
-        legId: l.legId,
-        outcome: l.outcome,
-        payeeRef: l.payeeRef,
-        payerRef: l.payerRef,
-        reference: l.reference,
-        role: l.role,
-        route: l.route,
-        valueDate: l.valueDate,
-      })),
-      options,
-    );
+    return this.gateway.postLegs(submitter, own.map(paymentLegInput), options);
   }
+}
+
+/** One leg of a recorded payment as its bank posts it on the reconciliation ledger. */
+export function paymentLegInput(l: Wire<PaymentRecord>['legs'][number]): LegInput {
+  return {
+    amountMinor: l.amountMinor,
+    currency: l.currency,
+    legId: l.legId,
+    outcome: l.outcome,
+    payeeRef: l.payeeRef,
+    payerRef: l.payerRef,
+    reference: l.reference,
+    role: l.role,
+    route: l.route,
+    valueDate: l.valueDate,
+  };
 }
