@@ -164,22 +164,31 @@ const LISTED = `kind, id, status, token_id, trade_id, holder, currency, amount_m
   to_char(due_on, 'YYYY-MM-DD') AS due_on, long_term, record, changed_at, block_number::text AS block_number,
   tx_index, tx_id`;
 
-const listed = (r: ListedRow): ListedRecord => ({
-  kind: r.kind,
-  id: r.id,
-  status: r.status,
-  tokenId: r.token_id,
-  tradeId: r.trade_id,
-  holder: r.holder,
-  currency: r.currency,
-  amountMinor: r.amount_minor,
-  dueOn: r.due_on,
-  longTerm: r.long_term,
-  record: r.record,
-  changedAt: r.changed_at.toISOString(),
-  blockNumber: r.block_number,
-  txId: r.tx_id,
-});
+/** A listed record from the columns a list page and a tree read alike, with its record and time as read. */
+function listedRecord(
+  r: Omit<ListedRow, 'record' | 'changed_at' | 'tx_index'>,
+  record: unknown,
+  changedAt: string,
+): ListedRecord {
+  return {
+    kind: r.kind,
+    id: r.id,
+    status: r.status,
+    tokenId: r.token_id,
+    tradeId: r.trade_id,
+    holder: r.holder,
+    currency: r.currency,
+    amountMinor: r.amount_minor,
+    dueOn: r.due_on,
+    longTerm: r.long_term,
+    record,
+    changedAt,
+    blockNumber: r.block_number,
+    txId: r.tx_id,
+  };
+}
+
+const listed = (r: ListedRow): ListedRecord => listedRecord(r, r.record, r.changed_at.toISOString());
 
 /** Rows a list page holds at most. */
 export const RECEIVABLES_PAGE_MAX = 200;
@@ -278,22 +287,8 @@ interface TreeRow extends Omit<ListedRow, 'record' | 'changed_at' | 'tx_index'> 
   changed_at: string;
 }
 
-const treeListed = (r: TreeRow): ListedRecord => ({
-  kind: r.kind,
-  id: r.id,
-  status: r.status,
-  tokenId: r.token_id,
-  tradeId: r.trade_id,
-  holder: r.holder,
-  currency: r.currency,
-  amountMinor: r.amount_minor,
-  dueOn: r.due_on,
-  longTerm: r.long_term,
-  record: JSON.parse(r.record) as unknown,
-  changedAt: r.changed_at,
-  blockNumber: r.block_number,
-  txId: r.tx_id,
-});
+const treeListed = (r: TreeRow): ListedRecord =>
+  listedRecord(r, JSON.parse(r.record) as unknown, r.changed_at);
 
 /**
  * A token and the parts of its tree this party may see (null: every part), in id order; each part names its
