@@ -111,6 +111,21 @@ describe('policy proposals', () => {
         }),
       ).code,
     ).toBe('SELF_APPROVAL');
+    // Even once another approver of the proposer's institution approved: refused, not UNCHANGED.
+    const approvedByA = decideApproval(p, GENESIS_VERSION, MEMBERS, {
+      actor: approver('BankAMSP'),
+      at: at(2),
+      txId: 't',
+    }).proposal;
+    expect(
+      refusal(() =>
+        decideApproval(approvedByA, GENESIS_VERSION, MEMBERS, {
+          actor: person('BankAMSP', 'banka-admin', ['admin', 'approver']),
+          at: at(3),
+          txId: 't2',
+        }),
+      ),
+    ).toEqual({ code: 'SELF_APPROVAL', detail: 'banka-admin proposed p-1 and cannot also approve it' });
   });
 
   it('a proposal made against an older version is superseded and cannot be approved', () => {

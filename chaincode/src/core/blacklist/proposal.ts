@@ -1,7 +1,17 @@
-import type { Actor } from '../actor';
 import { fail } from '../errors';
 import { parseClientId } from '../reference';
-import { byText, sortedCopy } from '../sorted';
+import {
+  decideVote,
+  decideVotedProposal,
+  votedProposalStatus,
+  type Approval,
+  type ProposalMeta,
+  type ProposalRules,
+  VOTED_PROPOSAL_STATUSES,
+  type VotedProposal,
+  type VoteDecision,
+  type VotedProposalStatus,
+} from '../proposalVote';
 import { samePolicy, type BlacklistPolicy, type PolicyVersion } from './policy';
 
 /** An institution that takes part in the blacklist: it joined, through its admin. */
@@ -13,36 +23,17 @@ export interface MemberRecord {
   readonly by: string;
 }
 
-export interface Approval {
-  readonly mspId: string;
-  readonly name: string;
-  readonly at: string;
-  readonly txId: string;
-}
-
-export const PROPOSAL_STATUSES = ['OPEN', 'ADOPTED', 'SUPERSEDED'] as const;
-export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
+export const PROPOSAL_STATUSES = VOTED_PROPOSAL_STATUSES;
+export type ProposalStatus = VotedProposalStatus;
+export { majorityOf, type Approval, type ProposalMeta } from '../proposalVote';
 
 /**
  * A proposed policy: a whole policy (not a difference), against the version in force when it was proposed. It
  * takes effect as the next version once more than half of the member institutions approved it; when another
- * proposal is adopted first it is SUPERSEDED (it would undo that one's changes) and must be proposed again.
+ * proposal is adopted first it is SUPERSEDED (it would undo that one's changes) and must be proposed again. The
+ * voting itself is the one every governed policy shares (../proposalVote.ts).
  */
-export interface ProposalRecord {
-  readonly proposalId: string;
-  readonly baseVersion: number;
-  readonly policy: BlacklistPolicy;
-  readonly proposedBy: { readonly mspId: string; readonly name: string; readonly id: string };
-  readonly proposedAt: string;
-  readonly txId: string;
-  /** One approval per institution, in the order given. */
-  readonly approvals: readonly Approval[];
-  /** OPEN or ADOPTED as stored; SUPERSEDED is derived (proposalStatus). */
-  readonly status: Exclude<ProposalStatus, 'SUPERSEDED'>;
-  readonly adoptedVersion: number | null;
-  /** The hash of what was proposed (the same proposal id again with the same policy changes nothing). */
-  readonly inputHash: string;
-}
+export type ProposalRecord = VotedProposal<BlacklistPolicy, Approval>;
 
 export function parseProposalId(value: unknown): string {
   return parseClientId(value, 'proposalId');
@@ -50,26 +41,22 @@ export function parseProposalId(value: unknown): string {
 
 /** The proposal's status: OPEN while the version it was made against is in force. */
 export function proposalStatus(p: ProposalRecord, current: PolicyVersion): ProposalStatus {
-  if (p.status === 'ADOPTED') return 'ADOPTED';
-  return p.baseVersion === current.version ? 'OPEN' : 'SUPERSEDED';
+  return votedProposalStatus(p, current.version);
 }
 
-/** More than half of the member institutions: with 4 members, 3; with 5, 3. */
-export function majorityOf(members: number): number {
-  return Math.floor(members / 2) + 1;
-}
+const notAMember = (what: string, mspId: string): string =>
+  `${what}: ${mspId} has not joined the blacklist (its admin joins it)`;
 
 export function requireMember(members: readonly MemberRecord[], mspId: string, what: string): void {
-  if (!members.some((m) => m.mspId === mspId))
-    fail('NOT_A_MEMBER', `${what}: ${mspId} has not joined the blacklist (its admin joins it)`);
+  if (!members.some((m) => m.mspId === mspId)) fail('NOT_A_MEMBER', notAMember(what, mspId));
 }
 
-export interface ProposalMeta {
-  readonly actor: Actor;
-  readonly at: string;
-  readonly txId: string;
-  readonly inputHash: string;
-}
+const PROPOSAL_RULES: ProposalRules<BlacklistPolicy> = {
+  changesNothing: (version) =>
+    `the proposed policy is the policy in force (version ${version}): it changes nothing`,
+  conflict: (proposalId, txId) => `proposal ${proposalId} was already made with other content (tx ${txId})`,
+  same: samePolicy,
+};
 
 /**
  * A new proposal (the caller's role and membership are checked by the contract through the access table). The
@@ -82,46 +69,16 @@ export function decideProposal(
   current: PolicyVersion,
   meta: ProposalMeta,
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; proposal: ProposalRecord } {
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `proposal ${proposalId} was already made with other content (tx ${existing.txId})`,
-      );
-    return { outcome: 'UNCHANGED', proposal: existing };
-  }
-  if (samePolicy(policy, current.policy))
-    fail(
-      'INVALID_INPUT',
-      `the proposed policy is the policy in force (version ${current.version}): it changes nothing`,
-    );
-  return {
-    outcome: 'PROPOSED',
-    proposal: {
-      adoptedVersion: null,
-      approvals: [],
-      baseVersion: current.version,
-      inputHash: meta.inputHash,
-      policy,
-      proposalId,
-      proposedAt: meta.at,
-      proposedBy: { id: meta.actor.id, mspId: meta.actor.mspId, name: meta.actor.name },
-      status: 'OPEN',
-      txId: meta.txId,
-    },
-  };
+  return decideVotedProposal(existing, proposalId, policy, current, meta, PROPOSAL_RULES);
 }
 
-export type ApprovalDecision =
-  | { readonly outcome: 'UNCHANGED'; readonly proposal: ProposalRecord }
-  | { readonly outcome: 'APPROVED'; readonly proposal: ProposalRecord }
-  | { readonly outcome: 'ADOPTED'; readonly proposal: ProposalRecord; readonly version: PolicyVersion };
+export type ApprovalDecision = VoteDecision<ProposalRecord, PolicyVersion>;
 
 /**
  * An approver's approval of an open proposal, for its institution. An institution approves once (a second
- * approval from it changes nothing); the proposer cannot approve their own proposal. When the approvals of
- * institutions that are members now reach a majority of the members now, the proposal is adopted: the next
- * version, with every earlier one kept.
+ * approval from it changes nothing); the proposer cannot approve their own proposal (even when their institution
+ * has approved already). When the approvals of institutions that are members now reach a majority of the members
+ * now, the proposal is adopted: the next version, with every earlier one kept.
  */
 export function decideApproval(
   proposal: ProposalRecord,
@@ -129,44 +86,20 @@ export function decideApproval(
   members: readonly MemberRecord[],
   meta: Omit<ProposalMeta, 'inputHash'>,
 ): ApprovalDecision {
-  const status = proposalStatus(proposal, current);
-  if (status === 'ADOPTED')
-    fail(
-      'ALREADY_DECIDED',
-      `proposal ${proposal.proposalId} was adopted as version ${String(proposal.adoptedVersion)}`,
-    );
-  if (status === 'SUPERSEDED')
-    fail(
-      'ALREADY_DECIDED',
-      `proposal ${proposal.proposalId} was made against version ${proposal.baseVersion}, but version ${current.version} is in force now: propose it again`,
-    );
-  requireMember(members, meta.actor.mspId, 'approving a policy');
-  if (meta.actor.id === proposal.proposedBy.id)
-    fail('SELF_APPROVAL', `${meta.actor.name} proposed ${proposal.proposalId} and cannot also approve it`);
-  if (proposal.approvals.some((a) => a.mspId === meta.actor.mspId)) return { outcome: 'UNCHANGED', proposal };
-  const approvals = [
-    ...proposal.approvals,
-    { at: meta.at, mspId: meta.actor.mspId, name: meta.actor.name, txId: meta.txId },
-  ];
-  const memberIds = new Set(members.map((m) => m.mspId));
-  const counted = sortedCopy(
-    approvals.filter((a) => memberIds.has(a.mspId)).map((a) => a.mspId),
-    byText,
-  );
-  if (counted.length < majorityOf(members.length))
-    return { outcome: 'APPROVED', proposal: { ...proposal, approvals } };
-  const version: PolicyVersion = {
-    adoptedAt: meta.at,
-    approvedBy: counted,
-    membersAtAdoption: members.length,
-    policy: proposal.policy,
-    proposalId: proposal.proposalId,
-    txId: meta.txId,
-    version: current.version + 1,
-  };
+  const decision = decideVote(proposal, current, meta, {
+    adopted: (p) => `proposal ${p.proposalId} was adopted as version ${String(p.adoptedVersion)}`,
+    approval: (m): Approval => ({ at: m.at, mspId: m.actor.mspId, name: m.actor.name, txId: m.txId }),
+    notAVoter: { code: 'NOT_A_MEMBER', message: (mspId) => notAMember('approving a policy', mspId) },
+    repeatBeforeSelf: false,
+    selfApproval: (p, actor) => `${actor.name} proposed ${p.proposalId} and cannot also approve it`,
+    superseded: (p, version) =>
+      `proposal ${p.proposalId} was made against version ${p.baseVersion}, but version ${version} is in force now: propose it again`,
+    voters: members.map((m) => m.mspId),
+  });
+  if (decision.outcome !== 'ADOPTED') return decision;
   return {
     outcome: 'ADOPTED',
-    proposal: { ...proposal, adoptedVersion: version.version, approvals, status: 'ADOPTED' },
-    version,
+    proposal: decision.proposal,
+    version: { ...decision.version, membersAtAdoption: members.length },
   };
 }

@@ -106,6 +106,8 @@ describe('receivables policy governance', () => {
     const one = decidePolicyApproval(p, THREE, meta(anna, 2));
     expect(one.outcome).toBe('APPROVED');
     expect(decidePolicyApproval(one.proposal, THREE, meta(anna, 3)).outcome).toBe('UNCHANGED');
+    // The proposer's bank approved already: the proposer asking again changes nothing (not SELF_APPROVAL).
+    expect(decidePolicyApproval(one.proposal, THREE, meta(selfish, 3)).outcome).toBe('UNCHANGED');
     const two = decidePolicyApproval(one.proposal, THREE, meta(bella, 3));
     if (two.outcome !== 'ADOPTED') throw new Error('expected the majority to adopt');
     expect(two.version).toMatchObject({ approvedBy: ['BankAMSP', 'BankBMSP'], txId: 'tx3', version: 2 });

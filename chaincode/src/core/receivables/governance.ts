@@ -3,6 +3,18 @@ import { fail } from '../errors';
 import { parseMspId } from '../leg';
 import { isCurrency } from '../money';
 import { parseClientId } from '../reference';
+import {
+  decideVote,
+  decideVotedProposal,
+  majorityOf,
+  votedProposalStatus,
+  VOTED_PROPOSAL_STATUSES,
+  type Approval,
+  type ProposalRules,
+  type VoteDecision,
+  type VotedProposal,
+  type VotedProposalStatus,
+} from '../proposalVote';
 import { byText, sortedCopy } from '../sorted';
 import { DEFAULT_RECEIVABLES_POLICY, validateReceivablesPolicy, type ReceivablesPolicy } from './limits';
 import { SCREENING_ON_HIT, type ScreeningOnHit } from './screening';
@@ -56,31 +68,16 @@ export const GENESIS_RECEIVABLES_VERSION: ReceivablesPolicyVersion = {
   version: 1,
 };
 
-export interface PolicyApproval {
-  readonly mspId: string;
-  readonly name: string;
+/** A bank's approval, with the approver's identity (the proposer's own approval is refused by it). */
+export interface PolicyApproval extends Approval {
   readonly id: string;
-  readonly at: string;
-  readonly txId: string;
 }
 
-export const POLICY_PROPOSAL_STATUSES = ['OPEN', 'ADOPTED', 'SUPERSEDED'] as const;
-export type PolicyProposalStatus = (typeof POLICY_PROPOSAL_STATUSES)[number];
+export const POLICY_PROPOSAL_STATUSES = VOTED_PROPOSAL_STATUSES;
+export type PolicyProposalStatus = VotedProposalStatus;
 
-export interface PolicyProposal {
-  readonly proposalId: string;
-  readonly baseVersion: number;
-  readonly policy: GovernedPolicy;
-  readonly proposedBy: { readonly mspId: string; readonly name: string; readonly id: string };
-  readonly proposedAt: string;
-  readonly txId: string;
-  readonly inputHash: string;
-  /** One per bank, in the order given. */
-  readonly approvals: readonly PolicyApproval[];
-  /** OPEN or ADOPTED as stored; SUPERSEDED is derived (`policyProposalStatus`). */
-  readonly status: Exclude<PolicyProposalStatus, 'SUPERSEDED'>;
-  readonly adoptedVersion: number | null;
-}
+/** One approval per bank, in the order given; the voting is the one every governed policy shares (../proposalVote.ts). */
+export type PolicyProposal = VotedProposal<GovernedPolicy, PolicyApproval>;
 
 export interface GovernanceMeta {
   readonly actor: Actor;
@@ -94,14 +91,11 @@ export function policyProposalStatus(
   p: PolicyProposal,
   current: ReceivablesPolicyVersion,
 ): PolicyProposalStatus {
-  if (p.status === 'ADOPTED') return 'ADOPTED';
-  return p.baseVersion === current.version ? 'OPEN' : 'SUPERSEDED';
+  return votedProposalStatus(p, current.version);
 }
 
 /** More than half: of 2 banks 2, of 3 banks 2, of 4 banks 3. */
-export function approvalsNeeded(governors: number): number {
-  return Math.floor(governors / 2) + 1;
-}
+export const approvalsNeeded = majorityOf;
 
 const DECIMAL = /^[0-9]{1,18}$/;
 
@@ -183,6 +177,9 @@ function samePolicy(a: GovernedPolicy, b: GovernedPolicy): boolean {
   return JSON.stringify(policyWire(a)) === JSON.stringify(policyWire(b));
 }
 
+const notAGovernor = (mspId: string, governors: readonly string[]): string =>
+  `${mspId} does not govern the receivables policy (governors: ${governors.join(', ')})`;
+
 function requireGovernor(
   meta: GovernanceMeta,
   role: 'admin' | 'approver',
@@ -192,15 +189,18 @@ function requireGovernor(
   if (meta.enterpriseId !== null || !meta.actor.roles.includes(role))
     fail('ROLE_REQUIRED', `${what} needs a member bank's ${role} (not an enterprise's person)`);
   if (!current.governors.includes(meta.actor.mspId))
-    fail(
-      'NOT_A_PARTY',
-      `${meta.actor.mspId} does not govern the receivables policy (governors: ${current.governors.join(', ')})`,
-    );
+    fail('NOT_A_PARTY', notAGovernor(meta.actor.mspId, current.governors));
 }
 
 export function parsePolicyProposalId(value: unknown): string {
   return parseClientId(value, 'proposalId');
 }
+
+const PROPOSAL_RULES: ProposalRules<GovernedPolicy> = {
+  changesNothing: (version) => `the policy is the one in force (version ${version}): it changes nothing`,
+  conflict: (proposalId, txId) => `proposal ${proposalId} was made with another policy (tx ${txId})`,
+  same: samePolicy,
+};
 
 /** A proposal by a governing bank's admin, against the version in force. */
 export function decidePolicyProposal(
@@ -211,45 +211,15 @@ export function decidePolicyProposal(
   meta: GovernanceMeta & { readonly inputHash: string },
 ): { outcome: 'PROPOSED' | 'UNCHANGED'; proposal: PolicyProposal } {
   requireGovernor(meta, 'admin', current.policy, 'proposing a receivables policy');
-  if (existing !== undefined) {
-    if (existing.inputHash !== meta.inputHash)
-      fail(
-        'IDEMPOTENCY_CONFLICT',
-        `proposal ${proposalId} was made with another policy (tx ${existing.txId})`,
-      );
-    return { outcome: 'UNCHANGED', proposal: existing };
-  }
-  if (samePolicy(policy, current.policy))
-    fail('INVALID_INPUT', `the policy is the one in force (version ${current.version}): it changes nothing`);
-  return {
-    outcome: 'PROPOSED',
-    proposal: {
-      adoptedVersion: null,
-      approvals: [],
-      baseVersion: current.version,
-      inputHash: meta.inputHash,
-      policy,
-      proposalId,
-      proposedAt: meta.at,
-      proposedBy: { id: meta.actor.id, mspId: meta.actor.mspId, name: meta.actor.name },
-      status: 'OPEN',
-      txId: meta.txId,
-    },
-  };
+  return decideVotedProposal(existing, proposalId, policy, current, meta, PROPOSAL_RULES);
 }
 
-export type PolicyApprovalDecision =
-  | { readonly outcome: 'UNCHANGED'; readonly proposal: PolicyProposal }
-  | { readonly outcome: 'APPROVED'; readonly proposal: PolicyProposal }
-  | {
-      readonly outcome: 'ADOPTED';
-      readonly proposal: PolicyProposal;
-      readonly version: ReceivablesPolicyVersion;
-    };
+export type PolicyApprovalDecision = VoteDecision<PolicyProposal, ReceivablesPolicyVersion>;
 
 /**
  * A governing bank's approval; the one that makes a majority of the governors (of the version in force) adopts
- * the proposal as the next version, in this transaction.
+ * the proposal as the next version, in this transaction. The role and the governors are checked before the
+ * proposal's status; a bank that approved already gets UNCHANGED, even through the proposer.
  */
 export function decidePolicyApproval(
   proposal: PolicyProposal,
@@ -257,41 +227,21 @@ export function decidePolicyApproval(
   meta: GovernanceMeta,
 ): PolicyApprovalDecision {
   requireGovernor(meta, 'approver', current.policy, 'approving a receivables policy');
-  const status = policyProposalStatus(proposal, current);
-  if (status !== 'OPEN')
-    fail(
-      'ALREADY_DECIDED',
-      status === 'ADOPTED'
-        ? `proposal ${proposal.proposalId} was adopted as version ${proposal.adoptedVersion ?? '?'}`
-        : `proposal ${proposal.proposalId} was made against version ${proposal.baseVersion}, no longer in force (${current.version}): propose it again`,
-    );
-  if (proposal.approvals.some((a) => a.mspId === meta.actor.mspId)) return { outcome: 'UNCHANGED', proposal };
-  if (proposal.proposedBy.id === meta.actor.id)
-    fail(
-      'SELF_APPROVAL',
-      'the proposer cannot approve their own proposal: another approver of the bank does',
-    );
-  const approvals = [
-    ...proposal.approvals,
-    { at: meta.at, id: meta.actor.id, mspId: meta.actor.mspId, name: meta.actor.name, txId: meta.txId },
-  ];
-  const governing = approvals.filter((a) => current.policy.governors.includes(a.mspId));
-  if (governing.length < approvalsNeeded(current.policy.governors.length))
-    return { outcome: 'APPROVED', proposal: { ...proposal, approvals } };
-  const version: ReceivablesPolicyVersion = {
-    adoptedAt: meta.at,
-    approvedBy: sortedCopy(
-      governing.map((a) => a.mspId),
-      byText,
-    ),
-    policy: proposal.policy,
-    proposalId: proposal.proposalId,
-    txId: meta.txId,
-    version: current.version + 1,
-  };
-  return {
-    outcome: 'ADOPTED',
-    proposal: { ...proposal, adoptedVersion: version.version, approvals, status: 'ADOPTED' },
-    version,
-  };
+  const governors = current.policy.governors;
+  return decideVote(proposal, current, meta, {
+    adopted: (p) => `proposal ${p.proposalId} was adopted as version ${p.adoptedVersion ?? '?'}`,
+    approval: (m): PolicyApproval => ({
+      at: m.at,
+      id: m.actor.id,
+      mspId: m.actor.mspId,
+      name: m.actor.name,
+      txId: m.txId,
+    }),
+    notAVoter: { code: 'NOT_A_PARTY', message: (mspId) => notAGovernor(mspId, governors) },
+    repeatBeforeSelf: true,
+    selfApproval: () => 'the proposer cannot approve their own proposal: another approver of the bank does',
+    superseded: (p, version) =>
+      `proposal ${p.proposalId} was made against version ${p.baseVersion}, no longer in force (${version}): propose it again`,
+    voters: governors,
+  });
 }
