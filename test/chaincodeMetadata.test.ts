@@ -37,6 +37,7 @@ describe('chaincode metadata', () => {
     expect([...byName.keys()].sort()).toEqual(
       [
         'assignBreak',
+        'attachToBreak',
         'decideBreak',
         'getBreak',
         'getCase',

@@ -11,6 +11,7 @@ import {
 import { routeText } from '../../chaincode/src/core/leg';
 import { evaluateCase } from '../../chaincode/src/core/matching';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
+import { unseal } from '../../chaincode/src/ledger/seal';
 import { startBackend, type Backend } from '../support/backend';
 import { paymentLegs, ROUTE } from '../support/legs';
 
@@ -817,6 +818,71 @@ export function defineReconciliationSuite(
         g.setBreakDue(bella, breakId, later, { ...ref, comment: 'too late' }),
         'INVALID_TRANSITION',
       );
+    });
+
+    it('attaches evidence to a break: its hash on the ledger, its name sealed for the parties, once per key', async () => {
+      const g = backend.gateway;
+      const p = paymentLegs();
+      await postAll({ ...p, credit: { ...p.credit, amountMinor: '4322' } });
+      const breakId = (await g.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
+      const ref = { reference: p.reference };
+      const file = {
+        sha256: 'ab'.repeat(32),
+        size: 48_213,
+        mediaType: 'application/pdf',
+        name: 'statement 27.11.pdf',
+      } as const;
+      const options = { ...ref, comment: 'our statement', idempotencyKey: `attach-${breakId}` };
+      const first = await g.attachToBreak(bruno, breakId, file, options);
+      const entry = first.result.timeline.at(-1);
+      expect(first.result.status).toBe('OPEN');
+      expect(entry).toMatchObject({
+        action: 'ATTACH',
+        from: 'OPEN',
+        to: 'OPEN',
+        actor: { mspId: 'BankBMSP' },
+        attachment: { sha256: file.sha256, size: file.size, mediaType: file.mediaType },
+      });
+      // The name is on the ledger sealed with the case's key, as a comment is: the parties open it.
+      const stored = (await g.getBreak(audrey, breakId)).timeline.at(-1)?.attachment;
+      expect(stored?.sha256).toBe(file.sha256);
+      expect(stored?.name).not.toContain('statement');
+      expect(unseal(p.reference, p.caseId, stored?.name ?? '')).toBe(file.name);
+      expect(unseal(p.reference, p.caseId, entry?.comment ?? '')).toBe('our statement');
+      // A retry under the same key returns the first result and adds nothing; another file under it conflicts.
+      const again = await g.attachToBreak(bruno, breakId, file, options);
+      expect(again.result.timeline).toHaveLength(first.result.timeline.length);
+      expect(again.result.timeline.at(-1)?.txId).toBe(first.txId);
+      await refused(
+        g.attachToBreak(bruno, breakId, { ...file, sha256: 'cd'.repeat(32) }, options),
+        'IDEMPOTENCY_CONFLICT',
+      );
+      // The same file again under a new key: refused, naming the step that attached it.
+      const twice = await refused(g.attachToBreak(alice, breakId, file, ref), 'INVALID_INPUT');
+      expect(twice.detail).toContain('attached to break');
+      await refused(
+        g.attachToBreak(pavel, breakId, { ...file, sha256: 'cd'.repeat(32) }, ref),
+        'BREAK_NOT_FOUND',
+      );
+      await refused(
+        g.attachToBreak(audrey, breakId, { ...file, sha256: 'cd'.repeat(32) }, ref),
+        'ROLE_REQUIRED',
+      );
+      const html = await refused(
+        g.attachToBreak(
+          alice,
+          breakId,
+          { ...file, sha256: 'cd'.repeat(32), mediaType: 'text/html' as 'text/plain' },
+          ref,
+        ),
+        'INVALID_INPUT',
+      );
+      expect(html.detail).toContain('attachment.mediaType');
+      const path = await refused(
+        g.attachToBreak(alice, breakId, { ...file, sha256: 'cd'.repeat(32), name: '../etc/passwd' }, ref),
+        'INVALID_INPUT',
+      );
+      expect(path.detail).toContain('attachment.name');
     });
 
     it('approves a write-off only within the approver’s limit, on the amount the chaincode reckons from the legs', async () => {

@@ -1,4 +1,4 @@
-import type { BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
+import type { Attachment, BreakRecord, ResolutionKind } from '../../../chaincode/src/core/breakMachine';
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { RootCause } from '../../../chaincode/src/core/rootCause';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
@@ -143,6 +143,16 @@ export interface LedgerGateway {
     breakId: string,
     action: DecisionAction,
     options?: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>>;
+  /**
+   * Attaches a file to a break (ATTACH): its hash, size and media type go on the ledger; its name (in plaintext
+   * here) travels in the transient map and is sealed for the parties. The file itself stays on the node.
+   */
+  attachToBreak(
+    who: Identity,
+    breakId: string,
+    attachment: Attachment,
+    options: BreakActionOptions,
   ): Promise<Committed<BreakRecord>>;
   setServiceLevel(
     who: Identity,

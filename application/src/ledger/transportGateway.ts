@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { BreakRecord } from '../../../chaincode/src/core/breakMachine';
+import type { Attachment, BreakRecord } from '../../../chaincode/src/core/breakMachine';
 import { parseErrorMessage } from '../../../chaincode/src/core/errors';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { HistoryEntry, PostedLeg, SealedBreak } from '../../../chaincode/src/api/reconciliation';
@@ -238,6 +238,27 @@ export class TransportGateway implements LedgerGateway {
       this.submit<SealedBreak>(
         who,
         call('decideBreak', [breakId, action], actionTransient(options)),
+        options,
+      ),
+      options,
+    );
+  }
+
+  attachToBreak(
+    who: Identity,
+    breakId: string,
+    attachment: Attachment,
+    options: BreakActionOptions,
+  ): Promise<Committed<BreakRecord>> {
+    const { name, ...facts } = attachment;
+    return opened(
+      this.submit<SealedBreak>(
+        who,
+        // The name travels in the transient map (the ledger seals it for the parties); the facts are public.
+        call('attachToBreak', [breakId, canonicalJson(facts)], {
+          ...actionTransient(options),
+          attachmentName: name,
+        }),
         options,
       ),
       options,

@@ -1,10 +1,19 @@
 import { Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 
-import { type BreakAction, type ResolutionKind } from '../core/breakMachine';
+import type { SealedBreak } from '../api/reconciliation';
+import {
+  parseAttachment,
+  type Attachment,
+  type BreakAction,
+  type ResolutionKind,
+} from '../core/breakMachine';
+import { LIMITS } from '../core/limits';
 import type { RootCause } from '../core/rootCause';
 import { fail } from '../core/errors';
 import { parseText } from '../core/reference';
 import { canonicalJson } from '../ledger/codec';
+import { keys } from '../ledger/keys';
+import { seal } from '../ledger/seal';
 import { TallyContext } from './context';
 import * as noticeDirectory from './noticeDirectory';
 import * as rec from './reconciliation';
@@ -98,6 +107,28 @@ export class ReconciliationContract extends Contract {
     return canonicalJson(
       await rec.once(ctx, 'setBreakDue', { breakId, dueAt }, () =>
         rec.actOnBreak(ctx, breakId, { type: 'SET_DUE', dueAt }),
+      ),
+    );
+  }
+
+  /**
+   * Attaches a file to a break as evidence (ATTACH: staff of a party, any status but RESOLVED, the status
+   * unchanged). `attachment` is JSON `{ sha256, size, mediaType }`, the file's public facts; its name travels in
+   * transient `attachmentName` (an argument is in the block for every member to read) and is stored sealed for
+   * the parties with the case's key, as a comment is; an optional comment in transient `comment`. The file itself
+   * stays on the node of the institution that attached it (docs/RECONCILIATION.md, "Attachments").
+   */
+  @Transaction()
+  @Returns('string')
+  async attachToBreak(ctx: TallyContext, breakId: string, attachment: string): Promise<string> {
+    const facts = parseAttachmentFacts(attachment);
+    const name = parseFileName(ctx.transient('attachmentName'));
+    return canonicalJson(
+      await rec.once(ctx, 'attachToBreak', { attachment: { ...facts, name }, breakId }, async () =>
+        rec.actOnBreak(ctx, breakId, {
+          type: 'ATTACH',
+          attachment: { ...facts, name: await sealedFileName(ctx, breakId, name) },
+        }),
       ),
     );
   }
@@ -197,4 +228,42 @@ export class ReconciliationContract extends Contract {
   async getHistory(ctx: TallyContext, kind: string, id: string): Promise<string> {
     return canonicalJson(await rec.history(ctx, kind, id));
   }
+}
+
+/** The public facts of an attachment (`{ sha256, size, mediaType }` as JSON), each checked by the core's rules. */
+function parseAttachmentFacts(text: string): Omit<Attachment, 'name'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    fail('INVALID_INPUT', 'attachment is not JSON: { sha256, size, mediaType }');
+  }
+  if (typeof parsed === 'object' && parsed !== null && 'name' in parsed)
+    fail(
+      'INVALID_INPUT',
+      'attachment.name travels in transient attachmentName, never as an argument (arguments are in the block)',
+    );
+  // The core's parser checks the facts; a stand-in name, since the name is checked (and sealed) apart.
+  const { name: _name, ...facts } = parseAttachment({ ...(parsed as object), name: '-' });
+  return facts;
+}
+
+/** A file name: text of 1 to LIMITS.attachmentNameMax characters, no control characters, no path. */
+function parseFileName(value: string | undefined): string {
+  const name = parseText(value, 'attachment.name (transient attachmentName)', LIMITS.attachmentNameMax);
+  if (/[/\\]/.test(name) || name.trim() !== name || name === '.' || name === '..')
+    fail('INVALID_INPUT', 'attachment.name must be a file name without a path or surrounding spaces');
+  return name;
+}
+
+/**
+ * The file name sealed for the case's parties (the comment's key: the reference's `detail` key), as actOnBreak
+ * seals a comment. Without the break or the reference actOnBreak refuses the step (BREAK_NOT_FOUND,
+ * INVALID_REFERENCE) whatever is passed here, so a stand-in that is not the name takes their place.
+ */
+async function sealedFileName(ctx: TallyContext, breakId: string, name: string): Promise<string> {
+  const reference = ctx.transient('reference');
+  const b = await ctx.getJson<SealedBreak>(keys.break(breakId));
+  if (reference === undefined || b === undefined) return '-';
+  return seal(reference, b.caseId, ctx.sealNonce(), name);
 }

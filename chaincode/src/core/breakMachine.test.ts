@@ -8,6 +8,9 @@ import {
   isOverdue,
   openBreak,
   PERSON_ACTIONS,
+  attachmentsOf,
+  parseAttachment,
+  type Attachment,
   type BreakAction,
   type BreakRecord,
   type BreakStatus,
@@ -36,6 +39,14 @@ const act = (b: BreakRecord, action: BreakAction, actor: Actor, comment = 'becau
     txId: `tx${tick}`,
     comment,
   });
+
+/** A bank statement as evidence (its name as the ledger would hold it: sealed, here any text). */
+const PDF: Attachment = {
+  sha256: 'a'.repeat(64),
+  size: 48_213,
+  mediaType: 'application/pdf',
+  name: 'statement-2026-11-27.pdf',
+};
 
 const fresh = (): BreakRecord =>
   openBreak(
@@ -122,6 +133,7 @@ describe('break state machine', () => {
     CLEAR: alice,
     COMMENT: bruno,
     SET_DUE: anna,
+    ATTACH: chen,
   };
   const actions: BreakAction[] = [
     { type: 'ASSIGN', assignee: 'amir' },
@@ -133,26 +145,41 @@ describe('break state machine', () => {
     { type: 'CLEAR' },
     { type: 'COMMENT' },
     { type: 'SET_DUE', dueAt: '2026-11-28T12:00:00.000Z' },
+    { type: 'ATTACH', attachment: PDF },
   ];
   const allowed: Record<BreakStatus, Partial<Record<BreakAction['type'], BreakStatus>>> = {
-    OPEN: { ASSIGN: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'OPEN', SET_DUE: 'OPEN' },
+    OPEN: { ASSIGN: 'ASSIGNED', CLEAR: 'RESOLVED', COMMENT: 'OPEN', SET_DUE: 'OPEN', ATTACH: 'OPEN' },
     ASSIGNED: {
       ASSIGN: 'ASSIGNED',
       PROPOSE: 'PROPOSED',
       CLEAR: 'RESOLVED',
       COMMENT: 'ASSIGNED',
       SET_DUE: 'ASSIGNED',
+      ATTACH: 'ASSIGNED',
     },
     // REJECT in PROPOSED belongs to the proposing institution: bruno (BankB) is refused with WRONG_INSTITUTION.
-    PROPOSED: { APPROVE: 'APPROVED', CLEAR: 'RESOLVED', COMMENT: 'PROPOSED', SET_DUE: 'PROPOSED' },
+    PROPOSED: {
+      APPROVE: 'APPROVED',
+      CLEAR: 'RESOLVED',
+      COMMENT: 'PROPOSED',
+      SET_DUE: 'PROPOSED',
+      ATTACH: 'PROPOSED',
+    },
     APPROVED: {
       ACCEPT: 'APPROVED',
       REJECT: 'ASSIGNED',
       CLEAR: 'RESOLVED',
       COMMENT: 'APPROVED',
       SET_DUE: 'APPROVED',
+      ATTACH: 'APPROVED',
     },
-    ACCEPTED: { RESOLVE: 'RESOLVED', CLEAR: 'RESOLVED', COMMENT: 'ACCEPTED', SET_DUE: 'ACCEPTED' },
+    ACCEPTED: {
+      RESOLVE: 'RESOLVED',
+      CLEAR: 'RESOLVED',
+      COMMENT: 'ACCEPTED',
+      SET_DUE: 'ACCEPTED',
+      ATTACH: 'ACCEPTED',
+    },
     RESOLVED: { COMMENT: 'RESOLVED' },
   };
   for (const status of BREAK_STATUSES) {
@@ -256,13 +283,13 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
     PERSON_ACTIONS.filter((a) => allowedActions(b, actor)[a].allowed);
 
   it('offers each party only the next steps the ledger would take', () => {
-    expect(allowedOf(reach('OPEN'), alice)).toEqual(['ASSIGN', 'COMMENT']);
-    expect(allowedOf(reach('ASSIGNED'), alice)).toEqual(['ASSIGN', 'PROPOSE', 'COMMENT']);
-    expect(allowedOf(reach('ASSIGNED'), bruno)).toEqual(['ASSIGN', 'COMMENT']);
-    expect(allowedOf(reach('PROPOSED'), anna)).toEqual(['APPROVE', 'REJECT', 'COMMENT', 'SET_DUE']);
-    expect(allowedOf(reach('PROPOSED'), amir)).toEqual(['COMMENT']);
-    expect(allowedOf(reach('APPROVED'), chen)).toEqual(['ACCEPT', 'REJECT', 'COMMENT']);
-    expect(allowedOf(reach('ACCEPTED'), alice)).toEqual(['RESOLVE', 'COMMENT']);
+    expect(allowedOf(reach('OPEN'), alice)).toEqual(['ASSIGN', 'COMMENT', 'ATTACH']);
+    expect(allowedOf(reach('ASSIGNED'), alice)).toEqual(['ASSIGN', 'PROPOSE', 'COMMENT', 'ATTACH']);
+    expect(allowedOf(reach('ASSIGNED'), bruno)).toEqual(['ASSIGN', 'COMMENT', 'ATTACH']);
+    expect(allowedOf(reach('PROPOSED'), anna)).toEqual(['APPROVE', 'REJECT', 'COMMENT', 'SET_DUE', 'ATTACH']);
+    expect(allowedOf(reach('PROPOSED'), amir)).toEqual(['COMMENT', 'ATTACH']);
+    expect(allowedOf(reach('APPROVED'), chen)).toEqual(['ACCEPT', 'REJECT', 'COMMENT', 'ATTACH']);
+    expect(allowedOf(reach('ACCEPTED'), alice)).toEqual(['RESOLVE', 'COMMENT', 'ATTACH']);
     expect(allowedOf(reach('RESOLVED'), alice)).toEqual(['COMMENT']);
   });
 
@@ -301,7 +328,9 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
                 ? { type, kind: 'REFUND', rootCause: 'FEE' }
                 : type === 'SET_DUE'
                   ? { type, dueAt: '2026-11-30T10:00:00.000Z' }
-                  : { type };
+                  : type === 'ATTACH'
+                    ? { type, attachment: PDF }
+                    : { type };
           let refused: string | undefined;
           try {
             act(b, action, actor);
@@ -371,5 +400,85 @@ describe('allowedActions: what a person may do now, decided by the machine itsel
     );
     const resolved = reach('RESOLVED');
     expect(isOverdue(resolved, '2027-01-01T00:00:00.000Z')).toBe(false);
+  });
+});
+
+describe('ATTACH: evidence for a break, its hash on the ledger', () => {
+  it('records the file on the timeline without changing the status, for staff of any party, comment optional', () => {
+    const b = reach('PROPOSED');
+    const attached = act(b, { type: 'ATTACH', attachment: PDF }, chen, '');
+    expect(attached.status).toBe('PROPOSED');
+    expect(attached.proposal).toEqual(b.proposal);
+    expect(attached.timeline.at(-1)).toMatchObject({
+      action: 'ATTACH',
+      from: 'PROPOSED',
+      to: 'PROPOSED',
+      actor: { mspId: 'ClearingHouseMSP', name: 'chen' },
+      comment: '',
+      attachment: PDF,
+    });
+    const png = { ...PDF, sha256: 'b'.repeat(64), mediaType: 'image/png' as const, name: 'screen.png' };
+    const twice = act(attached, { type: 'ATTACH', attachment: png }, anna, 'the screenshot of the booking');
+    expect(attachmentsOf(twice).map((x) => [x.attachment.sha256, x.entry.actor.name])).toEqual([
+      [PDF.sha256, 'chen'],
+      [png.sha256, 'anna'],
+    ]);
+  });
+
+  it('is refused to non-parties, to people without a staff role, and on a resolved break', () => {
+    expect(codeOf(() => act(reach('OPEN'), { type: 'ATTACH', attachment: PDF }, pavel))).toBe('NOT_A_PARTY');
+    const auditorLike = person('BankAMSP', 'sam', ['submitter']);
+    expect(codeOf(() => act(reach('OPEN'), { type: 'ATTACH', attachment: PDF }, auditorLike))).toBe(
+      'ROLE_REQUIRED',
+    );
+    expect(codeOf(() => act(reach('RESOLVED'), { type: 'ATTACH', attachment: PDF }, alice))).toBe(
+      'INVALID_TRANSITION',
+    );
+    expect(allowedActions(reach('RESOLVED'), alice).ATTACH).toMatchObject({ allowed: false });
+    expect(allowedActions(reach('APPROVED'), bruno).ATTACH).toEqual({ allowed: true });
+  });
+
+  it('refuses the same file twice on one break, naming the step that attached it', () => {
+    const b = act(reach('OPEN'), { type: 'ATTACH', attachment: PDF }, alice, '');
+    expect(() => act(b, { type: 'ATTACH', attachment: { ...PDF, name: 'again.pdf' } }, bruno, '')).toThrow(
+      /attached to break brk-1 already \(step 1\)/,
+    );
+  });
+
+  it('checks every field, naming it: hash, size within the limit, media type from the allow-list, name', () => {
+    const bad: [unknown, RegExp][] = [
+      [{ ...PDF, sha256: 'A'.repeat(64) }, /attachment\.sha256/],
+      [{ ...PDF, sha256: 'a'.repeat(63) }, /attachment\.sha256/],
+      [{ ...PDF, size: 0 }, /attachment\.size/],
+      [{ ...PDF, size: 1.5 }, /attachment\.size/],
+      [{ ...PDF, size: 10 * 1024 * 1024 + 1 }, /attachment\.size/],
+      [{ ...PDF, size: '12' }, /attachment\.size/],
+      [{ ...PDF, mediaType: 'text/html' }, /attachment\.mediaType/],
+      [{ ...PDF, name: '' }, /attachment\.name/],
+      [{ ...PDF, name: 'x'.repeat(2049) }, /attachment\.name/],
+      [{ ...PDF, extra: 1 }, /unknown fields: extra/],
+      [null, /must be an object/],
+    ];
+    for (const [value, message] of bad) {
+      expect(() => parseAttachment(value), JSON.stringify(value).slice(0, 80)).toThrow(message);
+      expect(codeOf(() => parseAttachment(value))).toBe('INVALID_INPUT');
+    }
+    expect(parseAttachment({ ...PDF, size: 10 * 1024 * 1024 })).toEqual({ ...PDF, size: 10 * 1024 * 1024 });
+    // The machine checks too: a caller that skipped the parser is refused the same way.
+    expect(
+      codeOf(() => act(reach('OPEN'), { type: 'ATTACH', attachment: { ...PDF, size: -1 } }, alice)),
+    ).toBe('INVALID_INPUT');
+  });
+
+  it('keeps at most the named number of attachments per break', () => {
+    let b = reach('OPEN');
+    for (let i = 0; i < 50; i++)
+      b = act(
+        b,
+        { type: 'ATTACH', attachment: { ...PDF, sha256: i.toString(16).padStart(64, '0') } },
+        alice,
+        '',
+      );
+    expect(() => act(b, { type: 'ATTACH', attachment: PDF }, alice, '')).toThrow(/at most 50 attachments/);
   });
 });

@@ -22,6 +22,7 @@ export const BREAK_ACTIONS = [
   'CLEAR',
   'COMMENT',
   'SET_DUE',
+  'ATTACH',
 ] as const;
 export type BreakActionType = (typeof BREAK_ACTIONS)[number];
 
@@ -34,7 +35,36 @@ export type BreakAction =
   | { readonly type: 'RESOLVE' }
   | { readonly type: 'CLEAR' }
   | { readonly type: 'COMMENT' }
-  | { readonly type: 'SET_DUE'; readonly dueAt: string };
+  | { readonly type: 'SET_DUE'; readonly dueAt: string }
+  | { readonly type: 'ATTACH'; readonly attachment: Attachment };
+
+/**
+ * The media types a break's evidence may have: a statement or confirmation (PDF), a screenshot (PNG, JPEG), a
+ * SWIFT message (MT as text, MX as XML), an extract (CSV). Anything else (an executable, an HTML page a browser
+ * would run) is refused where it enters.
+ */
+export const ATTACHMENT_MEDIA_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'text/plain',
+  'text/csv',
+  'application/xml',
+] as const;
+export type AttachmentMediaType = (typeof ATTACHMENT_MEDIA_TYPES)[number];
+
+/**
+ * A file attached to a break as evidence. The file itself stays on the node of the institution that attached
+ * it; the ledger keeps its SHA-256 (hex), its size and media type, and its name sealed for the parties (as a
+ * comment is), so that every party can fetch it from that node and check it is the file attached.
+ */
+export interface Attachment {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mediaType: AttachmentMediaType;
+  /** The file name; on the ledger sealed so that only the case's parties can read it. */
+  readonly name: string;
+}
 
 export interface PersonRef {
   readonly mspId: string;
@@ -58,6 +88,8 @@ export interface TimelineEntry {
   readonly rootCause?: RootCause;
   /** The due date a SET_DUE step set. */
   readonly dueAt?: string;
+  /** The file an ATTACH step attached. */
+  readonly attachment?: Attachment;
 }
 
 export interface BreakRecord {
@@ -122,6 +154,7 @@ export const ACTION_ROLES: Readonly<Record<BreakActionType, readonly Role[]>> = 
   CLEAR: [],
   COMMENT: STAFF,
   SET_DUE: ['approver'],
+  ATTACH: STAFF,
 };
 
 const person = (a: Actor): PersonRef => ({ mspId: a.mspId, id: a.id, name: a.name });
@@ -196,6 +229,8 @@ export function openBreak(
  * - CLEAR: matching found the cause gone (a late leg arrived, a duplicate was withdrawn, a leg was corrected).
  * - COMMENT: any reconciler or approver of a party, in any status.
  * - SET_DUE (any status but RESOLVED): an approver of a party moves the due date, with a comment.
+ * - ATTACH (any status but RESOLVED): a reconciler or approver of a party attaches a file (parseAttachment);
+ *   the status does not change; a comment is optional.
  * A proposal carries its resolution kind, a root cause (core/rootCause.ts) and a comment; a missing one is
  * PROPOSAL_INCOMPLETE naming every one missing. Resolving by the agreed proposal records its root cause.
  */
@@ -235,7 +270,7 @@ export function applyBreakAction(b: BreakRecord, action: BreakAction, ctx: Actio
 /** What one action makes of a break, and what its timeline entry adds; the checks of who may take it included. */
 interface Step {
   readonly next: BreakRecord;
-  readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind' | 'rootCause' | 'dueAt'>>;
+  readonly extra?: Partial<Pick<TimelineEntry, 'assignee' | 'kind' | 'rootCause' | 'dueAt' | 'attachment'>>;
   /** The action changes nothing (an assignment, without a comment, to the person who has the break): no entry. */
   readonly unchanged?: boolean;
 }
@@ -286,6 +321,8 @@ function step(b: BreakRecord, action: BreakAction, actor: Actor, comment: string
       return { next: b };
     case 'SET_DUE':
       return setDue(b, action.dueAt);
+    case 'ATTACH':
+      return attach(b, action.attachment);
     default:
       return assertNever(action, 'break action');
   }
@@ -330,6 +367,74 @@ function setDue(b: BreakRecord, dueAt: string): Step {
     );
   const normalised = new Date(ms).toISOString();
   return { next: { ...b, dueAt: normalised }, extra: { dueAt: normalised } };
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * An attachment's facts as the ledger takes them, each checked (INVALID_INPUT naming the field): `sha256` 64
+ * lower-case hex digits, `size` a whole number of bytes from 1 to LIMITS.attachmentBytesMax, `mediaType` one of
+ * ATTACHMENT_MEDIA_TYPES, `name` text of at most LIMITS.attachmentStoredNameMax characters (the sealed name).
+ */
+export function parseAttachment(value: unknown): Attachment {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('INVALID_INPUT', 'attachment must be an object { sha256, size, mediaType, name }');
+  const a = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(a).filter((k) => !['sha256', 'size', 'mediaType', 'name'].includes(k));
+  if (unknownKeys.length > 0)
+    fail('INVALID_INPUT', `attachment has unknown fields: ${unknownKeys.join(', ')}`);
+  if (typeof a.sha256 !== 'string' || !SHA256_HEX.test(a.sha256))
+    fail('INVALID_INPUT', 'attachment.sha256 must be 64 lower-case hex digits (SHA-256 of the file)');
+  if (
+    typeof a.size !== 'number' ||
+    !Number.isInteger(a.size) ||
+    a.size < 1 ||
+    a.size > LIMITS.attachmentBytesMax
+  )
+    fail(
+      'INVALID_INPUT',
+      `attachment.size must be a whole number of bytes from 1 to ${String(LIMITS.attachmentBytesMax)}`,
+    );
+  const mediaType = a.mediaType;
+  if (typeof mediaType !== 'string' || !(ATTACHMENT_MEDIA_TYPES as readonly string[]).includes(mediaType))
+    fail('INVALID_INPUT', `attachment.mediaType must be one of ${ATTACHMENT_MEDIA_TYPES.join(', ')}`);
+  if (typeof a.name !== 'string' || a.name.trim() === '' || a.name.length > LIMITS.attachmentStoredNameMax)
+    fail(
+      'INVALID_INPUT',
+      `attachment.name must be text of 1 to ${String(LIMITS.attachmentStoredNameMax)} characters`,
+    );
+  return { sha256: a.sha256, size: a.size, mediaType: mediaType as AttachmentMediaType, name: a.name };
+}
+
+/** The files attached to a break, in the order attached (ATTACH entries of its timeline). */
+export function attachmentsOf(
+  b: Pick<BreakRecord, 'timeline'>,
+): { entry: TimelineEntry; attachment: Attachment }[] {
+  const out: { entry: TimelineEntry; attachment: Attachment }[] = [];
+  for (const entry of b.timeline) if (entry.attachment) out.push({ entry, attachment: entry.attachment });
+  return out;
+}
+
+/**
+ * A file attached (any status but RESOLVED): the status does not change. The same file twice on one break is
+ * refused (INVALID_INPUT naming the step that attached it), as is one past LIMITS.attachmentsPerBreakMax.
+ */
+function attach(b: BreakRecord, attachment: Attachment): Step {
+  requireStatus(b, ['OPEN', 'ASSIGNED', 'PROPOSED', 'APPROVED', 'ACCEPTED'], 'attach a file to');
+  const checked = parseAttachment(attachment);
+  const attached = attachmentsOf(b);
+  const same = attached.find((x) => x.attachment.sha256 === checked.sha256);
+  if (same)
+    fail(
+      'INVALID_INPUT',
+      `attachment.sha256: this file is attached to break ${b.breakId} already (step ${String(same.entry.seq)})`,
+    );
+  if (attached.length >= LIMITS.attachmentsPerBreakMax)
+    fail(
+      'INVALID_INPUT',
+      `break ${b.breakId} keeps at most ${String(LIMITS.attachmentsPerBreakMax)} attachments`,
+    );
+  return { next: b, extra: { attachment: checked } };
 }
 
 /** Whether the break is past its due date at `at` (ledger time) and not resolved: it is escalated. */
@@ -419,6 +524,14 @@ export const PERSON_ACTIONS: readonly PersonAction[] = BREAK_ACTIONS.filter(
   (a): a is PersonAction => a !== 'OPEN' && a !== 'CLEAR',
 );
 
+/** A file no break holds (its hash is no file's): what allowedActions asks ATTACH with. */
+const PLACEHOLDER_ATTACHMENT: Attachment = {
+  sha256: '0'.repeat(64),
+  size: 1,
+  mediaType: 'text/plain',
+  name: '…',
+};
+
 export type Allowance =
   { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly reason: string };
 
@@ -436,7 +549,9 @@ export function allowedActions(b: BreakRecord, actor: Actor): Readonly<Record<Pe
         ? { type, kind: 'CORRECT_LEG', rootCause: 'OTHER' }
         : type === 'SET_DUE'
           ? { type, dueAt: b.dueAt ?? b.openedAt }
-          : { type };
+          : type === 'ATTACH'
+            ? { type, attachment: PLACEHOLDER_ATTACHMENT }
+            : { type };
   const result = {} as Record<PersonAction, Allowance>;
   for (const type of PERSON_ACTIONS) {
     try {

@@ -18,4 +18,12 @@ export const LIMITS = {
   /** A notice's tag and box, as base64url text. */
   noticeTagMax: 64,
   noticeBoxMax: 512,
+  /** An attachment's file (evidence for a break: a statement PDF, a screenshot, a SWIFT message), in bytes. */
+  attachmentBytesMax: 10 * 1024 * 1024,
+  /** An attachment's file name as a person gives it (characters); the ledger keeps it sealed for the parties. */
+  attachmentNameMax: 255,
+  /** The file name as the ledger stores it (sealed: base64 of its UTF-8 bytes, nonce and tag, and a prefix). */
+  attachmentStoredNameMax: 2048,
+  /** Attachments one break keeps. */
+  attachmentsPerBreakMax: 50,
 } as const;

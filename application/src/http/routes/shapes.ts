@@ -7,6 +7,7 @@ import type {
 } from '../../../../chaincode/src/api/reconciliation';
 import { ROLES } from '../../../../chaincode/src/core/actor';
 import {
+  ATTACHMENT_MEDIA_TYPES,
   BREAK_ACTIONS,
   BREAK_STATUSES,
   RESOLUTION_KINDS,
@@ -14,6 +15,7 @@ import {
   type TimelineEntry as CoreTimelineEntry,
 } from '../../../../chaincode/src/core/breakMachine';
 import { LEG_ROLES, MATCH_FIELDS, OUTCOMES, ROUTE_STOPS_MAX } from '../../../../chaincode/src/core/leg';
+import { LIMITS } from '../../../../chaincode/src/core/limits';
 import { BREAK_REASONS } from '../../../../chaincode/src/core/matching';
 import { ROOT_CAUSES } from '../../../../chaincode/src/core/rootCause';
 import { REPORT_ITEMS_MAX } from '../../ingest/report';
@@ -175,6 +177,18 @@ export const PersonRef = component(
   Obj({ mspId: Type.String(), id: Type.String(), name: Type.String() }),
 );
 const LegRef = Obj({ legId: Type.String(), mspId: Type.String(), role: OneOf(LEG_ROLES) });
+/** A file attached to a break (ATTACH): the file stays on the node that attached it; the ledger holds this. */
+export const AttachmentFacts = component(
+  'AttachmentFacts',
+  Obj({
+    sha256: Str({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, hex' }),
+    size: Int({ min: 1, max: LIMITS.attachmentBytesMax, description: 'bytes' }),
+    mediaType: OneOf(ATTACHMENT_MEDIA_TYPES),
+    name: Type.String({
+      description: 'the file name, sealed for the parties unless the break was opened with its reference',
+    }),
+  }),
+);
 export const TimelineEntry = component(
   'TimelineEntry',
   Obj({
@@ -192,6 +206,7 @@ export const TimelineEntry = component(
     kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
     rootCause: Type.Optional(OneOf(ROOT_CAUSES, 'PROPOSE: why the break happened')),
     dueAt: Type.Optional(Time()),
+    attachment: Type.Optional(AttachmentFacts),
   }),
 );
 const DUE_AT =
@@ -250,6 +265,7 @@ export const SealedTimelineEntry = component(
     kind: Type.Optional(OneOf(RESOLUTION_KINDS)),
     rootCause: Type.Optional(OneOf(ROOT_CAUSES)),
     dueAt: Type.Optional(Time()),
+    attachment: Type.Optional(AttachmentFacts),
   }),
 );
 export const SealedBreak = component(
