@@ -9,6 +9,7 @@ import { loadConsortium, repoRoot } from '../../application/src/ledger/consortiu
 import {
   defaultFabricRunDir,
   openFabricLedger,
+  PEERS_SETTLE_MS,
   type FabricLedger,
 } from '../../application/src/ledger/fabricLedger';
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
@@ -63,6 +64,11 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     /** Only these batched in-flight counts (comma-separated), and no single-leg phase: for profiling. */
     'in-flight': { type: 'string' },
+    /**
+     * How long a submit waits for the other organisations' peers (FabricTransport's PEERS_SETTLE_MS unless
+     * given); 0 returns at its own peer's commit, as before that wait: for measuring what the wait costs.
+     */
+    'peers-settle-ms': { type: 'string' },
   },
 });
 
@@ -73,6 +79,8 @@ const BATCH_LEGS = Number(args.batch ?? (SMOKE ? '50' : '500'));
 const SINGLE_TXS = SMOKE ? 8 : 200;
 const SINGLE_TXS_IN_FLIGHT = SMOKE ? 32 : 800;
 const IN_FLIGHT = args['in-flight']?.split(',').map(Number) ?? (SMOKE ? [1, 4] : [1, 2, 4, 8]);
+const PEERS_SETTLE =
+  args['peers-settle-ms'] === undefined ? {} : { peersSettleMs: Number(args['peers-settle-ms']) };
 /** Payment blocks per batched measurement: each block is `BATCH_LEGS` payments, posted in three batches. */
 const BLOCKS = SMOKE ? 4 : 8;
 /** Payments whose break is timed from the last leg's submit to the event stream. */
@@ -361,7 +369,7 @@ async function main() {
   const startedAt = new Date();
   const loadStart = loadavg();
   const bring = await bringUps(rnd);
-  const ledger = await openFabricLedger({ runDir: RUN_DIR, consortium: loadConsortium() });
+  const ledger = await openFabricLedger({ runDir: RUN_DIR, consortium: loadConsortium(), ...PEERS_SETTLE });
   try {
     const p = await posters((userId) => ledger.identity(userId));
     log('warm-up');
@@ -387,6 +395,7 @@ async function main() {
       machine: machineInfo(),
       loadAverage: { start: loadStart.map(round1), end: loadavg().map(round1) },
       network: { runDir: RUN_DIR, ordering: ordering(), processes: launcherPids().size },
+      peersSettleMs: PEERS_SETTLE.peersSettleMs ?? PEERS_SETTLE_MS,
       bringUp: bring,
       breakVisible: visible,
       singleLeg: single,

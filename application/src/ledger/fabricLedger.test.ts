@@ -231,7 +231,7 @@ describe('a connection after an outage', () => {
     cache(t, 'bruno', 'BankBMSP', {
       gateway: { disconnect: () => disconnected.push('bruno') },
       network: {
-        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb' }] }),
+        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb', mspid: 'BankBMSP' }] }),
         addCommitListener: (l: typeof commitListener) => {
           commitListener = l;
           return Promise.resolve();
@@ -390,7 +390,7 @@ describe('a submit whose commit event is late', () => {
       retired: false,
       gateway: { disconnect: () => undefined },
       network: {
-        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb' }] }),
+        getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb', mspid: 'BankBMSP' }] }),
         addCommitListener: (l: Listener) => {
           if (event === 'fails')
             l(
@@ -482,5 +482,113 @@ describe('a submit whose commit event is late', () => {
     expect(e).toBeInstanceOf(LedgerUnavailable);
     expect(e).toMatchObject({ outcome: 'UNKNOWN', txId: 'tx1' });
     expect(lookups.length).toBeGreaterThanOrEqual(3); // every 50 ms for 400 ms, and once more at the deadline
+  });
+});
+
+describe('a submit and the other organisations’ peers', () => {
+  type Listener = (error: unknown, event: unknown) => void;
+  const who = { mspId: 'BankBMSP', certificatePem: 'bruno', privateKeyPem: '' };
+  const call = { fcn: 'reconciliation:postLegs', args: [], transient: {} };
+  const PEERS = [
+    { name: 'peer0-bankb', mspid: 'BankBMSP' },
+    { name: 'peer0-banka', mspid: 'BankAMSP' },
+    { name: 'peer0-auditor', mspid: 'AuditorMSP' },
+  ];
+  const committedEvent = { isValid: true, status: 'VALID', getBlockEvent: () => ({ blockNumber: 7 }) };
+
+  /**
+   * A transport on one fake connection whose own peer (Bank B's) reports the commit at once; each other peer
+   * does as `others` says for the next submit: report it after some ms, fail its event service, or stay silent.
+   */
+  function network(peersSettleMs: number) {
+    const others = new Map<string, number | 'fails' | 'silent'>();
+    const listening = new Map<string, Listener>();
+    const t = new FabricTransport({
+      channel: 'reconciliation',
+      chaincode: 'tallystick',
+      profiles: new Map(),
+      listener: { mspId: 'X', certificatePem: '', privateKeyPem: '' },
+      peersSettleMs,
+    });
+    const c = {
+      users: 0,
+      retired: false,
+      gateway: { disconnect: () => undefined },
+      network: {
+        getChannel: () => ({
+          getEndorsers: (mspId?: string) => PEERS.filter((p) => mspId === undefined || p.mspid === mspId),
+        }),
+        addCommitListener: (l: Listener, peers: { name: string }[]) => {
+          const [peer] = peers;
+          if (peer === undefined) throw new Error('no peer');
+          if (peer.name === 'peer0-bankb') {
+            setTimeout(() => {
+              l(undefined, committedEvent);
+            }, 1);
+          } else {
+            listening.set(peer.name, l);
+            const what = others.get(peer.name) ?? 0;
+            const report = (error: unknown, event: unknown) => () => {
+              l(error, event);
+            };
+            if (what === 'fails')
+              setTimeout(report(Object.assign(new Error('down'), { peer }), undefined), 1);
+            else if (typeof what === 'number') setTimeout(report(undefined, committedEvent), what);
+          }
+          return Promise.resolve();
+        },
+        removeCommitListener: (l: Listener) => {
+          for (const [name, listener] of listening) if (listener === l) listening.delete(name);
+        },
+      },
+      contract: {
+        createTransaction: () => ({
+          setEndorsingOrganizations() {
+            return this;
+          },
+          getTransactionId: () => 'tx1',
+          submit: () => Promise.resolve(Buffer.from('{}')),
+        }),
+      },
+    };
+    const inner = t as unknown as {
+      connections: Map<string, unknown>;
+      connectionOrgs: Map<string, string>;
+      open: Set<unknown>;
+    };
+    inner.connections.set(who.certificatePem, Promise.resolve(c));
+    inner.connectionOrgs.set(who.certificatePem, who.mspId);
+    inner.open.add(c);
+    const timed = async () => {
+      const started = performance.now();
+      await expect(t.submit(who, call)).resolves.toMatchObject({ blockNumber: 7n });
+      return performance.now() - started;
+    };
+    return { others, listening, timed };
+  }
+
+  it('returns once every other organisation’s peer has committed it too, passing over one whose event service fails', async () => {
+    const { others, timed } = network(5_000);
+    others.set('peer0-banka', 150);
+    others.set('peer0-auditor', 'fails');
+    expect(await timed()).toBeGreaterThanOrEqual(140);
+  });
+
+  it('waits at most peersSettleMs for a peer that stays behind, then not for it until it reports a commit again', async () => {
+    const { others, listening, timed } = network(200);
+    others.set('peer0-auditor', 'silent');
+    expect(await timed()).toBeGreaterThanOrEqual(190);
+    // Behind now: the next submit returns as soon as Bank A's peer has it.
+    expect(await timed()).toBeLessThan(150);
+    // The auditor's peer catches up: it reports this submit's commit, and is awaited again from then on.
+    listening.get('peer0-auditor')?.(undefined, committedEvent);
+    expect(await timed()).toBeGreaterThanOrEqual(190);
+  });
+
+  it('with peersSettleMs 0 returns once its own organisation’s peer has committed it', async () => {
+    const { others, listening, timed } = network(0);
+    others.set('peer0-banka', 'silent');
+    expect(await timed()).toBeLessThan(150);
+    expect(listening.size).toBe(0);
   });
 });

@@ -57,6 +57,16 @@ export const DEFAULT_DEADLINES: FabricDeadlines = { endorseMs: 15_000, commitMs:
  */
 export const LATE_COMMIT_MS = 2_000;
 
+/**
+ * How long a submit waits, once its own organisation's peer has committed it, for the other organisations'
+ * peers to commit it too. Another institution's next step is endorsed by its own peer; were that peer a block
+ * behind, the step would fail (MVCC_READ_CONFLICT, or a record "not found"). A peer still behind after this is
+ * passed over (the transaction is committed all the same), and so is a peer whose event service failed; either
+ * is waited for again once it reports a commit. The peers of one machine commit a block within milliseconds of
+ * each other (docs/FABRIC.md, "Every peer has it"); the bound is for a peer that catches up after a restart.
+ */
+export const PEERS_SETTLE_MS = 5_000;
+
 export interface FabricTransportOptions {
   readonly channel: string;
   readonly chaincode: string;
@@ -67,8 +77,16 @@ export interface FabricTransportOptions {
   readonly deadlines?: Partial<FabricDeadlines>;
   /** LATE_COMMIT_MS unless given (tests shorten it). */
   readonly lateCommitMs?: number;
+  /** PEERS_SETTLE_MS unless given; 0: a submit returns once its own organisation's peer has committed it. */
+  readonly peersSettleMs?: number;
   /** Called when an onChanges listener throws; the stream itself carries on. */
   readonly onListenerError?: (error: unknown) => void;
+}
+
+/** A submit's wait for the other organisations' peers (`FabricTransport.settleOf`). */
+interface Settling {
+  readonly settled: () => Promise<void>;
+  readonly cancel: () => void;
 }
 
 interface Connected {
@@ -295,6 +313,8 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
  *   and the validation code come back with the result (fabric-network's own handlers return neither). When
  *   that event is late (its event service failed or dropped), the peer is asked for the transaction by id, so an
  *   outcome the ledger knows is never reported unknown (`committed`).
+ * - A submit then returns once the other organisations' peers have committed it too (PEERS_SETTLE_MS at most,
+ *   `settleOf`), so that another institution acting on it at once is endorsed by a peer that has it.
  * - The proposal timestamp is set by fabric-network from the local clock and cannot be injected:
  *   `supportsInjectedTime` is false and a `timestamp` option is refused, never ignored.
  * - A connection is counted while a call or a block stream uses it. After an outage an organisation's
@@ -334,10 +354,17 @@ export class FabricTransport implements LedgerTransport {
     | undefined;
 
   private readonly lateCommitMs: number;
+  private readonly peersSettleMs: number;
+  /**
+   * Peers (by name) a submit does not wait for: their event service failed, or they were still behind after
+   * PEERS_SETTLE_MS. Each leaves the set when it reports a commit again. At most the channel's peers.
+   */
+  private readonly peersBehind = new Set<string>();
 
   constructor(private readonly options: FabricTransportOptions) {
     this.deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     this.lateCommitMs = options.lateCommitMs ?? LATE_COMMIT_MS;
+    this.peersSettleMs = options.peersSettleMs ?? PEERS_SETTLE_MS;
   }
 
   /** Height as this client has seen it: one above the highest block it submitted to or streamed. */
@@ -450,6 +477,7 @@ export class FabricTransport implements LedgerTransport {
     // (asserted, not annotated: TypeScript would otherwise take it for 'preparing' in the catch below)
     let phase = 'preparing' as 'preparing' | 'submitting' | 'committing';
     let commit: { done: Promise<bigint>; cancel: () => void } | undefined;
+    let others: Settling | undefined;
     let payload: Buffer | undefined;
     let ended = false;
     const work = (async () => {
@@ -462,16 +490,19 @@ export class FabricTransport implements LedgerTransport {
           tx.setTransient(Object.fromEntries(transient.map(([k, v]) => [k, Buffer.from(v, 'utf8')])));
         txId = tx.getTransactionId();
         commit = await this.commitOf(c.network, who.mspId, txId);
+        others = this.settleOf(c.network, who.mspId, txId);
         try {
           phase = 'submitting';
           payload = await tx.submit(...call.args);
           phase = 'committing';
         } catch (e) {
           commit.cancel();
+          others.cancel();
           throw e;
         }
         const blockNumber = await this.committed(c, commit.done, txId, () => ended);
-        return await this.answered(txId, blockNumber, payload);
+        const [answer] = await Promise.all([this.answered(txId, blockNumber, payload), others.settled()]);
+        return answer;
       } finally {
         this.release(c);
       }
@@ -482,6 +513,7 @@ export class FabricTransport implements LedgerTransport {
       // past the deadline the commit wait ends too, so that the connection is released
       ended = true;
       commit?.cancel();
+      others?.cancel();
       const failure = withOutcome(mapFabricError(e, txId), phase, txId);
       // Sent, and no commit heard of in time: the peer is asked once more before the outcome is called unknown.
       if (failure instanceof LedgerUnavailable && phase === 'committing' && txId !== undefined && payload) {
@@ -648,6 +680,55 @@ export class FabricTransport implements LedgerTransport {
     };
     await network.addCommitListener(listener, peers, txId);
     return { done, cancel };
+  }
+
+  /**
+   * Registers for the commit of `txId` on the peers of every organisation but the signer's (whose commit the
+   * submit awaits anyway), as it is sent. `settled` resolves once each of them that is not behind has committed
+   * it (valid or not: its state is past that block either way), or PEERS_SETTLE_MS after it is called; a peer
+   * that misses that bound, or whose event service fails, is behind until it reports a commit again (its
+   * listener stays for the commit deadline, so a peer that has caught up is seen to have). The
+   * registrations are not awaited, and each peer has its own: a peer that cannot be reached takes seconds to
+   * fail, and must hold up neither the send nor the other peers.
+   */
+  private settleOf(network: Network, mspId: string, txId: string): Settling {
+    if (this.peersSettleMs <= 0) return { settled: () => Promise.resolve(), cancel: () => undefined };
+    const peers = network
+      .getChannel()
+      .getEndorsers()
+      .filter((p) => p.mspid !== mspId);
+    const listeners: CommitListener[] = [];
+    const pending = new Map<string, Promise<void>>();
+    for (const peer of peers) {
+      const heard = new Promise<void>((resolve) => {
+        const listener: CommitListener = (error, event) => {
+          if (event === undefined && error === undefined) return;
+          network.removeCommitListener(listener);
+          if (event) this.peersBehind.delete(peer.name);
+          else this.peersBehind.add(peer.name);
+          pending.delete(peer.name);
+          resolve();
+        };
+        listeners.push(listener);
+        network.addCommitListener(listener, [peer], txId).catch(() => {
+          this.peersBehind.add(peer.name);
+          pending.delete(peer.name);
+          resolve();
+        });
+      });
+      pending.set(peer.name, heard);
+    }
+    const cancel = () => {
+      for (const listener of listeners) network.removeCommitListener(listener);
+    };
+    const settled = async () => {
+      const awaited = [...pending].filter(([name]) => !this.peersBehind.has(name));
+      const all = await raceTimer(Promise.all(awaited.map(([, heard]) => heard)), this.peersSettleMs);
+      if (all === undefined) for (const [name] of awaited) if (pending.has(name)) this.peersBehind.add(name);
+      // A peer behind keeps its listener a while: its commit of this transaction puts it back among the awaited.
+      if (pending.size > 0) setTimeout(cancel, this.deadlines.commitMs).unref();
+    };
+    return { settled, cancel };
   }
 
   async evaluate(who: Identity, call: ContractCall): Promise<Buffer> {
@@ -933,6 +1014,8 @@ export async function openFabricLedger(options: {
   deadlines?: Partial<FabricDeadlines>;
   /** How long a refused login takes at least (fabricCaEnroller's refusalFloorMs). */
   refusalFloorMs?: number;
+  /** PEERS_SETTLE_MS unless given (bench:fabric --peers-settle-ms measures what the wait costs). */
+  peersSettleMs?: number;
 }): Promise<FabricLedger> {
   const { runDir, consortium } = options;
   const [first] = consortium.organisations;
@@ -945,6 +1028,7 @@ export async function openFabricLedger(options: {
     profiles,
     listener,
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+    ...(options.peersSettleMs === undefined ? {} : { peersSettleMs: options.peersSettleMs }),
   });
   const gateway = new TransportGateway(transport);
   const identity = memoizedAsync((userId) =>
