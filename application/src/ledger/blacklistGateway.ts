@@ -5,9 +5,11 @@ import type {
   BlacklistPolicy,
   ConfirmResult,
   DisputeAction,
+  DisputeInput,
   DisputeRecord,
   DisputeView,
   EvidenceDelivery,
+  EvidenceRequestInput,
   EvidenceRequestRecord,
   EvidenceRequestView,
   PurgeResult,
@@ -58,24 +60,6 @@ const call = (
   args: readonly (string | number)[] = [],
   transient: Record<string, string> = {},
 ): ContractCall => ({ fcn: `${CONTRACT}:${name}`, args: args.map(String), transient });
-
-export interface DisputeInput {
-  readonly disputeId: string;
-  readonly subjectKey: string;
-  readonly uploader: string;
-  readonly category: string;
-  /** SHA-256 of the subject's signed request (which stays with the disputing member). */
-  readonly requestHash: string;
-}
-
-export interface EvidenceRequestInput {
-  readonly requestId: string;
-  readonly subjectKey: string;
-  readonly uploader: string;
-  readonly category: string;
-  /** The requester's recorded query that found the entry. */
-  readonly queryId: string;
-}
 
 /** Evidence received on request, its hash checked on this node against the one the ledger recorded. */
 export interface ReceivedEvidence extends EvidenceDelivery {

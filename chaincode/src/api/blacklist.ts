@@ -55,12 +55,17 @@ export interface ProposalStep extends ProposalView {
 export type { Allowance, Period } from '../core/blacklist/metering';
 export type {
   DisputeAction,
+  DisputeInput,
   DisputeRecord,
   DisputeStatus,
   DisputeStep,
   VoteChoice,
 } from '../core/blacklist/dispute';
-export type { EvidenceRequestRecord, EvidenceRequestStatus } from '../core/blacklist/evidenceRequest';
+export type {
+  EvidenceRequestInput,
+  EvidenceRequestRecord,
+  EvidenceRequestStatus,
+} from '../core/blacklist/evidenceRequest';
 
 /** A dispute after a step: OPENED or RECORDED, or UNCHANGED when the same step had been taken already. */
 export interface DisputeView {

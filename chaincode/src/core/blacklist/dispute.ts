@@ -112,6 +112,7 @@ export interface DisputeInput {
   readonly subjectKey: string;
   readonly uploader: string;
   readonly category: string;
+  /** SHA-256 of the subject's signed request (which stays with the disputing member). */
   readonly requestHash: string;
 }
 
