@@ -21,6 +21,12 @@ const en: Record<string, string> = {
   REFERENCE_NEEDED: 'This node does not know the payment reference of this case: paste it once.',
   UNKNOWN_PERSON: 'There is nobody of that name among your institution’s reconciliation staff.',
   BLACKLIST_UNAVAILABLE: 'The shared blacklist is not set up on this node.',
+  ATTACHMENT_TOO_LARGE: 'The file is too large: an attachment is at most 10 MiB.',
+  ATTACHMENT_NOT_FOUND: 'No such file is attached to this break.',
+  ATTACHMENT_UNAVAILABLE:
+    'The file could not be fetched from the node of the institution that attached it: try again later.',
+  ATTACHMENT_CORRUPT:
+    'The stored copy of this file no longer matches the hash on the ledger, so it is not served. Tell your node’s operators.',
   INTERNAL: 'Something went wrong on the node. The request id helps its operators find out what.',
   // The ledger's codes.
   INVALID_INPUT: 'The ledger refused the input as not valid.',
@@ -97,6 +103,10 @@ const zh: Record<keyof typeof en, string> = {
   REFERENCE_NEEDED: '本节点不知道此案例的支付参考号，请粘贴一次。',
   UNKNOWN_PERSON: '本机构的对账人员中没有此人。',
   BLACKLIST_UNAVAILABLE: '本节点未配置共享黑名单。',
+  ATTACHMENT_TOO_LARGE: '文件过大：附件最大 10 MiB。',
+  ATTACHMENT_NOT_FOUND: '此差错没有该附件。',
+  ATTACHMENT_UNAVAILABLE: '无法从上传该附件的机构节点取得文件，请稍后重试。',
+  ATTACHMENT_CORRUPT: '本节点存储的该文件与账本上的哈希值不符，因此不予提供。请通知本节点的运维人员。',
   INTERNAL: '节点内部出错。请求编号可帮助运维人员排查。',
   INVALID_INPUT: '账本拒绝：输入无效。',
   UNKNOWN_CURRENCY: '未知币种。',

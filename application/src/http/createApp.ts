@@ -18,7 +18,8 @@ import { notFound, problemResponse } from './problemResponse';
 import { RateLimiter } from './rateLimit';
 import { requestIdAndLog, stdoutLog } from './requestLog';
 import { ROUTES } from './routes';
-import { expressPath, mountRoutes, type AppContext } from './routes/mount';
+import { mountRoutes, type AppContext } from './routes/mount';
+import type { PartyNodeDirectory } from '../attachments/partyFetch';
 
 export interface LogEntry {
   readonly level: 'info' | 'warn' | 'error';
@@ -73,6 +74,12 @@ export interface AppDeps {
    * network that reach a maturity date; absent (always on Fabric): the proposal's own time.
    */
   readonly receivablesClock?: () => Date;
+  /**
+   * The consortium's nodes (MSP ID → URL and the institution's CA certificate): where this node fetches a file
+   * another party attached to a break, and whose people may fetch the files this node's institution attached
+   * (attachments/partyFetch.ts). Absent: attachments stay on the node that holds them.
+   */
+  readonly partyNodes?: PartyNodeDirectory;
 }
 
 /**
@@ -118,8 +125,11 @@ function apiRouter(deps: AppDeps, context: AppContext, limiter: RateLimiter): ex
   v1.use(cleanPathAndQuery);
   v1.use(methodNotAllowed(v1));
   // A route that takes a file streams its own body (any format); every other body is JSON.
-  const uploads = new Set(ROUTES.filter((r) => r.upload).map((r) => expressPath(r.path)));
-  v1.use(jsonBody({ limit: '8mb', skip: (path) => uploads.has(path) }));
+  // A path template's parameters match one segment each (`/breaks/{breakId}/attachments`).
+  const uploads = ROUTES.filter((r) => r.upload).map(
+    (r) => new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+  );
+  v1.use(jsonBody({ limit: '8mb', skip: (path) => uploads.some((u) => u.test(path)) }));
   const api = ROUTES.filter((r) => r.mount !== 'root');
   mountRoutes(v1, api.filter(isPublic), context);
   // Everything below needs a session, or (mutual TLS) a client certificate.

@@ -19,8 +19,12 @@ import { FileWallet } from '../identity/wallet';
 import { readWalletKeyConfig } from '../identity/walletKey';
 import { nodeReaderOf, type LedgerConnection } from '../ledger/connection';
 import type { LedgerGateway } from '../ledger/ledgerGateway';
+import type { EmbeddedConsortium } from '../ledger/embeddedLedger';
+import type { FabricLedger } from '../ledger/fabricLedger';
 import { postingWithNotices, startNodeNotices } from '../notices/nodeNoticesStart';
 import type { ConsortiumOrganisation } from '../ledger/consortium';
+import { fabricCaCertificate, localPartyNodes, readPartyNodesFile } from '../attachments/directory';
+import type { PartyNodeDirectory } from '../attachments/partyFetch';
 
 export interface RunningNode {
   readonly mspId: string;
@@ -89,9 +93,10 @@ export async function startInstitutionNodes(
       options.tls ? options.tls(o.mspId) : readNodeTlsConfig(options.env ?? process.env, o.mspId),
     ]),
   );
+  const partyNodes = partyNodesOf(c, options, (mspId) => tlsOf.get(mspId) !== undefined);
   try {
     for (const org of c.consortium.organisations) {
-      nodes.push(await startNode(c, org, options, tlsOf.get(org.mspId)));
+      nodes.push(await startNode(c, org, options, tlsOf.get(org.mspId), partyNodes));
     }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.close()));
@@ -100,12 +105,37 @@ export async function startInstitutionNodes(
   return nodes;
 }
 
+/**
+ * Where a node fetches the files other parties attached to breaks, and whose people may fetch its own: the file
+ * TALLYSTICK_PARTY_NODES_FILE when set, else the nodes started here with their institutions' CA certificates
+ * (the embedded network's CAs, or those a live network's launcher wrote in its run folder).
+ */
+function partyNodesOf(
+  c: LedgerConnection,
+  options: InstitutionNodesOptions,
+  https: (mspId: string) => boolean,
+): PartyNodeDirectory | undefined {
+  const configured = readPartyNodesFile(options.env ?? process.env);
+  if (configured !== undefined) return configured;
+  const caOf = (mspId: string): string | undefined => {
+    if ('network' in c) return (c as EmbeddedConsortium).network.ca(mspId).certificatePem;
+    if ('runDir' in c) return fabricCaCertificate((c as FabricLedger).runDir, mspId);
+    return undefined;
+  };
+  return localPartyNodes(
+    c.consortium.organisations,
+    { host: options.host ?? '127.0.0.1', portOffset: options.portOffset ?? 0, https },
+    caOf,
+  );
+}
+
 /** One institution's node: its index, its HTTP server, and an indexer started on demand. */
 async function startNode(
   c: LedgerConnection,
   org: ConsortiumOrganisation,
   options: InstitutionNodesOptions,
   tls: NodeTls | undefined,
+  partyNodes: PartyNodeDirectory | undefined,
 ): Promise<RunningNode> {
   const nodeDir = join(options.dataDir, 'nodes', org.mspId);
   const env = options.env ?? process.env;
@@ -146,6 +176,7 @@ async function startNode(
     sessions: new SessionStore(() => Date.now()),
     ...(options.log ? { log: options.log } : {}),
     ...(tls ? { mutualTls: { systemPasswordLogins: tls.systemPasswordLogins } } : {}),
+    ...(partyNodes ? { partyNodes } : {}),
   });
   const port = org.apiPort + (options.portOffset ?? 0);
   const { server, url } = await listen(app, port, options.host ?? '127.0.0.1', org.mspId, tls);

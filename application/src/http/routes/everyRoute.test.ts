@@ -20,6 +20,8 @@ import { openApiDocument } from '../openapi';
 import { ROUTES } from '.';
 import { Health, IndexedEvent } from './shapes';
 import { callEveryReceivablesRoute } from '../../../../test/support/receivablesRoutes';
+import { signFetch } from '../../attachments/partyFetch';
+import { sha256Of } from '../../attachments/store';
 
 // Every operation of the OpenAPI document is called through a running node, and every answer it gives (success
 // or problem) is checked against the document's schema for that operation, status and media type: the document
@@ -138,6 +140,12 @@ beforeAll(async () => {
         ...(blacklist ? { blacklist } : {}),
         receivablesClock: () => new Date(Date.now() + receivablesOffsetMs),
         ...(mspId === 'BankBMSP' ? { index: { pool: db.pool, indexer } } : {}),
+        partyNodes: new Map(
+          ['BankAMSP', 'BankBMSP', 'ClearingHouseMSP'].map((m) => [
+            m,
+            { url: 'http://127.0.0.1:9', caCertificatePem: consortium.network.ca(m).certificatePem },
+          ]),
+        ),
       }),
     );
     const { server, url } = await listen(app, 0, '127.0.0.1');
@@ -193,6 +201,25 @@ describe('every route, through a running node, answers as its OpenAPI document s
         ?.breakId ?? '';
     expect(breakId).not.toBe('');
     expect((await api(B, 'GET', `/v1/breaks/${breakId}`, { token: bruno })).status).toBe(200);
+
+    // Attachments: a SWIFT message as evidence, listed, downloaded, and fetched node to node by a party.
+    const mt = '{1:F01BANKBXXXX}{4:\n:20:REF\n-}';
+    const attached = await api(B, 'POST', `/v1/breaks/${breakId}/attachments`, {
+      token: bruno,
+      type: 'text/plain',
+      raw: mt,
+      headers: { 'Attachment-Name': 'mt103.txt' },
+    });
+    expect(attached.status, attached.text).toBe(200);
+    const sha = sha256Of(Buffer.from(mt));
+    expect((await api(B, 'GET', `/v1/breaks/${breakId}/attachments`, { token: bruno })).status).toBe(200);
+    expect((await api(B, 'GET', `/v1/breaks/${breakId}/attachments/${sha}`, { token: bruno })).text).toBe(mt);
+    const party = `/v1/party/breaks/${breakId}/attachments/${sha}`;
+    const chen = await consortium.identity('chen');
+    expect(
+      (await api(B, 'GET', party, { headers: signFetch(chen, 'BankBMSP', breakId, sha, new Date()) })).text,
+    ).toBe(mt);
+    expect((await api(B, 'GET', party)).status).toBe(401);
 
     // The index's reads.
     expect((await api(B, 'GET', '/v1/queue?limit=200&count=true', { token: bruno })).status).toBe(200);

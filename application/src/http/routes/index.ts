@@ -1,3 +1,4 @@
+import { attachmentRoutes } from './attachments';
 import { auditRoutes } from './audit';
 import { blacklistRoutes } from './blacklist';
 import { blacklistWatchRoutes } from './blacklistWatch';
@@ -20,6 +21,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...sessionRoutes,
   ...legRoutes,
   ...breakRoutes,
+  ...attachmentRoutes,
   ...queueRoutes,
   ...statementRoutes,
   ...auditRoutes,

@@ -62,7 +62,8 @@ export interface ResponseSpec {
   /** The body's schema; absent: no body (204). */
   readonly schema?: TSchema;
   /** Default application/json. */
-  readonly media?: 'application/json' | 'text/csv' | 'text/plain' | 'text/event-stream';
+  readonly media?:
+    'application/json' | 'text/csv' | 'text/plain' | 'text/event-stream' | 'application/octet-stream';
   readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: TSchema }>>;
   /** Another media type the same answer may come in (provenance as CSV); the handler then answers it itself. */
   readonly also?: { readonly media: 'text/csv'; readonly schema: TSchema };

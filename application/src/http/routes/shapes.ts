@@ -189,6 +189,27 @@ export const AttachmentFacts = component(
     }),
   }),
 );
+/** A file attached to a break, as GET /breaks/{breakId}/attachments lists it. */
+export const BreakAttachment = component(
+  'BreakAttachment',
+  Obj({
+    seq: Int({ description: 'the ATTACH step in the break timeline' }),
+    sha256: Str({ pattern: '^[0-9a-f]{64}$', description: 'the SHA-256 of the file, 64 hex digits' }),
+    size: Int({ min: 1, max: LIMITS.attachmentBytesMax, description: 'bytes' }),
+    mediaType: OneOf(ATTACHMENT_MEDIA_TYPES),
+    name: Nullable(
+      Type.String({ description: 'the file name; null while this node holds no reference of the case' }),
+    ),
+    attachedBy: Nullable(PersonRef),
+    attachedAt: Time(),
+    txId: Type.String(),
+    held: Type.Boolean({
+      description:
+        "this node holds the file; otherwise a download fetches it from the attaching party's node",
+    }),
+  }),
+);
+export const BreakAttachments = component('BreakAttachments', Obj({ items: Type.Array(BreakAttachment) }));
 export const TimelineEntry = component(
   'TimelineEntry',
   Obj({
