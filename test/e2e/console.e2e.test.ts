@@ -373,9 +373,18 @@ describe('the web console in Chromium', () => {
     writeFileSync(file, csv);
 
     await page.getByLabel('Statement file').setInputFiles(file);
-    await page.getByLabel('Format').selectOption('csv');
-    await page.getByLabel('Counterparty (to post missing legs)').fill('BankAMSP');
-    await page.getByLabel('Clearing (optional)').fill('ClearingHouseMSP');
+    // The screen reads the format from the file (a CSV here, by its name and first line).
+    await expect.poll(() => page.getByLabel('Format').inputValue()).toBe('csv');
+    // The other institutions by name, never the MSP IDs.
+    const counterparty = page.getByLabel('Counterparty (to post missing legs)');
+    expect(await counterparty.locator('option').allInnerTexts()).toEqual([
+      '—',
+      'Bank A',
+      'Clearing House',
+      'PayCo',
+    ]);
+    await counterparty.selectOption({ label: 'Bank A' });
+    await page.getByLabel('Clearing (optional)').selectOption({ label: 'Clearing House' });
     await page.getByRole('button', { name: 'Compare' }).click();
     const counts = async () =>
       (await page.getByTestId('statement-counts').innerText()).replace(/\s+/g, ' ').trim();

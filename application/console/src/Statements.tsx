@@ -2,7 +2,8 @@ import { useId, useState, type SyntheticEvent } from 'react';
 
 import { call, download, upload, type CommittedLegs, type StatementLine, type StatementReport } from './api';
 import { formatDate, formatInteger, formatMoney } from './format';
-import { codeLabel, type Translate } from './i18n';
+import { codeLabel, institutionName, knownInstitutions, type Translate } from './i18n';
+import { STATEMENT_HEAD_BYTES, statementFormatOf } from './statementFormat';
 import { ErrorBox, Fact, message, Select, type Ctx } from './ui';
 
 const CONTENT_TYPE: Record<string, string> = {
@@ -53,8 +54,8 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
     setError(undefined);
     setPosted(undefined);
     const q = new URLSearchParams({ format });
-    if (counterparty.trim()) q.set('counterparty', counterparty.trim());
-    if (clearing.trim()) q.set('clearing', clearing.trim());
+    if (counterparty) q.set('counterparty', counterparty);
+    if (clearing) q.set('clearing', clearing);
     upload<StatementReport>(`/v1/statements?${q.toString()}`, file, CONTENT_TYPE[format] ?? 'text/plain')
       .then(setReport)
       .catch((err: unknown) => {
@@ -89,6 +90,10 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
   };
 
   const counts = report?.counts;
+  // The institutions a missing leg's route may name besides the person's own, by name in the chosen language.
+  const others = knownInstitutions()
+    .filter((m) => m !== user.mspId && m !== 'AuditorMSP')
+    .map((m) => ({ value: m, label: institutionName(locale, m) }));
   return (
     <section aria-labelledby="statements-title">
       <h2 id="statements-title">{t('statementsTitle')}</h2>
@@ -129,7 +134,18 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
           required
           accept=".xml,.txt,.sta,.mt940,.csv,text/csv,application/xml,text/plain"
           onChange={(e) => {
-            setFile(e.target.files?.[0]);
+            const chosen = e.target.files?.[0];
+            setFile(chosen);
+            if (!chosen) return;
+            // The format the file shows (its start, else its name): the person may still pick another.
+            void chosen
+              .slice(0, STATEMENT_HEAD_BYTES)
+              .text()
+              .catch(() => '')
+              .then((head) => {
+                const found = statementFormatOf(chosen.name, head);
+                if (found) setFormat(found);
+              });
           }}
         />
         <Select
@@ -142,28 +158,20 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
           ]}
           onChange={setFormat}
         />
-        <label>
-          {t('counterparty')}{' '}
-          <input
-            name="counterparty"
-            placeholder="BankAMSP"
-            value={counterparty}
-            onChange={(e) => {
-              setCounterparty(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          {t('clearing')}{' '}
-          <input
-            name="clearing"
-            placeholder="ClearingHouseMSP"
-            value={clearing}
-            onChange={(e) => {
-              setClearing(e.target.value);
-            }}
-          />
-        </label>
+        <Select
+          label={t('counterparty')}
+          value={counterparty}
+          options={others}
+          any={t('none')}
+          onChange={setCounterparty}
+        />
+        <Select
+          label={t('clearing')}
+          value={clearing}
+          options={others}
+          any={t('none')}
+          onChange={setClearing}
+        />
         <button type="submit" disabled={busy || !file}>
           {t('compare')}
         </button>

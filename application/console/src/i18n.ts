@@ -652,6 +652,11 @@ const institutions: Record<Locale, Record<string, string>> = {
   },
 };
 
+/** The MSP IDs of the institutions this console knows by name, in the consortium's order. */
+export function knownInstitutions(): string[] {
+  return Object.keys(institutions.en);
+}
+
 /** An institution's name in the locale; an MSP ID this console does not know shows as it is. */
 export function institutionName(locale: Locale, mspId: string): string {
   return institutions[locale][mspId] ?? mspId;
