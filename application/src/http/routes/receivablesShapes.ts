@@ -44,6 +44,15 @@ export const Person = component(
   'ReceivablesPerson',
   Obj({ mspId: Type.String(), id: Type.String(), name: Type.String() }, 'who signed, from the certificate'),
 );
+/** What a token and a move record of who proposed and who signed (the core's FourEyesRecord), declared once. */
+const FOUR_EYES = {
+  proposedBy: Person,
+  proposedAt: Time(),
+  txId: Type.String(),
+  inputHash: Type.String(),
+  signedBy: Nullable(Person),
+  signedAt: Nullable(Time()),
+};
 
 export const TradeInput = component(
   'ReceivablesTradeInput',
@@ -131,12 +140,7 @@ export const Token = component(
     payee: Enterprise,
     longTerm: Type.Boolean({ description: 'the term is beyond six months: every view shows it' }),
     status: OneOf(TOKEN_STATUSES),
-    proposedBy: Person,
-    proposedAt: Time(),
-    txId: Type.String(),
-    inputHash: Type.String(),
-    signedBy: Nullable(Person),
-    signedAt: Nullable(Time()),
+    ...FOUR_EYES,
     issuedOn: Nullable(Type.String()),
     answeredBy: Nullable(Person),
     answeredAt: Nullable(Time()),
@@ -245,12 +249,7 @@ export const Move = component(
       }),
     ),
     status: OneOf(MOVE_STATUSES),
-    proposedBy: Person,
-    proposedAt: Time(),
-    txId: Type.String(),
-    inputHash: Type.String(),
-    signedBy: Nullable(Person),
-    signedAt: Nullable(Time()),
+    ...FOUR_EYES,
     signTxId: Nullable(Type.String()),
     screenings: Type.Optional(Type.Array(Screening)),
   }),
