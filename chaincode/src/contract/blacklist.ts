@@ -27,6 +27,7 @@ import {
   parseQuery,
   subjectReport,
   SUBJECT_REPORT_PURPOSE,
+  type QueryInput,
   type QueryRecord,
   type QueryResult,
   type SubjectReport,
@@ -175,7 +176,19 @@ async function entriesOf(ctx: BlacklistContext, subjectKeys: readonly string[]):
   return all;
 }
 
-async function recordQuery(ctx: BlacklistContext, record: QueryRecord): Promise<void> {
+/** Answers a query (a subject's report too) from the entries found, under the policy version in force, and records it. */
+async function answerAndRecord(
+  ctx: BlacklistContext,
+  input: QueryInput,
+  entries: readonly EntryRecord[],
+  policyVersion: number,
+): Promise<QueryResult> {
+  const { record, result } = answerQuery(input, entries, {
+    actor: ctx.actor,
+    at: ctx.nowIso,
+    policyVersion,
+    txId: ctx.txId,
+  });
   for (const k of record.subjectKeys) await ctx.putJson(blacklistKeys.query(k, record.queryId), record);
   ctx.recordQuery({
     hits: record.hits,
@@ -184,6 +197,7 @@ async function recordQuery(ctx: BlacklistContext, record: QueryRecord): Promise<
     queryId: record.queryId,
     subjectKeys: record.subjectKeys,
   });
+  return result;
 }
 
 /**
@@ -202,14 +216,7 @@ export async function query(ctx: BlacklistContext, raw: unknown): Promise<QueryR
     ctx,
     input.subjects.map((s) => s.subjectKey),
   );
-  const { record, result } = answerQuery(input, entries, {
-    actor: ctx.actor,
-    at: ctx.nowIso,
-    policyVersion: current.version,
-    txId: ctx.txId,
-  });
-  await recordQuery(ctx, record);
-  return result;
+  return answerAndRecord(ctx, input, entries, current.version);
 }
 
 /**
@@ -233,14 +240,7 @@ export async function report(ctx: BlacklistContext, raw: unknown): Promise<Subje
   const earlier: QueryRecord[] = [];
   for (const k of keys)
     earlier.push(...(await rangeJson<QueryRecord>(ctx, blacklistKeys.queriesOfSubject(k))));
-  const { record, result } = answerQuery(input, entries, {
-    actor: ctx.actor,
-    at: ctx.nowIso,
-    policyVersion: current.version,
-    txId: ctx.txId,
-  });
-  await recordQuery(ctx, record);
-  return subjectReport(result, earlier);
+  return subjectReport(await answerAndRecord(ctx, input, entries, current.version), earlier);
 }
 
 /** Every recorded query of a subject key, for auditors. */
