@@ -1,4 +1,8 @@
-import { BREAK_STATUSES, RESOLUTION_KINDS } from '../../../chaincode/src/core/breakMachine';
+import {
+  ATTACHMENT_MEDIA_TYPES,
+  BREAK_STATUSES,
+  RESOLUTION_KINDS,
+} from '../../../chaincode/src/core/breakMachine';
 import { ROOT_CAUSES } from '../../../chaincode/src/core/rootCause';
 import { BREAK_REASONS } from '../../../chaincode/src/core/matching';
 import { EXIT_CODES } from './cliErrors';
@@ -176,6 +180,9 @@ tallystick break open REFERENCE [--case CASE_ID] | CASE_ID | --case CASE_ID | --
 tallystick break provenance ID [--of break|case|leg]
 tallystick break ID assign|propose|approve|accept|reject|resolve|comment|due [--assignee NAME] [--kind K]
                  [--root-cause C] [--due TIME] [--comment TEXT] [--reference REF] [--idempotency-key KEY]
+tallystick break ID attach FILE [--type MEDIA] [--idempotency-key KEY]
+tallystick break ID attachments
+tallystick break ID attachment SHA256 --out FILE
 
   show        the break: reason, status, parties, assignee, proposal, timeline; comments are sealed unless
               --reference gives the payment reference (then they are opened, for the parties)
@@ -194,6 +201,12 @@ tallystick break ID assign|propose|approve|accept|reject|resolve|comment|due [--
                 --due TIME        due (approvers): the new due date, UTC ISO-8601 (2026-12-09T10:00:00Z); with --comment
                 --comment TEXT    a comment (sealed for the parties: needs --reference)
                 --reference REF   the payment reference
+  attach      a file as evidence (a statement PDF, a screenshot, a SWIFT message; at most 10 MiB): it stays
+              on your node, its SHA-256 goes on the ledger, its name sealed for the parties. --type is one of
+              ${ATTACHMENT_MEDIA_TYPES.join(', ')} (default: from the file's extension)
+  attachments the files attached to the break: name, size, type, who, when, SHA-256, whether your node holds it
+  attachment  one file, written to --out FILE (never overwritten): your node fetches it from the attaching
+              party's node when it does not hold it; the bytes are checked against the ledger's SHA-256
 
 ${GLOBAL_TEXT}`,
   verify: `tallystick verify

@@ -84,6 +84,8 @@ const UNTRUSTED_SERVER = new Set([
 export interface NodeAnswer {
   readonly status: number;
   readonly text: string;
+  /** The body as received (a downloaded file is not text). */
+  readonly bytes: Buffer;
 }
 
 export interface NodeClient {
@@ -195,7 +197,8 @@ export function nodeClient(
           reject(unreachable(base, e, idleTimeoutMs));
         });
         res.on('end', () => {
-          resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+          const bytes = Buffer.concat(chunks);
+          resolveAnswer({ status: res.statusCode ?? 0, text: bytes.toString('utf8'), bytes });
         });
       });
       if (body instanceof Readable) {

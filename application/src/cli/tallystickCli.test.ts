@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -302,6 +302,52 @@ async function duplicateBreak(session: string) {
   expect(await queueUntil(new RegExp(breakId), session)).toMatch(breakId);
   return { payment: p, breakId };
 }
+
+describe('attachments', () => {
+  it('attaches a file to a break, lists it and writes it back, checked against its hash', async () => {
+    const { breakId } = await duplicateBreak('attach.json');
+    const file = join(node.dir, 'mt103 copy.txt');
+    const text = '{1:F01BANKBXXXX}{4:\n:20:ABC123\n:32A:261127CNY1,19\n-}\n';
+    writeFileSync(file, text);
+    const s = { session: 'attach.json' };
+    const attached = await run(['break', breakId, 'attach', file, '--idempotency-key', `cli-${breakId}`], s);
+    expect([attached.code, attached.err]).toEqual([
+      0,
+      `uploading 100% ${String(text.length)}/${String(text.length)}\n`,
+    ]);
+    const sha = /sha256 ([0-9a-f]{64})/.exec(attached.out)?.[1] ?? '';
+    expect(attached.out).toContain(
+      `attached mt103 copy.txt to break ${breakId} (text/plain, ${String(text.length)} B)`,
+    );
+    // The same key again: the first result, no second attachment.
+    expect(
+      (await run(['break', breakId, 'attach', file, '--idempotency-key', `cli-${breakId}`], s)).code,
+    ).toBe(0);
+    const listed = await run(['break', breakId, 'attachments', '--json'], s);
+    expect(JSON.parse(listed.out)).toMatchObject({
+      items: [{ sha256: sha, name: 'mt103 copy.txt', mediaType: 'text/plain', held: true }],
+    });
+    expect((await run(['break', breakId, 'attachments'], s)).out).toMatch(
+      /mt103 copy\.txt\s+\d+ B\s+text\/plain\s+bruno \(BankBMSP\)/,
+    );
+    const out = join(node.dir, 'mt103-back.txt');
+    const saved = await run(['break', breakId, 'attachment', sha, '--out', out], s);
+    expect([saved.code, saved.err]).toEqual([0, '']);
+    expect(readFileSync(out, 'utf8')).toBe(text);
+    // Never overwritten; a file type the node does not take is a usage error before anything is sent.
+    expect((await run(['break', breakId, 'attachment', sha, '--out', out], s)).code).toBe(2);
+    const page = join(node.dir, 'page.html');
+    writeFileSync(page, '<p>');
+    const html = await run(['break', breakId, 'attach', page], s);
+    expect(html.code).toBe(2);
+    expect(html.err).toContain('application/pdf');
+    const missing = await run(
+      ['break', breakId, 'attachment', 'f'.repeat(64), '--out', join(node.dir, 'x')],
+      s,
+    );
+    expect([missing.code, missing.err]).toEqual([1, expect.stringContaining('ATTACHMENT_NOT_FOUND')]);
+  });
+});
 
 describe('help', () => {
   it('every command has its help: --help prints it and the command does not run', async () => {

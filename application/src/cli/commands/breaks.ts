@@ -4,6 +4,7 @@ import type { CommandContext, Outcome } from '../cliContext';
 import { usageError } from '../cliErrors';
 import { formatAge, formatAmount, table } from '../cliFormat';
 import { request } from '../cliSession';
+import { attach, listAttachments, saveAttachment } from './attachments';
 import { breakStep, isStep, STEP_OPTIONS, STEPS } from './breakSteps';
 
 export const BREAKS_OPTIONS = {
@@ -79,6 +80,8 @@ export const BREAK_OPTIONS = {
   case: { type: 'string' },
   break: { type: 'string' },
   of: { type: 'string' },
+  out: { type: 'string' },
+  type: { type: 'string' },
 } as const;
 
 /** `break show|open|provenance …`, or a workflow step `break ID STEP`. */
@@ -86,6 +89,13 @@ export async function breakCommand(ctx: CommandContext, argv: readonly string[])
   const { values, positionals } = parseCommand('break', argv, BREAK_OPTIONS);
   const [first, second, ...extra] = positionals;
   if (first === 'open' && extra.length === 0) return openCase(ctx, second, values.case, values.break);
+  // Attachments: `break ID attach FILE`, `break ID attachments`, `break ID attachment SHA256 --out FILE`.
+  if (first !== undefined && second === 'attach' && extra.length === 1)
+    return attach(ctx, first, extra[0] ?? '', values.type, values['idempotency-key']);
+  if (first !== undefined && second === 'attachments' && extra.length === 0)
+    return listAttachments(ctx, first);
+  if (first !== undefined && second === 'attachment' && extra.length === 1)
+    return saveAttachment(ctx, first, extra[0] ?? '', values.out);
   if (first === undefined || second === undefined || extra.length > 0)
     throw usageError(
       'break needs show ID, open REFERENCE, provenance ID, or ID and a step (see tallystick break --help)',
