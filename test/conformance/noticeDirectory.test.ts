@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LedgerRejected, type Identity } from '../../application/src/ledger/ledgerGateway';
+import { LedgerRejected, type ChangeNotice, type Identity } from '../../application/src/ledger/ledgerGateway';
 import type { TransportGateway } from '../../application/src/ledger/transportGateway';
 import { ledgerNoticeDirectory } from '../../application/src/notices/nodeNotices';
 import { noticePublicKeyText } from '../../application/src/notices/noticeCrypto';
@@ -72,6 +72,31 @@ describe(`notice-key directory (${process.env.TALLYSTICK_LEDGER ?? 'embedded'})`
     expect((await list('audrey')).find((r) => r.mspId === 'BankAMSP')).toEqual(
       listed.find((r) => r.mspId === 'BankAMSP'),
     );
+  });
+
+  it('a registration shows on the change stream with the key it registered (nodes read the directory again only then); the same key again does not', async () => {
+    const seen: ChangeNotice[] = [];
+    const stop = gateway.onChanges((c) => seen.push(c));
+    try {
+      const key = freshKey();
+      const first = await register('bankb-system', key);
+      const again = await register('bankb-system', key);
+      const marker = await register('banka-system', freshKey()); // a later registration: the stream has passed both
+      const deadline = Date.now() + 30_000;
+      while (!seen.some((c) => c.txId === marker.txId) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const shown = seen.find((c) => c.txId === first.txId);
+      expect(shown).toMatchObject({
+        blockNumber: first.blockNumber,
+        breaks: [],
+        cases: [],
+        legs: [],
+        noticeKey: { mspId: 'BankBMSP', publicKey: key, registeredAt: first.result.registeredAt },
+      });
+      expect(seen.some((c) => c.txId === again.txId)).toBe(false);
+    } finally {
+      stop();
+    }
   });
 
   it('its admin rotates the key: the new one replaces the old in the directory, other institutions keep theirs', async () => {

@@ -1,3 +1,11 @@
+import type { NoticeKeyRecord } from '../../../chaincode/src/api/notices';
+import {
+  decodeLedgerChanges,
+  LEDGER_CHANGES_EVENT,
+  type LedgerChanges,
+} from '../../../chaincode/src/ledger/events';
+import { decodeNoticeKeyEvent, NOTICE_KEY_EVENT } from '../../../chaincode/src/ledger/noticeKeyEvents';
+
 /** A transaction as both backends' blocks show it: whether it is valid, and its chaincode events. */
 export interface BlockTransactionEvents {
   readonly valid: boolean;
@@ -41,4 +49,21 @@ export function noticesOf<T>(
         out.push({ blockNumber, txIndex, changes: decode(ev.payload) });
   });
   return out;
+}
+
+/**
+ * What one valid transaction's chaincode event tells a node's change stream, on either backend: its
+ * reconciliation changes, or the notice key it registered, as changes of nothing (`noticeKey` set), so that the
+ * index sees which blocks changed the directory; undefined for any other contract's event.
+ */
+export function changesOfEvent(
+  name: string,
+  payload: Uint8Array | undefined,
+  txId: string,
+): (LedgerChanges & { readonly noticeKey?: NoticeKeyRecord }) | undefined {
+  if (payload === undefined) return undefined;
+  if (name === LEDGER_CHANGES_EVENT) return decodeLedgerChanges(payload);
+  if (name !== NOTICE_KEY_EVENT) return undefined;
+  const noticeKey = decodeNoticeKeyEvent(payload);
+  return { at: noticeKey.registeredAt, breaks: [], cases: [], legs: [], noticeKey, txId };
 }

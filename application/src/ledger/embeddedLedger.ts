@@ -8,9 +8,9 @@ import {
   type CommittedBlock,
 } from '../../../network/embedded/src/index';
 import { contracts } from '../../../chaincode/src/index';
-import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { embeddedEnroller } from '../identity/embeddedEnroller';
 import { loadCollections } from '../receivables/collections';
+import { changesOfEvent } from './blockEvents';
 import { memoized, memoizedAsync, type ChangeStream, type LedgerConnection } from './connection';
 import { findUser, loadConsortium, type Consortium } from './consortium';
 import {
@@ -54,12 +54,9 @@ function mapError(e: unknown): Error {
 export function changesOf(block: CommittedBlock): ChangeNotice[] {
   const out: ChangeNotice[] = [];
   block.transactions.forEach((tx, txIndex) => {
-    if (tx.validationCode !== 'VALID' || tx.event?.name !== LEDGER_CHANGES_EVENT) return;
-    out.push({
-      ...decodeLedgerChanges(tx.event.payload),
-      blockNumber: block.number,
-      txIndex,
-    });
+    if (tx.validationCode !== 'VALID' || tx.event === undefined) return;
+    const changes = changesOfEvent(tx.event.name, tx.event.payload, tx.txId);
+    if (changes !== undefined) out.push({ ...changes, blockNumber: block.number, txIndex });
   });
   return out;
 }

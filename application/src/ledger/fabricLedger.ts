@@ -16,7 +16,6 @@ import {
   type X509Identity,
 } from 'fabric-network';
 
-import { decodeLedgerChanges, LEDGER_CHANGES_EVENT } from '../../../chaincode/src/ledger/events';
 import { fabricCaEnroller } from '../identity/fabricCaEnroller';
 import {
   memoized,
@@ -25,7 +24,7 @@ import {
   type ChangeStream,
   type LedgerConnection,
 } from './connection';
-import type { BlockTransactionEvents } from './blockEvents';
+import { changesOfEvent, type BlockTransactionEvents } from './blockEvents';
 import { findUser, repoRoot, type Consortium } from './consortium';
 import {
   LedgerInternalError,
@@ -290,13 +289,9 @@ export function changesOfBlock(block: BlockEvent): ChangeNotice[] {
     if (!tx.isValid) return;
     const creator = creatorOfEnvelope(block, txIndex);
     for (const ev of tx.getContractEvents()) {
-      if (ev.eventName !== LEDGER_CHANGES_EVENT || ev.payload === undefined) continue;
-      out.push({
-        ...decodeLedgerChanges(ev.payload),
-        blockNumber,
-        txIndex,
-        ...(creator ? { creator } : {}),
-      });
+      const changes = changesOfEvent(ev.eventName, ev.payload, tx.transactionId);
+      if (changes === undefined) continue;
+      out.push({ ...changes, blockNumber, txIndex, ...(creator ? { creator } : {}) });
     }
   });
   return out;

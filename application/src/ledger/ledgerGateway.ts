@@ -2,6 +2,7 @@ import type { Attachment, BreakRecord, ResolutionKind } from '../../../chaincode
 import type { ErrorCode } from '../../../chaincode/src/core/errors';
 import type { RootCause } from '../../../chaincode/src/core/rootCause';
 import type { LegRole, Outcome, RouteStop } from '../../../chaincode/src/core/leg';
+import type { NoticeKeyRecord } from '../../../chaincode/src/api/notices';
 import type { CaseRecord } from '../../../chaincode/src/api/reconciliation';
 import type { Notice } from '../../../chaincode/src/core/notices';
 import type {
@@ -87,6 +88,11 @@ export interface ChangeNotice extends LedgerChanges {
   readonly txIndex: number;
   /** Who signed the transaction (its creator in the block), when the change stream can tell. */
   readonly creator?: TransactionCreator;
+  /**
+   * The notice key a registerNoticeKey transaction registered (no case, break or leg changes then): the node's
+   * notices read the directory again only after one (application/src/notices/nodeNotices.ts).
+   */
+  readonly noticeKey?: NoticeKeyRecord;
 }
 
 /** The signer of a transaction as the block records it: MSP ID and the certificate's subject and issuer. */

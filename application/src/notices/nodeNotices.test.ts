@@ -89,6 +89,12 @@ const changeAt = (blockNumber: bigint, cases: CaseChange[]): ChangeNotice => ({
   txIndex: 0,
 });
 
+/** A registerNoticeKey transaction as the change stream shows it: no changes, the key registered. */
+const registeredAt = (blockNumber: bigint, mspId: string, publicKey: string): ChangeNotice => ({
+  ...changeAt(blockNumber, []),
+  noticeKey: { mspId, publicKey, registeredAt: '2026-12-07T10:00:00.000Z' },
+});
+
 function fullDirectory(): MemoryDirectory {
   const d = new MemoryDirectory();
   for (const k of [A, B, C, P]) d.put(k.mspId, k.publicKey);
@@ -183,24 +189,75 @@ describe('NodeNotices: discovery from synthetic changes', () => {
     expect(await b.discover([changeAt(8n, [caseChange(caseId, ACB, [lying])])])).toEqual([]);
   });
 
-  it('reads the directory again once when a notice does not open and the last read may predate its block', async () => {
+  it('reads the directory again once when a notice does not open and an indexed block registered a key it has not seen', async () => {
     const directory = new MemoryDirectory();
     directory.put(B.mspId, B.publicKey);
     const b = new NodeNotices(B, directory);
-    // Bank B's node read the directory before Bank A's node registered its key.
+    // Bank B's node read the directory (at start) before Bank A's node registered its key.
+    await b.ensureRegistered();
+    expect(directory.lists).toBe(1);
+    // A notice that does not open, and no registration indexed: no read.
     expect(await b.discover([changeAt(3n, [caseChange('c-x', AB, [{ b: 'AA', t: 'AA' }])])])).toEqual([]);
     expect(directory.lists).toBe(1);
+    // Bank A registers its key in block 5 (a batch of its own), and posts in block 9.
     directory.put(A.mspId, A.publicKey);
+    expect(await b.discover([registeredAt(5n, A.mspId, A.publicKey)])).toEqual([]);
+    expect(directory.lists).toBe(1);
     const notices = sealNotice(pairSecret(A.privateKey, B.publicKey), caseId, reference);
     const found = await b.discover([changeAt(9n, [caseChange(caseId, ACB, [notices])])]);
     expect(found).toEqual([{ caseId, reference }]);
     expect(directory.lists).toBe(2);
-    // A block the last read covers is not read for again: a notice for another institution costs no read.
+    // The read covers block 9: a notice for another institution costs no read.
     const foreign = sealNotice(pairSecret(A.privateKey, P.publicKey), caseId, reference);
-    expect(await b.discover([changeAt(9n, [caseChange(caseId, ACB, [foreign])])])).toEqual([]);
+    expect(await b.discover([changeAt(10n, [caseChange(caseId, ACB, [foreign])])])).toEqual([]);
+    expect(directory.lists).toBe(2);
+    // A registration of a key the node knows already (read since) costs none either.
+    expect(
+      await b.discover([
+        registeredAt(11n, A.mspId, A.publicKey),
+        changeAt(12n, [caseChange('c', AB, [foreign])]),
+      ]),
+    ).toEqual([]);
     expect(directory.lists).toBe(2);
     // Changes without notices cost nothing.
     expect(await b.discover([changeAt(20n, [caseChange('c-y', AB)])])).toEqual([]);
+    expect(directory.lists).toBe(2);
+  });
+
+  it('a node that is no party to the cases reads the directory once in many batches, not once a batch; a new key in them, once more', async () => {
+    const directory = fullDirectory();
+    const p = new NodeNotices(P, directory);
+    await p.ensureRegistered();
+    const a = new NodeNotices(A, fullDirectory());
+    let block = 10n;
+    const foreignBatch = async () => {
+      const reference = `E2E-FOREIGN-${block}`;
+      const byCase = await a.noticesForLegs([leg('L', reference, ACB)]);
+      const id = caseIdOf(reference, ACB);
+      block += 1n;
+      return [changeAt(block, [caseChange(id, ACB, byCase?.[id] ?? [])])];
+    };
+    for (let i = 0; i < 200; i++) expect(await p.discover(await foreignBatch())).toEqual([]);
+    expect(directory.lists).toBe(1); // the read at start; before, one a batch: 201
+    // The clearing house rotates its key (block 300) and tells PayCo of a case with the new one (block 301).
+    const rotated = deriveNoticeKey(Buffer.alloc(32, 11), 'ClearingHouseMSP');
+    directory.put(rotated.mspId, rotated.publicKey);
+    const r = 'E2E-AFTER-ROTATION';
+    const route: RouteStop[] = [
+      { mspId: 'ClearingHouseMSP', role: 'CLEARING' },
+      { mspId: 'PayCoMSP', role: 'CREDITOR_AGENT' },
+    ];
+    const id = caseIdOf(r, route);
+    const toPayCo = sealNotice(pairSecret(rotated.privateKey, P.publicKey), id, r);
+    expect(
+      await p.discover([
+        registeredAt(300n, rotated.mspId, rotated.publicKey),
+        changeAt(301n, [caseChange(id, route, [toPayCo])]),
+      ]),
+    ).toEqual([{ caseId: id, reference: r }]);
+    expect(directory.lists).toBe(2);
+    block = 400n;
+    for (let i = 0; i < 50; i++) expect(await p.discover(await foreignBatch())).toEqual([]);
     expect(directory.lists).toBe(2);
   });
 });

@@ -93,6 +93,11 @@ export class NodeNotices {
   private readAtMs = Number.NEGATIVE_INFINITY;
   /** The highest block whose changes the last directory read is known to include (read after it committed). */
   private readCoversBlock = -1n;
+  /**
+   * The newest indexed block (as `discover` was given them) where another institution registered a key this
+   * node had not seen: a notice that does not open may be from it, until a read covers that block.
+   */
+  private newKeyBlock = -1n;
   private reading: Promise<void> | undefined;
 
   constructor(
@@ -195,18 +200,31 @@ export class NodeNotices {
 
   /**
    * The cases of a batch of changes whose notices hold a reference for this institution. A notice is addressed
-   * with the poster's key as the directory held it then: when one does not open with the keys read so far and
-   * the last read may predate its block, the directory is read again once (a poster registered after it), so
-   * no notice for this institution is passed over. Called before the batch's SQL transaction opens.
+   * with the poster's key as the directory held it then. The directory is read again only when a notice does not
+   * open and the blocks indexed so far hold a registration (`noticeKey`, a registerNoticeKey transaction) of a key
+   * this node has not seen since its last read covered that block: then once, so no notice for this institution
+   * from a newly registered key is passed over. A notice for other institutions (most of them, for a node that is
+   * no party to the case) costs no read. Called before the batch's SQL transaction opens, for every batch.
    */
   async discover(changes: readonly ChangeNotice[]): Promise<DiscoveredCase[]> {
     const found: DiscoveredCase[] = [];
-    let pending: { caseId: string; notices: readonly Notice[]; blockNumber: bigint }[] = [];
-    for (const change of changes)
+    let pending: { caseId: string; notices: readonly Notice[] }[] = [];
+    let newest = -1n;
+    for (const change of changes) {
+      if (change.blockNumber > newest) newest = change.blockNumber;
+      const registered = change.noticeKey;
+      if (
+        registered !== undefined &&
+        registered.mspId !== this.mspId &&
+        !this.seen.has(registered.publicKey) &&
+        change.blockNumber > this.newKeyBlock
+      )
+        this.newKeyBlock = change.blockNumber;
       for (const c of change.cases) {
         const notices = noticesOf(c);
-        if (notices.length > 0) pending.push({ caseId: c.caseId, notices, blockNumber: change.blockNumber });
+        if (notices.length > 0) pending.push({ caseId: c.caseId, notices });
       }
+    }
     if (pending.length === 0) return found;
     let reread = false;
     for (;;) {
@@ -217,10 +235,10 @@ export class NodeNotices {
         if (reference === undefined) unopened.push(p);
         else found.push({ caseId: p.caseId, reference });
       }
-      const newest = unopened.reduce((max, p) => (p.blockNumber > max ? p.blockNumber : max), -1n);
-      if (reread || newest <= this.readCoversBlock) break;
+      const neverRead = this.readAtMs === Number.NEGATIVE_INFINITY;
+      if (reread || unopened.length === 0 || (!neverRead && this.newKeyBlock <= this.readCoversBlock)) break;
       // The blocks are committed (the index follows committed blocks), so a read now includes every key
-      // registered before them.
+      // registered in them.
       await this.read(newest);
       reread = true;
       pending = unopened;

@@ -4,6 +4,7 @@ import type { NoticeKeyRecord, NoticeKeyRegistration } from '../api/notices';
 import { fail } from '../core/errors';
 import { utf8Text } from '../ledger/codec';
 import { keys } from '../ledger/keys';
+import { encodeNoticeKeyEvent, NOTICE_KEY_EVENT } from '../ledger/noticeKeyEvents';
 import type { TallyContext } from './context';
 import { requireRole } from './reconciliation';
 
@@ -69,6 +70,8 @@ export async function registerNoticeKey(
   if (existing?.publicKey === key) return { ...existing, outcome: 'UNCHANGED' };
   const record: NoticeKeyRecord = { mspId, publicKey: key, registeredAt: ctx.nowIso };
   await ctx.putJson(keys.noticeKey(mspId), record);
+  // The transaction's one event (it records no case, break or leg, so afterTransaction sets none after it).
+  ctx.stub.setEvent(NOTICE_KEY_EVENT, encodeNoticeKeyEvent(record));
   return { ...record, outcome: 'REGISTERED' };
 }
 
