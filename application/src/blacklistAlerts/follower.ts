@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { inTransaction } from '../db/pool';
 import { blacklistNoticesOf } from '../ledger/blacklistNotices';
 import type { BlockEventStream } from '../ledger/blockEvents';
+import { Waiters } from '../indexer/waiters';
 import { disputeChangesOf, matchAlerts, ownChangesOf, subjectKeysOf, type BlacklistNotice } from './matcher';
 import {
   insertAlerts,
@@ -40,7 +41,7 @@ export class AlertFollower {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private generation = 0;
-  private readonly waiters = new Set<{ block: bigint; done: () => void }>();
+  private readonly waiters = new Waiters<bigint>();
 
   private constructor(private readonly options: AlertFollowerOptions & { readonly retryDelayMs: number }) {}
 
@@ -69,23 +70,11 @@ export class AlertFollower {
   /** Resolves once the follower has applied `block` (tests and the bench wait on it). */
   waitFor(block: bigint, timeoutMs = 30_000): Promise<void> {
     if (this.next > block) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        block,
-        done: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(
-          new Error(`the alert follower did not reach block ${String(block)} in ${String(timeoutMs)} ms`),
-        );
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(
+      block,
+      timeoutMs,
+      () => `the alert follower did not reach block ${String(block)} in ${String(timeoutMs)} ms`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -139,7 +128,7 @@ export class AlertFollower {
         } catch (e) {
           this.options.log?.(`blacklist alert listener failed: ${String(e)}`);
         }
-      for (const w of [...this.waiters]) if (w.block < this.next) w.done();
+      this.waiters.settle((b) => b < this.next);
     } catch (e) {
       this.options.log?.(`blacklist alerts: block ${String(blockNumber)} failed (retrying): ${String(e)}`);
       this.generation++;

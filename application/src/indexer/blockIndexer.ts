@@ -15,6 +15,7 @@ import { sealKey } from '../../../chaincode/src/ledger/seal';
 import { ownLegDetails, type OwnLegReader } from './ownLegs';
 import { ownLegKeys, peopleKeys } from './people';
 import { mergeProjections, openPeople, project } from './projection';
+import { Waiters } from './waiters';
 
 /** Own legs fetched per repair step (one ledger query, one SQL transaction). */
 const REPAIR_LEGS_PER_STEP = 1_000;
@@ -97,10 +98,9 @@ export class BlockIndexer {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners = new Set<IndexedListener>();
-  private readonly waiters = new Set<{
-    txId: string;
-    test: (n: readonly ChangeNotice[]) => boolean;
-    done: () => void;
+  private readonly waiters = new Waiters<{
+    readonly txId: string;
+    readonly test: (n: readonly ChangeNotice[]) => boolean;
   }>();
   private failures = 0;
   private error: unknown;
@@ -183,36 +183,28 @@ export class BlockIndexer {
    * its block (a transaction that changed nothing emits no notice).
    */
   async waitFor(tx: { txId: string; blockNumber: bigint }, timeoutMs = 30_000): Promise<void> {
-    const waiting = new Promise<void>((resolve, reject) => {
-      const waiter = {
+    const waiting = this.waiters.wait(
+      {
         txId: tx.txId,
-        test: (notices: readonly ChangeNotice[]) =>
+        test: (notices) =>
           notices.some((n) => n.txId === tx.txId) || (this.current?.blockNumber ?? -1n) > tx.blockNumber,
-        done: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`index did not reach tx ${tx.txId} (block ${tx.blockNumber}) in ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+      },
+      timeoutMs,
+      () => `index did not reach tx ${tx.txId} (block ${tx.blockNumber}) in ${timeoutMs} ms`,
+    );
     await this.settleWaitersFromDb();
     return waiting;
   }
 
   /** A waiter whose transaction is already in the index (before it waited, or committed just before a crash). */
   private async settleWaitersFromDb(): Promise<void> {
-    const pending = [...this.waiters];
-    if (pending.length === 0) return;
+    const pending = new Set(this.waiters.points());
+    if (pending.size === 0) return;
     const found = await indexedTransactions(
       this.options.pool,
-      pending.map((w) => w.txId),
+      [...pending].map((w) => w.txId),
     );
-    for (const w of pending) if (found.has(w.txId) || w.test([])) w.done();
+    this.waiters.settle((w) => pending.has(w) && (found.has(w.txId) || w.test([])));
   }
 
   /** Stops following the ledger and waits for the apply in progress to finish (commit or roll back). */
@@ -352,7 +344,7 @@ export class BlockIndexer {
         this.options.log?.(`index listener failed: ${String(e)}`);
       }
     }
-    for (const w of [...this.waiters]) if (w.test(notices)) w.done();
+    this.waiters.settle((w) => w.test(notices));
   }
 
   /**
