@@ -131,6 +131,9 @@ describe("the institution's dashboard and the console in both languages, in Chro
       ['BankBMSP', 'bruno'],
       ['BankAMSP', 'ava'],
       ['AuditorMSP', 'audrey'],
+      // the longest name and roles (a posting system; two enterprise roles), which wrapped the header before
+      ['BankBMSP', 'bankb-system'],
+      ['BankAMSP', 'core-treasurer'],
     ] as const) {
       const page = await loginAs(mspId, user);
       expect(page.viewportSize()?.width).toBe(1280);

@@ -192,7 +192,13 @@ function Shell({
         <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
         <ReceivablesNavLink locale={locale} active={route.name === 'receivables'} />
         <LiveIndicator t={t} liveState={liveState} />
-        <span className="who" title={`${user.enrollmentId} · ${user.mspId}`}>
+        <span
+          className="who"
+          title={`${user.enrollmentId} · ${user.mspId} · ${formatList(
+            locale,
+            user.roles.map((r) => codeLabel(locale, r)),
+          )}`}
+        >
           <span className="sr-only">{t('loggedInAs')} </span>
           <strong>{user.enrollmentId}</strong> ·{' '}
           {formatList(
