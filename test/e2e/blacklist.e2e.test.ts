@@ -131,6 +131,16 @@ describe('the blacklist pages', () => {
     await tab(bruno, 'Search');
     const form = bruno.getByRole('form', { name: 'Search' });
     await form.getByLabel('Identifier', { exact: true }).fill('+86 139-0000-4242');
+    // The purposes of the policy in force, in words (a subject's own report has its page).
+    await expect
+      .poll(() => form.getByLabel('Purpose').locator('option').allInnerTexts())
+      .toEqual([
+        'Account opening',
+        'Credit application',
+        'Fraud investigation',
+        'Law enforcement request',
+        'Payment screening',
+      ]);
     await form.getByLabel('Purpose').selectOption('FRAUD_INVESTIGATION');
     await form.getByRole('button', { name: 'Search (recorded)' }).click();
     await bruno.getByTestId('search-result').waitFor();
@@ -163,7 +173,7 @@ describe('the blacklist pages', () => {
     await bruno.getByTestId('report-result').waitFor();
     // Two earlier looks (the two searches above), newest first, by institution and purpose.
     expect(await bruno.getByRole('table', { name: '查询记录' }).innerText()).toMatch(
-      /BankBMSP\s+FRAUD_INVESTIGATION[\s\S]*BankBMSP\s+FRAUD_INVESTIGATION/,
+      /BankBMSP\s+欺诈调查 \(FRAUD_INVESTIGATION\)[\s\S]*BankBMSP\s+欺诈调查 \(FRAUD_INVESTIGATION\)/,
     );
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-report-zh.png'), fullPage: true });
 
@@ -215,7 +225,9 @@ describe('the blacklist pages', () => {
     await expect
       .poll(() => audrey.getByTestId('query-log').locator('tbody tr').count(), { timeout: 15_000 })
       .toBe(3);
-    expect(await audrey.getByTestId('query-log').innerText()).toMatch(/BankBMSP\s+bruno\s+SUBJECT_REPORT/);
+    expect(await audrey.getByTestId('query-log').innerText()).toMatch(
+      /BankBMSP\s+bruno\s+Subject's own report/,
+    );
     await audrey.getByLabel('Uploader').fill('BankAMSP');
     await audrey.getByLabel('Category', { exact: true }).fill('MONEY_MULE');
     await audrey.getByRole('button', { name: 'Entry history' }).click();

@@ -1,9 +1,17 @@
 // Search (a recorded query) with provenance and cross-validation, and the subject's report of who looked.
-import { useState, type ReactNode, type SyntheticEvent } from 'react';
+import { useEffect, useState, type ReactNode, type SyntheticEvent } from 'react';
+
+import { GENESIS_POLICY } from '../../../../chaincode/src/core/blacklist/policy';
+import { SUBJECT_REPORT_PURPOSE } from '../../../../chaincode/src/core/blacklist/query';
 
 import type { Locale } from '../format';
 import { ErrorBox, Select, type Ctx } from '../ui';
-import { call, type BlacklistQueryAnswer, type BlacklistSubjectReportAnswer } from './blacklistApi';
+import {
+  call,
+  type BlacklistPolicyVersion,
+  type BlacklistQueryAnswer,
+  type BlacklistSubjectReportAnswer,
+} from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
 import {
   CrossValidation,
@@ -18,13 +26,21 @@ import {
 } from './parts';
 import { DisputeOpener, mayDo } from './BlacklistDisputes';
 
-const PURPOSES = [
-  'ACCOUNT_OPENING',
-  'CREDIT_DECISION',
-  'PAYMENT_SCREENING',
-  'FRAUD_INVESTIGATION',
-  'LAW_ENFORCEMENT_REQUEST',
-];
+/**
+ * The purposes a search may name: those of the policy in force on the ledger (the members may adopt others), the
+ * genesis policy's until it has been read. A subject's own report has its own page.
+ */
+function useSearchPurposes(): readonly string[] {
+  const [purposes, setPurposes] = useState<readonly string[]>(GENESIS_POLICY.purposes);
+  useEffect(() => {
+    call<BlacklistPolicyVersion>('GET', '/v1/blacklist/policy')
+      .then((v) => {
+        setPurposes(v.policy.purposes);
+      })
+      .catch(() => undefined); // the search itself reports what is wrong with the node
+  }, []);
+  return purposes.filter((p) => p !== SUBJECT_REPORT_PURPOSE);
+}
 
 function ConsentFields({
   b,
@@ -157,7 +173,9 @@ function SubjectLook({
 }
 
 export function BlacklistSearch({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
-  const [purpose, setPurpose] = useState('FRAUD_INVESTIGATION');
+  const purposes = useSearchPurposes();
+  const [chosen, setPurpose] = useState('FRAUD_INVESTIGATION');
+  const purpose = purposes.includes(chosen) ? chosen : (purposes[0] ?? chosen);
   const [disputing, setDisputing] = useState<ResultEntry>();
   return (
     <section aria-label={b('tabSearch')}>
@@ -184,7 +202,7 @@ export function BlacklistSearch({ ctx, b }: { readonly ctx: Ctx; readonly b: Bla
             name="purpose"
             value={purpose}
             onChange={setPurpose}
-            options={codeOptions(PURPOSES)}
+            options={codeOptions(purposes, (c) => codeText(ctx.locale, c))}
           />
         }
         button={(busy) => (busy ? b('searching') : b('search'))}

@@ -328,6 +328,12 @@ const zh: Record<BlacklistKey, string> = {
 };
 
 const CODES_ZH: Record<string, string> = {
+  ACCOUNT_OPENING: '开户审核',
+  CREDIT_APPLICATION: '授信审批',
+  FRAUD_INVESTIGATION: '欺诈调查',
+  LAW_ENFORCEMENT_REQUEST: '执法协查',
+  PAYMENT_SCREENING: '支付筛查',
+  SUBJECT_REPORT: '本人查询',
   CN_RESIDENT_ID: '居民身份证号码',
   MOBILE: '手机号码',
   BANK_ACCOUNT: '银行账号',
@@ -366,6 +372,12 @@ const CODES_ZH: Record<string, string> = {
   VOTE: '投票',
 };
 const CODES_EN: Record<string, string> = {
+  ACCOUNT_OPENING: 'Account opening',
+  CREDIT_APPLICATION: 'Credit application',
+  FRAUD_INVESTIGATION: 'Fraud investigation',
+  LAW_ENFORCEMENT_REQUEST: 'Law enforcement request',
+  PAYMENT_SCREENING: 'Payment screening',
+  SUBJECT_REPORT: "Subject's own report",
   CN_RESIDENT_ID: 'Resident ID',
   MOBILE: 'Mobile',
   BANK_ACCOUNT: 'Bank account',
