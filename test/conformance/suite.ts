@@ -12,7 +12,7 @@ import { routeText } from '../../chaincode/src/core/leg';
 import { evaluateCase } from '../../chaincode/src/core/matching';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { unseal } from '../../chaincode/src/ledger/seal';
-import { startBackend, type Backend } from '../support/backend';
+import { identitiesOf, startBackend, type Backend } from '../support/backend';
 import { paymentLegs, ROUTE } from '../support/legs';
 
 /**
@@ -38,9 +38,8 @@ export function defineReconciliationSuite(
 
   beforeAll(async () => {
     backend = await start();
-    const id = (u: string) => backend.identity(u);
-    const users = await Promise.all(
-      [
+    [sysA, sysB, sysC, sysP, alice, amir, anna, bruno, bella, chen, pavel, audrey, adminA] =
+      await identitiesOf(backend, [
         'banka-system',
         'bankb-system',
         'clearing-system',
@@ -54,23 +53,7 @@ export function defineReconciliationSuite(
         'pavel',
         'audrey',
         'banka-admin',
-      ].map(id),
-    );
-    [sysA, sysB, sysC, sysP, alice, amir, anna, bruno, bella, chen, pavel, audrey, adminA] = users as [
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-      Identity,
-    ];
+      ]);
   });
   afterAll(async () => {
     await backend.stop();
@@ -92,6 +75,13 @@ export function defineReconciliationSuite(
     await backend.gateway.postLegs(sysA, [p.debit], o);
     await backend.gateway.postLegs(sysC, [p.entry], o);
     return backend.gateway.postLegs(sysB, [p.credit], o);
+  };
+
+  /** Posts a payment's legs that disagree: the one break they open, and the reference every step on it carries. */
+  const openBreak = async (p: ReturnType<typeof paymentLegs>) => {
+    await postAll(p);
+    const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
+    return { breakId, ref: { reference: p.reference } };
   };
 
   describe(`reconciliation chaincode on the ${name} network`, () => {
@@ -382,9 +372,8 @@ export function defineReconciliationSuite(
 
       it('only parties act on a break or open its case; only the owner or an auditor lists open breaks', async () => {
         const p = paymentLegs();
-        await postAll({ ...p, credit: { ...p.credit, amountMinor: '1' } });
         const caseId = p.caseId;
-        const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
+        const { breakId } = await openBreak({ ...p, credit: { ...p.credit, amountMinor: '1' } });
         // To a non-party the case and its break do not exist: the same answer as for ids that were never used.
         const missing = await refused(
           backend.gateway.getBreak(pavel, 'brk-0000000000000000000000000000'),
@@ -574,11 +563,9 @@ export function defineReconciliationSuite(
 
     it('resolves a break across institutions with four eyes, every step signed by the person who took it', async () => {
       const p = paymentLegs();
-      await postAll({ ...p, credit: { ...p.credit, outcome: 'TIMED_OUT' } });
       const caseId = p.caseId;
-      const breakId = (await backend.gateway.getCase(alice, caseId)).breaks[0]?.breakId ?? '';
+      const { breakId, ref } = await openBreak({ ...p, credit: { ...p.credit, outcome: 'TIMED_OUT' } });
       const g = backend.gateway;
-      const ref = { reference: p.reference };
       await g.assignBreak(bruno, breakId, 'bruno', { ...ref, comment: 'mine: our side timed out' });
       await g.proposeResolution(
         bruno,
@@ -660,10 +647,8 @@ export function defineReconciliationSuite(
 
     it('runs each break action at most once per idempotency key: a retry gets the first result, another input a conflict', async () => {
       const p = paymentLegs();
-      await postAll({ ...p, credit: { ...p.credit, amountMinor: '77' } });
-      const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
+      const { breakId, ref } = await openBreak({ ...p, credit: { ...p.credit, amountMinor: '77' } });
       const g = backend.gateway;
-      const ref = { reference: p.reference };
       const key = `conf-${p.debit.legId}`;
       const first = await g.assignBreak(bruno, breakId, 'bruno', {
         ...ref,
@@ -724,10 +709,8 @@ export function defineReconciliationSuite(
 
     it('refuses self-approval by a person who both proposes and approves', async () => {
       const p = paymentLegs();
-      await postAll({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });
-      const breakId = (await backend.gateway.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
+      const { breakId, ref } = await openBreak({ ...p, credit: { ...p.credit, amountMinor: '1200000' } });
       const ava = await backend.identity('ava'); // a supervisor: reconciler and approver
-      const ref = { reference: p.reference };
       await backend.gateway.assignBreak(ava, breakId, 'ava', ref);
       // Assigned again to the person who has it: the same break, no new version on the ledger.
       const versions = (await backend.gateway.history(ava, 'break', breakId)).length;
@@ -759,9 +742,7 @@ export function defineReconciliationSuite(
     it('a proposal needs its kind, root cause and comment; the break is due a day after it opens and an approver moves the date', async () => {
       const g = backend.gateway;
       const p = paymentLegs();
-      await postAll({ ...p, credit: { ...p.credit, amountMinor: '4321' } });
-      const breakId = (await g.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
-      const ref = { reference: p.reference };
+      const { breakId, ref } = await openBreak({ ...p, credit: { ...p.credit, amountMinor: '4321' } });
       const opened = await g.getBreak(bruno, breakId);
       expect(Date.parse(opened.dueAt ?? '') - Date.parse(opened.openedAt)).toBe(24 * 3600 * 1000);
       await g.assignBreak(bruno, breakId, 'bruno', ref);
@@ -823,9 +804,7 @@ export function defineReconciliationSuite(
     it('attaches evidence to a break: its hash on the ledger, its name sealed for the parties, once per key', async () => {
       const g = backend.gateway;
       const p = paymentLegs();
-      await postAll({ ...p, credit: { ...p.credit, amountMinor: '4322' } });
-      const breakId = (await g.getCase(alice, p.caseId)).breaks[0]?.breakId ?? '';
-      const ref = { reference: p.reference };
+      const { breakId, ref } = await openBreak({ ...p, credit: { ...p.credit, amountMinor: '4322' } });
       const file = {
         sha256: 'ab'.repeat(32),
         size: 48_213,
@@ -889,19 +868,22 @@ export function defineReconciliationSuite(
       const g = backend.gateway;
       // Bank A booked CNY 12,345.00 where the others have 12,345.67: writing off 0.67 is within Anna's
       // CNY 1,000.00; writing off a whole 12,345.67 (a status conflict) is beyond it and within Ava's.
+      // Alice proposes writing off the break a payment's disagreeing legs open.
+      const writeOffProposed = async (legs: ReturnType<typeof paymentLegs>, comment: string) => {
+        const opened = await openBreak(legs);
+        await g.assignBreak(alice, opened.breakId, 'alice', opened.ref);
+        await g.proposeResolution(
+          alice,
+          opened.breakId,
+          { kind: 'WRITE_OFF', rootCause: 'FEE' },
+          { ...opened.ref, comment },
+        );
+        return opened;
+      };
       const small = paymentLegs();
-      await postAll({ ...small, debit: { ...small.debit, amountMinor: '1234500' } });
-      const smallBreak = (await g.getCase(alice, small.caseId)).breaks[0]?.breakId ?? '';
-      const ref = { reference: small.reference };
-      await g.assignBreak(alice, smallBreak, 'alice', ref);
-      await g.proposeResolution(
-        alice,
-        smallBreak,
-        { kind: 'WRITE_OFF', rootCause: 'FEE' },
-        {
-          ...ref,
-          comment: 'fee deducted on our side',
-        },
+      const { breakId: smallBreak, ref } = await writeOffProposed(
+        { ...small, debit: { ...small.debit, amountMinor: '1234500' } },
+        'fee deducted on our side',
       );
       // the amount comes from the legs, opened with the reference: without it, no approval
       await refused(g.decideBreak(anna, smallBreak, 'APPROVE'), 'INVALID_REFERENCE');
@@ -909,18 +891,9 @@ export function defineReconciliationSuite(
       expect(ok.result.status).toBe('APPROVED');
 
       const big = paymentLegs();
-      await postAll({ ...big, debit: { ...big.debit, outcome: 'TIMED_OUT' } });
-      const bigBreak = (await g.getCase(alice, big.caseId)).breaks[0]?.breakId ?? '';
-      const bigRef = { reference: big.reference };
-      await g.assignBreak(alice, bigBreak, 'alice', bigRef);
-      await g.proposeResolution(
-        alice,
-        bigBreak,
-        { kind: 'WRITE_OFF', rootCause: 'FEE' },
-        {
-          ...bigRef,
-          comment: 'write the payment off',
-        },
+      const { breakId: bigBreak, ref: bigRef } = await writeOffProposed(
+        { ...big, debit: { ...big.debit, outcome: 'TIMED_OUT' } },
+        'write the payment off',
       );
       const e = await refused(g.decideBreak(anna, bigBreak, 'APPROVE', bigRef), 'LIMIT_EXCEEDED');
       expect(e.detail).toContain('up to 100000 minor units of CNY');

@@ -83,6 +83,14 @@ export interface Backend {
 
 export const fabricRunDir = defaultFabricRunDir;
 
+/** The identities of the users named, in the order named, so that a suite can destructure them. */
+export async function identitiesOf<const U extends readonly string[]>(
+  backend: Backend,
+  users: U,
+): Promise<{ -readonly [K in keyof U]: Identity }> {
+  return (await Promise.all(users.map((u) => backend.identity(u)))) as { -readonly [K in keyof U]: Identity };
+}
+
 export async function startBackend(options: { endorsementWorker?: boolean } = {}): Promise<Backend> {
   const which = process.env.TALLYSTICK_LEDGER ?? 'embedded';
   if (which === 'fabric') return startFabricBackend();
