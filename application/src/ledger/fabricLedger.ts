@@ -61,8 +61,9 @@ export const LATE_COMMIT_MS = 2_000;
  * peers to commit it too. Another institution's next step is endorsed by its own peer; were that peer a block
  * behind, the step would fail (MVCC_READ_CONFLICT, or a record "not found"). A peer still behind after this is
  * passed over (the transaction is committed all the same), and so is a peer whose event service failed; either
- * is waited for again once it reports a commit. The peers of one machine commit a block within milliseconds of
- * each other (docs/FABRIC.md, "Every peer has it"); the bound is for a peer that catches up after a restart.
+ * is waited for again once it reports a commit. The peers of one machine commit a block milliseconds apart, tens
+ * of them on a saturated machine (docs/FABRIC.md, "every peer has it": +4 % at p50 one submit at a time, 8-13 %
+ * sixteen at a time); the bound is for a peer that catches up after a restart.
  */
 export const PEERS_SETTLE_MS = 5_000;
 
