@@ -20,11 +20,9 @@ import {
 } from '../../application/src/readModel/receivablesIndex';
 import {
   DEMO_ENTERPRISES,
-  joinBlacklistForScreening,
   ReceivablesFlow,
-  runScreeningKeys,
+  receivablesScreeningForRun,
 } from '../../application/src/receivables/receivablesFlow';
-import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
 import { startReceivablesIndexing } from '../../application/src/receivables/receivablesIndexing';
 import { percentile } from '../../application/src/simulation/runBusinessDay';
 import { machineInfo, writeResults } from './results';
@@ -110,10 +108,7 @@ async function main(): Promise<void> {
   await migrate(db.pool);
   const indexer = await startReceivablesIndexing(c, 'BankAMSP', db.pool);
   // Transfers screen the receiving enterprise against the shared blacklist (a key made for the run).
-  const screening = await runScreeningKeys();
-  await screening.close();
-  await joinBlacklistForScreening(c.gateway, (u) => c.identity(u));
-  const rcv = new ReceivablesGateway(c.gateway, screening.keysOf);
+  const rcv = await receivablesScreeningForRun(c.gateway, (u) => c.identity(u));
   const today = new Date().toISOString().slice(0, 10);
   const flow = new ReceivablesFlow(rcv, (u) => c.identity(u), `b${Date.now().toString(36)}`);
   try {

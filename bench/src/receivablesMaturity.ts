@@ -11,11 +11,10 @@ import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { startEmbeddedConsortium } from '../../application/src/ledger/embeddedLedger';
 import type { LegInput } from '../../application/src/ledger/ledgerGateway';
 import {
-  joinBlacklistForScreening,
   ReceivablesFlow,
-  runScreeningKeys,
+  receivablesScreeningForRun,
 } from '../../application/src/receivables/receivablesFlow';
-import { paymentLegInput, ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
+import { paymentLegInput } from '../../application/src/receivables/receivablesGateway';
 import { machineInfo, writeResults } from './results';
 import { timed } from './timed';
 
@@ -50,10 +49,7 @@ const round = (n: number) => Math.round(n * 100) / 100;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tallystick-bench-maturity-'));
   const c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'fsync' });
-  const screening = await runScreeningKeys();
-  await screening.close();
-  await joinBlacklistForScreening(c.gateway, (u) => c.identity(u));
-  const rcv = new ReceivablesGateway(c.gateway, screening.keysOf);
+  const rcv = await receivablesScreeningForRun(c.gateway, (u) => c.identity(u));
   const today = new Date().toISOString().slice(0, 10);
   const maturity = addDays(today, 30);
   const flow = new ReceivablesFlow(rcv, (u) => c.identity(u), `m${Date.now().toString(36)}`);

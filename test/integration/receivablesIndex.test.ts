@@ -18,12 +18,11 @@ import {
   tokenTree,
   type ReceivablesFilter,
 } from '../../application/src/readModel/receivablesIndex';
-import { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
+import type { ReceivablesGateway } from '../../application/src/receivables/receivablesGateway';
 import {
   DEMO_ENTERPRISES,
-  joinBlacklistForScreening,
   ReceivablesFlow,
-  runScreeningKeys,
+  receivablesScreeningForRun,
 } from '../../application/src/receivables/receivablesFlow';
 import { startReceivablesIndexing } from '../../application/src/receivables/receivablesIndexing';
 import { openTestDatabase, testDatabaseKinds } from '../support/testDatabase';
@@ -65,10 +64,7 @@ describe.each(testDatabaseKinds())('the receivables index on %s', (kind) => {
 
   beforeAll(async () => {
     c = await startEmbeddedConsortium({ dataDir: join(dir, 'ledger'), durability: 'none' });
-    const screening = await runScreeningKeys();
-    await screening.close();
-    rcv = new ReceivablesGateway(c.gateway, screening.keysOf);
-    await joinBlacklistForScreening(c.gateway, (u) => c.identity(u), at);
+    rcv = await receivablesScreeningForRun(c.gateway, (u) => c.identity(u), at);
     for (const i of INSTITUTIONS) {
       const d = await openTestDatabase(`rcv${i}`, kind);
       await migrate(d.pool);

@@ -10,9 +10,9 @@ import { BlacklistGateway } from '../ledger/blacklistGateway';
 import type { Identity, SubmitOptions } from '../ledger/ledgerGateway';
 import type { TransportGateway } from '../ledger/transportGateway';
 import {
+  ReceivablesGateway,
   screeningKeysOf,
   type EnterpriseRef,
-  type ReceivablesGateway,
   type TradeInput,
 } from './receivablesGateway';
 
@@ -63,6 +63,22 @@ export async function runScreeningKeys(): Promise<{
   await createSubjectKeyFile(join(dir, 'v1.key'), 1);
   const ring = await loadSubjectKeyring({ files: [join(dir, 'v1.key')] }, join(dir, 'data'));
   return { close: () => rm(dir, { force: true, recursive: true }), keysOf: screeningKeysOf(ring) };
+}
+
+/**
+ * The receivables use cases for a run (tests, the bench) on a ledger whose banks screen: a key made for the run
+ * (runScreeningKeys; its folder removed once read, the keys stay in memory) and the banks' admins joined to the
+ * blacklist.
+ */
+export async function receivablesScreeningForRun(
+  gateway: TransportGateway,
+  identity: (userId: string) => Promise<Identity>,
+  at: () => SubmitOptions = () => ({}),
+): Promise<ReceivablesGateway> {
+  const screening = await runScreeningKeys();
+  await screening.close();
+  await joinBlacklistForScreening(gateway, identity, at);
+  return new ReceivablesGateway(gateway, screening.keysOf);
 }
 
 /**
