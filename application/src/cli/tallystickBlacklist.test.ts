@@ -11,6 +11,16 @@ import { runCli } from './tallystickCli';
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
+/** A search for a mobile number, for a fraud investigation: the identifier comes on standard input. */
+const SEARCH_MOBILE = [
+  'blacklist',
+  'search',
+  '--type',
+  'MOBILE',
+  '--purpose',
+  'FRAUD_INVESTIGATION',
+] as const;
+
 /**
  * `tallystick blacklist …` against two institutions' nodes on one embedded ledger: Bank A lists through the command
  * line, Bank B searches, watches and reads its alerts. Identifiers only ever on standard input.
@@ -94,15 +104,7 @@ describe('tallystick blacklist', () => {
     expect([watched.code, watched.out]).toEqual([0, expect.stringMatching(/^1 watched, 0 already watched/)]);
 
     // An identifier as an argument is refused before anything is sent, and not repeated.
-    const onArgv = await run(bankA, 'alice', [
-      'blacklist',
-      'search',
-      '--type',
-      'MOBILE',
-      '--purpose',
-      'FRAUD_INVESTIGATION',
-      '13800138111',
-    ]);
+    const onArgv = await run(bankA, 'alice', [...SEARCH_MOBILE, '13800138111']);
     expect(onArgv.code).toBe(2);
     expect(onArgv.err).toMatch(/standard input/);
     expect(onArgv.err).not.toContain('13800138111');
@@ -122,12 +124,7 @@ describe('tallystick blacklist', () => {
     expect(uploaded.out).toMatch(/^2 lines: 1 listed, 0 unchanged, 1 refused\n {2}line 3: INVALID_INPUT/);
     expect(uploaded.err).toMatch(/uploading 100%/);
 
-    const found = await run(
-      bankB,
-      'bruno',
-      ['blacklist', 'search', '--type', 'MOBILE', '--purpose', 'FRAUD_INVESTIGATION', '--json'],
-      '+8613800138111\n',
-    );
+    const found = await run(bankB, 'bruno', [...SEARCH_MOBILE, '--json'], '+8613800138111\n');
     expect(found.code).toBe(0);
     const answer = JSON.parse(found.out) as {
       txId: string;
@@ -135,24 +132,11 @@ describe('tallystick blacklist', () => {
     };
     expect(answer.result.entries.map((e) => e.uploader)).toEqual(['BankAMSP']);
     expect(answer.result.crossValidation.institutions).toBe(1);
-    const text = await run(
-      bankB,
-      'bruno',
-      ['blacklist', 'search', '--type', 'MOBILE', '--purpose', 'FRAUD_INVESTIGATION'],
-      `${MOBILE}\n`,
-    );
+    const text = await run(bankB, 'bruno', SEARCH_MOBILE, `${MOBILE}\n`);
     expect(text.out).toMatch(/1 entries in force; listed by 1 institution\(s\) in MONEY_MULE/);
     expect(text.out).toContain(answer.result.entries[0]?.txId ?? 'none');
 
-    const noId = await run(bankB, 'bruno', [
-      'blacklist',
-      'search',
-      '--type',
-      'MOBILE',
-      '--purpose',
-      'FRAUD_INVESTIGATION',
-      '--json',
-    ]);
+    const noId = await run(bankB, 'bruno', [...SEARCH_MOBILE, '--json']);
     expect(noId.code).toBe(2);
     expect(JSON.parse(noId.err)).toMatchObject({ error: { code: 'IDENTIFIER_REQUIRED', exitCode: 2 } });
 
