@@ -117,11 +117,11 @@ describe('the blacklist pages', () => {
   it('alerts Bank B’s open console on its live stream, in its banner and its list', async () => {
     await bruno.getByTestId('blacklist-alert').waitFor({ timeout: 30_000 });
     expect(await bruno.getByTestId('blacklist-alert').innerText()).toMatch(
-      /BankAMSP listed a watched customer \(cust-0042\) as Money mule|MONEY_MULE/,
+      /Bank A listed a watched customer \(cust-0042\) as Money mule|MONEY_MULE/,
     );
     await expect
       .poll(() => bruno.getByTestId('alerts').innerText(), { timeout: 15_000 })
-      .toMatch(/cust-0042\s+Mobile\s+BankAMSP\s+MONEY_MULE\s+ACTIVE/);
+      .toMatch(/cust-0042\s+Mobile\s+Bank A\s+MONEY_MULE\s+ACTIVE/);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-alerts.png'), fullPage: true });
     await bruno.getByTestId('alerts').getByRole('button', { name: 'Seen' }).click();
     await expect.poll(() => bruno.getByTestId('alerts').innerText()).toMatch(/ACTIVE\s+\S+…\s+#\d+\s+bruno/);
@@ -147,7 +147,7 @@ describe('the blacklist pages', () => {
     const result = await bruno.getByTestId('search-result').innerText();
     expect(result).toMatch(/Recorded as transaction [0-9a-f]{16}… in block \d+/);
     expect(result).toMatch(/Cross-validation: 1 institution\(s\) list this subject · in MONEY_MULE × 1/);
-    expect(result).toMatch(/BankAMSP\s+MONEY_MULE\s+HIGH\s+MULE_PATTERN, POLICE_REPORT\s+ACTIVE/);
+    expect(result).toMatch(/Bank A\s+MONEY_MULE\s+HIGH\s+MULE_PATTERN, POLICE_REPORT\s+ACTIVE/);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-search.png'), fullPage: true });
 
     await pickLanguage(bruno, 'zh-CN');
@@ -160,7 +160,7 @@ describe('the blacklist pages', () => {
       .poll(() => bruno.getByTestId('search-result').innerText())
       .toMatch(/交叉验证: 1 家机构列入该主体 · 类别：资金骡子（跑分） \(MONEY_MULE\) × 1/);
     expect(await bruno.getByTestId('search-result').innerText()).toMatch(
-      /BankAMSP\s+资金骡子（跑分） \(MONEY_MULE\)\s+高 \(HIGH\)/,
+      /A银行\s+资金骡子（跑分） \(MONEY_MULE\)\s+高 \(HIGH\)/,
     );
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-search-zh.png'), fullPage: true });
 
@@ -173,7 +173,7 @@ describe('the blacklist pages', () => {
     await bruno.getByTestId('report-result').waitFor();
     // Two earlier looks (the two searches above), newest first, by institution and purpose.
     expect(await bruno.getByRole('table', { name: '查询记录' }).innerText()).toMatch(
-      /BankBMSP\s+欺诈调查 \(FRAUD_INVESTIGATION\)[\s\S]*BankBMSP\s+欺诈调查 \(FRAUD_INVESTIGATION\)/,
+      /B银行\s+欺诈调查 \(FRAUD_INVESTIGATION\)[\s\S]*B银行\s+欺诈调查 \(FRAUD_INVESTIGATION\)/,
     );
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-report-zh.png'), fullPage: true });
 
@@ -226,7 +226,7 @@ describe('the blacklist pages', () => {
       .poll(() => audrey.getByTestId('query-log').locator('tbody tr').count(), { timeout: 15_000 })
       .toBe(3);
     expect(await audrey.getByTestId('query-log').innerText()).toMatch(
-      /BankBMSP\s+bruno\s+Subject's own report/,
+      /Bank B\s+bruno\s+Subject's own report/,
     );
     await audrey.getByLabel('Uploader').fill('BankAMSP');
     await audrey.getByLabel('Category', { exact: true }).fill('MONEY_MULE');

@@ -55,7 +55,7 @@ describe('the blacklist disputes inbox and votes', () => {
     await search.getByLabel('Identifier', { exact: true }).fill(MOBILE);
     await search.getByRole('button', { name: 'Search (recorded)' }).click();
     await bruno.getByTestId('search-result').getByRole('button', { name: 'Dispute…' }).click();
-    const open = bruno.getByRole('form', { name: /Dispute BankAMSP’s entry/ });
+    const open = bruno.getByRole('form', { name: /Dispute Bank A’s entry/ });
     await open.getByLabel(/Request hash/).fill(sha('the subject’s signed request'));
     await open.getByRole('button', { name: 'Open the dispute' }).click();
     await bruno
@@ -65,13 +65,13 @@ describe('the blacklist disputes inbox and votes', () => {
     await bruno.getByRole('link', { name: 'Show the disputes' }).click();
     await expect
       .poll(() => boxText(bruno, 'opened-by-us'), { timeout: 15_000 })
-      .toMatch(/d-[0-9a-f-]+\s+BankAMSP\s+MONEY_MULE\s+Awaiting answer\s+\d{4}-\d\d-\d\d \(ledger day\)/);
+      .toMatch(/d-[0-9a-f-]+\s+Bank A\s+MONEY_MULE\s+Awaiting answer\s+\d{4}-\d\d-\d\d \(ledger day\)/);
 
     const alice = await suite.loginAs('BankAMSP', 'alice');
     await disputesTab(alice, 'Disputes');
     await expect
       .poll(() => boxText(alice, 'against-us'), { timeout: 15_000 })
-      .toMatch(/BankBMSP\s+MONEY_MULE\s+Awaiting answer/);
+      .toMatch(/Bank B\s+MONEY_MULE\s+Awaiting answer/);
     const inbox = alice.getByTestId('disputes-against-us');
     // Maintaining needs the evidence hash: the page says so before anything is sent.
     await inbox.getByRole('button', { name: 'Maintain' }).click();
@@ -82,12 +82,12 @@ describe('the blacklist disputes inbox and votes', () => {
       .getByRole('status')
       .filter({ hasText: /: maintain recorded\./ })
       .waitFor();
-    await expect.poll(() => boxText(alice, 'against-us')).toMatch(/BankBMSP\s+MONEY_MULE\s+Maintained/);
+    await expect.poll(() => boxText(alice, 'against-us')).toMatch(/Bank B\s+MONEY_MULE\s+Maintained/);
 
     await disputesTab(bruno, 'Disputes');
     await expect
       .poll(() => boxText(bruno, 'opened-by-us'), { timeout: 15_000 })
-      .toMatch(/BankAMSP\s+MONEY_MULE\s+Maintained/);
+      .toMatch(/Bank A\s+MONEY_MULE\s+Maintained/);
     await bruno.getByTestId('disputes-opened-by-us').getByRole('button', { name: 'Contest' }).click();
     await bruno
       .getByRole('status')
@@ -95,7 +95,7 @@ describe('the blacklist disputes inbox and votes', () => {
       .waitFor();
     await expect
       .poll(() => boxText(bruno, 'to-vote'), { timeout: 15_000 })
-      .toMatch(/BankAMSP\s+MONEY_MULE\s+In a vote\s+\d{4}-\d\d-\d\d \(ledger day\)/);
+      .toMatch(/Bank A\s+MONEY_MULE\s+In a vote\s+\d{4}-\d\d-\d\d \(ledger day\)/);
     expect(await boxText(bruno, 'opened-by-us')).toMatch(/In a vote/);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'blacklist-disputes.png') });
   }, 120_000);
@@ -105,7 +105,7 @@ describe('the blacklist disputes inbox and votes', () => {
     await disputesTab(petra, 'Disputes');
     await expect
       .poll(() => boxText(petra, 'to-vote'), { timeout: 15_000 })
-      .toMatch(/BankAMSP\s+MONEY_MULE\s+In a vote/);
+      .toMatch(/Bank A\s+MONEY_MULE\s+In a vote/);
     await petra.getByTestId('disputes-to-vote').getByRole('button', { name: 'Vote: revoke' }).click();
     await petra
       .getByRole('status')
@@ -117,7 +117,7 @@ describe('the blacklist disputes inbox and votes', () => {
     await disputesTab(bella, '异议');
     await expect
       .poll(() => boxText(bella, 'to-vote'), { timeout: 15_000 })
-      .toMatch(/BankAMSP\s+资金骡子（跑分） \(MONEY_MULE\)\s+表决中 \(VOTING\)\s+\d{4}-\d\d-\d\d（账本日）/);
+      .toMatch(/A银行\s+资金骡子（跑分） \(MONEY_MULE\)\s+表决中 \(VOTING\)\s+\d{4}-\d\d-\d\d（账本日）/);
     expect(await bella.getByRole('heading', { name: /待表决/ }).count()).toBe(1);
     await bella.screenshot({ path: join(SCREENSHOTS, 'blacklist-disputes-zh.png') });
     await bella.getByTestId('disputes-to-vote').getByRole('button', { name: '投票：撤销' }).click();

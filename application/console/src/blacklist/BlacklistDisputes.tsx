@@ -16,6 +16,7 @@ import {
 } from './blacklistApi';
 import { codeText, type BlacklistKey, type BlacklistText } from './blacklistMessages';
 import { Done, RowAction, Table, TextField, useSending, type ResultEntry } from './parts';
+import { institutionName } from '../i18n';
 
 type Step =
   | { action: 'MAINTAIN'; evidenceHash: string }
@@ -173,7 +174,7 @@ function DisputeBoxView({
           row={(d) => (
             <>
               <td className="mono small">{d.disputeId}</td>
-              <td>{d[spec.other]}</td>
+              <td>{institutionName(locale, d[spec.other])}</td>
               <td>{codeText(locale, d.category)}</td>
               <td>
                 <span className="badge">{codeText(locale, d.status)}</span>
@@ -248,7 +249,7 @@ export function DisputeOpener({
     );
   };
   const title = b('disputeEntry', {
-    uploader: entry.uploader,
+    uploader: institutionName(ctx.locale, entry.uploader),
     category: codeText(ctx.locale, entry.category),
   });
   if (opened)

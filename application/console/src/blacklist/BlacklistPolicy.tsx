@@ -11,6 +11,7 @@ import {
 } from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
 import { Done, Table, TextField, useSending } from './parts';
+import { institutionName } from '../i18n';
 
 function Proposals({
   ctx,
@@ -117,12 +118,17 @@ function Proposals({
           <div>
             <dt>{b('proposedBy')}</dt>
             <dd>
-              {proposal.proposal.proposedBy.name} · {proposal.proposal.proposedBy.mspId}
+              {proposal.proposal.proposedBy.name} ·{' '}
+              {institutionName(locale, proposal.proposal.proposedBy.mspId)}
             </dd>
           </div>
           <div>
             <dt>{b('approvals')}</dt>
-            <dd>{proposal.proposal.approvals.map((a) => `${a.mspId} (${a.name})`).join(', ') || '—'}</dd>
+            <dd>
+              {proposal.proposal.approvals
+                .map((a) => `${institutionName(locale, a.mspId)} (${a.name})`)
+                .join(', ') || '—'}
+            </dd>
           </div>
         </dl>
       )}
@@ -283,7 +289,7 @@ export function BlacklistAudit({ ctx, b }: { readonly ctx: Ctx; readonly b: Blac
           row={(q) => (
             <>
               <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, q.at, 'short')}</td>
-              <td>{q.querier.mspId}</td>
+              <td>{institutionName(locale, q.querier.mspId)}</td>
               <td>{q.querier.name}</td>
               <td>{codeText(locale, q.purpose)}</td>
               <td className="mono small">

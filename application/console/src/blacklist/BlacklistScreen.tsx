@@ -11,6 +11,7 @@ import { BlacklistReport, BlacklistSearch } from './BlacklistSearch';
 import { BlacklistUpload } from './BlacklistUpload';
 import { Done, useSending } from './parts';
 import { BlacklistAlertsAndWatch, BlacklistContributionsView } from './BlacklistWatch';
+import { institutionName } from '../i18n';
 
 const TABS: readonly {
   readonly tab: BlacklistTab;
@@ -136,7 +137,7 @@ export function BlacklistAlertBanner({ ctx }: { readonly ctx: Pick<Ctx, 'locale'
   return (
     <p role="alert" className="notice" data-testid="blacklist-alert">
       {b('newAlert', {
-        uploader: alert.uploader,
+        uploader: institutionName(ctx.locale, alert.uploader),
         label: alert.label ?? '—',
         category: codeText(ctx.locale, alert.category),
       })}{' '}

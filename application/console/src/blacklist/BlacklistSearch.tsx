@@ -25,6 +25,7 @@ import {
   type ResultEntry,
 } from './parts';
 import { DisputeOpener, mayDo } from './BlacklistDisputes';
+import { institutionName } from '../i18n';
 
 /**
  * The purposes a search may name: those of the policy in force on the ledger (the members may adopt others), the
@@ -256,7 +257,7 @@ export function BlacklistReport({ ctx, b }: { readonly ctx: Ctx; readonly b: Bla
                   row={(l) => (
                     <>
                       <td>{l.on}</td>
-                      <td>{l.institution}</td>
+                      <td>{institutionName(locale, l.institution)}</td>
                       <td>{codeText(locale, l.purpose)}</td>
                     </>
                   )}

@@ -14,6 +14,7 @@ import {
 } from './blacklistApi';
 import { codeText, type BlacklistText } from './blacklistMessages';
 import { Done, RowAction, Table, TextField, useSubjectFields } from './parts';
+import { institutionName } from '../i18n';
 
 /** Refetches when an alert arrives on the live stream. */
 function useAlertTick(): number {
@@ -93,7 +94,7 @@ function Alerts({ ctx, b }: { readonly ctx: Ctx; readonly b: BlacklistText }) {
               <td>{formatDateTime(locale, INSTITUTION_TIME_ZONE, a.at, 'short')}</td>
               <td>{a.label ?? '—'}</td>
               <td>{a.subjectType === null ? '—' : codeText(locale, a.subjectType)}</td>
-              <td>{a.uploader}</td>
+              <td>{institutionName(locale, a.uploader)}</td>
               <td>{codeText(locale, a.category)}</td>
               <td>
                 <span className="badge">{codeText(locale, a.status)}</span>

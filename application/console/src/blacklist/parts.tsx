@@ -8,6 +8,7 @@ import { message, Select } from '../ui';
 import type { BlacklistQueryAnswer } from './blacklistApi';
 import { SUBJECT_TYPES } from './blacklistApi';
 import { codeText, type BlacklistKey, type BlacklistText } from './blacklistMessages';
+import { institutionName } from '../i18n';
 
 /** A labelled text input whose value the page holds. */
 export function TextField({
@@ -229,7 +230,7 @@ export function EntryTable({
       rowKey={(e) => `${e.subjectKey}:${e.uploader}:${e.category}`}
       row={(e) => (
         <>
-          <td>{e.uploader}</td>
+          <td>{institutionName(locale, e.uploader)}</td>
           <td>{codeText(locale, e.category)}</td>
           <td>{codeText(locale, e.severity)}</td>
           <td className="small">{e.indicators.join(', ')}</td>
