@@ -169,12 +169,33 @@ describe('injected time', () => {
   });
 });
 
+type Inner = {
+  connections: Map<string, unknown>;
+  connectionOrgs: Map<string, string>;
+  open: Set<unknown>;
+};
+
+/** Caches a fake connection in the transport as connect() leaves it. */
+function cacheConnection(t: FabricTransport, key: string, mspId: string, connection: object): void {
+  const inner = t as unknown as Inner;
+  const c = { users: 0, retired: false, ...connection };
+  inner.connections.set(key, Promise.resolve(c));
+  inner.connectionOrgs.set(key, mspId);
+  inner.open.add(c);
+}
+
+/** A contract whose transaction (id tx1) is endorsed and ordered, and answers `payload`. */
+const orderedContract = (payload: string) => ({
+  createTransaction: () => ({
+    setEndorsingOrganizations() {
+      return this;
+    },
+    getTransactionId: () => 'tx1',
+    submit: () => Promise.resolve(Buffer.from(payload)),
+  }),
+});
+
 describe('a connection after an outage', () => {
-  type Inner = {
-    connections: Map<string, unknown>;
-    connectionOrgs: Map<string, string>;
-    open: Set<unknown>;
-  };
   const transport = () =>
     new FabricTransport({
       channel: 'c',
@@ -182,14 +203,6 @@ describe('a connection after an outage', () => {
       profiles: new Map(),
       listener: { mspId: 'X', certificatePem: '', privateKeyPem: '' },
     });
-  /** Caches a connection as connect() leaves it. */
-  const cache = (t: FabricTransport, key: string, mspId: string, connection: object) => {
-    const inner = t as unknown as Inner;
-    const c = { users: 0, retired: false, ...connection };
-    inner.connections.set(key, Promise.resolve(c));
-    inner.connectionOrgs.set(key, mspId);
-    inner.open.add(c);
-  };
   const unreachable = {
     createTransaction: () => {
       throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
@@ -207,7 +220,7 @@ describe('a connection after an outage', () => {
       ['bella', 'BankBMSP'],
       ['alice', 'BankAMSP'],
     ] as const)
-      cache(t, key, mspId, {
+      cacheConnection(t, key, mspId, {
         gateway: { disconnect: () => disconnected.push(key) },
         network: {},
         contract: unreachable,
@@ -228,7 +241,7 @@ describe('a connection after an outage', () => {
     const sent = new Promise<void>((resolve) => {
       markSent = resolve;
     });
-    cache(t, 'bruno', 'BankBMSP', {
+    cacheConnection(t, 'bruno', 'BankBMSP', {
       gateway: { disconnect: () => disconnected.push('bruno') },
       network: {
         getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb', mspid: 'BankBMSP' }] }),
@@ -251,7 +264,7 @@ describe('a connection after an outage', () => {
         }),
       },
     });
-    cache(t, 'bella', 'BankBMSP', {
+    cacheConnection(t, 'bella', 'BankBMSP', {
       gateway: { disconnect: () => disconnected.push('bella') },
       network: {},
       contract: unreachable,
@@ -274,7 +287,7 @@ describe('a connection after an outage', () => {
     const t = transport();
     const disconnected: string[] = [];
     for (let i = 0; i < CONNECTIONS_MAX; i++)
-      cache(t, `k${i}`, 'BankAMSP', {
+      cacheConnection(t, `k${i}`, 'BankAMSP', {
         gateway: { disconnect: () => disconnected.push(`k${i}`) },
         network: {},
         contract: unreachable,
@@ -386,8 +399,6 @@ describe('a submit whose commit event is late', () => {
       lateCommitMs,
     });
     const c = {
-      users: 0,
-      retired: false,
       gateway: { disconnect: () => undefined },
       network: {
         getChannel: () => ({ getEndorsers: () => [{ name: 'peer0-bankb', mspid: 'BankBMSP' }] }),
@@ -414,24 +425,9 @@ describe('a submit whose commit event is late', () => {
           };
         },
       },
-      contract: {
-        createTransaction: () => ({
-          setEndorsingOrganizations() {
-            return this;
-          },
-          getTransactionId: () => 'tx1',
-          submit: () => Promise.resolve(Buffer.from('{"ok":true}')),
-        }),
-      },
+      contract: orderedContract('{"ok":true}'),
     };
-    const inner = t as unknown as {
-      connections: Map<string, unknown>;
-      connectionOrgs: Map<string, string>;
-      open: Set<unknown>;
-    };
-    inner.connections.set(who.certificatePem, Promise.resolve(c));
-    inner.connectionOrgs.set(who.certificatePem, who.mspId);
-    inner.open.add(c);
+    cacheConnection(t, who.certificatePem, who.mspId, c);
     return { t, lookups };
   }
   const VALID = protos.peer.TxValidationCode.VALID;
@@ -511,8 +507,6 @@ describe('a submit and the other organisations’ peers', () => {
       peersSettleMs,
     });
     const c = {
-      users: 0,
-      retired: false,
       gateway: { disconnect: () => undefined },
       network: {
         getChannel: () => ({
@@ -541,24 +535,9 @@ describe('a submit and the other organisations’ peers', () => {
           for (const [name, listener] of listening) if (listener === l) listening.delete(name);
         },
       },
-      contract: {
-        createTransaction: () => ({
-          setEndorsingOrganizations() {
-            return this;
-          },
-          getTransactionId: () => 'tx1',
-          submit: () => Promise.resolve(Buffer.from('{}')),
-        }),
-      },
+      contract: orderedContract('{}'),
     };
-    const inner = t as unknown as {
-      connections: Map<string, unknown>;
-      connectionOrgs: Map<string, string>;
-      open: Set<unknown>;
-    };
-    inner.connections.set(who.certificatePem, Promise.resolve(c));
-    inner.connectionOrgs.set(who.certificatePem, who.mspId);
-    inner.open.add(c);
+    cacheConnection(t, who.certificatePem, who.mspId, c);
     const timed = async () => {
       const started = performance.now();
       await expect(t.submit(who, call)).resolves.toMatchObject({ blockNumber: 7n });
