@@ -26,7 +26,7 @@ import {
   writeNextBlock,
   type Alert,
 } from '../../application/src/readModel/blacklistAlerts';
-import { startBackend, type Backend } from '../support/backend';
+import { LEDGER_NAME, startBackend, type Backend } from '../support/backend';
 import { openTestDatabase } from '../support/testDatabase';
 
 /**
@@ -37,7 +37,7 @@ import { openTestDatabase } from '../support/testDatabase';
  */
 export function defineBlacklistSuite(
   start: () => Promise<Backend> = startBackend,
-  name: string = process.env.TALLYSTICK_LEDGER ?? 'embedded',
+  name: string = LEDGER_NAME,
 ): () => Backend {
   let backend: Backend;
   let bl: BlacklistGateway;

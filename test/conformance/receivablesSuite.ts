@@ -21,7 +21,7 @@ import {
 } from '../../application/src/receivables/receivablesGateway';
 import { addDays, addMonths } from '../../chaincode/src/core/receivables/calendar';
 import { computeDiscount } from '../../chaincode/src/core/receivables/financing';
-import { startBackend, type Backend, type TestClock } from '../support/backend';
+import { LEDGER_NAME, startBackend, type Backend, type TestClock } from '../support/backend';
 import { ledgerRefusal, refusalWritingNothing } from '../support/receivablesRefusal';
 
 /** The enterprises of network/consortium.json: a core enterprise and its supplier tiers, clients of two banks. */
@@ -59,7 +59,7 @@ export interface ReceivablesSuiteOptions {
  */
 export function defineReceivablesSuite(
   start: () => Promise<Backend> = startBackend,
-  name: string = process.env.TALLYSTICK_LEDGER ?? 'embedded',
+  name: string = LEDGER_NAME,
   options: ReceivablesSuiteOptions = { injectedTime: true },
 ): () => Backend {
   let backend: Backend;

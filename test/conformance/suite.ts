@@ -12,7 +12,7 @@ import { routeText } from '../../chaincode/src/core/leg';
 import { evaluateCase } from '../../chaincode/src/core/matching';
 import { caseIdOf } from '../../chaincode/src/ledger/keys';
 import { unseal } from '../../chaincode/src/ledger/seal';
-import { identitiesOf, startBackend, type Backend } from '../support/backend';
+import { identitiesOf, LEDGER_NAME, startBackend, type Backend } from '../support/backend';
 import { paymentLegs, ROUTE } from '../support/legs';
 
 /**
@@ -22,7 +22,7 @@ import { paymentLegs, ROUTE } from '../support/legs';
  */
 export function defineReconciliationSuite(
   start: () => Promise<Backend> = startBackend,
-  name: string = process.env.TALLYSTICK_LEDGER ?? 'embedded',
+  name: string = LEDGER_NAME,
 ): () => Backend {
   let backend: Backend;
   let sysA: Identity, sysB: Identity, sysC: Identity, sysP: Identity;

@@ -91,10 +91,13 @@ export async function identitiesOf<const U extends readonly string[]>(
   return (await Promise.all(users.map((u) => backend.identity(u)))) as { -readonly [K in keyof U]: Identity };
 }
 
+/** The backend the suites run on: the embedded network unless TALLYSTICK_LEDGER names another. */
+export const LEDGER_NAME = process.env.TALLYSTICK_LEDGER ?? 'embedded';
+
 export async function startBackend(options: { endorsementWorker?: boolean } = {}): Promise<Backend> {
-  const which = process.env.TALLYSTICK_LEDGER ?? 'embedded';
-  if (which === 'fabric') return startFabricBackend();
-  if (which !== 'embedded') throw new Error(`TALLYSTICK_LEDGER=${which}: expected embedded or fabric`);
+  if (LEDGER_NAME === 'fabric') return startFabricBackend();
+  if (LEDGER_NAME !== 'embedded')
+    throw new Error(`TALLYSTICK_LEDGER=${LEDGER_NAME}: expected embedded or fabric`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tallystick-test-'));
   const c = await startEmbeddedConsortium({
     dataDir,
