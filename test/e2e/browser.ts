@@ -106,6 +106,31 @@ export async function postCorrection(
 export const timeline = async (page: Page): Promise<string[]> =>
   (await page.getByTestId('timeline').locator('tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
 
+/** The timeline's steps as "<institution> <step>" (matching's own steps, Open and Cleared, name nobody: —). */
+export const timelineSteps = async (page: Page): Promise<(string | undefined)[]> =>
+  (await timeline(page)).map((r) =>
+    /(?:\(([^)]+)\)|(—))\s*(\w+)/.exec(r)?.slice(1).filter(Boolean).join(' '),
+  );
+
+/**
+ * The break's other parties, Bank A (alice) and the clearing house (chen), accept it on their own consoles, each
+ * with a comment naming its institution. `find` logs the person in and brings the break into the queue.
+ */
+export async function othersAccept(
+  breakId: string,
+  find: (mspId: 'BankAMSP' | 'ClearingHouseMSP', user: string) => Promise<Page>,
+): Promise<void> {
+  for (const [mspId, user] of [
+    ['BankAMSP', 'alice'],
+    ['ClearingHouseMSP', 'chen'],
+  ] as const) {
+    const page = await find(mspId, user);
+    await openBreak(page, breakId);
+    await act(page, 'Accept', `ok for ${mspId}`);
+    await page.context().close();
+  }
+}
+
 /** Finds the break of a payment in the queue by its reference (sent in a POST body, never in a URL). */
 export async function findBreakByReference(page: Page, reference: string, reason?: string): Promise<string> {
   if (reason !== undefined) await page.getByLabel('Reason').selectOption(reason);

@@ -7,7 +7,7 @@ import { browserSuite } from '../support/browserSuite';
 import { started } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
 import { login } from '../support/sessions';
-import { accessible, act, openBreak, postCorrection, timeline } from './browser';
+import { accessible, act, openBreak, othersAccept, postCorrection, timeline, timelineSteps } from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
@@ -115,17 +115,12 @@ describe('the web console in Chromium', () => {
     await act(bella, 'Approve');
 
     // The other institutions accept on their own consoles.
-    for (const [mspId, user] of [
-      ['BankAMSP', 'alice'],
-      ['ClearingHouseMSP', 'chen'],
-    ] as const) {
+    await othersAccept(id, async (mspId, user) => {
       const page = await loginAs(mspId, user);
       await page.getByRole('searchbox', { name: 'Search' }).fill(p.reference);
       await page.getByRole('button', { name: 'Find' }).click();
-      await openBreak(page, id);
-      await act(page, 'Accept', `ok for ${mspId}`);
-      await page.context().close();
-    }
+      return page;
+    });
 
     // Bruno's open break follows the others' decisions live (the node pushes each indexed block).
     await expect
@@ -143,12 +138,7 @@ describe('the web console in Chromium', () => {
     expect(await bruno.getByTestId('leg-difference').count()).toBe(0);
     expect(await bruno.getByTestId('superseded-legs').innerText()).toContain(p.credit.legId);
     await bruno.screenshot({ path: join(SCREENSHOTS, 'break-reconciled.png'), fullPage: true });
-    // (matching's own steps, Open and Cleared, name nobody: —)
-    expect(
-      (await timeline(bruno)).map((r) =>
-        /(?:\(([^)]+)\)|(—))\s*(\w+)/.exec(r)?.slice(1).filter(Boolean).join(' '),
-      ),
-    ).toEqual([
+    expect(await timelineSteps(bruno)).toEqual([
       '— Open',
       'Bank B Assigned',
       'Bank B Comment',
