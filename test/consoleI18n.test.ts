@@ -49,6 +49,7 @@ describe("the console's words in both languages", () => {
           resolved: 2,
           fields: 'a root cause',
           name: 'zoe',
+          size: '3.0 KiB',
         });
         expect(text, `${locale} ${key}`).not.toMatch(/[{}]/);
       }

@@ -9,6 +9,7 @@ import {
   type SealedBreak,
   type User,
 } from './api';
+import { Attachments } from './Attachments';
 import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
 import { formatDate, formatDateTime, formatList, formatMoney } from './format';
 import { codeLabel, institutionName, type Translate } from './i18n';
@@ -20,7 +21,6 @@ import { parseRoles, type Actor, type Role } from '../../../chaincode/src/core/a
 import {
   allowedActions,
   COMMENT_REQUIRED,
-  isOverdue,
   RESOLUTION_KINDS,
   type PersonAction,
 } from '../../../chaincode/src/core/breakMachine';
@@ -50,7 +50,10 @@ type ActionBody = Readonly<Record<string, unknown>>;
 export function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly breakId: string }) {
   const { t } = ctx;
   const people = usePeople();
-  const { brk, opened, needReference, load, error, setError } = useBreakCase(breakId, ctx.live.last);
+  const { brk, escalated, opened, needReference, load, error, setError } = useBreakCase(
+    breakId,
+    ctx.live.last,
+  );
   const { busy, notice, act } = useBreakAction(breakId, opened, load, setError);
   const open = (reference: string) => {
     setError(undefined);
@@ -79,11 +82,17 @@ export function BreakDetail({ ctx, breakId }: { readonly ctx: Ctx; readonly brea
       )}
       {brk && (
         <>
-          <BreakFacts ctx={ctx} brk={brk} />
+          <BreakFacts ctx={ctx} brk={brk} escalated={escalated} />
           {sealed && <p className="help">{t('openToSee')}</p>}
           {opened && <LegsSideBySide ctx={ctx} brk={opened.brk} legs={liveLegs(opened.kase.legs)} />}
           {opened && <SupersededLegs locale={ctx.locale} legs={opened.kase.legs} />}
           <BreakTimeline ctx={ctx} brk={brk} sealed={sealed} />
+          <Attachments
+            ctx={ctx}
+            breakId={breakId}
+            canAttach={opened !== undefined && mayAttach(ctx, opened.brk)}
+            changed={ctx.live.last}
+          />
           <h3>{t('actions')}</h3>
           <p role="status" className="help next-step" data-testid="next-step">
             {nextStep(ctx, brk)}
@@ -114,10 +123,12 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
   const [error, setError] = useState<string>();
 
   const [publicBrk, setPublicBrk] = useState<BreakRecord>();
+  const [escalated, setEscalated] = useState<boolean>();
   const loadPublic = useCallback(() => {
     call<BreakRecord | SealedBreak>('GET', `/v1/breaks/${encodeURIComponent(breakId)}`)
       .then((b) => {
         setPublicBrk(unnamed(b));
+        setEscalated(b.escalated);
       })
       .catch((err: unknown) => {
         setError(message(err));
@@ -169,11 +180,12 @@ function useBreakCase(breakId: string, last: IndexedEvent | undefined) {
   const openedReference = opened?.reference;
   useEffect(() => {
     if (!last?.breaks.some((b) => b.breakId === breakId)) return;
-    if (openedReference === undefined) loadPublic();
-    else load(openedReference).catch(() => undefined);
+    // The public read carries the escalation by the ledger's time: read again with every change.
+    loadPublic();
+    if (openedReference !== undefined) load(openedReference).catch(() => undefined);
   }, [last, breakId, openedReference, load, loadPublic]);
 
-  return { brk: opened?.brk ?? publicBrk, opened, needReference, load, error, setError };
+  return { brk: opened?.brk ?? publicBrk, escalated, opened, needReference, load, error, setError };
 }
 
 const NOBODY = { mspId: '', id: '', name: '' };
@@ -263,7 +275,16 @@ function ReferenceForm({
   );
 }
 
-function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord }) {
+function BreakFacts({
+  ctx,
+  brk,
+  escalated,
+}: {
+  readonly ctx: Ctx;
+  readonly brk: BreakRecord;
+  /** The node's verdict by the ledger's time (GET /breaks/{id}, from its index); undefined without an index. */
+  readonly escalated: boolean | undefined;
+}) {
   const { t, locale, timeZone } = ctx;
   return (
     <dl className="facts">
@@ -295,8 +316,8 @@ function BreakFacts({ ctx, brk }: { readonly ctx: Ctx; readonly brk: BreakRecord
       {brk.dueAt !== undefined && (
         <Fact label={t('dueAt')}>
           <span data-testid="due-at">{formatDateTime(locale, timeZone, brk.dueAt)}</span>
-          {/* escalated by the time now, as the node's index does by the ledger's newest transaction */}
-          {isOverdue(brk, new Date().toISOString()) && (
+          {/* escalated by the ledger's time (the index's newest transaction), as the queue says: never this browser's clock */}
+          {escalated === true && brk.status !== 'RESOLVED' && (
             <strong className="badge" data-testid="escalated">
               {' '}
               {t('escalated')}
@@ -735,6 +756,12 @@ function Decisions({
       </button>
     </div>
   );
+}
+
+/** Whether the core lets this person attach a file to the break now (staff of a party, not resolved). */
+function mayAttach({ user }: Ctx, b: BreakRecord): boolean {
+  const roles = parseRoles(user.roles.join(','));
+  return allowedActions(b, actorOf(user, roles, b)).ATTACH.allowed;
 }
 
 /**

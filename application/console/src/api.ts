@@ -28,6 +28,8 @@ export type {
   StatementLine,
   StatementReport,
   Problem,
+  BreakAttachment,
+  BreakAttachments,
 } from '../../src/http/apiTypes';
 import type { OpenCase, Problem, Session, StatementReport, User } from '../../src/http/apiTypes';
 
@@ -106,11 +108,16 @@ export async function call<T>(
   }
 }
 
-/** A file as the request body (a statement), with its own content type. */
-export async function upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+/** A file as the request body (a statement, an attachment), with its own content type and any other headers. */
+export async function upload<T>(
+  path: string,
+  file: Blob,
+  contentType: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<T> {
   const res = await fetch(path, {
     method: 'POST',
-    headers: { 'content-type': contentType, ...authHeader() },
+    headers: { 'content-type': contentType, ...headers, ...authHeader() },
     body: file,
   });
   return answer<T>(res);

@@ -5,6 +5,7 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import type { Locale } from './format';
 import { queueEn, queueZh } from './queueMessages';
 import { statementsEn, statementsZh } from './statementMessages';
+import { attachmentsEn, attachmentsZh } from './attachmentMessages';
 
 const en = {
   appName: 'Tallystick console',
@@ -240,6 +241,7 @@ const en = {
   networkLastDays: 'The network, the last 14 days',
   ...queueEn,
   ...statementsEn,
+  ...attachmentsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -474,6 +476,7 @@ const zh: Record<MessageKey, string> = {
   networkLastDays: '全网最近 14 天',
   ...queueZh,
   ...statementsZh,
+  ...attachmentsZh,
 };
 
 const codes: Record<Locale, Record<string, string>> = {
@@ -505,6 +508,7 @@ const codes: Record<Locale, Record<string, string>> = {
     REFUND: 'Refund',
     WRITE_OFF: 'Write-off',
     SET_DUE: 'Due date moved',
+    ATTACH: 'File attached',
     TIMING: 'Timing difference',
     DATA_ENTRY: 'Data entry error',
     FX_RATE: 'FX rate difference',
@@ -565,6 +569,7 @@ const codes: Record<Locale, Record<string, string>> = {
     REFUND: '退款/退汇',
     WRITE_OFF: '核销',
     SET_DUE: '调整处理时限',
+    ATTACH: '附加文件',
     TIMING: '时间差（在途）',
     DATA_ENTRY: '录入错误',
     FX_RATE: '汇率差异',

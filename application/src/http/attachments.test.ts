@@ -70,7 +70,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
 }, 120_000);
 afterAll(async () => {
-  await new Promise<void>((resolve) => fake.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    fake.close(() => {
+      resolve();
+    });
+  });
   for (const i of indexes.slice(1)) {
     await i.indexer.stop();
     await i.db.close();
@@ -260,6 +264,25 @@ describe('attachments: the file on the node, its hash on the ledger, shared with
     const timeline = (await consortium.gateway.getBreak(await consortium.identity('audrey'), breakId))
       .timeline;
     expect(timeline.filter((e) => e.action === 'ATTACH')).toHaveLength(1);
+  });
+
+  it('says whether the break is escalated by the ledger’s time (the index’s newest transaction), not a clock', async () => {
+    const read = async () =>
+      ((await (await call('BankBMSP', `/v1/breaks/${breakId}`, bruno)).json()) as { escalated?: boolean })
+        .escalated;
+    expect(await read()).toBe(false);
+    // An approver moves the due date to the opening: once a later transaction is indexed, the break is past due.
+    const bella = await consortium.identity('bella');
+    const opened = (await consortium.gateway.getBreak(bella, breakId)).openedAt;
+    const moved = await call('BankBMSP', `/v1/breaks/${breakId}/due`, await login('BankBMSP', 'bella'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dueAt: opened, comment: 'overdue on purpose' }),
+    });
+    expect(moved.status, await moved.clone().text()).toBe(200);
+    const { txId, blockNumber } = (await moved.json()) as { txId: string; blockNumber: string };
+    for (const i of indexes) await i.indexer.waitFor({ txId, blockNumber: BigInt(blockNumber) });
+    expect(await read()).toBe(true);
   });
 
   it('does not keep or serve bytes that do not hash to the ledger: a lying node, a tampered copy', async () => {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-import { ACTION_ROLES, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
+import { ACTION_ROLES, isOverdue, RESOLUTION_KINDS } from '../../../../chaincode/src/core/breakMachine';
 import { missingProposalFields, ROOT_CAUSES } from '../../../../chaincode/src/core/rootCause';
 import { LIMITS } from '../../../../chaincode/src/core/limits';
 import { LedgerRejected, type BreakActionOptions, type DecisionAction } from '../../ledger/ledgerGateway';
@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { referenceOfBreak, referenceOfCase, rememberCaseReference } from '../../readModel/caseReferences';
 import { sealKey } from '../../../../chaincode/src/ledger/seal';
 import { nameBreakPeople } from '../../readModel/write/breakPeople';
+import { ledgerTime } from '../../readModel/read/queue';
 import { nodeCursorSeal } from '../cursorSeal';
 import { ApiError, toErrorResponse } from '../errors';
 import { BULK_BREAKS_MAX } from '../queue';
@@ -294,13 +295,19 @@ export const breakRoutes = [
       // exist whatever the index knows.
       const sealed = await deps.gateway.getBreak(session.identity, params.breakId);
       const pool = deps.index?.pool;
+      // Escalated by the ledger's time as the index knows it (the queue's flag), never the node's clock.
+      const now = pool === undefined ? undefined : await ledgerTime(pool);
+      const escalation = now === undefined ? {} : { escalated: isOverdue(sealed, now) };
       const reference =
         pool === undefined ? undefined : await referenceOfCase(pool, session.mspId, sealed.caseId);
       if (reference === undefined || !sealed.parties.includes(session.mspId))
-        return { status: 200 as const, body: sealed };
+        return { status: 200 as const, body: { ...sealed, ...escalation } };
       return {
         status: 200 as const,
-        body: await deps.gateway.getBreak(session.identity, params.breakId, reference),
+        body: {
+          ...(await deps.gateway.getBreak(session.identity, params.breakId, reference)),
+          ...escalation,
+        },
       };
     },
   }),

@@ -230,6 +230,8 @@ export const TimelineEntry = component(
     attachment: Type.Optional(AttachmentFacts),
   }),
 );
+const ESCALATED =
+  "GET /breaks/{breakId} on a node with an index: past its due date and not resolved, by the ledger's time (the newest transaction the index holds, never the node's clock), as the queue's escalated";
 const DUE_AT =
   'when the break is due to be resolved: a day after it opens unless an approver moved it (SET_DUE); past it, an unresolved break is escalated';
 export const Break = component(
@@ -265,6 +267,7 @@ export const Break = component(
     resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
     rootCause: Type.Optional(OneOf(ROOT_CAUSES, 'the root cause the break was resolved with')),
     dueAt: Type.Optional(Time(DUE_AT)),
+    escalated: Type.Optional(Type.Boolean({ description: ESCALATED })),
     timeline: Type.Array(TimelineEntry),
   }),
 );
@@ -312,6 +315,7 @@ export const SealedBreak = component(
       resolution: Type.Optional(OneOf([...RESOLUTION_KINDS, 'CLEARED'])),
       rootCause: Type.Optional(OneOf(ROOT_CAUSES)),
       dueAt: Type.Optional(Time(DUE_AT)),
+      escalated: Type.Optional(Type.Boolean({ description: ESCALATED })),
       timeline: Type.Array(SealedTimelineEntry),
     },
     'a break as the ledger holds it: no person in plaintext',

@@ -1,0 +1,48 @@
+// The break screen's attachments (issue 21 item 3), in both languages; spread into i18n.ts's tables.
+export const attachmentsEn = {
+  attachments: 'Attachments',
+  attachmentsHelp:
+    'Evidence for this break (a statement, a screenshot, a SWIFT message): the file stays on the node of the institution that attached it, its fingerprint (SHA-256) goes on the ledger, and every party can download it.',
+  attachmentsNone: 'No files attached yet.',
+  attachmentFile: 'File to attach',
+  attachmentChosen: '{name} ({size})',
+  attach: 'Attach',
+  attachmentName: 'File',
+  attachmentSize: 'Size',
+  attachmentType: 'Type',
+  attachedBy: 'Attached by',
+  attachedAt: 'Attached',
+  downloadAttachment: 'Download',
+  attachmentNameSealed: 'Name sealed: open the case with its reference',
+  attachmentTooLargeHere: 'This file is {size}: an attachment is at most 10 MiB.',
+  attachmentTypeRefusedHere: 'Attach a PDF, PNG, JPEG, text, CSV or XML file.',
+  attachmentEmpty: 'This file is empty.',
+  attachmentAttached: 'Attached {name}.',
+  bytesB: '{n, number} B',
+  bytesKiB: '{n, number, ::.0} KiB',
+  bytesMiB: '{n, number, ::.0} MiB',
+} as const;
+
+export const attachmentsZh: Record<keyof typeof attachmentsEn, string> = {
+  attachments: '附件',
+  attachmentsHelp:
+    '本差错的证明材料（对账单、截图、SWIFT 报文）：文件保存在上传机构的节点上，其指纹（SHA-256）记入账本，各参与方均可下载。',
+  attachmentsNone: '尚无附件。',
+  attachmentFile: '要附加的文件',
+  attachmentChosen: '{name}（{size}）',
+  attach: '附加',
+  attachmentName: '文件',
+  attachmentSize: '大小',
+  attachmentType: '类型',
+  attachedBy: '上传人',
+  attachedAt: '上传时间',
+  downloadAttachment: '下载',
+  attachmentNameSealed: '文件名已加密：请用付款参考号打开该案件',
+  attachmentTooLargeHere: '该文件大小为 {size}：附件最大 10 MiB。',
+  attachmentTypeRefusedHere: '请附加 PDF、PNG、JPEG、文本、CSV 或 XML 文件。',
+  attachmentEmpty: '该文件为空。',
+  attachmentAttached: '已附加 {name}。',
+  bytesB: '{n, number} 字节',
+  bytesKiB: '{n, number, ::.0} KiB',
+  bytesMiB: '{n, number, ::.0} MiB',
+};
