@@ -10,3 +10,14 @@ export function refusal(f: () => unknown): { code: string; detail: string } {
   }
   throw new Error('expected a refusal');
 }
+
+/** The code of the core's refusal of `f`, or 'NONE' when it succeeds: for tables where success is one outcome. */
+export function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof TallyError) return e.code;
+    throw e;
+  }
+  return 'NONE';
+}

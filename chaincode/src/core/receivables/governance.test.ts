@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { codeOf } from '../../../../test/support/refusal';
 import type { Actor } from '../actor';
-import { TallyError } from '../errors';
 import {
   approvalsNeeded,
   decidePolicyApproval,
@@ -28,15 +28,6 @@ const meta = (actor: Actor, n: number, enterpriseId: string | null = null): Gove
   enterpriseId,
   txId: `tx${String(n)}`,
 });
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return e.code;
-    throw e;
-  }
-  return 'NONE';
-};
 
 const THREE: ReceivablesPolicyVersion = {
   ...GENESIS_RECEIVABLES_VERSION,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { codeOf } from '../../../../test/support/refusal';
 import type { EntryRecord } from '../blacklist/entry';
-import { TallyError } from '../errors';
 import type { EnterpriseParty } from './parties';
 import {
   decideScreening,
@@ -56,15 +56,6 @@ const meta = {
   at: `${TODAY}T09:00:00.000Z`,
   blacklistPolicyVersion: 3,
   txId: 'screen-tx',
-};
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TallyError) return e.code;
-    throw e;
-  }
-  return 'NONE';
 };
 
 describe('screening the receiving enterprise against the shared blacklist', () => {
