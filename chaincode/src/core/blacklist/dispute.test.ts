@@ -126,6 +126,9 @@ function reach(status: DisputeStatus): { d: DisputeRecord; day: string } {
   const d0 = open();
   const maintained = recorded(step(d0, 'MAINTAIN', 'BankAMSP', DAY0, H('c')));
   const voting = recorded(step(maintained, 'CONTEST', 'BankBMSP', DAY0));
+  // Two of the three members vote the same way: `first`, then BankCMSP, a majority.
+  const decided = (first: string, choice: 'UPHOLD' | 'REVOKE') =>
+    recorded(step(recorded(step(voting, 'VOTE', first, DAY0, choice)), 'VOTE', 'BankCMSP', DAY0, choice));
   switch (status) {
     case 'AWAITING_ANSWER':
       return { d: d0, day: DAY0 };
@@ -138,31 +141,9 @@ function reach(status: DisputeStatus): { d: DisputeRecord; day: string } {
     case 'RETRACTED':
       return { d: recorded(step(d0, 'RETRACT', 'BankAMSP', DAY0)), day: DAY0 };
     case 'UPHELD':
-      return {
-        d: recorded(
-          step(
-            recorded(step(voting, 'VOTE', 'BankAMSP', DAY0, 'UPHOLD')),
-            'VOTE',
-            'BankCMSP',
-            DAY0,
-            'UPHOLD',
-          ),
-        ),
-        day: DAY0,
-      };
+      return { d: decided('BankAMSP', 'UPHOLD'), day: DAY0 };
     case 'REVOKED':
-      return {
-        d: recorded(
-          step(
-            recorded(step(voting, 'VOTE', 'BankBMSP', DAY0, 'REVOKE')),
-            'VOTE',
-            'BankCMSP',
-            DAY0,
-            'REVOKE',
-          ),
-        ),
-        day: DAY0,
-      };
+      return { d: decided('BankBMSP', 'REVOKE'), day: DAY0 };
   }
 }
 
