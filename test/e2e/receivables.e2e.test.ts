@@ -76,6 +76,13 @@ describe('the receivables pages', () => {
 
   it('issues under four eyes: the core enterprise proposes, its approver signs, the supplier accepts', async () => {
     const finance = await loginAs('BankAMSP', 'core-finance');
+    // An enterprise's person has no role of the reconciliation's: they start in receivables, are offered none of
+    // its screens, and are named by their receivables role (the node streams them nothing: no live badge).
+    await expect.poll(() => finance.evaluate(() => window.location.hash)).toMatch(/^#\/receivables/);
+    const header = finance.locator('header');
+    await expect.poll(() => header.locator('.who').innerText()).toMatch(/core-finance · Enterprise finance$/);
+    expect(await header.getByRole('link').allInnerTexts()).toEqual(['Receivables']);
+    expect(await finance.getByTestId('live-state').count()).toBe(0);
     await open(finance, /Tokens and trades/);
     // The policy in force, read-only (governed by the banks through the API and the command line).
     await expect

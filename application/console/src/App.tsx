@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode, type SyntheticEvent } from 'react';
 
-import { login, logout, savedSession, SESSION_ENDED, type IndexedEvent, type User } from './api';
+import { call, login, logout, savedSession, SESSION_ENDED, type IndexedEvent, type User } from './api';
 import { Audit } from './Audit';
 import { BlacklistAlertBanner, BlacklistNavLink, BlacklistScreen } from './blacklist/BlacklistScreen';
 import { BreakDetail } from './BreakDetail';
@@ -16,6 +16,7 @@ import {
 import { codeLabel, institutionName, translator, type Translate } from './i18n';
 import { useLiveIndex, type LiveState } from './live';
 import { Queue } from './Queue';
+import { receivablesCode } from './receivables/receivablesMessages';
 import { ReceivablesNavLink, ReceivablesScreen } from './receivables/ReceivablesScreen';
 import { useRoute } from './navigation';
 import { hrefOf, type Route } from './route';
@@ -175,10 +176,23 @@ function Shell({
   readonly pickers: ReactNode;
   readonly onLogout: () => void;
 }) {
-  useAuditorStart(user);
+  useStartScreen(user);
   const route = useRoute();
   const { live, liveState } = useLive();
   const ctx: Ctx = { locale, timeZone, t, user, live };
+  // The reconciliation's screens (and the blacklist's, which takes the same roles) are for people with one of its
+  // roles; an enterprise's people have only receivables roles, which /v1/receivables/me names.
+  const reconciles = user.roles.length > 0;
+  const receivablesRoles = useReceivablesRoles(!reconciles);
+  const roleNames = reconciles
+    ? formatList(
+        locale,
+        user.roles.map((r) => codeLabel(locale, r)),
+      )
+    : formatList(
+        locale,
+        receivablesRoles.map((r) => receivablesCode(locale, r)),
+      );
   // One line at 1280 px in both languages (the browser test measures it): the labels of the pickers and of the
   // person are read by screen readers, the institution's name (whose node this is) stays in sight.
   return (
@@ -188,23 +202,13 @@ function Shell({
           <span className="institution">{institutionName(locale, user.mspId)}</span>{' '}
           <span className="sr-only"> · {t('appName')}</span>
         </h1>
-        <Navigation t={t} route={route} />
-        <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />
+        {reconciles && <Navigation t={t} route={route} />}
+        {reconciles && <BlacklistNavLink locale={locale} active={route.name === 'blacklist'} />}
         <ReceivablesNavLink locale={locale} active={route.name === 'receivables'} />
         <LiveIndicator t={t} liveState={liveState} />
-        <span
-          className="who"
-          title={`${user.enrollmentId} · ${user.mspId} · ${formatList(
-            locale,
-            user.roles.map((r) => codeLabel(locale, r)),
-          )}`}
-        >
+        <span className="who" title={`${user.enrollmentId} · ${user.mspId} · ${roleNames}`}>
           <span className="sr-only">{t('loggedInAs')} </span>
-          <strong>{user.enrollmentId}</strong> ·{' '}
-          {formatList(
-            locale,
-            user.roles.map((r) => codeLabel(locale, r)),
-          )}
+          <strong>{user.enrollmentId}</strong> · {roleNames}
         </span>
         {pickers}
         <button
@@ -225,16 +229,40 @@ function Shell({
 }
 
 /**
- * An auditor is party to no break: the queue is empty for them, so they start in the audit view. Decided before
- * the first render (useState's initialiser), so the route read after it sees it: call it before useRoute.
+ * Where a person starts: staff in the queue; an auditor (party to no break: the queue is empty for them) in the
+ * audit view; a person with no role of the reconciliation's (an enterprise's finance staff) in receivables.
+ * Decided before the first render (useState's initialiser), so the route read after it sees it: call it before
+ * useRoute.
  */
-function useAuditorStart(user: User): void {
+function useStartScreen(user: User): void {
   useState(() => {
     const staff = user.roles.some((r) => r === 'reconciler' || r === 'approver' || r === 'submitter');
     if (!staff && ['', '#', '#/'].includes(window.location.hash))
-      window.history.replaceState(null, '', hrefOf({ name: 'audit' }));
+      window.history.replaceState(
+        null,
+        '',
+        hrefOf(user.roles.length === 0 ? { name: 'receivables', tab: 'wallet' } : { name: 'audit' }),
+      );
     return true;
   });
+}
+
+/** The person's receivables roles, read when `wanted` (their reconciliation roles, if any, are in the session). */
+function useReceivablesRoles(wanted: boolean): readonly string[] {
+  const [roles, setRoles] = useState<readonly string[]>([]);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    call<{ roles: readonly string[] }>('GET', '/v1/receivables/me')
+      .then((me) => {
+        if (current) setRoles(me.roles);
+      })
+      .catch(() => undefined); // the receivables screen says what is wrong
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+  return roles;
 }
 
 /** The node's change stream, counted: what the screens refetch on and the queue marks. */
@@ -270,6 +298,7 @@ function Navigation({ t, route }: { readonly t: Translate; readonly route: Route
 }
 
 function LiveIndicator({ t, liveState }: { readonly t: Translate; readonly liveState: LiveState }) {
+  if (liveState === 'refused') return null;
   return (
     <span className={`live live-${liveState}`} role="status" data-testid="live-state">
       {t(

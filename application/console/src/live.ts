@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'react';
 import { authHeader, sessionEnded, type IndexedEvent } from './api';
 import { sseParser } from './sse';
 
-export type LiveState = 'connecting' | 'live' | 'offline' | 'paused';
+/** `refused`: the node does not stream to this person (no role of the reconciliation's: an enterprise's people). */
+export type LiveState = 'connecting' | 'live' | 'offline' | 'paused' | 'refused';
 
 /**
  * The node ends each stream after a few minutes and a reconnect counts as activity for the session. So that an
@@ -57,6 +58,11 @@ export function useLiveIndex(onIndexed: (e: IndexedEvent) => void): LiveState {
         if (res.status === 401) {
           // The session is over: the app goes back to the login form (and unmounts this stream).
           sessionEnded();
+          return;
+        }
+        if (res.status === 403) {
+          // Not this person's to read: asking again would be refused again.
+          setState('refused');
           return;
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${String(res.status)}`);
