@@ -78,7 +78,7 @@ describe('the receivables pages', () => {
     const finance = await loginAs('BankAMSP', 'core-finance');
     // An enterprise's person has no role of the reconciliation's: they start in receivables, are offered none of
     // its screens, and are named by their receivables role (the node streams them nothing: no live badge).
-    await expect.poll(() => finance.evaluate(() => window.location.hash)).toMatch(/^#\/receivables/);
+    await expect.poll(() => new URL(finance.url()).hash).toMatch(/^#\/receivables/);
     const header = finance.locator('header');
     await expect.poll(() => header.locator('.who').innerText()).toMatch(/core-finance · Enterprise finance$/);
     expect(await header.getByRole('link').allInnerTexts()).toEqual(['Receivables']);

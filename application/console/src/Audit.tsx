@@ -287,7 +287,10 @@ function VerifyResult({ ctx, verify }: { readonly ctx: Ctx; readonly verify: Ver
   );
 }
 
-/** Every break the node's index knows, newest change first: where an auditor, party to none, starts. */
+/**
+ * Every break the node's index knows, newest change first: where an auditor, party to none, starts; an
+ * administrator's institution's own (the node lists no other institution's to them).
+ */
 function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
   const { t, locale, live } = ctx;
   const [status, setStatus] = useState('');
@@ -316,7 +319,7 @@ function AllBreaks({ ctx }: { readonly ctx: Ctx }) {
   }, [status, cursor, live.blocks]);
   return (
     <>
-      <h3>{t('allBreaks')}</h3>
+      <h3>{t(ctx.user.roles.includes('auditor') ? 'allBreaks' : 'ownBreaks')}</h3>
       <div className="filters">
         <Select
           label={t('status')}

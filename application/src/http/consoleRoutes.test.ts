@@ -575,6 +575,15 @@ describe('console routes of a node', () => {
       [],
     );
     expect((await call('BankBMSP', 'GET', '/v1/audit/breaks', bruno)).body.error?.code).toBe('FORBIDDEN');
+    // An institution's administrator lists its own institution's breaks only, never another's.
+    const bankbAdmin = await login('BankBMSP', 'bankb-admin');
+    const own = await call('BankBMSP', 'GET', '/v1/audit/breaks?limit=200', bankbAdmin);
+    const ownItems = own.body.items as { breakId: string; parties: string[] }[];
+    expect(ownItems.length).toBeGreaterThan(0);
+    expect(ownItems.filter((b) => !b.parties.includes('BankBMSP'))).toEqual([]);
+    // The auditor institution's administrator is no auditor: party to no break, it lists none of them.
+    const auditorAdmin = await login('AuditorMSP', 'auditor-admin');
+    expect((await call('AuditorMSP', 'GET', '/v1/audit/breaks', auditorAdmin)).body.items).toEqual([]);
     // The index agrees with the ledger (the auditor's check).
     const verify = await call('AuditorMSP', 'GET', '/v1/index/verify', audrey);
     expect([verify.status, verify.body.differences]).toEqual([200, []]);

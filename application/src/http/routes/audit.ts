@@ -41,7 +41,7 @@ export const auditRoutes = [
     method: 'get',
     path: '/audit/breaks',
     summary:
-      'Every break the index knows, whoever its parties: public facts, newest change first (auditor or admin)',
+      "Every break the index knows, whoever its parties, for an auditor; an admin's institution's own: public facts, newest change first",
     tags: ['audit'],
     auth: 'session',
     roles: { anyOf: AUDITORS, what: 'listing every break' },
@@ -62,6 +62,9 @@ export const auditRoutes = [
           ...(after ? { after } : {}),
           ...(query.reason ? { reason: query.reason } : {}),
           ...(query.status ? { status: query.status } : {}),
+          // Another institution's breaks are not an administrator's business: the API answers as if they did not
+          // exist, as for every other read (an auditor's role is to see them all).
+          ...(ctx.session.roles.includes('auditor') ? {} : { party: ctx.session.mspId }),
         });
         return { status: 200 as const, body: { items: page.items, nextCursor: cursors.cursor(page.next) } };
       } catch (e) {

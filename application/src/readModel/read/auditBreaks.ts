@@ -27,9 +27,10 @@ function decode(cursor: string): [string, string] {
 }
 
 /**
- * Every break the index knows, whoever its parties (the ledger's public facts: ids, parties, reason, status),
- * newest change first, keyset-paginated on (updated_at, break_id) by the breaks_updated index. For auditors, who
- * are party to no break and so have an empty work queue.
+ * Every break the index knows (the ledger's public facts: ids, parties, reason, status), or with `party` only
+ * those that institution is a party to, newest change first, keyset-paginated on (updated_at, break_id) by the
+ * breaks_updated index. All of them for auditors, who are party to no break and so have an empty work queue; an
+ * institution's administrator sees its own.
  */
 export async function listAuditBreaks(
   db: Queryable,
@@ -38,6 +39,7 @@ export async function listAuditBreaks(
     readonly after?: string;
     readonly status?: BreakStatus;
     readonly reason?: BreakReason;
+    readonly party?: string;
   },
 ): Promise<{ items: AuditBreakItem[]; next?: string }> {
   if (!Number.isInteger(query.pageSize) || query.pageSize < 1 || query.pageSize > AUDIT_PAGE_SIZE_MAX)
@@ -47,6 +49,7 @@ export async function listAuditBreaks(
   const param = (v: unknown) => params.add(v);
   if (query.status !== undefined) where.push(`status = ${param(query.status)}`);
   if (query.reason !== undefined) where.push(`reason = ${param(query.reason)}`);
+  if (query.party !== undefined) where.push(`${param(query.party)} = ANY(parties)`);
   if (query.after !== undefined) {
     const [updatedAt, breakId] = decode(query.after);
     where.push(`(updated_at, break_id) < (${param(updatedAt)}::timestamptz, ${param(breakId)})`);
