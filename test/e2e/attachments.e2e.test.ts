@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -10,6 +11,8 @@ import { pickLanguage } from './browser';
 // The break screen's attachments (issue 21 item 3) in Chromium, in both languages: Bank B's reconciler attaches a
 // statement; Bank A's reconciler sees it listed and downloads it through Bank A's node, which fetches it from Bank
 // B's node and checks it against the ledger's hash. A file over the limit is named before anything is sent.
+
+const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
 const suite = browserSuite({ dirPrefix: 'tallystick-e2e-attachments-', portOffset: 4300 });
 const consortium = () => suite.run().consortium;
@@ -71,6 +74,7 @@ describe('attachments on the break screen, in Chromium', () => {
       /statement 27\.11\.pdf\s+2\.9 KiB\s+application\/pdf\s+bruno \(Bank B\)/,
     );
     await bruno.getByTestId('timeline').getByText('File attached').waitFor();
+    await section.screenshot({ path: join(SCREENSHOTS, 'break-attachments.png') });
 
     const alice = await suite.loginAs('BankAMSP', 'alice');
     await alice.goto(`${suite.urlOf('BankAMSP')}/#/break/${id}`);
@@ -112,5 +116,6 @@ describe('attachments on the break screen, in Chromium', () => {
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.innerText()).toMatch(/截图\.png\s+8 字节\s+image\/png\s+bella \(/);
     await bella.getByTestId('timeline').getByText('附加文件').waitFor();
+    await section.screenshot({ path: join(SCREENSHOTS, 'break-attachments-zh.png') });
   });
 });

@@ -40,6 +40,8 @@ export function Attachments({
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Bumped once a file is attached: the picker is made afresh, empty.
+  const [picker, setPicker] = useState(0);
   const path = `/v1/breaks/${encodeURIComponent(breakId)}/attachments`;
 
   const load = useCallback(() => {
@@ -79,6 +81,7 @@ export function Attachments({
       .then(() => {
         setDone(t('attachmentAttached', { name: file.name }));
         setFile(undefined);
+        setPicker((n) => n + 1);
         load();
       })
       .catch((err: unknown) => {
@@ -156,6 +159,7 @@ export function Attachments({
         <form onSubmit={submit} className="inline-form">
           <label htmlFor={inputId}>{t('attachmentFile')}</label>
           <input
+            key={picker}
             id={inputId}
             type="file"
             accept={ATTACHMENT_MEDIA_TYPES.join(',')}

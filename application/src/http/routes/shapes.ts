@@ -185,7 +185,8 @@ export const AttachmentFacts = component(
     size: Int({ min: 1, max: LIMITS.attachmentBytesMax, description: 'bytes' }),
     mediaType: OneOf(ATTACHMENT_MEDIA_TYPES),
     name: Type.String({
-      description: 'the file name, sealed for the parties unless the break was opened with its reference',
+      description:
+        'the file name, sealed for the parties with the case’s key (GET /breaks/{breakId}/attachments lists it opened when the node holds the reference)',
     }),
   }),
 );
