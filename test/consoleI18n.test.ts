@@ -50,6 +50,7 @@ describe("the console's words in both languages", () => {
           fields: 'a root cause',
           name: 'zoe',
           size: '3.0 KiB',
+          id: 'BankA-20261207-0000001',
         });
         expect(text, `${locale} ${key}`).not.toMatch(/[{}]/);
       }

@@ -7,7 +7,16 @@ import { browserSuite } from '../support/browserSuite';
 import { started } from '../support/consoleNodes';
 import { paymentLegs } from '../support/legs';
 import { login } from '../support/sessions';
-import { accessible, act, openBreak, othersAccept, postCorrection, timeline, timelineSteps } from './browser';
+import {
+  accessible,
+  act,
+  openBreak,
+  othersAccept,
+  pickLanguage,
+  postCorrection,
+  timeline,
+  timelineSteps,
+} from './browser';
 
 const SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
@@ -409,6 +418,43 @@ describe('the web console in Chromium', () => {
     await bruno.getByRole('button', { name: 'Compare' }).click();
     await expect.poll(() => bruno.getByTestId('statement-counts').count()).toBe(1);
     await page.context().close();
+    await bruno.context().close();
+  });
+
+  it('shows which leg of a duplicate repeats which, in both languages', async () => {
+    // The clearing house posts its leg twice (another leg id, the same payment): a duplicate.
+    const p = paymentLegs();
+    const c = consortium();
+    await c.gateway.postLegs(await c.identity('banka-system'), [p.debit]);
+    await c.gateway.postLegs(await c.identity('bankb-system'), [p.credit]);
+    await c.gateway.postLegs(await c.identity('clearing-system'), [p.entry]);
+    const again = { ...p.entry, legId: `${p.entry.legId}-again` };
+    const last = await c.gateway.postLegs(await c.identity('clearing-system'), [again]);
+    await started(suite.run().indexers.get('BankBMSP')).waitFor({
+      txId: last.txId,
+      blockNumber: last.blockNumber,
+    });
+    const bruno = await loginAs('BankBMSP', 'bruno');
+    await bruno.getByLabel('Reason').selectOption('DUPLICATE');
+    await bruno.getByRole('searchbox', { name: 'Search' }).fill(p.reference);
+    await bruno.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => bruno.getByTestId('queue').locator('tbody tr').count()).toBe(1);
+    const id = (await bruno.getByTestId('queue').locator('tbody td.mono').innerText()).split(/\s/)[0] ?? '';
+    await openBreak(bruno, id);
+    const headers = async () =>
+      (await bruno.locator('table.legs thead th').allInnerTexts()).map((h) => h.replace(/\s+/g, ' ').trim());
+    // Four columns of legs; the second of the clearing house's says whose it repeats.
+    expect(await headers()).toEqual([
+      'Field',
+      `Bank A ${p.debit.legId}`,
+      `Bank B ${p.credit.legId}`,
+      `Clearing House ${p.entry.legId}`,
+      `Clearing House ${again.legId} repeats ${p.entry.legId}`,
+    ]);
+    await pickLanguage(bruno, 'zh-CN');
+    await expect
+      .poll(async () => (await headers()).at(-1))
+      .toBe(`清算中心 ${again.legId} 重复记账（同 ${p.entry.legId}）`);
     await bruno.context().close();
   });
 

@@ -13,6 +13,7 @@ import { Attachments } from './Attachments';
 import { CorrectLeg, offersCorrection, SupersededLegs } from './CorrectLeg';
 import { formatDate, formatDateTime, formatList, formatMoney } from './format';
 import { codeLabel, institutionName, type Translate } from './i18n';
+import { legColumns } from './legColumns';
 import { legDifference } from './legDifference';
 import { usePeople } from './people';
 import { hrefOf } from './route';
@@ -359,6 +360,10 @@ function LegsSideBySide({
   for (const f of LEG_FIELDS) {
     if (new Set(legs.map((l) => l.detail[f])).size > 1) differing.add(f);
   }
+  // A missing leg's stop has its column, empty; a leg that repeats an earlier one says so.
+  const columns = legColumns(legs, brk);
+  const columnKey = (c: (typeof columns)[number]) =>
+    c.kind === 'leg' ? `${c.leg.mspId}:${c.leg.legId}` : `missing:${c.mspId}:${c.role}`;
   return (
     <>
       <h3>{t('legs')}</h3>
@@ -366,11 +371,21 @@ function LegsSideBySide({
         <thead>
           <tr>
             <th scope="col">{t('field')}</th>
-            {legs.map((l) => (
-              <th scope="col" key={l.legId}>
-                {institutionName(locale, l.mspId)}
+            {columns.map((c) => (
+              <th scope="col" key={columnKey(c)} className={c.kind === 'missing' ? 'differs' : undefined}>
+                {institutionName(locale, c.kind === 'leg' ? c.leg.mspId : c.mspId)}
                 <br />
-                <span className="mono small">{l.legId}</span>
+                {c.kind === 'leg' ? (
+                  <span className="mono small">{c.leg.legId}</span>
+                ) : (
+                  <span className="badge">{t('noLegPosted')}</span>
+                )}
+                {c.kind === 'leg' && c.duplicateOf !== undefined && (
+                  <>
+                    <br />
+                    <span className="badge">{t('duplicateOf', { id: c.duplicateOf })}</span>
+                  </>
+                )}
               </th>
             ))}
           </tr>
@@ -382,17 +397,21 @@ function LegsSideBySide({
                 {codeLabel(locale, f)}
                 {differing.has(f) && <span className="badge"> {t('differs')}</span>}
               </th>
-              {legs.map((l) => (
-                <td key={l.legId}>
-                  {f === 'amountMinor'
-                    ? formatMoney(locale, l.detail.amountMinor, l.detail.currency)
-                    : f === 'valueDate'
-                      ? formatDate(locale, l.detail.valueDate)
-                      : f === 'outcome'
-                        ? codeLabel(locale, l.detail.outcome)
-                        : l.detail[f]}
-                </td>
-              ))}
+              {columns.map((c) => {
+                if (c.kind === 'missing') return <td key={columnKey(c)}>{t('none')}</td>;
+                const l = c.leg;
+                return (
+                  <td key={columnKey(c)}>
+                    {f === 'amountMinor'
+                      ? formatMoney(locale, l.detail.amountMinor, l.detail.currency)
+                      : f === 'valueDate'
+                        ? formatDate(locale, l.detail.valueDate)
+                        : f === 'outcome'
+                          ? codeLabel(locale, l.detail.outcome)
+                          : l.detail[f]}
+                  </td>
+                );
+              })}
             </tr>
           ))}
         </tbody>
