@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentLegs } from '../../../test/support/legs';
 import { startTestIndex, stopTestApp, testAppDeps } from '../../../test/support/testApp';
 import { signFetch, type PartyNode } from '../attachments/partyFetch';
-import { sha256Of } from '../attachments/store';
+import { sha256Of } from '../readModel/attachments';
 import type { Database } from '../db/pool';
 import type { BlockIndexer } from '../indexer/blockIndexer';
 import { startEmbeddedConsortium, type EmbeddedConsortium } from '../ledger/embeddedLedger';

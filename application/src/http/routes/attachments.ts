@@ -13,7 +13,14 @@ import { LIMITS } from '../../../../chaincode/src/core/limits';
 import { unseal } from '../../../../chaincode/src/ledger/seal';
 import type { SealedBreak } from '../../../../chaincode/src/api/reconciliation';
 import { fetchFromParty, FetchRefused, verifyFetch } from '../../attachments/partyFetch';
-import { ownAttachment, readFile, recordOwnAttachment, sha256Of, storeFile } from '../../attachments/store';
+import {
+  heldFiles,
+  ownAttachment,
+  readFile,
+  recordOwnAttachment,
+  sha256Of,
+  storeFile,
+} from '../../readModel/attachments';
 import { LedgerRejected } from '../../ledger/ledgerGateway';
 import { referenceOfBreak, referenceOfCase } from '../../readModel/caseReferences';
 import { ApiError } from '../errors';
@@ -239,16 +246,7 @@ export const attachmentRoutes = [
     handle: async ({ params }, ctx) => {
       const { sealed, opened, reference } = await partyBreak(ctx, params.breakId);
       const shas = sealed.timeline.flatMap((e) => (e.attachment ? [e.attachment.sha256] : []));
-      const held = new Set(
-        shas.length === 0
-          ? []
-          : (
-              await ctx.pool.query<{ sha256: string }>(
-                'SELECT sha256 FROM attachment_files WHERE sha256 = ANY($1)',
-                [shas],
-              )
-            ).rows.map((r) => r.sha256),
-      );
+      const held = await heldFiles(ctx.pool, shas);
       const actors = new Map<number, TimelineEntry['actor']>(
         opened ? attachmentsOf(opened).map((x) => [x.entry.seq, x.entry.actor]) : [],
       );

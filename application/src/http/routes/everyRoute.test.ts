@@ -21,7 +21,7 @@ import { ROUTES } from '.';
 import { Health, IndexedEvent } from './shapes';
 import { callEveryReceivablesRoute } from '../../../../test/support/receivablesRoutes';
 import { signFetch } from '../../attachments/partyFetch';
-import { sha256Of } from '../../attachments/store';
+import { sha256Of } from '../../readModel/attachments';
 
 // Every operation of the OpenAPI document is called through a running node, and every answer it gives (success
 // or problem) is checked against the document's schema for that operation, status and media type: the document

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
 /**
- * A node's attachments (issue 21 item 3): the files themselves, by SHA-256, and the ones its institution attached.
- * The ledger holds each file's hash, size, media type and sealed name; the bytes stay here (migration 014). These
- * tables are the node's own records, not part of the index rebuilt from the ledger.
+ * A node's attachments (issue 21 item 3; ../attachments/README.md): the files themselves, by SHA-256, and the ones
+ * its institution attached. The ledger holds each file's hash, size, media type and sealed name; the bytes stay
+ * here (migration 014). These tables are the node's own records, not part of the index rebuilt from the ledger.
  */
 
 export const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -27,6 +27,16 @@ export async function readFile(pool: pg.Pool, sha256: string): Promise<Buffer | 
   );
   const bytes = r.rows[0]?.bytes;
   return bytes === undefined ? undefined : Buffer.from(bytes);
+}
+
+/** Which of `sha256s` this node holds. */
+export async function heldFiles(pool: pg.Pool, sha256s: readonly string[]): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  const r = await pool.query<{ sha256: string }>(
+    'SELECT sha256 FROM attachment_files WHERE sha256 = ANY($1)',
+    [sha256s],
+  );
+  return new Set(r.rows.map((row) => row.sha256));
 }
 
 /** A file this node's institution attached to a break, as the ledger committed it. */
