@@ -828,6 +828,9 @@ export function defineReconciliationSuite(
       expect(stored?.name).not.toContain('statement');
       expect(unseal(p.reference, p.caseId, stored?.name ?? '')).toBe(file.name);
       expect(unseal(p.reference, p.caseId, entry?.comment ?? '')).toBe('our statement');
+      // A party reading the break with its reference gets the name opened, as it gets the comments.
+      const opened = (await g.getBreak(alice, breakId, p.reference)).timeline.at(-1);
+      expect([opened?.attachment?.name, opened?.comment]).toEqual([file.name, 'our statement']);
       // A retry under the same key returns the first result and adds nothing; another file under it conflicts.
       const again = await g.attachToBreak(bruno, breakId, file, options);
       expect(again.result.timeline).toHaveLength(first.result.timeline.length);

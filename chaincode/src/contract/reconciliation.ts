@@ -786,9 +786,13 @@ export async function readOwnLegs(ctx: TallyContext, raw: unknown): Promise<unkn
 export function openComments(b: BreakRecord, reference: string): BreakRecord {
   return {
     ...b,
-    timeline: b.timeline.map((e) =>
-      e.comment ? { ...e, comment: unseal(reference, b.caseId, e.comment) } : e,
-    ),
+    timeline: b.timeline.map((e) => {
+      const opened = e.comment ? { ...e, comment: unseal(reference, b.caseId, e.comment) } : e;
+      // An attached file's name is sealed as a comment is (reconciliationContract.ts: attachToBreak).
+      return e.attachment
+        ? { ...opened, attachment: { ...e.attachment, name: unseal(reference, b.caseId, e.attachment.name) } }
+        : opened;
+    }),
   };
 }
 

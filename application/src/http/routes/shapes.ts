@@ -186,7 +186,7 @@ export const AttachmentFacts = component(
     mediaType: OneOf(ATTACHMENT_MEDIA_TYPES),
     name: Type.String({
       description:
-        'the file name, sealed for the parties with the case’s key (GET /breaks/{breakId}/attachments lists it opened when the node holds the reference)',
+        'the file name, sealed for the parties with the case’s key; opened, like the comments, when the break is read with its reference (and by GET /breaks/{breakId}/attachments when the node holds it)',
     }),
   }),
 );
