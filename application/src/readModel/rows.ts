@@ -4,8 +4,9 @@ import type {
   PersonRef,
   TimelineEntry,
 } from '../../../chaincode/src/core/breakMachine';
-import type { LegRole, RouteStop } from '../../../chaincode/src/core/leg';
-import type { BreakReason, CaseStatus, FindingDetail } from '../../../chaincode/src/core/matching';
+import type { LegRole } from '../../../chaincode/src/core/leg';
+import type { BreakReason, FindingDetail } from '../../../chaincode/src/core/matching';
+import type { CaseChange } from '../../../chaincode/src/ledger/events';
 import type { LegInput, TransactionCreator } from '../ledger/ledgerGateway';
 import type { DailyCounts } from './dailyCounts';
 import type { RootCause } from '../../../chaincode/src/core/rootCause';
@@ -37,16 +38,13 @@ export interface TransactionRow extends Origin {
   readonly creator?: TransactionCreator;
 }
 
-/** `cases` */
-export interface CaseRow {
-  readonly caseId: string;
-  readonly status: CaseStatus;
-  readonly parties: readonly string[];
+/** `cases`: the case as the ledger's change event names it (CaseChange), and what the index adds. */
+export interface CaseRow extends Pick<
+  CaseChange,
+  'caseId' | 'status' | 'parties' | 'expected' | 'legCount' | 'openedAt' | 'updatedAt'
+> {
   readonly isParty: boolean;
-  readonly expected: readonly RouteStop[];
-  readonly legCount: number;
-  readonly openedAt: string;
-  readonly updatedAt: string;
+  /** The event's dueAtMs as a time. */
   readonly dueAt: string;
   /** The transaction time when this projection saw the case MATCHED (`first_matched_at` keeps the first). */
   readonly matchedAt: string | null;
