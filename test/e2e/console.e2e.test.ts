@@ -342,7 +342,10 @@ describe('the web console in Chromium', () => {
     });
     expect(posted.status).toBe(201);
     const page = await loginAs('BankBMSP', 'bankb-system');
+    // 23:30 UTC is already the next day in Shanghai, the console's time zone: the extract starts on that day.
+    await page.clock.setFixedTime(new Date('2031-05-05T23:30:00Z'));
     await page.getByRole('link', { name: 'My books vs ledger' }).click();
+    expect(await page.getByLabel('Value date from').inputValue()).toBe('2031-05-06');
     // The ledger's side first: the day's own legs as a CSV statement, downloaded from the screen.
     await page.getByLabel('Value date from').fill('2031-05-06');
     const [extract] = await Promise.all([

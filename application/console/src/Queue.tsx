@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 
 import { call, download, type QueuePage } from './api';
+import { dayIn } from './dueDate';
 import { replaceRoute } from './navigation';
 import { QueueFilters, QueueSearch } from './QueueFilters';
 import { QueueTable } from './QueueTable';
@@ -91,7 +92,7 @@ function QueueTotal({
   const [note, setNote] = usePerView<string | undefined>(viewKey, () => undefined);
   const exportCsv = () => {
     setNote(() => undefined);
-    const day = new Date().toISOString().slice(0, 10);
+    const day = dayIn(new Date().toISOString(), ctx.timeZone);
     download('/v1/queue/export', `queue-${user.mspId}-${day}.csv`, body)
       .then((headers) => {
         const n = Math.min(page?.total ?? 0, EXPORT_ROWS_MAX);

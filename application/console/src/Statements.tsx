@@ -1,6 +1,7 @@
 import { useId, useState, type SyntheticEvent } from 'react';
 
 import { call, download, upload, type CommittedLegs, type StatementLine, type StatementReport } from './api';
+import { dayIn } from './dueDate';
 import { formatDate, formatInteger, formatMoney } from './format';
 import { codeLabel, institutionName, knownInstitutions, type Translate } from './i18n';
 import { STATEMENT_HEAD_BYTES, statementFormatOf } from './statementFormat';
@@ -31,7 +32,8 @@ export function Statements({ ctx }: { readonly ctx: Ctx }) {
   const [error, setError] = useState<string>();
   const [posted, setPosted] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [extractFrom, setExtractFrom] = useState(() => new Date().toISOString().slice(0, 10));
+  // Today in the person's time zone (at 07:00 in Shanghai the UTC date is still yesterday's).
+  const [extractFrom, setExtractFrom] = useState(() => dayIn(new Date().toISOString(), ctx.timeZone));
   const [extractTo, setExtractTo] = useState('');
 
   const extract = (e: SyntheticEvent) => {
