@@ -10,7 +10,6 @@ import {
   type TimelineEntry,
 } from '../../../../chaincode/src/core/breakMachine';
 import { LIMITS } from '../../../../chaincode/src/core/limits';
-import { unseal } from '../../../../chaincode/src/ledger/seal';
 import type { SealedBreak } from '../../../../chaincode/src/api/reconciliation';
 import { fetchFromParty, FetchRefused, verifyFetch } from '../../attachments/partyFetch';
 import {
@@ -50,27 +49,14 @@ const NAME_HEADER = 'Attachment-Name';
 async function partyBreak(
   ctx: RouteContext,
   breakId: string,
-): Promise<{ sealed: SealedBreak; opened?: BreakRecord; reference?: string }> {
+): Promise<{ sealed: SealedBreak; opened?: BreakRecord }> {
   const sealed = await ctx.deps.gateway.getBreak(ctx.session.identity, breakId);
   // An auditor reads every break; attachments are the parties' (as for any other step, a non-party is told none).
   if (!sealed.parties.includes(ctx.session.mspId))
     throw new ApiError('BREAK_NOT_FOUND', `no break ${breakId}`);
   const reference = await referenceOfCase(ctx.pool, ctx.session.mspId, sealed.caseId);
   if (reference === undefined) return { sealed };
-  return {
-    sealed,
-    opened: await ctx.deps.gateway.getBreak(ctx.session.identity, breakId, reference),
-    reference,
-  };
-}
-
-function openedName(reference: string | undefined, caseId: string, sealedName: string): string | null {
-  if (reference === undefined) return null;
-  try {
-    return unseal(reference, caseId, sealedName);
-  } catch {
-    return null;
-  }
+  return { sealed, opened: await ctx.deps.gateway.getBreak(ctx.session.identity, breakId, reference) };
 }
 
 /** The body of an upload, refused past `max` bytes (413 ATTACHMENT_TOO_LARGE) before it is all read. */
@@ -244,11 +230,12 @@ export const attachmentRoutes = [
     responses: { 200: { description: 'the attachments, oldest first', schema: BreakAttachments } },
     errors: [404],
     handle: async ({ params }, ctx) => {
-      const { sealed, opened, reference } = await partyBreak(ctx, params.breakId);
+      const { sealed, opened } = await partyBreak(ctx, params.breakId);
       const shas = sealed.timeline.flatMap((e) => (e.attachment ? [e.attachment.sha256] : []));
       const held = await heldFiles(ctx.pool, shas);
-      const actors = new Map<number, TimelineEntry['actor']>(
-        opened ? attachmentsOf(opened).map((x) => [x.entry.seq, x.entry.actor]) : [],
+      // Opened with the reference (names and persons, as the ledger opens a break's comments), when the node holds it.
+      const openedEntries = new Map<number, TimelineEntry>(
+        opened ? attachmentsOf(opened).map((x) => [x.entry.seq, x.entry]) : [],
       );
       const items = sealed.timeline.flatMap((e) =>
         e.attachment
@@ -258,8 +245,8 @@ export const attachmentRoutes = [
                 sha256: e.attachment.sha256,
                 size: e.attachment.size,
                 mediaType: e.attachment.mediaType,
-                name: openedName(reference, sealed.caseId, e.attachment.name),
-                attachedBy: actors.get(e.seq) ?? null,
+                name: openedEntries.get(e.seq)?.attachment?.name ?? null,
+                attachedBy: openedEntries.get(e.seq)?.actor ?? null,
                 attachedAt: e.at,
                 txId: e.txId,
                 held: held.has(e.attachment.sha256),
@@ -285,7 +272,7 @@ export const attachmentRoutes = [
     responses: { 200: FILE_RESPONSE },
     errors: [404, 500, 502],
     handle: async ({ params }, ctx): Promise<typeof STREAMED> => {
-      const { sealed, opened, reference } = await partyBreak(ctx, params.breakId);
+      const { sealed, opened } = await partyBreak(ctx, params.breakId);
       const entry = sealed.timeline.find((e) => e.attachment?.sha256 === params.sha256);
       const facts = entry?.attachment;
       if (entry === undefined || facts === undefined)
@@ -293,7 +280,7 @@ export const attachmentRoutes = [
           'ATTACHMENT_NOT_FOUND',
           `no file ${params.sha256} is attached to break ${params.breakId}`,
         );
-      const name = openedName(reference, sealed.caseId, facts.name);
+      const name = opened?.timeline.find((e) => e.seq === entry.seq)?.attachment?.name ?? null;
       const local = await readFile(ctx.pool, facts.sha256);
       if (local !== undefined) {
         if (sha256Of(local) !== facts.sha256 || local.length !== facts.size) {
